@@ -1,0 +1,190 @@
+/**
+ * The local world: ECS, ECR, CloudWatch, EventBridge, SSM and DynamoDB (dynalite) sharing one
+ * virtual clock, served on loopback over the real AWS wire protocols.
+ *
+ *   const world = new World({ start: Date.UTC(2026, 0, 1) });
+ *   const endpoint = await world.start();      // http://127.0.0.1:PORT, for AWS_ENDPOINT_URL
+ *   await world.runFor(60_000);                // one virtual minute, delivering events as it goes
+ *   await world.stop();
+ */
+import type { AddressInfo } from 'node:net';
+import dynalite from 'dynalite';
+import { VirtualClock } from './clock.ts';
+import { LocalCloudWatch } from './cloudwatch/index.ts';
+import { LocalEcr, type ResolvedImage } from './ecr.ts';
+import { LocalEcs } from './ecs/index.ts';
+import { LocalEventBridge } from './eventbridge/index.ts';
+import { Ids } from './ids.ts';
+import type { ImageBehaviour } from './images.ts';
+import { LocalServer } from './server.ts';
+import type { AwsEvent, LocalService } from './service.ts';
+import { LocalSsm } from './ssm.ts';
+import { EcsThrottle } from './throttle.ts';
+
+export interface WorldOptions {
+  /** Virtual start time, ms since the epoch. Default 2026-01-01T00:00:00Z. */
+  start?: number;
+  region?: string;
+  account?: string;
+  /** Seed for deterministic ids. */
+  seed?: string;
+  /** Apply the documented ECS API throttles. Default false. */
+  throttling?: boolean;
+}
+
+/** A local function that an EventBridge rule can target, by ARN. */
+export type LocalFunction = (event: any) => Promise<unknown>;
+
+/** Called before each API call is served; throw an AwsError to inject a fault (issue: faults). */
+export type CallInterceptor = (service: string, operation: string) => void;
+
+export interface LoggedEvent {
+  at: number;
+  event: AwsEvent;
+}
+
+export class World {
+  readonly clock: VirtualClock;
+  readonly ids: Ids;
+  readonly region: string;
+  readonly account: string;
+  readonly ecs: LocalEcs;
+  readonly ecr: LocalEcr;
+  readonly cloudwatch: LocalCloudWatch;
+  readonly events: LocalEventBridge;
+  readonly ssm: LocalSsm;
+  /** Behaviours from the scenario, keyed `repository:tag`; the local ECR binds them at push. */
+  readonly images = new Map<string, ImageBehaviour>();
+  /** Lambda stand-ins that EventBridge targets deliver to, keyed by function ARN. */
+  readonly functions = new Map<string, LocalFunction>();
+  /** Every event put on the bus, whole, with its virtual time. */
+  readonly eventLog: LoggedEvent[] = [];
+  /** API calls served over HTTP, per `service:Operation`. Calls made in-process (set-up) are not counted. */
+  readonly apiCalls: Record<string, number> = {};
+  throttling: boolean;
+  interceptors: CallInterceptor[] = [];
+
+  private server?: LocalServer;
+  private dynamo?: ReturnType<typeof dynalite>;
+  private dynamoPort?: number;
+  private ecsThrottle: EcsThrottle;
+  endpoint?: string;
+
+  constructor(options: WorldOptions = {}) {
+    this.clock = new VirtualClock(options.start ?? Date.UTC(2026, 0, 1));
+    this.ids = new Ids(options.seed);
+    this.region = options.region ?? 'us-east-1';
+    this.account = options.account ?? '123456789012';
+    this.throttling = options.throttling ?? false;
+    this.ecsThrottle = new EcsThrottle(() => this.clock.now());
+    this.ssm = new LocalSsm(() => this.clock.now());
+    this.events = new LocalEventBridge(this);
+    this.cloudwatch = new LocalCloudWatch(this);
+    this.ecr = new LocalEcr(this);
+    this.ecs = new LocalEcs(this);
+  }
+
+  now(): number {
+    return this.clock.now();
+  }
+
+  /** `arn:aws:<service>:<region>:<account>:<resource>` */
+  arn(service: string, resource: string): string {
+    return `arn:aws:${service}:${this.region}:${this.account}:${resource}`;
+  }
+
+  /** Puts an AWS service event on the default bus, in the envelope AWS uses. */
+  emit(source: string, detailType: string, detail: unknown, resources: string[] = []): AwsEvent {
+    const event: AwsEvent = {
+      version: '0',
+      id: this.ids.uuid(),
+      'detail-type': detailType,
+      source,
+      account: this.account,
+      // EventBridge's `time` has whole seconds: "2019-11-16T01:54:34Z".
+      time: new Date(Math.floor(this.now() / 1000) * 1000).toISOString().replace('.000Z', 'Z'),
+      region: this.region,
+      resources,
+      detail,
+    };
+    this.events.put(event);
+    return event;
+  }
+
+  /** Records an event on the bus (called by LocalEventBridge for every event it accepts). */
+  logEvent(event: AwsEvent): void {
+    this.eventLog.push({ at: this.now(), event });
+  }
+
+  /** What an image URI runs as, or undefined when the registry has no such image (a pull error). */
+  resolveImage(uri: string): ResolvedImage | undefined {
+    return this.ecr.resolve(uri);
+  }
+
+  /** Starts dynalite and the HTTP endpoint. Returns the endpoint URL. */
+  async start(port = 0): Promise<string> {
+    const dyn = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
+    await new Promise<void>((resolve, reject) => {
+      dyn.once('error', reject);
+      dyn.listen(0, '127.0.0.1', () => resolve());
+    });
+    this.dynamo = dyn;
+    this.dynamoPort = (dyn.address() as AddressInfo).port;
+    const services: LocalService[] = [this.ecs, this.ecr, this.cloudwatch, this.events, this.ssm];
+    this.server = new LocalServer(services, {
+      beforeCall: (service, operation) => this.beforeCall(service.name, operation),
+      dynamodbPort: () => this.dynamoPort,
+    });
+    this.endpoint = await this.server.listen(port);
+    return this.endpoint;
+  }
+
+  async stop(): Promise<void> {
+    await this.server?.close();
+    const dyn = this.dynamo;
+    if (dyn) await new Promise<void>((resolve) => dyn.close(() => resolve()));
+    this.server = undefined;
+    this.dynamo = undefined;
+  }
+
+  /** Environment for an SDK client (or a handler) that should talk to this world. */
+  clientEnv(): Record<string, string> {
+    if (!this.endpoint) throw new Error('the local world is not started');
+    return {
+      AWS_ENDPOINT_URL: this.endpoint,
+      AWS_REGION: this.region,
+      AWS_ACCESS_KEY_ID: 'local',
+      AWS_SECRET_ACCESS_KEY: 'local',
+      AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+    };
+  }
+
+  private beforeCall(service: string, operation: string): void {
+    const key = `${service}:${operation}`;
+    this.apiCalls[key] = (this.apiCalls[key] ?? 0) + 1;
+    for (const intercept of this.interceptors) intercept(service, operation);
+    if (this.throttling && service === 'ecs') this.ecsThrottle.check(operation);
+  }
+
+  /** Delivers queued events to their targets until nothing is left (targets may emit more). */
+  async settle(maxRounds = 1000): Promise<void> {
+    for (let i = 0; i < maxRounds; i++) {
+      const delivered = await this.events.drain();
+      if (delivered === 0) return;
+    }
+    throw new Error(`events kept coming after ${maxRounds} delivery rounds: a target loops`);
+  }
+
+  /** Advances the virtual clock to `timeMs` in steps of `stepMs`, settling deliveries after each step. */
+  async runUntil(timeMs: number, stepMs = 1000): Promise<void> {
+    await this.settle();
+    while (this.now() < timeMs) {
+      this.clock.advanceTo(Math.min(this.now() + stepMs, timeMs));
+      await this.settle();
+    }
+  }
+
+  async runFor(ms: number, stepMs = 1000): Promise<void> {
+    await this.runUntil(this.now() + ms, stepMs);
+  }
+}
