@@ -1,0 +1,38 @@
+/**
+ * The AWS clients the pipeline uses, created once per Lambda container. The SDK reads the
+ * endpoint from `AWS_ENDPOINT_URL` on its own, so the same code talks to AWS or to the local AWS.
+ */
+import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { ECSClient } from '@aws-sdk/client-ecs';
+import { SSMClient } from '@aws-sdk/client-ssm';
+
+export interface Clients {
+  ecs: ECSClient;
+  cloudwatch: CloudWatchClient;
+  dynamodb: DynamoDBClient;
+  ssm: SSMClient;
+}
+
+export interface ClientOptions {
+  endpoint?: string;
+  region?: string;
+  credentials?: { accessKeyId: string; secretAccessKey: string };
+  /** SDK attempts per call, with its standard back-off on throttling. Default 5. */
+  maxAttempts?: number;
+}
+
+export function createClients(options: ClientOptions = {}): Clients {
+  const config = {
+    ...(options.endpoint ? { endpoint: options.endpoint } : {}),
+    ...(options.region ? { region: options.region } : {}),
+    ...(options.credentials ? { credentials: options.credentials } : {}),
+    maxAttempts: options.maxAttempts ?? 5,
+  };
+  return {
+    ecs: new ECSClient(config),
+    cloudwatch: new CloudWatchClient(config),
+    dynamodb: new DynamoDBClient(config),
+    ssm: new SSMClient(config),
+  };
+}

@@ -1,0 +1,492 @@
+/**
+ * autopilot.yml: which services the pipeline deploys, from which ECR repository, how, and when it
+ * gives up. Loading and validation are pure but for `loadConfig` reading the file.
+ *
+ *   defaults:                  # optional: any target field but cluster, service, repository
+ *     failedTasks: 2
+ *   targets:
+ *     - cluster: prod          # required
+ *       service: web           # required
+ *       repository: web        # required: the ECR repository feeding it (targets may share one)
+ *       container: web         # the container whose image changes; optional if the task has one
+ *       tags: { glob: "v*" }   # see tag-policy.ts; default: any tag but latest, no pre-releases
+ *       strategy: canary       # see steps.ts; default canary [10% 5m, 50% 5m, 100% 2m]
+ *       steps: [{ percent: 10, bake: 5m }, { percent: 100, bake: 2m }]
+ *       gateAlarms: [web-5xx, "web-latency-*"]   # names, or prefixes ending in *; default none
+ *       failedTasks: 1         # failed new tasks that roll back; default 1
+ *       stepDeadline: 15m      # a step not healthy this long after it starts rolls back; default 15m
+ *
+ * A target's field replaces the same field of `defaults` whole (lists and blocks are not merged).
+ * A target that sets `strategy` takes none of the defaults' steps, linear or rolling with it: a
+ * strategy and its options go together.
+ *
+ * Every problem is collected, not only the first, and named by its path:
+ * "autopilot.yml: targets[0].steps[1].percent: must be above 0 and at most 100, got 150 (line 12)".
+ */
+import { readFile } from 'node:fs/promises';
+import { type Document, LineCounter, parseDocument } from 'yaml';
+import { parseDuration } from './duration.ts';
+import { planRollout, type Step, type StrategyKind } from './steps.ts';
+import { DEFAULT_TAG_POLICY, parseTagPolicy, type TagPolicy } from './tag-policy.ts';
+
+import { canaryServiceName } from './canary.ts';
+
+export type { Step, StrategyKind } from './steps.ts';
+export type { TagPolicy } from './tag-policy.ts';
+
+export interface TargetConfig {
+  cluster: string;
+  service: string;
+  /** Absent: the task definition must have exactly one container, found at run time. */
+  container?: string;
+  repository: string;
+  tags: TagPolicy;
+  strategy: StrategyKind;
+  /** Presets and defaults expanded; the last is always 100. */
+  steps: Step[];
+  /** Alarm names, or prefixes ending in `*`; see matchesGateAlarm. */
+  gateAlarms: string[];
+  /** Failed new tasks (non-zero exit, failed health checks, cannot pull, cannot be placed) that roll back. */
+  failedTasks: number;
+  /** A step whose new tasks are not all running and healthy this long after it starts rolls back. */
+  stepDeadlineMs: number;
+}
+
+export interface Config {
+  targets: TargetConfig[];
+}
+
+export interface ConfigProblem {
+  /** Where, as written: `targets[1].tags.semver`; '' for the file as a whole. */
+  path: string;
+  message: string;
+  /** Line in the file, when the config came from YAML text. */
+  line?: number;
+}
+
+/** Every problem found in a config; the message lists one per line. */
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+  readonly problems: ConfigProblem[];
+  readonly file: string;
+
+  constructor(problems: ConfigProblem[], file = 'config') {
+    super(problems.map((p) => formatProblem(file, p)).join('\n'));
+    this.problems = problems;
+    this.file = file;
+  }
+}
+
+/** What a target gets for a field neither it nor `defaults` sets (strategy and tags: see steps.ts, tag-policy.ts). */
+const TARGET_DEFAULTS = {
+  gateAlarms: [] as readonly string[],
+  failedTasks: 1,
+  stepDeadlineMs: 15 * 60_000,
+} as const;
+
+/** YAML text -> a validated Config; throws ConfigError with every problem and its line. */
+export function parseConfig(text: string, file = 'config'): Config {
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, { lineCounter, merge: true, prettyErrors: true });
+  if (doc.errors.length > 0) {
+    throw new ConfigError(
+      doc.errors.map((e) => ({
+        path: '',
+        message: `invalid YAML: ${e.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '')}`,
+        line: e.linePos?.[0].line,
+      })),
+      file,
+    );
+  }
+  let raw: unknown;
+  try {
+    raw = doc.toJS();
+  } catch (err) {
+    throw new ConfigError([{ path: '', message: `invalid YAML: ${(err as Error).message}` }], file);
+  }
+  return check(raw, file, (path) => lineOf(doc, lineCounter, path));
+}
+
+/** A config given as an object (scenarios embed one) -> a validated Config; throws ConfigError. */
+export function validateConfig(raw: unknown, file = 'config'): Config {
+  return check(raw, file);
+}
+
+/** Reads and validates the file at `path`; throws ConfigError, also when the file cannot be read. */
+export async function loadConfig(path: string): Promise<Config> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (err) {
+    throw new ConfigError([{ path: '', message: `cannot be read: ${(err as Error).message}` }], path);
+  }
+  return parseConfig(text, path);
+}
+
+/** The targets an image pushed to `repository` may roll out to. */
+export function targetsForRepository(config: Config, repository: string): TargetConfig[] {
+  return config.targets.filter((t) => t.repository === repository);
+}
+
+/** The target for a service; cluster and service may be names or ARNs (as events carry them). */
+export function targetFor(config: Config, cluster: string, service: string): TargetConfig | undefined {
+  const clusterName = nameOf(cluster);
+  const serviceName = nameOf(service);
+  return config.targets.find((t) => t.cluster === clusterName && t.service === serviceName);
+}
+
+/** Whether an alarm gates the target's rollouts: `web-5xx` matches only itself, `web-*` every name starting `web-`. */
+export function matchesGateAlarm(target: TargetConfig, alarmName: string): boolean {
+  return target.gateAlarms.some((p) =>
+    p.endsWith('*') ? alarmName.startsWith(p.slice(0, -1)) : alarmName === p,
+  );
+}
+
+// ---- The format: one parser per field ----
+
+type Parser<T> = (value: unknown, path: string, problems: Problems) => T | undefined;
+
+/**
+ * Every field a target may have. To add one (say `scaling`): a parser here, a field in TargetConfig,
+ * a line in resolveSettings. The key check, `defaults` and error paths follow from this table.
+ */
+const TARGET_FIELDS = {
+  cluster: ecsName('ECS cluster'),
+  service: ecsName('ECS service'),
+  repository: repositoryName,
+  container: ecsName('container'),
+  tags: tagPolicy,
+  // strategy, steps, linear and rolling depend on each other: planRollout (steps.ts) checks them together.
+  strategy: asWritten,
+  steps: asWritten,
+  linear: asWritten,
+  rolling: asWritten,
+  gateAlarms: gateAlarmPatterns,
+  failedTasks: positiveInteger,
+  stepDeadline: positiveDuration,
+} satisfies Record<string, Parser<unknown>>;
+
+type TargetField = keyof typeof TARGET_FIELDS;
+
+/** Named by each target, never by `defaults`. */
+const IDENTITY: Record<'cluster' | 'service' | 'repository', string> = {
+  cluster: 'the ECS cluster name',
+  service: 'the ECS service name',
+  repository: 'the ECR repository whose pushes deploy this target',
+};
+const ROLLOUT_OPTIONS: readonly string[] = ['steps', 'linear', 'rolling'];
+
+const TARGET_KEYS = Object.keys(TARGET_FIELDS);
+const DEFAULTS_KEYS = TARGET_KEYS.filter((k) => !Object.hasOwn(IDENTITY, k));
+/** Top-level sections; a new one (say `slack`) is a key here and a line in check(). */
+const TOP_KEYS = ['defaults', 'targets'];
+
+type Settings = Omit<TargetConfig, keyof typeof IDENTITY>;
+type Lookup = (key: TargetField) => { value: unknown; path: string } | undefined;
+
+function check(raw: unknown, file: string, lineOfPath?: (path: string) => number | undefined): Config {
+  const problems = new Problems();
+  const top = readMapping(raw, '', TOP_KEYS, 'a mapping with a targets list', problems);
+  const defaults =
+    top?.defaults === undefined
+      ? {}
+      : (readMapping(top.defaults, 'defaults', DEFAULTS_KEYS, 'a mapping of target fields', problems) ?? {});
+  // Checked on their own as well, so their problems show even when no target reads them.
+  resolveSettings(lookup(defaults, 'defaults', {}), problems);
+
+  const targets: TargetConfig[] = [];
+  if (top && !Array.isArray(top.targets)) {
+    problems.add('targets', 'is required: a list of targets, each with cluster, service and repository');
+  } else if (top && top.targets.length === 0) {
+    problems.add('targets', 'must list at least one target');
+  } else if (top) {
+    const seen = new Map<string, number>();
+    top.targets.forEach((item: unknown, i: number) => {
+      const target = resolveTarget(item, `targets[${i}]`, defaults, problems);
+      if (!target) return;
+      const key = `${target.cluster}/${target.service}`;
+      const first = seen.get(key);
+      if (first === undefined) seen.set(key, i);
+      else
+        problems.add(`targets[${i}]`, `deploys ${key} again (see targets[${first}]): one target per service`);
+      targets.push(target);
+    });
+    // The pipeline runs each target's canary as `<service>-canary` beside it.
+    targets.forEach((target, i) => {
+      const owner = targets.findIndex((t) => t.cluster === target.cluster && canaryServiceName(t.service) === target.service);
+      if (owner >= 0) {
+        problems.add(`targets[${i}].service`, `${target.service} is the name of the canary service of targets[${owner}] (${targets[owner]!.service})`);
+      }
+    });
+  }
+
+  if (problems.list.length > 0) {
+    if (!lineOfPath) throw new ConfigError(problems.list, file);
+    // In the file's order, top to bottom (the sort is stable for problems on one line).
+    const located = problems.list.map((p) => {
+      const line = lineOfPath(p.path);
+      return line === undefined ? p : { ...p, line };
+    });
+    throw new ConfigError(
+      located.sort((a, b) => (a.line ?? 0) - (b.line ?? 0)),
+      file,
+    );
+  }
+  return { targets };
+}
+
+function resolveTarget(
+  raw: unknown,
+  path: string,
+  defaults: Record<string, unknown>,
+  problems: Problems,
+): TargetConfig | undefined {
+  const own = readMapping(raw, path, TARGET_KEYS, 'a target with cluster, service and repository', problems);
+  if (!own) return undefined;
+  const identity = (key: keyof typeof IDENTITY): string | undefined => {
+    if (!Object.hasOwn(own, key)) {
+      problems.add(`${path}.${key}`, `is required: ${IDENTITY[key]}`);
+      return undefined;
+    }
+    return TARGET_FIELDS[key](own[key], `${path}.${key}`, problems);
+  };
+  const cluster = identity('cluster');
+  const service = identity('service');
+  const repository = identity('repository');
+  const settings = resolveSettings(lookup(own, path, defaults), problems);
+  if (cluster === undefined || service === undefined || repository === undefined) return undefined;
+  return { cluster, service, repository, ...settings };
+}
+
+/** Every field but the identity, from the target or else `defaults`, checked, with defaults filled in. */
+function resolveSettings(find: Lookup, problems: Problems): Settings {
+  const read = <K extends TargetField>(key: K): ReturnType<(typeof TARGET_FIELDS)[K]> | undefined => {
+    const source = find(key);
+    if (!source) return undefined;
+    return TARGET_FIELDS[key](source.value, source.path, problems) as ReturnType<(typeof TARGET_FIELDS)[K]>;
+  };
+  const container = read('container');
+  const tags = read('tags');
+  const rollout = planRollout({
+    strategy: read('strategy'),
+    steps: read('steps'),
+    linear: read('linear'),
+    rolling: read('rolling'),
+  });
+  for (const p of rollout.problems) {
+    // Relative paths start with the field's name: put the target's or the defaults' path in front.
+    const [, field, rest] = /^(\w+)(.*)$/.exec(p.path)!;
+    problems.add(`${find(field as TargetField)?.path ?? field}${rest}`, p.message);
+  }
+  return {
+    ...(container !== undefined && { container }),
+    tags: tags ?? { ...DEFAULT_TAG_POLICY },
+    strategy: rollout.plan?.strategy ?? 'canary',
+    steps: rollout.plan?.steps ?? [],
+    gateAlarms: read('gateAlarms') ?? [...TARGET_DEFAULTS.gateAlarms],
+    failedTasks: read('failedTasks') ?? TARGET_DEFAULTS.failedTasks,
+    stepDeadlineMs: read('stepDeadline') ?? TARGET_DEFAULTS.stepDeadlineMs,
+  };
+}
+
+/** Where a target's field comes from: the target itself, else `defaults`. */
+function lookup(own: Record<string, unknown>, ownPath: string, defaults: Record<string, unknown>): Lookup {
+  return (key) => {
+    if (Object.hasOwn(own, key)) return { value: own[key], path: `${ownPath}.${key}` };
+    // A target that names its strategy takes none of the defaults' steps or options with it.
+    if (ROLLOUT_OPTIONS.includes(key) && Object.hasOwn(own, 'strategy')) return undefined;
+    if (Object.hasOwn(defaults, key)) return { value: defaults[key], path: `defaults.${key}` };
+    return undefined;
+  };
+}
+
+// ---- Field parsers ----
+
+function asWritten(value: unknown): unknown {
+  return value;
+}
+
+/** ECS cluster, service and container names: 1-255 letters, digits, hyphens and underscores. */
+function ecsName(what: string): Parser<string> {
+  return (value, path, problems) => {
+    if (typeof value === 'string' && /^[A-Za-z0-9_-]{1,255}$/.test(value)) return value;
+    problems.add(
+      path,
+      typeof value === 'string' && value.startsWith('arn:')
+        ? `must be the ${what} name, not an ARN`
+        : `must be the ${what} name (1-255 letters, digits, - and _), got ${show(value)}`,
+    );
+    return undefined;
+  };
+}
+
+const ECR_REPOSITORY = /^(?=.{2,256}$)(?:[a-z0-9]+(?:[._-][a-z0-9]+)*\/)*[a-z0-9]+(?:[._-][a-z0-9]+)*$/;
+
+function repositoryName(value: unknown, path: string, problems: Problems): string | undefined {
+  // 123456789012.dkr.ecr.eu-west-1.amazonaws.com/web would pass as a name; it is the image URI.
+  const uri = typeof value === 'string' ? /^[^/]+\.amazonaws\.com[^/]*\/([^:@]+)/.exec(value) : null;
+  if (!uri && typeof value === 'string' && ECR_REPOSITORY.test(value)) return value;
+  problems.add(
+    path,
+    uri
+      ? `must be the repository name ("${uri[1]}"), not the image URI`
+      : `must be an ECR repository name (lowercase letters, digits, . _ - and / between parts), got ${show(value)}`,
+  );
+  return undefined;
+}
+
+function tagPolicy(value: unknown, path: string, problems: Problems): TagPolicy | undefined {
+  const { policy, problems: found } = parseTagPolicy(value);
+  for (const p of found) problems.add(p.path ? `${path}.${p.path}` : path, p.message);
+  return policy;
+}
+
+/** Alarm names, or prefixes ending in `*`. A lone `*` (every alarm in the account) is refused. */
+function gateAlarmPatterns(value: unknown, path: string, problems: Problems): string[] | undefined {
+  if (!Array.isArray(value)) {
+    problems.add(
+      path,
+      `must be a list of alarm names or prefixes ending in *, e.g. [web-5xx, "web-*"], got ${show(value)}`,
+    );
+    return undefined;
+  }
+  const before = problems.list.length;
+  value.forEach((item: unknown, i: number) => {
+    const at = `${path}[${i}]`;
+    if (typeof item !== 'string' || item === '') {
+      problems.add(at, `must be an alarm name or a prefix ending in *, got ${show(item)}`);
+    } else if (item.length > 255) {
+      problems.add(at, 'is longer than 255 characters, the limit for an alarm name');
+    } else if (item === '*') {
+      problems.add(at, 'a lone * would gate on every alarm in the account; write a prefix such as "web-*"');
+    } else if (item.indexOf('*') < item.length - 1 && item.includes('*')) {
+      problems.add(at, `"${item}" has a * before its end: write an exact name, or a prefix ending in *`);
+    }
+  });
+  return problems.list.length === before ? (value as string[]).slice() : undefined;
+}
+
+function positiveInteger(value: unknown, path: string, problems: Problems): number | undefined {
+  if (typeof value === 'number' && Number.isInteger(value) && value >= 1) return value;
+  problems.add(path, `must be a whole number of 1 or more, got ${show(value)}`);
+  return undefined;
+}
+
+function positiveDuration(value: unknown, path: string, problems: Problems): number | undefined {
+  let ms: number;
+  try {
+    ms = parseDuration(value);
+  } catch (err) {
+    problems.add(path, (err as Error).message);
+    return undefined;
+  }
+  if (ms > 0) return ms;
+  problems.add(path, `must be longer than 0, got ${show(value)}`);
+  return undefined;
+}
+
+// ---- Mechanics ----
+
+/** Problems in the order found, each (path, message) once: `defaults` are checked once per target. */
+class Problems {
+  readonly list: ConfigProblem[] = [];
+  private readonly seen = new Set<string>();
+
+  add(path: string, message: string): void {
+    const key = `${path}\n${message}`;
+    if (this.seen.has(key)) return;
+    this.seen.add(key);
+    this.list.push({ path, message });
+  }
+}
+
+/** A mapping whose unknown keys are reported (with the nearest known key when one is close). */
+function readMapping(
+  value: unknown,
+  path: string,
+  allowed: readonly string[],
+  shape: string,
+  problems: Problems,
+): Record<string, any> | undefined {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    problems.add(path, `must be ${shape}, got ${show(value)}`);
+    return undefined;
+  }
+  for (const key of Object.keys(value)) {
+    if (allowed.includes(key)) continue;
+    const at = path ? `${path}.${key}` : key;
+    if (path === 'defaults' && Object.hasOwn(IDENTITY, key)) {
+      problems.add(at, `cannot be set in defaults: each target names its own ${key}`);
+      continue;
+    }
+    const near = nearest(key, allowed);
+    problems.add(
+      at,
+      `unknown key${near ? ` (did you mean ${near}?)` : ''}; allowed here: ${allowed.join(', ')}`,
+    );
+  }
+  return value as Record<string, unknown>;
+}
+
+/**
+ * The allowed key a typo most likely meant: the same letters in another case, a part of the name
+ * (`alarms` -> gateAlarms), or a few edits away (`stratgy` -> strategy). Exported for the other
+ * readers of YAML (scenarios), so "did you mean" means the same everywhere.
+ */
+export function nearest(key: string, allowed: readonly string[]): string | undefined {
+  let best: string | undefined;
+  let bestDistance = Math.max(1, Math.floor(key.length / 3)) + 1;
+  const lower = key.toLowerCase();
+  for (const candidate of allowed) {
+    const d =
+      candidate.toLowerCase() === lower
+        ? 0
+        : lower.length >= 4 && candidate.toLowerCase().includes(lower)
+          ? 1
+          : editDistance(key, candidate);
+    if (d < bestDistance) {
+      best = candidate;
+      bestDistance = d;
+    }
+  }
+  return best;
+}
+
+/** Levenshtein distance: insertions, deletions and substitutions. */
+function editDistance(a: string, b: string): number {
+  let row = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const next = [i];
+    for (let j = 1; j <= b.length; j++) {
+      next[j] = Math.min(row[j]! + 1, next[j - 1]! + 1, row[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+    }
+    row = next;
+  }
+  return row[b.length]!;
+}
+
+function formatProblem(file: string, p: ConfigProblem): string {
+  return `${file}: ${p.path ? `${p.path}: ` : ''}${p.message}${p.line ? ` (line ${p.line})` : ''}`;
+}
+
+/** The line of the node at `path`, or of its nearest ancestor present in the document. */
+function lineOf(doc: Document, lineCounter: LineCounter, path: string): number | undefined {
+  const segments = [...path.matchAll(/([^.[\]]+)|\[(\d+)\]/g)].map((m) =>
+    m[2] !== undefined ? Number(m[2]) : m[1]!,
+  );
+  for (let n = segments.length; n >= 0; n--) {
+    const node = n === 0 ? doc.contents : doc.getIn(segments.slice(0, n), true);
+    const range = (node as { range?: [number, number, number] } | null | undefined)?.range;
+    if (range) return lineCounter.linePos(range[0]).line;
+  }
+  return undefined;
+}
+
+/** "arn:aws:ecs:eu-west-1:123:service/prod/web" -> "web"; a plain name stays as it is. */
+function nameOf(nameOrArn: string): string {
+  return nameOrArn.startsWith('arn:') ? nameOrArn.slice(nameOrArn.lastIndexOf('/') + 1) : nameOrArn;
+}
+
+function show(value: unknown): string {
+  return value === undefined ? 'nothing' : JSON.stringify(value);
+}

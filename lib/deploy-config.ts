@@ -1,0 +1,300 @@
+/**
+ * What the deployment needs from autopilot.yml: the EventBridge rules and the IAM statements, each
+ * as narrow as the configured targets allow. Pure (no I/O): `scripts/serverless-config.cjs` reads the
+ * files and serverless.yml takes the result as `custom.autopilot`.
+ *
+ * Worked example, targets `[{ cluster: prod, service: api, repository: api, gateAlarms: [api-5xx, api-p99-*] }]`:
+ *   ECR push rule         detail.repository-name [api]
+ *   task rule             detail.clusterArn [arn:…:cluster/prod], detail.group [service:api, service:api-canary],
+ *                         detail.lastStatus [RUNNING, STOPPED]
+ *   deployment rule       resources [arn:…:service/prod/api, arn:…:service/prod/api-canary]
+ *   gate alarm rule       detail.alarmName [api-5xx, { prefix: api-p99- }]
+ *   ecs:UpdateService     arn:…:service/prod/api, arn:…:service/prod/api-canary
+ * ARNs are CloudFormation `Fn::Sub` strings, so the partition, region and account are the stack's own.
+ */
+import type { Config } from './config.ts';
+import { CANARY_SUFFIX } from './ecs.ts';
+
+/** A CloudFormation value: a literal, or an intrinsic function CloudFormation resolves at deploy time. */
+export type Cfn = string | { 'Fn::Sub': string } | { 'Fn::GetAtt': [string, string] } | { Ref: string };
+
+/** Deploy-time settings from serverless.yml (`custom.deploy`). */
+export interface DeploySettings {
+  /** `service` and stage of the stack: rule names are `<service>-<stage>-<rule>`. */
+  service: string;
+  stage: string;
+  /** The one SSM parameter the pipeline reads: the Slack webhook URL (SecureString). */
+  slackWebhookParameter: string;
+  /** Roles the pipeline may pass to ECS tasks (task and execution roles). Empty: `role/ecs-*` in this account. */
+  taskRoleArns: string[];
+  /** Task definition families it may register. Empty: any family in this account and region. */
+  taskDefinitionFamilies: string[];
+}
+
+export type FunctionKey = 'ecrPush' | 'ecsEvent' | 'alarm' | 'tick';
+
+export interface RetryPolicy {
+  maximumEventAge: number;
+  maximumRetryAttempts: number;
+}
+
+/** One `eventBridge` event, in the shape osls expects under `functions.<name>.events`. */
+export interface EventBridgeEvent {
+  eventBridge: {
+    name: string;
+    description: string;
+    pattern?: Record<string, unknown>;
+    schedule?: string;
+    retryPolicy: RetryPolicy;
+    deadLetterQueueArn: Cfn;
+  };
+}
+
+export interface IamStatement {
+  Sid: string;
+  Effect: 'Allow';
+  Action: string[];
+  Resource: Cfn[];
+  Condition?: Record<string, Record<string, Cfn | Cfn[]>>;
+}
+
+export interface DeployConfig {
+  events: Record<FunctionKey, EventBridgeEvent[]>;
+  iamStatements: IamStatement[];
+  /** Every rule's ARN: the only sources allowed to send to the dead-letter queue. */
+  deadLetterSourceArns: Cfn[];
+}
+
+/** Logical IDs of the resources serverless.yml defines and this file refers to. */
+export const DEAD_LETTER_QUEUE = 'DeadLetterQueue';
+export const TABLE = 'AutopilotTable';
+
+/**
+ * EventBridge-to-Lambda delivery retries. ECS and alarm events are hints the one-minute tick also
+ * covers, and a missed push is found again by the tick (ecr:DescribeImages), so an hour is plenty;
+ * what is still undelivered then goes to the dead-letter queue. A tick is stale after a minute.
+ */
+export const EVENT_RETRY: RetryPolicy = { maximumEventAge: 3600, maximumRetryAttempts: 185 };
+export const TICK_RETRY: RetryPolicy = { maximumEventAge: 60, maximumRetryAttempts: 2 };
+
+/** The task states the pipeline acts on: a new task came up, or one stopped (aws-facts.md §5). */
+export const TASK_STATES = ['RUNNING', 'STOPPED'];
+
+export class DeployConfigError extends Error {
+  override name = 'DeployConfigError';
+}
+
+/** `${` is Fn::Sub syntax; a literal one (possible in an alarm name) is written `${!`. */
+const escapeSub = (s: string) => s.replaceAll('${', '${!');
+/** An ARN in this stack's partition, region and account. */
+const arn = (service: string, resource: string): Cfn => ({
+  'Fn::Sub': `arn:\${AWS::Partition}:${service}:\${AWS::Region}:\${AWS::AccountId}:${escapeSub(resource)}`,
+});
+const unique = <T>(xs: T[]) => [...new Set(xs)];
+
+/** A validated autopilot.yml (config.ts `parseConfig`: defaults applied) -> the rules and permissions. */
+export function deployConfig(config: Config, settings: DeploySettings): DeployConfig {
+  const targets = config.targets;
+  const clusters = unique(targets.map((t) => t.cluster));
+  // Each target's primary service and its sibling canary service (lib/ecs.ts).
+  const services = unique(targets.flatMap((t) => [t.service, t.service + CANARY_SUFFIX]));
+  const serviceArns = unique(
+    targets.flatMap((t) => [`${t.cluster}/${t.service}`, `${t.cluster}/${t.service}${CANARY_SUFFIX}`]),
+  ).map((s) => arn('ecs', `service/${s}`));
+  const clusterArns = clusters.map((c) => arn('ecs', `cluster/${c}`));
+  const repositories = unique(targets.map((t) => t.repository));
+  // Names, or prefixes ending in * (config.ts matchesGateAlarm).
+  const alarms = unique(targets.flatMap((t) => t.gateAlarms));
+  const alarmNames = alarms.filter((a) => !a.endsWith('*'));
+  const alarmPrefixes = alarms.filter((a) => a.endsWith('*')).map((a) => a.slice(0, -1));
+
+  const dlq: Cfn = { 'Fn::GetAtt': [DEAD_LETTER_QUEUE, 'Arn'] };
+  const ruleNames: string[] = [];
+  const rule = (
+    suffix: string,
+    description: string,
+    spec: { pattern: Record<string, unknown> } | { schedule: string },
+  ) => {
+    const name = `${settings.service}-${settings.stage}-${suffix}`;
+    if (name.length > 64)
+      throw new DeployConfigError(
+        `rule name ${name} is longer than EventBridge's 64 characters: use a shorter stage`,
+      );
+    ruleNames.push(name);
+    const retryPolicy = 'schedule' in spec ? TICK_RETRY : EVENT_RETRY;
+    return { eventBridge: { name, description, ...spec, retryPolicy, deadLetterQueueArn: dlq } };
+  };
+
+  const events: DeployConfig['events'] = {
+    ecrPush: [
+      rule('ecr-push', 'A new image in a repository that feeds a target', {
+        pattern: {
+          source: ['aws.ecr'],
+          'detail-type': ['ECR Image Action'],
+          detail: { 'action-type': ['PUSH'], result: ['SUCCESS'], 'repository-name': repositories },
+        },
+      }),
+    ],
+    ecsEvent: [
+      rule('ecs-task', 'A task of a managed service (or its canary) came up or stopped', {
+        pattern: {
+          source: ['aws.ecs'],
+          'detail-type': ['ECS Task State Change'],
+          detail: {
+            clusterArn: clusterArns,
+            group: services.map((s) => `service:${s}`),
+            lastStatus: TASK_STATES,
+          },
+        },
+      }),
+      rule('ecs-deployment', 'A deployment of a managed service (or its canary) changed state', {
+        pattern: {
+          source: ['aws.ecs'],
+          'detail-type': ['ECS Deployment State Change'],
+          resources: serviceArns,
+        },
+      }),
+      rule('ecs-service-action', 'A managed service warns or fails (tasks cannot be placed, ...)', {
+        pattern: {
+          source: ['aws.ecs'],
+          'detail-type': ['ECS Service Action'],
+          resources: serviceArns,
+          detail: { eventType: ['WARN', 'ERROR'] },
+        },
+      }),
+    ],
+    alarm:
+      alarms.length === 0
+        ? []
+        : [
+            rule('gate-alarm', 'A gate alarm of a target changed state', {
+              pattern: {
+                source: ['aws.cloudwatch'],
+                'detail-type': ['CloudWatch Alarm State Change'],
+                detail: { alarmName: [...alarmNames, ...alarmPrefixes.map((prefix) => ({ prefix }))] },
+              },
+            }),
+          ],
+    tick: [rule('tick', 'Every minute: finish what lost events left', { schedule: 'rate(1 minute)' })],
+  };
+
+  const parameterName = settings.slackWebhookParameter.replace(/^\//, '');
+  const parameterArn = arn('ssm', `parameter/${parameterName}`);
+  const families = settings.taskDefinitionFamilies.length > 0 ? settings.taskDefinitionFamilies : ['*'];
+  const taskDefinitionArns = families.map((f) =>
+    arn('ecs', f === '*' ? 'task-definition/*' : `task-definition/${f}:*`),
+  );
+  const taskRoleArns: Cfn[] =
+    settings.taskRoleArns.length > 0
+      ? settings.taskRoleArns
+      : [{ 'Fn::Sub': 'arn:${AWS::Partition}:iam::${AWS::AccountId}:role/ecs-*' }];
+
+  // `*` resources only where AWS requires them; test/package.test.ts keeps the list and the reasons.
+  const iamStatements: IamStatement[] = [
+    {
+      Sid: 'ManagedServices',
+      Effect: 'Allow',
+      Action: ['ecs:DescribeServices', 'ecs:UpdateService', 'ecs:CreateService', 'ecs:ListTagsForResource'],
+      Resource: serviceArns,
+    },
+    {
+      Sid: 'TasksOfManagedClusters',
+      Effect: 'Allow',
+      Action: ['ecs:DescribeTasks'],
+      Resource: clusters.map((c) => arn('ecs', `task/${c}/*`)),
+    },
+    {
+      // ListTasks' only resource type is container-instance, which a listing by service (Fargate) has
+      // none of: scoped by the ecs:cluster condition key instead.
+      Sid: 'ListTasksOfManagedClusters',
+      Effect: 'Allow',
+      Action: ['ecs:ListTasks'],
+      Resource: ['*'],
+      Condition: { ArnEquals: { 'ecs:cluster': clusterArns } },
+    },
+    {
+      // No resource types: "you must specify all resources ("*")" (Service Authorization Reference, ECS).
+      Sid: 'ReadTaskDefinitions',
+      Effect: 'Allow',
+      Action: ['ecs:DescribeTaskDefinition', 'ecs:ListTaskDefinitions'],
+      Resource: ['*'],
+    },
+    {
+      Sid: 'TaskDefinitionRevisions',
+      Effect: 'Allow',
+      Action: ['ecs:RegisterTaskDefinition', 'ecs:ListTagsForResource'],
+      Resource: taskDefinitionArns,
+    },
+    {
+      // Tags on RegisterTaskDefinition and CreateService need ecs:TagResource; never on existing resources.
+      Sid: 'TagOnCreate',
+      Effect: 'Allow',
+      Action: ['ecs:TagResource'],
+      Resource: [...taskDefinitionArns, ...serviceArns],
+      Condition: { StringEquals: { 'ecs:CreateAction': ['RegisterTaskDefinition', 'CreateService'] } },
+    },
+    {
+      Sid: 'PassTaskRoles',
+      Effect: 'Allow',
+      Action: ['iam:PassRole'],
+      Resource: taskRoleArns,
+      Condition: { StringEquals: { 'iam:PassedToService': 'ecs-tasks.amazonaws.com' } },
+    },
+    ...(alarms.length === 0
+      ? []
+      : [
+          {
+            // Composite alarms are returned only to a DescribeAlarms permission "scoped to *"
+            // (CloudWatch API Reference, DescribeAlarms); gate alarms may be composite.
+            Sid: 'ReadGateAlarms',
+            Effect: 'Allow' as const,
+            Action: ['cloudwatch:DescribeAlarms'],
+            Resource: ['*'],
+          },
+        ]),
+    {
+      // No resource types (Service Authorization Reference, CloudWatch).
+      Sid: 'ReadMetrics',
+      Effect: 'Allow',
+      Action: ['cloudwatch:GetMetricData'],
+      Resource: ['*'],
+    },
+    {
+      Sid: 'RolloutRecords',
+      Effect: 'Allow',
+      Action: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Scan'],
+      Resource: [{ 'Fn::GetAtt': [TABLE, 'Arn'] }],
+    },
+    {
+      Sid: 'FindMissedPushes',
+      Effect: 'Allow',
+      Action: ['ecr:DescribeImages'],
+      Resource: repositories.map((r) => arn('ecr', `repository/${r}`)),
+    },
+    {
+      Sid: 'SlackWebhookParameter',
+      Effect: 'Allow',
+      Action: ['ssm:GetParameter'],
+      Resource: [parameterArn],
+    },
+    {
+      // The SecureString's key: only through SSM, and only for this one parameter.
+      Sid: 'DecryptSlackWebhookParameter',
+      Effect: 'Allow',
+      Action: ['kms:Decrypt'],
+      Resource: [arn('kms', 'key/*')],
+      Condition: {
+        StringEquals: {
+          'kms:ViaService': { 'Fn::Sub': 'ssm.${AWS::Region}.amazonaws.com' },
+          'kms:EncryptionContext:PARAMETER_ARN': parameterArn,
+        },
+      },
+    },
+  ];
+
+  return {
+    events,
+    iamStatements,
+    deadLetterSourceArns: ruleNames.map((name) => arn('events', `rule/${name}`)),
+  };
+}

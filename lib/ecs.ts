@@ -1,0 +1,358 @@
+/**
+ * The pipeline's ECS and CloudWatch adapter: observe a managed service, and perform the actions
+ * `decide()` asks for. Every action is safe to repeat: UpdateService to absolute values,
+ * CreateService with a clientToken, RegisterTaskDefinition only after looking for a revision
+ * already tagged with the digest.
+ */
+import { createHash } from 'node:crypto';
+import { type CompositeAlarm, DescribeAlarmsCommand, type MetricAlarm } from '@aws-sdk/client-cloudwatch';
+import {
+  CreateServiceCommand,
+  type CreateServiceCommandInput,
+  DescribeServicesCommand,
+  DescribeTaskDefinitionCommand,
+  DescribeTasksCommand,
+  ListTaskDefinitionsCommand,
+  ListTasksCommand,
+  RegisterTaskDefinitionCommand,
+  type Service,
+  type Task,
+  UpdateServiceCommand,
+} from '@aws-sdk/client-ecs';
+import type { Clients } from './aws.ts';
+import { canaryServiceName } from './canary.ts';
+import type { TargetConfig } from './config.ts';
+import type { Action } from './decide.ts';
+import type { AlarmView, DeploymentView, Observation, ServiceView, TaskView } from './observation.ts';
+import { MISSING_SERVICE } from './observation.ts';
+import type { ServiceRecord } from './record.ts';
+import { cloneForImage, DIGEST_TAG, familyOf } from './revision.ts';
+
+export { CANARY_SUFFIX, canaryServiceName } from './canary.ts';
+
+export class UnknownServiceError extends Error {
+  override name = 'UnknownServiceError';
+}
+
+export interface Observed {
+  observation: Observation;
+  /** The primary as ECS described it: the canary is created from it. */
+  primary: Service;
+}
+
+/** Revisions are immutable, so what we learn about one is cached for the life of the container. */
+const healthCheckCache = new Map<string, boolean>();
+
+export async function observe(
+  clients: Clients,
+  target: TargetConfig,
+  record: ServiceRecord,
+  learned: { revisionForDigest?: string },
+): Promise<Observed> {
+  const canaryName = canaryServiceName(target.service);
+  const described = await clients.ecs.send(
+    new DescribeServicesCommand({
+      cluster: target.cluster,
+      services: [target.service, canaryName],
+      include: ['TAGS'],
+    }),
+  );
+  const primaryRaw = described.services?.find(
+    (s) => s.serviceName === target.service && s.status !== 'INACTIVE',
+  );
+  if (!primaryRaw) {
+    throw new UnknownServiceError(
+      `service ${target.service} does not exist in cluster ${target.cluster} (or is INACTIVE)`,
+    );
+  }
+  const canaryRaw = described.services?.find((s) => s.serviceName === canaryName && s.status === 'ACTIVE');
+  const primary = toServiceView(primaryRaw);
+  const canary = canaryRaw ? toServiceView(canaryRaw) : MISSING_SERVICE;
+
+  const rollout = record.rollout;
+  const revision = rollout?.taskDefinition ?? learned.revisionForDigest;
+  let revisionForDigest = learned.revisionForDigest;
+  if (rollout && !revision) {
+    revisionForDigest = await findRevisionByDigest(clients, rollout.fromTaskDefinition, rollout.image.digest);
+  }
+
+  let tasks: TaskView[] = [];
+  let hasHealthCheck = false;
+  const watched = revision ?? revisionForDigest;
+  if (rollout && watched) {
+    const services = [canary.exists ? canaryName : undefined, target.service].filter((s): s is string => !!s);
+    tasks = (await tasksOf(clients, target.cluster, services)).filter((t) => t.taskDefinition === watched);
+    hasHealthCheck = await revisionHasHealthCheck(clients, watched);
+  }
+  const alarms = rollout ? await gateAlarms(clients, target.gateAlarms) : [];
+  return {
+    observation: { primary, canary, tasks, hasHealthCheck, alarms, revisionForDigest },
+    primary: primaryRaw,
+  };
+}
+
+function toServiceView(s: Service): ServiceView {
+  return {
+    exists: true,
+    status: s.status,
+    taskDefinition: s.taskDefinition,
+    desiredCount: s.desiredCount ?? 0,
+    runningCount: s.runningCount ?? 0,
+    pendingCount: s.pendingCount ?? 0,
+    deployments: (s.deployments ?? [])
+      .filter((d) => d.status !== 'INACTIVE')
+      .map(
+        (d): DeploymentView => ({
+          id: d.id ?? '',
+          status: d.status ?? '',
+          taskDefinition: d.taskDefinition ?? '',
+          desiredCount: d.desiredCount ?? 0,
+          runningCount: d.runningCount ?? 0,
+          pendingCount: d.pendingCount ?? 0,
+          failedTasks: d.failedTasks ?? 0,
+          rolloutState: d.rolloutState,
+          rolloutStateReason: d.rolloutStateReason,
+        }),
+      ),
+  };
+}
+
+/** Running and recently stopped tasks of the services (ECS keeps stopped tasks visible for a while). */
+async function tasksOf(clients: Clients, cluster: string, services: string[]): Promise<TaskView[]> {
+  const arns: string[] = [];
+  for (const serviceName of services) {
+    for (const desiredStatus of ['RUNNING', 'STOPPED'] as const) {
+      const out = await clients.ecs.send(
+        new ListTasksCommand({ cluster, serviceName, desiredStatus, maxResults: 100 }),
+      );
+      arns.push(...(out.taskArns ?? []));
+    }
+  }
+  const views: TaskView[] = [];
+  for (let i = 0; i < arns.length; i += 100) {
+    const out = await clients.ecs.send(new DescribeTasksCommand({ cluster, tasks: arns.slice(i, i + 100) }));
+    views.push(...(out.tasks ?? []).map(toTaskView));
+  }
+  return views;
+}
+
+function toTaskView(t: Task): TaskView {
+  return {
+    taskArn: t.taskArn ?? '',
+    taskDefinition: t.taskDefinitionArn ?? '',
+    lastStatus: t.lastStatus ?? '',
+    desiredStatus: t.desiredStatus ?? '',
+    healthStatus: t.healthStatus,
+    stoppedReason: t.stoppedReason,
+    stopCode: t.stopCode,
+    containers: (t.containers ?? []).map((c) => ({
+      name: c.name ?? '',
+      exitCode: c.exitCode ?? undefined,
+      reason: c.reason,
+    })),
+  };
+}
+
+async function revisionHasHealthCheck(clients: Clients, taskDefinition: string): Promise<boolean> {
+  const cached = healthCheckCache.get(taskDefinition);
+  if (cached !== undefined) return cached;
+  const out = await clients.ecs.send(new DescribeTaskDefinitionCommand({ taskDefinition }));
+  const has = (out.taskDefinition?.containerDefinitions ?? []).some(
+    (c) => c.essential !== false && !!c.healthCheck,
+  );
+  healthCheckCache.set(taskDefinition, has);
+  return has;
+}
+
+/** Gate alarms by name, or by prefix when the pattern ends in `*`. */
+async function gateAlarms(clients: Clients, patterns: string[]): Promise<AlarmView[]> {
+  if (patterns.length === 0) return [];
+  const names = patterns.filter((p) => !p.endsWith('*'));
+  const prefixes = patterns.filter((p) => p.endsWith('*')).map((p) => p.slice(0, -1));
+  const found = new Map<string, AlarmView>();
+  const add = (alarms: (MetricAlarm | CompositeAlarm)[] | undefined) => {
+    for (const a of alarms ?? []) {
+      if (!a.AlarmName) continue;
+      found.set(a.AlarmName, {
+        name: a.AlarmName,
+        state: (a.StateValue ?? 'INSUFFICIENT_DATA') as AlarmView['state'],
+        reason: a.StateReason ?? '',
+      });
+    }
+  };
+  for (let i = 0; i < names.length; i += 100) {
+    const out = await clients.cloudwatch.send(
+      new DescribeAlarmsCommand({
+        AlarmNames: names.slice(i, i + 100),
+        AlarmTypes: ['MetricAlarm', 'CompositeAlarm'],
+      }),
+    );
+    add(out.MetricAlarms);
+    add(out.CompositeAlarms);
+  }
+  for (const prefix of prefixes) {
+    let token: string | undefined;
+    do {
+      const out = await clients.cloudwatch.send(
+        new DescribeAlarmsCommand({
+          AlarmNamePrefix: prefix,
+          AlarmTypes: ['MetricAlarm', 'CompositeAlarm'],
+          NextToken: token,
+        }),
+      );
+      add(out.MetricAlarms);
+      add(out.CompositeAlarms);
+      token = out.NextToken;
+    } while (token);
+  }
+  return [...found.values()];
+}
+
+/** The newest revisions of the family, looked at for the digest tag: a retried push registers nothing twice. */
+async function findRevisionByDigest(
+  clients: Clients,
+  from: string,
+  digest: string,
+): Promise<string | undefined> {
+  const list = await clients.ecs.send(
+    new ListTaskDefinitionsCommand({
+      familyPrefix: familyOf(from),
+      sort: 'DESC',
+      maxResults: 5,
+      status: 'ACTIVE',
+    }),
+  );
+  for (const arn of list.taskDefinitionArns ?? []) {
+    if (familyOf(arn) !== familyOf(from)) continue;
+    const out = await clients.ecs.send(
+      new DescribeTaskDefinitionCommand({ taskDefinition: arn, include: ['TAGS'] }),
+    );
+    if (out.tags?.some((t) => t.key === DIGEST_TAG && t.value === digest)) return arn;
+  }
+  return undefined;
+}
+
+/** Performs one action. Returns what was learned (a registered revision). */
+export async function act(
+  clients: Clients,
+  target: TargetConfig,
+  primary: Service,
+  action: Action,
+): Promise<{ revisionForDigest?: string }> {
+  switch (action.type) {
+    case 'registerRevision': {
+      const existing = await findRevisionByDigest(clients, action.from, action.image.digest);
+      if (existing) return { revisionForDigest: existing };
+      const current = await clients.ecs.send(
+        new DescribeTaskDefinitionCommand({ taskDefinition: action.from, include: ['TAGS'] }),
+      );
+      if (!current.taskDefinition) throw new Error(`task definition ${action.from} was not found`);
+      const input = cloneForImage(current.taskDefinition, current.tags, action.container, action.image);
+      const out = await clients.ecs.send(new RegisterTaskDefinitionCommand(input));
+      return { revisionForDigest: out.taskDefinition?.taskDefinitionArn };
+    }
+    case 'setCanary':
+      await setCanary(clients, target, primary, action.taskDefinition, action.desiredCount);
+      return {};
+    case 'setPrimary':
+      await clients.ecs.send(
+        new UpdateServiceCommand({
+          cluster: target.cluster,
+          service: target.service,
+          taskDefinition: action.taskDefinition,
+          ...(action.allAtOnce
+            ? {
+                // All at once: every new task starts before an old one stops.
+                deploymentConfiguration: {
+                  ...primary.deploymentConfiguration,
+                  maximumPercent: 200,
+                  minimumHealthyPercent: 100,
+                },
+              }
+            : {}),
+        }),
+      );
+      return {};
+  }
+}
+
+async function setCanary(
+  clients: Clients,
+  target: TargetConfig,
+  primary: Service,
+  taskDefinition: string,
+  desiredCount: number,
+) {
+  const serviceName = canaryServiceName(target.service);
+  const described = await clients.ecs.send(
+    new DescribeServicesCommand({ cluster: target.cluster, services: [serviceName] }),
+  );
+  const existing = described.services?.find((s) => s.status === 'ACTIVE');
+  if (existing) {
+    if (existing.taskDefinition === taskDefinition && existing.desiredCount === desiredCount) return;
+    await clients.ecs.send(
+      new UpdateServiceCommand({
+        cluster: target.cluster,
+        service: serviceName,
+        taskDefinition,
+        desiredCount,
+      }),
+    );
+    return;
+  }
+  if (desiredCount === 0) return;
+  await clients.ecs.send(
+    new CreateServiceCommand(canaryServiceInput(target, primary, taskDefinition, desiredCount)),
+  );
+}
+
+/**
+ * The canary is a sibling of the primary: same cluster, network, load balancer target groups,
+ * capacity, placement and tags, so it takes its share of the primary's traffic. Its own
+ * circuit breaker is off: the pipeline watches it, faster.
+ */
+export function canaryServiceInput(
+  target: TargetConfig,
+  primary: Service,
+  taskDefinition: string,
+  desiredCount: number,
+): CreateServiceCommandInput {
+  const serviceName = canaryServiceName(target.service);
+  const tags = (primary.tags ?? []).filter(
+    (t) => t.key && !t.key.startsWith('aws:') && !t.key.startsWith('ecs-autopilot:'),
+  );
+  return {
+    cluster: target.cluster,
+    serviceName,
+    taskDefinition,
+    desiredCount,
+    // Same token for the same canary and revision: a retried create returns the service instead of a second one.
+    clientToken: createHash('sha256')
+      .update(`${target.cluster}/${serviceName}/${taskDefinition}`)
+      .digest('hex')
+      .slice(0, 32),
+    ...(primary.capacityProviderStrategy?.length
+      ? { capacityProviderStrategy: primary.capacityProviderStrategy }
+      : { launchType: primary.launchType }),
+    platformVersion: primary.platformVersion,
+    networkConfiguration: primary.networkConfiguration,
+    loadBalancers: primary.loadBalancers,
+    placementConstraints: primary.placementConstraints,
+    placementStrategy: primary.placementStrategy,
+    healthCheckGracePeriodSeconds: primary.healthCheckGracePeriodSeconds,
+    enableECSManagedTags: primary.enableECSManagedTags,
+    propagateTags: primary.propagateTags,
+    enableExecuteCommand: primary.enableExecuteCommand,
+    schedulingStrategy: 'REPLICA',
+    deploymentConfiguration: {
+      maximumPercent: 200,
+      minimumHealthyPercent: 100,
+      deploymentCircuitBreaker: { enable: false, rollback: false },
+    },
+    tags: [
+      ...tags,
+      { key: 'ecs-autopilot:role', value: 'canary' },
+      { key: 'ecs-autopilot:primary', value: target.service },
+    ],
+  };
+}

@@ -1,0 +1,63 @@
+/**
+ * What the pipeline sees of a service when it decides: plain data, no SDK types, so `decide()`
+ * stays pure and table tests can build observations by hand.
+ */
+export interface DeploymentView {
+  id: string;
+  status: string; // PRIMARY | ACTIVE | INACTIVE
+  taskDefinition: string;
+  desiredCount: number;
+  runningCount: number;
+  pendingCount: number;
+  failedTasks: number;
+  rolloutState?: string; // IN_PROGRESS | COMPLETED | FAILED
+  rolloutStateReason?: string;
+}
+
+export interface ServiceView {
+  exists: boolean;
+  status?: string; // ACTIVE | DRAINING | INACTIVE
+  taskDefinition?: string;
+  desiredCount: number;
+  runningCount: number;
+  pendingCount: number;
+  deployments: DeploymentView[];
+}
+
+export interface TaskView {
+  taskArn: string;
+  taskDefinition: string;
+  lastStatus: string;
+  desiredStatus: string;
+  healthStatus?: string; // HEALTHY | UNHEALTHY | UNKNOWN
+  stoppedReason?: string;
+  stopCode?: string;
+  containers: { name: string; exitCode?: number; reason?: string }[];
+}
+
+export interface AlarmView {
+  name: string;
+  state: 'OK' | 'ALARM' | 'INSUFFICIENT_DATA';
+  reason: string;
+}
+
+export interface Observation {
+  primary: ServiceView;
+  canary: ServiceView;
+  /** Tasks of the rollout's revision (running, or stopped recently), in the canary and the primary. */
+  tasks: TaskView[];
+  /** Whether the rollout's revision defines a container health check (then RUNNING is not enough). */
+  hasHealthCheck: boolean;
+  /** The gate alarms of the target, as CloudWatch reports them now. */
+  alarms: AlarmView[];
+  /** A revision already registered for the rollout's digest (found by its digest tag). */
+  revisionForDigest?: string;
+}
+
+export const MISSING_SERVICE: ServiceView = {
+  exists: false,
+  desiredCount: 0,
+  runningCount: 0,
+  pendingCount: 0,
+  deployments: [],
+};

@@ -1,0 +1,131 @@
+/**
+ * The service record: one DynamoDB item per managed service, the single source of truth for its
+ * rollout, its history and what is known good. Every change is a conditional write on `version`,
+ * so two invocations can never both act on the same step.
+ */
+import type { StrategyKind } from './config.ts';
+
+export interface ImageRef {
+  repository: string;
+  tag: string;
+  digest: string;
+  /** `<registry>/<repository>@<digest>`: deployed by digest, so a moved tag changes nothing. */
+  uri: string;
+}
+
+/** A new-revision task that stopped for a reason that counts against the rollout. */
+export interface TaskFailure {
+  taskArn: string;
+  taskDefinition: string;
+  stoppedReason: string;
+  stopCode?: string;
+  container?: string;
+  exitCode?: number;
+  at: number;
+}
+
+export interface StepState {
+  percent: number;
+  bakeMs: number;
+  /** When the step began (its tasks were asked for). */
+  startedAt?: number;
+  /** When all of its tasks were running and healthy: the bake starts here. */
+  healthyAt?: number;
+}
+
+export interface Rollout {
+  id: string;
+  image: ImageRef;
+  strategy: StrategyKind;
+  steps: StepState[];
+  stepIndex: number;
+  /** The revision the primary ran when the rollout started: where a rollback returns. */
+  fromTaskDefinition: string;
+  /** The registered revision, once known. */
+  taskDefinition?: string;
+  /** A registration in flight: no other invocation registers until this passes. */
+  registerLeaseUntil?: number;
+  startedAt: number;
+  failures: TaskFailure[];
+  /** Gate alarms already in ALARM when the rollout started: ignored until they return to OK (as ECS does). */
+  ignoredAlarms: string[];
+  paused?: boolean;
+  /** Set once a rollback was decided: the rollout stays until the service is back on the good revision. */
+  rollingBack?: { reason: string; at: number; toTaskDefinition: string };
+}
+
+export type Outcome = 'succeeded' | 'rolled_back' | 'superseded' | 'ignored' | 'aborted';
+
+export interface RolloutSummary {
+  id: string;
+  image: ImageRef;
+  strategy: StrategyKind;
+  taskDefinition?: string;
+  fromTaskDefinition?: string;
+  outcome: Outcome;
+  reason: string;
+  startedAt: number;
+  endedAt: number;
+  steps: { percent: number; reachedAt?: number }[];
+  failures: TaskFailure[];
+}
+
+export interface ServiceRecord {
+  /** `cluster/service` */
+  key: string;
+  cluster: string;
+  service: string;
+  version: number;
+  /** The last revision seen healthy at steady state, or the last rollout that succeeded. */
+  lastGood?: { taskDefinition: string; image?: ImageRef; since: number };
+  rollout?: Rollout;
+  /** Newest last, bounded. */
+  history: RolloutSummary[];
+  /** Digests rolled back, so a duplicate event does not deploy them again. Bounded. */
+  badDigests: Record<string, { reason: string; at: number }>;
+}
+
+export const HISTORY_LIMIT = 25;
+export const BAD_DIGEST_LIMIT = 50;
+
+export function newRecord(cluster: string, service: string): ServiceRecord {
+  return { key: `${cluster}/${service}`, cluster, service, version: 0, history: [], badDigests: {} };
+}
+
+export function summarize(
+  rollout: Rollout,
+  outcome: Outcome,
+  reason: string,
+  endedAt: number,
+): RolloutSummary {
+  return {
+    id: rollout.id,
+    image: rollout.image,
+    strategy: rollout.strategy,
+    taskDefinition: rollout.taskDefinition,
+    fromTaskDefinition: rollout.fromTaskDefinition,
+    outcome,
+    reason,
+    startedAt: rollout.startedAt,
+    endedAt,
+    steps: rollout.steps.map((s) => ({ percent: s.percent, reachedAt: s.startedAt })),
+    failures: rollout.failures,
+  };
+}
+
+/** Appends to history and trims it: the record must stay far below DynamoDB's 400 KB item limit. */
+export function withHistory(record: ServiceRecord, summary: RolloutSummary): ServiceRecord {
+  return { ...record, history: [...record.history, summary].slice(-HISTORY_LIMIT) };
+}
+
+export function withBadDigest(
+  record: ServiceRecord,
+  digest: string,
+  reason: string,
+  at: number,
+): ServiceRecord {
+  const entries = Object.entries({ ...record.badDigests, [digest]: { reason, at } })
+    .sort((a, b) => a[1].at - b[1].at)
+    .slice(-BAD_DIGEST_LIMIT);
+  return { ...record, badDigests: Object.fromEntries(entries) };
+}

@@ -1,0 +1,213 @@
+/**
+ * What woke the pipeline, read from the event exactly as AWS delivers it, validated. Anything
+ * unexpected becomes `{ kind: 'invalid', reason }`: logged and acknowledged, never a crash loop.
+ *
+ * Shapes accepted:
+ *   ECR Image Action (PUSH, SUCCESS)                    -> push
+ *   ECS Task State Change / Deployment State Change / Service Action -> service (a hint to reconcile)
+ *   CloudWatch Alarm State Change, as an EventBridge event, as an SNS notification wrapped in an
+ *   SNS Lambda event, or as an alarm's Lambda action payload -> alarm
+ *   Scheduled Event                                     -> tick
+ */
+export type ParsedTrigger =
+  | {
+      kind: 'push';
+      repository: string;
+      tag?: string;
+      digest: string;
+      registry: string;
+      region: string;
+      account: string;
+    }
+  | {
+      kind: 'service';
+      source: 'task' | 'deployment' | 'service-action';
+      cluster?: string;
+      service: string;
+      detail: string;
+      task?: TaskEventFacts;
+    }
+  | {
+      kind: 'alarm';
+      alarmName: string;
+      state: string;
+      previousState?: string;
+      reason: string;
+      shape: 'eventbridge' | 'sns' | 'lambda-action';
+    }
+  | { kind: 'tick' }
+  | { kind: 'invalid'; reason: string }
+  | { kind: 'ignored'; reason: string };
+
+export interface TaskEventFacts {
+  taskArn: string;
+  lastStatus: string;
+  version: number;
+  taskDefinitionArn: string;
+}
+
+const MAX_EVENT_BYTES = 256 * 1024; // EventBridge's event size limit
+
+type Obj = Record<string, unknown>;
+const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !Array.isArray(v);
+const str = (v: unknown): string | undefined => (typeof v === 'string' && v.length > 0 ? v : undefined);
+
+export function parseTrigger(event: unknown): ParsedTrigger {
+  if (!isObj(event))
+    return { kind: 'invalid', reason: `event is ${event === null ? 'null' : typeof event}, not an object` };
+  let size = 0;
+  try {
+    size = Buffer.byteLength(JSON.stringify(event));
+  } catch {
+    return { kind: 'invalid', reason: 'event cannot be serialised' };
+  }
+  if (size > MAX_EVENT_BYTES)
+    return { kind: 'invalid', reason: `event is ${size} bytes, over EventBridge's 256 KB limit` };
+
+  if (Array.isArray(event.Records)) return parseSns(event.Records);
+  if (event.source === 'aws.cloudwatch' && isObj(event.alarmData)) return parseAlarmAction(event);
+
+  const detailType = str(event['detail-type']);
+  const source = str(event.source);
+  if (!detailType || !source) return { kind: 'invalid', reason: 'event has no "detail-type" or "source"' };
+  const detail = event.detail;
+  if (!isObj(detail)) return { kind: 'invalid', reason: `${detailType} event has no detail object` };
+
+  switch (`${source}|${detailType}`) {
+    case 'aws.ecr|ECR Image Action':
+      return parsePush(event, detail);
+    case 'aws.ecs|ECS Task State Change':
+      return parseTask(detail);
+    case 'aws.ecs|ECS Deployment State Change':
+    case 'aws.ecs|ECS Service Action':
+      return parseServiceEvent(
+        event,
+        detail,
+        detailType === 'ECS Service Action' ? 'service-action' : 'deployment',
+      );
+    case 'aws.cloudwatch|CloudWatch Alarm State Change': {
+      const alarmName = str(detail.alarmName);
+      const state = isObj(detail.state) ? str(detail.state.value) : undefined;
+      if (!alarmName || !state)
+        return { kind: 'invalid', reason: 'alarm event without detail.alarmName or detail.state.value' };
+      const previous = isObj(detail.previousState) ? str(detail.previousState.value) : undefined;
+      const reason = isObj(detail.state) ? (str(detail.state.reason) ?? '') : '';
+      return { kind: 'alarm', alarmName, state, previousState: previous, reason, shape: 'eventbridge' };
+    }
+    case 'aws.events|Scheduled Event':
+      return { kind: 'tick' };
+    default:
+      return { kind: 'invalid', reason: `unexpected event: source "${source}", detail-type "${detailType}"` };
+  }
+}
+
+function parsePush(event: Obj, detail: Obj): ParsedTrigger {
+  if (detail['action-type'] !== 'PUSH')
+    return { kind: 'ignored', reason: `ECR action ${String(detail['action-type'])} is not a push` };
+  if (detail.result !== 'SUCCESS')
+    return { kind: 'ignored', reason: `ECR push result ${String(detail.result)}` };
+  const repository = str(detail['repository-name']);
+  const digest = str(detail['image-digest']);
+  if (!repository || !digest)
+    return { kind: 'invalid', reason: 'ECR push without repository-name or image-digest' };
+  if (!/^sha256:[0-9a-f]{64}$/.test(digest) && !/^sha256:[0-9a-f]+$/.test(digest)) {
+    return { kind: 'invalid', reason: `image-digest "${digest}" is not a sha256 digest` };
+  }
+  const account = str(event.account);
+  const region = str(event.region);
+  if (!account || !region) return { kind: 'invalid', reason: 'ECR push without account or region' };
+  return {
+    kind: 'push',
+    repository,
+    tag: str(detail['image-tag']),
+    digest,
+    registry: `${account}.dkr.ecr.${region}.amazonaws.com`,
+    region,
+    account,
+  };
+}
+
+function parseTask(detail: Obj): ParsedTrigger {
+  const clusterArn = str(detail.clusterArn);
+  const group = str(detail.group);
+  const taskArn = str(detail.taskArn);
+  const lastStatus = str(detail.lastStatus);
+  if (!clusterArn || !taskArn || !lastStatus) {
+    return { kind: 'invalid', reason: 'task event without clusterArn, taskArn or lastStatus' };
+  }
+  if (!group?.startsWith('service:'))
+    return { kind: 'ignored', reason: `task ${taskArn} belongs to no service (group ${group ?? 'none'})` };
+  const version = typeof detail.version === 'number' ? detail.version : Number(detail.version);
+  return {
+    kind: 'service',
+    source: 'task',
+    cluster: nameFromArn(clusterArn),
+    service: group.slice('service:'.length),
+    detail: `task ${lastStatus}`,
+    task: {
+      taskArn,
+      lastStatus,
+      version: Number.isFinite(version) ? version : 0,
+      taskDefinitionArn: str(detail.taskDefinitionArn) ?? '',
+    },
+  };
+}
+
+function parseServiceEvent(event: Obj, detail: Obj, source: 'deployment' | 'service-action'): ParsedTrigger {
+  const resources = Array.isArray(event.resources) ? event.resources : [];
+  const arn = str(resources[0]);
+  if (!arn?.includes(':service/'))
+    return { kind: 'invalid', reason: `${source} event without a service ARN in resources` };
+  // arn:aws:ecs:region:account:service/cluster/name (long format) or service/name (old format, no cluster).
+  const parts = arn.slice(arn.indexOf(':service/') + ':service/'.length).split('/');
+  const service = parts.at(-1)!;
+  const cluster =
+    parts.length > 1 ? parts[0] : str(detail.clusterArn) && nameFromArn(String(detail.clusterArn));
+  return { kind: 'service', source, cluster, service, detail: str(detail.eventName) ?? source };
+}
+
+function parseSns(records: unknown[]): ParsedTrigger {
+  const sns = isObj(records[0]) && isObj(records[0].Sns) ? records[0].Sns : undefined;
+  const message = sns ? str(sns.Message) : undefined;
+  if (!message) return { kind: 'invalid', reason: 'SNS event without Records[0].Sns.Message' };
+  let body: unknown;
+  try {
+    body = JSON.parse(message);
+  } catch {
+    return { kind: 'invalid', reason: 'SNS message is not JSON (not a CloudWatch alarm notification)' };
+  }
+  if (!isObj(body)) return { kind: 'invalid', reason: 'SNS message is not a JSON object' };
+  const alarmName = str(body.AlarmName);
+  const state = str(body.NewStateValue);
+  if (!alarmName || !state)
+    return { kind: 'invalid', reason: 'SNS message has no AlarmName or NewStateValue' };
+  return {
+    kind: 'alarm',
+    alarmName,
+    state,
+    previousState: str(body.OldStateValue),
+    reason: str(body.NewStateReason) ?? '',
+    shape: 'sns',
+  };
+}
+
+function parseAlarmAction(event: Obj): ParsedTrigger {
+  const data = event.alarmData as Obj;
+  const alarmName = str(data.alarmName);
+  const state = isObj(data.state) ? str(data.state.value) : undefined;
+  if (!alarmName || !state)
+    return { kind: 'invalid', reason: 'alarm action payload without alarmData.alarmName or state.value' };
+  return {
+    kind: 'alarm',
+    alarmName,
+    state,
+    previousState: isObj(data.previousState) ? str(data.previousState.value) : undefined,
+    reason: isObj(data.state) ? (str(data.state.reason) ?? '') : '',
+    shape: 'lambda-action',
+  };
+}
+
+/** The resource name at the end of an ARN: `arn:aws:ecs:us-east-1:1:cluster/prod` -> `prod`. */
+export function nameFromArn(arn: string): string {
+  return arn.slice(arn.lastIndexOf('/') + 1);
+}

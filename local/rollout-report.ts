@@ -1,0 +1,65 @@
+/**
+ * The `rollouts` section of a scenario report, read from the service records (the source of
+ * truth), so it shows what the pipeline itself recorded, including rollouts still in progress.
+ */
+import type { Rollout, RolloutSummary, ServiceRecord } from '../lib/record.ts';
+import { shortRevision } from '../lib/revision.ts';
+
+export interface RolloutReport {
+  service: string;
+  image: string;
+  digest: string;
+  taskDefinition?: string;
+  strategy: string;
+  outcome: RolloutSummary['outcome'] | 'in_progress';
+  reason: string;
+  startedAt: string;
+  endedAt?: string;
+  /** When the rollback was called (rolled-back rollouts only). */
+  rollbackAt?: string;
+  steps: { percent: number; reachedAt?: string }[];
+  failures: { taskArn: string; reason: string; exitCode?: number; container?: string }[];
+}
+
+const iso = (ms: number | undefined) => (ms === undefined ? undefined : new Date(ms).toISOString());
+
+export function rolloutsReport(records: ServiceRecord[]): RolloutReport[] {
+  const out: RolloutReport[] = [];
+  for (const r of records) {
+    for (const h of r.history) out.push(fromSummary(r.key, h));
+    if (r.rollout && !r.rollout.rollingBack) out.push(inProgress(r.key, r.rollout));
+  }
+  return out.sort((a, b) => a.startedAt.localeCompare(b.startedAt) || a.service.localeCompare(b.service));
+}
+
+function fromSummary(service: string, h: RolloutSummary): RolloutReport {
+  return {
+    service,
+    image: `${h.image.repository}:${h.image.tag}`,
+    digest: h.image.digest,
+    taskDefinition: h.taskDefinition ? shortRevision(h.taskDefinition) : undefined,
+    strategy: h.strategy,
+    outcome: h.outcome,
+    reason: h.reason,
+    startedAt: iso(h.startedAt)!,
+    endedAt: iso(h.endedAt),
+    rollbackAt: h.outcome === 'rolled_back' || h.outcome === 'aborted' ? iso(h.endedAt) : undefined,
+    steps: h.steps.map((s) => ({ percent: s.percent, reachedAt: iso(s.reachedAt) })),
+    failures: h.failures.map((f) => ({ taskArn: f.taskArn, reason: f.stoppedReason, exitCode: f.exitCode, container: f.container })),
+  };
+}
+
+function inProgress(service: string, r: Rollout): RolloutReport {
+  return {
+    service,
+    image: `${r.image.repository}:${r.image.tag}`,
+    digest: r.image.digest,
+    taskDefinition: r.taskDefinition ? shortRevision(r.taskDefinition) : undefined,
+    strategy: r.strategy,
+    outcome: 'in_progress',
+    reason: `at step ${r.stepIndex + 1} of ${r.steps.length}${r.paused ? ' (paused)' : ''}`,
+    startedAt: iso(r.startedAt)!,
+    steps: r.steps.map((s) => ({ percent: s.percent, reachedAt: iso(s.startedAt) })),
+    failures: r.failures.map((f) => ({ taskArn: f.taskArn, reason: f.stoppedReason, exitCode: f.exitCode, container: f.container })),
+  };
+}

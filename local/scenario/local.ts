@@ -1,0 +1,118 @@
+/**
+ * `autopilot local [--port N] [--speed N] [--scenario FILE.yml]`: the local AWS in the foreground,
+ * for the AWS CLI, an SDK or the pipeline's handlers to talk to. Its virtual clock runs at N times
+ * real time (default 1); with a scenario, the world starts from its set-up and its timeline plays
+ * as the clock passes each step. Notable events are printed as they happen. Ctrl-C stops it cleanly.
+ */
+import { parseArgs } from 'node:util';
+import { UsageError } from '../cli.ts';
+import { World } from '../world.ts';
+import { loadScenario, type Scenario } from './parse.ts';
+import { ScenarioWorld } from './play.ts';
+import type { OnWorld } from './run.ts';
+import { eventLine, formatLine, paint, stepLine } from './story.ts';
+
+/** Real time between two advances of the virtual clock. */
+const TICK_MS = 100;
+
+export async function local(args: string[], hooks: { onWorld?: OnWorld } = {}): Promise<number> {
+  const options = readOptions(args);
+  let play: ScenarioWorld | undefined;
+  let scenario: Scenario | undefined;
+  if (options.scenario) {
+    scenario = loadScenario(options.scenario);
+    play = await ScenarioWorld.create(scenario);
+  }
+  const world = play?.world ?? new World();
+  const endpoint = await world.start(options.port);
+  await world.settle();
+  const extension = scenario ? ((await hooks.onWorld?.(world, scenario)) ?? undefined) : undefined;
+
+  const p = paint(Boolean(process.stdout.isTTY) && !process.env.NO_COLOR);
+  const out = (text: string) => process.stdout.write(`${text}\n`);
+  const env = world.clientEnv();
+  out(`${p.bold('Local AWS')} listening on ${endpoint}`);
+  out(
+    `  ECS, ECR, CloudWatch, EventBridge, SSM and DynamoDB; region ${world.region}, account ${world.account}`,
+  );
+  out(`  virtual clock from ${new Date(world.now()).toISOString()}, at ${options.speed}x real time`);
+  if (scenario) {
+    out(
+      `  scenario "${scenario.name}" (${scenario.source.file}): ${scenario.services.length} service(s), ${scenario.timeline.length} timeline step(s)`,
+    );
+  }
+  out('');
+  out('Point the AWS CLI or an SDK at it:');
+  out(`  export AWS_ENDPOINT_URL=${env.AWS_ENDPOINT_URL}`);
+  out(
+    `  export AWS_REGION=${env.AWS_REGION} AWS_ACCESS_KEY_ID=${env.AWS_ACCESS_KEY_ID} AWS_SECRET_ACCESS_KEY=${env.AWS_SECRET_ACCESS_KEY}`,
+  );
+  out('  aws ecs list-clusters');
+  out('');
+  out('Ctrl-C stops it.');
+
+  let stopping = false;
+  let wake = () => {};
+  const stop = () => {
+    if (stopping) process.exit(130); // a second Ctrl-C: do not wait
+    stopping = true;
+    wake();
+  };
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
+
+  const start = world.now();
+  const realStart = Date.now();
+  let eventsShown = world.eventLog.length;
+  let stepsShown = 0;
+  try {
+    while (!stopping) {
+      const target = start + (Date.now() - realStart) * options.speed;
+      if (play) await play.playUntil(target);
+      else await world.runUntil(target);
+      // Tell what happened since the last tick: the steps played, then the events nobody else told.
+      const steps = play?.played.slice(stepsShown) ?? [];
+      stepsShown += steps.length;
+      const said = new Set(steps.filter((s) => s.action !== 'update').flatMap((s) => s.events));
+      for (const s of steps) out(formatLine(stepLine({ ...s, at: s.at - start }), p));
+      for (const { at, event } of world.eventLog.slice(eventsShown)) {
+        const line = said.has(event.id) ? undefined : eventLine(event);
+        if (line) out(formatLine({ at: at - start, ...line }, p));
+      }
+      eventsShown = world.eventLog.length;
+      await new Promise<void>((resolve) => {
+        wake = resolve;
+        setTimeout(resolve, TICK_MS);
+      });
+    }
+  } finally {
+    process.off('SIGINT', stop);
+    process.off('SIGTERM', stop);
+    await extension?.close?.();
+    await world.stop();
+  }
+  out(`\nStopped at virtual ${new Date(world.now()).toISOString()}.`);
+  return 0;
+}
+
+function readOptions(args: string[]): { port: number; speed: number; scenario?: string } {
+  let values: { port?: string; speed?: string; scenario?: string };
+  try {
+    ({ values } = parseArgs({
+      args,
+      options: { port: { type: 'string' }, speed: { type: 'string' }, scenario: { type: 'string' } },
+      strict: true,
+    }));
+  } catch (e) {
+    throw new UsageError((e as Error).message);
+  }
+  const port = Number(values.port ?? 0);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    throw new UsageError(`--port must be a port number from 0 to 65535, got "${values.port}"`);
+  }
+  const speed = Number(values.speed ?? 1);
+  if (!Number.isFinite(speed) || speed <= 0) {
+    throw new UsageError(`--speed must be a number above 0 (times real time), got "${values.speed}"`);
+  }
+  return { port, speed, scenario: values.scenario };
+}

@@ -1,0 +1,227 @@
+/**
+ * A scenario's set-up: the world as it stands before the clock starts. Everything here is done
+ * in-process, through the local services' own operations (the AWS API shapes), so none of it is
+ * counted in `world.apiCalls`, which counts only what clients ask over HTTP.
+ *
+ * Order: image behaviours, clusters and their instances, ECR pushes (every image the services run,
+ * and every image a timeline `update:` names that no earlier `push:` step pushes), target groups,
+ * alarms, then one task definition and one service per scenario service, then the load.
+ */
+import type { LocalService } from '../service.ts';
+import type { World } from '../world.ts';
+import {
+  type AlarmSpec,
+  isExternalImage,
+  type Scenario,
+  type ServiceSpec,
+  scenarioError,
+  splitImage,
+} from './parse.ts';
+
+/** Calls a local service's operation in-process (not counted as an API call). */
+export async function call(service: LocalService, operation: string, input: unknown): Promise<any> {
+  const op = service.operations[operation];
+  if (!op) throw new Error(`the local ${service.name} has no ${operation} operation`);
+  return await op(input);
+}
+
+/** The URI a task definition names: `<registry>/<repository>:<tag>` for the local ECR, else as written. */
+export function imageUri(world: World, ref: string): string {
+  return isExternalImage(ref) ? ref : `${world.ecr.registryHost}/${ref}`;
+}
+
+/** What set-up made that the timeline needs: target group ARNs by name. */
+export interface SetUp {
+  targetGroupArns: Map<string, string>;
+}
+
+export async function setUp(world: World, scenario: Scenario): Promise<SetUp> {
+  const step = async <T>(field: string, what: string, fn: () => T | Promise<T>): Promise<T> => {
+    try {
+      return await fn();
+    } catch (e) {
+      const err = e as Error;
+      const code = err.name && err.name !== 'Error' ? `${err.name}: ` : '';
+      throw scenarioError(scenario.source, field, `${what} failed: ${code}${err.message}`);
+    }
+  };
+
+  for (const [ref, behaviour] of Object.entries(scenario.images)) world.images.set(ref, behaviour);
+
+  for (const [i, cluster] of scenario.clusters.entries()) {
+    const at = `clusters[${i}]`;
+    await step(at, 'CreateCluster', () => call(world.ecs, 'CreateCluster', { clusterName: cluster.name }));
+    for (const instance of cluster.instances) {
+      await step(`${at}.instances`, 'registering a container instance', () =>
+        world.ecs.registerContainerInstance(cluster.name, instance),
+      );
+    }
+  }
+
+  for (const { ref, field } of imagesToPush(scenario)) {
+    const { repository, tag } = splitImage(ref);
+    await step(field, `pushing ${ref} to the local ECR`, () => world.ecr.push(repository, tag));
+  }
+
+  const targetGroupArns = new Map<string, string>();
+  for (const [i, tg] of scenario.targetGroups.entries()) {
+    const arn = await step(`targetGroups[${i}]`, 'creating the target group', () =>
+      world.ecs.createTargetGroup({
+        name: tg.name,
+        deregistrationDelaySeconds: tg.deregistrationDelaySeconds,
+        healthCheck: tg.healthCheck,
+      }),
+    );
+    targetGroupArns.set(tg.name, arn);
+  }
+
+  for (const [i, alarm] of scenario.alarms.entries()) {
+    await step(`alarms[${i}]`, 'PutMetricAlarm', () =>
+      call(world.cloudwatch, 'PutMetricAlarm', alarmInput(alarm, targetGroupArns)),
+    );
+  }
+
+  for (const service of scenario.services) {
+    const at = `services[${service.index}]`;
+    const registered = await step(at, 'RegisterTaskDefinition', () =>
+      call(world.ecs, 'RegisterTaskDefinition', taskDefinitionInput(world, scenario, service)),
+    );
+    const taskDefinition: string = registered.taskDefinition.taskDefinitionArn;
+    await step(at, 'CreateService', () =>
+      call(world.ecs, 'CreateService', serviceInput(scenario, service, taskDefinition, targetGroupArns)),
+    );
+  }
+
+  for (const service of scenario.services) {
+    if (service.load === undefined || !service.targetGroup) continue;
+    const arn = targetGroupArns.get(service.targetGroup)!;
+    const rps = service.load;
+    await step(`services[${service.index}].load`, 'setting the load', () => world.ecs.setLoad(arn, rps));
+  }
+  return { targetGroupArns };
+}
+
+/**
+ * The local-ECR images set-up pushes, each once: the services' images, and those a timeline
+ * `update:` deploys without an earlier `push:` step (they were in the registry all along).
+ */
+function imagesToPush(scenario: Scenario): { ref: string; field: string }[] {
+  const out = new Map<string, string>();
+  const add = (ref: string, field: string) => {
+    if (!isExternalImage(ref) && !out.has(ref)) out.set(ref, field);
+  };
+  for (const s of scenario.services) {
+    add(s.image, `services[${s.index}].image`);
+    s.containers.forEach((c, i) => {
+      add(c.image, `services[${s.index}].containers[${i}].image`);
+    });
+  }
+  const pushed = new Set<string>();
+  for (const step of scenario.timeline) {
+    if (step.action.type === 'push') pushed.add(step.action.image);
+    if (step.action.type === 'update' && step.action.image && !pushed.has(step.action.image)) {
+      add(step.action.image, `${step.path}.update.image`);
+    }
+  }
+  return [...out].map(([ref, field]) => ({ ref, field }));
+}
+
+function isFargate(scenario: Scenario, service: ServiceSpec): boolean {
+  return !scenario.clusters.find((c) => c.name === service.cluster)?.instances.length;
+}
+
+/** RegisterTaskDefinition input: Fargate (awsvpc) unless the cluster has EC2 instances (bridge). */
+export function taskDefinitionInput(world: World, scenario: Scenario, service: ServiceSpec) {
+  const fargate = isFargate(scenario, service);
+  const main: Record<string, unknown> = {
+    name: service.container,
+    image: imageUri(world, service.image),
+    essential: true,
+    portMappings: [{ containerPort: service.port, protocol: 'tcp', ...(fargate ? {} : { hostPort: 0 }) }],
+  };
+  if (service.healthCheck) main.healthCheck = service.healthCheck;
+  return {
+    family: service.name,
+    networkMode: fargate ? 'awsvpc' : 'bridge',
+    requiresCompatibilities: [fargate ? 'FARGATE' : 'EC2'],
+    cpu: String(service.cpu),
+    memory: String(service.memory),
+    containerDefinitions: [
+      main,
+      ...service.containers.map((c) => ({
+        name: c.name,
+        image: imageUri(world, c.image),
+        essential: c.essential,
+      })),
+    ],
+  };
+}
+
+export function serviceInput(
+  scenario: Scenario,
+  service: ServiceSpec,
+  taskDefinition: string,
+  targetGroupArns: Map<string, string>,
+) {
+  const fargate = isFargate(scenario, service);
+  const input: Record<string, unknown> = {
+    cluster: service.cluster,
+    serviceName: service.name,
+    taskDefinition,
+    desiredCount: service.desiredCount,
+    launchType: fargate ? 'FARGATE' : 'EC2',
+    deploymentController: { type: 'ECS' },
+    deploymentConfiguration: service.deploymentConfiguration,
+  };
+  if (fargate) {
+    input.networkConfiguration = {
+      awsvpcConfiguration: {
+        subnets: ['subnet-local-a', 'subnet-local-b', 'subnet-local-c'],
+        securityGroups: ['sg-local'],
+        assignPublicIp: 'DISABLED',
+      },
+    };
+  }
+  if (service.targetGroup) {
+    input.loadBalancers = [
+      {
+        targetGroupArn: targetGroupArns.get(service.targetGroup),
+        containerName: service.container,
+        containerPort: service.port,
+      },
+    ];
+  }
+  if (service.healthCheckGracePeriodSeconds !== undefined) {
+    input.healthCheckGracePeriodSeconds = service.healthCheckGracePeriodSeconds;
+  }
+  if (service.placementStrategy) input.placementStrategy = service.placementStrategy;
+  if (service.placementConstraints) input.placementConstraints = service.placementConstraints;
+  return input;
+}
+
+/**
+ * PutMetricAlarm input. A `TargetGroup` dimension naming a scenario target group becomes the value
+ * AWS/ApplicationELB metrics carry, `targetgroup/<name>/<id>` (the end of the target group's ARN).
+ */
+export function alarmInput(alarm: AlarmSpec, targetGroupArns: Map<string, string>) {
+  const dimensions = Object.entries(alarm.dimensions).map(([Name, value]) => {
+    const arn = Name === 'TargetGroup' ? targetGroupArns.get(value) : undefined;
+    const suffix = arn?.match(/:(targetgroup\/.+)$/)?.[1];
+    return { Name, Value: suffix ?? value };
+  });
+  const input: Record<string, unknown> = {
+    AlarmName: alarm.name,
+    Namespace: alarm.namespace,
+    MetricName: alarm.metric,
+    Dimensions: dimensions,
+    Period: alarm.periodSeconds,
+    EvaluationPeriods: alarm.evaluationPeriods,
+    Threshold: alarm.threshold,
+    ComparisonOperator: alarm.comparison,
+  };
+  if (alarm.statistic) input.Statistic = alarm.statistic;
+  if (alarm.extendedStatistic) input.ExtendedStatistic = alarm.extendedStatistic;
+  if (alarm.datapointsToAlarm !== undefined) input.DatapointsToAlarm = alarm.datapointsToAlarm;
+  if (alarm.treatMissingData) input.TreatMissingData = alarm.treatMissingData;
+  return input;
+}

@@ -1,0 +1,39 @@
+'use strict';
+/**
+ * serverless.yml's `custom.autopilot: ${file(./scripts/serverless-config.cjs)}`: reads autopilot.yml
+ * (validated by lib/config.ts) and the deploy settings (`custom.deploy`), and returns what
+ * lib/deploy-config.ts makes of them:
+ * `events.<function>`, `iamStatements`, `deadLetterSourceArns`. CommonJS because osls `require`s
+ * variable files; tsx loads the TypeScript.
+ */
+const fs = require('node:fs');
+const path = require('node:path');
+const tsx = require('tsx/cjs/api');
+
+const { parseConfig } = tsx.require('../lib/config.ts', __filename);
+const { deployConfig } = tsx.require('../lib/deploy-config.ts', __filename);
+
+/** A comma-separated setting (a `--param` is a string) or a YAML list, as a list. */
+const list = (value) =>
+  (Array.isArray(value) ? value : String(value ?? '').split(','))
+    .map((s) => String(s).trim())
+    .filter(Boolean);
+
+module.exports = async ({ resolveConfigurationProperty, resolveVariable }) => {
+  const file = path.join(__dirname, '..', 'autopilot.yml');
+  let text;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch (e) {
+    throw new Error(`cannot read ${file}: the targets decide the event rules and permissions (${e.message})`);
+  }
+  const deploy = (await resolveConfigurationProperty(['custom', 'deploy'])) ?? {};
+  // The pipeline's own validation: defaults applied, every problem reported with its line.
+  return deployConfig(parseConfig(text, 'autopilot.yml'), {
+    service: await resolveConfigurationProperty(['service']),
+    stage: await resolveVariable('sls:stage'),
+    slackWebhookParameter: deploy.slackWebhookParameter,
+    taskRoleArns: list(deploy.taskRoleArns),
+    taskDefinitionFamilies: list(deploy.taskDefinitionFamilies),
+  });
+};

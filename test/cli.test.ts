@@ -1,0 +1,129 @@
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { ECSClient, ListClustersCommand, ListServicesCommand } from '@aws-sdk/client-ecs';
+import { afterEach, describe, expect, it } from 'vitest';
+
+const BIN = path.resolve('bin/autopilot.js');
+
+/** Runs `node bin/autopilot.js ...args` to its end. */
+function autopilot(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile(process.execPath, [BIN, ...args], { timeout: 60_000, maxBuffer: 64 * 1024 * 1024 }, (error, stdout, stderr) => {
+      resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, stdout, stderr });
+    });
+  });
+}
+
+describe('autopilot CLI', () => {
+  it('sim --json prints the report as JSON and exits 0', async () => {
+    const { code, stdout, stderr } = await autopilot(['sim', 'scenarios/ecs-circuit-breaker.yml', '--json']);
+    expect(stderr).toBe('');
+    expect(code).toBe(0);
+    const report = JSON.parse(stdout);
+    expect(report.scenario).toBe('ECS circuit breaker rolls back a crashing image');
+    expect(report.services[0]).toMatchObject({ cluster: 'prod', name: 'web' });
+    expect(report.events.length).toBeGreaterThan(0);
+    expect(report.events[0]).toMatchObject({ at: expect.any(String), event: { id: expect.any(String) } });
+    expect(report.apiCalls).toEqual({});
+  });
+
+  it('sim tells the story in plain text when stdout is not a terminal', async () => {
+    const { code, stdout } = await autopilot(['sim', 'scenarios/demo.yml']);
+    expect(code).toBe(0);
+    expect(stdout).not.toContain('\x1b[');
+    expect(stdout).toContain('demo, a healthy release then a crashing one');
+    expect(stdout).toMatch(/\n\+?Timeline\n/);
+    expect(stdout).toMatch(/\+0:05:00 {2}scenario {2}push web:v2/);
+    expect(stdout).toMatch(/Services\n {2}SERVICE/);
+    expect(stdout).toContain('API calls');
+  });
+
+  it('sim exits 1 with the file, line and field of a bad scenario', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'cli-'));
+    const file = path.join(dir, 'bad.yml');
+    writeFileSync(file, 'clusters: [{ name: prod }]\nservices:\n  - { cluster: prod, name: web, image: web:v1, desiredCount: four }\n');
+    const { code, stdout, stderr } = await autopilot(['sim', file]);
+    expect(code).toBe(1);
+    expect(stdout).toBe('');
+    expect(stderr).toBe(`${file}:3:62: services[0].desiredCount: must be an integer from 0 to 5000, got "four"\n`);
+  });
+
+  it('sim names a missing file', async () => {
+    const { code, stderr } = await autopilot(['sim', 'scenarios/nope.yml']);
+    expect(code).toBe(1);
+    expect(stderr).toBe('scenarios/nope.yml: no such file\n');
+  });
+
+  it('exits 2 with the usage for an unknown command, a missing argument or an unknown option', async () => {
+    const bogus = await autopilot(['bogus']);
+    expect(bogus.code).toBe(2);
+    expect(bogus.stderr).toMatch(/^autopilot: unknown command "bogus"\n\nUsage:\n {2}autopilot sim FILE\.yml/);
+    const none = await autopilot(['sim']);
+    expect(none.code).toBe(2);
+    expect(none.stderr).toContain('autopilot sim: give one scenario file\nUsage: autopilot sim FILE.yml');
+    const option = await autopilot(['local', '--sped', '2']);
+    expect(option.code).toBe(2);
+    expect(option.stderr).toContain("Unknown option '--sped'");
+    const help = await autopilot(['--help']);
+    expect(help.code).toBe(0);
+    expect(help.stdout).toContain('autopilot local [--port N]');
+  });
+
+  describe('local', () => {
+    let child: ChildProcess | undefined;
+    afterEach(() => {
+      child?.kill('SIGKILL');
+      child = undefined;
+    });
+
+    /** Starts `autopilot local ...args`; resolves with its endpoint once printed. */
+    function startLocal(args: string[]): Promise<{ endpoint: string; output: () => string; exited: Promise<number | null> }> {
+      const proc = spawn(process.execPath, [BIN, 'local', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+      child = proc;
+      let out = '';
+      const exited = new Promise<number | null>((resolve) => proc.on('exit', (code) => resolve(code)));
+      return new Promise((resolve, reject) => {
+        proc.stderr.on('data', (d) => {
+          out += d;
+        });
+        proc.stdout.on('data', (d) => {
+          out += d;
+          const m = out.match(/AWS_ENDPOINT_URL=(http:\/\/127\.0\.0\.1:\d+)/);
+          if (m) resolve({ endpoint: m[1]!, output: () => out, exited });
+        });
+        exited.then((code) => reject(new Error(`autopilot local exited ${code}: ${out}`)));
+      });
+    }
+
+    const ecs = (endpoint: string) =>
+      new ECSClient({
+        endpoint,
+        region: 'us-east-1',
+        credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+        maxAttempts: 1,
+      });
+
+    it('--port 0 serves the local AWS on an ephemeral port until Ctrl-C', async () => {
+      const { endpoint, output, exited } = await startLocal(['--port', '0']);
+      const clusters = await ecs(endpoint).send(new ListClustersCommand({}));
+      expect(clusters.clusterArns).toEqual([]);
+      expect(output()).toContain('export AWS_REGION=us-east-1');
+      child!.kill('SIGINT');
+      expect(await exited).toBe(0);
+      expect(output()).toMatch(/Stopped at virtual 2026-01-01T/);
+    });
+
+    it('--scenario sets up the scenario and plays its timeline at --speed', async () => {
+      const { endpoint, output, exited } = await startLocal(['--scenario', 'scenarios/ecs-circuit-breaker.yml', '--speed', '600']);
+      const services = await ecs(endpoint).send(new ListServicesCommand({ cluster: 'prod' }));
+      expect(services.serviceArns).toEqual([expect.stringMatching(/:service\/prod\/web$/)]);
+      // 600x: the update at 2m comes after 0.2 s of real time.
+      await new Promise((r) => setTimeout(r, 1500));
+      expect(output()).toMatch(/\+0:02:00 {2}scenario {2}update prod\/web to web:v2/);
+      child!.kill('SIGINT');
+      expect(await exited).toBe(0);
+    });
+  });
+});

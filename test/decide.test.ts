@@ -1,0 +1,321 @@
+import { describe, expect, it } from 'vitest';
+import { validateConfig, type TargetConfig } from '../lib/config.ts';
+import { asFailure, type Decision, decide, REGISTER_LEASE_MS, type Trigger } from '../lib/decide.ts';
+import { MISSING_SERVICE, type Observation, type ServiceView, type TaskView } from '../lib/observation.ts';
+import { type ImageRef, newRecord, type ServiceRecord } from '../lib/record.ts';
+
+const T0 = Date.UTC(2026, 0, 1);
+const OLD = 'arn:aws:ecs:us-east-1:123456789012:task-definition/web:1';
+const NEW = 'arn:aws:ecs:us-east-1:123456789012:task-definition/web:2';
+const MIN = 60_000;
+
+function target(overrides: Record<string, unknown> = {}): TargetConfig {
+  return validateConfig({
+    targets: [
+      {
+        cluster: 'prod',
+        service: 'web',
+        container: 'web',
+        repository: 'web',
+        tags: { glob: 'v*' },
+        steps: [
+          { percent: 10, bake: '5m' },
+          { percent: 50, bake: '5m' },
+          { percent: 100, bake: '2m' },
+        ],
+        failedTasks: 2,
+        stepDeadline: '15m',
+        gateAlarms: ['web-5xx'],
+        ...overrides,
+      },
+    ],
+  }).targets[0]!;
+}
+
+function image(tag: string, n: number): ImageRef {
+  const digest = `sha256:${String(n).repeat(64).slice(0, 64)}`;
+  return { repository: 'web', tag, digest, uri: `123456789012.dkr.ecr.us-east-1.amazonaws.com/web@${digest}` };
+}
+
+function service(td: string, desired: number, running = desired, extra: Partial<ServiceView> = {}): ServiceView {
+  return {
+    exists: true,
+    status: 'ACTIVE',
+    taskDefinition: td,
+    desiredCount: desired,
+    runningCount: running,
+    pendingCount: 0,
+    deployments: [
+      {
+        id: 'ecs-svc/1',
+        status: 'PRIMARY',
+        taskDefinition: td,
+        desiredCount: desired,
+        runningCount: running,
+        pendingCount: 0,
+        failedTasks: 0,
+        rolloutState: running === desired ? 'COMPLETED' : 'IN_PROGRESS',
+      },
+    ],
+    ...extra,
+  };
+}
+
+function tasks(td: string, n: number, extra: Partial<TaskView> = {}): TaskView[] {
+  return Array.from({ length: n }, (_, i) => ({
+    taskArn: `arn:aws:ecs:us-east-1:123456789012:task/prod/${td.slice(-1)}${i}`,
+    taskDefinition: td,
+    lastStatus: 'RUNNING',
+    desiredStatus: 'RUNNING',
+    healthStatus: 'HEALTHY',
+    containers: [{ name: 'web' }],
+    ...extra,
+  }));
+}
+
+function obs(extra: Partial<Observation> = {}): Observation {
+  return {
+    primary: service(OLD, 10),
+    canary: MISSING_SERVICE,
+    tasks: [],
+    hasHealthCheck: true,
+    alarms: [{ name: 'web-5xx', state: 'OK', reason: 'Threshold Crossed' }],
+    ...extra,
+  };
+}
+
+const push = (img: ImageRef): Trigger => ({ kind: 'push', image: img });
+const tick: Trigger = { kind: 'reconcile', reason: 'tick' };
+
+/** A record whose rollout of v2 is registered and at step `stepIndex`. */
+function rolling(stepIndex = 0, at = T0): ServiceRecord {
+  const r = decide(newRecord('prod', 'web'), obs(), target(), push(image('v2', 2)), at).record;
+  r.rollout!.taskDefinition = NEW;
+  r.rollout!.stepIndex = stepIndex;
+  r.rollout!.steps[stepIndex]!.startedAt = at;
+  return r;
+}
+
+const kinds = (d: Decision) => d.notices.map((n) => n.kind);
+
+describe('decide: starting a rollout', () => {
+  it('a push within the policy starts a rollout from the running revision and registers the new one', () => {
+    const d = decide(newRecord('prod', 'web'), obs(), target(), push(image('v2', 2)), T0);
+    expect(kinds(d)).toEqual(['started']);
+    expect(d.record.rollout).toMatchObject({ fromTaskDefinition: OLD, stepIndex: 0, strategy: 'canary' });
+    expect(d.record.lastGood?.taskDefinition).toBe(OLD);
+    expect(d.actions).toEqual([{ type: 'registerRevision', from: OLD, container: 'web', image: image('v2', 2) }]);
+    expect(d.record.rollout?.registerLeaseUntil).toBe(T0 + REGISTER_LEASE_MS);
+  });
+
+  it('a second invocation inside the registration lease does not register again', () => {
+    const first = decide(newRecord('prod', 'web'), obs(), target(), push(image('v2', 2)), T0);
+    const second = decide(first.record, obs(), target(), tick, T0 + 10_000);
+    expect(second.actions).toEqual([]);
+    const afterLease = decide(first.record, obs(), target(), tick, T0 + REGISTER_LEASE_MS + 1);
+    expect(afterLease.actions.map((a) => a.type)).toEqual(['registerRevision']);
+  });
+
+  it('a duplicated push event changes nothing', () => {
+    const first = decide(newRecord('prod', 'web'), obs(), target(), push(image('v2', 2)), T0);
+    const dup = decide(first.record, obs(), target(), push(image('v2', 2)), T0 + 1000);
+    expect(dup.skipped).toMatch(/already rolling out/);
+    expect(dup.notices).toEqual([]);
+    expect(dup.record.rollout?.id).toBe(first.record.rollout?.id);
+  });
+
+  it.each([
+    ['latest', /latest/],
+    ['feature-x', /does not match/],
+  ])('a tag outside the policy (%s) is ignored and recorded', (tag, reason) => {
+    const d = decide(newRecord('prod', 'web'), obs(), target(), push(image(tag, 3)), T0);
+    expect(kinds(d)).toEqual(['ignored']);
+    expect(d.record.rollout).toBeUndefined();
+    expect(d.record.history.at(-1)).toMatchObject({ outcome: 'ignored' });
+    expect(d.record.history.at(-1)?.reason).toMatch(reason);
+    expect(d.actions).toEqual([]);
+  });
+
+  it('a digest that was rolled back is not deployed again by a duplicate event', () => {
+    const r = newRecord('prod', 'web');
+    r.badDigests[image('v2', 2).digest] = { reason: 'crashed', at: T0 };
+    const d = decide(r, obs(), target(), push(image('v2', 2)), T0);
+    expect(kinds(d)).toEqual(['ignored']);
+    expect(d.record.history.at(-1)?.reason).toMatch(/was rolled back/);
+  });
+
+  it('a newer push supersedes the rollout in progress, which is recorded', () => {
+    const r = rolling(1);
+    const d = decide(r, obs({ canary: service(NEW, 10) }), target(), push(image('v3', 3)), T0 + MIN);
+    expect(kinds(d)).toEqual(['superseded', 'started']);
+    expect(d.record.history.at(-1)).toMatchObject({ outcome: 'superseded', reason: 'superseded by web:v3' });
+    expect(d.record.rollout?.image.tag).toBe('v3');
+    expect(d.record.rollout?.fromTaskDefinition).toBe(OLD);
+  });
+});
+
+describe('decide: stepping', () => {
+  it('step 1 asks for a canary of one task beside a primary of 10 (9% of traffic)', () => {
+    const d = decide(rolling(0), obs(), target(), tick, T0);
+    expect(d.actions).toEqual([{ type: 'setCanary', taskDefinition: NEW, desiredCount: 1 }]);
+  });
+
+  it('the bake starts once the canary tasks are running and healthy, and the next step follows after it', () => {
+    const o = obs({ canary: service(NEW, 1), tasks: tasks(NEW, 1) });
+    const healthy = decide(rolling(0), o, target(), tick, T0 + 30_000);
+    expect(healthy.record.rollout?.steps[0]?.healthyAt).toBe(T0 + 30_000);
+    expect(healthy.record.rollout?.stepIndex).toBe(0);
+    const early = decide(healthy.record, o, target(), tick, T0 + 30_000 + 5 * MIN - 1);
+    expect(early.record.rollout?.stepIndex).toBe(0);
+    const baked = decide(healthy.record, o, target(), tick, T0 + 30_000 + 5 * MIN);
+    expect(baked.record.rollout?.stepIndex).toBe(1);
+    expect(baked.notices).toMatchObject([{ kind: 'step', percent: 50, canaryTasks: 10, share: 50 }]);
+  });
+
+  it('an unhealthy (not yet HEALTHY) canary task does not start the bake when a health check exists', () => {
+    const o = obs({ canary: service(NEW, 1), tasks: tasks(NEW, 1, { healthStatus: 'UNKNOWN' }) });
+    expect(decide(rolling(0), o, target(), tick, T0 + 30_000).record.rollout?.steps[0]?.healthyAt).toBeUndefined();
+    const noCheck = { ...o, hasHealthCheck: false };
+    expect(decide(rolling(0), noCheck, target(), tick, T0 + 30_000).record.rollout?.steps[0]?.healthyAt).toBe(T0 + 30_000);
+  });
+
+  it('a paused rollout holds its step after the bake', () => {
+    const r = rolling(0);
+    r.rollout!.paused = true;
+    r.rollout!.steps[0]!.healthyAt = T0;
+    const o = obs({ canary: service(NEW, 1), tasks: tasks(NEW, 1) });
+    expect(decide(r, o, target(), tick, T0 + 60 * MIN).record.rollout?.stepIndex).toBe(0);
+  });
+});
+
+describe('decide: promotion and success', () => {
+  it('the last step rolls the primary, then the canary goes to 0, then the final bake, then succeeded', () => {
+    const r = rolling(2);
+    const start = decide(r, obs({ canary: service(NEW, 10), tasks: tasks(NEW, 10) }), target(), tick, T0);
+    expect(start.actions).toEqual([{ type: 'setPrimary', taskDefinition: NEW, allAtOnce: false }]);
+
+    const rolled = obs({ primary: service(NEW, 10), canary: service(NEW, 10), tasks: tasks(NEW, 20) });
+    const canaryDown = decide(start.record, rolled, target(), tick, T0 + 3 * MIN);
+    expect(canaryDown.actions).toEqual([{ type: 'setCanary', taskDefinition: NEW, desiredCount: 0 }]);
+
+    const clean = obs({ primary: service(NEW, 10), canary: service(NEW, 0), tasks: tasks(NEW, 10) });
+    const baking = decide(canaryDown.record, clean, target(), tick, T0 + 4 * MIN);
+    expect(baking.record.rollout?.steps[2]?.healthyAt).toBe(T0 + 4 * MIN);
+    const done = decide(baking.record, clean, target(), tick, T0 + 6 * MIN);
+    expect(kinds(done)).toEqual(['succeeded']);
+    expect(done.record.rollout).toBeUndefined();
+    expect(done.record.lastGood).toMatchObject({ taskDefinition: NEW, image: { tag: 'v2' } });
+    expect(done.record.history.at(-1)).toMatchObject({ outcome: 'succeeded', taskDefinition: NEW });
+  });
+});
+
+describe('decide: rollback', () => {
+  const crashed = (n: number) =>
+    tasks(NEW, n, {
+      lastStatus: 'STOPPED',
+      desiredStatus: 'STOPPED',
+      stopCode: 'EssentialContainerExited',
+      stoppedReason: 'Essential container in task exited',
+      containers: [{ name: 'web', exitCode: 1 }],
+    });
+
+  it('rolls back when failed new tasks reach the threshold, with their reasons and exit codes', () => {
+    const one = decide(rolling(0), obs({ canary: service(NEW, 1, 0), tasks: crashed(1) }), target(), tick, T0 + MIN);
+    expect(one.record.rollout?.rollingBack).toBeUndefined();
+    expect(one.record.rollout?.failures).toHaveLength(1);
+    const two = decide(one.record, obs({ canary: service(NEW, 1, 0), tasks: crashed(2) }), target(), tick, T0 + 2 * MIN);
+    expect(kinds(two)).toEqual(['rolled_back']);
+    expect(two.record.history.at(-1)?.reason).toBe('2 new tasks failed: Essential container in task exited (web exit code 1)');
+    expect(two.actions).toEqual([{ type: 'setCanary', taskDefinition: NEW, desiredCount: 0 }]);
+    expect(two.record.badDigests[image('v2', 2).digest]).toBeDefined();
+  });
+
+  it('rolls back on a gate alarm in ALARM, naming the alarm and its reason', () => {
+    const o = obs({ canary: service(NEW, 1), alarms: [{ name: 'web-5xx', state: 'ALARM', reason: 'Threshold Crossed: 1 datapoint' }] });
+    const d = decide(rolling(0), o, target(), tick, T0 + MIN);
+    expect(d.notices[0]).toMatchObject({ kind: 'rolled_back', alarm: { name: 'web-5xx' } });
+    expect(d.record.history.at(-1)?.reason).toBe('gate alarm web-5xx is in ALARM: Threshold Crossed: 1 datapoint');
+  });
+
+  it('ignores a gate alarm already in ALARM when the rollout started, until it has been OK', () => {
+    const alarming = obs({ alarms: [{ name: 'web-5xx', state: 'ALARM', reason: 'old version' }] });
+    const started = decide(newRecord('prod', 'web'), alarming, target(), push(image('v2', 2)), T0);
+    expect(started.record.rollout?.ignoredAlarms).toEqual(['web-5xx']);
+    started.record.rollout!.taskDefinition = NEW;
+    const still = decide(started.record, { ...alarming, canary: service(NEW, 1) }, target(), tick, T0 + MIN);
+    expect(still.record.rollout?.rollingBack).toBeUndefined();
+    const cleared = decide(still.record, obs({ canary: service(NEW, 1) }), target(), tick, T0 + 2 * MIN);
+    expect(cleared.record.rollout?.ignoredAlarms).toEqual([]);
+    const again = decide(cleared.record, { ...alarming, canary: service(NEW, 1) }, target(), tick, T0 + 3 * MIN);
+    expect(kinds(again)).toEqual(['rolled_back']);
+  });
+
+  it('rolls back a step that is not healthy by its deadline', () => {
+    const o = obs({ canary: service(NEW, 1, 0) });
+    expect(decide(rolling(0), o, target(), tick, T0 + 15 * MIN).record.rollout?.rollingBack).toBeUndefined();
+    const d = decide(rolling(0), o, target(), tick, T0 + 15 * MIN + 1);
+    expect(d.record.history.at(-1)?.reason).toBe('step 1 (10%) was not healthy within its deadline of 15m');
+  });
+
+  it('during promotion returns the primary to the revision the rollout started from', () => {
+    const o = obs({ primary: service(NEW, 10, 4), canary: service(NEW, 10), tasks: crashed(2) });
+    const d = decide(rolling(2), o, target(), tick, T0 + MIN);
+    expect(d.actions).toEqual([
+      { type: 'setCanary', taskDefinition: NEW, desiredCount: 0 },
+      { type: 'setPrimary', taskDefinition: OLD },
+    ]);
+  });
+
+  it('keeps the rollout until the canary is empty and the primary is back, then clears it', () => {
+    const first = decide(rolling(0), obs({ canary: service(NEW, 1, 0), tasks: crashed(2) }), target(), tick, T0 + MIN);
+    const draining = decide(first.record, obs({ canary: service(NEW, 0, 1) }), target(), tick, T0 + MIN + 5000);
+    expect(draining.record.rollout?.rollingBack).toBeDefined();
+    expect(draining.actions).toEqual([]);
+    const clean = decide(draining.record, obs({ canary: service(NEW, 0, 0) }), target(), tick, T0 + 2 * MIN);
+    expect(clean.record.rollout).toBeUndefined();
+    expect(clean.record.history.filter((h) => h.outcome === 'rolled_back')).toHaveLength(1);
+  });
+
+  it('an abort by hand rolls back and is recorded as aborted, not as a bad digest', () => {
+    const d = decide(rolling(1), obs({ canary: service(NEW, 10) }), target(), { kind: 'command', command: { name: 'abort' } }, T0);
+    expect(d.record.history.at(-1)).toMatchObject({ outcome: 'aborted', reason: 'aborted by hand' });
+    expect(d.record.badDigests).toEqual({});
+  });
+});
+
+describe('asFailure: which stopped tasks count against a rollout', () => {
+  const stopped = (extra: Partial<TaskView>): TaskView => ({
+    taskArn: 't',
+    taskDefinition: NEW,
+    lastStatus: 'STOPPED',
+    desiredStatus: 'STOPPED',
+    containers: [{ name: 'web' }],
+    ...extra,
+  });
+  it.each([
+    ['essential container exited', { stopCode: 'EssentialContainerExited', stoppedReason: 'Essential container in task exited' }, true],
+    ['cannot pull', { stopCode: 'TaskFailedToStart', stoppedReason: 'CannotPullContainerError: pull image manifest has been retried 5 time(s)' }, true],
+    ['failed container health checks', { stopCode: 'ServiceSchedulerInitiated', stoppedReason: 'Task failed container health checks' }, true],
+    ['failed ELB health checks', { stopCode: 'ServiceSchedulerInitiated', stoppedReason: 'Task failed ELB health checks in (target-group arn)' }, true],
+    ['scale-in by the scheduler', { stopCode: 'ServiceSchedulerInitiated', stoppedReason: 'Scaling activity initiated by (deployment ecs-svc/1)' }, false],
+    ['stopped by a person', { stopCode: 'UserInitiated', stoppedReason: 'Task stopped by user' }, false],
+    ['Spot interruption', { stopCode: 'SpotInterruption', stoppedReason: 'Your Spot Task was interrupted.' }, false],
+  ])('%s -> %s', (_name, extra, counts) => {
+    expect(asFailure(stopped(extra), T0) !== undefined).toBe(counts);
+  });
+
+  it('records the container and its non-zero exit code', () => {
+    const f = asFailure(
+      stopped({
+        stopCode: 'EssentialContainerExited',
+        stoppedReason: 'Essential container in task exited',
+        containers: [
+          { name: 'envoy', exitCode: 0 },
+          { name: 'web', exitCode: 137 },
+        ],
+      }),
+      T0,
+    );
+    expect(f).toMatchObject({ container: 'web', exitCode: 137 });
+  });
+});

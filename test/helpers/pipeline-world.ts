@@ -1,0 +1,116 @@
+/**
+ * A local world with a managed service and the real pipeline attached, for end-to-end tests:
+ * real SDK clients over HTTP, dynalite, the same handlers and rules as in Lambda.
+ *
+ *   const t = await pipelineWorld({ images: { 'web:v2': { crash: { after: '20s', exitCode: 1 } } } });
+ *   t.world.ecr.push('web', 'v2');
+ *   await t.world.runFor(10 * 60_000);
+ */
+import { validateConfig } from '../../lib/config.ts';
+import { setLogSink } from '../../lib/log.ts';
+import { parseImageBehaviour } from '../../local/images.ts';
+import { attachPipeline, type LocalPipeline } from '../../local/pipeline.ts';
+import { World } from '../../local/world.ts';
+
+export interface PipelineWorldOptions {
+  images?: Record<string, unknown>;
+  desiredCount?: number;
+  target?: Record<string, unknown>;
+  healthCheck?: boolean;
+  /** Containers beside the main one (sidecars). */
+  sidecars?: { name: string; image: string }[];
+  circuitBreaker?: boolean;
+  /** Alarms to create, given the target group's CloudWatch dimensions. */
+  alarms?: (dimensions: { Name: string; Value: string }[]) => Record<string, unknown>[];
+  load?: number;
+}
+
+export interface PipelineWorld extends LocalPipeline {
+  world: World;
+  logs: string[];
+  targetGroupArn: string;
+  stop(): Promise<void>;
+}
+
+export async function pipelineWorld(options: PipelineWorldOptions = {}): Promise<PipelineWorld> {
+  const logs: string[] = [];
+  const previousSink = setLogSink((line) => logs.push(line));
+  const world = new World({ seed: 'e2e' });
+  for (const [key, value] of Object.entries({ 'web:v1': 'healthy', ...options.images })) {
+    world.images.set(key, parseImageBehaviour(value));
+  }
+  await world.start();
+  const v1 = world.ecr.push('web', 'v1');
+  const ecs = world.ecs.operations;
+  await ecs.CreateCluster!({ clusterName: 'prod' });
+  const healthCheck = options.healthCheck
+    ? { command: ['CMD-SHELL', 'curl -f http://localhost/health || exit 1'], interval: 10, timeout: 5, retries: 3, startPeriod: 10 }
+    : undefined;
+  await ecs.RegisterTaskDefinition!({
+    family: 'web',
+    requiresCompatibilities: ['FARGATE'],
+    networkMode: 'awsvpc',
+    cpu: '256',
+    memory: '512',
+    containerDefinitions: [
+      { name: 'web', image: v1.uri, essential: true, portMappings: [{ containerPort: 8080 }], ...(healthCheck ? { healthCheck } : {}) },
+      ...(options.sidecars ?? []).map((s) => ({ name: s.name, image: s.image, essential: true })),
+    ],
+    tags: [{ key: 'team', value: 'web' }],
+  });
+  const targetGroupArn = world.ecs.createTargetGroup({ name: 'web', deregistrationDelaySeconds: 30 });
+  await ecs.CreateService!({
+    cluster: 'prod',
+    serviceName: 'web',
+    taskDefinition: 'web',
+    desiredCount: options.desiredCount ?? 4,
+    launchType: 'FARGATE',
+    networkConfiguration: { awsvpcConfiguration: { subnets: ['subnet-1'], securityGroups: ['sg-1'] } },
+    loadBalancers: [{ targetGroupArn, containerName: 'web', containerPort: 8080 }],
+    deploymentConfiguration: {
+      minimumHealthyPercent: 100,
+      maximumPercent: 200,
+      deploymentCircuitBreaker: { enable: options.circuitBreaker ?? true, rollback: options.circuitBreaker ?? true },
+    },
+  });
+  if (options.load) world.ecs.setLoad(targetGroupArn, options.load);
+  const group = world.ecs.targetGroupDimensions(targetGroupArn);
+  const dimensions = [
+    { Name: 'TargetGroup', Value: group.TargetGroup },
+    { Name: 'LoadBalancer', Value: group.LoadBalancer },
+  ];
+  for (const alarm of options.alarms?.(dimensions) ?? []) await world.cloudwatch.operations.PutMetricAlarm!(alarm);
+  // Let the service reach its steady state before the pipeline looks at it.
+  await world.runFor(3 * 60_000);
+
+  const config = validateConfig({
+    targets: [
+      {
+        cluster: 'prod',
+        service: 'web',
+        container: 'web',
+        repository: 'web',
+        tags: { glob: 'v*' },
+        steps: [
+          { percent: 10, bake: '2m' },
+          { percent: 50, bake: '2m' },
+          { percent: 100, bake: '1m' },
+        ],
+        failedTasks: 1,
+        stepDeadline: '10m',
+        ...options.target,
+      },
+    ],
+  });
+  const attached = await attachPipeline(world, config);
+  return {
+    ...attached,
+    world,
+    logs,
+    targetGroupArn,
+    async stop() {
+      setLogSink(previousSink);
+      await world.stop();
+    },
+  };
+}

@@ -1,0 +1,85 @@
+/** Shared set-up for the local ECS tests (test/local/ecs-*.test.ts). */
+import {
+  CreateClusterCommand,
+  CreateServiceCommand,
+  type CreateServiceCommandInput,
+  DescribeServicesCommand,
+  type ECSClient,
+  RegisterTaskDefinitionCommand,
+  type RegisterTaskDefinitionCommandInput,
+  type Service,
+} from '@aws-sdk/client-ecs';
+import { parseImageBehaviour } from '../../local/images.ts';
+import type { World } from '../../local/world.ts';
+
+export const NETWORK = { awsvpcConfiguration: { subnets: ['subnet-a', 'subnet-b', 'subnet-c'] } };
+
+/** Pushes `repository:tag` to the local ECR with a behaviour (scenario syntax); returns the image URI. */
+export function pushImage(world: World, repository: string, tag: string, behaviour: unknown = 'healthy'): string {
+  world.images.set(`${repository}:${tag}`, parseImageBehaviour(behaviour));
+  return world.ecr.push(repository, tag).uri;
+}
+
+export async function createCluster(ecs: ECSClient, clusterName = 'prod'): Promise<void> {
+  await ecs.send(new CreateClusterCommand({ clusterName }));
+}
+
+/** A Fargate task definition with one essential container `app` on port 8080. */
+export async function registerFargate(
+  ecs: ECSClient,
+  family: string,
+  image: string,
+  extra: Partial<RegisterTaskDefinitionCommandInput> & { healthCheck?: any } = {},
+): Promise<string> {
+  const { healthCheck, ...rest } = extra;
+  const out = await ecs.send(
+    new RegisterTaskDefinitionCommand({
+      family,
+      networkMode: 'awsvpc',
+      requiresCompatibilities: ['FARGATE'],
+      cpu: '256',
+      memory: '512',
+      containerDefinitions: [
+        { name: 'app', image, essential: true, portMappings: [{ containerPort: 8080 }], healthCheck },
+      ],
+      ...rest,
+    }),
+  );
+  return out.taskDefinition!.taskDefinitionArn!;
+}
+
+export async function createService(
+  ecs: ECSClient,
+  input: Partial<CreateServiceCommandInput> & { serviceName: string; taskDefinition: string },
+): Promise<Service> {
+  const out = await ecs.send(
+    new CreateServiceCommand({ cluster: 'prod', desiredCount: 2, networkConfiguration: NETWORK, ...input }),
+  );
+  return out.service!;
+}
+
+export async function describe(ecs: ECSClient, service: string, cluster = 'prod'): Promise<Service> {
+  const out = await ecs.send(new DescribeServicesCommand({ cluster, services: [service] }));
+  return out.services![0]!;
+}
+
+/** Events of one detail-type put on the bus since `since` (virtual ms). */
+export function busEvents(world: World, detailType: string, since = 0): any[] {
+  return world.eventLog.filter((e) => e.at >= since && e.event['detail-type'] === detailType).map((e) => e.event);
+}
+
+/** Runs the world second by second until `done()` or `maxMs` (virtual), calling `each` every second. */
+export async function runUntil(
+  world: World,
+  done: () => boolean | Promise<boolean>,
+  maxMs: number,
+  each?: () => void | Promise<void>,
+): Promise<void> {
+  const end = world.now() + maxMs;
+  while (world.now() < end) {
+    await world.runFor(1000);
+    if (each) await each();
+    if (await done()) return;
+  }
+  throw new Error(`condition not reached within ${maxMs / 1000} virtual seconds`);
+}

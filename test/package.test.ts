@@ -1,0 +1,509 @@
+/**
+ * The packaged deployment. `serverless package` (osls, offline: no network, no credentials) runs
+ * once, in a scratch copy of the service with a fixture autopilot.yml, and everything below is read
+ * from its output: the CloudFormation template (rules, queue, table, IAM) and the function zips.
+ */
+import { execFile } from 'node:child_process';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { promisify } from 'node:util';
+import { inflateRawSync } from 'node:zlib';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseConfig } from '../lib/config.ts';
+import { deployConfig } from '../lib/deploy-config.ts';
+
+const run = promisify(execFile);
+const ROOT = resolve(import.meta.dirname, '..');
+
+const FIXTURE = `targets:
+  - cluster: prod
+    service: web
+    repository: shop/web
+    gateAlarms: [web-5xx, "web-p99-*"]
+  - cluster: prod
+    service: worker
+    repository: shop/worker
+  - cluster: batch
+    service: web
+    repository: shop/web
+    gateAlarms: [batch-errors]
+`;
+const STAGE = 'test';
+const FUNCTIONS = { ecrPush: 'ecr-push', ecsEvent: 'ecs-event', alarm: 'alarm', tick: 'tick' } as const;
+const BANNER = "import { createRequire } from 'module'; const require = createRequire(import.meta.url);";
+
+/** Every AWS call the pipeline makes: none may be missing from the role. */
+const PIPELINE_ACTIONS = [
+  'ecs:DescribeServices',
+  'ecs:UpdateService',
+  'ecs:CreateService',
+  'ecs:ListTasks',
+  'ecs:DescribeTasks',
+  'ecs:DescribeTaskDefinition',
+  'ecs:ListTaskDefinitions',
+  'ecs:RegisterTaskDefinition',
+  'ecs:TagResource',
+  'ecs:ListTagsForResource',
+  'cloudwatch:DescribeAlarms',
+  'cloudwatch:GetMetricData',
+  'dynamodb:GetItem',
+  'dynamodb:PutItem',
+  'dynamodb:Scan',
+  'ssm:GetParameter',
+  'kms:Decrypt',
+  'ecr:DescribeImages',
+  'iam:PassRole',
+];
+
+/**
+ * The only actions allowed a `*` resource, and why. Sources: the Service Authorization Reference
+ * (https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazonelasticcontainerservice.html,
+ * .../list_amazoncloudwatch.html), where an action with no resource type "must specify all resources ("*")",
+ * and the CloudWatch API Reference for DescribeAlarms.
+ */
+const STAR_RESOURCE_ALLOWED: Record<string, string> = {
+  'ecs:DescribeTaskDefinition': 'no resource types',
+  'ecs:ListTaskDefinitions': 'no resource types',
+  'cloudwatch:GetMetricData': 'no resource types',
+  'cloudwatch:DescribeAlarms': 'composite alarms are returned only to a permission "scoped to *"',
+  'ecs:ListTasks': 'only resource type is container-instance; scoped by the ecs:cluster condition instead',
+};
+
+type Json = any;
+interface Statement {
+  Sid?: string;
+  Effect: string;
+  Action: string | string[];
+  Resource: Json;
+  Condition?: Record<string, Record<string, Json>>;
+}
+
+let work: string;
+let template: Json;
+let resources: Record<string, Json>;
+let zips: Record<string, Map<string, Buffer>>;
+let packagingMs: number;
+
+const sub = (s: string) => ({ 'Fn::Sub': s });
+const ecsArn = (resource: string) =>
+  sub(`arn:\${AWS::Partition}:ecs:\${AWS::Region}:\${AWS::AccountId}:${resource}`);
+const list = <T>(v: T | T[]): T[] => (Array.isArray(v) ? v : [v]);
+const ofType = (type: string) => Object.entries(resources).filter(([, r]) => r.Type === type);
+const rule = (name: string) => {
+  const found = ofType('AWS::Events::Rule').find(
+    ([, r]) => r.Properties.Name === `ecs-autopilot-${STAGE}-${name}`,
+  );
+  if (!found) throw new Error(`no rule ${name}`);
+  return found[1].Properties;
+};
+const statements = (): Statement[] =>
+  [...ofType('AWS::IAM::Role'), ...ofType('AWS::IAM::Policy')].flatMap(([, r]) =>
+    (r.Properties.Policies ?? [r.Properties]).flatMap((p: Json) => p.PolicyDocument.Statement),
+  );
+
+/** The entries of a zip file (stored or deflated), by name. */
+function readZip(buf: Buffer): Map<string, Buffer> {
+  const eocd = buf.lastIndexOf(Buffer.from([0x50, 0x4b, 0x05, 0x06]));
+  const count = buf.readUInt16LE(eocd + 10);
+  let at = buf.readUInt32LE(eocd + 16);
+  const files = new Map<string, Buffer>();
+  for (let i = 0; i < count; i++) {
+    const method = buf.readUInt16LE(at + 10);
+    const size = buf.readUInt32LE(at + 20);
+    const nameLength = buf.readUInt16LE(at + 28);
+    const extra = buf.readUInt16LE(at + 30);
+    const comment = buf.readUInt16LE(at + 32);
+    const local = buf.readUInt32LE(at + 42);
+    const name = buf.toString('utf8', at + 46, at + 46 + nameLength);
+    const start = local + 30 + buf.readUInt16LE(local + 26) + buf.readUInt16LE(local + 28);
+    const data = buf.subarray(start, start + size);
+    files.set(name, method === 8 ? inflateRawSync(data) : Buffer.from(data));
+    at += 46 + nameLength + extra + comment;
+  }
+  return files;
+}
+
+beforeAll(async () => {
+  work = mkdtempSync(join(tmpdir(), 'autopilot-package-'));
+  const service = join(work, 'service');
+  mkdirSync(service);
+  for (const f of ['serverless.yml', 'package.json', 'tsconfig.json', 'functions', 'lib', 'scripts']) {
+    cpSync(join(ROOT, f), join(service, f), { recursive: true });
+  }
+  symlinkSync(join(ROOT, 'node_modules'), join(service, 'node_modules'), 'dir');
+  writeFileSync(join(service, 'autopilot.yml'), FIXTURE);
+  const started = Date.now();
+  // A clean environment: no AWS credentials or profile, nothing of the caller's that could reach AWS.
+  await run(
+    process.execPath,
+    [
+      join(ROOT, 'node_modules/osls/bin/serverless.js'),
+      'package',
+      '--stage',
+      STAGE,
+      '--param=taskDefinitionFamilies=web, worker',
+    ],
+    {
+      cwd: service,
+      timeout: 120_000,
+      env: {
+        PATH: process.env.PATH,
+        HOME: join(work, 'home'),
+        SLS_TELEMETRY_DISABLED: '1',
+        SLS_NOTIFICATIONS_MODE: 'off',
+      },
+    },
+  );
+  packagingMs = Date.now() - started;
+  const out = join(service, '.serverless');
+  template = JSON.parse(readFileSync(join(out, 'cloudformation-template-update-stack.json'), 'utf8'));
+  resources = template.Resources;
+  zips = Object.fromEntries(
+    Object.keys(FUNCTIONS).map((fn) => [fn, readZip(readFileSync(join(out, `${fn}.zip`)))]),
+  );
+}, 180_000);
+
+afterAll(() => {
+  if (work) rmSync(work, { recursive: true, force: true });
+});
+
+describe('serverless package', () => {
+  it('packages offline, in well under a minute', () => {
+    expect(packagingMs).toBeLessThan(60_000);
+  });
+
+  it('has the four functions: Node 20 on arm64, with the table and the Slack parameter in the environment', () => {
+    const fns = Object.fromEntries(ofType('AWS::Lambda::Function'));
+    expect(Object.keys(fns).sort()).toEqual(
+      ['AlarmLambdaFunction', 'EcrPushLambdaFunction', 'EcsEventLambdaFunction', 'TickLambdaFunction'].sort(),
+    );
+    for (const [fn, file] of Object.entries(FUNCTIONS)) {
+      const p = fns[`${fn[0]!.toUpperCase()}${fn.slice(1)}LambdaFunction`].Properties;
+      expect(p.Handler).toBe(`functions/${file}.handler`);
+      expect(p.Runtime).toBe('nodejs20.x');
+      expect(p.Architectures).toEqual(['arm64']);
+      expect(p.Environment.Variables).toMatchObject({
+        AUTOPILOT_TABLE: { Ref: 'AutopilotTable' },
+        AUTOPILOT_SLACK_PARAMETER: '/ecs-autopilot/slack-webhook-url',
+        AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+      });
+    }
+  });
+});
+
+describe('event rules: only what autopilot.yml manages', () => {
+  it('ECR: successful pushes to the configured repositories', () => {
+    const r = rule('ecr-push');
+    expect(r.EventPattern).toEqual({
+      source: ['aws.ecr'],
+      'detail-type': ['ECR Image Action'],
+      detail: {
+        'action-type': ['PUSH'],
+        result: ['SUCCESS'],
+        'repository-name': ['shop/web', 'shop/worker'],
+      },
+    });
+    expect(r.Targets[0].Arn).toEqual({ 'Fn::GetAtt': ['EcrPushLambdaFunction', 'Arn'] });
+  });
+
+  it('ECS tasks: managed clusters, managed services and their canaries, RUNNING and STOPPED only', () => {
+    const r = rule('ecs-task');
+    expect(r.EventPattern).toEqual({
+      source: ['aws.ecs'],
+      'detail-type': ['ECS Task State Change'],
+      detail: {
+        clusterArn: [ecsArn('cluster/prod'), ecsArn('cluster/batch')],
+        group: ['service:web', 'service:web-canary', 'service:worker', 'service:worker-canary'],
+        lastStatus: ['RUNNING', 'STOPPED'],
+      },
+    });
+    expect(r.Targets[0].Arn).toEqual({ 'Fn::GetAtt': ['EcsEventLambdaFunction', 'Arn'] });
+  });
+
+  const serviceArns = [
+    'prod/web',
+    'prod/web-canary',
+    'prod/worker',
+    'prod/worker-canary',
+    'batch/web',
+    'batch/web-canary',
+  ].map((s) => ecsArn(`service/${s}`));
+
+  it('ECS deployments and service warnings: the managed services by ARN', () => {
+    expect(rule('ecs-deployment').EventPattern).toEqual({
+      source: ['aws.ecs'],
+      'detail-type': ['ECS Deployment State Change'],
+      resources: serviceArns,
+    });
+    expect(rule('ecs-service-action').EventPattern).toEqual({
+      source: ['aws.ecs'],
+      'detail-type': ['ECS Service Action'],
+      resources: serviceArns,
+      detail: { eventType: ['WARN', 'ERROR'] },
+    });
+  });
+
+  it('alarms: gate alarm names exactly, prefixes by prefix matching', () => {
+    const r = rule('gate-alarm');
+    expect(r.EventPattern).toEqual({
+      source: ['aws.cloudwatch'],
+      'detail-type': ['CloudWatch Alarm State Change'],
+      detail: { alarmName: ['web-5xx', 'batch-errors', { prefix: 'web-p99-' }] },
+    });
+    expect(r.Targets[0].Arn).toEqual({ 'Fn::GetAtt': ['AlarmLambdaFunction', 'Arn'] });
+  });
+
+  it('the tick: every minute', () => {
+    const r = rule('tick');
+    expect(r.ScheduleExpression).toBe('rate(1 minute)');
+    expect(r.EventPattern).toBeUndefined();
+    expect(r.Targets[0].Arn).toEqual({ 'Fn::GetAtt': ['TickLambdaFunction', 'Arn'] });
+  });
+
+  it('every target retries within limits and then dead-letters to the one standard SQS queue', () => {
+    const rules = ofType('AWS::Events::Rule');
+    expect(rules).toHaveLength(6);
+    for (const [, r] of rules) {
+      for (const target of r.Properties.Targets) {
+        expect(target.DeadLetterConfig).toEqual({ Arn: { 'Fn::GetAtt': ['DeadLetterQueue', 'Arn'] } });
+        expect(target.RetryPolicy.MaximumRetryAttempts).toBeGreaterThanOrEqual(0);
+        expect(target.RetryPolicy.MaximumRetryAttempts).toBeLessThanOrEqual(185);
+        expect(target.RetryPolicy.MaximumEventAgeInSeconds).toBeGreaterThanOrEqual(60);
+        expect(target.RetryPolicy.MaximumEventAgeInSeconds).toBeLessThanOrEqual(86_400);
+      }
+    }
+    expect(resources.DeadLetterQueue.Type).toBe('AWS::SQS::Queue');
+    expect(resources.DeadLetterQueue.Properties.FifoQueue).toBeUndefined();
+  });
+
+  it('the queue accepts messages from events.amazonaws.com only for this stack’s rules', () => {
+    const policies = ofType('AWS::SQS::QueuePolicy');
+    expect(policies).toHaveLength(1);
+    const p = policies[0]![1].Properties;
+    expect(p.Queues).toEqual([{ Ref: 'DeadLetterQueue' }]);
+    expect(p.PolicyDocument.Statement).toHaveLength(1);
+    const s = p.PolicyDocument.Statement[0];
+    expect(s).toMatchObject({
+      Effect: 'Allow',
+      Principal: { Service: 'events.amazonaws.com' },
+      Action: 'sqs:SendMessage',
+      Resource: { 'Fn::GetAtt': ['DeadLetterQueue', 'Arn'] },
+    });
+    const ruleArns = ofType('AWS::Events::Rule').map(([, r]) =>
+      sub(`arn:\${AWS::Partition}:events:\${AWS::Region}:\${AWS::AccountId}:rule/${r.Properties.Name}`),
+    );
+    expect(s.Condition).toEqual({ ArnEquals: { 'aws:SourceArn': ruleArns } });
+  });
+
+  it('Lambda retries an asynchronous invocation twice, then sends it to the same queue', () => {
+    const configs = ofType('AWS::Lambda::EventInvokeConfig');
+    expect(configs).toHaveLength(4);
+    for (const [, c] of configs) {
+      expect(c.Properties.MaximumRetryAttempts).toBe(2);
+      expect(c.Properties.DestinationConfig.OnFailure.Destination).toEqual({
+        'Fn::GetAtt': ['DeadLetterQueue', 'Arn'],
+      });
+    }
+  });
+});
+
+describe('the table', () => {
+  it('is keyed by pk, on demand, with point-in-time recovery and deletion protection', () => {
+    const t = resources.AutopilotTable;
+    expect(t.Type).toBe('AWS::DynamoDB::Table');
+    expect(t.Properties).toMatchObject({
+      BillingMode: 'PAY_PER_REQUEST',
+      KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }],
+      AttributeDefinitions: [{ AttributeName: 'pk', AttributeType: 'S' }],
+      PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+      DeletionProtectionEnabled: true,
+    });
+  });
+});
+
+describe('IAM: least privilege', () => {
+  it('grants every call the pipeline makes', () => {
+    const granted = new Set(statements().flatMap((s) => list(s.Action)));
+    expect(PIPELINE_ACTIONS.filter((a) => !granted.has(a))).toEqual([]);
+  });
+
+  it('has no wildcard action and no statement that is not Allow', () => {
+    for (const s of statements()) {
+      expect(s.Effect).toBe('Allow');
+      for (const action of list(s.Action)) expect(action, `${s.Sid}: ${action}`).not.toContain('*');
+    }
+  });
+
+  it('gives a `*` resource only to actions AWS documents without resource-level permissions', () => {
+    for (const s of statements()) {
+      if (!list(s.Resource).includes('*')) continue;
+      expect(list(s.Resource), `${s.Sid}: * shares a statement with other resources`).toEqual(['*']);
+      for (const action of list(s.Action)) {
+        expect(STAR_RESOURCE_ALLOWED[action], `${action} has Resource "*"`).toBeDefined();
+      }
+    }
+    const listTasks = statements().find((s) => list(s.Action).includes('ecs:ListTasks'))!;
+    expect(listTasks.Condition).toEqual({
+      ArnEquals: { 'ecs:cluster': [ecsArn('cluster/prod'), ecsArn('cluster/batch')] },
+    });
+  });
+
+  it('scopes every other resource to this account and region (no `*` for either)', () => {
+    const stack = {
+      '${AWS::Partition}': 'aws',
+      '${AWS::Region}': 'us-east-1',
+      '${AWS::AccountId}': '123456789012',
+    };
+    for (const s of statements()) {
+      for (const r of list(s.Resource)) {
+        if (r === '*' || (typeof r !== 'string' && !r['Fn::Sub'])) continue;
+        let text: string = typeof r === 'string' ? r : r['Fn::Sub'];
+        for (const [variable, value] of Object.entries(stack)) text = text.replaceAll(variable, value);
+        const [, partition, service, region, account] = text.split(':');
+        expect([partition, service, region, account], `${s.Sid}: ${text}`).not.toContain('*');
+        if (service !== 'iam') expect(region, text).toBe('us-east-1');
+        expect(account, text).toBe('123456789012');
+      }
+    }
+  });
+
+  it('changes only the managed services and their canaries', () => {
+    const serviceArns = [
+      'prod/web',
+      'prod/web-canary',
+      'prod/worker',
+      'prod/worker-canary',
+      'batch/web',
+      'batch/web-canary',
+    ].map((s) => ecsArn(`service/${s}`));
+    for (const action of ['ecs:UpdateService', 'ecs:CreateService', 'ecs:DescribeServices']) {
+      const granting = statements().filter((s) => list(s.Action).includes(action));
+      expect(granting, action).toHaveLength(1);
+      expect(granting[0]!.Resource).toEqual(serviceArns);
+    }
+    const describeTasks = statements().find((s) => list(s.Action).includes('ecs:DescribeTasks'))!;
+    expect(describeTasks.Resource).toEqual([ecsArn('task/prod/*'), ecsArn('task/batch/*')]);
+  });
+
+  it('registers revisions of the configured families only, and tags only on create', () => {
+    const families = [ecsArn('task-definition/web:*'), ecsArn('task-definition/worker:*')];
+    const register = statements().filter((s) => list(s.Action).includes('ecs:RegisterTaskDefinition'));
+    expect(register).toHaveLength(1);
+    expect(register[0]!.Resource).toEqual(families);
+    const tag = statements().filter((s) => list(s.Action).includes('ecs:TagResource'));
+    expect(tag).toHaveLength(1);
+    expect(tag[0]!.Condition).toEqual({
+      StringEquals: { 'ecs:CreateAction': ['RegisterTaskDefinition', 'CreateService'] },
+    });
+  });
+
+  it('passes roles only to ECS tasks', () => {
+    const passing = statements().filter((s) => list(s.Action).includes('iam:PassRole'));
+    expect(passing).toHaveLength(1);
+    const s = passing[0]!;
+    expect(list(s.Action)).toEqual(['iam:PassRole']);
+    expect(s.Condition).toEqual({ StringEquals: { 'iam:PassedToService': 'ecs-tasks.amazonaws.com' } });
+    expect(s.Resource).toEqual([sub('arn:${AWS::Partition}:iam::${AWS::AccountId}:role/ecs-*')]);
+  });
+
+  it('reads exactly one SSM parameter, and decrypts it only through SSM', () => {
+    const parameter = sub(
+      'arn:${AWS::Partition}:ssm:${AWS::Region}:${AWS::AccountId}:parameter/ecs-autopilot/slack-webhook-url',
+    );
+    const ssm = statements().filter((s) => list(s.Action).some((a) => a.startsWith('ssm:')));
+    expect(ssm).toHaveLength(1);
+    expect(list(ssm[0]!.Action)).toEqual(['ssm:GetParameter']);
+    expect(ssm[0]!.Resource).toEqual([parameter]);
+    const kms = statements().filter((s) => list(s.Action).some((a) => a.startsWith('kms:')));
+    expect(kms).toHaveLength(1);
+    expect(list(kms[0]!.Action)).toEqual(['kms:Decrypt']);
+    expect(kms[0]!.Condition).toEqual({
+      StringEquals: {
+        'kms:ViaService': sub('ssm.${AWS::Region}.amazonaws.com'),
+        'kms:EncryptionContext:PARAMETER_ARN': parameter,
+      },
+    });
+  });
+
+  it('reaches the table, the repositories and the queue by their ARNs', () => {
+    const dynamo = statements().filter((s) => list(s.Action).some((a) => a.startsWith('dynamodb:')));
+    expect(dynamo).toHaveLength(1);
+    expect(dynamo[0]!.Resource).toEqual([{ 'Fn::GetAtt': ['AutopilotTable', 'Arn'] }]);
+    const ecr = statements().filter((s) => list(s.Action).some((a) => a.startsWith('ecr:')));
+    expect(ecr).toHaveLength(1);
+    expect(ecr[0]!.Resource).toEqual(
+      ['shop/web', 'shop/worker'].map((r) =>
+        sub(`arn:\${AWS::Partition}:ecr:\${AWS::Region}:\${AWS::AccountId}:repository/${r}`),
+      ),
+    );
+    for (const s of statements().filter((s) => list(s.Action).includes('sqs:SendMessage'))) {
+      expect(s.Resource).toEqual({ 'Fn::GetAtt': ['DeadLetterQueue', 'Arn'] });
+    }
+  });
+});
+
+describe('the bundles', () => {
+  it('are ESM .mjs files with the createRequire banner, with autopilot.yml beside them', () => {
+    for (const [fn, file] of Object.entries(FUNCTIONS)) {
+      const zip = zips[fn]!;
+      const bundle = zip.get(`functions/${file}.mjs`)?.toString('utf8');
+      expect(bundle, `${fn}.zip: functions/${file}.mjs`).toBeDefined();
+      expect(bundle!.startsWith(BANNER)).toBe(true);
+      expect(bundle).toMatch(/\bexport\s*\{/);
+      expect(zip.get('autopilot.yml')?.toString('utf8')).toBe(FIXTURE);
+      expect([...zip.keys()].filter((name) => name.startsWith('node_modules/'))).toEqual([]);
+    }
+  });
+
+  it('load in Node and handle an event end to end, the SDK included (no AWS: the endpoint refuses)', async () => {
+    const root = join(work, 'ecrPush');
+    for (const [name, data] of zips.ecrPush!) {
+      mkdirSync(join(root, name, '..'), { recursive: true });
+      writeFileSync(join(root, name), data);
+    }
+    const script = `
+      const { handler } = await import(${JSON.stringify(pathToFileURL(join(root, 'functions/ecr-push.mjs')).href)});
+      const context = { awsRequestId: 'test', getRemainingTimeInMillis: () => 60000 };
+      const invalid = await handler({}, context);
+      const tick = await handler({ source: 'aws.events', 'detail-type': 'Scheduled Event', detail: {} }, context)
+        .then((r) => r, (e) => ({ error: e.code ?? e.message }));
+      console.log(JSON.stringify({ invalid, tick }));`;
+    const { stdout } = await run(process.execPath, ['--input-type=module', '-e', script], {
+      timeout: 30_000,
+      env: {
+        PATH: process.env.PATH,
+        LAMBDA_TASK_ROOT: root,
+        AWS_REGION: 'us-east-1',
+        AWS_ACCESS_KEY_ID: 'test',
+        AWS_SECRET_ACCESS_KEY: 'test',
+        AWS_ENDPOINT_URL: 'http://127.0.0.1:9',
+        AUTOPILOT_TABLE: 'test',
+        AUTOPILOT_LOG_LEVEL: 'error',
+        AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+      },
+    });
+    const out = JSON.parse(stdout.trim().split('\n').at(-1)!);
+    // The config loaded (else: status error, config.invalid) and the event was judged.
+    expect(out.invalid.status).toBe('invalid');
+    // The tick scanned the table through the bundled SDK and reached the socket.
+    expect(out.tick).toEqual({ error: 'ECONNREFUSED' });
+  });
+});
+
+describe('the checked-in autopilot.yml', () => {
+  it('deploys: its targets make valid rules and statements', () => {
+    const config = parseConfig(readFileSync(join(ROOT, 'autopilot.yml'), 'utf8'), 'autopilot.yml');
+    const deploy = deployConfig(config, {
+      service: 'ecs-autopilot',
+      stage: 'prod',
+      slackWebhookParameter: '/ecs-autopilot/slack-webhook-url',
+      taskRoleArns: [],
+      taskDefinitionFamilies: [],
+    });
+    expect(deploy.events.ecrPush).toHaveLength(1);
+    expect(deploy.events.tick).toHaveLength(1);
+    expect(deploy.deadLetterSourceArns.length).toBeGreaterThanOrEqual(5);
+  });
+});

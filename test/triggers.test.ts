@@ -1,0 +1,122 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { parseTrigger } from '../lib/triggers.ts';
+
+const sample = (name: string) => JSON.parse(readFileSync(new URL(`../../shared/reference/events/${name}`, import.meta.url), 'utf8'));
+
+describe('parseTrigger: the real AWS samples, unchanged', () => {
+  it('ECR image push', () => {
+    expect(parseTrigger(sample('ecr-image-push.json'))).toEqual({
+      kind: 'push',
+      repository: 'my-repository-name',
+      tag: 'latest',
+      digest: 'sha256:7f5b2640fe6fb4f46592dfd3410c4a79dac4f89e4782432e0378abcd1234',
+      registry: '123456789012.dkr.ecr.us-west-2.amazonaws.com',
+      region: 'us-west-2',
+      account: '123456789012',
+    });
+  });
+
+  it('ECS task state change of a task that belongs to no service is ignored with its reason', () => {
+    const t = parseTrigger(sample('ecs-task-state-running.json'));
+    expect(t).toEqual({ kind: 'ignored', reason: expect.stringMatching(/belongs to no service \(group family:sample-fargate\)/) });
+  });
+
+  it('ECS task state change of a service task names its cluster and service', () => {
+    const e = sample('ecs-task-state-running.json');
+    e.detail.group = 'service:web-canary';
+    expect(parseTrigger(e)).toMatchObject({
+      kind: 'service',
+      source: 'task',
+      cluster: 'FargateCluster',
+      service: 'web-canary',
+      task: { lastStatus: 'RUNNING', version: 4 },
+    });
+  });
+
+  it('ECS deployment state change', () => {
+    expect(parseTrigger(sample('ecs-deployment-state-change-failed.json'))).toMatchObject({
+      kind: 'service',
+      source: 'deployment',
+      cluster: 'default',
+      service: 'servicetest',
+      detail: 'SERVICE_DEPLOYMENT_FAILED',
+    });
+  });
+
+  it('ECS deployment state change with the old service ARN format (no cluster in it)', () => {
+    const e = sample('ecs-deployment-state-change-failed.json');
+    e.resources = ['arn:aws:ecs:us-west-2:111122223333:service/web'];
+    expect(parseTrigger(e)).toMatchObject({ cluster: undefined, service: 'web' });
+  });
+
+  it('CloudWatch alarm state change as an EventBridge event', () => {
+    expect(parseTrigger(sample('cloudwatch-alarm-state-change-alarm.json'))).toMatchObject({
+      kind: 'alarm',
+      alarmName: 'ServerCpuTooHigh',
+      state: 'ALARM',
+      previousState: 'OK',
+      shape: 'eventbridge',
+    });
+  });
+});
+
+describe('parseTrigger: the other alarm shapes', () => {
+  it('an SNS notification wrapped in the SNS Lambda event', () => {
+    const message = {
+      AlarmName: 'web-5xx',
+      NewStateValue: 'ALARM',
+      OldStateValue: 'OK',
+      NewStateReason: 'Threshold Crossed: 1 datapoint [12.0] was greater than the threshold (10.0).',
+      StateChangeTime: '2026-01-01T00:05:00.000+0000',
+    };
+    const event = { Records: [{ EventSource: 'aws:sns', Sns: { Type: 'Notification', Message: JSON.stringify(message) } }] };
+    expect(parseTrigger(event)).toMatchObject({ kind: 'alarm', alarmName: 'web-5xx', state: 'ALARM', shape: 'sns' });
+  });
+
+  it("an alarm's Lambda action payload", () => {
+    const event = {
+      source: 'aws.cloudwatch',
+      alarmArn: 'arn:aws:cloudwatch:us-east-1:123456789012:alarm:web-5xx',
+      accountId: '123456789012',
+      time: '2026-01-01T00:05:00.000+0000',
+      region: 'us-east-1',
+      alarmData: { alarmName: 'web-5xx', state: { value: 'ALARM', reason: 'r' }, previousState: { value: 'OK' } },
+    };
+    expect(parseTrigger(event)).toMatchObject({ kind: 'alarm', alarmName: 'web-5xx', state: 'ALARM', shape: 'lambda-action' });
+  });
+});
+
+describe('parseTrigger: bad input gets a specific reason', () => {
+  it.each([
+    [null, /null, not an object/],
+    ['{"detail-type":', /string, not an object/],
+    [{}, /no "detail-type" or "source"/],
+    [{ source: 'aws.ecr', 'detail-type': 'ECR Image Action' }, /no detail object/],
+    [{ source: 'aws.ecr', 'detail-type': 'ECR Image Action', detail: { 'action-type': 'PUSH', result: 'SUCCESS' } }, /without repository-name/],
+    [
+      { source: 'aws.ecr', 'detail-type': 'ECR Image Action', account: '1', region: 'r', detail: { 'action-type': 'PUSH', result: 'SUCCESS', 'repository-name': 'web', 'image-digest': 'md5:abc' } },
+      /not a sha256 digest/,
+    ],
+    [{ source: 'aws.s3', 'detail-type': 'Object Created', detail: {} }, /unexpected event: source "aws.s3"/],
+    [{ Records: [{ Sns: { Message: 'not json' } }] }, /not JSON/],
+    [{ source: 'aws.ecs', 'detail-type': 'ECS Task State Change', detail: { clusterArn: 'c' } }, /without clusterArn, taskArn or lastStatus/],
+  ])('%j', (event, reason) => {
+    const t = parseTrigger(event);
+    expect(t.kind).toBe('invalid');
+    expect((t as { reason: string }).reason).toMatch(reason);
+  });
+
+  it('rejects an event over 256 KB', () => {
+    const huge = { source: 'aws.ecr', 'detail-type': 'ECR Image Action', detail: { pad: 'x'.repeat(300 * 1024) } };
+    expect(parseTrigger(huge)).toMatchObject({ kind: 'invalid', reason: expect.stringMatching(/256 KB/) });
+  });
+
+  it('a failed push or a deletion is ignored, not invalid', () => {
+    const e = sample('ecr-image-push.json');
+    e.detail.result = 'FAILURE';
+    expect(parseTrigger(e).kind).toBe('ignored');
+    e.detail['action-type'] = 'DELETE';
+    expect(parseTrigger(e).kind).toBe('ignored');
+  });
+});
