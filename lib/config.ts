@@ -25,11 +25,10 @@
  */
 import { readFile } from 'node:fs/promises';
 import { type Document, LineCounter, parseDocument } from 'yaml';
+import { canaryServiceName } from './canary.ts';
 import { parseDuration } from './duration.ts';
 import { planRollout, type Step, type StrategyKind } from './steps.ts';
 import { DEFAULT_TAG_POLICY, parseTagPolicy, type TagPolicy } from './tag-policy.ts';
-
-import { canaryServiceName } from './canary.ts';
 
 export type { Step, StrategyKind } from './steps.ts';
 export type { TagPolicy } from './tag-policy.ts';
@@ -213,9 +212,14 @@ function check(raw: unknown, file: string, lineOfPath?: (path: string) => number
     });
     // The pipeline runs each target's canary as `<service>-canary` beside it.
     targets.forEach((target, i) => {
-      const owner = targets.findIndex((t) => t.cluster === target.cluster && canaryServiceName(t.service) === target.service);
+      const owner = targets.findIndex(
+        (t) => t.cluster === target.cluster && canaryServiceName(t.service) === target.service,
+      );
       if (owner >= 0) {
-        problems.add(`targets[${i}].service`, `${target.service} is the name of the canary service of targets[${owner}] (${targets[owner]!.service})`);
+        problems.add(
+          `targets[${i}].service`,
+          `${target.service} is the name of the canary service of targets[${owner}] (${targets[owner]!.service})`,
+        );
       }
     });
   }

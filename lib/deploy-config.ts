@@ -10,10 +10,15 @@
  *   deployment rule       resources [arn:…:service/prod/api, arn:…:service/prod/api-canary]
  *   gate alarm rule       detail.alarmName [api-5xx, { prefix: api-p99- }]
  *   ecs:UpdateService     arn:…:service/prod/api, arn:…:service/prod/api-canary
+ *   ecs:CreateService     arn:…:service/prod/api-canary
  * ARNs are CloudFormation `Fn::Sub` strings, so the partition, region and account are the stack's own.
  */
+
+import { canaryServiceName } from './canary.ts';
 import type { Config } from './config.ts';
-import { CANARY_SUFFIX } from './ecs.ts';
+import { eventRules, type FunctionKey } from './rules.ts';
+
+export type { FunctionKey } from './rules.ts';
 
 /** A CloudFormation value: a literal, or an intrinsic function CloudFormation resolves at deploy time. */
 export type Cfn = string | { 'Fn::Sub': string } | { 'Fn::GetAtt': [string, string] } | { Ref: string };
@@ -30,8 +35,6 @@ export interface DeploySettings {
   /** Task definition families it may register. Empty: any family in this account and region. */
   taskDefinitionFamilies: string[];
 }
-
-export type FunctionKey = 'ecrPush' | 'ecsEvent' | 'alarm' | 'tick';
 
 export interface RetryPolicy {
   maximumEventAge: number;
@@ -70,25 +73,22 @@ export const DEAD_LETTER_QUEUE = 'DeadLetterQueue';
 export const TABLE = 'AutopilotTable';
 
 /**
- * EventBridge-to-Lambda delivery retries. ECS and alarm events are hints the one-minute tick also
- * covers, and a missed push is found again by the tick (ecr:DescribeImages), so an hour is plenty;
- * what is still undelivered then goes to the dead-letter queue. A tick is stale after a minute.
+ * EventBridge-to-Lambda delivery retries (aws-facts.md §5). An event undelivered after an hour is
+ * stale (the tick has reconciled since), so it goes to the dead-letter queue, kept 14 days for a
+ * person to look at. A tick is stale after a minute.
  */
 export const EVENT_RETRY: RetryPolicy = { maximumEventAge: 3600, maximumRetryAttempts: 185 };
 export const TICK_RETRY: RetryPolicy = { maximumEventAge: 60, maximumRetryAttempts: 2 };
 
-/** The task states the pipeline acts on: a new task came up, or one stopped (aws-facts.md §5). */
-export const TASK_STATES = ['RUNNING', 'STOPPED'];
+/** The task states that decide anything: a new task is up (health changes arrive as RUNNING too), or one stopped. */
 
 export class DeployConfigError extends Error {
   override name = 'DeployConfigError';
 }
 
-/** `${` is Fn::Sub syntax; a literal one (possible in an alarm name) is written `${!`. */
-const escapeSub = (s: string) => s.replaceAll('${', '${!');
 /** An ARN in this stack's partition, region and account. */
 const arn = (service: string, resource: string): Cfn => ({
-  'Fn::Sub': `arn:\${AWS::Partition}:${service}:\${AWS::Region}:\${AWS::AccountId}:${escapeSub(resource)}`,
+  'Fn::Sub': `arn:\${AWS::Partition}:${service}:\${AWS::Region}:\${AWS::AccountId}:${resource}`,
 });
 const unique = <T>(xs: T[]) => [...new Set(xs)];
 
@@ -96,17 +96,18 @@ const unique = <T>(xs: T[]) => [...new Set(xs)];
 export function deployConfig(config: Config, settings: DeploySettings): DeployConfig {
   const targets = config.targets;
   const clusters = unique(targets.map((t) => t.cluster));
-  // Each target's primary service and its sibling canary service (lib/ecs.ts).
-  const services = unique(targets.flatMap((t) => [t.service, t.service + CANARY_SUFFIX]));
-  const serviceArns = unique(
-    targets.flatMap((t) => [`${t.cluster}/${t.service}`, `${t.cluster}/${t.service}${CANARY_SUFFIX}`]),
-  ).map((s) => arn('ecs', `service/${s}`));
+  // Each target's primary service and its sibling canary service (lib/canary.ts); only canaries are created.
+  const canaryArns = unique(targets.map((t) => `${t.cluster}/${canaryServiceName(t.service)}`)).map((s) =>
+    arn('ecs', `service/${s}`),
+  );
+  const serviceArns = [
+    ...unique(targets.map((t) => `${t.cluster}/${t.service}`)).map((s) => arn('ecs', `service/${s}`)),
+    ...canaryArns,
+  ];
   const clusterArns = clusters.map((c) => arn('ecs', `cluster/${c}`));
   const repositories = unique(targets.map((t) => t.repository));
   // Names, or prefixes ending in * (config.ts matchesGateAlarm).
   const alarms = unique(targets.flatMap((t) => t.gateAlarms));
-  const alarmNames = alarms.filter((a) => !a.endsWith('*'));
-  const alarmPrefixes = alarms.filter((a) => a.endsWith('*')).map((a) => a.slice(0, -1));
 
   const dlq: Cfn = { 'Fn::GetAtt': [DEAD_LETTER_QUEUE, 'Arn'] };
   const ruleNames: string[] = [];
@@ -125,59 +126,33 @@ export function deployConfig(config: Config, settings: DeploySettings): DeployCo
     return { eventBridge: { name, description, ...spec, retryPolicy, deadLetterQueueArn: dlq } };
   };
 
-  const events: DeployConfig['events'] = {
-    ecrPush: [
-      rule('ecr-push', 'A new image in a repository that feeds a target', {
-        pattern: {
-          source: ['aws.ecr'],
-          'detail-type': ['ECR Image Action'],
-          detail: { 'action-type': ['PUSH'], result: ['SUCCESS'], 'repository-name': repositories },
-        },
-      }),
-    ],
-    ecsEvent: [
-      rule('ecs-task', 'A task of a managed service (or its canary) came up or stopped', {
-        pattern: {
-          source: ['aws.ecs'],
-          'detail-type': ['ECS Task State Change'],
-          detail: {
-            clusterArn: clusterArns,
-            group: services.map((s) => `service:${s}`),
-            lastStatus: TASK_STATES,
-          },
-        },
-      }),
-      rule('ecs-deployment', 'A deployment of a managed service (or its canary) changed state', {
-        pattern: {
-          source: ['aws.ecs'],
-          'detail-type': ['ECS Deployment State Change'],
-          resources: serviceArns,
-        },
-      }),
-      rule('ecs-service-action', 'A managed service warns or fails (tasks cannot be placed, ...)', {
-        pattern: {
-          source: ['aws.ecs'],
-          'detail-type': ['ECS Service Action'],
-          resources: serviceArns,
-          detail: { eventType: ['WARN', 'ERROR'] },
-        },
-      }),
-    ],
-    alarm:
-      alarms.length === 0
-        ? []
-        : [
-            rule('gate-alarm', 'A gate alarm of a target changed state', {
-              pattern: {
-                source: ['aws.cloudwatch'],
-                'detail-type': ['CloudWatch Alarm State Change'],
-                detail: { alarmName: [...alarmNames, ...alarmPrefixes.map((prefix) => ({ prefix }))] },
-              },
-            }),
-          ],
-    tick: [rule('tick', 'Every minute: finish what lost events left', { schedule: 'rate(1 minute)' })],
-  };
+  const events: DeployConfig['events'] = { ecrPush: [], ecsEvent: [], alarm: [], tick: [] };
+  for (const spec of eventRules(config, arn)) {
+    events[spec.function].push(
+      rule(
+        spec.name,
+        spec.description,
+        spec.schedule ? { schedule: spec.schedule } : { pattern: spec.pattern! },
+      ),
+    );
+  }
 
+  // autopilot.yml's names are checked by config.ts; the settings are checked here, as they go into ARNs.
+  if (!/^[A-Za-z0-9_.\-/]{1,2048}$/.test(settings.slackWebhookParameter)) {
+    throw new DeployConfigError(
+      `slackWebhookParameter must be an SSM parameter name, got "${settings.slackWebhookParameter}"`,
+    );
+  }
+  for (const family of settings.taskDefinitionFamilies) {
+    if (!/^[A-Za-z0-9_-]{1,255}$/.test(family)) {
+      throw new DeployConfigError(`taskDefinitionFamilies: "${family}" is not a task definition family name`);
+    }
+  }
+  for (const role of settings.taskRoleArns) {
+    if (!/^arn:[a-z-]+:iam::\d{12}:role\/\S+$/.test(role)) {
+      throw new DeployConfigError(`taskRoleArns: "${role}" is not an IAM role ARN`);
+    }
+  }
   const parameterName = settings.slackWebhookParameter.replace(/^\//, '');
   const parameterArn = arn('ssm', `parameter/${parameterName}`);
   const families = settings.taskDefinitionFamilies.length > 0 ? settings.taskDefinitionFamilies : ['*'];
@@ -187,15 +162,21 @@ export function deployConfig(config: Config, settings: DeploySettings): DeployCo
   const taskRoleArns: Cfn[] =
     settings.taskRoleArns.length > 0
       ? settings.taskRoleArns
-      : [{ 'Fn::Sub': 'arn:${AWS::Partition}:iam::${AWS::AccountId}:role/ecs-*' }];
+      : [{ 'Fn::Sub': `arn:\${AWS::Partition}:iam::\${AWS::AccountId}:role/ecs-*` }];
 
   // `*` resources only where AWS requires them; test/package.test.ts keeps the list and the reasons.
   const iamStatements: IamStatement[] = [
     {
       Sid: 'ManagedServices',
       Effect: 'Allow',
-      Action: ['ecs:DescribeServices', 'ecs:UpdateService', 'ecs:CreateService', 'ecs:ListTagsForResource'],
+      Action: ['ecs:DescribeServices', 'ecs:UpdateService', 'ecs:ListTagsForResource'],
       Resource: serviceArns,
+    },
+    {
+      Sid: 'CreateCanaryServices',
+      Effect: 'Allow',
+      Action: ['ecs:CreateService'],
+      Resource: canaryArns,
     },
     {
       Sid: 'TasksOfManagedClusters',
@@ -230,7 +211,7 @@ export function deployConfig(config: Config, settings: DeploySettings): DeployCo
       Sid: 'TagOnCreate',
       Effect: 'Allow',
       Action: ['ecs:TagResource'],
-      Resource: [...taskDefinitionArns, ...serviceArns],
+      Resource: [...taskDefinitionArns, ...canaryArns],
       Condition: { StringEquals: { 'ecs:CreateAction': ['RegisterTaskDefinition', 'CreateService'] } },
     },
     {
@@ -285,7 +266,7 @@ export function deployConfig(config: Config, settings: DeploySettings): DeployCo
       Resource: [arn('kms', 'key/*')],
       Condition: {
         StringEquals: {
-          'kms:ViaService': { 'Fn::Sub': 'ssm.${AWS::Region}.amazonaws.com' },
+          'kms:ViaService': { 'Fn::Sub': `ssm.\${AWS::Region}.amazonaws.com` },
           'kms:EncryptionContext:PARAMETER_ARN': parameterArn,
         },
       },

@@ -9,6 +9,7 @@
  * A lost race on the record re-reads and re-decides.
  */
 import type { Clients } from './aws.ts';
+import { CANARY_SUFFIX } from './canary.ts';
 import {
   type Config,
   matchesGateAlarm,
@@ -17,7 +18,6 @@ import {
   targetsForRepository,
 } from './config.ts';
 import { type Action, decide, type Notice, type Trigger } from './decide.ts';
-import { CANARY_SUFFIX } from './canary.ts';
 import { act, observe, UnknownServiceError } from './ecs.ts';
 import { log } from './log.ts';
 import type { ImageRef, ServiceRecord } from './record.ts';

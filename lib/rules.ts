@@ -1,74 +1,109 @@
 /**
  * The EventBridge rules that wake the pipeline, as narrow as the config allows: only the
- * configured repositories, only the managed clusters and services, only the task states that
- * matter, only the gate alarms. One definition serves serverless.yml and the local world.
+ * configured repositories, only the managed clusters, services and canaries, only the task states
+ * that matter, only the gate alarms. One definition serves serverless.yml (lib/deploy-config.ts,
+ * with CloudFormation ARNs) and the local world (literal ARNs).
  */
-import type { Config } from './config.ts';
 import { canaryServiceName } from './canary.ts';
+import type { Config } from './config.ts';
 
-export type FunctionName = 'ecrPush' | 'ecsEvent' | 'alarm' | 'tick';
+export type FunctionKey = 'ecrPush' | 'ecsEvent' | 'alarm' | 'tick';
 
 export interface RuleSpec {
+  /** Suffix of the rule's name. */
   name: string;
-  function: FunctionName;
+  function: FunctionKey;
+  description: string;
   pattern?: Record<string, unknown>;
   schedule?: string;
 }
 
+/** Task states that matter to a rollout: a task came up, or stopped. */
+export const TASK_STATES = ['RUNNING', 'STOPPED'];
+
 const unique = <T>(xs: T[]) => [...new Set(xs)];
 
-export function eventRules(config: Config, where: { region: string; account: string }): RuleSpec[] {
-  const arn = (resource: string) => `arn:aws:ecs:${where.region}:${where.account}:${resource}`;
-  const clusters = unique(config.targets.map((t) => arn(`cluster/${t.cluster}`)));
-  const services = unique(
-    config.targets.flatMap((t) => [
-      arn(`service/${t.cluster}/${t.service}`),
-      arn(`service/${t.cluster}/${canaryServiceName(t.service)}`),
-    ]),
-  );
-  const alarmNames = unique(config.targets.flatMap((t) => t.gateAlarms)).map((a) =>
-    a.endsWith('*') ? { prefix: a.slice(0, -1) } : a,
-  );
+/** `arn(service, resource)` builds an ARN: a literal locally, an `Fn::Sub` for CloudFormation. */
+export function eventRules<A>(config: Config, arn: (service: string, resource: string) => A): RuleSpec[] {
+  const targets = config.targets;
+  const services = unique(targets.flatMap((t) => [t.service, canaryServiceName(t.service)]));
+  const serviceArns = unique([
+    ...targets.map((t) => `${t.cluster}/${t.service}`),
+    ...targets.map((t) => `${t.cluster}/${canaryServiceName(t.service)}`),
+  ]).map((s) => arn('ecs', `service/${s}`));
+  const clusterArns = unique(targets.map((t) => t.cluster)).map((c) => arn('ecs', `cluster/${c}`));
+  const alarms = unique(targets.flatMap((t) => t.gateAlarms));
+  const alarmNames = alarms.filter((a) => !a.endsWith('*'));
+  const alarmPrefixes = alarms.filter((a) => a.endsWith('*')).map((a) => ({ prefix: a.slice(0, -1) }));
+
   const rules: RuleSpec[] = [
     {
       name: 'ecr-push',
       function: 'ecrPush',
+      description: 'A new image in a repository that feeds a target',
       pattern: {
         source: ['aws.ecr'],
         'detail-type': ['ECR Image Action'],
         detail: {
           'action-type': ['PUSH'],
           result: ['SUCCESS'],
-          'repository-name': unique(config.targets.map((t) => t.repository)),
+          'repository-name': unique(targets.map((t) => t.repository)),
         },
       },
     },
     {
-      name: 'ecs-task-state',
+      name: 'ecs-task',
       function: 'ecsEvent',
+      description: 'A task of a managed service (or its canary) came up or stopped',
       pattern: {
         source: ['aws.ecs'],
         'detail-type': ['ECS Task State Change'],
-        detail: { clusterArn: clusters, lastStatus: ['RUNNING', 'STOPPED'], group: [{ prefix: 'service:' }] },
+        detail: {
+          clusterArn: clusterArns,
+          group: services.map((s) => `service:${s}`),
+          lastStatus: TASK_STATES,
+        },
       },
     },
     {
-      name: 'ecs-deployment-state',
+      name: 'ecs-deployment',
       function: 'ecsEvent',
-      pattern: { source: ['aws.ecs'], 'detail-type': ['ECS Deployment State Change'], resources: services },
+      description: 'A deployment of a managed service (or its canary) changed state',
+      pattern: {
+        source: ['aws.ecs'],
+        'detail-type': ['ECS Deployment State Change'],
+        resources: serviceArns,
+      },
     },
-    { name: 'tick', function: 'tick', schedule: 'rate(1 minute)' },
+    {
+      name: 'ecs-service-action',
+      function: 'ecsEvent',
+      description: 'A managed service warns or fails (tasks cannot be placed, ...)',
+      pattern: {
+        source: ['aws.ecs'],
+        'detail-type': ['ECS Service Action'],
+        resources: serviceArns,
+        detail: { eventType: ['WARN', 'ERROR'] },
+      },
+    },
   ];
-  if (alarmNames.length > 0) {
+  if (alarms.length > 0) {
     rules.push({
-      name: 'alarm-state',
+      name: 'gate-alarm',
       function: 'alarm',
+      description: 'A gate alarm of a target changed state',
       pattern: {
         source: ['aws.cloudwatch'],
         'detail-type': ['CloudWatch Alarm State Change'],
-        detail: { alarmName: alarmNames },
+        detail: { alarmName: [...alarmNames, ...alarmPrefixes] },
       },
     });
   }
+  rules.push({
+    name: 'tick',
+    function: 'tick',
+    description: 'Every minute: finish what lost events left',
+    schedule: 'rate(1 minute)',
+  });
   return rules;
 }

@@ -77,7 +77,8 @@ export async function attachPipeline(world: World, config: Config, options: Atta
     world.functions.set(arn, (event) => handler(event, { ...LAMBDA_CONTEXT, awsRequestId: world.ids.uuid() }));
   }
   if (!options.noRules) {
-    for (const rule of eventRules(config, world)) {
+    const arn = (service: string, resource: string) => `arn:aws:${service}:${world.region}:${world.account}:${resource}`;
+    for (const rule of eventRules(config, arn)) {
       await world.events.operations.PutRule!({
         Name: `ecs-autopilot-${rule.name}`,
         ...(rule.pattern ? { EventPattern: JSON.stringify(rule.pattern) } : { ScheduleExpression: rule.schedule }),

@@ -2,9 +2,8 @@
 /**
  * serverless.yml's `custom.autopilot: ${file(./scripts/serverless-config.cjs)}`: reads autopilot.yml
  * (validated by lib/config.ts) and the deploy settings (`custom.deploy`), and returns what
- * lib/deploy-config.ts makes of them:
- * `events.<function>`, `iamStatements`, `deadLetterSourceArns`. CommonJS because osls `require`s
- * variable files; tsx loads the TypeScript.
+ * lib/deploy-config.ts makes of them: `events.<function>`, `iamStatements`, `deadLetterSourceArns`.
+ * CommonJS because osls `require`s variable files; tsx loads the TypeScript.
  */
 const fs = require('node:fs');
 const path = require('node:path');

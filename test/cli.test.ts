@@ -10,9 +10,14 @@ const BIN = path.resolve('bin/autopilot.js');
 /** Runs `node bin/autopilot.js ...args` to its end. */
 function autopilot(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    execFile(process.execPath, [BIN, ...args], { timeout: 60_000, maxBuffer: 64 * 1024 * 1024 }, (error, stdout, stderr) => {
-      resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, stdout, stderr });
-    });
+    execFile(
+      process.execPath,
+      [BIN, ...args],
+      { timeout: 60_000, maxBuffer: 64 * 1024 * 1024 },
+      (error, stdout, stderr) => {
+        resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, stdout, stderr });
+      },
+    );
   });
 }
 
@@ -35,7 +40,7 @@ describe('autopilot CLI', () => {
     expect(stdout).not.toContain('\x1b[');
     expect(stdout).toContain('demo, a healthy release then a crashing one');
     expect(stdout).toMatch(/\n\+?Timeline\n/);
-    expect(stdout).toMatch(/\+0:05:00 {2}scenario {2}push web:v2/);
+    expect(stdout).toMatch(/\+0:05:00 {2}scenario {3}push web:v2/);
     expect(stdout).toMatch(/Services\n {2}SERVICE/);
     expect(stdout).toContain('API calls');
   });
@@ -43,11 +48,16 @@ describe('autopilot CLI', () => {
   it('sim exits 1 with the file, line and field of a bad scenario', async () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'cli-'));
     const file = path.join(dir, 'bad.yml');
-    writeFileSync(file, 'clusters: [{ name: prod }]\nservices:\n  - { cluster: prod, name: web, image: web:v1, desiredCount: four }\n');
+    writeFileSync(
+      file,
+      'clusters: [{ name: prod }]\nservices:\n  - { cluster: prod, name: web, image: web:v1, desiredCount: four }\n',
+    );
     const { code, stdout, stderr } = await autopilot(['sim', file]);
     expect(code).toBe(1);
     expect(stdout).toBe('');
-    expect(stderr).toBe(`${file}:3:62: services[0].desiredCount: must be an integer from 0 to 5000, got "four"\n`);
+    expect(stderr).toBe(
+      `${file}:3:62: services[0].desiredCount: must be an integer from 0 to 5000, got "four"\n`,
+    );
   });
 
   it('sim names a missing file', async () => {
@@ -59,7 +69,9 @@ describe('autopilot CLI', () => {
   it('exits 2 with the usage for an unknown command, a missing argument or an unknown option', async () => {
     const bogus = await autopilot(['bogus']);
     expect(bogus.code).toBe(2);
-    expect(bogus.stderr).toMatch(/^autopilot: unknown command "bogus"\n\nUsage:\n {2}autopilot sim FILE\.yml/);
+    expect(bogus.stderr).toMatch(
+      /^autopilot: unknown command "bogus"\n\nUsage:\n {2}autopilot sim FILE\.yml/,
+    );
     const none = await autopilot(['sim']);
     expect(none.code).toBe(2);
     expect(none.stderr).toContain('autopilot sim: give one scenario file\nUsage: autopilot sim FILE.yml');
@@ -79,7 +91,9 @@ describe('autopilot CLI', () => {
     });
 
     /** Starts `autopilot local ...args`; resolves with its endpoint once printed. */
-    function startLocal(args: string[]): Promise<{ endpoint: string; output: () => string; exited: Promise<number | null> }> {
+    function startLocal(
+      args: string[],
+    ): Promise<{ endpoint: string; output: () => string; exited: Promise<number | null> }> {
       const proc = spawn(process.execPath, [BIN, 'local', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
       child = proc;
       let out = '';
@@ -116,12 +130,17 @@ describe('autopilot CLI', () => {
     });
 
     it('--scenario sets up the scenario and plays its timeline at --speed', async () => {
-      const { endpoint, output, exited } = await startLocal(['--scenario', 'scenarios/ecs-circuit-breaker.yml', '--speed', '600']);
+      const { endpoint, output, exited } = await startLocal([
+        '--scenario',
+        'scenarios/ecs-circuit-breaker.yml',
+        '--speed',
+        '600',
+      ]);
       const services = await ecs(endpoint).send(new ListServicesCommand({ cluster: 'prod' }));
       expect(services.serviceArns).toEqual([expect.stringMatching(/:service\/prod\/web$/)]);
       // 600x: the update at 2m comes after 0.2 s of real time.
       await new Promise((r) => setTimeout(r, 1500));
-      expect(output()).toMatch(/\+0:02:00 {2}scenario {2}update prod\/web to web:v2/);
+      expect(output()).toMatch(/\+0:02:00 {2}scenario {3}update prod\/web to web:v2/);
       child!.kill('SIGINT');
       expect(await exited).toBe(0);
     });

@@ -89,6 +89,11 @@ let packagingMs: number;
 const sub = (s: string) => ({ 'Fn::Sub': s });
 const ecsArn = (resource: string) =>
   sub(`arn:\${AWS::Partition}:ecs:\${AWS::Region}:\${AWS::AccountId}:${resource}`);
+const PRIMARY_ARNS = ['prod/web', 'prod/worker', 'batch/web'].map((s) => ecsArn(`service/${s}`));
+const CANARY_ARNS = ['prod/web-canary', 'prod/worker-canary', 'batch/web-canary'].map((s) =>
+  ecsArn(`service/${s}`),
+);
+const SERVICE_ARNS = [...PRIMARY_ARNS, ...CANARY_ARNS];
 const list = <T>(v: T | T[]): T[] => (Array.isArray(v) ? v : [v]);
 const ofType = (type: string) => Object.entries(resources).filter(([, r]) => r.Type === type);
 const rule = (name: string) => {
@@ -222,25 +227,16 @@ describe('event rules: only what autopilot.yml manages', () => {
     expect(r.Targets[0].Arn).toEqual({ 'Fn::GetAtt': ['EcsEventLambdaFunction', 'Arn'] });
   });
 
-  const serviceArns = [
-    'prod/web',
-    'prod/web-canary',
-    'prod/worker',
-    'prod/worker-canary',
-    'batch/web',
-    'batch/web-canary',
-  ].map((s) => ecsArn(`service/${s}`));
-
   it('ECS deployments and service warnings: the managed services by ARN', () => {
     expect(rule('ecs-deployment').EventPattern).toEqual({
       source: ['aws.ecs'],
       'detail-type': ['ECS Deployment State Change'],
-      resources: serviceArns,
+      resources: SERVICE_ARNS,
     });
     expect(rule('ecs-service-action').EventPattern).toEqual({
       source: ['aws.ecs'],
       'detail-type': ['ECS Service Action'],
-      resources: serviceArns,
+      resources: SERVICE_ARNS,
       detail: { eventType: ['WARN', 'ERROR'] },
     });
   });
@@ -351,16 +347,16 @@ describe('IAM: least privilege', () => {
   });
 
   it('scopes every other resource to this account and region (no `*` for either)', () => {
-    const stack = {
-      '${AWS::Partition}': 'aws',
-      '${AWS::Region}': 'us-east-1',
-      '${AWS::AccountId}': '123456789012',
-    };
+    const stack: [string, string][] = [
+      [`\${AWS::Partition}`, 'aws'],
+      [`\${AWS::Region}`, 'us-east-1'],
+      [`\${AWS::AccountId}`, '123456789012'],
+    ];
     for (const s of statements()) {
       for (const r of list(s.Resource)) {
         if (r === '*' || (typeof r !== 'string' && !r['Fn::Sub'])) continue;
         let text: string = typeof r === 'string' ? r : r['Fn::Sub'];
-        for (const [variable, value] of Object.entries(stack)) text = text.replaceAll(variable, value);
+        for (const [variable, value] of stack) text = text.replaceAll(variable, value);
         const [, partition, service, region, account] = text.split(':');
         expect([partition, service, region, account], `${s.Sid}: ${text}`).not.toContain('*');
         if (service !== 'iam') expect(region, text).toBe('us-east-1');
@@ -370,19 +366,15 @@ describe('IAM: least privilege', () => {
   });
 
   it('changes only the managed services and their canaries', () => {
-    const serviceArns = [
-      'prod/web',
-      'prod/web-canary',
-      'prod/worker',
-      'prod/worker-canary',
-      'batch/web',
-      'batch/web-canary',
-    ].map((s) => ecsArn(`service/${s}`));
-    for (const action of ['ecs:UpdateService', 'ecs:CreateService', 'ecs:DescribeServices']) {
+    for (const action of ['ecs:UpdateService', 'ecs:DescribeServices']) {
       const granting = statements().filter((s) => list(s.Action).includes(action));
       expect(granting, action).toHaveLength(1);
-      expect(granting[0]!.Resource).toEqual(serviceArns);
+      expect(granting[0]!.Resource).toEqual(SERVICE_ARNS);
     }
+    // The pipeline creates canary services only; primaries exist before it manages them.
+    const create = statements().filter((s) => list(s.Action).includes('ecs:CreateService'));
+    expect(create).toHaveLength(1);
+    expect(create[0]!.Resource).toEqual(CANARY_ARNS);
     const describeTasks = statements().find((s) => list(s.Action).includes('ecs:DescribeTasks'))!;
     expect(describeTasks.Resource).toEqual([ecsArn('task/prod/*'), ecsArn('task/batch/*')]);
   });
@@ -394,6 +386,7 @@ describe('IAM: least privilege', () => {
     expect(register[0]!.Resource).toEqual(families);
     const tag = statements().filter((s) => list(s.Action).includes('ecs:TagResource'));
     expect(tag).toHaveLength(1);
+    expect(tag[0]!.Resource).toEqual([...families, ...CANARY_ARNS]);
     expect(tag[0]!.Condition).toEqual({
       StringEquals: { 'ecs:CreateAction': ['RegisterTaskDefinition', 'CreateService'] },
     });
@@ -405,12 +398,12 @@ describe('IAM: least privilege', () => {
     const s = passing[0]!;
     expect(list(s.Action)).toEqual(['iam:PassRole']);
     expect(s.Condition).toEqual({ StringEquals: { 'iam:PassedToService': 'ecs-tasks.amazonaws.com' } });
-    expect(s.Resource).toEqual([sub('arn:${AWS::Partition}:iam::${AWS::AccountId}:role/ecs-*')]);
+    expect(s.Resource).toEqual([sub(`arn:\${AWS::Partition}:iam::\${AWS::AccountId}:role/ecs-*`)]);
   });
 
   it('reads exactly one SSM parameter, and decrypts it only through SSM', () => {
     const parameter = sub(
-      'arn:${AWS::Partition}:ssm:${AWS::Region}:${AWS::AccountId}:parameter/ecs-autopilot/slack-webhook-url',
+      `arn:\${AWS::Partition}:ssm:\${AWS::Region}:\${AWS::AccountId}:parameter/ecs-autopilot/slack-webhook-url`,
     );
     const ssm = statements().filter((s) => list(s.Action).some((a) => a.startsWith('ssm:')));
     expect(ssm).toHaveLength(1);
@@ -421,7 +414,7 @@ describe('IAM: least privilege', () => {
     expect(list(kms[0]!.Action)).toEqual(['kms:Decrypt']);
     expect(kms[0]!.Condition).toEqual({
       StringEquals: {
-        'kms:ViaService': sub('ssm.${AWS::Region}.amazonaws.com'),
+        'kms:ViaService': sub(`ssm.\${AWS::Region}.amazonaws.com`),
         'kms:EncryptionContext:PARAMETER_ARN': parameter,
       },
     });

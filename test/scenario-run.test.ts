@@ -2,8 +2,8 @@ import { DescribeServicesCommand, ECSClient, ListClustersCommand } from '@aws-sd
 import { describe, expect, it } from 'vitest';
 import { loadScenario, parseScenario } from '../local/scenario/parse.ts';
 import { ScenarioWorld } from '../local/scenario/play.ts';
-import { call } from '../local/scenario/setup.ts';
 import { QUIET_MS, runScenario } from '../local/scenario/run.ts';
+import { call } from '../local/scenario/setup.ts';
 import type { World } from '../local/world.ts';
 
 const SCENARIO = `
@@ -54,8 +54,13 @@ describe('scenario set-up', () => {
     expect(world.apiCalls).toEqual({});
     const { services } = await call(world.ecs, 'DescribeServices', { cluster: 'prod', services: ['web'] });
     expect(services[0]).toMatchObject({ serviceName: 'web', desiredCount: 2, launchType: 'FARGATE' });
-    expect(services[0].loadBalancers[0]).toMatchObject({ targetGroupArn: play.targetGroupArn('web'), containerName: 'web' });
-    const { taskDefinition } = await call(world.ecs, 'DescribeTaskDefinition', { taskDefinition: services[0].taskDefinition });
+    expect(services[0].loadBalancers[0]).toMatchObject({
+      targetGroupArn: play.targetGroupArn('web'),
+      containerName: 'web',
+    });
+    const { taskDefinition } = await call(world.ecs, 'DescribeTaskDefinition', {
+      taskDefinition: services[0].taskDefinition,
+    });
     expect(taskDefinition.containerDefinitions.map((c: any) => [c.name, c.image])).toEqual([
       ['web', `${world.ecr.registryHost}/web:v1`],
       ['envoy', 'public.ecr.aws/envoy:v1.29'],
@@ -69,7 +74,9 @@ describe('scenario set-up', () => {
     // Started, it answers SDK clients, and counts those calls only.
     await world.start();
     try {
-      const described = await sdk(world).send(new DescribeServicesCommand({ cluster: 'prod', services: ['web'] }));
+      const described = await sdk(world).send(
+        new DescribeServicesCommand({ cluster: 'prod', services: ['web'] }),
+      );
       expect(described.services?.[0]?.serviceName).toBe('web');
       expect(world.apiCalls).toEqual({ 'ecs:DescribeServices': 1 });
       await play.playUntil(world.now() + 3 * 60_000);
@@ -87,7 +94,9 @@ clusters: [{ name: prod }]
 services:
   - { cluster: prod, name: web, image: web:v1, cpu: 300, memory: 300 }
 `);
-    await expect(ScenarioWorld.create(bad)).rejects.toThrow(/^run\.yml:4:\d+: services\[0\]: RegisterTaskDefinition failed: /);
+    await expect(ScenarioWorld.create(bad)).rejects.toThrow(
+      /^run\.yml:4:\d+: services\[0\]: RegisterTaskDefinition failed: /,
+    );
   });
 });
 
@@ -144,7 +153,10 @@ describe('runScenario', () => {
     expect(types).toContain('ECS Deployment State Change');
     expect(types).toContain('CloudWatch Alarm State Change');
     const mine = report.events.find((e) => e.event.source === 'test.scenario')!;
-    expect(mine).toMatchObject({ at: '2026-01-01T00:05:00.000Z', event: { detail: { n: 1 }, account: world.account } });
+    expect(mine).toMatchObject({
+      at: '2026-01-01T00:05:00.000Z',
+      event: { detail: { n: 1 }, account: world.account },
+    });
     expect(report.timeline[4]!.events).toEqual([mine.event.id]);
 
     // Only what was asked over HTTP: the hook's one call.
@@ -163,7 +175,11 @@ describe('runScenario', () => {
   });
 
   it('runs the example scenarios to their end', async () => {
-    for (const file of ['scenarios/ecs-circuit-breaker.yml', 'scenarios/ec2-placement.yml', 'scenarios/demo.yml']) {
+    for (const file of [
+      'scenarios/ecs-circuit-breaker.yml',
+      'scenarios/ec2-placement.yml',
+      'scenarios/demo.yml',
+    ]) {
       const { report } = await runScenario(loadScenario(file));
       expect(report.endedBy, file).not.toBe('cap');
       expect(report.services.length, file).toBeGreaterThan(0);

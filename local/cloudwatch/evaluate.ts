@@ -70,18 +70,29 @@ export const COMPARISONS: Record<string, { words: string; breaches: (v: number, 
 
 const plural = (n: number, one: string, many: string) => (n === 1 ? one : many);
 
-export function evaluateAlarm(input: EvaluationInput): EvaluationResult {
+interface Decision {
+  state: AlarmStateValue | undefined;
+  N: number;
+  M: number;
+  treat: TreatMissingData;
+  evaluated: Array<{ pos: number; p: AlarmPoint; start: number }>;
+  breaching: Array<{ pos: number; p: AlarmPoint; start: number }>;
+  notBreaching: Array<{ pos: number; p: AlarmPoint; start: number }>;
+  fill: number;
+}
+
+function decide(input: EvaluationInput): Decision {
   const N = input.evaluationPeriods;
   const M = input.datapointsToAlarm ?? N;
   const cmp = COMPARISONS[input.comparisonOperator];
   if (!cmp) throw new Error(`unsupported comparison ${input.comparisonOperator}`);
   const treat = (input.treatMissingData ?? 'missing') as TreatMissingData;
 
-  const reals: Array<{ pos: number; p: AlarmPoint; start: number }> = [];
-  input.points.forEach((p, i) => {
-    if (p) reals.push({ pos: i + 1, p, start: input.starts[i]! });
-  });
-  const evaluated = reals.slice(0, N);
+  const evaluated: Decision['evaluated'] = [];
+  for (let i = 0; i < input.points.length && evaluated.length < N; i++) {
+    const p = input.points[i];
+    if (p) evaluated.push({ pos: i + 1, p, start: input.starts[i]! });
+  }
   const fill = N - evaluated.length;
   const breaching = evaluated.filter((r) => cmp.breaches(r.p.value, input.threshold));
   const notBreaching = evaluated.filter((r) => !cmp.breaches(r.p.value, input.threshold));
@@ -95,7 +106,17 @@ export function evaluateAlarm(input: EvaluationInput): EvaluationResult {
   else if (notBreaching.length > 0) state = 'OK';
   else if (treat === 'missing' && breaching[breaching.length - 1]!.pos >= M) state = 'ALARM';
   else state = treat === 'missing' ? 'INSUFFICIENT_DATA' : undefined;
+  return { state, N, M, treat, evaluated, breaching, notBreaching, fill };
+}
 
+/** The state the evaluation arrives at (undefined: keep the current one), without writing reasons. */
+export function decideState(input: EvaluationInput): AlarmStateValue | undefined {
+  return decide(input).state;
+}
+
+export function evaluateAlarm(input: EvaluationInput): EvaluationResult {
+  const { state, M, treat, evaluated, breaching, notBreaching, fill } = decide(input);
+  const N = input.evaluationPeriods;
   if (state === undefined) return { state };
 
   const filled = treat === 'breaching' || treat === 'notBreaching' ? fill : 0;

@@ -18,6 +18,7 @@
  * State changes emit `CloudWatch Alarm State Change` on the bus and queue the alarm's actions (Lambda
  * functions and SNS topics, both delivered to `world.functions`); `drainActions()` delivers them.
  */
+import { createHash } from 'node:crypto';
 import type { Dimension, MetricAlarm, MetricDataQuery, Tag } from '@aws-sdk/client-cloudwatch';
 import type { LocalService } from '../service.ts';
 import type { World } from '../world.ts';
@@ -32,7 +33,15 @@ import {
   resourceNotFoundException,
   validationError,
 } from './errors.ts';
-import { type AlarmPoint, COMPARISONS, EXTRA_RANGE, evaluateAlarm, TREAT_MISSING_DATA } from './evaluate.ts';
+import {
+  type AlarmPoint,
+  COMPARISONS,
+  decideState,
+  type EvaluationInput,
+  EXTRA_RANGE,
+  evaluateAlarm,
+  TREAT_MISSING_DATA,
+} from './evaluate.ts';
 import { evaluate as evaluateMath, parseExpression, referencedIds, type TimeSeries } from './math.ts';
 import {
   type AlarmChange,
@@ -224,11 +233,14 @@ export class LocalCloudWatch implements LocalService {
   /** Stores datapoints without an API call (the local ECS publishes AWS/ECS and AWS/ApplicationELB metrics). */
   record(namespace: string, data: Datum[]): void {
     for (const d of data) {
-      const dims = Object.entries(d.dimensions).map(([Name, Value]) => ({ Name, Value }));
-      this.store.put(
+      const names = Object.keys(d.dimensions).sort();
+      let key = `${namespace}\u0000${d.metricName}`;
+      for (const n of names) key += `\u0000${n}\u0001${d.dimensions[n]}`;
+      this.store.putKeyed(
+        key,
         namespace,
         d.metricName,
-        dims,
+        () => names.map((Name) => ({ Name, Value: d.dimensions[Name]! })),
         { t: d.timestamp, n: 1, sum: d.value, min: d.value, max: d.value, unit: d.unit ?? 'None', pct: true },
         false,
       );
@@ -436,7 +448,15 @@ export class LocalCloudWatch implements LocalService {
           'You may reduce the datapoints requested by increasing Period, or decreasing the time range.',
       );
     const series = this.store.get(input.Namespace, input.MetricName, dims);
-    const aggs = aggregate(series, start, end, period * 1000, input.Unit, input.Unit === undefined);
+    const aggs = aggregate(
+      series,
+      start,
+      end,
+      period * 1000,
+      input.Unit,
+      input.Unit === undefined,
+      ext.length > 0,
+    );
     const datapoints: any[] = [];
     for (const agg of aggs) {
       const dp: any = { Timestamp: new Date(agg.start) };
@@ -504,7 +524,10 @@ export class LocalCloudWatch implements LocalService {
       }
     }
     // Pagination over all returned datapoints, MaxDatapoints per page.
-    const fingerprint = JSON.stringify([queries, input.StartTime, input.EndTime, scanBy]).length;
+    const fingerprint = createHash('sha256')
+      .update(JSON.stringify([queries, input.StartTime, input.EndTime, scanBy, max]))
+      .digest('hex')
+      .slice(0, 16);
     const offset = input.NextToken
       ? decodeToken<{ o: number; f: number }>(
           input.NextToken,
@@ -582,12 +605,18 @@ export class LocalCloudWatch implements LocalService {
    * Computes every query over [start, end): MetricStat queries as period buckets from the aligned start,
    * expressions from them. Returns the series (or arrays of series) by Id.
    */
-  private runQueries(queries: any[], start: number, end: number): Map<string, TimeSeries | TimeSeries[]> {
+  private runQueries(
+    queries: any[],
+    start: number,
+    end: number,
+    /** Round the start down as GetMetricData does; alarms pass an already aligned range. */
+    align = true,
+  ): Map<string, TimeSeries | TimeSeries[]> {
     const byId = new Map<string, any>(queries.map((q) => [q.Id, q]));
     const done = new Map<string, TimeSeries | TimeSeries[]>();
     const metricQueries = queries.filter((q) => q.MetricStat);
     const basePeriod = metricQueries[0]?.MetricStat.Period ?? queries.find((q) => q.Period)?.Period ?? 60;
-    const gridStart = this.alignStart(start, basePeriod);
+    const gridStart = align ? this.alignStart(start, basePeriod) : start;
     const grid: number[] = [];
     for (let t = gridStart; t < end; t += basePeriod * 1000) grid.push(t);
     const visiting = new Set<string>();
@@ -602,11 +631,11 @@ export class LocalCloudWatch implements LocalService {
       if (q.MetricStat) {
         const ms = q.MetricStat;
         const periodMs = ms.Period * 1000;
-        const from = this.alignStart(start, ms.Period);
+        const from = align ? this.alignStart(start, ms.Period) : start;
         const s = this.store.get(ms.Metric.Namespace, ms.Metric.MetricName, ms.Metric.Dimensions);
         const t: number[] = [];
         const v: number[] = [];
-        for (const agg of aggregate(s, from, end, periodMs, ms.Unit)) {
+        for (const agg of aggregate(s, from, end, periodMs, ms.Unit, false, isPercentile(ms.Stat))) {
           const value = statValue(agg, ms.Stat);
           if (value !== undefined) {
             t.push(agg.start);
@@ -893,7 +922,7 @@ export class LocalCloudWatch implements LocalService {
     const types: string[] = input.AlarmTypes ?? ['MetricAlarm'];
     const list = types.includes('MetricAlarm')
       ? [...this.alarms.values()]
-          .filter((a) => !names || names.includes(a.config.AlarmName))
+          .filter((a) => !names?.length || names.includes(a.config.AlarmName))
           .filter(
             (a) =>
               input.AlarmNamePrefix === undefined || a.config.AlarmName.startsWith(input.AlarmNamePrefix),
@@ -1124,6 +1153,7 @@ export class LocalCloudWatch implements LocalService {
         c.Metrics.map((q) => ({ ...q })),
         E - R * P,
         E,
+        false,
       ).get(c.Metrics.find((q) => q.ReturnData !== false)!.Id!);
       const ts = Array.isArray(out) ? out[0] : out;
       ts?.t.forEach((t, i) => {
@@ -1136,7 +1166,7 @@ export class LocalCloudWatch implements LocalService {
       // fewer than 10/(1-percentile) data points" (10/percentile below p50) (User Guide, percentile alarms).
       const p = c.ExtendedStatistic ? Number(c.ExtendedStatistic.slice(1)) / 100 : undefined;
       const minSamples = p === undefined ? 0 : p >= 0.5 ? 10 / (1 - p) : 10 / p;
-      const aggs = aggregate(series, E - R * P, E, P, c.Unit);
+      const aggs = aggregate(series, E - R * P, E, P, c.Unit, false, p !== undefined);
       for (const agg of aggs) {
         const value = statValue(agg, stat);
         if (value !== undefined) byStart.set(agg.start, { value, sampleCount: agg.n });
@@ -1147,7 +1177,7 @@ export class LocalCloudWatch implements LocalService {
       }
     }
     if (lowSample) return;
-    const result = evaluateAlarm({
+    const input: EvaluationInput = {
       points: starts.map((s) => byStart.get(s) ?? null),
       starts,
       evaluationPeriods: N,
@@ -1160,8 +1190,12 @@ export class LocalCloudWatch implements LocalService {
       period,
       statistic: c.Metrics ? undefined : (c.ExtendedStatistic ?? c.Statistic),
       unit: c.Metrics ? undefined : c.Unit,
-    });
-    if (result.state === undefined || result.state === c.StateValue) return;
+    };
+    // Reason texts are only written on a change.
+    const state = decideState(input);
+    if (state === undefined || state === c.StateValue) return;
+    const result = evaluateAlarm(input);
+    if (result.state === undefined) return;
     this.transition(alarm, result.state, result.reason, result.reasonData, at);
   }
 

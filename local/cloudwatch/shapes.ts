@@ -197,8 +197,12 @@ const upperStatistic = (s: string) => s.replace(/([a-z])([A-Z])/g, '$1_$2').toUp
 const snsDimensions = (dims: Dimension[] | undefined) =>
   (dims ?? []).map((d) => ({ value: d.Value, name: d.Name }));
 
-/** The notification CloudWatch publishes to an SNS topic (the `Message`, as an object). */
-export function snsMessage(change: AlarmChange): Record<string, unknown> {
+/** The notification CloudWatch publishes to an SNS topic (the `Message`, parsed). */
+export function snsMessage(change: AlarmChange): Record<string, any> {
+  return JSON.parse(snsMessageText(change));
+}
+
+function snsMessageFields(change: AlarmChange): Record<string, unknown> {
   const { alarm } = change;
   const { region, account } = parseAlarmArn(alarm.AlarmArn!);
   const common = {
@@ -263,7 +267,7 @@ export function snsMessage(change: AlarmChange): Record<string, unknown> {
 
 /** The `Message` text: JSON with Java-style doubles ("Threshold":50.0). */
 export function snsMessageText(change: AlarmChange): string {
-  return javaJson(snsMessage(change));
+  return javaJson(snsMessageFields(change));
 }
 
 /** `ALARM: "name" in US East (N. Virginia)` (SNS subjects are at most 100 characters). */

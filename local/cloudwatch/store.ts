@@ -128,14 +128,33 @@ export class MetricStore {
     highRes: boolean,
   ): void {
     const sorted = sortDimensions(dims);
-    const key = seriesKey(namespace, metricName, sorted);
+    this.putKeyed(
+      seriesKey(namespace, metricName, sorted),
+      namespace,
+      metricName,
+      () => sorted,
+      sample,
+      highRes,
+    );
+  }
+
+  /** `put` with the series key already computed (the in-process fast path). */
+  putKeyed(
+    key: string,
+    namespace: string,
+    metricName: string,
+    dims: () => Dimension[],
+    sample: Sample,
+    highRes: boolean,
+  ): void {
     let s = this.series.get(key);
     if (!s) {
-      s = new Series(key, namespace, metricName, sorted);
+      s = new Series(key, namespace, metricName, dims());
       this.series.set(key, s);
     }
     const grain = highRes ? 1000 : 60_000;
-    s.insert({ ...sample, t: Math.floor(sample.t / grain) * grain });
+    sample.t = Math.floor(sample.t / grain) * grain;
+    s.insert(sample);
     s.lastPut = this.now();
     if (++this.inserts % 4096 === 0) this.prune();
   }
@@ -165,6 +184,8 @@ export function aggregate(
   period: number,
   unit?: string,
   byUnit = false,
+  /** Collect raw values (for percentiles). */
+  withValues = true,
 ): Agg[] {
   if (!series || end <= start) return [];
   const out: Agg[] = [];
@@ -192,7 +213,7 @@ export function aggregate(
     if (s.min < agg.min) agg.min = s.min;
     if (s.max > agg.max) agg.max = s.max;
     if (!s.pct) agg.pct = false;
-    else {
+    else if (withValues) {
       agg.values ??= [];
       if (s.values)
         for (let j = 0; j < s.values.length; j++) agg.values.push([s.values[j]!, s.counts?.[j] ?? 1]);

@@ -793,7 +793,7 @@ export function buildOperations(ecs: LocalEcs): Record<string, (input: any) => u
 
   function taggable(arn: unknown): { tags: Tag[]; set(tags: Tag[]): void } {
     if (typeof arn !== 'string' || !arn.startsWith('arn:')) throw invalid('The ARN provided is not valid.');
-    const resource = arn.slice(arn.indexOf(':', arn.indexOf(':ecs:') + 5) + 1);
+    const resource = arn.split(':').slice(5).join(':');
     const [kind, ...path] = resource.split('/');
     const holder = (o: { tags: Tag[] } | undefined) => {
       if (!o) throw new AwsError('ResourceNotFoundException', 'The specified resource could not be found.');

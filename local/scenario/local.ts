@@ -10,7 +10,7 @@ import { World } from '../world.ts';
 import { loadScenario, type Scenario } from './parse.ts';
 import { ScenarioWorld } from './play.ts';
 import type { OnWorld } from './run.ts';
-import { eventLine, formatLine, paint, stepLine } from './story.ts';
+import { formatLine, paint, tell } from './story.ts';
 
 /** Real time between two advances of the virtual clock. */
 const TICK_MS = 100;
@@ -63,7 +63,7 @@ export async function local(args: string[], hooks: { onWorld?: OnWorld } = {}): 
 
   const start = world.now();
   const realStart = Date.now();
-  let eventsShown = world.eventLog.length;
+  let eventsShown = 0; // set-up's events included: its pushes, the services' first deployments
   let stepsShown = 0;
   try {
     while (!stopping) {
@@ -73,13 +73,9 @@ export async function local(args: string[], hooks: { onWorld?: OnWorld } = {}): 
       // Tell what happened since the last tick: the steps played, then the events nobody else told.
       const steps = play?.played.slice(stepsShown) ?? [];
       stepsShown += steps.length;
-      const said = new Set(steps.filter((s) => s.action !== 'update').flatMap((s) => s.events));
-      for (const s of steps) out(formatLine(stepLine({ ...s, at: s.at - start }), p));
-      for (const { at, event } of world.eventLog.slice(eventsShown)) {
-        const line = said.has(event.id) ? undefined : eventLine(event);
-        if (line) out(formatLine({ at: at - start, ...line }, p));
-      }
-      eventsShown = world.eventLog.length;
+      const events = world.eventLog.slice(eventsShown);
+      eventsShown += events.length;
+      for (const line of tell(steps, events, start)) out(formatLine(line, p));
       await new Promise<void>((resolve) => {
         wake = resolve;
         setTimeout(resolve, TICK_MS);

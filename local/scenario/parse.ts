@@ -302,7 +302,10 @@ class Reader {
 
   number(v: unknown, at: string, min = 0): number {
     if (typeof v !== 'number' || !Number.isFinite(v) || v < min) {
-      this.fail(at, `must be a number of at least ${min}, got ${show(v)}`);
+      this.fail(
+        at,
+        `must be a number${min > Number.NEGATIVE_INFINITY ? ` of at least ${min}` : ''}, got ${show(v)}`,
+      );
     }
     return v;
   }

@@ -6,11 +6,13 @@
  *   await play.playUntil(play.scenario.start + 30 * 60_000);   // steps due by then are applied on time
  *   await play.world.stop();
  */
+import path from 'node:path';
+import { READ_ONLY_FIELDS, shortRevision, targetContainer } from '../../lib/revision.ts';
 import type { AwsEvent } from '../service.ts';
 import { World } from '../world.ts';
 import type { EventInput, Scenario, TimelineAction, TimelineStep } from './parse.ts';
 import { scenarioError, splitImage } from './parse.ts';
-import { call, imageUri, type SetUp, setUp } from './setup.ts';
+import { call, describeError, imageUri, type SetUp, setUp } from './setup.ts';
 
 /** What the runner did at a timeline step, as the report shows it. */
 export interface PlayedStep {
@@ -86,12 +88,10 @@ export class ScenarioWorld {
     try {
       done = await this.perform(step.action);
     } catch (e) {
-      const err = e as Error;
-      const code = err.name && err.name !== 'Error' ? `${err.name}: ` : '';
       throw scenarioError(
         this.scenario.source,
         step.path,
-        `failed at ${formatOffset(step.at)}: ${code}${err.message}`,
+        `failed at ${formatOffset(step.at)}: ${describeError(e)}`,
       );
     }
     this.played.push({
@@ -129,7 +129,7 @@ export class ScenarioWorld {
         const event = envelope(world, action.event);
         world.events.put(event);
         return {
-          summary: `event ${event['detail-type']} from ${event.source}${action.file ? ` (${baseName(action.file)})` : ''}`,
+          summary: `event ${event['detail-type']} from ${event.source}${action.file ? ` (${path.basename(action.file)})` : ''}`,
           result: { id: event.id, source: event.source, detailType: event['detail-type'] },
         };
       }
@@ -165,15 +165,17 @@ export class ScenarioWorld {
       const { taskDefinition: td } = await call(world.ecs, 'DescribeTaskDefinition', {
         taskDefinition: current,
       });
-      const input = cloneTaskDefinition(td);
-      const main = input.containerDefinitions?.find((c: any) => c.name === spec.container);
-      if (!main) throw new Error(`task definition ${current} has no container "${spec.container}"`);
-      main.image = imageUri(world, action.image);
+      const input = structuredClone(td);
+      for (const field of READ_ONLY_FIELDS) delete input[field];
+      targetContainer(input.containerDefinitions ?? [], spec.container, td.family).image = imageUri(
+        world,
+        action.image,
+      );
       const registered = await call(world.ecs, 'RegisterTaskDefinition', input);
       taskDefinition = registered.taskDefinition.taskDefinitionArn as string;
       result.image = action.image;
-      result.taskDefinition = familyRevision(taskDefinition);
-      parts.push(`to ${action.image} (${familyRevision(taskDefinition)})`);
+      result.taskDefinition = shortRevision(taskDefinition);
+      parts.push(`to ${action.image} (${shortRevision(taskDefinition)})`);
     }
     if (action.desiredCount !== undefined) {
       result.desiredCount = action.desiredCount;
@@ -185,29 +187,6 @@ export class ScenarioWorld {
     await call(world.ecs, 'UpdateService', input);
     return { summary: `update ${cluster}/${service} ${parts.join(', ')}`, result };
   }
-}
-
-/** Fields DescribeTaskDefinition returns that RegisterTaskDefinition rejects (as the ECS deploy tools drop them). */
-const READ_ONLY = [
-  'taskDefinitionArn',
-  'revision',
-  'status',
-  'requiresAttributes',
-  'compatibilities',
-  'registeredAt',
-  'registeredBy',
-  'deregisteredAt',
-];
-
-function cloneTaskDefinition(td: Record<string, any>): Record<string, any> {
-  const copy = structuredClone(td);
-  for (const key of READ_ONLY) delete copy[key];
-  return copy;
-}
-
-/** `arn:aws:ecs:...:task-definition/web:3` -> `web:3` */
-export function familyRevision(arn: string): string {
-  return arn.slice(arn.lastIndexOf('/') + 1);
 }
 
 /** Every service in every cluster, as DescribeServices returns them (in-process). */
@@ -249,10 +228,6 @@ function envelope(world: World, raw: EventInput): AwsEvent {
     resources: [],
     ...raw,
   };
-}
-
-function baseName(file: string): string {
-  return file.slice(file.lastIndexOf('/') + 1);
 }
 
 /** 90_000 -> `+0:01:30` */

@@ -4,10 +4,11 @@
  * did, and the API calls clients made over HTTP. Whoever plugs into the run (the pipeline wiring)
  * adds its own sections: rollouts, scaling, notifications, violations.
  */
+import { shortRevision } from '../../lib/revision.ts';
 import type { AwsEvent } from '../service.ts';
 import type { World } from '../world.ts';
 import type { Scenario } from './parse.ts';
-import { describeAllServices, familyRevision, type PlayedStep } from './play.ts';
+import { describeAllServices, type PlayedStep } from './play.ts';
 import { call } from './setup.ts';
 
 export interface ScenarioReport {
@@ -106,7 +107,7 @@ async function summarizeServices(world: World): Promise<ServiceSummary[]> {
           .pop() ?? '',
       name: s.serviceName,
       status: s.status,
-      taskDefinition: familyRevision(s.taskDefinition),
+      taskDefinition: shortRevision(s.taskDefinition),
       containers: await containers(s.taskDefinition),
       desiredCount: s.desiredCount ?? 0,
       runningCount: s.runningCount ?? 0,
@@ -114,7 +115,7 @@ async function summarizeServices(world: World): Promise<ServiceSummary[]> {
       deployments: (s.deployments ?? []).map((d: any) => ({
         id: d.id,
         status: d.status,
-        taskDefinition: familyRevision(d.taskDefinition),
+        taskDefinition: shortRevision(d.taskDefinition),
         rolloutState: d.rolloutState,
         desiredCount: d.desiredCount ?? 0,
         runningCount: d.runningCount ?? 0,

@@ -25,6 +25,12 @@ export async function call(service: LocalService, operation: string, input: unkn
   return await op(input);
 }
 
+/** `ClientException: No Fargate configuration exists...`: an AWS error with its code. */
+export function describeError(e: unknown): string {
+  const err = e as Error;
+  return err.name && err.name !== 'Error' ? `${err.name}: ${err.message}` : String(err.message ?? err);
+}
+
 /** The URI a task definition names: `<registry>/<repository>:<tag>` for the local ECR, else as written. */
 export function imageUri(world: World, ref: string): string {
   return isExternalImage(ref) ? ref : `${world.ecr.registryHost}/${ref}`;
@@ -40,9 +46,7 @@ export async function setUp(world: World, scenario: Scenario): Promise<SetUp> {
     try {
       return await fn();
     } catch (e) {
-      const err = e as Error;
-      const code = err.name && err.name !== 'Error' ? `${err.name}: ` : '';
-      throw scenarioError(scenario.source, field, `${what} failed: ${code}${err.message}`);
+      throw scenarioError(scenario.source, field, `${what} failed: ${describeError(e)}`);
     }
   };
 

@@ -6,9 +6,9 @@
  *   canary of a crashing image  (scenarios/demo.yml)
  *   2026-01-01 00:00:00Z to 00:31:00Z virtual, 31m; ended once settled
  *
- *     +0:01:00  scenario  push web:v2 (sha256:7f5b2640fe6f)
- *     +0:01:03  ecs       prod/web deployment ecs-svc/1234 in progress
- *     +0:02:10  ecs       prod/web task stopped (web:2): Essential container in task exited (exit 1)  x3
+ *     +0:01:00  scenario   push web:v2 (sha256:7f5b2640fe6f)
+ *     +0:01:03  ecs        prod/web deployment ecs-svc/1234 in progress
+ *     +0:02:10  ecs        prod/web task stopped (web:2): Essential container in task exited (web exit 1)  x3
  */
 import { formatDuration } from '../../lib/duration.ts';
 import type { AwsEvent } from '../service.ts';
@@ -69,10 +69,12 @@ export function eventLine(event: AwsEvent): Omit<StoryLine, 'at'> | undefined {
         .replace(/^SERVICE_DEPLOYMENT_/, '')
         .replace('_', ' ')
         .toLowerCase();
-      const reason = d.reason ? `: ${clip(String(d.reason))}` : '';
+      // "ECS deployment ecs-svc/1 completed." says nothing the line does not.
+      const plain = `ECS deployment ${d.deploymentId} ${state}`;
+      const reason = d.reason && !String(d.reason).startsWith(plain) ? `: ${clip(String(d.reason))}` : '';
       return {
         who: 'ecs',
-        text: `${serviceFromArn(event.resources?.[0])} deployment ${d.deploymentId ?? ''} ${state}${state === 'in progress' && /in progress\.?$/i.test(d.reason ?? '') ? '' : reason}`,
+        text: `${serviceFromArn(event.resources?.[0])} deployment ${d.deploymentId ?? ''} ${state}${reason}`,
         tone: state === 'failed' ? 'bad' : state === 'completed' ? 'good' : undefined,
       };
     }
@@ -131,28 +133,40 @@ export function stepLine(step: Pick<PlayedStep, 'at' | 'action' | 'summary' | 'r
   };
 }
 
-/**
- * The timeline's steps and the notable events, in time order. Events a push, alarm or event step
- * put on the bus itself are left out (the step's line says it); what ECS did in answer stays.
- * Identical lines in a row are told once, with a count.
- */
+/** The story of a whole report. */
 export function storyLines(report: ScenarioReport): StoryLine[] {
   const start = Date.parse(report.startedAt);
-  const said = new Set(report.timeline.filter((s) => s.action !== 'update').flatMap((s) => s.events));
-  const steps = report.timeline.map((s) => stepLine({ ...s, at: Date.parse(s.at) - start }));
-  const events: StoryLine[] = [];
-  for (const { at, event } of report.events) {
+  const steps = report.timeline.map((s) => ({ ...s, at: Date.parse(s.at) }));
+  const events = report.events.map((e) => ({ at: Date.parse(e.at), event: e.event }));
+  return tell(steps, events, start);
+}
+
+/**
+ * Timeline steps and events (virtual ms) as story lines relative to `start`, in time order, steps
+ * first at equal times: what the scenario did comes before what answered it. Events a push, alarm
+ * or event step put on the bus itself are left out (the step's line says it); what ECS did in
+ * answer stays. Identical lines in a row are told once, with a count.
+ */
+export function tell(
+  steps: PlayedStep[],
+  events: { at: number; event: AwsEvent }[],
+  start: number,
+): StoryLine[] {
+  const said = new Set(steps.filter((s) => s.action !== 'update').flatMap((s) => s.events));
+  const stepLines = steps.map((s) => stepLine({ ...s, at: s.at - start }));
+  const eventLines: StoryLine[] = [];
+  for (const { at, event } of events) {
     if (said.has(event.id)) continue;
     const line = eventLine(event);
-    if (line) events.push({ at: Date.parse(at) - start, ...line });
+    if (line) eventLines.push({ at: at - start, ...line });
   }
-  // Merge, steps first at equal times: what the scenario did comes before what answered it.
   const merged: StoryLine[] = [];
   let i = 0;
   let j = 0;
-  while (i < steps.length || j < events.length) {
-    if (j >= events.length || (i < steps.length && steps[i]!.at <= events[j]!.at)) merged.push(steps[i++]!);
-    else merged.push(events[j++]!);
+  while (i < stepLines.length || j < eventLines.length) {
+    if (j >= eventLines.length || (i < stepLines.length && stepLines[i]!.at <= eventLines[j]!.at)) {
+      merged.push(stepLines[i++]!);
+    } else merged.push(eventLines[j++]!);
   }
   return collapse(merged);
 }
@@ -169,7 +183,7 @@ function collapse(lines: StoryLine[]): StoryLine[] {
 
 /** `+0:01:30  ecs       prod/web deployment ... completed` */
 export function formatLine(line: StoryLine, p: Paint): string {
-  return `  ${p.dim(formatOffset(line.at))}  ${line.who.padEnd(10)}${p.tone(line.text, line.tone)}`;
+  return `  ${p.dim(formatOffset(line.at))}  ${line.who.padEnd(10)} ${p.tone(line.text, line.tone)}`;
 }
 
 const RUNNER_SECTIONS = new Set([
@@ -284,7 +298,8 @@ function shortImage(uri: string, tags: Map<string, string>): string {
 
 /**
  * A section someone else added, told generically: a list item per line (its `at` as an offset,
- * then its `summary`, `message` or `text`, else its fields), a mapping as `key: value` lines.
+ * then its `summary`, `message` or `text`, else its plain fields), a mapping as `key: value` lines.
+ * Give items a `summary` to choose their line.
  */
 function formatSection(section: unknown, start: number): string[] {
   if (Array.isArray(section)) {
@@ -310,5 +325,10 @@ function formatItem(item: unknown, start: number): string {
       ? `${formatOffset(Date.parse(at) - start)}  `
       : '';
   const said = summary ?? message ?? text;
-  return `${time}${typeof said === 'string' ? said : JSON.stringify(rest)}`;
+  if (typeof said === 'string') return `${time}${said}`;
+  // No line of its own: its plain fields, briefly (the whole item is in --json).
+  const fields = Object.entries(rest)
+    .filter(([, v]) => ['string', 'number', 'boolean'].includes(typeof v))
+    .map(([k, v]) => `${k}: ${v}`);
+  return `${time}${clip(fields.join(', '))}`;
 }

@@ -74,12 +74,14 @@ export async function pipelineWorld(options: PipelineWorldOptions = {}): Promise
     },
   });
   if (options.load) world.ecs.setLoad(targetGroupArn, options.load);
-  const group = world.ecs.targetGroupDimensions(targetGroupArn);
-  const dimensions = [
-    { Name: 'TargetGroup', Value: group.TargetGroup },
-    { Name: 'LoadBalancer', Value: group.LoadBalancer },
-  ];
-  for (const alarm of options.alarms?.(dimensions) ?? []) await world.cloudwatch.operations.PutMetricAlarm!(alarm);
+  if (options.alarms) {
+    const group = world.ecs.targetGroupDimensions(targetGroupArn);
+    const dimensions = [
+      { Name: 'TargetGroup', Value: group.TargetGroup },
+      { Name: 'LoadBalancer', Value: group.LoadBalancer },
+    ];
+    for (const alarm of options.alarms(dimensions)) await world.cloudwatch.operations.PutMetricAlarm!(alarm);
+  }
   // Let the service reach its steady state before the pipeline looks at it.
   await world.runFor(3 * 60_000);
 

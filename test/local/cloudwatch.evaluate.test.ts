@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { type EvaluationInput, evaluateAlarm } from '../../local/cloudwatch/evaluate.ts';
-import { cwTimestamp, javaDouble, javaJson, dbl, reasonTime } from '../../local/cloudwatch/format.ts';
+import { cwTimestamp, dbl, javaDouble, javaJson, reasonTime } from '../../local/cloudwatch/format.ts';
 import type { AlarmStateValue } from '../../local/cloudwatch/index.ts';
 
 const T0 = Date.UTC(2019, 9, 2, 17, 4, 0);
@@ -44,12 +44,15 @@ describe('alarm evaluation: the documented tables', () => {
     ['- - - - X', 'INSUFFICIENT_DATA', 'retain', 'ALARM', 'OK'],
     ['X - - - -', 'ALARM', 'retain', 'ALARM', 'OK'],
     ['- - X - -', 'ALARM', 'retain', 'ALARM', 'OK'],
-  ])('3 of 3: %s -> missing %s, ignore %s, breaching %s, notBreaching %s', (p, missing, ignore, breaching, notBreaching) => {
-    expect(state(input(p, 3, 3, 'missing'))).toBe(missing);
-    expect(state(input(p, 3, 3, 'ignore'))).toBe(ignore);
-    expect(state(input(p, 3, 3, 'breaching'))).toBe(breaching);
-    expect(state(input(p, 3, 3, 'notBreaching'))).toBe(notBreaching);
-  });
+  ])(
+    '3 of 3: %s -> missing %s, ignore %s, breaching %s, notBreaching %s',
+    (p, missing, ignore, breaching, notBreaching) => {
+      expect(state(input(p, 3, 3, 'missing'))).toBe(missing);
+      expect(state(input(p, 3, 3, 'ignore'))).toBe(ignore);
+      expect(state(input(p, 3, 3, 'breaching'))).toBe(breaching);
+      expect(state(input(p, 3, 3, 'notBreaching'))).toBe(notBreaching);
+    },
+  );
 
   // Same guide, the 2 out of 3 table.
   it.each([
@@ -59,12 +62,15 @@ describe('alarm evaluation: the documented tables', () => {
     ['- - - - 0', 'OK', 'OK', 'ALARM', 'OK'],
     ['- - - - X', 'INSUFFICIENT_DATA', 'retain', 'ALARM', 'OK'],
     ['- - X - -', 'ALARM', 'retain', 'ALARM', 'OK'],
-  ])('2 of 3: %s -> missing %s, ignore %s, breaching %s, notBreaching %s', (p, missing, ignore, breaching, notBreaching) => {
-    expect(state(input(p, 2, 3, 'missing'))).toBe(missing);
-    expect(state(input(p, 2, 3, 'ignore'))).toBe(ignore);
-    expect(state(input(p, 2, 3, 'breaching'))).toBe(breaching);
-    expect(state(input(p, 2, 3, 'notBreaching'))).toBe(notBreaching);
-  });
+  ])(
+    '2 of 3: %s -> missing %s, ignore %s, breaching %s, notBreaching %s',
+    (p, missing, ignore, breaching, notBreaching) => {
+      expect(state(input(p, 2, 3, 'missing'))).toBe(missing);
+      expect(state(input(p, 2, 3, 'ignore'))).toBe(ignore);
+      expect(state(input(p, 2, 3, 'breaching'))).toBe(breaching);
+      expect(state(input(p, 2, 3, 'notBreaching'))).toBe(notBreaching);
+    },
+  );
 
   it('evaluates only the N most recent real datapoints when there are enough', () => {
     // 3 of 3 over "X X X 0 -": the newest real three are X X 0 -> OK, although three X exist in the range.
@@ -141,7 +147,9 @@ describe('alarm evaluation: reason texts', () => {
       'Threshold Crossed: 2 out of the last 3 datapoints [1.0 (02/10/19 16:59:00), 1.0 (02/10/19 16:54:00)] were not greater than the threshold (50.0) (minimum 1 datapoint for ALARM -> OK transition).',
     );
     const okMofN = evaluateAlarm(input('- - 0 0 0', 2, 3, 'missing', 'ALARM'));
-    expect(okMofN.state === 'OK' && okMofN.reason).toContain('(minimum 2 datapoints for ALARM -> OK transition).');
+    expect(okMofN.state === 'OK' && okMofN.reason).toContain(
+      '(minimum 2 datapoints for ALARM -> OK transition).',
+    );
   });
 
   it('uses the older wording when DatapointsToAlarm is not set', () => {
@@ -150,7 +158,10 @@ describe('alarm evaluation: reason texts', () => {
     expect(r.state === 'ALARM' && r.reason).toBe(
       'Threshold Crossed: 3 datapoints [99.0 (02/10/19 16:59:00), 99.0 (02/10/19 16:54:00), 99.0 (02/10/19 16:49:00)] were greater than the threshold (50.0).',
     );
-    const filled = evaluateAlarm({ ...input('- - - - 0', 3, 3, 'breaching', 'ALARM'), datapointsToAlarm: undefined });
+    const filled = evaluateAlarm({
+      ...input('- - - - 0', 3, 3, 'breaching', 'ALARM'),
+      datapointsToAlarm: undefined,
+    });
     expect(filled.state === 'OK' && filled.reason).toBe(
       'Threshold Crossed: 1 datapoint [1.0 (02/10/19 16:59:00)] was not greater than the threshold (50.0) and 2 missing datapoints were treated as [Breaching].',
     );
@@ -198,12 +209,20 @@ describe('alarm evaluation: reason texts', () => {
   it('puts the evaluated values oldest first in recentDatapoints and the unit when set', () => {
     const r = evaluateAlarm({
       ...input('- - 0 X 0', 2, 3, 'missing'),
-      points: [{ value: 3, sampleCount: 2 }, { value: 70, sampleCount: 4 }, { value: 5, sampleCount: 1 }],
+      points: [
+        { value: 3, sampleCount: 2 },
+        { value: 70, sampleCount: 4 },
+        { value: 5, sampleCount: 1 },
+      ],
       unit: 'Percent',
     });
     if (r.state === undefined) throw new Error('no state');
-    expect(r.reasonData).toContain('"unit":"Percent","statistic":"Average","period":300,"recentDatapoints":[5.0,70.0,3.0]');
-    expect(r.reasonData).toContain('"evaluatedDatapoints":[{"timestamp":"2019-10-02T16:59:00.000+0000","sampleCount":2.0,"value":3.0}]');
+    expect(r.reasonData).toContain(
+      '"unit":"Percent","statistic":"Average","period":300,"recentDatapoints":[5.0,70.0,3.0]',
+    );
+    expect(r.reasonData).toContain(
+      '"evaluatedDatapoints":[{"timestamp":"2019-10-02T16:59:00.000+0000","sampleCount":2.0,"value":3.0}]',
+    );
   });
 });
 
@@ -224,7 +243,9 @@ describe('Java-style formatting', () => {
   });
 
   it('writes JSON with Java doubles and CloudWatch times', () => {
-    expect(javaJson({ a: dbl(1), b: 2, c: [dbl(0.5)], d: undefined, e: 'x' })).toBe('{"a":1.0,"b":2,"c":[0.5],"e":"x"}');
+    expect(javaJson({ a: dbl(1), b: 2, c: [dbl(0.5)], d: undefined, e: 'x' })).toBe(
+      '{"a":1.0,"b":2,"c":[0.5],"e":"x"}',
+    );
     expect(cwTimestamp(Date.UTC(2019, 9, 2, 17, 4, 40, 989))).toBe('2019-10-02T17:04:40.989+0000');
     expect(reasonTime(Date.UTC(2019, 9, 2, 16, 59))).toBe('02/10/19 16:59:00');
   });

@@ -3,6 +3,7 @@
  * GetMetricStatistics, GetMetricData (MetricStat and math), ListMetrics, and their modeled errors.
  */
 import {
+  CloudWatchClient,
   GetMetricDataCommand,
   GetMetricStatisticsCommand,
   InvalidNextToken,
@@ -27,30 +28,76 @@ beforeAll(async () => {
 });
 afterAll(() => t.world.stop());
 
-const put = (Namespace: string, MetricData: any[]) => t.cloudwatch.send(new PutMetricDataCommand({ Namespace, MetricData }));
+const put = (Namespace: string, MetricData: any[]) =>
+  t.cloudwatch.send(new PutMetricDataCommand({ Namespace, MetricData }));
 
 describe('PutMetricData and GetMetricStatistics', () => {
   it.each([
     // [published datums, expected SampleCount, Average, Sum, Minimum, Maximum, p50, p90]
     ['single values', [{ Value: 1 }, { Value: 2 }, { Value: 3 }, { Value: 10 }], 4, 4, 16, 1, 10, 2, 10],
     ['values and counts', [{ Values: [1, 5], Counts: [3, 1] }], 4, 2, 8, 1, 5, 1, 5],
-    ['a statistic set', [{ StatisticValues: { SampleCount: 4, Sum: 20, Minimum: 2, Maximum: 8 } }], 4, 5, 20, 2, 8, undefined, undefined],
-    ['a constant statistic set', [{ StatisticValues: { SampleCount: 3, Sum: 21, Minimum: 7, Maximum: 7 } }], 3, 7, 21, 7, 7, 7, 7],
-    ['values and a set together', [{ Value: 4 }, { StatisticValues: { SampleCount: 2, Sum: 6, Minimum: 1, Maximum: 5 } }], 3, 10 / 3, 10, 1, 5, undefined, undefined],
+    [
+      'a statistic set',
+      [{ StatisticValues: { SampleCount: 4, Sum: 20, Minimum: 2, Maximum: 8 } }],
+      4,
+      5,
+      20,
+      2,
+      8,
+      undefined,
+      undefined,
+    ],
+    [
+      'a constant statistic set',
+      [{ StatisticValues: { SampleCount: 3, Sum: 21, Minimum: 7, Maximum: 7 } }],
+      3,
+      7,
+      21,
+      7,
+      7,
+      7,
+      7,
+    ],
+    [
+      'values and a set together',
+      [{ Value: 4 }, { StatisticValues: { SampleCount: 2, Sum: 6, Minimum: 1, Maximum: 5 } }],
+      3,
+      10 / 3,
+      10,
+      1,
+      5,
+      undefined,
+      undefined,
+    ],
     ['negative values (no percentiles)', [{ Value: -1 }, { Value: 3 }], 2, 1, 2, -1, 3, undefined, undefined],
   ])('aggregates %s', async (label, datums, n, avg, sum, min, max, p50, p90) => {
     const MetricName = `stats-${label.replaceAll(' ', '-')}`;
-    await put('Test/Stats', datums.map((d) => ({ MetricName, Timestamp: at(10, 5), ...d })));
+    await put(
+      'Test/Stats',
+      datums.map((d) => ({ MetricName, Timestamp: at(10, 5), ...d })),
+    );
     const base = { Namespace: 'Test/Stats', MetricName, StartTime: at(10), EndTime: at(11), Period: 60 };
     const stats = await t.cloudwatch.send(
-      new GetMetricStatisticsCommand({ ...base, Statistics: ['SampleCount', 'Average', 'Sum', 'Minimum', 'Maximum'] }),
+      new GetMetricStatisticsCommand({
+        ...base,
+        Statistics: ['SampleCount', 'Average', 'Sum', 'Minimum', 'Maximum'],
+      }),
     );
     expect(stats.Label).toBe(MetricName);
     expect(stats.Datapoints).toHaveLength(1);
     const dp = stats.Datapoints![0]!;
-    expect(dp).toMatchObject({ Timestamp: at(10), SampleCount: n, Sum: sum, Minimum: min, Maximum: max, Unit: 'None' });
+    expect(dp).toMatchObject({
+      Timestamp: at(10),
+      SampleCount: n,
+      Sum: sum,
+      Minimum: min,
+      Maximum: max,
+      Unit: 'None',
+    });
     expect(dp.Average).toBeCloseTo(avg, 10);
-    const pct = await t.cloudwatch.send(new GetMetricStatisticsCommand({ ...base, ExtendedStatistics: ['p50', 'p90'] }));
+    const pct = await t.cloudwatch.send(
+      new GetMetricStatisticsCommand({ ...base, ExtendedStatistics: ['p50', 'p90'] }),
+    );
     if (p50 === undefined) expect(pct.Datapoints).toEqual([]);
     else expect(pct.Datapoints?.[0]?.ExtendedStatistics).toEqual({ p50, p90 });
   });
@@ -118,21 +165,39 @@ describe('PutMetricData and GetMetricStatistics', () => {
       { MetricName: 'lat', Timestamp: at(40), Value: 100, Unit: 'Milliseconds' },
       { MetricName: 'lat', Timestamp: at(40), Value: 2, Unit: 'Seconds' },
     ]);
-    const base = { Namespace: 'Test/Units', MetricName: 'lat', StartTime: at(40), EndTime: at(41), Period: 60 };
-    const ms = await t.cloudwatch.send(new GetMetricStatisticsCommand({ ...base, Statistics: ['Sum'], Unit: 'Milliseconds' }));
+    const base = {
+      Namespace: 'Test/Units',
+      MetricName: 'lat',
+      StartTime: at(40),
+      EndTime: at(41),
+      Period: 60,
+    };
+    const ms = await t.cloudwatch.send(
+      new GetMetricStatisticsCommand({ ...base, Statistics: ['Sum'], Unit: 'Milliseconds' }),
+    );
     expect(ms.Datapoints).toEqual([{ Timestamp: at(40), Sum: 100, Unit: 'Milliseconds' }]);
     const all = await t.cloudwatch.send(new GetMetricStatisticsCommand({ ...base, Statistics: ['Sum'] }));
     expect(all.Datapoints?.map((d) => [d.Unit, d.Sum]).sort()).toEqual([
       ['Milliseconds', 100],
       ['Seconds', 2],
     ]);
-    const none = await t.cloudwatch.send(new GetMetricStatisticsCommand({ ...base, Statistics: ['Sum'], Unit: 'Bytes' }));
+    const none = await t.cloudwatch.send(
+      new GetMetricStatisticsCommand({ ...base, Statistics: ['Sum'], Unit: 'Bytes' }),
+    );
     expect(none.Datapoints).toEqual([]);
   });
 
   it('treats each dimension set as its own metric, whatever the order of the dimensions', async () => {
     await put('Test/Dims', [
-      { MetricName: 'm', Timestamp: at(41), Value: 1, Dimensions: [{ Name: 'A', Value: '1' }, { Name: 'B', Value: '2' }] },
+      {
+        MetricName: 'm',
+        Timestamp: at(41),
+        Value: 1,
+        Dimensions: [
+          { Name: 'A', Value: '1' },
+          { Name: 'B', Value: '2' },
+        ],
+      },
       { MetricName: 'm', Timestamp: at(41), Value: 5, Dimensions: [{ Name: 'A', Value: '1' }] },
     ]);
     const q = (Dimensions: any[]) =>
@@ -147,7 +212,14 @@ describe('PutMetricData and GetMetricStatistics', () => {
           Statistics: ['Sum'],
         }),
       );
-    expect((await q([{ Name: 'B', Value: '2' }, { Name: 'A', Value: '1' }])).Datapoints?.[0]?.Sum).toBe(1);
+    expect(
+      (
+        await q([
+          { Name: 'B', Value: '2' },
+          { Name: 'A', Value: '1' },
+        ])
+      ).Datapoints?.[0]?.Sum,
+    ).toBe(1);
     expect((await q([{ Name: 'A', Value: '1' }])).Datapoints?.[0]?.Sum).toBe(5);
     expect((await q([])).Datapoints).toEqual([]);
   });
@@ -162,11 +234,21 @@ describe('PutMetricData and GetMetricStatistics', () => {
       if (message) expect(e.message).toMatch(message);
       expect(e.$metadata.httpStatusCode).toBe(400);
     };
-    await bad(put('AWS/ECS', [{ MetricName: 'x', Value: 1 }]), InvalidParameterValueException, /AWS\/ for parameter Namespace/);
-    await bad(put('', [{ MetricName: 'x', Value: 1 }]), MissingRequiredParameterException, /Namespace is required/);
+    await bad(
+      put('AWS/ECS', [{ MetricName: 'x', Value: 1 }]),
+      InvalidParameterValueException,
+      /AWS\/ for parameter Namespace/,
+    );
+    await bad(
+      put('', [{ MetricName: 'x', Value: 1 }]),
+      MissingRequiredParameterException,
+      /Namespace is required/,
+    );
     await bad(put('Test/E', [{ MetricName: 'x' }]), InvalidParameterCombinationException, /At least one of/);
     await bad(
-      put('Test/E', [{ MetricName: 'x', Value: 1, StatisticValues: { SampleCount: 1, Sum: 1, Minimum: 1, Maximum: 1 } }]),
+      put('Test/E', [
+        { MetricName: 'x', Value: 1, StatisticValues: { SampleCount: 1, Sum: 1, Minimum: 1, Maximum: 1 } },
+      ]),
       InvalidParameterCombinationException,
       /mutually exclusive/,
     );
@@ -175,10 +257,23 @@ describe('PutMetricData and GetMetricStatistics', () => {
       InvalidParameterValueException,
       /within the past two weeks/,
     );
-    await bad(put('Test/E', [{ MetricName: 'x', Value: 1, StorageResolution: 5 }]), InvalidParameterValueException);
-    await bad(put('Test/E', [{ MetricName: 'x', Values: [1, 2], Counts: [1] }]), InvalidParameterValueException);
-    await bad(put('Test/E', [{ MetricName: 'x', Value: 1, Unit: 'Furlongs' as any }]), InvalidParameterValueException);
-    await bad(put('Test/E', [{ Value: 1 } as any]), MissingRequiredParameterException, /MetricData.member.1.MetricName/);
+    await bad(
+      put('Test/E', [{ MetricName: 'x', Value: 1, StorageResolution: 5 }]),
+      InvalidParameterValueException,
+    );
+    await bad(
+      put('Test/E', [{ MetricName: 'x', Values: [1, 2], Counts: [1] }]),
+      InvalidParameterValueException,
+    );
+    await bad(
+      put('Test/E', [{ MetricName: 'x', Value: 1, Unit: 'Furlongs' as any }]),
+      InvalidParameterValueException,
+    );
+    await bad(
+      put('Test/E', [{ Value: 1 } as any]),
+      MissingRequiredParameterException,
+      /MetricData.member.1.MetricName/,
+    );
     const stat = (extra: any) =>
       t.cloudwatch.send(
         new GetMetricStatisticsCommand({
@@ -190,17 +285,28 @@ describe('PutMetricData and GetMetricStatistics', () => {
           ...extra,
         }),
       );
-    await bad(stat({ Statistics: ['Sum'], ExtendedStatistics: ['p99'] }), InvalidParameterCombinationException);
+    await bad(
+      stat({ Statistics: ['Sum'], ExtendedStatistics: ['p99'] }),
+      InvalidParameterCombinationException,
+    );
     await bad(stat({}), InvalidParameterCombinationException);
     await bad(stat({ Statistics: ['Median'] }), InvalidParameterValueException);
     await bad(stat({ Statistics: ['Sum'], Period: 45 }), InvalidParameterValueException, /Period/);
-    await bad(stat({ Statistics: ['Sum'], EndTime: at(0) }), InvalidParameterValueException, /StartTime must be less/);
+    await bad(
+      stat({ Statistics: ['Sum'], EndTime: at(0) }),
+      InvalidParameterValueException,
+      /StartTime must be less/,
+    );
     await bad(
       stat({ Statistics: ['Sum'], EndTime: at(60 * 48), Period: 60 }),
       InvalidParameterCombinationException,
       /You have requested up to 2,880 datapoints, which exceeds the limit of 1,440/,
     );
-    await bad(stat({ Statistics: ['Sum'], Period: undefined }), MissingRequiredParameterException, /Period is required/);
+    await bad(
+      stat({ Statistics: ['Sum'], Period: undefined }),
+      MissingRequiredParameterException,
+      /Period is required/,
+    );
   });
 });
 
@@ -220,7 +326,11 @@ describe('GetMetricData', () => {
 
   it('returns a MetricStat newest first by default, oldest first with TimestampAscending', async () => {
     const res = await t.cloudwatch.send(
-      new GetMetricDataCommand({ MetricDataQueries: [stat('m1', 'errors')], StartTime: at(0), EndTime: at(10) }),
+      new GetMetricDataCommand({
+        MetricDataQueries: [stat('m1', 'errors')],
+        StartTime: at(0),
+        EndTime: at(10),
+      }),
     );
     expect(res.MetricDataResults).toEqual([
       {
@@ -241,7 +351,11 @@ describe('GetMetricData', () => {
         ScanBy: 'TimestampAscending',
       }),
     );
-    expect(asc.MetricDataResults?.[0]).toMatchObject({ Label: 'Errors', Values: [1, 2, 3], Timestamps: [at(2), at(3), at(4)] });
+    expect(asc.MetricDataResults?.[0]).toMatchObject({
+      Label: 'Errors',
+      Values: [1, 2, 3],
+      Timestamps: [at(2), at(3), at(4)],
+    });
   });
 
   it('paginates by MaxDatapoints with NextToken, and refuses a foreign token', async () => {
@@ -263,7 +377,8 @@ describe('GetMetricData', () => {
       ['r', 7, 'PartialData'],
       ['e', 0, 'PartialData'],
     ]);
-    const values = (id: string) => pages.flatMap((p) => p.MetricDataResults.find((r: any) => r.Id === id).Values);
+    const values = (id: string) =>
+      pages.flatMap((p) => p.MetricDataResults.find((r: any) => r.Id === id).Values);
     expect(values('r')).toEqual(Array(10).fill(10));
     expect(values('e')).toEqual([8, 7, 6, 5, 4, 3, 2, 1]);
     expect(pages[2].MetricDataResults.every((r: any) => r.StatusCode === 'Complete')).toBe(true);
@@ -291,7 +406,11 @@ describe('GetMetricData', () => {
     const byId = Object.fromEntries(res.MetricDataResults!.map((r) => [r.Id, r]));
     expect(Object.keys(byId)).toEqual(['rate', 'total', 'filled', 'ok']);
     // Missing values count as 0 in arithmetic: minutes 0 and 1 have no errors.
-    expect(byId.rate).toMatchObject({ Label: 'Error rate', Values: [0, 0, 10, 20], Timestamps: [0, 1, 2, 3].map((m) => at(m)) });
+    expect(byId.rate).toMatchObject({
+      Label: 'Error rate',
+      Values: [0, 0, 10, 20],
+      Timestamps: [0, 1, 2, 3].map((m) => at(m)),
+    });
     expect(byId.total?.Values).toEqual([10, 10, 11, 12]);
     expect(byId.total?.Label).toBe('total');
     expect(byId.filled?.Values).toEqual([0, 0, 1, 2]);
@@ -301,7 +420,10 @@ describe('GetMetricData', () => {
   it('drops datapoints divided by zero', async () => {
     const res = await t.cloudwatch.send(
       new GetMetricDataCommand({
-        MetricDataQueries: [stat('e', 'errors', { ReturnData: false }), { Id: 'x', Expression: 'e / (e - 1)' }],
+        MetricDataQueries: [
+          stat('e', 'errors', { ReturnData: false }),
+          { Id: 'x', Expression: 'e / (e - 1)' },
+        ],
         StartTime: at(2),
         EndTime: at(5),
         ScanBy: 'TimestampAscending',
@@ -312,8 +434,20 @@ describe('GetMetricData', () => {
 
   it('reads metrics recorded in-process by the local services', async () => {
     t.world.cloudwatch.record('AWS/ECS', [
-      { metricName: 'CPUUtilization', dimensions: { ClusterName: 'c', ServiceName: 's' }, value: 40, timestamp: +at(50), unit: 'Percent' },
-      { metricName: 'CPUUtilization', dimensions: { ServiceName: 's', ClusterName: 'c' }, value: 60, timestamp: +at(50, 30), unit: 'Percent' },
+      {
+        metricName: 'CPUUtilization',
+        dimensions: { ClusterName: 'c', ServiceName: 's' },
+        value: 40,
+        timestamp: +at(50),
+        unit: 'Percent',
+      },
+      {
+        metricName: 'CPUUtilization',
+        dimensions: { ServiceName: 's', ClusterName: 'c' },
+        value: 60,
+        timestamp: +at(50, 30),
+        unit: 'Percent',
+      },
     ]);
     const res = await t.cloudwatch.send(
       new GetMetricDataCommand({
@@ -346,16 +480,24 @@ describe('GetMetricData', () => {
     const q = (MetricDataQueries: any[]) =>
       t.cloudwatch.send(new GetMetricDataCommand({ MetricDataQueries, StartTime: at(0), EndTime: at(10) }));
     await expect(q([stat('M1', 'errors')])).rejects.toBeInstanceOf(ValidationException);
-    await expect(q([stat('m1', 'errors'), stat('m1', 'requests')])).rejects.toBeInstanceOf(ValidationException);
+    await expect(q([stat('m1', 'errors'), stat('m1', 'requests')])).rejects.toBeInstanceOf(
+      ValidationException,
+    );
     await expect(q([{ Id: 'e', Expression: 'm9 * 2' }])).rejects.toBeInstanceOf(ValidationException);
     await expect(q([{ Id: 'e', Expression: 'SQRT(m1)' }, stat('m1', 'errors')])).rejects.toBeInstanceOf(
       ValidationException,
     );
-    await expect(q([stat('m1', 'errors', { MetricStat: { ...stat('m1', 'errors').MetricStat, Stat: 'Mean' } })])).rejects.toBeInstanceOf(
-      ValidationException,
-    );
     await expect(
-      t.cloudwatch.send(new GetMetricDataCommand({ MetricDataQueries: [stat('m1', 'errors')], StartTime: at(5), EndTime: at(5) })),
+      q([stat('m1', 'errors', { MetricStat: { ...stat('m1', 'errors').MetricStat, Stat: 'Mean' } })]),
+    ).rejects.toBeInstanceOf(ValidationException);
+    await expect(
+      t.cloudwatch.send(
+        new GetMetricDataCommand({
+          MetricDataQueries: [stat('m1', 'errors')],
+          StartTime: at(5),
+          EndTime: at(5),
+        }),
+      ),
     ).rejects.toBeInstanceOf(ValidationException);
   });
 });
@@ -383,7 +525,9 @@ describe('ListMetrics', () => {
         { Name: 'Service', Value: 'svc-000' },
       ],
     });
-    const second = await t.cloudwatch.send(new ListMetricsCommand({ Namespace: 'Test/List', NextToken: first.NextToken }));
+    const second = await t.cloudwatch.send(
+      new ListMetricsCommand({ Namespace: 'Test/List', NextToken: first.NextToken }),
+    );
     expect(second.Metrics).toHaveLength(1);
     expect(second.NextToken).toBeUndefined();
     const odd = await t.cloudwatch.send(
@@ -396,6 +540,39 @@ describe('ListMetrics', () => {
 });
 
 describe('request compression', () => {
+  it('takes up to 1000 datums in one request (uncompressed here) and refuses 1001', async () => {
+    const client = new CloudWatchClient({
+      endpoint: t.endpoint,
+      region: t.world.region,
+      credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+      maxAttempts: 1,
+      disableRequestCompression: true,
+    });
+    const datums = (n: number) =>
+      Array.from({ length: n }, (_, i) => ({
+        MetricName: 'many',
+        Timestamp: at(56),
+        Value: i,
+        Dimensions: [{ Name: 'Shard', Value: String(i % 10) }],
+      }));
+    await client.send(new PutMetricDataCommand({ Namespace: 'Test/Many', MetricData: datums(1000) }));
+    const res = await client.send(
+      new GetMetricStatisticsCommand({
+        Namespace: 'Test/Many',
+        MetricName: 'many',
+        Dimensions: [{ Name: 'Shard', Value: '3' }],
+        StartTime: at(56),
+        EndTime: at(57),
+        Period: 60,
+        Statistics: ['SampleCount', 'Maximum'],
+      }),
+    );
+    expect(res.Datapoints?.[0]).toMatchObject({ SampleCount: 100, Maximum: 993 });
+    await expect(
+      client.send(new PutMetricDataCommand({ Namespace: 'Test/Many', MetricData: datums(1001) })),
+    ).rejects.toBeInstanceOf(InvalidParameterValueException);
+  });
+
   // The SDK gzips PutMetricData bodies of 10 KiB or more (Content-Encoding: gzip; @smithy/middleware-compression
   // DEFAULT_NODE_REQUEST_MIN_COMPRESSION_SIZE_BYTES = 10240), as CloudWatch accepts ("You can send a payload
   // compressed by gzip", PutMetricData doc). local/server.ts does not decompress request bodies yet:

@@ -15,7 +15,12 @@ import type { World } from '../../local/world.ts';
 export const NETWORK = { awsvpcConfiguration: { subnets: ['subnet-a', 'subnet-b', 'subnet-c'] } };
 
 /** Pushes `repository:tag` to the local ECR with a behaviour (scenario syntax); returns the image URI. */
-export function pushImage(world: World, repository: string, tag: string, behaviour: unknown = 'healthy'): string {
+export function pushImage(
+  world: World,
+  repository: string,
+  tag: string,
+  behaviour: unknown = 'healthy',
+): string {
   world.images.set(`${repository}:${tag}`, parseImageBehaviour(behaviour));
   return world.ecr.push(repository, tag).uri;
 }
@@ -65,7 +70,9 @@ export async function describe(ecs: ECSClient, service: string, cluster = 'prod'
 
 /** Events of one detail-type put on the bus since `since` (virtual ms). */
 export function busEvents(world: World, detailType: string, since = 0): any[] {
-  return world.eventLog.filter((e) => e.at >= since && e.event['detail-type'] === detailType).map((e) => e.event);
+  return world.eventLog
+    .filter((e) => e.at >= since && e.event['detail-type'] === detailType)
+    .map((e) => e.event);
 }
 
 /** Runs the world second by second until `done()` or `maxMs` (virtual), calling `each` every second. */

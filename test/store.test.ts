@@ -1,0 +1,52 @@
+import { CreateTableCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { newRecord } from '../lib/record.ts';
+import { ConflictError, CorruptRecordError, DynamoRecordStore, TABLE_DEFINITION } from '../lib/store.ts';
+import { startWorld, type TestWorld } from './helpers/world.ts';
+
+describe('DynamoRecordStore through dynalite', () => {
+  let t: TestWorld;
+  let store: DynamoRecordStore;
+  beforeAll(async () => {
+    t = await startWorld();
+    await t.dynamodb.send(new CreateTableCommand({ TableName: 'records', ...TABLE_DEFINITION }));
+    store = new DynamoRecordStore(t.dynamodb, 'records');
+  });
+  afterAll(() => t.world.stop());
+
+  it('returns a fresh record at version 0 for a service never seen', async () => {
+    expect(await store.get('prod', 'new')).toEqual(newRecord('prod', 'new'));
+  });
+
+  it('of two writers holding the same version, exactly one commits', async () => {
+    const read = await store.get('prod', 'web');
+    const first = await store.put({ ...read, lastGood: { taskDefinition: 'web:1', since: 1 } });
+    expect(first.version).toBe(1);
+    await expect(store.put({ ...read, lastGood: { taskDefinition: 'web:9', since: 2 } })).rejects.toBeInstanceOf(ConflictError);
+    const again = await store.get('prod', 'web');
+    expect(again.lastGood?.taskDefinition).toBe('web:1');
+    const second = await store.put({ ...again, lastGood: { taskDefinition: 'web:2', since: 3 } });
+    expect(second.version).toBe(2);
+    await expect(store.put(again)).rejects.toBeInstanceOf(ConflictError);
+  });
+
+  it('lists every record', async () => {
+    const keys = (await store.list()).map((r) => r.key).sort();
+    expect(keys).toContain('prod/web');
+  });
+
+  it.each([
+    ['no data attribute', { pk: { S: 'service#prod/bad1' }, version: { N: '1' } }, /no data attribute/],
+    ['data that is not JSON', { pk: { S: 'service#prod/bad2' }, version: { N: '1' }, data: { S: '{oops' } }, /not JSON/],
+    [
+      'data of another service',
+      { pk: { S: 'service#prod/bad3' }, version: { N: '1' }, data: { S: JSON.stringify({ ...newRecord('prod', 'x'), version: 1 }) } },
+      /does not describe this service/,
+    ],
+  ])('a corrupt record (%s) is a specific error, not a crash', async (_name, item, reason) => {
+    await t.dynamodb.send(new PutItemCommand({ TableName: 'records', Item: item }));
+    const service = item.pk.S.split('/')[1]!;
+    await expect(store.get('prod', service)).rejects.toThrow(CorruptRecordError);
+    await expect(store.get('prod', service)).rejects.toThrow(reason);
+  });
+});
