@@ -23,12 +23,24 @@ export const COMMANDS: Record<string, Command> = {
   sim: {
     usage: 'sim FILE.yml [--json] [--verbose]',
     summary: 'play a scenario on the local AWS at full speed and report what happened',
-    load: async () => (await import('./scenario/sim.ts')).sim,
+    load: async () => {
+      const [{ sim }, { withPipeline }] = await Promise.all([
+        import('./scenario/sim.ts'),
+        import('./sim-pipeline.ts'),
+      ]);
+      return (args) => sim(args, { onWorld: withPipeline });
+    },
   },
   local: {
     usage: 'local [--port N] [--speed N] [--scenario FILE.yml]',
     summary: 'serve the local AWS in the foreground, its clock running at N times real time',
-    load: async () => (await import('./scenario/local.ts')).local,
+    load: async () => {
+      const [{ local }, { withPipeline }] = await Promise.all([
+        import('./scenario/local.ts'),
+        import('./sim-pipeline.ts'),
+      ]);
+      return (args) => local(args, { onWorld: withPipeline });
+    },
   },
 };
 

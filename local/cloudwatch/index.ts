@@ -139,9 +139,10 @@ interface PendingAction {
   stateUpdateTimestamp: number;
 }
 
-/** Epoch seconds (as the SDK sends timestamps) to ms. */
+/** Epoch seconds (as the SDK sends timestamps) to ms; a Date (in-process callers) is taken as is. */
 function toMs(value: unknown): number | undefined {
   if (value === undefined || value === null) return undefined;
+  if (value instanceof Date) return value.getTime();
   if (typeof value === 'number') return Math.round(value * 1000);
   if (typeof value === 'string') {
     const n = Number(value);

@@ -11,7 +11,8 @@
  *   setLoad(targetGroupArn, requestsPerSecond)
  *   registerContainerInstance(cluster, { instanceType, cpu, memory, availabilityZone, attributes? })
  *   setExternalImage(uri, behaviour)     behaviour of a non-ECR image (default: healthy)
- *   trafficByTask(), targetHealth(targetGroupArn)   for reports
+ *   interruptTask(taskArn)               a Fargate Spot interruption (stopCode SpotInterruption)
+ *   trafficByTask(), targetHealth(arn), targetGroupDimensions(arn)   for reports and alarms
  */
 import { AwsError } from '../errors.ts';
 import { HEALTHY, type ImageBehaviour } from '../images.ts';
@@ -102,6 +103,23 @@ export class LocalEcs implements LocalService {
 
   targetHealth(targetGroupArn: string): TargetHealth[] {
     return this.elb.targetHealth(targetGroupArn);
+  }
+
+  /** The CloudWatch dimension values of a target group's AWS/ApplicationELB metrics. */
+  targetGroupDimensions(targetGroupArn: string): { TargetGroup: string; LoadBalancer: string } {
+    const g = this.elb.groups.get(targetGroupArn);
+    if (!g) throw new Error(`no target group ${targetGroupArn}`);
+    return { TargetGroup: g.dimension, LoadBalancer: g.loadBalancerDimension };
+  }
+
+  /**
+   * A Fargate Spot interruption: the task stops with stopCode SpotInterruption ("Your Spot Task was
+   * interrupted."); a service replaces it. Returns false if the task was already stopping.
+   */
+  interruptTask(taskArn: string): boolean {
+    const task = this.taskIndex.get(taskArn);
+    if (!task) throw new Error(`no task ${taskArn}`);
+    return this.tasks.stop(task, 'SpotInterruption', 'Your Spot Task was interrupted.');
   }
 
   setExternalImage(uri: string, behaviour: ImageBehaviour): void {

@@ -1,0 +1,31 @@
+/**
+ * Puts the pipeline into a scenario: when the scenario has an `autopilot:` config, the real
+ * handlers are attached to its world (local/pipeline.ts) and the report gains `rollouts`.
+ */
+import { ConfigError, validateConfig } from '../lib/config.ts';
+import { attachPipeline } from './pipeline.ts';
+import { rolloutsReport } from './rollout-report.ts';
+import { scenarioError } from './scenario/parse.ts';
+import type { OnWorld, ScenarioExtension } from './scenario/run.ts';
+
+export const withPipeline: OnWorld = async (world, scenario): Promise<ScenarioExtension | undefined> => {
+  if (!scenario.autopilot) return undefined;
+  let config: ReturnType<typeof validateConfig>;
+  try {
+    config = validateConfig(scenario.autopilot.config, scenario.autopilot.path ?? scenario.source.file);
+  } catch (e) {
+    if (!(e instanceof ConfigError)) throw e;
+    throw scenarioError(scenario.source, 'autopilot', e.message);
+  }
+  const attached = await attachPipeline(world, config);
+  return {
+    // A rollout in flight keeps the run going until it ends.
+    busy: async () => (await attached.records()).some((r) => r.rollout !== undefined),
+    sections: async () => ({
+      rollouts: rolloutsReport(await attached.records()).map((r) => ({
+        ...r,
+        summary: `${r.service} ${r.image} ${r.outcome}${r.reason ? `: ${r.reason}` : ''}`,
+      })),
+    }),
+  };
+};
