@@ -39,6 +39,8 @@ export type Command =
   | { name: 'pause' }
   | { name: 'resume' }
   | { name: 'abort'; reason?: string }
+  /** Back to `to` (a task definition ARN), or to the revision that was good before the current one. */
+  | { name: 'rollback'; to?: string; reason?: string }
   | { name: 'deploy'; image: ImageRef };
 
 export type Action =
@@ -102,6 +104,8 @@ export function decide(
     return d;
   }
   progress(d, obs, target, rollout, now);
+  const after = d.record.rollout;
+  if (after?.rollingBack) driveRollback(d, obs, after, after.rollingBack.toTaskDefinition);
   return d;
 }
 
@@ -237,8 +241,76 @@ function applyCommand(d: Decision, obs: Observation, target: TargetConfig, comma
         'aborted',
       );
       return;
+    case 'rollback':
+      manualRollback(d, obs, command.to, command.reason, now);
+      return;
   }
 }
+
+/**
+ * A rollback by hand. During a rollout it aborts it (to `to` if given). Otherwise the primary goes
+ * back to `to`, or to the revision that was good before the current one; the current digest is
+ * marked bad so that a duplicate event does not bring it back.
+ */
+function manualRollback(
+  d: Decision,
+  obs: Observation,
+  to: string | undefined,
+  why: string | undefined,
+  now: number,
+) {
+  const r = d.record;
+  const suffix = why ? `: ${why}` : '';
+  if (r.rollout && !r.rollout.rollingBack) {
+    if (to) r.rollout.fromTaskDefinition = to;
+    startRollback(d, obs, r.rollout, `rolled back by hand${suffix}`, now, 'aborted');
+    return;
+  }
+  if (r.rollout) return; // a rollback is already under way
+  const current = obs.primary.taskDefinition ?? r.lastGood?.taskDefinition;
+  const target = to ?? previousGood(r, current);
+  if (!target || !current) {
+    d.skipped = 'no earlier good revision is known; name one with --to';
+    return;
+  }
+  if (target === current) {
+    d.skipped = `the service already runs ${target}`;
+    return;
+  }
+  const image = r.lastGood?.taskDefinition === current ? r.lastGood.image : undefined;
+  const rollout: Rollout = {
+    id: `${new Date(now).toISOString()}-rollback`,
+    image: image ?? { repository: '', tag: '', digest: '', uri: current },
+    strategy: 'rolling',
+    steps: [],
+    stepIndex: 0,
+    fromTaskDefinition: target,
+    taskDefinition: current,
+    startedAt: now,
+    failures: [],
+    ignoredAlarms: [],
+  };
+  const reason = `rolled back by hand from ${shortName(current)} to ${shortName(target)}${suffix}`;
+  d.record = withHistory(d.record, summarize(rollout, 'rolled_back', reason, now));
+  if (image?.digest) d.record = withBadDigest(d.record, image.digest, reason, now);
+  rollout.rollingBack = { reason, at: now, toTaskDefinition: target };
+  d.record.rollout = rollout;
+  d.record.lastGood = { taskDefinition: target, since: now };
+  d.notices.push({ kind: 'rolled_back', rollout, reason, failures: [], toTaskDefinition: target });
+}
+
+/** The newest revision known good before `current`: from the history of succeeded rollouts. */
+function previousGood(r: ServiceRecord, current: string | undefined): string | undefined {
+  for (let i = r.history.length - 1; i >= 0; i--) {
+    const h = r.history[i]!;
+    if (h.outcome !== 'succeeded') continue;
+    if (h.taskDefinition && h.taskDefinition !== current) return h.taskDefinition;
+    if (h.fromTaskDefinition && h.fromTaskDefinition !== current) return h.fromTaskDefinition;
+  }
+  return undefined;
+}
+
+const shortName = (arn: string) => arn.slice(arn.lastIndexOf('/') + 1);
 
 function progress(d: Decision, obs: Observation, target: TargetConfig, rollout: Rollout, now: number) {
   if (!rollout.taskDefinition && obs.revisionForDigest) rollout.taskDefinition = obs.revisionForDigest;
@@ -379,10 +451,9 @@ function startRollback(
     failures: rollout.failures,
     toTaskDefinition: to,
   });
-  driveRollback(d, obs, rollout, to);
 }
 
-/** Canary to 0 and the primary on the good revision; the rollout record goes once both are observed. */
+/** Canary to 0 and the primary on the good revision; the rollout leaves the record once both are observed. */
 function driveRollback(d: Decision, obs: Observation, rollout: Rollout, to: string) {
   let done = true;
   if (obs.canary.exists && obs.canary.desiredCount > 0) {

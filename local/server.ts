@@ -10,6 +10,7 @@
  */
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { gunzipSync } from 'node:zlib';
 import { AwsError } from './errors.ts';
 import type { LocalService } from './service.ts';
 
@@ -55,7 +56,9 @@ export class LocalServer {
   }
 
   private async handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
-    const body = await readBody(req);
+    let body = await readBody(req);
+    // The SDK gzips large request bodies (PutMetricData over 10 KiB); AWS accepts them.
+    if (String(req.headers['content-encoding'] ?? '').includes('gzip')) body = gunzipSync(body);
     const target = String(req.headers['x-amz-target'] ?? '');
     const dot = target.lastIndexOf('.');
     const prefix = dot > 0 ? target.slice(0, dot) : target;

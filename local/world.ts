@@ -169,7 +169,8 @@ export class World {
   /** Delivers queued events to their targets until nothing is left (targets may emit more). */
   async settle(maxRounds = 1000): Promise<void> {
     for (let i = 0; i < maxRounds; i++) {
-      const delivered = await this.events.drain();
+      // Events to their rules' targets, and alarm actions (Lambda, SNS) to theirs.
+      const delivered = (await this.events.drain()) + (await this.cloudwatch.drainActions());
       if (delivered === 0) return;
     }
     throw new Error(`events kept coming after ${maxRounds} delivery rounds: a target loops`);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { validateConfig, type TargetConfig } from '../lib/config.ts';
+import { type TargetConfig, validateConfig } from '../lib/config.ts';
 import { asFailure, type Decision, decide, REGISTER_LEASE_MS, type Trigger } from '../lib/decide.ts';
 import { MISSING_SERVICE, type Observation, type ServiceView, type TaskView } from '../lib/observation.ts';
 import { type ImageRef, newRecord, type ServiceRecord } from '../lib/record.ts';
@@ -34,10 +34,20 @@ function target(overrides: Record<string, unknown> = {}): TargetConfig {
 
 function image(tag: string, n: number): ImageRef {
   const digest = `sha256:${String(n).repeat(64).slice(0, 64)}`;
-  return { repository: 'web', tag, digest, uri: `123456789012.dkr.ecr.us-east-1.amazonaws.com/web@${digest}` };
+  return {
+    repository: 'web',
+    tag,
+    digest,
+    uri: `123456789012.dkr.ecr.us-east-1.amazonaws.com/web@${digest}`,
+  };
 }
 
-function service(td: string, desired: number, running = desired, extra: Partial<ServiceView> = {}): ServiceView {
+function service(
+  td: string,
+  desired: number,
+  running = desired,
+  extra: Partial<ServiceView> = {},
+): ServiceView {
   return {
     exists: true,
     status: 'ACTIVE',
@@ -104,7 +114,9 @@ describe('decide: starting a rollout', () => {
     expect(kinds(d)).toEqual(['started']);
     expect(d.record.rollout).toMatchObject({ fromTaskDefinition: OLD, stepIndex: 0, strategy: 'canary' });
     expect(d.record.lastGood?.taskDefinition).toBe(OLD);
-    expect(d.actions).toEqual([{ type: 'registerRevision', from: OLD, container: 'web', image: image('v2', 2) }]);
+    expect(d.actions).toEqual([
+      { type: 'registerRevision', from: OLD, container: 'web', image: image('v2', 2) },
+    ]);
     expect(d.record.rollout?.registerLeaseUntil).toBe(T0 + REGISTER_LEASE_MS);
   });
 
@@ -174,9 +186,13 @@ describe('decide: stepping', () => {
 
   it('an unhealthy (not yet HEALTHY) canary task does not start the bake when a health check exists', () => {
     const o = obs({ canary: service(NEW, 1), tasks: tasks(NEW, 1, { healthStatus: 'UNKNOWN' }) });
-    expect(decide(rolling(0), o, target(), tick, T0 + 30_000).record.rollout?.steps[0]?.healthyAt).toBeUndefined();
+    expect(
+      decide(rolling(0), o, target(), tick, T0 + 30_000).record.rollout?.steps[0]?.healthyAt,
+    ).toBeUndefined();
     const noCheck = { ...o, hasHealthCheck: false };
-    expect(decide(rolling(0), noCheck, target(), tick, T0 + 30_000).record.rollout?.steps[0]?.healthyAt).toBe(T0 + 30_000);
+    expect(decide(rolling(0), noCheck, target(), tick, T0 + 30_000).record.rollout?.steps[0]?.healthyAt).toBe(
+      T0 + 30_000,
+    );
   });
 
   it('a paused rollout holds its step after the bake', () => {
@@ -220,21 +236,40 @@ describe('decide: rollback', () => {
     });
 
   it('rolls back when failed new tasks reach the threshold, with their reasons and exit codes', () => {
-    const one = decide(rolling(0), obs({ canary: service(NEW, 1, 0), tasks: crashed(1) }), target(), tick, T0 + MIN);
+    const one = decide(
+      rolling(0),
+      obs({ canary: service(NEW, 1, 0), tasks: crashed(1) }),
+      target(),
+      tick,
+      T0 + MIN,
+    );
     expect(one.record.rollout?.rollingBack).toBeUndefined();
     expect(one.record.rollout?.failures).toHaveLength(1);
-    const two = decide(one.record, obs({ canary: service(NEW, 1, 0), tasks: crashed(2) }), target(), tick, T0 + 2 * MIN);
+    const two = decide(
+      one.record,
+      obs({ canary: service(NEW, 1, 0), tasks: crashed(2) }),
+      target(),
+      tick,
+      T0 + 2 * MIN,
+    );
     expect(kinds(two)).toEqual(['rolled_back']);
-    expect(two.record.history.at(-1)?.reason).toBe('2 new tasks failed: Essential container in task exited (web exit code 1)');
+    expect(two.record.history.at(-1)?.reason).toBe(
+      '2 new tasks failed: Essential container in task exited (web exit code 1)',
+    );
     expect(two.actions).toEqual([{ type: 'setCanary', taskDefinition: NEW, desiredCount: 0 }]);
     expect(two.record.badDigests[image('v2', 2).digest]).toBeDefined();
   });
 
   it('rolls back on a gate alarm in ALARM, naming the alarm and its reason', () => {
-    const o = obs({ canary: service(NEW, 1), alarms: [{ name: 'web-5xx', state: 'ALARM', reason: 'Threshold Crossed: 1 datapoint' }] });
+    const o = obs({
+      canary: service(NEW, 1),
+      alarms: [{ name: 'web-5xx', state: 'ALARM', reason: 'Threshold Crossed: 1 datapoint' }],
+    });
     const d = decide(rolling(0), o, target(), tick, T0 + MIN);
     expect(d.notices[0]).toMatchObject({ kind: 'rolled_back', alarm: { name: 'web-5xx' } });
-    expect(d.record.history.at(-1)?.reason).toBe('gate alarm web-5xx is in ALARM: Threshold Crossed: 1 datapoint');
+    expect(d.record.history.at(-1)?.reason).toBe(
+      'gate alarm web-5xx is in ALARM: Threshold Crossed: 1 datapoint',
+    );
   });
 
   it('ignores a gate alarm already in ALARM when the rollout started, until it has been OK', () => {
@@ -246,7 +281,13 @@ describe('decide: rollback', () => {
     expect(still.record.rollout?.rollingBack).toBeUndefined();
     const cleared = decide(still.record, obs({ canary: service(NEW, 1) }), target(), tick, T0 + 2 * MIN);
     expect(cleared.record.rollout?.ignoredAlarms).toEqual([]);
-    const again = decide(cleared.record, { ...alarming, canary: service(NEW, 1) }, target(), tick, T0 + 3 * MIN);
+    const again = decide(
+      cleared.record,
+      { ...alarming, canary: service(NEW, 1) },
+      target(),
+      tick,
+      T0 + 3 * MIN,
+    );
     expect(kinds(again)).toEqual(['rolled_back']);
   });
 
@@ -267,8 +308,20 @@ describe('decide: rollback', () => {
   });
 
   it('keeps the rollout until the canary is empty and the primary is back, then clears it', () => {
-    const first = decide(rolling(0), obs({ canary: service(NEW, 1, 0), tasks: crashed(2) }), target(), tick, T0 + MIN);
-    const draining = decide(first.record, obs({ canary: service(NEW, 0, 1) }), target(), tick, T0 + MIN + 5000);
+    const first = decide(
+      rolling(0),
+      obs({ canary: service(NEW, 1, 0), tasks: crashed(2) }),
+      target(),
+      tick,
+      T0 + MIN,
+    );
+    const draining = decide(
+      first.record,
+      obs({ canary: service(NEW, 0, 1) }),
+      target(),
+      tick,
+      T0 + MIN + 5000,
+    );
     expect(draining.record.rollout?.rollingBack).toBeDefined();
     expect(draining.actions).toEqual([]);
     const clean = decide(draining.record, obs({ canary: service(NEW, 0, 0) }), target(), tick, T0 + 2 * MIN);
@@ -277,7 +330,13 @@ describe('decide: rollback', () => {
   });
 
   it('an abort by hand rolls back and is recorded as aborted, not as a bad digest', () => {
-    const d = decide(rolling(1), obs({ canary: service(NEW, 10) }), target(), { kind: 'command', command: { name: 'abort' } }, T0);
+    const d = decide(
+      rolling(1),
+      obs({ canary: service(NEW, 10) }),
+      target(),
+      { kind: 'command', command: { name: 'abort' } },
+      T0,
+    );
     expect(d.record.history.at(-1)).toMatchObject({ outcome: 'aborted', reason: 'aborted by hand' });
     expect(d.record.badDigests).toEqual({});
   });
@@ -293,13 +352,46 @@ describe('asFailure: which stopped tasks count against a rollout', () => {
     ...extra,
   });
   it.each([
-    ['essential container exited', { stopCode: 'EssentialContainerExited', stoppedReason: 'Essential container in task exited' }, true],
-    ['cannot pull', { stopCode: 'TaskFailedToStart', stoppedReason: 'CannotPullContainerError: pull image manifest has been retried 5 time(s)' }, true],
-    ['failed container health checks', { stopCode: 'ServiceSchedulerInitiated', stoppedReason: 'Task failed container health checks' }, true],
-    ['failed ELB health checks', { stopCode: 'ServiceSchedulerInitiated', stoppedReason: 'Task failed ELB health checks in (target-group arn)' }, true],
-    ['scale-in by the scheduler', { stopCode: 'ServiceSchedulerInitiated', stoppedReason: 'Scaling activity initiated by (deployment ecs-svc/1)' }, false],
+    [
+      'essential container exited',
+      { stopCode: 'EssentialContainerExited', stoppedReason: 'Essential container in task exited' },
+      true,
+    ],
+    [
+      'cannot pull',
+      {
+        stopCode: 'TaskFailedToStart',
+        stoppedReason: 'CannotPullContainerError: pull image manifest has been retried 5 time(s)',
+      },
+      true,
+    ],
+    [
+      'failed container health checks',
+      { stopCode: 'ServiceSchedulerInitiated', stoppedReason: 'Task failed container health checks' },
+      true,
+    ],
+    [
+      'failed ELB health checks',
+      {
+        stopCode: 'ServiceSchedulerInitiated',
+        stoppedReason: 'Task failed ELB health checks in (target-group arn)',
+      },
+      true,
+    ],
+    [
+      'scale-in by the scheduler',
+      {
+        stopCode: 'ServiceSchedulerInitiated',
+        stoppedReason: 'Scaling activity initiated by (deployment ecs-svc/1)',
+      },
+      false,
+    ],
     ['stopped by a person', { stopCode: 'UserInitiated', stoppedReason: 'Task stopped by user' }, false],
-    ['Spot interruption', { stopCode: 'SpotInterruption', stoppedReason: 'Your Spot Task was interrupted.' }, false],
+    [
+      'Spot interruption',
+      { stopCode: 'SpotInterruption', stoppedReason: 'Your Spot Task was interrupted.' },
+      false,
+    ],
   ])('%s -> %s', (_name, extra, counts) => {
     expect(asFailure(stopped(extra), T0) !== undefined).toBe(counts);
   });
@@ -317,5 +409,74 @@ describe('asFailure: which stopped tasks count against a rollout', () => {
       T0,
     );
     expect(f).toMatchObject({ container: 'web', exitCode: 137 });
+  });
+});
+
+describe('decide: rollback by hand', () => {
+  const command = (to?: string): Trigger => ({ kind: 'command', command: { name: 'rollback', to } });
+  const V3 = 'arn:aws:ecs:us-east-1:123456789012:task-definition/web:3';
+
+  function afterTwoReleases(): ServiceRecord {
+    const r = newRecord('prod', 'web');
+    r.lastGood = { taskDefinition: V3, image: image('v3', 3), since: T0 };
+    r.history = [
+      {
+        id: 'a',
+        image: image('v2', 2),
+        strategy: 'canary',
+        taskDefinition: NEW,
+        fromTaskDefinition: OLD,
+        outcome: 'succeeded',
+        reason: '',
+        startedAt: T0,
+        endedAt: T0,
+        steps: [],
+        failures: [],
+      },
+      {
+        id: 'b',
+        image: image('v3', 3),
+        strategy: 'canary',
+        taskDefinition: V3,
+        fromTaskDefinition: NEW,
+        outcome: 'succeeded',
+        reason: '',
+        startedAt: T0,
+        endedAt: T0,
+        steps: [],
+        failures: [],
+      },
+    ];
+    return r;
+  }
+
+  it('when idle, returns the primary to the revision good before the current one and marks the digest bad', () => {
+    const d = decide(afterTwoReleases(), obs({ primary: service(V3, 10) }), target(), command(), T0 + MIN);
+    expect(d.actions).toEqual([{ type: 'setPrimary', taskDefinition: NEW }]);
+    expect(d.record.history.at(-1)).toMatchObject({
+      outcome: 'rolled_back',
+      reason: 'rolled back by hand from web:3 to web:2',
+    });
+    expect(d.record.badDigests[image('v3', 3).digest]).toBeDefined();
+    const done = decide(d.record, obs({ primary: service(NEW, 10) }), target(), tick, T0 + 3 * MIN);
+    expect(done.record.rollout).toBeUndefined();
+    expect(done.record.lastGood?.taskDefinition).toBe(NEW);
+  });
+
+  it('goes to the revision named with --to', () => {
+    const d = decide(afterTwoReleases(), obs({ primary: service(V3, 10) }), target(), command(OLD), T0);
+    expect(d.actions).toEqual([{ type: 'setPrimary', taskDefinition: OLD }]);
+  });
+
+  it('says why it does nothing when no earlier good revision is known', () => {
+    const d = decide(newRecord('prod', 'web'), obs(), target(), command(), T0);
+    expect(d.actions).toEqual([]);
+    expect(d.skipped).toMatch(/no earlier good revision/);
+  });
+
+  it('during a rollout aborts it', () => {
+    const d = decide(rolling(1), obs({ canary: service(NEW, 10) }), target(), command(), T0);
+    expect(d.record.history.at(-1)).toMatchObject({ outcome: 'aborted', reason: 'rolled back by hand' });
+    expect(d.actions).toContainEqual({ type: 'setCanary', taskDefinition: NEW, desiredCount: 0 });
   });
 });

@@ -20,6 +20,7 @@ import type {
   TaskDefinition,
 } from './model.ts';
 import { validatePlacement } from './placement.ts';
+import { serviceDeploymentOperations } from './service-deployments.ts';
 import { clusterShape, containerInstanceShape, serviceShape, taskShape } from './shapes.ts';
 import { parseSize } from './tasks.ts';
 
@@ -839,7 +840,11 @@ export function buildOperations(ecs: LocalEcs): Record<string, (input: any) => u
     return { tags: taggable(input?.resourceArn).tags };
   }
 
+  const { ListServiceDeployments, DescribeServiceDeployments } = serviceDeploymentOperations(ecs, serviceByRef);
+
   return {
+    ListServiceDeployments,
+    DescribeServiceDeployments,
     CreateCluster,
     DescribeClusters,
     ListClusters,

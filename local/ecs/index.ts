@@ -72,6 +72,8 @@ export class LocalEcs implements LocalService {
   readonly families = new Map<string, TaskDefinition[]>();
   /** Every task still visible, by ARN. */
   readonly taskIndex = new Map<string, Task>();
+  /** Every deployment, by service deployment ARN. */
+  readonly deploymentIndex = new Map<string, Deployment>();
   readonly tasks: TaskEngine;
   readonly scheduler: Scheduler;
   readonly elb: LoadBalancing;
@@ -179,6 +181,10 @@ export class LocalEcs implements LocalService {
 
   task(arn: string): Task | undefined {
     return this.taskIndex.get(arn);
+  }
+
+  deploymentByArn(arn: string): Deployment | undefined {
+    return this.deploymentIndex.get(arn);
   }
 
   // ------------------------------------------------------------------ helpers for the model

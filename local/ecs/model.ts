@@ -68,6 +68,11 @@ export interface Deployment {
   breakerTriggered: boolean;
   /** Started by the circuit breaker to return to `rollbackTo`. */
   rollbackTo?: string;
+  /** The rollback deployment the breaker started when this one failed. */
+  rolledBackBy?: Deployment;
+  rolloutStateReasonAtStart: string;
+  /** The service's deployment configuration when this deployment started. */
+  configuration: DeploymentConfiguration;
   /** Tasks of this deployment that are not STOPPED yet. */
   tasks: Set<Task>;
   /** Deployments this one replaced (for DescribeServiceDeployments). */

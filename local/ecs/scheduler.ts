@@ -76,6 +76,8 @@ export class Scheduler {
       breakerDone: false,
       breakerTriggered: false,
       rollbackTo,
+      rolloutStateReasonAtStart: rollbackTo ? TEXT.rollingBack(rollbackTo) : TEXT.deploymentInProgress(id),
+      configuration: structuredClone(svc.deploymentConfiguration),
       tasks: new Set(),
       sourceIds: svc.deployments.map((x) => x.id),
     };
@@ -87,6 +89,7 @@ export class Scheduler {
     }
     svc.deployments.unshift(d);
     svc.history.push(d);
+    this.ecs.deploymentIndex.set(d.arn, d);
     // A new deployment returns the service to a normal, non-throttled state (service-throttle-logic.md).
     svc.startFailures = 0;
     svc.nextLaunchAt = 0;
@@ -115,7 +118,7 @@ export class Scheduler {
     if (svc.deploymentConfiguration.deploymentCircuitBreaker.rollback && target && !d.rollbackTo) {
       svc.taskDefinitionArn = target.taskDefinitionArn;
       this.addEvent(svc, TEXT.rollingBackEvent(svc.name, target.id));
-      this.createDeployment(svc, target.taskDefinitionArn, target.id);
+      d.rolledBackBy = this.createDeployment(svc, target.taskDefinitionArn, target.id);
     }
     this.markDirty(svc);
   }
@@ -297,7 +300,8 @@ export class Scheduler {
 
     // 3. Start the PRIMARY deployment's tasks within maximumPercent.
     const need = desired - primaryCount;
-    const room = maxTasks - total;
+    // maximumPercent bounds deployments; outside one the scheduler keeps desiredCount tasks.
+    const room = (oldLive.length > 0 ? maxTasks : Math.max(maxTasks, desired)) - total;
     let started: Task[] = [];
     let waiting = false;
     if (!frozen && need > 0 && room > 0) {

@@ -4,6 +4,7 @@
  */
 import { FARGATE_PLATFORM_VERSION } from './constants.ts';
 import type { LocalEcs } from './index.ts';
+import { currentServiceDeployment } from './service-deployments.ts';
 import type { Cluster, ContainerInstance, Deployment, Service, Task } from './model.ts';
 
 const date = (ms: number | undefined) => (ms === undefined ? undefined : new Date(ms));
@@ -226,6 +227,7 @@ export function serviceShape(s: Service, includeTags: boolean): any {
     taskDefinition: s.taskDefinitionArn,
     deploymentConfiguration: s.deploymentConfiguration,
     deployments: s.deployments.map((d) => deploymentShape(d, s.desiredCount)),
+    currentServiceDeployment: currentServiceDeployment(s)?.arn,
     roleArn: s.roleArn,
     events: s.events.map((e) => ({ id: e.id, createdAt: date(e.createdAt), message: e.message })),
     createdAt: date(s.createdAt),

@@ -513,7 +513,7 @@ describe('ListMetrics', () => {
         { Name: 'Env', Value: i % 2 ? 'odd' : 'even' },
       ],
     }));
-    // In batches small enough that the SDK does not gzip the body (see the skipped test below).
+    // In batches small enough that the SDK does not gzip the body (the gzip path has its own test below).
     for (let i = 0; i < datums.length; i += 50) await put('Test/List', datums.slice(i, i + 50));
     const first = await t.cloudwatch.send(new ListMetricsCommand({ Namespace: 'Test/List' }));
     expect(first.Metrics).toHaveLength(500);
@@ -575,9 +575,8 @@ describe('request compression', () => {
 
   // The SDK gzips PutMetricData bodies of 10 KiB or more (Content-Encoding: gzip; @smithy/middleware-compression
   // DEFAULT_NODE_REQUEST_MIN_COMPRESSION_SIZE_BYTES = 10240), as CloudWatch accepts ("You can send a payload
-  // compressed by gzip", PutMetricData doc). local/server.ts does not decompress request bodies yet:
-  // enable this test once it does.
-  it.skip('accepts a gzip-compressed PutMetricData', async () => {
+  // compressed by gzip", PutMetricData doc); local/server.ts decompresses it.
+  it('accepts a gzip-compressed PutMetricData', async () => {
     const MetricData = Array.from({ length: 1000 }, (_, i) => ({
       MetricName: 'big',
       Timestamp: at(55),
