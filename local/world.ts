@@ -9,6 +9,7 @@
  */
 import type { AddressInfo } from 'node:net';
 import dynalite from 'dynalite';
+import { LocalApplicationAutoScaling } from './application-autoscaling.ts';
 import { VirtualClock } from './clock.ts';
 import { LocalCloudWatch } from './cloudwatch/index.ts';
 import { LocalEcr, type ResolvedImage } from './ecr.ts';
@@ -53,6 +54,7 @@ export class World {
   readonly cloudwatch: LocalCloudWatch;
   readonly events: LocalEventBridge;
   readonly ssm: LocalSsm;
+  readonly applicationAutoScaling: LocalApplicationAutoScaling;
   /** Behaviours from the scenario, keyed `repository:tag`; the local ECR binds them at push. */
   readonly images = new Map<string, ImageBehaviour>();
   /** Lambda stand-ins that EventBridge targets deliver to, keyed by function ARN. */
@@ -78,6 +80,7 @@ export class World {
     this.throttling = options.throttling ?? false;
     this.ecsThrottle = new EcsThrottle(() => this.clock.now());
     this.ssm = new LocalSsm(() => this.clock.now());
+    this.applicationAutoScaling = new LocalApplicationAutoScaling(this);
     this.events = new LocalEventBridge(this);
     this.cloudwatch = new LocalCloudWatch(this);
     this.ecr = new LocalEcr(this);
@@ -130,7 +133,14 @@ export class World {
     });
     this.dynamo = dyn;
     this.dynamoPort = (dyn.address() as AddressInfo).port;
-    const services: LocalService[] = [this.ecs, this.ecr, this.cloudwatch, this.events, this.ssm];
+    const services: LocalService[] = [
+      this.ecs,
+      this.ecr,
+      this.cloudwatch,
+      this.events,
+      this.ssm,
+      this.applicationAutoScaling,
+    ];
     this.server = new LocalServer(services, {
       beforeCall: (service, operation) => this.beforeCall(service.name, operation),
       dynamodbPort: () => this.dynamoPort,

@@ -768,6 +768,41 @@ export function buildOperations(ecs: LocalEcs): Record<string, (input: any) => u
     return { containerInstanceArns: page, nextToken };
   }
 
+  /**
+   * What the ECS agent sends when an EC2 instance joins the cluster: the instance identity document
+   * (instanceType, availabilityZone, instanceId) and its totalResources (CPU units, MEMORY MiB).
+   */
+  function RegisterContainerInstance(input: any) {
+    const cluster = ecs.cluster(input?.cluster);
+    let doc: any = {};
+    if (input.instanceIdentityDocument !== undefined) {
+      try {
+        doc = JSON.parse(input.instanceIdentityDocument);
+      } catch {
+        throw client('The instance identity document is not valid JSON.');
+      }
+    }
+    const resources: any[] = input.totalResources ?? [];
+    const amount = (name: string) => resources.find((r) => r?.name === name)?.integerValue;
+    const cpu = amount('CPU');
+    const memory = amount('MEMORY');
+    if (!Number.isInteger(cpu) || !Number.isInteger(memory))
+      throw invalid('totalResources must give the CPU and MEMORY of the instance.');
+    const attributes: Record<string, string> = {};
+    for (const a of input.attributes ?? []) if (a?.name) attributes[a.name] = a.value ?? '';
+    const arn = ecs.registerContainerInstance(cluster.name, {
+      instanceType: doc.instanceType ?? attributes['ecs.instance-type'] ?? 'unknown',
+      availabilityZone: doc.availabilityZone ?? attributes['ecs.availability-zone'] ?? `${world.region}a`,
+      cpu,
+      memory,
+      attributes,
+    });
+    const inst = cluster.instances.get(arn)!;
+    if (typeof doc.instanceId === 'string') inst.ec2InstanceId = doc.instanceId;
+    inst.tags = checkTags(input.tags);
+    return { containerInstance: containerInstanceShape(inst) };
+  }
+
   function DescribeContainerInstances(input: any) {
     const cluster = ecs.cluster(input?.cluster);
     const refs = input?.containerInstances;
@@ -840,7 +875,10 @@ export function buildOperations(ecs: LocalEcs): Record<string, (input: any) => u
     return { tags: taggable(input?.resourceArn).tags };
   }
 
-  const { ListServiceDeployments, DescribeServiceDeployments } = serviceDeploymentOperations(ecs, serviceByRef);
+  const { ListServiceDeployments, DescribeServiceDeployments } = serviceDeploymentOperations(
+    ecs,
+    serviceByRef,
+  );
 
   return {
     ListServiceDeployments,
@@ -863,6 +901,7 @@ export function buildOperations(ecs: LocalEcs): Record<string, (input: any) => u
     DescribeTasks,
     StopTask,
     RunTask,
+    RegisterContainerInstance,
     ListContainerInstances,
     DescribeContainerInstances,
     TagResource,

@@ -168,6 +168,8 @@ export const TEXT = {
     `(service ${svc}) (task ${taskId}) (port ${port}) is unhealthy in (target-group ${tg}) due to (reason Health checks failed).`,
   registeredTargets: (svc: string, n: number, tg: string) =>
     `(service ${svc}) registered ${n} targets in (target-group ${tg})`,
+  drainingConnections: (svc: string, n: number) =>
+    `(service ${svc}) has begun draining connections on ${n} tasks.`,
   deregisteredTargets: (svc: string, n: number, tg: string) =>
     `(service ${svc}) deregistered ${n} targets in (target-group ${tg})`,
   unableToStopOrStart: (svc: string) =>

@@ -135,6 +135,8 @@ export class LoadBalancing {
   deregister(task: Task, drain: boolean): number {
     let delay = 0;
     const svc = task.service;
+    if (drain && svc && task.targets.some((x) => x.state !== 'draining'))
+      this.ecs.scheduler.addEvent(svc, TEXT.drainingConnections(svc.name, 1));
     for (const target of task.targets) {
       if (target.state === 'draining') continue;
       const g = target.group;

@@ -400,7 +400,13 @@ export class Scheduler {
 
   /** "(service X) has stopped N running tasks: …" and the TASKS_STOPPED service action (ecs_service_events). */
   private tasksStopped(svc: Service, tasks: Task[]): void {
-    this.addEvent(svc, TEXT.stoppedTasks(svc.name, tasks.map((t) => t.id)));
+    this.addEvent(
+      svc,
+      TEXT.stoppedTasks(
+        svc.name,
+        tasks.map((t) => t.id),
+      ),
+    );
     this.serviceAction(svc, 'INFO', 'TASKS_STOPPED', { taskArns: tasks.map((t) => t.arn) });
   }
 

@@ -20,7 +20,10 @@ const date = (ms: number | undefined) => (ms === undefined ? undefined : new Dat
 /** `…:service-revision/<cluster>/<service>/<digits>` for a deployment's revision. */
 export function revisionArn(ecs: LocalEcs, d: Deployment): string {
   const s = d.service;
-  return ecs.world.arn('ecs', `service-revision/${s.cluster.name}/${s.name}/${d.id.slice('ecs-svc/'.length)}`);
+  return ecs.world.arn(
+    'ecs',
+    `service-revision/${s.cluster.name}/${s.name}/${d.id.slice('ecs-svc/'.length)}`,
+  );
 }
 
 /** The deployments that are service deployments (a rollback belongs to the deployment it undoes). */
@@ -35,7 +38,12 @@ export function currentServiceDeployment(svc: Service): Deployment | undefined {
 
 function status(d: Deployment): string {
   const rb = d.rolledBackBy;
-  if (rb) return rb.rolloutState === 'COMPLETED' ? 'ROLLBACK_SUCCESSFUL' : rb.rolloutState === 'FAILED' ? 'ROLLBACK_FAILED' : 'ROLLBACK_IN_PROGRESS';
+  if (rb)
+    return rb.rolloutState === 'COMPLETED'
+      ? 'ROLLBACK_SUCCESSFUL'
+      : rb.rolloutState === 'FAILED'
+        ? 'ROLLBACK_FAILED'
+        : 'ROLLBACK_IN_PROGRESS';
   if (d.rolloutState === 'COMPLETED') return 'SUCCESSFUL';
   if (d.rolloutState === 'FAILED') return 'STOPPED';
   return d.status === 'PRIMARY' ? 'IN_PROGRESS' : 'STOPPED';
@@ -102,7 +110,11 @@ function shape(ecs: LocalEcs, d: Deployment): any {
     statusReason: d.rolloutStateReason,
     deploymentConfiguration: d.configuration,
     rollback: rb
-      ? { reason: rb.rolloutStateReasonAtStart, startedAt: date(rb.createdAt), serviceRevisionArn: revisionArn(ecs, rb) }
+      ? {
+          reason: rb.rolloutStateReasonAtStart,
+          startedAt: date(rb.createdAt),
+          serviceRevisionArn: revisionArn(ecs, rb),
+        }
       : undefined,
     deploymentCircuitBreaker: {
       status: breakerStatus,
@@ -125,8 +137,10 @@ export function serviceDeploymentOperations(
     if (!Number.isInteger(maxResults) || maxResults < 1 || maxResults > 100)
       throw invalid('maxResults must be between 1 and 100.');
     const wanted: string[] | undefined = input.status;
-    const before = input.createdAt?.before !== undefined ? input.createdAt.before * 1000 : Number.POSITIVE_INFINITY;
-    const after = input.createdAt?.after !== undefined ? input.createdAt.after * 1000 : Number.NEGATIVE_INFINITY;
+    const before =
+      input.createdAt?.before !== undefined ? input.createdAt.before * 1000 : Number.POSITIVE_INFINITY;
+    const after =
+      input.createdAt?.after !== undefined ? input.createdAt.after * 1000 : Number.NEGATIVE_INFINITY;
     const all = serviceDeployments(svc)
       .filter((d) => (!wanted || wanted.includes(status(d))) && d.createdAt <= before && d.createdAt >= after)
       .reverse();
@@ -136,7 +150,10 @@ export function serviceDeploymentOperations(
       if (!Number.isInteger(offset) || offset < 0) throw invalid('Invalid nextToken.');
     }
     const page = all.slice(offset, offset + maxResults);
-    const next = offset + maxResults < all.length ? Buffer.from(String(offset + maxResults)).toString('base64') : undefined;
+    const next =
+      offset + maxResults < all.length
+        ? Buffer.from(String(offset + maxResults)).toString('base64')
+        : undefined;
     return {
       serviceDeployments: page.map((d) => ({
         serviceDeploymentArn: d.arn,
@@ -156,7 +173,8 @@ export function serviceDeploymentOperations(
   function DescribeServiceDeployments(input: any) {
     const arns = input?.serviceDeploymentArns;
     if (!Array.isArray(arns) || arns.length === 0) throw invalid('serviceDeploymentArns cannot be empty.');
-    if (arns.length > 20) throw invalid('You may specify up to 20 service deployment ARNs in a single operation.');
+    if (arns.length > 20)
+      throw invalid('You may specify up to 20 service deployment ARNs in a single operation.');
     const serviceDeployments: any[] = [];
     const failures: any[] = [];
     for (const arn of arns) {

@@ -4,8 +4,8 @@
  */
 import { FARGATE_PLATFORM_VERSION } from './constants.ts';
 import type { LocalEcs } from './index.ts';
-import { currentServiceDeployment } from './service-deployments.ts';
 import type { Cluster, ContainerInstance, Deployment, Service, Task } from './model.ts';
+import { currentServiceDeployment } from './service-deployments.ts';
 
 const date = (ms: number | undefined) => (ms === undefined ? undefined : new Date(ms));
 const iso = (ms: number | undefined) => (ms === undefined ? undefined : new Date(ms).toISOString());

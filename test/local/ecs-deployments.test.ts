@@ -2,7 +2,13 @@
  * Rolling deployments, the deployment circuit breaker and the service throttle logic of the local
  * ECS, driven through the real SDK and checked against the documented arithmetic at every virtual second.
  */
-import { DescribeTasksCommand, ListTasksCommand, UpdateServiceCommand } from '@aws-sdk/client-ecs';
+import {
+  DescribeServiceDeploymentsCommand,
+  DescribeTasksCommand,
+  ListServiceDeploymentsCommand,
+  ListTasksCommand,
+  UpdateServiceCommand,
+} from '@aws-sdk/client-ecs';
 import { afterEach, expect, describe as group, it } from 'vitest';
 import {
   circuitBreakerThreshold,
@@ -399,6 +405,27 @@ group('deployment circuit breaker', () => {
     expect(rollingAt).toBeGreaterThan(
       messages.indexOf(`(service web) (deployment ${rollbackId}) deployment completed.`),
     );
+
+    // The service-deployment view: the rollback belongs to the failed deployment, with the breaker's count.
+    const listed = await tw.ecs.send(new ListServiceDeploymentsCommand({ cluster: 'prod', service: 'web' }));
+    expect(listed.serviceDeployments!.map((d) => d.status)).toEqual(['ROLLBACK_SUCCESSFUL', 'SUCCESSFUL']);
+    expect(s.currentServiceDeployment).toBe(listed.serviceDeployments![0]!.serviceDeploymentArn);
+    const described = await tw.ecs.send(
+      new DescribeServiceDeploymentsCommand({
+        serviceDeploymentArns: [
+          listed.serviceDeployments![0]!.serviceDeploymentArn!,
+          'arn:aws:ecs:us-east-1:123456789012:service-deployment/prod/web/x',
+        ],
+      }),
+    );
+    expect(described.failures).toHaveLength(1);
+    const sd = described.serviceDeployments![0]!;
+    expect(sd.deploymentCircuitBreaker).toEqual({ status: 'TRIGGERED', failureCount: 3, threshold: 3 });
+    expect(sd.rollback?.reason).toBe(
+      `ECS deployment circuit breaker: rolling back to deploymentId ${firstId}.`,
+    );
+    expect(sd.targetServiceRevision?.arn).toMatch(/:service-revision\/prod\/web\/\d{19}$/);
+    expect(sd.sourceServiceRevisions).toHaveLength(1);
 
     // Three crashes (threshold for 2 tasks) before the breaker tripped; each one an essential container exit.
     const crashed = busEvents(tw.world, 'ECS Task State Change', since).filter(

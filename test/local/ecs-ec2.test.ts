@@ -4,6 +4,7 @@ import {
   DescribeTasksCommand,
   ListContainerInstancesCommand,
   ListTasksCommand,
+  RegisterContainerInstanceCommand,
   RegisterTaskDefinitionCommand,
   UpdateServiceCommand,
 } from '@aws-sdk/client-ecs';
@@ -132,6 +133,45 @@ group('EC2 container instances', () => {
     expect(s.events!.map((e) => e.message).join('\n')).toContain(
       'is already using a port required by your task.',
     );
+  });
+
+  it('registers a container instance as the ECS agent does (RegisterContainerInstance)', async () => {
+    const tw = await ec2World(0);
+    const out = await tw.ecs.send(
+      new RegisterContainerInstanceCommand({
+        cluster: 'prod',
+        instanceIdentityDocument: JSON.stringify({
+          instanceId: 'i-0abc',
+          instanceType: 'm5.large',
+          availabilityZone: 'us-east-1c',
+        }),
+        totalResources: [
+          { name: 'CPU', type: 'INTEGER', integerValue: 2048 },
+          { name: 'MEMORY', type: 'INTEGER', integerValue: 7680 },
+        ],
+        attributes: [{ name: 'stack', value: 'blue' }],
+      }),
+    );
+    expect(out.containerInstance).toMatchObject({
+      ec2InstanceId: 'i-0abc',
+      status: 'ACTIVE',
+      agentConnected: true,
+    });
+    expect(out.containerInstance!.attributes).toEqual([{ name: 'stack', value: 'blue' }]);
+    const td = await bridgeTaskDefinition(tw, 0, 512);
+    await createService(tw.ecs, {
+      serviceName: 'api',
+      taskDefinition: td,
+      desiredCount: 1,
+      networkConfiguration: undefined,
+      placementConstraints: [{ type: 'memberOf', expression: 'attribute:stack == blue' }],
+    });
+    await runUntil(tw.world, async () => (await describe(tw.ecs, 'api')).runningCount === 1, 300_000);
+    const [task] = await placed(tw);
+    expect(task).toMatchObject({
+      containerInstanceArn: out.containerInstance!.containerInstanceArn,
+      availabilityZone: 'us-east-1c',
+    });
   });
 
   it('releases an instance’s resources when its tasks stop', async () => {

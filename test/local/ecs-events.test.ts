@@ -5,6 +5,8 @@
  */
 import { UpdateServiceCommand } from '@aws-sdk/client-ecs';
 import { afterAll, beforeAll, expect, describe as group, it } from 'vitest';
+import { parseImageBehaviour } from '../../local/images.ts';
+import { World } from '../../local/world.ts';
 import { startWorld, type TestWorld } from '../helpers/world.ts';
 import {
   busEvents,
@@ -293,5 +295,43 @@ group('ECS Deployment State Change and ECS Service Action', () => {
     expect(stopped.detail.taskArns[0]).toMatch(
       /^arn:aws:ecs:us-east-1:123456789012:task\/prod\/[0-9a-f]{32}$/,
     );
+  });
+});
+
+group('determinism', () => {
+  it('the same world and calls yield the same events, ids and timestamps', async () => {
+    const run = async () => {
+      const w = new World({ seed: 'same' });
+      const ops = w.ecs.operations as Record<string, (i: any) => any>;
+      w.images.set('web:v1', parseImageBehaviour('healthy'));
+      w.images.set('web:v2', parseImageBehaviour({ crash: { after: '8s', exitCode: 1 } }));
+      ops.CreateCluster!({ clusterName: 'prod' });
+      const tds = ['v1', 'v2'].map(
+        (tag) =>
+          ops.RegisterTaskDefinition!({
+            family: 'web',
+            networkMode: 'awsvpc',
+            requiresCompatibilities: ['FARGATE'],
+            cpu: '256',
+            memory: '512',
+            containerDefinitions: [{ name: 'app', image: w.ecr.push('web', tag).uri }],
+          }).taskDefinition.taskDefinitionArn,
+      );
+      ops.CreateService!({
+        cluster: 'prod',
+        serviceName: 'web',
+        taskDefinition: tds[0],
+        desiredCount: 3,
+        networkConfiguration: { awsvpcConfiguration: { subnets: ['subnet-a', 'subnet-b'] } },
+        deploymentConfiguration: { deploymentCircuitBreaker: { enable: true, rollback: true } },
+      });
+      await w.runFor(120_000);
+      ops.UpdateService!({ cluster: 'prod', service: 'web', taskDefinition: tds[1] });
+      await w.runFor(900_000);
+      return JSON.stringify(w.eventLog);
+    };
+    const [a, b] = [await run(), await run()];
+    expect(a.length).toBeGreaterThan(10_000);
+    expect(a).toBe(b);
   });
 });
