@@ -234,7 +234,6 @@ function applyCommand(d: Decision, obs: Observation, target: TargetConfig, comma
       if (!rollout || rollout.rollingBack) return;
       startRollback(
         d,
-        obs,
         rollout,
         `aborted by hand${command.reason ? `: ${command.reason}` : ''}`,
         now,
@@ -263,7 +262,7 @@ function manualRollback(
   const suffix = why ? `: ${why}` : '';
   if (r.rollout && !r.rollout.rollingBack) {
     if (to) r.rollout.fromTaskDefinition = to;
-    startRollback(d, obs, r.rollout, `rolled back by hand${suffix}`, now, 'aborted');
+    startRollback(d, r.rollout, `rolled back by hand${suffix}`, now, 'aborted');
     return;
   }
   if (r.rollout) return; // a rollback is already under way
@@ -318,7 +317,6 @@ function progress(d: Decision, obs: Observation, target: TargetConfig, rollout: 
     if (now - rollout.startedAt > target.stepDeadlineMs) {
       startRollback(
         d,
-        obs,
         rollout,
         `the revision was not registered within ${formatDuration(target.stepDeadlineMs)}`,
         now,
@@ -344,7 +342,7 @@ function progress(d: Decision, obs: Observation, target: TargetConfig, rollout: 
 
   const reason = rollbackReason(obs, target, rollout, revision, now);
   if (reason) {
-    startRollback(d, obs, rollout, reason.text, now, 'rolled_back', reason.alarm);
+    startRollback(d, rollout, reason.text, now, 'rolled_back', reason.alarm);
     return;
   }
 
@@ -431,7 +429,6 @@ function succeed(d: Decision, rollout: Rollout, revision: string, now: number) {
 
 function startRollback(
   d: Decision,
-  obs: Observation,
   rollout: Rollout,
   reason: string,
   now: number,

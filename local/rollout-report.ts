@@ -45,7 +45,12 @@ function fromSummary(service: string, h: RolloutSummary): RolloutReport {
     endedAt: iso(h.endedAt),
     rollbackAt: h.outcome === 'rolled_back' || h.outcome === 'aborted' ? iso(h.endedAt) : undefined,
     steps: h.steps.map((s) => ({ percent: s.percent, reachedAt: iso(s.reachedAt) })),
-    failures: h.failures.map((f) => ({ taskArn: f.taskArn, reason: f.stoppedReason, exitCode: f.exitCode, container: f.container })),
+    failures: h.failures.map((f) => ({
+      taskArn: f.taskArn,
+      reason: f.stoppedReason,
+      exitCode: f.exitCode,
+      container: f.container,
+    })),
   };
 }
 
@@ -60,6 +65,11 @@ function inProgress(service: string, r: Rollout): RolloutReport {
     reason: `at step ${r.stepIndex + 1} of ${r.steps.length}${r.paused ? ' (paused)' : ''}`,
     startedAt: iso(r.startedAt)!,
     steps: r.steps.map((s) => ({ percent: s.percent, reachedAt: iso(s.startedAt) })),
-    failures: r.failures.map((f) => ({ taskArn: f.taskArn, reason: f.stoppedReason, exitCode: f.exitCode, container: f.container })),
+    failures: r.failures.map((f) => ({
+      taskArn: f.taskArn,
+      reason: f.stoppedReason,
+      exitCode: f.exitCode,
+      container: f.container,
+    })),
   };
 }

@@ -426,11 +426,21 @@ function catchError(fn: () => unknown): ConfigError {
 describe('canary service names', () => {
   it('refuses a target named like another target’s canary service', () => {
     const base = { cluster: 'prod', repository: 'web' };
-    expect(() => validateConfig({ targets: [{ ...base, service: 'web' }, { ...base, service: 'web-canary' }] })).toThrow(
-      /targets\[1\]\.service: web-canary is the name of the canary service of targets\[0\] \(web\)/,
-    );
     expect(() =>
-      validateConfig({ targets: [{ ...base, service: 'web' }, { ...base, cluster: 'staging', service: 'web-canary' }] }),
+      validateConfig({
+        targets: [
+          { ...base, service: 'web' },
+          { ...base, service: 'web-canary' },
+        ],
+      }),
+    ).toThrow(/targets\[1\]\.service: web-canary is the name of the canary service of targets\[0\] \(web\)/);
+    expect(() =>
+      validateConfig({
+        targets: [
+          { ...base, service: 'web' },
+          { ...base, cluster: 'staging', service: 'web-canary' },
+        ],
+      }),
     ).not.toThrow();
   });
 });

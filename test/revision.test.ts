@@ -1,6 +1,13 @@
 import type { TaskDefinition } from '@aws-sdk/client-ecs';
 import { describe, expect, it } from 'vitest';
-import { cloneForImage, DIGEST_TAG, familyOf, READ_ONLY_FIELDS, RevisionError, shortRevision } from '../lib/revision.ts';
+import {
+  cloneForImage,
+  DIGEST_TAG,
+  familyOf,
+  READ_ONLY_FIELDS,
+  RevisionError,
+  shortRevision,
+} from '../lib/revision.ts';
 
 const image = {
   repository: 'web',
@@ -30,11 +37,26 @@ const current: TaskDefinition = {
 };
 
 describe('cloneForImage', () => {
-  const input = cloneForImage(current, [{ key: 'team', value: 'web' }, { key: 'aws:cloudformation:stack-name', value: 's' }, { key: DIGEST_TAG, value: 'old' }], 'web', image);
+  const input = cloneForImage(
+    current,
+    [
+      { key: 'team', value: 'web' },
+      { key: 'aws:cloudformation:stack-name', value: 's' },
+      { key: DIGEST_TAG, value: 'old' },
+    ],
+    'web',
+    image,
+  );
 
   it('strips every read-only field and keeps the rest', () => {
     for (const f of READ_ONLY_FIELDS) expect(input).not.toHaveProperty(f);
-    expect(input).toMatchObject({ family: 'web', networkMode: 'awsvpc', cpu: '256', memory: '512', taskRoleArn: current.taskRoleArn });
+    expect(input).toMatchObject({
+      family: 'web',
+      networkMode: 'awsvpc',
+      cpu: '256',
+      memory: '512',
+      taskRoleArn: current.taskRoleArn,
+    });
   });
 
   it('replaces only the target container image, by digest', () => {
@@ -60,8 +82,12 @@ describe('cloneForImage', () => {
 
   it('asks which container when there are several and none is named, and names a missing one', () => {
     expect(() => cloneForImage(current, [], undefined, image)).toThrow(RevisionError);
-    expect(() => cloneForImage(current, [], undefined, image)).toThrow(/has 2 containers \(web, envoy\); set "container"/);
-    expect(() => cloneForImage(current, [], 'api', image)).toThrow(/has no container "api" \(it has web, envoy\)/);
+    expect(() => cloneForImage(current, [], undefined, image)).toThrow(
+      /has 2 containers \(web, envoy\); set "container"/,
+    );
+    expect(() => cloneForImage(current, [], 'api', image)).toThrow(
+      /has no container "api" \(it has web, envoy\)/,
+    );
   });
 
   it('refuses to pass the 50-tag limit', () => {

@@ -22,7 +22,9 @@ describe('DynamoRecordStore through dynalite', () => {
     const read = await store.get('prod', 'web');
     const first = await store.put({ ...read, lastGood: { taskDefinition: 'web:1', since: 1 } });
     expect(first.version).toBe(1);
-    await expect(store.put({ ...read, lastGood: { taskDefinition: 'web:9', since: 2 } })).rejects.toBeInstanceOf(ConflictError);
+    await expect(
+      store.put({ ...read, lastGood: { taskDefinition: 'web:9', since: 2 } }),
+    ).rejects.toBeInstanceOf(ConflictError);
     const again = await store.get('prod', 'web');
     expect(again.lastGood?.taskDefinition).toBe('web:1');
     const second = await store.put({ ...again, lastGood: { taskDefinition: 'web:2', since: 3 } });
@@ -37,10 +39,18 @@ describe('DynamoRecordStore through dynalite', () => {
 
   it.each([
     ['no data attribute', { pk: { S: 'service#prod/bad1' }, version: { N: '1' } }, /no data attribute/],
-    ['data that is not JSON', { pk: { S: 'service#prod/bad2' }, version: { N: '1' }, data: { S: '{oops' } }, /not JSON/],
+    [
+      'data that is not JSON',
+      { pk: { S: 'service#prod/bad2' }, version: { N: '1' }, data: { S: '{oops' } },
+      /not JSON/,
+    ],
     [
       'data of another service',
-      { pk: { S: 'service#prod/bad3' }, version: { N: '1' }, data: { S: JSON.stringify({ ...newRecord('prod', 'x'), version: 1 }) } },
+      {
+        pk: { S: 'service#prod/bad3' },
+        version: { N: '1' },
+        data: { S: JSON.stringify({ ...newRecord('prod', 'x'), version: 1 }) },
+      },
       /does not describe this service/,
     ],
   ])('a corrupt record (%s) is a specific error, not a crash', async (_name, item, reason) => {

@@ -2,7 +2,8 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parseTrigger } from '../lib/triggers.ts';
 
-const sample = (name: string) => JSON.parse(readFileSync(new URL(`../../shared/reference/events/${name}`, import.meta.url), 'utf8'));
+const sample = (name: string) =>
+  JSON.parse(readFileSync(new URL(`../../shared/reference/events/${name}`, import.meta.url), 'utf8'));
 
 describe('parseTrigger: the real AWS samples, unchanged', () => {
   it('ECR image push', () => {
@@ -19,7 +20,10 @@ describe('parseTrigger: the real AWS samples, unchanged', () => {
 
   it('ECS task state change of a task that belongs to no service is ignored with its reason', () => {
     const t = parseTrigger(sample('ecs-task-state-running.json'));
-    expect(t).toEqual({ kind: 'ignored', reason: expect.stringMatching(/belongs to no service \(group family:sample-fargate\)/) });
+    expect(t).toEqual({
+      kind: 'ignored',
+      reason: expect.stringMatching(/belongs to no service \(group family:sample-fargate\)/),
+    });
   });
 
   it('ECS task state change of a service task names its cluster and service', () => {
@@ -70,8 +74,15 @@ describe('parseTrigger: the other alarm shapes', () => {
       NewStateReason: 'Threshold Crossed: 1 datapoint [12.0] was greater than the threshold (10.0).',
       StateChangeTime: '2026-01-01T00:05:00.000+0000',
     };
-    const event = { Records: [{ EventSource: 'aws:sns', Sns: { Type: 'Notification', Message: JSON.stringify(message) } }] };
-    expect(parseTrigger(event)).toMatchObject({ kind: 'alarm', alarmName: 'web-5xx', state: 'ALARM', shape: 'sns' });
+    const event = {
+      Records: [{ EventSource: 'aws:sns', Sns: { Type: 'Notification', Message: JSON.stringify(message) } }],
+    };
+    expect(parseTrigger(event)).toMatchObject({
+      kind: 'alarm',
+      alarmName: 'web-5xx',
+      state: 'ALARM',
+      shape: 'sns',
+    });
   });
 
   it("an alarm's Lambda action payload", () => {
@@ -81,9 +92,18 @@ describe('parseTrigger: the other alarm shapes', () => {
       accountId: '123456789012',
       time: '2026-01-01T00:05:00.000+0000',
       region: 'us-east-1',
-      alarmData: { alarmName: 'web-5xx', state: { value: 'ALARM', reason: 'r' }, previousState: { value: 'OK' } },
+      alarmData: {
+        alarmName: 'web-5xx',
+        state: { value: 'ALARM', reason: 'r' },
+        previousState: { value: 'OK' },
+      },
     };
-    expect(parseTrigger(event)).toMatchObject({ kind: 'alarm', alarmName: 'web-5xx', state: 'ALARM', shape: 'lambda-action' });
+    expect(parseTrigger(event)).toMatchObject({
+      kind: 'alarm',
+      alarmName: 'web-5xx',
+      state: 'ALARM',
+      shape: 'lambda-action',
+    });
   });
 });
 
@@ -93,14 +113,35 @@ describe('parseTrigger: bad input gets a specific reason', () => {
     ['{"detail-type":', /string, not an object/],
     [{}, /no "detail-type" or "source"/],
     [{ source: 'aws.ecr', 'detail-type': 'ECR Image Action' }, /no detail object/],
-    [{ source: 'aws.ecr', 'detail-type': 'ECR Image Action', detail: { 'action-type': 'PUSH', result: 'SUCCESS' } }, /without repository-name/],
     [
-      { source: 'aws.ecr', 'detail-type': 'ECR Image Action', account: '1', region: 'r', detail: { 'action-type': 'PUSH', result: 'SUCCESS', 'repository-name': 'web', 'image-digest': 'md5:abc' } },
+      {
+        source: 'aws.ecr',
+        'detail-type': 'ECR Image Action',
+        detail: { 'action-type': 'PUSH', result: 'SUCCESS' },
+      },
+      /without repository-name/,
+    ],
+    [
+      {
+        source: 'aws.ecr',
+        'detail-type': 'ECR Image Action',
+        account: '1',
+        region: 'r',
+        detail: {
+          'action-type': 'PUSH',
+          result: 'SUCCESS',
+          'repository-name': 'web',
+          'image-digest': 'md5:abc',
+        },
+      },
       /not a sha256 digest/,
     ],
     [{ source: 'aws.s3', 'detail-type': 'Object Created', detail: {} }, /unexpected event: source "aws.s3"/],
     [{ Records: [{ Sns: { Message: 'not json' } }] }, /not JSON/],
-    [{ source: 'aws.ecs', 'detail-type': 'ECS Task State Change', detail: { clusterArn: 'c' } }, /without clusterArn, taskArn or lastStatus/],
+    [
+      { source: 'aws.ecs', 'detail-type': 'ECS Task State Change', detail: { clusterArn: 'c' } },
+      /without clusterArn, taskArn or lastStatus/,
+    ],
   ])('%j', (event, reason) => {
     const t = parseTrigger(event);
     expect(t.kind).toBe('invalid');
@@ -108,7 +149,11 @@ describe('parseTrigger: bad input gets a specific reason', () => {
   });
 
   it('rejects an event over 256 KB', () => {
-    const huge = { source: 'aws.ecr', 'detail-type': 'ECR Image Action', detail: { pad: 'x'.repeat(300 * 1024) } };
+    const huge = {
+      source: 'aws.ecr',
+      'detail-type': 'ECR Image Action',
+      detail: { pad: 'x'.repeat(300 * 1024) },
+    };
     expect(parseTrigger(huge)).toMatchObject({ kind: 'invalid', reason: expect.stringMatching(/256 KB/) });
   });
 

@@ -1,14 +1,15 @@
 /**
  * The Lambda handlers as Lambda runs them (middy and all), against the local world.
  */
-import { readFileSync, writeFileSync, mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHandler } from '../../lib/handler.ts';
-import { pipelineWorld, type PipelineWorld } from '../helpers/pipeline-world.ts';
+import { type PipelineWorld, pipelineWorld } from '../helpers/pipeline-world.ts';
 
-const sample = (name: string) => JSON.parse(readFileSync(new URL(`../../../shared/reference/events/${name}`, import.meta.url), 'utf8'));
+const sample = (name: string) =>
+  JSON.parse(readFileSync(new URL(`../../../shared/reference/events/${name}`, import.meta.url), 'utf8'));
 const context = { awsRequestId: 'req-1', functionName: 'ecs-autopilot-ecsEvent' } as any;
 
 describe('handlers', () => {
@@ -23,12 +24,32 @@ describe('handlers', () => {
   const calls = () => Object.values(t.world.apiCalls).reduce((a, b) => a + b, 0);
 
   it.each([
-    ['the real ECS task sample (a task of no service)', () => sample('ecs-task-state-running.json'), 'ignored'],
-    ['the real deployment sample (a service not managed)', () => sample('ecs-deployment-state-change-failed.json'), 'unmanaged'],
-    ['the real ECR push sample (a repository that feeds nothing)', () => sample('ecr-image-push.json'), 'unmanaged'],
-    ['the real alarm sample (an alarm that gates nothing)', () => sample('cloudwatch-alarm-state-change-alarm.json'), 'unmanaged'],
+    [
+      'the real ECS task sample (a task of no service)',
+      () => sample('ecs-task-state-running.json'),
+      'ignored',
+    ],
+    [
+      'the real deployment sample (a service not managed)',
+      () => sample('ecs-deployment-state-change-failed.json'),
+      'unmanaged',
+    ],
+    [
+      'the real ECR push sample (a repository that feeds nothing)',
+      () => sample('ecr-image-push.json'),
+      'unmanaged',
+    ],
+    [
+      'the real alarm sample (an alarm that gates nothing)',
+      () => sample('cloudwatch-alarm-state-change-alarm.json'),
+      'unmanaged',
+    ],
     ['a malformed event', () => ({ hello: 'world' }), 'invalid'],
-    ['a truncated event', () => ({ source: 'aws.ecs', 'detail-type': 'ECS Task State Change', detail: { clusterArn: 'arn' } }), 'invalid'],
+    [
+      'a truncated event',
+      () => ({ source: 'aws.ecs', 'detail-type': 'ECS Task State Change', detail: { clusterArn: 'arn' } }),
+      'invalid',
+    ],
   ])('%s is acknowledged with its reason and costs no AWS call', async (_name, event, status) => {
     const before = calls();
     const result = await handler(event(), context);
@@ -41,7 +62,9 @@ describe('handlers', () => {
     t.logs.length = 0;
     await handler({ hello: 'world' }, context);
     const lines = t.logs.map((l) => JSON.parse(l));
-    expect(lines).toContainEqual(expect.objectContaining({ level: 'warn', msg: 'event.invalid', requestId: 'req-1' }));
+    expect(lines).toContainEqual(
+      expect.objectContaining({ level: 'warn', msg: 'event.invalid', requestId: 'req-1' }),
+    );
   });
 
   it('a config that does not load is reported, acknowledged, and tried again on the next invocation', async () => {
@@ -53,13 +76,19 @@ describe('handlers', () => {
     try {
       const fromEnv = createHandler('tick');
       t.logs.length = 0;
-      const result = await fromEnv({ source: 'aws.events', 'detail-type': 'Scheduled Event', detail: {} }, context);
+      const result = await fromEnv(
+        { source: 'aws.events', 'detail-type': 'Scheduled Event', detail: {} },
+        context,
+      );
       expect(result.status).toBe('error');
       expect(result.reason).toMatch(/targets\[0\]\.repository/);
       expect(result.reason).toMatch(/targets\[0\]\.strategy/);
       expect(t.logs.some((l) => l.includes('"config.invalid"'))).toBe(true);
       writeFileSync(file, 'targets:\n  - cluster: prod\n    service: web\n    repository: web\n');
-      const fixed = await fromEnv({ source: 'aws.events', 'detail-type': 'Scheduled Event', detail: {} }, context);
+      const fixed = await fromEnv(
+        { source: 'aws.events', 'detail-type': 'Scheduled Event', detail: {} },
+        context,
+      );
       expect(fixed.status).not.toBe('error');
     } finally {
       process.env = saved;

@@ -4,7 +4,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ServiceRecord } from '../../lib/record.ts';
-import { pipelineWorld, type PipelineWorld } from '../helpers/pipeline-world.ts';
+import { type PipelineWorld, pipelineWorld } from '../helpers/pipeline-world.ts';
 
 const MIN = 60_000;
 let t: PipelineWorld | undefined;
@@ -35,12 +35,18 @@ async function runWatchingPrimary(w: PipelineWorld, ms: number): Promise<number>
 }
 
 async function taskDefinitionOf(w: PipelineWorld, arn: string) {
-  return ((await w.world.ecs.operations.DescribeTaskDefinition!({ taskDefinition: arn, include: ['TAGS'] })) as any);
+  return (await w.world.ecs.operations.DescribeTaskDefinition!({
+    taskDefinition: arn,
+    include: ['TAGS'],
+  })) as any;
 }
 
 describe('push to ECR, stepwise rollout', () => {
   it('a healthy push goes through every step to succeeded, primary on the new revision, canary at 0, sidecar unchanged', async () => {
-    t = await pipelineWorld({ sidecars: [{ name: 'envoy', image: 'public.ecr.aws/envoy/envoy:v1.29' }], load: 50 });
+    t = await pipelineWorld({
+      sidecars: [{ name: 'envoy', image: 'public.ecr.aws/envoy/envoy:v1.29' }],
+      load: 50,
+    });
     const pushed = t.world.ecr.push('web', 'v2');
     await t.world.runFor(20 * MIN);
 
@@ -61,7 +67,9 @@ describe('push to ECR, stepwise rollout', () => {
 
     const td = await taskDefinitionOf(t, last.taskDefinition!);
     const containers = td.taskDefinition.containerDefinitions;
-    expect(containers.find((c: any) => c.name === 'web').image).toBe(`${t.world.ecr.registryHost}/web@${pushed.digest}`);
+    expect(containers.find((c: any) => c.name === 'web').image).toBe(
+      `${t.world.ecr.registryHost}/web@${pushed.digest}`,
+    );
     expect(containers.find((c: any) => c.name === 'envoy').image).toBe('public.ecr.aws/envoy/envoy:v1.29');
     expect(td.tags).toEqual(
       expect.arrayContaining([
@@ -76,26 +84,39 @@ describe('push to ECR, stepwise rollout', () => {
 
 describe('rollback', () => {
   it.each([
-    ['a crashing image', { crash: { after: '20s', exitCode: 1 } }, {}, /new task failed: Essential container in task exited \(web exit code 1\)/],
-    ['an image that fails its health checks', 'unhealthy', { healthCheck: true }, /new task failed: Task failed container health checks/],
+    [
+      'a crashing image',
+      { crash: { after: '20s', exitCode: 1 } },
+      {},
+      /new task failed: Essential container in task exited \(web exit code 1\)/,
+    ],
+    [
+      'an image that fails its health checks',
+      'unhealthy',
+      { healthCheck: true },
+      /new task failed: Task failed container health checks/,
+    ],
     ['an image that cannot be pulled', 'pull-error', {}, /new task failed: CannotPullContainerError/],
-  ])('%s is rolled back with the reason in the record, the primary never below its desired count', async (_name, behaviour, extra, reason) => {
-    t = await pipelineWorld({ images: { 'web:v2': behaviour }, ...extra });
-    const before = (await describeService(t, 'web')).taskDefinition;
-    t.world.ecr.push('web', 'v2');
-    const lowest = await runWatchingPrimary(t, 8 * MIN);
-    expect(lowest).toBeGreaterThanOrEqual(0);
+  ])(
+    '%s is rolled back with the reason in the record, the primary never below its desired count',
+    async (_name, behaviour, extra, reason) => {
+      t = await pipelineWorld({ images: { 'web:v2': behaviour }, ...extra });
+      const before = (await describeService(t, 'web')).taskDefinition;
+      t.world.ecr.push('web', 'v2');
+      const lowest = await runWatchingPrimary(t, 8 * MIN);
+      expect(lowest).toBeGreaterThanOrEqual(0);
 
-    const r = await record(t);
-    const last = r.history.at(-1)!;
-    expect(last.outcome).toBe('rolled_back');
-    expect(last.reason).toMatch(reason);
-    expect(last.failures.length).toBeGreaterThanOrEqual(1);
-    expect(r.rollout).toBeUndefined();
-    expect(r.badDigests[last.image.digest]).toBeDefined();
-    expect((await describeService(t, 'web')).taskDefinition).toBe(before);
-    expect((await describeService(t, 'web-canary')).runningCount).toBe(0);
-  });
+      const r = await record(t);
+      const last = r.history.at(-1)!;
+      expect(last.outcome).toBe('rolled_back');
+      expect(last.reason).toMatch(reason);
+      expect(last.failures.length).toBeGreaterThanOrEqual(1);
+      expect(r.rollout).toBeUndefined();
+      expect(r.badDigests[last.image.digest]).toBeDefined();
+      expect((await describeService(t, 'web')).taskDefinition).toBe(before);
+      expect((await describeService(t, 'web-canary')).runningCount).toBe(0);
+    },
+  );
 
   it('an image whose 5xx rate trips a gate alarm is rolled back naming the alarm', async () => {
     t = await pipelineWorld({

@@ -107,7 +107,8 @@ const stateChanges = (name: string): AwsEvent[] =>
     .filter((e) => e['detail-type'] === 'CloudWatch Alarm State Change' && e.detail.alarmName === name);
 /** Advances to `minutes` after START plus `seconds`. */
 // Moves the clock only: the tests look at alarm actions while they are queued, before world.settle() delivers them.
-const runTo = async (minutes: number, seconds = 0) => t.world.clock.advanceTo(START + minutes * MIN + seconds * 1000);
+const runTo = async (minutes: number, seconds = 0) =>
+  t.world.clock.advanceTo(START + minutes * MIN + seconds * 1000);
 
 describe('an alarm going OK -> ALARM -> OK', () => {
   it('is evaluated each minute on the minute that just ended, with events like the real sample', async () => {

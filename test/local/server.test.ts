@@ -38,7 +38,9 @@ describe('local AWS endpoint', () => {
         BillingMode: 'PAY_PER_REQUEST',
       }),
     );
-    await t.dynamodb.send(new PutItemCommand({ TableName: 'records', Item: { pk: { S: 'a' }, n: { N: '1' } } }));
+    await t.dynamodb.send(
+      new PutItemCommand({ TableName: 'records', Item: { pk: { S: 'a' }, n: { N: '1' } } }),
+    );
     const got = await t.dynamodb.send(new GetItemCommand({ TableName: 'records', Key: { pk: { S: 'a' } } }));
     expect(got.Item?.n?.N).toBe('1');
     expect(t.world.apiCalls['dynamodb:GetItem']).toBe(1);
