@@ -2,6 +2,7 @@
  * The AWS clients the pipeline uses, created once per Lambda container. The SDK reads the
  * endpoint from `AWS_ENDPOINT_URL` on its own, so the same code talks to AWS or to the local AWS.
  */
+import { ApplicationAutoScalingClient } from '@aws-sdk/client-application-auto-scaling';
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { ECSClient } from '@aws-sdk/client-ecs';
@@ -12,6 +13,7 @@ export interface Clients {
   cloudwatch: CloudWatchClient;
   dynamodb: DynamoDBClient;
   ssm: SSMClient;
+  applicationAutoScaling: ApplicationAutoScalingClient;
 }
 
 export interface ClientOptions {
@@ -34,5 +36,6 @@ export function createClients(options: ClientOptions = {}): Clients {
     cloudwatch: new CloudWatchClient(config),
     dynamodb: new DynamoDBClient(config),
     ssm: new SSMClient(config),
+    applicationAutoScaling: new ApplicationAutoScalingClient(config),
   };
 }

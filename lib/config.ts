@@ -15,6 +15,13 @@
  *       gateAlarms: [web-5xx, "web-latency-*"]   # names, or prefixes ending in *; default none
  *       failedTasks: 1         # failed new tasks that roll back; default 1
  *       stepDeadline: 15m      # a step not healthy this long after it starts rolls back; default 15m
+ *       notifications: { webhook: /ecs-autopilot/slack-web, steps: false }   # any key of the section below
+ *   notifications:             # Slack; optional: without it every kind but `ignored` goes to the default webhook
+ *     webhook: /ecs-autopilot/slack-webhook-url   # the SSM SecureString holding the webhook URL (never the URL)
+ *     kinds: [started, step, succeeded, rolled_back, superseded, scaled, paused, resumed, error]
+ *     steps: false             # no step messages
+ *     routes: { rolled_back: [/ecs-autopilot/slack-web, /ecs-autopilot/slack-oncall] }   # instead of webhook
+ *   # notifications: false     # nothing is sent (a target may say the same for itself)
  *
  * A target's field replaces the same field of `defaults` whole (lists and blocks are not merged).
  * A target that sets `strategy` takes none of the defaults' steps, linear or rolling with it: a
@@ -27,6 +34,8 @@ import { readFile } from 'node:fs/promises';
 import { type Document, LineCounter, parseDocument } from 'yaml';
 import { canaryServiceName } from './canary.ts';
 import { parseDuration } from './duration.ts';
+import type { ScalingPolicy } from './scaling.ts';
+import { parseScaling } from './scaling-config.ts';
 import { planRollout, type Step, type StrategyKind } from './steps.ts';
 import { DEFAULT_TAG_POLICY, parseTagPolicy, type TagPolicy } from './tag-policy.ts';
 
@@ -49,10 +58,44 @@ export interface TargetConfig {
   failedTasks: number;
   /** A step whose new tasks are not all running and healthy this long after it starts rolls back. */
   stepDeadlineMs: number;
+  /** This target's own Slack settings: each key it sets replaces the top-level section's. */
+  notifications?: NotificationSettings;
+  /** Alarm-driven scaling (lib/scaling-config.ts); absent: the pipeline never changes the count. */
+  scaling?: ScalingPolicy;
 }
 
 export interface Config {
   targets: TargetConfig[];
+  /** Absent: every kind but `ignored` goes to the deployment's default webhook. */
+  notifications?: NotificationSettings;
+}
+
+/** What Slack hears about (lib/slack/message.ts renders each). */
+export const NOTIFICATION_KINDS = [
+  'started',
+  'step',
+  'succeeded',
+  'rolled_back',
+  'superseded',
+  'scaled',
+  'paused',
+  'resumed',
+  'ignored',
+  'error',
+] as const;
+export type NotificationKind = (typeof NOTIFICATION_KINDS)[number];
+/** A push the tag policy turns away (`latest`, a feature branch) is noise in a channel: asked for by name only. */
+const DEFAULT_KINDS: readonly NotificationKind[] = NOTIFICATION_KINDS.filter((k) => k !== 'ignored');
+
+/** The `notifications:` section, and a target's override of it. Webhooks are SSM parameter names. */
+export interface NotificationSettings {
+  /** `notifications: false`. */
+  off?: true;
+  webhook?: string;
+  kinds?: NotificationKind[];
+  steps?: boolean;
+  /** A kind to these webhooks instead of `webhook`. */
+  routes?: Partial<Record<NotificationKind, string[]>>;
 }
 
 export interface ConfigProblem {
@@ -122,6 +165,43 @@ export async function loadConfig(path: string): Promise<Config> {
   return parseConfig(text, path);
 }
 
+/**
+ * The webhooks (SSM parameter names) a message of `kind` about `target` goes to; none when it is
+ * switched off. A key the target sets replaces the section's; `defaultWebhook` is the deployment's
+ * parameter (AUTOPILOT_SLACK_PARAMETER).
+ *
+ *   no section                                  started -> [default]   ignored -> []
+ *   { steps: false }                            step -> []
+ *   { routes: { rolled_back: [/a, /b] } }       rolled_back -> [/a, /b]   started -> [default]
+ *   target { webhook: /web }, section routes    started -> [/web]   rolled_back -> the section's route
+ */
+export function webhooksFor(
+  config: Config,
+  target: TargetConfig,
+  kind: NotificationKind,
+  defaultWebhook: string,
+): string[] {
+  const top = config.notifications ?? {};
+  const own = target.notifications ?? {};
+  if (top.off || own.off) return [];
+  const kinds = own.kinds ?? top.kinds ?? DEFAULT_KINDS;
+  if (!kinds.includes(kind)) return [];
+  if (kind === 'step' && (own.steps ?? top.steps) === false) return [];
+  const routed = (own.routes ?? top.routes)?.[kind];
+  return routed ? [...routed] : [own.webhook ?? top.webhook ?? defaultWebhook];
+}
+
+/** Every SSM parameter the pipeline may read a webhook from: what IAM must grant, what the local SSM holds. */
+export function webhookParameters(config: Config, defaultWebhook: string): string[] {
+  const names = new Set<string>();
+  for (const target of config.targets) {
+    for (const kind of NOTIFICATION_KINDS) {
+      for (const name of webhooksFor(config, target, kind, defaultWebhook)) names.add(name);
+    }
+  }
+  return [...names].sort();
+}
+
 /** The targets an image pushed to `repository` may roll out to. */
 export function targetsForRepository(config: Config, repository: string): TargetConfig[] {
   return config.targets.filter((t) => t.repository === repository);
@@ -163,6 +243,9 @@ const TARGET_FIELDS = {
   gateAlarms: gateAlarmPatterns,
   failedTasks: positiveInteger,
   stepDeadline: positiveDuration,
+  notifications: notificationSettings,
+  scaling: (value: unknown, path: string, problems: Problems) =>
+    parseScaling(value, path, (at, message) => problems.add(at, message)),
 } satisfies Record<string, Parser<unknown>>;
 
 type TargetField = keyof typeof TARGET_FIELDS;
@@ -177,8 +260,8 @@ const ROLLOUT_OPTIONS: readonly string[] = ['steps', 'linear', 'rolling'];
 
 const TARGET_KEYS = Object.keys(TARGET_FIELDS);
 const DEFAULTS_KEYS = TARGET_KEYS.filter((k) => !Object.hasOwn(IDENTITY, k));
-/** Top-level sections; a new one (say `slack`) is a key here and a line in check(). */
-const TOP_KEYS = ['defaults', 'targets'];
+/** Top-level sections; a new one (say `scaling`) is a key here and a line in check(). */
+const TOP_KEYS = ['defaults', 'targets', 'notifications'];
 
 type Settings = Omit<TargetConfig, keyof typeof IDENTITY>;
 type Lookup = (key: TargetField) => { value: unknown; path: string } | undefined;
@@ -192,6 +275,10 @@ function check(raw: unknown, file: string, lineOfPath?: (path: string) => number
       : (readMapping(top.defaults, 'defaults', DEFAULTS_KEYS, 'a mapping of target fields', problems) ?? {});
   // Checked on their own as well, so their problems show even when no target reads them.
   resolveSettings(lookup(defaults, 'defaults', {}), problems);
+  const notifications =
+    top?.notifications === undefined
+      ? undefined
+      : notificationSettings(top.notifications, 'notifications', problems);
 
   const targets: TargetConfig[] = [];
   if (top && !Array.isArray(top.targets)) {
@@ -221,6 +308,15 @@ function check(raw: unknown, file: string, lineOfPath?: (path: string) => number
           `${target.service} is the name of the canary service of targets[${owner}] (${targets[owner]!.service})`,
         );
       }
+      // A busy service trips its scaling alarm: as a gate alarm too, it would roll back every rollout under load.
+      target.scaling?.rules.forEach((rule, j) => {
+        if (matchesGateAlarm(target, rule.alarm)) {
+          problems.add(
+            `targets[${i}].scaling.rules[${j}].alarm`,
+            `${rule.alarm} is also a gate alarm of this target: an alarm either scales or gates rollouts, not both`,
+          );
+        }
+      });
     });
   }
 
@@ -236,7 +332,7 @@ function check(raw: unknown, file: string, lineOfPath?: (path: string) => number
       file,
     );
   }
-  return { targets };
+  return { targets, ...(notifications !== undefined && { notifications }) };
 }
 
 function resolveTarget(
@@ -271,6 +367,8 @@ function resolveSettings(find: Lookup, problems: Problems): Settings {
   };
   const container = read('container');
   const tags = read('tags');
+  const notifications = read('notifications');
+  const scaling = read('scaling');
   const rollout = planRollout({
     strategy: read('strategy'),
     steps: read('steps'),
@@ -290,6 +388,8 @@ function resolveSettings(find: Lookup, problems: Problems): Settings {
     gateAlarms: read('gateAlarms') ?? [...TARGET_DEFAULTS.gateAlarms],
     failedTasks: read('failedTasks') ?? TARGET_DEFAULTS.failedTasks,
     stepDeadlineMs: read('stepDeadline') ?? TARGET_DEFAULTS.stepDeadlineMs,
+    ...(notifications !== undefined && { notifications }),
+    ...(scaling !== undefined && { scaling }),
   };
 }
 
@@ -386,6 +486,103 @@ function positiveDuration(value: unknown, path: string, problems: Problems): num
   }
   if (ms > 0) return ms;
   problems.add(path, `must be longer than 0, got ${show(value)}`);
+  return undefined;
+}
+
+const NOTIFICATION_KEYS = ['webhook', 'kinds', 'steps', 'routes'];
+
+/** `false`, or a mapping of webhook, kinds, steps and routes; see NotificationSettings. */
+function notificationSettings(
+  value: unknown,
+  path: string,
+  problems: Problems,
+): NotificationSettings | undefined {
+  if (value === false) return { off: true };
+  const raw = readMapping(
+    value,
+    path,
+    NOTIFICATION_KEYS,
+    'false, or a mapping of webhook, kinds, steps and routes',
+    problems,
+  );
+  if (!raw) return undefined;
+  const before = problems.list.length;
+  const out: NotificationSettings = {};
+  if (raw.webhook !== undefined) out.webhook = webhookParameter(raw.webhook, `${path}.webhook`, problems);
+  if (raw.kinds !== undefined) {
+    if (!Array.isArray(raw.kinds)) {
+      problems.add(
+        `${path}.kinds`,
+        `must be a list of message kinds (${NOTIFICATION_KINDS.join(', ')}), got ${show(raw.kinds)}`,
+      );
+    } else {
+      raw.kinds.forEach((k: unknown, i: number) => {
+        notificationKind(k, `${path}.kinds[${i}]`, problems);
+      });
+      out.kinds = raw.kinds;
+    }
+  }
+  if (raw.steps !== undefined) {
+    if (typeof raw.steps === 'boolean') out.steps = raw.steps;
+    else problems.add(`${path}.steps`, `must be true or false, got ${show(raw.steps)}`);
+  }
+  if (raw.routes !== undefined) {
+    const routes = readMapping(
+      raw.routes,
+      `${path}.routes`,
+      NOTIFICATION_KINDS,
+      'a mapping of message kind to webhook parameters',
+      problems,
+    );
+    out.routes = {};
+    for (const [kind, to] of Object.entries(routes ?? {})) {
+      const at = `${path}.routes.${kind}`;
+      const list = Array.isArray(to) ? to : [to];
+      if (list.length === 0)
+        problems.add(
+          at,
+          'must name at least one webhook parameter (leave the kind out of kinds to send it nowhere)',
+        );
+      out.routes[kind as NotificationKind] = list.map(
+        (name, i) => webhookParameter(name, Array.isArray(to) ? `${at}[${i}]` : at, problems)!,
+      );
+    }
+  }
+  return problems.list.length === before ? out : undefined;
+}
+
+function notificationKind(value: unknown, path: string, problems: Problems): void {
+  if (typeof value === 'string' && (NOTIFICATION_KINDS as readonly string[]).includes(value)) return;
+  const near = typeof value === 'string' ? nearest(value, NOTIFICATION_KINDS) : undefined;
+  problems.add(
+    path,
+    `must be one of ${NOTIFICATION_KINDS.join(', ')}${near ? ` (did you mean ${near}?)` : ''}, got ${show(value)}`,
+  );
+}
+
+/**
+ * The name of the SSM parameter (a SecureString) that holds a webhook URL. The URL itself is a
+ * secret: written here by mistake it is refused, and not repeated in the message.
+ */
+function webhookParameter(value: unknown, path: string, problems: Problems): string | undefined {
+  if (typeof value === 'string' && /^[a-z]+:\/\//i.test(value)) {
+    problems.add(
+      path,
+      'must be the name of the SSM parameter that holds the webhook URL, not the URL: the URL is a secret, keep it out of this file',
+    );
+    return undefined;
+  }
+  if (
+    typeof value === 'string' &&
+    /^(?:\/[A-Za-z0-9_.-]+)+$|^[A-Za-z0-9_.-]+$/.test(value) &&
+    value.length <= 2048
+  ) {
+    return value;
+  }
+  problems.add(
+    path,
+    `must be an SSM parameter name such as /ecs-autopilot/slack-webhook-url (letters, digits, _ . - and / between parts), got ${show(value)}`,
+  );
   return undefined;
 }
 

@@ -27,6 +27,13 @@ import {
   withHistory,
 } from './record.ts';
 import { canaryShare, canaryTasksForShare } from './rollout-math.ts';
+import {
+  type AlarmReading,
+  clampCount,
+  decideScale,
+  type ScaleDecision,
+  type ScalingPolicy,
+} from './scaling.ts';
 import { evaluateTag } from './tag-policy.ts';
 
 export type Trigger =
@@ -49,7 +56,9 @@ export type Action =
   /** Create or update the canary service: this revision, this many tasks. */
   | { type: 'setCanary'; taskDefinition: string; desiredCount: number }
   /** Update the primary service to this revision (a rolling update). */
-  | { type: 'setPrimary'; taskDefinition: string; allAtOnce?: boolean };
+  | { type: 'setPrimary'; taskDefinition: string; allAtOnce?: boolean }
+  /** Set the primary's desired count: the total that scaling owns. */
+  | { type: 'setCount'; desiredCount: number };
 
 export type Notice =
   | { kind: 'started'; rollout: Rollout; fromTaskDefinition: string }
@@ -65,7 +74,10 @@ export type Notice =
     }
   | { kind: 'superseded'; rollout: Rollout; by: ImageRef }
   | { kind: 'ignored'; image: ImageRef; reason: string }
-  | { kind: 'paused' | 'resumed'; rollout: Rollout };
+  | { kind: 'paused' | 'resumed'; rollout: Rollout }
+  | { kind: 'scaled'; from: number; to: number; alarm: AlarmReading; reason: string }
+  /** Something only a person can settle (Application Auto Scaling also owns the count). */
+  | { kind: 'blocked'; reason: string };
 
 export interface Decision {
   record: ServiceRecord;
@@ -87,6 +99,7 @@ export function decide(
 ): Decision {
   const d: Decision = { record: structuredClone(record), actions: [], notices: [] };
   if (!d.record.rollout) learnLastGood(d.record, obs.primary, now);
+  if (target.scaling) scale(d, obs, target.scaling, now);
 
   if (trigger.kind === 'push') acceptPush(d, obs, target, trigger.image, now, false);
   if (trigger.kind === 'command') applyCommand(d, obs, target, trigger.command, now);
@@ -563,4 +576,50 @@ function steadyOn(service: ServiceView, revision: string): boolean {
   if (!only || only.taskDefinition !== revision) return false;
   if (only.rolloutState !== undefined) return only.rolloutState === 'COMPLETED';
   return service.runningCount === service.desiredCount;
+}
+
+/**
+ * Scaling owns the service's total: each scaling alarm is weighed (lib/scaling.ts); of the changes
+ * asked for at once, the largest scale-out wins, else the smallest scale-in, as Application Auto
+ * Scaling does with several policies. The primary's desired count is kept at the total, so a deploy
+ * that resets the count is put right; a rollout sizes its canary from it and a rollback leaves it.
+ */
+function scale(d: Decision, obs: Observation, policy: ScalingPolicy, now: number) {
+  if (!obs.primary.exists) return;
+  const state = d.record.scaling ?? { firing: {} };
+  if (obs.externalScaler) {
+    // Two owners of desiredCount fight: the pipeline stands aside and says so once.
+    if (state.blockedBy !== obs.externalScaler) {
+      d.record.scaling = { ...state, blockedBy: obs.externalScaler };
+      d.notices.push({ kind: 'blocked', reason: `scaling is off: ${obs.externalScaler}` });
+    }
+    return;
+  }
+  const baking = d.record.rollout !== undefined && !d.record.rollout.rollingBack;
+  const firing = { ...state.firing };
+  let best: (ScaleDecision & { change: NonNullable<ScaleDecision['change']> }) | undefined;
+  for (const reading of obs.scalingAlarms ?? []) {
+    const decided = decideScale(state, policy, reading, obs.primary.desiredCount, now, baking);
+    const mark = decided.state.firing[reading.name];
+    if (mark) firing[reading.name] = mark;
+    else delete firing[reading.name];
+    if (decided.change && (!best || decided.change.to > best.change.to))
+      best = { ...decided, change: decided.change };
+  }
+  if (best) firing[best.change.alarm] = best.state.firing[best.change.alarm]!;
+  const next = best ? { ...best.state, firing } : { ...state, firing };
+  delete next.blockedBy;
+  next.total = clampCount(next.total ?? obs.primary.desiredCount, policy);
+  d.record.scaling = next;
+  if (best) {
+    const reading = obs.scalingAlarms!.find((a) => a.name === best.change.alarm)!;
+    d.notices.push({
+      kind: 'scaled',
+      from: best.change.from,
+      to: best.change.to,
+      alarm: reading,
+      reason: best.change.reason,
+    });
+  }
+  if (obs.primary.desiredCount !== next.total) d.actions.push({ type: 'setCount', desiredCount: next.total });
 }

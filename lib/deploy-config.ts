@@ -15,7 +15,7 @@
  */
 
 import { canaryServiceName } from './canary.ts';
-import type { Config } from './config.ts';
+import { type Config, webhookParameters } from './config.ts';
 import { eventRules, type FunctionKey } from './rules.ts';
 
 export type { FunctionKey } from './rules.ts';
@@ -107,7 +107,10 @@ export function deployConfig(config: Config, settings: DeploySettings): DeployCo
   const clusterArns = clusters.map((c) => arn('ecs', `cluster/${c}`));
   const repositories = unique(targets.map((t) => t.repository));
   // Names, or prefixes ending in * (config.ts matchesGateAlarm).
-  const alarms = unique(targets.flatMap((t) => t.gateAlarms));
+  const alarms = unique(
+    targets.flatMap((t) => [...t.gateAlarms, ...(t.scaling?.rules.map((r) => r.alarm) ?? [])]),
+  );
+  const scales = targets.some((t) => t.scaling);
 
   const dlq: Cfn = { 'Fn::GetAtt': [DEAD_LETTER_QUEUE, 'Arn'] };
   const ruleNames: string[] = [];
@@ -153,8 +156,10 @@ export function deployConfig(config: Config, settings: DeploySettings): DeployCo
       throw new DeployConfigError(`taskRoleArns: "${role}" is not an IAM role ARN`);
     }
   }
-  const parameterName = settings.slackWebhookParameter.replace(/^\//, '');
-  const parameterArn = arn('ssm', `parameter/${parameterName}`);
+  // The default webhook and every one the config routes to (lib/config.ts webhookParameters).
+  const parameterArns = webhookParameters(config, settings.slackWebhookParameter).map((name) =>
+    arn('ssm', `parameter/${name.replace(/^\//, '')}`),
+  );
   const families = settings.taskDefinitionFamilies.length > 0 ? settings.taskDefinitionFamilies : ['*'];
   const taskDefinitionArns = families.map((f) =>
     arn('ecs', f === '*' ? 'task-definition/*' : `task-definition/${f}:*`),
@@ -226,13 +231,25 @@ export function deployConfig(config: Config, settings: DeploySettings): DeployCo
       : [
           {
             // Composite alarms are returned only to a DescribeAlarms permission "scoped to *"
-            // (CloudWatch API Reference, DescribeAlarms); gate alarms may be composite.
-            Sid: 'ReadGateAlarms',
+            // (CloudWatch API Reference, DescribeAlarms); gate alarms may be composite. Scaling alarms too.
+            Sid: 'ReadAlarms',
             Effect: 'Allow' as const,
             Action: ['cloudwatch:DescribeAlarms'],
             Resource: ['*'],
           },
         ]),
+    ...(scales
+      ? [
+          {
+            // Another owner of desiredCount makes the pipeline stand aside; DescribeScalableTargets has no
+            // resource types (Service Authorization Reference, Application Auto Scaling).
+            Sid: 'FindOtherScalers',
+            Effect: 'Allow' as const,
+            Action: ['application-autoscaling:DescribeScalableTargets'],
+            Resource: ['*'],
+          },
+        ]
+      : []),
     {
       // No resource types (Service Authorization Reference, CloudWatch).
       Sid: 'ReadMetrics',
@@ -256,10 +273,10 @@ export function deployConfig(config: Config, settings: DeploySettings): DeployCo
       Sid: 'SlackWebhookParameter',
       Effect: 'Allow',
       Action: ['ssm:GetParameter'],
-      Resource: [parameterArn],
+      Resource: parameterArns,
     },
     {
-      // The SecureString's key: only through SSM, and only for this one parameter.
+      // The SecureStrings' key: only through SSM, and only for these parameters.
       Sid: 'DecryptSlackWebhookParameter',
       Effect: 'Allow',
       Action: ['kms:Decrypt'],
@@ -267,7 +284,8 @@ export function deployConfig(config: Config, settings: DeploySettings): DeployCo
       Condition: {
         StringEquals: {
           'kms:ViaService': { 'Fn::Sub': `ssm.\${AWS::Region}.amazonaws.com` },
-          'kms:EncryptionContext:PARAMETER_ARN': parameterArn,
+          'kms:EncryptionContext:PARAMETER_ARN':
+            parameterArns.length === 1 ? parameterArns[0]! : parameterArns,
         },
       },
     },

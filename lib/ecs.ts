@@ -5,6 +5,7 @@
  * already tagged with the digest.
  */
 import { createHash } from 'node:crypto';
+import { DescribeScalableTargetsCommand } from '@aws-sdk/client-application-auto-scaling';
 import { type CompositeAlarm, DescribeAlarmsCommand, type MetricAlarm } from '@aws-sdk/client-cloudwatch';
 import {
   CreateServiceCommand,
@@ -27,6 +28,7 @@ import type { AlarmView, DeploymentView, Observation, ServiceView, TaskView } fr
 import { MISSING_SERVICE } from './observation.ts';
 import type { ServiceRecord } from './record.ts';
 import { cloneForImage, DIGEST_TAG, familyOf } from './revision.ts';
+import type { AlarmReading } from './scaling.ts';
 
 export { CANARY_SUFFIX, canaryServiceName } from './canary.ts';
 
@@ -85,8 +87,9 @@ export async function observe(
     hasHealthCheck = await revisionHasHealthCheck(clients, watched);
   }
   const alarms = rollout ? await gateAlarms(clients, target.gateAlarms) : [];
+  const scaling = target.scaling ? await scalingObservation(clients, target) : {};
   return {
-    observation: { primary, canary, tasks, hasHealthCheck, alarms, revisionForDigest },
+    observation: { primary, canary, tasks, hasHealthCheck, alarms, revisionForDigest, ...scaling },
     primary: primaryRaw,
   };
 }
@@ -208,6 +211,67 @@ async function gateAlarms(clients: Clients, patterns: string[]): Promise<AlarmVi
   return [...found.values()];
 }
 
+/** Application Auto Scaling targets seen per service, rechecked at most every 5 minutes per container (per client). */
+const scalableTargetCache = new WeakMap<object, Map<string, { at: number; found?: string }>>();
+const SCALABLE_TARGET_RECHECK_MS = 300_000;
+
+/** The scaling rules' alarms with their latest datapoint, and any other owner of the count. */
+async function scalingObservation(
+  clients: Clients,
+  target: TargetConfig,
+): Promise<Pick<Observation, 'scalingAlarms' | 'externalScaler'>> {
+  const names = target.scaling!.rules.map((r) => r.alarm);
+  const scalingAlarms: AlarmReading[] = [];
+  for (let i = 0; i < names.length; i += 100) {
+    const out = await clients.cloudwatch.send(
+      new DescribeAlarmsCommand({ AlarmNames: names.slice(i, i + 100), AlarmTypes: ['MetricAlarm'] }),
+    );
+    for (const a of out.MetricAlarms ?? []) {
+      if (!a.AlarmName) continue;
+      scalingAlarms.push({
+        name: a.AlarmName,
+        state: (a.StateValue ?? 'INSUFFICIENT_DATA') as AlarmReading['state'],
+        ...latestDatapoint(a),
+      });
+    }
+  }
+  return { scalingAlarms, externalScaler: await scalableTarget(clients, target) };
+}
+
+/** The newest datapoint the alarm judged, from its StateReasonData (`recentDatapoints`), and its threshold. */
+function latestDatapoint(a: MetricAlarm): { value?: number; threshold?: number } {
+  try {
+    const data = JSON.parse(a.StateReasonData ?? '{}') as { recentDatapoints?: number[]; threshold?: number };
+    const value = data.recentDatapoints?.at(-1);
+    const threshold = a.Threshold ?? data.threshold;
+    return { ...(value !== undefined ? { value } : {}), ...(threshold !== undefined ? { threshold } : {}) };
+  } catch {
+    return a.Threshold !== undefined ? { threshold: a.Threshold } : {};
+  }
+}
+
+async function scalableTarget(clients: Clients, target: TargetConfig): Promise<string | undefined> {
+  const resourceId = `service/${target.cluster}/${target.service}`;
+  const seen = scalableTargetCache.get(clients.applicationAutoScaling) ?? new Map();
+  scalableTargetCache.set(clients.applicationAutoScaling, seen);
+  const cached = seen.get(resourceId);
+  const now = Date.now();
+  if (cached && now - cached.at < SCALABLE_TARGET_RECHECK_MS) return cached.found;
+  const out = await clients.applicationAutoScaling.send(
+    new DescribeScalableTargetsCommand({
+      ServiceNamespace: 'ecs',
+      ResourceIds: [resourceId],
+      ScalableDimension: 'ecs:service:DesiredCount',
+    }),
+  );
+  const t = out.ScalableTargets?.[0];
+  const found = t
+    ? `Application Auto Scaling has a scalable target on ${resourceId} (min ${t.MinCapacity}, max ${t.MaxCapacity}); deregister it or remove this target's scaling section`
+    : undefined;
+  seen.set(resourceId, { at: now, found });
+  return found;
+}
+
 /** The newest revisions of the family, looked at for the digest tag: a retried push registers nothing twice. */
 async function findRevisionByDigest(
   clients: Clients,
@@ -270,6 +334,15 @@ export async function act(
                 },
               }
             : {}),
+        }),
+      );
+      return {};
+    case 'setCount':
+      await clients.ecs.send(
+        new UpdateServiceCommand({
+          cluster: target.cluster,
+          service: target.service,
+          desiredCount: action.desiredCount,
         }),
       );
       return {};

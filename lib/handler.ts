@@ -11,11 +11,13 @@ import { createClients } from './aws.ts';
 import { loadConfig } from './config.ts';
 import { log, setLogContext } from './log.ts';
 import { type HandleResult, Pipeline } from './pipeline.ts';
+import { createSlack } from './slack/deliver.ts';
+import { DEFAULT_WEBHOOK_PARAMETER } from './slack/webhook.ts';
 import { DynamoRecordStore } from './store.ts';
 
 export type PipelineFactory = () => Promise<Pipeline>;
 
-/** Built once per Lambda container from the environment: the config file and the table. */
+/** Built once per Lambda container from the environment: the config file, the table, Slack's default webhook. */
 let cached: Promise<Pipeline> | undefined;
 export const pipelineFromEnvironment: PipelineFactory = () => {
   cached ??= (async () => {
@@ -24,7 +26,12 @@ export const pipelineFromEnvironment: PipelineFactory = () => {
     const config = await loadConfig(file);
     const clients = createClients();
     const store = new DynamoRecordStore(clients.dynamodb, process.env.AUTOPILOT_TABLE ?? 'ecs-autopilot');
-    return new Pipeline({ clients, store, config });
+    const slack = createSlack({
+      ssm: clients.ssm,
+      region: process.env.AWS_REGION ?? 'us-east-1',
+      defaultWebhook: process.env.AUTOPILOT_SLACK_PARAMETER ?? DEFAULT_WEBHOOK_PARAMETER,
+    });
+    return new Pipeline({ clients, store, config, slack });
   })();
   // A failed start (a bad config) must not be cached forever: the next invocation tries again.
   cached.catch(() => {

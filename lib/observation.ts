@@ -2,6 +2,8 @@
  * What the pipeline sees of a service when it decides: plain data, no SDK types, so `decide()`
  * stays pure and table tests can build observations by hand.
  */
+import type { AlarmReading } from './scaling.ts';
+
 export interface DeploymentView {
   id: string;
   status: string; // PRIMARY | ACTIVE | INACTIVE
@@ -50,6 +52,10 @@ export interface Observation {
   hasHealthCheck: boolean;
   /** The gate alarms of the target, as CloudWatch reports them now. */
   alarms: AlarmView[];
+  /** The alarms of the target's scaling rules, with their latest datapoint and threshold. */
+  scalingAlarms?: AlarmReading[];
+  /** An Application Auto Scaling target registered on the service: then the pipeline does not scale it. */
+  externalScaler?: string;
   /** A revision already registered for the rollout's digest (found by its digest tag). */
   revisionForDigest?: string;
 }

@@ -7,6 +7,10 @@
  * The record is committed before acting: if the invocation dies between two calls, the next one
  * (a retry, the next event, or the one-minute tick) observes what was done and decides again.
  * A lost race on the record re-reads and re-decides.
+ *
+ * Slack: a decision's notices go into the record's outbox in the same write as the decision, and
+ * are sent once every target of the trigger has been acted on (lib/slack/deliver.ts), so a slow
+ * or failing Slack never holds back an action. The tick sends whatever is still waiting.
  */
 import type { Clients } from './aws.ts';
 import { CANARY_SUFFIX } from './canary.ts';
@@ -16,12 +20,15 @@ import {
   type TargetConfig,
   targetFor,
   targetsForRepository,
+  webhooksFor,
 } from './config.ts';
 import { type Action, decide, type Notice, type Trigger } from './decide.ts';
 import { act, observe, UnknownServiceError } from './ecs.ts';
 import { log } from './log.ts';
 import type { ImageRef, ServiceRecord } from './record.ts';
 import { RevisionError } from './revision.ts';
+import { budget, deliver, queue, type Slack } from './slack/deliver.ts';
+import { fromNotice, type Notification } from './slack/message.ts';
 import { ConflictError, CorruptRecordError, type RecordStore } from './store.ts';
 import { type ParsedTrigger, parseTrigger } from './triggers.ts';
 
@@ -35,6 +42,8 @@ export interface PipelineOptions {
   onNotice?: (notice: Notice, target: TargetConfig) => void;
   /** Told of every action just before it is performed (the report, invariants). */
   onAction?: (action: Action, target: TargetConfig) => void;
+  /** Where notices are told (lib/slack); without it none are queued. */
+  slack?: Slack;
 }
 
 export type HandleStatus = 'done' | 'unmanaged' | 'invalid' | 'ignored' | 'error';
@@ -49,6 +58,8 @@ const MAX_ROUNDS = 12;
 
 /** Errors that retrying cannot fix: logged, acknowledged, and shown to a person. */
 const PERMANENT = [UnknownServiceError, RevisionError, CorruptRecordError];
+/** The same error of a service is told again after this long (the tick would repeat it every minute). */
+const ERROR_REPEAT_MS = 3_600_000;
 
 export class Pipeline {
   readonly now: () => number;
@@ -115,48 +126,117 @@ export class Pipeline {
       // A task event matters only while a rollout runs; deployment events also teach what is known good.
       if (t.source === 'task') {
         const record = await this.options.store.get(target.cluster, target.service);
-        if (!record.rollout) return;
+        if (!record.rollout) return undefined;
       }
-      await this.reconcile(target, { kind: 'reconcile', reason: t.detail });
+      return this.reconcile(target, { kind: 'reconcile', reason: t.detail });
     });
   }
 
   private async onAlarm(t: Extract<ParsedTrigger, { kind: 'alarm' }>): Promise<HandleResult> {
-    const targets = this.config.targets.filter((target) => matchesGateAlarm(target, t.alarmName));
-    if (targets.length === 0) return { status: 'unmanaged', reason: `alarm ${t.alarmName} gates no target` };
+    const scales = (target: TargetConfig) =>
+      target.scaling?.rules.some((r) => r.alarm === t.alarmName) ?? false;
+    const targets = this.config.targets.filter(
+      (target) => matchesGateAlarm(target, t.alarmName) || scales(target),
+    );
+    if (targets.length === 0) {
+      return { status: 'unmanaged', reason: `alarm ${t.alarmName} gates and scales no target` };
+    }
     return this.forEach(targets, async (target) => {
-      const record = await this.options.store.get(target.cluster, target.service);
-      if (!record.rollout) return;
-      await this.reconcile(target, { kind: 'reconcile', reason: `alarm ${t.alarmName} ${t.state}` });
+      // A gate alarm matters only while a rollout runs; a scaling alarm always.
+      if (!scales(target)) {
+        const record = await this.options.store.get(target.cluster, target.service);
+        if (!record.rollout) return undefined;
+      }
+      return this.reconcile(target, { kind: 'reconcile', reason: `alarm ${t.alarmName} ${t.state}` });
     });
   }
 
-  /** The one-minute tick finishes what lost events left: every record with a rollout in flight. */
+  /**
+   * The one-minute tick finishes what lost events left: every record with a rollout in flight; and
+   * it sends what Slack has not taken yet.
+   */
   private async onTick(): Promise<HandleResult> {
     const records = await this.options.store.list();
-    const busy = records.filter((r) => r.rollout);
+    // A rollout in flight, or a scaling alarm still in ALARM (its rule applies again after each cooldown).
+    const busy = records.filter((r) => r.rollout || Object.keys(r.scaling?.firing ?? {}).length > 0);
     const targets = busy
       .map((r) => targetFor(this.config, r.cluster, r.service))
       .filter((t): t is TargetConfig => t !== undefined);
-    return this.forEach(targets, (target) => this.reconcile(target, { kind: 'reconcile', reason: 'tick' }));
+    const result = await this.forEach(targets, (target) =>
+      this.reconcile(target, { kind: 'reconcile', reason: 'tick' }),
+    );
+    const reconciled = new Set(targets.map((t) => `${t.cluster}/${t.service}`));
+    await this.deliver(records.filter((r) => !reconciled.has(r.key)));
+    return result;
   }
 
+  /** Runs `fn` for each target, then sends what their records queued for Slack, also when one failed. */
   private async forEach(
     targets: TargetConfig[],
-    fn: (target: TargetConfig) => Promise<unknown>,
+    fn: (target: TargetConfig) => Promise<ServiceRecord | undefined>,
   ): Promise<HandleResult> {
     let failed: string | undefined;
-    for (const target of targets) {
-      try {
-        await fn(target);
-      } catch (e) {
-        if (!PERMANENT.some((cls) => e instanceof cls)) throw e;
-        failed = (e as Error).message;
-        log.error('pipeline.error', { service: `${target.cluster}/${target.service}`, error: e as Error });
+    const touched: ServiceRecord[] = [];
+    try {
+      for (const target of targets) {
+        try {
+          const record = await fn(target);
+          if (record) touched.push(record);
+        } catch (e) {
+          if (!PERMANENT.some((cls) => e instanceof cls)) throw e;
+          failed = (e as Error).message;
+          log.error('pipeline.error', { service: `${target.cluster}/${target.service}`, error: e as Error });
+          const record = await this.queueError(target, e as Error);
+          if (record) touched.push(record);
+        }
       }
+    } finally {
+      await this.deliver(touched);
     }
     const services = targets.map((t) => `${t.cluster}/${t.service}`);
     return failed ? { status: 'error', reason: failed, services } : { status: 'done', services };
+  }
+
+  /** Sends what is due from each record's outbox. Slack's troubles are logged, never thrown. */
+  private async deliver(records: ServiceRecord[]): Promise<void> {
+    const { slack, store } = this.options;
+    if (!slack) return;
+    const spend = budget();
+    for (const record of records) {
+      if (!record.outbox?.length) continue;
+      try {
+        await deliver(store, record, slack, this.now, spend);
+      } catch (e) {
+        log.warn('notification.error', { service: record.key, error: e as Error });
+      }
+    }
+  }
+
+  /** The record with `notices` in its outbox, routed as the config says. */
+  private queueNotices(record: ServiceRecord, notices: Notification[], target: TargetConfig): ServiceRecord {
+    const slack = this.options.slack;
+    if (!slack || notices.length === 0) return record;
+    const route = (kind: Notification['kind']) =>
+      webhooksFor(this.config, target, kind, slack.defaultWebhook);
+    return queue(record, notices, route, this.now());
+  }
+
+  /** An error that needs a person goes to Slack too: once, and again hourly while it repeats. */
+  private async queueError(target: TargetConfig, error: Error): Promise<ServiceRecord | undefined> {
+    if (!this.options.slack || error instanceof CorruptRecordError) return undefined;
+    const { store } = this.options;
+    for (let attempt = 0; attempt < 3; attempt++) {
+      const record = await store.get(target.cluster, target.service);
+      const last = record.lastError;
+      if (last?.message === error.message && this.now() - last.at < ERROR_REPEAT_MS) return record;
+      const queued = this.queueNotices(record, [{ kind: 'error', error: error.message }], target);
+      try {
+        return await store.put({ ...queued, lastError: { message: error.message, at: this.now() } });
+      } catch (e) {
+        if (!(e instanceof ConflictError)) throw e;
+      }
+    }
+    return undefined;
   }
 
   /** Observe, decide, commit, act; again until the decision asks for nothing. Returns the last record. */
@@ -169,10 +249,12 @@ export class Pipeline {
       const observed = await observe(clients, target, record, learned);
       const decision = decide(record, observed.observation, target, trigger, this.now());
       if (decision.skipped) log.info('decision.skipped', { service: record.key, reason: decision.skipped });
-      const changed = JSON.stringify(decision.record) !== JSON.stringify(record);
+      // The outbox commits with the decision: a notice is queued exactly when its decision is.
+      const next = this.queueNotices(decision.record, decision.notices.map(fromNotice), target);
+      const changed = JSON.stringify(next) !== JSON.stringify(record);
       if (changed) {
         try {
-          record = await store.put(decision.record);
+          record = await store.put(next);
         } catch (e) {
           if (!(e instanceof ConflictError)) throw e;
           log.info('record.conflict', { service: record.key, round });
@@ -181,7 +263,8 @@ export class Pipeline {
         }
       }
       for (const notice of decision.notices) {
-        log.info(`rollout.${notice.kind}`, noticeFields(record.key, notice));
+        const topic = notice.kind === 'scaled' || notice.kind === 'blocked' ? 'scaling' : 'rollout';
+        log.info(`${topic}.${notice.kind}`, noticeFields(record.key, notice));
         this.options.onNotice?.(notice, target);
       }
       if (decision.actions.length === 0 && !changed) return record;
@@ -202,7 +285,9 @@ export class Pipeline {
   async command(cluster: string, service: string, command: Extract<Trigger, { kind: 'command' }>['command']) {
     const target = targetFor(this.config, cluster, service);
     if (!target) throw new UnknownServiceError(`${cluster}/${service} is not a target in the config`);
-    return this.reconcile(target, { kind: 'command', command });
+    const record = await this.reconcile(target, { kind: 'command', command });
+    await this.deliver([record]);
+    return record;
   }
 }
 
@@ -222,6 +307,10 @@ function noticeFields(service: string, n: Notice): Record<string, unknown> {
       };
     case 'superseded':
       return { service, tag: n.rollout.image.tag, by: n.by.tag };
+    case 'scaled':
+      return { service, from: n.from, to: n.to, alarm: n.alarm.name, reason: n.reason };
+    case 'blocked':
+      return { service, reason: n.reason };
     default:
       return { service, tag: n.rollout.image.tag, digest: n.rollout.image.digest };
   }

@@ -4,6 +4,8 @@
  * so two invocations can never both act on the same step.
  */
 import type { StrategyKind } from './config.ts';
+import type { ScalingState } from './scaling.ts';
+import type { OutboxEntry } from './slack/outbox.ts';
 
 export interface ImageRef {
   repository: string;
@@ -83,6 +85,12 @@ export interface ServiceRecord {
   history: RolloutSummary[];
   /** Digests rolled back, so a duplicate event does not deploy them again. Bounded. */
   badDigests: Record<string, { reason: string; at: number }>;
+  /** Slack messages decided but not yet delivered, oldest first; see lib/slack/outbox.ts. Bounded. */
+  outbox?: OutboxEntry[];
+  /** The last error that needed a person, so a repeating one is told once an hour, not on every tick. */
+  lastError?: { message: string; at: number };
+  /** Alarm-driven scaling: the service's target total, cooldowns and the alarms firing (lib/scaling.ts). */
+  scaling?: ScalingState;
 }
 
 export const HISTORY_LIMIT = 25;

@@ -32,7 +32,9 @@ export function eventRules<A>(config: Config, arn: (service: string, resource: s
     ...targets.map((t) => `${t.cluster}/${canaryServiceName(t.service)}`),
   ]).map((s) => arn('ecs', `service/${s}`));
   const clusterArns = unique(targets.map((t) => t.cluster)).map((c) => arn('ecs', `cluster/${c}`));
-  const alarms = unique(targets.flatMap((t) => t.gateAlarms));
+  const alarms = unique(
+    targets.flatMap((t) => [...t.gateAlarms, ...(t.scaling?.rules.map((r) => r.alarm) ?? [])]),
+  );
   const alarmNames = alarms.filter((a) => !a.endsWith('*'));
   const alarmPrefixes = alarms.filter((a) => a.endsWith('*')).map((a) => ({ prefix: a.slice(0, -1) }));
 
@@ -91,7 +93,7 @@ export function eventRules<A>(config: Config, arn: (service: string, resource: s
     rules.push({
       name: 'gate-alarm',
       function: 'alarm',
-      description: 'A gate alarm of a target changed state',
+      description: 'A gate or scaling alarm of a target changed state',
       pattern: {
         source: ['aws.cloudwatch'],
         'detail-type': ['CloudWatch Alarm State Change'],

@@ -116,7 +116,10 @@ function parseRule(raw: unknown, path: string, add: Add): ScalingRule | undefine
   const steps: StepAdjustment[] = [];
   raw.steps.forEach((s, j) => {
     const at = `${path}.steps[${j}]`;
-    if (!isMapping(s)) return add(at, 'must be a mapping like { lower: 0, upper: 20, adjust: "+1" }');
+    if (!isMapping(s)) {
+      add(at, 'must be a mapping like { lower: 0, upper: 20, adjust: "+1" }');
+      return;
+    }
     keys(s, at, ['lower', 'upper', 'adjust'], add);
     for (const b of ['lower', 'upper'] as const) {
       if (s[b] !== undefined && (typeof s[b] !== 'number' || !Number.isFinite(s[b])))

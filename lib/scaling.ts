@@ -50,6 +50,8 @@ export interface ScalingState {
   lastIn?: { at: number };
   /** Alarms now in ALARM that drive a rule, and when their rule was last applied. */
   firing: Record<string, { since: number; appliedAt?: number }>;
+  /** Why the pipeline does not scale (another owner of the count), once it has said so. */
+  blockedBy?: string;
 }
 
 /** A change decided: from, to, and why, for the record, the report and Slack. */

@@ -21,7 +21,7 @@ export interface Command {
 
 export const COMMANDS: Record<string, Command> = {
   sim: {
-    usage: 'sim FILE.yml [--json] [--verbose]',
+    usage: 'sim FILE.yml [--json] [--verbose] [--html OUT.html]',
     summary: 'play a scenario on the local AWS at full speed and report what happened',
     load: async () => {
       const [{ sim }, { withPipeline }] = await Promise.all([
@@ -40,6 +40,86 @@ export const COMMANDS: Record<string, Command> = {
         import('./sim-pipeline.ts'),
       ]);
       return (args) => local(args, { onWorld: withPipeline });
+    },
+  },
+  status: {
+    usage: 'status [CLUSTER/SERVICE] [--json] [--local] [--config FILE]',
+    summary: 'every managed service: revision, image, rollout and step, task counts, gate alarms in ALARM',
+    load: async () => {
+      const { runCommand } = await import('../lib/commands/cli.ts');
+      return (args) => runCommand('status', args);
+    },
+  },
+  history: {
+    usage: 'history CLUSTER/SERVICE [--limit N] [--json] [--local] [--config FILE]',
+    summary: "the service's rollouts, newest first, with their outcome and reason",
+    load: async () => {
+      const { runCommand } = await import('../lib/commands/cli.ts');
+      return (args) => runCommand('history', args);
+    },
+  },
+  deploy: {
+    usage: 'deploy CLUSTER/SERVICE --image REPOSITORY:TAG [--json] [--local] [--config FILE]',
+    summary: 'roll an image out by hand, the same way as a push to ECR',
+    load: async () => {
+      const { runCommand } = await import('../lib/commands/cli.ts');
+      return (args) => runCommand('deploy', args);
+    },
+  },
+  promote: {
+    usage: 'promote CLUSTER/SERVICE [--full] [--json] [--local] [--config FILE]',
+    summary: 'skip to the next step now (--full: straight to 100%)',
+    load: async () => {
+      const { runCommand } = await import('../lib/commands/cli.ts');
+      return (args) => runCommand('promote', args);
+    },
+  },
+  pause: {
+    usage: 'pause CLUSTER/SERVICE [--json] [--local] [--config FILE]',
+    summary: 'hold the rollout on its step (a failure still rolls it back)',
+    load: async () => {
+      const { runCommand } = await import('../lib/commands/cli.ts');
+      return (args) => runCommand('pause', args);
+    },
+  },
+  resume: {
+    usage: 'resume CLUSTER/SERVICE [--json] [--local] [--config FILE]',
+    summary: 'go on with a paused rollout',
+    load: async () => {
+      const { runCommand } = await import('../lib/commands/cli.ts');
+      return (args) => runCommand('resume', args);
+    },
+  },
+  abort: {
+    usage: 'abort CLUSTER/SERVICE [--reason TEXT] [--json] [--local] [--config FILE]',
+    summary: 'stop the rollout and go back to the last good revision',
+    load: async () => {
+      const { runCommand } = await import('../lib/commands/cli.ts');
+      return (args) => runCommand('abort', args);
+    },
+  },
+  rollback: {
+    usage: 'rollback CLUSTER/SERVICE [--to REVISION] [--reason TEXT] [--json] [--local] [--config FILE]',
+    summary: 'back to REVISION, or to the good revision before the current one',
+    load: async () => {
+      const { runCommand } = await import('../lib/commands/cli.ts');
+      return (args) => runCommand('rollback', args);
+    },
+  },
+  wait: {
+    usage: 'wait CLUSTER/SERVICE [--image REPOSITORY:TAG] [--timeout 1h] [--json] [--local] [--config FILE]',
+    summary: 'follow the rollout to its end: exit 0 if it succeeded, 1 with the reason if not',
+    load: async () => {
+      const { runCommand } = await import('../lib/commands/cli.ts');
+      return (args) => runCommand('wait', args);
+    },
+  },
+  validate: {
+    usage: 'validate [FILE] [--json]',
+    summary: 'check autopilot.yml (or FILE) and show what each target will do',
+    load: async () => {
+      const { runCommand } = await import('../lib/commands/cli.ts');
+      return (args) => runCommand('validate', args);
     },
   },
 };

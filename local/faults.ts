@@ -30,7 +30,9 @@
  * - races: the nth invocation gets a concurrent twin (the same event, as at-least-once delivery
  *   does): the twin runs to its end between the invocation's first record read and its first ECS
  *   call, so the invocation decides on a stale record and its conditional write loses.
- * - slack: failures of the nth Slack message. A hook only: the notifier asks `layer.slack`.
+ * - slack: the nth request to a Slack webhook (the local Slack) is answered 500, 429 (Retry-After
+ *   30 s), 404 (a revoked webhook), or too late (`timeout`: Slack takes the message after the client
+ *   gave up, so it may be sent twice).
  *
  * Everything runs in virtual time. The SDK's own retry back-off waits in real time, which the
  * virtual clock never sees, so `applyFaults` makes it zero (the attempts and the retry quota stay).
@@ -44,10 +46,11 @@ import type { ServiceRecord } from '../lib/record.ts';
 import { ConflictError } from '../lib/store.ts';
 import { AwsError } from './errors.ts';
 import type { Delivery, FaultDecision } from './eventbridge/index.ts';
-import { InvariantChecker, type InvariantHooks, type Violation } from './invariants.ts';
+import { InvariantChecker, type InvariantHooks, type NotificationDelivery, type Violation } from './invariants.ts';
 import { attachPipeline, type LocalPipeline } from './pipeline.ts';
-import { parseScenario, type Scenario } from './scenario/parse.ts';
 import { runScenario, type ScenarioReport } from './scenario/index.ts';
+import { parseScenario, type Scenario } from './scenario/parse.ts';
+import type { Answer } from './slack.ts';
 import type { World } from './world.ts';
 
 // ---- the plan ---------------------------------------------------------------------------------
@@ -108,10 +111,10 @@ export type SlackFailure = 'http-500' | 'http-429' | 'timeout' | 'invalid-url';
 export const SLACK_FAILURES: readonly SlackFailure[] = ['http-500', 'http-429', 'timeout', 'invalid-url'];
 
 export interface SlackFault {
-  /** Which Slack message (in the order the notifier sends them, from 1). */
-  message: number;
+  /** Which request to a Slack webhook (in order, from 1). */
+  request: number;
   fail: SlackFailure;
-  /** How many attempts in a row fail. Default 1. */
+  /** How many requests in a row from there fail. Default 1. */
   times?: number;
 }
 
@@ -140,8 +143,8 @@ export const FAULTS_FORMAT = `faults:
     - { write: 5, applied: true }
   races:       # the nth invocation gets a concurrent twin that writes first
     - { invocation: 3 }
-  slack:       # hook: the nth Slack message fails
-    - { message: 1, fail: http-500 }`;
+  slack:       # the nth request to a Slack webhook fails: http-500, http-429, invalid-url, timeout
+    - { request: 1, fail: http-500, times: 2 }`;
 
 export class FaultPlanError extends Error {
   override name = 'FaultPlanError';
@@ -247,9 +250,9 @@ export function parseFaultPlan(raw: unknown, at = 'faults'): FaultPlan {
   if (races.length) plan.races = races;
   const slack = list(top.slack, `${at}.slack`).map((v, i): SlackFault => {
     const f = `${at}.slack[${i}]`;
-    const s = object(v, f, ['message', 'fail', 'times']);
+    const s = object(v, f, ['request', 'fail', 'times']);
     return {
-      message: int(s.message, `${f}.message`, 1),
+      request: int(s.request, `${f}.request`, 1),
       fail: oneOf(s.fail, `${f}.fail`, SLACK_FAILURES),
       ...(s.times !== undefined ? { times: int(s.times, `${f}.times`, 1, 100) } : {}),
     };
@@ -344,17 +347,10 @@ export interface FiredFault {
   detail: string;
 }
 
-/** The Slack hook: the notifier asks before each attempt. */
-export interface SlackFaults {
-  /** The outcome of the next attempt to send message `message` (1-based, in send order). */
-  attempt(message: number): 'ok' | SlackFailure;
-}
-
 export interface FaultLayer {
   readonly plan: FaultPlan;
   /** Faults that fired, in order. */
   readonly fired: FiredFault[];
-  readonly slack: SlackFaults;
   /** Invocations so far (twins and retries included). */
   invocations(): number;
   /** AWS calls so far, counted as the plan counts them. */
@@ -516,7 +512,10 @@ export function applyFaults(world: World, plan: FaultPlan, pipeline: LocalPipeli
     const conflict = conflicts.get(n);
     if (conflict?.applied) {
       const written = await put(record);
-      fire('conflict.applied', `write ${n} of ${record.key} (version ${written.version}) landed, reported as a conflict`);
+      fire(
+        'conflict.applied',
+        `write ${n} of ${record.key} (version ${written.version}) landed, reported as a conflict`,
+      );
       throw new ConflictError(record.key);
     }
     if (conflict) {
@@ -560,7 +559,10 @@ export function applyFaults(world: World, plan: FaultPlan, pipeline: LocalPipeli
         if (decision !== 'deliver') continue;
         const fault = eventFaults.find((f) => f.match === key && f.nth === n);
         if (!fault) continue;
-        fire(`event.${fault.do}`, `${describeDelivery(d)}${fault.do === 'delay' ? ` by ${formatDuration(fault.byMs ?? 0)}` : ''}`);
+        fire(
+          `event.${fault.do}`,
+          `${describeDelivery(d)}${fault.do === 'delay' ? ` by ${formatDuration(fault.byMs ?? 0)}` : ''}`,
+        );
         switch (fault.do) {
           case 'drop':
           case 'duplicate':
@@ -582,26 +584,27 @@ export function applyFaults(world: World, plan: FaultPlan, pipeline: LocalPipeli
     world.events.faults = previousFaults;
   });
 
-  // -- Slack (hook).
-  const slackFaults = plan.slack ?? [];
-  const slackAttempts = new Map<number, number>();
-  const slack: SlackFaults = {
-    attempt(message) {
-      const n = (slackAttempts.get(message) ?? 0) + 1;
-      slackAttempts.set(message, n);
-      const f = slackFaults.find((s) => s.message === message);
-      if (f && n <= (f.times ?? 1)) {
-        fire(`slack.${f.fail}`, `message ${message}, attempt ${n}`);
-        return f.fail;
+  // -- Slack: the local Slack answers the planned requests badly (its answers are consumed in order).
+  const localSlack = pipeline.slack;
+  const previousAnswers = localSlack ? [...localSlack.answers] : [];
+  if (localSlack && plan.slack?.length) {
+    const answers: Answer[] = [];
+    for (const f of plan.slack) {
+      for (let i = 0; i < (f.times ?? 1); i++) {
+        const at = f.request - 1 + i;
+        while (answers.length < at) answers.push('ok');
+        answers[at] = slackAnswer(f.fail);
       }
-      return 'ok';
-    },
-  };
+    }
+    localSlack.answers.splice(0, localSlack.answers.length, ...answers.map((a) => a ?? 'ok'));
+    undo.push(() => {
+      localSlack.answers.splice(0, localSlack.answers.length, ...previousAnswers);
+    });
+  }
 
   return {
     plan,
     fired,
-    slack,
     invocations: () => invocationCount,
     calls: () => callCount,
     writes: () => writeCount,
@@ -630,13 +633,34 @@ function awsError(kind: AwsErrorKind, service: string): AwsError {
       return new AwsError('ServiceUnavailableException', 'Service unavailable (injected)', 503, 'Receiver');
     case 'internal':
       return new AwsError(
-        service === 'ecs' ? 'ServerException' : service === 'dynamodb' ? 'InternalServerError' : 'InternalFailure',
+        service === 'ecs'
+          ? 'ServerException'
+          : service === 'dynamodb'
+            ? 'InternalServerError'
+            : 'InternalFailure',
         'Internal error (injected)',
         500,
         'Receiver',
       );
     case 'denied':
-      return new AwsError('AccessDeniedException', 'User is not authorized to perform this action (injected)', 400);
+      return new AwsError(
+        'AccessDeniedException',
+        'User is not authorized to perform this action (injected)',
+        400,
+      );
+  }
+}
+
+function slackAnswer(fail: SlackFailure): Answer {
+  switch (fail) {
+    case 'http-500':
+      return { status: 500 };
+    case 'http-429':
+      return { status: 429, retryAfter: 30 };
+    case 'invalid-url':
+      return { status: 404, body: 'no_service' };
+    case 'timeout':
+      return { slow: SLACK_TIMEOUT_MS + 200 };
   }
 }
 
@@ -691,6 +715,9 @@ export interface FaultRun {
   invocations: number;
 }
 
+/** The local Slack's send timeout in runs with faults (real ms: a `timeout` fault answers later than this). */
+const SLACK_TIMEOUT_MS = 300;
+
 export interface RunWithFaultsOptions {
   /** Faults on top of the file's own `faults:` section (a property's schedule). */
   faults?: FaultPlan;
@@ -710,17 +737,26 @@ export async function runWithFaults(
   options: RunWithFaultsOptions = {},
 ): Promise<FaultRun> {
   const plan = mergePlans(loaded.faults, options.faults ?? {});
-  if (!loaded.scenario.autopilot) throw new FaultPlanError(`${loaded.scenario.source.file}: no autopilot: configuration to run`);
+  if (!loaded.scenario.autopilot)
+    throw new FaultPlanError(`${loaded.scenario.source.file}: no autopilot: configuration to run`);
   let layer: FaultLayer | undefined;
   let checker: InvariantChecker | undefined;
+  let attached: LocalPipeline | undefined;
   let violations: Violation[] = [];
   let records: ServiceRecord[] = [];
   const { report, world } = await runScenario(loaded.scenario, {
     onWorld: async (w, scenario) => {
+      await resolveLoadBalancerDimensions(w);
       const config = validateConfig(scenario.autopilot!.config, scenario.source.file);
-      const pipeline = await attachPipeline(w, config);
+      const pipeline = await attachPipeline(w, config, {
+        slack: { print: false, timeoutMs: SLACK_TIMEOUT_MS },
+      });
+      attached = pipeline;
       layer = applyFaults(w, plan, pipeline);
-      checker = new InvariantChecker(w, pipeline, options.hooks);
+      checker = new InvariantChecker(w, pipeline, {
+        notifications: () => slackDeliveries(pipeline),
+        ...options.hooks,
+      });
       checker.start();
       return {
         busy: () => checker!.busy(),
@@ -729,14 +765,80 @@ export async function runWithFaults(
           records = checker!.records();
           return { violations, faults: layer!.fired, records };
         },
-        close: () => {
+        close: async () => {
           checker?.stop();
           layer?.dispose();
+          await attached?.close();
         },
       };
     },
   });
-  return { report, violations, fired: layer?.fired ?? [], records, world, invocations: layer?.invocations() ?? 0 };
+  return {
+    report,
+    violations,
+    fired: layer?.fired ?? [],
+    records,
+    world,
+    invocations: layer?.invocations() ?? 0,
+  };
+}
+
+/**
+ * Each notification the pipeline reports (lib/slack's attempts, and what its outboxes still hold),
+ * with the sends it recorded as taken by Slack. A send whose outcome was never recorded (the
+ * invocation died between the post and its record write, or Slack answered after the client gave
+ * up) is not counted: lib/slack/deliver.ts documents that window, where the message goes out again
+ * once its lease runs out, so a duplicate there is accepted and a loss is not.
+ */
+export async function slackDeliveries(pipeline: LocalPipeline): Promise<NotificationDelivery[]> {
+  if (!pipeline.slack) return [];
+  return (await pipeline.notificationsReport()).map((n) => ({
+    id: `${n.service} ${n.kind} at ${n.at}: ${n.text}`,
+    delivered: n.attempts.filter((a) => / ok$/.test(a.result)).length,
+    failed: n.outcome === 'failed',
+  }));
+}
+
+/**
+ * Stopgap until the scenario set-up does it (local/scenario/setup.ts alarmInput): an alarm
+ * dimension `LoadBalancer: <target group name>` becomes that target group's load balancer
+ * dimension (`app/<name>-alb/<id>`), so an alarm on HTTPCode_Target_5XX_Count, which ELB
+ * publishes with both TargetGroup and LoadBalancer, can be written in a scenario.
+ */
+export async function resolveLoadBalancerDimensions(world: World): Promise<void> {
+  const groups = [...world.ecs.elb.groups.values()];
+  const cw = world.cloudwatch.operations;
+  const out = (await cw.DescribeAlarms!({ AlarmTypes: ['MetricAlarm'] })) as { MetricAlarms?: any[] };
+  for (const alarm of out.MetricAlarms ?? []) {
+    let changed = false;
+    const dimensions = (alarm.Dimensions ?? []).map((d: { Name: string; Value: string }) => {
+      const group = d.Name === 'LoadBalancer' ? groups.find((g) => g.name === d.Value) : undefined;
+      if (!group) return d;
+      changed = true;
+      return { Name: d.Name, Value: group.loadBalancerDimension };
+    });
+    if (!changed) continue;
+    const input: Record<string, unknown> = { Dimensions: dimensions };
+    for (const k of [
+      'AlarmName',
+      'AlarmDescription',
+      'Namespace',
+      'MetricName',
+      'Statistic',
+      'ExtendedStatistic',
+      'Period',
+      'Unit',
+      'EvaluationPeriods',
+      'DatapointsToAlarm',
+      'Threshold',
+      'ComparisonOperator',
+      'TreatMissingData',
+      'ActionsEnabled',
+    ]) {
+      if (alarm[k] !== undefined) input[k] = alarm[k];
+    }
+    await cw.PutMetricAlarm!(input);
+  }
 }
 
 export function mergePlans(a: FaultPlan, b: FaultPlan): FaultPlan {

@@ -1,17 +1,22 @@
 /**
  * Runs the real pipeline against a local world: the same handlers (middy and all) as in Lambda,
  * subscribed by the same EventBridge rules, talking to the world over HTTP through the real SDK
- * clients, with the records in dynalite and time from the virtual clock.
+ * clients, with the records in dynalite and time from the virtual clock. Slack is a local webhook
+ * server (local/slack.ts) whose URLs the local SSM holds, as the real ones are held in AWS.
  */
 import { CreateTableCommand } from '@aws-sdk/client-dynamodb';
 import { createClients } from '../lib/aws.ts';
-import type { Config, TargetConfig } from '../lib/config.ts';
+import { type Config, type TargetConfig, webhookParameters } from '../lib/config.ts';
 import type { Action, Notice } from '../lib/decide.ts';
 import { createHandler } from '../lib/handler.ts';
 import { Pipeline } from '../lib/pipeline.ts';
 import type { ServiceRecord } from '../lib/record.ts';
 import { eventRules } from '../lib/rules.ts';
+import { type Attempt, createSlack } from '../lib/slack/deliver.ts';
+import { render } from '../lib/slack/message.ts';
+import { DEFAULT_WEBHOOK_PARAMETER } from '../lib/slack/webhook.ts';
 import { DynamoRecordStore, TABLE_DEFINITION } from '../lib/store.ts';
+import { LocalSlack } from './slack.ts';
 import type { World } from './world.ts';
 
 export interface LocalPipeline {
@@ -23,6 +28,26 @@ export interface LocalPipeline {
   /** The function ARNs the rules deliver to (a fault layer can wrap them). */
   functionArns: Record<string, string>;
   records(): Promise<ServiceRecord[]>;
+  /** The local Slack the pipeline posts to, unless attached with `slack: false`. */
+  slack?: LocalSlack;
+  /** The `notifications` section of a scenario report: every message queued, with its attempts. */
+  notificationsReport(): Promise<NotificationReport[]>;
+  /** Stops the local Slack. */
+  close(): Promise<void>;
+}
+
+export interface NotificationReport {
+  /** When it was decided (virtual ISO time). */
+  at: string;
+  kind: string;
+  service: string;
+  /** The fallback text, as sent. */
+  text: string;
+  /** The SSM parameter holding the webhook's URL. */
+  webhook: string;
+  outcome: 'sent' | 'failed' | 'pending';
+  /** Every delivery attempt: when, and Slack's answer or the error. */
+  attempts: { at: string; result: string }[];
 }
 
 export interface AttachOptions {
@@ -31,7 +56,14 @@ export interface AttachOptions {
   maxAttempts?: number;
   /** Don't subscribe the rules (a test drives the handlers itself). */
   noRules?: boolean;
+  /** The local Slack: where it prints (default stderr; false: nowhere), the send timeout; false: no Slack. */
+  slack?: { print?: ((text: string) => void) | false; timeoutMs?: number } | false;
 }
+
+/** Slack's messages on the terminal, clearing `autopilot sim`'s progress line first. */
+const printToTerminal = (text: string) => {
+  process.stderr.write(process.stderr.isTTY ? `\r\x1b[K${text}` : text);
+};
 
 const LAMBDA_CONTEXT = {
   callbackWaitsForEmptyEventLoop: false,
@@ -48,7 +80,11 @@ const LAMBDA_CONTEXT = {
   succeed: () => {},
 };
 
-export async function attachPipeline(world: World, config: Config, options: AttachOptions = {}): Promise<LocalPipeline> {
+export async function attachPipeline(
+  world: World,
+  config: Config,
+  options: AttachOptions = {},
+): Promise<LocalPipeline> {
   if (!world.endpoint) throw new Error('start the world before attaching the pipeline');
   const clients = createClients({
     endpoint: world.endpoint,
@@ -61,6 +97,22 @@ export async function attachPipeline(world: World, config: Config, options: Atta
   const store = new DynamoRecordStore(clients.dynamodb, table);
   const notices: LocalPipeline['notices'] = [];
   const actions: LocalPipeline['actions'] = [];
+  const slackOptions = options.slack === false ? undefined : (options.slack ?? {});
+  let slack: LocalSlack | undefined;
+  const reported = new Map<string, NotificationReport>();
+  if (slackOptions) {
+    const print = slackOptions.print === undefined ? printToTerminal : slackOptions.print || undefined;
+    slack = new LocalSlack({ now: () => world.now(), print });
+    await slack.start();
+    for (const name of webhookParameters(config, DEFAULT_WEBHOOK_PARAMETER)) {
+      world.ssm.operations.PutParameter({
+        Name: name,
+        Value: slack.webhook(name),
+        Type: 'SecureString',
+        Overwrite: true,
+      });
+    }
+  }
   const pipeline = new Pipeline({
     clients,
     store,
@@ -68,20 +120,36 @@ export async function attachPipeline(world: World, config: Config, options: Atta
     now: () => world.now(),
     onNotice: (notice, target) => notices.push({ at: world.now(), notice: structuredClone(notice), target }),
     onAction: (action, target) => actions.push({ at: world.now(), action, target }),
+    ...(slackOptions && {
+      slack: createSlack({
+        ssm: clients.ssm,
+        region: world.region,
+        defaultWebhook: DEFAULT_WEBHOOK_PARAMETER,
+        timeoutMs: slackOptions.timeoutMs,
+        // The pacing is kept on the virtual clock, which does not move while a handler runs.
+        sleep: async () => {},
+        onAttempt: (a) => reportAttempt(reported, a),
+      }),
+    }),
   });
   const functionArns: Record<string, string> = {};
   for (const fn of ['ecrPush', 'ecsEvent', 'alarm', 'tick'] as const) {
     const handler = createHandler(fn, async () => pipeline);
     const arn = world.arn('lambda', `function:ecs-autopilot-${fn}`).replace(':ecs:', ':lambda:');
     functionArns[fn] = arn;
-    world.functions.set(arn, (event) => handler(event, { ...LAMBDA_CONTEXT, awsRequestId: world.ids.uuid() }));
+    world.functions.set(arn, (event) =>
+      handler(event, { ...LAMBDA_CONTEXT, awsRequestId: world.ids.uuid() }),
+    );
   }
   if (!options.noRules) {
-    const arn = (service: string, resource: string) => `arn:aws:${service}:${world.region}:${world.account}:${resource}`;
+    const arn = (service: string, resource: string) =>
+      `arn:aws:${service}:${world.region}:${world.account}:${resource}`;
     for (const rule of eventRules(config, arn)) {
       await world.events.operations.PutRule!({
         Name: `ecs-autopilot-${rule.name}`,
-        ...(rule.pattern ? { EventPattern: JSON.stringify(rule.pattern) } : { ScheduleExpression: rule.schedule }),
+        ...(rule.pattern
+          ? { EventPattern: JSON.stringify(rule.pattern) }
+          : { ScheduleExpression: rule.schedule }),
         State: 'ENABLED',
       });
       await world.events.operations.PutTargets!({
@@ -90,5 +158,60 @@ export async function attachPipeline(world: World, config: Config, options: Atta
       });
     }
   }
-  return { pipeline, store, notices, actions, functionArns, records: () => store.list() };
+  const notificationsReport = async () => {
+    const out = [...reported.values()];
+    for (const r of await store.list()) {
+      for (const e of r.outbox ?? []) {
+        if (reported.has(`${r.key}#${e.id}`)) continue;
+        const { text } = render(e.notice, {
+          cluster: r.cluster,
+          service: r.service,
+          region: world.region,
+          at: e.at,
+        });
+        out.push({
+          at: iso(e.at),
+          kind: e.notice.kind,
+          service: r.key,
+          text,
+          webhook: e.webhook,
+          outcome: 'pending',
+          attempts: [],
+        });
+      }
+    }
+    return out.sort((a, b) => a.at.localeCompare(b.at));
+  };
+  return {
+    pipeline,
+    store,
+    notices,
+    actions,
+    functionArns,
+    records: () => store.list(),
+    slack,
+    notificationsReport,
+    close: async () => slack?.stop(),
+  };
+}
+
+const iso = (ms: number) => new Date(ms).toISOString();
+
+function reportAttempt(reported: Map<string, NotificationReport>, a: Attempt): void {
+  const key = `${a.service}#${a.entry.id}`;
+  const entry = reported.get(key) ?? {
+    at: iso(a.entry.at),
+    kind: a.entry.notice.kind,
+    service: a.service,
+    text: a.text,
+    webhook: a.entry.webhook,
+    outcome: 'pending',
+    attempts: [],
+  };
+  entry.attempts.push({
+    at: iso(a.at),
+    result: a.result.outcome === 'sent' ? `${a.result.status} ok` : a.result.error,
+  });
+  entry.outcome = a.outcome === 'retry' ? 'pending' : a.outcome;
+  reported.set(key, entry);
 }

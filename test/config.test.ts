@@ -275,7 +275,7 @@ describe('ConfigError', () => {
         path: 'targets[0].gateAlarm',
         message:
           'unknown key (did you mean gateAlarms?); allowed here: cluster, service, repository, container, tags, ' +
-          'strategy, steps, linear, rolling, gateAlarms, failedTasks, stepDeadline',
+          'strategy, steps, linear, rolling, gateAlarms, failedTasks, stepDeadline, notifications, scaling',
       },
     ]);
     expect(catchError(() => validateConfig({ targets: [{ ...web, alarms: [] }] })).message).toContain(
@@ -442,5 +442,43 @@ describe('canary service names', () => {
         ],
       }),
     ).not.toThrow();
+  });
+});
+
+describe('scaling section', () => {
+  const base = { cluster: 'prod', service: 'web', repository: 'web' };
+  it('is read into the target', () => {
+    const config = validateConfig({
+      targets: [
+        {
+          ...base,
+          scaling: { min: 2, max: 8, cooldown: { out: '2m' }, rules: [{ alarm: 'cpu-high', adjust: '+2' }] },
+        },
+      ],
+    });
+    expect(config.targets[0]?.scaling).toMatchObject({
+      min: 2,
+      max: 8,
+      outCooldownMs: 120_000,
+      inCooldownMs: 300_000,
+    });
+  });
+  it('refuses an alarm that both gates and scales', () => {
+    expect(() =>
+      validateConfig({
+        targets: [
+          {
+            ...base,
+            gateAlarms: ['cpu-*'],
+            scaling: { min: 1, max: 4, rules: [{ alarm: 'cpu-high', adjust: '+1' }] },
+          },
+        ],
+      }),
+    ).toThrow(/targets\[0\]\.scaling\.rules\[0\]\.alarm: cpu-high is also a gate alarm/);
+  });
+  it('names the field of a bad scaling section', () => {
+    expect(() => validateConfig({ targets: [{ ...base, scaling: { min: 4, max: 2, rules: [] } }] })).toThrow(
+      /targets\[0\]\.scaling\.max: must be at least min \(4\)/,
+    );
   });
 });

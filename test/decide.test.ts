@@ -480,3 +480,78 @@ describe('decide: rollback by hand', () => {
     expect(d.actions).toContainEqual({ type: 'setCanary', taskDefinition: NEW, desiredCount: 0 });
   });
 });
+
+describe('decide: scaling owns the total', () => {
+  const scaling = {
+    min: 2,
+    max: 20,
+    cooldown: { out: '2m', in: '5m' },
+    rules: [
+      { alarm: 'cpu-high', adjust: '+2' },
+      { alarm: 'rps-high', adjust: '+50%' },
+      { alarm: 'cpu-low', adjust: '-1' },
+    ],
+  };
+  const scaled = () => target({ scaling });
+  const reading = (name: string, state: 'OK' | 'ALARM' = 'ALARM') => ({ name, state });
+
+  it('of two scale-outs asked at once the larger wins, and the primary gets the total', () => {
+    const d = decide(
+      newRecord('prod', 'web'),
+      obs({ scalingAlarms: [reading('cpu-high'), reading('rps-high')] }),
+      scaled(),
+      tick,
+      T0,
+    );
+    // cpu-high asks 10 + 2 = 12, rps-high 10 + 50% = 15.
+    expect(d.actions).toEqual([{ type: 'setCount', desiredCount: 15 }]);
+    expect(d.notices).toMatchObject([{ kind: 'scaled', from: 10, to: 15, alarm: { name: 'rps-high' } }]);
+    expect(d.record.scaling?.total).toBe(15);
+    expect(Object.keys(d.record.scaling?.firing ?? {}).sort()).toEqual(['cpu-high', 'rps-high']);
+  });
+
+  it('a count changed from outside (a deploy that resets it) is put back to the total', () => {
+    const r = newRecord('prod', 'web');
+    r.scaling = { total: 8, firing: {} };
+    const d = decide(r, obs({ primary: service(OLD, 1), scalingAlarms: [] }), scaled(), tick, T0);
+    expect(d.actions).toEqual([{ type: 'setCount', desiredCount: 8 }]);
+    expect(d.notices).toEqual([]);
+  });
+
+  it('adopts the running count, within bounds, the first time', () => {
+    const d = decide(
+      newRecord('prod', 'web'),
+      obs({ primary: service(OLD, 30), scalingAlarms: [] }),
+      scaled(),
+      tick,
+      T0,
+    );
+    expect(d.record.scaling?.total).toBe(12);
+    expect(d.actions).toEqual([{ type: 'setCount', desiredCount: 12 }]);
+  });
+
+  it('stands aside, once, when another owner of the count exists', () => {
+    const o = obs({
+      scalingAlarms: [reading('cpu-high')],
+      externalScaler: 'Application Auto Scaling has a scalable target',
+    });
+    const d = decide(newRecord('prod', 'web'), o, scaled(), tick, T0);
+    expect(d.actions).toEqual([]);
+    expect(d.notices).toMatchObject([{ kind: 'blocked' }]);
+    expect(decide(d.record, o, scaled(), tick, T0 + MIN).notices).toEqual([]);
+  });
+
+  it('scale-in waits while a rollout is in progress', () => {
+    const r = rolling(0);
+    r.scaling = { total: 10, firing: {} };
+    const d = decide(
+      r,
+      obs({ canary: service(NEW, 1), scalingAlarms: [reading('cpu-low')] }),
+      scaled(),
+      tick,
+      T0 + 10 * MIN,
+    );
+    expect(d.actions.some((a) => a.type === 'setCount')).toBe(false);
+    expect(d.record.scaling?.firing['cpu-low']).toBeDefined();
+  });
+});

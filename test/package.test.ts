@@ -25,6 +25,10 @@ const FIXTURE = `targets:
   - cluster: prod
     service: worker
     repository: shop/worker
+    scaling:
+      min: 1
+      max: 8
+      rules: [{ alarm: worker-queue-deep, adjust: "+2" }, { alarm: worker-idle, adjust: "-1" }]
   - cluster: batch
     service: web
     repository: shop/web
@@ -55,6 +59,7 @@ const PIPELINE_ACTIONS = [
   'kms:Decrypt',
   'ecr:DescribeImages',
   'iam:PassRole',
+  'application-autoscaling:DescribeScalableTargets',
 ];
 
 /**
@@ -69,6 +74,7 @@ const STAR_RESOURCE_ALLOWED: Record<string, string> = {
   'cloudwatch:GetMetricData': 'no resource types',
   'cloudwatch:DescribeAlarms': 'composite alarms are returned only to a permission "scoped to *"',
   'ecs:ListTasks': 'only resource type is container-instance; scoped by the ecs:cluster condition instead',
+  'application-autoscaling:DescribeScalableTargets': 'no resource types',
 };
 
 type Json = any;
@@ -246,7 +252,7 @@ describe('event rules: only what autopilot.yml manages', () => {
     expect(r.EventPattern).toEqual({
       source: ['aws.cloudwatch'],
       'detail-type': ['CloudWatch Alarm State Change'],
-      detail: { alarmName: ['web-5xx', 'batch-errors', { prefix: 'web-p99-' }] },
+      detail: { alarmName: ['web-5xx', 'worker-queue-deep', 'worker-idle', 'batch-errors', { prefix: 'web-p99-' }] },
     });
     expect(r.Targets[0].Arn).toEqual({ 'Fn::GetAtt': ['AlarmLambdaFunction', 'Arn'] });
   });

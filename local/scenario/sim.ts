@@ -1,13 +1,20 @@
 /**
- * `autopilot sim FILE.yml [--json] [--verbose]`: plays a scenario at full speed on the virtual
- * clock and prints its report: a short story by default, the whole report as JSON with --json.
- * While it runs, the virtual time is shown on stderr when stderr is a terminal. Log lines of
- * whatever runs inside the world go to stderr with --verbose (errors always), so stdout holds
+ * `autopilot sim FILE.yml [--json] [--verbose] [--html OUT.html]`: plays a scenario at full speed
+ * on the virtual clock and prints its report: a short story by default, the whole report as JSON
+ * with --json. With --html the run is also drawn, on one time axis, in a self-contained page
+ * (local/html/report.ts), and where it was written is said on stderr. While it runs, the virtual
+ * time and the pipeline's latest notice are shown on stderr when stderr is a terminal. Log lines
+ * of whatever runs inside the world go to stderr with --verbose (errors always), so stdout holds
  * only the report.
  */
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { setLogSink } from '../../lib/log.ts';
 import { UsageError } from '../cli.ts';
+import { renderHtml } from '../html/report.ts';
+import { attachTimeline, type Timeline } from '../timeline.ts';
 import { loadScenario } from './parse.ts';
 import { formatOffset } from './play.ts';
 import { type OnWorld, type Progress, runScenario } from './run.ts';
@@ -19,6 +26,12 @@ export async function sim(args: string[], hooks: { onWorld?: OnWorld } = {}): Pr
   const scenario = loadScenario(positionals[0]!);
 
   const progress = process.stderr.isTTY ? progressLine() : undefined;
+  // The timeline is attached before the pipeline, so the pipeline's wiring can feed it its notices.
+  let timeline: Timeline | undefined;
+  const onWorld: OnWorld = async (world, played) => {
+    if (values.html || progress) timeline = attachTimeline(world, played);
+    return hooks.onWorld?.(world, played);
+  };
   const previousSink = setLogSink((line) => {
     if (values.verbose || line.startsWith('{"level":"error"')) {
       progress?.clear();
@@ -27,7 +40,10 @@ export async function sim(args: string[], hooks: { onWorld?: OnWorld } = {}): Pr
   });
   let report: Awaited<ReturnType<typeof runScenario>>['report'];
   try {
-    ({ report } = await runScenario(scenario, { onWorld: hooks.onWorld, onProgress: progress?.show }));
+    ({ report } = await runScenario(scenario, {
+      onWorld,
+      onProgress: progress && ((p) => progress.show(p, timeline?.latest())),
+    }));
   } finally {
     progress?.clear();
     setLogSink(previousSink);
@@ -36,6 +52,12 @@ export async function sim(args: string[], hooks: { onWorld?: OnWorld } = {}): Pr
   process.stdout.write(
     values.json ? `${JSON.stringify(report, null, 2)}\n` : formatReport(report, { color }),
   );
+  if (values.html && timeline) {
+    writeFileSync(values.html, renderHtml(timeline.finish(report)));
+    process.stderr.write(
+      `\nThe run, drawn: ${values.html} (open ${pathToFileURL(path.resolve(values.html)).href} in a browser)\n`,
+    );
+  }
   return 0;
 }
 
@@ -43,7 +65,7 @@ function parseCommandArgs(args: string[]) {
   try {
     return parseArgs({
       args,
-      options: { json: { type: 'boolean' }, verbose: { type: 'boolean' } },
+      options: { json: { type: 'boolean' }, verbose: { type: 'boolean' }, html: { type: 'string' } },
       allowPositionals: true,
       strict: true,
     });
@@ -52,17 +74,22 @@ function parseCommandArgs(args: string[]) {
   }
 }
 
-/** `  virtual +0:12:30  settling` on one line of stderr, redrawn at most 10 times a second. */
+/**
+ * `  virtual +0:12:30  settling  prod/web: web:v2 step 2/3: 4 canary tasks, 50% of traffic` on one
+ * line of stderr, cut to the terminal's width, redrawn at most 10 times a second.
+ */
 function progressLine() {
   let last = 0;
   let shown = false;
   return {
-    show: (p: Progress) => {
+    show: (p: Progress, latest?: string) => {
       const now = Date.now();
       if (now - last < 100) return;
       last = now;
       shown = true;
-      process.stderr.write(`\r\x1b[K  virtual ${formatOffset(p.now - p.start)}  ${p.phase}`);
+      const line = `  virtual ${formatOffset(p.now - p.start)}  ${p.phase}${latest ? `  ${latest}` : ''}`;
+      const width = process.stderr.columns || 100;
+      process.stderr.write(`\r\x1b[K${line.length > width - 1 ? `${line.slice(0, width - 2)}…` : line}`);
     },
     clear: () => {
       if (shown) process.stderr.write('\r\x1b[K');

@@ -18,7 +18,7 @@ describe('gate alarm delivered without EventBridge', () => {
     ['an alarm Lambda action', (fn: string) => fn],
     ['an SNS notification', () => 'arn:aws:sns:us-east-1:123456789012:web-alarms'],
   ])('as %s rolls back the moment the alarm fires', async (_shape, actionArn) => {
-    let action = '';
+    const action = actionArn('arn:aws:lambda:us-east-1:123456789012:function:ecs-autopilot-alarm');
     t = await pipelineWorld({
       images: { 'web:v2': { errors: 0.5 } },
       load: 100,

@@ -23,6 +23,10 @@ export interface PipelineWorldOptions {
   /** Alarms to create, given the target group's CloudWatch dimensions. */
   alarms?: (dimensions: { Name: string; Value: string }[]) => Record<string, unknown>[];
   load?: number;
+  /** Start a local Slack (local/slack.ts) for the pipeline to post to; quiet unless given `print`. */
+  slack?: { print?: (text: string) => void; timeoutMs?: number };
+  /** The config's top-level `notifications:` section. */
+  notifications?: unknown;
 }
 
 export interface PipelineWorld extends LocalPipeline {
@@ -44,7 +48,13 @@ export async function pipelineWorld(options: PipelineWorldOptions = {}): Promise
   const ecs = world.ecs.operations;
   await ecs.CreateCluster!({ clusterName: 'prod' });
   const healthCheck = options.healthCheck
-    ? { command: ['CMD-SHELL', 'curl -f http://localhost/health || exit 1'], interval: 10, timeout: 5, retries: 3, startPeriod: 10 }
+    ? {
+        command: ['CMD-SHELL', 'curl -f http://localhost/health || exit 1'],
+        interval: 10,
+        timeout: 5,
+        retries: 3,
+        startPeriod: 10,
+      }
     : undefined;
   await ecs.RegisterTaskDefinition!({
     family: 'web',
@@ -53,7 +63,13 @@ export async function pipelineWorld(options: PipelineWorldOptions = {}): Promise
     cpu: '256',
     memory: '512',
     containerDefinitions: [
-      { name: 'web', image: v1.uri, essential: true, portMappings: [{ containerPort: 8080 }], ...(healthCheck ? { healthCheck } : {}) },
+      {
+        name: 'web',
+        image: v1.uri,
+        essential: true,
+        portMappings: [{ containerPort: 8080 }],
+        ...(healthCheck ? { healthCheck } : {}),
+      },
       ...(options.sidecars ?? []).map((s) => ({ name: s.name, image: s.image, essential: true })),
     ],
     tags: [{ key: 'team', value: 'web' }],
@@ -70,7 +86,10 @@ export async function pipelineWorld(options: PipelineWorldOptions = {}): Promise
     deploymentConfiguration: {
       minimumHealthyPercent: 100,
       maximumPercent: 200,
-      deploymentCircuitBreaker: { enable: options.circuitBreaker ?? true, rollback: options.circuitBreaker ?? true },
+      deploymentCircuitBreaker: {
+        enable: options.circuitBreaker ?? true,
+        rollback: options.circuitBreaker ?? true,
+      },
     },
   });
   if (options.load) world.ecs.setLoad(targetGroupArn, options.load);
@@ -86,6 +105,7 @@ export async function pipelineWorld(options: PipelineWorldOptions = {}): Promise
   await world.runFor(3 * 60_000);
 
   const config = validateConfig({
+    ...(options.notifications !== undefined && { notifications: options.notifications }),
     targets: [
       {
         cluster: 'prod',
@@ -104,7 +124,11 @@ export async function pipelineWorld(options: PipelineWorldOptions = {}): Promise
       },
     ],
   });
-  const attached = await attachPipeline(world, config);
+  const attached = await attachPipeline(world, config, {
+    slack: options.slack
+      ? { print: options.slack.print ?? false, timeoutMs: options.slack.timeoutMs }
+      : false,
+  });
   return {
     ...attached,
     world,
@@ -112,6 +136,7 @@ export async function pipelineWorld(options: PipelineWorldOptions = {}): Promise
     targetGroupArn,
     async stop() {
       setLogSink(previousSink);
+      await attached.close();
       await world.stop();
     },
   };

@@ -1,0 +1,671 @@
+/**
+ * `npm run bench`: every benchmark of issue 9, a table on stdout, progress on stderr, and
+ * bench/results.json (each figure with its baseline and their ratio, the machine, the details).
+ *
+ * Virtual time (the local world's clock) where the figure is about time in AWS; real time where it
+ * is about our own code. The local world is deterministic (seeded ids, one virtual clock, seeded
+ * back-off jitter), so each virtual-time figure comes from one run: a second run gives the same.
+ * Real-time figures are medians of several runs where that is cheap.
+ *
+ *   BENCH_QUICK=1 npm run bench     smaller counts, for working on the benchmarks themselves
+ */
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
+
+import { execFileSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { cpus, tmpdir, totalmem } from 'node:os';
+import { join, resolve } from 'node:path';
+import { BASELINE, buildBundles, coldImports, handlerFigures } from './code.ts';
+import {
+  type Contender,
+  type DamageCase,
+  type DamageResult,
+  DESIRED,
+  HORIZON_MS,
+  LOAD,
+  runDamage,
+} from './damage.ts';
+import { ecsRollingUpdate, goodRelease } from './deploy.ts';
+import { FLEET, FLEET_TASKS, runFleet, throttleBound } from './scale.ts';
+import { formatBytes, formatMs, formatNumber, formatRatio, ratio, table } from './stats.ts';
+import { ALB_FAST_HEALTH } from './world.ts';
+import { worldSpeed } from './world-speed.ts';
+
+const QUICK = process.env.BENCH_QUICK === '1';
+const ROOT = resolve(import.meta.dirname, '..');
+const started = performance.now();
+
+function progress(line: string): void {
+  process.stderr.write(`[bench ${((performance.now() - started) / 1000).toFixed(0).padStart(3)}s] ${line}\n`);
+}
+
+/** One figure of results.json: the value, its baseline, their ratio (value / baseline). */
+interface Figure {
+  item: number;
+  name: string;
+  unit: string;
+  clock: 'virtual' | 'real' | 'count';
+  value: number | null;
+  baseline: number | null;
+  baselineName: string | null;
+  ratio: number | null;
+  /** The baseline had not ended by the horizon: it is a lower bound, the ratio an upper bound. */
+  baselineCensored?: boolean;
+  /** What the figure is limited by, or what limits its meaning. */
+  limits: string;
+}
+const figures: Figure[] = [];
+function figure(
+  f: Omit<Figure, 'ratio' | 'value' | 'baseline'> & { value?: number; baseline?: number; ratio?: number },
+) {
+  const r = f.ratio ?? ratio(f.value, f.baseline);
+  figures.push({ ...f, value: f.value ?? null, baseline: f.baseline ?? null, ratio: r ?? null });
+  return r;
+}
+
+const out: string[] = [];
+const print = (s = '') => out.push(s);
+
+// ---------------------------------------------------------------------------------------------
+// 1. Damage from a bad release
+
+const CASES: DamageCase[] = [
+  { key: 'crash', label: 'crashes 30s after start', image: { crash: { after: '30s', exitCode: 1 } } },
+  {
+    key: 'crash-fast-alb',
+    label: 'crashes 30s after start, ALB check 10s×2',
+    image: { crash: { after: '30s', exitCode: 1 } },
+    targetGroupHealth: ALB_FAST_HEALTH,
+  },
+  { key: 'unhealthy', label: 'fails its health checks', image: 'unhealthy', healthCheck: true },
+  { key: '5xx', label: '25% 5xx, gate alarm', image: { errors: 0.25 }, alarm: true },
+];
+const CONTENDERS: Contender[] = ['canary', 'rolling', 'ecs'];
+
+async function damage() {
+  const results: Record<string, Record<Contender, DamageResult>> = {};
+  for (const c of CASES) {
+    results[c.key] = {} as Record<Contender, DamageResult>;
+    for (const who of CONTENDERS) {
+      progress(`1. damage: ${c.label}, ${who}`);
+      results[c.key]![who] = await runDamage(c, who);
+    }
+  }
+  print(
+    `1. DAMAGE FROM A BAD RELEASE — ${DESIRED} tasks, ${LOAD} req/s, ALB check 30s×5 unless said; virtual time`,
+  );
+  print(
+    '   baseline: ECS rolling update (min 100%, max 200%) with the circuit breaker, rollback on, same world',
+  );
+  const rows = [
+    [
+      'image / who',
+      'in service task-s',
+      'ratio',
+      'running task-s',
+      'ratio',
+      'launched (failed)',
+      'ratio',
+      'signal→rollback',
+      'ratio',
+      'recovered',
+      '5xx served',
+    ],
+  ];
+  for (const c of CASES) {
+    const base = results[c.key]!.ecs;
+    const cens = base.censored;
+    rows.push([c.label, '', '', '', '', '', '', '', '', '', '']);
+    for (const who of CONTENDERS) {
+      const r = results[c.key]![who];
+      const mine = who !== 'ecs';
+      const name = (metric: string) => `${metric}, ${c.label}, ${who}`;
+      const limits =
+        'virtual time, 1 s sampling; deterministic model timings (all new tasks start and fail together); ' +
+        'ALB health-check settings decide whether a crashing task ever serves';
+      const rIn = mine
+        ? figure({
+            item: 1,
+            name: name('new-revision task-seconds in service'),
+            unit: 'task-s',
+            clock: 'virtual',
+            value: r.taskSecondsInService,
+            baseline: base.taskSecondsInService,
+            baselineName: 'ECS rolling update + circuit breaker',
+            baselineCensored: cens,
+            limits,
+          })
+        : undefined;
+      const rRun = mine
+        ? figure({
+            item: 1,
+            name: name('new-revision task-seconds running'),
+            unit: 'task-s',
+            clock: 'virtual',
+            value: r.taskSecondsRunning,
+            baseline: base.taskSecondsRunning,
+            baselineName: 'ECS rolling update + circuit breaker',
+            baselineCensored: cens,
+            limits,
+          })
+        : undefined;
+      const rLaunch = mine
+        ? figure({
+            item: 1,
+            name: name('bad tasks launched'),
+            unit: 'tasks',
+            clock: 'count',
+            value: r.tasksLaunched,
+            baseline: base.tasksLaunched,
+            baselineName: 'ECS rolling update + circuit breaker',
+            baselineCensored: cens,
+            limits,
+          })
+        : undefined;
+      const rSig = mine
+        ? figure({
+            item: 1,
+            name: name('first failure signal to rollback call'),
+            unit: 'ms',
+            clock: 'virtual',
+            value: r.signalToRollbackMs,
+            baseline: base.signalToRollbackMs ?? (cens ? HORIZON_MS - (base.firstSignalMs ?? 0) : undefined),
+            baselineName: 'ECS rolling update + circuit breaker',
+            baselineCensored: cens,
+            limits:
+              'the pipeline reads failures from tasks whose lastStatus is STOPPED (rule and decide), so a ' +
+              'crash is seen after DEPROVISIONING (~24 s) and a health-check stop after draining (~54 s)',
+          })
+        : undefined;
+      const sig =
+        r.signalToRollbackMs === undefined
+          ? r.firstSignalMs === undefined
+            ? '–'
+            : 'never'
+          : formatMs(r.signalToRollbackMs);
+      rows.push([
+        `  ${who === 'ecs' ? 'ECS + breaker' : who}`,
+        `${formatNumber(r.taskSecondsInService)}${r.censored ? '+' : ''}`,
+        mine ? formatRatio(rIn, cens) : '',
+        `${formatNumber(r.taskSecondsRunning)}${r.censored ? '+' : ''}`,
+        mine ? formatRatio(rRun, cens) : '',
+        `${r.tasksLaunched}${r.censored ? '+' : ''} (${r.tasksFailed})`,
+        mine ? formatRatio(rLaunch, cens) : '',
+        sig,
+        // A ratio to a zero baseline means nothing: show the difference instead.
+        mine
+          ? rSig === undefined && base.signalToRollbackMs === 0 && r.signalToRollbackMs !== undefined
+            ? `+${formatMs(r.signalToRollbackMs)}`
+            : formatRatio(rSig, cens)
+          : '',
+        r.recoveredMs === undefined ? `> ${formatMs(HORIZON_MS)}` : formatMs(r.recoveredMs),
+        formatNumber(r.errorsServed),
+      ]);
+    }
+  }
+  print(table(rows));
+  print(
+    '   in service: ∫ new-revision tasks healthy in the target group; running: ∫ new-revision tasks RUNNING;',
+  );
+  print(
+    '   signal: first failed new task stopping, or the gate alarm in ALARM; "+": still going at the 30m horizon',
+  );
+  print();
+  return results;
+}
+
+// ---------------------------------------------------------------------------------------------
+// 2 and 3. A good release, and what it costs
+
+async function goodReleases() {
+  progress('2. good release: canary (default steps) + idle hour');
+  const canary = await goodRelease('canary', true);
+  progress('2. good release: rolling');
+  const rolling = await goodRelease('rolling', false);
+  progress('2. good release: ECS rolling update');
+  const ecs = await ecsRollingUpdate();
+
+  print(`2. TIME TO DEPLOY A GOOD RELEASE — ${DESIRED} tasks, ${LOAD} req/s, ALB check 30s×5; virtual time`);
+  const rows = [['strategy', 'push → succeeded', 'baseline', 'ratio', 'overhead']];
+  const limits =
+    'virtual time; step ends wait for the next reconcile (the 1-minute tick when no event comes); task start-up and ALB health-check timings of the model';
+  for (const [name, r] of [
+    ['canary 10% 5m, 50% 5m, 100% 2m', canary.release],
+    ['rolling (bake 5m)', rolling.release],
+  ] as const) {
+    const rb = figure({
+      item: 2,
+      name: `good release, ${name}, against its bakes`,
+      unit: 'ms',
+      clock: 'virtual',
+      value: r.durationMs,
+      baseline: r.bakesMs,
+      baselineName: 'sum of the bake times',
+      limits,
+    });
+    const re = figure({
+      item: 2,
+      name: `good release, ${name}, against ECS's rolling update`,
+      unit: 'ms',
+      clock: 'virtual',
+      value: r.durationMs,
+      baseline: ecs.durationMs,
+      baselineName: 'ECS rolling update (UpdateService → deployment COMPLETED)',
+      limits,
+    });
+    rows.push([
+      name,
+      formatMs(r.durationMs),
+      `bakes ${formatMs(r.bakesMs)}`,
+      formatRatio(rb),
+      `+${formatMs(r.durationMs - r.bakesMs)}`,
+    ]);
+    rows.push(['', '', `ECS rolling update ${formatMs(ecs.durationMs)}`, formatRatio(re), '']);
+  }
+  print(table(rows));
+  print(
+    `   canary steps (duration, overhead beyond the bake): ${canary.release.steps
+      .map((s) => `${s.percent}% ${formatMs(s.durationMs)} (+${formatMs(s.overheadMs)})`)
+      .join(', ')}`,
+  );
+  print();
+
+  // 3. Cost
+  const idle = canary.idle!;
+  const total = (c: Record<string, number>) => Object.values(c).reduce((s, v) => s + v, 0);
+  // A CI deploy as people script it: DescribeTaskDefinition, RegisterTaskDefinition, UpdateService,
+  // then `aws ecs wait services-stable` (DescribeServices every 15 s) until the deployment completes.
+  const ciCalls = 3 + Math.ceil(ecs.durationMs / 15_000);
+  print('3. COST — AWS API calls served over HTTP (set-up excluded), Lambda invocations; virtual time');
+  const cRows = [['what', 'value', 'baseline', 'ratio']];
+  for (const [name, r] of [
+    ['canary', canary.release],
+    ['rolling', rolling.release],
+  ] as const) {
+    const n = total(r.calls);
+    const rc = figure({
+      item: 3,
+      name: `AWS API calls per good ${name} rollout`,
+      unit: 'calls',
+      clock: 'count',
+      value: n,
+      baseline: ciCalls,
+      baselineName: 'CI deploy: describe + register + update + wait services-stable (15 s polls)',
+      limits: `by operation: ${JSON.stringify(r.calls)}`,
+    });
+    const lam = total(r.invocations);
+    figure({
+      item: 3,
+      name: `Lambda invocations per good ${name} rollout`,
+      unit: 'invocations',
+      clock: 'count',
+      value: lam,
+      baselineName: null,
+      limits: `by function: ${JSON.stringify(r.invocations)}; every task state change of the service is one ecsEvent invocation`,
+    });
+    cRows.push([`calls per ${name} rollout`, formatNumber(n), `CI deploy ${ciCalls}`, formatRatio(rc)]);
+    cRows.push([`Lambda invocations per ${name} rollout`, formatNumber(lam), '–', '']);
+  }
+  const idleCalls = total(idle.calls);
+  figure({
+    item: 3,
+    name: 'AWS API calls per idle hour, 1 service',
+    unit: 'calls/h',
+    clock: 'virtual',
+    value: idleCalls,
+    baseline: 0,
+    baselineName: 'ECS alone (no pipeline)',
+    limits: `by operation: ${JSON.stringify(idle.calls)}; the tick Scans the whole table every minute`,
+  });
+  figure({
+    item: 3,
+    name: 'DynamoDB reads per idle hour, 1 service',
+    unit: 'reads/h',
+    clock: 'virtual',
+    value: idle.dynamodbReads,
+    baselineName: null,
+    limits: `${idle.readCapacityUnits} RCU/h (a Scan costs at least 0.5 RCU); Lambda: ${JSON.stringify(idle.invocations)}`,
+  });
+  cRows.push(['AWS calls per idle hour (1 service)', formatNumber(idleCalls), 'ECS alone 0', '–']);
+  cRows.push([
+    'DynamoDB reads per idle hour (1 service)',
+    `${formatNumber(idle.dynamodbReads)} (${formatNumber(idle.readCapacityUnits)} RCU)`,
+    '–',
+    '',
+  ]);
+  cRows.push(['Lambda invocations per idle hour', formatNumber(total(idle.invocations)), '–', '']);
+  print(table(cRows));
+  print(`   per canary rollout, by operation: ${fmtCalls(canary.release.calls)}`);
+  print(`   per canary rollout, by function:  ${fmtCalls(canary.release.invocations)}`);
+  print(`   per rolling rollout, by operation: ${fmtCalls(rolling.release.calls)}`);
+  print(`   idle hour, by operation: ${fmtCalls(idle.calls)}`);
+  return { canary, rolling, ecs, ciDeployCalls: ciCalls };
+}
+
+function fmtCalls(c: Record<string, number>): string {
+  return Object.entries(c)
+    .sort((a, b) => b[1] - a[1])
+    .map(([k, v]) => `${k} ${formatNumber(v)}`)
+    .join(', ');
+}
+
+// ---------------------------------------------------------------------------------------------
+// 4. Scale
+
+async function scale() {
+  const n = QUICK ? 40 : FLEET;
+  progress(`4. scale: 1 service, no throttles (D1)`);
+  const single = await runFleet(1, false);
+  progress(`4. scale: ${n} services, no throttles`);
+  const free = await runFleet(n, false, { progress });
+  progress(`4. scale: ${n} services, ECS throttles + idle hour`);
+  const throttled = await runFleet(n, true, { idle: true, progress });
+  const bound = throttleBound(single, throttled);
+  const errors = throttled.functionErrors + throttled.deadLetters + throttled.problems;
+  const r = figure({
+    item: 4,
+    name: `virtual time until ${n} services are rolled out from one push, ECS throttles on`,
+    unit: 'ms',
+    clock: 'virtual',
+    value: throttled.virtualMs,
+    baseline: bound.boundMs,
+    baselineName: `lower bound the throttles allow: D1 (${formatMs(bound.singleMs)}) + ${formatMs(Math.max(...Object.values(bound.drainMs)))} of registrations`,
+    limits:
+      `the pipeline's own reads bind first: ${formatNumber(bound.clusterReadsServed)} ListTasks/DescribeTasks at 20/s ≥ ${formatMs(bound.clusterReadMs)}; ` +
+      'handlers run one at a time and SDK back-off is spent on the virtual clock',
+  });
+  figure({
+    item: 4,
+    name: `errors seen in the ${n}-service push (function errors + dead letters + warn/error logs)`,
+    unit: 'errors',
+    clock: 'count',
+    value: errors,
+    baseline: 0,
+    baselineName: 'none expected',
+    limits: `throttled attempts retried by the SDK: ${JSON.stringify(throttled.retries.throttled)}; the local world does not enforce the 60 s Lambda timeout`,
+  });
+  figure({
+    item: 4,
+    name: `longest ecrPush invocation for the ${n}-service push`,
+    unit: 'ms',
+    clock: 'virtual',
+    value: throttled.longestInvocationMs.ecrPush,
+    baseline: 60_000,
+    baselineName: 'Lambda timeout (serverless.yml)',
+    limits:
+      "one invocation registers every target's revision in turn, at 1 per second beyond the burst of 20",
+  });
+  const idle = throttled.idle!;
+  figure({
+    item: 3,
+    name: `DynamoDB read capacity of the idle tick per hour, ${n} services`,
+    unit: 'RCU/h',
+    clock: 'virtual',
+    value: 60 * idle.scanCapacityUnits,
+    baseline: 0,
+    baselineName: 'ECS alone (no pipeline)',
+    limits: `one Scan of the ${n} records (${formatBytes(idle.recordBytes)}) costs ${idle.scanCapacityUnits} RCU, every minute; the hour measured after the rollouts read ${idle.dynamodbReads} times (${formatNumber(idle.readCapacityUnits)} RCU) while Slack's outbox drained`,
+  });
+
+  print();
+  print(
+    `4. SCALE — one push feeding ${n} services (${FLEET_TASKS} tasks each, own family, default canary steps); virtual time`,
+  );
+  const rows = [['run', 'all rolled out', 'baseline', 'ratio', 'errors']];
+  rows.push([
+    'ECS throttles on',
+    formatMs(throttled.virtualMs),
+    `bound ${formatMs(bound.boundMs)}`,
+    formatRatio(r),
+    String(errors),
+  ]);
+  rows.push([
+    'no throttles',
+    formatMs(free.virtualMs),
+    `D1 ${formatMs(bound.singleMs)}`,
+    formatRatio(ratio(free.virtualMs, bound.singleMs)),
+    String(free.functionErrors + free.deadLetters + free.problems),
+  ]);
+  print(table(rows));
+  print(
+    `   bound: D1 + max((${n}×${bound.perRollout.taskDefinitionModify} registrations − 20)/1 s, (${n}×${bound.perRollout.serviceModify} service updates − 50)/5 s)`,
+  );
+  print(
+    `   throttled attempts (SDK retried): ${fmtCalls(throttled.retries.throttled)}; gave up: ${JSON.stringify(throttled.retries.gaveUp)}`,
+  );
+  print(
+    `   the pipeline's reads: ${formatNumber(bound.clusterReadsServed)} ListTasks+DescribeTasks served, ≥ ${formatMs(bound.clusterReadMs)} at 20/s — this binds, not the writes`,
+  );
+  print(
+    `   longest invocation: ${Object.entries(throttled.longestInvocationMs)
+      .map(([k, v]) => `${k} ${formatMs(v)}`)
+      .join(', ')}; over the 60 s Lambda timeout: ${JSON.stringify(throttled.overTimeout)}`,
+  );
+  print(
+    `   idle hour after, ${n} records: ${fmtCalls(idle.calls)}; ${formatNumber(idle.readCapacityUnits)} RCU/h`,
+  );
+  print();
+  return { single, free, throttled, bound };
+}
+
+// ---------------------------------------------------------------------------------------------
+// 5. Our own code
+
+async function code() {
+  progress('5. bundles (esbuild, serverless.yml options)');
+  const bundles = await buildBundles(join(tmpdir(), `ecs-autopilot-bundles-${process.pid}`));
+  const rounds = QUICK ? 3 : 9;
+  progress(`5. cold imports (${rounds} fresh processes per bundle)`);
+  const cold = await coldImports(bundles, rounds);
+  const counts = QUICK ? { unmanaged: 2000, rollout: 1000 } : { unmanaged: 10_000, rollout: 10_000 };
+  progress(
+    `5. task-state handler: ${counts.unmanaged} unmanaged events, ${counts.rollout} events of a rollout`,
+  );
+  const h = await handlerFigures(bundles.find((b) => b.name === 'ecs-event')!.file, counts);
+
+  const base = bundles.find((b) => b.name === BASELINE)!;
+  print(`5. OUR OWN CODE — real time on this machine`);
+  const rows = [['what', 'value', 'baseline', 'ratio']];
+  for (const b of bundles.filter((x) => x.name !== BASELINE)) {
+    const rs = figure({
+      item: 5,
+      name: `bundle size, ${b.name} (minified)`,
+      unit: 'bytes',
+      clock: 'count',
+      value: b.bytes,
+      baseline: base.bytes,
+      baselineName: 'empty middy handler + ECSClient, same esbuild options',
+      limits: `gzip ${b.gzipBytes} B; largest parts: ${(b.composition ?? [])
+        .slice(0, 6)
+        .map((c) => `${c.from} ${formatBytes(c.bytes)}`)
+        .join(', ')}`,
+    });
+    const ri = figure({
+      item: 5,
+      name: `cold import, ${b.name}`,
+      unit: 'ms',
+      clock: 'real',
+      value: cold[b.name]!.medianMs,
+      baseline: cold[BASELINE]!.medianMs,
+      baselineName: 'empty middy handler + ECSClient',
+      limits: `median of ${rounds} fresh Node processes, module evaluation only (no Lambda init, no first call)`,
+    });
+    rows.push([`bundle ${b.name}`, formatBytes(b.bytes), formatBytes(base.bytes), formatRatio(rs)]);
+    rows.push([
+      `cold import ${b.name}`,
+      `${cold[b.name]!.medianMs.toFixed(0)} ms`,
+      `${cold[BASELINE]!.medianMs.toFixed(0)} ms`,
+      formatRatio(ri),
+    ]);
+  }
+  const limitsWall =
+    'wall clock against the local world in the parent process (HTTP on loopback, dynalite): its answers, not AWS latency';
+  figure({
+    item: 5,
+    name: 'task-state events per second, unmanaged service',
+    unit: 'events/s',
+    clock: 'real',
+    value: h.unmanaged.eventsPerSecond,
+    baselineName: null,
+    limits: `no AWS call; ${h.unmanaged.cpuMsPerEvent.toFixed(3)} ms CPU per event`,
+  });
+  figure({
+    item: 5,
+    name: 'task-state events per second, service in a rollout',
+    unit: 'events/s',
+    clock: 'real',
+    value: h.rollout.eventsPerSecond,
+    baselineName: null,
+    limits: `${limitsWall}; ${h.rollout.cpuMsPerEvent.toFixed(2)} ms CPU per event in the handler's process; calls per event ${JSON.stringify(h.rollout.callsPerEvent)}`,
+  });
+  figure({
+    item: 5,
+    name: 'decide() calls per second',
+    unit: 'calls/s',
+    clock: 'real',
+    value: h.decide.freshPerSecond,
+    baselineName: null,
+    limits: `on a rollout at step 1; ${formatNumber(h.decide.fullHistoryPerSecond)}/s with ${h.decide.historyEntries} history entries (structuredClone of the record dominates)`,
+  });
+  figure({
+    item: 5,
+    name: `peak memory (RSS) over a burst of ${counts.rollout} task-state events of a rollout`,
+    unit: 'MB',
+    clock: 'real',
+    value: h.rollout.maxRssMB,
+    baseline: 256,
+    baselineName: 'Lambda memorySize (serverless.yml)',
+    limits: `RSS before the burst ${h.rollout.rssBeforeMB.toFixed(0)} MB, every 1000 events: ${h.rollout.rssEvery1000MB.join(', ')} MB; heap after ${h.rollout.heapUsedMB.toFixed(0)} MB`,
+  });
+  rows.push([
+    'task-state events/s, unmanaged',
+    formatNumber(h.unmanaged.eventsPerSecond),
+    '–',
+    `${h.unmanaged.cpuMsPerEvent.toFixed(3)} ms CPU/event`,
+  ]);
+  rows.push([
+    'task-state events/s, in a rollout',
+    formatNumber(h.rollout.eventsPerSecond),
+    '–',
+    `${h.rollout.cpuMsPerEvent.toFixed(2)} ms CPU/event`,
+  ]);
+  rows.push([
+    'decide() calls/s',
+    formatNumber(h.decide.freshPerSecond),
+    '–',
+    `${formatNumber(h.decide.fullHistoryPerSecond)}/s with 25 history`,
+  ]);
+  rows.push([
+    `peak RSS, ${formatNumber(counts.rollout)} rollout events`,
+    `${h.rollout.maxRssMB.toFixed(0)} MB`,
+    'Lambda 256 MB',
+    formatRatio(ratio(h.rollout.maxRssMB, 256)),
+  ]);
+  rows.push([
+    `peak RSS, ${formatNumber(counts.unmanaged)} unmanaged events`,
+    `${h.unmanaged.maxRssMB.toFixed(0)} MB`,
+    'Lambda 256 MB',
+    formatRatio(ratio(h.unmanaged.maxRssMB, 256)),
+  ]);
+  print(table(rows));
+  print(`   calls per rollout event: ${fmtCalls(h.rollout.callsPerEvent)}`);
+  print(`   RSS every 1000 rollout events: ${h.rollout.rssEvery1000MB.join(', ')} MB`);
+  print();
+  return { bundles: bundles.map(({ file: _f, ...b }) => b), coldImports: cold, handler: h };
+}
+
+// ---------------------------------------------------------------------------------------------
+// 6. The local world's speed
+
+async function world() {
+  progress('6. world speed: 100 services × 10 tasks, one virtual hour, steady');
+  const steady = await worldSpeed(false);
+  progress('6. world speed: the same with two rolling updates of every service');
+  const busy = await worldSpeed(true);
+  print('6. THE LOCAL WORLD — 100 services × 10 tasks (ALB, load, metrics), one virtual hour, 1 s steps');
+  const rows = [['run', 'virtual s per real s', 'real', 'events']];
+  for (const [name, r] of [
+    ['started, then steady', steady],
+    ['with 2 rolling updates of all', busy],
+  ] as const) {
+    figure({
+      item: 6,
+      name: `local world speed, ${name}`,
+      unit: 'virtual s / real s',
+      clock: 'real',
+      value: r.virtualPerReal,
+      baseline: 1,
+      baselineName: 'real time',
+      limits: 'single-threaded; no pipeline attached; cost grows with task state changes, not with idle time',
+    });
+    rows.push([
+      name,
+      formatNumber(r.virtualPerReal),
+      `${r.realSeconds.toFixed(1)} s`,
+      formatNumber(r.events),
+    ]);
+  }
+  print(table(rows));
+  print();
+  return { steady, busy };
+}
+
+// ---------------------------------------------------------------------------------------------
+
+function machine() {
+  let commit: string | undefined;
+  let dirty = false;
+  try {
+    commit = execFileSync('git', ['rev-parse', 'HEAD'], { cwd: ROOT, encoding: 'utf8' }).trim();
+    dirty = execFileSync('git', ['status', '--porcelain'], { cwd: ROOT, encoding: 'utf8' }).trim() !== '';
+  } catch {
+    // not a git checkout
+  }
+  const cpu = cpus();
+  return {
+    node: process.version,
+    cpu: cpu[0]?.model ?? 'unknown',
+    cores: cpu.length,
+    platform: `${process.platform} ${process.arch}`,
+    memoryGB: Math.round((totalmem() / 2 ** 30) * 10) / 10,
+    commit,
+    dirty,
+  };
+}
+
+async function main() {
+  const m = machine();
+  progress(`node ${m.node}, ${m.cores} × ${m.cpu}${QUICK ? ' (BENCH_QUICK)' : ''}`);
+  const details = {
+    damage: await damage(),
+    goodRelease: await goodReleases(),
+    scale: await scale(),
+    code: await code(),
+    world: await world(),
+  };
+  const realSeconds = (performance.now() - started) / 1000;
+  const header = [
+    `ecs-autopilot benchmarks — npm run bench — ${new Date().toISOString()}`,
+    `node ${m.node} · ${m.cores} × ${m.cpu} · ${m.platform}${m.commit ? ` · ${m.commit.slice(0, 10)}${m.dirty ? '+dirty' : ''}` : ''}${QUICK ? ' · BENCH_QUICK' : ''}`,
+    '',
+  ];
+  const results = {
+    command: 'npm run bench',
+    generatedAt: new Date().toISOString(),
+    quick: QUICK,
+    machine: m,
+    realSeconds: Math.round(realSeconds * 10) / 10,
+    figures,
+    details,
+  };
+  const file = join(ROOT, 'bench', 'results.json');
+  writeFileSync(file, `${JSON.stringify(results, null, 2)}\n`);
+  process.stdout.write(
+    `${[...header, ...out].join('\n')}\nwritten: bench/results.json (${figures.length} figures) in ${realSeconds.toFixed(0)} s\n`,
+  );
+}
+
+main().catch((e) => {
+  process.stderr.write(`${e?.stack ?? e}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,285 @@
+/**
+ * The worlds the benchmarks run in: one local world (local/world.ts) with N services of the same
+ * shape behind their own target groups, optionally the real pipeline attached (local/pipeline.ts),
+ * every Lambda invocation counted. Set-up goes through the in-process operations, so
+ * `world.apiCalls` counts only what the pipeline itself calls over HTTP.
+ */
+import { validateConfig } from '../lib/config.ts';
+import { setLogSink } from '../lib/log.ts';
+import { parseImageBehaviour } from '../local/images.ts';
+import { attachPipeline, type LocalPipeline } from '../local/pipeline.ts';
+import { World } from '../local/world.ts';
+import { type RetryStats, useVirtualBackoff } from './virtual-retry.ts';
+
+export const MIN = 60_000;
+/** serverless.yml `provider.timeout`. */
+export const LAMBDA_TIMEOUT_MS = 60_000;
+
+/** The ALB health check of the target groups: the ELB defaults (30 s × 5 to healthy) or a tuned one. */
+export interface TargetGroupHealth {
+  intervalSeconds: number;
+  healthyThreshold: number;
+  unhealthyThreshold: number;
+}
+export const ALB_DEFAULT_HEALTH: TargetGroupHealth = {
+  intervalSeconds: 30,
+  healthyThreshold: 5,
+  unhealthyThreshold: 2,
+};
+/** The tuning AWS recommends for faster deployments (10 s × 2 to healthy). */
+export const ALB_FAST_HEALTH: TargetGroupHealth = {
+  intervalSeconds: 10,
+  healthyThreshold: 2,
+  unhealthyThreshold: 2,
+};
+
+export interface BenchWorldOptions {
+  seed?: string;
+  services?: number;
+  desiredCount?: number;
+  /** Behaviours by `web:<tag>`; `web:v1` is healthy unless given. */
+  images?: Record<string, unknown>;
+  /** A container health check in the task definition (interval 10 s, retries 3, start period 10 s). */
+  healthCheck?: boolean;
+  targetGroupHealth?: TargetGroupHealth;
+  /** Requests per second on each target group. */
+  load?: number;
+  /** A 5xx alarm per target group (`<service>-5xx`: Sum of HTTPCode_Target_5XX_Count > 20 in 1 minute). */
+  alarms?: boolean;
+  throttling?: boolean;
+  /** Spend the SDK's retry back-off on the virtual clock (see virtual-retry.ts). */
+  virtualBackoff?: boolean;
+  /** Target fields for every target (strategy, steps, gateAlarms, …); absent: no pipeline. */
+  pipeline?: Record<string, unknown>;
+  /** Virtual time to let the services settle before the pipeline is attached. */
+  settleMs?: number;
+}
+
+export interface BenchService {
+  name: string;
+  targetGroupArn: string;
+}
+
+export interface BenchWorld {
+  world: World;
+  services: BenchService[];
+  /** The task definition the first service starts on (`web:1`; each service has its own family). */
+  baseTaskDefinition: string;
+  pipeline?: LocalPipeline;
+  /** Lambda invocations per function key (ecrPush, ecsEvent, alarm, tick). */
+  invocations: Record<string, number>;
+  /** The longest invocation per function, virtual ms (time passes in one only through SDK back-off). */
+  longestInvocationMs: Record<string, number>;
+  /** Invocations longer than the functions' Lambda timeout (serverless.yml: 60 s). */
+  overTimeout: Record<string, number>;
+  /** Invocations that threw (Lambda would retry them, then dead-letter). */
+  functionErrors: { fn: string; at: number; error: string }[];
+  /** Log lines at warn or error level. */
+  problems: string[];
+  retries: RetryStats;
+  stop(): Promise<void>;
+}
+
+export const serviceName = (i: number, n: number) => (n === 1 ? 'web' : `web-${String(i).padStart(3, '0')}`);
+
+export async function benchWorld(o: BenchWorldOptions = {}): Promise<BenchWorld> {
+  const problems: string[] = [];
+  const previousSink = setLogSink((line) => {
+    if (line.startsWith('{"level":"warn"') || line.startsWith('{"level":"error"')) problems.push(line);
+  });
+  const world = new World({ seed: o.seed ?? 'bench', throttling: false });
+  for (const [key, value] of Object.entries({ 'web:v1': 'healthy', ...o.images })) {
+    world.images.set(key, parseImageBehaviour(value));
+  }
+  await world.start();
+  const v1 = world.ecr.push('web', 'v1');
+  const ecs = world.ecs.operations;
+  await ecs.CreateCluster!({ clusterName: 'prod' });
+  const healthCheck = o.healthCheck
+    ? {
+        command: ['CMD-SHELL', 'curl -f http://localhost/health || exit 1'],
+        interval: 10,
+        timeout: 5,
+        retries: 3,
+        startPeriod: 10,
+      }
+    : undefined;
+  const n = o.services ?? 1;
+  const services: BenchService[] = [];
+  let baseTaskDefinition = '';
+  for (let i = 0; i < n; i++) {
+    const name = serviceName(i, n);
+    // One task definition family per service, as separate services have: each rollout registers its own revision.
+    const registered = (await ecs.RegisterTaskDefinition!({
+      family: name,
+      requiresCompatibilities: ['FARGATE'],
+      networkMode: 'awsvpc',
+      cpu: '256',
+      memory: '512',
+      containerDefinitions: [
+        {
+          name: 'web',
+          image: v1.uri,
+          essential: true,
+          portMappings: [{ containerPort: 8080 }],
+          ...(healthCheck ? { healthCheck } : {}),
+        },
+      ],
+      tags: [{ key: 'team', value: 'web' }],
+    })) as any;
+    baseTaskDefinition ||= registered.taskDefinition.taskDefinitionArn;
+    const targetGroupArn = world.ecs.createTargetGroup({
+      name,
+      deregistrationDelaySeconds: 30,
+      healthCheck: o.targetGroupHealth ?? ALB_DEFAULT_HEALTH,
+    });
+    await ecs.CreateService!({
+      cluster: 'prod',
+      serviceName: name,
+      taskDefinition: name,
+      desiredCount: o.desiredCount ?? 4,
+      launchType: 'FARGATE',
+      networkConfiguration: {
+        awsvpcConfiguration: { subnets: ['subnet-1', 'subnet-2'], securityGroups: ['sg-1'] },
+      },
+      loadBalancers: [{ targetGroupArn, containerName: 'web', containerPort: 8080 }],
+      deploymentConfiguration: {
+        minimumHealthyPercent: 100,
+        maximumPercent: 200,
+        deploymentCircuitBreaker: { enable: true, rollback: true },
+      },
+    });
+    if (o.load) world.ecs.setLoad(targetGroupArn, o.load);
+    if (o.alarms) {
+      const group = world.ecs.targetGroupDimensions(targetGroupArn);
+      await world.cloudwatch.operations.PutMetricAlarm!({
+        AlarmName: `${name}-5xx`,
+        Namespace: 'AWS/ApplicationELB',
+        MetricName: 'HTTPCode_Target_5XX_Count',
+        Dimensions: [
+          { Name: 'TargetGroup', Value: group.TargetGroup },
+          { Name: 'LoadBalancer', Value: group.LoadBalancer },
+        ],
+        Statistic: 'Sum',
+        Period: 60,
+        EvaluationPeriods: 1,
+        Threshold: 20,
+        ComparisonOperator: 'GreaterThanThreshold',
+        TreatMissingData: 'notBreaching',
+      });
+    }
+    services.push({ name, targetGroupArn });
+  }
+  await world.runFor(o.settleMs ?? 4 * MIN);
+
+  const invocations: Record<string, number> = {};
+  const longest: Record<string, number> = {};
+  const overTimeout: Record<string, number> = {};
+  const functionErrors: BenchWorld['functionErrors'] = [];
+  const retries: RetryStats = { retries: {}, gaveUp: {}, backoffMs: 0, throttled: {} };
+  let pipeline: LocalPipeline | undefined;
+  if (o.pipeline) {
+    const config = validateConfig({
+      targets: services.map((s) => ({
+        cluster: 'prod',
+        service: s.name,
+        container: 'web',
+        repository: 'web',
+        tags: { glob: 'v*' },
+        ...o.pipeline,
+      })),
+    });
+    // Slack as in Lambda (the notices are posted to the local Slack), printed nowhere.
+    pipeline = await attachPipeline(world, config, { slack: { print: false } });
+    if (o.virtualBackoff) await useVirtualBackoff(pipeline.pipeline.options.clients, world, retries);
+    // Count Lambda invocations: wrap the stand-ins EventBridge delivers to.
+    for (const [fn, arn] of Object.entries(pipeline.functionArns)) {
+      const inner = world.functions.get(arn)!;
+      world.functions.set(arn, async (event) => {
+        invocations[fn] = (invocations[fn] ?? 0) + 1;
+        const start = world.now();
+        try {
+          return await inner(event);
+        } catch (e) {
+          functionErrors.push({ fn, at: world.now(), error: String((e as Error)?.message ?? e) });
+          throw e;
+        } finally {
+          // Virtual time only passes inside a handler when the SDK backs off (virtualBackoff).
+          const ms = world.now() - start;
+          longest[fn] = Math.max(longest[fn] ?? 0, ms);
+          if (ms > LAMBDA_TIMEOUT_MS) overTimeout[fn] = (overTimeout[fn] ?? 0) + 1;
+        }
+      });
+    }
+  }
+  world.throttling = o.throttling ?? false;
+  return {
+    world,
+    services,
+    baseTaskDefinition,
+    pipeline,
+    invocations,
+    longestInvocationMs: longest,
+    overTimeout,
+    functionErrors,
+    problems,
+    retries,
+    async stop() {
+      setLogSink(previousSink);
+      await pipeline?.close();
+      await world.stop();
+    },
+  };
+}
+
+/** Registers, in-process (uncounted), a revision of `family` running `web:<tag>` (what a person would deploy by hand). */
+export async function registerRevision(
+  world: World,
+  tag: string,
+  healthCheck: boolean,
+  family = 'web',
+): Promise<string> {
+  const image = world.ecr.resolve(`${world.ecr.registryHost}/web:${tag}`);
+  if (!image) throw new Error(`push web:${tag} first`);
+  const out = (await world.ecs.operations.RegisterTaskDefinition!({
+    family,
+    requiresCompatibilities: ['FARGATE'],
+    networkMode: 'awsvpc',
+    cpu: '256',
+    memory: '512',
+    containerDefinitions: [
+      {
+        name: 'web',
+        image: `${world.ecr.registryHost}/web@${image.digest}`,
+        essential: true,
+        portMappings: [{ containerPort: 8080 }],
+        ...(healthCheck
+          ? {
+              healthCheck: {
+                command: ['CMD-SHELL', 'curl -f http://localhost/health || exit 1'],
+                interval: 10,
+                timeout: 5,
+                retries: 3,
+                startPeriod: 10,
+              },
+            }
+          : {}),
+      },
+    ],
+  })) as any;
+  return out.taskDefinition.taskDefinitionArn;
+}
+
+/** Calls per `service:Operation` made since `before` (a copy of `world.apiCalls`). */
+export function callsSince(world: World, before: Record<string, number>): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const [k, v] of Object.entries(world.apiCalls)) {
+    const d = v - (before[k] ?? 0);
+    if (d > 0) out[k] = d;
+  }
+  return sortKeys(out);
+}
+
+export function sortKeys<T>(o: Record<string, T>): Record<string, T> {
+  return Object.fromEntries(Object.entries(o).sort(([a], [b]) => a.localeCompare(b)));
+}

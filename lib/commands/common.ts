@@ -1,0 +1,251 @@
+/**
+ * What every operating command shares: its dependencies, how it names a service, how it fails,
+ * and how it prints (readable tables, or JSON with `--json`).
+ *
+ * A command is a small function `(options, deps) => exit code`. It reads and writes the same
+ * service records, through the same `Pipeline`, as the Lambdas: a person's command is one more
+ * trigger of the reconcile loop, committed with a conditional write, so a command and an event
+ * never both act on the same step.
+ *
+ * Exit codes: 0 done, 1 failed (the rollout rolled back, a command that could not apply, an AWS
+ * error), 2 bad usage, 3 `wait` gave up before the rollout ended.
+ */
+import type { ECRClient } from '@aws-sdk/client-ecr';
+import type { Clients } from '../aws.ts';
+import { type Config, type TargetConfig, targetFor } from '../config.ts';
+import { formatDuration } from '../duration.ts';
+import type { Rollout, RolloutSummary, ServiceRecord } from '../record.ts';
+import { shortRevision } from '../revision.ts';
+import type { RecordStore } from '../store.ts';
+
+export interface Io {
+  out(text: string): void;
+  err(text: string): void;
+  /** stderr is a terminal: progress is redrawn on one line instead of printed line by line. */
+  tty?: boolean;
+}
+
+export interface CommandClients extends Clients {
+  ecr: ECRClient;
+}
+
+export interface Deps {
+  clients: CommandClients;
+  store: RecordStore;
+  config: Config;
+  /** The config file's name, for messages. */
+  configFile: string;
+  /** The clock of the AWS the command talks to (the virtual clock of the local AWS). */
+  now: () => number;
+  io: Io;
+  /** Real time between two looks at a record (`wait`). */
+  sleep: (ms: number) => Promise<void>;
+  /** Where the command runs, for messages: `region us-east-1` or `the local AWS at http://…`. */
+  where: string;
+}
+
+/** Bad arguments: the dispatcher prints the message and the command's usage, and exits 2. */
+export class UsageError extends Error {
+  override name = 'UsageError';
+}
+
+/** A command that could not do what was asked: the message is printed, exit 1. */
+export class CommandFailed extends Error {
+  override name = 'CommandFailed';
+  constructor(
+    message: string,
+    readonly code = 1,
+  ) {
+    super(message);
+  }
+}
+
+/** `prod/web` -> the target of that service in the config, or a failure naming the targets there are. */
+export function targetOf(ref: string | undefined, deps: Pick<Deps, 'config' | 'configFile'>): TargetConfig {
+  if (!ref) throw new UsageError('name the service as CLUSTER/SERVICE, such as prod/web');
+  const slash = ref.indexOf('/');
+  if (slash <= 0 || slash === ref.length - 1 || ref.indexOf('/', slash + 1) >= 0) {
+    throw new UsageError(`name the service as CLUSTER/SERVICE, such as prod/web; got "${ref}"`);
+  }
+  const target = targetFor(deps.config, ref.slice(0, slash), ref.slice(slash + 1));
+  if (!target) {
+    const known = deps.config.targets.map((t) => `${t.cluster}/${t.service}`).join(', ');
+    throw new CommandFailed(`${ref} is not a target in ${deps.configFile} (its targets: ${known})`);
+  }
+  return target;
+}
+
+export const keyOf = (t: { cluster: string; service: string }) => `${t.cluster}/${t.service}`;
+
+/** Prints `value` as JSON on stdout. */
+export function printJson(io: Io, value: unknown): void {
+  io.out(`${JSON.stringify(value, null, 2)}\n`);
+}
+
+/**
+ * A table for a terminal: a header row, columns padded to their widest cell, the last column
+ * unpadded (it may be long: a reason).
+ */
+export function table(header: string[], rows: string[][]): string {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
+  const line = (cells: string[]) =>
+    cells
+      .map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i]!)))
+      .join('  ')
+      .trimEnd();
+  return `${[line(header), ...rows.map(line)].join('\n')}\n`;
+}
+
+/** `2026-01-01 09:05:00Z` */
+export function clockTime(ms: number | undefined): string {
+  if (ms === undefined) return '';
+  return new Date(ms)
+    .toISOString()
+    .replace('T', ' ')
+    .replace(/\.\d{3}Z$/, 'Z');
+}
+
+/** A duration for people, whole seconds: `1m12s`. */
+export function took(ms: number): string {
+  return formatDuration(Math.max(0, Math.round(ms / 1000) * 1000));
+}
+
+export const ISO = (ms: number | undefined) => (ms === undefined ? undefined : new Date(ms).toISOString());
+
+/** `web:v2`, or the digest's start when the rollout has no tag (a rollback by hand). */
+export function imageLabel(image: { repository: string; tag: string; digest: string; uri: string }): string {
+  if (image.repository && image.tag) return `${image.repository}:${image.tag}`;
+  if (image.digest) return `${image.repository}@${image.digest.slice(0, 19)}`;
+  return shortRevision(image.uri);
+}
+
+export type RolloutPhase = 'registering' | 'starting' | 'baking' | 'advancing' | 'paused' | 'rolling_back';
+
+/** Where a rollout stands, for `status`, `wait` and the JSON of both. */
+export interface RolloutView {
+  id: string;
+  image: string;
+  digest: string;
+  strategy: string;
+  /** 1-based */
+  step: number;
+  steps: number;
+  percent: number;
+  phase: RolloutPhase;
+  /** Bake time left at `now`, when baking. */
+  bakeLeftMs?: number;
+  bakeMs: number;
+  revision?: string;
+  from: string;
+  startedAt: string;
+  failures: number;
+  paused: boolean;
+  /** Why it is rolling back. */
+  reason?: string;
+}
+
+export function rolloutView(r: Rollout, now: number): RolloutView {
+  const step = r.steps[r.stepIndex];
+  let phase: RolloutPhase;
+  let bakeLeftMs: number | undefined;
+  if (r.rollingBack) phase = 'rolling_back';
+  else if (r.paused) phase = 'paused';
+  else if (!r.taskDefinition) phase = 'registering';
+  else if (step?.healthyAt === undefined) phase = 'starting';
+  else {
+    bakeLeftMs = Math.max(0, step.healthyAt + step.bakeMs - now);
+    phase = bakeLeftMs > 0 ? 'baking' : 'advancing';
+  }
+  return {
+    id: r.id,
+    image: imageLabel(r.image),
+    digest: r.image.digest,
+    strategy: r.strategy,
+    step: r.stepIndex + 1,
+    steps: r.steps.length,
+    percent: step?.percent ?? 100,
+    phase,
+    ...(bakeLeftMs !== undefined ? { bakeLeftMs } : {}),
+    bakeMs: step?.bakeMs ?? 0,
+    ...(r.taskDefinition ? { revision: shortRevision(r.taskDefinition) } : {}),
+    from: shortRevision(r.fromTaskDefinition),
+    startedAt: ISO(r.startedAt)!,
+    failures: r.failures.length,
+    paused: r.paused === true,
+    ...(r.rollingBack ? { reason: r.rollingBack.reason } : {}),
+  };
+}
+
+/** `step 2/3 (50%), baking, 1m20s left`, `rolling back to web:1: 1 new task failed: …` */
+export function describeRollout(v: RolloutView): string {
+  if (v.phase === 'rolling_back') return `rolling back to ${v.from}: ${v.reason ?? ''}`;
+  if (v.steps === 0) return v.phase;
+  const where = `step ${v.step}/${v.steps} (${v.percent}%)`;
+  switch (v.phase) {
+    case 'registering':
+      return `${where}, registering the revision`;
+    case 'starting':
+      return `${where}, starting tasks`;
+    case 'baking':
+      return `${where}, baking, ${took(v.bakeLeftMs ?? 0)} of ${took(v.bakeMs)} left`;
+    case 'advancing':
+      return `${where}, baked`;
+    case 'paused':
+      return `${where}, paused`;
+  }
+}
+
+/** The history entry for a rollout id, newest first. */
+export function summaryOf(record: ServiceRecord, id: string): RolloutSummary | undefined {
+  for (let i = record.history.length - 1; i >= 0; i--)
+    if (record.history[i]!.id === id) return record.history[i];
+  return undefined;
+}
+
+/** One history entry as JSON: times as ISO, revisions short. */
+export function summaryJson(h: RolloutSummary) {
+  return {
+    id: h.id,
+    image: imageLabel(h.image),
+    digest: h.image.digest,
+    strategy: h.strategy,
+    outcome: h.outcome,
+    reason: h.reason,
+    revision: h.taskDefinition ? shortRevision(h.taskDefinition) : undefined,
+    from: h.fromTaskDefinition ? shortRevision(h.fromTaskDefinition) : undefined,
+    startedAt: ISO(h.startedAt),
+    endedAt: ISO(h.endedAt),
+    durationMs: h.endedAt - h.startedAt,
+    steps: h.steps.map((s) => ({ percent: s.percent, reachedAt: ISO(s.reachedAt) })),
+    failures: h.failures.map((f) => ({
+      task: f.taskArn,
+      revision: shortRevision(f.taskDefinition),
+      reason: f.stoppedReason,
+      ...(f.container ? { container: f.container } : {}),
+      ...(f.exitCode !== undefined ? { exitCode: f.exitCode } : {}),
+      at: ISO(f.at),
+    })),
+  };
+}
+
+/** `rolled_back` -> `rolled back` */
+export const outcomeText = (o: string) => o.replace('_', ' ');
+
+/** `web:v2`, `team/web:1.4.0`, `web@sha256:…` */
+export function parseImageRef(ref: string): { repository: string; tag?: string; digest?: string } {
+  const at = ref.indexOf('@');
+  if (at > 0) {
+    const digest = ref.slice(at + 1);
+    if (!/^sha256:[0-9a-f]{64}$/.test(digest)) {
+      throw new UsageError(`--image ${ref}: the digest must be sha256: and 64 hex digits`);
+    }
+    return { repository: ref.slice(0, at), digest };
+  }
+  const colon = ref.lastIndexOf(':');
+  if (colon <= 0 || colon === ref.length - 1 || ref.slice(colon).includes('/')) {
+    throw new UsageError(
+      `--image must be REPOSITORY:TAG (such as web:v2) or REPOSITORY@sha256:…, got "${ref}"`,
+    );
+  }
+  return { repository: ref.slice(0, colon), tag: ref.slice(colon + 1) };
+}

@@ -1,0 +1,222 @@
+/**
+ * A person's hand on a rollout, each through the pipeline's reconcile loop (one conditional write,
+ * then the actions that follow):
+ *
+ *   promote CLUSTER/SERVICE [--full]        the next step now (the bake is skipped); --full: straight to 100%
+ *   pause CLUSTER/SERVICE                   stay on this step: no advance (a failure still rolls back)
+ *   resume CLUSTER/SERVICE                  go on from this step
+ *   abort CLUSTER/SERVICE [--reason TEXT]   stop the rollout, back to the revision it started from
+ *   rollback CLUSTER/SERVICE [--to REVISION] [--reason TEXT]
+ *                                           during a rollout, as abort (to REVISION if given); otherwise the
+ *                                           primary goes back to REVISION, or to the last good one before it
+ *
+ * Whether the command took effect is read from the record it committed, not assumed: an event may
+ * have moved the rollout on between the look and the write.
+ */
+import { DescribeServicesCommand, DescribeTaskDefinitionCommand } from '@aws-sdk/client-ecs';
+import type { TargetConfig } from '../config.ts';
+import type { Command } from '../decide.ts';
+import type { ServiceRecord } from '../record.ts';
+import { familyOf, shortRevision } from '../revision.ts';
+import {
+  CommandFailed,
+  type Deps,
+  describeRollout,
+  imageLabel,
+  keyOf,
+  outcomeText,
+  printJson,
+  rolloutView,
+  summaryJson,
+  summaryOf,
+  targetOf,
+} from './common.ts';
+import { pipelineFor } from './deploy.ts';
+
+export interface ControlOptions {
+  service: string;
+  json?: boolean;
+}
+
+interface Outcome {
+  ok: boolean;
+  text: string;
+  record: ServiceRecord;
+}
+
+export async function promote(options: ControlOptions & { full?: boolean }, deps: Deps): Promise<number> {
+  return control(options, deps, { name: 'promote', full: options.full === true }, (before, after) => {
+    const id = before.rollout!.id;
+    if (after.rollout?.id === id && !after.rollout.rollingBack) {
+      const view = rolloutView(after.rollout, deps.now());
+      const moved = after.rollout.stepIndex > before.rollout!.stepIndex;
+      return {
+        ok: true,
+        text: moved
+          ? `${view.image} promoted to ${describeRollout(view)}`
+          : `${view.image} is on its last step; its bake is skipped: ${describeRollout(view)}`,
+      };
+    }
+    return ended(after, id);
+  });
+}
+
+export async function pause(options: ControlOptions, deps: Deps): Promise<number> {
+  return control(options, deps, { name: 'pause' }, (before, after) => {
+    const id = before.rollout!.id;
+    if (after.rollout?.id === id && after.rollout.paused) {
+      const view = rolloutView(after.rollout, deps.now());
+      return {
+        ok: true,
+        text: `${view.image} paused at step ${view.step}/${view.steps} (${view.percent}%); it stays there until resume or promote (a failure still rolls it back)`,
+      };
+    }
+    return ended(after, id);
+  });
+}
+
+export async function resume(options: ControlOptions, deps: Deps): Promise<number> {
+  return control(options, deps, { name: 'resume' }, (before, after) => {
+    const id = before.rollout!.id;
+    if (after.rollout?.id === id && !after.rollout.paused && !after.rollout.rollingBack) {
+      const view = rolloutView(after.rollout, deps.now());
+      return { ok: true, text: `${view.image} resumed: ${describeRollout(view)}` };
+    }
+    return ended(after, id);
+  });
+}
+
+export async function abort(options: ControlOptions & { reason?: string }, deps: Deps): Promise<number> {
+  return control(
+    options,
+    deps,
+    { name: 'abort', ...(options.reason ? { reason: options.reason } : {}) },
+    (before, after) => {
+      const id = before.rollout!.id;
+      const summary = summaryOf(after, id);
+      if (summary?.outcome === 'aborted') {
+        return {
+          ok: true,
+          text: `${imageLabel(summary.image)} aborted; rolling back to ${shortRevision(summary.fromTaskDefinition ?? '')}`,
+        };
+      }
+      return ended(after, id);
+    },
+  );
+}
+
+export async function rollback(
+  options: ControlOptions & { to?: string; reason?: string },
+  deps: Deps,
+): Promise<number> {
+  const target = targetOf(options.service, deps);
+  const to = options.to ? await revisionArn(options.to, target, deps) : undefined;
+  const command: Command = {
+    name: 'rollback',
+    ...(to ? { to } : {}),
+    ...(options.reason ? { reason: options.reason } : {}),
+  };
+  return control(
+    options,
+    deps,
+    command,
+    (before, after) => {
+      const inFlight = before.rollout && !before.rollout.rollingBack ? before.rollout : undefined;
+      if (inFlight) {
+        const summary = summaryOf(after, inFlight.id);
+        if (summary?.outcome === 'aborted') {
+          return {
+            ok: true,
+            text: `${imageLabel(summary.image)} rolled back by hand; back to ${shortRevision(summary.fromTaskDefinition ?? '')}`,
+          };
+        }
+        return ended(after, inFlight.id);
+      }
+      const last = after.history.at(-1);
+      if (after.history.length > before.history.length && last?.outcome === 'rolled_back') {
+        return { ok: true, text: last.reason };
+      }
+      return {
+        ok: false,
+        text: to
+          ? `nothing rolled back: the service already runs ${shortRevision(to)}, or a rollback is under way`
+          : 'nothing rolled back: no earlier good revision is known (name one with --to REVISION), or a rollback is under way',
+      };
+    },
+    { needsRollout: false },
+  );
+}
+
+/**
+ * Runs one command through the pipeline and tells what it did. `needsRollout`: the command means
+ * nothing without a rollout in progress (promote, pause, resume, abort).
+ */
+async function control(
+  options: ControlOptions,
+  deps: Deps,
+  command: Command,
+  judge: (before: ServiceRecord, after: ServiceRecord) => Omit<Outcome, 'record'>,
+  { needsRollout = true } = {},
+): Promise<number> {
+  const target = targetOf(options.service, deps);
+  const before = await deps.store.get(target.cluster, target.service);
+  if (needsRollout && (!before.rollout || before.rollout.rollingBack)) {
+    const why = before.rollout?.rollingBack
+      ? `its rollout of ${imageLabel(before.rollout.image)} is already rolling back: ${before.rollout.rollingBack.reason}`
+      : 'no rollout is in progress';
+    throw new CommandFailed(`${keyOf(target)}: nothing to ${command.name}: ${why}`);
+  }
+  const after = await pipelineFor(deps).command(target.cluster, target.service, command);
+  const outcome = judge(before, after);
+  if (options.json) {
+    printJson(deps.io, {
+      service: keyOf(target),
+      command: command.name,
+      ok: outcome.ok,
+      message: outcome.text,
+      rollout: after.rollout ? rolloutView(after.rollout, deps.now()) : null,
+      last: after.history.at(-1) ? summaryJson(after.history.at(-1)!) : null,
+    });
+  } else if (outcome.ok) deps.io.out(`${keyOf(target)}: ${outcome.text}\n`);
+  else deps.io.err(`${keyOf(target)}: ${outcome.text}\n`);
+  return outcome.ok ? 0 : 1;
+}
+
+/** The rollout ended (or was replaced) before the command applied: say how. */
+function ended(after: ServiceRecord, id: string): Omit<Outcome, 'record'> {
+  const summary = summaryOf(after, id);
+  if (summary) {
+    return {
+      ok: false,
+      text: `the rollout of ${imageLabel(summary.image)} had already ended: ${outcomeText(summary.outcome)}: ${summary.reason}`,
+    };
+  }
+  if (after.rollout?.rollingBack) {
+    return { ok: false, text: `the rollout is rolling back: ${after.rollout.rollingBack.reason}` };
+  }
+  return { ok: false, text: 'the command did not apply: the rollout changed meanwhile; look with status' };
+}
+
+/** `web:3`, `3` (the service's family) or an ARN -> the task definition's ARN, checked to exist. */
+async function revisionArn(ref: string, target: TargetConfig, deps: Deps): Promise<string> {
+  let name = ref;
+  if (/^\d+$/.test(ref)) {
+    const out = await deps.clients.ecs.send(
+      new DescribeServicesCommand({ cluster: target.cluster, services: [target.service] }),
+    );
+    const current = out.services?.[0]?.taskDefinition;
+    if (!current) throw new CommandFailed(`${keyOf(target)}: the ECS service was not found (${deps.where})`);
+    name = `${familyOf(current)}:${ref}`;
+  }
+  try {
+    const out = await deps.clients.ecs.send(new DescribeTaskDefinitionCommand({ taskDefinition: name }));
+    const arn = out.taskDefinition?.taskDefinitionArn;
+    if (!arn) throw new Error('no ARN');
+    return arn;
+  } catch (e) {
+    if ((e as Error).name === 'ClientException' || (e as Error).message === 'no ARN') {
+      throw new CommandFailed(`--to ${ref}: there is no task definition ${name} (${deps.where})`);
+    }
+    throw e;
+  }
+}

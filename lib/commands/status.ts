@@ -1,0 +1,219 @@
+/**
+ * `autopilot status [CLUSTER/SERVICE]`: every managed service (or one) as it stands: its revision
+ * and image, the rollout in progress and its step, running and desired counts of the primary and
+ * its canary, and the gate alarms in ALARM. Read-only.
+ *
+ *   SERVICE   REVISION  IMAGE   TASKS  CANARY  ROLLOUT                                      ALARMS
+ *   prod/web  web:2     web:v2  4/4    1/1     web:v3 step 1/3 (10%), baking, 1m of 2m left  -
+ */
+import { DescribeAlarmsCommand } from '@aws-sdk/client-cloudwatch';
+import { DescribeServicesCommand, DescribeTaskDefinitionCommand, type Service } from '@aws-sdk/client-ecs';
+import { canaryServiceName } from '../canary.ts';
+import { matchesGateAlarm, type TargetConfig } from '../config.ts';
+import type { ServiceRecord } from '../record.ts';
+import { IMAGE_TAG, shortRevision } from '../revision.ts';
+import {
+  type Deps,
+  describeRollout,
+  ISO,
+  imageLabel,
+  keyOf,
+  outcomeText,
+  printJson,
+  type RolloutView,
+  rolloutView,
+  summaryJson,
+  table,
+  targetOf,
+} from './common.ts';
+
+export interface StatusOptions {
+  /** `cluster/service`; every target when absent. */
+  service?: string;
+  json?: boolean;
+}
+
+export interface ServiceStatus {
+  service: string;
+  cluster: string;
+  name: string;
+  exists: boolean;
+  revision?: string;
+  image?: string;
+  desiredCount: number;
+  runningCount: number;
+  pendingCount: number;
+  /** ECS's own deployment of the primary: IN_PROGRESS while it rolls. */
+  deployment?: string;
+  canary?: { revision?: string; desiredCount: number; runningCount: number; pendingCount: number };
+  rollout?: RolloutView;
+  lastGood?: { revision: string; image?: string; since?: string };
+  last?: ReturnType<typeof summaryJson>;
+  alarmsInAlarm: { name: string; reason: string }[];
+}
+
+export async function status(options: StatusOptions, deps: Deps): Promise<number> {
+  const targets = options.service ? [targetOf(options.service, deps)] : deps.config.targets;
+  const alarms = await alarmsInAlarm(deps);
+  const images = new Map<string, Promise<string | undefined>>();
+  const out: ServiceStatus[] = [];
+  for (const target of targets) out.push(await serviceStatus(target, deps, alarms, images));
+  if (options.json) printJson(deps.io, options.service ? out[0] : out);
+  else deps.io.out(formatStatus(out));
+  return 0;
+}
+
+export async function serviceStatus(
+  target: TargetConfig,
+  deps: Deps,
+  alarms: { name: string; reason: string }[],
+  images = new Map<string, Promise<string | undefined>>(),
+): Promise<ServiceStatus> {
+  const [record, described] = await Promise.all([
+    deps.store.get(target.cluster, target.service),
+    deps.clients.ecs.send(
+      new DescribeServicesCommand({
+        cluster: target.cluster,
+        services: [target.service, canaryServiceName(target.service)],
+      }),
+    ),
+  ]);
+  const primary = described.services?.find(
+    (s) => s.serviceName === target.service && s.status !== 'INACTIVE',
+  );
+  const canary = described.services?.find(
+    (s) => s.serviceName === canaryServiceName(target.service) && s.status === 'ACTIVE',
+  );
+  const imageOf = (arn: string) => {
+    let found = images.get(arn);
+    if (!found) {
+      found = imageOfRevision(deps, arn, target.container, record);
+      images.set(arn, found);
+    }
+    return found;
+  };
+  const last = record.history.at(-1);
+  return {
+    service: keyOf(target),
+    cluster: target.cluster,
+    name: target.service,
+    exists: primary !== undefined,
+    ...(primary?.taskDefinition
+      ? {
+          revision: shortRevision(primary.taskDefinition),
+          image: await imageOf(primary.taskDefinition),
+        }
+      : {}),
+    desiredCount: primary?.desiredCount ?? 0,
+    runningCount: primary?.runningCount ?? 0,
+    pendingCount: primary?.pendingCount ?? 0,
+    ...(primary ? { deployment: deploymentState(primary) } : {}),
+    ...(canary
+      ? {
+          canary: {
+            ...(canary.taskDefinition ? { revision: shortRevision(canary.taskDefinition) } : {}),
+            desiredCount: canary.desiredCount ?? 0,
+            runningCount: canary.runningCount ?? 0,
+            pendingCount: canary.pendingCount ?? 0,
+          },
+        }
+      : {}),
+    ...(record.rollout ? { rollout: rolloutView(record.rollout, deps.now()) } : {}),
+    ...(record.lastGood
+      ? {
+          lastGood: {
+            revision: shortRevision(record.lastGood.taskDefinition),
+            ...(record.lastGood.image ? { image: imageLabel(record.lastGood.image) } : {}),
+            since: ISO(record.lastGood.since),
+          },
+        }
+      : {}),
+    ...(last ? { last: summaryJson(last) } : {}),
+    alarmsInAlarm: alarms.filter((a) => matchesGateAlarm(target, a.name)),
+  };
+}
+
+/** Every alarm of the account in ALARM (one paginated call, then matched to each target's gate alarms). */
+export async function alarmsInAlarm(deps: Deps): Promise<{ name: string; reason: string }[]> {
+  if (!deps.config.targets.some((t) => t.gateAlarms.length > 0)) return [];
+  const found: { name: string; reason: string }[] = [];
+  let token: string | undefined;
+  do {
+    const out = await deps.clients.cloudwatch.send(
+      new DescribeAlarmsCommand({
+        StateValue: 'ALARM',
+        AlarmTypes: ['MetricAlarm', 'CompositeAlarm'],
+        NextToken: token,
+      }),
+    );
+    for (const a of [...(out.MetricAlarms ?? []), ...(out.CompositeAlarms ?? [])]) {
+      if (a.AlarmName) found.push({ name: a.AlarmName, reason: a.StateReason ?? '' });
+    }
+    token = out.NextToken;
+  } while (token);
+  return found;
+}
+
+/** `web:v2`: the image the pipeline tagged the revision with, else the target container's image as written. */
+async function imageOfRevision(
+  deps: Deps,
+  arn: string,
+  container: string | undefined,
+  record: ServiceRecord,
+): Promise<string | undefined> {
+  if (record.lastGood?.taskDefinition === arn && record.lastGood.image)
+    return imageLabel(record.lastGood.image);
+  const out = await deps.clients.ecs.send(
+    new DescribeTaskDefinitionCommand({ taskDefinition: arn, include: ['TAGS'] }),
+  );
+  const tagged = out.tags?.find((t) => t.key === IMAGE_TAG)?.value;
+  if (tagged) return tagged;
+  const containers = out.taskDefinition?.containerDefinitions ?? [];
+  const main = container ? containers.find((c) => c.name === container) : containers[0];
+  return main?.image ? shortImage(main.image) : undefined;
+}
+
+/** Without the ECR registry host; a digest shortened. */
+export function shortImage(uri: string): string {
+  const image = uri.replace(/^\d{12}\.dkr\.ecr\.[a-z0-9-]+\.amazonaws\.com(\.cn)?\//, '');
+  return image.replace(/@(sha256:[0-9a-f]{12})[0-9a-f]*$/, '@$1');
+}
+
+function deploymentState(s: Service): string {
+  const primary = s.deployments?.find((d) => d.status === 'PRIMARY');
+  return primary?.rolloutState ?? (s.deployments && s.deployments.length > 1 ? 'IN_PROGRESS' : 'COMPLETED');
+}
+
+const count = (running: number, desired: number, pending: number) =>
+  `${running}/${desired}${pending ? ` (+${pending} pending)` : ''}`;
+
+export function formatStatus(services: ServiceStatus[]): string {
+  if (services.length === 0) return 'no targets in the config\n';
+  const rows = services.map((s) => [
+    s.service,
+    s.exists ? (s.revision ?? '?') : 'missing',
+    s.image ?? '',
+    count(s.runningCount, s.desiredCount, s.pendingCount),
+    s.canary && (s.canary.desiredCount > 0 || s.canary.runningCount > 0)
+      ? count(s.canary.runningCount, s.canary.desiredCount, s.canary.pendingCount)
+      : '-',
+    s.rollout
+      ? `${s.rollout.image} ${describeRollout(s.rollout)}`
+      : s.deployment === 'IN_PROGRESS'
+        ? 'idle (ECS deployment in progress)'
+        : 'idle',
+    s.alarmsInAlarm.length ? s.alarmsInAlarm.map((a) => a.name).join(', ') : '-',
+  ]);
+  const text = table(['SERVICE', 'REVISION', 'IMAGE', 'TASKS', 'CANARY', 'ROLLOUT', 'ALARMS IN ALARM'], rows);
+  const notes: string[] = [];
+  for (const s of services) {
+    if (!s.exists) notes.push(`${s.service}: the ECS service does not exist (or is INACTIVE)`);
+    if (!s.rollout && s.last) {
+      notes.push(
+        `${s.service}: last rollout ${s.last.image} ${outcomeText(s.last.outcome)} at ${s.last.endedAt?.replace('T', ' ').replace(/\.\d{3}Z$/, 'Z')}: ${s.last.reason}`,
+      );
+    }
+    for (const a of s.alarmsInAlarm) notes.push(`${s.service}: gate alarm ${a.name} in ALARM: ${a.reason}`);
+  }
+  return notes.length ? `${text}\n${notes.join('\n')}\n` : text;
+}

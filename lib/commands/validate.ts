@@ -1,0 +1,55 @@
+/**
+ * `autopilot validate [FILE]`: checks the config (default autopilot.yml, or --config) without
+ * touching AWS, and shows what each target will do; every problem is listed with its path and
+ * line, and the exit code is 1.
+ *
+ *   autopilot.yml: 1 target
+ *   SERVICE   REPOSITORY  TAGS      STRATEGY  STEPS                      GATE ALARMS  ROLLS BACK AFTER
+ *   prod/web  web         glob "v*" canary    10% 5m, 50% 5m, 100% 2m    web-5xx      1 failed task, 15m per step
+ */
+import { ConfigError, type TargetConfig } from '../config.ts';
+import { formatDuration } from '../duration.ts';
+import { describeTagPolicy } from '../tag-policy.ts';
+import { type Io, keyOf, printJson, table } from './common.ts';
+import { loadCommandConfig } from './env.ts';
+
+export interface ValidateOptions {
+  file: string;
+  json?: boolean;
+}
+
+export async function validate(options: ValidateOptions, io: Io): Promise<number> {
+  let targets: TargetConfig[];
+  try {
+    ({ targets } = await loadCommandConfig(options.file));
+  } catch (e) {
+    if (!(e instanceof ConfigError)) throw e;
+    if (options.json) printJson(io, { file: options.file, valid: false, problems: e.problems });
+    else io.err(`${e.message}\n${e.problems.length} problem${e.problems.length === 1 ? '' : 's'}\n`);
+    return 1;
+  }
+  if (options.json) {
+    printJson(io, {
+      file: options.file,
+      valid: true,
+      targets: targets.map((t) => ({ target: keyOf(t), ...t })),
+    });
+    return 0;
+  }
+  io.out(`${options.file}: valid, ${targets.length} target${targets.length === 1 ? '' : 's'}\n`);
+  io.out(
+    table(
+      ['SERVICE', 'REPOSITORY', 'TAGS', 'STRATEGY', 'STEPS', 'GATE ALARMS', 'ROLLS BACK AFTER'],
+      targets.map((t) => [
+        keyOf(t),
+        t.repository,
+        describeTagPolicy(t.tags),
+        t.strategy,
+        t.steps.map((s) => `${s.percent}% ${formatDuration(s.bakeMs)}`).join(', '),
+        t.gateAlarms.join(', ') || '-',
+        `${t.failedTasks} failed task${t.failedTasks === 1 ? '' : 's'}, ${formatDuration(t.stepDeadlineMs)} per step`,
+      ]),
+    ),
+  );
+  return 0;
+}

@@ -1,0 +1,283 @@
+/**
+ * Slack delivery: a decision's notices are queued in the service's outbox (in the same write as
+ * the decision), and what is due is sent after the pipeline has acted, each outcome recorded in
+ * the record by a conditional write.
+ *
+ * No message twice, though incoming webhooks have no idempotency key:
+ *   1. lease: the entry is marked as being sent (a token and an expiry) by a conditional write on
+ *      the record's version. Of two invocations after the same entry (a retried invocation, the
+ *      tick beside an ECS event) exactly one wins; the other re-reads and finds it leased.
+ *   2. post.
+ *   3. settle: the entry is removed (sent, or failed for good) or given its next time, by a
+ *      conditional write again, re-read and re-applied on a conflict while the lease is still ours.
+ * A retried invocation finds the entry gone. One window is left: the invocation dies after Slack
+ * took the message and before step 3 (a Lambda timeout mid-post, a crash in those milliseconds);
+ * once the lease runs out the entry is sent again. There a duplicate is possible and a loss is not:
+ * a rollback nobody hears of is worse than one told twice.
+ *
+ * Nothing here delays a rollback: delivery runs after the pipeline acted, and an invocation spends
+ * little on it (a Budget): at most MAX_SENDS messages; a webhook that fails is left alone for the
+ * rest of the invocation, for every service (so one timeout at most per webhook); a webhook paced
+ * for longer than MAX_WAIT_MS is left to a later invocation.
+ */
+import { randomUUID } from 'node:crypto';
+import type { SSMClient } from '@aws-sdk/client-ssm';
+import { log } from '../log.ts';
+import type { ServiceRecord } from '../record.ts';
+import { ConflictError, type RecordStore } from '../store.ts';
+import { type Notification, render, type SlackMessage } from './message.ts';
+import {
+  type AttemptOutcome,
+  afterAttempt,
+  dueEntries,
+  enqueue,
+  leased,
+  type OutboxEntry,
+  Pacer,
+} from './outbox.ts';
+import { postMessage, SEND_TIMEOUT_MS, type SendResult } from './send.ts';
+import { WebhookError, WebhookUrls } from './webhook.ts';
+
+/** What the pipeline needs to tell Slack: one per Lambda container (the URL cache and the pacing live here). */
+export interface Slack {
+  /** The SSM parameter for whatever the config routes nowhere else: AUTOPILOT_SLACK_PARAMETER. */
+  defaultWebhook: string;
+  /** For console links when no ARN names one. */
+  region: string;
+  webhooks: WebhookUrls;
+  pacer: Pacer;
+  timeoutMs: number;
+  /** Waits out the pacing: a real wait in Lambda; nothing locally, where the clock is virtual. */
+  sleep(ms: number): Promise<void>;
+  /** Told of every attempt once its outcome is recorded (the local report). */
+  onAttempt?(attempt: Attempt): void;
+}
+
+export interface Attempt {
+  service: string;
+  entry: OutboxEntry;
+  /** The fallback text as sent. */
+  text: string;
+  at: number;
+  result: SendResult;
+  outcome: AttemptOutcome['kind'];
+}
+
+export interface SlackOptions {
+  ssm: SSMClient;
+  region: string;
+  defaultWebhook: string;
+  timeoutMs?: number;
+  sleep?: (ms: number) => Promise<void>;
+  onAttempt?: (attempt: Attempt) => void;
+}
+
+export function createSlack(options: SlackOptions): Slack {
+  return {
+    defaultWebhook: options.defaultWebhook,
+    region: options.region,
+    webhooks: new WebhookUrls(options.ssm),
+    pacer: new Pacer(),
+    timeoutMs: options.timeoutMs ?? SEND_TIMEOUT_MS,
+    sleep: options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms))),
+    onAttempt: options.onAttempt,
+  };
+}
+
+/** Messages an invocation sends at most: the rest wait for the next invocation or the tick. */
+const MAX_SENDS = 10;
+/** Pacing longer than this is not waited for in this invocation. */
+const MAX_WAIT_MS = 3000;
+/** Lost races on the record per call before leaving the rest to a later invocation. */
+const MAX_CONFLICTS = 5;
+
+/** The record with `notifications` queued, each to the webhooks `route` names for its kind. */
+export function queue(
+  record: ServiceRecord,
+  notifications: Notification[],
+  route: (kind: Notification['kind']) => string[],
+  now: number,
+): ServiceRecord {
+  const messages = notifications.flatMap((notice) =>
+    route(notice.kind).map((webhook) => ({ webhook, notice })),
+  );
+  if (messages.length === 0) return record;
+  const { outbox, dropped } = enqueue(record.outbox, record.version, messages, now);
+  for (const e of dropped) {
+    log.warn('notification.dropped', {
+      service: record.key,
+      kind: e.notice.kind,
+      id: e.id,
+      webhook: e.webhook,
+      reason: 'the outbox is full',
+    });
+  }
+  return { ...record, outbox };
+}
+
+/** What one invocation may still spend on Slack, shared by the services it delivers for. */
+export interface Budget {
+  sends: number;
+  /** Webhooks that failed or are paced far ahead: not tried again in this invocation. */
+  skip: Set<string>;
+}
+
+export function budget(): Budget {
+  return { sends: MAX_SENDS, skip: new Set() };
+}
+
+/** Sends what is due from the record's outbox; returns the record as last written or read. */
+export async function deliver(
+  store: RecordStore,
+  start: ServiceRecord,
+  slack: Slack,
+  now: () => number,
+  spend: Budget = budget(),
+): Promise<ServiceRecord> {
+  let record = start;
+  const skip = spend.skip;
+  let conflicts = 0;
+  while (spend.sends > 0 && conflicts < MAX_CONFLICTS) {
+    const entry = dueEntries(record.outbox, now()).find((e) => !skip.has(e.webhook));
+    if (!entry) break;
+    const slot = slack.pacer.slot(entry.webhook, now());
+    if (slot - now() > MAX_WAIT_MS) {
+      skip.add(entry.webhook);
+      continue;
+    }
+    if (slot > now()) await slack.sleep(slot - now());
+
+    const token = randomUUID();
+    const taken = leased(entry, token, now());
+    try {
+      record = await store.put({
+        ...record,
+        outbox: record.outbox!.map((e) => (e.id === taken.id ? taken : e)),
+      });
+    } catch (e) {
+      if (!(e instanceof ConflictError)) throw e;
+      conflicts += 1;
+      record = await store.get(record.cluster, record.service);
+      continue;
+    }
+    if (entry.lease) {
+      // An earlier send of this entry never recorded its outcome: Slack may have it already.
+      log.warn('notification.lease_expired', { service: record.key, kind: entry.notice.kind, id: entry.id });
+    }
+    spend.sends -= 1;
+    const sentAt = Math.max(slot, now());
+    slack.pacer.took(entry.webhook, sentAt);
+
+    const message = render(withRevision(taken.notice, record), {
+      cluster: record.cluster,
+      service: record.service,
+      region: slack.region,
+      at: taken.at,
+    });
+    const result = await send(slack, taken.webhook, message);
+    if (result.outcome === 'retry' && result.retryAfterMs)
+      slack.pacer.hold(taken.webhook, now() + result.retryAfterMs);
+    if (result.outcome !== 'sent') skip.add(taken.webhook);
+
+    const settled = await settle(store, record, taken, result, now());
+    record = settled.record;
+    if (settled.outcome) {
+      report(record.key, taken, message.text, result, settled.outcome);
+      slack.onAttempt?.({
+        service: record.key,
+        entry: taken,
+        text: message.text,
+        at: sentAt,
+        result,
+        outcome: settled.outcome.kind,
+      });
+    }
+  }
+  return record;
+}
+
+async function send(slack: Slack, webhook: string, message: SlackMessage): Promise<SendResult> {
+  let url: string;
+  try {
+    url = await slack.webhooks.url(webhook);
+  } catch (e) {
+    const permanent = e instanceof WebhookError && e.permanent;
+    return { outcome: permanent ? 'failed' : 'retry', error: (e as Error).message };
+  }
+  const result = await postMessage(url, message, slack.timeoutMs);
+  // Refused for good: the webhook may have been rotated, so the next message reads the parameter again.
+  if (result.outcome === 'failed') slack.webhooks.forget(webhook);
+  return result;
+}
+
+/** Records an attempt's outcome on its entry, if the lease is still ours. */
+async function settle(
+  store: RecordStore,
+  start: ServiceRecord,
+  taken: OutboxEntry,
+  result: SendResult,
+  now: number,
+): Promise<{ record: ServiceRecord; outcome?: AttemptOutcome }> {
+  let record = start;
+  for (let i = 0; i < MAX_CONFLICTS; i++) {
+    const current = record.outbox?.find((e) => e.id === taken.id);
+    // Our lease ran out and another invocation took the entry over: its outcome is its own to record.
+    if (!current || current.lease?.token !== taken.lease!.token) return { record };
+    const outcome = afterAttempt(current, result, now);
+    const outbox = record.outbox!.flatMap((e) =>
+      e.id !== taken.id ? [e] : outcome.kind === 'retry' ? [outcome.entry] : [],
+    );
+    try {
+      return { record: await store.put({ ...record, outbox }), outcome };
+    } catch (e) {
+      if (!(e instanceof ConflictError)) throw e;
+      record = await store.get(record.cluster, record.service);
+    }
+  }
+  // The lease runs out and a later invocation sends the entry again.
+  log.warn('notification.unsettled', { service: record.key, kind: taken.notice.kind, id: taken.id });
+  return { record };
+}
+
+function report(
+  service: string,
+  entry: OutboxEntry,
+  text: string,
+  result: SendResult,
+  outcome: AttemptOutcome,
+) {
+  const fields = {
+    service,
+    kind: entry.notice.kind,
+    id: entry.id,
+    webhook: entry.webhook,
+    attempts: entry.attempts,
+  };
+  switch (outcome.kind) {
+    case 'sent':
+      log.info('notification.sent', fields);
+      return;
+    case 'retry':
+      log.warn('notification.retry', {
+        ...fields,
+        error: result.outcome === 'sent' ? undefined : result.error,
+        retryAt: new Date(outcome.entry.nextAt).toISOString(),
+      });
+      return;
+    case 'failed':
+      // Once per message: the entry is removed by the same conditional write.
+      log.error('notification.failed', { ...fields, reason: outcome.reason, text });
+      return;
+  }
+}
+
+/** A message queued before its revision was registered ("started") names it once the record knows it. */
+function withRevision(n: Notification, record: ServiceRecord): Notification {
+  if (!('rollout' in n) || n.rollout.to) return n;
+  const id = n.rollout.id;
+  const to =
+    record.rollout?.id === id
+      ? record.rollout.taskDefinition
+      : record.history.findLast((h) => h.id === id)?.taskDefinition;
+  return to ? { ...n, rollout: { ...n.rollout, to } } : n;
+}

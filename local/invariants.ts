@@ -1,0 +1,613 @@
+/**
+ * What must hold whatever goes wrong, checked continuously while a scenario runs: every virtual
+ * second (the ECS model, read in-process), after every invocation of the pipeline (its records,
+ * read straight from dynalite, past the fault layer), and once more at the end.
+ *
+ *   const checker = new InvariantChecker(world, pipeline, hooks);
+ *   checker.start();                // after attachPipeline (and applyFaults), before the clock moves
+ *   ...
+ *   const violations = await checker.finish();   // [] when everything held
+ *
+ * The invariants (names as in `Violation.invariant`):
+ * - min-healthy: a managed service never has fewer healthy tasks (RUNNING, and healthy as the ECS
+ *   scheduler counts them) than minimumHealthyPercent of its desired count allows, once it first
+ *   reached that, except while a rollback runs (the pipeline's or the circuit breaker's).
+ * - one-rollout: at most one rollout per service in progress: a rollout starts only once the
+ *   previous one ended (succeeded, rolled back, or superseded in the same decision).
+ * - rollout-deadline: every rollout leaves the record (ends) within its deadlines: registration and
+ *   each step within stepDeadline, each bake, plus a grace for retries, ticks and convergence.
+ * - one-revision-per-digest: one task-definition revision per (family, image digest).
+ * - no-canary-after-rollout: no canary task running, and the canary's desired count 0, once no
+ *   rollout is in progress (after a grace for tasks that are stopping).
+ * - scaling-bounds: desired counts within bounds. Scaling is not built: the primary keeps the
+ *   desired count it had, the canary at most the tasks of its largest step. Hook: `scalingBounds`.
+ * - notification-once: every notice told once: none twice, and one per fact the record keeps
+ *   (a started, a step reached, an end). Slack is being built; hook: `notifications`.
+ * - image-policy: a managed service's main container runs only its starting image or an image of
+ *   the configured repository, by digest, pushed with a tag the policy accepts; sidecars keep theirs.
+ * - secret-leak: hook (`secrets`, `outputs`): no secret (the webhook URL) in any output.
+ */
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { canaryServiceName } from '../lib/canary.ts';
+import type { TargetConfig } from '../lib/config.ts';
+import type { Notice } from '../lib/decide.ts';
+import type { ServiceRecord } from '../lib/record.ts';
+import { DIGEST_TAG } from '../lib/revision.ts';
+import { canaryTasksForShare } from '../lib/rollout-math.ts';
+import { DynamoRecordStore } from '../lib/store.ts';
+import { evaluateTag } from '../lib/tag-policy.ts';
+import type { Service, Task } from './ecs/model.ts';
+import type { LocalPipeline } from './pipeline.ts';
+import type { World } from './world.ts';
+
+export type InvariantName =
+  | 'min-healthy'
+  | 'one-rollout'
+  | 'rollout-deadline'
+  | 'one-revision-per-digest'
+  | 'no-canary-after-rollout'
+  | 'scaling-bounds'
+  | 'notification-once'
+  | 'image-policy'
+  | 'secret-leak';
+
+export interface Violation {
+  /** Virtual ISO time at which it was seen. */
+  at: string;
+  invariant: InvariantName;
+  /** `cluster/service` */
+  service: string;
+  detail: string;
+}
+
+/** One notification as the notifier (Slack) reports it: delivered once, or reported failed. */
+export interface NotificationDelivery {
+  /** What names it in a violation (its text). */
+  id: string;
+  /** Copies Slack took. */
+  delivered: number;
+  /** Copies explained by a window the notifier documents (killed before recording the send, an answer too late). */
+  excused?: number;
+  /** How many notifications share this id (the same text twice). Default 1. */
+  expected?: number;
+  /** Given up and reported (a revoked webhook, 24 h of failures). */
+  failed: boolean;
+}
+
+export interface InvariantHooks {
+  /** Desired-count bounds per service, once scaling exists. Default: see `scaling-bounds`. */
+  scalingBounds?: (
+    target: TargetConfig,
+    role: 'primary' | 'canary',
+    primaryDesired: number,
+  ) => { min: number; max: number } | undefined;
+  /** The notifier's deliveries (Slack): each delivered once, or reported failed. */
+  notifications?: () => NotificationDelivery[] | Promise<NotificationDelivery[]>;
+  /** Secrets that must never appear in any output (the Slack webhook URL). */
+  secrets?: () => string[];
+  /** Every output to search for secrets: log lines, the report as JSON, notices. */
+  outputs?: () => string[];
+  /** Grace beyond a rollout's own deadlines (Lambda retries, ticks, ECS convergence). Default 10 min. */
+  graceMs?: number;
+  /** How long canary tasks may keep running after a rollout ended (stopping tasks). Default 90 s. */
+  canaryGraceMs?: number;
+  /** Virtual time between two samples of ECS. Default 1 s. */
+  sampleEveryMs?: number;
+}
+
+interface OpenRollout {
+  id: string;
+  service: string;
+  startedAt: number;
+  deadline: number;
+}
+
+export class InvariantChecker {
+  private readonly violations: Violation[] = [];
+  /** Conditions currently violated, so one lasting problem is reported once. */
+  private readonly active = new Set<string>();
+  private readonly recordsByKey = new Map<string, ServiceRecord>();
+  private readonly direct: DynamoRecordStore;
+  private readonly client: DynamoDBClient;
+  private noticesSeen = 0;
+  /** Rollouts by id from their `started` notice, until the record no longer holds them. */
+  private readonly rollouts = new Map<string, OpenRollout>();
+  /** Per service, the rollouts the notices say are in progress. */
+  private readonly inProgress = new Map<string, Set<string>>();
+  private readonly told = new Map<string, number>();
+  private readonly healthyOnce = new Set<string>();
+  private readonly idleCanarySince = new Map<string, number>();
+  private readonly startingImages = new Map<string, Set<string>>();
+  private readonly startingDesired = new Map<string, number>();
+  private readonly overdue = new Set<string>();
+  private cancelSampling?: () => void;
+  private readonly unwrap: (() => void)[] = [];
+  private readError?: string;
+
+  constructor(
+    readonly world: World,
+    readonly pipeline: LocalPipeline,
+    readonly hooks: InvariantHooks = {},
+  ) {
+    // Read past the HTTP endpoint (its interceptors and call counts): straight to dynalite.
+    const port = (world as unknown as { dynamoPort?: number }).dynamoPort;
+    if (!port) throw new Error('start the world before checking invariants');
+    this.client = new DynamoDBClient({
+      endpoint: `http://127.0.0.1:${port}`,
+      region: world.region,
+      credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+      maxAttempts: 1,
+    });
+    this.direct = new DynamoRecordStore(this.client, pipeline.store.table);
+  }
+
+  private get targets(): TargetConfig[] {
+    return this.pipeline.pipeline.config.targets;
+  }
+
+  /** Starts sampling: every virtual second, and after every invocation of the pipeline. */
+  start(): void {
+    for (const target of this.targets) {
+      const key = `${target.cluster}/${target.service}`;
+      const primary = this.service(target.cluster, target.service);
+      if (primary) this.startingDesired.set(key, primary.desiredCount);
+      const images = new Set<string>();
+      for (const svc of [primary, this.service(target.cluster, canaryServiceName(target.service))]) {
+        const td = svc && this.world.ecs.taskDefinitions.get(svc.taskDefinitionArn);
+        for (const c of td?.body.containerDefinitions ?? []) images.add(`${c.name}=${c.image}`);
+      }
+      this.startingImages.set(key, images);
+    }
+    this.cancelSampling = this.world.clock.every(this.hooks.sampleEveryMs ?? 1000, () => this.sample());
+    for (const [arn, fn] of [...this.world.functions]) {
+      const wrapped = async (event: unknown) => {
+        try {
+          return await fn(event);
+        } finally {
+          await this.refresh();
+          this.sample();
+        }
+      };
+      this.world.functions.set(arn, wrapped);
+      this.unwrap.push(() => {
+        if (this.world.functions.get(arn) === wrapped) this.world.functions.set(arn, fn);
+      });
+    }
+  }
+
+  stop(): void {
+    this.cancelSampling?.();
+    this.cancelSampling = undefined;
+    for (const u of this.unwrap.splice(0)) u();
+    this.client.destroy();
+  }
+
+  /** Violations so far. */
+  list(): Violation[] {
+    return [...this.violations];
+  }
+
+  /** The records as last read. */
+  records(): ServiceRecord[] {
+    return [...this.recordsByKey.values()];
+  }
+
+  /** Work in progress that is not yet overdue: a rollout in a record, a message for Slack waiting. */
+  busy(): boolean {
+    const now = this.world.now();
+    return this.records().some(
+      (r) =>
+        (r.rollout && !this.overdue.has(r.rollout.id)) ||
+        (r.outbox ?? []).some((e) => now - e.at < (this.hooks.graceMs ?? 10 * 60_000)),
+    );
+  }
+
+  /** The last checks, at the end of a run. Returns every violation seen. */
+  async finish(): Promise<Violation[]> {
+    await this.refresh();
+    this.sample();
+    for (const r of this.records()) {
+      if (r.rollout) {
+        const state = r.rollout.rollingBack
+          ? `rolling back (${r.rollout.rollingBack.reason})`
+          : `at step ${r.rollout.stepIndex + 1}`;
+        this.report(
+          'rollout-deadline',
+          r.key,
+          `rollout ${r.rollout.id} of ${r.rollout.image.tag} never ended: still ${state}`,
+          `end:${r.rollout.id}`,
+        );
+      }
+      this.checkToldOnce(r);
+    }
+    for (const n of (await this.hooks.notifications?.()) ?? []) {
+      const expected = n.expected ?? 1;
+      if (n.delivered - (n.excused ?? 0) > expected)
+        this.report(
+          'notification-once',
+          '-',
+          `"${clip(n.id)}" was delivered ${n.delivered} times${n.excused ? ` (${n.excused} explained)` : ''}`,
+        );
+      if (n.delivered === 0 && !n.failed)
+        this.report('notification-once', '-', `"${clip(n.id)}" was neither delivered nor reported failed`);
+    }
+    const secrets = (this.hooks.secrets?.() ?? []).filter((s) => s.length > 0);
+    if (secrets.length) {
+      for (const [i, text] of (this.hooks.outputs?.() ?? []).entries()) {
+        for (const s of secrets) {
+          if (text.includes(s))
+            this.report(
+              'secret-leak',
+              '-',
+              `output ${i} contains a secret (${s.slice(0, 12)}…)`,
+              `secret:${i}`,
+            );
+        }
+      }
+    }
+    if (this.readError)
+      this.report('notification-once', '-', `the records could not be read: ${this.readError}`);
+    return this.list();
+  }
+
+  // ---- sampling -------------------------------------------------------------------------------
+
+  private async refresh(): Promise<void> {
+    try {
+      const all = await this.direct.list();
+      this.recordsByKey.clear();
+      for (const r of all) this.recordsByKey.set(r.key, r);
+      this.readError = undefined;
+    } catch (e) {
+      // A corrupt record (a test writes one on purpose): keep the last good view.
+      this.readError = (e as Error).message;
+    }
+  }
+
+  private sample(): void {
+    const now = this.world.now();
+    this.readNotices(now);
+    for (const target of this.targets) {
+      const key = `${target.cluster}/${target.service}`;
+      const record = this.recordsByKey.get(key);
+      const primary = this.service(target.cluster, target.service);
+      const canary = this.service(target.cluster, canaryServiceName(target.service));
+      if (!primary) continue;
+      this.checkMinHealthy(key, primary, record);
+      this.checkBounds(key, target, primary, canary);
+      this.checkCanaryIdle(key, canary, record, now);
+      this.checkDeadlines(key, record, now);
+      this.checkImages(key, target, [primary, canary]);
+    }
+    this.checkRevisions();
+  }
+
+  private checkMinHealthy(key: string, primary: Service, record: ServiceRecord | undefined): void {
+    const { minimumHealthyPercent } = primary.deploymentConfiguration;
+    const minimum = Math.ceil((primary.desiredCount * minimumHealthyPercent) / 100);
+    const healthy = [...primary.tasks].filter(isHealthy).length;
+    if (!this.healthyOnce.has(key)) {
+      // The service's first deployment (before the pipeline's time) is not the pipeline's doing.
+      if (healthy >= minimum && primary.desiredCount > 0) this.healthyOnce.add(key);
+      return;
+    }
+    const rollingBack =
+      record?.rollout?.rollingBack !== undefined ||
+      primary.deployments.some((d) => d.rollbackTo !== undefined && d.rolloutState === 'IN_PROGRESS');
+    const id = `min-healthy:${key}`;
+    if (healthy >= minimum || rollingBack) {
+      this.active.delete(id);
+      return;
+    }
+    this.report(
+      'min-healthy',
+      key,
+      `${healthy} healthy task(s), fewer than the ${minimum} that minimumHealthyPercent ${minimumHealthyPercent} of ${primary.desiredCount} allows (revision ${short(primary.taskDefinitionArn)}${record?.rollout ? `, rollout ${record.rollout.id} at step ${record.rollout.stepIndex + 1}` : ''})`,
+      id,
+    );
+  }
+
+  private checkBounds(
+    key: string,
+    target: TargetConfig,
+    primary: Service,
+    canary: Service | undefined,
+  ): void {
+    const hook = this.hooks.scalingBounds;
+    const start = this.startingDesired.get(key) ?? primary.desiredCount;
+    const primaryBounds = hook?.(target, 'primary', primary.desiredCount) ?? { min: start, max: start };
+    this.bounded(key, 'primary', primary.desiredCount, primaryBounds);
+    if (canary && canary.status === 'ACTIVE') {
+      const largest = Math.max(
+        1,
+        ...target.steps
+          .filter((s) => s.percent < 100)
+          .map((s) => canaryTasksForShare(primary.desiredCount, s.percent)),
+      );
+      const bounds = hook?.(target, 'canary', primary.desiredCount) ?? { min: 0, max: largest };
+      this.bounded(key, 'canary', canary.desiredCount, bounds);
+    }
+  }
+
+  private bounded(key: string, role: string, desired: number, b: { min: number; max: number }): void {
+    const id = `bounds:${key}:${role}`;
+    if (desired >= b.min && desired <= b.max) {
+      this.active.delete(id);
+      return;
+    }
+    this.report(
+      'scaling-bounds',
+      key,
+      `the ${role}'s desired count is ${desired}, outside ${b.min}..${b.max}`,
+      id,
+    );
+  }
+
+  private checkCanaryIdle(
+    key: string,
+    canary: Service | undefined,
+    record: ServiceRecord | undefined,
+    now: number,
+  ): void {
+    const id = `canary:${key}`;
+    const running = canary
+      ? [...canary.tasks].filter((t) => t.lastStatus === 'RUNNING' && t.desiredStatus === 'RUNNING').length
+      : 0;
+    const desired = canary && canary.status === 'ACTIVE' ? canary.desiredCount : 0;
+    if (record?.rollout || (running === 0 && desired === 0)) {
+      this.idleCanarySince.delete(key);
+      this.active.delete(id);
+      return;
+    }
+    const since = this.idleCanarySince.get(key) ?? now;
+    this.idleCanarySince.set(key, since);
+    if (now - since < (this.hooks.canaryGraceMs ?? 90_000)) return;
+    const last = record?.history.at(-1);
+    this.report(
+      'no-canary-after-rollout',
+      key,
+      `no rollout in progress${last ? ` (the last, ${last.image.tag}, ${last.outcome})` : ''} but the canary has desired ${desired}, ${running} running, for ${Math.round((now - since) / 1000)}s`,
+      id,
+    );
+  }
+
+  private checkDeadlines(key: string, record: ServiceRecord | undefined, now: number): void {
+    for (const open of this.rollouts.values()) {
+      if (open.service !== key) continue;
+      if (record && record.rollout?.id !== open.id) {
+        this.rollouts.delete(open.id);
+        this.inProgress.get(key)?.delete(open.id);
+        continue;
+      }
+      if (now > open.deadline && !this.overdue.has(open.id)) {
+        this.overdue.add(open.id);
+        const r = record?.rollout;
+        this.report(
+          'rollout-deadline',
+          key,
+          `rollout ${open.id} started at ${iso(open.startedAt)} has not ended by its deadline ${iso(open.deadline)}${r ? (r.rollingBack ? ' (rolling back)' : ` (step ${r.stepIndex + 1})`) : ''}`,
+          `deadline:${open.id}`,
+        );
+      }
+    }
+  }
+
+  private checkImages(key: string, target: TargetConfig, services: (Service | undefined)[]): void {
+    const starting = this.startingImages.get(key) ?? new Set<string>();
+    const registry = this.world.ecr.registryHost;
+    for (const svc of services) {
+      if (!svc) continue;
+      for (const task of svc.tasks) {
+        if (task.lastStatus === 'STOPPED') continue;
+        const main = target.container ?? task.containers[0]?.name;
+        for (const c of task.containers) {
+          if (starting.has(`${c.name}=${c.image}`)) continue;
+          let ok = false;
+          if (c.name === main && c.image.startsWith(`${registry}/${target.repository}@`)) {
+            const digest = c.image.slice(c.image.indexOf('@') + 1);
+            const tags = this.pushedTags(target.repository, digest);
+            ok = tags.some((tag) => evaluateTag(target.tags, tag).ok);
+          }
+          if (!ok) {
+            this.report(
+              'image-policy',
+              key,
+              `${svc.name} runs ${c.name}=${c.image}: ${c.name === main ? 'not its starting image nor a pushed image of repository ' + target.repository + ' with a tag the policy accepts' : 'a sidecar whose image changed'}`,
+              `image:${svc.name}:${c.name}:${c.image}`,
+            );
+          }
+        }
+      }
+    }
+  }
+
+  private pushedTags(repository: string, digest: string): string[] {
+    const tags: string[] = [];
+    for (const { event } of this.world.eventLog) {
+      if (event.source !== 'aws.ecr' || event['detail-type'] !== 'ECR Image Action') continue;
+      const d = event.detail ?? {};
+      if (
+        d['action-type'] === 'PUSH' &&
+        d['repository-name'] === repository &&
+        d['image-digest'] === digest &&
+        d['image-tag']
+      )
+        tags.push(d['image-tag']);
+    }
+    return tags;
+  }
+
+  private checkRevisions(): void {
+    const byDigest = new Map<string, string[]>();
+    for (const td of this.world.ecs.taskDefinitions.values()) {
+      const digest = td.tags.find((t) => t.key === DIGEST_TAG)?.value;
+      if (!digest) continue;
+      const k = `${td.family}|${digest}`;
+      byDigest.set(k, [...(byDigest.get(k) ?? []), `${td.family}:${td.revision}`]);
+    }
+    for (const [k, revisions] of byDigest) {
+      if (revisions.length < 2) continue;
+      const [family, digest] = k.split('|');
+      const service = this.targets.find((t) => this.familyOf(t) === family);
+      this.report(
+        'one-revision-per-digest',
+        service ? `${service.cluster}/${service.service}` : family!,
+        `${revisions.length} revisions for digest ${digest}: ${revisions.join(', ')}`,
+        `revisions:${k}:${revisions.length}`,
+      );
+    }
+  }
+
+  private familyOf(target: TargetConfig): string | undefined {
+    const svc = this.service(target.cluster, target.service);
+    return svc ? this.world.ecs.taskDefinitions.get(svc.taskDefinitionArn)?.family : undefined;
+  }
+
+  // ---- notices --------------------------------------------------------------------------------
+
+  private readNotices(now: number): void {
+    const notices = this.pipeline.notices;
+    for (; this.noticesSeen < notices.length; this.noticesSeen++) {
+      const { notice, target } = notices[this.noticesSeen]!;
+      const key = `${target.cluster}/${target.service}`;
+      const told = noticeKey(notice);
+      if (told) {
+        const n = (this.told.get(`${key}|${told.key}`) ?? 0) + 1;
+        this.told.set(`${key}|${told.key}`, n);
+        if (n > 1 && told.once)
+          this.report(
+            'notification-once',
+            key,
+            `notice ${told.key} told ${n} times`,
+            `told:${key}|${told.key}:${n}`,
+          );
+      }
+      const open = this.inProgress.get(key) ?? new Set<string>();
+      this.inProgress.set(key, open);
+      switch (notice.kind) {
+        case 'started': {
+          const others = [...open].filter((id) => id !== notice.rollout.id);
+          if (others.length)
+            this.report(
+              'one-rollout',
+              key,
+              `rollout ${notice.rollout.id} (${notice.rollout.image.tag}) started while ${others.join(', ')} was in progress`,
+              `one:${notice.rollout.id}`,
+            );
+          open.add(notice.rollout.id);
+          this.rollouts.set(notice.rollout.id, {
+            id: notice.rollout.id,
+            service: key,
+            startedAt: notice.rollout.startedAt,
+            deadline: notice.rollout.startedAt + this.budget(target),
+          });
+          break;
+        }
+        case 'succeeded':
+        case 'rolled_back':
+        case 'superseded':
+          open.delete(notice.rollout.id);
+          break;
+      }
+    }
+  }
+
+  /** Every fact the final record keeps was told, once. */
+  private checkToldOnce(record: ServiceRecord): void {
+    const key = record.key;
+    const count = (k: string) => this.told.get(`${key}|${k}`) ?? 0;
+    const ignored = new Map<string, number>();
+    for (const h of record.history) {
+      if (h.outcome === 'ignored') {
+        ignored.set(h.image.digest, (ignored.get(h.image.digest) ?? 0) + 1);
+        continue;
+      }
+      const expect = (k: string, what: string) => {
+        if (count(k) === 0)
+          this.report(
+            'notification-once',
+            key,
+            `${what} of rollout ${h.id} (${h.image.tag}) was never told`,
+            `never:${k}`,
+          );
+      };
+      expect(`started:${h.id}`, 'the start');
+      h.steps.forEach((s, i) => {
+        if (s.reachedAt !== undefined) expect(`step:${h.id}:${i}`, `step ${i + 1}`);
+      });
+      const end =
+        h.outcome === 'succeeded' ? 'succeeded' : h.outcome === 'superseded' ? 'superseded' : 'rolled_back';
+      expect(`${end}:${h.id}`, `the end (${h.outcome})`);
+    }
+    if (record.rollout) {
+      const r = record.rollout;
+      if (count(`started:${r.id}`) === 0)
+        this.report(
+          'notification-once',
+          key,
+          `the start of rollout ${r.id} (${r.image.tag}) was never told`,
+          `never:started:${r.id}`,
+        );
+    }
+    // Ignored pushes: as many notices as history entries (the history keeps the last 25).
+    for (const [digest, n] of ignored) {
+      const toldN = count(`ignored:${digest}`);
+      if (toldN < n)
+        this.report(
+          'notification-once',
+          key,
+          `${n - toldN} ignored push(es) of ${digest.slice(0, 19)} never told`,
+          `ignored:${digest}`,
+        );
+    }
+  }
+
+  private budget(target: TargetConfig): number {
+    const steps = target.steps.reduce((sum, s) => sum + target.stepDeadlineMs + s.bakeMs, 0);
+    return target.stepDeadlineMs + steps + (this.hooks.graceMs ?? 10 * 60_000);
+  }
+
+  // ---- helpers --------------------------------------------------------------------------------
+
+  private service(cluster: string, name: string): Service | undefined {
+    const svc = this.world.ecs.clusters.get(cluster)?.services.get(name);
+    return svc && svc.status !== 'INACTIVE' ? svc : undefined;
+  }
+
+  /**
+   * Records a violation. `id` identifies the condition: while it stays active it is not reported
+   * again; lasting conditions (`min-healthy`...) clear it when they hold again.
+   */
+  private report(invariant: InvariantName, service: string, detail: string, id?: string): void {
+    const key = id ?? `${invariant}:${service}:${detail}`;
+    if (this.active.has(key)) return;
+    this.active.add(key);
+    this.violations.push({ at: iso(this.world.now()), invariant, service, detail });
+  }
+}
+
+/** What a notice tells, and whether it may be told only once. */
+function noticeKey(n: Notice): { key: string; once: boolean } | undefined {
+  switch (n.kind) {
+    case 'started':
+    case 'succeeded':
+    case 'rolled_back':
+    case 'superseded':
+      return { key: `${n.kind}:${n.rollout.id}`, once: true };
+    case 'step':
+      return { key: `step:${n.rollout.id}:${n.stepIndex}`, once: true };
+    case 'ignored':
+      // Each ignored push is its own fact: counted against the history's entries, not for duplicates.
+      return { key: `ignored:${n.image.digest}`, once: false };
+    default:
+      return undefined;
+  }
+}
+
+function isHealthy(t: Task): boolean {
+  return t.lastStatus === 'RUNNING' && t.desiredStatus === 'RUNNING' && t.healthySince !== undefined;
+}
+
+const iso = (ms: number) => new Date(ms).toISOString();
+const clip = (text: string) => (text.length > 80 ? `${text.slice(0, 79)}…` : text);
+const short = (arn: string) => arn.slice(arn.lastIndexOf('/') + 1);

@@ -1,0 +1,459 @@
+/**
+ * The operating commands against the local AWS: a world with prod/web and the real pipeline
+ * attached (the Lambdas' handlers on the EventBridge rules), the commands run with the
+ * environment a user would set (AWS_ENDPOINT_URL, region, any credentials), in-process and as
+ * `bin/autopilot.js` child processes, while the test moves the world's clock.
+ */
+import { execFile } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { type CommandName, runCommand } from '../lib/commands/cli.ts';
+import type { ServiceRecord } from '../lib/record.ts';
+import { main } from '../local/cli.ts';
+import { type PipelineWorld, pipelineWorld } from './helpers/pipeline-world.ts';
+
+const MIN = 60_000;
+const BIN = path.resolve('bin/autopilot.js');
+
+/** The same target as the world's pipeline (test/helpers/pipeline-world.ts). */
+const CONFIG = `targets:
+  - cluster: prod
+    service: web
+    container: web
+    repository: web
+    tags: { glob: "v*" }
+    steps:
+      - { percent: 10, bake: 2m }
+      - { percent: 50, bake: 2m }
+      - { percent: 100, bake: 1m }
+    failedTasks: 1
+    stepDeadline: 10m
+`;
+
+let dir: string;
+let configFile: string;
+beforeAll(() => {
+  dir = mkdtempSync(path.join(tmpdir(), 'cli-commands-'));
+  configFile = path.join(dir, 'autopilot.yml');
+  writeFileSync(configFile, CONFIG);
+});
+
+let t: PipelineWorld | undefined;
+afterEach(async () => {
+  await t?.stop();
+  t = undefined;
+});
+
+interface Ran {
+  code: number;
+  out: string;
+  err: string;
+}
+
+/** `autopilot NAME ...args --config FILE`, in-process, against the world. */
+async function cli(w: PipelineWorld, name: CommandName, ...args: string[]): Promise<Ran> {
+  let out = '';
+  let err = '';
+  const code = await runCommand(name, [...args, '--config', configFile], {
+    env: w.world.clientEnv(),
+    io: { out: (s) => (out += s), err: (s) => (err += s), tty: false },
+  });
+  return { code, out, err };
+}
+
+const json = (r: Ran) => JSON.parse(r.out);
+
+/** Moves the world's clock 5 virtual seconds at a time until `running` settles (at most `maxMs`). */
+async function advanceWhile<T>(w: PipelineWorld, running: Promise<T>, maxMs = 30 * MIN): Promise<T> {
+  let settled = false;
+  running.finally(() => {
+    settled = true;
+  });
+  for (let elapsed = 0; !settled && elapsed < maxMs; elapsed += 5000) {
+    await w.world.runFor(5000);
+    await new Promise((r) => setTimeout(r, 2));
+  }
+  return running;
+}
+
+async function record(w: PipelineWorld): Promise<ServiceRecord> {
+  return (await w.records()).find((r) => r.key === 'prod/web')!;
+}
+
+async function primary(w: PipelineWorld) {
+  const out = (await w.world.ecs.operations.DescribeServices!({ cluster: 'prod', services: ['web'] })) as any;
+  return out.services[0];
+}
+
+/** `node bin/autopilot.js ...args` against the world, while the world's clock moves. */
+function child(w: PipelineWorld, args: string[]): Promise<Ran> {
+  const running = new Promise<Ran>((resolve) => {
+    execFile(
+      process.execPath,
+      [BIN, ...args, '--config', configFile],
+      { env: { ...process.env, ...w.world.clientEnv() }, timeout: 60_000 },
+      (error, stdout, stderr) =>
+        resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, out: stdout, err: stderr }),
+    );
+  });
+  return advanceWhile(w, running);
+}
+
+describe('validate', () => {
+  it('shows what each target will do, or every problem with its line (exit 1)', async () => {
+    let out = '';
+    let err = '';
+    const io = { out: (s: string) => (out += s), err: (s: string) => (err += s) };
+    expect(await runCommand('validate', [configFile], { io })).toBe(0);
+    expect(out).toContain(`${configFile}: valid, 1 target`);
+    expect(out).toMatch(
+      /prod\/web +web +glob "v\*" +canary +10% 2m, 50% 2m, 100% 1m +- +1 failed task, 10m per step/,
+    );
+
+    out = '';
+    expect(await runCommand('validate', ['--config', configFile, '--json'], { io })).toBe(0);
+    expect(JSON.parse(out)).toMatchObject({
+      valid: true,
+      targets: [{ target: 'prod/web', strategy: 'canary' }],
+    });
+
+    const bad = path.join(dir, 'bad.yml');
+    writeFileSync(
+      bad,
+      'targets:\n  - cluster: prod\n    service: web\n    repository: web\n    failedTasks: 0\n',
+    );
+    out = '';
+    expect(await runCommand('validate', [bad], { io })).toBe(1);
+    expect(err).toContain(
+      `${bad}: targets[0].failedTasks: must be a whole number of 1 or more, got 0 (line 5)`,
+    );
+  });
+
+  it('reads the autopilot: section of a scenario file', async () => {
+    let out = '';
+    const io = { out: (s: string) => (out += s), err: () => {} };
+    expect(await runCommand('validate', ['scenarios/demo.yml'], { io })).toBe(0);
+    expect(out).toMatch(/prod\/web .* web-5xx/);
+  });
+});
+
+describe('status, history', () => {
+  it('show every managed service, readable and as JSON, before any rollout', async () => {
+    t = await pipelineWorld();
+    const status = await cli(t, 'status');
+    expect(status.code).toBe(0);
+    expect(status.out).toMatch(/^SERVICE +REVISION +IMAGE +TASKS +CANARY +ROLLOUT +ALARMS IN ALARM\n/);
+    expect(status.out).toMatch(/prod\/web +web:1 +web:v1 +4\/4 +- +idle +-/);
+
+    const one = json(await cli(t, 'status', 'prod/web', '--json'));
+    expect(one).toMatchObject({
+      service: 'prod/web',
+      revision: 'web:1',
+      image: 'web:v1',
+      desiredCount: 4,
+      runningCount: 4,
+      alarmsInAlarm: [],
+    });
+    expect(one.rollout).toBeUndefined();
+    const all = json(await cli(t, 'status', '--json'));
+    expect(all).toHaveLength(1);
+
+    expect((await cli(t, 'history', 'prod/web')).out).toBe('prod/web: no rollouts recorded yet\n');
+    expect(json(await cli(t, 'history', 'prod/web', '--json'))).toMatchObject({
+      service: 'prod/web',
+      inProgress: null,
+      history: [],
+    });
+  });
+
+  it('name a service that is not a target, and refuse bad arguments with the usage (exit 2)', async () => {
+    t = await pipelineWorld();
+    const unknown = await cli(t, 'status', 'prod/api');
+    expect(unknown.code).toBe(1);
+    expect(unknown.err).toContain(`prod/api is not a target in ${configFile} (its targets: prod/web)`);
+
+    let err = '';
+    const io = { out: () => {}, err: (s: string) => (err += s) };
+    expect(await main(['pause'], io)).toBe(2);
+    expect(err).toContain(
+      'autopilot pause: name the service as CLUSTER/SERVICE, such as prod/web\nUsage: autopilot pause',
+    );
+    err = '';
+    expect(await main(['wait', 'prod/web', '--timeout', 'soon'], io)).toBe(2);
+    expect(err).toContain('autopilot wait: --timeout: must be a duration');
+    err = '';
+    expect(await main(['status', '--bogus'], io)).toBe(2);
+    expect(err).toContain("Unknown option '--bogus'");
+  });
+});
+
+describe('a rollout in progress, by hand', () => {
+  it('pause holds it on its step, resume lets it go on, promote and promote --full move it; wait exits 0', async () => {
+    t = await pipelineWorld();
+    const pushed = t.world.ecr.push('web', 'v2');
+    await t.world.runFor(30_000);
+    const started = json(await cli(t, 'status', 'prod/web', '--json'));
+    expect(started.rollout).toMatchObject({ image: 'web:v2', step: 1, steps: 3, percent: 10 });
+
+    const paused = await cli(t, 'pause', 'prod/web');
+    expect(paused).toMatchObject({ code: 0, err: '' });
+    expect(paused.out).toContain('prod/web: web:v2 paused at step 1/3 (10%)');
+    expect((await record(t)).rollout?.paused).toBe(true);
+    // Far past the step's 2m bake: still on step 1.
+    await t.world.runFor(6 * MIN);
+    expect((await record(t)).rollout).toMatchObject({ stepIndex: 0, paused: true });
+    expect((await cli(t, 'status')).out).toMatch(/web:v2 step 1\/3 \(10%\), paused/);
+
+    // promote goes on from a paused step: the person vouches for it.
+    const promoted = await cli(t, 'promote', 'prod/web');
+    expect(promoted.code).toBe(0);
+    expect(promoted.out).toContain('prod/web: web:v2 promoted to step 2/3 (50%)');
+    expect((await record(t)).rollout).toMatchObject({ stepIndex: 1, paused: false });
+
+    expect((await cli(t, 'pause', 'prod/web')).code).toBe(0);
+    const resumed = await cli(t, 'resume', 'prod/web');
+    expect(resumed.code).toBe(0);
+    expect(resumed.out).toContain('prod/web: web:v2 resumed: step 2/3 (50%)');
+    expect((await record(t)).rollout).toMatchObject({ stepIndex: 1, paused: false });
+
+    const full = json(await cli(t, 'promote', 'prod/web', '--full', '--json'));
+    expect(full).toMatchObject({ command: 'promote', ok: true, rollout: { step: 3, percent: 100 } });
+    expect((await record(t)).rollout?.stepIndex).toBe(2);
+
+    const waited = await advanceWhile(t, cli(t, 'wait', 'prod/web', '--interval', '1ms'));
+    expect(waited.code).toBe(0);
+    expect(waited.out).toMatch(/^prod\/web: web:v2 succeeded in \S+ \(every step healthy and baked\)\n$/);
+    // Progress on stderr, a line per place the rollout reached.
+    expect(waited.err).toMatch(/prod\/web web:v2: step 3\/3 \(100%\)/);
+
+    const history = json(await cli(t, 'history', 'prod/web', '--json'));
+    expect(history.history[0]).toMatchObject({
+      image: 'web:v2',
+      digest: pushed.digest,
+      outcome: 'succeeded',
+      revision: 'web:2',
+      from: 'web:1',
+    });
+    const table = (await cli(t, 'history', 'prod/web')).out;
+    expect(table).toMatch(/^STARTED +IMAGE +REVISION +OUTCOME +TOOK +REASON\n/);
+    expect(table).toMatch(/web:v2 +web:2 +succeeded +\S+ +every step healthy and baked/);
+    expect((await primary(t)).taskDefinition).toMatch(/:task-definition\/web:2$/);
+
+    const nothing = await cli(t, 'pause', 'prod/web');
+    expect(nothing.code).toBe(1);
+    expect(nothing.err).toContain('prod/web: nothing to pause: no rollout is in progress');
+  });
+
+  it('wait exits 1 with the reason when the rollout is rolled back', async () => {
+    t = await pipelineWorld({ images: { 'web:v3': { crash: { after: '20s', exitCode: 1 } } } });
+    t.world.ecr.push('web', 'v3');
+    await t.world.runFor(5000);
+    const waited = await advanceWhile(t, cli(t, 'wait', 'prod/web', '--interval', '1ms'));
+    expect(waited.code).toBe(1);
+    expect(waited.out).toBe('');
+    expect(waited.err).toContain(
+      'prod/web: web:v3 rolled back: 1 new task failed: Essential container in task exited (web exit code 1)',
+    );
+    // Afterwards, and as JSON: how the last rollout ended, the same exit code.
+    const again = await cli(t, 'wait', 'prod/web', '--json');
+    expect(again.code).toBe(1);
+    expect(json(again)).toMatchObject({
+      outcome: 'rolled_back',
+      image: 'web:v3',
+      revision: 'web:2',
+      from: 'web:1',
+    });
+    expect((await primary(t)).taskDefinition).toMatch(/web:1$/);
+  });
+
+  it('deploy rolls out a tag the policy ignores on push; abort stops it and goes back; wait says aborted', async () => {
+    t = await pipelineWorld();
+    const hotfix = t.world.ecr.push('web', 'hotfix-1');
+    await t.world.runFor(MIN);
+    expect((await record(t)).history.map((h) => h.outcome)).toEqual(['ignored']);
+
+    const deployed = await cli(t, 'deploy', 'prod/web', '--image', 'web:hotfix-1');
+    expect(deployed.code).toBe(0);
+    expect(deployed.out).toMatch(
+      /^prod\/web: rolling out web:hotfix-1 \(sha256:[0-9a-f]{12}\) from web:1, step 1\/3 \(10%\)/,
+    );
+    const rollout = (await record(t)).rollout!;
+    expect(rollout.image).toEqual({
+      repository: 'web',
+      tag: 'hotfix-1',
+      digest: hotfix.digest,
+      uri: `${t.world.ecr.registryHost}/web@${hotfix.digest}`,
+    });
+    // The same path as a push: the revision is registered and the canary created by the command itself.
+    expect(rollout.taskDefinition).toMatch(/web:2$/);
+    await t.world.runFor(MIN);
+    expect((await cli(t, 'status')).out).toMatch(
+      /prod\/web +web:1 +web:v1 +4\/4 +1\/1 +web:hotfix-1 step 1\/3/,
+    );
+
+    const aborted = await cli(t, 'abort', 'prod/web', '--reason', 'wrong build');
+    expect(aborted.code).toBe(0);
+    expect(aborted.out).toBe('prod/web: web:hotfix-1 aborted; rolling back to web:1\n');
+    const last = (await record(t)).history.at(-1)!;
+    expect(last).toMatchObject({ outcome: 'aborted', reason: 'aborted by hand: wrong build' });
+
+    const waited = await advanceWhile(t, cli(t, 'wait', 'prod/web', '--interval', '1ms'));
+    expect(waited.code).toBe(1);
+    expect(waited.err).toContain('prod/web: web:hotfix-1 aborted: aborted by hand: wrong build');
+    expect((await record(t)).rollout).toBeUndefined();
+    expect((await primary(t)).taskDefinition).toMatch(/web:1$/);
+
+    const missing = await cli(t, 'deploy', 'prod/web', '--image', 'web:v9');
+    expect(missing.code).toBe(1);
+    expect(missing.err).toContain('web:v9 is not in the ECR repository web');
+    const other = await cli(t, 'deploy', 'prod/web', '--image', 'api:v1');
+    expect(other.code).toBe(1);
+    expect(other.err).toContain('prod/web is fed by the ECR repository web, not api');
+    await expect(cli(t, 'deploy', 'prod/web', '--image', 'web')).rejects.toThrow(
+      /--image must be REPOSITORY:TAG/,
+    );
+  });
+
+  it('wait --image follows the rollout of that image once it starts', async () => {
+    t = await pipelineWorld();
+    t.world.ecr.push('web', 'v2');
+    const waited = await advanceWhile(
+      t,
+      cli(t, 'wait', 'prod/web', '--image', 'web:v2', '--interval', '1ms'),
+    );
+    expect(waited.code).toBe(0);
+    expect(waited.out).toContain('prod/web: web:v2 succeeded');
+    const timedOut = await cli(t, 'wait', 'prod/web', '--image', 'web:v2', '--timeout', '1s');
+    expect(timedOut.code).toBe(0); // already deployed
+  });
+
+  it('wait gives up after --timeout with exit 3, naming where the rollout is', async () => {
+    t = await pipelineWorld();
+    t.world.ecr.push('web', 'v2');
+    await t.world.runFor(30_000);
+    const waited = await cli(t, 'wait', 'prod/web', '--timeout', '50ms', '--interval', '10ms');
+    expect(waited.code).toBe(3);
+    expect(waited.err).toMatch(/prod\/web: gave up after \S+: web:v2 is still at step 1\/3 \(10%\)/);
+  });
+});
+
+describe('rollback', () => {
+  it('when idle goes back to the good revision before the current one, or to --to', async () => {
+    t = await pipelineWorld();
+    t.world.ecr.push('web', 'v2');
+    await t.world.runFor(20 * MIN);
+    expect((await primary(t)).taskDefinition).toMatch(/web:2$/);
+
+    const back = await cli(t, 'rollback', 'prod/web', '--reason', 'bad config');
+    expect(back.code).toBe(0);
+    expect(back.out).toBe('prod/web: rolled back by hand from web:2 to web:1: bad config\n');
+    await t.world.runFor(5 * MIN);
+    expect((await primary(t)).taskDefinition).toMatch(/web:1$/);
+    expect((await record(t)).rollout).toBeUndefined();
+
+    const forward = json(await cli(t, 'rollback', 'prod/web', '--to', '2', '--json'));
+    expect(forward).toMatchObject({ command: 'rollback', ok: true });
+    await t.world.runFor(5 * MIN);
+    expect((await primary(t)).taskDefinition).toMatch(/web:2$/);
+
+    const same = await cli(t, 'rollback', 'prod/web', '--to', 'web:2');
+    expect(same.code).toBe(1);
+    expect(same.err).toContain('nothing rolled back: the service already runs web:2');
+    const none = await cli(t, 'rollback', 'prod/web', '--to', 'web:99');
+    expect(none.code).toBe(1);
+    expect(none.err).toContain('--to web:99: there is no task definition web:99');
+  });
+});
+
+describe('bin/autopilot.js against the local AWS', () => {
+  it('status --json and wait run as commands, wait exiting 1 with the reason of a rollback', async () => {
+    t = await pipelineWorld({ images: { 'web:v3': { crash: { after: '20s', exitCode: 1 } } } });
+    const status = await child(t, ['status', '--local', '--json']);
+    expect(status.code).toBe(0);
+    expect(JSON.parse(status.out)[0]).toMatchObject({ service: 'prod/web', revision: 'web:1' });
+
+    t.world.ecr.push('web', 'v3');
+    await t.world.runFor(5000);
+    const waited = await child(t, ['wait', 'prod/web', '--local', '--interval', '50ms']);
+    expect(waited.code).toBe(1);
+    expect(waited.err).toContain('prod/web: web:v3 rolled back: 1 new task failed');
+  });
+
+  it('--local says what to start when nothing answers', async () => {
+    const ran = await new Promise<Ran>((resolve) => {
+      execFile(
+        process.execPath,
+        [BIN, 'status', '--local', '--config', configFile],
+        { env: { ...process.env, AWS_ENDPOINT_URL: 'http://127.0.0.1:9' }, timeout: 60_000 },
+        (error, stdout, stderr) =>
+          resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, out: stdout, err: stderr }),
+      );
+    });
+    expect(ran.code).toBe(1);
+    expect(ran.err).toContain(
+      'autopilot status: nothing answers at http://127.0.0.1:9: start the local AWS with',
+    );
+  });
+});
+
+describe('the example scenarios', () => {
+  /** `autopilot sim FILE --json`: the report. */
+  const sim = (file: string) =>
+    new Promise<any>((resolve, reject) => {
+      execFile(
+        process.execPath,
+        [BIN, 'sim', file, '--json'],
+        { timeout: 60_000, maxBuffer: 64 * 1024 * 1024 },
+        (error, stdout, stderr) =>
+          error ? reject(new Error(`${file}: ${stderr}`)) : resolve(JSON.parse(stdout)),
+      );
+    });
+  const outcomes = (report: any) =>
+    report.rollouts.map((r: any) => `${r.service} ${r.image} ${r.outcome}: ${r.reason}`);
+
+  it('tell the stories their comments promise', async () => {
+    const [demo, gate, linear, rolling, unhealthy] = await Promise.all(
+      ['demo', 'gate-alarm', 'linear-rollout', 'rolling-pull-error', 'unhealthy-canary'].map((n) =>
+        sim(`scenarios/${n}.yml`),
+      ),
+    );
+    expect(outcomes(demo)).toEqual([
+      'prod/web web:v2 succeeded: every step healthy and baked',
+      'prod/web web:v3 rolled_back: 1 new task failed: Essential container in task exited (web exit code 1)',
+    ]);
+    const alarms = demo.events
+      .filter((e: any) => e.event['detail-type'] === 'CloudWatch Alarm State Change')
+      .map((e: any) => `${e.event.detail.alarmName} ${e.event.detail.state.value}`);
+    expect(alarms).toEqual(
+      expect.arrayContaining(['web-cpu-high ALARM', 'web-cpu-high OK', 'web-cpu-low ALARM']),
+    );
+    expect(alarms.indexOf('web-cpu-high ALARM')).toBeLessThan(alarms.indexOf('web-cpu-low ALARM'));
+
+    expect(outcomes(gate)).toEqual([
+      expect.stringMatching(
+        /^prod\/web web:v2 rolled_back: gate alarm web-canary-cpu-high is in ALARM: Threshold Crossed/,
+      ),
+    ]);
+    expect(outcomes(linear)).toEqual([
+      'prod/api api:v2 superseded: superseded by api:v3',
+      'prod/api api:v3 succeeded: every step healthy and baked',
+    ]);
+    expect(linear.rollouts[1].steps).toHaveLength(10);
+    expect(outcomes(rolling)).toEqual([
+      'prod/worker worker:1.4.1 succeeded: every step healthy and baked',
+      expect.stringMatching(
+        /^prod\/worker worker:1\.5\.0 rolled_back: \d new tasks? failed: CannotPullContainerError/,
+      ),
+      'prod/worker worker:1.4.0 ignored: tag "1.4.0" is not above the deployed 1.4.1 (allowDowngrade is false)',
+      'prod/worker worker:1.5.1 succeeded: every step healthy and baked',
+    ]);
+    expect(outcomes(unhealthy)).toEqual([
+      expect.stringMatching(
+        /^prod\/shop-web shop:v2 rolled_back: 2 new tasks failed: Task failed (ELB|container) health checks/,
+      ),
+      'prod/shop-worker shop:v2 succeeded: every step healthy and baked',
+    ]);
+  });
+});

@@ -1,0 +1,189 @@
+/**
+ * Alarm-driven scaling end to end: traffic on the local load balancer drives the service's CPU,
+ * CPU alarms on the local CloudWatch go to ALARM, the pipeline sets the count, and a rollout in
+ * progress keeps working with it.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { type PipelineWorld, pipelineWorld } from '../helpers/pipeline-world.ts';
+
+const MIN = 60_000;
+let t: PipelineWorld | undefined;
+afterEach(async () => {
+  await t?.stop();
+  t = undefined;
+});
+
+const cpuAlarm = (name: string, comparison: string, threshold: number, periods: number) => ({
+  AlarmName: name,
+  Namespace: 'AWS/ECS',
+  MetricName: 'CPUUtilization',
+  Dimensions: [
+    { Name: 'ClusterName', Value: 'prod' },
+    { Name: 'ServiceName', Value: 'web' },
+  ],
+  Statistic: 'Average',
+  Period: 60,
+  EvaluationPeriods: periods,
+  Threshold: threshold,
+  ComparisonOperator: comparison,
+  TreatMissingData: 'missing',
+});
+
+const scaling = {
+  min: 2,
+  max: 8,
+  cooldown: { out: '2m', in: '3m' },
+  rules: [
+    { alarm: 'web-cpu-high', adjust: '+2' },
+    { alarm: 'web-cpu-low', adjust: '-1' },
+  ],
+};
+
+async function world(options: {
+  load: number;
+  images?: Record<string, unknown>;
+  target?: Record<string, unknown>;
+}) {
+  return pipelineWorld({
+    load: options.load,
+    images: options.images,
+    target: { scaling, ...options.target },
+    alarms: () => [
+      cpuAlarm('web-cpu-high', 'GreaterThanThreshold', 60, 1),
+      cpuAlarm('web-cpu-low', 'LessThanThreshold', 20, 5), // five periods: not tripped while the new service warms up
+    ],
+  });
+}
+
+async function desired(w: PipelineWorld, name = 'web'): Promise<number> {
+  const out = (await w.world.ecs.operations.DescribeServices!({ cluster: 'prod', services: [name] })) as any;
+  return out.services?.[0]?.desiredCount ?? 0;
+}
+
+const scaled = (w: PipelineWorld) =>
+  w.notices
+    .filter((n) => n.notice.kind === 'scaled')
+    .map((n) => n.notice as { from: number; to: number; alarm: { name: string } });
+
+describe('alarm-driven scaling', () => {
+  // CPU per task is 2% idle plus 0.5% per request/second it serves (local/images.ts): 200 rps over
+  // 4 tasks is 27%, between the two alarms; 1200 rps saturates even 8 tasks' 77% (over the high alarm).
+  it('rising traffic trips the CPU alarm and the service scales out in steps to max and no further', async () => {
+    t = await world({ load: 200 });
+    expect(await desired(t)).toBe(4);
+    t.world.ecs.setLoad(t.targetGroupArn, 1200);
+    await t.world.runFor(20 * MIN);
+    expect(scaled(t).map((s) => [s.from, s.to])).toEqual([
+      [4, 6],
+      [6, 8],
+    ]);
+    expect(await desired(t)).toBe(8);
+    const record = (await t.records())[0]!;
+    expect(record.scaling?.total).toBe(8);
+    expect(Object.keys(record.scaling?.firing ?? {})).toEqual(['web-cpu-high']);
+  });
+
+  it('falling traffic scales it in to min, one cooldown apart', async () => {
+    t = await world({ load: 200 });
+    t.world.ecs.setLoad(t.targetGroupArn, 1200);
+    await t.world.runFor(8 * MIN);
+    expect(await desired(t)).toBe(8);
+    const outs = scaled(t).length;
+    t.world.ecs.setLoad(t.targetGroupArn, 10);
+    const inAt: number[] = [];
+    for (let i = 0; i < 40; i++) {
+      const before = scaled(t).length;
+      await t.world.runFor(MIN);
+      if (scaled(t).length > before) inAt.push(t.world.now());
+    }
+    const ins = scaled(t).slice(outs);
+    expect(ins.map((s) => s.to)).toEqual([7, 6, 5, 4, 3, 2]);
+    expect(await desired(t)).toBe(2);
+    for (let i = 1; i < inAt.length; i++) expect(inAt[i]! - inAt[i - 1]!).toBeGreaterThanOrEqual(3 * MIN);
+  });
+
+  it('repeated alarm events inside a cooldown change nothing', async () => {
+    t = await world({ load: 1200 });
+    await t.world.runFor(6 * MIN);
+    const first = scaled(t);
+    expect(first.length).toBeGreaterThanOrEqual(1);
+    const count = await desired(t);
+    // The same ALARM event, delivered again and again as EventBridge may.
+    const fired = t.world.eventLog.filter(
+      (e) =>
+        e.event['detail-type'] === 'CloudWatch Alarm State Change' &&
+        e.event.detail.alarmName === 'web-cpu-high',
+    );
+    const last = fired.at(-1)!.event;
+    const before = scaled(t).length;
+    for (let i = 0; i < 5; i++) t.world.events.put(last);
+    await t.world.runFor(10_000);
+    expect(scaled(t).length).toBe(before);
+    expect(await desired(t)).toBe(count);
+  });
+
+  it('a scale-out during a canary step grows primary and canary in proportion, and the rollout completes', async () => {
+    t = await world({
+      load: 40,
+      target: {
+        steps: [
+          { percent: 50, bake: '6m' },
+          { percent: 100, bake: '1m' },
+        ],
+        stepDeadline: '10m',
+      },
+    });
+    t.world.ecr.push('web', 'v2');
+    await t.world.runFor(2 * MIN);
+    expect(await desired(t)).toBe(4);
+    expect(await desired(t, 'web-canary')).toBe(4);
+    t.world.ecs.setLoad(t.targetGroupArn, 1500);
+    await t.world.runFor(4 * MIN);
+    const primary = await desired(t);
+    expect(primary).toBeGreaterThan(4);
+    // 50% of traffic: the canary matches the primary as it grows.
+    expect(await desired(t, 'web-canary')).toBe(primary);
+    await t.world.runFor(20 * MIN);
+    const record = (await t.records())[0]!;
+    expect(record.history.at(-1)).toMatchObject({ outcome: 'succeeded', image: { tag: 'v2' } });
+    expect(await desired(t)).toBe(record.scaling?.total);
+    expect(await desired(t, 'web-canary')).toBe(0);
+  });
+
+  it('a rollback during a scale-out ends at the scaled total, not the count from before the rollout', async () => {
+    t = await world({
+      load: 40,
+      images: { 'web:v2': { crash: { after: '4m', exitCode: 2 } } },
+      target: { steps: [{ percent: 10, bake: '8m' }, { percent: 100 }], stepDeadline: '10m' },
+    });
+    t.world.ecr.push('web', 'v2');
+    await t.world.runFor(MIN);
+    t.world.ecs.setLoad(t.targetGroupArn, 1500);
+    await t.world.runFor(12 * MIN);
+    const record = (await t.records())[0]!;
+    expect(record.history.at(-1)).toMatchObject({ outcome: 'rolled_back' });
+    expect(record.scaling?.total).toBeGreaterThan(4);
+    expect(await desired(t)).toBe(record.scaling?.total);
+    expect(await desired(t, 'web-canary')).toBe(0);
+  });
+
+  it('stands aside when Application Auto Scaling already owns the count, and says so once', async () => {
+    t = await world({ load: 40 });
+    await t.world.applicationAutoScaling.operations.RegisterScalableTarget({
+      ServiceNamespace: 'ecs',
+      ResourceId: 'service/prod/web',
+      ScalableDimension: 'ecs:service:DesiredCount',
+      MinCapacity: 1,
+      MaxCapacity: 3,
+    });
+    t.world.ecs.setLoad(t.targetGroupArn, 1200);
+    await t.world.runFor(10 * MIN);
+    expect(scaled(t)).toEqual([]);
+    expect(await desired(t)).toBe(4);
+    const blocked = t.notices.filter((n) => n.notice.kind === 'blocked');
+    expect(blocked).toHaveLength(1);
+    expect((blocked[0]!.notice as { reason: string }).reason).toMatch(
+      /Application Auto Scaling has a scalable target on service\/prod\/web/,
+    );
+  });
+});

@@ -1,0 +1,185 @@
+/**
+ * `autopilot sim scenarios/demo.yml --html FILE`, opened in a real headless browser (Debian's
+ * chromium, driven by playwright-core; .ci/run installs it): the page is self-contained (nothing
+ * but the file is fetched), the chart and the rollback marker are drawn where they should be, the
+ * hover read-out works, and a screenshot is left in test-output/html-report.png to look at.
+ */
+import { execFile } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { type BrowserContext, chromium, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const OUT = path.resolve('test-output');
+const HTML = path.join(OUT, 'html-report.html');
+const SCREENSHOT = path.join(OUT, 'html-report.png');
+
+let context: BrowserContext;
+let page: Page;
+let profile: string;
+const requests: string[] = [];
+const problems: string[] = [];
+let stderr = '';
+
+beforeAll(async () => {
+  if (!existsSync(CHROMIUM)) {
+    throw new Error(
+      `no chromium at ${CHROMIUM}: apt-get install -y --no-install-recommends chromium (.ci/run does), or set CHROMIUM_PATH`,
+    );
+  }
+  mkdirSync(OUT, { recursive: true });
+  rmSync(HTML, { force: true });
+  const code = await new Promise<number>((resolve) => {
+    execFile(
+      process.execPath,
+      ['bin/autopilot.js', 'sim', 'scenarios/demo.yml', '--html', HTML],
+      { timeout: 60_000, maxBuffer: 64 * 1024 * 1024 },
+      (error, _stdout, err) => {
+        stderr = err;
+        resolve(error ? ((error as { code?: number }).code ?? 1) : 0);
+      },
+    );
+  });
+  expect(code).toBe(0);
+
+  profile = mkdtempSync(path.join(tmpdir(), 'html-report-chromium-'));
+  context = await chromium.launchPersistentContext(profile, {
+    executablePath: CHROMIUM,
+    headless: true,
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
+    viewport: { width: 1300, height: 900 },
+  });
+  // Self-contained: anything but the file itself is refused and remembered.
+  await context.route('**/*', (route) => {
+    const url = route.request().url();
+    if (url.startsWith('file:')) return route.continue();
+    requests.push(url);
+    return route.abort();
+  });
+  page = context.pages()[0] ?? (await context.newPage());
+  page.on('console', (m) => {
+    if (m.type() === 'error') problems.push(m.text());
+  });
+  page.on('pageerror', (e) => problems.push(e.message));
+  await page.goto(pathToFileURL(HTML).href);
+}, 120_000);
+
+afterAll(async () => {
+  await context?.close();
+  if (profile) rmSync(profile, { recursive: true, force: true });
+});
+
+describe('the HTML report of the demo', () => {
+  it('is written where sim says, one file that fetches nothing', () => {
+    expect(stderr).toContain(`The run, drawn: ${HTML}`);
+    const html = readFileSync(HTML, 'utf8');
+    expect(html).not.toMatch(/<(link|img|iframe)\b|<script[^>]+src=|@import|url\(https?:/);
+    expect(requests).toEqual([]);
+    expect(problems).toEqual([]);
+  });
+
+  it('draws the running tasks per revision, primary and canary, on one time axis', async () => {
+    expect(await page.title()).toBe(
+      'demo, a healthy release then a crashing one, then a traffic spike · ecs-autopilot',
+    );
+    const chart = page.locator('svg.chart');
+    await expect.poll(() => chart.count()).toBe(1);
+    const box = (await chart.boundingBox())!;
+    expect(box.width).toBeGreaterThan(1000);
+    expect(box.height).toBeGreaterThan(400);
+
+    const bands = await page.$$eval('g.band', (gs) =>
+      gs.map((g) => {
+        const r = g.getBoundingClientRect();
+        return {
+          role: g.getAttribute('class'),
+          revision: g.getAttribute('data-revision'),
+          width: r.width,
+          height: r.height,
+        };
+      }),
+    );
+    const drawn = (role: string, revision: string) =>
+      bands.find((b) => b.role === `band band-${role}` && b.revision === revision);
+    expect(drawn('primary', 'web:1')?.width).toBeGreaterThan(200);
+    expect(drawn('primary', 'web:2')?.width).toBeGreaterThan(400);
+    expect(drawn('canary', 'web:2')?.height).toBeGreaterThan(20);
+    expect(drawn('canary', 'web:3')?.width).toBeGreaterThan(0);
+    // Three steps of web:v2, one of web:v3; the desired count; the axis in virtual time.
+    expect(await page.locator('line.step-marker').count()).toBe(4);
+    expect(await page.locator('svg.chart text.pill').allTextContents()).toEqual([
+      '10%',
+      '50%',
+      '100%',
+      '10%',
+    ]);
+    expect(await page.locator('path.desired').count()).toBe(1);
+    expect(await page.locator('svg.chart text.axis').allTextContents()).toEqual(
+      expect.arrayContaining(['+0:00', '+0:05', '+0:35', '09:05']),
+    );
+  });
+
+  it('draws the rollback where it happened, with its reason', async () => {
+    const marker = page.locator('g.rollback-marker');
+    expect(await marker.count()).toBe(1);
+    await expect.poll(() => marker.isVisible()).toBe(true);
+    expect(await marker.getAttribute('data-image')).toBe('web:v3');
+    const reason = '1 new task failed: Essential container in task exited (web exit code 1)';
+    expect(await marker.getAttribute('data-reason')).toBe(reason);
+    expect(await marker.locator('title').textContent()).toBe(
+      `+0:19:12  web:v3 rolled back to web:2: ${reason}`,
+    );
+    expect(await marker.locator('text').allTextContents()).toEqual(['✕ web:v3 rolled back to web:2', reason]);
+    // The line stands at +0:19:12 of the 38-minute axis, right of web:v3's 10% step.
+    const line = (await marker.locator('line').boundingBox())!;
+    const chart = (await page.locator('svg.chart').boundingBox())!;
+    const left = chart.x + (chart.width * 170) / 1200;
+    const plot = (chart.width * 1002) / 1200;
+    expect(Math.abs(line.x + line.width / 2 - (left + (plot * (19 * 60 + 12)) / (38 * 60)))).toBeLessThan(3);
+    const v3step = (await page.locator('line.step-marker').nth(3).boundingBox())!;
+    expect(line.x).toBeGreaterThan(v3step.x);
+    // And in words: the rollout's card, and the event list.
+    await expect
+      .poll(() => page.locator('.card.outcome-rolled_back .card-reason').textContent())
+      .toBe(reason);
+    expect(await page.locator('tr.row-rolled_back').textContent()).toContain(reason);
+  });
+
+  it('draws the alarms, the notifications and the scenario steps', async () => {
+    expect(await page.locator('.alarm-name').allTextContents()).toEqual([
+      'web-5xx',
+      'web-cpu-high',
+      'web-cpu-low',
+    ]);
+    expect(await page.locator('rect.alarm-ALARM').count()).toBe(2);
+    expect(await page.locator('g.marker-scenario').count()).toBe(4);
+    expect(await page.locator('g.marker-notification').count()).toBeGreaterThan(0);
+    expect(await page.locator('g.marker-succeeded').count()).toBe(1);
+  });
+
+  it('reads out the counts under the pointer, and leaves a screenshot', async () => {
+    const hover = page.locator('rect.hover');
+    const box = (await hover.boundingBox())!;
+    // +0:13 of 38 minutes: web:v2 being promoted, web:1 still running.
+    await page.mouse.move(box.x + (box.width * 13) / 38, box.y + box.height / 2);
+    const readout = page.locator('.readout');
+    await expect.poll(() => readout.isVisible()).toBe(true);
+    const text = await readout.textContent();
+    expect(text).toContain('web:1 web:v1 primary: 4');
+    expect(text).toContain('desired (primary): 4');
+    await page.screenshot({ path: SCREENSHOT, fullPage: true });
+    expect(readFileSync(SCREENSHOT).length).toBeGreaterThan(50_000);
+  });
+});

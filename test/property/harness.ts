@@ -1,0 +1,287 @@
+/**
+ * The fault properties' machinery: fault schedules as fast-check arbitraries, one case run as a
+ * whole local world (scenario + pipeline + faults + invariants), the outcome the issue asks for,
+ * and a failing case printed as a scenario file that replays it.
+ *
+ *   const details = await checkFaults(['healthy push', 'duplicate push'], { seed: 8, numRuns: 60 });
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import fc from 'fast-check';
+import { setLogSink } from '../../lib/log.ts';
+import {
+  AWS_ERROR_KINDS,
+  type AwsCallFault,
+  type ConflictFault,
+  type EventFault,
+  type FaultPlan,
+  type FaultRun,
+  type KillFault,
+  mergePlans,
+  parseFaultScenario,
+  type RaceFault,
+  type RateFault,
+  runWithFaults,
+  type SlackFault,
+  scenarioWithFaults,
+} from '../../local/faults.ts';
+import { type FaultScenario, faultScenario, type ScenarioName } from './scenarios.ts';
+
+// ---- schedules --------------------------------------------------------------------------------
+
+const DETAIL_TYPES = [
+  'ECS Task State Change',
+  'ECS Deployment State Change',
+  'ECS Service Action',
+  'CloudWatch Alarm State Change',
+  'Scheduled Event',
+  '*',
+];
+
+const eventFault: fc.Arbitrary<EventFault> = fc
+  .record({
+    target: fc.oneof(
+      { weight: 1, arbitrary: fc.record({ match: fc.constant('ECR Image Action'), nth: fc.integer({ min: 1, max: 2 }) }) },
+      {
+        weight: 4,
+        arbitrary: fc.record({ match: fc.constantFrom(...DETAIL_TYPES), nth: fc.integer({ min: 1, max: 30 }) }),
+      },
+    ),
+    action: fc.oneof(
+      fc.constant({ do: 'drop' as const }),
+      fc.constant({ do: 'duplicate' as const }),
+      fc.record({ do: fc.constant('delay' as const), byMs: fc.integer({ min: 1, max: 240 }).map((s) => s * 1000) }),
+      fc.record({ do: fc.constant('fail' as const), times: fc.integer({ min: 1, max: 3 }) }),
+    ),
+  })
+  .map(({ target, action }) => ({ ...target, ...action }));
+
+const kill: fc.Arbitrary<KillFault> = fc.record({
+  invocation: fc.integer({ min: 1, max: 45 }),
+  after: fc.integer({ min: 0, max: 14 }),
+});
+
+const awsCall: fc.Arbitrary<AwsCallFault> = fc.record({
+  call: fc.integer({ min: 1, max: 450 }),
+  times: fc.integer({ min: 1, max: 6 }),
+  error: fc.constantFrom(...AWS_ERROR_KINDS),
+});
+
+const rate: fc.Arbitrary<RateFault> = fc.record({
+  share: fc.integer({ min: 1, max: 6 }).map((p) => p / 100),
+  seed: fc.integer({ min: 0, max: 1_000_000 }),
+  error: fc.constantFrom('throttle' as const, 'unavailable' as const, 'internal' as const),
+});
+
+const conflict: fc.Arbitrary<ConflictFault> = fc
+  .record({ write: fc.integer({ min: 1, max: 12 }), applied: fc.boolean() })
+  .map((c) => (c.applied ? c : { write: c.write }));
+
+const race: fc.Arbitrary<RaceFault> = fc.record({ invocation: fc.integer({ min: 1, max: 40 }) });
+
+const slackFault: fc.Arbitrary<SlackFault> = fc.record({
+  request: fc.integer({ min: 1, max: 8 }),
+  // `timeout` waits in real time (the local Slack answers late): left to the targeted tests.
+  fail: fc.constantFrom('http-500' as const, 'http-429' as const, 'invalid-url' as const),
+  times: fc.integer({ min: 1, max: 3 }),
+});
+
+export interface Intensity {
+  events: number;
+  kills: number;
+  aws: number;
+  conflicts: number;
+  races: number;
+  slack: number;
+}
+
+/** A fault schedule: up to `max` faults of each kind, often none. */
+export const faultPlanWith = (max: Intensity): fc.Arbitrary<FaultPlan> =>
+  fc
+  .record({
+    events: fc.array(eventFault, { maxLength: max.events }),
+    kills: fc.array(kill, { maxLength: max.kills }),
+    aws: fc.array(awsCall, { maxLength: max.aws }),
+    rate: fc.option(rate, { freq: 4, nil: undefined }),
+    conflicts: fc.array(conflict, { maxLength: max.conflicts }),
+    races: fc.array(race, { maxLength: max.races }),
+    slack: fc.array(slackFault, { maxLength: max.slack }),
+  })
+  .map((p) => {
+    const plan: FaultPlan = {};
+    if (p.events.length) plan.events = p.events;
+    if (p.kills.length) plan.kills = p.kills;
+    if (p.aws.length) plan.aws = p.aws;
+    if (p.rate) plan.rate = p.rate;
+    if (p.conflicts.length) plan.conflicts = p.conflicts;
+    if (p.races.length) plan.races = p.races;
+    if (p.slack.length) plan.slack = p.slack;
+    return plan;
+  });
+
+export const faultPlan = faultPlanWith({ events: 4, kills: 2, aws: 2, conflicts: 2, races: 1, slack: 1 });
+
+// ---- one case ---------------------------------------------------------------------------------
+
+export interface CaseResult {
+  run: FaultRun;
+  problems: string[];
+  /** Real milliseconds the case took. */
+  ms: number;
+}
+
+/** Runs one scenario under one schedule and lists what is wrong: violations, then the outcome. */
+export async function runCase(name: ScenarioName, plan: FaultPlan): Promise<CaseResult> {
+  const s = faultScenario(name);
+  const started = Date.now();
+  const previous = setLogSink(() => {});
+  let run: FaultRun;
+  try {
+    const loaded = parseFaultScenario(s.text, { file: `${slug(name)}.yml` });
+    run = await runWithFaults({ scenario: loaded.scenario, faults: mergePlans(s.faults, plan) });
+  } finally {
+    setLogSink(previous);
+  }
+  const problems = [
+    ...run.violations.map((v) => `invariant ${v.invariant} violated at ${v.at} on ${v.service}: ${v.detail}`),
+    ...outcomeProblems(s, run),
+  ];
+  return { run, problems, ms: Date.now() - started };
+}
+
+/**
+ * The outcome the issue asks for, given which pushes reached the pipeline at all (ECR delivers its
+ * events best effort: a push whose event is lost, or dead-lettered after Lambda's retries, is not
+ * deployed, and must change nothing): the newest good image that reached it is deployed; a bad
+ * image that reached it is rolled back and remembered; a good one is never rolled back; the
+ * primary ends healthy at its desired count, the canary at 0.
+ */
+export function outcomeProblems(s: FaultScenario, run: FaultRun): string[] {
+  const problems: string[] = [];
+  const { report, world } = run;
+  const registry = world.ecr.registryHost;
+  const record = run.records.find((r) => r.key === 'prod/web');
+  const history = record?.history ?? [];
+  const pushes = s.pushes.map((p) => {
+    const step = report.timeline.find((t) => t.action === 'push' && (t.result as any)?.image === `web:${p.tag}`);
+    const digest = String((step?.result as any)?.digest ?? '');
+    const eventId = step?.events[0];
+    const delivered = world.events.deliveries.some(
+      (d) => d.eventId === eventId && d.rule === 'ecs-autopilot-ecr-push' && d.outcome === 'delivered',
+    );
+    const seen = history.some((h) => h.image.digest === digest) || record?.rollout?.image.digest === digest;
+    return { ...p, digest, reached: delivered || seen };
+  });
+
+  const primary = report.services.find((x) => x.name === 'web');
+  const canary = report.services.find((x) => x.name === 'web-canary');
+  const image = primary?.containers.find((c) => c.name === 'web')?.image;
+  const newestGood = [...pushes].reverse().find((p) => p.good && p.reached);
+  const expected = newestGood ? `${registry}/web@${newestGood.digest}` : `${registry}/web:v1`;
+  if (image !== expected) {
+    const which = newestGood ? `${newestGood.tag} (the newest good image that reached the pipeline)` : 'v1 (no good image reached the pipeline)';
+    problems.push(`outcome: the primary runs ${image}, expected ${which}`);
+  }
+  if (!primary || primary.desiredCount !== 4 || primary.runningCount !== 4 || primary.deployments.length !== 1)
+    problems.push(
+      `outcome: the primary is not steady at 4 tasks: desired ${primary?.desiredCount}, running ${primary?.runningCount}, ${primary?.deployments.length} deployment(s)`,
+    );
+  if (canary && (canary.desiredCount !== 0 || canary.runningCount !== 0))
+    problems.push(`outcome: the canary still has desired ${canary.desiredCount}, running ${canary.runningCount}`);
+
+  for (const p of pushes) {
+    const entries = history.filter((h) => h.image.digest === p.digest);
+    const outcomes = entries.map((h) => h.outcome);
+    if (!p.reached) {
+      const registered = [...world.ecs.taskDefinitions.values()].some((td) =>
+        td.tags.some((t) => t.value === p.digest),
+      );
+      if (registered) problems.push(`outcome: ${p.tag} never reached the pipeline but a revision was registered for it`);
+      continue;
+    }
+    if (p.good) {
+      if (outcomes.includes('rolled_back'))
+        problems.push(`outcome: the good image ${p.tag} was rolled back: ${entries.find((h) => h.outcome === 'rolled_back')?.reason}`);
+      if (p === newestGood && !outcomes.includes('succeeded'))
+        problems.push(`outcome: ${p.tag} did not succeed (history: ${outcomes.join(', ') || 'none'})`);
+    } else {
+      if (!outcomes.includes('rolled_back'))
+        problems.push(`outcome: the bad image ${p.tag} was not rolled back (history: ${outcomes.join(', ') || 'none'})`);
+      if (outcomes.includes('succeeded')) problems.push(`outcome: the bad image ${p.tag} succeeded`);
+      if (!record?.badDigests[p.digest]) problems.push(`outcome: the bad image ${p.tag} is not remembered as bad`);
+    }
+  }
+  return problems;
+}
+
+// ---- the property -----------------------------------------------------------------------------
+
+export interface FaultCheck {
+  runs: number;
+  /** Real time of the whole check, ms. */
+  ms: number;
+  /** Faults that fired, by kind, over all runs. */
+  fired: Record<string, number>;
+  failure?: string;
+}
+
+export interface FaultCheckOptions {
+  seed: number;
+  numRuns: number;
+  /** Stops shrinking (and running) after this much real time. */
+  timeLimitMs?: number;
+}
+
+/**
+ * Generates `numRuns` (scenario, schedule) cases, seeded, and runs each. A failure shrinks to a
+ * small schedule, written to test-output/fault-cases/ as a scenario file and returned as a message
+ * with the file inline.
+ */
+export async function checkFaults(names: ScenarioName[], options: FaultCheckOptions): Promise<FaultCheck> {
+  const fired: Record<string, number> = {};
+  let runs = 0;
+  let lastFailure: { name: ScenarioName; plan: FaultPlan; problems: string[]; fired: string[] } | undefined;
+  const started = Date.now();
+  const property = fc.asyncProperty(fc.constantFrom(...names), faultPlan, async (name, plan) => {
+    runs++;
+    const { run, problems } = await runCase(name, plan);
+    for (const f of run.fired) fired[f.fault] = (fired[f.fault] ?? 0) + 1;
+    if (problems.length) {
+      lastFailure = { name, plan, problems, fired: run.fired.map((f) => `${f.at} ${f.fault}: ${f.detail}`) };
+      throw new Error(problems.join('\n'));
+    }
+  });
+  const details = await fc.check(property, {
+    seed: options.seed,
+    numRuns: options.numRuns,
+    endOnFailure: false,
+    ...(options.timeLimitMs ? { interruptAfterTimeLimit: options.timeLimitMs } : {}),
+  });
+  const result: FaultCheck = { runs, ms: Date.now() - started, fired };
+  if (details.failed && details.counterexample) {
+    const [name, plan] = details.counterexample;
+    const s = faultScenario(name);
+    const text = scenarioWithFaults(s.text, mergePlans(s.faults, plan));
+    const file = path.resolve('test-output', 'fault-cases', `${slug(name)}-seed${options.seed}.yml`);
+    mkdirSync(path.dirname(file), { recursive: true });
+    writeFileSync(file, text);
+    const again = lastFailure && lastFailure.name === name ? lastFailure : undefined;
+    result.failure = [
+      `fault property failed for "${name}" (seed ${options.seed}, path ${details.counterexamplePath}, after ${details.numRuns} run(s) and ${details.numShrinks} shrink(s))`,
+      '',
+      String((details.errorInstance as Error | undefined)?.message ?? again?.problems.join('\n') ?? ''),
+      '',
+      ...(again ? ['faults that fired:', ...again.fired.map((f) => `  ${f}`), ''] : []),
+      `replay: REPLAY=${path.relative(process.cwd(), file)} npx vitest run test/property/replay.test.ts`,
+      '',
+      text,
+    ].join('\n');
+  } else if (details.failed) {
+    result.failure = `fault property did not complete: ${details.interrupted ? 'interrupted' : `${details.numSkips} skips`}`;
+  }
+  return result;
+}
+
+export function slug(name: string): string {
+  return name.replace(/[^a-z0-9]+/gi, '-').toLowerCase();
+}

@@ -1,0 +1,201 @@
+/**
+ * The outbox arithmetic: order, leases, back-off, Retry-After, giving up, the bound, the pacing.
+ * The examples are the ones in lib/slack/outbox.ts.
+ */
+import { describe, expect, it } from 'vitest';
+import type { Notification } from '../lib/slack/message.ts';
+import {
+  afterAttempt,
+  backoffMs,
+  dueEntries,
+  enqueue,
+  GIVE_UP_MS,
+  LEASE_MS,
+  leased,
+  OUTBOX_LIMIT,
+  type OutboxEntry,
+  Pacer,
+  retryAfterMs,
+} from '../lib/slack/outbox.ts';
+import { classify } from '../lib/slack/send.ts';
+
+const S = 1000;
+const M = 60_000;
+const error = (text: string): Notification => ({ kind: 'error', error: text });
+
+function outbox(...webhooks: string[]): OutboxEntry[] {
+  return enqueue(
+    [],
+    6,
+    webhooks.map((webhook, i) => ({ webhook, notice: error(`m${i}`) })),
+    0,
+  ).outbox;
+}
+
+describe('enqueue', () => {
+  it('numbers entries by the version the write creates, in order, due at once', () => {
+    const { outbox: queued } = enqueue(
+      outbox('/a'),
+      9,
+      [
+        { webhook: '/a', notice: error('x') },
+        { webhook: '/b', notice: error('y') },
+      ],
+      5 * S,
+    );
+    expect(queued.map((e) => [e.id, e.webhook, e.nextAt, e.attempts])).toEqual([
+      ['7.0', '/a', 0, 0],
+      ['10.0', '/a', 5 * S, 0],
+      ['10.1', '/b', 5 * S, 0],
+    ]);
+  });
+
+  it(`keeps at most ${OUTBOX_LIMIT}, dropping the oldest`, () => {
+    const full = enqueue(
+      [],
+      0,
+      Array.from({ length: OUTBOX_LIMIT }, (_, i) => ({ webhook: '/a', notice: error(`m${i}`) })),
+      0,
+    ).outbox;
+    const { outbox: next, dropped } = enqueue(full, 1, [{ webhook: '/a', notice: error('new') }], S);
+    expect(next).toHaveLength(OUTBOX_LIMIT);
+    expect(dropped.map((e) => e.id)).toEqual(['1.0']);
+    expect(next.at(-1)!.id).toBe('2.0');
+  });
+});
+
+describe('dueEntries: the oldest per webhook, when due and not leased', () => {
+  it('a newer entry waits while an older one of the same webhook waits for its retry; other webhooks do not', () => {
+    const [a1, a2, b1] = outbox('/a', '/a', '/b');
+    const waiting = { ...a1!, nextAt: 30 * S };
+    expect(dueEntries([waiting, a2!, b1!], 10 * S).map((e) => e.id)).toEqual(['7.2']);
+    expect(dueEntries([waiting, a2!, b1!], 30 * S).map((e) => e.id)).toEqual(['7.0', '7.2']);
+  });
+
+  it('once the older one is gone (sent, or failed for good) the next is due', () => {
+    const [, a2] = outbox('/a', '/a');
+    expect(dueEntries([a2!], 0).map((e) => e.id)).toEqual(['7.1']);
+  });
+
+  it('a leased entry is not due until its lease runs out, and holds back the ones after it', () => {
+    const [a1, a2] = outbox('/a', '/a');
+    const taken = leased(a1!, 'token', 0);
+    expect(taken.attempts).toBe(1);
+    expect(dueEntries([taken, a2!], LEASE_MS - 1)).toEqual([]);
+    expect(dueEntries([taken, a2!], LEASE_MS).map((e) => e.id)).toEqual(['7.0']);
+  });
+});
+
+describe('afterAttempt', () => {
+  const entry = { ...outbox('/a')[0]!, attempts: 1, lease: { token: 't', until: LEASE_MS } };
+
+  it('sent, or failed for good: the entry goes', () => {
+    expect(afterAttempt(entry, { outcome: 'sent', status: 200 }, S)).toEqual({ kind: 'sent' });
+    expect(afterAttempt(entry, { outcome: 'failed', status: 400, error: '400 invalid_payload' }, S)).toEqual({
+      kind: 'failed',
+      reason: '400 invalid_payload',
+    });
+  });
+
+  it('a retry comes back after the back-off, unleased, with the error', () => {
+    const out = afterAttempt(entry, { outcome: 'retry', status: 500, error: '500 rollup_error' }, S);
+    expect(out).toEqual({
+      kind: 'retry',
+      entry: { ...entry, lease: undefined, nextAt: S + 10 * S, lastError: '500 rollup_error' },
+    });
+    expect('lease' in (out as any).entry).toBe(false);
+  });
+
+  it('a 429 comes back after its Retry-After', () => {
+    const out = afterAttempt(entry, { outcome: 'retry', status: 429, error: '429', retryAfterMs: 30 * S }, S);
+    expect(out.kind === 'retry' && out.entry.nextAt).toBe(31 * S);
+  });
+
+  it('a retry due more than 24h after the decision is given up', () => {
+    const late = { ...entry, attempts: 150 };
+    expect(
+      afterAttempt(late, { outcome: 'retry', error: 'could not connect (ECONNREFUSED)' }, GIVE_UP_MS - 5 * M),
+    ).toEqual({
+      kind: 'retry',
+      entry: expect.objectContaining({ nextAt: GIVE_UP_MS }),
+    });
+    expect(
+      afterAttempt(
+        late,
+        { outcome: 'retry', error: 'could not connect (ECONNREFUSED)' },
+        GIVE_UP_MS - 5 * M + 1,
+      ),
+    ).toEqual({
+      kind: 'failed',
+      reason: 'gave up after 150 attempts over 24h; the last: could not connect (ECONNREFUSED)',
+    });
+  });
+});
+
+describe('back-off and Retry-After', () => {
+  it.each([
+    [1, 10 * S],
+    [2, 30 * S],
+    [3, M],
+    [4, 2 * M],
+    [5, 5 * M],
+    [6, 5 * M],
+    [100, 5 * M],
+  ])('after attempt %i wait %i ms', (attempts, ms) => {
+    expect(backoffMs(attempts)).toBe(ms);
+  });
+
+  it.each([
+    ['30', 30 * S],
+    ['0', S],
+    ['86400', 3_600_000],
+    ['1.5', 1500],
+    [undefined, M],
+    ['soon', M],
+    ['Wed, 21 Oct 2015 07:28:00 GMT', M],
+  ])('Retry-After %j waits %i ms', (header, ms) => {
+    expect(retryAfterMs(header)).toBe(ms);
+  });
+});
+
+describe('classify: what Slack’s answer means', () => {
+  it.each([
+    [200, 'ok', undefined, { outcome: 'sent', status: 200 }],
+    [
+      429,
+      'rate_limited',
+      '7',
+      { outcome: 'retry', status: 429, error: '429 rate_limited', retryAfterMs: 7000 },
+    ],
+    [500, 'rollup_error', undefined, { outcome: 'retry', status: 500, error: '500 rollup_error' }],
+    [503, '', undefined, { outcome: 'retry', status: 503, error: '503 Service Unavailable' }],
+    [400, 'invalid_payload', undefined, { outcome: 'failed', status: 400, error: '400 invalid_payload' }],
+    [400, 'no_text', undefined, { outcome: 'failed', status: 400, error: '400 no_text' }],
+    [403, 'action_prohibited', undefined, { outcome: 'failed', status: 403, error: '403 action_prohibited' }],
+    [404, 'no_service', undefined, { outcome: 'failed', status: 404, error: '404 no_service' }],
+    [
+      410,
+      'channel_is_archived',
+      undefined,
+      { outcome: 'failed', status: 410, error: '410 channel_is_archived' },
+    ],
+  ])('%i %s', (status, body, retryAfter, result) => {
+    expect(classify(status, body, retryAfter)).toEqual(result);
+  });
+});
+
+describe('Pacer: one message a second per webhook', () => {
+  it('spaces the messages of a webhook a second apart, and a held webhook waits', () => {
+    const pacer = new Pacer();
+    expect(pacer.slot('/a', 0)).toBe(0);
+    pacer.took('/a', 0);
+    expect(pacer.slot('/a', 200)).toBe(1000);
+    pacer.took('/a', 1000);
+    expect(pacer.slot('/a', 1000)).toBe(2000);
+    expect(pacer.slot('/other', 1000)).toBe(1000);
+    pacer.hold('/b', 30_000);
+    expect(pacer.slot('/b', 0)).toBe(30_000);
+    pacer.took('/b', 0);
+    expect(pacer.slot('/b', 0)).toBe(30_000);
+  });
+});
