@@ -526,8 +526,8 @@ describe('decide: scaling owns the total', () => {
       tick,
       T0,
     );
-    expect(d.record.scaling?.total).toBe(12);
-    expect(d.actions).toEqual([{ type: 'setCount', desiredCount: 12 }]);
+    expect(d.record.scaling?.total).toBe(20);
+    expect(d.actions).toEqual([{ type: 'setCount', desiredCount: 20 }]);
   });
 
   it('stands aside, once, when another owner of the count exists', () => {
