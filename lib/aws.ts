@@ -5,6 +5,7 @@
 import { ApplicationAutoScalingClient } from '@aws-sdk/client-application-auto-scaling';
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { ECRClient } from '@aws-sdk/client-ecr';
 import { ECSClient } from '@aws-sdk/client-ecs';
 import { SSMClient } from '@aws-sdk/client-ssm';
 
@@ -14,6 +15,7 @@ export interface Clients {
   dynamodb: DynamoDBClient;
   ssm: SSMClient;
   applicationAutoScaling: ApplicationAutoScalingClient;
+  ecr: ECRClient;
 }
 
 export interface ClientOptions {
@@ -37,5 +39,6 @@ export function createClients(options: ClientOptions = {}): Clients {
     dynamodb: new DynamoDBClient(config),
     ssm: new SSMClient(config),
     applicationAutoScaling: new ApplicationAutoScalingClient(config),
+    ecr: new ECRClient(config),
   };
 }

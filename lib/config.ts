@@ -58,6 +58,8 @@ export interface TargetConfig {
   failedTasks: number;
   /** A step whose new tasks are not all running and healthy this long after it starts rolls back. */
   stepDeadlineMs: number;
+  /** How often the tick looks in the repository for pushes whose event was lost (ECR events are best effort); 0: never. */
+  missedPushCheckMs: number;
   /** This target's own Slack settings: each key it sets replaces the top-level section's. */
   notifications?: NotificationSettings;
   /** Alarm-driven scaling (lib/scaling-config.ts); absent: the pipeline never changes the count. */
@@ -124,6 +126,7 @@ const TARGET_DEFAULTS = {
   gateAlarms: [] as readonly string[],
   failedTasks: 1,
   stepDeadlineMs: 15 * 60_000,
+  missedPushCheckMs: 5 * 60_000,
 } as const;
 
 /** YAML text -> a validated Config; throws ConfigError with every problem and its line. */
@@ -243,6 +246,8 @@ const TARGET_FIELDS = {
   gateAlarms: gateAlarmPatterns,
   failedTasks: positiveInteger,
   stepDeadline: positiveDuration,
+  missedPushCheck: (value: unknown, path: string, problems: Problems) =>
+    value === false ? 0 : positiveDuration(value, path, problems),
   notifications: notificationSettings,
   scaling: (value: unknown, path: string, problems: Problems) =>
     parseScaling(value, path, (at, message) => problems.add(at, message)),
@@ -388,6 +393,7 @@ function resolveSettings(find: Lookup, problems: Problems): Settings {
     gateAlarms: read('gateAlarms') ?? [...TARGET_DEFAULTS.gateAlarms],
     failedTasks: read('failedTasks') ?? TARGET_DEFAULTS.failedTasks,
     stepDeadlineMs: read('stepDeadline') ?? TARGET_DEFAULTS.stepDeadlineMs,
+    missedPushCheckMs: read('missedPushCheck') ?? TARGET_DEFAULTS.missedPushCheckMs,
     ...(notifications !== undefined && { notifications }),
     ...(scaling !== undefined && { scaling }),
   };

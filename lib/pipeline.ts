@@ -25,6 +25,7 @@ import {
 import { type Action, decide, type Notice, type Trigger } from './decide.ts';
 import { act, observe, UnknownServiceError } from './ecs.ts';
 import { log } from './log.ts';
+import { dueForCheck, missedImages, repositoryImages } from './missed-pushes.ts';
 import type { ImageRef, ServiceRecord } from './record.ts';
 import { RevisionError } from './revision.ts';
 import { budget, deliver, queue, type Slack } from './slack/deliver.ts';
@@ -55,6 +56,8 @@ export interface HandleResult {
 
 /** Rounds of observe-decide-act per trigger before leaving the rest to the next event or tick. */
 const MAX_ROUNDS = 12;
+
+const PUSH_CHECK_MARGIN_MS = 60_000;
 
 /** Errors that retrying cannot fix: logged, acknowledged, and shown to a person. */
 const PERMANENT = [UnknownServiceError, RevisionError, CorruptRecordError];
@@ -156,7 +159,7 @@ export class Pipeline {
    * it sends what Slack has not taken yet.
    */
   private async onTick(): Promise<HandleResult> {
-    const records = await this.options.store.list();
+    const records = await this.catchUpOnPushes(await this.options.store.list());
     // A rollout in flight, or a scaling alarm still in ALARM (its rule applies again after each cooldown).
     const busy = records.filter((r) => r.rollout || Object.keys(r.scaling?.firing ?? {}).length > 0);
     const targets = busy
@@ -168,6 +171,77 @@ export class Pipeline {
     const reconciled = new Set(targets.map((t) => `${t.cluster}/${t.service}`));
     await this.deliver(records.filter((r) => !reconciled.has(r.key)));
     return result;
+  }
+
+  /**
+   * Pushes whose event was lost (lib/missed-pushes.ts): each due target's repository is listed, and
+   * images the record never saw are handed over as pushes. Returns the records as they now stand.
+   */
+  private async catchUpOnPushes(records: ServiceRecord[]): Promise<ServiceRecord[]> {
+    const { store, clients } = this.options;
+    const byKey = new Map(records.map((r) => [r.key, r]));
+    const due = dueForCheck(this.config.targets, byKey, this.now());
+    if (due.length === 0) return records;
+    const region = await clients.ecr.config.region();
+    for (const repository of new Set(due.map((t) => t.repository))) {
+      // Images are known up to the listing, less a minute for clocks that disagree (a known digest is skipped).
+      const knownUpTo = this.now() - PUSH_CHECK_MARGIN_MS;
+      let listed: Awaited<ReturnType<typeof repositoryImages>>;
+      try {
+        listed = await repositoryImages(clients, repository);
+      } catch (e) {
+        log.warn('push.check.failed', { repository, error: e as Error });
+        continue;
+      }
+      for (const target of due.filter((t) => t.repository === repository)) {
+        let record =
+          byKey.get(`${target.cluster}/${target.service}`) ??
+          (await store.get(target.cluster, target.service));
+        const since = record.pushCheck?.since;
+        // The first look only sets the mark: images pushed before the pipeline knew the service are not news.
+        const missed = since === undefined ? [] : missedImages(listed.images, record, since);
+        for (const m of missed) {
+          const registry = `${listed.registry}.dkr.ecr.${region}.amazonaws.com`;
+          const image: ImageRef = {
+            repository,
+            tag: m.tag,
+            digest: m.digest,
+            uri: `${registry}/${repository}@${m.digest}`,
+          };
+          log.warn('push.missed', {
+            service: record.key,
+            tag: m.tag,
+            digest: m.digest,
+            pushedAt: new Date(m.pushedAt).toISOString(),
+          });
+          try {
+            record = await this.reconcile(target, { kind: 'push', image });
+          } catch (e) {
+            if (!PERMANENT.some((cls) => e instanceof cls)) throw e;
+            log.error('pipeline.error', { service: record.key, error: e as Error });
+          }
+        }
+        record = await this.markChecked(target, knownUpTo);
+        byKey.set(record.key, record);
+      }
+    }
+    return [...byKey.values()];
+  }
+
+  /** Commits the time of this check and the push time up to which images are known. */
+  private async markChecked(target: TargetConfig, since: number): Promise<ServiceRecord> {
+    const { store } = this.options;
+    for (let attempt = 0; ; attempt++) {
+      const record = await store.get(target.cluster, target.service);
+      try {
+        return await store.put({
+          ...record,
+          pushCheck: { at: this.now(), since: Math.max(since, record.pushCheck?.since ?? 0) },
+        });
+      } catch (e) {
+        if (!(e instanceof ConflictError) || attempt >= 3) throw e;
+      }
+    }
   }
 
   /** Runs `fn` for each target, then sends what their records queued for Slack, also when one failed. */

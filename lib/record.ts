@@ -89,6 +89,8 @@ export interface ServiceRecord {
   outbox?: OutboxEntry[];
   /** The last error that needed a person, so a repeating one is told once an hour, not on every tick. */
   lastError?: { message: string; at: number };
+  /** The last look for pushes whose event was lost, and the push time up to which they are known. */
+  pushCheck?: { at: number; since: number };
   /** Alarm-driven scaling: the service's target total, cooldowns and the alarms firing (lib/scaling.ts). */
   scaling?: ScalingState;
 }

@@ -194,13 +194,13 @@ export class InvariantChecker {
 
   /** Work in progress that is not yet overdue: a rollout in a record, a message for Slack waiting. */
   busy(): boolean {
-    const now = this.world.now();
+    // Slack's back-off reaches 5 minutes between attempts: messages keep the run going until sent
+    // or given up (the scenario runner's cap ends a run that never settles).
     return this.records().some(
-      (r) =>
-        (r.rollout && !this.overdue.has(r.rollout.id)) ||
-        (r.outbox ?? []).some((e) => now - e.at < (this.hooks.graceMs ?? 10 * 60_000)),
+      (r) => (r.rollout && !this.overdue.has(r.rollout.id)) || (r.outbox?.length ?? 0) > 0,
     );
   }
+
 
   /** The last checks, at the end of a run. Returns every violation seen. */
   async finish(): Promise<Violation[]> {

@@ -27,6 +27,7 @@ const UNTUNED = {
   gateAlarms: [],
   failedTasks: 1,
   stepDeadlineMs: 15 * m,
+  missedPushCheckMs: 5 * m,
 } satisfies Omit<TargetConfig, 'cluster' | 'service' | 'repository'>;
 
 /** The paths of every problem in `raw`, in the order reported. */
@@ -275,7 +276,7 @@ describe('ConfigError', () => {
         path: 'targets[0].gateAlarm',
         message:
           'unknown key (did you mean gateAlarms?); allowed here: cluster, service, repository, container, tags, ' +
-          'strategy, steps, linear, rolling, gateAlarms, failedTasks, stepDeadline, notifications, scaling',
+          'strategy, steps, linear, rolling, gateAlarms, failedTasks, stepDeadline, missedPushCheck, notifications, scaling',
       },
     ]);
     expect(catchError(() => validateConfig({ targets: [{ ...web, alarms: [] }] })).message).toContain(

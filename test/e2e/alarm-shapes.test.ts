@@ -35,9 +35,7 @@ describe('gate alarm delivered without EventBridge', () => {
           Threshold: 20,
           ComparisonOperator: 'GreaterThanThreshold',
           TreatMissingData: 'notBreaching',
-          AlarmActions: [
-            (action = actionArn('arn:aws:lambda:us-east-1:123456789012:function:ecs-autopilot-alarm')),
-          ],
+          AlarmActions: [action],
         },
       ],
     });

@@ -282,6 +282,15 @@ export async function checkFaults(names: ScenarioName[], options: FaultCheckOpti
   return result;
 }
 
+/** One line for the test output: how many schedules ran, how long, and what fired. */
+export function summary(label: string, seed: number, r: FaultCheck): string {
+  const fired = Object.entries(r.fired)
+    .sort(([a], [b]) => a.localeCompare(b))
+    .map(([k, n]) => `${k} ${n}`)
+    .join(', ');
+  return `[faults] ${label}: ${r.runs} schedules (seed ${seed}) in ${(r.ms / 1000).toFixed(1)} s${r.failure ? ', FAILED' : ''}; faults fired: ${fired}`;
+}
+
 export function slug(name: string): string {
   return name.replace(/[^a-z0-9]+/gi, '-').toLowerCase();
 }

@@ -1,0 +1,91 @@
+/**
+ * ECR sends push events "on a best effort basis" (ECR User Guide, Amazon ECR events and
+ * EventBridge): one can be lost. The tick looks in each target's repository now and then
+ * (`missedPushCheck`, default 5m) for images pushed since the last look that the record has never
+ * seen, and hands them to the pipeline as pushes. One DescribeImages per repository per check.
+ */
+import { DescribeImagesCommand, type ImageDetail } from '@aws-sdk/client-ecr';
+import type { Clients } from './aws.ts';
+import type { TargetConfig } from './config.ts';
+import type { ImageRef, ServiceRecord } from './record.ts';
+
+export interface MissedPush {
+  target: TargetConfig;
+  image: ImageRef;
+  pushedAt: number;
+}
+
+/** Whether the record already knows this digest: rolling out, deployed, rolled back, or in its history. */
+export function knows(record: ServiceRecord, digest: string): boolean {
+  return (
+    record.rollout?.image.digest === digest ||
+    record.lastGood?.image?.digest === digest ||
+    record.badDigests[digest] !== undefined ||
+    record.history.some((h) => h.image.digest === digest)
+  );
+}
+
+/** Targets whose check is due: never checked, or checked longer ago than their interval. */
+export function dueForCheck(
+  targets: TargetConfig[],
+  records: Map<string, ServiceRecord>,
+  now: number,
+): TargetConfig[] {
+  return targets.filter((t) => {
+    if (t.missedPushCheckMs <= 0) return false;
+    const last = records.get(`${t.cluster}/${t.service}`)?.pushCheck?.at;
+    return last === undefined || now - last >= t.missedPushCheckMs;
+  });
+}
+
+/**
+ * The images of `repository` pushed after `since` that `record` never saw, oldest first, one entry
+ * per tag (the policy decides which tag, if any, deploys).
+ *
+ *   since 10:00; images v3 (09:55), v4 (10:02, seen), v5 (10:04)  ->  [v5]
+ */
+export function missedImages(
+  images: ImageDetail[],
+  record: ServiceRecord,
+  since: number,
+): { tag: string; digest: string; pushedAt: number }[] {
+  return images
+    .filter(
+      (i) =>
+        i.imageDigest &&
+        i.imagePushedAt &&
+        i.imagePushedAt.getTime() > since &&
+        !knows(record, i.imageDigest),
+    )
+    .sort((a, b) => a.imagePushedAt!.getTime() - b.imagePushedAt!.getTime())
+    .flatMap((i) =>
+      (i.imageTags ?? []).map((tag) => ({
+        tag,
+        digest: i.imageDigest!,
+        pushedAt: i.imagePushedAt!.getTime(),
+      })),
+    );
+}
+
+/** Every tagged image of a repository (paginated), and the registry it lives in. */
+export async function repositoryImages(
+  clients: Clients,
+  repository: string,
+): Promise<{ registry?: string; images: ImageDetail[] }> {
+  const images: ImageDetail[] = [];
+  let nextToken: string | undefined;
+  do {
+    const out = await clients.ecr.send(
+      new DescribeImagesCommand({
+        repositoryName: repository,
+        filter: { tagStatus: 'TAGGED' },
+        maxResults: 1000,
+        nextToken,
+      }),
+    );
+    images.push(...(out.imageDetails ?? []));
+    nextToken = out.nextToken;
+  } while (nextToken);
+  const registryId = images[0]?.registryId;
+  return { images, ...(registryId ? { registry: registryId } : {}) };
+}

@@ -1,0 +1,72 @@
+/**
+ * ECR push events are best effort: when one is lost, the tick finds the image in the repository
+ * and rolls it out anyway.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { knows, missedImages } from '../../lib/missed-pushes.ts';
+import { newRecord } from '../../lib/record.ts';
+import { type PipelineWorld, pipelineWorld } from '../helpers/pipeline-world.ts';
+
+const MIN = 60_000;
+let t: PipelineWorld | undefined;
+afterEach(async () => {
+  await t?.stop();
+  t = undefined;
+});
+
+describe('missedImages', () => {
+  const at = (m: number) => new Date(Date.UTC(2026, 0, 1, 10, m));
+  const d = (n: number) => `sha256:${String(n).repeat(64)}`;
+  it('lists images pushed after the mark that the record never saw, oldest first (the worked example)', () => {
+    const record = newRecord('prod', 'web');
+    record.history.push({
+      id: 'x',
+      image: { repository: 'web', tag: 'v4', digest: d(4), uri: '' },
+      strategy: 'canary',
+      outcome: 'ignored',
+      reason: '',
+      startedAt: 0,
+      endedAt: 0,
+      steps: [],
+      failures: [],
+    });
+    const images = [
+      { imageDigest: d(5), imageTags: ['v5'], imagePushedAt: at(4) },
+      { imageDigest: d(3), imageTags: ['v3'], imagePushedAt: at(-5) },
+      { imageDigest: d(4), imageTags: ['v4'], imagePushedAt: at(2) },
+    ];
+    expect(missedImages(images, record, at(0).getTime()).map((m) => m.tag)).toEqual(['v5']);
+    expect(knows(record, d(4))).toBe(true);
+  });
+});
+
+describe('a lost push event', () => {
+  it('is caught up by the tick and the image rolls out', async () => {
+    t = await pipelineWorld({ target: { missedPushCheck: '2m' } });
+    // Let the tick take its first look (it only sets the mark).
+    await t.world.runFor(3 * MIN);
+    t.world.events.faults = {
+      onDeliver: (d: any) => (d.event['detail-type'] === 'ECR Image Action' ? 'drop' : 'deliver'),
+    };
+    const pushed = t.world.ecr.push('web', 'v2');
+    await t.world.runFor(25 * MIN);
+    const record = (await t.records())[0]!;
+    expect(t.logs.some((l) => l.includes('"push.missed"') && l.includes(pushed.digest))).toBe(true);
+    expect(record.history.at(-1)).toMatchObject({
+      outcome: 'succeeded',
+      image: { tag: 'v2', digest: pushed.digest },
+    });
+    expect(t.world.apiCalls['ecs:RegisterTaskDefinition']).toBe(1);
+  });
+
+  it('with the check off, nothing happens', async () => {
+    t = await pipelineWorld({ target: { missedPushCheck: false } });
+    t.world.events.faults = {
+      onDeliver: (d: any) => (d.event['detail-type'] === 'ECR Image Action' ? 'drop' : 'deliver'),
+    };
+    t.world.ecr.push('web', 'v2');
+    await t.world.runFor(20 * MIN);
+    expect((await t.records())[0]?.history ?? []).toEqual([]);
+    expect(t.world.apiCalls['ecr:DescribeImages'] ?? 0).toBe(0);
+  });
+});
