@@ -527,7 +527,9 @@ export function describeFailures(failures: TaskFailure[]): string {
 
 function foldFailures(rollout: Rollout, tasks: TaskView[], revision: string, now: number) {
   for (const t of tasks) {
-    if (t.taskDefinition !== revision || t.lastStatus !== 'STOPPED') continue;
+    // A failing task counts as soon as ECS decides to stop it, not only once it is STOPPED.
+    if (t.taskDefinition !== revision || (t.lastStatus !== 'STOPPED' && t.desiredStatus !== 'STOPPED'))
+      continue;
     if (rollout.failures.some((f) => f.taskArn === t.taskArn)) continue;
     const failure = asFailure(t, now);
     if (failure) rollout.failures.push(failure);

@@ -81,8 +81,13 @@ export async function observe(
   let tasks: TaskView[] = [];
   let hasHealthCheck = false;
   const watched = revision ?? revisionForDigest;
-  if (rollout && watched) {
-    const services = [canary.exists ? canaryName : undefined, target.service].filter((s): s is string => !!s);
+  // The new revision runs in the canary during canary steps, and in the primary too once promoted;
+  // a rollback needs no tasks (it waits on the services' counts).
+  if (rollout && watched && !rollout.rollingBack) {
+    const promoted = (rollout.steps[rollout.stepIndex]?.percent ?? 100) >= 100;
+    const services = [canary.exists ? canaryName : undefined, promoted ? target.service : undefined].filter(
+      (s): s is string => !!s,
+    );
     tasks = (await tasksOf(clients, target.cluster, services)).filter((t) => t.taskDefinition === watched);
     hasHealthCheck = await revisionHasHealthCheck(clients, watched);
   }

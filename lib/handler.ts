@@ -49,7 +49,7 @@ const logContext = (fn: string): MiddlewareObj<unknown, HandleResult, Error, Con
 export function createHandler(fn: string, getPipeline: PipelineFactory = pipelineFromEnvironment) {
   return middy<unknown, HandleResult, Error, Context>()
     .use(logContext(fn))
-    .handler(async (event) => {
+    .handler(async (event, context) => {
       let pipeline: Pipeline;
       try {
         pipeline = await getPipeline();
@@ -58,7 +58,8 @@ export function createHandler(fn: string, getPipeline: PipelineFactory = pipelin
         log.error('config.invalid', { error: e as Error });
         return { status: 'error', reason: (e as Error).message };
       }
-      const result = await pipeline.handleEvent(event);
+      const remaining = () => context?.getRemainingTimeInMillis?.() ?? Number.POSITIVE_INFINITY;
+      const result = await pipeline.handleEvent(event, remaining);
       log.info('handled', { status: result.status, reason: result.reason, services: result.services });
       return result;
     });

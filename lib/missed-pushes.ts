@@ -25,15 +25,20 @@ export function knows(record: ServiceRecord, digest: string): boolean {
   );
 }
 
-/** Targets whose check is due: never checked, or checked longer ago than their interval. */
+/**
+ * Targets whose check is due: never checked, or checked longer ago than their interval, by this
+ * container (`seen`) or, for a new container, as the record says.
+ */
 export function dueForCheck(
   targets: TargetConfig[],
   records: Map<string, ServiceRecord>,
   now: number,
+  seen: Map<string, number> = new Map(),
 ): TargetConfig[] {
   return targets.filter((t) => {
     if (t.missedPushCheckMs <= 0) return false;
-    const last = records.get(`${t.cluster}/${t.service}`)?.pushCheck?.at;
+    const key = `${t.cluster}/${t.service}`;
+    const last = seen.get(key) ?? records.get(key)?.pushCheck?.at;
     return last === undefined || now - last >= t.missedPushCheckMs;
   });
 }

@@ -52,12 +52,16 @@ export interface HandleResult {
   status: HandleStatus;
   reason?: string;
   services?: string[];
+  /** Services not started for lack of time: the tick picks them up. */
+  deferred?: string[];
 }
 
 /** Rounds of observe-decide-act per trigger before leaving the rest to the next event or tick. */
 const MAX_ROUNDS = 12;
 
 const PUSH_CHECK_MARGIN_MS = 60_000;
+/** A target is started only with this much of the invocation left: one reconcile fits in it. */
+const DEFER_MARGIN_MS = 15_000;
 
 /** Errors that retrying cannot fix: logged, acknowledged, and shown to a person. */
 const PERMANENT = [UnknownServiceError, RevisionError, CorruptRecordError];
@@ -66,6 +70,10 @@ const ERROR_REPEAT_MS = 3_600_000;
 
 export class Pipeline {
   readonly now: () => number;
+  /** When this container last looked for missed pushes, per service (the record keeps it across containers). */
+  private readonly pushChecks = new Map<string, number>();
+  /** The current invocation's time left; Lambda runs one invocation at a time per container. */
+  private remainingMs: () => number = () => Number.POSITIVE_INFINITY;
   constructor(readonly options: PipelineOptions) {
     this.now = options.now ?? Date.now;
   }
@@ -74,7 +82,15 @@ export class Pipeline {
     return this.options.config;
   }
 
-  async handleEvent(event: unknown): Promise<HandleResult> {
+  /**
+   * `remainingMs` is the invocation's time left (Lambda's getRemainingTimeInMillis): targets not
+   * started before it runs low are left to the tick, so a big fan-out never dies at the timeout.
+   */
+  async handleEvent(
+    event: unknown,
+    remainingMs: () => number = () => Number.POSITIVE_INFINITY,
+  ): Promise<HandleResult> {
+    this.remainingMs = remainingMs;
     const trigger = parseTrigger(event);
     switch (trigger.kind) {
       case 'invalid':
@@ -113,7 +129,17 @@ export class Pipeline {
       digest: t.digest,
       uri: `${t.registry}/${t.repository}@${t.digest}`,
     };
-    return this.forEach(targets, (target) => this.reconcile(target, { kind: 'push', image }));
+    const result = await this.forEach(targets, (target) => this.reconcile(target, { kind: 'push', image }));
+    // Deferred targets are found by the tick's missed-push check; without it, Lambda's retry must bring them.
+    const unchecked = targets.filter(
+      (t) => result.deferred?.includes(`${t.cluster}/${t.service}`) && t.missedPushCheckMs <= 0,
+    );
+    if (unchecked.length > 0) {
+      throw new Error(
+        `out of time before ${unchecked.length} targets without missedPushCheck; retrying the push`,
+      );
+    }
+    return result;
   }
 
   private async onServiceEvent(t: Extract<ParsedTrigger, { kind: 'service' }>): Promise<HandleResult> {
@@ -127,11 +153,9 @@ export class Pipeline {
       return { status: 'unmanaged', reason: `service ${t.cluster ?? '?'}/${t.service} is not managed` };
     return this.forEach(targets, async (target) => {
       // A task event matters only while a rollout runs; deployment events also teach what is known good.
-      if (t.source === 'task') {
-        const record = await this.options.store.get(target.cluster, target.service);
-        if (!record.rollout) return undefined;
-      }
-      return this.reconcile(target, { kind: 'reconcile', reason: t.detail });
+      const record = await this.options.store.get(target.cluster, target.service);
+      if (t.source === 'task' && !record.rollout) return undefined;
+      return this.reconcile(target, { kind: 'reconcile', reason: t.detail }, record);
     });
   }
 
@@ -146,11 +170,9 @@ export class Pipeline {
     }
     return this.forEach(targets, async (target) => {
       // A gate alarm matters only while a rollout runs; a scaling alarm always.
-      if (!scales(target)) {
-        const record = await this.options.store.get(target.cluster, target.service);
-        if (!record.rollout) return undefined;
-      }
-      return this.reconcile(target, { kind: 'reconcile', reason: `alarm ${t.alarmName} ${t.state}` });
+      const record = await this.options.store.get(target.cluster, target.service);
+      if (!scales(target) && !record.rollout) return undefined;
+      return this.reconcile(target, { kind: 'reconcile', reason: `alarm ${t.alarmName} ${t.state}` }, record);
     });
   }
 
@@ -180,7 +202,7 @@ export class Pipeline {
   private async catchUpOnPushes(records: ServiceRecord[]): Promise<ServiceRecord[]> {
     const { store, clients } = this.options;
     const byKey = new Map(records.map((r) => [r.key, r]));
-    const due = dueForCheck(this.config.targets, byKey, this.now());
+    const due = dueForCheck(this.config.targets, byKey, this.now(), this.pushChecks);
     if (due.length === 0) return records;
     const region = await clients.ecr.config.region();
     for (const repository of new Set(due.map((t) => t.repository))) {
@@ -221,7 +243,12 @@ export class Pipeline {
             log.error('pipeline.error', { service: record.key, error: e as Error });
           }
         }
-        record = await this.markChecked(target, knownUpTo);
+        this.pushChecks.set(record.key, this.now());
+        // The mark moves only when something was pushed since it: an idle repository costs no write.
+        const pushedSince = listed.images.some(
+          (i) => (i.imagePushedAt?.getTime() ?? 0) > (since ?? Number.NEGATIVE_INFINITY),
+        );
+        if (since === undefined || pushedSince) record = await this.markChecked(target, knownUpTo);
         byKey.set(record.key, record);
       }
     }
@@ -250,9 +277,18 @@ export class Pipeline {
     fn: (target: TargetConfig) => Promise<ServiceRecord | undefined>,
   ): Promise<HandleResult> {
     let failed: string | undefined;
+    let deferred: string[] | undefined;
     const touched: ServiceRecord[] = [];
     try {
-      for (const target of targets) {
+      for (const [i, target] of targets.entries()) {
+        if (this.remainingMs() < DEFER_MARGIN_MS) {
+          deferred = targets.slice(i).map((t) => `${t.cluster}/${t.service}`);
+          log.warn('invocation.deferred', {
+            reason: 'the invocation is running out of time',
+            services: deferred,
+          });
+          break;
+        }
         try {
           const record = await fn(target);
           if (record) touched.push(record);
@@ -268,7 +304,10 @@ export class Pipeline {
       await this.deliver(touched);
     }
     const services = targets.map((t) => `${t.cluster}/${t.service}`);
-    return failed ? { status: 'error', reason: failed, services } : { status: 'done', services };
+    if (failed) return { status: 'error', reason: failed, services, ...(deferred && { deferred }) };
+    return deferred
+      ? { status: 'done', reason: `${deferred.length} left to the tick`, services, deferred }
+      : { status: 'done', services };
   }
 
   /** Sends what is due from each record's outbox. Slack's troubles are logged, never thrown. */
@@ -314,11 +353,11 @@ export class Pipeline {
   }
 
   /** Observe, decide, commit, act; again until the decision asks for nothing. Returns the last record. */
-  async reconcile(target: TargetConfig, first: Trigger): Promise<ServiceRecord> {
+  async reconcile(target: TargetConfig, first: Trigger, known?: ServiceRecord): Promise<ServiceRecord> {
     const { store, clients } = this.options;
     let trigger = first;
     let learned: { revisionForDigest?: string } = {};
-    let record = await store.get(target.cluster, target.service);
+    let record = known ?? (await store.get(target.cluster, target.service));
     for (let round = 0; round < MAX_ROUNDS; round++) {
       const observed = await observe(clients, target, record, learned);
       const decision = decide(record, observed.observation, target, trigger, this.now());

@@ -20,6 +20,8 @@ export interface RuleSpec {
 
 /** Task states that matter to a rollout: a task came up, or stopped. */
 export const TASK_STATES = ['RUNNING', 'STOPPED'];
+/** Stop codes of tasks that failed (decide.ts asFailure counts the same). */
+export const FAILURE_STOP_CODES = ['EssentialContainerExited', 'TaskFailedToStart'];
 
 const unique = <T>(xs: T[]) => [...new Set(xs)];
 
@@ -63,7 +65,13 @@ export function eventRules<A>(config: Config, arn: (service: string, resource: s
         detail: {
           clusterArn: clusterArns,
           group: services.map((s) => `service:${s}`),
-          lastStatus: TASK_STATES,
+          // A task that came up or stopped; and a failing task as soon as ECS decides to stop it
+          // (desiredStatus STOPPED, with the stop code or reason), some 20-50 s before it is STOPPED.
+          $or: [
+            { lastStatus: TASK_STATES },
+            { desiredStatus: ['STOPPED'], stopCode: FAILURE_STOP_CODES },
+            { desiredStatus: ['STOPPED'], stoppedReason: [{ prefix: 'Task failed' }] },
+          ],
         },
       },
     },

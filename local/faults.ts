@@ -353,12 +353,27 @@ export interface FaultLayer {
   readonly fired: FiredFault[];
   /** Invocations so far (twins and retries included). */
   invocations(): number;
+  /** Every invocation: which function, what woke it, when, and how it ended. */
+  readonly invocationLog: InvocationRecord[];
   /** AWS calls so far, counted as the plan counts them. */
   calls(): number;
   /** Record writes so far. */
   writes(): number;
   /** Restores the world and the pipeline as they were. */
   dispose(): void;
+}
+
+export interface InvocationRecord {
+  index: number;
+  /** `ecrPush`, `ecsEvent`, `alarm`, `tick` */
+  fn: string;
+  detailType?: string;
+  /** Virtual ISO time. */
+  at: string;
+  outcome: 'ok' | 'failed' | 'killed';
+  error?: string;
+  /** A concurrent twin (a race fault) of this invocation. */
+  twinOf?: number;
 }
 
 interface Invocation {
@@ -384,6 +399,7 @@ export function applyFaults(world: World, plan: FaultPlan, pipeline: LocalPipeli
 
   // -- invocations: which one is running (a twin runs inside the invocation it races).
   const stack: Invocation[] = [];
+  const invocationLog: InvocationRecord[] = [];
   let invocationCount = 0;
   const kills = new Map((plan.kills ?? []).map((k) => [k.invocation, k.after]));
   const races = new Set((plan.races ?? []).map((r) => r.invocation));
@@ -402,6 +418,15 @@ export function applyFaults(world: World, plan: FaultPlan, pipeline: LocalPipeli
         killed: false,
         race: races.has(invocationCount),
       };
+      const logged: InvocationRecord = {
+        index: inv.index,
+        fn: shortArn(arn).replace(/^ecs-autopilot-/, ''),
+        ...(typeof event?.['detail-type'] === 'string' ? { detailType: event['detail-type'] } : {}),
+        at: new Date(world.now()).toISOString(),
+        outcome: 'ok',
+        ...(twinOwner && stack.at(-1) === twinOwner && !pendingTwin ? { twinOf: twinOwner.index } : {}),
+      };
+      invocationLog.push(logged);
       stack.push(inv);
       let outcome: { ok: true; value: unknown } | { ok: false; error: unknown };
       try {
@@ -413,6 +438,11 @@ export function applyFaults(world: World, plan: FaultPlan, pipeline: LocalPipeli
       }
       // A twin armed but never run (no ECS call after the read) runs now: a duplicate just behind.
       if (twinOwner === inv) await runTwin();
+      if (inv.killed) logged.outcome = 'killed';
+      else if (!outcome.ok) {
+        logged.outcome = 'failed';
+        logged.error = (outcome.error as Error)?.message ?? String(outcome.error);
+      }
       if (inv.killed) {
         throw new InvocationKilled(
           `invocation ${inv.index} (${shortArn(arn)}) was killed after ${inv.killAfter} AWS calls`,
@@ -606,6 +636,7 @@ export function applyFaults(world: World, plan: FaultPlan, pipeline: LocalPipeli
     plan,
     fired,
     invocations: () => invocationCount,
+    invocationLog,
     calls: () => callCount,
     writes: () => writeCount,
     dispose() {

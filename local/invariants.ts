@@ -196,10 +196,41 @@ export class InvariantChecker {
   busy(): boolean {
     // Slack's back-off reaches 5 minutes between attempts: messages keep the run going until sent
     // or given up (the scenario runner's cap ends a run that never settles).
-    return this.records().some(
-      (r) => (r.rollout && !this.overdue.has(r.rollout.id)) || (r.outbox?.length ?? 0) > 0,
-    );
+    if (this.records().some((r) => (r.rollout && !this.overdue.has(r.rollout.id)) || (r.outbox?.length ?? 0) > 0))
+      return true;
+    return this.unseenPushes().length > 0;
   }
+
+  /**
+   * Pushes to a target's repository that its record has not seen yet, while the tick may still
+   * catch up on them (its `missedPushCheck`, plus a minute): ECR's events are best effort.
+   */
+  unseenPushes(): { service: string; tag: string; digest: string; at: number }[] {
+    const now = this.world.now();
+    const out: { service: string; tag: string; digest: string; at: number }[] = [];
+    for (const target of this.targets) {
+      const window = (target as { missedPushCheckMs?: number }).missedPushCheckMs ?? 0;
+      if (window <= 0) continue;
+      const key = `${target.cluster}/${target.service}`;
+      const record = this.recordsByKey.get(key);
+      for (const { at, event } of this.world.eventLog) {
+        if (now - at > window + 2 * 60_000) continue;
+        const d = event.detail ?? {};
+        if (event.source !== 'aws.ecr' || d['action-type'] !== 'PUSH' || d['repository-name'] !== target.repository)
+          continue;
+        const digest = String(d['image-digest'] ?? '');
+        const known =
+          record &&
+          (record.rollout?.image.digest === digest ||
+            record.lastGood?.image?.digest === digest ||
+            record.badDigests[digest] !== undefined ||
+            record.history.some((h) => h.image.digest === digest));
+        if (!known) out.push({ service: key, tag: String(d['image-tag'] ?? ''), digest, at });
+      }
+    }
+    return out;
+  }
+
 
 
   /** The last checks, at the end of a run. Returns every violation seen. */

@@ -555,3 +555,40 @@ describe('decide: scaling owns the total', () => {
     expect(d.record.scaling?.firing['cpu-low']).toBeDefined();
   });
 });
+
+describe('decide: a failing task counts as soon as ECS decides to stop it', () => {
+  it('a crashed task still STOPPING (desiredStatus STOPPED) is a failure', () => {
+    const stopping = tasks(NEW, 1, {
+      lastStatus: 'DEACTIVATING',
+      desiredStatus: 'STOPPED',
+      stopCode: 'EssentialContainerExited',
+      stoppedReason: 'Essential container in task exited',
+      containers: [{ name: 'web', exitCode: 1 }],
+    });
+    const d = decide(
+      rolling(0),
+      obs({ canary: service(NEW, 1, 0), tasks: stopping }),
+      target({ failedTasks: 1 }),
+      tick,
+      T0 + MIN,
+    );
+    expect(kinds(d)).toEqual(['rolled_back']);
+  });
+
+  it('a task being scaled in is not', () => {
+    const scaledIn = tasks(NEW, 1, {
+      lastStatus: 'DEACTIVATING',
+      desiredStatus: 'STOPPED',
+      stopCode: 'ServiceSchedulerInitiated',
+      stoppedReason: 'Scaling activity initiated by (deployment ecs-svc/1)',
+    });
+    const d = decide(
+      rolling(0),
+      obs({ canary: service(NEW, 1, 0), tasks: scaledIn }),
+      target({ failedTasks: 1 }),
+      tick,
+      T0 + MIN,
+    );
+    expect(d.record.rollout?.failures).toEqual([]);
+  });
+});

@@ -219,7 +219,7 @@ describe('event rules: only what autopilot.yml manages', () => {
     expect(r.Targets[0].Arn).toEqual({ 'Fn::GetAtt': ['EcrPushLambdaFunction', 'Arn'] });
   });
 
-  it('ECS tasks: managed clusters, managed services and their canaries, RUNNING and STOPPED only', () => {
+  it('ECS tasks: managed clusters, managed services and their canaries, RUNNING, STOPPED and failing stops only', () => {
     const r = rule('ecs-task');
     expect(r.EventPattern).toEqual({
       source: ['aws.ecs'],
@@ -227,7 +227,11 @@ describe('event rules: only what autopilot.yml manages', () => {
       detail: {
         clusterArn: [ecsArn('cluster/prod'), ecsArn('cluster/batch')],
         group: ['service:web', 'service:web-canary', 'service:worker', 'service:worker-canary'],
-        lastStatus: ['RUNNING', 'STOPPED'],
+        $or: [
+          { lastStatus: ['RUNNING', 'STOPPED'] },
+          { desiredStatus: ['STOPPED'], stopCode: ['EssentialContainerExited', 'TaskFailedToStart'] },
+          { desiredStatus: ['STOPPED'], stoppedReason: [{ prefix: 'Task failed' }] },
+        ],
       },
     });
     expect(r.Targets[0].Arn).toEqual({ 'Fn::GetAtt': ['EcsEventLambdaFunction', 'Arn'] });
@@ -252,7 +256,9 @@ describe('event rules: only what autopilot.yml manages', () => {
     expect(r.EventPattern).toEqual({
       source: ['aws.cloudwatch'],
       'detail-type': ['CloudWatch Alarm State Change'],
-      detail: { alarmName: ['web-5xx', 'worker-queue-deep', 'worker-idle', 'batch-errors', { prefix: 'web-p99-' }] },
+      detail: {
+        alarmName: ['web-5xx', 'worker-queue-deep', 'worker-idle', 'batch-errors', { prefix: 'web-p99-' }],
+      },
     });
     expect(r.Targets[0].Arn).toEqual({ 'Fn::GetAtt': ['AlarmLambdaFunction', 'Arn'] });
   });

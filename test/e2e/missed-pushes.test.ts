@@ -70,3 +70,38 @@ describe('a lost push event', () => {
     expect(t.world.apiCalls['ecr:DescribeImages'] ?? 0).toBe(0);
   });
 });
+
+describe('a push handler running out of time', () => {
+  const dropPushes = {
+    onDeliver: (d: any) => (d.event['detail-type'] === 'ECR Image Action' ? 'drop' : 'deliver'),
+  };
+
+  it('leaves the targets it could not start to the tick, which rolls them out', async () => {
+    t = await pipelineWorld({ target: { missedPushCheck: '2m' } });
+    await t.world.runFor(3 * MIN);
+    t.world.events.faults = dropPushes as any;
+    t.world.ecr.push('web', 'v2');
+    const event = t.world.eventLog.at(-1)!.event;
+    const result = await t.pipeline.handleEvent(event, () => 5_000);
+    expect(result).toMatchObject({ status: 'done', deferred: ['prod/web'], reason: '1 left to the tick' });
+    expect(t.logs.some((l) => l.includes('"invocation.deferred"'))).toBe(true);
+    await t.world.runFor(25 * MIN);
+    expect((await t.records())[0]?.history.at(-1)).toMatchObject({
+      outcome: 'succeeded',
+      image: { tag: 'v2' },
+    });
+  });
+
+  it('fails the invocation, so Lambda retries, when no missed-push check would find them', async () => {
+    t = await pipelineWorld({ target: { missedPushCheck: false } });
+    t.world.events.faults = dropPushes as any;
+    t.world.ecr.push('web', 'v2');
+    const event = t.world.eventLog.at(-1)!.event;
+    await expect(t.pipeline.handleEvent(event, () => 5_000)).rejects.toThrow(
+      /out of time before 1 targets without missedPushCheck/,
+    );
+    const retried = await t.pipeline.handleEvent(event);
+    expect(retried.status).toBe('done');
+    expect((await t.records())[0]?.rollout?.image.tag).toBe('v2');
+  });
+});

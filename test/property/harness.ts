@@ -7,6 +7,7 @@
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { isDeepStrictEqual } from 'node:util';
 import fc from 'fast-check';
 import { setLogSink } from '../../lib/log.ts';
 import {
@@ -25,6 +26,8 @@ import {
   type SlackFault,
   scenarioWithFaults,
 } from '../../local/faults.ts';
+import { HEALTHY } from '../../local/images.ts';
+import type { Scenario } from '../../local/scenario/parse.ts';
 import { type FaultScenario, faultScenario, type ScenarioName } from './scenarios.ts';
 
 // ---- schedules --------------------------------------------------------------------------------
@@ -150,13 +153,12 @@ export async function runCase(name: ScenarioName, plan: FaultPlan): Promise<Case
 }
 
 /**
- * The outcome the issue asks for, given which pushes reached the pipeline at all (ECR delivers its
- * events best effort: a push whose event is lost, or dead-lettered after Lambda's retries, is not
- * deployed, and must change nothing): the newest good image that reached it is deployed; a bad
- * image that reached it is rolled back and remembered; a good one is never rolled back; the
- * primary ends healthy at its desired count, the canary at 0.
+ * The outcome the issue asks for. Every push reaches the pipeline: by its event, or, since ECR
+ * delivers events best effort, by the tick's look at the repository (`missedPushCheck`). The newest
+ * good image is deployed; a bad image is rolled back and remembered; a good one is never rolled
+ * back; the primary ends healthy at its desired count, the canary at 0.
  */
-export function outcomeProblems(s: FaultScenario, run: FaultRun): string[] {
+export function outcomeProblems(s: Pick<FaultScenario, 'pushes'>, run: FaultRun): string[] {
   const problems: string[] = [];
   const { report, world } = run;
   const registry = world.ecr.registryHost;
@@ -165,21 +167,18 @@ export function outcomeProblems(s: FaultScenario, run: FaultRun): string[] {
   const pushes = s.pushes.map((p) => {
     const step = report.timeline.find((t) => t.action === 'push' && (t.result as any)?.image === `web:${p.tag}`);
     const digest = String((step?.result as any)?.digest ?? '');
-    const eventId = step?.events[0];
-    const delivered = world.events.deliveries.some(
-      (d) => d.eventId === eventId && d.rule === 'ecs-autopilot-ecr-push' && d.outcome === 'delivered',
-    );
     const seen = history.some((h) => h.image.digest === digest) || record?.rollout?.image.digest === digest;
-    return { ...p, digest, reached: delivered || seen };
+    return { ...p, digest, seen };
   });
+  for (const p of pushes) if (!p.seen) problems.push(`outcome: the push of ${p.tag} never reached the pipeline`);
 
   const primary = report.services.find((x) => x.name === 'web');
   const canary = report.services.find((x) => x.name === 'web-canary');
   const image = primary?.containers.find((c) => c.name === 'web')?.image;
-  const newestGood = [...pushes].reverse().find((p) => p.good && p.reached);
+  const newestGood = [...pushes].reverse().find((p) => p.good);
   const expected = newestGood ? `${registry}/web@${newestGood.digest}` : `${registry}/web:v1`;
   if (image !== expected) {
-    const which = newestGood ? `${newestGood.tag} (the newest good image that reached the pipeline)` : 'v1 (no good image reached the pipeline)';
+    const which = newestGood ? `${newestGood.tag} (the newest good image pushed)` : 'v1 (no good image was pushed)';
     problems.push(`outcome: the primary runs ${image}, expected ${which}`);
   }
   if (!primary || primary.desiredCount !== 4 || primary.runningCount !== 4 || primary.deployments.length !== 1)
@@ -192,13 +191,7 @@ export function outcomeProblems(s: FaultScenario, run: FaultRun): string[] {
   for (const p of pushes) {
     const entries = history.filter((h) => h.image.digest === p.digest);
     const outcomes = entries.map((h) => h.outcome);
-    if (!p.reached) {
-      const registered = [...world.ecs.taskDefinitions.values()].some((td) =>
-        td.tags.some((t) => t.value === p.digest),
-      );
-      if (registered) problems.push(`outcome: ${p.tag} never reached the pipeline but a revision was registered for it`);
-      continue;
-    }
+    if (!p.seen) continue;
     if (p.good) {
       if (outcomes.includes('rolled_back'))
         problems.push(`outcome: the good image ${p.tag} was rolled back: ${entries.find((h) => h.outcome === 'rolled_back')?.reason}`);
@@ -212,6 +205,16 @@ export function outcomeProblems(s: FaultScenario, run: FaultRun): string[] {
     }
   }
   return problems;
+}
+
+/** The pushes of a scenario file (a replayed case), good when the image behaves `healthy`. */
+export function pushesOf(scenario: Scenario): FaultScenario['pushes'] {
+  return scenario.timeline.flatMap((step) => {
+    if (step.action.type !== 'push') return [];
+    const image = step.action.image;
+    const behaviour = scenario.images[image] ?? HEALTHY;
+    return [{ tag: image.slice(image.lastIndexOf(':') + 1), good: isDeepStrictEqual(behaviour, HEALTHY) }];
+  });
 }
 
 // ---- the property -----------------------------------------------------------------------------

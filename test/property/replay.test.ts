@@ -1,0 +1,40 @@
+/**
+ * Scenario files with a `faults:` section, replayed with the same invariants and outcome checks as
+ * the properties: every file in test/property/cases/ (the shrunk cases of bugs the properties
+ * found, kept as regression tests), and the file REPLAY names (what a failing property printed):
+ *
+ *   REPLAY=test-output/fault-cases/healthy-push-seed20260801.yml npx vitest run test/property/replay.test.ts
+ */
+import { readdirSync } from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { setLogSink } from '../../lib/log.ts';
+import { faultPlanToYaml, loadFaultScenario, runWithFaults } from '../../local/faults.ts';
+import { outcomeProblems, pushesOf } from './harness.ts';
+
+const CASES = path.join(import.meta.dirname, 'cases');
+const files = [
+  ...readdirSync(CASES)
+    .filter((f) => f.endsWith('.yml'))
+    .map((f) => path.join(CASES, f)),
+  ...(process.env.REPLAY ? [path.resolve(process.env.REPLAY)] : []),
+];
+
+describe('fault scenarios, replayed', () => {
+  it.each(files.map((f) => [path.relative(process.cwd(), f), f]))('%s', async (_name, file) => {
+    const loaded = loadFaultScenario(file);
+    const previous = setLogSink(() => {});
+    let run: Awaited<ReturnType<typeof runWithFaults>>;
+    try {
+      run = await runWithFaults(loaded);
+    } finally {
+      setLogSink(previous);
+    }
+    const problems = [
+      ...run.violations.map((v) => `invariant ${v.invariant} violated at ${v.at} on ${v.service}: ${v.detail}`),
+      ...outcomeProblems({ pushes: pushesOf(loaded.scenario) }, run),
+    ];
+    const fired = run.fired.map((f) => `  ${f.at} ${f.fault}: ${f.detail}`);
+    expect(problems, [`${file}:`, faultPlanToYaml(loaded.faults), 'faults that fired:', ...fired].join('\n')).toEqual([]);
+  });
+});
