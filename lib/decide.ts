@@ -165,6 +165,18 @@ function acceptPush(
     return;
   }
   if (!forced) {
+    // Events arrive out of order and lost ones are found late: an image pushed before the one
+    // rolling out (or deployed) never replaces it. Push times have whole seconds; a tie is not older.
+    const newer = current?.image ?? r.lastGood?.image;
+    if (image.pushedAt !== undefined && newer?.pushedAt !== undefined && image.pushedAt < newer.pushedAt) {
+      ignore(
+        d,
+        image,
+        `${image.repository}:${image.tag} was pushed before ${newer.repository}:${newer.tag} (${new Date(newer.pushedAt).toISOString()}), which ${current ? 'is rolling out' : 'is deployed'}`,
+        now,
+      );
+      return;
+    }
     const currentTag = current?.image.tag ?? r.lastGood?.image?.tag;
     const verdict = evaluateTag(target.tags, image.tag, currentTag);
     if (!verdict.ok) {

@@ -128,6 +128,7 @@ export class Pipeline {
       tag: t.tag,
       digest: t.digest,
       uri: `${t.registry}/${t.repository}@${t.digest}`,
+      ...(t.pushedAt !== undefined ? { pushedAt: t.pushedAt } : {}),
     };
     const result = await this.forEach(targets, (target) => this.reconcile(target, { kind: 'push', image }));
     // Deferred targets are found by the tick's missed-push check; without it, Lambda's retry must bring them.
@@ -229,6 +230,7 @@ export class Pipeline {
             tag: m.tag,
             digest: m.digest,
             uri: `${registry}/${repository}@${m.digest}`,
+            pushedAt: m.pushedAt,
           };
           log.warn('push.missed', {
             service: record.key,
@@ -370,9 +372,16 @@ export class Pipeline {
           record = await store.put(next);
         } catch (e) {
           if (!(e instanceof ConflictError)) throw e;
-          log.info('record.conflict', { service: record.key, round });
-          record = await store.get(target.cluster, target.service);
-          continue;
+          const now = await store.get(target.cluster, target.service);
+          // The SDK may retry a PutItem whose first answer was lost: the write landed and the retry
+          // "conflicts" with it. Finding exactly our record is a commit, not a lost race.
+          if (now.version === record.version + 1 && sameRecord(now, next)) {
+            record = now;
+          } else {
+            log.info('record.conflict', { service: record.key, round });
+            record = now;
+            continue;
+          }
         }
       }
       for (const notice of decision.notices) {
@@ -427,4 +436,9 @@ function noticeFields(service: string, n: Notice): Record<string, unknown> {
     default:
       return { service, tag: n.rollout.image.tag, digest: n.rollout.image.digest };
   }
+}
+
+/** The same record but for its version. */
+function sameRecord(a: ServiceRecord, b: ServiceRecord): boolean {
+  return JSON.stringify({ ...a, version: 0 }) === JSON.stringify({ ...b, version: 0 });
 }

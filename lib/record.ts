@@ -13,6 +13,8 @@ export interface ImageRef {
   digest: string;
   /** `<registry>/<repository>@<digest>`: deployed by digest, so a moved tag changes nothing. */
   uri: string;
+  /** When it was pushed (the push event's time, or ECR's imagePushedAt): the newest push wins. */
+  pushedAt?: number;
 }
 
 /** A new-revision task that stopped for a reason that counts against the rollout. */

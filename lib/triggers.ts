@@ -12,6 +12,8 @@
 export type ParsedTrigger =
   | {
       kind: 'push';
+      /** The event's time: when the image was pushed (whole seconds). */
+      pushedAt?: number;
       repository: string;
       tag?: string;
       digest: string;
@@ -116,8 +118,10 @@ function parsePush(event: Obj, detail: Obj): ParsedTrigger {
   const account = str(event.account);
   const region = str(event.region);
   if (!account || !region) return { kind: 'invalid', reason: 'ECR push without account or region' };
+  const time = Date.parse(str(event.time) ?? '');
   return {
     kind: 'push',
+    ...(Number.isFinite(time) ? { pushedAt: time } : {}),
     repository,
     tag: str(detail['image-tag']),
     digest,

@@ -592,3 +592,37 @@ describe('decide: a failing task counts as soon as ECS decides to stop it', () =
     expect(d.record.rollout?.failures).toEqual([]);
   });
 });
+
+describe('decide: the newest push wins, whatever order the events come in', () => {
+  const at = (minute: number) => T0 + minute * MIN;
+  const pushed = (tag: string, n: number, minute: number): ImageRef => ({
+    ...image(tag, n),
+    pushedAt: at(minute),
+  });
+
+  it('a push older than the one rolling out is ignored, with why', () => {
+    const v3 = decide(newRecord('prod', 'web'), obs(), target(), push(pushed('v3', 3, 4)), at(5));
+    const lateV2 = decide(v3.record, obs(), target(), push(pushed('v2', 2, 3)), at(6));
+    expect(kinds(lateV2)).toEqual(['ignored']);
+    expect(lateV2.record.rollout?.image.tag).toBe('v3');
+    expect(lateV2.record.history.at(-1)?.reason).toMatch(
+      /^web:v2 was pushed before web:v3 .* which is rolling out$/,
+    );
+  });
+
+  it('an old image found late is not deployed over a newer one', () => {
+    const r = newRecord('prod', 'web');
+    r.lastGood = { taskDefinition: OLD, image: pushed('v3', 3, 4), since: at(10) };
+    const d = decide(r, obs(), target(), push(pushed('v2', 2, 3)), at(12));
+    expect(kinds(d)).toEqual(['ignored']);
+    expect(d.record.history.at(-1)?.reason).toMatch(/which is deployed$/);
+  });
+
+  it('a newer push still supersedes, and pushes in the same second are not older', () => {
+    const v2 = decide(newRecord('prod', 'web'), obs(), target(), push(pushed('v2', 2, 3)), at(3));
+    expect(kinds(decide(v2.record, obs(), target(), push(pushed('v3', 3, 3)), at(4)))).toEqual([
+      'superseded',
+      'started',
+    ]);
+  });
+});

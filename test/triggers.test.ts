@@ -9,6 +9,7 @@ describe('parseTrigger: the real AWS samples, unchanged', () => {
   it('ECR image push', () => {
     expect(parseTrigger(sample('ecr-image-push.json'))).toEqual({
       kind: 'push',
+      pushedAt: Date.parse('2019-11-16T01:54:34Z'),
       repository: 'my-repository-name',
       tag: 'latest',
       digest: 'sha256:7f5b2640fe6fb4f46592dfd3410c4a79dac4f89e4782432e0378abcd1234',
