@@ -4,7 +4,7 @@
  * removed, the rollback still comes at the moment the alarm fires, not at the next tick.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { type PipelineWorld, pipelineWorld } from '../helpers/pipeline-world.ts';
+import { fiveXxAlarm, type PipelineWorld, pipelineWorld } from '../helpers/pipeline-world.ts';
 
 const MIN = 60_000;
 let t: PipelineWorld | undefined;
@@ -23,21 +23,7 @@ describe('gate alarm delivered without EventBridge', () => {
       images: { 'web:v2': { errors: 0.5 } },
       load: 100,
       target: { gateAlarms: ['web-5xx'] },
-      alarms: (dimensions) => [
-        {
-          AlarmName: 'web-5xx',
-          Namespace: 'AWS/ApplicationELB',
-          MetricName: 'HTTPCode_Target_5XX_Count',
-          Dimensions: dimensions,
-          Statistic: 'Sum',
-          Period: 60,
-          EvaluationPeriods: 1,
-          Threshold: 20,
-          ComparisonOperator: 'GreaterThanThreshold',
-          TreatMissingData: 'notBreaching',
-          AlarmActions: [action],
-        },
-      ],
+      alarms: (dimensions) => [fiveXxAlarm(dimensions, { AlarmActions: [action] })],
     });
     // The alarm's action goes to the pipeline's alarm handler; the EventBridge route is removed.
     t.world.functions.set(action, t.world.functions.get(t.functionArns.alarm!)!);

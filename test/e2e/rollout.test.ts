@@ -4,7 +4,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ServiceRecord } from '../../lib/record.ts';
-import { type PipelineWorld, pipelineWorld } from '../helpers/pipeline-world.ts';
+import { fiveXxAlarm, type PipelineWorld, pipelineWorld } from '../helpers/pipeline-world.ts';
 
 const MIN = 60_000;
 let t: PipelineWorld | undefined;
@@ -123,20 +123,7 @@ describe('rollback', () => {
       images: { 'web:v2': { errors: 0.5 } },
       load: 100,
       target: { gateAlarms: ['web-5xx'] },
-      alarms: (dimensions) => [
-        {
-          AlarmName: 'web-5xx',
-          Namespace: 'AWS/ApplicationELB',
-          MetricName: 'HTTPCode_Target_5XX_Count',
-          Dimensions: dimensions,
-          Statistic: 'Sum',
-          Period: 60,
-          EvaluationPeriods: 1,
-          Threshold: 20,
-          ComparisonOperator: 'GreaterThanThreshold',
-          TreatMissingData: 'notBreaching',
-        },
-      ],
+      alarms: (dimensions) => [fiveXxAlarm(dimensions)],
     });
     t.world.ecr.push('web', 'v2');
     await t.world.runFor(10 * MIN);

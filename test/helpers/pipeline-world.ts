@@ -141,3 +141,23 @@ export async function pipelineWorld(options: PipelineWorldOptions = {}): Promise
     },
   };
 }
+
+/** The gate alarm of the e2e tests: more than 20 target 5xx answers in a minute on the service's target group. */
+export function fiveXxAlarm(
+  dimensions: { Name: string; Value: string }[],
+  extra: Record<string, unknown> = {},
+) {
+  return {
+    AlarmName: 'web-5xx',
+    Namespace: 'AWS/ApplicationELB',
+    MetricName: 'HTTPCode_Target_5XX_Count',
+    Dimensions: dimensions,
+    Statistic: 'Sum',
+    Period: 60,
+    EvaluationPeriods: 1,
+    Threshold: 20,
+    ComparisonOperator: 'GreaterThanThreshold',
+    TreatMissingData: 'notBreaching',
+    ...extra,
+  };
+}
