@@ -2,6 +2,9 @@
  * The `rollouts` section of a scenario report, read from the service records (the source of
  * truth), so it shows what the pipeline itself recorded, including rollouts still in progress.
  */
+
+import type { TargetConfig } from '../lib/config.ts';
+import type { Notice } from '../lib/decide.ts';
 import type { Rollout, RolloutSummary, ServiceRecord } from '../lib/record.ts';
 import { shortRevision } from '../lib/revision.ts';
 
@@ -72,4 +75,35 @@ function inProgress(service: string, r: Rollout): RolloutReport {
       container: f.container,
     })),
   };
+}
+
+export interface ScalingReport {
+  service: string;
+  from: number;
+  to: number;
+  alarm: string;
+  reason: string;
+  at: string;
+  summary: string;
+}
+
+/** The `scaling` section: every change of a service's total, with the alarm and why. */
+export function scalingReport(
+  notices: { at: number; notice: Notice; target: TargetConfig }[],
+): ScalingReport[] {
+  return notices.flatMap(({ at, notice, target }) => {
+    if (notice.kind !== 'scaled') return [];
+    const service = `${target.cluster}/${target.service}`;
+    return [
+      {
+        service,
+        from: notice.from,
+        to: notice.to,
+        alarm: notice.alarm.name,
+        reason: notice.reason,
+        at: new Date(at).toISOString(),
+        summary: `${service} scaled ${notice.from} -> ${notice.to}: ${notice.reason}`,
+      },
+    ];
+  });
 }

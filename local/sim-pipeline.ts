@@ -1,11 +1,12 @@
 /**
  * Puts the pipeline into a scenario: when the scenario has an `autopilot:` config, the real
- * handlers are attached to its world (local/pipeline.ts) and the report gains `rollouts`. When the
+ * handlers are attached to its world (local/pipeline.ts) and the report gains `rollouts`, `scaling`
+ * and `notifications`. When the
  * run samples a timeline (local/timeline.ts, for `--html`), the pipeline's notices go into it.
  */
 import { ConfigError, validateConfig } from '../lib/config.ts';
 import { attachPipeline } from './pipeline.ts';
-import { rolloutsReport } from './rollout-report.ts';
+import { rolloutsReport, scalingReport } from './rollout-report.ts';
 import { scenarioError } from './scenario/parse.ts';
 import type { OnWorld, ScenarioExtension } from './scenario/run.ts';
 import { timelineOf } from './timeline.ts';
@@ -38,6 +39,7 @@ export const withPipeline: OnWorld = async (world, scenario): Promise<ScenarioEx
         ...r,
         summary: `${r.service} ${r.image} ${r.outcome}${r.reason ? `: ${r.reason}` : ''}`,
       })),
+      scaling: scalingReport(attached.notices),
       notifications: await attached.notificationsReport(),
     }),
     close: () => attached.close(),
