@@ -414,6 +414,27 @@ function noticeMarkers({
           tone: 'warn',
         },
       ];
+    case 'scaled':
+      return [
+        {
+          at,
+          kind: 'scaling',
+          service,
+          label: `${n.from} → ${n.to} tasks`,
+          detail: `${service}: ${n.reason}`,
+        },
+      ];
+    case 'blocked':
+      return [
+        {
+          at,
+          kind: 'scaling',
+          service,
+          label: 'scaling off',
+          detail: `${service}: ${n.reason}`,
+          tone: 'warn',
+        },
+      ];
     case 'paused':
     case 'resumed':
       return [
@@ -433,7 +454,7 @@ function noticeMarkers({
 function rolloutSpans(notices: { at: number; notice: Notice; service: string }[]): RolloutSpan[] {
   const spans = new Map<string, RolloutSpan>();
   for (const { at, notice: n, service } of notices) {
-    if (n.kind === 'ignored') continue;
+    if (n.kind === 'ignored' || n.kind === 'scaled' || n.kind === 'blocked') continue;
     const r = n.rollout;
     // Services fed by one repository start rollouts with the same id: a span is per service.
     const key = `${service}#${r.id}`;
