@@ -372,16 +372,9 @@ export class Pipeline {
           record = await store.put(next);
         } catch (e) {
           if (!(e instanceof ConflictError)) throw e;
-          const now = await store.get(target.cluster, target.service);
-          // The SDK may retry a PutItem whose first answer was lost: the write landed and the retry
-          // "conflicts" with it. Finding exactly our record is a commit, not a lost race.
-          if (now.version === record.version + 1 && sameRecord(now, next)) {
-            record = now;
-          } else {
-            log.info('record.conflict', { service: record.key, round });
-            record = now;
-            continue;
-          }
+          log.info('record.conflict', { service: record.key, round });
+          record = await store.get(target.cluster, target.service);
+          continue;
         }
       }
       for (const notice of decision.notices) {
@@ -436,9 +429,4 @@ function noticeFields(service: string, n: Notice): Record<string, unknown> {
     default:
       return { service, tag: n.rollout.image.tag, digest: n.rollout.image.digest };
   }
-}
-
-/** The same record but for its version. */
-function sameRecord(a: ServiceRecord, b: ServiceRecord): boolean {
-  return JSON.stringify({ ...a, version: 0 }) === JSON.stringify({ ...b, version: 0 });
 }

@@ -80,6 +80,8 @@ export interface ServiceRecord {
   cluster: string;
   service: string;
   version: number;
+  /** Set by the store on each write: tells a write that landed (its answer lost) from a concurrent one. */
+  writeId?: string;
   /** The last revision seen healthy at steady state, or the last rollout that succeeded. */
   lastGood?: { taskDefinition: string; image?: ImageRef; since: number };
   rollout?: Rollout;

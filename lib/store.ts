@@ -5,6 +5,8 @@
  * commits; the other re-observes and decides again. Single-item conditional writes only: no
  * transactions, no TTL (bounded lists inside the record instead).
  */
+
+import { randomUUID } from 'node:crypto';
 import {
   ConditionalCheckFailedException,
   type DynamoDBClient,
@@ -53,7 +55,8 @@ export class DynamoRecordStore implements RecordStore {
   }
 
   async put(record: ServiceRecord): Promise<ServiceRecord> {
-    const next = { ...record, version: record.version + 1 };
+    // `writeId` tells our own landed write from a twin's identical decision (see the catch below).
+    const next = { ...record, version: record.version + 1, writeId: randomUUID() };
     try {
       await this.client.send(
         new PutItemCommand({
@@ -73,8 +76,13 @@ export class DynamoRecordStore implements RecordStore {
         }),
       );
     } catch (e) {
-      if (e instanceof ConditionalCheckFailedException) throw new ConflictError(record.key);
-      throw e;
+      if (!(e instanceof ConditionalCheckFailedException)) throw e;
+      // The SDK retries a PutItem whose first answer was lost: that write landed, and the retry
+      // "conflicts" with it. Finding our own write (its writeId) is a commit, not a lost race; a
+      // concurrent invocation that decided the same thing wrote another writeId, and did lose.
+      const stored = await this.get(record.cluster, record.service).catch(() => undefined);
+      if (stored && JSON.stringify(stored) === JSON.stringify(next)) return next;
+      throw new ConflictError(record.key);
     }
     return next;
   }

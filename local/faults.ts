@@ -43,10 +43,14 @@ import { Document, isMap, isSeq, parseDocument, visit } from 'yaml';
 import { validateConfig } from '../lib/config.ts';
 import { formatDuration, parseDuration } from '../lib/duration.ts';
 import type { ServiceRecord } from '../lib/record.ts';
-import { ConflictError } from '../lib/store.ts';
 import { AwsError } from './errors.ts';
 import type { Delivery, FaultDecision } from './eventbridge/index.ts';
-import { InvariantChecker, type InvariantHooks, type NotificationDelivery, type Violation } from './invariants.ts';
+import {
+  InvariantChecker,
+  type InvariantHooks,
+  type NotificationDelivery,
+  type Violation,
+} from './invariants.ts';
 import { attachPipeline, type LocalPipeline } from './pipeline.ts';
 import { runScenario, type ScenarioReport } from './scenario/index.ts';
 import { parseScenario, type Scenario } from './scenario/parse.ts';
@@ -488,6 +492,8 @@ export function applyFaults(world: World, plan: FaultPlan, pipeline: LocalPipeli
 
   const interceptor = (service: string, operation: string) => {
     const inv = stack.at(-1);
+    // Faults strike the pipeline's invocations only, not the checker's or the report's own reads.
+    if (!inv) return;
     if (inv) {
       if (inv.killed) throw killedError(inv);
       if (inv.killAfter !== undefined && inv.calls >= inv.killAfter) {
@@ -541,12 +547,20 @@ export function applyFaults(world: World, plan: FaultPlan, pipeline: LocalPipeli
     const n = ++writeCount;
     const conflict = conflicts.get(n);
     if (conflict?.applied) {
-      const written = await put(record);
-      fire(
-        'conflict.applied',
-        `write ${n} of ${record.key} (version ${written.version}) landed, reported as a conflict`,
-      );
-      throw new ConflictError(record.key);
+      // The PutItem lands but its answer is lost; the SDK sends the same request again, which now
+      // fails its condition against our own write. What the caller sees is the store's answer.
+      const client = (store as unknown as { client: { send: (c: unknown) => Promise<unknown> } }).client;
+      const send = client.send.bind(client);
+      client.send = async (command: unknown) => {
+        client.send = send;
+        await send(command);
+        fire(
+          'conflict.applied',
+          `write ${n} of ${record.key} (version ${record.version + 1}) landed, its answer lost, the retry conflicts`,
+        );
+        return send(command);
+      };
+      return put(record);
     }
     if (conflict) {
       fire('conflict', `write ${n} of ${record.key} (version ${record.version + 1}) loses its condition`);

@@ -196,7 +196,11 @@ export class InvariantChecker {
   busy(): boolean {
     // Slack's back-off reaches 5 minutes between attempts: messages keep the run going until sent
     // or given up (the scenario runner's cap ends a run that never settles).
-    if (this.records().some((r) => (r.rollout && !this.overdue.has(r.rollout.id)) || (r.outbox?.length ?? 0) > 0))
+    if (
+      this.records().some(
+        (r) => (r.rollout && !this.overdue.has(r.rollout.id)) || (r.outbox?.length ?? 0) > 0,
+      )
+    )
       return true;
     return this.unseenPushes().length > 0;
   }
@@ -216,7 +220,11 @@ export class InvariantChecker {
       for (const { at, event } of this.world.eventLog) {
         if (now - at > window + 2 * 60_000) continue;
         const d = event.detail ?? {};
-        if (event.source !== 'aws.ecr' || d['action-type'] !== 'PUSH' || d['repository-name'] !== target.repository)
+        if (
+          event.source !== 'aws.ecr' ||
+          d['action-type'] !== 'PUSH' ||
+          d['repository-name'] !== target.repository
+        )
           continue;
         const digest = String(d['image-digest'] ?? '');
         const known =
@@ -230,8 +238,6 @@ export class InvariantChecker {
     }
     return out;
   }
-
-
 
   /** The last checks, at the end of a run. Returns every violation seen. */
   async finish(): Promise<Violation[]> {
@@ -496,7 +502,7 @@ export class InvariantChecker {
 
   // ---- notices --------------------------------------------------------------------------------
 
-  private readNotices(now: number): void {
+  private readNotices(_now: number): void {
     const notices = this.pipeline.notices;
     for (; this.noticesSeen < notices.length; this.noticesSeen++) {
       const { notice, target } = notices[this.noticesSeen]!;

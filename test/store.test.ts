@@ -32,6 +32,24 @@ describe('DynamoRecordStore through dynalite', () => {
     await expect(store.put(again)).rejects.toBeInstanceOf(ConflictError);
   });
 
+  it('a write that landed but whose answer was lost is a commit when retried, not a conflict', async () => {
+    const read = await store.get('prod', 'retried');
+    const next = { ...read, lastGood: { taskDefinition: 'web:3', since: 1 } };
+    // The PutItem lands, its answer is lost, and the SDK sends the very same request again.
+    const client = t.dynamodb as unknown as { send: (c: unknown) => Promise<unknown> };
+    const send = client.send.bind(client);
+    client.send = async (command: unknown) => {
+      client.send = send;
+      await send(command);
+      return send(command);
+    };
+    const written = await store.put(next);
+    expect(written.version).toBe(1);
+    expect(await store.get('prod', 'retried')).toEqual(written);
+    // Another invocation that decided the same thing, at the same version, lost the race.
+    await expect(store.put(next)).rejects.toBeInstanceOf(ConflictError);
+  });
+
   it('lists every record', async () => {
     const keys = (await store.list()).map((r) => r.key).sort();
     expect(keys).toContain('prod/web');

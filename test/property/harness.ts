@@ -44,16 +44,25 @@ const DETAIL_TYPES = [
 const eventFault: fc.Arbitrary<EventFault> = fc
   .record({
     target: fc.oneof(
-      { weight: 1, arbitrary: fc.record({ match: fc.constant('ECR Image Action'), nth: fc.integer({ min: 1, max: 2 }) }) },
+      {
+        weight: 1,
+        arbitrary: fc.record({ match: fc.constant('ECR Image Action'), nth: fc.integer({ min: 1, max: 2 }) }),
+      },
       {
         weight: 4,
-        arbitrary: fc.record({ match: fc.constantFrom(...DETAIL_TYPES), nth: fc.integer({ min: 1, max: 30 }) }),
+        arbitrary: fc.record({
+          match: fc.constantFrom(...DETAIL_TYPES),
+          nth: fc.integer({ min: 1, max: 30 }),
+        }),
       },
     ),
     action: fc.oneof(
       fc.constant({ do: 'drop' as const }),
       fc.constant({ do: 'duplicate' as const }),
-      fc.record({ do: fc.constant('delay' as const), byMs: fc.integer({ min: 1, max: 240 }).map((s) => s * 1000) }),
+      fc.record({
+        do: fc.constant('delay' as const),
+        byMs: fc.integer({ min: 1, max: 240 }).map((s) => s * 1000),
+      }),
       fc.record({ do: fc.constant('fail' as const), times: fc.integer({ min: 1, max: 3 }) }),
     ),
   })
@@ -101,26 +110,26 @@ export interface Intensity {
 /** A fault schedule: up to `max` faults of each kind, often none. */
 export const faultPlanWith = (max: Intensity): fc.Arbitrary<FaultPlan> =>
   fc
-  .record({
-    events: fc.array(eventFault, { maxLength: max.events }),
-    kills: fc.array(kill, { maxLength: max.kills }),
-    aws: fc.array(awsCall, { maxLength: max.aws }),
-    rate: fc.option(rate, { freq: 4, nil: undefined }),
-    conflicts: fc.array(conflict, { maxLength: max.conflicts }),
-    races: fc.array(race, { maxLength: max.races }),
-    slack: fc.array(slackFault, { maxLength: max.slack }),
-  })
-  .map((p) => {
-    const plan: FaultPlan = {};
-    if (p.events.length) plan.events = p.events;
-    if (p.kills.length) plan.kills = p.kills;
-    if (p.aws.length) plan.aws = p.aws;
-    if (p.rate) plan.rate = p.rate;
-    if (p.conflicts.length) plan.conflicts = p.conflicts;
-    if (p.races.length) plan.races = p.races;
-    if (p.slack.length) plan.slack = p.slack;
-    return plan;
-  });
+    .record({
+      events: fc.array(eventFault, { maxLength: max.events }),
+      kills: fc.array(kill, { maxLength: max.kills }),
+      aws: fc.array(awsCall, { maxLength: max.aws }),
+      rate: fc.option(rate, { freq: 4, nil: undefined }),
+      conflicts: fc.array(conflict, { maxLength: max.conflicts }),
+      races: fc.array(race, { maxLength: max.races }),
+      slack: fc.array(slackFault, { maxLength: max.slack }),
+    })
+    .map((p) => {
+      const plan: FaultPlan = {};
+      if (p.events.length) plan.events = p.events;
+      if (p.kills.length) plan.kills = p.kills;
+      if (p.aws.length) plan.aws = p.aws;
+      if (p.rate) plan.rate = p.rate;
+      if (p.conflicts.length) plan.conflicts = p.conflicts;
+      if (p.races.length) plan.races = p.races;
+      if (p.slack.length) plan.slack = p.slack;
+      return plan;
+    });
 
 export const faultPlan = faultPlanWith({ events: 4, kills: 2, aws: 2, conflicts: 2, races: 1, slack: 1 });
 
@@ -165,12 +174,15 @@ export function outcomeProblems(s: Pick<FaultScenario, 'pushes'>, run: FaultRun)
   const record = run.records.find((r) => r.key === 'prod/web');
   const history = record?.history ?? [];
   const pushes = s.pushes.map((p) => {
-    const step = report.timeline.find((t) => t.action === 'push' && (t.result as any)?.image === `web:${p.tag}`);
+    const step = report.timeline.find(
+      (t) => t.action === 'push' && (t.result as any)?.image === `web:${p.tag}`,
+    );
     const digest = String((step?.result as any)?.digest ?? '');
     const seen = history.some((h) => h.image.digest === digest) || record?.rollout?.image.digest === digest;
     return { ...p, digest, seen };
   });
-  for (const p of pushes) if (!p.seen) problems.push(`outcome: the push of ${p.tag} never reached the pipeline`);
+  for (const p of pushes)
+    if (!p.seen) problems.push(`outcome: the push of ${p.tag} never reached the pipeline`);
 
   const primary = report.services.find((x) => x.name === 'web');
   const canary = report.services.find((x) => x.name === 'web-canary');
@@ -178,15 +190,19 @@ export function outcomeProblems(s: Pick<FaultScenario, 'pushes'>, run: FaultRun)
   const newestGood = [...pushes].reverse().find((p) => p.good);
   const expected = newestGood ? `${registry}/web@${newestGood.digest}` : `${registry}/web:v1`;
   if (image !== expected) {
-    const which = newestGood ? `${newestGood.tag} (the newest good image pushed)` : 'v1 (no good image was pushed)';
+    const which = newestGood
+      ? `${newestGood.tag} (the newest good image pushed)`
+      : 'v1 (no good image was pushed)';
     problems.push(`outcome: the primary runs ${image}, expected ${which}`);
   }
-  if (!primary || primary.desiredCount !== 4 || primary.runningCount !== 4 || primary.deployments.length !== 1)
+  if (primary?.desiredCount !== 4 || primary.runningCount !== 4 || primary.deployments.length !== 1)
     problems.push(
       `outcome: the primary is not steady at 4 tasks: desired ${primary?.desiredCount}, running ${primary?.runningCount}, ${primary?.deployments.length} deployment(s)`,
     );
   if (canary && (canary.desiredCount !== 0 || canary.runningCount !== 0))
-    problems.push(`outcome: the canary still has desired ${canary.desiredCount}, running ${canary.runningCount}`);
+    problems.push(
+      `outcome: the canary still has desired ${canary.desiredCount}, running ${canary.runningCount}`,
+    );
 
   for (const p of pushes) {
     const entries = history.filter((h) => h.image.digest === p.digest);
@@ -194,14 +210,19 @@ export function outcomeProblems(s: Pick<FaultScenario, 'pushes'>, run: FaultRun)
     if (!p.seen) continue;
     if (p.good) {
       if (outcomes.includes('rolled_back'))
-        problems.push(`outcome: the good image ${p.tag} was rolled back: ${entries.find((h) => h.outcome === 'rolled_back')?.reason}`);
+        problems.push(
+          `outcome: the good image ${p.tag} was rolled back: ${entries.find((h) => h.outcome === 'rolled_back')?.reason}`,
+        );
       if (p === newestGood && !outcomes.includes('succeeded'))
         problems.push(`outcome: ${p.tag} did not succeed (history: ${outcomes.join(', ') || 'none'})`);
     } else {
       if (!outcomes.includes('rolled_back'))
-        problems.push(`outcome: the bad image ${p.tag} was not rolled back (history: ${outcomes.join(', ') || 'none'})`);
+        problems.push(
+          `outcome: the bad image ${p.tag} was not rolled back (history: ${outcomes.join(', ') || 'none'})`,
+        );
       if (outcomes.includes('succeeded')) problems.push(`outcome: the bad image ${p.tag} succeeded`);
-      if (!record?.badDigests[p.digest]) problems.push(`outcome: the bad image ${p.tag} is not remembered as bad`);
+      if (!record?.badDigests[p.digest])
+        problems.push(`outcome: the bad image ${p.tag} is not remembered as bad`);
     }
   }
   return problems;

@@ -31,10 +31,15 @@ describe('fault scenarios, replayed', () => {
       setLogSink(previous);
     }
     const problems = [
-      ...run.violations.map((v) => `invariant ${v.invariant} violated at ${v.at} on ${v.service}: ${v.detail}`),
+      ...run.violations.map(
+        (v) => `invariant ${v.invariant} violated at ${v.at} on ${v.service}: ${v.detail}`,
+      ),
       ...outcomeProblems({ pushes: pushesOf(loaded.scenario) }, run),
     ];
     const fired = run.fired.map((f) => `  ${f.at} ${f.fault}: ${f.detail}`);
-    expect(problems, [`${file}:`, faultPlanToYaml(loaded.faults), 'faults that fired:', ...fired].join('\n')).toEqual([]);
+    expect(
+      problems,
+      [`${file}:`, faultPlanToYaml(loaded.faults), 'faults that fired:', ...fired].join('\n'),
+    ).toEqual([]);
   });
 });

@@ -12,18 +12,14 @@ const SEED = Number(process.env.FAULT_SEED ?? 20_260_801);
 const RUNS = Number(process.env.FAULT_RUNS ?? 70);
 
 describe('good images under fault schedules', () => {
-  it(
-    `healthy push, duplicate push, two pushes a minute apart: ${RUNS} schedules (seed ${SEED})`,
-    async () => {
-      const result = await checkFaults(['healthy push', 'duplicate push', 'two pushes a minute apart'], {
-        seed: SEED,
-        numRuns: RUNS,
-        timeLimitMs: 240_000,
-      });
-      console.log(summary('good images', SEED, result));
-      if (result.failure) expect.fail(result.failure);
-      expect(result.runs).toBeGreaterThanOrEqual(RUNS);
-    },
-    300_000,
-  );
+  it(`healthy push, duplicate push, two pushes a minute apart: ${RUNS} schedules (seed ${SEED})`, async () => {
+    const result = await checkFaults(['healthy push', 'duplicate push', 'two pushes a minute apart'], {
+      seed: SEED,
+      numRuns: RUNS,
+      timeLimitMs: 240_000,
+    });
+    console.log(summary('good images', SEED, result));
+    if (result.failure) expect.fail(result.failure);
+    expect(result.runs).toBeGreaterThanOrEqual(RUNS);
+  }, 300_000);
 });

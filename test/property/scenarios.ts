@@ -99,7 +99,8 @@ timeline:
   return {
     name,
     text,
-    faults: name === 'duplicate push' ? { events: [{ match: 'ECR Image Action', nth: 1, do: 'duplicate' }] } : {},
+    faults:
+      name === 'duplicate push' ? { events: [{ match: 'ECR Image Action', nth: 1, do: 'duplicate' }] } : {},
     pushes: twoPushes
       ? [
           { tag: 'v2', good: true },
