@@ -258,9 +258,18 @@ export function deployConfig(config: Config, settings: DeploySettings): DeployCo
       Resource: ['*'],
     },
     {
+      // Reads and writes only of service records (lib/store.ts keys them `service#<cluster>/<service>`).
       Sid: 'RolloutRecords',
       Effect: 'Allow',
-      Action: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Scan'],
+      Action: ['dynamodb:GetItem', 'dynamodb:PutItem'],
+      Resource: [{ 'Fn::GetAtt': [TABLE, 'Arn'] }],
+      Condition: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['service#*'] } },
+    },
+    {
+      // The tick lists the records; a Scan names no key, so LeadingKeys cannot scope it.
+      Sid: 'ListRolloutRecords',
+      Effect: 'Allow',
+      Action: ['dynamodb:Scan'],
       Resource: [{ 'Fn::GetAtt': [TABLE, 'Arn'] }],
     },
     {

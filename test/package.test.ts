@@ -404,6 +404,28 @@ describe('IAM: least privilege', () => {
     });
   });
 
+  it('reads and writes only service records of the table', () => {
+    const writing = statements().filter((s) =>
+      list(s.Action).some((a) => a === 'dynamodb:PutItem' || a === 'dynamodb:GetItem'),
+    );
+    expect(writing).toHaveLength(1);
+    expect(list(writing[0]!.Action).sort()).toEqual(['dynamodb:GetItem', 'dynamodb:PutItem']);
+    expect(writing[0]!.Condition).toEqual({
+      'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['service#*'] },
+    });
+    expect(
+      statements().filter((s) =>
+        list(s.Action).some(
+          (a) =>
+            a.startsWith('dynamodb:') &&
+            a !== 'dynamodb:GetItem' &&
+            a !== 'dynamodb:PutItem' &&
+            a !== 'dynamodb:Scan',
+        ),
+      ),
+    ).toEqual([]);
+  });
+
   it('passes roles only to ECS tasks', () => {
     const passing = statements().filter((s) => list(s.Action).includes('iam:PassRole'));
     expect(passing).toHaveLength(1);
@@ -434,8 +456,8 @@ describe('IAM: least privilege', () => {
 
   it('reaches the table, the repositories and the queue by their ARNs', () => {
     const dynamo = statements().filter((s) => list(s.Action).some((a) => a.startsWith('dynamodb:')));
-    expect(dynamo).toHaveLength(1);
-    expect(dynamo[0]!.Resource).toEqual([{ 'Fn::GetAtt': ['AutopilotTable', 'Arn'] }]);
+    expect(dynamo).toHaveLength(2);
+    for (const s of dynamo) expect(s.Resource).toEqual([{ 'Fn::GetAtt': ['AutopilotTable', 'Arn'] }]);
     const ecr = statements().filter((s) => list(s.Action).some((a) => a.startsWith('ecr:')));
     expect(ecr).toHaveLength(1);
     expect(ecr[0]!.Resource).toEqual(
