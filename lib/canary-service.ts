@@ -5,7 +5,12 @@
  */
 import { createHash } from 'node:crypto';
 import type { CreateServiceCommandInput, Service } from '@aws-sdk/client-ecs';
-import type { TargetConfig } from './config.ts';
+
+/** Where the primary runs; a TargetConfig is one (not imported: lib/config.ts imports this file). */
+export interface PrimaryRef {
+  cluster: string;
+  service: string;
+}
 
 export const CANARY_SUFFIX = '-canary';
 
@@ -19,7 +24,7 @@ export function canaryServiceName(service: string): string {
  * circuit breaker is off: the pipeline watches it, faster.
  */
 export function canaryServiceInput(
-  target: TargetConfig,
+  target: PrimaryRef,
   primary: Service,
   taskDefinition: string,
   desiredCount: number,
