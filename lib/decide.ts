@@ -28,12 +28,7 @@ import {
   withHistory,
 } from './record.ts';
 import { canaryShare, canaryTasksForShare } from './rollout-math.ts';
-import {
-  clampCount,
-  decideScale,
-  type ScaleDecision,
-  type ScalingPolicy,
-} from './scaling.ts';
+import { clampCount, decideScale, type ScaleDecision, type ScalingPolicy } from './scaling.ts';
 import { evaluateTag } from './tag-policy.ts';
 
 export type Trigger =
