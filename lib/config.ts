@@ -16,6 +16,8 @@
  *       failedTasks: 1         # failed new tasks that roll back; default 1
  *       stepDeadline: 15m      # a step not healthy this long after it starts rolls back; default 15m
  *       notifications: { webhook: /ecs-autopilot/slack-web, steps: false }   # any key of the section below
+ *       approvers: [U012ABCDEF, S0123GROUP]   # who may click Promote/Pause/Resume/Abort/Retry in Slack; default nobody
+ *       buttons: true          # put those buttons on the Slack messages (needs the Slack app, README); default false
  *   notifications:             # Slack; optional: without it every kind but `ignored` goes to the default webhook
  *     webhook: /ecs-autopilot/slack-webhook-url   # the SSM SecureString holding the webhook URL (never the URL)
  *     kinds: [started, step, succeeded, rolled_back, superseded, scaled, paused, resumed, error]
@@ -65,6 +67,10 @@ export interface TargetConfig {
   notifications?: NotificationSettings;
   /** Alarm-driven scaling (lib/scaling-config.ts); absent: the pipeline never changes the count. */
   scaling?: ScalingPolicy;
+  /** Slack user (`U…`, `W…`) and user-group (`S…`) IDs allowed to act from Slack (lib/chatops); absent: nobody. */
+  approvers?: string[];
+  /** Buttons on this target's Slack messages (lib/slack/message.ts); only with the Slack app set up. */
+  buttons?: boolean;
 }
 
 export interface Config {
@@ -252,6 +258,12 @@ const TARGET_FIELDS = {
   notifications: notificationSettings,
   scaling: (value: unknown, path: string, problems: Problems) =>
     parseScaling(value, path, (at, message) => problems.add(at, message)),
+  approvers: slackApprovers,
+  buttons: (value: unknown, path: string, problems: Problems) => {
+    if (typeof value === 'boolean') return value;
+    problems.add(path, `must be true or false, got ${show(value)}`);
+    return undefined;
+  },
 } satisfies Record<string, Parser<unknown>>;
 
 type TargetField = keyof typeof TARGET_FIELDS;
@@ -397,7 +409,13 @@ function resolveSettings(find: Lookup, problems: Problems): Settings {
     missedPushCheckMs: read('missedPushCheck') ?? TARGET_DEFAULTS.missedPushCheckMs,
     ...(notifications !== undefined && { notifications }),
     ...(scaling !== undefined && { scaling }),
+    ...chatops(read('approvers'), read('buttons')),
   };
+}
+
+/** `approvers` and `buttons` only when set, so a config without the Slack buttons reads as before. */
+function chatops(approvers: string[] | undefined, buttons: boolean | undefined) {
+  return { ...(approvers !== undefined && { approvers }), ...(buttons !== undefined && { buttons }) };
 }
 
 /** Where a target's field comes from: the target itself, else `defaults`. */
@@ -472,6 +490,30 @@ function gateAlarmPatterns(value: unknown, path: string, problems: Problems): st
       problems.add(at, 'a lone * would gate on every alarm in the account; write a prefix such as "web-*"');
     } else if (item.indexOf('*') < item.length - 1 && item.includes('*')) {
       problems.add(at, `"${item}" has a * before its end: write an exact name, or a prefix ending in *`);
+    }
+  });
+  return problems.list.length === before ? (value as string[]).slice() : undefined;
+}
+
+/**
+ * Slack IDs of who may act from Slack: users (`U…`, or `W…` on Enterprise Grid) and user groups
+ * (`S…`). IDs, not names: a name can be changed or reused, an ID cannot.
+ *
+ *   [U012ABCDEF, W0123ABCD, S0ABCDEF12] -> ok      []   -> ok (nobody)
+ *   [alice]  -> "approvers[0]: must be a Slack user ID (U… or W…) or user-group ID (S…) …"
+ */
+function slackApprovers(value: unknown, path: string, problems: Problems): string[] | undefined {
+  if (!Array.isArray(value)) {
+    problems.add(path, `must be a list of Slack user IDs (U… or W…) or user-group IDs (S…), got ${show(value)}`);
+    return undefined;
+  }
+  const before = problems.list.length;
+  value.forEach((item: unknown, i: number) => {
+    if (typeof item !== 'string' || !/^[UWS][A-Z0-9]{2,}$/.test(item)) {
+      problems.add(
+        `${path}[${i}]`,
+        `must be a Slack user ID (U… or W…) or user-group ID (S…), such as U012ABCDEF, got ${show(item)}; find it in the person's Slack profile, "Copy member ID"`,
+      );
     }
   });
   return problems.list.length === before ? (value as string[]).slice() : undefined;

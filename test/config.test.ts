@@ -276,7 +276,7 @@ describe('ConfigError', () => {
         path: 'targets[0].gateAlarm',
         message:
           'unknown key (did you mean gateAlarms?); allowed here: cluster, service, repository, container, tags, ' +
-          'strategy, steps, linear, rolling, gateAlarms, failedTasks, stepDeadline, missedPushCheck, notifications, scaling',
+          'strategy, steps, linear, rolling, gateAlarms, failedTasks, stepDeadline, missedPushCheck, notifications, scaling, approvers, buttons',
       },
     ]);
     expect(catchError(() => validateConfig({ targets: [{ ...web, alarms: [] }] })).message).toContain(
