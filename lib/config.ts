@@ -504,7 +504,10 @@ function gateAlarmPatterns(value: unknown, path: string, problems: Problems): st
  */
 function slackApprovers(value: unknown, path: string, problems: Problems): string[] | undefined {
   if (!Array.isArray(value)) {
-    problems.add(path, `must be a list of Slack user IDs (U… or W…) or user-group IDs (S…), got ${show(value)}`);
+    problems.add(
+      path,
+      `must be a list of Slack user IDs (U… or W…) or user-group IDs (S…), got ${show(value)}`,
+    );
     return undefined;
   }
   const before = problems.list.length;

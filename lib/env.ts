@@ -6,6 +6,10 @@
  *   AUTOPILOT_CONFIG_FILE      the config; default `$LAMBDA_TASK_ROOT/autopilot.yml` (the cwd outside Lambda)
  *   AUTOPILOT_TABLE            the records' table; default `ecs-autopilot-dev` (`${self:service}-${sls:stage}`)
  *   AUTOPILOT_SLACK_PARAMETER  the SSM parameter with the default webhook; default `/ecs-autopilot/slack-webhook-url`
+ *   AUTOPILOT_SLACK_SIGNING_SECRET_PARAMETER  the SSM SecureString with the Slack app's signing secret
+ *                              (the Slack buttons, lib/chatops); default `/ecs-autopilot/slack-signing-secret`
+ *   AUTOPILOT_SLACK_BOT_TOKEN_PARAMETER  the SSM SecureString with the Slack app's bot token; optional:
+ *                              needed for user-group approvers (S…) and thread replies by chat.postMessage
  *   AWS_REGION                 set by Lambda; default `us-east-1` (serverless.yml's `region` default)
  *   AUTOPILOT_LOG_LEVEL        debug, info, warn or error; default info
  *
@@ -14,6 +18,8 @@
 export const DEFAULT_TABLE = 'ecs-autopilot-dev';
 /** serverless.yml's `slackWebhookParameter` default. */
 export const DEFAULT_WEBHOOK_PARAMETER = '/ecs-autopilot/slack-webhook-url';
+/** serverless.yml's `slackSigningSecretParameter` default. */
+export const DEFAULT_SIGNING_SECRET_PARAMETER = '/ecs-autopilot/slack-signing-secret';
 export const DEFAULT_REGION = 'us-east-1';
 export const LOG_LEVELS = ['debug', 'info', 'warn', 'error'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
@@ -22,6 +28,9 @@ export interface Env {
   configFile: string;
   table: string;
   slackParameter: string;
+  signingSecretParameter: string;
+  /** Absent: no bot token; user-group approvers cannot be checked. */
+  botTokenParameter?: string;
   region: string;
   logLevel: LogLevel;
 }
@@ -42,6 +51,11 @@ export function readEnv(source: Source = process.env): Env {
     configFile: get('AUTOPILOT_CONFIG_FILE') ?? `${root}/autopilot.yml`,
     table: get('AUTOPILOT_TABLE') ?? DEFAULT_TABLE,
     slackParameter: get('AUTOPILOT_SLACK_PARAMETER') ?? DEFAULT_WEBHOOK_PARAMETER,
+    signingSecretParameter:
+      get('AUTOPILOT_SLACK_SIGNING_SECRET_PARAMETER') ?? DEFAULT_SIGNING_SECRET_PARAMETER,
+    ...(get('AUTOPILOT_SLACK_BOT_TOKEN_PARAMETER') && {
+      botTokenParameter: get('AUTOPILOT_SLACK_BOT_TOKEN_PARAMETER'),
+    }),
     region: get('AWS_REGION') ?? DEFAULT_REGION,
     logLevel: logLevel(source),
   };

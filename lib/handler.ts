@@ -12,6 +12,7 @@
 import middy, { type MiddlewareObj } from '@middy/core';
 import type { Context } from 'aws-lambda';
 import { createClients } from './aws.ts';
+import { buttonsOn } from './chatops/buttons.ts';
 import { loadConfig } from './config.ts';
 import { readEnv } from './env.ts';
 import { isPermanent, PermanentError } from './errors.ts';
@@ -35,7 +36,12 @@ export const pipelineFromEnvironment: PipelineFactory = () => {
     const config = await loadConfig(env.configFile);
     const clients = createClients();
     const store = new DynamoRecordStore(clients.dynamodb, env.table);
-    const slack = createSlack({ ssm: clients.ssm, region: env.region, defaultWebhook: env.slackParameter });
+    const slack = createSlack({
+      ssm: clients.ssm,
+      region: env.region,
+      defaultWebhook: env.slackParameter,
+      buttons: buttonsOn(config),
+    });
     return new Pipeline({ clients, store, config, slack });
   })();
   // A failed start (a bad config) must not be cached forever: the next invocation tries again.

@@ -45,6 +45,8 @@ export interface Slack {
   sleep(ms: number): Promise<void>;
   /** Told of every attempt once its outcome is recorded (the local report). */
   onAttempt?(attempt: Attempt): void;
+  /** Whether a service's messages carry the Slack buttons (its target's `buttons`, lib/chatops). */
+  buttons?(service: string): boolean;
 }
 
 export interface Attempt {
@@ -64,6 +66,7 @@ export interface SlackOptions {
   timeoutMs?: number;
   sleep?: (ms: number) => Promise<void>;
   onAttempt?: (attempt: Attempt) => void;
+  buttons?: (service: string) => boolean;
 }
 
 export function createSlack(options: SlackOptions): Slack {
@@ -75,6 +78,7 @@ export function createSlack(options: SlackOptions): Slack {
     timeoutMs: options.timeoutMs ?? SEND_TIMEOUT_MS,
     sleep: options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms))),
     onAttempt: options.onAttempt,
+    buttons: options.buttons,
   };
 }
 
@@ -167,6 +171,7 @@ export async function deliver(
       service: record.service,
       region: slack.region,
       at: taken.at,
+      buttons: slack.buttons?.(record.key) === true,
     });
     const result = await send(slack, taken.webhook, message);
     if (result.outcome === 'retry' && result.retryAfterMs)

@@ -10,6 +10,8 @@
  * inside an emoji, an `&amp;` or a link) and ends with "…"; a list that does not fit says how many
  * it left out.
  */
+
+import { type ActionsBlock, buttonsFor } from '../chatops/buttons.ts';
 import { formatDuration } from '../duration.ts';
 import { clip, type FailureFacts, type Notice, type RolloutFacts } from '../notice.ts';
 import { familyOf, shortRevision } from '../revision.ts';
@@ -25,7 +27,8 @@ export type Block =
   | { type: 'header'; text: TextObject }
   | { type: 'section'; text?: TextObject; fields?: TextObject[] }
   | { type: 'context'; elements: TextObject[] }
-  | { type: 'divider' };
+  | { type: 'divider' }
+  | ActionsBlock;
 
 export const LIMITS = {
   blocks: 50,
@@ -45,6 +48,8 @@ export interface MessageContext {
   region: string;
   /** When it happened (the decision), shown in the reader's time zone: a late delivery says so. */
   at: number;
+  /** The Slack buttons (lib/chatops/buttons.ts): only when the target asks for them (`buttons: true`). */
+  buttons?: boolean;
 }
 
 interface Parts {
@@ -81,6 +86,8 @@ export function render(n: Notice, ctx: MessageContext): SlackMessage {
     type: 'context',
     elements: footer(ctx, p.taskDefinition).map((text) => ({ type: 'mrkdwn' as const, text })),
   });
+  const actions = ctx.buttons ? buttonsFor(n, `${ctx.cluster}/${ctx.service}`) : undefined;
+  if (actions) blocks.push(actions);
   return { text: clip(esc(p.text), LIMITS.text), blocks: fitBlocks(blocks) };
 }
 

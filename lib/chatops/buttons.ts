@@ -1,0 +1,160 @@
+/**
+ * The buttons on the Slack messages (Block Kit `actions` block, https://api.slack.com/reference/block-kit/blocks#actions):
+ *
+ *   started, step    Promote · Pause (Resume once paused) · Abort
+ *   rolled_back      Retry this digest
+ *
+ * Each button's `value` names the target and the rollout it was drawn for, so a click on a stale
+ * message (an older rollout of the same service) is refused with a clear reason instead of acting
+ * on whatever rolls out now. The `action_id` names the action; lib/chatops/interact.ts reads both.
+ */
+import type { Config } from '../config.ts';
+import type { Notice } from '../notice.ts';
+
+/** What a person can do from a message, as the `action_id` suffix. */
+export const BUTTON_ACTIONS = ['promote', 'pause', 'resume', 'abort', 'retry'] as const;
+export type ButtonAction = (typeof BUTTON_ACTIONS)[number];
+
+const PREFIX = 'autopilot.';
+
+/** A Block Kit button (https://api.slack.com/reference/block-kit/block-elements#button). */
+export interface ButtonElement {
+  type: 'button';
+  action_id: string;
+  text: { type: 'plain_text'; text: string; emoji?: boolean };
+  /** At most 2000 characters (Block Kit): the target and the rollout id. */
+  value: string;
+  style?: 'primary' | 'danger';
+  confirm?: {
+    title: { type: 'plain_text'; text: string };
+    text: { type: 'mrkdwn'; text: string };
+    confirm: { type: 'plain_text'; text: string };
+    deny: { type: 'plain_text'; text: string };
+  };
+}
+
+export interface ActionsBlock {
+  type: 'actions';
+  block_id: string;
+  elements: ButtonElement[];
+}
+
+/** The block id of our buttons: a message update replaces this block and keeps the rest. */
+export const ACTIONS_BLOCK_ID = 'autopilot-actions';
+
+export interface ButtonValue {
+  /** `cluster/service` */
+  target: string;
+  rollout: string;
+}
+
+/**
+ * The value a button carries, and back.
+ *
+ *   buttonValue({ target: 'prod/web', rollout: '2026-01-01T09:00:00.000Z-7f5b3c2a9e10' })
+ *   -> '{"target":"prod/web","rollout":"2026-01-01T09:00:00.000Z-7f5b3c2a9e10"}'
+ *   parseButtonValue(that) -> the same object
+ *   parseButtonValue('prod/web') -> undefined      parseButtonValue('{"target":"prod/web"}') -> undefined
+ */
+export function buttonValue(v: ButtonValue): string {
+  return JSON.stringify({ target: v.target, rollout: v.rollout });
+}
+
+export function parseButtonValue(value: unknown): ButtonValue | undefined {
+  if (typeof value !== 'string' || value.length > 2000) return undefined;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(value);
+  } catch {
+    return undefined;
+  }
+  const o = parsed as Record<string, unknown> | null;
+  if (!o || typeof o.target !== 'string' || typeof o.rollout !== 'string') return undefined;
+  if (!/^[\w-]+\/[\w-]+$/.test(o.target) || o.rollout === '') return undefined;
+  return { target: o.target, rollout: o.rollout };
+}
+
+/**
+ * `autopilot.promote` -> 'promote'; anything else (another app's button) -> undefined.
+ *
+ *   actionOf('autopilot.abort') -> 'abort'    actionOf('autopilot.deploy') -> undefined    actionOf('abort') -> undefined
+ */
+export function actionOf(actionId: unknown): ButtonAction | undefined {
+  if (typeof actionId !== 'string' || !actionId.startsWith(PREFIX)) return undefined;
+  const name = actionId.slice(PREFIX.length);
+  return (BUTTON_ACTIONS as readonly string[]).includes(name) ? (name as ButtonAction) : undefined;
+}
+
+const text = (t: string) => ({ type: 'plain_text' as const, text: t, emoji: true });
+
+function button(action: ButtonAction, label: string, value: string, extra: Partial<ButtonElement> = {}) {
+  return { type: 'button' as const, action_id: `${PREFIX}${action}`, text: text(label), value, ...extra };
+}
+
+/** Promote, Pause or Resume, Abort: the controls of a rollout in flight. */
+export function controls(v: ButtonValue, paused: boolean): ActionsBlock {
+  const value = buttonValue(v);
+  return {
+    type: 'actions',
+    block_id: ACTIONS_BLOCK_ID,
+    elements: [
+      button('promote', ':fast_forward: Promote', value, { style: 'primary' }),
+      paused
+        ? button('resume', ':arrow_forward: Resume', value)
+        : button('pause', ':double_vertical_bar: Pause', value),
+      button('abort', ':x: Abort', value, {
+        style: 'danger',
+        // Slack asks before sending: an abort rolls production back.
+        confirm: {
+          title: text('Abort this rollout?'),
+          text: { type: 'mrkdwn', text: `${v.target} goes back to the revision it started from.` },
+          confirm: text('Abort'),
+          deny: text('Keep rolling out'),
+        },
+      }),
+    ],
+  };
+}
+
+/** "Retry this digest" on a rollback: a deploy by hand of the same digest (the person vouches for it). */
+export function retry(v: ButtonValue): ActionsBlock {
+  return {
+    type: 'actions',
+    block_id: ACTIONS_BLOCK_ID,
+    elements: [
+      button('retry', ':repeat: Retry this digest', buttonValue(v), {
+        confirm: {
+          title: text('Retry this digest?'),
+          text: { type: 'mrkdwn', text: `${v.target} rolls the same image out again, from the first step.` },
+          confirm: text('Retry'),
+          deny: text('Cancel'),
+        },
+      }),
+    ],
+  };
+}
+
+/**
+ * The buttons a notice's message carries, if any.
+ *
+ *   started or step (below 100% or at it)  -> Promote · Pause · Abort
+ *   rolled_back                            -> Retry this digest (not for a rollback by hand: no digest)
+ *   succeeded, superseded, paused, …       -> none (nothing left to act on from that message)
+ */
+export function buttonsFor(n: Notice, target: string): ActionsBlock | undefined {
+  switch (n.kind) {
+    case 'started':
+    case 'step':
+      return controls({ target, rollout: n.rollout.id }, false);
+    case 'rolled_back':
+      return n.rollout.image.digest ? retry({ target, rollout: n.rollout.id }) : undefined;
+    default:
+      return undefined;
+  }
+}
+
+/** Whether a service's messages carry buttons: its target's `buttons: true`. */
+export function buttonsOn(config: Config): (service: string) => boolean {
+  const on = new Set(config.targets.filter((t) => t.buttons).map((t) => `${t.cluster}/${t.service}`));
+  return (service) => on.has(service);
+}

@@ -1,0 +1,449 @@
+/**
+ * A click on a button of a Slack message (lib/chatops/buttons.ts), from Slack's interaction
+ * request to the action and the answer. In this order, each step refusing what it must:
+ *
+ *   1. the signature and the timestamp (verify.ts): a forged or stale request gets HTTP 401 and
+ *      nothing else: its `response_url` is not Slack's word, so nothing is posted to it;
+ *   2. the `payload` form field (https://api.slack.com/interactivity/handling: an
+ *      application/x-www-form-urlencoded body whose `payload` is JSON), a `block_actions` with one
+ *      of our buttons; its `token` (the deprecated verification token) is registered with the log's
+ *      redaction at once, and the payload itself is never logged;
+ *   3. the person: one of the target's `approvers` (a user ID, or a member of a user group when a
+ *      bot token lets us ask Slack, usergroups.users.list);
+ *   4. the button is for the rollout in flight (or, for Retry, for a rollback in the history), not
+ *      a stale message of an earlier one;
+ *   5. the request is claimed once (replay.ts): a replay, or a double click racing in another
+ *      container, is refused;
+ *   6. the action, through the pipeline's command path: the same record and conditional write as
+ *      `npx autopilot promote|pause|resume|abort|deploy` (lib/commands/control.ts), judged from the
+ *      record it committed (an event may have moved the rollout on meanwhile).
+ *
+ * A refusal after step 1 is told to the person alone (an ephemeral message through `response_url`)
+ * and logged (`slack.refused`, with the reason, the user and the target). Success replaces the
+ * original message's buttons with who did what and when, and posts the outcome in its thread.
+ *
+ * Slack waits 3 seconds for the HTTP answer and shows the person an error after that, but the
+ * action still happens and `response_url` (valid 30 minutes) still tells the outcome.
+ */
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { describeRollout, imageLabel, outcomeText, rolloutView, summaryOf } from '../commands/common.ts';
+import { type Config, type TargetConfig, targetFor } from '../config.ts';
+import type { Command } from '../decide.ts';
+import { log, redact } from '../log.ts';
+import type { ServiceRecord } from '../record.ts';
+import type { RecordStore } from '../store.ts';
+import {
+  ACTIONS_BLOCK_ID,
+  actionOf,
+  type ButtonAction,
+  type ButtonValue,
+  controls,
+  parseButtonValue,
+} from './buttons.ts';
+import { claimRequest } from './replay.ts';
+import { replayKey, verify } from './verify.ts';
+
+/** The HTTP request as the function URL delivered it, the body already base64-decoded. */
+export interface InteractionRequest {
+  /** Lower-case names (function URLs deliver them so). */
+  headers: Record<string, string | undefined>;
+  body: string;
+}
+
+export interface InteractionResponse {
+  statusCode: number;
+  headers: Record<string, string>;
+  body: string;
+}
+
+export interface InteractDeps {
+  config: Config;
+  store: RecordStore;
+  /** The pipeline's command path (Pipeline.command): the CLI's record and conditional write. */
+  command(cluster: string, service: string, command: Command): Promise<ServiceRecord>;
+  dynamodb: DynamoDBClient;
+  table: string;
+  /** The signing secret (SSM SecureString), cached by the caller; never logged. */
+  signingSecret(): Promise<string>;
+  /** Wall-clock milliseconds: Slack's timestamps are real time (the virtual clock locally). */
+  now(): number;
+  /** POSTs a JSON message to a URL Slack gave (`response_url`). */
+  respond(url: string, message: Record<string, unknown>): Promise<void>;
+  /** Members of a Slack user group; absent without a bot token (user-group approvers then refused). */
+  groupMembers?(group: string): Promise<string[]>;
+  /** Posts in a message's thread with the bot token (chat.postMessage); absent: through `response_url`. */
+  postInThread?(channel: string, threadTs: string, text: string): Promise<void>;
+  /** Whether Slack could have given this `response_url`; default: https://hooks.slack.com/ only. */
+  trustResponseUrl?(url: string): boolean;
+}
+
+/** Why a click changed nothing, for the log; the person reads the sentence. */
+export type Refusal =
+  | 'not_block_actions'
+  | 'unknown_button'
+  | 'unknown_target'
+  | 'not_approver'
+  | 'stale_button'
+  | 'replayed'
+  | 'not_applied'
+  | 'failed';
+
+const json = (statusCode: number, body: unknown): InteractionResponse => ({
+  statusCode,
+  headers: { 'content-type': 'application/json' },
+  body: body === '' ? '' : JSON.stringify(body),
+});
+
+/** Slack's answer to an interaction is an empty 200 within 3 seconds; messages go by response_url. */
+const ACK = (): InteractionResponse => ({ statusCode: 200, headers: {}, body: '' });
+
+export async function interact(
+  request: InteractionRequest,
+  deps: InteractDeps,
+): Promise<InteractionResponse> {
+  const secret = await deps.signingSecret();
+  const verdict = verify(
+    {
+      timestamp: request.headers['x-slack-request-timestamp'],
+      signature: request.headers['x-slack-signature'],
+      body: request.body,
+    },
+    secret,
+    deps.now(),
+  );
+  if (!verdict.ok) {
+    log.warn('slack.refused', { reason: verdict.reason });
+    return json(401, { error: 'the request is not signed by Slack, or is too old' });
+  }
+  const signature = request.headers['x-slack-signature']!;
+
+  const payload = parsePayload(request.body);
+  if (payload?.token) redact(String(payload.token));
+  if (payload?.type !== 'block_actions') {
+    log.info('slack.ignored', { reason: 'not_block_actions', type: payload?.type });
+    return ACK();
+  }
+  const user: string = String(payload.user?.id ?? '');
+  const responseUrl: string | undefined =
+    typeof payload.response_url === 'string' && (deps.trustResponseUrl ?? isSlackUrl)(payload.response_url)
+      ? payload.response_url
+      : undefined;
+  const refuse = async (reason: Refusal, text: string, fields: Record<string, unknown> = {}) => {
+    log.warn('slack.refused', { reason, user, ...fields });
+    if (responseUrl) {
+      await deps
+        .respond(responseUrl, {
+          response_type: 'ephemeral',
+          replace_original: false,
+          text: `:no_entry: ${text}`,
+        })
+        .catch((e) => log.warn('slack.respond_failed', { error: e as Error }));
+    }
+    return ACK();
+  };
+
+  const clicked = Array.isArray(payload.actions) ? payload.actions[0] : undefined;
+  const action = actionOf(clicked?.action_id);
+  const value = parseButtonValue(clicked?.value);
+  if (!action || !value) {
+    return refuse('unknown_button', 'this button is not one of ecs-autopilot’s; nothing was done');
+  }
+  const [cluster, service] = value.target.split('/') as [string, string];
+  const target = targetFor(deps.config, cluster, service);
+  if (!target) {
+    return refuse(
+      'unknown_target',
+      `${value.target} is not a target of this pipeline any more; nothing was done`,
+      {
+        target: value.target,
+      },
+    );
+  }
+  const allowed = await isApprover(user, target, deps);
+  if (!allowed.ok) {
+    return refuse('not_approver', allowed.why, { target: value.target, action });
+  }
+
+  const before = await deps.store.get(cluster, service);
+  const stale = staleness(action, value, before);
+  if (stale) return refuse('stale_button', stale, { target: value.target, action, rollout: value.rollout });
+
+  const fresh = await claimRequest(deps.dynamodb, deps.table, replayKey(signature), {
+    user,
+    action,
+    at: deps.now(),
+  });
+  if (!fresh) {
+    return refuse('replayed', 'this click was already acted on; nothing more was done', {
+      target: value.target,
+      action,
+    });
+  }
+
+  let outcome: { ok: boolean; text: string; after: ServiceRecord };
+  try {
+    const command = commandFor(action, user, before, value);
+    const after = await deps.command(cluster, service, command);
+    outcome = { ...judge(action, value, before, after, deps.now()), after };
+  } catch (e) {
+    log.error('slack.action_failed', { target: value.target, action, user, error: e as Error });
+    return refuse('failed', `${action} of ${value.target} failed: ${(e as Error).message}; try again`, {
+      target: value.target,
+      action,
+    });
+  }
+  if (!outcome.ok) {
+    return refuse('not_applied', `${value.target}: ${outcome.text}`, { target: value.target, action });
+  }
+
+  log.info('slack.acted', { target: value.target, action, user, rollout: value.rollout });
+  const done = `${value.target}: ${outcome.text}`;
+  const when = deps.now();
+  if (responseUrl) {
+    const update = updatedMessage(payload.message, {
+      line: `${PAST[action]} by <@${user}> at ${slackDate(when)}`,
+      buttons: stillRunning(outcome.after, value.rollout)
+        ? controls(value, outcome.after.rollout!.paused === true)
+        : undefined,
+    });
+    await deps
+      .respond(responseUrl, { replace_original: true, ...update })
+      .catch((e) => log.warn('slack.respond_failed', { error: e as Error }));
+  }
+  const channel = payload.channel?.id ?? payload.container?.channel_id;
+  const threadTs = payload.container?.message_ts ?? payload.message?.ts;
+  const told = `<@${user}> ${VERB[action]}: ${done}`;
+  try {
+    if (deps.postInThread && channel && threadTs) await deps.postInThread(channel, threadTs, told);
+    else if (responseUrl) {
+      await deps.respond(responseUrl, {
+        response_type: 'in_channel',
+        replace_original: false,
+        ...(threadTs && { thread_ts: threadTs }),
+        text: told,
+      });
+    }
+  } catch (e) {
+    log.warn('slack.respond_failed', { error: e as Error });
+  }
+  return ACK();
+}
+
+const PAST: Record<ButtonAction, string> = {
+  promote: ':fast_forward: Promoted',
+  pause: ':double_vertical_bar: Paused',
+  resume: ':arrow_forward: Resumed',
+  abort: ':x: Aborted',
+  retry: ':repeat: Retried',
+};
+const VERB: Record<ButtonAction, string> = {
+  promote: 'promoted',
+  pause: 'paused',
+  resume: 'resumed',
+  abort: 'aborted',
+  retry: 'retried the digest',
+};
+
+/** The `payload` field of the form body, as JSON; undefined when there is none or it is not JSON. */
+export function parsePayload(body: string): Record<string, any> | undefined {
+  const raw = new URLSearchParams(body).get('payload');
+  if (!raw) return undefined;
+  try {
+    const parsed = JSON.parse(raw);
+    return parsed && typeof parsed === 'object' ? parsed : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Slack's `response_url`s are on hooks.slack.com; a URL elsewhere is not followed (a signed
+ * payload is Slack's, but checking costs nothing and keeps the function from posting anywhere).
+ *
+ *   isSlackUrl('https://hooks.slack.com/actions/T1/2/abc') -> true
+ *   isSlackUrl('https://hooks.slack.com.evil.example/x')    -> false
+ *   isSlackUrl('http://hooks.slack.com/actions/T1/2/abc')  -> false
+ */
+export function isSlackUrl(url: string): boolean {
+  return url.startsWith('https://hooks.slack.com/');
+}
+
+/**
+ * Whether `user` may act on `target`: listed by ID, or a member of a listed user group (asked of
+ * Slack only when the user is not listed directly, and only with a bot token).
+ */
+async function isApprover(
+  user: string,
+  target: TargetConfig,
+  deps: InteractDeps,
+): Promise<{ ok: true } | { ok: false; why: string }> {
+  const key = `${target.cluster}/${target.service}`;
+  const approvers = target.approvers ?? [];
+  if (approvers.length === 0) {
+    return { ok: false, why: `nobody may act on ${key} from Slack: its config lists no approvers` };
+  }
+  if (user && approvers.includes(user)) return { ok: true };
+  const groups = approvers.filter((a) => a.startsWith('S'));
+  if (user && groups.length > 0 && deps.groupMembers) {
+    for (const group of groups) {
+      const members = await deps.groupMembers(group);
+      if (members.includes(user)) return { ok: true };
+    }
+  }
+  const hint =
+    groups.length > 0 && !deps.groupMembers
+      ? ' (its user-group approvers cannot be checked: no bot token is configured)'
+      : '';
+  return { ok: false, why: `<@${user}> is not an approver of ${key}${hint}; nothing was done` };
+}
+
+/**
+ * Why a button no longer applies, or undefined when it does.
+ *
+ *   promote, pause, resume, abort: the rollout the button was drawn for must be the one in flight
+ *   retry: the rollout must be a rollback in the history, and nothing may be rolling out now
+ *     (a retry would supersede it)
+ */
+export function staleness(
+  action: ButtonAction,
+  value: ButtonValue,
+  record: ServiceRecord,
+): string | undefined {
+  const current = record.rollout;
+  if (action === 'retry') {
+    const summary = summaryOf(record, value.rollout);
+    if (summary?.outcome !== 'rolled_back' || !summary.image.digest) {
+      return `this button is for a rollout of ${value.target} that is not a rollback on record; nothing was done`;
+    }
+    if (current) {
+      return `${value.target} is rolling out ${imageLabel(current.image)} now; retry ${imageLabel(summary.image)} once that ends`;
+    }
+    return undefined;
+  }
+  if (current?.id === value.rollout) {
+    if (current.rollingBack) {
+      return `the rollout of ${imageLabel(current.image)} is already rolling back: ${current.rollingBack.reason}`;
+    }
+    return undefined;
+  }
+  const ended = summaryOf(record, value.rollout);
+  const then = ended
+    ? `the rollout of ${imageLabel(ended.image)} this button is for has ended (${outcomeText(ended.outcome)})`
+    : 'this button is for an earlier rollout';
+  const now = current ? `; ${value.target} is now rolling out ${imageLabel(current.image)}` : '';
+  return `${then}${now}; nothing was done`;
+}
+
+function commandFor(action: ButtonAction, user: string, before: ServiceRecord, value: ButtonValue): Command {
+  switch (action) {
+    case 'promote':
+      return { name: 'promote', full: false };
+    case 'pause':
+      return { name: 'pause' };
+    case 'resume':
+      return { name: 'resume' };
+    case 'abort':
+      return { name: 'abort', reason: `aborted from Slack by ${user}` };
+    case 'retry':
+      // A deploy by hand of the same digest: not held back by its earlier rollback (decide.ts).
+      return { name: 'deploy', image: summaryOf(before, value.rollout)!.image };
+  }
+}
+
+/** What the command did, read from the record it committed (as lib/commands/control.ts does). */
+function judge(
+  action: ButtonAction,
+  value: ButtonValue,
+  before: ServiceRecord,
+  after: ServiceRecord,
+  now: number,
+): { ok: boolean; text: string } {
+  const id = value.rollout;
+  const live = after.rollout?.id === id && !after.rollout.rollingBack ? after.rollout : undefined;
+  switch (action) {
+    case 'promote':
+      if (live) {
+        const view = rolloutView(live, now);
+        return {
+          ok: true,
+          text:
+            live.stepIndex > before.rollout!.stepIndex
+              ? `${view.image} promoted to ${describeRollout(view)}`
+              : `${view.image} is on its last step; its bake is skipped: ${describeRollout(view)}`,
+        };
+      }
+      break;
+    case 'pause':
+      if (live?.paused) {
+        const view = rolloutView(live, now);
+        return {
+          ok: true,
+          text: `${view.image} paused at step ${view.step}/${view.steps} (${view.percent}%)`,
+        };
+      }
+      break;
+    case 'resume':
+      if (live && !live.paused) {
+        const view = rolloutView(live, now);
+        return { ok: true, text: `${view.image} resumed: ${describeRollout(view)}` };
+      }
+      break;
+    case 'abort': {
+      const summary = summaryOf(after, id);
+      if (summary?.outcome === 'aborted') {
+        return { ok: true, text: `${imageLabel(summary.image)} aborted; rolling back` };
+      }
+      break;
+    }
+    case 'retry': {
+      const image = summaryOf(before, id)!.image;
+      const r = after.rollout;
+      if (r && !r.rollingBack && r.image.digest === image.digest) {
+        return {
+          ok: true,
+          text: `rolling out ${imageLabel(image)} again: ${describeRollout(rolloutView(r, now))}`,
+        };
+      }
+      return { ok: false, text: `the retry of ${imageLabel(image)} did not start` };
+    }
+  }
+  const summary = summaryOf(after, id);
+  if (summary) {
+    return {
+      ok: false,
+      text: `the rollout had already ended: ${outcomeText(summary.outcome)}: ${summary.reason}`,
+    };
+  }
+  return { ok: false, text: 'the command did not apply: the rollout changed meanwhile' };
+}
+
+function stillRunning(after: ServiceRecord, id: string): boolean {
+  return after.rollout?.id === id && !after.rollout.rollingBack;
+}
+
+/**
+ * The original message with its buttons replaced: by `buttons` (Resume after a Pause), or by
+ * nothing once there is nothing left to do; and a context line saying who did what, when.
+ */
+export function updatedMessage(
+  original: { text?: string; blocks?: any[] } | undefined,
+  change: { line: string; buttons?: unknown },
+): { text: string; blocks: unknown[] } {
+  const kept = (original?.blocks ?? []).filter(
+    (b) => b?.block_id !== ACTIONS_BLOCK_ID && b?.type !== 'actions',
+  );
+  return {
+    text: original?.text ?? change.line,
+    blocks: [
+      ...kept,
+      { type: 'context', elements: [{ type: 'mrkdwn', text: change.line }] },
+      ...(change.buttons ? [change.buttons] : []),
+    ],
+  };
+}
+
+/** Slack shows it in the reader's time zone; the fallback is UTC. */
+function slackDate(ms: number): string {
+  const seconds = Math.floor(ms / 1000);
+  return `<!date^${seconds}^{date_short_pretty} {time_secs}|${new Date(seconds * 1000).toISOString()}>`;
+}

@@ -1,0 +1,160 @@
+/**
+ * The Slack interaction function as Lambda runs it: a function URL request (payload format 2.0,
+ * https://docs.aws.amazon.com/lambda/latest/dg/urls-invocation.html: lower-case `headers`, `body`
+ * base64-encoded when `isBase64Encoded`) in, an HTTP answer out. Everything it decides is in
+ * interact.ts; this file builds its dependencies once per container from the environment
+ * (lib/env.ts) and reads the secrets from SSM.
+ *
+ * The signing secret and the bot token are SecureString parameters read with `WithDecryption`
+ * (https://docs.aws.amazon.com/systems-manager/latest/APIReference/API_GetParameter.html), cached
+ * for the container's life (a rotated secret takes effect in new containers; Slack lets an app
+ * regenerate its secret, after which old containers refuse until recycled: redeploy to force it),
+ * registered with the log's redaction, and never logged.
+ */
+import { GetParameterCommand, type SSMClient } from '@aws-sdk/client-ssm';
+import middy from '@middy/core';
+import type { Context } from 'aws-lambda';
+import { createClients } from '../aws.ts';
+import { loadConfig } from '../config.ts';
+import { readEnv } from '../env.ts';
+import { PermanentError } from '../errors.ts';
+import { log, redact, setLogContext } from '../log.ts';
+import { Pipeline } from '../pipeline.ts';
+import { createSlack } from '../slack/deliver.ts';
+import { DynamoRecordStore } from '../store.ts';
+import { buttonsOn } from './buttons.ts';
+import { type InteractDeps, type InteractionResponse, interact } from './interact.ts';
+
+/** The function URL's event, payload format 2.0: the parts read here. */
+export interface FunctionUrlEvent {
+  headers?: Record<string, string | undefined>;
+  body?: string;
+  isBase64Encoded?: boolean;
+  requestContext?: { http?: { method?: string } };
+}
+
+class SecretUnavailable extends PermanentError {
+  override name = 'SecretUnavailable';
+}
+
+/** A SecureString, decrypted, once per container; the value is redacted from every log line. */
+export function secretReader(ssm: SSMClient): (name: string) => Promise<string> {
+  const cache = new Map<string, Promise<string>>();
+  return (name) => {
+    let got = cache.get(name);
+    if (!got) {
+      got = ssm.send(new GetParameterCommand({ Name: name, WithDecryption: true })).then((out) => {
+        const value = out.Parameter?.Value;
+        if (!value) throw new SecretUnavailable(`the SSM parameter ${name} has no value`);
+        redact(value);
+        return value;
+      });
+      // A failed read (throttled, not yet created) is tried again by the next request.
+      got.catch(() => cache.delete(name));
+      cache.set(name, got);
+    }
+    return got;
+  };
+}
+
+/** Slack's Web API, with the bot token: the two methods the buttons use. */
+export function slackApi(token: () => Promise<string>, base = 'https://slack.com/api/') {
+  const call = async (method: string, init: RequestInit) => {
+    const res = await fetch(`${base}${method}`, {
+      ...init,
+      headers: { authorization: `Bearer ${await token()}`, ...(init.headers as Record<string, string>) },
+      signal: AbortSignal.timeout(2000),
+    });
+    const body = (await res.json()) as { ok?: boolean; error?: string; users?: string[] };
+    if (!body.ok) throw new Error(`Slack ${method}: ${body.error ?? res.status}`);
+    return body;
+  };
+  return {
+    /** https://api.slack.com/methods/usergroups.users.list (scope usergroups:read) */
+    groupMembers: async (group: string) =>
+      (await call(`usergroups.users.list?usergroup=${encodeURIComponent(group)}`, { method: 'GET' })).users ??
+      [],
+    /** https://api.slack.com/methods/chat.postMessage (scope chat:write), in the thread of `threadTs` */
+    postInThread: async (channel: string, threadTs: string, text: string) => {
+      await call('chat.postMessage', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json; charset=utf-8' },
+        body: JSON.stringify({ channel, thread_ts: threadTs, text }),
+      });
+    },
+  };
+}
+
+/** POSTs JSON to a `response_url`; Slack answers 200 `ok` or an error word. */
+export async function respond(url: string, message: Record<string, unknown>): Promise<void> {
+  const res = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json; charset=utf-8' },
+    body: JSON.stringify(message),
+    signal: AbortSignal.timeout(2000),
+  });
+  if (!res.ok) throw new Error(`response_url answered ${res.status}`);
+}
+
+let cached: Promise<InteractDeps> | undefined;
+/** Built once per Lambda container from the environment (lib/env.ts). */
+export function depsFromEnvironment(): Promise<InteractDeps> {
+  cached ??= (async () => {
+    const env = readEnv();
+    const config = await loadConfig(env.configFile);
+    const clients = createClients();
+    const store = new DynamoRecordStore(clients.dynamodb, env.table);
+    const slack = createSlack({
+      ssm: clients.ssm,
+      region: env.region,
+      defaultWebhook: env.slackParameter,
+      buttons: buttonsOn(config),
+    });
+    const pipeline = new Pipeline({ clients, store, config, slack });
+    const secret = secretReader(clients.ssm);
+    const api = env.botTokenParameter ? slackApi(() => secret(env.botTokenParameter!)) : undefined;
+    return {
+      config,
+      store,
+      command: (cluster, service, command) => pipeline.command(cluster, service, command),
+      dynamodb: clients.dynamodb,
+      table: env.table,
+      signingSecret: () => secret(env.signingSecretParameter),
+      now: Date.now,
+      respond,
+      ...(api && { groupMembers: api.groupMembers, postInThread: api.postInThread }),
+    };
+  })();
+  cached.catch(() => {
+    cached = undefined;
+  });
+  return cached;
+}
+
+/** The raw body, as Slack signed it: function URLs base64-encode a body they do not treat as text. */
+export function rawBody(event: FunctionUrlEvent): string {
+  const body = event.body ?? '';
+  return event.isBase64Encoded ? Buffer.from(body, 'base64').toString('utf8') : body;
+}
+
+export function createInteractHandler(getDeps: () => Promise<InteractDeps> = depsFromEnvironment) {
+  return middy<FunctionUrlEvent, InteractionResponse, Error, Context>()
+    .before((request) => {
+      setLogContext({ function: 'slackInteract', requestId: request.context?.awsRequestId });
+    })
+    .handler(async (event) => {
+      const method = event.requestContext?.http?.method ?? 'POST';
+      if (method !== 'POST') {
+        return { statusCode: 405, headers: { allow: 'POST' }, body: '' };
+      }
+      const headers: Record<string, string | undefined> = {};
+      for (const [k, v] of Object.entries(event.headers ?? {})) headers[k.toLowerCase()] = v;
+      try {
+        return await interact({ headers, body: rawBody(event) }, await getDeps());
+      } catch (e) {
+        // An answer Slack can show; the details (never the secret: redacted) are in the log line.
+        log.error('slack.error', { error: e as Error });
+        return { statusCode: 500, headers: {}, body: '' };
+      }
+    });
+}
