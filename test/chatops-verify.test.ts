@@ -1,0 +1,261 @@
+/** Slack request verification, the buttons' values and the approvers' config: the pure parts, table-tested. */
+import { describe, expect, it } from 'vitest';
+import { actionOf, buttonsFor, buttonValue, parseButtonValue } from '../lib/chatops/buttons.ts';
+import { isSlackUrl, parsePayload, updatedMessage } from '../lib/chatops/interact.ts';
+import { fresh, replayKey, sign, verify } from '../lib/chatops/verify.ts';
+import { type ConfigError, validateConfig } from '../lib/config.ts';
+import type { Notice } from '../lib/notice.ts';
+import { render } from '../lib/slack/message.ts';
+
+// Slack's worked example, "Verifying requests from Slack"
+// (https://api.slack.com/authentication/verifying-requests-from-slack).
+const SECRET = '8f742231b10e8888abcd99yyyzzz85a5';
+const TIMESTAMP = '1531420618';
+const BODY =
+  'token=xyzz0WbapA4vBCDEFasx0q6G&team_id=T1DC2JH3J&team_domain=testteamnow&channel_id=G8PSS9T3V&channel_name=foobar&user_id=U2CERLKJA&user_name=roadrunner&command=%2Fwebhook-collect&text=&response_url=https%3A%2F%2Fhooks.slack.com%2Fcommands%2FT1DC2JH3J%2F397700885554%2F96rGlfmibIGlgcZRskXaIFfN&trigger_id=398738663015.47445629121.803a0bc887a14d10d2c447fce8b6703c';
+const SIGNATURE = 'v0=a2114d57b48eac39b9ad189dd8316235a7b4a8d21a10bd27519666489c69b503';
+const AT = Number(TIMESTAMP) * 1000;
+
+describe('sign: Slack’s documented example', () => {
+  it('gives the signature Slack published', () => {
+    expect(sign(SECRET, TIMESTAMP, BODY)).toBe(SIGNATURE);
+  });
+});
+
+describe('verify', () => {
+  const request = { timestamp: TIMESTAMP, signature: SIGNATURE, body: BODY };
+  it.each([
+    ['Slack’s example, at its time', request, AT, { ok: true }],
+    ['4 minutes later', request, AT + 240_000, { ok: true }],
+    ['exactly 5 minutes later', request, AT + 300_000, { ok: true }],
+    ['6 minutes later (a replay)', request, AT + 360_000, { ok: false, reason: 'stale' }],
+    ['6 minutes before (from the future)', request, AT - 360_000, { ok: false, reason: 'stale' }],
+    [
+      'one byte of the body changed',
+      { ...request, body: BODY.replace('foobar', 'foobaz') },
+      AT,
+      { ok: false, reason: 'bad_signature' },
+    ],
+    [
+      'the signature in upper-case hex',
+      { ...request, signature: SIGNATURE.toUpperCase() },
+      AT,
+      { ok: false, reason: 'bad_signature' },
+    ],
+    [
+      'a v1 signature',
+      { ...request, signature: SIGNATURE.replace('v0=', 'v1=') },
+      AT,
+      { ok: false, reason: 'bad_signature' },
+    ],
+    ['a short signature', { ...request, signature: 'v0=a2114d' }, AT, { ok: false, reason: 'bad_signature' }],
+    [
+      'the timestamp changed (signed for another)',
+      { ...request, timestamp: '1531420619' },
+      AT,
+      { ok: false, reason: 'bad_signature' },
+    ],
+    [
+      'no signature header',
+      { ...request, signature: undefined },
+      AT,
+      { ok: false, reason: 'missing_headers' },
+    ],
+    [
+      'no timestamp header',
+      { ...request, timestamp: undefined },
+      AT,
+      { ok: false, reason: 'missing_headers' },
+    ],
+    [
+      'a timestamp that is not a number',
+      { ...request, timestamp: '15314206x8' },
+      AT,
+      { ok: false, reason: 'bad_timestamp' },
+    ],
+  ])('%s', (_name, req, now, expected) => {
+    expect(verify(req, SECRET, now)).toEqual(expected);
+  });
+
+  it('refuses the right request signed with another secret', () => {
+    expect(verify(request, 'another-secret-of-32-characters!', AT)).toEqual({
+      ok: false,
+      reason: 'bad_signature',
+    });
+  });
+});
+
+describe('fresh: the examples of its comment', () => {
+  it.each([
+    [TIMESTAMP, AT, true],
+    [TIMESTAMP, (1531420618 + 300) * 1000, true],
+    [TIMESTAMP, (1531420618 + 301) * 1000, false],
+    [TIMESTAMP, (1531420618 - 301) * 1000, false],
+    ['15314206x8', AT, false],
+    ['', AT, false],
+  ])('%s at %d -> %s', (ts, now, expected) => {
+    expect(fresh(ts, now)).toBe(expected);
+  });
+});
+
+describe('replayKey', () => {
+  it('names a request by its signature, without carrying it', () => {
+    const key = replayKey(SIGNATURE);
+    expect(key).toMatch(/^slack-request#[0-9a-f]{64}$/);
+    expect(key).not.toContain(SIGNATURE.slice(3));
+    expect(replayKey(SIGNATURE)).toBe(key);
+    expect(replayKey(SIGNATURE.replace('a2', 'a3'))).not.toBe(key);
+  });
+});
+
+describe('buttons', () => {
+  const v = { target: 'prod/web', rollout: '2026-01-01T09:00:00.000Z-7f5b3c2a9e10' };
+  it.each([
+    [buttonValue(v), v],
+    ['prod/web', undefined],
+    ['{"target":"prod/web"}', undefined],
+    ['{"target":"prod web","rollout":"x"}', undefined],
+    ['{"target":"prod/web","rollout":""}', undefined],
+    [42, undefined],
+  ])('parseButtonValue(%j)', (value, expected) => {
+    expect(parseButtonValue(value)).toEqual(expected);
+  });
+
+  it.each([
+    ['autopilot.promote', 'promote'],
+    ['autopilot.abort', 'abort'],
+    ['autopilot.retry', 'retry'],
+    ['autopilot.deploy', undefined],
+    ['abort', undefined],
+    [undefined, undefined],
+  ])('actionOf(%j) -> %j', (id, expected) => {
+    expect(actionOf(id)).toBe(expected);
+  });
+
+  const rollout = {
+    id: v.rollout,
+    image: { repository: 'web', tag: 'v2', digest: `sha256:${'7f5b'.repeat(16)}`, uri: 'x/web@sha256:7f5b' },
+    strategy: 'canary' as const,
+    steps: [
+      { percent: 10, bakeMs: 60_000 },
+      { percent: 100, bakeMs: 60_000 },
+    ],
+    stepIndex: 0,
+    fromTaskDefinition: 'arn:aws:ecs:us-east-1:123456789012:task-definition/web:1',
+    startedAt: 0,
+  };
+  const notices: [string, Notice, string[]][] = [
+    [
+      'started',
+      { kind: 'started', rollout, fromTaskDefinition: rollout.fromTaskDefinition },
+      ['promote', 'pause', 'abort'],
+    ],
+    [
+      'step',
+      { kind: 'step', rollout, stepIndex: 0, percent: 10, canaryTasks: 1, share: 10 },
+      ['promote', 'pause', 'abort'],
+    ],
+    [
+      'rolled_back',
+      {
+        kind: 'rolled_back',
+        rollout,
+        reason: 'r',
+        failures: [],
+        toTaskDefinition: rollout.fromTaskDefinition,
+      },
+      ['retry'],
+    ],
+    ['succeeded', { kind: 'succeeded', rollout, durationMs: 1 }, []],
+    ['paused', { kind: 'paused', rollout }, []],
+  ];
+  it.each(notices)(
+    'a %s message carries %j, each naming the target and the rollout',
+    (_k, notice, actions) => {
+      const ctx = { cluster: 'prod', service: 'web', region: 'us-east-1', at: 0 };
+      const withButtons = render(notice, { ...ctx, buttons: true }).blocks;
+      const block = withButtons.find((b) => b.type === 'actions');
+      const elements = block?.type === 'actions' ? block.elements : [];
+      expect(elements.map((e) => actionOf(e.action_id))).toEqual(actions);
+      for (const e of elements) expect(parseButtonValue(e.value)).toEqual(v);
+      expect(buttonsFor(notice, 'prod/web') !== undefined).toBe(actions.length > 0);
+      // Without the setting, the message is as before: plain webhooks are unchanged.
+      expect(render(notice, ctx).blocks.some((b) => b.type === 'actions')).toBe(false);
+    },
+  );
+});
+
+describe('the interaction payload', () => {
+  it.each([
+    [`payload=${encodeURIComponent('{"type":"block_actions"}')}`, { type: 'block_actions' }],
+    ['payload=not-json', undefined],
+    ['token=abc', undefined],
+    ['', undefined],
+  ])('parsePayload(%j)', (body, expected) => {
+    expect(parsePayload(body)).toEqual(expected);
+  });
+
+  it.each([
+    ['https://hooks.slack.com/actions/T1/2/abc', true],
+    ['https://hooks.slack.com.evil.example/x', false],
+    ['http://hooks.slack.com/actions/T1/2/abc', false],
+    ['https://example.com/https://hooks.slack.com/', false],
+  ])('isSlackUrl(%s) -> %s', (url, expected) => {
+    expect(isSlackUrl(url)).toBe(expected);
+  });
+
+  it('an updated message keeps its blocks, drops the old buttons and says who did what', () => {
+    const original = {
+      text: 'prod/web: rolling out',
+      blocks: [
+        { type: 'section', text: { type: 'mrkdwn', text: 'a' } },
+        { type: 'actions', block_id: 'autopilot-actions', elements: [] },
+      ],
+    };
+    const out = updatedMessage(original, { line: 'Paused by <@U1>' });
+    expect(out.text).toBe('prod/web: rolling out');
+    expect(out.blocks).toEqual([
+      original.blocks[0],
+      { type: 'context', elements: [{ type: 'mrkdwn', text: 'Paused by <@U1>' }] },
+    ]);
+  });
+});
+
+describe('approvers in the config', () => {
+  const web = { cluster: 'prod', service: 'web', repository: 'web' };
+  it('reads user and user-group IDs per target, and from defaults', () => {
+    const config = validateConfig({
+      defaults: { approvers: ['S0ABCDEF12'], buttons: true },
+      targets: [web, { ...web, service: 'api', approvers: ['U012ABCDEF', 'W0123ABCD'] }],
+    });
+    expect(config.targets.map((t) => [t.approvers, t.buttons])).toEqual([
+      [['S0ABCDEF12'], true],
+      [['U012ABCDEF', 'W0123ABCD'], true],
+    ]);
+  });
+
+  it('nobody, and no buttons, when unset', () => {
+    const [t] = validateConfig({ targets: [web] }).targets;
+    expect(t!.approvers).toBeUndefined();
+    expect(t!.buttons).toBeUndefined();
+  });
+
+  it('names each bad entry by its path', () => {
+    let err: ConfigError | undefined;
+    try {
+      validateConfig({
+        defaults: { approvers: 'U012ABCDEF' },
+        targets: [{ ...web, approvers: ['alice', 'U012ABCDEF', 7], buttons: 'yes' }],
+      });
+    } catch (e) {
+      err = e as ConfigError;
+    }
+    expect(err?.problems.map((p) => p.path)).toEqual([
+      'defaults.approvers',
+      'targets[0].approvers[0]',
+      'targets[0].approvers[2]',
+      'targets[0].buttons',
+    ]);
+    expect(err?.problems[1]?.message).toMatch(/Slack user ID \(U… or W…\) or user-group ID \(S…\)/);
+  });
+});
