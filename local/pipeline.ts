@@ -6,6 +6,7 @@
  */
 import { CreateTableCommand } from '@aws-sdk/client-dynamodb';
 import { createClients } from '../lib/aws.ts';
+import { buttonsOn } from '../lib/chatops/buttons.ts';
 import { type Config, type TargetConfig, webhookParameters } from '../lib/config.ts';
 import type { Action } from '../lib/decide.ts';
 import { createHandler } from '../lib/handler.ts';
@@ -130,6 +131,7 @@ export async function attachPipeline(
         // The pacing is kept on the virtual clock, which does not move while a handler runs.
         sleep: async () => {},
         onAttempt: (a) => reportAttempt(reported, a),
+        buttons: buttonsOn(config),
       }),
     }),
   });

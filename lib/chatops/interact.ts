@@ -404,6 +404,14 @@ function judge(
           text: `rolling out ${imageLabel(image)} again: ${describeRollout(rolloutView(r, now))}`,
         };
       }
+      // It started, and ended within the same command (a failure seen at once): say so.
+      const again = after.history.slice(before.history.length).find((h) => h.image.digest === image.digest);
+      if (again) {
+        return {
+          ok: true,
+          text: `rolled ${imageLabel(image)} out again; it ${outcomeText(again.outcome)} at once: ${again.reason}`,
+        };
+      }
       return { ok: false, text: `the retry of ${imageLabel(image)} did not start` };
     }
   }

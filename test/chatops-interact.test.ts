@@ -1,0 +1,290 @@
+/**
+ * Clicks on the Slack buttons, end to end: the real function URL handler (middy, a payload-format
+ * 2.0 event with a base64 body), requests signed with Slack's real scheme, the signing secret in the
+ * local SSM, the records and the replay keys in dynalite, the rollout in the local ECS, and the
+ * buttons taken from the messages the pipeline actually posted to the loopback Slack.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createClients } from '../lib/aws.ts';
+import { actionOf, parseButtonValue } from '../lib/chatops/buttons.ts';
+import type { InteractDeps } from '../lib/chatops/interact.ts';
+import { createInteractHandler, type FunctionUrlEvent, secretReader } from '../lib/chatops/lambda.ts';
+import { sign } from '../lib/chatops/verify.ts';
+import { DEFAULT_SIGNING_SECRET_PARAMETER } from '../lib/env.ts';
+import type { ServiceRecord } from '../lib/record.ts';
+import { type PipelineWorld, pipelineWorld } from './helpers/pipeline-world.ts';
+
+const MIN = 60_000;
+const SECRET = 'e3b0c44298fc1c149afbf4c8996fb924-local';
+const TOKEN = 'verificationTokenXyz123';
+const APPROVER = 'U123APPROVE';
+const context = { awsRequestId: 'req-slack', functionName: 'ecs-autopilot-slackInteract' } as any;
+
+interface Click {
+  action: string;
+  user?: string;
+  /** The button's value; default the one on the latest message that has this action. */
+  value?: string;
+  /** Unix seconds the request is signed at; default now. */
+  timestamp?: number;
+  secret?: string;
+}
+
+async function setUp(images: Record<string, unknown> = {}) {
+  const t = await pipelineWorld({
+    images,
+    slack: { timeoutMs: 1000 },
+    target: { approvers: [APPROVER], buttons: true },
+  });
+  t.world.ssm.operations.PutParameter({
+    Name: DEFAULT_SIGNING_SECRET_PARAMETER,
+    Value: SECRET,
+    Type: 'SecureString',
+    Overwrite: true,
+  });
+  const clients = createClients({
+    endpoint: t.world.endpoint!,
+    region: t.world.region,
+    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+  });
+  const secret = secretReader(clients.ssm);
+  const responseUrl = t.slack!.webhook('response_url');
+  const deps: InteractDeps = {
+    config: t.pipeline.config,
+    store: t.store,
+    command: (cluster, service, command) => t.pipeline.command(cluster, service, command),
+    dynamodb: clients.dynamodb,
+    table: 'ecs-autopilot',
+    signingSecret: () => secret(DEFAULT_SIGNING_SECRET_PARAMETER),
+    now: () => t.world.now(),
+    respond: async (url, message) => {
+      const res = await fetch(url, { method: 'POST', body: JSON.stringify(message) });
+      if (!res.ok) throw new Error(`response_url answered ${res.status}`);
+    },
+    trustResponseUrl: (url) => url === responseUrl,
+  };
+  const handler = createInteractHandler(async () => deps);
+
+  /** The latest message the pipeline posted with this button on it. */
+  const messageWith = (action: string) =>
+    t
+      .slack!.messages()
+      .filter((m) => m.blocks?.some((b: any) => b.type === 'actions'))
+      .reverse()
+      .find((m) =>
+        m.blocks.some(
+          (b: any) => b.type === 'actions' && b.elements.some((e: any) => actionOf(e.action_id) === action),
+        ),
+      );
+
+  const request = (c: Click): FunctionUrlEvent => {
+    const message = messageWith(c.action === 'resume' ? 'pause' : c.action);
+    const button = message?.blocks
+      .flatMap((b: any) => (b.type === 'actions' ? b.elements : []))
+      .find((e: any) => actionOf(e.action_id) === (c.action === 'resume' ? 'pause' : c.action));
+    const payload = {
+      type: 'block_actions',
+      token: TOKEN,
+      user: { id: c.user ?? APPROVER, username: 'someone' },
+      team: { id: 'T0LOCAL00' },
+      channel: { id: 'C0DEPLOYS' },
+      container: { type: 'message', message_ts: '1767258000.000100', channel_id: 'C0DEPLOYS' },
+      message: { ts: '1767258000.000100', text: message?.text, blocks: message?.blocks },
+      response_url: responseUrl,
+      actions: [
+        {
+          type: 'button',
+          action_id: `autopilot.${c.action}`,
+          block_id: 'autopilot-actions',
+          value: c.value ?? button?.value,
+          action_ts: '1767258001.000200',
+        },
+      ],
+    };
+    const body = `payload=${encodeURIComponent(JSON.stringify(payload))}`;
+    const timestamp = String(c.timestamp ?? Math.floor(t.world.now() / 1000));
+    return {
+      headers: {
+        'content-type': 'application/x-www-form-urlencoded',
+        'X-Slack-Request-Timestamp': timestamp,
+        'X-Slack-Signature': sign(c.secret ?? SECRET, timestamp, body),
+      },
+      body: Buffer.from(body, 'utf8').toString('base64'),
+      isBase64Encoded: true,
+      requestContext: { http: { method: 'POST' } },
+    };
+  };
+  const send = (event: FunctionUrlEvent) => handler(event, context);
+  const click = (c: Click) => send(request(c));
+  const responses = () => t.slack!.messages('response_url');
+  const record = (): Promise<ServiceRecord> => t.store.get('prod', 'web');
+  return { t, click, request, send, responses, record };
+}
+
+type Setup = Awaited<ReturnType<typeof setUp>>;
+
+function noSecretsLogged(t: PipelineWorld) {
+  expect(t.logs.some((l) => l.includes('slack.'))).toBe(true);
+  expect(t.logs.filter((l) => l.includes(SECRET) || l.includes(TOKEN))).toEqual([]);
+}
+
+describe('Slack buttons on a rollout in flight', () => {
+  let s: Setup;
+  beforeAll(async () => {
+    s = await setUp();
+    s.t.world.ecr.push('web', 'v2');
+    await s.t.world.runFor(1 * MIN);
+  }, 120_000);
+  afterAll(async () => {
+    noSecretsLogged(s.t);
+    await s.t.stop();
+  });
+
+  it('the started and step messages carry Promote, Pause and Abort for this rollout', async () => {
+    const r = await s.record();
+    expect(r.rollout).toBeDefined();
+    const withButtons = s.t.slack!.messages().filter((m) => m.blocks?.some((b: any) => b.type === 'actions'));
+    expect(withButtons.length).toBeGreaterThanOrEqual(2);
+    for (const m of withButtons) {
+      const elements = m.blocks.find((b: any) => b.type === 'actions').elements;
+      expect(elements.map((e: any) => actionOf(e.action_id))).toEqual(['promote', 'pause', 'abort']);
+      expect(parseButtonValue(elements[0].value)).toEqual({ target: 'prod/web', rollout: r.rollout!.id });
+    }
+  });
+
+  it('a forged request (another secret) gets 401 and changes nothing', async () => {
+    const before = await s.record();
+    const posted = s.responses().length;
+    const res = await s.click({ action: 'abort', secret: 'not-the-signing-secret-at-all' });
+    expect(res.statusCode).toBe(401);
+    expect((await s.record()).version).toBe(before.version);
+    expect(s.responses().length).toBe(posted);
+  });
+
+  it('a stale request (signed 6 minutes ago) gets 401 and changes nothing', async () => {
+    const before = await s.record();
+    const res = await s.click({ action: 'abort', timestamp: Math.floor(s.t.world.now() / 1000) - 6 * 60 });
+    expect(res.statusCode).toBe(401);
+    expect((await s.record()).version).toBe(before.version);
+  });
+
+  it('a tampered body (the signature of another body) gets 401', async () => {
+    const event = s.request({ action: 'pause' });
+    const other = s.request({ action: 'abort' });
+    const res = await s.send({ ...event, body: other.body });
+    expect(res.statusCode).toBe(401);
+    expect((await s.record()).rollout?.paused).not.toBe(true);
+  });
+
+  it('a click from someone not among the approvers is refused, ephemerally, and changes nothing', async () => {
+    const before = await s.record();
+    const res = await s.click({ action: 'abort', user: 'U999OTHER' });
+    expect(res.statusCode).toBe(200);
+    expect((await s.record()).version).toBe(before.version);
+    const answer = s.responses().at(-1);
+    expect(answer).toMatchObject({ response_type: 'ephemeral', replace_original: false });
+    expect(answer.text).toContain('<@U999OTHER> is not an approver of prod/web');
+    expect(s.t.logs.some((l) => l.includes('"slack.refused"') && l.includes('not_approver'))).toBe(true);
+  });
+
+  it('Pause pauses the rollout, updates the message (Resume, who, when) and tells the thread; its replay is refused', async () => {
+    const event = s.request({ action: 'pause' });
+    const res = await s.send(event);
+    expect(res.statusCode).toBe(200);
+    const r = await s.record();
+    expect(r.rollout?.paused).toBe(true);
+
+    const [update, thread] = s.responses().slice(-2);
+    expect(update.replace_original).toBe(true);
+    const actions = update.blocks.find((b: any) => b.type === 'actions');
+    expect(actions.elements.map((e: any) => actionOf(e.action_id))).toEqual(['promote', 'resume', 'abort']);
+    const said = update.blocks.filter((b: any) => b.type === 'context').map((b: any) => b.elements[0].text);
+    expect(said.at(-1)).toMatch(new RegExp(`Paused by <@${APPROVER}> at <!date\\^\\d+`));
+    expect(thread).toMatchObject({ response_type: 'in_channel', thread_ts: '1767258000.000100' });
+    expect(thread.text).toMatch(/paused: prod\/web: web:v2 paused at step 1\/3 \(10%\)/);
+
+    // The same request again (a replay within the 5 minutes): refused, nothing more done.
+    const again = await s.send(event);
+    expect(again.statusCode).toBe(200);
+    expect((await s.record()).version).toBe(r.version);
+    expect(s.responses().at(-1).text).toContain('already acted on');
+
+    // Paused: three minutes on, still on step 1 (the bake is 2 minutes).
+    await s.t.world.runFor(3 * MIN);
+    expect((await s.record()).rollout?.stepIndex).toBe(0);
+  });
+
+  it('Resume goes on, Promote moves to the next step now', async () => {
+    await s.click({ action: 'resume' });
+    expect((await s.record()).rollout?.paused).toBe(false);
+    const before = (await s.record()).rollout!.stepIndex;
+    await s.click({ action: 'promote' });
+    expect((await s.record()).rollout!.stepIndex).toBe(before + 1);
+    expect(s.responses().at(-1).text).toMatch(/promoted: prod\/web: web:v2 promoted to step 3\/3/);
+  });
+
+  it('Abort stops it and rolls back; a button of that rollout is then refused as stale', async () => {
+    const id = (await s.record()).rollout!.id;
+    await s.click({ action: 'abort' });
+    const r = await s.record();
+    expect(r.history.find((h) => h.id === id)?.outcome).toBe('aborted');
+    expect(s.responses().at(-1).text).toMatch(/aborted: prod\/web: web:v2 aborted/);
+    // The update has no buttons left: nothing to do on an aborted rollout.
+    const update = s.responses().at(-2);
+    expect(update.blocks.some((b: any) => b.type === 'actions')).toBe(false);
+
+    const version = (await s.record()).version;
+    await s.click({ action: 'promote' });
+    expect((await s.record()).version).toBe(version);
+    expect(s.responses().at(-1).text).toContain('the rollout of web:v2 is already rolling back: aborted');
+  });
+});
+
+describe('Retry this digest, on a rollback', () => {
+  let s: Setup;
+  beforeAll(async () => {
+    s = await setUp({ 'web:v2': { crash: { after: '20s', exitCode: 1 } } });
+    s.t.world.ecr.push('web', 'v2');
+    await s.t.world.runFor(15 * MIN);
+  }, 120_000);
+  afterAll(async () => {
+    noSecretsLogged(s.t);
+    await s.t.stop();
+  });
+
+  it('the rolled_back message carries it, and a click rolls the same digest out again', async () => {
+    const before = await s.record();
+    const rolledBack = before.history.at(-1)!;
+    expect(rolledBack.outcome).toBe('rolled_back');
+    expect(before.rollout).toBeUndefined();
+
+    const res = await s.click({ action: 'retry' });
+    expect(res.statusCode).toBe(200);
+    // A new rollout of the same digest (here it meets the same crash and rolls back again).
+    const after = await s.record();
+    const again = [...after.history, ...(after.rollout ? [after.rollout] : [])].filter(
+      (h) => h.image.digest === rolledBack.image.digest && h.id !== rolledBack.id,
+    );
+    expect(again).toHaveLength(1);
+    const started = s.t.slack!.messages().filter((m) => /^prod\/web: rolling out web:v2 /.test(m.text));
+    expect(started).toHaveLength(2);
+    expect(s.responses().at(-1).text).toMatch(/retried the digest: prod\/web: (rolling out|rolled) web:v2/);
+  });
+
+  it('a retry while another rollout is in flight is refused', async () => {
+    s.t.world.ecr.push('web', 'v3');
+    await s.t.world.runFor(1 * MIN);
+    const before = await s.record();
+    expect(before.rollout?.image.tag).toBe('v3');
+    const retries = s.t
+      .slack!.messages()
+      .filter((m) =>
+        m.blocks?.some((b: any) => b.elements?.some((e: any) => actionOf(e.action_id) === 'retry')),
+      );
+    // The button of the first rollback (the oldest message).
+    const value = retries[0].blocks.find((b: any) => b.type === 'actions').elements[0].value;
+    await s.click({ action: 'retry', value });
+    expect((await s.record()).version).toBe(before.version);
+    expect(s.responses().at(-1).text).toMatch(/is rolling out web:v3 now; retry web:v2 once that ends/);
+  });
+});
