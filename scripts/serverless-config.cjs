@@ -11,6 +11,7 @@ const tsx = require('tsx/cjs/api');
 
 const { parseConfig } = tsx.require('../lib/config.ts', __filename);
 const { deployConfig } = tsx.require('../lib/deploy-config.ts', __filename);
+const { chatopsStatements } = tsx.require('../lib/chatops/deploy.ts', __filename);
 
 /** A comma-separated setting (a `--param` is a string) or a YAML list, as a list. */
 const list = (value) =>
@@ -27,12 +28,26 @@ module.exports = async ({ resolveConfigurationProperty, resolveVariable }) => {
     throw new Error(`cannot read ${file}: the targets decide the event rules and permissions (${e.message})`);
   }
   const deploy = (await resolveConfigurationProperty(['custom', 'deploy'])) ?? {};
+  const service = await resolveConfigurationProperty(['service']);
+  const stage = await resolveVariable('sls:stage');
+  // The Slack buttons' function (lib/chatops/deploy.ts): its own statements beside the pipeline's.
+  const chatops = {
+    chatopsStatements: chatopsStatements({
+      service,
+      stage,
+      signingSecretParameter: deploy.slackSigningSecretParameter,
+      botTokenParameter: deploy.slackBotTokenParameter,
+    }),
+  };
   // The pipeline's own validation: defaults applied, every problem reported with its line.
-  return deployConfig(parseConfig(text, 'autopilot.yml'), {
-    service: await resolveConfigurationProperty(['service']),
-    stage: await resolveVariable('sls:stage'),
-    slackWebhookParameter: deploy.slackWebhookParameter,
-    taskRoleArns: list(deploy.taskRoleArns),
-    taskDefinitionFamilies: list(deploy.taskDefinitionFamilies),
-  });
+  return Object.assign(
+    chatops,
+    deployConfig(parseConfig(text, 'autopilot.yml'), {
+      service,
+      stage,
+      slackWebhookParameter: deploy.slackWebhookParameter,
+      taskRoleArns: list(deploy.taskRoleArns),
+      taskDefinitionFamilies: list(deploy.taskDefinitionFamilies),
+    }),
+  );
 };

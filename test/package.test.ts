@@ -109,10 +109,13 @@ const rule = (name: string) => {
   if (!found) throw new Error(`no rule ${name}`);
   return found[1].Properties;
 };
+/** The pipeline's role; the Slack buttons' function has its own (see its describe below). */
 const statements = (): Statement[] =>
-  [...ofType('AWS::IAM::Role'), ...ofType('AWS::IAM::Policy')].flatMap(([, r]) =>
-    (r.Properties.Policies ?? [r.Properties]).flatMap((p: Json) => p.PolicyDocument.Statement),
-  );
+  [...ofType('AWS::IAM::Role'), ...ofType('AWS::IAM::Policy')]
+    .filter(([name]) => name !== 'SlackInteractRole')
+    .flatMap(([, r]) =>
+      (r.Properties.Policies ?? [r.Properties]).flatMap((p: Json) => p.PolicyDocument.Statement),
+    );
 
 /** The entries of a zip file (stored or deflated), by name. */
 function readZip(buf: Buffer): Map<string, Buffer> {
@@ -188,7 +191,13 @@ describe('serverless package', () => {
   it('has the four functions: Node 20 on arm64, with the table and the Slack parameter in the environment', () => {
     const fns = Object.fromEntries(ofType('AWS::Lambda::Function'));
     expect(Object.keys(fns).sort()).toEqual(
-      ['AlarmLambdaFunction', 'EcrPushLambdaFunction', 'EcsEventLambdaFunction', 'TickLambdaFunction'].sort(),
+      [
+        'AlarmLambdaFunction',
+        'EcrPushLambdaFunction',
+        'EcsEventLambdaFunction',
+        'TickLambdaFunction',
+        'SlackInteractLambdaFunction',
+      ].sort(),
     );
     for (const [fn, file] of Object.entries(FUNCTIONS)) {
       const p = fns[`${fn[0]!.toUpperCase()}${fn.slice(1)}LambdaFunction`].Properties;
@@ -516,6 +525,66 @@ describe('the bundles', () => {
     expect(out.invalid.status).toBe('invalid');
     // The tick scanned the table through the bundled SDK and reached the socket.
     expect(out.tick).toEqual({ error: 'ECONNREFUSED' });
+  });
+});
+
+describe('the Slack buttons’ function (lib/chatops)', () => {
+  const role = () => resources.SlackInteractRole.Properties;
+  const policy = (name: string): Statement[] =>
+    role().Policies.find((p: Json) => p.PolicyName === name).PolicyDocument.Statement;
+
+  it('is reached by a function URL with authType NONE (Slack signs its requests, not SigV4)', () => {
+    const fn = resources.SlackInteractLambdaFunction.Properties;
+    expect(fn.Handler).toBe('functions/slack-interact.handler');
+    expect(fn.Role).toEqual({ 'Fn::GetAtt': ['SlackInteractRole', 'Arn'] });
+    expect(fn.Environment.Variables).toMatchObject({
+      AUTOPILOT_SLACK_SIGNING_SECRET_PARAMETER: '/ecs-autopilot/slack-signing-secret',
+    });
+    const [, url] = ofType('AWS::Lambda::Url')[0]!;
+    expect(url.Properties.AuthType).toBe('NONE');
+    const permissions = ofType('AWS::Lambda::Permission').map(([, p]) => p.Properties);
+    expect(permissions).toContainEqual(
+      expect.objectContaining({
+        Action: 'lambda:InvokeFunctionUrl',
+        Principal: '*',
+        FunctionUrlAuthType: 'NONE',
+      }),
+    );
+    expect(permissions).toContainEqual(
+      expect.objectContaining({
+        Action: 'lambda:InvokeFunction',
+        Principal: '*',
+        InvokedViaFunctionUrl: true,
+      }),
+    );
+    expect(Object.keys(template.Outputs)).toContain('SlackInteractLambdaFunctionUrl');
+  });
+
+  it('has its own role: the pipeline’s statements, and the signing secret, replay keys and logs only', () => {
+    // The pipeline's derived statements, the same as the pipeline role's (which also has the framework's logging).
+    expect(policy('pipeline').length).toBeGreaterThan(10);
+    expect(statements()).toEqual(expect.arrayContaining(policy('pipeline')));
+    const own = policy('slack-buttons');
+    const param = sub(
+      `arn:\${AWS::Partition}:ssm:\${AWS::Region}:\${AWS::AccountId}:parameter/ecs-autopilot/slack-signing-secret`,
+    );
+    expect(own.find((s) => s.Sid === 'SlackSecrets')).toMatchObject({
+      Action: ['ssm:GetParameter'],
+      Resource: [param],
+    });
+    expect(
+      own.find((s) => s.Sid === 'DecryptSlackSecrets')?.Condition?.StringEquals?.[
+        'kms:EncryptionContext:PARAMETER_ARN'
+      ],
+    ).toEqual(param);
+    expect(own.find((s) => s.Sid === 'SlackRequestKeys')?.Condition).toEqual({
+      'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['slack-request#*'] },
+    });
+    for (const st of own) {
+      expect(st.Effect).toBe('Allow');
+      for (const a of list(st.Action)) expect(a).not.toContain('*');
+      expect(list(st.Resource)).not.toContain('*');
+    }
   });
 });
 
