@@ -4,11 +4,18 @@
  * local SSM, the records and the replay keys in dynalite, the rollout in the local ECS, and the
  * buttons taken from the messages the pipeline actually posted to the loopback Slack.
  */
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createClients } from '../lib/aws.ts';
 import { actionOf, parseButtonValue } from '../lib/chatops/buttons.ts';
 import type { InteractDeps } from '../lib/chatops/interact.ts';
-import { createInteractHandler, type FunctionUrlEvent, secretReader } from '../lib/chatops/lambda.ts';
+import {
+  createInteractHandler,
+  type FunctionUrlEvent,
+  secretReader,
+  slackApi,
+} from '../lib/chatops/lambda.ts';
 import { sign } from '../lib/chatops/verify.ts';
 import { DEFAULT_SIGNING_SECRET_PARAMETER } from '../lib/env.ts';
 import type { ServiceRecord } from '../lib/record.ts';
@@ -30,11 +37,15 @@ interface Click {
   secret?: string;
 }
 
-async function setUp(images: Record<string, unknown> = {}) {
+async function setUp(
+  images: Record<string, unknown> = {},
+  target: Record<string, unknown> = { approvers: [APPROVER] },
+  more: Partial<InteractDeps> = {},
+) {
   const t = await pipelineWorld({
     images,
     slack: { timeoutMs: 1000 },
-    target: { approvers: [APPROVER], buttons: true },
+    target: { buttons: true, ...target },
   });
   t.world.ssm.operations.PutParameter({
     Name: DEFAULT_SIGNING_SECRET_PARAMETER,
@@ -62,6 +73,7 @@ async function setUp(images: Record<string, unknown> = {}) {
       if (!res.ok) throw new Error(`response_url answered ${res.status}`);
     },
     trustResponseUrl: (url) => url === responseUrl,
+    ...more,
   };
   const handler = createInteractHandler(async () => deps);
 
@@ -286,5 +298,89 @@ describe('Retry this digest, on a rollback', () => {
     await s.click({ action: 'retry', value });
     expect((await s.record()).version).toBe(before.version);
     expect(s.responses().at(-1).text).toMatch(/is rolling out web:v3 now; retry web:v2 once that ends/);
+  });
+});
+
+/**
+ * Slack's Web API on loopback, the two methods the buttons use, answering as Slack documents them:
+ * usergroups.users.list -> { ok, users: [IDs] }, chat.postMessage -> { ok, ts }; an unknown or
+ * missing bot token -> { ok: false, error: 'invalid_auth' }.
+ */
+async function webApi(token: string, groups: Record<string, string[]>) {
+  const posted: { auth?: string; body: any }[] = [];
+  const server = http.createServer((req, res) => {
+    let raw = '';
+    req.on('data', (c) => {
+      raw += c;
+    });
+    req.on('end', () => {
+      const url = new URL(req.url ?? '/', 'http://x');
+      const reply = (body: unknown) => {
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.end(JSON.stringify(body));
+      };
+      if (req.headers.authorization !== `Bearer ${token}`) return reply({ ok: false, error: 'invalid_auth' });
+      if (url.pathname === '/api/usergroups.users.list') {
+        const users = groups[url.searchParams.get('usergroup') ?? ''];
+        return reply(users ? { ok: true, users } : { ok: false, error: 'no_such_subteam' });
+      }
+      if (url.pathname === '/api/chat.postMessage') {
+        posted.push({ auth: req.headers.authorization, body: JSON.parse(raw) });
+        return reply({ ok: true, ts: '1767258002.000300' });
+      }
+      reply({ ok: false, error: 'unknown_method' });
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}/api/`;
+  return { base, posted, close: () => new Promise<void>((resolve) => server.close(() => resolve())) };
+}
+
+describe('user-group approvers', () => {
+  const BOT = 'xoxb-local-bot-token-0123456789';
+  const GROUP = 'S0DEPLOYERS';
+  const MEMBER = 'U0MEMBER01';
+  let api: Awaited<ReturnType<typeof webApi>>;
+  let withToken: Setup;
+  let without: Setup;
+  beforeAll(async () => {
+    api = await webApi(BOT, { [GROUP]: [MEMBER, 'U0MEMBER02'] });
+    const slack = slackApi(async () => BOT, api.base);
+    withToken = await setUp({}, { approvers: [GROUP] }, slack);
+    without = await setUp({}, { approvers: [GROUP] });
+    for (const s of [withToken, without]) {
+      s.t.world.ecr.push('web', 'v2');
+      await s.t.world.runFor(1 * MIN);
+    }
+  }, 180_000);
+  afterAll(async () => {
+    await withToken.t.stop();
+    await without.t.stop();
+    await api.close();
+  });
+
+  it('with a bot token: a member of the group may act, and the outcome goes to the thread by chat.postMessage', async () => {
+    await withToken.click({ action: 'pause', user: MEMBER });
+    expect((await withToken.record()).rollout?.paused).toBe(true);
+    expect(api.posted.at(-1)?.body).toMatchObject({
+      channel: 'C0DEPLOYS',
+      thread_ts: '1767258000.000100',
+      text: expect.stringMatching(/^<@U0MEMBER01> paused: prod\/web: web:v2 paused at step 1\/3/),
+    });
+    expect(withToken.t.logs.filter((l) => l.includes(BOT))).toEqual([]);
+  });
+
+  it('with a bot token: someone outside the group is refused', async () => {
+    const version = (await withToken.record()).version;
+    await withToken.click({ action: 'abort', user: 'U0OUTSIDER' });
+    expect((await withToken.record()).version).toBe(version);
+    expect(withToken.responses().at(-1).text).toContain('<@U0OUTSIDER> is not an approver of prod/web;');
+  });
+
+  it('without a bot token: a group cannot be checked, so the click is refused and the answer says why', async () => {
+    const version = (await without.record()).version;
+    await without.click({ action: 'pause', user: MEMBER });
+    expect((await without.record()).version).toBe(version);
+    expect(without.responses().at(-1).text).toContain('no bot token is configured');
   });
 });

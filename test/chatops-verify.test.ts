@@ -1,9 +1,12 @@
+import { readFileSync } from 'node:fs';
 /** Slack request verification, the buttons' values and the approvers' config: the pure parts, table-tested. */
 import { describe, expect, it } from 'vitest';
 import { actionOf, buttonsFor, buttonValue, parseButtonValue } from '../lib/chatops/buttons.ts';
+import { chatopsStatements } from '../lib/chatops/deploy.ts';
 import { isSlackUrl, parsePayload, updatedMessage } from '../lib/chatops/interact.ts';
 import { fresh, replayKey, sign, verify } from '../lib/chatops/verify.ts';
 import { type ConfigError, validateConfig } from '../lib/config.ts';
+import { DEFAULT_SIGNING_SECRET_PARAMETER, readEnv } from '../lib/env.ts';
 import type { Notice } from '../lib/notice.ts';
 import { render } from '../lib/slack/message.ts';
 
@@ -204,6 +207,19 @@ describe('the interaction payload', () => {
     expect(isSlackUrl(url)).toBe(expected);
   });
 
+  it('an updated message stays within Slack’s 50 blocks however often it is clicked', () => {
+    const buttons = { type: 'actions', block_id: 'autopilot-actions', elements: [] };
+    let message: { text: string; blocks: any[] } = {
+      text: 't',
+      blocks: [{ type: 'section', text: { type: 'mrkdwn', text: 'a' } }],
+    };
+    for (let i = 0; i < 60; i++) message = updatedMessage(message, { line: `click ${i}`, buttons }) as any;
+    expect(message.blocks.length).toBeLessThanOrEqual(50);
+    expect(message.blocks[0]).toEqual({ type: 'section', text: { type: 'mrkdwn', text: 'a' } });
+    expect(message.blocks.at(-2).elements[0].text).toBe('click 59');
+    expect(message.blocks.filter((b) => b.type === 'actions')).toHaveLength(1);
+  });
+
   it('an updated message keeps its blocks, drops the old buttons and says who did what', () => {
     const original = {
       text: 'prod/web: rolling out',
@@ -257,5 +273,40 @@ describe('approvers in the config', () => {
       'targets[0].buttons',
     ]);
     expect(err?.problems[1]?.message).toMatch(/Slack user ID \(U… or W…\) or user-group ID \(S…\)/);
+  });
+});
+
+describe('one way to configure: the Slack buttons’ settings', () => {
+  it('the signing secret parameter defaults to what serverless.yml deploys; the bot token to none', () => {
+    const yml = readFileSync(new URL('../serverless.yml', import.meta.url), 'utf8');
+    expect(yml).toContain(`\${param:slackSigningSecretParameter, '${DEFAULT_SIGNING_SECRET_PARAMETER}'}`);
+    expect(readEnv({})).toMatchObject({ signingSecretParameter: '/ecs-autopilot/slack-signing-secret' });
+    expect(readEnv({}).botTokenParameter).toBeUndefined();
+    expect(readEnv({ AUTOPILOT_SLACK_BOT_TOKEN_PARAMETER: '' }).botTokenParameter).toBeUndefined();
+    expect(
+      readEnv({
+        AUTOPILOT_SLACK_SIGNING_SECRET_PARAMETER: '/t/s',
+        AUTOPILOT_SLACK_BOT_TOKEN_PARAMETER: '/t/b',
+      }),
+    ).toMatchObject({ signingSecretParameter: '/t/s', botTokenParameter: '/t/b' });
+  });
+
+  it('the function’s own statements name the parameters it reads, and only those', () => {
+    const arnOf = (name: string) => ({
+      'Fn::Sub': `arn:\${AWS::Partition}:ssm:\${AWS::Region}:\${AWS::AccountId}:parameter/${name}`,
+    });
+    const base = {
+      service: 'ecs-autopilot',
+      stage: 'prod',
+      signingSecretParameter: '/ecs-autopilot/slack-signing-secret',
+    };
+    expect(chatopsStatements(base)[0]!.Resource).toEqual([arnOf('ecs-autopilot/slack-signing-secret')]);
+    expect(chatopsStatements({ ...base, botTokenParameter: '' })[0]!.Resource).toHaveLength(1);
+    expect(
+      chatopsStatements({ ...base, botTokenParameter: '/ecs-autopilot/slack-bot-token' })[0]!.Resource,
+    ).toEqual([arnOf('ecs-autopilot/slack-signing-secret'), arnOf('ecs-autopilot/slack-bot-token')]);
+    expect(() => chatopsStatements({ ...base, signingSecretParameter: 'a b' })).toThrow(
+      /not an SSM parameter name/,
+    );
   });
 });

@@ -437,9 +437,11 @@ export function updatedMessage(
   original: { text?: string; blocks?: any[] } | undefined,
   change: { line: string; buttons?: unknown },
 ): { text: string; blocks: unknown[] } {
-  const kept = (original?.blocks ?? []).filter(
+  // Slack takes at most 50 blocks: after many clicks, the oldest lines of who did what go first.
+  const all = (original?.blocks ?? []).filter(
     (b) => b?.block_id !== ACTIONS_BLOCK_ID && b?.type !== 'actions',
   );
+  const kept = all.length > MAX_KEPT ? [...all.slice(0, 2), ...all.slice(all.length - (MAX_KEPT - 2))] : all;
   return {
     text: original?.text ?? change.line,
     blocks: [
@@ -449,6 +451,9 @@ export function updatedMessage(
     ],
   };
 }
+
+/** Blocks kept of the original message: 50, less the new line and the buttons. */
+const MAX_KEPT = 48;
 
 /** Slack shows it in the reader's time zone; the fallback is UTC. */
 function slackDate(ms: number): string {
