@@ -216,6 +216,8 @@ export async function interact(
   try {
     if (deps.postInThread && channel && threadTs) await deps.postInThread(channel, threadTs, told);
     else if (responseUrl) {
+      // Slack's "Publishing responses in thread" (https://api.slack.com/interactivity/handling):
+      // response_type in_channel, the parent's thread_ts, and replace_original false.
       await deps.respond(responseUrl, {
         response_type: 'in_channel',
         replace_original: false,
