@@ -19,6 +19,7 @@ import { render } from '../lib/slack/message.ts';
 import { DEFAULT_WEBHOOK_PARAMETER } from '../lib/slack/webhook.ts';
 import { DynamoRecordStore, TABLE_DEFINITION } from '../lib/store.ts';
 import { LocalSlack } from './slack.ts';
+import { registerSlackClicks } from './slack-click.ts';
 import type { World } from './world.ts';
 
 export interface LocalPipeline {
@@ -135,6 +136,7 @@ export async function attachPipeline(
       }),
     }),
   });
+  if (slack) registerSlackClicks(world, { pipeline, store, slack, clients, table });
   const functionArns: Record<string, string> = {};
   for (const fn of ['ecrPush', 'ecsEvent', 'alarm', 'tick'] as const) {
     const handler = createHandler(fn, async () => pipeline);

@@ -128,7 +128,14 @@ export type TimelineAction =
   | { type: 'load'; targetGroup: string; rps: number }
   /** An event as AWS delivers it; envelope fields it lacks (id, time, account...) are filled when put. */
   | { type: 'event'; event: EventInput; file?: string }
-  | { type: 'alarm'; name: string; state: 'OK' | 'ALARM' | 'INSUFFICIENT_DATA'; reason: string };
+  | { type: 'alarm'; name: string; state: 'OK' | 'ALARM' | 'INSUFFICIENT_DATA'; reason: string }
+  /** A click on a Slack message's button (local/slack-click.ts), signed as Slack would, or not. */
+  | {
+      type: 'slack';
+      click: 'promote' | 'pause' | 'resume' | 'abort' | 'retry';
+      user: string;
+      signature: 'valid' | 'forged' | 'expired' | 'replayed';
+    };
 
 export type EventInput = Pick<AwsEvent, 'source' | 'detail-type' | 'detail'> & Partial<AwsEvent>;
 
@@ -890,7 +897,7 @@ function readAutopilot(v: unknown, r: Reader): Scenario['autopilot'] {
   return { config: v };
 }
 
-const ACTIONS = ['push', 'update', 'load', 'event', 'alarm'] as const;
+const ACTIONS = ['push', 'update', 'load', 'event', 'alarm', 'slack'] as const;
 
 function readStep(
   v: unknown,
@@ -961,6 +968,19 @@ function readStep(
         name,
         state: r.oneOf(a.state, `${p}.state`, ['OK', 'ALARM', 'INSUFFICIENT_DATA'] as const),
         reason: a.reason === undefined ? 'set by the scenario' : r.string(a.reason, `${p}.reason`),
+      };
+      break;
+    }
+    case 'slack': {
+      const c = r.object(value, p, ['click', 'user', 'signature']);
+      action = {
+        type: 'slack',
+        click: r.oneOf(c.click, `${p}.click`, ['promote', 'pause', 'resume', 'abort', 'retry'] as const),
+        user: r.string(c.user, `${p}.user`, /^[UW][A-Z0-9]{2,}$/, 'a Slack user ID such as U123'),
+        signature:
+          c.signature === undefined
+            ? 'valid'
+            : r.oneOf(c.signature, `${p}.signature`, ['valid', 'forged', 'expired', 'replayed'] as const),
       };
       break;
     }

@@ -9,6 +9,7 @@
 import path from 'node:path';
 import { READ_ONLY_FIELDS, shortRevision, targetContainer } from '../../lib/revision.ts';
 import type { AwsEvent } from '../service.ts';
+import { SLACK_CLICK } from '../slack-click.ts';
 import { World } from '../world.ts';
 import type { EventInput, Scenario, TimelineAction, TimelineStep } from './parse.ts';
 import { scenarioError, splitImage } from './parse.ts';
@@ -142,6 +143,19 @@ export class ScenarioWorld {
         return {
           summary: `alarm ${action.name} set to ${action.state} (${action.reason})`,
           result: { name: action.name, state: action.state },
+        };
+      }
+      case 'slack': {
+        const click = world.functions.get(SLACK_CLICK);
+        if (!click) throw new Error('a Slack click needs the pipeline attached with the local Slack');
+        const { signature, ...rest } = action;
+        const result = (await click({ button: action.click, user: action.user, signature })) as Record<
+          string,
+          unknown
+        >;
+        return {
+          summary: `slack: ${action.user} clicks ${action.click}${signature === 'valid' ? '' : ` (${signature} signature)`}`,
+          result: { ...rest, signature, ...result },
         };
       }
     }

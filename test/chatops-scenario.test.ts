@@ -1,0 +1,77 @@
+/**
+ * The loopback Slack clicks, from a scenario's timeline (local/slack-click.ts): the real handler,
+ * the real signature scheme, the pipeline's records in dynalite. Forged, expired and replayed
+ * requests and an unlisted user change nothing; an approver's clicks act.
+ */
+import { describe, expect, it } from 'vitest';
+import { parseScenario } from '../local/scenario/parse.ts';
+import { runScenario } from '../local/scenario/run.ts';
+import { withPipeline } from '../local/sim-pipeline.ts';
+
+const SCENARIO = `
+name: slack clicks
+seed: clicks
+clusters:
+  - name: prod
+images:
+  web:v1: healthy
+  web:v2: healthy
+targetGroups:
+  - { name: web, deregistrationDelay: 5s }
+services:
+  - { cluster: prod, name: web, image: web:v1, desiredCount: 2, targetGroup: web, load: 20 }
+autopilot:
+  targets:
+    - cluster: prod
+      service: web
+      repository: web
+      approvers: [U123]
+      buttons: true
+      steps: [{ percent: 10, bake: 10m }, { percent: 50, bake: 10m }, { percent: 100, bake: 1m }]
+timeline:
+  - { at: 1m, push: web:v2 }
+  - { at: 3m, slack: { click: pause, user: U123, signature: forged } }
+  - { at: 3m10s, slack: { click: pause, user: U999 } }
+  - { at: 4m, slack: { click: pause, user: U123 } }
+  - { at: 4m30s, slack: { click: pause, user: U123, signature: replayed } }
+  - { at: 5m, slack: { click: resume, user: U123, signature: expired } }
+  - { at: 6m, slack: { click: resume, user: U123 } }
+  - { at: 7m, slack: { click: promote, user: U123 } }
+  - { at: 8m, slack: { click: abort, user: U123 } }
+`;
+
+describe('a scenario clicks the Slack buttons', () => {
+  it('forged, expired, replayed and unlisted clicks change nothing; the approver pauses, resumes, promotes and aborts', async () => {
+    const scenario = parseScenario(SCENARIO, { file: 'clicks.yml' });
+    const { report } = await runScenario(scenario, { onWorld: withPipeline });
+    const clicks = report.timeline
+      .filter((s) => s.action === 'slack')
+      .map((s) => [s.summary, s.result?.status, s.result?.answer]);
+    expect(clicks).toEqual([
+      ['slack: U123 clicks pause (forged signature)', 401, undefined],
+      ['slack: U999 clicks pause', 200, expect.stringContaining('<@U999> is not an approver of prod/web')],
+      [
+        'slack: U123 clicks pause',
+        200,
+        expect.stringMatching(/^<@U123> paused: prod\/web: web:v2 paused at step 1\/3/),
+      ],
+      ['slack: U123 clicks pause (replayed signature)', 200, expect.stringContaining('already acted on')],
+      ['slack: U123 clicks resume (expired signature)', 401, undefined],
+      [
+        'slack: U123 clicks resume',
+        200,
+        expect.stringMatching(/^<@U123> resumed: prod\/web: web:v2 resumed/),
+      ],
+      [
+        'slack: U123 clicks promote',
+        200,
+        expect.stringMatching(/^<@U123> promoted: prod\/web: web:v2 promoted to step 2\/3/),
+      ],
+      ['slack: U123 clicks abort', 200, expect.stringMatching(/^<@U123> aborted: prod\/web: web:v2 aborted/)],
+    ]);
+    const rollouts = (report as any).rollouts as { image: string; outcome: string }[];
+    expect(rollouts.map((r) => [r.image, r.outcome])).toEqual([
+      [expect.stringContaining('web:v2'), 'aborted'],
+    ]);
+  }, 300_000);
+});
