@@ -124,10 +124,7 @@ export const COMMANDS: Record<string, Command> = {
   },
 };
 
-/** Bad arguments: the dispatcher prints the message and the command's usage, and exits 2. */
-export class UsageError extends Error {
-  override name = 'UsageError';
-}
+export { UsageError };
 
 export function usage(): string {
   const lines = Object.values(COMMANDS).map((c) => `  autopilot ${c.usage}\n      ${c.summary}`);
@@ -172,3 +169,5 @@ export async function main(argv: string[], io: Io = processIo): Promise<number> 
     return 1;
   }
 }
+
+import { UsageError } from './core/errors.ts';

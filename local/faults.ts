@@ -43,8 +43,8 @@ import { Document, isMap, isSeq, parseDocument, visit } from 'yaml';
 import { validateConfig } from '../lib/config.ts';
 import { formatDuration, parseDuration } from '../lib/duration.ts';
 import type { ServiceRecord } from '../lib/record.ts';
-import { AwsError } from './errors.ts';
-import type { Delivery, FaultDecision } from './eventbridge/index.ts';
+import { AwsError } from './core/errors.ts';
+import { Random } from './core/random.ts';
 import {
   InvariantChecker,
   type InvariantHooks,
@@ -54,7 +54,8 @@ import {
 import { attachPipeline, type LocalPipeline } from './pipeline.ts';
 import { runScenario, type ScenarioReport } from './scenario/index.ts';
 import { parseScenario, type Scenario } from './scenario/parse.ts';
-import type { Answer } from './slack.ts';
+import type { Delivery, FaultDecision } from './services/eventbridge/index.ts';
+import type { Answer } from './services/slack/index.ts';
 import type { World } from './world.ts';
 
 // ---- the plan ---------------------------------------------------------------------------------
@@ -487,7 +488,7 @@ export function applyFaults(world: World, plan: FaultPlan, pipeline: LocalPipeli
     to: a.call + (a.times ?? 1) - 1,
     error: a.error,
   }));
-  const random = plan.rate ? mulberry32(plan.rate.seed) : undefined;
+  const random = plan.rate ? new Random(plan.rate.seed).next : undefined;
   let rejectNextPut = false;
 
   const interceptor = (service: string, operation: string) => {
@@ -715,18 +716,6 @@ function describeDelivery(d: Readonly<Delivery>): string {
 
 function shortArn(arn: string): string {
   return arn.slice(arn.lastIndexOf(':') + 1);
-}
-
-/** A small seeded PRNG (mulberry32): the `rate` draws replay exactly. */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 /**

@@ -36,8 +36,8 @@ import { DIGEST_TAG } from '../lib/revision.ts';
 import { canaryTasksForShare } from '../lib/rollout-math.ts';
 import { DynamoRecordStore } from '../lib/store.ts';
 import { evaluateTag } from '../lib/tag-policy.ts';
-import type { Service, Task } from './ecs/model.ts';
 import type { LocalPipeline } from './pipeline.ts';
+import type { Service, Task } from './services/ecs/model.ts';
 import type { World } from './world.ts';
 
 export type InvariantName =

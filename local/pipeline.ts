@@ -2,7 +2,7 @@
  * Runs the real pipeline against a local world: the same handlers (middy and all) as in Lambda,
  * subscribed by the same EventBridge rules, talking to the world over HTTP through the real SDK
  * clients, with the records in dynalite and time from the virtual clock. Slack is a local webhook
- * server (local/slack.ts) whose URLs the local SSM holds, as the real ones are held in AWS.
+ * server (local/services/slack/index.ts) whose URLs the local SSM holds, as the real ones are held in AWS.
  */
 import { CreateTableCommand } from '@aws-sdk/client-dynamodb';
 import { createClients } from '../lib/aws.ts';
@@ -16,7 +16,7 @@ import { type Attempt, createSlack } from '../lib/slack/deliver.ts';
 import { render } from '../lib/slack/message.ts';
 import { DEFAULT_WEBHOOK_PARAMETER } from '../lib/slack/webhook.ts';
 import { DynamoRecordStore, TABLE_DEFINITION } from '../lib/store.ts';
-import { LocalSlack } from './slack.ts';
+import { LocalSlack } from './services/slack/index.ts';
 import type { World } from './world.ts';
 
 export interface LocalPipeline {

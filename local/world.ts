@@ -2,6 +2,13 @@
  * The local world: ECS, ECR, CloudWatch, EventBridge, SSM and DynamoDB (dynalite) sharing one
  * virtual clock, served on loopback over the real AWS wire protocols.
  *
+ * Layers, each importing only those below it:
+ *   local/core/      clock, ids, random, errors, throttle, the HTTP server, and the contexts
+ *                    (core/context.ts) the services ask of their world
+ *   local/services/  one folder per AWS service (and Slack), each written against core and its context
+ *   local/world.ts   this file: composes the services and implements every context for them
+ *   above it         the pipeline, scenarios, faults, invariants, timeline and reports
+ *
  *   const world = new World({ start: Date.UTC(2026, 0, 1) });
  *   const endpoint = await world.start();      // http://127.0.0.1:PORT, for AWS_ENDPOINT_URL
  *   await world.runFor(60_000);                // one virtual minute, delivering events as it goes
@@ -9,18 +16,19 @@
  */
 import type { AddressInfo } from 'node:net';
 import dynalite from 'dynalite';
-import { LocalApplicationAutoScaling } from './application-autoscaling.ts';
-import { VirtualClock } from './clock.ts';
-import { LocalCloudWatch } from './cloudwatch/index.ts';
-import { LocalEcr, type ResolvedImage } from './ecr.ts';
-import { LocalEcs } from './ecs/index.ts';
-import { LocalEventBridge } from './eventbridge/index.ts';
-import { Ids } from './ids.ts';
-import type { ImageBehaviour } from './images.ts';
-import { LocalServer } from './server.ts';
-import type { AwsEvent, LocalService } from './service.ts';
-import { LocalSsm } from './ssm.ts';
-import { EcsThrottle } from './throttle.ts';
+import { VirtualClock } from './core/clock.ts';
+import type { Datum, LocalFunction, ResolvedImage } from './core/context.ts';
+import { Ids } from './core/ids.ts';
+import type { ImageBehaviour } from './core/images.ts';
+import { LocalServer } from './core/server.ts';
+import type { AwsEvent, LocalService } from './core/service.ts';
+import { EcsThrottle } from './core/throttle.ts';
+import { LocalApplicationAutoScaling } from './services/application-autoscaling/index.ts';
+import { LocalCloudWatch } from './services/cloudwatch/index.ts';
+import { LocalEcr } from './services/ecr/index.ts';
+import { LocalEcs } from './services/ecs/index.ts';
+import { LocalEventBridge } from './services/eventbridge/index.ts';
+import { LocalSsm } from './services/ssm/index.ts';
 
 export interface WorldOptions {
   /** Virtual start time, ms since the epoch. Default 2026-01-01T00:00:00Z. */
@@ -33,8 +41,7 @@ export interface WorldOptions {
   throttling?: boolean;
 }
 
-/** A local function that an EventBridge rule can target, by ARN. */
-export type LocalFunction = (event: any) => Promise<unknown>;
+export type { LocalFunction };
 
 /** Called before each API call is served; throw an AwsError to inject a fault (issue: faults). */
 export type CallInterceptor = (service: string, operation: string) => void;
@@ -45,6 +52,8 @@ export interface LoggedEvent {
 }
 
 export class World {
+  /** Where the local ECS and load balancers publish their metrics: the local CloudWatch. */
+  readonly metrics: { record(namespace: string, data: Datum[]): void };
   readonly clock: VirtualClock;
   readonly ids: Ids;
   readonly region: string;
@@ -83,6 +92,7 @@ export class World {
     this.applicationAutoScaling = new LocalApplicationAutoScaling(this);
     this.events = new LocalEventBridge(this);
     this.cloudwatch = new LocalCloudWatch(this);
+    this.metrics = this.cloudwatch;
     this.ecr = new LocalEcr(this);
     this.ecs = new LocalEcs(this);
   }

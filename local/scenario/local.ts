@@ -5,7 +5,7 @@
  * as the clock passes each step. Notable events are printed as they happen. Ctrl-C stops it cleanly.
  */
 import { parseArgs } from 'node:util';
-import { UsageError } from '../cli.ts';
+import { UsageError } from '../core/errors.ts';
 import { World } from '../world.ts';
 import { loadScenario, type Scenario } from './parse.ts';
 import { ScenarioWorld } from './play.ts';

@@ -12,8 +12,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { isMap, isScalar, isSeq, LineCounter, type Node, parseDocument, parse as parseYaml } from 'yaml';
 import { parseDuration } from '../../lib/duration.ts';
-import { type ImageBehaviour, parseImageBehaviour } from '../images.ts';
-import type { AwsEvent } from '../service.ts';
+import { type ImageBehaviour, parseImageBehaviour } from '../core/images.ts';
+import type { AwsEvent } from '../core/service.ts';
 
 export interface Scenario {
   name: string;

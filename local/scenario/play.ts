@@ -8,7 +8,7 @@
  */
 import path from 'node:path';
 import { READ_ONLY_FIELDS, shortRevision, targetContainer } from '../../lib/revision.ts';
-import type { AwsEvent } from '../service.ts';
+import type { AwsEvent } from '../core/service.ts';
 import { World } from '../world.ts';
 import type { EventInput, Scenario, TimelineAction, TimelineStep } from './parse.ts';
 import { scenarioError, splitImage } from './parse.ts';

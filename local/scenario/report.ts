@@ -5,7 +5,7 @@
  * adds its own sections: rollouts, scaling, notifications, violations.
  */
 import { shortRevision } from '../../lib/revision.ts';
-import type { AwsEvent } from '../service.ts';
+import type { AwsEvent } from '../core/service.ts';
 import type { World } from '../world.ts';
 import type { Scenario } from './parse.ts';
 import { describeAllServices, type PlayedStep } from './play.ts';

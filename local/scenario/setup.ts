@@ -7,7 +7,7 @@
  * and every image a timeline `update:` names that no earlier `push:` step pushes), target groups,
  * alarms, then one task definition and one service per scenario service, then the load.
  */
-import type { LocalService } from '../service.ts';
+import type { LocalService } from '../core/service.ts';
 import type { World } from '../world.ts';
 import {
   type AlarmSpec,

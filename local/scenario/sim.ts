@@ -12,7 +12,7 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { setLogSink } from '../../lib/log.ts';
-import { UsageError } from '../cli.ts';
+import { UsageError } from '../core/errors.ts';
 import { renderHtml } from '../html/report.ts';
 import { attachTimeline, type Timeline } from '../timeline.ts';
 import { loadScenario } from './parse.ts';

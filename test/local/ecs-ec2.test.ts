@@ -1,4 +1,4 @@
-/** EC2 capacity: container instances, task placement (local/ecs/placement.ts) and placement failures. */
+/** EC2 capacity: container instances, task placement (local/services/ecs/placement.ts) and placement failures. */
 import {
   DescribeContainerInstancesCommand,
   DescribeTasksCommand,

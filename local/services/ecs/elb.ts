@@ -14,7 +14,7 @@
  * published. ECS publishes service utilization once a minute while the service has running tasks
  * (ECS Developer Guide, "Amazon ECS CloudWatch metrics").
  */
-import type { Datum } from '../cloudwatch/index.ts';
+import type { Datum } from '../../core/context.ts';
 import { TARGET_GROUP_DEFAULTS, TEXT } from './constants.ts';
 import type { LocalEcs } from './index.ts';
 import type { Target, TargetGroup, Task } from './model.ts';
@@ -247,7 +247,7 @@ export class LoadBalancing {
           timestamp: minuteStart,
           unit: 'Count',
         });
-      world.cloudwatch.record('AWS/ApplicationELB', data);
+      world.metrics.record('AWS/ApplicationELB', data);
     }
     for (const cluster of this.ecs.clusters.values()) {
       for (const svc of cluster.services.values()) {
@@ -267,7 +267,7 @@ export class LoadBalancing {
         }
         if (n === 0) continue;
         const dimensions = { ClusterName: cluster.name, ServiceName: svc.name };
-        world.cloudwatch.record('AWS/ECS', [
+        world.metrics.record('AWS/ECS', [
           {
             metricName: 'CPUUtilization',
             dimensions,

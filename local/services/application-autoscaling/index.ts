@@ -3,9 +3,10 @@
  * target registered on a service it scales, because two owners of `desiredCount` fight.
  * JSON 1.1, target `AnyScaleFrontendService` (aws-facts.md §4).
  */
-import { AwsError } from './errors.ts';
-import type { LocalService } from './service.ts';
-import type { World } from './world.ts';
+
+import type { WorldContext } from '../../core/context.ts';
+import { AwsError } from '../../core/errors.ts';
+import type { LocalService } from '../../core/service.ts';
 
 interface ScalableTarget {
   ServiceNamespace: string;
@@ -31,7 +32,7 @@ export class LocalApplicationAutoScaling implements LocalService {
   readonly protocol = 'json1.1' as const;
   private targets = new Map<string, ScalableTarget>();
 
-  constructor(private readonly world: World) {}
+  constructor(private readonly world: WorldContext) {}
 
   readonly operations = {
     RegisterScalableTarget: (input: any) => {

@@ -9,7 +9,7 @@
  * Not documented, chosen here: a deployment the breaker failed without rollback, or one replaced by
  * a newer UpdateService before it completed, is STOPPED (the status enum has no FAILED).
  */
-import { AwsError } from '../errors.ts';
+import { AwsError } from '../../core/errors.ts';
 import { circuitBreakerThreshold } from './constants.ts';
 import type { LocalEcs } from './index.ts';
 import type { Deployment, Service } from './model.ts';

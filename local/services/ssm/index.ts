@@ -2,8 +2,8 @@
  * SSM Parameter Store, the part the pipeline uses: the Slack webhook URL lives in a SecureString.
  * JSON 1.1, target `AmazonSSM`.
  */
-import { AwsError } from './errors.ts';
-import type { LocalService } from './service.ts';
+import { AwsError } from '../../core/errors.ts';
+import type { LocalService } from '../../core/service.ts';
 
 interface Parameter {
   Name: string;

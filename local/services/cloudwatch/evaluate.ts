@@ -21,8 +21,9 @@
  * (T)." Both forms appear in 2026 alarms; telling them apart by DatapointsToAlarm is an inference.
  */
 
+export type AlarmStateValue = 'OK' | 'ALARM' | 'INSUFFICIENT_DATA';
+
 import { cwTimestamp, dbl, javaDouble, javaJson, reasonTime } from './format.ts';
-import type { AlarmStateValue } from './index.ts';
 
 export type TreatMissingData = 'missing' | 'notBreaching' | 'breaching' | 'ignore';
 

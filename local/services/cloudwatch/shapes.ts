@@ -21,9 +21,9 @@
  */
 import { createHash } from 'node:crypto';
 import type { Dimension, MetricAlarm, MetricDataQuery } from '@aws-sdk/client-cloudwatch';
-import type { AwsEvent } from '../service.ts';
+import type { AwsEvent } from '../../core/service.ts';
+import type { AlarmStateValue } from './evaluate.ts';
 import { cwTimestamp, dbl, isoMillis, javaJson, regionName } from './format.ts';
-import type { AlarmStateValue } from './index.ts';
 
 /** One alarm state: `state` / `previousState` of the events. */
 export interface AlarmStateSnapshot {

@@ -1,5 +1,5 @@
 /** The local ECS's state: clusters, task definitions, services, deployments, tasks, target groups. */
-import type { ImageBehaviour } from '../images.ts';
+import type { ImageBehaviour } from '../../core/images.ts';
 
 export interface Tag {
   key: string;

@@ -18,17 +18,16 @@
  * - ECR User Guide, "Deleting an image": removing an image's last tag deletes the image.
  */
 import { createHash } from 'node:crypto';
-import { AwsError, invalidParameter } from './errors.ts';
-import { HEALTHY, type ImageBehaviour } from './images.ts';
-import type { LocalService } from './service.ts';
-import type { World } from './world.ts';
+import type { ResolvedImage, WorldContext } from '../../core/context.ts';
+import { AwsError, invalidParameter } from '../../core/errors.ts';
+import { HEALTHY, type ImageBehaviour } from '../../core/images.ts';
+import type { LocalService } from '../../core/service.ts';
 
-export interface ResolvedImage {
-  repository: string;
-  /** The tag the URI named, if it named one. */
-  tag?: string;
-  digest: string;
-  behaviour: ImageBehaviour;
+export type { ResolvedImage };
+
+/** What the local ECR asks of its world: the shared context, and the scenario's behaviours by `repository:tag`. */
+export interface EcrContext extends WorldContext {
+  readonly images: ReadonlyMap<string, ImageBehaviour>;
 }
 
 export interface PushedImage {
@@ -83,7 +82,7 @@ export class LocalEcr implements LocalService {
   readonly protocol = 'json1.1' as const;
   private readonly repositories = new Map<string, Repository>();
 
-  constructor(readonly world: World) {}
+  constructor(readonly world: EcrContext) {}
 
   /** `<account>.dkr.ecr.<region>.amazonaws.com` */
   get registryHost(): string {

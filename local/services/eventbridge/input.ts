@@ -9,7 +9,7 @@
  * `aws.events.event` and `aws.events.event.json` (EventBridge User Guide, "Amazon EventBridge input
  * transformation").
  */
-import type { AwsEvent } from '../service.ts';
+import type { AwsEvent } from '../../core/service.ts';
 
 export interface InputTransformer {
   InputPathsMap?: Record<string, string>;

@@ -11,7 +11,7 @@
  *   { startup: 30s }                 takes 30 s from pull to RUNNING
  *   { cpu: { idle: 2, perRequest: 0.05 }, memory: { base: 30, perRequest: 0.01 } }   percent of the task's size
  */
-import { parseDuration } from '../lib/duration.ts';
+import { parseDuration } from '../../lib/duration.ts';
 
 export interface ImageBehaviour {
   /** Seconds from the end of the pull to the container RUNNING. */

@@ -20,8 +20,8 @@
  */
 import { createHash } from 'node:crypto';
 import type { Dimension, MetricAlarm, MetricDataQuery, Tag } from '@aws-sdk/client-cloudwatch';
-import type { LocalService } from '../service.ts';
-import type { World } from '../world.ts';
+import type { Datum, FunctionsContext, WorldContext } from '../../core/context.ts';
+import type { LocalService } from '../../core/service.ts';
 import {
   invalidFormat,
   invalidNextToken,
@@ -35,6 +35,7 @@ import {
 } from './errors.ts';
 import {
   type AlarmPoint,
+  type AlarmStateValue,
   COMPARISONS,
   decideState,
   type EvaluationInput,
@@ -64,16 +65,10 @@ import {
 } from './store.ts';
 
 /** A datapoint recorded in-process (by the local ECS and load balancer), as PutMetricData would store it. */
-export interface Datum {
-  metricName: string;
-  dimensions: Record<string, string>;
-  value: number;
-  /** ms since the epoch, virtual */
-  timestamp: number;
-  unit?: string;
-}
+export type { AlarmStateValue, Datum };
 
-export type AlarmStateValue = 'OK' | 'ALARM' | 'INSUFFICIENT_DATA';
+/** What the local CloudWatch asks of its world: the shared context, and Lambda stand-ins for alarm actions. */
+export type CloudWatchContext = WorldContext & FunctionsContext;
 
 /** StandardUnit of the API model. */
 const UNITS = new Set([
@@ -209,7 +204,7 @@ export class LocalCloudWatch implements LocalService {
   private pending: PendingAction[] = [];
   private cancelTick?: () => void;
 
-  constructor(readonly world: World) {
+  constructor(readonly world: CloudWatchContext) {
     this.store = new MetricStore(() => world.now());
   }
 

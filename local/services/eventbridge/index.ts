@@ -26,9 +26,10 @@
  *
  * The fault layer plugs in through `faults.onDeliver(delivery)`, asked before every attempt.
  */
-import { AwsError } from '../errors.ts';
-import type { AwsEvent, LocalService } from '../service.ts';
-import type { World } from '../world.ts';
+
+import type { FunctionsContext, WorldContext } from '../../core/context.ts';
+import { AwsError } from '../../core/errors.ts';
+import type { AwsEvent, LocalService } from '../../core/service.ts';
 import { type InputTransformer, inputProblem, targetPayload } from './input.ts';
 import { type EventPattern, matchesPattern, parsePattern } from './pattern.ts';
 import { nextFire, parseSchedule, type Schedule } from './schedule.ts';
@@ -169,6 +170,12 @@ const NAME_RE = /^[.\-_A-Za-z0-9]+$/;
 const validation = (message: string) => new AwsError('ValidationException', message);
 const notFound = (message: string) => new AwsError('ResourceNotFoundException', message);
 
+/** What the local EventBridge asks of its world: the shared context, Lambda stand-ins, and the event log. */
+export interface EventBridgeContext extends WorldContext, FunctionsContext {
+  /** Records an event the bus accepted, with its virtual time. */
+  logEvent(event: AwsEvent): void;
+}
+
 export class LocalEventBridge implements LocalService {
   readonly name = 'events';
   readonly target = 'AWSEvents';
@@ -189,7 +196,7 @@ export class LocalEventBridge implements LocalService {
   private queue: Delivery[] = [];
   private seq = 0;
 
-  constructor(readonly world: World) {
+  constructor(readonly world: EventBridgeContext) {
     this.buses.set('default', { name: 'default', arn: this.busArn('default') });
   }
 

@@ -14,10 +14,12 @@
  *   interruptTask(taskArn)               a Fargate Spot interruption (stopCode SpotInterruption)
  *   trafficByTask(), targetHealth(arn), targetGroupDimensions(arn)   for reports and alarms
  */
-import { AwsError } from '../errors.ts';
-import { HEALTHY, type ImageBehaviour } from '../images.ts';
-import type { LocalService } from '../service.ts';
-import type { World } from '../world.ts';
+
+import type { ImagesContext, MetricsContext, WorldContext } from '../../core/context.ts';
+import { AwsError } from '../../core/errors.ts';
+import { HEALTHY, type ImageBehaviour } from '../../core/images.ts';
+import { Random } from '../../core/random.ts';
+import type { LocalService } from '../../core/service.ts';
 import { buildOperations } from './api.ts';
 import { type CreateTargetGroupOptions, LoadBalancing, type TargetHealth } from './elb.ts';
 import type { Cluster, ContainerInstance, Deployment, Service, Tag, Task, TaskDefinition } from './model.ts';
@@ -59,6 +61,9 @@ export type LaunchResult =
 
 const ECR_URI = /^\d{12}\.dkr\.ecr\.[a-z0-9-]+\.amazonaws\.com(?:\.cn)?\//;
 
+/** What the local ECS asks of its world: the shared context, images to run, and where to publish metrics. */
+export type EcsContext = WorldContext & ImagesContext & MetricsContext;
+
 export class LocalEcs implements LocalService {
   readonly name = 'ecs';
   readonly target = 'AmazonEC2ContainerServiceV20141113';
@@ -82,10 +87,9 @@ export class LocalEcs implements LocalService {
 
   private digests = new Map<string, string>();
   private subnetZones = new Map<string, string>();
-  private rngState = 0x9e3779b9;
   private metricsStarted = false;
 
-  constructor(readonly world: World) {
+  constructor(readonly world: EcsContext) {
     this.tasks = new TaskEngine(this);
     this.scheduler = new Scheduler(this);
     this.elb = new LoadBalancing(this);
@@ -231,14 +235,8 @@ export class LocalEcs implements LocalService {
     return `ecs-svc/${(h % 9_000_000_000_000_000_000n) + 1_000_000_000_000_000_000n}`;
   }
 
-  /** A deterministic PRNG (mulberry32) for placement ties. */
-  random = (): number => {
-    this.rngState = (this.rngState + 0x6d2b79f5) | 0;
-    let t = this.rngState;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  /** Placement ties draw from a stream of their own, so other draws do not move tasks. */
+  random = new Random(0x9e3779b9).next;
 
   /** The launch type a service's tasks run with. */
   launchTypeOf(svc: Service): string {

@@ -5,7 +5,7 @@
  * statuses are the `awsQueryError` traits in @aws-sdk/client-cloudwatch dist-es/schemas/schemas_0.js).
  * So each error has its shape name (`__type`) and its query code, which differ.
  */
-import { AwsError } from '../errors.ts';
+import { AwsError } from '../../core/errors.ts';
 
 const cw = (shape: string, queryCode: string, status: number) => (message: string) =>
   new AwsError(shape, message, status, status >= 500 ? 'Receiver' : 'Sender', queryCode);

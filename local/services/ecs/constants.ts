@@ -10,7 +10,7 @@
  * createdAt 17:57:34.4 → connectivityAt 17:57:38.4 → pullStartedAt 17:57:52.1 → pullStoppedAt
  * 17:57:55.1 → startedAt 17:57:58.1) and a real stopped task (stoppingAt 14:26:43.8 →
  * executionStoppedAt 14:26:44 → stoppedAt 14:27:07.3). The time from the end of the pull to RUNNING
- * is the image's own `startupSeconds` (local/images.ts).
+ * is the image's own `startupSeconds` (local/core/images.ts).
  *
  *   PROVISIONING ─provisioning→ PENDING ─toPullStart→ (pull) ─pull→ [startup] ─(LB: activating)→ RUNNING
  *   RUNNING ─(LB: deregistration delay, DEACTIVATING)→ STOPPING ─stopping→ DEPROVISIONING ─deprovisioning→ STOPPED

@@ -7,7 +7,7 @@
  * Limits: DescribeServices up to 10 services, DescribeTasks up to 100 tasks, ListTasks/ListServices
  * maxResults 1..100 (defaults 100 and 10) — API model, aws-facts.md §3.
  */
-import { AwsError } from '../errors.ts';
+import { AwsError } from '../../core/errors.ts';
 import { FARGATE_PLATFORM_VERSION } from './constants.ts';
 import { clusterNameOf, type LocalEcs } from './index.ts';
 import type {
