@@ -26,7 +26,7 @@ import { EcsThrottle } from './core/throttle.ts';
 import { LocalApplicationAutoScaling } from './services/application-autoscaling/index.ts';
 import { LocalCloudWatch } from './services/cloudwatch/index.ts';
 import { LocalEcr } from './services/ecr/index.ts';
-import { LocalEcs } from './services/ecs/index.ts';
+import { type BreakerReading, LocalEcs } from './services/ecs/index.ts';
 import { LocalEventBridge } from './services/eventbridge/index.ts';
 import { LocalSsm } from './services/ssm/index.ts';
 
@@ -37,6 +37,11 @@ export interface WorldOptions {
   account?: string;
   /** Seed for deterministic ids. */
   seed?: string;
+  /**
+   * Which documented reading of the circuit breaker's `resetOnHealthyTask` the local ECS follows
+   * (local/services/ecs/constants.ts `breakerAfterHealthyTask`). Default `stops-evaluating`.
+   */
+  resetOnHealthyTask?: BreakerReading;
   /** Apply the documented ECS API throttles. Default false. */
   throttling?: boolean;
 }
@@ -54,6 +59,8 @@ export interface LoggedEvent {
 export class World {
   /** Where the local ECS and load balancers publish their metrics: the local CloudWatch. */
   readonly metrics: { record(namespace: string, data: Datum[]): void };
+  /** Where the local ECS reads its deployment alarms: the local CloudWatch. */
+  readonly alarms: LocalCloudWatch;
   readonly clock: VirtualClock;
   readonly ids: Ids;
   readonly region: string;
@@ -93,8 +100,10 @@ export class World {
     this.events = new LocalEventBridge(this);
     this.cloudwatch = new LocalCloudWatch(this);
     this.metrics = this.cloudwatch;
+    this.alarms = this.cloudwatch;
     this.ecr = new LocalEcr(this);
     this.ecs = new LocalEcs(this);
+    if (options.resetOnHealthyTask) this.ecs.breakerReading = options.resetOnHealthyTask;
   }
 
   now(): number {

@@ -47,6 +47,15 @@ export interface MetricsContext {
   readonly metrics: { record(namespace: string, data: Datum[]): void };
 }
 
+/** CloudWatch alarms as another service reads them (the local ECS's deployment alarms). */
+export interface AlarmsContext {
+  readonly alarms: {
+    alarmState(name: string): 'OK' | 'ALARM' | 'INSUFFICIENT_DATA' | undefined;
+    /** Period × EvaluationPeriods in ms; undefined if there is no such alarm. */
+    alarmWindowMs(name: string): number | undefined;
+  };
+}
+
 /** What an image URI runs as: the registry's answer the local ECS starts tasks from. */
 export interface ResolvedImage {
   repository: string;

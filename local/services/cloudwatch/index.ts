@@ -248,6 +248,12 @@ export class LocalCloudWatch implements LocalService {
     return this.alarms.get(name)?.config.StateValue;
   }
 
+  /** How long an alarm's evaluation window is (Period × EvaluationPeriods), in ms; undefined if no such alarm. */
+  alarmWindowMs(name: string): number | undefined {
+    const c = this.alarms.get(name)?.config;
+    return c ? alarmPeriod(c) * c.EvaluationPeriods! * 1000 : undefined;
+  }
+
   /**
    * Delivers the alarm actions queued by state changes (Lambda functions and SNS topics, to
    * `world.functions`) and waits for them. Returns how many were delivered. The world's settle loop

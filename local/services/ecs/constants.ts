@@ -114,6 +114,58 @@ export function circuitBreakerThreshold(desiredCount: number, config?: Threshold
 }
 
 /**
+ * How `resetOnHealthyTask` is read. The API documents it twice, and the two texts differ:
+ * - `stops-evaluating` (API Deployment.failedTasks): "Once a service deployment has one or more
+ *   successfully running tasks, the failed task count resets to zero and stops being evaluated."
+ * - `resets-count` (API DeploymentCircuitBreaker.resetOnHealthyTask): "When set to true, a task that
+ *   reaches a healthy state resets the failure count to 0" — and later failures count again.
+ * With `resetOnHealthyTask: false` both agree: "Amazon ECS does not reset the failure count".
+ */
+export type BreakerReading = 'stops-evaluating' | 'resets-count';
+
+/**
+ * The breaker's count after a task of the deployment became healthy.
+ *
+ *   reading           resetOnHealthyTask  failedTasks  →  failedTasks  counting
+ *   stops-evaluating  true (default)      2               0            no
+ *   resets-count      true (default)      2               0            yes
+ *   stops-evaluating  false               2               2            yes
+ *   resets-count      false               2               2            yes
+ */
+export function breakerAfterHealthyTask(
+  reading: BreakerReading,
+  resetOnHealthyTask: boolean | undefined,
+  failedTasks: number,
+): { failedTasks: number; counting: boolean } {
+  if (resetOnHealthyTask === false) return { failedTasks, counting: true };
+  return { failedTasks: 0, counting: reading === 'resets-count' };
+}
+
+/**
+ * How often the local ECS reads a deployment's alarms. ECS "polls alarms with DescribeAlarms"
+ * (deployment-alarm-failure.html) and does not say how often; 10 s is ours, CloudWatch's fastest
+ * evaluation cadence (high-resolution alarms are evaluated every 10 s).
+ */
+export const DEPLOYMENT_ALARM_POLL_MS = 10_000;
+
+/**
+ * The bake time of a deployment with alarms: after the new tasks are steady, ECS keeps the
+ * deployment IN_PROGRESS and watches the alarms; "Amazon ECS computes this time period based on the
+ * alarm configuration associated with the deployment. You can't set this value."
+ * (developerguide/deployment-alarm-failure.html). The formula is not published; ours is the longest
+ * window any listed alarm evaluates (Period × EvaluationPeriods), so each alarm sees a whole window of
+ * the new revision, and at least one poll.
+ *
+ *   windows (ms)          → bake (ms)
+ *   []                    → 10 000   (no listed alarm exists: one poll)
+ *   [60 000]              → 60 000   (Period 60, EvaluationPeriods 1)
+ *   [180 000, 600 000]    → 600 000
+ */
+export function deploymentBakeMs(windowsMs: readonly number[]): number {
+  return Math.max(DEPLOYMENT_ALARM_POLL_MS, ...windowsMs);
+}
+
+/**
  * Service throttle logic: when a service's tasks repeatedly fail to reach RUNNING (PENDING →
  * STOPPED, or cannot be placed), "the time between subsequent restart attempts is incrementally
  * increased up to a maximum of 15 minutes". Tasks that stop after reaching RUNNING do not count.
@@ -150,6 +202,12 @@ export const TEXT = {
    * failed to start.`"), boto3 test fixtures of DescribeServices.
    */
   breakerFailedRollout: 'ECS deployment circuit breaker: tasks failed to start.',
+  // Alarm-based failure. ECS does not document these texts; ours follow the breaker's.
+  alarmFailedRollout: (alarms: string[]) =>
+    `ECS deployment alarms: alarm ${alarms.join(', ')} in ALARM state.`,
+  alarmFailedEvent: (alarms: string[]) =>
+    `ECS deployment alarms: deployment failed, alarm ${alarms.join(', ')} in ALARM state.`,
+  alarmRollingBack: (toId: string) => `ECS deployment alarms: rolling back to deploymentId ${toId}.`,
 
   // Service event messages. Source: service-event-messages.md and real DescribeServices events.
   steadyState: (svc: string) => `(service ${svc}) has reached a steady state.`,

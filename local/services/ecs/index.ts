@@ -15,12 +15,13 @@
  *   trafficByTask(), targetHealth(arn), targetGroupDimensions(arn)   for reports and alarms
  */
 
-import type { ImagesContext, MetricsContext, WorldContext } from '../../core/context.ts';
+import type { AlarmsContext, ImagesContext, MetricsContext, WorldContext } from '../../core/context.ts';
 import { AwsError } from '../../core/errors.ts';
 import { HEALTHY, type ImageBehaviour } from '../../core/images.ts';
 import { Random } from '../../core/random.ts';
 import type { LocalService } from '../../core/service.ts';
 import { buildOperations } from './api.ts';
+import type { BreakerReading } from './constants.ts';
 import { type CreateTargetGroupOptions, LoadBalancing, type TargetHealth } from './elb.ts';
 import type { Cluster, ContainerInstance, Deployment, Service, Tag, Task, TaskDefinition } from './model.ts';
 import { type InstanceView, placementFailureMessage, placeTask, runTaskFailureReason } from './placement.ts';
@@ -28,6 +29,7 @@ import { Scheduler } from './scheduler.ts';
 import { TaskEngine, taskCpu, taskMemory } from './tasks.ts';
 
 export { circuitBreakerThreshold, maximumTasks, minimumHealthyTasks, TASK_TIMINGS } from './constants.ts';
+export type { BreakerReading };
 
 export interface ContainerInstanceOptions {
   instanceType: string;
@@ -62,7 +64,7 @@ export type LaunchResult =
 const ECR_URI = /^\d{12}\.dkr\.ecr\.[a-z0-9-]+\.amazonaws\.com(?:\.cn)?\//;
 
 /** What the local ECS asks of its world: the shared context, images to run, and where to publish metrics. */
-export type EcsContext = WorldContext & ImagesContext & MetricsContext;
+export type EcsContext = WorldContext & ImagesContext & MetricsContext & AlarmsContext;
 
 export class LocalEcs implements LocalService {
   readonly name = 'ecs';
@@ -84,6 +86,9 @@ export class LocalEcs implements LocalService {
   readonly elb: LoadBalancing;
   /** Behaviours of images outside ECR, by URI (others run as `HEALTHY`). */
   readonly externalImages = new Map<string, ImageBehaviour>();
+
+  /** Which of the two documented readings of `resetOnHealthyTask` this ECS follows (constants.ts). */
+  breakerReading: BreakerReading = 'stops-evaluating';
 
   private digests = new Map<string, string>();
   private subnetZones = new Map<string, string>();

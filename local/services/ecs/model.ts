@@ -66,6 +66,16 @@ export interface Deployment {
   /** The breaker stopped evaluating this deployment (a task became healthy, resetOnHealthyTask). */
   breakerDone: boolean;
   breakerTriggered: boolean;
+  /** deploymentConfiguration.alarms, when enabled: what was watched, and how it ended. */
+  alarms?: {
+    names: string[];
+    /** Listed alarms already in ALARM when the deployment started: "ignored for that deployment". */
+    ignored: Set<string>;
+    status: 'MONITORING' | 'TRIGGERED' | 'MONITORING_COMPLETE';
+    triggered: string[];
+    /** When the bake ends (set once the new tasks are steady). */
+    bakeUntil?: number;
+  };
   /** Started by the circuit breaker to return to `rollbackTo`. */
   rollbackTo?: string;
   /** The rollback deployment the breaker started when this one failed. */

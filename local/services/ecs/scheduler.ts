@@ -17,7 +17,10 @@
  * back-off ended), so a world of many services costs O(tasks of the service) per change.
  */
 import {
+  breakerAfterHealthyTask,
   circuitBreakerThreshold,
+  DEPLOYMENT_ALARM_POLL_MS,
+  deploymentBakeMs,
   launchBackoffMs,
   maximumTasks,
   minimumHealthyTasks,
@@ -53,7 +56,12 @@ export class Scheduler {
   // ---------------------------------------------------------------- deployments
 
   /** A new PRIMARY deployment; the previous PRIMARY becomes ACTIVE. */
-  createDeployment(svc: Service, taskDefinitionArn: string, rollbackTo?: string): Deployment {
+  createDeployment(
+    svc: Service,
+    taskDefinitionArn: string,
+    rollbackTo?: string,
+    rollingBack: (toId: string) => string = TEXT.rollingBack,
+  ): Deployment {
     const now = this.now();
     const id = this.ecs.newDeploymentId();
     const d: Deployment = {
@@ -71,12 +79,12 @@ export class Scheduler {
       platformVersion: svc.platformVersion,
       networkConfiguration: svc.networkConfiguration,
       rolloutState: 'IN_PROGRESS',
-      rolloutStateReason: rollbackTo ? TEXT.rollingBack(rollbackTo) : TEXT.deploymentInProgress(id),
+      rolloutStateReason: rollbackTo ? rollingBack(rollbackTo) : TEXT.deploymentInProgress(id),
       failedTasks: 0,
       breakerDone: false,
       breakerTriggered: false,
       rollbackTo,
-      rolloutStateReasonAtStart: rollbackTo ? TEXT.rollingBack(rollbackTo) : TEXT.deploymentInProgress(id),
+      rolloutStateReasonAtStart: rollbackTo ? rollingBack(rollbackTo) : TEXT.deploymentInProgress(id),
       configuration: structuredClone(svc.deploymentConfiguration),
       tasks: new Set(),
       sourceIds: svc.deployments.map((x) => x.id),
@@ -96,8 +104,73 @@ export class Scheduler {
     svc.steady = false;
     svc.suppressed.clear();
     this.deploymentEvent(svc, d, 'INFO', 'SERVICE_DEPLOYMENT_IN_PROGRESS', d.rolloutStateReason);
+    this.watchAlarms(svc, d);
     this.markDirty(svc);
     return d;
+  }
+
+  /**
+   * deploymentConfiguration.alarms: "You can configure Amazon ECS to set the deployment to failed
+   * when it detects that a specified CloudWatch alarm has gone into the ALARM state", during the
+   * rollout and its bake time; an alarm already in ALARM when the deployment starts is ignored for
+   * that deployment; with `rollback`, ECS returns to the last completed deployment.
+   * Sources: developerguide/deployment-alarm-failure.html, API DeploymentAlarms.
+   */
+  private watchAlarms(svc: Service, d: Deployment): void {
+    const config = d.configuration.alarms;
+    const names: string[] =
+      config?.enable === true && Array.isArray(config.alarmNames) ? config.alarmNames : [];
+    if (names.length === 0) return;
+    const alarms = this.ecs.world.alarms;
+    d.alarms = {
+      names,
+      ignored: new Set(names.filter((n) => alarms.alarmState(n) === 'ALARM')),
+      status: 'MONITORING',
+      triggered: [],
+    };
+    const poll = () => {
+      const watch = d.alarms;
+      if (
+        !watch ||
+        watch.status !== 'MONITORING' ||
+        d.status !== 'PRIMARY' ||
+        d.rolloutState !== 'IN_PROGRESS'
+      )
+        return;
+      const firing = watch.names.filter((n) => !watch.ignored.has(n) && alarms.alarmState(n) === 'ALARM');
+      // An ignored alarm that recovers is watched again (it was only ignored while already firing).
+      for (const n of watch.ignored) if (alarms.alarmState(n) !== 'ALARM') watch.ignored.delete(n);
+      if (firing.length > 0) {
+        watch.status = 'TRIGGERED';
+        watch.triggered = firing;
+        this.failDeployment(svc, d, {
+          rolloutReason: TEXT.alarmFailedRollout(firing),
+          eventReason: TEXT.alarmFailedEvent(firing),
+          rollback: config.rollback === true,
+          rollingBack: TEXT.alarmRollingBack,
+        });
+        return;
+      }
+      this.ecs.world.clock.at(this.now() + DEPLOYMENT_ALARM_POLL_MS, poll);
+    };
+    this.ecs.world.clock.at(this.now() + DEPLOYMENT_ALARM_POLL_MS, poll);
+  }
+
+  /** The bake of a deployment with alarms: true once it is over (or there is none). */
+  private baked(svc: Service, d: Deployment): boolean {
+    const watch = d.alarms;
+    if (!watch || watch.status !== 'MONITORING') return true;
+    const now = this.now();
+    if (watch.bakeUntil === undefined) {
+      const windows = watch.names
+        .map((n) => this.ecs.world.alarms.alarmWindowMs(n))
+        .filter((w): w is number => w !== undefined);
+      watch.bakeUntil = now + deploymentBakeMs(windows);
+      this.markDirty(svc, watch.bakeUntil - now);
+    }
+    if (now < watch.bakeUntil) return false;
+    watch.status = 'MONITORING_COMPLETE';
+    return true;
   }
 
   /**
@@ -106,19 +179,37 @@ export class Scheduler {
    * Sources: API DeploymentCircuitBreaker; ecs_service_deployment_events.html.
    */
   private tripBreaker(svc: Service, d: Deployment): void {
+    d.breakerTriggered = true;
+    this.failDeployment(svc, d, {
+      rolloutReason: TEXT.breakerFailedRollout,
+      eventReason: TEXT.breakerFailedEvent,
+      rollback: svc.deploymentConfiguration.deploymentCircuitBreaker.rollback,
+    });
+  }
+
+  /** The deployment is FAILED (breaker or alarms); with rollback, a new one returns to the last COMPLETED. */
+  private failDeployment(
+    svc: Service,
+    d: Deployment,
+    how: {
+      rolloutReason: string;
+      eventReason: string;
+      rollback: boolean;
+      rollingBack?: (toId: string) => string;
+    },
+  ): void {
     const now = this.now();
     d.rolloutState = 'FAILED';
-    d.rolloutStateReason = TEXT.breakerFailedRollout;
-    d.breakerTriggered = true;
+    d.rolloutStateReason = how.rolloutReason;
     d.updatedAt = now;
     d.finishedAt = now;
     this.addEvent(svc, TEXT.deploymentFailedEvent(svc.name, d.id));
-    this.deploymentEvent(svc, d, 'ERROR', 'SERVICE_DEPLOYMENT_FAILED', TEXT.breakerFailedEvent);
+    this.deploymentEvent(svc, d, 'ERROR', 'SERVICE_DEPLOYMENT_FAILED', how.eventReason);
     const target = svc.lastCompleted;
-    if (svc.deploymentConfiguration.deploymentCircuitBreaker.rollback && target && !d.rollbackTo) {
+    if (how.rollback && target && !d.rollbackTo) {
       svc.taskDefinitionArn = target.taskDefinitionArn;
       this.addEvent(svc, TEXT.rollingBackEvent(svc.name, target.id));
-      d.rolledBackBy = this.createDeployment(svc, target.taskDefinitionArn, target.id);
+      d.rolledBackBy = this.createDeployment(svc, target.taskDefinitionArn, target.id, how.rollingBack);
     }
     this.markDirty(svc);
   }
@@ -167,9 +258,15 @@ export class Scheduler {
       const d = task.deployment;
       // "Once a service deployment has one or more successfully running tasks, the failed task count
       // resets to zero and stops being evaluated" (API Deployment.failedTasks; resetOnHealthyTask, default true).
-      if (d && svc.deploymentConfiguration.deploymentCircuitBreaker.resetOnHealthyTask !== false) {
-        d.failedTasks = 0;
-        d.breakerDone = true;
+      // Two documented readings of resetOnHealthyTask (constants.ts breakerAfterHealthyTask).
+      if (d && !d.breakerDone) {
+        const after = breakerAfterHealthyTask(
+          this.ecs.breakerReading,
+          svc.deploymentConfiguration.deploymentCircuitBreaker.resetOnHealthyTask,
+          d.failedTasks,
+        );
+        d.failedTasks = after.failedTasks;
+        d.breakerDone = !after.counting;
       }
     }
     this.markDirty(svc);
@@ -356,7 +453,7 @@ export class Scheduler {
       return;
     }
     const now = this.now();
-    if (primary.rolloutState === 'IN_PROGRESS') {
+    if (primary.rolloutState === 'IN_PROGRESS' && this.baked(svc, primary)) {
       // SERVICE_DEPLOYMENT_COMPLETED "is sent once a service reaches a steady state after a deployment".
       primary.rolloutState = 'COMPLETED';
       primary.rolloutStateReason = TEXT.deploymentCompleted(primary.id);

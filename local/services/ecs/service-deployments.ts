@@ -121,7 +121,17 @@ function shape(ecs: LocalEcs, d: Deployment): any {
       failureCount: d.failedTasks,
       threshold: circuitBreakerThreshold(svc.desiredCount, cb.thresholdConfiguration),
     },
-    alarms: { status: 'DISABLED' },
+    // API ServiceDeploymentAlarms: status TRIGGERED | MONITORING | MONITORING_COMPLETE | DISABLED.
+    alarms: d.alarms
+      ? {
+          status:
+            d.alarms.status === 'MONITORING' && d.rolloutState !== 'IN_PROGRESS'
+              ? 'MONITORING_COMPLETE'
+              : d.alarms.status,
+          alarmNames: d.alarms.names,
+          triggeredAlarmNames: d.alarms.triggered,
+        }
+      : { status: 'DISABLED' },
   };
 }
 
