@@ -130,12 +130,7 @@ export class Scheduler {
     };
     const poll = () => {
       const watch = d.alarms;
-      if (
-        !watch ||
-        watch.status !== 'MONITORING' ||
-        d.status !== 'PRIMARY' ||
-        d.rolloutState !== 'IN_PROGRESS'
-      )
+      if (watch?.status !== 'MONITORING' || d.status !== 'PRIMARY' || d.rolloutState !== 'IN_PROGRESS')
         return;
       const firing = watch.names.filter((n) => !watch.ignored.has(n) && alarms.alarmState(n) === 'ALARM');
       // An ignored alarm that recovers is watched again (it was only ignored while already firing).
@@ -159,7 +154,7 @@ export class Scheduler {
   /** The bake of a deployment with alarms: true once it is over (or there is none). */
   private baked(svc: Service, d: Deployment): boolean {
     const watch = d.alarms;
-    if (!watch || watch.status !== 'MONITORING') return true;
+    if (watch?.status !== 'MONITORING') return true;
     const now = this.now();
     if (watch.bakeUntil === undefined) {
       const windows = watch.names
