@@ -26,6 +26,7 @@ const CONTENT_TYPE = { 'json1.0': 'application/x-amz-json-1.0', 'json1.1': 'appl
 export class LocalServer {
   private server: http.Server;
   private byTarget = new Map<string, LocalService>();
+  private requests = 0;
 
   constructor(
     services: LocalService[],
@@ -55,7 +56,17 @@ export class LocalServer {
     await new Promise<void>((resolve) => this.server.close(() => resolve()));
   }
 
+  /**
+   * Every AWS answer carries `x-amzn-RequestId` (a UUID; the SDK puts it in `$metadata.requestId`).
+   * Ours count up, so a run replays with the same ids.
+   */
+  private nextRequestId(): string {
+    const n = (++this.requests).toString(16).padStart(12, '0');
+    return `00000000-0000-4000-8000-${n}`;
+  }
+
   private async handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+    res.setHeader('x-amzn-RequestId', this.nextRequestId());
     let body = await readBody(req);
     // The SDK gzips large request bodies (PutMetricData over 10 KiB); AWS accepts them.
     if (String(req.headers['content-encoding'] ?? '').includes('gzip')) body = gunzipSync(body);

@@ -212,6 +212,18 @@ export function buildOperations(ecs: LocalEcs): Record<string, (input: any) => u
     }
   }
 
+  /**
+   * Fargate places tasks itself: "Task placement strategies and constraints aren't supported for
+   * tasks using the Fargate launch type" (developerguide/task-placement.html); ECS refuses them.
+   */
+  function checkFargatePlacement(launchType: string, strategy: unknown[], constraints: unknown[]): void {
+    if (launchType !== 'FARGATE') return;
+    if (strategy.length > 0)
+      throw invalid('Placement strategies are not supported with FARGATE launch type.');
+    if (constraints.length > 0)
+      throw invalid('Placement constraints are not supported with FARGATE launch type.');
+  }
+
   function serviceTaskDefinition(ref: unknown): TaskDefinition {
     if (typeof ref !== 'string' || ref === '') throw invalid('TaskDefinition must be specified.');
     const td = taskDefinitionByRef(ref, false);
@@ -293,6 +305,20 @@ export function buildOperations(ecs: LocalEcs): Record<string, (input: any) => u
           `Invalid setting for container '${c.name}'. At least one of 'memory' or 'memoryReservation' must be specified.`,
         );
     }
+    // "A task definition must have at least one essential container" (ClientException); `essential`
+    // defaults to true (API ContainerDefinition.essential).
+    if (!defs.some((c: any) => c.essential !== false))
+      throw client('A task definition must have at least one essential container.');
+    const awsvpcMode = rest.networkMode === 'awsvpc';
+    for (const c of defs)
+      for (const p of c.portMappings ?? []) {
+        // awsvpc: "the hostPort can either be left blank or set to the same value as the containerPort"
+        // (API PortMapping.hostPort); a hostPort of 0 is taken as blank.
+        if (awsvpcMode && p.hostPort !== undefined && p.hostPort !== 0 && p.hostPort !== p.containerPort)
+          throw client(
+            'When networkMode=awsvpc, the host ports and container ports in port mappings must match.',
+          );
+      }
     const requires: string[] = rest.requiresCompatibilities ?? [];
     if (requires.includes('FARGATE')) {
       if (rest.networkMode !== 'awsvpc') throw client('Fargate only supports network mode ‘awsvpc’.');
@@ -314,7 +340,7 @@ export function buildOperations(ecs: LocalEcs): Record<string, (input: any) => u
       cpu: c.cpu ?? 0,
       portMappings: (c.portMappings ?? []).map((p: any) => ({
         ...p,
-        hostPort: p.hostPort ?? (awsvpc ? p.containerPort : undefined),
+        hostPort: awsvpc && !p.hostPort ? p.containerPort : p.hostPort,
         protocol: p.protocol ?? 'tcp',
       })),
       essential: c.essential ?? true,
@@ -338,8 +364,10 @@ export function buildOperations(ecs: LocalEcs): Record<string, (input: any) => u
       compatibilities: awsvpc && fargateSize ? ['EC2', 'FARGATE'] : ['EC2'],
       registeredBy: `arn:aws:iam::${world.account}:root`,
     };
-    if (rest.cpu !== undefined) body.cpu = String(rest.cpu);
-    if (rest.memory !== undefined) body.memory = String(rest.memory);
+    // "When you register a task definition, a vCPU value is converted to an integer indicating the CPU
+    // units" and GB to MiB (API RegisterTaskDefinition cpu, memory): '0.25 vCPU' → '256', '0.5 GB' → '512'.
+    if (rest.cpu !== undefined) body.cpu = String(cpu ?? rest.cpu);
+    if (rest.memory !== undefined) body.memory = String(memory ?? rest.memory);
     body.requiresAttributes = requiresAttributes(body);
     const td: TaskDefinition = { arn, family, revision, status: 'ACTIVE', body, tags, registeredAt: now() };
     revisions.push(td);
@@ -535,6 +563,7 @@ export function buildOperations(ecs: LocalEcs): Record<string, (input: any) => u
       subnetCursor: 0,
     };
     svc.launchType ??= svc.capacityProviderStrategy ? undefined : ecs.launchTypeOf(svc);
+    checkFargatePlacement(ecs.launchTypeOf(svc), strategy, constraints);
     checkNetwork(td, ecs.launchTypeOf(svc), svc.networkConfiguration);
     if (svc.launchType === 'FARGATE') svc.platformVersion ??= 'LATEST';
     cluster.services.set(name, svc);
@@ -561,12 +590,18 @@ export function buildOperations(ecs: LocalEcs): Record<string, (input: any) => u
       : undefined;
     const loadBalancers =
       input.loadBalancers !== undefined ? checkLoadBalancers(input.loadBalancers, td) : undefined;
-    if (input.placementStrategy !== undefined || input.placementConstraints !== undefined)
+    if (input.placementStrategy !== undefined || input.placementConstraints !== undefined) {
       checkPlacement(
         input.placementStrategy ?? svc.placementStrategy,
         input.placementConstraints ?? svc.placementConstraints,
         `service:${svc.name}`,
       );
+      checkFargatePlacement(
+        ecs.launchTypeOf(svc),
+        input.placementStrategy ?? svc.placementStrategy,
+        input.placementConstraints ?? svc.placementConstraints,
+      );
+    }
     const network = input.networkConfiguration ?? svc.networkConfiguration;
     checkNetwork(td, ecs.launchTypeOf(svc), network);
     // Everything validated: apply.

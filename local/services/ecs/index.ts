@@ -23,6 +23,7 @@ import type { LocalService } from '../../core/service.ts';
 import { buildOperations } from './api.ts';
 import type { BreakerReading } from './constants.ts';
 import { type CreateTargetGroupOptions, LoadBalancing, type TargetHealth } from './elb.ts';
+import { checkJsonTypes } from './input-types.ts';
 import type { Cluster, ContainerInstance, Deployment, Service, Tag, Task, TaskDefinition } from './model.ts';
 import { type InstanceView, placementFailureMessage, placeTask, runTaskFailureReason } from './placement.ts';
 import { Scheduler } from './scheduler.ts';
@@ -98,7 +99,16 @@ export class LocalEcs implements LocalService {
     this.tasks = new TaskEngine(this);
     this.scheduler = new Scheduler(this);
     this.elb = new LoadBalancing(this);
-    this.operations = buildOperations(this);
+    // Every request's JSON types are checked first, as AWS deserializes against the model first.
+    this.operations = Object.fromEntries(
+      Object.entries(buildOperations(this)).map(([name, op]) => [
+        name,
+        (input: any) => {
+          checkJsonTypes(input);
+          return op(input);
+        },
+      ]),
+    );
   }
 
   // ------------------------------------------------------------------ in-process set-up
