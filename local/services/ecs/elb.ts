@@ -15,6 +15,7 @@
  * (ECS Developer Guide, "Amazon ECS CloudWatch metrics").
  */
 import type { Datum } from '../../core/context.ts';
+import { errorShareAt } from '../../core/images.ts';
 import { TARGET_GROUP_DEFAULTS, TEXT } from './constants.ts';
 import type { LocalEcs } from './index.ts';
 import type { Target, TargetGroup, Task } from './model.ts';
@@ -109,13 +110,20 @@ export class LoadBalancing {
       this.ecs.scheduler.addEvent(svc, TEXT.registeredTargets(svc.name, 1, g.arn));
       // The ALB health check: healthyThreshold consecutive successes, or unhealthyThreshold failures.
       const hc = g.healthCheck;
-      const broken = container.behaviour?.unhealthy === true;
-      const checks = broken ? hc.unhealthyThreshold : hc.healthyThreshold;
-      target.timers.push(
-        this.ecs.world.clock.after(checks * hc.intervalSeconds * 1000, () =>
-          this.setState(target, broken ? 'unhealthy' : 'healthy'),
-        ),
-      );
+      const b = container.behaviour;
+      // An image that turns bad later ({ unhealthy: { after } }) passes its checks until then.
+      const badInMs = b?.unhealthy
+        ? Math.max(0, (task.startedAt ?? this.now()) + (b.unhealthyAfterSeconds ?? 0) * 1000 - this.now())
+        : Number.POSITIVE_INFINITY;
+      const healthyAt = hc.healthyThreshold * hc.intervalSeconds * 1000;
+      if (healthyAt < badInMs)
+        target.timers.push(this.ecs.world.clock.after(healthyAt, () => this.setState(target, 'healthy')));
+      if (badInMs !== Number.POSITIVE_INFINITY)
+        target.timers.push(
+          this.ecs.world.clock.after(badInMs + hc.unhealthyThreshold * hc.intervalSeconds * 1000, () =>
+            this.setState(target, 'unhealthy'),
+          ),
+        );
     }
   }
 
@@ -186,7 +194,7 @@ export class LoadBalancing {
     const total = (g.requestsPerSecond * dt) / 1000;
     const each = total / serving.length;
     for (const t of serving) {
-      const errors = each * errorRate(t);
+      const errors = each * errorRate(t, now);
       t.task.requests += each;
       t.task.errors += errors;
       t.task.minuteRequests += each;
@@ -289,10 +297,9 @@ export class LoadBalancing {
 }
 
 /** Share of a target's requests answered with 5xx: the image's errorRate; an app that fails its health check fails them all. */
-function errorRate(t: Target): number {
+function errorRate(t: Target, now: number): number {
   const c = t.task.containers.find((x) => x.name === t.containerName);
   const b = c?.behaviour;
   if (!b) return 0;
-  if (b.unhealthy) return 1;
-  return b.errorRate;
+  return errorShareAt(b, now - (t.task.startedAt ?? now));
 }

@@ -279,11 +279,18 @@ export class TaskEngine {
    */
   private scheduleHealth(task: Task, c: Container): void {
     const hc = c.healthCheck!;
-    if (!c.behaviour?.unhealthy) {
+    const b = c.behaviour;
+    // An image that turns bad later ({ unhealthy: { after } }) passes its checks until then.
+    const afterSeconds = b?.unhealthy ? (b.unhealthyAfterSeconds ?? 0) : Number.POSITIVE_INFINITY;
+    if (hc.interval < afterSeconds)
       this.later(task, hc.interval * 1000, () => this.setContainerHealth(task, c, 'HEALTHY'));
-      return;
-    }
-    const firstCounted = Math.max(1, Math.ceil(hc.startPeriod / hc.interval));
+    if (afterSeconds === Number.POSITIVE_INFINITY) return;
+    // The k-th check runs k × interval after start; those at or after `after` fail.
+    const firstCounted = Math.max(
+      1,
+      Math.ceil(hc.startPeriod / hc.interval),
+      Math.ceil(afterSeconds / hc.interval),
+    );
     const at = (firstCounted + hc.retries - 1) * hc.interval + hc.timeout;
     this.later(task, at * 1000, () => this.setContainerHealth(task, c, 'UNHEALTHY'));
   }
