@@ -24,11 +24,11 @@ export const COMMANDS: Record<string, Command> = {
     usage: 'sim FILE.yml [--json] [--verbose] [--html OUT.html]',
     summary: 'play a scenario on the local AWS at full speed and report what happened',
     load: async () => {
-      const [{ sim }, { withPipeline }] = await Promise.all([
+      const [{ sim }, { loadWithFaults }] = await Promise.all([
         import('./scenario/sim.ts'),
         import('./sim-pipeline.ts'),
       ]);
-      return (args) => sim(args, { onWorld: withPipeline });
+      return (args) => sim(args, { load: loadWithFaults });
     },
   },
   local: {

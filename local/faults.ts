@@ -53,7 +53,7 @@ import {
 } from './invariants.ts';
 import { attachPipeline, type LocalPipeline } from './pipeline.ts';
 import { runScenario, type ScenarioReport } from './scenario/index.ts';
-import { parseScenario, type Scenario } from './scenario/parse.ts';
+import { parseScenario, readScenarioFile, type Scenario } from './scenario/parse.ts';
 import type { Delivery, FaultDecision } from './services/eventbridge/index.ts';
 import type { Answer } from './services/slack/index.ts';
 import type { World } from './world.ts';
@@ -332,10 +332,8 @@ export function parseFaultScenario(
 }
 
 export function loadFaultScenario(file: string) {
-  return parseFaultScenario(readFileSync(file, 'utf8'), {
-    file,
-    dir: path.dirname(path.resolve(file)),
-  });
+  const { text, where } = readScenarioFile(file);
+  return parseFaultScenario(text, where);
 }
 
 // ---- applying a plan --------------------------------------------------------------------------
@@ -780,7 +778,6 @@ export async function runWithFaults(
   let records: ServiceRecord[] = [];
   const { report, world } = await runScenario(loaded.scenario, {
     onWorld: async (w, scenario) => {
-      await resolveLoadBalancerDimensions(w);
       const config = validateConfig(scenario.autopilot!.config, scenario.source.file);
       const pipeline = await attachPipeline(w, config, {
         slack: { print: false, timeoutMs: SLACK_TIMEOUT_MS },
@@ -831,48 +828,6 @@ export async function slackDeliveries(pipeline: LocalPipeline): Promise<Notifica
     delivered: n.attempts.filter((a) => / ok$/.test(a.result)).length,
     failed: n.outcome === 'failed',
   }));
-}
-
-/**
- * Stopgap until the scenario set-up does it (local/scenario/setup.ts alarmInput): an alarm
- * dimension `LoadBalancer: <target group name>` becomes that target group's load balancer
- * dimension (`app/<name>-alb/<id>`), so an alarm on HTTPCode_Target_5XX_Count, which ELB
- * publishes with both TargetGroup and LoadBalancer, can be written in a scenario.
- */
-export async function resolveLoadBalancerDimensions(world: World): Promise<void> {
-  const groups = [...world.ecs.elb.groups.values()];
-  const cw = world.cloudwatch.operations;
-  const out = (await cw.DescribeAlarms!({ AlarmTypes: ['MetricAlarm'] })) as { MetricAlarms?: any[] };
-  for (const alarm of out.MetricAlarms ?? []) {
-    let changed = false;
-    const dimensions = (alarm.Dimensions ?? []).map((d: { Name: string; Value: string }) => {
-      const group = d.Name === 'LoadBalancer' ? groups.find((g) => g.name === d.Value) : undefined;
-      if (!group) return d;
-      changed = true;
-      return { Name: d.Name, Value: group.loadBalancerDimension };
-    });
-    if (!changed) continue;
-    const input: Record<string, unknown> = { Dimensions: dimensions };
-    for (const k of [
-      'AlarmName',
-      'AlarmDescription',
-      'Namespace',
-      'MetricName',
-      'Statistic',
-      'ExtendedStatistic',
-      'Period',
-      'Unit',
-      'EvaluationPeriods',
-      'DatapointsToAlarm',
-      'Threshold',
-      'ComparisonOperator',
-      'TreatMissingData',
-      'ActionsEnabled',
-    ]) {
-      if (alarm[k] !== undefined) input[k] = alarm[k];
-    }
-    await cw.PutMetricAlarm!(input);
-  }
 }
 
 export function mergePlans(a: FaultPlan, b: FaultPlan): FaultPlan {

@@ -46,6 +46,11 @@ export class ScenarioWorld {
     return new ScenarioWorld(world, scenario, made);
   }
 
+  /** Set-up's warnings (an alarm on a metric nothing publishes), with file and line. */
+  get warnings(): string[] {
+    return this.made.warnings;
+  }
+
   /** The virtual time of the next timeline step, if any is left. */
   get nextStepAt(): number | undefined {
     const step = this.scenario.timeline[this.next];

@@ -73,6 +73,7 @@ export async function runScenario(
     const report = await buildReport(world, scenario, {
       played: play.played,
       endedBy,
+      warnings: play.warnings,
       sections: await extension?.sections?.(),
     });
     return { report, world };

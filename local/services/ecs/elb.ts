@@ -20,6 +20,25 @@ import { TARGET_GROUP_DEFAULTS, TEXT } from './constants.ts';
 import type { LocalEcs } from './index.ts';
 import type { Target, TargetGroup, Task } from './model.ts';
 
+/**
+ * The metrics the local load balancers and ECS publish, with the dimension sets of each (what
+ * `publishMinute` sends). An alarm whose metric and dimensions match none of these never gets a
+ * datapoint here. ALB publishes HTTPCode_Target_5XX_Count and RequestCount per LoadBalancer and
+ * TargetGroup together, never per TargetGroup alone (ELB User Guide, "CloudWatch metrics for your
+ * Application Load Balancer", Metric dimensions); RequestCountPerTarget per TargetGroup.
+ */
+export const PUBLISHED_METRICS: Record<string, Record<string, string[][]>> = {
+  'AWS/ApplicationELB': {
+    RequestCount: [['LoadBalancer', 'TargetGroup']],
+    RequestCountPerTarget: [['TargetGroup']],
+    HTTPCode_Target_5XX_Count: [['LoadBalancer', 'TargetGroup']],
+  },
+  'AWS/ECS': {
+    CPUUtilization: [['ClusterName', 'ServiceName']],
+    MemoryUtilization: [['ClusterName', 'ServiceName']],
+  },
+};
+
 export interface CreateTargetGroupOptions {
   name: string;
   healthCheck?: { intervalSeconds?: number; healthyThreshold?: number; unhealthyThreshold?: number };
