@@ -37,8 +37,6 @@
  * Everything runs in virtual time. The SDK's own retry back-off waits in real time, which the
  * virtual clock never sees, so `applyFaults` makes it zero (the attempts and the retry quota stay).
  */
-import { readFileSync } from 'node:fs';
-import path from 'node:path';
 import { Document, isMap, isSeq, parseDocument, visit } from 'yaml';
 import { validateConfig } from '../lib/config.ts';
 import { formatDuration, parseDuration } from '../lib/duration.ts';
