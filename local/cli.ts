@@ -9,6 +9,7 @@
  *
  * Exit codes: 0 done, 1 failed (a bad scenario, an error), 2 bad usage.
  */
+import { UsageError } from './core/errors.ts';
 
 export type CommandRun = (args: string[]) => Promise<number>;
 
@@ -169,5 +170,3 @@ export async function main(argv: string[], io: Io = processIo): Promise<number> 
     return 1;
   }
 }
-
-import { UsageError } from './core/errors.ts';
