@@ -12,6 +12,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { gunzipSync } from 'node:zlib';
 import { AwsError } from './errors.ts';
+import { queryError, queryInput, queryResponse } from './query.ts';
 import type { LocalService } from './service.ts';
 
 export interface ServerHooks {
@@ -71,6 +72,8 @@ export class LocalServer {
     // The SDK gzips large request bodies (PutMetricData over 10 KiB); AWS accepts them.
     if (String(req.headers['content-encoding'] ?? '').includes('gzip')) body = gunzipSync(body);
     const target = String(req.headers['x-amz-target'] ?? '');
+    if (!target && String(req.headers['content-type'] ?? '').includes('application/x-www-form-urlencoded'))
+      return this.handleQuery(res, body.toString('utf8'));
     const dot = target.lastIndexOf('.');
     const prefix = dot > 0 ? target.slice(0, dot) : target;
     const operation = dot > 0 ? target.slice(dot + 1) : '';
@@ -124,6 +127,38 @@ export class LocalServer {
         headers['x-amzn-query-error'] = `${err.queryCode ?? err.code};${err.fault}`;
       res.writeHead(err.status, headers);
       res.end(JSON.stringify({ __type: err.code, message: err.message }));
+    }
+  }
+
+  /** A Query-protocol request (core/query.ts): form in, XML out, the same operations as JSON. */
+  private async handleQuery(res: http.ServerResponse, body: string): Promise<void> {
+    const requestId = String(res.getHeader('x-amzn-RequestId'));
+    const { action, version, input } = queryInput(body);
+    const service = [...this.byTarget.values()].find((s) => s.query?.version === version);
+    const xmlns = service?.query?.xmlns ?? '';
+    const answer = (status: number, text: string) => {
+      res.writeHead(status, { 'content-type': 'text/xml' });
+      res.end(text);
+    };
+    if (!service) {
+      answer(
+        400,
+        queryError(xmlns, 'Sender', 'InvalidAction', `No service answers Version "${version}"`, requestId),
+      );
+      return;
+    }
+    try {
+      const op = service.operations[action];
+      if (!op) throw new AwsError('InvalidAction', `The action ${action} is not valid for this web service.`);
+      this.hooks.beforeCall(service, action);
+      const output = await op(input);
+      answer(200, queryResponse(action, xmlns, output ?? {}, requestId));
+    } catch (e) {
+      const err =
+        e instanceof AwsError
+          ? e
+          : new AwsError('InternalFailure', String((e as Error)?.message ?? e), 500, 'Receiver');
+      answer(err.status, queryError(xmlns, err.fault, err.queryCode ?? err.code, err.message, requestId));
     }
   }
 

@@ -13,6 +13,8 @@ export interface LocalService {
   /** CloudWatch's JSON protocol is query-compatible: errors also carry `x-amzn-query-error`. */
   readonly queryCompatible?: boolean;
   readonly operations: Record<string, (input: any) => unknown>;
+  /** The AWS Query protocol as well (CloudWatch): its API version and XML namespace (core/query.ts). */
+  readonly query?: { version: string; xmlns: string };
 }
 
 /** An event as EventBridge delivers it (the envelope AWS documents). */

@@ -193,6 +193,8 @@ export class LocalCloudWatch implements LocalService {
   readonly target = 'GraniteServiceVersion20100801';
   readonly protocol = 'json1.0' as const;
   readonly queryCompatible = true;
+  /** CloudWatch's original protocol, still sent by the AWS CLI and the SDK for JavaScript v2. */
+  readonly query = { version: '2010-08-01', xmlns: 'http://monitoring.amazonaws.com/doc/2010-08-01/' };
   readonly store: MetricStore;
   /** Alarms per account. AWS no longer has a quota ("You can create as many alarms as you want"). */
   maxAlarms = Number.POSITIVE_INFINITY;
