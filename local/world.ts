@@ -95,7 +95,7 @@ export class World {
     this.account = options.account ?? '123456789012';
     this.throttling = options.throttling ?? false;
     this.ecsThrottle = new EcsThrottle(() => this.clock.now());
-    this.ssm = new LocalSsm(() => this.clock.now());
+    this.ssm = new LocalSsm(this);
     this.applicationAutoScaling = new LocalApplicationAutoScaling(this);
     this.events = new LocalEventBridge(this);
     this.cloudwatch = new LocalCloudWatch(this);
