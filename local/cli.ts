@@ -33,7 +33,7 @@ export const COMMANDS: Record<string, Command> = {
     },
   },
   local: {
-    usage: 'local [--port N] [--speed N] [--scenario FILE.yml]',
+    usage: 'local [--port N] [--speed N] [--start now|ISO] [--scenario FILE.yml]',
     summary: 'serve the local AWS in the foreground, its clock running at N times real time',
     load: async () => {
       const [{ local }, { withPipeline }] = await Promise.all([

@@ -159,6 +159,24 @@ export class LocalEcr implements LocalService {
   // ---- operations ---------------------------------------------------------------------------
 
   readonly operations: Record<string, (input: any) => unknown> = {
+    /**
+     * "Retrieves an authorization token ... valid for 12 hours": base64 of `AWS:<password>`, the
+     * user and password `docker login` takes, and the registry's proxy endpoint (API
+     * GetAuthorizationToken). The local password comes from the world's seeded ids, so a run
+     * replays; no registry checks it.
+     */
+    GetAuthorizationToken: () => {
+      const issued = this.world.now();
+      return {
+        authorizationData: [
+          {
+            authorizationToken: Buffer.from(`AWS:local-${this.world.ids.hex32()}`).toString('base64'),
+            expiresAt: new Date(issued + 12 * 3_600_000),
+            proxyEndpoint: `https://${this.registryHost}`,
+          },
+        ],
+      };
+    },
     CreateRepository: (input: {
       repositoryName?: string;
       imageTagMutability?: string;

@@ -438,12 +438,33 @@ export function buildOperations(ecs: LocalEcs): Record<string, (input: any) => u
         status: 'ACTIVE',
         tags,
         settings: input?.settings ?? [{ name: 'containerInsights', value: 'disabled' }],
+        capacityProviders: input?.capacityProviders ?? [],
+        defaultCapacityProviderStrategy: input?.defaultCapacityProviderStrategy ?? [],
         services: new Map(),
         tasks: new Map(),
         instances: new Map(),
       };
       ecs.clusters.set(name, c);
     }
+    return { cluster: clusterShape(c, true) };
+  }
+
+  /**
+   * "Modifies the available capacity providers and the default capacity provider strategy for a
+   * cluster"; both lists are replaced whole (API PutClusterCapacityProviders). A strategy may name
+   * only providers of the cluster.
+   */
+  function PutClusterCapacityProviders(input: any) {
+    const c = ecs.cluster(input?.cluster);
+    const providers: string[] = input?.capacityProviders ?? [];
+    const strategy: Cluster['defaultCapacityProviderStrategy'] = input?.defaultCapacityProviderStrategy ?? [];
+    for (const s of strategy)
+      if (!providers.includes(s.capacityProvider))
+        throw invalid(
+          `The specified capacity provider strategy cannot contain a capacity provider that is not associated with the cluster. Associate the capacity provider with the cluster or specify a valid capacity provider and try again.`,
+        );
+    c.capacityProviders = [...providers];
+    c.defaultCapacityProviderStrategy = strategy.map((s) => ({ ...s }));
     return { cluster: clusterShape(c, true) };
   }
 
@@ -919,6 +940,7 @@ export function buildOperations(ecs: LocalEcs): Record<string, (input: any) => u
     ListServiceDeployments,
     DescribeServiceDeployments,
     CreateCluster,
+    PutClusterCapacityProviders,
     DescribeClusters,
     ListClusters,
     DeleteCluster,

@@ -30,6 +30,9 @@ export interface Cluster {
   tasks: Map<string, Task>;
   /** By container instance ARN. */
   instances: Map<string, ContainerInstance>;
+  /** CreateCluster / PutClusterCapacityProviders: kept and answered, not used to place tasks. */
+  capacityProviders: string[];
+  defaultCapacityProviderStrategy: { capacityProvider: string; weight?: number; base?: number }[];
 }
 
 export interface TaskDefinition {

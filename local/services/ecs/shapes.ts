@@ -268,9 +268,35 @@ export function clusterShape(c: Cluster, includeTags: boolean, includeSettings =
     statistics: [],
     tags: includeTags ? c.tags : [],
     settings: includeSettings ? c.settings : undefined,
-    capacityProviders: [],
-    defaultCapacityProviderStrategy: [],
+    capacityProviders: [...c.capacityProviders],
+    defaultCapacityProviderStrategy: c.defaultCapacityProviderStrategy.map((s) => ({ ...s })),
   };
+}
+
+/**
+ * The attributes the ECS agent registers on every container instance (developerguide
+ * ecs-placement-constraints.html "Built-in attributes": ecs.ami-id, ecs.availability-zone,
+ * ecs.instance-type, ecs.os-type, ecs.os-family, ecs.cpu-architecture, ...), and a few of its
+ * capability attributes (name only). Graviton types (a `g` after the generation digit: t4g, m7g)
+ * are arm64.
+ */
+export function builtInAttributes(
+  i: Pick<ContainerInstance, 'availabilityZone' | 'instanceType' | 'ec2InstanceId'>,
+) {
+  const arm = /^[a-z]+\d+g[a-z]*\./.test(i.instanceType);
+  return [
+    { name: 'ecs.availability-zone', value: i.availabilityZone },
+    { name: 'ecs.instance-type', value: i.instanceType },
+    { name: 'ecs.os-type', value: 'linux' },
+    { name: 'ecs.os-family', value: 'LINUX' },
+    { name: 'ecs.cpu-architecture', value: arm ? 'arm64' : 'x86_64' },
+    { name: 'ecs.ami-id', value: `ami-${i.ec2InstanceId.replace(/^i-/, '').slice(0, 17)}` },
+    { name: 'com.amazonaws.ecs.capability.docker-remote-api.1.44' },
+    { name: 'com.amazonaws.ecs.capability.ecr-auth' },
+    { name: 'com.amazonaws.ecs.capability.task-iam-role' },
+    { name: 'ecs.capability.task-eni' },
+    { name: 'ecs.capability.container-health-check' },
+  ];
 }
 
 /** DescribeContainerInstances `containerInstances[]`. */
@@ -303,7 +329,10 @@ export function containerInstanceShape(i: ContainerInstance): any {
     agentConnected: true,
     runningTasksCount: running,
     pendingTasksCount: pending,
-    attributes: Object.entries(i.attributes).map(([name, value]) => ({ name, value })),
+    attributes: [
+      ...builtInAttributes(i).filter((a) => !(a.name in i.attributes)),
+      ...Object.entries(i.attributes).map(([name, value]) => ({ name, value })),
+    ],
     registeredAt: date(i.registeredAt),
     attachments: [],
     tags: [],
