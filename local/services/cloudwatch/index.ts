@@ -22,6 +22,7 @@ import { createHash } from 'node:crypto';
 import type { Dimension, MetricAlarm, MetricDataQuery, Tag } from '@aws-sdk/client-cloudwatch';
 import type { Datum, FunctionsContext, WorldContext } from '../../core/context.ts';
 import type { LocalService } from '../../core/service.ts';
+import { evaluateRule, parseAlarmRule, type Rule, ruleAlarms } from './composite.ts';
 import {
   invalidFormat,
   invalidNextToken,
@@ -117,6 +118,27 @@ interface Alarm {
   tags: Tag[];
 }
 
+interface Composite {
+  /** As DescribeAlarms returns it in `CompositeAlarms`. */
+  config: {
+    AlarmName: string;
+    AlarmArn: string;
+    AlarmDescription?: string;
+    AlarmRule: string;
+    ActionsEnabled: boolean;
+    AlarmActions: string[];
+    OKActions: string[];
+    InsufficientDataActions: string[];
+    StateValue: AlarmStateValue;
+    StateReason: string;
+    StateReasonData?: string;
+    StateUpdatedTimestamp: Date;
+    StateTransitionedTimestamp: Date;
+    AlarmConfigurationUpdatedTimestamp: Date;
+  };
+  rule: Rule;
+}
+
 interface HistoryItem {
   AlarmName: string;
   AlarmType: 'MetricAlarm';
@@ -202,6 +224,8 @@ export class LocalCloudWatch implements LocalService {
   evaluationOffsetMs = 5_000;
 
   private alarms = new Map<string, Alarm>();
+  /** Composite alarms by name (composite.ts). */
+  private composites = new Map<string, Composite>();
   private history: HistoryItem[] = [];
   private pending: PendingAction[] = [];
   private cancelTick?: () => void;
@@ -216,6 +240,7 @@ export class LocalCloudWatch implements LocalService {
     GetMetricData: (input) => this.getMetricData(input),
     ListMetrics: (input) => this.listMetrics(input),
     PutMetricAlarm: (input) => this.putMetricAlarm(input),
+    PutCompositeAlarm: (input) => this.putCompositeAlarm(input),
     DescribeAlarms: (input) => this.describeAlarms(input),
     DescribeAlarmsForMetric: (input) => this.describeAlarmsForMetric(input),
     DeleteAlarms: (input) => this.deleteAlarms(input),
@@ -247,7 +272,7 @@ export class LocalCloudWatch implements LocalService {
 
   /** The current state of an alarm, or undefined if there is no such alarm. */
   alarmState(name: string): AlarmStateValue | undefined {
-    return this.alarms.get(name)?.config.StateValue;
+    return this.alarms.get(name)?.config.StateValue ?? this.composites.get(name)?.config.StateValue;
   }
 
   /** How long an alarm's evaluation window is (Period × EvaluationPeriods), in ms; undefined if no such alarm. */
@@ -946,8 +971,17 @@ export class LocalCloudWatch implements LocalService {
       : undefined;
     const rest = after === undefined ? list : list.filter((a) => a.config.AlarmName > after);
     const page = rest.slice(0, max);
+    const composites = types.includes('CompositeAlarm')
+      ? [...this.composites.values()]
+          .map((c) => c.config)
+          .filter((c) => !names?.length || names.includes(c.AlarmName))
+          .filter((c) => input.AlarmNamePrefix === undefined || c.AlarmName.startsWith(input.AlarmNamePrefix))
+          .filter((c) => input.StateValue === undefined || c.StateValue === input.StateValue)
+          .sort((a, b) => (a.AlarmName < b.AlarmName ? -1 : 1))
+          .map((c) => structuredClone(c))
+      : [];
     return {
-      CompositeAlarms: [],
+      CompositeAlarms: composites,
       MetricAlarms: page.map((a) => this.view(a)),
       NextToken: rest.length > max ? encodeToken({ a: page[page.length - 1]!.config.AlarmName }) : undefined,
     };
@@ -990,6 +1024,7 @@ export class LocalCloudWatch implements LocalService {
     if (names.length > 100)
       throw validationError('The collection AlarmNames must not have a size greater than 100.');
     for (const name of names) {
+      if (this.composites.delete(name)) continue;
       const alarm = this.alarms.get(name);
       if (!alarm) continue;
       this.alarms.delete(name);
@@ -1252,6 +1287,7 @@ export class LocalCloudWatch implements LocalService {
     this.world.emit('aws.cloudwatch', 'CloudWatch Alarm State Change', stateChangeDetail(change), [
       c.AlarmArn,
     ]);
+    this.evaluateComposites(now);
     if (!c.ActionsEnabled) return;
     const actions =
       value === 'ALARM' ? c.AlarmActions! : value === 'OK' ? c.OKActions! : c.InsufficientDataActions!;
@@ -1284,6 +1320,107 @@ export class LocalCloudWatch implements LocalService {
           notificationResource: arn,
         });
       }
+    }
+  }
+
+  /**
+   * PutCompositeAlarm: a rule over other alarms (composite.ts). "The alarms ... in the rule must
+   * already exist"; a composite is INSUFFICIENT_DATA only until its first evaluation, which happens
+   * at once, and again whenever an underlying alarm changes state. Actions of composites are
+   * recorded in their history, not delivered (the local actions are for metric alarms).
+   */
+  private putCompositeAlarm(input: any): Record<string, never> {
+    const name = input.AlarmName;
+    if (typeof name !== 'string' || name.length < 1 || name.length > 255)
+      throw validationError('The parameter AlarmName must be 1 to 255 characters.');
+    if (typeof input.AlarmRule !== 'string' || input.AlarmRule.length < 1 || input.AlarmRule.length > 10240)
+      throw validationError('The parameter AlarmRule must be 1 to 10240 characters.');
+    if (this.alarms.has(name))
+      throw validationError(`The alarm ${name} is a metric alarm; a composite alarm cannot have its name.`);
+    let rule: Rule;
+    try {
+      rule = parseAlarmRule(input.AlarmRule);
+    } catch (e) {
+      throw validationError(`Error in alarm rule: ${(e as Error).message}`);
+    }
+    const missing = ruleAlarms(rule).filter(
+      (n) => n === name || (!this.alarms.has(n) && !this.composites.has(n)),
+    );
+    if (missing.length > 0)
+      throw validationError(
+        `Could not save the composite alarm as alarms [${missing.join(', ')}] in the alarm rule do not exist`,
+      );
+    const now = new Date(this.world.now());
+    const existing = this.composites.get(name);
+    this.composites.set(name, {
+      rule,
+      config: {
+        AlarmName: name,
+        AlarmArn: this.world.arn('cloudwatch', `alarm:${name}`),
+        AlarmDescription: input.AlarmDescription,
+        AlarmRule: input.AlarmRule,
+        ActionsEnabled: input.ActionsEnabled ?? true,
+        AlarmActions: input.AlarmActions ?? [],
+        OKActions: input.OKActions ?? [],
+        InsufficientDataActions: input.InsufficientDataActions ?? [],
+        StateValue: existing?.config.StateValue ?? 'INSUFFICIENT_DATA',
+        StateReason: existing?.config.StateReason ?? 'Unchecked: Initial alarm creation',
+        StateUpdatedTimestamp: existing?.config.StateUpdatedTimestamp ?? now,
+        StateTransitionedTimestamp: existing?.config.StateTransitionedTimestamp ?? now,
+        AlarmConfigurationUpdatedTimestamp: now,
+      },
+    });
+    this.evaluateComposites(now.getTime());
+    return {};
+  }
+
+  /** Re-evaluates every composite until none changes (composites may name composites). */
+  private evaluateComposites(now: number): void {
+    for (let round = 0; round < 10; round++) {
+      let changed = false;
+      for (const composite of this.composites.values()) {
+        const c = composite.config;
+        const value: AlarmStateValue = evaluateRule(composite.rule, (n) => this.alarmState(n))
+          ? 'ALARM'
+          : 'OK';
+        if (value === c.StateValue) continue;
+        changed = true;
+        const previous = { value: c.StateValue, reason: c.StateReason, timestamp: c.StateUpdatedTimestamp };
+        const triggering = ruleAlarms(composite.rule).map((n) => ({ name: n, state: this.alarmState(n) }));
+        c.StateValue = value;
+        // The exact reason text of composites is not documented; ours names the rule and its outcome.
+        c.StateReason = `The alarm rule ${c.AlarmRule} is ${value === 'ALARM' ? 'TRUE' : 'FALSE'}`;
+        c.StateReasonData = JSON.stringify({ triggeringAlarms: triggering });
+        c.StateUpdatedTimestamp = new Date(now);
+        c.StateTransitionedTimestamp = new Date(now);
+        this.addHistory(c.AlarmName, 'StateUpdate', `Alarm updated from ${previous.value} to ${value}`, {
+          version: '1.0',
+          oldState: { stateValue: previous.value, stateReason: previous.reason },
+          newState: { stateValue: value, stateReason: c.StateReason },
+        });
+        // The composite's state-change event: its rule in `configuration` (CloudWatch User Guide,
+        // "Alarm events and EventBridge", composite alarm example).
+        this.world.emit(
+          'aws.cloudwatch',
+          'CloudWatch Alarm State Change',
+          {
+            alarmName: c.AlarmName,
+            state: {
+              value,
+              reason: c.StateReason,
+              timestamp: new Date(now).toISOString().replace('Z', '+0000'),
+            },
+            previousState: {
+              value: previous.value,
+              reason: previous.reason,
+              timestamp: previous.timestamp.toISOString().replace('Z', '+0000'),
+            },
+            configuration: { alarmRule: c.AlarmRule, description: c.AlarmDescription },
+          },
+          [c.AlarmArn],
+        );
+      }
+      if (!changed) return;
     }
   }
 
