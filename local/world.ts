@@ -20,6 +20,7 @@ import { VirtualClock } from './core/clock.ts';
 import type { Datum, LocalFunction, ResolvedImage } from './core/context.ts';
 import { Ids } from './core/ids.ts';
 import type { ImageBehaviour } from './core/images.ts';
+import { INSTANT, type Latency, SeededLatency } from './core/latency.ts';
 import { LocalServer } from './core/server.ts';
 import type { AwsEvent, LocalService } from './core/service.ts';
 import { EcsThrottle } from './core/throttle.ts';
@@ -42,6 +43,11 @@ export interface WorldOptions {
    * (local/services/ecs/constants.ts `breakerAfterHealthyTask`). Default `stops-evaluating`.
    */
   resetOnHealthyTask?: BreakerReading;
+  /**
+   * Model how long things take (core/latency.ts): EventBridge delivery, Lambda starts, AWS calls.
+   * `true` draws from the published figures, seeded from `seed`. Default off: everything instant.
+   */
+  latency?: boolean | Latency;
   /** Apply the documented ECS API throttles. Default false. */
   throttling?: boolean;
 }
@@ -71,6 +77,8 @@ export class World {
   readonly events: LocalEventBridge;
   readonly ssm: LocalSsm;
   readonly applicationAutoScaling: LocalApplicationAutoScaling;
+  /** How long things take: instant unless made with `latency`. */
+  readonly latency: Latency;
   /** Behaviours from the scenario, keyed `repository:tag`; the local ECR binds them at push. */
   readonly images = new Map<string, ImageBehaviour>();
   /** Lambda stand-ins that EventBridge targets deliver to, keyed by function ARN. */
@@ -94,6 +102,12 @@ export class World {
     this.region = options.region ?? 'us-east-1';
     this.account = options.account ?? '123456789012';
     this.throttling = options.throttling ?? false;
+    this.latency =
+      options.latency === true
+        ? new SeededLatency(options.seed ?? 'latency')
+        : options.latency
+          ? options.latency
+          : INSTANT;
     this.ecsThrottle = new EcsThrottle(() => this.clock.now());
     this.ssm = new LocalSsm(this);
     this.applicationAutoScaling = new LocalApplicationAutoScaling(this);
@@ -209,7 +223,10 @@ export class World {
   async runUntil(timeMs: number, stepMs = 1000): Promise<void> {
     await this.settle();
     while (this.now() < timeMs) {
-      this.clock.advanceTo(Math.min(this.now() + stepMs, timeMs));
+      // Stop at the next event delivery, so a delivery that takes 148 ms lands then, not at the next step.
+      const delivery = this.events.nextDue();
+      const next = delivery !== undefined && delivery > this.now() ? delivery : Number.POSITIVE_INFINITY;
+      this.clock.advanceTo(Math.min(this.now() + stepMs, timeMs, next));
       await this.settle();
     }
   }

@@ -9,6 +9,7 @@
 import type { VirtualClock } from './clock.ts';
 import type { Ids } from './ids.ts';
 import type { ImageBehaviour } from './images.ts';
+import type { Latency } from './latency.ts';
 import type { AwsEvent } from './service.ts';
 
 /** The clock, ids, account and the bus every service shares. */
@@ -26,6 +27,11 @@ export interface WorldContext {
 
 /** A local function that an EventBridge rule or an alarm action can target, by ARN. */
 export type LocalFunction = (event: any) => Promise<unknown>;
+
+/** How long things take (core/latency.ts): instant unless the world was made with a latency model. */
+export interface LatencyContext {
+  readonly latency: Latency;
+}
 
 /** Lambda stand-ins, keyed by function ARN (EventBridge targets, alarm actions). */
 export interface FunctionsContext {

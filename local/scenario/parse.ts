@@ -23,6 +23,8 @@ export interface Scenario {
   until?: number;
   seed?: string;
   throttling: boolean;
+  /** Model EventBridge, Lambda and AWS call latency (core/latency.ts); absent: the runner decides. */
+  latency?: boolean;
   clusters: ClusterSpec[];
   /** Behaviours keyed by image reference (`web:v2`, or a full reference for other registries). */
   images: Record<string, ImageBehaviour>;
@@ -494,6 +496,7 @@ const TOP = [
   'until',
   'seed',
   'throttling',
+  'latency',
   'clusters',
   'images',
   'targetGroups',
@@ -524,6 +527,7 @@ function readScenario(raw: unknown, r: Reader): Scenario {
   );
   const throttling =
     r.attempt(() => (top.throttling === undefined ? false : r.bool(top.throttling, 'throttling'))) ?? false;
+  const latency = r.attempt(() => (top.latency === undefined ? undefined : r.bool(top.latency, 'latency')));
 
   // Each item is read on its own; an item with a mistake is skipped, but its name is still known to
   // the items that refer to it, so one mistake does not show up again as "no such cluster".
@@ -655,6 +659,7 @@ function readScenario(raw: unknown, r: Reader): Scenario {
     until,
     seed,
     throttling,
+    ...(latency === undefined ? {} : { latency }),
     clusters,
     images,
     targetGroups,

@@ -40,8 +40,14 @@ export class ScenarioWorld {
   ) {}
 
   /** Builds the world (clock at the scenario's start) and performs the set-up; the world is not started. */
-  static async create(scenario: Scenario): Promise<ScenarioWorld> {
-    const world = new World({ start: scenario.start, seed: scenario.seed, throttling: scenario.throttling });
+  static async create(scenario: Scenario, options: { latency?: boolean } = {}): Promise<ScenarioWorld> {
+    const world = new World({
+      start: scenario.start,
+      seed: scenario.seed,
+      throttling: scenario.throttling,
+      // The scenario's own `latency:` wins; else the caller's choice (sim: on), else off.
+      latency: scenario.latency ?? options.latency ?? false,
+    });
     const made = await setUp(world, scenario);
     return new ScenarioWorld(world, scenario, made);
   }

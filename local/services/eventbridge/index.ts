@@ -27,7 +27,7 @@
  * The fault layer plugs in through `faults.onDeliver(delivery)`, asked before every attempt.
  */
 
-import type { FunctionsContext, WorldContext } from '../../core/context.ts';
+import type { FunctionsContext, LatencyContext, WorldContext } from '../../core/context.ts';
 import { AwsError } from '../../core/errors.ts';
 import type { AwsEvent, LocalService } from '../../core/service.ts';
 import { type InputTransformer, inputProblem, targetPayload } from './input.ts';
@@ -171,7 +171,7 @@ const validation = (message: string) => new AwsError('ValidationException', mess
 const notFound = (message: string) => new AwsError('ResourceNotFoundException', message);
 
 /** What the local EventBridge asks of its world: the shared context, Lambda stand-ins, and the event log. */
-export interface EventBridgeContext extends WorldContext, FunctionsContext {
+export interface EventBridgeContext extends WorldContext, FunctionsContext, LatencyContext {
   /** Records an event the bus accepted, with its virtual time. */
   logEvent(event: AwsEvent): void;
 }
@@ -224,6 +224,13 @@ export class LocalEventBridge implements LocalService {
     this.queue = this.queue.filter((d) => d.dueAt > now);
     for (const d of due) await this.process(d);
     return due.length;
+  }
+
+  /** When the next delivery is due, if any waits. */
+  nextDue(): number | undefined {
+    let next: number | undefined;
+    for (const d of this.queue) if (next === undefined || d.dueAt < next) next = d.dueAt;
+    return next;
   }
 
   /** Deliveries waiting (due now or later). */
@@ -602,7 +609,9 @@ export class LocalEventBridge implements LocalService {
 
   // ---- delivery -----------------------------------------------------------------------------
 
-  private enqueue(event: AwsEvent, rule: Rule, target: TargetConfig, dueAt: number): void {
+  private enqueue(event: AwsEvent, rule: Rule, target: TargetConfig, at: number): void {
+    // Delivery to the target takes time (core/latency.ts; zero unless the world models latency).
+    const dueAt = at + this.world.latency.delivery();
     this.schedule({
       seq: this.seq++,
       event,
