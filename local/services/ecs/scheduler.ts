@@ -161,9 +161,12 @@ export class Scheduler {
         .map((n) => this.ecs.world.alarms.alarmWindowMs(n))
         .filter((w): w is number => w !== undefined);
       watch.bakeUntil = now + deploymentBakeMs(windows);
-      this.markDirty(svc, watch.bakeUntil - now);
     }
-    if (now < watch.bakeUntil) return false;
+    if (now < watch.bakeUntil) {
+      // A reconcile at the bake's end (an earlier one may replace it, and then asks again).
+      this.markDirty(svc, watch.bakeUntil - now);
+      return false;
+    }
     watch.status = 'MONITORING_COMPLETE';
     return true;
   }
