@@ -82,8 +82,13 @@ export function pipelineWith(plan: FaultPlan = {}): OnWorld {
 /** The pipeline without faults (`autopilot local`, tests). */
 export const withPipeline: OnWorld = pipelineWith();
 
-/** Reads a scenario file with its `faults:` section, and the pipeline that applies them. */
-export function loadWithFaults(file: string): { scenario: Scenario; onWorld: OnWorld } {
+/**
+ * Reads a scenario file with its `faults:` section, and the pipeline that applies them. A file with
+ * faults is a case the property suite printed, found in a world without the latency model: it
+ * replays in that world (latency off) unless the file says `latency: true`.
+ */
+export function loadWithFaults(file: string): { scenario: Scenario; onWorld: OnWorld; latency?: boolean } {
   const { scenario, faults } = loadFaultScenario(file);
-  return { scenario, onWorld: pipelineWith(faults) };
+  const hasFaults = Object.keys(faults).length > 0;
+  return { scenario, onWorld: pipelineWith(faults), ...(hasFaults ? { latency: false } : {}) };
 }

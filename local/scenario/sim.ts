@@ -24,7 +24,7 @@ export interface SimHooks {
   /** Plugs into the world (the pipeline). */
   onWorld?: OnWorld;
   /** Reads the file, and may bring its own plug-in (the pipeline with the file's faults). Default loadScenario. */
-  load?: (file: string) => { scenario: Scenario; onWorld?: OnWorld };
+  load?: (file: string) => { scenario: Scenario; onWorld?: OnWorld; latency?: boolean };
 }
 
 export async function sim(args: string[], hooks: SimHooks = {}): Promise<number> {
@@ -49,7 +49,10 @@ export async function sim(args: string[], hooks: SimHooks = {}): Promise<number>
   });
   let report: Awaited<ReturnType<typeof runScenario>>['report'];
   try {
+    // sim models how long things take (core/latency.ts) unless the scenario says `latency: false`
+    // (or the loader says otherwise: a printed property case replays in the world it was found in).
     ({ report } = await runScenario(scenario, {
+      latency: loaded.latency ?? true,
       onWorld,
       onProgress: progress && ((p) => progress.show(p, timeline?.latest())),
     }));
