@@ -1,0 +1,112 @@
+/**
+ * Rollback: deciding one (a failed rollout, or a person's `rollback`), and driving the service back
+ * to the good revision until both services are observed there.
+ */
+import type { AlarmView, Observation } from '../observation.ts';
+import { type Rollout, type ServiceRecord, summarize, withBadDigest, withHistory } from '../record.ts';
+import { type Decision, shortName } from './decision.ts';
+
+/** Ends the rollout as `outcome` and starts the way back to the revision it started from. */
+export function startRollback(
+  d: Decision,
+  rollout: Rollout,
+  reason: string,
+  now: number,
+  outcome: 'rolled_back' | 'aborted' = 'rolled_back',
+  alarm?: AlarmView,
+) {
+  const to = rollout.fromTaskDefinition;
+  d.record = withHistory(d.record, summarize(rollout, outcome, reason, now));
+  if (outcome === 'rolled_back') d.record = withBadDigest(d.record, rollout.image.digest, reason, now);
+  rollout.rollingBack = { reason, at: now, toTaskDefinition: to };
+  d.record.rollout = rollout;
+  d.notices.push({
+    kind: 'rolled_back',
+    rollout,
+    reason,
+    alarm,
+    failures: rollout.failures,
+    toTaskDefinition: to,
+  });
+}
+
+/** Canary to 0 and the primary on the good revision; the rollout leaves the record once both are observed. */
+export function driveRollback(d: Decision, obs: Observation, rollout: Rollout, to: string) {
+  let done = true;
+  if (obs.canary.exists && obs.canary.desiredCount > 0) {
+    d.actions.push({ type: 'setCanary', taskDefinition: obs.canary.taskDefinition ?? to, desiredCount: 0 });
+    done = false;
+  } else if (obs.canary.runningCount > 0) {
+    done = false;
+  }
+  if (obs.primary.taskDefinition !== to) {
+    d.actions.push({ type: 'setPrimary', taskDefinition: to });
+    done = false;
+  } else if (obs.primary.deployments.length > 1) {
+    done = false;
+  }
+  if (done && d.record.rollout?.id === rollout.id) d.record.rollout = undefined;
+}
+
+/**
+ * A rollback by hand. During a rollout it aborts it (to `to` if given). Otherwise the primary goes
+ * back to `to`, or to the revision that was good before the current one; the current digest is
+ * marked bad so that a duplicate event does not bring it back.
+ */
+export function manualRollback(
+  d: Decision,
+  obs: Observation,
+  to: string | undefined,
+  why: string | undefined,
+  now: number,
+) {
+  const r = d.record;
+  const suffix = why ? `: ${why}` : '';
+  if (r.rollout && !r.rollout.rollingBack) {
+    if (to) r.rollout.fromTaskDefinition = to;
+    startRollback(d, r.rollout, `rolled back by hand${suffix}`, now, 'aborted');
+    return;
+  }
+  if (r.rollout) return; // a rollback is already under way
+  const current = obs.primary.taskDefinition ?? r.lastGood?.taskDefinition;
+  const target = to ?? previousGood(r, current);
+  if (!target || !current) {
+    d.skipped = 'no earlier good revision is known; name one with --to';
+    return;
+  }
+  if (target === current) {
+    d.skipped = `the service already runs ${target}`;
+    return;
+  }
+  const image = r.lastGood?.taskDefinition === current ? r.lastGood.image : undefined;
+  const rollout: Rollout = {
+    id: `${new Date(now).toISOString()}-rollback`,
+    image: image ?? { repository: '', tag: '', digest: '', uri: current },
+    strategy: 'rolling',
+    steps: [],
+    stepIndex: 0,
+    fromTaskDefinition: target,
+    taskDefinition: current,
+    startedAt: now,
+    failures: [],
+    ignoredAlarms: [],
+  };
+  const reason = `rolled back by hand from ${shortName(current)} to ${shortName(target)}${suffix}`;
+  d.record = withHistory(d.record, summarize(rollout, 'rolled_back', reason, now));
+  if (image?.digest) d.record = withBadDigest(d.record, image.digest, reason, now);
+  rollout.rollingBack = { reason, at: now, toTaskDefinition: target };
+  d.record.rollout = rollout;
+  d.record.lastGood = { taskDefinition: target, since: now };
+  d.notices.push({ kind: 'rolled_back', rollout, reason, failures: [], toTaskDefinition: target });
+}
+
+/** The newest revision known good before `current`: from the history of succeeded rollouts. */
+export function previousGood(r: ServiceRecord, current: string | undefined): string | undefined {
+  for (let i = r.history.length - 1; i >= 0; i--) {
+    const h = r.history[i]!;
+    if (h.outcome !== 'succeeded') continue;
+    if (h.taskDefinition && h.taskDefinition !== current) return h.taskDefinition;
+    if (h.fromTaskDefinition && h.fromTaskDefinition !== current) return h.fromTaskDefinition;
+  }
+  return undefined;
+}

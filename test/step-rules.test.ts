@@ -1,0 +1,121 @@
+/** The worked examples of lib/rollout/step.ts, one row each. */
+import { describe, expect, it } from 'vitest';
+import type { ServiceView, TaskView } from '../lib/observation.ts';
+import { baked, canaryReady, healthyTasks, pastDeadline, promoted, steadyOn } from '../lib/rollout/step.ts';
+
+const REV = 'arn:aws:ecs:us-east-1:123456789012:task-definition/web:2';
+const OLD = 'arn:aws:ecs:us-east-1:123456789012:task-definition/web:1';
+const S = 1000;
+const MIN = 60 * S;
+
+const task = (extra: Partial<TaskView>): TaskView => ({
+  taskArn: 'arn:aws:ecs:us-east-1:123456789012:task/prod/1',
+  taskDefinition: REV,
+  lastStatus: 'RUNNING',
+  desiredStatus: 'RUNNING',
+  healthStatus: 'HEALTHY',
+  containers: [{ name: 'web' }],
+  ...extra,
+});
+
+describe('healthyTasks', () => {
+  it.each([
+    ['RUNNING/RUNNING HEALTHY, check', task({}), true, 1],
+    ['RUNNING/RUNNING UNKNOWN, check', task({ healthStatus: 'UNKNOWN' }), true, 0],
+    ['RUNNING/RUNNING UNKNOWN, no check', task({ healthStatus: 'UNKNOWN' }), false, 1],
+    ['RUNNING/STOPPED HEALTHY (being stopped)', task({ desiredStatus: 'STOPPED' }), true, 0],
+    ['another revision', task({ taskDefinition: OLD }), true, 0],
+  ])('%s -> %i', (_, t, check, n) => {
+    expect(healthyTasks([t], REV, check)).toBe(n);
+  });
+});
+
+describe('canaryReady', () => {
+  it.each([
+    [1, 1, 0, 1, true],
+    [3, 3, 0, 2, false],
+    [3, 2, 1, 2, false],
+    [1, 2, 0, 2, false],
+    [5, 5, 0, 6, true],
+  ])('wanted %i, running %i, pending %i, healthy %i -> %s', (wanted, running, pending, healthy, ready) => {
+    expect(canaryReady({ wanted, running, pending, healthy })).toBe(ready);
+  });
+});
+
+describe('baked', () => {
+  it.each([
+    ['healthyAt 0, bake 5m, now 5m', { healthyAt: 0, bakeMs: 5 * MIN }, 5 * MIN, false, true],
+    ['healthyAt 0, bake 5m, now 4m59.999s', { healthyAt: 0, bakeMs: 5 * MIN }, 5 * MIN - 1, false, false],
+    ['healthyAt 0, bake 0, now 0', { healthyAt: 0, bakeMs: 0 }, 0, false, true],
+    ['not healthy, bake 0, now 1h', { bakeMs: 0 }, 60 * MIN, false, false],
+    ['healthyAt 0, bake 5m, now 1h, paused', { healthyAt: 0, bakeMs: 5 * MIN }, 60 * MIN, true, false],
+  ])('%s -> %s', (_, step, now, paused, want) => {
+    expect(baked(step, now, paused)).toBe(want);
+  });
+});
+
+describe('pastDeadline', () => {
+  const deadline = 15 * MIN;
+  it.each([
+    ['started 0, now 15m', { startedAt: 0, bakeMs: 0 }, 15 * MIN, false, false],
+    ['started 0, now 15m+1ms', { startedAt: 0, bakeMs: 0 }, 15 * MIN + 1, false, true],
+    ['started 0, healthy at 1m, now 1h', { startedAt: 0, healthyAt: MIN, bakeMs: 0 }, 60 * MIN, false, false],
+    ['not started, now 1h', { bakeMs: 0 }, 60 * MIN, false, false],
+    ['started 0, now 1h, paused', { startedAt: 0, bakeMs: 0 }, 60 * MIN, true, false],
+  ])('%s -> %s', (_, step, now, paused, want) => {
+    expect(pastDeadline(step, now, deadline, paused)).toBe(want);
+  });
+});
+
+function service(
+  deployments: { td: string; state?: string }[],
+  desired = 10,
+  running = desired,
+): ServiceView {
+  return {
+    exists: true,
+    taskDefinition: deployments[0]?.td,
+    desiredCount: desired,
+    runningCount: running,
+    pendingCount: 0,
+    deployments: deployments.map((d, i) => ({
+      id: `ecs-svc/${i}`,
+      status: i === 0 ? 'PRIMARY' : 'ACTIVE',
+      taskDefinition: d.td,
+      desiredCount: desired,
+      runningCount: running,
+      pendingCount: 0,
+      failedTasks: 0,
+      ...(d.state ? { rolloutState: d.state } : {}),
+    })),
+  };
+}
+
+describe('steadyOn', () => {
+  it.each([
+    ['one deployment of rev, COMPLETED', service([{ td: REV, state: 'COMPLETED' }]), true],
+    ['one deployment of rev, IN_PROGRESS', service([{ td: REV, state: 'IN_PROGRESS' }]), false],
+    [
+      'two deployments (rev PRIMARY, old ACTIVE)',
+      service([
+        { td: REV, state: 'IN_PROGRESS' },
+        { td: OLD, state: 'COMPLETED' },
+      ]),
+      false,
+    ],
+    ['one deployment of rev, no rolloutState, 10 of 10', service([{ td: REV }], 10, 10), true],
+    ['one deployment of rev, no rolloutState, 9 of 10', service([{ td: REV }], 10, 9), false],
+  ])('%s -> %s', (_, svc, want) => {
+    expect(steadyOn(svc, REV)).toBe(want);
+  });
+});
+
+describe('promoted', () => {
+  it.each([
+    ['steady on rev, desired 10, healthy 10', service([{ td: REV, state: 'COMPLETED' }]), 10, true],
+    ['steady on rev, desired 10, healthy 9', service([{ td: REV, state: 'COMPLETED' }]), 9, false],
+    ['still rolling, desired 10, healthy 10', service([{ td: REV, state: 'IN_PROGRESS' }]), 10, false],
+  ])('%s -> %s', (_, svc, healthy, want) => {
+    expect(promoted(svc, REV, healthy)).toBe(want);
+  });
+});
