@@ -75,11 +75,25 @@ export function decide(
     return d;
   }
   if (rollout.rollingBack) {
-    driveRollback(d, obs, rollout, rollout.rollingBack.toTaskDefinition);
+    driveRollback(d, obs, target, rollout, now);
+    startQueuedPush(d, obs, target, now);
     return d;
   }
   progress(d, obs, target, rollout, now);
   const after = d.record.rollout;
-  if (after?.rollingBack) driveRollback(d, obs, after, after.rollingBack.toTaskDefinition);
+  if (after?.rollingBack) {
+    driveRollback(d, obs, target, after, now);
+    startQueuedPush(d, obs, target, now);
+  }
   return d;
+}
+
+/** A push that waited for a rollback starts once the rollback has finished. */
+function startQueuedPush(d: Decision, obs: Observation, target: TargetConfig, now: number) {
+  const queued = d.record.queuedPush;
+  if (!queued || d.record.rollout) return;
+  d.record.queuedPush = undefined;
+  acceptPush(d, obs, target, queued.image, now, queued.forced);
+  const next: Rollout | undefined = d.record.rollout;
+  if (next) progress(d, obs, target, next, now);
 }

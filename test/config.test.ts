@@ -27,6 +27,8 @@ const UNTUNED = {
   gateAlarms: [],
   failedTasks: 1,
   stepDeadlineMs: 15 * m,
+  rollbackDeadlineMs: 15 * m,
+  maxSurgePercent: 100,
   missedPushCheckMs: 5 * m,
 } satisfies Omit<TargetConfig, 'cluster' | 'service' | 'repository'>;
 
@@ -276,7 +278,7 @@ describe('ConfigError', () => {
         path: 'targets[0].gateAlarm',
         message:
           'unknown key (did you mean gateAlarms?); allowed here: cluster, service, repository, container, tags, ' +
-          'strategy, steps, linear, rolling, gateAlarms, failedTasks, stepDeadline, missedPushCheck, notifications, scaling',
+          'strategy, steps, linear, rolling, gateAlarms, failedTasks, stepDeadline, rollbackDeadline, maxSurge, missedPushCheck, notifications, scaling',
       },
     ]);
     expect(catchError(() => validateConfig({ targets: [{ ...web, alarms: [] }] })).message).toContain(

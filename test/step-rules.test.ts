@@ -1,7 +1,15 @@
 /** The worked examples of lib/rollout/step.ts, one row each. */
 import { describe, expect, it } from 'vitest';
 import type { ServiceView, TaskView } from '../lib/observation.ts';
-import { baked, canaryReady, healthyTasks, pastDeadline, promoted, steadyOn } from '../lib/rollout/step.ts';
+import {
+  baked,
+  canaryReady,
+  healthyTasks,
+  missingGates,
+  pastDeadline,
+  promoted,
+  steadyOn,
+} from '../lib/rollout/step.ts';
 
 const REV = 'arn:aws:ecs:us-east-1:123456789012:task-definition/web:2';
 const OLD = 'arn:aws:ecs:us-east-1:123456789012:task-definition/web:1';
@@ -57,13 +65,51 @@ describe('baked', () => {
 describe('pastDeadline', () => {
   const deadline = 15 * MIN;
   it.each([
-    ['started 0, now 15m', { startedAt: 0, bakeMs: 0 }, 15 * MIN, false, false],
-    ['started 0, now 15m+1ms', { startedAt: 0, bakeMs: 0 }, 15 * MIN + 1, false, true],
-    ['started 0, healthy at 1m, now 1h', { startedAt: 0, healthyAt: MIN, bakeMs: 0 }, 60 * MIN, false, false],
-    ['not started, now 1h', { bakeMs: 0 }, 60 * MIN, false, false],
-    ['started 0, now 1h, paused', { startedAt: 0, bakeMs: 0 }, 60 * MIN, true, false],
+    ['unhealthy since 0, now 15m', { unhealthySince: 0 }, 15 * MIN, false, false],
+    ['unhealthy since 0, now 15m+1ms', { unhealthySince: 0 }, 15 * MIN + 1, false, true],
+    [
+      'unhealthy since 16m (a resize), now 20m',
+      { startedAt: 0, unhealthySince: 16 * MIN },
+      20 * MIN,
+      false,
+      false,
+    ],
+    [
+      'healthy, 14m unhealthy before, now 1h',
+      { startedAt: 0, healthyAt: 14 * MIN, unhealthyMs: 14 * MIN },
+      60 * MIN,
+      false,
+      false,
+    ],
+    [
+      'unhealthy since 30m, 14m before, now 31m+1ms',
+      { unhealthySince: 30 * MIN, unhealthyMs: 14 * MIN },
+      31 * MIN + 1,
+      false,
+      true,
+    ],
+    ['no clock, started 0, not healthy, now 15m+1ms', { startedAt: 0 }, 15 * MIN + 1, false, true],
+    ['no clock, not started, now 1h', {}, 60 * MIN, false, false],
+    ['unhealthy since 0, now 1h, paused', { unhealthySince: 0 }, 60 * MIN, true, false],
   ])('%s -> %s', (_, step, now, paused, want) => {
     expect(pastDeadline(step, now, deadline, paused)).toBe(want);
+  });
+});
+
+describe('missingGates', () => {
+  it.each([
+    [['web-5xx'], ['web-5xx'], []],
+    [['web-5xx'], [], ['web-5xx']],
+    [['web-canary-*'], ['web-canary-cpu'], []],
+    [['web-canary-*'], ['web-5xx'], ['web-canary-*']],
+    [['web-5xx', 'web-p99'], ['web-p99'], ['web-5xx']],
+  ])('%j, alarms %j -> %j', (patterns, names, want) => {
+    expect(
+      missingGates(
+        patterns,
+        names.map((name) => ({ name })),
+      ),
+    ).toEqual(want);
   });
 });
 

@@ -3,6 +3,7 @@
  */
 import type { TargetConfig } from '../config.ts';
 import type { Observation } from '../observation.ts';
+import type { Rollout } from '../record.ts';
 import type { Command, Decision } from './decision.ts';
 import { startStep } from './progress.ts';
 import { acceptPush } from './push.ts';
@@ -21,15 +22,20 @@ export function applyCommand(
       acceptPush(d, obs, target, command.image, now, true);
       return;
     case 'pause':
+      if (!rollout || rollout.rollingBack) return;
+      rollout.paused = true;
+      rollout.pausedAt ??= now;
+      d.notices.push({ kind: 'paused', rollout });
+      return;
     case 'resume':
       if (!rollout || rollout.rollingBack) return;
-      rollout.paused = command.name === 'pause';
-      d.notices.push({ kind: command.name === 'pause' ? 'paused' : 'resumed', rollout });
+      resume(rollout, obs, now);
+      d.notices.push({ kind: 'resumed', rollout });
       return;
     case 'promote': {
       if (!rollout || rollout.rollingBack) return;
       // Skip the rest of the bake (and with --full, every remaining canary step): the operator vouches.
-      rollout.paused = false;
+      resume(rollout, obs, now);
       const to = command.full
         ? rollout.steps.length - 1
         : Math.min(rollout.stepIndex + 1, rollout.steps.length - 1);
@@ -56,4 +62,25 @@ export function applyCommand(
       manualRollback(d, obs, command.to, command.reason, now);
       return;
   }
+}
+
+/**
+ * Carries on after a pause: the step's deadline clock moves on by the time paused (a pause stops
+ * it), and after a person's deploy to the primary the rollout carries on from that revision: it is
+ * what a rollback returns to, since the person chose it.
+ */
+function resume(rollout: Rollout, obs: Observation, now: number) {
+  const step = rollout.steps[rollout.stepIndex];
+  if (rollout.paused && rollout.pausedAt !== undefined && step?.unhealthySince !== undefined) {
+    step.unhealthySince = Math.min(
+      now,
+      step.unhealthySince + (now - Math.max(rollout.pausedAt, step.unhealthySince)),
+    );
+  }
+  if (rollout.heldFor !== undefined && obs.primary.taskDefinition === rollout.heldFor) {
+    rollout.fromTaskDefinition = rollout.heldFor;
+  }
+  rollout.heldFor = undefined;
+  rollout.paused = false;
+  rollout.pausedAt = undefined;
 }

@@ -5,13 +5,13 @@
  */
 import type { TargetConfig } from '../config.ts';
 import { formatDuration } from '../duration.ts';
-import type { AlarmView, Observation } from '../observation.ts';
-import { type Rollout, summarize, withHistory } from '../record.ts';
+import type { AlarmView, Observation, ServiceView } from '../observation.ts';
+import { type Rollout, type StepState, summarize, withHistory } from '../record.ts';
 import { canaryShare, canaryTasksForShare } from '../rollout-math.ts';
-import type { Decision } from './decision.ts';
+import { type Decision, shortName } from './decision.ts';
 import { describeFailures, foldFailures } from './failures.ts';
 import { startRollback } from './rollback.ts';
-import { baked, canaryReady, healthyTasks, pastDeadline, promoted } from './step.ts';
+import { baked, canaryReady, healthyTasks, missingGates, pastDeadline, promoted } from './step.ts';
 
 /** How long a registration may take before another invocation may try (it looks for the digest tag first). */
 export const REGISTER_LEASE_MS = 60_000;
@@ -40,19 +40,37 @@ export function progress(d: Decision, obs: Observation, target: TargetConfig, ro
     return;
   }
   const revision = rollout.taskDefinition;
+  const failedBefore = rollout.failures.length;
   foldFailures(rollout, obs.tasks, revision, now);
+  const step = rollout.steps[rollout.stepIndex]!;
+  if (!asked(rollout)) {
+    // Nothing of the new revision has run yet: a gate that cannot fire stops the rollout before it
+    // starts, and an alarm already in ALARM is the old revision's (ignored until it has been OK).
+    const missing = missingGates(target.gateAlarms, obs.alarms);
+    if (missing.length > 0) {
+      refuse(d, rollout, missing, now);
+      return;
+    }
+    const alarming = obs.alarms.filter((a) => a.state === 'ALARM').map((a) => a.name);
+    rollout.ignoredAlarms = [...new Set([...rollout.ignoredAlarms, ...alarming])];
+  }
   for (const a of obs.alarms) {
     if (a.state === 'OK') rollout.ignoredAlarms = rollout.ignoredAlarms.filter((n) => n !== a.name);
   }
 
   const reason = rollbackReason(obs, target, rollout, revision, now);
   if (reason) {
-    startRollback(d, rollout, reason.text, now, 'rolled_back', reason.alarm);
+    startRollback(d, rollout, reason.text, now, 'rolled_back', reason.alarm, reason.to);
     return;
   }
-
-  const step = rollout.steps[rollout.stepIndex]!;
+  if (rollout.failures.length > failedBefore && step.healthyAt !== undefined) {
+    // A failure inside the bake: the step was not healthy for the whole bake, so it bakes again.
+    step.healthyAt = undefined;
+    step.unhealthySince = now;
+  }
   if (step.startedAt === undefined) startStep(d, rollout, rollout.stepIndex, obs, now);
+  if (heldByPerson(d, obs, rollout, now)) return;
+  tellQuietGates(d, obs, rollout, now);
 
   if (step.percent < 100) {
     const wanted = canaryTasksForShare(obs.primary.desiredCount, step.percent);
@@ -63,7 +81,7 @@ export function progress(d: Decision, obs: Observation, target: TargetConfig, ro
     const canary = obs.canary;
     if (!canary.exists || canary.taskDefinition !== revision || canary.desiredCount !== wanted) {
       d.actions.push({ type: 'setCanary', taskDefinition: revision, desiredCount: wanted });
-      step.healthyAt = undefined;
+      askedForTasks(step, now);
       return;
     }
     const ready = canaryReady({
@@ -72,7 +90,7 @@ export function progress(d: Decision, obs: Observation, target: TargetConfig, ro
       pending: canary.pendingCount,
       healthy: healthyTasks(obs.tasks, revision, obs.hasHealthCheck),
     });
-    if (step.healthyAt === undefined && ready) step.healthyAt = now;
+    if (step.healthyAt === undefined && ready) becameHealthy(step, now);
   } else {
     const primary = obs.primary;
     if (primary.taskDefinition !== revision) {
@@ -81,8 +99,11 @@ export function progress(d: Decision, obs: Observation, target: TargetConfig, ro
         taskDefinition: revision,
         allAtOnce: rollout.strategy === 'all-at-once',
       });
+      askedForTasks(step, now);
       return;
     }
+    // Seen on the revision: from now on, the primary leaving it is ECS's rollback (ecsVerdict).
+    rollout.promotedAt ??= now;
     if (!promoted(primary, revision, healthyTasks(obs.tasks, revision, obs.hasHealthCheck))) return;
     if (obs.canary.exists && obs.canary.desiredCount > 0) {
       d.actions.push({
@@ -92,7 +113,7 @@ export function progress(d: Decision, obs: Observation, target: TargetConfig, ro
       });
       return;
     }
-    if (step.healthyAt === undefined && obs.canary.runningCount === 0) step.healthyAt = now;
+    if (step.healthyAt === undefined && obs.canary.runningCount === 0) becameHealthy(step, now);
   }
 
   if (baked(step, now, rollout.paused === true)) {
@@ -105,11 +126,81 @@ export function progress(d: Decision, obs: Observation, target: TargetConfig, ro
   }
 }
 
+/** Whether the rollout has asked ECS for any task of the new revision yet. */
+function asked(rollout: Rollout): boolean {
+  return rollout.steps.some((s) => s.startedAt !== undefined);
+}
+
+/** The step asked for tasks: it is unhealthy from now, and its deadline counts from now. */
+function askedForTasks(step: StepState, now: number) {
+  step.healthyAt = undefined;
+  step.unhealthySince = now;
+  step.unhealthyMs = 0;
+}
+
+function becameHealthy(step: StepState, now: number) {
+  step.healthyAt = now;
+  if (step.unhealthySince !== undefined) {
+    step.unhealthyMs = (step.unhealthyMs ?? 0) + (now - step.unhealthySince);
+    step.unhealthySince = undefined;
+  }
+}
+
+/** A gate that cannot fire is a failed gate: the rollout ends before it starts, naming it. */
+function refuse(d: Decision, rollout: Rollout, missing: string[], now: number) {
+  const names = missing.join(', ');
+  const reason = `gate alarm${missing.length === 1 ? '' : 's'} ${names} ${missing.length === 1 ? 'does' : 'do'} not exist in CloudWatch: a gate that cannot fire does not guard a rollout; create ${missing.length === 1 ? 'it' : 'them'} or fix gateAlarms, then deploy again`;
+  d.record = withHistory(d.record, summarize(rollout, 'ignored', reason, now));
+  d.record.rollout = undefined;
+  d.notices.push({ kind: 'ignored', image: rollout.image, reason });
+}
+
+/**
+ * A person deployed another revision to the primary during the rollout (neither the revision the
+ * rollout started from, nor the new one, nor one the pipeline put there earlier): the rollout
+ * pauses and says so, once. It never reverts a person's deploy; `resume` carries on from the
+ * person's revision (lib/rollout/commands.ts).
+ */
+function heldByPerson(d: Decision, obs: Observation, rollout: Rollout, now: number): boolean {
+  const running = obs.primary.taskDefinition;
+  if (!running) return false;
+  const ours =
+    running === rollout.fromTaskDefinition ||
+    running === rollout.taskDefinition ||
+    d.record.history.some((h) => h.taskDefinition === running && h.outcome !== 'succeeded');
+  if (!ours && rollout.heldFor !== running) {
+    rollout.heldFor = running;
+    rollout.paused = true;
+    rollout.pausedAt ??= now;
+    d.notices.push({
+      kind: 'blocked',
+      reason: `${d.record.key}: someone deployed ${shortName(running)} to the primary during the rollout of ${rollout.image.repository}:${rollout.image.tag}; the rollout is paused and will not undo it (resume to carry on from ${shortName(running)}, or abort)`,
+    });
+  }
+  return rollout.heldFor !== undefined;
+}
+
+/** Gate alarms still in INSUFFICIENT_DATA once the first step has baked: told once, as not watching. */
+function tellQuietGates(d: Decision, obs: Observation, rollout: Rollout, now: number) {
+  const first = rollout.steps[0]!;
+  if (rollout.stepIndex === 0 && !baked(first, now, false)) return;
+  const told = rollout.quietGates ?? [];
+  const quiet = obs.alarms.filter((a) => a.state === 'INSUFFICIENT_DATA' && !told.includes(a.name));
+  if (quiet.length === 0) return;
+  rollout.quietGates = [...told, ...quiet.map((a) => a.name)];
+  for (const a of quiet) {
+    d.notices.push({
+      kind: 'blocked',
+      reason: `${d.record.key}: gate alarm ${a.name} has had no data through the first step of ${rollout.image.repository}:${rollout.image.tag}: it is not watching (check its metric and dimensions)`,
+    });
+  }
+}
+
 /** Marks step `index` as begun and tells its share. */
 export function startStep(d: Decision, rollout: Rollout, index: number, obs: Observation, now: number) {
   const step = rollout.steps[index]!;
   step.startedAt = now;
-  step.healthyAt = undefined;
+  askedForTasks(step, now);
   const canaryTasks = step.percent < 100 ? canaryTasksForShare(obs.primary.desiredCount, step.percent) : 0;
   d.notices.push({
     kind: 'step',
@@ -135,25 +226,57 @@ function rollbackReason(
   rollout: Rollout,
   revision: string,
   now: number,
-): { text: string; alarm?: AlarmView } | undefined {
+): { text: string; alarm?: AlarmView; to?: string } | undefined {
   if (rollout.failures.length >= target.failedTasks) {
     return { text: describeFailures(rollout.failures) };
   }
   const alarm = obs.alarms.find((a) => a.state === 'ALARM' && !rollout.ignoredAlarms.includes(a.name));
   if (alarm) return { text: `gate alarm ${alarm.name} is in ALARM: ${alarm.reason}`, alarm };
-  const failedDeployment = obs.primary.deployments.find(
-    (dep) => dep.taskDefinition === revision && dep.rolloutState === 'FAILED',
+  const verdict = ecsVerdict(
+    obs.primary,
+    revision,
+    rollout.fromTaskDefinition,
+    rollout.promotedAt !== undefined,
   );
-  if (failedDeployment) {
-    return {
-      text: `the ECS deployment of the revision failed: ${failedDeployment.rolloutStateReason ?? 'no reason given'}`,
-    };
-  }
+  if (verdict) return verdict;
   const step = rollout.steps[rollout.stepIndex]!;
   if (pastDeadline(step, now, target.stepDeadlineMs, rollout.paused === true)) {
     return {
       text: `step ${rollout.stepIndex + 1} (${step.percent}%) was not healthy within its deadline of ${formatDuration(target.stepDeadlineMs)}`,
     };
+  }
+  return undefined;
+}
+
+/**
+ * ECS's own verdict on the primary's deployment of the revision: its circuit breaker or its
+ * deployment alarms failed it (rolloutState FAILED, with ECS's reason), or ECS already rolled the
+ * primary back to another revision after the pipeline promoted (the failed deployment may be gone
+ * from DescribeServices by then). The rollout then ends rolled back, to where ECS took the primary,
+ * so the pipeline never pushes the revision onto the primary again nor fights ECS's rollback.
+ * Source: ECS Developer Guide, deployment-circuit-breaker.html and deployment-alarm-failure.html.
+ */
+function ecsVerdict(
+  primary: ServiceView,
+  revision: string,
+  from: string,
+  promoting: boolean,
+): { text: string; to?: string } | undefined {
+  const failed = primary.deployments.find(
+    (dep) => dep.taskDefinition === revision && dep.rolloutState === 'FAILED',
+  );
+  const rolledBackTo = promoting && primary.taskDefinition !== revision ? primary.taskDefinition : undefined;
+  // ECS rolls back to the last completed deployment: the revision the rollout started from.
+  if (failed) {
+    return {
+      text: `ECS failed the deployment of the revision: ${failed.rolloutStateReason ?? 'no reason given'}`,
+      to: rolledBackTo,
+    };
+  }
+  const rollback = primary.deployments.find((dep) => /rolling back/i.test(dep.rolloutStateReason ?? ''));
+  if (rolledBackTo && (rollback || rolledBackTo === from)) {
+    const why = rollback?.rolloutStateReason ?? `the primary is back on ${shortName(rolledBackTo)}`;
+    return { text: `ECS rolled the deployment of the revision back: ${why}`, to: rolledBackTo };
   }
   return undefined;
 }

@@ -22,6 +22,15 @@ export function learnLastGood(record: ServiceRecord, primary: ServiceView, now: 
   }
 }
 
+/**
+ * The revision a service runs when the pipeline first sees it: its completed deployment's (ECS
+ * keeps the last completed deployment ACTIVE while a newer one rolls), else the service's own.
+ */
+export function startingRevision(primary: ServiceView): string | undefined {
+  const completed = primary.deployments.find((dep) => dep.rolloutState === 'COMPLETED');
+  return completed?.taskDefinition ?? primary.taskDefinition;
+}
+
 /** A push (or `deploy` by hand, `forced`): start a rollout of `image`, or say why not. */
 export function acceptPush(
   d: Decision,
@@ -32,7 +41,24 @@ export function acceptPush(
   forced: boolean,
 ) {
   const r = d.record;
-  const current = r.rollout && !r.rollout.rollingBack ? r.rollout : undefined;
+  if (r.rollout?.rollingBack) {
+    // The bad revision's tasks keep traffic until the rollback is done: the push waits for it
+    // (decide() starts it as soon as the rollback has finished, in the same invocation when it can).
+    const queued = r.queuedPush?.image;
+    if (
+      queued &&
+      image.pushedAt !== undefined &&
+      queued.pushedAt !== undefined &&
+      image.pushedAt < queued.pushedAt
+    ) {
+      d.skipped = `${image.repository}:${image.tag} was pushed before ${queued.repository}:${queued.tag}, which waits for the rollback`;
+      return;
+    }
+    r.queuedPush = { image, forced };
+    d.skipped = `${image.repository}:${image.tag} waits for the rollback of ${r.rollout.image.tag || 'the service'} to finish`;
+    return;
+  }
+  const current = r.rollout;
   if (current?.image.digest === image.digest) {
     d.skipped = `digest ${image.digest} is already rolling out`;
     return;
@@ -78,11 +104,15 @@ export function acceptPush(
     );
     d.notices.push({ kind: 'superseded', rollout: current, by: image });
   }
-  const from = r.lastGood?.taskDefinition ?? obs.primary.taskDefinition;
+  // A rollout starts from, and rolls back to, a revision that was steady: never from the unproven
+  // revision of a rollout it supersedes.
+  const from = r.lastGood?.taskDefinition ?? current?.fromTaskDefinition ?? startingRevision(obs.primary);
   if (!from) {
     ignore(d, image, `service ${r.key} has no task definition to start from`, now);
     return;
   }
+  // The revision the service ran before its first rollout is the first one known good.
+  d.record.lastGood ??= { taskDefinition: from, since: now };
   const rollout: Rollout = {
     id: `${new Date(now).toISOString()}-${image.digest.slice(7, 19)}`,
     image,

@@ -2,9 +2,12 @@
  * Rollback: deciding one (a failed rollout, or a person's `rollback`), and driving the service back
  * to the good revision until both services are observed there.
  */
-import type { AlarmView, Observation } from '../observation.ts';
+import type { TargetConfig } from '../config.ts';
+import { formatDuration } from '../duration.ts';
+import type { AlarmView, Observation, ServiceView } from '../observation.ts';
 import { type Rollout, type ServiceRecord, summarize, withBadDigest, withHistory } from '../record.ts';
 import { type Decision, shortName } from './decision.ts';
+import { steadyOn } from './step.ts';
 
 /** Ends the rollout as `outcome` and starts the way back to the revision it started from. */
 export function startRollback(
@@ -14,8 +17,9 @@ export function startRollback(
   now: number,
   outcome: 'rolled_back' | 'aborted' = 'rolled_back',
   alarm?: AlarmView,
+  /** Where ECS already took the primary, when its own rollback came first. */
+  to = rollout.fromTaskDefinition,
 ) {
-  const to = rollout.fromTaskDefinition;
   d.record = withHistory(d.record, summarize(rollout, outcome, reason, now));
   if (outcome === 'rolled_back') d.record = withBadDigest(d.record, rollout.image.digest, reason, now);
   rollout.rollingBack = { reason, at: now, toTaskDefinition: to };
@@ -30,8 +34,21 @@ export function startRollback(
   });
 }
 
-/** Canary to 0 and the primary on the good revision; the rollout leaves the record once both are observed. */
-export function driveRollback(d: Decision, obs: Observation, rollout: Rollout, to: string) {
+/**
+ * Canary to 0 and the primary on the good revision. The rollback is complete when the restored
+ * tasks run (the primary steady on the good revision, the canary empty), not when UpdateService
+ * returns; then the rollout leaves the record. Past `rollbackDeadlineMs` a person is told, once,
+ * and the rollout stays (visible in `status`) while the pipeline keeps asking.
+ */
+export function driveRollback(
+  d: Decision,
+  obs: Observation,
+  target: TargetConfig,
+  rollout: Rollout,
+  now: number,
+) {
+  const back = rollout.rollingBack!;
+  const to = back.toTaskDefinition;
   let done = true;
   if (obs.canary.exists && obs.canary.desiredCount > 0) {
     d.actions.push({ type: 'setCanary', taskDefinition: obs.canary.taskDefinition ?? to, desiredCount: 0 });
@@ -42,10 +59,42 @@ export function driveRollback(d: Decision, obs: Observation, rollout: Rollout, t
   if (obs.primary.taskDefinition !== to) {
     d.actions.push({ type: 'setPrimary', taskDefinition: to });
     done = false;
-  } else if (obs.primary.deployments.length > 1) {
+  } else if (!rollbackRestored(obs.primary, to)) {
     done = false;
   }
-  if (done && d.record.rollout?.id === rollout.id) d.record.rollout = undefined;
+  if (done) {
+    if (d.record.rollout?.id === rollout.id) d.record.rollout = undefined;
+    return;
+  }
+  if (back.overdueAt === undefined && rollbackOverdue(back.at, now, target.rollbackDeadlineMs)) {
+    back.overdueAt = now;
+    d.notices.push({
+      kind: 'blocked',
+      reason: `${d.record.key}: the rollback to ${shortName(to)} has not finished after ${formatDuration(target.rollbackDeadlineMs)} (primary ${obs.primary.runningCount}/${obs.primary.desiredCount} running, ${obs.primary.deployments.length} deployment(s); canary ${obs.canary.runningCount} running): a person must look`,
+    });
+  }
+}
+
+/**
+ * The primary is back: one deployment, on the good revision, and its tasks run (COMPLETED, or at
+ * its desired count where ECS reports no rolloutState).
+ *
+ *   one deployment of to, COMPLETED, 4 of 4 running     -> restored
+ *   one deployment of to, IN_PROGRESS, 2 of 4 running   -> not yet
+ *   two deployments (to PRIMARY, bad ACTIVE)            -> not yet
+ */
+export function rollbackRestored(primary: ServiceView, to: string): boolean {
+  return steadyOn(primary, to) && primary.runningCount >= primary.desiredCount;
+}
+
+/**
+ * A rollback is overdue once it has run longer than its deadline.
+ *
+ *   started 0, deadline 15m, now 15m      -> no
+ *   started 0, deadline 15m, now 15m+1ms  -> yes
+ */
+export function rollbackOverdue(startedAt: number, now: number, deadlineMs: number): boolean {
+  return now - startedAt > deadlineMs;
 }
 
 /**

@@ -68,22 +68,55 @@ export function baked(step: StepClock, now: number, paused: boolean): boolean {
   return step.healthyAt !== undefined && !paused && now >= step.healthyAt + step.bakeMs;
 }
 
+/** The part of a step its deadline reads (see lib/record.ts StepState). */
+export interface StepDeadlineClock {
+  startedAt?: number;
+  healthyAt?: number;
+  unhealthySince?: number;
+  unhealthyMs?: number;
+}
+
 /**
- * A step is past its deadline when it has run longer than `deadlineMs` without becoming healthy.
- * A paused rollout is never past its deadline (a person is looking).
+ * A step is past its deadline when it has been unhealthy for longer than `deadlineMs` since it last
+ * asked for tasks: the current unhealthy stretch (from `unhealthySince`) plus earlier ones
+ * (`unhealthyMs`, failures inside the bake). Asking for tasks again (a resize) starts the count
+ * afresh; a paused rollout is never past its deadline (a pause stops the clock). A step recorded
+ * before these fields counts from its start while it is not healthy.
  *
- *   started 0, deadline 15m, now 15m        -> no (the deadline itself is allowed)
- *   started 0, deadline 15m, now 15m+1ms    -> yes
- *   started 0, healthy at 1m, now 1h        -> no
- *   not started, now 1h                     -> no
- *   started 0, deadline 15m, now 1h, paused -> no
+ *   unhealthy since 0, deadline 15m, now 15m          -> no (the deadline itself is allowed)
+ *   unhealthy since 0, deadline 15m, now 15m+1ms      -> yes
+ *   unhealthy since 16m (a resize), now 20m           -> no (4m since it asked again)
+ *   healthy, 14m unhealthy before, now 1h             -> no
+ *   unhealthy since 30m, 14m before, now 31m+1ms      -> yes (15m+1ms in all)
+ *   no clock, started 0, not healthy, now 15m+1ms     -> yes
+ *   no clock, not started, now 1h                     -> no
+ *   unhealthy since 0, now 1h, paused                 -> no
  */
-export function pastDeadline(step: StepClock, now: number, deadlineMs: number, paused: boolean): boolean {
-  return (
-    !paused &&
-    step.startedAt !== undefined &&
-    step.healthyAt === undefined &&
-    now - step.startedAt > deadlineMs
+export function pastDeadline(
+  step: StepDeadlineClock,
+  now: number,
+  deadlineMs: number,
+  paused: boolean,
+): boolean {
+  if (paused) return false;
+  const since = step.unhealthySince ?? (step.healthyAt === undefined ? step.startedAt : undefined);
+  if (since === undefined) return false;
+  return (step.unhealthyMs ?? 0) + (now - since) > deadlineMs;
+}
+
+/**
+ * Gate alarm patterns that match no alarm CloudWatch knows: a name that is not there, or a prefix
+ * (`name-*`) that matches nothing. Such a gate can never fire.
+ *
+ *   [web-5xx],          alarms [web-5xx]            -> []
+ *   [web-5xx],          alarms []                   -> [web-5xx]
+ *   [web-canary-*],     alarms [web-canary-cpu]     -> []
+ *   [web-canary-*],     alarms [web-5xx]            -> [web-canary-*]
+ *   [web-5xx, web-p99], alarms [web-p99]            -> [web-5xx]
+ */
+export function missingGates(patterns: string[], alarms: { name: string }[]): string[] {
+  return patterns.filter(
+    (p) => !alarms.some((a) => (p.endsWith('*') ? a.name.startsWith(p.slice(0, -1)) : a.name === p)),
   );
 }
 
