@@ -626,3 +626,287 @@ describe('decide: the newest push wins, whatever order the events come in', () =
     ]);
   });
 });
+
+describe('decide: a step deadline counts unhealthy time since the step last asked for tasks (issue 13.3)', () => {
+  it('a scale-out late in a bake resizes the canary and the deadline counts from the resize', () => {
+    const o = obs({ canary: service(NEW, 1), tasks: tasks(NEW, 1) });
+    const healthy = decide(rolling(0), o, target(), tick, T0 + MIN);
+    // 16 minutes in, the total grows: the canary is asked for 2 tasks.
+    const grown = obs({ primary: service(OLD, 20), canary: service(NEW, 1), tasks: tasks(NEW, 1) });
+    const resized = decide(healthy.record, grown, target(), tick, T0 + 16 * MIN);
+    expect(resized.actions).toEqual([{ type: 'setCanary', taskDefinition: NEW, desiredCount: 2 }]);
+    const starting = obs({ primary: service(OLD, 20), canary: service(NEW, 2, 1), tasks: tasks(NEW, 1) });
+    const later = decide(resized.record, starting, target(), tick, T0 + 30 * MIN);
+    expect(later.record.rollout?.rollingBack).toBeUndefined();
+    const late = decide(resized.record, starting, target(), tick, T0 + 31 * MIN + 1);
+    expect(late.record.history.at(-1)?.reason).toMatch(/not healthy within its deadline of 15m/);
+  });
+
+  it('a pause stops the deadline clock, and resume carries it on where it stopped', () => {
+    const o = obs({ canary: service(NEW, 1, 0) });
+    const asked = decide(rolling(0), o, target(), tick, T0);
+    const paused = decide(
+      asked.record,
+      o,
+      target(),
+      { kind: 'command', command: { name: 'pause' } },
+      T0 + 10 * MIN,
+    );
+    const held = decide(paused.record, o, target(), tick, T0 + 60 * MIN);
+    expect(held.record.rollout?.rollingBack).toBeUndefined();
+    const resumed = decide(
+      held.record,
+      o,
+      target(),
+      { kind: 'command', command: { name: 'resume' } },
+      T0 + 60 * MIN,
+    );
+    // 10 minutes before the pause, so 5 more are allowed after it.
+    expect(
+      decide(resumed.record, o, target(), tick, T0 + 65 * MIN).record.rollout?.rollingBack,
+    ).toBeUndefined();
+    expect(
+      decide(resumed.record, o, target(), tick, T0 + 65 * MIN + 1).record.rollout?.rollingBack,
+    ).toBeDefined();
+  });
+});
+
+describe('decide: a bake is healthy for its whole length or it is not baked (issue 13.6)', () => {
+  const crashed = (i: number) =>
+    tasks(NEW, 1, {
+      taskArn: `arn:aws:ecs:us-east-1:123456789012:task/prod/crash${i}`,
+      lastStatus: 'STOPPED',
+      desiredStatus: 'STOPPED',
+      stopCode: 'EssentialContainerExited',
+      stoppedReason: 'Essential container in task exited',
+    });
+  const t = target({ failedTasks: 10 });
+
+  it('a failure inside the final bake restarts it; a revision that keeps failing rolls back at its deadline, never succeeds', () => {
+    const clean = (extra: TaskView[] = [], up = 10) =>
+      obs({ primary: service(NEW, 10, up), canary: service(NEW, 0), tasks: [...tasks(NEW, up), ...extra] });
+    let r = rolling(2);
+    r.rollout!.promotedAt = T0;
+    r = decide(r, clean(), t, tick, T0 + MIN).record;
+    expect(r.rollout?.steps[2]?.healthyAt).toBe(T0 + MIN);
+    // A task crashes one minute into the two-minute bake: the bake starts again once all are healthy.
+    const seen: TaskView[] = [];
+    let at = T0 + 2 * MIN;
+    for (let i = 0; i < 9 && r.rollout && !r.rollout.rollingBack; i++) {
+      seen.push(...crashed(i));
+      const d = decide(r, clean(seen, 9), t, tick, at);
+      expect(kinds(d)).not.toContain('succeeded');
+      r = d.record;
+      expect(r.rollout?.steps[2]?.healthyAt).toBeUndefined();
+      // The replacement is up (unhealthy for a minute and a half), and crashes again before the bake ends.
+      r = decide(r, clean(seen), t, tick, at + 90_000).record;
+      at += 2 * MIN;
+    }
+    expect(r.rollout?.rollingBack?.reason).toMatch(/not healthy within its deadline of 15m/);
+    expect(r.history.at(-1)?.outcome).toBe('rolled_back');
+    expect(r.lastGood?.taskDefinition).toBe(OLD);
+  });
+});
+
+describe("decide: ECS's own verdict during promotion (issue 13.7)", () => {
+  it('a circuit-breaker rollback of the primary ends the rollout rolled back with ECS reason, where ECS took it', () => {
+    let r = rolling(2);
+    const promoted = obs({ primary: service(NEW, 10, 4), canary: service(NEW, 10), tasks: tasks(NEW, 4) });
+    r = decide(r, promoted, target(), tick, T0 + MIN).record;
+    expect(r.rollout?.promotedAt).toBe(T0 + MIN);
+    // ECS's rollback finished and the failed deployment is gone from DescribeServices.
+    const back = obs({ primary: service(OLD, 10), canary: service(NEW, 10) });
+    back.primary.deployments[0]!.rolloutStateReason =
+      'ECS deployment circuit breaker: rolling back to deploymentId ecs-svc/1.';
+    const d = decide(r, back, target(), tick, T0 + 5 * MIN);
+    expect(kinds(d)).toEqual(['rolled_back']);
+    expect(d.record.history.at(-1)?.reason).toMatch(
+      /^ECS rolled the deployment of the revision back: ECS deployment circuit breaker/,
+    );
+    expect(d.record.badDigests[image('v2', 2).digest]).toBeDefined();
+    // The primary is never pushed onto the revision again.
+    expect(d.actions).toEqual([{ type: 'setCanary', taskDefinition: NEW, desiredCount: 0 }]);
+  });
+
+  it('a FAILED deployment of the revision rolls back with its reason', () => {
+    const failing = service(NEW, 10, 3);
+    failing.deployments[0]!.rolloutState = 'FAILED';
+    failing.deployments[0]!.rolloutStateReason = 'ECS deployment circuit breaker: tasks failed to start.';
+    const d = decide(
+      rolling(2),
+      obs({ primary: failing, canary: service(NEW, 10) }),
+      target(),
+      tick,
+      T0 + MIN,
+    );
+    expect(d.record.history.at(-1)?.reason).toBe(
+      'ECS failed the deployment of the revision: ECS deployment circuit breaker: tasks failed to start.',
+    );
+  });
+});
+
+describe('decide: gates that cannot fire (issue 13.8)', () => {
+  it('a gate alarm that does not exist stops the rollout before it starts, naming it', () => {
+    const started = decide(
+      newRecord('prod', 'web'),
+      obs(),
+      target({ gateAlarms: ['web-5xx', 'web-p99'] }),
+      push(image('v2', 2)),
+      T0,
+    );
+    started.record.rollout!.taskDefinition = NEW;
+    const d = decide(started.record, obs(), target({ gateAlarms: ['web-5xx', 'web-p99'] }), tick, T0 + 1000);
+    expect(d.record.rollout).toBeUndefined();
+    expect(d.actions).toEqual([]);
+    expect(d.notices).toMatchObject([
+      { kind: 'ignored', reason: expect.stringMatching(/^gate alarm web-p99 does not exist/) },
+    ]);
+    expect(d.record.badDigests).toEqual({});
+  });
+
+  it('a gate alarm in INSUFFICIENT_DATA through the whole first step is told once', () => {
+    const quiet = { alarms: [{ name: 'web-5xx', state: 'INSUFFICIENT_DATA' as const, reason: 'no data' }] };
+    const o = obs({ canary: service(NEW, 1), tasks: tasks(NEW, 1), ...quiet });
+    const healthy = decide(rolling(0), o, target(), tick, T0 + MIN);
+    expect(kinds(healthy)).toEqual([]);
+    const baked = decide(healthy.record, o, target(), tick, T0 + 6 * MIN);
+    expect(baked.notices.filter((n) => n.kind === 'blocked')).toMatchObject([
+      { reason: expect.stringMatching(/gate alarm web-5xx has had no data through the first step/) },
+    ]);
+    const again = decide(
+      baked.record,
+      obs({ canary: service(NEW, 10), ...quiet }),
+      target(),
+      tick,
+      T0 + 7 * MIN,
+    );
+    expect(again.notices.filter((n) => n.kind === 'blocked')).toEqual([]);
+  });
+
+  it('an alarm already in ALARM before anything of the new revision ran is ignored until OK (issue 13.4)', () => {
+    // Alarms are not read before the rollout exists: the first round after the push reads them.
+    const started = decide(
+      newRecord('prod', 'web'),
+      obs({ alarms: [] }),
+      target({ gateAlarms: [] }),
+      push(image('v2', 2)),
+      T0,
+    );
+    started.record.rollout!.taskDefinition = NEW;
+    const incident = obs({ alarms: [{ name: 'web-5xx', state: 'ALARM', reason: 'an incident' }] });
+    const d = decide(started.record, incident, target(), tick, T0 + 1000);
+    expect(d.record.rollout?.rollingBack).toBeUndefined();
+    expect(d.record.rollout?.ignoredAlarms).toEqual(['web-5xx']);
+    expect(d.actions).toEqual([{ type: 'setCanary', taskDefinition: NEW, desiredCount: 1 }]);
+  });
+});
+
+describe('decide: lineage (issue 13.9)', () => {
+  it('with no steady state seen, a push superseding a rollout in promotion starts from where the first one did', () => {
+    const busy = service(OLD, 10, 9); // never steady: one task short
+    const first = decide(
+      newRecord('prod', 'web'),
+      obs({ primary: busy }),
+      target(),
+      push(image('v2', 2)),
+      T0,
+    );
+    expect(first.record.lastGood?.taskDefinition).toBe(OLD);
+    first.record.rollout!.taskDefinition = NEW;
+    first.record.rollout!.stepIndex = 2;
+    const promoting = obs({ primary: service(NEW, 10, 5), canary: service(NEW, 10) });
+    const d = decide(first.record, promoting, target(), push(image('v3', 3)), T0 + MIN);
+    expect(kinds(d)).toEqual(['superseded', 'started']);
+    expect(d.record.rollout?.fromTaskDefinition).toBe(OLD);
+  });
+});
+
+describe('decide: a push during a rollback waits for it (issue 13.10)', () => {
+  const crashed = tasks(NEW, 2, {
+    lastStatus: 'STOPPED',
+    desiredStatus: 'STOPPED',
+    stopCode: 'EssentialContainerExited',
+    stoppedReason: 'Essential container in task exited',
+  });
+
+  it('the rollback finishes first, then the push starts in the same decision', () => {
+    const back = decide(
+      rolling(0),
+      obs({ canary: service(NEW, 1, 0), tasks: crashed }),
+      target(),
+      tick,
+      T0 + MIN,
+    );
+    expect(back.record.rollout?.rollingBack).toBeDefined();
+    const draining = obs({ canary: service(NEW, 0, 1) });
+    const queued = decide(back.record, draining, target(), push(image('v3', 3)), T0 + MIN + 1000);
+    expect(queued.skipped).toMatch(/waits for the rollback/);
+    expect(queued.record.rollout?.id).toBe(back.record.rollout?.id);
+    expect(queued.record.queuedPush?.image.tag).toBe('v3');
+    const done = decide(queued.record, obs({ canary: service(NEW, 0, 0) }), target(), tick, T0 + 2 * MIN);
+    expect(kinds(done)).toEqual(['started']);
+    expect(done.record.rollout).toMatchObject({ image: { tag: 'v3' }, fromTaskDefinition: OLD });
+    expect(done.record.queuedPush).toBeUndefined();
+    expect(done.actions.map((a) => a.type)).toEqual(['registerRevision']);
+  });
+});
+
+describe('decide: rollbacks end (issue 13.11)', () => {
+  const crashed = tasks(NEW, 2, {
+    lastStatus: 'STOPPED',
+    desiredStatus: 'STOPPED',
+    stopCode: 'EssentialContainerExited',
+    stoppedReason: 'Essential container in task exited',
+  });
+
+  it('is complete only when the restored tasks run, and past its deadline tells a person once', () => {
+    const promoting = obs({ primary: service(NEW, 10, 2), canary: service(NEW, 10), tasks: crashed });
+    const back = decide(rolling(2), promoting, target(), tick, T0);
+    expect(back.actions).toContainEqual({ type: 'setPrimary', taskDefinition: OLD });
+    // UpdateService returned: one deployment of OLD, but its tasks are not running yet.
+    const restoring = obs({ primary: service(OLD, 10, 3), canary: service(NEW, 0, 0) });
+    const waiting = decide(back.record, restoring, target(), tick, T0 + 5 * MIN);
+    expect(waiting.record.rollout?.rollingBack).toBeDefined();
+    expect(waiting.notices).toEqual([]);
+    const overdue = decide(waiting.record, restoring, target(), tick, T0 + 15 * MIN + 1);
+    expect(overdue.notices).toMatchObject([
+      { kind: 'blocked', reason: expect.stringMatching(/the rollback to web:1 has not finished after 15m/) },
+    ]);
+    expect(overdue.record.rollout?.rollingBack?.overdueAt).toBe(T0 + 15 * MIN + 1);
+    expect(decide(overdue.record, restoring, target(), tick, T0 + 20 * MIN).notices).toEqual([]);
+    const restored = decide(
+      overdue.record,
+      obs({ canary: service(NEW, 0, 0) }),
+      target(),
+      tick,
+      T0 + 21 * MIN,
+    );
+    expect(restored.record.rollout).toBeUndefined();
+  });
+});
+
+describe("decide: a person's deploy during a canary (issue 13.13)", () => {
+  it('pauses the rollout and says so, once, never reverting it; resume carries on from it', () => {
+    const MINE = 'arn:aws:ecs:us-east-1:123456789012:task-definition/web:7';
+    const o = obs({ primary: service(MINE, 10, 5), canary: service(NEW, 1), tasks: tasks(NEW, 1) });
+    const d = decide(rolling(0), o, target(), tick, T0 + MIN);
+    expect(d.actions).toEqual([]);
+    expect(d.record.rollout).toMatchObject({ paused: true, heldFor: MINE });
+    expect(d.notices).toMatchObject([
+      { kind: 'blocked', reason: expect.stringMatching(/someone deployed web:7/) },
+    ]);
+    const again = decide(d.record, o, target(), tick, T0 + 30 * MIN);
+    expect(again.notices).toEqual([]);
+    expect(again.actions).toEqual([]);
+    expect(again.record.rollout?.rollingBack).toBeUndefined();
+    const resumed = decide(
+      d.record,
+      o,
+      target(),
+      { kind: 'command', command: { name: 'resume' } },
+      T0 + 31 * MIN,
+    );
+    expect(resumed.record.rollout).toMatchObject({ paused: false, fromTaskDefinition: MINE });
+    expect(resumed.actions).not.toContainEqual(expect.objectContaining({ type: 'setPrimary' }));
+  });
+});

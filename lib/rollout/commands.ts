@@ -71,11 +71,10 @@ export function applyCommand(
  */
 function resume(rollout: Rollout, obs: Observation, now: number) {
   const step = rollout.steps[rollout.stepIndex];
-  if (rollout.paused && rollout.pausedAt !== undefined && step?.unhealthySince !== undefined) {
-    step.unhealthySince = Math.min(
-      now,
-      step.unhealthySince + (now - Math.max(rollout.pausedAt, step.unhealthySince)),
-    );
+  // A step recorded before the unhealthy clock existed counts from its start while not healthy.
+  const since = step && (step.unhealthySince ?? (step.healthyAt === undefined ? step.startedAt : undefined));
+  if (step && rollout.paused && rollout.pausedAt !== undefined && since !== undefined) {
+    step.unhealthySince = Math.min(now, since + (now - Math.max(rollout.pausedAt, since)));
   }
   if (rollout.heldFor !== undefined && obs.primary.taskDefinition === rollout.heldFor) {
     rollout.fromTaskDefinition = rollout.heldFor;
