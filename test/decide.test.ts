@@ -698,8 +698,8 @@ describe('decide: a bake is healthy for its whole length or it is not baked (iss
       expect(kinds(d)).not.toContain('succeeded');
       r = d.record;
       expect(r.rollout?.steps[2]?.healthyAt).toBeUndefined();
-      // The replacement is up (unhealthy for a minute and a half), and crashes again before the bake ends.
-      r = decide(r, clean(seen), t, tick, at + 90_000).record;
+      // The replacement is up 110 s later, and crashes again before the two-minute bake ends.
+      r = decide(r, clean(seen), t, tick, at + 110_000).record;
       at += 2 * MIN;
     }
     expect(r.rollout?.rollingBack?.reason).toMatch(/not healthy within its deadline of 15m/);
