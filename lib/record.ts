@@ -60,7 +60,11 @@ export interface Rollout {
   paused?: boolean;
   /** When it was paused: a pause stops the step's deadline clock. */
   pausedAt?: number;
-  /** When the pipeline first asked the primary for the revision (the 100% step). */
+  /** The service's count the steps are sized from, once the rollout changed the primary's count. */
+  total?: number;
+  /** The primary's count the rollout last asked for (past the surge the primary shrinks). */
+  primaryCount?: number;
+  /** When the pipeline first saw the primary on the revision (the 100% step). */
   promotedAt?: number;
   /** A revision a person deployed to the primary during the rollout: the rollout waits (paused). */
   heldFor?: string;

@@ -292,10 +292,18 @@ describe('decide: rollback', () => {
   });
 
   it('rolls back a step that is not healthy by its deadline', () => {
-    const o = obs({ canary: service(NEW, 1, 0) });
+    const o = obs({ canary: service(NEW, 1, 0, { pendingCount: 1 }) });
     expect(decide(rolling(0), o, target(), tick, T0 + 15 * MIN).record.rollout?.rollingBack).toBeUndefined();
     const d = decide(rolling(0), o, target(), tick, T0 + 15 * MIN + 1);
     expect(d.record.history.at(-1)?.reason).toBe('step 1 (10%) was not healthy within its deadline of 15m');
+  });
+
+  it('names capacity when the step timed out with tasks ECS could not place (issue 13.2)', () => {
+    const o = obs({ canary: service(NEW, 1, 0) });
+    const d = decide(rolling(0), o, target(), tick, T0 + 15 * MIN + 1);
+    expect(d.record.history.at(-1)?.reason).toBe(
+      'step 1 (10%) was not healthy within its deadline of 15m: 1 of 1 canary tasks could not be placed (not enough capacity in the cluster?)',
+    );
   });
 
   it('during promotion returns the primary to the revision the rollout started from', () => {
@@ -908,5 +916,112 @@ describe("decide: a person's deploy during a canary (issue 13.13)", () => {
     );
     expect(resumed.record.rollout).toMatchObject({ paused: false, fromTaskDefinition: MINE });
     expect(resumed.actions).not.toContainEqual(expect.objectContaining({ type: 'setPrimary' }));
+  });
+});
+
+describe('decide: the canary is bounded by maxSurge (issue 13.2)', () => {
+  const t = target({
+    steps: [
+      { percent: 50, bake: '1m' },
+      { percent: 90, bake: '1m' },
+      { percent: 100, bake: '1m' },
+    ],
+  });
+  /** A record at the 90% step, the 50% step's canary of 50 beside the primary of 50. */
+  function at90(): ServiceRecord {
+    const r = decide(
+      newRecord('prod', 'web'),
+      obs({ primary: service(OLD, 50) }),
+      t,
+      push(image('v2', 2)),
+      T0,
+    ).record;
+    r.rollout!.taskDefinition = NEW;
+    r.rollout!.stepIndex = 1;
+    r.rollout!.steps[0]!.startedAt = T0;
+    r.rollout!.steps[1]!.startedAt = T0 + 5 * MIN;
+    return r;
+  }
+
+  it('past 50% the primary shrinks as the canary grows, never beyond total + surge', () => {
+    const first = decide(
+      at90(),
+      obs({ primary: service(OLD, 50), canary: service(NEW, 50), tasks: tasks(NEW, 50) }),
+      t,
+      tick,
+      T0 + 5 * MIN,
+    );
+    // The healthy canary covers 50 tasks: the primary goes to 10, the canary to 90 (not 450).
+    expect(first.actions).toEqual([
+      { type: 'setCount', desiredCount: 10 },
+      { type: 'setCanary', taskDefinition: NEW, desiredCount: 90 },
+    ]);
+    const grown = obs({ primary: service(OLD, 10), canary: service(NEW, 90), tasks: tasks(NEW, 90) });
+    const ready = decide(first.record, grown, t, tick, T0 + 8 * MIN);
+    expect(ready.actions).toEqual([]);
+    expect(ready.record.rollout?.steps[1]?.healthyAt).toBe(T0 + 8 * MIN);
+  });
+
+  it('promotion gives the primary its count back and the canary its room back as the primary comes up', () => {
+    const r = at90();
+    r.rollout!.stepIndex = 2;
+    r.rollout!.steps[2]!.startedAt = T0 + 10 * MIN;
+    r.rollout!.total = 50;
+    r.rollout!.primaryCount = 10;
+    const start = decide(
+      r,
+      obs({ primary: service(OLD, 10), canary: service(NEW, 90), tasks: tasks(NEW, 90) }),
+      t,
+      tick,
+      T0 + 10 * MIN,
+    );
+    expect(start.actions).toEqual([
+      { type: 'setCount', desiredCount: 50 },
+      { type: 'setPrimary', taskDefinition: NEW, allAtOnce: false },
+    ]);
+    const rolling = service(NEW, 50, 10);
+    rolling.deployments.push({
+      ...rolling.deployments[0]!,
+      id: 'ecs-svc/0',
+      status: 'ACTIVE',
+      taskDefinition: OLD,
+      desiredCount: 10,
+      runningCount: 10,
+    });
+    rolling.deployments[0]!.runningCount = 0;
+    rolling.deployments[0]!.pendingCount = 50;
+    const d = decide(
+      start.record,
+      obs({ primary: rolling, canary: service(NEW, 90), tasks: tasks(NEW, 90) }),
+      t,
+      tick,
+      T0 + 11 * MIN,
+    );
+    // 100 tasks of room, 60 taken by the primary's deployments: the canary keeps 40.
+    expect(d.actions).toEqual([{ type: 'setCanary', taskDefinition: NEW, desiredCount: 40 }]);
+  });
+
+  it('a rollback gives the primary back the tasks it gave up', () => {
+    const r = at90();
+    r.rollout!.total = 50;
+    r.rollout!.primaryCount = 10;
+    const crashed = tasks(NEW, 2, {
+      lastStatus: 'STOPPED',
+      desiredStatus: 'STOPPED',
+      stopCode: 'EssentialContainerExited',
+      stoppedReason: 'Essential container in task exited',
+    });
+    const d = decide(
+      r,
+      obs({ primary: service(OLD, 10), canary: service(NEW, 90), tasks: crashed }),
+      t,
+      tick,
+      T0 + 7 * MIN,
+    );
+    expect(kinds(d)).toEqual(['rolled_back']);
+    expect(d.actions).toEqual([
+      { type: 'setCanary', taskDefinition: NEW, desiredCount: 0 },
+      { type: 'setCount', desiredCount: 50 },
+    ]);
   });
 });

@@ -1,6 +1,7 @@
 /** The worked examples of lib/rollout/step.ts, one row each. */
 import { describe, expect, it } from 'vitest';
 import type { ServiceView, TaskView } from '../lib/observation.ts';
+import { rollbackOverdue, rollbackRestored } from '../lib/rollout/rollback.ts';
 import {
   baked,
   canaryReady,
@@ -10,6 +11,7 @@ import {
   promoted,
   steadyOn,
 } from '../lib/rollout/step.ts';
+import { promotionCanary, stepRound, stepTargets, surgeTasks } from '../lib/rollout-math.ts';
 
 const REV = 'arn:aws:ecs:us-east-1:123456789012:task-definition/web:2';
 const OLD = 'arn:aws:ecs:us-east-1:123456789012:task-definition/web:1';
@@ -163,5 +165,89 @@ describe('promoted', () => {
     ['still rolling, desired 10, healthy 10', service([{ td: REV, state: 'IN_PROGRESS' }]), 10, false],
   ])('%s -> %s', (_, svc, healthy, want) => {
     expect(promoted(svc, REV, healthy)).toBe(want);
+  });
+});
+
+describe('surgeTasks', () => {
+  it.each([
+    [10, 100, 10],
+    [10, 25, 3],
+    [4, 10, 1],
+    [0, 100, 1],
+  ])('total %i, %i%% -> %i', (total, pct, want) => {
+    expect(surgeTasks(total, pct)).toBe(want);
+  });
+});
+
+describe('stepTargets: the canary grows within the surge, past it the primary shrinks', () => {
+  it.each([
+    [10, 10, 100, 1, 10],
+    [10, 50, 100, 10, 10],
+    [10, 90, 100, 18, 2],
+    [50, 90, 100, 90, 10],
+    [10, 50, 25, 7, 6],
+    [1, 90, 100, 1, 1],
+    [0, 10, 100, 1, 0],
+  ])('total %i, %i%%, surge %i%% -> canary %i, primary %i', (total, percent, surge, canary, primary) => {
+    expect(stepTargets(total, percent, surge)).toEqual({ canary, primary });
+  });
+});
+
+describe('stepRound: never fewer serving than the total, never more asked than total + surge', () => {
+  it.each([
+    [10, 90, 10, 18, 2],
+    [10, 90, 1, 11, 9],
+    [10, 90, 11, 18, 2],
+    [10, 10, 0, 1, 10],
+    [10, 10, 18, 1, 10],
+  ])(
+    'total %i, to %i%%, canary healthy %i -> canary %i, primary %i',
+    (total, percent, healthy, canary, primary) => {
+      expect(stepRound(total, percent, 100, healthy)).toEqual({ canary, primary });
+      expect(canary + primary).toBeLessThanOrEqual(total + surgeTasks(total, 100));
+    },
+  );
+});
+
+describe('promotionCanary: the canary gives its room back as the primary takes it', () => {
+  it.each([
+    [18, 2, 18],
+    [18, 12, 8],
+    [8, 20, 0],
+    [5, 10, 5],
+  ])('total 10, surge 100%%, canary %i, primary tasks %i -> %i', (canary, primaryTasks, want) => {
+    expect(promotionCanary(10, 100, canary, primaryTasks)).toBe(want);
+  });
+});
+
+describe('rollbackRestored and rollbackOverdue', () => {
+  it.each([
+    [
+      'one deployment of to, COMPLETED, 4 of 4 running',
+      service([{ td: OLD, state: 'COMPLETED' }], 4, 4),
+      true,
+    ],
+    [
+      'one deployment of to, IN_PROGRESS, 2 of 4 running',
+      service([{ td: OLD, state: 'IN_PROGRESS' }], 4, 2),
+      false,
+    ],
+    [
+      'two deployments (to PRIMARY, bad ACTIVE)',
+      service([
+        { td: OLD, state: 'IN_PROGRESS' },
+        { td: REV, state: 'FAILED' },
+      ]),
+      false,
+    ],
+  ])('%s -> %s', (_, svc, want) => {
+    expect(rollbackRestored(svc, OLD)).toBe(want);
+  });
+
+  it.each([
+    [15 * MIN, false],
+    [15 * MIN + 1, true],
+  ])('started 0, deadline 15m, now %i -> %s', (now, want) => {
+    expect(rollbackOverdue(0, now, 15 * MIN)).toBe(want);
   });
 });

@@ -41,7 +41,7 @@ export function applyCommand(
         : Math.min(rollout.stepIndex + 1, rollout.steps.length - 1);
       if (to > rollout.stepIndex) {
         rollout.stepIndex = to;
-        startStep(d, rollout, to, obs, now);
+        startStep(d, rollout, to, obs, target, now);
       } else {
         const step = rollout.steps[rollout.stepIndex]!;
         step.bakeMs = 0;

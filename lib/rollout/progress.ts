@@ -7,7 +7,7 @@ import type { TargetConfig } from '../config.ts';
 import { formatDuration } from '../duration.ts';
 import type { AlarmView, Observation, ServiceView } from '../observation.ts';
 import { type Rollout, type StepState, summarize, withHistory } from '../record.ts';
-import { canaryShare, canaryTasksForShare } from '../rollout-math.ts';
+import { canaryShare, promotionCanary, stepRound, stepTargets } from '../rollout-math.ts';
 import { type Decision, shortName } from './decision.ts';
 import { describeFailures, foldFailures } from './failures.ts';
 import { startRollback } from './rollback.ts';
@@ -68,31 +68,51 @@ export function progress(d: Decision, obs: Observation, target: TargetConfig, ro
     step.healthyAt = undefined;
     step.unhealthySince = now;
   }
-  if (step.startedAt === undefined) startStep(d, rollout, rollout.stepIndex, obs, now);
+  if (step.startedAt === undefined) startStep(d, rollout, rollout.stepIndex, obs, target, now);
   if (heldByPerson(d, obs, rollout, now)) return;
   tellQuietGates(d, obs, rollout, now);
 
+  const total = serviceTotal(d, obs, target, rollout);
+  const surge = target.maxSurgePercent;
   if (step.percent < 100) {
-    const wanted = canaryTasksForShare(obs.primary.desiredCount, step.percent);
+    const goal = stepTargets(total, step.percent, surge);
+    const canary = obs.canary;
+    const onRevision = canary.exists && canary.taskDefinition === revision;
+    const healthy = onRevision ? healthyTasks(obs.tasks, revision, obs.hasHealthCheck) : 0;
+    const round = stepRound(total, step.percent, surge, healthy);
     // During canary steps the primary runs the revision the rollout started from.
     if (obs.primary.taskDefinition !== rollout.fromTaskDefinition) {
       d.actions.push({ type: 'setPrimary', taskDefinition: rollout.fromTaskDefinition });
     }
-    const canary = obs.canary;
-    if (!canary.exists || canary.taskDefinition !== revision || canary.desiredCount !== wanted) {
-      d.actions.push({ type: 'setCanary', taskDefinition: revision, desiredCount: wanted });
+    if (obs.primary.desiredCount !== round.primary) {
+      // Past the surge the primary gives up the tasks the healthy canary covers.
+      d.actions.push({ type: 'setCount', desiredCount: round.primary });
+      rollout.total = total;
+      rollout.primaryCount = round.primary;
+    }
+    if (!onRevision || canary.desiredCount !== round.canary) {
+      d.actions.push({ type: 'setCanary', taskDefinition: revision, desiredCount: round.canary });
       askedForTasks(step, now);
       return;
     }
-    const ready = canaryReady({
-      wanted,
-      running: canary.runningCount,
-      pending: canary.pendingCount,
-      healthy: healthyTasks(obs.tasks, revision, obs.hasHealthCheck),
-    });
+    const ready =
+      round.canary === goal.canary &&
+      obs.primary.desiredCount === goal.primary &&
+      canaryReady({
+        wanted: goal.canary,
+        running: canary.runningCount,
+        pending: canary.pendingCount,
+        healthy,
+      });
     if (step.healthyAt === undefined && ready) becameHealthy(step, now);
   } else {
     const primary = obs.primary;
+    if (primary.desiredCount !== total) {
+      // Promotion gives the primary its whole count back.
+      d.actions.push({ type: 'setCount', desiredCount: total });
+      rollout.total = total;
+      rollout.primaryCount = total;
+    }
     if (primary.taskDefinition !== revision) {
       d.actions.push({
         type: 'setPrimary',
@@ -104,13 +124,29 @@ export function progress(d: Decision, obs: Observation, target: TargetConfig, ro
     }
     // Seen on the revision: from now on, the primary leaving it is ECS's rollback (ecsVerdict).
     rollout.promotedAt ??= now;
+    if (obs.canary.exists && obs.canary.desiredCount > 0) {
+      const primaryTasks = primary.deployments.reduce(
+        (n, dep) => n + Math.max(dep.desiredCount, dep.runningCount + dep.pendingCount),
+        0,
+      );
+      const keep = promotionCanary(total, surge, obs.canary.desiredCount, primaryTasks);
+      if (keep < obs.canary.desiredCount) {
+        d.actions.push({
+          type: 'setCanary',
+          taskDefinition: obs.canary.taskDefinition ?? revision,
+          desiredCount: keep,
+        });
+      }
+    }
     if (!promoted(primary, revision, healthyTasks(obs.tasks, revision, obs.hasHealthCheck))) return;
     if (obs.canary.exists && obs.canary.desiredCount > 0) {
-      d.actions.push({
-        type: 'setCanary',
-        taskDefinition: obs.canary.taskDefinition ?? revision,
-        desiredCount: 0,
-      });
+      if (!d.actions.some((a) => a.type === 'setCanary')) {
+        d.actions.push({
+          type: 'setCanary',
+          taskDefinition: obs.canary.taskDefinition ?? revision,
+          desiredCount: 0,
+        });
+      }
       return;
     }
     if (step.healthyAt === undefined && obs.canary.runningCount === 0) becameHealthy(step, now);
@@ -119,11 +155,23 @@ export function progress(d: Decision, obs: Observation, target: TargetConfig, ro
   if (baked(step, now, rollout.paused === true)) {
     if (rollout.stepIndex < rollout.steps.length - 1) {
       rollout.stepIndex += 1;
-      startStep(d, rollout, rollout.stepIndex, obs, now);
+      startStep(d, rollout, rollout.stepIndex, obs, target, now);
     } else {
       succeed(d, rollout, revision, now);
     }
   }
+}
+
+/**
+ * The service's count the steps are sized from: scaling's total when the pipeline scales the
+ * service; else the primary's count, followed as it changes (a person, another scaler) until the
+ * rollout itself changed it, and from then on the count the rollout started from.
+ */
+function serviceTotal(d: Decision, obs: Observation, target: TargetConfig, rollout: Rollout): number {
+  const scaling = d.record.scaling;
+  if (target.scaling && scaling?.total !== undefined && !scaling.blockedBy) return scaling.total;
+  if (rollout.primaryCount === undefined || rollout.total === undefined) return obs.primary.desiredCount;
+  return rollout.total;
 }
 
 /** Whether the rollout has asked ECS for any task of the new revision yet. */
@@ -197,18 +245,28 @@ function tellQuietGates(d: Decision, obs: Observation, rollout: Rollout, now: nu
 }
 
 /** Marks step `index` as begun and tells its share. */
-export function startStep(d: Decision, rollout: Rollout, index: number, obs: Observation, now: number) {
+export function startStep(
+  d: Decision,
+  rollout: Rollout,
+  index: number,
+  obs: Observation,
+  target: TargetConfig,
+  now: number,
+) {
   const step = rollout.steps[index]!;
   step.startedAt = now;
   askedForTasks(step, now);
-  const canaryTasks = step.percent < 100 ? canaryTasksForShare(obs.primary.desiredCount, step.percent) : 0;
+  const goal =
+    step.percent < 100
+      ? stepTargets(serviceTotal(d, obs, target, rollout), step.percent, target.maxSurgePercent)
+      : undefined;
   d.notices.push({
     kind: 'step',
     rollout,
     stepIndex: index,
     percent: step.percent,
-    canaryTasks,
-    share: step.percent < 100 ? canaryShare(obs.primary.desiredCount, canaryTasks) : 100,
+    canaryTasks: goal?.canary ?? 0,
+    share: goal ? canaryShare(goal.primary, goal.canary) : 100,
   });
 }
 
@@ -241,8 +299,15 @@ function rollbackReason(
   if (verdict) return verdict;
   const step = rollout.steps[rollout.stepIndex]!;
   if (pastDeadline(step, now, target.stepDeadlineMs, rollout.paused === true)) {
+    const svc = step.percent < 100 ? obs.canary : obs.primary;
+    // Tasks ECS cannot place are neither running nor pending (the service event says "unable to place").
+    const unplaced = svc.desiredCount - svc.runningCount - svc.pendingCount;
+    const capacity =
+      unplaced > 0
+        ? `: ${unplaced} of ${svc.desiredCount} ${step.percent < 100 ? 'canary' : 'primary'} tasks could not be placed (not enough capacity in the cluster?)`
+        : '';
     return {
-      text: `step ${rollout.stepIndex + 1} (${step.percent}%) was not healthy within its deadline of ${formatDuration(target.stepDeadlineMs)}`,
+      text: `step ${rollout.stepIndex + 1} (${step.percent}%) was not healthy within its deadline of ${formatDuration(target.stepDeadlineMs)}${capacity}`,
     };
   }
   return undefined;

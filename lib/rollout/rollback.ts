@@ -62,6 +62,12 @@ export function driveRollback(
   } else if (!rollbackRestored(obs.primary, to)) {
     done = false;
   }
+  // A primary that gave tasks to the canary gets them back (when scaling owns the count, it does).
+  const total = rollout.primaryCount !== undefined && !target.scaling ? rollout.total : undefined;
+  if (total !== undefined && obs.primary.desiredCount < total) {
+    d.actions.push({ type: 'setCount', desiredCount: total });
+    done = false;
+  }
   if (done) {
     if (d.record.rollout?.id === rollout.id) d.record.rollout = undefined;
     return;

@@ -49,5 +49,9 @@ export function scale(d: Decision, obs: Observation, policy: ScalingPolicy, now:
       reason: best.change.reason,
     });
   }
-  if (obs.primary.desiredCount !== next.total) d.actions.push({ type: 'setCount', desiredCount: next.total });
+  // During a rollout's steps the rollout sizes the primary from the total (lib/rollout/progress.ts):
+  // past the surge the primary is meant to run fewer tasks than the total.
+  if (obs.primary.desiredCount !== next.total && !baking) {
+    d.actions.push({ type: 'setCount', desiredCount: next.total });
+  }
 }
