@@ -10,8 +10,9 @@
  *
  * The invariants (names as in `Violation.invariant`):
  * - min-healthy: a managed service never has fewer healthy tasks (RUNNING, and healthy as the ECS
- *   scheduler counts them) than minimumHealthyPercent of its desired count allows, once it first
- *   reached that, except while a rollback runs (the pipeline's or the circuit breaker's).
+ *   scheduler counts them; during a rollout, its canary's too) than minimumHealthyPercent of its
+ *   desired count allows, once it first reached that, except while a rollback runs (the
+ *   pipeline's or the circuit breaker's).
  * - one-rollout: at most one rollout per service in progress: a rollout starts only once the
  *   previous one ended (succeeded, rolled back, or superseded in the same decision).
  * - rollout-deadline: every rollout leaves the record (ends) within its deadlines: registration and
@@ -19,8 +20,9 @@
  * - one-revision-per-digest: one task-definition revision per (family, image digest).
  * - no-canary-after-rollout: no canary task running, and the canary's desired count 0, once no
  *   rollout is in progress (after a grace for tasks that are stopping).
- * - scaling-bounds: desired counts within bounds. Scaling is not built: the primary keeps the
- *   desired count it had, the canary at most the tasks of its largest step. Hook: `scalingBounds`.
+ * - scaling-bounds: desired counts within bounds. The primary keeps the desired count it had (or a
+ *   person gave it), less what a step past maxSurge takes from it; the canary at most the tasks of
+ *   its largest step within maxSurge. Hook: `scalingBounds`.
  * - notification-once: every notice told once: none twice, and one per fact the record keeps
  *   (a started, a step reached, an end). Slack is being built; hook: `notifications`.
  * - image-policy: a managed service's main container runs only its starting image or an image of
@@ -33,7 +35,7 @@ import type { TargetConfig } from '../lib/config.ts';
 import type { Notice } from '../lib/decide.ts';
 import type { ServiceRecord } from '../lib/record.ts';
 import { DIGEST_TAG } from '../lib/revision.ts';
-import { canaryTasksForShare } from '../lib/rollout-math.ts';
+import { stepTargets } from '../lib/rollout-math.ts';
 import { DynamoRecordStore } from '../lib/store.ts';
 import { evaluateTag } from '../lib/tag-policy.ts';
 import type { Service, Task } from './ecs/model.ts';
@@ -119,6 +121,8 @@ export class InvariantChecker {
   private readonly idleCanarySince = new Map<string, number>();
   private readonly startingImages = new Map<string, Set<string>>();
   private readonly startingDesired = new Map<string, number>();
+  /** The primary's desired count at the last sample. */
+  private readonly lastDesired = new Map<string, number>();
   private readonly overdue = new Set<string>();
   private cancelSampling?: () => void;
   private readonly unwrap: (() => void)[] = [];
@@ -310,7 +314,7 @@ export class InvariantChecker {
       const primary = this.service(target.cluster, target.service);
       const canary = this.service(target.cluster, canaryServiceName(target.service));
       if (!primary) continue;
-      this.checkMinHealthy(key, primary, record);
+      this.checkMinHealthy(key, primary, record, canary);
       this.checkBounds(key, target, primary, canary);
       this.checkCanaryIdle(key, canary, record, now);
       this.checkDeadlines(key, record, now);
@@ -319,10 +323,18 @@ export class InvariantChecker {
     this.checkRevisions();
   }
 
-  private checkMinHealthy(key: string, primary: Service, record: ServiceRecord | undefined): void {
+  private checkMinHealthy(
+    key: string,
+    primary: Service,
+    record: ServiceRecord | undefined,
+    canary: Service | undefined,
+  ): void {
     const { minimumHealthyPercent } = primary.deploymentConfiguration;
     const minimum = Math.ceil((primary.desiredCount * minimumHealthyPercent) / 100);
-    const healthy = [...primary.tasks].filter(isHealthy).length;
+    // During a rollout the canary's healthy tasks serve the service's traffic too: past maxSurge the
+    // primary gives up tasks the canary covers, and promotion brings them back as the canary shrinks.
+    const serving = record?.rollout && canary ? [...canary.tasks].filter(isHealthy).length : 0;
+    const healthy = [...primary.tasks].filter(isHealthy).length + serving;
     if (!this.healthyOnce.has(key)) {
       // The service's first deployment (before the pipeline's time) is not the pipeline's doing.
       if (healthy >= minimum && primary.desiredCount > 0) this.healthyOnce.add(key);
@@ -351,19 +363,40 @@ export class InvariantChecker {
     canary: Service | undefined,
   ): void {
     const hook = this.hooks.scalingBounds;
+    this.followCountChanges(key, target, primary);
     const start = this.startingDesired.get(key) ?? primary.desiredCount;
-    const primaryBounds = hook?.(target, 'primary', primary.desiredCount) ?? { min: start, max: start };
+    // Within maxSurge the primary keeps its count; past it the primary shrinks as the canary grows
+    // (lib/rollout-math.ts stepTargets).
+    const surge = target.maxSurgePercent ?? 100;
+    const goals = target.steps
+      .filter((s) => s.percent < 100)
+      .map((s) => stepTargets(start, s.percent, surge));
+    const primaryBounds = hook?.(target, 'primary', primary.desiredCount) ?? {
+      min: Math.min(start, ...goals.map((g) => g.primary)),
+      max: start,
+    };
     this.bounded(key, 'primary', primary.desiredCount, primaryBounds);
     if (canary && canary.status === 'ACTIVE') {
-      const largest = Math.max(
-        1,
-        ...target.steps
-          .filter((s) => s.percent < 100)
-          .map((s) => canaryTasksForShare(primary.desiredCount, s.percent)),
-      );
+      const largest = Math.max(1, ...goals.map((g) => g.canary));
       const bounds = hook?.(target, 'canary', primary.desiredCount) ?? { min: 0, max: largest };
       this.bounded(key, 'canary', canary.desiredCount, bounds);
     }
+  }
+
+  /** A count the pipeline did not ask for (a person's UpdateService, another scaler) is the new total. */
+  private followCountChanges(key: string, target: TargetConfig, primary: Service): void {
+    const seen = this.lastDesired.get(key);
+    this.lastDesired.set(key, primary.desiredCount);
+    if (seen === undefined || seen === primary.desiredCount) return;
+    const asked = this.pipeline.actions.filter(
+      (a) =>
+        a.action.type === 'setCount' &&
+        a.target.cluster === target.cluster &&
+        a.target.service === target.service,
+    );
+    const last = asked.at(-1)?.action;
+    if (last?.type === 'setCount' && last.desiredCount === primary.desiredCount) return;
+    this.startingDesired.set(key, primary.desiredCount);
   }
 
   private bounded(key: string, role: string, desired: number, b: { min: number; max: number }): void {
