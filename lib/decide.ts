@@ -63,7 +63,8 @@ export function decide(
   if (!d.record.rollout) learnLastGood(d.record, obs.primary, now);
   if (target.scaling) scale(d, obs, target.scaling, now);
 
-  if (trigger.kind === 'push') acceptPush(d, obs, target, trigger.image, now, false);
+  if (trigger.kind === 'push') acceptPush(d, obs, target, trigger.image, now, false, trigger.pushTimes);
+  if (d.needsPushTimes) return d;
   if (trigger.kind === 'command') applyCommand(d, obs, target, trigger.command, now);
 
   const rollout = d.record.rollout;

@@ -12,6 +12,7 @@
  * are sent once every target of the trigger has been acted on (lib/slack/deliver.ts), so a slow
  * or failing Slack never holds back an action. The tick sends whatever is still waiting.
  */
+import { DescribeImagesCommand } from '@aws-sdk/client-ecr';
 import type { Clients } from './aws.ts';
 import { CANARY_SUFFIX } from './canary.ts';
 import {
@@ -363,6 +364,11 @@ export class Pipeline {
     for (let round = 0; round < MAX_ROUNDS; round++) {
       const observed = await observe(clients, target, record, learned);
       const decision = decide(record, observed.observation, target, trigger, this.now());
+      if (decision.needsPushTimes && trigger.kind === 'push' && !trigger.pushTimes) {
+        // Two pushes in the same second: ECR's imagePushedAt orders them, then decide again.
+        trigger = { ...trigger, pushTimes: await pushTimes(clients, decision.needsPushTimes) };
+        continue;
+      }
       if (decision.skipped) log.info('decision.skipped', { service: record.key, reason: decision.skipped });
       // The outbox commits with the decision: a notice is queued exactly when its decision is.
       const next = this.queueNotices(decision.record, decision.notices.map(fromNotice), target);
@@ -404,6 +410,33 @@ export class Pipeline {
     await this.deliver([record]);
     return record;
   }
+}
+
+/**
+ * ECR's imagePushedAt of each image, by digest (DescribeImages; an image no longer there is left
+ * out). Source: ECR API DescribeImages, ImageDetail.imagePushedAt.
+ */
+async function pushTimes(clients: Clients, images: ImageRef[]): Promise<Record<string, number>> {
+  const times: Record<string, number> = {};
+  for (const repository of new Set(images.map((i) => i.repository))) {
+    const digests = images.filter((i) => i.repository === repository).map((i) => i.digest);
+    try {
+      const out = await clients.ecr.send(
+        new DescribeImagesCommand({
+          repositoryName: repository,
+          imageIds: digests.map((imageDigest) => ({ imageDigest })),
+        }),
+      );
+      for (const detail of out.imageDetails ?? []) {
+        const at = detail.imagePushedAt?.getTime();
+        if (detail.imageDigest && at !== undefined) times[detail.imageDigest] = at;
+      }
+    } catch (e) {
+      // An image deleted since (ImageNotFoundException) or a denied call: the tie stays a tie.
+      log.warn('push.times.failed', { repository, error: e as Error });
+    }
+  }
+  return times;
 }
 
 function noticeFields(service: string, n: Notice): Record<string, unknown> {

@@ -3,6 +3,7 @@ import { type TargetConfig, validateConfig } from '../lib/config.ts';
 import { asFailure, type Decision, decide, REGISTER_LEASE_MS, type Trigger } from '../lib/decide.ts';
 import { MISSING_SERVICE, type Observation, type ServiceView, type TaskView } from '../lib/observation.ts';
 import { type ImageRef, newRecord, type ServiceRecord } from '../lib/record.ts';
+import { pushedBefore } from '../lib/rollout/push.ts';
 
 const T0 = Date.UTC(2026, 0, 1);
 const OLD = 'arn:aws:ecs:us-east-1:123456789012:task-definition/web:1';
@@ -1023,5 +1024,45 @@ describe('decide: the canary is bounded by maxSurge (issue 13.2)', () => {
       { type: 'setCanary', taskDefinition: NEW, desiredCount: 0 },
       { type: 'setCount', desiredCount: 50 },
     ]);
+  });
+});
+
+describe('pushedBefore: same-second pushes are ordered by ECR imagePushedAt (issue 13.12)', () => {
+  const at = (s: string) => Date.parse(`2026-01-01T10:00:${s}Z`);
+  const a = { ...image('v2', 2), pushedAt: at('01') };
+  const b = { ...image('v3', 3), pushedAt: at('02') };
+  const tie = { ...b, pushedAt: at('01') };
+  it.each([
+    ['events 10:00:01 and 10:00:02', a, b, undefined, true],
+    ['events 10:00:02 and 10:00:01', b, a, undefined, false],
+    ['events both 10:00:01, no ECR times', a, tie, undefined, undefined],
+    [
+      'events both 10:00:01, ECR .200 and .700',
+      a,
+      tie,
+      { [a.digest]: at('01.200'), [tie.digest]: at('01.700') },
+      true,
+    ],
+    [
+      'events both 10:00:01, ECR .700 and .200',
+      a,
+      tie,
+      { [a.digest]: at('01.700'), [tie.digest]: at('01.200') },
+      false,
+    ],
+    ['no event time for one of them', image('v2', 2), b, undefined, false],
+  ])('%s -> %s', (_, x, y, times, want) => {
+    expect(pushedBefore(x, y, times)).toBe(want);
+  });
+
+  it('a push tied with the rollout in progress waits for ECR times, then the older one is ignored', () => {
+    const first = decide(newRecord('prod', 'web'), obs(), target(), push(tie), T0).record;
+    const tied = decide(first, obs(), target(), push(a), T0 + 1000);
+    expect(tied.needsPushTimes?.map((i) => i.tag)).toEqual(['v2', 'v3']);
+    expect(tied.notices).toEqual([]);
+    const times = { [a.digest]: at('01.200'), [tie.digest]: at('01.700') };
+    const d = decide(first, obs(), target(), { kind: 'push', image: a, pushTimes: times }, T0 + 1000);
+    expect(kinds(d)).toEqual(['ignored']);
+    expect(d.record.rollout?.image.tag).toBe('v3');
   });
 });

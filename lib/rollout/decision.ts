@@ -7,7 +7,12 @@ import type { Notice } from '../decide.ts';
 import type { ImageRef, ServiceRecord } from '../record.ts';
 
 export type Trigger =
-  | { kind: 'push'; image: ImageRef }
+  | {
+      kind: 'push';
+      image: ImageRef;
+      /** ECR's imagePushedAt (milliseconds) by digest, looked up when push event times tie. */
+      pushTimes?: Record<string, number>;
+    }
   | { kind: 'reconcile'; reason: string }
   | { kind: 'command'; command: Command };
 
@@ -36,6 +41,11 @@ export interface Decision {
   notices: Notice[];
   /** Why nothing happened, when that is worth a log line (a duplicate push, an image already deployed). */
   skipped?: string;
+  /**
+   * Push events carry whole seconds: two pushes in the same second cannot be ordered by them. The
+   * decision is void until ECR's own imagePushedAt of these images is known (Trigger pushTimes).
+   */
+  needsPushTimes?: ImageRef[];
 }
 
 /** A short name for a task definition ARN in reasons: `web:3`. */

@@ -39,6 +39,7 @@ export function acceptPush(
   image: ImageRef,
   now: number,
   forced: boolean,
+  pushTimes?: Record<string, number>,
 ) {
   const r = d.record;
   if (r.rollout?.rollingBack) {
@@ -79,13 +80,23 @@ export function acceptPush(
   }
   if (!forced) {
     // Events arrive out of order and lost ones are found late: an image pushed before the one
-    // rolling out (or deployed) never replaces it. Push times have whole seconds; a tie is not older.
+    // rolling out (or deployed) never replaces it. Push events have whole seconds: a tie is broken
+    // by ECR's own imagePushedAt, looked up for the purpose; a tie that remains is not older.
     const newer = current?.image ?? r.lastGood?.image;
-    if (image.pushedAt !== undefined && newer?.pushedAt !== undefined && image.pushedAt < newer.pushedAt) {
+    if (
+      image.pushedAt !== undefined &&
+      newer?.pushedAt !== undefined &&
+      pushedBefore(image, newer, pushTimes) === undefined
+    ) {
+      d.needsPushTimes = [image, newer];
+      d.skipped = `${image.repository}:${image.tag} and ${newer.repository}:${newer.tag} were pushed in the same second; asking ECR which came first`;
+      return;
+    }
+    if (newer && pushedBefore(image, newer, pushTimes)) {
       ignore(
         d,
         image,
-        `${image.repository}:${image.tag} was pushed before ${newer.repository}:${newer.tag} (${new Date(newer.pushedAt).toISOString()}), which ${current ? 'is rolling out' : 'is deployed'}`,
+        `${image.repository}:${image.tag} was pushed before ${newer.repository}:${newer.tag} (${new Date(pushTimes?.[newer.digest] ?? newer.pushedAt!).toISOString()}), which ${current ? 'is rolling out' : 'is deployed'}`,
         now,
       );
       return;
@@ -143,4 +154,29 @@ export function ignore(d: Decision, image: ImageRef, reason: string, now: number
     failures: [],
   });
   d.notices.push({ kind: 'ignored', image, reason });
+}
+
+/**
+ * Whether `image` was pushed before `other`: by the push events' times (whole seconds), and when
+ * those tie, by ECR's imagePushedAt from `pushTimes`. Undefined when it cannot tell yet (a tie in
+ * the same second and no ECR times); a tie ECR cannot break either is not older.
+ *
+ *   events 10:00:01 and 10:00:02                          -> true
+ *   events 10:00:02 and 10:00:01                          -> false
+ *   events both 10:00:01, no ECR times                    -> undefined (look them up)
+ *   events both 10:00:01, ECR 10:00:01.200 and .700       -> true
+ *   events both 10:00:01, ECR .700 and .200               -> false
+ *   no event time for one of them                         -> false
+ */
+export function pushedBefore(
+  image: ImageRef,
+  other: ImageRef,
+  pushTimes?: Record<string, number>,
+): boolean | undefined {
+  if (image.pushedAt === undefined || other.pushedAt === undefined) return false;
+  if (image.pushedAt !== other.pushedAt) return image.pushedAt < other.pushedAt;
+  const a = pushTimes?.[image.digest];
+  const b = pushTimes?.[other.digest];
+  if (a === undefined || b === undefined) return pushTimes ? false : undefined;
+  return a < b;
 }
