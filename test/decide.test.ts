@@ -627,12 +627,17 @@ describe('decide: the newest push wins, whatever order the events come in', () =
     expect(d.record.history.at(-1)?.reason).toMatch(/which is deployed$/);
   });
 
-  it('a newer push still supersedes, and pushes in the same second are not older', () => {
-    const v2 = decide(newRecord('prod', 'web'), obs(), target(), push(pushed('v2', 2, 3)), at(3));
-    expect(kinds(decide(v2.record, obs(), target(), push(pushed('v3', 3, 3)), at(4)))).toEqual([
+  it('a newer push still supersedes; a push in the same second asks ECR, and one ECR cannot order is not older', () => {
+    const v2 = decide(newRecord('prod', 'web'), obs(), target(), push(pushed('v2', 2, 4)), at(3));
+    expect(kinds(decide(v2.record, obs(), target(), push(pushed('v3', 3, 5)), at(6)))).toEqual([
       'superseded',
       'started',
     ]);
+    expect(decide(v2.record, obs(), target(), push(pushed('v3', 3, 4)), at(4)).needsPushTimes).toHaveLength(
+      2,
+    );
+    const untold: Trigger = { kind: 'push', image: pushed('v3', 3, 4), pushTimes: {} };
+    expect(kinds(decide(v2.record, obs(), target(), untold, at(4)))).toEqual(['superseded', 'started']);
   });
 });
 
