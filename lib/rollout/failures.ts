@@ -15,16 +15,21 @@ export function describeFailures(failures: TaskFailure[]): string {
   return `${n} new task${n === 1 ? '' : 's'} failed: ${first.stoppedReason}${exit}`;
 }
 
-/** Adds the revision's newly failed tasks to the rollout's failures (each task once). */
-export function foldFailures(rollout: Rollout, tasks: TaskView[], revision: string, now: number) {
+/** Adds the revision's newly failed tasks to the rollout's failures (each task once); returns how many. */
+export function foldFailures(rollout: Rollout, tasks: TaskView[], revision: string, now: number): number {
+  let added = 0;
   for (const t of tasks) {
     // A failing task counts as soon as ECS decides to stop it, not only once it is STOPPED.
     if (t.taskDefinition !== revision || (t.lastStatus !== 'STOPPED' && t.desiredStatus !== 'STOPPED'))
       continue;
     if (rollout.failures.some((f) => f.taskArn === t.taskArn)) continue;
     const failure = asFailure(t, now);
-    if (failure) rollout.failures.push(failure);
+    if (failure) {
+      rollout.failures.push(failure);
+      added++;
+    }
   }
+  return added;
 }
 
 /**

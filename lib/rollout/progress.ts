@@ -40,8 +40,7 @@ export function progress(d: Decision, obs: Observation, target: TargetConfig, ro
     return;
   }
   const revision = rollout.taskDefinition;
-  const failedBefore = rollout.failures.length;
-  foldFailures(rollout, obs.tasks, revision, now);
+  const failedNow = foldFailures(rollout, obs.tasks, revision, now);
   const step = rollout.steps[rollout.stepIndex]!;
   if (!asked(rollout)) {
     // Nothing of the new revision has run yet: a gate that cannot fire stops the rollout before it
@@ -63,7 +62,7 @@ export function progress(d: Decision, obs: Observation, target: TargetConfig, ro
     startRollback(d, rollout, reason.text, now, 'rolled_back', reason.alarm, reason.to);
     return;
   }
-  if (rollout.failures.length > failedBefore && step.healthyAt !== undefined) {
+  if (failedNow > 0 && step.healthyAt !== undefined) {
     // A failure inside the bake: the step was not healthy for the whole bake, so it bakes again.
     step.healthyAt = undefined;
     step.unhealthySince = now;
