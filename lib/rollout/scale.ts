@@ -49,9 +49,10 @@ export function scale(d: Decision, obs: Observation, policy: ScalingPolicy, now:
       reason: best.change.reason,
     });
   }
-  // During a rollout's steps the rollout sizes the primary from the total (lib/rollout/progress.ts):
+  // Once a rollout's steps began, the rollout sizes the primary from the total (lib/rollout/progress.ts):
   // past the surge the primary is meant to run fewer tasks than the total.
-  if (obs.primary.desiredCount !== next.total && !baking) {
+  const sizing = baking && d.record.rollout!.steps.some((s) => s.startedAt !== undefined);
+  if (obs.primary.desiredCount !== next.total && !sizing) {
     d.actions.push({ type: 'setCount', desiredCount: next.total });
   }
 }
