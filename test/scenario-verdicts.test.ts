@@ -3,7 +3,8 @@
  * sim` plays it, with the invariants checked all along (local/invariants.ts). Each file states its
  * verdict in a comment line, `# verdict: <repository:tag> <outcome> [/<reason pattern>/]`:
  * healthy images end `succeeded` with no bad digest, failing ones `rolled_back` with the true
- * reason; the service ends on a steady revision and no rollout is left open.
+ * reason; the service ends on a steady revision (`# ends-on: <family:revision>` names it) and no
+ * rollout is left open.
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -61,7 +62,14 @@ describe('verdict scenarios', () => {
       for (const r of run.records) {
         expect(r.rollout, `${r.key} has a rollout left open`).toBeUndefined();
       }
-      const report = run.report as { services: { name: string; deployments: { rolloutState?: string }[] }[] };
+      const report = run.report as {
+        services: { name: string; taskDefinition: string; deployments: { rolloutState?: string }[] }[];
+      };
+      const endsOn = /^# ends-on: (\S+)$/m.exec(readFileSync(DIR + file, 'utf8'))?.[1];
+      if (endsOn) {
+        const primary = report.services.find((s) => !s.name.endsWith('-canary'));
+        expect(primary?.taskDefinition).toBe(endsOn);
+      }
       for (const s of report.services) {
         expect(
           s.deployments.map((d) => d.rolloutState),
