@@ -106,20 +106,25 @@ export function stepRound(
 
 /**
  * During promotion the primary rolls to the revision at its full `total`; the canary gives its room
- * back as the primary's tasks (all its deployments', asked for or running) take it, so a full
- * cluster does not deadlock. Never more than the canary has.
+ * back as the primary's new tasks take over. It keeps what the primary's healthy new tasks do not
+ * yet cover (so the tasks serving never drop below `total`), and no more than the room the
+ * primary's tasks (all its deployments', asked for or running) leave within `total + surge` (so a
+ * full cluster does not deadlock: the slots it frees let the primary's new tasks be placed).
  *
- *   total 10, surge 100%, canary 18, primary tasks 2  -> 18
- *   total 10, surge 100%, canary 18, primary tasks 12 -> 8
- *   total 10, surge 100%, canary 8,  primary tasks 20 -> 0
- *   total 10, surge 100%, canary 5,  primary tasks 10 -> 5
+ *   total 10, surge 100%, canary 18, primary tasks 2,  primary healthy 2  -> 18
+ *   total 10, surge 100%, canary 18, primary tasks 12, primary healthy 0  -> 10
+ *   total 10, surge 100%, canary 10, primary tasks 14, primary healthy 7  -> 6
+ *   total 10, surge 100%, canary 8,  primary tasks 20, primary healthy 10 -> 0
+ *   total 2,  surge 100%, canary 2,  primary tasks 4,  primary healthy 0  -> 2
  */
 export function promotionCanary(
   total: number,
   maxSurgePercent: number,
   canary: number,
   primaryTasks: number,
+  primaryHealthy: number,
 ): number {
   const room = total + surgeTasks(total, maxSurgePercent);
-  return Math.max(0, Math.min(canary, room - primaryTasks));
+  const uncovered = total - primaryHealthy;
+  return Math.max(0, Math.min(canary, Math.max(uncovered, room - primaryTasks)));
 }

@@ -1003,8 +1003,9 @@ describe('decide: the canary is bounded by maxSurge (issue 13.2)', () => {
       tick,
       T0 + 11 * MIN,
     );
-    // 100 tasks of room, 60 taken by the primary's deployments: the canary keeps 40.
-    expect(d.actions).toEqual([{ type: 'setCanary', taskDefinition: NEW, desiredCount: 40 }]);
+    // None of the primary's new tasks is healthy yet: the canary keeps the 50 that serve for them
+    // and frees the other 40 slots for them (100 tasks of room, 60 taken by the primary).
+    expect(d.actions).toEqual([{ type: 'setCanary', taskDefinition: NEW, desiredCount: 50 }]);
   });
 
   it('a rollback gives the primary back the tasks it gave up', () => {

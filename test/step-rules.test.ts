@@ -209,15 +209,19 @@ describe('stepRound: never fewer serving than the total, never more asked than t
   );
 });
 
-describe('promotionCanary: the canary gives its room back as the primary takes it', () => {
+describe('promotionCanary: the canary gives its room back as the primary takes over', () => {
   it.each([
-    [18, 2, 18],
-    [18, 12, 8],
-    [8, 20, 0],
-    [5, 10, 5],
-  ])('total 10, surge 100%%, canary %i, primary tasks %i -> %i', (canary, primaryTasks, want) => {
-    expect(promotionCanary(10, 100, canary, primaryTasks)).toBe(want);
-  });
+    [10, 18, 2, 2, 18],
+    [10, 18, 12, 0, 10],
+    [10, 10, 14, 7, 6],
+    [10, 8, 20, 10, 0],
+    [2, 2, 4, 0, 2],
+  ])(
+    'total %i, surge 100%%, canary %i, primary tasks %i, primary healthy %i -> %i',
+    (total, canary, tasks, healthy, want) => {
+      expect(promotionCanary(total, 100, canary, tasks, healthy)).toBe(want);
+    },
+  );
 });
 
 describe('rollbackRestored and rollbackOverdue', () => {

@@ -128,7 +128,10 @@ export function progress(d: Decision, obs: Observation, target: TargetConfig, ro
         (n, dep) => n + Math.max(dep.desiredCount, dep.runningCount + dep.pendingCount),
         0,
       );
-      const keep = promotionCanary(total, surge, obs.canary.desiredCount, primaryTasks);
+      // Tasks listed are the revision's in both services: the canary's running ones are not the primary's.
+      const healthy = healthyTasks(obs.tasks, revision, obs.hasHealthCheck);
+      const primaryHealthy = Math.max(0, healthy - obs.canary.runningCount);
+      const keep = promotionCanary(total, surge, obs.canary.desiredCount, primaryTasks, primaryHealthy);
       if (keep < obs.canary.desiredCount) {
         d.actions.push({
           type: 'setCanary',
