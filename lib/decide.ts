@@ -11,8 +11,18 @@
  *   register the revision  ->  step 1: canary service at N tasks (primary untouched), healthy, bake
  *   -> ... -> last step (100%): the primary rolls to the revision; once it is done the canary goes
  *   to 0; bake; succeeded.
- * Any time: too many new tasks failed, a gate alarm in ALARM, or a step past its deadline
- *   -> rollback: canary to 0, primary back to the last good revision.
+ * Any time: too many new tasks failed, a gate alarm in ALARM, ECS failed the primary's deployment,
+ *   or a step past its deadline -> rollback: canary to 0, primary back to the last good revision.
+ *
+ * Where each rule lives (lib/rollout/):
+ *   push.ts      whether a push starts a rollout (newest wins, bad digests, tags, lineage)
+ *   commands.ts  a person's deploy, pause, resume, promote, abort, rollback
+ *   progress.ts  stepping: register, size the canary, bake, promote, decide a rollback
+ *   step.ts      the pure step checks (ready, baked, past its deadline, promoted, gates)
+ *   failures.ts  which stopped tasks count against a rollout
+ *   rollback.ts  driving a rollback to its end, and rollbacks by hand
+ *   scale.ts     the glue to alarm-driven scaling (lib/scaling.ts)
+ * and the counts of each step in lib/rollout-math.ts.
  */
 import type { TargetConfig } from './config.ts';
 import type { AlarmView, Observation } from './observation.ts';
