@@ -34,7 +34,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { type Document, LineCounter, parseDocument } from 'yaml';
-import { canaryServiceName } from './canary.ts';
+import { canaryServiceName } from './canary-service.ts';
 import { parseDuration } from './duration.ts';
 import type { ScalingPolicy } from './scaling.ts';
 import { parseScaling } from './scaling-config.ts';

@@ -13,8 +13,9 @@
  * or failing Slack never holds back an action. The tick sends whatever is still waiting.
  */
 import { DescribeImagesCommand } from '@aws-sdk/client-ecr';
+import { act } from './act.ts';
 import type { Clients } from './aws.ts';
-import { CANARY_SUFFIX } from './canary.ts';
+import { CANARY_SUFFIX } from './canary-service.ts';
 import {
   type Config,
   matchesGateAlarm,
@@ -24,9 +25,9 @@ import {
   webhooksFor,
 } from './config.ts';
 import { type Action, decide, type Notice, type Trigger } from './decide.ts';
-import { act, observe, UnknownServiceError } from './ecs.ts';
 import { log } from './log.ts';
 import { dueForCheck, missedImages, repositoryImages } from './missed-pushes.ts';
+import { ObserveMemory, observe, UnknownServiceError } from './observe.ts';
 import type { ImageRef, ServiceRecord } from './record.ts';
 import { RevisionError } from './revision.ts';
 import { budget, deliver, queue, type Slack } from './slack/deliver.ts';
@@ -75,8 +76,11 @@ export class Pipeline {
   private readonly pushChecks = new Map<string, number>();
   /** The current invocation's time left; Lambda runs one invocation at a time per container. */
   private remainingMs: () => number = () => Number.POSITIVE_INFINITY;
+  /** What observing learned that stays true a while (health checks, scalable targets): this pipeline's alone. */
+  private readonly observed: ObserveMemory;
   constructor(readonly options: PipelineOptions) {
     this.now = options.now ?? Date.now;
+    this.observed = new ObserveMemory(this.now);
   }
 
   get config(): Config {
@@ -362,7 +366,7 @@ export class Pipeline {
     let learned: { revisionForDigest?: string } = {};
     let record = known ?? (await store.get(target.cluster, target.service));
     for (let round = 0; round < MAX_ROUNDS; round++) {
-      const observed = await observe(clients, target, record, learned);
+      const observed = await observe(clients, target, record, learned, this.observed);
       const decision = decide(record, observed.observation, target, trigger, this.now());
       if (decision.needsPushTimes && trigger.kind === 'push' && !trigger.pushTimes) {
         // Two pushes in the same second: ECR's imagePushedAt orders them, then decide again.

@@ -13,7 +13,7 @@
  * Whoever attaches the pipeline finds the timeline with `timelineOf(world)` and feeds it its
  * notices (local/sim-pipeline.ts); without a timeline nothing is sampled.
  */
-import { CANARY_SUFFIX } from '../lib/canary.ts';
+import { CANARY_SUFFIX } from '../lib/canary-service.ts';
 import type { Notice } from '../lib/decide.ts';
 import { formatDuration } from '../lib/duration.ts';
 import { shortRevision } from '../lib/revision.ts';

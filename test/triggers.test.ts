@@ -1,9 +1,8 @@
-import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parseTrigger } from '../lib/triggers.ts';
+import { fixture } from './helpers/fixtures.ts';
 
-const sample = (name: string) =>
-  JSON.parse(readFileSync(new URL(`../../shared/reference/events/${name}`, import.meta.url), 'utf8'));
+const sample = (name: string) => fixture<any>(name);
 
 describe('parseTrigger: the real AWS samples, unchanged', () => {
   it('ECR image push', () => {

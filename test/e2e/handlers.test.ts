@@ -1,15 +1,15 @@
 /**
  * The Lambda handlers as Lambda runs them (middy and all), against the local world.
  */
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHandler } from '../../lib/handler.ts';
+import { fixture } from '../helpers/fixtures.ts';
 import { type PipelineWorld, pipelineWorld } from '../helpers/pipeline-world.ts';
 
-const sample = (name: string) =>
-  JSON.parse(readFileSync(new URL(`../../../shared/reference/events/${name}`, import.meta.url), 'utf8'));
+const sample = (name: string) => fixture<any>(name);
 const context = { awsRequestId: 'req-1', functionName: 'ecs-autopilot-ecsEvent' } as any;
 
 describe('handlers', () => {

@@ -3,7 +3,6 @@
  * and the local ECS use, and the `ECR Image Action` event compared with AWS's sample.
  */
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import {
   BatchDeleteImageCommand,
   BatchGetImageCommand,
@@ -25,11 +24,12 @@ import {
 import { afterEach, describe, expect, it } from 'vitest';
 import { AwsError } from '../../local/errors.ts';
 import { HEALTHY, parseImageBehaviour } from '../../local/images.ts';
+import { fixture } from '../helpers/fixtures.ts';
 import { startWorld, type TestWorld } from '../helpers/world.ts';
 
 const HOST = '123456789012.dkr.ecr.us-east-1.amazonaws.com';
 // Amazon ECR User Guide, "Amazon ECR events and EventBridge": event for a completed image push.
-const SAMPLE = JSON.parse(readFileSync('/work/shared/reference/events/ecr-image-push.json', 'utf8'));
+const SAMPLE = fixture<any>('ecr-image-push.json');
 
 let t: TestWorld | undefined;
 afterEach(async () => {
