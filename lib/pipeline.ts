@@ -366,7 +366,9 @@ export class Pipeline {
     let learned: { revisionForDigest?: string } = {};
     let record = known ?? (await store.get(target.cluster, target.service));
     for (let round = 0; round < MAX_ROUNDS; round++) {
-      const observed = await observe(clients, target, record, learned, this.observed);
+      const pushing =
+        trigger.kind === 'push' || (trigger.kind === 'command' && trigger.command.name === 'deploy');
+      const observed = await observe(clients, target, record, { ...learned, pushing }, this.observed);
       const decision = decide(record, observed.observation, target, trigger, this.now());
       if (decision.needsPushTimes && trigger.kind === 'push' && !trigger.pushTimes) {
         // Two pushes in the same second: ECR's imagePushedAt orders them, then decide again.
@@ -388,8 +390,11 @@ export class Pipeline {
         }
       }
       for (const notice of decision.notices) {
-        const topic = notice.kind === 'scaled' || notice.kind === 'blocked' ? 'scaling' : 'rollout';
-        log.info(`${topic}.${notice.kind}`, noticeFields(record.key, notice));
+        const topic = notice.kind === 'scaled' ? 'scaling' : 'rollout';
+        // `blocked` needs a person (Slack tells it as an error): scaling stood aside, a rollback is
+        // overdue, a person's deploy paused a rollout, a gate is not watching.
+        if (notice.kind === 'blocked') log.error('pipeline.blocked', noticeFields(record.key, notice));
+        else log.info(`${topic}.${notice.kind}`, noticeFields(record.key, notice));
         this.options.onNotice?.(notice, target);
       }
       if (decision.actions.length === 0 && !changed) return record;

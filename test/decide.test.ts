@@ -778,6 +778,20 @@ describe('decide: gates that cannot fire (issue 13.8)', () => {
     expect(d.record.badDigests).toEqual({});
   });
 
+  it('read at the push, a missing gate alarm stops the rollout before anything is registered', () => {
+    const t = target({ gateAlarms: ['web-5xx', 'web-p99-*'] });
+    const d = decide(newRecord('prod', 'web'), obs({ gatesRead: true }), t, push(image('v2', 2)), T0);
+    expect(d.record.rollout).toBeUndefined();
+    expect(d.actions).toEqual([]);
+    expect(d.notices).toMatchObject([
+      {
+        kind: 'ignored',
+        reason: expect.stringMatching(/^gate alarm web-p99-\* does not exist in CloudWatch/),
+      },
+    ]);
+    expect(d.record.history.at(-1)).toMatchObject({ outcome: 'ignored' });
+  });
+
   it('a gate alarm in INSUFFICIENT_DATA through the whole first step is told once', () => {
     const quiet = { alarms: [{ name: 'web-5xx', state: 'INSUFFICIENT_DATA' as const, reason: 'no data' }] };
     const o = obs({ canary: service(NEW, 1), tasks: tasks(NEW, 1), ...quiet });

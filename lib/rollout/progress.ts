@@ -11,7 +11,15 @@ import { canaryShare, promotionCanary, stepRound, stepTargets } from '../rollout
 import { type Decision, shortName } from './decision.ts';
 import { describeFailures, foldFailures } from './failures.ts';
 import { startRollback } from './rollback.ts';
-import { baked, canaryReady, healthyTasks, missingGates, pastDeadline, promoted } from './step.ts';
+import {
+  baked,
+  canaryReady,
+  gatesMissing,
+  healthyTasks,
+  missingGates,
+  pastDeadline,
+  promoted,
+} from './step.ts';
 
 /** How long a registration may take before another invocation may try (it looks for the digest tag first). */
 export const REGISTER_LEASE_MS = 60_000;
@@ -45,7 +53,7 @@ export function progress(d: Decision, obs: Observation, target: TargetConfig, ro
   if (!asked(rollout)) {
     // Nothing of the new revision has run yet: a gate that cannot fire stops the rollout before it
     // starts, and an alarm already in ALARM is the old revision's (ignored until it has been OK).
-    const missing = missingGates(target.gateAlarms, obs.alarms);
+    const missing = obs.gatesRead === false ? [] : missingGates(target.gateAlarms, obs.alarms);
     if (missing.length > 0) {
       refuse(d, rollout, missing, now);
       return;
@@ -198,8 +206,7 @@ function becameHealthy(step: StepState, now: number) {
 
 /** A gate that cannot fire is a failed gate: the rollout ends before it starts, naming it. */
 function refuse(d: Decision, rollout: Rollout, missing: string[], now: number) {
-  const names = missing.join(', ');
-  const reason = `gate alarm${missing.length === 1 ? '' : 's'} ${names} ${missing.length === 1 ? 'does' : 'do'} not exist in CloudWatch: a gate that cannot fire does not guard a rollout; create ${missing.length === 1 ? 'it' : 'them'} or fix gateAlarms, then deploy again`;
+  const reason = gatesMissing(missing);
   d.record = withHistory(d.record, summarize(rollout, 'ignored', reason, now));
   d.record.rollout = undefined;
   d.notices.push({ kind: 'ignored', image: rollout.image, reason });

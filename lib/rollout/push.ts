@@ -7,6 +7,7 @@ import type { Observation, ServiceView } from '../observation.ts';
 import { type ImageRef, type Rollout, type ServiceRecord, summarize, withHistory } from '../record.ts';
 import { evaluateTag } from '../tag-policy.ts';
 import type { Decision } from './decision.ts';
+import { gatesMissing, missingGates } from './step.ts';
 
 /** A revision at steady state, when no rollout is running, is known good (a manual deploy too). */
 export function learnLastGood(record: ServiceRecord, primary: ServiceView, now: number): void {
@@ -107,6 +108,12 @@ export function acceptPush(
       ignore(d, image, verdict.reason, now);
       return;
     }
+  }
+  // A gate that cannot fire is a failed gate: nothing starts (and nothing is registered).
+  const missing = obs.gatesRead ? missingGates(target.gateAlarms, obs.alarms) : [];
+  if (missing.length > 0) {
+    ignore(d, image, gatesMissing(missing), now);
+    return;
   }
   if (current) {
     d.record = withHistory(

@@ -120,6 +120,12 @@ export function missingGates(patterns: string[], alarms: { name: string }[]): st
   );
 }
 
+/** The reason a rollout does not start for gates that cannot fire. */
+export function gatesMissing(missing: string[]): string {
+  const one = missing.length === 1;
+  return `gate alarm${one ? '' : 's'} ${missing.join(', ')} ${one ? 'does' : 'do'} not exist in CloudWatch: a gate that cannot fire does not guard a rollout; create ${one ? 'it' : 'them'} or fix gateAlarms, then deploy again`;
+}
+
 /**
  * The service runs one deployment, on this revision, completed (or, where ECS reports no
  * rolloutState, at its desired count).
