@@ -121,6 +121,8 @@ export class InvariantChecker {
   private readonly idleCanarySince = new Map<string, number>();
   private readonly startingImages = new Map<string, Set<string>>();
   private readonly startingDesired = new Map<string, number>();
+  /** The largest desired count whose minimum the service has reached since it last grew. */
+  private readonly reachedCount = new Map<string, number>();
   /** The primary's desired count at the last sample. */
   private readonly lastDesired = new Map<string, number>();
   private readonly overdue = new Set<string>();
@@ -330,11 +332,17 @@ export class InvariantChecker {
     canary: Service | undefined,
   ): void {
     const { minimumHealthyPercent } = primary.deploymentConfiguration;
-    const minimum = Math.ceil((primary.desiredCount * minimumHealthyPercent) / 100);
+    // A count that grows (a scale-out, a promotion giving the primary its tasks back) starts new
+    // tasks: until the service first reaches the new count's minimum, the floor is the old count's.
+    const reached = this.reachedCount.get(key) ?? primary.desiredCount;
+    const floorCount = Math.min(primary.desiredCount, reached);
+    const minimum = Math.ceil((floorCount * minimumHealthyPercent) / 100);
     // During a rollout the canary's healthy tasks serve the service's traffic too: past maxSurge the
     // primary gives up tasks the canary covers, and promotion brings them back as the canary shrinks.
     const serving = record?.rollout && canary ? [...canary.tasks].filter(isHealthy).length : 0;
     const healthy = [...primary.tasks].filter(isHealthy).length + serving;
+    const full = Math.ceil((primary.desiredCount * minimumHealthyPercent) / 100);
+    this.reachedCount.set(key, healthy >= full ? primary.desiredCount : floorCount);
     if (!this.healthyOnce.has(key)) {
       // The service's first deployment (before the pipeline's time) is not the pipeline's doing.
       if (healthy >= minimum && primary.desiredCount > 0) this.healthyOnce.add(key);
@@ -365,19 +373,20 @@ export class InvariantChecker {
     const hook = this.hooks.scalingBounds;
     this.followCountChanges(key, target, primary);
     const start = this.startingDesired.get(key) ?? primary.desiredCount;
-    // Within maxSurge the primary keeps its count; past it the primary shrinks as the canary grows
-    // (lib/rollout-math.ts stepTargets).
+    // The service's total: the count it had (or a person gave it), or scaling's bounds when the
+    // pipeline scales it. Within maxSurge the primary keeps the total; past it the primary shrinks
+    // as the canary grows (lib/rollout-math.ts stepTargets).
+    const low = target.scaling?.min ?? start;
+    const high = target.scaling?.max ?? start;
     const surge = target.maxSurgePercent ?? 100;
-    const goals = target.steps
-      .filter((s) => s.percent < 100)
-      .map((s) => stepTargets(start, s.percent, surge));
+    const steps = target.steps.filter((s) => s.percent < 100);
     const primaryBounds = hook?.(target, 'primary', primary.desiredCount) ?? {
-      min: Math.min(start, ...goals.map((g) => g.primary)),
-      max: start,
+      min: Math.min(low, ...steps.map((s) => stepTargets(low, s.percent, surge).primary)),
+      max: high,
     };
     this.bounded(key, 'primary', primary.desiredCount, primaryBounds);
     if (canary && canary.status === 'ACTIVE') {
-      const largest = Math.max(1, ...goals.map((g) => g.canary));
+      const largest = Math.max(1, ...steps.map((s) => stepTargets(high, s.percent, surge).canary));
       const bounds = hook?.(target, 'canary', primary.desiredCount) ?? { min: 0, max: largest };
       this.bounded(key, 'canary', canary.desiredCount, bounds);
     }
