@@ -25,38 +25,18 @@
  * and the counts of each step in lib/rollout-math.ts.
  */
 import type { TargetConfig } from './config.ts';
-import type { AlarmView, Observation } from './observation.ts';
-import type { ImageRef, Rollout, ServiceRecord, TaskFailure } from './record.ts';
+import type { Observation } from './observation.ts';
+import type { Rollout, ServiceRecord } from './record.ts';
 import { applyCommand } from './rollout/commands.ts';
 import type { Decision, Trigger } from './rollout/decision.ts';
 import { progress } from './rollout/progress.ts';
 import { acceptPush, learnLastGood } from './rollout/push.ts';
 import { driveRollback } from './rollout/rollback.ts';
 import { scale } from './rollout/scale.ts';
-import type { AlarmReading } from './scaling.ts';
 
 export type { Action, Command, Decision, Trigger } from './rollout/decision.ts';
 export { asFailure, describeFailures } from './rollout/failures.ts';
 export { REGISTER_LEASE_MS } from './rollout/progress.ts';
-
-export type Notice =
-  | { kind: 'started'; rollout: Rollout; fromTaskDefinition: string }
-  | { kind: 'step'; rollout: Rollout; stepIndex: number; percent: number; canaryTasks: number; share: number }
-  | { kind: 'succeeded'; rollout: Rollout; durationMs: number }
-  | {
-      kind: 'rolled_back';
-      rollout: Rollout;
-      reason: string;
-      alarm?: AlarmView;
-      failures: TaskFailure[];
-      toTaskDefinition: string;
-    }
-  | { kind: 'superseded'; rollout: Rollout; by: ImageRef }
-  | { kind: 'ignored'; image: ImageRef; reason: string }
-  | { kind: 'paused' | 'resumed'; rollout: Rollout }
-  | { kind: 'scaled'; from: number; to: number; alarm: AlarmReading; reason: string }
-  /** Something only a person can settle (Application Auto Scaling also owns the count). */
-  | { kind: 'blocked'; reason: string };
 
 /**
  * Dispatches one trigger: scaling first (it owns the total a canary is sized from), then the push or

@@ -24,14 +24,14 @@ import {
   targetsForRepository,
   webhooksFor,
 } from './config.ts';
-import { type Action, decide, type Notice, type Trigger } from './decide.ts';
+import { type Action, decide, type Trigger } from './decide.ts';
 import { log } from './log.ts';
 import { dueForCheck, missedImages, repositoryImages } from './missed-pushes.ts';
+import { type Notice, noticeSetting } from './notice.ts';
 import { ObserveMemory, observe, UnknownServiceError } from './observe.ts';
 import type { ImageRef, ServiceRecord } from './record.ts';
 import { RevisionError } from './revision.ts';
 import { budget, deliver, queue, type Slack } from './slack/deliver.ts';
-import { fromNotice, type Notification } from './slack/message.ts';
 import { ConflictError, CorruptRecordError, type RecordStore } from './store.ts';
 import { type ParsedTrigger, parseTrigger } from './triggers.ts';
 
@@ -333,11 +333,11 @@ export class Pipeline {
   }
 
   /** The record with `notices` in its outbox, routed as the config says. */
-  private queueNotices(record: ServiceRecord, notices: Notification[], target: TargetConfig): ServiceRecord {
+  private queueNotices(record: ServiceRecord, notices: Notice[], target: TargetConfig): ServiceRecord {
     const slack = this.options.slack;
     if (!slack || notices.length === 0) return record;
-    const route = (kind: Notification['kind']) =>
-      webhooksFor(this.config, target, kind, slack.defaultWebhook);
+    const route = (kind: Notice['kind']) =>
+      webhooksFor(this.config, target, noticeSetting(kind), slack.defaultWebhook);
     return queue(record, notices, route, this.now());
   }
 
@@ -349,7 +349,7 @@ export class Pipeline {
       const record = await store.get(target.cluster, target.service);
       const last = record.lastError;
       if (last?.message === error.message && this.now() - last.at < ERROR_REPEAT_MS) return record;
-      const queued = this.queueNotices(record, [{ kind: 'error', error: error.message }], target);
+      const queued = this.queueNotices(record, [{ kind: 'blocked', reason: error.message }], target);
       try {
         return await store.put({ ...queued, lastError: { message: error.message, at: this.now() } });
       } catch (e) {
@@ -377,7 +377,7 @@ export class Pipeline {
       }
       if (decision.skipped) log.info('decision.skipped', { service: record.key, reason: decision.skipped });
       // The outbox commits with the decision: a notice is queued exactly when its decision is.
-      const next = this.queueNotices(decision.record, decision.notices.map(fromNotice), target);
+      const next = this.queueNotices(decision.record, decision.notices, target);
       const changed = JSON.stringify(next) !== JSON.stringify(record);
       if (changed) {
         try {

@@ -32,7 +32,7 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { canaryServiceName } from '../lib/canary-service.ts';
 import type { TargetConfig } from '../lib/config.ts';
-import type { Notice } from '../lib/decide.ts';
+import type { Notice } from '../lib/notice.ts';
 import type { ServiceRecord } from '../lib/record.ts';
 import { DIGEST_TAG } from '../lib/revision.ts';
 import { stepTargets } from '../lib/rollout-math.ts';

@@ -3,7 +3,7 @@
  * the pipeline will do to the service (Action) and the decision that carries them. Plain data, so
  * every rule in lib/rollout can be tested with objects built by hand.
  */
-import type { Notice } from '../decide.ts';
+import type { Notice } from '../notice.ts';
 import type { ImageRef, ServiceRecord } from '../record.ts';
 
 export type Trigger =
