@@ -25,12 +25,12 @@ import {
   webhooksFor,
 } from './config.ts';
 import { type Action, decide, type Trigger } from './decide.ts';
+import { isPermanent, TransientError } from './errors.ts';
 import { log } from './log.ts';
 import { dueForCheck, missedImages, repositoryImages } from './missed-pushes.ts';
 import { type Notice, noticeSetting } from './notice.ts';
 import { ObserveMemory, observe, UnknownServiceError } from './observe.ts';
 import type { ImageRef, ServiceRecord } from './record.ts';
-import { RevisionError } from './revision.ts';
 import { budget, deliver, queue, type Slack } from './slack/deliver.ts';
 import { ConflictError, CorruptRecordError, type RecordStore } from './store.ts';
 import { type ParsedTrigger, parseTrigger } from './triggers.ts';
@@ -65,8 +65,6 @@ const PUSH_CHECK_MARGIN_MS = 60_000;
 /** A target is started only with this much of the invocation left: one reconcile fits in it. */
 const DEFER_MARGIN_MS = 15_000;
 
-/** Errors that retrying cannot fix: logged, acknowledged, and shown to a person. */
-const PERMANENT = [UnknownServiceError, RevisionError, CorruptRecordError];
 /** The same error of a service is told again after this long (the tick would repeat it every minute). */
 const ERROR_REPEAT_MS = 3_600_000;
 
@@ -141,7 +139,7 @@ export class Pipeline {
       (t) => result.deferred?.includes(`${t.cluster}/${t.service}`) && t.missedPushCheckMs <= 0,
     );
     if (unchecked.length > 0) {
-      throw new Error(
+      throw new TransientError(
         `out of time before ${unchecked.length} targets without missedPushCheck; retrying the push`,
       );
     }
@@ -246,7 +244,7 @@ export class Pipeline {
           try {
             record = await this.reconcile(target, { kind: 'push', image });
           } catch (e) {
-            if (!PERMANENT.some((cls) => e instanceof cls)) throw e;
+            if (!isPermanent(e)) throw e;
             log.error('pipeline.error', { service: record.key, error: e as Error });
           }
         }
@@ -300,7 +298,7 @@ export class Pipeline {
           const record = await fn(target);
           if (record) touched.push(record);
         } catch (e) {
-          if (!PERMANENT.some((cls) => e instanceof cls)) throw e;
+          if (!isPermanent(e)) throw e;
           failed = (e as Error).message;
           log.error('pipeline.error', { service: `${target.cluster}/${target.service}`, error: e as Error });
           const record = await this.queueError(target, e as Error);
