@@ -305,6 +305,8 @@ describe('decide: rollback', () => {
     expect(d.record.history.at(-1)?.reason).toBe(
       'step 1 (10%) was not healthy within its deadline of 15m: 1 of 1 canary tasks could not be placed (not enough capacity in the cluster?)',
     );
+    // The image is not to blame: its digest is not marked bad.
+    expect(d.record.badDigests).toEqual({});
   });
 
   it('during promotion returns the primary to the revision the rollout started from', () => {

@@ -67,7 +67,7 @@ export function progress(d: Decision, obs: Observation, target: TargetConfig, ro
 
   const reason = rollbackReason(obs, target, rollout, revision, now);
   if (reason) {
-    startRollback(d, rollout, reason.text, now, 'rolled_back', reason.alarm, reason.to);
+    startRollback(d, rollout, reason.text, now, 'rolled_back', reason.alarm, reason.to, !reason.capacity);
     return;
   }
   if (failedNow > 0 && step.healthyAt !== undefined) {
@@ -293,7 +293,7 @@ function rollbackReason(
   rollout: Rollout,
   revision: string,
   now: number,
-): { text: string; alarm?: AlarmView; to?: string } | undefined {
+): { text: string; alarm?: AlarmView; to?: string; capacity?: boolean } | undefined {
   if (rollout.failures.length >= target.failedTasks) {
     return { text: describeFailures(rollout.failures) };
   }
@@ -317,6 +317,9 @@ function rollbackReason(
         : '';
     return {
       text: `step ${rollout.stepIndex + 1} (${step.percent}%) was not healthy within its deadline of ${formatDuration(target.stepDeadlineMs)}${capacity}`,
+      // Tasks that could not be placed, and none of the image's failed: the cluster is to blame, not
+      // the image, whose digest is not marked bad (a push of it later tries again).
+      capacity: unplaced > 0 && rollout.failures.length === 0,
     };
   }
   return undefined;

@@ -19,9 +19,13 @@ export function startRollback(
   alarm?: AlarmView,
   /** Where ECS already took the primary, when its own rollback came first. */
   to = rollout.fromTaskDefinition,
+  /** False when the image is not to blame (the cluster had no room for it): it may be pushed again. */
+  blameImage = true,
 ) {
   d.record = withHistory(d.record, summarize(rollout, outcome, reason, now));
-  if (outcome === 'rolled_back') d.record = withBadDigest(d.record, rollout.image.digest, reason, now);
+  if (outcome === 'rolled_back' && blameImage) {
+    d.record = withBadDigest(d.record, rollout.image.digest, reason, now);
+  }
   rollout.rollingBack = { reason, at: now, toTaskDefinition: to };
   d.record.rollout = rollout;
   d.notices.push({
