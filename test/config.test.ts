@@ -485,3 +485,22 @@ describe('scaling section', () => {
     );
   });
 });
+
+describe('maxSurge and rollbackDeadline (issue 13)', () => {
+  it('reads them into the target', () => {
+    expect(onlyTarget({ targets: [{ ...web, maxSurge: 25, rollbackDeadline: '20m' }] })).toMatchObject({
+      maxSurgePercent: 25,
+      rollbackDeadlineMs: 20 * m,
+    });
+  });
+
+  it.each([
+    [0, 'must be a whole percent from 1 to 900, got 0'],
+    [901, 'must be a whole percent from 1 to 900, got 901'],
+    [12.5, 'must be a whole percent from 1 to 900, got 12.5'],
+    ['25%', 'must be a whole percent from 1 to 900 (write 25, not "25%"), got "25%"'],
+  ])('refuses maxSurge %j', (value, message) => {
+    const err = catchError(() => validateConfig({ targets: [{ ...web, maxSurge: value }] }));
+    expect(err.problems).toEqual([{ path: 'targets[0].maxSurge', message }]);
+  });
+});
