@@ -61,6 +61,8 @@ export interface Rollout {
   promotedAt?: number;
   /** A revision a person deployed to the primary during the rollout: the rollout waits (paused). */
   heldFor?: string;
+  /** Gate alarms seen with data (OK or ALARM) during the rollout. */
+  gatesWithData?: string[];
   /** Gate alarms told once as not watching (INSUFFICIENT_DATA through the first step). */
   quietGates?: string[];
   /** Set once a rollback was decided: the rollout stays until the service is back on the good revision. */

@@ -813,6 +813,18 @@ describe('decide: gates that cannot fire (issue 13.8)', () => {
     expect(again.notices.filter((n) => n.kind === 'blocked')).toEqual([]);
   });
 
+  it('an alarm that had data during the first step is watching, whatever its state when the step ends', () => {
+    const o = obs({ canary: service(NEW, 1), tasks: tasks(NEW, 1) });
+    const healthy = decide(rolling(0), o, target(), tick, T0 + MIN);
+    const quiet = obs({
+      canary: service(NEW, 1),
+      tasks: tasks(NEW, 1),
+      alarms: [{ name: 'web-5xx', state: 'INSUFFICIENT_DATA', reason: 'no data' }],
+    });
+    const baked = decide(healthy.record, quiet, target(), tick, T0 + 6 * MIN);
+    expect(baked.notices.filter((n) => n.kind === 'blocked')).toEqual([]);
+  });
+
   it('an alarm already in ALARM before anything of the new revision ran is ignored until OK (issue 13.4)', () => {
     // Alarms are not read before the rollout exists: the first round after the push reads them.
     const started = decide(

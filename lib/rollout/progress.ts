@@ -237,12 +237,18 @@ function heldByPerson(d: Decision, obs: Observation, rollout: Rollout, now: numb
   return rollout.heldFor !== undefined;
 }
 
-/** Gate alarms still in INSUFFICIENT_DATA once the first step has baked: told once, as not watching. */
+/**
+ * Gate alarms that have had no data (INSUFFICIENT_DATA) through the whole first step, its bake
+ * included: told once each, as gates that are not watching (wrong metric or dimensions).
+ */
 function tellQuietGates(d: Decision, obs: Observation, rollout: Rollout, now: number) {
+  const withData = new Set(rollout.gatesWithData ?? []);
+  for (const a of obs.alarms) if (a.state !== 'INSUFFICIENT_DATA') withData.add(a.name);
+  if (withData.size > 0) rollout.gatesWithData = [...withData];
   const first = rollout.steps[0]!;
   if (rollout.stepIndex === 0 && !baked(first, now, false)) return;
   const told = rollout.quietGates ?? [];
-  const quiet = obs.alarms.filter((a) => a.state === 'INSUFFICIENT_DATA' && !told.includes(a.name));
+  const quiet = obs.alarms.filter((a) => !withData.has(a.name) && !told.includes(a.name));
   if (quiet.length === 0) return;
   rollout.quietGates = [...told, ...quiet.map((a) => a.name)];
   for (const a of quiet) {
