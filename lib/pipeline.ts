@@ -12,6 +12,7 @@
  * are sent once every target of the trigger has been acted on (lib/slack/deliver.ts), so a slow
  * or failing Slack never holds back an action. The tick sends whatever is still waiting.
  */
+import { DescribeImagesCommand } from '@aws-sdk/client-ecr';
 import { act } from './act.ts';
 import type { Clients } from './aws.ts';
 import { CANARY_SUFFIX } from './canary-service.ts';
@@ -363,8 +364,15 @@ export class Pipeline {
     let learned: { revisionForDigest?: string } = {};
     let record = known ?? (await store.get(target.cluster, target.service));
     for (let round = 0; round < MAX_ROUNDS; round++) {
-      const observed = await observe(clients, target, record, learned, this.observed);
+      const pushing =
+        trigger.kind === 'push' || (trigger.kind === 'command' && trigger.command.name === 'deploy');
+      const observed = await observe(clients, target, record, { ...learned, pushing }, this.observed);
       const decision = decide(record, observed.observation, target, trigger, this.now());
+      if (decision.needsPushTimes && trigger.kind === 'push' && !trigger.pushTimes) {
+        // Two pushes in the same second: ECR's imagePushedAt orders them, then decide again.
+        trigger = { ...trigger, pushTimes: await pushTimes(clients, decision.needsPushTimes) };
+        continue;
+      }
       if (decision.skipped) log.info('decision.skipped', { service: record.key, reason: decision.skipped });
       // The outbox commits with the decision: a notice is queued exactly when its decision is.
       const next = this.queueNotices(decision.record, decision.notices, target);
@@ -380,8 +388,11 @@ export class Pipeline {
         }
       }
       for (const notice of decision.notices) {
-        const topic = notice.kind === 'scaled' || notice.kind === 'blocked' ? 'scaling' : 'rollout';
-        log.info(`${topic}.${notice.kind}`, noticeFields(record.key, notice));
+        const topic = notice.kind === 'scaled' ? 'scaling' : 'rollout';
+        // `blocked` needs a person (Slack tells it as an error): scaling stood aside, a rollback is
+        // overdue, a person's deploy paused a rollout, a gate is not watching.
+        if (notice.kind === 'blocked') log.error('pipeline.blocked', noticeFields(record.key, notice));
+        else log.info(`${topic}.${notice.kind}`, noticeFields(record.key, notice));
         this.options.onNotice?.(notice, target);
       }
       if (decision.actions.length === 0 && !changed) return record;
@@ -406,6 +417,33 @@ export class Pipeline {
     await this.deliver([record]);
     return record;
   }
+}
+
+/**
+ * ECR's imagePushedAt of each image, by digest (DescribeImages; an image no longer there is left
+ * out). Source: ECR API DescribeImages, ImageDetail.imagePushedAt.
+ */
+async function pushTimes(clients: Clients, images: ImageRef[]): Promise<Record<string, number>> {
+  const times: Record<string, number> = {};
+  for (const repository of new Set(images.map((i) => i.repository))) {
+    const digests = images.filter((i) => i.repository === repository).map((i) => i.digest);
+    try {
+      const out = await clients.ecr.send(
+        new DescribeImagesCommand({
+          repositoryName: repository,
+          imageIds: digests.map((imageDigest) => ({ imageDigest })),
+        }),
+      );
+      for (const detail of out.imageDetails ?? []) {
+        const at = detail.imagePushedAt?.getTime();
+        if (detail.imageDigest && at !== undefined) times[detail.imageDigest] = at;
+      }
+    } catch (e) {
+      // An image deleted since (ImageNotFoundException) or a denied call: the tie stays a tie.
+      log.warn('push.times.failed', { repository, error: e as Error });
+    }
+  }
+  return times;
 }
 
 function noticeFields(service: string, n: Notice): Record<string, unknown> {

@@ -19,7 +19,7 @@ import { sign } from '../lib/chatops/verify.ts';
 import { DEFAULT_SIGNING_SECRET_PARAMETER } from '../lib/env.ts';
 import type { Pipeline } from '../lib/pipeline.ts';
 import type { RecordStore } from '../lib/store.ts';
-import type { LocalSlack } from './slack.ts';
+import type { LocalSlack } from './services/slack/index.ts';
 import type { World } from './world.ts';
 
 export type SignatureMode = 'valid' | 'forged' | 'expired' | 'replayed';
