@@ -268,6 +268,28 @@ describe('a rollout in progress, by hand', () => {
     expect((await primary(t)).taskDefinition).toMatch(/web:1$/);
   });
 
+  it('deploy by hand of a digest that was rolled back retries it for real: new tasks, a new verdict', async () => {
+    t = await pipelineWorld({ images: { 'web:v3': { crash: { after: '20s', exitCode: 1 } } } });
+    t.world.ecr.push('web', 'v3');
+    await t.world.runFor(5 * MIN);
+    const first = (await record(t)).history.at(-1)!;
+    expect(first.outcome).toBe('rolled_back');
+
+    const retried = await cli(t, 'deploy', 'prod/web', '--image', 'web:v3', '--json');
+    expect(retried.code).toBe(0);
+    expect(json(retried)).toMatchObject({ ok: true, result: 'started', rollout: { step: 1 } });
+    const rollout = (await record(t)).rollout!;
+    expect(rollout.failures).toEqual([]);
+    await t.world.runFor(5 * MIN);
+    const second = (await record(t)).history.at(-1)!;
+    expect(second.outcome).toBe('rolled_back');
+    expect(second.id).not.toBe(first.id);
+    // A task of its own failed, not the first rollout's.
+    const firstTasks = new Set(first.failures.map((f) => f.taskArn));
+    expect(second.failures.length).toBeGreaterThan(0);
+    expect(second.failures.some((f) => firstTasks.has(f.taskArn))).toBe(false);
+  });
+
   it('deploy rolls out a tag the policy ignores on push; abort stops it and goes back; wait says aborted', async () => {
     t = await pipelineWorld();
     const hotfix = t.world.ecr.push('web', 'hotfix-1');
