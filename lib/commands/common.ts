@@ -16,6 +16,7 @@ import { type Config, type TargetConfig, targetFor } from '../config.ts';
 import { formatDuration } from '../duration.ts';
 import type { Rollout, RolloutSummary, ServiceRecord } from '../record.ts';
 import { shortRevision } from '../revision.ts';
+import type { Slack } from '../slack/deliver.ts';
 import type { RecordStore } from '../store.ts';
 
 export interface Io {
@@ -37,6 +38,10 @@ export interface Deps {
   configFile: string;
   /** The clock of the AWS the command talks to (the virtual clock of the local AWS). */
   now: () => number;
+  /** Reads the endpoint's clock again (the local AWS's may run faster than the wall clock). */
+  refreshClock: () => Promise<void>;
+  /** Where the command's notices go, as the Lambdas' do; absent: none are queued. */
+  slack?: Slack;
   io: Io;
   /** Real time between two looks at a record (`wait`). */
   sleep: (ms: number) => Promise<void>;

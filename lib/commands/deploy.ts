@@ -32,13 +32,14 @@ export interface DeployOptions {
   json?: boolean;
 }
 
-/** The pipeline a command runs through: the Lambdas' own, with the command's clock. */
+/** The pipeline a command runs through: the Lambdas' own, with the command's clock and Slack. */
 export function pipelineFor(deps: Deps): Pipeline {
   return new Pipeline({
     clients: deps.clients,
     store: deps.store,
     config: deps.config,
     now: deps.now,
+    ...(deps.slack ? { slack: deps.slack } : {}),
   });
 }
 
