@@ -310,7 +310,8 @@ export async function runCommand(
     throw e;
   }
   const previousSink = setLogSink((line) => {
-    if (values.verbose || line.startsWith('{"level":"error"')) io.err(`${line}\n`);
+    if (values.verbose) io.err(`${line}\n`);
+    else if (line.startsWith('{"level":"error"')) io.err(`${errorLine(line)}\n`);
   });
   try {
     const deps = await connect({ local: values.local, config: values.config }, env, io);
@@ -332,6 +333,23 @@ export async function runCommand(
   } finally {
     setLogSink(previousSink);
   }
+}
+
+/**
+ * An error the pipeline logged, for the person: a Slack message the command could not send is a
+ * note (it stays queued in the record, and the pipeline's tick sends it), anything else the line.
+ */
+function errorLine(line: string): string {
+  let fields: { msg?: string; reason?: string; kind?: string };
+  try {
+    fields = JSON.parse(line);
+  } catch {
+    return line;
+  }
+  if (fields.msg?.startsWith('notification.')) {
+    return `note: Slack was not told of ${fields.kind ?? 'this'} yet: ${fields.reason ?? fields.msg}; it stays queued for the pipeline's next tick`;
+  }
+  return line;
 }
 
 function parse(args: string[], options: OptionSpec, [min, max]: [number, number]) {
