@@ -454,6 +454,28 @@ describe('the CLI tells the truth', () => {
     for (const r of [unknown, usage, nothing, missing, duration]) expect(r.err).toBe('');
   });
 
+  it('deploy --dry-run shows the revision as a diff and the steps, and changes nothing', async () => {
+    t = await pipelineWorld();
+    const v2 = t.world.ecr.push('web', 'hotfix-2');
+    const dry = await cli(t, 'deploy', 'prod/web', '--image', 'web:hotfix-2', '--dry-run');
+    expect(dry.code).toBe(0);
+    const lines = dry.out.split('\n');
+    expect(lines[0]).toMatch(
+      /^prod\/web: dry run, nothing changed: would roll out web:hotfix-2 \(sha256:[0-9a-f]{12}\) from web:1$/,
+    );
+    expect(lines[1]).toBe('new revision of web, from web:1:');
+    expect(dry.out).toContain(
+      `  containerDefinitions[web].image: "${t.world.ecr.registryHost}/web:v1" -> "${t.world.ecr.registryHost}/web@${v2.digest}"`,
+    );
+    expect(dry.out).toContain(`  tags[ecs-autopilot:image-digest]: (none) -> "${v2.digest}"`);
+    expect(dry.out).toContain('steps (canary): 10% for 2m, 50% for 2m, 100% for 1m');
+    expect(dry.out).toContain('rolls back after 1 failed task, 10m per step');
+    const asJson = json(await cli(t, 'deploy', 'prod/web', '--image', 'web:hotfix-2', '--dry-run', '--json'));
+    expect(asJson).toMatchObject({ ok: true, dryRun: true, from: 'web:1', strategy: 'canary' });
+    expect((await record(t)).rollout).toBeUndefined();
+    expect((await record(t)).history).toEqual([]);
+  });
+
   it('resume of a rollout that is not paused is an error; pause, resume and abort reach Slack', async () => {
     const slack: string[] = [];
     t = await pipelineWorld({ slack: { print: (text) => slack.push(text) } });
