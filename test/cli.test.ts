@@ -1,5 +1,5 @@
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { ECSClient, ListClustersCommand, ListServicesCommand } from '@aws-sdk/client-ecs';
@@ -119,11 +119,18 @@ describe('autopilot CLI', () => {
         maxAttempts: 1,
       });
 
-    it('--port 0 serves the local AWS on an ephemeral port until Ctrl-C', async () => {
-      const { endpoint, output, exited } = await startLocal(['--port', '0']);
+    it("--port 0 serves the local AWS on an ephemeral port until Ctrl-C; the demo's world unless --empty", async () => {
+      const log = path.join(mkdtempSync(path.join(tmpdir(), 'local-log-')), 'local.log');
+      const { endpoint, output, exited } = await startLocal(['--port', '0', '--log', log, '--speed', '60']);
       const clusters = await ecs(endpoint).send(new ListClustersCommand({}));
-      expect(clusters.clusterArns).toEqual([]);
+      expect(clusters.clusterArns).toEqual([expect.stringMatching(/:cluster\/prod$/)]);
+      expect(output()).toContain("No --scenario: serving the demo's world");
+      expect(output()).toContain(`The Lambdas' log lines go to ${log}`);
       expect(output()).toContain('export AWS_REGION=us-east-1');
+      // The story only: the Lambdas' JSON lines are in the file.
+      await new Promise((r) => setTimeout(r, 1500));
+      expect(output()).not.toMatch(/^\{"level"/m);
+      expect(readFileSync(log, 'utf8')).toMatch(/^\{"level"/m);
       child!.kill('SIGINT');
       expect(await exited).toBe(0);
       expect(output()).toMatch(/Stopped at virtual 2026-01-01T/);
