@@ -118,7 +118,7 @@ export async function resolveImage(ref: string, deps: Deps, target?: TargetConfi
     if (name === 'ImageNotFoundException' || name === 'RepositoryNotFoundException') {
       throw new CommandFailed(
         name === 'ImageNotFoundException'
-          ? `${ref} is not in the ECR repository ${parsed.repository} (${deps.where})`
+          ? `${ref} is not in the ECR repository ${parsed.repository} (${deps.where})${deps.where.startsWith('the local AWS') && parsed.tag ? `: push it with \`npx autopilot local push ${ref}\`` : ': push it first'}`
           : `there is no ECR repository ${parsed.repository} (${deps.where})`,
       );
     }
