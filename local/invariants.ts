@@ -19,8 +19,9 @@
  * - one-revision-per-digest: one task-definition revision per (family, image digest).
  * - no-canary-after-rollout: no canary task running, and the canary's desired count 0, once no
  *   rollout is in progress (after a grace for tasks that are stopping).
- * - scaling-bounds: desired counts within bounds. Scaling is not built: the primary keeps the
- *   desired count it had, the canary at most the tasks of its largest step. Hook: `scalingBounds`.
+ * - scaling-bounds: desired counts within bounds: the primary within the target's scaling min..max
+ *   (or the desired count it had, without scaling), the canary at most the tasks of its largest
+ *   step. Hook: `scalingBounds`.
  * - notification-once: every notice told once: none twice, and one per fact the record keeps
  *   (a started, a step reached, an end). Slack is being built; hook: `notifications`.
  * - image-policy: a managed service's main container runs only its starting image or an image of
@@ -36,8 +37,8 @@ import { DIGEST_TAG } from '../lib/revision.ts';
 import { canaryTasksForShare } from '../lib/rollout-math.ts';
 import { DynamoRecordStore } from '../lib/store.ts';
 import { evaluateTag } from '../lib/tag-policy.ts';
-import type { Service, Task } from './ecs/model.ts';
 import type { LocalPipeline } from './pipeline.ts';
+import type { Service, Task } from './services/ecs/model.ts';
 import type { World } from './world.ts';
 
 export type InvariantName =
@@ -115,7 +116,7 @@ export class InvariantChecker {
   /** Per service, the rollouts the notices say are in progress. */
   private readonly inProgress = new Map<string, Set<string>>();
   private readonly told = new Map<string, number>();
-  private readonly healthyOnce = new Set<string>();
+  private readonly reachedDesired = new Map<string, number>();
   private readonly idleCanarySince = new Map<string, number>();
   private readonly startingImages = new Map<string, Set<string>>();
   private readonly startingDesired = new Map<string, number>();
@@ -321,13 +322,16 @@ export class InvariantChecker {
 
   private checkMinHealthy(key: string, primary: Service, record: ServiceRecord | undefined): void {
     const { minimumHealthyPercent } = primary.deploymentConfiguration;
-    const minimum = Math.ceil((primary.desiredCount * minimumHealthyPercent) / 100);
     const healthy = [...primary.tasks].filter(isHealthy).length;
-    if (!this.healthyOnce.has(key)) {
-      // The service's first deployment (before the pipeline's time) is not the pipeline's doing.
-      if (healthy >= minimum && primary.desiredCount > 0) this.healthyOnce.add(key);
-      return;
-    }
+    const minimumOf = (desired: number) => Math.ceil((desired * minimumHealthyPercent) / 100);
+    const reached = this.reachedDesired.get(key);
+    if (healthy >= minimumOf(primary.desiredCount) && primary.desiredCount > 0)
+      this.reachedDesired.set(key, primary.desiredCount);
+    // The service's first deployment (before the pipeline's time) is not the pipeline's doing.
+    if (reached === undefined) return;
+    // A scale-out asks for tasks that take time to start: until they are healthy, the floor is the
+    // count the service last reached (a scale-in lowers it at once).
+    const minimum = minimumOf(Math.min(primary.desiredCount, reached));
     const rollingBack =
       record?.rollout?.rollingBack !== undefined ||
       primary.deployments.some((d) => d.rollbackTo !== undefined && d.rolloutState === 'IN_PROGRESS');
@@ -352,7 +356,12 @@ export class InvariantChecker {
   ): void {
     const hook = this.hooks.scalingBounds;
     const start = this.startingDesired.get(key) ?? primary.desiredCount;
-    const primaryBounds = hook?.(target, 'primary', primary.desiredCount) ?? { min: start, max: start };
+    const scaling = target.scaling;
+    const primaryBounds =
+      hook?.(target, 'primary', primary.desiredCount) ??
+      (scaling
+        ? { min: Math.min(scaling.min, start), max: Math.max(scaling.max, start) }
+        : { min: start, max: start });
     this.bounded(key, 'primary', primary.desiredCount, primaryBounds);
     if (canary && canary.status === 'ACTIVE') {
       const largest = Math.max(
