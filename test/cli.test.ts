@@ -60,6 +60,32 @@ describe('autopilot CLI', () => {
     );
   });
 
+  it('sim refuses a scenario whose autopilot: names a service the scenario does not have, before it plays', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'cli-'));
+    const file = path.join(dir, 'lacking.yml');
+    writeFileSync(
+      file,
+      [
+        'clusters: [{ name: prod }]',
+        'services:',
+        '  - { cluster: prod, name: web, image: web:v1, desiredCount: 2 }',
+        'autopilot:',
+        '  targets:',
+        '    - { cluster: prod, service: api, repository: api, steps: [{ percent: 100, bake: 1m }] }',
+        'timeline:',
+        '  - { at: 1m, push: web:v2 }',
+        '',
+      ].join('\n'),
+    );
+    const { code, stdout, stderr } = await autopilot(['sim', file]);
+    expect(code).toBe(1);
+    expect(stdout).toBe('');
+    expect(stderr).toContain(
+      "autopilot: names prod/api, which the scenario's services: do not have (it has prod/web)",
+    );
+    expect(stderr).not.toContain('pipeline.error');
+  });
+
   it('sim names a missing file', async () => {
     const { code, stderr } = await autopilot(['sim', 'scenarios/nope.yml']);
     expect(code).toBe(1);
