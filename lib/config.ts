@@ -32,8 +32,9 @@
  */
 import { readFile } from 'node:fs/promises';
 import { type Document, LineCounter, parseDocument } from 'yaml';
-import { canaryServiceName } from './canary.ts';
+import { canaryServiceName } from './canary-service.ts';
 import { parseDuration } from './duration.ts';
+import { PermanentError } from './errors.ts';
 import type { ScalingPolicy } from './scaling.ts';
 import { parseScaling } from './scaling-config.ts';
 import { planRollout, type Step, type StrategyKind } from './steps.ts';
@@ -109,7 +110,7 @@ export interface ConfigProblem {
 }
 
 /** Every problem found in a config; the message lists one per line. */
-export class ConfigError extends Error {
+export class ConfigError extends PermanentError {
   override readonly name = 'ConfigError';
   readonly problems: ConfigProblem[];
   readonly file: string;

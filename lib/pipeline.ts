@@ -12,8 +12,9 @@
  * are sent once every target of the trigger has been acted on (lib/slack/deliver.ts), so a slow
  * or failing Slack never holds back an action. The tick sends whatever is still waiting.
  */
+import { act } from './act.ts';
 import type { Clients } from './aws.ts';
-import { CANARY_SUFFIX } from './canary.ts';
+import { CANARY_SUFFIX } from './canary-service.ts';
 import {
   type Config,
   matchesGateAlarm,
@@ -22,14 +23,14 @@ import {
   targetsForRepository,
   webhooksFor,
 } from './config.ts';
-import { type Action, decide, type Notice, type Trigger } from './decide.ts';
-import { act, observe, UnknownServiceError } from './ecs.ts';
+import { type Action, decide, type Trigger } from './decide.ts';
+import { isPermanent, TransientError } from './errors.ts';
 import { log } from './log.ts';
 import { dueForCheck, missedImages, repositoryImages } from './missed-pushes.ts';
+import { type Notice, noticeSetting } from './notice.ts';
+import { ObserveMemory, observe, UnknownServiceError } from './observe.ts';
 import type { ImageRef, ServiceRecord } from './record.ts';
-import { RevisionError } from './revision.ts';
 import { budget, deliver, queue, type Slack } from './slack/deliver.ts';
-import { fromNotice, type Notification } from './slack/message.ts';
 import { ConflictError, CorruptRecordError, type RecordStore } from './store.ts';
 import { type ParsedTrigger, parseTrigger } from './triggers.ts';
 
@@ -63,8 +64,6 @@ const PUSH_CHECK_MARGIN_MS = 60_000;
 /** A target is started only with this much of the invocation left: one reconcile fits in it. */
 const DEFER_MARGIN_MS = 15_000;
 
-/** Errors that retrying cannot fix: logged, acknowledged, and shown to a person. */
-const PERMANENT = [UnknownServiceError, RevisionError, CorruptRecordError];
 /** The same error of a service is told again after this long (the tick would repeat it every minute). */
 const ERROR_REPEAT_MS = 3_600_000;
 
@@ -74,8 +73,11 @@ export class Pipeline {
   private readonly pushChecks = new Map<string, number>();
   /** The current invocation's time left; Lambda runs one invocation at a time per container. */
   private remainingMs: () => number = () => Number.POSITIVE_INFINITY;
+  /** What observing learned that stays true a while (health checks, scalable targets): this pipeline's alone. */
+  private readonly observed: ObserveMemory;
   constructor(readonly options: PipelineOptions) {
     this.now = options.now ?? Date.now;
+    this.observed = new ObserveMemory(this.now);
   }
 
   get config(): Config {
@@ -136,7 +138,7 @@ export class Pipeline {
       (t) => result.deferred?.includes(`${t.cluster}/${t.service}`) && t.missedPushCheckMs <= 0,
     );
     if (unchecked.length > 0) {
-      throw new Error(
+      throw new TransientError(
         `out of time before ${unchecked.length} targets without missedPushCheck; retrying the push`,
       );
     }
@@ -241,7 +243,7 @@ export class Pipeline {
           try {
             record = await this.reconcile(target, { kind: 'push', image });
           } catch (e) {
-            if (!PERMANENT.some((cls) => e instanceof cls)) throw e;
+            if (!isPermanent(e)) throw e;
             log.error('pipeline.error', { service: record.key, error: e as Error });
           }
         }
@@ -295,7 +297,7 @@ export class Pipeline {
           const record = await fn(target);
           if (record) touched.push(record);
         } catch (e) {
-          if (!PERMANENT.some((cls) => e instanceof cls)) throw e;
+          if (!isPermanent(e)) throw e;
           failed = (e as Error).message;
           log.error('pipeline.error', { service: `${target.cluster}/${target.service}`, error: e as Error });
           const record = await this.queueError(target, e as Error);
@@ -328,11 +330,11 @@ export class Pipeline {
   }
 
   /** The record with `notices` in its outbox, routed as the config says. */
-  private queueNotices(record: ServiceRecord, notices: Notification[], target: TargetConfig): ServiceRecord {
+  private queueNotices(record: ServiceRecord, notices: Notice[], target: TargetConfig): ServiceRecord {
     const slack = this.options.slack;
     if (!slack || notices.length === 0) return record;
-    const route = (kind: Notification['kind']) =>
-      webhooksFor(this.config, target, kind, slack.defaultWebhook);
+    const route = (kind: Notice['kind']) =>
+      webhooksFor(this.config, target, noticeSetting(kind), slack.defaultWebhook);
     return queue(record, notices, route, this.now());
   }
 
@@ -344,7 +346,7 @@ export class Pipeline {
       const record = await store.get(target.cluster, target.service);
       const last = record.lastError;
       if (last?.message === error.message && this.now() - last.at < ERROR_REPEAT_MS) return record;
-      const queued = this.queueNotices(record, [{ kind: 'error', error: error.message }], target);
+      const queued = this.queueNotices(record, [{ kind: 'blocked', reason: error.message }], target);
       try {
         return await store.put({ ...queued, lastError: { message: error.message, at: this.now() } });
       } catch (e) {
@@ -361,11 +363,11 @@ export class Pipeline {
     let learned: { revisionForDigest?: string } = {};
     let record = known ?? (await store.get(target.cluster, target.service));
     for (let round = 0; round < MAX_ROUNDS; round++) {
-      const observed = await observe(clients, target, record, learned);
+      const observed = await observe(clients, target, record, learned, this.observed);
       const decision = decide(record, observed.observation, target, trigger, this.now());
       if (decision.skipped) log.info('decision.skipped', { service: record.key, reason: decision.skipped });
       // The outbox commits with the decision: a notice is queued exactly when its decision is.
-      const next = this.queueNotices(decision.record, decision.notices.map(fromNotice), target);
+      const next = this.queueNotices(decision.record, decision.notices, target);
       const changed = JSON.stringify(next) !== JSON.stringify(record);
       if (changed) {
         try {

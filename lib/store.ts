@@ -14,16 +14,17 @@ import {
   PutItemCommand,
   ScanCommand,
 } from '@aws-sdk/client-dynamodb';
+import { PermanentError, TransientError } from './errors.ts';
 import { newRecord, type ServiceRecord } from './record.ts';
 
-export class ConflictError extends Error {
+export class ConflictError extends TransientError {
   constructor(key: string) {
     super(`the record of ${key} changed since it was read`);
     this.name = 'ConflictError';
   }
 }
 
-export class CorruptRecordError extends Error {
+export class CorruptRecordError extends PermanentError {
   constructor(key: string, why: string) {
     super(`the record of ${key} is unreadable: ${why}`);
     this.name = 'CorruptRecordError';

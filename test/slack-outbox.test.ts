@@ -3,7 +3,8 @@
  * The examples are the ones in lib/slack/outbox.ts.
  */
 import { describe, expect, it } from 'vitest';
-import type { Notification } from '../lib/slack/message.ts';
+import type { Notice } from '../lib/notice.ts';
+import type { OutboxEntry } from '../lib/outbox-entry.ts';
 import {
   afterAttempt,
   backoffMs,
@@ -13,15 +14,13 @@ import {
   LEASE_MS,
   leased,
   OUTBOX_LIMIT,
-  type OutboxEntry,
   Pacer,
-  retryAfterMs,
 } from '../lib/slack/outbox.ts';
-import { classify } from '../lib/slack/send.ts';
+import { classify, retryAfterMs } from '../lib/slack/send.ts';
 
 const S = 1000;
 const M = 60_000;
-const error = (text: string): Notification => ({ kind: 'error', error: text });
+const error = (text: string): Notice => ({ kind: 'blocked', reason: text });
 
 function outbox(...webhooks: string[]): OutboxEntry[] {
   return enqueue(

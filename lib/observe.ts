@@ -1,38 +1,58 @@
 /**
- * The pipeline's ECS and CloudWatch adapter: observe a managed service, and perform the actions
- * `decide()` asks for. Every action is safe to repeat: UpdateService to absolute values,
- * CreateService with a clientToken, RegisterTaskDefinition only after looking for a revision
- * already tagged with the digest.
+ * Observe: read what the pipeline decides on. ECS (the primary and canary services, the new
+ * revision's tasks, whether it has a health check), CloudWatch (gate alarms, scaling alarms) and
+ * Application Auto Scaling (another owner of the desired count). Reads only; lib/act.ts writes.
+ *
+ * Every listing pages, so a big service is seen whole:
+ * - ListTasks returns at most 100 ARNs a page and a nextToken; a service runs up to 5,000 tasks
+ *   (https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_ListTasks.html,
+ *   https://docs.aws.amazon.com/AmazonECS/latest/developerguide/service-quotas.html).
+ * - DescribeTasks takes at most 100 tasks a call
+ *   (https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_DescribeTasks.html).
+ * - DescribeAlarms takes at most 100 AlarmNames and returns at most MaxRecords (default 50) a page
+ *   with a NextToken (https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_DescribeAlarms.html).
+ *
+ * What is worth remembering between observations lives in an `ObserveMemory` the caller owns
+ * (one per Pipeline), never in this module, so two pipelines (two property-test cases) share nothing.
  */
-import { createHash } from 'node:crypto';
 import { DescribeScalableTargetsCommand } from '@aws-sdk/client-application-auto-scaling';
 import { type CompositeAlarm, DescribeAlarmsCommand, type MetricAlarm } from '@aws-sdk/client-cloudwatch';
 import {
-  CreateServiceCommand,
-  type CreateServiceCommandInput,
   DescribeServicesCommand,
   DescribeTaskDefinitionCommand,
   DescribeTasksCommand,
   ListTaskDefinitionsCommand,
   ListTasksCommand,
-  RegisterTaskDefinitionCommand,
   type Service,
   type Task,
-  UpdateServiceCommand,
 } from '@aws-sdk/client-ecs';
 import type { Clients } from './aws.ts';
-import { canaryServiceName } from './canary.ts';
+import { canaryServiceName } from './canary-service.ts';
 import type { TargetConfig } from './config.ts';
-import type { Action } from './decide.ts';
+import { PermanentError } from './errors.ts';
 import type { AlarmView, DeploymentView, Observation, ServiceView, TaskView } from './observation.ts';
 import { MISSING_SERVICE } from './observation.ts';
 import type { ServiceRecord } from './record.ts';
-import { cloneForImage, DIGEST_TAG, familyOf } from './revision.ts';
+import { DIGEST_TAG, familyOf } from './revision.ts';
 import type { AlarmReading } from './scaling.ts';
 
-export { CANARY_SUFFIX, canaryServiceName } from './canary.ts';
+/** Application Auto Scaling targets are rechecked at most this often: registering one is rare. */
+const SCALABLE_TARGET_RECHECK_MS = 300_000;
 
-export class UnknownServiceError extends Error {
+/**
+ * What observing learns that stays true for a while, kept for the life of its owner (a Pipeline:
+ * one per Lambda container, one per simulated world). `now` is the owner's clock.
+ */
+export class ObserveMemory {
+  /** Revisions are immutable, so whether one has a health check never changes. */
+  readonly healthChecks = new Map<string, boolean>();
+  /** Scalable targets seen per resource id, with when they were looked at. */
+  readonly scalableTargets = new Map<string, { at: number; found?: string }>();
+  constructor(readonly now: () => number) {}
+}
+
+/** The service is not there (or not a target): a person has to fix the config or the cluster. */
+export class UnknownServiceError extends PermanentError {
   override name = 'UnknownServiceError';
 }
 
@@ -42,14 +62,13 @@ export interface Observed {
   primary: Service;
 }
 
-/** Revisions are immutable, so what we learn about one is cached for the life of the container. */
-const healthCheckCache = new Map<string, boolean>();
-
 export async function observe(
   clients: Clients,
   target: TargetConfig,
   record: ServiceRecord,
   learned: { revisionForDigest?: string },
+  /** Without one, nothing is remembered past this call. */
+  memory: ObserveMemory = new ObserveMemory(() => 0),
 ): Promise<Observed> {
   const canaryName = canaryServiceName(target.service);
   const described = await clients.ecs.send(
@@ -89,10 +108,10 @@ export async function observe(
       (s): s is string => !!s,
     );
     tasks = (await tasksOf(clients, target.cluster, services)).filter((t) => t.taskDefinition === watched);
-    hasHealthCheck = await revisionHasHealthCheck(clients, watched);
+    hasHealthCheck = await revisionHasHealthCheck(clients, memory, watched);
   }
   const alarms = rollout ? await gateAlarms(clients, target.gateAlarms) : [];
-  const scaling = target.scaling ? await scalingObservation(clients, target) : {};
+  const scaling = target.scaling ? await scalingObservation(clients, memory, target) : {};
   return {
     observation: { primary, canary, tasks, hasHealthCheck, alarms, revisionForDigest, ...scaling },
     primary: primaryRaw,
@@ -130,10 +149,14 @@ async function tasksOf(clients: Clients, cluster: string, services: string[]): P
   const arns: string[] = [];
   for (const serviceName of services) {
     for (const desiredStatus of ['RUNNING', 'STOPPED'] as const) {
-      const out = await clients.ecs.send(
-        new ListTasksCommand({ cluster, serviceName, desiredStatus, maxResults: 100 }),
-      );
-      arns.push(...(out.taskArns ?? []));
+      let nextToken: string | undefined;
+      do {
+        const out = await clients.ecs.send(
+          new ListTasksCommand({ cluster, serviceName, desiredStatus, maxResults: 100, nextToken }),
+        );
+        arns.push(...(out.taskArns ?? []));
+        nextToken = out.nextToken;
+      } while (nextToken);
     }
   }
   const views: TaskView[] = [];
@@ -162,14 +185,18 @@ function toTaskView(t: Task): TaskView {
   };
 }
 
-async function revisionHasHealthCheck(clients: Clients, taskDefinition: string): Promise<boolean> {
-  const cached = healthCheckCache.get(taskDefinition);
+async function revisionHasHealthCheck(
+  clients: Clients,
+  memory: ObserveMemory,
+  taskDefinition: string,
+): Promise<boolean> {
+  const cached = memory.healthChecks.get(taskDefinition);
   if (cached !== undefined) return cached;
   const out = await clients.ecs.send(new DescribeTaskDefinitionCommand({ taskDefinition }));
   const has = (out.taskDefinition?.containerDefinitions ?? []).some(
     (c) => c.essential !== false && !!c.healthCheck,
   );
-  healthCheckCache.set(taskDefinition, has);
+  memory.healthChecks.set(taskDefinition, has);
   return has;
 }
 
@@ -189,59 +216,69 @@ async function gateAlarms(clients: Clients, patterns: string[]): Promise<AlarmVi
       });
     }
   };
-  for (let i = 0; i < names.length; i += 100) {
-    const out = await clients.cloudwatch.send(
-      new DescribeAlarmsCommand({
-        AlarmNames: names.slice(i, i + 100),
-        AlarmTypes: ['MetricAlarm', 'CompositeAlarm'],
-      }),
-    );
-    add(out.MetricAlarms);
-    add(out.CompositeAlarms);
-  }
-  for (const prefix of prefixes) {
-    let token: string | undefined;
-    do {
-      const out = await clients.cloudwatch.send(
-        new DescribeAlarmsCommand({
-          AlarmNamePrefix: prefix,
-          AlarmTypes: ['MetricAlarm', 'CompositeAlarm'],
-          NextToken: token,
-        }),
-      );
-      add(out.MetricAlarms);
-      add(out.CompositeAlarms);
-      token = out.NextToken;
-    } while (token);
+  const queries = [
+    ...chunks(names, 100).map((AlarmNames) => ({ AlarmNames })),
+    ...prefixes.map((AlarmNamePrefix) => ({ AlarmNamePrefix })),
+  ];
+  for (const query of queries) {
+    for await (const page of alarmPages(clients, {
+      ...query,
+      AlarmTypes: ['MetricAlarm', 'CompositeAlarm'],
+    })) {
+      add(page.MetricAlarms);
+      add(page.CompositeAlarms);
+    }
   }
   return [...found.values()];
 }
 
-/** Application Auto Scaling targets seen per service, rechecked at most every 5 minutes per container (per client). */
-const scalableTargetCache = new WeakMap<object, Map<string, { at: number; found?: string }>>();
-const SCALABLE_TARGET_RECHECK_MS = 300_000;
-
 /** The scaling rules' alarms with their latest datapoint, and any other owner of the count. */
 async function scalingObservation(
   clients: Clients,
+  memory: ObserveMemory,
   target: TargetConfig,
 ): Promise<Pick<Observation, 'scalingAlarms' | 'externalScaler'>> {
   const names = target.scaling!.rules.map((r) => r.alarm);
   const scalingAlarms: AlarmReading[] = [];
-  for (let i = 0; i < names.length; i += 100) {
-    const out = await clients.cloudwatch.send(
-      new DescribeAlarmsCommand({ AlarmNames: names.slice(i, i + 100), AlarmTypes: ['MetricAlarm'] }),
-    );
-    for (const a of out.MetricAlarms ?? []) {
-      if (!a.AlarmName) continue;
-      scalingAlarms.push({
-        name: a.AlarmName,
-        state: (a.StateValue ?? 'INSUFFICIENT_DATA') as AlarmReading['state'],
-        ...latestDatapoint(a),
-      });
+  for (const AlarmNames of chunks(names, 100)) {
+    for await (const out of alarmPages(clients, { AlarmNames, AlarmTypes: ['MetricAlarm'] })) {
+      for (const a of out.MetricAlarms ?? []) {
+        if (!a.AlarmName) continue;
+        scalingAlarms.push({
+          name: a.AlarmName,
+          state: (a.StateValue ?? 'INSUFFICIENT_DATA') as AlarmReading['state'],
+          ...latestDatapoint(a),
+        });
+      }
     }
   }
-  return { scalingAlarms, externalScaler: await scalableTarget(clients, target) };
+  return { scalingAlarms, externalScaler: await scalableTarget(clients, memory, target) };
+}
+
+/** Every page of one DescribeAlarms query, following NextToken. */
+async function* alarmPages(
+  clients: Clients,
+  query: {
+    AlarmNames?: string[];
+    AlarmNamePrefix?: string;
+    AlarmTypes: ('MetricAlarm' | 'CompositeAlarm')[];
+  },
+) {
+  let NextToken: string | undefined;
+  do {
+    const out = await clients.cloudwatch.send(
+      new DescribeAlarmsCommand({ ...query, MaxRecords: 100, NextToken }),
+    );
+    yield out;
+    NextToken = out.NextToken;
+  } while (NextToken);
+}
+
+/** `xs` in runs of at most `size`: chunks([1,2,3], 2) is [[1,2],[3]]; chunks([], 2) is []. */
+function chunks<T>(xs: T[], size: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < xs.length; i += size) out.push(xs.slice(i, i + size));
+  return out;
 }
 
 /** The newest datapoint the alarm judged, from its StateReasonData (`recentDatapoints`), and its threshold. */
@@ -256,12 +293,14 @@ function latestDatapoint(a: MetricAlarm): { value?: number; threshold?: number }
   }
 }
 
-async function scalableTarget(clients: Clients, target: TargetConfig): Promise<string | undefined> {
+async function scalableTarget(
+  clients: Clients,
+  memory: ObserveMemory,
+  target: TargetConfig,
+): Promise<string | undefined> {
   const resourceId = `service/${target.cluster}/${target.service}`;
-  const seen = scalableTargetCache.get(clients.applicationAutoScaling) ?? new Map();
-  scalableTargetCache.set(clients.applicationAutoScaling, seen);
-  const cached = seen.get(resourceId);
-  const now = Date.now();
+  const cached = memory.scalableTargets.get(resourceId);
+  const now = memory.now();
   if (cached && now - cached.at < SCALABLE_TARGET_RECHECK_MS) return cached.found;
   const out = await clients.applicationAutoScaling.send(
     new DescribeScalableTargetsCommand({
@@ -274,12 +313,12 @@ async function scalableTarget(clients: Clients, target: TargetConfig): Promise<s
   const found = t
     ? `Application Auto Scaling has a scalable target on ${resourceId} (min ${t.MinCapacity}, max ${t.MaxCapacity}); deregister it or remove this target's scaling section`
     : undefined;
-  seen.set(resourceId, { at: now, found });
+  memory.scalableTargets.set(resourceId, { at: now, found });
   return found;
 }
 
 /** The newest revisions of the family, looked at for the digest tag: a retried push registers nothing twice. */
-async function findRevisionByDigest(
+export async function findRevisionByDigest(
   clients: Clients,
   from: string,
   digest: string,
@@ -300,138 +339,4 @@ async function findRevisionByDigest(
     if (out.tags?.some((t) => t.key === DIGEST_TAG && t.value === digest)) return arn;
   }
   return undefined;
-}
-
-/** Performs one action. Returns what was learned (a registered revision). */
-export async function act(
-  clients: Clients,
-  target: TargetConfig,
-  primary: Service,
-  action: Action,
-): Promise<{ revisionForDigest?: string }> {
-  switch (action.type) {
-    case 'registerRevision': {
-      const existing = await findRevisionByDigest(clients, action.from, action.image.digest);
-      if (existing) return { revisionForDigest: existing };
-      const current = await clients.ecs.send(
-        new DescribeTaskDefinitionCommand({ taskDefinition: action.from, include: ['TAGS'] }),
-      );
-      if (!current.taskDefinition) throw new Error(`task definition ${action.from} was not found`);
-      const input = cloneForImage(current.taskDefinition, current.tags, action.container, action.image);
-      const out = await clients.ecs.send(new RegisterTaskDefinitionCommand(input));
-      return { revisionForDigest: out.taskDefinition?.taskDefinitionArn };
-    }
-    case 'setCanary':
-      await setCanary(clients, target, primary, action.taskDefinition, action.desiredCount);
-      return {};
-    case 'setPrimary':
-      await clients.ecs.send(
-        new UpdateServiceCommand({
-          cluster: target.cluster,
-          service: target.service,
-          taskDefinition: action.taskDefinition,
-          ...(action.allAtOnce
-            ? {
-                // All at once: every new task starts before an old one stops.
-                deploymentConfiguration: {
-                  ...primary.deploymentConfiguration,
-                  maximumPercent: 200,
-                  minimumHealthyPercent: 100,
-                },
-              }
-            : {}),
-        }),
-      );
-      return {};
-    case 'setCount':
-      await clients.ecs.send(
-        new UpdateServiceCommand({
-          cluster: target.cluster,
-          service: target.service,
-          desiredCount: action.desiredCount,
-        }),
-      );
-      return {};
-  }
-}
-
-async function setCanary(
-  clients: Clients,
-  target: TargetConfig,
-  primary: Service,
-  taskDefinition: string,
-  desiredCount: number,
-) {
-  const serviceName = canaryServiceName(target.service);
-  const described = await clients.ecs.send(
-    new DescribeServicesCommand({ cluster: target.cluster, services: [serviceName] }),
-  );
-  const existing = described.services?.find((s) => s.status === 'ACTIVE');
-  if (existing) {
-    if (existing.taskDefinition === taskDefinition && existing.desiredCount === desiredCount) return;
-    await clients.ecs.send(
-      new UpdateServiceCommand({
-        cluster: target.cluster,
-        service: serviceName,
-        taskDefinition,
-        desiredCount,
-      }),
-    );
-    return;
-  }
-  if (desiredCount === 0) return;
-  await clients.ecs.send(
-    new CreateServiceCommand(canaryServiceInput(target, primary, taskDefinition, desiredCount)),
-  );
-}
-
-/**
- * The canary is a sibling of the primary: same cluster, network, load balancer target groups,
- * capacity, placement and tags, so it takes its share of the primary's traffic. Its own
- * circuit breaker is off: the pipeline watches it, faster.
- */
-export function canaryServiceInput(
-  target: TargetConfig,
-  primary: Service,
-  taskDefinition: string,
-  desiredCount: number,
-): CreateServiceCommandInput {
-  const serviceName = canaryServiceName(target.service);
-  const tags = (primary.tags ?? []).filter(
-    (t) => t.key && !t.key.startsWith('aws:') && !t.key.startsWith('ecs-autopilot:'),
-  );
-  return {
-    cluster: target.cluster,
-    serviceName,
-    taskDefinition,
-    desiredCount,
-    // Same token for the same canary and revision: a retried create returns the service instead of a second one.
-    clientToken: createHash('sha256')
-      .update(`${target.cluster}/${serviceName}/${taskDefinition}`)
-      .digest('hex')
-      .slice(0, 32),
-    ...(primary.capacityProviderStrategy?.length
-      ? { capacityProviderStrategy: primary.capacityProviderStrategy }
-      : { launchType: primary.launchType }),
-    platformVersion: primary.platformVersion,
-    networkConfiguration: primary.networkConfiguration,
-    loadBalancers: primary.loadBalancers,
-    placementConstraints: primary.placementConstraints,
-    placementStrategy: primary.placementStrategy,
-    healthCheckGracePeriodSeconds: primary.healthCheckGracePeriodSeconds,
-    enableECSManagedTags: primary.enableECSManagedTags,
-    propagateTags: primary.propagateTags,
-    enableExecuteCommand: primary.enableExecuteCommand,
-    schedulingStrategy: 'REPLICA',
-    deploymentConfiguration: {
-      maximumPercent: 200,
-      minimumHealthyPercent: 100,
-      deploymentCircuitBreaker: { enable: false, rollback: false },
-    },
-    tags: [
-      ...tags,
-      { key: 'ecs-autopilot:role', value: 'canary' },
-      { key: 'ecs-autopilot:primary', value: target.service },
-    ],
-  };
 }
