@@ -581,7 +581,8 @@ describe('the example scenarios', () => {
       execFile(
         process.execPath,
         [BIN, 'sim', file, '--json'],
-        { timeout: 60_000, maxBuffer: 64 * 1024 * 1024 },
+        // Five sims at once on a busy machine: give each the test's whole time.
+        { timeout: 230_000, maxBuffer: 64 * 1024 * 1024 },
         (error, stdout, stderr) =>
           error ? reject(new Error(`${file}: ${stderr}`)) : resolve(JSON.parse(stdout)),
       );
