@@ -89,12 +89,20 @@ export async function wait(options: WaitOptions, deps: Deps): Promise<number> {
         progress.clear();
         const image = record.lastGood?.image;
         const text = `${image ? imageLabel(image) : options.image} is deployed (${key} runs it since ${clockTime(record.lastGood?.since)})`;
-        if (options.json) printJson(deps.io, { service: key, outcome: 'succeeded', reason: text });
+        if (options.json)
+          printJson(deps.io, { ok: true, exitCode: 0, service: key, outcome: 'succeeded', reason: text });
         else deps.io.out(`${key}: ${text}\n`);
         return 0;
       } else if (found.kind === 'nothing') {
         progress.clear();
-        if (options.json) printJson(deps.io, { service: key, outcome: null, reason: 'no rollout recorded' });
+        if (options.json)
+          printJson(deps.io, {
+            ok: true,
+            exitCode: 0,
+            service: key,
+            outcome: null,
+            reason: 'no rollout recorded',
+          });
         else deps.io.out(`${key}: no rollout in progress, and none recorded\n`);
         return 0;
       } else {
@@ -136,7 +144,7 @@ function look(record: ServiceRecord, digest: string | undefined): Found {
 function finish(key: string, s: RolloutSummary, deps: Deps, json?: boolean): number {
   const ok = s.outcome === 'succeeded';
   if (json) {
-    printJson(deps.io, { service: key, ...summaryJson(s) });
+    printJson(deps.io, { ok, exitCode: ok ? 0 : 1, service: key, ...summaryJson(s) });
   } else if (ok) {
     deps.io.out(
       `${key}: ${imageLabel(s.image)} succeeded in ${took(s.endedAt - s.startedAt)} (${s.reason})\n`,
@@ -148,7 +156,7 @@ function finish(key: string, s: RolloutSummary, deps: Deps, json?: boolean): num
 }
 
 function fail(key: string, deps: Deps, json: boolean | undefined, reason: string, code = 1): number {
-  if (json) printJson(deps.io, { service: key, outcome: null, reason });
+  if (json) printJson(deps.io, { ok: false, exitCode: code, service: key, outcome: null, reason });
   else deps.io.err(`${key}: ${reason}\n`);
   return code;
 }
