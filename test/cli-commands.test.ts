@@ -282,6 +282,9 @@ describe('a rollout in progress, by hand', () => {
     const retried = await cli(t, 'deploy', 'prod/web', '--image', 'web:v3', '--json');
     expect(retried.code).toBe(0);
     expect(json(retried)).toMatchObject({ ok: true, result: 'started', rollout: { step: 1 } });
+    expect(json(retried).text).toMatch(
+      /\(it was rolled back earlier: 1 new task failed: .*; trying it again\)$/,
+    );
     const rollout = (await record(t)).rollout!;
     expect(rollout.failures).toEqual([]);
     await t.world.runFor(5 * MIN);

@@ -83,7 +83,7 @@ function deployResult(before: ServiceRecord, after: ServiceRecord, image: ImageR
       ok: true,
       result: already ? 'in_progress' : 'started',
       rollout: view,
-      text: `${already ? 'already rolling out' : 'rolling out'} ${label} from ${shortRevision(rollout.fromTaskDefinition)}, ${describeRollout(view)}`,
+      text: `${already ? 'already rolling out' : 'rolling out'} ${label} from ${shortRevision(rollout.fromTaskDefinition)}, ${describeRollout(view)}${!already && before.badDigests[image.digest] ? ` (it was rolled back earlier: ${before.badDigests[image.digest]!.reason}; trying it again)` : ''}`,
     };
   }
   if (!rollout && after.lastGood?.image?.digest === image.digest) {
