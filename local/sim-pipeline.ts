@@ -79,6 +79,8 @@ export function pipelineWith(plan: FaultPlan = {}): OnWorld {
         scaling: scalingReport(attached.notices),
         notifications: await attached.notificationsReport(),
         violations: await checker.finish(),
+        // Lambda as it ran the handlers: invocations, cold starts, and those killed at their timeout.
+        lambda: { ...attached.lambda.counts },
         ...(layer ? { faults: layer.fired } : {}),
       }),
       close: async () => {

@@ -115,7 +115,7 @@ function collapse(node: unknown): unknown {
   return Object.fromEntries(keys.map((k) => [k, o[k] === '' && LISTS.has(k) ? [] : collapse(o[k])]));
 }
 
-const escape = (s: string) =>
+const xmlEscape = (s: string) =>
   s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 
 function xml(value: unknown): string {
@@ -127,7 +127,7 @@ function xml(value: unknown): string {
       .filter(([, v]) => v !== undefined && v !== null)
       .map(([k, v]) => `<${k}>${xml(v)}</${k}>`)
       .join('');
-  return escape(String(value));
+  return xmlEscape(String(value));
 }
 
 /** The XML answer of a Query action. */
@@ -145,5 +145,5 @@ export function queryError(
   message: string,
   requestId: string,
 ): string {
-  return `<ErrorResponse xmlns="${xmlns}"><Error><Type>${type}</Type><Code>${escape(code)}</Code><Message>${escape(message)}</Message></Error><RequestId>${requestId}</RequestId></ErrorResponse>`;
+  return `<ErrorResponse xmlns="${xmlns}"><Error><Type>${type}</Type><Code>${xmlEscape(code)}</Code><Message>${xmlEscape(message)}</Message></Error><RequestId>${requestId}</RequestId></ErrorResponse>`;
 }

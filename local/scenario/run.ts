@@ -108,7 +108,9 @@ async function playToEnd(
   let quietSince: number | undefined;
   for (;;) {
     const busy =
-      world.events.pending().length > 0 ||
+      // A delivery on its way (the latency model delays each), or a retry; a schedule's own tick
+      // (every minute, forever) does not keep the run going.
+      world.events.pending().some((d) => d.event['detail-type'] !== 'Scheduled Event' || d.attempt > 1) ||
       (await play.deploymentsInProgress()) > 0 ||
       (await extension?.busy?.()) === true;
     if (busy) quietSince = undefined;

@@ -241,9 +241,12 @@ function prepare(req: PlacementRequest): Prepared {
 // Attributes
 
 /** ECS's built-in attributes for an instance, merged with its own. The view's AZ and type always win. */
-export function instanceAttributes(v: InstanceView): Record<string, string> {
+export function instanceAttributes(
+  v: Pick<InstanceView, 'instanceType' | 'availabilityZone' | 'attributes'>,
+): Record<string, string> {
   return {
     'ecs.os-type': 'linux',
+    'ecs.os-family': 'LINUX',
     'ecs.cpu-architecture': guessCpuArchitecture(v.instanceType),
     ...v.attributes,
     'ecs.instance-type': v.instanceType,

@@ -5,6 +5,7 @@
 import { FARGATE_PLATFORM_VERSION } from './constants.ts';
 import type { LocalEcs } from './index.ts';
 import type { Cluster, ContainerInstance, Deployment, Service, Task } from './model.ts';
+import { instanceAttributes } from './placement.ts';
 import { currentServiceDeployment } from './service-deployments.ts';
 
 const date = (ms: number | undefined) => (ms === undefined ? undefined : new Date(ms));
@@ -275,21 +276,18 @@ export function clusterShape(c: Cluster, includeTags: boolean, includeSettings =
 
 /**
  * The attributes the ECS agent registers on every container instance (developerguide
- * ecs-placement-constraints.html "Built-in attributes": ecs.ami-id, ecs.availability-zone,
- * ecs.instance-type, ecs.os-type, ecs.os-family, ecs.cpu-architecture, ...), and a few of its
- * capability attributes (name only). Graviton types (a `g` after the generation digit: t4g, m7g)
- * are arm64.
+ * ecs-placement-constraints.html "Built-in attributes"): those placement reads (placement.ts
+ * instanceAttributes: ecs.availability-zone, ecs.instance-type, ecs.os-type, ecs.os-family,
+ * ecs.cpu-architecture), ecs.ami-id, and a few capability attributes (name only).
  */
-export function builtInAttributes(
-  i: Pick<ContainerInstance, 'availabilityZone' | 'instanceType' | 'ec2InstanceId'>,
-) {
-  const arm = /^[a-z]+\d+g[a-z]*\./.test(i.instanceType);
+export function builtInAttributes(i: ContainerInstance): { name: string; value?: string }[] {
+  const valued = instanceAttributes({
+    instanceType: i.instanceType,
+    availabilityZone: i.availabilityZone,
+    attributes: {},
+  });
   return [
-    { name: 'ecs.availability-zone', value: i.availabilityZone },
-    { name: 'ecs.instance-type', value: i.instanceType },
-    { name: 'ecs.os-type', value: 'linux' },
-    { name: 'ecs.os-family', value: 'LINUX' },
-    { name: 'ecs.cpu-architecture', value: arm ? 'arm64' : 'x86_64' },
+    ...Object.entries(valued).map(([name, value]) => ({ name, value })),
     { name: 'ecs.ami-id', value: `ami-${i.ec2InstanceId.replace(/^i-/, '').slice(0, 17)}` },
     { name: 'com.amazonaws.ecs.capability.docker-remote-api.1.44' },
     { name: 'com.amazonaws.ecs.capability.ecr-auth' },
