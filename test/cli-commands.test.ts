@@ -455,6 +455,19 @@ describe('the CLI tells the truth', () => {
       '--timeout: a bare number has no unit: write "15s" or "15m", not 15',
     );
     for (const r of [unknown, usage, nothing, missing, duration]) expect(r.err).toBe('');
+
+    // A config naming a cluster the world lacks: which cluster, from which file, and what to start.
+    const other = path.join(dir, 'staging.yml');
+    writeFileSync(other, CONFIG.replace('cluster: prod', 'cluster: staging'));
+    let out = '';
+    const code = await runCommand('status', ['--config', other, '--json'], {
+      env: t.world.clientEnv(),
+      io: { out: (s) => (out += s), err: () => {} },
+    });
+    expect(code).toBe(1);
+    expect(JSON.parse(out).error.message).toBe(
+      `staging/web: ${other} names the cluster staging, which the local AWS at ${t.world.clientEnv().AWS_ENDPOINT_URL} does not have: serve a world that has it (\`npx autopilot local\` serves the demo's prod/web; \`--scenario FILE.yml\` another), or name that world's scenario with --config`,
+    );
   });
 
   it('deploy --dry-run shows the revision as a diff and the steps, and changes nothing', async () => {

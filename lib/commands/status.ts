@@ -15,6 +15,7 @@ import { matchesGateAlarm, type TargetConfig } from '../config.ts';
 import type { ServiceRecord } from '../record.ts';
 import { IMAGE_TAG, shortRevision } from '../revision.ts';
 import {
+  CommandFailed,
   type Deps,
   describeRollout,
   ISO,
@@ -83,12 +84,20 @@ export async function serviceStatus(
 ): Promise<ServiceStatus> {
   const [record, described] = await Promise.all([
     deps.store.get(target.cluster, target.service),
-    deps.clients.ecs.send(
-      new DescribeServicesCommand({
-        cluster: target.cluster,
-        services: [target.service, canaryServiceName(target.service)],
+    deps.clients.ecs
+      .send(
+        new DescribeServicesCommand({
+          cluster: target.cluster,
+          services: [target.service, canaryServiceName(target.service)],
+        }),
+      )
+      .catch((e: Error) => {
+        if (e.name !== 'ClusterNotFoundException') throw e;
+        const local = deps.where.startsWith('the local AWS');
+        throw new CommandFailed(
+          `${keyOf(target)}: ${deps.configFile} names the cluster ${target.cluster}, which ${deps.where} does not have${local ? ": serve a world that has it (`npx autopilot local` serves the demo's prod/web; `--scenario FILE.yml` another), or name that world's scenario with --config" : ': check AWS_REGION and AWS_PROFILE'}`,
+        );
       }),
-    ),
   ]);
   const primary = described.services?.find(
     (s) => s.serviceName === target.service && s.status !== 'INACTIVE',
