@@ -1,18 +1,26 @@
 /**
- * Durations as people write them in config and scenarios: `90s`, `5m`, `1h30m`, `250ms`,
- * or a bare number of seconds. Returns milliseconds; throws a message naming the problem.
+ * Durations as people write them in config, scenarios and flags: `90s`, `5m`, `1h30m`, `250ms`.
+ * Returns milliseconds; throws a message naming the problem (the caller adds the path or flag).
+ *
+ * A bare number is refused, not guessed: `bake: 5` could mean 5 s or 5 min, and `stepDeadline: 15`
+ * read as 15 s rolls back every step; only 0 needs no unit.
  *
  *   parseDuration('5m')    === 300_000
  *   parseDuration('1h30m') === 5_400_000
- *   parseDuration(45)      === 45_000
+ *   parseDuration(0)       === 0
+ *   parseDuration(45)      throws: a bare number has no unit: write "45s" or "45m", not 45
+ *   parseDuration('45')    throws the same
  */
 const UNIT_MS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
 
 export function parseDuration(value: unknown): number {
-  if (typeof value === 'number') {
-    if (!Number.isFinite(value) || value < 0)
-      throw new Error(`must be a non-negative number of seconds, got ${value}`);
-    return Math.round(value * 1000);
+  const bare =
+    typeof value === 'number' || (typeof value === 'string' && /^\s*-?\d+(\.\d+)?\s*$/.test(value));
+  if (bare) {
+    if (Number(value) === 0) return 0;
+    throw new Error(
+      `a bare number has no unit: write "${String(value).trim()}s" or "${String(value).trim()}m", not ${String(value).trim()}`,
+    );
   }
   if (typeof value !== 'string' || value.trim() === '') {
     throw new Error(`must be a duration such as "30s", "5m" or "1h30m", got ${JSON.stringify(value)}`);

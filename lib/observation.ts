@@ -34,6 +34,8 @@ export interface TaskView {
   healthStatus?: string; // HEALTHY | UNHEALTHY | UNKNOWN
   stoppedReason?: string;
   stopCode?: string;
+  /** When ECS stopped it (epoch ms); a task stopped before a rollout began is not that rollout's. */
+  stoppedAt?: number;
   containers: { name: string; exitCode?: number; reason?: string }[];
 }
 

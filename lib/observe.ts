@@ -180,6 +180,7 @@ function toTaskView(t: Task): TaskView {
     healthStatus: t.healthStatus,
     stoppedReason: t.stoppedReason,
     stopCode: t.stopCode,
+    ...(t.stoppedAt ? { stoppedAt: t.stoppedAt.getTime() } : {}),
     containers: (t.containers ?? []).map((c) => ({
       name: c.name ?? '',
       exitCode: c.exitCode ?? undefined,

@@ -13,6 +13,9 @@ import { UsageError } from './core/errors.ts';
 
 export type CommandRun = (args: string[]) => Promise<number>;
 
+/** The world `autopilot local` serves when no scenario is named: the demo's. */
+const DEMO_SCENARIO = new URL('../scenarios/demo.yml', import.meta.url).pathname;
+
 export interface Command {
   /** After `autopilot `: `sim FILE.yml [--json]`. */
   usage: string;
@@ -33,14 +36,20 @@ export const COMMANDS: Record<string, Command> = {
     },
   },
   local: {
-    usage: 'local [--port N] [--speed N] [--start now|ISO] [--scenario FILE.yml]',
-    summary: 'serve the local AWS in the foreground, its clock running at N times real time',
+    usage:
+      'local [--port N] [--speed N] [--start now|ISO] [--scenario FILE.yml | --empty] [--verbose] | local push REPOSITORY:TAG [--port N]',
+    summary:
+      "serve the local AWS in the foreground (the demo's world unless --scenario or --empty), its clock at N times real time; push: an image to its ECR",
     load: async () => {
-      const [{ local }, { withPipeline }] = await Promise.all([
+      const [{ local }, { withPipeline }, { localArgs }] = await Promise.all([
         import('./scenario/local.ts'),
         import('./sim-pipeline.ts'),
+        import('../lib/commands/local-args.ts'),
       ]);
-      return (args) => local(args, { onWorld: withPipeline });
+      return async (args) => {
+        if (args[0] === 'push') return (await import('../lib/commands/push.ts')).push(args.slice(1));
+        return local(localArgs(args, DEMO_SCENARIO), { onWorld: withPipeline });
+      };
     },
   },
   status: {
@@ -164,6 +173,13 @@ export async function main(argv: string[], io: Io = processIo): Promise<number> 
     if (err.name === 'UsageError') {
       io.err(`autopilot ${name}: ${err.message}\nUsage: autopilot ${command.usage}\n`);
       return 2;
+    }
+    const inUse = err as Error & { code?: string; port?: number };
+    if (inUse.code === 'EADDRINUSE') {
+      io.err(
+        `autopilot ${name}: port ${inUse.port ?? '?'} is in use (another autopilot local, or LocalStack?): pick another with --port N, and point the commands at it with AWS_ENDPOINT_URL=http://127.0.0.1:N\n`,
+      );
+      return 1;
     }
     // A bad scenario's message names the file, line and field: the stack would only hide it.
     io.err(err.name === 'ScenarioError' ? `${err.message}\n` : `autopilot ${name}: ${err.stack ?? err}\n`);

@@ -39,6 +39,17 @@ export function pipelineWith(plan: FaultPlan = {}): OnWorld {
       if (!(e instanceof ConfigError)) throw e;
       throw scenarioError(scenario.source, 'autopilot', e.message);
     }
+    // A target the world lacks would only log pipeline.error at every event: refused before the timeline plays.
+    const lacking = config.targets.filter(
+      (t) => !scenario.services.some((s) => s.cluster === t.cluster && s.name === t.service),
+    );
+    if (lacking.length > 0) {
+      throw scenarioError(
+        scenario.source,
+        'autopilot',
+        `names ${lacking.map((t) => `${t.cluster}/${t.service}`).join(', ')}, which the scenario's services: do not have (it has ${scenario.services.map((s) => `${s.cluster}/${s.name}`).join(', ') || 'none'})`,
+      );
+    }
     const attached = await attachPipeline(
       world,
       config,

@@ -198,7 +198,11 @@ describe('a rollout in progress, by hand', () => {
     expect(started.rollout).toMatchObject({ image: 'web:v2', step: 1, steps: 3, percent: 10 });
 
     const paused = await cli(t, 'pause', 'prod/web');
-    expect(paused).toMatchObject({ code: 0, err: '' });
+    expect(paused.code).toBe(0);
+    // This world has no Slack webhook parameter: the command says so, and the message stays queued.
+    expect(paused.err).toMatch(
+      /^note: Slack was not told of paused yet: SSM parameter \/ecs-autopilot\/slack-webhook-url does not exist.*next tick\n$/,
+    );
     expect(paused.out).toContain('prod/web: web:v2 paused at step 1/3 (10%)');
     expect((await record(t)).rollout?.paused).toBe(true);
     // Far past the step's 2m bake: still on step 1.
@@ -237,8 +241,8 @@ describe('a rollout in progress, by hand', () => {
       from: 'web:1',
     });
     const table = (await cli(t, 'history', 'prod/web')).out;
-    expect(table).toMatch(/^STARTED +IMAGE +REVISION +OUTCOME +TOOK +REASON\n/);
-    expect(table).toMatch(/web:v2 +web:2 +succeeded +\S+ +every step healthy and baked/);
+    expect(table).toMatch(/^STARTED +IMAGE +FROM -> TO +OUTCOME +TOOK +WHY\n/);
+    expect(table).toMatch(/web:v2 +web:1 -> web:2 +succeeded +\S+ +every step healthy and baked/);
     expect((await primary(t)).taskDefinition).toMatch(/:task-definition\/web:2$/);
 
     const nothing = await cli(t, 'pause', 'prod/web');
@@ -266,6 +270,31 @@ describe('a rollout in progress, by hand', () => {
       from: 'web:1',
     });
     expect((await primary(t)).taskDefinition).toMatch(/web:1$/);
+  });
+
+  it('deploy by hand of a digest that was rolled back retries it for real: new tasks, a new verdict', async () => {
+    t = await pipelineWorld({ images: { 'web:v3': { crash: { after: '20s', exitCode: 1 } } } });
+    t.world.ecr.push('web', 'v3');
+    await t.world.runFor(5 * MIN);
+    const first = (await record(t)).history.at(-1)!;
+    expect(first.outcome).toBe('rolled_back');
+
+    const retried = await cli(t, 'deploy', 'prod/web', '--image', 'web:v3', '--json');
+    expect(retried.code).toBe(0);
+    expect(json(retried)).toMatchObject({ ok: true, result: 'started', rollout: { step: 1 } });
+    expect(json(retried).text).toMatch(
+      /\(it was rolled back earlier: 1 new task failed: .*; trying it again\)$/,
+    );
+    const rollout = (await record(t)).rollout!;
+    expect(rollout.failures).toEqual([]);
+    await t.world.runFor(5 * MIN);
+    const second = (await record(t)).history.at(-1)!;
+    expect(second.outcome).toBe('rolled_back');
+    expect(second.id).not.toBe(first.id);
+    // A task of its own failed, not the first rollout's.
+    const firstTasks = new Set(first.failures.map((f) => f.taskArn));
+    expect(second.failures.length).toBeGreaterThan(0);
+    expect(second.failures.some((f) => firstTasks.has(f.taskArn))).toBe(false);
   });
 
   it('deploy rolls out a tag the policy ignores on push; abort stops it and goes back; wait says aborted', async () => {
@@ -333,7 +362,8 @@ describe('a rollout in progress, by hand', () => {
     t = await pipelineWorld();
     t.world.ecr.push('web', 'v2');
     await t.world.runFor(30_000);
-    const waited = await cli(t, 'wait', 'prod/web', '--timeout', '50ms', '--interval', '10ms');
+    // --timeout counts the world's time: a minute of it passes only as the world's clock moves.
+    const waited = await advanceWhile(t, cli(t, 'wait', 'prod/web', '--timeout', '1m', '--interval', '1ms'));
     expect(waited.code).toBe(3);
     expect(waited.err).toMatch(/prod\/web: gave up after \S+: web:v2 is still at step 1\/3 \(10%\)/);
   });
@@ -364,6 +394,168 @@ describe('rollback', () => {
     const none = await cli(t, 'rollback', 'prod/web', '--to', 'web:99');
     expect(none.code).toBe(1);
     expect(none.err).toContain('--to web:99: there is no task definition web:99');
+  });
+});
+
+describe('the CLI tells the truth', () => {
+  it('every command has --help with its options and an example (exit 0)', async () => {
+    for (const name of [
+      'status',
+      'history',
+      'deploy',
+      'promote',
+      'pause',
+      'resume',
+      'abort',
+      'rollback',
+      'wait',
+      'validate',
+    ] as const) {
+      let out = '';
+      const code = await runCommand(name, ['--help'], { io: { out: (s) => (out += s), err: () => {} } });
+      expect(code).toBe(0);
+      expect(out).toMatch(new RegExp(`^Usage: autopilot ${name}`));
+      expect(out).toContain('Options:');
+      expect(out).toContain('--json');
+      expect(out).toMatch(new RegExp(`Example:\\n  autopilot ${name}`));
+    }
+  });
+
+  it('--json: every failure is one JSON document on stdout with the exit code', async () => {
+    t = await pipelineWorld();
+    const unknown = await cli(t, 'status', 'prod/api', '--json');
+    expect(unknown.code).toBe(1);
+    expect(json(unknown)).toEqual({
+      ok: false,
+      command: 'status',
+      exitCode: 1,
+      error: { kind: 'refused', message: expect.stringContaining('prod/api is not a target') },
+    });
+    const usage = await cli(t, 'deploy', 'prod/web', '--json');
+    expect(usage.code).toBe(2);
+    expect(json(usage)).toMatchObject({
+      ok: false,
+      exitCode: 2,
+      error: { kind: 'usage', message: '--image REPOSITORY:TAG is required' },
+    });
+    const nothing = await cli(t, 'abort', 'prod/web', '--json');
+    expect(nothing.code).toBe(1);
+    expect(json(nothing)).toMatchObject({
+      ok: false,
+      error: { kind: 'refused', message: expect.stringContaining('nothing to abort') },
+    });
+    const missing = await cli(t, 'deploy', 'prod/web', '--image', 'web:v9', '--json');
+    expect(json(missing)).toMatchObject({
+      ok: false,
+      error: { message: expect.stringContaining('web:v9 is not in the ECR repository web') },
+    });
+    const duration = await cli(t, 'wait', 'prod/web', '--timeout', '15', '--json');
+    expect(duration.code).toBe(2);
+    expect(json(duration).error.message).toBe(
+      '--timeout: a bare number has no unit: write "15s" or "15m", not 15',
+    );
+    for (const r of [unknown, usage, nothing, missing, duration]) expect(r.err).toBe('');
+
+    // A config naming a cluster the world lacks: which cluster, from which file, and what to start.
+    const other = path.join(dir, 'staging.yml');
+    writeFileSync(other, CONFIG.replace('cluster: prod', 'cluster: staging'));
+    let out = '';
+    const code = await runCommand('status', ['--config', other, '--json'], {
+      env: t.world.clientEnv(),
+      io: { out: (s) => (out += s), err: () => {} },
+    });
+    expect(code).toBe(1);
+    expect(JSON.parse(out).error.message).toBe(
+      `staging/web: ${other} names the cluster staging, which the local AWS at ${t.world.clientEnv().AWS_ENDPOINT_URL} does not have: serve a world that has it (\`npx autopilot local\` serves the demo's prod/web; \`--scenario FILE.yml\` another), or name that world's scenario with --config`,
+    );
+  });
+
+  it('deploy --dry-run shows the revision as a diff and the steps, and changes nothing', async () => {
+    t = await pipelineWorld();
+    const v2 = t.world.ecr.push('web', 'hotfix-2');
+    const dry = await cli(t, 'deploy', 'prod/web', '--image', 'web:hotfix-2', '--dry-run');
+    expect(dry.code).toBe(0);
+    const lines = dry.out.split('\n');
+    expect(lines[0]).toMatch(
+      /^prod\/web: dry run, nothing changed: would roll out web:hotfix-2 \(sha256:[0-9a-f]{12}\) from web:1$/,
+    );
+    expect(lines[1]).toBe('new revision of web, from web:1:');
+    expect(dry.out).toContain(
+      `  containerDefinitions[web].image: "${t.world.ecr.registryHost}/web:v1" -> "${t.world.ecr.registryHost}/web@${v2.digest}"`,
+    );
+    expect(dry.out).toContain(`  tags[ecs-autopilot:image-digest]: (none) -> "${v2.digest}"`);
+    expect(dry.out).toContain('steps (canary): 10% for 2m, 50% for 2m, 100% for 1m');
+    expect(dry.out).toContain('rolls back after 1 failed task, 10m per step');
+    const asJson = json(await cli(t, 'deploy', 'prod/web', '--image', 'web:hotfix-2', '--dry-run', '--json'));
+    expect(asJson).toMatchObject({ ok: true, dryRun: true, from: 'web:1', strategy: 'canary' });
+    // No record was written, no revision registered.
+    expect(await t.records()).toEqual([]);
+    expect((await primary(t)).taskDefinition).toMatch(/web:1$/);
+  });
+
+  it('resume of a rollout that is not paused is an error; pause, resume and abort reach Slack', async () => {
+    const slack: string[] = [];
+    t = await pipelineWorld({ slack: { print: (text) => slack.push(text) } });
+    t.world.ecr.push('web', 'v2');
+    await t.world.runFor(30_000);
+    const resumed = await cli(t, 'resume', 'prod/web');
+    expect(resumed.code).toBe(1);
+    expect(resumed.err).toContain(
+      'prod/web: nothing to resume: the rollout of web:v2 is not paused (step 1/3 (10%)',
+    );
+    const before = t.slack!.received.length;
+    expect((await cli(t, 'pause', 'prod/web')).code).toBe(0);
+    expect((await cli(t, 'pause', 'prod/web')).out).toContain('already paused');
+    expect((await cli(t, 'resume', 'prod/web')).code).toBe(0);
+    expect((await cli(t, 'abort', 'prod/web', '--reason', 'wrong build')).code).toBe(0);
+    const said = t.slack!.received.slice(before).map((r) => JSON.stringify(r.payload));
+    expect(said.some((p) => /paused/i.test(p))).toBe(true);
+    expect(said.some((p) => /resumed/i.test(p))).toBe(true);
+    expect(said.some((p) => /wrong build/.test(p))).toBe(true);
+
+    // Right after the abort: what runs on which revision, not a bare count.
+    const status = await cli(t, 'status', 'prod/web', '--json');
+    expect(json(status).tasks[0]).toMatchObject({ revision: 'web:1', service: 'primary' });
+  });
+
+  it('rollback --to a revision never known good needs --force; history and status say from what, to what, why', async () => {
+    t = await pipelineWorld();
+    t.world.ecr.push('web', 'v2');
+    await t.world.runFor(30_000);
+    expect((await cli(t, 'abort', 'prod/web')).code).toBe(0);
+    await t.world.runFor(5 * MIN);
+    expect((await primary(t)).taskDefinition).toMatch(/web:1$/);
+
+    const refused = await cli(t, 'rollback', 'prod/web', '--to', 'web:2');
+    expect(refused.code).toBe(1);
+    expect(refused.err).toContain(
+      'web:2 was never known good (its rollout of web:v2 aborted: aborted by hand); add --force',
+    );
+    expect((await record(t)).rollout).toBeUndefined();
+
+    const forced = await cli(
+      t,
+      'rollback',
+      'prod/web',
+      '--to',
+      'web:2',
+      '--force',
+      '--reason',
+      'v1 leaks memory',
+    );
+    expect(forced.code).toBe(0);
+    expect(forced.err).toContain('warning: web:2 was never known good');
+    await t.world.runFor(5 * MIN);
+    expect((await primary(t)).taskDefinition).toMatch(/web:2$/);
+
+    const table = (await cli(t, 'history', 'prod/web')).out.split('\n');
+    expect(table[1]).toMatch(/ - +web:1 -> web:2 +rolled back by hand +\S+ +v1 leaks memory$/);
+    expect(table[2]).toMatch(/web:v2 +web:1 -> web:2 +aborted +\S+ +aborted by hand$/);
+    const last = json(await cli(t, 'history', 'prod/web', '--json')).history[0];
+    expect(last).toMatchObject({ kind: 'manual_rollback', from: 'web:1', to: 'web:2', runs: 'web:2' });
+    expect((await cli(t, 'status', 'prod/web')).out).toMatch(
+      /prod\/web: rolled back by hand from web:1 to web:2 at .*, because: v1 leaks memory/,
+    );
   });
 });
 
@@ -405,7 +597,8 @@ describe('the example scenarios', () => {
       execFile(
         process.execPath,
         [BIN, 'sim', file, '--json'],
-        { timeout: 60_000, maxBuffer: 64 * 1024 * 1024 },
+        // Five sims at once on a busy machine: give each the test's whole time.
+        { timeout: 230_000, maxBuffer: 64 * 1024 * 1024 },
         (error, stdout, stderr) =>
           error ? reject(new Error(`${file}: ${stderr}`)) : resolve(JSON.parse(stdout)),
       );

@@ -1,5 +1,5 @@
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { ECSClient, ListClustersCommand, ListServicesCommand } from '@aws-sdk/client-ecs';
@@ -58,6 +58,32 @@ describe('autopilot CLI', () => {
     expect(stderr).toBe(
       `${file}:3:62: services[0].desiredCount: must be an integer from 0 to 5000, got "four"\n`,
     );
+  });
+
+  it('sim refuses a scenario whose autopilot: names a service the scenario does not have, before it plays', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'cli-'));
+    const file = path.join(dir, 'lacking.yml');
+    writeFileSync(
+      file,
+      [
+        'clusters: [{ name: prod }]',
+        'services:',
+        '  - { cluster: prod, name: web, image: web:v1, desiredCount: 2 }',
+        'autopilot:',
+        '  targets:',
+        '    - { cluster: prod, service: api, repository: api, steps: [{ percent: 100, bake: 1m }] }',
+        'timeline:',
+        '  - { at: 1m, push: web:v2 }',
+        '',
+      ].join('\n'),
+    );
+    const { code, stdout, stderr } = await autopilot(['sim', file]);
+    expect(code).toBe(1);
+    expect(stdout).toBe('');
+    expect(stderr).toContain(
+      "autopilot: names prod/api, which the scenario's services: do not have (it has prod/web)",
+    );
+    expect(stderr).not.toContain('pipeline.error');
   });
 
   it('sim names a missing file', async () => {
@@ -119,11 +145,18 @@ describe('autopilot CLI', () => {
         maxAttempts: 1,
       });
 
-    it('--port 0 serves the local AWS on an ephemeral port until Ctrl-C', async () => {
-      const { endpoint, output, exited } = await startLocal(['--port', '0']);
+    it("--port 0 serves the local AWS on an ephemeral port until Ctrl-C; the demo's world unless --empty", async () => {
+      const log = path.join(mkdtempSync(path.join(tmpdir(), 'local-log-')), 'local.log');
+      const { endpoint, output, exited } = await startLocal(['--port', '0', '--log', log, '--speed', '60']);
       const clusters = await ecs(endpoint).send(new ListClustersCommand({}));
-      expect(clusters.clusterArns).toEqual([]);
+      expect(clusters.clusterArns).toEqual([expect.stringMatching(/:cluster\/prod$/)]);
+      expect(output()).toContain("No --scenario: serving the demo's world");
+      expect(output()).toContain(`The Lambdas' log lines go to ${log}`);
       expect(output()).toContain('export AWS_REGION=us-east-1');
+      // The story only: the Lambdas' JSON lines are in the file.
+      await new Promise((r) => setTimeout(r, 1500));
+      expect(output()).not.toMatch(/^\{"level"/m);
+      expect(readFileSync(log, 'utf8')).toMatch(/^\{"level"/m);
       child!.kill('SIGINT');
       expect(await exited).toBe(0);
       expect(output()).toMatch(/Stopped at virtual 2026-01-01T/);

@@ -8,8 +8,9 @@ describe('parseDuration', () => {
     ['90s', 90_000],
     ['250ms', 250],
     ['1.5s', 1500],
-    [45, 45_000],
     ['2d', 172_800_000],
+    [0, 0],
+    ['0', 0],
   ])('%s -> %d ms', (input, ms) => {
     expect(parseDuration(input)).toBe(ms);
   });
@@ -19,11 +20,54 @@ describe('parseDuration', () => {
   });
 
   it.each([
+    [45, '"45s" or "45m", not 45'],
+    ['15', '"15s" or "15m", not 15'],
+    [1.5, '"1.5s" or "1.5m", not 1.5'],
+  ])('refuses the bare number %j: it names the units instead of guessing seconds', (input, message) => {
+    expect(() => parseDuration(input)).toThrow(`a bare number has no unit: write ${message}`);
+  });
+
+  it.each([
     [5_400_000, '1h30m'],
     [1500, '1.5s'],
     [300_000, '5m'],
     [0, '0ms'],
   ])('formats %d as %s', (ms, text) => {
     expect(formatDuration(ms)).toBe(text);
+  });
+});
+
+describe('a bare number in the config', () => {
+  it('is refused with the path of each field, not read as seconds', async () => {
+    const { validateConfig, ConfigError } = await import('../lib/config.ts');
+    let error: unknown;
+    try {
+      validateConfig(
+        {
+          targets: [
+            {
+              cluster: 'prod',
+              service: 'web',
+              repository: 'web',
+              steps: [
+                { percent: 10, bake: 5 },
+                { percent: 100, bake: '1m' },
+              ],
+              stepDeadline: 15,
+            },
+          ],
+        },
+        'autopilot.yml',
+      );
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    const problems = (error as InstanceType<typeof ConfigError>).problems;
+    expect(problems).toContainEqual({
+      path: 'targets[0].stepDeadline',
+      message: 'a bare number has no unit: write "15s" or "15m", not 15',
+    });
+    expect(problems.map((p) => p.path)).toContain('targets[0].steps[0].bake');
   });
 });

@@ -53,7 +53,7 @@ describe('resolveSteps', () => {
       'canary',
       [
         { percent: 25, bake: '10m' },
-        { percent: 100, bake: 90 },
+        { percent: 100, bake: '90s' },
       ],
       undefined,
       { strategy: 'canary', steps: steps([25, 10 * m], [100, 90_000]) },

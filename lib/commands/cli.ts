@@ -7,13 +7,22 @@
  *
  * Options every command takes: --json (the result as JSON on stdout), --local (the local AWS:
  * AWS_ENDPOINT_URL, or http://127.0.0.1:4566), --config FILE (autopilot.yml, or a scenario file
- * with an autopilot: section), --verbose (the pipeline's log lines on stderr).
+ * with an autopilot: section), --verbose (the pipeline's log lines on stderr), --help (the
+ * command's options and an example, exit 0).
+ *
+ * Under --json every outcome is one JSON document on stdout, failures included, so a script never
+ * parses stderr. A failure is always this shape (the README documents it):
+ *
+ *   { "ok": false, "command": "status", "exitCode": 1,
+ *     "error": { "kind": "unreachable", "message": "nothing answers at http://127.0.0.1:4566: …" } }
+ *
+ * where kind is one of ERROR_KINDS and exitCode is the process's exit code (2 for bad usage).
  */
 import { parseArgs } from 'node:util';
 import { ConfigError } from '../config.ts';
 import { parseDuration } from '../duration.ts';
 import { setLogSink } from '../log.ts';
-import { CommandFailed, type Deps, type Io, parseImageRef, UsageError } from './common.ts';
+import { CommandFailed, type Deps, type Io, parseImageRef, printJson, UsageError } from './common.ts';
 import { connect, DEFAULT_CONFIG, LOCAL_ENDPOINT } from './env.ts';
 
 export type CommandName =
@@ -45,6 +54,104 @@ const COMMON: OptionSpec = {
   verbose: { type: 'boolean' },
 };
 
+/** What `autopilot COMMAND --help` prints: the usage line, what it does, its own options, an example. */
+export const HELP: Record<
+  CommandName,
+  { usage: string; summary: string; options: string[]; example: string }
+> = {
+  status: {
+    usage: 'status [CLUSTER/SERVICE]',
+    summary:
+      'Every managed service (or one): the revision and image it runs, its tasks by revision, the rollout in progress and its step, the gate alarms in ALARM, and how the last rollout ended (from what, to what, why).',
+    options: [],
+    example: 'autopilot status prod/web --json',
+  },
+  history: {
+    usage: 'history CLUSTER/SERVICE [--limit N]',
+    summary:
+      "The service's rollouts and rollbacks, newest first: the image, the revision it went from and to, the outcome, how long it took and why.",
+    options: ['--limit N   only the N newest (the record keeps the last 25)'],
+    example: 'autopilot history prod/web --limit 5',
+  },
+  deploy: {
+    usage: 'deploy CLUSTER/SERVICE --image REPOSITORY:TAG [--dry-run]',
+    summary:
+      "Roll an image out by hand, the same way as a push to ECR, with the target's strategy and steps. Not held back by the tag policy, nor by an earlier rollback of the digest: the image is tried again, for real.",
+    options: [
+      '--image REF   REPOSITORY:TAG or REPOSITORY@sha256:… (required)',
+      '--dry-run     show the revision that would be registered (as a diff) and the steps, change nothing',
+    ],
+    example: 'autopilot deploy prod/web --image web:v2 && autopilot wait prod/web --image web:v2',
+  },
+  promote: {
+    usage: 'promote CLUSTER/SERVICE [--full]',
+    summary: 'Go to the next step now, skipping the rest of the bake (also from a paused step).',
+    options: ['--full   straight to 100%'],
+    example: 'autopilot promote prod/web',
+  },
+  pause: {
+    usage: 'pause CLUSTER/SERVICE',
+    summary: 'Hold the rollout on its step until resume or promote. A failure still rolls it back.',
+    options: [],
+    example: 'autopilot pause prod/web',
+  },
+  resume: {
+    usage: 'resume CLUSTER/SERVICE',
+    summary: 'Go on with a paused rollout from its step. A rollout that is not paused is an error (exit 1).',
+    options: [],
+    example: 'autopilot resume prod/web',
+  },
+  abort: {
+    usage: 'abort CLUSTER/SERVICE [--reason TEXT]',
+    summary: 'Stop the rollout in progress and go back to the revision it started from.',
+    options: ['--reason TEXT   why, for history and Slack'],
+    example: 'autopilot abort prod/web --reason "wrong build"',
+  },
+  rollback: {
+    usage: 'rollback CLUSTER/SERVICE [--to REVISION] [--reason TEXT] [--force]',
+    summary:
+      'During a rollout, as abort (to REVISION if given). Otherwise the service goes back to REVISION, or to the good revision before the one it runs.',
+    options: [
+      "--to REVISION   web:3, 3 (the service's family) or a task definition ARN",
+      '--reason TEXT   why, for history and Slack',
+      '--force         roll back to a revision never known good (one whose rollout failed or was aborted)',
+    ],
+    example: 'autopilot rollback prod/web --to web:3 --reason "latency after v4"',
+  },
+  wait: {
+    usage: 'wait CLUSTER/SERVICE [--image REPOSITORY:TAG] [--timeout 1h] [--interval 2s]',
+    summary:
+      'Follow the rollout to its end, progress on stderr. Exit 0 if it succeeded, 1 with the reason if not, 3 if --timeout passed first.',
+    options: [
+      '--image REF       wait for the rollout of that image (it may not have started yet)',
+      "--timeout 1h      give up after this long, in the AWS's time (the local AWS's clock under --local)",
+      '--interval 2s     real time between two looks at the record',
+    ],
+    example: 'autopilot wait prod/web --image web:v2 --timeout 30m',
+  },
+  validate: {
+    usage: 'validate [FILE]',
+    summary:
+      'Check autopilot.yml (or FILE, or --config) without touching AWS, and show what each target will do. Every problem is listed with its path and line (exit 1).',
+    options: [],
+    example: 'autopilot validate autopilot.yml',
+  },
+};
+
+const COMMON_HELP = [
+  '--json          the outcome as one JSON document on stdout, failures included',
+  '--local         the local AWS (AWS_ENDPOINT_URL, or http://127.0.0.1:4566)',
+  '--config FILE   autopilot.yml, or a scenario with an autopilot: section (default: AUTOPILOT_CONFIG_FILE or autopilot.yml)',
+  "--verbose       the pipeline's log lines on stderr",
+  '--help          this help',
+];
+
+export function helpText(name: CommandName): string {
+  const h = HELP[name];
+  const options = [...h.options, ...(name === 'validate' ? [COMMON_HELP[0]!, COMMON_HELP[2]!] : COMMON_HELP)];
+  return `Usage: autopilot ${h.usage} [options]\n\n${h.summary}\n\nOptions:\n${options.map((o) => `  ${o}`).join('\n')}\n\nExample:\n  ${h.example}\n\nExit codes: 0 done, 1 failed, 2 bad usage${name === 'wait' ? ', 3 --timeout passed' : ''}.\n`;
+}
+
 const SPECS: Record<Exclude<CommandName, 'validate'>, Spec> = {
   status: {
     positionals: [0, 1],
@@ -68,11 +175,11 @@ const SPECS: Record<Exclude<CommandName, 'validate'>, Spec> = {
   },
   deploy: {
     positionals: [1, 1],
-    options: { image: { type: 'string' } },
+    options: { image: { type: 'string' }, 'dry-run': { type: 'boolean' } },
     prepare: (v, [service]) => {
       if (!v.image) throw new UsageError('--image REPOSITORY:TAG is required');
       parseImageRef(v.image);
-      const options = { service: service!, image: v.image, json: v.json };
+      const options = { service: service!, image: v.image, json: v.json, dryRun: v['dry-run'] };
       return async (deps) => (await import('./deploy.ts')).deploy(options, deps);
     },
   },
@@ -110,9 +217,9 @@ const SPECS: Record<Exclude<CommandName, 'validate'>, Spec> = {
   },
   rollback: {
     positionals: [1, 1],
-    options: { to: { type: 'string' }, reason: { type: 'string' } },
+    options: { to: { type: 'string' }, reason: { type: 'string' }, force: { type: 'boolean' } },
     prepare: (v, [service]) => {
-      const options = { service: service!, to: v.to, reason: v.reason, json: v.json };
+      const options = { service: service!, to: v.to, reason: v.reason, force: v.force, json: v.json };
       return async (deps) => (await import('./control.ts')).rollback(options, deps);
     },
   },
@@ -144,7 +251,29 @@ export interface RunOptions {
   io?: Io;
 }
 
-/** Runs one operating command; resolves to its exit code. Throws UsageError for bad arguments. */
+/** What went wrong, under --json: `error.kind`. */
+export const ERROR_KINDS = [
+  /** Bad arguments (exit 2). */
+  'usage',
+  /** The config file does not load or is invalid. */
+  'config',
+  /** The command could not do what was asked: no rollout to pause, an unknown service or image. */
+  'refused',
+  /** Nothing answers at the endpoint. */
+  'unreachable',
+  /** No credentials or no region. */
+  'credentials',
+  /** AWS answered with an error. */
+  'aws',
+  /** A bug: the message is the error's, the stack on stderr. */
+  'internal',
+] as const;
+export type ErrorKind = (typeof ERROR_KINDS)[number];
+
+/**
+ * Runs one operating command; resolves to its exit code. Without --json, bad arguments throw
+ * UsageError (the dispatcher prints the usage, exit 2); with --json they are a JSON failure, exit 2.
+ */
 export async function runCommand(
   name: CommandName,
   args: string[],
@@ -152,32 +281,75 @@ export async function runCommand(
 ): Promise<number> {
   const env = options.env ?? process.env;
   const io = options.io ?? processIo;
-  if (name === 'validate') {
-    const { values, positionals } = parse(args, {}, [0, 1]);
-    const file = positionals[0] ?? values.config ?? env.AUTOPILOT_CONFIG_FILE ?? DEFAULT_CONFIG;
-    return (await import('./validate.ts')).validate({ file, json: values.json }, io);
+  const json = args.includes('--json');
+  if (args.includes('--help') || args.includes('-h')) {
+    io.out(helpText(name));
+    return 0;
   }
-  const spec = SPECS[name];
-  const { values, positionals } = parse(args, spec.options, spec.positionals);
-  const run = spec.prepare(values, positionals);
+  const failed = (kind: ErrorKind, message: string, exitCode: number, extra: object = {}) => {
+    if (json) printJson(io, { ok: false, command: name, exitCode, error: { kind, message, ...extra } });
+    else io.err(`autopilot ${name}: ${message}\n`);
+    return exitCode;
+  };
+  let values: Record<string, any>;
+  let run: ((deps: Deps) => Promise<number>) | undefined;
+  try {
+    if (name === 'validate') {
+      const parsed = parse(args, {}, [0, 1]);
+      values = parsed.values;
+      const file = parsed.positionals[0] ?? values.config ?? env.AUTOPILOT_CONFIG_FILE ?? DEFAULT_CONFIG;
+      return await (await import('./validate.ts')).validate({ file, json: values.json }, io);
+    }
+    const spec = SPECS[name];
+    const parsed = parse(args, spec.options, spec.positionals);
+    values = parsed.values;
+    run = spec.prepare(values, parsed.positionals);
+  } catch (e) {
+    if (e instanceof UsageError && json)
+      return failed('usage', e.message, 2, { usage: `autopilot ${HELP[name].usage}` });
+    throw e;
+  }
   const previousSink = setLogSink((line) => {
-    if (values.verbose || line.startsWith('{"level":"error"')) io.err(`${line}\n`);
+    if (values.verbose) io.err(`${line}\n`);
+    else if (line.startsWith('{"level":"error"')) io.err(`${errorLine(line)}\n`);
   });
   try {
     const deps = await connect({ local: values.local, config: values.config }, env, io);
     return await run(deps);
   } catch (e) {
-    const message = explain(
-      e,
-      values.local ? (env.AWS_ENDPOINT_URL ?? LOCAL_ENDPOINT) : env.AWS_ENDPOINT_URL,
-      env,
-    );
-    if (message === undefined) throw e;
-    io.err(`autopilot ${name}: ${message}\n`);
-    return e instanceof CommandFailed ? e.code : 1;
+    if (e instanceof UsageError) {
+      if (json) return failed('usage', e.message, 2, { usage: `autopilot ${HELP[name].usage}` });
+      throw e;
+    }
+    const endpoint = values.local ? (env.AWS_ENDPOINT_URL ?? LOCAL_ENDPOINT) : env.AWS_ENDPOINT_URL;
+    const explained = explain(e, endpoint, env, values.config ?? env.AUTOPILOT_CONFIG_FILE ?? DEFAULT_CONFIG);
+    if (explained === undefined) {
+      if (!json) throw e;
+      io.err(`${(e as Error)?.stack ?? e}\n`);
+      return failed('internal', String((e as Error)?.message ?? e), 1);
+    }
+    const extra = e instanceof ConfigError ? { problems: e.problems } : {};
+    return failed(explained.kind, explained.message, e instanceof CommandFailed ? e.code : 1, extra);
   } finally {
     setLogSink(previousSink);
   }
+}
+
+/**
+ * An error the pipeline logged, for the person: a Slack message the command could not send is a
+ * note (it stays queued in the record, and the pipeline's tick sends it), anything else the line.
+ */
+function errorLine(line: string): string {
+  let fields: { msg?: string; reason?: string; kind?: string };
+  try {
+    fields = JSON.parse(line);
+  } catch {
+    return line;
+  }
+  if (fields.msg?.startsWith('notification.')) {
+    return `note: Slack was not told of ${fields.kind ?? 'this'} yet: ${fields.reason ?? fields.msg}; it stays queued for the pipeline's next tick`;
+  }
+  return line;
 }
 
 function parse(args: string[], options: OptionSpec, [min, max]: [number, number]) {
@@ -198,7 +370,7 @@ function parse(args: string[], options: OptionSpec, [min, max]: [number, number]
 
 function duration(flag: string, text: string): number {
   try {
-    return parseDuration(/^\d+(\.\d+)?$/.test(text) ? Number(text) : text);
+    return parseDuration(text);
   } catch (e) {
     throw new UsageError(`${flag}: ${(e as Error).message}`);
   }
@@ -212,29 +384,54 @@ function count(flag: string, text: string): number {
 }
 
 /** A failure told in one line for the person at the terminal, or undefined for a bug (the stack is shown). */
-function explain(e: unknown, endpoint: string | undefined, env: NodeJS.ProcessEnv): string | undefined {
+function explain(
+  e: unknown,
+  endpoint: string | undefined,
+  env: NodeJS.ProcessEnv,
+  configFile: string,
+): { kind: ErrorKind; message: string } | undefined {
   const err = e as Error & { code?: string; $metadata?: unknown; errors?: Error[] };
-  if (err instanceof UsageError) throw err;
-  if (err instanceof CommandFailed || err instanceof ConfigError) return err.message;
+  if (err instanceof ConfigError) return { kind: 'config', message: err.message };
+  if (err instanceof CommandFailed) return { kind: 'refused', message: err.message };
   const name = err?.name ?? '';
-  if (['UnknownServiceError', 'RevisionError', 'CorruptRecordError'].includes(name)) return err.message;
+  if (['UnknownServiceError', 'RevisionError', 'CorruptRecordError'].includes(name))
+    return { kind: 'refused', message: err.message };
   const codes = [err?.code, ...(err?.errors ?? []).map((x) => (x as { code?: string }).code)];
+  const start = `npx autopilot local --port ${portOf(endpoint)}`;
   if (codes.includes('ECONNREFUSED') || /ECONNREFUSED/.test(String(err?.message))) {
-    return `nothing answers at ${endpoint ?? 'the endpoint'}: start the local AWS with \`npx autopilot local --port ${portOf(endpoint)} --scenario scenarios/demo.yml\`, or set AWS_ENDPOINT_URL to where it listens`;
+    return {
+      kind: 'unreachable',
+      message: `nothing answers at ${endpoint ?? 'the endpoint'}: start the local AWS with \`${start}\` (the demo's world), or set AWS_ENDPOINT_URL to where it listens`,
+    };
   }
   if (name === 'ResourceNotFoundException') {
     const table = env.AUTOPILOT_TABLE || 'ecs-autopilot';
-    return endpoint
-      ? `the local AWS at ${endpoint} has no table ${table}: start it with a scenario that has an autopilot: section (\`npx autopilot local --scenario FILE.yml\`)`
-      : `the records table ${table} was not found: deploy the pipeline (npx serverless deploy) in this region, or set AUTOPILOT_TABLE`;
+    return {
+      kind: 'aws',
+      message: endpoint
+        ? `the local AWS at ${endpoint} has no table ${table}: start it with a world that has an autopilot: section (\`${start}\` for the demo's, or \`${start} --scenario FILE.yml\`)`
+        : `the records table ${table} was not found: deploy the pipeline (npx serverless deploy) in this region, or set AUTOPILOT_TABLE`,
+    };
+  }
+  if (name === 'ClusterNotFoundException' || name === 'ServiceNotFoundException') {
+    return {
+      kind: 'aws',
+      message: `${name}: ${err.message} ${configFile} names services that ${endpoint ? `the local AWS at ${endpoint}` : 'this account and region'} does not have${endpoint ? `: start it with the scenario the config comes from (\`${start} --scenario FILE.yml\`), or use --config with the running world's scenario` : ': check AWS_REGION and AWS_PROFILE'}`,
+    };
   }
   if (name === 'CredentialsProviderError') {
-    return `no AWS credentials: ${err.message} (set AWS_PROFILE, log in with aws sso login, or use --local)`;
+    return {
+      kind: 'credentials',
+      message: `no AWS credentials: ${err.message} (set AWS_PROFILE, log in with aws sso login, or use --local)`,
+    };
   }
   if (/Region is missing/i.test(String(err?.message))) {
-    return 'no AWS region: set AWS_REGION (or a region in your AWS profile), or use --local';
+    return {
+      kind: 'credentials',
+      message: 'no AWS region: set AWS_REGION (or a region in your AWS profile), or use --local',
+    };
   }
-  if (err?.$metadata) return `${name}: ${err.message}`;
+  if (err?.$metadata) return { kind: 'aws', message: `${name}: ${err.message}` };
   return undefined;
 }
 

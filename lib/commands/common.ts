@@ -16,6 +16,7 @@ import { type Config, type TargetConfig, targetFor } from '../config.ts';
 import { formatDuration } from '../duration.ts';
 import type { Rollout, RolloutSummary, ServiceRecord } from '../record.ts';
 import { shortRevision } from '../revision.ts';
+import type { Slack } from '../slack/deliver.ts';
 import type { RecordStore } from '../store.ts';
 
 export interface Io {
@@ -37,6 +38,10 @@ export interface Deps {
   configFile: string;
   /** The clock of the AWS the command talks to (the virtual clock of the local AWS). */
   now: () => number;
+  /** Reads the endpoint's clock again (the local AWS's may run faster than the wall clock). */
+  refreshClock: () => Promise<void>;
+  /** Where the command's notices go, as the Lambdas' do; absent: none are queued. */
+  slack?: Slack;
   io: Io;
   /** Real time between two looks at a record (`wait`). */
   sleep: (ms: number) => Promise<void>;
@@ -208,17 +213,65 @@ export function summaryOf(record: ServiceRecord, id: string): RolloutSummary | u
   return undefined;
 }
 
+/**
+ * A history entry of a rollback by hand while idle (lib/decide.ts records it as a rollout whose
+ * `taskDefinition` is the revision it left and `fromTaskDefinition` the one it went back to).
+ */
+export function isManualRollback(h: { id: string }): boolean {
+  return h.id.endsWith('-rollback');
+}
+
+/**
+ * From what, to what, for people: a rollout goes from its start to its new revision (and, when it
+ * did not succeed, back); a rollback by hand from the revision it left to the one it chose.
+ *
+ *   rollout web:1 -> web:2 succeeded     { from: 'web:1', to: 'web:2', now: 'web:2' }
+ *   rollout web:1 -> web:2 rolled back   { from: 'web:1', to: 'web:2', now: 'web:1' }
+ *   rollback by hand web:2 -> web:1      { from: 'web:2', to: 'web:1', now: 'web:1' }
+ */
+export function fromTo(h: RolloutSummary): { from?: string; to?: string; now?: string } {
+  const short = (arn: string | undefined) => (arn ? shortRevision(arn) : undefined);
+  if (isManualRollback(h)) {
+    return {
+      from: short(h.taskDefinition),
+      to: short(h.fromTaskDefinition),
+      now: short(h.fromTaskDefinition),
+    };
+  }
+  const now =
+    h.outcome === 'succeeded' ? h.taskDefinition : h.outcome === 'ignored' ? undefined : h.fromTaskDefinition;
+  return { from: short(h.fromTaskDefinition), to: short(h.taskDefinition), now: short(now) };
+}
+
+/** `rolled back by hand`, `rolled back`, `succeeded` */
+export function outcomeOf(h: RolloutSummary): string {
+  return isManualRollback(h) ? 'rolled back by hand' : outcomeText(h.outcome);
+}
+
+/** The why of a rollback by hand, without the `rolled back by hand from A to B` that the columns say. */
+export function whyOf(h: RolloutSummary): string {
+  if (!isManualRollback(h)) return h.reason;
+  return h.reason.match(/^rolled back by hand from \S+ to \S+?(?:: (.*))?$/)?.[1] ?? 'no reason given';
+}
+
 /** One history entry as JSON: times as ISO, revisions short. */
 export function summaryJson(h: RolloutSummary) {
+  const manual = isManualRollback(h);
+  const { from, to, now } = fromTo(h);
   return {
     id: h.id,
-    image: imageLabel(h.image),
-    digest: h.image.digest,
+    kind: manual ? ('manual_rollback' as const) : ('rollout' as const),
+    image: manual ? undefined : imageLabel(h.image),
+    digest: h.image.digest || undefined,
     strategy: h.strategy,
     outcome: h.outcome,
     reason: h.reason,
-    revision: h.taskDefinition ? shortRevision(h.taskDefinition) : undefined,
-    from: h.fromTaskDefinition ? shortRevision(h.fromTaskDefinition) : undefined,
+    /** The revision rolled out: for a rollback by hand, the one it went back to. */
+    revision: to,
+    from,
+    to,
+    /** What the service runs after it. */
+    runs: now,
     startedAt: ISO(h.startedAt),
     endedAt: ISO(h.endedAt),
     durationMs: h.endedAt - h.startedAt,

@@ -6,9 +6,14 @@
  *   pause CLUSTER/SERVICE                   stay on this step: no advance (a failure still rolls back)
  *   resume CLUSTER/SERVICE                  go on from this step
  *   abort CLUSTER/SERVICE [--reason TEXT]   stop the rollout, back to the revision it started from
- *   rollback CLUSTER/SERVICE [--to REVISION] [--reason TEXT]
+ *   rollback CLUSTER/SERVICE [--to REVISION] [--reason TEXT] [--force]
  *                                           during a rollout, as abort (to REVISION if given); otherwise the
- *                                           primary goes back to REVISION, or to the last good one before it
+ *                                           primary goes back to REVISION, or to the last good one before it.
+ *                                           A REVISION never known good needs --force.
+ *
+ * A command that means nothing in the rollout's state is refused (exit 1) before anything is
+ * written: pause or resume without a rollout, resume of a rollout that is not paused. Pausing a
+ * paused rollout is not an error: it stays paused.
  *
  * Whether the command took effect is read from the record it committed, not assumed: an event may
  * have moved the rollout on between the look and the write.
@@ -23,6 +28,7 @@ import {
   type Deps,
   describeRollout,
   imageLabel,
+  isManualRollback,
   keyOf,
   outcomeText,
   printJson,
@@ -63,6 +69,13 @@ export async function promote(options: ControlOptions & { full?: boolean }, deps
 
 export async function pause(options: ControlOptions, deps: Deps): Promise<number> {
   return control(options, deps, { name: 'pause' }, (before, after) => {
+    if (before.rollout?.paused && after.rollout?.id === before.rollout.id && after.rollout.paused) {
+      const view = rolloutView(after.rollout, deps.now());
+      return {
+        ok: true,
+        text: `${view.image} is already paused at step ${view.step}/${view.steps} (${view.percent}%)`,
+      };
+    }
     const id = before.rollout!.id;
     if (after.rollout?.id === id && after.rollout.paused) {
       const view = rolloutView(after.rollout, deps.now());
@@ -76,6 +89,14 @@ export async function pause(options: ControlOptions, deps: Deps): Promise<number
 }
 
 export async function resume(options: ControlOptions, deps: Deps): Promise<number> {
+  const target = targetOf(options.service, deps);
+  const now = await deps.store.get(target.cluster, target.service);
+  if (now.rollout && !now.rollout.rollingBack && !now.rollout.paused) {
+    const view = rolloutView(now.rollout, deps.now());
+    throw new CommandFailed(
+      `${keyOf(target)}: nothing to resume: the rollout of ${view.image} is not paused (${describeRollout(view)})`,
+    );
+  }
   return control(options, deps, { name: 'resume' }, (before, after) => {
     const id = before.rollout!.id;
     if (after.rollout?.id === id && !after.rollout.paused && !after.rollout.rollingBack) {
@@ -106,11 +127,24 @@ export async function abort(options: ControlOptions & { reason?: string }, deps:
 }
 
 export async function rollback(
-  options: ControlOptions & { to?: string; reason?: string },
+  options: ControlOptions & { to?: string; reason?: string; force?: boolean },
   deps: Deps,
 ): Promise<number> {
   const target = targetOf(options.service, deps);
   const to = options.to ? await revisionArn(options.to, target, deps) : undefined;
+  if (to) {
+    const record = await deps.store.get(target.cluster, target.service);
+    const doubt = neverKnownGood(record, to);
+    if (doubt && !options.force) {
+      throw new CommandFailed(
+        `${keyOf(target)}: ${shortRevision(to)} was never known good (${doubt}); add --force to roll back to it anyway`,
+      );
+    }
+    if (doubt)
+      deps.io.err(
+        `${keyOf(target)}: warning: ${shortRevision(to)} was never known good (${doubt}); rolling back to it as --force asks\n`,
+      );
+  }
   const command: Command = {
     name: 'rollback',
     ...(to ? { to } : {}),
@@ -195,6 +229,30 @@ function ended(after: ServiceRecord, id: string): Omit<Outcome, 'record'> {
     return { ok: false, text: `the rollout is rolling back: ${after.rollout.rollingBack.reason}` };
   }
   return { ok: false, text: 'the command did not apply: the rollout changed meanwhile; look with status' };
+}
+
+/**
+ * Why `revision` is not known good, or undefined when it is: the service ran it at steady state
+ * (the last good revision, the start of a rollout, a rollout that succeeded). A revision the record
+ * never saw is not doubted (it may predate the pipeline); one only seen failing or aborted is.
+ *
+ *   history: web:1 -> web:2 aborted            neverKnownGood(r, web:2) = 'its rollout of web:v3 was aborted: …'
+ *   history: web:1 -> web:2 succeeded          neverKnownGood(r, web:2) = undefined
+ *   history: web:2 -> web:3 rolled back        neverKnownGood(r, web:2) = undefined (it was the start)
+ */
+export function neverKnownGood(record: ServiceRecord, revision: string): string | undefined {
+  if (record.lastGood?.taskDefinition === revision) return undefined;
+  let doubt: string | undefined;
+  for (const h of record.history) {
+    // A rollback by hand says nothing of either revision's health: the person chose.
+    if (isManualRollback(h)) continue;
+    if (h.fromTaskDefinition === revision) return undefined;
+    if (h.taskDefinition === revision) {
+      if (h.outcome === 'succeeded') return undefined;
+      doubt = `its rollout of ${imageLabel(h.image)} ${outcomeText(h.outcome)}: ${h.reason}`;
+    }
+  }
+  return doubt;
 }
 
 /** `web:3`, `3` (the service's family) or an ARN -> the task definition's ARN, checked to exist. */

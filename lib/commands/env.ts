@@ -5,10 +5,17 @@
  * unset (`npx autopilot local --port 4566 --scenario FILE.yml`); the local AWS needs no
  * credentials (any will do) and its region defaults to us-east-1.
  *
- * The local AWS runs on a virtual clock, and the pipeline's decisions compare times (bakes,
- * deadlines), so a command against it must use that clock, not the wall clock: it is read once per
- * command from the endpoint (the modified time of a scratch SSM parameter, the one read-back of the
- * server's clock its APIs offer) and run forward from there.
+ * The local AWS runs on a virtual clock (`autopilot local --speed 5` runs it five times faster), and
+ * the pipeline's decisions compare times (bakes, deadlines), so a command against it must use that
+ * clock, not the wall clock: it is read from the endpoint (the modified time of a scratch SSM
+ * parameter, the one read-back of the server's clock its APIs offer) when the command connects and
+ * again before every display (`wait` reads it on each look, and counts --timeout on it).
+ *
+ * Slack: a command is a decision like any other, so its notices (started, paused, resumed, rolled
+ * back) are queued in the record and sent to the webhooks the config routes them to, from the SSM
+ * parameters the Lambdas read (AUTOPILOT_SLACK_PARAMETER, default /ecs-autopilot/slack-webhook-url).
+ * What the command cannot send (no access to the parameter, Slack down) stays queued in the record,
+ * and the pipeline's one-minute tick sends it.
  */
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -17,6 +24,8 @@ import { GetParameterCommand, PutParameterCommand } from '@aws-sdk/client-ssm';
 import { parse as parseYaml } from 'yaml';
 import { createClients } from '../aws.ts';
 import { type Config, ConfigError, loadConfig, parseConfig, validateConfig } from '../config.ts';
+import { createSlack } from '../slack/deliver.ts';
+import { DEFAULT_WEBHOOK_PARAMETER } from '../slack/webhook.ts';
 import { DynamoRecordStore } from '../store.ts';
 import type { CommandClients, Deps, Io } from './common.ts';
 
@@ -67,17 +76,28 @@ export async function connect(flags: ConnectFlags, env: NodeJS.ProcessEnv, io: I
   const configFile = flags.config ?? env.AUTOPILOT_CONFIG_FILE ?? DEFAULT_CONFIG;
   const config = await loadCommandConfig(configFile);
   const c = connection(flags, env);
-  const now = c.endpoint ? await endpointClock(c.clients) : Date.now;
+  let now = c.endpoint ? await endpointClock(c.clients) : Date.now;
   const region = c.region ?? (await c.clients.ecs.config.region());
+  const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
   return {
     clients: c.clients,
     store: new DynamoRecordStore(c.clients.dynamodb, c.table),
     config,
     configFile,
-    now,
+    now: () => now(),
+    refreshClock: async () => {
+      if (c.endpoint) now = await endpointClock(c.clients);
+    },
     io,
-    sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+    sleep,
     where: c.endpoint ? `the local AWS at ${c.endpoint}` : `region ${region}`,
+    slack: createSlack({
+      ssm: c.clients.ssm,
+      region,
+      defaultWebhook: env.AUTOPILOT_SLACK_PARAMETER || DEFAULT_WEBHOOK_PARAMETER,
+      // Slack's pacing is kept on the endpoint's clock: the local AWS's virtual one does not wait.
+      ...(c.endpoint ? { sleep: async () => {} } : {}),
+    }),
   };
 }
 
@@ -106,7 +126,7 @@ export async function loadCommandConfig(file: string): Promise<Config> {
   return parseConfig(text, file);
 }
 
-/** The endpoint's clock: read once, then run forward with the wall clock. Falls back to the wall clock. */
+/** The endpoint's clock: read now, then run forward with the wall clock until read again. Falls back to the wall clock. */
 export async function endpointClock(clients: Pick<CommandClients, 'ssm'>): Promise<() => number> {
   try {
     const asked = Date.now();

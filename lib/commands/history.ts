@@ -1,23 +1,27 @@
 /**
- * `autopilot history CLUSTER/SERVICE [--limit N]`: the service's rollouts, newest first, with their
- * outcome and reason (the record keeps the last 25), the one in progress on top. Read-only.
+ * `autopilot history CLUSTER/SERVICE [--limit N]`: the service's rollouts and rollbacks by hand,
+ * newest first (the record keeps the last 25), the one in progress on top: from what revision, to
+ * what, how it ended, and why. Read-only.
  *
- *   STARTED               IMAGE   REVISION  OUTCOME      TOOK    REASON
- *   2026-01-01 09:30:00Z  web:v3  web:3     rolled back  1m12s   1 new task failed: Essential container…
- *   2026-01-01 09:05:00Z  web:v2  web:2     succeeded    9m58s   every step healthy and baked
+ *   STARTED               IMAGE   FROM -> TO      OUTCOME              TOOK   WHY
+ *   2026-01-01 09:40:00Z  -       web:3 -> web:2  rolled back by hand  0s     latency after v4
+ *   2026-01-01 09:30:00Z  web:v3  web:2 -> web:3  rolled back          1m12s  1 new task failed: Essential container…
+ *   2026-01-01 09:05:00Z  web:v2  web:1 -> web:2  succeeded            9m58s  every step healthy and baked
  */
 import {
   clockTime,
   type Deps,
   describeRollout,
+  fromTo,
   keyOf,
-  outcomeText,
+  outcomeOf,
   printJson,
   rolloutView,
   summaryJson,
   table,
   targetOf,
   took,
+  whyOf,
 } from './common.ts';
 
 export interface HistoryOptions {
@@ -47,7 +51,7 @@ export async function history(options: HistoryOptions, deps: Deps): Promise<numb
     rows.push([
       clockTime(current.startedAt),
       view.image,
-      view.revision ?? '',
+      `${view.from} -> ${view.revision ?? '(registering)'}`,
       'in progress',
       took(deps.now() - current.startedAt),
       describeRollout(view),
@@ -55,19 +59,20 @@ export async function history(options: HistoryOptions, deps: Deps): Promise<numb
   }
   for (const h of past) {
     const s = summaryJson(h);
+    const { from, to } = fromTo(h);
     rows.push([
       clockTime(h.startedAt),
-      s.image,
-      s.revision ?? '',
-      outcomeText(h.outcome),
+      s.image ?? '-',
+      from || to ? `${from ?? '?'} -> ${to ?? '(not registered)'}` : '-',
+      outcomeOf(h),
       took(h.endedAt - h.startedAt),
-      h.reason,
+      whyOf(h),
     ]);
   }
   if (rows.length === 0) {
     deps.io.out(`${keyOf(target)}: no rollouts recorded yet\n`);
     return 0;
   }
-  deps.io.out(table(['STARTED', 'IMAGE', 'REVISION', 'OUTCOME', 'TOOK', 'REASON'], rows));
+  deps.io.out(table(['STARTED', 'IMAGE', 'FROM -> TO', 'OUTCOME', 'TOOK', 'WHY'], rows));
   return 0;
 }

@@ -1,7 +1,9 @@
 /**
  * `autopilot status [CLUSTER/SERVICE]`: every managed service (or one) as it stands: its revision
  * and image, the rollout in progress and its step, running and desired counts of the primary and
- * its canary, and the gate alarms in ALARM. Read-only.
+ * its canary, and the gate alarms in ALARM. Under the table, what runs on which revision when it is
+ * more than one (an ECS deployment or a rollback in flight: `0/4 (+4 pending)` alone reads like an
+ * outage), and how the last rollout ended: from what, to what, why. Read-only.
  *
  *   SERVICE   REVISION  IMAGE   TASKS  CANARY  ROLLOUT                                      ALARMS
  *   prod/web  web:2     web:v2  4/4    1/1     web:v3 step 1/3 (10%), baking, 1m of 2m left  -
@@ -13,6 +15,7 @@ import { matchesGateAlarm, type TargetConfig } from '../config.ts';
 import type { ServiceRecord } from '../record.ts';
 import { IMAGE_TAG, shortRevision } from '../revision.ts';
 import {
+  CommandFailed,
   type Deps,
   describeRollout,
   ISO,
@@ -46,6 +49,16 @@ export interface ServiceStatus {
   /** ECS's own deployment of the primary: IN_PROGRESS while it rolls. */
   deployment?: string;
   canary?: { revision?: string; desiredCount: number; runningCount: number; pendingCount: number };
+  /** Tasks by revision: each ECS deployment of the primary (the new one first), then the canary's. */
+  tasks: {
+    revision: string;
+    service: 'primary' | 'canary';
+    /** PRIMARY: the revision ECS is moving to; ACTIVE: one it is replacing. */
+    status: string;
+    runningCount: number;
+    desiredCount: number;
+    pendingCount: number;
+  }[];
   rollout?: RolloutView;
   lastGood?: { revision: string; image?: string; since?: string };
   last?: ReturnType<typeof summaryJson>;
@@ -71,12 +84,20 @@ export async function serviceStatus(
 ): Promise<ServiceStatus> {
   const [record, described] = await Promise.all([
     deps.store.get(target.cluster, target.service),
-    deps.clients.ecs.send(
-      new DescribeServicesCommand({
-        cluster: target.cluster,
-        services: [target.service, canaryServiceName(target.service)],
+    deps.clients.ecs
+      .send(
+        new DescribeServicesCommand({
+          cluster: target.cluster,
+          services: [target.service, canaryServiceName(target.service)],
+        }),
+      )
+      .catch((e: Error) => {
+        if (e.name !== 'ClusterNotFoundException') throw e;
+        const local = deps.where.startsWith('the local AWS');
+        throw new CommandFailed(
+          `${keyOf(target)}: ${deps.configFile} names the cluster ${target.cluster}, which ${deps.where} does not have${local ? ": serve a world that has it (`npx autopilot local` serves the demo's prod/web; `--scenario FILE.yml` another), or name that world's scenario with --config" : ': check AWS_REGION and AWS_PROFILE'}`,
+        );
       }),
-    ),
   ]);
   const primary = described.services?.find(
     (s) => s.serviceName === target.service && s.status !== 'INACTIVE',
@@ -118,6 +139,28 @@ export async function serviceStatus(
           },
         }
       : {}),
+    tasks: [
+      ...(primary?.deployments ?? []).map((d) => ({
+        revision: shortRevision(d.taskDefinition ?? ''),
+        service: 'primary' as const,
+        status: d.status ?? '',
+        runningCount: d.runningCount ?? 0,
+        desiredCount: d.desiredCount ?? 0,
+        pendingCount: d.pendingCount ?? 0,
+      })),
+      ...(canary?.taskDefinition && ((canary.runningCount ?? 0) > 0 || (canary.desiredCount ?? 0) > 0)
+        ? [
+            {
+              revision: shortRevision(canary.taskDefinition),
+              service: 'canary' as const,
+              status: 'PRIMARY',
+              runningCount: canary.runningCount ?? 0,
+              desiredCount: canary.desiredCount ?? 0,
+              pendingCount: canary.pendingCount ?? 0,
+            },
+          ]
+        : []),
+    ],
     ...(record.rollout ? { rollout: rolloutView(record.rollout, deps.now()) } : {}),
     ...(record.lastGood
       ? {
@@ -187,6 +230,39 @@ function deploymentState(s: Service): string {
 const count = (running: number, desired: number, pending: number) =>
   `${running}/${desired}${pending ? ` (+${pending} pending)` : ''}`;
 
+/**
+ * What runs on which revision, when that is more than one revision or tasks are still starting;
+ * empty when the service is steady on one.
+ *
+ *   [web:1 PRIMARY 0/4 +4 pending, web:3 ACTIVE 4/0]  'web:1 0 of 4 (4 starting), web:3 4 (being replaced)'
+ *   [web:2 PRIMARY 4/4, canary web:3 1/1]             'web:2 4 of 4, canary web:3 1 of 1'
+ *   [web:2 PRIMARY 4/4]                               ''
+ */
+export function runsText(tasks: ServiceStatus['tasks']): string {
+  const steady =
+    tasks.length === 1 && tasks[0]!.pendingCount === 0 && tasks[0]!.runningCount === tasks[0]!.desiredCount;
+  if (tasks.length === 0 || steady) return '';
+  return tasks
+    .map((t) => {
+      const who = t.service === 'canary' ? `canary ${t.revision}` : t.revision;
+      if (t.status === 'ACTIVE') return `${who} ${t.runningCount} (being replaced)`;
+      return `${who} ${t.runningCount} of ${t.desiredCount}${t.pendingCount ? ` (${t.pendingCount} starting)` : ''}`;
+    })
+    .join(', ');
+}
+
+/** How the last rollout ended: from what, to what, why, and what the service runs since. */
+export function lastText(last: NonNullable<ServiceStatus['last']>): string {
+  const at = last.endedAt?.replace('T', ' ').replace(/\.\d{3}Z$/, 'Z');
+  if (last.kind === 'manual_rollback') {
+    const why = last.reason.match(/^rolled back by hand from \S+ to \S+?(?:: (.*))?$/)?.[1];
+    return `rolled back by hand from ${last.from} to ${last.to} at ${at}${why ? `, because: ${why}` : ' (no reason given)'}`;
+  }
+  const moves = last.to ? ` (${last.from} -> ${last.to})` : '';
+  const runs = last.outcome !== 'succeeded' && last.runs ? `; back on ${last.runs}` : '';
+  return `last rollout ${last.image}${moves} ${outcomeText(last.outcome)} at ${at}: ${last.reason}${runs}`;
+}
+
 export function formatStatus(services: ServiceStatus[]): string {
   if (services.length === 0) return 'no targets in the config\n';
   const rows = services.map((s) => [
@@ -208,11 +284,9 @@ export function formatStatus(services: ServiceStatus[]): string {
   const notes: string[] = [];
   for (const s of services) {
     if (!s.exists) notes.push(`${s.service}: the ECS service does not exist (or is INACTIVE)`);
-    if (!s.rollout && s.last) {
-      notes.push(
-        `${s.service}: last rollout ${s.last.image} ${outcomeText(s.last.outcome)} at ${s.last.endedAt?.replace('T', ' ').replace(/\.\d{3}Z$/, 'Z')}: ${s.last.reason}`,
-      );
-    }
+    const runs = runsText(s.tasks);
+    if (runs) notes.push(`${s.service} runs ${runs}`);
+    if (!s.rollout && s.last) notes.push(`${s.service}: ${lastText(s.last)}`);
     for (const a of s.alarmsInAlarm) notes.push(`${s.service}: gate alarm ${a.name} in ALARM: ${a.reason}`);
   }
   return notes.length ? `${text}\n${notes.join('\n')}\n` : text;

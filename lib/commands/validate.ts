@@ -24,12 +24,23 @@ export async function validate(options: ValidateOptions, io: Io): Promise<number
     ({ targets } = await loadCommandConfig(options.file));
   } catch (e) {
     if (!(e instanceof ConfigError)) throw e;
-    if (options.json) printJson(io, { file: options.file, valid: false, problems: e.problems });
-    else io.err(`${e.message}\n${e.problems.length} problem${e.problems.length === 1 ? '' : 's'}\n`);
+    if (options.json) {
+      // The failure shape of every command (cli.ts), with validate's own fields beside it.
+      printJson(io, {
+        ok: false,
+        command: 'validate',
+        exitCode: 1,
+        error: { kind: 'config', message: e.message, problems: e.problems },
+        file: options.file,
+        valid: false,
+        problems: e.problems,
+      });
+    } else io.err(`${e.message}\n${e.problems.length} problem${e.problems.length === 1 ? '' : 's'}\n`);
     return 1;
   }
   if (options.json) {
     printJson(io, {
+      ok: true,
       file: options.file,
       valid: true,
       targets: targets.map((t) => ({ target: keyOf(t), ...t })),

@@ -9,6 +9,10 @@
  * Without --image it follows the rollout in progress, or reports how the last one ended. With
  * --image (`deploy` then `wait`, or a CI job that pushed) it waits for that image's rollout to
  * appear, then follows it. A rollback is followed until the service is back on the good revision.
+ *
+ * Time is the AWS's: against the local AWS (`autopilot local --speed 5`) its clock is read again
+ * on every look, so the bake left is the world's, and --timeout counts the world's minutes, not the
+ * wall's. Against real AWS the two are the same. --interval is real time between looks.
  */
 import type { RolloutSummary, ServiceRecord } from '../record.ts';
 import {
@@ -30,7 +34,7 @@ import { resolveImage } from './deploy.ts';
 export interface WaitOptions {
   service: string;
   image?: string;
-  /** Real time; default one hour. */
+  /** The AWS's time (the local AWS's clock); default one hour. */
   timeoutMs?: number;
   /** Real time between two looks at the record; default 2 s. */
   intervalMs?: number;
@@ -56,11 +60,12 @@ export async function wait(options: WaitOptions, deps: Deps): Promise<number> {
   const timeoutMs = options.timeoutMs ?? WAIT_TIMEOUT_MS;
   const intervalMs = options.intervalMs ?? WAIT_INTERVAL_MS;
   const progress = progressLine(deps);
-  const started = Date.now();
+  const started = deps.now();
   let following: string | undefined;
 
   try {
     for (;;) {
+      await deps.refreshClock();
       const record = await deps.store.get(target.cluster, target.service);
       const found = following ? { kind: 'following' as const, id: following } : look(record, digest);
       if (found.kind === 'following') {
@@ -84,18 +89,26 @@ export async function wait(options: WaitOptions, deps: Deps): Promise<number> {
         progress.clear();
         const image = record.lastGood?.image;
         const text = `${image ? imageLabel(image) : options.image} is deployed (${key} runs it since ${clockTime(record.lastGood?.since)})`;
-        if (options.json) printJson(deps.io, { service: key, outcome: 'succeeded', reason: text });
+        if (options.json)
+          printJson(deps.io, { ok: true, exitCode: 0, service: key, outcome: 'succeeded', reason: text });
         else deps.io.out(`${key}: ${text}\n`);
         return 0;
       } else if (found.kind === 'nothing') {
         progress.clear();
-        if (options.json) printJson(deps.io, { service: key, outcome: null, reason: 'no rollout recorded' });
+        if (options.json)
+          printJson(deps.io, {
+            ok: true,
+            exitCode: 0,
+            service: key,
+            outcome: null,
+            reason: 'no rollout recorded',
+          });
         else deps.io.out(`${key}: no rollout in progress, and none recorded\n`);
         return 0;
       } else {
         progress.show(`${key}: waiting for the rollout of ${options.image} to start`);
       }
-      const waited = Date.now() - started;
+      const waited = deps.now() - started;
       if (waited >= timeoutMs) {
         progress.clear();
         const rollout = record.rollout && record.rollout.id === following ? record.rollout : undefined;
@@ -131,7 +144,7 @@ function look(record: ServiceRecord, digest: string | undefined): Found {
 function finish(key: string, s: RolloutSummary, deps: Deps, json?: boolean): number {
   const ok = s.outcome === 'succeeded';
   if (json) {
-    printJson(deps.io, { service: key, ...summaryJson(s) });
+    printJson(deps.io, { ok, exitCode: ok ? 0 : 1, service: key, ...summaryJson(s) });
   } else if (ok) {
     deps.io.out(
       `${key}: ${imageLabel(s.image)} succeeded in ${took(s.endedAt - s.startedAt)} (${s.reason})\n`,
@@ -143,7 +156,7 @@ function finish(key: string, s: RolloutSummary, deps: Deps, json?: boolean): num
 }
 
 function fail(key: string, deps: Deps, json: boolean | undefined, reason: string, code = 1): number {
-  if (json) printJson(deps.io, { service: key, outcome: null, reason });
+  if (json) printJson(deps.io, { ok: false, exitCode: code, service: key, outcome: null, reason });
   else deps.io.err(`${key}: ${reason}\n`);
   return code;
 }
@@ -158,12 +171,12 @@ function stable(v: ReturnType<typeof rolloutView>): string {
  * place changes (a CI log reads as a list of steps).
  */
 function progressLine(deps: Deps) {
-  const started = Date.now();
+  const started = deps.now();
   let shown = false;
   let lastStable = '';
   return {
     show(text: string, stableText = text) {
-      const at = `[${took(Date.now() - started)}]`;
+      const at = `[${took(deps.now() - started)}]`;
       if (deps.io.tty) {
         deps.io.err(`\r\x1b[K  ${text}  ${at}`);
         shown = true;

@@ -23,6 +23,9 @@ export function foldFailures(rollout: Rollout, tasks: TaskView[], revision: stri
     if (t.taskDefinition !== revision || (t.lastStatus !== 'STOPPED' && t.desiredStatus !== 'STOPPED'))
       continue;
     if (rollout.failures.some((f) => f.taskArn === t.taskArn)) continue;
+    // ECS keeps stopped tasks visible for about an hour, and a digest deployed again by hand reuses
+    // its revision: a task stopped before this rollout began failed an earlier one.
+    if (t.stoppedAt !== undefined && t.stoppedAt < rollout.startedAt) continue;
     const failure = asFailure(t, now);
     if (failure) {
       rollout.failures.push(failure);

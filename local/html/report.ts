@@ -87,10 +87,19 @@ function summary(data: TimelineData): string {
   const cards = data.rollouts.map(card);
   if (cards.length === 0)
     cards.push('<div class="card muted">No rollouts by the pipeline in this run.</div>');
-  const fired = data.alarms.flatMap((a) => alarmPeriods(a, data));
-  if (fired.length) {
-    cards.push(`<div class="card alarms"><div class="card-head"><span class="icon" style="background:${TONE.bad}">!</span><b>Alarms in ALARM</b></div>
-  ${fired.join('')}
+  // A gate alarm in ALARM rolls a rollout back (red); a scaling alarm in ALARM only scales the
+  // service (blue): one red card for both read like an incident.
+  const gate = data.alarms.filter((a) => a.gate).flatMap((a) => alarmPeriods(a, data));
+  if (gate.length) {
+    cards.push(`<div class="card alarms"><div class="card-head"><span class="icon" style="background:${TONE.bad}">!</span><b>Gate alarms in ALARM</b></div>
+  ${gate.join('')}
+</div>`);
+  }
+  const scaling = data.alarms.filter((a) => !a.gate).flatMap((a) => alarmPeriods(a, data));
+  if (scaling.length) {
+    cards.push(`<div class="card alarms scaling" style="border-left-color:${TONE.info}"><div class="card-head"><span class="icon" style="background:${TONE.info}">↕</span><b>Scaling alarms in ALARM</b></div>
+  <div class="card-detail">they scale the service; they do not roll back</div>
+  ${scaling.join('')}
 </div>`);
   }
   return `<section class="cards">${cards.join('')}</section>`;
