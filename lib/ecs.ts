@@ -42,8 +42,12 @@ export interface Observed {
   primary: Service;
 }
 
-/** Revisions are immutable, so what we learn about one is cached for the life of the container. */
-const healthCheckCache = new Map<string, boolean>();
+/**
+ * Revisions are immutable, so what we learn about one is cached for the life of the container: per
+ * ECS client (one per container), so that two worlds sharing a process (a property run's cases, a
+ * replayed case file) each make their own calls and a case replays alone as it ran among others.
+ */
+const healthCheckCache = new WeakMap<object, Map<string, boolean>>();
 
 export async function observe(
   clients: Clients,
@@ -162,13 +166,15 @@ function toTaskView(t: Task): TaskView {
 }
 
 async function revisionHasHealthCheck(clients: Clients, taskDefinition: string): Promise<boolean> {
-  const cached = healthCheckCache.get(taskDefinition);
+  const known = healthCheckCache.get(clients.ecs) ?? new Map<string, boolean>();
+  healthCheckCache.set(clients.ecs, known);
+  const cached = known.get(taskDefinition);
   if (cached !== undefined) return cached;
   const out = await clients.ecs.send(new DescribeTaskDefinitionCommand({ taskDefinition }));
   const has = (out.taskDefinition?.containerDefinitions ?? []).some(
     (c) => c.essential !== false && !!c.healthCheck,
   );
-  healthCheckCache.set(taskDefinition, has);
+  known.set(taskDefinition, has);
   return has;
 }
 

@@ -26,7 +26,7 @@ const SLACK_WEBHOOK = new RegExp(
 );
 /** The secret part of a Slack webhook on its own (a host left out, or another host in front). */
 const SLACK_WEBHOOK_PATH = new RegExp(
-  String.raw`${SEP}?services${SEP}T[A-Z0-9]+${SEP}B[A-Z0-9]+${SEP}[A-Za-z0-9]+`,
+  `${SEP}?services${SEP}T[A-Z0-9]+${SEP}B[A-Z0-9]+${SEP}[A-Za-z0-9]+`,
   'g',
 );
 
