@@ -14,7 +14,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 /** A browser from CHROMIUM_PATH or the usual places (`npm test` installs Debian's first: scripts/ensure-chromium.sh). */
 function findChromium(): string | undefined {
-  const candidates = [process.env.CHROMIUM_PATH, '/usr/bin/chromium', '/usr/bin/chromium-browser', '/usr/bin/google-chrome'];
+  const candidates = [
+    process.env.CHROMIUM_PATH,
+    '/usr/bin/chromium',
+    '/usr/bin/chromium-browser',
+    '/usr/bin/google-chrome',
+  ];
   return candidates.find((c): c is string => Boolean(c) && existsSync(c as string));
 }
 const CHROMIUM = findChromium();
@@ -39,7 +44,9 @@ let stderr = '';
 beforeAll(async () => {
   if (SKIP) return;
   if (!CHROMIUM) {
-    throw new Error('no Chromium: apt-get install -y --no-install-recommends chromium (.ci/run does), or set CHROMIUM_PATH');
+    throw new Error(
+      'no Chromium: apt-get install -y --no-install-recommends chromium (.ci/run does), or set CHROMIUM_PATH',
+    );
   }
   mkdirSync(OUT, { recursive: true });
   rmSync(HTML, { force: true });
