@@ -28,6 +28,14 @@ export interface TaskFailure {
   at: number;
 }
 
+/** Failures past the ones kept in full (lib/record-size.ts): how many, why, which tasks are counted. */
+export interface FailuresBeyond {
+  count: number;
+  byReason: Record<string, number>;
+  /** Short task ids (the last 8 characters of the task id), space-separated; absent in history. */
+  seen?: string;
+}
+
 export interface StepState {
   percent: number;
   bakeMs: number;
@@ -51,6 +59,8 @@ export interface Rollout {
   registerLeaseUntil?: number;
   startedAt: number;
   failures: TaskFailure[];
+  /** Failures past the first ones, counted by reason (lib/record-size.ts keeps the record small). */
+  failuresBeyond?: FailuresBeyond;
   /** Gate alarms already in ALARM when the rollout started: ignored until they return to OK (as ECS does). */
   ignoredAlarms: string[];
   paused?: boolean;
@@ -72,6 +82,7 @@ export interface RolloutSummary {
   endedAt: number;
   steps: { percent: number; reachedAt?: number }[];
   failures: TaskFailure[];
+  failuresBeyond?: FailuresBeyond;
 }
 
 export interface ServiceRecord {
@@ -124,6 +135,7 @@ export function summarize(
     endedAt,
     steps: rollout.steps.map((s) => ({ percent: s.percent, reachedAt: s.startedAt })),
     failures: rollout.failures,
+    ...(rollout.failuresBeyond && { failuresBeyond: rollout.failuresBeyond }),
   };
 }
 

@@ -15,6 +15,7 @@ import {
   ScanCommand,
 } from '@aws-sdk/client-dynamodb';
 import { newRecord, type ServiceRecord } from './record.ts';
+import { fitRecord } from './record-size.ts';
 
 export class ConflictError extends Error {
   constructor(key: string) {
@@ -67,7 +68,8 @@ export class DynamoRecordStore implements RecordStore {
 
   async put(record: ServiceRecord): Promise<ServiceRecord> {
     // `writeId` tells our own landed write from a twin's identical decision (see the catch below).
-    const next = { ...record, version: record.version + 1, writeId: randomUUID() };
+    // Within the byte budget (lib/record-size.ts): failures folded into counts, history trimmed.
+    const next = fitRecord({ ...record, version: record.version + 1, writeId: randomUUID() });
     try {
       await this.client.send(
         new PutItemCommand({
