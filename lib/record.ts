@@ -3,6 +3,7 @@
  * rollout, its history and what is known good. Every change is a conditional write on `version`,
  * so two invocations can never both act on the same step.
  */
+import type { DeploymentConfiguration } from '@aws-sdk/client-ecs';
 import type { StrategyKind } from './config.ts';
 import type { ScalingState } from './scaling.ts';
 import type { OutboxEntry } from './slack/outbox.ts';
@@ -108,6 +109,31 @@ export interface ServiceRecord {
   pushCheck?: { at: number; since: number };
   /** Alarm-driven scaling: the service's target total, cooldowns and the alarms firing (lib/scaling.ts). */
   scaling?: ScalingState;
+  /** The owner's deploymentConfiguration while all-at-once has it changed (lib/owner-settings.ts). */
+  ownerSettings?: OwnerSettings;
+  /** A target whose reconciles keep failing: backed off, told when it persists (lib/pipeline.ts). */
+  failing?: Failing;
+  /** One reconcile of this service at a time (lib/lease.ts). */
+  lease?: { owner: string; until: number; again?: boolean };
+}
+
+export interface OwnerSettings {
+  deploymentConfiguration: DeploymentConfiguration;
+  /** The rollout that changed them. */
+  rolloutId: string;
+  savedAt: number;
+}
+
+export interface Failing {
+  /** The first failure of this run of failures. */
+  since: number;
+  /** Failures in a row. */
+  count: number;
+  /** Not reconciled by the tick before this (events still are: they may bring what fixes it). */
+  nextAt: number;
+  message: string;
+  /** When a person was told, once it persisted. */
+  toldAt?: number;
 }
 
 export const HISTORY_LIMIT = 25;
