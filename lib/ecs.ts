@@ -22,11 +22,14 @@ import {
 } from '@aws-sdk/client-ecs';
 import type { Clients } from './aws.ts';
 import { canaryServiceName } from './canary.ts';
+import { alignCanary, isRefusal, type SiblingSettings, siblingSettings } from './canary-sibling.ts';
 import type { TargetConfig } from './config.ts';
 import type { Action } from './decide.ts';
+import { log } from './log.ts';
 import type { AlarmView, DeploymentView, Observation, ServiceView, TaskView } from './observation.ts';
 import { MISSING_SERVICE } from './observation.ts';
 import type { ServiceRecord } from './record.ts';
+import { RefusedError } from './refusal.ts';
 import { cloneForImage, DIGEST_TAG, familyOf } from './revision.ts';
 import type { AlarmReading } from './scaling.ts';
 
@@ -373,9 +376,20 @@ async function setCanary(
   );
   const existing = described.services?.find((s) => s.status === 'ACTIVE');
   if (existing) {
-    if (existing.taskDefinition === taskDefinition && existing.desiredCount === desiredCount) return;
+    // A true sibling: brought in line with the primary as it is now (lib/canary-sibling.ts).
+    const aligned = desiredCount > 0 ? alignCanary(target.cluster, existing, canarySettings(primary)) : {};
+    if (aligned.recreate) log.warn('canary.unaligned', { service: serviceName, reason: aligned.recreate });
+    if (
+      existing.taskDefinition === taskDefinition &&
+      existing.desiredCount === desiredCount &&
+      !aligned.update
+    )
+      return;
+    const { cluster: _cluster, service: _service, ...changes } = aligned.update ?? { service: serviceName };
+    if (aligned.update) log.info('canary.aligned', { service: serviceName, ...changes });
     await clients.ecs.send(
       new UpdateServiceCommand({
+        ...changes,
         cluster: target.cluster,
         service: serviceName,
         taskDefinition,
@@ -390,6 +404,13 @@ async function setCanary(
   );
 }
 
+/** The primary's settings a canary copies, or the push is refused with why (lib/refusal.ts checks first). */
+function canarySettings(primary: Service): SiblingSettings {
+  const sibling = siblingSettings(primary);
+  if (isRefusal(sibling)) throw new RefusedError(sibling.reason);
+  return sibling;
+}
+
 /**
  * The canary is a sibling of the primary: same cluster, network, load balancer target groups,
  * capacity, placement and tags, so it takes its share of the primary's traffic. Its own
@@ -402,6 +423,7 @@ export function canaryServiceInput(
   desiredCount: number,
 ): CreateServiceCommandInput {
   const serviceName = canaryServiceName(target.service);
+  const sibling = canarySettings(primary);
   const tags = (primary.tags ?? []).filter(
     (t) => t.key && !t.key.startsWith('aws:') && !t.key.startsWith('ecs-autopilot:'),
   );
@@ -415,14 +437,10 @@ export function canaryServiceInput(
       .update(`${target.cluster}/${serviceName}/${taskDefinition}`)
       .digest('hex')
       .slice(0, 32),
-    ...(primary.capacityProviderStrategy?.length
-      ? { capacityProviderStrategy: primary.capacityProviderStrategy }
-      : { launchType: primary.launchType }),
-    platformVersion: primary.platformVersion,
-    networkConfiguration: primary.networkConfiguration,
-    loadBalancers: primary.loadBalancers,
-    placementConstraints: primary.placementConstraints,
-    placementStrategy: primary.placementStrategy,
+    // Network, load balancers, capacity, placement, Cloud Map, Service Connect (as a client), volumes.
+    ...sibling,
+    ...(sibling.serviceRegistries.length === 0 && { serviceRegistries: undefined }),
+    ...(sibling.volumeConfigurations.length === 0 && { volumeConfigurations: undefined }),
     healthCheckGracePeriodSeconds: primary.healthCheckGracePeriodSeconds,
     enableECSManagedTags: primary.enableECSManagedTags,
     propagateTags: primary.propagateTags,
