@@ -14,7 +14,7 @@
  * ARNs are CloudFormation `Fn::Sub` strings, so the partition, region and account are the stack's own.
  */
 
-import { canaryServiceName } from './canary.ts';
+import { CANARY_SUFFIX, canaryServiceName } from './canary.ts';
 import { type Config, webhookParameters } from './config.ts';
 import { eventRules, type FunctionKey } from './rules.ts';
 
@@ -191,10 +191,21 @@ export function deployConfig(config: Config, settings: DeploySettings): DeployCo
       Resource: serviceArns,
     },
     {
+      // Created for a rollout; deleted when its primary is gone (lib/retire.ts).
       Sid: 'CreateCanaryServices',
       Effect: 'Allow',
-      Action: ['ecs:CreateService'],
+      Action: ['ecs:CreateService', 'ecs:DeleteService'],
       Resource: canaryArns,
+    },
+    {
+      // A target taken out of autopilot.yml mid-rollout leaves a canary this policy no longer names:
+      // it is retired (scaled to 0, deleted) through its tag, which only the pipeline sets, and only
+      // in the clusters still managed (ECS supports aws:ResourceTag on its service resource).
+      Sid: 'RetireCanariesOfRemovedTargets',
+      Effect: 'Allow',
+      Action: ['ecs:DescribeServices', 'ecs:UpdateService', 'ecs:DeleteService'],
+      Resource: clusters.map((c) => arn('ecs', `service/${c}/*${CANARY_SUFFIX}`)),
+      Condition: { StringEquals: { 'aws:ResourceTag/ecs-autopilot:role': 'canary' } },
     },
     {
       Sid: 'TasksOfManagedClusters',

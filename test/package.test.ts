@@ -48,6 +48,7 @@ const PIPELINE_ACTIONS = [
   'ecs:DescribeServices',
   'ecs:UpdateService',
   'ecs:CreateService',
+  'ecs:DeleteService',
   'ecs:ListTasks',
   'ecs:DescribeTasks',
   'ecs:DescribeTaskDefinition',
@@ -478,11 +479,28 @@ describe('IAM: least privilege', () => {
   });
 
   it('changes only the managed services and their canaries', () => {
+    const retiring = statements().filter((s) => s.Sid === 'RetireCanariesOfRemovedTargets');
     for (const action of ['ecs:UpdateService', 'ecs:DescribeServices']) {
-      const granting = statements().filter((s) => list(s.Action).includes(action));
+      const granting = statements().filter(
+        (s) => list(s.Action).includes(action) && s.Sid !== 'RetireCanariesOfRemovedTargets',
+      );
       expect(granting, action).toHaveLength(1);
       expect(granting[0]!.Resource).toEqual(SERVICE_ARNS);
     }
+    // A removed target's canary: only services named *-canary in managed clusters, tagged by the pipeline.
+    expect(retiring).toHaveLength(1);
+    expect(retiring[0]!.Resource).toEqual([
+      ecsArn('service/prod/*-canary'),
+      ecsArn('service/batch/*-canary'),
+    ]);
+    expect(retiring[0]!.Condition).toEqual({
+      StringEquals: { 'aws:ResourceTag/ecs-autopilot:role': 'canary' },
+    });
+    expect(list(retiring[0]!.Action).sort()).toEqual([
+      'ecs:DeleteService',
+      'ecs:DescribeServices',
+      'ecs:UpdateService',
+    ]);
     // The pipeline creates canary services only; primaries exist before it manages them.
     const create = statements().filter((s) => list(s.Action).includes('ecs:CreateService'));
     expect(create).toHaveLength(1);
