@@ -214,3 +214,42 @@ describe('one reconcile acts at a time', () => {
     expect(done.lease).toBeUndefined();
   }, 240_000);
 });
+
+describe('nothing lost: the Slack outbox never drops what matters', () => {
+  it('a Slack outage with a long queue: the least important are shed, the rollback is sent, and says how many were shed', async () => {
+    t = await pipelineWorld({ images: { 'web:v2': { crash: { after: '20s', exitCode: 1 } } }, slack: {} });
+    await t.slack!.refuse();
+    // A long outage has queued many step messages already (an earlier rollout's, say).
+    const before = await t.store.get('prod', 'web');
+    const { DEFAULT_WEBHOOK_PARAMETER } = await import('../../lib/slack/webhook.ts');
+    const filler = 'a long reason '.repeat(60);
+    const queued = Array.from({ length: 90 }, (_, i) => ({
+      id: `0.${i}`,
+      at: t!.world.now(),
+      webhook: DEFAULT_WEBHOOK_PARAMETER,
+      notice: {
+        kind: 'ignored' as const,
+        image: { repository: 'web', tag: `old-${i}`, digest: 'sha256:00', uri: 'x' },
+        reason: filler,
+      },
+      nextAt: t!.world.now() + 10 * MIN,
+      attempts: 3,
+    }));
+    await t.store.put({ ...before, outbox: queued });
+    t.world.ecr.push('web', 'v2');
+    await t.world.runFor(6 * MIN);
+    const during = (await record(t))!;
+    expect(during.history.at(-1)).toMatchObject({ outcome: 'rolled_back' });
+    const kinds = during.outbox!.map((e) => e.notice.kind);
+    expect(kinds).toContain('rolled_back');
+    expect(Buffer.byteLength(JSON.stringify(during.outbox))).toBeLessThan(70_000);
+    await t.slack!.start();
+    // Paced at Slack's one message a second per webhook, oldest first: the queue drains over ticks.
+    await t.world.runFor(40 * MIN);
+    expect((await record(t))!.outbox).toEqual([]);
+    const sent = t.slack!.messages().map((p) => p.text as string);
+    const rolledBack = sent.find((s) => /rolled back web:v2/.test(s));
+    expect(rolledBack).toBeDefined();
+    expect(sent.some((s) => /\(\d+ earlier messages were not sent/.test(s))).toBe(true);
+  }, 300_000);
+});
