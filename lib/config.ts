@@ -32,7 +32,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { type Document, LineCounter, parseDocument } from 'yaml';
-import { canaryServiceName } from './canary.ts';
+import { canaryServiceName } from './canary-service.ts';
 import { parseDuration } from './duration.ts';
 import { maskWebhooks } from './log.ts';
 import type { ScalingPolicy } from './scaling.ts';

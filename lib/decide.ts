@@ -16,6 +16,7 @@
  */
 import type { TargetConfig } from './config.ts';
 import { formatDuration } from './duration.ts';
+import type { Notice } from './notice.ts';
 import type { AlarmView, Observation, ServiceView, TaskView } from './observation.ts';
 import {
   type ImageRef,
@@ -27,13 +28,7 @@ import {
   withHistory,
 } from './record.ts';
 import { canaryShare, canaryTasksForShare } from './rollout-math.ts';
-import {
-  type AlarmReading,
-  clampCount,
-  decideScale,
-  type ScaleDecision,
-  type ScalingPolicy,
-} from './scaling.ts';
+import { clampCount, decideScale, type ScaleDecision, type ScalingPolicy } from './scaling.ts';
 import { evaluateTag } from './tag-policy.ts';
 
 export type Trigger =
@@ -59,25 +54,6 @@ export type Action =
   | { type: 'setPrimary'; taskDefinition: string; allAtOnce?: boolean }
   /** Set the primary's desired count: the total that scaling owns. */
   | { type: 'setCount'; desiredCount: number };
-
-export type Notice =
-  | { kind: 'started'; rollout: Rollout; fromTaskDefinition: string }
-  | { kind: 'step'; rollout: Rollout; stepIndex: number; percent: number; canaryTasks: number; share: number }
-  | { kind: 'succeeded'; rollout: Rollout; durationMs: number }
-  | {
-      kind: 'rolled_back';
-      rollout: Rollout;
-      reason: string;
-      alarm?: AlarmView;
-      failures: TaskFailure[];
-      toTaskDefinition: string;
-    }
-  | { kind: 'superseded'; rollout: Rollout; by: ImageRef }
-  | { kind: 'ignored'; image: ImageRef; reason: string }
-  | { kind: 'paused' | 'resumed'; rollout: Rollout }
-  | { kind: 'scaled'; from: number; to: number; alarm: AlarmReading; reason: string }
-  /** Something only a person can settle (Application Auto Scaling also owns the count). */
-  | { kind: 'blocked'; reason: string };
 
 export interface Decision {
   record: ServiceRecord;

@@ -14,7 +14,7 @@
  * ARNs are CloudFormation `Fn::Sub` strings, so the partition, region and account are the stack's own.
  */
 
-import { CANARY_SUFFIX, canaryServiceName } from './canary.ts';
+import { CANARY_SUFFIX, canaryServiceName } from './canary-service.ts';
 import { type Config, webhookParameters } from './config.ts';
 import { eventRules, type FunctionKey } from './rules.ts';
 

@@ -14,8 +14,9 @@
  */
 import { randomUUID } from 'node:crypto';
 import { DescribeTaskDefinitionCommand, UpdateServiceCommand } from '@aws-sdk/client-ecs';
+import { act } from './act.ts';
 import type { Clients } from './aws.ts';
-import { CANARY_SUFFIX } from './canary.ts';
+import { CANARY_SUFFIX } from './canary-service.ts';
 import {
   type Config,
   matchesGateAlarm,
@@ -24,8 +25,7 @@ import {
   targetsForRepository,
   webhooksFor,
 } from './config.ts';
-import { type Action, decide, type Notice, type Trigger } from './decide.ts';
-import { act, observe, UnknownServiceError } from './ecs.ts';
+import { type Action, decide, type Trigger } from './decide.ts';
 import {
   askAgain,
   askedAgain,
@@ -39,13 +39,14 @@ import {
 } from './lease.ts';
 import { log } from './log.ts';
 import { dueForCheck, missedImages, repositoryImages } from './missed-pushes.ts';
+import { type Notice, noticeSetting } from './notice.ts';
+import { ObserveMemory, observe, UnknownServiceError } from './observe.ts';
 import { restoreDue, withOwnerSettings } from './owner-settings.ts';
 import type { ImageRef, ServiceRecord } from './record.ts';
 import { containerRefusal, RefusedError, serviceRefusal } from './refusal.ts';
 import { closeRollout, primaryDeleted, retireCanary, targetRemoved } from './retire.ts';
 import { RevisionError } from './revision.ts';
 import { budget, deliver, queue, type Slack } from './slack/deliver.ts';
-import { fromNotice, type Notification } from './slack/message.ts';
 import { ConflictError, CorruptRecordError, type RecordStore } from './store.ts';
 import { type ParsedTrigger, parseTrigger } from './triggers.ts';
 
@@ -90,8 +91,11 @@ export class Pipeline {
   private readonly pushChecks = new Map<string, number>();
   /** The current invocation's time left; Lambda runs one invocation at a time per container. */
   private remainingMs: () => number = () => Number.POSITIVE_INFINITY;
+  /** What observing learned that stays true a while (health checks, scalable targets): this pipeline's alone. */
+  private readonly observed: ObserveMemory;
   constructor(readonly options: PipelineOptions) {
     this.now = options.now ?? Date.now;
+    this.observed = new ObserveMemory(this.now);
   }
 
   get config(): Config {
@@ -400,8 +404,8 @@ export class Pipeline {
               { ...record, failing: { ...failing, toldAt: now } },
               [
                 {
-                  kind: 'error',
-                  error: `${record.key} has failed ${failing.count} times in a row since ${new Date(failing.since).toISOString()}: ${error.message}`,
+                  kind: 'blocked',
+                  reason: `${record.key} has failed ${failing.count} times in a row since ${new Date(failing.since).toISOString()}: ${error.message}`,
                 },
               ],
               target,
@@ -451,11 +455,11 @@ export class Pipeline {
   }
 
   /** The record with `notices` in its outbox, routed as the config says. */
-  private queueNotices(record: ServiceRecord, notices: Notification[], target: TargetConfig): ServiceRecord {
+  private queueNotices(record: ServiceRecord, notices: Notice[], target: TargetConfig): ServiceRecord {
     const slack = this.options.slack;
     if (!slack || notices.length === 0) return record;
-    const route = (kind: Notification['kind']) =>
-      webhooksFor(this.config, target, kind, slack.defaultWebhook);
+    const route = (kind: Notice['kind']) =>
+      webhooksFor(this.config, target, noticeSetting(kind), slack.defaultWebhook);
     return queue(record, notices, route, this.now());
   }
 
@@ -467,7 +471,7 @@ export class Pipeline {
       const record = await store.get(target.cluster, target.service);
       const last = record.lastError;
       if (last?.message === error.message && this.now() - last.at < ERROR_REPEAT_MS) return record;
-      const queued = this.queueNotices(record, [{ kind: 'error', error: error.message }], target);
+      const queued = this.queueNotices(record, [{ kind: 'blocked', reason: error.message }], target);
       try {
         return await store.put({ ...queued, lastError: { message: error.message, at: this.now() } });
       } catch (e) {
@@ -503,7 +507,7 @@ export class Pipeline {
       }
       let observed: Awaited<ReturnType<typeof observe>>;
       try {
-        observed = await observe(clients, target, record, learned);
+        observed = await observe(clients, target, record, learned, this.observed);
       } catch (e) {
         if (e instanceof UnknownServiceError && record.rollout) {
           return this.retire(record, target, primaryDeleted(record.key));
@@ -514,7 +518,7 @@ export class Pipeline {
       const decision = decide(record, observed.observation, target, trigger, this.now());
       if (decision.skipped) log.info('decision.skipped', { service: record.key, reason: decision.skipped });
       // The outbox commits with the decision: a notice is queued exactly when its decision is.
-      let next = this.queueNotices(decision.record, decision.notices.map(fromNotice), target);
+      let next = this.queueNotices(decision.record, decision.notices, target);
       const acting = decision.actions.length > 0;
       if (acting) {
         // The owner's deploymentConfiguration is saved by the commit of the decision that changes it.
@@ -644,9 +648,7 @@ export class Pipeline {
       const { record: closed, notices } = closeRollout(record, reason, this.now());
       if (notices.length === 0) return record;
       try {
-        const written = await store.put(
-          withoutLease(this.queueNotices(closed, notices.map(fromNotice), target)),
-        );
+        const written = await store.put(withoutLease(this.queueNotices(closed, notices, target)));
         for (const notice of notices) {
           log.warn(`rollout.${notice.kind}`, noticeFields(record.key, notice));
           this.options.onNotice?.(notice, target);

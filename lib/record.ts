@@ -5,18 +5,11 @@
  */
 import type { DeploymentConfiguration } from '@aws-sdk/client-ecs';
 import type { StrategyKind } from './config.ts';
+import type { ImageRef } from './image.ts';
+import type { OutboxEntry } from './outbox-entry.ts';
 import type { ScalingState } from './scaling.ts';
-import type { OutboxEntry } from './slack/outbox.ts';
 
-export interface ImageRef {
-  repository: string;
-  tag: string;
-  digest: string;
-  /** `<registry>/<repository>@<digest>`: deployed by digest, so a moved tag changes nothing. */
-  uri: string;
-  /** When it was pushed (the push event's time, or ECR's imagePushedAt): the newest push wins. */
-  pushedAt?: number;
-}
+export type { ImageRef } from './image.ts';
 
 /** A new-revision task that stopped for a reason that counts against the rollout. */
 export interface TaskFailure {
@@ -101,7 +94,7 @@ export interface ServiceRecord {
   history: RolloutSummary[];
   /** Digests rolled back, so a duplicate event does not deploy them again. Bounded. */
   badDigests: Record<string, { reason: string; at: number }>;
-  /** Slack messages decided but not yet delivered, oldest first; see lib/slack/outbox.ts. Bounded. */
+  /** Slack messages decided but not yet delivered, oldest first; see lib/outbox-entry.ts. Bounded. */
   outbox?: OutboxEntry[];
   /** The last error that needed a person, so a repeating one is told once an hour, not on every tick. */
   lastError?: { message: string; at: number };

@@ -12,9 +12,9 @@
  */
 import { DeleteServiceCommand, DescribeServicesCommand, UpdateServiceCommand } from '@aws-sdk/client-ecs';
 import type { Clients } from './aws.ts';
-import { canaryServiceName } from './canary.ts';
-import type { Notice } from './decide.ts';
+import { canaryServiceName } from './canary-service.ts';
 import { log } from './log.ts';
+import type { Notice } from './notice.ts';
 import { type ServiceRecord, summarize, withHistory } from './record.ts';
 
 export interface Retired {

@@ -9,7 +9,7 @@ import type {
   Tag,
   TaskDefinition,
 } from '@aws-sdk/client-ecs';
-import type { ImageRef } from './record.ts';
+import type { ImageRef } from './image.ts';
 
 export const DIGEST_TAG = 'ecs-autopilot:image-digest';
 export const IMAGE_TAG = 'ecs-autopilot:image';

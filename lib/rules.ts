@@ -4,7 +4,7 @@
  * that matter, only the gate alarms. One definition serves serverless.yml (lib/deploy-config.ts,
  * with CloudFormation ARNs) and the local world (literal ARNs).
  */
-import { canaryServiceName } from './canary.ts';
+import { canaryServiceName } from './canary-service.ts';
 import type { Config } from './config.ts';
 
 export type FunctionKey = 'ecrPush' | 'ecsEvent' | 'alarm' | 'tick';

@@ -28,9 +28,9 @@
  * - secret-leak: hook (`secrets`, `outputs`): no secret (the webhook URL) in any output.
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { canaryServiceName } from '../lib/canary.ts';
+import { canaryServiceName } from '../lib/canary-service.ts';
 import type { TargetConfig } from '../lib/config.ts';
-import type { Notice } from '../lib/decide.ts';
+import type { Notice } from '../lib/notice.ts';
 import type { ServiceRecord } from '../lib/record.ts';
 import { DIGEST_TAG } from '../lib/revision.ts';
 import { canaryTasksForShare } from '../lib/rollout-math.ts';

@@ -7,8 +7,9 @@
 import { CreateTableCommand } from '@aws-sdk/client-dynamodb';
 import { createClients } from '../lib/aws.ts';
 import { type Config, type TargetConfig, webhookParameters } from '../lib/config.ts';
-import type { Action, Notice } from '../lib/decide.ts';
+import type { Action } from '../lib/decide.ts';
 import { createHandler } from '../lib/handler.ts';
+import type { Notice } from '../lib/notice.ts';
 import { Pipeline } from '../lib/pipeline.ts';
 import type { ServiceRecord } from '../lib/record.ts';
 import { eventRules } from '../lib/rules.ts';

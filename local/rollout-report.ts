@@ -4,7 +4,7 @@
  */
 
 import type { TargetConfig } from '../lib/config.ts';
-import type { Notice } from '../lib/decide.ts';
+import type { Notice } from '../lib/notice.ts';
 import type { Rollout, RolloutSummary, ServiceRecord } from '../lib/record.ts';
 import { shortRevision } from '../lib/revision.ts';
 

@@ -13,9 +13,9 @@
  * Whoever attaches the pipeline finds the timeline with `timelineOf(world)` and feeds it its
  * notices (local/sim-pipeline.ts); without a timeline nothing is sampled.
  */
-import { CANARY_SUFFIX } from '../lib/canary.ts';
-import type { Notice } from '../lib/decide.ts';
+import { CANARY_SUFFIX } from '../lib/canary-service.ts';
 import { formatDuration } from '../lib/duration.ts';
+import type { Notice } from '../lib/notice.ts';
 import { shortRevision } from '../lib/revision.ts';
 import type { Scenario } from './scenario/parse.ts';
 import type { ScenarioReport } from './scenario/report.ts';

@@ -79,7 +79,7 @@ async function seed(service: string, texts: string[], webhook = TEAM): Promise<S
   return store.put(
     queue(
       record,
-      texts.map((error) => ({ kind: 'error' as const, error })),
+      texts.map((reason) => ({ kind: 'blocked' as const, reason })),
       () => [webhook],
       now,
     ),
@@ -149,7 +149,7 @@ describe('every message exactly once, in order, once Slack recovers', () => {
     expect(failed).toHaveLength(1);
     expect(failed[0]).toMatchObject({
       level: 'error',
-      kind: 'error',
+      kind: 'blocked',
       reason: '400 invalid_payload',
       service: 'prod/web',
     });

@@ -4,14 +4,11 @@
  * lib/slack's own limits).
  */
 import { describe, expect, it } from 'vitest';
-import type { Notice } from '../lib/decide.ts';
+import { bounded, clip, type Notice } from '../lib/notice.ts';
 import type { Rollout } from '../lib/record.ts';
 import {
   type Block,
-  clip,
   fitBlocks,
-  fromNotice,
-  type Notification,
   render,
   serviceConsoleUrl,
   taskDefinitionConsoleUrl,
@@ -69,24 +66,24 @@ function rolledBack(overrides: Partial<Extract<Notice, { kind: 'rolled_back' }>>
   };
 }
 
-const ALL: Notification[] = [
-  fromNotice({
+const ALL: Notice[] = [
+  bounded({
     kind: 'started',
     rollout: rollout({ taskDefinition: undefined }),
     fromTaskDefinition: TD(41),
   }),
-  fromNotice({ kind: 'step', rollout: rollout(), stepIndex: 0, percent: 10, canaryTasks: 1, share: 20 }),
-  fromNotice({ kind: 'step', rollout: rollout(), stepIndex: 2, percent: 100, canaryTasks: 0, share: 100 }),
-  fromNotice({ kind: 'succeeded', rollout: rollout(), durationMs: 12 * M + 30_000 }),
-  fromNotice(rolledBack()),
-  fromNotice({
+  bounded({ kind: 'step', rollout: rollout(), stepIndex: 0, percent: 10, canaryTasks: 1, share: 20 }),
+  bounded({ kind: 'step', rollout: rollout(), stepIndex: 2, percent: 100, canaryTasks: 0, share: 100 }),
+  bounded({ kind: 'succeeded', rollout: rollout(), durationMs: 12 * M + 30_000 }),
+  bounded(rolledBack()),
+  bounded({
     kind: 'superseded',
     rollout: rollout(),
     by: { repository: 'web', tag: 'v3', digest: 'sha256:ab12cd', uri: 'x' },
   }),
-  fromNotice({ kind: 'paused', rollout: rollout({ stepIndex: 1 }) }),
-  fromNotice({ kind: 'resumed', rollout: rollout({ stepIndex: 1 }) }),
-  fromNotice({
+  bounded({ kind: 'paused', rollout: rollout({ stepIndex: 1 }) }),
+  bounded({ kind: 'resumed', rollout: rollout({ stepIndex: 1 }) }),
+  bounded({
     kind: 'ignored',
     image: rollout().image,
     reason: 'tag v2 does not match the glob "release-*"',
@@ -95,13 +92,10 @@ const ALL: Notification[] = [
     kind: 'scaled',
     from: 4,
     to: 6,
-    alarm: {
-      name: 'web-cpu-high',
-      state: 'ALARM',
-      reason: 'Threshold Crossed: 1 datapoint [91.0] was greater than 80.0',
-    },
+    alarm: { name: 'web-cpu-high', state: 'ALARM', value: 91, threshold: 80 },
+    reason: 'Threshold Crossed: 1 datapoint [91.0] was greater than 80.0',
   },
-  { kind: 'error', error: 'task definition web has no container "app" (it has web, envoy)' },
+  { kind: 'blocked', reason: 'task definition web has no container "app" (it has web, envoy)' },
 ];
 
 describe('the words', () => {
@@ -135,7 +129,7 @@ describe('the words', () => {
 
   it('a rollback by a gate alarm names the alarm and its reason; one by failed tasks lists them with exit codes', () => {
     const byAlarm = render(
-      fromNotice(
+      bounded(
         rolledBack({
           reason: 'gate alarm web-5xx is in ALARM: Threshold Crossed',
           alarm: {
@@ -153,7 +147,7 @@ describe('the words', () => {
     expect(alarmText).toContain('1 datapoint [57.0] was greater than 20.0');
     expect(alarmText).not.toContain('tasks failed*');
 
-    const byTasks = JSON.stringify(render(fromNotice(rolledBack()), ctx).blocks);
+    const byTasks = JSON.stringify(render(bounded(rolledBack()), ctx).blocks);
     expect(byTasks).toContain('*2 new tasks failed*');
     expect(byTasks).toContain('• `000000000000` Essential container in task exited (`web` exit code 1)');
     expect(byTasks).toContain('*Returned to*\\n`web:41`');
@@ -162,7 +156,14 @@ describe('the words', () => {
   it('the started message names the new revision once known, and says it is being registered before', () => {
     const before = JSON.stringify(render(ALL[0]!, ctx).blocks);
     expect(before).toContain('_being registered_');
-    const after = render({ kind: 'started', rollout: { ...(ALL[0] as any).rollout, to: TD(42) } }, ctx);
+    const after = render(
+      {
+        kind: 'started',
+        rollout: { ...(ALL[0] as any).rollout, taskDefinition: TD(42) },
+        fromTaskDefinition: TD(41),
+      },
+      ctx,
+    );
     expect(after.text).toContain('from web:41 to web:42');
   });
 
@@ -190,7 +191,7 @@ describe('the words', () => {
   });
 
   it('escapes what Slack asks to be escaped, so a stop reason cannot make a link', () => {
-    const n = fromNotice(rolledBack({ reason: 'exit <1> & <https://evil|click>' }));
+    const n = bounded(rolledBack({ reason: 'exit <1> & <https://evil|click>' }));
     const { text } = render(n, ctx);
     expect(text).toContain('exit &lt;1&gt; &amp; &lt;https://evil|click&gt;');
   });
@@ -204,7 +205,7 @@ describe('Slack’s limits', () => {
   it('stays within every limit with the longest names and reasons, and says what it left out', () => {
     const long = 'x'.repeat(255);
     const huge = `${'Essential container in task exited & restarted <again> '.repeat(400)}`;
-    const n = fromNotice(
+    const n = bounded(
       rolledBack({
         reason: huge,
         alarm: { name: long, state: 'ALARM', reason: huge },

@@ -3,7 +3,8 @@
  * The examples are the ones in lib/slack/outbox.ts.
  */
 import { describe, expect, it } from 'vitest';
-import type { Notification } from '../lib/slack/message.ts';
+import type { Notice } from '../lib/notice.ts';
+import type { OutboxEntry } from '../lib/outbox-entry.ts';
 import {
   afterAttempt,
   backoffMs,
@@ -16,21 +17,24 @@ import {
   NEVER_SHED,
   OUTBOX_BYTES,
   OUTBOX_LIMIT,
-  type OutboxEntry,
   Pacer,
-  retryAfterMs,
   shedLine,
 } from '../lib/slack/outbox.ts';
-import { classify } from '../lib/slack/send.ts';
+import { classify, retryAfterMs } from '../lib/slack/send.ts';
 
 const S = 1000;
 const M = 60_000;
-const error = (text: string): Notification => ({ kind: 'error', error: text });
+const error = (text: string): Notice => ({ kind: 'blocked', reason: text });
 const facts = {
   id: 'r1',
   image: { repository: 'web', tag: 'v2', digest: 'sha256:aa', uri: 'x/web@sha256:aa' },
-} as unknown as Extract<Notification, { kind: 'started' }>['rollout'];
-const step = (i: number, pad = ''): Notification => ({
+  strategy: 'canary',
+  steps: [{ percent: 10, bakeMs: M }],
+  stepIndex: 0,
+  fromTaskDefinition: 'web:1',
+  startedAt: 0,
+} as Extract<Notice, { kind: 'started' }>['rollout'];
+const step = (i: number, pad = ''): Notice => ({
   kind: 'step',
   rollout: { ...facts, id: `r1${pad}` },
   stepIndex: i,
@@ -38,17 +42,17 @@ const step = (i: number, pad = ''): Notification => ({
   canaryTasks: 1,
   share: 10,
 });
-const started: Notification = { kind: 'started', rollout: facts };
-const rolledBack: Notification = {
+const started: Notice = { kind: 'started', rollout: facts, fromTaskDefinition: 'web:1' };
+const rolledBack: Notice = {
   kind: 'rolled_back',
   rollout: facts,
   reason: 'crashed',
   failures: [],
   failureCount: 1,
-  backTo: 'web:1',
+  toTaskDefinition: 'web:1',
 };
 /** Entries as one write queues them (ids 1.0, 1.1, …), not bounded. */
-const enqueueAll = (messages: { webhook: string; notice: Notification }[]): OutboxEntry[] =>
+const enqueueAll = (messages: { webhook: string; notice: Notice }[]): OutboxEntry[] =>
   messages.map((m, i) => ({
     id: `1.${i}`,
     at: 0,
@@ -100,7 +104,7 @@ describe('enqueue', () => {
     expect(dropped[0]!.notice.kind).toBe('step');
     expect(next[0]!.shed).toBe(1);
     expect(next.map((e) => e.notice.kind)).toEqual(
-      expect.arrayContaining(['rolled_back', 'error', 'started']),
+      expect.arrayContaining(['rolled_back', 'blocked', 'started']),
     );
   });
 });
@@ -121,8 +125,7 @@ describe('bound: by bytes and count, never shedding what a person must read', ()
     expect(shed.every((e) => e.notice.kind === 'step')).toBe(true);
     // Oldest steps first.
     expect(shed.map((e) => e.id)).toEqual(queued.slice(0, shed.length).map((_, i) => `1.${i}`));
-    for (const kind of NEVER_SHED.filter((k) => k !== 'blocked'))
-      expect(kept.filter((e) => e.notice.kind === kind)).toHaveLength(1);
+    for (const kind of NEVER_SHED) expect(kept.filter((e) => e.notice.kind === kind)).toHaveLength(1);
     // The next message to /a says how many were shed before it.
     expect(kept.find((e) => e.webhook === '/a')!.shed).toBe(shed.length);
     expect(kept.find((e) => e.webhook === '/b')!.shed).toBeUndefined();

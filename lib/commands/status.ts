@@ -8,7 +8,7 @@
  */
 import { DescribeAlarmsCommand } from '@aws-sdk/client-cloudwatch';
 import { DescribeServicesCommand, DescribeTaskDefinitionCommand, type Service } from '@aws-sdk/client-ecs';
-import { canaryServiceName } from '../canary.ts';
+import { canaryServiceName } from '../canary-service.ts';
 import { matchesGateAlarm, type TargetConfig } from '../config.ts';
 import type { ServiceRecord } from '../record.ts';
 import { IMAGE_TAG, shortRevision } from '../revision.ts';

@@ -23,19 +23,12 @@
 import { randomUUID } from 'node:crypto';
 import type { SSMClient } from '@aws-sdk/client-ssm';
 import { log } from '../log.ts';
+import type { Notice } from '../notice.ts';
+import type { OutboxEntry } from '../outbox-entry.ts';
 import type { ServiceRecord } from '../record.ts';
 import { ConflictError, type RecordStore } from '../store.ts';
-import { type Notification, render, type SlackMessage } from './message.ts';
-import {
-  type AttemptOutcome,
-  afterAttempt,
-  dueEntries,
-  enqueue,
-  leased,
-  type OutboxEntry,
-  Pacer,
-  shedLine,
-} from './outbox.ts';
+import { render, type SlackMessage } from './message.ts';
+import { type AttemptOutcome, afterAttempt, dueEntries, enqueue, leased, Pacer, shedLine } from './outbox.ts';
 import { postMessage, SEND_TIMEOUT_MS, type SendResult } from './send.ts';
 import { WebhookError, WebhookUrls } from './webhook.ts';
 
@@ -95,8 +88,8 @@ const MAX_CONFLICTS = 5;
 /** The record with `notifications` queued, each to the webhooks `route` names for its kind. */
 export function queue(
   record: ServiceRecord,
-  notifications: Notification[],
-  route: (kind: Notification['kind']) => string[],
+  notifications: Notice[],
+  route: (kind: Notice['kind']) => string[],
   now: number,
 ): ServiceRecord {
   const messages = notifications.flatMap((notice) =>
@@ -286,12 +279,12 @@ function report(
 }
 
 /** A message queued before its revision was registered ("started") names it once the record knows it. */
-function withRevision(n: Notification, record: ServiceRecord): Notification {
-  if (!('rollout' in n) || n.rollout.to) return n;
+function withRevision(n: Notice, record: ServiceRecord): Notice {
+  if (!('rollout' in n) || n.rollout.taskDefinition) return n;
   const id = n.rollout.id;
   const to =
     record.rollout?.id === id
       ? record.rollout.taskDefinition
       : record.history.findLast((h) => h.id === id)?.taskDefinition;
-  return to ? { ...n, rollout: { ...n.rollout, to } } : n;
+  return to ? { ...n, rollout: { ...n.rollout, taskDefinition: to } } : n;
 }

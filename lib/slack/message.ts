@@ -1,5 +1,5 @@
 /**
- * What a person reads in Slack: a notification rendered as Block Kit, with a plain-text fallback
+ * What a person reads in Slack: a notice (lib/notice.ts) rendered as Block Kit, with a plain-text fallback
  * (what the phone's notification and the screen reader show), in the user's words:
  *
  *   prod/web: rolled back web:v2 (sha256:7f5b…) to web:41 — 2 new tasks failed: Essential container in task exited (web exit code 1)
@@ -10,71 +10,9 @@
  * inside an emoji, an `&amp;` or a link) and ends with "…"; a list that does not fit says how many
  * it left out.
  */
-import type { StrategyKind } from '../config.ts';
-import type { Notice } from '../decide.ts';
 import { formatDuration } from '../duration.ts';
-import type { AlarmView } from '../observation.ts';
-import type { ImageRef, Rollout } from '../record.ts';
+import { clip, type FailureFacts, type Notice, type RolloutFacts } from '../notice.ts';
 import { familyOf, shortRevision } from '../revision.ts';
-
-/** What a message says of a rollout: the image, the plan, and the revisions it goes from and to. */
-export interface RolloutFacts {
-  id: string;
-  image: ImageRef;
-  strategy: StrategyKind;
-  steps: { percent: number; bakeMs: number }[];
-  /** The revision the rollout started from (task definition ARN): where a rollback returns. */
-  from: string;
-  /** The new revision, once registered. */
-  to?: string;
-}
-
-export interface FailureFacts {
-  taskArn: string;
-  stoppedReason: string;
-  container?: string;
-  exitCode?: number;
-}
-
-/**
- * A notice as the outbox keeps it until it is sent: only what the message shows, bounded (the
- * record has to stay far below DynamoDB's item limit).
- */
-export type Notification =
-  | { kind: 'started'; rollout: RolloutFacts }
-  | {
-      kind: 'step';
-      rollout: RolloutFacts;
-      stepIndex: number;
-      percent: number;
-      canaryTasks: number;
-      /** The share of traffic the canary tasks actually get, in percent. */
-      share: number;
-    }
-  | { kind: 'succeeded'; rollout: RolloutFacts; durationMs: number }
-  | {
-      kind: 'rolled_back';
-      rollout: RolloutFacts;
-      reason: string;
-      alarm?: AlarmView;
-      /** The first few failed tasks; `failureCount` says how many there were. */
-      failures: FailureFacts[];
-      failureCount: number;
-      /** The revision the service returned to. */
-      backTo: string;
-    }
-  | { kind: 'superseded'; rollout: RolloutFacts; by: ImageRef }
-  | { kind: 'paused' | 'resumed'; rollout: RolloutFacts; stepIndex: number }
-  | { kind: 'ignored'; image: ImageRef; reason: string }
-  /**
-   * Scaling from alarms is not built yet; this is the notice it is to emit (decide.ts's Notice gains
-   * the same variant, and fromNotice passes it through).
-   */
-  | { kind: 'scaled'; from: number; to: number; alarm?: AlarmView; reason?: string }
-  /** An error that retrying cannot fix (lib/pipeline.ts PERMANENT): a person has to look. */
-  | { kind: 'error'; error: string };
-
-export type ScaledNotice = Extract<Notification, { kind: 'scaled' }>;
 
 /** The JSON posted to the webhook. */
 export interface SlackMessage {
@@ -100,73 +38,6 @@ export const LIMITS = {
   text: 3000,
 } as const;
 
-/** Failed tasks kept per notification (each message lists the first few and counts the rest). */
-const FAILURES_KEPT = 10;
-/** Reasons come from ECS and CloudWatch: long ones are cut when queued, again when rendered. */
-const REASON_KEPT = 1500;
-
-/** The notice from decide() as the outbox keeps it. */
-export function fromNotice(n: Notice): Notification {
-  switch (n.kind) {
-    case 'started':
-      return { kind: 'started', rollout: facts(n.rollout) };
-    case 'step':
-      return {
-        kind: 'step',
-        rollout: facts(n.rollout),
-        stepIndex: n.stepIndex,
-        percent: n.percent,
-        canaryTasks: n.canaryTasks,
-        share: n.share,
-      };
-    case 'succeeded':
-      return { kind: 'succeeded', rollout: facts(n.rollout), durationMs: n.durationMs };
-    case 'rolled_back':
-      return {
-        kind: 'rolled_back',
-        rollout: facts(n.rollout),
-        reason: clip(n.reason, REASON_KEPT),
-        ...(n.alarm && { alarm: { ...n.alarm, reason: clip(n.alarm.reason, REASON_KEPT) } }),
-        failures: n.failures.slice(0, FAILURES_KEPT).map((f) => ({
-          taskArn: f.taskArn,
-          stoppedReason: clip(f.stoppedReason, 300),
-          ...(f.container !== undefined && { container: f.container }),
-          ...(f.exitCode !== undefined && { exitCode: f.exitCode }),
-        })),
-        failureCount: n.failures.length,
-        backTo: n.toTaskDefinition,
-      };
-    case 'superseded':
-      return { kind: 'superseded', rollout: facts(n.rollout), by: n.by };
-    case 'paused':
-    case 'resumed':
-      return { kind: n.kind, rollout: facts(n.rollout), stepIndex: n.rollout.stepIndex };
-    case 'ignored':
-      return { kind: 'ignored', image: n.image, reason: clip(n.reason, REASON_KEPT) };
-    case 'scaled':
-      return {
-        kind: 'scaled',
-        from: n.from,
-        to: n.to,
-        alarm: { name: n.alarm.name, state: n.alarm.state, reason: clip(n.reason, REASON_KEPT) },
-        reason: clip(n.reason, REASON_KEPT),
-      };
-    case 'blocked':
-      return { kind: 'error', error: clip(n.reason, REASON_KEPT) };
-  }
-}
-
-function facts(r: Rollout): RolloutFacts {
-  return {
-    id: r.id,
-    image: r.image,
-    strategy: r.strategy,
-    steps: r.steps.map((s) => ({ percent: s.percent, bakeMs: s.bakeMs })),
-    from: r.fromTaskDefinition,
-    ...(r.taskDefinition !== undefined && { to: r.taskDefinition }),
-  };
-}
-
 export interface MessageContext {
   cluster: string;
   service: string;
@@ -186,8 +57,8 @@ interface Parts {
   taskDefinition?: string;
 }
 
-/** The message for a notification; `kind` decides the words, the limits decide nothing but where to cut. */
-export function render(n: Notification, ctx: MessageContext): SlackMessage {
+/** The message for a notice; `kind` decides the words, the limits decide nothing but where to cut. */
+export function render(n: Notice, ctx: MessageContext): SlackMessage {
   const p = parts(n, `${ctx.cluster}/${ctx.service}`);
   const blocks: Block[] = [];
   if (p.header)
@@ -213,19 +84,19 @@ export function render(n: Notification, ctx: MessageContext): SlackMessage {
   return { text: clip(esc(p.text), LIMITS.text), blocks: fitBlocks(blocks) };
 }
 
-function parts(n: Notification, svc: string): Parts {
+function parts(n: Notice, svc: string): Parts {
   switch (n.kind) {
     case 'started': {
       const r = n.rollout;
       return {
         header: `:rocket: Rolling out ${imageName(r)} to ${svc}`,
-        text: `${svc}: rolling out ${describeImage(r)} from ${rev(r.from)}${r.to ? ` to ${rev(r.to)}` : ''}, ${plan(r)}`,
+        text: `${svc}: rolling out ${describeImage(r)} from ${rev(r.fromTaskDefinition)}${r.taskDefinition ? ` to ${rev(r.taskDefinition)}` : ''}, ${plan(r)}`,
         fields: [
           ...imageFields(r),
-          ['From', code(rev(r.from))],
-          ['To', r.to ? code(rev(r.to)) : '_being registered_'],
+          ['From', code(rev(r.fromTaskDefinition))],
+          ['To', r.taskDefinition ? code(rev(r.taskDefinition)) : '_being registered_'],
         ],
-        taskDefinition: r.to,
+        taskDefinition: r.taskDefinition,
       };
     }
     case 'step': {
@@ -233,28 +104,28 @@ function parts(n: Notification, svc: string): Parts {
       const of = `step ${n.stepIndex + 1} of ${r.steps.length}`;
       if (n.percent >= 100) {
         return {
-          text: `${svc}: promoting ${imageName(r)}${r.to ? ` (${rev(r.to)})` : ''} to the primary service, ${of}`,
-          taskDefinition: r.to,
+          text: `${svc}: promoting ${imageName(r)}${r.taskDefinition ? ` (${rev(r.taskDefinition)})` : ''} to the primary service, ${of}`,
+          taskDefinition: r.taskDefinition,
         };
       }
       const tasks = `${n.canaryTasks} canary task${n.canaryTasks === 1 ? '' : 's'}`;
       const asked = n.share === n.percent ? '' : `; the step asks for ${n.percent}%`;
       return {
-        text: `${svc}: ${imageName(r)}${r.to ? ` (${rev(r.to)})` : ''} at ${of}: ${n.share}% of traffic (${tasks}${asked})`,
-        taskDefinition: r.to,
+        text: `${svc}: ${imageName(r)}${r.taskDefinition ? ` (${rev(r.taskDefinition)})` : ''} at ${of}: ${n.share}% of traffic (${tasks}${asked})`,
+        taskDefinition: r.taskDefinition,
       };
     }
     case 'succeeded': {
       const r = n.rollout;
       return {
         header: `:white_check_mark: ${imageName(r)} is live on ${svc}`,
-        text: `${svc}: ${describeImage(r)} is live${r.to ? ` on ${rev(r.to)}` : ''}, rolled out in ${formatDuration(n.durationMs)}`,
+        text: `${svc}: ${describeImage(r)} is live${r.taskDefinition ? ` on ${rev(r.taskDefinition)}` : ''}, rolled out in ${formatDuration(n.durationMs)}`,
         fields: [
           ...imageFields(r),
-          ['Revision', r.to ? code(rev(r.to)) : '?'],
+          ['Revision', r.taskDefinition ? code(rev(r.taskDefinition)) : '?'],
           ['Took', formatDuration(n.durationMs)],
         ],
-        taskDefinition: r.to,
+        taskDefinition: r.taskDefinition,
       };
     }
     case 'rolled_back': {
@@ -262,17 +133,18 @@ function parts(n: Notification, svc: string): Parts {
       const more: string[] = [];
       if (n.alarm)
         more.push(`*Gate alarm* ${code(n.alarm.name)} is in ${n.alarm.state}\n>${esc(n.alarm.reason)}`);
-      if (n.failureCount > 0) more.push(failureList(n.failures, n.failureCount));
+      const failureCount = n.failureCount ?? n.failures.length;
+      if (failureCount > 0) more.push(failureList(n.failures, failureCount));
       return {
         header: `:rotating_light: Rolled back ${imageName(r)} on ${svc}`,
-        text: `${svc}: rolled back ${describeImage(r)} to ${rev(n.backTo)} — ${n.reason}`,
+        text: `${svc}: rolled back ${describeImage(r)} to ${rev(n.toTaskDefinition)} — ${n.reason}`,
         fields: [
           ...imageFields(r),
-          ['Returned to', code(rev(n.backTo))],
-          ['Rolled back', r.to ? code(rev(r.to)) : '_not registered_'],
+          ['Returned to', code(rev(n.toTaskDefinition))],
+          ['Rolled back', r.taskDefinition ? code(rev(r.taskDefinition)) : '_not registered_'],
         ],
         more,
-        taskDefinition: n.backTo,
+        taskDefinition: n.toTaskDefinition,
       };
     }
     case 'superseded': {
@@ -281,21 +153,21 @@ function parts(n: Notification, svc: string): Parts {
       return {
         header: `:fast_forward: ${imageName(r)} superseded on ${svc}`,
         text: `${svc}: ${describeImage(r)} was superseded by ${by} before it finished`,
-        taskDefinition: r.to,
+        taskDefinition: r.taskDefinition,
       };
     }
     case 'paused':
     case 'resumed': {
       const r = n.rollout;
-      const step = r.steps[n.stepIndex];
-      const at = `step ${n.stepIndex + 1} of ${r.steps.length}${step ? ` (${step.percent}%)` : ''}`;
+      const step = r.steps[r.stepIndex];
+      const at = `step ${r.stepIndex + 1} of ${r.steps.length}${step ? ` (${step.percent}%)` : ''}`;
       return {
         header:
           n.kind === 'paused'
             ? `:double_vertical_bar: Rollout paused on ${svc}`
             : `:arrow_forward: Rollout resumed on ${svc}`,
         text: `${svc}: the rollout of ${describeImage(r)} is ${n.kind} at ${at}`,
-        taskDefinition: r.to,
+        taskDefinition: r.taskDefinition,
       };
     }
     case 'ignored':
@@ -304,16 +176,16 @@ function parts(n: Notification, svc: string): Parts {
       };
     case 'scaled': {
       const out = n.to > n.from;
-      const why = n.alarm ? `alarm ${n.alarm.name} is in ${n.alarm.state}: ${n.alarm.reason}` : n.reason;
+      const why = `alarm ${n.alarm.name} is in ${n.alarm.state}: ${n.reason}`;
       return {
         header: `${out ? ':chart_with_upwards_trend:' : ':chart_with_downwards_trend:'} ${svc} scaled ${out ? 'out' : 'in'} to ${n.to} task${n.to === 1 ? '' : 's'}`,
         text: `${svc}: scaled ${out ? 'out' : 'in'} from ${n.from} to ${n.to} task${n.to === 1 ? '' : 's'}${why ? ` — ${why}` : ''}`,
       };
     }
-    case 'error':
+    case 'blocked':
       return {
         header: `:warning: ${svc} needs a person`,
-        text: `${svc}: the pipeline needs a person — ${n.error}`,
+        text: `${svc}: the pipeline needs a person — ${n.reason}`,
       };
   }
 }
@@ -396,27 +268,6 @@ export function fitBlocks(blocks: Block[]): Block[] {
   ];
 }
 
-/**
- * Cuts `text` to at most `max` characters, ending with "…", at a clean place: never between the two
- * halves of an emoji, inside an escape such as `&amp;`, or inside a `<url|label>` link.
- *
- *   clip('rolled back', 6)     -> 'rolle…'
- *   clip('a &amp; b', 6)        -> 'a …'
- *   clip('see <https://x|x>', 10) -> 'see …'
- */
-export function clip(text: string, max: number): string {
-  if (text.length <= max) return text;
-  let cut = Math.max(0, max - 1);
-  const code = text.charCodeAt(cut - 1);
-  if (code >= 0xd800 && code <= 0xdbff) cut -= 1;
-  const head = text.slice(0, cut);
-  const amp = head.lastIndexOf('&');
-  if (amp >= 0 && amp >= head.length - 5 && !head.slice(amp).includes(';')) cut = amp;
-  const open = head.lastIndexOf('<');
-  if (open >= 0 && open > head.lastIndexOf('>')) cut = Math.min(cut, open);
-  return `${text.slice(0, cut)}…`;
-}
-
 function section(mrkdwn: string): Block {
   return { type: 'section', text: { type: 'mrkdwn', text: clip(mrkdwn || ' ', LIMITS.section) } };
 }
@@ -432,7 +283,7 @@ function code(text: string): string {
 
 /** `web:v2`, or the revision when a rollback by hand knows no image. */
 function imageName(r: RolloutFacts): string {
-  return r.image.tag ? `${r.image.repository}:${r.image.tag}` : rev(r.to ?? r.image.uri);
+  return r.image.tag ? `${r.image.repository}:${r.image.tag}` : rev(r.taskDefinition ?? r.image.uri);
 }
 
 function describeImage(r: RolloutFacts): string {

@@ -1,7 +1,7 @@
 /**
- * The outbox: Slack messages decided but not yet delivered, kept in the service's record, so they
- * are committed by the same conditional write as the decision that made them and outlive any
- * crash. The arithmetic is here, pure; deliver.ts does the I/O.
+ * The outbox: Slack messages decided but not yet delivered, kept in the service's record as plain
+ * data (lib/outbox-entry.ts), so they are committed by the same conditional write as the decision
+ * that made them and outlive any crash. The arithmetic is here, pure; deliver.ts does the I/O.
  *
  * An entry's life:
  *   queued (due at nextAt) -> leased (a send in flight until lease.until) -> removed once Slack
@@ -18,28 +18,9 @@
  *   429 with Retry-After: 30             wait 30s
  *   a retry due more than 24h after the decision: given up (and logged once, by deliver.ts)
  */
-import type { Notification } from './message.ts';
+import { bounded, type Notice } from '../notice.ts';
+import type { OutboxEntry } from '../outbox-entry.ts';
 import type { SendResult } from './send.ts';
-
-export interface OutboxEntry {
-  /** `<record version that queued it>.<n>`: unique in the record, in the order queued. */
-  id: string;
-  /** When the decision was taken. */
-  at: number;
-  /** The SSM parameter holding the webhook URL (never the URL: it is a secret, and it may rotate). */
-  webhook: string;
-  notice: Notification;
-  /** Not sent before this: the back-off, or Slack's Retry-After. */
-  nextAt: number;
-  /** Attempts started so far. */
-  attempts: number;
-  /** A send in flight: nobody else sends this entry until `until` (see deliver.ts). */
-  lease?: { token: string; until: number };
-  /** Why the last attempt failed, for people reading the record. */
-  lastError?: string;
-  /** Messages to the same webhook shed before this one for lack of room: said in this message. */
-  shed?: number;
-}
 
 /**
  * The outbox is bounded by bytes (it lives in the record, lib/record-size.ts) and by count. Past
@@ -50,7 +31,7 @@ export interface OutboxEntry {
 export const OUTBOX_BYTES = 64_000;
 export const OUTBOX_LIMIT = 100;
 /** Shed first to last; kinds not listed are never shed. */
-export const SHED_ORDER: readonly Notification['kind'][] = [
+export const SHED_ORDER: readonly Notice['kind'][] = [
   'step',
   'scaled',
   'resumed',
@@ -60,14 +41,14 @@ export const SHED_ORDER: readonly Notification['kind'][] = [
   'superseded',
   'succeeded',
 ];
-/** `blocked` (Application Auto Scaling owns the count) reaches Slack as an `error`. */
-export const NEVER_SHED: readonly string[] = ['rolled_back', 'error', 'blocked'];
+/** `blocked` is an error that needs a person, or another owner of the count (lib/notice.ts). */
+export const NEVER_SHED: readonly Notice['kind'][] = ['rolled_back', 'blocked'];
 
 const bytes = (e: OutboxEntry) => Buffer.byteLength(JSON.stringify(e), 'utf8');
 
 /**
  * The outbox within OUTBOX_BYTES and OUTBOX_LIMIT: entries shed by SHED_ORDER (oldest first within
- * a kind), never one of NEVER_SHED and never one being sent (leased). Each shed entry is counted on
+ * a kind), never one of NEVER_SHED (not in SHED_ORDER) and never one being sent (leased). Each shed entry is counted on
  * the next entry kept for its webhook.
  *
  *   45 entries (40 steps, 1 rolled_back, 4 started), room for 30 -> 15 oldest steps shed;
@@ -120,19 +101,15 @@ export const GIVE_UP_MS = 24 * 3_600_000;
 export const LEASE_MS = 2 * 60_000;
 /** Slack: "no more than one message per second" per webhook. */
 export const SPACING_MS = 1000;
-/** A Retry-After is honoured between these bounds (a missing or garbled one waits a minute). */
-const RETRY_AFTER_MIN_MS = 1000;
-const RETRY_AFTER_MAX_MS = 3_600_000;
-const RETRY_AFTER_DEFAULT_MS = 60_000;
 
 /**
- * Appends a decision's messages (ids from the version the write will create), shedding the least
- * important past the outbox's bounds (see `bound`).
+ * Appends a decision's messages (ids from the version the write will create), each notice bounded
+ * (lib/notice.ts), shedding the least important past the outbox's bounds (see `bound`).
  */
 export function enqueue(
   outbox: OutboxEntry[] | undefined,
   version: number,
-  messages: { webhook: string; notice: Notification }[],
+  messages: { webhook: string; notice: Notice }[],
   now: number,
 ): { outbox: OutboxEntry[]; dropped: OutboxEntry[] } {
   const added = messages.map(
@@ -140,7 +117,7 @@ export function enqueue(
       id: `${version + 1}.${i}`,
       at: now,
       webhook: m.webhook,
-      notice: m.notice,
+      notice: bounded(m.notice),
       nextAt: now,
       attempts: 0,
     }),
@@ -184,18 +161,6 @@ export function afterAttempt(entry: OutboxEntry, result: SendResult, now: number
 /** The wait after `attempts` failed attempts: 1 -> 10s, 2 -> 30s, 3 -> 1m, 4 -> 2m, 5 and on -> 5m. */
 export function backoffMs(attempts: number): number {
   return RETRY_BACKOFF_MS[Math.min(Math.max(attempts, 1), RETRY_BACKOFF_MS.length) - 1]!;
-}
-
-/**
- * Slack's Retry-After is "the number of seconds until you can retry".
- *
- *   '30' -> 30_000   '0' -> 1000 (at least a second)   '86400' -> 3_600_000 (at most an hour)
- *   undefined, 'soon' -> 60_000
- */
-export function retryAfterMs(header: string | undefined): number {
-  const seconds = header !== undefined && /^\s*\d+(\.\d+)?\s*$/.test(header) ? Number(header) : Number.NaN;
-  if (Number.isNaN(seconds)) return RETRY_AFTER_DEFAULT_MS;
-  return Math.min(RETRY_AFTER_MAX_MS, Math.max(RETRY_AFTER_MIN_MS, Math.round(seconds * 1000)));
 }
 
 /**

@@ -16,7 +16,6 @@
  */
 import http from 'node:http';
 import https from 'node:https';
-import { retryAfterMs } from './outbox.ts';
 
 export type SendResult =
   | { outcome: 'sent'; status: number }
@@ -90,4 +89,21 @@ export function classify(status: number, body: string, retryAfter: string | unde
 /** ECONNREFUSED, ECONNRESET…: the code, not the message (which names the host and port). */
 function errorCode(e: Error): string {
   return (e as NodeJS.ErrnoException).code ?? e.name;
+}
+
+/** A Retry-After is honoured between these bounds (a missing or garbled one waits a minute). */
+const RETRY_AFTER_MIN_MS = 1000;
+const RETRY_AFTER_MAX_MS = 3_600_000;
+const RETRY_AFTER_DEFAULT_MS = 60_000;
+
+/**
+ * Slack's Retry-After is "the number of seconds until you can retry".
+ *
+ *   '30' -> 30_000   '0' -> 1000 (at least a second)   '86400' -> 3_600_000 (at most an hour)
+ *   undefined, 'soon' -> 60_000
+ */
+export function retryAfterMs(header: string | undefined): number {
+  const seconds = header !== undefined && /^\s*\d+(\.\d+)?\s*$/.test(header) ? Number(header) : Number.NaN;
+  if (Number.isNaN(seconds)) return RETRY_AFTER_DEFAULT_MS;
+  return Math.min(RETRY_AFTER_MAX_MS, Math.max(RETRY_AFTER_MIN_MS, Math.round(seconds * 1000)));
 }

@@ -70,7 +70,7 @@ describe('a config mistake is a person’s problem, not the image’s', () => {
     );
     expect(await revisions(t)).toEqual(before);
     expect(t.actions).toEqual([]);
-    const told = (await t.notificationsReport()).filter((n) => n.kind === 'error');
+    const told = (await t.notificationsReport()).filter((n) => n.kind === 'blocked');
     expect(told).toHaveLength(1);
     expect(told[0]).toMatchObject({ outcome: 'sent', text: expect.stringContaining('web, envoy') });
     expect(t.logs.some((l) => l.includes('"pipeline.error"') && l.includes('web, envoy'))).toBe(true);

@@ -1,0 +1,125 @@
+/**
+ * Act: perform the actions `decide()` asks for on ECS. Every action is safe to repeat:
+ * UpdateService to absolute values, CreateService with a clientToken (lib/canary-service.ts),
+ * RegisterTaskDefinition only after looking for a revision already tagged with the digest.
+ */
+import {
+  CreateServiceCommand,
+  DescribeServicesCommand,
+  DescribeTaskDefinitionCommand,
+  RegisterTaskDefinitionCommand,
+  type Service,
+  UpdateServiceCommand,
+} from '@aws-sdk/client-ecs';
+import type { Clients } from './aws.ts';
+import { canaryServiceInput, canaryServiceName } from './canary-service.ts';
+import { alignCanary, isRefusal, type SiblingSettings, siblingSettings } from './canary-sibling.ts';
+import type { TargetConfig } from './config.ts';
+import type { Action } from './decide.ts';
+import { log } from './log.ts';
+import { findRevisionByDigest } from './observe.ts';
+import { RefusedError } from './refusal.ts';
+import { cloneForImage } from './revision.ts';
+
+/** Performs one action. Returns what was learned (a registered revision). */
+export async function act(
+  clients: Clients,
+  target: TargetConfig,
+  primary: Service,
+  action: Action,
+): Promise<{ revisionForDigest?: string }> {
+  switch (action.type) {
+    case 'registerRevision': {
+      const existing = await findRevisionByDigest(clients, action.from, action.image.digest);
+      if (existing) return { revisionForDigest: existing };
+      const current = await clients.ecs.send(
+        new DescribeTaskDefinitionCommand({ taskDefinition: action.from, include: ['TAGS'] }),
+      );
+      if (!current.taskDefinition) throw new Error(`task definition ${action.from} was not found`);
+      const input = cloneForImage(current.taskDefinition, current.tags, action.container, action.image);
+      const out = await clients.ecs.send(new RegisterTaskDefinitionCommand(input));
+      return { revisionForDigest: out.taskDefinition?.taskDefinitionArn };
+    }
+    case 'setCanary':
+      await setCanary(clients, target, primary, action.taskDefinition, action.desiredCount);
+      return {};
+    case 'setPrimary':
+      await clients.ecs.send(
+        new UpdateServiceCommand({
+          cluster: target.cluster,
+          service: target.service,
+          taskDefinition: action.taskDefinition,
+          ...(action.allAtOnce
+            ? {
+                // All at once: every new task starts before an old one stops.
+                deploymentConfiguration: {
+                  ...primary.deploymentConfiguration,
+                  maximumPercent: 200,
+                  minimumHealthyPercent: 100,
+                },
+              }
+            : {}),
+        }),
+      );
+      return {};
+    case 'setCount':
+      await clients.ecs.send(
+        new UpdateServiceCommand({
+          cluster: target.cluster,
+          service: target.service,
+          desiredCount: action.desiredCount,
+        }),
+      );
+      return {};
+  }
+}
+
+async function setCanary(
+  clients: Clients,
+  target: TargetConfig,
+  primary: Service,
+  taskDefinition: string,
+  desiredCount: number,
+) {
+  const serviceName = canaryServiceName(target.service);
+  const described = await clients.ecs.send(
+    new DescribeServicesCommand({ cluster: target.cluster, services: [serviceName] }),
+  );
+  const existing = described.services?.find((s) => s.status === 'ACTIVE');
+  if (existing) {
+    // A true sibling: brought in line with the primary as it is now (lib/canary-sibling.ts).
+    const aligned = desiredCount > 0 ? alignCanary(target.cluster, existing, canarySettings(primary)) : {};
+    if (aligned.recreate) log.warn('canary.unaligned', { service: serviceName, reason: aligned.recreate });
+    if (
+      existing.taskDefinition === taskDefinition &&
+      existing.desiredCount === desiredCount &&
+      !aligned.update
+    )
+      return;
+    const { cluster: _cluster, service: _service, ...changes } = aligned.update ?? { service: serviceName };
+    if (aligned.update) log.info('canary.aligned', { service: serviceName, ...changes });
+    await clients.ecs.send(
+      new UpdateServiceCommand({
+        ...changes,
+        cluster: target.cluster,
+        service: serviceName,
+        taskDefinition,
+        desiredCount,
+      }),
+    );
+    return;
+  }
+  if (desiredCount === 0) return;
+  await clients.ecs.send(
+    new CreateServiceCommand(
+      canaryServiceInput(target, primary, taskDefinition, desiredCount, canarySettings(primary)),
+    ),
+  );
+}
+
+/** The primary's settings a canary copies, or the push is refused with why (lib/refusal.ts checks first). */
+function canarySettings(primary: Service): SiblingSettings {
+  const sibling = siblingSettings(primary);
+  if (isRefusal(sibling)) throw new RefusedError(sibling.reason);
+  return sibling;
+}

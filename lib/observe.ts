@@ -1,0 +1,339 @@
+/**
+ * Observe: read what the pipeline decides on. ECS (the primary and canary services, the new
+ * revision's tasks, whether it has a health check), CloudWatch (gate alarms, scaling alarms) and
+ * Application Auto Scaling (another owner of the desired count). Reads only; lib/act.ts writes.
+ *
+ * Every listing pages, so a big service is seen whole:
+ * - ListTasks returns at most 100 ARNs a page and a nextToken; a service runs up to 5,000 tasks
+ *   (https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_ListTasks.html,
+ *   https://docs.aws.amazon.com/AmazonECS/latest/developerguide/service-quotas.html).
+ * - DescribeTasks takes at most 100 tasks a call
+ *   (https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_DescribeTasks.html).
+ * - DescribeAlarms takes at most 100 AlarmNames and returns at most MaxRecords (default 50) a page
+ *   with a NextToken (https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_DescribeAlarms.html).
+ *
+ * What is worth remembering between observations lives in an `ObserveMemory` the caller owns
+ * (one per Pipeline), never in this module, so two pipelines (two property-test cases) share nothing.
+ */
+import { DescribeScalableTargetsCommand } from '@aws-sdk/client-application-auto-scaling';
+import { type CompositeAlarm, DescribeAlarmsCommand, type MetricAlarm } from '@aws-sdk/client-cloudwatch';
+import {
+  DescribeServicesCommand,
+  DescribeTaskDefinitionCommand,
+  DescribeTasksCommand,
+  ListTaskDefinitionsCommand,
+  ListTasksCommand,
+  type Service,
+  type Task,
+} from '@aws-sdk/client-ecs';
+import type { Clients } from './aws.ts';
+import { canaryServiceName } from './canary-service.ts';
+import type { TargetConfig } from './config.ts';
+import type { AlarmView, DeploymentView, Observation, ServiceView, TaskView } from './observation.ts';
+import { MISSING_SERVICE } from './observation.ts';
+import type { ServiceRecord } from './record.ts';
+import { DIGEST_TAG, familyOf } from './revision.ts';
+import type { AlarmReading } from './scaling.ts';
+
+/** Application Auto Scaling targets are rechecked at most this often: registering one is rare. */
+const SCALABLE_TARGET_RECHECK_MS = 300_000;
+
+/**
+ * What observing learns that stays true for a while, kept for the life of its owner (a Pipeline:
+ * one per Lambda container, one per simulated world). `now` is the owner's clock.
+ */
+export class ObserveMemory {
+  /** Revisions are immutable, so whether one has a health check never changes. */
+  readonly healthChecks = new Map<string, boolean>();
+  /** Scalable targets seen per resource id, with when they were looked at. */
+  readonly scalableTargets = new Map<string, { at: number; found?: string }>();
+  constructor(readonly now: () => number) {}
+}
+
+export class UnknownServiceError extends Error {
+  override name = 'UnknownServiceError';
+}
+
+export interface Observed {
+  observation: Observation;
+  /** The primary as ECS described it: the canary is created from it. */
+  primary: Service;
+}
+
+export async function observe(
+  clients: Clients,
+  target: TargetConfig,
+  record: ServiceRecord,
+  learned: { revisionForDigest?: string },
+  /** Without one, nothing is remembered past this call. */
+  memory: ObserveMemory = new ObserveMemory(() => 0),
+): Promise<Observed> {
+  const canaryName = canaryServiceName(target.service);
+  const described = await clients.ecs.send(
+    new DescribeServicesCommand({
+      cluster: target.cluster,
+      services: [target.service, canaryName],
+      include: ['TAGS'],
+    }),
+  );
+  const primaryRaw = described.services?.find(
+    (s) => s.serviceName === target.service && s.status !== 'INACTIVE',
+  );
+  if (!primaryRaw) {
+    throw new UnknownServiceError(
+      `service ${target.service} does not exist in cluster ${target.cluster} (or is INACTIVE)`,
+    );
+  }
+  const canaryRaw = described.services?.find((s) => s.serviceName === canaryName && s.status === 'ACTIVE');
+  const primary = toServiceView(primaryRaw);
+  const canary = canaryRaw ? toServiceView(canaryRaw) : MISSING_SERVICE;
+
+  const rollout = record.rollout;
+  const revision = rollout?.taskDefinition ?? learned.revisionForDigest;
+  let revisionForDigest = learned.revisionForDigest;
+  if (rollout && !revision) {
+    revisionForDigest = await findRevisionByDigest(clients, rollout.fromTaskDefinition, rollout.image.digest);
+  }
+
+  let tasks: TaskView[] = [];
+  let hasHealthCheck = false;
+  const watched = revision ?? revisionForDigest;
+  // The new revision runs in the canary during canary steps, and in the primary too once promoted;
+  // a rollback needs no tasks (it waits on the services' counts).
+  if (rollout && watched && !rollout.rollingBack) {
+    const promoted = (rollout.steps[rollout.stepIndex]?.percent ?? 100) >= 100;
+    const services = [canary.exists ? canaryName : undefined, promoted ? target.service : undefined].filter(
+      (s): s is string => !!s,
+    );
+    tasks = (await tasksOf(clients, target.cluster, services)).filter((t) => t.taskDefinition === watched);
+    hasHealthCheck = await revisionHasHealthCheck(clients, memory, watched);
+  }
+  const alarms = rollout ? await gateAlarms(clients, target.gateAlarms) : [];
+  const scaling = target.scaling ? await scalingObservation(clients, memory, target) : {};
+  return {
+    observation: { primary, canary, tasks, hasHealthCheck, alarms, revisionForDigest, ...scaling },
+    primary: primaryRaw,
+  };
+}
+
+function toServiceView(s: Service): ServiceView {
+  return {
+    exists: true,
+    status: s.status,
+    taskDefinition: s.taskDefinition,
+    desiredCount: s.desiredCount ?? 0,
+    runningCount: s.runningCount ?? 0,
+    pendingCount: s.pendingCount ?? 0,
+    deployments: (s.deployments ?? [])
+      .filter((d) => d.status !== 'INACTIVE')
+      .map(
+        (d): DeploymentView => ({
+          id: d.id ?? '',
+          status: d.status ?? '',
+          taskDefinition: d.taskDefinition ?? '',
+          desiredCount: d.desiredCount ?? 0,
+          runningCount: d.runningCount ?? 0,
+          pendingCount: d.pendingCount ?? 0,
+          failedTasks: d.failedTasks ?? 0,
+          rolloutState: d.rolloutState,
+          rolloutStateReason: d.rolloutStateReason,
+        }),
+      ),
+  };
+}
+
+/** Running and recently stopped tasks of the services (ECS keeps stopped tasks visible for a while). */
+async function tasksOf(clients: Clients, cluster: string, services: string[]): Promise<TaskView[]> {
+  const arns: string[] = [];
+  for (const serviceName of services) {
+    for (const desiredStatus of ['RUNNING', 'STOPPED'] as const) {
+      let nextToken: string | undefined;
+      do {
+        const out = await clients.ecs.send(
+          new ListTasksCommand({ cluster, serviceName, desiredStatus, maxResults: 100, nextToken }),
+        );
+        arns.push(...(out.taskArns ?? []));
+        nextToken = out.nextToken;
+      } while (nextToken);
+    }
+  }
+  const views: TaskView[] = [];
+  for (let i = 0; i < arns.length; i += 100) {
+    const out = await clients.ecs.send(new DescribeTasksCommand({ cluster, tasks: arns.slice(i, i + 100) }));
+    views.push(...(out.tasks ?? []).map(toTaskView));
+  }
+  return views;
+}
+
+function toTaskView(t: Task): TaskView {
+  return {
+    taskArn: t.taskArn ?? '',
+    taskDefinition: t.taskDefinitionArn ?? '',
+    lastStatus: t.lastStatus ?? '',
+    desiredStatus: t.desiredStatus ?? '',
+    healthStatus: t.healthStatus,
+    stoppedReason: t.stoppedReason,
+    stopCode: t.stopCode,
+    containers: (t.containers ?? []).map((c) => ({
+      name: c.name ?? '',
+      exitCode: c.exitCode ?? undefined,
+      reason: c.reason,
+    })),
+  };
+}
+
+async function revisionHasHealthCheck(
+  clients: Clients,
+  memory: ObserveMemory,
+  taskDefinition: string,
+): Promise<boolean> {
+  const cached = memory.healthChecks.get(taskDefinition);
+  if (cached !== undefined) return cached;
+  const out = await clients.ecs.send(new DescribeTaskDefinitionCommand({ taskDefinition }));
+  const has = (out.taskDefinition?.containerDefinitions ?? []).some(
+    (c) => c.essential !== false && !!c.healthCheck,
+  );
+  memory.healthChecks.set(taskDefinition, has);
+  return has;
+}
+
+/** Gate alarms by name, or by prefix when the pattern ends in `*`. */
+async function gateAlarms(clients: Clients, patterns: string[]): Promise<AlarmView[]> {
+  if (patterns.length === 0) return [];
+  const names = patterns.filter((p) => !p.endsWith('*'));
+  const prefixes = patterns.filter((p) => p.endsWith('*')).map((p) => p.slice(0, -1));
+  const found = new Map<string, AlarmView>();
+  const add = (alarms: (MetricAlarm | CompositeAlarm)[] | undefined) => {
+    for (const a of alarms ?? []) {
+      if (!a.AlarmName) continue;
+      found.set(a.AlarmName, {
+        name: a.AlarmName,
+        state: (a.StateValue ?? 'INSUFFICIENT_DATA') as AlarmView['state'],
+        reason: a.StateReason ?? '',
+      });
+    }
+  };
+  const queries = [
+    ...chunks(names, 100).map((AlarmNames) => ({ AlarmNames })),
+    ...prefixes.map((AlarmNamePrefix) => ({ AlarmNamePrefix })),
+  ];
+  for (const query of queries) {
+    for await (const page of alarmPages(clients, {
+      ...query,
+      AlarmTypes: ['MetricAlarm', 'CompositeAlarm'],
+    })) {
+      add(page.MetricAlarms);
+      add(page.CompositeAlarms);
+    }
+  }
+  return [...found.values()];
+}
+
+/** The scaling rules' alarms with their latest datapoint, and any other owner of the count. */
+async function scalingObservation(
+  clients: Clients,
+  memory: ObserveMemory,
+  target: TargetConfig,
+): Promise<Pick<Observation, 'scalingAlarms' | 'externalScaler'>> {
+  const names = target.scaling!.rules.map((r) => r.alarm);
+  const scalingAlarms: AlarmReading[] = [];
+  for (const AlarmNames of chunks(names, 100)) {
+    for await (const out of alarmPages(clients, { AlarmNames, AlarmTypes: ['MetricAlarm'] })) {
+      for (const a of out.MetricAlarms ?? []) {
+        if (!a.AlarmName) continue;
+        scalingAlarms.push({
+          name: a.AlarmName,
+          state: (a.StateValue ?? 'INSUFFICIENT_DATA') as AlarmReading['state'],
+          ...latestDatapoint(a),
+        });
+      }
+    }
+  }
+  return { scalingAlarms, externalScaler: await scalableTarget(clients, memory, target) };
+}
+
+/** Every page of one DescribeAlarms query, following NextToken. */
+async function* alarmPages(
+  clients: Clients,
+  query: {
+    AlarmNames?: string[];
+    AlarmNamePrefix?: string;
+    AlarmTypes: ('MetricAlarm' | 'CompositeAlarm')[];
+  },
+) {
+  let NextToken: string | undefined;
+  do {
+    const out = await clients.cloudwatch.send(
+      new DescribeAlarmsCommand({ ...query, MaxRecords: 100, NextToken }),
+    );
+    yield out;
+    NextToken = out.NextToken;
+  } while (NextToken);
+}
+
+/** `xs` in runs of at most `size`: chunks([1,2,3], 2) is [[1,2],[3]]; chunks([], 2) is []. */
+function chunks<T>(xs: T[], size: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < xs.length; i += size) out.push(xs.slice(i, i + size));
+  return out;
+}
+
+/** The newest datapoint the alarm judged, from its StateReasonData (`recentDatapoints`), and its threshold. */
+function latestDatapoint(a: MetricAlarm): { value?: number; threshold?: number } {
+  try {
+    const data = JSON.parse(a.StateReasonData ?? '{}') as { recentDatapoints?: number[]; threshold?: number };
+    const value = data.recentDatapoints?.at(-1);
+    const threshold = a.Threshold ?? data.threshold;
+    return { ...(value !== undefined ? { value } : {}), ...(threshold !== undefined ? { threshold } : {}) };
+  } catch {
+    return a.Threshold !== undefined ? { threshold: a.Threshold } : {};
+  }
+}
+
+async function scalableTarget(
+  clients: Clients,
+  memory: ObserveMemory,
+  target: TargetConfig,
+): Promise<string | undefined> {
+  const resourceId = `service/${target.cluster}/${target.service}`;
+  const cached = memory.scalableTargets.get(resourceId);
+  const now = memory.now();
+  if (cached && now - cached.at < SCALABLE_TARGET_RECHECK_MS) return cached.found;
+  const out = await clients.applicationAutoScaling.send(
+    new DescribeScalableTargetsCommand({
+      ServiceNamespace: 'ecs',
+      ResourceIds: [resourceId],
+      ScalableDimension: 'ecs:service:DesiredCount',
+    }),
+  );
+  const t = out.ScalableTargets?.[0];
+  const found = t
+    ? `Application Auto Scaling has a scalable target on ${resourceId} (min ${t.MinCapacity}, max ${t.MaxCapacity}); deregister it or remove this target's scaling section`
+    : undefined;
+  memory.scalableTargets.set(resourceId, { at: now, found });
+  return found;
+}
+
+/** The newest revisions of the family, looked at for the digest tag: a retried push registers nothing twice. */
+export async function findRevisionByDigest(
+  clients: Clients,
+  from: string,
+  digest: string,
+): Promise<string | undefined> {
+  const list = await clients.ecs.send(
+    new ListTaskDefinitionsCommand({
+      familyPrefix: familyOf(from),
+      sort: 'DESC',
+      maxResults: 5,
+      status: 'ACTIVE',
+    }),
+  );
+  for (const arn of list.taskDefinitionArns ?? []) {
+    if (familyOf(arn) !== familyOf(from)) continue;
+    const out = await clients.ecs.send(
+      new DescribeTaskDefinitionCommand({ taskDefinition: arn, include: ['TAGS'] }),
+    );
+    if (out.tags?.some((t) => t.key === DIGEST_TAG && t.value === digest)) return arn;
+  }
+  return undefined;
+}

@@ -1,0 +1,116 @@
+/**
+ * Observe sees a big service whole: ListTasks pages at 100 ARNs with a nextToken, DescribeTasks
+ * takes 100 tasks a call, DescribeAlarms pages with NextToken (lib/observe.ts cites the limits).
+ * Real SDK clients against the local AWS, which pages as AWS does (checked first).
+ */
+import { PutMetricAlarmCommand } from '@aws-sdk/client-cloudwatch';
+import { ListTasksCommand } from '@aws-sdk/client-ecs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createClients } from '../lib/aws.ts';
+import type { TargetConfig } from '../lib/config.ts';
+import { ObserveMemory, observe } from '../lib/observe.ts';
+import type { ServiceRecord } from '../lib/record.ts';
+import { startWorld, type TestWorld } from './helpers/world.ts';
+import {
+  createCluster,
+  createService,
+  describe as describeService,
+  pushImage,
+  registerFargate,
+  runUntil,
+} from './local/ecs-fixtures.ts';
+
+const TASKS = 230;
+const ALARMS = 130;
+
+let t: TestWorld;
+let revision: string;
+
+beforeAll(async () => {
+  t = await startWorld();
+  await createCluster(t.ecs);
+  const image = pushImage(t.world, 'web', 'v1');
+  revision = await registerFargate(t.ecs, 'web', image);
+  await createService(t.ecs, { serviceName: 'web', taskDefinition: revision, desiredCount: TASKS });
+  await runUntil(t.world, async () => (await describeService(t.ecs, 'web')).runningCount === TASKS, 600_000);
+  for (let i = 0; i < ALARMS; i++) {
+    await t.cloudwatch.send(
+      new PutMetricAlarmCommand({
+        AlarmName: `gate-${String(i).padStart(3, '0')}`,
+        Namespace: 'App',
+        MetricName: 'Errors',
+        Statistic: 'Sum',
+        Period: 60,
+        EvaluationPeriods: 1,
+        Threshold: 1,
+        ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+      }),
+    );
+  }
+}, 300_000);
+afterAll(() => t?.world.stop());
+
+function target(gateAlarms: string[]): TargetConfig {
+  return { cluster: 'prod', service: 'web', gateAlarms } as unknown as TargetConfig;
+}
+
+/** A rollout promoted to 100%: observe watches the primary's tasks of the new revision. */
+function promoted(): ServiceRecord {
+  return {
+    key: 'prod/web',
+    cluster: 'prod',
+    service: 'web',
+    rollout: {
+      steps: [{ percent: 100, bakeMs: 0 }],
+      stepIndex: 0,
+      taskDefinition: revision,
+      fromTaskDefinition: revision,
+      failures: [],
+      ignoredAlarms: [],
+    },
+  } as unknown as ServiceRecord;
+}
+
+describe('observe pages every listing', () => {
+  it('the local ECS pages ListTasks at maxResults 100 with a nextToken, as AWS does', async () => {
+    const first = await t.ecs.send(
+      new ListTasksCommand({ cluster: 'prod', serviceName: 'web', maxResults: 100 }),
+    );
+    expect(first.taskArns).toHaveLength(100);
+    expect(first.nextToken).toBeTruthy();
+    const second = await t.ecs.send(
+      new ListTasksCommand({
+        cluster: 'prod',
+        serviceName: 'web',
+        maxResults: 100,
+        nextToken: first.nextToken,
+      }),
+    );
+    expect(second.taskArns).toHaveLength(100);
+    expect(new Set([...first.taskArns!, ...second.taskArns!]).size).toBe(200);
+  });
+
+  it(`sees all ${TASKS} tasks and all ${ALARMS} gate alarms, by prefix and by name`, async () => {
+    const clients = createClients({
+      endpoint: t.endpoint,
+      region: t.world.region,
+      credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+      maxAttempts: 1,
+    });
+    const byPrefix = await observe(clients, target(['gate-*']), promoted(), {});
+    const running = byPrefix.observation.tasks.filter((x) => x.lastStatus === 'RUNNING');
+    expect(running).toHaveLength(TASKS);
+    expect(new Set(running.map((x) => x.taskArn)).size).toBe(TASKS);
+    expect(byPrefix.observation.alarms).toHaveLength(ALARMS);
+
+    const names = Array.from({ length: ALARMS }, (_, i) => `gate-${String(i).padStart(3, '0')}`);
+    const byName = await observe(
+      clients,
+      target(names),
+      promoted(),
+      {},
+      new ObserveMemory(() => t.world.now()),
+    );
+    expect(byName.observation.alarms.map((a) => a.name).sort()).toEqual(names);
+  });
+});
