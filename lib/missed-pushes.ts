@@ -4,7 +4,7 @@
  * (`missedPushCheck`, default 5m) for images pushed since the last look that the record has never
  * seen, and hands them to the pipeline as pushes. One DescribeImages per repository per check.
  */
-import { DescribeImagesCommand, type ImageDetail } from '@aws-sdk/client-ecr';
+import { DescribeImagesCommand, type ECRClient, type ImageDetail } from '@aws-sdk/client-ecr';
 import type { Clients } from './aws.ts';
 import type { TargetConfig } from './config.ts';
 import type { ImageRef, ServiceRecord } from './record.ts';
@@ -74,7 +74,7 @@ export function missedImages(
 
 /** Every tagged image of a repository (paginated), and the registry it lives in. */
 export async function repositoryImages(
-  clients: Clients,
+  clients: Clients & { ecr: ECRClient },
   repository: string,
 ): Promise<{ registry?: string; images: ImageDetail[] }> {
   const images: ImageDetail[] = [];

@@ -38,7 +38,7 @@ import {
   withoutLease,
 } from './lease.ts';
 import { log } from './log.ts';
-import { dueForCheck, missedImages, repositoryImages } from './missed-pushes.ts';
+import { dueForCheck, missedImages, type repositoryImages } from './missed-pushes.ts';
 import { type Notice, noticeSetting } from './notice.ts';
 import { ObserveMemory, observe, UnknownServiceError } from './observe.ts';
 import { restoreDue, withOwnerSettings } from './owner-settings.ts';
@@ -62,6 +62,11 @@ export interface PipelineOptions {
   onAction?: (action: Action, target: TargetConfig) => void;
   /** Where notices are told (lib/slack); without it none are queued. */
   slack?: Slack;
+  /**
+   * How a repository's images are listed (lib/missed-pushes.ts), with `clients.ecr`: given only
+   * where missed pushes are looked for (the tick), so the other functions bundle no ECR client.
+   */
+  repositoryImages?: typeof repositoryImages;
 }
 
 export type HandleStatus = 'done' | 'unmanaged' | 'invalid' | 'ignored' | 'error';
@@ -253,15 +258,19 @@ export class Pipeline {
   private async catchUpOnPushes(records: ServiceRecord[]): Promise<ServiceRecord[]> {
     const { store, clients } = this.options;
     const byKey = new Map(records.map((r) => [r.key, r]));
+    // Only the tick has an ECR client (lib/aws.ts): the other functions never look for missed pushes.
+    const ecr = clients.ecr;
+    const list = this.options.repositoryImages;
+    if (!ecr || !list) return records;
     const due = dueForCheck(this.config.targets, byKey, this.now(), this.pushChecks);
     if (due.length === 0) return records;
-    const region = await clients.ecr.config.region();
+    const region = await ecr.config.region();
     for (const repository of new Set(due.map((t) => t.repository))) {
       // Images are known up to the listing, less a minute for clocks that disagree (a known digest is skipped).
       const knownUpTo = this.now() - PUSH_CHECK_MARGIN_MS;
       let listed: Awaited<ReturnType<typeof repositoryImages>>;
       try {
-        listed = await repositoryImages(clients, repository);
+        listed = await list({ ...clients, ecr }, repository);
       } catch (e) {
         log.warn('push.check.failed', { repository, error: e as Error });
         continue;

@@ -619,6 +619,17 @@ describe('the bundles', () => {
     }
   });
 
+  it('each bundles only the SDK clients it uses: ECR only in the tick (missed pushes)', () => {
+    for (const [fn, file] of Object.entries(FUNCTIONS)) {
+      const bundle = zips[fn]!.get(`functions/${file}.mjs`)!.toString('utf8');
+      for (const client of ['ECS', 'DynamoDB', 'CloudWatch', 'SSM', 'ApplicationAutoScaling']) {
+        expect(bundle, `${fn}: ${client}Client`).toContain(`${client}Client`);
+      }
+      expect(bundle.includes('ECRClient'), `${fn}: ECRClient`).toBe(fn === 'tick');
+      expect(bundle.includes('DescribeImages'), `${fn}: DescribeImages`).toBe(fn === 'tick');
+    }
+  });
+
   it('are ESM .mjs files with the createRequire banner, with autopilot.yml beside them', () => {
     for (const [fn, file] of Object.entries(FUNCTIONS)) {
       const zip = zips[fn]!;
