@@ -34,6 +34,7 @@ import { readFile } from 'node:fs/promises';
 import { type Document, LineCounter, parseDocument } from 'yaml';
 import { canaryServiceName } from './canary-service.ts';
 import { parseDuration } from './duration.ts';
+import { PermanentError } from './errors.ts';
 import { maskWebhooks } from './log.ts';
 import type { ScalingPolicy } from './scaling.ts';
 import { parseScaling } from './scaling-config.ts';
@@ -110,7 +111,7 @@ export interface ConfigProblem {
 }
 
 /** Every problem found in a config; the message lists one per line. */
-export class ConfigError extends Error {
+export class ConfigError extends PermanentError {
   override readonly name = 'ConfigError';
   readonly problems: ConfigProblem[];
   readonly file: string;

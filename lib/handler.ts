@@ -1,25 +1,35 @@
 /**
  * The Lambda side: one middy handler per trigger, all the same shape. The handler reads the event,
  * hands it to the pipeline and returns what happened. Middlewares carry the cross-cutting parts:
- * the log context (request id, function), and the one way to fail: bad input is logged with its
- * reason and acknowledged (never a crash loop); a transient AWS error is rethrown so Lambda retries
- * (then the dead-letter queue), which is safe because every decision is taken from observed state.
+ * the log context (request id, function), and the one way to fail (lib/errors.ts): every error
+ * that reaches `onError` is logged as one JSON line with its stack, then
+ *   permanent (a config that does not load, a service that does not exist): acknowledged, with
+ *     `status: 'error'` and the reason, so Lambda does not retry it into a crash loop; the error
+ *     line is what a person is alerted on (per-service errors also go to Slack, lib/pipeline.ts);
+ *   transient (an AWS error, a lost race, out of time): rethrown, so Lambda retries (then the
+ *     dead-letter queue), which is safe because every decision is taken from observed state.
  */
 import middy, { type MiddlewareObj } from '@middy/core';
 import type { Context } from 'aws-lambda';
 import { createClients, type OptionalClients } from './aws.ts';
 import { loadConfig } from './config.ts';
+import { readEnv } from './env.ts';
+import { isPermanent, PermanentError } from './errors.ts';
 import { log, setLogContext } from './log.ts';
 import { type HandleResult, Pipeline, type PipelineOptions } from './pipeline.ts';
 import { createSlack } from './slack/deliver.ts';
-import { DEFAULT_WEBHOOK_PARAMETER } from './slack/webhook.ts';
 import { DynamoRecordStore } from './store.ts';
 
 export type PipelineFactory = () => Promise<Pipeline>;
 
+/** The pipeline did not start: its config does not load (invalid, or missing): a person's problem. */
+class PipelineStartError extends PermanentError {
+  override name = 'PipelineStartError';
+}
+
 /**
- * Built once per Lambda container from the environment: the config file, the table, Slack's default
- * webhook; with the optional clients the function hands in (functions/tick.ts: ECR).
+ * Built once per Lambda container from the environment (lib/env.ts), with the optional clients the
+ * function hands in (functions/tick.ts: ECR).
  */
 let cached: Promise<Pipeline> | undefined;
 export const environmentPipeline =
@@ -33,16 +43,11 @@ function fromEnvironment(
   extra: Pick<PipelineOptions, 'repositoryImages'>,
 ): Promise<Pipeline> {
   cached ??= (async () => {
-    const root = process.env.LAMBDA_TASK_ROOT ?? process.cwd();
-    const file = process.env.AUTOPILOT_CONFIG_FILE ?? `${root}/autopilot.yml`;
-    const config = await loadConfig(file);
+    const env = readEnv();
+    const config = await loadConfig(env.configFile);
     const clients = createClients({}, optional);
-    const store = new DynamoRecordStore(clients.dynamodb, process.env.AUTOPILOT_TABLE ?? 'ecs-autopilot');
-    const slack = createSlack({
-      ssm: clients.ssm,
-      region: process.env.AWS_REGION ?? 'us-east-1',
-      defaultWebhook: process.env.AUTOPILOT_SLACK_PARAMETER ?? DEFAULT_WEBHOOK_PARAMETER,
-    });
+    const store = new DynamoRecordStore(clients.dynamodb, env.table);
+    const slack = createSlack({ ssm: clients.ssm, region: env.region, defaultWebhook: env.slackParameter });
     return new Pipeline({ clients, store, config, slack, ...extra });
   })();
   // A failed start (a bad config) must not be cached forever: the next invocation tries again.
@@ -58,18 +63,29 @@ const logContext = (fn: string): MiddlewareObj<unknown, HandleResult, Error, Con
   },
 });
 
+/** The one way to fail: see the top of this file. */
+export const classifyErrors = (): MiddlewareObj<unknown, HandleResult, Error, Context> => ({
+  onError: (request) => {
+    const error = request.error;
+    if (!error) return;
+    const permanent = isPermanent(error);
+    const cause = error.cause instanceof Error ? error.cause : error;
+    log.error(error instanceof PipelineStartError ? 'config.invalid' : 'handler.error', {
+      error: { name: cause.name, message: cause.message, stack: cause.stack },
+      permanent,
+    });
+    if (permanent) request.response = { status: 'error', reason: cause.message };
+  },
+});
+
 export function createHandler(fn: string, getPipeline: PipelineFactory = pipelineFromEnvironment) {
   return middy<unknown, HandleResult, Error, Context>()
     .use(logContext(fn))
+    .use(classifyErrors())
     .handler(async (event, context) => {
-      let pipeline: Pipeline;
-      try {
-        pipeline = await getPipeline();
-      } catch (e) {
-        // A config that does not load is a person's problem: acknowledged, loudly, not retried.
-        log.error('config.invalid', { error: e as Error });
-        return { status: 'error', reason: (e as Error).message };
-      }
+      const pipeline = await getPipeline().catch((e: Error) => {
+        throw new PipelineStartError(e.message, { cause: e });
+      });
       const remaining = () => context?.getRemainingTimeInMillis?.() ?? Number.POSITIVE_INFINITY;
       const result = await pipeline.handleEvent(event, remaining);
       log.info('handled', { status: result.status, reason: result.reason, services: result.services });

@@ -5,7 +5,8 @@
  *
  *   log.info('rollout.started', { service: 'prod/web', digest });
  */
-type Level = 'debug' | 'info' | 'warn' | 'error';
+import { type LogLevel as Level, logLevel } from './env.ts';
+
 const ORDER: Record<Level, number> = { debug: 10, info: 20, warn: 30, error: 40 };
 
 const secrets = new Set<string>();
@@ -62,8 +63,7 @@ export function setLogContext(fields: Record<string, unknown>): void {
 }
 
 function threshold(): number {
-  const lvl = (process.env.AUTOPILOT_LOG_LEVEL ?? 'info') as Level;
-  return ORDER[lvl] ?? ORDER.info;
+  return ORDER[logLevel()];
 }
 
 function write(level: Level, msg: string, fields?: Record<string, unknown>): void {

@@ -29,6 +29,7 @@ import {
 import type { Clients } from './aws.ts';
 import { canaryServiceName } from './canary-service.ts';
 import type { TargetConfig } from './config.ts';
+import { PermanentError } from './errors.ts';
 import type { AlarmView, DeploymentView, Observation, ServiceView, TaskView } from './observation.ts';
 import { MISSING_SERVICE } from './observation.ts';
 import type { ServiceRecord } from './record.ts';
@@ -50,7 +51,8 @@ export class ObserveMemory {
   constructor(readonly now: () => number) {}
 }
 
-export class UnknownServiceError extends Error {
+/** The service is not there (or not a target): a person has to fix the config or the cluster. */
+export class UnknownServiceError extends PermanentError {
   override name = 'UnknownServiceError';
 }
 

@@ -26,6 +26,7 @@ import {
   webhooksFor,
 } from './config.ts';
 import { type Action, decide, type Trigger } from './decide.ts';
+import { isPermanent, TransientError } from './errors.ts';
 import {
   askAgain,
   askedAgain,
@@ -45,7 +46,6 @@ import { restoreDue, withOwnerSettings } from './owner-settings.ts';
 import type { ImageRef, ServiceRecord } from './record.ts';
 import { containerRefusal, RefusedError, serviceRefusal } from './refusal.ts';
 import { closeRollout, primaryDeleted, retireCanary, targetRemoved } from './retire.ts';
-import { RevisionError } from './revision.ts';
 import { budget, deliver, queue, type Slack } from './slack/deliver.ts';
 import { ConflictError, CorruptRecordError, type RecordStore } from './store.ts';
 import { type ParsedTrigger, parseTrigger } from './triggers.ts';
@@ -85,8 +85,6 @@ const PUSH_CHECK_MARGIN_MS = 60_000;
 /** A target is started only with this much of the invocation left: one reconcile fits in it. */
 const DEFER_MARGIN_MS = 15_000;
 
-/** Errors that retrying cannot fix: logged, acknowledged, and shown to a person. */
-const PERMANENT = [UnknownServiceError, RevisionError, CorruptRecordError, RefusedError];
 /** The same error of a service is told again after this long (the tick would repeat it every minute). */
 const ERROR_REPEAT_MS = 3_600_000;
 
@@ -161,7 +159,7 @@ export class Pipeline {
       (t) => result.deferred?.includes(`${t.cluster}/${t.service}`) && t.missedPushCheckMs <= 0,
     );
     if (unchecked.length > 0) {
-      throw new Error(
+      throw new TransientError(
         `out of time before ${unchecked.length} targets without missedPushCheck; retrying the push`,
       );
     }
@@ -303,7 +301,7 @@ export class Pipeline {
             try {
               record = await this.reconcile(target, { kind: 'push', image });
             } catch (e) {
-              if (!PERMANENT.some((cls) => e instanceof cls)) throw e;
+              if (!isPermanent(e)) throw e;
               log.error('pipeline.error', { service: record.key, error: e as Error });
             }
           }
@@ -373,7 +371,7 @@ export class Pipeline {
         } catch (e) {
           failed = (e as Error).message;
           log.error('pipeline.error', { service, error: e as Error });
-          if (PERMANENT.some((cls) => e instanceof cls)) {
+          if (isPermanent(e)) {
             const record = await this.queueError(target, e as Error);
             if (record) touched.push(record);
             continue;

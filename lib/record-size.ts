@@ -19,6 +19,7 @@
  *   failuresBeyond  { count: 4980, byReason: { 'Essential container in task exited': 4980 }, seen: 4980 × 9 B }
  *   the record      ~52 KB, and ~8 KB once the rollout closes into history (3 failures in full + counts)
  */
+import { PermanentError } from './errors.ts';
 import type { FailuresBeyond, RolloutSummary, ServiceRecord, TaskFailure } from './record.ts';
 
 /** Well under DynamoDB's 400 KB, leaving room for the key, the version and the outbox's own bound. */
@@ -28,7 +29,7 @@ export const HISTORY_FAILURES_KEPT = 3;
 /** Beyond this many ids the rest of a rollout's failures are counted without them (rare: 10,000+ tasks). */
 export const SEEN_IDS_KEPT = 10_000;
 
-export class RecordTooLargeError extends Error {
+export class RecordTooLargeError extends PermanentError {
   override readonly name = 'RecordTooLargeError';
   constructor(key: string, bytes: number) {
     super(

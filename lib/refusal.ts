@@ -16,9 +16,10 @@
 import type { ContainerDefinition, Service } from '@aws-sdk/client-ecs';
 import { isRefusal, siblingSettings } from './canary-sibling.ts';
 import type { TargetConfig } from './config.ts';
+import { PermanentError } from './errors.ts';
 
 /** A push refused for a reason a person must fix; lib/pipeline.ts tells it and acts on nothing. */
-export class RefusedError extends Error {
+export class RefusedError extends PermanentError {
   override readonly name = 'RefusedError';
 }
 

@@ -9,6 +9,7 @@ import type {
   Tag,
   TaskDefinition,
 } from '@aws-sdk/client-ecs';
+import { PermanentError } from './errors.ts';
 import type { ImageRef } from './image.ts';
 
 export const DIGEST_TAG = 'ecs-autopilot:image-digest';
@@ -30,7 +31,7 @@ export const READ_ONLY_FIELDS = [
   'deleteRequestedAt',
 ] as const;
 
-export class RevisionError extends Error {
+export class RevisionError extends PermanentError {
   override name = 'RevisionError';
 }
 

@@ -28,14 +28,3 @@ export function canaryShare(primary: number, canary: number): number {
   if (canary <= 0) return 0;
   return Math.round((canary / (primary + canary)) * 1000) / 10;
 }
-
-/**
- * The ECS deployment circuit breaker's failure threshold, which the pipeline reports next to its own:
- * 0.5 x desired count, rounded up, at least 3 and at most 200.
- * Source: API_ServiceDeploymentCircuitBreaker (threshold), rounding from the older Developer Guide.
- *
- *   1 -> 3, 6 -> 3, 25 -> 13, 400 -> 200, 800 -> 200
- */
-export function circuitBreakerThreshold(desiredCount: number): number {
-  return Math.min(200, Math.max(3, Math.ceil(desiredCount * 0.5)));
-}

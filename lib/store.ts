@@ -14,10 +14,11 @@ import {
   PutItemCommand,
   ScanCommand,
 } from '@aws-sdk/client-dynamodb';
+import { PermanentError, TransientError } from './errors.ts';
 import { newRecord, type ServiceRecord } from './record.ts';
 import { fitRecord } from './record-size.ts';
 
-export class ConflictError extends Error {
+export class ConflictError extends TransientError {
   constructor(key: string) {
     super(`the record of ${key} changed since it was read`);
     this.name = 'ConflictError';
@@ -25,7 +26,7 @@ export class ConflictError extends Error {
 }
 
 /** A write that may or may not have landed, and its record could not be read back to tell. */
-export class UnknownWriteError extends Error {
+export class UnknownWriteError extends TransientError {
   constructor(key: string) {
     super(`the write of ${key}'s record may have landed: no answer, and it could not be read back`);
     this.name = 'UnknownWriteError';
@@ -35,7 +36,7 @@ export class UnknownWriteError extends Error {
 /** Reads of a record after a write without a clear answer (see DynamoRecordStore.readBack). */
 export const READ_BACK_ATTEMPTS = 3;
 
-export class CorruptRecordError extends Error {
+export class CorruptRecordError extends PermanentError {
   constructor(key: string, why: string) {
     super(`the record of ${key} is unreadable: ${why}`);
     this.name = 'CorruptRecordError';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { canaryShare, canaryTasksForShare, circuitBreakerThreshold } from '../lib/rollout-math.ts';
+import { canaryShare, canaryTasksForShare } from '../lib/rollout-math.ts';
 
 describe('canaryTasksForShare: the worked examples of its comment', () => {
   it.each([
@@ -18,17 +18,5 @@ describe('canaryTasksForShare: the worked examples of its comment', () => {
   it('is 0 at 0% and the primary count at 100%', () => {
     expect(canaryTasksForShare(10, 0)).toBe(0);
     expect(canaryTasksForShare(10, 100)).toBe(10);
-  });
-});
-
-describe('circuitBreakerThreshold', () => {
-  it.each([
-    [1, 3],
-    [6, 3],
-    [25, 13],
-    [400, 200],
-    [800, 200],
-  ])('desired %d -> %d', (desired, threshold) => {
-    expect(circuitBreakerThreshold(desired)).toBe(threshold);
   });
 });

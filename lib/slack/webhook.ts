@@ -5,13 +5,13 @@
  * redact() the moment it is read, so no log line can show it, and no error made here repeats it.
  */
 import { GetParameterCommand, type SSMClient } from '@aws-sdk/client-ssm';
+import { PipelineError } from '../errors.ts';
 import { redact } from '../log.ts';
 
-/** serverless.yml's default for AUTOPILOT_SLACK_PARAMETER. */
-export const DEFAULT_WEBHOOK_PARAMETER = '/ecs-autopilot/slack-webhook-url';
+export { DEFAULT_WEBHOOK_PARAMETER } from '../env.ts';
 
 /** A parameter that cannot be read; `permanent` when reading again will not help before a person acts. */
-export class WebhookError extends Error {
+export class WebhookError extends PipelineError {
   override name = 'WebhookError';
   constructor(
     message: string,

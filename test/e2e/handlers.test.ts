@@ -72,7 +72,11 @@ describe('handlers', () => {
     const file = join(dir, 'autopilot.yml');
     writeFileSync(file, 'targets:\n  - cluster: prod\n    service: web\n    strategy: canery\n');
     const saved = { ...process.env };
-    Object.assign(process.env, t.world.clientEnv(), { AUTOPILOT_CONFIG_FILE: file });
+    // The local pipeline's table (local/pipeline.ts), not the dev stack's default (lib/env.ts).
+    Object.assign(process.env, t.world.clientEnv(), {
+      AUTOPILOT_CONFIG_FILE: file,
+      AUTOPILOT_TABLE: 'ecs-autopilot',
+    });
     try {
       const fromEnv = createHandler('tick');
       t.logs.length = 0;

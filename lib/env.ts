@@ -1,0 +1,54 @@
+/**
+ * The one way to configure the Lambda side: every environment variable the pipeline reads, read
+ * here. The defaults are what serverless.yml sets for the `dev` stage (test/env.test.ts reads
+ * serverless.yml to check it), so a function run without its environment talks to the dev stack.
+ *
+ *   AUTOPILOT_CONFIG_FILE      the config; default `$LAMBDA_TASK_ROOT/autopilot.yml` (the cwd outside Lambda)
+ *   AUTOPILOT_TABLE            the records' table; default `ecs-autopilot-dev` (`${self:service}-${sls:stage}`)
+ *   AUTOPILOT_SLACK_PARAMETER  the SSM parameter with the default webhook; default `/ecs-autopilot/slack-webhook-url`
+ *   AWS_REGION                 set by Lambda; default `us-east-1` (serverless.yml's `region` default)
+ *   AUTOPILOT_LOG_LEVEL        debug, info, warn or error; default info
+ *
+ * The AWS SDK reads its own variables (AWS_ENDPOINT_URL, credentials) itself: see lib/aws.ts.
+ */
+export const DEFAULT_TABLE = 'ecs-autopilot-dev';
+/** serverless.yml's `slackWebhookParameter` default. */
+export const DEFAULT_WEBHOOK_PARAMETER = '/ecs-autopilot/slack-webhook-url';
+export const DEFAULT_REGION = 'us-east-1';
+export const LOG_LEVELS = ['debug', 'info', 'warn', 'error'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+export interface Env {
+  configFile: string;
+  table: string;
+  slackParameter: string;
+  region: string;
+  logLevel: LogLevel;
+}
+
+type Source = Record<string, string | undefined>;
+
+/**
+ * The settings from `source` (process.env by default); an empty variable counts as unset.
+ *
+ *   {}                                       -> table 'ecs-autopilot-dev', region 'us-east-1', log level 'info'
+ *   { AUTOPILOT_TABLE: 'ecs-autopilot-prod' } -> table 'ecs-autopilot-prod'
+ *   { LAMBDA_TASK_ROOT: '/var/task' }         -> config file '/var/task/autopilot.yml'
+ */
+export function readEnv(source: Source = process.env): Env {
+  const get = (name: string) => (source[name] ? source[name] : undefined);
+  const root = get('LAMBDA_TASK_ROOT') ?? process.cwd();
+  return {
+    configFile: get('AUTOPILOT_CONFIG_FILE') ?? `${root}/autopilot.yml`,
+    table: get('AUTOPILOT_TABLE') ?? DEFAULT_TABLE,
+    slackParameter: get('AUTOPILOT_SLACK_PARAMETER') ?? DEFAULT_WEBHOOK_PARAMETER,
+    region: get('AWS_REGION') ?? DEFAULT_REGION,
+    logLevel: logLevel(source),
+  };
+}
+
+/** The log level; an unknown one is `info`. Read at each line, so a test or the CLI may change it. */
+export function logLevel(source: Source = process.env): LogLevel {
+  const level = source.AUTOPILOT_LOG_LEVEL;
+  return (LOG_LEVELS as readonly string[]).includes(level ?? '') ? (level as LogLevel) : 'info';
+}

@@ -1,0 +1,53 @@
+/** One way to configure: lib/env.ts reads every variable, with the defaults serverless.yml sets for `dev`. */
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { DEFAULT_REGION, DEFAULT_TABLE, DEFAULT_WEBHOOK_PARAMETER, logLevel, readEnv } from '../lib/env.ts';
+
+const yml = readFileSync(new URL('../serverless.yml', import.meta.url), 'utf8');
+const one = (re: RegExp) => {
+  const m = re.exec(yml);
+  if (!m) throw new Error(`serverless.yml has no ${re}`);
+  return m[1]!;
+};
+
+describe('the defaults are what serverless.yml deploys for the dev stage', () => {
+  it('the table: the service name, a dash, the default stage', () => {
+    expect(yml).toMatch(/^\s+TableName: \$\{self:service\}-\$\{sls:stage\}$/m);
+    const table = `${one(/^service: (\S+)$/m)}-${one(/stage: \$\{opt:stage, '([^']+)'\}/)}`;
+    expect(DEFAULT_TABLE).toBe(table);
+    expect(readEnv({}).table).toBe(table);
+  });
+
+  it('the Slack parameter and the region', () => {
+    expect(one(/slackWebhookParameter: \$\{param:slackWebhookParameter, '([^']+)'\}/)).toBe(
+      DEFAULT_WEBHOOK_PARAMETER,
+    );
+    expect(one(/region: \$\{param:region, '([^']+)'\}/)).toBe(DEFAULT_REGION);
+    expect(readEnv({})).toMatchObject({ slackParameter: DEFAULT_WEBHOOK_PARAMETER, region: DEFAULT_REGION });
+  });
+});
+
+describe('readEnv: the examples of its comment', () => {
+  it.each([
+    [{}, { table: 'ecs-autopilot-dev', region: 'us-east-1', logLevel: 'info' }],
+    [{ AUTOPILOT_TABLE: 'ecs-autopilot-prod' }, { table: 'ecs-autopilot-prod' }],
+    [{ AUTOPILOT_TABLE: '' }, { table: 'ecs-autopilot-dev' }],
+    [{ LAMBDA_TASK_ROOT: '/var/task' }, { configFile: '/var/task/autopilot.yml' }],
+    [{ LAMBDA_TASK_ROOT: '/var/task', AUTOPILOT_CONFIG_FILE: '/etc/a.yml' }, { configFile: '/etc/a.yml' }],
+    [
+      { AWS_REGION: 'eu-west-1', AUTOPILOT_SLACK_PARAMETER: '/team/hook' },
+      { region: 'eu-west-1', slackParameter: '/team/hook' },
+    ],
+  ])('%j -> %j', (source, expected) => {
+    expect(readEnv(source)).toMatchObject(expected);
+  });
+
+  it.each([
+    ['debug', 'debug'],
+    ['error', 'error'],
+    ['loud', 'info'],
+    [undefined, 'info'],
+  ])('log level %s -> %s', (level, expected) => {
+    expect(logLevel({ AUTOPILOT_LOG_LEVEL: level })).toBe(expected);
+  });
+});

@@ -1,0 +1,82 @@
+/** One way to fail: typed errors say whether retrying helps; the handler's onError acts on it. */
+import type { Context } from 'aws-lambda';
+import { afterEach, describe, expect, it } from 'vitest';
+import { ConfigError } from '../lib/config.ts';
+import { isPermanent, PermanentError, TransientError } from '../lib/errors.ts';
+import { createHandler } from '../lib/handler.ts';
+import { setLogSink } from '../lib/log.ts';
+import { UnknownServiceError } from '../lib/observe.ts';
+import type { Pipeline } from '../lib/pipeline.ts';
+import { RevisionError } from '../lib/revision.ts';
+import { WebhookError } from '../lib/slack/webhook.ts';
+import { ConflictError, CorruptRecordError } from '../lib/store.ts';
+
+describe('isPermanent: the examples of its comment, and every typed error of lib', () => {
+  it.each([
+    ['PermanentError', new PermanentError('x'), true],
+    ['TransientError', new TransientError('x'), false],
+    ['a plain Error', new Error('x'), false],
+    [
+      'a throttling error as the SDK throws it',
+      Object.assign(new Error('Rate exceeded'), { name: 'ThrottlingException' }),
+      false,
+    ],
+    ['a string', 'text', false],
+    ['UnknownServiceError', new UnknownServiceError('x'), true],
+    ['RevisionError', new RevisionError('x'), true],
+    ['CorruptRecordError', new CorruptRecordError('prod/web', 'x'), true],
+    ['ConflictError', new ConflictError('prod/web'), false],
+    ['ConfigError', new ConfigError([], 'autopilot.yml'), true],
+    ['WebhookError, permanent', new WebhookError('x', true), true],
+    ['WebhookError, transient', new WebhookError('x', false), false],
+  ])('%s -> %s', (_name, error, permanent) => {
+    expect(isPermanent(error)).toBe(permanent);
+  });
+});
+
+describe('the onError middleware', () => {
+  const lines: Record<string, any>[] = [];
+  const previous = setLogSink((line) => lines.push(JSON.parse(line)));
+  afterEach(() => {
+    lines.length = 0;
+  });
+  const context = { awsRequestId: 'req-9', getRemainingTimeInMillis: () => 60_000 } as unknown as Context;
+  const failing = (error: Error) =>
+    createHandler(
+      'tick',
+      async () => ({ handleEvent: async () => Promise.reject(error) }) as unknown as Pipeline,
+    );
+
+  it('a permanent error: one JSON line with its stack, acknowledged with the reason', async () => {
+    const result = await failing(new UnknownServiceError('service web does not exist'))({}, context);
+    expect(result).toEqual({ status: 'error', reason: 'service web does not exist' });
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatchObject({
+      level: 'error',
+      msg: 'handler.error',
+      requestId: 'req-9',
+      permanent: true,
+    });
+    expect(lines[0]!.error.stack).toContain('UnknownServiceError: service web does not exist');
+  });
+
+  it('a transient error (or one nobody classified): logged with its stack, rethrown for Lambda to retry', async () => {
+    for (const error of [new TransientError('out of time'), new Error('socket hang up')]) {
+      lines.length = 0;
+      await expect(failing(error)({}, context)).rejects.toBe(error);
+      expect(lines).toHaveLength(1);
+      expect(lines[0]).toMatchObject({ level: 'error', msg: 'handler.error', permanent: false });
+      expect(lines[0]!.error.stack).toContain(error.message);
+    }
+  });
+
+  it('a pipeline that does not start (its config) is permanent: config.invalid, acknowledged', async () => {
+    const handler = createHandler('tick', () =>
+      Promise.reject(new Error('ENOENT: no such file, autopilot.yml')),
+    );
+    const result = await handler({}, context);
+    expect(result).toEqual({ status: 'error', reason: 'ENOENT: no such file, autopilot.yml' });
+    expect(lines[0]).toMatchObject({ msg: 'config.invalid', permanent: true });
+    setLogSink(previous);
+  });
+});
