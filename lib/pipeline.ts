@@ -303,6 +303,8 @@ export class Pipeline {
             } catch (e) {
               if (!isPermanent(e)) throw e;
               log.error('pipeline.error', { service: record.key, error: e as Error });
+              // A refused push (lib/refusal.ts) is told as when its event came.
+              record = (await this.queueError(target, e as Error)) ?? record;
             }
           }
           this.pushChecks.set(record.key, this.now());
