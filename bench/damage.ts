@@ -13,7 +13,7 @@
  *   recovered                push → the rollback was called and no new-revision task is RUNNING or
  *                            healthy in the target group any more (traffic back on the good revision)
  */
-import type { Task } from '../local/ecs/model.ts';
+import type { Task } from '../local/services/ecs/model.ts';
 import {
   ALB_DEFAULT_HEALTH,
   type BenchWorld,

@@ -8,7 +8,7 @@
  * needs a whole rollout, as long as a single service's rollout without throttles (measured, D1):
  *   bound = D1 + max over the write categories of (N × calls per rollout − burst) / rate.
  */
-import { ECS_THROTTLE_CATEGORIES } from '../local/throttle.ts';
+import { ECS_THROTTLE_CATEGORIES } from '../local/core/throttle.ts';
 import { type IdleHour, idleHour } from './deploy.ts';
 import type { RetryStats } from './virtual-retry.ts';
 import { benchWorld, MIN } from './world.ts';

@@ -2,9 +2,10 @@
  * The AWS clients the pipeline uses, created once per Lambda container. The SDK reads the
  * endpoint from `AWS_ENDPOINT_URL` on its own, so the same code talks to AWS or to the local AWS.
  *
- * ECR is used only by the tick (missed pushes, lib/missed-pushes.ts): its client is created only
- * when its class is handed in (functions/tick.ts does), so the other functions' bundles leave the
- * ECR client out (each function bundles only the clients it uses; esbuild drops what no entry reaches).
+ * ECR is used only where a push arrives (ordering same-second pushes) and by the tick (missed pushes,
+ * lib/missed-pushes.ts): its client is created only when its class is handed in (functions/ecr-push.ts
+ * and functions/tick.ts do), so the other functions' bundles leave the ECR client out (each function
+ * bundles only the clients it uses; esbuild drops what no entry reaches).
  */
 import { ApplicationAutoScalingClient } from '@aws-sdk/client-application-auto-scaling';
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
@@ -19,7 +20,7 @@ export interface Clients {
   dynamodb: DynamoDBClient;
   ssm: SSMClient;
   applicationAutoScaling: ApplicationAutoScalingClient;
-  /** Only where missed pushes are looked for (the tick, the local world, the CLI). */
+  /** Only where pushes arrive or are looked for (ecrPush, tick, the local world, the CLI). */
   ecr?: ECRClient;
 }
 

@@ -14,7 +14,9 @@
  *       steps: [{ percent: 10, bake: 5m }, { percent: 100, bake: 2m }]
  *       gateAlarms: [web-5xx, "web-latency-*"]   # names, or prefixes ending in *; default none
  *       failedTasks: 1         # failed new tasks that roll back; default 1
- *       stepDeadline: 15m      # a step not healthy this long after it starts rolls back; default 15m
+ *       stepDeadline: 15m      # a step unhealthy this long since it last asked for tasks rolls back; default 15m
+ *       rollbackDeadline: 15m  # a rollback not finished this long tells a person; default 15m
+ *       maxSurge: 100          # extra tasks a rollout may run, in % of the service's count; default 100
  *       notifications: { webhook: /ecs-autopilot/slack-web, steps: false }   # any key of the section below
  *   notifications:             # Slack; optional: without it every kind but `ignored` goes to the default webhook
  *     webhook: /ecs-autopilot/slack-webhook-url   # the SSM SecureString holding the webhook URL (never the URL)
@@ -60,6 +62,13 @@ export interface TargetConfig {
   failedTasks: number;
   /** A step whose new tasks are not all running and healthy this long after it starts rolls back. */
   stepDeadlineMs: number;
+  /** A rollback not finished this long after it started is told to a person (and stays in `status`). */
+  rollbackDeadlineMs: number;
+  /**
+   * The extra tasks a rollout may run beside the service's count, in percent of it (as ECS's
+   * maximumPercent - 100, argo-rollouts' maxSurge): past it the primary shrinks as the canary grows.
+   */
+  maxSurgePercent: number;
   /** How often the tick looks in the repository for pushes whose event was lost (ECR events are best effort); 0: never. */
   missedPushCheckMs: number;
   /** This target's own Slack settings: each key it sets replaces the top-level section's. */
@@ -130,6 +139,8 @@ const TARGET_DEFAULTS = {
   gateAlarms: [] as readonly string[],
   failedTasks: 1,
   stepDeadlineMs: 15 * 60_000,
+  rollbackDeadlineMs: 15 * 60_000,
+  maxSurgePercent: 100,
   missedPushCheckMs: 5 * 60_000,
 } as const;
 
@@ -250,6 +261,8 @@ const TARGET_FIELDS = {
   gateAlarms: gateAlarmPatterns,
   failedTasks: positiveInteger,
   stepDeadline: positiveDuration,
+  rollbackDeadline: positiveDuration,
+  maxSurge: surgePercent,
   missedPushCheck: (value: unknown, path: string, problems: Problems) =>
     value === false ? 0 : positiveDuration(value, path, problems),
   notifications: notificationSettings,
@@ -397,6 +410,8 @@ function resolveSettings(find: Lookup, problems: Problems): Settings {
     gateAlarms: read('gateAlarms') ?? [...TARGET_DEFAULTS.gateAlarms],
     failedTasks: read('failedTasks') ?? TARGET_DEFAULTS.failedTasks,
     stepDeadlineMs: read('stepDeadline') ?? TARGET_DEFAULTS.stepDeadlineMs,
+    rollbackDeadlineMs: read('rollbackDeadline') ?? TARGET_DEFAULTS.rollbackDeadlineMs,
+    maxSurgePercent: read('maxSurge') ?? TARGET_DEFAULTS.maxSurgePercent,
     missedPushCheckMs: read('missedPushCheck') ?? TARGET_DEFAULTS.missedPushCheckMs,
     ...(notifications !== undefined && { notifications }),
     ...(scaling !== undefined && { scaling }),
@@ -483,6 +498,18 @@ function gateAlarmPatterns(value: unknown, path: string, problems: Problems): st
 function positiveInteger(value: unknown, path: string, problems: Problems): number | undefined {
   if (typeof value === 'number' && Number.isInteger(value) && value >= 1) return value;
   problems.add(path, `must be a whole number of 1 or more, got ${show(value)}`);
+  return undefined;
+}
+
+/**
+ * maxSurge: a whole percent from 1 to 900 (900: a 90% canary beside the whole primary). A canary
+ * needs room for at least one task, so 0 is refused.
+ */
+function surgePercent(value: unknown, path: string, problems: Problems): number | undefined {
+  if (typeof value === 'number' && Number.isInteger(value) && value >= 1 && value <= 900) return value;
+  const hint =
+    typeof value === 'string' && value.endsWith('%') ? ` (write ${value.slice(0, -1)}, not "${value}")` : '';
+  problems.add(path, `must be a whole percent from 1 to 900${hint}, got ${show(value)}`);
   return undefined;
 }
 

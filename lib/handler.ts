@@ -33,14 +33,17 @@ class PipelineStartError extends PermanentError {
  */
 let cached: Promise<Pipeline> | undefined;
 export const environmentPipeline =
-  (optional: OptionalClients = {}, extra: Pick<PipelineOptions, 'repositoryImages'> = {}): PipelineFactory =>
+  (
+    optional: OptionalClients = {},
+    extra: Pick<PipelineOptions, 'repositoryImages' | 'pushTimes'> = {},
+  ): PipelineFactory =>
   () =>
     fromEnvironment(optional, extra);
 export const pipelineFromEnvironment: PipelineFactory = environmentPipeline();
 
 function fromEnvironment(
   optional: OptionalClients,
-  extra: Pick<PipelineOptions, 'repositoryImages'>,
+  extra: Pick<PipelineOptions, 'repositoryImages' | 'pushTimes'>,
 ): Promise<Pipeline> {
   cached ??= (async () => {
     const env = readEnv();

@@ -7,6 +7,7 @@
 import { DescribeImagesCommand, type ECRClient, type ImageDetail } from '@aws-sdk/client-ecr';
 import type { Clients } from './aws.ts';
 import type { TargetConfig } from './config.ts';
+import { log } from './log.ts';
 import type { ImageRef, ServiceRecord } from './record.ts';
 
 export interface MissedPush {
@@ -93,4 +94,34 @@ export async function repositoryImages(
   } while (nextToken);
   const registryId = images[0]?.registryId;
   return { images, ...(registryId ? { registry: registryId } : {}) };
+}
+
+/**
+ * When ECR says each image was pushed: orders two pushes of the same second (lib/rollout). Given to
+ * the pipeline only by the functions a push reaches (ecrPush, tick), with their ECR client.
+ */
+export async function pushTimes(
+  clients: Clients & { ecr: ECRClient },
+  images: ImageRef[],
+): Promise<Record<string, number>> {
+  const times: Record<string, number> = {};
+  for (const repository of new Set(images.map((i) => i.repository))) {
+    const digests = images.filter((i) => i.repository === repository).map((i) => i.digest);
+    try {
+      const out = await clients.ecr.send(
+        new DescribeImagesCommand({
+          repositoryName: repository,
+          imageIds: digests.map((imageDigest) => ({ imageDigest })),
+        }),
+      );
+      for (const detail of out.imageDetails ?? []) {
+        const at = detail.imagePushedAt?.getTime();
+        if (detail.imageDigest && at !== undefined) times[detail.imageDigest] = at;
+      }
+    } catch (e) {
+      // An image deleted since (ImageNotFoundException) or a denied call: the tie stays a tie.
+      log.warn('push.times.failed', { repository, error: e as Error });
+    }
+  }
+  return times;
 }

@@ -52,6 +52,8 @@ export interface Observation {
   hasHealthCheck: boolean;
   /** The gate alarms of the target, as CloudWatch reports them now. */
   alarms: AlarmView[];
+  /** Whether the gate alarms were read for this observation (during a rollout, and at a push). */
+  gatesRead?: boolean;
   /** The alarms of the target's scaling rules, with their latest datapoint and threshold. */
   scalingAlarms?: AlarmReading[];
   /** An Application Auto Scaling target registered on the service: then the pipeline does not scale it. */

@@ -66,7 +66,8 @@ export async function observe(
   clients: Clients,
   target: TargetConfig,
   record: ServiceRecord,
-  learned: { revisionForDigest?: string },
+  /** What this invocation knows: a revision it registered, and whether it brings a push (or deploy). */
+  learned: { revisionForDigest?: string; pushing?: boolean },
   /** Without one, nothing is remembered past this call. */
   memory: ObserveMemory = new ObserveMemory(() => 0),
 ): Promise<Observed> {
@@ -110,10 +111,13 @@ export async function observe(
     tasks = (await tasksOf(clients, target.cluster, services)).filter((t) => t.taskDefinition === watched);
     hasHealthCheck = await revisionHasHealthCheck(clients, memory, watched);
   }
-  const alarms = rollout ? await gateAlarms(clients, target.gateAlarms) : [];
+  // Read at a push too: an alarm already in ALARM then is the running revision's (ignored until OK),
+  // and a gate alarm that does not exist stops the rollout before anything is registered.
+  const gatesRead = rollout !== undefined || learned.pushing === true;
+  const alarms = gatesRead ? await gateAlarms(clients, target.gateAlarms) : [];
   const scaling = target.scaling ? await scalingObservation(clients, memory, target) : {};
   return {
-    observation: { primary, canary, tasks, hasHealthCheck, alarms, revisionForDigest, ...scaling },
+    observation: { primary, canary, tasks, hasHealthCheck, alarms, gatesRead, revisionForDigest, ...scaling },
     primary: primaryRaw,
   };
 }

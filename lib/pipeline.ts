@@ -39,7 +39,7 @@ import {
   withoutLease,
 } from './lease.ts';
 import { log } from './log.ts';
-import { dueForCheck, missedImages, type repositoryImages } from './missed-pushes.ts';
+import { dueForCheck, missedImages, type pushTimes, type repositoryImages } from './missed-pushes.ts';
 import { type Notice, noticeSetting } from './notice.ts';
 import { ObserveMemory, observe, UnknownServiceError } from './observe.ts';
 import { restoreDue, withOwnerSettings } from './owner-settings.ts';
@@ -67,6 +67,8 @@ export interface PipelineOptions {
    * where missed pushes are looked for (the tick), so the other functions bundle no ECR client.
    */
   repositoryImages?: typeof repositoryImages;
+  /** How same-second pushes are ordered by ECR's imagePushedAt (lib/missed-pushes.ts), likewise. */
+  pushTimes?: typeof pushTimes;
 }
 
 export type HandleStatus = 'done' | 'unmanaged' | 'invalid' | 'ignored' | 'error';
@@ -501,6 +503,8 @@ export class Pipeline {
     let learned: { revisionForDigest?: string } = {};
     let record = known ?? (await store.get(target.cluster, target.service));
     for (let round = 0; round < MAX_ROUNDS; round++) {
+      const pushing =
+        trigger.kind === 'push' || (trigger.kind === 'command' && trigger.command.name === 'deploy');
       // Another invocation is acting on this service: it looks again before letting go (a push or a
       // command carries what no observation shows, so those go on, and fence the other out).
       if (trigger.kind === 'reconcile' && heldByAnother(record, me, this.now())) {
@@ -516,15 +520,25 @@ export class Pipeline {
       }
       let observed: Awaited<ReturnType<typeof observe>>;
       try {
-        observed = await observe(clients, target, record, learned, this.observed);
+        observed = await observe(clients, target, record, { ...learned, pushing }, this.observed);
       } catch (e) {
         if (e instanceof UnknownServiceError && record.rollout) {
           return this.retire(record, target, primaryDeleted(record.key));
         }
         throw e;
       }
-      if (trigger.kind === 'push') await this.refusePush(target, observed.primary);
+      if (pushing) await this.refusePush(target, observed.primary);
       const decision = decide(record, observed.observation, target, trigger, this.now());
+      if (decision.needsPushTimes && trigger.kind === 'push' && !trigger.pushTimes) {
+        // Two pushes in the same second: ECR's imagePushedAt orders them, then decide again.
+        // ECR is asked only where a push can arrive (lib/aws.ts): elsewhere the tie stays a tie.
+        const times =
+          clients.ecr && this.options.pushTimes
+            ? await this.options.pushTimes({ ...clients, ecr: clients.ecr }, decision.needsPushTimes)
+            : {};
+        trigger = { ...trigger, pushTimes: times };
+        continue;
+      }
       if (decision.skipped) log.info('decision.skipped', { service: record.key, reason: decision.skipped });
       // The outbox commits with the decision: a notice is queued exactly when its decision is.
       let next = this.queueNotices(decision.record, decision.notices, target);
@@ -553,8 +567,11 @@ export class Pipeline {
         }
       }
       for (const notice of decision.notices) {
-        const topic = notice.kind === 'scaled' || notice.kind === 'blocked' ? 'scaling' : 'rollout';
-        log.info(`${topic}.${notice.kind}`, noticeFields(record.key, notice));
+        const topic = notice.kind === 'scaled' ? 'scaling' : 'rollout';
+        // `blocked` needs a person (Slack tells it as an error): scaling stood aside, a rollback is
+        // overdue, a person's deploy paused a rollout, a gate is not watching.
+        if (notice.kind === 'blocked') log.error('pipeline.blocked', noticeFields(record.key, notice));
+        else log.info(`${topic}.${notice.kind}`, noticeFields(record.key, notice));
         this.options.onNotice?.(notice, target);
       }
       if (!acting && !changed) {
@@ -680,6 +697,10 @@ export class Pipeline {
   }
 }
 
+/**
+ * ECR's imagePushedAt of each image, by digest (DescribeImages; an image no longer there is left
+ * out). Source: ECR API DescribeImages, ImageDetail.imagePushedAt.
+ */
 function noticeFields(service: string, n: Notice): Record<string, unknown> {
   switch (n.kind) {
     case 'ignored':

@@ -37,6 +37,10 @@ export interface StepState {
   startedAt?: number;
   /** When all of its tasks were running and healthy: the bake starts here. */
   healthyAt?: number;
+  /** Start of the step's current unhealthy stretch (it asked for tasks, or a task failed in its bake). */
+  unhealthySince?: number;
+  /** Unhealthy time of earlier stretches since the step last asked for tasks: the deadline counts both. */
+  unhealthyMs?: number;
 }
 
 export interface Rollout {
@@ -58,8 +62,28 @@ export interface Rollout {
   /** Gate alarms already in ALARM when the rollout started: ignored until they return to OK (as ECS does). */
   ignoredAlarms: string[];
   paused?: boolean;
+  /** When it was paused: a pause stops the step's deadline clock. */
+  pausedAt?: number;
+  /** The service's count the steps are sized from, once the rollout changed the primary's count. */
+  total?: number;
+  /** The primary's count the rollout last asked for (past the surge the primary shrinks). */
+  primaryCount?: number;
+  /** When the pipeline first saw the primary on the revision (the 100% step). */
+  promotedAt?: number;
+  /** A revision a person deployed to the primary during the rollout: the rollout waits (paused). */
+  heldFor?: string;
+  /** Gate alarms seen with data (OK or ALARM) during the rollout. */
+  gatesWithData?: string[];
+  /** Gate alarms told once as not watching (INSUFFICIENT_DATA through the first step). */
+  quietGates?: string[];
   /** Set once a rollback was decided: the rollout stays until the service is back on the good revision. */
-  rollingBack?: { reason: string; at: number; toTaskDefinition: string };
+  rollingBack?: {
+    reason: string;
+    at: number;
+    toTaskDefinition: string;
+    /** Set once the rollback ran past its deadline and a person was told. */
+    overdueAt?: number;
+  };
 }
 
 export type Outcome = 'succeeded' | 'rolled_back' | 'superseded' | 'ignored' | 'aborted';
@@ -100,6 +124,8 @@ export interface ServiceRecord {
   lastError?: { message: string; at: number };
   /** The last look for pushes whose event was lost, and the push time up to which they are known. */
   pushCheck?: { at: number; since: number };
+  /** A push that came during a rollback: it starts once the rollback has finished. */
+  queuedPush?: { image: ImageRef; forced: boolean };
   /** Alarm-driven scaling: the service's target total, cooldowns and the alarms firing (lib/scaling.ts). */
   scaling?: ScalingState;
   /** The owner's deploymentConfiguration while all-at-once has it changed (lib/owner-settings.ts). */

@@ -20,7 +20,7 @@ export interface RuleSpec {
 
 /** Task states that matter to a rollout: a task came up, or stopped. */
 export const TASK_STATES = ['RUNNING', 'STOPPED'];
-/** Stop codes of tasks that failed (decide.ts asFailure counts the same). */
+/** Stop codes of tasks that failed (lib/rollout/failures.ts asFailure counts the same). */
 export const FAILURE_STOP_CODES = ['EssentialContainerExited', 'TaskFailedToStart'];
 
 const unique = <T>(xs: T[]) => [...new Set(xs)];

@@ -9,6 +9,7 @@
  *
  * Exit codes: 0 done, 1 failed (a bad scenario, an error), 2 bad usage.
  */
+import { UsageError } from './core/errors.ts';
 
 export type CommandRun = (args: string[]) => Promise<number>;
 
@@ -24,15 +25,15 @@ export const COMMANDS: Record<string, Command> = {
     usage: 'sim FILE.yml [--json] [--verbose] [--html OUT.html]',
     summary: 'play a scenario on the local AWS at full speed and report what happened',
     load: async () => {
-      const [{ sim }, { withPipeline }] = await Promise.all([
+      const [{ sim }, { loadWithFaults }] = await Promise.all([
         import('./scenario/sim.ts'),
         import('./sim-pipeline.ts'),
       ]);
-      return (args) => sim(args, { onWorld: withPipeline });
+      return (args) => sim(args, { load: loadWithFaults });
     },
   },
   local: {
-    usage: 'local [--port N] [--speed N] [--scenario FILE.yml]',
+    usage: 'local [--port N] [--speed N] [--start now|ISO] [--scenario FILE.yml]',
     summary: 'serve the local AWS in the foreground, its clock running at N times real time',
     load: async () => {
       const [{ local }, { withPipeline }] = await Promise.all([
@@ -124,10 +125,7 @@ export const COMMANDS: Record<string, Command> = {
   },
 };
 
-/** Bad arguments: the dispatcher prints the message and the command's usage, and exits 2. */
-export class UsageError extends Error {
-  override name = 'UsageError';
-}
+export { UsageError };
 
 export function usage(): string {
   const lines = Object.values(COMMANDS).map((c) => `  autopilot ${c.usage}\n      ${c.summary}`);

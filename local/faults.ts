@@ -37,14 +37,12 @@
  * Everything runs in virtual time. The SDK's own retry back-off waits in real time, which the
  * virtual clock never sees, so `applyFaults` makes it zero (the attempts and the retry quota stay).
  */
-import { readFileSync } from 'node:fs';
-import path from 'node:path';
 import { Document, isMap, isSeq, parseDocument, visit } from 'yaml';
 import { validateConfig } from '../lib/config.ts';
 import { formatDuration, parseDuration } from '../lib/duration.ts';
 import type { ServiceRecord } from '../lib/record.ts';
-import { AwsError } from './errors.ts';
-import type { Delivery, FaultDecision } from './eventbridge/index.ts';
+import { AwsError } from './core/errors.ts';
+import { Random } from './core/random.ts';
 import {
   InvariantChecker,
   type InvariantHooks,
@@ -53,8 +51,9 @@ import {
 } from './invariants.ts';
 import { attachPipeline, type LocalPipeline } from './pipeline.ts';
 import { runScenario, type ScenarioReport } from './scenario/index.ts';
-import { parseScenario, type Scenario } from './scenario/parse.ts';
-import type { Answer } from './slack.ts';
+import { parseScenario, readScenarioFile, type Scenario } from './scenario/parse.ts';
+import type { Delivery, FaultDecision } from './services/eventbridge/index.ts';
+import type { Answer } from './services/slack/index.ts';
 import type { World } from './world.ts';
 
 // ---- the plan ---------------------------------------------------------------------------------
@@ -331,10 +330,8 @@ export function parseFaultScenario(
 }
 
 export function loadFaultScenario(file: string) {
-  return parseFaultScenario(readFileSync(file, 'utf8'), {
-    file,
-    dir: path.dirname(path.resolve(file)),
-  });
+  const { text, where } = readScenarioFile(file);
+  return parseFaultScenario(text, where);
 }
 
 // ---- applying a plan --------------------------------------------------------------------------
@@ -487,7 +484,7 @@ export function applyFaults(world: World, plan: FaultPlan, pipeline: LocalPipeli
     to: a.call + (a.times ?? 1) - 1,
     error: a.error,
   }));
-  const random = plan.rate ? mulberry32(plan.rate.seed) : undefined;
+  const random = plan.rate ? new Random(plan.rate.seed).next : undefined;
   let rejectNextPut = false;
 
   const interceptor = (service: string, operation: string) => {
@@ -717,18 +714,6 @@ function shortArn(arn: string): string {
   return arn.slice(arn.lastIndexOf(':') + 1);
 }
 
-/** A small seeded PRNG (mulberry32): the `rate` draws replay exactly. */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /**
  * Makes the pipeline's SDK clients retry without waiting. Their back-off sleeps in real time; the
  * virtual clock does not move during an invocation, so in the local world the wait changes nothing
@@ -791,7 +776,6 @@ export async function runWithFaults(
   let records: ServiceRecord[] = [];
   const { report, world } = await runScenario(loaded.scenario, {
     onWorld: async (w, scenario) => {
-      await resolveLoadBalancerDimensions(w);
       const config = validateConfig(scenario.autopilot!.config, scenario.source.file);
       const pipeline = await attachPipeline(w, config, {
         slack: { print: false, timeoutMs: SLACK_TIMEOUT_MS },
@@ -842,48 +826,6 @@ export async function slackDeliveries(pipeline: LocalPipeline): Promise<Notifica
     delivered: n.attempts.filter((a) => / ok$/.test(a.result)).length,
     failed: n.outcome === 'failed',
   }));
-}
-
-/**
- * Stopgap until the scenario set-up does it (local/scenario/setup.ts alarmInput): an alarm
- * dimension `LoadBalancer: <target group name>` becomes that target group's load balancer
- * dimension (`app/<name>-alb/<id>`), so an alarm on HTTPCode_Target_5XX_Count, which ELB
- * publishes with both TargetGroup and LoadBalancer, can be written in a scenario.
- */
-export async function resolveLoadBalancerDimensions(world: World): Promise<void> {
-  const groups = [...world.ecs.elb.groups.values()];
-  const cw = world.cloudwatch.operations;
-  const out = (await cw.DescribeAlarms!({ AlarmTypes: ['MetricAlarm'] })) as { MetricAlarms?: any[] };
-  for (const alarm of out.MetricAlarms ?? []) {
-    let changed = false;
-    const dimensions = (alarm.Dimensions ?? []).map((d: { Name: string; Value: string }) => {
-      const group = d.Name === 'LoadBalancer' ? groups.find((g) => g.name === d.Value) : undefined;
-      if (!group) return d;
-      changed = true;
-      return { Name: d.Name, Value: group.loadBalancerDimension };
-    });
-    if (!changed) continue;
-    const input: Record<string, unknown> = { Dimensions: dimensions };
-    for (const k of [
-      'AlarmName',
-      'AlarmDescription',
-      'Namespace',
-      'MetricName',
-      'Statistic',
-      'ExtendedStatistic',
-      'Period',
-      'Unit',
-      'EvaluationPeriods',
-      'DatapointsToAlarm',
-      'Threshold',
-      'ComparisonOperator',
-      'TreatMissingData',
-      'ActionsEnabled',
-    ]) {
-      if (alarm[k] !== undefined) input[k] = alarm[k];
-    }
-    await cw.PutMetricAlarm!(input);
-  }
 }
 
 export function mergePlans(a: FaultPlan, b: FaultPlan): FaultPlan {

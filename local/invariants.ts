@@ -10,8 +10,9 @@
  *
  * The invariants (names as in `Violation.invariant`):
  * - min-healthy: a managed service never has fewer healthy tasks (RUNNING, and healthy as the ECS
- *   scheduler counts them) than minimumHealthyPercent of its desired count allows, once it first
- *   reached that, except while a rollback runs (the pipeline's or the circuit breaker's).
+ *   scheduler counts them; during a rollout, its canary's too) than minimumHealthyPercent of its
+ *   desired count allows, once it first reached that, except while a rollback runs (the
+ *   pipeline's or the circuit breaker's).
  * - one-rollout: at most one rollout per service in progress: a rollout starts only once the
  *   previous one ended (succeeded, rolled back, or superseded in the same decision).
  * - rollout-deadline: every rollout leaves the record (ends) within its deadlines: registration and
@@ -19,8 +20,10 @@
  * - one-revision-per-digest: one task-definition revision per (family, image digest).
  * - no-canary-after-rollout: no canary task running, and the canary's desired count 0, once no
  *   rollout is in progress (after a grace for tasks that are stopping).
- * - scaling-bounds: desired counts within bounds. Scaling is not built: the primary keeps the
- *   desired count it had, the canary at most the tasks of its largest step. Hook: `scalingBounds`.
+ * - scaling-bounds: desired counts within bounds. The primary within the target's scaling min..max
+ *   (or the desired count it had, or a person gave it, without scaling), less what a step past
+ *   maxSurge takes from it; the canary at most the tasks of its largest step within maxSurge.
+ *   Hook: `scalingBounds`.
  * - notification-once: every notice told once: none twice, and one per fact the record keeps
  *   (a started, a step reached, an end). Slack is being built; hook: `notifications`.
  * - image-policy: a managed service's main container runs only its starting image or an image of
@@ -33,11 +36,11 @@ import type { TargetConfig } from '../lib/config.ts';
 import type { Notice } from '../lib/notice.ts';
 import type { ServiceRecord } from '../lib/record.ts';
 import { DIGEST_TAG } from '../lib/revision.ts';
-import { canaryTasksForShare } from '../lib/rollout-math.ts';
+import { stepTargets } from '../lib/rollout-math.ts';
 import { DynamoRecordStore } from '../lib/store.ts';
 import { evaluateTag } from '../lib/tag-policy.ts';
-import type { Service, Task } from './ecs/model.ts';
 import type { LocalPipeline } from './pipeline.ts';
+import type { Service, Task } from './services/ecs/model.ts';
 import type { World } from './world.ts';
 
 export type InvariantName =
@@ -115,10 +118,15 @@ export class InvariantChecker {
   /** Per service, the rollouts the notices say are in progress. */
   private readonly inProgress = new Map<string, Set<string>>();
   private readonly told = new Map<string, number>();
+  /** Services whose first deployment (before the pipeline's time) has become healthy. */
   private readonly healthyOnce = new Set<string>();
   private readonly idleCanarySince = new Map<string, number>();
   private readonly startingImages = new Map<string, Set<string>>();
   private readonly startingDesired = new Map<string, number>();
+  /** The largest desired count whose minimum the service has reached since it last grew. */
+  private readonly reachedCount = new Map<string, number>();
+  /** The primary's desired count at the last sample. */
+  private readonly lastDesired = new Map<string, number>();
   private readonly overdue = new Set<string>();
   private cancelSampling?: () => void;
   private readonly unwrap: (() => void)[] = [];
@@ -310,7 +318,7 @@ export class InvariantChecker {
       const primary = this.service(target.cluster, target.service);
       const canary = this.service(target.cluster, canaryServiceName(target.service));
       if (!primary) continue;
-      this.checkMinHealthy(key, primary, record);
+      this.checkMinHealthy(key, primary, record, canary);
       this.checkBounds(key, target, primary, canary);
       this.checkCanaryIdle(key, canary, record, now);
       this.checkDeadlines(key, record, now);
@@ -319,10 +327,24 @@ export class InvariantChecker {
     this.checkRevisions();
   }
 
-  private checkMinHealthy(key: string, primary: Service, record: ServiceRecord | undefined): void {
+  private checkMinHealthy(
+    key: string,
+    primary: Service,
+    record: ServiceRecord | undefined,
+    canary: Service | undefined,
+  ): void {
     const { minimumHealthyPercent } = primary.deploymentConfiguration;
-    const minimum = Math.ceil((primary.desiredCount * minimumHealthyPercent) / 100);
-    const healthy = [...primary.tasks].filter(isHealthy).length;
+    // A count that grows (a scale-out, a promotion giving the primary its tasks back) starts new
+    // tasks: until the service first reaches the new count's minimum, the floor is the old count's.
+    const reached = this.reachedCount.get(key) ?? primary.desiredCount;
+    const floorCount = Math.min(primary.desiredCount, reached);
+    const minimum = Math.ceil((floorCount * minimumHealthyPercent) / 100);
+    // During a rollout the canary's healthy tasks serve the service's traffic too: past maxSurge the
+    // primary gives up tasks the canary covers, and promotion brings them back as the canary shrinks.
+    const serving = record?.rollout && canary ? [...canary.tasks].filter(isHealthy).length : 0;
+    const healthy = [...primary.tasks].filter(isHealthy).length + serving;
+    const full = Math.ceil((primary.desiredCount * minimumHealthyPercent) / 100);
+    this.reachedCount.set(key, healthy >= full ? primary.desiredCount : floorCount);
     if (!this.healthyOnce.has(key)) {
       // The service's first deployment (before the pipeline's time) is not the pipeline's doing.
       if (healthy >= minimum && primary.desiredCount > 0) this.healthyOnce.add(key);
@@ -351,19 +373,41 @@ export class InvariantChecker {
     canary: Service | undefined,
   ): void {
     const hook = this.hooks.scalingBounds;
+    this.followCountChanges(key, target, primary);
     const start = this.startingDesired.get(key) ?? primary.desiredCount;
-    const primaryBounds = hook?.(target, 'primary', primary.desiredCount) ?? { min: start, max: start };
+    // The service's total: the count it had (or a person gave it), or scaling's bounds when the
+    // pipeline scales it. Within maxSurge the primary keeps the total; past it the primary shrinks
+    // as the canary grows (lib/rollout-math.ts stepTargets).
+    const low = target.scaling ? Math.min(target.scaling.min, start) : start;
+    const high = target.scaling ? Math.max(target.scaling.max, start) : start;
+    const surge = target.maxSurgePercent ?? 100;
+    const steps = target.steps.filter((s) => s.percent < 100);
+    const primaryBounds = hook?.(target, 'primary', primary.desiredCount) ?? {
+      min: Math.min(low, ...steps.map((s) => stepTargets(low, s.percent, surge).primary)),
+      max: high,
+    };
     this.bounded(key, 'primary', primary.desiredCount, primaryBounds);
     if (canary && canary.status === 'ACTIVE') {
-      const largest = Math.max(
-        1,
-        ...target.steps
-          .filter((s) => s.percent < 100)
-          .map((s) => canaryTasksForShare(primary.desiredCount, s.percent)),
-      );
+      const largest = Math.max(1, ...steps.map((s) => stepTargets(high, s.percent, surge).canary));
       const bounds = hook?.(target, 'canary', primary.desiredCount) ?? { min: 0, max: largest };
       this.bounded(key, 'canary', canary.desiredCount, bounds);
     }
+  }
+
+  /** A count the pipeline did not ask for (a person's UpdateService, another scaler) is the new total. */
+  private followCountChanges(key: string, target: TargetConfig, primary: Service): void {
+    const seen = this.lastDesired.get(key);
+    this.lastDesired.set(key, primary.desiredCount);
+    if (seen === undefined || seen === primary.desiredCount) return;
+    const asked = this.pipeline.actions.filter(
+      (a) =>
+        a.action.type === 'setCount' &&
+        a.target.cluster === target.cluster &&
+        a.target.service === target.service,
+    );
+    const last = asked.at(-1)?.action;
+    if (last?.type === 'setCount' && last.desiredCount === primary.desiredCount) return;
+    this.startingDesired.set(key, primary.desiredCount);
   }
 
   private bounded(key: string, role: string, desired: number, b: { min: number; max: number }): void {

@@ -2,7 +2,7 @@
  * Runs the real pipeline against a local world: the same handlers (middy and all) as in Lambda,
  * subscribed by the same EventBridge rules, talking to the world over HTTP through the real SDK
  * clients, with the records in dynalite and time from the virtual clock. Slack is a local webhook
- * server (local/slack.ts) whose URLs the local SSM holds, as the real ones are held in AWS.
+ * server (local/services/slack/index.ts) whose URLs the local SSM holds, as the real ones are held in AWS.
  */
 
 import { CreateTableCommand } from '@aws-sdk/client-dynamodb';
@@ -11,7 +11,7 @@ import { createClients } from '../lib/aws.ts';
 import { type Config, type TargetConfig, webhookParameters } from '../lib/config.ts';
 import type { Action } from '../lib/decide.ts';
 import { createHandler } from '../lib/handler.ts';
-import { repositoryImages } from '../lib/missed-pushes.ts';
+import { pushTimes, repositoryImages } from '../lib/missed-pushes.ts';
 import type { Notice } from '../lib/notice.ts';
 import { Pipeline } from '../lib/pipeline.ts';
 import type { ServiceRecord } from '../lib/record.ts';
@@ -20,7 +20,8 @@ import { type Attempt, createSlack } from '../lib/slack/deliver.ts';
 import { render } from '../lib/slack/message.ts';
 import { DEFAULT_WEBHOOK_PARAMETER } from '../lib/slack/webhook.ts';
 import { DynamoRecordStore, TABLE_DEFINITION } from '../lib/store.ts';
-import { LocalSlack } from './slack.ts';
+import { LocalLambda } from './lambda.ts';
+import { LocalSlack } from './services/slack/index.ts';
 import type { World } from './world.ts';
 
 export interface LocalPipeline {
@@ -36,6 +37,8 @@ export interface LocalPipeline {
   slack?: LocalSlack;
   /** The `notifications` section of a scenario report: every message queued, with its attempts. */
   notificationsReport(): Promise<NotificationReport[]>;
+  /** The Lambda runtime the handlers run in: cold starts and timeouts counted. */
+  lambda: LocalLambda;
   /** Stops the local Slack. */
   close(): Promise<void>;
 }
@@ -62,6 +65,8 @@ export interface AttachOptions {
   noRules?: boolean;
   /** The local Slack: where it prints (default stderr; false: nowhere), the send timeout; false: no Slack. */
   slack?: { print?: ((text: string) => void) | false; timeoutMs?: number } | false;
+  /** The functions' timeout, ms. Default 60 s, as serverless.yml. */
+  timeoutMs?: number;
 }
 
 /** Slack's messages on the terminal, clearing `autopilot sim`'s progress line first. */
@@ -69,20 +74,9 @@ const printToTerminal = (text: string) => {
   process.stderr.write(process.stderr.isTTY ? `\r\x1b[K${text}` : text);
 };
 
-const LAMBDA_CONTEXT = {
-  callbackWaitsForEmptyEventLoop: false,
-  functionName: 'ecs-autopilot-local',
-  functionVersion: '$LATEST',
-  invokedFunctionArn: 'arn:aws:lambda:us-east-1:123456789012:function:ecs-autopilot-local',
-  memoryLimitInMB: '512',
-  awsRequestId: 'local',
-  logGroupName: '/aws/lambda/ecs-autopilot-local',
-  logStreamName: 'local',
-  getRemainingTimeInMillis: () => 60_000,
-  done: () => {},
-  fail: () => {},
-  succeed: () => {},
-};
+/** The functions' timeout and memory, as serverless.yml sets them (`timeout: 60`, `memorySize: 256`). */
+const FUNCTION_TIMEOUT_MS = 60_000;
+const FUNCTION_MEMORY_MB = 256;
 
 export async function attachPipeline(
   world: World,
@@ -126,6 +120,7 @@ export async function attachPipeline(
     store,
     config,
     repositoryImages,
+    pushTimes,
     now: () => world.now(),
     onNotice: (notice, target) => notices.push({ at: world.now(), notice: structuredClone(notice), target }),
     onAction: (action, target) => actions.push({ at: world.now(), action, target }),
@@ -142,12 +137,19 @@ export async function attachPipeline(
     }),
   });
   const functionArns: Record<string, string> = {};
+  // Each handler runs as Lambda runs it: cold and warm starts, its timeout (local/lambda.ts).
+  const lambda = new LocalLambda(world);
   for (const fn of ['ecrPush', 'ecsEvent', 'alarm', 'tick'] as const) {
     const handler = createHandler(fn, async () => pipeline);
-    const arn = world.arn('lambda', `function:ecs-autopilot-${fn}`).replace(':ecs:', ':lambda:');
+    const name = `ecs-autopilot-${fn}`;
+    const arn = world.arn('lambda', `function:${name}`);
     functionArns[fn] = arn;
-    world.functions.set(arn, (event) =>
-      handler(event, { ...LAMBDA_CONTEXT, awsRequestId: world.ids.uuid() }),
+    world.functions.set(
+      arn,
+      lambda.function(name, handler as (event: any, context: any) => Promise<unknown>, {
+        timeoutMs: options.timeoutMs ?? FUNCTION_TIMEOUT_MS,
+        memoryMb: FUNCTION_MEMORY_MB,
+      }),
     );
   }
   if (!options.noRules) {
@@ -200,7 +202,11 @@ export async function attachPipeline(
     records: () => store.list(),
     slack,
     notificationsReport,
-    close: async () => slack?.stop(),
+    lambda,
+    close: async () => {
+      lambda.dispose();
+      await slack?.stop();
+    },
   };
 }
 

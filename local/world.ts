@@ -2,6 +2,13 @@
  * The local world: ECS, ECR, CloudWatch, EventBridge, SSM and DynamoDB (dynalite) sharing one
  * virtual clock, served on loopback over the real AWS wire protocols.
  *
+ * Layers, each importing only those below it:
+ *   local/core/      clock, ids, random, errors, throttle, the HTTP server, and the contexts
+ *                    (core/context.ts) the services ask of their world
+ *   local/services/  one folder per AWS service (and Slack), each written against core and its context
+ *   local/world.ts   this file: composes the services and implements every context for them
+ *   above it         the pipeline, scenarios, faults, invariants, timeline and reports
+ *
  *   const world = new World({ start: Date.UTC(2026, 0, 1) });
  *   const endpoint = await world.start();      // http://127.0.0.1:PORT, for AWS_ENDPOINT_URL
  *   await world.runFor(60_000);                // one virtual minute, delivering events as it goes
@@ -9,18 +16,20 @@
  */
 import type { AddressInfo } from 'node:net';
 import dynalite from 'dynalite';
-import { LocalApplicationAutoScaling } from './application-autoscaling.ts';
-import { VirtualClock } from './clock.ts';
-import { LocalCloudWatch } from './cloudwatch/index.ts';
-import { LocalEcr, type ResolvedImage } from './ecr.ts';
-import { LocalEcs } from './ecs/index.ts';
-import { LocalEventBridge } from './eventbridge/index.ts';
-import { Ids } from './ids.ts';
-import type { ImageBehaviour } from './images.ts';
-import { LocalServer } from './server.ts';
-import type { AwsEvent, LocalService } from './service.ts';
-import { LocalSsm } from './ssm.ts';
-import { EcsThrottle } from './throttle.ts';
+import { VirtualClock } from './core/clock.ts';
+import type { Datum, LocalFunction, ResolvedImage } from './core/context.ts';
+import { Ids } from './core/ids.ts';
+import type { ImageBehaviour } from './core/images.ts';
+import { INSTANT, type Latency, SeededLatency } from './core/latency.ts';
+import { LocalServer } from './core/server.ts';
+import type { AwsEvent, LocalService } from './core/service.ts';
+import { EcsThrottle } from './core/throttle.ts';
+import { LocalApplicationAutoScaling } from './services/application-autoscaling/index.ts';
+import { LocalCloudWatch } from './services/cloudwatch/index.ts';
+import { LocalEcr } from './services/ecr/index.ts';
+import { type BreakerReading, LocalEcs } from './services/ecs/index.ts';
+import { LocalEventBridge } from './services/eventbridge/index.ts';
+import { LocalSsm } from './services/ssm/index.ts';
 
 export interface WorldOptions {
   /** Virtual start time, ms since the epoch. Default 2026-01-01T00:00:00Z. */
@@ -29,12 +38,21 @@ export interface WorldOptions {
   account?: string;
   /** Seed for deterministic ids. */
   seed?: string;
+  /**
+   * Which documented reading of the circuit breaker's `resetOnHealthyTask` the local ECS follows
+   * (local/services/ecs/constants.ts `breakerAfterHealthyTask`). Default `stops-evaluating`.
+   */
+  resetOnHealthyTask?: BreakerReading;
+  /**
+   * Model how long things take (core/latency.ts): EventBridge delivery, Lambda starts, AWS calls.
+   * `true` draws from the published figures, seeded from `seed`. Default off: everything instant.
+   */
+  latency?: boolean | Latency;
   /** Apply the documented ECS API throttles. Default false. */
   throttling?: boolean;
 }
 
-/** A local function that an EventBridge rule can target, by ARN. */
-export type LocalFunction = (event: any) => Promise<unknown>;
+export type { LocalFunction };
 
 /** Called before each API call is served; throw an AwsError to inject a fault (issue: faults). */
 export type CallInterceptor = (service: string, operation: string) => void;
@@ -45,6 +63,10 @@ export interface LoggedEvent {
 }
 
 export class World {
+  /** Where the local ECS and load balancers publish their metrics: the local CloudWatch. */
+  readonly metrics: { record(namespace: string, data: Datum[]): void };
+  /** Where the local ECS reads its deployment alarms: the local CloudWatch. */
+  readonly alarms: LocalCloudWatch;
   readonly clock: VirtualClock;
   readonly ids: Ids;
   readonly region: string;
@@ -55,6 +77,8 @@ export class World {
   readonly events: LocalEventBridge;
   readonly ssm: LocalSsm;
   readonly applicationAutoScaling: LocalApplicationAutoScaling;
+  /** How long things take: instant unless made with `latency`. */
+  readonly latency: Latency;
   /** Behaviours from the scenario, keyed `repository:tag`; the local ECR binds them at push. */
   readonly images = new Map<string, ImageBehaviour>();
   /** Lambda stand-ins that EventBridge targets deliver to, keyed by function ARN. */
@@ -78,13 +102,22 @@ export class World {
     this.region = options.region ?? 'us-east-1';
     this.account = options.account ?? '123456789012';
     this.throttling = options.throttling ?? false;
+    this.latency =
+      options.latency === true
+        ? new SeededLatency(options.seed ?? 'latency')
+        : options.latency
+          ? options.latency
+          : INSTANT;
     this.ecsThrottle = new EcsThrottle(() => this.clock.now());
-    this.ssm = new LocalSsm(() => this.clock.now());
+    this.ssm = new LocalSsm(this);
     this.applicationAutoScaling = new LocalApplicationAutoScaling(this);
     this.events = new LocalEventBridge(this);
     this.cloudwatch = new LocalCloudWatch(this);
+    this.metrics = this.cloudwatch;
+    this.alarms = this.cloudwatch;
     this.ecr = new LocalEcr(this);
     this.ecs = new LocalEcs(this);
+    if (options.resetOnHealthyTask) this.ecs.breakerReading = options.resetOnHealthyTask;
   }
 
   now(): number {
@@ -190,7 +223,10 @@ export class World {
   async runUntil(timeMs: number, stepMs = 1000): Promise<void> {
     await this.settle();
     while (this.now() < timeMs) {
-      this.clock.advanceTo(Math.min(this.now() + stepMs, timeMs));
+      // Stop at the next event delivery, so a delivery that takes 148 ms lands then, not at the next step.
+      const delivery = this.events.nextDue();
+      const next = delivery !== undefined && delivery > this.now() ? delivery : Number.POSITIVE_INFINITY;
+      this.clock.advanceTo(Math.min(this.now() + stepMs, timeMs, next));
       await this.settle();
     }
   }

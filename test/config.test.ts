@@ -27,6 +27,8 @@ const UNTUNED = {
   gateAlarms: [],
   failedTasks: 1,
   stepDeadlineMs: 15 * m,
+  rollbackDeadlineMs: 15 * m,
+  maxSurgePercent: 100,
   missedPushCheckMs: 5 * m,
 } satisfies Omit<TargetConfig, 'cluster' | 'service' | 'repository'>;
 
@@ -276,7 +278,7 @@ describe('ConfigError', () => {
         path: 'targets[0].gateAlarm',
         message:
           'unknown key (did you mean gateAlarms?); allowed here: cluster, service, repository, container, tags, ' +
-          'strategy, steps, linear, rolling, gateAlarms, failedTasks, stepDeadline, missedPushCheck, notifications, scaling',
+          'strategy, steps, linear, rolling, gateAlarms, failedTasks, stepDeadline, rollbackDeadline, maxSurge, missedPushCheck, notifications, scaling',
       },
     ]);
     expect(catchError(() => validateConfig({ targets: [{ ...web, alarms: [] }] })).message).toContain(
@@ -481,5 +483,24 @@ describe('scaling section', () => {
     expect(() => validateConfig({ targets: [{ ...base, scaling: { min: 4, max: 2, rules: [] } }] })).toThrow(
       /targets\[0\]\.scaling\.max: must be at least min \(4\)/,
     );
+  });
+});
+
+describe('maxSurge and rollbackDeadline (issue 13)', () => {
+  it('reads them into the target', () => {
+    expect(onlyTarget({ targets: [{ ...web, maxSurge: 25, rollbackDeadline: '20m' }] })).toMatchObject({
+      maxSurgePercent: 25,
+      rollbackDeadlineMs: 20 * m,
+    });
+  });
+
+  it.each([
+    [0, 'must be a whole percent from 1 to 900, got 0'],
+    [901, 'must be a whole percent from 1 to 900, got 901'],
+    [12.5, 'must be a whole percent from 1 to 900, got 12.5'],
+    ['25%', 'must be a whole percent from 1 to 900 (write 25, not "25%"), got "25%"'],
+  ])('refuses maxSurge %j', (value, message) => {
+    const err = catchError(() => validateConfig({ targets: [{ ...web, maxSurge: value }] }));
+    expect(err.problems).toEqual([{ path: 'targets[0].maxSurge', message }]);
   });
 });

@@ -3,6 +3,7 @@ import { type TargetConfig, validateConfig } from '../lib/config.ts';
 import { asFailure, type Decision, decide, REGISTER_LEASE_MS, type Trigger } from '../lib/decide.ts';
 import { MISSING_SERVICE, type Observation, type ServiceView, type TaskView } from '../lib/observation.ts';
 import { type ImageRef, newRecord, type ServiceRecord } from '../lib/record.ts';
+import { pushedBefore } from '../lib/rollout/push.ts';
 
 const T0 = Date.UTC(2026, 0, 1);
 const OLD = 'arn:aws:ecs:us-east-1:123456789012:task-definition/web:1';
@@ -292,10 +293,20 @@ describe('decide: rollback', () => {
   });
 
   it('rolls back a step that is not healthy by its deadline', () => {
-    const o = obs({ canary: service(NEW, 1, 0) });
+    const o = obs({ canary: service(NEW, 1, 0, { pendingCount: 1 }) });
     expect(decide(rolling(0), o, target(), tick, T0 + 15 * MIN).record.rollout?.rollingBack).toBeUndefined();
     const d = decide(rolling(0), o, target(), tick, T0 + 15 * MIN + 1);
     expect(d.record.history.at(-1)?.reason).toBe('step 1 (10%) was not healthy within its deadline of 15m');
+  });
+
+  it('names capacity when the step timed out with tasks ECS could not place (issue 13.2)', () => {
+    const o = obs({ canary: service(NEW, 1, 0) });
+    const d = decide(rolling(0), o, target(), tick, T0 + 15 * MIN + 1);
+    expect(d.record.history.at(-1)?.reason).toBe(
+      'step 1 (10%) was not healthy within its deadline of 15m: 1 of 1 canary tasks could not be placed (not enough capacity in the cluster?)',
+    );
+    // The image is not to blame: its digest is not marked bad.
+    expect(d.record.badDigests).toEqual({});
   });
 
   it('during promotion returns the primary to the revision the rollout started from', () => {
@@ -618,11 +629,474 @@ describe('decide: the newest push wins, whatever order the events come in', () =
     expect(d.record.history.at(-1)?.reason).toMatch(/which is deployed$/);
   });
 
-  it('a newer push still supersedes, and pushes in the same second are not older', () => {
-    const v2 = decide(newRecord('prod', 'web'), obs(), target(), push(pushed('v2', 2, 3)), at(3));
-    expect(kinds(decide(v2.record, obs(), target(), push(pushed('v3', 3, 3)), at(4)))).toEqual([
+  it('a newer push still supersedes; a push in the same second asks ECR, and one ECR cannot order is not older', () => {
+    const v2 = decide(newRecord('prod', 'web'), obs(), target(), push(pushed('v2', 2, 4)), at(3));
+    expect(kinds(decide(v2.record, obs(), target(), push(pushed('v3', 3, 5)), at(6)))).toEqual([
       'superseded',
       'started',
     ]);
+    expect(decide(v2.record, obs(), target(), push(pushed('v3', 3, 4)), at(4)).needsPushTimes).toHaveLength(
+      2,
+    );
+    const untold: Trigger = { kind: 'push', image: pushed('v3', 3, 4), pushTimes: {} };
+    expect(kinds(decide(v2.record, obs(), target(), untold, at(4)))).toEqual(['superseded', 'started']);
+  });
+});
+
+describe('decide: a step deadline counts unhealthy time since the step last asked for tasks (issue 13.3)', () => {
+  it('a scale-out late in a bake resizes the canary and the deadline counts from the resize', () => {
+    const o = obs({ canary: service(NEW, 1), tasks: tasks(NEW, 1) });
+    const healthy = decide(rolling(0), o, target(), tick, T0 + MIN);
+    // 16 minutes in, the total grows: the canary is asked for 2 tasks.
+    const grown = obs({ primary: service(OLD, 20), canary: service(NEW, 1), tasks: tasks(NEW, 1) });
+    const resized = decide(healthy.record, grown, target(), tick, T0 + 16 * MIN);
+    expect(resized.actions).toEqual([{ type: 'setCanary', taskDefinition: NEW, desiredCount: 2 }]);
+    const starting = obs({ primary: service(OLD, 20), canary: service(NEW, 2, 1), tasks: tasks(NEW, 1) });
+    const later = decide(resized.record, starting, target(), tick, T0 + 30 * MIN);
+    expect(later.record.rollout?.rollingBack).toBeUndefined();
+    const late = decide(resized.record, starting, target(), tick, T0 + 31 * MIN + 1);
+    expect(late.record.history.at(-1)?.reason).toMatch(/not healthy within its deadline of 15m/);
+  });
+
+  it('a pause stops the deadline clock, and resume carries it on where it stopped', () => {
+    const o = obs({ canary: service(NEW, 1, 0) });
+    const asked = decide(rolling(0), o, target(), tick, T0);
+    const paused = decide(
+      asked.record,
+      o,
+      target(),
+      { kind: 'command', command: { name: 'pause' } },
+      T0 + 10 * MIN,
+    );
+    const held = decide(paused.record, o, target(), tick, T0 + 60 * MIN);
+    expect(held.record.rollout?.rollingBack).toBeUndefined();
+    const resumed = decide(
+      held.record,
+      o,
+      target(),
+      { kind: 'command', command: { name: 'resume' } },
+      T0 + 60 * MIN,
+    );
+    // 10 minutes before the pause, so 5 more are allowed after it.
+    expect(
+      decide(resumed.record, o, target(), tick, T0 + 65 * MIN).record.rollout?.rollingBack,
+    ).toBeUndefined();
+    expect(
+      decide(resumed.record, o, target(), tick, T0 + 65 * MIN + 1).record.rollout?.rollingBack,
+    ).toBeDefined();
+  });
+});
+
+describe('decide: a bake is healthy for its whole length or it is not baked (issue 13.6)', () => {
+  const crashed = (i: number) =>
+    tasks(NEW, 1, {
+      taskArn: `arn:aws:ecs:us-east-1:123456789012:task/prod/crash${i}`,
+      lastStatus: 'STOPPED',
+      desiredStatus: 'STOPPED',
+      stopCode: 'EssentialContainerExited',
+      stoppedReason: 'Essential container in task exited',
+    });
+  const t = target({ failedTasks: 10 });
+
+  it('a failure inside the final bake restarts it; a revision that keeps failing rolls back at its deadline, never succeeds', () => {
+    const clean = (extra: TaskView[] = [], up = 10) =>
+      obs({ primary: service(NEW, 10, up), canary: service(NEW, 0), tasks: [...tasks(NEW, up), ...extra] });
+    let r = rolling(2);
+    r.rollout!.promotedAt = T0;
+    r = decide(r, clean(), t, tick, T0 + MIN).record;
+    expect(r.rollout?.steps[2]?.healthyAt).toBe(T0 + MIN);
+    // A task crashes one minute into the two-minute bake: the bake starts again once all are healthy.
+    const seen: TaskView[] = [];
+    let at = T0 + 2 * MIN;
+    for (let i = 0; i < 9 && r.rollout && !r.rollout.rollingBack; i++) {
+      seen.push(...crashed(i));
+      const d = decide(r, clean(seen, 9), t, tick, at);
+      expect(kinds(d)).not.toContain('succeeded');
+      r = d.record;
+      expect(r.rollout?.steps[2]?.healthyAt).toBeUndefined();
+      // The replacement is up 110 s later, and crashes again before the two-minute bake ends.
+      r = decide(r, clean(seen), t, tick, at + 110_000).record;
+      at += 2 * MIN;
+    }
+    expect(r.rollout?.rollingBack?.reason).toMatch(/not healthy within its deadline of 15m/);
+    expect(r.history.at(-1)?.outcome).toBe('rolled_back');
+    expect(r.lastGood?.taskDefinition).toBe(OLD);
+  });
+});
+
+describe("decide: ECS's own verdict during promotion (issue 13.7)", () => {
+  it('a circuit-breaker rollback of the primary ends the rollout rolled back with ECS reason, where ECS took it', () => {
+    let r = rolling(2);
+    const promoted = obs({ primary: service(NEW, 10, 4), canary: service(NEW, 10), tasks: tasks(NEW, 4) });
+    r = decide(r, promoted, target(), tick, T0 + MIN).record;
+    expect(r.rollout?.promotedAt).toBe(T0 + MIN);
+    // ECS's rollback finished and the failed deployment is gone from DescribeServices.
+    const back = obs({ primary: service(OLD, 10), canary: service(NEW, 10) });
+    back.primary.deployments[0]!.rolloutStateReason =
+      'ECS deployment circuit breaker: rolling back to deploymentId ecs-svc/1.';
+    const d = decide(r, back, target(), tick, T0 + 5 * MIN);
+    expect(kinds(d)).toEqual(['rolled_back']);
+    expect(d.record.history.at(-1)?.reason).toMatch(
+      /^ECS rolled the deployment of the revision back: ECS deployment circuit breaker/,
+    );
+    expect(d.record.badDigests[image('v2', 2).digest]).toBeDefined();
+    // The primary is never pushed onto the revision again.
+    expect(d.actions).toEqual([{ type: 'setCanary', taskDefinition: NEW, desiredCount: 0 }]);
+  });
+
+  it('a FAILED deployment of the revision rolls back with its reason', () => {
+    const failing = service(NEW, 10, 3);
+    failing.deployments[0]!.rolloutState = 'FAILED';
+    failing.deployments[0]!.rolloutStateReason = 'ECS deployment circuit breaker: tasks failed to start.';
+    const d = decide(
+      rolling(2),
+      obs({ primary: failing, canary: service(NEW, 10) }),
+      target(),
+      tick,
+      T0 + MIN,
+    );
+    expect(d.record.history.at(-1)?.reason).toBe(
+      'ECS failed the deployment of the revision: ECS deployment circuit breaker: tasks failed to start.',
+    );
+  });
+});
+
+describe('decide: gates that cannot fire (issue 13.8)', () => {
+  it('a gate alarm that does not exist stops the rollout before it starts, naming it', () => {
+    const started = decide(
+      newRecord('prod', 'web'),
+      obs(),
+      target({ gateAlarms: ['web-5xx', 'web-p99'] }),
+      push(image('v2', 2)),
+      T0,
+    );
+    started.record.rollout!.taskDefinition = NEW;
+    const d = decide(started.record, obs(), target({ gateAlarms: ['web-5xx', 'web-p99'] }), tick, T0 + 1000);
+    expect(d.record.rollout).toBeUndefined();
+    expect(d.actions).toEqual([]);
+    expect(d.notices).toMatchObject([
+      { kind: 'ignored', reason: expect.stringMatching(/^gate alarm web-p99 does not exist/) },
+    ]);
+    expect(d.record.badDigests).toEqual({});
+  });
+
+  it('read at the push, a missing gate alarm stops the rollout before anything is registered', () => {
+    const t = target({ gateAlarms: ['web-5xx', 'web-p99-*'] });
+    const d = decide(newRecord('prod', 'web'), obs({ gatesRead: true }), t, push(image('v2', 2)), T0);
+    expect(d.record.rollout).toBeUndefined();
+    expect(d.actions).toEqual([]);
+    expect(d.notices).toMatchObject([
+      {
+        kind: 'ignored',
+        reason: expect.stringMatching(/^gate alarm web-p99-\* does not exist in CloudWatch/),
+      },
+    ]);
+    expect(d.record.history.at(-1)).toMatchObject({ outcome: 'ignored' });
+  });
+
+  it('a gate alarm in INSUFFICIENT_DATA through the whole first step is told once', () => {
+    const quiet = { alarms: [{ name: 'web-5xx', state: 'INSUFFICIENT_DATA' as const, reason: 'no data' }] };
+    const o = obs({ canary: service(NEW, 1), tasks: tasks(NEW, 1), ...quiet });
+    const healthy = decide(rolling(0), o, target(), tick, T0 + MIN);
+    expect(kinds(healthy)).toEqual([]);
+    const baked = decide(healthy.record, o, target(), tick, T0 + 6 * MIN);
+    expect(baked.notices.filter((n) => n.kind === 'blocked')).toMatchObject([
+      { reason: expect.stringMatching(/gate alarm web-5xx has had no data through the first step/) },
+    ]);
+    const again = decide(
+      baked.record,
+      obs({ canary: service(NEW, 10), ...quiet }),
+      target(),
+      tick,
+      T0 + 7 * MIN,
+    );
+    expect(again.notices.filter((n) => n.kind === 'blocked')).toEqual([]);
+  });
+
+  it('an alarm that had data during the first step is watching, whatever its state when the step ends', () => {
+    const o = obs({ canary: service(NEW, 1), tasks: tasks(NEW, 1) });
+    const healthy = decide(rolling(0), o, target(), tick, T0 + MIN);
+    const quiet = obs({
+      canary: service(NEW, 1),
+      tasks: tasks(NEW, 1),
+      alarms: [{ name: 'web-5xx', state: 'INSUFFICIENT_DATA', reason: 'no data' }],
+    });
+    const baked = decide(healthy.record, quiet, target(), tick, T0 + 6 * MIN);
+    expect(baked.notices.filter((n) => n.kind === 'blocked')).toEqual([]);
+  });
+
+  it('an alarm already in ALARM before anything of the new revision ran is ignored until OK (issue 13.4)', () => {
+    // Alarms are not read before the rollout exists: the first round after the push reads them.
+    const started = decide(
+      newRecord('prod', 'web'),
+      obs({ alarms: [] }),
+      target({ gateAlarms: [] }),
+      push(image('v2', 2)),
+      T0,
+    );
+    started.record.rollout!.taskDefinition = NEW;
+    const incident = obs({ alarms: [{ name: 'web-5xx', state: 'ALARM', reason: 'an incident' }] });
+    const d = decide(started.record, incident, target(), tick, T0 + 1000);
+    expect(d.record.rollout?.rollingBack).toBeUndefined();
+    expect(d.record.rollout?.ignoredAlarms).toEqual(['web-5xx']);
+    expect(d.actions).toEqual([{ type: 'setCanary', taskDefinition: NEW, desiredCount: 1 }]);
+  });
+});
+
+describe('decide: lineage (issue 13.9)', () => {
+  it('with no steady state seen, a push superseding a rollout in promotion starts from where the first one did', () => {
+    const busy = service(OLD, 10, 9); // never steady: one task short
+    const first = decide(
+      newRecord('prod', 'web'),
+      obs({ primary: busy }),
+      target(),
+      push(image('v2', 2)),
+      T0,
+    );
+    expect(first.record.lastGood?.taskDefinition).toBe(OLD);
+    first.record.rollout!.taskDefinition = NEW;
+    first.record.rollout!.stepIndex = 2;
+    const promoting = obs({ primary: service(NEW, 10, 5), canary: service(NEW, 10) });
+    const d = decide(first.record, promoting, target(), push(image('v3', 3)), T0 + MIN);
+    expect(kinds(d)).toEqual(['superseded', 'started']);
+    expect(d.record.rollout?.fromTaskDefinition).toBe(OLD);
+  });
+});
+
+describe('decide: a push during a rollback waits for it (issue 13.10)', () => {
+  const crashed = tasks(NEW, 2, {
+    lastStatus: 'STOPPED',
+    desiredStatus: 'STOPPED',
+    stopCode: 'EssentialContainerExited',
+    stoppedReason: 'Essential container in task exited',
+  });
+
+  it('the rollback finishes first, then the push starts in the same decision', () => {
+    const back = decide(
+      rolling(0),
+      obs({ canary: service(NEW, 1, 0), tasks: crashed }),
+      target(),
+      tick,
+      T0 + MIN,
+    );
+    expect(back.record.rollout?.rollingBack).toBeDefined();
+    const draining = obs({ canary: service(NEW, 0, 1) });
+    const queued = decide(back.record, draining, target(), push(image('v3', 3)), T0 + MIN + 1000);
+    expect(queued.skipped).toMatch(/waits for the rollback/);
+    expect(queued.record.rollout?.id).toBe(back.record.rollout?.id);
+    expect(queued.record.queuedPush?.image.tag).toBe('v3');
+    const done = decide(queued.record, obs({ canary: service(NEW, 0, 0) }), target(), tick, T0 + 2 * MIN);
+    expect(kinds(done)).toEqual(['started']);
+    expect(done.record.rollout).toMatchObject({ image: { tag: 'v3' }, fromTaskDefinition: OLD });
+    expect(done.record.queuedPush).toBeUndefined();
+    expect(done.actions.map((a) => a.type)).toEqual(['registerRevision']);
+  });
+});
+
+describe('decide: rollbacks end (issue 13.11)', () => {
+  const crashed = tasks(NEW, 2, {
+    lastStatus: 'STOPPED',
+    desiredStatus: 'STOPPED',
+    stopCode: 'EssentialContainerExited',
+    stoppedReason: 'Essential container in task exited',
+  });
+
+  it('is complete only when the restored tasks run, and past its deadline tells a person once', () => {
+    const promoting = obs({ primary: service(NEW, 10, 2), canary: service(NEW, 10), tasks: crashed });
+    const back = decide(rolling(2), promoting, target(), tick, T0);
+    expect(back.actions).toContainEqual({ type: 'setPrimary', taskDefinition: OLD });
+    // UpdateService returned: one deployment of OLD, but its tasks are not running yet.
+    const restoring = obs({ primary: service(OLD, 10, 3), canary: service(NEW, 0, 0) });
+    const waiting = decide(back.record, restoring, target(), tick, T0 + 5 * MIN);
+    expect(waiting.record.rollout?.rollingBack).toBeDefined();
+    expect(waiting.notices).toEqual([]);
+    const overdue = decide(waiting.record, restoring, target(), tick, T0 + 15 * MIN + 1);
+    expect(overdue.notices).toMatchObject([
+      { kind: 'blocked', reason: expect.stringMatching(/the rollback to web:1 has not finished after 15m/) },
+    ]);
+    expect(overdue.record.rollout?.rollingBack?.overdueAt).toBe(T0 + 15 * MIN + 1);
+    expect(decide(overdue.record, restoring, target(), tick, T0 + 20 * MIN).notices).toEqual([]);
+    const restored = decide(
+      overdue.record,
+      obs({ canary: service(NEW, 0, 0) }),
+      target(),
+      tick,
+      T0 + 21 * MIN,
+    );
+    expect(restored.record.rollout).toBeUndefined();
+  });
+});
+
+describe("decide: a person's deploy during a canary (issue 13.13)", () => {
+  it('pauses the rollout and says so, once, never reverting it; resume carries on from it', () => {
+    const MINE = 'arn:aws:ecs:us-east-1:123456789012:task-definition/web:7';
+    const o = obs({ primary: service(MINE, 10, 5), canary: service(NEW, 1), tasks: tasks(NEW, 1) });
+    const d = decide(rolling(0), o, target(), tick, T0 + MIN);
+    expect(d.actions).toEqual([]);
+    expect(d.record.rollout).toMatchObject({ paused: true, heldFor: MINE });
+    expect(d.notices).toMatchObject([
+      { kind: 'blocked', reason: expect.stringMatching(/someone deployed web:7/) },
+    ]);
+    const again = decide(d.record, o, target(), tick, T0 + 30 * MIN);
+    expect(again.notices).toEqual([]);
+    expect(again.actions).toEqual([]);
+    expect(again.record.rollout?.rollingBack).toBeUndefined();
+    const resumed = decide(
+      d.record,
+      o,
+      target(),
+      { kind: 'command', command: { name: 'resume' } },
+      T0 + 31 * MIN,
+    );
+    expect(resumed.record.rollout).toMatchObject({ paused: false, fromTaskDefinition: MINE });
+    expect(resumed.actions).not.toContainEqual(expect.objectContaining({ type: 'setPrimary' }));
+  });
+});
+
+describe('decide: the canary is bounded by maxSurge (issue 13.2)', () => {
+  const t = target({
+    steps: [
+      { percent: 50, bake: '1m' },
+      { percent: 90, bake: '1m' },
+      { percent: 100, bake: '1m' },
+    ],
+  });
+  /** A record at the 90% step, the 50% step's canary of 50 beside the primary of 50. */
+  function at90(): ServiceRecord {
+    const r = decide(
+      newRecord('prod', 'web'),
+      obs({ primary: service(OLD, 50) }),
+      t,
+      push(image('v2', 2)),
+      T0,
+    ).record;
+    r.rollout!.taskDefinition = NEW;
+    r.rollout!.stepIndex = 1;
+    r.rollout!.steps[0]!.startedAt = T0;
+    r.rollout!.steps[1]!.startedAt = T0 + 5 * MIN;
+    return r;
+  }
+
+  it('past 50% the primary shrinks as the canary grows, never beyond total + surge', () => {
+    const first = decide(
+      at90(),
+      obs({ primary: service(OLD, 50), canary: service(NEW, 50), tasks: tasks(NEW, 50) }),
+      t,
+      tick,
+      T0 + 5 * MIN,
+    );
+    // The healthy canary covers 50 tasks: the primary goes to 10, the canary to 90 (not 450).
+    expect(first.actions).toEqual([
+      { type: 'setCount', desiredCount: 10 },
+      { type: 'setCanary', taskDefinition: NEW, desiredCount: 90 },
+    ]);
+    const grown = obs({ primary: service(OLD, 10), canary: service(NEW, 90), tasks: tasks(NEW, 90) });
+    const ready = decide(first.record, grown, t, tick, T0 + 8 * MIN);
+    expect(ready.actions).toEqual([]);
+    expect(ready.record.rollout?.steps[1]?.healthyAt).toBe(T0 + 8 * MIN);
+  });
+
+  it('promotion gives the primary its count back and the canary its room back as the primary comes up', () => {
+    const r = at90();
+    r.rollout!.stepIndex = 2;
+    r.rollout!.steps[2]!.startedAt = T0 + 10 * MIN;
+    r.rollout!.total = 50;
+    r.rollout!.primaryCount = 10;
+    const start = decide(
+      r,
+      obs({ primary: service(OLD, 10), canary: service(NEW, 90), tasks: tasks(NEW, 90) }),
+      t,
+      tick,
+      T0 + 10 * MIN,
+    );
+    expect(start.actions).toEqual([
+      { type: 'setCount', desiredCount: 50 },
+      { type: 'setPrimary', taskDefinition: NEW, allAtOnce: false },
+    ]);
+    const rolling = service(NEW, 50, 10);
+    rolling.deployments.push({
+      ...rolling.deployments[0]!,
+      id: 'ecs-svc/0',
+      status: 'ACTIVE',
+      taskDefinition: OLD,
+      desiredCount: 10,
+      runningCount: 10,
+    });
+    rolling.deployments[0]!.runningCount = 0;
+    rolling.deployments[0]!.pendingCount = 50;
+    const d = decide(
+      start.record,
+      obs({ primary: rolling, canary: service(NEW, 90), tasks: tasks(NEW, 90) }),
+      t,
+      tick,
+      T0 + 11 * MIN,
+    );
+    // None of the primary's new tasks is healthy yet: the canary keeps the 50 that serve for them
+    // and frees the other 40 slots for them (100 tasks of room, 60 taken by the primary).
+    expect(d.actions).toEqual([{ type: 'setCanary', taskDefinition: NEW, desiredCount: 50 }]);
+  });
+
+  it('a rollback gives the primary back the tasks it gave up', () => {
+    const r = at90();
+    r.rollout!.total = 50;
+    r.rollout!.primaryCount = 10;
+    const crashed = tasks(NEW, 2, {
+      lastStatus: 'STOPPED',
+      desiredStatus: 'STOPPED',
+      stopCode: 'EssentialContainerExited',
+      stoppedReason: 'Essential container in task exited',
+    });
+    const d = decide(
+      r,
+      obs({ primary: service(OLD, 10), canary: service(NEW, 90), tasks: crashed }),
+      t,
+      tick,
+      T0 + 7 * MIN,
+    );
+    expect(kinds(d)).toEqual(['rolled_back']);
+    expect(d.actions).toEqual([
+      { type: 'setCanary', taskDefinition: NEW, desiredCount: 0 },
+      { type: 'setCount', desiredCount: 50 },
+    ]);
+  });
+});
+
+describe('pushedBefore: same-second pushes are ordered by ECR imagePushedAt (issue 13.12)', () => {
+  const at = (s: string) => Date.parse(`2026-01-01T10:00:${s}Z`);
+  const a = { ...image('v2', 2), pushedAt: at('01') };
+  const b = { ...image('v3', 3), pushedAt: at('02') };
+  const tie = { ...b, pushedAt: at('01') };
+  it.each([
+    ['events 10:00:01 and 10:00:02', a, b, undefined, true],
+    ['events 10:00:02 and 10:00:01', b, a, undefined, false],
+    ['events both 10:00:01, no ECR times', a, tie, undefined, undefined],
+    [
+      'events both 10:00:01, ECR .200 and .700',
+      a,
+      tie,
+      { [a.digest]: at('01.200'), [tie.digest]: at('01.700') },
+      true,
+    ],
+    [
+      'events both 10:00:01, ECR .700 and .200',
+      a,
+      tie,
+      { [a.digest]: at('01.700'), [tie.digest]: at('01.200') },
+      false,
+    ],
+    ['no event time for one of them', image('v2', 2), b, undefined, false],
+  ])('%s -> %s', (_, x, y, times, want) => {
+    expect(pushedBefore(x, y, times)).toBe(want);
+  });
+
+  it('a push tied with the rollout in progress waits for ECR times, then the older one is ignored', () => {
+    const first = decide(newRecord('prod', 'web'), obs(), target(), push(tie), T0).record;
+    const tied = decide(first, obs(), target(), push(a), T0 + 1000);
+    expect(tied.needsPushTimes?.map((i) => i.tag)).toEqual(['v2', 'v3']);
+    expect(tied.notices).toEqual([]);
+    const times = { [a.digest]: at('01.200'), [tie.digest]: at('01.700') };
+    const d = decide(first, obs(), target(), { kind: 'push', image: a, pushTimes: times }, T0 + 1000);
+    expect(kinds(d)).toEqual(['ignored']);
+    expect(d.record.rollout?.image.tag).toBe('v3');
   });
 });

@@ -157,10 +157,11 @@ describe.skipIf(SKIP)('the HTML report of the demo', () => {
     const reason = '1 new task failed: Essential container in task exited (web exit code 1)';
     expect(await marker.getAttribute('data-reason')).toBe(reason);
     expect(await marker.locator('title').textContent()).toBe(
-      `+0:18:48  web:v3 rolled back to web:2: ${reason}`,
+      `+0:18:49  web:v3 rolled back to web:2: ${reason}`,
     );
     expect(await marker.locator('text').allTextContents()).toEqual(['✕ web:v3 rolled back to web:2', reason]);
-    // The line stands at +0:18:48 of the 38-minute axis, right of web:v3's 10% step.
+    // The line stands at +0:18:49 (the crash event takes its delivery latency) of the 38-minute axis,
+    // right of web:v3's 10% step.
     const line = (await marker.locator('line').boundingBox())!;
     const chart = (await page.locator('svg.chart').boundingBox())!;
     const left = chart.x + (chart.width * 170) / 1200;

@@ -619,14 +619,15 @@ describe('the bundles', () => {
     }
   });
 
-  it('each bundles only the SDK clients it uses: ECR only in the tick (missed pushes)', () => {
+  it('each bundles only the SDK clients it uses: ECR only where pushes arrive (same-second order) or are looked for (tick)', () => {
     for (const [fn, file] of Object.entries(FUNCTIONS)) {
       const bundle = zips[fn]!.get(`functions/${file}.mjs`)!.toString('utf8');
       for (const client of ['ECS', 'DynamoDB', 'CloudWatch', 'SSM', 'ApplicationAutoScaling']) {
         expect(bundle, `${fn}: ${client}Client`).toContain(`${client}Client`);
       }
-      expect(bundle.includes('ECRClient'), `${fn}: ECRClient`).toBe(fn === 'tick');
-      expect(bundle.includes('DescribeImages'), `${fn}: DescribeImages`).toBe(fn === 'tick');
+      const ecr = fn === 'tick' || fn === 'ecrPush';
+      expect(bundle.includes('ECRClient'), `${fn}: ECRClient`).toBe(ecr);
+      expect(bundle.includes('DescribeImages'), `${fn}: DescribeImages`).toBe(ecr);
     }
   });
 

@@ -2,7 +2,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { HEALTHY } from '../local/images.ts';
+import { HEALTHY } from '../local/core/images.ts';
 import { loadScenario, parseScenario, ScenarioError } from '../local/scenario/parse.ts';
 
 const parse = (text: string, dir?: string) => parseScenario(text, { file: 'x.yml', dir });

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import type { AwsEvent } from '../local/core/service.ts';
 import type { ScenarioReport } from '../local/scenario/report.ts';
 import { eventLine, formatReport, storyLines } from '../local/scenario/story.ts';
-import type { AwsEvent } from '../local/service.ts';
 
 const T0 = Date.UTC(2026, 0, 1);
 const at = (seconds: number) => new Date(T0 + seconds * 1000).toISOString();

@@ -12,7 +12,7 @@ import type { ServiceRecord } from '../lib/record.ts';
 import { budget, createSlack, deliver, queue, type Slack } from '../lib/slack/deliver.ts';
 import { LEASE_MS, leased } from '../lib/slack/outbox.ts';
 import { DynamoRecordStore, TABLE_DEFINITION } from '../lib/store.ts';
-import { LocalSlack } from '../local/slack.ts';
+import { LocalSlack } from '../local/services/slack/index.ts';
 import { World } from '../local/world.ts';
 
 const S = 1000;

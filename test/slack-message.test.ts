@@ -13,7 +13,7 @@ import {
   serviceConsoleUrl,
   taskDefinitionConsoleUrl,
 } from '../lib/slack/message.ts';
-import { checkPayload } from '../local/slack.ts';
+import { checkPayload } from '../local/services/slack/index.ts';
 
 const M = 60_000;
 const TD = (n: number) => `arn:aws:ecs:eu-west-1:123456789012:task-definition/web:${n}`;

@@ -4,7 +4,7 @@
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { postMessage } from '../lib/slack/send.ts';
-import { LocalSlack } from '../local/slack.ts';
+import { LocalSlack } from '../local/services/slack/index.ts';
 
 const message = {
   text: 'prod/web: web:v2 is live',

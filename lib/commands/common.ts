@@ -142,6 +142,8 @@ export interface RolloutView {
   paused: boolean;
   /** Why it is rolling back. */
   reason?: string;
+  /** A rollback past its deadline (rollbackDeadline): a person was told; it is still being driven. */
+  overdueSince?: string;
 }
 
 export function rolloutView(r: Rollout, now: number): RolloutView {
@@ -173,12 +175,16 @@ export function rolloutView(r: Rollout, now: number): RolloutView {
     failures: r.failures.length,
     paused: r.paused === true,
     ...(r.rollingBack ? { reason: r.rollingBack.reason } : {}),
+    ...(r.rollingBack?.overdueAt !== undefined ? { overdueSince: ISO(r.rollingBack.overdueAt)! } : {}),
   };
 }
 
 /** `step 2/3 (50%), baking, 1m20s left`, `rolling back to web:1: 1 new task failed: …` */
 export function describeRollout(v: RolloutView): string {
-  if (v.phase === 'rolling_back') return `rolling back to ${v.from}: ${v.reason ?? ''}`;
+  if (v.phase === 'rolling_back') {
+    const overdue = v.overdueSince ? ` (past its deadline since ${v.overdueSince}: needs a person)` : '';
+    return `rolling back to ${v.from}${overdue}: ${v.reason ?? ''}`;
+  }
   if (v.steps === 0) return v.phase;
   const where = `step ${v.step}/${v.steps} (${v.percent}%)`;
   switch (v.phase) {

@@ -1,11 +1,13 @@
 /**
- * `autopilot local [--port N] [--speed N] [--scenario FILE.yml]`: the local AWS in the foreground,
+ * `autopilot local [--port N] [--speed N] [--start now|ISO] [--scenario FILE.yml]`: the local AWS in the foreground,
  * for the AWS CLI, an SDK or the pipeline's handlers to talk to. Its virtual clock runs at N times
  * real time (default 1); with a scenario, the world starts from its set-up and its timeline plays
  * as the clock passes each step. Notable events are printed as they happen. Ctrl-C stops it cleanly.
+ * `--start now` starts the virtual clock at the wall clock's time (default: the scenario's start, or
+ * 2026-01-01), so a client's `put-metric-data --timestamp $(date -u +%FT%TZ)` is not hours off.
  */
 import { parseArgs } from 'node:util';
-import { UsageError } from '../cli.ts';
+import { UsageError } from '../core/errors.ts';
 import { World } from '../world.ts';
 import { loadScenario, type Scenario } from './parse.ts';
 import { ScenarioWorld } from './play.ts';
@@ -21,9 +23,10 @@ export async function local(args: string[], hooks: { onWorld?: OnWorld } = {}): 
   let scenario: Scenario | undefined;
   if (options.scenario) {
     scenario = loadScenario(options.scenario);
+    if (options.start !== undefined) scenario.start = options.start;
     play = await ScenarioWorld.create(scenario);
   }
-  const world = play?.world ?? new World();
+  const world = play?.world ?? new World(options.start === undefined ? {} : { start: options.start });
   const endpoint = await world.start(options.port);
   await world.settle();
   const extension = scenario ? ((await hooks.onWorld?.(world, scenario)) ?? undefined) : undefined;
@@ -91,12 +94,33 @@ export async function local(args: string[], hooks: { onWorld?: OnWorld } = {}): 
   return 0;
 }
 
-function readOptions(args: string[]): { port: number; speed: number; scenario?: string } {
-  let values: { port?: string; speed?: string; scenario?: string };
+/**
+ * `--start`: `now` is the wall clock's time (to the second), else an ISO 8601 time.
+ *
+ *   startOption(undefined, t)               → undefined (the default start)
+ *   startOption('now', 1764900000123)       → 1764900000000
+ *   startOption('2026-03-01T12:00:00Z', t)  → 1772366400000
+ */
+export function startOption(value: string | undefined, wallClockMs: number): number | undefined {
+  if (value === undefined) return undefined;
+  if (value === 'now') return Math.floor(wallClockMs / 1000) * 1000;
+  const ms = Date.parse(value);
+  if (!/^\d{4}-\d\d-\d\dT/.test(value) || Number.isNaN(ms))
+    throw new UsageError(`--start must be "now" or an ISO time such as 2026-03-01T12:00:00Z, got "${value}"`);
+  return ms;
+}
+
+function readOptions(args: string[]): { port: number; speed: number; scenario?: string; start?: number } {
+  let values: { port?: string; speed?: string; scenario?: string; start?: string };
   try {
     ({ values } = parseArgs({
       args,
-      options: { port: { type: 'string' }, speed: { type: 'string' }, scenario: { type: 'string' } },
+      options: {
+        port: { type: 'string' },
+        speed: { type: 'string' },
+        scenario: { type: 'string' },
+        start: { type: 'string' },
+      },
       strict: true,
     }));
   } catch (e) {
@@ -110,5 +134,6 @@ function readOptions(args: string[]): { port: number; speed: number; scenario?: 
   if (!Number.isFinite(speed) || speed <= 0) {
     throw new UsageError(`--speed must be a number above 0 (times real time), got "${values.speed}"`);
   }
-  return { port, speed, scenario: values.scenario };
+  // The one place the local world reads the wall clock: to start its virtual clock there.
+  return { port, speed, scenario: values.scenario, start: startOption(values.start, Date.now()) };
 }

@@ -12,8 +12,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { isMap, isScalar, isSeq, LineCounter, type Node, parseDocument, parse as parseYaml } from 'yaml';
 import { parseDuration } from '../../lib/duration.ts';
-import { type ImageBehaviour, parseImageBehaviour } from '../images.ts';
-import type { AwsEvent } from '../service.ts';
+import { type ImageBehaviour, parseImageBehaviour } from '../core/images.ts';
+import type { AwsEvent } from '../core/service.ts';
 
 export interface Scenario {
   name: string;
@@ -23,6 +23,8 @@ export interface Scenario {
   until?: number;
   seed?: string;
   throttling: boolean;
+  /** Model EventBridge, Lambda and AWS call latency (core/latency.ts); absent: the runner decides. */
+  latency?: boolean;
   clusters: ClusterSpec[];
   /** Behaviours keyed by image reference (`web:v2`, or a full reference for other registries). */
   images: Record<string, ImageBehaviour>;
@@ -100,7 +102,12 @@ export interface ServiceSpec {
   deploymentConfiguration: {
     minimumHealthyPercent?: number;
     maximumPercent?: number;
-    deploymentCircuitBreaker?: { enable: boolean; rollback: boolean };
+    deploymentCircuitBreaker?: {
+      enable: boolean;
+      rollback: boolean;
+      resetOnHealthyTask?: boolean;
+      thresholdConfiguration?: { type: 'COUNT' | 'BOUNDED_PERCENT' | 'UNBOUNDED_PERCENT'; value: number };
+    };
     alarms?: { alarmNames: string[]; enable: boolean; rollback: boolean };
   };
   placementStrategy?: { type: string; field?: string }[];
@@ -140,8 +147,14 @@ export interface TimelineStep {
   action: TimelineAction;
 }
 
-/** A mistake in a scenario: which file, where, which field, and what is wrong. */
+/**
+ * A mistake in a scenario: which file, where, which field, and what is wrong. When a scenario has
+ * several, one ScenarioError carries them all (`mistakes`), one line each, in the file's order.
+ */
 export class ScenarioError extends Error {
+  /** Every mistake found, this one first; a single mistake lists itself. */
+  mistakes: ScenarioError[] = [this];
+
   constructor(
     readonly file: string,
     readonly field: string,
@@ -151,6 +164,20 @@ export class ScenarioError extends Error {
     const where = position ? `${file}:${position.line}:${position.col}` : file;
     super(`${where}: ${field ? `${field}: ` : ''}${problem}`);
     this.name = 'ScenarioError';
+  }
+
+  /** One error for all the mistakes found (the first's fields, every line in the message). */
+  static all(mistakes: ScenarioError[]): ScenarioError {
+    const sorted = [...mistakes].sort(
+      (a, b) =>
+        (a.position?.line ?? 0) - (b.position?.line ?? 0) || (a.position?.col ?? 0) - (b.position?.col ?? 0),
+    );
+    const first = sorted[0]!;
+    if (sorted.length === 1) return first;
+    const error = new ScenarioError(first.file, first.field, first.problem, first.position);
+    error.message = `${sorted.length} mistakes:\n${sorted.map((m) => m.message).join('\n')}`;
+    error.mistakes = sorted;
+    return error;
   }
 }
 
@@ -174,15 +201,22 @@ function parentPath(field: string): string {
 
 /** Reads and parses a scenario file; relative paths in it are resolved against its directory. */
 export function loadScenario(file: string): Scenario {
+  const { text, where } = readScenarioFile(file);
+  return parseScenario(text, where);
+}
+
+/** A scenario file's text, and how messages name it; a missing file is a ScenarioError. */
+export function readScenarioFile(file: string): { text: string; where: { file: string; dir: string } } {
   const shown = displayPath(file);
-  let text: string;
   try {
-    text = readFileSync(file, 'utf8');
+    return {
+      text: readFileSync(file, 'utf8'),
+      where: { file: shown, dir: path.dirname(path.resolve(file)) },
+    };
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     throw new ScenarioError(shown, '', code === 'ENOENT' ? 'no such file' : (e as Error).message);
   }
-  return parseScenario(text, { file: shown, dir: path.dirname(path.resolve(file)) });
 }
 
 /** Parses scenario text; `file` names it in messages, `dir` resolves relative paths (default: cwd). */
@@ -258,7 +292,24 @@ const show = (v: unknown) => (v === undefined ? 'nothing' : JSON.stringify(v));
 
 /** Field checks that fail with the file, the position and the path. */
 class Reader {
+  /** Mistakes found so far, in items that were skipped so the rest could be read (`attempt`). */
+  readonly mistakes: ScenarioError[] = [];
+
   constructor(readonly source: ScenarioSource) {}
+
+  /**
+   * Reads one item (a cluster, a service, a step); a mistake in it is kept and the reading goes
+   * on with the next item, so a user sees every mistake of the file at once, as `validate` shows them.
+   */
+  attempt<T>(read: () => T): T | undefined {
+    try {
+      return read();
+    } catch (e) {
+      if (!(e instanceof ScenarioError)) throw e;
+      this.mistakes.push(...e.mistakes);
+      return undefined;
+    }
+  }
 
   fail(field: string, problem: string): never {
     throw scenarioError(this.source, field, problem);
@@ -279,6 +330,14 @@ class Reader {
       }
     }
     return v as Json;
+  }
+
+  /** Which of two spellings of one field is given (undefined: neither); both is a mistake. */
+  either(o: Json, at: string, short: string, long: string): string | undefined {
+    if (o[short] !== undefined && o[long] !== undefined)
+      this.fail(joinPath(at, long), `give "${short}" or "${long}", not both (they are the same field)`);
+    if (o[short] !== undefined) return short;
+    return o[long] !== undefined ? long : undefined;
   }
 
   list(v: unknown, at: string): unknown[] {
@@ -437,6 +496,7 @@ const TOP = [
   'until',
   'seed',
   'throttling',
+  'latency',
   'clusters',
   'images',
   'targetGroups',
@@ -450,73 +510,147 @@ function readScenario(raw: unknown, r: Reader): Scenario {
   if (raw === null || raw === undefined) r.fail('', 'the scenario is empty');
   const top = r.object(raw, '', TOP);
   const name =
-    top.name === undefined
-      ? path.basename(r.source.file).replace(/\.ya?ml$/, '')
-      : r.string(typeof top.name === 'number' ? String(top.name) : top.name, 'name');
-  const start = top.start === undefined ? Date.UTC(2026, 0, 1) : readStart(top.start, r);
-  const until = top.until === undefined ? undefined : r.duration(top.until, 'until', 1);
-  const seed =
+    r.attempt(() =>
+      top.name === undefined
+        ? path.basename(r.source.file).replace(/\.ya?ml$/, '')
+        : r.string(typeof top.name === 'number' ? String(top.name) : top.name, 'name'),
+    ) ?? '';
+  const start =
+    r.attempt(() => (top.start === undefined ? Date.UTC(2026, 0, 1) : readStart(top.start, r))) ?? 0;
+  const until = r.attempt(() => (top.until === undefined ? undefined : r.duration(top.until, 'until', 1)));
+  const seed = r.attempt(() =>
     top.seed === undefined
       ? undefined
       : typeof top.seed === 'number'
         ? String(top.seed)
-        : r.string(top.seed, 'seed');
-  const throttling = top.throttling === undefined ? false : r.bool(top.throttling, 'throttling');
+        : r.string(top.seed, 'seed'),
+  );
+  const throttling =
+    r.attempt(() => (top.throttling === undefined ? false : r.bool(top.throttling, 'throttling'))) ?? false;
+  const latency = r.attempt(() => (top.latency === undefined ? undefined : r.bool(top.latency, 'latency')));
 
-  const clusters = r.list(top.clusters, 'clusters').map((c, i) => readCluster(c, `clusters[${i}]`, r));
-  r.unique(
-    clusters.map((c) => c.name),
-    (i) => `clusters[${i}].name`,
-    'cluster',
-  );
-  const images = readImages(top.images, r);
-  const targetGroups = r
-    .list(top.targetGroups, 'targetGroups')
-    .map((t, i) => readTargetGroup(t, `targetGroups[${i}]`, r));
-  r.unique(
-    targetGroups.map((t) => t.name),
-    (i) => `targetGroups[${i}].name`,
-    'target group',
-  );
-  const alarms = r.list(top.alarms, 'alarms').map((a, i) => readAlarm(a, `alarms[${i}]`, r));
-  r.unique(
-    alarms.map((a) => a.name),
-    (i) => `alarms[${i}].name`,
-    'alarm',
-  );
-  const refs = {
-    clusters: new Set(clusters.map((c) => c.name)),
-    targetGroups: new Set(targetGroups.map((t) => t.name)),
-    alarms: new Set(alarms.map((a) => a.name)),
+  // Each item is read on its own; an item with a mistake is skipped, but its name is still known to
+  // the items that refer to it, so one mistake does not show up again as "no such cluster".
+  const rawName = (v: unknown, key = 'name'): string | undefined =>
+    typeof v === 'object' && v !== null && typeof (v as Json)[key] === 'string'
+      ? ((v as Json)[key] as string)
+      : undefined;
+  const each = <T>(
+    list: unknown,
+    at: string,
+    read: (v: unknown, i: number) => T,
+    names: Set<string>,
+    name: (t: T) => string,
+  ) => {
+    const out: T[] = [];
+    (r.attempt(() => r.list(list, at)) ?? []).forEach((v, i) => {
+      const item = r.attempt(() => read(v, i));
+      if (item === undefined) {
+        const n = rawName(v);
+        if (n) names.add(n);
+      } else {
+        out.push(item);
+        names.add(name(item));
+      }
+    });
+    return out;
   };
-  const services = r.list(top.services, 'services').map((s, i) => readService(s, i, r, refs));
-  r.unique(
-    services.map((s) => `${s.cluster}/${s.name}`),
-    (i) => `services[${i}].name`,
-    'service',
+  const refs = { clusters: new Set<string>(), targetGroups: new Set<string>(), alarms: new Set<string>() };
+  const clusters = each(
+    top.clusters,
+    'clusters',
+    (c, i) => readCluster(c, `clusters[${i}]`, r),
+    refs.clusters,
+    (c) => c.name,
+  );
+  r.attempt(() =>
+    r.unique(
+      clusters.map((c) => c.name),
+      (i) => `clusters[${i}].name`,
+      'cluster',
+    ),
+  );
+  const images = r.attempt(() => readImages(top.images, r)) ?? {};
+  const targetGroups = each(
+    top.targetGroups,
+    'targetGroups',
+    (t, i) => readTargetGroup(t, `targetGroups[${i}]`, r),
+    refs.targetGroups,
+    (t) => t.name,
+  );
+  r.attempt(() =>
+    r.unique(
+      targetGroups.map((t) => t.name),
+      (i) => `targetGroups[${i}].name`,
+      'target group',
+    ),
+  );
+  const alarms = each(
+    top.alarms,
+    'alarms',
+    (a, i) => readAlarm(a, `alarms[${i}]`, r),
+    refs.alarms,
+    (a) => a.name,
+  );
+  r.attempt(() =>
+    r.unique(
+      alarms.map((a) => a.name),
+      (i) => `alarms[${i}].name`,
+      'alarm',
+    ),
+  );
+  const services: ServiceSpec[] = [];
+  // Services with a mistake stay known to the timeline by cluster and name (never run).
+  const known: ServiceSpec[] = [];
+  (r.attempt(() => r.list(top.services, 'services')) ?? []).forEach((v, i) => {
+    const spec = r.attempt(() => readService(v, i, r, refs));
+    if (spec) {
+      services.push(spec);
+      known.push(spec);
+      return;
+    }
+    const cluster = rawName(v, 'cluster');
+    const name = rawName(v) ?? rawName(v, 'serviceName');
+    if (cluster && name) known.push({ cluster, name } as ServiceSpec);
+  });
+  r.attempt(() =>
+    r.unique(
+      services.map((s) => `${s.cluster}/${s.name}`),
+      (i) => `services[${services[i]!.index}].name`,
+      'service',
+    ),
   );
   const loaded = new Map<string, number>();
   for (const s of services) {
     if (s.load === undefined || !s.targetGroup) continue;
     const other = loaded.get(s.targetGroup);
     if (other !== undefined) {
-      r.fail(
-        `services[${s.index}].load`,
-        `target group "${s.targetGroup}" already gets its load from services[${other}]; give it once`,
+      r.attempt(() =>
+        r.fail(
+          `services[${s.index}].load`,
+          `target group "${s.targetGroup}" already gets its load from services[${other}]; give it once`,
+        ),
       );
     }
     loaded.set(s.targetGroup, s.index);
   }
-  const autopilot = top.autopilot === undefined ? undefined : readAutopilot(top.autopilot, r);
-  const timeline = r
-    .list(top.timeline, 'timeline')
-    .map((t, i) => readStep(t, `timeline[${i}]`, r, { ...refs, services }));
+  const autopilot = r.attempt(() =>
+    top.autopilot === undefined ? undefined : readAutopilot(top.autopilot, r),
+  );
+  const timeline: TimelineStep[] = [];
+  (r.attempt(() => r.list(top.timeline, 'timeline')) ?? []).forEach((t, i) => {
+    const step = r.attempt(() => readStep(t, `timeline[${i}]`, r, { ...refs, services: known }));
+    if (step) timeline.push(step);
+  });
   if (until !== undefined) {
     for (const step of timeline) {
       if (step.at > until)
-        r.fail(`${step.path}.at`, `comes after the end of the run (until: ${show(top.until)})`);
+        r.attempt(() =>
+          r.fail(`${step.path}.at`, `comes after the end of the run (until: ${show(top.until)})`),
+        );
     }
   }
+  if (r.mistakes.length > 0) throw ScenarioError.all(r.mistakes);
   // Steps at the same time run in the order they are written.
   timeline.sort((a, b) => a.at - b.at);
   return {
@@ -525,6 +659,7 @@ function readScenario(raw: unknown, r: Reader): Scenario {
     until,
     seed,
     throttling,
+    ...(latency === undefined ? {} : { latency }),
     clusters,
     images,
     targetGroups,
@@ -593,12 +728,14 @@ function readImages(v: unknown, r: Reader): Record<string, ImageBehaviour> {
   const out: Record<string, ImageBehaviour> = {};
   for (const [ref, behaviour] of Object.entries(v)) {
     const at = joinPath('images', ref);
-    if (!IMAGE_REF.test(ref)) r.fail(at, `${IMAGE_HINT}, got ${show(ref)}`);
-    try {
-      out[ref] = parseImageBehaviour(behaviour);
-    } catch (e) {
-      r.fail(at, (e as Error).message);
-    }
+    r.attempt(() => {
+      if (!IMAGE_REF.test(ref)) r.fail(at, `${IMAGE_HINT}, got ${show(ref)}`);
+      try {
+        out[ref] = parseImageBehaviour(behaviour);
+      } catch (e) {
+        r.fail(at, (e as Error).message);
+      }
+    });
   }
   return out;
 }
@@ -628,9 +765,17 @@ function readTargetGroup(v: unknown, at: string, r: Reader): TargetGroupSpec {
   return spec;
 }
 
+/**
+ * A service's fields. Beside the short names, ECS's own CreateService names are accepted
+ * (`serviceName`, `healthCheckGracePeriodSeconds`, `deploymentConfiguration.deploymentCircuitBreaker`,
+ * `deploymentConfiguration.alarms.alarmNames`), since users copy them from their IaC; giving both
+ * spellings of one field is a mistake.
+ */
 const SERVICE_KEYS = [
   'cluster',
   'name',
+  'serviceName',
+  'healthCheckGracePeriodSeconds',
   'image',
   'container',
   'containers',
@@ -657,7 +802,8 @@ function readService(
   const s = r.object(v, at, SERVICE_KEYS);
   const cluster = r.string(s.cluster, `${at}.cluster`);
   if (!refs.clusters.has(cluster)) r.fail(`${at}.cluster`, `no cluster "${cluster}" in clusters`);
-  const name = r.string(s.name, `${at}.name`, SERVICE_NAME, 'must be letters, digits, - and _');
+  const nameKey = r.either(s, at, 'name', 'serviceName') ?? 'name';
+  const name = r.string(s[nameKey], `${at}.${nameKey}`, SERVICE_NAME, 'must be letters, digits, - and _');
   const container =
     s.container === undefined
       ? name
@@ -702,9 +848,17 @@ function readService(
     if (!spec.targetGroup)
       r.fail(`${at}.load`, 'needs a targetGroup: load is sent to the service through its target group');
   }
-  if (s.healthCheckGracePeriod !== undefined) {
+  const graceKey = r.either(s, at, 'healthCheckGracePeriod', 'healthCheckGracePeriodSeconds');
+  if (graceKey === 'healthCheckGracePeriod') {
     spec.healthCheckGracePeriodSeconds =
       r.duration(s.healthCheckGracePeriod, `${at}.healthCheckGracePeriod`, 0, 2_147_483_647_000) / 1000;
+  } else if (graceKey === 'healthCheckGracePeriodSeconds') {
+    spec.healthCheckGracePeriodSeconds = r.int(
+      s.healthCheckGracePeriodSeconds,
+      `${at}.healthCheckGracePeriodSeconds`,
+      0,
+      2_147_483_647,
+    );
   }
   if (s.deploymentConfiguration !== undefined) {
     spec.deploymentConfiguration = readDeploymentConfiguration(
@@ -767,27 +921,61 @@ function readDeploymentConfiguration(
   r: Reader,
   alarms: Set<string>,
 ): ServiceSpec['deploymentConfiguration'] {
-  const d = r.object(v, at, ['minimumHealthyPercent', 'maximumPercent', 'circuitBreaker', 'alarms']);
+  const d = r.object(v, at, [
+    'minimumHealthyPercent',
+    'maximumPercent',
+    'circuitBreaker',
+    'deploymentCircuitBreaker',
+    'alarms',
+  ]);
   const out: ServiceSpec['deploymentConfiguration'] = {};
   if (d.minimumHealthyPercent !== undefined) {
     out.minimumHealthyPercent = r.int(d.minimumHealthyPercent, `${at}.minimumHealthyPercent`, 0, 100);
   }
   if (d.maximumPercent !== undefined)
     out.maximumPercent = r.int(d.maximumPercent, `${at}.maximumPercent`, 100, 200);
-  if (d.circuitBreaker !== undefined) {
-    const p = `${at}.circuitBreaker`;
-    const c = r.object(d.circuitBreaker, p, ['enable', 'rollback']);
+  const breakerKey = r.either(d, at, 'circuitBreaker', 'deploymentCircuitBreaker');
+  if (breakerKey) {
+    const p = `${at}.${breakerKey}`;
+    const c = r.object(d[breakerKey], p, [
+      'enable',
+      'rollback',
+      'resetOnHealthyTask',
+      'thresholdConfiguration',
+    ]);
     out.deploymentCircuitBreaker = {
       enable: c.enable === undefined ? true : r.bool(c.enable, `${p}.enable`),
       rollback: c.rollback === undefined ? false : r.bool(c.rollback, `${p}.rollback`),
     };
+    if (c.resetOnHealthyTask !== undefined)
+      out.deploymentCircuitBreaker.resetOnHealthyTask = r.bool(
+        c.resetOnHealthyTask,
+        `${p}.resetOnHealthyTask`,
+      );
+    if (c.thresholdConfiguration !== undefined) {
+      // API ThresholdConfiguration: COUNT (value is the threshold), BOUNDED_PERCENT (default, 50),
+      // UNBOUNDED_PERCENT.
+      const tp = `${p}.thresholdConfiguration`;
+      const t = r.object(c.thresholdConfiguration, tp, ['type', 'value']);
+      const type = r.oneOf(t.type ?? 'BOUNDED_PERCENT', `${tp}.type`, [
+        'COUNT',
+        'BOUNDED_PERCENT',
+        'UNBOUNDED_PERCENT',
+      ] as const);
+      out.deploymentCircuitBreaker.thresholdConfiguration = {
+        type,
+        value:
+          t.value === undefined ? (type === 'COUNT' ? 3 : 50) : r.int(t.value, `${tp}.value`, 1, 1_000_000),
+      };
+    }
   }
   if (d.alarms !== undefined) {
     const p = `${at}.alarms`;
-    const a = r.object(d.alarms, p, ['names', 'enable', 'rollback']);
-    const names = r.list(a.names, `${p}.names`).map((n, i) => {
-      const name = r.string(n, `${p}.names[${i}]`);
-      if (!alarms.has(name)) r.fail(`${p}.names[${i}]`, `no alarm "${name}" in alarms`);
+    const a = r.object(d.alarms, p, ['names', 'alarmNames', 'enable', 'rollback']);
+    const key = r.either(a, p, 'names', 'alarmNames') ?? 'names';
+    const names = r.list(a[key], `${p}.${key}`).map((n, i) => {
+      const name = r.string(n, `${p}.${key}[${i}]`);
+      if (!alarms.has(name)) r.fail(`${p}.${key}[${i}]`, `no alarm "${name}" in alarms`);
       return name;
     });
     out.alarms = {

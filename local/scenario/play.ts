@@ -8,7 +8,7 @@
  */
 import path from 'node:path';
 import { READ_ONLY_FIELDS, shortRevision, targetContainer } from '../../lib/revision.ts';
-import type { AwsEvent } from '../service.ts';
+import type { AwsEvent } from '../core/service.ts';
 import { World } from '../world.ts';
 import type { EventInput, Scenario, TimelineAction, TimelineStep } from './parse.ts';
 import { scenarioError, splitImage } from './parse.ts';
@@ -40,10 +40,21 @@ export class ScenarioWorld {
   ) {}
 
   /** Builds the world (clock at the scenario's start) and performs the set-up; the world is not started. */
-  static async create(scenario: Scenario): Promise<ScenarioWorld> {
-    const world = new World({ start: scenario.start, seed: scenario.seed, throttling: scenario.throttling });
+  static async create(scenario: Scenario, options: { latency?: boolean } = {}): Promise<ScenarioWorld> {
+    const world = new World({
+      start: scenario.start,
+      seed: scenario.seed,
+      throttling: scenario.throttling,
+      // The scenario's own `latency:` wins; else the caller's choice (sim: on), else off.
+      latency: scenario.latency ?? options.latency ?? false,
+    });
     const made = await setUp(world, scenario);
     return new ScenarioWorld(world, scenario, made);
+  }
+
+  /** Set-up's warnings (an alarm on a metric nothing publishes), with file and line. */
+  get warnings(): string[] {
+    return this.made.warnings;
   }
 
   /** The virtual time of the next timeline step, if any is left. */

@@ -5,7 +5,7 @@
  * adds its own sections: rollouts, scaling, notifications, violations.
  */
 import { shortRevision } from '../../lib/revision.ts';
-import type { AwsEvent } from '../service.ts';
+import type { AwsEvent } from '../core/service.ts';
 import type { World } from '../world.ts';
 import type { Scenario } from './parse.ts';
 import { describeAllServices, type PlayedStep } from './play.ts';
@@ -26,6 +26,8 @@ export interface ScenarioReport {
   events: { at: string; event: AwsEvent }[];
   /** Calls served over HTTP, per `service:Operation` (set-up is not counted). */
   apiCalls: Record<string, number>;
+  /** Set-up's warnings: allowed, but probably wrong (an alarm on a metric nothing publishes). */
+  warnings?: string[];
   /** Sections added by whoever plugs into the run: rollouts, scaling, notifications, violations... */
   [section: string]: unknown;
 }
@@ -54,6 +56,7 @@ export interface ServiceSummary {
 export interface ReportExtras {
   played?: PlayedStep[];
   endedBy?: ScenarioReport['endedBy'];
+  warnings?: string[];
   /** Extra sections by name; they may not replace the sections above. */
   sections?: Record<string, unknown>;
 }
@@ -75,6 +78,7 @@ export async function buildReport(
     timeline: (extras.played ?? []).map((p) => ({ ...p, at: iso(p.at) })),
     events: world.eventLog.map((e) => ({ at: iso(e.at), event: e.event })),
     apiCalls: Object.fromEntries(Object.entries(world.apiCalls).sort(([a], [b]) => a.localeCompare(b))),
+    warnings: extras.warnings ?? [],
   };
   for (const [name, section] of Object.entries(extras.sections ?? {})) {
     if (name in report)

@@ -47,6 +47,8 @@ export interface RunOptions {
   onProgress?: (progress: Progress) => void;
   /** HTTP port for the world; ephemeral by default. */
   port?: number;
+  /** Model how long things take (core/latency.ts) unless the scenario says `latency: false`. Default off. */
+  latency?: boolean;
 }
 
 /** How long "settled" must hold before the run ends. */
@@ -61,7 +63,7 @@ export async function runScenario(
   scenario: Scenario,
   options: RunOptions = {},
 ): Promise<{ report: ScenarioReport; world: World }> {
-  const play = await ScenarioWorld.create(scenario);
+  const play = await ScenarioWorld.create(scenario, { latency: options.latency });
   const { world } = play;
   await world.start(options.port);
   let extension: ScenarioExtension | undefined;
@@ -73,6 +75,7 @@ export async function runScenario(
     const report = await buildReport(world, scenario, {
       played: play.played,
       endedBy,
+      warnings: play.warnings,
       sections: await extension?.sections?.(),
     });
     return { report, world };
@@ -105,7 +108,9 @@ async function playToEnd(
   let quietSince: number | undefined;
   for (;;) {
     const busy =
-      world.events.pending().length > 0 ||
+      // A delivery on its way (the latency model delays each), or a retry; a schedule's own tick
+      // (every minute, forever) does not keep the run going.
+      world.events.pending().some((d) => d.event['detail-type'] !== 'Scheduled Event' || d.attempt > 1) ||
       (await play.deploymentsInProgress()) > 0 ||
       (await extension?.busy?.()) === true;
     if (busy) quietSince = undefined;

@@ -7,7 +7,7 @@
  * and every image a timeline `update:` names that no earlier `push:` step pushes), target groups,
  * alarms, then one task definition and one service per scenario service, then the load.
  */
-import type { LocalService } from '../service.ts';
+import type { LocalService } from '../core/service.ts';
 import type { World } from '../world.ts';
 import {
   type AlarmSpec,
@@ -17,6 +17,7 @@ import {
   scenarioError,
   splitImage,
 } from './parse.ts';
+import { unpublishedMetricWarning } from './published.ts';
 
 /** Calls a local service's operation in-process (not counted as an API call). */
 export async function call(service: LocalService, operation: string, input: unknown): Promise<any> {
@@ -36,9 +37,11 @@ export function imageUri(world: World, ref: string): string {
   return isExternalImage(ref) ? ref : `${world.ecr.registryHost}/${ref}`;
 }
 
-/** What set-up made that the timeline needs: target group ARNs by name. */
+/** What set-up made that the timeline needs: target group ARNs by name; and what it warns of. */
 export interface SetUp {
   targetGroupArns: Map<string, string>;
+  /** Things that are allowed but probably wrong (an alarm on a metric nothing publishes), with file and line. */
+  warnings: string[];
 }
 
 export async function setUp(world: World, scenario: Scenario): Promise<SetUp> {
@@ -79,10 +82,19 @@ export async function setUp(world: World, scenario: Scenario): Promise<SetUp> {
     targetGroupArns.set(tg.name, arn);
   }
 
+  // The load balancer in front of each target group: `app/<name>-alb/<id>`, its LoadBalancer dimension.
+  const loadBalancers = new Map<string, string>();
+  for (const g of world.ecs.elb.groups.values()) {
+    loadBalancers.set(g.name, g.loadBalancerDimension);
+    loadBalancers.set(`${g.name}-alb`, g.loadBalancerDimension);
+  }
+  const warnings: string[] = [];
   for (const [i, alarm] of scenario.alarms.entries()) {
     await step(`alarms[${i}]`, 'PutMetricAlarm', () =>
-      call(world.cloudwatch, 'PutMetricAlarm', alarmInput(alarm, targetGroupArns)),
+      call(world.cloudwatch, 'PutMetricAlarm', alarmInput(alarm, targetGroupArns, loadBalancers)),
     );
+    const warning = unpublishedMetricWarning(alarm.namespace, alarm.metric, Object.keys(alarm.dimensions));
+    if (warning) warnings.push(scenarioError(scenario.source, `alarms[${i}].dimensions`, warning).message);
   }
 
   for (const service of scenario.services) {
@@ -102,7 +114,7 @@ export async function setUp(world: World, scenario: Scenario): Promise<SetUp> {
     const rps = service.load;
     await step(`services[${service.index}].load`, 'setting the load', () => world.ecs.setLoad(arn, rps));
   }
-  return { targetGroupArns };
+  return { targetGroupArns, warnings };
 }
 
 /**
@@ -207,8 +219,18 @@ export function serviceInput(
  * PutMetricAlarm input. A `TargetGroup` dimension naming a scenario target group becomes the value
  * AWS/ApplicationELB metrics carry, `targetgroup/<name>/<id>` (the end of the target group's ARN).
  */
-export function alarmInput(alarm: AlarmSpec, targetGroupArns: Map<string, string>) {
+/**
+ * PutMetricAlarm's input for a scenario alarm. A dimension naming a scenario target group becomes
+ * what ELB publishes: `TargetGroup: web` → `targetgroup/web/<id>`, and `LoadBalancer: web` (or
+ * `web-alb`) → the dimension of the load balancer in front of it, `app/web-alb/<id>`.
+ */
+export function alarmInput(
+  alarm: AlarmSpec,
+  targetGroupArns: Map<string, string>,
+  loadBalancers: Map<string, string> = new Map(),
+) {
   const dimensions = Object.entries(alarm.dimensions).map(([Name, value]) => {
+    if (Name === 'LoadBalancer') return { Name, Value: loadBalancers.get(value) ?? value };
     const arn = Name === 'TargetGroup' ? targetGroupArns.get(value) : undefined;
     const suffix = arn?.match(/:(targetgroup\/.+)$/)?.[1];
     return { Name, Value: suffix ?? value };

@@ -12,25 +12,34 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { setLogSink } from '../../lib/log.ts';
-import { UsageError } from '../cli.ts';
+import { UsageError } from '../core/errors.ts';
 import { renderHtml } from '../html/report.ts';
 import { attachTimeline, type Timeline } from '../timeline.ts';
-import { loadScenario } from './parse.ts';
+import { loadScenario, type Scenario } from './parse.ts';
 import { formatOffset } from './play.ts';
 import { type OnWorld, type Progress, runScenario } from './run.ts';
 import { formatReport } from './story.ts';
 
-export async function sim(args: string[], hooks: { onWorld?: OnWorld } = {}): Promise<number> {
+export interface SimHooks {
+  /** Plugs into the world (the pipeline). */
+  onWorld?: OnWorld;
+  /** Reads the file, and may bring its own plug-in (the pipeline with the file's faults). Default loadScenario. */
+  load?: (file: string) => { scenario: Scenario; onWorld?: OnWorld; latency?: boolean };
+}
+
+export async function sim(args: string[], hooks: SimHooks = {}): Promise<number> {
   const { values, positionals } = parseCommandArgs(args);
   if (positionals.length !== 1) throw new UsageError('give one scenario file');
-  const scenario = loadScenario(positionals[0]!);
+  const loaded = hooks.load ? hooks.load(positionals[0]!) : { scenario: loadScenario(positionals[0]!) };
+  const scenario = loaded.scenario;
+  const plugIn = loaded.onWorld ?? hooks.onWorld;
 
   const progress = process.stderr.isTTY ? progressLine() : undefined;
   // The timeline is attached before the pipeline, so the pipeline's wiring can feed it its notices.
   let timeline: Timeline | undefined;
   const onWorld: OnWorld = async (world, played) => {
     if (values.html || progress) timeline = attachTimeline(world, played);
-    return hooks.onWorld?.(world, played);
+    return plugIn?.(world, played);
   };
   const previousSink = setLogSink((line) => {
     if (values.verbose || line.startsWith('{"level":"error"')) {
@@ -40,7 +49,10 @@ export async function sim(args: string[], hooks: { onWorld?: OnWorld } = {}): Pr
   });
   let report: Awaited<ReturnType<typeof runScenario>>['report'];
   try {
+    // sim models how long things take (core/latency.ts) unless the scenario says `latency: false`
+    // (or the loader says otherwise: a printed property case replays in the world it was found in).
     ({ report } = await runScenario(scenario, {
+      latency: loaded.latency ?? true,
       onWorld,
       onProgress: progress && ((p) => progress.show(p, timeline?.latest())),
     }));
@@ -48,6 +60,7 @@ export async function sim(args: string[], hooks: { onWorld?: OnWorld } = {}): Pr
     progress?.clear();
     setLogSink(previousSink);
   }
+  for (const warning of report.warnings ?? []) process.stderr.write(`warning: ${warning}\n`);
   const color = Boolean(process.stdout.isTTY) && !process.env.NO_COLOR;
   process.stdout.write(
     values.json ? `${JSON.stringify(report, null, 2)}\n` : formatReport(report, { color }),

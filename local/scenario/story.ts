@@ -11,7 +11,7 @@
  *     +0:02:10  ecs        prod/web task stopped (web:2): Essential container in task exited (web exit 1)  x3
  */
 import { formatDuration } from '../../lib/duration.ts';
-import type { AwsEvent } from '../service.ts';
+import type { AwsEvent } from '../core/service.ts';
 import { formatOffset, type PlayedStep } from './play.ts';
 import type { ScenarioReport } from './report.ts';
 

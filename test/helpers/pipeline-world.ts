@@ -8,7 +8,7 @@
  */
 import { validateConfig } from '../../lib/config.ts';
 import { setLogSink } from '../../lib/log.ts';
-import { parseImageBehaviour } from '../../local/images.ts';
+import { parseImageBehaviour } from '../../local/core/images.ts';
 import { attachPipeline, type LocalPipeline } from '../../local/pipeline.ts';
 import { World } from '../../local/world.ts';
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { VirtualClock } from '../../local/clock.ts';
+import { VirtualClock } from '../../local/core/clock.ts';
 
 describe('VirtualClock', () => {
   it('runs timers in time order, and same-time timers in scheduling order', () => {

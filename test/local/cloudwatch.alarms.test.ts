@@ -28,7 +28,7 @@ import {
   ValidationException,
 } from '@aws-sdk/client-cloudwatch';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { AwsEvent } from '../../local/service.ts';
+import type { AwsEvent } from '../../local/core/service.ts';
 import { startWorld, type TestWorld } from '../helpers/world.ts';
 
 const START = Date.UTC(2026, 0, 1);

@@ -1,11 +1,17 @@
 /**
  * Alarm evaluation as a pure function: the documented tables, every comparison operator, and the exact
- * reason texts real alarms write (sources in local/cloudwatch/evaluate.ts).
+ * reason texts real alarms write (sources in local/services/cloudwatch/evaluate.ts).
  */
 import { describe, expect, it } from 'vitest';
-import { type EvaluationInput, evaluateAlarm } from '../../local/cloudwatch/evaluate.ts';
-import { cwTimestamp, dbl, javaDouble, javaJson, reasonTime } from '../../local/cloudwatch/format.ts';
-import type { AlarmStateValue } from '../../local/cloudwatch/index.ts';
+import { type EvaluationInput, evaluateAlarm } from '../../local/services/cloudwatch/evaluate.ts';
+import {
+  cwTimestamp,
+  dbl,
+  javaDouble,
+  javaJson,
+  reasonTime,
+} from '../../local/services/cloudwatch/format.ts';
+import type { AlarmStateValue } from '../../local/services/cloudwatch/index.ts';
 
 const T0 = Date.UTC(2019, 9, 2, 17, 4, 0);
 const MIN = 60_000;

@@ -575,7 +575,7 @@ describe('request compression', () => {
 
   // The SDK gzips PutMetricData bodies of 10 KiB or more (Content-Encoding: gzip; @smithy/middleware-compression
   // DEFAULT_NODE_REQUEST_MIN_COMPRESSION_SIZE_BYTES = 10240), as CloudWatch accepts ("You can send a payload
-  // compressed by gzip", PutMetricData doc); local/server.ts decompresses it.
+  // compressed by gzip", PutMetricData doc); local/core/server.ts decompresses it.
   it('accepts a gzip-compressed PutMetricData', async () => {
     const MetricData = Array.from({ length: 1000 }, (_, i) => ({
       MetricName: 'big',

@@ -14,7 +14,7 @@ import {
   snsMessage,
   snsSubject,
   stateChangeEvent,
-} from '../../local/cloudwatch/shapes.ts';
+} from '../../local/services/cloudwatch/shapes.ts';
 
 const fixture = (name: string) =>
   JSON.parse(readFileSync(new URL(`../fixtures/cloudwatch/${name}`, import.meta.url), 'utf8'));

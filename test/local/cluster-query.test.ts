@@ -5,7 +5,7 @@ import {
   compileClusterQuery,
   matchesClusterQuery,
   type QueryTarget,
-} from '../../local/ecs/cluster-query.ts';
+} from '../../local/services/ecs/cluster-query.ts';
 
 /** Sample container instances (the attributes ECS would report, plus the other query subjects). */
 const INSTANCES: Record<string, QueryTarget> = {

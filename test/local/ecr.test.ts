@@ -22,8 +22,8 @@ import {
   RepositoryNotFoundException,
 } from '@aws-sdk/client-ecr';
 import { afterEach, describe, expect, it } from 'vitest';
-import { AwsError } from '../../local/errors.ts';
-import { HEALTHY, parseImageBehaviour } from '../../local/images.ts';
+import { AwsError } from '../../local/core/errors.ts';
+import { HEALTHY, parseImageBehaviour } from '../../local/core/images.ts';
 import { fixture } from '../helpers/fixtures.ts';
 import { startWorld, type TestWorld } from '../helpers/world.ts';
 

@@ -15,7 +15,7 @@ import {
   launchBackoffMs,
   maximumTasks,
   minimumHealthyTasks,
-} from '../../local/ecs/constants.ts';
+} from '../../local/services/ecs/constants.ts';
 import { startWorld, type TestWorld } from '../helpers/world.ts';
 import {
   busEvents,

@@ -1,4 +1,4 @@
-/** EC2 capacity: container instances, task placement (local/ecs/placement.ts) and placement failures. */
+/** EC2 capacity: container instances, task placement (local/services/ecs/placement.ts) and placement failures. */
 import {
   DescribeContainerInstancesCommand,
   DescribeTasksCommand,
@@ -157,7 +157,9 @@ group('EC2 container instances', () => {
       status: 'ACTIVE',
       agentConnected: true,
     });
-    expect(out.containerInstance!.attributes).toEqual([{ name: 'stack', value: 'blue' }]);
+    // Its own attribute, beside those the agent registers on every instance.
+    expect(out.containerInstance!.attributes).toContainEqual({ name: 'stack', value: 'blue' });
+    expect(out.containerInstance!.attributes).toContainEqual({ name: 'ecs.os-type', value: 'linux' });
     const td = await bridgeTaskDefinition(tw, 0, 512);
     await createService(tw.ecs, {
       serviceName: 'api',

@@ -5,7 +5,7 @@
  */
 import { UpdateServiceCommand } from '@aws-sdk/client-ecs';
 import { afterAll, beforeAll, expect, describe as group, it } from 'vitest';
-import { parseImageBehaviour } from '../../local/images.ts';
+import { parseImageBehaviour } from '../../local/core/images.ts';
 import { World } from '../../local/world.ts';
 import { startWorld, type TestWorld } from '../helpers/world.ts';
 import {

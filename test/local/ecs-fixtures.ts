@@ -9,7 +9,7 @@ import {
   type RegisterTaskDefinitionCommandInput,
   type Service,
 } from '@aws-sdk/client-ecs';
-import { parseImageBehaviour } from '../../local/images.ts';
+import { parseImageBehaviour } from '../../local/core/images.ts';
 import type { World } from '../../local/world.ts';
 
 export const NETWORK = { awsvpcConfiguration: { subnets: ['subnet-a', 'subnet-b', 'subnet-c'] } };

@@ -2,7 +2,7 @@
 import { GetMetricStatisticsCommand } from '@aws-sdk/client-cloudwatch';
 import { DescribeTasksCommand, ListTasksCommand, StopTaskCommand } from '@aws-sdk/client-ecs';
 import { afterAll, afterEach, beforeAll, expect, describe as group, it } from 'vitest';
-import type { Datum } from '../../local/cloudwatch/index.ts';
+import type { Datum } from '../../local/services/cloudwatch/index.ts';
 import { startWorld, type TestWorld } from '../helpers/world.ts';
 import {
   busEvents,

@@ -1,6 +1,6 @@
 /** Schedule expressions, against the examples of the EventBridge User Guide (eb-create-rule-schedule). */
 import { describe, expect, it } from 'vitest';
-import { nextFire, parseSchedule } from '../../local/eventbridge/schedule.ts';
+import { nextFire, parseSchedule } from '../../local/services/eventbridge/schedule.ts';
 
 const at = (iso: string) => Date.parse(iso);
 const iso = (ms: number | undefined) => (ms === undefined ? undefined : new Date(ms).toISOString());

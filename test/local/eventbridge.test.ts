@@ -23,7 +23,7 @@ import {
   TestEventPatternCommand,
 } from '@aws-sdk/client-eventbridge';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { Delivery, FaultDecision } from '../../local/eventbridge/index.ts';
+import type { Delivery, FaultDecision } from '../../local/services/eventbridge/index.ts';
 import { startWorld, type TestWorld } from '../helpers/world.ts';
 
 const FN = 'arn:aws:lambda:us-east-1:123456789012:function:collector';

@@ -10,7 +10,7 @@
  *   [ruler]      aws/event-ruler README (the matcher behind EventBridge): $or, array matching, wildcard
  */
 import { describe, expect, it } from 'vitest';
-import { matchesPattern, parsePattern, validatePattern } from '../../local/eventbridge/pattern.ts';
+import { matchesPattern, parsePattern, validatePattern } from '../../local/services/eventbridge/pattern.ts';
 
 const ec2Event = {
   version: '0',

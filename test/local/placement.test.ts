@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ClusterQueryError } from '../../local/ecs/cluster-query.ts';
+import { ClusterQueryError } from '../../local/services/ecs/cluster-query.ts';
 import {
   applyPlacement,
   effectiveStrategy,
@@ -13,7 +13,7 @@ import {
   runTaskFailureReason,
   SERVICE_DEFAULT_STRATEGY,
   validatePlacement,
-} from '../../local/ecs/placement.ts';
+} from '../../local/services/ecs/placement.ts';
 
 /** Deterministic PRNG (mulberry32) standing in for the `random` argument. */
 function seeded(seed: number): () => number {

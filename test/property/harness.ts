@@ -10,6 +10,7 @@ import path from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
 import fc from 'fast-check';
 import { setLogSink } from '../../lib/log.ts';
+import { HEALTHY } from '../../local/core/images.ts';
 import {
   AWS_ERROR_KINDS,
   type AwsCallFault,
@@ -26,7 +27,6 @@ import {
   type SlackFault,
   scenarioWithFaults,
 } from '../../local/faults.ts';
-import { HEALTHY } from '../../local/images.ts';
 import type { Scenario } from '../../local/scenario/parse.ts';
 import { type FaultScenario, faultScenario, type ScenarioName } from './scenarios.ts';
 

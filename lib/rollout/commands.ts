@@ -1,0 +1,85 @@
+/**
+ * A person's commands: deploy, pause, resume, promote, abort, rollback.
+ */
+import type { TargetConfig } from '../config.ts';
+import type { Observation } from '../observation.ts';
+import type { Rollout } from '../record.ts';
+import type { Command, Decision } from './decision.ts';
+import { startStep } from './progress.ts';
+import { acceptPush } from './push.ts';
+import { manualRollback, startRollback } from './rollback.ts';
+
+export function applyCommand(
+  d: Decision,
+  obs: Observation,
+  target: TargetConfig,
+  command: Command,
+  now: number,
+) {
+  const rollout = d.record.rollout;
+  switch (command.name) {
+    case 'deploy':
+      acceptPush(d, obs, target, command.image, now, true);
+      return;
+    case 'pause':
+      if (!rollout || rollout.rollingBack) return;
+      rollout.paused = true;
+      rollout.pausedAt ??= now;
+      d.notices.push({ kind: 'paused', rollout });
+      return;
+    case 'resume':
+      if (!rollout || rollout.rollingBack) return;
+      resume(rollout, obs, now);
+      d.notices.push({ kind: 'resumed', rollout });
+      return;
+    case 'promote': {
+      if (!rollout || rollout.rollingBack) return;
+      // Skip the rest of the bake (and with --full, every remaining canary step): the operator vouches.
+      resume(rollout, obs, now);
+      const to = command.full
+        ? rollout.steps.length - 1
+        : Math.min(rollout.stepIndex + 1, rollout.steps.length - 1);
+      if (to > rollout.stepIndex) {
+        rollout.stepIndex = to;
+        startStep(d, rollout, to, obs, target, now);
+      } else {
+        const step = rollout.steps[rollout.stepIndex]!;
+        step.bakeMs = 0;
+      }
+      return;
+    }
+    case 'abort':
+      if (!rollout || rollout.rollingBack) return;
+      startRollback(
+        d,
+        rollout,
+        `aborted by hand${command.reason ? `: ${command.reason}` : ''}`,
+        now,
+        'aborted',
+      );
+      return;
+    case 'rollback':
+      manualRollback(d, obs, command.to, command.reason, now);
+      return;
+  }
+}
+
+/**
+ * Carries on after a pause: the step's deadline clock moves on by the time paused (a pause stops
+ * it), and after a person's deploy to the primary the rollout carries on from that revision: it is
+ * what a rollback returns to, since the person chose it.
+ */
+function resume(rollout: Rollout, obs: Observation, now: number) {
+  const step = rollout.steps[rollout.stepIndex];
+  // A step recorded before the unhealthy clock existed counts from its start while not healthy.
+  const since = step && (step.unhealthySince ?? (step.healthyAt === undefined ? step.startedAt : undefined));
+  if (step && rollout.paused && rollout.pausedAt !== undefined && since !== undefined) {
+    step.unhealthySince = Math.min(now, since + (now - Math.max(rollout.pausedAt, since)));
+  }
+  if (rollout.heldFor !== undefined && obs.primary.taskDefinition === rollout.heldFor) {
+    rollout.fromTaskDefinition = rollout.heldFor;
+  }
+  rollout.heldFor = undefined;
+  rollout.paused = false;
+  rollout.pausedAt = undefined;
+}

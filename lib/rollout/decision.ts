@@ -1,0 +1,52 @@
+/**
+ * The shapes of a decision: what woke the pipeline (Trigger), what a person asked (Command), what
+ * the pipeline will do to the service (Action) and the decision that carries them. Plain data, so
+ * every rule in lib/rollout can be tested with objects built by hand.
+ */
+import type { Notice } from '../notice.ts';
+import type { ImageRef, ServiceRecord } from '../record.ts';
+
+export type Trigger =
+  | {
+      kind: 'push';
+      image: ImageRef;
+      /** ECR's imagePushedAt (milliseconds) by digest, looked up when push event times tie. */
+      pushTimes?: Record<string, number>;
+    }
+  | { kind: 'reconcile'; reason: string }
+  | { kind: 'command'; command: Command };
+
+export type Command =
+  | { name: 'promote'; full: boolean }
+  | { name: 'pause' }
+  | { name: 'resume' }
+  | { name: 'abort'; reason?: string }
+  /** Back to `to` (a task definition ARN), or to the revision that was good before the current one. */
+  | { name: 'rollback'; to?: string; reason?: string }
+  | { name: 'deploy'; image: ImageRef };
+
+export type Action =
+  /** Register a clone of `from` with `container`'s image replaced by `image.uri`, tagged with the digest. */
+  | { type: 'registerRevision'; from: string; container?: string; image: ImageRef }
+  /** Create or update the canary service: this revision, this many tasks. */
+  | { type: 'setCanary'; taskDefinition: string; desiredCount: number }
+  /** Update the primary service to this revision (a rolling update). */
+  | { type: 'setPrimary'; taskDefinition: string; allAtOnce?: boolean }
+  /** Set the primary's desired count: the total that scaling owns. */
+  | { type: 'setCount'; desiredCount: number };
+
+export interface Decision {
+  record: ServiceRecord;
+  actions: Action[];
+  notices: Notice[];
+  /** Why nothing happened, when that is worth a log line (a duplicate push, an image already deployed). */
+  skipped?: string;
+  /**
+   * Push events carry whole seconds: two pushes in the same second cannot be ordered by them. The
+   * decision is void until ECR's own imagePushedAt of these images is known (Trigger pushTimes).
+   */
+  needsPushTimes?: ImageRef[];
+}
+
+/** A short name for a task definition ARN in reasons: `web:3`. */
+export const shortName = (arn: string) => arn.slice(arn.lastIndexOf('/') + 1);

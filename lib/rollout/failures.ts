@@ -1,0 +1,59 @@
+/**
+ * Failure classification: which stopped tasks of the new revision count against a rollout, and how
+ * the rollback reason names them.
+ */
+import type { TaskView } from '../observation.ts';
+import type { Rollout, TaskFailure } from '../record.ts';
+
+/** "2 new tasks failed: Essential container in task exited (web exit code 1)" */
+export function describeFailures(failures: TaskFailure[]): string {
+  const first = failures[0];
+  if (!first) return 'no failures';
+  const exit =
+    first.exitCode !== undefined ? ` (${first.container ?? 'container'} exit code ${first.exitCode})` : '';
+  const n = failures.length;
+  return `${n} new task${n === 1 ? '' : 's'} failed: ${first.stoppedReason}${exit}`;
+}
+
+/** Adds the revision's newly failed tasks to the rollout's failures (each task once); returns how many. */
+export function foldFailures(rollout: Rollout, tasks: TaskView[], revision: string, now: number): number {
+  let added = 0;
+  for (const t of tasks) {
+    // A failing task counts as soon as ECS decides to stop it, not only once it is STOPPED.
+    if (t.taskDefinition !== revision || (t.lastStatus !== 'STOPPED' && t.desiredStatus !== 'STOPPED'))
+      continue;
+    if (rollout.failures.some((f) => f.taskArn === t.taskArn)) continue;
+    const failure = asFailure(t, now);
+    if (failure) {
+      rollout.failures.push(failure);
+      added++;
+    }
+  }
+  return added;
+}
+
+/**
+ * Whether a stopped task counts against the rollout. Counted: an essential container exited, the
+ * task failed to start (image pull, resources), failed container or load balancer health checks.
+ * Not counted: stops the scheduler makes to scale or replace, stops by a person, Spot interruptions.
+ */
+export function asFailure(t: TaskView, at: number): TaskFailure | undefined {
+  const reason = t.stoppedReason ?? '';
+  const counts =
+    t.stopCode === 'EssentialContainerExited' ||
+    t.stopCode === 'TaskFailedToStart' ||
+    /health checks|CannotPull|CannotStart|ResourceInitializationError/i.test(reason);
+  if (!counts) return undefined;
+  const exited =
+    t.containers.find((c) => c.exitCode !== undefined && c.exitCode !== 0) ??
+    t.containers.find((c) => c.exitCode !== undefined);
+  return {
+    taskArn: t.taskArn,
+    taskDefinition: t.taskDefinition,
+    stoppedReason: reason || t.stopCode || 'stopped',
+    stopCode: t.stopCode,
+    container: exited?.name,
+    exitCode: exited?.exitCode,
+    at,
+  };
+}

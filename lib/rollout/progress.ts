@@ -1,0 +1,365 @@
+/**
+ * Stepping a rollout: register the revision, size the canary for the step, start the bake once the
+ * step is ready, move on once it has baked, promote at 100%, and roll back when a rule says so.
+ * The checks themselves are pure functions in step.ts.
+ */
+import type { TargetConfig } from '../config.ts';
+import { formatDuration } from '../duration.ts';
+import type { AlarmView, Observation, ServiceView } from '../observation.ts';
+import { type Rollout, type StepState, summarize, withHistory } from '../record.ts';
+import { canaryShare, promotionCanary, stepRound, stepTargets } from '../rollout-math.ts';
+import { type Decision, shortName } from './decision.ts';
+import { describeFailures, foldFailures } from './failures.ts';
+import { startRollback } from './rollback.ts';
+import {
+  baked,
+  canaryReady,
+  gatesMissing,
+  healthyTasks,
+  missingGates,
+  pastDeadline,
+  promoted,
+} from './step.ts';
+
+/** How long a registration may take before another invocation may try (it looks for the digest tag first). */
+export const REGISTER_LEASE_MS = 60_000;
+
+export function progress(d: Decision, obs: Observation, target: TargetConfig, rollout: Rollout, now: number) {
+  if (!rollout.taskDefinition && obs.revisionForDigest) rollout.taskDefinition = obs.revisionForDigest;
+  if (!rollout.taskDefinition) {
+    if (now - rollout.startedAt > target.stepDeadlineMs) {
+      startRollback(
+        d,
+        rollout,
+        `the revision was not registered within ${formatDuration(target.stepDeadlineMs)}`,
+        now,
+      );
+      return;
+    }
+    if (!(rollout.registerLeaseUntil !== undefined && rollout.registerLeaseUntil > now)) {
+      rollout.registerLeaseUntil = now + REGISTER_LEASE_MS;
+      d.actions.push({
+        type: 'registerRevision',
+        from: rollout.fromTaskDefinition,
+        container: target.container,
+        image: rollout.image,
+      });
+    }
+    return;
+  }
+  const revision = rollout.taskDefinition;
+  const failedNow = foldFailures(rollout, obs.tasks, revision, now);
+  const step = rollout.steps[rollout.stepIndex]!;
+  if (!asked(rollout)) {
+    // Nothing of the new revision has run yet: a gate that cannot fire stops the rollout before it
+    // starts, and an alarm already in ALARM is the old revision's (ignored until it has been OK).
+    const missing = obs.gatesRead === false ? [] : missingGates(target.gateAlarms, obs.alarms);
+    if (missing.length > 0) {
+      refuse(d, rollout, missing, now);
+      return;
+    }
+    const alarming = obs.alarms.filter((a) => a.state === 'ALARM').map((a) => a.name);
+    rollout.ignoredAlarms = [...new Set([...rollout.ignoredAlarms, ...alarming])];
+  }
+  for (const a of obs.alarms) {
+    if (a.state === 'OK') rollout.ignoredAlarms = rollout.ignoredAlarms.filter((n) => n !== a.name);
+  }
+
+  const reason = rollbackReason(obs, target, rollout, revision, now);
+  if (reason) {
+    startRollback(d, rollout, reason.text, now, 'rolled_back', reason.alarm, reason.to, !reason.capacity);
+    return;
+  }
+  if (failedNow > 0 && step.healthyAt !== undefined) {
+    // A failure inside the bake: the step was not healthy for the whole bake, so it bakes again.
+    step.healthyAt = undefined;
+    step.unhealthySince = now;
+  }
+  if (step.startedAt === undefined) startStep(d, rollout, rollout.stepIndex, obs, target, now);
+  if (heldByPerson(d, obs, rollout, now)) return;
+  tellQuietGates(d, obs, rollout, now);
+
+  const total = serviceTotal(d, obs, target, rollout);
+  const surge = target.maxSurgePercent;
+  if (step.percent < 100) {
+    const goal = stepTargets(total, step.percent, surge);
+    const canary = obs.canary;
+    const onRevision = canary.exists && canary.taskDefinition === revision;
+    const healthy = onRevision ? healthyTasks(obs.tasks, revision, obs.hasHealthCheck) : 0;
+    const round = stepRound(total, step.percent, surge, healthy);
+    // During canary steps the primary runs the revision the rollout started from.
+    if (obs.primary.taskDefinition !== rollout.fromTaskDefinition) {
+      d.actions.push({ type: 'setPrimary', taskDefinition: rollout.fromTaskDefinition });
+    }
+    if (obs.primary.desiredCount !== round.primary) {
+      // Past the surge the primary gives up the tasks the healthy canary covers.
+      d.actions.push({ type: 'setCount', desiredCount: round.primary });
+      rollout.total = total;
+      rollout.primaryCount = round.primary;
+    }
+    if (!onRevision || canary.desiredCount !== round.canary) {
+      d.actions.push({ type: 'setCanary', taskDefinition: revision, desiredCount: round.canary });
+      askedForTasks(step, now);
+      return;
+    }
+    const ready =
+      round.canary === goal.canary &&
+      obs.primary.desiredCount === goal.primary &&
+      canaryReady({
+        wanted: goal.canary,
+        running: canary.runningCount,
+        pending: canary.pendingCount,
+        healthy,
+      });
+    if (step.healthyAt === undefined && ready) becameHealthy(step, now);
+  } else {
+    const primary = obs.primary;
+    if (primary.desiredCount !== total) {
+      // Promotion gives the primary its whole count back.
+      d.actions.push({ type: 'setCount', desiredCount: total });
+      rollout.total = total;
+      rollout.primaryCount = total;
+    }
+    if (primary.taskDefinition !== revision) {
+      d.actions.push({
+        type: 'setPrimary',
+        taskDefinition: revision,
+        allAtOnce: rollout.strategy === 'all-at-once',
+      });
+      askedForTasks(step, now);
+      return;
+    }
+    // Seen on the revision: from now on, the primary leaving it is ECS's rollback (ecsVerdict).
+    rollout.promotedAt ??= now;
+    if (obs.canary.exists && obs.canary.desiredCount > 0) {
+      const primaryTasks = primary.deployments.reduce(
+        (n, dep) => n + Math.max(dep.desiredCount, dep.runningCount + dep.pendingCount),
+        0,
+      );
+      // Tasks listed are the revision's in both services: the canary's running ones are not the primary's.
+      const healthy = healthyTasks(obs.tasks, revision, obs.hasHealthCheck);
+      const primaryHealthy = Math.max(0, healthy - obs.canary.runningCount);
+      const keep = promotionCanary(total, surge, obs.canary.desiredCount, primaryTasks, primaryHealthy);
+      if (keep < obs.canary.desiredCount) {
+        d.actions.push({
+          type: 'setCanary',
+          taskDefinition: obs.canary.taskDefinition ?? revision,
+          desiredCount: keep,
+        });
+      }
+    }
+    if (!promoted(primary, revision, healthyTasks(obs.tasks, revision, obs.hasHealthCheck))) return;
+    if (obs.canary.exists && obs.canary.desiredCount > 0) {
+      if (!d.actions.some((a) => a.type === 'setCanary')) {
+        d.actions.push({
+          type: 'setCanary',
+          taskDefinition: obs.canary.taskDefinition ?? revision,
+          desiredCount: 0,
+        });
+      }
+      return;
+    }
+    if (step.healthyAt === undefined && obs.canary.runningCount === 0) becameHealthy(step, now);
+  }
+
+  if (baked(step, now, rollout.paused === true)) {
+    if (rollout.stepIndex < rollout.steps.length - 1) {
+      rollout.stepIndex += 1;
+      startStep(d, rollout, rollout.stepIndex, obs, target, now);
+    } else {
+      succeed(d, rollout, revision, now);
+    }
+  }
+}
+
+/**
+ * The service's count the steps are sized from: scaling's total when the pipeline scales the
+ * service; else the primary's count, followed as it changes (a person, another scaler) until the
+ * rollout itself changed it, and from then on the count the rollout started from.
+ */
+function serviceTotal(d: Decision, obs: Observation, target: TargetConfig, rollout: Rollout): number {
+  const scaling = d.record.scaling;
+  if (target.scaling && scaling?.total !== undefined && !scaling.blockedBy) return scaling.total;
+  if (rollout.primaryCount === undefined || rollout.total === undefined) return obs.primary.desiredCount;
+  return rollout.total;
+}
+
+/** Whether the rollout has asked ECS for any task of the new revision yet. */
+function asked(rollout: Rollout): boolean {
+  return rollout.steps.some((s) => s.startedAt !== undefined);
+}
+
+/** The step asked for tasks: it is unhealthy from now, and its deadline counts from now. */
+function askedForTasks(step: StepState, now: number) {
+  step.healthyAt = undefined;
+  step.unhealthySince = now;
+  step.unhealthyMs = 0;
+}
+
+function becameHealthy(step: StepState, now: number) {
+  step.healthyAt = now;
+  if (step.unhealthySince !== undefined) {
+    step.unhealthyMs = (step.unhealthyMs ?? 0) + (now - step.unhealthySince);
+    step.unhealthySince = undefined;
+  }
+}
+
+/** A gate that cannot fire is a failed gate: the rollout ends before it starts, naming it. */
+function refuse(d: Decision, rollout: Rollout, missing: string[], now: number) {
+  const reason = gatesMissing(missing);
+  d.record = withHistory(d.record, summarize(rollout, 'ignored', reason, now));
+  d.record.rollout = undefined;
+  d.notices.push({ kind: 'ignored', image: rollout.image, reason });
+}
+
+/**
+ * A person deployed another revision to the primary during the rollout (neither the revision the
+ * rollout started from, nor the new one, nor one the pipeline put there earlier): the rollout
+ * pauses and says so, once. It never reverts a person's deploy; `resume` carries on from the
+ * person's revision (lib/rollout/commands.ts).
+ */
+function heldByPerson(d: Decision, obs: Observation, rollout: Rollout, now: number): boolean {
+  const running = obs.primary.taskDefinition;
+  if (!running) return false;
+  const ours =
+    running === rollout.fromTaskDefinition ||
+    running === rollout.taskDefinition ||
+    d.record.history.some((h) => h.taskDefinition === running && h.outcome !== 'succeeded');
+  if (!ours && rollout.heldFor !== running) {
+    rollout.heldFor = running;
+    rollout.paused = true;
+    rollout.pausedAt ??= now;
+    d.notices.push({
+      kind: 'blocked',
+      reason: `${d.record.key}: someone deployed ${shortName(running)} to the primary during the rollout of ${rollout.image.repository}:${rollout.image.tag}; the rollout is paused and will not undo it (resume to carry on from ${shortName(running)}, or abort)`,
+    });
+  }
+  return rollout.heldFor !== undefined;
+}
+
+/**
+ * Gate alarms that have had no data (INSUFFICIENT_DATA) through the whole first step, its bake
+ * included: told once each, as gates that are not watching (wrong metric or dimensions).
+ */
+function tellQuietGates(d: Decision, obs: Observation, rollout: Rollout, now: number) {
+  const withData = new Set(rollout.gatesWithData ?? []);
+  for (const a of obs.alarms) if (a.state !== 'INSUFFICIENT_DATA') withData.add(a.name);
+  if (withData.size > 0) rollout.gatesWithData = [...withData];
+  const first = rollout.steps[0]!;
+  if (rollout.stepIndex === 0 && !baked(first, now, false)) return;
+  const told = rollout.quietGates ?? [];
+  const quiet = obs.alarms.filter((a) => !withData.has(a.name) && !told.includes(a.name));
+  if (quiet.length === 0) return;
+  rollout.quietGates = [...told, ...quiet.map((a) => a.name)];
+  for (const a of quiet) {
+    d.notices.push({
+      kind: 'blocked',
+      reason: `${d.record.key}: gate alarm ${a.name} has had no data through the first step of ${rollout.image.repository}:${rollout.image.tag}: it is not watching (check its metric and dimensions)`,
+    });
+  }
+}
+
+/** Marks step `index` as begun and tells its share. */
+export function startStep(
+  d: Decision,
+  rollout: Rollout,
+  index: number,
+  obs: Observation,
+  target: TargetConfig,
+  now: number,
+) {
+  const step = rollout.steps[index]!;
+  step.startedAt = now;
+  askedForTasks(step, now);
+  const goal =
+    step.percent < 100
+      ? stepTargets(serviceTotal(d, obs, target, rollout), step.percent, target.maxSurgePercent)
+      : undefined;
+  d.notices.push({
+    kind: 'step',
+    rollout,
+    stepIndex: index,
+    percent: step.percent,
+    canaryTasks: goal?.canary ?? 0,
+    share: goal ? canaryShare(goal.primary, goal.canary) : 100,
+  });
+}
+
+function succeed(d: Decision, rollout: Rollout, revision: string, now: number) {
+  d.record.lastGood = { taskDefinition: revision, image: rollout.image, since: now };
+  d.record = withHistory(d.record, summarize(rollout, 'succeeded', 'every step healthy and baked', now));
+  d.record.rollout = undefined;
+  d.notices.push({ kind: 'succeeded', rollout, durationMs: now - rollout.startedAt });
+}
+
+/** Why the rollout must roll back now, if it must: failures, a gate alarm, ECS's verdict, the deadline. */
+function rollbackReason(
+  obs: Observation,
+  target: TargetConfig,
+  rollout: Rollout,
+  revision: string,
+  now: number,
+): { text: string; alarm?: AlarmView; to?: string; capacity?: boolean } | undefined {
+  if (rollout.failures.length >= target.failedTasks) {
+    return { text: describeFailures(rollout.failures) };
+  }
+  const alarm = obs.alarms.find((a) => a.state === 'ALARM' && !rollout.ignoredAlarms.includes(a.name));
+  if (alarm) return { text: `gate alarm ${alarm.name} is in ALARM: ${alarm.reason}`, alarm };
+  const verdict = ecsVerdict(
+    obs.primary,
+    revision,
+    rollout.fromTaskDefinition,
+    rollout.promotedAt !== undefined,
+  );
+  if (verdict) return verdict;
+  const step = rollout.steps[rollout.stepIndex]!;
+  if (pastDeadline(step, now, target.stepDeadlineMs, rollout.paused === true)) {
+    const svc = step.percent < 100 ? obs.canary : obs.primary;
+    // Tasks ECS cannot place are neither running nor pending (the service event says "unable to place").
+    const unplaced = svc.desiredCount - svc.runningCount - svc.pendingCount;
+    const capacity =
+      unplaced > 0
+        ? `: ${unplaced} of ${svc.desiredCount} ${step.percent < 100 ? 'canary' : 'primary'} tasks could not be placed (not enough capacity in the cluster?)`
+        : '';
+    return {
+      text: `step ${rollout.stepIndex + 1} (${step.percent}%) was not healthy within its deadline of ${formatDuration(target.stepDeadlineMs)}${capacity}`,
+      // Tasks that could not be placed, and none of the image's failed: the cluster is to blame, not
+      // the image, whose digest is not marked bad (a push of it later tries again).
+      capacity: unplaced > 0 && rollout.failures.length === 0,
+    };
+  }
+  return undefined;
+}
+
+/**
+ * ECS's own verdict on the primary's deployment of the revision: its circuit breaker or its
+ * deployment alarms failed it (rolloutState FAILED, with ECS's reason), or ECS already rolled the
+ * primary back to another revision after the pipeline promoted (the failed deployment may be gone
+ * from DescribeServices by then). The rollout then ends rolled back, to where ECS took the primary,
+ * so the pipeline never pushes the revision onto the primary again nor fights ECS's rollback.
+ * Source: ECS Developer Guide, deployment-circuit-breaker.html and deployment-alarm-failure.html.
+ */
+function ecsVerdict(
+  primary: ServiceView,
+  revision: string,
+  from: string,
+  promoting: boolean,
+): { text: string; to?: string } | undefined {
+  const failed = primary.deployments.find(
+    (dep) => dep.taskDefinition === revision && dep.rolloutState === 'FAILED',
+  );
+  const rolledBackTo = promoting && primary.taskDefinition !== revision ? primary.taskDefinition : undefined;
+  // ECS rolls back to the last completed deployment: the revision the rollout started from.
+  if (failed) {
+    return {
+      text: `ECS failed the deployment of the revision: ${failed.rolloutStateReason ?? 'no reason given'}`,
+      to: rolledBackTo,
+    };
+  }
+  const rollback = primary.deployments.find((dep) => /rolling back/i.test(dep.rolloutStateReason ?? ''));
+  if (rolledBackTo && (rollback || rolledBackTo === from)) {
+    const why = rollback?.rolloutStateReason ?? `the primary is back on ${shortName(rolledBackTo)}`;
+    return { text: `ECS rolled the deployment of the revision back: ${why}`, to: rolledBackTo };
+  }
+  return undefined;
+}

@@ -1,0 +1,189 @@
+/**
+ * Push acceptance: whether a pushed image starts a rollout (newest push wins, bad digests stay out,
+ * the tag policy applies), and what the service is known to run well (lineage).
+ */
+import type { TargetConfig } from '../config.ts';
+import type { Observation, ServiceView } from '../observation.ts';
+import { type ImageRef, type Rollout, type ServiceRecord, summarize, withHistory } from '../record.ts';
+import { evaluateTag } from '../tag-policy.ts';
+import type { Decision } from './decision.ts';
+import { gatesMissing, missingGates } from './step.ts';
+
+/** A revision at steady state, when no rollout is running, is known good (a manual deploy too). */
+export function learnLastGood(record: ServiceRecord, primary: ServiceView, now: number): void {
+  if (!primary.exists || !primary.taskDefinition) return;
+  const only = primary.deployments.length === 1 ? primary.deployments[0] : undefined;
+  const steady =
+    only !== undefined &&
+    only.taskDefinition === primary.taskDefinition &&
+    (only.rolloutState === undefined || only.rolloutState === 'COMPLETED') &&
+    primary.runningCount === primary.desiredCount;
+  if (steady && record.lastGood?.taskDefinition !== primary.taskDefinition) {
+    record.lastGood = { taskDefinition: primary.taskDefinition, since: now };
+  }
+}
+
+/**
+ * The revision a service runs when the pipeline first sees it: its completed deployment's (ECS
+ * keeps the last completed deployment ACTIVE while a newer one rolls), else the service's own.
+ */
+export function startingRevision(primary: ServiceView): string | undefined {
+  const completed = primary.deployments.find((dep) => dep.rolloutState === 'COMPLETED');
+  return completed?.taskDefinition ?? primary.taskDefinition;
+}
+
+/** A push (or `deploy` by hand, `forced`): start a rollout of `image`, or say why not. */
+export function acceptPush(
+  d: Decision,
+  obs: Observation,
+  target: TargetConfig,
+  image: ImageRef,
+  now: number,
+  forced: boolean,
+  pushTimes?: Record<string, number>,
+) {
+  const r = d.record;
+  if (r.rollout?.rollingBack) {
+    // The bad revision's tasks keep traffic until the rollback is done: the push waits for it
+    // (decide() starts it as soon as the rollback has finished, in the same invocation when it can).
+    const queued = r.queuedPush?.image;
+    if (
+      queued &&
+      image.pushedAt !== undefined &&
+      queued.pushedAt !== undefined &&
+      image.pushedAt < queued.pushedAt
+    ) {
+      d.skipped = `${image.repository}:${image.tag} was pushed before ${queued.repository}:${queued.tag}, which waits for the rollback`;
+      return;
+    }
+    r.queuedPush = { image, forced };
+    d.skipped = `${image.repository}:${image.tag} waits for the rollback of ${r.rollout.image.tag || 'the service'} to finish`;
+    return;
+  }
+  const current = r.rollout;
+  if (current?.image.digest === image.digest) {
+    d.skipped = `digest ${image.digest} is already rolling out`;
+    return;
+  }
+  if (!current && r.lastGood?.image?.digest === image.digest) {
+    d.skipped = `digest ${image.digest} is already deployed`;
+    return;
+  }
+  const bad = r.badDigests[image.digest];
+  if (bad && !forced) {
+    ignore(
+      d,
+      image,
+      `digest ${image.digest} was rolled back (${bad.reason}); deploy it by hand to retry`,
+      now,
+    );
+    return;
+  }
+  if (!forced) {
+    // Events arrive out of order and lost ones are found late: an image pushed before the one
+    // rolling out (or deployed) never replaces it. Push events have whole seconds: a tie is broken
+    // by ECR's own imagePushedAt, looked up for the purpose; a tie that remains is not older.
+    const newer = current?.image ?? r.lastGood?.image;
+    if (
+      image.pushedAt !== undefined &&
+      newer?.pushedAt !== undefined &&
+      pushedBefore(image, newer, pushTimes) === undefined
+    ) {
+      d.needsPushTimes = [image, newer];
+      d.skipped = `${image.repository}:${image.tag} and ${newer.repository}:${newer.tag} were pushed in the same second; asking ECR which came first`;
+      return;
+    }
+    if (newer && pushedBefore(image, newer, pushTimes)) {
+      ignore(
+        d,
+        image,
+        `${image.repository}:${image.tag} was pushed before ${newer.repository}:${newer.tag} (${new Date(pushTimes?.[newer.digest] ?? newer.pushedAt!).toISOString()}), which ${current ? 'is rolling out' : 'is deployed'}`,
+        now,
+      );
+      return;
+    }
+    const currentTag = current?.image.tag ?? r.lastGood?.image?.tag;
+    const verdict = evaluateTag(target.tags, image.tag, currentTag);
+    if (!verdict.ok) {
+      ignore(d, image, verdict.reason, now);
+      return;
+    }
+  }
+  // A gate that cannot fire is a failed gate: nothing starts (and nothing is registered).
+  const missing = obs.gatesRead ? missingGates(target.gateAlarms, obs.alarms) : [];
+  if (missing.length > 0) {
+    ignore(d, image, gatesMissing(missing), now);
+    return;
+  }
+  if (current) {
+    d.record = withHistory(
+      d.record,
+      summarize(current, 'superseded', `superseded by ${image.repository}:${image.tag}`, now),
+    );
+    d.notices.push({ kind: 'superseded', rollout: current, by: image });
+  }
+  // A rollout starts from, and rolls back to, a revision that was steady: never from the unproven
+  // revision of a rollout it supersedes.
+  const from = r.lastGood?.taskDefinition ?? current?.fromTaskDefinition ?? startingRevision(obs.primary);
+  if (!from) {
+    ignore(d, image, `service ${r.key} has no task definition to start from`, now);
+    return;
+  }
+  // The revision the service ran before its first rollout is the first one known good.
+  d.record.lastGood ??= { taskDefinition: from, since: now };
+  const rollout: Rollout = {
+    id: `${new Date(now).toISOString()}-${image.digest.slice(7, 19)}`,
+    image,
+    strategy: target.strategy,
+    steps: target.steps.map((s) => ({ percent: s.percent, bakeMs: s.bakeMs })),
+    stepIndex: 0,
+    fromTaskDefinition: from,
+    startedAt: now,
+    failures: [],
+    // As ECS does for deployment alarms: an alarm already in ALARM at the start is ignored until it clears.
+    ignoredAlarms: obs.alarms.filter((a) => a.state === 'ALARM').map((a) => a.name),
+  };
+  d.record.rollout = rollout;
+  d.notices.push({ kind: 'started', rollout, fromTaskDefinition: from });
+}
+
+/** Records an image that will not be rolled out, and why. */
+export function ignore(d: Decision, image: ImageRef, reason: string, now: number) {
+  d.record = withHistory(d.record, {
+    id: `${new Date(now).toISOString()}-${image.digest.slice(7, 19)}`,
+    image,
+    strategy: d.record.rollout?.strategy ?? 'canary',
+    outcome: 'ignored',
+    reason,
+    startedAt: now,
+    endedAt: now,
+    steps: [],
+    failures: [],
+  });
+  d.notices.push({ kind: 'ignored', image, reason });
+}
+
+/**
+ * Whether `image` was pushed before `other`: by the push events' times (whole seconds), and when
+ * those tie, by ECR's imagePushedAt from `pushTimes`. Undefined when it cannot tell yet (a tie in
+ * the same second and no ECR times); a tie ECR cannot break either is not older.
+ *
+ *   events 10:00:01 and 10:00:02                          -> true
+ *   events 10:00:02 and 10:00:01                          -> false
+ *   events both 10:00:01, no ECR times                    -> undefined (look them up)
+ *   events both 10:00:01, ECR 10:00:01.200 and .700       -> true
+ *   events both 10:00:01, ECR .700 and .200               -> false
+ *   no event time for one of them                         -> false
+ */
+export function pushedBefore(
+  image: ImageRef,
+  other: ImageRef,
+  pushTimes?: Record<string, number>,
+): boolean | undefined {
+  if (image.pushedAt === undefined || other.pushedAt === undefined) return false;
+  if (image.pushedAt !== other.pushedAt) return image.pushedAt < other.pushedAt;
+  const a = pushTimes?.[image.digest];
+  const b = pushTimes?.[other.digest];
+  if (a === undefined || b === undefined) return pushTimes ? false : undefined;
+  return a < b;
+}

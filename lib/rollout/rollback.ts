@@ -1,0 +1,171 @@
+/**
+ * Rollback: deciding one (a failed rollout, or a person's `rollback`), and driving the service back
+ * to the good revision until both services are observed there.
+ */
+import type { TargetConfig } from '../config.ts';
+import { formatDuration } from '../duration.ts';
+import type { AlarmView, Observation, ServiceView } from '../observation.ts';
+import { type Rollout, type ServiceRecord, summarize, withBadDigest, withHistory } from '../record.ts';
+import { type Decision, shortName } from './decision.ts';
+import { steadyOn } from './step.ts';
+
+/** Ends the rollout as `outcome` and starts the way back to the revision it started from. */
+export function startRollback(
+  d: Decision,
+  rollout: Rollout,
+  reason: string,
+  now: number,
+  outcome: 'rolled_back' | 'aborted' = 'rolled_back',
+  alarm?: AlarmView,
+  /** Where ECS already took the primary, when its own rollback came first. */
+  to = rollout.fromTaskDefinition,
+  /** False when the image is not to blame (the cluster had no room for it): it may be pushed again. */
+  blameImage = true,
+) {
+  d.record = withHistory(d.record, summarize(rollout, outcome, reason, now));
+  if (outcome === 'rolled_back' && blameImage) {
+    d.record = withBadDigest(d.record, rollout.image.digest, reason, now);
+  }
+  rollout.rollingBack = { reason, at: now, toTaskDefinition: to };
+  d.record.rollout = rollout;
+  d.notices.push({
+    kind: 'rolled_back',
+    rollout,
+    reason,
+    alarm,
+    failures: rollout.failures,
+    toTaskDefinition: to,
+  });
+}
+
+/**
+ * Canary to 0 and the primary on the good revision. The rollback is complete when the restored
+ * tasks run (the primary steady on the good revision, the canary empty), not when UpdateService
+ * returns; then the rollout leaves the record. Past `rollbackDeadlineMs` a person is told, once,
+ * and the rollout stays (visible in `status`) while the pipeline keeps asking.
+ */
+export function driveRollback(
+  d: Decision,
+  obs: Observation,
+  target: TargetConfig,
+  rollout: Rollout,
+  now: number,
+) {
+  const back = rollout.rollingBack!;
+  const to = back.toTaskDefinition;
+  let done = true;
+  if (obs.canary.exists && obs.canary.desiredCount > 0) {
+    d.actions.push({ type: 'setCanary', taskDefinition: obs.canary.taskDefinition ?? to, desiredCount: 0 });
+    done = false;
+  } else if (obs.canary.runningCount > 0) {
+    done = false;
+  }
+  if (obs.primary.taskDefinition !== to) {
+    d.actions.push({ type: 'setPrimary', taskDefinition: to });
+    done = false;
+  } else if (!rollbackRestored(obs.primary, to)) {
+    done = false;
+  }
+  // A primary that gave tasks to the canary gets them back (when scaling owns the count, it does).
+  const total = rollout.primaryCount !== undefined && !target.scaling ? rollout.total : undefined;
+  if (total !== undefined && obs.primary.desiredCount < total) {
+    d.actions.push({ type: 'setCount', desiredCount: total });
+    done = false;
+  }
+  if (done) {
+    if (d.record.rollout?.id === rollout.id) d.record.rollout = undefined;
+    return;
+  }
+  if (back.overdueAt === undefined && rollbackOverdue(back.at, now, target.rollbackDeadlineMs)) {
+    back.overdueAt = now;
+    d.notices.push({
+      kind: 'blocked',
+      reason: `${d.record.key}: the rollback to ${shortName(to)} has not finished after ${formatDuration(target.rollbackDeadlineMs)} (primary ${obs.primary.runningCount}/${obs.primary.desiredCount} running, ${obs.primary.deployments.length} deployment(s); canary ${obs.canary.runningCount} running): a person must look`,
+    });
+  }
+}
+
+/**
+ * The primary is back: one deployment, on the good revision, and its tasks run (COMPLETED, or at
+ * its desired count where ECS reports no rolloutState).
+ *
+ *   one deployment of to, COMPLETED, 4 of 4 running     -> restored
+ *   one deployment of to, IN_PROGRESS, 2 of 4 running   -> not yet
+ *   two deployments (to PRIMARY, bad ACTIVE)            -> not yet
+ */
+export function rollbackRestored(primary: ServiceView, to: string): boolean {
+  return steadyOn(primary, to) && primary.runningCount >= primary.desiredCount;
+}
+
+/**
+ * A rollback is overdue once it has run longer than its deadline.
+ *
+ *   started 0, deadline 15m, now 15m      -> no
+ *   started 0, deadline 15m, now 15m+1ms  -> yes
+ */
+export function rollbackOverdue(startedAt: number, now: number, deadlineMs: number): boolean {
+  return now - startedAt > deadlineMs;
+}
+
+/**
+ * A rollback by hand. During a rollout it aborts it (to `to` if given). Otherwise the primary goes
+ * back to `to`, or to the revision that was good before the current one; the current digest is
+ * marked bad so that a duplicate event does not bring it back.
+ */
+export function manualRollback(
+  d: Decision,
+  obs: Observation,
+  to: string | undefined,
+  why: string | undefined,
+  now: number,
+) {
+  const r = d.record;
+  const suffix = why ? `: ${why}` : '';
+  if (r.rollout && !r.rollout.rollingBack) {
+    if (to) r.rollout.fromTaskDefinition = to;
+    startRollback(d, r.rollout, `rolled back by hand${suffix}`, now, 'aborted');
+    return;
+  }
+  if (r.rollout) return; // a rollback is already under way
+  const current = obs.primary.taskDefinition ?? r.lastGood?.taskDefinition;
+  const target = to ?? previousGood(r, current);
+  if (!target || !current) {
+    d.skipped = 'no earlier good revision is known; name one with --to';
+    return;
+  }
+  if (target === current) {
+    d.skipped = `the service already runs ${target}`;
+    return;
+  }
+  const image = r.lastGood?.taskDefinition === current ? r.lastGood.image : undefined;
+  const rollout: Rollout = {
+    id: `${new Date(now).toISOString()}-rollback`,
+    image: image ?? { repository: '', tag: '', digest: '', uri: current },
+    strategy: 'rolling',
+    steps: [],
+    stepIndex: 0,
+    fromTaskDefinition: target,
+    taskDefinition: current,
+    startedAt: now,
+    failures: [],
+    ignoredAlarms: [],
+  };
+  const reason = `rolled back by hand from ${shortName(current)} to ${shortName(target)}${suffix}`;
+  d.record = withHistory(d.record, summarize(rollout, 'rolled_back', reason, now));
+  if (image?.digest) d.record = withBadDigest(d.record, image.digest, reason, now);
+  rollout.rollingBack = { reason, at: now, toTaskDefinition: target };
+  d.record.rollout = rollout;
+  d.record.lastGood = { taskDefinition: target, since: now };
+  d.notices.push({ kind: 'rolled_back', rollout, reason, failures: [], toTaskDefinition: target });
+}
+
+/** The newest revision known good before `current`: from the history of succeeded rollouts. */
+export function previousGood(r: ServiceRecord, current: string | undefined): string | undefined {
+  for (let i = r.history.length - 1; i >= 0; i--) {
+    const h = r.history[i]!;
+    if (h.outcome !== 'succeeded') continue;
+    if (h.taskDefinition && h.taskDefinition !== current) return h.taskDefinition;
+    if (h.fromTaskDefinition && h.fromTaskDefinition !== current) return h.fromTaskDefinition;
+  }
+  return undefined;
+}

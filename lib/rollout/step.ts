@@ -1,0 +1,156 @@
+/**
+ * The step checks, pure: is a step's canary ready, has the step baked, is it past its deadline,
+ * is the new revision promoted. Each has worked examples that test/step-rules.test.ts checks one by
+ * one (as argo-rollouts' utils/replicaset/canary.go and its table test do).
+ */
+import type { ServiceView, TaskView } from '../observation.ts';
+
+/**
+ * Tasks of `revision` that are running and passing their checks: HEALTHY when the revision defines
+ * a container health check, otherwise anything but UNHEALTHY (ECS reports UNKNOWN without a check).
+ *
+ *   RUNNING/RUNNING HEALTHY, check            -> counts
+ *   RUNNING/RUNNING UNKNOWN, check            -> not yet
+ *   RUNNING/RUNNING UNKNOWN, no check         -> counts
+ *   RUNNING/STOPPED HEALTHY (being stopped)   -> does not count
+ *   another revision                          -> does not count
+ */
+export function healthyTasks(tasks: TaskView[], revision: string, hasHealthCheck: boolean): number {
+  return tasks.filter(
+    (t) =>
+      t.taskDefinition === revision &&
+      t.lastStatus === 'RUNNING' &&
+      t.desiredStatus === 'RUNNING' &&
+      (hasHealthCheck ? t.healthStatus === 'HEALTHY' : t.healthStatus !== 'UNHEALTHY'),
+  ).length;
+}
+
+/** What a canary step's readiness is judged from: the canary service's counts and its healthy tasks. */
+export interface CanaryCounts {
+  wanted: number;
+  running: number;
+  pending: number;
+  healthy: number;
+}
+
+/**
+ * A canary step is ready (its bake may start) when the canary runs exactly the tasks asked for,
+ * none is still pending, and all of them are healthy.
+ *
+ *   wanted 1, running 1, pending 0, healthy 1 -> ready
+ *   wanted 3, running 3, pending 0, healthy 2 -> not ready (a task is not healthy yet)
+ *   wanted 3, running 2, pending 1, healthy 2 -> not ready (a task is still starting)
+ *   wanted 1, running 2, pending 0, healthy 2 -> not ready (the canary is still shrinking)
+ *   wanted 5, running 5, pending 0, healthy 6 -> ready (a stopping task may still be listed)
+ */
+export function canaryReady(c: CanaryCounts): boolean {
+  return c.running === c.wanted && c.pending === 0 && c.healthy >= c.wanted;
+}
+
+/** The part of a step the clock rules read. */
+export interface StepClock {
+  bakeMs: number;
+  startedAt?: number;
+  healthyAt?: number;
+}
+
+/**
+ * A step has baked when it became healthy and its bake has passed since, and the rollout is not
+ * paused (a paused rollout holds its step after the bake).
+ *
+ *   healthyAt 0, bake 5m, now 5m      -> baked
+ *   healthyAt 0, bake 5m, now 4m59.999s -> not yet
+ *   healthyAt 0, bake 0,  now 0       -> baked (a promote by hand sets the bake to 0)
+ *   not healthy,  bake 0, now 1h      -> not baked
+ *   healthyAt 0, bake 5m, now 1h, paused -> not baked
+ */
+export function baked(step: StepClock, now: number, paused: boolean): boolean {
+  return step.healthyAt !== undefined && !paused && now >= step.healthyAt + step.bakeMs;
+}
+
+/** The part of a step its deadline reads (see lib/record.ts StepState). */
+export interface StepDeadlineClock {
+  startedAt?: number;
+  healthyAt?: number;
+  unhealthySince?: number;
+  unhealthyMs?: number;
+}
+
+/**
+ * A step is past its deadline when it has been unhealthy for longer than `deadlineMs` since it last
+ * asked for tasks: the current unhealthy stretch (from `unhealthySince`) plus earlier ones
+ * (`unhealthyMs`, failures inside the bake). Asking for tasks again (a resize) starts the count
+ * afresh; a paused rollout is never past its deadline (a pause stops the clock). A step recorded
+ * before these fields counts from its start while it is not healthy.
+ *
+ *   unhealthy since 0, deadline 15m, now 15m          -> no (the deadline itself is allowed)
+ *   unhealthy since 0, deadline 15m, now 15m+1ms      -> yes
+ *   unhealthy since 16m (a resize), now 20m           -> no (4m since it asked again)
+ *   healthy, 14m unhealthy before, now 1h             -> no
+ *   unhealthy since 30m, 14m before, now 31m+1ms      -> yes (15m+1ms in all)
+ *   no clock, started 0, not healthy, now 15m+1ms     -> yes
+ *   no clock, not started, now 1h                     -> no
+ *   unhealthy since 0, now 1h, paused                 -> no
+ */
+export function pastDeadline(
+  step: StepDeadlineClock,
+  now: number,
+  deadlineMs: number,
+  paused: boolean,
+): boolean {
+  if (paused) return false;
+  const since = step.unhealthySince ?? (step.healthyAt === undefined ? step.startedAt : undefined);
+  if (since === undefined) return false;
+  return (step.unhealthyMs ?? 0) + (now - since) > deadlineMs;
+}
+
+/**
+ * Gate alarm patterns that match no alarm CloudWatch knows: a name that is not there, or a prefix
+ * (`name-*`) that matches nothing. Such a gate can never fire.
+ *
+ *   [web-5xx],          alarms [web-5xx]            -> []
+ *   [web-5xx],          alarms []                   -> [web-5xx]
+ *   [web-canary-*],     alarms [web-canary-cpu]     -> []
+ *   [web-canary-*],     alarms [web-5xx]            -> [web-canary-*]
+ *   [web-5xx, web-p99], alarms [web-p99]            -> [web-5xx]
+ */
+export function missingGates(patterns: string[], alarms: { name: string }[]): string[] {
+  return patterns.filter(
+    (p) => !alarms.some((a) => (p.endsWith('*') ? a.name.startsWith(p.slice(0, -1)) : a.name === p)),
+  );
+}
+
+/** The reason a rollout does not start for gates that cannot fire. */
+export function gatesMissing(missing: string[]): string {
+  const one = missing.length === 1;
+  return `gate alarm${one ? '' : 's'} ${missing.join(', ')} ${one ? 'does' : 'do'} not exist in CloudWatch: a gate that cannot fire does not guard a rollout; create ${one ? 'it' : 'them'} or fix gateAlarms, then deploy again`;
+}
+
+/**
+ * The service runs one deployment, on this revision, completed (or, where ECS reports no
+ * rolloutState, at its desired count).
+ *
+ *   one deployment of rev, COMPLETED                 -> steady
+ *   one deployment of rev, IN_PROGRESS               -> not steady
+ *   two deployments (rev PRIMARY, old ACTIVE)        -> not steady
+ *   one deployment of rev, no rolloutState, 10 of 10 -> steady
+ *   one deployment of rev, no rolloutState, 9 of 10  -> not steady
+ */
+export function steadyOn(service: ServiceView, revision: string): boolean {
+  const only = service.deployments.length === 1 ? service.deployments[0] : undefined;
+  if (!only || only.taskDefinition !== revision) return false;
+  if (only.rolloutState !== undefined) return only.rolloutState === 'COMPLETED';
+  return service.runningCount === service.desiredCount;
+}
+
+/**
+ * The new revision is promoted when the primary is steady on it and as many of its tasks are
+ * healthy as the primary wants.
+ *
+ *   steady on rev, desired 10, healthy 10 -> promoted
+ *   steady on rev, desired 10, healthy 9  -> not yet
+ *   still rolling,  desired 10, healthy 10 -> not yet
+ */
+export function promoted(primary: ServiceView, revision: string, healthy: number): boolean {
+  return steadyOn(primary, revision) && healthy >= primary.desiredCount;
+}

@@ -1,0 +1,324 @@
+/**
+ * Application Load Balancer target groups, as far as ECS services see them: tasks register when
+ * they start (ACTIVATING), pass the target group's health check after `healthyThreshold`
+ * consecutive successes (fail after `unhealthyThreshold` failures), and drain for the deregistration
+ * delay when they stop. Traffic set with `setLoad` is spread evenly over the healthy targets of a
+ * target group, whichever service they belong to; with no healthy target the ALB "fails open" to
+ * the unhealthy ones (ELB docs, "Target group health"). Accounting is deterministic: fractional
+ * requests per target, integrated over time between changes.
+ *
+ * Every minute: AWS/ApplicationELB RequestCount, RequestCountPerTarget and HTTPCode_Target_5XX_Count,
+ * and AWS/ECS CPUUtilization / MemoryUtilization per service. ELB "reports metrics only when requests
+ * are flowing ... If there are no requests ... or no data for a metric, the metric is not reported"
+ * (ELB User Guide, "CloudWatch metrics for your Application Load Balancer"), so zero counts are not
+ * published. ECS publishes service utilization once a minute while the service has running tasks
+ * (ECS Developer Guide, "Amazon ECS CloudWatch metrics").
+ */
+import type { Datum } from '../../core/context.ts';
+import { errorShareAt } from '../../core/images.ts';
+import { TARGET_GROUP_DEFAULTS, TEXT } from './constants.ts';
+import type { LocalEcs } from './index.ts';
+import type { Target, TargetGroup, Task } from './model.ts';
+
+/**
+ * The metrics the local load balancers and ECS publish, with the dimension sets of each (what
+ * `publishMinute` sends). An alarm whose metric and dimensions match none of these never gets a
+ * datapoint here. ALB publishes HTTPCode_Target_5XX_Count and RequestCount per LoadBalancer and
+ * TargetGroup together, never per TargetGroup alone (ELB User Guide, "CloudWatch metrics for your
+ * Application Load Balancer", Metric dimensions); RequestCountPerTarget per TargetGroup.
+ */
+export const PUBLISHED_METRICS: Record<string, Record<string, string[][]>> = {
+  'AWS/ApplicationELB': {
+    RequestCount: [['LoadBalancer', 'TargetGroup']],
+    RequestCountPerTarget: [['TargetGroup']],
+    HTTPCode_Target_5XX_Count: [['LoadBalancer', 'TargetGroup']],
+  },
+  'AWS/ECS': {
+    CPUUtilization: [['ClusterName', 'ServiceName']],
+    MemoryUtilization: [['ClusterName', 'ServiceName']],
+  },
+};
+
+export interface CreateTargetGroupOptions {
+  name: string;
+  healthCheck?: { intervalSeconds?: number; healthyThreshold?: number; unhealthyThreshold?: number };
+  deregistrationDelaySeconds?: number;
+  /** Name of the ALB the target group is attached to (default `<name>-alb`). */
+  loadBalancerName?: string;
+}
+
+export interface TargetHealth {
+  taskArn: string;
+  serviceName?: string;
+  port: number;
+  state: string;
+}
+
+export class LoadBalancing {
+  readonly groups = new Map<string, TargetGroup>();
+  /** Carried fractions, so published counts are whole numbers without drift. */
+  private carry = new Map<string, { requests: number; errors: number }>();
+
+  constructor(private readonly ecs: LocalEcs) {}
+
+  private now(): number {
+    return this.ecs.world.now();
+  }
+
+  createTargetGroup(o: CreateTargetGroupOptions): string {
+    if (!/^[A-Za-z0-9-]{1,32}$/.test(o.name) || o.name.startsWith('-') || o.name.endsWith('-'))
+      throw new Error(
+        `target group name "${o.name}": 1-32 alphanumerics or hyphens, not starting or ending with "-"`,
+      );
+    for (const g of this.groups.values()) if (g.name === o.name) return g.arn;
+    const world = this.ecs.world;
+    const id = world.ids.hex32().slice(0, 16);
+    const lbId = world.ids.hex32().slice(0, 16);
+    const arn = world.arn('elasticloadbalancing', `targetgroup/${o.name}/${id}`);
+    const group: TargetGroup = {
+      arn,
+      name: o.name,
+      dimension: `targetgroup/${o.name}/${id}`,
+      loadBalancerDimension: `app/${o.loadBalancerName ?? `${o.name}-alb`}/${lbId}`,
+      healthCheck: {
+        intervalSeconds: o.healthCheck?.intervalSeconds ?? TARGET_GROUP_DEFAULTS.intervalSeconds,
+        healthyThreshold: o.healthCheck?.healthyThreshold ?? TARGET_GROUP_DEFAULTS.healthyThreshold,
+        unhealthyThreshold: o.healthCheck?.unhealthyThreshold ?? TARGET_GROUP_DEFAULTS.unhealthyThreshold,
+      },
+      deregistrationDelaySeconds:
+        o.deregistrationDelaySeconds ?? TARGET_GROUP_DEFAULTS.deregistrationDelaySeconds,
+      targets: new Set(),
+      requestsPerSecond: 0,
+      lastFlush: this.now(),
+      minuteRequests: 0,
+      minuteErrors: 0,
+    };
+    this.groups.set(arn, group);
+    return arn;
+  }
+
+  setLoad(targetGroupArn: string, requestsPerSecond: number): void {
+    const g = this.groups.get(targetGroupArn);
+    if (!g) throw new Error(`no target group ${targetGroupArn}`);
+    if (!(requestsPerSecond >= 0)) throw new Error('requestsPerSecond must be >= 0');
+    this.flush(g);
+    g.requestsPerSecond = requestsPerSecond;
+  }
+
+  /** Registers a service task in the target groups of its service's load balancers. */
+  register(task: Task): void {
+    const svc = task.service;
+    if (!svc || task.targets.length > 0) return;
+    for (const lb of svc.loadBalancers) {
+      const g = lb.targetGroupArn ? this.groups.get(lb.targetGroupArn) : undefined;
+      if (!g) continue;
+      const container = task.containers.find((c) => c.name === lb.containerName) ?? task.containers[0]!;
+      const binding = container.networkBindings?.find((b) => b.containerPort === lb.containerPort);
+      const target: Target = {
+        group: g,
+        task,
+        containerName: container.name,
+        port: binding?.hostPort ?? lb.containerPort ?? 80,
+        state: 'initial',
+        since: this.now(),
+        timers: [],
+      };
+      this.flush(g);
+      g.targets.add(target);
+      task.targets.push(target);
+      this.ecs.scheduler.addEvent(svc, TEXT.registeredTargets(svc.name, 1, g.arn));
+      // The ALB health check: healthyThreshold consecutive successes, or unhealthyThreshold failures.
+      const hc = g.healthCheck;
+      const b = container.behaviour;
+      // An image that turns bad later ({ unhealthy: { after } }) passes its checks until then.
+      const badInMs = b?.unhealthy
+        ? Math.max(0, (task.startedAt ?? this.now()) + (b.unhealthyAfterSeconds ?? 0) * 1000 - this.now())
+        : Number.POSITIVE_INFINITY;
+      const healthyAt = hc.healthyThreshold * hc.intervalSeconds * 1000;
+      if (healthyAt < badInMs)
+        target.timers.push(this.ecs.world.clock.after(healthyAt, () => this.setState(target, 'healthy')));
+      if (badInMs !== Number.POSITIVE_INFINITY)
+        target.timers.push(
+          this.ecs.world.clock.after(badInMs + hc.unhealthyThreshold * hc.intervalSeconds * 1000, () =>
+            this.setState(target, 'unhealthy'),
+          ),
+        );
+    }
+  }
+
+  private setState(target: Target, state: 'healthy' | 'unhealthy'): void {
+    if (target.state === 'draining' || !target.group.targets.has(target)) return;
+    this.flush(target.group);
+    target.state = state;
+    target.since = this.now();
+    if (state === 'healthy') this.ecs.scheduler.onTaskHealthChange(target.task);
+    else this.ecs.scheduler.onTargetUnhealthy(target.task, target);
+  }
+
+  /**
+   * Deregisters the task's targets. With `drain`, they drain for the deregistration delay (the task
+   * stays DEACTIVATING meanwhile); returns that delay in ms (0 when there was nothing to drain).
+   */
+  deregister(task: Task, drain: boolean): number {
+    let delay = 0;
+    const svc = task.service;
+    if (drain && svc && task.targets.some((x) => x.state !== 'draining'))
+      this.ecs.scheduler.addEvent(svc, TEXT.drainingConnections(svc.name, 1));
+    for (const target of task.targets) {
+      if (target.state === 'draining') continue;
+      const g = target.group;
+      this.flush(g);
+      for (const cancel of target.timers) cancel();
+      target.timers = [];
+      target.state = 'draining';
+      target.since = this.now();
+      if (svc) this.ecs.scheduler.addEvent(svc, TEXT.deregisteredTargets(svc.name, 1, g.arn));
+      const ms = g.deregistrationDelaySeconds * 1000;
+      if (drain) delay = Math.max(delay, ms);
+      target.timers.push(this.ecs.world.clock.after(ms, () => g.targets.delete(target)));
+    }
+    return delay;
+  }
+
+  /** The task is STOPPED: drop whatever registration is left. */
+  forget(task: Task): void {
+    for (const target of task.targets) {
+      if (target.state !== 'draining') {
+        this.flush(target.group);
+        for (const cancel of target.timers) cancel();
+        target.group.targets.delete(target);
+      }
+    }
+  }
+
+  /** Targets that receive requests: the healthy ones; with none healthy, the unhealthy ones (fail open). */
+  private serving(g: TargetGroup): Target[] {
+    const healthy: Target[] = [];
+    const unhealthy: Target[] = [];
+    for (const t of g.targets) {
+      if (t.state === 'healthy') healthy.push(t);
+      else if (t.state === 'unhealthy') unhealthy.push(t);
+    }
+    return healthy.length > 0 ? healthy : unhealthy;
+  }
+
+  /** Accounts the requests served since the last flush, at the load and membership of that period. */
+  flush(g: TargetGroup): void {
+    const now = this.now();
+    const dt = now - g.lastFlush;
+    g.lastFlush = now;
+    if (dt <= 0 || g.requestsPerSecond <= 0) return;
+    const serving = this.serving(g);
+    if (serving.length === 0) return; // the ALB answers 503 itself: no target sees the request
+    const total = (g.requestsPerSecond * dt) / 1000;
+    const each = total / serving.length;
+    for (const t of serving) {
+      const errors = each * errorRate(t, now);
+      t.task.requests += each;
+      t.task.errors += errors;
+      t.task.minuteRequests += each;
+      g.minuteErrors += errors;
+    }
+    g.minuteRequests += total;
+  }
+
+  targetHealth(targetGroupArn: string): TargetHealth[] {
+    const g = this.groups.get(targetGroupArn);
+    if (!g) throw new Error(`no target group ${targetGroupArn}`);
+    return [...g.targets].map((t) => ({
+      taskArn: t.task.arn,
+      serviceName: t.task.service?.name,
+      port: t.port,
+      state: t.state,
+    }));
+  }
+
+  /** Publishes the minute that ends now. */
+  publishMinute(): void {
+    const world = this.ecs.world;
+    const minuteStart = this.now() - 60_000;
+    for (const g of this.groups.values()) {
+      this.flush(g);
+      const carry = this.carry.get(g.arn) ?? { requests: 0, errors: 0 };
+      const requests = Math.floor(g.minuteRequests + carry.requests + 1e-9);
+      const errors = Math.floor(g.minuteErrors + carry.errors + 1e-9);
+      carry.requests = g.minuteRequests + carry.requests - requests;
+      carry.errors = g.minuteErrors + carry.errors - errors;
+      this.carry.set(g.arn, carry);
+      g.minuteRequests = 0;
+      g.minuteErrors = 0;
+      if (requests <= 0) continue;
+      let healthy = 0;
+      for (const t of g.targets) if (t.state === 'healthy') healthy++;
+      const data: Datum[] = [
+        {
+          metricName: 'RequestCount',
+          dimensions: { TargetGroup: g.dimension, LoadBalancer: g.loadBalancerDimension },
+          value: requests,
+          timestamp: minuteStart,
+          unit: 'Count',
+        },
+        {
+          metricName: 'RequestCountPerTarget',
+          dimensions: { TargetGroup: g.dimension },
+          value: requests / Math.max(1, healthy),
+          timestamp: minuteStart,
+          unit: 'Count',
+        },
+      ];
+      if (errors > 0)
+        data.push({
+          metricName: 'HTTPCode_Target_5XX_Count',
+          dimensions: { TargetGroup: g.dimension, LoadBalancer: g.loadBalancerDimension },
+          value: errors,
+          timestamp: minuteStart,
+          unit: 'Count',
+        });
+      world.metrics.record('AWS/ApplicationELB', data);
+    }
+    for (const cluster of this.ecs.clusters.values()) {
+      for (const svc of cluster.services.values()) {
+        if (svc.status === 'INACTIVE' || svc.tasks.size === 0) continue;
+        let n = 0;
+        let cpu = 0;
+        let mem = 0;
+        for (const t of svc.tasks) {
+          const perSecond = t.minuteRequests / 60;
+          t.minuteRequests = 0;
+          if (t.lastStatus !== 'RUNNING') continue;
+          const b = t.containers.find((c) => c.essential && c.behaviour)?.behaviour;
+          if (!b) continue;
+          n++;
+          cpu += Math.min(100, b.cpu.idle + b.cpu.perRequest * perSecond);
+          mem += Math.min(100, b.memory.base + b.memory.perRequest * perSecond);
+        }
+        if (n === 0) continue;
+        const dimensions = { ClusterName: cluster.name, ServiceName: svc.name };
+        world.metrics.record('AWS/ECS', [
+          {
+            metricName: 'CPUUtilization',
+            dimensions,
+            value: cpu / n,
+            timestamp: minuteStart,
+            unit: 'Percent',
+          },
+          {
+            metricName: 'MemoryUtilization',
+            dimensions,
+            value: mem / n,
+            timestamp: minuteStart,
+            unit: 'Percent',
+          },
+        ]);
+      }
+    }
+  }
+}
+
+/** Share of a target's requests answered with 5xx: the image's errorRate; an app that fails its health check fails them all. */
+function errorRate(t: Target, now: number): number {
+  const c = t.task.containers.find((x) => x.name === t.containerName);
+  const b = c?.behaviour;
+  if (!b) return 0;
+  return errorShareAt(b, now - (t.task.startedAt ?? now));
+}

@@ -1,0 +1,199 @@
+/**
+ * ListServiceDeployments / DescribeServiceDeployments: the service-deployment view of the same
+ * deployments DescribeServices lists, with the circuit breaker's `failureCount` and `threshold`
+ * (API ServiceDeployment, ServiceDeploymentCircuitBreaker; @aws-sdk/client-ecs 3.1164 models).
+ *
+ * In this view a circuit-breaker rollback belongs to the service deployment that failed
+ * (`rollback: {reason, startedAt, serviceRevisionArn}`, status ROLLBACK_IN_PROGRESS →
+ * ROLLBACK_SUCCESSFUL / ROLLBACK_FAILED), so the rollback's own deployment is not listed separately.
+ * Not documented, chosen here: a deployment the breaker failed without rollback, or one replaced by
+ * a newer UpdateService before it completed, is STOPPED (the status enum has no FAILED).
+ */
+import { AwsError } from '../../core/errors.ts';
+import { circuitBreakerThreshold } from './constants.ts';
+import type { LocalEcs } from './index.ts';
+import type { Deployment, Service } from './model.ts';
+
+const invalid = (m: string) => new AwsError('InvalidParameterException', m);
+const date = (ms: number | undefined) => (ms === undefined ? undefined : new Date(ms));
+
+/** `…:service-revision/<cluster>/<service>/<digits>` for a deployment's revision. */
+export function revisionArn(ecs: LocalEcs, d: Deployment): string {
+  const s = d.service;
+  return ecs.world.arn(
+    'ecs',
+    `service-revision/${s.cluster.name}/${s.name}/${d.id.slice('ecs-svc/'.length)}`,
+  );
+}
+
+/** The deployments that are service deployments (a rollback belongs to the deployment it undoes). */
+function serviceDeployments(svc: Service): Deployment[] {
+  return svc.history.filter((d) => !d.rollbackTo);
+}
+
+/** The service's current service deployment (Service.currentServiceDeployment). */
+export function currentServiceDeployment(svc: Service): Deployment | undefined {
+  return serviceDeployments(svc).at(-1);
+}
+
+function status(d: Deployment): string {
+  const rb = d.rolledBackBy;
+  if (rb)
+    return rb.rolloutState === 'COMPLETED'
+      ? 'ROLLBACK_SUCCESSFUL'
+      : rb.rolloutState === 'FAILED'
+        ? 'ROLLBACK_FAILED'
+        : 'ROLLBACK_IN_PROGRESS';
+  if (d.rolloutState === 'COMPLETED') return 'SUCCESSFUL';
+  if (d.rolloutState === 'FAILED') return 'STOPPED';
+  return d.status === 'PRIMARY' ? 'IN_PROGRESS' : 'STOPPED';
+}
+
+function finishedAt(d: Deployment): number | undefined {
+  const rb = d.rolledBackBy;
+  if (rb) return rb.finishedAt;
+  return d.rolloutState === 'COMPLETED' ? d.finishedAt : undefined;
+}
+
+function stoppedAt(d: Deployment): number | undefined {
+  if (status(d) !== 'STOPPED') return undefined;
+  if (d.finishedAt !== undefined) return d.finishedAt;
+  const next = d.service.history.find((x) => x.sourceIds.includes(d.id));
+  return next?.createdAt ?? d.updatedAt;
+}
+
+function counts(d: Deployment) {
+  let running = 0;
+  let pending = 0;
+  for (const t of d.tasks) {
+    if (t.desiredStatus !== 'RUNNING') continue;
+    if (t.lastStatus === 'RUNNING') running++;
+    else pending++;
+  }
+  return { running, pending };
+}
+
+function revision(ecs: LocalEcs, d: Deployment) {
+  const { running, pending } = counts(d);
+  return {
+    arn: revisionArn(ecs, d),
+    requestedTaskCount: d.status === 'PRIMARY' ? d.service.desiredCount : 0,
+    runningTaskCount: running,
+    pendingTaskCount: pending,
+  };
+}
+
+function shape(ecs: LocalEcs, d: Deployment): any {
+  const svc = d.service;
+  const cb = d.configuration.deploymentCircuitBreaker;
+  const rb = d.rolledBackBy;
+  const sources = svc.history.filter((x) => d.sourceIds.includes(x.id));
+  let breakerStatus = 'DISABLED';
+  if (cb.enable)
+    breakerStatus = d.breakerTriggered
+      ? 'TRIGGERED'
+      : d.rolloutState === 'IN_PROGRESS' && !d.breakerDone && d.status === 'PRIMARY'
+        ? 'MONITORING'
+        : 'MONITORING_COMPLETE';
+  return {
+    serviceDeploymentArn: d.arn,
+    serviceArn: svc.arn,
+    clusterArn: svc.cluster.arn,
+    createdAt: date(d.createdAt),
+    startedAt: date(d.createdAt),
+    finishedAt: date(finishedAt(d)),
+    stoppedAt: date(stoppedAt(d)),
+    updatedAt: date(Math.max(d.updatedAt, rb?.updatedAt ?? 0)),
+    sourceServiceRevisions: sources.map((x) => revision(ecs, x)),
+    targetServiceRevision: revision(ecs, d),
+    status: status(d),
+    statusReason: d.rolloutStateReason,
+    deploymentConfiguration: d.configuration,
+    rollback: rb
+      ? {
+          reason: rb.rolloutStateReasonAtStart,
+          startedAt: date(rb.createdAt),
+          serviceRevisionArn: revisionArn(ecs, rb),
+        }
+      : undefined,
+    deploymentCircuitBreaker: {
+      status: breakerStatus,
+      failureCount: d.failedTasks,
+      threshold: circuitBreakerThreshold(svc.desiredCount, cb.thresholdConfiguration),
+    },
+    // API ServiceDeploymentAlarms: status TRIGGERED | MONITORING | MONITORING_COMPLETE | DISABLED.
+    alarms: d.alarms
+      ? {
+          status:
+            d.alarms.status === 'MONITORING' && d.rolloutState !== 'IN_PROGRESS'
+              ? 'MONITORING_COMPLETE'
+              : d.alarms.status,
+          alarmNames: d.alarms.names,
+          triggeredAlarmNames: d.alarms.triggered,
+        }
+      : { status: 'DISABLED' },
+  };
+}
+
+export function serviceDeploymentOperations(
+  ecs: LocalEcs,
+  serviceByRef: (cluster: ReturnType<LocalEcs['cluster']>, ref: unknown) => Service | undefined,
+) {
+  function ListServiceDeployments(input: any) {
+    const cluster = ecs.cluster(input?.cluster);
+    const svc = serviceByRef(cluster, input?.service);
+    if (!svc) throw new AwsError('ServiceNotFoundException', 'Service not found.');
+    const maxResults = input.maxResults ?? 20;
+    if (!Number.isInteger(maxResults) || maxResults < 1 || maxResults > 100)
+      throw invalid('maxResults must be between 1 and 100.');
+    const wanted: string[] | undefined = input.status;
+    const before =
+      input.createdAt?.before !== undefined ? input.createdAt.before * 1000 : Number.POSITIVE_INFINITY;
+    const after =
+      input.createdAt?.after !== undefined ? input.createdAt.after * 1000 : Number.NEGATIVE_INFINITY;
+    const all = serviceDeployments(svc)
+      .filter((d) => (!wanted || wanted.includes(status(d))) && d.createdAt <= before && d.createdAt >= after)
+      .reverse();
+    let offset = 0;
+    if (input.nextToken) {
+      offset = Number(Buffer.from(String(input.nextToken), 'base64').toString('utf8'));
+      if (!Number.isInteger(offset) || offset < 0) throw invalid('Invalid nextToken.');
+    }
+    const page = all.slice(offset, offset + maxResults);
+    const next =
+      offset + maxResults < all.length
+        ? Buffer.from(String(offset + maxResults)).toString('base64')
+        : undefined;
+    return {
+      serviceDeployments: page.map((d) => ({
+        serviceDeploymentArn: d.arn,
+        serviceArn: svc.arn,
+        clusterArn: svc.cluster.arn,
+        startedAt: date(d.createdAt),
+        createdAt: date(d.createdAt),
+        finishedAt: date(finishedAt(d)),
+        targetServiceRevisionArn: revisionArn(ecs, d),
+        status: status(d),
+        statusReason: d.rolloutStateReason,
+      })),
+      nextToken: next,
+    };
+  }
+
+  function DescribeServiceDeployments(input: any) {
+    const arns = input?.serviceDeploymentArns;
+    if (!Array.isArray(arns) || arns.length === 0) throw invalid('serviceDeploymentArns cannot be empty.');
+    if (arns.length > 20)
+      throw invalid('You may specify up to 20 service deployment ARNs in a single operation.');
+    const serviceDeployments: any[] = [];
+    const failures: any[] = [];
+    for (const arn of arns) {
+      const d = ecs.deploymentByArn(String(arn));
+      if (d && !d.rollbackTo) serviceDeployments.push(shape(ecs, d));
+      else failures.push({ arn, reason: 'MISSING' });
+    }
+    return { serviceDeployments, failures };
+  }
+
+  return { ListServiceDeployments, DescribeServiceDeployments };
+}

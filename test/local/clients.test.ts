@@ -1,0 +1,121 @@
+/**
+ * What other clients (the AWS CLI, SDK v2, docker login) ask of the local AWS: request ids on every
+ * answer, ECR authorization tokens, container instances' built-in attributes, a cluster's capacity
+ * providers, and `autopilot local --start`.
+ */
+import { GetAuthorizationTokenCommand } from '@aws-sdk/client-ecr';
+import {
+  CreateClusterCommand,
+  DescribeClustersCommand,
+  DescribeContainerInstancesCommand,
+  InvalidParameterException,
+  ListContainerInstancesCommand,
+  PutClusterCapacityProvidersCommand,
+} from '@aws-sdk/client-ecs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { UsageError } from '../../local/core/errors.ts';
+import { startOption } from '../../local/scenario/local.ts';
+import { startWorld, type TestWorld } from '../helpers/world.ts';
+
+let t: TestWorld;
+beforeAll(async () => {
+  t = await startWorld();
+});
+afterAll(() => t.world.stop());
+
+describe('every answer', () => {
+  it('carries x-amzn-RequestId, which the SDK reads as $metadata.requestId, different each time', async () => {
+    const a = await t.ecs.send(new DescribeClustersCommand({}));
+    const b = await t.ecs.send(new DescribeClustersCommand({}));
+    expect(a.$metadata.requestId).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-8[0-9a-f]{3}-[0-9a-f]{12}$/);
+    expect(b.$metadata.requestId).not.toBe(a.$metadata.requestId);
+  });
+});
+
+describe('ECR GetAuthorizationToken', () => {
+  it('answers AWS:<password> in base64, valid 12 hours, for the registry endpoint', async () => {
+    const out = await t.ecr.send(new GetAuthorizationTokenCommand({}));
+    const data = out.authorizationData![0]!;
+    expect(Buffer.from(data.authorizationToken!, 'base64').toString('utf8')).toMatch(/^AWS:.+/);
+    expect(data.expiresAt!.getTime() - t.world.now()).toBe(12 * 3_600_000);
+    expect(data.proxyEndpoint).toBe(`https://${t.world.ecr.registryHost}`);
+  });
+});
+
+describe('ECS clusters and container instances', () => {
+  it('keeps a cluster capacity providers and default strategy', async () => {
+    const created = await t.ecs.send(
+      new CreateClusterCommand({
+        clusterName: 'cp',
+        capacityProviders: ['FARGATE', 'FARGATE_SPOT'],
+        defaultCapacityProviderStrategy: [{ capacityProvider: 'FARGATE', weight: 1, base: 1 }],
+      }),
+    );
+    expect(created.cluster?.capacityProviders).toEqual(['FARGATE', 'FARGATE_SPOT']);
+    await t.ecs.send(
+      new PutClusterCapacityProvidersCommand({
+        cluster: 'cp',
+        capacityProviders: ['FARGATE_SPOT'],
+        defaultCapacityProviderStrategy: [{ capacityProvider: 'FARGATE_SPOT', weight: 1 }],
+      }),
+    );
+    const described = await t.ecs.send(new DescribeClustersCommand({ clusters: ['cp'] }));
+    expect(described.clusters![0]).toMatchObject({
+      capacityProviders: ['FARGATE_SPOT'],
+      defaultCapacityProviderStrategy: [{ capacityProvider: 'FARGATE_SPOT', weight: 1 }],
+    });
+    const err = await t.ecs
+      .send(
+        new PutClusterCapacityProvidersCommand({
+          cluster: 'cp',
+          capacityProviders: [],
+          defaultCapacityProviderStrategy: [{ capacityProvider: 'FARGATE' }],
+        }),
+      )
+      .catch((e) => e);
+    expect(err).toBeInstanceOf(InvalidParameterException);
+  });
+
+  it('shows the built-in attributes of a container instance beside its own', async () => {
+    await t.ecs.send(new CreateClusterCommand({ clusterName: 'ec2' }));
+    t.world.ecs.registerContainerInstance('ec2', {
+      instanceType: 'm7g.large',
+      cpu: 2048,
+      memory: 8192,
+      availabilityZone: 'us-east-1b',
+      attributes: { team: 'web' },
+    });
+    const arns = await t.ecs.send(new ListContainerInstancesCommand({ cluster: 'ec2' }));
+    const out = await t.ecs.send(
+      new DescribeContainerInstancesCommand({
+        cluster: 'ec2',
+        containerInstances: arns.containerInstanceArns,
+      }),
+    );
+    const attributes = Object.fromEntries(
+      out.containerInstances![0]!.attributes!.map((a) => [a.name, a.value]),
+    );
+    expect(attributes).toMatchObject({
+      'ecs.availability-zone': 'us-east-1b',
+      'ecs.instance-type': 'm7g.large',
+      'ecs.os-type': 'linux',
+      'ecs.cpu-architecture': 'arm64',
+      team: 'web',
+    });
+    expect('com.amazonaws.ecs.capability.ecr-auth' in attributes).toBe(true);
+  });
+});
+
+describe('autopilot local --start', () => {
+  it.each([
+    [undefined, undefined],
+    ['now', 1764900000000],
+    ['2026-03-01T12:00:00Z', 1772366400000],
+  ])('--start %s → %s', (value, want) => {
+    expect(startOption(value, 1764900000123)).toBe(want);
+  });
+
+  it('refuses anything else', () => {
+    expect(() => startOption('yesterday', 0)).toThrow(UsageError);
+  });
+});

@@ -1,0 +1,117 @@
+/**
+ * Time like Lambda and EventBridge (local/lambda.ts, local/core/latency.ts): delivery latency, cold
+ * and warm starts, remaining time from the virtual clock, and invocations killed at their timeout.
+ * A fixed latency model makes each figure exact.
+ */
+import { ListClustersCommand } from '@aws-sdk/client-ecs';
+import { PutEventsCommand, PutRuleCommand, PutTargetsCommand } from '@aws-sdk/client-eventbridge';
+import { afterEach, describe, expect, it } from 'vitest';
+import {
+  AWS_CALL,
+  at,
+  EVENTBRIDGE_TO_LAMBDA,
+  type Latency,
+  SeededLatency,
+} from '../../local/core/latency.ts';
+import { LocalLambda, timedOutMessage } from '../../local/lambda.ts';
+import { startWorld, type TestWorld } from '../helpers/world.ts';
+
+const FIXED: Latency = {
+  delivery: () => 150,
+  start: (cold) => (cold ? 250 : 2),
+  call: () => 10_000,
+};
+
+let t: TestWorld | undefined;
+afterEach(async () => {
+  await t?.world.stop();
+  t = undefined;
+});
+
+describe('the latency model', () => {
+  it.each([
+    [EVENTBRIDGE_TO_LAMBDA, 0.5, 148],
+    [EVENTBRIDGE_TO_LAMBDA, 0.3, 131],
+    [EVENTBRIDGE_TO_LAMBDA, 0.99, 387],
+    [AWS_CALL, 0, 8],
+  ])('at(%j, %f) = %i ms', (q, u, want) => {
+    expect(at(q, u)).toBe(want);
+  });
+
+  it('draws the same latencies from the same seed', () => {
+    const a = new SeededLatency('x');
+    const b = new SeededLatency('x');
+    const draws = [a.delivery(), a.start(true), a.call()];
+    expect([b.delivery(), b.start(true), b.call()]).toEqual(draws);
+    expect(draws[0]).toBeGreaterThanOrEqual(80);
+    expect(draws[1]).toBeGreaterThanOrEqual(180);
+  });
+});
+
+describe('the local Lambda runtime', () => {
+  it('gives each invocation its remaining time and kills it at its timeout', async () => {
+    t = await startWorld({ latency: FIXED });
+    const tw = t;
+    const lambda = new LocalLambda(tw.world);
+    const seen: number[] = [];
+    const fn = lambda.function(
+      'f',
+      async (_event, context) => {
+        seen.push(context.getRemainingTimeInMillis());
+        for (let i = 0; i < 4; i++) {
+          try {
+            await tw.ecs.send(new ListClustersCommand({}));
+          } catch {
+            // A handler that swallows the error still dies at its timeout.
+          }
+          seen.push(context.getRemainingTimeInMillis());
+        }
+        return 'done';
+      },
+      { timeoutMs: 30_000 },
+    );
+    await expect(fn({})).rejects.toThrow(timedOutMessage(30_000));
+    // Cold start 250 ms, then 10 s a call: 29 750, 19 750, 9 750, then the call that crosses 30 s.
+    expect(seen.slice(0, 4)).toEqual([29_750, 19_750, 9_750, 0]);
+    expect(lambda.counts).toEqual({ invocations: 1, coldStarts: 1, timeouts: 1 });
+    expect(timedOutMessage(30_000)).toBe('Task timed out after 30.00 seconds');
+    lambda.dispose();
+  });
+
+  it('starts cold after ten idle minutes, warm before', async () => {
+    t = await startWorld({ latency: FIXED });
+    const lambda = new LocalLambda(t.world);
+    const remaining: number[] = [];
+    const fn = lambda.function('g', async (_e, c) => remaining.push(c.getRemainingTimeInMillis()), {
+      timeoutMs: 60_000,
+    });
+    await fn({});
+    await t.world.runFor(5 * 60_000);
+    await fn({});
+    await t.world.runFor(11 * 60_000);
+    await fn({});
+    expect(remaining).toEqual([59_750, 59_998, 59_750]);
+    expect(lambda.counts.coldStarts).toBe(2);
+    lambda.dispose();
+  });
+
+  it('delivers an event to its target after the delivery latency, not at once', async () => {
+    t = await startWorld({ latency: FIXED });
+    const tw = t;
+    const arn = tw.world.arn('lambda', 'function:target');
+    const invokedAt: number[] = [];
+    tw.world.functions.set(arn, async () => invokedAt.push(tw.world.now()));
+    await tw.events.send(
+      new PutRuleCommand({ Name: 'all', EventPattern: JSON.stringify({ source: ['app'] }) }),
+    );
+    await tw.events.send(new PutTargetsCommand({ Rule: 'all', Targets: [{ Id: 't', Arn: arn }] }));
+    const putAt = tw.world.now();
+    await tw.events.send(
+      new PutEventsCommand({ Entries: [{ Source: 'app', DetailType: 'x', Detail: '{}' }] }),
+    );
+    await tw.world.settle();
+    expect(invokedAt).toEqual([]);
+    await tw.world.runFor(1000);
+    expect(invokedAt).toEqual([putAt + 150]);
+  });
+});

@@ -1,0 +1,85 @@
+/**
+ * The verdict scenarios (scenarios/verdicts/*.yml), each played with the pipeline as `autopilot
+ * sim` plays it, with the invariants checked all along (local/invariants.ts). Each file states its
+ * verdict in a comment line, `# verdict: <repository:tag> <outcome> [/<reason pattern>/]`:
+ * healthy images end `succeeded` with no bad digest, failing ones `rolled_back` with the true
+ * reason, its digest marked bad unless `# not-bad: <repository:tag>` says the image was not to blame
+ * (a cluster without room); the service ends on a steady revision (`# ends-on: <family:revision>`
+ * names it) and no rollout is left open.
+ */
+import { readdirSync, readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { setLogSink } from '../lib/log.ts';
+import { loadFaultScenario, runWithFaults } from '../local/faults.ts';
+
+const DIR = fileURLToPath(new URL('../scenarios/verdicts/', import.meta.url));
+const FILES = readdirSync(DIR).filter((f) => f.endsWith('.yml'));
+
+interface Verdict {
+  image: string;
+  outcome: string;
+  reason?: RegExp;
+}
+
+function verdictsOf(text: string): Verdict[] {
+  return [...text.matchAll(/^# verdict: (\S+) (\w+)(?: \/(.+)\/)?$/gm)].map((m) => ({
+    image: m[1]!,
+    outcome: m[2]!,
+    ...(m[3] ? { reason: new RegExp(m[3]) } : {}),
+  }));
+}
+
+describe('verdict scenarios', () => {
+  it('each file states at least one verdict', () => {
+    expect(FILES.length).toBeGreaterThan(0);
+    for (const f of FILES) expect(verdictsOf(readFileSync(DIR + f, 'utf8')), f).not.toEqual([]);
+  });
+
+  it.each(FILES)(
+    '%s ends as its verdict says',
+    async (file) => {
+      const text = readFileSync(DIR + file, 'utf8');
+      const verdicts = verdictsOf(text);
+      const notBad = [...text.matchAll(/^# not-bad: (\S+)$/gm)].map((m) => m[1]);
+      const previous = setLogSink(() => {});
+      let run: Awaited<ReturnType<typeof runWithFaults>>;
+      try {
+        run = await runWithFaults(loadFaultScenario(DIR + file));
+      } finally {
+        setLogSink(previous);
+      }
+      expect(run.violations).toEqual([]);
+      const history = run.records.flatMap((r) => r.history);
+      for (const v of verdicts) {
+        const ended = history.filter((h) => `${h.image.repository}:${h.image.tag}` === v.image);
+        expect(
+          ended.map((h) => h.outcome),
+          `${v.image}: ${ended.map((h) => h.reason).join('; ')}`,
+        ).toEqual([v.outcome]);
+        if (v.reason) expect(ended[0]!.reason).toMatch(v.reason);
+        const digest = ended[0]!.image.digest;
+        const bad = run.records.some((r) => r.badDigests[digest] !== undefined);
+        expect(bad, `${v.image} marked bad`).toBe(v.outcome === 'rolled_back' && !notBad.includes(v.image));
+      }
+      for (const r of run.records) {
+        expect(r.rollout, `${r.key} has a rollout left open`).toBeUndefined();
+      }
+      const report = run.report as {
+        services: { name: string; taskDefinition: string; deployments: { rolloutState?: string }[] }[];
+      };
+      const endsOn = /^# ends-on: (\S+)$/m.exec(text)?.[1];
+      if (endsOn) {
+        const primary = report.services.find((s) => !s.name.endsWith('-canary'));
+        expect(primary?.taskDefinition).toBe(endsOn);
+      }
+      for (const s of report.services) {
+        expect(
+          s.deployments.map((d) => d.rolloutState),
+          `${s.name} ends on one steady deployment`,
+        ).toEqual(['COMPLETED']);
+      }
+    },
+    600_000,
+  );
+});

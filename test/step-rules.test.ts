@@ -1,0 +1,257 @@
+/** The worked examples of lib/rollout/step.ts, one row each. */
+import { describe, expect, it } from 'vitest';
+import type { ServiceView, TaskView } from '../lib/observation.ts';
+import { rollbackOverdue, rollbackRestored } from '../lib/rollout/rollback.ts';
+import {
+  baked,
+  canaryReady,
+  healthyTasks,
+  missingGates,
+  pastDeadline,
+  promoted,
+  steadyOn,
+} from '../lib/rollout/step.ts';
+import { promotionCanary, stepRound, stepTargets, surgeTasks } from '../lib/rollout-math.ts';
+
+const REV = 'arn:aws:ecs:us-east-1:123456789012:task-definition/web:2';
+const OLD = 'arn:aws:ecs:us-east-1:123456789012:task-definition/web:1';
+const S = 1000;
+const MIN = 60 * S;
+
+const task = (extra: Partial<TaskView>): TaskView => ({
+  taskArn: 'arn:aws:ecs:us-east-1:123456789012:task/prod/1',
+  taskDefinition: REV,
+  lastStatus: 'RUNNING',
+  desiredStatus: 'RUNNING',
+  healthStatus: 'HEALTHY',
+  containers: [{ name: 'web' }],
+  ...extra,
+});
+
+describe('healthyTasks', () => {
+  it.each([
+    ['RUNNING/RUNNING HEALTHY, check', task({}), true, 1],
+    ['RUNNING/RUNNING UNKNOWN, check', task({ healthStatus: 'UNKNOWN' }), true, 0],
+    ['RUNNING/RUNNING UNKNOWN, no check', task({ healthStatus: 'UNKNOWN' }), false, 1],
+    ['RUNNING/STOPPED HEALTHY (being stopped)', task({ desiredStatus: 'STOPPED' }), true, 0],
+    ['another revision', task({ taskDefinition: OLD }), true, 0],
+  ])('%s -> %i', (_, t, check, n) => {
+    expect(healthyTasks([t], REV, check)).toBe(n);
+  });
+});
+
+describe('canaryReady', () => {
+  it.each([
+    [1, 1, 0, 1, true],
+    [3, 3, 0, 2, false],
+    [3, 2, 1, 2, false],
+    [1, 2, 0, 2, false],
+    [5, 5, 0, 6, true],
+  ])('wanted %i, running %i, pending %i, healthy %i -> %s', (wanted, running, pending, healthy, ready) => {
+    expect(canaryReady({ wanted, running, pending, healthy })).toBe(ready);
+  });
+});
+
+describe('baked', () => {
+  it.each([
+    ['healthyAt 0, bake 5m, now 5m', { healthyAt: 0, bakeMs: 5 * MIN }, 5 * MIN, false, true],
+    ['healthyAt 0, bake 5m, now 4m59.999s', { healthyAt: 0, bakeMs: 5 * MIN }, 5 * MIN - 1, false, false],
+    ['healthyAt 0, bake 0, now 0', { healthyAt: 0, bakeMs: 0 }, 0, false, true],
+    ['not healthy, bake 0, now 1h', { bakeMs: 0 }, 60 * MIN, false, false],
+    ['healthyAt 0, bake 5m, now 1h, paused', { healthyAt: 0, bakeMs: 5 * MIN }, 60 * MIN, true, false],
+  ])('%s -> %s', (_, step, now, paused, want) => {
+    expect(baked(step, now, paused)).toBe(want);
+  });
+});
+
+describe('pastDeadline', () => {
+  const deadline = 15 * MIN;
+  it.each([
+    ['unhealthy since 0, now 15m', { unhealthySince: 0 }, 15 * MIN, false, false],
+    ['unhealthy since 0, now 15m+1ms', { unhealthySince: 0 }, 15 * MIN + 1, false, true],
+    [
+      'unhealthy since 16m (a resize), now 20m',
+      { startedAt: 0, unhealthySince: 16 * MIN },
+      20 * MIN,
+      false,
+      false,
+    ],
+    [
+      'healthy, 14m unhealthy before, now 1h',
+      { startedAt: 0, healthyAt: 14 * MIN, unhealthyMs: 14 * MIN },
+      60 * MIN,
+      false,
+      false,
+    ],
+    [
+      'unhealthy since 30m, 14m before, now 31m+1ms',
+      { unhealthySince: 30 * MIN, unhealthyMs: 14 * MIN },
+      31 * MIN + 1,
+      false,
+      true,
+    ],
+    ['no clock, started 0, not healthy, now 15m+1ms', { startedAt: 0 }, 15 * MIN + 1, false, true],
+    ['no clock, not started, now 1h', {}, 60 * MIN, false, false],
+    ['unhealthy since 0, now 1h, paused', { unhealthySince: 0 }, 60 * MIN, true, false],
+  ])('%s -> %s', (_, step, now, paused, want) => {
+    expect(pastDeadline(step, now, deadline, paused)).toBe(want);
+  });
+});
+
+describe('missingGates', () => {
+  it.each([
+    [['web-5xx'], ['web-5xx'], []],
+    [['web-5xx'], [], ['web-5xx']],
+    [['web-canary-*'], ['web-canary-cpu'], []],
+    [['web-canary-*'], ['web-5xx'], ['web-canary-*']],
+    [['web-5xx', 'web-p99'], ['web-p99'], ['web-5xx']],
+  ])('%j, alarms %j -> %j', (patterns, names, want) => {
+    expect(
+      missingGates(
+        patterns,
+        names.map((name) => ({ name })),
+      ),
+    ).toEqual(want);
+  });
+});
+
+function service(
+  deployments: { td: string; state?: string }[],
+  desired = 10,
+  running = desired,
+): ServiceView {
+  return {
+    exists: true,
+    taskDefinition: deployments[0]?.td,
+    desiredCount: desired,
+    runningCount: running,
+    pendingCount: 0,
+    deployments: deployments.map((d, i) => ({
+      id: `ecs-svc/${i}`,
+      status: i === 0 ? 'PRIMARY' : 'ACTIVE',
+      taskDefinition: d.td,
+      desiredCount: desired,
+      runningCount: running,
+      pendingCount: 0,
+      failedTasks: 0,
+      ...(d.state ? { rolloutState: d.state } : {}),
+    })),
+  };
+}
+
+describe('steadyOn', () => {
+  it.each([
+    ['one deployment of rev, COMPLETED', service([{ td: REV, state: 'COMPLETED' }]), true],
+    ['one deployment of rev, IN_PROGRESS', service([{ td: REV, state: 'IN_PROGRESS' }]), false],
+    [
+      'two deployments (rev PRIMARY, old ACTIVE)',
+      service([
+        { td: REV, state: 'IN_PROGRESS' },
+        { td: OLD, state: 'COMPLETED' },
+      ]),
+      false,
+    ],
+    ['one deployment of rev, no rolloutState, 10 of 10', service([{ td: REV }], 10, 10), true],
+    ['one deployment of rev, no rolloutState, 9 of 10', service([{ td: REV }], 10, 9), false],
+  ])('%s -> %s', (_, svc, want) => {
+    expect(steadyOn(svc, REV)).toBe(want);
+  });
+});
+
+describe('promoted', () => {
+  it.each([
+    ['steady on rev, desired 10, healthy 10', service([{ td: REV, state: 'COMPLETED' }]), 10, true],
+    ['steady on rev, desired 10, healthy 9', service([{ td: REV, state: 'COMPLETED' }]), 9, false],
+    ['still rolling, desired 10, healthy 10', service([{ td: REV, state: 'IN_PROGRESS' }]), 10, false],
+  ])('%s -> %s', (_, svc, healthy, want) => {
+    expect(promoted(svc, REV, healthy)).toBe(want);
+  });
+});
+
+describe('surgeTasks', () => {
+  it.each([
+    [10, 100, 10],
+    [10, 25, 3],
+    [4, 10, 1],
+    [0, 100, 1],
+  ])('total %i, %i%% -> %i', (total, pct, want) => {
+    expect(surgeTasks(total, pct)).toBe(want);
+  });
+});
+
+describe('stepTargets: the canary grows within the surge, past it the primary shrinks', () => {
+  it.each([
+    [10, 10, 100, 1, 10],
+    [10, 50, 100, 10, 10],
+    [10, 90, 100, 18, 2],
+    [50, 90, 100, 90, 10],
+    [10, 50, 25, 7, 6],
+    [1, 90, 100, 1, 1],
+    [0, 10, 100, 1, 0],
+  ])('total %i, %i%%, surge %i%% -> canary %i, primary %i', (total, percent, surge, canary, primary) => {
+    expect(stepTargets(total, percent, surge)).toEqual({ canary, primary });
+  });
+});
+
+describe('stepRound: never fewer serving than the total, never more asked than total + surge', () => {
+  it.each([
+    [10, 90, 10, 18, 2],
+    [10, 90, 1, 11, 9],
+    [10, 90, 11, 18, 2],
+    [10, 10, 0, 1, 10],
+    [10, 10, 18, 1, 10],
+  ])(
+    'total %i, to %i%%, canary healthy %i -> canary %i, primary %i',
+    (total, percent, healthy, canary, primary) => {
+      expect(stepRound(total, percent, 100, healthy)).toEqual({ canary, primary });
+      expect(canary + primary).toBeLessThanOrEqual(total + surgeTasks(total, 100));
+    },
+  );
+});
+
+describe('promotionCanary: the canary gives its room back as the primary takes over', () => {
+  it.each([
+    [10, 18, 2, 2, 18],
+    [10, 18, 12, 0, 10],
+    [10, 10, 14, 7, 6],
+    [10, 8, 20, 10, 0],
+    [2, 2, 4, 0, 2],
+  ])(
+    'total %i, surge 100%%, canary %i, primary tasks %i, primary healthy %i -> %i',
+    (total, canary, tasks, healthy, want) => {
+      expect(promotionCanary(total, 100, canary, tasks, healthy)).toBe(want);
+    },
+  );
+});
+
+describe('rollbackRestored and rollbackOverdue', () => {
+  it.each([
+    [
+      'one deployment of to, COMPLETED, 4 of 4 running',
+      service([{ td: OLD, state: 'COMPLETED' }], 4, 4),
+      true,
+    ],
+    [
+      'one deployment of to, IN_PROGRESS, 2 of 4 running',
+      service([{ td: OLD, state: 'IN_PROGRESS' }], 4, 2),
+      false,
+    ],
+    [
+      'two deployments (to PRIMARY, bad ACTIVE)',
+      service([
+        { td: OLD, state: 'IN_PROGRESS' },
+        { td: REV, state: 'FAILED' },
+      ]),
+      false,
+    ],
+  ])('%s -> %s', (_, svc, want) => {
+    expect(rollbackRestored(svc, OLD)).toBe(want);
+  });
+
+  it.each([
+    [15 * MIN, false],
+    [15 * MIN + 1, true],
+  ])('started 0, deadline 15m, now %i -> %s', (now, want) => {
+    expect(rollbackOverdue(0, now, 15 * MIN)).toBe(want);
+  });
+});
