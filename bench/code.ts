@@ -56,6 +56,8 @@ export async function buildBundles(dir: string): Promise<Bundle[]> {
     platform: 'node' as const,
     format: 'esm' as const,
     target: 'node20',
+    // serverless.yml's custom.esbuild.mainFields: the SDK's ES module entry first.
+    mainFields: ['module', 'main'],
     outExtension: { '.js': '.mjs' },
     banner: { js: BANNER },
     logLevel: 'error' as const,

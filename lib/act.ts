@@ -13,9 +13,12 @@ import {
 } from '@aws-sdk/client-ecs';
 import type { Clients } from './aws.ts';
 import { canaryServiceInput, canaryServiceName } from './canary-service.ts';
+import { alignCanary, isRefusal, type SiblingSettings, siblingSettings } from './canary-sibling.ts';
 import type { TargetConfig } from './config.ts';
 import type { Action } from './decide.ts';
+import { log } from './log.ts';
 import { findRevisionByDigest } from './observe.ts';
+import { RefusedError } from './refusal.ts';
 import { cloneForImage } from './revision.ts';
 
 /** Performs one action. Returns what was learned (a registered revision). */
@@ -84,9 +87,20 @@ async function setCanary(
   );
   const existing = described.services?.find((s) => s.status === 'ACTIVE');
   if (existing) {
-    if (existing.taskDefinition === taskDefinition && existing.desiredCount === desiredCount) return;
+    // A true sibling: brought in line with the primary as it is now (lib/canary-sibling.ts).
+    const aligned = desiredCount > 0 ? alignCanary(target.cluster, existing, canarySettings(primary)) : {};
+    if (aligned.recreate) log.warn('canary.unaligned', { service: serviceName, reason: aligned.recreate });
+    if (
+      existing.taskDefinition === taskDefinition &&
+      existing.desiredCount === desiredCount &&
+      !aligned.update
+    )
+      return;
+    const { cluster: _cluster, service: _service, ...changes } = aligned.update ?? { service: serviceName };
+    if (aligned.update) log.info('canary.aligned', { service: serviceName, ...changes });
     await clients.ecs.send(
       new UpdateServiceCommand({
+        ...changes,
         cluster: target.cluster,
         service: serviceName,
         taskDefinition,
@@ -97,6 +111,15 @@ async function setCanary(
   }
   if (desiredCount === 0) return;
   await clients.ecs.send(
-    new CreateServiceCommand(canaryServiceInput(target, primary, taskDefinition, desiredCount)),
+    new CreateServiceCommand(
+      canaryServiceInput(target, primary, taskDefinition, desiredCount, canarySettings(primary)),
+    ),
   );
+}
+
+/** The primary's settings a canary copies, or the push is refused with why (lib/refusal.ts checks first). */
+function canarySettings(primary: Service): SiblingSettings {
+  const sibling = siblingSettings(primary);
+  if (isRefusal(sibling)) throw new RefusedError(sibling.reason);
+  return sibling;
 }

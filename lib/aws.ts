@@ -1,11 +1,16 @@
 /**
  * The AWS clients the pipeline uses, created once per Lambda container. The SDK reads the
  * endpoint from `AWS_ENDPOINT_URL` on its own, so the same code talks to AWS or to the local AWS.
+ *
+ * ECR is used only where a push arrives (ordering same-second pushes) and by the tick (missed pushes,
+ * lib/missed-pushes.ts): its client is created only when its class is handed in (functions/ecr-push.ts
+ * and functions/tick.ts do), so the other functions' bundles leave the ECR client out (each function
+ * bundles only the clients it uses; esbuild drops what no entry reaches).
  */
 import { ApplicationAutoScalingClient } from '@aws-sdk/client-application-auto-scaling';
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { ECRClient } from '@aws-sdk/client-ecr';
+import type { ECRClient } from '@aws-sdk/client-ecr';
 import { ECSClient } from '@aws-sdk/client-ecs';
 import { SSMClient } from '@aws-sdk/client-ssm';
 
@@ -15,7 +20,13 @@ export interface Clients {
   dynamodb: DynamoDBClient;
   ssm: SSMClient;
   applicationAutoScaling: ApplicationAutoScalingClient;
-  ecr: ECRClient;
+  /** Only where pushes arrive or are looked for (ecrPush, tick, the local world, the CLI). */
+  ecr?: ECRClient;
+}
+
+/** Clients created only when asked for, by class, so a bundle without them leaves them out. */
+export interface OptionalClients {
+  ecr?: typeof ECRClient;
 }
 
 export interface ClientOptions {
@@ -26,7 +37,7 @@ export interface ClientOptions {
   maxAttempts?: number;
 }
 
-export function createClients(options: ClientOptions = {}): Clients {
+export function createClients(options: ClientOptions = {}, optional: OptionalClients = {}): Clients {
   const config = {
     ...(options.endpoint ? { endpoint: options.endpoint } : {}),
     ...(options.region ? { region: options.region } : {}),
@@ -39,6 +50,6 @@ export function createClients(options: ClientOptions = {}): Clients {
     dynamodb: new DynamoDBClient(config),
     ssm: new SSMClient(config),
     applicationAutoScaling: new ApplicationAutoScalingClient(config),
-    ecr: new ECRClient(config),
+    ...(optional.ecr && { ecr: new optional.ecr(config) }),
   };
 }

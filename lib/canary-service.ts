@@ -5,6 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { CreateServiceCommandInput, Service } from '@aws-sdk/client-ecs';
+import type { SiblingSettings } from './canary-sibling.ts';
 
 /** Where the primary runs; a TargetConfig is one (not imported: lib/config.ts imports this file). */
 export interface PrimaryRef {
@@ -20,14 +21,16 @@ export function canaryServiceName(service: string): string {
 
 /**
  * The canary is a sibling of the primary: same cluster, network, load balancer target groups,
- * capacity, placement and tags, so it takes its share of the primary's traffic. Its own
- * circuit breaker is off: the pipeline watches it, faster.
+ * capacity, placement, Cloud Map registries, Service Connect (as a client), volumes and tags, so it
+ * takes its share of the primary's traffic (`sibling`: lib/canary-sibling.ts). Its own circuit
+ * breaker is off: the pipeline watches it, faster.
  */
 export function canaryServiceInput(
   target: PrimaryRef,
   primary: Service,
   taskDefinition: string,
   desiredCount: number,
+  sibling: SiblingSettings,
 ): CreateServiceCommandInput {
   const serviceName = canaryServiceName(target.service);
   const tags = (primary.tags ?? []).filter(
@@ -43,14 +46,9 @@ export function canaryServiceInput(
       .update(`${target.cluster}/${serviceName}/${taskDefinition}`)
       .digest('hex')
       .slice(0, 32),
-    ...(primary.capacityProviderStrategy?.length
-      ? { capacityProviderStrategy: primary.capacityProviderStrategy }
-      : { launchType: primary.launchType }),
-    platformVersion: primary.platformVersion,
-    networkConfiguration: primary.networkConfiguration,
-    loadBalancers: primary.loadBalancers,
-    placementConstraints: primary.placementConstraints,
-    placementStrategy: primary.placementStrategy,
+    ...sibling,
+    ...(sibling.serviceRegistries.length === 0 && { serviceRegistries: undefined }),
+    ...(sibling.volumeConfigurations.length === 0 && { volumeConfigurations: undefined }),
     healthCheckGracePeriodSeconds: primary.healthCheckGracePeriodSeconds,
     enableECSManagedTags: primary.enableECSManagedTags,
     propagateTags: primary.propagateTags,

@@ -39,6 +39,7 @@ import { type Document, LineCounter, parseDocument } from 'yaml';
 import { canaryServiceName } from './canary-service.ts';
 import { parseDuration } from './duration.ts';
 import { PermanentError } from './errors.ts';
+import { maskWebhooks } from './log.ts';
 import type { ScalingPolicy } from './scaling.ts';
 import { parseScaling } from './scaling-config.ts';
 import { planRollout, type Step, type StrategyKind } from './steps.ts';
@@ -130,7 +131,9 @@ export class ConfigError extends PermanentError {
   readonly problems: ConfigProblem[];
   readonly file: string;
 
-  constructor(problems: ConfigProblem[], file = 'config') {
+  constructor(found: ConfigProblem[], file = 'config') {
+    // A webhook written in any form (even without its scheme) is never echoed: the problem is said without it.
+    const problems = found.map((p) => ({ ...p, message: maskWebhooks(p.message) }));
     super(problems.map((p) => formatProblem(file, p)).join('\n'));
     this.problems = problems;
     this.file = file;
@@ -644,7 +647,7 @@ function notificationKind(value: unknown, path: string, problems: Problems): voi
  * secret: written here by mistake it is refused, and not repeated in the message.
  */
 function webhookParameter(value: unknown, path: string, problems: Problems): string | undefined {
-  if (typeof value === 'string' && /^[a-z]+:\/\//i.test(value)) {
+  if (typeof value === 'string' && (/^[a-z]+:\/\//i.test(value) || maskWebhooks(value) !== value)) {
     problems.add(
       path,
       'must be the name of the SSM parameter that holds the webhook URL, not the URL: the URL is a secret, keep it out of this file',

@@ -14,7 +14,7 @@
  * ARNs are CloudFormation `Fn::Sub` strings, so the partition, region and account are the stack's own.
  */
 
-import { canaryServiceName } from './canary-service.ts';
+import { CANARY_SUFFIX, canaryServiceName } from './canary-service.ts';
 import { type Config, webhookParameters } from './config.ts';
 import { eventRules, type FunctionKey } from './rules.ts';
 
@@ -30,9 +30,12 @@ export interface DeploySettings {
   stage: string;
   /** The one SSM parameter the pipeline reads: the Slack webhook URL (SecureString). */
   slackWebhookParameter: string;
-  /** Roles the pipeline may pass to ECS tasks (task and execution roles). Empty: `role/ecs-*` in this account. */
+  /**
+   * Roles the pipeline may pass to ECS tasks (the task and execution roles of the managed services'
+   * task definitions). Required: `['none']` when no task definition names a role (no iam:PassRole at all).
+   */
   taskRoleArns: string[];
-  /** Task definition families it may register. Empty: any family in this account and region. */
+  /** Task definition families it may register revisions of (the managed services' families). Required. */
   taskDefinitionFamilies: string[];
 }
 
@@ -146,28 +149,38 @@ export function deployConfig(config: Config, settings: DeploySettings): DeployCo
       `slackWebhookParameter must be an SSM parameter name, got "${settings.slackWebhookParameter}"`,
     );
   }
+  // Neither can be read from autopilot.yml, nor from AWS at package time (offline): a person names
+  // them, and a missing one stops the package with what to pass, rather than a broad default.
+  if (settings.taskDefinitionFamilies.length === 0) {
+    throw new DeployConfigError(
+      'taskDefinitionFamilies is required: the task definition families of the managed services, comma-separated ' +
+        `(${unique(targets.map((t) => t.service)).join(',')} if they are named after their services), ` +
+        'e.g. --param="taskDefinitionFamilies=web,api"',
+    );
+  }
   for (const family of settings.taskDefinitionFamilies) {
     if (!/^[A-Za-z0-9_-]{1,255}$/.test(family)) {
       throw new DeployConfigError(`taskDefinitionFamilies: "${family}" is not a task definition family name`);
     }
   }
-  for (const role of settings.taskRoleArns) {
+  if (settings.taskRoleArns.length === 0) {
+    throw new DeployConfigError(
+      "taskRoleArns is required: the task and execution roles named by the managed services' task definitions, " +
+        'comma-separated (e.g. --param="taskRoleArns=arn:aws:iam::123456789012:role/ecsTaskExecutionRole"), ' +
+        'or --param="taskRoleArns=none" if they name none',
+    );
+  }
+  const passesNoRole = settings.taskRoleArns.length === 1 && settings.taskRoleArns[0] === 'none';
+  for (const role of passesNoRole ? [] : settings.taskRoleArns) {
     if (!/^arn:[a-z-]+:iam::\d{12}:role\/\S+$/.test(role)) {
-      throw new DeployConfigError(`taskRoleArns: "${role}" is not an IAM role ARN`);
+      throw new DeployConfigError(`taskRoleArns: "${role}" is not an IAM role ARN (or the one word none)`);
     }
   }
   // The default webhook and every one the config routes to (lib/config.ts webhookParameters).
   const parameterArns = webhookParameters(config, settings.slackWebhookParameter).map((name) =>
     arn('ssm', `parameter/${name.replace(/^\//, '')}`),
   );
-  const families = settings.taskDefinitionFamilies.length > 0 ? settings.taskDefinitionFamilies : ['*'];
-  const taskDefinitionArns = families.map((f) =>
-    arn('ecs', f === '*' ? 'task-definition/*' : `task-definition/${f}:*`),
-  );
-  const taskRoleArns: Cfn[] =
-    settings.taskRoleArns.length > 0
-      ? settings.taskRoleArns
-      : [{ 'Fn::Sub': `arn:\${AWS::Partition}:iam::\${AWS::AccountId}:role/ecs-*` }];
+  const taskDefinitionArns = settings.taskDefinitionFamilies.map((f) => arn('ecs', `task-definition/${f}:*`));
 
   // `*` resources only where AWS requires them; test/package.test.ts keeps the list and the reasons.
   const iamStatements: IamStatement[] = [
@@ -178,10 +191,21 @@ export function deployConfig(config: Config, settings: DeploySettings): DeployCo
       Resource: serviceArns,
     },
     {
+      // Created for a rollout; deleted when its primary is gone (lib/retire.ts).
       Sid: 'CreateCanaryServices',
       Effect: 'Allow',
-      Action: ['ecs:CreateService'],
+      Action: ['ecs:CreateService', 'ecs:DeleteService'],
       Resource: canaryArns,
+    },
+    {
+      // A target taken out of autopilot.yml mid-rollout leaves a canary this policy no longer names:
+      // it is retired (scaled to 0, deleted) through its tag, which only the pipeline sets, and only
+      // in the clusters still managed (ECS supports aws:ResourceTag on its service resource).
+      Sid: 'RetireCanariesOfRemovedTargets',
+      Effect: 'Allow',
+      Action: ['ecs:DescribeServices', 'ecs:UpdateService', 'ecs:DeleteService'],
+      Resource: clusters.map((c) => arn('ecs', `service/${c}/*${CANARY_SUFFIX}`)),
+      Condition: { StringEquals: { 'aws:ResourceTag/ecs-autopilot:role': 'canary' } },
     },
     {
       Sid: 'TasksOfManagedClusters',
@@ -219,13 +243,17 @@ export function deployConfig(config: Config, settings: DeploySettings): DeployCo
       Resource: [...taskDefinitionArns, ...canaryArns],
       Condition: { StringEquals: { 'ecs:CreateAction': ['RegisterTaskDefinition', 'CreateService'] } },
     },
-    {
-      Sid: 'PassTaskRoles',
-      Effect: 'Allow',
-      Action: ['iam:PassRole'],
-      Resource: taskRoleArns,
-      Condition: { StringEquals: { 'iam:PassedToService': 'ecs-tasks.amazonaws.com' } },
-    },
+    ...(passesNoRole
+      ? []
+      : [
+          {
+            Sid: 'PassTaskRoles',
+            Effect: 'Allow' as const,
+            Action: ['iam:PassRole'],
+            Resource: settings.taskRoleArns,
+            Condition: { StringEquals: { 'iam:PassedToService': 'ecs-tasks.amazonaws.com' } },
+          },
+        ]),
     ...(alarms.length === 0
       ? []
       : [
@@ -250,13 +278,6 @@ export function deployConfig(config: Config, settings: DeploySettings): DeployCo
           },
         ]
       : []),
-    {
-      // No resource types (Service Authorization Reference, CloudWatch).
-      Sid: 'ReadMetrics',
-      Effect: 'Allow',
-      Action: ['cloudwatch:GetMetricData'],
-      Resource: ['*'],
-    },
     {
       // Reads and writes only of service records (lib/store.ts keys them `service#<cluster>/<service>`).
       Sid: 'RolloutRecords',

@@ -11,13 +11,13 @@
  */
 import middy, { type MiddlewareObj } from '@middy/core';
 import type { Context } from 'aws-lambda';
-import { createClients } from './aws.ts';
+import { createClients, type OptionalClients } from './aws.ts';
 import { buttonsOn } from './chatops/buttons.ts';
 import { loadConfig } from './config.ts';
 import { readEnv } from './env.ts';
 import { isPermanent, PermanentError } from './errors.ts';
 import { log, setLogContext } from './log.ts';
-import { type HandleResult, Pipeline } from './pipeline.ts';
+import { type HandleResult, Pipeline, type PipelineOptions } from './pipeline.ts';
 import { createSlack } from './slack/deliver.ts';
 import { DynamoRecordStore } from './store.ts';
 
@@ -28,13 +28,28 @@ class PipelineStartError extends PermanentError {
   override name = 'PipelineStartError';
 }
 
-/** Built once per Lambda container from the environment (lib/env.ts). */
+/**
+ * Built once per Lambda container from the environment (lib/env.ts), with the optional clients the
+ * function hands in (functions/tick.ts: ECR).
+ */
 let cached: Promise<Pipeline> | undefined;
-export const pipelineFromEnvironment: PipelineFactory = () => {
+export const environmentPipeline =
+  (
+    optional: OptionalClients = {},
+    extra: Pick<PipelineOptions, 'repositoryImages' | 'pushTimes'> = {},
+  ): PipelineFactory =>
+  () =>
+    fromEnvironment(optional, extra);
+export const pipelineFromEnvironment: PipelineFactory = environmentPipeline();
+
+function fromEnvironment(
+  optional: OptionalClients,
+  extra: Pick<PipelineOptions, 'repositoryImages' | 'pushTimes'>,
+): Promise<Pipeline> {
   cached ??= (async () => {
     const env = readEnv();
     const config = await loadConfig(env.configFile);
-    const clients = createClients();
+    const clients = createClients({}, optional);
     const store = new DynamoRecordStore(clients.dynamodb, env.table);
     const slack = createSlack({
       ssm: clients.ssm,
@@ -42,14 +57,14 @@ export const pipelineFromEnvironment: PipelineFactory = () => {
       defaultWebhook: env.slackParameter,
       buttons: buttonsOn(config),
     });
-    return new Pipeline({ clients, store, config, slack });
+    return new Pipeline({ clients, store, config, slack, ...extra });
   })();
   // A failed start (a bad config) must not be cached forever: the next invocation tries again.
   cached.catch(() => {
     cached = undefined;
   });
   return cached;
-};
+}
 
 const logContext = (fn: string): MiddlewareObj<unknown, HandleResult, Error, Context> => ({
   before: (request) => {

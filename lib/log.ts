@@ -18,11 +18,36 @@ export function redact(secret: string | undefined): void {
   if (secret && secret.length >= 8) secrets.add(secret);
 }
 
-/** Replaces every registered secret in `text`. */
+/** A path separator as written, JSON-escaped or URL-encoded. */
+const SEP = String.raw`(?:/|\\/|%2[Ff])`;
+/** A Slack webhook with or without its scheme: the host and everything after it. */
+const SLACK_WEBHOOK = new RegExp(
+  String.raw`(?:[a-z]+(?::|%3[Aa])${SEP}${SEP})?hooks\.slack(?:-gov)?\.com${SEP}[^\s"'<>\x60,)\]}]*`,
+  'gi',
+);
+/** The secret part of a Slack webhook on its own (a host left out, or another host in front). */
+const SLACK_WEBHOOK_PATH = new RegExp(
+  `${SEP}?services${SEP}T[A-Z0-9]+${SEP}B[A-Z0-9]+${SEP}[A-Za-z0-9]+`,
+  'g',
+);
+
+/**
+ * Masks anything shaped like a Slack webhook, registered or not: a URL written into autopilot.yml by
+ * mistake (with its scheme, or without: `hooks.slack.com/services/T…/B…/…`) is never echoed.
+ *
+ *   'got "hooks.slack.com/services/T0/B1/abc"'  -> 'got "[webhook redacted]"'
+ *   'https://hooks.slack.com/services/T0/B1/x'  -> '[webhook redacted]'
+ *   'http://127.0.0.1:9/services/T0/B1/x'       -> 'http://127.0.0.1:9[webhook redacted]'
+ */
+export function maskWebhooks(text: string): string {
+  return text.replace(SLACK_WEBHOOK, '[webhook redacted]').replace(SLACK_WEBHOOK_PATH, '[webhook redacted]');
+}
+
+/** Replaces every registered secret, and anything shaped like a webhook, in `text`. */
 export function scrub(text: string): string {
   let out = text;
   for (const s of secrets) out = out.split(s).join('[redacted]');
-  return out;
+  return maskWebhooks(out);
 }
 
 /** Where lines go (tests and the scenario runner capture them). Returns the previous sink. */

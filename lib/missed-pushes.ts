@@ -4,9 +4,10 @@
  * (`missedPushCheck`, default 5m) for images pushed since the last look that the record has never
  * seen, and hands them to the pipeline as pushes. One DescribeImages per repository per check.
  */
-import { DescribeImagesCommand, type ImageDetail } from '@aws-sdk/client-ecr';
+import { DescribeImagesCommand, type ECRClient, type ImageDetail } from '@aws-sdk/client-ecr';
 import type { Clients } from './aws.ts';
 import type { TargetConfig } from './config.ts';
+import { log } from './log.ts';
 import type { ImageRef, ServiceRecord } from './record.ts';
 
 export interface MissedPush {
@@ -74,7 +75,7 @@ export function missedImages(
 
 /** Every tagged image of a repository (paginated), and the registry it lives in. */
 export async function repositoryImages(
-  clients: Clients,
+  clients: Clients & { ecr: ECRClient },
   repository: string,
 ): Promise<{ registry?: string; images: ImageDetail[] }> {
   const images: ImageDetail[] = [];
@@ -93,4 +94,34 @@ export async function repositoryImages(
   } while (nextToken);
   const registryId = images[0]?.registryId;
   return { images, ...(registryId ? { registry: registryId } : {}) };
+}
+
+/**
+ * When ECR says each image was pushed: orders two pushes of the same second (lib/rollout). Given to
+ * the pipeline only by the functions a push reaches (ecrPush, tick), with their ECR client.
+ */
+export async function pushTimes(
+  clients: Clients & { ecr: ECRClient },
+  images: ImageRef[],
+): Promise<Record<string, number>> {
+  const times: Record<string, number> = {};
+  for (const repository of new Set(images.map((i) => i.repository))) {
+    const digests = images.filter((i) => i.repository === repository).map((i) => i.digest);
+    try {
+      const out = await clients.ecr.send(
+        new DescribeImagesCommand({
+          repositoryName: repository,
+          imageIds: digests.map((imageDigest) => ({ imageDigest })),
+        }),
+      );
+      for (const detail of out.imageDetails ?? []) {
+        const at = detail.imagePushedAt?.getTime();
+        if (detail.imageDigest && at !== undefined) times[detail.imageDigest] = at;
+      }
+    } catch (e) {
+      // An image deleted since (ImageNotFoundException) or a denied call: the tie stays a tie.
+      log.warn('push.times.failed', { repository, error: e as Error });
+    }
+  }
+  return times;
 }

@@ -23,4 +23,6 @@ export interface OutboxEntry {
   lease?: { token: string; until: number };
   /** Why the last attempt failed, for people reading the record. */
   lastError?: string;
+  /** Messages to the same webhook shed before this one for lack of room (lib/slack/outbox.ts): said in this message. */
+  shed?: number;
 }

@@ -12,7 +12,8 @@
  * are sent once every target of the trigger has been acted on (lib/slack/deliver.ts), so a slow
  * or failing Slack never holds back an action. The tick sends whatever is still waiting.
  */
-import { DescribeImagesCommand } from '@aws-sdk/client-ecr';
+import { randomUUID } from 'node:crypto';
+import { DescribeTaskDefinitionCommand, UpdateServiceCommand } from '@aws-sdk/client-ecs';
 import { act } from './act.ts';
 import type { Clients } from './aws.ts';
 import { CANARY_SUFFIX } from './canary-service.ts';
@@ -26,11 +27,25 @@ import {
 } from './config.ts';
 import { type Action, decide, type Trigger } from './decide.ts';
 import { isPermanent, TransientError } from './errors.ts';
+import {
+  askAgain,
+  askedAgain,
+  backedOff,
+  heldByAnother,
+  nextFailing,
+  stillCurrent,
+  tellFailing,
+  withLease,
+  withoutLease,
+} from './lease.ts';
 import { log } from './log.ts';
-import { dueForCheck, missedImages, repositoryImages } from './missed-pushes.ts';
+import { dueForCheck, missedImages, type pushTimes, type repositoryImages } from './missed-pushes.ts';
 import { type Notice, noticeSetting } from './notice.ts';
 import { ObserveMemory, observe, UnknownServiceError } from './observe.ts';
+import { restoreDue, withOwnerSettings } from './owner-settings.ts';
 import type { ImageRef, ServiceRecord } from './record.ts';
+import { containerRefusal, RefusedError, serviceRefusal } from './refusal.ts';
+import { closeRollout, primaryDeleted, retireCanary, targetRemoved } from './retire.ts';
 import { budget, deliver, queue, type Slack } from './slack/deliver.ts';
 import { ConflictError, CorruptRecordError, type RecordStore } from './store.ts';
 import { type ParsedTrigger, parseTrigger } from './triggers.ts';
@@ -47,6 +62,13 @@ export interface PipelineOptions {
   onAction?: (action: Action, target: TargetConfig) => void;
   /** Where notices are told (lib/slack); without it none are queued. */
   slack?: Slack;
+  /**
+   * How a repository's images are listed (lib/missed-pushes.ts), with `clients.ecr`: given only
+   * where missed pushes are looked for (the tick), so the other functions bundle no ECR client.
+   */
+  repositoryImages?: typeof repositoryImages;
+  /** How same-second pushes are ordered by ECR's imagePushedAt (lib/missed-pushes.ts), likewise. */
+  pushTimes?: typeof pushTimes;
 }
 
 export type HandleStatus = 'done' | 'unmanaged' | 'invalid' | 'ignored' | 'error';
@@ -185,18 +207,48 @@ export class Pipeline {
    * it sends what Slack has not taken yet.
    */
   private async onTick(): Promise<HandleResult> {
-    const records = await this.catchUpOnPushes(await this.options.store.list());
-    // A rollout in flight, or a scaling alarm still in ALARM (its rule applies again after each cooldown).
-    const busy = records.filter((r) => r.rollout || Object.keys(r.scaling?.firing ?? {}).length > 0);
+    let records = await this.catchUpOnPushes(await this.options.store.list());
+    records = await this.retireRemovedTargets(records);
+    const now = this.now();
+    // A rollout in flight, or a scaling alarm still in ALARM (its rule applies again after each
+    // cooldown); a target that keeps failing waits out its back-off.
+    const busy = records.filter(
+      (r) => (r.rollout || Object.keys(r.scaling?.firing ?? {}).length > 0) && !backedOff(r, now),
+    );
     const targets = busy
       .map((r) => targetFor(this.config, r.cluster, r.service))
       .filter((t): t is TargetConfig => t !== undefined);
-    const result = await this.forEach(targets, (target) =>
-      this.reconcile(target, { kind: 'reconcile', reason: 'tick' }),
+    const result = await this.forEach(
+      targets,
+      (target) => this.reconcile(target, { kind: 'reconcile', reason: 'tick' }),
+      false,
     );
     const reconciled = new Set(targets.map((t) => `${t.cluster}/${t.service}`));
     await this.deliver(records.filter((r) => !reconciled.has(r.key)));
     return result;
+  }
+
+  /**
+   * A rollout of a target taken out of autopilot.yml is not dropped with its canary up: the canary
+   * is scaled to 0 and deleted and the rollout closed (lib/retire.ts). Returns the records, updated.
+   */
+  private async retireRemovedTargets(records: ServiceRecord[]): Promise<ServiceRecord[]> {
+    const out: ServiceRecord[] = [];
+    for (const record of records) {
+      if (!record.rollout || targetFor(this.config, record.cluster, record.service)) {
+        out.push(record);
+        continue;
+      }
+      // Routed as the config's own notifications say; the target's own settings went with it.
+      const removed = { cluster: record.cluster, service: record.service } as TargetConfig;
+      try {
+        out.push(await this.retire(record, removed, targetRemoved(record.key)));
+      } catch (e) {
+        log.error('pipeline.error', { service: record.key, error: e as Error });
+        out.push(record);
+      }
+    }
+    return out;
   }
 
   /**
@@ -206,55 +258,70 @@ export class Pipeline {
   private async catchUpOnPushes(records: ServiceRecord[]): Promise<ServiceRecord[]> {
     const { store, clients } = this.options;
     const byKey = new Map(records.map((r) => [r.key, r]));
+    // Only the tick has an ECR client (lib/aws.ts): the other functions never look for missed pushes.
+    const ecr = clients.ecr;
+    const list = this.options.repositoryImages;
+    if (!ecr || !list) return records;
     const due = dueForCheck(this.config.targets, byKey, this.now(), this.pushChecks);
     if (due.length === 0) return records;
-    const region = await clients.ecr.config.region();
+    const region = await ecr.config.region();
     for (const repository of new Set(due.map((t) => t.repository))) {
       // Images are known up to the listing, less a minute for clocks that disagree (a known digest is skipped).
       const knownUpTo = this.now() - PUSH_CHECK_MARGIN_MS;
       let listed: Awaited<ReturnType<typeof repositoryImages>>;
       try {
-        listed = await repositoryImages(clients, repository);
+        listed = await list({ ...clients, ecr }, repository);
       } catch (e) {
         log.warn('push.check.failed', { repository, error: e as Error });
         continue;
       }
       for (const target of due.filter((t) => t.repository === repository)) {
-        let record =
-          byKey.get(`${target.cluster}/${target.service}`) ??
-          (await store.get(target.cluster, target.service));
-        const since = record.pushCheck?.since;
-        // The first look only sets the mark: images pushed before the pipeline knew the service are not news.
-        const missed = since === undefined ? [] : missedImages(listed.images, record, since);
-        for (const m of missed) {
-          const registry = `${listed.registry}.dkr.ecr.${region}.amazonaws.com`;
-          const image: ImageRef = {
-            repository,
-            tag: m.tag,
-            digest: m.digest,
-            uri: `${registry}/${repository}@${m.digest}`,
-            pushedAt: m.pushedAt,
-          };
-          log.warn('push.missed', {
-            service: record.key,
-            tag: m.tag,
-            digest: m.digest,
-            pushedAt: new Date(m.pushedAt).toISOString(),
-          });
-          try {
-            record = await this.reconcile(target, { kind: 'push', image });
-          } catch (e) {
-            if (!isPermanent(e)) throw e;
-            log.error('pipeline.error', { service: record.key, error: e as Error });
+        // One target's trouble (throttled, say) never stops the others' check; its mark does not
+        // move, so its missed pushes are found at the next check.
+        try {
+          let record =
+            byKey.get(`${target.cluster}/${target.service}`) ??
+            (await store.get(target.cluster, target.service));
+          const since = record.pushCheck?.since;
+          // The first look only sets the mark: images pushed before the pipeline knew the service are not news.
+          const missed = since === undefined ? [] : missedImages(listed.images, record, since);
+          for (const m of missed) {
+            const registry = `${listed.registry}.dkr.ecr.${region}.amazonaws.com`;
+            const image: ImageRef = {
+              repository,
+              tag: m.tag,
+              digest: m.digest,
+              uri: `${registry}/${repository}@${m.digest}`,
+              pushedAt: m.pushedAt,
+            };
+            log.warn('push.missed', {
+              service: record.key,
+              tag: m.tag,
+              digest: m.digest,
+              pushedAt: new Date(m.pushedAt).toISOString(),
+            });
+            try {
+              record = await this.reconcile(target, { kind: 'push', image });
+            } catch (e) {
+              if (!isPermanent(e)) throw e;
+              log.error('pipeline.error', { service: record.key, error: e as Error });
+              // A refused push (lib/refusal.ts) is told as when its event came.
+              record = (await this.queueError(target, e as Error)) ?? record;
+            }
           }
+          this.pushChecks.set(record.key, this.now());
+          // The mark moves only when something was pushed since it: an idle repository costs no write.
+          const pushedSince = listed.images.some(
+            (i) => (i.imagePushedAt?.getTime() ?? 0) > (since ?? Number.NEGATIVE_INFINITY),
+          );
+          if (since === undefined || pushedSince) record = await this.markChecked(target, knownUpTo);
+          byKey.set(record.key, record);
+        } catch (e) {
+          log.error('push.check.failed', {
+            service: `${target.cluster}/${target.service}`,
+            error: e as Error,
+          });
         }
-        this.pushChecks.set(record.key, this.now());
-        // The mark moves only when something was pushed since it: an idle repository costs no write.
-        const pushedSince = listed.images.some(
-          (i) => (i.imagePushedAt?.getTime() ?? 0) > (since ?? Number.NEGATIVE_INFINITY),
-        );
-        if (since === undefined || pushedSince) record = await this.markChecked(target, knownUpTo);
-        byKey.set(record.key, record);
       }
     }
     return [...byKey.values()];
@@ -276,12 +343,19 @@ export class Pipeline {
     }
   }
 
-  /** Runs `fn` for each target, then sends what their records queued for Slack, also when one failed. */
+  /**
+   * Runs `fn` for each target, then sends what their records queued for Slack, also when one failed.
+   * One failing target never holds back the others: its error is caught, logged and recorded on its
+   * record with a back-off (told to a person when it persists); an event's invocation is retried by
+   * Lambda afterwards (`rethrow`), the tick's is not (it comes again in a minute).
+   */
   private async forEach(
     targets: TargetConfig[],
     fn: (target: TargetConfig) => Promise<ServiceRecord | undefined>,
+    rethrow = true,
   ): Promise<HandleResult> {
     let failed: string | undefined;
+    let transient: Error | undefined;
     let deferred: string[] | undefined;
     const touched: ServiceRecord[] = [];
     try {
@@ -294,25 +368,86 @@ export class Pipeline {
           });
           break;
         }
+        const service = `${target.cluster}/${target.service}`;
         try {
           const record = await fn(target);
-          if (record) touched.push(record);
+          if (record) touched.push(record.failing ? await this.recovered(record) : record);
         } catch (e) {
-          if (!isPermanent(e)) throw e;
           failed = (e as Error).message;
-          log.error('pipeline.error', { service: `${target.cluster}/${target.service}`, error: e as Error });
-          const record = await this.queueError(target, e as Error);
+          log.error('pipeline.error', { service, error: e as Error });
+          if (isPermanent(e)) {
+            const record = await this.queueError(target, e as Error);
+            if (record) touched.push(record);
+            continue;
+          }
+          // Throttled, unavailable, a race lost again and again: this target only, backed off.
+          transient ??= e as Error;
+          const record = await this.noteFailure(target, e as Error);
           if (record) touched.push(record);
         }
       }
     } finally {
       await this.deliver(touched);
     }
+    if (transient && rethrow) throw transient;
     const services = targets.map((t) => `${t.cluster}/${t.service}`);
     if (failed) return { status: 'error', reason: failed, services, ...(deferred && { deferred }) };
     return deferred
       ? { status: 'done', reason: `${deferred.length} left to the tick`, services, deferred }
       : { status: 'done', services };
+  }
+
+  /**
+   * A target's reconcile failed with an error retrying may fix: recorded on its record with a
+   * back-off the tick respects (lib/lease.ts), and told to a person once it persists. Best effort:
+   * the store may be what fails.
+   */
+  private async noteFailure(target: TargetConfig, error: Error): Promise<ServiceRecord | undefined> {
+    const { store } = this.options;
+    try {
+      for (let attempt = 0; attempt < 3; attempt++) {
+        const record = await store.get(target.cluster, target.service);
+        const now = this.now();
+        const failing = nextFailing(record.failing, error.message, now);
+        const tell = tellFailing(failing, now);
+        const next = tell
+          ? this.queueNotices(
+              { ...record, failing: { ...failing, toldAt: now } },
+              [
+                {
+                  kind: 'blocked',
+                  reason: `${record.key} has failed ${failing.count} times in a row since ${new Date(failing.since).toISOString()}: ${error.message}`,
+                },
+              ],
+              target,
+            )
+          : { ...record, failing };
+        if (tell) log.error('target.failing', { service: record.key, ...failing });
+        try {
+          return await store.put(next);
+        } catch (e) {
+          if (!(e instanceof ConflictError)) throw e;
+        }
+      }
+    } catch (e) {
+      log.warn('target.failing.unrecorded', {
+        service: `${target.cluster}/${target.service}`,
+        error: e as Error,
+      });
+    }
+    return undefined;
+  }
+
+  /** A target that was failing reconciled again: its back-off is cleared (best effort). */
+  private async recovered(record: ServiceRecord): Promise<ServiceRecord> {
+    const { failing: _failing, ...rest } = record;
+    try {
+      const written = await this.options.store.put(rest);
+      log.info('target.recovered', { service: record.key, after: record.failing?.count });
+      return written;
+    } catch {
+      return record;
+    }
   }
 
   /** Sends what is due from each record's outbox. Slack's troubles are logged, never thrown. */
@@ -357,25 +492,69 @@ export class Pipeline {
     return undefined;
   }
 
-  /** Observe, decide, commit, act; again until the decision asks for nothing. Returns the last record. */
+  /**
+   * Observe, decide, commit, act; again until the decision asks for nothing. Returns the last record.
+   * One reconcile of a service acts at a time, and never on a superseded decision (lib/lease.ts).
+   */
   async reconcile(target: TargetConfig, first: Trigger, known?: ServiceRecord): Promise<ServiceRecord> {
     const { store, clients } = this.options;
+    const me = randomUUID();
     let trigger = first;
     let learned: { revisionForDigest?: string } = {};
     let record = known ?? (await store.get(target.cluster, target.service));
     for (let round = 0; round < MAX_ROUNDS; round++) {
       const pushing =
         trigger.kind === 'push' || (trigger.kind === 'command' && trigger.command.name === 'deploy');
-      const observed = await observe(clients, target, record, { ...learned, pushing }, this.observed);
+      // Another invocation is acting on this service: it looks again before letting go (a push or a
+      // command carries what no observation shows, so those go on, and fence the other out).
+      if (trigger.kind === 'reconcile' && heldByAnother(record, me, this.now())) {
+        if (askedAgain(record)) return record;
+        try {
+          log.info('reconcile.serialised', { service: record.key, holder: record.lease?.owner });
+          return await store.put(askAgain(record));
+        } catch (e) {
+          if (!(e instanceof ConflictError)) throw e;
+          record = await store.get(target.cluster, target.service);
+          continue;
+        }
+      }
+      let observed: Awaited<ReturnType<typeof observe>>;
+      try {
+        observed = await observe(clients, target, record, { ...learned, pushing }, this.observed);
+      } catch (e) {
+        if (e instanceof UnknownServiceError && record.rollout) {
+          return this.retire(record, target, primaryDeleted(record.key));
+        }
+        throw e;
+      }
+      if (pushing) await this.refusePush(target, observed.primary);
       const decision = decide(record, observed.observation, target, trigger, this.now());
       if (decision.needsPushTimes && trigger.kind === 'push' && !trigger.pushTimes) {
         // Two pushes in the same second: ECR's imagePushedAt orders them, then decide again.
-        trigger = { ...trigger, pushTimes: await pushTimes(clients, decision.needsPushTimes) };
+        // ECR is asked only where a push can arrive (lib/aws.ts): elsewhere the tie stays a tie.
+        const times =
+          clients.ecr && this.options.pushTimes
+            ? await this.options.pushTimes({ ...clients, ecr: clients.ecr }, decision.needsPushTimes)
+            : {};
+        trigger = { ...trigger, pushTimes: times };
         continue;
       }
       if (decision.skipped) log.info('decision.skipped', { service: record.key, reason: decision.skipped });
       // The outbox commits with the decision: a notice is queued exactly when its decision is.
-      const next = this.queueNotices(decision.record, decision.notices, target);
+      let next = this.queueNotices(decision.record, decision.notices, target);
+      const acting = decision.actions.length > 0;
+      if (acting) {
+        // The owner's deploymentConfiguration is saved by the commit of the decision that changes it.
+        if (next.rollout && decision.actions.some((a) => a.type === 'setPrimary' && a.allAtOnce)) {
+          next = withOwnerSettings(
+            next,
+            observed.primary.deploymentConfiguration,
+            next.rollout.id,
+            this.now(),
+          );
+        }
+        next = withLease(next, me, this.now());
+      }
       const changed = JSON.stringify(next) !== JSON.stringify(record);
       if (changed) {
         try {
@@ -395,18 +574,117 @@ export class Pipeline {
         else log.info(`${topic}.${notice.kind}`, noticeFields(record.key, notice));
         this.options.onNotice?.(notice, target);
       }
-      if (decision.actions.length === 0 && !changed) return record;
+      if (!acting && !changed) {
+        const settled = await this.settle(target, record, observed.primary, me);
+        if (settled === 'again') {
+          record = await store.get(target.cluster, target.service);
+          trigger = { kind: 'reconcile', reason: 'asked again' };
+          continue;
+        }
+        return settled;
+      }
       learned = {};
+      let fenced = false;
       for (const action of decision.actions) {
+        // Fenced: not on a decision another commit (a rollback, a command) has superseded.
+        const stored = await store.get(target.cluster, target.service);
+        if (!stillCurrent(record, stored, me)) {
+          log.info('action.fenced', {
+            service: record.key,
+            ...action,
+            decidedAt: record.version,
+            stored: stored.version,
+          });
+          record = stored;
+          fenced = true;
+          break;
+        }
         this.options.onAction?.(action, target);
         log.info('action', { service: record.key, ...action });
         const got = await act(clients, target, observed.primary, action);
         if (got.revisionForDigest) learned = { revisionForDigest: got.revisionForDigest };
       }
-      trigger = { kind: 'reconcile', reason: 'after acting' };
+      trigger = { kind: 'reconcile', reason: fenced ? 'fenced' : 'after acting' };
     }
     log.warn('reconcile.unfinished', { service: record.key, rounds: MAX_ROUNDS });
     return record;
+  }
+
+  /**
+   * The end of a reconcile that has nothing left to do: the owner's settings put back once the
+   * rollout is over (lib/owner-settings.ts), and the lease let go, unless someone asked for one
+   * more round meanwhile ('again').
+   */
+  private async settle(
+    target: TargetConfig,
+    record: ServiceRecord,
+    primary: { deployments?: unknown[] },
+    me: string,
+  ): Promise<ServiceRecord | 'again'> {
+    const { store, clients } = this.options;
+    const restore = restoreDue(record, primary.deployments?.length ?? 0);
+    if (record.lease?.owner !== me && !restore) return record;
+    if (askedAgain(record)) return 'again';
+    if (restore && record.ownerSettings) {
+      log.info('owner.settings.restored', {
+        service: record.key,
+        deploymentConfiguration: record.ownerSettings.deploymentConfiguration,
+      });
+      await clients.ecs.send(
+        new UpdateServiceCommand({
+          cluster: target.cluster,
+          service: target.service,
+          deploymentConfiguration: record.ownerSettings.deploymentConfiguration,
+        }),
+      );
+    }
+    const { ownerSettings: _saved, ...rest } = record;
+    const next = withoutLease(restore ? rest : record);
+    try {
+      return await store.put(next);
+    } catch (e) {
+      if (!(e instanceof ConflictError)) throw e;
+      return 'again';
+    }
+  }
+
+  /**
+   * A push the pipeline cannot carry out, refused before anything is registered or marked bad
+   * (lib/refusal.ts): the service's controller or scheduling, a canary that cannot be a sibling, or
+   * a task definition whose container to change is not named.
+   */
+  private async refusePush(target: TargetConfig, primary: Awaited<ReturnType<typeof observe>>['primary']) {
+    const service = serviceRefusal(target, primary);
+    if (service) throw new RefusedError(service);
+    if (!primary.taskDefinition) return;
+    const out = await this.options.clients.ecs.send(
+      new DescribeTaskDefinitionCommand({ taskDefinition: primary.taskDefinition }),
+    );
+    const containers = out.taskDefinition?.containerDefinitions ?? [];
+    const revision = `${out.taskDefinition?.family}:${out.taskDefinition?.revision}`;
+    const refused = containerRefusal(target, containers, revision);
+    if (refused) throw new RefusedError(refused);
+  }
+
+  /** Retires the rollout of a service that is gone (lib/retire.ts): the canary first, then the record. */
+  private async retire(record: ServiceRecord, target: TargetConfig, reason: string): Promise<ServiceRecord> {
+    const { store, clients } = this.options;
+    await retireCanary(clients, record.cluster, record.service);
+    for (let attempt = 0; ; attempt++) {
+      const { record: closed, notices } = closeRollout(record, reason, this.now());
+      if (notices.length === 0) return record;
+      try {
+        const written = await store.put(withoutLease(this.queueNotices(closed, notices, target)));
+        for (const notice of notices) {
+          log.warn(`rollout.${notice.kind}`, noticeFields(record.key, notice));
+          this.options.onNotice?.(notice, target);
+        }
+        return written;
+      } catch (e) {
+        if (!(e instanceof ConflictError) || attempt >= 3) throw e;
+        record = await store.get(record.cluster, record.service);
+      }
+    }
   }
 
   /** Applies a person's command (CLI) through the same records and conditional writes. */
@@ -423,29 +701,6 @@ export class Pipeline {
  * ECR's imagePushedAt of each image, by digest (DescribeImages; an image no longer there is left
  * out). Source: ECR API DescribeImages, ImageDetail.imagePushedAt.
  */
-async function pushTimes(clients: Clients, images: ImageRef[]): Promise<Record<string, number>> {
-  const times: Record<string, number> = {};
-  for (const repository of new Set(images.map((i) => i.repository))) {
-    const digests = images.filter((i) => i.repository === repository).map((i) => i.digest);
-    try {
-      const out = await clients.ecr.send(
-        new DescribeImagesCommand({
-          repositoryName: repository,
-          imageIds: digests.map((imageDigest) => ({ imageDigest })),
-        }),
-      );
-      for (const detail of out.imageDetails ?? []) {
-        const at = detail.imagePushedAt?.getTime();
-        if (detail.imageDigest && at !== undefined) times[detail.imageDigest] = at;
-      }
-    } catch (e) {
-      // An image deleted since (ImageNotFoundException) or a denied call: the tie stays a tie.
-      log.warn('push.times.failed', { repository, error: e as Error });
-    }
-  }
-  return times;
-}
-
 function noticeFields(service: string, n: Notice): Record<string, unknown> {
   switch (n.kind) {
     case 'ignored':

@@ -3,6 +3,7 @@
  * rollout, its history and what is known good. Every change is a conditional write on `version`,
  * so two invocations can never both act on the same step.
  */
+import type { DeploymentConfiguration } from '@aws-sdk/client-ecs';
 import type { StrategyKind } from './config.ts';
 import type { ImageRef } from './image.ts';
 import type { OutboxEntry } from './outbox-entry.ts';
@@ -19,6 +20,14 @@ export interface TaskFailure {
   container?: string;
   exitCode?: number;
   at: number;
+}
+
+/** Failures past the ones kept in full (lib/record-size.ts): how many, why, which tasks are counted. */
+export interface FailuresBeyond {
+  count: number;
+  byReason: Record<string, number>;
+  /** Short task ids (the last 8 characters of the task id), space-separated; absent in history. */
+  seen?: string;
 }
 
 export interface StepState {
@@ -48,6 +57,8 @@ export interface Rollout {
   registerLeaseUntil?: number;
   startedAt: number;
   failures: TaskFailure[];
+  /** Failures past the first ones, counted by reason (lib/record-size.ts keeps the record small). */
+  failuresBeyond?: FailuresBeyond;
   /** Gate alarms already in ALARM when the rollout started: ignored until they return to OK (as ECS does). */
   ignoredAlarms: string[];
   paused?: boolean;
@@ -89,6 +100,7 @@ export interface RolloutSummary {
   endedAt: number;
   steps: { percent: number; reachedAt?: number }[];
   failures: TaskFailure[];
+  failuresBeyond?: FailuresBeyond;
 }
 
 export interface ServiceRecord {
@@ -116,6 +128,31 @@ export interface ServiceRecord {
   queuedPush?: { image: ImageRef; forced: boolean };
   /** Alarm-driven scaling: the service's target total, cooldowns and the alarms firing (lib/scaling.ts). */
   scaling?: ScalingState;
+  /** The owner's deploymentConfiguration while all-at-once has it changed (lib/owner-settings.ts). */
+  ownerSettings?: OwnerSettings;
+  /** A target whose reconciles keep failing: backed off, told when it persists (lib/pipeline.ts). */
+  failing?: Failing;
+  /** One reconcile of this service at a time (lib/lease.ts). */
+  lease?: { owner: string; until: number; again?: boolean };
+}
+
+export interface OwnerSettings {
+  deploymentConfiguration: DeploymentConfiguration;
+  /** The rollout that changed them. */
+  rolloutId: string;
+  savedAt: number;
+}
+
+export interface Failing {
+  /** The first failure of this run of failures. */
+  since: number;
+  /** Failures in a row. */
+  count: number;
+  /** Not reconciled by the tick before this (events still are: they may bring what fixes it). */
+  nextAt: number;
+  message: string;
+  /** When a person was told, once it persisted. */
+  toldAt?: number;
 }
 
 export const HISTORY_LIMIT = 25;
@@ -143,6 +180,7 @@ export function summarize(
     endedAt,
     steps: rollout.steps.map((s) => ({ percent: s.percent, reachedAt: s.startedAt })),
     failures: rollout.failures,
+    ...(rollout.failuresBeyond && { failuresBeyond: rollout.failuresBeyond }),
   };
 }
 

@@ -16,6 +16,7 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import { PermanentError, TransientError } from './errors.ts';
 import { newRecord, type ServiceRecord } from './record.ts';
+import { fitRecord } from './record-size.ts';
 
 export class ConflictError extends TransientError {
   constructor(key: string) {
@@ -23,6 +24,17 @@ export class ConflictError extends TransientError {
     this.name = 'ConflictError';
   }
 }
+
+/** A write that may or may not have landed, and its record could not be read back to tell. */
+export class UnknownWriteError extends TransientError {
+  constructor(key: string) {
+    super(`the write of ${key}'s record may have landed: no answer, and it could not be read back`);
+    this.name = 'UnknownWriteError';
+  }
+}
+
+/** Reads of a record after a write without a clear answer (see DynamoRecordStore.readBack). */
+export const READ_BACK_ATTEMPTS = 3;
 
 export class CorruptRecordError extends PermanentError {
   constructor(key: string, why: string) {
@@ -57,7 +69,8 @@ export class DynamoRecordStore implements RecordStore {
 
   async put(record: ServiceRecord): Promise<ServiceRecord> {
     // `writeId` tells our own landed write from a twin's identical decision (see the catch below).
-    const next = { ...record, version: record.version + 1, writeId: randomUUID() };
+    // Within the byte budget (lib/record-size.ts): failures folded into counts, history trimmed.
+    const next = fitRecord({ ...record, version: record.version + 1, writeId: randomUUID() });
     try {
       await this.client.send(
         new PutItemCommand({
@@ -77,15 +90,35 @@ export class DynamoRecordStore implements RecordStore {
         }),
       );
     } catch (e) {
-      if (!(e instanceof ConditionalCheckFailedException)) throw e;
-      // The SDK retries a PutItem whose first answer was lost: that write landed, and the retry
-      // "conflicts" with it. Finding our own write (its writeId) is a commit, not a lost race; a
-      // concurrent invocation that decided the same thing wrote another writeId, and did lose.
-      const stored = await this.get(record.cluster, record.service).catch(() => undefined);
-      if (stored && JSON.stringify(stored) === JSON.stringify(next)) return next;
-      throw new ConflictError(record.key);
+      // Either way the write may have landed, and a landed write's notices are told only by this
+      // invocation (no later one decides them again): read it back, and our writeId there is a commit.
+      // - ConditionalCheckFailed: the SDK retried a PutItem whose first answer was lost; the retry
+      //   "conflicts" with our own write, or a concurrent invocation did win (another writeId).
+      // - no answer at all (the SDK gave up: throttled, timed out, reset): landed or not, unknown.
+      // Property seed 3: a landed write, its answer lost, then its retries (or the read-back) throttled.
+      const stored = await this.readBack(record);
+      if (stored === 'unreadable')
+        throw e instanceof ConditionalCheckFailedException ? new UnknownWriteError(record.key) : e;
+      if (JSON.stringify(stored) === JSON.stringify(next)) return next;
+      if (e instanceof ConditionalCheckFailedException) throw new ConflictError(record.key);
+      throw e;
     }
     return next;
+  }
+
+  /**
+   * The stored record after a write without a clear answer. Up to READ_BACK_ATTEMPTS reads (each with
+   * the SDK's own retries): throttling that outlasted the write's retries usually ends within them.
+   */
+  private async readBack(record: ServiceRecord): Promise<ServiceRecord | 'unreadable'> {
+    for (let attempt = 0; attempt < READ_BACK_ATTEMPTS; attempt++) {
+      try {
+        return await this.get(record.cluster, record.service);
+      } catch {
+        // Try again: the answer decides whether this write's notices are told.
+      }
+    }
+    return 'unreadable';
   }
 
   async list(): Promise<ServiceRecord[]> {

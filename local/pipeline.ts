@@ -6,11 +6,13 @@
  */
 
 import { CreateTableCommand } from '@aws-sdk/client-dynamodb';
+import { ECRClient } from '@aws-sdk/client-ecr';
 import { createClients } from '../lib/aws.ts';
 import { buttonsOn } from '../lib/chatops/buttons.ts';
 import { type Config, type TargetConfig, webhookParameters } from '../lib/config.ts';
 import type { Action } from '../lib/decide.ts';
 import { createHandler } from '../lib/handler.ts';
+import { pushTimes, repositoryImages } from '../lib/missed-pushes.ts';
 import type { Notice } from '../lib/notice.ts';
 import { Pipeline } from '../lib/pipeline.ts';
 import type { ServiceRecord } from '../lib/record.ts';
@@ -84,12 +86,16 @@ export async function attachPipeline(
   options: AttachOptions = {},
 ): Promise<LocalPipeline> {
   if (!world.endpoint) throw new Error('start the world before attaching the pipeline');
-  const clients = createClients({
-    endpoint: world.endpoint,
-    region: world.region,
-    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-    maxAttempts: options.maxAttempts ?? 5,
-  });
+  const clients = createClients(
+    {
+      endpoint: world.endpoint,
+      region: world.region,
+      credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+      maxAttempts: options.maxAttempts ?? 5,
+    },
+    // One pipeline serves every function here, the tick's missed-push check included.
+    { ecr: ECRClient },
+  );
   const table = options.table ?? 'ecs-autopilot';
   await clients.dynamodb.send(new CreateTableCommand({ TableName: table, ...TABLE_DEFINITION }));
   const store = new DynamoRecordStore(clients.dynamodb, table);
@@ -115,6 +121,8 @@ export async function attachPipeline(
     clients,
     store,
     config,
+    repositoryImages,
+    pushTimes,
     now: () => world.now(),
     onNotice: (notice, target) => notices.push({ at: world.now(), notice: structuredClone(notice), target }),
     onAction: (action, target) => actions.push({ at: world.now(), action, target }),

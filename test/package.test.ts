@@ -10,9 +10,10 @@ import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import { inflateRawSync } from 'node:zlib';
+import { loadAwsServiceSpecSync } from '@aws-cdk/aws-service-spec';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseConfig } from '../lib/config.ts';
-import { deployConfig } from '../lib/deploy-config.ts';
+import { DeployConfigError, deployConfig } from '../lib/deploy-config.ts';
 
 const run = promisify(execFile);
 const ROOT = resolve(import.meta.dirname, '..');
@@ -36,6 +37,10 @@ const FIXTURE = `targets:
 `;
 const STAGE = 'test';
 const FUNCTIONS = { ecrPush: 'ecr-push', ecsEvent: 'ecs-event', alarm: 'alarm', tick: 'tick' } as const;
+const TASK_ROLES = [
+  'arn:aws:iam::123456789012:role/web-task',
+  'arn:aws:iam::123456789012:role/ecsTaskExecutionRole',
+];
 const BANNER = "import { createRequire } from 'module'; const require = createRequire(import.meta.url);";
 
 /** Every AWS call the pipeline makes: none may be missing from the role. */
@@ -43,6 +48,7 @@ const PIPELINE_ACTIONS = [
   'ecs:DescribeServices',
   'ecs:UpdateService',
   'ecs:CreateService',
+  'ecs:DeleteService',
   'ecs:ListTasks',
   'ecs:DescribeTasks',
   'ecs:DescribeTaskDefinition',
@@ -51,7 +57,6 @@ const PIPELINE_ACTIONS = [
   'ecs:TagResource',
   'ecs:ListTagsForResource',
   'cloudwatch:DescribeAlarms',
-  'cloudwatch:GetMetricData',
   'dynamodb:GetItem',
   'dynamodb:PutItem',
   'dynamodb:Scan',
@@ -71,7 +76,6 @@ const PIPELINE_ACTIONS = [
 const STAR_RESOURCE_ALLOWED: Record<string, string> = {
   'ecs:DescribeTaskDefinition': 'no resource types',
   'ecs:ListTaskDefinitions': 'no resource types',
-  'cloudwatch:GetMetricData': 'no resource types',
   'cloudwatch:DescribeAlarms': 'composite alarms are returned only to a permission "scoped to *"',
   'ecs:ListTasks': 'only resource type is container-instance; scoped by the ecs:cluster condition instead',
   'application-autoscaling:DescribeScalableTargets': 'no resource types',
@@ -158,6 +162,7 @@ beforeAll(async () => {
       '--stage',
       STAGE,
       '--param=taskDefinitionFamilies=web, worker',
+      `--param=taskRoleArns=${TASK_ROLES.join(',')}`,
     ],
     {
       cwd: service,
@@ -210,6 +215,102 @@ describe('serverless package', () => {
         AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
       });
     }
+  });
+});
+
+/**
+ * The template against the CloudFormation resource specification (`@aws-cdk/aws-service-spec`, the
+ * registry schemas CDK builds from): every resource type exists, every property is one the type
+ * has, of the right shape, and no required property is missing. Intrinsics (`Ref`, `Fn::*`) stand for
+ * any value. CloudFormation takes numbers and booleans as strings too, so scalars are checked loosely.
+ */
+function specProblems(template: Json): string[] {
+  const db = loadAwsServiceSpecSync();
+  const problems: string[] = [];
+  const intrinsic = (v: Json) =>
+    v !== null &&
+    typeof v === 'object' &&
+    !Array.isArray(v) &&
+    Object.keys(v).length === 1 &&
+    (Object.keys(v)[0] === 'Ref' || Object.keys(v)[0]!.startsWith('Fn::'));
+  const check = (type: Json, value: Json, at: string): boolean => {
+    if (intrinsic(value)) return true;
+    switch (type.type) {
+      case 'json':
+        return true;
+      case 'string':
+      case 'date-time':
+        return ['string', 'number', 'boolean'].includes(typeof value);
+      case 'number':
+      case 'integer':
+        return typeof value === 'number' || (typeof value === 'string' && /^-?\d+(\.\d+)?$/.test(value));
+      case 'boolean':
+        return typeof value === 'boolean' || value === 'true' || value === 'false';
+      case 'null':
+        return value === null;
+      case 'tag':
+        return typeof value === 'object' && value !== null && 'Key' in value;
+      case 'array':
+        return Array.isArray(value) && value.every((v, i) => check(type.element, v, `${at}[${i}]`));
+      case 'map':
+        return (
+          typeof value === 'object' &&
+          value !== null &&
+          Object.entries(value).every(([k, v]) => check(type.element, v, `${at}.${k}`))
+        );
+      case 'union':
+        return type.types.some((t: Json) => check(t, value, at));
+      case 'ref': {
+        const definition = db.get('typeDefinition', type.reference.$ref) as Json;
+        if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
+        properties(definition.properties, value, at);
+        return true;
+      }
+      default:
+        return true;
+    }
+  };
+  const properties = (spec: Record<string, Json>, value: Record<string, Json>, at: string) => {
+    for (const [name, v] of Object.entries(value)) {
+      const p = spec[name];
+      if (!p) problems.push(`${at}.${name}: no such property`);
+      else if (!check(p.type, v, `${at}.${name}`)) problems.push(`${at}.${name}: not a ${p.type.type}`);
+    }
+    for (const [name, p] of Object.entries(spec)) {
+      if (p.required && !(name in value)) problems.push(`${at}.${name}: required`);
+    }
+  };
+  for (const [id, resource] of Object.entries(template.Resources as Record<string, Json>)) {
+    const found = db.lookup('resource', 'cloudFormationType', 'equals', resource.Type);
+    if (found.length !== 1) {
+      problems.push(`${id}: unknown type ${resource.Type}`);
+      continue;
+    }
+    properties((found[0] as Json).properties, resource.Properties ?? {}, `${id}(${resource.Type})`);
+  }
+  return problems;
+}
+
+describe('the template against the CloudFormation resource specification', () => {
+  it('has only known resource types, known properties of the right shape, and every required one', () => {
+    expect(Object.keys(resources).length).toBeGreaterThan(10);
+    expect(specProblems(template)).toEqual([]);
+  });
+
+  it('catches a misspelt property, a missing required one and a wrong shape (the check is not blind)', () => {
+    const broken = structuredClone(template);
+    broken.Resources.AutopilotTable.Properties.BillingMod = 'PAY_PER_REQUEST';
+    delete broken.Resources.DeadLetterQueuePolicy.Properties.Queues;
+    broken.Resources.DeadLetterQueue.Properties.MessageRetentionPeriod = 'two weeks';
+    broken.Resources.Bogus = { Type: 'AWS::Nothing::Here', Properties: {} };
+    expect(specProblems(broken).sort()).toEqual(
+      [
+        'AutopilotTable(AWS::DynamoDB::Table).BillingMod: no such property',
+        'DeadLetterQueue(AWS::SQS::Queue).MessageRetentionPeriod: not a integer',
+        'Bogus: unknown type AWS::Nothing::Here',
+        'DeadLetterQueuePolicy(AWS::SQS::QueuePolicy).Queues: required',
+      ].sort(),
+    );
   });
 });
 
@@ -387,11 +488,28 @@ describe('IAM: least privilege', () => {
   });
 
   it('changes only the managed services and their canaries', () => {
+    const retiring = statements().filter((s) => s.Sid === 'RetireCanariesOfRemovedTargets');
     for (const action of ['ecs:UpdateService', 'ecs:DescribeServices']) {
-      const granting = statements().filter((s) => list(s.Action).includes(action));
+      const granting = statements().filter(
+        (s) => list(s.Action).includes(action) && s.Sid !== 'RetireCanariesOfRemovedTargets',
+      );
       expect(granting, action).toHaveLength(1);
       expect(granting[0]!.Resource).toEqual(SERVICE_ARNS);
     }
+    // A removed target's canary: only services named *-canary in managed clusters, tagged by the pipeline.
+    expect(retiring).toHaveLength(1);
+    expect(retiring[0]!.Resource).toEqual([
+      ecsArn('service/prod/*-canary'),
+      ecsArn('service/batch/*-canary'),
+    ]);
+    expect(retiring[0]!.Condition).toEqual({
+      StringEquals: { 'aws:ResourceTag/ecs-autopilot:role': 'canary' },
+    });
+    expect(list(retiring[0]!.Action).sort()).toEqual([
+      'ecs:DeleteService',
+      'ecs:DescribeServices',
+      'ecs:UpdateService',
+    ]);
     // The pipeline creates canary services only; primaries exist before it manages them.
     const create = statements().filter((s) => list(s.Action).includes('ecs:CreateService'));
     expect(create).toHaveLength(1);
@@ -435,13 +553,24 @@ describe('IAM: least privilege', () => {
     ).toEqual([]);
   });
 
-  it('passes roles only to ECS tasks', () => {
+  it('grants nothing the pipeline does not call (cloudwatch:GetMetricData is gone)', () => {
+    const granted = new Set(statements().flatMap((s) => list(s.Action)));
+    expect(
+      [...granted].filter(
+        (a) =>
+          a.includes(':') && !a.startsWith('logs:') && !a.startsWith('sqs:') && !PIPELINE_ACTIONS.includes(a),
+      ),
+    ).toEqual([]);
+    expect(granted.has('cloudwatch:GetMetricData')).toBe(false);
+  });
+
+  it('passes only the named task and execution roles, only to ECS tasks', () => {
     const passing = statements().filter((s) => list(s.Action).includes('iam:PassRole'));
     expect(passing).toHaveLength(1);
     const s = passing[0]!;
     expect(list(s.Action)).toEqual(['iam:PassRole']);
     expect(s.Condition).toEqual({ StringEquals: { 'iam:PassedToService': 'ecs-tasks.amazonaws.com' } });
-    expect(s.Resource).toEqual([sub(`arn:\${AWS::Partition}:iam::\${AWS::AccountId}:role/ecs-*`)]);
+    expect(s.Resource).toEqual(TASK_ROLES);
   });
 
   it('reads exactly one SSM parameter, and decrypts it only through SSM', () => {
@@ -481,6 +610,36 @@ describe('IAM: least privilege', () => {
 });
 
 describe('the bundles', () => {
+  it('are light: no source map in the zip (none asked for), and the SDK from its ES module entry', () => {
+    for (const [fn, file] of Object.entries(FUNCTIONS)) {
+      const zip = zips[fn]!;
+      expect(
+        [...zip.keys()].filter((name) => name.endsWith('.map')),
+        fn,
+      ).toEqual([]);
+      const bundle = zip.get(`functions/${file}.mjs`)!;
+      expect(bundle.toString('utf8')).not.toContain('sourceMappingURL');
+      // The CommonJS entry made 1,256,000 bytes; the ES module entry, tree-shaken, about 740,000.
+      expect(bundle.length, `${fn}: functions/${file}.mjs`).toBeLessThan(900_000);
+    }
+    const fns = Object.fromEntries(ofType('AWS::Lambda::Function'));
+    for (const [, f] of Object.entries(fns)) {
+      expect(f.Properties.Environment.Variables.NODE_OPTIONS).toBe('');
+    }
+  });
+
+  it('each bundles only the SDK clients it uses: ECR only where pushes arrive (same-second order) or are looked for (tick)', () => {
+    for (const [fn, file] of Object.entries(FUNCTIONS)) {
+      const bundle = zips[fn]!.get(`functions/${file}.mjs`)!.toString('utf8');
+      for (const client of ['ECS', 'DynamoDB', 'CloudWatch', 'SSM', 'ApplicationAutoScaling']) {
+        expect(bundle, `${fn}: ${client}Client`).toContain(`${client}Client`);
+      }
+      const ecr = fn === 'tick' || fn === 'ecrPush';
+      expect(bundle.includes('ECRClient'), `${fn}: ECRClient`).toBe(ecr);
+      expect(bundle.includes('DescribeImages'), `${fn}: DescribeImages`).toBe(ecr);
+    }
+  });
+
   it('are ESM .mjs files with the createRequire banner, with autopilot.yml beside them', () => {
     for (const [fn, file] of Object.entries(FUNCTIONS)) {
       const zip = zips[fn]!;
@@ -588,6 +747,41 @@ describe('the Slack buttons’ function (lib/chatops)', () => {
   });
 });
 
+describe('the IAM parameters: named, never a broad default', () => {
+  const config = parseConfig(FIXTURE, 'autopilot.yml');
+  const settings = {
+    service: 'ecs-autopilot',
+    stage: 'prod',
+    slackWebhookParameter: '/ecs-autopilot/slack-webhook-url',
+    taskRoleArns: TASK_ROLES,
+    taskDefinitionFamilies: ['web', 'worker'],
+  };
+  const passRole = (roles: string[]) =>
+    deployConfig(config, { ...settings, taskRoleArns: roles }).iamStatements.filter((s) =>
+      s.Action.includes('iam:PassRole'),
+    );
+
+  it('without taskDefinitionFamilies: a clear error naming the parameter and the services', () => {
+    expect(() => deployConfig(config, { ...settings, taskDefinitionFamilies: [] })).toThrow(
+      DeployConfigError,
+    );
+    expect(() => deployConfig(config, { ...settings, taskDefinitionFamilies: [] })).toThrow(
+      /taskDefinitionFamilies is required.*web,worker/,
+    );
+  });
+
+  it('without taskRoleArns: a clear error that says `none` is an answer too', () => {
+    expect(() => passRole([])).toThrow(/taskRoleArns is required.*taskRoleArns=none/);
+  });
+
+  it('`taskRoleArns=none` grants no iam:PassRole at all; a role list grants exactly those', () => {
+    expect(passRole(['none'])).toEqual([]);
+    expect(passRole(TASK_ROLES).map((s) => s.Resource)).toEqual([TASK_ROLES]);
+    expect(() => passRole(['none', TASK_ROLES[0]!])).toThrow(/not an IAM role ARN/);
+    expect(() => passRole(['role/ecs-*'])).toThrow(/not an IAM role ARN/);
+  });
+});
+
 describe('the checked-in autopilot.yml', () => {
   it('deploys: its targets make valid rules and statements', () => {
     const config = parseConfig(readFileSync(join(ROOT, 'autopilot.yml'), 'utf8'), 'autopilot.yml');
@@ -595,8 +789,8 @@ describe('the checked-in autopilot.yml', () => {
       service: 'ecs-autopilot',
       stage: 'prod',
       slackWebhookParameter: '/ecs-autopilot/slack-webhook-url',
-      taskRoleArns: [],
-      taskDefinitionFamilies: [],
+      taskRoleArns: ['none'],
+      taskDefinitionFamilies: ['web'],
     });
     expect(deploy.events.ecrPush).toHaveLength(1);
     expect(deploy.events.tick).toHaveLength(1);

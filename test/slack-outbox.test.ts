@@ -8,19 +8,59 @@ import type { OutboxEntry } from '../lib/outbox-entry.ts';
 import {
   afterAttempt,
   backoffMs,
+  bound,
   dueEntries,
   enqueue,
   GIVE_UP_MS,
   LEASE_MS,
   leased,
+  NEVER_SHED,
+  OUTBOX_BYTES,
   OUTBOX_LIMIT,
   Pacer,
+  shedLine,
 } from '../lib/slack/outbox.ts';
 import { classify, retryAfterMs } from '../lib/slack/send.ts';
 
 const S = 1000;
 const M = 60_000;
 const error = (text: string): Notice => ({ kind: 'blocked', reason: text });
+const facts = {
+  id: 'r1',
+  image: { repository: 'web', tag: 'v2', digest: 'sha256:aa', uri: 'x/web@sha256:aa' },
+  strategy: 'canary',
+  steps: [{ percent: 10, bakeMs: M }],
+  stepIndex: 0,
+  fromTaskDefinition: 'web:1',
+  startedAt: 0,
+} as Extract<Notice, { kind: 'started' }>['rollout'];
+const step = (i: number, pad = ''): Notice => ({
+  kind: 'step',
+  rollout: { ...facts, id: `r1${pad}` },
+  stepIndex: i,
+  percent: 10,
+  canaryTasks: 1,
+  share: 10,
+});
+const started: Notice = { kind: 'started', rollout: facts, fromTaskDefinition: 'web:1' };
+const rolledBack: Notice = {
+  kind: 'rolled_back',
+  rollout: facts,
+  reason: 'crashed',
+  failures: [],
+  failureCount: 1,
+  toTaskDefinition: 'web:1',
+};
+/** Entries as one write queues them (ids 1.0, 1.1, …), not bounded. */
+const enqueueAll = (messages: { webhook: string; notice: Notice }[]): OutboxEntry[] =>
+  messages.map((m, i) => ({
+    id: `1.${i}`,
+    at: 0,
+    webhook: m.webhook,
+    notice: m.notice,
+    nextAt: 0,
+    attempts: 0,
+  }));
 
 function outbox(...webhooks: string[]): OutboxEntry[] {
   return enqueue(
@@ -49,17 +89,63 @@ describe('enqueue', () => {
     ]);
   });
 
-  it(`keeps at most ${OUTBOX_LIMIT}, dropping the oldest`, () => {
+  it(`past ${OUTBOX_LIMIT} entries, sheds the least important first and says how many in the next message`, () => {
+    const steps = Array.from({ length: OUTBOX_LIMIT - 2 }, (_, i) => ({ webhook: '/a', notice: step(i) }));
     const full = enqueue(
       [],
       0,
-      Array.from({ length: OUTBOX_LIMIT }, (_, i) => ({ webhook: '/a', notice: error(`m${i}`) })),
+      [...steps, { webhook: '/a', notice: rolledBack }, { webhook: '/a', notice: error('e') }],
       0,
     ).outbox;
-    const { outbox: next, dropped } = enqueue(full, 1, [{ webhook: '/a', notice: error('new') }], S);
+    expect(full).toHaveLength(OUTBOX_LIMIT);
+    const { outbox: next, dropped } = enqueue(full, 1, [{ webhook: '/a', notice: started }], S);
     expect(next).toHaveLength(OUTBOX_LIMIT);
     expect(dropped.map((e) => e.id)).toEqual(['1.0']);
-    expect(next.at(-1)!.id).toBe('2.0');
+    expect(dropped[0]!.notice.kind).toBe('step');
+    expect(next[0]!.shed).toBe(1);
+    expect(next.map((e) => e.notice.kind)).toEqual(
+      expect.arrayContaining(['rolled_back', 'blocked', 'started']),
+    );
+  });
+});
+
+describe('bound: by bytes and count, never shedding what a person must read', () => {
+  it('a long Slack outage: 41 messages, steps shed first (oldest first), rolled_back and error all kept', () => {
+    const queued = [
+      ...Array.from({ length: 30 }, (_, i) => ({ webhook: '/a', notice: step(i, 'x'.repeat(3000)) })),
+      { webhook: '/a', notice: rolledBack },
+      ...Array.from({ length: 8 }, () => ({ webhook: '/a', notice: started })),
+      { webhook: '/a', notice: error('the pipeline needs a person') },
+      { webhook: '/b', notice: step(99) },
+    ];
+    const { outbox: kept, shed } = bound(enqueue([], 0, [], 0).outbox.concat(enqueueAll(queued)));
+    const size = kept.reduce((n, e) => n + Buffer.byteLength(JSON.stringify(e)), 0);
+    expect(size).toBeLessThanOrEqual(OUTBOX_BYTES);
+    expect(shed.length).toBeGreaterThan(10);
+    expect(shed.every((e) => e.notice.kind === 'step')).toBe(true);
+    // Oldest steps first.
+    expect(shed.map((e) => e.id)).toEqual(queued.slice(0, shed.length).map((_, i) => `1.${i}`));
+    for (const kind of NEVER_SHED) expect(kept.filter((e) => e.notice.kind === kind)).toHaveLength(1);
+    // The next message to /a says how many were shed before it.
+    expect(kept.find((e) => e.webhook === '/a')!.shed).toBe(shed.length);
+    expect(kept.find((e) => e.webhook === '/b')!.shed).toBeUndefined();
+  });
+
+  it('never sheds a rollback, an error, or an entry being sent, even past the bound', () => {
+    const many = enqueueAll(
+      Array.from({ length: OUTBOX_LIMIT + 5 }, () => ({ webhook: '/a', notice: rolledBack })),
+    );
+    expect(bound(many).outbox).toHaveLength(OUTBOX_LIMIT + 5);
+    const sending = {
+      ...enqueueAll([{ webhook: '/a', notice: step(1) }])[0]!,
+      lease: { token: 't', until: M },
+    };
+    expect(bound([sending, ...many]).outbox[0]).toEqual(sending);
+  });
+
+  it('what it says', () => {
+    expect(shedLine(1)).toMatch(/^\(1 earlier message was not sent/);
+    expect(shedLine(11)).toMatch(/^\(11 earlier messages were not sent/);
   });
 });
 

@@ -28,7 +28,7 @@ import type { OutboxEntry } from '../outbox-entry.ts';
 import type { ServiceRecord } from '../record.ts';
 import { ConflictError, type RecordStore } from '../store.ts';
 import { render, type SlackMessage } from './message.ts';
-import { type AttemptOutcome, afterAttempt, dueEntries, enqueue, leased, Pacer } from './outbox.ts';
+import { type AttemptOutcome, afterAttempt, dueEntries, enqueue, leased, Pacer, shedLine } from './outbox.ts';
 import { postMessage, SEND_TIMEOUT_MS, type SendResult } from './send.ts';
 import { WebhookError, WebhookUrls } from './webhook.ts';
 
@@ -107,7 +107,7 @@ export function queue(
       kind: e.notice.kind,
       id: e.id,
       webhook: e.webhook,
-      reason: 'the outbox is full',
+      reason: 'the outbox is full: shed, least important first (said in the next message)',
     });
   }
   return { ...record, outbox };
@@ -166,13 +166,15 @@ export async function deliver(
     const sentAt = Math.max(slot, now());
     slack.pacer.took(entry.webhook, sentAt);
 
-    const message = render(withRevision(taken.notice, record), {
-      cluster: record.cluster,
-      service: record.service,
-      region: slack.region,
-      at: taken.at,
-      buttons: slack.buttons?.(record.key) === true,
-    });
+    const message = withShed(
+      render(withRevision(taken.notice, record), {
+        cluster: record.cluster,
+        service: record.service,
+        region: slack.region,
+        at: taken.at,
+      }),
+      taken.shed,
+    );
     const result = await send(slack, taken.webhook, message);
     if (result.outcome === 'retry' && result.retryAfterMs)
       slack.pacer.hold(taken.webhook, now() + result.retryAfterMs);
@@ -193,6 +195,16 @@ export async function deliver(
     }
   }
   return record;
+}
+
+/** The message with a line saying how many before it were shed (lib/slack/outbox.ts `bound`). */
+function withShed(message: SlackMessage, shed: number | undefined): SlackMessage {
+  if (!shed) return message;
+  const line = shedLine(shed);
+  return {
+    text: `${message.text}\n${line}`,
+    blocks: [...message.blocks, { type: 'context', elements: [{ type: 'mrkdwn', text: line }] }],
+  };
 }
 
 async function send(slack: Slack, webhook: string, message: SlackMessage): Promise<SendResult> {

@@ -22,8 +22,76 @@ import { bounded, type Notice } from '../notice.ts';
 import type { OutboxEntry } from '../outbox-entry.ts';
 import type { SendResult } from './send.ts';
 
-/** Entries kept per service: past it the oldest is dropped (and logged), so the record stays small. */
-export const OUTBOX_LIMIT = 30;
+/**
+ * The outbox is bounded by bytes (it lives in the record, lib/record-size.ts) and by count. Past
+ * either, the least important kinds go first, oldest first, and the next message to that webhook
+ * says how many were shed. What a person must read is never shed: a rollback, an error, a
+ * blocked scaling. (A Slack outage with 41 messages queued once dropped 11, the rollback among them.)
+ */
+export const OUTBOX_BYTES = 64_000;
+export const OUTBOX_LIMIT = 100;
+/** Shed first to last; kinds not listed are never shed. */
+export const SHED_ORDER: readonly Notice['kind'][] = [
+  'step',
+  'scaled',
+  'resumed',
+  'paused',
+  'ignored',
+  'started',
+  'superseded',
+  'succeeded',
+];
+/** `blocked` is an error that needs a person, or another owner of the count (lib/notice.ts). */
+export const NEVER_SHED: readonly Notice['kind'][] = ['rolled_back', 'blocked'];
+
+const bytes = (e: OutboxEntry) => Buffer.byteLength(JSON.stringify(e), 'utf8');
+
+/**
+ * The outbox within OUTBOX_BYTES and OUTBOX_LIMIT: entries shed by SHED_ORDER (oldest first within
+ * a kind), never one of NEVER_SHED (not in SHED_ORDER) and never one being sent (leased). Each shed entry is counted on
+ * the next entry kept for its webhook.
+ *
+ *   45 entries (40 steps, 1 rolled_back, 4 started), room for 30 -> 15 oldest steps shed;
+ *     the first entry kept for that webhook says shed 15; the rolled_back is kept
+ *   31 rolled_backs, room for 30 -> all kept (nothing a person must read is shed)
+ */
+export function bound(outbox: OutboxEntry[]): { outbox: OutboxEntry[]; shed: OutboxEntry[] } {
+  let total = outbox.reduce((n, e) => n + bytes(e), 0);
+  let count = outbox.length;
+  if (total <= OUTBOX_BYTES && count <= OUTBOX_LIMIT) return { outbox, shed: [] };
+  const shedIds = new Set<string>();
+  for (const kind of SHED_ORDER) {
+    for (const e of outbox) {
+      if (total <= OUTBOX_BYTES && count <= OUTBOX_LIMIT) break;
+      if (e.notice.kind !== kind || e.lease) continue;
+      shedIds.add(e.id);
+      total -= bytes(e);
+      count--;
+    }
+  }
+  const kept: OutboxEntry[] = [];
+  const pending = new Map<string, number>();
+  const shed: OutboxEntry[] = [];
+  for (const e of outbox) {
+    if (shedIds.has(e.id)) {
+      shed.push(e);
+      pending.set(e.webhook, (pending.get(e.webhook) ?? 0) + 1 + (e.shed ?? 0));
+      continue;
+    }
+    kept.push(e);
+  }
+  // Said by the first message kept for the webhook that has not gone out yet.
+  for (const [webhook, n] of pending) {
+    const i = kept.findIndex((e) => e.webhook === webhook && !e.lease);
+    if (i >= 0) kept[i] = { ...kept[i]!, shed: (kept[i]!.shed ?? 0) + n };
+  }
+  return { outbox: kept, shed };
+}
+
+/** The line a message carries when messages before it were shed. */
+export function shedLine(n: number): string {
+  return `(${n} earlier message${n === 1 ? ' was' : 's were'} not sent: Slack was unreachable for long and the queue was full)`;
+}
 export const RETRY_BACKOFF_MS = [10_000, 30_000, 60_000, 120_000, 300_000] as const;
 export const GIVE_UP_MS = 24 * 3_600_000;
 /**
@@ -36,7 +104,7 @@ export const SPACING_MS = 1000;
 
 /**
  * Appends a decision's messages (ids from the version the write will create), each notice bounded
- * (lib/notice.ts), dropping the oldest past OUTBOX_LIMIT.
+ * (lib/notice.ts), shedding the least important past the outbox's bounds (see `bound`).
  */
 export function enqueue(
   outbox: OutboxEntry[] | undefined,
@@ -54,9 +122,8 @@ export function enqueue(
       attempts: 0,
     }),
   );
-  const all = [...(outbox ?? []), ...added];
-  const over = Math.max(0, all.length - OUTBOX_LIMIT);
-  return { outbox: all.slice(over), dropped: all.slice(0, over) };
+  const { outbox: kept, shed } = bound([...(outbox ?? []), ...added]);
+  return { outbox: kept, dropped: shed };
 }
 
 /** What may be sent now: for each webhook its oldest entry, when that one is due and not leased. */

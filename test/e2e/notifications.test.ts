@@ -158,14 +158,18 @@ describe('routing and noise', () => {
     expect(texts(t, ONCALL)).toEqual([expect.stringMatching(/^prod\/web: rolled back web:v2/)]);
   });
 
-  it('an error that needs a person is told once, though every tick meets it again', async () => {
+  it('an error that needs a person is told at once, and once, though it is met again', async () => {
     const t = await start({ target: { container: 'app' } });
     t.world.ecr.push('web', 'v2');
-    await t.world.runFor(5 * MIN);
+    await t.world.runFor(2 * MIN);
+    t.world.ecr.push('web', 'v3');
+    await t.world.runFor(3 * MIN);
     expect(t.logs.filter((l) => l.includes('"pipeline.error"')).length).toBeGreaterThan(1);
+    // Refused at the push (lib/refusal.ts): nothing rolled out, nothing registered.
     expect(texts(t)).toEqual([
-      expect.stringMatching(/^prod\/web: rolling out web:v2/),
-      'prod/web: the pipeline needs a person — task definition web has no container "app" (it has web)',
+      expect.stringMatching(
+        /^prod\/web: the pipeline needs a person — task definition web:1 has no container "app" \(it has web\); set "container"/,
+      ),
     ]);
   });
 });

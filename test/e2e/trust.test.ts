@@ -1,0 +1,298 @@
+/**
+ * Trust II, end to end: real SDK clients against the local AWS, the real handlers and rules.
+ * Nothing stuck (a failing target, a deleted primary, a removed target), nothing silently
+ * unsupported (a config that does not name the container), owners' settings kept, the canary a
+ * true sibling of the primary as it is now, one reconcile acting at a time.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { validateConfig } from '../../lib/config.ts';
+import type { ServiceRecord } from '../../lib/record.ts';
+import { type PipelineWorld, pipelineWorld } from '../helpers/pipeline-world.ts';
+
+const MIN = 60_000;
+let t: PipelineWorld | undefined;
+afterEach(async () => {
+  await t?.stop();
+  t = undefined;
+});
+
+async function describeService(w: PipelineWorld, name: string) {
+  const out = (await w.world.ecs.operations.DescribeServices!({ cluster: 'prod', services: [name] })) as any;
+  return out.services?.[0];
+}
+async function record(w: PipelineWorld, key = 'prod/web'): Promise<ServiceRecord | undefined> {
+  return (await w.records()).find((r) => r.key === key);
+}
+async function revisions(w: PipelineWorld): Promise<string[]> {
+  const out = (await w.world.ecs.operations.ListTaskDefinitions!({ familyPrefix: 'web' })) as any;
+  return out.taskDefinitionArns;
+}
+/** Runs until the canary serves its first step's tasks. */
+async function untilCanaryUp(w: PipelineWorld) {
+  for (let i = 0; i < 60; i++) {
+    await w.world.runFor(10_000);
+    if ((await describeService(w, 'web-canary'))?.runningCount > 0) return;
+  }
+  throw new Error('the canary never came up');
+}
+const TARGET = {
+  cluster: 'prod',
+  service: 'web',
+  container: 'web',
+  repository: 'web',
+  tags: { glob: 'v*' },
+  steps: [
+    { percent: 10, bake: '2m' },
+    { percent: 50, bake: '2m' },
+    { percent: 100, bake: '1m' },
+  ],
+  failedTasks: 1,
+  stepDeadline: '10m',
+};
+
+describe('a config mistake is a person’s problem, not the image’s', () => {
+  it('several containers and none named: said at once naming them; nothing registered, nothing marked bad', async () => {
+    t = await pipelineWorld({
+      sidecars: [{ name: 'envoy', image: 'public.ecr.aws/envoy/envoy:v1.29' }],
+      slack: {},
+    });
+    const { container: _named, ...unnamed } = TARGET;
+    Object.assign(t.pipeline.options, { config: validateConfig({ targets: [unnamed] }) });
+    const before = await revisions(t);
+    t.world.ecr.push('web', 'v2');
+    await t.world.runFor(2 * MIN);
+    const r = (await record(t))!;
+    expect(r.rollout).toBeUndefined();
+    expect(r.history).toEqual([]);
+    expect(r.badDigests).toEqual({});
+    expect(r.lastError?.message).toMatch(
+      /has 2 containers \(web, envoy\) and none is named; set "container"/,
+    );
+    expect(await revisions(t)).toEqual(before);
+    expect(t.actions).toEqual([]);
+    const told = (await t.notificationsReport()).filter((n) => n.kind === 'blocked');
+    expect(told).toHaveLength(1);
+    expect(told[0]).toMatchObject({ outcome: 'sent', text: expect.stringContaining('web, envoy') });
+    expect(t.logs.some((l) => l.includes('"pipeline.error"') && l.includes('web, envoy'))).toBe(true);
+  }, 120_000);
+});
+
+describe('nothing stuck', () => {
+  it('a deleted primary: the canary is scaled to 0 and deleted, the rollout closed with the reason, and told', async () => {
+    t = await pipelineWorld({ images: { 'web:v2': 'healthy' } });
+    t.world.ecr.push('web', 'v2');
+    await untilCanaryUp(t);
+    await t.world.ecs.operations.DeleteService!({ cluster: 'prod', service: 'web', force: true });
+    await t.world.runFor(3 * MIN);
+    const r = (await record(t))!;
+    expect(r.rollout).toBeUndefined();
+    expect(r.history.at(-1)).toMatchObject({
+      outcome: 'aborted',
+      reason: expect.stringMatching(/no longer exists/),
+    });
+    const canary = await describeService(t, 'web-canary');
+    expect(canary === undefined || canary.status !== 'ACTIVE').toBe(true);
+    expect(canary?.desiredCount ?? 0).toBe(0);
+    const last = t.notices.at(-1)!.notice;
+    expect(last).toMatchObject({ kind: 'rolled_back', reason: expect.stringMatching(/no longer exists/) });
+  }, 180_000);
+
+  it('a target taken out of autopilot.yml mid-rollout: the same, at the next tick', async () => {
+    t = await pipelineWorld({ images: { 'web:v2': 'healthy' } });
+    t.world.ecr.push('web', 'v2');
+    await untilCanaryUp(t);
+    Object.assign(t.pipeline.options, {
+      config: validateConfig({ targets: [{ ...TARGET, service: 'api', repository: 'api' }] }),
+    });
+    await t.world.runFor(3 * MIN);
+    const r = (await record(t))!;
+    expect(r.rollout).toBeUndefined();
+    expect(r.history.at(-1)).toMatchObject({
+      outcome: 'aborted',
+      reason: expect.stringMatching(/taken out of autopilot.yml/),
+    });
+    const canary = await describeService(t, 'web-canary');
+    expect(canary === undefined || canary.status !== 'ACTIVE').toBe(true);
+    // The primary is left as its owner has it: on its revision, serving.
+    expect((await describeService(t, 'web')).runningCount).toBe(4);
+  }, 180_000);
+
+  it('one failing target never blocks the others: the other rolls out, the failing one is backed off', async () => {
+    t = await pipelineWorld({ images: { 'web:v2': 'healthy' } });
+    // The first target's cluster does not exist: ECS answers ClusterNotFoundException, not a permanent error.
+    Object.assign(t.pipeline.options, {
+      config: validateConfig({ targets: [{ ...TARGET, cluster: 'gone' }, TARGET] }),
+    });
+    t.world.ecr.push('web', 'v2');
+    await t.world.runFor(15 * MIN);
+    expect((await record(t))!.history.at(-1)).toMatchObject({ outcome: 'succeeded', image: { tag: 'v2' } });
+    const gone = (await record(t, 'gone/web'))!;
+    expect(gone.failing).toMatchObject({
+      count: expect.any(Number),
+      message: expect.stringMatching(/cluster/i),
+    });
+    expect(gone.failing!.count).toBeGreaterThanOrEqual(1);
+    expect(gone.failing!.nextAt).toBeGreaterThan(gone.failing!.since);
+    expect(t.logs.some((l) => l.includes('"pipeline.error"') && l.includes('gone/web'))).toBe(true);
+  }, 240_000);
+});
+
+describe('owners’ settings are kept', () => {
+  it('all-at-once puts the primary’s deploymentConfiguration back once the rollout ends', async () => {
+    t = await pipelineWorld({
+      images: { 'web:v2': 'healthy' },
+      target: { strategy: 'all-at-once', steps: undefined },
+    });
+    await t.world.ecs.operations.UpdateService!({
+      cluster: 'prod',
+      service: 'web',
+      deploymentConfiguration: { minimumHealthyPercent: 50, maximumPercent: 100 },
+    });
+    t.world.ecr.push('web', 'v2');
+    let widened = false;
+    for (let i = 0; i < 90; i++) {
+      await t.world.runFor(10_000);
+      const dc = (await describeService(t, 'web')).deploymentConfiguration;
+      if (dc.maximumPercent === 200) widened = true;
+    }
+    const r = (await record(t))!;
+    expect(r.history.at(-1)).toMatchObject({ outcome: 'succeeded' });
+    expect(widened).toBe(true);
+    const dc = (await describeService(t, 'web')).deploymentConfiguration;
+    expect(dc).toMatchObject({ minimumHealthyPercent: 50, maximumPercent: 100 });
+    expect(r.ownerSettings).toBeUndefined();
+  }, 240_000);
+});
+
+describe('the canary is a true sibling', () => {
+  it('brought in line with the primary at the next rollout: a changed network and target group follow', async () => {
+    t = await pipelineWorld({ images: { 'web:v2': 'healthy', 'web:v3': 'healthy' } });
+    t.world.ecr.push('web', 'v2');
+    await t.world.runFor(15 * MIN);
+    expect((await record(t))!.history.at(-1)).toMatchObject({ outcome: 'succeeded' });
+    const second = t.world.ecs.createTargetGroup({ name: 'web-2', deregistrationDelaySeconds: 30 });
+    const network = { awsvpcConfiguration: { subnets: ['subnet-2'], securityGroups: ['sg-2'] } };
+    const loadBalancers = [{ targetGroupArn: second, containerName: 'web', containerPort: 8080 }];
+    await t.world.ecs.operations.UpdateService!({
+      cluster: 'prod',
+      service: 'web',
+      networkConfiguration: network,
+      loadBalancers,
+    });
+    await t.world.runFor(3 * MIN);
+    t.world.ecr.push('web', 'v3');
+    await untilCanaryUp(t);
+    const canary = await describeService(t, 'web-canary');
+    expect(canary.networkConfiguration).toMatchObject(network);
+    expect(canary.loadBalancers).toMatchObject(loadBalancers);
+    await t.world.runFor(15 * MIN);
+    expect((await record(t))!.history.at(-1)).toMatchObject({ outcome: 'succeeded', image: { tag: 'v3' } });
+  }, 300_000);
+});
+
+describe('one reconcile acts at a time', () => {
+  it('while another invocation holds the service, a burst of reconciles acts on nothing and asks it to look again', async () => {
+    t = await pipelineWorld({ images: { 'web:v2': 'healthy' } });
+    t.world.ecr.push('web', 'v2');
+    await untilCanaryUp(t);
+    const held = (await record(t))!;
+    // Another invocation is in the middle of its observe-decide-act loop.
+    await t.store.put({ ...held, lease: { owner: 'another-invocation', until: t.world.now() + 90_000 } });
+    const target = t.pipeline.config.targets[0]!;
+    const before = t.actions.length;
+    await Promise.all(
+      Array.from({ length: 5 }, () => t!.pipeline.reconcile(target, { kind: 'reconcile', reason: 'burst' })),
+    );
+    expect(t.actions.length).toBe(before);
+    const asked = (await record(t))!;
+    expect(asked.lease).toMatchObject({ owner: 'another-invocation', again: true });
+    expect(t.logs.filter((l) => l.includes('"reconcile.serialised"')).length).toBeGreaterThan(0);
+    // The holder died: its lease expires and the rollout goes on to the end, nothing stuck.
+    await t.world.runFor(15 * MIN);
+    const done = (await record(t))!;
+    expect(done.history.at(-1)).toMatchObject({ outcome: 'succeeded' });
+    expect(done.lease).toBeUndefined();
+  }, 240_000);
+});
+
+describe('nothing lost: the Slack outbox never drops what matters', () => {
+  it('a Slack outage with a long queue: the least important are shed, the rollback is sent, and says how many were shed', async () => {
+    t = await pipelineWorld({ images: { 'web:v2': { crash: { after: '20s', exitCode: 1 } } }, slack: {} });
+    await t.slack!.refuse();
+    // A long outage has queued many step messages already (an earlier rollout's, say).
+    const before = await t.store.get('prod', 'web');
+    const { DEFAULT_WEBHOOK_PARAMETER } = await import('../../lib/slack/webhook.ts');
+    const filler = 'a long reason '.repeat(60);
+    const queued = Array.from({ length: 90 }, (_, i) => ({
+      id: `0.${i}`,
+      at: t!.world.now(),
+      webhook: DEFAULT_WEBHOOK_PARAMETER,
+      notice: {
+        kind: 'ignored' as const,
+        image: { repository: 'web', tag: `old-${i}`, digest: 'sha256:00', uri: 'x' },
+        reason: filler,
+      },
+      nextAt: t!.world.now() + 10 * MIN,
+      attempts: 3,
+    }));
+    await t.store.put({ ...before, outbox: queued });
+    t.world.ecr.push('web', 'v2');
+    await t.world.runFor(6 * MIN);
+    const during = (await record(t))!;
+    expect(during.history.at(-1)).toMatchObject({ outcome: 'rolled_back' });
+    const kinds = during.outbox!.map((e) => e.notice.kind);
+    expect(kinds).toContain('rolled_back');
+    expect(Buffer.byteLength(JSON.stringify(during.outbox))).toBeLessThan(70_000);
+    await t.slack!.start();
+    // Paced at Slack's one message a second per webhook, oldest first: the queue drains over ticks.
+    await t.world.runFor(40 * MIN);
+    expect((await record(t))!.outbox).toEqual([]);
+    const sent = t.slack!.messages().map((p) => p.text as string);
+    const rolledBack = sent.find((s) => /rolled back web:v2/.test(s));
+    expect(rolledBack).toBeDefined();
+    expect(sent.some((s) => /\(\d+ earlier messages were not sent/.test(s))).toBe(true);
+  }, 300_000);
+});
+
+describe('actions are fenced', () => {
+  it('an action decided from a version another commit has superseded is not performed', async () => {
+    t = await pipelineWorld({ images: { 'web:v2': 'healthy' } });
+    t.world.ecr.push('web', 'v2');
+    await untilCanaryUp(t);
+    const store = t.store;
+    const hold = async (paused: boolean) => {
+      const r = await store.get('prod', 'web');
+      await store.put({ ...r, rollout: { ...r.rollout!, paused } });
+    };
+    // Held at step 1 past its bake, then released: the next reconcile decides step 2.
+    await hold(true);
+    await t.world.runFor(4 * MIN);
+    const canaryBefore = (await describeService(t, 'web-canary')).desiredCount;
+    await hold(false);
+    const atStep1 = (await store.get('prod', 'web')).rollout!;
+    // Between this reconcile's commit (step 2) and its action, another invocation commits a decision
+    // taken from step 1: a person's pause there.
+    let raced = false;
+    const racing = {
+      get: (cluster: string, service: string) => store.get(cluster, service),
+      list: () => store.list(),
+      put: async (r: ServiceRecord) => {
+        const written = await store.put(r);
+        if (!raced && written.lease) {
+          raced = true;
+          await store.put({ ...written, lease: undefined, rollout: { ...atStep1, paused: true } });
+        }
+        return written;
+      },
+    };
+    const { Pipeline } = await import('../../lib/pipeline.ts');
+    const pipeline = new Pipeline({ ...t.pipeline.options, store: racing });
+    const before = t.actions.length;
+    await pipeline.reconcile(pipeline.config.targets[0]!, { kind: 'reconcile', reason: 'bake ended' });
+    expect(raced).toBe(true);
+    expect(t.logs.some((l) => l.includes('"action.fenced"') && l.includes('setCanary'))).toBe(true);
+    expect(t.actions.length).toBe(before);
+    expect((await describeService(t, 'web-canary')).desiredCount).toBe(canaryBefore);
+    expect((await store.get('prod', 'web')).rollout?.paused).toBe(true);
+  }, 240_000);
+});
