@@ -253,3 +253,46 @@ describe('nothing lost: the Slack outbox never drops what matters', () => {
     expect(sent.some((s) => /\(\d+ earlier messages were not sent/.test(s))).toBe(true);
   }, 300_000);
 });
+
+describe('actions are fenced', () => {
+  it('an action decided from a version another commit has superseded is not performed', async () => {
+    t = await pipelineWorld({ images: { 'web:v2': 'healthy' } });
+    t.world.ecr.push('web', 'v2');
+    await untilCanaryUp(t);
+    const store = t.store;
+    const hold = async (paused: boolean) => {
+      const r = await store.get('prod', 'web');
+      await store.put({ ...r, rollout: { ...r.rollout!, paused } });
+    };
+    // Held at step 1 past its bake, then released: the next reconcile decides step 2.
+    await hold(true);
+    await t.world.runFor(4 * MIN);
+    const canaryBefore = (await describeService(t, 'web-canary')).desiredCount;
+    await hold(false);
+    const atStep1 = (await store.get('prod', 'web')).rollout!;
+    // Between this reconcile's commit (step 2) and its action, another invocation commits a decision
+    // taken from step 1: a person's pause there.
+    let raced = false;
+    const racing = {
+      get: (cluster: string, service: string) => store.get(cluster, service),
+      list: () => store.list(),
+      put: async (r: ServiceRecord) => {
+        const written = await store.put(r);
+        if (!raced && written.lease) {
+          raced = true;
+          await store.put({ ...written, lease: undefined, rollout: { ...atStep1, paused: true } });
+        }
+        return written;
+      },
+    };
+    const { Pipeline } = await import('../../lib/pipeline.ts');
+    const pipeline = new Pipeline({ ...t.pipeline.options, store: racing });
+    const before = t.actions.length;
+    await pipeline.reconcile(pipeline.config.targets[0]!, { kind: 'reconcile', reason: 'bake ended' });
+    expect(raced).toBe(true);
+    expect(t.logs.some((l) => l.includes('"action.fenced"') && l.includes('setCanary'))).toBe(true);
+    expect(t.actions.length).toBe(before);
+    expect((await describeService(t, 'web-canary')).desiredCount).toBe(canaryBefore);
+    expect((await store.get('prod', 'web')).rollout?.paused).toBe(true);
+  }, 240_000);
+});
