@@ -55,12 +55,20 @@ export function withoutLease(record: ServiceRecord): ServiceRecord {
 
 /**
  * Whether an action decided from `decided` may still be performed, given the record as stored now:
- * the same version, and the lease still ours.
- *   decided v7 lease a, stored v7 lease a -> true
+ * the lease still ours, and the same version, or a newer one that only asks us for one more look
+ * (another invocation's `again`: the decision stands, and must, or a burst of events would fence
+ * the holder out of every action).
+ *   decided v7 lease a, stored v7 lease a            -> true
  *   decided v7, stored v8 (another commit: a rollback) -> false
+ *   decided v7, stored v8 = v7 + lease.again          -> true
+ *   stored lease taken over by b                      -> false
  */
 export function stillCurrent(decided: ServiceRecord, stored: ServiceRecord, me: string): boolean {
-  return stored.version === decided.version && stored.lease?.owner === me;
+  if (stored.lease?.owner !== me) return false;
+  if (stored.version === decided.version) return true;
+  const decision = (r: ServiceRecord) =>
+    JSON.stringify({ ...r, version: 0, writeId: undefined, lease: { ...r.lease, again: undefined } });
+  return decision(stored) === decision(decided);
 }
 
 // ---- back-off -----------------------------------------------------------------------------------

@@ -607,6 +607,14 @@ export class Pipeline {
       trigger = { kind: 'reconcile', reason: fenced ? 'fenced' : 'after acting' };
     }
     log.warn('reconcile.unfinished', { service: record.key, rounds: MAX_ROUNDS });
+    // The rest is left to the next event or tick: the lease is let go, not left to expire.
+    if (record.lease?.owner === me) {
+      try {
+        return await store.put(withoutLease(record));
+      } catch (e) {
+        if (!(e instanceof ConflictError)) throw e;
+      }
+    }
     return record;
   }
 
@@ -624,7 +632,15 @@ export class Pipeline {
     const { store, clients } = this.options;
     const restore = restoreDue(record, primary.deployments?.length ?? 0);
     if (record.lease?.owner !== me && !restore) return record;
-    if (askedAgain(record)) return 'again';
+    if (askedAgain(record)) {
+      // Someone asked for one more look: the ask is cleared (the lease kept), then the loop looks.
+      try {
+        await store.put(withLease(record, me, this.now()));
+      } catch (e) {
+        if (!(e instanceof ConflictError)) throw e;
+      }
+      return 'again';
+    }
     if (restore && record.ownerSettings) {
       log.info('owner.settings.restored', {
         service: record.key,
