@@ -159,7 +159,8 @@ export function progress(d: Decision, obs: Observation, target: TargetConfig, ro
       }
       return;
     }
-    if (step.healthyAt === undefined && obs.canary.runningCount === 0) becameHealthy(step, now);
+    // The canary's draining tasks run the same revision: the primary's bake need not wait for them.
+    if (step.healthyAt === undefined) becameHealthy(step, now);
   }
 
   if (baked(step, now, rollout.paused === true)) {
