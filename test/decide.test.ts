@@ -149,6 +149,15 @@ describe('decide: starting a rollout', () => {
     expect(d.actions).toEqual([]);
   });
 
+  it('a push ignored once is not recorded or told again when its event comes twice', () => {
+    const first = decide(newRecord('prod', 'web'), obs(), target(), push(image('latest', 3)), T0);
+    expect(kinds(first)).toEqual(['ignored']);
+    const again = decide(first.record, obs(), target(), push(image('latest', 3)), T0 + 200);
+    expect(again.notices).toEqual([]);
+    expect(again.skipped).toMatch(/already ignored/);
+    expect(again.record.history.filter((h) => h.outcome === 'ignored')).toHaveLength(1);
+  });
+
   it('a digest that was rolled back is not deployed again by a duplicate event', () => {
     const r = newRecord('prod', 'web');
     r.badDigests[image('v2', 2).digest] = { reason: 'crashed', at: T0 };

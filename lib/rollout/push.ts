@@ -149,6 +149,13 @@ export function acceptPush(
 
 /** Records an image that will not be rolled out, and why. */
 export function ignore(d: Decision, image: ImageRef, reason: string, now: number) {
+  // Events come at least once (a doubled push, a retried invocation, the missed-push sweep): the
+  // same push ignored for the same reason is told and kept once.
+  const last = d.record.history.at(-1);
+  if (last?.outcome === 'ignored' && last.image.digest === image.digest && last.reason === reason) {
+    d.skipped = `digest ${image.digest} was already ignored: ${reason}`;
+    return;
+  }
   d.record = withHistory(d.record, {
     id: `${new Date(now).toISOString()}-${image.digest.slice(7, 19)}`,
     image,
