@@ -172,6 +172,7 @@ export async function deliver(
         service: record.service,
         region: slack.region,
         at: taken.at,
+        buttons: slack.buttons?.(record.key) === true,
       }),
       taken.shed,
     );
