@@ -9,35 +9,25 @@ import {
   ListTasksCommand,
   UpdateServiceCommand,
 } from '@aws-sdk/client-ecs';
-import { afterEach, expect, describe as group, it } from 'vitest';
+import { expect, describe as group, it } from 'vitest';
 import {
   circuitBreakerThreshold,
   launchBackoffMs,
   maximumTasks,
   minimumHealthyTasks,
 } from '../../local/services/ecs/constants.ts';
-import { startWorld, type TestWorld } from '../helpers/world.ts';
+import type { TestWorld } from '../helpers/world.ts';
 import {
   busEvents,
-  createCluster,
   createService,
   describe,
   pushImage,
   registerFargate,
   runUntil,
+  useWorld,
 } from './ecs-fixtures.ts';
 
-let t: TestWorld | undefined;
-afterEach(async () => {
-  await t?.world.stop();
-  t = undefined;
-});
-
-async function world(): Promise<TestWorld> {
-  t = await startWorld();
-  await createCluster(t.ecs);
-  return t;
-}
+const world = useWorld();
 
 const completed =
   (tw: TestWorld, name = 'web') =>
@@ -573,8 +563,6 @@ group('deployment circuit breaker', () => {
         (e) => e.detail.eventName === 'SERVICE_DEPLOYMENT_FAILED',
       );
       expect(failed.length, `resetOnHealthyTask ${resetOnHealthyTask}`).toBe(resetOnHealthyTask ? 0 : 1);
-      await tw.world.stop();
-      t = undefined;
     }
   });
 });

@@ -8,19 +8,14 @@ import {
   RegisterTaskDefinitionCommand,
   UpdateServiceCommand,
 } from '@aws-sdk/client-ecs';
-import { afterEach, expect, describe as group, it } from 'vitest';
-import { startWorld, type TestWorld } from '../helpers/world.ts';
-import { busEvents, createCluster, createService, describe, runUntil } from './ecs-fixtures.ts';
+import { expect, describe as group, it } from 'vitest';
+import type { TestWorld } from '../helpers/world.ts';
+import { busEvents, createService, describe, runUntil, useWorld } from './ecs-fixtures.ts';
 
-let t: TestWorld | undefined;
-afterEach(async () => {
-  await t?.world.stop();
-  t = undefined;
-});
+const world = useWorld();
 
 async function ec2World(instances: number): Promise<TestWorld> {
-  t = await startWorld();
-  await createCluster(t.ecs);
+  const t = await world();
   for (let i = 0; i < instances; i++) {
     t.world.ecs.registerContainerInstance('prod', {
       instanceType: 'c5.large',
