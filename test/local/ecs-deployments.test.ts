@@ -24,6 +24,7 @@ import {
   pushImage,
   registerFargate,
   runUntil,
+  runUntilEvent,
   useWorld,
 } from './ecs-fixtures.ts';
 
@@ -295,14 +296,12 @@ group('failing tasks', () => {
       },
     });
     await createService(tw.ecs, { serviceName: 'web', taskDefinition: td, desiredCount: 1 });
-    await runUntil(
+    const stoppedEvent = await runUntilEvent(
       tw.world,
-      () => busEvents(tw.world, 'ECS Task State Change').some((e) => e.detail.lastStatus === 'STOPPED'),
+      'ECS Task State Change',
+      (e) => e.detail.lastStatus === 'STOPPED',
       300_000,
     );
-    const stoppedEvent = busEvents(tw.world, 'ECS Task State Change').find(
-      (e) => e.detail.lastStatus === 'STOPPED',
-    )!;
     const d = stoppedEvent.detail;
     expect(d.stopCode).toBe('ServiceSchedulerInitiated');
     expect(d.stoppedReason).toBe('Task failed container health checks');

@@ -105,6 +105,17 @@ export function busEvents(world: World, detailType: string, since = 0): any[] {
     .map((e) => e.event);
 }
 
+/** Runs the world until an event of `detailType` that `match` accepts is on the bus (see runUntil); returns the first. */
+export async function runUntilEvent(
+  world: World,
+  detailType: string,
+  match: (event: any) => boolean,
+  maxMs: number,
+): Promise<any> {
+  await runUntil(world, () => busEvents(world, detailType).some(match), maxMs);
+  return busEvents(world, detailType).find(match)!;
+}
+
 /** Runs the world second by second until `done()` or `maxMs` (virtual), calling `each` every second. */
 export async function runUntil(
   world: World,

@@ -11,6 +11,7 @@ import {
   pushImage,
   registerFargate,
   runUntil,
+  runUntilEvent,
   startEcsWorld,
   useWorld,
 } from './ecs-fixtures.ts';
@@ -196,14 +197,12 @@ group('ELB health checks', () => {
         healthCheckGracePeriodSeconds: grace,
       });
       tw.world.ecs.setLoad(tg, 10);
-      await runUntil(
+      const stop = await runUntilEvent(
         tw.world,
-        () => busEvents(tw.world, 'ECS Task State Change').some((e) => e.detail.desiredStatus === 'STOPPED'),
+        'ECS Task State Change',
+        (e) => e.detail.desiredStatus === 'STOPPED',
         300_000,
       );
-      const stop = busEvents(tw.world, 'ECS Task State Change').find(
-        (e) => e.detail.desiredStatus === 'STOPPED',
-      )!;
       expect(stop.detail.stopCode).toBe('ServiceSchedulerInitiated');
       expect(stop.detail.stoppedReason).toBe(`Task failed ELB health checks in (target-group ${tg})`);
       // Registered 1 s before RUNNING (ACTIVATING); unhealthy after 2 failed checks 10 s apart.
