@@ -20,9 +20,9 @@ import {
   keyOf,
   outcomeText,
   parseImageRef,
-  printJson,
   rolloutView,
   targetOf,
+  tellOutcome,
 } from './common.ts';
 
 export interface DeployOptions {
@@ -48,20 +48,12 @@ export async function deploy(options: DeployOptions, deps: Deps): Promise<number
   const before = await deps.store.get(target.cluster, target.service);
   const after = await pipelineFor(deps).command(target.cluster, target.service, { name: 'deploy', image });
   const result = deployResult(before, after, image, deps.now());
-  if (options.json) {
-    printJson(deps.io, {
-      service: keyOf(target),
-      image: imageLabel(image),
-      digest: image.digest,
-      uri: image.uri,
-      ...result,
-    });
-  } else if (result.ok) {
-    deps.io.out(`${keyOf(target)}: ${result.text}\n`);
-  } else {
-    deps.io.err(`${keyOf(target)}: ${result.text}\n`);
-  }
-  return result.ok ? 0 : 1;
+  return tellOutcome(
+    deps,
+    target,
+    result,
+    options.json ? { image: imageLabel(image), digest: image.digest, uri: image.uri, ...result } : undefined,
+  );
 }
 
 function deployResult(before: ServiceRecord, after: ServiceRecord, image: ImageRef, now: number) {
