@@ -45,6 +45,25 @@ const COMMON: OptionSpec = {
   verbose: { type: 'boolean' },
 };
 
+/**
+ * A command of control.ts on one service, its own flags passed on by name:
+ * `abort prod/web --reason "bad"` runs abort({ service: 'prod/web', reason: 'bad', json }).
+ */
+function control(name: 'promote' | 'pause' | 'resume' | 'abort' | 'rollback', flags: OptionSpec): Spec {
+  return {
+    positionals: [1, 1],
+    options: flags,
+    prepare: (v, [service]) => {
+      const options = {
+        service: service!,
+        ...Object.fromEntries(Object.keys(flags).map((k) => [k, v[k]])),
+        json: v.json,
+      };
+      return async (deps) => (await import('./control.ts'))[name](options, deps);
+    },
+  };
+}
+
 const SPECS: Record<Exclude<CommandName, 'validate'>, Spec> = {
   status: {
     positionals: [0, 1],
@@ -76,46 +95,11 @@ const SPECS: Record<Exclude<CommandName, 'validate'>, Spec> = {
       return async (deps) => (await import('./deploy.ts')).deploy(options, deps);
     },
   },
-  promote: {
-    positionals: [1, 1],
-    options: { full: { type: 'boolean' } },
-    prepare: (v, [service]) => {
-      const options = { service: service!, full: v.full, json: v.json };
-      return async (deps) => (await import('./control.ts')).promote(options, deps);
-    },
-  },
-  pause: {
-    positionals: [1, 1],
-    options: {},
-    prepare: (v, [service]) => {
-      const options = { service: service!, json: v.json };
-      return async (deps) => (await import('./control.ts')).pause(options, deps);
-    },
-  },
-  resume: {
-    positionals: [1, 1],
-    options: {},
-    prepare: (v, [service]) => {
-      const options = { service: service!, json: v.json };
-      return async (deps) => (await import('./control.ts')).resume(options, deps);
-    },
-  },
-  abort: {
-    positionals: [1, 1],
-    options: { reason: { type: 'string' } },
-    prepare: (v, [service]) => {
-      const options = { service: service!, reason: v.reason, json: v.json };
-      return async (deps) => (await import('./control.ts')).abort(options, deps);
-    },
-  },
-  rollback: {
-    positionals: [1, 1],
-    options: { to: { type: 'string' }, reason: { type: 'string' } },
-    prepare: (v, [service]) => {
-      const options = { service: service!, to: v.to, reason: v.reason, json: v.json };
-      return async (deps) => (await import('./control.ts')).rollback(options, deps);
-    },
-  },
+  promote: control('promote', { full: { type: 'boolean' } }),
+  pause: control('pause', {}),
+  resume: control('resume', {}),
+  abort: control('abort', { reason: { type: 'string' } }),
+  rollback: control('rollback', { to: { type: 'string' }, reason: { type: 'string' } }),
   wait: {
     positionals: [1, 1],
     options: { image: { type: 'string' }, timeout: { type: 'string' }, interval: { type: 'string' } },
