@@ -36,38 +36,40 @@ export function rolloutsReport(records: ServiceRecord[]): RolloutReport[] {
 }
 
 function fromSummary(service: string, h: RolloutSummary): RolloutReport {
-  return {
-    service,
-    image: `${h.image.repository}:${h.image.tag}`,
-    digest: h.image.digest,
-    taskDefinition: h.taskDefinition ? shortRevision(h.taskDefinition) : undefined,
-    strategy: h.strategy,
+  return report(service, h, {
     outcome: h.outcome,
     reason: h.reason,
-    startedAt: iso(h.startedAt)!,
     endedAt: iso(h.endedAt),
     rollbackAt: h.outcome === 'rolled_back' || h.outcome === 'aborted' ? iso(h.endedAt) : undefined,
     steps: h.steps.map((s) => ({ percent: s.percent, reachedAt: iso(s.reachedAt) })),
-    failures: h.failures.map((f) => ({
-      taskArn: f.taskArn,
-      reason: f.stoppedReason,
-      exitCode: f.exitCode,
-      container: f.container,
-    })),
-  };
+  });
 }
 
 function inProgress(service: string, r: Rollout): RolloutReport {
+  return report(service, r, {
+    outcome: 'in_progress',
+    reason: `at step ${r.stepIndex + 1} of ${r.steps.length}${r.paused ? ' (paused)' : ''}`,
+    steps: r.steps.map((s) => ({ percent: s.percent, reachedAt: iso(s.startedAt) })),
+  });
+}
+
+/** A finished rollout (its summary) or one in progress, in the report's order of fields. */
+function report(
+  service: string,
+  r: RolloutSummary | Rollout,
+  how: Pick<RolloutReport, 'outcome' | 'reason' | 'endedAt' | 'rollbackAt' | 'steps'>,
+): RolloutReport {
   return {
     service,
     image: `${r.image.repository}:${r.image.tag}`,
     digest: r.image.digest,
     taskDefinition: r.taskDefinition ? shortRevision(r.taskDefinition) : undefined,
     strategy: r.strategy,
-    outcome: 'in_progress',
-    reason: `at step ${r.stepIndex + 1} of ${r.steps.length}${r.paused ? ' (paused)' : ''}`,
+    outcome: how.outcome,
+    reason: how.reason,
     startedAt: iso(r.startedAt)!,
-    steps: r.steps.map((s) => ({ percent: s.percent, reachedAt: iso(s.startedAt) })),
+    ...('endedAt' in how && { endedAt: how.endedAt, rollbackAt: how.rollbackAt }),
+    steps: how.steps,
     failures: r.failures.map((f) => ({
       taskArn: f.taskArn,
       reason: f.stoppedReason,

@@ -9,28 +9,18 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { stringify } from 'yaml';
 import { type CommandName, runCommand } from '../lib/commands/cli.ts';
 import type { ServiceRecord } from '../lib/record.ts';
 import { main } from '../local/cli.ts';
 import { type PipelineWorld, pipelineWorld } from './helpers/pipeline-world.ts';
+import { WEB_TARGET } from './helpers/web-target.ts';
 
 const MIN = 60_000;
 const BIN = path.resolve('bin/autopilot.js');
 
-/** The same target as the world's pipeline (test/helpers/pipeline-world.ts). */
-const CONFIG = `targets:
-  - cluster: prod
-    service: web
-    container: web
-    repository: web
-    tags: { glob: "v*" }
-    steps:
-      - { percent: 10, bake: 2m }
-      - { percent: 50, bake: 2m }
-      - { percent: 100, bake: 1m }
-    failedTasks: 1
-    stepDeadline: 10m
-`;
+/** The same target as the world's pipeline (test/helpers/web-target.ts). */
+const CONFIG = stringify({ targets: [WEB_TARGET] });
 
 let dir: string;
 let configFile: string;

@@ -4,6 +4,7 @@ import { asFailure, type Decision, decide, REGISTER_LEASE_MS, type Trigger } fro
 import { MISSING_SERVICE, type Observation, type ServiceView, type TaskView } from '../lib/observation.ts';
 import { type ImageRef, newRecord, type ServiceRecord } from '../lib/record.ts';
 import { pushedBefore } from '../lib/rollout/push.ts';
+import { WEB_TARGET } from './helpers/web-target.ts';
 
 const T0 = Date.UTC(2026, 0, 1);
 const OLD = 'arn:aws:ecs:us-east-1:123456789012:task-definition/web:1';
@@ -14,11 +15,7 @@ function target(overrides: Record<string, unknown> = {}): TargetConfig {
   return validateConfig({
     targets: [
       {
-        cluster: 'prod',
-        service: 'web',
-        container: 'web',
-        repository: 'web',
-        tags: { glob: 'v*' },
+        ...WEB_TARGET,
         steps: [
           { percent: 10, bake: '5m' },
           { percent: 50, bake: '5m' },

@@ -1,5 +1,6 @@
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import type { ScalingReport } from '../local/rollout-report.ts';
 import { loadScenario, runScenario } from '../local/scenario/index.ts';
 import { withPipeline } from '../local/sim-pipeline.ts';
 
@@ -7,14 +8,7 @@ describe('scenarios/scaling.yml', () => {
   it('reports each change of the total with its alarm, out to max and in to min', async () => {
     const scenario = loadScenario(fileURLToPath(new URL('../scenarios/scaling.yml', import.meta.url)));
     const { report } = await runScenario(scenario, { onWorld: withPipeline });
-    const scaling = (report as any).scaling as {
-      service: string;
-      from: number;
-      to: number;
-      alarm: string;
-      reason: string;
-      at: string;
-    }[];
+    const scaling = (report as any).scaling as ScalingReport[];
     expect(scaling.map((s) => [s.from, s.to, s.alarm])).toEqual([
       [4, 6, 'web-cpu-high'],
       [6, 8, 'web-cpu-high'],

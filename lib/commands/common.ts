@@ -88,6 +88,23 @@ export function printJson(io: Io, value: unknown): void {
 }
 
 /**
+ * Tells what a command did to one service and returns its exit code (0 done, 1 not): with `json`,
+ * `{ service, ...json }` on stdout; otherwise one line, `prod/web: text`, on stdout when done and on
+ * stderr when not. deploy and the control commands (promote, pause, …) answer this same way.
+ */
+export function tellOutcome(
+  deps: Pick<Deps, 'io'>,
+  target: TargetConfig,
+  outcome: { ok: boolean; text: string },
+  json: Record<string, unknown> | undefined,
+): number {
+  if (json) printJson(deps.io, { service: keyOf(target), ...json });
+  else if (outcome.ok) deps.io.out(`${keyOf(target)}: ${outcome.text}\n`);
+  else deps.io.err(`${keyOf(target)}: ${outcome.text}\n`);
+  return outcome.ok ? 0 : 1;
+}
+
+/**
  * A table for a terminal: a header row, columns padded to their widest cell, the last column
  * unpadded (it may be long: a reason).
  */

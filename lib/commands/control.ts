@@ -31,11 +31,11 @@ import {
   isManualRollback,
   keyOf,
   outcomeText,
-  printJson,
   rolloutView,
   summaryJson,
   summaryOf,
   targetOf,
+  tellOutcome,
 } from './common.ts';
 import { pipelineFor } from './deploy.ts';
 
@@ -202,18 +202,20 @@ async function control(
   }
   const after = await pipelineFor(deps).command(target.cluster, target.service, command);
   const outcome = judge(before, after);
-  if (options.json) {
-    printJson(deps.io, {
-      service: keyOf(target),
-      command: command.name,
-      ok: outcome.ok,
-      message: outcome.text,
-      rollout: after.rollout ? rolloutView(after.rollout, deps.now()) : null,
-      last: after.history.at(-1) ? summaryJson(after.history.at(-1)!) : null,
-    });
-  } else if (outcome.ok) deps.io.out(`${keyOf(target)}: ${outcome.text}\n`);
-  else deps.io.err(`${keyOf(target)}: ${outcome.text}\n`);
-  return outcome.ok ? 0 : 1;
+  return tellOutcome(
+    deps,
+    target,
+    outcome,
+    options.json
+      ? {
+          command: command.name,
+          ok: outcome.ok,
+          message: outcome.text,
+          rollout: after.rollout ? rolloutView(after.rollout, deps.now()) : null,
+          last: after.history.at(-1) ? summaryJson(after.history.at(-1)!) : null,
+        }
+      : undefined,
+  );
 }
 
 /** The rollout ended (or was replaced) before the command applied: say how. */

@@ -28,6 +28,7 @@ import {
   printJson,
   rolloutView,
   targetOf,
+  tellOutcome,
 } from './common.ts';
 
 export interface DeployOptions {
@@ -57,20 +58,12 @@ export async function deploy(options: DeployOptions, deps: Deps): Promise<number
   if (options.dryRun) return dryRun(target, image, before, deps, options.json);
   const after = await pipelineFor(deps).command(target.cluster, target.service, { name: 'deploy', image });
   const result = deployResult(before, after, image, deps.now());
-  if (options.json) {
-    printJson(deps.io, {
-      service: keyOf(target),
-      image: imageLabel(image),
-      digest: image.digest,
-      uri: image.uri,
-      ...result,
-    });
-  } else if (result.ok) {
-    deps.io.out(`${keyOf(target)}: ${result.text}\n`);
-  } else {
-    deps.io.err(`${keyOf(target)}: ${result.text}\n`);
-  }
-  return result.ok ? 0 : 1;
+  return tellOutcome(
+    deps,
+    target,
+    result,
+    options.json ? { image: imageLabel(image), digest: image.digest, uri: image.uri, ...result } : undefined,
+  );
 }
 
 function deployResult(before: ServiceRecord, after: ServiceRecord, image: ImageRef, now: number) {

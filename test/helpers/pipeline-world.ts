@@ -11,6 +11,7 @@ import { setLogSink } from '../../lib/log.ts';
 import { parseImageBehaviour } from '../../local/core/images.ts';
 import { attachPipeline, type LocalPipeline } from '../../local/pipeline.ts';
 import { World } from '../../local/world.ts';
+import { WEB_TARGET } from './web-target.ts';
 
 export interface PipelineWorldOptions {
   images?: Record<string, unknown>;
@@ -106,23 +107,7 @@ export async function pipelineWorld(options: PipelineWorldOptions = {}): Promise
 
   const config = validateConfig({
     ...(options.notifications !== undefined && { notifications: options.notifications }),
-    targets: [
-      {
-        cluster: 'prod',
-        service: 'web',
-        container: 'web',
-        repository: 'web',
-        tags: { glob: 'v*' },
-        steps: [
-          { percent: 10, bake: '2m' },
-          { percent: 50, bake: '2m' },
-          { percent: 100, bake: '1m' },
-        ],
-        failedTasks: 1,
-        stepDeadline: '10m',
-        ...options.target,
-      },
-    ],
+    targets: [{ ...WEB_TARGET, ...options.target }],
   });
   const attached = await attachPipeline(world, config, {
     slack: options.slack

@@ -29,18 +29,17 @@ import {
 import { afterAll, beforeAll, expect, describe as group, it } from 'vitest';
 import { startWorld, type TestWorld } from '../helpers/world.ts';
 import {
-  createCluster,
   createService,
   describe,
   NETWORK,
   registerFargate,
   runUntil,
+  startEcsWorld,
 } from './ecs-fixtures.ts';
 
 let t: TestWorld;
 beforeAll(async () => {
-  t = await startWorld();
-  await createCluster(t.ecs);
+  t = await startEcsWorld();
 });
 afterAll(() => t.world.stop());
 

@@ -8,35 +8,24 @@ import {
   ListServiceDeploymentsCommand,
   UpdateServiceCommand,
 } from '@aws-sdk/client-ecs';
-import { afterEach, expect, describe as group, it } from 'vitest';
+import { expect, describe as group, it } from 'vitest';
 import {
   type BreakerReading,
   breakerAfterHealthyTask,
   deploymentBakeMs,
 } from '../../local/services/ecs/constants.ts';
-import type { WorldOptions } from '../../local/world.ts';
-import { startWorld, type TestWorld } from '../helpers/world.ts';
+import type { TestWorld } from '../helpers/world.ts';
 import {
   busEvents,
-  createCluster,
   createService,
   describe,
   pushImage,
   registerFargate,
   runUntil,
+  useWorld,
 } from './ecs-fixtures.ts';
 
-let t: TestWorld | undefined;
-afterEach(async () => {
-  await t?.world.stop();
-  t = undefined;
-});
-
-async function world(options: WorldOptions = {}): Promise<TestWorld> {
-  t = await startWorld(options);
-  await createCluster(t.ecs);
-  return t;
-}
+const world = useWorld();
 
 group('pure rules', () => {
   it.each([

@@ -9,35 +9,26 @@ import {
   ListTasksCommand,
   UpdateServiceCommand,
 } from '@aws-sdk/client-ecs';
-import { afterEach, expect, describe as group, it } from 'vitest';
+import { expect, describe as group, it } from 'vitest';
 import {
   circuitBreakerThreshold,
   launchBackoffMs,
   maximumTasks,
   minimumHealthyTasks,
 } from '../../local/services/ecs/constants.ts';
-import { startWorld, type TestWorld } from '../helpers/world.ts';
+import type { TestWorld } from '../helpers/world.ts';
 import {
   busEvents,
-  createCluster,
   createService,
   describe,
   pushImage,
   registerFargate,
   runUntil,
+  runUntilEvent,
+  useWorld,
 } from './ecs-fixtures.ts';
 
-let t: TestWorld | undefined;
-afterEach(async () => {
-  await t?.world.stop();
-  t = undefined;
-});
-
-async function world(): Promise<TestWorld> {
-  t = await startWorld();
-  await createCluster(t.ecs);
-  return t;
-}
+const world = useWorld();
 
 const completed =
   (tw: TestWorld, name = 'web') =>
@@ -48,6 +39,22 @@ const completed =
 
 const update = (tw: TestWorld, input: Record<string, unknown>) =>
   tw.ecs.send(new UpdateServiceCommand({ cluster: 'prod', service: 'web', ...input }));
+
+/** Creates the service `web` on `td1`, waits for its deployment to complete, then updates it to `td2`. */
+async function updateOnceSteady(
+  tw: TestWorld,
+  td1: string,
+  td2: string,
+  service: Omit<Parameters<typeof createService>[1], 'serviceName' | 'taskDefinition'>,
+): Promise<void> {
+  await createService(tw.ecs, { serviceName: 'web', taskDefinition: td1, ...service });
+  await runUntil(tw.world, completed(tw), 300_000);
+  await update(tw, { taskDefinition: td2 });
+}
+
+/** Whether the primary deployment of `web` has reached `state`. */
+const primaryIs = (tw: TestWorld, state: string) => async () =>
+  (await describe(tw.ecs, 'web')).deployments![0]!.rolloutState === state;
 
 group('deployment arithmetic', () => {
   it.each([
@@ -154,14 +161,10 @@ group('rolling updates', () => {
     const tw = await world();
     const td1 = await registerFargate(tw.ecs, 'web', 'nginx:1');
     const td2 = await registerFargate(tw.ecs, 'web', 'nginx:2');
-    await createService(tw.ecs, {
-      serviceName: 'web',
-      taskDefinition: td1,
+    await updateOnceSteady(tw, td1, td2, {
       desiredCount: c.desired,
       deploymentConfiguration: { minimumHealthyPercent: c.min, maximumPercent: c.max },
     });
-    await runUntil(tw.world, completed(tw), 300_000);
-    await update(tw, { taskDefinition: td2 });
     const minHealthy = minimumHealthyTasks(c.desired, c.min);
     const maxTasks = maximumTasks(c.desired, c.max);
     // The state when UpdateService returns: the scheduler has not acted yet.
@@ -293,14 +296,12 @@ group('failing tasks', () => {
       },
     });
     await createService(tw.ecs, { serviceName: 'web', taskDefinition: td, desiredCount: 1 });
-    await runUntil(
+    const stoppedEvent = await runUntilEvent(
       tw.world,
-      () => busEvents(tw.world, 'ECS Task State Change').some((e) => e.detail.lastStatus === 'STOPPED'),
+      'ECS Task State Change',
+      (e) => e.detail.lastStatus === 'STOPPED',
       300_000,
     );
-    const stoppedEvent = busEvents(tw.world, 'ECS Task State Change').find(
-      (e) => e.detail.lastStatus === 'STOPPED',
-    )!;
     const d = stoppedEvent.detail;
     expect(d.stopCode).toBe('ServiceSchedulerInitiated');
     expect(d.stoppedReason).toBe('Task failed container health checks');
@@ -445,14 +446,10 @@ group('deployment circuit breaker', () => {
     const hc = { command: ['CMD', 'true'], interval: 5, retries: 2, timeout: 2 };
     const td1 = await registerFargate(tw.ecs, 'web', good, { healthCheck: hc });
     const td2 = await registerFargate(tw.ecs, 'web', sick, { healthCheck: hc });
-    await createService(tw.ecs, {
-      serviceName: 'web',
-      taskDefinition: td1,
+    await updateOnceSteady(tw, td1, td2, {
       desiredCount: 2,
       deploymentConfiguration: { deploymentCircuitBreaker: { enable: true, rollback: true } },
     });
-    await runUntil(tw.world, completed(tw), 300_000);
-    await update(tw, { taskDefinition: td2 });
     await runUntil(
       tw.world,
       async () => (await completed(tw)()) && (await describe(tw.ecs, 'web')).taskDefinition === td1,
@@ -476,19 +473,11 @@ group('deployment circuit breaker', () => {
       'web',
       pushImage(tw.world, 'web', 'v2', { crash: { after: '5s' } }),
     );
-    await createService(tw.ecs, {
-      serviceName: 'web',
-      taskDefinition: td1,
+    await updateOnceSteady(tw, td1, td2, {
       desiredCount: 6,
       deploymentConfiguration: { deploymentCircuitBreaker: { enable: true, rollback: false } },
     });
-    await runUntil(tw.world, completed(tw), 300_000);
-    await update(tw, { taskDefinition: td2 });
-    await runUntil(
-      tw.world,
-      async () => (await describe(tw.ecs, 'web')).deployments![0]!.rolloutState === 'FAILED',
-      900_000,
-    );
+    await runUntil(tw.world, primaryIs(tw, 'FAILED'), 900_000);
     const at = await describe(tw.ecs, 'web');
     const primary = at.deployments![0]!;
     expect(primary).toMatchObject({
@@ -525,23 +514,14 @@ group('deployment circuit breaker', () => {
       'web',
       '123456789012.dkr.ecr.us-east-1.amazonaws.com/web:missing',
     );
-    await createService(tw.ecs, {
-      serviceName: 'web',
-      taskDefinition: td1,
+    await updateOnceSteady(tw, td1, td2, {
       desiredCount: desired,
       deploymentConfiguration: { deploymentCircuitBreaker: { enable: true, rollback: false } },
     });
-    await runUntil(tw.world, completed(tw), 300_000);
-    await update(tw, { taskDefinition: td2 });
     const seen: number[] = [];
-    await runUntil(
-      tw.world,
-      async () => (await describe(tw.ecs, 'web')).deployments![0]!.rolloutState === 'FAILED',
-      3_600_000,
-      async () => {
-        seen.push((await describe(tw.ecs, 'web')).deployments![0]!.failedTasks!);
-      },
-    );
+    await runUntil(tw.world, primaryIs(tw, 'FAILED'), 3_600_000, async () => {
+      seen.push((await describe(tw.ecs, 'web')).deployments![0]!.failedTasks!);
+    });
     const threshold = circuitBreakerThreshold(desired);
     expect((await describe(tw.ecs, 'web')).deployments![0]!.failedTasks).toBe(threshold);
     expect(Math.max(...seen.slice(0, -1))).toBeLessThan(threshold);
@@ -558,23 +538,17 @@ group('deployment circuit breaker', () => {
         'web',
         pushImage(tw.world, 'web', 'v2', { crash: { after: '41s' } }),
       );
-      await createService(tw.ecs, {
-        serviceName: 'web',
-        taskDefinition: td1,
+      await updateOnceSteady(tw, td1, td2, {
         desiredCount: 2,
         deploymentConfiguration: {
           deploymentCircuitBreaker: { enable: true, rollback: true, resetOnHealthyTask },
         },
       });
-      await runUntil(tw.world, completed(tw), 300_000);
-      await update(tw, { taskDefinition: td2 });
       await tw.world.runFor(1_200_000);
       const failed = busEvents(tw.world, 'ECS Deployment State Change').filter(
         (e) => e.detail.eventName === 'SERVICE_DEPLOYMENT_FAILED',
       );
       expect(failed.length, `resetOnHealthyTask ${resetOnHealthyTask}`).toBe(resetOnHealthyTask ? 0 : 1);
-      await tw.world.stop();
-      t = undefined;
     }
   });
 });

@@ -8,19 +8,14 @@ import {
   RegisterTaskDefinitionCommand,
   UpdateServiceCommand,
 } from '@aws-sdk/client-ecs';
-import { afterEach, expect, describe as group, it } from 'vitest';
-import { startWorld, type TestWorld } from '../helpers/world.ts';
-import { busEvents, createCluster, createService, describe, runUntil } from './ecs-fixtures.ts';
+import { expect, describe as group, it } from 'vitest';
+import type { TestWorld } from '../helpers/world.ts';
+import { busEvents, createService, describe, runUntil, useWorld } from './ecs-fixtures.ts';
 
-let t: TestWorld | undefined;
-afterEach(async () => {
-  await t?.world.stop();
-  t = undefined;
-});
+const world = useWorld();
 
 async function ec2World(instances: number): Promise<TestWorld> {
-  t = await startWorld();
-  await createCluster(t.ecs);
+  const t = await world();
   for (let i = 0; i < instances; i++) {
     t.world.ecs.registerContainerInstance('prod', {
       instanceType: 'c5.large',
@@ -46,6 +41,24 @@ async function bridgeTaskDefinition(tw: TestWorld, hostPort: number, memory: num
   return out.taskDefinition!.taskDefinitionArn!;
 }
 
+/** The service `api`, its tasks on the container instances (bridge network mode: no awsvpc configuration). */
+const apiService = (
+  tw: TestWorld,
+  td: string,
+  desiredCount: number,
+  more: Partial<Parameters<typeof createService>[1]> = {},
+) =>
+  createService(tw.ecs, {
+    serviceName: 'api',
+    taskDefinition: td,
+    desiredCount,
+    networkConfiguration: undefined,
+    ...more,
+  });
+
+/** Whether `n` tasks of `api` are running. */
+const running = (tw: TestWorld, n: number) => async () => (await describe(tw.ecs, 'api')).runningCount === n;
+
 const placed = async (tw: TestWorld) => {
   const arns = (await tw.ecs.send(new ListTasksCommand({ cluster: 'prod', serviceName: 'api' }))).taskArns!;
   return arns.length
@@ -57,13 +70,8 @@ group('EC2 container instances', () => {
   it('places service tasks on container instances and reports what does not fit', async () => {
     const tw = await ec2World(2);
     const td = await bridgeTaskDefinition(tw, 0, 1024);
-    await createService(tw.ecs, {
-      serviceName: 'api',
-      taskDefinition: td,
-      desiredCount: 5,
-      networkConfiguration: undefined,
-    });
-    await runUntil(tw.world, async () => (await describe(tw.ecs, 'api')).runningCount === 4, 300_000);
+    await apiService(tw, td, 5);
+    await runUntil(tw.world, running(tw, 4), 300_000);
     await tw.world.runFor(30_000);
     const tasks = await placed(tw);
     expect(tasks).toHaveLength(4);
@@ -112,18 +120,13 @@ group('EC2 container instances', () => {
       memory: 2048,
       availabilityZone: 'us-east-1c',
     });
-    await runUntil(tw.world, async () => (await describe(tw.ecs, 'api')).runningCount === 5, 1_200_000);
+    await runUntil(tw.world, running(tw, 5), 1_200_000);
   });
 
   it('gives a fixed host port to one task per instance', async () => {
     const tw = await ec2World(2);
     const td = await bridgeTaskDefinition(tw, 80, 256);
-    await createService(tw.ecs, {
-      serviceName: 'api',
-      taskDefinition: td,
-      desiredCount: 3,
-      networkConfiguration: undefined,
-    });
+    await apiService(tw, td, 3);
     await tw.world.runFor(120_000);
     const tasks = await placed(tw);
     expect(tasks.filter((x) => x.lastStatus === 'RUNNING')).toHaveLength(2);
@@ -161,14 +164,10 @@ group('EC2 container instances', () => {
     expect(out.containerInstance!.attributes).toContainEqual({ name: 'stack', value: 'blue' });
     expect(out.containerInstance!.attributes).toContainEqual({ name: 'ecs.os-type', value: 'linux' });
     const td = await bridgeTaskDefinition(tw, 0, 512);
-    await createService(tw.ecs, {
-      serviceName: 'api',
-      taskDefinition: td,
-      desiredCount: 1,
-      networkConfiguration: undefined,
+    await apiService(tw, td, 1, {
       placementConstraints: [{ type: 'memberOf', expression: 'attribute:stack == blue' }],
     });
-    await runUntil(tw.world, async () => (await describe(tw.ecs, 'api')).runningCount === 1, 300_000);
+    await runUntil(tw.world, running(tw, 1), 300_000);
     const [task] = await placed(tw);
     expect(task).toMatchObject({
       containerInstanceArn: out.containerInstance!.containerInstanceArn,
@@ -179,13 +178,8 @@ group('EC2 container instances', () => {
   it('releases an instance’s resources when its tasks stop', async () => {
     const tw = await ec2World(1);
     const td = await bridgeTaskDefinition(tw, 0, 512);
-    await createService(tw.ecs, {
-      serviceName: 'api',
-      taskDefinition: td,
-      desiredCount: 2,
-      networkConfiguration: undefined,
-    });
-    await runUntil(tw.world, async () => (await describe(tw.ecs, 'api')).runningCount === 2, 300_000);
+    await apiService(tw, td, 2);
+    await runUntil(tw.world, running(tw, 2), 300_000);
     await tw.ecs.send(new UpdateServiceCommand({ cluster: 'prod', service: 'api', desiredCount: 0 }));
     await runUntil(tw.world, async () => (await placed(tw)).length === 0, 300_000);
     await tw.world.runFor(60_000);

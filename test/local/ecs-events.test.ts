@@ -7,15 +7,15 @@ import { UpdateServiceCommand } from '@aws-sdk/client-ecs';
 import { afterAll, beforeAll, expect, describe as group, it } from 'vitest';
 import { parseImageBehaviour } from '../../local/core/images.ts';
 import { World } from '../../local/world.ts';
-import { startWorld, type TestWorld } from '../helpers/world.ts';
+import type { TestWorld } from '../helpers/world.ts';
 import {
   busEvents,
-  createCluster,
   createService,
   describe,
   pushImage,
   registerFargate,
   runUntil,
+  startEcsWorld,
 } from './ecs-fixtures.ts';
 
 /**
@@ -155,8 +155,7 @@ const ISO_MS = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/;
 let t: TestWorld;
 let sinceUpdate = 0;
 beforeAll(async () => {
-  t = await startWorld();
-  await createCluster(t.ecs);
+  t = await startEcsWorld();
   const td1 = await registerFargate(t.ecs, 'sample', pushImage(t.world, 'sample', 'v1'));
   const td2 = await registerFargate(
     t.ecs,

@@ -9,8 +9,10 @@ import {
   type RegisterTaskDefinitionCommandInput,
   type Service,
 } from '@aws-sdk/client-ecs';
+import { afterEach } from 'vitest';
 import { parseImageBehaviour } from '../../local/core/images.ts';
-import type { World } from '../../local/world.ts';
+import type { World, WorldOptions } from '../../local/world.ts';
+import { startWorld, type TestWorld } from '../helpers/world.ts';
 
 export const NETWORK = { awsvpcConfiguration: { subnets: ['subnet-a', 'subnet-b', 'subnet-c'] } };
 
@@ -27,6 +29,34 @@ export function pushImage(
 
 export async function createCluster(ecs: ECSClient, clusterName = 'prod'): Promise<void> {
   await ecs.send(new CreateClusterCommand({ clusterName }));
+}
+
+/** A started world with the cluster `prod`; whoever starts it stops it. */
+export async function startEcsWorld(options: WorldOptions = {}): Promise<TestWorld> {
+  const tw = await startWorld(options);
+  await createCluster(tw.ecs);
+  return tw;
+}
+
+/**
+ * A world of its own for each test that asks for one, stopped after the test (or when the same test
+ * asks again), so a failing test leaves no server running:
+ *
+ *   const world = useWorld();                     // at the top of the file
+ *   it('…', async () => { const tw = await world({ resetOnHealthyTask: false }); … });
+ */
+export function useWorld(): (options?: WorldOptions) => Promise<TestWorld> {
+  let current: TestWorld | undefined;
+  const stop = async () => {
+    await current?.world.stop();
+    current = undefined;
+  };
+  afterEach(stop);
+  return async (options = {}) => {
+    await stop();
+    current = await startEcsWorld(options);
+    return current;
+  };
 }
 
 /** A Fargate task definition with one essential container `app` on port 8080. */
@@ -73,6 +103,17 @@ export function busEvents(world: World, detailType: string, since = 0): any[] {
   return world.eventLog
     .filter((e) => e.at >= since && e.event['detail-type'] === detailType)
     .map((e) => e.event);
+}
+
+/** Runs the world until an event of `detailType` that `match` accepts is on the bus (see runUntil); returns the first. */
+export async function runUntilEvent(
+  world: World,
+  detailType: string,
+  match: (event: any) => boolean,
+  maxMs: number,
+): Promise<any> {
+  await runUntil(world, () => busEvents(world, detailType).some(match), maxMs);
+  return busEvents(world, detailType).find(match)!;
 }
 
 /** Runs the world second by second until `done()` or `maxMs` (virtual), calling `each` every second. */

@@ -1,17 +1,19 @@
 /** Target groups, traffic shared by every service behind a target group, draining, ELB health, metrics. */
 import { GetMetricStatisticsCommand } from '@aws-sdk/client-cloudwatch';
 import { DescribeTasksCommand, ListTasksCommand, StopTaskCommand } from '@aws-sdk/client-ecs';
-import { afterAll, afterEach, beforeAll, expect, describe as group, it } from 'vitest';
+import { afterAll, beforeAll, expect, describe as group, it } from 'vitest';
 import type { Datum } from '../../local/services/cloudwatch/index.ts';
-import { startWorld, type TestWorld } from '../helpers/world.ts';
+import type { TestWorld } from '../helpers/world.ts';
 import {
   busEvents,
-  createCluster,
   createService,
   describe,
   pushImage,
   registerFargate,
   runUntil,
+  runUntilEvent,
+  startEcsWorld,
+  useWorld,
 } from './ecs-fixtures.ts';
 
 const lb = (targetGroupArn: string) => [{ targetGroupArn, containerName: 'app', containerPort: 8080 }];
@@ -34,9 +36,8 @@ group('a target group shared by a primary and a canary service', () => {
   let metrics: { namespace: string; datum: Datum }[];
   let loadFrom = 0;
   beforeAll(async () => {
-    t = await startWorld();
+    t = await startEcsWorld();
     metrics = captureMetrics(t);
-    await createCluster(t.ecs);
     tg = t.world.ecs.createTargetGroup({
       name: 'web-tg',
       healthCheck: { intervalSeconds: 10, healthyThreshold: 3, unhealthyThreshold: 2 },
@@ -174,11 +175,7 @@ group('a target group shared by a primary and a canary service', () => {
 });
 
 group('ELB health checks', () => {
-  let t: TestWorld | undefined;
-  afterEach(async () => {
-    await t?.world.stop();
-    t = undefined;
-  });
+  const world = useWorld();
 
   it.each([
     { grace: undefined, stopAfterStart: 20_000 },
@@ -186,9 +183,7 @@ group('ELB health checks', () => {
   ])(
     'stops a task that fails them (health check grace period $grace s)',
     async ({ grace, stopAfterStart }) => {
-      t = await startWorld();
-      const tw = t;
-      await createCluster(tw.ecs);
+      const tw = await world();
       const tg = tw.world.ecs.createTargetGroup({
         name: 'sick-tg',
         healthCheck: { intervalSeconds: 10, unhealthyThreshold: 2, healthyThreshold: 3 },
@@ -202,14 +197,12 @@ group('ELB health checks', () => {
         healthCheckGracePeriodSeconds: grace,
       });
       tw.world.ecs.setLoad(tg, 10);
-      await runUntil(
+      const stop = await runUntilEvent(
         tw.world,
-        () => busEvents(tw.world, 'ECS Task State Change').some((e) => e.detail.desiredStatus === 'STOPPED'),
+        'ECS Task State Change',
+        (e) => e.detail.desiredStatus === 'STOPPED',
         300_000,
       );
-      const stop = busEvents(tw.world, 'ECS Task State Change').find(
-        (e) => e.detail.desiredStatus === 'STOPPED',
-      )!;
       expect(stop.detail.stopCode).toBe('ServiceSchedulerInitiated');
       expect(stop.detail.stoppedReason).toBe(`Task failed ELB health checks in (target-group ${tg})`);
       // Registered 1 s before RUNNING (ACTIVATING); unhealthy after 2 failed checks 10 s apart.

@@ -12,14 +12,13 @@ import {
 } from '@aws-sdk/client-ecs';
 import { afterAll, beforeAll, expect, describe as group, it } from 'vitest';
 import { jsonTypeProblem } from '../../local/services/ecs/input-types.ts';
-import { startWorld, type TestWorld } from '../helpers/world.ts';
-import { createCluster, NETWORK, pushImage, registerFargate } from './ecs-fixtures.ts';
+import type { TestWorld } from '../helpers/world.ts';
+import { NETWORK, pushImage, registerFargate, startEcsWorld } from './ecs-fixtures.ts';
 import { signedPost } from './signed-request.ts';
 
 let t: TestWorld;
 beforeAll(async () => {
-  t = await startWorld();
-  await createCluster(t.ecs);
+  t = await startEcsWorld();
 });
 afterAll(() => t.world.stop());
 

@@ -3,23 +3,11 @@
  * bad later, run by the local ECS behind its health checks.
  */
 import { DescribeTasksCommand, ListTasksCommand } from '@aws-sdk/client-ecs';
-import { afterEach, expect, describe as group, it } from 'vitest';
+import { expect, describe as group, it } from 'vitest';
 import { errorShareAt, parseImageBehaviour } from '../../local/core/images.ts';
-import { startWorld, type TestWorld } from '../helpers/world.ts';
-import {
-  createCluster,
-  createService,
-  describe,
-  pushImage,
-  registerFargate,
-  runUntil,
-} from './ecs-fixtures.ts';
+import { createService, describe, pushImage, registerFargate, runUntil, useWorld } from './ecs-fixtures.ts';
 
-let t: TestWorld | undefined;
-afterEach(async () => {
-  await t?.world.stop();
-  t = undefined;
-});
+const world = useWorld();
 
 group('parse', () => {
   it.each([
@@ -57,9 +45,7 @@ group('parse', () => {
 
 group('an image that turns unhealthy later', () => {
   it('passes its health checks, completes its deployment, then fails them and is replaced', async () => {
-    t = await startWorld();
-    const tw = t;
-    await createCluster(tw.ecs);
+    const tw = await world();
     const image = pushImage(tw.world, 'web', 'v1', { unhealthy: { after: '2m' } });
     const td = await registerFargate(tw.ecs, 'web', image, {
       healthCheck: { command: ['CMD-SHELL', 'true'], interval: 10, timeout: 5, retries: 3, startPeriod: 0 },

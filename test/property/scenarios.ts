@@ -8,6 +8,7 @@
  * is never reused), and the worlds of one test file all register web:1, web:2, web:3.
  */
 import type { FaultPlan } from '../../local/faults.ts';
+import { WEB_TARGET } from '../helpers/web-target.ts';
 
 export type ScenarioName =
   | 'healthy push'
@@ -82,17 +83,7 @@ ${
     : ''
 }autopilot:
   targets:
-    - cluster: prod
-      service: web
-      container: web
-      repository: web
-      tags: { glob: "v*" }
-      steps:
-        - { percent: 10, bake: 2m }
-        - { percent: 50, bake: 2m }
-        - { percent: 100, bake: 1m }
-      failedTasks: 1
-      stepDeadline: 10m${alarm ? '\n      gateAlarms: [web-5xx]' : ''}
+    - ${JSON.stringify({ ...WEB_TARGET, ...(alarm && { gateAlarms: ['web-5xx'] }) })}
 timeline:
   - { at: 3m, push: web:v2 }${twoPushes ? '\n  - { at: 4m, push: web:v3 }' : ''}
 `;

@@ -9,7 +9,7 @@
  */
 import { AwsError } from '../../core/errors.ts';
 import { FARGATE_PLATFORM_VERSION } from './constants.ts';
-import { clusterNameOf, type LocalEcs } from './index.ts';
+import { clusterNameOf, type EcsContext, launchTypeOf } from './context.ts';
 import type {
   Cluster,
   ContainerInstance,
@@ -46,7 +46,7 @@ function range(from: number, to: number, step: number): number[] {
   return out;
 }
 
-export function buildOperations(ecs: LocalEcs): Record<string, (input: any) => unknown> {
+export function buildOperations(ecs: EcsContext): Record<string, (input: any) => unknown> {
   const world = ecs.world;
   const now = () => world.now();
 
@@ -583,9 +583,9 @@ export function buildOperations(ecs: LocalEcs): Record<string, (input: any) => u
       suppressed: new Map(),
       subnetCursor: 0,
     };
-    svc.launchType ??= svc.capacityProviderStrategy ? undefined : ecs.launchTypeOf(svc);
-    checkFargatePlacement(ecs.launchTypeOf(svc), strategy, constraints);
-    checkNetwork(td, ecs.launchTypeOf(svc), svc.networkConfiguration);
+    svc.launchType ??= svc.capacityProviderStrategy ? undefined : launchTypeOf(svc);
+    checkFargatePlacement(launchTypeOf(svc), strategy, constraints);
+    checkNetwork(td, launchTypeOf(svc), svc.networkConfiguration);
     if (svc.launchType === 'FARGATE') svc.platformVersion ??= 'LATEST';
     cluster.services.set(name, svc);
     ecs.startMetrics();
@@ -618,13 +618,13 @@ export function buildOperations(ecs: LocalEcs): Record<string, (input: any) => u
         `service:${svc.name}`,
       );
       checkFargatePlacement(
-        ecs.launchTypeOf(svc),
+        launchTypeOf(svc),
         input.placementStrategy ?? svc.placementStrategy,
         input.placementConstraints ?? svc.placementConstraints,
       );
     }
     const network = input.networkConfiguration ?? svc.networkConfiguration;
-    checkNetwork(td, ecs.launchTypeOf(svc), network);
+    checkNetwork(td, launchTypeOf(svc), network);
     // Everything validated: apply.
     if (input.desiredCount !== undefined) svc.desiredCount = input.desiredCount;
     if (dc) svc.deploymentConfiguration = dc;
@@ -696,7 +696,7 @@ export function buildOperations(ecs: LocalEcs): Record<string, (input: any) => u
     const arns: string[] = [];
     for (const s of cluster.services.values()) {
       if (s.status === 'INACTIVE') continue;
-      if (input.launchType && ecs.launchTypeOf(s) !== input.launchType) continue;
+      if (input.launchType && launchTypeOf(s) !== input.launchType) continue;
       if (input.schedulingStrategy && input.schedulingStrategy !== 'REPLICA') continue;
       arns.push(s.arn);
     }

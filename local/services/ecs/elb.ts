@@ -17,7 +17,7 @@
 import type { Datum } from '../../core/context.ts';
 import { errorShareAt } from '../../core/images.ts';
 import { TARGET_GROUP_DEFAULTS, TEXT } from './constants.ts';
-import type { LocalEcs } from './index.ts';
+import type { EcsContext, TargetRegistration } from './context.ts';
 import type { Target, TargetGroup, Task } from './model.ts';
 
 /**
@@ -54,12 +54,12 @@ export interface TargetHealth {
   state: string;
 }
 
-export class LoadBalancing {
+export class LoadBalancing implements TargetRegistration {
   readonly groups = new Map<string, TargetGroup>();
   /** Carried fractions, so published counts are whole numbers without drift. */
   private carry = new Map<string, { requests: number; errors: number }>();
 
-  constructor(private readonly ecs: LocalEcs) {}
+  constructor(private readonly ecs: EcsContext) {}
 
   private now(): number {
     return this.ecs.world.now();

@@ -4,7 +4,8 @@
  * clock, a service scheduler that rolls deployments out within minimumHealthyPercent/maximumPercent,
  * a deployment circuit breaker that rolls back, target groups that receive traffic, and the events
  * and metrics ECS publishes. See constants.ts (numbers and texts, with sources), tasks.ts
- * (lifecycle), scheduler.ts (deployments), elb.ts (load balancing, metrics), api.ts (operations).
+ * (lifecycle), scheduler.ts (deployments), elb.ts (load balancing, metrics), api.ts (operations);
+ * the parts see this class only through context.ts (`EcsContext`), so this file sits on top of them.
  *
  * In-process set-up (no API call counted): `world.ecs.operations.X(input)`, and
  *   createTargetGroup({ name, healthCheck?, deregistrationDelaySeconds? }) → target group ARN
@@ -15,13 +16,21 @@
  *   trafficByTask(), targetHealth(arn), targetGroupDimensions(arn)   for reports and alarms
  */
 
-import type { AlarmsContext, ImagesContext, MetricsContext, WorldContext } from '../../core/context.ts';
 import { AwsError } from '../../core/errors.ts';
 import { HEALTHY, type ImageBehaviour } from '../../core/images.ts';
 import { Random } from '../../core/random.ts';
 import type { LocalService } from '../../core/service.ts';
 import { buildOperations } from './api.ts';
 import type { BreakerReading } from './constants.ts';
+import {
+  type ContainerInstanceOptions,
+  clusterNameOf,
+  type EcsContext,
+  type EcsWorld,
+  type LaunchResult,
+  launchTypeOf,
+  type Placement,
+} from './context.ts';
 import { type CreateTargetGroupOptions, LoadBalancing, type TargetHealth } from './elb.ts';
 import { checkJsonTypes } from './input-types.ts';
 import type { Cluster, ContainerInstance, Deployment, Service, Tag, Task, TaskDefinition } from './model.ts';
@@ -31,16 +40,6 @@ import { TaskEngine, taskCpu, taskMemory } from './tasks.ts';
 
 export { circuitBreakerThreshold, maximumTasks, minimumHealthyTasks, TASK_TIMINGS } from './constants.ts';
 export type { BreakerReading };
-
-export interface ContainerInstanceOptions {
-  instanceType: string;
-  /** CPU units (1024 per vCPU). */
-  cpu: number;
-  /** MiB. */
-  memory: number;
-  availabilityZone: string;
-  attributes?: Record<string, string>;
-}
 
 export interface TaskTraffic {
   taskArn: string;
@@ -54,20 +53,11 @@ export interface TaskTraffic {
   errors: number;
 }
 
-export type LaunchResult =
-  | { ok: true; task: Task }
-  | {
-      ok: false /** e.g. RESOURCE:MEMORY */;
-      reason: string /** the service event message */;
-      message: string;
-    };
-
 const ECR_URI = /^\d{12}\.dkr\.ecr\.[a-z0-9-]+\.amazonaws\.com(?:\.cn)?\//;
 
-/** What the local ECS asks of its world: the shared context, images to run, and where to publish metrics. */
-export type EcsContext = WorldContext & ImagesContext & MetricsContext & AlarmsContext;
+export type { ContainerInstanceOptions };
 
-export class LocalEcs implements LocalService {
+export class LocalEcs implements LocalService, EcsContext {
   readonly name = 'ecs';
   readonly target = 'AmazonEC2ContainerServiceV20141113';
   readonly protocol = 'json1.1' as const;
@@ -95,7 +85,7 @@ export class LocalEcs implements LocalService {
   private subnetZones = new Map<string, string>();
   private metricsStarted = false;
 
-  constructor(readonly world: EcsContext) {
+  constructor(readonly world: EcsWorld) {
     this.tasks = new TaskEngine(this);
     this.scheduler = new Scheduler(this);
     this.elb = new LoadBalancing(this);
@@ -244,29 +234,13 @@ export class LocalEcs implements LocalService {
     return az;
   }
 
-  /** `ecs-svc/` and 19 digits, deterministic. */
-  newDeploymentId(): string {
-    const h = BigInt(`0x${this.world.ids.hex32().slice(0, 16)}`);
-    return `ecs-svc/${(h % 9_000_000_000_000_000_000n) + 1_000_000_000_000_000_000n}`;
-  }
-
   /** Placement ties draw from a stream of their own, so other draws do not move tasks. */
   random = new Random(0x9e3779b9).next;
-
-  /** The launch type a service's tasks run with. */
-  launchTypeOf(svc: Service): string {
-    if (svc.launchType) return svc.launchType;
-    if (svc.capacityProviderStrategy?.length) {
-      const cp = svc.capacityProviderStrategy[0]?.capacityProvider;
-      return cp === 'FARGATE' || cp === 'FARGATE_SPOT' ? 'FARGATE' : 'EC2';
-    }
-    return svc.cluster.instances.size > 0 ? 'EC2' : 'FARGATE';
-  }
 
   /** Starts one task of a service deployment (placing it on a container instance for EC2). */
   launchServiceTask(svc: Service, d: Deployment): LaunchResult {
     const td = this.taskDefinitions.get(d.taskDefinitionArn)!;
-    const launchType = d.launchType ?? this.launchTypeOf(svc);
+    const launchType = d.launchType ?? launchTypeOf(svc);
     const group = `service:${svc.name}`;
     let instance: ContainerInstance | undefined;
     if (launchType === 'EC2' || launchType === 'EXTERNAL') {
@@ -303,13 +277,7 @@ export class LocalEcs implements LocalService {
   }
 
   /** Places a task on the cluster's container instances (placement.ts) and reserves its resources. */
-  place(
-    cluster: Cluster,
-    td: TaskDefinition,
-    group: string,
-    strategy: any[],
-    constraints: any[],
-  ): { ok: true; instance: ContainerInstance } | { ok: false; reason: string; message: string } {
+  place(cluster: Cluster, td: TaskDefinition, group: string, strategy: any[], constraints: any[]): Placement {
     const views: InstanceView[] = [];
     for (const i of cluster.instances.values()) {
       if (i.status !== 'ACTIVE') continue;
@@ -381,12 +349,6 @@ export class LocalEcs implements LocalService {
       clock.every(60_000, () => this.elb.publishMinute());
     });
   }
-}
-
-/** `arn:aws:ecs:…:cluster/name` or `name` → `name`. */
-export function clusterNameOf(ref: string): string {
-  const i = ref.indexOf(':cluster/');
-  return i >= 0 ? ref.slice(i + ':cluster/'.length) : ref;
 }
 
 function fixedHostPorts(td: TaskDefinition): number[] {

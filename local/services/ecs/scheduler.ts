@@ -27,15 +27,15 @@ import {
   TASK_TIMINGS,
   TEXT,
 } from './constants.ts';
-import type { LocalEcs } from './index.ts';
+import { type EcsContext, newDeploymentId, type ServiceScheduling } from './context.ts';
 import type { Deployment, Service, Target, Task, TaskFailure } from './model.ts';
 import { compact, isoSeconds } from './shapes.ts';
 
 /** Minimum wait before placing again after a placement failure. */
 const PLACEMENT_RETRY_MS = 15_000;
 
-export class Scheduler {
-  constructor(private readonly ecs: LocalEcs) {}
+export class Scheduler implements ServiceScheduling {
+  constructor(private readonly ecs: EcsContext) {}
 
   private now(): number {
     return this.ecs.world.now();
@@ -63,7 +63,7 @@ export class Scheduler {
     rollingBack: (toId: string) => string = TEXT.rollingBack,
   ): Deployment {
     const now = this.now();
-    const id = this.ecs.newDeploymentId();
+    const id = newDeploymentId(this.ecs.world.ids);
     const d: Deployment = {
       id,
       arn: this.ecs.world.arn(

@@ -11,14 +11,14 @@
  */
 import { AwsError } from '../../core/errors.ts';
 import { circuitBreakerThreshold } from './constants.ts';
-import type { LocalEcs } from './index.ts';
+import type { EcsContext } from './context.ts';
 import type { Deployment, Service } from './model.ts';
 
 const invalid = (m: string) => new AwsError('InvalidParameterException', m);
 const date = (ms: number | undefined) => (ms === undefined ? undefined : new Date(ms));
 
 /** `…:service-revision/<cluster>/<service>/<digits>` for a deployment's revision. */
-export function revisionArn(ecs: LocalEcs, d: Deployment): string {
+export function revisionArn(ecs: EcsContext, d: Deployment): string {
   const s = d.service;
   return ecs.world.arn(
     'ecs',
@@ -73,7 +73,7 @@ function counts(d: Deployment) {
   return { running, pending };
 }
 
-function revision(ecs: LocalEcs, d: Deployment) {
+function revision(ecs: EcsContext, d: Deployment) {
   const { running, pending } = counts(d);
   return {
     arn: revisionArn(ecs, d),
@@ -83,7 +83,7 @@ function revision(ecs: LocalEcs, d: Deployment) {
   };
 }
 
-function shape(ecs: LocalEcs, d: Deployment): any {
+function shape(ecs: EcsContext, d: Deployment): any {
   const svc = d.service;
   const cb = d.configuration.deploymentCircuitBreaker;
   const rb = d.rolledBackBy;
@@ -136,8 +136,8 @@ function shape(ecs: LocalEcs, d: Deployment): any {
 }
 
 export function serviceDeploymentOperations(
-  ecs: LocalEcs,
-  serviceByRef: (cluster: ReturnType<LocalEcs['cluster']>, ref: unknown) => Service | undefined,
+  ecs: EcsContext,
+  serviceByRef: (cluster: ReturnType<EcsContext['cluster']>, ref: unknown) => Service | undefined,
 ) {
   function ListServiceDeployments(input: any) {
     const cluster = ecs.cluster(input?.cluster);
@@ -188,7 +188,7 @@ export function serviceDeploymentOperations(
     const serviceDeployments: any[] = [];
     const failures: any[] = [];
     for (const arn of arns) {
-      const d = ecs.deploymentByArn(String(arn));
+      const d = ecs.deploymentIndex.get(String(arn));
       if (d && !d.rollbackTo) serviceDeployments.push(shape(ecs, d));
       else failures.push({ arn, reason: 'MISSING' });
     }

@@ -3,7 +3,6 @@
  * ContainerInstance, and the `detail` of the events it puts on the bus.
  */
 import { FARGATE_PLATFORM_VERSION } from './constants.ts';
-import type { LocalEcs } from './index.ts';
 import type { Cluster, ContainerInstance, Deployment, Service, Task } from './model.ts';
 import { instanceAttributes } from './placement.ts';
 import { currentServiceDeployment } from './service-deployments.ts';
@@ -100,7 +99,7 @@ export function taskShape(t: Task, includeTags: boolean): any {
  * `eni`, containers without health, overrides with containerOverrides only. Stopped tasks add
  * stopCode, stoppedReason, stoppingAt, stoppedAt, executionStoppedAt and the containers' exitCode/reason.
  */
-export function taskEventDetail(_ecs: LocalEcs, t: Task): any {
+export function taskEventDetail(t: Task): any {
   const fargate = t.launchType === 'FARGATE';
   return compact({
     attachments: t.attachment

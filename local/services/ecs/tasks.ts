@@ -8,16 +8,11 @@
  * container state change, puts an `ECS Task State Change` event on the bus (ecs_cwe_events.md).
  */
 import { FARGATE_PLATFORM_VERSION, HEALTH_CHECK_DEFAULTS, TASK_TIMINGS, TEXT } from './constants.ts';
-import type { LocalEcs } from './index.ts';
+import type { CreateTaskOptions, EcsContext, TaskLifecycle } from './context.ts';
 import type {
-  Cluster,
   Container,
-  ContainerInstance,
-  Deployment,
   HealthStatus,
-  Service,
   StopCode,
-  Tag,
   Task,
   TaskDefinition,
   TaskFailure,
@@ -25,29 +20,11 @@ import type {
 } from './model.ts';
 import { taskEventDetail } from './shapes.ts';
 
-export interface CreateTaskOptions {
-  cluster: Cluster;
-  taskDefinition: TaskDefinition;
-  service?: Service;
-  deployment?: Deployment;
-  startedBy?: string;
-  group: string;
-  launchType: string;
-  platformVersion?: string;
-  networkConfiguration?: any;
-  /** For awsvpc tasks: which of the subnets to use. */
-  subnetIndex?: number;
-  containerInstance?: ContainerInstance;
-  tags: Tag[];
-  overrides?: any;
-  enableExecuteCommand?: boolean;
-}
-
-export class TaskEngine {
+export class TaskEngine implements TaskLifecycle {
   private ipCounter = 0;
   private dynamicPort = 32768;
 
-  constructor(private readonly ecs: LocalEcs) {}
+  constructor(private readonly ecs: EcsContext) {}
 
   private get clock() {
     return this.ecs.world.clock;
@@ -421,7 +398,7 @@ export class TaskEngine {
   }
 
   emit(task: Task): void {
-    this.ecs.world.emit('aws.ecs', 'ECS Task State Change', taskEventDetail(this.ecs, task), [task.arn]);
+    this.ecs.world.emit('aws.ecs', 'ECS Task State Change', taskEventDetail(task), [task.arn]);
   }
 }
 
