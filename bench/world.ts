@@ -99,6 +99,13 @@ export interface BenchWorld {
   /** Log lines at warn or error level. */
   problems: string[];
   retries: RetryStats;
+  /**
+   * For each of the pipeline's actions (entries of `pipeline.actions`), the handler's own time before
+   * it: the Lambda start and the AWS calls' latency so far in that invocation. local/lambda.ts counts
+   * them against the timeout without moving the virtual clock, so `at + handlerMs` is when the call
+   * goes out.
+   */
+  handlerMs: WeakMap<object, number>;
   stop(): Promise<void>;
 }
 
@@ -178,6 +185,7 @@ export async function benchWorld(o: BenchWorldOptions = {}): Promise<BenchWorld>
   const overTimeout: Record<string, number> = {};
   const functionErrors: BenchWorld['functionErrors'] = [];
   const retries: RetryStats = { retries: {}, gaveUp: {}, backoffMs: 0, throttled: {} };
+  const handlerMs = new WeakMap<object, number>();
   let pipeline: LocalPipeline | undefined;
   if (o.pipeline) {
     const config = validateConfig({
@@ -193,18 +201,38 @@ export async function benchWorld(o: BenchWorldOptions = {}): Promise<BenchWorld>
     // Slack as in Lambda (the notices are posted to the local Slack), printed nowhere.
     pipeline = await attachPipeline(world, config, { slack: { print: false } });
     if (o.virtualBackoff) await useVirtualBackoff(pipeline.pipeline.options.clients, world, retries);
+    // The handler's own time in each running invocation (innermost last): the latency model's draws.
+    const spent: number[] = [];
+    if (o.latency ?? true) {
+      const latency = world.latency;
+      const drawStart = latency.start.bind(latency);
+      const drawCall = latency.call.bind(latency);
+      const add = (ms: number) => {
+        if (spent.length > 0) spent[spent.length - 1]! += ms;
+        return ms;
+      };
+      latency.start = (cold) => add(drawStart(cold));
+      latency.call = (service, operation) => add(drawCall(service, operation));
+      const push = pipeline.actions.push.bind(pipeline.actions);
+      pipeline.actions.push = (...entries) => {
+        for (const e of entries) handlerMs.set(e, spent.at(-1) ?? 0);
+        return push(...entries);
+      };
+    }
     // Count Lambda invocations: wrap the stand-ins EventBridge delivers to.
     for (const [fn, arn] of Object.entries(pipeline.functionArns)) {
       const inner = world.functions.get(arn)!;
       world.functions.set(arn, async (event) => {
         invocations[fn] = (invocations[fn] ?? 0) + 1;
         const start = world.now();
+        spent.push(0);
         try {
           return await inner(event);
         } catch (e) {
           functionErrors.push({ fn, at: world.now(), error: String((e as Error)?.message ?? e) });
           throw e;
         } finally {
+          spent.pop();
           // Virtual time only passes inside a handler when the SDK backs off (virtualBackoff).
           const ms = world.now() - start;
           longest[fn] = Math.max(longest[fn] ?? 0, ms);
@@ -225,6 +253,7 @@ export async function benchWorld(o: BenchWorldOptions = {}): Promise<BenchWorld>
     functionErrors,
     problems,
     retries,
+    handlerMs,
     async stop() {
       setLogSink(previousSink);
       await pipeline?.close();
