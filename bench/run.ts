@@ -186,8 +186,8 @@ async function damage() {
       const rLaunch = one('bad tasks launched', 'tasks', 'count', (s) => s.tasksLaunched.median, limits);
       const sigLimits =
         `over the runs that rolled back (${r.signalToRollbackMs?.n ?? 0} of ${SEEDS}); ` +
-        'the pipeline reads failures from tasks whose lastStatus is STOPPED (rule and decide), so a crash is seen after ' +
-        'DEPROVISIONING and a health-check stop after draining; ECS acts inside the service scheduler';
+        "the signal is the first failed task's STOPPING (or the gate alarm's ALARM); ours runs through EventBridge " +
+        'and a Lambda invocation, ECS acts inside its scheduler (breaker) or at its next alarm poll';
       one(
         'first failure signal to rollback call, median',
         'ms',
