@@ -140,8 +140,13 @@ async function damage() {
         let out: { value: number; who: Contender; censored: boolean } | undefined;
         for (const w of ecs) {
           const v = metric(byWho[w.key]!);
-          if (v !== undefined && (out === undefined || v < out.value))
-            out = { value: v, who: w, censored: byWho[w.key]!.censoredRuns > 0 };
+          const censored = byWho[w.key]!.censoredRuns > 0;
+          // On a tie, the row that ended is the better baseline (its value is not a lower bound).
+          if (
+            v !== undefined &&
+            (out === undefined || v < out.value || (v === out.value && out.censored && !censored))
+          )
+            out = { value: v, who: w, censored };
         }
         return out;
       };
