@@ -180,15 +180,26 @@ async function measure(
     revision = revs.length > 1 ? revs.at(-1)!.arn : undefined;
     return revision;
   };
-  const rollbackCall = (): number | undefined => {
-    if (ecsAlone) {
-      const d = world.ecs.service('prod', 'web')!.history.find((x) => x.rollbackTo && x.createdAt >= t0);
-      return d?.createdAt;
+  // ECS's own rollback deployment (breaker or alarm), on either service: with the careful
+  // configuration the service under our rolling strategy has the breaker too, and it may act first.
+  const ecsRollback = (): number | undefined => {
+    let at: number | undefined;
+    for (const name of ['web', 'web-canary']) {
+      const d = world.ecs.service('prod', name)?.history.find((x) => x.rollbackTo && x.createdAt >= t0);
+      if (d && (at === undefined || d.createdAt < at)) at = d.createdAt;
     }
+    return at;
+  };
+  const pipelineRollback = (): number | undefined => {
+    if (ecsAlone) return undefined;
     const notice = b.pipeline!.notices.find((n) => n.notice.kind === 'rolled_back');
     if (!notice) return undefined;
     const action = b.pipeline!.actions.find((a) => a.at >= notice.at);
     return action ? action.at + (b.handlerMs.get(action) ?? 0) : notice.at;
+  };
+  const rollbackCall = (): number | undefined => {
+    const both = [ecsRollback(), pipelineRollback()].filter((x): x is number => x !== undefined);
+    return both.length > 0 ? Math.min(...both) : undefined;
   };
 
   let inService = 0;
@@ -246,8 +257,10 @@ async function measure(
       : failedDeployment?.alarms?.status === 'TRIGGERED'
         ? 'deployment alarm rolled back'
         : 'circuit breaker rolled back'
-    : (b.pipeline!.notices.find((n) => n.notice.kind === 'rolled_back' || n.notice.kind === 'succeeded')
-        ?.notice.kind ?? 'in progress');
+    : `${
+        b.pipeline!.notices.find((n) => n.notice.kind === 'rolled_back' || n.notice.kind === 'succeeded')
+          ?.notice.kind ?? 'in progress'
+      }${ecsRollback() !== undefined && ecsRollback()! <= (pipelineRollback() ?? Number.POSITIVE_INFINITY) ? ' (ECS breaker rolled back first)' : ''}`;
   return {
     taskSecondsInService: inService,
     taskSecondsRunning: running,

@@ -237,7 +237,7 @@ async function damage() {
     '   in service: ∫ new-revision tasks healthy in the target group; running: ∫ new-revision tasks RUNNING;',
   );
   print(
-    '   signal: first failed new task stopping, or the gate alarm in ALARM; "+": still going at the 30m horizon;',
+    '   signal: first failed new task stopping, or the gate alarm in ALARM; rollback: ours or ECS\'s on the same service, whichever first; "+": still going at 30m;',
   );
   print(
     '   ratio: ours / the best of the ECS rows of the case, metric by metric ("≤": that ECS row had not ended)',
