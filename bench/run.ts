@@ -174,21 +174,18 @@ async function damage() {
         });
       };
       const limits = `median of ${SEEDS} seeded runs; 1 s sampling; ALB health-check settings decide whether a crashing task ever serves`;
-      const rIn = one(
-        'new-revision task-seconds in service',
-        'task-s',
-        'virtual',
-        (s) => s.taskSecondsInService.median,
-        limits,
-      );
-      const rRun = one(
-        'new-revision task-seconds running',
-        'task-s',
-        'virtual',
-        (s) => s.taskSecondsRunning.median,
-        limits,
-      );
-      const rLaunch = one('bad tasks launched', 'tasks', 'count', (s) => s.tasksLaunched.median, limits);
+      const [rIn, rRun, rLaunch] = (
+        [
+          ['new-revision task-seconds in service', 'task-s', 'virtual', (s) => s.taskSecondsInService.median],
+          ['new-revision task-seconds running', 'task-s', 'virtual', (s) => s.taskSecondsRunning.median],
+          ['bad tasks launched', 'tasks', 'count', (s) => s.tasksLaunched.median],
+        ] as const satisfies readonly (readonly [
+          string,
+          string,
+          Figure['clock'],
+          (s: DamageSummary) => number,
+        ])[]
+      ).map(([metric, unit, clock, get]) => one(metric, unit, clock, get, limits));
       const sigLimits =
         `over the runs that rolled back (${r.signalToRollbackMs?.n ?? 0} of ${SEEDS}); ` +
         "the signal is the first failed task's STOPPING (or the gate alarm's ALARM); ours runs through EventBridge " +
