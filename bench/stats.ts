@@ -8,6 +8,21 @@ export function median(xs: number[]): number {
 }
 
 /**
+ * The nearest-rank quantile: the smallest sample with at least share `p` of the samples at or below
+ * it. With fewer than 100 samples, p99 is the largest (say so beside the figure).
+ *
+ *   quantile([1..10], 0.5)   → 5
+ *   quantile([1..10], 0.99)  → 10   (ceil(9.9) = 10th)
+ *   quantile([3, 1, 2], 0)   → 1
+ *   quantile([], 0.5)        → NaN
+ */
+export function quantile(xs: number[], p: number): number {
+  if (xs.length === 0) return Number.NaN;
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length, Math.max(1, Math.ceil(p * s.length))) - 1]!;
+}
+
+/**
  * value / baseline, or undefined when there is nothing to divide by. With `censored`, the baseline
  * is only a lower bound (it had not ended by the horizon), so the ratio is an upper bound.
  */

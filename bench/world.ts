@@ -8,6 +8,7 @@ import { validateConfig } from '../lib/config.ts';
 import { setLogSink } from '../lib/log.ts';
 import { parseImageBehaviour } from '../local/core/images.ts';
 import { attachPipeline, type LocalPipeline } from '../local/pipeline.ts';
+import type { BreakerReading } from '../local/services/ecs/index.ts';
 import { World } from '../local/world.ts';
 import { type RetryStats, useVirtualBackoff } from './virtual-retry.ts';
 
@@ -33,8 +34,29 @@ export const ALB_FAST_HEALTH: TargetGroupHealth = {
   unhealthyThreshold: 2,
 };
 
+/**
+ * ECS as a careful user configures it: a rolling update that never drops below the desired count
+ * (minimum 100 %, maximum 200 %) and the deployment circuit breaker with rollback. Benchmarks add
+ * deployment alarms or a breaker threshold on top (`deploymentConfiguration`).
+ * Sources: developerguide/deployment-type-ecs.html, deployment-circuit-breaker.html.
+ */
+export const CAREFUL_ECS = {
+  minimumHealthyPercent: 100,
+  maximumPercent: 200,
+  deploymentCircuitBreaker: { enable: true, rollback: true },
+} as const;
+
 export interface BenchWorldOptions {
   seed?: string;
+  /**
+   * The latency model (local/core/latency.ts: EventBridge delivery, Lambda starts, AWS calls), seeded
+   * from `seed`. Default on: figures of time in AWS must not be the zero-latency artefact.
+   */
+  latency?: boolean;
+  /** Which documented reading of `resetOnHealthyTask` the local ECS follows (world option). */
+  resetOnHealthyTask?: BreakerReading;
+  /** Fields over CAREFUL_ECS for every service (`alarms`, `deploymentCircuitBreaker`, …). */
+  deploymentConfiguration?: Record<string, unknown>;
   services?: number;
   desiredCount?: number;
   /** Behaviours by `web:<tag>`; `web:v1` is healthy unless given. */
@@ -77,6 +99,13 @@ export interface BenchWorld {
   /** Log lines at warn or error level. */
   problems: string[];
   retries: RetryStats;
+  /**
+   * For each of the pipeline's actions (entries of `pipeline.actions`), the handler's own time before
+   * it: the Lambda start and the AWS calls' latency so far in that invocation. local/lambda.ts counts
+   * them against the timeout without moving the virtual clock, so `at + handlerMs` is when the call
+   * goes out.
+   */
+  handlerMs: WeakMap<object, number>;
   stop(): Promise<void>;
 }
 
@@ -87,7 +116,12 @@ export async function benchWorld(o: BenchWorldOptions = {}): Promise<BenchWorld>
   const previousSink = setLogSink((line) => {
     if (line.startsWith('{"level":"warn"') || line.startsWith('{"level":"error"')) problems.push(line);
   });
-  const world = new World({ seed: o.seed ?? 'bench', throttling: false });
+  const world = new World({
+    seed: o.seed ?? 'bench',
+    throttling: false,
+    latency: o.latency ?? true,
+    resetOnHealthyTask: o.resetOnHealthyTask,
+  });
   for (const [key, value] of Object.entries({ 'web:v1': 'healthy', ...o.images })) {
     world.images.set(key, parseImageBehaviour(value));
   }
@@ -95,15 +129,6 @@ export async function benchWorld(o: BenchWorldOptions = {}): Promise<BenchWorld>
   const v1 = world.ecr.push('web', 'v1');
   const ecs = world.ecs.operations;
   await ecs.CreateCluster!({ clusterName: 'prod' });
-  const healthCheck = o.healthCheck
-    ? {
-        command: ['CMD-SHELL', 'curl -f http://localhost/health || exit 1'],
-        interval: 10,
-        timeout: 5,
-        retries: 3,
-        startPeriod: 10,
-      }
-    : undefined;
   const n = o.services ?? 1;
   const services: BenchService[] = [];
   let baseTaskDefinition = '';
@@ -111,20 +136,7 @@ export async function benchWorld(o: BenchWorldOptions = {}): Promise<BenchWorld>
     const name = serviceName(i, n);
     // One task definition family per service, as separate services have: each rollout registers its own revision.
     const registered = (await ecs.RegisterTaskDefinition!({
-      family: name,
-      requiresCompatibilities: ['FARGATE'],
-      networkMode: 'awsvpc',
-      cpu: '256',
-      memory: '512',
-      containerDefinitions: [
-        {
-          name: 'web',
-          image: v1.uri,
-          essential: true,
-          portMappings: [{ containerPort: 8080 }],
-          ...(healthCheck ? { healthCheck } : {}),
-        },
-      ],
+      ...webTaskDefinition(name, v1.uri, !!o.healthCheck),
       tags: [{ key: 'team', value: 'web' }],
     })) as any;
     baseTaskDefinition ||= registered.taskDefinition.taskDefinitionArn;
@@ -143,11 +155,7 @@ export async function benchWorld(o: BenchWorldOptions = {}): Promise<BenchWorld>
         awsvpcConfiguration: { subnets: ['subnet-1', 'subnet-2'], securityGroups: ['sg-1'] },
       },
       loadBalancers: [{ targetGroupArn, containerName: 'web', containerPort: 8080 }],
-      deploymentConfiguration: {
-        minimumHealthyPercent: 100,
-        maximumPercent: 200,
-        deploymentCircuitBreaker: { enable: true, rollback: true },
-      },
+      deploymentConfiguration: { ...CAREFUL_ECS, ...o.deploymentConfiguration },
     });
     if (o.load) world.ecs.setLoad(targetGroupArn, o.load);
     if (o.alarms) {
@@ -177,6 +185,7 @@ export async function benchWorld(o: BenchWorldOptions = {}): Promise<BenchWorld>
   const overTimeout: Record<string, number> = {};
   const functionErrors: BenchWorld['functionErrors'] = [];
   const retries: RetryStats = { retries: {}, gaveUp: {}, backoffMs: 0, throttled: {} };
+  const handlerMs = new WeakMap<object, number>();
   let pipeline: LocalPipeline | undefined;
   if (o.pipeline) {
     const config = validateConfig({
@@ -192,18 +201,38 @@ export async function benchWorld(o: BenchWorldOptions = {}): Promise<BenchWorld>
     // Slack as in Lambda (the notices are posted to the local Slack), printed nowhere.
     pipeline = await attachPipeline(world, config, { slack: { print: false } });
     if (o.virtualBackoff) await useVirtualBackoff(pipeline.pipeline.options.clients, world, retries);
+    // The handler's own time in each running invocation (innermost last): the latency model's draws.
+    const spent: number[] = [];
+    if (o.latency ?? true) {
+      const latency = world.latency;
+      const drawStart = latency.start.bind(latency);
+      const drawCall = latency.call.bind(latency);
+      const add = (ms: number) => {
+        if (spent.length > 0) spent[spent.length - 1]! += ms;
+        return ms;
+      };
+      latency.start = (cold) => add(drawStart(cold));
+      latency.call = (service, operation) => add(drawCall(service, operation));
+      const push = pipeline.actions.push.bind(pipeline.actions);
+      pipeline.actions.push = (...entries) => {
+        for (const e of entries) handlerMs.set(e, spent.at(-1) ?? 0);
+        return push(...entries);
+      };
+    }
     // Count Lambda invocations: wrap the stand-ins EventBridge delivers to.
     for (const [fn, arn] of Object.entries(pipeline.functionArns)) {
       const inner = world.functions.get(arn)!;
       world.functions.set(arn, async (event) => {
         invocations[fn] = (invocations[fn] ?? 0) + 1;
         const start = world.now();
+        spent.push(0);
         try {
           return await inner(event);
         } catch (e) {
           functionErrors.push({ fn, at: world.now(), error: String((e as Error)?.message ?? e) });
           throw e;
         } finally {
+          spent.pop();
           // Virtual time only passes inside a handler when the SDK backs off (virtualBackoff).
           const ms = world.now() - start;
           longest[fn] = Math.max(longest[fn] ?? 0, ms);
@@ -224,6 +253,7 @@ export async function benchWorld(o: BenchWorldOptions = {}): Promise<BenchWorld>
     functionErrors,
     problems,
     retries,
+    handlerMs,
     async stop() {
       setLogSink(previousSink);
       await pipeline?.close();
@@ -232,16 +262,9 @@ export async function benchWorld(o: BenchWorldOptions = {}): Promise<BenchWorld>
   };
 }
 
-/** Registers, in-process (uncounted), a revision of `family` running `web:<tag>` (what a person would deploy by hand). */
-export async function registerRevision(
-  world: World,
-  tag: string,
-  healthCheck: boolean,
-  family = 'web',
-): Promise<string> {
-  const image = world.ecr.resolve(`${world.ecr.registryHost}/web:${tag}`);
-  if (!image) throw new Error(`push web:${tag} first`);
-  const out = (await world.ecs.operations.RegisterTaskDefinition!({
+/** The one task definition of the benchmarks: `family` running `image` on Fargate, port 8080. */
+function webTaskDefinition(family: string, image: string, healthCheck: boolean) {
+  return {
     family,
     requiresCompatibilities: ['FARGATE'],
     networkMode: 'awsvpc',
@@ -250,7 +273,7 @@ export async function registerRevision(
     containerDefinitions: [
       {
         name: 'web',
-        image: `${world.ecr.registryHost}/web@${image.digest}`,
+        image,
         essential: true,
         portMappings: [{ containerPort: 8080 }],
         ...(healthCheck
@@ -266,7 +289,21 @@ export async function registerRevision(
           : {}),
       },
     ],
-  })) as any;
+  };
+}
+
+/** Registers, in-process (uncounted), a revision of `family` running `web:<tag>` (what a person would deploy by hand). */
+export async function registerRevision(
+  world: World,
+  tag: string,
+  healthCheck: boolean,
+  family = 'web',
+): Promise<string> {
+  const image = world.ecr.resolve(`${world.ecr.registryHost}/web:${tag}`);
+  if (!image) throw new Error(`push web:${tag} first`);
+  const out = (await world.ecs.operations.RegisterTaskDefinition!(
+    webTaskDefinition(family, `${world.ecr.registryHost}/web@${image.digest}`, healthCheck),
+  )) as any;
   return out.taskDefinition.taskDefinitionArn;
 }
 

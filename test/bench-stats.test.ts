@@ -1,12 +1,24 @@
 /** The benchmarks' pure helpers (bench/stats.ts): no timings are asserted anywhere. */
 import { describe, expect, it } from 'vitest';
-import { formatMs, formatRatio, median, ratio, table } from '../bench/stats.ts';
+import { formatMs, formatRatio, median, quantile, ratio, table } from '../bench/stats.ts';
 
 describe('bench stats', () => {
   it('median of odd and even samples, NaN for none', () => {
     expect(median([3, 1, 2])).toBe(2);
     expect(median([4, 1, 3, 2])).toBe(2.5);
     expect(median([])).toBeNaN();
+  });
+
+  it.each([
+    [[1, 2, 3, 4, 5, 6, 7, 8, 9, 10], 0.5, 5],
+    [[1, 2, 3, 4, 5, 6, 7, 8, 9, 10], 0.99, 10],
+    [[3, 1, 2], 0, 1],
+  ])('nearest-rank quantile of %j at %d is %d', (xs, p, want) => {
+    expect(quantile(xs, p)).toBe(want);
+  });
+
+  it('quantile of no samples is NaN', () => {
+    expect(quantile([], 0.5)).toBeNaN();
   });
 
   it('ratio is value / baseline; 0 / 0 is 1; x / 0 and missing sides have none', () => {
