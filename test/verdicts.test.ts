@@ -1,0 +1,109 @@
+/**
+ * The verdict suite's fixed sample (bench/verdicts.ts; the whole generated suite is
+ * `npm run verdicts -- --count 40`): one row per kind of service shape issue 13 names, each played on
+ * the local AWS with the real pipeline and judged: a healthy image ends `succeeded` on the new
+ * revision with no digest marked bad; a failing one ends `rolled_back` within its bound, back on
+ * web:v1; no rollout left open; no invariant violated.
+ *
+ * A row that fails prints the judge's problems and where its scenario file was written
+ * (test-output/verdicts/<id>.yml), to replay with `npm run verdicts -- --file <that file>`.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { judge, runCase, scenarioText, type VerdictCase, verdictCase } from '../bench/verdicts.ts';
+
+const MINUTE = 60_000;
+
+/** Small services (fast), one of 120 tasks (past ListTasks' page of 100); each kind once. */
+const SAMPLE: VerdictCase[] = [
+  verdictCase('healthy-canary-preset', { tasks: 4, strategy: 'Canary10Percent5Minutes', image: 'healthy' }),
+  verdictCase('healthy-120-tasks', {
+    tasks: 120,
+    strategy: 'canary-steps',
+    strategyOptions:
+      'steps: [{ percent: 10, bake: 2m }, { percent: 50, bake: 2m }, { percent: 100, bake: 1m }]',
+    image: 'healthy',
+  }),
+  verdictCase('crash-linear-preset', { tasks: 6, strategy: 'Linear10PercentEvery1Minute', image: 'crash' }),
+  verdictCase('unhealthy-rolling', {
+    tasks: 3,
+    strategy: 'rolling',
+    strategyOptions: 'rolling: { bake: 3m }',
+    image: 'unhealthy',
+  }),
+  verdictCase('pull-error-all-at-once', { tasks: 5, strategy: 'all-at-once', image: 'pull-error' }),
+  verdictCase('errors-gate-both-dimensions', {
+    tasks: 8,
+    strategy: 'Canary10Percent15Minutes',
+    image: 'errors',
+    gated: true,
+  }),
+  verdictCase('healthy-scale-out-mid-bake', {
+    tasks: 6,
+    strategy: 'canary-steps',
+    strategyOptions:
+      'steps: [{ percent: 20, bake: 5m }, { percent: 50, bake: 3m }, { percent: 100, bake: 1m }]',
+    image: 'healthy',
+    stepDeadlineMin: 10,
+    scaleOut: { afterPushMs: 4 * MINUTE, to: 12 },
+  }),
+  verdictCase('healthy-paused-mid-step', {
+    tasks: 4,
+    strategy: 'Canary10Percent5Minutes',
+    image: 'healthy',
+    stepDeadlineMin: 10,
+    pause: { afterPushMs: 2 * MINUTE, forMs: 12 * MINUTE },
+  }),
+  verdictCase('healthy-alarm-at-push', {
+    tasks: 5,
+    strategy: 'linear',
+    strategyOptions: 'linear: { stepPercent: 50, bake: 2m }',
+    image: 'healthy',
+    gated: true,
+    alarmAtPush: true,
+  }),
+  verdictCase('healthy-insufficient-data-gate', {
+    tasks: 3,
+    strategy: 'Canary10Percent5Minutes',
+    image: 'healthy',
+    insufficientData: true,
+  }),
+  verdictCase('healthy-tight-ec2', {
+    tasks: 7,
+    strategy: 'linear',
+    strategyOptions: 'linear: { stepPercent: 34, bake: 1m }',
+    image: 'healthy',
+    tightCapacity: true,
+  }),
+  verdictCase('crash-push-late', {
+    tasks: 5,
+    strategy: 'canary-steps',
+    strategyOptions: 'steps: [{ percent: 25, bake: 2m }, { percent: 100, bake: 2m }]',
+    image: 'crash',
+    eventFault: 'push-late',
+  }),
+  verdictCase('healthy-push-doubled', {
+    tasks: 6,
+    strategy: 'Linear10PercentEvery3Minutes',
+    image: 'healthy',
+    eventFault: 'push-doubled',
+  }),
+  verdictCase('unhealthy-task-event-reordered', {
+    tasks: 10,
+    strategy: 'Canary10Percent5Minutes',
+    image: 'unhealthy',
+    eventFault: 'task-event-reordered',
+  }),
+];
+
+describe('verdicts: a healthy image never rolls back, a failing one always does, in time', () => {
+  it.each(SAMPLE.map((c) => [c.id, c] as const))('%s', { timeout: 300_000 }, async (_id, c) => {
+    const text = scenarioText(c);
+    const file = path.join('test-output/verdicts', `${c.id}.yml`);
+    mkdirSync(path.dirname(file), { recursive: true });
+    writeFileSync(file, text);
+    const verdict = judge(c, await runCase(c, text, file));
+    expect(verdict.problems, `replay: npm run verdicts -- --file ${file}`).toEqual([]);
+  });
+});
