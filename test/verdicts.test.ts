@@ -11,7 +11,18 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { judge, runCase, scenarioText, type VerdictCase, verdictCase } from '../bench/verdicts.ts';
+import {
+  excusedByScaleOut,
+  failBoundMs,
+  generateCases,
+  judge,
+  mulberry32,
+  runCase,
+  scenarioText,
+  tightInstances,
+  type VerdictCase,
+  verdictCase,
+} from '../bench/verdicts.ts';
 
 const MINUTE = 60_000;
 
@@ -105,5 +116,73 @@ describe('verdicts: a healthy image never rolls back, a failing one always does,
     writeFileSync(file, text);
     const verdict = judge(c, await runCase(c, text, file));
     expect(verdict.problems, `replay: npm run verdicts -- --file ${file}`).toEqual([]);
+  });
+});
+
+describe('verdicts: the rules of the suite', () => {
+  it.each([
+    // crash, stepDeadline 15m, nothing else: 15 + 5 = 20m
+    [verdictCase('a', { tasks: 4, strategy: 'rolling', image: 'crash' }), 20],
+    // errors, stepDeadline 10m, paused 4m, push 2m late: 10 + 4 + 2 + 2 + 5 = 23m
+    [
+      verdictCase('b', {
+        tasks: 4,
+        strategy: 'rolling',
+        image: 'errors',
+        stepDeadlineMin: 10,
+        pause: { afterPushMs: 30_000, forMs: 4 * MINUTE },
+        eventFault: 'push-late',
+      }),
+      23,
+    ],
+  ])('failBoundMs %#', (c, minutes) => {
+    expect(failBoundMs(c)).toBe(minutes * MINUTE);
+  });
+
+  it.each([
+    [1, 1], // 1 + 1 = 2 slots
+    [10, 2], // 10 + 3 = 13 slots
+    [16, 3], // 16 + 4 = 20 slots
+    [200, 32], // 200 + 50 = 250 slots
+  ])('tightInstances(%i) = %i', (tasks, instances) => {
+    expect(tightInstances(tasks)).toBe(instances);
+  });
+
+  it('excuses a scale-out by hand, and only that', () => {
+    const c = verdictCase('s', {
+      tasks: 8,
+      strategy: 'rolling',
+      image: 'healthy',
+      scaleOut: { afterPushMs: MINUTE, to: 12 },
+    });
+    const v = (invariant: 'min-healthy' | 'scaling-bounds', detail: string) => ({
+      at: '',
+      service: 'prod/web',
+      invariant,
+      detail,
+    });
+    const short = (healthy: number, of: number) =>
+      `${healthy} healthy task(s), fewer than the ${of} that minimumHealthyPercent 100 of ${of} allows (revision web:1)`;
+    expect(excusedByScaleOut(c, v('min-healthy', short(8, 12)))).toBe(true);
+    expect(excusedByScaleOut(c, v('min-healthy', short(7, 12)))).toBe(false);
+    expect(excusedByScaleOut(c, v('min-healthy', short(7, 8)))).toBe(false);
+    expect(excusedByScaleOut(c, v('scaling-bounds', "the primary's desired count is 12, outside 8..8"))).toBe(
+      true,
+    );
+    expect(excusedByScaleOut(c, v('scaling-bounds', "the primary's desired count is 30, outside 8..8"))).toBe(
+      false,
+    );
+  });
+
+  it('draws the same cases from the same seed, other cases from another', () => {
+    const a = mulberry32(7);
+    const b = mulberry32(7);
+    expect([a(), a(), a()]).toEqual([b(), b(), b()]);
+    expect(generateCases(1, 5)).toEqual(generateCases(1, 5));
+    expect(generateCases(2, 5)).not.toEqual(generateCases(1, 5));
+    const tasks = generateCases(1, 200).map((c) => c.tasks);
+    expect(Math.min(...tasks)).toBeGreaterThanOrEqual(1);
+    expect(Math.max(...tasks)).toBeLessThanOrEqual(500);
+    expect(tasks.filter((t) => t > 100).length).toBeGreaterThan(0);
   });
 });
