@@ -26,14 +26,14 @@ import {
 
 const MINUTE = 60_000;
 
-/** Small services (fast), one of 120 tasks (past ListTasks' page of 100); each kind once. */
+/** Small services (fast), one of 110 tasks (past ListTasks' page of 100); each kind once. */
 const SAMPLE: VerdictCase[] = [
   verdictCase('healthy-canary-preset', { tasks: 4, strategy: 'Canary10Percent5Minutes', image: 'healthy' }),
-  verdictCase('healthy-120-tasks', {
-    tasks: 120,
+  // 50% of 110 is 110 canary tasks beside the primary's 110: listings past one page of 100.
+  verdictCase('healthy-110-tasks', {
+    tasks: 110,
     strategy: 'canary-steps',
-    strategyOptions:
-      'steps: [{ percent: 10, bake: 2m }, { percent: 50, bake: 2m }, { percent: 100, bake: 1m }]',
+    strategyOptions: 'steps: [{ percent: 50, bake: 1m }, { percent: 100, bake: 1m }]',
     image: 'healthy',
   }),
   verdictCase('crash-linear-preset', { tasks: 6, strategy: 'Linear10PercentEvery1Minute', image: 'crash' }),
@@ -50,14 +50,15 @@ const SAMPLE: VerdictCase[] = [
     image: 'errors',
     gated: true,
   }),
-  verdictCase('healthy-scale-out-mid-bake', {
+  // A scale-out late in a long bake: the step asks for tasks 9.5 minutes after it started, with a
+  // 10-minute deadline (issue 13, item 3: the deadline counts from when the step last asked for tasks).
+  verdictCase('healthy-scale-out-late-in-bake', {
     tasks: 6,
     strategy: 'canary-steps',
-    strategyOptions:
-      'steps: [{ percent: 20, bake: 5m }, { percent: 50, bake: 3m }, { percent: 100, bake: 1m }]',
+    strategyOptions: 'steps: [{ percent: 20, bake: 12m }, { percent: 100, bake: 1m }]',
     image: 'healthy',
     stepDeadlineMin: 10,
-    scaleOut: { afterPushMs: 4 * MINUTE, to: 12 },
+    scaleOut: { afterPushMs: 9.5 * MINUTE, to: 12 },
   }),
   verdictCase('healthy-paused-mid-step', {
     tasks: 4,
@@ -96,7 +97,7 @@ const SAMPLE: VerdictCase[] = [
   }),
   verdictCase('healthy-push-doubled', {
     tasks: 6,
-    strategy: 'Linear10PercentEvery3Minutes',
+    strategy: 'Canary10Percent5Minutes',
     image: 'healthy',
     eventFault: 'push-doubled',
   }),
