@@ -193,3 +193,31 @@ export function rolloutTotal(total: number | undefined, asked: number | undefine
   if (total === undefined || asked === undefined) return primary;
   return primary === asked ? total : primary;
 }
+
+/**
+ * Promotion on a full cluster (the room known, `room` as rolloutRoom gives it): the counts the
+ * primary switches revision at, and the canary keeps, so that ECS can place every task the switch
+ * asks for (promotionNeeds) at once, while the serving tasks (the primary's and the canary's) stay
+ * at the service's floor (servingFloor) or above. The primary switches at the largest count that
+ * allows it (at least one task), at most its count now; once its deployment is done it grows back to
+ * the total as the canary gives its room back (promotionCanary). The primary's deployment is the
+ * one ECS's circuit breaker judges, and it counts the tasks it cannot place.
+ *
+ *   room 8,  floor 6, maximumPercent 200, primary 3, canary 5  -> primary 2, canary 4 (2 + 4 + 2 new = 8)
+ *   room 14, floor 4, maximumPercent 200, primary 4, canary 10 -> primary 4, canary 6 (4 + 6 + 4 new = 14)
+ *   room 13, floor 10, maximumPercent 200, primary 6, canary 7 -> primary 3, canary 7 (3 + 7 + 3 new = 13)
+ *   room 12, floor 10, maximumPercent 100, primary 5, canary 7 -> primary 5, canary 7 (ECS stops old tasks first)
+ *   room 4,  floor 4, maximumPercent 200, primary 2, canary 2  -> primary 1, canary 2 (no switch keeps the floor: one task)
+ */
+export function promotionSwitch(
+  room: number,
+  floor: number,
+  maximumPercent: number,
+  primary: number,
+  canary: number,
+): { primary: number; canary: number } {
+  let at = Math.max(1, primary);
+  while (at > 1 && at + promotionNeeds(at, maximumPercent, at) + Math.max(0, floor - at) > room) at--;
+  const free = room - at - promotionNeeds(at, maximumPercent, at);
+  return { primary: at, canary: Math.max(0, Math.min(canary, free)) };
+}

@@ -10,7 +10,7 @@ import { type Rollout, type StepState, summarize, withHistory } from '../record.
 import {
   canaryShare,
   promotionCanary,
-  promotionNeeds,
+  promotionSwitch,
   rolloutRoom,
   rolloutTotal,
   servingFloor,
@@ -29,6 +29,7 @@ import {
   missingGates,
   pastDeadline,
   promoted,
+  steadyOn,
 } from './step.ts';
 
 /** How long a registration may take before another invocation may try (it looks for the digest tag first). */
@@ -135,25 +136,44 @@ export function progress(d: Decision, obs: Observation, target: TargetConfig, ro
   } else {
     const primary = obs.primary;
     const most = rolloutRoom(total, surge, room);
-    if (room !== undefined && primary.taskDefinition !== revision && obs.canary.exists) {
-      // A full cluster: the canary gives back the room the primary's rolling update asks for before
-      // the switch, so its new tasks are placed (ECS's circuit breaker counts the ones it cannot place).
-      const oldRunning = Math.min(primary.runningCount, total);
-      const needs = promotionNeeds(total, primary.maximumPercent ?? 200, oldRunning);
-      const keep = promotionCanary(most, floor, obs.canary.desiredCount, oldRunning + needs, oldRunning);
-      if (keep < obs.canary.desiredCount) {
+    if (room !== undefined && primary.taskDefinition !== revision) {
+      // A full cluster: before the switch the primary and the canary make the room the primary's
+      // rolling update asks for, so its new tasks are placed (ECS's circuit breaker counts the ones
+      // it cannot place against the deployment); the primary grows to the total once it is done.
+      const plan = promotionSwitch(
+        most,
+        floor,
+        primary.maximumPercent ?? 200,
+        primary.desiredCount,
+        obs.canary.exists ? obs.canary.desiredCount : 0,
+      );
+      let moved = false;
+      if (primary.desiredCount > plan.primary) {
+        d.actions.push({ type: 'setCount', desiredCount: plan.primary });
+        rollout.total = total;
+        rollout.primaryCount = plan.primary;
+        moved = true;
+      }
+      if (obs.canary.exists && obs.canary.desiredCount > plan.canary) {
         d.actions.push({
           type: 'setCanary',
           taskDefinition: obs.canary.taskDefinition ?? revision,
-          desiredCount: keep,
+          desiredCount: plan.canary,
         });
-        return;
+        moved = true;
       }
       // The canary's stopping tasks hold their slots until they stop (deregistration delay).
       const holding = obs.tasks.filter((t) => t.lastStatus !== 'STOPPED').length;
-      if (holding > keep) return;
+      if (moved || holding > plan.canary || primary.runningCount + primary.pendingCount > plan.primary)
+        return;
+      d.actions.push({ type: 'setPrimary', taskDefinition: revision, allAtOnce: false });
+      askedForTasks(step, now);
+      return;
     }
-    if (primary.desiredCount !== total) {
+    // On a full cluster the switch at a smaller count completes first: growing the count after it
+    // starts no deployment for ECS's circuit breaker to judge.
+    const switching = room !== undefined && !steadyOn(primary, revision);
+    if (primary.desiredCount !== total && !switching) {
       // Promotion gives the primary its whole count back.
       d.actions.push({ type: 'setCount', desiredCount: total });
       rollout.total = total;
@@ -182,7 +202,7 @@ export function progress(d: Decision, obs: Observation, target: TargetConfig, ro
       const keep =
         room === undefined
           ? promotionCanary(most, total, obs.canary.desiredCount, primaryTasks, primaryHealthy)
-          : promotionCanary(most, floor, obs.canary.desiredCount, primaryTasks, primary.runningCount);
+          : promotionCanary(most, floor, obs.canary.desiredCount, primaryTasks, primaryHealthy);
       if (keep < obs.canary.desiredCount) {
         d.actions.push({
           type: 'setCanary',
@@ -191,7 +211,15 @@ export function progress(d: Decision, obs: Observation, target: TargetConfig, ro
         });
       }
     }
-    if (!promoted(primary, revision, healthyTasks(obs.tasks, revision, obs.hasHealthCheck))) return;
+    // A primary still short of the total (it switched at a smaller count) is not promoted yet.
+    if (primary.desiredCount < total) return;
+    // The listed tasks are the revision's in both services: the canary's running ones are not the primary's.
+    const primaryHealthy = Math.max(
+      0,
+      healthyTasks(obs.tasks, revision, obs.hasHealthCheck) -
+        (obs.canary.exists ? obs.canary.runningCount : 0),
+    );
+    if (!promoted(primary, revision, primaryHealthy) || primary.runningCount < primary.desiredCount) return;
     if (obs.canary.exists && obs.canary.desiredCount > 0) {
       if (!d.actions.some((a) => a.type === 'setCanary')) {
         d.actions.push({
