@@ -88,6 +88,32 @@ const SAMPLE: VerdictCase[] = [
     image: 'healthy',
     tightCapacity: true,
   }),
+  // A person scales the primary by hand on a full cluster (7 -> 14): their count is the total.
+  verdictCase('healthy-scale-out-tight-ec2', {
+    tasks: 7,
+    strategy: 'linear',
+    strategyOptions: 'linear: { stepPercent: 34, bake: 1m }',
+    image: 'healthy',
+    tightCapacity: true,
+    scaleOut: { afterPushMs: 356_000, to: 14 },
+  }),
+  // One instance: the canary steps trade capacity, promotion switches at the count the room allows.
+  verdictCase('healthy-tight-ec2-steps', {
+    tasks: 6,
+    strategy: 'canary-steps',
+    strategyOptions:
+      'steps: [{ percent: 20, bake: 3m }, { percent: 60, bake: 4m }, { percent: 100, bake: 1m }]',
+    image: 'healthy',
+    stepDeadlineMin: 10,
+    tightCapacity: true,
+  }),
+  // A failing image on a full cluster: rolled back in time, the canary's room given back first.
+  verdictCase('crash-tight-ec2', {
+    tasks: 4,
+    strategy: 'Linear10PercentEvery1Minute',
+    image: 'crash',
+    tightCapacity: true,
+  }),
   verdictCase('crash-push-late', {
     tasks: 5,
     strategy: 'canary-steps',
