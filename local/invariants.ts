@@ -253,9 +253,10 @@ export class InvariantChecker {
     this.sample();
     for (const r of this.records()) {
       if (r.rollout) {
-        const state = r.rollout.rollingBack
-          ? `rolling back (${r.rollout.rollingBack.reason})`
-          : `at step ${r.rollout.stepIndex + 1}`;
+        const back = r.rollout.rollingBack;
+        // A rollback past its rollbackDeadline tells a person once (lib/rollout/rollback.ts): say whether it did.
+        const told = back?.overdueAt !== undefined ? `; a person was told at ${iso(back.overdueAt)}` : '';
+        const state = back ? `rolling back (${back.reason}${told})` : `at step ${r.rollout.stepIndex + 1}`;
         this.report(
           'rollout-deadline',
           r.key,
