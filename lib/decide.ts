@@ -21,6 +21,7 @@
  *   step.ts      the pure step checks (ready, baked, past its deadline, promoted, gates)
  *   failures.ts  which stopped tasks count against a rollout
  *   rollback.ts  driving a rollback to its end, and rollbacks by hand
+ *   capacity.ts  the cluster's room learned from "unable to place a task", and trading progress
  *   scale.ts     the glue to alarm-driven scaling (lib/scaling.ts)
  * and the counts of each step in lib/rollout-math.ts.
  */

@@ -24,6 +24,14 @@ export interface ServiceView {
   runningCount: number;
   pendingCount: number;
   deployments: DeploymentView[];
+  /** The service's deploymentConfiguration (ECS's defaults 100 and 200 when not set). */
+  minimumHealthyPercent?: number;
+  maximumPercent?: number;
+  /**
+   * When ECS last said it "was unable to place a task" for the service (its newest such service
+   * event): the cluster has no room for another of its tasks (capacity facts, lib/rollout/capacity.ts).
+   */
+  placementFailedAt?: number;
 }
 
 export interface TaskView {

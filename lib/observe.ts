@@ -122,7 +122,15 @@ export async function observe(
   };
 }
 
+/**
+ * ECS's service event when no container instance can take a task: "service NAME was unable to place
+ * a task because no container instance met all of its requirements" (developerguide,
+ * service-event-messages.html). DescribeServices returns the newest events first.
+ */
+const UNABLE_TO_PLACE = /was unable to place a task/;
+
 function toServiceView(s: Service): ServiceView {
+  const placementFailure = (s.events ?? []).find((e) => UNABLE_TO_PLACE.test(e.message ?? ''));
   return {
     exists: true,
     status: s.status,
@@ -145,6 +153,9 @@ function toServiceView(s: Service): ServiceView {
           rolloutStateReason: d.rolloutStateReason,
         }),
       ),
+    minimumHealthyPercent: s.deploymentConfiguration?.minimumHealthyPercent,
+    maximumPercent: s.deploymentConfiguration?.maximumPercent,
+    placementFailedAt: placementFailure?.createdAt?.getTime(),
   };
 }
 

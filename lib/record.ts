@@ -68,6 +68,10 @@ export interface Rollout {
   total?: number;
   /** The primary's count the rollout last asked for (past the surge the primary shrinks). */
   primaryCount?: number;
+  /** The tasks the cluster has room for (both services), once a task of the rollout could not be placed (lib/rollout/capacity.ts). */
+  room?: number;
+  /** The most healthy canary tasks seen at the current step while trading capacity (its progress). */
+  tradedHealthy?: number;
   /** When the pipeline first saw the primary on the revision (the 100% step). */
   promotedAt?: number;
   /** A revision a person deployed to the primary during the rollout: the rollout waits (paused). */

@@ -43,11 +43,39 @@ export function surgeTasks(total: number, maxSurgePercent: number): number {
 }
 
 /**
+ * The tasks the service's minimumHealthyPercent keeps serving out of `total`: ECS rounds the
+ * minimum up ("the lower limit ... rounded up to the nearest integer", developerguide,
+ * service_definition_parameters.html, deploymentConfiguration). ECS's default is 100%.
+ *
+ *   total 7,  50%  -> 4
+ *   total 10, 100% -> 10
+ *   total 10, 0%   -> 0
+ *   total 3,  66%  -> 2
+ */
+export function servingFloor(total: number, minimumHealthyPercent = 100): number {
+  return Math.ceil((total * minimumHealthyPercent) / 100);
+}
+
+/**
+ * The tasks a rollout may run at once: `total + surge`, or fewer when the cluster has less room for
+ * the service (`room`, learned from ECS's "unable to place a task": lib/rollout/capacity.ts).
+ *
+ *   total 10, surge 100%, room unknown -> 20
+ *   total 10, surge 100%, room 13      -> 13
+ *   total 10, surge 25%,  room 40      -> 13
+ */
+export function rolloutRoom(total: number, maxSurgePercent: number, room?: number): number {
+  const most = total + surgeTasks(total, maxSurgePercent);
+  return room === undefined ? most : Math.min(most, room);
+}
+
+/**
  * Where a canary step of `percent` is headed: the canary's and the primary's task counts. While the
- * canary of `canaryTasksForShare` fits in the surge, the primary keeps all `total` tasks (a rollback
- * is "canary to 0"). Past it (past 50% with the default 100%), both share `total + surge` tasks in
- * the step's proportion, the primary keeping at least one task: the primary shrinks as the canary
- * grows, and the rollout never runs more than `total + surge` tasks.
+ * canary of `canaryTasksForShare` fits in the surge (and in the cluster's `room`), the primary keeps
+ * all `total` tasks (a rollback is "canary to 0"). Past it (past 50% with the default 100%), both
+ * share the room (`total + surge`, or the cluster's room when that is less) in the step's
+ * proportion, the primary keeping at least one task: the primary shrinks as the canary grows, and
+ * the rollout never runs more than the room.
  *
  *   total 10, 10%, surge 100%  -> canary 1,  primary 10
  *   total 10, 50%, surge 100%  -> canary 10, primary 10
@@ -56,64 +84,140 @@ export function surgeTasks(total: number, maxSurgePercent: number): number {
  *   total 10, 50%, surge 25%   -> canary 7,  primary 6   (13 = 10 + 3)
  *   total 1,  90%, surge 100%  -> canary 1,  primary 1
  *   total 0,  10%, surge 100%  -> canary 1,  primary 0
+ *   total 10, 50%, surge 100%, room 13 -> canary 7, primary 6 (a full cluster: the step within its room)
+ *   total 7,  34%, surge 100%, room 7  -> canary 2, primary 5 (no free slot at all)
  */
 export function stepTargets(
   total: number,
   percent: number,
   maxSurgePercent: number,
+  room?: number,
 ): { canary: number; primary: number } {
-  const surge = surgeTasks(total, maxSurgePercent);
+  const most = rolloutRoom(total, maxSurgePercent, room);
   const unbounded = canaryTasksForShare(total, percent);
-  if (unbounded <= surge) return { canary: unbounded, primary: total };
-  const room = total + surge;
-  const canary = Math.min(Math.max(1, Math.round((room * percent) / 100)), room - 1);
-  return { canary, primary: room - canary };
+  if (total + unbounded <= most) return { canary: unbounded, primary: total };
+  const canary = Math.min(Math.max(1, Math.round((most * percent) / 100)), Math.max(1, most - 1));
+  return { canary, primary: Math.max(0, most - canary) };
 }
 
 /**
  * This round's desired counts on the way to a step's targets, so that the tasks serving never drop
- * below `total` and the tasks asked for never exceed `total + surge`: the primary gives up only
- * what healthy canary tasks already cover, and the canary takes only the room the primary left.
+ * below `total` and the tasks asked for never exceed the room: the primary gives up only what
+ * healthy canary tasks already cover, and the canary takes only the room the primary left.
+ *
+ * On a cluster with no free slot (`room` at most `total`), nothing can be placed until the primary
+ * gives a task up first: then the serving tasks may dip to one under the room, never below the
+ * service's minimumHealthyPercent of the total (`floor`, servingFloor). Below that no trade is
+ * possible: the canary is still asked for a task, which cannot be placed (the step's deadline then
+ * ends the rollout on capacity).
  *
  *   total 10, surge 100%, to 90% (18 / 2), canary healthy 10, primary 10 -> canary 18, primary 2
  *   total 10, surge 100%, to 90% (18 / 2), canary healthy 1,  primary 10 -> canary 11, primary 9
  *   total 10, surge 100%, to 90% (18 / 2), canary healthy 11, primary 9  -> canary 18, primary 2
  *   total 10, surge 100%, to 10% (1 / 10), canary healthy 0,  primary 10 -> canary 1,  primary 10
  *   total 10, surge 100%, back to 10% after 90%, canary healthy 18       -> canary 1,  primary 10
+ *   total 10, room 13, to 50% (7 / 6), canary healthy 3                  -> canary 6,  primary 7
+ *   total 10, room 13, to 50% (7 / 6), canary healthy 6                  -> canary 7,  primary 6
+ *   total 7,  room 7, floor 4, to 34% (2 / 5), canary healthy 0          -> canary 1,  primary 6
+ *   total 7,  room 7, floor 4, to 34% (2 / 5), canary healthy 1          -> canary 2,  primary 5
+ *   total 4,  room 4, floor 4, to 25% (1 / 3), canary healthy 0          -> canary 1,  primary 4 (stuck)
  */
 export function stepRound(
   total: number,
   percent: number,
   maxSurgePercent: number,
   canaryHealthy: number,
+  room?: number,
+  floor = total,
 ): { canary: number; primary: number } {
-  const goal = stepTargets(total, percent, maxSurgePercent);
-  const room = total + surgeTasks(total, maxSurgePercent);
-  const primary = Math.min(total, Math.max(goal.primary, total - Math.min(canaryHealthy, goal.canary)));
-  return { canary: Math.min(goal.canary, room - primary), primary };
+  const most = rolloutRoom(total, maxSurgePercent, room);
+  const goal = stepTargets(total, percent, maxSurgePercent, room);
+  const serving = Math.min(total, Math.max(floor, most - 1));
+  const primary = Math.min(total, Math.max(goal.primary, serving - Math.min(canaryHealthy, goal.canary)));
+  return { canary: Math.max(Math.min(1, goal.canary), Math.min(goal.canary, most - primary)), primary };
 }
 
 /**
  * During promotion the primary rolls to the revision at its full `total`; the canary gives its room
- * back as the primary's new tasks take over. It keeps what the primary's healthy new tasks do not
- * yet cover (so the tasks serving never drop below `total`), and no more than the room the
- * primary's tasks (all its deployments', asked for or running) leave within `total + surge` (so a
- * full cluster does not deadlock: the slots it frees let the primary's new tasks be placed).
+ * back as the primary's new tasks take over. It keeps what the primary's serving tasks do not yet
+ * cover (so the tasks serving never drop below `serving`: the total, or on a full cluster the
+ * service's minimumHealthyPercent of it), and no more than the room the primary's tasks (all its
+ * deployments', asked for or running) leave (so a full cluster does not deadlock: the slots it frees
+ * let the primary's new tasks be placed).
  *
- *   total 10, surge 100%, canary 18, primary tasks 2,  primary healthy 2  -> 18
- *   total 10, surge 100%, canary 18, primary tasks 12, primary healthy 0  -> 10
- *   total 10, surge 100%, canary 10, primary tasks 14, primary healthy 7  -> 6
- *   total 10, surge 100%, canary 8,  primary tasks 20, primary healthy 10 -> 0
- *   total 2,  surge 100%, canary 2,  primary tasks 4,  primary healthy 0  -> 2
+ *   room 20, serving 10, canary 18, primary tasks 2,  primary serving 2  -> 18
+ *   room 20, serving 10, canary 18, primary tasks 12, primary serving 0  -> 10
+ *   room 20, serving 10, canary 10, primary tasks 14, primary serving 7  -> 6
+ *   room 20, serving 10, canary 8,  primary tasks 20, primary serving 10 -> 0
+ *   room 4,  serving 2,  canary 2,  primary tasks 4,  primary serving 0  -> 2
+ *   room 16, serving 4,  canary 10, primary tasks 11, primary serving 4  -> 5   (a full cluster)
  */
 export function promotionCanary(
-  total: number,
-  maxSurgePercent: number,
+  room: number,
+  serving: number,
   canary: number,
   primaryTasks: number,
-  primaryHealthy: number,
+  primaryServing: number,
 ): number {
-  const room = total + surgeTasks(total, maxSurgePercent);
-  const uncovered = total - primaryHealthy;
+  const uncovered = serving - primaryServing;
   return Math.max(0, Math.min(canary, Math.max(uncovered, room - primaryTasks)));
+}
+
+/**
+ * The tasks the primary's rolling update asks for at once when it switches revision: ECS starts new
+ * tasks up to maximumPercent of the desired count beside the old ones still running (developerguide,
+ * deployment-type-ecs.html), at most the desired count. On a full cluster the canary gives this room
+ * back before the switch, so the new tasks are placed (and the circuit breaker does not count them
+ * as failures).
+ *
+ *   total 7,  maximumPercent 200, old running 4  -> 7
+ *   total 10, maximumPercent 150, old running 10 -> 5
+ *   total 10, maximumPercent 100, old running 10 -> 0 (ECS stops old tasks first)
+ */
+export function promotionNeeds(total: number, maximumPercent: number, oldRunning: number): number {
+  return Math.max(0, Math.min(total, Math.floor((total * maximumPercent) / 100) - oldRunning));
+}
+
+/**
+ * The service's total during a rollout: the primary's count until the rollout changed it (`asked`
+ * unset); then the total the rollout holds while the primary shows the count the rollout asked for;
+ * a count the rollout did not ask for is a person's (or another scaler's), and becomes the total:
+ * the canary is resized from it and promotion restores it (a person is never fought).
+ *
+ *   total -, asked -,  primary 7  -> 7   (not changed by the rollout: followed)
+ *   total 7, asked 4,  primary 4  -> 7   (the primary gave tasks to the canary)
+ *   total 7, asked 4,  primary 14 -> 14  (a person scaled the primary by hand)
+ *   total 7, asked 7,  primary 14 -> 14
+ */
+export function rolloutTotal(total: number | undefined, asked: number | undefined, primary: number): number {
+  if (total === undefined || asked === undefined) return primary;
+  return primary === asked ? total : primary;
+}
+
+/**
+ * Promotion on a full cluster (the room known, `room` as rolloutRoom gives it): the counts the
+ * primary switches revision at, and the canary keeps, so that ECS can place every task the switch
+ * asks for (promotionNeeds) at once, while the serving tasks (the primary's and the canary's) stay
+ * at the service's floor (servingFloor) or above. The primary switches at the largest count that
+ * allows it (at least one task), at most its count now; once its deployment is done it grows back to
+ * the total as the canary gives its room back (promotionCanary). The primary's deployment is the
+ * one ECS's circuit breaker judges, and it counts the tasks it cannot place.
+ *
+ *   room 8,  floor 6, maximumPercent 200, primary 3, canary 5  -> primary 2, canary 4 (2 + 4 + 2 new = 8)
+ *   room 14, floor 4, maximumPercent 200, primary 4, canary 10 -> primary 4, canary 6 (4 + 6 + 4 new = 14)
+ *   room 13, floor 10, maximumPercent 200, primary 6, canary 7 -> primary 3, canary 7 (3 + 7 + 3 new = 13)
+ *   room 12, floor 10, maximumPercent 100, primary 5, canary 7 -> primary 5, canary 7 (ECS stops old tasks first)
+ *   room 4,  floor 4, maximumPercent 200, primary 2, canary 2  -> primary 1, canary 2 (no switch keeps the floor: one task)
+ */
+export function promotionSwitch(
+  room: number,
+  floor: number,
+  maximumPercent: number,
+  primary: number,
+  canary: number,
+): { primary: number; canary: number } {
+  let at = Math.max(1, primary);
+  while (at > 1 && at + promotionNeeds(at, maximumPercent, at) + Math.max(0, floor - at) > room) at--;
+  const free = room - at - promotionNeeds(at, maximumPercent, at);
+  return { primary: at, canary: Math.max(0, Math.min(canary, free)) };
 }

@@ -36,7 +36,7 @@ import type { TargetConfig } from '../lib/config.ts';
 import type { Notice } from '../lib/notice.ts';
 import type { ServiceRecord } from '../lib/record.ts';
 import { DIGEST_TAG } from '../lib/revision.ts';
-import { stepTargets } from '../lib/rollout-math.ts';
+import { promotionSwitch, rolloutRoom, servingFloor, stepTargets } from '../lib/rollout-math.ts';
 import { DynamoRecordStore } from '../lib/store.ts';
 import { evaluateTag } from '../lib/tag-policy.ts';
 import type { LocalPipeline } from './pipeline.ts';
@@ -253,9 +253,10 @@ export class InvariantChecker {
     this.sample();
     for (const r of this.records()) {
       if (r.rollout) {
-        const state = r.rollout.rollingBack
-          ? `rolling back (${r.rollout.rollingBack.reason})`
-          : `at step ${r.rollout.stepIndex + 1}`;
+        const back = r.rollout.rollingBack;
+        // A rollback past its rollbackDeadline tells a person once (lib/rollout/rollback.ts): say whether it did.
+        const told = back?.overdueAt !== undefined ? `; a person was told at ${iso(back.overdueAt)}` : '';
+        const state = back ? `rolling back (${back.reason}${told})` : `at step ${r.rollout.stepIndex + 1}`;
         this.report(
           'rollout-deadline',
           r.key,
@@ -319,7 +320,7 @@ export class InvariantChecker {
       const canary = this.service(target.cluster, canaryServiceName(target.service));
       if (!primary) continue;
       this.checkMinHealthy(key, primary, record, canary);
-      this.checkBounds(key, target, primary, canary);
+      this.checkBounds(key, target, primary, canary, record);
       this.checkCanaryIdle(key, canary, record, now);
       this.checkDeadlines(key, record, now);
       this.checkImages(key, target, [primary, canary]);
@@ -371,6 +372,7 @@ export class InvariantChecker {
     target: TargetConfig,
     primary: Service,
     canary: Service | undefined,
+    record?: ServiceRecord,
   ): void {
     const hook = this.hooks.scalingBounds;
     this.followCountChanges(key, target, primary);
@@ -382,8 +384,23 @@ export class InvariantChecker {
     const high = target.scaling ? Math.max(target.scaling.max, start) : start;
     const surge = target.maxSurgePercent ?? 100;
     const steps = target.steps.filter((s) => s.percent < 100);
+    // On a full cluster (the rollout learned its room) the steps share the room instead, and the
+    // promotion switches the primary at the count the room allows (lib/rollout-math.ts promotionSwitch).
+    const room = record?.rollout?.room;
+    const stepMin = Math.min(low, ...steps.map((s) => stepTargets(low, s.percent, surge, room).primary));
+    const { minimumHealthyPercent, maximumPercent } = primary.deploymentConfiguration;
+    const switchMin =
+      room === undefined
+        ? stepMin
+        : promotionSwitch(
+            rolloutRoom(low, surge, room),
+            servingFloor(low, minimumHealthyPercent),
+            maximumPercent,
+            stepMin,
+            0,
+          ).primary;
     const primaryBounds = hook?.(target, 'primary', primary.desiredCount) ?? {
-      min: Math.min(low, ...steps.map((s) => stepTargets(low, s.percent, surge).primary)),
+      min: Math.min(stepMin, switchMin),
       max: high,
     };
     this.bounded(key, 'primary', primary.desiredCount, primaryBounds);

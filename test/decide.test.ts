@@ -1106,3 +1106,137 @@ describe('pushedBefore: same-second pushes are ordered by ECR imagePushedAt (iss
     expect(d.record.rollout?.image.tag).toBe('v3');
   });
 });
+
+describe("decide: a person's count during a rollout is the service's total (issue 13.13)", () => {
+  it('resizes the canary from it, and promotion restores it, not the count the rollout started from', () => {
+    // Step 2 (50%) of 10: the rollout holds the total 10 (it set the primary's count itself).
+    const r = rolling(1);
+    r.rollout!.total = 10;
+    r.rollout!.primaryCount = 10;
+    const scaled = obs({ primary: service(OLD, 14), canary: service(NEW, 10), tasks: tasks(NEW, 10) });
+    const d = decide(r, scaled, target(), tick, T0 + MIN);
+    // 50% of 14 beside 14: the canary grows to 14; the person's 14 is left alone.
+    expect(d.actions).toEqual([{ type: 'setCanary', taskDefinition: NEW, desiredCount: 14 }]);
+    expect(d.record.rollout).toMatchObject({ total: 14, primaryCount: 14 });
+    // Promotion: the primary switches revision at the person's count, never back to 10.
+    d.record.rollout!.stepIndex = 2;
+    d.record.rollout!.steps[2]!.startedAt = T0 + 2 * MIN;
+    const promoting = obs({ primary: service(OLD, 14), canary: service(NEW, 14), tasks: tasks(NEW, 14) });
+    const p = decide(d.record, promoting, target(), tick, T0 + 2 * MIN);
+    expect(p.actions).toEqual([{ type: 'setPrimary', taskDefinition: NEW, allAtOnce: false }]);
+  });
+
+  it('a count the rollout asked for itself is not a person’s', () => {
+    const r = rolling(1);
+    r.rollout!.total = 10;
+    r.rollout!.primaryCount = 6;
+    const d = decide(
+      r,
+      obs({ primary: service(OLD, 6), canary: service(NEW, 10) }),
+      target(),
+      tick,
+      T0 + MIN,
+    );
+    // The total stays 10 (not 6): the primary, its canary not healthy, gets its tasks back.
+    expect(d.record.rollout?.total).toBe(10);
+    expect(d.actions).toContainEqual({ type: 'setCount', desiredCount: 10 });
+  });
+});
+
+describe('decide: a healthy image on a full cluster trades capacity, never rolls back for it (issue 13.2)', () => {
+  /** The canary asked for 10 beside 10 at 50%, and ECS could place 3 of them: the cluster holds 13. */
+  const full = (canaryRunning: number, primary = 10, healthy = canaryRunning) =>
+    obs({
+      primary: service(OLD, primary),
+      canary: service(NEW, 10, canaryRunning, { placementFailedAt: T0 + 30_000 }),
+      tasks: tasks(NEW, healthy),
+    });
+
+  it('learns the room, and the primary gives up the tasks healthy canary tasks cover', () => {
+    const d = decide(rolling(1), full(3), target(), tick, T0 + MIN);
+    expect(d.record.rollout?.room).toBe(13);
+    // 50% within 13 tasks is 7 canary beside 6; this round the primary gives up the 3 covered.
+    expect(d.actions).toEqual([
+      { type: 'setCount', desiredCount: 7 },
+      { type: 'setCanary', taskDefinition: NEW, desiredCount: 6 },
+    ]);
+  });
+
+  it('the step deadline does not run while the trade makes progress; the step is reached within the room', () => {
+    let r = decide(rolling(1), full(3), target(), tick, T0 + MIN).record;
+    // 14 minutes on, 6 canary tasks are healthy: progress, so the deadline counts from here.
+    const six = obs({
+      primary: service(OLD, 7),
+      canary: service(NEW, 6, 6, { placementFailedAt: T0 + 30_000 }),
+      tasks: tasks(NEW, 6),
+    });
+    r = decide(r, six, target(), tick, T0 + 14 * MIN).record;
+    const later = decide(r, six, target(), tick, T0 + 20 * MIN);
+    expect(later.record.rollout?.rollingBack).toBeUndefined();
+    const seven = obs({
+      primary: service(OLD, 6),
+      canary: service(NEW, 7, 7, { placementFailedAt: T0 + 30_000 }),
+      tasks: tasks(NEW, 7),
+    });
+    const ready = decide(later.record, seven, target(), tick, T0 + 21 * MIN);
+    expect(ready.record.rollout?.steps[1]?.healthyAt).toBe(T0 + 21 * MIN);
+  });
+
+  it('with no progress possible it rolls back at the deadline, naming capacity, the digest not marked bad', () => {
+    // A full cluster and a service at minimumHealthyPercent 100 with no free slot: no trade is possible.
+    const stuck = obs({
+      primary: service(OLD, 10, 10, { minimumHealthyPercent: 100 }),
+      canary: service(NEW, 1, 0, { placementFailedAt: T0 + 30_000 }),
+    });
+    const first = decide(rolling(0), stuck, target(), tick, T0 + MIN);
+    expect(first.record.rollout?.room).toBe(10);
+    const d = decide(first.record, stuck, target(), tick, T0 + 16 * MIN + 1);
+    expect(d.record.history.at(-1)?.reason).toMatch(/could not be placed \(not enough capacity/);
+    expect(d.record.badDigests).toEqual({});
+  });
+});
+
+describe('decide: promotion and rollback on a full cluster (issue 13.2, 13.11)', () => {
+  it('before the switch the canary gives back the room the primary needs; the primary grows once done', () => {
+    const r = rolling(2);
+    r.rollout!.room = 14;
+    r.rollout!.total = 7;
+    r.rollout!.primaryCount = 4;
+    const o = obs({
+      primary: service(OLD, 4, 4, { minimumHealthyPercent: 50, maximumPercent: 200 }),
+      canary: service(NEW, 10),
+      tasks: tasks(NEW, 10),
+    });
+    const free = decide(r, o, target(), tick, T0);
+    // promotionSwitch(14, floor 4, 200%, 4, 10): the primary switches at 4, the canary keeps 6.
+    expect(free.actions).toEqual([{ type: 'setCanary', taskDefinition: NEW, desiredCount: 6 }]);
+    const freed = obs({ ...o, canary: service(NEW, 6), tasks: tasks(NEW, 6) });
+    const sw = decide(free.record, freed, target(), tick, T0 + MIN);
+    expect(sw.actions).toEqual([{ type: 'setPrimary', taskDefinition: NEW, allAtOnce: false }]);
+    // Done at 4: the primary grows to the total 7; the canary is not emptied before it is there.
+    const done4 = obs({
+      primary: service(NEW, 4, 4, { minimumHealthyPercent: 50 }),
+      canary: service(NEW, 6),
+      tasks: tasks(NEW, 10),
+    });
+    const grow = decide(sw.record, done4, target(), tick, T0 + 2 * MIN);
+    expect(grow.actions).toContainEqual({ type: 'setCount', desiredCount: 7 });
+    expect(grow.actions).not.toContainEqual({ type: 'setCanary', taskDefinition: NEW, desiredCount: 0 });
+  });
+
+  it('a rollback on a full cluster empties the canary before restoring the primary', () => {
+    const r = rolling(1);
+    r.rollout!.room = 13;
+    const crashed = tasks(NEW, 2, {
+      lastStatus: 'STOPPED',
+      desiredStatus: 'STOPPED',
+      stopCode: 'EssentialContainerExited',
+      stoppedReason: 'Essential container in task exited',
+      containers: [{ name: 'web', exitCode: 1 }],
+    }).map((t, i) => ({ ...t, taskArn: `${t.taskArn}-crashed-${i}` }));
+    const o = obs({ canary: service(NEW, 3, 3), tasks: [...tasks(NEW, 1), ...crashed] });
+    const d = decide(r, o, target(), tick, T0 + MIN);
+    expect(d.record.rollout?.rollingBack).toBeDefined();
+    expect(d.actions).toEqual([{ type: 'setCanary', taskDefinition: NEW, desiredCount: 0 }]);
+  });
+});

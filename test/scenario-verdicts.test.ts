@@ -5,7 +5,7 @@
  * healthy images end `succeeded` with no bad digest, failing ones `rolled_back` with the true
  * reason, its digest marked bad unless `# not-bad: <repository:tag>` says the image was not to blame
  * (a cluster without room); the service ends on a steady revision (`# ends-on: <family:revision>`
- * names it) and no rollout is left open.
+ * names it, `# ends-at: N tasks` the primary's count) and no rollout is left open.
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -66,8 +66,18 @@ describe('verdict scenarios', () => {
         expect(r.rollout, `${r.key} has a rollout left open`).toBeUndefined();
       }
       const report = run.report as {
-        services: { name: string; taskDefinition: string; deployments: { rolloutState?: string }[] }[];
+        services: {
+          name: string;
+          taskDefinition: string;
+          desiredCount: number;
+          deployments: { rolloutState?: string }[];
+        }[];
       };
+      const endsAt = /^# ends-at: (\d+) tasks$/m.exec(text)?.[1];
+      if (endsAt) {
+        const primary = report.services.find((s) => !s.name.endsWith('-canary'));
+        expect(primary?.desiredCount, "the primary's count at the end").toBe(Number(endsAt));
+      }
       const endsOn = /^# ends-on: (\S+)$/m.exec(text)?.[1];
       if (endsOn) {
         const primary = report.services.find((s) => !s.name.endsWith('-canary'));

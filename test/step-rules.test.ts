@@ -1,6 +1,7 @@
 /** The worked examples of lib/rollout/step.ts, one row each. */
 import { describe, expect, it } from 'vitest';
 import type { ServiceView, TaskView } from '../lib/observation.ts';
+import { roomSeen, tradeProgress } from '../lib/rollout/capacity.ts';
 import { rollbackOverdue, rollbackRestored } from '../lib/rollout/rollback.ts';
 import {
   baked,
@@ -11,7 +12,17 @@ import {
   promoted,
   steadyOn,
 } from '../lib/rollout/step.ts';
-import { promotionCanary, stepRound, stepTargets, surgeTasks } from '../lib/rollout-math.ts';
+import {
+  promotionCanary,
+  promotionNeeds,
+  promotionSwitch,
+  rolloutRoom,
+  rolloutTotal,
+  servingFloor,
+  stepRound,
+  stepTargets,
+  surgeTasks,
+} from '../lib/rollout-math.ts';
 
 const REV = 'arn:aws:ecs:us-east-1:123456789012:task-definition/web:2';
 const OLD = 'arn:aws:ecs:us-east-1:123456789012:task-definition/web:1';
@@ -181,45 +192,148 @@ describe('surgeTasks', () => {
 
 describe('stepTargets: the canary grows within the surge, past it the primary shrinks', () => {
   it.each([
-    [10, 10, 100, 1, 10],
-    [10, 50, 100, 10, 10],
-    [10, 90, 100, 18, 2],
-    [50, 90, 100, 90, 10],
-    [10, 50, 25, 7, 6],
-    [1, 90, 100, 1, 1],
-    [0, 10, 100, 1, 0],
-  ])('total %i, %i%%, surge %i%% -> canary %i, primary %i', (total, percent, surge, canary, primary) => {
-    expect(stepTargets(total, percent, surge)).toEqual({ canary, primary });
-  });
-});
-
-describe('stepRound: never fewer serving than the total, never more asked than total + surge', () => {
-  it.each([
-    [10, 90, 10, 18, 2],
-    [10, 90, 1, 11, 9],
-    [10, 90, 11, 18, 2],
-    [10, 10, 0, 1, 10],
-    [10, 10, 18, 1, 10],
+    [10, 10, 100, undefined, 1, 10],
+    [10, 50, 100, undefined, 10, 10],
+    [10, 90, 100, undefined, 18, 2],
+    [50, 90, 100, undefined, 90, 10],
+    [10, 50, 25, undefined, 7, 6],
+    [1, 90, 100, undefined, 1, 1],
+    [0, 10, 100, undefined, 1, 0],
+    // A full cluster: the step within the room it has.
+    [10, 50, 100, 13, 7, 6],
+    [7, 34, 100, 7, 2, 5],
   ])(
-    'total %i, to %i%%, canary healthy %i -> canary %i, primary %i',
-    (total, percent, healthy, canary, primary) => {
-      expect(stepRound(total, percent, 100, healthy)).toEqual({ canary, primary });
-      expect(canary + primary).toBeLessThanOrEqual(total + surgeTasks(total, 100));
+    'total %i, %i%%, surge %i%%, room %s -> canary %i, primary %i',
+    (total, percent, surge, room, canary, primary) => {
+      expect(stepTargets(total, percent, surge, room)).toEqual({ canary, primary });
     },
   );
 });
 
+describe('stepRound: never fewer serving than the total (or the floor on a full cluster), never more asked than the room', () => {
+  it.each([
+    [10, 90, 10, undefined, undefined, 18, 2],
+    [10, 90, 1, undefined, undefined, 11, 9],
+    [10, 90, 11, undefined, undefined, 18, 2],
+    [10, 10, 0, undefined, undefined, 1, 10],
+    [10, 10, 18, undefined, undefined, 1, 10],
+    // Trading capacity: the primary gives up tasks as healthy canary tasks cover them.
+    [10, 50, 3, 13, undefined, 6, 7],
+    [10, 50, 6, 13, undefined, 7, 6],
+    // No free slot: the serving tasks dip by one (never below the floor) to place a canary task.
+    [7, 34, 0, 7, 4, 1, 6],
+    [7, 34, 1, 7, 4, 2, 5],
+    // No trade possible (floor = total = room): a canary task is asked for, and cannot be placed.
+    [4, 25, 0, 4, 4, 1, 4],
+  ])(
+    'total %i, to %i%%, canary healthy %i, room %s, floor %s -> canary %i, primary %i',
+    (total, percent, healthy, room, floor, canary, primary) => {
+      expect(stepRound(total, percent, 100, healthy, room, floor)).toEqual({ canary, primary });
+      if (room === undefined || canary + primary <= room || canary <= 1) return;
+      expect(canary + primary).toBeLessThanOrEqual(room);
+    },
+  );
+  it('never asks for more than total + surge', () => {
+    for (const [total, percent, healthy] of [
+      [10, 90, 1],
+      [10, 90, 11],
+      [37, 80, 20],
+    ] as const) {
+      const r = stepRound(total, percent, 100, healthy);
+      expect(r.canary + r.primary).toBeLessThanOrEqual(total + surgeTasks(total, 100));
+    }
+  });
+});
+
 describe('promotionCanary: the canary gives its room back as the primary takes over', () => {
   it.each([
-    [10, 18, 2, 2, 18],
-    [10, 18, 12, 0, 10],
-    [10, 10, 14, 7, 6],
-    [10, 8, 20, 10, 0],
-    [2, 2, 4, 0, 2],
+    [20, 10, 18, 2, 2, 18],
+    [20, 10, 18, 12, 0, 10],
+    [20, 10, 10, 14, 7, 6],
+    [20, 10, 8, 20, 10, 0],
+    [4, 2, 2, 4, 0, 2],
+    [16, 4, 10, 11, 4, 5],
   ])(
-    'total %i, surge 100%%, canary %i, primary tasks %i, primary healthy %i -> %i',
-    (total, canary, tasks, healthy, want) => {
-      expect(promotionCanary(total, 100, canary, tasks, healthy)).toBe(want);
+    'room %i, serving %i, canary %i, primary tasks %i, primary serving %i -> %i',
+    (room, serving, canary, tasks, primaryServing, want) => {
+      expect(promotionCanary(room, serving, canary, tasks, primaryServing)).toBe(want);
+    },
+  );
+});
+
+describe('capacity: the floor, the room, the promotion on a full cluster', () => {
+  it.each([
+    [7, 50, 4],
+    [10, 100, 10],
+    [10, 0, 0],
+    [3, 66, 2],
+  ])('servingFloor(%i, %i%%) = %i', (total, percent, want) => {
+    expect(servingFloor(total, percent)).toBe(want);
+  });
+
+  it.each([
+    [10, 100, undefined, 20],
+    [10, 100, 13, 13],
+    [10, 25, 40, 13],
+  ])('rolloutRoom(total %i, surge %i%%, room %s) = %i', (total, surge, room, want) => {
+    expect(rolloutRoom(total, surge, room)).toBe(want);
+  });
+
+  it.each([
+    [7, 200, 4, 7],
+    [10, 150, 10, 5],
+    [10, 100, 10, 0],
+  ])('promotionNeeds(total %i, maximumPercent %i, old running %i) = %i', (total, max, old, want) => {
+    expect(promotionNeeds(total, max, old)).toBe(want);
+  });
+
+  it.each([
+    [8, 6, 200, 3, 5, 2, 4],
+    [14, 4, 200, 4, 10, 4, 6],
+    [13, 10, 200, 6, 7, 3, 7],
+    [12, 10, 100, 5, 7, 5, 7],
+    [4, 4, 200, 2, 2, 1, 2],
+  ])(
+    'promotionSwitch(room %i, floor %i, max %i%%, primary %i, canary %i) -> primary %i, canary %i',
+    (room, floor, max, primary, canary, wantPrimary, wantCanary) => {
+      expect(promotionSwitch(room, floor, max, primary, canary)).toEqual({
+        primary: wantPrimary,
+        canary: wantCanary,
+      });
+    },
+  );
+
+  it.each([
+    [16, 14, 0, true, 16],
+    [undefined, 13, 3, true, 13],
+    [undefined, 13, 3, false, undefined],
+    [13, 12, 1, true, 13],
+    [13, 15, 1, true, 15],
+  ])(
+    'roomSeen(known %s, placed %i, unplaced %i, failure since start %s) = %s',
+    (known, placed, unplaced, since, want) => {
+      expect(roomSeen(known, placed, unplaced, since)).toBe(want);
+    },
+  );
+
+  it.each([
+    [3, 4, 4, true],
+    [4, 4, 4, false],
+    [4, 2, 4, false],
+    [undefined, 0, 0, false],
+  ])('tradeProgress(seen %s, healthy %i) = %i, grew %s', (seen, healthy, want, grew) => {
+    expect(tradeProgress(seen, healthy)).toEqual({ seen: want, grew });
+  });
+
+  it.each([
+    [undefined, undefined, 7, 7],
+    [7, 4, 4, 7],
+    [7, 4, 14, 14],
+    [7, 7, 14, 14],
+  ])(
+    "rolloutTotal(total %s, asked %s, primary %i) = %i (a person's count becomes the total)",
+    (total, asked, primary, want) => {
+      expect(rolloutTotal(total, asked, primary)).toBe(want);
     },
   );
 });

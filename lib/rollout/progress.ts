@@ -7,7 +7,17 @@ import type { TargetConfig } from '../config.ts';
 import { formatDuration } from '../duration.ts';
 import type { AlarmView, Observation, ServiceView } from '../observation.ts';
 import { type Rollout, type StepState, summarize, withHistory } from '../record.ts';
-import { canaryShare, promotionCanary, stepRound, stepTargets } from '../rollout-math.ts';
+import {
+  canaryShare,
+  promotionCanary,
+  promotionSwitch,
+  rolloutRoom,
+  rolloutTotal,
+  servingFloor,
+  stepRound,
+  stepTargets,
+} from '../rollout-math.ts';
+import { learnRoom, tradeProgress } from './capacity.ts';
 import { type Decision, shortName } from './decision.ts';
 import { describeFailures, foldFailures } from './failures.ts';
 import { startRollback } from './rollback.ts';
@@ -19,6 +29,7 @@ import {
   missingGates,
   pastDeadline,
   promoted,
+  steadyOn,
 } from './step.ts';
 
 /** How long a registration may take before another invocation may try (it looks for the digest tag first). */
@@ -81,12 +92,22 @@ export function progress(d: Decision, obs: Observation, target: TargetConfig, ro
 
   const total = serviceTotal(d, obs, target, rollout);
   const surge = target.maxSurgePercent;
+  learnRoom(rollout, obs);
+  const room = rollout.room;
+  // On a full cluster the serving tasks may dip to what minimumHealthyPercent allows, never lower.
+  const floor = servingFloor(total, obs.primary.minimumHealthyPercent);
   if (step.percent < 100) {
-    const goal = stepTargets(total, step.percent, surge);
+    const goal = stepTargets(total, step.percent, surge, room);
     const canary = obs.canary;
     const onRevision = canary.exists && canary.taskDefinition === revision;
     const healthy = onRevision ? healthyTasks(obs.tasks, revision, obs.hasHealthCheck) : 0;
-    const round = stepRound(total, step.percent, surge, healthy);
+    const round = stepRound(total, step.percent, surge, healthy, room, floor);
+    if (room !== undefined && step.healthyAt === undefined) {
+      // Trading capacity: while healthy canary tasks keep growing, the step is making progress.
+      const trade = tradeProgress(rollout.tradedHealthy, healthy);
+      rollout.tradedHealthy = trade.seen;
+      if (trade.grew) askedForTasks(step, now);
+    }
     // During canary steps the primary runs the revision the rollout started from.
     if (obs.primary.taskDefinition !== rollout.fromTaskDefinition) {
       d.actions.push({ type: 'setPrimary', taskDefinition: rollout.fromTaskDefinition });
@@ -114,7 +135,45 @@ export function progress(d: Decision, obs: Observation, target: TargetConfig, ro
     if (step.healthyAt === undefined && ready) becameHealthy(step, now);
   } else {
     const primary = obs.primary;
-    if (primary.desiredCount !== total) {
+    const most = rolloutRoom(total, surge, room);
+    if (room !== undefined && primary.taskDefinition !== revision) {
+      // A full cluster: before the switch the primary and the canary make the room the primary's
+      // rolling update asks for, so its new tasks are placed (ECS's circuit breaker counts the ones
+      // it cannot place against the deployment); the primary grows to the total once it is done.
+      const plan = promotionSwitch(
+        most,
+        floor,
+        primary.maximumPercent ?? 200,
+        primary.desiredCount,
+        obs.canary.exists ? obs.canary.desiredCount : 0,
+      );
+      let moved = false;
+      if (primary.desiredCount > plan.primary) {
+        d.actions.push({ type: 'setCount', desiredCount: plan.primary });
+        rollout.total = total;
+        rollout.primaryCount = plan.primary;
+        moved = true;
+      }
+      if (obs.canary.exists && obs.canary.desiredCount > plan.canary) {
+        d.actions.push({
+          type: 'setCanary',
+          taskDefinition: obs.canary.taskDefinition ?? revision,
+          desiredCount: plan.canary,
+        });
+        moved = true;
+      }
+      // The canary's stopping tasks hold their slots until they stop (deregistration delay).
+      const holding = obs.tasks.filter((t) => t.lastStatus !== 'STOPPED').length;
+      if (moved || holding > plan.canary || primary.runningCount + primary.pendingCount > plan.primary)
+        return;
+      d.actions.push({ type: 'setPrimary', taskDefinition: revision, allAtOnce: false });
+      askedForTasks(step, now);
+      return;
+    }
+    // On a full cluster the switch at a smaller count completes first: growing the count after it
+    // starts no deployment for ECS's circuit breaker to judge.
+    const switching = room !== undefined && !steadyOn(primary, revision);
+    if (primary.desiredCount !== total && !switching) {
       // Promotion gives the primary its whole count back.
       d.actions.push({ type: 'setCount', desiredCount: total });
       rollout.total = total;
@@ -139,7 +198,11 @@ export function progress(d: Decision, obs: Observation, target: TargetConfig, ro
       // Tasks listed are the revision's in both services: the canary's running ones are not the primary's.
       const healthy = healthyTasks(obs.tasks, revision, obs.hasHealthCheck);
       const primaryHealthy = Math.max(0, healthy - obs.canary.runningCount);
-      const keep = promotionCanary(total, surge, obs.canary.desiredCount, primaryTasks, primaryHealthy);
+      // On a full cluster the serving tasks may dip to the service's floor (its old tasks serve too).
+      const keep =
+        room === undefined
+          ? promotionCanary(most, total, obs.canary.desiredCount, primaryTasks, primaryHealthy)
+          : promotionCanary(most, floor, obs.canary.desiredCount, primaryTasks, primaryHealthy);
       if (keep < obs.canary.desiredCount) {
         d.actions.push({
           type: 'setCanary',
@@ -148,7 +211,15 @@ export function progress(d: Decision, obs: Observation, target: TargetConfig, ro
         });
       }
     }
-    if (!promoted(primary, revision, healthyTasks(obs.tasks, revision, obs.hasHealthCheck))) return;
+    // A primary still short of the total (it switched at a smaller count) is not promoted yet.
+    if (primary.desiredCount < total) return;
+    // The listed tasks are the revision's in both services: the canary's running ones are not the primary's.
+    const primaryHealthy = Math.max(
+      0,
+      healthyTasks(obs.tasks, revision, obs.hasHealthCheck) -
+        (obs.canary.exists ? obs.canary.runningCount : 0),
+    );
+    if (!promoted(primary, revision, primaryHealthy) || primary.runningCount < primary.desiredCount) return;
     if (obs.canary.exists && obs.canary.desiredCount > 0) {
       if (!d.actions.some((a) => a.type === 'setCanary')) {
         d.actions.push({
@@ -175,14 +246,20 @@ export function progress(d: Decision, obs: Observation, target: TargetConfig, ro
 
 /**
  * The service's count the steps are sized from: scaling's total when the pipeline scales the
- * service; else the primary's count, followed as it changes (a person, another scaler) until the
- * rollout itself changed it, and from then on the count the rollout started from.
+ * service; else the primary's count, followed as it changes (a person, another scaler), and once
+ * the rollout changed it, the total the rollout holds, until the primary's count is one the rollout
+ * did not ask for: a person's, which becomes the total (never fight a person; rolloutTotal).
  */
 function serviceTotal(d: Decision, obs: Observation, target: TargetConfig, rollout: Rollout): number {
   const scaling = d.record.scaling;
   if (target.scaling && scaling?.total !== undefined && !scaling.blockedBy) return scaling.total;
-  if (rollout.primaryCount === undefined || rollout.total === undefined) return obs.primary.desiredCount;
-  return rollout.total;
+  const next = rolloutTotal(rollout.total, rollout.primaryCount, obs.primary.desiredCount);
+  if (rollout.primaryCount !== undefined && next !== rollout.total) {
+    // A person's count: from now on it is the service's total, and the count the rollout holds.
+    rollout.total = next;
+    rollout.primaryCount = next;
+  }
+  return next;
 }
 
 /** Whether the rollout has asked ECS for any task of the new revision yet. */
@@ -272,9 +349,10 @@ export function startStep(
   const step = rollout.steps[index]!;
   step.startedAt = now;
   askedForTasks(step, now);
+  rollout.tradedHealthy = undefined;
   const goal =
     step.percent < 100
-      ? stepTargets(serviceTotal(d, obs, target, rollout), step.percent, target.maxSurgePercent)
+      ? stepTargets(serviceTotal(d, obs, target, rollout), step.percent, target.maxSurgePercent, rollout.room)
       : undefined;
   d.notices.push({
     kind: 'step',

@@ -60,7 +60,12 @@ export function driveRollback(
   } else if (obs.canary.runningCount > 0) {
     done = false;
   }
-  if (obs.primary.taskDefinition !== to) {
+  // On a full cluster the canary's room comes back first: the restored primary's tasks need it, and
+  // ECS's circuit breaker counts each task it cannot place against the rollback's own deployment.
+  const freeing = rollout.room !== undefined && obs.canary.runningCount + obs.canary.pendingCount > 0;
+  if (freeing) {
+    done = false;
+  } else if (obs.primary.taskDefinition !== to) {
     d.actions.push({ type: 'setPrimary', taskDefinition: to });
     done = false;
   } else if (!rollbackRestored(obs.primary, to)) {
@@ -68,7 +73,7 @@ export function driveRollback(
   }
   // A primary that gave tasks to the canary gets them back (when scaling owns the count, it does).
   const total = rollout.primaryCount !== undefined && !target.scaling ? rollout.total : undefined;
-  if (total !== undefined && obs.primary.desiredCount < total) {
+  if (!freeing && total !== undefined && obs.primary.desiredCount < total) {
     d.actions.push({ type: 'setCount', desiredCount: total });
     done = false;
   }

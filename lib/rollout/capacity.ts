@@ -1,0 +1,65 @@
+/**
+ * Capacity: what a rollout learns of the cluster's room for the service, and when the step's
+ * deadline moves on because trading capacity is making progress. The counts themselves (a step
+ * within the room, the primary giving up tasks as healthy canary tasks cover them, the canary giving
+ * its room back at promotion) are pure functions in lib/rollout-math.ts.
+ *
+ * The fact: ECS creates no task it cannot place; it writes the service event "service NAME was
+ * unable to place a task because no container instance met all of its requirements" and retries
+ * (developerguide, service-event-messages.html). Such a task is neither running nor pending, so a
+ * service with fewer running + pending tasks than desired, and that event since the rollout began,
+ * is short of room: the tasks placed (both services') are what the cluster holds for it.
+ */
+import type { Observation, ServiceView } from '../observation.ts';
+import type { Rollout } from '../record.ts';
+
+/** Tasks a service wants that ECS could not place (neither running nor pending). */
+export function unplacedTasks(s: ServiceView): number {
+  return Math.max(0, s.desiredCount - s.runningCount - s.pendingCount);
+}
+
+/**
+ * The room the cluster has for the service, as far as the rollout knows: unknown until a task of
+ * the rollout could not be placed; then the tasks placed in both services at that moment. It only
+ * grows (tasks placed are a lower bound of the room; a count taken while a task drains is low).
+ *
+ *   known 16,        placed 14, unplaced 0, failure since start   -> 16
+ *   unknown,         placed 13, unplaced 3, failure since start   -> 13
+ *   unknown,         placed 13, unplaced 3, failure before start  -> unknown
+ *   known 13,        placed 12, unplaced 1, failure since start   -> 13
+ *   known 13,        placed 15, unplaced 1, failure since start   -> 15
+ */
+export function roomSeen(
+  known: number | undefined,
+  placed: number,
+  unplaced: number,
+  failedSinceStart: boolean,
+): number | undefined {
+  if (unplaced <= 0 || !failedSinceStart) return known;
+  return Math.max(known ?? 0, placed);
+}
+
+/** Learns the room from this observation (either service short of room), into `rollout.room`. */
+export function learnRoom(rollout: Rollout, obs: Observation): void {
+  const placed = (s: ServiceView) => (s.exists ? s.runningCount + s.pendingCount : 0);
+  const short = [obs.canary, obs.primary].filter(
+    (s) => s.exists && (s.placementFailedAt ?? -1) >= rollout.startedAt && unplacedTasks(s) > 0,
+  );
+  const unplaced = short.reduce((n, s) => n + unplacedTasks(s), 0);
+  rollout.room = roomSeen(rollout.room, placed(obs.canary) + placed(obs.primary), unplaced, short.length > 0);
+}
+
+/**
+ * Trading capacity makes progress while the canary's healthy tasks grow: the step's deadline then
+ * counts from the last growth, so a slow trade on a full cluster is not a failed step. Returns the
+ * most healthy canary tasks seen at the step, and whether this observation grew it.
+ *
+ *   seen 3, healthy 4 -> 4, grew
+ *   seen 4, healthy 4 -> 4, not grown
+ *   seen 4, healthy 2 -> 4, not grown (a task stopped: no progress)
+ *   none,   healthy 0 -> 0, not grown
+ */
+export function tradeProgress(seen: number | undefined, healthy: number): { seen: number; grew: boolean } {
+  const before = seen ?? 0;
+  return { seen: Math.max(before, healthy), grew: healthy > before };
+}
