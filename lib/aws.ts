@@ -7,6 +7,7 @@ import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { ECRClient } from '@aws-sdk/client-ecr';
 import { ECSClient } from '@aws-sdk/client-ecs';
+import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { SSMClient } from '@aws-sdk/client-ssm';
 
 export interface Clients {
@@ -16,6 +17,8 @@ export interface Clients {
   ssm: SSMClient;
   applicationAutoScaling: ApplicationAutoScalingClient;
   ecr: ECRClient;
+  /** Target health: a step bakes from when its tasks are in service (lib/observe.ts). */
+  elbv2: ElasticLoadBalancingV2Client;
 }
 
 export interface ClientOptions {
@@ -40,5 +43,6 @@ export function createClients(options: ClientOptions = {}): Clients {
     ssm: new SSMClient(config),
     applicationAutoScaling: new ApplicationAutoScalingClient(config),
     ecr: new ECRClient(config),
+    elbv2: new ElasticLoadBalancingV2Client(config),
   };
 }

@@ -251,6 +251,15 @@ export function deployConfig(config: Config, settings: DeploySettings): DeployCo
         ]
       : []),
     {
+      // The bake counts from when the new tasks are in service behind their target groups (lib/observe.ts).
+      // ELBv2's Describe* actions support no resource-level permissions: "you must specify all
+      // resources ("*")" (Service Authorization Reference, Elastic Load Balancing V2: no resource types).
+      Sid: 'ReadTargetHealth',
+      Effect: 'Allow',
+      Action: ['elasticloadbalancing:DescribeTargetHealth'],
+      Resource: ['*'],
+    },
+    {
       // No resource types (Service Authorization Reference, CloudWatch).
       Sid: 'ReadMetrics',
       Effect: 'Allow',

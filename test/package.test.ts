@@ -60,6 +60,7 @@ const PIPELINE_ACTIONS = [
   'ecr:DescribeImages',
   'iam:PassRole',
   'application-autoscaling:DescribeScalableTargets',
+  'elasticloadbalancing:DescribeTargetHealth',
 ];
 
 /**
@@ -75,6 +76,7 @@ const STAR_RESOURCE_ALLOWED: Record<string, string> = {
   'cloudwatch:DescribeAlarms': 'composite alarms are returned only to a permission "scoped to *"',
   'ecs:ListTasks': 'only resource type is container-instance; scoped by the ecs:cluster condition instead',
   'application-autoscaling:DescribeScalableTargets': 'no resource types',
+  'elasticloadbalancing:DescribeTargetHealth': 'no resource types (ELBv2 Describe* actions)',
 };
 
 type Json = any;
