@@ -190,6 +190,14 @@ export function deployConfig(config: Config, settings: DeploySettings): DeployCo
       Resource: clusters.map((c) => arn('ecs', `task/${c}/*`)),
     },
     {
+      // Tasks on EC2 in bridge or host mode register in target groups by their instance's EC2 id,
+      // which only DescribeContainerInstances tells (lib/observe.ts, in service).
+      Sid: 'ContainerInstancesOfManagedClusters',
+      Effect: 'Allow',
+      Action: ['ecs:DescribeContainerInstances'],
+      Resource: clusters.map((c) => arn('ecs', `container-instance/${c}/*`)),
+    },
+    {
       // ListTasks' only resource type is container-instance, which a listing by service (Fargate) has
       // none of: scoped by the ecs:cluster condition key instead.
       Sid: 'ListTasksOfManagedClusters',

@@ -40,6 +40,7 @@ import type { AlarmView, DeploymentView, Observation, ServiceView, TaskView } fr
 import { MISSING_SERVICE } from './observation.ts';
 import type { ServiceRecord } from './record.ts';
 import { DIGEST_TAG, familyOf } from './revision.ts';
+import { healthyTasks } from './rollout/step.ts';
 import type { AlarmReading } from './scaling.ts';
 
 /** Application Auto Scaling targets are rechecked at most this often: registering one is rare. */
@@ -117,18 +118,23 @@ export async function observe(
     const raw = (await tasksOf(clients, target.cluster, services)).filter(
       (t) => t.taskDefinitionArn === watched,
     );
-    // The bake counts from when ELB sends the new tasks traffic: read that until the step's bake starts.
-    const step = rollout.steps[rollout.stepIndex];
-    const inService =
-      step && step.healthyAt === undefined
-        ? await tasksInService(clients, target.cluster, primaryRaw.loadBalancers ?? [], raw)
-        : new Map<string, boolean>();
-    tasks = raw.map((t) => {
-      const view = toTaskView(t);
-      const fact = inService.get(view.taskArn);
-      return fact === undefined ? view : { ...view, inService: fact };
-    });
     hasHealthCheck = await revisionHasHealthCheck(clients, memory, watched);
+    tasks = raw.map(toTaskView);
+    // The bake counts from when ELB sends the new tasks traffic: read that until the step's bake
+    // starts, and only once ECS calls every running new task healthy (before, the step is not ready anyway).
+    const step = rollout.steps[rollout.stepIndex];
+    const running = tasks.filter((t) => t.lastStatus === 'RUNNING' && t.desiredStatus === 'RUNNING');
+    if (
+      step?.healthyAt === undefined &&
+      running.length > 0 &&
+      healthyTasks(running, watched, hasHealthCheck) === running.length
+    ) {
+      const inService = await tasksInService(clients, target.cluster, primaryRaw.loadBalancers ?? [], raw);
+      tasks = tasks.map((t) => {
+        const fact = inService.get(t.taskArn);
+        return fact === undefined ? t : { ...t, inService: fact };
+      });
+    }
   }
   // Read at a push too: an alarm already in ALARM then is the running revision's (ignored until OK),
   // and a gate alarm that does not exist stops the rollout before anything is registered.

@@ -45,6 +45,7 @@ const PIPELINE_ACTIONS = [
   'ecs:CreateService',
   'ecs:ListTasks',
   'ecs:DescribeTasks',
+  'ecs:DescribeContainerInstances',
   'ecs:DescribeTaskDefinition',
   'ecs:ListTaskDefinitions',
   'ecs:RegisterTaskDefinition',
