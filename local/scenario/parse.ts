@@ -99,6 +99,8 @@ export interface ServiceSpec {
   /** Requests per second to its target group, set when the clock starts. */
   load?: number;
   healthCheckGracePeriodSeconds?: number;
+  /** ECS's `deploymentController.type` (CreateService's own field): ECS unless given. */
+  deploymentController?: 'ECS' | 'CODE_DEPLOY' | 'EXTERNAL';
   deploymentConfiguration: {
     minimumHealthyPercent?: number;
     maximumPercent?: number;
@@ -780,6 +782,7 @@ function readTargetGroup(v: unknown, at: string, r: Reader): TargetGroupSpec {
  */
 const SERVICE_KEYS = [
   'cluster',
+  'deploymentController',
   'name',
   'serviceName',
   'healthCheckGracePeriodSeconds',
@@ -844,6 +847,14 @@ function readService(
     deploymentConfiguration: {},
   };
   if (s.healthCheck !== undefined) spec.healthCheck = readHealthCheck(s.healthCheck, `${at}.healthCheck`, r);
+  if (s.deploymentController !== undefined) {
+    const o = r.object(s.deploymentController, `${at}.deploymentController`, ['type']);
+    spec.deploymentController = r.oneOf(o.type, `${at}.deploymentController.type`, [
+      'ECS',
+      'CODE_DEPLOY',
+      'EXTERNAL',
+    ] as const);
+  }
   if (s.targetGroup !== undefined) {
     spec.targetGroup = r.string(s.targetGroup, `${at}.targetGroup`);
     if (!refs.targetGroups.has(spec.targetGroup)) {

@@ -186,7 +186,7 @@ export function serviceInput(
     taskDefinition,
     desiredCount: service.desiredCount,
     launchType: fargate ? 'FARGATE' : 'EC2',
-    deploymentController: { type: 'ECS' },
+    deploymentController: { type: service.deploymentController ?? 'ECS' },
     deploymentConfiguration: service.deploymentConfiguration,
   };
   if (fargate) {

@@ -530,8 +530,9 @@ export function buildOperations(ecs: EcsContext): Record<string, (input: any) =>
     }
     if (input.schedulingStrategy && input.schedulingStrategy !== 'REPLICA')
       throw invalid('The local ECS models the REPLICA scheduling strategy only.');
-    if (input.deploymentController?.type && input.deploymentController.type !== 'ECS')
-      throw invalid('The local ECS models the rolling update (ECS) deployment controller only.');
+    const controller = input.deploymentController?.type ?? 'ECS';
+    if (!['ECS', 'CODE_DEPLOY', 'EXTERNAL'].includes(controller))
+      throw invalid(`Unsupported deployment controller type: ${controller}.`);
     if (input.launchType && input.capacityProviderStrategy?.length)
       throw invalid(
         'Specifying both a launch type and capacity provider strategy is not supported. Remove one and try again.',
@@ -570,6 +571,7 @@ export function buildOperations(ecs: EcsContext): Record<string, (input: any) =>
       tags,
       createdAt: now(),
       createdBy: `arn:aws:iam::${world.account}:root`,
+      deploymentController: controller,
       enableECSManagedTags: input.enableECSManagedTags ?? false,
       propagateTags: input.propagateTags ?? 'NONE',
       enableExecuteCommand: input.enableExecuteCommand ?? false,
@@ -601,6 +603,16 @@ export function buildOperations(ecs: EcsContext): Record<string, (input: any) =>
     if (input.taskDefinition !== undefined) {
       td = serviceTaskDefinition(input.taskDefinition);
       if (td.arn !== svc.taskDefinitionArn) redeploy = true;
+      // ECS's own answer (InvalidParameterException), as seen from CloudFormation and the CDK
+      // (aws-cdk#23564, cdklabs/cdk-ecs-codedeploy#121): a new task definition goes through CodeDeploy.
+      if (redeploy && svc.deploymentController === 'CODE_DEPLOY')
+        throw invalid(
+          'Unable to update task definition on services with a CODE_DEPLOY deployment controller. Use AWS CodeDeploy to trigger a new deployment.',
+        );
+      if (redeploy && svc.deploymentController === 'EXTERNAL')
+        throw invalid(
+          'Unable to update task definition on services with a EXTERNAL deployment controller. Use task sets (CreateTaskSet) to deploy.',
+        );
     }
     if (input.desiredCount !== undefined) {
       if (!Number.isInteger(input.desiredCount) || input.desiredCount < 0)

@@ -131,6 +131,12 @@ export interface Service {
   tags: Tag[];
   createdAt: number;
   createdBy: string;
+  /**
+   * ECS (rolling update, modelled), or CODE_DEPLOY / EXTERNAL: the service runs its first tasks, but
+   * its task definition can then change only through CodeDeploy or task sets, which the local ECS
+   * does not model (UpdateService of the task definition is refused, as ECS refuses it).
+   */
+  deploymentController: 'ECS' | 'CODE_DEPLOY' | 'EXTERNAL';
   enableECSManagedTags: boolean;
   propagateTags: string;
   enableExecuteCommand: boolean;

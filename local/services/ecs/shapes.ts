@@ -236,7 +236,7 @@ export function serviceShape(s: Service, includeTags: boolean): any {
     networkConfiguration: s.networkConfiguration,
     healthCheckGracePeriodSeconds: s.healthCheckGracePeriodSeconds,
     schedulingStrategy: 'REPLICA',
-    deploymentController: { type: 'ECS' },
+    deploymentController: { type: s.deploymentController ?? 'ECS' },
     tags: includeTags ? s.tags : undefined,
     createdBy: s.createdBy,
     enableECSManagedTags: s.enableECSManagedTags,
