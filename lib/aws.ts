@@ -12,6 +12,7 @@ import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { ECRClient } from '@aws-sdk/client-ecr';
 import { ECSClient } from '@aws-sdk/client-ecs';
+import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { SSMClient } from '@aws-sdk/client-ssm';
 
 export interface Clients {
@@ -22,6 +23,8 @@ export interface Clients {
   applicationAutoScaling: ApplicationAutoScalingClient;
   /** Only where pushes arrive or are looked for (ecrPush, tick, the local world, the CLI). */
   ecr?: ECRClient;
+  /** Target health: a step bakes from when its tasks are in service (lib/observe.ts). */
+  elbv2: ElasticLoadBalancingV2Client;
 }
 
 /** Clients created only when asked for, by class, so a bundle without them leaves them out. */
@@ -51,5 +54,6 @@ export function createClients(options: ClientOptions = {}, optional: OptionalCli
     ssm: new SSMClient(config),
     applicationAutoScaling: new ApplicationAutoScalingClient(config),
     ...(optional.ecr && { ecr: new optional.ecr(config) }),
+    elbv2: new ElasticLoadBalancingV2Client(config),
   };
 }

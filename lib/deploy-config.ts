@@ -214,6 +214,14 @@ export function deployConfig(config: Config, settings: DeploySettings): DeployCo
       Resource: clusters.map((c) => arn('ecs', `task/${c}/*`)),
     },
     {
+      // Tasks on EC2 in bridge or host mode register in target groups by their instance's EC2 id,
+      // which only DescribeContainerInstances tells (lib/observe.ts, in service).
+      Sid: 'ContainerInstancesOfManagedClusters',
+      Effect: 'Allow',
+      Action: ['ecs:DescribeContainerInstances'],
+      Resource: clusters.map((c) => arn('ecs', `container-instance/${c}/*`)),
+    },
+    {
       // ListTasks' only resource type is container-instance, which a listing by service (Fargate) has
       // none of: scoped by the ecs:cluster condition key instead.
       Sid: 'ListTasksOfManagedClusters',
@@ -278,6 +286,15 @@ export function deployConfig(config: Config, settings: DeploySettings): DeployCo
           },
         ]
       : []),
+    {
+      // The bake counts from when the new tasks are in service behind their target groups (lib/observe.ts).
+      // ELBv2's Describe* actions support no resource-level permissions: "you must specify all
+      // resources ("*")" (Service Authorization Reference, Elastic Load Balancing V2: no resource types).
+      Sid: 'ReadTargetHealth',
+      Effect: 'Allow',
+      Action: ['elasticloadbalancing:DescribeTargetHealth'],
+      Resource: ['*'],
+    },
     {
       // Reads and writes only of service records (lib/store.ts keys them `service#<cluster>/<service>`).
       Sid: 'RolloutRecords',

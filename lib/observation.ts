@@ -45,6 +45,12 @@ export interface TaskView {
   /** When ECS stopped it (epoch ms); a task stopped before a rollout began is not that rollout's. */
   stoppedAt?: number;
   containers: { name: string; exitCode?: number; reason?: string }[];
+  /**
+   * Behind load balancers: whether the task is healthy in every target group of its service (ELB
+   * sends a target traffic only then). Undefined where it was not read: a service without target
+   * groups, a task not running, or a step whose bake has started.
+   */
+  inService?: boolean;
 }
 
 export interface AlarmView {

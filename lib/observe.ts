@@ -9,6 +9,9 @@
  *   https://docs.aws.amazon.com/AmazonECS/latest/developerguide/service-quotas.html).
  * - DescribeTasks takes at most 100 tasks a call
  *   (https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_DescribeTasks.html).
+ * - DescribeTargetHealth answers every target of one target group in one call when no Targets are
+ *   named (https://docs.aws.amazon.com/elasticloadbalancing/latest/APIReference/API_DescribeTargetHealth.html):
+ *   one call per target group, and only while a step waits for its bake to start.
  * - DescribeAlarms takes at most 100 AlarmNames and returns at most MaxRecords (default 50) a page
  *   with a NextToken (https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/API_DescribeAlarms.html).
  *
@@ -18,14 +21,17 @@
 import { DescribeScalableTargetsCommand } from '@aws-sdk/client-application-auto-scaling';
 import { type CompositeAlarm, DescribeAlarmsCommand, type MetricAlarm } from '@aws-sdk/client-cloudwatch';
 import {
+  DescribeContainerInstancesCommand,
   DescribeServicesCommand,
   DescribeTaskDefinitionCommand,
   DescribeTasksCommand,
   ListTaskDefinitionsCommand,
   ListTasksCommand,
+  type LoadBalancer,
   type Service,
   type Task,
 } from '@aws-sdk/client-ecs';
+import { DescribeTargetHealthCommand } from '@aws-sdk/client-elastic-load-balancing-v2';
 import type { Clients } from './aws.ts';
 import { canaryServiceName } from './canary-service.ts';
 import type { TargetConfig } from './config.ts';
@@ -34,6 +40,7 @@ import type { AlarmView, DeploymentView, Observation, ServiceView, TaskView } fr
 import { MISSING_SERVICE } from './observation.ts';
 import type { ServiceRecord } from './record.ts';
 import { DIGEST_TAG, familyOf } from './revision.ts';
+import { healthyTasks } from './rollout/step.ts';
 import type { AlarmReading } from './scaling.ts';
 
 /** Application Auto Scaling targets are rechecked at most this often: registering one is rare. */
@@ -108,8 +115,26 @@ export async function observe(
     const services = [canary.exists ? canaryName : undefined, promoted ? target.service : undefined].filter(
       (s): s is string => !!s,
     );
-    tasks = (await tasksOf(clients, target.cluster, services)).filter((t) => t.taskDefinition === watched);
+    const raw = (await tasksOf(clients, target.cluster, services)).filter(
+      (t) => t.taskDefinitionArn === watched,
+    );
     hasHealthCheck = await revisionHasHealthCheck(clients, memory, watched);
+    tasks = raw.map(toTaskView);
+    // The bake counts from when ELB sends the new tasks traffic: read that until the step's bake
+    // starts, and only once ECS calls every running new task healthy (before, the step is not ready anyway).
+    const step = rollout.steps[rollout.stepIndex];
+    const running = tasks.filter((t) => t.lastStatus === 'RUNNING' && t.desiredStatus === 'RUNNING');
+    if (
+      step?.healthyAt === undefined &&
+      running.length > 0 &&
+      healthyTasks(running, watched, hasHealthCheck) === running.length
+    ) {
+      const inService = await tasksInService(clients, target.cluster, primaryRaw.loadBalancers ?? [], raw);
+      tasks = tasks.map((t) => {
+        const fact = inService.get(t.taskArn);
+        return fact === undefined ? t : { ...t, inService: fact };
+      });
+    }
   }
   // Read at a push too: an alarm already in ALARM then is the running revision's (ignored until OK),
   // and a gate alarm that does not exist stops the rollout before anything is registered.
@@ -160,7 +185,7 @@ function toServiceView(s: Service): ServiceView {
 }
 
 /** Running and recently stopped tasks of the services (ECS keeps stopped tasks visible for a while). */
-async function tasksOf(clients: Clients, cluster: string, services: string[]): Promise<TaskView[]> {
+async function tasksOf(clients: Clients, cluster: string, services: string[]): Promise<Task[]> {
   const arns: string[] = [];
   for (const serviceName of services) {
     for (const desiredStatus of ['RUNNING', 'STOPPED'] as const) {
@@ -174,12 +199,86 @@ async function tasksOf(clients: Clients, cluster: string, services: string[]): P
       } while (nextToken);
     }
   }
-  const views: TaskView[] = [];
+  const tasks: Task[] = [];
   for (let i = 0; i < arns.length; i += 100) {
     const out = await clients.ecs.send(new DescribeTasksCommand({ cluster, tasks: arns.slice(i, i + 100) }));
-    views.push(...(out.tasks ?? []).map(toTaskView));
+    tasks.push(...(out.tasks ?? []));
   }
-  return views;
+  return tasks;
+}
+
+/**
+ * Whether each running task is healthy in every target group of the service (the canary shares the
+ * primary's). ELB routes requests only to healthy targets (ELB User Guide, "Health checks for
+ * Application Load Balancer target groups"), so a RUNNING task may serve nothing for
+ * healthyThreshold x interval (150 s with the defaults). A task registers by its ENI's private IPv4
+ * address with awsvpc (target type ip), or by its container instance's EC2 instance id and host
+ * port otherwise (target type instance); "If the target type is ip, specify an IP address"
+ * (ELBv2 API Reference, TargetDescription). A target the group does not list yet is not in service.
+ * Calls: one DescribeTargetHealth per target group; one DescribeContainerInstances per 100
+ * instances, only for tasks without an ENI.
+ */
+async function tasksInService(
+  clients: Clients,
+  cluster: string,
+  loadBalancers: LoadBalancer[],
+  tasks: Task[],
+): Promise<Map<string, boolean>> {
+  const found = new Map<string, boolean>();
+  const groups = [...new Set(loadBalancers.map((lb) => lb.targetGroupArn).filter((a): a is string => !!a))];
+  const running = tasks.filter((t) => t.lastStatus === 'RUNNING' && t.desiredStatus === 'RUNNING');
+  if (groups.length === 0 || running.length === 0) return found;
+
+  const instanceArns = [
+    ...new Set(
+      running
+        .filter((t) => !ipOf(t))
+        .map((t) => t.containerInstanceArn)
+        .filter((a): a is string => !!a),
+    ),
+  ];
+  const ec2 = new Map<string, string>();
+  for (const containerInstances of chunks(instanceArns, 100)) {
+    const out = await clients.ecs.send(
+      new DescribeContainerInstancesCommand({ cluster, containerInstances }),
+    );
+    for (const ci of out.containerInstances ?? [])
+      if (ci.containerInstanceArn && ci.ec2InstanceId) ec2.set(ci.containerInstanceArn, ci.ec2InstanceId);
+  }
+
+  const healthy = new Set<string>(); // `<group> <id>:<port>`
+  for (const group of groups) {
+    const out = await clients.elbv2.send(new DescribeTargetHealthCommand({ TargetGroupArn: group }));
+    for (const d of out.TargetHealthDescriptions ?? [])
+      if (d.TargetHealth?.State === 'healthy') healthy.add(`${group} ${d.Target?.Id}:${d.Target?.Port}`);
+  }
+  for (const t of running) {
+    const ip = ipOf(t);
+    const id = ip ?? (t.containerInstanceArn ? ec2.get(t.containerInstanceArn) : undefined);
+    found.set(
+      t.taskArn ?? '',
+      loadBalancers.every((lb) => {
+        if (!lb.targetGroupArn) return true;
+        const port = ip ? lb.containerPort : hostPort(t, lb);
+        return id !== undefined && healthy.has(`${lb.targetGroupArn} ${id}:${port}`);
+      }),
+    );
+  }
+  return found;
+}
+
+/** The private IPv4 address of the task's ENI (awsvpc), from DescribeTasks' attachment details. */
+function ipOf(t: Task): string | undefined {
+  for (const a of t.attachments ?? [])
+    if (a.type === 'ElasticNetworkInterface')
+      for (const d of a.details ?? []) if (d.name === 'privateIPv4Address' && d.value) return d.value;
+  return undefined;
+}
+
+/** The host port the load balancer's container port is bound to (bridge and host network modes). */
+function hostPort(t: Task, lb: LoadBalancer): number | undefined {
+  const c = t.containers?.find((x) => x.name === lb.containerName);
+  return c?.networkBindings?.find((b) => b.containerPort === lb.containerPort)?.hostPort;
 }
 
 function toTaskView(t: Task): TaskView {

@@ -613,7 +613,15 @@ export class InvariantChecker {
   /** Every fact the final record keeps was told, once. */
   private checkToldOnce(record: ServiceRecord): void {
     const key = record.key;
-    const count = (k: string) => this.told.get(`${key}|${k}`) ?? 0;
+    // Told: decided (onNotice), or taken by Slack from the outbox (a decision whose invocation died
+    // after its commit is told by a later one, from the committed outbox).
+    const sent = new Set(
+      this.pipeline.delivered
+        .filter((d) => d.service === key)
+        .map((d) => noticeKey(d.notice)?.key)
+        .filter((k): k is string => k !== undefined),
+    );
+    const count = (k: string) => (this.told.get(`${key}|${k}`) ?? 0) || (sent.has(k) ? 1 : 0);
     const ignored = new Map<string, number>();
     for (const h of record.history) {
       if (h.outcome === 'ignored') {

@@ -31,6 +31,11 @@ export interface LocalPipeline {
   store: DynamoRecordStore;
   /** Every notice with its virtual time, in order. */
   notices: { at: number; notice: Notice; target: TargetConfig }[];
+  /**
+   * Every notice Slack took, by service key. A decision whose invocation died after its commit is
+   * told from the outbox by a later invocation, never through `notices` (onNotice): this is the truth.
+   */
+  delivered: { service: string; notice: Notice }[];
   actions: { at: number; action: Action; target: TargetConfig }[];
   /** The function ARNs the rules deliver to (a fault layer can wrap them). */
   functionArns: Record<string, string>;
@@ -100,6 +105,7 @@ export async function attachPipeline(
   await clients.dynamodb.send(new CreateTableCommand({ TableName: table, ...TABLE_DEFINITION }));
   const store = new DynamoRecordStore(clients.dynamodb, table);
   const notices: LocalPipeline['notices'] = [];
+  const delivered: LocalPipeline['delivered'] = [];
   const actions: LocalPipeline['actions'] = [];
   const slackOptions = options.slack === false ? undefined : (options.slack ?? {});
   let slack: LocalSlack | undefined;
@@ -134,7 +140,11 @@ export async function attachPipeline(
         timeoutMs: slackOptions.timeoutMs,
         // The pacing is kept on the virtual clock, which does not move while a handler runs.
         sleep: async () => {},
-        onAttempt: (a) => reportAttempt(reported, a),
+        onAttempt: (a) => {
+          reportAttempt(reported, a);
+          if (a.outcome === 'sent')
+            delivered.push({ service: a.service, notice: structuredClone(a.entry.notice) });
+        },
         buttons: buttonsOn(config),
       }),
     }),
@@ -201,6 +211,7 @@ export async function attachPipeline(
     pipeline,
     store,
     notices,
+    delivered,
     actions,
     functionArns,
     records: () => store.list(),

@@ -28,6 +28,7 @@ import { LocalApplicationAutoScaling } from './services/application-autoscaling/
 import { LocalCloudWatch } from './services/cloudwatch/index.ts';
 import { LocalEcr } from './services/ecr/index.ts';
 import { type BreakerReading, LocalEcs } from './services/ecs/index.ts';
+import { LocalElbv2 } from './services/elbv2/index.ts';
 import { LocalEventBridge } from './services/eventbridge/index.ts';
 import { LocalSsm } from './services/ssm/index.ts';
 
@@ -72,6 +73,8 @@ export class World {
   readonly region: string;
   readonly account: string;
   readonly ecs: LocalEcs;
+  /** The ELBv2 API over the target groups the local ECS keeps (Query protocol only). */
+  readonly elbv2: LocalElbv2;
   readonly ecr: LocalEcr;
   readonly cloudwatch: LocalCloudWatch;
   readonly events: LocalEventBridge;
@@ -117,6 +120,7 @@ export class World {
     this.alarms = this.cloudwatch;
     this.ecr = new LocalEcr(this);
     this.ecs = new LocalEcs(this);
+    this.elbv2 = new LocalElbv2(this, () => this.ecs.elb);
     if (options.resetOnHealthyTask) this.ecs.breakerReading = options.resetOnHealthyTask;
   }
 
@@ -173,6 +177,7 @@ export class World {
       this.events,
       this.ssm,
       this.applicationAutoScaling,
+      this.elbv2,
     ];
     this.server = new LocalServer(services, {
       beforeCall: (service, operation) => this.beforeCall(service.name, operation),

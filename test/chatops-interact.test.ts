@@ -232,7 +232,10 @@ describe('Slack buttons on a rollout in flight', () => {
     const before = (await s.record()).rollout!.stepIndex;
     await s.click({ action: 'promote' });
     expect((await s.record()).rollout!.stepIndex).toBe(before + 1);
-    expect(s.responses().at(-1).text).toMatch(/promoted: prod\/web: web:v2 promoted to step 3\/3/);
+    // The step it moved to, counted from 1 for people.
+    expect(s.responses().at(-1).text).toMatch(
+      new RegExp(`promoted: prod/web: web:v2 promoted to step ${before + 2}/3`),
+    );
   });
 
   it('Abort stops it and rolls back; a button of that rollout is then refused as stale', async () => {

@@ -51,6 +51,7 @@ const PIPELINE_ACTIONS = [
   'ecs:DeleteService',
   'ecs:ListTasks',
   'ecs:DescribeTasks',
+  'ecs:DescribeContainerInstances',
   'ecs:DescribeTaskDefinition',
   'ecs:ListTaskDefinitions',
   'ecs:RegisterTaskDefinition',
@@ -65,6 +66,7 @@ const PIPELINE_ACTIONS = [
   'ecr:DescribeImages',
   'iam:PassRole',
   'application-autoscaling:DescribeScalableTargets',
+  'elasticloadbalancing:DescribeTargetHealth',
 ];
 
 /**
@@ -79,6 +81,7 @@ const STAR_RESOURCE_ALLOWED: Record<string, string> = {
   'cloudwatch:DescribeAlarms': 'composite alarms are returned only to a permission "scoped to *"',
   'ecs:ListTasks': 'only resource type is container-instance; scoped by the ecs:cluster condition instead',
   'application-autoscaling:DescribeScalableTargets': 'no resource types',
+  'elasticloadbalancing:DescribeTargetHealth': 'no resource types (ELBv2 Describe* actions)',
 };
 
 type Json = any;

@@ -46,6 +46,8 @@ describe('healthyTasks', () => {
     ['RUNNING/RUNNING UNKNOWN, no check', task({ healthStatus: 'UNKNOWN' }), false, 1],
     ['RUNNING/STOPPED HEALTHY (being stopped)', task({ desiredStatus: 'STOPPED' }), true, 0],
     ['another revision', task({ taskDefinition: OLD }), true, 0],
+    ['RUNNING/RUNNING HEALTHY, not in service', task({ inService: false }), true, 0],
+    ['RUNNING/RUNNING HEALTHY, in service', task({ inService: true }), true, 1],
   ])('%s -> %i', (_, t, check, n) => {
     expect(healthyTasks([t], REV, check)).toBe(n);
   });

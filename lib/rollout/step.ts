@@ -7,13 +7,17 @@ import type { ServiceView, TaskView } from '../observation.ts';
 
 /**
  * Tasks of `revision` that are running and passing their checks: HEALTHY when the revision defines
- * a container health check, otherwise anything but UNHEALTHY (ECS reports UNKNOWN without a check).
+ * a container health check, otherwise anything but UNHEALTHY (ECS reports UNKNOWN without a check);
+ * behind a load balancer also in service (healthy in its target groups), since a step's bake should
+ * see traffic. Where in-service was not read (no load balancer, or the bake has started) it is not asked.
  *
  *   RUNNING/RUNNING HEALTHY, check            -> counts
  *   RUNNING/RUNNING UNKNOWN, check            -> not yet
  *   RUNNING/RUNNING UNKNOWN, no check         -> counts
  *   RUNNING/STOPPED HEALTHY (being stopped)   -> does not count
  *   another revision                          -> does not count
+ *   RUNNING/RUNNING HEALTHY, not in service   -> not yet (the target group has not called it healthy)
+ *   RUNNING/RUNNING HEALTHY, in service       -> counts
  */
 export function healthyTasks(tasks: TaskView[], revision: string, hasHealthCheck: boolean): number {
   return tasks.filter(
@@ -21,7 +25,8 @@ export function healthyTasks(tasks: TaskView[], revision: string, hasHealthCheck
       t.taskDefinition === revision &&
       t.lastStatus === 'RUNNING' &&
       t.desiredStatus === 'RUNNING' &&
-      (hasHealthCheck ? t.healthStatus === 'HEALTHY' : t.healthStatus !== 'UNHEALTHY'),
+      (hasHealthCheck ? t.healthStatus === 'HEALTHY' : t.healthStatus !== 'UNHEALTHY') &&
+      t.inService !== false,
   ).length;
 }
 

@@ -2,7 +2,8 @@
  * The local AWS endpoint: one HTTP server on loopback that answers the AWS SDK v3 clients as AWS
  * would. Requests are dispatched on `X-Amz-Target` (`<ServiceTarget>.<Operation>`); JSON 1.1 for ECS,
  * ECR, EventBridge and SSM, JSON 1.0 for CloudWatch (query-compatible) and DynamoDB, which is
- * forwarded to dynalite. Point any client at it with `AWS_ENDPOINT_URL`.
+ * forwarded to dynalite; form-encoded Query requests (CloudWatch, ELBv2) on their `Version`. Point any
+ * client at it with `AWS_ENDPOINT_URL`.
  *
  * Errors: `__type` carries the modeled error's name so the SDK raises that exception class;
  * CloudWatch also gets `x-amzn-query-error: Code;Sender|Receiver` (the SDK reads the query code
@@ -81,7 +82,7 @@ export class LocalServer {
     if (prefix === 'DynamoDB_20120810') return this.forwardToDynamo(req, res, body, operation);
 
     const service = this.byTarget.get(prefix);
-    if (!service) {
+    if (!service || service.protocol === 'query') {
       res.writeHead(400, {
         'content-type': 'application/x-amz-json-1.1',
         'x-amzn-errortype': 'UnknownOperationException',
@@ -94,7 +95,7 @@ export class LocalServer {
       );
       return;
     }
-    const contentType = CONTENT_TYPE[service.protocol];
+    const contentType = CONTENT_TYPE[service.protocol as keyof typeof CONTENT_TYPE];
     try {
       const op = service.operations[operation];
       if (!op)

@@ -9,11 +9,12 @@ export interface LocalService {
   readonly name: string;
   /** e.g. `AmazonEC2ContainerServiceV20141113`. */
   readonly target: string;
-  readonly protocol: 'json1.0' | 'json1.1';
+  /** `query`: the Query protocol only (ELBv2), never answered on `X-Amz-Target`. */
+  readonly protocol: 'json1.0' | 'json1.1' | 'query';
   /** CloudWatch's JSON protocol is query-compatible: errors also carry `x-amzn-query-error`. */
   readonly queryCompatible?: boolean;
   readonly operations: Record<string, (input: any) => unknown>;
-  /** The AWS Query protocol as well (CloudWatch): its API version and XML namespace (core/query.ts). */
+  /** The AWS Query protocol (CloudWatch as well, ELBv2 only): its API version and XML namespace (core/query.ts). */
   readonly query?: { version: string; xmlns: string };
 }
 

@@ -266,7 +266,8 @@ describe('actions are fenced', () => {
     };
     // Held at step 1 past its bake, then released: the next reconcile decides step 2.
     await hold(true);
-    await t.world.runFor(4 * MIN);
+    // Past the target group's health check (the bake counts from in service) and the 2m bake.
+    await t.world.runFor(8 * MIN);
     const canaryBefore = (await describeService(t, 'web-canary')).desiredCount;
     await hold(false);
     const atStep1 = (await store.get('prod', 'web')).rollout!;
