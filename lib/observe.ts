@@ -315,7 +315,7 @@ async function revisionHasHealthCheck(
 }
 
 /** Gate alarms by name, or by prefix when the pattern ends in `*`. */
-async function gateAlarms(clients: Clients, patterns: string[]): Promise<AlarmView[]> {
+export async function gateAlarms(clients: Clients, patterns: string[]): Promise<AlarmView[]> {
   if (patterns.length === 0) return [];
   const names = patterns.filter((p) => !p.endsWith('*'));
   const prefixes = patterns.filter((p) => p.endsWith('*')).map((p) => p.slice(0, -1));

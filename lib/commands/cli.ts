@@ -23,7 +23,7 @@ import { ConfigError } from '../config.ts';
 import { parseDuration } from '../duration.ts';
 import { setLogSink } from '../log.ts';
 import { CommandFailed, type Deps, type Io, parseImageRef, printJson, UsageError } from './common.ts';
-import { connect, DEFAULT_CONFIG, LOCAL_ENDPOINT } from './env.ts';
+import { connect, connection, DEFAULT_CONFIG, LOCAL_ENDPOINT } from './env.ts';
 
 export type CommandName =
   | 'status'
@@ -130,11 +130,11 @@ export const HELP: Record<
     example: 'autopilot wait prod/web --image web:v2 --timeout 30m',
   },
   validate: {
-    usage: 'validate [FILE]',
+    usage: 'validate [FILE] [--live]',
     summary:
-      'Check autopilot.yml (or FILE, or --config) without touching AWS, and show what each target will do. Every problem is listed with its path and line (exit 1).',
-    options: [],
-    example: 'autopilot validate autopilot.yml',
+      'Check autopilot.yml (or FILE, or --config) without touching AWS, and show what each target will do. Every problem is listed with its path and line (exit 1). With --live, also ask AWS (reads only) whether each service exists and can be rolled out (its deployment controller, scheduling, containers) and whether every gate alarm exists (exit 1 naming what is wrong).',
+    options: ['--live   also check the services and gate alarms in AWS (or the local AWS with --local)'],
+    example: 'autopilot validate autopilot.yml --live',
   },
 };
 
@@ -148,7 +148,10 @@ const COMMON_HELP = [
 
 export function helpText(name: CommandName): string {
   const h = HELP[name];
-  const options = [...h.options, ...(name === 'validate' ? [COMMON_HELP[0]!, COMMON_HELP[2]!] : COMMON_HELP)];
+  const options = [
+    ...h.options,
+    ...(name === 'validate' ? [COMMON_HELP[0]!, COMMON_HELP[1]!, COMMON_HELP[2]!] : COMMON_HELP),
+  ];
   return `Usage: autopilot ${h.usage} [options]\n\n${h.summary}\n\nOptions:\n${options.map((o) => `  ${o}`).join('\n')}\n\nExample:\n  ${h.example}\n\nExit codes: 0 done, 1 failed, 2 bad usage${name === 'wait' ? ', 3 --timeout passed' : ''}.\n`;
 }
 
@@ -295,10 +298,11 @@ export async function runCommand(
   let run: ((deps: Deps) => Promise<number>) | undefined;
   try {
     if (name === 'validate') {
-      const parsed = parse(args, {}, [0, 1]);
+      const parsed = parse(args, { live: { type: 'boolean' } }, [0, 1]);
       values = parsed.values;
       const file = parsed.positionals[0] ?? values.config ?? env.AUTOPILOT_CONFIG_FILE ?? DEFAULT_CONFIG;
-      return await (await import('./validate.ts')).validate({ file, json: values.json }, io);
+      const live = values.live ? connection({ local: values.local }, env).clients : undefined;
+      return await (await import('./validate.ts')).validate({ file, json: values.json, live }, io);
     }
     const spec = SPECS[name];
     const parsed = parse(args, spec.options, spec.positionals);

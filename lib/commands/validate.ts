@@ -7,15 +7,20 @@
  *   SERVICE   REPOSITORY  TAGS      STRATEGY  STEPS                      GATE ALARMS  ROLLS BACK AFTER
  *   prod/web  web         glob "v*" canary    10% 5m, 50% 5m, 100% 2m    web-5xx      1 failed task, 15m per step
  */
+
+import type { Clients } from '../aws.ts';
 import { ConfigError, type TargetConfig } from '../config.ts';
 import { formatDuration } from '../duration.ts';
 import { describeTagPolicy } from '../tag-policy.ts';
 import { type Io, keyOf, printJson, table } from './common.ts';
 import { loadCommandConfig } from './env.ts';
+import { liveProblems } from './validate-live.ts';
 
 export interface ValidateOptions {
   file: string;
   json?: boolean;
+  /** `--live`: also ask AWS (lib/commands/validate-live.ts); the clients to ask with. */
+  live?: Pick<Clients, 'ecs' | 'cloudwatch'>;
 }
 
 export async function validate(options: ValidateOptions, io: Io): Promise<number> {
@@ -36,6 +41,24 @@ export async function validate(options: ValidateOptions, io: Io): Promise<number
         problems: e.problems,
       });
     } else io.err(`${e.message}\n${e.problems.length} problem${e.problems.length === 1 ? '' : 's'}\n`);
+    return 1;
+  }
+  const live = options.live ? await liveProblems(options.live, targets) : [];
+  if (live.length) {
+    if (options.json) {
+      printJson(io, {
+        ok: false,
+        command: 'validate',
+        exitCode: 1,
+        error: { kind: 'live', message: `${live.length} problem(s) in AWS`, problems: live },
+        file: options.file,
+        valid: false,
+        problems: live,
+      });
+    } else {
+      for (const p of live) io.err(`${p.target}: ${p.problem}\n`);
+      io.err(`${live.length} problem${live.length === 1 ? '' : 's'} in AWS (validate --live)\n`);
+    }
     return 1;
   }
   if (options.json) {

@@ -1,0 +1,55 @@
+/**
+ * `autopilot validate --live`: what the config cannot say alone, asked of AWS before any push
+ * (issue 13.8): each target's service exists and is ACTIVE, the pipeline can roll it out (its
+ * deployment controller, scheduling and containers: lib/refusal.ts, the same checks as at a push),
+ * and every gate alarm matches an alarm in CloudWatch (a gate that cannot fire is a failed gate).
+ * Reads only: DescribeServices, DescribeTaskDefinition, DescribeAlarms.
+ *
+ *   prod/web: gate alarm web-5xxx does not exist in CloudWatch: …
+ *   prod/api: service api does not exist in cluster prod (or is INACTIVE)
+ */
+import { DescribeServicesCommand, DescribeTaskDefinitionCommand } from '@aws-sdk/client-ecs';
+import type { Clients } from '../aws.ts';
+import type { TargetConfig } from '../config.ts';
+import { gateAlarms } from '../observe.ts';
+import { containerRefusal, serviceRefusal } from '../refusal.ts';
+import { gatesMissing, missingGates } from '../rollout/step.ts';
+
+export interface LiveProblem {
+  target: string;
+  problem: string;
+}
+
+export async function liveProblems(
+  clients: Pick<Clients, 'ecs' | 'cloudwatch'>,
+  targets: TargetConfig[],
+): Promise<LiveProblem[]> {
+  const problems: LiveProblem[] = [];
+  for (const t of targets) {
+    const key = `${t.cluster}/${t.service}`;
+    const found = await clients.ecs.send(
+      new DescribeServicesCommand({ cluster: t.cluster, services: [t.service] }),
+    );
+    const service = found.services?.find((s) => s.status === 'ACTIVE');
+    if (!service) {
+      problems.push({
+        target: key,
+        problem: `service ${t.service} does not exist in cluster ${t.cluster} (or is INACTIVE)`,
+      });
+    } else {
+      const refused = serviceRefusal(t, service);
+      if (refused) problems.push({ target: key, problem: refused });
+      else if (service.taskDefinition) {
+        const td = await clients.ecs.send(
+          new DescribeTaskDefinitionCommand({ taskDefinition: service.taskDefinition }),
+        );
+        const revision = service.taskDefinition.split('/').pop() ?? service.taskDefinition;
+        const container = containerRefusal(t, td.taskDefinition?.containerDefinitions ?? [], revision);
+        if (container) problems.push({ target: key, problem: container });
+      }
+    }
+    const missing = missingGates(t.gateAlarms, await gateAlarms(clients as Clients, t.gateAlarms));
+    if (missing.length) problems.push({ target: key, problem: gatesMissing(missing) });
+  }
+  return problems;
+}

@@ -1,0 +1,85 @@
+/**
+ * `autopilot validate --live`: gates that cannot fire and services the pipeline cannot roll out are
+ * told before any push (issue 13.8), asking the local AWS with the real SDK clients (reads only).
+ */
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { stringify } from 'yaml';
+import { runCommand } from '../lib/commands/cli.ts';
+import { type PipelineWorld, pipelineWorld } from './helpers/pipeline-world.ts';
+import { WEB_TARGET } from './helpers/web-target.ts';
+
+let t: PipelineWorld;
+let dir: string;
+beforeAll(async () => {
+  t = await pipelineWorld({
+    alarms: (dimensions) => [
+      {
+        AlarmName: 'web-5xx',
+        Namespace: 'AWS/ApplicationELB',
+        MetricName: 'HTTPCode_Target_5XX_Count',
+        Dimensions: dimensions,
+        Statistic: 'Sum',
+        Period: 60,
+        EvaluationPeriods: 1,
+        Threshold: 10,
+        ComparisonOperator: 'GreaterThanThreshold',
+      },
+    ],
+  });
+  dir = mkdtempSync(path.join(tmpdir(), 'validate-live-'));
+});
+afterAll(async () => {
+  await t?.stop();
+});
+
+async function validate(targets: Record<string, unknown>[], ...flags: string[]) {
+  const file = path.join(dir, `autopilot-${Math.random().toString(36).slice(2)}.yml`);
+  writeFileSync(file, stringify({ targets }));
+  let out = '';
+  let err = '';
+  const code = await runCommand('validate', [file, ...flags], {
+    env: t.world.clientEnv(),
+    io: { out: (s) => (out += s), err: (s) => (err += s), tty: false },
+  });
+  return { code, out, err };
+}
+
+describe('validate --live', () => {
+  it('passes a target whose service exists and whose gate alarms all exist', async () => {
+    const ran = await validate([{ ...WEB_TARGET, gateAlarms: ['web-5xx', 'web-*'] }], '--live');
+    expect(ran.err).toBe('');
+    expect(ran.code).toBe(0);
+    expect(ran.out).toContain('prod/web');
+  });
+
+  it('names a gate alarm that matches nothing and a service that does not exist (exit 1)', async () => {
+    const ran = await validate(
+      [
+        { ...WEB_TARGET, gateAlarms: ['web-5xxx', 'web-*'] },
+        { ...WEB_TARGET, service: 'api', repository: 'api', gateAlarms: [] },
+      ],
+      '--live',
+    );
+    expect(ran.code).toBe(1);
+    expect(ran.err).toMatch(/^prod\/web: gate alarm web-5xxx does not exist in CloudWatch/m);
+    expect(ran.err).not.toMatch(/web-\*/);
+    expect(ran.err).toMatch(/^prod\/api: service api does not exist in cluster prod/m);
+    expect(ran.err).toMatch(/2 problems in AWS/);
+  });
+
+  it('without --live asks nothing of AWS: the same config is valid', async () => {
+    const ran = await validate([{ ...WEB_TARGET, gateAlarms: ['web-5xxx'] }]);
+    expect(ran.code).toBe(0);
+  });
+
+  it('--json: one document with every problem', async () => {
+    const ran = await validate([{ ...WEB_TARGET, gateAlarms: ['nope'] }], '--live', '--json');
+    expect(ran.code).toBe(1);
+    const doc = JSON.parse(ran.out);
+    expect(doc).toMatchObject({ ok: false, command: 'validate', exitCode: 1, valid: false });
+    expect(doc.problems).toEqual([{ target: 'prod/web', problem: expect.stringMatching(/gate alarm nope/) }]);
+  });
+});
