@@ -295,14 +295,8 @@ export function deployConfig(config: Config, settings: DeploySettings): DeployCo
       Action: ['elasticloadbalancing:DescribeTargetHealth'],
       Resource: ['*'],
     },
-    {
-      // Reads and writes only of service records (lib/store.ts keys them `service#<cluster>/<service>`).
-      Sid: 'RolloutRecords',
-      Effect: 'Allow',
-      Action: ['dynamodb:GetItem', 'dynamodb:PutItem'],
-      Resource: [{ 'Fn::GetAtt': [TABLE, 'Arn'] }],
-      Condition: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['service#*'] } },
-    },
+    // Reads and writes only of service records (lib/store.ts keys them `service#<cluster>/<service>`).
+    itemsUnder('RolloutRecords', 'service#'),
     {
       // The tick lists the records; a Scan names no key, so LeadingKeys cannot scope it.
       Sid: 'ListRolloutRecords',
@@ -342,5 +336,19 @@ export function deployConfig(config: Config, settings: DeploySettings): DeployCo
     events,
     iamStatements,
     deadLetterSourceArns: ruleNames.map((name) => arn('events', `rule/${name}`)),
+  };
+}
+
+/**
+ * GetItem and PutItem on the table's items whose key starts with `prefix`, and no others:
+ *   itemsUnder('RolloutRecords', 'service#') -> LeadingKeys ['service#*']
+ */
+export function itemsUnder(sid: string, prefix: string): IamStatement {
+  return {
+    Sid: sid,
+    Effect: 'Allow',
+    Action: ['dynamodb:GetItem', 'dynamodb:PutItem'],
+    Resource: [{ 'Fn::GetAtt': [TABLE, 'Arn'] }],
+    Condition: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [`${prefix}*`] } },
   };
 }

@@ -11,7 +11,7 @@
  *   chatopsStatements({ service: 'ecs-autopilot', stage: 'prod', signingSecretParameter: '/ecs-autopilot/slack-signing-secret' })
  *   -> ssm:GetParameter on arn:${AWS::Partition}:ssm:${AWS::Region}:${AWS::AccountId}:parameter/ecs-autopilot/slack-signing-secret, …
  */
-import { type Cfn, type IamStatement, TABLE } from '../deploy-config.ts';
+import { type Cfn, type IamStatement, itemsUnder } from '../deploy-config.ts';
 
 export interface ChatopsDeploySettings {
   service: string;
@@ -57,14 +57,8 @@ export function chatopsStatements(settings: ChatopsDeploySettings): IamStatement
         },
       },
     },
-    {
-      // A Slack request is acted on once: its key, written with a condition (lib/chatops/replay.ts).
-      Sid: 'SlackRequestKeys',
-      Effect: 'Allow',
-      Action: ['dynamodb:GetItem', 'dynamodb:PutItem'],
-      Resource: [{ 'Fn::GetAtt': [TABLE, 'Arn'] }],
-      Condition: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['slack-request#*'] } },
-    },
+    // A Slack request is acted on once: its key, written with a condition (lib/chatops/replay.ts).
+    itemsUnder('SlackRequestKeys', 'slack-request#'),
     {
       Sid: 'OwnLogGroup',
       Effect: 'Allow',

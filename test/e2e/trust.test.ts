@@ -8,6 +8,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { validateConfig } from '../../lib/config.ts';
 import type { ServiceRecord } from '../../lib/record.ts';
 import { type PipelineWorld, pipelineWorld } from '../helpers/pipeline-world.ts';
+import { WEB_TARGET } from '../helpers/web-target.ts';
 
 const MIN = 60_000;
 let t: PipelineWorld | undefined;
@@ -35,20 +36,8 @@ async function untilCanaryUp(w: PipelineWorld) {
   }
   throw new Error('the canary never came up');
 }
-const TARGET = {
-  cluster: 'prod',
-  service: 'web',
-  container: 'web',
-  repository: 'web',
-  tags: { glob: 'v*' },
-  steps: [
-    { percent: 10, bake: '2m' },
-    { percent: 50, bake: '2m' },
-    { percent: 100, bake: '1m' },
-  ],
-  failedTasks: 1,
-  stepDeadline: '10m',
-};
+/** The world's own target (test/helpers/web-target.ts). */
+const TARGET = WEB_TARGET;
 
 describe('a config mistake is a person’s problem, not the image’s', () => {
   it('several containers and none named: said at once naming them; nothing registered, nothing marked bad', async () => {
