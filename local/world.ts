@@ -1,5 +1,5 @@
 /**
- * The local world: ECS, ECR, CloudWatch, EventBridge, SSM and DynamoDB (dynalite) sharing one
+ * The local world: ECS, ECR, CloudWatch, EventBridge, SQS, SSM and DynamoDB (dynalite) sharing one
  * virtual clock, served on loopback over the real AWS wire protocols.
  *
  * Layers, each importing only those below it:
@@ -30,6 +30,7 @@ import { LocalEcr } from './services/ecr/index.ts';
 import { type BreakerReading, LocalEcs } from './services/ecs/index.ts';
 import { LocalElbv2 } from './services/elbv2/index.ts';
 import { LocalEventBridge } from './services/eventbridge/index.ts';
+import { LocalSqs } from './services/sqs/index.ts';
 import { LocalSsm } from './services/ssm/index.ts';
 
 export interface WorldOptions {
@@ -79,6 +80,8 @@ export class World {
   readonly cloudwatch: LocalCloudWatch;
   readonly events: LocalEventBridge;
   readonly ssm: LocalSsm;
+  /** Queues, and Lambda's SQS event source (the pipeline's wake-ups). */
+  readonly sqs: LocalSqs;
   readonly applicationAutoScaling: LocalApplicationAutoScaling;
   /** How long things take: instant unless made with `latency`. */
   readonly latency: Latency;
@@ -113,6 +116,7 @@ export class World {
           : INSTANT;
     this.ecsThrottle = new EcsThrottle(() => this.clock.now());
     this.ssm = new LocalSsm(this);
+    this.sqs = new LocalSqs(this);
     this.applicationAutoScaling = new LocalApplicationAutoScaling(this);
     this.events = new LocalEventBridge(this);
     this.cloudwatch = new LocalCloudWatch(this);
@@ -176,6 +180,7 @@ export class World {
       this.cloudwatch,
       this.events,
       this.ssm,
+      this.sqs,
       this.applicationAutoScaling,
       this.elbv2,
     ];
@@ -218,7 +223,8 @@ export class World {
   async settle(maxRounds = 1000): Promise<void> {
     for (let i = 0; i < maxRounds; i++) {
       // Events to their rules' targets, and alarm actions (Lambda, SNS) to theirs.
-      const delivered = (await this.events.drain()) + (await this.cloudwatch.drainActions());
+      const delivered =
+        (await this.events.drain()) + (await this.cloudwatch.drainActions()) + (await this.sqs.drain());
       if (delivered === 0) return;
     }
     throw new Error(`events kept coming after ${maxRounds} delivery rounds: a target loops`);
@@ -229,8 +235,11 @@ export class World {
     await this.settle();
     while (this.now() < timeMs) {
       // Stop at the next event delivery, so a delivery that takes 148 ms lands then, not at the next step.
-      const delivery = this.events.nextDue();
-      const next = delivery !== undefined && delivery > this.now() ? delivery : Number.POSITIVE_INFINITY;
+      const delivery = Math.min(
+        this.events.nextDue() ?? Number.POSITIVE_INFINITY,
+        this.sqs.nextDue() ?? Number.POSITIVE_INFINITY,
+      );
+      const next = delivery > this.now() ? delivery : Number.POSITIVE_INFINITY;
       this.clock.advanceTo(Math.min(this.now() + stepMs, timeMs, next));
       await this.settle();
     }
