@@ -10,6 +10,8 @@
  *                              (the Slack buttons, lib/chatops); default `/ecs-autopilot/slack-signing-secret`
  *   AUTOPILOT_SLACK_BOT_TOKEN_PARAMETER  the SSM SecureString with the Slack app's bot token; optional:
  *                              needed for user-group approvers (S…) and thread replies by chat.postMessage
+ *   AUTOPILOT_WAKE_QUEUE_URL   the wake-up queue's URL (lib/waker.ts); unset: no wake-ups are
+ *                              scheduled, and only events and the sweep wake a record
  *   AWS_REGION                 set by Lambda; default `us-east-1` (serverless.yml's `region` default)
  *   AUTOPILOT_LOG_LEVEL        debug, info, warn or error; default info
  *
@@ -31,6 +33,8 @@ export interface Env {
   signingSecretParameter: string;
   /** Absent: no bot token; user-group approvers cannot be checked. */
   botTokenParameter?: string;
+  /** Absent: no wake-ups are scheduled. */
+  wakeQueueUrl?: string;
   region: string;
   logLevel: LogLevel;
 }
@@ -56,6 +60,7 @@ export function readEnv(source: Source = process.env): Env {
     ...(get('AUTOPILOT_SLACK_BOT_TOKEN_PARAMETER') && {
       botTokenParameter: get('AUTOPILOT_SLACK_BOT_TOKEN_PARAMETER'),
     }),
+    ...(get('AUTOPILOT_WAKE_QUEUE_URL') && { wakeQueueUrl: get('AUTOPILOT_WAKE_QUEUE_URL') }),
     region: get('AWS_REGION') ?? DEFAULT_REGION,
     logLevel: logLevel(source),
   };

@@ -20,6 +20,7 @@ import { log, setLogContext } from './log.ts';
 import { type HandleResult, Pipeline, type PipelineOptions } from './pipeline.ts';
 import { createSlack } from './slack/deliver.ts';
 import { DynamoRecordStore } from './store.ts';
+import { wakerFromEnvironment } from './waker.ts';
 
 export type PipelineFactory = () => Promise<Pipeline>;
 
@@ -57,7 +58,8 @@ function fromEnvironment(
       defaultWebhook: env.slackParameter,
       buttons: buttonsOn(config),
     });
-    return new Pipeline({ clients, store, config, slack, ...extra });
+    const waker = wakerFromEnvironment(env);
+    return new Pipeline({ clients, store, config, slack, ...extra, ...(waker && { waker }) });
   })();
   // A failed start (a bad config) must not be cached forever: the next invocation tries again.
   cached.catch(() => {

@@ -7,6 +7,7 @@
 
 import { CreateTableCommand } from '@aws-sdk/client-dynamodb';
 import { ECRClient } from '@aws-sdk/client-ecr';
+import { SQSClient } from '@aws-sdk/client-sqs';
 import { createClients } from '../lib/aws.ts';
 import { buttonsOn } from '../lib/chatops/buttons.ts';
 import { type Config, type TargetConfig, webhookParameters } from '../lib/config.ts';
@@ -21,6 +22,7 @@ import { type Attempt, createSlack } from '../lib/slack/deliver.ts';
 import { render } from '../lib/slack/message.ts';
 import { DEFAULT_WEBHOOK_PARAMETER } from '../lib/slack/webhook.ts';
 import { DynamoRecordStore, TABLE_DEFINITION } from '../lib/store.ts';
+import { SqsWaker } from '../lib/waker.ts';
 import { LocalLambda } from './lambda.ts';
 import { LocalSlack } from './services/slack/index.ts';
 import { registerSlackClicks } from './slack-click.ts';
@@ -74,6 +76,8 @@ export interface AttachOptions {
   slack?: { print?: ((text: string) => void) | false; timeoutMs?: number } | false;
   /** The functions' timeout, ms. Default 60 s, as serverless.yml. */
   timeoutMs?: number;
+  /** No wake-up queue: only events and the sweep wake a record (the pipeline before exact wake-ups). */
+  noWakeups?: boolean;
 }
 
 /** Slack's messages on the terminal, clearing `autopilot sim`'s progress line first. */
@@ -123,10 +127,13 @@ export async function attachPipeline(
       });
     }
   }
+  // The wake-up queue (serverless.yml WakeQueue), its messages delivered to the `wake` function below.
+  const waker = options.noWakeups ? undefined : await wakeQueue(world, options.maxAttempts ?? 5);
   const pipeline = new Pipeline({
     clients,
     store,
     config,
+    ...(waker && { waker }),
     repositoryImages,
     pushTimes,
     now: () => world.now(),
@@ -153,7 +160,7 @@ export async function attachPipeline(
   const functionArns: Record<string, string> = {};
   // Each handler runs as Lambda runs it: cold and warm starts, its timeout (local/lambda.ts).
   const lambda = new LocalLambda(world);
-  for (const fn of ['ecrPush', 'ecsEvent', 'alarm', 'tick'] as const) {
+  for (const fn of ['ecrPush', 'ecsEvent', 'alarm', 'tick', 'wake'] as const) {
     const handler = createHandler(fn, async () => pipeline);
     const name = `ecs-autopilot-${fn}`;
     const arn = world.arn('lambda', `function:${name}`);
@@ -166,6 +173,7 @@ export async function attachPipeline(
       }),
     );
   }
+  if (waker) world.sqs.mapTo(WAKE_QUEUE, functionArns.wake!, { batchSize: WAKE_BATCH_SIZE });
   if (!options.noRules) {
     const arn = (service: string, resource: string) =>
       `arn:aws:${service}:${world.region}:${world.account}:${resource}`;
@@ -226,6 +234,25 @@ export async function attachPipeline(
 }
 
 const iso = (ms: number) => new Date(ms).toISOString();
+
+/** serverless.yml's WakeQueue and its event source's batch size. */
+const WAKE_QUEUE = 'ecs-autopilot-wake';
+const WAKE_BATCH_SIZE = 10;
+
+async function wakeQueue(world: World, maxAttempts: number): Promise<SqsWaker> {
+  const sqs = new SQSClient({
+    endpoint: world.endpoint,
+    region: world.region,
+    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+    maxAttempts,
+  });
+  const { QueueUrl } = world.sqs.operations.CreateQueue!({
+    QueueName: WAKE_QUEUE,
+    // Six times the function's timeout, as Lambda advises for an SQS event source; five receives, then the dead letters.
+    Attributes: { VisibilityTimeout: '360', RedrivePolicy: JSON.stringify({ maxReceiveCount: 5 }) },
+  }) as { QueueUrl: string };
+  return new SqsWaker(sqs, QueueUrl);
+}
 
 function reportAttempt(reported: Map<string, NotificationReport>, a: Attempt): void {
   const key = `${a.service}#${a.entry.id}`;

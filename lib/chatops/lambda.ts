@@ -22,6 +22,7 @@ import { log, redact, setLogContext } from '../log.ts';
 import { Pipeline } from '../pipeline.ts';
 import { createSlack } from '../slack/deliver.ts';
 import { DynamoRecordStore } from '../store.ts';
+import { wakerFromEnvironment } from '../waker.ts';
 import { buttonsOn } from './buttons.ts';
 import { type InteractDeps, type InteractionResponse, interact } from './interact.ts';
 
@@ -110,7 +111,8 @@ export function depsFromEnvironment(): Promise<InteractDeps> {
       defaultWebhook: env.slackParameter,
       buttons: buttonsOn(config),
     });
-    const pipeline = new Pipeline({ clients, store, config, slack });
+    const waker = wakerFromEnvironment(env);
+    const pipeline = new Pipeline({ clients, store, config, slack, ...(waker && { waker }) });
     const secret = secretReader(clients.ssm);
     const api = env.botTokenParameter ? slackApi(() => secret(env.botTokenParameter!)) : undefined;
     return {
