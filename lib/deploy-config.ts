@@ -17,6 +17,7 @@
 import { CANARY_SUFFIX, canaryServiceName } from './canary-service.ts';
 import { type Config, webhookParameters } from './config.ts';
 import { eventRules, type FunctionKey } from './rules.ts';
+import { OUTSTANDING_INDEX } from './store.ts';
 
 export type { FunctionKey } from './rules.ts';
 
@@ -74,6 +75,8 @@ export interface DeployConfig {
 /** Logical IDs of the resources serverless.yml defines and this file refers to. */
 export const DEAD_LETTER_QUEUE = 'DeadLetterQueue';
 export const TABLE = 'AutopilotTable';
+/** The wake-up queue (lib/waker.ts): each record's next moment, as a delayed message. */
+export const WAKE_QUEUE = 'WakeQueue';
 
 /**
  * EventBridge-to-Lambda delivery retries (aws-facts.md §5). An event undelivered after an hour is
@@ -297,12 +300,21 @@ export function deployConfig(config: Config, settings: DeploySettings): DeployCo
     },
     // Reads and writes only of service records (lib/store.ts keys them `service#<cluster>/<service>`).
     itemsUnder('RolloutRecords', 'service#'),
+    // The repositories' marks: what the last look for missed pushes found (lib/store.ts putMark).
+    itemsUnder('RepositoryMarks', 'repository#'),
     {
-      // The tick lists the records; a Scan names no key, so LeadingKeys cannot scope it.
-      Sid: 'ListRolloutRecords',
+      // The sweep reads the records with work outstanding: a Query of the sparse index only (no Scan).
+      Sid: 'SweepOutstandingRecords',
       Effect: 'Allow',
-      Action: ['dynamodb:Scan'],
-      Resource: [{ 'Fn::GetAtt': [TABLE, 'Arn'] }],
+      Action: ['dynamodb:Query'],
+      Resource: [{ 'Fn::Sub': `\${${TABLE}.Arn}/index/${OUTSTANDING_INDEX}` }],
+    },
+    {
+      // Every record write schedules its next wake-up (lib/waker.ts): only on the stack's own queue.
+      Sid: 'ScheduleWakeUps',
+      Effect: 'Allow',
+      Action: ['sqs:SendMessage'],
+      Resource: [{ 'Fn::GetAtt': [WAKE_QUEUE, 'Arn'] }],
     },
     {
       Sid: 'FindMissedPushes',
