@@ -22,7 +22,12 @@ import { OUTSTANDING_INDEX } from './store.ts';
 export type { FunctionKey } from './rules.ts';
 
 /** A CloudFormation value: a literal, or an intrinsic function CloudFormation resolves at deploy time. */
-export type Cfn = string | { 'Fn::Sub': string } | { 'Fn::GetAtt': [string, string] } | { Ref: string };
+export type Cfn =
+  | string
+  | { 'Fn::Sub': string }
+  | { 'Fn::GetAtt': [string, string] }
+  | { Ref: string }
+  | { 'Fn::Join': [string, Cfn[]] };
 
 /** Deploy-time settings from serverless.yml (`custom.deploy`). */
 export interface DeploySettings {
@@ -307,7 +312,7 @@ export function deployConfig(config: Config, settings: DeploySettings): DeployCo
       Sid: 'SweepOutstandingRecords',
       Effect: 'Allow',
       Action: ['dynamodb:Query'],
-      Resource: [{ 'Fn::Sub': `\${${TABLE}.Arn}/index/${OUTSTANDING_INDEX}` }],
+      Resource: [{ 'Fn::Join': ['', [{ 'Fn::GetAtt': [TABLE, 'Arn'] }, `/index/${OUTSTANDING_INDEX}`]] }],
     },
     {
       // Every record write schedules its next wake-up (lib/waker.ts): only on the stack's own queue.

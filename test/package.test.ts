@@ -3,6 +3,7 @@
  * once, in a scratch copy of the service with a fixture autopilot.yml, and everything below is read
  * from its output: the CloudFormation template (rules, queue, table, IAM) and the function zips.
  */
+
 import { execFile } from 'node:child_process';
 import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -14,6 +15,7 @@ import { loadAwsServiceSpecSync } from '@aws-cdk/aws-service-spec';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseConfig } from '../lib/config.ts';
 import { DeployConfigError, deployConfig } from '../lib/deploy-config.ts';
+import { TABLE_DEFINITION } from '../lib/store.ts';
 
 const run = promisify(execFile);
 const ROOT = resolve(import.meta.dirname, '..');
@@ -211,6 +213,7 @@ describe('serverless package', () => {
         'EcrPushLambdaFunction',
         'EcsEventLambdaFunction',
         'TickLambdaFunction',
+        'WakeLambdaFunction',
         'SlackInteractLambdaFunction',
       ].sort(),
     );
@@ -223,8 +226,22 @@ describe('serverless package', () => {
         AUTOPILOT_TABLE: { Ref: 'AutopilotTable' },
         AUTOPILOT_SLACK_PARAMETER: '/ecs-autopilot/slack-webhook-url',
         AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+        AUTOPILOT_WAKE_QUEUE_URL: { Ref: 'WakeQueue' },
       });
     }
+    // The wake function reads its queue in batches, reporting the messages to retry.
+    const mapping = Object.fromEntries(ofType('AWS::Lambda::EventSourceMapping'));
+    expect(Object.values(mapping).map((m: any) => m.Properties)).toMatchObject([
+      {
+        EventSourceArn: { 'Fn::GetAtt': ['WakeQueue', 'Arn'] },
+        BatchSize: 10,
+        FunctionResponseTypes: ['ReportBatchItemFailures'],
+      },
+    ]);
+    expect(resources.WakeQueue.Properties.RedrivePolicy).toEqual({
+      deadLetterTargetArn: { 'Fn::GetAtt': ['DeadLetterQueue', 'Arn'] },
+      maxReceiveCount: 5,
+    });
   });
 });
 
@@ -444,7 +461,8 @@ describe('the table', () => {
     expect(t.Properties).toMatchObject({
       BillingMode: 'PAY_PER_REQUEST',
       KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }],
-      AttributeDefinitions: [{ AttributeName: 'pk', AttributeType: 'S' }],
+      AttributeDefinitions: TABLE_DEFINITION.AttributeDefinitions,
+      GlobalSecondaryIndexes: TABLE_DEFINITION.GlobalSecondaryIndexes,
       PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
       DeletionProtectionEnabled: true,
     });
@@ -553,7 +571,7 @@ describe('IAM: least privilege', () => {
     ]);
     const query = statements().filter((s) => list(s.Action).includes('dynamodb:Query'));
     expect(query.map((q) => q.Resource)).toEqual([
-      [{ 'Fn::Sub': '${AutopilotTable.Arn}/index/outstanding' }],
+      [{ 'Fn::Join': ['', [{ 'Fn::GetAtt': ['AutopilotTable', 'Arn'] }, '/index/outstanding']] }],
     ]);
     expect(
       statements().filter((s) =>
