@@ -170,6 +170,16 @@ export async function main(argv: string[], io: Io = processIo): Promise<number> 
     return await run(args);
   } catch (e) {
     const err = e as Error;
+    // Under --json a failure is one JSON document on stdout, as for the operating commands.
+    if (args.includes('--json') && (err.name === 'UsageError' || err.name === 'ScenarioError')) {
+      const usage = err.name === 'UsageError';
+      const exitCode = usage ? 2 : 1;
+      const error = usage
+        ? { kind: 'usage', message: err.message, usage: `autopilot ${command.usage}` }
+        : { kind: 'config', message: err.message };
+      io.out(`${JSON.stringify({ ok: false, command: name, exitCode, error }, null, 2)}\n`);
+      return exitCode;
+    }
     if (err.name === 'UsageError') {
       io.err(`autopilot ${name}: ${err.message}\nUsage: autopilot ${command.usage}\n`);
       return 2;

@@ -488,6 +488,10 @@ describe('the CLI tells the truth', () => {
     t = await pipelineWorld({ slack: { print: (text) => slack.push(text) } });
     t.world.ecr.push('web', 'v2');
     await t.world.runFor(30_000);
+    // A dry run of the image already rolling out says so in a sentence.
+    expect((await cli(t, 'deploy', 'prod/web', '--image', 'web:v2', '--dry-run')).out).toMatch(
+      /^prod\/web: dry run, nothing changed: would do nothing: web:v2 \(sha256:[0-9a-f]{12}\) is already rolling out\n/,
+    );
     const resumed = await cli(t, 'resume', 'prod/web');
     expect(resumed.code).toBe(1);
     expect(resumed.err).toContain(

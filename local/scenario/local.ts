@@ -48,7 +48,7 @@ export async function local(args: string[], hooks: { onWorld?: OnWorld } = {}): 
   out('Point the AWS CLI or an SDK at it:');
   out(`  export AWS_ENDPOINT_URL=${env.AWS_ENDPOINT_URL}`);
   out(
-    `  export AWS_REGION=${env.AWS_REGION} AWS_ACCESS_KEY_ID=${env.AWS_ACCESS_KEY_ID} AWS_SECRET_ACCESS_KEY=${env.AWS_SECRET_ACCESS_KEY}`,
+    `  export AWS_REGION=${env.AWS_REGION} AWS_DEFAULT_REGION=${env.AWS_REGION} AWS_ACCESS_KEY_ID=${env.AWS_ACCESS_KEY_ID} AWS_SECRET_ACCESS_KEY=${env.AWS_SECRET_ACCESS_KEY}`,
   );
   out('  aws ecs list-clusters');
   out('');
