@@ -124,6 +124,15 @@ export const COMMANDS: Record<string, Command> = {
       return (args) => runCommand('wait', args);
     },
   },
+  logs: {
+    usage:
+      'logs [CLUSTER/SERVICE] [--since 1h] [--level LEVEL] [--function NAME] [--follow] [--json] [--local] [--config FILE]',
+    summary: "the Lambdas' log lines from CloudWatch Logs, filtered by service, time and level",
+    load: async () => {
+      const { runCommand } = await import('../lib/commands/cli.ts');
+      return (args) => runCommand('logs', args);
+    },
+  },
   validate: {
     usage: 'validate [FILE] [--json]',
     summary: 'check autopilot.yml (or FILE) and show what each target will do',

@@ -13,10 +13,19 @@
  * With the world's latency model off (unit tests) every invocation takes no time and the remaining
  * time is the whole timeout. Invocations still run one at a time, in due order: the virtual clock
  * does not move while one runs, so an invocation's effects land at the time it was delivered.
+ *
+ * Logs, as Lambda keeps them: every line an invocation logs (lib/log.ts) goes to the log group
+ * `/aws/lambda/<function>` of the local CloudWatch Logs, in one stream per execution environment
+ * (`2026/01/01/[$LATEST]<id>`, a new one on each cold start), stamped with the invocation's time
+ * (its start plus the time its calls took), between Lambda's own `START RequestId: …`, `END
+ * RequestId: …` and `REPORT RequestId: … Duration: …` lines; a timeout adds `Task timed out after …`.
+ *
  * Sources: Lambda Developer Guide, "Using the Lambda context object to retrieve Node.js function
  * information" (getRemainingTimeInMillis), "Configure Lambda function timeout" ("Lambda stops the
  * function" at the timeout), "Error handling and automatic retries" (timeouts are function errors).
  */
+import { createHash } from 'node:crypto';
+import { addLogTap } from '../lib/log.ts';
 import { AwsError } from './core/errors.ts';
 import { KEEP_WARM_MS } from './core/latency.ts';
 import type { World } from './world.ts';
@@ -32,6 +41,16 @@ interface Invocation {
   timeoutMs: number;
   spentMs: number;
   timedOut: boolean;
+  /** Where its lines go: `/aws/lambda/<function>`, its environment's stream, its start time. */
+  logGroup: string;
+  logStream: string;
+  startedAt: number;
+}
+
+/** `2026/01/01/[$LATEST]<32 hex>`: Lambda names a stream by day, version and environment. */
+export function logStreamName(at: number, id: string): string {
+  const day = new Date(at).toISOString().slice(0, 10).replaceAll('-', '/');
+  return `${day}/[$LATEST]${id}`;
 }
 
 /** What Lambda's log says when it stops a function at its timeout. */
@@ -45,14 +64,27 @@ export class LocalLambda {
   /** When each function's last invocation ended (virtual ms), for cold and warm starts. */
   private readonly lastEnded = new Map<string, number>();
   private readonly intercept = (service: string, operation: string) => this.onCall(service, operation);
+  /** Each function's current execution environment's log stream. */
+  private readonly streams = new Map<string, string>();
+  private readonly removeTap: () => void;
   /** Cold starts and timeouts so far, for reports. */
   readonly counts = { invocations: 0, coldStarts: 0, timeouts: 0 };
 
   constructor(private readonly world: World) {
     world.interceptors.push(this.intercept);
+    this.removeTap = addLogTap((line) => {
+      const inv = this.running.at(-1);
+      if (inv) this.writeLog(inv, line);
+    });
+  }
+
+  /** One line into the invocation's log stream, at the invocation's time. */
+  private writeLog(inv: Invocation, message: string): void {
+    this.world.logs.put(inv.logGroup, inv.logStream, [{ timestamp: inv.startedAt + inv.spentMs, message }]);
   }
 
   dispose(): void {
+    this.removeTap();
     const i = this.world.interceptors.indexOf(this.intercept);
     if (i >= 0) this.world.interceptors.splice(i, 1);
   }
@@ -88,10 +120,20 @@ export class LocalLambda {
       const cold = last === undefined || now - last > KEEP_WARM_MS;
       this.counts.invocations++;
       if (cold) this.counts.coldStarts++;
+      if (cold || !this.streams.has(name)) {
+        const id = createHash('sha256')
+          .update(`${name}\0${this.counts.coldStarts}`)
+          .digest('hex')
+          .slice(0, 32);
+        this.streams.set(name, logStreamName(now, id));
+      }
       const inv: Invocation = {
         timeoutMs: options.timeoutMs,
         spentMs: this.world.latency.start(cold),
         timedOut: false,
+        logGroup: `/aws/lambda/${name}`,
+        logStream: this.streams.get(name)!,
+        startedAt: now,
       };
       const context = {
         callbackWaitsForEmptyEventLoop: false,
@@ -100,13 +142,15 @@ export class LocalLambda {
         invokedFunctionArn: this.world.arn('lambda', `function:${name}`),
         memoryLimitInMB: String(options.memoryMb ?? 256),
         awsRequestId: this.world.ids.uuid(),
-        logGroupName: `/aws/lambda/${name}`,
-        logStreamName: 'local',
+        logGroupName: inv.logGroup,
+        logStreamName: inv.logStream,
         getRemainingTimeInMillis: () => Math.max(0, inv.timeoutMs - inv.spentMs),
         done: () => {},
         fail: () => {},
         succeed: () => {},
       };
+      const requestId = context.awsRequestId;
+      this.writeLog(inv, `START RequestId: ${requestId} Version: $LATEST`);
       this.running.push(inv);
       let outcome: { ok: true; value: unknown } | { ok: false; error: unknown };
       try {
@@ -117,6 +161,16 @@ export class LocalLambda {
         this.running.splice(this.running.lastIndexOf(inv), 1);
         this.lastEnded.set(name, now);
       }
+      if (inv.timedOut) {
+        const at = new Date(inv.startedAt + inv.timeoutMs).toISOString();
+        this.writeLog(inv, `${at} ${requestId} ${timedOutMessage(inv.timeoutMs)}`);
+      }
+      const ms = Math.min(inv.spentMs, inv.timeoutMs);
+      this.writeLog(inv, `END RequestId: ${requestId}`);
+      this.writeLog(
+        inv,
+        `REPORT RequestId: ${requestId}\tDuration: ${ms.toFixed(2)} ms\tBilled Duration: ${Math.max(1, Math.ceil(ms))} ms\tMemory Size: ${options.memoryMb ?? 256} MB`,
+      );
       if (inv.timedOut) {
         this.counts.timeouts++;
         throw new Error(timedOutMessage(inv.timeoutMs));

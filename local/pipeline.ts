@@ -155,7 +155,8 @@ export async function attachPipeline(
   const lambda = new LocalLambda(world);
   for (const fn of ['ecrPush', 'ecsEvent', 'alarm', 'tick'] as const) {
     const handler = createHandler(fn, async () => pipeline);
-    const name = `ecs-autopilot-${fn}`;
+    // Named after the table, as Serverless names both after the stage (`autopilot logs` relies on it).
+    const name = `${table}-${fn}`;
     const arn = world.arn('lambda', `function:${name}`);
     functionArns[fn] = arn;
     world.functions.set(

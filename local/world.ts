@@ -1,5 +1,5 @@
 /**
- * The local world: ECS, ECR, CloudWatch, EventBridge, SSM and DynamoDB (dynalite) sharing one
+ * The local world: ECS, ECR, CloudWatch, CloudWatch Logs, EventBridge, SSM and DynamoDB (dynalite) sharing one
  * virtual clock, served on loopback over the real AWS wire protocols.
  *
  * Layers, each importing only those below it:
@@ -30,6 +30,7 @@ import { LocalEcr } from './services/ecr/index.ts';
 import { type BreakerReading, LocalEcs } from './services/ecs/index.ts';
 import { LocalElbv2 } from './services/elbv2/index.ts';
 import { LocalEventBridge } from './services/eventbridge/index.ts';
+import { LocalLogs } from './services/logs/index.ts';
 import { LocalSsm } from './services/ssm/index.ts';
 
 export interface WorldOptions {
@@ -79,6 +80,8 @@ export class World {
   readonly cloudwatch: LocalCloudWatch;
   readonly events: LocalEventBridge;
   readonly ssm: LocalSsm;
+  /** CloudWatch Logs: the local Lambdas' log groups (local/lambda.ts writes them). */
+  readonly logs: LocalLogs;
   readonly applicationAutoScaling: LocalApplicationAutoScaling;
   /** How long things take: instant unless made with `latency`. */
   readonly latency: Latency;
@@ -113,6 +116,7 @@ export class World {
           : INSTANT;
     this.ecsThrottle = new EcsThrottle(() => this.clock.now());
     this.ssm = new LocalSsm(this);
+    this.logs = new LocalLogs(this);
     this.applicationAutoScaling = new LocalApplicationAutoScaling(this);
     this.events = new LocalEventBridge(this);
     this.cloudwatch = new LocalCloudWatch(this);
@@ -176,6 +180,7 @@ export class World {
       this.cloudwatch,
       this.events,
       this.ssm,
+      this.logs,
       this.applicationAutoScaling,
       this.elbv2,
     ];

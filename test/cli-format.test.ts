@@ -2,6 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { neverKnownGood } from '../lib/commands/control.ts';
 import { diff } from '../lib/commands/deploy.ts';
+import { formatLine, logsPattern } from '../lib/commands/logs.ts';
 import { runsText } from '../lib/commands/status.ts';
 import type { RolloutSummary, ServiceRecord } from '../lib/record.ts';
 
@@ -108,5 +109,37 @@ describe('diff: a task definition against the revision that would be registered'
       { path: 'containerDefinitions[web].image', before: '"a"', after: '"b"' },
       { path: 'tags[ecs-autopilot:image]', after: '"web:v2"' },
     ]);
+  });
+});
+
+describe('logsPattern: the JSON filter pattern of `autopilot logs`', () => {
+  it.each([
+    [undefined, undefined, '{ $.level = "*" }'],
+    ['prod/web', undefined, '{ $.service = "prod/web" }'],
+    [undefined, 'warn', '{ ($.level = "warn" || $.level = "error") }'],
+    ['prod/web', 'error', '{ $.service = "prod/web" && ($.level = "error") }'],
+    [undefined, 'debug', '{ $.level = "*" }'],
+  ] as const)('service %s, level %s: %s', (service, level, want) => {
+    expect(logsPattern(service, level)).toBe(want);
+  });
+
+  it('formatLine: time, function, level, message, service, then the other fields', () => {
+    expect(
+      formatLine({
+        at: '2026-01-01T09:05:07.250Z',
+        function: 'tick',
+        logStream: 's',
+        eventId: '1',
+        fields: {
+          level: 'info',
+          msg: 'action',
+          function: 'tick',
+          requestId: 'r',
+          service: 'prod/web',
+          type: 'setCanary',
+          desired: 1,
+        },
+      }),
+    ).toBe('2026-01-01 09:05:07Z  tick           info   action  prod/web  type=setCanary desired=1');
   });
 });

@@ -24,6 +24,7 @@ import { parseDuration } from '../duration.ts';
 import { setLogSink } from '../log.ts';
 import { CommandFailed, type Deps, type Io, parseImageRef, printJson, UsageError } from './common.ts';
 import { connect, connection, DEFAULT_CONFIG, LOCAL_ENDPOINT } from './env.ts';
+import { FUNCTIONS, LEVELS } from './logs.ts';
 
 export type CommandName =
   | 'status'
@@ -35,6 +36,7 @@ export type CommandName =
   | 'abort'
   | 'rollback'
   | 'wait'
+  | 'logs'
   | 'validate';
 
 type OptionSpec = Record<string, { type: 'string' | 'boolean'; short?: string }>;
@@ -128,6 +130,20 @@ export const HELP: Record<
       '--interval 2s     real time between two looks at the record',
     ],
     example: 'autopilot wait prod/web --image web:v2 --timeout 30m',
+  },
+  logs: {
+    usage:
+      'logs [CLUSTER/SERVICE] [--since 1h] [--level info|warn|error] [--function NAME] [--follow] [--interval 2s]',
+    summary:
+      "The Lambdas' log lines from CloudWatch Logs (/aws/lambda/<AUTOPILOT_TABLE>-<function>), oldest first, across the stack's functions: those naming the service, at the level or above, since the time given (the AWS's clock). --follow keeps printing new lines until interrupted.",
+    options: [
+      "--since 1h        how far back, in the AWS's time (the local AWS's clock under --local)",
+      '--level LEVEL     debug, info, warn or error: that level and above',
+      `--function NAME   one function: ${FUNCTIONS.join(', ')}`,
+      '--follow          keep printing new lines (with --json: one JSON object per line)',
+      '--interval 2s     real time between two looks when following',
+    ],
+    example: 'autopilot logs prod/web --since 30m --level warn',
   },
   validate: {
     usage: 'validate [FILE] [--live]',
@@ -239,6 +255,28 @@ const SPECS: Record<Exclude<CommandName, 'validate'>, Spec> = {
         intervalMs: v.interval === undefined ? undefined : duration('--interval', v.interval),
       };
       return async (deps) => (await import('./wait.ts')).wait(options, deps);
+    },
+  },
+  logs: {
+    positionals: [0, 1],
+    options: {
+      since: { type: 'string' },
+      level: { type: 'string' },
+      function: { type: 'string' },
+      follow: { type: 'boolean' },
+      interval: { type: 'string' },
+    },
+    prepare: (v, [service]) => {
+      const options = {
+        service,
+        json: v.json,
+        follow: v.follow,
+        sinceMs: v.since === undefined ? undefined : duration('--since', v.since),
+        intervalMs: v.interval === undefined ? undefined : duration('--interval', v.interval),
+        level: v.level === undefined ? undefined : oneOf('--level', v.level, LEVELS),
+        function: v.function === undefined ? undefined : oneOf('--function', v.function, FUNCTIONS),
+      };
+      return async (deps) => (await import('./logs.ts')).logs(options, deps);
     },
   },
 };
@@ -378,6 +416,12 @@ function duration(flag: string, text: string): number {
   } catch (e) {
     throw new UsageError(`${flag}: ${(e as Error).message}`);
   }
+}
+
+function oneOf<T extends string>(flag: string, text: string, values: readonly T[]): T {
+  if (!values.includes(text as T))
+    throw new UsageError(`${flag} must be one of ${values.join(', ')}; got "${text}"`);
+  return text as T;
 }
 
 function count(flag: string, text: string): number {

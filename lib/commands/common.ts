@@ -11,7 +11,7 @@
  * error), 2 bad usage, 3 `wait` gave up before the rollout ended.
  */
 import type { ECRClient } from '@aws-sdk/client-ecr';
-import type { Clients } from '../aws.ts';
+import type { ClientOptions, Clients } from '../aws.ts';
 import { type Config, type TargetConfig, targetFor } from '../config.ts';
 import { formatDuration } from '../duration.ts';
 import type { Rollout, RolloutSummary, ServiceRecord } from '../record.ts';
@@ -47,6 +47,10 @@ export interface Deps {
   sleep: (ms: number) => Promise<void>;
   /** Where the command runs, for messages: `region us-east-1` or `the local AWS at http://…`. */
   where: string;
+  /** The records table; the stack's functions are named after it (`<table>-tick`). */
+  table?: string;
+  /** How the clients were made, for a client only one command needs (`logs`: CloudWatch Logs). */
+  clientOptions?: ClientOptions;
 }
 
 /** Bad arguments: the dispatcher prints the message and the command's usage, and exits 2. */

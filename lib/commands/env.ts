@@ -22,7 +22,7 @@ import path from 'node:path';
 import { ECRClient } from '@aws-sdk/client-ecr';
 import { GetParameterCommand, PutParameterCommand } from '@aws-sdk/client-ssm';
 import { parse as parseYaml } from 'yaml';
-import { createClients } from '../aws.ts';
+import { type ClientOptions, createClients } from '../aws.ts';
 import { type Config, ConfigError, loadConfig, parseConfig, validateConfig } from '../config.ts';
 import { createSlack } from '../slack/deliver.ts';
 import { DEFAULT_WEBHOOK_PARAMETER } from '../slack/webhook.ts';
@@ -42,6 +42,7 @@ export interface ConnectFlags {
 
 export interface Connection {
   clients: CommandClients;
+  options: ClientOptions;
   endpoint?: string;
   region?: string;
   table: string;
@@ -68,7 +69,7 @@ export function connection(flags: ConnectFlags, env: NodeJS.ProcessEnv): Connect
     maxAttempts: 3,
   };
   const clients = { ...createClients(options), ecr: new ECRClient(options) };
-  return { clients, endpoint, region, table: env.AUTOPILOT_TABLE || DEFAULT_TABLE };
+  return { clients, options, endpoint, region, table: env.AUTOPILOT_TABLE || DEFAULT_TABLE };
 }
 
 /** Everything a command needs, connected. */
@@ -91,6 +92,8 @@ export async function connect(flags: ConnectFlags, env: NodeJS.ProcessEnv, io: I
     io,
     sleep,
     where: c.endpoint ? `the local AWS at ${c.endpoint}` : `region ${region}`,
+    table: c.table,
+    clientOptions: c.options,
     slack: createSlack({
       ssm: c.clients.ssm,
       region,

@@ -36,7 +36,7 @@ export async function local(args: string[], hooks: { onWorld?: OnWorld } = {}): 
   const env = world.clientEnv();
   out(`${p.bold('Local AWS')} listening on ${endpoint}`);
   out(
-    `  ECS, ECR, CloudWatch, EventBridge, SSM and DynamoDB; region ${world.region}, account ${world.account}`,
+    `  ECS, ECR, ELBv2, CloudWatch, CloudWatch Logs, EventBridge, SSM and DynamoDB; region ${world.region}, account ${world.account}`,
   );
   out(`  virtual clock from ${new Date(world.now()).toISOString()}, at ${options.speed}x real time`);
   if (scenario) {
