@@ -89,7 +89,8 @@ export interface RolloutSpan {
   endedAt?: number;
   outcome: 'in_progress' | 'succeeded' | 'rolled_back' | 'aborted' | 'superseded';
   reason?: string;
-  steps: { index: number; percent: number; at: number; canaryTasks: number }[];
+  /** `served`: the share the canary's tasks get, as the step notice carries it (by healthy-task count). */
+  steps: { index: number; percent: number; at: number; canaryTasks: number; served: number }[];
   /** When the rollback was decided. */
   rollbackAt?: number;
 }
@@ -227,7 +228,9 @@ export class Timeline {
       ...this.sources.flatMap((source) => source()),
       ...(report ? sectionMarkers(report, 'notifications', 'notification') : []),
       ...(report ? sectionMarkers(report, 'scaling', 'scaling') : []),
-    ].sort((a, b) => a.at - b.at);
+    ]
+      .sort((a, b) => a.at - b.at)
+      .filter((m, i, all) => !sameScaling(m, all.slice(0, i)));
     for (const n of notices) {
       const r = 'rollout' in n.notice ? n.notice.rollout : undefined;
       if (r?.taskDefinition && r.image.tag) {
@@ -473,7 +476,13 @@ function rolloutSpans(notices: { at: number; notice: Notice; service: string }[]
     }
     if (r.taskDefinition) span.revision = shortRevision(r.taskDefinition);
     if (n.kind === 'step') {
-      span.steps.push({ index: n.stepIndex, percent: n.percent, at, canaryTasks: n.canaryTasks });
+      span.steps.push({
+        index: n.stepIndex,
+        percent: n.percent,
+        at,
+        canaryTasks: n.canaryTasks,
+        served: n.share,
+      });
     } else if (n.kind === 'succeeded') {
       span.outcome = 'succeeded';
       span.endedAt = at;
@@ -490,6 +499,17 @@ function rolloutSpans(notices: { at: number; notice: Notice; service: string }[]
     }
   }
   return [...spans.values()];
+}
+
+/**
+ * The report's scaling section and the scaled notice tell the same resize: one marker each would
+ * stack two labels on one spot (`4 → 8 tasks` over `prod/web scaled 4 -> 8: …`). The first wins.
+ */
+function sameScaling(m: Marker, before: Marker[]): boolean {
+  return (
+    m.kind === 'scaling' &&
+    before.some((o) => o.kind === 'scaling' && o.service === m.service && Math.abs(o.at - m.at) <= 1000)
+  );
 }
 
 /** The scenario's own steps: pushes, updates, load, alarms set by hand. */

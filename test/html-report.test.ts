@@ -138,10 +138,10 @@ describe.skipIf(SKIP)('the HTML report of the demo', () => {
     // Three steps of web:v2, one of web:v3; the desired count; the axis in virtual time.
     expect(await page.locator('line.step-marker').count()).toBe(4);
     expect(await page.locator('svg.chart text.pill').allTextContents()).toEqual([
-      '10%',
-      '50%',
+      '10% asked · 20% served',
+      '50% asked · 50% served',
       '100%',
-      '10%',
+      '10% asked · 20% served',
     ]);
     expect(await page.locator('path.desired').count()).toBe(1);
     expect(await page.locator('svg.chart text.axis').allTextContents()).toEqual(
@@ -201,4 +201,62 @@ describe.skipIf(SKIP)('the HTML report of the demo', () => {
     await page.screenshot({ path: SCREENSHOT, fullPage: true });
     expect(readFileSync(SCREENSHOT).length).toBeGreaterThan(50_000);
   });
+
+  it.each([1400, 800])(
+    'at %i px wide: step labels say asked and served; no label overlaps another or is cut off',
+    async (width) => {
+      await page.setViewportSize({ width, height: 900 });
+      const steps = await page.locator('g.step-label text').allTextContents();
+      expect(steps).toContain('10% asked · 20% served');
+      expect(steps).toContain('50% asked · 50% served');
+      expect(steps).toContain('100%');
+      // Every label a person reads on the chart: its box, as the browser laid it out.
+      const boxes = await page.evaluate(() => {
+        const svg = (globalThis as any).document.querySelector('svg');
+        const frame = svg.getBoundingClientRect();
+        const labels = [
+          ...svg.querySelectorAll(
+            'g.step-label rect, g.rollback-marker rect, g.marker + text, text.small, text.bar-label',
+          ),
+        ];
+        return {
+          frame: { x: frame.x, y: frame.y, right: frame.right, bottom: frame.bottom },
+          labels: labels.map((el) => {
+            const r = el.getBoundingClientRect();
+            return {
+              text: el.textContent || el.parentElement?.textContent || '',
+              x: r.x,
+              y: r.y,
+              right: r.right,
+              bottom: r.bottom,
+            };
+          }),
+        };
+      });
+      expect(boxes.labels.length).toBeGreaterThan(10);
+      for (const l of boxes.labels) {
+        expect({ l, inside: l.x >= boxes.frame.x - 0.5 && l.right <= boxes.frame.right + 0.5 }).toMatchObject(
+          {
+            inside: true,
+          },
+        );
+        expect(l.text).not.toMatch(/…$/);
+      }
+      const overlaps: string[] = [];
+      for (let i = 0; i < boxes.labels.length; i++) {
+        for (let j = i + 1; j < boxes.labels.length; j++) {
+          const a = boxes.labels[i]!;
+          const b = boxes.labels[j]!;
+          const inside = (p: typeof a, q: typeof a) =>
+            p.x >= q.x && p.right <= q.right && p.y >= q.y && p.bottom <= q.bottom;
+          if (inside(a, b) || inside(b, a)) continue; // a pill's text inside its own outline
+          const w = Math.min(a.right, b.right) - Math.max(a.x, b.x);
+          const h = Math.min(a.bottom, b.bottom) - Math.max(a.y, b.y);
+          if (w > 0.5 && h > 0.5) overlaps.push(`"${a.text}" over "${b.text}"`);
+        }
+      }
+      expect(overlaps).toEqual([]);
+      await page.setViewportSize({ width: 1300, height: 900 });
+    },
+  );
 });
