@@ -30,6 +30,8 @@ const UNTUNED = {
   rollbackDeadlineMs: 15 * m,
   maxSurgePercent: 100,
   missedPushCheckMs: 5 * m,
+  approvalTimeoutMs: 24 * 60 * m,
+  onApprovalTimeout: 'rollback',
 } satisfies Omit<TargetConfig, 'cluster' | 'service' | 'repository'>;
 
 /** The paths of every problem in `raw`, in the order reported. */
