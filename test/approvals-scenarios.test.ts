@@ -99,6 +99,16 @@ describe('approval scenarios', () => {
   }, 300_000);
 });
 
+describe('a gate does not shield a failing canary', () => {
+  it('gate-crash.yml: a canary crashing while the rollout waits for approval rolls back at once', async () => {
+    const { rollouts, notifications } = await play('gate-crash');
+    expect(kinds(notifications)).toEqual(['started', 'step', 'approval', 'rolled_back']);
+    expect(rollouts).toEqual([
+      expect.objectContaining({ outcome: 'rolled_back', reason: expect.stringContaining('exit code 137') }),
+    ]);
+  }, 300_000);
+});
+
 describe('freeze scenarios', () => {
   it('freeze.yml: a push during the window waits and goes when it ends', async () => {
     const { rollouts, notifications } = await play('freeze');
