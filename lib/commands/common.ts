@@ -244,7 +244,8 @@ export function describeRollout(v: RolloutView): string {
       return `${where}, paused`;
     case 'awaiting_approval': {
       const a = v.approval!;
-      const gate = `${where}, baked; waiting for approval of step ${a.step}/${v.steps} (${a.percent}%) since ${a.since}`;
+      // A gate on the first step waits before anything runs; any other, after the step before baked.
+      const gate = `${a.step === v.step ? 'nothing started' : `${where}, baked`}; waiting for approval of step ${a.step}/${v.steps} (${a.percent}%) since ${a.since}`;
       return a.heldSince
         ? `${gate}, timed out at ${a.timesOutAt}: holding until someone approves or rejects`
         : `${gate}, times out at ${a.timesOutAt}`;
