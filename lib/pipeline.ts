@@ -203,8 +203,8 @@ export class Pipeline {
   }
 
   /**
-   * The one-minute tick finishes what lost events left: every record with a rollout in flight; and
-   * it sends what Slack has not taken yet.
+   * The one-minute tick finishes what lost events left: every record with a rollout in flight, and
+   * every push whose freeze has ended; and it sends what Slack has not taken yet.
    */
   private async onTick(): Promise<HandleResult> {
     let records = await this.catchUpOnPushes(await this.options.store.list());
@@ -212,8 +212,13 @@ export class Pipeline {
     const now = this.now();
     // A rollout in flight, or a scaling alarm still in ALARM (its rule applies again after each
     // cooldown); a target that keeps failing waits out its back-off.
+    // A push that waited for a freeze is due at the moment stored on its record.
     const busy = records.filter(
-      (r) => (r.rollout || Object.keys(r.scaling?.firing ?? {}).length > 0) && !backedOff(r, now),
+      (r) =>
+        (r.rollout ||
+          Object.keys(r.scaling?.firing ?? {}).length > 0 ||
+          (r.frozenPush !== undefined && r.frozenPush.until <= now)) &&
+        !backedOff(r, now),
     );
     const targets = busy
       .map((r) => targetFor(this.config, r.cluster, r.service))
@@ -737,6 +742,15 @@ function noticeFields(service: string, n: Notice): Record<string, unknown> {
       return { service, from: n.from, to: n.to, alarm: n.alarm.name, reason: n.reason };
     case 'blocked':
       return { service, reason: n.reason };
+    case 'approved':
+      return {
+        service,
+        tag: n.image.tag,
+        by: n.by,
+        ...(n.stepIndex !== undefined && { step: n.stepIndex + 1 }),
+      };
+    case 'frozen':
+      return { service, tag: n.image.tag, digest: n.image.digest, until: new Date(n.until).toISOString() };
     default:
       return { service, tag: n.rollout.image.tag, digest: n.rollout.image.digest };
   }

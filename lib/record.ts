@@ -33,6 +33,8 @@ export interface FailuresBeyond {
 export interface StepState {
   percent: number;
   bakeMs: number;
+  /** An approval gate before this step (lib/rollout/approval.ts). */
+  approve?: true;
   /** When the step began (its tasks were asked for). */
   startedAt?: number;
   /** When all of its tasks were running and healthy: the bake starts here. */
@@ -80,6 +82,10 @@ export interface Rollout {
   gatesWithData?: string[];
   /** Gate alarms told once as not watching (INSUFFICIENT_DATA through the first step). */
   quietGates?: string[];
+  /** The approval gate the rollout waits at (lib/rollout/approval.ts): the step it would take next. */
+  approval?: ApprovalWait;
+  /** Who let the rollout through an approval gate or a freeze, and when. */
+  approvals?: Approval[];
   /** Set once a rollback was decided: the rollout stays until the service is back on the good revision. */
   rollingBack?: {
     reason: string;
@@ -88,6 +94,31 @@ export interface Rollout {
     /** Set once the rollback ran past its deadline and a person was told. */
     overdueAt?: number;
   };
+}
+
+/** A gate waiting for a person: since when, when nobody deciding means the timeout's verdict. */
+export interface ApprovalWait {
+  /** The index of the step that waits to be taken. */
+  step: number;
+  since: number;
+  timesOutAt: number;
+  /** Set once it timed out under `onApprovalTimeout: hold` (and a person was told). */
+  heldAt?: number;
+}
+
+/** A person's yes: through the approval gate of `step`, or through a freeze (`gate: 'freeze'`). */
+export type Approval = { by: string; at: number } & ({ gate: 'step'; step: number } | { gate: 'freeze' });
+
+/** A push that waits for a freeze window to end (lib/freeze.ts). */
+export interface FrozenPush {
+  /** Names it on Slack buttons (as a rollout's id does). */
+  id: string;
+  image: ImageRef;
+  /** A deploy by hand: not held back by the tag policy or an earlier rollback when it goes. */
+  forced: boolean;
+  since: number;
+  /** When it goes: the freeze's end as last computed; the tick (or a wake-up) reconciles it then. */
+  until: number;
 }
 
 export type Outcome = 'succeeded' | 'rolled_back' | 'superseded' | 'ignored' | 'aborted';
@@ -105,6 +136,8 @@ export interface RolloutSummary {
   steps: { percent: number; reachedAt?: number }[];
   failures: TaskFailure[];
   failuresBeyond?: FailuresBeyond;
+  /** Who approved its gates (or its deploy during a freeze), and when. */
+  approvals?: Approval[];
 }
 
 export interface ServiceRecord {
@@ -130,6 +163,8 @@ export interface ServiceRecord {
   pushCheck?: { at: number; since: number };
   /** A push that came during a rollback: it starts once the rollback has finished. */
   queuedPush?: { image: ImageRef; forced: boolean };
+  /** A push that came during a freeze window: it goes when the window ends, or when a person approves. */
+  frozenPush?: FrozenPush;
   /** Alarm-driven scaling: the service's target total, cooldowns and the alarms firing (lib/scaling.ts). */
   scaling?: ScalingState;
   /** The owner's deploymentConfiguration while all-at-once has it changed (lib/owner-settings.ts). */
@@ -185,6 +220,7 @@ export function summarize(
     steps: rollout.steps.map((s) => ({ percent: s.percent, reachedAt: s.startedAt })),
     failures: rollout.failures,
     ...(rollout.failuresBeyond && { failuresBeyond: rollout.failuresBeyond }),
+    ...(rollout.approvals && { approvals: rollout.approvals }),
   };
 }
 

@@ -24,6 +24,8 @@ export interface Step {
   percent: number;
   /** How long the step is watched after its new tasks are healthy, before the next step. */
   bakeMs: number;
+  /** An approval gate: the rollout waits for a person before it takes this step (lib/rollout/approval.ts). */
+  approve?: true;
 }
 
 export type StrategyKind = 'canary' | 'linear' | 'rolling' | 'all-at-once';
@@ -226,7 +228,7 @@ export function resolveSteps(
 
 type Report = (path: string, message: string) => void;
 
-const STEP_KEYS = ['percent', 'bake'];
+const STEP_KEYS = ['percent', 'bake', 'approve'];
 const LINEAR_KEYS = ['stepPercent', 'bake'];
 const ROLLING_KEYS = ['bake'];
 
@@ -260,8 +262,12 @@ function readSteps(value: unknown, report: Report): Step[] | undefined {
       report(`${at}.bake`, 'is required on every step below 100%: how long to watch this share, e.g. 5m');
       bakeMs = undefined;
     }
+    if (fields.approve !== undefined && typeof fields.approve !== 'boolean') {
+      report(`${at}.approve`, `must be true or false, got ${JSON.stringify(fields.approve)}`);
+      ok = false;
+    }
     if (percent === undefined || bakeMs === undefined) ok = false;
-    else steps.push({ percent, bakeMs });
+    else steps.push({ percent, bakeMs, ...(fields.approve === true && { approve: true as const }) });
   });
   const last = value.length - 1;
   const lastPercent = (value[last] as { percent?: unknown } | null)?.percent;

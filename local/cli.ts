@@ -108,6 +108,22 @@ export const COMMANDS: Record<string, Command> = {
       return (args) => runCommand('abort', args);
     },
   },
+  approve: {
+    usage: 'approve CLUSTER/SERVICE [--as NAME] [--json] [--local] [--config FILE]',
+    summary: 'through the approval gate the rollout waits at; else deploy the push waiting for a freeze now',
+    load: async () => {
+      const { runCommand } = await import('../lib/commands/cli.ts');
+      return (args) => runCommand('approve', args);
+    },
+  },
+  reject: {
+    usage: 'reject CLUSTER/SERVICE [--as NAME] [--reason TEXT] [--json] [--local] [--config FILE]',
+    summary: 'roll back the rollout waiting at its gate; else drop the push waiting for a freeze',
+    load: async () => {
+      const { runCommand } = await import('../lib/commands/cli.ts');
+      return (args) => runCommand('reject', args);
+    },
+  },
   rollback: {
     usage: 'rollback CLUSTER/SERVICE [--to REVISION] [--reason TEXT] [--json] [--local] [--config FILE]',
     summary: 'back to REVISION, or to the good revision before the current one',

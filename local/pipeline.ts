@@ -9,6 +9,7 @@ import { CreateTableCommand } from '@aws-sdk/client-dynamodb';
 import { ECRClient } from '@aws-sdk/client-ecr';
 import { createClients } from '../lib/aws.ts';
 import { buttonsOn } from '../lib/chatops/buttons.ts';
+import type { CommandClients } from '../lib/commands/common.ts';
 import { type Config, type TargetConfig, webhookParameters } from '../lib/config.ts';
 import type { Action } from '../lib/decide.ts';
 import { createHandler } from '../lib/handler.ts';
@@ -21,6 +22,7 @@ import { type Attempt, createSlack } from '../lib/slack/deliver.ts';
 import { render } from '../lib/slack/message.ts';
 import { DEFAULT_WEBHOOK_PARAMETER } from '../lib/slack/webhook.ts';
 import { DynamoRecordStore, TABLE_DEFINITION } from '../lib/store.ts';
+import { registerCliSteps } from './cli-step.ts';
 import { LocalLambda } from './lambda.ts';
 import { LocalSlack } from './services/slack/index.ts';
 import { registerSlackClicks } from './slack-click.ts';
@@ -123,17 +125,8 @@ export async function attachPipeline(
       });
     }
   }
-  const pipeline = new Pipeline({
-    clients,
-    store,
-    config,
-    repositoryImages,
-    pushTimes,
-    now: () => world.now(),
-    onNotice: (notice, target) => notices.push({ at: world.now(), notice: structuredClone(notice), target }),
-    onAction: (action, target) => actions.push({ at: world.now(), action, target }),
-    ...(slackOptions && {
-      slack: createSlack({
+  const slackSender = slackOptions
+    ? createSlack({
         ssm: clients.ssm,
         region: world.region,
         defaultWebhook: DEFAULT_WEBHOOK_PARAMETER,
@@ -146,8 +139,24 @@ export async function attachPipeline(
             delivered.push({ service: a.service, notice: structuredClone(a.entry.notice) });
         },
         buttons: buttonsOn(config),
-      }),
-    }),
+      })
+    : undefined;
+  const pipeline = new Pipeline({
+    clients,
+    store,
+    config,
+    repositoryImages,
+    pushTimes,
+    now: () => world.now(),
+    onNotice: (notice, target) => notices.push({ at: world.now(), notice: structuredClone(notice), target }),
+    onAction: (action, target) => actions.push({ at: world.now(), action, target }),
+    ...(slackSender && { slack: slackSender }),
+  });
+  registerCliSteps(world, {
+    clients: clients as CommandClients,
+    store,
+    config,
+    ...(slackSender && { slack: slackSender }),
   });
   if (slack) registerSlackClicks(world, { pipeline, store, slack, clients, table });
   const functionArns: Record<string, string> = {};

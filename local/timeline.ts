@@ -450,6 +450,38 @@ function noticeMarkers({
           tone: n.kind === 'paused' ? 'warn' : undefined,
         },
       ];
+    case 'approval':
+      return [
+        {
+          at,
+          kind: 'paused',
+          service,
+          label: 'awaiting approval',
+          detail: `${service}: ${imageOf(n.rollout)} waits for approval before step ${n.stepIndex + 1} (${n.percent}%), until ${new Date(n.timesOutAt).toISOString()}`,
+          tone: 'warn',
+        },
+      ];
+    case 'approved':
+      return [
+        {
+          at,
+          kind: 'resumed',
+          service,
+          label: 'approved',
+          detail: `${service}: ${n.by} approved ${n.stepIndex === undefined ? `${n.image.repository}:${n.image.tag} during the freeze` : `step ${n.stepIndex + 1} (${n.percent}%) of ${n.image.repository}:${n.image.tag}`}`,
+        },
+      ];
+    case 'frozen':
+      return [
+        {
+          at,
+          kind: 'paused',
+          service,
+          label: 'frozen',
+          detail: `${service}: ${n.image.repository}:${n.image.tag} waits for the freeze to end at ${new Date(n.until).toISOString()}`,
+          tone: 'warn',
+        },
+      ];
   }
 }
 
@@ -458,6 +490,7 @@ function rolloutSpans(notices: { at: number; notice: Notice; service: string }[]
   const spans = new Map<string, RolloutSpan>();
   for (const { at, notice: n, service } of notices) {
     if (n.kind === 'ignored' || n.kind === 'scaled' || n.kind === 'blocked') continue;
+    if (n.kind === 'approved' || n.kind === 'frozen') continue;
     const r = n.rollout;
     // Services fed by one repository start rollouts with the same id: a span is per service.
     const key = `${service}#${r.id}`;

@@ -1,6 +1,8 @@
 /** The worked examples of lib/rollout/step.ts, one row each. */
 import { describe, expect, it } from 'vitest';
 import type { ServiceView, TaskView } from '../lib/observation.ts';
+import type { Approval } from '../lib/record.ts';
+import { type GateVerdict, gateVerdict, needsApproval } from '../lib/rollout/approval.ts';
 import { roomSeen, tradeProgress } from '../lib/rollout/capacity.ts';
 import { rollbackOverdue, rollbackRestored } from '../lib/rollout/rollback.ts';
 import {
@@ -369,5 +371,50 @@ describe('rollbackRestored and rollbackOverdue', () => {
     [15 * MIN + 1, true],
   ])('started 0, deadline 15m, now %i -> %s', (now, want) => {
     expect(rollbackOverdue(0, now, 15 * MIN)).toBe(want);
+  });
+});
+
+describe('needsApproval (lib/rollout/approval.ts)', () => {
+  const gated = [{}, { approve: true }];
+  it.each<[string, { approve?: boolean }[], Approval[] | undefined, number, boolean]>([
+    ['a gate, no approvals', gated, undefined, 1, true],
+    ['a gate, approved', gated, [{ gate: 'step', step: 1, by: 'U1', at: 0 }], 1, false],
+    ['no gate on that step', gated, undefined, 0, false],
+    [
+      'a freeze approval is not the step’s',
+      [{ approve: true }],
+      [{ gate: 'freeze', by: 'U1', at: 0 }],
+      0,
+      true,
+    ],
+  ])('%s -> %s', (_, steps, approvals, index, waits) => {
+    expect(needsApproval(steps, approvals, index)).toBe(waits);
+  });
+});
+
+describe('gateVerdict (lib/rollout/approval.ts)', () => {
+  const H = 60 * MIN;
+  it.each<
+    [string, { since: number; timesOutAt: number } | undefined, number, 'rollback' | 'hold', GateVerdict]
+  >([
+    [
+      'no wait yet',
+      undefined,
+      5 * MIN,
+      'rollback',
+      { kind: 'wait', since: 5 * MIN, timesOutAt: H + 5 * MIN },
+    ],
+    [
+      'before the timeout',
+      { since: 0, timesOutAt: H },
+      H - S,
+      'rollback',
+      { kind: 'wait', since: 0, timesOutAt: H },
+    ],
+    ['at the timeout, rollback', { since: 0, timesOutAt: H }, H, 'rollback', { kind: 'rollback' }],
+    ['past it, hold', { since: 0, timesOutAt: H }, 3 * H, 'hold', { kind: 'hold' }],
+    ['held long after', { since: 0, timesOutAt: H }, 9 * H, 'hold', { kind: 'hold' }],
+  ])('%s', (_, wait, now, onTimeout, verdict) => {
+    expect(gateVerdict(wait, now, H, onTimeout)).toEqual(verdict);
   });
 });

@@ -34,6 +34,8 @@ export type CommandName =
   | 'pause'
   | 'resume'
   | 'abort'
+  | 'approve'
+  | 'reject'
   | 'rollback'
   | 'wait'
   | 'logs'
@@ -108,6 +110,23 @@ export const HELP: Record<
     summary: 'Stop the rollout in progress and go back to the revision it started from.',
     options: ['--reason TEXT   why, for history and Slack'],
     example: 'autopilot abort prod/web --reason "wrong build"',
+  },
+  approve: {
+    usage: 'approve CLUSTER/SERVICE [--as NAME]',
+    summary:
+      'Let the rollout through the approval gate it waits at (it takes the next step now); with no gate waiting, deploy the push that waits for a freeze now. Nothing waiting is an error (exit 1).',
+    options: ['--as NAME   who approves, for the record and Slack (default: cli:<your login name>)'],
+    example: 'autopilot approve prod/web',
+  },
+  reject: {
+    usage: 'reject CLUSTER/SERVICE [--as NAME] [--reason TEXT]',
+    summary:
+      'Roll back the rollout that waits at its approval gate; with no gate waiting, drop the push that waits for a freeze. Either way its digest is not deployed again by a push (deploy it by hand to retry).',
+    options: [
+      '--as NAME       who rejects, for the record and Slack (default: cli:<your login name>)',
+      '--reason TEXT   why, for history and Slack',
+    ],
+    example: 'autopilot reject prod/web --reason "wait for the migration"',
   },
   rollback: {
     usage: 'rollback CLUSTER/SERVICE [--to REVISION] [--reason TEXT] [--force]',
@@ -232,6 +251,22 @@ const SPECS: Record<Exclude<CommandName, 'validate'>, Spec> = {
     prepare: (v, [service]) => {
       const options = { service: service!, reason: v.reason, json: v.json };
       return async (deps) => (await import('./control.ts')).abort(options, deps);
+    },
+  },
+  approve: {
+    positionals: [1, 1],
+    options: { as: { type: 'string' } },
+    prepare: (v, [service]) => {
+      const options = { service: service!, as: v.as, json: v.json };
+      return async (deps) => (await import('./control.ts')).approve(options, deps);
+    },
+  },
+  reject: {
+    positionals: [1, 1],
+    options: { as: { type: 'string' }, reason: { type: 'string' } },
+    prepare: (v, [service]) => {
+      const options = { service: service!, as: v.as, reason: v.reason, json: v.json };
+      return async (deps) => (await import('./control.ts')).reject(options, deps);
     },
   },
   rollback: {

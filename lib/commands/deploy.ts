@@ -91,6 +91,14 @@ function deployResult(before: ServiceRecord, after: ServiceRecord, image: ImageR
       text: `${label} ${outcomeText(ended.outcome)}: ${ended.reason}`,
     };
   }
+  const frozen = after.frozenPush;
+  if (frozen?.image.digest === image.digest) {
+    return {
+      ok: true,
+      result: 'frozen',
+      text: `${label} waits for the freeze; it goes at ${new Date(frozen.until).toISOString()} (approve to deploy it now)`,
+    };
+  }
   return { ok: false, result: 'not_started', text: `the rollout of ${label} did not start` };
 }
 

@@ -60,6 +60,8 @@ export interface ServiceStatus {
     pendingCount: number;
   }[];
   rollout?: RolloutView;
+  /** A push that waits for a freeze window: it goes at `until` unless someone approves it sooner. */
+  frozen?: { image: string; digest: string; since: string; until: string };
   lastGood?: { revision: string; image?: string; since?: string };
   last?: ReturnType<typeof summaryJson>;
   alarmsInAlarm: { name: string; reason: string }[];
@@ -162,6 +164,14 @@ export async function serviceStatus(
         : []),
     ],
     ...(record.rollout ? { rollout: rolloutView(record.rollout, deps.now()) } : {}),
+    ...(record.frozenPush && {
+      frozen: {
+        image: imageLabel(record.frozenPush.image),
+        digest: record.frozenPush.image.digest,
+        since: ISO(record.frozenPush.since)!,
+        until: ISO(record.frozenPush.until)!,
+      },
+    }),
     ...(record.lastGood
       ? {
           lastGood: {
@@ -287,6 +297,11 @@ export function formatStatus(services: ServiceStatus[]): string {
     const runs = runsText(s.tasks);
     if (runs) notes.push(`${s.service} runs ${runs}`);
     if (!s.rollout && s.last) notes.push(`${s.service}: ${lastText(s.last)}`);
+    if (s.frozen) {
+      notes.push(
+        `${s.service}: ${s.frozen.image} waits for the freeze since ${s.frozen.since}; it goes at ${s.frozen.until} (approve to deploy it now, reject to drop it)`,
+      );
+    }
     for (const a of s.alarmsInAlarm) notes.push(`${s.service}: gate alarm ${a.name} in ALARM: ${a.reason}`);
   }
   return notes.length ? `${text}\n${notes.join('\n')}\n` : text;

@@ -23,7 +23,11 @@ export type Command =
   | { name: 'abort'; reason?: string }
   /** Back to `to` (a task definition ARN), or to the revision that was good before the current one. */
   | { name: 'rollback'; to?: string; reason?: string }
-  | { name: 'deploy'; image: ImageRef };
+  | { name: 'deploy'; image: ImageRef }
+  /** Through the approval gate the rollout waits at, else the push waiting for a freeze goes now. */
+  | { name: 'approve'; by: string }
+  /** The rollout waiting at its gate rolls back, else the push waiting for a freeze is dropped. */
+  | { name: 'reject'; by: string; reason?: string };
 
 export type Action =
   /** Register a clone of `from` with `container`'s image replaced by `image.uri`, tagged with the digest. */

@@ -17,6 +17,7 @@ import {
   stepRound,
   stepTargets,
 } from '../rollout-math.ts';
+import { throughGate } from './approval.ts';
 import { learnRoom, tradeProgress } from './capacity.ts';
 import { type Decision, shortName } from './decision.ts';
 import { describeFailures, foldFailures } from './failures.ts';
@@ -86,7 +87,11 @@ export function progress(d: Decision, obs: Observation, target: TargetConfig, ro
     step.healthyAt = undefined;
     step.unhealthySince = now;
   }
-  if (step.startedAt === undefined) startStep(d, rollout, rollout.stepIndex, obs, target, now);
+  if (step.startedAt === undefined) {
+    // A gate on the first step: nothing of the new revision runs until a person approves.
+    if (!throughGate(d, rollout, rollout.stepIndex, target, now)) return;
+    startStep(d, rollout, rollout.stepIndex, obs, target, now);
+  }
   if (heldByPerson(d, obs, rollout, now)) return;
   tellQuietGates(d, obs, rollout, now);
 
@@ -236,6 +241,8 @@ export function progress(d: Decision, obs: Observation, target: TargetConfig, ro
 
   if (baked(step, now, rollout.paused === true)) {
     if (rollout.stepIndex < rollout.steps.length - 1) {
+      // At a gate the step keeps baking on its share (a failure still rolls back) until a person decides.
+      if (!throughGate(d, rollout, rollout.stepIndex + 1, target, now)) return;
       rollout.stepIndex += 1;
       startStep(d, rollout, rollout.stepIndex, obs, target, now);
     } else {

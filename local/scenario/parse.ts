@@ -141,10 +141,12 @@ export type TimelineAction =
   /** A click on a Slack message's button (local/slack-click.ts), signed as Slack would, or not. */
   | {
       type: 'slack';
-      click: 'promote' | 'pause' | 'resume' | 'abort' | 'retry';
+      click: 'promote' | 'pause' | 'resume' | 'abort' | 'retry' | 'approve' | 'reject';
       user: string;
       signature: 'valid' | 'forged' | 'expired' | 'replayed';
-    };
+    }
+  /** An operating command, as `npx autopilot approve prod/web --as alice` runs it (local/cli-step.ts). */
+  | { type: 'cli'; command: 'approve' | 'reject'; service: string; as?: string; reason?: string };
 
 export type EventInput = Pick<AwsEvent, 'source' | 'detail-type' | 'detail'> & Partial<AwsEvent>;
 
@@ -1096,7 +1098,7 @@ function readAutopilot(v: unknown, r: Reader): Scenario['autopilot'] {
   return { config: v };
 }
 
-const ACTIONS = ['push', 'update', 'load', 'event', 'alarm', 'slack'] as const;
+const ACTIONS = ['push', 'update', 'load', 'event', 'alarm', 'slack', 'cli'] as const;
 
 function readStep(
   v: unknown,
@@ -1174,12 +1176,32 @@ function readStep(
       const c = r.object(value, p, ['click', 'user', 'signature']);
       action = {
         type: 'slack',
-        click: r.oneOf(c.click, `${p}.click`, ['promote', 'pause', 'resume', 'abort', 'retry'] as const),
+        click: r.oneOf(c.click, `${p}.click`, [
+          'promote',
+          'pause',
+          'resume',
+          'abort',
+          'retry',
+          'approve',
+          'reject',
+        ] as const),
         user: r.string(c.user, `${p}.user`, /^[UW][A-Z0-9]{2,}$/, 'a Slack user ID such as U123'),
         signature:
           c.signature === undefined
             ? 'valid'
             : r.oneOf(c.signature, `${p}.signature`, ['valid', 'forged', 'expired', 'replayed'] as const),
+      };
+      break;
+    }
+    case 'cli': {
+      const c = r.object(value, p, ['command', 'service', 'as', 'reason']);
+      const service = findService(r.string(c.service, `${p}.service`), `${p}.service`, refs.services, r);
+      action = {
+        type: 'cli',
+        command: r.oneOf(c.command, `${p}.command`, ['approve', 'reject'] as const),
+        service: `${service.cluster}/${service.name}`,
+        ...(c.as !== undefined && { as: r.string(c.as, `${p}.as`) }),
+        ...(c.reason !== undefined && { reason: r.string(c.reason, `${p}.reason`) }),
       };
       break;
     }
