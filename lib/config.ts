@@ -229,6 +229,12 @@ export function webhookParameters(config: Config, defaultWebhook: string): strin
   return [...names].sort();
 }
 
+/** Whether a service's (`cluster/service`) Slack messages carry buttons: its target's `buttons: true`. */
+export function buttonsOn(config: Config): (service: string) => boolean {
+  const on = new Set(config.targets.filter((t) => t.buttons).map((t) => `${t.cluster}/${t.service}`));
+  return (service) => on.has(service);
+}
+
 /** The targets an image pushed to `repository` may roll out to. */
 export function targetsForRepository(config: Config, repository: string): TargetConfig[] {
   return config.targets.filter((t) => t.repository === repository);
