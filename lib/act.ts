@@ -10,6 +10,7 @@ import {
   RegisterTaskDefinitionCommand,
   type Service,
   UpdateServiceCommand,
+  type UpdateServiceCommandInput,
 } from '@aws-sdk/client-ecs';
 import type { Clients } from './aws.ts';
 import { canaryServiceInput, canaryServiceName } from './canary-service.ts';
@@ -44,34 +45,35 @@ export async function act(
       await setCanary(clients, target, primary, action.taskDefinition, action.desiredCount);
       return {};
     case 'setPrimary':
-      await clients.ecs.send(
-        new UpdateServiceCommand({
-          cluster: target.cluster,
-          service: target.service,
-          taskDefinition: action.taskDefinition,
-          ...(action.allAtOnce
-            ? {
-                // All at once: every new task starts before an old one stops.
-                deploymentConfiguration: {
-                  ...primary.deploymentConfiguration,
-                  maximumPercent: 200,
-                  minimumHealthyPercent: 100,
-                },
-              }
-            : {}),
-        }),
-      );
+      await updatePrimary(clients, target, {
+        taskDefinition: action.taskDefinition,
+        ...(action.allAtOnce
+          ? {
+              // All at once: every new task starts before an old one stops.
+              deploymentConfiguration: {
+                ...primary.deploymentConfiguration,
+                maximumPercent: 200,
+                minimumHealthyPercent: 100,
+              },
+            }
+          : {}),
+      });
       return {};
     case 'setCount':
-      await clients.ecs.send(
-        new UpdateServiceCommand({
-          cluster: target.cluster,
-          service: target.service,
-          desiredCount: action.desiredCount,
-        }),
-      );
+      await updatePrimary(clients, target, { desiredCount: action.desiredCount });
       return {};
   }
+}
+
+/** UpdateService on the target's own (primary) service, to the absolute values in `changes`. */
+async function updatePrimary(
+  clients: Clients,
+  target: TargetConfig,
+  changes: Omit<UpdateServiceCommandInput, 'cluster' | 'service'>,
+): Promise<void> {
+  await clients.ecs.send(
+    new UpdateServiceCommand({ ...changes, cluster: target.cluster, service: target.service }),
+  );
 }
 
 async function setCanary(

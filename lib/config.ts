@@ -197,13 +197,16 @@ export function validateConfig(raw: unknown, file = 'config'): Config {
 
 /** Reads and validates the file at `path`; throws ConfigError, also when the file cannot be read. */
 export async function loadConfig(path: string): Promise<Config> {
-  let text: string;
+  return parseConfig(await readConfigFile(path), path);
+}
+
+/** The text of the config file at `path`; a file that cannot be read is a ConfigError naming it. */
+export async function readConfigFile(path: string): Promise<string> {
   try {
-    text = await readFile(path, 'utf8');
+    return await readFile(path, 'utf8');
   } catch (err) {
     throw new ConfigError([{ path: '', message: `cannot be read: ${(err as Error).message}` }], path);
   }
-  return parseConfig(text, path);
 }
 
 /**
@@ -241,6 +244,12 @@ export function webhookParameters(config: Config, defaultWebhook: string): strin
     }
   }
   return [...names].sort();
+}
+
+/** Whether a service's (`cluster/service`) Slack messages carry buttons: its target's `buttons: true`. */
+export function buttonsOn(config: Config): (service: string) => boolean {
+  const on = new Set(config.targets.filter((t) => t.buttons).map((t) => `${t.cluster}/${t.service}`));
+  return (service) => on.has(service);
 }
 
 /** The targets an image pushed to `repository` may roll out to. */

@@ -310,15 +310,27 @@ export function deployConfig(config: Config, settings: DeploySettings): DeployCo
       Action: ['ecr:DescribeImages'],
       Resource: repositories.map((r) => arn('ecr', `repository/${r}`)),
     },
+    ...secureStrings('SlackWebhookParameter', parameterArns),
+  ];
+
+  return {
+    events,
+    iamStatements,
+    deadLetterSourceArns: ruleNames.map((name) => arn('events', `rule/${name}`)),
+  };
+}
+
+/**
+ * Reading these SSM SecureStrings, and no others: GetParameter on them (`sid`) and their KMS key's
+ * Decrypt (`Decrypt<sid>`) only through SSM and only for these parameters' encryption context.
+ *   secureStrings('SlackSecrets', [arnA]) -> SlackSecrets (ssm:GetParameter on arnA),
+ *     DecryptSlackSecrets (kms:Decrypt, kms:ViaService ssm.<region>, PARAMETER_ARN arnA)
+ */
+export function secureStrings(sid: string, parameterArns: Cfn[]): IamStatement[] {
+  return [
+    { Sid: sid, Effect: 'Allow', Action: ['ssm:GetParameter'], Resource: parameterArns },
     {
-      Sid: 'SlackWebhookParameter',
-      Effect: 'Allow',
-      Action: ['ssm:GetParameter'],
-      Resource: parameterArns,
-    },
-    {
-      // The SecureStrings' key: only through SSM, and only for these parameters.
-      Sid: 'DecryptSlackWebhookParameter',
+      Sid: `Decrypt${sid}`,
       Effect: 'Allow',
       Action: ['kms:Decrypt'],
       Resource: [arn('kms', 'key/*')],
@@ -331,12 +343,6 @@ export function deployConfig(config: Config, settings: DeploySettings): DeployCo
       },
     },
   ];
-
-  return {
-    events,
-    iamStatements,
-    deadLetterSourceArns: ruleNames.map((name) => arn('events', `rule/${name}`)),
-  };
 }
 
 /**

@@ -11,15 +11,11 @@
  */
 import middy, { type MiddlewareObj } from '@middy/core';
 import type { Context } from 'aws-lambda';
-import { createClients, type OptionalClients } from './aws.ts';
-import { buttonsOn } from './chatops/buttons.ts';
-import { loadConfig } from './config.ts';
-import { readEnv } from './env.ts';
+import type { OptionalClients } from './aws.ts';
+import { partsFromEnvironment } from './environment-pipeline.ts';
 import { isPermanent, PermanentError } from './errors.ts';
 import { log, setLogContext } from './log.ts';
 import { type HandleResult, Pipeline, type PipelineOptions } from './pipeline.ts';
-import { createSlack } from './slack/deliver.ts';
-import { DynamoRecordStore } from './store.ts';
 
 export type PipelineFactory = () => Promise<Pipeline>;
 
@@ -46,19 +42,9 @@ function fromEnvironment(
   optional: OptionalClients,
   extra: Pick<PipelineOptions, 'repositoryImages' | 'pushTimes'>,
 ): Promise<Pipeline> {
-  cached ??= (async () => {
-    const env = readEnv();
-    const config = await loadConfig(env.configFile);
-    const clients = createClients({}, optional);
-    const store = new DynamoRecordStore(clients.dynamodb, env.table);
-    const slack = createSlack({
-      ssm: clients.ssm,
-      region: env.region,
-      defaultWebhook: env.slackParameter,
-      buttons: buttonsOn(config),
-    });
-    return new Pipeline({ clients, store, config, slack, ...extra });
-  })();
+  cached ??= partsFromEnvironment(optional).then(
+    ({ clients, store, config, slack }) => new Pipeline({ clients, store, config, slack, ...extra }),
+  );
   // A failed start (a bad config) must not be cached forever: the next invocation tries again.
   cached.catch(() => {
     cached = undefined;

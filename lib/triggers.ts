@@ -87,15 +87,12 @@ export function parseTrigger(event: unknown): ParsedTrigger {
         detail,
         detailType === 'ECS Service Action' ? 'service-action' : 'deployment',
       );
-    case 'aws.cloudwatch|CloudWatch Alarm State Change': {
-      const alarmName = str(detail.alarmName);
-      const state = isObj(detail.state) ? str(detail.state.value) : undefined;
-      if (!alarmName || !state)
-        return { kind: 'invalid', reason: 'alarm event without detail.alarmName or detail.state.value' };
-      const previous = isObj(detail.previousState) ? str(detail.previousState.value) : undefined;
-      const reason = isObj(detail.state) ? (str(detail.state.reason) ?? '') : '';
-      return { kind: 'alarm', alarmName, state, previousState: previous, reason, shape: 'eventbridge' };
-    }
+    case 'aws.cloudwatch|CloudWatch Alarm State Change':
+      return alarmFromData(
+        detail,
+        'eventbridge',
+        'alarm event without detail.alarmName or detail.state.value',
+      );
     case 'aws.events|Scheduled Event':
       return { kind: 'tick' };
     default:
@@ -181,34 +178,47 @@ function parseSns(records: unknown[]): ParsedTrigger {
     return { kind: 'invalid', reason: 'SNS message is not JSON (not a CloudWatch alarm notification)' };
   }
   if (!isObj(body)) return { kind: 'invalid', reason: 'SNS message is not a JSON object' };
-  const alarmName = str(body.AlarmName);
-  const state = str(body.NewStateValue);
-  if (!alarmName || !state)
-    return { kind: 'invalid', reason: 'SNS message has no AlarmName or NewStateValue' };
-  return {
-    kind: 'alarm',
-    alarmName,
-    state,
+  const fields = {
+    alarmName: str(body.AlarmName),
+    state: str(body.NewStateValue),
     previousState: str(body.OldStateValue),
-    reason: str(body.NewStateReason) ?? '',
-    shape: 'sns',
+    reason: str(body.NewStateReason),
   };
+  return alarmTrigger(fields, 'sns', 'SNS message has no AlarmName or NewStateValue');
 }
 
 function parseAlarmAction(event: Obj): ParsedTrigger {
-  const data = event.alarmData as Obj;
-  const alarmName = str(data.alarmName);
-  const state = isObj(data.state) ? str(data.state.value) : undefined;
-  if (!alarmName || !state)
-    return { kind: 'invalid', reason: 'alarm action payload without alarmData.alarmName or state.value' };
-  return {
-    kind: 'alarm',
-    alarmName,
-    state,
-    previousState: isObj(data.previousState) ? str(data.previousState.value) : undefined,
-    reason: isObj(data.state) ? (str(data.state.reason) ?? '') : '',
-    shape: 'lambda-action',
+  const why = 'alarm action payload without alarmData.alarmName or state.value';
+  return alarmFromData(event.alarmData as Obj, 'lambda-action', why);
+}
+
+type AlarmShape = Extract<ParsedTrigger, { kind: 'alarm' }>['shape'];
+
+/**
+ * The EventBridge event's `detail` and the Lambda action's `alarmData` carry the same members:
+ * alarmName, state.value, state.reason, previousState.value.
+ */
+function alarmFromData(data: Obj, shape: AlarmShape, missing: string): ParsedTrigger {
+  const state = isObj(data.state) ? data.state : {};
+  const previousState = isObj(data.previousState) ? str(data.previousState.value) : undefined;
+  const fields = {
+    alarmName: str(data.alarmName),
+    state: str(state.value),
+    previousState,
+    reason: str(state.reason),
   };
+  return alarmTrigger(fields, shape, missing);
+}
+
+/** An alarm trigger, or `missing` as the reason it is invalid when the name or the new state is absent. */
+function alarmTrigger(
+  f: { alarmName?: string; state?: string; previousState?: string; reason?: string },
+  shape: AlarmShape,
+  missing: string,
+): ParsedTrigger {
+  if (!f.alarmName || !f.state) return { kind: 'invalid', reason: missing };
+  const { alarmName, state, previousState, reason } = f;
+  return { kind: 'alarm', alarmName, state, previousState, reason: reason ?? '', shape };
 }
 
 /** The resource name at the end of an ARN: `arn:aws:ecs:us-east-1:1:cluster/prod` -> `prod`. */

@@ -8,9 +8,8 @@
 import { CreateTableCommand } from '@aws-sdk/client-dynamodb';
 import { ECRClient } from '@aws-sdk/client-ecr';
 import { createClients } from '../lib/aws.ts';
-import { buttonsOn } from '../lib/chatops/buttons.ts';
 import type { CommandClients } from '../lib/commands/common.ts';
-import { type Config, type TargetConfig, webhookParameters } from '../lib/config.ts';
+import { buttonsOn, type Config, type TargetConfig, webhookParameters } from '../lib/config.ts';
 import type { Action } from '../lib/decide.ts';
 import { createHandler } from '../lib/handler.ts';
 import { pushTimes, repositoryImages } from '../lib/missed-pushes.ts';

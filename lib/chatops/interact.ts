@@ -1,5 +1,5 @@
 /**
- * A click on a button of a Slack message (lib/chatops/buttons.ts), from Slack's interaction
+ * A click on a button of a Slack message (lib/slack/buttons.ts), from Slack's interaction
  * request to the action and the answer. In this order, each step refusing what it must:
  *
  *   1. the signature and the timestamp (verify.ts): a forged or stale request gets HTTP 401 and
@@ -32,7 +32,6 @@ import type { Command } from '../decide.ts';
 import { log, redact } from '../log.ts';
 import type { ServiceRecord } from '../record.ts';
 import { shortRevision } from '../revision.ts';
-import type { RecordStore } from '../store.ts';
 import {
   ACTIONS_BLOCK_ID,
   actionOf,
@@ -40,7 +39,8 @@ import {
   type ButtonValue,
   controls,
   parseButtonValue,
-} from './buttons.ts';
+} from '../slack/buttons.ts';
+import type { RecordStore } from '../store.ts';
 import { claimRequest } from './replay.ts';
 import { replayKey, verify } from './verify.ts';
 

@@ -14,15 +14,10 @@
 import { GetParameterCommand, type SSMClient } from '@aws-sdk/client-ssm';
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
-import { createClients } from '../aws.ts';
-import { loadConfig } from '../config.ts';
-import { readEnv } from '../env.ts';
+import { partsFromEnvironment } from '../environment-pipeline.ts';
 import { PermanentError } from '../errors.ts';
 import { log, redact, setLogContext } from '../log.ts';
 import { Pipeline } from '../pipeline.ts';
-import { createSlack } from '../slack/deliver.ts';
-import { DynamoRecordStore } from '../store.ts';
-import { buttonsOn } from './buttons.ts';
 import { type InteractDeps, type InteractionResponse, interact } from './interact.ts';
 
 /** The function URL's event, payload format 2.0: the parts read here. */
@@ -100,16 +95,7 @@ let cached: Promise<InteractDeps> | undefined;
 /** Built once per Lambda container from the environment (lib/env.ts). */
 export function depsFromEnvironment(): Promise<InteractDeps> {
   cached ??= (async () => {
-    const env = readEnv();
-    const config = await loadConfig(env.configFile);
-    const clients = createClients();
-    const store = new DynamoRecordStore(clients.dynamodb, env.table);
-    const slack = createSlack({
-      ssm: clients.ssm,
-      region: env.region,
-      defaultWebhook: env.slackParameter,
-      buttons: buttonsOn(config),
-    });
+    const { env, config, clients, store, slack } = await partsFromEnvironment();
     const pipeline = new Pipeline({ clients, store, config, slack });
     const secret = secretReader(clients.ssm);
     const api = env.botTokenParameter ? slackApi(() => secret(env.botTokenParameter!)) : undefined;

@@ -190,6 +190,25 @@ export function helpText(name: CommandName): string {
   return `Usage: autopilot ${h.usage} [options]\n\n${h.summary}\n\nOptions:\n${options.map((o) => `  ${o}`).join('\n')}\n\nExample:\n  ${h.example}\n\nExit codes: 0 done, 1 failed, 2 bad usage${name === 'wait' ? ', 3 --timeout passed' : ''}.\n`;
 }
 
+/**
+ * A command of control.ts on one CLUSTER/SERVICE: its own options are passed on by the names they
+ * have on the command line (`abort prod/web --reason x` -> abort({ service, json, reason: 'x' })).
+ */
+function control(
+  name: 'promote' | 'pause' | 'resume' | 'abort' | 'approve' | 'reject' | 'rollback',
+  options: OptionSpec,
+): Spec {
+  return {
+    positionals: [1, 1],
+    options,
+    prepare: (v, [service]) => {
+      const own = Object.fromEntries(Object.keys(options).map((key) => [key, v[key]]));
+      const run = { ...own, service: service!, json: v.json };
+      return async (deps) => (await import('./control.ts'))[name](run, deps);
+    },
+  };
+}
+
 const SPECS: Record<Exclude<CommandName, 'validate'>, Spec> = {
   status: {
     positionals: [0, 1],
@@ -221,62 +240,17 @@ const SPECS: Record<Exclude<CommandName, 'validate'>, Spec> = {
       return async (deps) => (await import('./deploy.ts')).deploy(options, deps);
     },
   },
-  promote: {
-    positionals: [1, 1],
-    options: { full: { type: 'boolean' } },
-    prepare: (v, [service]) => {
-      const options = { service: service!, full: v.full, json: v.json };
-      return async (deps) => (await import('./control.ts')).promote(options, deps);
-    },
-  },
-  pause: {
-    positionals: [1, 1],
-    options: {},
-    prepare: (v, [service]) => {
-      const options = { service: service!, json: v.json };
-      return async (deps) => (await import('./control.ts')).pause(options, deps);
-    },
-  },
-  resume: {
-    positionals: [1, 1],
-    options: {},
-    prepare: (v, [service]) => {
-      const options = { service: service!, json: v.json };
-      return async (deps) => (await import('./control.ts')).resume(options, deps);
-    },
-  },
-  abort: {
-    positionals: [1, 1],
-    options: { reason: { type: 'string' } },
-    prepare: (v, [service]) => {
-      const options = { service: service!, reason: v.reason, json: v.json };
-      return async (deps) => (await import('./control.ts')).abort(options, deps);
-    },
-  },
-  approve: {
-    positionals: [1, 1],
-    options: { as: { type: 'string' } },
-    prepare: (v, [service]) => {
-      const options = { service: service!, as: v.as, json: v.json };
-      return async (deps) => (await import('./control.ts')).approve(options, deps);
-    },
-  },
-  reject: {
-    positionals: [1, 1],
-    options: { as: { type: 'string' }, reason: { type: 'string' } },
-    prepare: (v, [service]) => {
-      const options = { service: service!, as: v.as, reason: v.reason, json: v.json };
-      return async (deps) => (await import('./control.ts')).reject(options, deps);
-    },
-  },
-  rollback: {
-    positionals: [1, 1],
-    options: { to: { type: 'string' }, reason: { type: 'string' }, force: { type: 'boolean' } },
-    prepare: (v, [service]) => {
-      const options = { service: service!, to: v.to, reason: v.reason, force: v.force, json: v.json };
-      return async (deps) => (await import('./control.ts')).rollback(options, deps);
-    },
-  },
+  promote: control('promote', { full: { type: 'boolean' } }),
+  pause: control('pause', {}),
+  resume: control('resume', {}),
+  abort: control('abort', { reason: { type: 'string' } }),
+  approve: control('approve', { as: { type: 'string' } }),
+  reject: control('reject', { as: { type: 'string' }, reason: { type: 'string' } }),
+  rollback: control('rollback', {
+    to: { type: 'string' },
+    reason: { type: 'string' },
+    force: { type: 'boolean' },
+  }),
   wait: {
     positionals: [1, 1],
     options: { image: { type: 'string' }, timeout: { type: 'string' }, interval: { type: 'string' } },

@@ -17,13 +17,18 @@
  * What the command cannot send (no access to the parameter, Slack down) stays queued in the record,
  * and the pipeline's one-minute tick sends it.
  */
-import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { ECRClient } from '@aws-sdk/client-ecr';
 import { GetParameterCommand, PutParameterCommand } from '@aws-sdk/client-ssm';
 import { parse as parseYaml } from 'yaml';
 import { type ClientOptions, createClients } from '../aws.ts';
-import { type Config, ConfigError, loadConfig, parseConfig, validateConfig } from '../config.ts';
+import {
+  type Config,
+  loadConfig,
+  parseConfig,
+  readConfigFile,
+  validateConfig,
+} from '../config.ts';
 import { createSlack } from '../slack/deliver.ts';
 import { DEFAULT_WEBHOOK_PARAMETER } from '../slack/webhook.ts';
 import { DynamoRecordStore } from '../store.ts';
@@ -109,12 +114,7 @@ export async function connect(flags: ConnectFlags, env: NodeJS.ProcessEnv, io: I
  * mapping, or the path of a config file), so a rehearsal on the local AWS uses the scenario's own.
  */
 export async function loadCommandConfig(file: string): Promise<Config> {
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch (err) {
-    throw new ConfigError([{ path: '', message: `cannot be read: ${(err as Error).message}` }], file);
-  }
+  const text = await readConfigFile(file);
   let doc: unknown;
   try {
     doc = parseYaml(text);

@@ -11,11 +11,11 @@
  * it left out.
  */
 
-import { type ActionsBlock, buttonsFor } from '../chatops/buttons.ts';
 import { formatDuration } from '../duration.ts';
 import { formatInZone } from '../freeze.ts';
 import { clip, type FailureFacts, type Notice, type RolloutFacts } from '../notice.ts';
 import { familyOf, shortRevision } from '../revision.ts';
+import { type ActionsBlock, buttonsFor } from './buttons.ts';
 
 /** The JSON posted to the webhook. */
 export interface SlackMessage {
@@ -49,7 +49,7 @@ export interface MessageContext {
   region: string;
   /** When it happened (the decision), shown in the reader's time zone: a late delivery says so. */
   at: number;
-  /** The Slack buttons (lib/chatops/buttons.ts): only when the target asks for them (`buttons: true`). */
+  /** The Slack buttons (lib/slack/buttons.ts): only when the target asks for them (`buttons: true`). */
   buttons?: boolean;
 }
 

@@ -11,6 +11,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { isMap, isScalar, isSeq, LineCounter, type Node, parseDocument, parse as parseYaml } from 'yaml';
+import { nearest } from '../../lib/config.ts';
 import { parseDuration } from '../../lib/duration.ts';
 import { type ImageBehaviour, parseImageBehaviour } from '../core/images.ts';
 import type { AwsEvent } from '../core/service.ts';
@@ -333,7 +334,7 @@ class Reader {
     }
     for (const k of Object.keys(v)) {
       if (!keys.includes(k)) {
-        const guess = closest(k, keys);
+        const guess = nearest(k, keys);
         this.fail(
           joinPath(at, k),
           `unknown field${guess ? `; did you mean "${guess}"?` : `; expected one of ${listOf(keys)}`}`,
@@ -452,32 +453,6 @@ class Reader {
 
 function listOf(keys: readonly string[]): string {
   return keys.join(', ');
-}
-
-/** The known key nearest to a typo (edit distance at most 2), for "did you mean". */
-function closest(word: string, candidates: readonly string[]): string | undefined {
-  let best: string | undefined;
-  let bestDistance = 3;
-  for (const c of candidates) {
-    const d = editDistance(word.toLowerCase(), c.toLowerCase());
-    if (d < bestDistance) {
-      best = c;
-      bestDistance = d;
-    }
-  }
-  return best;
-}
-
-function editDistance(a: string, b: string): number {
-  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    const row = [i];
-    for (let j = 1; j <= b.length; j++) {
-      row[j] = Math.min(prev[j]! + 1, row[j - 1]! + 1, prev[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
-    }
-    prev = row;
-  }
-  return prev[b.length]!;
 }
 
 // Names as the AWS APIs accept them.

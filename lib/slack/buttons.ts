@@ -10,7 +10,6 @@
  * message (an older rollout of the same service) is refused with a clear reason instead of acting
  * on whatever rolls out now. The `action_id` names the action; lib/chatops/interact.ts reads both.
  */
-import type { Config } from '../config.ts';
 import type { Notice } from '../notice.ts';
 
 /** What a person can do from a message, as the `action_id` suffix. */
@@ -198,10 +197,4 @@ export function buttonsFor(n: Notice, target: string): ActionsBlock | undefined 
     default:
       return undefined;
   }
-}
-
-/** Whether a service's messages carry buttons: its target's `buttons: true`. */
-export function buttonsOn(config: Config): (service: string) => boolean {
-  const on = new Set(config.targets.filter((t) => t.buttons).map((t) => `${t.cluster}/${t.service}`));
-  return (service) => on.has(service);
 }
