@@ -126,7 +126,10 @@ export class Concurrency {
   stack<T>(key: symbol): T[] {
     const stacks = this.active?.stacks ?? this.root;
     let s = stacks.get(key);
-    if (!s) stacks.set(key, (s = []));
+    if (!s) {
+      s = [];
+      stacks.set(key, s);
+    }
     return s as T[];
   }
 
