@@ -547,7 +547,9 @@ function readScenario(raw: unknown, r: Reader): Scenario {
     if (top.lambda === undefined) return undefined;
     const l = r.object(top.lambda, 'lambda', ['concurrency', 'interleave']);
     return {
-      ...(l.concurrency === undefined ? {} : { concurrency: r.int(l.concurrency, 'lambda.concurrency', 1, 1000) }),
+      ...(l.concurrency === undefined
+        ? {}
+        : { concurrency: r.int(l.concurrency, 'lambda.concurrency', 1, 1000) }),
       ...(l.interleave === undefined ? {} : { interleave: r.bool(l.interleave, 'lambda.interleave') }),
     };
   });
