@@ -10,9 +10,13 @@
  *   const lambda = new LocalLambda(world);
  *   world.functions.set(arn, lambda.function('ecs-autopilot-ecrPush', handler, { timeoutMs: 60_000 }));
  *
- * With the world's latency model off (unit tests) every invocation takes no time and the remaining
- * time is the whole timeout. Invocations still run one at a time, in due order: the virtual clock
- * does not move while one runs, so an invocation's effects land at the time it was delivered.
+ * Invocations run concurrently (core/concurrency.ts): each delivery is a task with its own virtual
+ * time, and its AWS calls wait for the clock to reach it, so two invocations delivered within a few
+ * hundred ms interleave at their calls and can race on one service. Each concurrent invocation needs
+ * its own execution environment: a function's environments are reused warm one at a time, and an
+ * invocation that finds none idle starts cold, as Lambda scales out. With the world's latency model
+ * off (unit tests) every invocation takes no time, the remaining time is the whole timeout, and
+ * invocations delivered at the same instant run one after the other.
  *
  * Logs, as Lambda keeps them: every line an invocation logs (lib/log.ts) goes to the log group
  * `/aws/lambda/<function>` of the local CloudWatch Logs, in one stream per execution environment
@@ -36,6 +40,9 @@ export interface LambdaFunctionOptions {
   memoryMb?: number;
 }
 
+/** The running invocations of a task, innermost last (a raced twin runs inside the invocation it races). */
+const RUNNING = Symbol('lambda invocations');
+
 /** One invocation: its virtual time spent so far, and whether it ran out of time. */
 interface Invocation {
   timeoutMs: number;
@@ -58,22 +65,32 @@ export function timedOutMessage(timeoutMs: number): string {
   return `Task timed out after ${(timeoutMs / 1000).toFixed(2)} seconds`;
 }
 
+/** One invocation as it ran: its function, event, and virtual start and end (delivery to last call). */
+export interface InvocationSpan {
+  name: string;
+  event: unknown;
+  from: number;
+  to: number;
+  cold: boolean;
+  outcome: 'ok' | 'failed' | 'timed out';
+}
+
 export class LocalLambda {
-  /** Invocations running now, innermost last (a raced twin runs inside the invocation it races). */
-  private readonly running: Invocation[] = [];
-  /** When each function's last invocation ended (virtual ms), for cold and warm starts. */
-  private readonly lastEnded = new Map<string, number>();
+  /** Each function's idle execution environments: when each last ended (virtual ms), for warm starts. */
+  private readonly idle = new Map<string, number[]>();
   private readonly intercept = (service: string, operation: string) => this.onCall(service, operation);
   /** Each function's current execution environment's log stream. */
   private readonly streams = new Map<string, string>();
   private readonly removeTap: () => void;
   /** Cold starts and timeouts so far, for reports. */
   readonly counts = { invocations: 0, coldStarts: 0, timeouts: 0 };
+  /** Told of every invocation once it ends (tests: which overlapped). */
+  readonly onEnd: ((span: InvocationSpan) => void)[] = [];
 
   constructor(private readonly world: World) {
     world.interceptors.push(this.intercept);
     this.removeTap = addLogTap((line) => {
-      const inv = this.running.at(-1);
+      const inv = this.world.tasks.stack<Invocation>(RUNNING).at(-1);
       if (inv) this.writeLog(inv, line);
     });
   }
@@ -91,14 +108,16 @@ export class LocalLambda {
 
   /** Every AWS call of the running invocation costs time; past its timeout, calls fail. */
   private onCall(service: string, operation: string): void {
-    const inv = this.running.at(-1);
+    const inv = this.world.tasks.stack<Invocation>(RUNNING).at(-1);
     if (!inv) return;
     if (inv.timedOut)
       throw new AwsError(
         'InvocationTimedOut',
         `${timedOutMessage(inv.timeoutMs)} (the function was stopped)`,
       );
-    inv.spentMs += this.world.latency.call(service, operation);
+    const ms = this.world.latency.call(service, operation);
+    inv.spentMs += ms;
+    this.world.tasks.spend(ms);
     if (inv.spentMs > inv.timeoutMs) {
       inv.timedOut = true;
       throw new AwsError(
@@ -116,10 +135,15 @@ export class LocalLambda {
   ): (event: any) => Promise<unknown> {
     return async (event: any) => {
       const now = this.world.now();
-      const last = this.lastEnded.get(name);
-      const cold = last === undefined || now - last > KEEP_WARM_MS;
+      // An idle environment still warm serves it; else Lambda starts a new one (cold).
+      const idle = (this.idle.get(name) ?? []).filter((ended) => now - ended <= KEEP_WARM_MS);
+      const cold = idle.length === 0;
+      idle.pop();
+      this.idle.set(name, idle);
       this.counts.invocations++;
       if (cold) this.counts.coldStarts++;
+      const startMs = this.world.latency.start(cold);
+      this.world.tasks.spend(startMs);
       if (cold || !this.streams.has(name)) {
         const id = createHash('sha256')
           .update(`${name}\0${this.counts.coldStarts}`)
@@ -129,7 +153,7 @@ export class LocalLambda {
       }
       const inv: Invocation = {
         timeoutMs: options.timeoutMs,
-        spentMs: this.world.latency.start(cold),
+        spentMs: startMs,
         timedOut: false,
         logGroup: `/aws/lambda/${name}`,
         logStream: this.streams.get(name)!,
@@ -151,16 +175,26 @@ export class LocalLambda {
       };
       const requestId = context.awsRequestId;
       this.writeLog(inv, `START RequestId: ${requestId} Version: $LATEST`);
-      this.running.push(inv);
+      const running = this.world.tasks.stack<Invocation>(RUNNING);
+      running.push(inv);
       let outcome: { ok: true; value: unknown } | { ok: false; error: unknown };
       try {
         outcome = { ok: true, value: await handler(event, context) };
       } catch (error) {
         outcome = { ok: false, error };
       } finally {
-        this.running.splice(this.running.lastIndexOf(inv), 1);
-        this.lastEnded.set(name, now);
+        running.splice(running.lastIndexOf(inv), 1);
+        this.idle.get(name)!.push(now + inv.spentMs);
       }
+      const span: InvocationSpan = {
+        name,
+        event,
+        from: now,
+        to: now + inv.spentMs,
+        cold,
+        outcome: inv.timedOut ? 'timed out' : outcome.ok ? 'ok' : 'failed',
+      };
+      for (const listener of this.onEnd) listener(span);
       if (inv.timedOut) {
         const at = new Date(inv.startedAt + inv.timeoutMs).toISOString();
         this.writeLog(inv, `${at} ${requestId} ${timedOutMessage(inv.timeoutMs)}`);

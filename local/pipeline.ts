@@ -7,7 +7,7 @@
 
 import { CreateTableCommand } from '@aws-sdk/client-dynamodb';
 import { ECRClient } from '@aws-sdk/client-ecr';
-import { createClients } from '../lib/aws.ts';
+import { type Clients, createClients } from '../lib/aws.ts';
 import type { CommandClients } from '../lib/commands/common.ts';
 import { buttonsOn, type Config, type TargetConfig, webhookParameters } from '../lib/config.ts';
 import type { Action } from '../lib/decide.ts';
@@ -102,6 +102,7 @@ export async function attachPipeline(
     // One pipeline serves every function here, the tick's missed-push check included.
     { ecr: ECRClient },
   );
+  takeTurns(world, clients);
   const table = options.table ?? 'ecs-autopilot';
   await clients.dynamodb.send(new CreateTableCommand({ TableName: table, ...TABLE_DEFINITION }));
   const store = new DynamoRecordStore(clients.dynamodb, table);
@@ -235,6 +236,27 @@ export async function attachPipeline(
 }
 
 const iso = (ms: number) => new Date(ms).toISOString();
+
+type Handler = (args: unknown) => Promise<unknown>;
+interface TurnTaking {
+  middlewareStack: { add(middleware: (next: Handler) => Handler, options: object): void };
+}
+
+/**
+ * Every AWS call an invocation makes waits for its turn on the virtual clock (core/concurrency.ts),
+ * each attempt of it (after the SDK's retry step), so concurrent invocations interleave at their calls.
+ */
+function takeTurns(world: World, clients: Clients): void {
+  for (const client of Object.values(clients)) {
+    (client as unknown as TurnTaking).middlewareStack.add(
+      (next) => async (args) => {
+        await world.tasks.turn();
+        return next(args);
+      },
+      { step: 'finalizeRequest', priority: 'low', name: 'localTurn' },
+    );
+  }
+}
 
 function reportAttempt(reported: Map<string, NotificationReport>, a: Attempt): void {
   const key = `${a.service}#${a.entry.id}`;

@@ -17,6 +17,7 @@
 import type { AddressInfo } from 'node:net';
 import dynalite from 'dynalite';
 import { VirtualClock } from './core/clock.ts';
+import { Concurrency, type ConcurrencyOptions } from './core/concurrency.ts';
 import type { Datum, LocalFunction, ResolvedImage } from './core/context.ts';
 import { Ids } from './core/ids.ts';
 import type { ImageBehaviour } from './core/images.ts';
@@ -52,6 +53,11 @@ export interface WorldOptions {
   latency?: boolean | Latency;
   /** Apply the documented ECS API throttles. Default false. */
   throttling?: boolean;
+  /**
+   * How deliveries run as concurrent Lambda invocations (core/concurrency.ts): at most `limit` in
+   * flight (default 1,000, the account's), ties `interleave`d round-robin. Default as Lambda.
+   */
+  concurrency?: ConcurrencyOptions;
 }
 
 export type { LocalFunction };
@@ -85,6 +91,8 @@ export class World {
   readonly applicationAutoScaling: LocalApplicationAutoScaling;
   /** How long things take: instant unless made with `latency`. */
   readonly latency: Latency;
+  /** Invocations in flight, interleaving at their AWS calls on the virtual clock. */
+  readonly tasks: Concurrency;
   /** Behaviours from the scenario, keyed `repository:tag`; the local ECR binds them at push. */
   readonly images = new Map<string, ImageBehaviour>();
   /** Lambda stand-ins that EventBridge targets deliver to, keyed by function ARN. */
@@ -114,6 +122,7 @@ export class World {
         : options.latency
           ? options.latency
           : INSTANT;
+    this.tasks = new Concurrency(this.clock, options.concurrency);
     this.ecsThrottle = new EcsThrottle(() => this.clock.now());
     this.ssm = new LocalSsm(this);
     this.logs = new LocalLogs(this);
@@ -219,11 +228,15 @@ export class World {
     if (this.throttling && service === 'ecs') this.ecsThrottle.check(operation);
   }
 
-  /** Delivers queued events to their targets until nothing is left (targets may emit more). */
+  /**
+   * Delivers queued events to their targets until nothing is left (targets may emit more), and
+   * runs every invocation's AWS calls due by now; an invocation whose next call is later waits.
+   */
   async settle(maxRounds = 1000): Promise<void> {
     for (let i = 0; i < maxRounds; i++) {
-      // Events to their rules' targets, and alarm actions (Lambda, SNS) to theirs.
+      // Events to their rules' targets, and alarm actions (Lambda, SNS) to theirs: each a task.
       const delivered = (await this.events.drain()) + (await this.cloudwatch.drainActions());
+      await this.tasks.idle();
       if (delivered === 0) return;
     }
     throw new Error(`events kept coming after ${maxRounds} delivery rounds: a target loops`);
@@ -233,9 +246,13 @@ export class World {
   async runUntil(timeMs: number, stepMs = 1000): Promise<void> {
     await this.settle();
     while (this.now() < timeMs) {
-      // Stop at the next event delivery, so a delivery that takes 148 ms lands then, not at the next step.
-      const delivery = this.events.nextDue();
-      const next = delivery !== undefined && delivery > this.now() ? delivery : Number.POSITIVE_INFINITY;
+      // Stop at the next event delivery, so a delivery that takes 148 ms lands then, not at the next
+      // step, and at an invocation's next AWS call.
+      const next = Math.min(
+        ...[this.events.nextDue(), this.tasks.nextDue()].map((t) =>
+          t !== undefined && t > this.now() ? t : Number.POSITIVE_INFINITY,
+        ),
+      );
       this.clock.advanceTo(Math.min(this.now() + stepMs, timeMs, next));
       await this.settle();
     }

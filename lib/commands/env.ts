@@ -22,13 +22,7 @@ import { ECRClient } from '@aws-sdk/client-ecr';
 import { GetParameterCommand, PutParameterCommand } from '@aws-sdk/client-ssm';
 import { parse as parseYaml } from 'yaml';
 import { type ClientOptions, createClients } from '../aws.ts';
-import {
-  type Config,
-  loadConfig,
-  parseConfig,
-  readConfigFile,
-  validateConfig,
-} from '../config.ts';
+import { type Config, loadConfig, parseConfig, readConfigFile, validateConfig } from '../config.ts';
 import { createSlack } from '../slack/deliver.ts';
 import { DEFAULT_WEBHOOK_PARAMETER } from '../slack/webhook.ts';
 import { DynamoRecordStore } from '../store.ts';

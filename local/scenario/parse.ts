@@ -26,6 +26,11 @@ export interface Scenario {
   throttling: boolean;
   /** Model EventBridge, Lambda and AWS call latency (core/latency.ts); absent: the runner decides. */
   latency?: boolean;
+  /**
+   * How deliveries run as concurrent Lambda invocations (local/core/concurrency.ts): at most
+   * `concurrency` in flight (default 1,000, the account's), ties `interleave`d round-robin.
+   */
+  lambda?: { concurrency?: number; interleave?: boolean };
   clusters: ClusterSpec[];
   /** Behaviours keyed by image reference (`web:v2`, or a full reference for other registries). */
   images: Record<string, ImageBehaviour>;
@@ -483,6 +488,7 @@ const TOP = [
   'seed',
   'throttling',
   'latency',
+  'lambda',
   'clusters',
   'images',
   'targetGroups',
@@ -514,6 +520,16 @@ function readScenario(raw: unknown, r: Reader): Scenario {
   const throttling =
     r.attempt(() => (top.throttling === undefined ? false : r.bool(top.throttling, 'throttling'))) ?? false;
   const latency = r.attempt(() => (top.latency === undefined ? undefined : r.bool(top.latency, 'latency')));
+  const lambda = r.attempt(() => {
+    if (top.lambda === undefined) return undefined;
+    const l = r.object(top.lambda, 'lambda', ['concurrency', 'interleave']);
+    return {
+      ...(l.concurrency === undefined
+        ? {}
+        : { concurrency: r.int(l.concurrency, 'lambda.concurrency', 1, 1000) }),
+      ...(l.interleave === undefined ? {} : { interleave: r.bool(l.interleave, 'lambda.interleave') }),
+    };
+  });
 
   // Each item is read on its own; an item with a mistake is skipped, but its name is still known to
   // the items that refer to it, so one mistake does not show up again as "no such cluster".
@@ -646,6 +662,7 @@ function readScenario(raw: unknown, r: Reader): Scenario {
     seed,
     throttling,
     ...(latency === undefined ? {} : { latency }),
+    ...(lambda === undefined ? {} : { lambda }),
     clusters,
     images,
     targetGroups,

@@ -49,6 +49,9 @@ export class ScenarioWorld {
       throttling: scenario.throttling,
       // The scenario's own `latency:` wins; else the caller's choice (sim: on), else off.
       latency: scenario.latency ?? options.latency ?? false,
+      ...(scenario.lambda && {
+        concurrency: { limit: scenario.lambda.concurrency, interleave: scenario.lambda.interleave },
+      }),
     });
     const made = await setUp(world, scenario);
     return new ScenarioWorld(world, scenario, made);
