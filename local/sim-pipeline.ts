@@ -72,7 +72,10 @@ export function pipelineWith(plan: FaultPlan = {}): OnWorld {
       // A rollout in flight keeps the run going until it ends.
       busy: async () => (await attached.records()).some((r) => r.rollout !== undefined),
       sections: async () => ({
-        rollouts: rolloutsReport(await attached.records()).map((r) => ({
+        rollouts: rolloutsReport(await attached.records(), {
+          served: (from, to) => world.ecs.elb.servedBetween(from, to),
+          now: world.now(),
+        }).map((r) => ({
           ...r,
           summary: `${r.service} ${r.image} ${r.outcome}${r.reason ? `: ${r.reason}` : ''}`,
         })),
