@@ -17,6 +17,7 @@ import { CANARY_SUFFIX } from '../lib/canary-service.ts';
 import { formatDuration } from '../lib/duration.ts';
 import type { Notice } from '../lib/notice.ts';
 import { shortRevision } from '../lib/revision.ts';
+import type { RolloutReport } from './rollout-report.ts';
 import type { Scenario } from './scenario/parse.ts';
 import type { ScenarioReport } from './scenario/report.ts';
 import type { World } from './world.ts';
@@ -89,7 +90,8 @@ export interface RolloutSpan {
   endedAt?: number;
   outcome: 'in_progress' | 'succeeded' | 'rolled_back' | 'aborted' | 'superseded';
   reason?: string;
-  steps: { index: number; percent: number; at: number; canaryTasks: number }[];
+  /** `servedShare`: the share of requests the load balancer really sent to the revision in the step (sim report). */
+  steps: { index: number; percent: number; at: number; canaryTasks: number; servedShare?: number }[];
   /** When the rollback was decided. */
   rollbackAt?: number;
 }
@@ -246,7 +248,7 @@ export class Timeline {
       ),
       alarms: this.alarmSeries(),
       markers,
-      rollouts: rolloutSpans(notices),
+      rollouts: withServedShares(rolloutSpans(notices), report),
       revisions: Object.fromEntries(this.revisions),
     };
   }
@@ -448,6 +450,23 @@ function noticeMarkers({
         },
       ];
   }
+}
+
+/** Each step's served share, from the report's `rollouts` section (the same service, image and start). */
+function withServedShares(spans: RolloutSpan[], report: ScenarioReport | undefined): RolloutSpan[] {
+  const rollouts = Array.isArray(report?.rollouts) ? (report.rollouts as RolloutReport[]) : [];
+  for (const span of spans) {
+    const r = rollouts.find(
+      (x) =>
+        x.service === span.service && x.image === span.image && Date.parse(x.startedAt) === span.startedAt,
+    );
+    if (!r) continue;
+    for (const step of span.steps) {
+      const served = r.steps[step.index]?.servedShare;
+      if (served !== undefined) step.servedShare = served;
+    }
+  }
+  return spans;
 }
 
 /** Rollouts from start to end, with their steps and the moment of a rollback. */
