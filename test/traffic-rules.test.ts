@@ -1,5 +1,6 @@
 /** The worked examples of lib/rollout/traffic.ts (weighted traffic), one row each. */
 import { describe, expect, it } from 'vitest';
+import { servedNow } from '../lib/commands/status.ts';
 import { reweigh, stepWeights, weightedCanaryTasks, weightShare } from '../lib/rollout/traffic.ts';
 
 const g = (TargetGroupArn: string, Weight: number) => ({ TargetGroupArn, Weight });
@@ -62,5 +63,27 @@ describe('weightShare', () => {
     [[g('web', 0), g('canary', 0)], 0],
   ])('%j -> %d', (groups, want) => {
     expect(weightShare(groups, 'canary')).toBe(want);
+  });
+});
+
+describe('servedNow (status: the share the new revision serves by its running tasks)', () => {
+  const t = (revision: string, service: 'primary' | 'canary', runningCount: number) => ({
+    revision,
+    service,
+    status: 'PRIMARY',
+    runningCount,
+    desiredCount: runningCount,
+    pendingCount: 0,
+  });
+  it.each([
+    [
+      'one canary task beside two',
+      [t('web:2', 'primary', 2), t('web:3', 'canary', 1)],
+      { share: 33.3, newTasks: 1, tasks: 3 },
+    ],
+    ['promoted', [t('web:3', 'primary', 4), t('web:2', 'primary', 0)], { share: 100, newTasks: 4, tasks: 4 }],
+    ['nothing running', [t('web:2', 'primary', 0)], undefined],
+  ])('%s', (_, tasks, want) => {
+    expect(servedNow(tasks, 'arn:aws:ecs:us-east-1:123456789012:task-definition/web:3').served).toEqual(want);
   });
 });
