@@ -14,7 +14,6 @@ import {
   DescribeTargetGroupsCommand,
   DescribeTargetHealthCommand,
   DuplicateTargetGroupNameException,
-  ElasticLoadBalancingV2Client,
   IncompatibleProtocolsException,
   InvalidLoadBalancerActionException,
   InvalidTargetException,
@@ -32,7 +31,7 @@ import { startWorld, type TestWorld } from '../helpers/world.ts';
 import { createCluster, createService, pushImage, registerFargate, runUntil } from './ecs-fixtures.ts';
 
 let t: TestWorld;
-let elbv2: ElasticLoadBalancingV2Client;
+let elbv2: TestWorld['elbv2'];
 let web: string;
 let lbArn: string;
 let listenerArn: string;
@@ -42,12 +41,7 @@ let canary: string;
 
 beforeAll(async () => {
   t = await startWorld();
-  elbv2 = new ElasticLoadBalancingV2Client({
-    endpoint: t.endpoint,
-    region: t.world.region,
-    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-    maxAttempts: 1,
-  });
+  elbv2 = t.elbv2;
   await createCluster(t.ecs);
   const elb = t.world.ecs.elb;
   // web-alb: port 80 forwards to `web` by default; port 8443 forwards /api/* to `web` too.

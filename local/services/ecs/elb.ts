@@ -342,17 +342,17 @@ export class LoadBalancing implements TargetRegistration {
   }
 
   /** DeregisterTargets: the target drains for the group's deregistration delay, then leaves it. */
-  deregisterTarget(target: Target): void {
-    if (target.state === 'draining') return;
+  deregisterTarget(target: Target): number {
+    if (target.state === 'draining') return 0;
     const g = target.group;
     this.flush(g);
     for (const cancel of target.timers) cancel();
     target.timers = [];
     target.state = 'draining';
     target.since = this.now();
-    target.timers.push(
-      this.ecs.world.clock.after(g.deregistrationDelaySeconds * 1000, () => g.targets.delete(target)),
-    );
+    const ms = g.deregistrationDelaySeconds * 1000;
+    target.timers.push(this.ecs.world.clock.after(ms, () => g.targets.delete(target)));
+    return ms;
   }
 
   private setState(target: Target, state: 'healthy' | 'unhealthy'): void {
@@ -377,16 +377,9 @@ export class LoadBalancing implements TargetRegistration {
       this.ecs.scheduler.addEvent(svc, TEXT.drainingConnections(svc.name, 1));
     for (const target of task.targets) {
       if (target.state === 'draining') continue;
-      const g = target.group;
-      this.flush(g);
-      for (const cancel of target.timers) cancel();
-      target.timers = [];
-      target.state = 'draining';
-      target.since = this.now();
-      if (svc) this.ecs.scheduler.addEvent(svc, TEXT.deregisteredTargets(svc.name, 1, g.arn));
-      const ms = g.deregistrationDelaySeconds * 1000;
+      if (svc) this.ecs.scheduler.addEvent(svc, TEXT.deregisteredTargets(svc.name, 1, target.group.arn));
+      const ms = this.deregisterTarget(target);
       if (drain) delay = Math.max(delay, ms);
-      target.timers.push(this.ecs.world.clock.after(ms, () => g.targets.delete(target)));
     }
     return delay;
   }
