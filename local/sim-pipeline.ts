@@ -74,7 +74,10 @@ export function pipelineWith(plan: FaultPlan = {}): OnWorld {
       busy: async () =>
         (await attached.records()).some((r) => r.rollout !== undefined || r.frozenPush !== undefined),
       sections: async () => ({
-        rollouts: rolloutsReport(await attached.records()).map((r) => ({
+        rollouts: rolloutsReport(await attached.records(), {
+          served: (from, to) => world.ecs.elb.servedBetween(from, to),
+          now: world.now(),
+        }).map((r) => ({
           ...r,
           summary: `${r.service} ${r.image} ${r.outcome}${r.reason ? `: ${r.reason}` : ''}`,
         })),

@@ -17,6 +17,7 @@ import { CANARY_SUFFIX } from '../lib/canary-service.ts';
 import { formatDuration } from '../lib/duration.ts';
 import type { Notice } from '../lib/notice.ts';
 import { shortRevision } from '../lib/revision.ts';
+import type { RolloutReport } from './rollout-report.ts';
 import type { Scenario } from './scenario/parse.ts';
 import type { ScenarioReport } from './scenario/report.ts';
 import type { World } from './world.ts';
@@ -89,8 +90,18 @@ export interface RolloutSpan {
   endedAt?: number;
   outcome: 'in_progress' | 'succeeded' | 'rolled_back' | 'aborted' | 'superseded';
   reason?: string;
-  /** `served`: the share the canary's tasks get, as the step notice carries it (by healthy-task count). */
-  steps: { index: number; percent: number; at: number; canaryTasks: number; served: number }[];
+  /**
+   * `served`: the share the canary's tasks get, as the step notice carries it (by healthy-task count);
+   * `servedShare`: the share of requests the load balancer really sent to the revision in the step (sim report).
+   */
+  steps: {
+    index: number;
+    percent: number;
+    at: number;
+    canaryTasks: number;
+    served: number;
+    servedShare?: number;
+  }[];
   /** When the rollback was decided. */
   rollbackAt?: number;
 }
@@ -249,7 +260,7 @@ export class Timeline {
       ),
       alarms: this.alarmSeries(),
       markers,
-      rollouts: rolloutSpans(notices),
+      rollouts: withServedShares(rolloutSpans(notices), report),
       revisions: Object.fromEntries(this.revisions),
     };
   }
@@ -483,6 +494,23 @@ function noticeMarkers({
         },
       ];
   }
+}
+
+/** Each step's served share, from the report's `rollouts` section (the same service, image and start). */
+function withServedShares(spans: RolloutSpan[], report: ScenarioReport | undefined): RolloutSpan[] {
+  const rollouts = Array.isArray(report?.rollouts) ? (report.rollouts as RolloutReport[]) : [];
+  for (const span of spans) {
+    const r = rollouts.find(
+      (x) =>
+        x.service === span.service && x.image === span.image && Date.parse(x.startedAt) === span.startedAt,
+    );
+    if (!r) continue;
+    for (const step of span.steps) {
+      const served = r.steps[step.index]?.servedShare;
+      if (served !== undefined) step.servedShare = served;
+    }
+  }
+  return spans;
 }
 
 /** Rollouts from start to end, with their steps and the moment of a rollback. */

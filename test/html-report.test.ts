@@ -108,6 +108,14 @@ describe.skipIf(SKIP)('the HTML report of the demo', () => {
     expect(problems).toEqual([]);
   });
 
+  it("says each step's asked share and the share the load balancer really served", () => {
+    const html = readFileSync(HTML, 'utf8');
+    const steps = [...html.matchAll(/steps (10% \(served [\d.]+%\)[^<]*)/g)].map((m) => m[1]);
+    expect(steps).toHaveLength(2);
+    expect(steps[0]).toMatch(/^10% \(served [\d.]+%\) → 50% \(served [\d.]+%\) → 100% \(served [\d.]+%\)$/);
+    expect(steps[1]).toBe('10% (served 0%)');
+  });
+
   it('draws the running tasks per revision, primary and canary, on one time axis', async () => {
     expect(await page.title()).toBe(
       'demo, a healthy release then a crashing one, then a traffic spike · ecs-autopilot',

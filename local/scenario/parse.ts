@@ -35,6 +35,12 @@ export interface Scenario {
   /** Behaviours keyed by image reference (`web:v2`, or a full reference for other registries). */
   images: Record<string, ImageBehaviour>;
   targetGroups: TargetGroupSpec[];
+  /**
+   * Load balancers with their listeners and rules; absent: each target group gets `<name>-alb` with
+   * one listener on port 80 forwarding to it. Present: a group no listener or rule names is behind
+   * none (a canary's target group, before a rule forwards to it).
+   */
+  loadBalancers: LoadBalancerSpec[];
   services: ServiceSpec[];
   alarms: AlarmSpec[];
   /** The pipeline's configuration, carried through for whoever wires the pipeline in. */
@@ -72,6 +78,18 @@ export interface TargetGroupSpec {
   deregistrationDelaySeconds?: number;
   /** The load balancer's health check of each target (ELB's limits). */
   healthCheck?: { intervalSeconds?: number; healthyThreshold?: number; unhealthyThreshold?: number };
+}
+
+export interface LoadBalancerSpec {
+  name: string;
+  type: 'application' | 'network';
+  listeners: {
+    port: number;
+    protocol?: string;
+    /** The target group its default action forwards to. */
+    forward: string;
+    rules: { priority: number; path: string; forward: string }[];
+  }[];
 }
 
 export interface ContainerSpec {
@@ -492,6 +510,7 @@ const TOP = [
   'clusters',
   'images',
   'targetGroups',
+  'loadBalancers',
   'services',
   'alarms',
   'autopilot',
@@ -587,6 +606,21 @@ function readScenario(raw: unknown, r: Reader): Scenario {
       'target group',
     ),
   );
+  const loadBalancerNames = new Set<string>();
+  const loadBalancers = each(
+    top.loadBalancers,
+    'loadBalancers',
+    (v, i) => readLoadBalancer(v, `loadBalancers[${i}]`, r, refs.targetGroups),
+    loadBalancerNames,
+    (lb) => lb.name,
+  );
+  r.attempt(() =>
+    r.unique(
+      loadBalancers.map((lb) => lb.name),
+      (i) => `loadBalancers[${i}].name`,
+      'load balancer',
+    ),
+  );
   const alarms = each(
     top.alarms,
     'alarms',
@@ -666,6 +700,7 @@ function readScenario(raw: unknown, r: Reader): Scenario {
     clusters,
     images,
     targetGroups,
+    loadBalancers,
     services,
     alarms,
     autopilot,
@@ -741,6 +776,59 @@ function readImages(v: unknown, r: Reader): Record<string, ImageBehaviour> {
     });
   }
   return out;
+}
+
+const ALB_PROTOCOLS = ['HTTP', 'HTTPS'];
+const NLB_PROTOCOLS = ['TCP', 'TLS', 'UDP', 'TCP_UDP'];
+
+function readLoadBalancer(v: unknown, at: string, r: Reader, groups: Set<string>): LoadBalancerSpec {
+  const o = r.object(v, at, ['name', 'type', 'listeners']);
+  const name = r.string(
+    o.name,
+    `${at}.name`,
+    /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,30}[A-Za-z0-9])?$/,
+    'must be 1 to 32 letters, digits and hyphens, not starting or ending with a hyphen',
+  );
+  const type = o.type === undefined ? 'application' : r.string(o.type, `${at}.type`);
+  if (type !== 'application' && type !== 'network')
+    r.fail(`${at}.type`, `must be application or network, got "${type}"`);
+  const group = (g: unknown, p: string) => {
+    const n = r.string(g, p);
+    if (!groups.has(n)) r.fail(p, `no target group "${n}" in targetGroups`);
+    return n;
+  };
+  const protocols = type === 'application' ? ALB_PROTOCOLS : NLB_PROTOCOLS;
+  const listeners = r.list(o.listeners, `${at}.listeners`).map((l, i) => {
+    const p = `${at}.listeners[${i}]`;
+    const x = r.object(l, p, ['port', 'protocol', 'forward', 'rules']);
+    const protocol = x.protocol === undefined ? undefined : r.string(x.protocol, `${p}.protocol`);
+    if (protocol !== undefined && !protocols.includes(protocol))
+      r.fail(
+        `${p}.protocol`,
+        `${type === 'application' ? 'an application' : 'a network'} load balancer's listener is one of ${protocols.join(', ')}, got "${protocol}"`,
+      );
+    const rules =
+      x.rules === undefined
+        ? []
+        : r.list(x.rules, `${p}.rules`).map((rule, j) => {
+            const q = `${p}.rules[${j}]`;
+            if (type === 'network') r.fail(q, 'a network load balancer has no rules: its listener forwards');
+            const y = r.object(rule, q, ['priority', 'path', 'forward']);
+            return {
+              priority: r.int(y.priority, `${q}.priority`, 1, 50_000),
+              path: r.string(y.path, `${q}.path`),
+              forward: group(y.forward, `${q}.forward`),
+            };
+          });
+    return {
+      port: r.int(x.port, `${p}.port`, 1, 65_535),
+      ...(protocol && { protocol }),
+      forward: group(x.forward, `${p}.forward`),
+      rules,
+    };
+  });
+  if (!listeners.length) r.fail(`${at}.listeners`, 'needs at least one listener');
+  return { name, type, listeners };
 }
 
 function readTargetGroup(v: unknown, at: string, r: Reader): TargetGroupSpec {

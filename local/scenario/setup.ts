@@ -77,9 +77,30 @@ export async function setUp(world: World, scenario: Scenario): Promise<SetUp> {
         name: tg.name,
         deregistrationDelaySeconds: tg.deregistrationDelaySeconds,
         healthCheck: tg.healthCheck,
+        // With `loadBalancers:` the scenario says what each group is behind; without, each has its own.
+        ...(scenario.loadBalancers.length > 0 && { loadBalancerName: false as const }),
       }),
     );
     targetGroupArns.set(tg.name, arn);
+  }
+  for (const [i, spec] of scenario.loadBalancers.entries()) {
+    await step(`loadBalancers[${i}]`, 'creating the load balancer, its listeners and rules', () => {
+      const elb = world.ecs.elb;
+      const lb = elb.createLoadBalancer(spec.name, spec.type);
+      for (const l of spec.listeners) {
+        const listener = elb.createListener(lb.arn, {
+          port: l.port,
+          protocol: l.protocol,
+          targetGroupArn: targetGroupArns.get(l.forward)!,
+        });
+        for (const rule of l.rules)
+          elb.createRule(listener.arn, {
+            priority: rule.priority,
+            pathPattern: rule.path,
+            targetGroupArn: targetGroupArns.get(rule.forward)!,
+          });
+      }
+    });
   }
 
   // The load balancer in front of each target group: `app/<name>-alb/<id>`, its LoadBalancer dimension.
@@ -88,6 +109,7 @@ export async function setUp(world: World, scenario: Scenario): Promise<SetUp> {
     loadBalancers.set(g.name, g.loadBalancerDimension);
     loadBalancers.set(`${g.name}-alb`, g.loadBalancerDimension);
   }
+  for (const lb of world.ecs.elb.loadBalancers.values()) loadBalancers.set(lb.name, lb.dimension);
   const warnings: string[] = [];
   for (const [i, alarm] of scenario.alarms.entries()) {
     await step(`alarms[${i}]`, 'PutMetricAlarm', () =>

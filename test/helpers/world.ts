@@ -8,6 +8,7 @@ import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { ECRClient } from '@aws-sdk/client-ecr';
 import { ECSClient } from '@aws-sdk/client-ecs';
+import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { SSMClient } from '@aws-sdk/client-ssm';
 import { afterAll, beforeAll } from 'vitest';
@@ -23,6 +24,8 @@ export interface TestWorld {
   events: EventBridgeClient;
   ssm: SSMClient;
   dynamodb: DynamoDBClient;
+  /** ELBv2 speaks only the Query protocol. */
+  elbv2: ElasticLoadBalancingV2Client;
 }
 
 /** `maxAttempts` 1 by default so a test sees each error as the server sent it (no SDK retries). */
@@ -39,6 +42,7 @@ export async function startWorld(options: WorldOptions = {}, maxAttempts = 1): P
     events: new EventBridgeClient(config),
     ssm: new SSMClient(config),
     dynamodb: new DynamoDBClient(config),
+    elbv2: new ElasticLoadBalancingV2Client(config),
   };
 }
 

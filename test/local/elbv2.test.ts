@@ -7,18 +7,17 @@ import { DescribeTasksCommand, ListTasksCommand } from '@aws-sdk/client-ecs';
 import {
   DescribeTargetGroupsCommand,
   DescribeTargetHealthCommand,
-  ElasticLoadBalancingV2Client,
   TargetGroupNotFoundException,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { localClientConfig, runUntil, sharedWorld } from '../helpers/world.ts';
+import { runUntil, sharedWorld, type TestWorld } from '../helpers/world.ts';
 import { createCluster, createService, pushImage, registerFargate } from './ecs-fixtures.ts';
 
 const t = sharedWorld();
-let elbv2: ElasticLoadBalancingV2Client;
+let elbv2: TestWorld['elbv2'];
 let tg: string;
 beforeAll(async () => {
-  elbv2 = new ElasticLoadBalancingV2Client(localClientConfig(t.endpoint, t.world.region));
+  elbv2 = t.elbv2;
   await createCluster(t.ecs);
   tg = t.world.ecs.createTargetGroup({
     name: 'web-tg',
