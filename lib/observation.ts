@@ -42,6 +42,8 @@ export interface TaskView {
   healthStatus?: string; // HEALTHY | UNHEALTHY | UNKNOWN
   stoppedReason?: string;
   stopCode?: string;
+  /** ECS's change counter of the task (DescribeTasks' and the task event's `version`): higher is later. */
+  version?: number;
   /** When ECS stopped it (epoch ms); a task stopped before a rollout began is not that rollout's. */
   stoppedAt?: number;
   containers: { name: string; exitCode?: number; reason?: string }[];
@@ -57,6 +59,8 @@ export interface AlarmView {
   name: string;
   state: 'OK' | 'ALARM' | 'INSUFFICIENT_DATA';
   reason: string;
+  /** When the alarm entered the state (epoch ms): orders a reading and an event of the same alarm. */
+  at?: number;
 }
 
 export interface Observation {

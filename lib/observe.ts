@@ -36,6 +36,7 @@ import type { Clients } from './aws.ts';
 import { canaryServiceName } from './canary-service.ts';
 import type { TargetConfig } from './config.ts';
 import { PermanentError } from './errors.ts';
+import { gatesKnown, mergeTasks, type ServiceHint } from './event-facts.ts';
 import type { AlarmView, DeploymentView, Observation, ServiceView, TaskView } from './observation.ts';
 import { MISSING_SERVICE } from './observation.ts';
 import type { ServiceRecord } from './record.ts';
@@ -55,6 +56,11 @@ export class ObserveMemory {
   readonly healthChecks = new Map<string, boolean>();
   /** Scalable targets seen per resource id, with when they were looked at. */
   readonly scalableTargets = new Map<string, { at: number; found?: string }>();
+  /**
+   * Per service (`cluster/service`), what the last observation showed that lets an event be dropped
+   * before any call (lib/event-facts.ts dropBeforeCalls): a hint, refreshed by every observation.
+   */
+  readonly hints = new Map<string, ServiceHint>();
   constructor(readonly now: () => number) {}
 }
 
@@ -67,14 +73,19 @@ export interface Observed {
   observation: Observation;
   /** The primary as ECS described it: the canary is created from it. */
   primary: Service;
+  /** Whether `observation.alarms` is a reading of every gate alarm from CloudWatch (not what events told). */
+  gatesFromAws?: boolean;
 }
 
 export async function observe(
   clients: Clients,
   target: TargetConfig,
   record: ServiceRecord,
-  /** What this invocation knows: a revision it registered, and whether it brings a push (or deploy). */
-  learned: { revisionForDigest?: string; pushing?: boolean },
+  /**
+   * What this invocation knows: a revision it registered, whether it brings a push (or deploy), and
+   * whether it is the sweep (which reads everything from AWS: events may have been lost).
+   */
+  learned: { revisionForDigest?: string; pushing?: boolean; sweep?: boolean; readGates?: boolean },
   /** Without one, nothing is remembered past this call. */
   memory: ObserveMemory = new ObserveMemory(() => 0),
 ): Promise<Observed> {
@@ -115,11 +126,15 @@ export async function observe(
     const services = [canary.exists ? canaryName : undefined, promoted ? target.service : undefined].filter(
       (s): s is string => !!s,
     );
-    const raw = (await tasksOf(clients, target.cluster, services)).filter(
+    // Stopped tasks are what events tell (folded into the record, lib/event-facts.ts): listed only
+    // by the sweep, which repairs a lost event, and while trading capacity, where a task still
+    // stopping holds its slot.
+    const stopped = learned.sweep === true || rollout.room !== undefined;
+    const raw = (await tasksOf(clients, target.cluster, services, stopped)).filter(
       (t) => t.taskDefinitionArn === watched,
     );
     hasHealthCheck = await revisionHasHealthCheck(clients, memory, watched);
-    tasks = raw.map(toTaskView);
+    tasks = mergeTasks(raw.map(toTaskView), record.taskFacts ?? []);
     // The bake counts from when ELB sends the new tasks traffic: read that until the step's bake
     // starts, and only once ECS calls every running new task healthy (before, the step is not ready anyway).
     const step = rollout.steps[rollout.stepIndex];
@@ -139,11 +154,21 @@ export async function observe(
   // Read at a push too: an alarm already in ALARM then is the running revision's (ignored until OK),
   // and a gate alarm that does not exist stops the rollout before anything is registered.
   const gatesRead = rollout !== undefined || learned.pushing === true;
-  const alarms = gatesRead ? await gateAlarms(clients, target.gateAlarms) : [];
+  // What alarm events told stands for a DescribeAlarms between the push's reading and the sweep's.
+  const told = gatesKnown(record, target, {
+    pushing: learned.pushing === true,
+    sweep: learned.sweep === true || learned.readGates === true,
+  });
+  const alarms = !gatesRead ? [] : told ? (record.gates ?? []) : await gateAlarms(clients, target.gateAlarms);
+  memory.hints.set(record.key, {
+    revision: rollout?.taskDefinition ?? revisionForDigest ?? primary.taskDefinition,
+    loadBalanced: (primaryRaw.loadBalancers ?? []).some((lb) => !!lb.targetGroupArn),
+  });
   const scaling = target.scaling ? await scalingObservation(clients, memory, target) : {};
   return {
     observation: { primary, canary, tasks, hasHealthCheck, alarms, gatesRead, revisionForDigest, ...scaling },
     primary: primaryRaw,
+    gatesFromAws: gatesRead && !told && target.gateAlarms.length > 0,
   };
 }
 
@@ -184,11 +209,19 @@ function toServiceView(s: Service): ServiceView {
   };
 }
 
-/** Running and recently stopped tasks of the services (ECS keeps stopped tasks visible for a while). */
-async function tasksOf(clients: Clients, cluster: string, services: string[]): Promise<Task[]> {
+/**
+ * Running tasks of the services, and with `stopped` the recently stopped ones too (ECS keeps them
+ * visible for a while): ListTasks lists one desiredStatus a call, RUNNING when none is named.
+ */
+async function tasksOf(
+  clients: Clients,
+  cluster: string,
+  services: string[],
+  stopped: boolean,
+): Promise<Task[]> {
   const arns: string[] = [];
   for (const serviceName of services) {
-    for (const desiredStatus of ['RUNNING', 'STOPPED'] as const) {
+    for (const desiredStatus of stopped ? (['RUNNING', 'STOPPED'] as const) : (['RUNNING'] as const)) {
       let nextToken: string | undefined;
       do {
         const out = await clients.ecs.send(
@@ -290,6 +323,7 @@ function toTaskView(t: Task): TaskView {
     healthStatus: t.healthStatus,
     stoppedReason: t.stoppedReason,
     stopCode: t.stopCode,
+    ...(t.version !== undefined ? { version: t.version } : {}),
     ...(t.stoppedAt ? { stoppedAt: t.stoppedAt.getTime() } : {}),
     containers: (t.containers ?? []).map((c) => ({
       name: c.name ?? '',
@@ -327,6 +361,7 @@ export async function gateAlarms(clients: Clients, patterns: string[]): Promise<
         name: a.AlarmName,
         state: (a.StateValue ?? 'INSUFFICIENT_DATA') as AlarmView['state'],
         reason: a.StateReason ?? '',
+        ...(a.StateUpdatedTimestamp ? { at: a.StateUpdatedTimestamp.getTime() } : {}),
       });
     }
   };

@@ -28,6 +28,14 @@ import {
 import { type Action, decide, type Trigger } from './decide.ts';
 import { isPermanent, TransientError } from './errors.ts';
 import {
+  dropBeforeCalls,
+  foldGates,
+  foldTaskFacts,
+  taskEventMatters,
+  taskViewOf,
+  type Verdict,
+} from './event-facts.ts';
+import {
   askAgain,
   askedAgain,
   backedOff,
@@ -41,6 +49,7 @@ import {
 import { log } from './log.ts';
 import { dueForCheck, missedImages, type pushTimes, type repositoryImages } from './missed-pushes.ts';
 import { type Notice, noticeSetting } from './notice.ts';
+import type { AlarmView, TaskView } from './observation.ts';
 import { ObserveMemory, observe, UnknownServiceError } from './observe.ts';
 import { restoreDue, withOwnerSettings } from './owner-settings.ts';
 import type { ImageRef, ServiceRecord } from './record.ts';
@@ -78,6 +87,18 @@ export interface HandleResult {
   services?: string[];
   /** Services not started for lack of time: the tick picks them up. */
   deferred?: string[];
+}
+
+/**
+ * What the trigger itself told, folded into the record before deciding (lib/event-facts.ts): a
+ * task's stop, a gate alarm's state; and whether this is the sweep, which reads everything from AWS.
+ */
+export interface Heard {
+  tasks?: TaskView[];
+  gates?: AlarmView[];
+  /** An alarm event that says no time: it cannot be ordered, so the gates are read from CloudWatch. */
+  readGates?: boolean;
+  sweep?: boolean;
 }
 
 /** Rounds of observe-decide-act per trigger before leaving the rest to the next event or tick. */
@@ -177,11 +198,30 @@ export class Pipeline {
     );
     if (targets.length === 0)
       return { status: 'unmanaged', reason: `service ${t.cluster ?? '?'}/${t.service} is not managed` };
+    const task = t.task;
+    const dropped = (target: TargetConfig, verdict: Verdict) => {
+      if (verdict.matters) return false;
+      log.info('event.dropped', {
+        service: `${target.cluster}/${target.service}`,
+        task: task?.taskArn,
+        version: task?.version,
+        reason: verdict.reason,
+      });
+      return true;
+    };
     return this.forEach(targets, async (target) => {
-      // A task event matters only while a rollout runs; deployment events also teach what is known good.
+      // A task event that cannot change a decision costs no call (lib/event-facts.ts) ...
+      if (
+        task &&
+        dropped(target, dropBeforeCalls(task, this.observed.hints.get(`${target.cluster}/${target.service}`)))
+      )
+        return undefined;
       const record = await this.options.store.get(target.cluster, target.service);
-      if (t.source === 'task' && !record.rollout) return undefined;
-      return this.reconcile(target, { kind: 'reconcile', reason: t.detail }, record);
+      // ... or only the record's read; deployment events also teach what is known good.
+      if (task && dropped(target, taskEventMatters(task, record))) return undefined;
+      // A stop is folded into the record: the reconcile lists running tasks only (its stops are told).
+      const stop = task && task.desiredStatus === 'STOPPED' ? [taskViewOf(task)] : [];
+      return this.reconcile(target, { kind: 'reconcile', reason: t.detail }, record, { tasks: stop });
     });
   }
 
@@ -198,7 +238,20 @@ export class Pipeline {
       // A gate alarm matters only while a rollout runs; a scaling alarm always.
       const record = await this.options.store.get(target.cluster, target.service);
       if (!scales(target) && !record.rollout) return undefined;
-      return this.reconcile(target, { kind: 'reconcile', reason: `alarm ${t.alarmName} ${t.state}` }, record);
+      // The state the event told is folded into the record's gates: no DescribeAlarms for it.
+      const gate: AlarmView = {
+        name: t.alarmName,
+        state: t.state as AlarmView['state'],
+        reason: t.reason,
+        ...(t.at !== undefined ? { at: t.at } : {}),
+      };
+      const gates = matchesGateAlarm(target, t.alarmName) && t.at !== undefined ? [gate] : [];
+      return this.reconcile(
+        target,
+        { kind: 'reconcile', reason: `alarm ${t.alarmName} ${t.state}` },
+        record,
+        { gates, readGates: t.at === undefined },
+      );
     });
   }
 
@@ -223,9 +276,18 @@ export class Pipeline {
     const targets = busy
       .map((r) => targetFor(this.config, r.cluster, r.service))
       .filter((t): t is TargetConfig => t !== undefined);
+    const scanned = new Map(busy.map((r) => [r.key, r]));
+    // The sweep observes everything from AWS (a lost event is repaired here), from the record it
+    // just scanned (a record changed since makes its write conflict, and then it reads again).
     const result = await this.forEach(
       targets,
-      (target) => this.reconcile(target, { kind: 'reconcile', reason: 'tick' }),
+      (target) =>
+        this.reconcile(
+          target,
+          { kind: 'reconcile', reason: 'tick' },
+          scanned.get(`${target.cluster}/${target.service}`),
+          { sweep: true },
+        ),
       false,
     );
     const reconciled = new Set(targets.map((t) => `${t.cluster}/${t.service}`));
@@ -501,22 +563,31 @@ export class Pipeline {
    * Observe, decide, commit, act; again until the decision asks for nothing. Returns the last record.
    * One reconcile of a service acts at a time, and never on a superseded decision (lib/lease.ts).
    */
-  async reconcile(target: TargetConfig, first: Trigger, known?: ServiceRecord): Promise<ServiceRecord> {
+  async reconcile(
+    target: TargetConfig,
+    first: Trigger,
+    known?: ServiceRecord,
+    heard: Heard = {},
+  ): Promise<ServiceRecord> {
     const { store, clients } = this.options;
     const me = randomUUID();
     let trigger = first;
     let learned: { revisionForDigest?: string } = {};
     let record = known ?? (await store.get(target.cluster, target.service));
+    const sweep = heard.sweep === true;
     for (let round = 0; round < MAX_ROUNDS; round++) {
+      // What the trigger told, folded in (idempotent: a record that has it already is unchanged).
+      const told = foldGates(foldTaskFacts(record, heard.tasks ?? []), heard.gates ?? [], false);
       const pushing =
         trigger.kind === 'push' || (trigger.kind === 'command' && trigger.command.name === 'deploy');
       // Another invocation is acting on this service: it looks again before letting go (a push or a
       // command carries what no observation shows, so those go on, and fence the other out).
       if (trigger.kind === 'reconcile' && heldByAnother(record, me, this.now())) {
-        if (askedAgain(record)) return record;
+        // The holder looks again, with what this trigger told folded in.
+        if (askedAgain(record) && JSON.stringify(told) === JSON.stringify(record)) return record;
         try {
           log.info('reconcile.serialised', { service: record.key, holder: record.lease?.owner });
-          return await store.put(askAgain(record));
+          return await store.put(askAgain(told));
         } catch (e) {
           if (!(e instanceof ConflictError)) throw e;
           record = await store.get(target.cluster, target.service);
@@ -525,7 +596,13 @@ export class Pipeline {
       }
       let observed: Awaited<ReturnType<typeof observe>>;
       try {
-        observed = await observe(clients, target, record, { ...learned, pushing }, this.observed);
+        observed = await observe(
+          clients,
+          target,
+          told,
+          { ...learned, pushing, sweep, readGates: heard.readGates === true },
+          this.observed,
+        );
       } catch (e) {
         if (e instanceof UnknownServiceError && record.rollout) {
           return this.retire(record, target, primaryDeleted(record.key));
@@ -533,7 +610,10 @@ export class Pipeline {
         throw e;
       }
       if (pushing) await this.refusePush(target, observed.primary);
-      const decision = decide(record, observed.observation, target, trigger, this.now());
+      // A reading of the gates is folded as an event is: a newer state an event told stands.
+      const seen = observed.gatesFromAws ? foldGates(told, observed.observation.alarms, true) : told;
+      const observation = seen.gates ? { ...observed.observation, alarms: seen.gates } : observed.observation;
+      const decision = decide(seen, observation, target, trigger, this.now());
       if (decision.needsPushTimes && trigger.kind === 'push' && !trigger.pushTimes) {
         // Two pushes in the same second: ECR's imagePushedAt orders them, then decide again.
         // ECR is asked only where a push can arrive (lib/aws.ts): elsewhere the tie stays a tie.
@@ -545,8 +625,9 @@ export class Pipeline {
         continue;
       }
       if (decision.skipped) log.info('decision.skipped', { service: record.key, reason: decision.skipped });
-      // The outbox commits with the decision: a notice is queued exactly when its decision is.
-      let next = this.queueNotices(decision.record, decision.notices, target);
+      // The outbox commits with the decision: a notice is queued exactly when its decision is; the
+      // stops the decision counted are let go.
+      let next = this.queueNotices(foldTaskFacts(decision.record, []), decision.notices, target);
       const acting = decision.actions.length > 0;
       if (acting) {
         // The owner's deploymentConfiguration is saved by the commit of the decision that changes it.

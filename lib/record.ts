@@ -6,6 +6,7 @@
 import type { DeploymentConfiguration } from '@aws-sdk/client-ecs';
 import type { StrategyKind } from './config.ts';
 import type { ImageRef } from './image.ts';
+import type { AlarmView, TaskView } from './observation.ts';
 import type { OutboxEntry } from './outbox-entry.ts';
 import type { ScalingState } from './scaling.ts';
 
@@ -171,6 +172,16 @@ export interface ServiceRecord {
   ownerSettings?: OwnerSettings;
   /** A target whose reconciles keep failing: backed off, told when it persists (lib/pipeline.ts). */
   failing?: Failing;
+  /**
+   * Stops of the rollout's tasks that events told and no decision has counted yet, newest version
+   * first, bounded (lib/event-facts.ts foldTaskFacts): an event's reconcile lists only running tasks.
+   */
+  taskFacts?: TaskView[];
+  /**
+   * The gate alarms' states as last read from CloudWatch (at a push, by the sweep) with their
+   * events folded in, newest state per alarm (lib/event-facts.ts foldGates).
+   */
+  gates?: AlarmView[];
   /** One reconcile of this service at a time (lib/lease.ts). */
   lease?: { owner: string; until: number; again?: boolean };
 }

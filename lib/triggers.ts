@@ -35,17 +35,32 @@ export type ParsedTrigger =
       state: string;
       previousState?: string;
       reason: string;
+      /** When the alarm entered this state (epoch ms), where the event says: orders two events of one alarm. */
+      at?: number;
       shape: 'eventbridge' | 'sns' | 'lambda-action';
     }
   | { kind: 'tick' }
   | { kind: 'invalid'; reason: string }
   | { kind: 'ignored'; reason: string };
 
+/**
+ * What an ECS Task State Change tells of one task (ecs_task_events.html): its revision, last and
+ * desired status, stop code and reason, the containers' exit codes, health (when present: ECS does
+ * not always put it in the event) and `version`, which grows with each change of the task
+ * (duplicates share it; higher is later). Folded into the record by lib/task-events.ts.
+ */
 export interface TaskEventFacts {
   taskArn: string;
   lastStatus: string;
+  desiredStatus: string;
   version: number;
   taskDefinitionArn: string;
+  stopCode?: string;
+  stoppedReason?: string;
+  healthStatus?: string;
+  /** Epoch ms. */
+  stoppedAt?: number;
+  containers: { name: string; exitCode?: number; reason?: string }[];
 }
 
 const MAX_EVENT_BYTES = 256 * 1024; // EventBridge's event size limit
@@ -148,10 +163,30 @@ function parseTask(detail: Obj): ParsedTrigger {
     task: {
       taskArn,
       lastStatus,
+      desiredStatus: str(detail.desiredStatus) ?? lastStatus,
       version: Number.isFinite(version) ? version : 0,
       taskDefinitionArn: str(detail.taskDefinitionArn) ?? '',
+      ...optional('stopCode', str(detail.stopCode)),
+      ...optional('stoppedReason', str(detail.stoppedReason)),
+      ...optional('healthStatus', str(detail.healthStatus)),
+      ...optional('stoppedAt', epoch(detail.stoppedAt)),
+      containers: (Array.isArray(detail.containers) ? detail.containers : []).filter(isObj).map((c) => ({
+        name: str(c.name) ?? '',
+        ...optional('exitCode', typeof c.exitCode === 'number' ? c.exitCode : undefined),
+        ...optional('reason', str(c.reason)),
+      })),
     },
   };
+}
+
+/** `{ [key]: value }`, or nothing when the value is undefined (optional fields stay absent). */
+const optional = <K extends string, V>(key: K, value: V | undefined) =>
+  (value === undefined ? {} : { [key]: value }) as Partial<Record<K, V>>;
+
+/** An ISO timestamp as epoch ms: '2020-01-23T17:57:58.103Z' -> 1579802278103; anything else -> undefined. */
+function epoch(v: unknown): number | undefined {
+  const t = typeof v === 'string' ? Date.parse(v) : Number.NaN;
+  return Number.isFinite(t) ? t : undefined;
 }
 
 function parseServiceEvent(event: Obj, detail: Obj, source: 'deployment' | 'service-action'): ParsedTrigger {
@@ -183,6 +218,7 @@ function parseSns(records: unknown[]): ParsedTrigger {
     state: str(body.NewStateValue),
     previousState: str(body.OldStateValue),
     reason: str(body.NewStateReason),
+    at: alarmTime(body.StateChangeTime),
   };
   return alarmTrigger(fields, 'sns', 'SNS message has no AlarmName or NewStateValue');
 }
@@ -206,19 +242,37 @@ function alarmFromData(data: Obj, shape: AlarmShape, missing: string): ParsedTri
     state: str(state.value),
     previousState,
     reason: str(state.reason),
+    at: alarmTime(state.timestamp),
   };
   return alarmTrigger(fields, shape, missing);
 }
 
 /** An alarm trigger, or `missing` as the reason it is invalid when the name or the new state is absent. */
 function alarmTrigger(
-  f: { alarmName?: string; state?: string; previousState?: string; reason?: string },
+  f: { alarmName?: string; state?: string; previousState?: string; reason?: string; at?: number },
   shape: AlarmShape,
   missing: string,
 ): ParsedTrigger {
   if (!f.alarmName || !f.state) return { kind: 'invalid', reason: missing };
   const { alarmName, state, previousState, reason } = f;
-  return { kind: 'alarm', alarmName, state, previousState, reason: reason ?? '', shape };
+  return {
+    kind: 'alarm',
+    alarmName,
+    state,
+    previousState,
+    reason: reason ?? '',
+    ...optional('at', f.at),
+    shape,
+  };
+}
+
+/**
+ * CloudWatch's state timestamps: '2019-10-02T17:04:40.987+0000' (EventBridge, no colon in the
+ * offset) or '2019-10-02T17:04:40.987Z' -> epoch ms; anything else -> undefined.
+ */
+function alarmTime(v: unknown): number | undefined {
+  if (typeof v !== 'string') return undefined;
+  return epoch(v.replace(/([+-]\d\d)(\d\d)$/, '$1:$2'));
 }
 
 /** The resource name at the end of an ARN: `arn:aws:ecs:us-east-1:1:cluster/prod` -> `prod`. */
