@@ -355,11 +355,10 @@ function inPlot<T extends { x: number; width: number }>(items: T[]): T[] {
  *   percent 50, served 50    -> '50% asked · 50% served'
  *   percent 100              -> '100%'  (promoted: the primary serves it all)
  */
-export function stepText(s: { percent: number; served?: number; servedShare?: number }): string {
-  // The load balancer's own count when the run measured requests, else the share by healthy tasks.
-  const served = s.servedShare ?? s.served;
-  if (s.percent >= 100 || served === undefined) return `${s.percent}%`;
-  return `${s.percent}% asked · ${served}% served`;
+export function stepText(s: { percent: number; served?: number }): string {
+  // The share by healthy tasks as the step began; the card beside it gives the load balancer's own count.
+  if (s.percent >= 100 || s.served === undefined) return `${s.percent}%`;
+  return `${s.percent}% asked · ${s.served}% served`;
 }
 
 function stepsOf(r: { steps: { index: number }[] }): string {
