@@ -16,6 +16,7 @@ import { buttonsOn } from './chatops/buttons.ts';
 import { loadConfig } from './config.ts';
 import { readEnv } from './env.ts';
 import { isPermanent, PermanentError } from './errors.ts';
+import { HOOK_RECHECK_S, type HookAnswer } from './hook.ts';
 import { log, setLogContext } from './log.ts';
 import { type HandleResult, Pipeline, type PipelineOptions } from './pipeline.ts';
 import { createSlack } from './slack/deliver.ts';
@@ -57,7 +58,14 @@ function fromEnvironment(
       defaultWebhook: env.slackParameter,
       buttons: buttonsOn(config),
     });
-    return new Pipeline({ clients, store, config, slack, ...extra });
+    return new Pipeline({
+      clients,
+      store,
+      config,
+      slack,
+      ...extra,
+      ...(env.lifecycleHook && { lifecycleHook: env.lifecycleHook }),
+    });
   })();
   // A failed start (a bad config) must not be cached forever: the next invocation tries again.
   cached.catch(() => {
@@ -99,5 +107,25 @@ export function createHandler(fn: string, getPipeline: PipelineFactory = pipelin
       const result = await pipeline.handleEvent(event, remaining);
       log.info('handled', { status: result.status, reason: result.reason, services: result.services });
       return result;
+    });
+}
+
+/**
+ * The ECS lifecycle hook's handler (lib/hook.ts). It never fails: ECS rolls a deployment back when
+ * its hook fails, and a pipeline that cannot start (a config that does not load) is no verdict on
+ * the image, so it answers IN_PROGRESS and ECS asks again (the error line is what a person sees).
+ */
+export function createHookHandler(getPipeline: PipelineFactory = pipelineFromEnvironment) {
+  return middy<unknown, HookAnswer, Error, Context>()
+    .use(logContext('lifecycleHook') as unknown as MiddlewareObj<unknown, HookAnswer, Error, Context>)
+    .handler(async (event) => {
+      let pipeline: Pipeline;
+      try {
+        pipeline = await getPipeline();
+      } catch (e) {
+        log.error('config.invalid', { error: { name: (e as Error).name, message: (e as Error).message } });
+        return { hookStatus: 'IN_PROGRESS', callBackDelay: HOOK_RECHECK_S * 2 };
+      }
+      return pipeline.lifecycleHook(event);
     });
 }

@@ -80,6 +80,11 @@ export interface Rollout {
   gatesWithData?: string[];
   /** Gate alarms told once as not watching (INSUFFICIENT_DATA through the first step). */
   quietGates?: string[];
+  /**
+   * ECS's own deployment of the revision (strategy ecs-*): its service deployment ARN once seen, and
+   * what was last observed of it (lib/rollout/ecs-native.ts). The hook answers from this (lib/hook.ts).
+   */
+  ecsDeployment?: EcsDeploymentState;
   /** Set once a rollback was decided: the rollout stays until the service is back on the good revision. */
   rollingBack?: {
     reason: string;
@@ -88,6 +93,18 @@ export interface Rollout {
     /** Set once the rollback ran past its deadline and a person was told. */
     overdueAt?: number;
   };
+}
+
+export interface EcsDeploymentState {
+  /** The service deployment ARN (`…:service-deployment/<cluster>/<service>/<id>`). */
+  arn: string;
+  /** Its target service revision: the hook's `targetServiceRevisionArn` for this deployment. */
+  revisionArn?: string;
+  /** ServiceDeployment status and lifecycleStage, as last observed. */
+  status?: string;
+  stage?: string;
+  /** Production traffic on the new revision, in percent, as last observed. */
+  weight?: number;
 }
 
 export type Outcome = 'succeeded' | 'rolled_back' | 'superseded' | 'ignored' | 'aborted';
