@@ -296,7 +296,25 @@ export interface TargetGroup {
   loadBalancerDimension: string;
   healthCheck: { intervalSeconds: number; healthyThreshold: number; unhealthyThreshold: number };
   deregistrationDelaySeconds: number;
+  /** The traffic protocol and port (CreateTargetGroup's Protocol, Port), and what it holds. */
+  protocol: string;
+  port: number;
+  targetType: 'ip' | 'instance';
+  /** The rest of the health check, as CreateTargetGroup took it (path, matcher, …), echoed by Describe. */
+  healthCheckSettings: {
+    protocol: string;
+    port: string;
+    path?: string;
+    timeoutSeconds: number;
+    matcher?: string;
+  };
+  /** Attributes other than the deregistration delay (stickiness, algorithm, …), by key. */
+  attributes: Map<string, string>;
+  createdAt: number;
   targets: Set<Target>;
+  /** Requests per second sent to this group's routes (a scenario's load); see elbv2/routing.ts. */
+  offered: number;
+  /** Requests per second the group receives, after the rules' weights. */
   requestsPerSecond: number;
   lastFlush: number;
   minuteRequests: number;
