@@ -218,7 +218,8 @@ export class World {
   async settle(maxRounds = 1000): Promise<void> {
     for (let i = 0; i < maxRounds; i++) {
       // Events to their rules' targets, and alarm actions (Lambda, SNS) to theirs.
-      const delivered = (await this.events.drain()) + (await this.cloudwatch.drainActions());
+      const delivered =
+        (await this.events.drain()) + (await this.cloudwatch.drainActions()) + (await this.ecs.drainHooks());
       if (delivered === 0) return;
     }
     throw new Error(`events kept coming after ${maxRounds} delivery rounds: a target loops`);

@@ -44,17 +44,13 @@ export function progressEcs(
         taskDefinition: revision,
         strategy: ecsStrategyFields(rollout.strategy as EcsStrategyKind, rollout.steps),
       });
-      if (first.startedAt === undefined) first.startedAt = now;
-      askedForTasks(first, now);
+      startFirst(d, rollout, obs, now);
       return;
     }
     // Started (by this rollout: the primary runs its revision): its deployment, once ECS lists it.
     if (!sd) return;
     rollout.ecsDeployment = { arn: sd.arn };
-    if (first.startedAt === undefined) {
-      first.startedAt = now;
-      askedForTasks(first, now);
-    }
+    if (first.startedAt === undefined) startFirst(d, rollout, obs, now);
   }
   if (!sd) return;
   const before = stepAtWeight(rollout.steps, rollout.ecsDeployment.weight ?? 0);
@@ -76,7 +72,8 @@ export function progressEcs(
 
   // The steps the production weight has passed since the last look, each told once.
   const reached = stepAtWeight(rollout.steps, sd.productionWeight ?? 0);
-  for (let i = before + 1; i <= reached; i++) {
+  // The first step was told when ECS was asked for its tasks (startFirst).
+  for (let i = Math.max(1, before + 1); i <= reached; i++) {
     const step = rollout.steps[i]!;
     if (i > rollout.stepIndex) {
       rollout.stepIndex = i;
@@ -95,6 +92,24 @@ export function progressEcs(
     });
   }
   if (sd.status === 'SUCCESSFUL') succeed(d, rollout, revision, now);
+}
+
+/**
+ * The first step starts with ECS's deployment: the new revision's tasks are asked for (the step's
+ * deadline counts from now) and the step is told, with the share ECS will shift to once they are healthy.
+ */
+function startFirst(d: Decision, rollout: Rollout, obs: Observation, now: number) {
+  const first = rollout.steps[0]!;
+  first.startedAt = now;
+  askedForTasks(first, now);
+  d.notices.push({
+    kind: 'step',
+    rollout,
+    stepIndex: 0,
+    percent: first.percent,
+    canaryTasks: obs.primary.desiredCount,
+    share: first.percent,
+  });
 }
 
 /** What the record keeps of ECS's deployment (the hook answers from it). */
