@@ -71,7 +71,7 @@ describe('scenarios: ECS deploys, the pipeline gates', () => {
   }, 240_000);
 
   it('ecs-linear: 25, 50, 75, 100 % in order, with their bakes, and succeeded', async () => {
-    const { run, report, rollout } = await play('linear.yml');
+    const { run, rollout } = await play('linear.yml');
     expect(run.violations).toEqual([]);
     expect(rollout!.outcome).toBe('succeeded');
     expect(rollout!.steps.map((s) => s.percent)).toEqual([25, 50, 75, 100]);
