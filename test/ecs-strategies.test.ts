@@ -7,6 +7,7 @@
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../lib/config.ts';
+import { decide } from '../lib/decide.ts';
 import {
   checkEcsSteps,
   ecsStrategyFields,
@@ -15,6 +16,7 @@ import {
   trafficShifts,
 } from '../lib/ecs-strategy.ts';
 import { hookAnswer, parseHookInput } from '../lib/hook.ts';
+import { MISSING_SERVICE } from '../lib/observation.ts';
 import { newRecord, type Rollout, type ServiceRecord } from '../lib/record.ts';
 import { loadFaultScenario, runWithFaults } from '../local/faults.ts';
 import { ruleWeights, shiftsOf, strategyProblem } from '../local/services/ecs/native.ts';
@@ -384,5 +386,47 @@ describe('the local ECS: listener weights and what CreateService/UpdateService r
       ],
     };
     expect(strategyProblem(config, [lb], 'ECS', (a) => a === 'rule')).toBeUndefined();
+  });
+});
+
+describe('commands under ECS strategies', () => {
+  it('promote is refused, saying why, and moves no step', () => {
+    const target = parseConfig(
+      'targets: [{ cluster: prod, service: web, repository: web, strategy: ecs-canary }]',
+      'autopilot.yml',
+    ).targets[0]!;
+    const record: ServiceRecord = {
+      ...newRecord('prod', 'web'),
+      rollout: {
+        id: 'r',
+        image: { repository: 'web', tag: 'v2', digest: 'sha256:2', uri: 'x' },
+        strategy: 'ecs-canary',
+        steps: target.steps.map((s) => ({ ...s })),
+        stepIndex: 0,
+        fromTaskDefinition: 'web:1',
+        taskDefinition: 'web:2',
+        startedAt: 0,
+        failures: [],
+        ignoredAlarms: [],
+      },
+    };
+    const obs = {
+      primary: { ...MISSING_SERVICE, exists: true, taskDefinition: 'web:2' },
+      canary: MISSING_SERVICE,
+      tasks: [],
+      hasHealthCheck: false,
+      alarms: [],
+    };
+    const d = decide(
+      record,
+      obs,
+      target,
+      { kind: 'command', command: { name: 'promote', full: true } },
+      1000,
+    );
+    expect(d.skipped).toMatch(
+      /ECS times the shifts and bakes of strategy ecs-canary: promote does not apply/,
+    );
+    expect(d.record.rollout!.stepIndex).toBe(0);
   });
 });

@@ -1,7 +1,9 @@
 /**
  * A person's commands: deploy, pause, resume, promote, abort, rollback.
  */
+
 import type { TargetConfig } from '../config.ts';
+import { isEcsStrategy } from '../ecs-strategy.ts';
 import type { Observation } from '../observation.ts';
 import type { Rollout } from '../record.ts';
 import type { Command, Decision } from './decision.ts';
@@ -34,6 +36,11 @@ export function applyCommand(
       return;
     case 'promote': {
       if (!rollout || rollout.rollingBack) return;
+      if (isEcsStrategy(rollout.strategy)) {
+        // ECS times its own shifts and bakes: nothing here can move them sooner.
+        d.skipped = `ECS times the shifts and bakes of strategy ${rollout.strategy}: promote does not apply (pause, resume and abort do)`;
+        return;
+      }
       // Skip the rest of the bake (and with --full, every remaining canary step): the operator vouches.
       resume(rollout, obs, now);
       const to = command.full
