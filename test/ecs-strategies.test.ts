@@ -84,6 +84,17 @@ describe('scenarios: ECS deploys, the pipeline gates', () => {
     expect(at[3]! - at[1]!).toBeGreaterThanOrEqual(1.5 * MIN);
   }, 240_000);
 
+  it('ecs-canary, 25 % 5xx behind a gate alarm: stopped at the canary share, never at 100 %', async () => {
+    const { run, report, record, rollout } = await play('canary-5xx-gate.yml');
+    expect(run.violations).toEqual([]);
+    expect(rollout.outcome).toBe('rolled_back');
+    expect(rollout.reason).toMatch(/^gate alarm web-green-5xx is in ALARM/);
+    expect(rollout.steps[1]!.reachedAt).toBeUndefined();
+    expect(report.apiCalls['ecs:StopServiceDeployment']).toBe(1);
+    expect(report.services.map((s) => `${s.name} ${s.taskDefinition}`)).toEqual(['web web:1']);
+    expect(record.rollout).toBeUndefined();
+  }, 240_000);
+
   it('ecs-blue-green, image failing its health checks: never shifted, stopped, back on web:1', async () => {
     const { run, report, record, rollout } = await play('blue-green-unhealthy.yml');
     expect(run.violations).toEqual([]);
