@@ -86,13 +86,13 @@ export function driveRollback(
     if (d.record.rollout?.id === rollout.id) d.record.rollout = undefined;
     return;
   }
-  if (back.overdueAt === undefined && rollbackOverdue(back.at, now, target.rollbackDeadlineMs)) {
-    back.overdueAt = now;
-    d.notices.push({
-      kind: 'blocked',
-      reason: `${d.record.key}: the rollback to ${shortName(to)} has not finished after ${formatDuration(target.rollbackDeadlineMs)} (primary ${obs.primary.runningCount}/${obs.primary.desiredCount} running, ${obs.primary.deployments.length} deployment(s); canary ${obs.canary.runningCount} running): a person must look`,
-    });
-  }
+  tellIfOverdue(
+    d,
+    rollout,
+    target,
+    now,
+    `primary ${obs.primary.runningCount}/${obs.primary.desiredCount} running, ${obs.primary.deployments.length} deployment(s); canary ${obs.canary.runningCount} running`,
+  );
 }
 
 /**
@@ -136,13 +136,24 @@ function driveEcsRollback(
     if (d.record.rollout?.id === rollout.id) d.record.rollout = undefined;
     return;
   }
-  if (back.overdueAt === undefined && rollbackOverdue(back.at, now, target.rollbackDeadlineMs)) {
-    back.overdueAt = now;
-    d.notices.push({
-      kind: 'blocked',
-      reason: `${d.record.key}: the rollback to ${shortName(to)} has not finished after ${formatDuration(target.rollbackDeadlineMs)} (ECS's deployment ${sd?.status ?? 'not found'}${sd?.statusReason ? `: ${sd.statusReason}` : ''}; primary ${obs.primary.runningCount}/${obs.primary.desiredCount} running): a person must look`,
-    });
-  }
+  tellIfOverdue(
+    d,
+    rollout,
+    target,
+    now,
+    `ECS's deployment ${sd?.status ?? 'not found'}${sd?.statusReason ? `: ${sd.statusReason}` : ''}; primary ${obs.primary.runningCount}/${obs.primary.desiredCount} running`,
+  );
+}
+
+/** A rollback past its deadline is told to a person, once, with what is seen of it (`seen`). */
+function tellIfOverdue(d: Decision, rollout: Rollout, target: TargetConfig, now: number, seen: string) {
+  const back = rollout.rollingBack!;
+  if (back.overdueAt !== undefined || !rollbackOverdue(back.at, now, target.rollbackDeadlineMs)) return;
+  back.overdueAt = now;
+  d.notices.push({
+    kind: 'blocked',
+    reason: `${d.record.key}: the rollback to ${shortName(back.toTaskDefinition)} has not finished after ${formatDuration(target.rollbackDeadlineMs)} (${seen}): a person must look`,
+  });
 }
 
 /**
