@@ -12,8 +12,10 @@
 import middy, { type MiddlewareObj } from '@middy/core';
 import type { Context } from 'aws-lambda';
 import type { OptionalClients } from './aws.ts';
+import { readEnv } from './env.ts';
 import { partsFromEnvironment } from './environment-pipeline.ts';
 import { isPermanent, PermanentError } from './errors.ts';
+import { HOOK_RECHECK_S, type HookAnswer } from './hook.ts';
 import { log, setLogContext } from './log.ts';
 import { type HandleResult, Pipeline, type PipelineOptions } from './pipeline.ts';
 
@@ -42,9 +44,10 @@ function fromEnvironment(
   optional: OptionalClients,
   extra: Pick<PipelineOptions, 'repositoryImages' | 'pushTimes'>,
 ): Promise<Pipeline> {
-  cached ??= partsFromEnvironment(optional).then(
-    ({ clients, store, config, slack }) => new Pipeline({ clients, store, config, slack, ...extra }),
-  );
+  cached ??= partsFromEnvironment(optional).then(({ clients, store, config, slack }) => {
+    const { lifecycleHook } = readEnv();
+    return new Pipeline({ clients, store, config, slack, ...extra, ...(lifecycleHook && { lifecycleHook }) });
+  });
   // A failed start (a bad config) must not be cached forever: the next invocation tries again.
   cached.catch(() => {
     cached = undefined;
@@ -85,5 +88,25 @@ export function createHandler(fn: string, getPipeline: PipelineFactory = pipelin
       const result = await pipeline.handleEvent(event, remaining);
       log.info('handled', { status: result.status, reason: result.reason, services: result.services });
       return result;
+    });
+}
+
+/**
+ * The ECS lifecycle hook's handler (lib/hook.ts). It never fails: ECS rolls a deployment back when
+ * its hook fails, and a pipeline that cannot start (a config that does not load) is no verdict on
+ * the image, so it answers IN_PROGRESS and ECS asks again (the error line is what a person sees).
+ */
+export function createHookHandler(getPipeline: PipelineFactory = pipelineFromEnvironment) {
+  return middy<unknown, HookAnswer, Error, Context>()
+    .use(logContext('lifecycleHook') as unknown as MiddlewareObj<unknown, HookAnswer, Error, Context>)
+    .handler(async (event) => {
+      let pipeline: Pipeline;
+      try {
+        pipeline = await getPipeline();
+      } catch (e) {
+        log.error('config.invalid', { error: { name: (e as Error).name, message: (e as Error).message } });
+        return { hookStatus: 'IN_PROGRESS', callBackDelay: HOOK_RECHECK_S * 2 };
+      }
+      return pipeline.lifecycleHook(event);
     });
 }

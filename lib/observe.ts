@@ -22,6 +22,7 @@ import { DescribeScalableTargetsCommand } from '@aws-sdk/client-application-auto
 import { type CompositeAlarm, DescribeAlarmsCommand, type MetricAlarm } from '@aws-sdk/client-cloudwatch';
 import {
   DescribeContainerInstancesCommand,
+  DescribeServiceDeploymentsCommand,
   DescribeServicesCommand,
   DescribeTaskDefinitionCommand,
   DescribeTasksCommand,
@@ -35,9 +36,17 @@ import { DescribeTargetHealthCommand } from '@aws-sdk/client-elastic-load-balanc
 import type { Clients } from './aws.ts';
 import { canaryServiceName } from './canary-service.ts';
 import type { TargetConfig } from './config.ts';
+import { isEcsStrategy } from './ecs-strategy.ts';
 import { PermanentError } from './errors.ts';
 import { gatesKnown, mergeTasks, type ServiceHint } from './event-facts.ts';
-import type { AlarmView, DeploymentView, Observation, ServiceView, TaskView } from './observation.ts';
+import type {
+  AlarmView,
+  DeploymentView,
+  Observation,
+  ServiceDeploymentView,
+  ServiceView,
+  TaskView,
+} from './observation.ts';
 import { MISSING_SERVICE } from './observation.ts';
 import type { ServiceRecord } from './record.ts';
 import { DIGEST_TAG, familyOf } from './revision.ts';
@@ -121,8 +130,10 @@ export async function observe(
   const watched = revision ?? revisionForDigest;
   // The new revision runs in the canary during canary steps, and in the primary too once promoted;
   // a rollback needs no tasks (it waits on the services' counts).
+  // Under ECS's own strategies the new tasks are the primary's (its green revision) from the start.
+  const native = rollout !== undefined && isEcsStrategy(rollout.strategy);
   if (rollout && watched && !rollout.rollingBack) {
-    const promoted = (rollout.steps[rollout.stepIndex]?.percent ?? 100) >= 100;
+    const promoted = native || (rollout.steps[rollout.stepIndex]?.percent ?? 100) >= 100;
     const services = [canary.exists ? canaryName : undefined, promoted ? target.service : undefined].filter(
       (s): s is string => !!s,
     );
@@ -165,10 +176,52 @@ export async function observe(
     loadBalanced: (primaryRaw.loadBalancers ?? []).some((lb) => !!lb.targetGroupArn),
   });
   const scaling = target.scaling ? await scalingObservation(clients, memory, target) : {};
+  // ECS's deployment of the revision: the one recorded, or the primary's current one once it runs the revision.
+  const currentServiceDeployment = primaryRaw.currentServiceDeployment;
+  const deploymentArn =
+    rollout?.ecsDeployment?.arn ??
+    (native && watched && primaryRaw.taskDefinition === watched ? currentServiceDeployment : undefined);
+  const serviceDeployment = deploymentArn ? await serviceDeploymentView(clients, deploymentArn) : undefined;
   return {
-    observation: { primary, canary, tasks, hasHealthCheck, alarms, gatesRead, revisionForDigest, ...scaling },
+    observation: {
+      primary,
+      canary,
+      tasks,
+      hasHealthCheck,
+      alarms,
+      gatesRead,
+      revisionForDigest,
+      ...scaling,
+      ...(native && { currentServiceDeployment }),
+      ...(serviceDeployment && { serviceDeployment }),
+    },
     primary: primaryRaw,
     gatesFromAws: gatesRead && !told && target.gateAlarms.length > 0,
+  };
+}
+
+/**
+ * One service deployment as ECS describes it (DescribeServiceDeployments: status, lifecycleStage, the
+ * target revision's requestedProductionTrafficWeight, the rollback's reason;
+ * https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_ServiceDeployment.html).
+ */
+async function serviceDeploymentView(
+  clients: Clients,
+  arn: string,
+): Promise<ServiceDeploymentView | undefined> {
+  const out = await clients.ecs.send(new DescribeServiceDeploymentsCommand({ serviceDeploymentArns: [arn] }));
+  const sd = out.serviceDeployments?.find((x) => x.serviceDeploymentArn === arn);
+  if (!sd) return undefined;
+  return {
+    arn,
+    status: sd.status ?? 'PENDING',
+    ...(sd.statusReason && { statusReason: sd.statusReason }),
+    ...(sd.lifecycleStage && { lifecycleStage: sd.lifecycleStage }),
+    ...(sd.targetServiceRevision?.arn && { revisionArn: sd.targetServiceRevision.arn }),
+    ...(sd.targetServiceRevision?.requestedProductionTrafficWeight !== undefined && {
+      productionWeight: sd.targetServiceRevision.requestedProductionTrafficWeight,
+    }),
+    ...(sd.rollback?.reason && { rollbackReason: sd.rollback.reason }),
   };
 }
 
@@ -258,7 +311,11 @@ async function tasksInService(
   tasks: Task[],
 ): Promise<Map<string, boolean>> {
   const found = new Map<string, boolean>();
-  const groups = [...new Set(loadBalancers.map((lb) => lb.targetGroupArn).filter((a): a is string => !!a))];
+  // Under ECS's blue/green strategies a new task registers in whichever of the pair is not serving
+  // production (the alternate target group, advancedConfiguration): either counts.
+  const pairOf = (lb: LoadBalancer) =>
+    [lb.targetGroupArn, lb.advancedConfiguration?.alternateTargetGroupArn].filter((a): a is string => !!a);
+  const groups = [...new Set(loadBalancers.flatMap(pairOf))];
   const running = tasks.filter((t) => t.lastStatus === 'RUNNING' && t.desiredStatus === 'RUNNING');
   if (groups.length === 0 || running.length === 0) return found;
 
@@ -293,7 +350,7 @@ async function tasksInService(
       loadBalancers.every((lb) => {
         if (!lb.targetGroupArn) return true;
         const port = ip ? lb.containerPort : hostPort(t, lb);
-        return id !== undefined && healthy.has(`${lb.targetGroupArn} ${id}:${port}`);
+        return id !== undefined && pairOf(lb).some((g) => healthy.has(`${g} ${id}:${port}`));
       }),
     );
   }

@@ -14,7 +14,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { DescribeTaskDefinitionCommand, UpdateServiceCommand } from '@aws-sdk/client-ecs';
-import { act } from './act.ts';
+import { act, type LifecycleHookSettings } from './act.ts';
 import type { Clients } from './aws.ts';
 import { CANARY_SUFFIX } from './canary-service.ts';
 import {
@@ -26,6 +26,7 @@ import {
   webhooksFor,
 } from './config.ts';
 import { type Action, decide, type Trigger } from './decide.ts';
+import { isEcsStrategy } from './ecs-strategy.ts';
 import { isPermanent, TransientError } from './errors.ts';
 import {
   dropBeforeCalls,
@@ -35,6 +36,7 @@ import {
   taskViewOf,
   type Verdict,
 } from './event-facts.ts';
+import { HOOK_RECHECK_S, type HookAnswer, hookAnswer, parseHookInput } from './hook.ts';
 import {
   askAgain,
   askedAgain,
@@ -78,6 +80,8 @@ export interface PipelineOptions {
   repositoryImages?: typeof repositoryImages;
   /** How same-second pushes are ordered by ECR's imagePushedAt (lib/missed-pushes.ts), likewise. */
   pushTimes?: typeof pushTimes;
+  /** The lifecycle hook ECS invokes for the ecs-* strategies, and the role it invokes it with. */
+  lifecycleHook?: LifecycleHookSettings;
 }
 
 export type HandleStatus = 'done' | 'unmanaged' | 'invalid' | 'ignored' | 'error';
@@ -253,6 +257,46 @@ export class Pipeline {
         { gates, readGates: t.at === undefined },
       );
     });
+  }
+
+  /**
+   * ECS's lifecycle hook (lib/hook.ts): reconcile the service now (a failure seen now stops ECS's
+   * deployment in this invocation), then answer from its record. Never throws: an error answers
+   * IN_PROGRESS (ECS asks again) and is handled as any reconcile's (logged, backed off, told).
+   */
+  async lifecycleHook(event: unknown): Promise<HookAnswer> {
+    const input = parseHookInput(event);
+    if ('error' in input) {
+      // Not a payload of ECS's: nothing to hold (the pipeline's own watch still stops a failing deployment).
+      log.error('hook.invalid', { reason: input.error });
+      return { hookStatus: 'SUCCEEDED' };
+    }
+    const target = this.config.targets.find(
+      (t) => t.cluster === input.cluster && t.service === input.service,
+    );
+    if (!target) {
+      log.info('hook.unmanaged', { service: `${input.cluster}/${input.service}` });
+      return { hookStatus: 'SUCCEEDED' };
+    }
+    let record: ServiceRecord | undefined;
+    await this.forEach(
+      [target],
+      async (t) => {
+        record = await this.reconcile(t, { kind: 'reconcile', reason: 'lifecycle hook' });
+        return record;
+      },
+      false,
+    );
+    const answer: HookAnswer = record
+      ? hookAnswer(record, input)
+      : { hookStatus: 'IN_PROGRESS', callBackDelay: HOOK_RECHECK_S * 2 };
+    log.info('hook.answered', {
+      service: `${input.cluster}/${input.service}`,
+      revision: input.targetServiceRevisionArn,
+      stage: record?.rollout?.ecsDeployment?.stage,
+      ...answer,
+    });
+    return answer;
   }
 
   /**
@@ -687,7 +731,7 @@ export class Pipeline {
         }
         this.options.onAction?.(action, target);
         log.info('action', { service: record.key, ...action });
-        const got = await act(clients, target, observed.primary, action);
+        const got = await act(clients, target, observed.primary, action, this.options.lifecycleHook);
         if (got.revisionForDigest) learned = { revisionForDigest: got.revisionForDigest };
       }
       trigger = { kind: 'reconcile', reason: fenced ? 'fenced' : 'after acting' };
@@ -758,6 +802,11 @@ export class Pipeline {
   private async refusePush(target: TargetConfig, primary: Awaited<ReturnType<typeof observe>>['primary']) {
     const service = serviceRefusal(target, primary);
     if (service) throw new RefusedError(service);
+    if (isEcsStrategy(target.strategy) && !this.options.lifecycleHook) {
+      throw new RefusedError(
+        `${target.cluster}/${target.service}: strategy ${target.strategy} needs the pipeline's lifecycle hook, and this deployment has none (AUTOPILOT_LIFECYCLE_HOOK_ARN and AUTOPILOT_LIFECYCLE_HOOK_ROLE_ARN, which serverless.yml sets). Nothing was registered and the image is not marked bad`,
+      );
+    }
     if (!primary.taskDefinition) return;
     const out = await this.options.clients.ecs.send(
       new DescribeTaskDefinitionCommand({ taskDefinition: primary.taskDefinition }),

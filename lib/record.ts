@@ -87,6 +87,11 @@ export interface Rollout {
   approval?: ApprovalWait;
   /** Who let the rollout through an approval gate or a freeze, and when. */
   approvals?: Approval[];
+  /**
+   * ECS's own deployment of the revision (strategy ecs-*): its service deployment ARN once seen, and
+   * what was last observed of it (lib/rollout/ecs-native.ts). The hook answers from this (lib/hook.ts).
+   */
+  ecsDeployment?: EcsDeploymentState;
   /** Set once a rollback was decided: the rollout stays until the service is back on the good revision. */
   rollingBack?: {
     reason: string;
@@ -120,6 +125,18 @@ export interface FrozenPush {
   since: number;
   /** When it goes: the freeze's end as last computed; the tick (or a wake-up) reconciles it then. */
   until: number;
+}
+
+export interface EcsDeploymentState {
+  /** The service deployment ARN (`…:service-deployment/<cluster>/<service>/<id>`). */
+  arn: string;
+  /** Its target service revision: the hook's `targetServiceRevisionArn` for this deployment. */
+  revisionArn?: string;
+  /** ServiceDeployment status and lifecycleStage, as last observed. */
+  status?: string;
+  stage?: string;
+  /** Production traffic on the new revision, in percent, as last observed. */
+  weight?: number;
 }
 
 export type Outcome = 'succeeded' | 'rolled_back' | 'superseded' | 'ignored' | 'aborted';

@@ -11,7 +11,7 @@ import { type Clients, createClients } from '../lib/aws.ts';
 import type { CommandClients } from '../lib/commands/common.ts';
 import { buttonsOn, type Config, type TargetConfig, webhookParameters } from '../lib/config.ts';
 import type { Action } from '../lib/decide.ts';
-import { createHandler } from '../lib/handler.ts';
+import { createHandler, createHookHandler } from '../lib/handler.ts';
 import { pushTimes, repositoryImages } from '../lib/missed-pushes.ts';
 import type { Notice } from '../lib/notice.ts';
 import { Pipeline } from '../lib/pipeline.ts';
@@ -125,6 +125,12 @@ export async function attachPipeline(
       });
     }
   }
+  // ECS's lifecycle hook (strategy ecs-*), and the role ECS invokes it with (serverless.yml makes both).
+  const hookName = 'ecs-autopilot-lifecycleHook';
+  const lifecycleHook = {
+    hookTargetArn: world.arn('lambda', `function:${hookName}`),
+    roleArn: `arn:aws:iam::${world.account}:role/ecs-autopilot-lifecycle-hook`,
+  };
   const slackSender = slackOptions
     ? createSlack({
         ssm: clients.ssm,
@@ -142,6 +148,7 @@ export async function attachPipeline(
       })
     : undefined;
   const pipeline = new Pipeline({
+    lifecycleHook,
     clients,
     store,
     config,
@@ -176,6 +183,14 @@ export async function attachPipeline(
       }),
     );
   }
+  world.functions.set(
+    lifecycleHook.hookTargetArn,
+    lambda.function(
+      hookName,
+      createHookHandler(async () => pipeline) as (event: any, context: any) => Promise<unknown>,
+      { timeoutMs: options.timeoutMs ?? FUNCTION_TIMEOUT_MS, memoryMb: FUNCTION_MEMORY_MB },
+    ),
+  );
   if (!options.noRules) {
     const arn = (service: string, resource: string) =>
       `arn:aws:${service}:${world.region}:${world.account}:${resource}`;

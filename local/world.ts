@@ -234,8 +234,9 @@ export class World {
    */
   async settle(maxRounds = 1000): Promise<void> {
     for (let i = 0; i < maxRounds; i++) {
-      // Events to their rules' targets, and alarm actions (Lambda, SNS) to theirs: each a task.
-      const delivered = (await this.events.drain()) + (await this.cloudwatch.drainActions());
+      // Events to their rules' targets, alarm actions (Lambda, SNS) and ECS's lifecycle hooks to theirs: each a task.
+      const delivered =
+        (await this.events.drain()) + (await this.cloudwatch.drainActions()) + (await this.ecs.drainHooks());
       await this.tasks.idle();
       if (delivered === 0) return;
     }

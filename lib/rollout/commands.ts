@@ -1,7 +1,9 @@
 /**
  * A person's commands: deploy, pause, resume, promote, abort, rollback, approve, reject.
  */
+
 import type { TargetConfig } from '../config.ts';
+import { isEcsStrategy } from '../ecs-strategy.ts';
 import type { Observation } from '../observation.ts';
 import { type Rollout, withBadDigest } from '../record.ts';
 import { needsApproval } from './approval.ts';
@@ -35,6 +37,11 @@ export function applyCommand(
       return;
     case 'promote': {
       if (!rollout || rollout.rollingBack) return;
+      if (isEcsStrategy(rollout.strategy)) {
+        // ECS times its own shifts and bakes: nothing here can move them sooner.
+        d.skipped = `ECS times the shifts and bakes of strategy ${rollout.strategy}: promote does not apply (pause, resume and abort do)`;
+        return;
+      }
       // Skip the rest of the bake (and with --full, every remaining canary step): the operator vouches.
       // An approval gate is not skipped: promote goes up to it, and the rollout waits there.
       resume(rollout, obs, now);

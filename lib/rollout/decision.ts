@@ -3,6 +3,7 @@
  * the pipeline will do to the service (Action) and the decision that carries them. Plain data, so
  * every rule in lib/rollout can be tested with objects built by hand.
  */
+import type { EcsStrategyFields } from '../ecs-strategy.ts';
 import type { Notice } from '../notice.ts';
 import type { ImageRef, ServiceRecord } from '../record.ts';
 
@@ -37,7 +38,11 @@ export type Action =
   /** Update the primary service to this revision (a rolling update). */
   | { type: 'setPrimary'; taskDefinition: string; allAtOnce?: boolean }
   /** Set the primary's desired count: the total that scaling owns. */
-  | { type: 'setCount'; desiredCount: number };
+  | { type: 'setCount'; desiredCount: number }
+  /** ECS's own strategy (ecs-*): UpdateService to this revision with the strategy, its bakes and our hook. */
+  | { type: 'startEcsDeployment'; taskDefinition: string; strategy: EcsStrategyFields }
+  /** Stop ECS's deployment and roll it back (StopServiceDeployment, stopType ROLLBACK). */
+  | { type: 'stopEcsDeployment'; serviceDeploymentArn: string };
 
 export interface Decision {
   record: ServiceRecord;

@@ -119,6 +119,11 @@ export interface ServiceSpec {
     startPeriod: number;
   };
   targetGroup?: string;
+  /**
+   * ECS's blue/green, canary and linear strategies: the alternate target group (behind the same load
+   * balancer); the service gets advancedConfiguration with its production listener rule.
+   */
+  alternateTargetGroup?: string;
   port: number;
   /** Requests per second to its target group, set when the clock starts. */
   load?: number;
@@ -876,6 +881,7 @@ const SERVICE_KEYS = [
   'memory',
   'healthCheck',
   'targetGroup',
+  'alternateTargetGroup',
   'port',
   'load',
   'healthCheckGracePeriod',
@@ -942,6 +948,19 @@ function readService(
     if (!refs.targetGroups.has(spec.targetGroup)) {
       r.fail(`${at}.targetGroup`, `no target group "${spec.targetGroup}" in targetGroups`);
     }
+  }
+  if (s.alternateTargetGroup !== undefined) {
+    const alt = r.string(s.alternateTargetGroup, `${at}.alternateTargetGroup`);
+    spec.alternateTargetGroup = alt;
+    if (!refs.targetGroups.has(alt))
+      r.fail(`${at}.alternateTargetGroup`, `no target group "${alt}" in targetGroups`);
+    else if (!spec.targetGroup)
+      r.fail(`${at}.alternateTargetGroup`, 'needs a targetGroup: the alternate is the other of the pair');
+    else if (alt === spec.targetGroup)
+      r.fail(
+        `${at}.alternateTargetGroup`,
+        'must differ from targetGroup: ECS shifts traffic between the two',
+      );
   }
   if (s.load !== undefined) {
     spec.load = r.number(s.load, `${at}.load`);

@@ -28,7 +28,7 @@ import {
 import { type ServedKey, ServedLedger } from '../elbv2/served.ts';
 import { TARGET_GROUP_DEFAULTS, TEXT } from './constants.ts';
 import type { EcsContext, TargetRegistration } from './context.ts';
-import type { Target, TargetGroup, Task } from './model.ts';
+import type { LoadBalancerRef, Target, TargetGroup, Task } from './model.ts';
 
 /** Rules in evaluation order: by priority, the default rule last. */
 const rank = (r: Rule) => (r.priority === 'default' ? Number.POSITIVE_INFINITY : Number(r.priority));
@@ -294,8 +294,10 @@ export class LoadBalancing implements TargetRegistration {
   register(task: Task): void {
     const svc = task.service;
     if (!svc || task.targets.length > 0) return;
-    for (const lb of svc.loadBalancers) {
-      const g = lb.targetGroupArn ? this.groups.get(lb.targetGroupArn) : undefined;
+    for (const [i, lb] of svc.loadBalancers.entries()) {
+      // Blue/green, canary, linear: a new revision registers in the target group not serving production.
+      const arn = this.ecs.native.targetGroupFor(svc, task, i, lb);
+      const g = arn ? this.groups.get(arn) : undefined;
       if (!g) continue;
       const container = task.containers.find((c) => c.name === lb.containerName) ?? task.containers[0]!;
       const binding = container.networkBindings?.find((b) => b.containerPort === lb.containerPort);
@@ -361,7 +363,11 @@ export class LoadBalancing implements TargetRegistration {
     target.state = state;
     target.since = this.now();
     // Only the target groups of the task's own service move ECS (a target registered by hand does not).
-    if (!target.task.service?.loadBalancers.some((lb) => lb.targetGroupArn === target.group.arn)) return;
+    // (Under ECS's blue/green strategies, the alternate target group is the service's own too.)
+    const own = (lb: LoadBalancerRef) =>
+      lb.targetGroupArn === target.group.arn ||
+      lb.advancedConfiguration?.alternateTargetGroupArn === target.group.arn;
+    if (!target.task.service?.loadBalancers.some(own)) return;
     if (state === 'healthy') this.ecs.scheduler.onTaskHealthChange(target.task);
     else this.ecs.scheduler.onTargetUnhealthy(target.task, target);
   }
