@@ -82,16 +82,14 @@ export function driveRollback(
     d.actions.push({ type: 'setCount', desiredCount: total });
     done = false;
   }
-  if (done) {
-    if (d.record.rollout?.id === rollout.id) d.record.rollout = undefined;
-    return;
-  }
-  tellIfOverdue(
+  closeOrTell(
     d,
     rollout,
     target,
     now,
-    `primary ${obs.primary.runningCount}/${obs.primary.desiredCount} running, ${obs.primary.deployments.length} deployment(s); canary ${obs.canary.runningCount} running`,
+    done,
+    () =>
+      `primary ${obs.primary.runningCount}/${obs.primary.desiredCount} running, ${obs.primary.deployments.length} deployment(s); canary ${obs.canary.runningCount} running`,
   );
 }
 
@@ -132,17 +130,28 @@ function driveEcsRollback(
   } else {
     done = rollbackRestored(obs.primary, to);
   }
-  if (done) {
-    if (d.record.rollout?.id === rollout.id) d.record.rollout = undefined;
-    return;
-  }
-  tellIfOverdue(
+  closeOrTell(
     d,
     rollout,
     target,
     now,
-    `ECS's deployment ${sd?.status ?? 'not found'}${sd?.statusReason ? `: ${sd.statusReason}` : ''}; primary ${obs.primary.runningCount}/${obs.primary.desiredCount} running`,
+    done,
+    () =>
+      `ECS's deployment ${sd?.status ?? 'not found'}${sd?.statusReason ? `: ${sd.statusReason}` : ''}; primary ${obs.primary.runningCount}/${obs.primary.desiredCount} running`,
   );
+}
+
+/** A finished rollback closes its rollout; one not finished past its deadline is told (`seen`: what is seen of it). */
+function closeOrTell(
+  d: Decision,
+  rollout: Rollout,
+  target: TargetConfig,
+  now: number,
+  done: boolean,
+  seen: () => string,
+) {
+  if (!done) return tellIfOverdue(d, rollout, target, now, seen());
+  if (d.record.rollout?.id === rollout.id) d.record.rollout = undefined;
 }
 
 /** A rollback past its deadline is told to a person, once, with what is seen of it (`seen`). */
