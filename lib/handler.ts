@@ -12,7 +12,6 @@
 import middy, { type MiddlewareObj } from '@middy/core';
 import type { Context } from 'aws-lambda';
 import type { OptionalClients } from './aws.ts';
-import { readEnv } from './env.ts';
 import { partsFromEnvironment } from './environment-pipeline.ts';
 import { isPermanent, PermanentError } from './errors.ts';
 import { HOOK_RECHECK_S, type HookAnswer } from './hook.ts';
@@ -44,8 +43,9 @@ function fromEnvironment(
   optional: OptionalClients,
   extra: Pick<PipelineOptions, 'repositoryImages' | 'pushTimes'>,
 ): Promise<Pipeline> {
-  cached ??= partsFromEnvironment(optional).then(({ clients, store, config, slack }) => {
-    const { lifecycleHook } = readEnv();
+  // The environment is read once, by partsFromEnvironment; the hook's ARNs come from that reading.
+  cached ??= partsFromEnvironment(optional).then(({ env, clients, store, config, slack }) => {
+    const { lifecycleHook } = env;
     return new Pipeline({ clients, store, config, slack, ...extra, ...(lifecycleHook && { lifecycleHook }) });
   });
   // A failed start (a bad config) must not be cached forever: the next invocation tries again.

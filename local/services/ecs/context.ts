@@ -111,15 +111,18 @@ export interface ServiceScheduling {
     svc: Service,
     d: Deployment,
     eventType: 'INFO' | 'ERROR',
-    eventName:
-      | 'SERVICE_DEPLOYMENT_IN_PROGRESS'
-      | 'SERVICE_DEPLOYMENT_COMPLETED'
-      | 'SERVICE_DEPLOYMENT_FAILED',
+    eventName: DeploymentEventName,
     reason: string,
   ): void;
   /** StopServiceDeployment (ROLLBACK): the deployment fails and returns to the last completed one. */
   stopDeployment(svc: Service, d: Deployment, reason: string): void;
 }
+
+/** The eventName of an `ECS Deployment State Change` (ecs_service_deployment_events.html). */
+export type DeploymentEventName =
+  | 'SERVICE_DEPLOYMENT_IN_PROGRESS'
+  | 'SERVICE_DEPLOYMENT_COMPLETED'
+  | 'SERVICE_DEPLOYMENT_FAILED';
 
 /** ECS's BLUE_GREEN, CANARY and LINEAR strategies (native.ts), as the scheduler and target groups ask. */
 export interface NativeDeployments {

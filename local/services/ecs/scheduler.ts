@@ -27,7 +27,12 @@ import {
   TASK_TIMINGS,
   TEXT,
 } from './constants.ts';
-import { type EcsContext, newDeploymentId, type ServiceScheduling } from './context.ts';
+import {
+  type DeploymentEventName,
+  type EcsContext,
+  newDeploymentId,
+  type ServiceScheduling,
+} from './context.ts';
 import type { Deployment, Service, Target, Task, TaskFailure } from './model.ts';
 import { compact, isoSeconds } from './shapes.ts';
 
@@ -582,10 +587,7 @@ export class Scheduler implements ServiceScheduling {
     svc: Service,
     d: Deployment,
     eventType: 'INFO' | 'ERROR',
-    eventName:
-      | 'SERVICE_DEPLOYMENT_IN_PROGRESS'
-      | 'SERVICE_DEPLOYMENT_COMPLETED'
-      | 'SERVICE_DEPLOYMENT_FAILED',
+    eventName: DeploymentEventName,
     reason: string,
   ): void {
     this.ecs.world.emit(
