@@ -34,6 +34,7 @@ import { parseArgs } from 'node:util';
 import { validateConfig } from '../lib/config.ts';
 import { setLogSink } from '../lib/log.ts';
 import type { ServiceRecord } from '../lib/record.ts';
+import { Random } from '../local/core/random.ts';
 import * as faultLayer from '../local/faults.ts';
 import {
   applyFaults,
@@ -55,14 +56,7 @@ const MINUTE = 60_000;
 
 /** mulberry32: a small, fast, seeded 32-bit PRNG; the same seed gives the same cases everywhere. */
 export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  return new Random(seed).next;
 }
 
 class Draw {

@@ -5,21 +5,35 @@
  */
 import {
   CreateServiceCommand,
+  type DeploymentLifecycleHook,
   DescribeServicesCommand,
   DescribeTaskDefinitionCommand,
   RegisterTaskDefinitionCommand,
   type Service,
+  StopServiceDeploymentCommand,
   UpdateServiceCommand,
+  type UpdateServiceCommandInput,
 } from '@aws-sdk/client-ecs';
 import type { Clients } from './aws.ts';
 import { canaryServiceInput, canaryServiceName } from './canary-service.ts';
 import { alignCanary, isRefusal, type SiblingSettings, siblingSettings } from './canary-sibling.ts';
 import type { TargetConfig } from './config.ts';
 import type { Action } from './decide.ts';
+import { type EcsStrategyFields, HOOK_STAGES } from './ecs-strategy.ts';
+import { PermanentError } from './errors.ts';
 import { log } from './log.ts';
 import { findRevisionByDigest } from './observe.ts';
 import { RefusedError } from './refusal.ts';
 import { cloneForImage } from './revision.ts';
+
+/**
+ * The pipeline's lifecycle hook (functions/lifecycle-hook.ts) and the role ECS assumes to invoke it
+ * (lambda:InvokeFunction on the hook: serverless.yml EcsLifecycleHookRole), for the ecs-* strategies.
+ */
+export interface LifecycleHookSettings {
+  hookTargetArn: string;
+  roleArn: string;
+}
 
 /** Performs one action. Returns what was learned (a registered revision). */
 export async function act(
@@ -27,6 +41,7 @@ export async function act(
   target: TargetConfig,
   primary: Service,
   action: Action,
+  hook?: LifecycleHookSettings,
 ): Promise<{ revisionForDigest?: string }> {
   switch (action.type) {
     case 'registerRevision': {
@@ -44,34 +59,90 @@ export async function act(
       await setCanary(clients, target, primary, action.taskDefinition, action.desiredCount);
       return {};
     case 'setPrimary':
+      await updatePrimary(clients, target, {
+        taskDefinition: action.taskDefinition,
+        ...(action.allAtOnce
+          ? {
+              // All at once: every new task starts before an old one stops.
+              deploymentConfiguration: {
+                ...primary.deploymentConfiguration,
+                maximumPercent: 200,
+                minimumHealthyPercent: 100,
+              },
+            }
+          : {}),
+      });
+      return {};
+    case 'setCount':
+      await updatePrimary(clients, target, { desiredCount: action.desiredCount });
+      return {};
+    case 'startEcsDeployment':
       await clients.ecs.send(
         new UpdateServiceCommand({
           cluster: target.cluster,
           service: target.service,
           taskDefinition: action.taskDefinition,
-          ...(action.allAtOnce
-            ? {
-                // All at once: every new task starts before an old one stops.
-                deploymentConfiguration: {
-                  ...primary.deploymentConfiguration,
-                  maximumPercent: 200,
-                  minimumHealthyPercent: 100,
-                },
-              }
-            : {}),
+          deploymentConfiguration: withStrategy(primary, action.strategy, hook, target),
         }),
       );
       return {};
-    case 'setCount':
+    case 'stopEcsDeployment':
+      // "ROLLBACK - This option rolls back the service deployment to the previous service revision.
+      // You can use this option even if you didn't configure the service deployment for the rollback
+      // option." https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_StopServiceDeployment.html
       await clients.ecs.send(
-        new UpdateServiceCommand({
-          cluster: target.cluster,
-          service: target.service,
-          desiredCount: action.desiredCount,
+        new StopServiceDeploymentCommand({
+          serviceDeploymentArn: action.serviceDeploymentArn,
+          stopType: 'ROLLBACK',
         }),
       );
       return {};
   }
+}
+
+/** UpdateService on the target's own (primary) service, to the absolute values in `changes`. */
+async function updatePrimary(
+  clients: Clients,
+  target: TargetConfig,
+  changes: Omit<UpdateServiceCommandInput, 'cluster' | 'service'>,
+): Promise<void> {
+  await clients.ecs.send(
+    new UpdateServiceCommand({ ...changes, cluster: target.cluster, service: target.service }),
+  );
+}
+
+/**
+ * The service's deploymentConfiguration with ECS's strategy and bakes, and the pipeline's hook beside
+ * any hook of the owner's (kept as they are: the pipeline only adds its own, once).
+ * https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_DeploymentConfiguration.html
+ */
+function withStrategy(
+  primary: Service,
+  strategy: EcsStrategyFields,
+  hook: LifecycleHookSettings | undefined,
+  target: TargetConfig,
+) {
+  if (!hook) {
+    throw new PermanentError(
+      `${target.cluster}/${target.service}: strategy ecs-* needs the pipeline's lifecycle hook (AUTOPILOT_LIFECYCLE_HOOK_ARN and AUTOPILOT_LIFECYCLE_HOOK_ROLE_ARN, set by serverless.yml)`,
+    );
+  }
+  const {
+    canaryConfiguration: _c,
+    linearConfiguration: _l,
+    ...current
+  } = primary.deploymentConfiguration ?? {};
+  const others = (current.lifecycleHooks ?? []).filter(
+    (h: DeploymentLifecycleHook) => h.hookTargetArn !== hook.hookTargetArn,
+  );
+  return {
+    ...current,
+    ...strategy,
+    lifecycleHooks: [
+      ...others,
+      { hookTargetArn: hook.hookTargetArn, roleArn: hook.roleArn, lifecycleStages: [...HOOK_STAGES] },
+    ],
+  } as Service['deploymentConfiguration'];
 }
 
 async function setCanary(

@@ -20,6 +20,10 @@
  *       notifications: { webhook: /ecs-autopilot/slack-web, steps: false }   # any key of the section below
  *       approvers: [U012ABCDEF, S0123GROUP]   # who may click Promote/Pause/Resume/Abort/Retry in Slack; default nobody
  *       buttons: true          # put those buttons on the Slack messages (needs the Slack app, README); default false
+ *       approval: before-promotion   # wait for a person before the 100% step (or a step's approve: true)
+ *       approvalTimeout: 24h   # how long a gate waits; default 24h
+ *       onApprovalTimeout: rollback   # or hold; default rollback
+ *       freeze: { timeZone: Europe/Berlin, windows: [{ from: "fri 16:00", to: "mon 08:00" }], allowTags: ["hotfix-*"] }
  *   notifications:             # Slack; optional: without it every kind but `ignored` goes to the default webhook
  *     webhook: /ecs-autopilot/slack-webhook-url   # the SSM SecureString holding the webhook URL (never the URL)
  *     kinds: [started, step, succeeded, rolled_back, superseded, scaled, paused, resumed, error]
@@ -40,6 +44,7 @@ import { type Document, LineCounter, parseDocument } from 'yaml';
 import { canaryServiceName } from './canary-service.ts';
 import { parseDuration } from './duration.ts';
 import { PermanentError } from './errors.ts';
+import { type Freeze, parseFreeze } from './freeze.ts';
 import { maskWebhooks } from './log.ts';
 import type { ScalingPolicy } from './scaling.ts';
 import { parseScaling } from './scaling-config.ts';
@@ -82,6 +87,12 @@ export interface TargetConfig {
   approvers?: string[];
   /** Buttons on this target's Slack messages (lib/slack/message.ts); only with the Slack app set up. */
   buttons?: boolean;
+  /** How long an approval gate (a step's `approve`, or `approval`) waits for a person. */
+  approvalTimeoutMs: number;
+  /** What a gate nobody decided within approvalTimeoutMs does: roll back, or hold until someone does. */
+  onApprovalTimeout: 'rollback' | 'hold';
+  /** Freeze windows (lib/freeze.ts): pushes wait through them; absent or no windows: never frozen. */
+  freeze?: Freeze;
 }
 
 export interface Config {
@@ -122,6 +133,9 @@ export const NOTIFICATION_KINDS = [
   'scaled',
   'paused',
   'resumed',
+  'approval',
+  'approved',
+  'frozen',
   'ignored',
   'error',
 ] as const;
@@ -171,6 +185,9 @@ const TARGET_DEFAULTS = {
   rollbackDeadlineMs: 15 * 60_000,
   maxSurgePercent: 100,
   missedPushCheckMs: 5 * 60_000,
+  // A release left for the next working day is still decided then, not rolled back overnight.
+  approvalTimeoutMs: 24 * 60 * 60_000,
+  onApprovalTimeout: 'rollback',
 } as const;
 
 /** YAML text -> a validated Config; throws ConfigError with every problem and its line. */
@@ -203,13 +220,16 @@ export function validateConfig(raw: unknown, file = 'config'): Config {
 
 /** Reads and validates the file at `path`; throws ConfigError, also when the file cannot be read. */
 export async function loadConfig(path: string): Promise<Config> {
-  let text: string;
+  return parseConfig(await readConfigFile(path), path);
+}
+
+/** The text of the config file at `path`; a file that cannot be read is a ConfigError naming it. */
+export async function readConfigFile(path: string): Promise<string> {
   try {
-    text = await readFile(path, 'utf8');
+    return await readFile(path, 'utf8');
   } catch (err) {
     throw new ConfigError([{ path: '', message: `cannot be read: ${(err as Error).message}` }], path);
   }
-  return parseConfig(text, path);
 }
 
 /**
@@ -247,6 +267,12 @@ export function webhookParameters(config: Config, defaultWebhook: string): strin
     }
   }
   return [...names].sort();
+}
+
+/** Whether a service's (`cluster/service`) Slack messages carry buttons: its target's `buttons: true`. */
+export function buttonsOn(config: Config): (service: string) => boolean {
+  const on = new Set(config.targets.filter((t) => t.buttons).map((t) => `${t.cluster}/${t.service}`));
+  return (service) => on.has(service);
 }
 
 /** The targets an image pushed to `repository` may roll out to. */
@@ -303,6 +329,22 @@ const TARGET_FIELDS = {
     problems.add(path, `must be true or false, got ${show(value)}`);
     return undefined;
   },
+  approval: (value: unknown, path: string, problems: Problems) => {
+    if (value === 'before-promotion' || value === false) return value;
+    problems.add(
+      path,
+      `must be before-promotion (an approval gate before the 100% step), or false, got ${show(value)}`,
+    );
+    return undefined;
+  },
+  approvalTimeout: positiveDuration,
+  onApprovalTimeout: (value: unknown, path: string, problems: Problems) => {
+    if (value === 'rollback' || value === 'hold') return value;
+    problems.add(path, `must be rollback or hold, got ${show(value)}`);
+    return undefined;
+  },
+  freeze: (value: unknown, path: string, problems: Problems) =>
+    parseFreeze(value, path, (at, message) => problems.add(at, message)),
 } satisfies Record<string, Parser<unknown>>;
 
 type TargetField = keyof typeof TARGET_FIELDS;
@@ -437,6 +479,7 @@ function resolveSettings(find: Lookup, problems: Problems): Settings {
   const tags = read('tags');
   const notifications = read('notifications');
   const scaling = read('scaling');
+  const freeze = read('freeze');
   const rollout = planRollout({
     strategy: read('strategy'),
     steps: read('steps'),
@@ -448,11 +491,14 @@ function resolveSettings(find: Lookup, problems: Problems): Settings {
     const [, field, rest] = /^(\w+)(.*)$/.exec(p.path)!;
     problems.add(`${find(field as TargetField)?.path ?? field}${rest}`, p.message);
   }
+  const steps = rollout.plan?.steps ?? [];
+  // `approval: before-promotion` is the last step's `approve: true`, whatever the strategy.
+  if (read('approval') === 'before-promotion' && steps.length > 0) steps[steps.length - 1]!.approve = true;
   return {
     ...(container !== undefined && { container }),
     tags: tags ?? { ...DEFAULT_TAG_POLICY },
     strategy: rollout.plan?.strategy ?? 'canary',
-    steps: rollout.plan?.steps ?? [],
+    steps,
     gateAlarms: read('gateAlarms') ?? [...TARGET_DEFAULTS.gateAlarms],
     failedTasks: read('failedTasks') ?? TARGET_DEFAULTS.failedTasks,
     stepDeadlineMs: read('stepDeadline') ?? TARGET_DEFAULTS.stepDeadlineMs,
@@ -462,6 +508,9 @@ function resolveSettings(find: Lookup, problems: Problems): Settings {
     ...(notifications !== undefined && { notifications }),
     ...(scaling !== undefined && { scaling }),
     ...chatops(read('approvers'), read('buttons')),
+    approvalTimeoutMs: read('approvalTimeout') ?? TARGET_DEFAULTS.approvalTimeoutMs,
+    onApprovalTimeout: read('onApprovalTimeout') ?? TARGET_DEFAULTS.onApprovalTimeout,
+    ...(freeze !== undefined && freeze.windows.length > 0 && { freeze }),
   };
 }
 

@@ -15,7 +15,8 @@
  *   or a step past its deadline -> rollback: canary to 0, primary back to the last good revision.
  *
  * Where each rule lives (lib/rollout/):
- *   push.ts      whether a push starts a rollout (newest wins, bad digests, tags, lineage)
+ *   push.ts      whether a push starts a rollout (newest wins, bad digests, tags, lineage, freezes)
+ *   approval.ts  approval gates: wait for a person before a step, roll back or hold when nobody decides
  *   commands.ts  a person's deploy, pause, resume, promote, abort, rollback
  *   progress.ts  stepping: register, size the canary, bake, promote, decide a rollback
  *   step.ts      the pure step checks (ready, baked, past its deadline, promoted, gates)
@@ -31,7 +32,7 @@ import type { Rollout, ServiceRecord } from './record.ts';
 import { applyCommand } from './rollout/commands.ts';
 import type { Decision, Trigger } from './rollout/decision.ts';
 import { progress } from './rollout/progress.ts';
-import { acceptPush, learnLastGood } from './rollout/push.ts';
+import { acceptPush, learnLastGood, thawFrozenPush } from './rollout/push.ts';
 import { driveRollback } from './rollout/rollback.ts';
 import { scale } from './rollout/scale.ts';
 
@@ -57,6 +58,7 @@ export function decide(
   if (trigger.kind === 'push') acceptPush(d, obs, target, trigger.image, now, false, trigger.pushTimes);
   if (d.needsPushTimes) return d;
   if (trigger.kind === 'command') applyCommand(d, obs, target, trigger.command, now);
+  thawFrozenPush(d, obs, target, now);
 
   const rollout = d.record.rollout;
   if (!rollout) {

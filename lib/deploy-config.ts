@@ -16,6 +16,7 @@
 
 import { CANARY_SUFFIX, canaryServiceName } from './canary-service.ts';
 import { type Config, webhookParameters } from './config.ts';
+import { isEcsStrategy } from './ecs-strategy.ts';
 import { eventRules, type FunctionKey } from './rules.ts';
 import { OUTSTANDING_INDEX } from './store.ts';
 
@@ -75,6 +76,12 @@ export interface DeployConfig {
   iamStatements: IamStatement[];
   /** Every rule's ARN: the only sources allowed to send to the dead-letter queue. */
   deadLetterSourceArns: Cfn[];
+  /**
+   * The lifecycle hook ECS invokes for the ecs-* strategies (functions/lifecycle-hook.ts), as an ARN
+   * built from the stack's names: the functions' environment cannot refer to a function of the same
+   * stack by GetAtt without a circular dependency.
+   */
+  lifecycleHookArn: Cfn;
 }
 
 /** Logical IDs of the resources serverless.yml defines and this file refers to. */
@@ -82,6 +89,8 @@ export const DEAD_LETTER_QUEUE = 'DeadLetterQueue';
 export const TABLE = 'AutopilotTable';
 /** The wake-up queue (lib/waker.ts): each record's next moment, as a delayed message. */
 export const WAKE_QUEUE = 'WakeQueue';
+/** The role ECS assumes to invoke the lifecycle hook (serverless.yml EcsLifecycleHookRole). */
+export const LIFECYCLE_HOOK_ROLE = 'EcsLifecycleHookRole';
 
 /**
  * EventBridge-to-Lambda delivery retries (aws-facts.md §5). An event undelivered after an hour is
@@ -122,6 +131,10 @@ export function deployConfig(config: Config, settings: DeploySettings): DeployCo
     targets.flatMap((t) => [...t.gateAlarms, ...(t.scaling?.rules.map((r) => r.alarm) ?? [])]),
   );
   const scales = targets.some((t) => t.scaling);
+  // ECS's own strategies (lib/ecs-strategy.ts): their service deployments are followed and stopped.
+  const nativeDeploymentArns = unique(
+    targets.filter((t) => isEcsStrategy(t.strategy)).map((t) => `${t.cluster}/${t.service}`),
+  ).map((s) => arn('ecs', `service-deployment/${s}/*`));
 
   const dlq: Cfn = { 'Fn::GetAtt': [DEAD_LETTER_QUEUE, 'Arn'] };
   const ruleNames: string[] = [];
@@ -294,6 +307,26 @@ export function deployConfig(config: Config, settings: DeploySettings): DeployCo
           },
         ]
       : []),
+    ...(nativeDeploymentArns.length === 0
+      ? []
+      : [
+          {
+            // strategy ecs-*: ECS's deployment is followed (lib/observe.ts) and, at the first failure,
+            // stopped with ROLLBACK (lib/act.ts); only the deployments of those services.
+            Sid: 'EcsStrategyDeployments',
+            Effect: 'Allow' as const,
+            Action: ['ecs:DescribeServiceDeployments', 'ecs:StopServiceDeployment'],
+            Resource: nativeDeploymentArns,
+          },
+          {
+            // UpdateService names the role ECS invokes the pipeline's lifecycle hook with: passed only to ECS.
+            Sid: 'PassLifecycleHookRole',
+            Effect: 'Allow' as const,
+            Action: ['iam:PassRole'],
+            Resource: [{ 'Fn::GetAtt': [LIFECYCLE_HOOK_ROLE, 'Arn'] } as Cfn],
+            Condition: { StringEquals: { 'iam:PassedToService': 'ecs.amazonaws.com' } },
+          },
+        ]),
     {
       // The bake counts from when the new tasks are in service behind their target groups (lib/observe.ts).
       // ELBv2's Describe* actions support no resource-level permissions: "you must specify all
@@ -327,15 +360,28 @@ export function deployConfig(config: Config, settings: DeploySettings): DeployCo
       Action: ['ecr:DescribeImages'],
       Resource: repositories.map((r) => arn('ecr', `repository/${r}`)),
     },
+    ...secureStrings('SlackWebhookParameter', parameterArns),
+  ];
+
+  return {
+    events,
+    iamStatements,
+    deadLetterSourceArns: ruleNames.map((name) => arn('events', `rule/${name}`)),
+    lifecycleHookArn: arn('lambda', `function:${settings.service}-${settings.stage}-lifecycleHook`),
+  };
+}
+
+/**
+ * Reading these SSM SecureStrings, and no others: GetParameter on them (`sid`) and their KMS key's
+ * Decrypt (`Decrypt<sid>`) only through SSM and only for these parameters' encryption context.
+ *   secureStrings('SlackSecrets', [arnA]) -> SlackSecrets (ssm:GetParameter on arnA),
+ *     DecryptSlackSecrets (kms:Decrypt, kms:ViaService ssm.<region>, PARAMETER_ARN arnA)
+ */
+export function secureStrings(sid: string, parameterArns: Cfn[]): IamStatement[] {
+  return [
+    { Sid: sid, Effect: 'Allow', Action: ['ssm:GetParameter'], Resource: parameterArns },
     {
-      Sid: 'SlackWebhookParameter',
-      Effect: 'Allow',
-      Action: ['ssm:GetParameter'],
-      Resource: parameterArns,
-    },
-    {
-      // The SecureStrings' key: only through SSM, and only for these parameters.
-      Sid: 'DecryptSlackWebhookParameter',
+      Sid: `Decrypt${sid}`,
       Effect: 'Allow',
       Action: ['kms:Decrypt'],
       Resource: [arn('kms', 'key/*')],
@@ -348,12 +394,6 @@ export function deployConfig(config: Config, settings: DeploySettings): DeployCo
       },
     },
   ];
-
-  return {
-    events,
-    iamStatements,
-    deadLetterSourceArns: ruleNames.map((name) => arn('events', `rule/${name}`)),
-  };
 }
 
 /**

@@ -12,6 +12,9 @@
  *                              needed for user-group approvers (S…) and thread replies by chat.postMessage
  *   AUTOPILOT_WAKE_QUEUE_URL   the wake-up queue's URL (lib/waker.ts); unset: no wake-ups are
  *                              scheduled, and only events and the sweep wake a record
+ *   AUTOPILOT_LIFECYCLE_HOOK_ARN, AUTOPILOT_LIFECYCLE_HOOK_ROLE_ARN  the pipeline's ECS lifecycle hook
+ *                              (functions/lifecycle-hook.ts) and the role ECS invokes it with: both, or
+ *                              neither (then a push to an ecs-* strategy target is refused)
  *   AWS_REGION                 set by Lambda; default `us-east-1` (serverless.yml's `region` default)
  *   AUTOPILOT_LOG_LEVEL        debug, info, warn or error; default info
  *
@@ -35,6 +38,8 @@ export interface Env {
   botTokenParameter?: string;
   /** Absent: no wake-ups are scheduled. */
   wakeQueueUrl?: string;
+  /** The ECS lifecycle hook and the role ECS invokes it with (the ecs-* strategies); absent: none. */
+  lifecycleHook?: { hookTargetArn: string; roleArn: string };
   region: string;
   logLevel: LogLevel;
 }
@@ -61,9 +66,15 @@ export function readEnv(source: Source = process.env): Env {
       botTokenParameter: get('AUTOPILOT_SLACK_BOT_TOKEN_PARAMETER'),
     }),
     ...(get('AUTOPILOT_WAKE_QUEUE_URL') && { wakeQueueUrl: get('AUTOPILOT_WAKE_QUEUE_URL') }),
+    ...lifecycleHook(get('AUTOPILOT_LIFECYCLE_HOOK_ARN'), get('AUTOPILOT_LIFECYCLE_HOOK_ROLE_ARN')),
     region: get('AWS_REGION') ?? DEFAULT_REGION,
     logLevel: logLevel(source),
   };
+}
+
+/** The hook only with its role: ECS refuses a Lambda hook without the role that invokes it. */
+function lifecycleHook(hookTargetArn: string | undefined, roleArn: string | undefined) {
+  return hookTargetArn && roleArn ? { lifecycleHook: { hookTargetArn, roleArn } } : {};
 }
 
 /** The log level; an unknown one is `info`. Read at each line, so a test or the CLI may change it. */

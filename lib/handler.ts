@@ -11,16 +11,12 @@
  */
 import middy, { type MiddlewareObj } from '@middy/core';
 import type { Context } from 'aws-lambda';
-import { createClients, type OptionalClients } from './aws.ts';
-import { buttonsOn } from './chatops/buttons.ts';
-import { loadConfig } from './config.ts';
-import { readEnv } from './env.ts';
+import type { OptionalClients } from './aws.ts';
+import { partsFromEnvironment } from './environment-pipeline.ts';
 import { isPermanent, PermanentError } from './errors.ts';
+import { HOOK_RECHECK_S, type HookAnswer } from './hook.ts';
 import { log, setLogContext } from './log.ts';
 import { type HandleResult, Pipeline, type PipelineOptions } from './pipeline.ts';
-import { createSlack } from './slack/deliver.ts';
-import { DynamoRecordStore } from './store.ts';
-import { wakerFromEnvironment } from './waker.ts';
 
 export type PipelineFactory = () => Promise<Pipeline>;
 
@@ -47,20 +43,19 @@ function fromEnvironment(
   optional: OptionalClients,
   extra: Pick<PipelineOptions, 'repositoryImages' | 'pushTimes'>,
 ): Promise<Pipeline> {
-  cached ??= (async () => {
-    const env = readEnv();
-    const config = await loadConfig(env.configFile);
-    const clients = createClients({}, optional);
-    const store = new DynamoRecordStore(clients.dynamodb, env.table);
-    const slack = createSlack({
-      ssm: clients.ssm,
-      region: env.region,
-      defaultWebhook: env.slackParameter,
-      buttons: buttonsOn(config),
+  // The environment is read once, by partsFromEnvironment; the hook's ARNs come from that reading.
+  cached ??= partsFromEnvironment(optional).then(({ env, clients, store, config, slack, waker }) => {
+    const { lifecycleHook } = env;
+    return new Pipeline({
+      clients,
+      store,
+      config,
+      slack,
+      ...extra,
+      ...(lifecycleHook && { lifecycleHook }),
+      ...(waker && { waker }),
     });
-    const waker = wakerFromEnvironment(env);
-    return new Pipeline({ clients, store, config, slack, ...extra, ...(waker && { waker }) });
-  })();
+  });
   // A failed start (a bad config) must not be cached forever: the next invocation tries again.
   cached.catch(() => {
     cached = undefined;
@@ -101,5 +96,25 @@ export function createHandler(fn: string, getPipeline: PipelineFactory = pipelin
       const result = await pipeline.handleEvent(event, remaining);
       log.info('handled', { status: result.status, reason: result.reason, services: result.services });
       return result;
+    });
+}
+
+/**
+ * The ECS lifecycle hook's handler (lib/hook.ts). It never fails: ECS rolls a deployment back when
+ * its hook fails, and a pipeline that cannot start (a config that does not load) is no verdict on
+ * the image, so it answers IN_PROGRESS and ECS asks again (the error line is what a person sees).
+ */
+export function createHookHandler(getPipeline: PipelineFactory = pipelineFromEnvironment) {
+  return middy<unknown, HookAnswer, Error, Context>()
+    .use(logContext('lifecycleHook') as unknown as MiddlewareObj<unknown, HookAnswer, Error, Context>)
+    .handler(async (event) => {
+      let pipeline: Pipeline;
+      try {
+        pipeline = await getPipeline();
+      } catch (e) {
+        log.error('config.invalid', { error: { name: (e as Error).name, message: (e as Error).message } });
+        return { hookStatus: 'IN_PROGRESS', callBackDelay: HOOK_RECHECK_S * 2 };
+      }
+      return pipeline.lifecycleHook(event);
     });
 }

@@ -11,6 +11,8 @@ const ORDER: Record<Level, number> = { debug: 10, info: 20, warn: 30, error: 40 
 
 const secrets = new Set<string>();
 let sink: (line: string) => void = (line) => process.stdout.write(`${line}\n`);
+/** Readers of every line besides the sink: the local Lambda runtime keeps them in CloudWatch Logs. */
+const taps = new Set<(line: string) => void>();
 let context: Record<string, unknown> = {};
 
 /** Registers a secret so it is masked in every later log line. */
@@ -57,6 +59,15 @@ export function setLogSink(next: (line: string) => void): (line: string) => void
   return prev;
 }
 
+/**
+ * Also gives every line to `tap`, whatever the sink (the local Lambda runtime writes each
+ * invocation's lines into its log group, as Lambda does). Returns the function that removes it.
+ */
+export function addLogTap(tap: (line: string) => void): () => void {
+  taps.add(tap);
+  return () => taps.delete(tap);
+}
+
 /** Fields added to every line, e.g. the Lambda request id. */
 export function setLogContext(fields: Record<string, unknown>): void {
   context = fields;
@@ -73,7 +84,9 @@ function write(level: Level, msg: string, fields?: Record<string, unknown>): voi
     if (typeof v === 'bigint') return String(v);
     return v;
   });
-  sink(scrub(line));
+  const scrubbed = scrub(line);
+  sink(scrubbed);
+  for (const tap of taps) tap(scrubbed);
 }
 
 export const log = {

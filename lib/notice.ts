@@ -59,6 +59,19 @@ export type Notice =
   | { kind: 'superseded'; rollout: RolloutFacts; by: ImageRef }
   | { kind: 'ignored'; image: ImageRef; reason: string }
   | { kind: 'paused' | 'resumed'; rollout: RolloutFacts }
+  /** The rollout waits at an approval gate before step `stepIndex` (lib/rollout/approval.ts). */
+  | {
+      kind: 'approval';
+      rollout: RolloutFacts;
+      stepIndex: number;
+      percent: number;
+      timesOutAt: number;
+      onTimeout: 'rollback' | 'hold';
+    }
+  /** A person let a rollout through its gate before step `stepIndex`, or a push through a freeze (no step). */
+  | { kind: 'approved'; image: ImageRef; by: string; stepIndex?: number; percent?: number }
+  /** A push waits for a freeze window to end (lib/freeze.ts): it goes at `until`. */
+  | { kind: 'frozen'; id: string; image: ImageRef; until: number; timeZone: string }
   /** Alarm-driven scaling changed the service's total (lib/scaling.ts). */
   | { kind: 'scaled'; from: number; to: number; alarm: AlarmReading; reason: string }
   /**
@@ -92,7 +105,11 @@ export function bounded(n: Notice): Notice {
     case 'superseded':
     case 'paused':
     case 'resumed':
+    case 'approval':
       return { ...n, rollout: facts(n.rollout) };
+    case 'approved':
+    case 'frozen':
+      return n;
     case 'rolled_back': {
       const { alarm, ...rest } = n;
       return {

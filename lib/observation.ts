@@ -42,6 +42,8 @@ export interface TaskView {
   healthStatus?: string; // HEALTHY | UNHEALTHY | UNKNOWN
   stoppedReason?: string;
   stopCode?: string;
+  /** ECS's change counter of the task (DescribeTasks' and the task event's `version`): higher is later. */
+  version?: number;
   /** When ECS stopped it (epoch ms); a task stopped before a rollout began is not that rollout's. */
   stoppedAt?: number;
   containers: { name: string; exitCode?: number; reason?: string }[];
@@ -53,10 +55,28 @@ export interface TaskView {
   inService?: boolean;
 }
 
+/** ECS's view of one service deployment (DescribeServiceDeployments), for the ecs-* strategies. */
+export interface ServiceDeploymentView {
+  arn: string;
+  /** PENDING | IN_PROGRESS | SUCCESSFUL | STOPPED | STOP_REQUESTED | ROLLBACK_REQUESTED | ROLLBACK_IN_PROGRESS | ROLLBACK_SUCCESSFUL | ROLLBACK_FAILED */
+  status: string;
+  statusReason?: string;
+  /** RECONCILE_SERVICE, PRE_SCALE_UP, SCALE_UP, …, BAKE_TIME, CLEAN_UP */
+  lifecycleStage?: string;
+  /** The target service revision's ARN. */
+  revisionArn?: string;
+  /** The target revision's share of production traffic, in percent (requestedProductionTrafficWeight). */
+  productionWeight?: number;
+  /** The reason of ECS's rollback, when it rolled back on its own (a hook's FAILED, its alarms, its breaker). */
+  rollbackReason?: string;
+}
+
 export interface AlarmView {
   name: string;
   state: 'OK' | 'ALARM' | 'INSUFFICIENT_DATA';
   reason: string;
+  /** When the alarm entered the state (epoch ms): orders a reading and an event of the same alarm. */
+  at?: number;
 }
 
 export interface Observation {
@@ -74,6 +94,10 @@ export interface Observation {
   scalingAlarms?: AlarmReading[];
   /** An Application Auto Scaling target registered on the service: then the pipeline does not scale it. */
   externalScaler?: string;
+  /** The service deployment of the rollout (strategy ecs-*): ECS's own deployment of the revision. */
+  serviceDeployment?: ServiceDeploymentView;
+  /** The primary's current service deployment ARN (Service.currentServiceDeployment). */
+  currentServiceDeployment?: string;
   /** A revision already registered for the rollout's digest (found by its digest tag). */
   revisionForDigest?: string;
 }

@@ -22,6 +22,7 @@ import { DescribeScalableTargetsCommand } from '@aws-sdk/client-application-auto
 import { type CompositeAlarm, DescribeAlarmsCommand, type MetricAlarm } from '@aws-sdk/client-cloudwatch';
 import {
   DescribeContainerInstancesCommand,
+  DescribeServiceDeploymentsCommand,
   DescribeServicesCommand,
   DescribeTaskDefinitionCommand,
   DescribeTasksCommand,
@@ -35,8 +36,17 @@ import { DescribeTargetHealthCommand } from '@aws-sdk/client-elastic-load-balanc
 import type { Clients } from './aws.ts';
 import { canaryServiceName } from './canary-service.ts';
 import type { TargetConfig } from './config.ts';
+import { isEcsStrategy } from './ecs-strategy.ts';
 import { PermanentError } from './errors.ts';
-import type { AlarmView, DeploymentView, Observation, ServiceView, TaskView } from './observation.ts';
+import { gatesKnown, mergeTasks, type ServiceHint } from './event-facts.ts';
+import type {
+  AlarmView,
+  DeploymentView,
+  Observation,
+  ServiceDeploymentView,
+  ServiceView,
+  TaskView,
+} from './observation.ts';
 import { MISSING_SERVICE } from './observation.ts';
 import type { ServiceRecord } from './record.ts';
 import { DIGEST_TAG, familyOf } from './revision.ts';
@@ -55,6 +65,11 @@ export class ObserveMemory {
   readonly healthChecks = new Map<string, boolean>();
   /** Scalable targets seen per resource id, with when they were looked at. */
   readonly scalableTargets = new Map<string, { at: number; found?: string }>();
+  /**
+   * Per service (`cluster/service`), what the last observation showed that lets an event be dropped
+   * before any call (lib/event-facts.ts dropBeforeCalls): a hint, refreshed by every observation.
+   */
+  readonly hints = new Map<string, ServiceHint>();
   constructor(readonly now: () => number) {}
 }
 
@@ -67,14 +82,19 @@ export interface Observed {
   observation: Observation;
   /** The primary as ECS described it: the canary is created from it. */
   primary: Service;
+  /** Whether `observation.alarms` is a reading of every gate alarm from CloudWatch (not what events told). */
+  gatesFromAws?: boolean;
 }
 
 export async function observe(
   clients: Clients,
   target: TargetConfig,
   record: ServiceRecord,
-  /** What this invocation knows: a revision it registered, and whether it brings a push (or deploy). */
-  learned: { revisionForDigest?: string; pushing?: boolean },
+  /**
+   * What this invocation knows: a revision it registered, whether it brings a push (or deploy), and
+   * whether it is the sweep (which reads everything from AWS: events may have been lost).
+   */
+  learned: { revisionForDigest?: string; pushing?: boolean; sweep?: boolean; readGates?: boolean },
   /** Without one, nothing is remembered past this call. */
   memory: ObserveMemory = new ObserveMemory(() => 0),
 ): Promise<Observed> {
@@ -110,16 +130,22 @@ export async function observe(
   const watched = revision ?? revisionForDigest;
   // The new revision runs in the canary during canary steps, and in the primary too once promoted;
   // a rollback needs no tasks (it waits on the services' counts).
+  // Under ECS's own strategies the new tasks are the primary's (its green revision) from the start.
+  const native = rollout !== undefined && isEcsStrategy(rollout.strategy);
   if (rollout && watched && !rollout.rollingBack) {
-    const promoted = (rollout.steps[rollout.stepIndex]?.percent ?? 100) >= 100;
+    const promoted = native || (rollout.steps[rollout.stepIndex]?.percent ?? 100) >= 100;
     const services = [canary.exists ? canaryName : undefined, promoted ? target.service : undefined].filter(
       (s): s is string => !!s,
     );
-    const raw = (await tasksOf(clients, target.cluster, services)).filter(
+    // Stopped tasks are what events tell (folded into the record, lib/event-facts.ts): listed only
+    // by the sweep, which repairs a lost event, and while trading capacity, where a task still
+    // stopping holds its slot.
+    const stopped = learned.sweep === true || rollout.room !== undefined;
+    const raw = (await tasksOf(clients, target.cluster, services, stopped)).filter(
       (t) => t.taskDefinitionArn === watched,
     );
     hasHealthCheck = await revisionHasHealthCheck(clients, memory, watched);
-    tasks = raw.map(toTaskView);
+    tasks = mergeTasks(raw.map(toTaskView), record.taskFacts ?? []);
     // The bake counts from when ELB sends the new tasks traffic: read that until the step's bake
     // starts, and only once ECS calls every running new task healthy (before, the step is not ready anyway).
     const step = rollout.steps[rollout.stepIndex];
@@ -139,11 +165,63 @@ export async function observe(
   // Read at a push too: an alarm already in ALARM then is the running revision's (ignored until OK),
   // and a gate alarm that does not exist stops the rollout before anything is registered.
   const gatesRead = rollout !== undefined || learned.pushing === true;
-  const alarms = gatesRead ? await gateAlarms(clients, target.gateAlarms) : [];
+  // What alarm events told stands for a DescribeAlarms between the push's reading and the sweep's.
+  const told = gatesKnown(record, target, {
+    pushing: learned.pushing === true,
+    sweep: learned.sweep === true || learned.readGates === true,
+  });
+  const alarms = !gatesRead ? [] : told ? (record.gates ?? []) : await gateAlarms(clients, target.gateAlarms);
+  memory.hints.set(record.key, {
+    revision: rollout?.taskDefinition ?? revisionForDigest ?? primary.taskDefinition,
+    loadBalanced: (primaryRaw.loadBalancers ?? []).some((lb) => !!lb.targetGroupArn),
+  });
   const scaling = target.scaling ? await scalingObservation(clients, memory, target) : {};
+  // ECS's deployment of the revision: the one recorded, or the primary's current one once it runs the revision.
+  const currentServiceDeployment = primaryRaw.currentServiceDeployment;
+  const deploymentArn =
+    rollout?.ecsDeployment?.arn ??
+    (native && watched && primaryRaw.taskDefinition === watched ? currentServiceDeployment : undefined);
+  const serviceDeployment = deploymentArn ? await serviceDeploymentView(clients, deploymentArn) : undefined;
   return {
-    observation: { primary, canary, tasks, hasHealthCheck, alarms, gatesRead, revisionForDigest, ...scaling },
+    observation: {
+      primary,
+      canary,
+      tasks,
+      hasHealthCheck,
+      alarms,
+      gatesRead,
+      revisionForDigest,
+      ...scaling,
+      ...(native && { currentServiceDeployment }),
+      ...(serviceDeployment && { serviceDeployment }),
+    },
     primary: primaryRaw,
+    gatesFromAws: gatesRead && !told && target.gateAlarms.length > 0,
+  };
+}
+
+/**
+ * One service deployment as ECS describes it (DescribeServiceDeployments: status, lifecycleStage, the
+ * target revision's requestedProductionTrafficWeight, the rollback's reason;
+ * https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_ServiceDeployment.html).
+ */
+async function serviceDeploymentView(
+  clients: Clients,
+  arn: string,
+): Promise<ServiceDeploymentView | undefined> {
+  const out = await clients.ecs.send(new DescribeServiceDeploymentsCommand({ serviceDeploymentArns: [arn] }));
+  const sd = out.serviceDeployments?.find((x) => x.serviceDeploymentArn === arn);
+  if (!sd) return undefined;
+  return {
+    arn,
+    status: sd.status ?? 'PENDING',
+    ...(sd.statusReason && { statusReason: sd.statusReason }),
+    ...(sd.lifecycleStage && { lifecycleStage: sd.lifecycleStage }),
+    ...(sd.targetServiceRevision?.arn && { revisionArn: sd.targetServiceRevision.arn }),
+    ...(sd.targetServiceRevision?.requestedProductionTrafficWeight !== undefined && {
+      productionWeight: sd.targetServiceRevision.requestedProductionTrafficWeight,
+    }),
+    ...(sd.rollback?.reason && { rollbackReason: sd.rollback.reason }),
   };
 }
 
@@ -184,11 +262,19 @@ function toServiceView(s: Service): ServiceView {
   };
 }
 
-/** Running and recently stopped tasks of the services (ECS keeps stopped tasks visible for a while). */
-async function tasksOf(clients: Clients, cluster: string, services: string[]): Promise<Task[]> {
+/**
+ * Running tasks of the services, and with `stopped` the recently stopped ones too (ECS keeps them
+ * visible for a while): ListTasks lists one desiredStatus a call, RUNNING when none is named.
+ */
+async function tasksOf(
+  clients: Clients,
+  cluster: string,
+  services: string[],
+  stopped: boolean,
+): Promise<Task[]> {
   const arns: string[] = [];
   for (const serviceName of services) {
-    for (const desiredStatus of ['RUNNING', 'STOPPED'] as const) {
+    for (const desiredStatus of stopped ? (['RUNNING', 'STOPPED'] as const) : (['RUNNING'] as const)) {
       let nextToken: string | undefined;
       do {
         const out = await clients.ecs.send(
@@ -225,7 +311,11 @@ async function tasksInService(
   tasks: Task[],
 ): Promise<Map<string, boolean>> {
   const found = new Map<string, boolean>();
-  const groups = [...new Set(loadBalancers.map((lb) => lb.targetGroupArn).filter((a): a is string => !!a))];
+  // Under ECS's blue/green strategies a new task registers in whichever of the pair is not serving
+  // production (the alternate target group, advancedConfiguration): either counts.
+  const pairOf = (lb: LoadBalancer) =>
+    [lb.targetGroupArn, lb.advancedConfiguration?.alternateTargetGroupArn].filter((a): a is string => !!a);
+  const groups = [...new Set(loadBalancers.flatMap(pairOf))];
   const running = tasks.filter((t) => t.lastStatus === 'RUNNING' && t.desiredStatus === 'RUNNING');
   if (groups.length === 0 || running.length === 0) return found;
 
@@ -260,7 +350,7 @@ async function tasksInService(
       loadBalancers.every((lb) => {
         if (!lb.targetGroupArn) return true;
         const port = ip ? lb.containerPort : hostPort(t, lb);
-        return id !== undefined && healthy.has(`${lb.targetGroupArn} ${id}:${port}`);
+        return id !== undefined && pairOf(lb).some((g) => healthy.has(`${g} ${id}:${port}`));
       }),
     );
   }
@@ -290,6 +380,7 @@ function toTaskView(t: Task): TaskView {
     healthStatus: t.healthStatus,
     stoppedReason: t.stoppedReason,
     stopCode: t.stopCode,
+    ...(t.version !== undefined ? { version: t.version } : {}),
     ...(t.stoppedAt ? { stoppedAt: t.stoppedAt.getTime() } : {}),
     containers: (t.containers ?? []).map((c) => ({
       name: c.name ?? '',
@@ -327,6 +418,7 @@ export async function gateAlarms(clients: Clients, patterns: string[]): Promise<
         name: a.AlarmName,
         state: (a.StateValue ?? 'INSUFFICIENT_DATA') as AlarmView['state'],
         reason: a.StateReason ?? '',
+        ...(a.StateUpdatedTimestamp ? { at: a.StateUpdatedTimestamp.getTime() } : {}),
       });
     }
   };

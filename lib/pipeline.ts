@@ -14,7 +14,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { DescribeTaskDefinitionCommand, UpdateServiceCommand } from '@aws-sdk/client-ecs';
-import { act } from './act.ts';
+import { act, type LifecycleHookSettings } from './act.ts';
 import type { Clients } from './aws.ts';
 import { CANARY_SUFFIX } from './canary-service.ts';
 import {
@@ -26,7 +26,17 @@ import {
   webhooksFor,
 } from './config.ts';
 import { type Action, decide, type Trigger } from './decide.ts';
+import { isEcsStrategy } from './ecs-strategy.ts';
 import { isPermanent, TransientError } from './errors.ts';
+import {
+  dropBeforeCalls,
+  foldGates,
+  foldTaskFacts,
+  taskEventMatters,
+  taskViewOf,
+  type Verdict,
+} from './event-facts.ts';
+import { HOOK_RECHECK_S, type HookAnswer, hookAnswer, parseHookInput } from './hook.ts';
 import {
   askAgain,
   askedAgain,
@@ -47,6 +57,7 @@ import {
   type repositoryImages,
 } from './missed-pushes.ts';
 import { type Notice, noticeSetting } from './notice.ts';
+import type { AlarmView, TaskView } from './observation.ts';
 import { ObserveMemory, observe, UnknownServiceError } from './observe.ts';
 import { restoreDue, withOwnerSettings } from './owner-settings.ts';
 import type { ImageRef, ServiceRecord } from './record.ts';
@@ -78,6 +89,8 @@ export interface PipelineOptions {
   pushTimes?: typeof pushTimes;
   /** Where each record's next wake-up goes (lib/waker.ts); without it only events and the sweep wake it. */
   waker?: Waker;
+  /** The lifecycle hook ECS invokes for the ecs-* strategies, and the role it invokes it with. */
+  lifecycleHook?: LifecycleHookSettings;
 }
 
 export type HandleStatus = 'done' | 'unmanaged' | 'invalid' | 'ignored' | 'error';
@@ -89,6 +102,18 @@ export interface HandleResult {
   deferred?: string[];
   /** Wake-up messages to be delivered again (Lambda's SQS ReportBatchItemFailures response). */
   batchItemFailures?: { itemIdentifier: string }[];
+}
+
+/**
+ * What the trigger itself told, folded into the record before deciding (lib/event-facts.ts): a
+ * task's stop, a gate alarm's state; and whether this is the sweep, which reads everything from AWS.
+ */
+export interface Heard {
+  tasks?: TaskView[];
+  gates?: AlarmView[];
+  /** An alarm event that says no time: it cannot be ordered, so the gates are read from CloudWatch. */
+  readGates?: boolean;
+  sweep?: boolean;
 }
 
 /** Rounds of observe-decide-act per trigger before leaving the rest to the next event or tick. */
@@ -191,7 +216,7 @@ export class Pipeline {
         // throws, and the message comes back after the queue's visibility timeout.
         await this.forEach([target], async (tg) => {
           const reason = `wake: ${record.wake?.why}`;
-          return this.rewake(await this.reconcile(tg, { kind: 'reconcile', reason }, record));
+          return this.rewake(await this.reconcile(tg, { kind: 'reconcile', reason }, record, {}));
         });
       } catch (e) {
         log.error('wake.failed', { service: key, error: e as Error });
@@ -258,11 +283,30 @@ export class Pipeline {
     );
     if (targets.length === 0)
       return { status: 'unmanaged', reason: `service ${t.cluster ?? '?'}/${t.service} is not managed` };
+    const task = t.task;
+    const dropped = (target: TargetConfig, verdict: Verdict) => {
+      if (verdict.matters) return false;
+      log.info('event.dropped', {
+        service: `${target.cluster}/${target.service}`,
+        task: task?.taskArn,
+        version: task?.version,
+        reason: verdict.reason,
+      });
+      return true;
+    };
     return this.forEach(targets, async (target) => {
-      // A task event matters only while a rollout runs; deployment events also teach what is known good.
+      // A task event that cannot change a decision costs no call (lib/event-facts.ts) ...
+      if (
+        task &&
+        dropped(target, dropBeforeCalls(task, this.observed.hints.get(`${target.cluster}/${target.service}`)))
+      )
+        return undefined;
       const record = await this.options.store.get(target.cluster, target.service);
-      if (t.source === 'task' && !record.rollout) return undefined;
-      return this.reconcile(target, { kind: 'reconcile', reason: t.detail }, record);
+      // ... or only the record's read; deployment events also teach what is known good.
+      if (task && dropped(target, taskEventMatters(task, record))) return undefined;
+      // A stop is folded into the record: the reconcile lists running tasks only (its stops are told).
+      const stop = task && task.desiredStatus === 'STOPPED' ? [taskViewOf(task)] : [];
+      return this.reconcile(target, { kind: 'reconcile', reason: t.detail }, record, { tasks: stop });
     });
   }
 
@@ -279,8 +323,61 @@ export class Pipeline {
       // A gate alarm matters only while a rollout runs; a scaling alarm always.
       const record = await this.options.store.get(target.cluster, target.service);
       if (!scales(target) && !record.rollout) return undefined;
-      return this.reconcile(target, { kind: 'reconcile', reason: `alarm ${t.alarmName} ${t.state}` }, record);
+      // The state the event told is folded into the record's gates: no DescribeAlarms for it.
+      const gate: AlarmView = {
+        name: t.alarmName,
+        state: t.state as AlarmView['state'],
+        reason: t.reason,
+        ...(t.at !== undefined ? { at: t.at } : {}),
+      };
+      const gates = matchesGateAlarm(target, t.alarmName) && t.at !== undefined ? [gate] : [];
+      return this.reconcile(
+        target,
+        { kind: 'reconcile', reason: `alarm ${t.alarmName} ${t.state}` },
+        record,
+        { gates, readGates: t.at === undefined },
+      );
     });
+  }
+
+  /**
+   * ECS's lifecycle hook (lib/hook.ts): reconcile the service now (a failure seen now stops ECS's
+   * deployment in this invocation), then answer from its record. Never throws: an error answers
+   * IN_PROGRESS (ECS asks again) and is handled as any reconcile's (logged, backed off, told).
+   */
+  async lifecycleHook(event: unknown): Promise<HookAnswer> {
+    const input = parseHookInput(event);
+    if ('error' in input) {
+      // Not a payload of ECS's: nothing to hold (the pipeline's own watch still stops a failing deployment).
+      log.error('hook.invalid', { reason: input.error });
+      return { hookStatus: 'SUCCEEDED' };
+    }
+    const target = this.config.targets.find(
+      (t) => t.cluster === input.cluster && t.service === input.service,
+    );
+    if (!target) {
+      log.info('hook.unmanaged', { service: `${input.cluster}/${input.service}` });
+      return { hookStatus: 'SUCCEEDED' };
+    }
+    let record: ServiceRecord | undefined;
+    await this.forEach(
+      [target],
+      async (t) => {
+        record = await this.reconcile(t, { kind: 'reconcile', reason: 'lifecycle hook' });
+        return record;
+      },
+      false,
+    );
+    const answer: HookAnswer = record
+      ? hookAnswer(record, input)
+      : { hookStatus: 'IN_PROGRESS', callBackDelay: HOOK_RECHECK_S * 2 };
+    log.info('hook.answered', {
+      service: `${input.cluster}/${input.service}`,
+      revision: input.targetServiceRevisionArn,
+      stage: record?.rollout?.ecsDeployment?.stage,
+      ...answer,
+    });
+    return answer;
   }
 
   /**
@@ -295,12 +392,15 @@ export class Pipeline {
     let records = await this.catchUpOnPushes(found.records, found.marks);
     records = await this.retireRemovedTargets(records);
     const now = this.now();
-    // A target that keeps failing waits out its back-off.
+    // A rollout in flight, a push queued behind one, a scaling alarm still in ALARM (its rule
+    // applies again after each cooldown), a frozen push whose window has ended, a wake-up overdue
+    // (its message lost); a target that keeps failing waits out its back-off.
     const busy = records.filter(
       (r) =>
         (r.rollout ||
           r.queuedPush ||
           Object.keys(r.scaling?.firing ?? {}).length > 0 ||
+          (r.frozenPush !== undefined && r.frozenPush.until <= now) ||
           (r.wake !== undefined && r.wake.at <= now)) &&
         !backedOff(r, now),
     );
@@ -310,10 +410,14 @@ export class Pipeline {
       .filter((t): t is TargetConfig => t !== undefined);
     const result = await this.forEach(
       targets,
-      // The record as the index returned it: a write behind is caught by the conditional write.
+      // The sweep observes everything from AWS (a lost event is repaired here), from the record the
+      // index returned (a record changed since makes its write conflict, and then it reads again).
       async (target) => {
         const known = byKey.get(`${target.cluster}/${target.service}`);
-        return this.rewake(await this.reconcile(target, { kind: 'reconcile', reason: 'sweep' }, known));
+        const record = await this.reconcile(target, { kind: 'reconcile', reason: 'sweep' }, known, {
+          sweep: true,
+        });
+        return this.rewake(record);
       },
       false,
     );
@@ -615,22 +719,31 @@ export class Pipeline {
    * Observe, decide, commit, act; again until the decision asks for nothing. Returns the last record.
    * One reconcile of a service acts at a time, and never on a superseded decision (lib/lease.ts).
    */
-  async reconcile(target: TargetConfig, first: Trigger, known?: ServiceRecord): Promise<ServiceRecord> {
+  async reconcile(
+    target: TargetConfig,
+    first: Trigger,
+    known?: ServiceRecord,
+    heard: Heard = {},
+  ): Promise<ServiceRecord> {
     const { store, clients } = this.options;
     const me = randomUUID();
     let trigger = first;
     let learned: { revisionForDigest?: string } = {};
     let record = known ?? (await store.get(target.cluster, target.service));
+    const sweep = heard.sweep === true;
     for (let round = 0; round < MAX_ROUNDS; round++) {
+      // What the trigger told, folded in (idempotent: a record that has it already is unchanged).
+      const told = foldGates(foldTaskFacts(record, heard.tasks ?? []), heard.gates ?? [], false);
       const pushing =
         trigger.kind === 'push' || (trigger.kind === 'command' && trigger.command.name === 'deploy');
       // Another invocation is acting on this service: it looks again before letting go (a push or a
       // command carries what no observation shows, so those go on, and fence the other out).
       if (trigger.kind === 'reconcile' && heldByAnother(record, me, this.now())) {
-        if (askedAgain(record)) return record;
+        // The holder looks again, with what this trigger told folded in.
+        if (askedAgain(record) && JSON.stringify(told) === JSON.stringify(record)) return record;
         try {
           log.info('reconcile.serialised', { service: record.key, holder: record.lease?.owner });
-          return await store.put(askAgain(record));
+          return await store.put(askAgain(told));
         } catch (e) {
           if (!(e instanceof ConflictError)) throw e;
           record = await store.get(target.cluster, target.service);
@@ -639,7 +752,13 @@ export class Pipeline {
       }
       let observed: Awaited<ReturnType<typeof observe>>;
       try {
-        observed = await observe(clients, target, record, { ...learned, pushing }, this.observed);
+        observed = await observe(
+          clients,
+          target,
+          told,
+          { ...learned, pushing, sweep, readGates: heard.readGates === true },
+          this.observed,
+        );
       } catch (e) {
         if (e instanceof UnknownServiceError && record.rollout) {
           return this.retire(record, target, primaryDeleted(record.key));
@@ -647,7 +766,10 @@ export class Pipeline {
         throw e;
       }
       if (pushing) await this.refusePush(target, observed.primary);
-      const decision = decide(record, observed.observation, target, trigger, this.now());
+      // A reading of the gates is folded as an event is: a newer state an event told stands.
+      const seen = observed.gatesFromAws ? foldGates(told, observed.observation.alarms, true) : told;
+      const observation = seen.gates ? { ...observed.observation, alarms: seen.gates } : observed.observation;
+      const decision = decide(seen, observation, target, trigger, this.now());
       if (decision.needsPushTimes && trigger.kind === 'push' && !trigger.pushTimes) {
         // Two pushes in the same second: ECR's imagePushedAt orders them, then decide again.
         // ECR is asked only where a push can arrive (lib/aws.ts): elsewhere the tie stays a tie.
@@ -659,8 +781,9 @@ export class Pipeline {
         continue;
       }
       if (decision.skipped) log.info('decision.skipped', { service: record.key, reason: decision.skipped });
-      // The outbox commits with the decision: a notice is queued exactly when its decision is.
-      let next = this.queueNotices(decision.record, decision.notices, target);
+      // The outbox commits with the decision: a notice is queued exactly when its decision is; the
+      // stops the decision counted are let go.
+      let next = this.queueNotices(foldTaskFacts(decision.record, []), decision.notices, target);
       const acting = decision.actions.length > 0;
       if (acting) {
         // The owner's deploymentConfiguration is saved by the commit of the decision that changes it.
@@ -720,7 +843,7 @@ export class Pipeline {
         }
         this.options.onAction?.(action, target);
         log.info('action', { service: record.key, ...action });
-        const got = await act(clients, target, observed.primary, action);
+        const got = await act(clients, target, observed.primary, action, this.options.lifecycleHook);
         if (got.revisionForDigest) learned = { revisionForDigest: got.revisionForDigest };
       }
       trigger = { kind: 'reconcile', reason: fenced ? 'fenced' : 'after acting' };
@@ -791,6 +914,11 @@ export class Pipeline {
   private async refusePush(target: TargetConfig, primary: Awaited<ReturnType<typeof observe>>['primary']) {
     const service = serviceRefusal(target, primary);
     if (service) throw new RefusedError(service);
+    if (isEcsStrategy(target.strategy) && !this.options.lifecycleHook) {
+      throw new RefusedError(
+        `${target.cluster}/${target.service}: strategy ${target.strategy} needs the pipeline's lifecycle hook, and this deployment has none (AUTOPILOT_LIFECYCLE_HOOK_ARN and AUTOPILOT_LIFECYCLE_HOOK_ROLE_ARN, which serverless.yml sets). Nothing was registered and the image is not marked bad`,
+      );
+    }
     if (!primary.taskDefinition) return;
     const out = await this.options.clients.ecs.send(
       new DescribeTaskDefinitionCommand({ taskDefinition: primary.taskDefinition }),
@@ -856,6 +984,15 @@ function noticeFields(service: string, n: Notice): Record<string, unknown> {
       return { service, from: n.from, to: n.to, alarm: n.alarm.name, reason: n.reason };
     case 'blocked':
       return { service, reason: n.reason };
+    case 'approved':
+      return {
+        service,
+        tag: n.image.tag,
+        by: n.by,
+        ...(n.stepIndex !== undefined && { step: n.stepIndex + 1 }),
+      };
+    case 'frozen':
+      return { service, tag: n.image.tag, digest: n.image.digest, until: new Date(n.until).toISOString() };
     default:
       return { service, tag: n.rollout.image.tag, digest: n.rollout.image.digest };
   }

@@ -6,6 +6,7 @@
 import type { DeploymentConfiguration } from '@aws-sdk/client-ecs';
 import type { StrategyKind } from './config.ts';
 import type { ImageRef } from './image.ts';
+import type { AlarmView, TaskView } from './observation.ts';
 import type { OutboxEntry } from './outbox-entry.ts';
 import type { ScalingState } from './scaling.ts';
 
@@ -33,6 +34,8 @@ export interface FailuresBeyond {
 export interface StepState {
   percent: number;
   bakeMs: number;
+  /** An approval gate before this step (lib/rollout/approval.ts). */
+  approve?: true;
   /** When the step began (its tasks were asked for). */
   startedAt?: number;
   /** When all of its tasks were running and healthy: the bake starts here. */
@@ -80,6 +83,15 @@ export interface Rollout {
   gatesWithData?: string[];
   /** Gate alarms told once as not watching (INSUFFICIENT_DATA through the first step). */
   quietGates?: string[];
+  /** The approval gate the rollout waits at (lib/rollout/approval.ts): the step it would take next. */
+  approval?: ApprovalWait;
+  /** Who let the rollout through an approval gate or a freeze, and when. */
+  approvals?: Approval[];
+  /**
+   * ECS's own deployment of the revision (strategy ecs-*): its service deployment ARN once seen, and
+   * what was last observed of it (lib/rollout/ecs-native.ts). The hook answers from this (lib/hook.ts).
+   */
+  ecsDeployment?: EcsDeploymentState;
   /** Set once a rollback was decided: the rollout stays until the service is back on the good revision. */
   rollingBack?: {
     reason: string;
@@ -88,6 +100,43 @@ export interface Rollout {
     /** Set once the rollback ran past its deadline and a person was told. */
     overdueAt?: number;
   };
+}
+
+/** A gate waiting for a person: since when, when nobody deciding means the timeout's verdict. */
+export interface ApprovalWait {
+  /** The index of the step that waits to be taken. */
+  step: number;
+  since: number;
+  timesOutAt: number;
+  /** Set once it timed out under `onApprovalTimeout: hold` (and a person was told). */
+  heldAt?: number;
+}
+
+/** A person's yes: through the approval gate of `step`, or through a freeze (`gate: 'freeze'`). */
+export type Approval = { by: string; at: number } & ({ gate: 'step'; step: number } | { gate: 'freeze' });
+
+/** A push that waits for a freeze window to end (lib/freeze.ts). */
+export interface FrozenPush {
+  /** Names it on Slack buttons (as a rollout's id does). */
+  id: string;
+  image: ImageRef;
+  /** A deploy by hand: not held back by the tag policy or an earlier rollback when it goes. */
+  forced: boolean;
+  since: number;
+  /** When it goes: the freeze's end as last computed; the tick (or a wake-up) reconciles it then. */
+  until: number;
+}
+
+export interface EcsDeploymentState {
+  /** The service deployment ARN (`…:service-deployment/<cluster>/<service>/<id>`). */
+  arn: string;
+  /** Its target service revision: the hook's `targetServiceRevisionArn` for this deployment. */
+  revisionArn?: string;
+  /** ServiceDeployment status and lifecycleStage, as last observed. */
+  status?: string;
+  stage?: string;
+  /** Production traffic on the new revision, in percent, as last observed. */
+  weight?: number;
 }
 
 export type Outcome = 'succeeded' | 'rolled_back' | 'superseded' | 'ignored' | 'aborted';
@@ -105,6 +154,8 @@ export interface RolloutSummary {
   steps: { percent: number; reachedAt?: number }[];
   failures: TaskFailure[];
   failuresBeyond?: FailuresBeyond;
+  /** Who approved its gates (or its deploy during a freeze), and when. */
+  approvals?: Approval[];
 }
 
 export interface ServiceRecord {
@@ -130,12 +181,24 @@ export interface ServiceRecord {
   pushCheck?: { at: number; since: number };
   /** A push that came during a rollback: it starts once the rollback has finished. */
   queuedPush?: { image: ImageRef; forced: boolean };
+  /** A push that came during a freeze window: it goes when the window ends, or when a person approves. */
+  frozenPush?: FrozenPush;
   /** Alarm-driven scaling: the service's target total, cooldowns and the alarms firing (lib/scaling.ts). */
   scaling?: ScalingState;
   /** The owner's deploymentConfiguration while all-at-once has it changed (lib/owner-settings.ts). */
   ownerSettings?: OwnerSettings;
   /** A target whose reconciles keep failing: backed off, told when it persists (lib/pipeline.ts). */
   failing?: Failing;
+  /**
+   * Stops of the rollout's tasks that events told and no decision has counted yet, newest version
+   * first, bounded (lib/event-facts.ts foldTaskFacts): an event's reconcile lists only running tasks.
+   */
+  taskFacts?: TaskView[];
+  /**
+   * The gate alarms' states as last read from CloudWatch (at a push, by the sweep) with their
+   * events folded in, newest state per alarm (lib/event-facts.ts foldGates).
+   */
+  gates?: AlarmView[];
   /** One reconcile of this service at a time (lib/lease.ts). */
   lease?: { owner: string; until: number; again?: boolean };
   /** The one wake-up scheduled for this record (lib/wake.ts): a message for another moment is stale. */
@@ -187,6 +250,7 @@ export function summarize(
     steps: rollout.steps.map((s) => ({ percent: s.percent, reachedAt: s.startedAt })),
     failures: rollout.failures,
     ...(rollout.failuresBeyond && { failuresBeyond: rollout.failuresBeyond }),
+    ...(rollout.approvals && { approvals: rollout.approvals }),
   };
 }
 

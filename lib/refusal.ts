@@ -12,10 +12,16 @@
  * - Several containers and no `container` named in autopilot.yml (or one named that is not there):
  *   which image to replace is a guess the pipeline does not make.
  * - A canary that cannot be a true sibling (lib/canary-sibling.ts), for the canary strategies.
+ * - ECS's own strategies (ecs-*) on a service that cannot run them: ECS shifts traffic between a
+ *   production and an alternate target group by a listener rule, so every load balancer of the service
+ *   needs `advancedConfiguration` (alternateTargetGroupArn, productionListenerRule, roleArn)
+ *   (https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_AdvancedConfiguration.html;
+ *   Service Connect, the other traffic path ECS supports, is not one this pipeline drives).
  */
 import type { ContainerDefinition, Service } from '@aws-sdk/client-ecs';
 import { isRefusal, siblingSettings } from './canary-sibling.ts';
 import type { TargetConfig } from './config.ts';
+import { isEcsStrategy } from './ecs-strategy.ts';
 import { PermanentError } from './errors.ts';
 
 /** A push refused for a reason a person must fix; lib/pipeline.ts tells it and acts on nothing. */
@@ -45,6 +51,10 @@ export function serviceRefusal(target: TargetConfig, primary: Service): string |
       'and no share for a canary. Nothing was registered and the image is not marked bad; take it out of autopilot.yml'
     );
   }
+  if (isEcsStrategy(target.strategy)) {
+    const refused = ecsStrategyRefusal(target.strategy, primary);
+    if (refused) return `${key}: ${refused}. Nothing was registered and the image is not marked bad`;
+  }
   if (target.strategy === 'canary' || target.strategy === 'linear') {
     const sibling = siblingSettings(primary);
     if (isRefusal(sibling))
@@ -72,4 +82,26 @@ export function containerRefusal(
   }
   if (containers.length === 1) return undefined;
   return `task definition ${revision} has ${containers.length} containers (${names}) and none is named; ${fix}`;
+}
+
+/**
+ * Why a service cannot run ECS's strategy `strategy`, or undefined.
+ *
+ *   no loadBalancers                                     -> 'strategy ecs-canary needs a load balancer …'
+ *   a load balancer without advancedConfiguration        -> 'its load balancer (target group …) has no advancedConfiguration …'
+ *   loadBalancers with alternateTargetGroupArn and productionListenerRule -> undefined
+ */
+export function ecsStrategyRefusal(strategy: string, primary: Service): string | undefined {
+  const lbs = primary.loadBalancers ?? [];
+  if (lbs.length === 0) {
+    return `strategy ${strategy} needs a load balancer: ECS shifts traffic by a listener rule's weights between a production and an alternate target group, and the service has no loadBalancers (use canary, linear or rolling instead)`;
+  }
+  const bare = lbs.find(
+    (lb) =>
+      !lb.advancedConfiguration?.alternateTargetGroupArn || !lb.advancedConfiguration?.productionListenerRule,
+  );
+  if (bare) {
+    return `strategy ${strategy} needs every load balancer of the service to name its alternate target group and production listener rule, and the one of target group ${bare.targetGroupArn ?? '?'} has no advancedConfiguration { alternateTargetGroupArn, productionListenerRule, roleArn } (set it on the service, in your IaC)`;
+  }
+  return undefined;
 }

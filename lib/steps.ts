@@ -14,21 +14,34 @@
  *                                                       its minimumHealthyPercent/maximumPercent untouched
  *   all-at-once  none                                   [100% 5m]
  *   presets      none: they fix the steps               see PRESETS
+ *   ecs-canary   steps (two: the canary, then 100)      default [10% 5m, 100% 2m]: ECS's CANARY
+ *   ecs-linear   linear: {stepPercent, bake}            default 10% and 1m: ECS's LINEAR
+ *   ecs-blue-green steps (one of 100)                   default [100% 5m]: ECS's BLUE_GREEN
+ *   (the ecs-* strategies hand the steps to ECS: lib/ecs-strategy.ts maps them and checks ECS's limits)
  *
  * An option under another strategy than its own would be ignored, so it is an error.
  */
 import { parseDuration } from './duration.ts';
+import { checkEcsSteps, ECS_STRATEGIES, type EcsStrategyKind, isEcsStrategy } from './ecs-strategy.ts';
 
 export interface Step {
   /** Share of traffic on the new revision, 0 < percent <= 100. */
   percent: number;
   /** How long the step is watched after its new tasks are healthy, before the next step. */
   bakeMs: number;
+  /** An approval gate: the rollout waits for a person before it takes this step (lib/rollout/approval.ts). */
+  approve?: true;
 }
 
-export type StrategyKind = 'canary' | 'linear' | 'rolling' | 'all-at-once';
+export type StrategyKind = 'canary' | 'linear' | 'rolling' | 'all-at-once' | EcsStrategyKind;
 
-export const STRATEGY_KINDS: readonly StrategyKind[] = ['canary', 'linear', 'rolling', 'all-at-once'];
+export const STRATEGY_KINDS: readonly StrategyKind[] = [
+  'canary',
+  'linear',
+  'rolling',
+  'all-at-once',
+  ...ECS_STRATEGIES,
+];
 
 const MINUTE = 60_000;
 
@@ -64,6 +77,13 @@ export const DEFAULT_CANARY_STEPS: readonly Step[] = [
   { percent: 50, bakeMs: 5 * MINUTE },
   { percent: 100, bakeMs: 2 * MINUTE },
 ];
+
+/** ecs-canary and ecs-blue-green without `steps`: the canary's first share and its last watch. */
+export const DEFAULT_ECS_CANARY_STEPS: readonly Step[] = [
+  { percent: 10, bakeMs: 5 * MINUTE },
+  { percent: 100, bakeMs: 2 * MINUTE },
+];
+export const DEFAULT_ECS_BLUE_GREEN_STEPS: readonly Step[] = [{ percent: 100, bakeMs: 5 * MINUTE }];
 
 /** linear without `steps` or `linear`: the same as Linear10PercentEvery1Minute. */
 export const DEFAULT_LINEAR = { stepPercent: 10, bakeMs: MINUTE } as const;
@@ -174,6 +194,15 @@ export function planRollout(input: RolloutInput): {
     );
     misplaced('linear', 'applies only to strategy: linear');
     misplaced('rolling', 'applies only to strategy: rolling');
+  } else if (kind === 'ecs-linear') {
+    misplaced(
+      'steps',
+      'does not apply to strategy: ecs-linear, whose steps ECS makes equal: give linear: { stepPercent: 10, bake: 1m }',
+    );
+    misplaced('rolling', 'applies only to strategy: rolling');
+  } else if (kind !== undefined && isEcsStrategy(kind)) {
+    misplaced('linear', 'applies only to strategy: linear or ecs-linear');
+    misplaced('rolling', 'applies only to strategy: rolling');
   }
 
   if (problems.length > 0 || kind === undefined) return { problems };
@@ -204,6 +233,20 @@ export function planRollout(input: RolloutInput): {
         plan: { strategy: kind, steps: [{ percent: 100, bakeMs: DEFAULT_FULL_SHIFT_BAKE_MS }] },
         problems,
       };
+    case 'ecs-canary':
+    case 'ecs-blue-green':
+    case 'ecs-linear': {
+      const planned =
+        kind === 'ecs-linear'
+          ? linearSteps(
+              linear?.stepPercent ?? DEFAULT_LINEAR.stepPercent,
+              linear?.bakeMs ?? DEFAULT_LINEAR.bakeMs,
+            )
+          : (steps ?? copy(kind === 'ecs-canary' ? DEFAULT_ECS_CANARY_STEPS : DEFAULT_ECS_BLUE_GREEN_STEPS));
+      if (!checkEcsSteps(kind, planned, kind === 'ecs-linear' ? 'linear' : 'steps', report))
+        return { problems };
+      return { plan: { strategy: kind, steps: planned }, problems };
+    }
   }
 }
 
@@ -226,7 +269,7 @@ export function resolveSteps(
 
 type Report = (path: string, message: string) => void;
 
-const STEP_KEYS = ['percent', 'bake'];
+const STEP_KEYS = ['percent', 'bake', 'approve'];
 const LINEAR_KEYS = ['stepPercent', 'bake'];
 const ROLLING_KEYS = ['bake'];
 
@@ -260,8 +303,12 @@ function readSteps(value: unknown, report: Report): Step[] | undefined {
       report(`${at}.bake`, 'is required on every step below 100%: how long to watch this share, e.g. 5m');
       bakeMs = undefined;
     }
+    if (fields.approve !== undefined && typeof fields.approve !== 'boolean') {
+      report(`${at}.approve`, `must be true or false, got ${JSON.stringify(fields.approve)}`);
+      ok = false;
+    }
     if (percent === undefined || bakeMs === undefined) ok = false;
-    else steps.push({ percent, bakeMs });
+    else steps.push({ percent, bakeMs, ...(fields.approve === true && { approve: true as const }) });
   });
   const last = value.length - 1;
   const lastPercent = (value[last] as { percent?: unknown } | null)?.percent;

@@ -197,7 +197,8 @@ function matchesPattern(policy: Exclude<TagPolicy, { kind: 'semver' }>, tag: str
   }
 }
 
-function globToRegExp(glob: string): RegExp {
+/** A glob (`*` any run of characters, `?` one character, the rest literal) as a whole-tag RegExp: `hotfix-*` matches `hotfix-42`. */
+export function globToRegExp(glob: string): RegExp {
   const body = glob
     .replace(/[.+^${}()|[\]\\/]/g, '\\$&')
     .replace(/\*/g, '.*')

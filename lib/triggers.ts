@@ -38,6 +38,8 @@ export type ParsedTrigger =
       state: string;
       previousState?: string;
       reason: string;
+      /** When the alarm entered this state (epoch ms), where the event says: orders two events of one alarm. */
+      at?: number;
       shape: 'eventbridge' | 'sns' | 'lambda-action';
     }
   | { kind: 'tick' }
@@ -49,11 +51,24 @@ export type ParsedTrigger =
   | { kind: 'invalid'; reason: string }
   | { kind: 'ignored'; reason: string };
 
+/**
+ * What an ECS Task State Change tells of one task (ecs_task_events.html): its revision, last and
+ * desired status, stop code and reason, the containers' exit codes, health (when present: ECS does
+ * not always put it in the event) and `version`, which grows with each change of the task
+ * (duplicates share it; higher is later). Folded into the record by lib/task-events.ts.
+ */
 export interface TaskEventFacts {
   taskArn: string;
   lastStatus: string;
+  desiredStatus: string;
   version: number;
   taskDefinitionArn: string;
+  stopCode?: string;
+  stoppedReason?: string;
+  healthStatus?: string;
+  /** Epoch ms. */
+  stoppedAt?: number;
+  containers: { name: string; exitCode?: number; reason?: string }[];
 }
 
 const MAX_EVENT_BYTES = 256 * 1024; // EventBridge's event size limit
@@ -98,15 +113,12 @@ export function parseTrigger(event: unknown): ParsedTrigger {
         detail,
         detailType === 'ECS Service Action' ? 'service-action' : 'deployment',
       );
-    case 'aws.cloudwatch|CloudWatch Alarm State Change': {
-      const alarmName = str(detail.alarmName);
-      const state = isObj(detail.state) ? str(detail.state.value) : undefined;
-      if (!alarmName || !state)
-        return { kind: 'invalid', reason: 'alarm event without detail.alarmName or detail.state.value' };
-      const previous = isObj(detail.previousState) ? str(detail.previousState.value) : undefined;
-      const reason = isObj(detail.state) ? (str(detail.state.reason) ?? '') : '';
-      return { kind: 'alarm', alarmName, state, previousState: previous, reason, shape: 'eventbridge' };
-    }
+    case 'aws.cloudwatch|CloudWatch Alarm State Change':
+      return alarmFromData(
+        detail,
+        'eventbridge',
+        'alarm event without detail.alarmName or detail.state.value',
+      );
     case 'aws.events|Scheduled Event':
       return { kind: 'tick' };
     default:
@@ -162,10 +174,30 @@ function parseTask(detail: Obj): ParsedTrigger {
     task: {
       taskArn,
       lastStatus,
+      desiredStatus: str(detail.desiredStatus) ?? lastStatus,
       version: Number.isFinite(version) ? version : 0,
       taskDefinitionArn: str(detail.taskDefinitionArn) ?? '',
+      ...optional('stopCode', str(detail.stopCode)),
+      ...optional('stoppedReason', str(detail.stoppedReason)),
+      ...optional('healthStatus', str(detail.healthStatus)),
+      ...optional('stoppedAt', epoch(detail.stoppedAt)),
+      containers: (Array.isArray(detail.containers) ? detail.containers : []).filter(isObj).map((c) => ({
+        name: str(c.name) ?? '',
+        ...optional('exitCode', typeof c.exitCode === 'number' ? c.exitCode : undefined),
+        ...optional('reason', str(c.reason)),
+      })),
     },
   };
+}
+
+/** `{ [key]: value }`, or nothing when the value is undefined (optional fields stay absent). */
+const optional = <K extends string, V>(key: K, value: V | undefined) =>
+  (value === undefined ? {} : { [key]: value }) as Partial<Record<K, V>>;
+
+/** An ISO timestamp as epoch ms: '2020-01-23T17:57:58.103Z' -> 1579802278103; anything else -> undefined. */
+function epoch(v: unknown): number | undefined {
+  const t = typeof v === 'string' ? Date.parse(v) : Number.NaN;
+  return Number.isFinite(t) ? t : undefined;
 }
 
 function parseServiceEvent(event: Obj, detail: Obj, source: 'deployment' | 'service-action'): ParsedTrigger {
@@ -206,34 +238,66 @@ function parseSns(records: unknown[]): ParsedTrigger {
     return { kind: 'invalid', reason: 'SNS message is not JSON (not a CloudWatch alarm notification)' };
   }
   if (!isObj(body)) return { kind: 'invalid', reason: 'SNS message is not a JSON object' };
-  const alarmName = str(body.AlarmName);
-  const state = str(body.NewStateValue);
-  if (!alarmName || !state)
-    return { kind: 'invalid', reason: 'SNS message has no AlarmName or NewStateValue' };
-  return {
-    kind: 'alarm',
-    alarmName,
-    state,
+  const fields = {
+    alarmName: str(body.AlarmName),
+    state: str(body.NewStateValue),
     previousState: str(body.OldStateValue),
-    reason: str(body.NewStateReason) ?? '',
-    shape: 'sns',
+    reason: str(body.NewStateReason),
+    at: alarmTime(body.StateChangeTime),
   };
+  return alarmTrigger(fields, 'sns', 'SNS message has no AlarmName or NewStateValue');
 }
 
 function parseAlarmAction(event: Obj): ParsedTrigger {
-  const data = event.alarmData as Obj;
-  const alarmName = str(data.alarmName);
-  const state = isObj(data.state) ? str(data.state.value) : undefined;
-  if (!alarmName || !state)
-    return { kind: 'invalid', reason: 'alarm action payload without alarmData.alarmName or state.value' };
+  const why = 'alarm action payload without alarmData.alarmName or state.value';
+  return alarmFromData(event.alarmData as Obj, 'lambda-action', why);
+}
+
+type AlarmShape = Extract<ParsedTrigger, { kind: 'alarm' }>['shape'];
+
+/**
+ * The EventBridge event's `detail` and the Lambda action's `alarmData` carry the same members:
+ * alarmName, state.value, state.reason, previousState.value.
+ */
+function alarmFromData(data: Obj, shape: AlarmShape, missing: string): ParsedTrigger {
+  const state = isObj(data.state) ? data.state : {};
+  const previousState = isObj(data.previousState) ? str(data.previousState.value) : undefined;
+  const fields = {
+    alarmName: str(data.alarmName),
+    state: str(state.value),
+    previousState,
+    reason: str(state.reason),
+    at: alarmTime(state.timestamp),
+  };
+  return alarmTrigger(fields, shape, missing);
+}
+
+/** An alarm trigger, or `missing` as the reason it is invalid when the name or the new state is absent. */
+function alarmTrigger(
+  f: { alarmName?: string; state?: string; previousState?: string; reason?: string; at?: number },
+  shape: AlarmShape,
+  missing: string,
+): ParsedTrigger {
+  if (!f.alarmName || !f.state) return { kind: 'invalid', reason: missing };
+  const { alarmName, state, previousState, reason } = f;
   return {
     kind: 'alarm',
     alarmName,
     state,
-    previousState: isObj(data.previousState) ? str(data.previousState.value) : undefined,
-    reason: isObj(data.state) ? (str(data.state.reason) ?? '') : '',
-    shape: 'lambda-action',
+    previousState,
+    reason: reason ?? '',
+    ...optional('at', f.at),
+    shape,
   };
+}
+
+/**
+ * CloudWatch's state timestamps: '2019-10-02T17:04:40.987+0000' (EventBridge, no colon in the
+ * offset) or '2019-10-02T17:04:40.987Z' -> epoch ms; anything else -> undefined.
+ */
+function alarmTime(v: unknown): number | undefined {
+  if (typeof v !== 'string') return undefined;
+  return epoch(v.replace(/([+-]\d\d)(\d\d)$/, '$1:$2'));
 }
 
 /** The resource name at the end of an ARN: `arn:aws:ecs:us-east-1:1:cluster/prod` -> `prod`. */

@@ -108,6 +108,22 @@ export const COMMANDS: Record<string, Command> = {
       return (args) => runCommand('abort', args);
     },
   },
+  approve: {
+    usage: 'approve CLUSTER/SERVICE [--as NAME] [--json] [--local] [--config FILE]',
+    summary: 'through the approval gate the rollout waits at; else deploy the push waiting for a freeze now',
+    load: async () => {
+      const { runCommand } = await import('../lib/commands/cli.ts');
+      return (args) => runCommand('approve', args);
+    },
+  },
+  reject: {
+    usage: 'reject CLUSTER/SERVICE [--as NAME] [--reason TEXT] [--json] [--local] [--config FILE]',
+    summary: 'roll back the rollout waiting at its gate; else drop the push waiting for a freeze',
+    load: async () => {
+      const { runCommand } = await import('../lib/commands/cli.ts');
+      return (args) => runCommand('reject', args);
+    },
+  },
   rollback: {
     usage: 'rollback CLUSTER/SERVICE [--to REVISION] [--reason TEXT] [--json] [--local] [--config FILE]',
     summary: 'back to REVISION, or to the good revision before the current one',
@@ -122,6 +138,15 @@ export const COMMANDS: Record<string, Command> = {
     load: async () => {
       const { runCommand } = await import('../lib/commands/cli.ts');
       return (args) => runCommand('wait', args);
+    },
+  },
+  logs: {
+    usage:
+      'logs [CLUSTER/SERVICE] [--since 1h] [--level LEVEL] [--function NAME] [--follow] [--json] [--local] [--config FILE]',
+    summary: "the Lambdas' log lines from CloudWatch Logs, filtered by service, time and level",
+    load: async () => {
+      const { runCommand } = await import('../lib/commands/cli.ts');
+      return (args) => runCommand('logs', args);
     },
   },
   validate: {
@@ -170,6 +195,16 @@ export async function main(argv: string[], io: Io = processIo): Promise<number> 
     return await run(args);
   } catch (e) {
     const err = e as Error;
+    // Under --json a failure is one JSON document on stdout, as for the operating commands.
+    if (args.includes('--json') && (err.name === 'UsageError' || err.name === 'ScenarioError')) {
+      const usage = err.name === 'UsageError';
+      const exitCode = usage ? 2 : 1;
+      const error = usage
+        ? { kind: 'usage', message: err.message, usage: `autopilot ${command.usage}` }
+        : { kind: 'config', message: err.message };
+      io.out(`${JSON.stringify({ ok: false, command: name, exitCode, error }, null, 2)}\n`);
+      return exitCode;
+    }
     if (err.name === 'UsageError') {
       io.err(`autopilot ${name}: ${err.message}\nUsage: autopilot ${command.usage}\n`);
       return 2;

@@ -388,6 +388,8 @@ interface Invocation {
 }
 
 const DETAIL_ANY = '*';
+/** The fault layer's invocations running in a task, innermost last. */
+const FAULT_STACK = Symbol('fault invocations');
 
 export function applyFaults(world: World, plan: FaultPlan, pipeline: LocalPipeline): FaultLayer {
   const fired: FiredFault[] = [];
@@ -399,7 +401,8 @@ export function applyFaults(world: World, plan: FaultPlan, pipeline: LocalPipeli
   instantRetries(pipeline);
 
   // -- invocations: which one is running (a twin runs inside the invocation it races).
-  const stack: Invocation[] = [];
+  // Per task: concurrent invocations each have their own (core/concurrency.ts).
+  const stack = () => world.tasks.stack<Invocation>(FAULT_STACK);
   const invocationLog: InvocationRecord[] = [];
   let invocationCount = 0;
   const kills = new Map((plan.kills ?? []).map((k) => [k.invocation, k.after]));
@@ -425,17 +428,18 @@ export function applyFaults(world: World, plan: FaultPlan, pipeline: LocalPipeli
         ...(typeof event?.['detail-type'] === 'string' ? { detailType: event['detail-type'] } : {}),
         at: new Date(world.now()).toISOString(),
         outcome: 'ok',
-        ...(twinOwner && stack.at(-1) === twinOwner && !pendingTwin ? { twinOf: twinOwner.index } : {}),
+        ...(twinOwner && stack().at(-1) === twinOwner && !pendingTwin ? { twinOf: twinOwner.index } : {}),
       };
       invocationLog.push(logged);
-      stack.push(inv);
+      const running = stack();
+      running.push(inv);
       let outcome: { ok: true; value: unknown } | { ok: false; error: unknown };
       try {
         outcome = { ok: true, value: await fn(event) };
       } catch (error) {
         outcome = { ok: false, error };
       } finally {
-        stack.splice(stack.lastIndexOf(inv), 1);
+        running.splice(running.lastIndexOf(inv), 1);
       }
       // A twin armed but never run (no ECS call after the read) runs now: a duplicate just behind.
       if (twinOwner === inv) await runTwin();
@@ -470,7 +474,7 @@ export function applyFaults(world: World, plan: FaultPlan, pipeline: LocalPipeli
   const ecsOps = world.ecs.operations;
   const describeServices = ecsOps.DescribeServices!;
   ecsOps.DescribeServices = (input: unknown) => {
-    if (!pendingTwin || stack.at(-1) !== twinOwner) return describeServices(input);
+    if (!pendingTwin || stack().at(-1) !== twinOwner) return describeServices(input);
     return runTwin().then(() => describeServices(input));
   };
   undo.push(() => {
@@ -488,7 +492,7 @@ export function applyFaults(world: World, plan: FaultPlan, pipeline: LocalPipeli
   let rejectNextPut = false;
 
   const interceptor = (service: string, operation: string) => {
-    const inv = stack.at(-1);
+    const inv = stack().at(-1);
     // Faults strike the pipeline's invocations only, not the checker's or the report's own reads.
     if (!inv) return;
     if (inv) {

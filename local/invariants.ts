@@ -16,7 +16,8 @@
  * - one-rollout: at most one rollout per service in progress: a rollout starts only once the
  *   previous one ended (succeeded, rolled back, or superseded in the same decision).
  * - rollout-deadline: every rollout leaves the record (ends) within its deadlines: registration and
- *   each step within stepDeadline, each bake, plus a grace for retries, ticks and convergence.
+ *   each step within stepDeadline, each bake, plus a grace for retries, ticks and convergence;
+ *   the time a rollout waits at an approval gate is a person's, not counted.
  * - one-revision-per-digest: one task-definition revision per (family, image digest).
  * - no-canary-after-rollout: no canary task running, and the canary's desired count 0, once no
  *   rollout is in progress (after a grace for tasks that are stopping).
@@ -475,6 +476,11 @@ export class InvariantChecker {
       if (record && record.rollout?.id !== open.id) {
         this.rollouts.delete(open.id);
         this.inProgress.get(key)?.delete(open.id);
+        continue;
+      }
+      if (record?.rollout?.approval) {
+        // Waiting for a person (an approval gate) is not the pipeline's delay: its budget starts again after.
+        open.deadline = Math.max(open.deadline, now + (open.deadline - open.startedAt));
         continue;
       }
       if (now > open.deadline && !this.overdue.has(open.id)) {

@@ -10,13 +10,26 @@
  *   const lambda = new LocalLambda(world);
  *   world.functions.set(arn, lambda.function('ecs-autopilot-ecrPush', handler, { timeoutMs: 60_000 }));
  *
- * With the world's latency model off (unit tests) every invocation takes no time and the remaining
- * time is the whole timeout. Invocations still run one at a time, in due order: the virtual clock
- * does not move while one runs, so an invocation's effects land at the time it was delivered.
+ * Invocations run concurrently (core/concurrency.ts): each delivery is a task with its own virtual
+ * time, and its AWS calls wait for the clock to reach it, so two invocations delivered within a few
+ * hundred ms interleave at their calls and can race on one service. Each concurrent invocation needs
+ * its own execution environment: a function's environments are reused warm one at a time, and an
+ * invocation that finds none idle starts cold, as Lambda scales out. With the world's latency model
+ * off (unit tests) every invocation takes no time, the remaining time is the whole timeout, and
+ * invocations delivered at the same instant run one after the other.
+ *
+ * Logs, as Lambda keeps them: every line an invocation logs (lib/log.ts) goes to the log group
+ * `/aws/lambda/<function>` of the local CloudWatch Logs, in one stream per execution environment
+ * (`2026/01/01/[$LATEST]<id>`, a new one on each cold start), stamped with the invocation's time
+ * (its start plus the time its calls took), between Lambda's own `START RequestId: …`, `END
+ * RequestId: …` and `REPORT RequestId: … Duration: …` lines; a timeout adds `Task timed out after …`.
+ *
  * Sources: Lambda Developer Guide, "Using the Lambda context object to retrieve Node.js function
  * information" (getRemainingTimeInMillis), "Configure Lambda function timeout" ("Lambda stops the
  * function" at the timeout), "Error handling and automatic retries" (timeouts are function errors).
  */
+import { createHash } from 'node:crypto';
+import { addLogTap } from '../lib/log.ts';
 import { AwsError } from './core/errors.ts';
 import { KEEP_WARM_MS } from './core/latency.ts';
 import type { World } from './world.ts';
@@ -27,11 +40,24 @@ export interface LambdaFunctionOptions {
   memoryMb?: number;
 }
 
+/** The running invocations of a task, innermost last (a raced twin runs inside the invocation it races). */
+const RUNNING = Symbol('lambda invocations');
+
 /** One invocation: its virtual time spent so far, and whether it ran out of time. */
 interface Invocation {
   timeoutMs: number;
   spentMs: number;
   timedOut: boolean;
+  /** Where its lines go: `/aws/lambda/<function>`, its environment's stream, its start time. */
+  logGroup: string;
+  logStream: string;
+  startedAt: number;
+}
+
+/** `2026/01/01/[$LATEST]<32 hex>`: Lambda names a stream by day, version and environment. */
+export function logStreamName(at: number, id: string): string {
+  const day = new Date(at).toISOString().slice(0, 10).replaceAll('-', '/');
+  return `${day}/[$LATEST]${id}`;
 }
 
 /** What Lambda's log says when it stops a function at its timeout. */
@@ -39,34 +65,59 @@ export function timedOutMessage(timeoutMs: number): string {
   return `Task timed out after ${(timeoutMs / 1000).toFixed(2)} seconds`;
 }
 
+/** One invocation as it ran: its function, event, and virtual start and end (delivery to last call). */
+export interface InvocationSpan {
+  name: string;
+  event: unknown;
+  from: number;
+  to: number;
+  cold: boolean;
+  outcome: 'ok' | 'failed' | 'timed out';
+}
+
 export class LocalLambda {
-  /** Invocations running now, innermost last (a raced twin runs inside the invocation it races). */
-  private readonly running: Invocation[] = [];
-  /** When each function's last invocation ended (virtual ms), for cold and warm starts. */
-  private readonly lastEnded = new Map<string, number>();
+  /** Each function's idle execution environments: when each last ended (virtual ms), for warm starts. */
+  private readonly idle = new Map<string, number[]>();
   private readonly intercept = (service: string, operation: string) => this.onCall(service, operation);
+  /** Each function's current execution environment's log stream. */
+  private readonly streams = new Map<string, string>();
+  private readonly removeTap: () => void;
   /** Cold starts and timeouts so far, for reports. */
   readonly counts = { invocations: 0, coldStarts: 0, timeouts: 0 };
+  /** Told of every invocation once it ends (tests: which overlapped). */
+  readonly onEnd: ((span: InvocationSpan) => void)[] = [];
 
   constructor(private readonly world: World) {
     world.interceptors.push(this.intercept);
+    this.removeTap = addLogTap((line) => {
+      const inv = this.world.tasks.stack<Invocation>(RUNNING).at(-1);
+      if (inv) this.writeLog(inv, line);
+    });
+  }
+
+  /** One line into the invocation's log stream, at the invocation's time. */
+  private writeLog(inv: Invocation, message: string): void {
+    this.world.logs.put(inv.logGroup, inv.logStream, [{ timestamp: inv.startedAt + inv.spentMs, message }]);
   }
 
   dispose(): void {
+    this.removeTap();
     const i = this.world.interceptors.indexOf(this.intercept);
     if (i >= 0) this.world.interceptors.splice(i, 1);
   }
 
   /** Every AWS call of the running invocation costs time; past its timeout, calls fail. */
   private onCall(service: string, operation: string): void {
-    const inv = this.running.at(-1);
+    const inv = this.world.tasks.stack<Invocation>(RUNNING).at(-1);
     if (!inv) return;
     if (inv.timedOut)
       throw new AwsError(
         'InvocationTimedOut',
         `${timedOutMessage(inv.timeoutMs)} (the function was stopped)`,
       );
-    inv.spentMs += this.world.latency.call(service, operation);
+    const ms = this.world.latency.call(service, operation);
+    inv.spentMs += ms;
+    this.world.tasks.spend(ms);
     if (inv.spentMs > inv.timeoutMs) {
       inv.timedOut = true;
       throw new AwsError(
@@ -84,14 +135,29 @@ export class LocalLambda {
   ): (event: any) => Promise<unknown> {
     return async (event: any) => {
       const now = this.world.now();
-      const last = this.lastEnded.get(name);
-      const cold = last === undefined || now - last > KEEP_WARM_MS;
+      // An idle environment still warm serves it; else Lambda starts a new one (cold).
+      const idle = (this.idle.get(name) ?? []).filter((ended) => now - ended <= KEEP_WARM_MS);
+      const cold = idle.length === 0;
+      idle.pop();
+      this.idle.set(name, idle);
       this.counts.invocations++;
       if (cold) this.counts.coldStarts++;
+      const startMs = this.world.latency.start(cold);
+      this.world.tasks.spend(startMs);
+      if (cold || !this.streams.has(name)) {
+        const id = createHash('sha256')
+          .update(`${name}\0${this.counts.coldStarts}`)
+          .digest('hex')
+          .slice(0, 32);
+        this.streams.set(name, logStreamName(now, id));
+      }
       const inv: Invocation = {
         timeoutMs: options.timeoutMs,
-        spentMs: this.world.latency.start(cold),
+        spentMs: startMs,
         timedOut: false,
+        logGroup: `/aws/lambda/${name}`,
+        logStream: this.streams.get(name)!,
+        startedAt: now,
       };
       const context = {
         callbackWaitsForEmptyEventLoop: false,
@@ -100,23 +166,45 @@ export class LocalLambda {
         invokedFunctionArn: this.world.arn('lambda', `function:${name}`),
         memoryLimitInMB: String(options.memoryMb ?? 256),
         awsRequestId: this.world.ids.uuid(),
-        logGroupName: `/aws/lambda/${name}`,
-        logStreamName: 'local',
+        logGroupName: inv.logGroup,
+        logStreamName: inv.logStream,
         getRemainingTimeInMillis: () => Math.max(0, inv.timeoutMs - inv.spentMs),
         done: () => {},
         fail: () => {},
         succeed: () => {},
       };
-      this.running.push(inv);
+      const requestId = context.awsRequestId;
+      this.writeLog(inv, `START RequestId: ${requestId} Version: $LATEST`);
+      const running = this.world.tasks.stack<Invocation>(RUNNING);
+      running.push(inv);
       let outcome: { ok: true; value: unknown } | { ok: false; error: unknown };
       try {
         outcome = { ok: true, value: await handler(event, context) };
       } catch (error) {
         outcome = { ok: false, error };
       } finally {
-        this.running.splice(this.running.lastIndexOf(inv), 1);
-        this.lastEnded.set(name, now);
+        running.splice(running.lastIndexOf(inv), 1);
+        this.idle.get(name)!.push(now + inv.spentMs);
       }
+      const span: InvocationSpan = {
+        name,
+        event,
+        from: now,
+        to: now + inv.spentMs,
+        cold,
+        outcome: inv.timedOut ? 'timed out' : outcome.ok ? 'ok' : 'failed',
+      };
+      for (const listener of this.onEnd) listener(span);
+      if (inv.timedOut) {
+        const at = new Date(inv.startedAt + inv.timeoutMs).toISOString();
+        this.writeLog(inv, `${at} ${requestId} ${timedOutMessage(inv.timeoutMs)}`);
+      }
+      const ms = Math.min(inv.spentMs, inv.timeoutMs);
+      this.writeLog(inv, `END RequestId: ${requestId}`);
+      this.writeLog(
+        inv,
+        `REPORT RequestId: ${requestId}\tDuration: ${ms.toFixed(2)} ms\tBilled Duration: ${Math.max(1, Math.ceil(ms))} ms\tMemory Size: ${options.memoryMb ?? 256} MB`,
+      );
       if (inv.timedOut) {
         this.counts.timeouts++;
         throw new Error(timedOutMessage(inv.timeoutMs));

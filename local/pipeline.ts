@@ -8,11 +8,11 @@
 import { CreateTableCommand } from '@aws-sdk/client-dynamodb';
 import { ECRClient } from '@aws-sdk/client-ecr';
 import { SQSClient } from '@aws-sdk/client-sqs';
-import { createClients } from '../lib/aws.ts';
-import { buttonsOn } from '../lib/chatops/buttons.ts';
-import { type Config, type TargetConfig, webhookParameters } from '../lib/config.ts';
+import { type Clients, createClients } from '../lib/aws.ts';
+import type { CommandClients } from '../lib/commands/common.ts';
+import { buttonsOn, type Config, type TargetConfig, webhookParameters } from '../lib/config.ts';
 import type { Action } from '../lib/decide.ts';
-import { createHandler } from '../lib/handler.ts';
+import { createHandler, createHookHandler } from '../lib/handler.ts';
 import { pushTimes, repositoryImages } from '../lib/missed-pushes.ts';
 import type { Notice } from '../lib/notice.ts';
 import { Pipeline } from '../lib/pipeline.ts';
@@ -23,6 +23,7 @@ import { render } from '../lib/slack/message.ts';
 import { DEFAULT_WEBHOOK_PARAMETER } from '../lib/slack/webhook.ts';
 import { DynamoRecordStore, TABLE_DEFINITION } from '../lib/store.ts';
 import { SqsWaker } from '../lib/waker.ts';
+import { registerCliSteps } from './cli-step.ts';
 import { LocalLambda } from './lambda.ts';
 import { LocalSlack } from './services/slack/index.ts';
 import { registerSlackClicks } from './slack-click.ts';
@@ -105,6 +106,7 @@ export async function attachPipeline(
     // One pipeline serves every function here, the tick's missed-push check included.
     { ecr: ECRClient },
   );
+  takeTurns(world, clients);
   const table = options.table ?? 'ecs-autopilot';
   await clients.dynamodb.send(new CreateTableCommand({ TableName: table, ...TABLE_DEFINITION }));
   const store = new DynamoRecordStore(clients.dynamodb, table);
@@ -127,20 +129,14 @@ export async function attachPipeline(
       });
     }
   }
-  // The wake-up queue (serverless.yml WakeQueue), its messages delivered to the `wake` function below.
-  const waker = options.noWakeups ? undefined : await wakeQueue(world, options.maxAttempts ?? 5);
-  const pipeline = new Pipeline({
-    clients,
-    store,
-    config,
-    ...(waker && { waker }),
-    repositoryImages,
-    pushTimes,
-    now: () => world.now(),
-    onNotice: (notice, target) => notices.push({ at: world.now(), notice: structuredClone(notice), target }),
-    onAction: (action, target) => actions.push({ at: world.now(), action, target }),
-    ...(slackOptions && {
-      slack: createSlack({
+  // ECS's lifecycle hook (strategy ecs-*), and the role ECS invokes it with (serverless.yml makes both).
+  const hookName = 'ecs-autopilot-lifecycleHook';
+  const lifecycleHook = {
+    hookTargetArn: world.arn('lambda', `function:${hookName}`),
+    roleArn: `arn:aws:iam::${world.account}:role/ecs-autopilot-lifecycle-hook`,
+  };
+  const slackSender = slackOptions
+    ? createSlack({
         ssm: clients.ssm,
         region: world.region,
         defaultWebhook: DEFAULT_WEBHOOK_PARAMETER,
@@ -153,8 +149,28 @@ export async function attachPipeline(
             delivered.push({ service: a.service, notice: structuredClone(a.entry.notice) });
         },
         buttons: buttonsOn(config),
-      }),
-    }),
+      })
+    : undefined;
+  // The wake-up queue (serverless.yml WakeQueue), its messages delivered to the `wake` function below.
+  const waker = options.noWakeups ? undefined : await wakeQueue(world, table, options.maxAttempts ?? 5);
+  const pipeline = new Pipeline({
+    lifecycleHook,
+    clients,
+    store,
+    config,
+    ...(waker && { waker }),
+    repositoryImages,
+    pushTimes,
+    now: () => world.now(),
+    onNotice: (notice, target) => notices.push({ at: world.now(), notice: structuredClone(notice), target }),
+    onAction: (action, target) => actions.push({ at: world.now(), action, target }),
+    ...(slackSender && { slack: slackSender }),
+  });
+  registerCliSteps(world, {
+    clients: clients as CommandClients,
+    store,
+    config,
+    ...(slackSender && { slack: slackSender }),
   });
   if (slack) registerSlackClicks(world, { pipeline, store, slack, clients, table });
   const functionArns: Record<string, string> = {};
@@ -162,7 +178,8 @@ export async function attachPipeline(
   const lambda = new LocalLambda(world);
   for (const fn of ['ecrPush', 'ecsEvent', 'alarm', 'tick', 'wake'] as const) {
     const handler = createHandler(fn, async () => pipeline);
-    const name = `ecs-autopilot-${fn}`;
+    // Named after the table, as Serverless names both after the stage (`autopilot logs` relies on it).
+    const name = `${table}-${fn}`;
     const arn = world.arn('lambda', `function:${name}`);
     functionArns[fn] = arn;
     world.functions.set(
@@ -173,7 +190,15 @@ export async function attachPipeline(
       }),
     );
   }
-  if (waker) world.sqs.mapTo(WAKE_QUEUE, functionArns.wake!, { batchSize: WAKE_BATCH_SIZE });
+  if (waker) world.sqs.mapTo(wakeQueueName(table), functionArns.wake!, { batchSize: WAKE_BATCH_SIZE });
+  world.functions.set(
+    lifecycleHook.hookTargetArn,
+    lambda.function(
+      hookName,
+      createHookHandler(async () => pipeline) as (event: any, context: any) => Promise<unknown>,
+      { timeoutMs: options.timeoutMs ?? FUNCTION_TIMEOUT_MS, memoryMb: FUNCTION_MEMORY_MB },
+    ),
+  );
   if (!options.noRules) {
     const arn = (service: string, resource: string) =>
       `arn:aws:${service}:${world.region}:${world.account}:${resource}`;
@@ -236,10 +261,11 @@ export async function attachPipeline(
 const iso = (ms: number) => new Date(ms).toISOString();
 
 /** serverless.yml's WakeQueue and its event source's batch size. */
-const WAKE_QUEUE = 'ecs-autopilot-wake';
+/** Named after the table, as serverless.yml names it after the stage. */
+const wakeQueueName = (table: string) => `${table}-wake`;
 const WAKE_BATCH_SIZE = 10;
 
-async function wakeQueue(world: World, maxAttempts: number): Promise<SqsWaker> {
+async function wakeQueue(world: World, table: string, maxAttempts: number): Promise<SqsWaker> {
   const sqs = new SQSClient({
     endpoint: world.endpoint,
     region: world.region,
@@ -247,11 +273,33 @@ async function wakeQueue(world: World, maxAttempts: number): Promise<SqsWaker> {
     maxAttempts,
   });
   const { QueueUrl } = world.sqs.operations.CreateQueue!({
-    QueueName: WAKE_QUEUE,
+    QueueName: wakeQueueName(table),
     // Six times the function's timeout, as Lambda advises for an SQS event source; five receives, then the dead letters.
     Attributes: { VisibilityTimeout: '360', RedrivePolicy: JSON.stringify({ maxReceiveCount: 5 }) },
   }) as { QueueUrl: string };
+  takeTurns(world, { sqs });
   return new SqsWaker(sqs, QueueUrl);
+}
+
+type Handler = (args: unknown) => Promise<unknown>;
+interface TurnTaking {
+  middlewareStack: { add(middleware: (next: Handler) => Handler, options: object): void };
+}
+
+/**
+ * Every AWS call an invocation makes waits for its turn on the virtual clock (core/concurrency.ts),
+ * each attempt of it (after the SDK's retry step), so concurrent invocations interleave at their calls.
+ */
+function takeTurns(world: World, clients: Partial<Clients> | { sqs: SQSClient }): void {
+  for (const client of Object.values(clients)) {
+    (client as unknown as TurnTaking).middlewareStack.add(
+      (next) => async (args) => {
+        await world.tasks.turn();
+        return next(args);
+      },
+      { step: 'finalizeRequest', priority: 'low', name: 'localTurn' },
+    );
+  }
 }
 
 function reportAttempt(reported: Map<string, NotificationReport>, a: Attempt): void {

@@ -3,10 +3,43 @@
  * truth), so it shows what the pipeline itself recorded, including rollouts still in progress.
  */
 
+import { canaryServiceName } from '../lib/canary-service.ts';
 import type { TargetConfig } from '../lib/config.ts';
 import type { Notice } from '../lib/notice.ts';
 import type { Rollout, RolloutSummary, ServiceRecord } from '../lib/record.ts';
 import { shortRevision } from '../lib/revision.ts';
+import type { ServedKey } from './services/elbv2/served.ts';
+
+/** What the local load balancer served in [from, to), per target group, revision and service. */
+export type ServedBetween = (from: number, to: number) => { key: ServedKey; requests: number }[];
+
+/**
+ * The step's share as the load balancer really served it: the requests the rollout's revision
+ * answered over all the requests the service and its canary answered, from the step's start to the
+ * next step's (or the rollout's end, or now), in percent with one decimal. Undefined without traffic.
+ *
+ *   canary revision 1,000 of 10,000 requests  → 10
+ *   canary revision 3,333 of 10,000           → 33.3
+ */
+export function servedShare(
+  service: string,
+  revision: string,
+  from: number,
+  to: number,
+  served: ServedBetween,
+): { servedShare?: number; requests: number } {
+  const [cluster, name] = service.split('/') as [string, string];
+  const ours = new Set([service, `${cluster}/${canaryServiceName(name)}`]);
+  let total = 0;
+  let mine = 0;
+  for (const row of served(from, to)) {
+    if (!row.key.service || !ours.has(row.key.service)) continue;
+    total += row.requests;
+    if (row.key.revision === revision) mine += row.requests;
+  }
+  if (!(total > 0)) return { requests: 0 };
+  return { servedShare: Math.round((mine / total) * 1000) / 10, requests: Math.round(total) };
+}
 
 export interface RolloutReport {
   service: string;
@@ -20,19 +53,47 @@ export interface RolloutReport {
   endedAt?: string;
   /** When the rollback was called (rolled-back rollouts only). */
   rollbackAt?: string;
-  steps: { percent: number; reachedAt?: string }[];
+  /**
+   * Each step: the share it asked for, when it was reached, and (with the local load balancer's
+   * counts) the share of the service's requests the new revision really answered during it.
+   */
+  steps: { percent: number; reachedAt?: string; servedShare?: number; requests?: number }[];
   failures: { taskArn: string; reason: string; exitCode?: number; container?: string }[];
 }
 
 const iso = (ms: number | undefined) => (ms === undefined ? undefined : new Date(ms).toISOString());
 
-export function rolloutsReport(records: ServiceRecord[]): RolloutReport[] {
+export function rolloutsReport(
+  records: ServiceRecord[],
+  traffic?: { served: ServedBetween; now: number },
+): RolloutReport[] {
   const out: RolloutReport[] = [];
   for (const r of records) {
-    for (const h of r.history) out.push(fromSummary(r.key, h));
-    if (r.rollout && !r.rollout.rollingBack) out.push(inProgress(r.key, r.rollout));
+    for (const h of r.history) out.push(withServed(fromSummary(r.key, h), h, h.endedAt, traffic));
+    if (r.rollout && !r.rollout.rollingBack)
+      out.push(withServed(inProgress(r.key, r.rollout), r.rollout, undefined, traffic));
   }
   return out.sort((a, b) => a.startedAt.localeCompare(b.startedAt) || a.service.localeCompare(b.service));
+}
+
+/** Each reached step's served share, over its window: to the next step's start, the end, or now. */
+function withServed(
+  report: RolloutReport,
+  r: RolloutSummary | Rollout,
+  endedAt: number | undefined,
+  traffic: { served: ServedBetween; now: number } | undefined,
+): RolloutReport {
+  if (!traffic || !r.taskDefinition) return report;
+  const starts = report.steps.map((s) => (s.reachedAt ? Date.parse(s.reachedAt) : undefined));
+  report.steps = report.steps.map((s, i) => {
+    const from = starts[i];
+    if (from === undefined) return s;
+    const to = starts.slice(i + 1).find((x) => x !== undefined) ?? endedAt ?? traffic.now;
+    return to > from
+      ? { ...s, ...servedShare(report.service, r.taskDefinition!, from, to, traffic.served) }
+      : s;
+  });
+  return report;
 }
 
 function fromSummary(service: string, h: RolloutSummary): RolloutReport {

@@ -70,9 +70,14 @@ export function pipelineWith(plan: FaultPlan = {}): OnWorld {
     );
     return {
       // A rollout in flight keeps the run going until it ends.
-      busy: async () => (await attached.records()).some((r) => r.rollout !== undefined),
+      // A push waiting for a freeze is work under way: it goes when the window ends.
+      busy: async () =>
+        (await attached.records()).some((r) => r.rollout !== undefined || r.frozenPush !== undefined),
       sections: async () => ({
-        rollouts: rolloutsReport(await attached.records()).map((r) => ({
+        rollouts: rolloutsReport(await attached.records(), {
+          served: (from, to) => world.ecs.elb.servedBetween(from, to),
+          now: world.now(),
+        }).map((r) => ({
           ...r,
           summary: `${r.service} ${r.image} ${r.outcome}${r.reason ? `: ${r.reason}` : ''}`,
         })),

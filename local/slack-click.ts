@@ -11,13 +11,13 @@
  */
 
 import type { Clients } from '../lib/aws.ts';
-import type { ButtonAction } from '../lib/chatops/buttons.ts';
-import { actionOf } from '../lib/chatops/buttons.ts';
 import type { FunctionUrlEvent } from '../lib/chatops/lambda.ts';
 import { createInteractHandler, secretReader } from '../lib/chatops/lambda.ts';
 import { sign } from '../lib/chatops/verify.ts';
 import { DEFAULT_SIGNING_SECRET_PARAMETER } from '../lib/env.ts';
 import type { Pipeline } from '../lib/pipeline.ts';
+import type { ButtonAction } from '../lib/slack/buttons.ts';
+import { actionOf } from '../lib/slack/buttons.ts';
 import type { RecordStore } from '../lib/store.ts';
 import type { LocalSlack } from './services/slack/index.ts';
 import type { World } from './world.ts';

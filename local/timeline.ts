@@ -17,6 +17,7 @@ import { CANARY_SUFFIX } from '../lib/canary-service.ts';
 import { formatDuration } from '../lib/duration.ts';
 import type { Notice } from '../lib/notice.ts';
 import { shortRevision } from '../lib/revision.ts';
+import type { RolloutReport } from './rollout-report.ts';
 import type { Scenario } from './scenario/parse.ts';
 import type { ScenarioReport } from './scenario/report.ts';
 import type { World } from './world.ts';
@@ -89,7 +90,18 @@ export interface RolloutSpan {
   endedAt?: number;
   outcome: 'in_progress' | 'succeeded' | 'rolled_back' | 'aborted' | 'superseded';
   reason?: string;
-  steps: { index: number; percent: number; at: number; canaryTasks: number }[];
+  /**
+   * `served`: the share the canary's tasks get, as the step notice carries it (by healthy-task count);
+   * `servedShare`: the share of requests the load balancer really sent to the revision in the step (sim report).
+   */
+  steps: {
+    index: number;
+    percent: number;
+    at: number;
+    canaryTasks: number;
+    served: number;
+    servedShare?: number;
+  }[];
   /** When the rollback was decided. */
   rollbackAt?: number;
 }
@@ -227,7 +239,9 @@ export class Timeline {
       ...this.sources.flatMap((source) => source()),
       ...(report ? sectionMarkers(report, 'notifications', 'notification') : []),
       ...(report ? sectionMarkers(report, 'scaling', 'scaling') : []),
-    ].sort((a, b) => a.at - b.at);
+    ]
+      .sort((a, b) => a.at - b.at)
+      .filter((m, i, all) => !sameScaling(m, all.slice(0, i)));
     for (const n of notices) {
       const r = 'rollout' in n.notice ? n.notice.rollout : undefined;
       if (r?.taskDefinition && r.image.tag) {
@@ -246,7 +260,7 @@ export class Timeline {
       ),
       alarms: this.alarmSeries(),
       markers,
-      rollouts: rolloutSpans(notices),
+      rollouts: withServedShares(rolloutSpans(notices), report),
       revisions: Object.fromEntries(this.revisions),
     };
   }
@@ -447,7 +461,56 @@ function noticeMarkers({
           tone: n.kind === 'paused' ? 'warn' : undefined,
         },
       ];
+    case 'approval':
+      return [
+        {
+          at,
+          kind: 'paused',
+          service,
+          label: 'awaiting approval',
+          detail: `${service}: ${imageOf(n.rollout)} waits for approval before step ${n.stepIndex + 1} (${n.percent}%), until ${new Date(n.timesOutAt).toISOString()}`,
+          tone: 'warn',
+        },
+      ];
+    case 'approved':
+      return [
+        {
+          at,
+          kind: 'resumed',
+          service,
+          label: 'approved',
+          detail: `${service}: ${n.by} approved ${n.stepIndex === undefined ? `${n.image.repository}:${n.image.tag} during the freeze` : `step ${n.stepIndex + 1} (${n.percent}%) of ${n.image.repository}:${n.image.tag}`}`,
+        },
+      ];
+    case 'frozen':
+      return [
+        {
+          at,
+          kind: 'paused',
+          service,
+          label: 'frozen',
+          detail: `${service}: ${n.image.repository}:${n.image.tag} waits for the freeze to end at ${new Date(n.until).toISOString()}`,
+          tone: 'warn',
+        },
+      ];
   }
+}
+
+/** Each step's served share, from the report's `rollouts` section (the same service, image and start). */
+function withServedShares(spans: RolloutSpan[], report: ScenarioReport | undefined): RolloutSpan[] {
+  const rollouts = Array.isArray(report?.rollouts) ? (report.rollouts as RolloutReport[]) : [];
+  for (const span of spans) {
+    const r = rollouts.find(
+      (x) =>
+        x.service === span.service && x.image === span.image && Date.parse(x.startedAt) === span.startedAt,
+    );
+    if (!r) continue;
+    for (const step of span.steps) {
+      const served = r.steps[step.index]?.servedShare;
+      if (served !== undefined) step.servedShare = served;
+    }
+  }
+  return spans;
 }
 
 /** Rollouts from start to end, with their steps and the moment of a rollback. */
@@ -455,6 +518,7 @@ function rolloutSpans(notices: { at: number; notice: Notice; service: string }[]
   const spans = new Map<string, RolloutSpan>();
   for (const { at, notice: n, service } of notices) {
     if (n.kind === 'ignored' || n.kind === 'scaled' || n.kind === 'blocked') continue;
+    if (n.kind === 'approved' || n.kind === 'frozen') continue;
     const r = n.rollout;
     // Services fed by one repository start rollouts with the same id: a span is per service.
     const key = `${service}#${r.id}`;
@@ -473,7 +537,13 @@ function rolloutSpans(notices: { at: number; notice: Notice; service: string }[]
     }
     if (r.taskDefinition) span.revision = shortRevision(r.taskDefinition);
     if (n.kind === 'step') {
-      span.steps.push({ index: n.stepIndex, percent: n.percent, at, canaryTasks: n.canaryTasks });
+      span.steps.push({
+        index: n.stepIndex,
+        percent: n.percent,
+        at,
+        canaryTasks: n.canaryTasks,
+        served: n.share,
+      });
     } else if (n.kind === 'succeeded') {
       span.outcome = 'succeeded';
       span.endedAt = at;
@@ -490,6 +560,17 @@ function rolloutSpans(notices: { at: number; notice: Notice; service: string }[]
     }
   }
   return [...spans.values()];
+}
+
+/**
+ * The report's scaling section and the scaled notice tell the same resize: one marker each would
+ * stack two labels on one spot (`4 → 8 tasks` over `prod/web scaled 4 -> 8: …`). The first wins.
+ */
+function sameScaling(m: Marker, before: Marker[]): boolean {
+  return (
+    m.kind === 'scaling' &&
+    before.some((o) => o.kind === 'scaling' && o.service === m.service && Math.abs(o.at - m.at) <= 1000)
+  );
 }
 
 /** The scenario's own steps: pushes, updates, load, alarms set by hand. */

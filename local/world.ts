@@ -1,6 +1,6 @@
 /**
- * The local world: ECS, ECR, CloudWatch, EventBridge, SQS, SSM and DynamoDB (dynalite) sharing one
- * virtual clock, served on loopback over the real AWS wire protocols.
+ * The local world: ECS, ECR, CloudWatch, CloudWatch Logs, EventBridge, SQS, SSM and DynamoDB (dynalite)
+ * sharing one virtual clock, served on loopback over the real AWS wire protocols.
  *
  * Layers, each importing only those below it:
  *   local/core/      clock, ids, random, errors, throttle, the HTTP server, and the contexts
@@ -17,6 +17,7 @@
 import type { AddressInfo } from 'node:net';
 import dynalite from 'dynalite';
 import { VirtualClock } from './core/clock.ts';
+import { Concurrency, type ConcurrencyOptions } from './core/concurrency.ts';
 import type { Datum, LocalFunction, ResolvedImage } from './core/context.ts';
 import { Ids } from './core/ids.ts';
 import type { ImageBehaviour } from './core/images.ts';
@@ -30,6 +31,7 @@ import { LocalEcr } from './services/ecr/index.ts';
 import { type BreakerReading, LocalEcs } from './services/ecs/index.ts';
 import { LocalElbv2 } from './services/elbv2/index.ts';
 import { LocalEventBridge } from './services/eventbridge/index.ts';
+import { LocalLogs } from './services/logs/index.ts';
 import { LocalSqs } from './services/sqs/index.ts';
 import { LocalSsm } from './services/ssm/index.ts';
 
@@ -52,6 +54,11 @@ export interface WorldOptions {
   latency?: boolean | Latency;
   /** Apply the documented ECS API throttles. Default false. */
   throttling?: boolean;
+  /**
+   * How deliveries run as concurrent Lambda invocations (core/concurrency.ts): at most `limit` in
+   * flight (default 1,000, the account's), ties `interleave`d round-robin. Default as Lambda.
+   */
+  concurrency?: ConcurrencyOptions;
 }
 
 export type { LocalFunction };
@@ -80,11 +87,15 @@ export class World {
   readonly cloudwatch: LocalCloudWatch;
   readonly events: LocalEventBridge;
   readonly ssm: LocalSsm;
+  /** CloudWatch Logs: the local Lambdas' log groups (local/lambda.ts writes them). */
+  readonly logs: LocalLogs;
   /** Queues, and Lambda's SQS event source (the pipeline's wake-ups). */
   readonly sqs: LocalSqs;
   readonly applicationAutoScaling: LocalApplicationAutoScaling;
   /** How long things take: instant unless made with `latency`. */
   readonly latency: Latency;
+  /** Invocations in flight, interleaving at their AWS calls on the virtual clock. */
+  readonly tasks: Concurrency;
   /** Behaviours from the scenario, keyed `repository:tag`; the local ECR binds them at push. */
   readonly images = new Map<string, ImageBehaviour>();
   /** Lambda stand-ins that EventBridge targets deliver to, keyed by function ARN. */
@@ -114,8 +125,10 @@ export class World {
         : options.latency
           ? options.latency
           : INSTANT;
+    this.tasks = new Concurrency(this.clock, options.concurrency);
     this.ecsThrottle = new EcsThrottle(() => this.clock.now());
     this.ssm = new LocalSsm(this);
+    this.logs = new LocalLogs(this);
     this.sqs = new LocalSqs(this);
     this.applicationAutoScaling = new LocalApplicationAutoScaling(this);
     this.events = new LocalEventBridge(this);
@@ -180,6 +193,7 @@ export class World {
       this.cloudwatch,
       this.events,
       this.ssm,
+      this.logs,
       this.sqs,
       this.applicationAutoScaling,
       this.elbv2,
@@ -219,12 +233,20 @@ export class World {
     if (this.throttling && service === 'ecs') this.ecsThrottle.check(operation);
   }
 
-  /** Delivers queued events to their targets until nothing is left (targets may emit more). */
+  /**
+   * Delivers queued events to their targets until nothing is left (targets may emit more), and
+   * runs every invocation's AWS calls due by now; an invocation whose next call is later waits.
+   */
   async settle(maxRounds = 1000): Promise<void> {
     for (let i = 0; i < maxRounds; i++) {
-      // Events to their rules' targets, and alarm actions (Lambda, SNS) to theirs.
+      // Events to their rules' targets, alarm actions (Lambda, SNS), ECS's lifecycle hooks and wake-up
+      // messages to theirs: each a task.
       const delivered =
-        (await this.events.drain()) + (await this.cloudwatch.drainActions()) + (await this.sqs.drain());
+        (await this.events.drain()) +
+        (await this.cloudwatch.drainActions()) +
+        (await this.ecs.drainHooks()) +
+        (await this.sqs.drain());
+      await this.tasks.idle();
       if (delivered === 0) return;
     }
     throw new Error(`events kept coming after ${maxRounds} delivery rounds: a target loops`);
@@ -234,12 +256,13 @@ export class World {
   async runUntil(timeMs: number, stepMs = 1000): Promise<void> {
     await this.settle();
     while (this.now() < timeMs) {
-      // Stop at the next event delivery, so a delivery that takes 148 ms lands then, not at the next step.
-      const delivery = Math.min(
-        this.events.nextDue() ?? Number.POSITIVE_INFINITY,
-        this.sqs.nextDue() ?? Number.POSITIVE_INFINITY,
+      // Stop at the next event delivery, so a delivery that takes 148 ms lands then, not at the next
+      // step, and at an invocation's next AWS call.
+      const next = Math.min(
+        ...[this.events.nextDue(), this.sqs.nextDue(), this.tasks.nextDue()].map((t) =>
+          t !== undefined && t > this.now() ? t : Number.POSITIVE_INFINITY,
+        ),
       );
-      const next = delivery > this.now() ? delivery : Number.POSITIVE_INFINITY;
       this.clock.advanceTo(Math.min(this.now() + stepMs, timeMs, next));
       await this.settle();
     }

@@ -8,7 +8,6 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createClients } from '../lib/aws.ts';
-import { actionOf, parseButtonValue } from '../lib/chatops/buttons.ts';
 import type { InteractDeps } from '../lib/chatops/interact.ts';
 import {
   createInteractHandler,
@@ -19,6 +18,7 @@ import {
 import { sign } from '../lib/chatops/verify.ts';
 import { DEFAULT_SIGNING_SECRET_PARAMETER } from '../lib/env.ts';
 import type { ServiceRecord } from '../lib/record.ts';
+import { actionOf, parseButtonValue } from '../lib/slack/buttons.ts';
 import { type PipelineWorld, pipelineWorld } from './helpers/pipeline-world.ts';
 
 const MIN = 60_000;

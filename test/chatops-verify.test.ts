@@ -1,13 +1,13 @@
 import { readFileSync } from 'node:fs';
 /** Slack request verification, the buttons' values and the approvers' config: the pure parts, table-tested. */
 import { describe, expect, it } from 'vitest';
-import { actionOf, buttonsFor, buttonValue, parseButtonValue } from '../lib/chatops/buttons.ts';
 import { chatopsStatements } from '../lib/chatops/deploy.ts';
 import { isSlackUrl, parsePayload, updatedMessage } from '../lib/chatops/interact.ts';
 import { fresh, replayKey, sign, verify } from '../lib/chatops/verify.ts';
 import { type ConfigError, validateConfig } from '../lib/config.ts';
 import { DEFAULT_SIGNING_SECRET_PARAMETER, readEnv } from '../lib/env.ts';
 import type { Notice } from '../lib/notice.ts';
+import { actionOf, buttonsFor, buttonValue, parseButtonValue } from '../lib/slack/buttons.ts';
 import { render } from '../lib/slack/message.ts';
 
 // Slack's worked example, "Verifying requests from Slack"

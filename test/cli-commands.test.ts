@@ -4,7 +4,7 @@
  * environment a user would set (AWS_ENDPOINT_URL, region, any credentials), in-process and as
  * `bin/autopilot.js` child processes, while the test moves the world's clock.
  */
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -488,6 +488,10 @@ describe('the CLI tells the truth', () => {
     t = await pipelineWorld({ slack: { print: (text) => slack.push(text) } });
     t.world.ecr.push('web', 'v2');
     await t.world.runFor(30_000);
+    // A dry run of the image already rolling out says so in a sentence.
+    expect((await cli(t, 'deploy', 'prod/web', '--image', 'web:v2', '--dry-run')).out).toMatch(
+      /^prod\/web: dry run, nothing changed: would do nothing: web:v2 \(sha256:[0-9a-f]{12}\) is already rolling out\n/,
+    );
     const resumed = await cli(t, 'resume', 'prod/web');
     expect(resumed.code).toBe(1);
     expect(resumed.err).toContain(
@@ -577,6 +581,123 @@ describe('bin/autopilot.js against the local AWS', () => {
     expect(ran.err).toContain(
       'autopilot status: nothing answers at http://127.0.0.1:9: start the local AWS with',
     );
+  });
+});
+
+describe("logs: the Lambdas' log lines from CloudWatch Logs", () => {
+  /** A line as a Lambda of the world would have written it, `agoMs` before the world's now. */
+  const put = (w: PipelineWorld, fn: string, agoMs: number, fields: Record<string, unknown>) =>
+    w.world.logs.put(`/aws/lambda/ecs-autopilot-${fn}`, 'by-test', [
+      { timestamp: w.world.now() - agoMs, message: JSON.stringify({ function: fn, ...fields }) },
+    ]);
+
+  it("reads the service's lines across the functions, by time, level and function, as text and JSON", async () => {
+    t = await pipelineWorld();
+    t.world.ecr.push('web', 'v2');
+    await t.world.runFor(3 * MIN);
+    put(t, 'alarm', 0, { level: 'error', msg: 'pipeline.error', service: 'prod/web', reason: 'boom' });
+    put(t, 'tick', 90 * MIN, { level: 'warn', msg: 'push.missed', service: 'prod/web' });
+    put(t, 'tick', 0, { level: 'error', msg: 'pipeline.error', service: 'prod/api' });
+
+    const all = json(await cli(t, 'logs', 'prod/web', '--json'));
+    expect(all).toMatchObject({ ok: true, service: 'prod/web', filterPattern: '{ $.service = "prod/web" }' });
+    const events = all.events as { at: string; function: string; fields: any }[];
+    expect(events.every((e) => e.fields.service === 'prod/web')).toBe(true);
+    expect(events.map((e) => e.at)).toEqual([...events.map((e) => e.at)].sort());
+    expect(events.find((e) => e.fields.msg === 'rollout.started')).toMatchObject({
+      function: 'ecrPush',
+      fields: { level: 'info', tag: 'v2' },
+    });
+    expect([...new Set(events.map((e) => e.function))]).toEqual(expect.arrayContaining(['ecrPush', 'alarm']));
+    // The line from 90 minutes ago is outside the default hour; --since 2h reaches it.
+    expect(events.some((e) => e.fields.msg === 'push.missed')).toBe(false);
+    const older = json(await cli(t, 'logs', 'prod/web', '--json', '--since', '2h'));
+    expect(older.events.some((e: any) => e.fields.msg === 'push.missed')).toBe(true);
+
+    const errors = await cli(t, 'logs', 'prod/web', '--level', 'error');
+    expect(errors.code).toBe(0);
+    expect(errors.out).toMatch(
+      /^\d{4}-\d\d-\d\d \d\d:\d\d:\d\dZ {2}alarm +error {2}pipeline\.error {2}prod\/web {2}reason=boom\n$/,
+    );
+
+    const text = await cli(t, 'logs', 'prod/web', '--function', 'ecrPush');
+    expect(text.out).toMatch(/Z {2}ecrPush +info +rollout\.started {2}prod\/web {2}tag=v2 digest=sha256:/);
+    expect(
+      text.out
+        .split('\n')
+        .filter(Boolean)
+        .every((l) => / ecrPush /.test(l)),
+    ).toBe(true);
+
+    // Every service's lines without a name; none of Lambda's START/END/REPORT lines.
+    const everything = await cli(t, 'logs', '--level', 'error');
+    expect(everything.out).toContain('pipeline.error  prod/api');
+    expect((await cli(t, 'logs', '--since', '10m')).out).not.toMatch(/START RequestId|REPORT RequestId/);
+  });
+
+  it('says where it looked when the stack has no log groups, and refuses a bad option', async () => {
+    t = await pipelineWorld();
+    let out = '';
+    let err = '';
+    const code = await runCommand('logs', ['--config', configFile], {
+      env: { ...t.world.clientEnv(), AUTOPILOT_TABLE: 'ecs-autopilot-prod' },
+      io: { out: (s) => (out += s), err: (s) => (err += s), tty: false },
+    });
+    expect(code).toBe(1);
+    expect(out).toBe('');
+    expect(err).toContain('no log group /aws/lambda/ecs-autopilot-prod-* in the local AWS at');
+    const bad = json(await cli(t, 'logs', '--level', 'loud', '--json'));
+    expect(bad).toMatchObject({
+      ok: false,
+      exitCode: 2,
+      error: { kind: 'usage', message: '--level must be one of debug, info, warn, error; got "loud"' },
+    });
+    await expect(cli(t, 'logs', '--since', '15')).rejects.toThrow('--since: a bare number has no unit');
+    expect((await cli(t, 'logs', 'prod/api')).err).toContain('prod/api is not a target');
+  });
+
+  it('--follow prints new lines as they come, as bin/autopilot.js (JSON Lines with --json)', async () => {
+    t = await pipelineWorld();
+    put(t, 'tick', 0, { level: 'info', msg: 'first', service: 'prod/web' });
+    const w = t;
+    const proc = spawn(
+      process.execPath,
+      [
+        BIN,
+        'logs',
+        'prod/web',
+        '--follow',
+        '--json',
+        '--interval',
+        '50ms',
+        '--config',
+        configFile,
+        '--local',
+      ],
+      { env: { ...process.env, ...w.world.clientEnv() } },
+    );
+    let out = '';
+    proc.stdout.on('data', (d) => (out += d));
+    const lines = () =>
+      out
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => JSON.parse(l).fields.msg);
+    const until = async (ok: () => boolean) => {
+      for (let i = 0; i < 600 && !ok(); i++) await new Promise((r) => setTimeout(r, 50));
+    };
+    try {
+      await until(() => lines().length >= 1);
+      expect(lines()).toEqual(['first']);
+      put(w, 'alarm', 0, { level: 'warn', msg: 'second', service: 'prod/web' });
+      put(w, 'alarm', 0, { level: 'warn', msg: 'other', service: 'prod/api' });
+      await w.world.runFor(1000);
+      put(w, 'tick', 0, { level: 'info', msg: 'third', service: 'prod/web' });
+      await until(() => lines().length >= 3);
+      expect(lines()).toEqual(['first', 'second', 'third']);
+    } finally {
+      proc.kill();
+    }
   });
 });
 

@@ -1,9 +1,11 @@
 /** The commands' small pure pieces, with the worked examples of their comments. */
 import { describe, expect, it } from 'vitest';
+import { describeRollout, rolloutView } from '../lib/commands/common.ts';
 import { neverKnownGood } from '../lib/commands/control.ts';
 import { diff } from '../lib/commands/deploy.ts';
+import { formatLine, logsPattern } from '../lib/commands/logs.ts';
 import { runsText } from '../lib/commands/status.ts';
-import type { RolloutSummary, ServiceRecord } from '../lib/record.ts';
+import type { Rollout, RolloutSummary, ServiceRecord } from '../lib/record.ts';
 
 const task = (
   revision: string,
@@ -108,5 +110,75 @@ describe('diff: a task definition against the revision that would be registered'
       { path: 'containerDefinitions[web].image', before: '"a"', after: '"b"' },
       { path: 'tags[ecs-autopilot:image]', after: '"web:v2"' },
     ]);
+  });
+});
+
+describe('logsPattern: the JSON filter pattern of `autopilot logs`', () => {
+  it.each([
+    [undefined, undefined, '{ $.level = "*" }'],
+    ['prod/web', undefined, '{ $.service = "prod/web" }'],
+    [undefined, 'warn', '{ ($.level = "warn" || $.level = "error") }'],
+    ['prod/web', 'error', '{ $.service = "prod/web" && ($.level = "error") }'],
+    [undefined, 'debug', '{ $.level = "*" }'],
+  ] as const)('service %s, level %s: %s', (service, level, want) => {
+    expect(logsPattern(service, level)).toBe(want);
+  });
+
+  it('formatLine: time, function, level, message, service, then the other fields', () => {
+    expect(
+      formatLine({
+        at: '2026-01-01T09:05:07.250Z',
+        function: 'tick',
+        logStream: 's',
+        eventId: '1',
+        fields: {
+          level: 'info',
+          msg: 'action',
+          function: 'tick',
+          requestId: 'r',
+          service: 'prod/web',
+          type: 'setCanary',
+          desired: 1,
+        },
+      }),
+    ).toBe('2026-01-01 09:05:07Z  tick           info   action  prod/web  type=setCanary desired=1');
+  });
+});
+
+describe('status of a rollout waiting for approval', () => {
+  const T = Date.UTC(2026, 0, 1);
+  const rollout = (approval: Rollout['approval']): Rollout => ({
+    id: 'r1',
+    image: { repository: 'web', tag: 'v2', digest: 'sha256:ab', uri: 'x' },
+    strategy: 'canary',
+    steps: [
+      { percent: 10, bakeMs: 60_000, startedAt: T, healthyAt: T },
+      { percent: 100, bakeMs: 60_000, approve: true },
+    ],
+    stepIndex: 0,
+    fromTaskDefinition: 'arn:aws:ecs:us-east-1:1:task-definition/web:1',
+    taskDefinition: 'arn:aws:ecs:us-east-1:1:task-definition/web:2',
+    startedAt: T,
+    failures: [],
+    ignoredAlarms: [],
+    ...(approval && { approval }),
+  });
+
+  it('says since when it waits and when it times out, or that it holds', () => {
+    const waiting = rolloutView(
+      rollout({ step: 1, since: T + 60_000, timesOutAt: T + 3_660_000 }),
+      T + 120_000,
+    );
+    expect(waiting.phase).toBe('awaiting_approval');
+    expect(describeRollout(waiting)).toBe(
+      'step 1/2 (10%), baked; waiting for approval of step 2/2 (100%) since 2026-01-01T00:01:00.000Z, times out at 2026-01-01T01:01:00.000Z',
+    );
+    const held = rolloutView(
+      rollout({ step: 1, since: T + 60_000, timesOutAt: T + 3_660_000, heldAt: T + 3_660_000 }),
+      T + 7_200_000,
+    );
+    expect(describeRollout(held)).toMatch(
+      /timed out at 2026-01-01T01:01:00.000Z: holding until someone approves or rejects$/,
+    );
   });
 });

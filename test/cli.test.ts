@@ -45,6 +45,33 @@ describe('autopilot CLI', () => {
     expect(stdout).toContain('API calls');
   });
 
+  it('sim --json tells a bad scenario or bad usage as one JSON document on stdout', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'cli-'));
+    const file = path.join(dir, 'other.yml');
+    writeFileSync(
+      file,
+      'clusters: [{ name: prod }]\nimages: { web:v1: healthy }\nservices:\n  - { cluster: prod, name: web, image: web:v1, desiredCount: 2 }\nautopilot:\n  targets: [{ cluster: prod, service: api, repository: web }]\n',
+    );
+    const bad = await autopilot(['sim', file, '--json']);
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toBe('');
+    expect(JSON.parse(bad.stdout)).toEqual({
+      ok: false,
+      command: 'sim',
+      exitCode: 1,
+      error: {
+        kind: 'config',
+        message: `${file}:5:1: autopilot: names prod/api, which the scenario's services: do not have (it has prod/web)`,
+      },
+    });
+    const usage = await autopilot(['sim', file, '--json', '--nope']);
+    expect(usage.code).toBe(2);
+    expect(JSON.parse(usage.stdout).error).toMatchObject({
+      kind: 'usage',
+      message: expect.stringContaining('--nope'),
+    });
+  });
+
   it('sim exits 1 with the file, line and field of a bad scenario', async () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'cli-'));
     const file = path.join(dir, 'bad.yml');

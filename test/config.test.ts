@@ -30,6 +30,8 @@ const UNTUNED = {
   rollbackDeadlineMs: 15 * m,
   maxSurgePercent: 100,
   missedPushCheckMs: 5 * m,
+  approvalTimeoutMs: 24 * 60 * m,
+  onApprovalTimeout: 'rollback',
 } satisfies Omit<TargetConfig, 'cluster' | 'service' | 'repository'>;
 
 /** The paths of every problem in `raw`, in the order reported. */
@@ -278,7 +280,7 @@ describe('ConfigError', () => {
         path: 'targets[0].gateAlarm',
         message:
           'unknown key (did you mean gateAlarms?); allowed here: cluster, service, repository, container, tags, ' +
-          'strategy, steps, linear, rolling, gateAlarms, failedTasks, stepDeadline, rollbackDeadline, maxSurge, missedPushCheck, notifications, scaling, approvers, buttons',
+          'strategy, steps, linear, rolling, gateAlarms, failedTasks, stepDeadline, rollbackDeadline, maxSurge, missedPushCheck, notifications, scaling, approvers, buttons, approval, approvalTimeout, onApprovalTimeout, freeze',
       },
     ]);
     expect(catchError(() => validateConfig({ targets: [{ ...web, alarms: [] }] })).message).toContain(
@@ -502,5 +504,42 @@ describe('maxSurge and rollbackDeadline (issue 13)', () => {
   ])('refuses maxSurge %j', (value, message) => {
     const err = catchError(() => validateConfig({ targets: [{ ...web, maxSurge: value }] }));
     expect(err.problems).toEqual([{ path: 'targets[0].maxSurge', message }]);
+  });
+});
+
+describe('approval and freeze options', () => {
+  const web = { cluster: 'prod', service: 'web', repository: 'web' };
+  it('approval: before-promotion gates the last step; approvalTimeout and onApprovalTimeout are read', () => {
+    const t = validateConfig({
+      targets: [{ ...web, approval: 'before-promotion', approvalTimeout: '2h', onApprovalTimeout: 'hold' }],
+    }).targets[0]!;
+    expect(t.steps.map((s) => s.approve === true)).toEqual([false, false, true]);
+    expect([t.approvalTimeoutMs, t.onApprovalTimeout]).toEqual([2 * 60 * 60_000, 'hold']);
+  });
+
+  it('a step may carry approve: true; freeze from defaults, and freeze: false opts a target out', () => {
+    const config = validateConfig({
+      defaults: { freeze: { timeZone: 'UTC', windows: [{ from: 'fri 16:00', to: 'mon 08:00' }] } },
+      targets: [
+        { ...web, steps: [{ percent: 10, bake: '1m', approve: true }, { percent: 100 }] },
+        { cluster: 'prod', service: 'api', repository: 'api', freeze: false },
+      ],
+    });
+    expect(config.targets[0]!.steps[0]!.approve).toBe(true);
+    expect(config.targets[0]!.freeze?.windows).toHaveLength(1);
+    expect(config.targets[1]!.freeze).toBeUndefined();
+  });
+
+  it.each([
+    [{ approval: 'always' }, 'targets[0].approval'],
+    [{ onApprovalTimeout: 'abort' }, 'targets[0].onApprovalTimeout'],
+    [{ approvalTimeout: 30 }, 'targets[0].approvalTimeout'],
+    [{ steps: [{ percent: 100, approve: 'yes' }] }, 'targets[0].steps[0].approve'],
+    [
+      { freeze: { timeZone: 'Mars/Olympus', windows: [{ from: 'fri 16:00', to: 'mon 08:00' }] } },
+      'targets[0].freeze.timeZone',
+    ],
+  ])('%j is refused at %s', (extra, path) => {
+    expect(problemPaths({ targets: [{ ...web, ...extra }] })).toEqual([path]);
   });
 });

@@ -1240,3 +1240,107 @@ describe('decide: promotion and rollback on a full cluster (issue 13.2, 13.11)',
     expect(d.actions).toEqual([{ type: 'setCanary', taskDefinition: NEW, desiredCount: 0 }]);
   });
 });
+
+describe('decide: freeze windows', () => {
+  // 2026-01-01 is a Thursday: frozen from 00:00 to 02:00 UTC that day.
+  const frozen = (extra: Record<string, unknown> = {}) =>
+    target({
+      ...extra,
+      freeze: {
+        timeZone: 'UTC',
+        windows: [{ days: ['thu'], from: '00:00', to: '02:00' }],
+        allowTags: ['hotfix-*'],
+      },
+    });
+  const pushed = (tag: string, n: number, at: number) => ({ ...image(tag, n), pushedAt: at });
+
+  it('a push waits with the moment it goes on the record; a later push replaces it; the tick after the end starts the newest', () => {
+    const first = decide(newRecord('prod', 'web'), obs(), frozen(), push(pushed('v2', 2, T0)), T0);
+    expect(kinds(first)).toEqual(['frozen']);
+    expect(first.record.rollout).toBeUndefined();
+    expect(first.record.frozenPush).toMatchObject({ until: T0 + 120 * MIN, image: { tag: 'v2' } });
+    const second = decide(first.record, obs(), frozen(), push(pushed('v3', 3, T0 + MIN)), T0 + MIN);
+    expect(kinds(second)).toEqual(['ignored', 'frozen']);
+    expect(second.record.frozenPush?.image.tag).toBe('v3');
+    const early = decide(second.record, obs(), frozen(), tick, T0 + 119 * MIN);
+    expect(early.record.rollout).toBeUndefined();
+    const due = decide(second.record, obs(), frozen(), tick, T0 + 120 * MIN);
+    expect(kinds(due)).toEqual(['started']);
+    expect(due.record.rollout?.image.tag).toBe('v3');
+    expect(due.record.frozenPush).toBeUndefined();
+  });
+
+  it('a tag in allowTags goes at once; a rollback is never frozen', () => {
+    const d = decide(
+      newRecord('prod', 'web'),
+      obs(),
+      frozen({ tags: { glob: 'hotfix-*' } }),
+      push(image('hotfix-1', 4)),
+      T0,
+    );
+    expect(kinds(d)).toEqual(['started']);
+    const r = rolling(0, T0 - 60 * MIN);
+    const failing = decide(
+      r,
+      obs({
+        tasks: tasks(NEW, 2, {
+          lastStatus: 'STOPPED',
+          desiredStatus: 'STOPPED',
+          stopCode: 'EssentialContainerExited',
+          stoppedReason: 'Essential container in task exited',
+          containers: [{ name: 'web', exitCode: 1 }],
+        }),
+      }),
+      frozen(),
+      tick,
+      T0 + 10 * MIN,
+    );
+    expect(kinds(failing)).toContain('rolled_back');
+  });
+
+  it('approve deploys the waiting push now, recording who; reject drops it and marks its digest', () => {
+    const waiting = decide(newRecord('prod', 'web'), obs(), frozen(), push(image('v2', 2)), T0).record;
+    const approved = decide(
+      waiting,
+      obs(),
+      frozen(),
+      { kind: 'command', command: { name: 'approve', by: 'U1' } },
+      T0 + MIN,
+    );
+    expect(kinds(approved)).toEqual(['approved', 'started']);
+    expect(approved.record.rollout?.approvals).toEqual([{ gate: 'freeze', by: 'U1', at: T0 + MIN }]);
+    const rejected = decide(
+      waiting,
+      obs(),
+      frozen(),
+      { kind: 'command', command: { name: 'reject', by: 'U1' } },
+      T0 + MIN,
+    );
+    expect(rejected.record.frozenPush).toBeUndefined();
+    expect(rejected.record.badDigests[image('v2', 2).digest]?.reason).toBe(
+      'rejected by U1 while it waited for the freeze',
+    );
+    const again = decide(rejected.record, obs(), target(), push(image('v2', 2)), T0 + 200 * MIN);
+    expect(again.record.rollout).toBeUndefined();
+  });
+});
+
+describe('decide: approval gates', () => {
+  const gated = () => target({ approval: 'before-promotion', approvalTimeout: '1h' });
+
+  it('promote stops at the gate: the bake is skipped, the step is not', () => {
+    const r = decide(newRecord('prod', 'web'), obs(), gated(), push(image('v2', 2)), T0).record;
+    r.rollout!.taskDefinition = NEW;
+    r.rollout!.stepIndex = 1;
+    r.rollout!.steps[1]!.startedAt = T0;
+    const d = decide(
+      r,
+      obs(),
+      gated(),
+      { kind: 'command', command: { name: 'promote', full: true } },
+      T0 + MIN,
+    );
+    expect(d.record.rollout?.stepIndex).toBe(1);
+    expect(d.record.rollout?.steps[1]?.bakeMs).toBe(0);
+  });
+});

@@ -108,6 +108,14 @@ describe.skipIf(SKIP)('the HTML report of the demo', () => {
     expect(problems).toEqual([]);
   });
 
+  it("says each step's asked share and the share the load balancer really served", () => {
+    const html = readFileSync(HTML, 'utf8');
+    const steps = [...html.matchAll(/steps (10% \(served [\d.]+%\)[^<]*)/g)].map((m) => m[1]);
+    expect(steps).toHaveLength(2);
+    expect(steps[0]).toMatch(/^10% \(served [\d.]+%\) → 50% \(served [\d.]+%\) → 100% \(served [\d.]+%\)$/);
+    expect(steps[1]).toBe('10% (served 0%)');
+  });
+
   it('draws the running tasks per revision, primary and canary, on one time axis', async () => {
     expect(await page.title()).toBe(
       'demo, a healthy release then a crashing one, then a traffic spike · ecs-autopilot',
@@ -138,10 +146,10 @@ describe.skipIf(SKIP)('the HTML report of the demo', () => {
     // Three steps of web:v2, one of web:v3; the desired count; the axis in virtual time.
     expect(await page.locator('line.step-marker').count()).toBe(4);
     expect(await page.locator('svg.chart text.pill').allTextContents()).toEqual([
-      '10%',
-      '50%',
+      '10% asked · 20% served',
+      '50% asked · 50% served',
       '100%',
-      '10%',
+      '10% asked · 20% served',
     ]);
     expect(await page.locator('path.desired').count()).toBe(1);
     expect(await page.locator('svg.chart text.axis').allTextContents()).toEqual(
@@ -157,16 +165,16 @@ describe.skipIf(SKIP)('the HTML report of the demo', () => {
     const reason = '1 new task failed: Essential container in task exited (web exit code 1)';
     expect(await marker.getAttribute('data-reason')).toBe(reason);
     expect(await marker.locator('title').textContent()).toBe(
-      `+0:21:49  web:v3 rolled back to web:2: ${reason}`,
+      `+0:21:50  web:v3 rolled back to web:2: ${reason}`,
     );
     expect(await marker.locator('text').allTextContents()).toEqual(['✕ web:v3 rolled back to web:2', reason]);
-    // The line stands at +0:21:49 (the crash event takes its delivery latency) of the 38-minute axis,
+    // The line stands at +0:21:50 (the crash event takes its delivery latency, then its invocation its calls) of the 38-minute axis,
     // right of web:v3's 10% step.
     const line = (await marker.locator('line').boundingBox())!;
     const chart = (await page.locator('svg.chart').boundingBox())!;
     const left = chart.x + (chart.width * 170) / 1200;
     const plot = (chart.width * 1002) / 1200;
-    expect(Math.abs(line.x + line.width / 2 - (left + (plot * (21 * 60 + 49)) / (38 * 60)))).toBeLessThan(3);
+    expect(Math.abs(line.x + line.width / 2 - (left + (plot * (21 * 60 + 50)) / (38 * 60)))).toBeLessThan(3);
     const v3step = (await page.locator('line.step-marker').nth(3).boundingBox())!;
     expect(line.x).toBeGreaterThan(v3step.x);
     // And in words: the rollout's card, and the event list.
@@ -201,4 +209,62 @@ describe.skipIf(SKIP)('the HTML report of the demo', () => {
     await page.screenshot({ path: SCREENSHOT, fullPage: true });
     expect(readFileSync(SCREENSHOT).length).toBeGreaterThan(50_000);
   });
+
+  it.each([1400, 800])(
+    'at %i px wide: step labels say asked and served; no label overlaps another or is cut off',
+    async (width) => {
+      await page.setViewportSize({ width, height: 900 });
+      const steps = await page.locator('g.step-label text').allTextContents();
+      expect(steps).toContain('10% asked · 20% served');
+      expect(steps).toContain('50% asked · 50% served');
+      expect(steps).toContain('100%');
+      // Every label a person reads on the chart: its box, as the browser laid it out.
+      const boxes = await page.evaluate(() => {
+        const svg = (globalThis as any).document.querySelector('svg');
+        const frame = svg.getBoundingClientRect();
+        const labels = [
+          ...svg.querySelectorAll(
+            'g.step-label rect, g.rollback-marker rect, g.marker + text, text.small, text.bar-label',
+          ),
+        ];
+        return {
+          frame: { x: frame.x, y: frame.y, right: frame.right, bottom: frame.bottom },
+          labels: labels.map((el) => {
+            const r = el.getBoundingClientRect();
+            return {
+              text: el.textContent || el.parentElement?.textContent || '',
+              x: r.x,
+              y: r.y,
+              right: r.right,
+              bottom: r.bottom,
+            };
+          }),
+        };
+      });
+      expect(boxes.labels.length).toBeGreaterThan(10);
+      for (const l of boxes.labels) {
+        expect({ l, inside: l.x >= boxes.frame.x - 0.5 && l.right <= boxes.frame.right + 0.5 }).toMatchObject(
+          {
+            inside: true,
+          },
+        );
+        expect(l.text).not.toMatch(/…$/);
+      }
+      const overlaps: string[] = [];
+      for (let i = 0; i < boxes.labels.length; i++) {
+        for (let j = i + 1; j < boxes.labels.length; j++) {
+          const a = boxes.labels[i]!;
+          const b = boxes.labels[j]!;
+          const inside = (p: typeof a, q: typeof a) =>
+            p.x >= q.x && p.right <= q.right && p.y >= q.y && p.bottom <= q.bottom;
+          if (inside(a, b) || inside(b, a)) continue; // a pill's text inside its own outline
+          const w = Math.min(a.right, b.right) - Math.max(a.x, b.x);
+          const h = Math.min(a.bottom, b.bottom) - Math.max(a.y, b.y);
+          if (w > 0.5 && h > 0.5) overlaps.push(`"${a.text}" over "${b.text}"`);
+        }
+      }
+      expect(overlaps).toEqual([]);
+      await page.setViewportSize({ width: 1300, height: 900 });
+    },
+  );
 });

@@ -6,34 +6,27 @@
  * healthyThreshold x interval.
  */
 import { RegisterTaskDefinitionCommand } from '@aws-sdk/client-ecs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { createClients } from '../lib/aws.ts';
 import type { TargetConfig } from '../lib/config.ts';
 import { observe } from '../lib/observe.ts';
 import type { ServiceRecord } from '../lib/record.ts';
-import { startWorld, type TestWorld } from './helpers/world.ts';
+import { localClientConfig, runUntil, sharedWorld } from './helpers/world.ts';
 import {
   createCluster,
   createService,
   describe as describeService,
   pushImage,
   registerFargate,
-  runUntil,
 } from './local/ecs-fixtures.ts';
 
-let t: TestWorld;
+const t = sharedWorld();
 let clients: ReturnType<typeof createClients>;
 const revisions: Record<string, string> = {};
 const groups: Record<string, string> = {};
 
 beforeAll(async () => {
-  t = await startWorld();
-  clients = createClients({
-    endpoint: t.endpoint,
-    region: t.world.region,
-    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-    maxAttempts: 1,
-  });
+  clients = createClients(localClientConfig(t.endpoint, t.world.region));
   await createCluster(t.ecs);
   for (const name of ['web', 'api'])
     groups[name] = t.world.ecs.createTargetGroup({
@@ -87,7 +80,6 @@ beforeAll(async () => {
     300_000,
   );
 }, 300_000);
-afterAll(() => t?.world.stop());
 
 /** A rollout promoted to 100 % on the service's own revision: observe watches the primary's tasks. */
 function promoted(service: string, healthyAt?: number): ServiceRecord {

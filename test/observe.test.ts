@@ -5,29 +5,27 @@
  */
 import { PutMetricAlarmCommand } from '@aws-sdk/client-cloudwatch';
 import { ListTasksCommand } from '@aws-sdk/client-ecs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { createClients } from '../lib/aws.ts';
 import type { TargetConfig } from '../lib/config.ts';
 import { ObserveMemory, observe } from '../lib/observe.ts';
 import type { ServiceRecord } from '../lib/record.ts';
-import { startWorld, type TestWorld } from './helpers/world.ts';
+import { runUntil, sharedWorld } from './helpers/world.ts';
 import {
   createCluster,
   createService,
   describe as describeService,
   pushImage,
   registerFargate,
-  runUntil,
 } from './local/ecs-fixtures.ts';
 
 const TASKS = 230;
 const ALARMS = 130;
 
-let t: TestWorld;
+const t = sharedWorld();
 let revision: string;
 
 beforeAll(async () => {
-  t = await startWorld();
   await createCluster(t.ecs);
   const image = pushImage(t.world, 'web', 'v1');
   revision = await registerFargate(t.ecs, 'web', image);
@@ -48,7 +46,6 @@ beforeAll(async () => {
     );
   }
 }, 300_000);
-afterAll(() => t?.world.stop());
 
 function target(gateAlarms: string[]): TargetConfig {
   return { cluster: 'prod', service: 'web', gateAlarms } as unknown as TargetConfig;

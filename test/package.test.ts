@@ -36,6 +36,7 @@ const FIXTURE = `targets:
     service: web
     repository: shop/web
     gateAlarms: [batch-errors]
+    strategy: ecs-canary
 `;
 const STAGE = 'test';
 const FUNCTIONS = {
@@ -76,6 +77,8 @@ const PIPELINE_ACTIONS = [
   'iam:PassRole',
   'application-autoscaling:DescribeScalableTargets',
   'elasticloadbalancing:DescribeTargetHealth',
+  'ecs:DescribeServiceDeployments',
+  'ecs:StopServiceDeployment',
 ];
 
 /**
@@ -128,7 +131,8 @@ const rule = (name: string) => {
 /** The pipeline's role; the Slack buttons' function has its own (see its describe below). */
 const statements = (): Statement[] =>
   [...ofType('AWS::IAM::Role'), ...ofType('AWS::IAM::Policy')]
-    .filter(([name]) => name !== 'SlackInteractRole')
+    // The Slack buttons' role and ECS's role for the lifecycle hook are checked on their own.
+    .filter(([name]) => name !== 'SlackInteractRole' && name !== 'EcsLifecycleHookRole')
     .flatMap(([, r]) =>
       (r.Properties.Policies ?? [r.Properties]).flatMap((p: Json) => p.PolicyDocument.Statement),
     );
@@ -215,6 +219,7 @@ describe('serverless package', () => {
         'TickLambdaFunction',
         'WakeLambdaFunction',
         'SlackInteractLambdaFunction',
+        'LifecycleHookLambdaFunction',
       ].sort(),
     );
     for (const [fn, file] of Object.entries(FUNCTIONS)) {
@@ -598,7 +603,9 @@ describe('IAM: least privilege', () => {
   });
 
   it('passes only the named task and execution roles, only to ECS tasks', () => {
-    const passing = statements().filter((s) => list(s.Action).includes('iam:PassRole'));
+    const passing = statements().filter(
+      (s) => list(s.Action).includes('iam:PassRole') && s.Sid !== 'PassLifecycleHookRole',
+    );
     expect(passing).toHaveLength(1);
     const s = passing[0]!;
     expect(list(s.Action)).toEqual(['iam:PassRole']);
@@ -792,6 +799,70 @@ describe('the Slack buttons’ function (lib/chatops)', () => {
   });
 });
 
+describe("ECS's own strategies (ecs-*): the lifecycle hook, its role, the deployments", () => {
+  it('has the lifecycleHook function, and every function knows the hook and its role', () => {
+    const fns = Object.fromEntries(ofType('AWS::Lambda::Function'));
+    expect(fns.LifecycleHookLambdaFunction.Properties.Handler).toBe('functions/lifecycle-hook.handler');
+    for (const [id, fn] of Object.entries(fns)) {
+      if (id === 'SlackInteractLambdaFunction') continue;
+      const vars = (fn as Json).Properties.Environment.Variables;
+      expect(vars.AUTOPILOT_LIFECYCLE_HOOK_ARN, id).toEqual(
+        sub(
+          `arn:\${AWS::Partition}:lambda:\${AWS::Region}:\${AWS::AccountId}:function:ecs-autopilot-${STAGE}-lifecycleHook`,
+        ),
+      );
+      expect(vars.AUTOPILOT_LIFECYCLE_HOOK_ROLE_ARN, id).toEqual({
+        'Fn::GetAtt': ['EcsLifecycleHookRole', 'Arn'],
+      });
+    }
+  });
+
+  it('the role ECS invokes the hook with: trusted by ECS only, lambda:InvokeFunction on the hook only', () => {
+    const role = resources.EcsLifecycleHookRole.Properties;
+    expect(role.AssumeRolePolicyDocument.Statement).toEqual([
+      { Effect: 'Allow', Principal: { Service: 'ecs.amazonaws.com' }, Action: 'sts:AssumeRole' },
+    ]);
+    const granted = role.Policies.flatMap((p: Json) => p.PolicyDocument.Statement);
+    expect(granted).toEqual([
+      {
+        Effect: 'Allow',
+        Action: 'lambda:InvokeFunction',
+        Resource: sub(
+          `arn:\${AWS::Partition}:lambda:\${AWS::Region}:\${AWS::AccountId}:function:ecs-autopilot-${STAGE}-lifecycleHook`,
+        ),
+      },
+    ]);
+  });
+
+  it('stops and reads only the deployments of the ecs-* services, and passes the hook role only to ECS', () => {
+    const deployments = statements().find((s) => s.Sid === 'EcsStrategyDeployments')!;
+    expect(list(deployments.Action).sort()).toEqual([
+      'ecs:DescribeServiceDeployments',
+      'ecs:StopServiceDeployment',
+    ]);
+    expect(deployments.Resource).toEqual([ecsArn('service-deployment/batch/web/*')]);
+    const pass = statements().find((s) => s.Sid === 'PassLifecycleHookRole')!;
+    expect(pass.Resource).toEqual([{ 'Fn::GetAtt': ['EcsLifecycleHookRole', 'Arn'] }]);
+    expect(pass.Condition).toEqual({ StringEquals: { 'iam:PassedToService': 'ecs.amazonaws.com' } });
+  });
+
+  it('without an ecs-* target: neither statement', () => {
+    const config = parseConfig(
+      'targets: [{ cluster: prod, service: web, repository: web }]',
+      'autopilot.yml',
+    );
+    const sids = deployConfig(config, {
+      service: 'ecs-autopilot',
+      stage: 'prod',
+      slackWebhookParameter: '/ecs-autopilot/slack-webhook-url',
+      taskRoleArns: ['none'],
+      taskDefinitionFamilies: ['web'],
+    }).iamStatements.map((s) => s.Sid);
+    expect(sids).not.toContain('EcsStrategyDeployments');
+    expect(sids).not.toContain('PassLifecycleHookRole');
+  });
+});
+
 describe('the IAM parameters: named, never a broad default', () => {
   const config = parseConfig(FIXTURE, 'autopilot.yml');
   const settings = {
@@ -802,8 +873,8 @@ describe('the IAM parameters: named, never a broad default', () => {
     taskDefinitionFamilies: ['web', 'worker'],
   };
   const passRole = (roles: string[]) =>
-    deployConfig(config, { ...settings, taskRoleArns: roles }).iamStatements.filter((s) =>
-      s.Action.includes('iam:PassRole'),
+    deployConfig(config, { ...settings, taskRoleArns: roles }).iamStatements.filter(
+      (s) => s.Action.includes('iam:PassRole') && s.Sid !== 'PassLifecycleHookRole',
     );
 
   it('without taskDefinitionFamilies: a clear error naming the parameter and the services', () => {

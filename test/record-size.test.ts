@@ -3,8 +3,8 @@
  * closed into history through the real SDK against the local DynamoDB, far under the 400 KB item
  * limit, with the first failures in full and the rest counted by reason.
  */
-import { CreateTableCommand, GetItemCommand } from '@aws-sdk/client-dynamodb';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { GetItemCommand } from '@aws-sdk/client-dynamodb';
+import { beforeAll, describe, expect, it } from 'vitest';
 import {
   newRecord,
   type Rollout,
@@ -24,8 +24,8 @@ import {
   recordBytes,
   shortTaskId,
 } from '../lib/record-size.ts';
-import { DynamoRecordStore, TABLE_DEFINITION } from '../lib/store.ts';
-import { startWorld, type TestWorld } from './helpers/world.ts';
+import type { DynamoRecordStore } from '../lib/store.ts';
+import { recordStore, sharedWorld } from './helpers/world.ts';
 
 const ITEM_LIMIT = 400 * 1024;
 const hex = (n: number) => n.toString(16).padStart(32, '0');
@@ -133,14 +133,11 @@ describe('fitRecord', () => {
 });
 
 describe('a 5,000-task failure through the local DynamoDB', () => {
-  let t: TestWorld;
+  const t = sharedWorld();
   let store: DynamoRecordStore;
   beforeAll(async () => {
-    t = await startWorld();
-    await t.dynamodb.send(new CreateTableCommand({ TableName: 'records', ...TABLE_DEFINITION }));
-    store = new DynamoRecordStore(t.dynamodb, 'records');
+    store = await recordStore(t.dynamodb);
   });
-  afterAll(() => t.world.stop());
 
   it('is written, read back, grows and closes into history, every item far under 400 KB', async () => {
     const itemBytes = async () => {

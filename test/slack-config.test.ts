@@ -114,7 +114,7 @@ describe('problems, named by their path', () => {
       [
         [
           'notifications.kinds[1]',
-          'must be one of started, step, succeeded, rolled_back, superseded, scaled, paused, resumed, ignored, error (did you mean rolled_back?), got "rolledback"',
+          'must be one of started, step, succeeded, rolled_back, superseded, scaled, paused, resumed, approval, approved, frozen, ignored, error (did you mean rolled_back?), got "rolledback"',
         ],
       ],
     ],

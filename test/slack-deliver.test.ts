@@ -1,19 +1,13 @@
-/**
- * Delivery from the outbox, for real: records in dynalite through the real DynamoDB client, the
- * webhook URL in the local SSM, and the loopback Slack (local/slack.ts) answering as Slack does:
- * 200 ok, 429 with Retry-After, 400 invalid_payload, 500, a slow answer, a refused connection.
- * The clock is the test's own (as the pipeline's is virtual locally); the pacing's waits move it.
- */
-import { CreateTableCommand } from '@aws-sdk/client-dynamodb';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createClients } from '../lib/aws.ts';
 import { setLogSink } from '../lib/log.ts';
 import type { ServiceRecord } from '../lib/record.ts';
 import { budget, createSlack, deliver, queue, type Slack } from '../lib/slack/deliver.ts';
 import { LEASE_MS, leased } from '../lib/slack/outbox.ts';
-import { DynamoRecordStore, TABLE_DEFINITION } from '../lib/store.ts';
+import type { DynamoRecordStore } from '../lib/store.ts';
 import { LocalSlack } from '../local/services/slack/index.ts';
 import { World } from '../local/world.ts';
+import { localClientConfig, recordStore } from './helpers/world.ts';
 
 const S = 1000;
 const M = 60_000;
@@ -35,14 +29,8 @@ beforeEach(async () => {
   now = Date.UTC(2026, 0, 1, 9);
   world = new World();
   const endpoint = await world.start();
-  clients = createClients({
-    endpoint,
-    region: 'us-east-1',
-    credentials: { accessKeyId: 'l', secretAccessKey: 'l' },
-    maxAttempts: 1,
-  });
-  await clients.dynamodb.send(new CreateTableCommand({ TableName: 'records', ...TABLE_DEFINITION }));
-  store = new DynamoRecordStore(clients.dynamodb, 'records');
+  clients = createClients(localClientConfig(endpoint));
+  store = await recordStore(clients.dynamodb);
   slack = new LocalSlack({ now: () => now });
   await slack.start();
   urls = [TEAM, ONCALL].map((name) => {

@@ -7,6 +7,7 @@ import { createClients } from '../lib/aws.ts';
 import { log, setLogSink } from '../lib/log.ts';
 import { WebhookError, WebhookUrls } from '../lib/slack/webhook.ts';
 import { World } from '../local/world.ts';
+import { localClientConfig } from './helpers/world.ts';
 
 const URL_ = 'https://hooks.slack.com/services/T0ABCDEF1/B0ABCDEF2/q9w8e7r6t5y4u3i2o1p0asdf';
 let world: World;
@@ -15,12 +16,7 @@ let ssm: ReturnType<typeof createClients>['ssm'];
 beforeAll(async () => {
   world = new World();
   const endpoint = await world.start();
-  ssm = createClients({
-    endpoint,
-    region: 'us-east-1',
-    credentials: { accessKeyId: 'l', secretAccessKey: 'l' },
-    maxAttempts: 1,
-  }).ssm;
+  ssm = createClients(localClientConfig(endpoint)).ssm;
   world.ssm.operations.PutParameter({
     Name: '/ecs-autopilot/slack-webhook-url',
     Value: URL_,

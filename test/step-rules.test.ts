@@ -1,6 +1,8 @@
 /** The worked examples of lib/rollout/step.ts, one row each. */
 import { describe, expect, it } from 'vitest';
 import type { ServiceView, TaskView } from '../lib/observation.ts';
+import type { Approval } from '../lib/record.ts';
+import { type GateVerdict, gateVerdict, needsApproval } from '../lib/rollout/approval.ts';
 import { roomSeen, tradeProgress } from '../lib/rollout/capacity.ts';
 import { rollbackOverdue, rollbackRestored } from '../lib/rollout/rollback.ts';
 import {
@@ -12,17 +14,7 @@ import {
   promoted,
   steadyOn,
 } from '../lib/rollout/step.ts';
-import {
-  promotionCanary,
-  promotionNeeds,
-  promotionSwitch,
-  rolloutRoom,
-  rolloutTotal,
-  servingFloor,
-  stepRound,
-  stepTargets,
-  surgeTasks,
-} from '../lib/rollout-math.ts';
+import * as math from '../lib/rollout-math.ts';
 
 const REV = 'arn:aws:ecs:us-east-1:123456789012:task-definition/web:2';
 const OLD = 'arn:aws:ecs:us-east-1:123456789012:task-definition/web:1';
@@ -188,7 +180,7 @@ describe('surgeTasks', () => {
     [4, 10, 1],
     [0, 100, 1],
   ])('total %i, %i%% -> %i', (total, pct, want) => {
-    expect(surgeTasks(total, pct)).toBe(want);
+    expect(math.surgeTasks(total, pct)).toBe(want);
   });
 });
 
@@ -207,7 +199,7 @@ describe('stepTargets: the canary grows within the surge, past it the primary sh
   ])(
     'total %i, %i%%, surge %i%%, room %s -> canary %i, primary %i',
     (total, percent, surge, room, canary, primary) => {
-      expect(stepTargets(total, percent, surge, room)).toEqual({ canary, primary });
+      expect(math.stepTargets(total, percent, surge, room)).toEqual({ canary, primary });
     },
   );
 });
@@ -230,7 +222,7 @@ describe('stepRound: never fewer serving than the total (or the floor on a full 
   ])(
     'total %i, to %i%%, canary healthy %i, room %s, floor %s -> canary %i, primary %i',
     (total, percent, healthy, room, floor, canary, primary) => {
-      expect(stepRound(total, percent, 100, healthy, room, floor)).toEqual({ canary, primary });
+      expect(math.stepRound(total, percent, 100, healthy, room, floor)).toEqual({ canary, primary });
       if (room === undefined || canary + primary <= room || canary <= 1) return;
       expect(canary + primary).toBeLessThanOrEqual(room);
     },
@@ -241,8 +233,8 @@ describe('stepRound: never fewer serving than the total (or the floor on a full 
       [10, 90, 11],
       [37, 80, 20],
     ] as const) {
-      const r = stepRound(total, percent, 100, healthy);
-      expect(r.canary + r.primary).toBeLessThanOrEqual(total + surgeTasks(total, 100));
+      const r = math.stepRound(total, percent, 100, healthy);
+      expect(r.canary + r.primary).toBeLessThanOrEqual(total + math.surgeTasks(total, 100));
     }
   });
 });
@@ -258,7 +250,7 @@ describe('promotionCanary: the canary gives its room back as the primary takes o
   ])(
     'room %i, serving %i, canary %i, primary tasks %i, primary serving %i -> %i',
     (room, serving, canary, tasks, primaryServing, want) => {
-      expect(promotionCanary(room, serving, canary, tasks, primaryServing)).toBe(want);
+      expect(math.promotionCanary(room, serving, canary, tasks, primaryServing)).toBe(want);
     },
   );
 });
@@ -270,7 +262,7 @@ describe('capacity: the floor, the room, the promotion on a full cluster', () =>
     [10, 0, 0],
     [3, 66, 2],
   ])('servingFloor(%i, %i%%) = %i', (total, percent, want) => {
-    expect(servingFloor(total, percent)).toBe(want);
+    expect(math.servingFloor(total, percent)).toBe(want);
   });
 
   it.each([
@@ -278,7 +270,7 @@ describe('capacity: the floor, the room, the promotion on a full cluster', () =>
     [10, 100, 13, 13],
     [10, 25, 40, 13],
   ])('rolloutRoom(total %i, surge %i%%, room %s) = %i', (total, surge, room, want) => {
-    expect(rolloutRoom(total, surge, room)).toBe(want);
+    expect(math.rolloutRoom(total, surge, room)).toBe(want);
   });
 
   it.each([
@@ -286,7 +278,7 @@ describe('capacity: the floor, the room, the promotion on a full cluster', () =>
     [10, 150, 10, 5],
     [10, 100, 10, 0],
   ])('promotionNeeds(total %i, maximumPercent %i, old running %i) = %i', (total, max, old, want) => {
-    expect(promotionNeeds(total, max, old)).toBe(want);
+    expect(math.promotionNeeds(total, max, old)).toBe(want);
   });
 
   it.each([
@@ -298,7 +290,7 @@ describe('capacity: the floor, the room, the promotion on a full cluster', () =>
   ])(
     'promotionSwitch(room %i, floor %i, max %i%%, primary %i, canary %i) -> primary %i, canary %i',
     (room, floor, max, primary, canary, wantPrimary, wantCanary) => {
-      expect(promotionSwitch(room, floor, max, primary, canary)).toEqual({
+      expect(math.promotionSwitch(room, floor, max, primary, canary)).toEqual({
         primary: wantPrimary,
         canary: wantCanary,
       });
@@ -335,7 +327,7 @@ describe('capacity: the floor, the room, the promotion on a full cluster', () =>
   ])(
     "rolloutTotal(total %s, asked %s, primary %i) = %i (a person's count becomes the total)",
     (total, asked, primary, want) => {
-      expect(rolloutTotal(total, asked, primary)).toBe(want);
+      expect(math.rolloutTotal(total, asked, primary)).toBe(want);
     },
   );
 });
@@ -369,5 +361,50 @@ describe('rollbackRestored and rollbackOverdue', () => {
     [15 * MIN + 1, true],
   ])('started 0, deadline 15m, now %i -> %s', (now, want) => {
     expect(rollbackOverdue(0, now, 15 * MIN)).toBe(want);
+  });
+});
+
+describe('needsApproval (lib/rollout/approval.ts)', () => {
+  const gated = [{}, { approve: true }];
+  it.each<[string, { approve?: boolean }[], Approval[] | undefined, number, boolean]>([
+    ['a gate, no approvals', gated, undefined, 1, true],
+    ['a gate, approved', gated, [{ gate: 'step', step: 1, by: 'U1', at: 0 }], 1, false],
+    ['no gate on that step', gated, undefined, 0, false],
+    [
+      'a freeze approval is not the step’s',
+      [{ approve: true }],
+      [{ gate: 'freeze', by: 'U1', at: 0 }],
+      0,
+      true,
+    ],
+  ])('%s -> %s', (_, steps, approvals, index, waits) => {
+    expect(needsApproval(steps, approvals, index)).toBe(waits);
+  });
+});
+
+describe('gateVerdict (lib/rollout/approval.ts)', () => {
+  const H = 60 * MIN;
+  it.each<
+    [string, { since: number; timesOutAt: number } | undefined, number, 'rollback' | 'hold', GateVerdict]
+  >([
+    [
+      'no wait yet',
+      undefined,
+      5 * MIN,
+      'rollback',
+      { kind: 'wait', since: 5 * MIN, timesOutAt: H + 5 * MIN },
+    ],
+    [
+      'before the timeout',
+      { since: 0, timesOutAt: H },
+      H - S,
+      'rollback',
+      { kind: 'wait', since: 0, timesOutAt: H },
+    ],
+    ['at the timeout, rollback', { since: 0, timesOutAt: H }, H, 'rollback', { kind: 'rollback' }],
+    ['past it, hold', { since: 0, timesOutAt: H }, 3 * H, 'hold', { kind: 'hold' }],
+    ['held long after', { since: 0, timesOutAt: H }, 9 * H, 'hold', { kind: 'hold' }],
+  ])('%s', (_, wait, now, onTimeout, verdict) => {
+    expect(gateVerdict(wait, now, H, onTimeout)).toEqual(verdict);
   });
 });

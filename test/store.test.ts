@@ -1,18 +1,15 @@
-import { CreateTableCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { PutItemCommand } from '@aws-sdk/client-dynamodb';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { newRecord } from '../lib/record.ts';
-import { ConflictError, CorruptRecordError, DynamoRecordStore, TABLE_DEFINITION } from '../lib/store.ts';
-import { startWorld, type TestWorld } from './helpers/world.ts';
+import { ConflictError, CorruptRecordError, type DynamoRecordStore } from '../lib/store.ts';
+import { recordStore, sharedWorld } from './helpers/world.ts';
 
 describe('DynamoRecordStore through dynalite', () => {
-  let t: TestWorld;
+  const t = sharedWorld();
   let store: DynamoRecordStore;
   beforeAll(async () => {
-    t = await startWorld();
-    await t.dynamodb.send(new CreateTableCommand({ TableName: 'records', ...TABLE_DEFINITION }));
-    store = new DynamoRecordStore(t.dynamodb, 'records');
+    store = await recordStore(t.dynamodb);
   });
-  afterAll(() => t.world.stop());
 
   it('returns a fresh record at version 0 for a service never seen', async () => {
     expect(await store.get('prod', 'new')).toEqual(newRecord('prod', 'new'));

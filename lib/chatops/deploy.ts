@@ -11,7 +11,7 @@
  *   chatopsStatements({ service: 'ecs-autopilot', stage: 'prod', signingSecretParameter: '/ecs-autopilot/slack-signing-secret' })
  *   -> ssm:GetParameter on arn:${AWS::Partition}:ssm:${AWS::Region}:${AWS::AccountId}:parameter/ecs-autopilot/slack-signing-secret, …
  */
-import { type Cfn, type IamStatement, itemsUnder } from '../deploy-config.ts';
+import { type Cfn, type IamStatement, itemsUnder, secureStrings } from '../deploy-config.ts';
 
 export interface ChatopsDeploySettings {
   service: string;
@@ -39,24 +39,7 @@ export function chatopsStatements(settings: ChatopsDeploySettings): IamStatement
   }
   const parameters = names.map(parameterArn);
   return [
-    {
-      Sid: 'SlackSecrets',
-      Effect: 'Allow',
-      Action: ['ssm:GetParameter'],
-      Resource: parameters,
-    },
-    {
-      Sid: 'DecryptSlackSecrets',
-      Effect: 'Allow',
-      Action: ['kms:Decrypt'],
-      Resource: [arn('kms', 'key/*')],
-      Condition: {
-        StringEquals: {
-          'kms:ViaService': { 'Fn::Sub': `ssm.\${AWS::Region}.amazonaws.com` },
-          'kms:EncryptionContext:PARAMETER_ARN': parameters.length === 1 ? parameters[0]! : parameters,
-        },
-      },
-    },
+    ...secureStrings('SlackSecrets', parameters),
     // A Slack request is acted on once: its key, written with a condition (lib/chatops/replay.ts).
     itemsUnder('SlackRequestKeys', 'slack-request#'),
     {

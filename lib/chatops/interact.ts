@@ -1,5 +1,5 @@
 /**
- * A click on a button of a Slack message (lib/chatops/buttons.ts), from Slack's interaction
+ * A click on a button of a Slack message (lib/slack/buttons.ts), from Slack's interaction
  * request to the action and the answer. In this order, each step refusing what it must:
  *
  *   1. the signature and the timestamp (verify.ts): a forged or stale request gets HTTP 401 and
@@ -31,7 +31,7 @@ import { type Config, type TargetConfig, targetFor } from '../config.ts';
 import type { Command } from '../decide.ts';
 import { log, redact } from '../log.ts';
 import type { ServiceRecord } from '../record.ts';
-import type { RecordStore } from '../store.ts';
+import { shortRevision } from '../revision.ts';
 import {
   ACTIONS_BLOCK_ID,
   actionOf,
@@ -39,7 +39,8 @@ import {
   type ButtonValue,
   controls,
   parseButtonValue,
-} from './buttons.ts';
+} from '../slack/buttons.ts';
+import type { RecordStore } from '../store.ts';
 import { claimRequest } from './replay.ts';
 import { replayKey, verify } from './verify.ts';
 
@@ -202,9 +203,11 @@ export async function interact(
   if (responseUrl) {
     const update = updatedMessage(payload.message, {
       line: `${PAST[action]} by <@${user}> at ${slackDate(when)}`,
-      buttons: stillRunning(outcome.after, value.rollout)
-        ? controls(value, outcome.after.rollout!.paused === true)
-        : undefined,
+      // An approval message's decision is made once: its buttons go.
+      buttons:
+        action !== 'approve' && action !== 'reject' && stillRunning(outcome.after, value.rollout)
+          ? controls(value, outcome.after.rollout!.paused === true)
+          : undefined,
     });
     await deps
       .respond(responseUrl, { replace_original: true, ...update })
@@ -237,6 +240,8 @@ const PAST: Record<ButtonAction, string> = {
   resume: ':arrow_forward: Resumed',
   abort: ':x: Aborted',
   retry: ':repeat: Retried',
+  approve: ':white_check_mark: Approved',
+  reject: ':no_entry: Rejected',
 };
 const VERB: Record<ButtonAction, string> = {
   promote: 'promoted',
@@ -244,6 +249,8 @@ const VERB: Record<ButtonAction, string> = {
   resume: 'resumed',
   abort: 'aborted',
   retry: 'retried the digest',
+  approve: 'approved',
+  reject: 'rejected',
 };
 
 /** The `payload` field of the form body, as JSON; undefined when there is none or it is not JSON. */
@@ -305,6 +312,8 @@ async function isApprover(
  *   promote, pause, resume, abort: the rollout the button was drawn for must be the one in flight
  *   retry: the rollout must be a rollback in the history, and nothing may be rolling out now
  *     (a retry would supersede it)
+ *   approve, reject: the rollout must wait at an approval gate, or the button names the push that
+ *     waits for a freeze
  */
 export function staleness(
   action: ButtonAction,
@@ -322,9 +331,14 @@ export function staleness(
     }
     return undefined;
   }
+  const deciding = action === 'approve' || action === 'reject';
+  if (deciding && record.frozenPush?.id === value.rollout) return undefined;
   if (current?.id === value.rollout) {
     if (current.rollingBack) {
       return `the rollout of ${imageLabel(current.image)} is already rolling back: ${current.rollingBack.reason}`;
+    }
+    if (deciding && !current.approval) {
+      return `the rollout of ${imageLabel(current.image)} does not wait for an approval now (it is at step ${current.stepIndex + 1}/${current.steps.length}); nothing was done`;
     }
     return undefined;
   }
@@ -349,6 +363,10 @@ function commandFor(action: ButtonAction, user: string, before: ServiceRecord, v
     case 'retry':
       // A deploy by hand of the same digest: not held back by its earlier rollback (decide.ts).
       return { name: 'deploy', image: summaryOf(before, value.rollout)!.image };
+    case 'approve':
+      return { name: 'approve', by: user };
+    case 'reject':
+      return { name: 'reject', by: user, reason: 'from Slack' };
   }
 }
 
@@ -416,6 +434,12 @@ function judge(
       }
       return { ok: false, text: `the retry of ${imageLabel(image)} did not start` };
     }
+    case 'approve':
+    case 'reject': {
+      const verdict = judgeDecision(action, before, after, id, now);
+      if (verdict) return verdict;
+      break;
+    }
   }
   const summary = summaryOf(after, id);
   if (summary) {
@@ -425,6 +449,63 @@ function judge(
     };
   }
   return { ok: false, text: 'the command did not apply: the rollout changed meanwhile' };
+}
+
+/**
+ * What an approve or reject did, read from the record it committed (lib/commands/control.ts says
+ * the same for the CLI): undefined when it did not apply.
+ */
+export function judgeDecision(
+  action: 'approve' | 'reject',
+  before: ServiceRecord,
+  after: ServiceRecord,
+  id: string,
+  now: number,
+): { ok: boolean; text: string } | undefined {
+  const frozen = before.frozenPush?.id === id ? before.frozenPush : undefined;
+  if (frozen) {
+    const label = imageLabel(frozen.image);
+    if (action === 'approve') {
+      const r = after.rollout;
+      if (r?.image.digest === frozen.image.digest) {
+        return {
+          ok: true,
+          text: `${label} goes now, through the freeze: ${describeRollout(rolloutView(r, now))}`,
+        };
+      }
+      const ended = after.history
+        .slice(before.history.length)
+        .find((h) => h.image.digest === frozen.image.digest);
+      if (ended)
+        return {
+          ok: true,
+          text: `${label} went through the freeze; it ${outcomeText(ended.outcome)}: ${ended.reason}`,
+        };
+      return undefined;
+    }
+    if (after.frozenPush?.id !== id && after.badDigests[frozen.image.digest]) {
+      return { ok: true, text: `${label} will not be deployed when the freeze ends` };
+    }
+    return undefined;
+  }
+  const wait = before.rollout?.id === id ? before.rollout.approval : undefined;
+  if (!wait) return undefined;
+  if (action === 'approve') {
+    const r = after.rollout;
+    if (r?.id === id && r.approvals?.some((a) => a.gate === 'step' && a.step === wait.step)) {
+      const view = rolloutView(r, now);
+      return { ok: true, text: `${view.image} approved: ${describeRollout(view)}` };
+    }
+    return undefined;
+  }
+  const summary = summaryOf(after, id);
+  if (summary?.outcome === 'aborted') {
+    return {
+      ok: true,
+      text: `${imageLabel(summary.image)} rejected; rolling back to ${shortRevision(summary.fromTaskDefinition ?? '')}`,
+    };
+  }
+  return undefined;
 }
 
 function stillRunning(after: ServiceRecord, id: string): boolean {

@@ -14,16 +14,10 @@
 import { GetParameterCommand, type SSMClient } from '@aws-sdk/client-ssm';
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
-import { createClients } from '../aws.ts';
-import { loadConfig } from '../config.ts';
-import { readEnv } from '../env.ts';
+import { partsFromEnvironment } from '../environment-pipeline.ts';
 import { PermanentError } from '../errors.ts';
 import { log, redact, setLogContext } from '../log.ts';
 import { Pipeline } from '../pipeline.ts';
-import { createSlack } from '../slack/deliver.ts';
-import { DynamoRecordStore } from '../store.ts';
-import { wakerFromEnvironment } from '../waker.ts';
-import { buttonsOn } from './buttons.ts';
 import { type InteractDeps, type InteractionResponse, interact } from './interact.ts';
 
 /** The function URL's event, payload format 2.0: the parts read here. */
@@ -101,17 +95,7 @@ let cached: Promise<InteractDeps> | undefined;
 /** Built once per Lambda container from the environment (lib/env.ts). */
 export function depsFromEnvironment(): Promise<InteractDeps> {
   cached ??= (async () => {
-    const env = readEnv();
-    const config = await loadConfig(env.configFile);
-    const clients = createClients();
-    const store = new DynamoRecordStore(clients.dynamodb, env.table);
-    const slack = createSlack({
-      ssm: clients.ssm,
-      region: env.region,
-      defaultWebhook: env.slackParameter,
-      buttons: buttonsOn(config),
-    });
-    const waker = wakerFromEnvironment(env);
+    const { env, config, clients, store, slack, waker } = await partsFromEnvironment();
     const pipeline = new Pipeline({ clients, store, config, slack, ...(waker && { waker }) });
     const secret = secretReader(clients.ssm);
     const api = env.botTokenParameter ? slackApi(() => secret(env.botTokenParameter!)) : undefined;

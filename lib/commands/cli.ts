@@ -24,6 +24,7 @@ import { parseDuration } from '../duration.ts';
 import { setLogSink } from '../log.ts';
 import { CommandFailed, type Deps, type Io, parseImageRef, printJson, UsageError } from './common.ts';
 import { connect, connection, DEFAULT_CONFIG, LOCAL_ENDPOINT } from './env.ts';
+import { FUNCTIONS, LEVELS } from './logs.ts';
 
 export type CommandName =
   | 'status'
@@ -33,8 +34,11 @@ export type CommandName =
   | 'pause'
   | 'resume'
   | 'abort'
+  | 'approve'
+  | 'reject'
   | 'rollback'
   | 'wait'
+  | 'logs'
   | 'validate';
 
 type OptionSpec = Record<string, { type: 'string' | 'boolean'; short?: string }>;
@@ -107,6 +111,23 @@ export const HELP: Record<
     options: ['--reason TEXT   why, for history and Slack'],
     example: 'autopilot abort prod/web --reason "wrong build"',
   },
+  approve: {
+    usage: 'approve CLUSTER/SERVICE [--as NAME]',
+    summary:
+      'Let the rollout through the approval gate it waits at (it takes the next step now); with no gate waiting, deploy the push that waits for a freeze now. Nothing waiting is an error (exit 1).',
+    options: ['--as NAME   who approves, for the record and Slack (default: cli:<your login name>)'],
+    example: 'autopilot approve prod/web',
+  },
+  reject: {
+    usage: 'reject CLUSTER/SERVICE [--as NAME] [--reason TEXT]',
+    summary:
+      'Roll back the rollout that waits at its approval gate; with no gate waiting, drop the push that waits for a freeze. Either way its digest is not deployed again by a push (deploy it by hand to retry).',
+    options: [
+      '--as NAME       who rejects, for the record and Slack (default: cli:<your login name>)',
+      '--reason TEXT   why, for history and Slack',
+    ],
+    example: 'autopilot reject prod/web --reason "wait for the migration"',
+  },
   rollback: {
     usage: 'rollback CLUSTER/SERVICE [--to REVISION] [--reason TEXT] [--force]',
     summary:
@@ -128,6 +149,20 @@ export const HELP: Record<
       '--interval 2s     real time between two looks at the record',
     ],
     example: 'autopilot wait prod/web --image web:v2 --timeout 30m',
+  },
+  logs: {
+    usage:
+      'logs [CLUSTER/SERVICE] [--since 1h] [--level info|warn|error] [--function NAME] [--follow] [--interval 2s]',
+    summary:
+      "The Lambdas' log lines from CloudWatch Logs (/aws/lambda/<AUTOPILOT_TABLE>-<function>), oldest first, across the stack's functions: those naming the service, at the level or above, since the time given (the AWS's clock). --follow keeps printing new lines until interrupted.",
+    options: [
+      "--since 1h        how far back, in the AWS's time (the local AWS's clock under --local)",
+      '--level LEVEL     debug, info, warn or error: that level and above',
+      `--function NAME   one function: ${FUNCTIONS.join(', ')}`,
+      '--follow          keep printing new lines (with --json: one JSON object per line)',
+      '--interval 2s     real time between two looks when following',
+    ],
+    example: 'autopilot logs prod/web --since 30m --level warn',
   },
   validate: {
     usage: 'validate [FILE] [--live]',
@@ -153,6 +188,25 @@ export function helpText(name: CommandName): string {
     ...(name === 'validate' ? [COMMON_HELP[0]!, COMMON_HELP[1]!, COMMON_HELP[2]!] : COMMON_HELP),
   ];
   return `Usage: autopilot ${h.usage} [options]\n\n${h.summary}\n\nOptions:\n${options.map((o) => `  ${o}`).join('\n')}\n\nExample:\n  ${h.example}\n\nExit codes: 0 done, 1 failed, 2 bad usage${name === 'wait' ? ', 3 --timeout passed' : ''}.\n`;
+}
+
+/**
+ * A command of control.ts on one CLUSTER/SERVICE: its own options are passed on by the names they
+ * have on the command line (`abort prod/web --reason x` -> abort({ service, json, reason: 'x' })).
+ */
+function control(
+  name: 'promote' | 'pause' | 'resume' | 'abort' | 'approve' | 'reject' | 'rollback',
+  options: OptionSpec,
+): Spec {
+  return {
+    positionals: [1, 1],
+    options,
+    prepare: (v, [service]) => {
+      const own = Object.fromEntries(Object.keys(options).map((key) => [key, v[key]]));
+      const run = { ...own, service: service!, json: v.json };
+      return async (deps) => (await import('./control.ts'))[name](run, deps);
+    },
+  };
 }
 
 const SPECS: Record<Exclude<CommandName, 'validate'>, Spec> = {
@@ -186,46 +240,17 @@ const SPECS: Record<Exclude<CommandName, 'validate'>, Spec> = {
       return async (deps) => (await import('./deploy.ts')).deploy(options, deps);
     },
   },
-  promote: {
-    positionals: [1, 1],
-    options: { full: { type: 'boolean' } },
-    prepare: (v, [service]) => {
-      const options = { service: service!, full: v.full, json: v.json };
-      return async (deps) => (await import('./control.ts')).promote(options, deps);
-    },
-  },
-  pause: {
-    positionals: [1, 1],
-    options: {},
-    prepare: (v, [service]) => {
-      const options = { service: service!, json: v.json };
-      return async (deps) => (await import('./control.ts')).pause(options, deps);
-    },
-  },
-  resume: {
-    positionals: [1, 1],
-    options: {},
-    prepare: (v, [service]) => {
-      const options = { service: service!, json: v.json };
-      return async (deps) => (await import('./control.ts')).resume(options, deps);
-    },
-  },
-  abort: {
-    positionals: [1, 1],
-    options: { reason: { type: 'string' } },
-    prepare: (v, [service]) => {
-      const options = { service: service!, reason: v.reason, json: v.json };
-      return async (deps) => (await import('./control.ts')).abort(options, deps);
-    },
-  },
-  rollback: {
-    positionals: [1, 1],
-    options: { to: { type: 'string' }, reason: { type: 'string' }, force: { type: 'boolean' } },
-    prepare: (v, [service]) => {
-      const options = { service: service!, to: v.to, reason: v.reason, force: v.force, json: v.json };
-      return async (deps) => (await import('./control.ts')).rollback(options, deps);
-    },
-  },
+  promote: control('promote', { full: { type: 'boolean' } }),
+  pause: control('pause', {}),
+  resume: control('resume', {}),
+  abort: control('abort', { reason: { type: 'string' } }),
+  approve: control('approve', { as: { type: 'string' } }),
+  reject: control('reject', { as: { type: 'string' }, reason: { type: 'string' } }),
+  rollback: control('rollback', {
+    to: { type: 'string' },
+    reason: { type: 'string' },
+    force: { type: 'boolean' },
+  }),
   wait: {
     positionals: [1, 1],
     options: { image: { type: 'string' }, timeout: { type: 'string' }, interval: { type: 'string' } },
@@ -239,6 +264,28 @@ const SPECS: Record<Exclude<CommandName, 'validate'>, Spec> = {
         intervalMs: v.interval === undefined ? undefined : duration('--interval', v.interval),
       };
       return async (deps) => (await import('./wait.ts')).wait(options, deps);
+    },
+  },
+  logs: {
+    positionals: [0, 1],
+    options: {
+      since: { type: 'string' },
+      level: { type: 'string' },
+      function: { type: 'string' },
+      follow: { type: 'boolean' },
+      interval: { type: 'string' },
+    },
+    prepare: (v, [service]) => {
+      const options = {
+        service,
+        json: v.json,
+        follow: v.follow,
+        sinceMs: v.since === undefined ? undefined : duration('--since', v.since),
+        intervalMs: v.interval === undefined ? undefined : duration('--interval', v.interval),
+        level: v.level === undefined ? undefined : oneOf('--level', v.level, LEVELS),
+        function: v.function === undefined ? undefined : oneOf('--function', v.function, FUNCTIONS),
+      };
+      return async (deps) => (await import('./logs.ts')).logs(options, deps);
     },
   },
 };
@@ -378,6 +425,12 @@ function duration(flag: string, text: string): number {
   } catch (e) {
     throw new UsageError(`${flag}: ${(e as Error).message}`);
   }
+}
+
+function oneOf<T extends string>(flag: string, text: string, values: readonly T[]): T {
+  if (!values.includes(text as T))
+    throw new UsageError(`${flag} must be one of ${values.join(', ')}; got "${text}"`);
+  return text as T;
 }
 
 function count(flag: string, text: string): number {

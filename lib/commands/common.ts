@@ -11,7 +11,7 @@
  * error), 2 bad usage, 3 `wait` gave up before the rollout ended.
  */
 import type { ECRClient } from '@aws-sdk/client-ecr';
-import type { Clients } from '../aws.ts';
+import type { ClientOptions, Clients } from '../aws.ts';
 import { type Config, type TargetConfig, targetFor } from '../config.ts';
 import { formatDuration } from '../duration.ts';
 import type { Rollout, RolloutSummary, ServiceRecord } from '../record.ts';
@@ -47,6 +47,10 @@ export interface Deps {
   sleep: (ms: number) => Promise<void>;
   /** Where the command runs, for messages: `region us-east-1` or `the local AWS at http://…`. */
   where: string;
+  /** The records table; the stack's functions are named after it (`<table>-tick`). */
+  table?: string;
+  /** How the clients were made, for a client only one command needs (`logs`: CloudWatch Logs). */
+  clientOptions?: ClientOptions;
 }
 
 /** Bad arguments: the dispatcher prints the message and the command's usage, and exits 2. */
@@ -141,7 +145,14 @@ export function imageLabel(image: { repository: string; tag: string; digest: str
   return shortRevision(image.uri);
 }
 
-export type RolloutPhase = 'registering' | 'starting' | 'baking' | 'advancing' | 'paused' | 'rolling_back';
+export type RolloutPhase =
+  | 'registering'
+  | 'starting'
+  | 'baking'
+  | 'advancing'
+  | 'paused'
+  | 'awaiting_approval'
+  | 'rolling_back';
 
 /** Where a rollout stands, for `status`, `wait` and the JSON of both. */
 export interface RolloutView {
@@ -166,6 +177,10 @@ export interface RolloutView {
   reason?: string;
   /** A rollback past its deadline (rollbackDeadline): a person was told; it is still being driven. */
   overdueSince?: string;
+  /** The approval gate it waits at: the step (1-based) it would take, since when, when it times out. */
+  approval?: { step: number; percent: number; since: string; timesOutAt: string; heldSince?: string };
+  /** Who approved its gates (or its deploy during a freeze), and when. */
+  approvals?: ({ by: string; at: string } & ({ gate: 'step'; step: number } | { gate: 'freeze' }))[];
 }
 
 export function rolloutView(r: Rollout, now: number): RolloutView {
@@ -174,6 +189,7 @@ export function rolloutView(r: Rollout, now: number): RolloutView {
   let bakeLeftMs: number | undefined;
   if (r.rollingBack) phase = 'rolling_back';
   else if (r.paused) phase = 'paused';
+  else if (r.approval) phase = 'awaiting_approval';
   else if (!r.taskDefinition) phase = 'registering';
   else if (step?.healthyAt === undefined) phase = 'starting';
   else {
@@ -198,6 +214,16 @@ export function rolloutView(r: Rollout, now: number): RolloutView {
     paused: r.paused === true,
     ...(r.rollingBack ? { reason: r.rollingBack.reason } : {}),
     ...(r.rollingBack?.overdueAt !== undefined ? { overdueSince: ISO(r.rollingBack.overdueAt)! } : {}),
+    ...(r.approval && {
+      approval: {
+        step: r.approval.step + 1,
+        percent: r.steps[r.approval.step]?.percent ?? 100,
+        since: ISO(r.approval.since)!,
+        timesOutAt: ISO(r.approval.timesOutAt)!,
+        ...(r.approval.heldAt !== undefined && { heldSince: ISO(r.approval.heldAt)! }),
+      },
+    }),
+    ...(r.approvals?.length && { approvals: r.approvals.map((a) => ({ ...a, at: ISO(a.at)! })) }),
   };
 }
 
@@ -220,6 +246,14 @@ export function describeRollout(v: RolloutView): string {
       return `${where}, baked`;
     case 'paused':
       return `${where}, paused`;
+    case 'awaiting_approval': {
+      const a = v.approval!;
+      // A gate on the first step waits before anything runs; any other, after the step before baked.
+      const gate = `${a.step === v.step ? 'nothing started' : `${where}, baked`}; waiting for approval of step ${a.step}/${v.steps} (${a.percent}%) since ${a.since}`;
+      return a.heldSince
+        ? `${gate}, timed out at ${a.timesOutAt}: holding until someone approves or rejects`
+        : `${gate}, times out at ${a.timesOutAt}`;
+    }
   }
 }
 

@@ -6,6 +6,11 @@
  *   pause CLUSTER/SERVICE                   stay on this step: no advance (a failure still rolls back)
  *   resume CLUSTER/SERVICE                  go on from this step
  *   abort CLUSTER/SERVICE [--reason TEXT]   stop the rollout, back to the revision it started from
+ *   approve CLUSTER/SERVICE [--as NAME]     through the approval gate the rollout waits at; else the push
+ *                                           waiting for a freeze goes now
+ *   reject CLUSTER/SERVICE [--as NAME] [--reason TEXT]
+ *                                           the rollout waiting at its gate rolls back; else the push waiting
+ *                                           for a freeze is dropped
  *   rollback CLUSTER/SERVICE [--to REVISION] [--reason TEXT] [--force]
  *                                           during a rollout, as abort (to REVISION if given); otherwise the
  *                                           primary goes back to REVISION, or to the last good one before it.
@@ -18,7 +23,9 @@
  * Whether the command took effect is read from the record it committed, not assumed: an event may
  * have moved the rollout on between the look and the write.
  */
+import { userInfo } from 'node:os';
 import { DescribeServicesCommand, DescribeTaskDefinitionCommand } from '@aws-sdk/client-ecs';
+import { judgeDecision } from '../chatops/interact.ts';
 import type { TargetConfig } from '../config.ts';
 import type { Command } from '../decide.ts';
 import type { ServiceRecord } from '../record.ts';
@@ -177,6 +184,64 @@ export async function rollback(
           : 'nothing rolled back: no earlier good revision is known (name one with --to REVISION), or a rollback is under way',
       };
     },
+    { needsRollout: false },
+  );
+}
+
+/** Approve or reject: what waits for a person (a gate, else a frozen push), decided. */
+export async function approve(options: ControlOptions & { as?: string }, deps: Deps): Promise<number> {
+  return decide(options, deps, { name: 'approve', by: approver(options.as) });
+}
+
+export async function reject(
+  options: ControlOptions & { as?: string; reason?: string },
+  deps: Deps,
+): Promise<number> {
+  return decide(options, deps, {
+    name: 'reject',
+    by: approver(options.as),
+    ...(options.reason ? { reason: options.reason } : {}),
+  });
+}
+
+/** Who decided, for the record: `--as`, else the login name (`cli:alice`). */
+function approver(as: string | undefined): string {
+  if (as !== undefined) return as;
+  try {
+    return `cli:${userInfo().username}`;
+  } catch {
+    return 'cli';
+  }
+}
+
+async function decide(
+  options: ControlOptions,
+  deps: Deps,
+  command: Extract<Command, { name: 'approve' | 'reject' }>,
+): Promise<number> {
+  const target = targetOf(options.service, deps);
+  const before = await deps.store.get(target.cluster, target.service);
+  const gate = before.rollout && !before.rollout.rollingBack ? before.rollout.approval : undefined;
+  const id = gate ? before.rollout!.id : before.frozenPush?.id;
+  if (!id) {
+    const now = before.rollout
+      ? before.rollout.rollingBack
+        ? `its rollout of ${imageLabel(before.rollout.image)} is rolling back`
+        : `its rollout of ${imageLabel(before.rollout.image)} is at ${describeRollout(rolloutView(before.rollout, deps.now()))}`
+      : 'no rollout is in progress and no push waits for a freeze';
+    throw new CommandFailed(
+      `${keyOf(target)}: nothing to ${command.name}: nothing waits for approval (${now})`,
+    );
+  }
+  return control(
+    options,
+    deps,
+    command,
+    (b, after) =>
+      judgeDecision(command.name, b, after, id, deps.now()) ??
+      (gate
+        ? ended(after, id)
+        : { ok: false, text: 'the push no longer waits for the freeze; look with status' }),
     { needsRollout: false },
   );
 }

@@ -91,6 +91,14 @@ function deployResult(before: ServiceRecord, after: ServiceRecord, image: ImageR
       text: `${label} ${outcomeText(ended.outcome)}: ${ended.reason}`,
     };
   }
+  const frozen = after.frozenPush;
+  if (frozen?.image.digest === image.digest) {
+    return {
+      ok: true,
+      result: 'frozen',
+      text: `${label} waits for the freeze; it goes at ${new Date(frozen.until).toISOString()} (approve to deploy it now)`,
+    };
+  }
   return { ok: false, result: 'not_started', text: `the rollout of ${label} did not start` };
 }
 
@@ -161,9 +169,9 @@ async function dryRun(
   const label = `${imageLabel(image)} (${image.digest.slice(0, 19)})`;
   const would =
     rollout?.image.digest === image.digest
-      ? `nothing: ${label} is already rolling out`
+      ? `do nothing: ${label} is already rolling out`
       : !rollout && record.lastGood?.image?.digest === image.digest
-        ? `nothing: ${label} is already deployed`
+        ? `do nothing: ${label} is already deployed`
         : `roll out ${label} from ${shortRevision(from)}${rollout ? `, superseding ${imageLabel(rollout.image)}` : ''}${record.badDigests[image.digest] ? ` (it was rolled back earlier: ${record.badDigests[image.digest]!.reason}; a deploy by hand tries it again)` : ''}`;
   const steps = target.steps.map((s) => ({ percent: s.percent, bakeMs: s.bakeMs }));
   const rollsBack = `${target.failedTasks} failed task${target.failedTasks === 1 ? '' : 's'}, ${formatDuration(target.stepDeadlineMs)} per step`;

@@ -17,13 +17,12 @@
  * What the command cannot send (no access to the parameter, Slack down) stays queued in the record,
  * and the pipeline's one-minute tick sends it.
  */
-import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { ECRClient } from '@aws-sdk/client-ecr';
 import { GetParameterCommand, PutParameterCommand } from '@aws-sdk/client-ssm';
 import { parse as parseYaml } from 'yaml';
-import { createClients } from '../aws.ts';
-import { type Config, ConfigError, loadConfig, parseConfig, validateConfig } from '../config.ts';
+import { type ClientOptions, createClients } from '../aws.ts';
+import { type Config, loadConfig, parseConfig, readConfigFile, validateConfig } from '../config.ts';
 import { createSlack } from '../slack/deliver.ts';
 import { DEFAULT_WEBHOOK_PARAMETER } from '../slack/webhook.ts';
 import { DynamoRecordStore } from '../store.ts';
@@ -42,6 +41,7 @@ export interface ConnectFlags {
 
 export interface Connection {
   clients: CommandClients;
+  options: ClientOptions;
   endpoint?: string;
   region?: string;
   table: string;
@@ -68,7 +68,7 @@ export function connection(flags: ConnectFlags, env: NodeJS.ProcessEnv): Connect
     maxAttempts: 3,
   };
   const clients = { ...createClients(options), ecr: new ECRClient(options) };
-  return { clients, endpoint, region, table: env.AUTOPILOT_TABLE || DEFAULT_TABLE };
+  return { clients, options, endpoint, region, table: env.AUTOPILOT_TABLE || DEFAULT_TABLE };
 }
 
 /** Everything a command needs, connected. */
@@ -91,6 +91,8 @@ export async function connect(flags: ConnectFlags, env: NodeJS.ProcessEnv, io: I
     io,
     sleep,
     where: c.endpoint ? `the local AWS at ${c.endpoint}` : `region ${region}`,
+    table: c.table,
+    clientOptions: c.options,
     slack: createSlack({
       ssm: c.clients.ssm,
       region,
@@ -106,12 +108,7 @@ export async function connect(flags: ConnectFlags, env: NodeJS.ProcessEnv, io: I
  * mapping, or the path of a config file), so a rehearsal on the local AWS uses the scenario's own.
  */
 export async function loadCommandConfig(file: string): Promise<Config> {
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch (err) {
-    throw new ConfigError([{ path: '', message: `cannot be read: ${(err as Error).message}` }], file);
-  }
+  const text = await readConfigFile(file);
   let doc: unknown;
   try {
     doc = parseYaml(text);

@@ -14,6 +14,7 @@ import { canaryServiceName } from '../canary-service.ts';
 import { matchesGateAlarm, type TargetConfig } from '../config.ts';
 import type { ServiceRecord } from '../record.ts';
 import { IMAGE_TAG, shortRevision } from '../revision.ts';
+import { canaryShare } from '../rollout-math.ts';
 import {
   CommandFailed,
   type Deps,
@@ -60,6 +61,10 @@ export interface ServiceStatus {
     pendingCount: number;
   }[];
   rollout?: RolloutView;
+  /** A push that waits for a freeze window: it goes at `until` unless someone approves it sooner. */
+  frozen?: { image: string; digest: string; since: string; until: string };
+  /** During a rollout: the share of traffic the new revision serves now, by its running tasks (servedNow). */
+  served?: { share: number; newTasks: number; tasks: number };
   lastGood?: { revision: string; image?: string; since?: string };
   last?: ReturnType<typeof summaryJson>;
   alarmsInAlarm: { name: string; reason: string }[];
@@ -114,6 +119,28 @@ export async function serviceStatus(
     return found;
   };
   const last = record.history.at(-1);
+  const tasks: ServiceStatus['tasks'] = [
+    ...(primary?.deployments ?? []).map((d) => ({
+      revision: shortRevision(d.taskDefinition ?? ''),
+      service: 'primary' as const,
+      status: d.status ?? '',
+      runningCount: d.runningCount ?? 0,
+      desiredCount: d.desiredCount ?? 0,
+      pendingCount: d.pendingCount ?? 0,
+    })),
+    ...(canary?.taskDefinition && ((canary.runningCount ?? 0) > 0 || (canary.desiredCount ?? 0) > 0)
+      ? [
+          {
+            revision: shortRevision(canary.taskDefinition),
+            service: 'canary' as const,
+            status: 'PRIMARY',
+            runningCount: canary.runningCount ?? 0,
+            desiredCount: canary.desiredCount ?? 0,
+            pendingCount: canary.pendingCount ?? 0,
+          },
+        ]
+      : []),
+  ];
   return {
     service: keyOf(target),
     cluster: target.cluster,
@@ -139,29 +166,21 @@ export async function serviceStatus(
           },
         }
       : {}),
-    tasks: [
-      ...(primary?.deployments ?? []).map((d) => ({
-        revision: shortRevision(d.taskDefinition ?? ''),
-        service: 'primary' as const,
-        status: d.status ?? '',
-        runningCount: d.runningCount ?? 0,
-        desiredCount: d.desiredCount ?? 0,
-        pendingCount: d.pendingCount ?? 0,
-      })),
-      ...(canary?.taskDefinition && ((canary.runningCount ?? 0) > 0 || (canary.desiredCount ?? 0) > 0)
-        ? [
-            {
-              revision: shortRevision(canary.taskDefinition),
-              service: 'canary' as const,
-              status: 'PRIMARY',
-              runningCount: canary.runningCount ?? 0,
-              desiredCount: canary.desiredCount ?? 0,
-              pendingCount: canary.pendingCount ?? 0,
-            },
-          ]
-        : []),
-    ],
-    ...(record.rollout ? { rollout: rolloutView(record.rollout, deps.now()) } : {}),
+    tasks,
+    ...(record.rollout
+      ? {
+          rollout: rolloutView(record.rollout, deps.now()),
+          ...servedNow(tasks, record.rollout.taskDefinition),
+        }
+      : {}),
+    ...(record.frozenPush && {
+      frozen: {
+        image: imageLabel(record.frozenPush.image),
+        digest: record.frozenPush.image.digest,
+        since: ISO(record.frozenPush.since)!,
+        until: ISO(record.frozenPush.until)!,
+      },
+    }),
     ...(record.lastGood
       ? {
           lastGood: {
@@ -263,6 +282,27 @@ export function lastText(last: NonNullable<ServiceStatus['last']>): string {
   return `last rollout ${last.image}${moves} ${outcomeText(last.outcome)} at ${at}: ${last.reason}${runs}`;
 }
 
+/**
+ * The share the new revision serves now with task-sized canaries: its running tasks (canary, or the
+ * primary's new deployment at promotion) over every running task of the service and its canary,
+ * since the load balancer spreads requests evenly over them (lib/rollout-math.ts canaryShare).
+ *
+ *   web:2 2 running, canary web:3 1 running    -> 33.3 % (1 of 3)   (the step asked for 10 %)
+ *   web:3 4 running (PRIMARY), web:2 0         -> 100 % (4 of 4)
+ *   nothing running                            -> none
+ */
+export function servedNow(
+  tasks: ServiceStatus['tasks'],
+  revision: string | undefined,
+): { served?: ServiceStatus['served'] } {
+  if (!revision) return {};
+  const rev = shortRevision(revision);
+  const all = tasks.reduce((n, t) => n + t.runningCount, 0);
+  const mine = tasks.filter((t) => t.revision === rev).reduce((n, t) => n + t.runningCount, 0);
+  if (all === 0) return {};
+  return { served: { share: canaryShare(all - mine, mine), newTasks: mine, tasks: all } };
+}
+
 export function formatStatus(services: ServiceStatus[]): string {
   if (services.length === 0) return 'no targets in the config\n';
   const rows = services.map((s) => [
@@ -286,7 +326,16 @@ export function formatStatus(services: ServiceStatus[]): string {
     if (!s.exists) notes.push(`${s.service}: the ECS service does not exist (or is INACTIVE)`);
     const runs = runsText(s.tasks);
     if (runs) notes.push(`${s.service} runs ${runs}`);
+    if (s.rollout && s.served)
+      notes.push(
+        `${s.service}: step ${s.rollout.step} asks for ${s.rollout.percent}% of traffic; ${s.rollout.revision ?? 'the new revision'} serves ${s.served.share}% (${s.served.newTasks} of ${s.served.tasks} running tasks)`,
+      );
     if (!s.rollout && s.last) notes.push(`${s.service}: ${lastText(s.last)}`);
+    if (s.frozen) {
+      notes.push(
+        `${s.service}: ${s.frozen.image} waits for the freeze since ${s.frozen.since}; it goes at ${s.frozen.until} (approve to deploy it now, reject to drop it)`,
+      );
+    }
     for (const a of s.alarmsInAlarm) notes.push(`${s.service}: gate alarm ${a.name} in ALARM: ${a.reason}`);
   }
   return notes.length ? `${text}\n${notes.join('\n')}\n` : text;

@@ -1,12 +1,15 @@
 /**
- * A person's commands: deploy, pause, resume, promote, abort, rollback.
+ * A person's commands: deploy, pause, resume, promote, abort, rollback, approve, reject.
  */
+
 import type { TargetConfig } from '../config.ts';
+import { isEcsStrategy } from '../ecs-strategy.ts';
 import type { Observation } from '../observation.ts';
-import type { Rollout } from '../record.ts';
+import { type Rollout, withBadDigest } from '../record.ts';
+import { needsApproval } from './approval.ts';
 import type { Command, Decision } from './decision.ts';
 import { startStep } from './progress.ts';
-import { acceptPush } from './push.ts';
+import { acceptPush, ignore } from './push.ts';
 import { manualRollback, startRollback } from './rollback.ts';
 
 export function applyCommand(
@@ -34,11 +37,20 @@ export function applyCommand(
       return;
     case 'promote': {
       if (!rollout || rollout.rollingBack) return;
+      if (isEcsStrategy(rollout.strategy)) {
+        // ECS times its own shifts and bakes: nothing here can move them sooner.
+        d.skipped = `ECS times the shifts and bakes of strategy ${rollout.strategy}: promote does not apply (pause, resume and abort do)`;
+        return;
+      }
       // Skip the rest of the bake (and with --full, every remaining canary step): the operator vouches.
+      // An approval gate is not skipped: promote goes up to it, and the rollout waits there.
       resume(rollout, obs, now);
-      const to = command.full
+      let to = command.full
         ? rollout.steps.length - 1
         : Math.min(rollout.stepIndex + 1, rollout.steps.length - 1);
+      for (let i = rollout.stepIndex + 1; i <= to; i++) {
+        if (needsApproval(rollout.steps, rollout.approvals, i)) to = i - 1;
+      }
       if (to > rollout.stepIndex) {
         rollout.stepIndex = to;
         startStep(d, rollout, to, obs, target, now);
@@ -61,6 +73,53 @@ export function applyCommand(
     case 'rollback':
       manualRollback(d, obs, command.to, command.reason, now);
       return;
+    case 'approve': {
+      const gate = rollout && !rollout.rollingBack ? rollout.approval : undefined;
+      if (rollout && gate) {
+        // The rollout takes the step in this same decision (progress, lib/rollout/approval.ts).
+        rollout.approvals = [
+          ...(rollout.approvals ?? []),
+          { gate: 'step', step: gate.step, by: command.by, at: now },
+        ];
+        rollout.approval = undefined;
+        d.notices.push({
+          kind: 'approved',
+          image: rollout.image,
+          by: command.by,
+          stepIndex: gate.step,
+          percent: rollout.steps[gate.step]!.percent,
+        });
+        return;
+      }
+      const frozen = d.record.frozenPush;
+      if (!frozen) return;
+      d.record.frozenPush = undefined;
+      d.notices.push({ kind: 'approved', image: frozen.image, by: command.by });
+      acceptPush(d, obs, target, frozen.image, now, frozen.forced, undefined, true);
+      const started = d.record.rollout;
+      if (started?.image.digest === frozen.image.digest) {
+        started.approvals = [{ gate: 'freeze', by: command.by, at: now }];
+      }
+      return;
+    }
+    case 'reject': {
+      const why = `rejected by ${command.by}${command.reason ? `: ${command.reason}` : ''}`;
+      // A person's no is about the image: a duplicate push event of it does not bring it back.
+      if (rollout && !rollout.rollingBack && rollout.approval) {
+        const step = rollout.steps[rollout.approval.step]!;
+        const reason = `${why} at the approval of step ${rollout.approval.step + 1} (${step.percent}%)`;
+        startRollback(d, rollout, reason, now, 'aborted');
+        d.record = withBadDigest(d.record, rollout.image.digest, reason, now);
+        return;
+      }
+      const frozen = d.record.frozenPush;
+      if (!frozen) return;
+      d.record.frozenPush = undefined;
+      const reason = `${why} while it waited for the freeze`;
+      ignore(d, frozen.image, reason, now);
+      d.record = withBadDigest(d.record, frozen.image.digest, reason, now);
+      return;
+    }
   }
 }
 

@@ -3,6 +3,7 @@
  * the pipeline will do to the service (Action) and the decision that carries them. Plain data, so
  * every rule in lib/rollout can be tested with objects built by hand.
  */
+import type { EcsStrategyFields } from '../ecs-strategy.ts';
 import type { Notice } from '../notice.ts';
 import type { ImageRef, ServiceRecord } from '../record.ts';
 
@@ -23,7 +24,11 @@ export type Command =
   | { name: 'abort'; reason?: string }
   /** Back to `to` (a task definition ARN), or to the revision that was good before the current one. */
   | { name: 'rollback'; to?: string; reason?: string }
-  | { name: 'deploy'; image: ImageRef };
+  | { name: 'deploy'; image: ImageRef }
+  /** Through the approval gate the rollout waits at, else the push waiting for a freeze goes now. */
+  | { name: 'approve'; by: string }
+  /** The rollout waiting at its gate rolls back, else the push waiting for a freeze is dropped. */
+  | { name: 'reject'; by: string; reason?: string };
 
 export type Action =
   /** Register a clone of `from` with `container`'s image replaced by `image.uri`, tagged with the digest. */
@@ -33,7 +38,11 @@ export type Action =
   /** Update the primary service to this revision (a rolling update). */
   | { type: 'setPrimary'; taskDefinition: string; allAtOnce?: boolean }
   /** Set the primary's desired count: the total that scaling owns. */
-  | { type: 'setCount'; desiredCount: number };
+  | { type: 'setCount'; desiredCount: number }
+  /** ECS's own strategy (ecs-*): UpdateService to this revision with the strategy, its bakes and our hook. */
+  | { type: 'startEcsDeployment'; taskDefinition: string; strategy: EcsStrategyFields }
+  /** Stop ECS's deployment and roll it back (StopServiceDeployment, stopType ROLLBACK). */
+  | { type: 'stopEcsDeployment'; serviceDeploymentArn: string };
 
 export interface Decision {
   record: ServiceRecord;

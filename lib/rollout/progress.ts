@@ -5,8 +5,9 @@
  */
 import type { TargetConfig } from '../config.ts';
 import { formatDuration } from '../duration.ts';
+import { isEcsStrategy } from '../ecs-strategy.ts';
 import type { AlarmView, Observation, ServiceView } from '../observation.ts';
-import { type Rollout, type StepState, summarize, withHistory } from '../record.ts';
+import { type Rollout, summarize, withHistory } from '../record.ts';
 import {
   canaryShare,
   promotionCanary,
@@ -17,8 +18,10 @@ import {
   stepRound,
   stepTargets,
 } from '../rollout-math.ts';
+import { throughGate } from './approval.ts';
 import { learnRoom, tradeProgress } from './capacity.ts';
 import { type Decision, shortName } from './decision.ts';
+import { progressEcs } from './ecs-native.ts';
 import { describeFailures, foldFailures } from './failures.ts';
 import { startRollback } from './rollback.ts';
 import {
@@ -31,6 +34,7 @@ import {
   promoted,
   steadyOn,
 } from './step.ts';
+import { askedForTasks, becameHealthy, succeed } from './step-state.ts';
 
 /** How long a registration may take before another invocation may try (it looks for the digest tag first). */
 export const REGISTER_LEASE_MS = 60_000;
@@ -86,7 +90,18 @@ export function progress(d: Decision, obs: Observation, target: TargetConfig, ro
     step.healthyAt = undefined;
     step.unhealthySince = now;
   }
-  if (step.startedAt === undefined) startStep(d, rollout, rollout.stepIndex, obs, target, now);
+  if (isEcsStrategy(rollout.strategy)) {
+    // ECS shifts the traffic; the pipeline starts its deployment, follows it and holds its gates.
+    if (heldByPerson(d, obs, rollout, now)) return;
+    tellQuietGates(d, obs, rollout, now);
+    progressEcs(d, obs, target, rollout, revision, now);
+    return;
+  }
+  if (step.startedAt === undefined) {
+    // A gate on the first step: nothing of the new revision runs until a person approves.
+    if (!throughGate(d, rollout, rollout.stepIndex, target, now)) return;
+    startStep(d, rollout, rollout.stepIndex, obs, target, now);
+  }
   if (heldByPerson(d, obs, rollout, now)) return;
   tellQuietGates(d, obs, rollout, now);
 
@@ -236,6 +251,8 @@ export function progress(d: Decision, obs: Observation, target: TargetConfig, ro
 
   if (baked(step, now, rollout.paused === true)) {
     if (rollout.stepIndex < rollout.steps.length - 1) {
+      // At a gate the step keeps baking on its share (a failure still rolls back) until a person decides.
+      if (!throughGate(d, rollout, rollout.stepIndex + 1, target, now)) return;
       rollout.stepIndex += 1;
       startStep(d, rollout, rollout.stepIndex, obs, target, now);
     } else {
@@ -265,21 +282,6 @@ function serviceTotal(d: Decision, obs: Observation, target: TargetConfig, rollo
 /** Whether the rollout has asked ECS for any task of the new revision yet. */
 function asked(rollout: Rollout): boolean {
   return rollout.steps.some((s) => s.startedAt !== undefined);
-}
-
-/** The step asked for tasks: it is unhealthy from now, and its deadline counts from now. */
-function askedForTasks(step: StepState, now: number) {
-  step.healthyAt = undefined;
-  step.unhealthySince = now;
-  step.unhealthyMs = 0;
-}
-
-function becameHealthy(step: StepState, now: number) {
-  step.healthyAt = now;
-  if (step.unhealthySince !== undefined) {
-    step.unhealthyMs = (step.unhealthyMs ?? 0) + (now - step.unhealthySince);
-    step.unhealthySince = undefined;
-  }
 }
 
 /** A gate that cannot fire is a failed gate: the rollout ends before it starts, naming it. */
@@ -364,13 +366,6 @@ export function startStep(
   });
 }
 
-function succeed(d: Decision, rollout: Rollout, revision: string, now: number) {
-  d.record.lastGood = { taskDefinition: revision, image: rollout.image, since: now };
-  d.record = withHistory(d.record, summarize(rollout, 'succeeded', 'every step healthy and baked', now));
-  d.record.rollout = undefined;
-  d.notices.push({ kind: 'succeeded', rollout, durationMs: now - rollout.startedAt });
-}
-
 /** Why the rollout must roll back now, if it must: failures, a gate alarm, ECS's verdict, the deadline. */
 function rollbackReason(
   obs: Observation,
@@ -384,12 +379,9 @@ function rollbackReason(
   }
   const alarm = obs.alarms.find((a) => a.state === 'ALARM' && !rollout.ignoredAlarms.includes(a.name));
   if (alarm) return { text: `gate alarm ${alarm.name} is in ALARM: ${alarm.reason}`, alarm };
-  const verdict = ecsVerdict(
-    obs.primary,
-    revision,
-    rollout.fromTaskDefinition,
-    rollout.promotedAt !== undefined,
-  );
+  const verdict = isEcsStrategy(rollout.strategy)
+    ? undefined
+    : ecsVerdict(obs.primary, revision, rollout.fromTaskDefinition, rollout.promotedAt !== undefined);
   if (verdict) return verdict;
   const step = rollout.steps[rollout.stepIndex]!;
   if (pastDeadline(step, now, target.stepDeadlineMs, rollout.paused === true)) {

@@ -3,6 +3,7 @@
  * the tag policy applies), and what the service is known to run well (lineage).
  */
 import type { TargetConfig } from '../config.ts';
+import { frozenUntil, overridesFreeze } from '../freeze.ts';
 import type { Observation, ServiceView } from '../observation.ts';
 import { type ImageRef, type Rollout, type ServiceRecord, summarize, withHistory } from '../record.ts';
 import { evaluateTag } from '../tag-policy.ts';
@@ -32,7 +33,11 @@ export function startingRevision(primary: ServiceView): string | undefined {
   return completed?.taskDefinition ?? primary.taskDefinition;
 }
 
-/** A push (or `deploy` by hand, `forced`): start a rollout of `image`, or say why not. */
+/**
+ * A push (or `deploy` by hand, `forced`): start a rollout of `image`, or say why not. During a
+ * freeze window it waits instead (`frozenPush`), unless its tag overrides the freeze or it is
+ * `thawed` (the window ended, or a person approved it).
+ */
 export function acceptPush(
   d: Decision,
   obs: Observation,
@@ -41,6 +46,7 @@ export function acceptPush(
   now: number,
   forced: boolean,
   pushTimes?: Record<string, number>,
+  thawed = false,
 ) {
   const r = d.record;
   if (r.rollout?.rollingBack) {
@@ -115,6 +121,7 @@ export function acceptPush(
     ignore(d, image, gatesMissing(missing), now);
     return;
   }
+  if (!thawed && waitsForFreeze(d, target, image, forced, now)) return;
   if (current) {
     d.record = withHistory(
       d.record,
@@ -135,7 +142,11 @@ export function acceptPush(
     id: `${new Date(now).toISOString()}-${image.digest.slice(7, 19)}`,
     image,
     strategy: target.strategy,
-    steps: target.steps.map((s) => ({ percent: s.percent, bakeMs: s.bakeMs })),
+    steps: target.steps.map((s) => ({
+      percent: s.percent,
+      bakeMs: s.bakeMs,
+      ...(s.approve && { approve: s.approve }),
+    })),
     stepIndex: 0,
     fromTaskDefinition: from,
     startedAt: now,
@@ -145,6 +156,68 @@ export function acceptPush(
   };
   d.record.rollout = rollout;
   d.notices.push({ kind: 'started', rollout, fromTaskDefinition: from });
+}
+
+/**
+ * During a freeze window a push waits, the newest one (an older waiting push is replaced), with a
+ * message saying when it goes; a tag the freeze allows goes at once. Returns whether it waits.
+ */
+function waitsForFreeze(
+  d: Decision,
+  target: TargetConfig,
+  image: ImageRef,
+  forced: boolean,
+  now: number,
+): boolean {
+  const freeze = target.freeze;
+  if (!freeze || overridesFreeze(freeze, image.tag)) return false;
+  const until = frozenUntil(now, freeze.windows);
+  if (until === undefined) return false;
+  const waiting = d.record.frozenPush;
+  if (waiting?.image.digest === image.digest) {
+    d.skipped = `${image.repository}:${image.tag} already waits for the freeze (until ${new Date(waiting.until).toISOString()})`;
+    return true;
+  }
+  if (waiting && pushedBefore(image, waiting.image)) {
+    ignore(
+      d,
+      image,
+      `${image.repository}:${image.tag} was pushed before ${waiting.image.repository}:${waiting.image.tag}, which waits for the freeze`,
+      now,
+    );
+    return true;
+  }
+  if (waiting) {
+    ignore(
+      d,
+      waiting.image,
+      `replaced during the freeze by ${image.repository}:${image.tag}, pushed later`,
+      now,
+    );
+  }
+  const id = `${new Date(now).toISOString()}-${image.digest.slice(7, 19)}`;
+  d.record.frozenPush = { id, image, forced, since: now, until };
+  const zone = freeze.windows.find((w) => frozenUntil(now, [w]) !== undefined)?.timeZone ?? 'UTC';
+  d.notices.push({ kind: 'frozen', id, image, until, timeZone: zone });
+  return true;
+}
+
+/**
+ * A push that waited for a freeze goes once no window holds it any more (the windows are read
+ * again: a freeze edited meanwhile counts as it now stands), and not while a rollback runs (it
+ * then waits for that, as any push does). Until then the moment it goes is kept up to date on the
+ * record, for whatever wakes the pipeline.
+ */
+export function thawFrozenPush(d: Decision, obs: Observation, target: TargetConfig, now: number): void {
+  const waiting = d.record.frozenPush;
+  if (!waiting) return;
+  const until = target.freeze ? frozenUntil(now, target.freeze.windows) : undefined;
+  if (until !== undefined && !overridesFreeze(target.freeze!, waiting.image.tag)) {
+    waiting.until = until;
+    return;
+  }
+  d.record.frozenPush = undefined;
+  acceptPush(d, obs, target, waiting.image, now, waiting.forced, undefined, true);
 }
 
 /** Records an image that will not be rolled out, and why. */

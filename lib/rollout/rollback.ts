@@ -4,6 +4,7 @@
  */
 import type { TargetConfig } from '../config.ts';
 import { formatDuration } from '../duration.ts';
+import { isEcsStrategy } from '../ecs-strategy.ts';
 import type { AlarmView, Observation, ServiceView } from '../observation.ts';
 import { type Rollout, type ServiceRecord, summarize, withBadDigest, withHistory } from '../record.ts';
 import { type Decision, shortName } from './decision.ts';
@@ -53,6 +54,10 @@ export function driveRollback(
 ) {
   const back = rollout.rollingBack!;
   const to = back.toTaskDefinition;
+  if (rollout.ecsDeployment && isEcsStrategy(rollout.strategy)) {
+    driveEcsRollback(d, obs, target, rollout, now);
+    return;
+  }
   let done = true;
   if (obs.canary.exists && obs.canary.desiredCount > 0) {
     d.actions.push({ type: 'setCanary', taskDefinition: obs.canary.taskDefinition ?? to, desiredCount: 0 });
@@ -77,17 +82,87 @@ export function driveRollback(
     d.actions.push({ type: 'setCount', desiredCount: total });
     done = false;
   }
-  if (done) {
-    if (d.record.rollout?.id === rollout.id) d.record.rollout = undefined;
-    return;
+  closeOrTell(
+    d,
+    rollout,
+    target,
+    now,
+    done,
+    () =>
+      `primary ${obs.primary.runningCount}/${obs.primary.desiredCount} running, ${obs.primary.deployments.length} deployment(s); canary ${obs.canary.runningCount} running`,
+  );
+}
+
+/**
+ * Rolling back a deployment of ECS's own strategy: StopServiceDeployment (ROLLBACK) while ECS still
+ * runs it, so production traffic returns to the old revision's target group at once and ECS stops
+ * the new tasks; then wait for ECS's rollback to finish. A deployment ECS already finished
+ * (SUCCESSFUL: the gate fired too late to stop it) or could not roll back (ROLLBACK_FAILED) is undone
+ * as any other: a new deployment of the good revision.
+ * https://docs.aws.amazon.com/AmazonECS/latest/developerguide/stop-service-deployment.html
+ *
+ *   IN_PROGRESS or PENDING                      -> StopServiceDeployment, not done
+ *   ROLLBACK_REQUESTED, ROLLBACK_IN_PROGRESS    -> wait
+ *   ROLLBACK_SUCCESSFUL, primary steady on to   -> done
+ *   SUCCESSFUL or ROLLBACK_FAILED, primary not on to -> UpdateService to `to`
+ */
+function driveEcsRollback(
+  d: Decision,
+  obs: Observation,
+  target: TargetConfig,
+  rollout: Rollout,
+  now: number,
+) {
+  const back = rollout.rollingBack!;
+  const to = back.toTaskDefinition;
+  const sd = obs.serviceDeployment;
+  if (sd && rollout.ecsDeployment) {
+    rollout.ecsDeployment = { ...rollout.ecsDeployment, status: sd.status };
+    if (sd.lifecycleStage) rollout.ecsDeployment.stage = sd.lifecycleStage;
   }
-  if (back.overdueAt === undefined && rollbackOverdue(back.at, now, target.rollbackDeadlineMs)) {
-    back.overdueAt = now;
-    d.notices.push({
-      kind: 'blocked',
-      reason: `${d.record.key}: the rollback to ${shortName(to)} has not finished after ${formatDuration(target.rollbackDeadlineMs)} (primary ${obs.primary.runningCount}/${obs.primary.desiredCount} running, ${obs.primary.deployments.length} deployment(s); canary ${obs.canary.runningCount} running): a person must look`,
-    });
+  let done = false;
+  if (sd && (sd.status === 'IN_PROGRESS' || sd.status === 'PENDING')) {
+    d.actions.push({ type: 'stopEcsDeployment', serviceDeploymentArn: sd.arn });
+  } else if (sd?.status === 'ROLLBACK_REQUESTED' || sd?.status === 'ROLLBACK_IN_PROGRESS') {
+    // ECS is taking the traffic and the tasks back.
+  } else if (obs.primary.taskDefinition !== to) {
+    d.actions.push({ type: 'setPrimary', taskDefinition: to });
+  } else {
+    done = rollbackRestored(obs.primary, to);
   }
+  closeOrTell(
+    d,
+    rollout,
+    target,
+    now,
+    done,
+    () =>
+      `ECS's deployment ${sd?.status ?? 'not found'}${sd?.statusReason ? `: ${sd.statusReason}` : ''}; primary ${obs.primary.runningCount}/${obs.primary.desiredCount} running`,
+  );
+}
+
+/** A finished rollback closes its rollout; one not finished past its deadline is told (`seen`: what is seen of it). */
+function closeOrTell(
+  d: Decision,
+  rollout: Rollout,
+  target: TargetConfig,
+  now: number,
+  done: boolean,
+  seen: () => string,
+) {
+  if (!done) return tellIfOverdue(d, rollout, target, now, seen());
+  if (d.record.rollout?.id === rollout.id) d.record.rollout = undefined;
+}
+
+/** A rollback past its deadline is told to a person, once, with what is seen of it (`seen`). */
+function tellIfOverdue(d: Decision, rollout: Rollout, target: TargetConfig, now: number, seen: string) {
+  const back = rollout.rollingBack!;
+  if (back.overdueAt !== undefined || !rollbackOverdue(back.at, now, target.rollbackDeadlineMs)) return;
+  back.overdueAt = now;
+  d.notices.push({
+    kind: 'blocked',
+    reason: `${d.record.key}: the rollback to ${shortName(back.toTaskDefinition)} has not finished after ${formatDuration(target.rollbackDeadlineMs)} (${seen}): a person must look`,
+  });
 }
 
 /**

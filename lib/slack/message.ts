@@ -11,10 +11,11 @@
  * it left out.
  */
 
-import { type ActionsBlock, buttonsFor } from '../chatops/buttons.ts';
 import { formatDuration } from '../duration.ts';
+import { formatInZone } from '../freeze.ts';
 import { clip, type FailureFacts, type Notice, type RolloutFacts } from '../notice.ts';
 import { familyOf, shortRevision } from '../revision.ts';
+import { type ActionsBlock, buttonsFor } from './buttons.ts';
 
 /** The JSON posted to the webhook. */
 export interface SlackMessage {
@@ -48,7 +49,7 @@ export interface MessageContext {
   region: string;
   /** When it happened (the decision), shown in the reader's time zone: a late delivery says so. */
   at: number;
-  /** The Slack buttons (lib/chatops/buttons.ts): only when the target asks for them (`buttons: true`). */
+  /** The Slack buttons (lib/slack/buttons.ts): only when the target asks for them (`buttons: true`). */
   buttons?: boolean;
 }
 
@@ -194,7 +195,47 @@ function parts(n: Notice, svc: string): Parts {
         header: `:warning: ${svc} needs a person`,
         text: `${svc}: the pipeline needs a person — ${n.reason}`,
       };
+    case 'approval': {
+      const r = n.rollout;
+      const then = n.onTimeout === 'rollback' ? 'it rolls back' : 'it holds until someone decides';
+      return {
+        header: `:raised_hand: ${imageName(r)} waits for approval on ${svc}`,
+        text: `${svc}: ${describeImage(r)} waits for approval before step ${n.stepIndex + 1} of ${r.steps.length} (${n.percent}%); if nobody approves by ${isoMinute(n.timesOutAt)}, ${then}`,
+        fields: [...imageFields(r), ['Next step', `${n.percent}%`], ['Times out', slackTime(n.timesOutAt)]],
+        taskDefinition: r.taskDefinition,
+      };
+    }
+    case 'approved': {
+      const what =
+        n.stepIndex === undefined
+          ? `${n.image.repository}:${n.image.tag} to deploy during the freeze`
+          : `step ${n.stepIndex + 1} (${n.percent}%) of ${n.image.repository}:${n.image.tag}`;
+      return { text: `${svc}: ${n.by} approved ${what}`, fields: [['Approved by', person(n.by)]] };
+    }
+    case 'frozen':
+      return {
+        header: `:snowflake: ${n.image.repository}:${n.image.tag} waits for the freeze on ${svc}`,
+        text: `${svc}: ${n.image.repository}:${n.image.tag} (${shortDigest(n.image.digest)}) was pushed during a freeze; it goes at ${formatInZone(n.until, n.timeZone)} (${isoMinute(n.until)}), unless someone approves it sooner`,
+        fields: [['Goes at', slackTime(n.until)]],
+      };
   }
+}
+
+/** A time Slack shows in the reader's zone; UTC where it cannot. */
+function slackTime(ms: number): string {
+  const seconds = Math.floor(ms / 1000);
+  const iso = new Date(seconds * 1000).toISOString().replace('.000Z', 'Z');
+  return `<!date^${seconds}^{date_short_pretty} {time}|${iso}>`;
+}
+
+/** 2026-01-05T07:00Z: for the plain-text fallback, which Slack does not localise. */
+function isoMinute(ms: number): string {
+  return `${new Date(ms).toISOString().slice(0, 16)}Z`;
+}
+
+/** A Slack user ID as a mention; anyone else (the CLI's `cli:alice`) as written. */
+function person(by: string): string {
+  return /^[UW][A-Z0-9]{2,}$/.test(by) ? `<@${by}>` : esc(by);
 }
 
 /** "*2 new tasks failed*" and one line per task, as many as fit in a section; the rest counted. */

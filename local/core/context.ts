@@ -7,6 +7,7 @@
  *   new LocalSsm(world)   // in world.ts, where `world` implements WorldContext
  */
 import type { VirtualClock } from './clock.ts';
+import type { Concurrency } from './concurrency.ts';
 import type { Ids } from './ids.ts';
 import type { ImageBehaviour } from './images.ts';
 import type { Latency } from './latency.ts';
@@ -33,9 +34,10 @@ export interface LatencyContext {
   readonly latency: Latency;
 }
 
-/** Lambda stand-ins, keyed by function ARN (EventBridge targets, alarm actions). */
+/** Lambda stand-ins, keyed by function ARN (EventBridge targets, alarm actions), and the invocations in flight. */
 export interface FunctionsContext {
   readonly functions: ReadonlyMap<string, LocalFunction>;
+  readonly tasks: Concurrency;
 }
 
 /** One CloudWatch metric data point, as a service publishes it (ALB, ECS). */

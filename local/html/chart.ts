@@ -207,17 +207,19 @@ export function serviceChart(
     `<rect class="hover" x="${LEFT}" y="${top}" width="${PLOT}" height="${CHART_HEIGHT}" fill="transparent"/>`,
   );
 
-  // Steps: a dotted line and the share, at the top of the chart.
+  // Steps: a dotted line and the share asked and served, at the top of the chart.
   const stepLabels = packLabels(
-    rollouts.flatMap((r) =>
-      r.steps.map((s) => ({
-        s,
-        r,
-        x: x(s.at) - textWidth(`${s.percent}%`) / 2,
-        width: textWidth(`${s.percent}%`) + 2,
-      })),
+    inPlot(
+      rollouts.flatMap((r) =>
+        r.steps.map((s) => ({
+          s,
+          r,
+          x: x(s.at) - textWidth(stepText(s)) / 2,
+          width: textWidth(stepText(s)) + 2,
+        })),
+      ),
     ),
-    2,
+    3,
   );
   for (const r of rollouts) {
     for (const s of r.steps) {
@@ -227,15 +229,16 @@ export function serviceChart(
     }
   }
   for (const l of stepLabels) {
-    const w = textWidth(`${l.s.percent}%`);
-    const lx = x(l.s.at) - w / 2;
+    const w = textWidth(stepText(l.s));
+    const lx = l.x;
     const ly = top + 3 + l.row * 17;
     parts.push(
-      `<g class="step-label"><title>${esc(`${offset(l.s.at - start)}  ${l.r.image} step ${l.s.index + 1}/${stepsOf(l.r)}: ${l.s.percent}%${l.s.percent < 100 ? `, ${l.s.canaryTasks} canary task${l.s.canaryTasks === 1 ? '' : 's'}` : ', promoted to the primary'}`)}</title>` +
+      `<g class="step-label"><title>${esc(`${offset(l.s.at - start)}  ${l.r.image} step ${l.s.index + 1}/${stepsOf(l.r)}: ${stepText(l.s)}${l.s.percent < 100 ? `, ${l.s.canaryTasks} canary task${l.s.canaryTasks === 1 ? '' : 's'}` : ', promoted to the primary'}`)}</title>` +
         `<rect x="${f(lx)}" y="${ly}" width="${f(w)}" height="14" rx="7" fill="#fff" stroke="${OUTCOME_COLOUR[l.r.outcome]}"/>` +
-        `<text x="${f(lx + w / 2)}" y="${ly + 10.5}" text-anchor="middle" class="pill" fill="${darker(OUTCOME_COLOUR[l.r.outcome])}">${l.s.percent}%</text></g>`,
+        `<text x="${f(lx + w / 2)}" y="${ly + 10.5}" text-anchor="middle" class="pill" fill="${darker(OUTCOME_COLOUR[l.r.outcome])}">${esc(stepText(l.s))}</text></g>`,
     );
   }
+  const stepRows = Math.max(1, ...stepLabels.map((l) => l.row + 1));
   y = bottom + 14;
 
   // ---- alarms ----
@@ -269,7 +272,8 @@ export function serviceChart(
     const reason = clip(r.reason ?? '', 96);
     const w = Math.min(Math.max(textWidth(head, 12), textWidth(reason, 11.5)) + 8, PLOT - 8);
     const lx = Math.max(LEFT + 4, rx + 8 + w > LEFT + PLOT ? rx - 8 - w : rx + 8);
-    const ly = top + 26;
+    // Below the rows of step labels, so it covers none of them.
+    const ly = top + 7 + stepRows * 17;
     parts.push(
       `<g class="rollback-marker" data-reason="${esc(r.reason ?? '')}" data-image="${esc(r.image)}"><title>${esc(`${offset(r.rollbackAt - start)}  ${r.image} ${r.outcome === 'aborted' ? 'aborted' : 'rolled back'} to ${r.from}: ${r.reason ?? ''}`)}</title>` +
         `<line x1="${f(rx)}" x2="${f(rx)}" y1="${rolloutTop - 4}" y2="${alarmsBottom}" stroke="${TONE.bad}" stroke-width="2"/>` +
@@ -341,6 +345,20 @@ function barLabel(label: string, x0: number, x1: number, y: number, colour: stri
 /** Labels start at their marker, or further left so that they end inside the plot. */
 function inPlot<T extends { x: number; width: number }>(items: T[]): T[] {
   return items.map((i) => ({ ...i, x: Math.max(LEFT, Math.min(i.x, LEFT + PLOT - i.width)) }));
+}
+
+/**
+ * A step's label: the share asked and the share served, which differ when the canary's task count
+ * cannot make the asked share exactly (1 canary task beside 4 serves 20%, not 10%).
+ *
+ *   percent 10, served 20    -> '10% asked · 20% served'
+ *   percent 50, served 50    -> '50% asked · 50% served'
+ *   percent 100              -> '100%'  (promoted: the primary serves it all)
+ */
+export function stepText(s: { percent: number; served?: number }): string {
+  // The share by healthy tasks as the step began; the card beside it gives the load balancer's own count.
+  if (s.percent >= 100 || s.served === undefined) return `${s.percent}%`;
+  return `${s.percent}% asked · ${s.served}% served`;
 }
 
 function stepsOf(r: { steps: { index: number }[] }): string {

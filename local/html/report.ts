@@ -126,7 +126,13 @@ function card(r: RolloutSpan): string {
   ];
   const took =
     r.endedAt !== undefined ? formatDuration(Math.round((r.endedAt - r.startedAt) / 1000) * 1000) : '';
-  const steps = r.steps.map((s) => `${s.percent}%`).join(' → ');
+  // Each step as asked, and as the load balancer really served it when the run counted requests.
+  const steps = r.steps
+    .map(
+      (s) =>
+        `${s.percent}%${s.servedShare !== undefined && s.servedShare !== s.percent ? ` (served ${s.servedShare}%)` : ''}`,
+    )
+    .join(' → ');
   return `<div class="card outcome-${r.outcome}" style="border-color:${colour}">
   <div class="card-head"><span class="icon" style="background:${colour}">${icon}</span><b>${esc(r.image)}</b> <span class="service-name">${esc(r.service)}</span></div>
   <div class="card-outcome" style="color:${darker(colour)}">${esc(r.outcome.replace('_', ' '))}${took ? ` after ${esc(took)}` : ''}</div>

@@ -36,7 +36,7 @@ export async function local(args: string[], hooks: { onWorld?: OnWorld } = {}): 
   const env = world.clientEnv();
   out(`${p.bold('Local AWS')} listening on ${endpoint}`);
   out(
-    `  ECS, ECR, CloudWatch, EventBridge, SSM and DynamoDB; region ${world.region}, account ${world.account}`,
+    `  ECS, ECR, ELBv2, CloudWatch, CloudWatch Logs, EventBridge, SSM and DynamoDB; region ${world.region}, account ${world.account}`,
   );
   out(`  virtual clock from ${new Date(world.now()).toISOString()}, at ${options.speed}x real time`);
   if (scenario) {
@@ -48,7 +48,7 @@ export async function local(args: string[], hooks: { onWorld?: OnWorld } = {}): 
   out('Point the AWS CLI or an SDK at it:');
   out(`  export AWS_ENDPOINT_URL=${env.AWS_ENDPOINT_URL}`);
   out(
-    `  export AWS_REGION=${env.AWS_REGION} AWS_ACCESS_KEY_ID=${env.AWS_ACCESS_KEY_ID} AWS_SECRET_ACCESS_KEY=${env.AWS_SECRET_ACCESS_KEY}`,
+    `  export AWS_REGION=${env.AWS_REGION} AWS_DEFAULT_REGION=${env.AWS_REGION} AWS_ACCESS_KEY_ID=${env.AWS_ACCESS_KEY_ID} AWS_SECRET_ACCESS_KEY=${env.AWS_SECRET_ACCESS_KEY}`,
   );
   out('  aws ecs list-clusters');
   out('');

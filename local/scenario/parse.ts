@@ -11,6 +11,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { isMap, isScalar, isSeq, LineCounter, type Node, parseDocument, parse as parseYaml } from 'yaml';
+import { nearest } from '../../lib/config.ts';
 import { parseDuration } from '../../lib/duration.ts';
 import { type ImageBehaviour, parseImageBehaviour } from '../core/images.ts';
 import type { AwsEvent } from '../core/service.ts';
@@ -25,10 +26,21 @@ export interface Scenario {
   throttling: boolean;
   /** Model EventBridge, Lambda and AWS call latency (core/latency.ts); absent: the runner decides. */
   latency?: boolean;
+  /**
+   * How deliveries run as concurrent Lambda invocations (local/core/concurrency.ts): at most
+   * `concurrency` in flight (default 1,000, the account's), ties `interleave`d round-robin.
+   */
+  lambda?: { concurrency?: number; interleave?: boolean };
   clusters: ClusterSpec[];
   /** Behaviours keyed by image reference (`web:v2`, or a full reference for other registries). */
   images: Record<string, ImageBehaviour>;
   targetGroups: TargetGroupSpec[];
+  /**
+   * Load balancers with their listeners and rules; absent: each target group gets `<name>-alb` with
+   * one listener on port 80 forwarding to it. Present: a group no listener or rule names is behind
+   * none (a canary's target group, before a rule forwards to it).
+   */
+  loadBalancers: LoadBalancerSpec[];
   services: ServiceSpec[];
   alarms: AlarmSpec[];
   /** The pipeline's configuration, carried through for whoever wires the pipeline in. */
@@ -68,6 +80,18 @@ export interface TargetGroupSpec {
   healthCheck?: { intervalSeconds?: number; healthyThreshold?: number; unhealthyThreshold?: number };
 }
 
+export interface LoadBalancerSpec {
+  name: string;
+  type: 'application' | 'network';
+  listeners: {
+    port: number;
+    protocol?: string;
+    /** The target group its default action forwards to. */
+    forward: string;
+    rules: { priority: number; path: string; forward: string }[];
+  }[];
+}
+
 export interface ContainerSpec {
   name: string;
   image: string;
@@ -95,6 +119,11 @@ export interface ServiceSpec {
     startPeriod: number;
   };
   targetGroup?: string;
+  /**
+   * ECS's blue/green, canary and linear strategies: the alternate target group (behind the same load
+   * balancer); the service gets advancedConfiguration with its production listener rule.
+   */
+  alternateTargetGroup?: string;
   port: number;
   /** Requests per second to its target group, set when the clock starts. */
   load?: number;
@@ -141,10 +170,12 @@ export type TimelineAction =
   /** A click on a Slack message's button (local/slack-click.ts), signed as Slack would, or not. */
   | {
       type: 'slack';
-      click: 'promote' | 'pause' | 'resume' | 'abort' | 'retry';
+      click: 'promote' | 'pause' | 'resume' | 'abort' | 'retry' | 'approve' | 'reject';
       user: string;
       signature: 'valid' | 'forged' | 'expired' | 'replayed';
-    };
+    }
+  /** An operating command, as `npx autopilot approve prod/web --as alice` runs it (local/cli-step.ts). */
+  | { type: 'cli'; command: 'approve' | 'reject'; service: string; as?: string; reason?: string };
 
 export type EventInput = Pick<AwsEvent, 'source' | 'detail-type' | 'detail'> & Partial<AwsEvent>;
 
@@ -331,7 +362,7 @@ class Reader {
     }
     for (const k of Object.keys(v)) {
       if (!keys.includes(k)) {
-        const guess = closest(k, keys);
+        const guess = nearest(k, keys);
         this.fail(
           joinPath(at, k),
           `unknown field${guess ? `; did you mean "${guess}"?` : `; expected one of ${listOf(keys)}`}`,
@@ -452,32 +483,6 @@ function listOf(keys: readonly string[]): string {
   return keys.join(', ');
 }
 
-/** The known key nearest to a typo (edit distance at most 2), for "did you mean". */
-function closest(word: string, candidates: readonly string[]): string | undefined {
-  let best: string | undefined;
-  let bestDistance = 3;
-  for (const c of candidates) {
-    const d = editDistance(word.toLowerCase(), c.toLowerCase());
-    if (d < bestDistance) {
-      best = c;
-      bestDistance = d;
-    }
-  }
-  return best;
-}
-
-function editDistance(a: string, b: string): number {
-  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    const row = [i];
-    for (let j = 1; j <= b.length; j++) {
-      row[j] = Math.min(prev[j]! + 1, row[j - 1]! + 1, prev[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
-    }
-    prev = row;
-  }
-  return prev[b.length]!;
-}
-
 // Names as the AWS APIs accept them.
 const CLUSTER_NAME = /^[A-Za-z0-9_-]{1,255}$/;
 const SERVICE_NAME = /^[A-Za-z0-9_-]{1,255}$/;
@@ -506,9 +511,11 @@ const TOP = [
   'seed',
   'throttling',
   'latency',
+  'lambda',
   'clusters',
   'images',
   'targetGroups',
+  'loadBalancers',
   'services',
   'alarms',
   'autopilot',
@@ -537,6 +544,16 @@ function readScenario(raw: unknown, r: Reader): Scenario {
   const throttling =
     r.attempt(() => (top.throttling === undefined ? false : r.bool(top.throttling, 'throttling'))) ?? false;
   const latency = r.attempt(() => (top.latency === undefined ? undefined : r.bool(top.latency, 'latency')));
+  const lambda = r.attempt(() => {
+    if (top.lambda === undefined) return undefined;
+    const l = r.object(top.lambda, 'lambda', ['concurrency', 'interleave']);
+    return {
+      ...(l.concurrency === undefined
+        ? {}
+        : { concurrency: r.int(l.concurrency, 'lambda.concurrency', 1, 1000) }),
+      ...(l.interleave === undefined ? {} : { interleave: r.bool(l.interleave, 'lambda.interleave') }),
+    };
+  });
 
   // Each item is read on its own; an item with a mistake is skipped, but its name is still known to
   // the items that refer to it, so one mistake does not show up again as "no such cluster".
@@ -592,6 +609,21 @@ function readScenario(raw: unknown, r: Reader): Scenario {
       targetGroups.map((t) => t.name),
       (i) => `targetGroups[${i}].name`,
       'target group',
+    ),
+  );
+  const loadBalancerNames = new Set<string>();
+  const loadBalancers = each(
+    top.loadBalancers,
+    'loadBalancers',
+    (v, i) => readLoadBalancer(v, `loadBalancers[${i}]`, r, refs.targetGroups),
+    loadBalancerNames,
+    (lb) => lb.name,
+  );
+  r.attempt(() =>
+    r.unique(
+      loadBalancers.map((lb) => lb.name),
+      (i) => `loadBalancers[${i}].name`,
+      'load balancer',
     ),
   );
   const alarms = each(
@@ -669,9 +701,11 @@ function readScenario(raw: unknown, r: Reader): Scenario {
     seed,
     throttling,
     ...(latency === undefined ? {} : { latency }),
+    ...(lambda === undefined ? {} : { lambda }),
     clusters,
     images,
     targetGroups,
+    loadBalancers,
     services,
     alarms,
     autopilot,
@@ -749,6 +783,59 @@ function readImages(v: unknown, r: Reader): Record<string, ImageBehaviour> {
   return out;
 }
 
+const ALB_PROTOCOLS = ['HTTP', 'HTTPS'];
+const NLB_PROTOCOLS = ['TCP', 'TLS', 'UDP', 'TCP_UDP'];
+
+function readLoadBalancer(v: unknown, at: string, r: Reader, groups: Set<string>): LoadBalancerSpec {
+  const o = r.object(v, at, ['name', 'type', 'listeners']);
+  const name = r.string(
+    o.name,
+    `${at}.name`,
+    /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,30}[A-Za-z0-9])?$/,
+    'must be 1 to 32 letters, digits and hyphens, not starting or ending with a hyphen',
+  );
+  const type = o.type === undefined ? 'application' : r.string(o.type, `${at}.type`);
+  if (type !== 'application' && type !== 'network')
+    r.fail(`${at}.type`, `must be application or network, got "${type}"`);
+  const group = (g: unknown, p: string) => {
+    const n = r.string(g, p);
+    if (!groups.has(n)) r.fail(p, `no target group "${n}" in targetGroups`);
+    return n;
+  };
+  const protocols = type === 'application' ? ALB_PROTOCOLS : NLB_PROTOCOLS;
+  const listeners = r.list(o.listeners, `${at}.listeners`).map((l, i) => {
+    const p = `${at}.listeners[${i}]`;
+    const x = r.object(l, p, ['port', 'protocol', 'forward', 'rules']);
+    const protocol = x.protocol === undefined ? undefined : r.string(x.protocol, `${p}.protocol`);
+    if (protocol !== undefined && !protocols.includes(protocol))
+      r.fail(
+        `${p}.protocol`,
+        `${type === 'application' ? 'an application' : 'a network'} load balancer's listener is one of ${protocols.join(', ')}, got "${protocol}"`,
+      );
+    const rules =
+      x.rules === undefined
+        ? []
+        : r.list(x.rules, `${p}.rules`).map((rule, j) => {
+            const q = `${p}.rules[${j}]`;
+            if (type === 'network') r.fail(q, 'a network load balancer has no rules: its listener forwards');
+            const y = r.object(rule, q, ['priority', 'path', 'forward']);
+            return {
+              priority: r.int(y.priority, `${q}.priority`, 1, 50_000),
+              path: r.string(y.path, `${q}.path`),
+              forward: group(y.forward, `${q}.forward`),
+            };
+          });
+    return {
+      port: r.int(x.port, `${p}.port`, 1, 65_535),
+      ...(protocol && { protocol }),
+      forward: group(x.forward, `${p}.forward`),
+      rules,
+    };
+  });
+  if (!listeners.length) r.fail(`${at}.listeners`, 'needs at least one listener');
+  return { name, type, listeners };
+}
+
 function readTargetGroup(v: unknown, at: string, r: Reader): TargetGroupSpec {
   const t = r.object(v, at, ['name', 'deregistrationDelay', 'healthCheck']);
   const spec: TargetGroupSpec = {
@@ -794,6 +881,7 @@ const SERVICE_KEYS = [
   'memory',
   'healthCheck',
   'targetGroup',
+  'alternateTargetGroup',
   'port',
   'load',
   'healthCheckGracePeriod',
@@ -860,6 +948,19 @@ function readService(
     if (!refs.targetGroups.has(spec.targetGroup)) {
       r.fail(`${at}.targetGroup`, `no target group "${spec.targetGroup}" in targetGroups`);
     }
+  }
+  if (s.alternateTargetGroup !== undefined) {
+    const alt = r.string(s.alternateTargetGroup, `${at}.alternateTargetGroup`);
+    spec.alternateTargetGroup = alt;
+    if (!refs.targetGroups.has(alt))
+      r.fail(`${at}.alternateTargetGroup`, `no target group "${alt}" in targetGroups`);
+    else if (!spec.targetGroup)
+      r.fail(`${at}.alternateTargetGroup`, 'needs a targetGroup: the alternate is the other of the pair');
+    else if (alt === spec.targetGroup)
+      r.fail(
+        `${at}.alternateTargetGroup`,
+        'must differ from targetGroup: ECS shifts traffic between the two',
+      );
   }
   if (s.load !== undefined) {
     spec.load = r.number(s.load, `${at}.load`);
@@ -1096,7 +1197,7 @@ function readAutopilot(v: unknown, r: Reader): Scenario['autopilot'] {
   return { config: v };
 }
 
-const ACTIONS = ['push', 'update', 'load', 'event', 'alarm', 'slack'] as const;
+const ACTIONS = ['push', 'update', 'load', 'event', 'alarm', 'slack', 'cli'] as const;
 
 function readStep(
   v: unknown,
@@ -1174,12 +1275,32 @@ function readStep(
       const c = r.object(value, p, ['click', 'user', 'signature']);
       action = {
         type: 'slack',
-        click: r.oneOf(c.click, `${p}.click`, ['promote', 'pause', 'resume', 'abort', 'retry'] as const),
+        click: r.oneOf(c.click, `${p}.click`, [
+          'promote',
+          'pause',
+          'resume',
+          'abort',
+          'retry',
+          'approve',
+          'reject',
+        ] as const),
         user: r.string(c.user, `${p}.user`, /^[UW][A-Z0-9]{2,}$/, 'a Slack user ID such as U123'),
         signature:
           c.signature === undefined
             ? 'valid'
             : r.oneOf(c.signature, `${p}.signature`, ['valid', 'forged', 'expired', 'replayed'] as const),
+      };
+      break;
+    }
+    case 'cli': {
+      const c = r.object(value, p, ['command', 'service', 'as', 'reason']);
+      const service = findService(r.string(c.service, `${p}.service`), `${p}.service`, refs.services, r);
+      action = {
+        type: 'cli',
+        command: r.oneOf(c.command, `${p}.command`, ['approve', 'reject'] as const),
+        service: `${service.cluster}/${service.name}`,
+        ...(c.as !== undefined && { as: r.string(c.as, `${p}.as`) }),
+        ...(c.reason !== undefined && { reason: r.string(c.reason, `${p}.reason`) }),
       };
       break;
     }

@@ -8,6 +8,7 @@
  */
 import path from 'node:path';
 import { READ_ONLY_FIELDS, shortRevision, targetContainer } from '../../lib/revision.ts';
+import { LOCAL_CLI } from '../cli-step.ts';
 import type { AwsEvent } from '../core/service.ts';
 import { SLACK_CLICK } from '../slack-click.ts';
 import { World } from '../world.ts';
@@ -48,6 +49,9 @@ export class ScenarioWorld {
       throttling: scenario.throttling,
       // The scenario's own `latency:` wins; else the caller's choice (sim: on), else off.
       latency: scenario.latency ?? options.latency ?? false,
+      ...(scenario.lambda && {
+        concurrency: { limit: scenario.lambda.concurrency, interleave: scenario.lambda.interleave },
+      }),
     });
     const made = await setUp(world, scenario);
     return new ScenarioWorld(world, scenario, made);
@@ -167,6 +171,16 @@ export class ScenarioWorld {
         return {
           summary: `slack: ${action.user} clicks ${action.click}${signature === 'valid' ? '' : ` (${signature} signature)`}`,
           result: { ...rest, signature, ...result },
+        };
+      }
+      case 'cli': {
+        const run = world.functions.get(LOCAL_CLI);
+        if (!run) throw new Error('a cli step needs the pipeline attached');
+        const { type, ...step } = action;
+        const result = (await run(step)) as Record<string, unknown>;
+        return {
+          summary: `cli: ${action.command} ${action.service}${action.as ? ` --as ${action.as}` : ''}`,
+          result: { ...step, ...result },
         };
       }
     }

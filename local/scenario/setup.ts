@@ -71,15 +71,49 @@ export async function setUp(world: World, scenario: Scenario): Promise<SetUp> {
   }
 
   const targetGroupArns = new Map<string, string>();
-  for (const [i, tg] of scenario.targetGroups.entries()) {
+  // An alternate target group sits behind its production group's load balancer (made first).
+  const alternateOf = new Map(
+    scenario.services.flatMap((s) =>
+      s.alternateTargetGroup && s.targetGroup ? [[s.alternateTargetGroup, s.targetGroup] as const] : [],
+    ),
+  );
+  const ordered = [...scenario.targetGroups.entries()].sort(
+    ([, a], [, b]) => Number(alternateOf.has(a.name)) - Number(alternateOf.has(b.name)),
+  );
+  for (const [i, tg] of ordered) {
+    const production = alternateOf.get(tg.name);
     const arn = await step(`targetGroups[${i}]`, 'creating the target group', () =>
       world.ecs.createTargetGroup({
         name: tg.name,
         deregistrationDelaySeconds: tg.deregistrationDelaySeconds,
         healthCheck: tg.healthCheck,
+        // With `loadBalancers:` the scenario says what each group is behind; without, each has its own
+        // (a production group of an ECS strategy's service is behind `<group>-alb`).
+        ...(production
+          ? { loadBalancerName: `${production}-alb` }
+          : scenario.loadBalancers.length > 0 && { loadBalancerName: false as const }),
       }),
     );
     targetGroupArns.set(tg.name, arn);
+  }
+  for (const [i, spec] of scenario.loadBalancers.entries()) {
+    await step(`loadBalancers[${i}]`, 'creating the load balancer, its listeners and rules', () => {
+      const elb = world.ecs.elb;
+      const lb = elb.createLoadBalancer(spec.name, spec.type);
+      for (const l of spec.listeners) {
+        const listener = elb.createListener(lb.arn, {
+          port: l.port,
+          protocol: l.protocol,
+          targetGroupArn: targetGroupArns.get(l.forward)!,
+        });
+        for (const rule of l.rules)
+          elb.createRule(listener.arn, {
+            priority: rule.priority,
+            pathPattern: rule.path,
+            targetGroupArn: targetGroupArns.get(rule.forward)!,
+          });
+      }
+    });
   }
 
   // The load balancer in front of each target group: `app/<name>-alb/<id>`, its LoadBalancer dimension.
@@ -88,6 +122,7 @@ export async function setUp(world: World, scenario: Scenario): Promise<SetUp> {
     loadBalancers.set(g.name, g.loadBalancerDimension);
     loadBalancers.set(`${g.name}-alb`, g.loadBalancerDimension);
   }
+  for (const lb of world.ecs.elb.loadBalancers.values()) loadBalancers.set(lb.name, lb.dimension);
   const warnings: string[] = [];
   for (const [i, alarm] of scenario.alarms.entries()) {
     await step(`alarms[${i}]`, 'PutMetricAlarm', () =>
@@ -104,7 +139,17 @@ export async function setUp(world: World, scenario: Scenario): Promise<SetUp> {
     );
     const taskDefinition: string = registered.taskDefinition.taskDefinitionArn;
     await step(at, 'CreateService', () =>
-      call(world.ecs, 'CreateService', serviceInput(scenario, service, taskDefinition, targetGroupArns)),
+      call(
+        world.ecs,
+        'CreateService',
+        serviceInput(
+          scenario,
+          service,
+          taskDefinition,
+          targetGroupArns,
+          productionRules(world, targetGroupArns),
+        ),
+      ),
     );
   }
 
@@ -173,11 +218,28 @@ export function taskDefinitionInput(world: World, scenario: Scenario, service: S
   };
 }
 
+/** Each target group's production listener rule: the default rule of the listener that forwards to it. */
+function productionRules(world: World, targetGroupArns: Map<string, string>): Map<string, string> {
+  const out = new Map<string, string>();
+  const rules = world.ecs.elb.allRules();
+  for (const [name, arn] of targetGroupArns) {
+    const rule = rules.find((r) =>
+      r.actions.some(
+        (a) => a.Type === 'forward' && (a as { TargetGroupArn?: string }).TargetGroupArn === arn,
+      ),
+    );
+    if (rule) out.set(name, rule.arn);
+  }
+  return out;
+}
+
 export function serviceInput(
   scenario: Scenario,
   service: ServiceSpec,
   taskDefinition: string,
   targetGroupArns: Map<string, string>,
+  /** The production listener rule of each target group's load balancer (its listener's default rule). */
+  productionRules?: Map<string, string>,
 ) {
   const fargate = isFargate(scenario, service);
   const input: Record<string, unknown> = {
@@ -204,6 +266,13 @@ export function serviceInput(
         targetGroupArn: targetGroupArns.get(service.targetGroup),
         containerName: service.container,
         containerPort: service.port,
+        ...(service.alternateTargetGroup && {
+          advancedConfiguration: {
+            alternateTargetGroupArn: targetGroupArns.get(service.alternateTargetGroup),
+            productionListenerRule: productionRules?.get(service.targetGroup),
+            roleArn: `arn:aws:iam::123456789012:role/ecsInfrastructureRoleForLoadBalancers`,
+          },
+        }),
       },
     ];
   }

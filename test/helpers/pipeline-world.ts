@@ -30,6 +30,8 @@ export interface PipelineWorldOptions {
   notifications?: unknown;
   /** The sweep's period; default `1m`, the tick these tests were written against. */
   sweep?: string;
+  /** Model how long things take (local/core/latency.ts): deliveries overlap, invocations race. */
+  latency?: boolean;
 }
 
 export interface PipelineWorld extends LocalPipeline {
@@ -42,7 +44,7 @@ export interface PipelineWorld extends LocalPipeline {
 export async function pipelineWorld(options: PipelineWorldOptions = {}): Promise<PipelineWorld> {
   const logs: string[] = [];
   const previousSink = setLogSink((line) => logs.push(line));
-  const world = new World({ seed: 'e2e' });
+  const world = new World({ seed: 'e2e', latency: options.latency ?? false });
   for (const [key, value] of Object.entries({ 'web:v1': 'healthy', ...options.images })) {
     world.images.set(key, parseImageBehaviour(value));
   }

@@ -6,22 +6,15 @@ import {
   RegisterScalableTargetCommand,
   ValidationException,
 } from '@aws-sdk/client-application-auto-scaling';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startWorld, type TestWorld } from '../helpers/world.ts';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { localClientConfig, sharedWorld } from '../helpers/world.ts';
 
 describe('local Application Auto Scaling', () => {
-  let t: TestWorld;
+  const t = sharedWorld();
   let aas: ApplicationAutoScalingClient;
-  beforeAll(async () => {
-    t = await startWorld();
-    aas = new ApplicationAutoScalingClient({
-      endpoint: t.endpoint,
-      region: 'us-east-1',
-      credentials: { accessKeyId: 'l', secretAccessKey: 'l' },
-      maxAttempts: 1,
-    });
+  beforeAll(() => {
+    aas = new ApplicationAutoScalingClient(localClientConfig(t.endpoint));
   });
-  afterAll(() => t.world.stop());
   const target = {
     ServiceNamespace: 'ecs' as const,
     ResourceId: 'service/prod/web',

@@ -12,16 +12,12 @@ import {
   ListContainerInstancesCommand,
   PutClusterCapacityProvidersCommand,
 } from '@aws-sdk/client-ecs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { UsageError } from '../../local/core/errors.ts';
 import { startOption } from '../../local/scenario/local.ts';
-import { startWorld, type TestWorld } from '../helpers/world.ts';
+import { sharedWorld } from '../helpers/world.ts';
 
-let t: TestWorld;
-beforeAll(async () => {
-  t = await startWorld();
-});
-afterAll(() => t.world.stop());
+const t = sharedWorld();
 
 describe('every answer', () => {
   it('carries x-amzn-RequestId, which the SDK reads as $metadata.requestId, different each time', async () => {

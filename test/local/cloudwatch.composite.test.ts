@@ -5,9 +5,9 @@ import {
   PutMetricAlarmCommand,
   SetAlarmStateCommand,
 } from '@aws-sdk/client-cloudwatch';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { evaluateRule, parseAlarmRule, ruleAlarms } from '../../local/services/cloudwatch/composite.ts';
-import { startWorld, type TestWorld } from '../helpers/world.ts';
+import { sharedWorld } from '../helpers/world.ts';
 
 describe('alarm rules', () => {
   const rule = parseAlarmRule('ALARM(cpu) AND NOT OK("5xx")');
@@ -33,9 +33,8 @@ describe('alarm rules', () => {
 });
 
 describe('PutCompositeAlarm', () => {
-  let t: TestWorld;
+  const t = sharedWorld();
   beforeAll(async () => {
-    t = await startWorld();
     for (const AlarmName of ['cpu', '5xx'])
       await t.cloudwatch.send(
         new PutMetricAlarmCommand({
@@ -50,7 +49,6 @@ describe('PutCompositeAlarm', () => {
         }),
       );
   });
-  afterAll(() => t.world.stop());
 
   const composite = async () =>
     (

@@ -14,19 +14,17 @@ import {
   PutMetricDataCommand,
   ValidationException,
 } from '@aws-sdk/client-cloudwatch';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startWorld, type TestWorld } from '../helpers/world.ts';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { sharedWorld, startWorld } from '../helpers/world.ts';
 
 const START = Date.UTC(2026, 0, 1);
 const at = (minutes: number, seconds = 0) => new Date(START + minutes * 60_000 + seconds * 1000);
 
-let t: TestWorld;
+const t = sharedWorld(() => startWorld({ start: START }));
 beforeAll(async () => {
-  t = await startWorld({ start: START });
   // Some history to query: the clock sits one hour after START.
   await t.world.runFor(3600_000, 60_000);
 });
-afterAll(() => t.world.stop());
 
 const put = (Namespace: string, MetricData: any[]) =>
   t.cloudwatch.send(new PutMetricDataCommand({ Namespace, MetricData }));

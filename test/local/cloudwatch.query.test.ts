@@ -4,16 +4,12 @@
  * did checked through the SDK v3 client (JSON 1.0) on the same world.
  */
 import { DescribeAlarmsCommand, GetMetricStatisticsCommand } from '@aws-sdk/client-cloudwatch';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { queryInput } from '../../local/core/query.ts';
-import { startWorld, type TestWorld } from '../helpers/world.ts';
+import { sharedWorld } from '../helpers/world.ts';
 import { signedPost } from './signed-request.ts';
 
-let t: TestWorld;
-beforeAll(async () => {
-  t = await startWorld();
-});
-afterAll(() => t.world.stop());
+const t = sharedWorld();
 
 const query = (params: Record<string, string>) =>
   signedPost(

@@ -26,22 +26,11 @@ import {
   UntagResourceCommand,
   UpdateServiceCommand,
 } from '@aws-sdk/client-ecs';
-import { afterAll, beforeAll, expect, describe as group, it } from 'vitest';
-import { startWorld, type TestWorld } from '../helpers/world.ts';
-import {
-  createService,
-  describe,
-  NETWORK,
-  registerFargate,
-  runUntil,
-  startEcsWorld,
-} from './ecs-fixtures.ts';
+import { beforeAll, expect, describe as group, it } from 'vitest';
+import { runUntil, sharedWorld, startWorld } from '../helpers/world.ts';
+import { createService, describe, NETWORK, registerFargate, startEcsWorld } from './ecs-fixtures.ts';
 
-let t: TestWorld;
-beforeAll(async () => {
-  t = await startEcsWorld();
-});
-afterAll(() => t.world.stop());
+const t = sharedWorld(startEcsWorld);
 
 group('clusters', () => {
   it('creates, describes (MISSING for unknown) and lists clusters; CreateCluster is idempotent', async () => {

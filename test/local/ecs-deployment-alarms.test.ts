@@ -14,16 +14,8 @@ import {
   breakerAfterHealthyTask,
   deploymentBakeMs,
 } from '../../local/services/ecs/constants.ts';
-import type { TestWorld } from '../helpers/world.ts';
-import {
-  busEvents,
-  createService,
-  describe,
-  pushImage,
-  registerFargate,
-  runUntil,
-  useWorld,
-} from './ecs-fixtures.ts';
+import { busEvents, runUntil, type TestWorld } from '../helpers/world.ts';
+import { createService, describe, pushImage, registerFargate, useWorld } from './ecs-fixtures.ts';
 
 const world = useWorld();
 

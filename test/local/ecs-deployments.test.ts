@@ -16,17 +16,8 @@ import {
   maximumTasks,
   minimumHealthyTasks,
 } from '../../local/services/ecs/constants.ts';
-import type { TestWorld } from '../helpers/world.ts';
-import {
-  busEvents,
-  createService,
-  describe,
-  pushImage,
-  registerFargate,
-  runUntil,
-  runUntilEvent,
-  useWorld,
-} from './ecs-fixtures.ts';
+import { busEvents, runUntil, runUntilEvent, type TestWorld } from '../helpers/world.ts';
+import { createService, describe, pushImage, registerFargate, useWorld } from './ecs-fixtures.ts';
 
 const world = useWorld();
 

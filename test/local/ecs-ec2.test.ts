@@ -9,8 +9,8 @@ import {
   UpdateServiceCommand,
 } from '@aws-sdk/client-ecs';
 import { expect, describe as group, it } from 'vitest';
-import type { TestWorld } from '../helpers/world.ts';
-import { busEvents, createService, describe, runUntil, useWorld } from './ecs-fixtures.ts';
+import { busEvents, runUntil, type TestWorld } from '../helpers/world.ts';
+import { createService, describe, useWorld } from './ecs-fixtures.ts';
 
 const world = useWorld();
 

@@ -4,19 +4,11 @@
  * "Amazon ECS service deployment state change events").
  */
 import { UpdateServiceCommand } from '@aws-sdk/client-ecs';
-import { afterAll, beforeAll, expect, describe as group, it } from 'vitest';
+import { beforeAll, expect, describe as group, it } from 'vitest';
 import { parseImageBehaviour } from '../../local/core/images.ts';
 import { World } from '../../local/world.ts';
-import type { TestWorld } from '../helpers/world.ts';
-import {
-  busEvents,
-  createService,
-  describe,
-  pushImage,
-  registerFargate,
-  runUntil,
-  startEcsWorld,
-} from './ecs-fixtures.ts';
+import { busEvents, runUntil, sharedWorld } from '../helpers/world.ts';
+import { createService, describe, pushImage, registerFargate, startEcsWorld } from './ecs-fixtures.ts';
 
 /**
  * Every member of `sample` is in `ours` with the same JSON type, recursively (arrays: element-wise
@@ -152,10 +144,9 @@ const deploymentSample = {
 
 const ISO_MS = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/;
 
-let t: TestWorld;
+const t = sharedWorld(startEcsWorld);
 let sinceUpdate = 0;
 beforeAll(async () => {
-  t = await startEcsWorld();
   const td1 = await registerFargate(t.ecs, 'sample', pushImage(t.world, 'sample', 'v1'));
   const td2 = await registerFargate(
     t.ecs,
@@ -185,7 +176,6 @@ beforeAll(async () => {
     1_800_000,
   );
 });
-afterAll(() => t.world.stop());
 
 group('ECS Task State Change', () => {
   it('a RUNNING task event has the fields and types of the documented sample', () => {

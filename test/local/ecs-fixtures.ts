@@ -97,37 +97,3 @@ export async function describe(ecs: ECSClient, service: string, cluster = 'prod'
   const out = await ecs.send(new DescribeServicesCommand({ cluster, services: [service] }));
   return out.services![0]!;
 }
-
-/** Events of one detail-type put on the bus since `since` (virtual ms). */
-export function busEvents(world: World, detailType: string, since = 0): any[] {
-  return world.eventLog
-    .filter((e) => e.at >= since && e.event['detail-type'] === detailType)
-    .map((e) => e.event);
-}
-
-/** Runs the world until an event of `detailType` that `match` accepts is on the bus (see runUntil); returns the first. */
-export async function runUntilEvent(
-  world: World,
-  detailType: string,
-  match: (event: any) => boolean,
-  maxMs: number,
-): Promise<any> {
-  await runUntil(world, () => busEvents(world, detailType).some(match), maxMs);
-  return busEvents(world, detailType).find(match)!;
-}
-
-/** Runs the world second by second until `done()` or `maxMs` (virtual), calling `each` every second. */
-export async function runUntil(
-  world: World,
-  done: () => boolean | Promise<boolean>,
-  maxMs: number,
-  each?: () => void | Promise<void>,
-): Promise<void> {
-  const end = world.now() + maxMs;
-  while (world.now() < end) {
-    await world.runFor(1000);
-    if (each) await each();
-    if (await done()) return;
-  }
-  throw new Error(`condition not reached within ${maxMs / 1000} virtual seconds`);
-}

@@ -3,15 +3,12 @@ import { GetMetricStatisticsCommand } from '@aws-sdk/client-cloudwatch';
 import { DescribeTasksCommand, ListTasksCommand, StopTaskCommand } from '@aws-sdk/client-ecs';
 import { afterAll, beforeAll, expect, describe as group, it } from 'vitest';
 import type { Datum } from '../../local/services/cloudwatch/index.ts';
-import type { TestWorld } from '../helpers/world.ts';
+import { busEvents, runUntil, runUntilEvent, type TestWorld } from '../helpers/world.ts';
 import {
-  busEvents,
   createService,
   describe,
   pushImage,
   registerFargate,
-  runUntil,
-  runUntilEvent,
   startEcsWorld,
   useWorld,
 } from './ecs-fixtures.ts';

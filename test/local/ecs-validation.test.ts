@@ -10,17 +10,13 @@ import {
   InvalidParameterException,
   RegisterTaskDefinitionCommand,
 } from '@aws-sdk/client-ecs';
-import { afterAll, beforeAll, expect, describe as group, it } from 'vitest';
+import { expect, describe as group, it } from 'vitest';
 import { jsonTypeProblem } from '../../local/services/ecs/input-types.ts';
-import type { TestWorld } from '../helpers/world.ts';
+import { sharedWorld } from '../helpers/world.ts';
 import { NETWORK, pushImage, registerFargate, startEcsWorld } from './ecs-fixtures.ts';
 import { signedPost } from './signed-request.ts';
 
-let t: TestWorld;
-beforeAll(async () => {
-  t = await startEcsWorld();
-});
-afterAll(() => t.world.stop());
+const t = sharedWorld(startEcsWorld);
 
 const register = (input: Record<string, unknown>) =>
   t.ecs.send(

@@ -7,24 +7,17 @@ import { DescribeTasksCommand, ListTasksCommand } from '@aws-sdk/client-ecs';
 import {
   DescribeTargetGroupsCommand,
   DescribeTargetHealthCommand,
-  ElasticLoadBalancingV2Client,
   TargetGroupNotFoundException,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startWorld, type TestWorld } from '../helpers/world.ts';
-import { createCluster, createService, pushImage, registerFargate, runUntil } from './ecs-fixtures.ts';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { runUntil, sharedWorld, type TestWorld } from '../helpers/world.ts';
+import { createCluster, createService, pushImage, registerFargate } from './ecs-fixtures.ts';
 
-let t: TestWorld;
-let elbv2: ElasticLoadBalancingV2Client;
+const t = sharedWorld();
+let elbv2: TestWorld['elbv2'];
 let tg: string;
 beforeAll(async () => {
-  t = await startWorld();
-  elbv2 = new ElasticLoadBalancingV2Client({
-    endpoint: t.endpoint,
-    region: t.world.region,
-    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-    maxAttempts: 1,
-  });
+  elbv2 = t.elbv2;
   await createCluster(t.ecs);
   tg = t.world.ecs.createTargetGroup({
     name: 'web-tg',
@@ -38,7 +31,6 @@ beforeAll(async () => {
     loadBalancers: [{ targetGroupArn: tg, containerName: 'app', containerPort: 8080 }],
   });
 }, 60_000);
-afterAll(() => t.world.stop());
 
 const health = async (Targets?: { Id: string; Port?: number }[]) =>
   (await elbv2.send(new DescribeTargetHealthCommand({ TargetGroupArn: tg, Targets })))

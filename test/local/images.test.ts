@@ -5,7 +5,8 @@
 import { DescribeTasksCommand, ListTasksCommand } from '@aws-sdk/client-ecs';
 import { expect, describe as group, it } from 'vitest';
 import { errorShareAt, parseImageBehaviour } from '../../local/core/images.ts';
-import { createService, describe, pushImage, registerFargate, runUntil, useWorld } from './ecs-fixtures.ts';
+import { runUntil } from '../helpers/world.ts';
+import { createService, describe, pushImage, registerFargate, useWorld } from './ecs-fixtures.ts';
 
 const world = useWorld();
 

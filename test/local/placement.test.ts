@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { Random } from '../../local/core/random.ts';
 import { ClusterQueryError } from '../../local/services/ecs/cluster-query.ts';
 import {
   applyPlacement,
@@ -17,14 +18,7 @@ import {
 
 /** Deterministic PRNG (mulberry32) standing in for the `random` argument. */
 function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  return new Random(seed).next;
 }
 
 const noRandom = () => {

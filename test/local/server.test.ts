@@ -1,14 +1,10 @@
 import { CreateTableCommand, GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
 import { GetParameterCommand, ParameterNotFound, PutParameterCommand } from '@aws-sdk/client-ssm';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startWorld, type TestWorld } from '../helpers/world.ts';
+import { describe, expect, it } from 'vitest';
+import { sharedWorld } from '../helpers/world.ts';
 
 describe('local AWS endpoint', () => {
-  let t: TestWorld;
-  beforeAll(async () => {
-    t = await startWorld();
-  });
-  afterAll(() => t.world.stop());
+  const t = sharedWorld();
 
   it('serves SSM SecureStrings, decrypting only when asked', async () => {
     await t.ssm.send(

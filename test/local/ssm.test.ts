@@ -9,13 +9,12 @@ import {
   ParameterVersionNotFound,
   PutParameterCommand,
 } from '@aws-sdk/client-ssm';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { parseSelector, underPath } from '../../local/services/ssm/index.ts';
-import { startWorld, type TestWorld } from '../helpers/world.ts';
+import { sharedWorld } from '../helpers/world.ts';
 
-let t: TestWorld;
+const t = sharedWorld();
 beforeAll(async () => {
-  t = await startWorld();
   const put = (Name: string, Value: string, Type: 'String' | 'SecureString' = 'String', Overwrite = false) =>
     t.ssm.send(new PutParameterCommand({ Name, Value, Type, Overwrite }));
   await put('/app/url', 'https://one');
@@ -24,7 +23,6 @@ beforeAll(async () => {
   await put('/app/db/user', 'admin');
   await put('/other', 'x');
 });
-afterAll(() => t.world.stop());
 
 describe('pure rules', () => {
   it.each([

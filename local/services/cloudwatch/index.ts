@@ -283,38 +283,40 @@ export class LocalCloudWatch implements LocalService {
 
   /**
    * Delivers the alarm actions queued by state changes (Lambda functions and SNS topics, to
-   * `world.functions`) and waits for them. Returns how many were delivered. The world's settle loop
-   * should call it next to `events.drain()`.
+   * `world.functions`), each as its own invocation (core/concurrency.ts; the world's settle waits
+   * for them). Returns how many were delivered. The world's settle loop should call it next to
+   * `events.drain()`.
    */
   async drainActions(): Promise<number> {
     const batch = this.pending;
     if (batch.length === 0) return 0;
     this.pending = [];
-    const outcomes = await Promise.all(
-      batch.map(async (a) => {
+    for (const a of batch) {
+      void this.world.tasks.run(this.world.now(), async () => {
         const fn = this.world.functions.get(a.arn) ?? this.world.functions.get(unqualified(a.arn));
-        if (!fn) return { a, error: `no function ${a.arn}` };
-        try {
-          await fn(a.payload);
-          return { a };
-        } catch (e) {
-          return { a, error: String((e as Error)?.message ?? e) };
+        let error: string | undefined;
+        if (!fn) error = `no function ${a.arn}`;
+        else {
+          try {
+            await fn(a.payload);
+          } catch (e) {
+            error = String((e as Error)?.message ?? e);
+          }
         }
-      }),
-    );
-    for (const { a, error } of outcomes) {
-      this.addHistory(
-        a.alarmName,
-        'Action',
-        `${error ? 'Failed to execute' : 'Successfully executed'} action ${a.arn}`,
-        {
-          actionState: error ? 'Failed' : 'Succeeded',
-          stateUpdateTimestamp: a.stateUpdateTimestamp,
-          [a.kind === 'sns' ? 'notificationResource' : 'lambdaFunction']: a.arn,
-          error,
-        },
-      );
+        this.addHistory(
+          a.alarmName,
+          'Action',
+          `${error ? 'Failed to execute' : 'Successfully executed'} action ${a.arn}`,
+          {
+            actionState: error ? 'Failed' : 'Succeeded',
+            stateUpdateTimestamp: a.stateUpdateTimestamp,
+            [a.kind === 'sns' ? 'notificationResource' : 'lambdaFunction']: a.arn,
+            error,
+          },
+        );
+      });
     }
+    await this.world.tasks.idle();
     return batch.length;
   }
 

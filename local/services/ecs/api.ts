@@ -19,6 +19,7 @@ import type {
   Task,
   TaskDefinition,
 } from './model.ts';
+import { strategyProblem } from './native.ts';
 import { validatePlacement } from './placement.ts';
 import { serviceDeploymentOperations } from './service-deployments.ts';
 import { clusterShape, containerInstanceShape, serviceShape, taskShape } from './shapes.ts';
@@ -184,6 +185,11 @@ export function buildOperations(ecs: EcsContext): Record<string, (input: any) =>
         'deploymentConfiguration.maximumPercent must be greater than or equal to minimumHealthyPercent.',
       );
     return dc;
+  }
+
+  /** A listener rule (ALB) or listener (NLB) of the local load balancers. */
+  function ruleExists(arn: string): boolean {
+    return ecs.elb.allRules().some((r) => r.arn === arn) || ecs.elb.listener(arn) !== undefined;
   }
 
   function checkLoadBalancers(lbs: unknown, td: TaskDefinition): any[] {
@@ -543,6 +549,13 @@ export function buildOperations(ecs: EcsContext): Record<string, (input: any) =>
       throw invalid('desiredCount must be a non-negative integer.');
     const tags = checkTags(input.tags);
     const loadBalancers = checkLoadBalancers(input.loadBalancers, td);
+    const problem = strategyProblem(
+      deploymentConfiguration(input.deploymentConfiguration),
+      loadBalancers,
+      controller,
+      (a) => ruleExists(a),
+    );
+    if (problem) throw invalid(problem);
     const strategy = input.placementStrategy ?? [];
     const constraints = input.placementConstraints ?? [];
     checkPlacement(strategy, constraints, `service:${name}`);
@@ -637,6 +650,13 @@ export function buildOperations(ecs: EcsContext): Record<string, (input: any) =>
     }
     const network = input.networkConfiguration ?? svc.networkConfiguration;
     checkNetwork(td, launchTypeOf(svc), network);
+    const problem = strategyProblem(
+      dc ?? svc.deploymentConfiguration,
+      loadBalancers ?? svc.loadBalancers,
+      svc.deploymentController,
+      (a) => ruleExists(a),
+    );
+    if (problem) throw invalid(problem);
     // Everything validated: apply.
     if (input.desiredCount !== undefined) svc.desiredCount = input.desiredCount;
     if (dc) svc.deploymentConfiguration = dc;
@@ -943,14 +963,13 @@ export function buildOperations(ecs: EcsContext): Record<string, (input: any) =>
     return { tags: taggable(input?.resourceArn).tags };
   }
 
-  const { ListServiceDeployments, DescribeServiceDeployments } = serviceDeploymentOperations(
-    ecs,
-    serviceByRef,
-  );
+  const { ListServiceDeployments, DescribeServiceDeployments, StopServiceDeployment } =
+    serviceDeploymentOperations(ecs, serviceByRef);
 
   return {
     ListServiceDeployments,
     DescribeServiceDeployments,
+    StopServiceDeployment,
     CreateCluster,
     PutClusterCapacityProviders,
     DescribeClusters,

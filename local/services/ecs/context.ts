@@ -9,14 +9,22 @@
  * tells the scheduler; the scheduler stops tasks; a stopped task leaves its target group): each is
  * seen here only through the few calls the others make.
  */
-import type { AlarmsContext, ImagesContext, MetricsContext, WorldContext } from '../../core/context.ts';
+import type {
+  AlarmsContext,
+  FunctionsContext,
+  ImagesContext,
+  MetricsContext,
+  WorldContext,
+} from '../../core/context.ts';
 import type { Ids } from '../../core/ids.ts';
 import type { ImageBehaviour } from '../../core/images.ts';
+import type { Action, Listener, Rule } from '../elbv2/routing.ts';
 import type { BreakerReading } from './constants.ts';
 import type {
   Cluster,
   ContainerInstance,
   Deployment,
+  LoadBalancerRef,
   Service,
   StopCode,
   Tag,
@@ -28,7 +36,7 @@ import type {
 } from './model.ts';
 
 /** What the local ECS asks of its world: the shared context, images to run, and where to publish metrics. */
-export type EcsWorld = WorldContext & ImagesContext & MetricsContext & AlarmsContext;
+export type EcsWorld = WorldContext & ImagesContext & MetricsContext & AlarmsContext & FunctionsContext;
 
 export interface CreateTaskOptions {
   cluster: Cluster;
@@ -98,6 +106,40 @@ export interface ServiceScheduling {
   onTargetUnhealthy(task: Task, target: Target): void;
   onTaskFailed(task: Task, kind: TaskFailure): void;
   onTaskStopped(task: Task): void;
+  isHealthy(task: Task): boolean;
+  deploymentEvent(
+    svc: Service,
+    d: Deployment,
+    eventType: 'INFO' | 'ERROR',
+    eventName: DeploymentEventName,
+    reason: string,
+  ): void;
+  /** StopServiceDeployment (ROLLBACK): the deployment fails and returns to the last completed one. */
+  stopDeployment(svc: Service, d: Deployment, reason: string): void;
+}
+
+/** The eventName of an `ECS Deployment State Change` (ecs_service_deployment_events.html). */
+export type DeploymentEventName =
+  | 'SERVICE_DEPLOYMENT_IN_PROGRESS'
+  | 'SERVICE_DEPLOYMENT_COMPLETED'
+  | 'SERVICE_DEPLOYMENT_FAILED';
+
+/** ECS's BLUE_GREEN, CANARY and LINEAR strategies (native.ts), as the scheduler and target groups ask. */
+export interface NativeDeployments {
+  applies(svc: Service): boolean;
+  begin(svc: Service, d: Deployment, blue: Deployment): void;
+  targetGroupFor(
+    svc: Service,
+    task: { deployment?: Deployment },
+    index: number,
+    lb: LoadBalancerRef,
+  ): string | undefined;
+  /** Whether the deployment keeps the old revision's tasks (before its clean-up). */
+  holdsBlue(d: Deployment): boolean;
+  /** Whether the deployment's tasks may start (past PRE_SCALE_UP). */
+  scaling(d: Deployment): boolean;
+  onReconcile(svc: Service): void;
+  rollback(svc: Service, d: Deployment, reason: string): boolean;
 }
 
 /** Target groups (elb.ts), as the task lifecycle registers tasks in them and the API reads them. */
@@ -107,6 +149,10 @@ export interface TargetRegistration {
   /** Returns the deregistration delay the task drains for, in ms. */
   deregister(task: Task, drain: boolean): number;
   forget(task: Task): void;
+  /** Every listener rule of the local load balancers; a listener by ARN; a rule's new actions (ModifyRule). */
+  allRules(): Rule[];
+  listener(arn: string): Listener | undefined;
+  setActions(rule: Rule, actions: Action[]): void;
 }
 
 /** The local ECS as its parts see it: its state, its three engines and the few helpers they share. */
@@ -124,6 +170,7 @@ export interface EcsContext {
   readonly tasks: TaskLifecycle;
   readonly scheduler: ServiceScheduling;
   readonly elb: TargetRegistration;
+  readonly native: NativeDeployments;
   /** Which of the two documented readings of `resetOnHealthyTask` this ECS follows (constants.ts). */
   readonly breakerReading: BreakerReading;
 

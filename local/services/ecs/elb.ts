@@ -16,9 +16,22 @@
  */
 import type { Datum } from '../../core/context.ts';
 import { errorShareAt } from '../../core/images.ts';
+import {
+  type Action,
+  forwardGroups,
+  forwardOf,
+  type Listener,
+  type LoadBalancer,
+  type Rule,
+  routedLoad,
+} from '../elbv2/routing.ts';
+import { type ServedKey, ServedLedger } from '../elbv2/served.ts';
 import { TARGET_GROUP_DEFAULTS, TEXT } from './constants.ts';
 import type { EcsContext, TargetRegistration } from './context.ts';
-import type { Target, TargetGroup, Task } from './model.ts';
+import type { LoadBalancerRef, Target, TargetGroup, Task } from './model.ts';
+
+/** Rules in evaluation order: by priority, the default rule last. */
+const rank = (r: Rule) => (r.priority === 'default' ? Number.POSITIVE_INFINITY : Number(r.priority));
 
 /**
  * The metrics the local load balancers and ECS publish, with the dimension sets of each (what
@@ -43,8 +56,17 @@ export interface CreateTargetGroupOptions {
   name: string;
   healthCheck?: { intervalSeconds?: number; healthyThreshold?: number; unhealthyThreshold?: number };
   deregistrationDelaySeconds?: number;
-  /** Name of the ALB the target group is attached to (default `<name>-alb`). */
-  loadBalancerName?: string;
+  /**
+   * The load balancer in front of it (default `<name>-alb`, made with a listener on port 80 whose
+   * default action forwards to the group when the load balancer has no listener yet); `false`: none
+   * (a group CreateTargetGroup made, until a rule forwards to it).
+   */
+  loadBalancerName?: string | false;
+  protocol?: string;
+  port?: number;
+  targetType?: 'ip' | 'instance';
+  healthCheckSettings?: Partial<TargetGroup['healthCheckSettings']>;
+  attributes?: Record<string, string>;
 }
 
 export interface TargetHealth {
@@ -56,6 +78,9 @@ export interface TargetHealth {
 
 export class LoadBalancing implements TargetRegistration {
   readonly groups = new Map<string, TargetGroup>();
+  readonly loadBalancers = new Map<string, LoadBalancer>();
+  /** What each target group served, by revision: the share a step really had (elbv2/served.ts). */
+  private readonly served = new ServedLedger();
   /** Carried fractions, so published counts are whole numbers without drift. */
   private carry = new Map<string, { requests: number; errors: number }>();
 
@@ -73,13 +98,13 @@ export class LoadBalancing implements TargetRegistration {
     for (const g of this.groups.values()) if (g.name === o.name) return g.arn;
     const world = this.ecs.world;
     const id = world.ids.hex32().slice(0, 16);
-    const lbId = world.ids.hex32().slice(0, 16);
     const arn = world.arn('elasticloadbalancing', `targetgroup/${o.name}/${id}`);
+    const protocol = o.protocol ?? 'HTTP';
     const group: TargetGroup = {
       arn,
       name: o.name,
       dimension: `targetgroup/${o.name}/${id}`,
-      loadBalancerDimension: `app/${o.loadBalancerName ?? `${o.name}-alb`}/${lbId}`,
+      loadBalancerDimension: '',
       healthCheck: {
         intervalSeconds: o.healthCheck?.intervalSeconds ?? TARGET_GROUP_DEFAULTS.intervalSeconds,
         healthyThreshold: o.healthCheck?.healthyThreshold ?? TARGET_GROUP_DEFAULTS.healthyThreshold,
@@ -87,63 +112,249 @@ export class LoadBalancing implements TargetRegistration {
       },
       deregistrationDelaySeconds:
         o.deregistrationDelaySeconds ?? TARGET_GROUP_DEFAULTS.deregistrationDelaySeconds,
+      protocol,
+      port: o.port ?? 80,
+      targetType: o.targetType ?? 'ip',
+      healthCheckSettings: {
+        protocol:
+          o.healthCheckSettings?.protocol ??
+          (protocol === 'HTTPS' ? 'HTTPS' : protocol === 'HTTP' ? 'HTTP' : 'TCP'),
+        port: o.healthCheckSettings?.port ?? 'traffic-port',
+        path: o.healthCheckSettings?.path ?? (protocol.startsWith('HTTP') ? '/' : undefined),
+        timeoutSeconds: o.healthCheckSettings?.timeoutSeconds ?? (protocol.startsWith('HTTP') ? 5 : 10),
+        matcher: o.healthCheckSettings?.matcher ?? (protocol.startsWith('HTTP') ? '200' : undefined),
+      },
+      attributes: new Map(Object.entries(o.attributes ?? {})),
+      createdAt: this.now(),
       targets: new Set(),
+      offered: 0,
       requestsPerSecond: 0,
       lastFlush: this.now(),
       minuteRequests: 0,
       minuteErrors: 0,
     };
     this.groups.set(arn, group);
+    if (o.loadBalancerName !== false) {
+      const lb =
+        this.loadBalancerNamed(o.loadBalancerName ?? `${o.name}-alb`) ??
+        this.createLoadBalancer(o.loadBalancerName ?? `${o.name}-alb`);
+      if (lb.listeners.length === 0)
+        this.createListener(lb.arn, { port: 80, protocol: 'HTTP', targetGroupArn: arn });
+      else group.loadBalancerDimension = lb.dimension;
+    }
     return arn;
+  }
+
+  /** The task not yet stopped whose ENI address (ip) or EC2 instance (instance) is the target Id. */
+  taskByTargetId(id: string): Task | undefined {
+    for (const t of this.ecs.taskIndex.values())
+      if (
+        t.lastStatus !== 'STOPPED' &&
+        (t.attachment?.privateIPv4Address === id || t.containerInstance?.ec2InstanceId === id)
+      )
+        return t;
+    return undefined;
+  }
+
+  /** Requests served in [from, to) per target group, revision and service, accounted up to now. */
+  servedBetween(
+    from: number,
+    to: number,
+    keep?: (k: ServedKey) => boolean,
+  ): { key: ServedKey; requests: number }[] {
+    for (const g of this.groups.values()) this.flush(g);
+    return this.served.between(from, to, keep);
+  }
+
+  loadBalancerNamed(name: string): LoadBalancer | undefined {
+    for (const lb of this.loadBalancers.values()) if (lb.name === name) return lb;
+    return undefined;
+  }
+
+  createLoadBalancer(name: string, type: 'application' | 'network' = 'application'): LoadBalancer {
+    if (this.loadBalancerNamed(name)) throw new Error(`a load balancer named "${name}" exists`);
+    const world = this.ecs.world;
+    const id = world.ids.hex32().slice(0, 16);
+    const dimension = `${type === 'application' ? 'app' : 'net'}/${name}/${id}`;
+    const lb: LoadBalancer = {
+      arn: world.arn('elasticloadbalancing', `loadbalancer/${dimension}`),
+      name,
+      type,
+      dimension,
+      listeners: [],
+      createdAt: this.now(),
+    };
+    this.loadBalancers.set(lb.arn, lb);
+    return lb;
+  }
+
+  /** A listener whose default action forwards to one target group. */
+  createListener(
+    loadBalancerArn: string,
+    o: { port: number; protocol?: string; targetGroupArn: string },
+  ): Listener {
+    const lb = this.loadBalancers.get(loadBalancerArn);
+    if (!lb) throw new Error(`no load balancer ${loadBalancerArn}`);
+    const id = this.ecs.world.ids.hex32().slice(0, 16);
+    const [, kind, name, lbId] = lb.dimension.match(/^(app|net)\/([^/]+)\/(.+)$/)!;
+    const arn = this.ecs.world.arn('elasticloadbalancing', `listener/${kind}/${name}/${lbId}/${id}`);
+    const listener: Listener = {
+      arn,
+      loadBalancer: lb,
+      port: o.port,
+      protocol: o.protocol ?? (lb.type === 'application' ? 'HTTP' : 'TCP'),
+      rules: [],
+    };
+    listener.rules.push({
+      arn: this.ecs.world.arn(
+        'elasticloadbalancing',
+        `listener-rule/${kind}/${name}/${lbId}/${id}/${this.ecs.world.ids.hex32().slice(0, 16)}`,
+      ),
+      listener,
+      priority: 'default',
+      conditions: [],
+      actions: [{ Type: 'forward', TargetGroupArn: o.targetGroupArn }],
+    });
+    lb.listeners.push(listener);
+    this.reroute();
+    return listener;
+  }
+
+  /** A rule (path pattern) that forwards to one target group, before the default rule. */
+  createRule(
+    listenerArn: string,
+    o: { priority: number; pathPattern: string; targetGroupArn: string },
+  ): Rule {
+    const listener = this.listener(listenerArn);
+    if (!listener) throw new Error(`no listener ${listenerArn}`);
+    const rule: Rule = {
+      arn: listener.rules.at(-1)!.arn.replace(/\/[^/]+$/, `/${this.ecs.world.ids.hex32().slice(0, 16)}`),
+      listener,
+      priority: String(o.priority),
+      conditions: [
+        { Field: 'path-pattern', Values: [o.pathPattern], PathPatternConfig: { Values: [o.pathPattern] } },
+      ],
+      actions: [{ Type: 'forward', TargetGroupArn: o.targetGroupArn }],
+    };
+    listener.rules.splice(listener.rules.length - 1, 0, rule);
+    listener.rules.sort((a, b) => rank(a) - rank(b));
+    this.reroute();
+    return rule;
+  }
+
+  listener(arn: string): Listener | undefined {
+    for (const lb of this.loadBalancers.values()) for (const l of lb.listeners) if (l.arn === arn) return l;
+    return undefined;
+  }
+
+  allRules(): Rule[] {
+    return [...this.loadBalancers.values()].flatMap((lb) => lb.listeners.flatMap((l) => l.rules));
+  }
+
+  /** The load balancers whose rules forward to the group (a target group belongs to at most one). */
+  loadBalancersOf(targetGroupArn: string): LoadBalancer[] {
+    const out = new Set<LoadBalancer>();
+    for (const rule of this.allRules()) {
+      const f = forwardOf(rule);
+      if (f && forwardGroups(f).some((g) => g.TargetGroupArn === targetGroupArn))
+        out.add(rule.listener.loadBalancer);
+    }
+    return [...out];
+  }
+
+  /** Replaces a rule's actions (ModifyRule, ModifyListener): the traffic moves from now on. */
+  setActions(rule: Rule, actions: Action[]): void {
+    for (const g of this.groups.values()) this.flush(g);
+    rule.actions = actions;
+    this.reroute();
+  }
+
+  /** Sets each group's request rate from the offered loads and the rules' weights (elbv2/routing.ts). */
+  reroute(): void {
+    for (const g of this.groups.values()) this.flush(g);
+    const rules = this.allRules();
+    const offered = new Map([...this.groups.values()].map((g) => [g.arn, g.offered]));
+    const routed = routedLoad(offered, rules);
+    for (const g of this.groups.values()) {
+      g.requestsPerSecond = routed.get(g.arn) ?? 0;
+      const lb = this.loadBalancersOf(g.arn)[0];
+      if (lb) g.loadBalancerDimension = lb.dimension;
+    }
   }
 
   setLoad(targetGroupArn: string, requestsPerSecond: number): void {
     const g = this.groups.get(targetGroupArn);
     if (!g) throw new Error(`no target group ${targetGroupArn}`);
     if (!(requestsPerSecond >= 0)) throw new Error('requestsPerSecond must be >= 0');
-    this.flush(g);
-    g.requestsPerSecond = requestsPerSecond;
+    g.offered = requestsPerSecond;
+    this.reroute();
   }
 
   /** Registers a service task in the target groups of its service's load balancers. */
   register(task: Task): void {
     const svc = task.service;
     if (!svc || task.targets.length > 0) return;
-    for (const lb of svc.loadBalancers) {
-      const g = lb.targetGroupArn ? this.groups.get(lb.targetGroupArn) : undefined;
+    for (const [i, lb] of svc.loadBalancers.entries()) {
+      // Blue/green, canary, linear: a new revision registers in the target group not serving production.
+      const arn = this.ecs.native.targetGroupFor(svc, task, i, lb);
+      const g = arn ? this.groups.get(arn) : undefined;
       if (!g) continue;
       const container = task.containers.find((c) => c.name === lb.containerName) ?? task.containers[0]!;
       const binding = container.networkBindings?.find((b) => b.containerPort === lb.containerPort);
-      const target: Target = {
-        group: g,
-        task,
-        containerName: container.name,
-        port: binding?.hostPort ?? lb.containerPort ?? 80,
-        state: 'initial',
-        since: this.now(),
-        timers: [],
-      };
-      this.flush(g);
-      g.targets.add(target);
-      task.targets.push(target);
-      this.ecs.scheduler.addEvent(svc, TEXT.registeredTargets(svc.name, 1, g.arn));
-      // The ALB health check: healthyThreshold consecutive successes, or unhealthyThreshold failures.
-      const hc = g.healthCheck;
-      const b = container.behaviour;
-      // An image that turns bad later ({ unhealthy: { after } }) passes its checks until then.
-      const badInMs = b?.unhealthy
-        ? Math.max(0, (task.startedAt ?? this.now()) + (b.unhealthyAfterSeconds ?? 0) * 1000 - this.now())
-        : Number.POSITIVE_INFINITY;
-      const healthyAt = hc.healthyThreshold * hc.intervalSeconds * 1000;
-      if (healthyAt < badInMs)
-        target.timers.push(this.ecs.world.clock.after(healthyAt, () => this.setState(target, 'healthy')));
-      if (badInMs !== Number.POSITIVE_INFINITY)
-        target.timers.push(
-          this.ecs.world.clock.after(badInMs + hc.unhealthyThreshold * hc.intervalSeconds * 1000, () =>
-            this.setState(target, 'unhealthy'),
-          ),
-        );
+      this.registerTarget(task, g, container.name, binding?.hostPort ?? lb.containerPort ?? 80);
     }
+  }
+
+  /** One registration (ECS's, or RegisterTargets'): `initial` until the health check passes. */
+  registerTarget(task: Task, g: TargetGroup, containerName: string, port: number): Target {
+    const held = [...g.targets].find((t) => t.task === task && t.port === port && t.state !== 'draining');
+    if (held) return held;
+    const container = task.containers.find((c) => c.name === containerName) ?? task.containers[0]!;
+    const target: Target = {
+      group: g,
+      task,
+      containerName: container.name,
+      port,
+      state: 'initial',
+      since: this.now(),
+      timers: [],
+    };
+    this.flush(g);
+    g.targets.add(target);
+    task.targets.push(target);
+    const svc = task.service;
+    if (svc) this.ecs.scheduler.addEvent(svc, TEXT.registeredTargets(svc.name, 1, g.arn));
+    // The ALB health check: healthyThreshold consecutive successes, or unhealthyThreshold failures.
+    const hc = g.healthCheck;
+    const b = container.behaviour;
+    // An image that turns bad later ({ unhealthy: { after } }) passes its checks until then.
+    const badInMs = b?.unhealthy
+      ? Math.max(0, (task.startedAt ?? this.now()) + (b.unhealthyAfterSeconds ?? 0) * 1000 - this.now())
+      : Number.POSITIVE_INFINITY;
+    const healthyAt = hc.healthyThreshold * hc.intervalSeconds * 1000;
+    if (healthyAt < badInMs)
+      target.timers.push(this.ecs.world.clock.after(healthyAt, () => this.setState(target, 'healthy')));
+    if (badInMs !== Number.POSITIVE_INFINITY)
+      target.timers.push(
+        this.ecs.world.clock.after(badInMs + hc.unhealthyThreshold * hc.intervalSeconds * 1000, () =>
+          this.setState(target, 'unhealthy'),
+        ),
+      );
+    return target;
+  }
+
+  /** DeregisterTargets: the target drains for the group's deregistration delay, then leaves it. */
+  deregisterTarget(target: Target): number {
+    if (target.state === 'draining') return 0;
+    const g = target.group;
+    this.flush(g);
+    for (const cancel of target.timers) cancel();
+    target.timers = [];
+    target.state = 'draining';
+    target.since = this.now();
+    const ms = g.deregistrationDelaySeconds * 1000;
+    target.timers.push(this.ecs.world.clock.after(ms, () => g.targets.delete(target)));
+    return ms;
   }
 
   private setState(target: Target, state: 'healthy' | 'unhealthy'): void {
@@ -151,6 +362,12 @@ export class LoadBalancing implements TargetRegistration {
     this.flush(target.group);
     target.state = state;
     target.since = this.now();
+    // Only the target groups of the task's own service move ECS (a target registered by hand does not).
+    // (Under ECS's blue/green strategies, the alternate target group is the service's own too.)
+    const own = (lb: LoadBalancerRef) =>
+      lb.targetGroupArn === target.group.arn ||
+      lb.advancedConfiguration?.alternateTargetGroupArn === target.group.arn;
+    if (!target.task.service?.loadBalancers.some(own)) return;
     if (state === 'healthy') this.ecs.scheduler.onTaskHealthChange(target.task);
     else this.ecs.scheduler.onTargetUnhealthy(target.task, target);
   }
@@ -166,16 +383,9 @@ export class LoadBalancing implements TargetRegistration {
       this.ecs.scheduler.addEvent(svc, TEXT.drainingConnections(svc.name, 1));
     for (const target of task.targets) {
       if (target.state === 'draining') continue;
-      const g = target.group;
-      this.flush(g);
-      for (const cancel of target.timers) cancel();
-      target.timers = [];
-      target.state = 'draining';
-      target.since = this.now();
-      if (svc) this.ecs.scheduler.addEvent(svc, TEXT.deregisteredTargets(svc.name, 1, g.arn));
-      const ms = g.deregistrationDelaySeconds * 1000;
+      if (svc) this.ecs.scheduler.addEvent(svc, TEXT.deregisteredTargets(svc.name, 1, target.group.arn));
+      const ms = this.deregisterTarget(target);
       if (drain) delay = Math.max(delay, ms);
-      target.timers.push(this.ecs.world.clock.after(ms, () => g.targets.delete(target)));
     }
     return delay;
   }
@@ -213,6 +423,16 @@ export class LoadBalancing implements TargetRegistration {
     const total = (g.requestsPerSecond * dt) / 1000;
     const each = total / serving.length;
     for (const t of serving) {
+      this.served.record(
+        {
+          targetGroupArn: g.arn,
+          revision: t.task.taskDefinition.arn,
+          service: t.task.service ? `${t.task.cluster.name}/${t.task.service.name}` : undefined,
+        },
+        now - dt,
+        now,
+        each,
+      );
       const errors = each * errorRate(t, now);
       t.task.requests += each;
       t.task.errors += errors;

@@ -34,6 +34,7 @@ import {
 import { type CreateTargetGroupOptions, LoadBalancing, type TargetHealth } from './elb.ts';
 import { checkJsonTypes } from './input-types.ts';
 import type { Cluster, ContainerInstance, Deployment, Service, Tag, Task, TaskDefinition } from './model.ts';
+import { NativeStrategies } from './native.ts';
 import { type InstanceView, placementFailureMessage, placeTask, runTaskFailureReason } from './placement.ts';
 import { Scheduler } from './scheduler.ts';
 import { TaskEngine, taskCpu, taskMemory } from './tasks.ts';
@@ -75,6 +76,8 @@ export class LocalEcs implements LocalService, EcsContext {
   readonly tasks: TaskEngine;
   readonly scheduler: Scheduler;
   readonly elb: LoadBalancing;
+  /** ECS's BLUE_GREEN, CANARY and LINEAR strategies with their lifecycle hooks. */
+  readonly native: NativeStrategies;
   /** Behaviours of images outside ECR, by URI (others run as `HEALTHY`). */
   readonly externalImages = new Map<string, ImageBehaviour>();
 
@@ -89,6 +92,7 @@ export class LocalEcs implements LocalService, EcsContext {
     this.tasks = new TaskEngine(this);
     this.scheduler = new Scheduler(this);
     this.elb = new LoadBalancing(this);
+    this.native = new NativeStrategies(this);
     // Every request's JSON types are checked first, as AWS deserializes against the model first.
     this.operations = Object.fromEntries(
       Object.entries(buildOperations(this)).map(([name, op]) => [
@@ -110,6 +114,11 @@ export class LocalEcs implements LocalService, EcsContext {
 
   setLoad(targetGroupArn: string, requestsPerSecond: number): void {
     this.elb.setLoad(targetGroupArn, requestsPerSecond);
+  }
+
+  /** Invokes the lifecycle hooks that are due (world.settle); how many were invoked. */
+  drainHooks(): Promise<number> {
+    return this.native.drain();
   }
 
   targetHealth(targetGroupArn: string): TargetHealth[] {

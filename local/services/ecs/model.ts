@@ -90,6 +90,34 @@ export interface Deployment {
   tasks: Set<Task>;
   /** Deployments this one replaced (for DescribeServiceDeployments). */
   sourceIds: string[];
+  /** A deployment of ECS's BLUE_GREEN, CANARY or LINEAR strategy (native.ts). */
+  native?: NativeDeployment;
+}
+
+/** Where a deployment of ECS's own strategies is (native.ts). */
+export interface NativeDeployment {
+  strategy: string;
+  /** ServiceDeployment.lifecycleStage; DONE once CLEAN_UP has finished. */
+  stage: string;
+  /** Production shares of the shifts, in order, and how many are done. */
+  shifts: number[];
+  shiftIndex: number;
+  /** Production and test traffic on the new revision, in percent. */
+  weight: number;
+  testWeight: number;
+  /** The revision it shifts from. */
+  blue: Deployment;
+  /** Bumped by a rollback: timers and hook answers of an earlier run are void. */
+  generation: number;
+  /** When the hook now waited for was first invoked (its timeout counts from here). */
+  hookStartedAt: number;
+  pending?: { stage: string; hook: number; next: () => void };
+  rollback?: {
+    reason: string;
+    startedAt: number;
+    state: 'ROLLBACK_IN_PROGRESS' | 'ROLLBACK_SUCCESSFUL' | 'ROLLBACK_FAILED';
+    finishedAt?: number;
+  };
 }
 
 export interface ServiceEvent {
@@ -103,6 +131,13 @@ export interface LoadBalancerRef {
   loadBalancerName?: string;
   containerName?: string;
   containerPort?: number;
+  /** Blue/green, canary and linear strategies (API AdvancedConfiguration). */
+  advancedConfiguration?: {
+    alternateTargetGroupArn?: string;
+    productionListenerRule?: string;
+    testListenerRule?: string;
+    roleArn?: string;
+  };
 }
 
 export interface Service {
@@ -123,6 +158,8 @@ export interface Service {
   /** Newest first, at most 100. */
   events: ServiceEvent[];
   loadBalancers: LoadBalancerRef[];
+  /** Per load balancer, the target group serving production after blue/green deployments (native.ts). */
+  liveTargetGroups?: string[];
   serviceRegistries: any[];
   networkConfiguration?: any;
   placementConstraints: any[];
@@ -296,7 +333,25 @@ export interface TargetGroup {
   loadBalancerDimension: string;
   healthCheck: { intervalSeconds: number; healthyThreshold: number; unhealthyThreshold: number };
   deregistrationDelaySeconds: number;
+  /** The traffic protocol and port (CreateTargetGroup's Protocol, Port), and what it holds. */
+  protocol: string;
+  port: number;
+  targetType: 'ip' | 'instance';
+  /** The rest of the health check, as CreateTargetGroup took it (path, matcher, …), echoed by Describe. */
+  healthCheckSettings: {
+    protocol: string;
+    port: string;
+    path?: string;
+    timeoutSeconds: number;
+    matcher?: string;
+  };
+  /** Attributes other than the deregistration delay (stickiness, algorithm, …), by key. */
+  attributes: Map<string, string>;
+  createdAt: number;
   targets: Set<Target>;
+  /** Requests per second sent to this group's routes (a scenario's load); see elbv2/routing.ts. */
+  offered: number;
+  /** Requests per second the group receives, after the rules' weights. */
   requestsPerSecond: number;
   lastFlush: number;
   minuteRequests: number;

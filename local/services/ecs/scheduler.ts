@@ -27,7 +27,12 @@ import {
   TASK_TIMINGS,
   TEXT,
 } from './constants.ts';
-import { type EcsContext, newDeploymentId, type ServiceScheduling } from './context.ts';
+import {
+  type DeploymentEventName,
+  type EcsContext,
+  newDeploymentId,
+  type ServiceScheduling,
+} from './context.ts';
 import type { Deployment, Service, Target, Task, TaskFailure } from './model.ts';
 import { compact, isoSeconds } from './shapes.ts';
 
@@ -63,6 +68,16 @@ export class Scheduler implements ServiceScheduling {
     rollingBack: (toId: string) => string = TEXT.rollingBack,
   ): Deployment {
     const now = this.now();
+    // A newer deployment during a blue/green, canary or linear one: that one rolls back first (native.ts).
+    const inFlight = svc.deployments[0];
+    if (!rollbackTo && inFlight?.native && inFlight.rolloutState === 'IN_PROGRESS')
+      this.ecs.native.rollback(
+        svc,
+        inFlight,
+        `ECS deployment ${inFlight.id} was replaced by a newer deployment.`,
+      );
+    const native = !rollbackTo && this.ecs.native.applies(svc);
+    const blue = svc.deployments[0];
     const id = newDeploymentId(this.ecs.world.ids);
     const d: Deployment = {
       id,
@@ -105,8 +120,22 @@ export class Scheduler implements ServiceScheduling {
     svc.suppressed.clear();
     this.deploymentEvent(svc, d, 'INFO', 'SERVICE_DEPLOYMENT_IN_PROGRESS', d.rolloutStateReason);
     this.watchAlarms(svc, d);
+    if (native && blue) this.ecs.native.begin(svc, d, blue);
     this.markDirty(svc);
     return d;
+  }
+
+  /**
+   * StopServiceDeployment with ROLLBACK: "rolls back the service deployment to the previous service
+   * revision" (API StopServiceDeployment): ECS's strategies shift traffic back (native.ts); a rolling
+   * update fails and a new deployment returns to the last completed one.
+   */
+  stopDeployment(svc: Service, d: Deployment, reason: string): void {
+    if (d.native) {
+      this.ecs.native.rollback(svc, d, reason);
+      return;
+    }
+    this.failDeployment(svc, d, { rolloutReason: reason, eventReason: reason, rollback: true });
   }
 
   /**
@@ -196,6 +225,8 @@ export class Scheduler implements ServiceScheduling {
       rollingBack?: (toId: string) => string;
     },
   ): void {
+    // ECS's own strategies roll back by shifting traffic back to the revision still running (native.ts).
+    if (d.native && this.ecs.native.rollback(svc, d, how.rolloutReason)) return;
     const now = this.now();
     d.rolloutState = 'FAILED';
     d.rolloutStateReason = how.rolloutReason;
@@ -370,8 +401,10 @@ export class Scheduler implements ServiceScheduling {
       return true;
     };
 
+    // Blue/green, canary, linear: the old revision serves until the clean-up; the new one starts whole.
+    const holding = this.ecs.native.holdsBlue(primary);
     // 1. Old deployments' tasks: those not (yet) healthy first, then the oldest.
-    if (!frozen) {
+    if (!frozen && !holding) {
       const order = oldLive.sort(
         (a, b) => Number(this.isHealthy(a)) - Number(this.isHealthy(b)) || a.createdAt - b.createdAt,
       );
@@ -396,7 +429,11 @@ export class Scheduler implements ServiceScheduling {
     // 3. Start the PRIMARY deployment's tasks within maximumPercent.
     const need = desired - primaryCount;
     // maximumPercent bounds deployments; outside one the scheduler keeps desiredCount tasks.
-    const room = (oldLive.length > 0 ? maxTasks : Math.max(maxTasks, desired)) - total;
+    const room = holding
+      ? this.ecs.native.scaling(primary)
+        ? need
+        : 0
+      : (oldLive.length > 0 ? maxTasks : Math.max(maxTasks, desired)) - total;
     let started: Task[] = [];
     let waiting = false;
     if (!frozen && need > 0 && room > 0) {
@@ -421,6 +458,7 @@ export class Scheduler implements ServiceScheduling {
     // 4. Nothing can move and nothing is in flight: the configuration blocks the deployment.
     if (
       !frozen &&
+      !holding &&
       !waiting &&
       stopped.length === 0 &&
       started.length === 0 &&
@@ -433,6 +471,7 @@ export class Scheduler implements ServiceScheduling {
     }
 
     this.checkSteady(svc);
+    this.ecs.native.onReconcile(svc);
   }
 
   private checkSteady(svc: Service): void {
@@ -548,10 +587,7 @@ export class Scheduler implements ServiceScheduling {
     svc: Service,
     d: Deployment,
     eventType: 'INFO' | 'ERROR',
-    eventName:
-      | 'SERVICE_DEPLOYMENT_IN_PROGRESS'
-      | 'SERVICE_DEPLOYMENT_COMPLETED'
-      | 'SERVICE_DEPLOYMENT_FAILED',
+    eventName: DeploymentEventName,
     reason: string,
   ): void {
     this.ecs.world.emit(

@@ -37,6 +37,7 @@ export function currentServiceDeployment(svc: Service): Deployment | undefined {
 }
 
 function status(d: Deployment): string {
+  if (d.native?.rollback) return d.native.rollback.state;
   const rb = d.rolledBackBy;
   if (rb)
     return rb.rolloutState === 'COMPLETED'
@@ -50,6 +51,7 @@ function status(d: Deployment): string {
 }
 
 function finishedAt(d: Deployment): number | undefined {
+  if (d.native?.rollback) return d.native.rollback.finishedAt;
   const rb = d.rolledBackBy;
   if (rb) return rb.finishedAt;
   return d.rolloutState === 'COMPLETED' ? d.finishedAt : undefined;
@@ -73,13 +75,18 @@ function counts(d: Deployment) {
   return { running, pending };
 }
 
-function revision(ecs: EcsContext, d: Deployment) {
+/** A revision's counts, and under ECS's strategies its share of production and test traffic. */
+function revision(ecs: EcsContext, d: Deployment, weights?: { production: number; test: number }) {
   const { running, pending } = counts(d);
   return {
     arn: revisionArn(ecs, d),
-    requestedTaskCount: d.status === 'PRIMARY' ? d.service.desiredCount : 0,
+    requestedTaskCount: d.status === 'PRIMARY' || weights ? d.service.desiredCount : 0,
     runningTaskCount: running,
     pendingTaskCount: pending,
+    ...(weights && {
+      requestedProductionTrafficWeight: weights.production,
+      requestedTestTrafficWeight: weights.test,
+    }),
   };
 }
 
@@ -88,6 +95,7 @@ function shape(ecs: EcsContext, d: Deployment): any {
   const cb = d.configuration.deploymentCircuitBreaker;
   const rb = d.rolledBackBy;
   const sources = svc.history.filter((x) => d.sourceIds.includes(x.id));
+  const n = d.native;
   let breakerStatus = 'DISABLED';
   if (cb.enable)
     breakerStatus = d.breakerTriggered
@@ -104,18 +112,31 @@ function shape(ecs: EcsContext, d: Deployment): any {
     finishedAt: date(finishedAt(d)),
     stoppedAt: date(stoppedAt(d)),
     updatedAt: date(Math.max(d.updatedAt, rb?.updatedAt ?? 0)),
-    sourceServiceRevisions: sources.map((x) => revision(ecs, x)),
-    targetServiceRevision: revision(ecs, d),
+    sourceServiceRevisions: sources.map((x) =>
+      revision(
+        ecs,
+        x,
+        n && x === n.blue ? { production: 100 - n.weight, test: 100 - n.testWeight } : undefined,
+      ),
+    ),
+    targetServiceRevision: revision(ecs, d, n && { production: n.weight, test: n.testWeight }),
     status: status(d),
     statusReason: d.rolloutStateReason,
+    ...(n && { lifecycleStage: n.stage === 'DONE' ? 'CLEAN_UP' : n.stage }),
     deploymentConfiguration: d.configuration,
-    rollback: rb
+    rollback: n?.rollback
       ? {
-          reason: rb.rolloutStateReasonAtStart,
-          startedAt: date(rb.createdAt),
-          serviceRevisionArn: revisionArn(ecs, rb),
+          reason: n.rollback.reason,
+          startedAt: date(n.rollback.startedAt),
+          serviceRevisionArn: revisionArn(ecs, n.blue),
         }
-      : undefined,
+      : rb
+        ? {
+            reason: rb.rolloutStateReasonAtStart,
+            startedAt: date(rb.createdAt),
+            serviceRevisionArn: revisionArn(ecs, rb),
+          }
+        : undefined,
     deploymentCircuitBreaker: {
       status: breakerStatus,
       failureCount: d.failedTasks,
@@ -195,5 +216,33 @@ export function serviceDeploymentOperations(
     return { serviceDeployments, failures };
   }
 
-  return { ListServiceDeployments, DescribeServiceDeployments };
+  /**
+   * StopServiceDeployment: stopType ROLLBACK ("The valid values are ROLLBACK"), for a deployment in
+   * PENDING or IN_PROGRESS (it moves to a rollback); one already rolling back goes on; any other
+   * state is refused (the error is chosen here: the docs list the states that can be stopped, not
+   * the answer for the others). https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_StopServiceDeployment.html,
+   * https://docs.aws.amazon.com/AmazonECS/latest/developerguide/stop-service-deployment.html
+   */
+  function StopServiceDeployment(input: any) {
+    const arn = input?.serviceDeploymentArn;
+    if (typeof arn !== 'string' || !arn) throw invalid('serviceDeploymentArn is required.');
+    const stopType = input.stopType ?? 'ROLLBACK';
+    if (stopType !== 'ROLLBACK')
+      throw invalid(`Unsupported stopType ${stopType}. The valid value is ROLLBACK.`);
+    const d = ecs.deploymentIndex.get(arn);
+    if (!d || d.rollbackTo)
+      throw new AwsError(
+        'ServiceDeploymentNotFoundException',
+        `The service deployment ${arn} does not exist.`,
+      );
+    const now = status(d);
+    if (now.startsWith('ROLLBACK_REQUESTED') || now === 'ROLLBACK_IN_PROGRESS')
+      return { serviceDeploymentArn: arn };
+    if (now !== 'IN_PROGRESS' && now !== 'PENDING')
+      throw new AwsError('ConflictException', `The service deployment is ${now} and cannot be stopped.`);
+    ecs.scheduler.stopDeployment(d.service, d, 'Service deployment rolled back by StopServiceDeployment.');
+    return { serviceDeploymentArn: arn };
+  }
+
+  return { ListServiceDeployments, DescribeServiceDeployments, StopServiceDeployment };
 }

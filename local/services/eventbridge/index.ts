@@ -213,7 +213,8 @@ export class LocalEventBridge implements LocalService {
   }
 
   /**
-   * Processes every delivery due now (virtual time), in due order, awaiting each target. Returns how
+   * Processes every delivery due now (virtual time), in due order, each as its own invocation
+   * (core/concurrency.ts), awaiting what each does by now. Returns how
    * many were processed (delivered, failed or handled by a fault); 0 means nothing was due.
    * Deliveries queued meanwhile (targets that put events) wait for the next call.
    */
@@ -222,7 +223,10 @@ export class LocalEventBridge implements LocalService {
     const due = this.queue.filter((d) => d.dueAt <= now).sort((a, b) => a.dueAt - b.dueAt || a.seq - b.seq);
     if (due.length === 0) return 0;
     this.queue = this.queue.filter((d) => d.dueAt > now);
-    for (const d of due) await this.process(d);
+    // Each delivery is its own invocation, running concurrently with the others (core/concurrency.ts).
+    // Waits for what is due now; an invocation whose next call is later (latency) waits on the clock.
+    for (const d of due) void this.world.tasks.run(d.dueAt, () => this.process(d));
+    await this.world.tasks.idle();
     return due.length;
   }
 

@@ -223,25 +223,26 @@ export class LocalSqs implements LocalService {
       const due = q.messages
         .filter((m) => m.visibleAt <= now)
         .sort((a, b) => a.visibleAt - b.visibleAt || a.sentAt - b.sentAt);
+      const visibilityMs = Number(q.attributes.VisibilityTimeout ?? DEFAULT_VISIBILITY_S) * 1000;
       for (let i = 0; i < due.length; i += q.mapping.batchSize) {
         const batch = due.slice(i, i + q.mapping.batchSize);
         handed += batch.length;
-        await this.invoke(q, batch);
+        for (const m of batch) {
+          m.receiveCount++;
+          m.firstReceivedAt ??= now;
+          // In flight: not handed over again before its visibility timeout.
+          m.visibleAt = now + visibilityMs;
+        }
+        // Each batch is its own invocation, concurrent with the others (core/concurrency.ts).
+        void this.world.tasks.run(now, () => this.invoke(q, batch, now));
       }
     }
+    if (handed > 0) await this.world.tasks.idle();
     return handed;
   }
 
-  private async invoke(q: Queue, batch: Message[]): Promise<void> {
+  private async invoke(q: Queue, batch: Message[], now: number): Promise<void> {
     const mapping = q.mapping!;
-    const now = this.world.now();
-    const visibilityMs = Number(q.attributes.VisibilityTimeout ?? DEFAULT_VISIBILITY_S) * 1000;
-    for (const m of batch) {
-      m.receiveCount++;
-      m.firstReceivedAt ??= now;
-      // In flight: not handed over again before its visibility timeout.
-      m.visibleAt = now + visibilityMs;
-    }
     const fn = this.world.functions.get(mapping.functionArn);
     let failed: Set<string>;
     let error = '';

@@ -2,17 +2,18 @@
  * The buttons on the Slack messages (Block Kit `actions` block, https://api.slack.com/reference/block-kit/blocks#actions):
  *
  *   started, step    Promote · Pause (Resume once paused) · Abort
+ *   approval         Approve · Reject (a gate waits; Reject rolls back)
+ *   frozen           Approve (deploy now, through the freeze) · Reject (drop the push)
  *   rolled_back      Retry this digest
  *
  * Each button's `value` names the target and the rollout it was drawn for, so a click on a stale
  * message (an older rollout of the same service) is refused with a clear reason instead of acting
  * on whatever rolls out now. The `action_id` names the action; lib/chatops/interact.ts reads both.
  */
-import type { Config } from '../config.ts';
 import type { Notice } from '../notice.ts';
 
 /** What a person can do from a message, as the `action_id` suffix. */
-export const BUTTON_ACTIONS = ['promote', 'pause', 'resume', 'abort', 'retry'] as const;
+export const BUTTON_ACTIONS = ['promote', 'pause', 'resume', 'abort', 'retry', 'approve', 'reject'] as const;
 export type ButtonAction = (typeof BUTTON_ACTIONS)[number];
 
 const PREFIX = 'autopilot.';
@@ -135,10 +136,51 @@ export function retry(v: ButtonValue): ActionsBlock {
 }
 
 /**
+ * Approve · Reject, where a person must decide: an approval gate (Reject rolls the rollout back) or
+ * a push waiting for a freeze (Approve deploys it now, Reject drops it). `v.rollout` names the
+ * rollout, or the frozen push.
+ */
+export function decision(v: ButtonValue, frozen: boolean): ActionsBlock {
+  const value = buttonValue(v);
+  return {
+    type: 'actions',
+    block_id: ACTIONS_BLOCK_ID,
+    elements: [
+      button('approve', frozen ? ':white_check_mark: Deploy now' : ':white_check_mark: Approve', value, {
+        style: 'primary',
+        ...(frozen && {
+          confirm: {
+            title: text('Deploy during the freeze?'),
+            text: { type: 'mrkdwn', text: `${v.target} rolls the image out now, through its freeze window.` },
+            confirm: text('Deploy now'),
+            deny: text('Wait'),
+          },
+        }),
+      }),
+      button('reject', ':no_entry: Reject', value, {
+        style: 'danger',
+        confirm: {
+          title: text(frozen ? 'Drop this push?' : 'Reject this rollout?'),
+          text: {
+            type: 'mrkdwn',
+            text: frozen
+              ? `${v.target} will not deploy this image when the freeze ends.`
+              : `${v.target} goes back to the revision it started from.`,
+          },
+          confirm: text('Reject'),
+          deny: text('Cancel'),
+        },
+      }),
+    ],
+  };
+}
+
+/**
  * The buttons a notice's message carries, if any.
  *
  *   started or step (below 100% or at it)  -> Promote · Pause · Abort
  *   rolled_back                            -> Retry this digest (not for a rollback by hand: no digest)
+ *   approval, frozen                       -> Approve · Reject
  *   succeeded, superseded, paused, …       -> none (nothing left to act on from that message)
  */
 export function buttonsFor(n: Notice, target: string): ActionsBlock | undefined {
@@ -148,13 +190,11 @@ export function buttonsFor(n: Notice, target: string): ActionsBlock | undefined 
       return controls({ target, rollout: n.rollout.id }, false);
     case 'rolled_back':
       return n.rollout.image.digest ? retry({ target, rollout: n.rollout.id }) : undefined;
+    case 'approval':
+      return decision({ target, rollout: n.rollout.id }, false);
+    case 'frozen':
+      return decision({ target, rollout: n.id }, true);
     default:
       return undefined;
   }
-}
-
-/** Whether a service's messages carry buttons: its target's `buttons: true`. */
-export function buttonsOn(config: Config): (service: string) => boolean {
-  const on = new Set(config.targets.filter((t) => t.buttons).map((t) => `${t.cluster}/${t.service}`));
-  return (service) => on.has(service);
 }

@@ -1,0 +1,281 @@
+/**
+ * Facts from events: which event can change a decision, and how what an event tells is folded into
+ * the record. Pure; the worked examples are in test/event-facts.test.ts, one row each.
+ *
+ * ECS task events and CloudWatch alarm events come at least once and in any order; a task event
+ * carries `version` (higher is later, duplicates share it) and an alarm event the time its state
+ * began (https://docs.aws.amazon.com/AmazonECS/latest/developerguide/ecs_cwet_handling.html,
+ * https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/cloudwatch-and-eventbridge.html).
+ * So a fold keeps, per task or alarm, the newest fact and never an older one: folding the same
+ * events in any order, any number of times, gives the same record. A sweep's observation from AWS
+ * folds the same way, and corrects what a lost event left wrong.
+ */
+import type { TargetConfig } from './config.ts';
+import type { AlarmView, TaskView } from './observation.ts';
+import type { ServiceRecord } from './record.ts';
+import { shortTaskId } from './record-size.ts';
+import type { TaskEventFacts } from './triggers.ts';
+
+/** Whether an event is worth an AWS call: `matters`, or dropped with the reason. */
+export type Verdict = { matters: true } | { matters: false; reason: string };
+const MATTERS: Verdict = { matters: true };
+const drop = (reason: string): Verdict => ({ matters: false, reason });
+
+/**
+ * What this container last learned of a service (lib/observe.ts keeps it after each observation):
+ * a hint that lets an event be dropped before any call. A stale hint can only delay a step (the
+ * record's wake-up or the sweep looks again), never hide a failure: stops are never dropped by it.
+ */
+export interface ServiceHint {
+  /** The rollout's revision, or the primary's when no rollout runs. */
+  revision?: string;
+  /** Whether the service's tasks take traffic through load balancer target groups. */
+  loadBalanced?: boolean;
+}
+
+/** `…:task-definition/web:12` -> { family: 'web', number: 12 }; a name without revision -> number NaN. */
+function revisionOf(arn: string): { family: string; number: number } {
+  const name = arn.slice(arn.lastIndexOf('/') + 1);
+  const colon = name.lastIndexOf(':');
+  return colon < 0
+    ? { family: name, number: Number.NaN }
+    : { family: name.slice(0, colon), number: Number(name.slice(colon + 1)) };
+}
+
+/** A task coming up: RUNNING and meant to stay so. */
+const running = (t: Pick<TaskEventFacts, 'lastStatus' | 'desiredStatus'>) =>
+  t.lastStatus === 'RUNNING' && t.desiredStatus === 'RUNNING';
+
+/**
+ * A stop the service scheduler made because a count went down or a deployment replaced the task:
+ * what the pipeline's own UpdateService (a scale-in, the canary to 0, a promotion) or ECS's rolling
+ * update asks for. ECS says so in the reason: "Scaling activity initiated by (deployment ecs-svc/…)"
+ * (https://docs.aws.amazon.com/AmazonECS/latest/developerguide/stopped-task-errors.html). A task
+ * the scheduler stops for failing its health checks has another reason ("Task failed ELB health
+ * checks in …"), and counts.
+ *
+ *   STOPPED, ServiceSchedulerInitiated, "Scaling activity initiated by (deployment ecs-svc/1)" -> yes
+ *   DEACTIVATING/STOPPED, the same code and reason                                           -> yes
+ *   STOPPED, ServiceSchedulerInitiated, "Task failed ELB health checks in (target-group …)"  -> no
+ *   STOPPED, EssentialContainerExited, "Essential container in task exited"                  -> no
+ *   STOPPED, UserInitiated, "Scaling activity initiated by …"                                  -> no (not the scheduler)
+ */
+export function scaleInStop(
+  t: Pick<TaskEventFacts, 'desiredStatus' | 'stopCode' | 'stoppedReason'>,
+): boolean {
+  return (
+    t.desiredStatus === 'STOPPED' &&
+    t.stopCode === 'ServiceSchedulerInitiated' &&
+    /^Scaling activity initiated by/.test(t.stoppedReason ?? '')
+  );
+}
+
+/**
+ * Before any call: the events that cannot change a decision, from the event alone and this
+ * container's hint of the service.
+ *
+ *   a scale-in stop (scaleInStop)                                     -> dropped: the pipeline asked for it
+ *   RUNNING of web:3, hint loadBalanced                               -> dropped: its being in service starts a bake, not its RUNNING
+ *   RUNNING of web:3, hint revision web:4                             -> dropped: an old revision
+ *   RUNNING of web:4, hint revision web:4                             -> matters
+ *   RUNNING of web:5, hint revision web:4                             -> matters (a rollout the hint does not know yet)
+ *   RUNNING of api:3, hint revision web:4                             -> matters (another family: the hint says nothing)
+ *   RUNNING/STOPPED (being stopped), EssentialContainerExited, hint loadBalanced -> matters (a failure)
+ *   STOPPED of web:3, UserInitiated, hint revision web:4              -> matters (stops are read)
+ *   RUNNING of web:3, no hint                                         -> matters
+ */
+export function dropBeforeCalls(t: TaskEventFacts, hint: ServiceHint | undefined): Verdict {
+  if (scaleInStop(t))
+    return drop('a stop the scheduler made to scale in or replace (the pipeline asked for it)');
+  if (!running(t) || !hint) return MATTERS;
+  if (hint.loadBalanced)
+    return drop('behind a load balancer a task coming up starts nothing: its being in service does');
+  if (hint.revision) {
+    const event = revisionOf(t.taskDefinitionArn);
+    const known = revisionOf(hint.revision);
+    if (event.family === known.family && event.number < known.number)
+      return drop('a RUNNING of an old revision');
+  }
+  return MATTERS;
+}
+
+/**
+ * With the record read: whether the task event can change this service's decision.
+ *
+ *   no rollout in flight                                              -> dropped
+ *   a task of web:3, the rollout's revision web:4                      -> dropped: another revision
+ *   a task, the rollout's revision not registered yet                  -> matters
+ *   RUNNING of web:4, rolling back                                     -> dropped
+ *   RUNNING of web:4, the step baking (healthyAt set)                  -> dropped
+ *   RUNNING of web:4, the step waiting for its tasks                   -> matters
+ *   STOPPED of web:4 (a failure), the step baking                      -> matters (a failure restarts the bake or rolls back)
+ *   STOPPED of web:4, version 7, the record told version 7 already     -> dropped: told already
+ *   STOPPED of web:4, already counted among the rollout's failures     -> dropped: counted already
+ */
+export function taskEventMatters(t: TaskEventFacts, record: ServiceRecord): Verdict {
+  const rollout = record.rollout;
+  if (!rollout) return drop('no rollout in flight');
+  if (rollout.taskDefinition && t.taskDefinitionArn !== rollout.taskDefinition)
+    return drop("a task of another revision than the rollout's");
+  if (running(t)) {
+    if (rollout.rollingBack) return drop('a task of the rolled back revision coming up');
+    if (rollout.steps[rollout.stepIndex]?.healthyAt !== undefined)
+      return drop('the step is baking: a task coming up changes nothing');
+    return MATTERS;
+  }
+  const told = record.taskFacts?.find((f) => f.taskArn === t.taskArn);
+  if (told && (told.version ?? 0) >= t.version) return drop('told already (a duplicate or an older event)');
+  const id = shortTaskId(t.taskArn);
+  if (
+    rollout.failures.some((f) => f.taskArn === t.taskArn) ||
+    (rollout.failuresBeyond?.seen ?? '').split(' ').includes(id)
+  )
+    return drop("counted already among the rollout's failures");
+  return MATTERS;
+}
+
+/** The task as the pipeline decides on it (lib/observation.ts), from what its event told. */
+export function taskViewOf(t: TaskEventFacts): TaskView {
+  return {
+    taskArn: t.taskArn,
+    taskDefinition: t.taskDefinitionArn,
+    lastStatus: t.lastStatus,
+    desiredStatus: t.desiredStatus,
+    version: t.version,
+    ...(t.healthStatus ? { healthStatus: t.healthStatus } : {}),
+    ...(t.stoppedReason ? { stoppedReason: t.stoppedReason } : {}),
+    ...(t.stopCode ? { stopCode: t.stopCode } : {}),
+    ...(t.stoppedAt !== undefined ? { stoppedAt: t.stoppedAt } : {}),
+    containers: t.containers,
+  };
+}
+
+/** Stop facts the record holds at most: a stop is folded until a decision counted it (or not). */
+export const TASK_FACTS_KEPT = 100;
+
+/**
+ * The newer of two facts of a task: by `version`; on a tie, the first (a listing from AWS and an
+ * event of the same version say the same; the listing also knows health and service).
+ *
+ *   version 5 vs version 7 -> version 7
+ *   version 7 vs version 5 -> version 7
+ *   version 7 vs version 7 -> the first
+ *   no version vs version 3 -> version 3 (an unversioned fact is the oldest)
+ */
+export function newerTask(a: TaskView, b: TaskView): TaskView {
+  return (b.version ?? -1) > (a.version ?? -1) ? b : a;
+}
+
+/**
+ * Tasks merged by ARN, each its newest fact (newerTask), in the order first seen. Idempotent and
+ * order-free: merging the same facts again, or in another order, gives the same tasks.
+ *
+ *   [a v3 RUNNING] + [a v5 STOPPED]            -> [a v5 STOPPED]
+ *   [a v5 STOPPED] + [a v3 RUNNING]            -> [a v5 STOPPED]
+ *   [a v5] + [b v1]                            -> [a v5, b v1]
+ *   [a v5] + [a v5, a v5]                      -> [a v5]
+ */
+export function mergeTasks(first: TaskView[], more: TaskView[]): TaskView[] {
+  const byArn = new Map<string, TaskView>();
+  for (const t of [...first, ...more]) {
+    const had = byArn.get(t.taskArn);
+    byArn.set(t.taskArn, had ? newerTask(had, t) : t);
+  }
+  return [...byArn.values()];
+}
+
+/**
+ * The record with the stop facts events told folded in, and the ones that no longer matter let go:
+ * facts of another revision than the rollout's, of tasks the rollout counted among its failures,
+ * all of them once no rollout runs; at most TASK_FACTS_KEPT (the newest versions), since the sweep
+ * lists stopped tasks anyway. Running facts are not kept: a listing is always fresher for them.
+ *
+ *   no rollout, facts [a]                                  -> no facts
+ *   rollout web:4, facts [], told [a web:4 v5 STOPPED]     -> [a v5]
+ *   rollout web:4, facts [a v5], told [a web:4 v3]         -> [a v5]
+ *   rollout web:4, facts [a v5], a among the failures      -> no facts
+ *   rollout web:4, told [b web:3 v2 STOPPED]               -> no facts (another revision)
+ *   rollout web:4, told [c web:4 v2 RUNNING]               -> no facts
+ */
+export function foldTaskFacts(record: ServiceRecord, told: TaskView[]): ServiceRecord {
+  const rollout = record.rollout;
+  const revision = rollout?.taskDefinition;
+  const counted = new Set(rollout?.failures.map((f) => f.taskArn));
+  const seen = new Set((rollout?.failuresBeyond?.seen ?? '').split(' ').filter(Boolean));
+  const kept = rollout
+    ? mergeTasks(record.taskFacts ?? [], told)
+        .filter(
+          (t) =>
+            (t.desiredStatus === 'STOPPED' || t.lastStatus === 'STOPPED') &&
+            (revision === undefined || t.taskDefinition === revision) &&
+            !counted.has(t.taskArn) &&
+            !seen.has(shortTaskId(t.taskArn)),
+        )
+        .sort((a, b) => (b.version ?? 0) - (a.version ?? 0))
+        .slice(0, TASK_FACTS_KEPT)
+    : [];
+  const { taskFacts: _old, ...rest } = record;
+  return kept.length > 0 ? { ...rest, taskFacts: kept } : rest;
+}
+
+/** A gate alarm's state as read from CloudWatch or told by its event, with when the state began. */
+export type GateFact = AlarmView;
+
+/**
+ * The newer of two facts of one alarm: by when the state began; on a tie (or no time), the first.
+ *
+ *   OK at 10:00 vs ALARM at 10:05  -> ALARM
+ *   ALARM at 10:05 vs OK at 10:00  -> ALARM (a late event of an older state)
+ *   OK at 10:00 vs OK at 10:00     -> the first
+ *   OK, no time vs ALARM at 10:05  -> ALARM
+ */
+export function newerAlarm(a: GateFact, b: GateFact): GateFact {
+  return (b.at ?? -1) > (a.at ?? -1) ? b : a;
+}
+
+/**
+ * The record's gate alarm facts with one more folded in (by name, newerAlarm). A reading of every
+ * gate (`read`: DescribeAlarms at a push or a sweep) says which alarms exist: alarms it does not
+ * list are let go. Worked examples:
+ *
+ *   gates [web-5xx OK 10:00], told web-5xx ALARM 10:05           -> [web-5xx ALARM 10:05]
+ *   gates [web-5xx ALARM 10:05], told web-5xx OK 10:00 (late)    -> [web-5xx ALARM 10:05]
+ *   no gates (never read), told web-5xx ALARM                    -> no gates (a reading comes first)
+ *   gates [a OK, b OK], read [a OK]                              -> [a OK] (b was deleted)
+ *   gates [a ALARM 10:05], read [a OK 10:00] (a read that lagged) -> [a ALARM 10:05]
+ */
+export function foldGates(record: ServiceRecord, facts: GateFact[], read: boolean): ServiceRecord {
+  if (!read && record.gates === undefined) return record;
+  const before = new Map((record.gates ?? []).map((g) => [g.name, g]));
+  const after = new Map<string, GateFact>(read ? [] : before);
+  for (const f of facts) {
+    const had = before.get(f.name);
+    after.set(f.name, had ? newerAlarm(had, f) : f);
+  }
+  return { ...record, gates: [...after.values()].sort((a, b) => a.name.localeCompare(b.name)) };
+}
+
+/**
+ * Whether the record's gate facts can stand for a DescribeAlarms: during a rollout (at a push the
+ * gates are read, so a gate that matches no alarm stops it), once a reading is folded in, and not
+ * at a sweep (which reads, and so corrects what a lost alarm event left wrong).
+ *
+ *   rollout, gates read, an event's reconcile          -> yes
+ *   rollout, gates never read                          -> no
+ *   a push                                             -> no
+ *   the sweep                                          -> no
+ *   a target without gate alarms                       -> no (nothing to read anyway)
+ */
+export function gatesKnown(
+  record: ServiceRecord,
+  target: Pick<TargetConfig, 'gateAlarms'>,
+  why: { pushing: boolean; sweep: boolean },
+): boolean {
+  return (
+    target.gateAlarms.length > 0 &&
+    record.rollout !== undefined &&
+    record.gates !== undefined &&
+    !why.pushing &&
+    !why.sweep
+  );
+}

@@ -1,0 +1,28 @@
+/**
+ * The small state changes a step goes through, shared by the pipeline's own stepping (progress.ts)
+ * and ECS's strategies (ecs-native.ts): asked for tasks, became healthy, and the rollout's success.
+ */
+import { type Rollout, type StepState, summarize, withHistory } from '../record.ts';
+import type { Decision } from './decision.ts';
+
+/** The step asked for tasks: it is unhealthy from now, and its deadline counts from now. */
+export function askedForTasks(step: StepState, now: number) {
+  step.healthyAt = undefined;
+  step.unhealthySince = now;
+  step.unhealthyMs = 0;
+}
+
+export function becameHealthy(step: StepState, now: number) {
+  step.healthyAt = now;
+  if (step.unhealthySince !== undefined) {
+    step.unhealthyMs = (step.unhealthyMs ?? 0) + (now - step.unhealthySince);
+    step.unhealthySince = undefined;
+  }
+}
+
+export function succeed(d: Decision, rollout: Rollout, revision: string, now: number) {
+  d.record.lastGood = { taskDefinition: revision, image: rollout.image, since: now };
+  d.record = withHistory(d.record, summarize(rollout, 'succeeded', 'every step healthy and baked', now));
+  d.record.rollout = undefined;
+  d.notices.push({ kind: 'succeeded', rollout, durationMs: now - rollout.startedAt });
+}

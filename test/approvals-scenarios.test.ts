@@ -1,0 +1,140 @@
+/**
+ * The approval and freeze scenarios (scenarios/approvals/*.yml), played with the pipeline as
+ * `autopilot sim` plays them, the invariants checked all along: approving and rejecting from Slack
+ * and from the terminal, a gate nobody decides (rolled back, or held until someone does), and
+ * pushes during a freeze (waiting for its end, a hotfix tag going at once, an approval going now).
+ * Forged, expired and replayed requests and an unlisted user change nothing.
+ */
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { parseScenario } from '../local/scenario/parse.ts';
+import { runScenario } from '../local/scenario/run.ts';
+import { withPipeline } from '../local/sim-pipeline.ts';
+
+const DIR = fileURLToPath(new URL('../scenarios/approvals/', import.meta.url));
+
+async function play(name: string) {
+  const file = `${DIR}${name}.yml`;
+  const scenario = parseScenario(readFileSync(file, 'utf8'), { file });
+  const { report } = await runScenario(scenario, { onWorld: withPipeline });
+  const r = report as any;
+  expect(r.violations, name).toEqual([]);
+  return {
+    steps: report.timeline.map((s) => ({ summary: s.summary, ...(s.result ?? {}) })) as any[],
+    rollouts: (r.rollouts as any[]).map((x) => ({
+      image: x.image,
+      outcome: x.outcome,
+      reason: x.reason,
+      startedAt: x.startedAt,
+    })),
+    notifications: (r.notifications as any[]).map((n) => ({ at: n.at, kind: n.kind, text: n.text })),
+  };
+}
+
+const kinds = (n: { kind: string }[]) => n.map((x) => x.kind);
+
+describe('approval scenarios', () => {
+  it('approve.yml: only the approver’s correctly signed click approves; the rollout then promotes', async () => {
+    const { steps, rollouts, notifications } = await play('approve');
+    expect(steps.slice(1).map((s) => [s.summary, s.status])).toEqual([
+      ['slack: U123 clicks approve (forged signature)', 401],
+      ['slack: U123 clicks approve (expired signature)', 401],
+      ['slack: U999 clicks approve', 200],
+      ['slack: U123 clicks approve', 200],
+      ['slack: U123 clicks reject (replayed signature)', 200],
+    ]);
+    expect(steps[3].answer).toContain('is not an approver');
+    expect(steps[4].answer).toMatch(/^<@U123> approved: prod\/web: web:v2 approved: step 2\/2/);
+    expect(steps[5].answer).toContain('nothing was done');
+    expect(rollouts).toEqual([
+      expect.objectContaining({ image: expect.stringContaining('web:v2'), outcome: 'succeeded' }),
+    ]);
+    // Promotion waited for the one good click (13m), not for the forged or the unlisted ones.
+    const approved = notifications.find((n) => n.kind === 'approved')!;
+    expect(approved.at).toBe('2026-01-01T00:13:00.000Z');
+    expect(kinds(notifications)).toEqual(['started', 'step', 'approval', 'approved', 'step', 'succeeded']);
+  }, 300_000);
+
+  it('reject.yml: a rejection from the terminal rolls the canary back', async () => {
+    const { steps, rollouts } = await play('reject');
+    expect(steps[1]).toMatchObject({
+      exitCode: 0,
+      output: 'prod/web: web:v2 rejected; rolling back to web:1',
+    });
+    expect(rollouts).toEqual([
+      expect.objectContaining({
+        outcome: 'aborted',
+        reason: 'rejected by alice: not today at the approval of step 2 (100%)',
+      }),
+    ]);
+  }, 300_000);
+
+  it('timeout-rollback.yml: nobody decides within approvalTimeout, so it rolls back', async () => {
+    const { rollouts, notifications } = await play('timeout-rollback');
+    expect(rollouts).toEqual([
+      expect.objectContaining({
+        outcome: 'rolled_back',
+        reason: 'nobody approved step 2 (100%) of web:v2 within 15m',
+      }),
+    ]);
+    const asked = notifications.find((n) => n.kind === 'approval')!;
+    const back = notifications.find((n) => n.kind === 'rolled_back')!;
+    expect(Date.parse(back.at) - Date.parse(asked.at)).toBeGreaterThanOrEqual(15 * 60_000);
+  }, 300_000);
+
+  it('timeout-hold.yml: it holds past the timeout, telling a person, until an approval promotes it', async () => {
+    const { steps, rollouts, notifications } = await play('timeout-hold');
+    expect(kinds(notifications)).toEqual([
+      'started',
+      'step',
+      'approval',
+      'blocked',
+      'approved',
+      'step',
+      'succeeded',
+    ]);
+    expect(steps[1]).toMatchObject({ exitCode: 0 });
+    expect(rollouts).toEqual([expect.objectContaining({ outcome: 'succeeded' })]);
+  }, 300_000);
+});
+
+describe('a gate does not shield a failing canary', () => {
+  it('gate-crash.yml: a canary crashing while the rollout waits for approval rolls back at once', async () => {
+    const { rollouts, notifications } = await play('gate-crash');
+    expect(kinds(notifications)).toEqual(['started', 'step', 'approval', 'rolled_back']);
+    expect(rollouts).toEqual([
+      expect.objectContaining({ outcome: 'rolled_back', reason: expect.stringContaining('exit code 137') }),
+    ]);
+  }, 300_000);
+});
+
+describe('freeze scenarios', () => {
+  it('freeze.yml: a push during the window waits and goes when it ends', async () => {
+    const { rollouts, notifications } = await play('freeze');
+    expect(notifications[0]).toMatchObject({ kind: 'frozen' });
+    expect(notifications[0]!.text).toContain('it goes at 2026-01-01 03:00 Europe/Berlin (2026-01-01T02:00Z)');
+    expect(rollouts).toEqual([expect.objectContaining({ outcome: 'succeeded' })]);
+    // The tick after the window's end (02:00 UTC) starts it.
+    expect(Date.parse(rollouts[0]!.startedAt)).toBeGreaterThanOrEqual(Date.parse('2026-01-01T02:00:00Z'));
+    expect(Date.parse(rollouts[0]!.startedAt)).toBeLessThan(Date.parse('2026-01-01T02:02:00Z'));
+  }, 300_000);
+
+  it('freeze-hotfix.yml: a hotfix tag goes at once; the older push that waited is not deployed over it', async () => {
+    const { rollouts } = await play('freeze-hotfix');
+    expect(rollouts.map((r) => [r.image, r.outcome])).toEqual([
+      [expect.stringContaining('web:hotfix-1'), 'succeeded'],
+      [expect.stringContaining('web:v2'), 'ignored'],
+    ]);
+    // At its push, inside the window.
+    expect(Date.parse(rollouts[0]!.startedAt) - Date.parse('2026-01-01T00:20:00Z')).toBeLessThan(1000);
+  }, 300_000);
+
+  it('freeze-approve.yml: an approver’s click deploys the waiting push now', async () => {
+    const { steps, rollouts } = await play('freeze-approve');
+    expect(steps[1].answer).toContain('web:v2 goes now, through the freeze');
+    expect(rollouts).toEqual([
+      expect.objectContaining({ outcome: 'succeeded', startedAt: '2026-01-01T00:10:00.000Z' }),
+    ]);
+  }, 300_000);
+});

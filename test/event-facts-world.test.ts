@@ -1,0 +1,48 @@
+/**
+ * Facts from events in the local world: a crashing canary rolls back in the invocation its failure
+ * event wakes, and with every task event lost the sweep (the tick) still finds the failure from AWS.
+ */
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { parseScenario } from '../local/scenario/parse.ts';
+import { runScenario } from '../local/scenario/run.ts';
+import { pipelineWith } from '../local/sim-pipeline.ts';
+
+type Rollout = { outcome: string; reason?: string; endedAt?: string };
+
+const CRASH = readFileSync('scenarios/calls/crashing-canary.yml', 'utf8');
+
+describe('facts from events, in the local world', () => {
+  it('rolls a crashing canary back within a minute of its first failure being told', async () => {
+    const { report } = await runScenario(parseScenario(CRASH, { file: 'crashing-canary.yml' }), {
+      onWorld: pipelineWith({}),
+    });
+    const rollout = (report.rollouts as Rollout[])[0]!;
+    expect(rollout.outcome).toBe('rolled_back');
+    const firstStop = report.events.find(
+      (e) => e.event['detail-type'] === 'ECS Task State Change' && e.event.detail.desiredStatus === 'STOPPED',
+    )!;
+    // The rollback is decided when the first stop is told (event delivery and Lambda's start model).
+    expect(Date.parse(rollout.endedAt!) - Date.parse(firstStop.at)).toBeLessThan(60_000);
+    expect(report.violations).toEqual([]);
+  }, 240_000);
+
+  it('with every task event lost, the sweep finds the failure from AWS and rolls back', async () => {
+    const drops = Array.from({ length: 400 }, (_, i) => ({
+      match: 'ECS Task State Change',
+      nth: i + 1,
+      do: 'drop' as const,
+    }));
+    const { report } = await runScenario(parseScenario(CRASH, { file: 'crashing-canary.yml' }), {
+      onWorld: pipelineWith({ events: drops }),
+    });
+    const rollout = (report.rollouts as Rollout[])[0]!;
+    expect(rollout.outcome).toBe('rolled_back');
+    expect(rollout.reason).toMatch(/exit code 1/);
+    const firstStop = report.events.find(
+      (e) => e.event['detail-type'] === 'ECS Task State Change' && e.event.detail.desiredStatus === 'STOPPED',
+    )!;
+    // Within the sweep's period (one minute) and its delivery.
+    expect(Date.parse(rollout.endedAt!) - Date.parse(firstStop.at)).toBeLessThan(2 * 60_000);
+  }, 240_000);
+});
