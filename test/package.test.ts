@@ -12,7 +12,7 @@ import { promisify } from 'node:util';
 import { inflateRawSync } from 'node:zlib';
 import { loadAwsServiceSpecSync } from '@aws-cdk/aws-service-spec';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseConfig } from '../lib/config.ts';
+import { parseConfig } from '../lib/config-file.ts';
 import { DeployConfigError, deployConfig } from '../lib/deploy-config.ts';
 
 const run = promisify(execFile);
