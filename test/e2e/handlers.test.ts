@@ -78,7 +78,10 @@ describe('handlers', () => {
     try {
       // In Lambda the config is built into the bundle (a bad one stops `serverless package`); here a
       // file read at each start stands for a config that does not load.
-      const fromEnv = createHandler('tick', environmentPipeline({}, {}, () => loadConfig(file)));
+      const fromEnv = createHandler(
+        'tick',
+        environmentPipeline({}, {}, () => loadConfig(file)),
+      );
       t.logs.length = 0;
       const result = await fromEnv(
         { source: 'aws.events', 'detail-type': 'Scheduled Event', detail: {} },
