@@ -10,6 +10,7 @@ import { buttonsOn, type Config } from './config.ts';
 import { type Env, readEnv } from './env.ts';
 import { createSlack, type Slack } from './slack/deliver.ts';
 import { DynamoRecordStore } from './store.ts';
+import { type Waker, wakerFromEnvironment } from './waker.ts';
 
 export interface PipelineParts {
   env: Env;
@@ -17,6 +18,8 @@ export interface PipelineParts {
   clients: Clients;
   store: DynamoRecordStore;
   slack: Slack;
+  /** Absent when the stack has no wake queue (AUTOPILOT_WAKE_QUEUE_URL unset). */
+  waker?: Waker;
 }
 
 export function partsFromEnvironment(config: Config, optional: OptionalClients = {}): PipelineParts {
@@ -29,5 +32,6 @@ export function partsFromEnvironment(config: Config, optional: OptionalClients =
     defaultWebhook: env.slackParameter,
     buttons: buttonsOn(config),
   });
-  return { env, config, clients, store, slack };
+  const waker = wakerFromEnvironment(env);
+  return { env, config, clients, store, slack, ...(waker && { waker }) };
 }

@@ -50,9 +50,17 @@ function fromEnvironment(
 ): Promise<Pipeline> {
   // The environment is read once, by partsFromEnvironment; the hook's ARNs come from that reading.
   cached ??= (async () => {
-    const { env, clients, store, config, slack } = partsFromEnvironment(await readConfig(), optional);
+    const { env, clients, store, config, slack, waker } = partsFromEnvironment(await readConfig(), optional);
     const { lifecycleHook } = env;
-    return new Pipeline({ clients, store, config, slack, ...extra, ...(lifecycleHook && { lifecycleHook }) });
+    return new Pipeline({
+      clients,
+      store,
+      config,
+      slack,
+      ...extra,
+      ...(lifecycleHook && { lifecycleHook }),
+      ...(waker && { waker }),
+    });
   })();
   // A failed start (no config) must not be cached forever: the next invocation tries again.
   cached.catch(() => {
