@@ -66,9 +66,12 @@ export function registerCliSteps(
     try {
       exitCode = await COMMANDS[step.command](options, deps);
     } catch (e) {
-      if (!(e instanceof CommandFailed)) throw e;
-      printed.push(e.message);
-      exitCode = e.code;
+      // An AWS error (a throttled or denied call of a fault schedule) fails the command, as it does
+      // at a terminal (exit 1 with the error), not the whole run: the person would try again.
+      const aws = e instanceof Error && '$metadata' in e;
+      if (!(e instanceof CommandFailed) && !aws) throw e;
+      printed.push(aws ? `${(e as Error).name}: ${(e as Error).message}` : (e as Error).message);
+      exitCode = e instanceof CommandFailed ? e.code : 1;
     }
     return { exitCode, output: printed.join('').trim() };
   });
