@@ -8,11 +8,13 @@
  *
  * Durations are read with lib/duration.ts (`90s`, `5m`, `1h30m`) and kept in milliseconds.
  */
+
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { isMap, isScalar, isSeq, LineCounter, type Node, parseDocument, parse as parseYaml } from 'yaml';
 import { nearest } from '../../lib/config.ts';
 import { parseDuration } from '../../lib/duration.ts';
+import { CLI_COMMANDS, type CliCommand } from '../cli-step.ts';
 import { type ImageBehaviour, parseImageBehaviour } from '../core/images.ts';
 import type { AwsEvent } from '../core/service.ts';
 
@@ -175,7 +177,7 @@ export type TimelineAction =
       signature: 'valid' | 'forged' | 'expired' | 'replayed';
     }
   /** An operating command, as `npx autopilot approve prod/web --as alice` runs it (local/cli-step.ts). */
-  | { type: 'cli'; command: 'approve' | 'reject'; service: string; as?: string; reason?: string };
+  | { type: 'cli'; command: CliCommand; service: string; as?: string; reason?: string };
 
 export type EventInput = Pick<AwsEvent, 'source' | 'detail-type' | 'detail'> & Partial<AwsEvent>;
 
@@ -1297,7 +1299,7 @@ function readStep(
       const service = findService(r.string(c.service, `${p}.service`), `${p}.service`, refs.services, r);
       action = {
         type: 'cli',
-        command: r.oneOf(c.command, `${p}.command`, ['approve', 'reject'] as const),
+        command: r.oneOf(c.command, `${p}.command`, CLI_COMMANDS),
         service: `${service.cluster}/${service.name}`,
         ...(c.as !== undefined && { as: r.string(c.as, `${p}.as`) }),
         ...(c.reason !== undefined && { reason: r.string(c.reason, `${p}.reason`) }),
