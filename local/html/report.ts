@@ -56,7 +56,7 @@ ${charts
   .join('\n')}
 ${eventsTable(data)}
 </main>
-<footer>Written by <code>autopilot sim ${esc(data.file)} --html</code>. Times are the run's virtual clock; sampled every ${formatDuration(data.sampleMs)}. Hover the chart for the counts at any moment.</footer>
+<footer>Written by <code>autopilot sim ${esc(data.file)} --html</code>. Times are the run's virtual clock; sampled every ${formatDuration(data.sampleMs)}. Under each chart, the tasks per revision as each step ended; hover the chart for the counts at any moment.</footer>
 <script type="application/json" id="series">${json(hover)}</script>
 <script>${SCRIPT}</script>
 </body>
