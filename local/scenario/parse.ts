@@ -130,6 +130,8 @@ export interface ServiceSpec {
   /** Requests per second to its target group, set when the clock starts. */
   load?: number;
   healthCheckGracePeriodSeconds?: number;
+  /** ECS's `launchType` (CreateService's own field): FARGATE unless the cluster has instances (then EC2). */
+  launchType?: 'FARGATE' | 'EC2';
   /** ECS's `deploymentController.type` (CreateService's own field): ECS unless given. */
   deploymentController?: 'ECS' | 'CODE_DEPLOY' | 'EXTERNAL';
   deploymentConfiguration: {
@@ -872,6 +874,7 @@ function readTargetGroup(v: unknown, at: string, r: Reader): TargetGroupSpec {
 const SERVICE_KEYS = [
   'cluster',
   'deploymentController',
+  'launchType',
   'name',
   'serviceName',
   'healthCheckGracePeriodSeconds',
@@ -937,6 +940,10 @@ function readService(
     deploymentConfiguration: {},
   };
   if (s.healthCheck !== undefined) spec.healthCheck = readHealthCheck(s.healthCheck, `${at}.healthCheck`, r);
+  // IaC gives it; a launch type the cluster cannot place is left to ECS to refuse, as it would.
+  if (s.launchType !== undefined) {
+    spec.launchType = r.oneOf(s.launchType, `${at}.launchType`, ['FARGATE', 'EC2'] as const);
+  }
   if (s.deploymentController !== undefined) {
     const o = r.object(s.deploymentController, `${at}.deploymentController`, ['type']);
     spec.deploymentController = r.oneOf(o.type, `${at}.deploymentController.type`, [
