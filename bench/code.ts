@@ -28,7 +28,7 @@ import { benchWorld, MIN } from './world.ts';
 
 const ROOT = resolve(import.meta.dirname, '..');
 const BANNER = "import { createRequire } from 'module'; const require = createRequire(import.meta.url);";
-export const FUNCTIONS = ['ecr-push', 'ecs-event', 'alarm', 'tick'] as const;
+export const FUNCTIONS = ['ecr-push', 'ecs-event', 'alarm', 'tick', 'wake', 'slack-interact'] as const;
 export const BASELINE = 'baseline-middy-ecs';
 
 const BASELINE_SOURCE = `import middy from '@middy/core';

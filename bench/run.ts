@@ -30,6 +30,7 @@ import {
   type Spread,
 } from './damage.ts';
 import { ecsRollingUpdate, goodRelease } from './deploy.ts';
+import { type Headline, headline } from './headline.ts';
 import { FLEET, FLEET_TASKS, runFleet, throttleBound } from './scale.ts';
 import { formatBytes, formatMs, formatNumber, formatRatio, ratio, table } from './stats.ts';
 import { worldSpeed } from './world-speed.ts';
@@ -706,7 +707,21 @@ const SECTIONS = {
   scale: { items: [4], run: scale },
   code: { items: [5], run: code },
   world: { items: [6], run: world },
+  headline: { items: [], run: headlines },
 } as const;
+
+/** Issue 16's figures, each beside its baseline and goal: results.json `headline`, and a table. */
+async function headlines() {
+  const h = await headline(progress);
+  print('HEADLINE — issue 16: each figure, its baseline (before the issue) and its goal');
+  const rows = [['figure', 'value', 'baseline', 'goal', 'met']];
+  for (const [key, f] of Object.entries(h))
+    rows.push([key, formatNumber(f.value), formatNumber(f.baseline), f.goal, f.met ? 'yes' : 'no']);
+  print(table(rows));
+  for (const [key, f] of Object.entries(h)) print(`   ${key}: ${f.how}`);
+  print();
+  return h;
+}
 type Section = keyof typeof SECTIONS;
 
 /** The section a figure came from (figures of older files carry no `section`: by item). */
@@ -764,6 +779,8 @@ async function main() {
     /** When, on which commit and whether with the latency model each section was last measured. */
     sections,
     figures: all,
+    /** Issue 16's headline figures (BENCH_ONLY=headline), kept from the last run that measured them. */
+    headline: (details.headline as Record<string, Headline> | undefined) ?? previous?.headline,
     details,
   };
   writeFileSync(file, `${JSON.stringify(results, null, 2)}\n`);

@@ -30,6 +30,7 @@
  *     steps: false             # no step messages
  *     routes: { rolled_back: [/ecs-autopilot/slack-web, /ecs-autopilot/slack-oncall] }   # instead of webhook
  *   # notifications: false     # nothing is sent (a target may say the same for itself)
+ *   sweep: 30m                 # the safety sweep's period (whole minutes, 1m to 1d); default 30m
  *
  * A target's field replaces the same field of `defaults` whole (lists and blocks are not merged).
  * A target that sets `strategy` takes none of the defaults' steps, linear or rolling with it: a
@@ -98,6 +99,28 @@ export interface Config {
   targets: TargetConfig[];
   /** Absent: every kind but `ignored` goes to the deployment's default webhook. */
   notifications?: NotificationSettings;
+  /** How often the safety sweep runs (lib/rules.ts), ms: lost events are repaired within it. */
+  sweepMs?: number;
+}
+
+/** The sweep's default period: 2 invocations an hour on an idle fleet; exact wake-ups do the rest. */
+export const DEFAULT_SWEEP_MS = 30 * 60_000;
+
+/**
+ * A sweep period as written, or why not: whole minutes (an EventBridge rate), from 1 minute to a day.
+ *   '10m' -> 600000;  '1h' -> 3600000;  '90s' -> 'must be whole minutes …';  '2d' -> 'must be at most 1d …'
+ */
+export function sweepPeriod(value: unknown): number | string {
+  let ms: number;
+  try {
+    ms = parseDuration(value);
+  } catch (e) {
+    return (e as Error).message;
+  }
+  if (ms < 60_000 || ms % 60_000 !== 0)
+    return `must be whole minutes, at least 1m (an EventBridge rate), got ${show(value)}`;
+  if (ms > 86_400_000) return `must be at most 1d (a lost event waits for the sweep), got ${show(value)}`;
+  return ms;
 }
 
 /** What Slack hears about (lib/slack/message.ts renders each). */
@@ -337,7 +360,7 @@ const ROLLOUT_OPTIONS: readonly string[] = ['steps', 'linear', 'rolling'];
 const TARGET_KEYS = Object.keys(TARGET_FIELDS);
 const DEFAULTS_KEYS = TARGET_KEYS.filter((k) => !Object.hasOwn(IDENTITY, k));
 /** Top-level sections; a new one (say `scaling`) is a key here and a line in check(). */
-const TOP_KEYS = ['defaults', 'targets', 'notifications'];
+const TOP_KEYS = ['defaults', 'targets', 'notifications', 'sweep'];
 
 type Settings = Omit<TargetConfig, keyof typeof IDENTITY>;
 type Lookup = (key: TargetField) => { value: unknown; path: string } | undefined;
@@ -355,6 +378,13 @@ function check(raw: unknown, file: string, lineOfPath?: (path: string) => number
     top?.notifications === undefined
       ? undefined
       : notificationSettings(top.notifications, 'notifications', problems);
+
+  let sweepMs: number | undefined;
+  if (top?.sweep !== undefined) {
+    const period = sweepPeriod(top.sweep);
+    if (typeof period === 'string') problems.add('sweep', period);
+    else sweepMs = period;
+  }
 
   const targets: TargetConfig[] = [];
   if (top && !Array.isArray(top.targets)) {
@@ -408,7 +438,11 @@ function check(raw: unknown, file: string, lineOfPath?: (path: string) => number
       file,
     );
   }
-  return { targets, ...(notifications !== undefined && { notifications }) };
+  return {
+    targets,
+    ...(notifications !== undefined && { notifications }),
+    ...(sweepMs !== undefined && { sweepMs }),
+  };
 }
 
 function resolveTarget(

@@ -10,6 +10,8 @@
  *                              (the Slack buttons, lib/chatops); default `/ecs-autopilot/slack-signing-secret`
  *   AUTOPILOT_SLACK_BOT_TOKEN_PARAMETER  the SSM SecureString with the Slack app's bot token; optional:
  *                              needed for user-group approvers (S…) and thread replies by chat.postMessage
+ *   AUTOPILOT_WAKE_QUEUE_URL   the wake-up queue's URL (lib/waker.ts); unset: no wake-ups are
+ *                              scheduled, and only events and the sweep wake a record
  *   AUTOPILOT_LIFECYCLE_HOOK_ARN, AUTOPILOT_LIFECYCLE_HOOK_ROLE_ARN  the pipeline's ECS lifecycle hook
  *                              (functions/lifecycle-hook.ts) and the role ECS invokes it with: both, or
  *                              neither (then a push to an ecs-* strategy target is refused)
@@ -34,6 +36,8 @@ export interface Env {
   signingSecretParameter: string;
   /** Absent: no bot token; user-group approvers cannot be checked. */
   botTokenParameter?: string;
+  /** Absent: no wake-ups are scheduled. */
+  wakeQueueUrl?: string;
   /** The ECS lifecycle hook and the role ECS invokes it with (the ecs-* strategies); absent: none. */
   lifecycleHook?: { hookTargetArn: string; roleArn: string };
   region: string;
@@ -61,6 +65,7 @@ export function readEnv(source: Source = process.env): Env {
     ...(get('AUTOPILOT_SLACK_BOT_TOKEN_PARAMETER') && {
       botTokenParameter: get('AUTOPILOT_SLACK_BOT_TOKEN_PARAMETER'),
     }),
+    ...(get('AUTOPILOT_WAKE_QUEUE_URL') && { wakeQueueUrl: get('AUTOPILOT_WAKE_QUEUE_URL') }),
     ...lifecycleHook(get('AUTOPILOT_LIFECYCLE_HOOK_ARN'), get('AUTOPILOT_LIFECYCLE_HOOK_ROLE_ARN')),
     region: get('AWS_REGION') ?? DEFAULT_REGION,
     logLevel: logLevel(source),

@@ -9,6 +9,7 @@ import { buttonsOn, type Config, loadConfig } from './config.ts';
 import { type Env, readEnv } from './env.ts';
 import { createSlack, type Slack } from './slack/deliver.ts';
 import { DynamoRecordStore } from './store.ts';
+import { type Waker, wakerFromEnvironment } from './waker.ts';
 
 export interface PipelineParts {
   env: Env;
@@ -16,6 +17,8 @@ export interface PipelineParts {
   clients: Clients;
   store: DynamoRecordStore;
   slack: Slack;
+  /** Absent when the stack has no wake queue (AUTOPILOT_WAKE_QUEUE_URL unset). */
+  waker?: Waker;
 }
 
 /** Throws what loadConfig throws (ConfigError) when the config file does not load. */
@@ -30,5 +33,6 @@ export async function partsFromEnvironment(optional: OptionalClients = {}): Prom
     defaultWebhook: env.slackParameter,
     buttons: buttonsOn(config),
   });
-  return { env, config, clients, store, slack };
+  const waker = wakerFromEnvironment(env);
+  return { env, config, clients, store, slack, ...(waker && { waker }) };
 }

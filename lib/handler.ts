@@ -44,9 +44,17 @@ function fromEnvironment(
   extra: Pick<PipelineOptions, 'repositoryImages' | 'pushTimes'>,
 ): Promise<Pipeline> {
   // The environment is read once, by partsFromEnvironment; the hook's ARNs come from that reading.
-  cached ??= partsFromEnvironment(optional).then(({ env, clients, store, config, slack }) => {
+  cached ??= partsFromEnvironment(optional).then(({ env, clients, store, config, slack, waker }) => {
     const { lifecycleHook } = env;
-    return new Pipeline({ clients, store, config, slack, ...extra, ...(lifecycleHook && { lifecycleHook }) });
+    return new Pipeline({
+      clients,
+      store,
+      config,
+      slack,
+      ...extra,
+      ...(lifecycleHook && { lifecycleHook }),
+      ...(waker && { waker }),
+    });
   });
   // A failed start (a bad config) must not be cached forever: the next invocation tries again.
   cached.catch(() => {

@@ -3,6 +3,7 @@
  * once, in a scratch copy of the service with a fixture autopilot.yml, and everything below is read
  * from its output: the CloudFormation template (rules, queue, table, IAM) and the function zips.
  */
+
 import { execFile } from 'node:child_process';
 import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -14,6 +15,7 @@ import { loadAwsServiceSpecSync } from '@aws-cdk/aws-service-spec';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseConfig } from '../lib/config.ts';
 import { DeployConfigError, deployConfig } from '../lib/deploy-config.ts';
+import { TABLE_DEFINITION } from '../lib/store.ts';
 
 const run = promisify(execFile);
 const ROOT = resolve(import.meta.dirname, '..');
@@ -37,7 +39,13 @@ const FIXTURE = `targets:
     strategy: ecs-canary
 `;
 const STAGE = 'test';
-const FUNCTIONS = { ecrPush: 'ecr-push', ecsEvent: 'ecs-event', alarm: 'alarm', tick: 'tick' } as const;
+const FUNCTIONS = {
+  ecrPush: 'ecr-push',
+  ecsEvent: 'ecs-event',
+  alarm: 'alarm',
+  tick: 'tick',
+  wake: 'wake',
+} as const;
 const TASK_ROLES = [
   'arn:aws:iam::123456789012:role/web-task',
   'arn:aws:iam::123456789012:role/ecsTaskExecutionRole',
@@ -61,7 +69,8 @@ const PIPELINE_ACTIONS = [
   'cloudwatch:DescribeAlarms',
   'dynamodb:GetItem',
   'dynamodb:PutItem',
-  'dynamodb:Scan',
+  'dynamodb:Query',
+  'sqs:SendMessage',
   'ssm:GetParameter',
   'kms:Decrypt',
   'ecr:DescribeImages',
@@ -208,6 +217,7 @@ describe('serverless package', () => {
         'EcrPushLambdaFunction',
         'EcsEventLambdaFunction',
         'TickLambdaFunction',
+        'WakeLambdaFunction',
         'SlackInteractLambdaFunction',
         'LifecycleHookLambdaFunction',
       ].sort(),
@@ -221,8 +231,22 @@ describe('serverless package', () => {
         AUTOPILOT_TABLE: { Ref: 'AutopilotTable' },
         AUTOPILOT_SLACK_PARAMETER: '/ecs-autopilot/slack-webhook-url',
         AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+        AUTOPILOT_WAKE_QUEUE_URL: { Ref: 'WakeQueue' },
       });
     }
+    // The wake function reads its queue in batches, reporting the messages to retry.
+    const mapping = Object.fromEntries(ofType('AWS::Lambda::EventSourceMapping'));
+    expect(Object.values(mapping).map((m: any) => m.Properties)).toMatchObject([
+      {
+        EventSourceArn: { 'Fn::GetAtt': ['WakeQueue', 'Arn'] },
+        BatchSize: 10,
+        FunctionResponseTypes: ['ReportBatchItemFailures'],
+      },
+    ]);
+    expect(resources.WakeQueue.Properties.RedrivePolicy).toEqual({
+      deadLetterTargetArn: { 'Fn::GetAtt': ['DeadLetterQueue', 'Arn'] },
+      maxReceiveCount: 5,
+    });
   });
 });
 
@@ -381,16 +405,16 @@ describe('event rules: only what autopilot.yml manages', () => {
     expect(r.Targets[0].Arn).toEqual({ 'Fn::GetAtt': ['AlarmLambdaFunction', 'Arn'] });
   });
 
-  it('the tick: every minute', () => {
+  it('the sweep: every 30 minutes by default', () => {
     const r = rule('tick');
-    expect(r.ScheduleExpression).toBe('rate(1 minute)');
+    expect(r.ScheduleExpression).toBe('rate(30 minutes)');
     expect(r.EventPattern).toBeUndefined();
     expect(r.Targets[0].Arn).toEqual({ 'Fn::GetAtt': ['TickLambdaFunction', 'Arn'] });
   });
 
   it('every target retries within limits and then dead-letters to the one standard SQS queue', () => {
     const rules = ofType('AWS::Events::Rule');
-    expect(rules).toHaveLength(6);
+    expect(rules).toHaveLength(7);
     for (const [, r] of rules) {
       for (const target of r.Properties.Targets) {
         expect(target.DeadLetterConfig).toEqual({ Arn: { 'Fn::GetAtt': ['DeadLetterQueue', 'Arn'] } });
@@ -442,7 +466,8 @@ describe('the table', () => {
     expect(t.Properties).toMatchObject({
       BillingMode: 'PAY_PER_REQUEST',
       KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }],
-      AttributeDefinitions: [{ AttributeName: 'pk', AttributeType: 'S' }],
+      AttributeDefinitions: TABLE_DEFINITION.AttributeDefinitions,
+      GlobalSecondaryIndexes: TABLE_DEFINITION.GlobalSecondaryIndexes,
       PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
       DeletionProtectionEnabled: true,
     });
@@ -539,15 +564,20 @@ describe('IAM: least privilege', () => {
     });
   });
 
-  it('reads and writes only service records of the table', () => {
+  it('reads and writes only service records and repository marks of the table', () => {
     const writing = statements().filter((s) =>
       list(s.Action).some((a) => a === 'dynamodb:PutItem' || a === 'dynamodb:GetItem'),
     );
-    expect(writing).toHaveLength(1);
-    expect(list(writing[0]!.Action).sort()).toEqual(['dynamodb:GetItem', 'dynamodb:PutItem']);
-    expect(writing[0]!.Condition).toEqual({
-      'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['service#*'] },
-    });
+    expect(writing).toHaveLength(2);
+    for (const w of writing) expect(list(w.Action).sort()).toEqual(['dynamodb:GetItem', 'dynamodb:PutItem']);
+    expect(writing.map((w) => w.Condition)).toEqual([
+      { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['service#*'] } },
+      { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['repository#*'] } },
+    ]);
+    const query = statements().filter((s) => list(s.Action).includes('dynamodb:Query'));
+    expect(query.map((q) => q.Resource)).toEqual([
+      [{ 'Fn::Join': ['', [{ 'Fn::GetAtt': ['AutopilotTable', 'Arn'] }, '/index/outstanding']] }],
+    ]);
     expect(
       statements().filter((s) =>
         list(s.Action).some(
@@ -555,7 +585,7 @@ describe('IAM: least privilege', () => {
             a.startsWith('dynamodb:') &&
             a !== 'dynamodb:GetItem' &&
             a !== 'dynamodb:PutItem' &&
-            a !== 'dynamodb:Scan',
+            a !== 'dynamodb:Query',
         ),
       ),
     ).toEqual([]);
@@ -604,8 +634,9 @@ describe('IAM: least privilege', () => {
 
   it('reaches the table, the repositories and the queue by their ARNs', () => {
     const dynamo = statements().filter((s) => list(s.Action).some((a) => a.startsWith('dynamodb:')));
-    expect(dynamo).toHaveLength(2);
-    for (const s of dynamo) expect(s.Resource).toEqual([{ 'Fn::GetAtt': ['AutopilotTable', 'Arn'] }]);
+    expect(dynamo).toHaveLength(3);
+    for (const s of dynamo.filter((d) => !list(d.Action).includes('dynamodb:Query')))
+      expect(s.Resource).toEqual([{ 'Fn::GetAtt': ['AutopilotTable', 'Arn'] }]);
     const ecr = statements().filter((s) => list(s.Action).some((a) => a.startsWith('ecr:')));
     expect(ecr).toHaveLength(1);
     expect(ecr[0]!.Resource).toEqual(
@@ -613,9 +644,17 @@ describe('IAM: least privilege', () => {
         sub(`arn:\${AWS::Partition}:ecr:\${AWS::Region}:\${AWS::AccountId}:repository/${r}`),
       ),
     );
-    for (const s of statements().filter((s) => list(s.Action).includes('sqs:SendMessage'))) {
+    // The dead-letter queue (Lambda's async destinations), and the wake queue only by our statement.
+    const sending = statements().filter((s) => list(s.Action).includes('sqs:SendMessage'));
+    expect(sending.filter((s) => s.Sid === 'ScheduleWakeUps').map((s) => s.Resource)).toEqual([
+      [{ 'Fn::GetAtt': ['WakeQueue', 'Arn'] }],
+    ]);
+    for (const s of sending.filter((s) => s.Sid !== 'ScheduleWakeUps')) {
       expect(s.Resource).toEqual({ 'Fn::GetAtt': ['DeadLetterQueue', 'Arn'] });
     }
+    // The wake function's event source: receive and delete on the wake queue only (osls adds it).
+    const receiving = statements().filter((s) => list(s.Action).includes('sqs:ReceiveMessage'));
+    expect(receiving.map((s) => s.Resource)).toEqual([[{ 'Fn::GetAtt': ['WakeQueue', 'Arn'] }]]);
   });
 });
 

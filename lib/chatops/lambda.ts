@@ -95,8 +95,8 @@ let cached: Promise<InteractDeps> | undefined;
 /** Built once per Lambda container from the environment (lib/env.ts). */
 export function depsFromEnvironment(): Promise<InteractDeps> {
   cached ??= (async () => {
-    const { env, config, clients, store, slack } = await partsFromEnvironment();
-    const pipeline = new Pipeline({ clients, store, config, slack });
+    const { env, config, clients, store, slack, waker } = await partsFromEnvironment();
+    const pipeline = new Pipeline({ clients, store, config, slack, ...(waker && { waker }) });
     const secret = secretReader(clients.ssm);
     const api = env.botTokenParameter ? slackApi(() => secret(env.botTokenParameter!)) : undefined;
     return {

@@ -266,6 +266,8 @@ describe('actions are fenced', () => {
     const racing = {
       get: (cluster: string, service: string) => store.get(cluster, service),
       list: () => store.list(),
+      outstanding: () => store.outstanding(),
+      putMark: store.putMark.bind(store),
       put: async (r: ServiceRecord) => {
         const written = await store.put(r);
         if (!raced && written.lease) {

@@ -28,6 +28,8 @@ export interface PipelineWorldOptions {
   slack?: { print?: (text: string) => void; timeoutMs?: number };
   /** The config's top-level `notifications:` section. */
   notifications?: unknown;
+  /** The sweep's period; default `1m`, the tick these tests were written against. */
+  sweep?: string;
   /** Model how long things take (local/core/latency.ts): deliveries overlap, invocations race. */
   latency?: boolean;
 }
@@ -108,6 +110,7 @@ export async function pipelineWorld(options: PipelineWorldOptions = {}): Promise
   await world.runFor(3 * 60_000);
 
   const config = validateConfig({
+    sweep: options.sweep ?? '1m',
     ...(options.notifications !== undefined && { notifications: options.notifications }),
     targets: [{ ...WEB_TARGET, ...options.target }],
   });
