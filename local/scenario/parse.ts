@@ -177,6 +177,8 @@ export type TimelineAction =
       click: 'promote' | 'pause' | 'resume' | 'abort' | 'retry' | 'approve' | 'reject';
       user: string;
       signature: 'valid' | 'forged' | 'expired' | 'replayed';
+      /** Which message carrying the button: the Nth from the first (1 = `first`); absent: the latest. */
+      message?: number;
     }
   /** An operating command, as `npx autopilot approve prod/web --as alice` runs it (local/cli-step.ts). */
   | { type: 'cli'; command: CliCommand; service: string; as?: string; reason?: string };
@@ -1281,7 +1283,7 @@ function readStep(
       break;
     }
     case 'slack': {
-      const c = r.object(value, p, ['click', 'user', 'signature']);
+      const c = r.object(value, p, ['click', 'user', 'signature', 'message']);
       action = {
         type: 'slack',
         click: r.oneOf(c.click, `${p}.click`, [
@@ -1298,6 +1300,10 @@ function readStep(
           c.signature === undefined
             ? 'valid'
             : r.oneOf(c.signature, `${p}.signature`, ['valid', 'forged', 'expired', 'replayed'] as const),
+        ...(c.message !== undefined &&
+          c.message !== 'latest' && {
+            message: c.message === 'first' ? 1 : r.int(c.message, `${p}.message`, 1, 1000),
+          }),
       };
       break;
     }
