@@ -82,6 +82,8 @@ export interface BenchWorldOptions {
   pipeline?: Record<string, unknown>;
   /** Virtual time to let the services settle before the pipeline is attached. */
   settleMs?: number;
+  /** The config's `sweep:` (default: the config's default). */
+  sweep?: string;
 }
 
 export interface BenchService {
@@ -178,6 +180,7 @@ export async function benchWorld(o: BenchWorldOptions = {}): Promise<BenchWorld>
         tags: { glob: 'v*' },
         ...o.pipeline,
       })),
+      ...(o.sweep !== undefined && { sweep: o.sweep }),
     });
     // Slack as in Lambda (the notices are posted to the local Slack), printed nowhere.
     pipeline = await attachPipeline(world, config, { slack: { print: false } });
