@@ -57,7 +57,14 @@ export async function act(
       return { revisionForDigest: out.taskDefinition?.taskDefinitionArn };
     }
     case 'setCanary':
-      await setCanary(clients, target, primary, action.taskDefinition, action.desiredCount, action.targetGroup);
+      await setCanary(
+        clients,
+        target,
+        primary,
+        action.taskDefinition,
+        action.desiredCount,
+        action.targetGroup,
+      );
       return {};
     case 'createCanaryGroup':
       await createCanaryGroup(clients, action.primaryGroup, action.name);
@@ -167,7 +174,8 @@ async function setCanary(
   const existing = described.services?.find((s) => s.status === 'ACTIVE');
   if (existing) {
     // A true sibling: brought in line with the primary as it is now (lib/canary-sibling.ts).
-    const aligned = desiredCount > 0 ? alignCanary(target.cluster, existing, canarySettings(primary, targetGroup)) : {};
+    const aligned =
+      desiredCount > 0 ? alignCanary(target.cluster, existing, canarySettings(primary, targetGroup)) : {};
     if (aligned.recreate) log.warn('canary.unaligned', { service: serviceName, reason: aligned.recreate });
     if (
       existing.taskDefinition === taskDefinition &&
@@ -206,6 +214,8 @@ function canarySettings(primary: Service, targetGroup?: string): SiblingSettings
   if (!targetGroup) return sibling;
   return {
     ...sibling,
-    loadBalancers: sibling.loadBalancers.map((lb) => (lb.targetGroupArn ? { ...lb, targetGroupArn: targetGroup } : lb)),
+    loadBalancers: sibling.loadBalancers.map((lb) =>
+      lb.targetGroupArn ? { ...lb, targetGroupArn: targetGroup } : lb,
+    ),
   };
 }

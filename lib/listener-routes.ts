@@ -21,6 +21,8 @@
  *   not have an associated load balancer", CreateService): the canary's group joins the routes (at
  *   weight 0) before the canary service is created.
  */
+
+import type { Service } from '@aws-sdk/client-ecs';
 import {
   type Action,
   CreateTargetGroupCommand,
@@ -33,7 +35,6 @@ import {
   ModifyTargetGroupAttributesCommand,
   type TargetGroup,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
-import type { Service } from '@aws-sdk/client-ecs';
 import type { Clients } from './aws.ts';
 import type { TargetConfig } from './config.ts';
 import type { TrafficView } from './observation.ts';
@@ -107,10 +108,14 @@ export async function readTraffic(
   }
   const routes: Route[] = [];
   const forwardsToPrimary = (actions: RouteAction[]) =>
-    actions.some((a) => a.Type === 'forward' && forwardGroups(a).some((g) => g.TargetGroupArn === primaryGroup));
+    actions.some(
+      (a) => a.Type === 'forward' && forwardGroups(a).some((g) => g.TargetGroupArn === primaryGroup),
+    );
   let marker: string | undefined;
   do {
-    const page = await clients.elbv2.send(new DescribeListenersCommand({ LoadBalancerArn: lbArn, Marker: marker }));
+    const page = await clients.elbv2.send(
+      new DescribeListenersCommand({ LoadBalancerArn: lbArn, Marker: marker }),
+    );
     for (const l of page.Listeners ?? []) {
       const actions = (l.DefaultActions ?? []) as RouteAction[];
       if (l.ListenerArn && forwardsToPrimary(actions))
@@ -138,7 +143,11 @@ export async function readTraffic(
  * type, IP address type, health check, and every attribute (deregistration delay, stickiness,
  * algorithm, slow start …). Returns its ARN.
  */
-export async function createCanaryGroup(clients: Clients, primaryGroup: string, name: string): Promise<string> {
+export async function createCanaryGroup(
+  clients: Clients,
+  primaryGroup: string,
+  name: string,
+): Promise<string> {
   const out = await clients.elbv2.send(new DescribeTargetGroupsCommand({ TargetGroupArns: [primaryGroup] }));
   const g: TargetGroup | undefined = out.TargetGroups?.[0];
   if (!g) throw new Error(`target group ${primaryGroup} was not found`);
@@ -169,7 +178,9 @@ export async function createCanaryGroup(clients: Clients, primaryGroup: string, 
   );
   const copy = (attributes.Attributes ?? []).filter((a) => a.Key && a.Value !== undefined);
   if (copy.length)
-    await clients.elbv2.send(new ModifyTargetGroupAttributesCommand({ TargetGroupArn: arn, Attributes: copy }));
+    await clients.elbv2.send(
+      new ModifyTargetGroupAttributesCommand({ TargetGroupArn: arn, Attributes: copy }),
+    );
   return arn;
 }
 
@@ -177,7 +188,8 @@ export async function createCanaryGroup(clients: Clients, primaryGroup: string, 
 export async function setRoutes(clients: Clients, routes: Route[]): Promise<void> {
   for (const r of routes) {
     const actions = r.actions as Action[];
-    if (r.kind === 'rule') await clients.elbv2.send(new ModifyRuleCommand({ RuleArn: r.arn, Actions: actions }));
+    if (r.kind === 'rule')
+      await clients.elbv2.send(new ModifyRuleCommand({ RuleArn: r.arn, Actions: actions }));
     else await clients.elbv2.send(new ModifyListenerCommand({ ListenerArn: r.arn, DefaultActions: actions }));
   }
 }

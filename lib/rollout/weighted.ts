@@ -74,7 +74,11 @@ export function stepWeighted(
   const traffic = obs.traffic!;
   const step = rollout.steps[rollout.stepIndex]!;
   if (!traffic.canaryGroup) {
-    d.actions.push({ type: 'createCanaryGroup', primaryGroup: traffic.primaryGroup, name: traffic.canaryGroupName });
+    d.actions.push({
+      type: 'createCanaryGroup',
+      primaryGroup: traffic.primaryGroup,
+      name: traffic.canaryGroupName,
+    });
     askedForTasks(step, now);
     return false;
   }
