@@ -57,13 +57,16 @@ const DYNAMO_READS = ['dynamodb:GetItem', 'dynamodb:Scan', 'dynamodb:Query', 'dy
 export async function goodRelease(
   strategy: 'canary' | 'rolling',
   idle: boolean,
+  /** More target fields (a gate alarm: `{ gateAlarms: ['web-5xx'] }`, with the world's 5xx alarm). */
+  more: Record<string, unknown> = {},
 ): Promise<{ release: GoodRelease; idle?: IdleHour }> {
   const real0 = performance.now();
   const b = await benchWorld({
     seed: `good-${strategy}`,
     desiredCount: DESIRED,
     load: LOAD,
-    pipeline: strategy === 'rolling' ? { strategy: 'rolling' } : {},
+    ...(more.gateAlarms !== undefined && { alarms: true }),
+    pipeline: { ...(strategy === 'rolling' ? { strategy: 'rolling' } : {}), ...more },
   });
   try {
     const { world } = b;

@@ -1,4 +1,4 @@
-/** The one-minute schedule: finishes what lost events left (every rollout in flight is reconciled). */
+/** The safety sweep (every `sweep`, default 30 minutes): finishes what lost events and lost wake-ups left. */
 import { ECRClient } from '@aws-sdk/client-ecr';
 import { createHandler, environmentPipeline } from '../lib/handler.ts';
 import { pushTimes, repositoryImages } from '../lib/missed-pushes.ts';

@@ -1,6 +1,7 @@
 /**
  * autopilot.yml: which services the pipeline deploys, from which ECR repository, how, and when it
- * gives up. Loading and validation are pure but for `loadConfig` reading the file.
+ * gives up. Pure: reading the YAML file is lib/config-file.ts's (the Lambdas get the config parsed at
+ * package time, lib/packaged-config.ts, and bundle no YAML parser).
  *
  *   defaults:                  # optional: any target field but cluster, service, repository
  *     failedTasks: 2
@@ -30,6 +31,7 @@
  *     steps: false             # no step messages
  *     routes: { rolled_back: [/ecs-autopilot/slack-web, /ecs-autopilot/slack-oncall] }   # instead of webhook
  *   # notifications: false     # nothing is sent (a target may say the same for itself)
+ *   sweep: 30m                 # the safety sweep's period (whole minutes, 1m to 1d); default 30m
  *
  * A target's field replaces the same field of `defaults` whole (lists and blocks are not merged).
  * A target that sets `strategy` takes none of the defaults' steps, linear or rolling with it: a
@@ -38,8 +40,6 @@
  * Every problem is collected, not only the first, and named by its path:
  * "autopilot.yml: targets[0].steps[1].percent: must be above 0 and at most 100, got 150 (line 12)".
  */
-import { readFile } from 'node:fs/promises';
-import { type Document, LineCounter, parseDocument } from 'yaml';
 import { canaryServiceName } from './canary-service.ts';
 import { parseDuration } from './duration.ts';
 import { PermanentError } from './errors.ts';
@@ -111,6 +111,28 @@ export interface Config {
   targets: TargetConfig[];
   /** Absent: every kind but `ignored` goes to the deployment's default webhook. */
   notifications?: NotificationSettings;
+  /** How often the safety sweep runs (lib/rules.ts), ms: lost events are repaired within it. */
+  sweepMs?: number;
+}
+
+/** The sweep's default period: 2 invocations an hour on an idle fleet; exact wake-ups do the rest. */
+export const DEFAULT_SWEEP_MS = 30 * 60_000;
+
+/**
+ * A sweep period as written, or why not: whole minutes (an EventBridge rate), from 1 minute to a day.
+ *   '10m' -> 600000;  '1h' -> 3600000;  '90s' -> 'must be whole minutes …';  '2d' -> 'must be at most 1d …'
+ */
+export function sweepPeriod(value: unknown): number | string {
+  let ms: number;
+  try {
+    ms = parseDuration(value);
+  } catch (e) {
+    return (e as Error).message;
+  }
+  if (ms < 60_000 || ms % 60_000 !== 0)
+    return `must be whole minutes, at least 1m (an EventBridge rate), got ${show(value)}`;
+  if (ms > 86_400_000) return `must be at most 1d (a lost event waits for the sweep), got ${show(value)}`;
+  return ms;
 }
 
 /** What Slack hears about (lib/slack/message.ts renders each). */
@@ -180,46 +202,16 @@ const TARGET_DEFAULTS = {
   onApprovalTimeout: 'rollback',
 } as const;
 
-/** YAML text -> a validated Config; throws ConfigError with every problem and its line. */
-export function parseConfig(text: string, file = 'config'): Config {
-  const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter, merge: true, prettyErrors: true });
-  if (doc.errors.length > 0) {
-    throw new ConfigError(
-      doc.errors.map((e) => ({
-        path: '',
-        message: `invalid YAML: ${e.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '')}`,
-        line: e.linePos?.[0].line,
-      })),
-      file,
-    );
-  }
-  let raw: unknown;
-  try {
-    raw = doc.toJS();
-  } catch (err) {
-    throw new ConfigError([{ path: '', message: `invalid YAML: ${(err as Error).message}` }], file);
-  }
-  return check(raw, file, (path) => lineOf(doc, lineCounter, path));
-}
-
-/** A config given as an object (scenarios embed one) -> a validated Config; throws ConfigError. */
-export function validateConfig(raw: unknown, file = 'config'): Config {
-  return check(raw, file);
-}
-
-/** Reads and validates the file at `path`; throws ConfigError, also when the file cannot be read. */
-export async function loadConfig(path: string): Promise<Config> {
-  return parseConfig(await readConfigFile(path), path);
-}
-
-/** The text of the config file at `path`; a file that cannot be read is a ConfigError naming it. */
-export async function readConfigFile(path: string): Promise<string> {
-  try {
-    return await readFile(path, 'utf8');
-  } catch (err) {
-    throw new ConfigError([{ path: '', message: `cannot be read: ${(err as Error).message}` }], path);
-  }
+/**
+ * A config given as an object (scenarios embed one; lib/config-file.ts reads autopilot.yml into one)
+ * -> a validated Config; throws ConfigError. `lineOfPath` puts each problem's line in its message.
+ */
+export function validateConfig(
+  raw: unknown,
+  file = 'config',
+  lineOfPath?: (path: string) => number | undefined,
+): Config {
+  return check(raw, file, lineOfPath);
 }
 
 /**
@@ -356,7 +348,7 @@ const ROLLOUT_OPTIONS: readonly string[] = ['steps', 'linear', 'rolling'];
 const TARGET_KEYS = Object.keys(TARGET_FIELDS);
 const DEFAULTS_KEYS = TARGET_KEYS.filter((k) => !Object.hasOwn(IDENTITY, k));
 /** Top-level sections; a new one (say `scaling`) is a key here and a line in check(). */
-const TOP_KEYS = ['defaults', 'targets', 'notifications'];
+const TOP_KEYS = ['defaults', 'targets', 'notifications', 'sweep'];
 
 type Settings = Omit<TargetConfig, keyof typeof IDENTITY>;
 type Lookup = (key: TargetField) => { value: unknown; path: string } | undefined;
@@ -374,6 +366,13 @@ function check(raw: unknown, file: string, lineOfPath?: (path: string) => number
     top?.notifications === undefined
       ? undefined
       : notificationSettings(top.notifications, 'notifications', problems);
+
+  let sweepMs: number | undefined;
+  if (top?.sweep !== undefined) {
+    const period = sweepPeriod(top.sweep);
+    if (typeof period === 'string') problems.add('sweep', period);
+    else sweepMs = period;
+  }
 
   const targets: TargetConfig[] = [];
   if (top && !Array.isArray(top.targets)) {
@@ -427,7 +426,11 @@ function check(raw: unknown, file: string, lineOfPath?: (path: string) => number
       file,
     );
   }
-  return { targets, ...(notifications !== undefined && { notifications }) };
+  return {
+    targets,
+    ...(notifications !== undefined && { notifications }),
+    ...(sweepMs !== undefined && { sweepMs }),
+  };
 }
 
 function resolveTarget(
@@ -830,19 +833,6 @@ function editDistance(a: string, b: string): number {
 
 function formatProblem(file: string, p: ConfigProblem): string {
   return `${file}: ${p.path ? `${p.path}: ` : ''}${p.message}${p.line ? ` (line ${p.line})` : ''}`;
-}
-
-/** The line of the node at `path`, or of its nearest ancestor present in the document. */
-function lineOf(doc: Document, lineCounter: LineCounter, path: string): number | undefined {
-  const segments = [...path.matchAll(/([^.[\]]+)|\[(\d+)\]/g)].map((m) =>
-    m[2] !== undefined ? Number(m[2]) : m[1]!,
-  );
-  for (let n = segments.length; n >= 0; n--) {
-    const node = n === 0 ? doc.contents : doc.getIn(segments.slice(0, n), true);
-    const range = (node as { range?: [number, number, number] } | null | undefined)?.range;
-    if (range) return lineCounter.linePos(range[0]).line;
-  }
-  return undefined;
 }
 
 /** "arn:aws:ecs:eu-west-1:123:service/prod/web" -> "web"; a plain name stays as it is. */

@@ -18,12 +18,18 @@ import { CANARY_SUFFIX, canaryServiceName } from './canary-service.ts';
 import { type Config, type TargetConfig, webhookParameters } from './config.ts';
 import { isEcsStrategy } from './ecs-strategy.ts';
 import { eventRules, type FunctionKey } from './rules.ts';
+import { OUTSTANDING_INDEX } from './store.ts';
 import { canaryGroupOf } from './traffic-config.ts';
 
 export type { FunctionKey } from './rules.ts';
 
 /** A CloudFormation value: a literal, or an intrinsic function CloudFormation resolves at deploy time. */
-export type Cfn = string | { 'Fn::Sub': string } | { 'Fn::GetAtt': [string, string] } | { Ref: string };
+export type Cfn =
+  | string
+  | { 'Fn::Sub': string }
+  | { 'Fn::GetAtt': [string, string] }
+  | { Ref: string }
+  | { 'Fn::Join': [string, Cfn[]] };
 
 /** Deploy-time settings from serverless.yml (`custom.deploy`). */
 export interface DeploySettings {
@@ -82,6 +88,8 @@ export interface DeployConfig {
 /** Logical IDs of the resources serverless.yml defines and this file refers to. */
 export const DEAD_LETTER_QUEUE = 'DeadLetterQueue';
 export const TABLE = 'AutopilotTable';
+/** The wake-up queue (lib/waker.ts): each record's next moment, as a delayed message. */
+export const WAKE_QUEUE = 'WakeQueue';
 /** The role ECS assumes to invoke the lifecycle hook (serverless.yml EcsLifecycleHookRole). */
 export const LIFECYCLE_HOOK_ROLE = 'EcsLifecycleHookRole';
 
@@ -332,12 +340,21 @@ export function deployConfig(config: Config, settings: DeploySettings): DeployCo
     ...weightedStatements(targets),
     // Reads and writes only of service records (lib/store.ts keys them `service#<cluster>/<service>`).
     itemsUnder('RolloutRecords', 'service#'),
+    // The repositories' marks: what the last look for missed pushes found (lib/store.ts putMark).
+    itemsUnder('RepositoryMarks', 'repository#'),
     {
-      // The tick lists the records; a Scan names no key, so LeadingKeys cannot scope it.
-      Sid: 'ListRolloutRecords',
+      // The sweep reads the records with work outstanding: a Query of the sparse index only (no Scan).
+      Sid: 'SweepOutstandingRecords',
       Effect: 'Allow',
-      Action: ['dynamodb:Scan'],
-      Resource: [{ 'Fn::GetAtt': [TABLE, 'Arn'] }],
+      Action: ['dynamodb:Query'],
+      Resource: [{ 'Fn::Join': ['', [{ 'Fn::GetAtt': [TABLE, 'Arn'] }, `/index/${OUTSTANDING_INDEX}`]] }],
+    },
+    {
+      // Every record write schedules its next wake-up (lib/waker.ts): only on the stack's own queue.
+      Sid: 'ScheduleWakeUps',
+      Effect: 'Allow',
+      Action: ['sqs:SendMessage'],
+      Resource: [{ 'Fn::GetAtt': [WAKE_QUEUE, 'Arn'] }],
     },
     {
       Sid: 'FindMissedPushes',

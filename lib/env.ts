@@ -3,19 +3,21 @@
  * here. The defaults are what serverless.yml sets for the `dev` stage (test/env.test.ts reads
  * serverless.yml to check it), so a function run without its environment talks to the dev stack.
  *
- *   AUTOPILOT_CONFIG_FILE      the config; default `$LAMBDA_TASK_ROOT/autopilot.yml` (the cwd outside Lambda)
  *   AUTOPILOT_TABLE            the records' table; default `ecs-autopilot-dev` (`${self:service}-${sls:stage}`)
  *   AUTOPILOT_SLACK_PARAMETER  the SSM parameter with the default webhook; default `/ecs-autopilot/slack-webhook-url`
  *   AUTOPILOT_SLACK_SIGNING_SECRET_PARAMETER  the SSM SecureString with the Slack app's signing secret
  *                              (the Slack buttons, lib/chatops); default `/ecs-autopilot/slack-signing-secret`
  *   AUTOPILOT_SLACK_BOT_TOKEN_PARAMETER  the SSM SecureString with the Slack app's bot token; optional:
  *                              needed for user-group approvers (S…) and thread replies by chat.postMessage
+ *   AUTOPILOT_WAKE_QUEUE_URL   the wake-up queue's URL (lib/waker.ts); unset: no wake-ups are
+ *                              scheduled, and only events and the sweep wake a record
  *   AUTOPILOT_LIFECYCLE_HOOK_ARN, AUTOPILOT_LIFECYCLE_HOOK_ROLE_ARN  the pipeline's ECS lifecycle hook
  *                              (functions/lifecycle-hook.ts) and the role ECS invokes it with: both, or
  *                              neither (then a push to an ecs-* strategy target is refused)
  *   AWS_REGION                 set by Lambda; default `us-east-1` (serverless.yml's `region` default)
  *   AUTOPILOT_LOG_LEVEL        debug, info, warn or error; default info
  *
+ * The config is not read here: it is built into each bundle at package time (lib/packaged-config.ts).
  * The AWS SDK reads its own variables (AWS_ENDPOINT_URL, credentials) itself: see lib/aws.ts.
  */
 export const DEFAULT_TABLE = 'ecs-autopilot-dev';
@@ -28,12 +30,13 @@ export const LOG_LEVELS = ['debug', 'info', 'warn', 'error'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
 
 export interface Env {
-  configFile: string;
   table: string;
   slackParameter: string;
   signingSecretParameter: string;
   /** Absent: no bot token; user-group approvers cannot be checked. */
   botTokenParameter?: string;
+  /** Absent: no wake-ups are scheduled. */
+  wakeQueueUrl?: string;
   /** The ECS lifecycle hook and the role ECS invokes it with (the ecs-* strategies); absent: none. */
   lifecycleHook?: { hookTargetArn: string; roleArn: string };
   region: string;
@@ -47,13 +50,10 @@ type Source = Record<string, string | undefined>;
  *
  *   {}                                       -> table 'ecs-autopilot-dev', region 'us-east-1', log level 'info'
  *   { AUTOPILOT_TABLE: 'ecs-autopilot-prod' } -> table 'ecs-autopilot-prod'
- *   { LAMBDA_TASK_ROOT: '/var/task' }         -> config file '/var/task/autopilot.yml'
  */
 export function readEnv(source: Source = process.env): Env {
   const get = (name: string) => (source[name] ? source[name] : undefined);
-  const root = get('LAMBDA_TASK_ROOT') ?? process.cwd();
   return {
-    configFile: get('AUTOPILOT_CONFIG_FILE') ?? `${root}/autopilot.yml`,
     table: get('AUTOPILOT_TABLE') ?? DEFAULT_TABLE,
     slackParameter: get('AUTOPILOT_SLACK_PARAMETER') ?? DEFAULT_WEBHOOK_PARAMETER,
     signingSecretParameter:
@@ -61,6 +61,7 @@ export function readEnv(source: Source = process.env): Env {
     ...(get('AUTOPILOT_SLACK_BOT_TOKEN_PARAMETER') && {
       botTokenParameter: get('AUTOPILOT_SLACK_BOT_TOKEN_PARAMETER'),
     }),
+    ...(get('AUTOPILOT_WAKE_QUEUE_URL') && { wakeQueueUrl: get('AUTOPILOT_WAKE_QUEUE_URL') }),
     ...lifecycleHook(get('AUTOPILOT_LIFECYCLE_HOOK_ARN'), get('AUTOPILOT_LIFECYCLE_HOOK_ROLE_ARN')),
     region: get('AWS_REGION') ?? DEFAULT_REGION,
     logLevel: logLevel(source),

@@ -1,20 +1,16 @@
 /**
  * ECR sends push events "on a best effort basis" (ECR User Guide, Amazon ECR events and
- * EventBridge): one can be lost. The tick looks in each target's repository now and then
- * (`missedPushCheck`, default 5m) for images pushed since the last look that the record has never
- * seen, and hands them to the pipeline as pushes. One DescribeImages per repository per check.
+ * EventBridge): one can be lost. The sweep looks in each target's repository now and then
+ * (`missedPushCheck`, default 5m, at the sweeps) for images pushed since the last look that the
+ * record has never seen, and hands them to the pipeline as pushes. One DescribeImages per
+ * repository per check; the records are read only when the repository holds an image newer than
+ * the last look's newest (its mark, lib/store.ts), so an idle fleet costs that one call.
  */
 import { DescribeImagesCommand, type ECRClient, type ImageDetail } from '@aws-sdk/client-ecr';
 import type { Clients } from './aws.ts';
 import type { TargetConfig } from './config.ts';
 import { log } from './log.ts';
 import type { ImageRef, ServiceRecord } from './record.ts';
-
-export interface MissedPush {
-  target: TargetConfig;
-  image: ImageRef;
-  pushedAt: number;
-}
 
 /** Whether the record already knows this digest: rolling out, deployed, rolled back, or in its history. */
 export function knows(record: ServiceRecord, digest: string): boolean {
@@ -35,11 +31,12 @@ export function dueForCheck(
   records: Map<string, ServiceRecord>,
   now: number,
   seen: Map<string, number> = new Map(),
+  marks: Map<string, { at: number }> = new Map(),
 ): TargetConfig[] {
   return targets.filter((t) => {
     if (t.missedPushCheckMs <= 0) return false;
     const key = `${t.cluster}/${t.service}`;
-    const last = seen.get(key) ?? records.get(key)?.pushCheck?.at;
+    const last = seen.get(key) ?? records.get(key)?.pushCheck?.at ?? marks.get(t.repository)?.at;
     return last === undefined || now - last >= t.missedPushCheckMs;
   });
 }
@@ -71,6 +68,16 @@ export function missedImages(
         pushedAt: i.imagePushedAt!.getTime(),
       })),
     );
+}
+
+/**
+ * When the newest image of a listing was pushed: a look that finds nothing newer than the last
+ * look's newest has nothing any record could have missed.
+ *   [v1 pushed 10:00, v2 pushed 10:05] -> 10:05
+ *   []                                 -> 0
+ */
+export function newestPush(images: ImageDetail[]): number {
+  return images.reduce((n, i) => Math.max(n, i.imagePushedAt?.getTime() ?? 0), 0);
 }
 
 /** Every tagged image of a repository (paginated), and the registry it lives in. */

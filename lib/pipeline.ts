@@ -49,7 +49,13 @@ import {
   withoutLease,
 } from './lease.ts';
 import { log } from './log.ts';
-import { dueForCheck, missedImages, type pushTimes, type repositoryImages } from './missed-pushes.ts';
+import {
+  dueForCheck,
+  missedImages,
+  newestPush,
+  type pushTimes,
+  type repositoryImages,
+} from './missed-pushes.ts';
 import { type Notice, noticeSetting } from './notice.ts';
 import type { AlarmView, TaskView, TrafficView } from './observation.ts';
 import { ObserveMemory, observe, UnknownServiceError } from './observe.ts';
@@ -58,8 +64,9 @@ import type { ImageRef, ServiceRecord } from './record.ts';
 import { containerRefusal, RefusedError, serviceRefusal, trafficRefusal } from './refusal.ts';
 import { closeRollout, primaryDeleted, retireCanary, targetRemoved } from './retire.ts';
 import { budget, deliver, queue, type Slack } from './slack/deliver.ts';
-import { ConflictError, CorruptRecordError, type RecordStore } from './store.ts';
+import { ConflictError, CorruptRecordError, type RecordStore, type RepositoryMark } from './store.ts';
 import { type ParsedTrigger, parseTrigger } from './triggers.ts';
+import { type Waker, WakingStore } from './waker.ts';
 
 export interface PipelineOptions {
   clients: Clients;
@@ -80,6 +87,8 @@ export interface PipelineOptions {
   repositoryImages?: typeof repositoryImages;
   /** How same-second pushes are ordered by ECR's imagePushedAt (lib/missed-pushes.ts), likewise. */
   pushTimes?: typeof pushTimes;
+  /** Where each record's next wake-up goes (lib/waker.ts); without it only events and the sweep wake it. */
+  waker?: Waker;
   /** The lifecycle hook ECS invokes for the ecs-* strategies, and the role it invokes it with. */
   lifecycleHook?: LifecycleHookSettings;
 }
@@ -91,6 +100,8 @@ export interface HandleResult {
   services?: string[];
   /** Services not started for lack of time: the tick picks them up. */
   deferred?: string[];
+  /** Wake-up messages to be delivered again (Lambda's SQS ReportBatchItemFailures response). */
+  batchItemFailures?: { itemIdentifier: string }[];
 }
 
 /**
@@ -126,6 +137,13 @@ export class Pipeline {
   constructor(readonly options: PipelineOptions) {
     this.now = options.now ?? Date.now;
     this.observed = new ObserveMemory(this.now);
+    // Every write of a record schedules its next wake-up (lib/waker.ts).
+    if (options.waker && !(options.store instanceof WakingStore)) {
+      this.options = {
+        ...options,
+        store: new WakingStore(options.store, () => this.config, options.waker, this.now),
+      };
+    }
   }
 
   get config(): Config {
@@ -157,6 +175,69 @@ export class Pipeline {
         return this.onAlarm(trigger);
       case 'tick':
         return this.onTick();
+      case 'wake':
+        return this.onWake(trigger);
+    }
+  }
+
+  /**
+   * Wake-up messages (lib/waker.ts): each is for the moment its record waits for, or stale. A stale
+   * one (the record has moved on) is dropped after one GetItem; one for a moment past SQS's 15
+   * minutes is sent on; one that is due reconciles its service, as an event would.
+   */
+  private async onWake(t: Extract<ParsedTrigger, { kind: 'wake' }>): Promise<HandleResult> {
+    const failed: { itemIdentifier: string }[] = [];
+    const services: string[] = [];
+    for (const m of t.messages) {
+      if ('invalid' in m.wake) {
+        log.warn('wake.invalid', { messageId: m.id, reason: m.wake.invalid });
+        continue;
+      }
+      const { service: key, at } = m.wake;
+      const [cluster, service] = key.split('/') as [string, string];
+      const target = targetFor(this.config, cluster, service);
+      if (!target) {
+        log.info('wake.unmanaged', { service: key, reason: 'not a target in the config' });
+        continue;
+      }
+      try {
+        const record = await this.options.store.get(cluster, service);
+        if (record.wake?.at !== at) {
+          log.debug('wake.stale', { service: key, at: new Date(at).toISOString() });
+          continue;
+        }
+        const now = this.now();
+        if (at > now) {
+          await this.options.waker?.schedule(key, at, now);
+          continue;
+        }
+        services.push(key);
+        // A permanent error is told (lib/pipeline.ts queueError) and acknowledged; a transient one
+        // throws, and the message comes back after the queue's visibility timeout.
+        await this.forEach([target], async (tg) => {
+          const reason = `wake: ${record.wake?.why}`;
+          return this.rewake(await this.reconcile(tg, { kind: 'reconcile', reason }, record, {}));
+        });
+      } catch (e) {
+        log.error('wake.failed', { service: key, error: e as Error });
+        failed.push({ itemIdentifier: m.id });
+      }
+    }
+    return { status: 'done', services, ...(failed.length > 0 && { batchItemFailures: failed }) };
+  }
+
+  /**
+   * A reconcile woken for a moment that changed nothing (a scale-out held by its cooldown) leaves
+   * the record's wake-up in the past: written again, it gets its next one (lib/waker.ts).
+   */
+  private async rewake(record: ServiceRecord): Promise<ServiceRecord> {
+    if (record.wake === undefined || record.wake.at > this.now()) return record;
+    try {
+      return await this.options.store.put(record);
+    } catch (e) {
+      // Someone else wrote it meanwhile, and that write scheduled its wake-up.
+      if (!(e instanceof ConflictError)) throw e;
+      return record;
     }
   }
 
@@ -300,38 +381,44 @@ export class Pipeline {
   }
 
   /**
-   * The one-minute tick finishes what lost events left: every record with a rollout in flight, and
-   * every push whose freeze has ended; and it sends what Slack has not taken yet.
+   * The sweep (the schedule of functions/tick.ts, every `sweep`) finishes what lost events and lost
+   * wake-ups left: it reads only the records with work outstanding (one Query of the sparse index,
+   * lib/store.ts), reconciles every rollout in flight, every scaling alarm still in ALARM and every
+   * record whose wake-up is overdue, and sends what Slack has not taken yet. It also looks for
+   * pushes whose event was lost.
    */
   private async onTick(): Promise<HandleResult> {
-    let records = await this.catchUpOnPushes(await this.options.store.list());
+    const found = await this.options.store.outstanding();
+    let records = await this.catchUpOnPushes(found.records, found.marks);
     records = await this.retireRemovedTargets(records);
     const now = this.now();
-    // A rollout in flight, or a scaling alarm still in ALARM (its rule applies again after each
-    // cooldown); a target that keeps failing waits out its back-off.
-    // A push that waited for a freeze is due at the moment stored on its record.
+    // A rollout in flight, a push queued behind one, a scaling alarm still in ALARM (its rule
+    // applies again after each cooldown), a frozen push whose window has ended, a wake-up overdue
+    // (its message lost); a target that keeps failing waits out its back-off.
     const busy = records.filter(
       (r) =>
         (r.rollout ||
+          r.queuedPush ||
           Object.keys(r.scaling?.firing ?? {}).length > 0 ||
-          (r.frozenPush !== undefined && r.frozenPush.until <= now)) &&
+          (r.frozenPush !== undefined && r.frozenPush.until <= now) ||
+          (r.wake !== undefined && r.wake.at <= now)) &&
         !backedOff(r, now),
     );
+    const byKey = new Map(busy.map((r) => [r.key, r]));
     const targets = busy
       .map((r) => targetFor(this.config, r.cluster, r.service))
       .filter((t): t is TargetConfig => t !== undefined);
-    const scanned = new Map(busy.map((r) => [r.key, r]));
-    // The sweep observes everything from AWS (a lost event is repaired here), from the record it
-    // just scanned (a record changed since makes its write conflict, and then it reads again).
     const result = await this.forEach(
       targets,
-      (target) =>
-        this.reconcile(
-          target,
-          { kind: 'reconcile', reason: 'tick' },
-          scanned.get(`${target.cluster}/${target.service}`),
-          { sweep: true },
-        ),
+      // The sweep observes everything from AWS (a lost event is repaired here), from the record the
+      // index returned (a record changed since makes its write conflict, and then it reads again).
+      async (target) => {
+        const known = byKey.get(`${target.cluster}/${target.service}`);
+        const record = await this.reconcile(target, { kind: 'reconcile', reason: 'sweep' }, known, {
+          sweep: true,
+        });
+        return this.rewake(record);
+      },
       false,
     );
     const reconciled = new Set(targets.map((t) => `${t.cluster}/${t.service}`));
@@ -366,14 +453,17 @@ export class Pipeline {
    * Pushes whose event was lost (lib/missed-pushes.ts): each due target's repository is listed, and
    * images the record never saw are handed over as pushes. Returns the records as they now stand.
    */
-  private async catchUpOnPushes(records: ServiceRecord[]): Promise<ServiceRecord[]> {
+  private async catchUpOnPushes(
+    records: ServiceRecord[],
+    marks: Map<string, RepositoryMark>,
+  ): Promise<ServiceRecord[]> {
     const { store, clients } = this.options;
     const byKey = new Map(records.map((r) => [r.key, r]));
     // Only the tick has an ECR client (lib/aws.ts): the other functions never look for missed pushes.
     const ecr = clients.ecr;
     const list = this.options.repositoryImages;
     if (!ecr || !list) return records;
-    const due = dueForCheck(this.config.targets, byKey, this.now(), this.pushChecks);
+    const due = dueForCheck(this.config.targets, byKey, this.now(), this.pushChecks, marks);
     if (due.length === 0) return records;
     const region = await ecr.config.region();
     for (const repository of new Set(due.map((t) => t.repository))) {
@@ -386,7 +476,16 @@ export class Pipeline {
         log.warn('push.check.failed', { repository, error: e as Error });
         continue;
       }
-      for (const target of due.filter((t) => t.repository === repository)) {
+      const targets = due.filter((t) => t.repository === repository);
+      // Nothing pushed since the last look found its newest image: no record needs reading.
+      const newest = newestPush(listed.images);
+      const mark = marks.get(repository);
+      if (mark && newest <= mark.newest) {
+        for (const t of targets) this.pushChecks.set(`${t.cluster}/${t.service}`, this.now());
+        continue;
+      }
+      let checked = true;
+      for (const target of targets) {
         // One target's trouble (throttled, say) never stops the others' check; its mark does not
         // move, so its missed pushes are found at the next check.
         try {
@@ -428,10 +527,23 @@ export class Pipeline {
           if (since === undefined || pushedSince) record = await this.markChecked(target, knownUpTo);
           byKey.set(record.key, record);
         } catch (e) {
+          checked = false;
           log.error('push.check.failed', {
             service: `${target.cluster}/${target.service}`,
             error: e as Error,
           });
+        }
+      }
+      // Every target has seen what the repository holds: the next look reads records only if
+      // something newer is there. A target that failed its check keeps the mark where it was.
+      if (
+        checked &&
+        targets.length === this.config.targets.filter((t) => t.repository === repository).length
+      ) {
+        try {
+          await store.putMark(repository, { newest, at: this.now() });
+        } catch (e) {
+          log.warn('push.check.failed', { repository, error: e as Error });
         }
       }
     }

@@ -212,6 +212,8 @@ export interface ServiceRecord {
   gates?: AlarmView[];
   /** One reconcile of this service at a time (lib/lease.ts). */
   lease?: { owner: string; until: number; again?: boolean };
+  /** The one wake-up scheduled for this record (lib/wake.ts): a message for another moment is stale. */
+  wake?: { at: number; why: string };
 }
 
 export interface OwnerSettings {

@@ -5,7 +5,7 @@
  * with CloudFormation ARNs) and the local world (literal ARNs).
  */
 import { canaryServiceName } from './canary-service.ts';
-import type { Config } from './config.ts';
+import { type Config, DEFAULT_SWEEP_MS } from './config.ts';
 
 export type FunctionKey = 'ecrPush' | 'ecsEvent' | 'alarm' | 'tick';
 
@@ -33,6 +33,9 @@ export function eventRules<A>(config: Config, arn: (service: string, resource: s
     ...targets.map((t) => `${t.cluster}/${t.service}`),
     ...targets.map((t) => `${t.cluster}/${canaryServiceName(t.service)}`),
   ]).map((s) => arn('ecs', `service/${s}`));
+  const canaryArns = unique(targets.map((t) => `${t.cluster}/${canaryServiceName(t.service)}`)).map((s) =>
+    arn('ecs', `service/${s}`),
+  );
   const clusterArns = unique(targets.map((t) => t.cluster)).map((c) => arn('ecs', `cluster/${c}`));
   const alarms = unique(
     targets.flatMap((t) => [...t.gateAlarms, ...(t.scaling?.rules.map((r) => r.alarm) ?? [])]),
@@ -96,6 +99,19 @@ export function eventRules<A>(config: Config, arn: (service: string, resource: s
         detail: { eventType: ['WARN', 'ERROR'] },
       },
     },
+    {
+      // A step's bake starts when its new tasks are in service; no task event says when a target
+      // group's health check passes, but ECS says when the canary is healthy at its count.
+      name: 'ecs-canary-steady',
+      function: 'ecsEvent',
+      description: 'A canary service is healthy at its count: its tasks are in service',
+      pattern: {
+        source: ['aws.ecs'],
+        'detail-type': ['ECS Service Action'],
+        resources: canaryArns,
+        detail: { eventName: ['SERVICE_STEADY_STATE'] },
+      },
+    },
   ];
   if (alarms.length > 0) {
     rules.push({
@@ -109,11 +125,21 @@ export function eventRules<A>(config: Config, arn: (service: string, resource: s
       },
     });
   }
+  const minutes = (config.sweepMs ?? DEFAULT_SWEEP_MS) / 60_000;
   rules.push({
     name: 'tick',
     function: 'tick',
-    description: 'Every minute: finish what lost events left',
-    schedule: 'rate(1 minute)',
+    description: `Every ${minutes} minute(s): the safety sweep finishes what lost events left`,
+    schedule: sweepSchedule(minutes),
   });
   return rules;
+}
+
+/**
+ * The sweep's EventBridge schedule: "If the value is equal to 1, then the unit must be singular"
+ * (EventBridge User Guide, rate expressions).
+ *   1 -> 'rate(1 minute)';  30 -> 'rate(30 minutes)'
+ */
+export function sweepSchedule(minutes: number): string {
+  return minutes === 1 ? 'rate(1 minute)' : `rate(${minutes} minutes)`;
 }

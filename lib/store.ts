@@ -12,11 +12,13 @@ import {
   type DynamoDBClient,
   GetItemCommand,
   PutItemCommand,
+  QueryCommand,
   ScanCommand,
 } from '@aws-sdk/client-dynamodb';
 import { PermanentError, TransientError } from './errors.ts';
 import { newRecord, type ServiceRecord } from './record.ts';
 import { fitRecord } from './record-size.ts';
+import { outstanding } from './wake.ts';
 
 export class ConflictError extends TransientError {
   constructor(key: string) {
@@ -47,10 +49,35 @@ export interface RecordStore {
   get(cluster: string, service: string): Promise<ServiceRecord>;
   /** Writes `record` as version `record.version + 1` if the stored version is still `record.version`. */
   put(record: ServiceRecord): Promise<ServiceRecord>;
+  /** Every record (a Scan): reports and the CLI, never the pipeline's own rounds. */
   list(): Promise<ServiceRecord[]>;
+  /** The records with work outstanding and the repositories' marks: one Query of the sparse index. */
+  outstanding(): Promise<Outstanding>;
+  /** Records what the last look in a repository found (lib/missed-pushes.ts). */
+  putMark(repository: string, mark: RepositoryMark): Promise<void>;
+}
+
+/** The newest push a look in the repository found: a look that finds none newer reads no record. */
+export interface RepositoryMark {
+  newest: number;
+  at: number;
+}
+
+export interface Outstanding {
+  records: ServiceRecord[];
+  marks: Map<string, RepositoryMark>;
 }
 
 const pk = (key: string) => `service#${key}`;
+const markKey = (repository: string) => `repository#${repository}`;
+
+/**
+ * The sparse index the sweep reads: an item is in it only while it carries `outstanding`, which
+ * the store writes only on records with work outstanding (lib/wake.ts) and on repository marks.
+ * One key value, so one Query returns them all; an idle fleet's records are not in it at all.
+ */
+export const OUTSTANDING_INDEX = 'outstanding';
+const OUTSTANDING = { S: 'work' };
 
 export class DynamoRecordStore implements RecordStore {
   constructor(
@@ -79,6 +106,7 @@ export class DynamoRecordStore implements RecordStore {
             pk: { S: pk(record.key) },
             version: { N: String(next.version) },
             data: { S: JSON.stringify(next) },
+            ...(outstanding(next) && { [OUTSTANDING_INDEX]: OUTSTANDING }),
           },
           ConditionExpression: record.version === 0 ? 'attribute_not_exists(pk)' : '#v = :v',
           ...(record.version === 0
@@ -136,6 +164,60 @@ export class DynamoRecordStore implements RecordStore {
     } while (start);
     return records;
   }
+
+  async outstanding(): Promise<Outstanding> {
+    const records: ServiceRecord[] = [];
+    const marks = new Map<string, RepositoryMark>();
+    let start: Record<string, any> | undefined;
+    do {
+      // The index is eventually consistent: a record read here may be a write behind, which the
+      // conditional write of any decision taken from it catches (ConflictError, read again).
+      const out = await this.client.send(
+        new QueryCommand({
+          TableName: this.table,
+          IndexName: OUTSTANDING_INDEX,
+          KeyConditionExpression: '#o = :o',
+          ExpressionAttributeNames: { '#o': OUTSTANDING_INDEX },
+          ExpressionAttributeValues: { ':o': OUTSTANDING },
+          ExclusiveStartKey: start,
+        }),
+      );
+      for (const item of out.Items ?? []) {
+        const key = item.pk?.S ?? '';
+        if (key.startsWith('service#')) records.push(parseItem(key.slice('service#'.length), item));
+        else if (key.startsWith('repository#')) {
+          const mark = parseMark(item);
+          if (mark) marks.set(key.slice('repository#'.length), mark);
+        }
+      }
+      start = out.LastEvaluatedKey;
+    } while (start);
+    return { records, marks };
+  }
+
+  async putMark(repository: string, mark: RepositoryMark): Promise<void> {
+    // Unconditional: two looks write what they found, and either is a true mark.
+    await this.client.send(
+      new PutItemCommand({
+        TableName: this.table,
+        Item: {
+          pk: { S: markKey(repository) },
+          data: { S: JSON.stringify(mark) },
+          [OUTSTANDING_INDEX]: OUTSTANDING,
+        },
+      }),
+    );
+  }
+}
+
+/** A repository mark, or nothing when it is unreadable (the next look writes a good one). */
+function parseMark(item: Record<string, any>): RepositoryMark | undefined {
+  try {
+    const mark = JSON.parse(item.data?.S ?? '');
+    return typeof mark?.newest === 'number' && typeof mark?.at === 'number' ? mark : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 function parseItem(key: string, item: Record<string, any>): ServiceRecord {
@@ -163,7 +245,18 @@ function parseItem(key: string, item: Record<string, any>): ServiceRecord {
 
 /** The table's definition, shared by serverless.yml's resource and the local set-up. */
 export const TABLE_DEFINITION = {
-  AttributeDefinitions: [{ AttributeName: 'pk', AttributeType: 'S' as const }],
+  AttributeDefinitions: [
+    { AttributeName: 'pk', AttributeType: 'S' as const },
+    { AttributeName: OUTSTANDING_INDEX, AttributeType: 'S' as const },
+  ],
   KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' as const }],
   BillingMode: 'PAY_PER_REQUEST' as const,
+  GlobalSecondaryIndexes: [
+    {
+      IndexName: OUTSTANDING_INDEX,
+      KeySchema: [{ AttributeName: OUTSTANDING_INDEX, KeyType: 'HASH' as const }],
+      // The whole record: the sweep decides from what the Query returned, with no GetItem each.
+      Projection: { ProjectionType: 'ALL' as const },
+    },
+  ],
 };

@@ -8,7 +8,10 @@
  *   CloudWatch Alarm State Change, as an EventBridge event, as an SNS notification wrapped in an
  *   SNS Lambda event, or as an alarm's Lambda action payload -> alarm
  *   Scheduled Event                                     -> tick
+ *   SQS event (Records with eventSource aws:sqs), the wake queue's messages -> wake
  */
+import { parseWakeBody, type WakeMessage } from './wake.ts';
+
 export type ParsedTrigger =
   | {
       kind: 'push';
@@ -40,6 +43,11 @@ export type ParsedTrigger =
       shape: 'eventbridge' | 'sns' | 'lambda-action';
     }
   | { kind: 'tick' }
+  | {
+      kind: 'wake';
+      /** Each message: its id (for a batch item failure), and what it carries, or why it is unreadable. */
+      messages: { id: string; wake: WakeMessage | { invalid: string } }[];
+    }
   | { kind: 'invalid'; reason: string }
   | { kind: 'ignored'; reason: string };
 
@@ -81,7 +89,10 @@ export function parseTrigger(event: unknown): ParsedTrigger {
   if (size > MAX_EVENT_BYTES)
     return { kind: 'invalid', reason: `event is ${size} bytes, over EventBridge's 256 KB limit` };
 
-  if (Array.isArray(event.Records)) return parseSns(event.Records);
+  if (Array.isArray(event.Records))
+    return isObj(event.Records[0]) && event.Records[0].eventSource === 'aws:sqs'
+      ? parseWakes(event.Records)
+      : parseSns(event.Records);
   if (event.source === 'aws.cloudwatch' && isObj(event.alarmData)) return parseAlarmAction(event);
 
   const detailType = str(event['detail-type']);
@@ -200,6 +211,20 @@ function parseServiceEvent(event: Obj, detail: Obj, source: 'deployment' | 'serv
   const cluster =
     parts.length > 1 ? parts[0] : str(detail.clusterArn) && nameFromArn(String(detail.clusterArn));
   return { kind: 'service', source, cluster, service, detail: str(detail.eventName) ?? source };
+}
+
+/**
+ * Lambda's SQS event: up to the mapping's batch size of wake-up messages (lib/wake.ts). An unreadable
+ * one is kept as such: acknowledged and logged, never retried into the dead-letter queue in a loop.
+ */
+function parseWakes(records: unknown[]): ParsedTrigger {
+  const messages = records.map((r, i) => {
+    const record = isObj(r) ? r : {};
+    const id = str(record.messageId) ?? `#${i}`;
+    const wake = parseWakeBody(record.body);
+    return { id, wake: typeof wake === 'string' ? { invalid: wake } : wake };
+  });
+  return { kind: 'wake', messages };
 }
 
 function parseSns(records: unknown[]): ParsedTrigger {

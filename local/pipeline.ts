@@ -7,6 +7,7 @@
 
 import { CreateTableCommand } from '@aws-sdk/client-dynamodb';
 import { ECRClient } from '@aws-sdk/client-ecr';
+import { SQSClient } from '@aws-sdk/client-sqs';
 import { type Clients, createClients } from '../lib/aws.ts';
 import type { CommandClients } from '../lib/commands/common.ts';
 import { buttonsOn, type Config, type TargetConfig, webhookParameters } from '../lib/config.ts';
@@ -21,6 +22,7 @@ import { type Attempt, createSlack } from '../lib/slack/deliver.ts';
 import { render } from '../lib/slack/message.ts';
 import { DEFAULT_WEBHOOK_PARAMETER } from '../lib/slack/webhook.ts';
 import { DynamoRecordStore, TABLE_DEFINITION } from '../lib/store.ts';
+import { SqsWaker } from '../lib/waker.ts';
 import { registerCliSteps } from './cli-step.ts';
 import { LocalLambda } from './lambda.ts';
 import { LocalSlack } from './services/slack/index.ts';
@@ -75,6 +77,8 @@ export interface AttachOptions {
   slack?: { print?: ((text: string) => void) | false; timeoutMs?: number } | false;
   /** The functions' timeout, ms. Default 60 s, as serverless.yml. */
   timeoutMs?: number;
+  /** No wake-up queue: only events and the sweep wake a record (the pipeline before exact wake-ups). */
+  noWakeups?: boolean;
 }
 
 /** Slack's messages on the terminal, clearing `autopilot sim`'s progress line first. */
@@ -147,11 +151,14 @@ export async function attachPipeline(
         buttons: buttonsOn(config),
       })
     : undefined;
+  // The wake-up queue (serverless.yml WakeQueue), its messages delivered to the `wake` function below.
+  const waker = options.noWakeups ? undefined : await wakeQueue(world, table, options.maxAttempts ?? 5);
   const pipeline = new Pipeline({
     lifecycleHook,
     clients,
     store,
     config,
+    ...(waker && { waker }),
     repositoryImages,
     pushTimes,
     now: () => world.now(),
@@ -169,7 +176,7 @@ export async function attachPipeline(
   const functionArns: Record<string, string> = {};
   // Each handler runs as Lambda runs it: cold and warm starts, its timeout (local/lambda.ts).
   const lambda = new LocalLambda(world);
-  for (const fn of ['ecrPush', 'ecsEvent', 'alarm', 'tick'] as const) {
+  for (const fn of ['ecrPush', 'ecsEvent', 'alarm', 'tick', 'wake'] as const) {
     const handler = createHandler(fn, async () => pipeline);
     // Named after the table, as Serverless names both after the stage (`autopilot logs` relies on it).
     const name = `${table}-${fn}`;
@@ -183,6 +190,7 @@ export async function attachPipeline(
       }),
     );
   }
+  if (waker) world.sqs.mapTo(wakeQueueName(table), functionArns.wake!, { batchSize: WAKE_BATCH_SIZE });
   world.functions.set(
     lifecycleHook.hookTargetArn,
     lambda.function(
@@ -252,6 +260,27 @@ export async function attachPipeline(
 
 const iso = (ms: number) => new Date(ms).toISOString();
 
+/** serverless.yml's WakeQueue and its event source's batch size. */
+/** Named after the table, as serverless.yml names it after the stage. */
+const wakeQueueName = (table: string) => `${table}-wake`;
+const WAKE_BATCH_SIZE = 10;
+
+async function wakeQueue(world: World, table: string, maxAttempts: number): Promise<SqsWaker> {
+  const sqs = new SQSClient({
+    endpoint: world.endpoint,
+    region: world.region,
+    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+    maxAttempts,
+  });
+  const { QueueUrl } = world.sqs.operations.CreateQueue!({
+    QueueName: wakeQueueName(table),
+    // Six times the function's timeout, as Lambda advises for an SQS event source; five receives, then the dead letters.
+    Attributes: { VisibilityTimeout: '360', RedrivePolicy: JSON.stringify({ maxReceiveCount: 5 }) },
+  }) as { QueueUrl: string };
+  takeTurns(world, { sqs });
+  return new SqsWaker(sqs, QueueUrl);
+}
+
 type Handler = (args: unknown) => Promise<unknown>;
 interface TurnTaking {
   middlewareStack: { add(middleware: (next: Handler) => Handler, options: object): void };
@@ -261,7 +290,7 @@ interface TurnTaking {
  * Every AWS call an invocation makes waits for its turn on the virtual clock (core/concurrency.ts),
  * each attempt of it (after the SDK's retry step), so concurrent invocations interleave at their calls.
  */
-function takeTurns(world: World, clients: Clients): void {
+function takeTurns(world: World, clients: Partial<Clients> | { sqs: SQSClient }): void {
   for (const client of Object.values(clients)) {
     (client as unknown as TurnTaking).middlewareStack.add(
       (next) => async (args) => {

@@ -1,6 +1,6 @@
 /**
- * The local world: ECS, ECR, CloudWatch, CloudWatch Logs, EventBridge, SSM and DynamoDB (dynalite) sharing one
- * virtual clock, served on loopback over the real AWS wire protocols.
+ * The local world: ECS, ECR, CloudWatch, CloudWatch Logs, EventBridge, SQS, SSM and DynamoDB (dynalite)
+ * sharing one virtual clock, served on loopback over the real AWS wire protocols.
  *
  * Layers, each importing only those below it:
  *   local/core/      clock, ids, random, errors, throttle, the HTTP server, and the contexts
@@ -32,6 +32,7 @@ import { type BreakerReading, LocalEcs } from './services/ecs/index.ts';
 import { LocalElbv2 } from './services/elbv2/index.ts';
 import { LocalEventBridge } from './services/eventbridge/index.ts';
 import { LocalLogs } from './services/logs/index.ts';
+import { LocalSqs } from './services/sqs/index.ts';
 import { LocalSsm } from './services/ssm/index.ts';
 
 export interface WorldOptions {
@@ -88,6 +89,8 @@ export class World {
   readonly ssm: LocalSsm;
   /** CloudWatch Logs: the local Lambdas' log groups (local/lambda.ts writes them). */
   readonly logs: LocalLogs;
+  /** Queues, and Lambda's SQS event source (the pipeline's wake-ups). */
+  readonly sqs: LocalSqs;
   readonly applicationAutoScaling: LocalApplicationAutoScaling;
   /** How long things take: instant unless made with `latency`. */
   readonly latency: Latency;
@@ -126,6 +129,7 @@ export class World {
     this.ecsThrottle = new EcsThrottle(() => this.clock.now());
     this.ssm = new LocalSsm(this);
     this.logs = new LocalLogs(this);
+    this.sqs = new LocalSqs(this);
     this.applicationAutoScaling = new LocalApplicationAutoScaling(this);
     this.events = new LocalEventBridge(this);
     this.cloudwatch = new LocalCloudWatch(this);
@@ -190,6 +194,7 @@ export class World {
       this.events,
       this.ssm,
       this.logs,
+      this.sqs,
       this.applicationAutoScaling,
       this.elbv2,
     ];
@@ -234,9 +239,13 @@ export class World {
    */
   async settle(maxRounds = 1000): Promise<void> {
     for (let i = 0; i < maxRounds; i++) {
-      // Events to their rules' targets, alarm actions (Lambda, SNS) and ECS's lifecycle hooks to theirs: each a task.
+      // Events to their rules' targets, alarm actions (Lambda, SNS), ECS's lifecycle hooks and wake-up
+      // messages to theirs: each a task.
       const delivered =
-        (await this.events.drain()) + (await this.cloudwatch.drainActions()) + (await this.ecs.drainHooks());
+        (await this.events.drain()) +
+        (await this.cloudwatch.drainActions()) +
+        (await this.ecs.drainHooks()) +
+        (await this.sqs.drain());
       await this.tasks.idle();
       if (delivered === 0) return;
     }
@@ -250,7 +259,7 @@ export class World {
       // Stop at the next event delivery, so a delivery that takes 148 ms lands then, not at the next
       // step, and at an invocation's next AWS call.
       const next = Math.min(
-        ...[this.events.nextDue(), this.tasks.nextDue()].map((t) =>
+        ...[this.events.nextDue(), this.sqs.nextDue(), this.tasks.nextDue()].map((t) =>
           t !== undefined && t > this.now() ? t : Number.POSITIVE_INFINITY,
         ),
       );

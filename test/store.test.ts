@@ -52,6 +52,30 @@ describe('DynamoRecordStore through dynalite', () => {
     expect(keys).toContain('prod/web');
   });
 
+  it('the sparse index holds only records with work outstanding, and repository marks', async () => {
+    const idle = await store.put({
+      ...(await store.get('sparse', 'idle')),
+      lastGood: { taskDefinition: 'a:1', since: 1 },
+    });
+    const busy = await store.put({
+      ...(await store.get('sparse', 'busy')),
+      wake: { at: 5, why: 'bake of step 1 ends' },
+    });
+    await store.putMark('web', { newest: 7, at: 8 });
+    let found = await store.outstanding();
+    expect(found.records.map((r) => r.key)).toContain('sparse/busy');
+    expect(found.records.map((r) => r.key)).not.toContain('sparse/idle');
+    expect(found.records.find((r) => r.key === 'sparse/busy')).toEqual(busy);
+    expect(found.marks.get('web')).toEqual({ newest: 7, at: 8 });
+    // Work done: the record leaves the index (DynamoDB drops an item whose key attribute is gone).
+    const { wake: _wake, ...done } = busy;
+    await store.put(done);
+    await store.put({ ...idle, wake: { at: 9, why: 'Slack retry' } });
+    found = await store.outstanding();
+    expect(found.records.map((r) => r.key)).not.toContain('sparse/busy');
+    expect(found.records.map((r) => r.key)).toContain('sparse/idle');
+  });
+
   it.each([
     ['no data attribute', { pk: { S: 'service#prod/bad1' }, version: { N: '1' } }, /no data attribute/],
     [

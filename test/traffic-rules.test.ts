@@ -1,7 +1,7 @@
 /** The worked examples of lib/rollout/traffic.ts (weighted traffic), one row each. */
 import { describe, expect, it } from 'vitest';
 import { servedNow } from '../lib/commands/status.ts';
-import { parseConfig } from '../lib/config.ts';
+import { parseConfig } from '../lib/config-file.ts';
 import {
   reweigh,
   routeAt,

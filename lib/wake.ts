@@ -1,0 +1,180 @@
+/**
+ * When a record next needs attention that no event will bring: the one wake-up it schedules.
+ *
+ * Events say what happened (a task stopped, an alarm fired); nothing says "five minutes have passed".
+ * Each moment the rules wait for is here, read from the record and the target's policy:
+ *   a step's bake ends                healthyAt + bake
+ *   a step waits for its tasks        unhealthySince + 1m, 2m, 4m, … (a health recheck, below)
+ *   a step's deadline passes          unhealthySince + (stepDeadline - unhealthyMs) + 1 ms
+ *   a registration is not done        registerLeaseUntil, and startedAt + stepDeadline + 1 ms
+ *   a rollback is overdue             rollingBack.at + rollbackDeadline + 1 ms (told once)
+ *   an approval gate times out        approval.timesOutAt (lib/rollout/approval.ts; not once held)
+ *   a frozen push's window ends       frozenPush.until (lib/freeze.ts frozenUntil)
+ *   a Slack message is due again      the outbox entry's nextAt (its back-off, or Retry-After)
+ *   a scaling alarm still in ALARM    its rule applies again after each cooldown
+ *   a failing target is tried again   failing.nextAt (lib/lease.ts back-off)
+ * The earliest still to come is the record's wake-up (lib/waker.ts sends it to the wake queue and
+ * the record keeps it in `wake`). A moment already past is left out: the reconcile that wrote the
+ * record is acting on it now, and one that could not (a scale-out held by its cooldown) must not
+ * call itself again at once; the sweep still visits every record with work outstanding.
+ *
+ * The health recheck: behind a load balancer a task's RUNNING event starts nothing (its being in
+ * service does, and no event says that: lib/event-facts.ts drops it), and ECS's own deployment and
+ * steady-state events may be lost. So a step waiting for healthy tasks looks again, at doubling
+ * intervals from when it began waiting: soon for the usual minute or two a target group takes,
+ * rarely for a slow start, a handful of looks before its deadline.
+ *
+ * Deadlines are strict (`>`, lib/rollout/step.ts pastDeadline, rollbackOverdue), so their wake-up
+ * is one millisecond past them; the queue rounds delays up to whole seconds anyway.
+ */
+import type { TargetConfig } from './config.ts';
+import type { ServiceRecord } from './record.ts';
+
+export interface Wake {
+  /** When (ms since the epoch). */
+  at: number;
+  /** What for, in the user's words: logged with the wake-up. */
+  why: string;
+}
+
+/** The first health recheck of a step waiting for its tasks; each later one twice as far. */
+export const HEALTH_RECHECK_MS = 60_000;
+
+/**
+ * The next health recheck of a step waiting since `since`: since + 1m, 2m, 4m, 8m, … after `now`.
+ *   since 10:00, now 10:00     -> 10:01
+ *   since 10:00, now 10:01     -> 10:02
+ *   since 10:00, now 10:02:30  -> 10:04
+ *   since 10:00, now 10:09     -> 10:16
+ */
+export function healthRecheck(since: number, now: number): number {
+  let wait = HEALTH_RECHECK_MS;
+  while (since + wait <= now) wait *= 2;
+  return since + wait;
+}
+
+/**
+ * The record's next wake-up after `now`, or none: the earliest of the moments above.
+ *   step 1 healthy since 10:00, bake 5m, now 10:01              -> 10:05 "bake of step 1 ends"
+ *   step 1 asked 10:00, not healthy, now 10:00:10              -> 10:01 "health recheck of step 1"
+ *   step 1 asked 10:00, not healthy, deadline 15m, now 10:14   -> 10:15:00.001 "deadline of step 1"
+ *   paused at step 2                                           -> none (a pause stops every clock)
+ *   rolling back since 10:00, rollbackDeadline 15m             -> 10:15:00.001 "rollback deadline"
+ *   at the gate of step 2 since 10:00, times out 11:00         -> 11:00 "approval of step 2 times out"
+ *   the same gate, held at 11:00 (onApprovalTimeout: hold)     -> none (it waits for a person)
+ *   push frozen until Mon 07:00                                -> Mon 07:00 "freeze ends"
+ *   idle, outbox entry due again 10:02                         -> 10:02 "Slack retry"
+ *   scaling alarm applied 10:00, out cooldown 5m               -> 10:05 "scale-out cooldown ends"
+ *   idle, nothing outstanding                                  -> none
+ */
+export function nextWake(record: ServiceRecord, target: TargetConfig, now: number): Wake | undefined {
+  const candidates: Wake[] = [];
+  const add = (at: number | undefined, why: string) => {
+    if (at !== undefined && Number.isFinite(at) && at > now) candidates.push({ at, why });
+  };
+  const rollout = record.rollout;
+  if (rollout?.rollingBack) {
+    if (rollout.rollingBack.overdueAt === undefined)
+      add(rollout.rollingBack.at + target.rollbackDeadlineMs + 1, 'rollback deadline');
+  } else if (rollout && !rollout.paused) {
+    if (!rollout.taskDefinition) {
+      add(rollout.registerLeaseUntil, 'registration lease ends');
+      add(rollout.startedAt + target.stepDeadlineMs + 1, 'registration deadline');
+    } else {
+      const step = rollout.steps[rollout.stepIndex];
+      const n = rollout.stepIndex + 1;
+      if (step?.healthyAt !== undefined) add(step.healthyAt + step.bakeMs, `bake of step ${n} ends`);
+      else if (step?.unhealthySince !== undefined) {
+        const deadline = step.unhealthySince + target.stepDeadlineMs - (step.unhealthyMs ?? 0) + 1;
+        add(deadline, `deadline of step ${n}`);
+        add(healthRecheck(step.unhealthySince, now), `health recheck of step ${n}`);
+      }
+    }
+    const gate = rollout.approval;
+    if (gate && gate.heldAt === undefined)
+      add(gate.timesOutAt, `approval of step ${gate.step + 1} times out`);
+  }
+  add(record.frozenPush?.until, 'freeze ends');
+  for (const entry of record.outbox ?? [])
+    add(Math.max(entry.nextAt, entry.lease?.until ?? 0), 'Slack retry');
+  const scaling = record.scaling;
+  const policy = target.scaling;
+  if (scaling && policy) {
+    for (const firing of Object.values(scaling.firing)) {
+      const from = firing.appliedAt ?? firing.since;
+      add(from + policy.outCooldownMs, 'scale-out cooldown ends');
+      add(from + policy.inCooldownMs, 'scale-in cooldown ends');
+    }
+    if (Object.keys(scaling.firing).length > 0) {
+      const last = Math.max(scaling.lastOut?.at ?? 0, scaling.lastIn?.at ?? 0);
+      if (last > 0) add(last + policy.inCooldownMs, 'scale-in cooldown ends');
+    }
+  }
+  add(record.failing?.nextAt, 'retry of a failing target');
+  let first: Wake | undefined;
+  for (const c of candidates) if (!first || c.at < first.at) first = c;
+  return first;
+}
+
+/**
+ * Whether the record has work outstanding: the sweep reads it (it is in the sparse index).
+ *   a rollout in flight, a push waiting for a rollback or a freeze, a Slack message not yet taken, a scaling
+ *   alarm in ALARM, a failing target, a lease held, a wake-up scheduled   -> true
+ *   idle (history, last good, bad digests only)                          -> false
+ */
+export function outstanding(record: ServiceRecord): boolean {
+  return (
+    !!record.rollout ||
+    !!record.queuedPush ||
+    !!record.frozenPush ||
+    (record.outbox?.length ?? 0) > 0 ||
+    Object.keys(record.scaling?.firing ?? {}).length > 0 ||
+    !!record.failing ||
+    !!record.lease ||
+    !!record.wake
+  );
+}
+
+/** SQS's longest delay: "Valid values: 0 to 900. Maximum: 15 minutes" (SQS API Reference, SendMessage). */
+export const MAX_DELAY_SECONDS = 900;
+
+/**
+ * The DelaySeconds of a wake-up message: whole seconds, rounded up so it never arrives early, at
+ * most 15 minutes (a later moment is reached by chaining: the woken handler sends it on).
+ *   at = now + 300,000 ms  -> 300
+ *   at = now + 1,200 ms    -> 2
+ *   at = now - 5,000 ms    -> 0   (due already)
+ *   at = now + 2 h         -> 900 (then chained)
+ */
+export function delaySeconds(at: number, now: number): number {
+  return Math.min(MAX_DELAY_SECONDS, Math.max(0, Math.ceil((at - now) / 1000)));
+}
+
+/** What a wake-up message carries: which record, and the moment it was scheduled for. */
+export interface WakeMessage {
+  service: string;
+  at: number;
+}
+
+export function wakeBody(service: string, at: number): string {
+  return JSON.stringify({ service, at } satisfies WakeMessage);
+}
+
+/**
+ * A message body read back, or why it is not one.
+ *   '{"service":"prod/web","at":1767225600000}' -> { service: 'prod/web', at: 1767225600000 }
+ *   '{"service":"prod/web"}'                    -> 'no wake time'
+ */
+export function parseWakeBody(body: unknown): WakeMessage | string {
+  let parsed: unknown;
+  try {
+    parsed = typeof body === 'string' ? JSON.parse(body) : undefined;
+  } catch {
+    return 'not JSON';
+  }
+  if (typeof parsed !== 'object' || parsed === null) return 'not a JSON object';
+  const { service, at } = parsed as Record<string, unknown>;
+  if (typeof service !== 'string' || !/^[^/]+\/[^/]+$/.test(service)) return 'no service (cluster/service)';
+  if (typeof at !== 'number' || !Number.isFinite(at)) return 'no wake time';
+  return { service, at };
+}

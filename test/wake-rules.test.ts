@@ -1,0 +1,187 @@
+/** The worked examples of lib/wake.ts, one row each. */
+import { describe, expect, it } from 'vitest';
+import type { TargetConfig } from '../lib/config.ts';
+import type { OutboxEntry } from '../lib/outbox-entry.ts';
+import { newRecord, type Rollout, type ServiceRecord, type StepState } from '../lib/record.ts';
+import type { ScalingPolicy } from '../lib/scaling.ts';
+import { delaySeconds, healthRecheck, nextWake, outstanding, parseWakeBody, wakeBody } from '../lib/wake.ts';
+
+const S = 1000;
+const MIN = 60 * S;
+const H = 60 * MIN;
+/** 10:00 on 2026-01-01 (a Thursday). */
+const T = Date.parse('2026-01-01T10:00:00Z');
+const at = (iso: string) => Date.parse(iso);
+
+const target = {
+  cluster: 'prod',
+  service: 'web',
+  stepDeadlineMs: 15 * MIN,
+  rollbackDeadlineMs: 15 * MIN,
+  scaling: { outCooldownMs: 5 * MIN, inCooldownMs: 10 * MIN } as ScalingPolicy,
+} as TargetConfig;
+
+const step = (extra: Partial<StepState> = {}): StepState => ({ percent: 10, bakeMs: 5 * MIN, ...extra });
+
+function withRollout(extra: Partial<Rollout>): ServiceRecord {
+  const rollout = {
+    id: '1',
+    image: { repository: 'web', tag: 'v2', digest: 'sha256:2', uri: 'web@sha256:2' },
+    strategy: 'canary',
+    steps: [step(), step({ percent: 50 })],
+    stepIndex: 0,
+    fromTaskDefinition: 'web:1',
+    taskDefinition: 'web:2',
+    startedAt: T,
+    ...extra,
+  } as Rollout;
+  return { ...newRecord('prod', 'web'), rollout };
+}
+
+const entry = (nextAt: number): OutboxEntry =>
+  ({ id: '1.0', at: T, webhook: '/w', notice: { kind: 'started' }, nextAt }) as unknown as OutboxEntry;
+
+describe('nextWake', () => {
+  it.each<[string, ServiceRecord, number, { at: number; why: string } | undefined]>([
+    [
+      'step 1 healthy since 10:00, bake 5m, now 10:01',
+      withRollout({ steps: [step({ startedAt: T, healthyAt: T }), step()] }),
+      T + MIN,
+      { at: T + 5 * MIN, why: 'bake of step 1 ends' },
+    ],
+    [
+      'step 1 asked 10:00, not healthy, now 10:00:10',
+      withRollout({ steps: [step({ startedAt: T, unhealthySince: T }), step()] }),
+      T + 10 * S,
+      { at: T + MIN, why: 'health recheck of step 1' },
+    ],
+    [
+      'step 1 asked 10:00, not healthy, deadline 15m, now 10:14',
+      withRollout({ steps: [step({ startedAt: T, unhealthySince: T }), step()] }),
+      T + 14 * MIN,
+      { at: T + 15 * MIN + 1, why: 'deadline of step 1' },
+    ],
+    [
+      'paused at step 2',
+      withRollout({
+        stepIndex: 1,
+        paused: true,
+        steps: [step(), step({ startedAt: T, unhealthySince: T })],
+      }),
+      T + MIN,
+      undefined,
+    ],
+    [
+      'rolling back since 10:00, rollbackDeadline 15m',
+      withRollout({ rollingBack: { reason: 'crash', at: T } as Rollout['rollingBack'] }),
+      T + MIN,
+      { at: T + 15 * MIN + 1, why: 'rollback deadline' },
+    ],
+    [
+      'at the gate of step 2 since 10:00, times out 11:00',
+      withRollout({
+        steps: [step({ startedAt: T - 10 * MIN, healthyAt: T - 10 * MIN }), step({ approve: true })],
+        approval: { step: 1, since: T, timesOutAt: T + H },
+      }),
+      T + MIN,
+      { at: T + H, why: 'approval of step 2 times out' },
+    ],
+    [
+      'the same gate, held at 11:00 (onApprovalTimeout: hold)',
+      withRollout({
+        steps: [step({ startedAt: T - 10 * MIN, healthyAt: T - 10 * MIN }), step({ approve: true })],
+        approval: { step: 1, since: T, timesOutAt: T + H, heldAt: T + H },
+      }),
+      T + 2 * H,
+      undefined,
+    ],
+    [
+      'push frozen until Mon 07:00',
+      {
+        ...newRecord('prod', 'web'),
+        frozenPush: {
+          id: 'f1',
+          image: { repository: 'web', tag: 'v2', digest: 'sha256:2', uri: 'web@sha256:2' },
+          forced: false,
+          since: T,
+          until: at('2026-01-05T07:00:00Z'),
+        },
+      },
+      T,
+      { at: at('2026-01-05T07:00:00Z'), why: 'freeze ends' },
+    ],
+    [
+      'idle, outbox entry due again 10:02',
+      { ...newRecord('prod', 'web'), outbox: [entry(T + 2 * MIN)] },
+      T,
+      { at: T + 2 * MIN, why: 'Slack retry' },
+    ],
+    [
+      'scaling alarm applied 10:00, out cooldown 5m',
+      { ...newRecord('prod', 'web'), scaling: { firing: { busy: { since: T, appliedAt: T } } } },
+      T + MIN,
+      { at: T + 5 * MIN, why: 'scale-out cooldown ends' },
+    ],
+    ['idle, nothing outstanding', newRecord('prod', 'web'), T, undefined],
+  ])('%s', (_, record, now, want) => {
+    expect(nextWake(record, target, now)).toEqual(want);
+  });
+});
+
+describe('healthRecheck', () => {
+  it.each([
+    ['since 10:00, now 10:00', T, T + MIN],
+    ['since 10:00, now 10:01', T + MIN, T + 2 * MIN],
+    ['since 10:00, now 10:02:30', T + 150 * S, T + 4 * MIN],
+    ['since 10:00, now 10:09', T + 9 * MIN, T + 16 * MIN],
+  ])('%s', (_, now, want) => {
+    expect(healthRecheck(T, now)).toBe(want);
+  });
+});
+
+describe('outstanding', () => {
+  it.each<[string, ServiceRecord, boolean]>([
+    ['a rollout in flight', withRollout({}), true],
+    ['a Slack message not yet taken', { ...newRecord('prod', 'web'), outbox: [entry(T)] }, true],
+    [
+      'a push waiting for a freeze',
+      {
+        ...newRecord('prod', 'web'),
+        frozenPush: {
+          id: 'f1',
+          image: { repository: 'web', tag: 'v2', digest: 'sha256:2', uri: 'web@sha256:2' },
+          forced: false,
+          since: T,
+          until: T + H,
+        },
+      },
+      true,
+    ],
+    ['a wake-up scheduled', { ...newRecord('prod', 'web'), wake: { at: T, why: 'x' } }, true],
+    ['idle (history, last good, bad digests only)', newRecord('prod', 'web'), false],
+  ])('%s', (_, record, want) => {
+    expect(outstanding(record)).toBe(want);
+  });
+});
+
+describe('delaySeconds', () => {
+  it.each([
+    ['at = now + 300,000 ms', T + 300_000, 300],
+    ['at = now + 1,200 ms', T + 1_200, 2],
+    ['at = now - 5,000 ms', T - 5_000, 0],
+    ['at = now + 2 h', T + 2 * H, 900],
+  ])('%s', (_, when, want) => {
+    expect(delaySeconds(when, T)).toBe(want);
+  });
+});
+
+describe('parseWakeBody', () => {
+  it.each<[string, unknown, unknown]>([
+    ['a body written by wakeBody', wakeBody('prod/web', T), { service: 'prod/web', at: T }],
+    ['no wake time', '{"service":"prod/web"}', 'no wake time'],
+    ['not JSON', '{', 'not JSON'],
+    ['no cluster', '{"service":"web","at":1}', 'no service (cluster/service)'],
+  ])('%s', (_, body, want) => {
+    expect(parseWakeBody(body)).toEqual(want);
+  });
+});
