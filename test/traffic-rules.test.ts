@@ -2,6 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { servedNow } from '../lib/commands/status.ts';
 import { parseConfig } from '../lib/config-file.ts';
+import { trafficRefusal } from '../lib/refusal.ts';
 import {
   reweigh,
   routeAt,
@@ -190,5 +191,37 @@ describe('traffic: in autopilot.yml', () => {
     ],
   ])('%s is refused with its path', (line, problem) => {
     expect(() => parse(`targets:\n${line}\n`)).toThrow(problem);
+  });
+});
+
+describe('trafficRefusal (a weighted push the routes cannot carry)', () => {
+  const target = { cluster: 'prod', service: 'web', strategy: 'canary', traffic: 'weighted' } as any;
+  const view = (routes: any[], extra = {}) => ({
+    primaryGroup: 'web',
+    canaryGroupName: 'prod-web-canary',
+    routes,
+    ...extra,
+  });
+  const fwd = (...groups: { TargetGroupArn: string; Weight: number }[]) => ({
+    arn: 'rule/1',
+    kind: 'rule' as const,
+    actions: [{ Type: 'forward', ForwardConfig: { TargetGroups: groups } }],
+  });
+  it.each([
+    ['no route to the group', view([]), /no.*forwards to target group web|none does/],
+    [
+      'a problem read from AWS',
+      view([], { problem: 'traffic: weighted needs the service behind' }),
+      /needs the service behind/,
+    ],
+    ['a rule that also forwards elsewhere', view([fwd(g('web', 1), g('blue', 1))]), /also forwards to blue/],
+  ])('%s -> refused, nothing registered', (_, traffic, why) => {
+    const refused = trafficRefusal(target, traffic as any);
+    expect(refused).toMatch(why);
+    expect(refused).toMatch(/^prod\/web: .*Nothing was registered and the image is not marked bad$/);
+  });
+  it('one route to the group, or a target on tasks: no refusal', () => {
+    expect(trafficRefusal(target, view([fwd(g('web', 1))]) as any)).toBeUndefined();
+    expect(trafficRefusal({ ...target, traffic: undefined }, undefined)).toBeUndefined();
   });
 });
