@@ -115,7 +115,7 @@ export function progress(d: Decision, obs: Observation, target: TargetConfig, ro
       startRollback(d, rollout, problem, now, 'rolled_back', undefined, rollout.fromTaskDefinition, false);
       return;
     }
-    if (!stepWeighted(d, obs, target, rollout, revision, total, now)) return;
+    if (!stepWeighted(d, obs, rollout, revision, total, now)) return;
     bakeOrNext(d, obs, target, rollout, revision, now);
     return;
   }

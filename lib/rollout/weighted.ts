@@ -16,7 +16,6 @@
  * Rollback (rollback.ts): every route back to the primary (canary weight 0) before any task stops,
  * in the invocation that decides it.
  */
-import type { TargetConfig } from '../config.ts';
 import type { Observation, TrafficView } from '../observation.ts';
 import type { Rollout } from '../record.ts';
 import type { Decision } from './decision.ts';
@@ -65,7 +64,6 @@ export function moveRoutes(d: Decision, traffic: TrafficView, want: RouteWant): 
 export function stepWeighted(
   d: Decision,
   obs: Observation,
-  target: TargetConfig,
   rollout: Rollout,
   revision: string,
   total: number,
