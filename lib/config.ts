@@ -49,6 +49,13 @@ import type { ScalingPolicy } from './scaling.ts';
 import { parseScaling } from './scaling-config.ts';
 import { planRollout, type Step, type StrategyKind } from './steps.ts';
 import { DEFAULT_TAG_POLICY, parseTagPolicy, type TagPolicy } from './tag-policy.ts';
+import {
+  parseCanaryTargetGroup,
+  parseLoadBalancerNames,
+  parseTrafficMode,
+  resolveTraffic,
+  type TrafficMode,
+} from './traffic-config.ts';
 
 export type { Step, StrategyKind } from './steps.ts';
 export type { TagPolicy } from './tag-policy.ts';
@@ -92,6 +99,12 @@ export interface TargetConfig {
   onApprovalTimeout: 'rollback' | 'hold';
   /** Freeze windows (lib/freeze.ts): pushes wait through them; absent or no windows: never frozen. */
   freeze?: Freeze;
+  /** How the canary gets its share (lib/traffic-config.ts): listener weights, or its share of the tasks. */
+  traffic?: TrafficMode;
+  /** weighted: the load balancers whose listeners forward to the service (IAM is scoped to them). */
+  loadBalancers?: string[];
+  /** weighted: the canary's target group, when not the one the pipeline makes. */
+  canaryTargetGroup?: string;
 }
 
 export interface Config {
@@ -321,6 +334,12 @@ const TARGET_FIELDS = {
   },
   freeze: (value: unknown, path: string, problems: Problems) =>
     parseFreeze(value, path, (at, message) => problems.add(at, message)),
+  traffic: (value: unknown, path: string, problems: Problems) =>
+    parseTrafficMode(value, path, (at, message) => problems.add(at, message)),
+  loadBalancers: (value: unknown, path: string, problems: Problems) =>
+    parseLoadBalancerNames(value, path, (at, message) => problems.add(at, message)),
+  canaryTargetGroup: (value: unknown, path: string, problems: Problems) =>
+    parseCanaryTargetGroup(value, path, (at, message) => problems.add(at, message)),
 } satisfies Record<string, Parser<unknown>>;
 
 type TargetField = keyof typeof TARGET_FIELDS;
@@ -468,6 +487,17 @@ function resolveSettings(find: Lookup, problems: Problems): Settings {
     problems.add(`${find(field as TargetField)?.path ?? field}${rest}`, p.message);
   }
   const steps = rollout.plan?.steps ?? [];
+  const sourced = <K extends 'traffic' | 'loadBalancers' | 'canaryTargetGroup'>(key: K) => ({
+    value: read(key),
+    path: find(key)?.path,
+  });
+  const traffic = resolveTraffic(
+    rollout.plan?.strategy ?? 'canary',
+    sourced('traffic'),
+    sourced('loadBalancers'),
+    sourced('canaryTargetGroup'),
+    (at, message) => problems.add(at, message),
+  );
   // `approval: before-promotion` is the last step's `approve: true`, whatever the strategy.
   if (read('approval') === 'before-promotion' && steps.length > 0) steps[steps.length - 1]!.approve = true;
   return {
@@ -487,6 +517,7 @@ function resolveSettings(find: Lookup, problems: Problems): Settings {
     approvalTimeoutMs: read('approvalTimeout') ?? TARGET_DEFAULTS.approvalTimeoutMs,
     onApprovalTimeout: read('onApprovalTimeout') ?? TARGET_DEFAULTS.onApprovalTimeout,
     ...(freeze !== undefined && freeze.windows.length > 0 && { freeze }),
+    ...(traffic.traffic === 'weighted' && traffic),
   };
 }
 

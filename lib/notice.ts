@@ -43,6 +43,8 @@ export type Notice =
       canaryTasks: number;
       /** The share of traffic the canary tasks actually get, in percent. */
       share: number;
+      /** Weighted traffic: the share is set by listener weights, exactly the step's. */
+      byWeight?: true;
     }
   | { kind: 'succeeded'; rollout: RolloutFacts; durationMs: number }
   | {

@@ -25,6 +25,8 @@ const FIXTURE = `targets:
     service: web
     repository: shop/web
     gateAlarms: [web-5xx, "web-p99-*"]
+    traffic: weighted
+    loadBalancers: [front]
   - cluster: prod
     service: worker
     repository: shop/worker
@@ -79,6 +81,14 @@ const PIPELINE_ACTIONS = [
   'elasticloadbalancing:DescribeTargetHealth',
   'ecs:DescribeServiceDeployments',
   'ecs:StopServiceDeployment',
+  'elasticloadbalancing:DescribeTargetGroups',
+  'elasticloadbalancing:DescribeTargetGroupAttributes',
+  'elasticloadbalancing:DescribeListeners',
+  'elasticloadbalancing:DescribeRules',
+  'elasticloadbalancing:ModifyListener',
+  'elasticloadbalancing:ModifyRule',
+  'elasticloadbalancing:CreateTargetGroup',
+  'elasticloadbalancing:ModifyTargetGroupAttributes',
 ];
 
 /**
@@ -94,6 +104,10 @@ const STAR_RESOURCE_ALLOWED: Record<string, string> = {
   'ecs:ListTasks': 'only resource type is container-instance; scoped by the ecs:cluster condition instead',
   'application-autoscaling:DescribeScalableTargets': 'no resource types',
   'elasticloadbalancing:DescribeTargetHealth': 'no resource types (ELBv2 Describe* actions)',
+  'elasticloadbalancing:DescribeTargetGroups': 'no resource types (ELBv2 Describe* actions)',
+  'elasticloadbalancing:DescribeTargetGroupAttributes': 'no resource types (ELBv2 Describe* actions)',
+  'elasticloadbalancing:DescribeListeners': 'no resource types (ELBv2 Describe* actions)',
+  'elasticloadbalancing:DescribeRules': 'no resource types (ELBv2 Describe* actions)',
 };
 
 type Json = any;
@@ -542,6 +556,24 @@ describe('IAM: least privilege', () => {
     expect(create[0]!.Resource).toEqual(CANARY_ARNS);
     const describeTasks = statements().find((s) => list(s.Action).includes('ecs:DescribeTasks'))!;
     expect(describeTasks.Resource).toEqual([ecsArn('task/prod/*'), ecsArn('task/batch/*')]);
+  });
+
+  it('traffic: weighted changes the rules and listeners of the configured load balancers only, and makes only the canary target groups', () => {
+    const elb = (r: string) =>
+      sub(`arn:\${AWS::Partition}:elasticloadbalancing:\${AWS::Region}:\${AWS::AccountId}:${r}`);
+    const weights = statements().find((s) => s.Sid === 'SetListenerWeights')!;
+    expect(list(weights.Action).sort()).toEqual([
+      'elasticloadbalancing:ModifyListener',
+      'elasticloadbalancing:ModifyRule',
+    ]);
+    expect(weights.Resource).toEqual([
+      elb('listener/app/front/*'),
+      elb('listener-rule/app/front/*'),
+      elb('listener/net/front/*'),
+      elb('listener-rule/net/front/*'),
+    ]);
+    const groups = statements().find((s) => s.Sid === 'CanaryTargetGroups')!;
+    expect(groups.Resource).toEqual([elb('targetgroup/prod-web-canary/*')]);
   });
 
   it('registers revisions of the configured families only, and tags only on create', () => {
