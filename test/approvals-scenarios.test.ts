@@ -98,6 +98,26 @@ describe('approval scenarios', () => {
     expect(rollouts).toEqual([expect.objectContaining({ outcome: 'succeeded' })]);
   }, 300_000);
 
+  it('pause-timeout.yml: a pause stops the approval timeout; resumed, what was left is left again', async () => {
+    const { steps, rollouts, notifications } = await play('pause-timeout');
+    const asked = Date.parse(notifications.find((n) => n.kind === 'approval')!.at);
+    const MIN = 60_000;
+    // Asked at about 5m with 15m to decide; paused at 10m, resumed at 1h10m: the hour paused is added.
+    const timesOutAt = asked + 75 * MIN;
+    expect(steps[2].answer).toContain(`times out at ${new Date(timesOutAt).toISOString()}`);
+    expect(kinds(notifications)).toEqual(['started', 'step', 'approval', 'paused', 'resumed', 'rolled_back']);
+    // Not behind the pause (about 20m), but when what was left after the resume ran out.
+    const rolledBack = Date.parse(notifications.find((n) => n.kind === 'rolled_back')!.at);
+    expect(rolledBack).toBeGreaterThanOrEqual(timesOutAt);
+    expect(rolledBack).toBeLessThan(timesOutAt + MIN);
+    expect(rollouts).toEqual([
+      expect.objectContaining({
+        outcome: 'rolled_back',
+        reason: 'nobody approved step 2 (100%) of web:v2 within 15m',
+      }),
+    ]);
+  }, 300_000);
+
   it('two-gates.yml: a late click on the first gate’s message approves, rejects and promotes nothing', async () => {
     const { steps, rollouts, notifications } = await play('two-gates');
     const [, first, lateApprove, lateReject, latePromote, second] = steps;
