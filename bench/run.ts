@@ -30,7 +30,7 @@ import {
   type Spread,
 } from './damage.ts';
 import { ecsRollingUpdate, goodRelease } from './deploy.ts';
-import { type Headline, headline } from './headline.ts';
+import { type CodeResults, type Headline, headline, type ScaleResults } from './headline.ts';
 import { FLEET, FLEET_TASKS, runFleet, throttleBound } from './scale.ts';
 import { formatBytes, formatMs, formatNumber, formatRatio, ratio, table } from './stats.ts';
 import { worldSpeed } from './world-speed.ts';
@@ -712,17 +712,29 @@ const SECTIONS = {
 
 /** Issue 16's figures, each beside its baseline and goal: results.json `headline`, and a table. */
 async function headlines() {
-  const h = await headline(progress);
+  // The code and scale sections' results, measured in this run or kept from the last.
+  const h = await headline(progress, {
+    code: measured.code as CodeResults | undefined,
+    scale: measured.scale as ScaleResults | undefined,
+  });
   print('HEADLINE — issue 16: each figure, its baseline (before the issue) and its goal');
   const rows = [['figure', 'value', 'baseline', 'goal', 'met']];
   for (const [key, f] of Object.entries(h))
-    rows.push([key, formatNumber(f.value), formatNumber(f.baseline), f.goal, f.met ? 'yes' : 'no']);
+    rows.push([
+      key,
+      f.value === null ? '—' : formatNumber(f.value),
+      formatNumber(f.baseline),
+      f.goal,
+      f.met ? 'yes' : 'no',
+    ]);
   print(table(rows));
   for (const [key, f] of Object.entries(h)) print(`   ${key}: ${f.how}`);
   print();
   return h;
 }
 type Section = keyof typeof SECTIONS;
+/** Every section's results so far (this run's, or the last file's): the headline reads code and scale. */
+let measured: Record<string, unknown> = {};
 
 /** The section a figure came from (figures of older files carry no `section`: by item). */
 function sectionOf(f: Figure & { section?: Section }): Section {
@@ -746,6 +758,7 @@ async function main() {
   );
   const now = new Date().toISOString();
   const details: Record<string, unknown> = { ...previous?.details };
+  measured = details;
   const sections: Record<string, unknown> = { ...previous?.sections };
   for (const key of Object.keys(SECTIONS) as Section[]) {
     if (only && !only.includes(key)) {

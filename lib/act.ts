@@ -21,6 +21,7 @@ import type { TargetConfig } from './config.ts';
 import type { Action } from './decide.ts';
 import { type EcsStrategyFields, HOOK_STAGES } from './ecs-strategy.ts';
 import { PermanentError } from './errors.ts';
+import { createCanaryGroup, setRoutes } from './listener-routes.ts';
 import { log } from './log.ts';
 import { findRevisionByDigest } from './observe.ts';
 import { RefusedError } from './refusal.ts';
@@ -56,7 +57,20 @@ export async function act(
       return { revisionForDigest: out.taskDefinition?.taskDefinitionArn };
     }
     case 'setCanary':
-      await setCanary(clients, target, primary, action.taskDefinition, action.desiredCount);
+      await setCanary(
+        clients,
+        target,
+        primary,
+        action.taskDefinition,
+        action.desiredCount,
+        action.targetGroup,
+      );
+      return {};
+    case 'createCanaryGroup':
+      await createCanaryGroup(clients, action.primaryGroup, action.name);
+      return {};
+    case 'setRoutes':
+      await setRoutes(clients, action.routes);
       return {};
     case 'setPrimary':
       await updatePrimary(clients, target, {
@@ -151,6 +165,7 @@ async function setCanary(
   primary: Service,
   taskDefinition: string,
   desiredCount: number,
+  targetGroup?: string,
 ) {
   const serviceName = canaryServiceName(target.service);
   const described = await clients.ecs.send(
@@ -159,7 +174,8 @@ async function setCanary(
   const existing = described.services?.find((s) => s.status === 'ACTIVE');
   if (existing) {
     // A true sibling: brought in line with the primary as it is now (lib/canary-sibling.ts).
-    const aligned = desiredCount > 0 ? alignCanary(target.cluster, existing, canarySettings(primary)) : {};
+    const aligned =
+      desiredCount > 0 ? alignCanary(target.cluster, existing, canarySettings(primary, targetGroup)) : {};
     if (aligned.recreate) log.warn('canary.unaligned', { service: serviceName, reason: aligned.recreate });
     if (
       existing.taskDefinition === taskDefinition &&
@@ -183,14 +199,23 @@ async function setCanary(
   if (desiredCount === 0) return;
   await clients.ecs.send(
     new CreateServiceCommand(
-      canaryServiceInput(target, primary, taskDefinition, desiredCount, canarySettings(primary)),
+      canaryServiceInput(target, primary, taskDefinition, desiredCount, canarySettings(primary, targetGroup)),
     ),
   );
 }
 
-/** The primary's settings a canary copies, or the push is refused with why (lib/refusal.ts checks first). */
-function canarySettings(primary: Service): SiblingSettings {
+/**
+ * The primary's settings a canary copies, or the push is refused with why (lib/refusal.ts checks
+ * first). With weighted traffic the canary registers in its own target group (`targetGroup`).
+ */
+function canarySettings(primary: Service, targetGroup?: string): SiblingSettings {
   const sibling = siblingSettings(primary);
   if (isRefusal(sibling)) throw new RefusedError(sibling.reason);
-  return sibling;
+  if (!targetGroup) return sibling;
+  return {
+    ...sibling,
+    loadBalancers: sibling.loadBalancers.map((lb) =>
+      lb.targetGroupArn ? { ...lb, targetGroupArn: targetGroup } : lb,
+    ),
+  };
 }

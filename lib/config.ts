@@ -1,6 +1,7 @@
 /**
  * autopilot.yml: which services the pipeline deploys, from which ECR repository, how, and when it
- * gives up. Loading and validation are pure but for `loadConfig` reading the file.
+ * gives up. Pure: reading the YAML file is lib/config-file.ts's (the Lambdas get the config parsed at
+ * package time, lib/packaged-config.ts, and bundle no YAML parser).
  *
  *   defaults:                  # optional: any target field but cluster, service, repository
  *     failedTasks: 2
@@ -30,7 +31,7 @@
  *     steps: false             # no step messages
  *     routes: { rolled_back: [/ecs-autopilot/slack-web, /ecs-autopilot/slack-oncall] }   # instead of webhook
  *   # notifications: false     # nothing is sent (a target may say the same for itself)
- *   sweep: 30m                 # the safety sweep's period (whole minutes, 1m to 1d); default 30m
+ *   sweep: 30m                 # the safety sweep's period (whole minutes, 1m to 1d); default 1m
  *
  * A target's field replaces the same field of `defaults` whole (lists and blocks are not merged).
  * A target that sets `strategy` takes none of the defaults' steps, linear or rolling with it: a
@@ -39,8 +40,6 @@
  * Every problem is collected, not only the first, and named by its path:
  * "autopilot.yml: targets[0].steps[1].percent: must be above 0 and at most 100, got 150 (line 12)".
  */
-import { readFile } from 'node:fs/promises';
-import { type Document, LineCounter, parseDocument } from 'yaml';
 import { canaryServiceName } from './canary-service.ts';
 import { parseDuration } from './duration.ts';
 import { PermanentError } from './errors.ts';
@@ -50,6 +49,13 @@ import type { ScalingPolicy } from './scaling.ts';
 import { parseScaling } from './scaling-config.ts';
 import { planRollout, type Step, type StrategyKind } from './steps.ts';
 import { DEFAULT_TAG_POLICY, parseTagPolicy, type TagPolicy } from './tag-policy.ts';
+import {
+  parseCanaryTargetGroup,
+  parseLoadBalancerNames,
+  parseTrafficMode,
+  resolveTraffic,
+  type TrafficMode,
+} from './traffic-config.ts';
 
 export type { Step, StrategyKind } from './steps.ts';
 export type { TagPolicy } from './tag-policy.ts';
@@ -93,6 +99,12 @@ export interface TargetConfig {
   onApprovalTimeout: 'rollback' | 'hold';
   /** Freeze windows (lib/freeze.ts): pushes wait through them; absent or no windows: never frozen. */
   freeze?: Freeze;
+  /** How the canary gets its share (lib/traffic-config.ts): listener weights, or its share of the tasks. */
+  traffic?: TrafficMode;
+  /** weighted: the load balancers whose listeners forward to the service (IAM is scoped to them). */
+  loadBalancers?: string[];
+  /** weighted: the canary's target group, when not the one the pipeline makes. */
+  canaryTargetGroup?: string;
 }
 
 export interface Config {
@@ -103,8 +115,15 @@ export interface Config {
   sweepMs?: number;
 }
 
-/** The sweep's default period: 2 invocations an hour on an idle fleet; exact wake-ups do the rest. */
-export const DEFAULT_SWEEP_MS = 30 * 60_000;
+/**
+ * The sweep's default period: one minute, as the old tick. The sweep is also where a lost ECR push is
+ * found, and its first look at a repository only sets the mark (images pushed before the pipeline
+ * knew the service are not news): with a 30-minute sweep a push whose event was lost in the first
+ * half hour after a deploy was never deployed (the property suite's healthy push with a dropped ECR
+ * event, seed 20260801). Until the first look has a deploy-time baseline, safety sets the default;
+ * `sweep: 30m` buys 2 invocations an hour at that cost, and says so in the README.
+ */
+export const DEFAULT_SWEEP_MS = 60_000;
 
 /**
  * A sweep period as written, or why not: whole minutes (an EventBridge rate), from 1 minute to a day.
@@ -190,46 +209,16 @@ const TARGET_DEFAULTS = {
   onApprovalTimeout: 'rollback',
 } as const;
 
-/** YAML text -> a validated Config; throws ConfigError with every problem and its line. */
-export function parseConfig(text: string, file = 'config'): Config {
-  const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter, merge: true, prettyErrors: true });
-  if (doc.errors.length > 0) {
-    throw new ConfigError(
-      doc.errors.map((e) => ({
-        path: '',
-        message: `invalid YAML: ${e.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '')}`,
-        line: e.linePos?.[0].line,
-      })),
-      file,
-    );
-  }
-  let raw: unknown;
-  try {
-    raw = doc.toJS();
-  } catch (err) {
-    throw new ConfigError([{ path: '', message: `invalid YAML: ${(err as Error).message}` }], file);
-  }
-  return check(raw, file, (path) => lineOf(doc, lineCounter, path));
-}
-
-/** A config given as an object (scenarios embed one) -> a validated Config; throws ConfigError. */
-export function validateConfig(raw: unknown, file = 'config'): Config {
-  return check(raw, file);
-}
-
-/** Reads and validates the file at `path`; throws ConfigError, also when the file cannot be read. */
-export async function loadConfig(path: string): Promise<Config> {
-  return parseConfig(await readConfigFile(path), path);
-}
-
-/** The text of the config file at `path`; a file that cannot be read is a ConfigError naming it. */
-export async function readConfigFile(path: string): Promise<string> {
-  try {
-    return await readFile(path, 'utf8');
-  } catch (err) {
-    throw new ConfigError([{ path: '', message: `cannot be read: ${(err as Error).message}` }], path);
-  }
+/**
+ * A config given as an object (scenarios embed one; lib/config-file.ts reads autopilot.yml into one)
+ * -> a validated Config; throws ConfigError. `lineOfPath` puts each problem's line in its message.
+ */
+export function validateConfig(
+  raw: unknown,
+  file = 'config',
+  lineOfPath?: (path: string) => number | undefined,
+): Config {
+  return check(raw, file, lineOfPath);
 }
 
 /**
@@ -345,6 +334,12 @@ const TARGET_FIELDS = {
   },
   freeze: (value: unknown, path: string, problems: Problems) =>
     parseFreeze(value, path, (at, message) => problems.add(at, message)),
+  traffic: (value: unknown, path: string, problems: Problems) =>
+    parseTrafficMode(value, path, (at, message) => problems.add(at, message)),
+  loadBalancers: (value: unknown, path: string, problems: Problems) =>
+    parseLoadBalancerNames(value, path, (at, message) => problems.add(at, message)),
+  canaryTargetGroup: (value: unknown, path: string, problems: Problems) =>
+    parseCanaryTargetGroup(value, path, (at, message) => problems.add(at, message)),
 } satisfies Record<string, Parser<unknown>>;
 
 type TargetField = keyof typeof TARGET_FIELDS;
@@ -492,6 +487,17 @@ function resolveSettings(find: Lookup, problems: Problems): Settings {
     problems.add(`${find(field as TargetField)?.path ?? field}${rest}`, p.message);
   }
   const steps = rollout.plan?.steps ?? [];
+  const sourced = <K extends 'traffic' | 'loadBalancers' | 'canaryTargetGroup'>(key: K) => ({
+    value: read(key),
+    path: find(key)?.path,
+  });
+  const traffic = resolveTraffic(
+    rollout.plan?.strategy ?? 'canary',
+    sourced('traffic'),
+    sourced('loadBalancers'),
+    sourced('canaryTargetGroup'),
+    (at, message) => problems.add(at, message),
+  );
   // `approval: before-promotion` is the last step's `approve: true`, whatever the strategy.
   if (read('approval') === 'before-promotion' && steps.length > 0) steps[steps.length - 1]!.approve = true;
   return {
@@ -511,6 +517,7 @@ function resolveSettings(find: Lookup, problems: Problems): Settings {
     approvalTimeoutMs: read('approvalTimeout') ?? TARGET_DEFAULTS.approvalTimeoutMs,
     onApprovalTimeout: read('onApprovalTimeout') ?? TARGET_DEFAULTS.onApprovalTimeout,
     ...(freeze !== undefined && freeze.windows.length > 0 && { freeze }),
+    ...(traffic.traffic === 'weighted' && traffic),
   };
 }
 
@@ -833,19 +840,6 @@ function editDistance(a: string, b: string): number {
 
 function formatProblem(file: string, p: ConfigProblem): string {
   return `${file}: ${p.path ? `${p.path}: ` : ''}${p.message}${p.line ? ` (line ${p.line})` : ''}`;
-}
-
-/** The line of the node at `path`, or of its nearest ancestor present in the document. */
-function lineOf(doc: Document, lineCounter: LineCounter, path: string): number | undefined {
-  const segments = [...path.matchAll(/([^.[\]]+)|\[(\d+)\]/g)].map((m) =>
-    m[2] !== undefined ? Number(m[2]) : m[1]!,
-  );
-  for (let n = segments.length; n >= 0; n--) {
-    const node = n === 0 ? doc.contents : doc.getIn(segments.slice(0, n), true);
-    const range = (node as { range?: [number, number, number] } | null | undefined)?.range;
-    if (range) return lineCounter.linePos(range[0]).line;
-  }
-  return undefined;
 }
 
 /** "arn:aws:ecs:eu-west-1:123:service/prod/web" -> "web"; a plain name stays as it is. */

@@ -15,10 +15,11 @@
  */
 
 import { CANARY_SUFFIX, canaryServiceName } from './canary-service.ts';
-import { type Config, webhookParameters } from './config.ts';
+import { type Config, type TargetConfig, webhookParameters } from './config.ts';
 import { isEcsStrategy } from './ecs-strategy.ts';
 import { eventRules, type FunctionKey } from './rules.ts';
 import { OUTSTANDING_INDEX } from './store.ts';
+import { canaryGroupOf } from './traffic-config.ts';
 
 export type { FunctionKey } from './rules.ts';
 
@@ -336,6 +337,7 @@ export function deployConfig(config: Config, settings: DeploySettings): DeployCo
       Action: ['elasticloadbalancing:DescribeTargetHealth'],
       Resource: ['*'],
     },
+    ...weightedStatements(targets),
     // Reads and writes only of service records (lib/store.ts keys them `service#<cluster>/<service>`).
     itemsUnder('RolloutRecords', 'service#'),
     // The repositories' marks: what the last look for missed pushes found (lib/store.ts putMark).
@@ -408,4 +410,56 @@ export function itemsUnder(sid: string, prefix: string): IamStatement {
     Resource: [{ 'Fn::GetAtt': [TABLE, 'Arn'] }],
     Condition: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [`${prefix}*`] } },
   };
+}
+
+/**
+ * `traffic: weighted` (lib/listener-routes.ts): the listeners and rules of the configured load
+ * balancers only (ModifyListener, ModifyRule; ARN formats listener/app|net/<name>/<id>/<id> and
+ * listener-rule/app|net/<name>/<id>/<id>/<id>, Service Authorization Reference, Elastic Load Balancing
+ * V2, resource types), and the canaries' own target groups (targetgroup/<name>/<id>). None without a
+ * weighted target.
+ *
+ *   loadBalancers [front], prod/web -> ModifyRule on listener-rule/app/front/*, listener-rule/net/front/*;
+ *                                      CreateTargetGroup on targetgroup/prod-web-canary/*
+ */
+export function weightedStatements(targets: TargetConfig[]): IamStatement[] {
+  const weighted = targets.filter((t) => t.traffic === 'weighted');
+  if (weighted.length === 0) return [];
+  const names = unique(weighted.flatMap((t) => t.loadBalancers ?? []));
+  const elb = (resource: string) => arn('elasticloadbalancing', resource);
+  return [
+    {
+      // The routes to the primary's target group: its load balancer's listeners and their rules.
+      // ELBv2's Describe* actions support no resource-level permissions: "you must specify all
+      // resources ("*")" (Service Authorization Reference, Elastic Load Balancing V2: no resource types).
+      Sid: 'ReadListenerRoutes',
+      Effect: 'Allow',
+      Action: [
+        'elasticloadbalancing:DescribeTargetGroups',
+        'elasticloadbalancing:DescribeTargetGroupAttributes',
+        'elasticloadbalancing:DescribeListeners',
+        'elasticloadbalancing:DescribeRules',
+      ],
+      Resource: ['*'],
+    },
+    {
+      // Each step's weights, one call per rule or listener, on the configured load balancers only.
+      Sid: 'SetListenerWeights',
+      Effect: 'Allow',
+      Action: ['elasticloadbalancing:ModifyListener', 'elasticloadbalancing:ModifyRule'],
+      Resource: names.flatMap((n) =>
+        ['app', 'net'].flatMap((kind) => [
+          elb(`listener/${kind}/${n}/*`),
+          elb(`listener-rule/${kind}/${n}/*`),
+        ]),
+      ),
+    },
+    {
+      // The canary's target group, made like the primary's (its attributes copied).
+      Sid: 'CanaryTargetGroups',
+      Effect: 'Allow',
+      Action: ['elasticloadbalancing:CreateTargetGroup', 'elasticloadbalancing:ModifyTargetGroupAttributes'],
+      Resource: unique(weighted.map((t) => canaryGroupOf(t))).map((n) => elb(`targetgroup/${n}/*`)),
+    },
+  ];
 }

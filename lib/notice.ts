@@ -43,6 +43,8 @@ export type Notice =
       canaryTasks: number;
       /** The share of traffic the canary tasks actually get, in percent. */
       share: number;
+      /** Weighted traffic: the share is set by listener weights, exactly the step's. */
+      byWeight?: true;
     }
   | { kind: 'succeeded'; rollout: RolloutFacts; durationMs: number }
   | {
@@ -82,7 +84,6 @@ export type Notice =
   | { kind: 'blocked'; reason: string };
 
 export type NoticeKind = Notice['kind'];
-export type ScaledNotice = Extract<Notice, { kind: 'scaled' }>;
 
 /** Failed tasks kept per notice in the outbox (each message lists the first few and counts the rest). */
 export const FAILURES_KEPT = 10;

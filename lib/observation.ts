@@ -2,6 +2,7 @@
  * What the pipeline sees of a service when it decides: plain data, no SDK types, so `decide()`
  * stays pure and table tests can build observations by hand.
  */
+import type { Route } from './rollout/traffic.ts';
 import type { AlarmReading } from './scaling.ts';
 
 export interface DeploymentView {
@@ -79,6 +80,23 @@ export interface AlarmView {
   at?: number;
 }
 
+/**
+ * Weighted traffic (`traffic: weighted`): the primary's target group, the canary's once it exists,
+ * and every listener rule or default action that forwards to the primary's group (lib/listener-routes.ts).
+ */
+export interface TrafficView {
+  primaryGroup: string;
+  /** The canary's target group ARN; absent until it exists. */
+  canaryGroup?: string;
+  /** The name the canary's group has (or will have when the pipeline makes it). */
+  canaryGroupName: string;
+  /** The name of the load balancer whose rules forward to the primary's group (a group has at most one). */
+  loadBalancer?: string;
+  routes: Route[];
+  /** Why the service cannot be weighted as it is (several target groups, none), in words for a person. */
+  problem?: string;
+}
+
 export interface Observation {
   primary: ServiceView;
   canary: ServiceView;
@@ -100,6 +118,8 @@ export interface Observation {
   currentServiceDeployment?: string;
   /** A revision already registered for the rollout's digest (found by its digest tag). */
   revisionForDigest?: string;
+  /** Weighted traffic: the target groups and the routes to them (read during a weighted rollout). */
+  traffic?: TrafficView;
 }
 
 export const MISSING_SERVICE: ServiceView = {

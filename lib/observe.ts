@@ -39,6 +39,7 @@ import type { TargetConfig } from './config.ts';
 import { isEcsStrategy } from './ecs-strategy.ts';
 import { PermanentError } from './errors.ts';
 import { gatesKnown, mergeTasks, type ServiceHint } from './event-facts.ts';
+import { readTraffic } from './listener-routes.ts';
 import type {
   AlarmView,
   DeploymentView,
@@ -125,6 +126,13 @@ export async function observe(
     revisionForDigest = await findRevisionByDigest(clients, rollout.fromTaskDefinition, rollout.image.digest);
   }
 
+  // Weighted traffic: the routes and target groups, during a rollout and at a push (lib/listener-routes.ts).
+  const weighted =
+    target.traffic === 'weighted' &&
+    (rollout !== undefined || learned.pushing === true) &&
+    !(rollout && isEcsStrategy(rollout.strategy));
+  const traffic = weighted ? await readTraffic(clients, target, primaryRaw) : undefined;
+
   let tasks: TaskView[] = [];
   let hasHealthCheck = false;
   const watched = revision ?? revisionForDigest;
@@ -155,7 +163,17 @@ export async function observe(
       running.length > 0 &&
       healthyTasks(running, watched, hasHealthCheck) === running.length
     ) {
-      const inService = await tasksInService(clients, target.cluster, primaryRaw.loadBalancers ?? [], raw);
+      // Weighted traffic: the canary's tasks are in service in the canary's own target group.
+      const canaryGroup = traffic?.canaryGroup;
+      const lbs = (primaryRaw.loadBalancers ?? []).map((lb) =>
+        canaryGroup && lb.targetGroupArn
+          ? {
+              ...lb,
+              advancedConfiguration: { ...lb.advancedConfiguration, alternateTargetGroupArn: canaryGroup },
+            }
+          : lb,
+      ) as LoadBalancer[];
+      const inService = await tasksInService(clients, target.cluster, lbs, raw);
       tasks = tasks.map((t) => {
         const fact = inService.get(t.taskArn);
         return fact === undefined ? t : { ...t, inService: fact };
@@ -191,6 +209,7 @@ export async function observe(
       alarms,
       gatesRead,
       revisionForDigest,
+      ...(traffic && { traffic }),
       ...scaling,
       ...(native && { currentServiceDeployment }),
       ...(serviceDeployment && { serviceDeployment }),

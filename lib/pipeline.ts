@@ -57,11 +57,11 @@ import {
   type repositoryImages,
 } from './missed-pushes.ts';
 import { type Notice, noticeSetting } from './notice.ts';
-import type { AlarmView, TaskView } from './observation.ts';
+import type { AlarmView, TaskView, TrafficView } from './observation.ts';
 import { ObserveMemory, observe, UnknownServiceError } from './observe.ts';
 import { restoreDue, withOwnerSettings } from './owner-settings.ts';
 import type { ImageRef, ServiceRecord } from './record.ts';
-import { containerRefusal, RefusedError, serviceRefusal } from './refusal.ts';
+import { containerRefusal, RefusedError, serviceRefusal, trafficRefusal } from './refusal.ts';
 import { closeRollout, primaryDeleted, retireCanary, targetRemoved } from './retire.ts';
 import { budget, deliver, queue, type Slack } from './slack/deliver.ts';
 import { ConflictError, CorruptRecordError, type RecordStore, type RepositoryMark } from './store.ts';
@@ -765,7 +765,7 @@ export class Pipeline {
         }
         throw e;
       }
-      if (pushing) await this.refusePush(target, observed.primary);
+      if (pushing) await this.refusePush(target, observed.primary, observed.observation.traffic);
       // A reading of the gates is folded as an event is: a newer state an event told stands.
       const seen = observed.gatesFromAws ? foldGates(told, observed.observation.alarms, true) : told;
       const observation = seen.gates ? { ...observed.observation, alarms: seen.gates } : observed.observation;
@@ -911,8 +911,12 @@ export class Pipeline {
    * (lib/refusal.ts): the service's controller or scheduling, a canary that cannot be a sibling, or
    * a task definition whose container to change is not named.
    */
-  private async refusePush(target: TargetConfig, primary: Awaited<ReturnType<typeof observe>>['primary']) {
-    const service = serviceRefusal(target, primary);
+  private async refusePush(
+    target: TargetConfig,
+    primary: Awaited<ReturnType<typeof observe>>['primary'],
+    traffic?: TrafficView,
+  ) {
+    const service = serviceRefusal(target, primary) ?? trafficRefusal(target, traffic);
     if (service) throw new RefusedError(service);
     if (isEcsStrategy(target.strategy) && !this.options.lifecycleHook) {
       throw new RefusedError(

@@ -44,6 +44,8 @@ export interface StepState {
   unhealthySince?: number;
   /** Unhealthy time of earlier stretches since the step last asked for tasks: the deadline counts both. */
   unhealthyMs?: number;
+  /** Weighted traffic: when every route moved to the step's share (the share served counts from here). */
+  shiftedAt?: number;
 }
 
 export interface Rollout {
@@ -75,6 +77,12 @@ export interface Rollout {
   room?: number;
   /** The most healthy canary tasks seen at the current step while trading capacity (its progress). */
   tradedHealthy?: number;
+  /**
+   * Weighted traffic (lib/rollout/weighted.ts): the canary's weight in percent the routes were last
+   * set to (absent: 0), and, once promoted, that the canary's group has left the routes.
+   */
+  canaryWeight?: number;
+  canaryDetached?: true;
   /** When the pipeline first saw the primary on the revision (the 100% step). */
   promotedAt?: number;
   /** A revision a person deployed to the primary during the rollout: the rollout waits (paused). */
@@ -151,7 +159,10 @@ export interface RolloutSummary {
   reason: string;
   startedAt: number;
   endedAt: number;
-  steps: { percent: number; reachedAt?: number }[];
+  /** Each step: its share, when it began and (weighted traffic) when the routes moved to its share. */
+  steps: { percent: number; reachedAt?: number; shiftedAt?: number }[];
+  /** Weighted traffic: the share was set by listener weights, not by the tasks. */
+  weighted?: true;
   failures: TaskFailure[];
   failuresBeyond?: FailuresBeyond;
   /** Who approved its gates (or its deploy during a freeze), and when. */
@@ -247,7 +258,12 @@ export function summarize(
     reason,
     startedAt: rollout.startedAt,
     endedAt,
-    steps: rollout.steps.map((s) => ({ percent: s.percent, reachedAt: s.startedAt })),
+    steps: rollout.steps.map((s) => ({
+      percent: s.percent,
+      reachedAt: s.startedAt,
+      ...(s.shiftedAt !== undefined && { shiftedAt: s.shiftedAt }),
+    })),
+    ...(rollout.canaryWeight !== undefined && { weighted: true as const }),
     failures: rollout.failures,
     ...(rollout.failuresBeyond && { failuresBeyond: rollout.failuresBeyond }),
     ...(rollout.approvals && { approvals: rollout.approvals }),

@@ -23,6 +23,8 @@ import { isRefusal, siblingSettings } from './canary-sibling.ts';
 import type { TargetConfig } from './config.ts';
 import { isEcsStrategy } from './ecs-strategy.ts';
 import { PermanentError } from './errors.ts';
+import type { TrafficView } from './observation.ts';
+import { trafficProblem } from './rollout/weighted.ts';
 
 /** A push refused for a reason a person must fix; lib/pipeline.ts tells it and acts on nothing. */
 export class RefusedError extends PermanentError {
@@ -104,4 +106,19 @@ export function ecsStrategyRefusal(strategy: string, primary: Service): string |
     return `strategy ${strategy} needs every load balancer of the service to name its alternate target group and production listener rule, and the one of target group ${bare.targetGroupArn ?? '?'} has no advancedConfiguration { alternateTargetGroupArn, productionListenerRule, roleArn } (set it on the service, in your IaC)`;
   }
   return undefined;
+}
+
+/**
+ * Why a `traffic: weighted` target cannot be rolled out as its routes stand, or undefined (the same
+ * check as during a rollout: lib/rollout/weighted.ts trafficProblem).
+ *   no target group, or no rule forwards to it        -> 'prod/web: traffic: weighted needs …'
+ *   a rule that also forwards to another group         -> 'prod/web: <rule>: the rule also forwards to …'
+ */
+export function trafficRefusal(target: TargetConfig, traffic: TrafficView | undefined): string | undefined {
+  if (target.traffic !== 'weighted' || target.strategy === 'rolling' || target.strategy === 'all-at-once')
+    return undefined;
+  const problem = trafficProblem(traffic);
+  return problem
+    ? `${target.cluster}/${target.service}: ${problem}. Nothing was registered and the image is not marked bad`
+    : undefined;
 }

@@ -41,6 +41,7 @@ import { Document, isMap, isSeq, parseDocument, visit } from 'yaml';
 import { validateConfig } from '../lib/config.ts';
 import { formatDuration, parseDuration } from '../lib/duration.ts';
 import type { ServiceRecord } from '../lib/record.ts';
+import { LOCAL_CLI } from './cli-step.ts';
 import { AwsError } from './core/errors.ts';
 import { Random } from './core/random.ts';
 import {
@@ -412,6 +413,9 @@ export function applyFaults(world: World, plan: FaultPlan, pipeline: LocalPipeli
 
   const wrappers = new Map<string, (event: any) => Promise<unknown>>();
   for (const [arn, fn] of [...world.functions]) {
+    // A scenario's `cli:` step is a person at a terminal, not a Lambda invocation: Lambda never kills
+    // or retries it, so it is neither counted nor killed (its AWS calls still meet the `aws:` faults).
+    if (arn === LOCAL_CLI) continue;
     const wrapped = async (event: any): Promise<unknown> => {
       const inv: Invocation = {
         index: ++invocationCount,
@@ -796,7 +800,13 @@ export async function runWithFaults(
         sections: async () => {
           violations = await checker!.finish();
           records = checker!.records();
-          return { violations, faults: layer!.fired, records };
+          // The notifications as `autopilot sim` reports them, so a verdict can check the words.
+          return {
+            violations,
+            faults: layer!.fired,
+            records,
+            notifications: await pipeline.notificationsReport(),
+          };
         },
         close: async () => {
           checker?.stop();

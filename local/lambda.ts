@@ -40,8 +40,11 @@ export interface LambdaFunctionOptions {
   memoryMb?: number;
 }
 
-/** The running invocations of a task, innermost last (a raced twin runs inside the invocation it races). */
-const RUNNING = Symbol('lambda invocations');
+/**
+ * The running invocations of a task, innermost last (a raced twin runs inside the invocation it
+ * races); exported so a test can tell which invocation made a call.
+ */
+export const RUNNING = Symbol('lambda invocations');
 
 /** One invocation: its virtual time spent so far, and whether it ran out of time. */
 interface Invocation {

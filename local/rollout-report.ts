@@ -57,7 +57,14 @@ export interface RolloutReport {
    * Each step: the share it asked for, when it was reached, and (with the local load balancer's
    * counts) the share of the service's requests the new revision really answered during it.
    */
-  steps: { percent: number; reachedAt?: string; servedShare?: number; requests?: number }[];
+  steps: {
+    percent: number;
+    reachedAt?: string;
+    /** Weighted traffic: when the listener weights moved to the step's share (its served share counts from here). */
+    shiftedAt?: string;
+    servedShare?: number;
+    requests?: number;
+  }[];
   failures: { taskArn: string; reason: string; exitCode?: number; container?: string }[];
 }
 
@@ -84,7 +91,11 @@ function withServed(
   traffic: { served: ServedBetween; now: number } | undefined,
 ): RolloutReport {
   if (!traffic || !r.taskDefinition) return report;
-  const starts = report.steps.map((s) => (s.reachedAt ? Date.parse(s.reachedAt) : undefined));
+  // By weight a step's share holds from its shift; by tasks, from when its tasks were asked for.
+  const starts = report.steps.map((s) => {
+    const at = s.shiftedAt ?? s.reachedAt;
+    return at ? Date.parse(at) : undefined;
+  });
   report.steps = report.steps.map((s, i) => {
     const from = starts[i];
     if (from === undefined) return s;
@@ -102,7 +113,11 @@ function fromSummary(service: string, h: RolloutSummary): RolloutReport {
     reason: h.reason,
     endedAt: iso(h.endedAt),
     rollbackAt: h.outcome === 'rolled_back' || h.outcome === 'aborted' ? iso(h.endedAt) : undefined,
-    steps: h.steps.map((s) => ({ percent: s.percent, reachedAt: iso(s.reachedAt) })),
+    steps: h.steps.map((s) => ({
+      percent: s.percent,
+      reachedAt: iso(s.reachedAt),
+      ...(s.shiftedAt !== undefined && { shiftedAt: iso(s.shiftedAt) }),
+    })),
   });
 }
 
@@ -110,7 +125,11 @@ function inProgress(service: string, r: Rollout): RolloutReport {
   return report(service, r, {
     outcome: 'in_progress',
     reason: `at step ${r.stepIndex + 1} of ${r.steps.length}${r.paused ? ' (paused)' : ''}`,
-    steps: r.steps.map((s) => ({ percent: s.percent, reachedAt: iso(s.startedAt) })),
+    steps: r.steps.map((s) => ({
+      percent: s.percent,
+      reachedAt: iso(s.startedAt),
+      ...(s.shiftedAt !== undefined && { shiftedAt: iso(s.shiftedAt) }),
+    })),
   });
 }
 

@@ -3,14 +3,13 @@ import { describe, expect, it } from 'vitest';
 import {
   type Config,
   ConfigError,
-  loadConfig,
   matchesGateAlarm,
-  parseConfig,
   type TargetConfig,
   targetFor,
   targetsForRepository,
   validateConfig,
 } from '../lib/config.ts';
+import { loadConfig, parseConfig } from '../lib/config-file.ts';
 
 const m = 60_000;
 const web = { cluster: 'prod', service: 'web', repository: 'web' };
@@ -280,7 +279,7 @@ describe('ConfigError', () => {
         path: 'targets[0].gateAlarm',
         message:
           'unknown key (did you mean gateAlarms?); allowed here: cluster, service, repository, container, tags, ' +
-          'strategy, steps, linear, rolling, gateAlarms, failedTasks, stepDeadline, rollbackDeadline, maxSurge, missedPushCheck, notifications, scaling, approvers, buttons, approval, approvalTimeout, onApprovalTimeout, freeze',
+          'strategy, steps, linear, rolling, gateAlarms, failedTasks, stepDeadline, rollbackDeadline, maxSurge, missedPushCheck, notifications, scaling, approvers, buttons, approval, approvalTimeout, onApprovalTimeout, freeze, traffic, loadBalancers, canaryTargetGroup',
       },
     ]);
     expect(catchError(() => validateConfig({ targets: [{ ...web, alarms: [] }] })).message).toContain(

@@ -1,7 +1,17 @@
 /** The worked examples of lib/rollout/traffic.ts (weighted traffic), one row each. */
 import { describe, expect, it } from 'vitest';
 import { servedNow } from '../lib/commands/status.ts';
-import { reweigh, stepWeights, weightedCanaryTasks, weightShare } from '../lib/rollout/traffic.ts';
+import { parseConfig } from '../lib/config-file.ts';
+import { trafficRefusal } from '../lib/refusal.ts';
+import {
+  reweigh,
+  routeAt,
+  routedShare,
+  stepWeights,
+  weightedCanaryTasks,
+  weightShare,
+} from '../lib/rollout/traffic.ts';
+import { canaryGroupName } from '../lib/traffic-config.ts';
 
 const g = (TargetGroupArn: string, Weight: number) => ({ TargetGroupArn, Weight });
 
@@ -85,5 +95,133 @@ describe('servedNow (status: the share the new revision serves by its running ta
     ['nothing running', [t('web:2', 'primary', 0)], undefined],
   ])('%s', (_, tasks, want) => {
     expect(servedNow(tasks, 'arn:aws:ecs:us-east-1:123456789012:task-definition/web:3').served).toEqual(want);
+  });
+});
+
+describe('routeAt (a route rewritten to the step, or left alone)', () => {
+  const fwd = (...groups: { TargetGroupArn: string; Weight: number }[]) => ({
+    Type: 'forward',
+    Order: 1,
+    ForwardConfig: { TargetGroups: groups },
+  });
+  const route = (...actions: any[]) => ({ arn: 'rule', kind: 'rule' as const, actions });
+  const groupsOf = (r: any) => r.actions?.find((a: any) => a.Type === 'forward').ForwardConfig.TargetGroups;
+  it.each([
+    ['[web 1], canary 10', route(fwd(g('web', 1))), { canary: 10 }, [g('web', 90), g('canary', 10)]],
+    [
+      '[web 90, canary 10], canary 0',
+      route(fwd(g('web', 90), g('canary', 10))),
+      { canary: 0 },
+      [g('web', 100), g('canary', 0)],
+    ],
+    ['[web 0, canary 100], primary', route(fwd(g('web', 0), g('canary', 100))), 'primary', [g('web', 1)]],
+  ] as const)('%s', (_, r, want, groups) => {
+    expect(groupsOf(routeAt(r as any, 'web', 'canary', want as any))).toEqual(groups);
+  });
+  it('already there: no call', () => {
+    expect(routeAt(route(fwd(g('web', 90), g('canary', 10))), 'web', 'canary', { canary: 10 })).toEqual({});
+    expect(routeAt(route(fwd(g('web', 1))), 'web', 'canary', 'primary')).toEqual({});
+  });
+  it('keeps an authenticate action before the forward, saying to keep its client secret', () => {
+    const oidc = { Type: 'authenticate-oidc', Order: 1, AuthenticateOidcConfig: { ClientId: 'c' } };
+    const out = routeAt(route(oidc, { ...fwd(g('web', 1)), Order: 2 }), 'web', 'canary', {
+      canary: 10,
+    }) as any;
+    expect(out.actions[0]).toEqual({
+      ...oidc,
+      AuthenticateOidcConfig: { ClientId: 'c', UseExistingClientSecret: true },
+    });
+    expect(out.actions[1].Order).toBe(2);
+  });
+  it('refuses a rule that also forwards to another group', () => {
+    expect(routeAt(route(fwd(g('web', 1), g('blue', 1))), 'web', 'canary', { canary: 10 })).toEqual({
+      refused: expect.stringMatching(/also forwards to blue/),
+    });
+  });
+});
+
+describe('routedShare (the smallest share any route gives the canary)', () => {
+  const r = (...groups: { TargetGroupArn: string; Weight: number }[]) => ({
+    arn: 'x',
+    kind: 'rule' as const,
+    actions: [{ Type: 'forward', ForwardConfig: { TargetGroups: groups } }],
+  });
+  it.each([
+    [[r(g('web', 90), g('canary', 10)), r(g('web', 90), g('canary', 10))], 10],
+    [[r(g('web', 90), g('canary', 10)), r(g('web', 1))], 0],
+    [[], 0],
+  ])('%j -> %d', (routes, want) => {
+    expect(routedShare(routes, 'canary')).toBe(want);
+  });
+});
+
+describe('canaryGroupName', () => {
+  it.each([
+    ['prod', 'web', 'prod-web-canary'],
+    ['prod', 'web_api', 'prod-web-api-canary'],
+    ['production-eu-west-1', 'checkout-service', 'production-eu-west-3bd65a-canary'],
+  ])('%s, %s -> %s', (cluster, service, want) => {
+    expect(canaryGroupName(cluster, service)).toBe(want);
+    expect(want.length).toBeLessThanOrEqual(32);
+  });
+});
+
+describe('traffic: in autopilot.yml', () => {
+  const parse = (text: string) => parseConfig(text, 'autopilot.yml');
+  const t = '  - { cluster: prod, service: web, repository: web';
+  it('weighted with its load balancers; tasks by default; from defaults a rolling target keeps tasks', () => {
+    const c = parse(
+      `defaults: { traffic: weighted, loadBalancers: [front] }\ntargets:\n${t} }\n${t.replace('web,', 'api,')}, strategy: rolling }\n`,
+    );
+    expect(c.targets[0]).toMatchObject({ traffic: 'weighted', loadBalancers: ['front'] });
+    expect(c.targets[1]!.traffic).toBeUndefined();
+    expect(parse(`targets:\n${t} }\n`).targets[0]!.traffic).toBeUndefined();
+  });
+  it.each([
+    [`${t}, traffic: weighted }`, /targets\[0\]\.loadBalancers: is required with traffic: weighted/],
+    [
+      `${t}, traffic: weighted, loadBalancers: [front], strategy: rolling }`,
+      /targets\[0\]\.traffic: weighted shifts a canary's share/,
+    ],
+    [`${t}, traffic: split }`, /targets\[0\]\.traffic: must be weighted .* or tasks/],
+    [`${t}, loadBalancers: [front] }`, /targets\[0\]\.loadBalancers: only with traffic: weighted/],
+    [
+      `${t}, traffic: weighted, loadBalancers: [front], canaryTargetGroup: "-bad" }`,
+      /canaryTargetGroup: must be a target group name/,
+    ],
+  ])('%s is refused with its path', (line, problem) => {
+    expect(() => parse(`targets:\n${line}\n`)).toThrow(problem);
+  });
+});
+
+describe('trafficRefusal (a weighted push the routes cannot carry)', () => {
+  const target = { cluster: 'prod', service: 'web', strategy: 'canary', traffic: 'weighted' } as any;
+  const view = (routes: any[], extra = {}) => ({
+    primaryGroup: 'web',
+    canaryGroupName: 'prod-web-canary',
+    routes,
+    ...extra,
+  });
+  const fwd = (...groups: { TargetGroupArn: string; Weight: number }[]) => ({
+    arn: 'rule/1',
+    kind: 'rule' as const,
+    actions: [{ Type: 'forward', ForwardConfig: { TargetGroups: groups } }],
+  });
+  it.each([
+    ['no route to the group', view([]), /no.*forwards to target group web|none does/],
+    [
+      'a problem read from AWS',
+      view([], { problem: 'traffic: weighted needs the service behind' }),
+      /needs the service behind/,
+    ],
+    ['a rule that also forwards elsewhere', view([fwd(g('web', 1), g('blue', 1))]), /also forwards to blue/],
+  ])('%s -> refused, nothing registered', (_, traffic, why) => {
+    const refused = trafficRefusal(target, traffic as any);
+    expect(refused).toMatch(why);
+    expect(refused).toMatch(/^prod\/web: .*Nothing was registered and the image is not marked bad$/);
+  });
+  it('one route to the group, or a target on tasks: no refusal', () => {
+    expect(trafficRefusal(target, view([fwd(g('web', 1))]) as any)).toBeUndefined();
+    expect(trafficRefusal({ ...target, traffic: undefined }, undefined)).toBeUndefined();
   });
 });

@@ -64,7 +64,7 @@ export interface ServiceStatus {
   /** A push that waits for a freeze window: it goes at `until` unless someone approves it sooner. */
   frozen?: { image: string; digest: string; since: string; until: string };
   /** During a rollout: the share of traffic the new revision serves now, by its running tasks (servedNow). */
-  served?: { share: number; newTasks: number; tasks: number };
+  served?: { share: number; newTasks: number; tasks: number; byWeight?: true };
   lastGood?: { revision: string; image?: string; since?: string };
   last?: ReturnType<typeof summaryJson>;
   alarmsInAlarm: { name: string; reason: string }[];
@@ -170,7 +170,7 @@ export async function serviceStatus(
     ...(record.rollout
       ? {
           rollout: rolloutView(record.rollout, deps.now()),
-          ...servedNow(tasks, record.rollout.taskDefinition),
+          ...servedNow(tasks, record.rollout.taskDefinition, record.rollout),
         }
       : {}),
     ...(record.frozenPush && {
@@ -294,11 +294,22 @@ export function lastText(last: NonNullable<ServiceStatus['last']>): string {
 export function servedNow(
   tasks: ServiceStatus['tasks'],
   revision: string | undefined,
+  /** Weighted traffic: the share is the routes' weight the pipeline set (all of it once promoted). */
+  weights?: { canaryWeight?: number; canaryDetached?: true },
 ): { served?: ServiceStatus['served'] } {
   if (!revision) return {};
   const rev = shortRevision(revision);
   const all = tasks.reduce((n, t) => n + t.runningCount, 0);
   const mine = tasks.filter((t) => t.revision === rev).reduce((n, t) => n + t.runningCount, 0);
+  if (weights?.canaryWeight !== undefined)
+    return {
+      served: {
+        share: weights.canaryDetached ? 100 : weights.canaryWeight,
+        newTasks: mine,
+        tasks: all,
+        byWeight: true,
+      },
+    };
   if (all === 0) return {};
   return { served: { share: canaryShare(all - mine, mine), newTasks: mine, tasks: all } };
 }
@@ -328,7 +339,7 @@ export function formatStatus(services: ServiceStatus[]): string {
     if (runs) notes.push(`${s.service} runs ${runs}`);
     if (s.rollout && s.served)
       notes.push(
-        `${s.service}: step ${s.rollout.step} asks for ${s.rollout.percent}% of traffic; ${s.rollout.revision ?? 'the new revision'} serves ${s.served.share}% (${s.served.newTasks} of ${s.served.tasks} running tasks)`,
+        `${s.service}: step ${s.rollout.step} asks for ${s.rollout.percent}% of traffic; ${s.rollout.revision ?? 'the new revision'} serves ${s.served.share}% ${s.served.byWeight ? `by listener weight (${s.served.newTasks} of ${s.served.tasks} running tasks on it)` : `(${s.served.newTasks} of ${s.served.tasks} running tasks)`}`,
       );
     if (!s.rollout && s.last) notes.push(`${s.service}: ${lastText(s.last)}`);
     if (s.frozen) {

@@ -3,7 +3,8 @@
  * (issue 13.8): each target's service exists and is ACTIVE, the pipeline can roll it out (its
  * deployment controller, scheduling and containers: lib/refusal.ts, the same checks as at a push),
  * and every gate alarm matches an alarm in CloudWatch (a gate that cannot fire is a failed gate).
- * Reads only: DescribeServices, DescribeTaskDefinition, DescribeAlarms.
+ * and a `traffic: weighted` target's routes can be weighted (lib/listener-routes.ts).
+ * Reads only: DescribeServices, DescribeTaskDefinition, DescribeAlarms; ELBv2 Describe* for weighted targets.
  *
  *   prod/web: gate alarm web-5xxx does not exist in CloudWatch: …
  *   prod/api: service api does not exist in cluster prod (or is INACTIVE)
@@ -11,8 +12,9 @@
 import { DescribeServicesCommand, DescribeTaskDefinitionCommand } from '@aws-sdk/client-ecs';
 import type { Clients } from '../aws.ts';
 import type { TargetConfig } from '../config.ts';
+import { readTraffic } from '../listener-routes.ts';
 import { gateAlarms } from '../observe.ts';
-import { containerRefusal, serviceRefusal } from '../refusal.ts';
+import { containerRefusal, serviceRefusal, trafficRefusal } from '../refusal.ts';
 import { gatesMissing, missingGates } from '../rollout/step.ts';
 
 export interface LiveProblem {
@@ -21,7 +23,7 @@ export interface LiveProblem {
 }
 
 export async function liveProblems(
-  clients: Pick<Clients, 'ecs' | 'cloudwatch'>,
+  clients: Pick<Clients, 'ecs' | 'cloudwatch' | 'elbv2'>,
   targets: TargetConfig[],
 ): Promise<LiveProblem[]> {
   const problems: LiveProblem[] = [];
@@ -37,7 +39,12 @@ export async function liveProblems(
         problem: `service ${t.service} does not exist in cluster ${t.cluster} (or is INACTIVE)`,
       });
     } else {
-      const refused = serviceRefusal(t, service);
+      // traffic: weighted: the service sits behind a named load balancer whose routes can be weighted.
+      const refused =
+        serviceRefusal(t, service) ??
+        (t.traffic === 'weighted'
+          ? trafficRefusal(t, await readTraffic(clients as Clients, t, service))
+          : undefined);
       if (refused) problems.push({ target: key, problem: refused });
       else if (service.taskDefinition) {
         const td = await clients.ecs.send(

@@ -20,7 +20,7 @@ export interface ValidateOptions {
   file: string;
   json?: boolean;
   /** `--live`: also ask AWS (lib/commands/validate-live.ts); the clients to ask with. */
-  live?: Pick<Clients, 'ecs' | 'cloudwatch'>;
+  live?: Pick<Clients, 'ecs' | 'cloudwatch' | 'elbv2'>;
 }
 
 export async function validate(options: ValidateOptions, io: Io): Promise<number> {

@@ -6,6 +6,7 @@
 import type { EcsStrategyFields } from '../ecs-strategy.ts';
 import type { Notice } from '../notice.ts';
 import type { ImageRef, ServiceRecord } from '../record.ts';
+import type { Route } from './traffic.ts';
 
 export type Trigger =
   | {
@@ -40,8 +41,15 @@ export type DecisionTarget = { rollout: string; step: number } | { push: string 
 export type Action =
   /** Register a clone of `from` with `container`'s image replaced by `image.uri`, tagged with the digest. */
   | { type: 'registerRevision'; from: string; container?: string; image: ImageRef }
-  /** Create or update the canary service: this revision, this many tasks. */
-  | { type: 'setCanary'; taskDefinition: string; desiredCount: number }
+  /**
+   * Create or update the canary service: this revision, this many tasks; with `targetGroup` (weighted
+   * traffic) in that target group instead of the primary's.
+   */
+  | { type: 'setCanary'; taskDefinition: string; desiredCount: number; targetGroup?: string }
+  /** Weighted traffic: make the canary's target group `name` like the primary's (lib/listener-routes.ts). */
+  | { type: 'createCanaryGroup'; primaryGroup: string; name: string }
+  /** Weighted traffic: ModifyRule / ModifyListener, one call per route, to these actions (`to`: for the log). */
+  | { type: 'setRoutes'; routes: Route[]; to: string }
   /** Update the primary service to this revision (a rolling update). */
   | { type: 'setPrimary'; taskDefinition: string; allAtOnce?: boolean }
   /** Set the primary's desired count: the total that scaling owns. */

@@ -35,6 +35,8 @@ import {
   steadyOn,
 } from './step.ts';
 import { askedForTasks, becameHealthy, succeed } from './step-state.ts';
+import { weightedCanaryTasks } from './traffic.ts';
+import { stepWeighted, trafficProblem } from './weighted.ts';
 
 /** How long a registration may take before another invocation may try (it looks for the digest tag first). */
 export const REGISTER_LEASE_MS = 60_000;
@@ -106,6 +108,17 @@ export function progress(d: Decision, obs: Observation, target: TargetConfig, ro
   tellQuietGates(d, obs, rollout, now);
 
   const total = serviceTotal(d, obs, target, rollout);
+  if (target.traffic === 'weighted') {
+    // Listener weights set the share (weighted.ts); a route that cannot be weighted ends the rollout.
+    const problem = trafficProblem(obs.traffic);
+    if (problem) {
+      startRollback(d, rollout, problem, now, 'rolled_back', undefined, rollout.fromTaskDefinition, false);
+      return;
+    }
+    if (!stepWeighted(d, obs, rollout, revision, total, now)) return;
+    bakeOrNext(d, obs, target, rollout, revision, now);
+    return;
+  }
   const surge = target.maxSurgePercent;
   learnRoom(rollout, obs);
   const room = rollout.room;
@@ -249,6 +262,19 @@ export function progress(d: Decision, obs: Observation, target: TargetConfig, ro
     if (step.healthyAt === undefined) becameHealthy(step, now);
   }
 
+  bakeOrNext(d, obs, target, rollout, revision, now);
+}
+
+/** A step that has baked moves on to the next (through its gate), or the last one succeeds. */
+function bakeOrNext(
+  d: Decision,
+  obs: Observation,
+  target: TargetConfig,
+  rollout: Rollout,
+  revision: string,
+  now: number,
+) {
+  const step = rollout.steps[rollout.stepIndex]!;
   if (baked(step, now, rollout.paused === true)) {
     if (rollout.stepIndex < rollout.steps.length - 1) {
       // At a gate the step keeps baking on its share (a failure still rolls back) until a person decides.
@@ -352,6 +378,19 @@ export function startStep(
   step.startedAt = now;
   askedForTasks(step, now);
   rollout.tradedHealthy = undefined;
+  if (target.traffic === 'weighted') {
+    // By listener weights the share is the step's own (the routes move to it once the canary is ready).
+    d.notices.push({
+      kind: 'step',
+      rollout,
+      stepIndex: index,
+      percent: step.percent,
+      canaryTasks: weightedCanaryTasks(serviceTotal(d, obs, target, rollout), step.percent),
+      share: step.percent,
+      byWeight: true,
+    });
+    return;
+  }
   const goal =
     step.percent < 100
       ? stepTargets(serviceTotal(d, obs, target, rollout), step.percent, target.maxSurgePercent, rollout.room)

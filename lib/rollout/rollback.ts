@@ -9,6 +9,7 @@ import type { AlarmView, Observation, ServiceView } from '../observation.ts';
 import { type Rollout, type ServiceRecord, summarize, withBadDigest, withHistory } from '../record.ts';
 import { type Decision, shortName } from './decision.ts';
 import { steadyOn } from './step.ts';
+import { moveRoutes } from './weighted.ts';
 
 /** Ends the rollout as `outcome` and starts the way back to the revision it started from. */
 export function startRollback(
@@ -59,6 +60,12 @@ export function driveRollback(
     return;
   }
   let done = true;
+  if (target.traffic === 'weighted' && obs.traffic?.canaryGroup) {
+    // Traffic leaves the bad revision first, in this invocation: every route back to the primary
+    // (canary weight 0, one call per route) before any canary task is asked to stop.
+    rollout.canaryWeight = 0;
+    if (moveRoutes(d, obs.traffic, { canary: 0 })) done = false;
+  }
   if (obs.canary.exists && obs.canary.desiredCount > 0) {
     d.actions.push({ type: 'setCanary', taskDefinition: obs.canary.taskDefinition ?? to, desiredCount: 0 });
     done = false;

@@ -97,3 +97,104 @@ export function weightShare(groups: WeightedGroup[], canaryArn: string): number 
     .reduce((s, g) => s + (g.Weight ?? 1), 0);
   return Math.round((canary / total) * 1000) / 10;
 }
+
+/** One action of a rule, as DescribeRules / DescribeListeners return it (only forward is read). */
+export interface RouteAction {
+  Type?: string;
+  Order?: number;
+  TargetGroupArn?: string;
+  ForwardConfig?: {
+    TargetGroups?: WeightedGroup[];
+    TargetGroupStickinessConfig?: { Enabled?: boolean; DurationSeconds?: number };
+  };
+  [other: string]: unknown;
+}
+
+/**
+ * A way requests reach the primary's target group: a listener rule (changed with ModifyRule) or a
+ * listener's default action (ModifyListener: "To modify the actions for the default rule, use
+ * ModifyListener", API_ModifyRule). ModifyRule and ModifyListener replace the whole list of actions
+ * ("To add an item to a list ... you must provide the entire list", API_ModifyRule), so a route
+ * carries all of them: an authenticate action before the forward is kept as it is.
+ */
+export interface Route {
+  arn: string;
+  kind: 'rule' | 'listener';
+  actions: RouteAction[];
+}
+
+/** Where the routes should send requests: the canary's weight in percent, or the primary alone. */
+export type RouteWant = { canary: number } | 'primary';
+
+/** The target groups a forward action names, with their weights (a bare TargetGroupArn weighs 1). */
+export function forwardGroups(action: RouteAction): WeightedGroup[] {
+  const tuples = action.ForwardConfig?.TargetGroups ?? [];
+  if (tuples.length) return tuples.map((g) => ({ TargetGroupArn: g.TargetGroupArn, Weight: g.Weight ?? 1 }));
+  return action.TargetGroupArn ? [{ TargetGroupArn: action.TargetGroupArn, Weight: 1 }] : [];
+}
+
+/**
+ * A route's actions rewritten to `want`, or undefined when it is there already, or refused (with
+ * why) when its forward is not the pipeline's to change. The forward's stickiness and order are kept.
+ *
+ *   forward [web 1], canary 10                  -> forward [web 90, canary 10]
+ *   forward [web 90, canary 10], canary 10      -> undefined (already there: no call)
+ *   forward [web 90, canary 10], canary 0       -> forward [web 100, canary 0]   (rollback)
+ *   forward [web 0, canary 100], primary        -> forward web alone              (promoted)
+ *   forward [web 1], primary                    -> undefined
+ *   authenticate-oidc, forward [web 1], 10      -> authenticate-oidc, forward [web 90, canary 10]
+ *   forward [web 1, blue 1], canary 10          -> refused: also forwards to blue
+ */
+export function routeAt(
+  route: Route,
+  primaryArn: string,
+  canaryArn: string,
+  want: RouteWant,
+): { actions?: RouteAction[] } | { refused: string } {
+  const i = route.actions.findIndex((a) => a.Type === 'forward');
+  if (i < 0) return { refused: `${route.arn} has no forward action` };
+  const forward = route.actions[i]!;
+  const groups = forwardGroups(forward);
+  const weighed = reweigh(groups, primaryArn, canaryArn, want === 'primary' ? 0 : want.canary);
+  if ('refused' in weighed) return { refused: `${route.arn}: ${weighed.refused}` };
+  const wanted = want === 'primary' ? [{ TargetGroupArn: primaryArn, Weight: 1 }] : weighed.groups;
+  const key = (gs: WeightedGroup[]) =>
+    JSON.stringify(gs.map((g) => `${g.TargetGroupArn} ${g.Weight ?? 1}`).sort());
+  if (key(groups) === key(wanted)) return {};
+  const sticky = forward.ForwardConfig?.TargetGroupStickinessConfig;
+  const { TargetGroupArn: _one, ForwardConfig: _config, ...rest } = forward;
+  const next: RouteAction = {
+    ...rest,
+    ...(want === 'primary' && { TargetGroupArn: primaryArn }),
+    ForwardConfig: { TargetGroups: wanted, ...(sticky && { TargetGroupStickinessConfig: sticky }) },
+  };
+  return { actions: route.actions.map((a, j) => (j === i ? next : keepSecret(a))) };
+}
+
+/**
+ * DescribeRules never returns an OIDC client secret; a ModifyRule that resends the action without
+ * one must say to keep it ("UseExistingClientSecret: Indicates whether to use the existing client
+ * secret when modifying a rule", API_AuthenticateOidcActionConfig).
+ */
+function keepSecret(a: RouteAction): RouteAction {
+  const oidc = a.AuthenticateOidcConfig as Record<string, unknown> | undefined;
+  if (a.Type !== 'authenticate-oidc' || !oidc || oidc.ClientSecret !== undefined) return a;
+  return { ...a, AuthenticateOidcConfig: { ...oidc, UseExistingClientSecret: true } };
+}
+
+/**
+ * The canary's share by weight over the routes, in percent: the smallest any route gives it (a
+ * route not yet moved holds the share back). No route: 0.
+ *
+ *   [web 90, canary 10], [web 90, canary 10]   -> 10
+ *   [web 90, canary 10], [web 1]               -> 0
+ */
+export function routedShare(routes: Route[], canaryArn: string): number {
+  if (routes.length === 0) return 0;
+  return Math.min(
+    ...routes.map((r) => {
+      const forward = r.actions.find((a) => a.Type === 'forward');
+      return forward ? weightShare(forwardGroups(forward), canaryArn) : 0;
+    }),
+  );
+}

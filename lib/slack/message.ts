@@ -117,7 +117,11 @@ function parts(n: Notice, svc: string): Parts {
         };
       }
       const tasks = `${n.canaryTasks} canary task${n.canaryTasks === 1 ? '' : 's'}`;
-      const asked = n.share === n.percent ? '' : `; the step asks for ${n.percent}%`;
+      const asked = n.byWeight
+        ? ", by listener weight: exactly the step's share"
+        : n.share === n.percent
+          ? ''
+          : `; the step asks for ${n.percent}%`;
       return {
         text: `${svc}: ${imageName(r)}${r.taskDefinition ? ` (${rev(r.taskDefinition)})` : ''} at ${of}: ${n.share}% of traffic (${tasks}${asked})`,
         taskDefinition: r.taskDefinition,

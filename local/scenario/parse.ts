@@ -8,11 +8,13 @@
  *
  * Durations are read with lib/duration.ts (`90s`, `5m`, `1h30m`) and kept in milliseconds.
  */
+
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { isMap, isScalar, isSeq, LineCounter, type Node, parseDocument, parse as parseYaml } from 'yaml';
 import { nearest } from '../../lib/config.ts';
 import { parseDuration } from '../../lib/duration.ts';
+import { CLI_COMMANDS, type CliCommand } from '../cli-step.ts';
 import { type ImageBehaviour, parseImageBehaviour } from '../core/images.ts';
 import type { AwsEvent } from '../core/service.ts';
 
@@ -128,6 +130,8 @@ export interface ServiceSpec {
   /** Requests per second to its target group, set when the clock starts. */
   load?: number;
   healthCheckGracePeriodSeconds?: number;
+  /** ECS's `launchType` (CreateService's own field): FARGATE unless the cluster has instances (then EC2). */
+  launchType?: 'FARGATE' | 'EC2';
   /** ECS's `deploymentController.type` (CreateService's own field): ECS unless given. */
   deploymentController?: 'ECS' | 'CODE_DEPLOY' | 'EXTERNAL';
   deploymentConfiguration: {
@@ -177,7 +181,7 @@ export type TimelineAction =
       message?: number;
     }
   /** An operating command, as `npx autopilot approve prod/web --as alice` runs it (local/cli-step.ts). */
-  | { type: 'cli'; command: 'approve' | 'reject'; service: string; as?: string; reason?: string };
+  | { type: 'cli'; command: CliCommand; service: string; as?: string; reason?: string };
 
 export type EventInput = Pick<AwsEvent, 'source' | 'detail-type' | 'detail'> & Partial<AwsEvent>;
 
@@ -872,6 +876,7 @@ function readTargetGroup(v: unknown, at: string, r: Reader): TargetGroupSpec {
 const SERVICE_KEYS = [
   'cluster',
   'deploymentController',
+  'launchType',
   'name',
   'serviceName',
   'healthCheckGracePeriodSeconds',
@@ -937,6 +942,10 @@ function readService(
     deploymentConfiguration: {},
   };
   if (s.healthCheck !== undefined) spec.healthCheck = readHealthCheck(s.healthCheck, `${at}.healthCheck`, r);
+  // IaC gives it; a launch type the cluster cannot place is left to ECS to refuse, as it would.
+  if (s.launchType !== undefined) {
+    spec.launchType = r.oneOf(s.launchType, `${at}.launchType`, ['FARGATE', 'EC2'] as const);
+  }
   if (s.deploymentController !== undefined) {
     const o = r.object(s.deploymentController, `${at}.deploymentController`, ['type']);
     spec.deploymentController = r.oneOf(o.type, `${at}.deploymentController.type`, [
@@ -1303,7 +1312,7 @@ function readStep(
       const service = findService(r.string(c.service, `${p}.service`), `${p}.service`, refs.services, r);
       action = {
         type: 'cli',
-        command: r.oneOf(c.command, `${p}.command`, ['approve', 'reject'] as const),
+        command: r.oneOf(c.command, `${p}.command`, CLI_COMMANDS),
         service: `${service.cluster}/${service.name}`,
         ...(c.as !== undefined && { as: r.string(c.as, `${p}.as`) }),
         ...(c.reason !== undefined && { reason: r.string(c.reason, `${p}.reason`) }),

@@ -49,25 +49,19 @@ import { type ClusterQuery, compileClusterQuery, type QueryTarget } from './clus
 // ---------------------------------------------------------------------------------------------------------------
 // Contract
 
-export interface InstanceView {
+/**
+ * An instance as placement sees it: what the cluster query language selects on (QueryTarget: its
+ * attributes, custom and built-in, the group of each task on it, e.g. 'service:web', and the optional
+ * fields beyond the contract; `runningTasksCount` defaults to taskGroups.length), and its room.
+ */
+export interface InstanceView extends QueryTarget {
   arn: string;
   /** Container instance id, as used in service event messages. */
   id: string;
   availabilityZone: string;
   instanceType: string;
-  /** Custom attributes, and built-in ones (ecs.ami-id, ecs.os-type, ...) when the model knows them. */
-  attributes: Record<string, string>;
   remaining: { cpu: number; memory: number };
   usedHostPorts: number[];
-  /** The group of each task on it, e.g. 'service:web'. */
-  taskGroups: string[];
-  // Optional, beyond the contract: extra fields the cluster query language can select on.
-  ec2InstanceId?: string;
-  agentConnected?: boolean;
-  agentVersion?: string;
-  registeredAt?: Date | string | number;
-  /** Defaults to taskGroups.length. */
-  runningTasksCount?: number;
 }
 
 export interface PlacementStrategy {
