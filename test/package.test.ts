@@ -412,9 +412,9 @@ describe('event rules: only what autopilot.yml manages', () => {
     expect(r.Targets[0].Arn).toEqual({ 'Fn::GetAtt': ['AlarmLambdaFunction', 'Arn'] });
   });
 
-  it('the sweep: every 30 minutes by default', () => {
+  it('the sweep: every minute by default (lib/config.ts DEFAULT_SWEEP_MS says why)', () => {
     const r = rule('tick');
-    expect(r.ScheduleExpression).toBe('rate(30 minutes)');
+    expect(r.ScheduleExpression).toBe('rate(1 minute)');
     expect(r.EventPattern).toBeUndefined();
     expect(r.Targets[0].Arn).toEqual({ 'Fn::GetAtt': ['TickLambdaFunction', 'Arn'] });
   });
@@ -694,8 +694,10 @@ describe('the bundles', () => {
       const bundle = zip.get(`functions/${file}.mjs`)!;
       expect(bundle.toString('utf8')).not.toContain('sourceMappingURL');
       // The CommonJS entry made 1,256,000 bytes; the ES module entry 830,000; without the YAML parser
-      // and the SDK's credential chain about 580,000 (npm run bench: what fills them).
-      expect(bundle.length, `${fn}: functions/${file}.mjs`).toBeLessThan(620_000);
+      // and the SDK's credential chain about 580,000; weighted traffic's ELBv2 calls about 626,000 (npm
+      // run bench: what fills them). A guard against regressions (a YAML parser or the credential chain
+      // coming back), not the goal (450,000, README "headline").
+      expect(bundle.length, `${fn}: functions/${file}.mjs`).toBeLessThan(650_000);
     }
     const fns = Object.fromEntries(ofType('AWS::Lambda::Function'));
     for (const [, f] of Object.entries(fns)) {
