@@ -19,9 +19,9 @@ export function askedForTasks(step: StepState, now: number) {
  * unhealthy step's deadline (lib/rollout/step.ts gainedHealthyTask).
  */
 export function sawHealthy(step: StepState, healthy: number, now: number) {
-  if (!gainedHealthyTask(step.mostHealthy, healthy)) return;
-  step.mostHealthy = healthy;
-  if (step.unhealthySince !== undefined) {
+  const gained = gainedHealthyTask(step.mostHealthy, healthy);
+  step.mostHealthy = Math.max(step.mostHealthy ?? healthy, healthy);
+  if (gained && step.unhealthySince !== undefined) {
     step.unhealthySince = now;
     step.unhealthyMs = 0;
   }

@@ -94,11 +94,11 @@ export interface StepDeadlineClock {
  *   most 2, healthy 3     -> yes (a task more than ever)
  *   most 3, healthy 3     -> no
  *   most 3, healthy 2     -> no (a task lost; replacing it is not progress)
- *   most none, healthy 1  -> yes
+ *   most none, healthy 1  -> no (the first look after asking sets the mark: tasks it had are not progress)
  *   most none, healthy 0  -> no
  */
 export function gainedHealthyTask(mostHealthy: number | undefined, healthy: number): boolean {
-  return healthy > (mostHealthy ?? 0);
+  return mostHealthy !== undefined && healthy > mostHealthy;
 }
 
 /**
