@@ -44,6 +44,8 @@ export interface StepState {
   unhealthySince?: number;
   /** Unhealthy time of earlier stretches since the step last asked for tasks: the deadline counts both. */
   unhealthyMs?: number;
+  /** The most healthy tasks of the revision the step's growing service has had (lib/rollout/step.ts gainedHealthyTask). */
+  mostHealthy?: number;
   /** Weighted traffic: when every route moved to the step's share (the share served counts from here). */
   shiftedAt?: number;
 }

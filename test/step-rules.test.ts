@@ -18,6 +18,7 @@ import { rollbackOverdue, rollbackRestored } from '../lib/rollout/rollback.ts';
 import {
   baked,
   canaryReady,
+  gainedHealthyTask,
   healthyTasks,
   missingGates,
   pastDeadline,
@@ -76,6 +77,18 @@ describe('baked', () => {
     ['healthyAt 0, bake 5m, now 1h, paused', { healthyAt: 0, bakeMs: 5 * MIN }, 60 * MIN, true, false],
   ])('%s -> %s', (_, step, now, paused, want) => {
     expect(baked(step, now, paused)).toBe(want);
+  });
+});
+
+describe('gainedHealthyTask', () => {
+  it.each([
+    ['most 2, healthy 3', 2, 3, true],
+    ['most 3, healthy 3', 3, 3, false],
+    ['most 3, healthy 2', 3, 2, false],
+    ['most none, healthy 1 (the first look sets the mark)', undefined, 1, false],
+    ['most none, healthy 0', undefined, 0, false],
+  ])('%s -> %s', (_, most, healthy, want) => {
+    expect(gainedHealthyTask(most, healthy)).toBe(want);
   });
 });
 

@@ -34,7 +34,7 @@ import {
   promoted,
   steadyOn,
 } from './step.ts';
-import { askedForTasks, becameHealthy, succeed } from './step-state.ts';
+import { askedForTasks, becameHealthy, sawHealthy, succeed } from './step-state.ts';
 import { weightedCanaryTasks } from './traffic.ts';
 import { stepWeighted, trafficProblem } from './weighted.ts';
 
@@ -405,6 +405,17 @@ export function startStep(
   });
 }
 
+/**
+ * Healthy tasks of the revision in the service a step grows: the canary's below 100 %, the primary's
+ * at 100 % (the tasks listed are the revision's in both services; the canary's running ones are not
+ * the primary's).
+ */
+function growingHealthy(obs: Observation, percent: number, revision: string): number {
+  const healthy = healthyTasks(obs.tasks, revision, obs.hasHealthCheck);
+  if (percent < 100) return healthy;
+  return Math.max(0, healthy - (obs.canary.exists ? obs.canary.runningCount : 0));
+}
+
 /** Why the rollout must roll back now, if it must: failures, a gate alarm, ECS's verdict, the deadline. */
 function rollbackReason(
   obs: Observation,
@@ -423,6 +434,7 @@ function rollbackReason(
     : ecsVerdict(obs.primary, revision, rollout.fromTaskDefinition, rollout.promotedAt !== undefined);
   if (verdict) return verdict;
   const step = rollout.steps[rollout.stepIndex]!;
+  if (step.startedAt !== undefined) sawHealthy(step, growingHealthy(obs, step.percent, revision), now);
   if (pastDeadline(step, now, target.stepDeadlineMs, rollout.paused === true)) {
     const svc = step.percent < 100 ? obs.canary : obs.primary;
     // Tasks ECS cannot place are neither running nor pending (the service event says "unable to place").

@@ -4,12 +4,27 @@
  */
 import { type Rollout, type StepState, summarize, withHistory } from '../record.ts';
 import type { Decision } from './decision.ts';
+import { gainedHealthyTask } from './step.ts';
 
 /** The step asked for tasks: it is unhealthy from now, and its deadline counts from now. */
 export function askedForTasks(step: StepState, now: number) {
   step.healthyAt = undefined;
   step.unhealthySince = now;
   step.unhealthyMs = 0;
+  step.mostHealthy = undefined;
+}
+
+/**
+ * The step's growing service has `healthy` tasks of the revision: one more than ever restarts an
+ * unhealthy step's deadline (lib/rollout/step.ts gainedHealthyTask).
+ */
+export function sawHealthy(step: StepState, healthy: number, now: number) {
+  const gained = gainedHealthyTask(step.mostHealthy, healthy);
+  step.mostHealthy = Math.max(step.mostHealthy ?? healthy, healthy);
+  if (gained && step.unhealthySince !== undefined) {
+    step.unhealthySince = now;
+    step.unhealthyMs = 0;
+  }
 }
 
 export function becameHealthy(step: StepState, now: number) {

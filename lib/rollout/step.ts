@@ -82,6 +82,26 @@ export interface StepDeadlineClock {
 }
 
 /**
+ * Whether the step's growing service (the canary below 100 %, the primary at 100 %) has more healthy
+ * tasks of the revision than it ever had in this step: the step is moving, so its deadline counts
+ * afresh from now, as when it asks for tasks. On a cluster with room for one task more than the
+ * service, promotion trades the canary's tasks for the primary's one at a time, each after a health
+ * check: counted from the ask, a healthy 4-task release rolled back after 8 minutes
+ * (scenarios/held-out/open/ec2-tight-healthy.yml). A high-water mark, so a task that fails and is
+ * replaced is not progress: an image whose tasks never stay healthy still meets its deadline, and one
+ * whose tasks never pass a check never gains one.
+ *
+ *   most 2, healthy 3     -> yes (a task more than ever)
+ *   most 3, healthy 3     -> no
+ *   most 3, healthy 2     -> no (a task lost; replacing it is not progress)
+ *   most none, healthy 1  -> no (the first look after asking sets the mark: tasks it had are not progress)
+ *   most none, healthy 0  -> no
+ */
+export function gainedHealthyTask(mostHealthy: number | undefined, healthy: number): boolean {
+  return mostHealthy !== undefined && healthy > mostHealthy;
+}
+
+/**
  * A step is past its deadline when it has been unhealthy for longer than `deadlineMs` since it last
  * asked for tasks: the current unhealthy stretch (from `unhealthySince`) plus earlier ones
  * (`unhealthyMs`, failures inside the bake). Asking for tasks again (a resize) starts the count
