@@ -7,7 +7,7 @@ import { isEcsStrategy } from '../ecs-strategy.ts';
 import type { Observation } from '../observation.ts';
 import { type Rollout, withBadDigest } from '../record.ts';
 import { decisionSubject, needsApproval, resumedWait } from './approval.ts';
-import type { Command, Decision } from './decision.ts';
+import type { Command, Decision, DecisionTarget } from './decision.ts';
 import { startStep } from './progress.ts';
 import { acceptPush, ignore } from './push.ts';
 import { manualRollback, startRollback } from './rollback.ts';
@@ -79,12 +79,7 @@ export function applyCommand(
       manualRollback(d, obs, command.to, command.reason, now);
       return;
     case 'approve': {
-      const gate = rollout && !rollout.rollingBack ? rollout.approval : undefined;
-      const subject = decisionSubject(
-        gate && { rollout: rollout!.id, step: gate.step },
-        d.record.frozenPush,
-        command.on,
-      );
+      const { gate, subject } = decidedOn(d, rollout, command.on);
       if (subject.kind === 'none') {
         if (command.on) d.skipped = `approve: ${subject.why}`;
         return;
@@ -119,12 +114,7 @@ export function applyCommand(
     case 'reject': {
       const why = `rejected by ${command.by}${command.reason ? `: ${command.reason}` : ''}`;
       // A person's no is about the image: a duplicate push event of it does not bring it back.
-      const gate = rollout && !rollout.rollingBack ? rollout.approval : undefined;
-      const subject = decisionSubject(
-        gate && { rollout: rollout!.id, step: gate.step },
-        d.record.frozenPush,
-        command.on,
-      );
+      const { gate, subject } = decidedOn(d, rollout, command.on);
       if (subject.kind === 'none') {
         if (command.on) d.skipped = `reject: ${subject.why}`;
         return;
@@ -152,6 +142,20 @@ export function applyCommand(
  * the time paused (a pause stops them), and after a person's deploy to the primary the rollout
  * carries on from that revision: it is what a rollback returns to, since the person chose it.
  */
+/**
+ * What an approve or reject decides on: the gate the rollout waits at (none while it rolls back) or
+ * the frozen push, checked against what the click or command named (`on`; lib/rollout/approval.ts).
+ */
+function decidedOn(d: Decision, rollout: Rollout | undefined, on: DecisionTarget | undefined) {
+  const gate = rollout && !rollout.rollingBack ? rollout.approval : undefined;
+  const subject = decisionSubject(
+    gate && rollout && { rollout: rollout.id, step: gate.step },
+    d.record.frozenPush,
+    on,
+  );
+  return { gate, subject };
+}
+
 function resume(rollout: Rollout, obs: Observation, now: number) {
   const step = rollout.steps[rollout.stepIndex];
   // A step recorded before the unhealthy clock existed counts from its start while not healthy.
