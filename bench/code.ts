@@ -2,9 +2,11 @@
  * Item 5, our own code, in real time:
  *
  *   - the functions' bundles, built as serverless.yml's custom.esbuild builds them (bundle, minify,
- *     ESM, node20, the createRequire banner; the source map aside), against an empty middy handler
- *     with one SDK client (ECSClient) built the same way: size, and cold import in a fresh Node
- *     process (bench/child/import-time.mjs), median of several;
+ *     ESM, node20, the SDK's ES module entry, the createRequire banner, the config built in, the
+ *     environment's credentials for the SDK's chain; the source map aside), against an empty middy
+ *     handler with one SDK client (ECSClient) built with the same options: size (what each
+ *     contains, by package), and cold import in a fresh Node process
+ *     (bench/child/import-time.mjs), median of several;
  *   - the task-state handler (the ecs-event bundle) in a child process, one event after another as
  *     a Lambda container takes them, against the local world served by this process: events of an
  *     unmanaged service (no AWS call) and of a service in a (paused) rollout (a record read, a full
@@ -12,15 +14,17 @@
  *   - `decide()` calls per second, in-process, on a real observation.
  */
 import { spawn } from 'node:child_process';
-import { mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { build } from 'esbuild';
-import type { TargetConfig } from '../lib/config.ts';
+import { type BuildOptions, build } from 'esbuild';
+import type { Config, TargetConfig } from '../lib/config.ts';
+import { parseConfig } from '../lib/config-file.ts';
 import { decide } from '../lib/decide.ts';
 import type { Observation } from '../lib/observation.ts';
 import { observe } from '../lib/observe.ts';
+import { packagedConfigDefine } from '../lib/packaged-config.ts';
 import type { RolloutSummary, ServiceRecord } from '../lib/record.ts';
 import { HISTORY_LIMIT } from '../lib/record.ts';
 import { median } from './stats.ts';
@@ -28,8 +32,14 @@ import { benchWorld, MIN } from './world.ts';
 
 const ROOT = resolve(import.meta.dirname, '..');
 const BANNER = "import { createRequire } from 'module'; const require = createRequire(import.meta.url);";
-export const FUNCTIONS = ['ecr-push', 'ecs-event', 'alarm', 'tick', 'wake', 'slack-interact'] as const;
+/** Every function serverless.yml packages: functions/<name>.ts. */
+export const FUNCTIONS = readdirSync(join(ROOT, 'functions'))
+  .filter((f) => f.endsWith('.ts'))
+  .map((f) => f.slice(0, -3));
 export const BASELINE = 'baseline-middy-ecs';
+/** The config built into the bundles and the handler's burst: one target (its JSON is in every bundle). */
+export const BENCH_CONFIG =
+  'targets:\n  - { cluster: prod, service: web, container: web, repository: web, tags: { glob: "v*" } }\n';
 
 const BASELINE_SOURCE = `import middy from '@middy/core';
 import { ECSClient } from '@aws-sdk/client-ecs';
@@ -46,37 +56,49 @@ export interface Bundle {
   composition?: { from: string; bytes: number }[];
 }
 
-/** Builds the four functions and the baseline into `dir`, with serverless.yml's esbuild options. */
-export async function buildBundles(dir: string): Promise<Bundle[]> {
-  rmSync(dir, { recursive: true, force: true });
-  mkdirSync(dir, { recursive: true });
-  const common = {
+/**
+ * serverless.yml's custom.esbuild, as esbuild's own options (serverless-esbuild passes them on):
+ * the SDK's ES module entry first, `config` built in, the environment's credentials for the SDK's
+ * default chain. The baseline is built with the same.
+ */
+export function esbuildOptions(config: Config): BuildOptions {
+  return {
     bundle: true,
     minify: true,
-    platform: 'node' as const,
-    format: 'esm' as const,
+    platform: 'node',
+    format: 'esm',
     target: 'node20',
-    // serverless.yml's custom.esbuild.mainFields: the SDK's ES module entry first.
     mainFields: ['module', 'main'],
     outExtension: { '.js': '.mjs' },
     banner: { js: BANNER },
-    logLevel: 'error' as const,
+    define: packagedConfigDefine(config),
+    alias: { '@aws-sdk/credential-provider-node': './lib/lambda-credentials.ts' },
+    logLevel: 'error',
     absWorkingDir: ROOT,
   };
+}
+
+/** Builds every function and the baseline into `dir`, with serverless.yml's esbuild options. */
+export async function buildBundles(dir: string, config = parseConfig(BENCH_CONFIG)): Promise<Bundle[]> {
+  rmSync(dir, { recursive: true, force: true });
+  mkdirSync(dir, { recursive: true });
+  const common = esbuildOptions(config);
   const functions = await build({
     ...common,
     entryPoints: FUNCTIONS.map((f) => join(ROOT, 'functions', `${f}.ts`)),
     outdir: dir,
     metafile: true,
   });
-  await build({
+  const baseline = await build({
     ...common,
     stdin: { contents: BASELINE_SOURCE, resolveDir: ROOT, sourcefile: `${BASELINE}.mjs`, loader: 'js' },
     outfile: join(dir, `${BASELINE}.mjs`),
+    metafile: true,
   });
+  const outputs = { ...functions.metafile.outputs, ...baseline.metafile.outputs };
   return [...FUNCTIONS, BASELINE].map((name) => {
     const file = join(dir, `${name}.mjs`);
-    const output = Object.entries(functions.metafile.outputs).find(([k]) => k.endsWith(`/${name}.mjs`))?.[1];
+    const output = Object.entries(outputs).find(([k]) => k.endsWith(`/${name}.mjs`))?.[1];
     return {
       name,
       file,
@@ -195,12 +217,8 @@ export async function handlerFigures(
     if (managed.length === 0) throw new Error('no RUNNING task event of the canary');
     const unmanaged = managed.map((e) => ({ ...e, detail: { ...e.detail, group: 'service:batch-worker' } }));
 
-    const config = join(dir, 'autopilot.yml');
-    writeFileSync(
-      config,
-      'targets:\n  - { cluster: prod, service: web, container: web, repository: web, tags: { glob: "v*" } }\n',
-    );
-    const env = { ...world.clientEnv(), AUTOPILOT_CONFIG_FILE: config, AUTOPILOT_TABLE: 'ecs-autopilot' };
+    // The bundle has BENCH_CONFIG built in (buildBundles).
+    const env = { ...world.clientEnv(), AUTOPILOT_TABLE: 'ecs-autopilot' };
     const burst = async (events: unknown[], count: number): Promise<Burst> => {
       const eventsFile = join(dir, 'events.json');
       const resultFile = join(dir, 'result.json');

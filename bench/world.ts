@@ -9,6 +9,13 @@ import { setLogSink } from '../lib/log.ts';
 import { parseImageBehaviour } from '../local/core/images.ts';
 import { attachPipeline, type LocalPipeline } from '../local/pipeline.ts';
 import type { BreakerReading } from '../local/services/ecs/index.ts';
+import {
+  createWebCluster,
+  createWebService,
+  fiveXxAlarm,
+  targetGroupDimensions,
+  webTaskDefinition,
+} from '../local/web-service.ts';
 import { World } from '../local/world.ts';
 import { type RetryStats, useVirtualBackoff } from './virtual-retry.ts';
 
@@ -127,54 +134,28 @@ export async function benchWorld(o: BenchWorldOptions = {}): Promise<BenchWorld>
   }
   await world.start();
   const v1 = world.ecr.push('web', 'v1');
-  const ecs = world.ecs.operations;
-  await ecs.CreateCluster!({ clusterName: 'prod' });
+  await createWebCluster(world);
   const n = o.services ?? 1;
   const services: BenchService[] = [];
   let baseTaskDefinition = '';
   for (let i = 0; i < n; i++) {
     const name = serviceName(i, n);
     // One task definition family per service, as separate services have: each rollout registers its own revision.
-    const registered = (await ecs.RegisterTaskDefinition!({
-      ...webTaskDefinition(name, v1.uri, !!o.healthCheck),
-      tags: [{ key: 'team', value: 'web' }],
-    })) as any;
-    baseTaskDefinition ||= registered.taskDefinition.taskDefinitionArn;
-    const targetGroupArn = world.ecs.createTargetGroup({
+    const { taskDefinitionArn, targetGroupArn } = await createWebService(world, {
       name,
-      deregistrationDelaySeconds: 30,
-      healthCheck: o.targetGroupHealth ?? ALB_DEFAULT_HEALTH,
-    });
-    await ecs.CreateService!({
-      cluster: 'prod',
-      serviceName: name,
-      taskDefinition: name,
-      desiredCount: o.desiredCount ?? 4,
-      launchType: 'FARGATE',
-      networkConfiguration: {
-        awsvpcConfiguration: { subnets: ['subnet-1', 'subnet-2'], securityGroups: ['sg-1'] },
-      },
-      loadBalancers: [{ targetGroupArn, containerName: 'web', containerPort: 8080 }],
+      image: v1.uri,
+      desiredCount: o.desiredCount,
+      healthCheck: !!o.healthCheck,
+      targetGroupHealth: o.targetGroupHealth ?? ALB_DEFAULT_HEALTH,
+      subnets: ['subnet-1', 'subnet-2'],
       deploymentConfiguration: { ...CAREFUL_ECS, ...o.deploymentConfiguration },
+      load: o.load,
     });
-    if (o.load) world.ecs.setLoad(targetGroupArn, o.load);
+    baseTaskDefinition ||= taskDefinitionArn;
     if (o.alarms) {
-      const group = world.ecs.targetGroupDimensions(targetGroupArn);
-      await world.cloudwatch.operations.PutMetricAlarm!({
-        AlarmName: `${name}-5xx`,
-        Namespace: 'AWS/ApplicationELB',
-        MetricName: 'HTTPCode_Target_5XX_Count',
-        Dimensions: [
-          { Name: 'TargetGroup', Value: group.TargetGroup },
-          { Name: 'LoadBalancer', Value: group.LoadBalancer },
-        ],
-        Statistic: 'Sum',
-        Period: 60,
-        EvaluationPeriods: 1,
-        Threshold: 20,
-        ComparisonOperator: 'GreaterThanThreshold',
-        TreatMissingData: 'notBreaching',
-      });
+      await world.cloudwatch.operations.PutMetricAlarm!(
+        fiveXxAlarm(targetGroupDimensions(world, targetGroupArn), { AlarmName: `${name}-5xx` }),
+      );
     }
     services.push({ name, targetGroupArn });
   }
@@ -259,36 +240,6 @@ export async function benchWorld(o: BenchWorldOptions = {}): Promise<BenchWorld>
       await pipeline?.close();
       await world.stop();
     },
-  };
-}
-
-/** The one task definition of the benchmarks: `family` running `image` on Fargate, port 8080. */
-function webTaskDefinition(family: string, image: string, healthCheck: boolean) {
-  return {
-    family,
-    requiresCompatibilities: ['FARGATE'],
-    networkMode: 'awsvpc',
-    cpu: '256',
-    memory: '512',
-    containerDefinitions: [
-      {
-        name: 'web',
-        image,
-        essential: true,
-        portMappings: [{ containerPort: 8080 }],
-        ...(healthCheck
-          ? {
-              healthCheck: {
-                command: ['CMD-SHELL', 'curl -f http://localhost/health || exit 1'],
-                interval: 10,
-                timeout: 5,
-                retries: 3,
-                startPeriod: 10,
-              },
-            }
-          : {}),
-      },
-    ],
   };
 }
 

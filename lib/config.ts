@@ -1,6 +1,7 @@
 /**
  * autopilot.yml: which services the pipeline deploys, from which ECR repository, how, and when it
- * gives up. Loading and validation are pure but for `loadConfig` reading the file.
+ * gives up. Pure: reading the YAML file is lib/config-file.ts's (the Lambdas get the config parsed at
+ * package time, lib/packaged-config.ts, and bundle no YAML parser).
  *
  *   defaults:                  # optional: any target field but cluster, service, repository
  *     failedTasks: 2
@@ -39,8 +40,6 @@
  * Every problem is collected, not only the first, and named by its path:
  * "autopilot.yml: targets[0].steps[1].percent: must be above 0 and at most 100, got 150 (line 12)".
  */
-import { readFile } from 'node:fs/promises';
-import { type Document, LineCounter, parseDocument } from 'yaml';
 import { canaryServiceName } from './canary-service.ts';
 import { parseDuration } from './duration.ts';
 import { PermanentError } from './errors.ts';
@@ -190,46 +189,16 @@ const TARGET_DEFAULTS = {
   onApprovalTimeout: 'rollback',
 } as const;
 
-/** YAML text -> a validated Config; throws ConfigError with every problem and its line. */
-export function parseConfig(text: string, file = 'config'): Config {
-  const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter, merge: true, prettyErrors: true });
-  if (doc.errors.length > 0) {
-    throw new ConfigError(
-      doc.errors.map((e) => ({
-        path: '',
-        message: `invalid YAML: ${e.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '')}`,
-        line: e.linePos?.[0].line,
-      })),
-      file,
-    );
-  }
-  let raw: unknown;
-  try {
-    raw = doc.toJS();
-  } catch (err) {
-    throw new ConfigError([{ path: '', message: `invalid YAML: ${(err as Error).message}` }], file);
-  }
-  return check(raw, file, (path) => lineOf(doc, lineCounter, path));
-}
-
-/** A config given as an object (scenarios embed one) -> a validated Config; throws ConfigError. */
-export function validateConfig(raw: unknown, file = 'config'): Config {
-  return check(raw, file);
-}
-
-/** Reads and validates the file at `path`; throws ConfigError, also when the file cannot be read. */
-export async function loadConfig(path: string): Promise<Config> {
-  return parseConfig(await readConfigFile(path), path);
-}
-
-/** The text of the config file at `path`; a file that cannot be read is a ConfigError naming it. */
-export async function readConfigFile(path: string): Promise<string> {
-  try {
-    return await readFile(path, 'utf8');
-  } catch (err) {
-    throw new ConfigError([{ path: '', message: `cannot be read: ${(err as Error).message}` }], path);
-  }
+/**
+ * A config given as an object (scenarios embed one; lib/config-file.ts reads autopilot.yml into one)
+ * -> a validated Config; throws ConfigError. `lineOfPath` puts each problem's line in its message.
+ */
+export function validateConfig(
+  raw: unknown,
+  file = 'config',
+  lineOfPath?: (path: string) => number | undefined,
+): Config {
+  return check(raw, file, lineOfPath);
 }
 
 /**
@@ -833,19 +802,6 @@ function editDistance(a: string, b: string): number {
 
 function formatProblem(file: string, p: ConfigProblem): string {
   return `${file}: ${p.path ? `${p.path}: ` : ''}${p.message}${p.line ? ` (line ${p.line})` : ''}`;
-}
-
-/** The line of the node at `path`, or of its nearest ancestor present in the document. */
-function lineOf(doc: Document, lineCounter: LineCounter, path: string): number | undefined {
-  const segments = [...path.matchAll(/([^.[\]]+)|\[(\d+)\]/g)].map((m) =>
-    m[2] !== undefined ? Number(m[2]) : m[1]!,
-  );
-  for (let n = segments.length; n >= 0; n--) {
-    const node = n === 0 ? doc.contents : doc.getIn(segments.slice(0, n), true);
-    const range = (node as { range?: [number, number, number] } | null | undefined)?.range;
-    if (range) return lineCounter.linePos(range[0]).line;
-  }
-  return undefined;
 }
 
 /** "arn:aws:ecs:eu-west-1:123:service/prod/web" -> "web"; a plain name stays as it is. */

@@ -3,7 +3,6 @@
  * here. The defaults are what serverless.yml sets for the `dev` stage (test/env.test.ts reads
  * serverless.yml to check it), so a function run without its environment talks to the dev stack.
  *
- *   AUTOPILOT_CONFIG_FILE      the config; default `$LAMBDA_TASK_ROOT/autopilot.yml` (the cwd outside Lambda)
  *   AUTOPILOT_TABLE            the records' table; default `ecs-autopilot-dev` (`${self:service}-${sls:stage}`)
  *   AUTOPILOT_SLACK_PARAMETER  the SSM parameter with the default webhook; default `/ecs-autopilot/slack-webhook-url`
  *   AUTOPILOT_SLACK_SIGNING_SECRET_PARAMETER  the SSM SecureString with the Slack app's signing secret
@@ -18,6 +17,7 @@
  *   AWS_REGION                 set by Lambda; default `us-east-1` (serverless.yml's `region` default)
  *   AUTOPILOT_LOG_LEVEL        debug, info, warn or error; default info
  *
+ * The config is not read here: it is built into each bundle at package time (lib/packaged-config.ts).
  * The AWS SDK reads its own variables (AWS_ENDPOINT_URL, credentials) itself: see lib/aws.ts.
  */
 export const DEFAULT_TABLE = 'ecs-autopilot-dev';
@@ -30,7 +30,6 @@ export const LOG_LEVELS = ['debug', 'info', 'warn', 'error'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
 
 export interface Env {
-  configFile: string;
   table: string;
   slackParameter: string;
   signingSecretParameter: string;
@@ -51,13 +50,10 @@ type Source = Record<string, string | undefined>;
  *
  *   {}                                       -> table 'ecs-autopilot-dev', region 'us-east-1', log level 'info'
  *   { AUTOPILOT_TABLE: 'ecs-autopilot-prod' } -> table 'ecs-autopilot-prod'
- *   { LAMBDA_TASK_ROOT: '/var/task' }         -> config file '/var/task/autopilot.yml'
  */
 export function readEnv(source: Source = process.env): Env {
   const get = (name: string) => (source[name] ? source[name] : undefined);
-  const root = get('LAMBDA_TASK_ROOT') ?? process.cwd();
   return {
-    configFile: get('AUTOPILOT_CONFIG_FILE') ?? `${root}/autopilot.yml`,
     table: get('AUTOPILOT_TABLE') ?? DEFAULT_TABLE,
     slackParameter: get('AUTOPILOT_SLACK_PARAMETER') ?? DEFAULT_WEBHOOK_PARAMETER,
     signingSecretParameter:

@@ -1,11 +1,12 @@
 /**
- * What a Lambda container builds its pipeline from, read from its environment (lib/env.ts): the
- * config file, the AWS clients, the records table and Slack. The trigger functions (lib/handler.ts)
+ * What a Lambda container builds its pipeline from: its config (parsed at package time,
+ * lib/packaged-config.ts) and, read from its environment (lib/env.ts), the AWS clients, the records
+ * table and Slack. The trigger functions (lib/handler.ts)
  * and the Slack interaction function (lib/chatops/lambda.ts) both take them from here, so the two
  * cannot differ in how; each makes its own `new Pipeline(parts)`.
  */
 import { type Clients, createClients, type OptionalClients } from './aws.ts';
-import { buttonsOn, type Config, loadConfig } from './config.ts';
+import { buttonsOn, type Config } from './config.ts';
 import { type Env, readEnv } from './env.ts';
 import { createSlack, type Slack } from './slack/deliver.ts';
 import { DynamoRecordStore } from './store.ts';
@@ -21,10 +22,8 @@ export interface PipelineParts {
   waker?: Waker;
 }
 
-/** Throws what loadConfig throws (ConfigError) when the config file does not load. */
-export async function partsFromEnvironment(optional: OptionalClients = {}): Promise<PipelineParts> {
+export function partsFromEnvironment(config: Config, optional: OptionalClients = {}): PipelineParts {
   const env = readEnv();
-  const config = await loadConfig(env.configFile);
   const clients = createClients({}, optional);
   const store = new DynamoRecordStore(clients.dynamodb, env.table);
   const slack = createSlack({

@@ -12,39 +12,45 @@
 import middy, { type MiddlewareObj } from '@middy/core';
 import type { Context } from 'aws-lambda';
 import type { OptionalClients } from './aws.ts';
+import type { Config } from './config.ts';
 import { partsFromEnvironment } from './environment-pipeline.ts';
 import { isPermanent, PermanentError } from './errors.ts';
 import { HOOK_RECHECK_S, type HookAnswer } from './hook.ts';
 import { log, setLogContext } from './log.ts';
+import { packagedConfig } from './packaged-config.ts';
 import { type HandleResult, Pipeline, type PipelineOptions } from './pipeline.ts';
 
 export type PipelineFactory = () => Promise<Pipeline>;
 
-/** The pipeline did not start: its config does not load (invalid, or missing): a person's problem. */
+/** The pipeline did not start: it has no config (a bundle built without one, a config that does not load): a person's problem. */
 class PipelineStartError extends PermanentError {
   override name = 'PipelineStartError';
 }
 
 /**
- * Built once per Lambda container from the environment (lib/env.ts), with the optional clients the
- * function hands in (functions/tick.ts: ECR).
+ * Built once per Lambda container from the config built into its bundle and the environment
+ * (lib/env.ts), with the optional clients the function hands in (functions/tick.ts: ECR). `config`
+ * is for a test that runs a handler outside a bundle.
  */
 let cached: Promise<Pipeline> | undefined;
 export const environmentPipeline =
   (
     optional: OptionalClients = {},
     extra: Pick<PipelineOptions, 'repositoryImages' | 'pushTimes'> = {},
+    config: () => Config | Promise<Config> = packagedConfig,
   ): PipelineFactory =>
   () =>
-    fromEnvironment(optional, extra);
+    fromEnvironment(optional, extra, config);
 export const pipelineFromEnvironment: PipelineFactory = environmentPipeline();
 
 function fromEnvironment(
   optional: OptionalClients,
   extra: Pick<PipelineOptions, 'repositoryImages' | 'pushTimes'>,
+  readConfig: () => Config | Promise<Config>,
 ): Promise<Pipeline> {
   // The environment is read once, by partsFromEnvironment; the hook's ARNs come from that reading.
-  cached ??= partsFromEnvironment(optional).then(({ env, clients, store, config, slack, waker }) => {
+  cached ??= (async () => {
+    const { env, clients, store, config, slack, waker } = partsFromEnvironment(await readConfig(), optional);
     const { lifecycleHook } = env;
     return new Pipeline({
       clients,
@@ -55,8 +61,8 @@ function fromEnvironment(
       ...(lifecycleHook && { lifecycleHook }),
       ...(waker && { waker }),
     });
-  });
-  // A failed start (a bad config) must not be cached forever: the next invocation tries again.
+  })();
+  // A failed start (no config) must not be cached forever: the next invocation tries again.
   cached.catch(() => {
     cached = undefined;
   });

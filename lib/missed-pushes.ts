@@ -12,12 +12,6 @@ import type { TargetConfig } from './config.ts';
 import { log } from './log.ts';
 import type { ImageRef, ServiceRecord } from './record.ts';
 
-export interface MissedPush {
-  target: TargetConfig;
-  image: ImageRef;
-  pushedAt: number;
-}
-
 /** Whether the record already knows this digest: rolling out, deployed, rolled back, or in its history. */
 export function knows(record: ServiceRecord, digest: string): boolean {
   return (

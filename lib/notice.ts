@@ -82,7 +82,6 @@ export type Notice =
   | { kind: 'blocked'; reason: string };
 
 export type NoticeKind = Notice['kind'];
-export type ScaledNotice = Extract<Notice, { kind: 'scaled' }>;
 
 /** Failed tasks kept per notice in the outbox (each message lists the first few and counts the rest). */
 export const FAILURES_KEPT = 10;

@@ -46,11 +46,3 @@ export function withOwnerSettings(
 export function restoreDue(record: ServiceRecord, primaryDeployments: number): boolean {
   return !!record.ownerSettings && !record.rollout && primaryDeployments <= 1;
 }
-
-/** Field-wise equality of two configurations (ECS may return them with its defaults filled in). */
-export function sameConfiguration(
-  a: DeploymentConfiguration | undefined,
-  b: DeploymentConfiguration | undefined,
-): boolean {
-  return a?.maximumPercent === b?.maximumPercent && a?.minimumHealthyPercent === b?.minimumHealthyPercent;
-}

@@ -14,7 +14,12 @@
  * version wins (Flux and Keel do the same): a push at or below the deployed version is skipped, which
  * makes two pushes arriving out of order safe.
  */
-import { compare, parse, type SemVer, satisfies, validRange } from 'semver';
+// semver's functions one by one: the package's index is CommonJS, so importing it bundles all of it.
+import type { SemVer } from 'semver';
+import compare from 'semver/functions/compare.js';
+import parse from 'semver/functions/parse.js';
+import satisfies from 'semver/functions/satisfies.js';
+import validRange from 'semver/ranges/valid.js';
 
 export type TagPolicy =
   | { kind: 'any'; prerelease: boolean; allowLatest: boolean }

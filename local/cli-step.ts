@@ -1,12 +1,14 @@
 /**
  * A scenario's `cli: { command: approve, service: prod/web, as: alice }`: the operating command run
- * as `npx autopilot approve prod/web --as alice --local` runs it (lib/commands/control.ts), through
+ * as `npx autopilot approve prod/web --as alice --local` runs it (lib/commands/control.ts,
+ * lib/commands/status.ts), through
  * the same records, pipeline and Slack outbox as the local Lambdas, on the world's clock. The
  * report's timeline gives its exit code and what it printed.
  */
 import type { CommandClients, Deps } from '../lib/commands/common.ts';
 import { CommandFailed } from '../lib/commands/common.ts';
-import { approve, reject } from '../lib/commands/control.ts';
+import { abort, approve, pause, promote, reject, resume } from '../lib/commands/control.ts';
+import { status } from '../lib/commands/status.ts';
 import type { Config } from '../lib/config.ts';
 import type { Slack } from '../lib/slack/deliver.ts';
 import type { RecordStore } from '../lib/store.ts';
@@ -15,12 +17,26 @@ import type { World } from './world.ts';
 /** Where attachPipeline registers the runner among the world's functions (scenario steps call it). */
 export const LOCAL_CLI = 'local:cli';
 
+/** The commands a scenario may run: those that act on one service's rollout, and `status` to read it. */
+export const CLI_COMMANDS = ['approve', 'reject', 'pause', 'resume', 'abort', 'promote', 'status'] as const;
+export type CliCommand = (typeof CLI_COMMANDS)[number];
+
 export interface CliStep {
-  command: 'approve' | 'reject';
+  command: CliCommand;
   service: string;
   as?: string;
   reason?: string;
 }
+
+const COMMANDS: Record<CliCommand, (options: Omit<CliStep, 'command'>, deps: Deps) => Promise<number>> = {
+  approve,
+  reject,
+  pause,
+  resume,
+  abort,
+  promote,
+  status,
+};
 
 export function registerCliSteps(
   world: World,
@@ -48,11 +64,14 @@ export function registerCliSteps(
     };
     let exitCode: number;
     try {
-      exitCode = await (step.command === 'approve' ? approve(options, deps) : reject(options, deps));
+      exitCode = await COMMANDS[step.command](options, deps);
     } catch (e) {
-      if (!(e instanceof CommandFailed)) throw e;
-      printed.push(e.message);
-      exitCode = e.code;
+      // An AWS error (a throttled or denied call of a fault schedule) fails the command, as it does
+      // at a terminal (exit 1 with the error), not the whole run: the person would try again.
+      const aws = e instanceof Error && '$metadata' in e;
+      if (!(e instanceof CommandFailed) && !aws) throw e;
+      printed.push(aws ? `${(e as Error).name}: ${(e as Error).message}` : (e as Error).message);
+      exitCode = e instanceof CommandFailed ? e.code : 1;
     }
     return { exitCode, output: printed.join('').trim() };
   });

@@ -20,6 +20,8 @@ export interface Command {
   /** After `autopilot `: `sim FILE.yml [--json]`. */
   usage: string;
   summary: string;
+  /** What `--help` prints after the usage and summary (its options and an example), for a command whose run does not print its own. */
+  help?: string;
   load(): Promise<CommandRun>;
 }
 
@@ -27,6 +29,14 @@ export const COMMANDS: Record<string, Command> = {
   sim: {
     usage: 'sim FILE.yml [--json] [--verbose] [--html OUT.html]',
     summary: 'play a scenario on the local AWS at full speed and report what happened',
+    help: `Options:
+  --json          the report as one JSON document on stdout (also for a bad scenario: ok false, exit 1)
+  --verbose       the pipeline's log lines on stderr
+  --html OUT.html the run drawn as one self-contained page
+  --help          this help
+
+Example:
+  autopilot sim scenarios/demo.yml --html demo.html`,
     load: async () => {
       const [{ sim }, { loadWithFaults }] = await Promise.all([
         import('./scenario/sim.ts'),
@@ -40,6 +50,19 @@ export const COMMANDS: Record<string, Command> = {
       'local [--port N] [--speed N] [--start now|ISO] [--scenario FILE.yml | --empty] [--verbose] | local push REPOSITORY:TAG [--port N]',
     summary:
       "serve the local AWS in the foreground (the demo's world unless --scenario or --empty), its clock at N times real time; push: an image to its ECR",
+    help: `Options:
+  --port N             the loopback port (default 4566); point the commands at it with AWS_ENDPOINT_URL=http://127.0.0.1:N
+  --speed N            the world's clock at N times real time (default 1)
+  --start now|ISO      the world's clock starts at the wall clock's time, or at the given time
+  --scenario FILE.yml  serve that scenario's world (default: scenarios/demo.yml)
+  --empty              an empty local AWS: create what you need with the AWS CLI
+  --log FILE           where the Lambdas' JSON log lines go (default autopilot-local.log)
+  --verbose            the Lambdas' log lines on stderr too
+  --help               this help
+
+Examples:
+  autopilot local --speed 10
+  autopilot local push web:v2          # a push to the running world's ECR (--port N if not 4566)`,
     load: async () => {
       const [{ local }, { withPipeline }, { localArgs }] = await Promise.all([
         import('./scenario/local.ts'),
@@ -189,6 +212,10 @@ export async function main(argv: string[], io: Io = processIo): Promise<number> 
       `${name === undefined ? 'autopilot: no command given' : `autopilot: unknown command "${name}"`}\n\n${usage()}`,
     );
     return 2;
+  }
+  if (command.help && (args.includes('--help') || args.includes('-h'))) {
+    io.out(`Usage: autopilot ${command.usage}\n\n${command.summary}\n\n${command.help}\n`);
+    return 0;
   }
   try {
     const run = await command.load();

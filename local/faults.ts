@@ -796,7 +796,13 @@ export async function runWithFaults(
         sections: async () => {
           violations = await checker!.finish();
           records = checker!.records();
-          return { violations, faults: layer!.fired, records };
+          // The notifications as `autopilot sim` reports them, so a verdict can check the words.
+          return {
+            violations,
+            faults: layer!.fired,
+            records,
+            notifications: await pipeline.notificationsReport(),
+          };
         },
         close: async () => {
           checker?.stop();

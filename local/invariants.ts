@@ -27,8 +27,9 @@
  *   Hook: `scalingBounds`.
  * - notification-once: every notice told once: none twice, and one per fact the record keeps
  *   (a started, a step reached, an end). Slack is being built; hook: `notifications`.
- * - image-policy: a managed service's main container runs only its starting image or an image of
- *   the configured repository, by digest, pushed with a tag the policy accepts; sidecars keep theirs.
+ * - image-policy: a managed service's main container runs only its starting image, one a person
+ *   deployed by hand, or an image of the configured repository, by digest, pushed with a tag the
+ *   policy accepts; sidecars keep theirs.
  * - secret-leak: hook (`secrets`, `outputs`): no secret (the webhook URL) in any output.
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
@@ -124,6 +125,8 @@ export class InvariantChecker {
   private readonly idleCanarySince = new Map<string, number>();
   private readonly startingImages = new Map<string, Set<string>>();
   private readonly startingDesired = new Map<string, number>();
+  /** The primary's revision at the last sample. */
+  private readonly lastRevision = new Map<string, string>();
   /** The largest desired count whose minimum the service has reached since it last grew. */
   private readonly reachedCount = new Map<string, number>();
   /** The primary's desired count at the last sample. */
@@ -324,6 +327,7 @@ export class InvariantChecker {
       this.checkBounds(key, target, primary, canary, record);
       this.checkCanaryIdle(key, canary, record, now);
       this.checkDeadlines(key, record, now);
+      this.followRevisionChanges(key, target, primary);
       this.checkImages(key, target, [primary, canary]);
     }
     this.checkRevisions();
@@ -494,6 +498,28 @@ export class InvariantChecker {
         );
       }
     }
+  }
+
+  /**
+   * A revision the pipeline did not ask for (a person's UpdateService, which the pipeline must not
+   * undo) is the person's choice, as the starting one was: its images are allowed from then on.
+   */
+  private followRevisionChanges(key: string, target: TargetConfig, primary: Service): void {
+    const arn = primary.taskDefinitionArn;
+    if (this.lastRevision.get(key) === arn) return;
+    this.lastRevision.set(key, arn);
+    const asked = this.pipeline.actions.some(
+      (a) =>
+        a.target.cluster === target.cluster &&
+        a.target.service === target.service &&
+        (a.action.type === 'setPrimary' || a.action.type === 'startEcsDeployment') &&
+        a.action.taskDefinition === arn,
+    );
+    if (asked) return;
+    const images = this.startingImages.get(key) ?? new Set<string>();
+    for (const c of this.world.ecs.taskDefinitions.get(arn)?.body.containerDefinitions ?? [])
+      images.add(`${c.name}=${c.image}`);
+    this.startingImages.set(key, images);
   }
 
   private checkImages(key: string, target: TargetConfig, services: (Service | undefined)[]): void {

@@ -1,6 +1,7 @@
 /**
  * The loopback Slack clicks: a scenario's `slack: { click: promote, user: U123 }` finds the latest
- * message the local Slack took with that button, builds the `block_actions` interaction Slack would
+ * message the local Slack took with that button (or, with `message: first` or N, the first or Nth
+ * such message: a late click on an old message), builds the `block_actions` interaction Slack would
  * send, signs it with Slack's scheme (lib/chatops/verify.ts `sign`) and the signing secret in the
  * local SSM, and hands it to the real interaction handler as a function URL event (payload format
  * 2.0, base64 body). `signature: forged | expired | replayed` sends a bad one instead: signed with
@@ -28,6 +29,8 @@ export interface SlackClick {
   button: ButtonAction;
   user: string;
   signature?: SignatureMode;
+  /** The Nth message carrying the button, from the first; absent: the latest. */
+  message?: number;
 }
 
 export interface ClickResult {
@@ -60,9 +63,13 @@ export function slackClicker(options: {
     } else {
       // Resume sits where Pause was: the message's buttons are redrawn after a click.
       const button = (click.button === 'resume' ? ['resume', 'pause'] : [click.button])
-        .map((b) => latestButton(slack, b))
+        .map((b) => findButton(slack, b, click.message))
         .find((b) => b !== undefined);
-      if (!button) throw new Error(`no message in the local Slack carries a ${click.button} button`);
+      if (!button) {
+        throw new Error(
+          `no message in the local Slack carries a ${click.button} button${click.message ? ` (asked for message ${click.message})` : ''}`,
+        );
+      }
       clicks += 1;
       const ts = `${Math.floor(options.now() / 1000)}.${String(clicks).padStart(6, '0')}`;
       const payload = {
@@ -101,17 +108,17 @@ export function slackClicker(options: {
   };
 }
 
-/** The latest message carrying the button, and the button's value. */
-function latestButton(slack: LocalSlack, action: string) {
-  const messages = slack.messages().filter((m) => m?.blocks?.some((b: any) => b.type === 'actions'));
-  for (const message of messages.reverse()) {
-    for (const block of message.blocks) {
+/** The latest message carrying the button (or the Nth from the first), and the button's value. */
+function findButton(slack: LocalSlack, action: string, nth?: number) {
+  const found = [];
+  for (const message of slack.messages()) {
+    for (const block of message?.blocks ?? []) {
       if (block.type !== 'actions') continue;
-      const found = block.elements.find((e: any) => actionOf(e.action_id) === action);
-      if (found) return { message, value: found.value as string };
+      const button = block.elements.find((e: any) => actionOf(e.action_id) === action);
+      if (button) found.push({ message, value: button.value as string });
     }
   }
-  return undefined;
+  return nth === undefined ? found.at(-1) : found[nth - 1];
 }
 
 /**

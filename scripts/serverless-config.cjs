@@ -2,16 +2,18 @@
 /**
  * serverless.yml's `custom.autopilot: ${file(./scripts/serverless-config.cjs)}`: reads autopilot.yml
  * (validated by lib/config.ts) and the deploy settings (`custom.deploy`), and returns what
- * lib/deploy-config.ts makes of them: `events.<function>`, `iamStatements`, `deadLetterSourceArns`.
+ * lib/deploy-config.ts makes of them: `events.<function>`, `iamStatements`, `deadLetterSourceArns`;
+ * and `esbuildDefine`, the validated config built into every bundle (lib/packaged-config.ts).
  * CommonJS because osls `require`s variable files; tsx loads the TypeScript.
  */
 const fs = require('node:fs');
 const path = require('node:path');
 const tsx = require('tsx/cjs/api');
 
-const { parseConfig } = tsx.require('../lib/config.ts', __filename);
+const { parseConfig } = tsx.require('../lib/config-file.ts', __filename);
 const { deployConfig } = tsx.require('../lib/deploy-config.ts', __filename);
 const { chatopsStatements } = tsx.require('../lib/chatops/deploy.ts', __filename);
+const { packagedConfigDefine } = tsx.require('../lib/packaged-config.ts', __filename);
 
 /** A comma-separated setting (a `--param` is a string) or a YAML list, as a list. */
 const list = (value) =>
@@ -40,9 +42,11 @@ module.exports = async ({ resolveConfigurationProperty, resolveVariable }) => {
     }),
   };
   // The pipeline's own validation: defaults applied, every problem reported with its line.
+  const config = parseConfig(text, 'autopilot.yml');
   return Object.assign(
     chatops,
-    deployConfig(parseConfig(text, 'autopilot.yml'), {
+    { esbuildDefine: packagedConfigDefine(config) },
+    deployConfig(config, {
       service,
       stage,
       slackWebhookParameter: deploy.slackWebhookParameter,

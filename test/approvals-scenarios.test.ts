@@ -97,6 +97,33 @@ describe('approval scenarios', () => {
     expect(steps[1]).toMatchObject({ exitCode: 0 });
     expect(rollouts).toEqual([expect.objectContaining({ outcome: 'succeeded' })]);
   }, 300_000);
+
+  it('two-gates.yml: a late click on the first gate’s message approves, rejects and promotes nothing', async () => {
+    const { steps, rollouts, notifications } = await play('two-gates');
+    const [, first, lateApprove, lateReject, latePromote, second] = steps;
+    expect(first.answer).toMatch(/^<@U123> approved: prod\/web: web:v2 approved: step 2\/3 \(50%\)/);
+    // Gate 2 waits now: the first gate's buttons name step 2, so they act on nothing.
+    for (const late of [lateApprove, lateReject]) {
+      expect(late.status).toBe(200);
+      expect(late.answer).toBe(
+        ':no_entry: this button is for the approval of step 2 (50%), which <@U123> gave at 2026-01-01T00:08:00.000Z; the rollout of web:v2 now waits for the approval of step 3 (100%): use that message’s buttons; nothing was done'.replace(
+          '’',
+          "'",
+        ),
+      );
+    }
+    expect(latePromote.answer).toBe(
+      ":no_entry: this button is for step 1 of the rollout of web:v2, which is at step 2/3 (50%) now: use the newest message's buttons; nothing was done",
+    );
+    expect(second.answer).toMatch(/^<@U456> approved: prod\/web: web:v2 approved: step 3\/3 \(100%\)/);
+    // The second gate was approved by its own message at 30m, not by the late clicks at 20–22m.
+    const approved = notifications.filter((n) => n.kind === 'approved').map((n) => [n.at, n.text]);
+    expect(approved).toEqual([
+      ['2026-01-01T00:08:00.000Z', 'prod/web: U123 approved step 2 (50%) of web:v2'],
+      ['2026-01-01T00:30:00.000Z', 'prod/web: U456 approved step 3 (100%) of web:v2'],
+    ]);
+    expect(rollouts).toEqual([expect.objectContaining({ outcome: 'succeeded' })]);
+  }, 300_000);
 });
 
 describe('a gate does not shield a failing canary', () => {

@@ -160,8 +160,17 @@ describe('Slack buttons on a rollout in flight', () => {
     for (const m of withButtons) {
       const elements = m.blocks.find((b: any) => b.type === 'actions').elements;
       expect(elements.map((e: any) => actionOf(e.action_id))).toEqual(['promote', 'pause', 'abort']);
-      expect(parseButtonValue(elements[0].value)).toEqual({ target: 'prod/web', rollout: r.rollout!.id });
+      expect(parseButtonValue(elements[0].value)).toEqual({
+        target: 'prod/web',
+        rollout: r.rollout!.id,
+        step: expect.any(Number),
+      });
     }
+    // The step message names the step it was drawn at (a later Promote on it is refused).
+    const steps = withButtons.map(
+      (m) => parseButtonValue(m.blocks.find((b: any) => b.type === 'actions').elements[0].value)!.step,
+    );
+    expect(steps.at(-1)).toBe(r.rollout!.stepIndex);
   });
 
   it('a forged request (another secret) gets 401 and changes nothing', async () => {

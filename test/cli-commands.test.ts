@@ -13,7 +13,7 @@ import { stringify } from 'yaml';
 import { type CommandName, runCommand } from '../lib/commands/cli.ts';
 import type { ServiceRecord } from '../lib/record.ts';
 import { main } from '../local/cli.ts';
-import { type PipelineWorld, pipelineWorld } from './helpers/pipeline-world.ts';
+import { describeService, type PipelineWorld, pipelineWorld, recordOf } from './helpers/pipeline-world.ts';
 import { WEB_TARGET } from './helpers/web-target.ts';
 
 const MIN = 60_000;
@@ -69,13 +69,10 @@ async function advanceWhile<T>(w: PipelineWorld, running: Promise<T>, maxMs = 30
 }
 
 async function record(w: PipelineWorld): Promise<ServiceRecord> {
-  return (await w.records()).find((r) => r.key === 'prod/web')!;
+  return (await recordOf(w))!;
 }
 
-async function primary(w: PipelineWorld) {
-  const out = (await w.world.ecs.operations.DescribeServices!({ cluster: 'prod', services: ['web'] })) as any;
-  return out.services[0];
-}
+const primary = (w: PipelineWorld) => describeService(w, 'web');
 
 /** `node bin/autopilot.js ...args` against the world, while the world's clock moves. */
 function child(w: PipelineWorld, args: string[]): Promise<Ran> {

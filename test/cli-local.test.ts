@@ -11,6 +11,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { readLocalArgs } from '../lib/commands/local-args.ts';
 import { push } from '../lib/commands/push.ts';
 import { main } from '../local/cli.ts';
+import { readOptions } from '../local/scenario/local.ts';
 import { type PipelineWorld, pipelineWorld } from './helpers/pipeline-world.ts';
 
 const DEMO = '/repo/scenarios/demo.yml';
@@ -26,6 +27,31 @@ describe('autopilot local: its arguments', () => {
     [['--verbose', '--log', '/tmp/l.log'], { args: ['--scenario', DEMO], log: '/tmp/l.log', verbose: true }],
   ])('%j -> %j', (args, expected) => {
     expect(readLocalArgs(args, DEMO)).toMatchObject(expected);
+  });
+});
+
+describe('autopilot local: its port', () => {
+  it.each([
+    [[], 4566],
+    [['--port', '0'], 0],
+    [['--port', '4599', '--speed', '5'], 4599],
+  ])(
+    '%j listens on %i (4566 unless told: the README, `status --local` and `local push` assume it)',
+    (args, port) => {
+      expect(readOptions(args).port).toBe(port);
+    },
+  );
+});
+
+describe('autopilot local and sim: --help', () => {
+  it.each(['local', 'sim'])('%s --help prints its options and an example, exit 0', async (name) => {
+    let out = '';
+    let err = '';
+    const code = await main([name, '--help'], { out: (t) => (out += t), err: (t) => (err += t) });
+    expect({ code, err }).toEqual({ code: 0, err: '' });
+    expect(out).toMatch(new RegExp(`^Usage: autopilot ${name} `));
+    expect(out).toContain('Options:');
+    expect(out).toMatch(/Examples?:\n {2}autopilot /);
   });
 });
 

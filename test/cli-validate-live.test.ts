@@ -8,26 +8,15 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { runCommand } from '../lib/commands/cli.ts';
-import { type PipelineWorld, pipelineWorld } from './helpers/pipeline-world.ts';
+import { fiveXxAlarm, type PipelineWorld, pipelineWorld } from './helpers/pipeline-world.ts';
 import { WEB_TARGET } from './helpers/web-target.ts';
 
 let t: PipelineWorld;
 let dir: string;
 beforeAll(async () => {
   t = await pipelineWorld({
-    alarms: (dimensions) => [
-      {
-        AlarmName: 'web-5xx',
-        Namespace: 'AWS/ApplicationELB',
-        MetricName: 'HTTPCode_Target_5XX_Count',
-        Dimensions: dimensions,
-        Statistic: 'Sum',
-        Period: 60,
-        EvaluationPeriods: 1,
-        Threshold: 10,
-        ComparisonOperator: 'GreaterThanThreshold',
-      },
-    ],
+    // validate --live asks only whether the gate alarm exists; its threshold and missing-data rule do not matter.
+    alarms: (dimensions) => [fiveXxAlarm(dimensions, { Threshold: 10 })],
   });
   dir = mkdtempSync(path.join(tmpdir(), 'validate-live-'));
 });

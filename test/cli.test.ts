@@ -191,6 +191,8 @@ describe('autopilot CLI', () => {
 
     it('--scenario sets up the scenario and plays its timeline at --speed', async () => {
       const { endpoint, output, exited } = await startLocal([
+        '--port',
+        '0',
         '--scenario',
         'scenarios/ecs-circuit-breaker.yml',
         '--speed',

@@ -3,14 +3,13 @@ import { describe, expect, it } from 'vitest';
 import {
   type Config,
   ConfigError,
-  loadConfig,
   matchesGateAlarm,
-  parseConfig,
   type TargetConfig,
   targetFor,
   targetsForRepository,
   validateConfig,
 } from '../lib/config.ts';
+import { loadConfig, parseConfig } from '../lib/config-file.ts';
 
 const m = 60_000;
 const web = { cluster: 'prod', service: 'web', repository: 'web' };

@@ -10,6 +10,13 @@ const T0 = Date.UTC(2026, 0, 1);
 const OLD = 'arn:aws:ecs:us-east-1:123456789012:task-definition/web:1';
 const NEW = 'arn:aws:ecs:us-east-1:123456789012:task-definition/web:2';
 const MIN = 60_000;
+/** A task ECS stopped because its essential container exited: a failure against the rollout. */
+const CRASHED = {
+  lastStatus: 'STOPPED',
+  desiredStatus: 'STOPPED',
+  stopCode: 'EssentialContainerExited',
+  stoppedReason: 'Essential container in task exited',
+} as const;
 
 function target(overrides: Record<string, unknown> = {}): TargetConfig {
   return validateConfig({
@@ -235,10 +242,7 @@ describe('decide: promotion and success', () => {
 describe('decide: rollback', () => {
   const crashed = (n: number) =>
     tasks(NEW, n, {
-      lastStatus: 'STOPPED',
-      desiredStatus: 'STOPPED',
-      stopCode: 'EssentialContainerExited',
-      stoppedReason: 'Essential container in task exited',
+      ...CRASHED,
       containers: [{ name: 'web', exitCode: 1 }],
     });
 
@@ -870,12 +874,7 @@ describe('decide: lineage (issue 13.9)', () => {
 });
 
 describe('decide: a push during a rollback waits for it (issue 13.10)', () => {
-  const crashed = tasks(NEW, 2, {
-    lastStatus: 'STOPPED',
-    desiredStatus: 'STOPPED',
-    stopCode: 'EssentialContainerExited',
-    stoppedReason: 'Essential container in task exited',
-  });
+  const crashed = tasks(NEW, 2, CRASHED);
 
   it('the rollback finishes first, then the push starts in the same decision', () => {
     const back = decide(
@@ -900,12 +899,7 @@ describe('decide: a push during a rollback waits for it (issue 13.10)', () => {
 });
 
 describe('decide: rollbacks end (issue 13.11)', () => {
-  const crashed = tasks(NEW, 2, {
-    lastStatus: 'STOPPED',
-    desiredStatus: 'STOPPED',
-    stopCode: 'EssentialContainerExited',
-    stoppedReason: 'Essential container in task exited',
-  });
+  const crashed = tasks(NEW, 2, CRASHED);
 
   it('is complete only when the restored tasks run, and past its deadline tells a person once', () => {
     const promoting = obs({ primary: service(NEW, 10, 2), canary: service(NEW, 10), tasks: crashed });
@@ -1046,12 +1040,7 @@ describe('decide: the canary is bounded by maxSurge (issue 13.2)', () => {
     const r = at90();
     r.rollout!.total = 50;
     r.rollout!.primaryCount = 10;
-    const crashed = tasks(NEW, 2, {
-      lastStatus: 'STOPPED',
-      desiredStatus: 'STOPPED',
-      stopCode: 'EssentialContainerExited',
-      stoppedReason: 'Essential container in task exited',
-    });
+    const crashed = tasks(NEW, 2, CRASHED);
     const d = decide(
       r,
       obs({ primary: service(OLD, 10), canary: service(NEW, 90), tasks: crashed }),
@@ -1228,10 +1217,7 @@ describe('decide: promotion and rollback on a full cluster (issue 13.2, 13.11)',
     const r = rolling(1);
     r.rollout!.room = 13;
     const crashed = tasks(NEW, 2, {
-      lastStatus: 'STOPPED',
-      desiredStatus: 'STOPPED',
-      stopCode: 'EssentialContainerExited',
-      stoppedReason: 'Essential container in task exited',
+      ...CRASHED,
       containers: [{ name: 'web', exitCode: 1 }],
     }).map((t, i) => ({ ...t, taskArn: `${t.taskArn}-crashed-${i}` }));
     const o = obs({ canary: service(NEW, 3, 3), tasks: [...tasks(NEW, 1), ...crashed] });
@@ -1284,10 +1270,7 @@ describe('decide: freeze windows', () => {
       r,
       obs({
         tasks: tasks(NEW, 2, {
-          lastStatus: 'STOPPED',
-          desiredStatus: 'STOPPED',
-          stopCode: 'EssentialContainerExited',
-          stoppedReason: 'Essential container in task exited',
+          ...CRASHED,
           containers: [{ name: 'web', exitCode: 1 }],
         }),
       }),

@@ -6,7 +6,7 @@
  */
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { parseConfig } from '../lib/config.ts';
+import { parseConfig } from '../lib/config-file.ts';
 import { decide } from '../lib/decide.ts';
 import {
   checkEcsSteps,

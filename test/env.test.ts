@@ -32,8 +32,6 @@ describe('readEnv: the examples of its comment', () => {
     [{}, { table: 'ecs-autopilot-dev', region: 'us-east-1', logLevel: 'info' }],
     [{ AUTOPILOT_TABLE: 'ecs-autopilot-prod' }, { table: 'ecs-autopilot-prod' }],
     [{ AUTOPILOT_TABLE: '' }, { table: 'ecs-autopilot-dev' }],
-    [{ LAMBDA_TASK_ROOT: '/var/task' }, { configFile: '/var/task/autopilot.yml' }],
-    [{ LAMBDA_TASK_ROOT: '/var/task', AUTOPILOT_CONFIG_FILE: '/etc/a.yml' }, { configFile: '/etc/a.yml' }],
     [
       { AWS_REGION: 'eu-west-1', AUTOPILOT_SLACK_PARAMETER: '/team/hook' },
       { region: 'eu-west-1', slackParameter: '/team/hook' },

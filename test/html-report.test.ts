@@ -120,13 +120,16 @@ describe.skipIf(SKIP)('the HTML report of the demo', () => {
     expect(await page.title()).toBe(
       'demo, a healthy release then a crashing one, then a traffic spike · ecs-autopilot',
     );
-    const chart = page.locator('svg.chart');
+    // Drawn twice, each at the size it is shown: the wide drawing at this width, the narrow one hidden.
+    expect(await page.locator('svg.chart').count()).toBe(2);
+    expect(await page.locator('svg.chart.narrow').isVisible()).toBe(false);
+    const chart = page.locator('svg.chart.wide');
     await expect.poll(() => chart.count()).toBe(1);
     const box = (await chart.boundingBox())!;
     expect(box.width).toBeGreaterThan(1000);
     expect(box.height).toBeGreaterThan(400);
 
-    const bands = await page.$$eval('g.band', (gs) =>
+    const bands = await page.$$eval('svg.wide g.band', (gs) =>
       gs.map((g) => {
         const r = g.getBoundingClientRect();
         return {
@@ -144,21 +147,21 @@ describe.skipIf(SKIP)('the HTML report of the demo', () => {
     expect(drawn('canary', 'web:2')?.height).toBeGreaterThan(20);
     expect(drawn('canary', 'web:3')?.width).toBeGreaterThan(0);
     // Three steps of web:v2, one of web:v3; the desired count; the axis in virtual time.
-    expect(await page.locator('line.step-marker').count()).toBe(4);
-    expect(await page.locator('svg.chart text.pill').allTextContents()).toEqual([
+    expect(await page.locator('svg.wide line.step-marker').count()).toBe(4);
+    expect(await page.locator('svg.chart.wide text.pill').allTextContents()).toEqual([
       '10% asked · 20% served',
       '50% asked · 50% served',
       '100%',
       '10% asked · 20% served',
     ]);
-    expect(await page.locator('path.desired').count()).toBe(1);
-    expect(await page.locator('svg.chart text.axis').allTextContents()).toEqual(
+    expect(await page.locator('svg.wide path.desired').count()).toBe(1);
+    expect(await page.locator('svg.chart.wide text.axis').allTextContents()).toEqual(
       expect.arrayContaining(['+0:00', '+0:05', '+0:35', '09:05']),
     );
   });
 
   it('draws the rollback where it happened, with its reason', async () => {
-    const marker = page.locator('g.rollback-marker');
+    const marker = page.locator('svg.wide g.rollback-marker');
     expect(await marker.count()).toBe(1);
     await expect.poll(() => marker.isVisible()).toBe(true);
     expect(await marker.getAttribute('data-image')).toBe('web:v3');
@@ -171,11 +174,11 @@ describe.skipIf(SKIP)('the HTML report of the demo', () => {
     // The line stands at +0:21:50 (the crash event takes its delivery latency, then its invocation its calls) of the 38-minute axis,
     // right of web:v3's 10% step.
     const line = (await marker.locator('line').boundingBox())!;
-    const chart = (await page.locator('svg.chart').boundingBox())!;
+    const chart = (await page.locator('svg.chart.wide').boundingBox())!;
     const left = chart.x + (chart.width * 170) / 1200;
     const plot = (chart.width * 1002) / 1200;
     expect(Math.abs(line.x + line.width / 2 - (left + (plot * (21 * 60 + 50)) / (38 * 60)))).toBeLessThan(3);
-    const v3step = (await page.locator('line.step-marker').nth(3).boundingBox())!;
+    const v3step = (await page.locator('svg.wide line.step-marker').nth(3).boundingBox())!;
     expect(line.x).toBeGreaterThan(v3step.x);
     // And in words: the rollout's card, and the event list.
     await expect
@@ -185,19 +188,19 @@ describe.skipIf(SKIP)('the HTML report of the demo', () => {
   });
 
   it('draws the alarms, the notifications and the scenario steps', async () => {
-    expect(await page.locator('.alarm-name').allTextContents()).toEqual([
+    expect(await page.locator('svg.wide .alarm-name').allTextContents()).toEqual([
       'web-5xx',
       'web-cpu-high',
       'web-cpu-low',
     ]);
-    expect(await page.locator('rect.alarm-ALARM').count()).toBe(2);
-    expect(await page.locator('g.marker-scenario').count()).toBe(4);
-    expect(await page.locator('g.marker-notification').count()).toBeGreaterThan(0);
-    expect(await page.locator('g.marker-succeeded').count()).toBe(1);
+    expect(await page.locator('svg.wide rect.alarm-ALARM').count()).toBe(2);
+    expect(await page.locator('svg.wide g.marker-scenario').count()).toBe(4);
+    expect(await page.locator('svg.wide g.marker-notification').count()).toBeGreaterThan(0);
+    expect(await page.locator('svg.wide g.marker-succeeded').count()).toBe(1);
   });
 
   it('reads out the counts under the pointer, and leaves a screenshot', async () => {
-    const hover = page.locator('rect.hover');
+    const hover = page.locator('svg.wide rect.hover');
     const box = (await hover.boundingBox())!;
     // +0:13 of 38 minutes: web:v2 being promoted, web:1 still running.
     await page.mouse.move(box.x + (box.width * 13) / 38, box.y + box.height / 2);
@@ -210,18 +213,59 @@ describe.skipIf(SKIP)('the HTML report of the demo', () => {
     expect(readFileSync(SCREENSHOT).length).toBeGreaterThan(50_000);
   });
 
-  it.each([1400, 800])(
-    'at %i px wide: step labels say asked and served; no label overlaps another or is cut off',
-    async (width) => {
+  it.each([
+    [1400, 'wide'],
+    [800, 'narrow'],
+  ])(
+    'at %i px wide (the %s drawing): step labels say asked and served, the tasks at each step are written, the text is not shrunk, no label overlaps another or a marker or is cut off',
+    async (width, drawing) => {
       await page.setViewportSize({ width, height: 900 });
-      const steps = await page.locator('g.step-label text').allTextContents();
+      const svg = page.locator(`svg.chart.${drawing}`);
+      expect(await svg.isVisible()).toBe(true);
+      expect(await page.locator('svg.chart:visible').count()).toBe(1);
+      const steps = await svg.locator('g.step-label text').allTextContents();
       expect(steps).toContain('10% asked · 20% served');
       expect(steps).toContain('50% asked · 50% served');
       expect(steps).toContain('100%');
-      // Every label a person reads on the chart: its box, as the browser laid it out.
-      const boxes = await page.evaluate(() => {
-        const svg = (globalThis as any).document.querySelector('svg');
+      // The tasks per revision as each step ended, where a person reads them (not only on hover).
+      expect(await svg.locator('text.step-count').allTextContents()).toEqual([
+        '1 × web:2 · 4 × web:1',
+        '4 × web:2 · 4 × web:1',
+        '4 × web:2',
+        '4 × web:2',
+      ]);
+      // Every scenario step keeps its label (none dropped for want of room).
+      expect(await svg.locator('g.marker-scenario + text, text.small').allTextContents()).toEqual(
+        expect.arrayContaining([
+          'push web:v2',
+          'push web:v3',
+          'load on web: 900 requests/s',
+          'load on web: 60 requests/s',
+        ]),
+      );
+      // The smallest text as the browser draws it: 10.5 px in the drawing, the smallest (the 9.5 px GATE badge) never shown below 9 px (a 1200-wide drawing at 800 px drew it at 5.8 px).
+      const smallest = await svg.evaluate((el: any) => {
+        const scale = el.getBoundingClientRect().width / el.viewBox.baseVal.width;
+        return Math.min(
+          ...[...el.querySelectorAll('text')].map(
+            (t: any) => Number.parseFloat((globalThis as any).getComputedStyle(t).fontSize) * scale,
+          ),
+        );
+      });
+      expect(smallest).toBeGreaterThanOrEqual(9);
+      // Every label a person reads on the chart, and every marker: their boxes, as the browser laid them out.
+      const boxes = await svg.evaluate((svg: any) => {
         const frame = svg.getBoundingClientRect();
+        const box = (el: any) => {
+          const r = el.getBoundingClientRect();
+          return {
+            text: el.textContent || el.parentElement?.textContent || '',
+            x: r.x,
+            y: r.y,
+            right: r.right,
+            bottom: r.bottom,
+          };
+        };
         const labels = [
           ...svg.querySelectorAll(
             'g.step-label rect, g.rollback-marker rect, g.marker + text, text.small, text.bar-label',
@@ -229,16 +273,13 @@ describe.skipIf(SKIP)('the HTML report of the demo', () => {
         ];
         return {
           frame: { x: frame.x, y: frame.y, right: frame.right, bottom: frame.bottom },
-          labels: labels.map((el) => {
-            const r = el.getBoundingClientRect();
-            return {
-              text: el.textContent || el.parentElement?.textContent || '',
-              x: r.x,
-              y: r.y,
-              right: r.right,
-              bottom: r.bottom,
-            };
-          }),
+          labels: labels.map(box),
+          markers: [...svg.querySelectorAll('g.marker > circle, g.marker > rect, g.marker > path')].map(
+            (m: any) => ({
+              ...box(m),
+              text: `marker ${m.parentElement.querySelector('title')?.textContent ?? ''}`,
+            }),
+          ),
         };
       });
       expect(boxes.labels.length).toBeGreaterThan(10);
@@ -263,7 +304,15 @@ describe.skipIf(SKIP)('the HTML report of the demo', () => {
           if (w > 0.5 && h > 0.5) overlaps.push(`"${a.text}" over "${b.text}"`);
         }
       }
+      for (const l of boxes.labels) {
+        for (const m of boxes.markers) {
+          const w = Math.min(l.right, m.right) - Math.max(l.x, m.x);
+          const h = Math.min(l.bottom, m.bottom) - Math.max(l.y, m.y);
+          if (w > 0.5 && h > 0.5) overlaps.push(`"${l.text}" over ${m.text}`);
+        }
+      }
       expect(overlaps).toEqual([]);
+      await page.screenshot({ path: path.join(OUT, `html-report-${width}.png`), fullPage: true });
       await page.setViewportSize({ width: 1300, height: 900 });
     },
   );

@@ -157,6 +157,14 @@ timeline:
     expect(s.timeline[4]!.action).toMatchObject({ reason: 'set by the scenario' });
   });
 
+  it("takes ECS's launchType as IaC gives it, and names a wrong one", () => {
+    const base = (launchType: string) =>
+      `clusters: [{ name: prod }]\nimages: { web:v1: healthy }\nservices:\n  - { cluster: prod, serviceName: web, image: web:v1, launchType: ${launchType} }\n`;
+    expect(parse(base('FARGATE')).services[0]!.launchType).toBe('FARGATE');
+    expect(parse(base('EC2')).services[0]!.launchType).toBe('EC2');
+    expect(() => parse(base('GPU'))).toThrow(/services\[0\]\.launchType.*FARGATE.*EC2/);
+  });
+
   it('defaults the name to the file name and the start to 2026-01-01', () => {
     const s = parseScenario('services: []\n', { file: 'scenarios/quiet.yml' });
     expect(s).toMatchObject({ name: 'quiet', start: Date.UTC(2026, 0, 1), throttling: false, timeline: [] });

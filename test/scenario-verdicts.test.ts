@@ -12,23 +12,10 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { setLogSink } from '../lib/log.ts';
 import { loadFaultScenario, runWithFaults } from '../local/faults.ts';
+import { checkVerdictScenario, verdictsOf } from './helpers/verdicts.ts';
 
 const DIR = fileURLToPath(new URL('../scenarios/verdicts/', import.meta.url));
 const FILES = readdirSync(DIR).filter((f) => f.endsWith('.yml'));
-
-interface Verdict {
-  image: string;
-  outcome: string;
-  reason?: RegExp;
-}
-
-function verdictsOf(text: string): Verdict[] {
-  return [...text.matchAll(/^# verdict: (\S+) (\w+)(?: \/(.+)\/)?$/gm)].map((m) => ({
-    image: m[1]!,
-    outcome: m[2]!,
-    ...(m[3] ? { reason: new RegExp(m[3]) } : {}),
-  }));
-}
 
 describe('verdict scenarios', () => {
   it('each file states at least one verdict', () => {
@@ -36,62 +23,7 @@ describe('verdict scenarios', () => {
     for (const f of FILES) expect(verdictsOf(readFileSync(DIR + f, 'utf8')), f).not.toEqual([]);
   });
 
-  it.each(FILES)(
-    '%s ends as its verdict says',
-    async (file) => {
-      const text = readFileSync(DIR + file, 'utf8');
-      const verdicts = verdictsOf(text);
-      const notBad = [...text.matchAll(/^# not-bad: (\S+)$/gm)].map((m) => m[1]);
-      const previous = setLogSink(() => {});
-      let run: Awaited<ReturnType<typeof runWithFaults>>;
-      try {
-        run = await runWithFaults(loadFaultScenario(DIR + file));
-      } finally {
-        setLogSink(previous);
-      }
-      expect(run.violations).toEqual([]);
-      const history = run.records.flatMap((r) => r.history);
-      for (const v of verdicts) {
-        const ended = history.filter((h) => `${h.image.repository}:${h.image.tag}` === v.image);
-        expect(
-          ended.map((h) => h.outcome),
-          `${v.image}: ${ended.map((h) => h.reason).join('; ')}`,
-        ).toEqual([v.outcome]);
-        if (v.reason) expect(ended[0]!.reason).toMatch(v.reason);
-        const digest = ended[0]!.image.digest;
-        const bad = run.records.some((r) => r.badDigests[digest] !== undefined);
-        expect(bad, `${v.image} marked bad`).toBe(v.outcome === 'rolled_back' && !notBad.includes(v.image));
-      }
-      for (const r of run.records) {
-        expect(r.rollout, `${r.key} has a rollout left open`).toBeUndefined();
-      }
-      const report = run.report as {
-        services: {
-          name: string;
-          taskDefinition: string;
-          desiredCount: number;
-          deployments: { rolloutState?: string }[];
-        }[];
-      };
-      const endsAt = /^# ends-at: (\d+) tasks$/m.exec(text)?.[1];
-      if (endsAt) {
-        const primary = report.services.find((s) => !s.name.endsWith('-canary'));
-        expect(primary?.desiredCount, "the primary's count at the end").toBe(Number(endsAt));
-      }
-      const endsOn = /^# ends-on: (\S+)$/m.exec(text)?.[1];
-      if (endsOn) {
-        const primary = report.services.find((s) => !s.name.endsWith('-canary'));
-        expect(primary?.taskDefinition).toBe(endsOn);
-      }
-      for (const s of report.services) {
-        expect(
-          s.deployments.map((d) => d.rolloutState),
-          `${s.name} ends on one steady deployment`,
-        ).toEqual(['COMPLETED']);
-      }
-    },
-    600_000,
-  );
+  it.each(FILES)('%s ends as its verdict says', (file) => checkVerdictScenario(DIR + file), 600_000);
 });
 
 /**

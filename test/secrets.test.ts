@@ -7,7 +7,8 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, parseConfig } from '../lib/config.ts';
+import { ConfigError } from '../lib/config.ts';
+import { parseConfig } from '../lib/config-file.ts';
 import { createHandler } from '../lib/handler.ts';
 import { log, maskWebhooks, setLogSink } from '../lib/log.ts';
 

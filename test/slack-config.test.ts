@@ -6,11 +6,11 @@ import { describe, expect, it } from 'vitest';
 import {
   ConfigError,
   type NotificationKind,
-  parseConfig,
   validateConfig,
   webhookParameters,
   webhooksFor,
 } from '../lib/config.ts';
+import { parseConfig } from '../lib/config-file.ts';
 
 const web = { cluster: 'prod', service: 'web', repository: 'web' };
 const api = { cluster: 'prod', service: 'api', repository: 'api' };

@@ -2,8 +2,18 @@
 import { describe, expect, it } from 'vitest';
 import type { ServiceView, TaskView } from '../lib/observation.ts';
 import type { Approval } from '../lib/record.ts';
-import { type GateVerdict, gateVerdict, needsApproval } from '../lib/rollout/approval.ts';
+import {
+  approvalDeadline,
+  approvalLeftMs,
+  type DecisionSubject,
+  decisionSubject,
+  type GateVerdict,
+  gateVerdict,
+  needsApproval,
+  resumedWait,
+} from '../lib/rollout/approval.ts';
 import { roomSeen, tradeProgress } from '../lib/rollout/capacity.ts';
+import type { DecisionTarget } from '../lib/rollout/decision.ts';
 import { rollbackOverdue, rollbackRestored } from '../lib/rollout/rollback.ts';
 import {
   baked,
@@ -406,5 +416,112 @@ describe('gateVerdict (lib/rollout/approval.ts)', () => {
     ['held long after', { since: 0, timesOutAt: H }, 9 * H, 'hold', { kind: 'hold' }],
   ])('%s', (_, wait, now, onTimeout, verdict) => {
     expect(gateVerdict(wait, now, H, onTimeout)).toEqual(verdict);
+  });
+
+  it.each<[string, { since: number; timesOutAt: number } | undefined, number, number, GateVerdict]>([
+    [
+      'paused at 20m, now 5h: the clock stopped',
+      { since: 0, timesOutAt: H },
+      20 * MIN,
+      5 * H,
+      { kind: 'wait', since: 0, timesOutAt: H },
+    ],
+    ['timed out before the pause', { since: 0, timesOutAt: H }, 90 * MIN, 5 * H, { kind: 'rollback' }],
+    ['paused at the very timeout', { since: 0, timesOutAt: H }, H, 5 * H, { kind: 'rollback' }],
+    ['no wait yet, paused', undefined, 0, 5 * MIN, { kind: 'wait', since: 5 * MIN, timesOutAt: H + 5 * MIN }],
+  ])('paused: %s', (_, wait, pausedAt, now, verdict) => {
+    expect(gateVerdict(wait, now, H, 'rollback', pausedAt)).toEqual(verdict);
+  });
+});
+
+describe('resumedWait: a pause stops the approval timeout (lib/rollout/approval.ts)', () => {
+  const H = 60 * MIN;
+  it.each<
+    [string, { step: number; since: number; timesOutAt: number; heldAt?: number }, number, number, number]
+  >([
+    ['40m were left', { step: 1, since: 0, timesOutAt: H }, 20 * MIN, 2 * H, 2 * H + 40 * MIN],
+    ['the wait began while paused', { step: 1, since: 30 * MIN, timesOutAt: 90 * MIN }, 0, H, 2 * H],
+    ['timed out before the pause', { step: 1, since: 0, timesOutAt: H }, H + 30 * S, 5 * H, H],
+    ['held', { step: 1, since: 0, timesOutAt: H, heldAt: H }, 2 * H, 3 * H, H],
+    ['resumed at once', { step: 1, since: 0, timesOutAt: H }, 20 * MIN, 20 * MIN, H],
+  ])('%s', (_, wait, pausedAt, now, until) => {
+    expect(resumedWait(wait, pausedAt, now).timesOutAt).toBe(until);
+  });
+
+  it.each<[string, Parameters<typeof approvalDeadline>[0], number | undefined]>([
+    ['waiting', { approval: { step: 1, since: 0, timesOutAt: H } }, H],
+    ['paused', { approval: { step: 1, since: 0, timesOutAt: H }, paused: true }, undefined],
+    ['held', { approval: { step: 1, since: 0, timesOutAt: H, heldAt: H } }, undefined],
+    [
+      'rolling back',
+      {
+        approval: { step: 1, since: 0, timesOutAt: H },
+        rollingBack: { reason: 'x', at: 0, toTaskDefinition: 't' },
+      },
+      undefined,
+    ],
+    ['no gate', {}, undefined],
+    ['no rollout', undefined, undefined],
+  ])('approvalDeadline: %s', (_, rollout, deadline) => {
+    expect(approvalDeadline(rollout)).toBe(deadline);
+  });
+
+  it.each<[string, number, number | undefined, number]>([
+    ['running', 20 * MIN, undefined, 40 * MIN],
+    ['paused at 20m', 5 * H, 20 * MIN, 40 * MIN],
+    ['past it', 2 * H, undefined, 0],
+  ])('approvalLeftMs: %s', (_, now, pausedAt, left) => {
+    expect(approvalLeftMs({ timesOutAt: H }, now, pausedAt)).toBe(left);
+  });
+});
+
+describe('decisionSubject: a button decides only what it was drawn for (lib/rollout/approval.ts)', () => {
+  const gate2 = { rollout: 'r1', step: 2 };
+  it.each<
+    [
+      string,
+      { rollout: string; step: number } | undefined,
+      { id: string } | undefined,
+      DecisionTarget | undefined,
+      DecisionSubject['kind'],
+      string | number | undefined,
+    ]
+  >([
+    ['gate, no on', gate2, undefined, undefined, 'gate', 2],
+    ['gate, on that gate', gate2, undefined, { rollout: 'r1', step: 2 }, 'gate', 2],
+    [
+      'gate 2, on the first gate (late click)',
+      gate2,
+      undefined,
+      { rollout: 'r1', step: 1 },
+      'none',
+      'the gate of step 3 is another gate',
+    ],
+    [
+      'another rollout’s gate',
+      { rollout: 'r2', step: 2 },
+      undefined,
+      { rollout: 'r1', step: 2 },
+      'none',
+      'another rollout',
+    ],
+    ['push, no on', undefined, { id: 'p1' }, undefined, 'push', 'p1'],
+    ['gate and push, on the push', gate2, { id: 'p1' }, { push: 'p1' }, 'push', 'p1'],
+    ['another push waits', undefined, { id: 'p2' }, { push: 'p1' }, 'none', 'that push no longer waits'],
+    [
+      'no gate, on a gate',
+      undefined,
+      undefined,
+      { rollout: 'r1', step: 1 },
+      'none',
+      'no approval gate waits now',
+    ],
+    ['nothing waits', undefined, undefined, undefined, 'none', 'nothing waits for a decision'],
+  ])('%s', (_, gate, push, on, kind, what) => {
+    const subject = decisionSubject(gate, push, on);
+    expect(subject.kind).toBe(kind);
+    if (subject.kind === 'gate') expect(subject.step).toBe(what);
+    if (subject.kind === 'push') expect(subject.id).toBe(what);
+    if (subject.kind === 'none') expect(subject.why).toContain(what);
   });
 });

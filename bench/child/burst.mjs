@@ -1,6 +1,6 @@
 // Drives one function bundle the way a Lambda container does: one event after another, awaited.
 //   node burst.mjs <bundle.mjs> <events.json> <warmup> <count> <result.json>
-// The environment points the bundle at the local world (AWS_ENDPOINT_URL, AUTOPILOT_CONFIG_FILE, …).
+// The environment points the bundle at the local world (AWS_ENDPOINT_URL, AUTOPILOT_TABLE, …).
 // Writes {"eventsPerSecond", "ms", "cpuMsPerEvent", "statuses", "maxRssMB", "rssBeforeMB", "heapUsedMB",
 // "rssEvery1000MB"} to <result.json>;
 // stdout carries the function's own log lines (the caller discards them).

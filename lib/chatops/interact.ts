@@ -206,7 +206,10 @@ export async function interact(
       // An approval message's decision is made once: its buttons go.
       buttons:
         action !== 'approve' && action !== 'reject' && stillRunning(outcome.after, value.rollout)
-          ? controls(value, outcome.after.rollout!.paused === true)
+          ? controls(
+              { ...value, step: outcome.after.rollout!.stepIndex },
+              outcome.after.rollout!.paused === true,
+            )
           : undefined,
     });
     await deps
@@ -309,11 +312,17 @@ async function isApprover(
 /**
  * Why a button no longer applies, or undefined when it does.
  *
- *   promote, pause, resume, abort: the rollout the button was drawn for must be the one in flight
+ *   promote, resume: the rollout the button was drawn for must be in flight, at the button's step
+ *     (they move it on: a late click must not skip a step nobody looked at)
+ *   pause, abort: the rollout the button was drawn for must be in flight (stopping it is safe at
+ *     any step)
  *   retry: the rollout must be a rollback in the history, and nothing may be rolling out now
  *     (a retry would supersede it)
- *   approve, reject: the rollout must wait at an approval gate, or the button names the push that
- *     waits for a freeze
+ *   approve, reject: the rollout must wait at the approval gate the button was drawn for (with two
+ *     gates, the first gate's message does not decide the second), or the button names the push
+ *     that waits for a freeze
+ * A button without a step (drawn before buttons carried one) is refused for promote, resume,
+ * approve and reject: what it would act on cannot be told.
  */
 export function staleness(
   action: ButtonAction,
@@ -334,11 +343,32 @@ export function staleness(
   const deciding = action === 'approve' || action === 'reject';
   if (deciding && record.frozenPush?.id === value.rollout) return undefined;
   if (current?.id === value.rollout) {
+    const image = imageLabel(current.image);
+    const at = `step ${current.stepIndex + 1}/${current.steps.length} (${current.steps[current.stepIndex]?.percent ?? 100}%)`;
     if (current.rollingBack) {
-      return `the rollout of ${imageLabel(current.image)} is already rolling back: ${current.rollingBack.reason}`;
+      return `the rollout of ${image} is already rolling back: ${current.rollingBack.reason}`;
     }
-    if (deciding && !current.approval) {
-      return `the rollout of ${imageLabel(current.image)} does not wait for an approval now (it is at step ${current.stepIndex + 1}/${current.steps.length}); nothing was done`;
+    const moving = deciding || action === 'promote' || action === 'resume';
+    if (moving && value.step === undefined) {
+      return `this button was drawn before buttons named their step, so what it would ${action} cannot be told; use the newest message of ${value.target} or \`npx autopilot ${action} ${value.target}\`; nothing was done`;
+    }
+    if (deciding) {
+      const gate = `the approval of step ${value.step! + 1} (${current.steps[value.step!]?.percent ?? '?'}%)`;
+      const decided = current.approvals?.find((a) => a.gate === 'step' && a.step === value.step);
+      const then = decided
+        ? `, which ${mention(decided.by)} gave at ${new Date(decided.at).toISOString()}`
+        : ', which is not asked now';
+      if (!current.approval) {
+        return `this button is for ${gate}${then}; the rollout of ${image} is at ${at}; nothing was done`;
+      }
+      if (current.approval.step !== value.step) {
+        const waiting = current.approval.step;
+        return `this button is for ${gate}${then}; the rollout of ${image} now waits for the approval of step ${waiting + 1} (${current.steps[waiting]?.percent ?? 100}%): use that message's buttons; nothing was done`;
+      }
+      return undefined;
+    }
+    if (moving && value.step !== current.stepIndex) {
+      return `this button is for step ${value.step! + 1} of the rollout of ${image}, which is at ${at} now: use the newest message's buttons; nothing was done`;
     }
     return undefined;
   }
@@ -350,10 +380,18 @@ export function staleness(
   return `${then}${now}; nothing was done`;
 }
 
+/** A Slack user ID as a mention; a CLI approver's name (`cli:alice`) as it is. */
+const mention = (by: string) => (/^[UW][A-Z0-9]+$/.test(by) ? `<@${by}>` : by);
+
 function commandFor(action: ButtonAction, user: string, before: ServiceRecord, value: ButtonValue): Command {
+  // A decision names what it is about, so one racing another click or an event decides nothing else.
+  const on =
+    before.frozenPush?.id === value.rollout
+      ? { push: value.rollout }
+      : { rollout: value.rollout, step: value.step ?? -1 };
   switch (action) {
     case 'promote':
-      return { name: 'promote', full: false };
+      return { name: 'promote', full: false, ...(value.step !== undefined && { from: value.step }) };
     case 'pause':
       return { name: 'pause' };
     case 'resume':
@@ -364,9 +402,9 @@ function commandFor(action: ButtonAction, user: string, before: ServiceRecord, v
       // A deploy by hand of the same digest: not held back by its earlier rollback (decide.ts).
       return { name: 'deploy', image: summaryOf(before, value.rollout)!.image };
     case 'approve':
-      return { name: 'approve', by: user };
+      return { name: 'approve', by: user, on };
     case 'reject':
-      return { name: 'reject', by: user, reason: 'from Slack' };
+      return { name: 'reject', by: user, reason: 'from Slack', on };
   }
 }
 

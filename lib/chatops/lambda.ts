@@ -17,6 +17,7 @@ import type { Context } from 'aws-lambda';
 import { partsFromEnvironment } from '../environment-pipeline.ts';
 import { PermanentError } from '../errors.ts';
 import { log, redact, setLogContext } from '../log.ts';
+import { packagedConfig } from '../packaged-config.ts';
 import { Pipeline } from '../pipeline.ts';
 import { type InteractDeps, type InteractionResponse, interact } from './interact.ts';
 
@@ -95,7 +96,7 @@ let cached: Promise<InteractDeps> | undefined;
 /** Built once per Lambda container from the environment (lib/env.ts). */
 export function depsFromEnvironment(): Promise<InteractDeps> {
   cached ??= (async () => {
-    const { env, config, clients, store, slack, waker } = await partsFromEnvironment();
+    const { env, config, clients, store, slack, waker } = partsFromEnvironment(packagedConfig());
     const pipeline = new Pipeline({ clients, store, config, slack, ...(waker && { waker }) });
     const secret = secretReader(clients.ssm);
     const api = env.botTokenParameter ? slackApi(() => secret(env.botTokenParameter!)) : undefined;

@@ -16,6 +16,7 @@ import { type Config, type TargetConfig, targetFor } from '../config.ts';
 import { formatDuration } from '../duration.ts';
 import type { Rollout, RolloutSummary, ServiceRecord } from '../record.ts';
 import { shortRevision } from '../revision.ts';
+import { approvalLeftMs } from '../rollout/approval.ts';
 import type { Slack } from '../slack/deliver.ts';
 import type { RecordStore } from '../store.ts';
 
@@ -178,7 +179,15 @@ export interface RolloutView {
   /** A rollback past its deadline (rollbackDeadline): a person was told; it is still being driven. */
   overdueSince?: string;
   /** The approval gate it waits at: the step (1-based) it would take, since when, when it times out. */
-  approval?: { step: number; percent: number; since: string; timesOutAt: string; heldSince?: string };
+  approval?: {
+    step: number;
+    percent: number;
+    since: string;
+    timesOutAt: string;
+    heldSince?: string;
+    /** While paused: the time left to decide, its clock stopped (moved on at resume). */
+    leftMsWhilePaused?: number;
+  };
   /** Who approved its gates (or its deploy during a freeze), and when. */
   approvals?: ({ by: string; at: string } & ({ gate: 'step'; step: number } | { gate: 'freeze' }))[];
 }
@@ -221,6 +230,10 @@ export function rolloutView(r: Rollout, now: number): RolloutView {
         since: ISO(r.approval.since)!,
         timesOutAt: ISO(r.approval.timesOutAt)!,
         ...(r.approval.heldAt !== undefined && { heldSince: ISO(r.approval.heldAt)! }),
+        ...(r.paused &&
+          r.approval.heldAt === undefined && {
+            leftMsWhilePaused: approvalLeftMs(r.approval, now, r.pausedAt ?? now),
+          }),
       },
     }),
     ...(r.approvals?.length && { approvals: r.approvals.map((a) => ({ ...a, at: ISO(a.at)! })) }),
@@ -244,8 +257,12 @@ export function describeRollout(v: RolloutView): string {
       return `${where}, baking, ${took(v.bakeLeftMs ?? 0)} of ${took(v.bakeMs)} left`;
     case 'advancing':
       return `${where}, baked`;
-    case 'paused':
-      return `${where}, paused`;
+    case 'paused': {
+      const a = v.approval;
+      return a?.leftMsWhilePaused !== undefined
+        ? `${where}, paused while waiting for approval of step ${a.step}/${v.steps} (${a.percent}%); its timeout is stopped with ${took(a.leftMsWhilePaused)} left`
+        : `${where}, paused`;
+    }
     case 'awaiting_approval': {
       const a = v.approval!;
       // A gate on the first step waits before anything runs; any other, after the step before baked.

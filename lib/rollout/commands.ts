@@ -6,7 +6,7 @@ import type { TargetConfig } from '../config.ts';
 import { isEcsStrategy } from '../ecs-strategy.ts';
 import type { Observation } from '../observation.ts';
 import { type Rollout, withBadDigest } from '../record.ts';
-import { needsApproval } from './approval.ts';
+import { decisionSubject, needsApproval, resumedWait } from './approval.ts';
 import type { Command, Decision } from './decision.ts';
 import { startStep } from './progress.ts';
 import { acceptPush, ignore } from './push.ts';
@@ -37,6 +37,11 @@ export function applyCommand(
       return;
     case 'promote': {
       if (!rollout || rollout.rollingBack) return;
+      if (command.from !== undefined && command.from !== rollout.stepIndex) {
+        // A button drawn at another step: promoting now would skip a step nobody looked at.
+        d.skipped = `promote asked at step ${command.from + 1}; the rollout is at step ${rollout.stepIndex + 1} now`;
+        return;
+      }
       if (isEcsStrategy(rollout.strategy)) {
         // ECS times its own shifts and bakes: nothing here can move them sooner.
         d.skipped = `ECS times the shifts and bakes of strategy ${rollout.strategy}: promote does not apply (pause, resume and abort do)`;
@@ -75,7 +80,16 @@ export function applyCommand(
       return;
     case 'approve': {
       const gate = rollout && !rollout.rollingBack ? rollout.approval : undefined;
-      if (rollout && gate) {
+      const subject = decisionSubject(
+        gate && { rollout: rollout!.id, step: gate.step },
+        d.record.frozenPush,
+        command.on,
+      );
+      if (subject.kind === 'none') {
+        if (command.on) d.skipped = `approve: ${subject.why}`;
+        return;
+      }
+      if (rollout && gate && subject.kind === 'gate') {
         // The rollout takes the step in this same decision (progress, lib/rollout/approval.ts).
         rollout.approvals = [
           ...(rollout.approvals ?? []),
@@ -105,9 +119,19 @@ export function applyCommand(
     case 'reject': {
       const why = `rejected by ${command.by}${command.reason ? `: ${command.reason}` : ''}`;
       // A person's no is about the image: a duplicate push event of it does not bring it back.
-      if (rollout && !rollout.rollingBack && rollout.approval) {
-        const step = rollout.steps[rollout.approval.step]!;
-        const reason = `${why} at the approval of step ${rollout.approval.step + 1} (${step.percent}%)`;
+      const gate = rollout && !rollout.rollingBack ? rollout.approval : undefined;
+      const subject = decisionSubject(
+        gate && { rollout: rollout!.id, step: gate.step },
+        d.record.frozenPush,
+        command.on,
+      );
+      if (subject.kind === 'none') {
+        if (command.on) d.skipped = `reject: ${subject.why}`;
+        return;
+      }
+      if (rollout && gate && subject.kind === 'gate') {
+        const step = rollout.steps[gate.step]!;
+        const reason = `${why} at the approval of step ${gate.step + 1} (${step.percent}%)`;
         startRollback(d, rollout, reason, now, 'aborted');
         d.record = withBadDigest(d.record, rollout.image.digest, reason, now);
         return;
@@ -124,9 +148,9 @@ export function applyCommand(
 }
 
 /**
- * Carries on after a pause: the step's deadline clock moves on by the time paused (a pause stops
- * it), and after a person's deploy to the primary the rollout carries on from that revision: it is
- * what a rollback returns to, since the person chose it.
+ * Carries on after a pause: the step's deadline clock and an approval gate's timeout move on by
+ * the time paused (a pause stops them), and after a person's deploy to the primary the rollout
+ * carries on from that revision: it is what a rollback returns to, since the person chose it.
  */
 function resume(rollout: Rollout, obs: Observation, now: number) {
   const step = rollout.steps[rollout.stepIndex];
@@ -137,6 +161,10 @@ function resume(rollout: Rollout, obs: Observation, now: number) {
   }
   if (rollout.heldFor !== undefined && obs.primary.taskDefinition === rollout.heldFor) {
     rollout.fromTaskDefinition = rollout.heldFor;
+  }
+  if (rollout.approval && rollout.paused && rollout.pausedAt !== undefined) {
+    // A pause stopped the approval's timeout too: what was left is left again (gateVerdict).
+    rollout.approval = resumedWait(rollout.approval, rollout.pausedAt, now);
   }
   rollout.heldFor = undefined;
   rollout.paused = false;

@@ -18,17 +18,24 @@ export type Trigger =
   | { kind: 'command'; command: Command };
 
 export type Command =
-  | { name: 'promote'; full: boolean }
+  /** `from`: only while the rollout is at that step (a Slack button's step); else nothing is done. */
+  | { name: 'promote'; full: boolean; from?: number }
   | { name: 'pause' }
   | { name: 'resume' }
   | { name: 'abort'; reason?: string }
   /** Back to `to` (a task definition ARN), or to the revision that was good before the current one. */
   | { name: 'rollback'; to?: string; reason?: string }
   | { name: 'deploy'; image: ImageRef }
-  /** Through the approval gate the rollout waits at, else the push waiting for a freeze goes now. */
-  | { name: 'approve'; by: string }
+  /**
+   * Through the approval gate the rollout waits at, else the push waiting for a freeze goes now.
+   * `on` (a Slack button's): only that gate's step, or that frozen push; else nothing is done.
+   */
+  | { name: 'approve'; by: string; on?: DecisionTarget }
   /** The rollout waiting at its gate rolls back, else the push waiting for a freeze is dropped. */
-  | { name: 'reject'; by: string; reason?: string };
+  | { name: 'reject'; by: string; reason?: string; on?: DecisionTarget };
+
+/** What an approve or reject is about: rollout `rollout`'s gate before step `step`, or the frozen push `push` (its id). */
+export type DecisionTarget = { rollout: string; step: number } | { push: string };
 
 export type Action =
   /** Register a clone of `from` with `container`'s image replaced by `image.uri`, tagged with the digest. */

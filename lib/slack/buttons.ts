@@ -6,9 +6,13 @@
  *   frozen           Approve (deploy now, through the freeze) · Reject (drop the push)
  *   rolled_back      Retry this digest
  *
- * Each button's `value` names the target and the rollout it was drawn for, so a click on a stale
- * message (an older rollout of the same service) is refused with a clear reason instead of acting
- * on whatever rolls out now. The `action_id` names the action; lib/chatops/interact.ts reads both.
+ * Each button's `value` names what it acts on, so a click on a stale message is refused with a
+ * clear reason instead of acting on whatever happens now: the target and the rollout it was drawn
+ * for (an older rollout of the same service is not this one), and the step: the step the rollout
+ * was at for Promote/Pause/Resume/Abort (Promote and Resume move the rollout on, so they act only
+ * at that step), the gate's step for Approve/Reject (with two gates, a late click on the first
+ * gate's message must not approve the second). A frozen push's buttons name the push instead.
+ * The `action_id` names the action; lib/chatops/interact.ts reads both.
  */
 import type { Notice } from '../notice.ts';
 
@@ -46,19 +50,32 @@ export const ACTIONS_BLOCK_ID = 'autopilot-actions';
 export interface ButtonValue {
   /** `cluster/service` */
   target: string;
+  /** The rollout's id, or a frozen push's. */
   rollout: string;
+  /**
+   * The step index the button acts at: the rollout's step when the message was drawn (controls),
+   * or the step an approval gate holds back (Approve/Reject). Absent on a frozen push's buttons,
+   * a Retry, and buttons drawn before buttons carried it.
+   */
+  step?: number;
 }
 
 /**
  * The value a button carries, and back.
  *
- *   buttonValue({ target: 'prod/web', rollout: '2026-01-01T09:00:00.000Z-7f5b3c2a9e10' })
- *   -> '{"target":"prod/web","rollout":"2026-01-01T09:00:00.000Z-7f5b3c2a9e10"}'
+ *   buttonValue({ target: 'prod/web', rollout: '2026-01-01T09:00:00.000Z-7f5b3c2a9e10', step: 2 })
+ *   -> '{"target":"prod/web","rollout":"2026-01-01T09:00:00.000Z-7f5b3c2a9e10","step":2}'
  *   parseButtonValue(that) -> the same object
+ *   parseButtonValue('{"target":"prod/web","rollout":"r1"}') -> { target: 'prod/web', rollout: 'r1' } (no step)
+ *   parseButtonValue('{"target":"prod/web","rollout":"r1","step":-1}') -> undefined
  *   parseButtonValue('prod/web') -> undefined      parseButtonValue('{"target":"prod/web"}') -> undefined
  */
 export function buttonValue(v: ButtonValue): string {
-  return JSON.stringify({ target: v.target, rollout: v.rollout });
+  return JSON.stringify({
+    target: v.target,
+    rollout: v.rollout,
+    ...(v.step !== undefined && { step: v.step }),
+  });
 }
 
 export function parseButtonValue(value: unknown): ButtonValue | undefined {
@@ -72,7 +89,9 @@ export function parseButtonValue(value: unknown): ButtonValue | undefined {
   const o = parsed as Record<string, unknown> | null;
   if (!o || typeof o.target !== 'string' || typeof o.rollout !== 'string') return undefined;
   if (!/^[\w-]+\/[\w-]+$/.test(o.target) || o.rollout === '') return undefined;
-  return { target: o.target, rollout: o.rollout };
+  if (o.step === undefined) return { target: o.target, rollout: o.rollout };
+  if (typeof o.step !== 'number' || !Number.isInteger(o.step) || o.step < 0) return undefined;
+  return { target: o.target, rollout: o.rollout, step: o.step };
 }
 
 /**
@@ -176,22 +195,25 @@ export function decision(v: ButtonValue, frozen: boolean): ActionsBlock {
 }
 
 /**
- * The buttons a notice's message carries, if any.
+ * The buttons a notice's message carries, if any, and the step each acts at.
  *
- *   started or step (below 100% or at it)  -> Promote · Pause · Abort
+ *   started                                -> Promote · Pause · Abort, at the rollout's step
+ *   step (below 100% or at it)             -> Promote · Pause · Abort, at the notice's step
  *   rolled_back                            -> Retry this digest (not for a rollback by hand: no digest)
- *   approval, frozen                       -> Approve · Reject
+ *   approval                               -> Approve · Reject, of the gate that holds back the notice's step
+ *   frozen                                 -> Deploy now · Reject, of that push
  *   succeeded, superseded, paused, …       -> none (nothing left to act on from that message)
  */
 export function buttonsFor(n: Notice, target: string): ActionsBlock | undefined {
   switch (n.kind) {
     case 'started':
+      return controls({ target, rollout: n.rollout.id, step: n.rollout.stepIndex }, false);
     case 'step':
-      return controls({ target, rollout: n.rollout.id }, false);
+      return controls({ target, rollout: n.rollout.id, step: n.stepIndex }, false);
     case 'rolled_back':
       return n.rollout.image.digest ? retry({ target, rollout: n.rollout.id }) : undefined;
     case 'approval':
-      return decision({ target, rollout: n.rollout.id }, false);
+      return decision({ target, rollout: n.rollout.id, step: n.stepIndex }, false);
     case 'frozen':
       return decision({ target, rollout: n.id }, true);
     default:

@@ -18,7 +18,6 @@ export class AwsError extends Error {
 }
 
 export const invalidParameter = (message: string) => new AwsError('InvalidParameterException', message);
-export const clientError = (message: string) => new AwsError('ClientException', message);
 
 /** Bad arguments to `autopilot local|sim`: the dispatcher prints the message and the command's usage, and exits 2. */
 export class UsageError extends Error {

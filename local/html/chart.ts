@@ -26,10 +26,18 @@ import {
   wallClock,
 } from './format.ts';
 
-export const WIDTH = 1200;
-const LEFT = 170;
+/**
+ * The chart is drawn twice, each at the size it is shown (the page picks one by the window's width),
+ * so its text is never scaled down: at 800 px a 1200-wide drawing would shrink 10.5 px labels to 6 px.
+ */
+export const WIDE = { width: 1200, left: 170 } as const;
+export const NARROW = { width: 720, left: 120 } as const;
 const RIGHT = 28;
-const PLOT = WIDTH - LEFT - RIGHT;
+/** The frame's gutter and plot, in the drawing's own pixels. */
+interface Frame {
+  left: number;
+  plot: number;
+}
 const CHART_HEIGHT = 250;
 const ALARM_ROW = 20;
 
@@ -62,7 +70,12 @@ export function serviceChart(
   canary: ServiceSeries | undefined,
   colours: Map<string, string>,
   idPrefix: string,
+  size: { width: number; left: number } = WIDE,
 ): ServiceChart {
+  const WIDTH = size.width;
+  const LEFT = size.left;
+  const PLOT = WIDTH - LEFT - RIGHT;
+  const g: Frame = { left: LEFT, plot: PLOT };
   const { start, end } = data;
   const span = Math.max(1, end - start);
   const x = (t: number) => LEFT + ((Math.min(Math.max(t, start), end) - start) / span) * PLOT;
@@ -109,7 +122,7 @@ export function serviceChart(
   const axis = countAxis(stackMax * 1.4);
 
   // ---- rollouts lane ----
-  parts.push(laneLabel('rollouts', y + 16));
+  parts.push(laneLabel(g, 'rollouts', y + 16));
   for (const r of rollouts) {
     const x0 = x(r.startedAt);
     const x1 = Math.max(x0 + 3, x(r.endedAt ?? end));
@@ -126,7 +139,7 @@ export function serviceChart(
               `<line x1="${f(x(s.at))}" x2="${f(x(s.at))}" y1="${y + 8}" y2="${y + 24}" stroke="${colour}" stroke-width="1.5"/>`,
           )
           .join('') +
-        barLabel(label, x0, x1 + (r.rollbackAt !== undefined ? 10 : 0), y + 20, darker(colour)) +
+        barLabel(g, label, x0, x1 + (r.rollbackAt !== undefined ? 10 : 0), y + 20, darker(colour)) +
         `</g>`,
     );
   }
@@ -135,11 +148,13 @@ export function serviceChart(
 
   // ---- scenario lane ----
   const scenario = markers.filter((m) => m.kind === 'scenario');
-  const scenarioLabels = packLabels(
-    inPlot(scenario.map((m) => ({ m, x: x(m.at) + 6, width: textWidth(clip(m.label, 40), 10.5) }))),
-    2,
+  const scenarioLabels = besideMarkers(
+    g,
+    scenario.map((m) => ({ m, mx: x(m.at), width: textWidth(clip(m.label, 40), 10.5) })),
+    6,
+    4,
   );
-  parts.push(laneLabel('scenario', y + 14));
+  parts.push(laneLabel(g, 'scenario', y + 14));
   for (const m of scenario) {
     const mx = x(m.at);
     parts.push(
@@ -151,7 +166,7 @@ export function serviceChart(
       `<text x="${f(l.x)}" y="${y + 11 + l.row * 13}" class="small">${esc(clip(l.m.label, 40))}</text>`,
     );
   }
-  y += 36;
+  y += 10 + 13 * Math.max(2, ...scenarioLabels.map((l) => l.row + 1));
 
   // ---- running tasks ----
   const top = y;
@@ -210,6 +225,7 @@ export function serviceChart(
   // Steps: a dotted line and the share asked and served, at the top of the chart.
   const stepLabels = packLabels(
     inPlot(
+      g,
       rollouts.flatMap((r) =>
         r.steps.map((s) => ({
           s,
@@ -241,14 +257,41 @@ export function serviceChart(
   const stepRows = Math.max(1, ...stepLabels.map((l) => l.row + 1));
   y = bottom + 14;
 
+  // ---- the tasks each step ran on: counts where a person reads them, not only on hover ----
+  const countAt = (t: number) => {
+    let i = 0;
+    while (i + 1 < times.length && times[i + 1]! <= t) i++;
+    const byRevision = new Map<string, number>();
+    bands.forEach((b, bi) => {
+      byRevision.set(b.revision, (byRevision.get(b.revision) ?? 0) + values[bi]![i]!);
+    });
+    return byRevision;
+  };
+  const counted = rollouts.flatMap((r) =>
+    r.steps.map((s, si) => {
+      const text = stepCounts(countAt(stepSettled(r, si, end)), r.revision);
+      return { s, r, text, x: x(s.at) + 3, width: textWidth(text, 10.5) };
+    }),
+  );
+  if (counted.length > 0) {
+    parts.push(laneLabel(g, 'tasks at step', y + 10));
+    const packed = packLabels(inPlot(g, counted), 3);
+    for (const l of packed) {
+      parts.push(
+        `<g><title>${esc(`${l.r.image} step ${l.s.index + 1}: tasks running as the step ended`)}</title><text class="small step-count" x="${f(l.x)}" y="${y + 10 + l.row * 13}">${esc(l.text)}</text></g>`,
+      );
+    }
+    y += 8 + 13 * Math.max(1, ...packed.map((l) => l.row + 1));
+  }
+
   // ---- alarms ----
   for (const alarm of data.alarms) {
-    parts.push(alarmRow(alarm, y, x, end, start));
+    parts.push(alarmRow(g, alarm, y, x, end, start));
     y += ALARM_ROW;
   }
   if (data.alarms.length === 0) {
     parts.push(
-      laneLabel('alarms', y + 12),
+      laneLabel(g, 'alarms', y + 12),
       `<text x="${LEFT}" y="${y + 12}" class="small muted">no alarms</text>`,
     );
     y += ALARM_ROW;
@@ -260,7 +303,7 @@ export function serviceChart(
   for (const [lane, kinds] of Object.entries(MARKER_LANE_KINDS)) {
     const ms = markers.filter((m) => kinds.includes(m.kind));
     if (ms.length === 0 && lane !== 'pipeline') continue;
-    parts.push(markerLane(lane, ms, y, x, start));
+    parts.push(markerLane(g, lane, ms, y, x, start));
     y += 50;
   }
 
@@ -315,7 +358,7 @@ export function serviceChart(
     )
     .join('');
   const svg =
-    `<svg class="chart" id="${idPrefix}-chart" viewBox="0 0 ${WIDTH} ${height}" width="100%" role="img" aria-label="${esc(`${primary.key}: running tasks per revision over time, with rollouts, steps, rollbacks and alarms`)}" data-left="${LEFT}" data-plot="${PLOT}" data-top="${top}" data-bottom="${bottom}" data-start="${start}" data-end="${end}">` +
+    `<svg class="chart ${size === NARROW ? 'narrow' : 'wide'}" id="${idPrefix}-chart" viewBox="0 0 ${WIDTH} ${height}" width="100%" role="img" aria-label="${esc(`${primary.key}: running tasks per revision over time, with rollouts, steps, rollbacks and alarms`)}" data-left="${LEFT}" data-plot="${PLOT}" data-top="${top}" data-bottom="${bottom}" data-start="${start}" data-end="${end}">` +
     `<defs>${hatches}</defs>${parts.join('')}` +
     `<line class="cursor" x1="0" x2="0" y1="${rolloutTop - 4}" y2="${axisY}" visibility="hidden"/>` +
     `</svg>`;
@@ -335,16 +378,43 @@ export function serviceChart(
 }
 
 /** Inside the bar when it fits, else after it, else before it. */
-function barLabel(label: string, x0: number, x1: number, y: number, colour: string): string {
+function barLabel(g: Frame, label: string, x0: number, x1: number, y: number, colour: string): string {
+  const { left: LEFT, plot: PLOT } = g;
   const w = textWidth(label, 11.5);
   const [lx, anchor] =
     w + 8 < x1 - x0 ? [x0 + 6, 'start'] : x1 + 4 + w < LEFT + PLOT ? [x1 + 4, 'start'] : [x0 - 4, 'end'];
   return `<text x="${f(lx)}" y="${y}" text-anchor="${anchor}" class="bar-label" fill="${colour}">${esc(label)}</text>`;
 }
 
+/**
+ * Marker labels in rows: right of their marker, or left of it when there is no room on the right
+ * (never over their own marker). The first row is level with the markers, so a label there may not
+ * run over another marker.
+ */
+function besideMarkers<T extends { mx: number; width: number }>(
+  g: Frame,
+  items: T[],
+  gap: number,
+  rows: number,
+): (T & { x: number; row: number })[] {
+  const placed = items.map((i) => ({
+    ...i,
+    x:
+      i.mx + gap + i.width <= g.left + g.plot
+        ? i.mx + gap
+        : Math.max(g.left, Math.min(i.mx - gap - i.width, g.left + g.plot - i.width)),
+  }));
+  const dots = items.map((i) => i.mx);
+  const own = (d: number, x0: number, x1: number) =>
+    Math.abs(d - (x0 - gap)) < 1 || Math.abs(d - (x1 + gap)) < 1;
+  const blocked = (row: number, x0: number, x1: number) =>
+    row === 0 && dots.some((d) => d > x0 - gap && d < x1 + gap && !own(d, x0, x1));
+  return packLabels(placed, rows, blocked);
+}
+
 /** Labels start at their marker, or further left so that they end inside the plot. */
-function inPlot<T extends { x: number; width: number }>(items: T[]): T[] {
-  return items.map((i) => ({ ...i, x: Math.max(LEFT, Math.min(i.x, LEFT + PLOT - i.width)) }));
+function inPlot<T extends { x: number; width: number }>(g: Frame, items: T[]): T[] {
+  return items.map((i) => ({ ...i, x: Math.max(g.left, Math.min(i.x, g.left + g.plot - i.width)) }));
 }
 
 /**
@@ -361,21 +431,51 @@ export function stepText(s: { percent: number; served?: number }): string {
   return `${s.percent}% asked · ${s.served}% served`;
 }
 
+/**
+ * When a step's tasks are counted: just before the rollout's next step, its rollback or its end
+ * (the step's settled state, not the moment it asked for tasks, when none had started yet).
+ */
+function stepSettled(
+  r: { steps: { at: number }[]; rollbackAt?: number; endedAt?: number },
+  index: number,
+  end: number,
+): number {
+  const next = r.steps[index + 1]?.at ?? r.rollbackAt ?? r.endedAt ?? end;
+  return Math.max(r.steps[index]!.at, next - 1);
+}
+
+/**
+ * The running tasks per revision, the rollout's new revision first, then the most tasks first.
+ *
+ *   {web:1: 4, web:2: 1}, new web:2  -> '1 × web:2 · 4 × web:1'
+ *   {web:1: 0, web:2: 8}, new web:2  -> '8 × web:2'
+ *   {}                               -> 'no tasks'
+ */
+export function stepCounts(running: Map<string, number>, revision?: string): string {
+  const parts = [...running]
+    .filter(([, n]) => n > 0)
+    .sort(([a, n], [b, m]) => Number(b === revision) - Number(a === revision) || m - n)
+    .map(([r, n]) => `${n} × ${r}`);
+  return parts.length ? parts.join(' · ') : 'no tasks';
+}
+
 function stepsOf(r: { steps: { index: number }[] }): string {
   return String(Math.max(...r.steps.map((s) => s.index + 1)));
 }
 
-function laneLabel(text: string, y: number): string {
-  return `<text x="${LEFT - 12}" y="${y}" text-anchor="end" class="lane">${esc(text)}</text>`;
+function laneLabel(g: Frame, text: string, y: number): string {
+  return `<text x="${g.left - 12}" y="${y}" text-anchor="end" class="lane">${esc(text)}</text>`;
 }
 
 function alarmRow(
+  g: Frame,
   alarm: AlarmSeries,
   y: number,
   x: (t: number) => number,
   end: number,
   start: number,
 ): string {
+  const LEFT = g.left;
   const out: string[] = [];
   // The name, cut to fit the gutter beside its `gate` badge.
   const name = clip(alarm.name, Math.floor((LEFT - 16 - (alarm.gate ? 40 : 0)) / 7));
@@ -404,9 +504,16 @@ function alarmRow(
   return out.join('');
 }
 
-function markerLane(lane: string, ms: Marker[], y: number, x: (t: number) => number, start: number): string {
-  const out = [laneLabel(lane, y + 14)];
-  if (ms.length === 0) out.push(`<text x="${LEFT}" y="${y + 14}" class="small muted">none</text>`);
+function markerLane(
+  g: Frame,
+  lane: string,
+  ms: Marker[],
+  y: number,
+  x: (t: number) => number,
+  start: number,
+): string {
+  const out = [laneLabel(g, lane, y + 14)];
+  if (ms.length === 0) out.push(`<text x="${g.left}" y="${y + 14}" class="small muted">none</text>`);
   for (const m of ms) {
     const colour = m.tone ? TONE[m.tone] : m.kind === 'notification' ? '#6b4fbb' : TONE.info;
     out.push(
@@ -417,14 +524,11 @@ function markerLane(lane: string, ms: Marker[], y: number, x: (t: number) => num
         `</g>`,
     );
   }
-  // The first row is level with the markers: a label there may not run over another marker.
-  const dots = ms.map((m) => x(m.at));
-  const blocked = (row: number, x0: number, x1: number) =>
-    row === 0 && dots.some((d) => d > x0 - 8 && d < x1 + 6 && !(d >= x0 - 9 && d <= x0 - 7));
-  for (const l of packLabels(
-    inPlot(ms.map((m) => ({ m, x: x(m.at) + 8, width: textWidth(clip(m.label, 44), 10.5) }))),
+  for (const l of besideMarkers(
+    g,
+    ms.map((m) => ({ m, mx: x(m.at), width: textWidth(clip(m.label, 44), 10.5) })),
+    8,
     3,
-    blocked,
   )) {
     out.push(
       `<text x="${f(l.x)}" y="${y + 13 + l.row * 13}" class="small" fill="${l.m.tone ? darker(TONE[l.m.tone]) : '#3a4252'}">${esc(clip(l.m.label, 44))}</text>`,

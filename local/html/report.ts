@@ -8,7 +8,7 @@
  */
 import { formatDuration } from '../../lib/duration.ts';
 import type { Marker, RolloutSpan, TimelineData } from '../timeline.ts';
-import { type Band, cssId, darker, serviceChart } from './chart.ts';
+import { type Band, cssId, darker, NARROW, serviceChart } from './chart.ts';
 import { clip, esc, OUTCOME_COLOUR, offset, revisionColours, TONE, wallClock } from './format.ts';
 
 export function renderHtml(data: TimelineData): string {
@@ -17,10 +17,15 @@ export function renderHtml(data: TimelineData): string {
   const charts = primaries.map((primary) => {
     const canary = data.services.find((s) => s.role === 'canary' && s.primary === primary.key);
     const id = `svc-${cssId(primary.key)}`;
-    return { id, primary, chart: serviceChart(data, primary, canary, colours, id) };
+    const chart = serviceChart(data, primary, canary, colours, id);
+    const narrow = serviceChart(data, primary, canary, colours, `${id}-n`, NARROW);
+    return { id, primary, chart, narrow };
   });
   const hover = Object.fromEntries(
-    charts.map((c) => [`${c.id}-chart`, { ...c.chart.series, start: data.start }]),
+    charts.flatMap((c) => [
+      [`${c.id}-chart`, { ...c.chart.series, start: data.start }],
+      [`${c.id}-n-chart`, { ...c.narrow.series, start: data.start }],
+    ]),
   );
   const duration = formatDuration(Math.round((data.end - data.start) / 1000) * 1000);
 
@@ -44,14 +49,14 @@ ${charts
   .map(
     (c) => `<section class="service" id="${c.id}">
   <h2>${esc(c.primary.key)} <span class="now">${esc(finalState(c.primary))}</span></h2>
-  <div class="chart-box">${c.chart.svg}<div class="readout" hidden></div></div>
+  <div class="chart-box">${c.chart.svg}${c.narrow.svg}<div class="readout" hidden></div></div>
   ${legend(c.chart.bands)}
 </section>`,
   )
   .join('\n')}
 ${eventsTable(data)}
 </main>
-<footer>Written by <code>autopilot sim ${esc(data.file)} --html</code>. Times are the run's virtual clock; sampled every ${formatDuration(data.sampleMs)}. Hover the chart for the counts at any moment.</footer>
+<footer>Written by <code>autopilot sim ${esc(data.file)} --html</code>. Times are the run's virtual clock; sampled every ${formatDuration(data.sampleMs)}. Under each chart, the tasks per revision as each step ended; hover the chart for the counts at any moment.</footer>
 <script type="application/json" id="series">${json(hover)}</script>
 <script>${SCRIPT}</script>
 </body>
@@ -236,6 +241,7 @@ h2 .now { font-weight:400; color:var(--muted); font-size:13px; margin-left:8px; 
 .service { background:#fff; border:1px solid var(--line); border-radius:10px; padding:14px 16px 10px; margin-bottom:18px; box-shadow:0 1px 2px rgba(20,30,50,.05); }
 .chart-box { position:relative; }
 svg.chart { display:block; font-family:inherit; fill:#3a4252; }
+svg.chart.narrow { display:none; }
 svg .lane { font-size:12px; font-weight:600; }
 svg .alarm-name { font-weight:500; }
 svg .axis { font-size:11px; }
@@ -270,6 +276,14 @@ td.t { font-variant-numeric:tabular-nums; white-space:nowrap; }
 .kind-scenario { background:#5b6474; } .kind-step, .kind-started { background:${TONE.info}; } .kind-notification { background:#6b4fbb; } .kind-scaling { background:#0f8b8d; }
 footer { max-width:1280px; margin:0 auto; padding:0 24px 24px; color:var(--muted); font-size:12px; }
 code { font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace; font-size:12px; }
+/* The narrow drawing is made for about 720 px: shown 1:1, its text stays the size it was set in. */
+@media (max-width: 960px) {
+  main { padding:16px 10px 8px; }
+  .service { padding:12px 8px 8px; }
+  svg.chart.wide { display:none; }
+  svg.chart.narrow { display:block; }
+  .legend { padding-left:0; }
+}
 `;
 
 /** The hover read-out: the counts of every band, the desired count and the time under the pointer. */

@@ -8,6 +8,10 @@
  */
 import { parseArgs } from 'node:util';
 import { UsageError } from '../core/errors.ts';
+
+/** Where `autopilot local` listens by default: `--local`'s endpoint (lib/commands/env.ts) and LocalStack's port. */
+export const LOCAL_PORT = 4566;
+
 import { World } from '../world.ts';
 import { loadScenario, type Scenario } from './parse.ts';
 import { ScenarioWorld } from './play.ts';
@@ -110,7 +114,12 @@ export function startOption(value: string | undefined, wallClockMs: number): num
   return ms;
 }
 
-function readOptions(args: string[]): { port: number; speed: number; scenario?: string; start?: number } {
+export function readOptions(args: string[]): {
+  port: number;
+  speed: number;
+  scenario?: string;
+  start?: number;
+} {
   let values: { port?: string; speed?: string; scenario?: string; start?: string };
   try {
     ({ values } = parseArgs({
@@ -126,7 +135,8 @@ function readOptions(args: string[]): { port: number; speed: number; scenario?: 
   } catch (e) {
     throw new UsageError((e as Error).message);
   }
-  const port = Number(values.port ?? 0);
+  // 4566 unless told: the port the README's commands, `status --local` and `local push` assume.
+  const port = Number(values.port ?? LOCAL_PORT);
   if (!Number.isInteger(port) || port < 0 || port > 65535) {
     throw new UsageError(`--port must be a port number from 0 to 65535, got "${values.port}"`);
   }

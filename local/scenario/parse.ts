@@ -8,11 +8,13 @@
  *
  * Durations are read with lib/duration.ts (`90s`, `5m`, `1h30m`) and kept in milliseconds.
  */
+
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { isMap, isScalar, isSeq, LineCounter, type Node, parseDocument, parse as parseYaml } from 'yaml';
 import { nearest } from '../../lib/config.ts';
 import { parseDuration } from '../../lib/duration.ts';
+import { CLI_COMMANDS, type CliCommand } from '../cli-step.ts';
 import { type ImageBehaviour, parseImageBehaviour } from '../core/images.ts';
 import type { AwsEvent } from '../core/service.ts';
 
@@ -128,6 +130,8 @@ export interface ServiceSpec {
   /** Requests per second to its target group, set when the clock starts. */
   load?: number;
   healthCheckGracePeriodSeconds?: number;
+  /** ECS's `launchType` (CreateService's own field): FARGATE unless the cluster has instances (then EC2). */
+  launchType?: 'FARGATE' | 'EC2';
   /** ECS's `deploymentController.type` (CreateService's own field): ECS unless given. */
   deploymentController?: 'ECS' | 'CODE_DEPLOY' | 'EXTERNAL';
   deploymentConfiguration: {
@@ -173,9 +177,11 @@ export type TimelineAction =
       click: 'promote' | 'pause' | 'resume' | 'abort' | 'retry' | 'approve' | 'reject';
       user: string;
       signature: 'valid' | 'forged' | 'expired' | 'replayed';
+      /** Which message carrying the button: the Nth from the first (1 = `first`); absent: the latest. */
+      message?: number;
     }
   /** An operating command, as `npx autopilot approve prod/web --as alice` runs it (local/cli-step.ts). */
-  | { type: 'cli'; command: 'approve' | 'reject'; service: string; as?: string; reason?: string };
+  | { type: 'cli'; command: CliCommand; service: string; as?: string; reason?: string };
 
 export type EventInput = Pick<AwsEvent, 'source' | 'detail-type' | 'detail'> & Partial<AwsEvent>;
 
@@ -870,6 +876,7 @@ function readTargetGroup(v: unknown, at: string, r: Reader): TargetGroupSpec {
 const SERVICE_KEYS = [
   'cluster',
   'deploymentController',
+  'launchType',
   'name',
   'serviceName',
   'healthCheckGracePeriodSeconds',
@@ -935,6 +942,10 @@ function readService(
     deploymentConfiguration: {},
   };
   if (s.healthCheck !== undefined) spec.healthCheck = readHealthCheck(s.healthCheck, `${at}.healthCheck`, r);
+  // IaC gives it; a launch type the cluster cannot place is left to ECS to refuse, as it would.
+  if (s.launchType !== undefined) {
+    spec.launchType = r.oneOf(s.launchType, `${at}.launchType`, ['FARGATE', 'EC2'] as const);
+  }
   if (s.deploymentController !== undefined) {
     const o = r.object(s.deploymentController, `${at}.deploymentController`, ['type']);
     spec.deploymentController = r.oneOf(o.type, `${at}.deploymentController.type`, [
@@ -1272,7 +1283,7 @@ function readStep(
       break;
     }
     case 'slack': {
-      const c = r.object(value, p, ['click', 'user', 'signature']);
+      const c = r.object(value, p, ['click', 'user', 'signature', 'message']);
       action = {
         type: 'slack',
         click: r.oneOf(c.click, `${p}.click`, [
@@ -1289,6 +1300,10 @@ function readStep(
           c.signature === undefined
             ? 'valid'
             : r.oneOf(c.signature, `${p}.signature`, ['valid', 'forged', 'expired', 'replayed'] as const),
+        ...(c.message !== undefined &&
+          c.message !== 'latest' && {
+            message: c.message === 'first' ? 1 : r.int(c.message, `${p}.message`, 1, 1000),
+          }),
       };
       break;
     }
@@ -1297,7 +1312,7 @@ function readStep(
       const service = findService(r.string(c.service, `${p}.service`), `${p}.service`, refs.services, r);
       action = {
         type: 'cli',
-        command: r.oneOf(c.command, `${p}.command`, ['approve', 'reject'] as const),
+        command: r.oneOf(c.command, `${p}.command`, CLI_COMMANDS),
         service: `${service.cluster}/${service.name}`,
         ...(c.as !== undefined && { as: r.string(c.as, `${p}.as`) }),
         ...(c.reason !== undefined && { reason: r.string(c.reason, `${p}.reason`) }),

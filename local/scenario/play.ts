@@ -164,12 +164,14 @@ export class ScenarioWorld {
         const click = world.functions.get(SLACK_CLICK);
         if (!click) throw new Error('a Slack click needs the pipeline attached with the local Slack');
         const { signature, ...rest } = action;
-        const result = (await click({ button: action.click, user: action.user, signature })) as Record<
-          string,
-          unknown
-        >;
+        const result = (await click({
+          button: action.click,
+          user: action.user,
+          signature,
+          ...(action.message !== undefined && { message: action.message }),
+        })) as Record<string, unknown>;
         return {
-          summary: `slack: ${action.user} clicks ${action.click}${signature === 'valid' ? '' : ` (${signature} signature)`}`,
+          summary: `slack: ${action.user} clicks ${action.click}${action.message ? ` on message ${action.message}` : ''}${signature === 'valid' ? '' : ` (${signature} signature)`}`,
           result: { ...rest, signature, ...result },
         };
       }

@@ -188,6 +188,7 @@ function imagesToPush(scenario: Scenario): { ref: string; field: string }[] {
 }
 
 function isFargate(scenario: Scenario, service: ServiceSpec): boolean {
+  if (service.launchType) return service.launchType === 'FARGATE';
   return !scenario.clusters.find((c) => c.name === service.cluster)?.instances.length;
 }
 

@@ -5,7 +5,8 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createHandler } from '../../lib/handler.ts';
+import { loadConfig } from '../../lib/config-file.ts';
+import { createHandler, environmentPipeline } from '../../lib/handler.ts';
 import { fixture } from '../helpers/fixtures.ts';
 import { type PipelineWorld, pipelineWorld } from '../helpers/pipeline-world.ts';
 
@@ -73,12 +74,14 @@ describe('handlers', () => {
     writeFileSync(file, 'targets:\n  - cluster: prod\n    service: web\n    strategy: canery\n');
     const saved = { ...process.env };
     // The local pipeline's table (local/pipeline.ts), not the dev stack's default (lib/env.ts).
-    Object.assign(process.env, t.world.clientEnv(), {
-      AUTOPILOT_CONFIG_FILE: file,
-      AUTOPILOT_TABLE: 'ecs-autopilot',
-    });
+    Object.assign(process.env, t.world.clientEnv(), { AUTOPILOT_TABLE: 'ecs-autopilot' });
     try {
-      const fromEnv = createHandler('tick');
+      // In Lambda the config is built into the bundle (a bad one stops `serverless package`); here a
+      // file read at each start stands for a config that does not load.
+      const fromEnv = createHandler(
+        'tick',
+        environmentPipeline({}, {}, () => loadConfig(file)),
+      );
       t.logs.length = 0;
       const result = await fromEnv(
         { source: 'aws.events', 'detail-type': 'Scheduled Event', detail: {} },

@@ -4,7 +4,13 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ServiceRecord } from '../../lib/record.ts';
-import { fiveXxAlarm, type PipelineWorld, pipelineWorld } from '../helpers/pipeline-world.ts';
+import {
+  describeService,
+  fiveXxAlarm,
+  type PipelineWorld,
+  pipelineWorld,
+  recordOf,
+} from '../helpers/pipeline-world.ts';
 
 const MIN = 60_000;
 let t: PipelineWorld | undefined;
@@ -13,14 +19,8 @@ afterEach(async () => {
   t = undefined;
 });
 
-async function describeService(w: PipelineWorld, name: string) {
-  const out = (await w.world.ecs.operations.DescribeServices!({ cluster: 'prod', services: [name] })) as any;
-  return out.services?.[0];
-}
-
 async function record(w: PipelineWorld): Promise<ServiceRecord> {
-  const all = await w.records();
-  return all.find((r) => r.key === 'prod/web')!;
+  return (await recordOf(w))!;
 }
 
 /** Advances a second at a time, checking that the primary never runs fewer tasks than it wants. */

@@ -7,7 +7,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { validateConfig } from '../../lib/config.ts';
 import type { ServiceRecord } from '../../lib/record.ts';
-import { type PipelineWorld, pipelineWorld } from '../helpers/pipeline-world.ts';
+import { describeService, type PipelineWorld, pipelineWorld, recordOf } from '../helpers/pipeline-world.ts';
 import { WEB_TARGET } from '../helpers/web-target.ts';
 
 const MIN = 60_000;
@@ -17,13 +17,6 @@ afterEach(async () => {
   t = undefined;
 });
 
-async function describeService(w: PipelineWorld, name: string) {
-  const out = (await w.world.ecs.operations.DescribeServices!({ cluster: 'prod', services: [name] })) as any;
-  return out.services?.[0];
-}
-async function record(w: PipelineWorld, key = 'prod/web'): Promise<ServiceRecord | undefined> {
-  return (await w.records()).find((r) => r.key === key);
-}
 async function revisions(w: PipelineWorld): Promise<string[]> {
   const out = (await w.world.ecs.operations.ListTaskDefinitions!({ familyPrefix: 'web' })) as any;
   return out.taskDefinitionArns;
@@ -50,7 +43,7 @@ describe('a config mistake is a person’s problem, not the image’s', () => {
     const before = await revisions(t);
     t.world.ecr.push('web', 'v2');
     await t.world.runFor(2 * MIN);
-    const r = (await record(t))!;
+    const r = (await recordOf(t))!;
     expect(r.rollout).toBeUndefined();
     expect(r.history).toEqual([]);
     expect(r.badDigests).toEqual({});
@@ -73,7 +66,7 @@ describe('nothing stuck', () => {
     await untilCanaryUp(t);
     await t.world.ecs.operations.DeleteService!({ cluster: 'prod', service: 'web', force: true });
     await t.world.runFor(3 * MIN);
-    const r = (await record(t))!;
+    const r = (await recordOf(t))!;
     expect(r.rollout).toBeUndefined();
     expect(r.history.at(-1)).toMatchObject({
       outcome: 'aborted',
@@ -94,7 +87,7 @@ describe('nothing stuck', () => {
       config: validateConfig({ targets: [{ ...TARGET, service: 'api', repository: 'api' }] }),
     });
     await t.world.runFor(3 * MIN);
-    const r = (await record(t))!;
+    const r = (await recordOf(t))!;
     expect(r.rollout).toBeUndefined();
     expect(r.history.at(-1)).toMatchObject({
       outcome: 'aborted',
@@ -114,8 +107,8 @@ describe('nothing stuck', () => {
     });
     t.world.ecr.push('web', 'v2');
     await t.world.runFor(15 * MIN);
-    expect((await record(t))!.history.at(-1)).toMatchObject({ outcome: 'succeeded', image: { tag: 'v2' } });
-    const gone = (await record(t, 'gone/web'))!;
+    expect((await recordOf(t))!.history.at(-1)).toMatchObject({ outcome: 'succeeded', image: { tag: 'v2' } });
+    const gone = (await recordOf(t, 'gone/web'))!;
     expect(gone.failing).toMatchObject({
       count: expect.any(Number),
       message: expect.stringMatching(/cluster/i),
@@ -144,7 +137,7 @@ describe('owners’ settings are kept', () => {
       const dc = (await describeService(t, 'web')).deploymentConfiguration;
       if (dc.maximumPercent === 200) widened = true;
     }
-    const r = (await record(t))!;
+    const r = (await recordOf(t))!;
     expect(r.history.at(-1)).toMatchObject({ outcome: 'succeeded' });
     expect(widened).toBe(true);
     const dc = (await describeService(t, 'web')).deploymentConfiguration;
@@ -158,7 +151,7 @@ describe('the canary is a true sibling', () => {
     t = await pipelineWorld({ images: { 'web:v2': 'healthy', 'web:v3': 'healthy' } });
     t.world.ecr.push('web', 'v2');
     await t.world.runFor(15 * MIN);
-    expect((await record(t))!.history.at(-1)).toMatchObject({ outcome: 'succeeded' });
+    expect((await recordOf(t))!.history.at(-1)).toMatchObject({ outcome: 'succeeded' });
     const second = t.world.ecs.createTargetGroup({ name: 'web-2', deregistrationDelaySeconds: 30 });
     const network = { awsvpcConfiguration: { subnets: ['subnet-2'], securityGroups: ['sg-2'] } };
     const loadBalancers = [{ targetGroupArn: second, containerName: 'web', containerPort: 8080 }];
@@ -175,7 +168,7 @@ describe('the canary is a true sibling', () => {
     expect(canary.networkConfiguration).toMatchObject(network);
     expect(canary.loadBalancers).toMatchObject(loadBalancers);
     await t.world.runFor(15 * MIN);
-    expect((await record(t))!.history.at(-1)).toMatchObject({ outcome: 'succeeded', image: { tag: 'v3' } });
+    expect((await recordOf(t))!.history.at(-1)).toMatchObject({ outcome: 'succeeded', image: { tag: 'v3' } });
   }, 300_000);
 });
 
@@ -184,7 +177,7 @@ describe('one reconcile acts at a time', () => {
     t = await pipelineWorld({ images: { 'web:v2': 'healthy' } });
     t.world.ecr.push('web', 'v2');
     await untilCanaryUp(t);
-    const held = (await record(t))!;
+    const held = (await recordOf(t))!;
     // Another invocation is in the middle of its observe-decide-act loop.
     await t.store.put({ ...held, lease: { owner: 'another-invocation', until: t.world.now() + 90_000 } });
     const target = t.pipeline.config.targets[0]!;
@@ -193,12 +186,12 @@ describe('one reconcile acts at a time', () => {
       Array.from({ length: 5 }, () => t!.pipeline.reconcile(target, { kind: 'reconcile', reason: 'burst' })),
     );
     expect(t.actions.length).toBe(before);
-    const asked = (await record(t))!;
+    const asked = (await recordOf(t))!;
     expect(asked.lease).toMatchObject({ owner: 'another-invocation', again: true });
     expect(t.logs.filter((l) => l.includes('"reconcile.serialised"')).length).toBeGreaterThan(0);
     // The holder died: its lease expires and the rollout goes on to the end, nothing stuck.
     await t.world.runFor(15 * MIN);
-    const done = (await record(t))!;
+    const done = (await recordOf(t))!;
     expect(done.history.at(-1)).toMatchObject({ outcome: 'succeeded' });
     expect(done.lease).toBeUndefined();
   }, 240_000);
@@ -227,7 +220,7 @@ describe('nothing lost: the Slack outbox never drops what matters', () => {
     await t.store.put({ ...before, outbox: queued });
     t.world.ecr.push('web', 'v2');
     await t.world.runFor(6 * MIN);
-    const during = (await record(t))!;
+    const during = (await recordOf(t))!;
     expect(during.history.at(-1)).toMatchObject({ outcome: 'rolled_back' });
     const kinds = during.outbox!.map((e) => e.notice.kind);
     expect(kinds).toContain('rolled_back');
@@ -235,7 +228,7 @@ describe('nothing lost: the Slack outbox never drops what matters', () => {
     await t.slack!.start();
     // Paced at Slack's one message a second per webhook, oldest first: the queue drains over ticks.
     await t.world.runFor(40 * MIN);
-    expect((await record(t))!.outbox).toEqual([]);
+    expect((await recordOf(t))!.outbox).toEqual([]);
     const sent = t.slack!.messages().map((p) => p.text as string);
     const rolledBack = sent.find((s) => /rolled back web:v2/.test(s));
     expect(rolledBack).toBeDefined();

@@ -8,10 +8,20 @@
  */
 import { validateConfig } from '../../lib/config.ts';
 import { setLogSink } from '../../lib/log.ts';
+import type { ServiceRecord } from '../../lib/record.ts';
 import { parseImageBehaviour } from '../../local/core/images.ts';
 import { attachPipeline, type LocalPipeline } from '../../local/pipeline.ts';
+import {
+  createWebCluster,
+  createWebService,
+  fiveXxAlarm,
+  targetGroupDimensions,
+} from '../../local/web-service.ts';
 import { World } from '../../local/world.ts';
 import { WEB_TARGET } from './web-target.ts';
+
+/** The gate alarm of the e2e tests (local/web-service.ts). */
+export { fiveXxAlarm };
 
 export interface PipelineWorldOptions {
   images?: Record<string, unknown>;
@@ -50,44 +60,13 @@ export async function pipelineWorld(options: PipelineWorldOptions = {}): Promise
   }
   await world.start();
   const v1 = world.ecr.push('web', 'v1');
-  const ecs = world.ecs.operations;
-  await ecs.CreateCluster!({ clusterName: 'prod' });
-  const healthCheck = options.healthCheck
-    ? {
-        command: ['CMD-SHELL', 'curl -f http://localhost/health || exit 1'],
-        interval: 10,
-        timeout: 5,
-        retries: 3,
-        startPeriod: 10,
-      }
-    : undefined;
-  await ecs.RegisterTaskDefinition!({
-    family: 'web',
-    requiresCompatibilities: ['FARGATE'],
-    networkMode: 'awsvpc',
-    cpu: '256',
-    memory: '512',
-    containerDefinitions: [
-      {
-        name: 'web',
-        image: v1.uri,
-        essential: true,
-        portMappings: [{ containerPort: 8080 }],
-        ...(healthCheck ? { healthCheck } : {}),
-      },
-      ...(options.sidecars ?? []).map((s) => ({ name: s.name, image: s.image, essential: true })),
-    ],
-    tags: [{ key: 'team', value: 'web' }],
-  });
-  const targetGroupArn = world.ecs.createTargetGroup({ name: 'web', deregistrationDelaySeconds: 30 });
-  await ecs.CreateService!({
-    cluster: 'prod',
-    serviceName: 'web',
-    taskDefinition: 'web',
-    desiredCount: options.desiredCount ?? 4,
-    launchType: 'FARGATE',
-    networkConfiguration: { awsvpcConfiguration: { subnets: ['subnet-1'], securityGroups: ['sg-1'] } },
-    loadBalancers: [{ targetGroupArn, containerName: 'web', containerPort: 8080 }],
+  await createWebCluster(world);
+  const { targetGroupArn } = await createWebService(world, {
+    name: 'web',
+    image: v1.uri,
+    desiredCount: options.desiredCount,
+    healthCheck: options.healthCheck,
+    sidecars: options.sidecars,
     deploymentConfiguration: {
       minimumHealthyPercent: 100,
       maximumPercent: 200,
@@ -96,14 +75,10 @@ export async function pipelineWorld(options: PipelineWorldOptions = {}): Promise
         rollback: options.circuitBreaker ?? true,
       },
     },
+    load: options.load,
   });
-  if (options.load) world.ecs.setLoad(targetGroupArn, options.load);
   if (options.alarms) {
-    const group = world.ecs.targetGroupDimensions(targetGroupArn);
-    const dimensions = [
-      { Name: 'TargetGroup', Value: group.TargetGroup },
-      { Name: 'LoadBalancer', Value: group.LoadBalancer },
-    ];
+    const dimensions = targetGroupDimensions(world, targetGroupArn);
     for (const alarm of options.alarms(dimensions)) await world.cloudwatch.operations.PutMetricAlarm!(alarm);
   }
   // Let the service reach its steady state before the pipeline looks at it.
@@ -132,22 +107,13 @@ export async function pipelineWorld(options: PipelineWorldOptions = {}): Promise
   };
 }
 
-/** The gate alarm of the e2e tests: more than 20 target 5xx answers in a minute on the service's target group. */
-export function fiveXxAlarm(
-  dimensions: { Name: string; Value: string }[],
-  extra: Record<string, unknown> = {},
-) {
-  return {
-    AlarmName: 'web-5xx',
-    Namespace: 'AWS/ApplicationELB',
-    MetricName: 'HTTPCode_Target_5XX_Count',
-    Dimensions: dimensions,
-    Statistic: 'Sum',
-    Period: 60,
-    EvaluationPeriods: 1,
-    Threshold: 20,
-    ComparisonOperator: 'GreaterThanThreshold',
-    TreatMissingData: 'notBreaching',
-    ...extra,
-  };
+/** The service as the local ECS describes it (in-process, uncounted). */
+export async function describeService(w: PipelineWorld, name: string) {
+  const out = (await w.world.ecs.operations.DescribeServices!({ cluster: 'prod', services: [name] })) as any;
+  return out.services?.[0];
+}
+
+/** The pipeline's record of `key`, as stored in dynalite. */
+export async function recordOf(w: PipelineWorld, key = 'prod/web'): Promise<ServiceRecord | undefined> {
+  return (await w.records()).find((r) => r.key === key);
 }

@@ -10,7 +10,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { setLogSink } from '../../lib/log.ts';
 import { faultPlanToYaml, loadFaultScenario, runWithFaults } from '../../local/faults.ts';
-import { outcomeProblems, pushesOf } from './harness.ts';
+import { outcomeProblems, pushesOf, tasksOf } from './harness.ts';
 
 const CASES = path.join(import.meta.dirname, 'cases');
 const files = [
@@ -34,7 +34,7 @@ describe('fault scenarios, replayed', () => {
       ...run.violations.map(
         (v) => `invariant ${v.invariant} violated at ${v.at} on ${v.service}: ${v.detail}`,
       ),
-      ...outcomeProblems({ pushes: pushesOf(loaded.scenario) }, run),
+      ...outcomeProblems({ pushes: pushesOf(loaded.scenario), tasks: tasksOf(loaded.scenario) }, run),
     ];
     const fired = run.fired.map((f) => `  ${f.at} ${f.fault}: ${f.detail}`);
     expect(

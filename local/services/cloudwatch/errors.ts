@@ -26,8 +26,6 @@ export const resourceNotFound = cw('ResourceNotFound', 'ResourceNotFound', 404);
 export const invalidNextToken = cw('InvalidNextToken', 'InvalidNextToken', 400);
 /** The quota for alarms for this customer has already been reached. -> LimitExceededFault */
 export const limitExceededFault = cw('LimitExceededFault', 'LimitExceeded', 400);
-/** The operation exceeded one or more limits. -> LimitExceededException */
-export const limitExceededException = cw('LimitExceededException', 'LimitExceededException', 400);
 /** Data was not syntactically valid JSON. -> InvalidFormatFault */
 export const invalidFormat = cw('InvalidFormatFault', 'InvalidFormat', 400);
 /** Model validation (`ValidationError` on the query protocol). -> ValidationException */

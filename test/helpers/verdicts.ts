@@ -1,0 +1,104 @@
+/**
+ * A verdict scenario's checks, shared by test/scenario-verdicts.test.ts (scenarios/verdicts/) and
+ * test/held-out-verdicts.test.ts (scenarios/held-out/verdicts/). Each file states its verdict in
+ * comment lines:
+ * - `# verdict: <repository:tag> <outcome> [/<reason pattern>/]`: the image's one history entry;
+ *   healthy images end `succeeded` with no bad digest, failing ones `rolled_back` with the true
+ *   reason, the digest marked bad unless `# not-bad: <repository:tag>` says the image was not to
+ *   blame (a cluster without room);
+ * - `# within: <repository:tag> <duration>`: the image's rollout ended within this of its start
+ *   (a rollback's deadline);
+ * - `# ends-on: <family:revision>`, `# ends-at: N tasks`: the primary at the end;
+ * - `# slack: <kind> /<pattern>/`: a Slack message of that kind whose text matches;
+ * - `# cli: <n> /<pattern>/`: the nth `cli:` step (from 1) printed something matching.
+ * Always: no invariant violated, no rollout left open, every service on one steady deployment.
+ */
+import { readFileSync } from 'node:fs';
+import { expect } from 'vitest';
+import { parseDuration } from '../../lib/duration.ts';
+import { setLogSink } from '../../lib/log.ts';
+import { loadFaultScenario, runWithFaults } from '../../local/faults.ts';
+
+interface Verdict {
+  image: string;
+  outcome: string;
+  reason?: RegExp;
+}
+
+export function verdictsOf(text: string): Verdict[] {
+  return [...text.matchAll(/^# verdict: (\S+) (\w+)(?: \/(.+)\/)?$/gm)].map((m) => ({
+    image: m[1]!,
+    outcome: m[2]!,
+    ...(m[3] ? { reason: new RegExp(m[3]) } : {}),
+  }));
+}
+
+interface Report {
+  services: {
+    name: string;
+    taskDefinition: string;
+    desiredCount: number;
+    deployments: { rolloutState?: string }[];
+  }[];
+  notifications?: { kind: string; text: string }[];
+  timeline: { action: string; result?: { output?: string } }[];
+}
+
+/** Plays the scenario file as `autopilot sim` does and checks everything its comments state. */
+export async function checkVerdictScenario(file: string): Promise<void> {
+  const text = readFileSync(file, 'utf8');
+  const verdicts = verdictsOf(text);
+  const notBad = [...text.matchAll(/^# not-bad: (\S+)$/gm)].map((m) => m[1]);
+  const previous = setLogSink(() => {});
+  let run: Awaited<ReturnType<typeof runWithFaults>>;
+  try {
+    run = await runWithFaults(loadFaultScenario(file));
+  } finally {
+    setLogSink(previous);
+  }
+  expect(run.violations).toEqual([]);
+  const history = run.records.flatMap((r) => r.history);
+  for (const v of verdicts) {
+    const ended = history.filter((h) => `${h.image.repository}:${h.image.tag}` === v.image);
+    expect(
+      ended.map((h) => h.outcome),
+      `${v.image}: ${ended.map((h) => h.reason).join('; ')}`,
+    ).toEqual([v.outcome]);
+    if (v.reason) expect(ended[0]!.reason).toMatch(v.reason);
+    const digest = ended[0]!.image.digest;
+    const bad = run.records.some((r) => r.badDigests[digest] !== undefined);
+    expect(bad, `${v.image} marked bad`).toBe(v.outcome === 'rolled_back' && !notBad.includes(v.image));
+  }
+  for (const [, image, limit] of text.matchAll(/^# within: (\S+) (\S+)$/gm)) {
+    const ended = history.find((h) => `${h.image.repository}:${h.image.tag}` === image);
+    expect(ended, `${image} ended`).toBeDefined();
+    const took = ended!.endedAt - ended!.startedAt;
+    expect(took, `${image}: took ${took / 1000} s`).toBeLessThanOrEqual(parseDuration(limit!));
+  }
+  for (const r of run.records) {
+    expect(r.rollout, `${r.key} has a rollout left open`).toBeUndefined();
+  }
+  const report = run.report as unknown as Report;
+  const primary = report.services.find((s) => !s.name.endsWith('-canary'));
+  const endsAt = /^# ends-at: (\d+) tasks$/m.exec(text)?.[1];
+  if (endsAt) expect(primary?.desiredCount, "the primary's count at the end").toBe(Number(endsAt));
+  const endsOn = /^# ends-on: (\S+)$/m.exec(text)?.[1];
+  if (endsOn) expect(primary?.taskDefinition).toBe(endsOn);
+  for (const s of report.services) {
+    expect(
+      s.deployments.map((d) => d.rolloutState),
+      `${s.name} ends on one steady deployment`,
+    ).toEqual(['COMPLETED']);
+  }
+  for (const [, kind, pattern] of text.matchAll(/^# slack: (\S+) \/(.+)\/$/gm)) {
+    const texts = (report.notifications ?? []).filter((n) => n.kind === kind).map((n) => n.text);
+    expect(
+      texts.some((t) => new RegExp(pattern!).test(t)),
+      `a ${kind} message matching /${pattern}/ in ${JSON.stringify(texts)}`,
+    ).toBe(true);
+  }
+  const cli = report.timeline.filter((t) => t.action === 'cli');
+  for (const [, n, pattern] of text.matchAll(/^# cli: (\d+) \/(.+)\/$/gm)) {
+    expect(cli[Number(n) - 1]?.result?.output ?? '').toMatch(new RegExp(pattern!));
+  }
+}
