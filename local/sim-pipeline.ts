@@ -50,11 +50,12 @@ export function pipelineWith(plan: FaultPlan = {}): OnWorld {
         `names ${lacking.map((t) => `${t.cluster}/${t.service}`).join(', ')}, which the scenario's services: do not have (it has ${scenario.services.map((s) => `${s.cluster}/${s.name}`).join(', ') || 'none'})`,
       );
     }
-    const attached = await attachPipeline(
-      world,
-      config,
-      plan.slack?.length ? { slack: { timeoutMs: SLACK_FAULT_TIMEOUT_MS } } : {},
-    );
+    const attached = await attachPipeline(world, config, {
+      slack: {
+        ...(plan.slack?.length && { timeoutMs: SLACK_FAULT_TIMEOUT_MS }),
+        ...(scenario.slack && { app: scenario.slack }),
+      },
+    });
     const layer: FaultLayer | undefined = hasFaults ? applyFaults(world, plan, attached) : undefined;
     const checker = new InvariantChecker(world, attached, { notifications: () => slackDeliveries(attached) });
     checker.start();
