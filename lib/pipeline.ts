@@ -958,7 +958,11 @@ export class Pipeline {
   async command(cluster: string, service: string, command: Extract<Trigger, { kind: 'command' }>['command']) {
     const target = targetFor(this.config, cluster, service);
     if (!target) throw new UnknownServiceError(`${cluster}/${service} is not a target in the config`);
-    const record = await this.reconcile(target, { kind: 'command', command });
+    // A person's command reads the gate alarms from AWS, not what alarm events told so far: an
+    // approval or a promotion clicked while a gate alarm has just gone to ALARM (its event not yet
+    // handled) must roll back, not first move the failing canary on (held-out
+    // scenarios/held-out/approvals/gate-failing-canary.yml).
+    const record = await this.reconcile(target, { kind: 'command', command }, undefined, { readGates: true });
     await this.deliver([record]);
     return record;
   }

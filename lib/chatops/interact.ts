@@ -220,20 +220,28 @@ export async function interact(
   const channel = payload.channel?.id ?? payload.container?.channel_id;
   const threadTs = payload.container?.message_ts ?? payload.message?.ts;
   const told = `<@${user}> ${VERB[action]}: ${done}`;
-  try {
-    if (deps.postInThread && channel && threadTs) await deps.postInThread(channel, threadTs, told);
-    else if (responseUrl) {
-      // Slack's "Publishing responses in thread" (https://api.slack.com/interactivity/handling):
-      // response_type in_channel, the parent's thread_ts, and replace_original false.
-      await deps.respond(responseUrl, {
+  // With the bot token the outcome goes in the thread by chat.postMessage; should Slack refuse it
+  // (a revoked token, a channel the bot is not in), through `response_url`, so it is not lost.
+  let posted = false;
+  if (deps.postInThread && channel && threadTs) {
+    try {
+      await deps.postInThread(channel, threadTs, told);
+      posted = true;
+    } catch (e) {
+      log.warn('slack.respond_failed', { via: 'chat.postMessage', error: e as Error });
+    }
+  }
+  if (!posted && responseUrl) {
+    // Slack's "Publishing responses in thread" (https://api.slack.com/interactivity/handling):
+    // response_type in_channel, the parent's thread_ts, and replace_original false.
+    await deps
+      .respond(responseUrl, {
         response_type: 'in_channel',
         replace_original: false,
         ...(threadTs && { thread_ts: threadTs }),
         text: told,
-      });
-    }
-  } catch (e) {
-    log.warn('slack.respond_failed', { error: e as Error });
+      })
+      .catch((e) => log.warn('slack.respond_failed', { via: 'response_url', error: e as Error }));
   }
   return ACK();
 }
@@ -284,8 +292,8 @@ export function isSlackUrl(url: string): boolean {
 /**
  * Whether `user` may act on `target`: listed by ID, or a member of a listed user group (asked of
  * Slack only when the user is not listed directly, and only with a bot token). A group Slack
- * cannot answer for (no such group, a bad token, a rate limit, no answer) refuses the click: an
- * approver list that cannot be read never allows.
+ * cannot answer for (no such group, a bad token, a rate limit, no answer) refuses the click unless
+ * another listed group has the user: an approver list that cannot be read never allows.
  */
 async function isApprover(
   user: string,
@@ -304,19 +312,23 @@ async function isApprover(
   if (user && approvers.includes(user)) return { ok: true };
   const groups = approvers.filter((a) => a.startsWith('S'));
   if (user && groups.length > 0 && deps.groupMembers) {
+    // Membership of a group Slack listed is a yes; a group it could not list is no answer, so
+    // the click is refused unless another group has the user.
+    let unanswered: { group: string; error: unknown } | undefined;
     for (const group of groups) {
-      let members: string[];
       try {
-        members = await deps.groupMembers(group);
+        if ((await deps.groupMembers(group)).includes(user)) return { ok: true };
       } catch (e) {
         log.warn('slack.group_unavailable', { group, target: key, error: e as Error });
-        return {
-          ok: false,
-          reason: 'group_unavailable',
-          why: `whether <@${user}> may act on ${key} cannot be told: Slack did not list the members of the user group <!subteam^${group}> (${groupTrouble(e)}); nothing was done`,
-        };
+        unanswered ??= { group, error: e };
       }
-      if (members.includes(user)) return { ok: true };
+    }
+    if (unanswered) {
+      return {
+        ok: false,
+        reason: 'group_unavailable',
+        why: `whether <@${user}> may act on ${key} cannot be told: Slack did not list the members of the user group <!subteam^${unanswered.group}> (${groupTrouble(unanswered.error)}); nothing was done`,
+      };
     }
   }
   const hint =
