@@ -5,44 +5,15 @@
  * leaves the record's version where it was, answers the clicker alone and logs `slack.refused`
  * with its reason; a forged or stale request gets HTTP 401 and no answer at all.
  */
-import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { parseScenario } from '../local/scenario/parse.ts';
-import { runScenario } from '../local/scenario/run.ts';
-import { withPipeline } from '../local/sim-pipeline.ts';
+import { HELD_THEN_APPROVED, type PlayedClick, playApprovals } from './helpers/approvals.ts';
 
 const DIR = fileURLToPath(new URL('../scenarios/held-out/approvals/', import.meta.url));
 
-interface Click {
-  summary: string;
-  status: number;
-  answer?: string;
-  ephemeral?: boolean;
-  writes: string[];
-  recordChanged: boolean;
-  log: string[];
-}
+type Click = PlayedClick;
 
-async function play(name: string) {
-  const file = `${DIR}${name}.yml`;
-  const scenario = parseScenario(readFileSync(file, 'utf8'), { file });
-  const { report } = await runScenario(scenario, { onWorld: withPipeline });
-  const r = report as any;
-  expect(r.violations, name).toEqual([]);
-  return {
-    clicks: report.timeline
-      .filter((s) => s.action === 'slack')
-      .map((s) => ({ summary: s.summary, ...(s.result ?? {}) })) as unknown as Click[],
-    rollouts: (r.rollouts as any[]).map((x) => ({
-      image: String(x.image),
-      outcome: x.outcome as string,
-      reason: x.reason as string,
-      startedAt: x.startedAt as string,
-    })),
-    notifications: (r.notifications as any[]).map((n) => ({ at: n.at as string, kind: n.kind as string })),
-  };
-}
+const play = (name: string) => playApprovals(`${DIR}${name}.yml`);
 
 /** A click refused after its signature checked out: nothing written, told to the clicker alone. */
 function refused(click: Click, reason: string) {
@@ -78,14 +49,7 @@ function acted(click: Click, answer: RegExp) {
 describe('held-out approvals, played as a stranger would', () => {
   it('one-task-promote-abort.yml: a 1-task service is promoted, then aborted; the outsider, forged, replayed and expired requests change nothing', async () => {
     const { clicks, rollouts, notifications } = await play('one-task-promote-abort');
-    const [outsider, forged, promote, replay, expired, abort] = clicks as [
-      Click,
-      Click,
-      Click,
-      Click,
-      Click,
-      Click,
-    ];
+    const [outsider, forged, promote, replay, expired, abort] = clicks(6);
     refused(outsider, 'not_approver');
     expect(outsider.answer).toBe(':no_entry: <@U7OUTSIDER> is not an approver of prod/api; nothing was done');
     unsigned(forged, 'bad_signature');
@@ -113,13 +77,7 @@ describe('held-out approvals, played as a stranger would', () => {
 
   it('forty-tasks-retry.yml: a release group’s member retries a rolled-back digest; an outsider, a forged request and two replays do not', async () => {
     const { clicks, rollouts } = await play('forty-tasks-retry');
-    const [outsider, forged, retry, replayWhileRolling, replayAfter] = clicks as [
-      Click,
-      Click,
-      Click,
-      Click,
-      Click,
-    ];
+    const [outsider, forged, retry, replayWhileRolling, replayAfter] = clicks(5);
     // U9OUTSIDER is in no listed group: usergroups.users.list said so, and nothing moved.
     refused(outsider, 'not_approver');
     unsigned(forged, 'bad_signature');
@@ -147,7 +105,7 @@ describe('held-out approvals, played as a stranger would', () => {
 
   it('freeze-deploy-now.yml: a weekend freeze (New York, across the change to daylight time) is crossed by the approver’s click only', async () => {
     const { clicks, rollouts, notifications } = await play('freeze-deploy-now');
-    const [intern, forged, expired, lead] = clicks as [Click, Click, Click, Click];
+    const [intern, forged, expired, lead] = clicks(4);
     refused(intern, 'not_approver');
     unsigned(forged, 'bad_signature');
     unsigned(expired, 'stale');
@@ -182,7 +140,7 @@ describe('held-out approvals, played as a stranger would', () => {
 
   it('gate-failing-canary.yml: approving while a gate alarm is in ALARM (its event not yet handled) rolls back, without first moving the canary on', async () => {
     const { clicks, rollouts, notifications } = await play('gate-failing-canary');
-    const [approve] = clicks as [Click];
+    const [approve] = clicks(1);
     acted(approve, /rolling back to web:1: gate alarm web-5xx is in ALARM: canary 5xx/);
     // No step to 100 %: the approval's own decision read the alarm and rolled back.
     expect(notifications.map((n) => n.kind)).toEqual([
@@ -192,31 +150,20 @@ describe('held-out approvals, played as a stranger would', () => {
       'approved',
       'rolled_back',
     ]);
-    expect(rollouts).toEqual([
-      expect.objectContaining({
-        outcome: 'rolled_back',
-        reason: 'gate alarm web-5xx is in ALARM: canary 5xx',
-      }),
+    expect(rollouts.map((r) => [r.outcome, r.reason])).toEqual([
+      ['rolled_back', 'gate alarm web-5xx is in ALARM: canary 5xx'],
     ]);
   }, 300_000);
 
   it('hold-groups.yml: the gate holds past its timeout; a group Slack cannot list refuses an outsider, a member of the other group approves', async () => {
     const { clicks, rollouts, notifications } = await play('hold-groups');
-    const [outsider, member] = clicks as [Click, Click];
+    const [outsider, member] = clicks(2);
     refused(outsider, 'group_unavailable');
     expect(outsider.answer).toBe(
       ':no_entry: whether <@U4OTHER> may act on prod/web cannot be told: Slack did not list the members of the user group <!subteam^S0TYPO> (Slack answered no_such_subteam: no such user group; check `approvers`); nothing was done',
     );
     acted(member, /^<@U3DEPLOY> approved: prod\/web: web:v2 approved: step 2\/2 \(100%\)/);
-    expect(notifications.map((n) => n.kind)).toEqual([
-      'started',
-      'step',
-      'approval',
-      'blocked',
-      'approved',
-      'step',
-      'succeeded',
-    ]);
+    expect(notifications.map((n) => n.kind)).toEqual(HELD_THEN_APPROVED);
     const at = (kind: string) => Date.parse(notifications.find((n) => n.kind === kind)!.at);
     // Held (told once) when approvalTimeout ran out, 7 minutes after it asked; approved at the click.
     expect(at('blocked') - at('approval')).toBe(7 * 60_000);
@@ -226,7 +173,7 @@ describe('held-out approvals, played as a stranger would', () => {
 
   it('bad-bot-token.yml: with a token Slack refuses, a group member is refused; a user listed by ID acts, and is still told in the thread', async () => {
     const { clicks, rollouts } = await play('bad-bot-token');
-    const [member, pause, resume] = clicks as [Click, Click, Click];
+    const [member, pause, resume] = clicks(3);
     refused(member, 'group_unavailable');
     expect(member.answer).toContain('(Slack answered invalid_auth: the bot token is not valid)');
     // chat.postMessage refused the token: the outcome went through response_url instead.
