@@ -138,6 +138,29 @@ describe('held-out approvals, played as a stranger would', () => {
     expect(steps[1]! - steps[0]!).toBeGreaterThanOrEqual(30 * 60_000);
   }, 300_000);
 
+  it('freeze-starts-mid-rollout.yml: a rollback inside the window is not frozen; a push there waits for its end', async () => {
+    const { rollouts, notifications } = await play('freeze-starts-mid-rollout');
+    expect(rollouts.map((r) => [r.image, r.outcome])).toEqual([
+      [expect.stringContaining('pay:v2'), 'rolled_back'],
+      [expect.stringContaining('pay:v3'), 'succeeded'],
+    ]);
+    // The crash (about 20 minutes after the canary started, 15:51) is inside the window (15:40-18:00).
+    const back = Date.parse(notifications.find((n) => n.kind === 'rolled_back')!.at);
+    expect(back).toBeGreaterThan(Date.parse('2026-03-06T15:40:00Z'));
+    expect(back).toBeLessThan(Date.parse('2026-03-06T16:00:00Z'));
+    expect(notifications.map((n) => n.kind)).toEqual([
+      'started',
+      'step',
+      'rolled_back',
+      'frozen',
+      'started',
+      'step',
+      'step',
+      'succeeded',
+    ]);
+    expect(rollouts[1]!.startedAt.slice(0, 16)).toBe('2026-03-06T18:00');
+  }, 300_000);
+
   it('gate-failing-canary.yml: approving while a gate alarm is in ALARM (its event not yet handled) rolls back, without first moving the canary on', async () => {
     const { clicks, rollouts, notifications } = await play('gate-failing-canary');
     const [approve] = clicks(1);
