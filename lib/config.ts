@@ -291,11 +291,13 @@ type Parser<T> = (value: unknown, path: string, problems: Problems) => T | undef
  * Every field a target may have. To add one (say `scaling`): a parser here, a field in TargetConfig,
  * a line in resolveSettings. The key check, `defaults` and error paths follow from this table.
  */
+// `@__PURE__`: only validation reads these tables, and the Lambdas get the config validated at package
+// time (lib/packaged-config.ts): so marked, esbuild leaves the validation out of their bundles.
 const TARGET_FIELDS = {
-  cluster: ecsName('ECS cluster'),
-  service: ecsName('ECS service'),
+  cluster: /* @__PURE__ */ ecsName('ECS cluster'),
+  service: /* @__PURE__ */ ecsName('ECS service'),
   repository: repositoryName,
-  container: ecsName('container'),
+  container: /* @__PURE__ */ ecsName('container'),
   tags: tagPolicy,
   // strategy, steps, linear and rolling depend on each other: planRollout (steps.ts) checks them together.
   strategy: asWritten,
@@ -352,8 +354,8 @@ const IDENTITY: Record<'cluster' | 'service' | 'repository', string> = {
 };
 const ROLLOUT_OPTIONS: readonly string[] = ['steps', 'linear', 'rolling'];
 
-const TARGET_KEYS = Object.keys(TARGET_FIELDS);
-const DEFAULTS_KEYS = TARGET_KEYS.filter((k) => !Object.hasOwn(IDENTITY, k));
+const TARGET_KEYS = /* @__PURE__ */ Object.keys(TARGET_FIELDS);
+const DEFAULTS_KEYS = /* @__PURE__ */ TARGET_KEYS.filter((k) => !Object.hasOwn(IDENTITY, k));
 /** Top-level sections; a new one (say `scaling`) is a key here and a line in check(). */
 const TOP_KEYS = ['defaults', 'targets', 'notifications', 'sweep'];
 
