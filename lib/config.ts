@@ -31,7 +31,7 @@
  *     steps: false             # no step messages
  *     routes: { rolled_back: [/ecs-autopilot/slack-web, /ecs-autopilot/slack-oncall] }   # instead of webhook
  *   # notifications: false     # nothing is sent (a target may say the same for itself)
- *   sweep: 30m                 # the safety sweep's period (whole minutes, 1m to 1d); default 1m
+ *   sweep: 30m                 # the safety sweep's period (whole minutes, 1m to 1d); default 30m
  *
  * A target's field replaces the same field of `defaults` whole (lists and blocks are not merged).
  * A target that sets `strategy` takes none of the defaults' steps, linear or rolling with it: a
@@ -116,14 +116,13 @@ export interface Config {
 }
 
 /**
- * The sweep's default period: one minute, as the old tick. The sweep is also where a lost ECR push is
- * found, and its first look at a repository only sets the mark (images pushed before the pipeline
- * knew the service are not news): with a 30-minute sweep a push whose event was lost in the first
- * half hour after a deploy was never deployed (the property suite's healthy push with a dropped ECR
- * event, seed 20260801). Until the first look has a deploy-time baseline, safety sets the default;
- * `sweep: 30m` buys 2 invocations an hour at that cost, and says so in the README.
+ * The sweep's default period: 30 minutes, 2 invocations an hour for an idle fleet. A lost event or
+ * wake-up is repaired within it; a push whose ECR event was lost too, also one before the first
+ * sweep (its first look at a repository starts from the deploy, lib/pipeline.ts `deployedAt`: with
+ * only a mark there, seed 20260801 of the property suite lost such a push, and the default was 1m).
+ * A shorter sweep repairs sooner at one invocation and one Query per period.
  */
-export const DEFAULT_SWEEP_MS = 60_000;
+export const DEFAULT_SWEEP_MS = 1_800_000;
 
 /**
  * A sweep period as written, or why not: whole minutes (an EventBridge rate), from 1 minute to a day.

@@ -60,6 +60,7 @@ function fromEnvironment(
       ...extra,
       ...(lifecycleHook && { lifecycleHook }),
       ...(waker && { waker }),
+      ...(env.packagedAt !== undefined && { deployedAt: env.packagedAt }),
     });
   })();
   // A failed start (no config) must not be cached forever: the next invocation tries again.
