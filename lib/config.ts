@@ -31,7 +31,7 @@
  *     steps: false             # no step messages
  *     routes: { rolled_back: [/ecs-autopilot/slack-web, /ecs-autopilot/slack-oncall] }   # instead of webhook
  *   # notifications: false     # nothing is sent (a target may say the same for itself)
- *   sweep: 30m                 # the safety sweep's period (whole minutes, 1m to 1d); default 30m
+ *   sweep: 30m                 # the safety sweep's period (whole minutes, 1m to 1d); default 1m
  *
  * A target's field replaces the same field of `defaults` whole (lists and blocks are not merged).
  * A target that sets `strategy` takes none of the defaults' steps, linear or rolling with it: a
@@ -116,13 +116,14 @@ export interface Config {
 }
 
 /**
- * The sweep's default period: 30 minutes, 2 invocations an hour for an idle fleet. A lost event or
- * wake-up is repaired within it; a push whose ECR event was lost too, also one before the first
- * sweep (its first look at a repository starts from the deploy, lib/pipeline.ts `deployedAt`: with
- * only a mark there, seed 20260801 of the property suite lost such a push, and the default was 1m).
- * A shorter sweep repairs sooner at one invocation and one Query per period.
+ * The sweep's default period: one minute, as the old tick. Its first look at a repository now starts
+ * from the deploy (lib/pipeline.ts `deployedAt`), so a lost push is no longer the reason (seed
+ * 20260801 is green at 30m). What still is: a CLI command (resume, promote, deploy) writes its
+ * record without a wake-up (the CLI has no wake queue), so what it asked for waits for an event or
+ * the sweep: with 30m, the held-out hand-update-resume.yml's resume took effect 21 minutes late.
+ * `sweep: 30m` buys 2 invocations an hour at that cost, and the README says so.
  */
-export const DEFAULT_SWEEP_MS = 1_800_000;
+export const DEFAULT_SWEEP_MS = 60_000;
 
 /**
  * A sweep period as written, or why not: whole minutes (an EventBridge rate), from 1 minute to a day.

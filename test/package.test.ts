@@ -412,9 +412,9 @@ describe('event rules: only what autopilot.yml manages', () => {
     expect(r.Targets[0].Arn).toEqual({ 'Fn::GetAtt': ['AlarmLambdaFunction', 'Arn'] });
   });
 
-  it('the sweep: every 30 minutes by default (lib/config.ts DEFAULT_SWEEP_MS says why)', () => {
+  it('the sweep: every minute by default (lib/config.ts DEFAULT_SWEEP_MS says why)', () => {
     const r = rule('tick');
-    expect(r.ScheduleExpression).toBe('rate(30 minutes)');
+    expect(r.ScheduleExpression).toBe('rate(1 minute)');
     expect(r.EventPattern).toBeUndefined();
     expect(r.Targets[0].Arn).toEqual({ 'Fn::GetAtt': ['TickLambdaFunction', 'Arn'] });
   });
