@@ -161,6 +161,8 @@ export async function attachPipeline(
     ...(waker && { waker }),
     repositoryImages,
     pushTimes,
+    // Deployed now: what set-up pushed is the past, what the timeline pushes is news.
+    deployedAt: world.now(),
     now: () => world.now(),
     onNotice: (notice, target) => notices.push({ at: world.now(), notice: structuredClone(notice), target }),
     onAction: (action, target) => actions.push({ at: world.now(), action, target }),
