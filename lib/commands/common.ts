@@ -176,6 +176,8 @@ export interface RolloutView {
   paused: boolean;
   /** Why it is rolling back. */
   reason?: string;
+  /** A rollback by hand: from the revision the service ran to the one it goes back to. */
+  manual?: { from: string; to: string };
   /** A rollback past its deadline (rollbackDeadline): a person was told; it is still being driven. */
   overdueSince?: string;
   /** The approval gate it waits at: the step (1-based) it would take, since when, when it times out. */
@@ -222,6 +224,11 @@ export function rolloutView(r: Rollout, now: number): RolloutView {
     failures: r.failures.length,
     paused: r.paused === true,
     ...(r.rollingBack ? { reason: r.rollingBack.reason } : {}),
+    // Its record reads backwards (taskDefinition: the revision left; fromTaskDefinition: the one
+    // chosen), as its history entry does (fromTo).
+    ...(isManualRollback(r) && r.taskDefinition
+      ? { manual: { from: shortRevision(r.taskDefinition), to: shortRevision(r.fromTaskDefinition) } }
+      : {}),
     ...(r.rollingBack?.overdueAt !== undefined ? { overdueSince: ISO(r.rollingBack.overdueAt)! } : {}),
     ...(r.approval && {
       approval: {
@@ -244,6 +251,10 @@ export function rolloutView(r: Rollout, now: number): RolloutView {
 export function describeRollout(v: RolloutView): string {
   if (v.phase === 'rolling_back') {
     const overdue = v.overdueSince ? ` (past its deadline since ${v.overdueSince}: needs a person)` : '';
+    if (v.manual) {
+      const why = v.reason?.match(/^rolled back by hand from \S+ to \S+?(?:: (.*))?$/)?.[1];
+      return `rolling back by hand from ${v.manual.from} to ${v.manual.to}${overdue}${why ? `: ${why}` : ''}`;
+    }
     return `rolling back to ${v.from}${overdue}: ${v.reason ?? ''}`;
   }
   if (v.steps === 0) return v.phase;
@@ -352,6 +363,15 @@ export function summaryJson(h: RolloutSummary) {
       ...(f.exitCode !== undefined ? { exitCode: f.exitCode } : {}),
       at: ISO(f.at),
     })),
+  };
+}
+
+/** The last good revision as `status --json` and `history --json` print it: `{ revision: 'web:2', image: 'web:v2', since }`. */
+export function lastGoodJson(good: NonNullable<ServiceRecord['lastGood']>) {
+  return {
+    revision: shortRevision(good.taskDefinition),
+    ...(good.image ? { image: imageLabel(good.image) } : {}),
+    since: ISO(good.since),
   };
 }
 

@@ -177,11 +177,19 @@ export async function rollback(
       if (after.history.length > before.history.length && last?.outcome === 'rolled_back') {
         return { ok: true, text: last.reason };
       }
+      const underWay = (before.rollout?.rollingBack ? before.rollout : undefined) ?? after.rollout;
+      if (underWay?.rollingBack) {
+        const view = rolloutView(underWay, deps.now());
+        return {
+          ok: false,
+          text: `nothing rolled back: a rollback is under way (${view.manual ? '' : `${view.image} `}${describeRollout(view)}); wait for it, then roll back again`,
+        };
+      }
       return {
         ok: false,
         text: to
-          ? `nothing rolled back: the service already runs ${shortRevision(to)}, or a rollback is under way`
-          : 'nothing rolled back: no earlier good revision is known (name one with --to REVISION), or a rollback is under way',
+          ? `nothing rolled back: the service already runs ${shortRevision(to)}`
+          : 'nothing rolled back: no earlier good revision is known (name one with --to REVISION)',
       };
     },
     { needsRollout: false },

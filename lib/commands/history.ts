@@ -14,6 +14,7 @@ import {
   describeRollout,
   fromTo,
   keyOf,
+  lastGoodJson,
   outcomeOf,
   printJson,
   rolloutView,
@@ -40,7 +41,7 @@ export async function history(options: HistoryOptions, deps: Deps): Promise<numb
     printJson(deps.io, {
       service: keyOf(target),
       inProgress: current ? rolloutView(current, deps.now()) : null,
-      lastGood: record.lastGood ?? null,
+      lastGood: record.lastGood ? lastGoodJson(record.lastGood) : null,
       history: past.map(summaryJson),
     });
     return 0;

@@ -22,6 +22,7 @@ import {
   ISO,
   imageLabel,
   keyOf,
+  lastGoodJson,
   outcomeText,
   printJson,
   type RolloutView,
@@ -65,7 +66,7 @@ export interface ServiceStatus {
   frozen?: { image: string; digest: string; since: string; until: string };
   /** During a rollout: the share of traffic the new revision serves now, by its running tasks (servedNow). */
   served?: { share: number; newTasks: number; tasks: number; byWeight?: true };
-  lastGood?: { revision: string; image?: string; since?: string };
+  lastGood?: ReturnType<typeof lastGoodJson>;
   last?: ReturnType<typeof summaryJson>;
   alarmsInAlarm: { name: string; reason: string }[];
 }
@@ -181,15 +182,7 @@ export async function serviceStatus(
         until: ISO(record.frozenPush.until)!,
       },
     }),
-    ...(record.lastGood
-      ? {
-          lastGood: {
-            revision: shortRevision(record.lastGood.taskDefinition),
-            ...(record.lastGood.image ? { image: imageLabel(record.lastGood.image) } : {}),
-            since: ISO(record.lastGood.since),
-          },
-        }
-      : {}),
+    ...(record.lastGood ? { lastGood: lastGoodJson(record.lastGood) } : {}),
     ...(last ? { last: summaryJson(last) } : {}),
     alarmsInAlarm: alarms.filter((a) => matchesGateAlarm(target, a.name)),
   };
@@ -337,7 +330,17 @@ export function formatStatus(services: ServiceStatus[]): string {
     if (!s.exists) notes.push(`${s.service}: the ECS service does not exist (or is INACTIVE)`);
     const runs = runsText(s.tasks);
     if (runs) notes.push(`${s.service} runs ${runs}`);
-    if (s.rollout && s.served)
+    if (s.rollout?.manual)
+      notes.push(
+        `${s.service}: rolling back by hand from ${s.rollout.manual.from} to ${s.rollout.manual.to}; ${s.rollout.manual.to} runs ${s.tasks
+          .filter((t) => t.revision === s.rollout!.manual!.to)
+          .reduce((n, t) => n + t.runningCount, 0)} of ${s.desiredCount} tasks`,
+      );
+    else if (s.rollout?.phase === 'rolling_back' && s.served)
+      notes.push(
+        `${s.service}: rolling back to ${s.rollout.from}; ${s.rollout.revision ?? 'the new revision'} still serves ${s.served.share}% (${s.served.newTasks} of ${s.served.tasks} running tasks)`,
+      );
+    else if (s.rollout && s.served)
       notes.push(
         `${s.service}: step ${s.rollout.step} asks for ${s.rollout.percent}% of traffic; ${s.rollout.revision ?? 'the new revision'} serves ${s.served.share}% ${s.served.byWeight ? `by listener weight (${s.served.newTasks} of ${s.served.tasks} running tasks on it)` : `(${s.served.newTasks} of ${s.served.tasks} running tasks)`}`,
       );
