@@ -343,6 +343,7 @@ export async function runCommand(
   };
   let values: Record<string, any>;
   let run: ((deps: Deps) => Promise<number>) | undefined;
+  let service: string | undefined;
   try {
     if (name === 'validate') {
       const parsed = parse(args, { live: { type: 'boolean' } }, [0, 1]);
@@ -355,18 +356,29 @@ export async function runCommand(
     const parsed = parse(args, spec.options, spec.positionals);
     values = parsed.values;
     run = spec.prepare(values, parsed.positionals);
+    service = parsed.positionals[0];
   } catch (e) {
     if (e instanceof UsageError && json)
       return failed('usage', e.message, 2, { usage: `autopilot ${HELP[name].usage}` });
     throw e;
   }
+  const slackTrouble: SlackTrouble[] = [];
   const previousSink = setLogSink((line) => {
+    const trouble = slackTroubleOf(line);
+    if (trouble) slackTrouble.push(trouble);
     if (values.verbose) io.err(`${line}\n`);
-    else if (line.startsWith('{"level":"error"')) io.err(`${errorLine(line)}\n`);
+    else if (line.startsWith('{"level":"error"') && !trouble) io.err(`${line}\n`);
   });
   try {
     const deps = await connect({ local: values.local, config: values.config }, env, io);
-    return await run(deps);
+    const outbox = await outboxOf(deps, service);
+    try {
+      return await run(deps);
+    } finally {
+      if (slackTrouble.length > 0)
+        for (const note of slackNotes(slackTrouble, outbox, await outboxOf(deps, service)))
+          io.err(`${note}\n`);
+    }
   } catch (e) {
     if (e instanceof UsageError) {
       if (json) return failed('usage', e.message, 2, { usage: `autopilot ${HELP[name].usage}` });
@@ -386,21 +398,79 @@ export async function runCommand(
   }
 }
 
-/**
- * An error the pipeline logged, for the person: a Slack message the command could not send is a
- * note (it stays queued in the record, and the pipeline's tick sends it), anything else the line.
- */
-function errorLine(line: string): string {
-  let fields: { msg?: string; reason?: string; kind?: string };
+/** A Slack message the pipeline could not send while the command ran, from its log line. */
+interface SlackTrouble {
+  id: string;
+  kind: string;
+  reason: string;
+  /** Given up for good (`notification.failed`), else tried again later (`notification.retry`). */
+  failed: boolean;
+}
+
+function slackTroubleOf(line: string): SlackTrouble | undefined {
+  if (!line.includes('"msg":"notification.')) return undefined;
+  let fields: { msg?: string; reason?: string; error?: string; kind?: string; id?: string };
   try {
     fields = JSON.parse(line);
   } catch {
-    return line;
+    return undefined;
   }
-  if (fields.msg?.startsWith('notification.')) {
-    return `note: Slack was not told of ${fields.kind ?? 'this'} yet: ${fields.reason ?? fields.msg}; it stays queued for the pipeline's next tick`;
+  if (fields.msg !== 'notification.failed' && fields.msg !== 'notification.retry') return undefined;
+  return {
+    id: fields.id ?? '',
+    kind: fields.kind ?? 'a message',
+    reason: fields.reason ?? fields.error ?? fields.msg,
+    failed: fields.msg === 'notification.failed',
+  };
+}
+
+/** The service's queued Slack messages (ids and kinds), or none when there is no service or no record. */
+async function outboxOf(deps: Deps, service: string | undefined): Promise<{ id: string; kind: string }[]> {
+  const target = deps.config.targets.find((t) => `${t.cluster}/${t.service}` === service);
+  if (!target) return [];
+  const record = await deps.store.get(target.cluster, target.service).catch(() => undefined);
+  return (record?.outbox ?? []).map((e) => ({ id: e.id, kind: e.notice.kind }));
+}
+
+/**
+ * What a person should know of the Slack messages that did not go while the command ran: the
+ * command's own (queued by it: not in the outbox before), each by its kind, whether it stays queued
+ * and behind how many older ones; an older message given up on is said apart. The sender tries the
+ * oldest message first and stops at a webhook's first failure, so the command's own may not have
+ * been tried at all: it is then named with the failure that held it back.
+ *
+ *   before [], after [paused 5.0], trouble [paused 5.0 retry "HTTP 500"]
+ *     -> 'note: Slack was not told of paused yet: HTTP 500; it stays queued for the pipeline's next tick'
+ *   before [started 3.0], after [started 3.0, paused 5.0], trouble [started 3.0 retry "HTTP 500"]
+ *     -> 'note: Slack was not told of paused yet: HTTP 500 (for started, tried first); it stays queued
+ *         for the pipeline's next tick, behind 1 older message'
+ */
+export function slackNotes(
+  trouble: SlackTrouble[],
+  before: { id: string; kind: string }[],
+  after: { id: string; kind: string }[],
+): string[] {
+  const older = new Set(before.map((e) => e.id));
+  const queued = new Set(after.map((e) => e.id));
+  const last = new Map(trouble.map((t) => [t.id, t]));
+  const notes: string[] = [];
+  const waiting = after.filter((e) => older.has(e.id)).length;
+  const behind = waiting ? `, behind ${waiting} older message${waiting === 1 ? '' : 's'}` : '';
+  const held = trouble.at(-1)!;
+  for (const own of after.filter((e) => !older.has(e.id))) {
+    const t = last.get(own.id);
+    const why = t ? t.reason : `${held.reason} (for ${held.kind}, tried first)`;
+    notes.push(
+      `note: Slack was not told of ${own.kind} yet: ${why}; it stays queued for the pipeline's next tick${behind}`,
+    );
   }
-  return line;
+  for (const t of last.values()) {
+    if (queued.has(t.id)) continue;
+    if (!t.failed) continue;
+    const whose = older.has(t.id) ? `an older message, ${t.kind}` : t.kind;
+    notes.push(`note: Slack was not told of ${whose}: ${t.reason}; given up, it will not be sent`);
+  }
+  return notes;
 }
 
 function parse(args: string[], options: OptionSpec, [min, max]: [number, number]) {

@@ -26,7 +26,7 @@ import { type ClientOptions, createClients } from '../aws.ts';
 import { type Config, validateConfig } from '../config.ts';
 import { loadConfig, parseConfig, readConfigFile } from '../config-file.ts';
 import { createSlack } from '../slack/deliver.ts';
-import { DEFAULT_WEBHOOK_PARAMETER } from '../slack/webhook.ts';
+import { DEFAULT_WEBHOOK_PARAMETER, WebhookError, WebhookUrls } from '../slack/webhook.ts';
 import { DynamoRecordStore } from '../store.ts';
 import { NamedQueueWaker, WakingStore, wakeQueueName } from '../waker.ts';
 import type { CommandClients, Deps, Io } from './common.ts';
@@ -102,14 +102,31 @@ export async function connect(flags: ConnectFlags, env: NodeJS.ProcessEnv, io: I
     where: c.endpoint ? `the local AWS at ${c.endpoint}` : `region ${region}`,
     table: c.table,
     clientOptions: c.options,
-    slack: createSlack({
-      ssm: c.clients.ssm,
-      region,
-      defaultWebhook: env.AUTOPILOT_SLACK_PARAMETER || DEFAULT_WEBHOOK_PARAMETER,
-      // Slack's pacing is kept on the endpoint's clock: the local AWS's virtual one does not wait.
-      ...(c.endpoint ? { sleep: async () => {} } : {}),
-    }),
+    slack: {
+      ...createSlack({
+        ssm: c.clients.ssm,
+        region,
+        defaultWebhook: env.AUTOPILOT_SLACK_PARAMETER || DEFAULT_WEBHOOK_PARAMETER,
+        // Slack's pacing is kept on the endpoint's clock: the local AWS's virtual one does not wait.
+        ...(c.endpoint ? { sleep: async () => {} } : {}),
+      }),
+      webhooks: new OperatorWebhookUrls(c.clients.ssm),
+    },
   };
+}
+
+/**
+ * The webhook parameters as an operator reads them: one the operator cannot read (no
+ * ssm:GetParameter or kms:Decrypt in their role, or not made yet) is the operator's problem, not
+ * the message's, so the message is tried again (it stays queued, and the pipeline's tick sends it
+ * with the Lambdas' role) instead of being given up for good as the Lambdas give up on it.
+ */
+class OperatorWebhookUrls extends WebhookUrls {
+  override url(parameter: string): Promise<string> {
+    return super.url(parameter).catch((e: unknown) => {
+      throw e instanceof WebhookError && e.permanent ? new WebhookError(e.message, false) : e;
+    });
+  }
 }
 
 /**
