@@ -481,10 +481,11 @@ describe('the CLI tells the truth', () => {
     const dry = await cli(t, 'deploy', 'prod/web', '--image', 'web:hotfix-2', '--dry-run');
     expect(dry.code).toBe(0);
     const lines = dry.out.split('\n');
-    expect(lines[0]).toMatch(
+    expect(lines[0]).toBe(`config: ${configFile} (--config)`);
+    expect(lines[1]).toMatch(
       /^prod\/web: dry run, nothing changed: would roll out web:hotfix-2 \(sha256:[0-9a-f]{12}\) from web:1$/,
     );
-    expect(lines[1]).toBe('new revision of web, from web:1:');
+    expect(lines[2]).toBe('new revision of web, from web:1:');
     expect(dry.out).toContain(
       `  containerDefinitions[web].image: "${t.world.ecr.registryHost}/web:v1" -> "${t.world.ecr.registryHost}/web@${v2.digest}"`,
     );
@@ -492,7 +493,13 @@ describe('the CLI tells the truth', () => {
     expect(dry.out).toContain('steps (canary): 10% for 2m, 50% for 2m, 100% for 1m');
     expect(dry.out).toContain('rolls back after 1 failed task, 10m per step');
     const asJson = json(await cli(t, 'deploy', 'prod/web', '--image', 'web:hotfix-2', '--dry-run', '--json'));
-    expect(asJson).toMatchObject({ ok: true, dryRun: true, from: 'web:1', strategy: 'canary' });
+    expect(asJson).toMatchObject({
+      ok: true,
+      dryRun: true,
+      from: 'web:1',
+      strategy: 'canary',
+      config: { file: configFile, source: '--config' },
+    });
     // No record was written, no revision registered.
     expect(await t.records()).toEqual([]);
     expect((await primary(t)).taskDefinition).toMatch(/web:1$/);
@@ -505,7 +512,7 @@ describe('the CLI tells the truth', () => {
     await t.world.runFor(30_000);
     // A dry run of the image already rolling out says so in a sentence.
     expect((await cli(t, 'deploy', 'prod/web', '--image', 'web:v2', '--dry-run')).out).toMatch(
-      /^prod\/web: dry run, nothing changed: would do nothing: web:v2 \(sha256:[0-9a-f]{12}\) is already rolling out\n/,
+      /^config: .* \(--config\)\nprod\/web: dry run, nothing changed: would do nothing: web:v2 \(sha256:[0-9a-f]{12}\) is already rolling out\n/,
     );
     const resumed = await cli(t, 'resume', 'prod/web');
     expect(resumed.code).toBe(1);

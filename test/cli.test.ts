@@ -180,8 +180,32 @@ describe('autopilot CLI', () => {
       expect(output()).toContain("No --scenario: serving the demo's world");
       expect(output()).toContain(`The Lambdas' log lines go to ${log}`);
       expect(output()).toContain('export AWS_REGION=us-east-1');
-      // The commands' config is the one this world's pipeline runs, not the folder's autopilot.yml.
-      expect(output()).toContain(`export AUTOPILOT_CONFIG_FILE=${path.resolve('scenarios/demo.yml')}`);
+      // The commands' config is the one this world's pipeline runs, not the folder's autopilot.yml:
+      // under --local they read it from the world, with neither --config nor AUTOPILOT_CONFIG_FILE.
+      const demo = path.resolve('scenarios/demo.yml');
+      expect(output()).toContain(`The commands with --local read this world's config, ${demo}`);
+      const { AUTOPILOT_CONFIG_FILE: _, ...env } = process.env;
+      const elsewhere = mkdtempSync(path.join(tmpdir(), 'no-autopilot-yml-'));
+      const run = (args: string[]) =>
+        new Promise<{ code: number; stdout: string; stderr: string }>((resolve) =>
+          execFile(
+            process.execPath,
+            [BIN, ...args, '--local'],
+            { cwd: elsewhere, env: { ...env, AWS_ENDPOINT_URL: endpoint }, timeout: 60_000 },
+            (error, stdout, stderr) =>
+              resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, stdout, stderr }),
+          ),
+        );
+      const said = `config: ${demo} (the local world's, from the SSM parameter /ecs-autopilot/local/config-file)`;
+      const status = await run(['status', '--verbose']);
+      expect(status.code, status.stderr).toBe(0);
+      expect(status.stderr.split('\n')[0]).toBe(said);
+      expect(status.stdout).toMatch(/^prod\/web +web:1 /m);
+      const dry = await run(['deploy', 'prod/web', '--image', 'web:v1', '--dry-run']);
+      expect(dry.stdout.split('\n')[0]).toBe(said);
+      // --config still wins.
+      const named = await run(['status', '--verbose', '--config', path.resolve('scenarios/demo.yml')]);
+      expect(named.stderr.split('\n')[0]).toBe(`config: ${demo} (--config)`);
       // The story only: the Lambdas' JSON lines are in the file.
       await new Promise((r) => setTimeout(r, 1500));
       expect(output()).not.toMatch(/^\{"level"/m);

@@ -7,7 +7,8 @@
  *
  * Options every command takes: --json (the result as JSON on stdout), --local (the local AWS:
  * AWS_ENDPOINT_URL, or http://127.0.0.1:4566), --config FILE (autopilot.yml, or a scenario file
- * with an autopilot: section), --verbose (the pipeline's log lines on stderr), --help (the
+ * with an autopilot: section; under --local, the one the local world runs), --verbose (the config
+ * read and the pipeline's log lines on stderr), --help (the
  * command's options and an example, exit 0).
  *
  * Under --json every outcome is one JSON document on stdout, failures included, so a script never
@@ -176,8 +177,8 @@ export const HELP: Record<
 const COMMON_HELP = [
   '--json          the outcome as one JSON document on stdout, failures included',
   '--local         the local AWS (AWS_ENDPOINT_URL, or http://127.0.0.1:4566)',
-  '--config FILE   autopilot.yml, or a scenario with an autopilot: section (default: AUTOPILOT_CONFIG_FILE or autopilot.yml)',
-  "--verbose       the pipeline's log lines on stderr",
+  "--config FILE   autopilot.yml, or a scenario with an autopilot: section (default: AUTOPILOT_CONFIG_FILE; under --local the local world's; else autopilot.yml)",
+  "--verbose       which config was read, and the pipeline's log lines, on stderr",
   '--help          this help',
 ];
 
@@ -371,6 +372,7 @@ export async function runCommand(
   });
   try {
     const deps = await connect({ local: values.local, config: values.config }, env, io);
+    if (values.verbose) io.err(`config: ${deps.configFile} (${deps.configSource ?? 'the default'})\n`);
     const outbox = await outboxOf(deps, service);
     try {
       return await run(deps);

@@ -37,6 +37,8 @@ export interface Deps {
   config: Config;
   /** The config file's name, for messages. */
   configFile: string;
+  /** Why that file: `--config`, `AUTOPILOT_CONFIG_FILE`, the local world's, the default. */
+  configSource?: string;
   /** The clock of the AWS the command talks to (the virtual clock of the local AWS). */
   now: () => number;
   /** Reads the endpoint's clock again (the local AWS's may run faster than the wall clock). */

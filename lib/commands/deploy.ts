@@ -190,10 +190,13 @@ async function dryRun(
       strategy: target.strategy,
       steps,
       rollsBackAfter: { failedTasks: target.failedTasks, stepDeadlineMs: target.stepDeadlineMs },
+      config: { file: deps.configFile, source: deps.configSource ?? 'the default' },
     });
     return 0;
   }
   const lines = [
+    // First: a dry run is read to check a config, so it says which one it read.
+    `config: ${deps.configFile} (${deps.configSource ?? 'the default'})`,
     `${keyOf(target)}: dry run, nothing changed: would ${would}`,
     `new revision of ${familyOf(from)}, from ${shortRevision(from)}:`,
     ...changes.map((c) => `  ${c.path}: ${c.before ?? '(none)'} -> ${c.after ?? '(none)'}`),

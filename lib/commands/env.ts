@@ -34,6 +34,8 @@ import type { CommandClients, Deps, Io } from './common.ts';
 export const LOCAL_ENDPOINT = 'http://127.0.0.1:4566';
 export const DEFAULT_TABLE = 'ecs-autopilot';
 export const DEFAULT_CONFIG = 'autopilot.yml';
+/** Where `autopilot local` writes the path of the config its pipeline runs (its scenario). */
+export const LOCAL_CONFIG_PARAMETER = '/ecs-autopilot/local/config-file';
 /** The scratch parameter a command writes to read the local AWS's clock. */
 export const CLOCK_PARAMETER = '/ecs-autopilot/cli/clock';
 
@@ -76,9 +78,9 @@ export function connection(flags: ConnectFlags, env: NodeJS.ProcessEnv): Connect
 
 /** Everything a command needs, connected. */
 export async function connect(flags: ConnectFlags, env: NodeJS.ProcessEnv, io: Io): Promise<Deps> {
-  const configFile = flags.config ?? env.AUTOPILOT_CONFIG_FILE ?? DEFAULT_CONFIG;
-  const config = await loadCommandConfig(configFile);
   const c = connection(flags, env);
+  const { file: configFile, source: configSource } = await configFileOf(flags, env, c);
+  const config = await loadCommandConfig(configFile);
   let now = c.endpoint ? await endpointClock(c.clients) : Date.now;
   const region = c.region ?? (await c.clients.ecs.config.region());
   const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
@@ -93,6 +95,7 @@ export async function connect(flags: ConnectFlags, env: NodeJS.ProcessEnv, io: I
     ),
     config,
     configFile,
+    configSource,
     now: () => now(),
     refreshClock: async () => {
       if (c.endpoint) now = await endpointClock(c.clients);
@@ -113,6 +116,37 @@ export async function connect(flags: ConnectFlags, env: NodeJS.ProcessEnv, io: I
       webhooks: new OperatorWebhookUrls(c.clients.ssm),
     },
   };
+}
+
+/**
+ * Which config the command reads, and why: `--config`, else AUTOPILOT_CONFIG_FILE, else (under
+ * --local) the one the local world's pipeline runs, which `autopilot local` writes to the SSM
+ * parameter LOCAL_CONFIG_PARAMETER of that world, else autopilot.yml. The parameter lives in the
+ * world the command talks to (so two worlds on two ports each name their own, and it goes when
+ * the world stops), whatever directory either was started from.
+ *
+ *   --config a.yml                          { file: 'a.yml', source: '--config' }
+ *   --local, world serving demo.yml         { file: '/…/scenarios/demo.yml', source: 'the local world's config (SSM …)' }
+ *   --local, an empty world                 { file: 'autopilot.yml', source: 'the default' }
+ */
+export async function configFileOf(
+  flags: ConnectFlags,
+  env: NodeJS.ProcessEnv,
+  c: Pick<Connection, 'clients'>,
+): Promise<{ file: string; source: string }> {
+  if (flags.config) return { file: flags.config, source: '--config' };
+  if (env.AUTOPILOT_CONFIG_FILE) return { file: env.AUTOPILOT_CONFIG_FILE, source: 'AUTOPILOT_CONFIG_FILE' };
+  if (flags.local) {
+    const world = await c.clients.ssm
+      .send(new GetParameterCommand({ Name: LOCAL_CONFIG_PARAMETER }))
+      .then((out) => out.Parameter?.Value)
+      // Not found (an empty world, or one started before this parameter existed), or nothing
+      // answers: the default, and the command's own call says what is wrong with the endpoint.
+      .catch(() => undefined);
+    if (world)
+      return { file: world, source: `the local world's, from the SSM parameter ${LOCAL_CONFIG_PARAMETER}` };
+  }
+  return { file: DEFAULT_CONFIG, source: 'the default' };
 }
 
 /**

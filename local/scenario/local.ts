@@ -8,6 +8,8 @@
  */
 import path from 'node:path';
 import { parseArgs } from 'node:util';
+import { PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
+import { LOCAL_CONFIG_PARAMETER } from '../../lib/commands/env.ts';
 import { UsageError } from '../core/errors.ts';
 
 /** Where `autopilot local` listens by default: `--local`'s endpoint (lib/commands/env.ts) and LocalStack's port. */
@@ -18,6 +20,30 @@ import { loadScenario, type Scenario } from './parse.ts';
 import { ScenarioWorld } from './play.ts';
 import type { OnWorld } from './run.ts';
 import { formatLine, paint, tell } from './story.ts';
+
+/**
+ * Writes the path of the config this world's pipeline runs to its SSM (LOCAL_CONFIG_PARAMETER),
+ * over the wire as any client would: the commands under --local read it there when neither
+ * --config nor AUTOPILOT_CONFIG_FILE names one, so they and the world's Lambdas use the same steps
+ * and gate alarms. SSM rather than a file beside the log: it is found through the endpoint the
+ * command already talks to, from any directory, names the right world when two run on two ports,
+ * and goes away with the world.
+ */
+async function tellConfigFile(world: World, file: string): Promise<void> {
+  const env = world.clientEnv();
+  const ssm = new SSMClient({
+    endpoint: env.AWS_ENDPOINT_URL,
+    region: env.AWS_REGION,
+    credentials: { accessKeyId: env.AWS_ACCESS_KEY_ID!, secretAccessKey: env.AWS_SECRET_ACCESS_KEY! },
+  });
+  try {
+    await ssm.send(
+      new PutParameterCommand({ Name: LOCAL_CONFIG_PARAMETER, Value: file, Type: 'String', Overwrite: true }),
+    );
+  } finally {
+    ssm.destroy();
+  }
+}
 
 /** Real time between two advances of the virtual clock. */
 const TICK_MS = 100;
@@ -35,6 +61,8 @@ export async function local(args: string[], hooks: { onWorld?: OnWorld } = {}): 
   const endpoint = await world.start(options.port);
   await world.settle();
   const extension = scenario ? ((await hooks.onWorld?.(world, scenario)) ?? undefined) : undefined;
+  const configFile = scenario ? path.resolve(scenario.source.file) : undefined;
+  if (configFile) await tellConfigFile(world, configFile);
 
   const p = paint(Boolean(process.stdout.isTTY) && !process.env.NO_COLOR);
   const out = (text: string) => process.stdout.write(`${text}\n`);
@@ -56,11 +84,10 @@ export async function local(args: string[], hooks: { onWorld?: OnWorld } = {}): 
     `  export AWS_REGION=${env.AWS_REGION} AWS_DEFAULT_REGION=${env.AWS_REGION} AWS_ACCESS_KEY_ID=${env.AWS_ACCESS_KEY_ID} AWS_SECRET_ACCESS_KEY=${env.AWS_SECRET_ACCESS_KEY}`,
   );
   out('  aws ecs list-clusters');
-  if (scenario) {
-    // The commands read autopilot.yml unless told: this world's pipeline runs the scenario's config.
-    out(
-      `  export AUTOPILOT_CONFIG_FILE=${path.resolve(scenario.source.file)}   # the pipeline config this world runs`,
-    );
+  if (configFile) {
+    out('');
+    out(`The commands with --local read this world's config, ${configFile}, as its pipeline does:`);
+    out('  npx autopilot status --local');
   }
   out('');
   out('Ctrl-C stops it.');
