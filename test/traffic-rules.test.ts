@@ -115,12 +115,22 @@ describe('routeAt (a route rewritten to the step, or left alone)', () => {
       [g('web', 100), g('canary', 0)],
     ],
     ['[web 0, canary 100], primary', route(fwd(g('web', 0), g('canary', 100))), 'primary', [g('web', 1)]],
+    [
+      '[web 90, canary 10], off',
+      route(fwd(g('web', 90), g('canary', 10))),
+      'off',
+      [g('web', 100), g('canary', 0)],
+    ],
   ] as const)('%s', (_, r, want, groups) => {
     expect(groupsOf(routeAt(r as any, 'web', 'canary', want as any))).toEqual(groups);
   });
   it('already there: no call', () => {
     expect(routeAt(route(fwd(g('web', 90), g('canary', 10))), 'web', 'canary', { canary: 10 })).toEqual({});
     expect(routeAt(route(fwd(g('web', 1))), 'web', 'canary', 'primary')).toEqual({});
+  });
+  it('off (a rollback): a route that sends the canary nothing is not called', () => {
+    expect(routeAt(route(fwd(g('web', 1))), 'web', 'canary', 'off')).toEqual({});
+    expect(routeAt(route(fwd(g('web', 100), g('canary', 0))), 'web', 'canary', 'off')).toEqual({});
   });
   it('keeps an authenticate action before the forward, saying to keep its client secret', () => {
     const oidc = { Type: 'authenticate-oidc', Order: 1, AuthenticateOidcConfig: { ClientId: 'c' } };
