@@ -6,8 +6,14 @@
  * failure, before anything stops; ECS's canary strategy is stopped at the first failure.
  */
 import { fileURLToPath } from 'node:url';
+import {
+  ElasticLoadBalancingV2Client,
+  ModifyListenerCommand,
+  ModifyRuleCommand,
+} from '@aws-sdk/client-elastic-load-balancing-v2';
 import { describe, expect, it } from 'vitest';
 import { playTraffic } from './helpers/traffic-play.ts';
+import { localClientConfig } from './helpers/world.ts';
 
 const DIR = fileURLToPath(new URL('../scenarios/held-out/traffic/', import.meta.url));
 const MODIFY = ['elasticloadbalancing:ModifyRule', 'elasticloadbalancing:ModifyListener'];
@@ -91,4 +97,56 @@ describe('held-out: the first failure', () => {
     expect(stops[0]!.at - t).toBeGreaterThanOrEqual(0);
     expect(stops[0]!.at - t).toBeLessThan(30_000);
   }, 240_000);
+});
+
+describe('held-out: a misconfigured weighted target is refused at the push', () => {
+  const forward = (...groups: string[]) => [
+    {
+      Type: 'forward' as const,
+      ForwardConfig: { TargetGroups: groups.map((TargetGroupArn) => ({ TargetGroupArn, Weight: 1 })) },
+    },
+  ];
+  it.each([
+    [
+      'refused-other-load-balancer',
+      undefined,
+      /behind load balancer internal, which autopilot.yml does not name/,
+    ],
+    ['misrouted', 'no listener', /no listener forwards to it/],
+    ['misrouted', 'two groups', /also forwards to/],
+  ] as const)(
+    '%s %s',
+    async (name, misroute, why) => {
+      const run = await playTraffic(`${DIR}${name}.yml`, {
+        prepare: async (world) => {
+          if (!misroute) return;
+          const elb = world.ecs.elb;
+          const [http, https] = elb.loadBalancerNamed('edge')!.listeners;
+          const group = (n: string) => [...elb.groups.values()].find((g) => g.name === n)!.arn;
+          const client = new ElasticLoadBalancingV2Client(localClientConfig(world.endpoint!));
+          const rule = https!.rules.find((r) => r.priority !== 'default')!.arn;
+          if (misroute === 'no listener') {
+            await client.send(
+              new ModifyListenerCommand({ ListenerArn: http!.arn, DefaultActions: forward(group('www')) }),
+            );
+            await client.send(new ModifyRuleCommand({ RuleArn: rule, Actions: forward(group('www')) }));
+          } else {
+            await client.send(
+              new ModifyRuleCommand({ RuleArn: rule, Actions: forward(group('api'), group('www')) }),
+            );
+          }
+        },
+      });
+      expect(run.report.apiCalls['ecs:RegisterTaskDefinition'] ?? 0).toBe(0);
+      expect(run.report.rollouts).toEqual([]);
+      const told = run.report.notifications.filter((n: any) => n.kind === 'blocked');
+      expect(told).toHaveLength(1);
+      expect(told[0].text).toMatch(why);
+      expect(told[0].text).toMatch(/Nothing was registered and the image is not marked bad/);
+      const api = run.records.find((r) => r.service === 'api')!;
+      expect(api.rollout).toBeUndefined();
+      expect(api.badDigests).toEqual({});
+    },
+    240_000,
+  );
 });
