@@ -3,9 +3,9 @@
  *
  *   - the functions' bundles, built as serverless.yml's custom.esbuild builds them (bundle, minify,
  *     ESM, node20, the SDK's ES module entry, the createRequire banner, the config built in, the
- *     environment's credentials for the SDK's chain; the source map aside), against an empty middy
- *     handler with one SDK client (ECSClient) built with the same options: size (what each
- *     contains, by package), and cold import in a fresh Node process
+ *     environment's credentials for the SDK's chain, scripts/esbuild-plugins.cjs; the source map
+ *     aside), against an empty middy handler with one SDK client (ECSClient) built with the same
+ *     options: size (what each contains, by package), and cold import in a fresh Node process
  *     (bench/child/import-time.mjs), median of several;
  *   - the task-state handler (the ecs-event bundle) in a child process, one event after another as
  *     a Lambda container takes them, against the local world served by this process: events of an
@@ -15,10 +15,11 @@
  */
 import { spawn } from 'node:child_process';
 import { mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { type BuildOptions, build } from 'esbuild';
+import { type BuildOptions, build, type Plugin } from 'esbuild';
 import type { Config, TargetConfig } from '../lib/config.ts';
 import { parseConfig } from '../lib/config-file.ts';
 import { decide } from '../lib/decide.ts';
@@ -31,6 +32,8 @@ import { median } from './stats.ts';
 import { benchWorld, MIN } from './world.ts';
 
 const ROOT = resolve(import.meta.dirname, '..');
+/** serverless.yml's custom.esbuild.plugins: what of the SDK no function runs, left out. */
+const PLUGINS: Plugin[] = createRequire(import.meta.url)('../scripts/esbuild-plugins.cjs');
 const BANNER = "import { createRequire } from 'module'; const require = createRequire(import.meta.url);";
 /** Every function serverless.yml packages: functions/<name>.ts. */
 export const FUNCTIONS = readdirSync(join(ROOT, 'functions'))
@@ -73,6 +76,7 @@ export function esbuildOptions(config: Config): BuildOptions {
     banner: { js: BANNER },
     define: packagedConfigDefine(config),
     alias: { '@aws-sdk/credential-provider-node': './lib/lambda-credentials.ts' },
+    plugins: PLUGINS,
     logLevel: 'error',
     absWorkingDir: ROOT,
   };

@@ -116,12 +116,12 @@ export interface Config {
 }
 
 /**
- * The sweep's default period: one minute, as the old tick. The sweep is also where a lost ECR push is
- * found, and its first look at a repository only sets the mark (images pushed before the pipeline
- * knew the service are not news): with a 30-minute sweep a push whose event was lost in the first
- * half hour after a deploy was never deployed (the property suite's healthy push with a dropped ECR
- * event, seed 20260801). Until the first look has a deploy-time baseline, safety sets the default;
- * `sweep: 30m` buys 2 invocations an hour at that cost, and says so in the README.
+ * The sweep's default period: one minute, as the old tick. Its first look at a repository now starts
+ * from the deploy (lib/pipeline.ts `deployedAt`), so a lost push is no longer the reason (seed
+ * 20260801 is green at 30m). What still is: a CLI command (resume, promote, deploy) writes its
+ * record without a wake-up (the CLI has no wake queue), so what it asked for waits for an event or
+ * the sweep: with 30m, the held-out hand-update-resume.yml's resume took effect 21 minutes late.
+ * `sweep: 30m` buys 2 invocations an hour at that cost, and the README says so.
  */
 export const DEFAULT_SWEEP_MS = 60_000;
 
@@ -291,11 +291,13 @@ type Parser<T> = (value: unknown, path: string, problems: Problems) => T | undef
  * Every field a target may have. To add one (say `scaling`): a parser here, a field in TargetConfig,
  * a line in resolveSettings. The key check, `defaults` and error paths follow from this table.
  */
+// `@__PURE__`: only validation reads these tables, and the Lambdas get the config validated at package
+// time (lib/packaged-config.ts): so marked, esbuild leaves the validation out of their bundles.
 const TARGET_FIELDS = {
-  cluster: ecsName('ECS cluster'),
-  service: ecsName('ECS service'),
+  cluster: /* @__PURE__ */ ecsName('ECS cluster'),
+  service: /* @__PURE__ */ ecsName('ECS service'),
   repository: repositoryName,
-  container: ecsName('container'),
+  container: /* @__PURE__ */ ecsName('container'),
   tags: tagPolicy,
   // strategy, steps, linear and rolling depend on each other: planRollout (steps.ts) checks them together.
   strategy: asWritten,
@@ -352,8 +354,8 @@ const IDENTITY: Record<'cluster' | 'service' | 'repository', string> = {
 };
 const ROLLOUT_OPTIONS: readonly string[] = ['steps', 'linear', 'rolling'];
 
-const TARGET_KEYS = Object.keys(TARGET_FIELDS);
-const DEFAULTS_KEYS = TARGET_KEYS.filter((k) => !Object.hasOwn(IDENTITY, k));
+const TARGET_KEYS = /* @__PURE__ */ Object.keys(TARGET_FIELDS);
+const DEFAULTS_KEYS = /* @__PURE__ */ TARGET_KEYS.filter((k) => !Object.hasOwn(IDENTITY, k));
 /** Top-level sections; a new one (say `scaling`) is a key here and a line in check(). */
 const TOP_KEYS = ['defaults', 'targets', 'notifications', 'sweep'];
 

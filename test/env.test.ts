@@ -49,3 +49,26 @@ describe('readEnv: the examples of its comment', () => {
     expect(logLevel({ AUTOPILOT_LOG_LEVEL: level })).toBe(expected);
   });
 });
+
+describe("AUTOPILOT_PACKAGED_AT: the sweep's first look starts from the package", () => {
+  it.each([
+    [{ AUTOPILOT_PACKAGED_AT: '2026-12-05T17:00:00.000Z' }, 1_796_490_000_000],
+    [{}, undefined],
+    [{ AUTOPILOT_PACKAGED_AT: '' }, undefined],
+  ])('%j -> %s', (source, expected) => {
+    expect(readEnv(source).packagedAt).toBe(expected);
+  });
+
+  it.each(['soon', '1796490000000', '2026-13-45T99:00:00Z'])(
+    '%s is refused with the variable named',
+    (value) => {
+      expect(() => readEnv({ AUTOPILOT_PACKAGED_AT: value })).toThrow(
+        /AUTOPILOT_PACKAGED_AT must be an ISO 8601 time .* got "/,
+      );
+    },
+  );
+
+  it('serverless.yml gives it to the tick, from the package script', () => {
+    expect(yml).toMatch(/^ {6}AUTOPILOT_PACKAGED_AT: \$\{self:custom\.autopilot\.packagedAt\}$/m);
+  });
+});

@@ -191,6 +191,8 @@ beforeAll(async () => {
       STAGE,
       '--param=taskDefinitionFamilies=web, worker',
       `--param=taskRoleArns=${TASK_ROLES.join(',')}`,
+      // The Slack app's bot token (user-group approvers, thread replies): granted by its exact ARN too.
+      '--param=slackBotTokenParameter=/ecs-autopilot/slack-bot-token',
     ],
     {
       cwd: service,
@@ -694,10 +696,17 @@ describe('the bundles', () => {
       const bundle = zip.get(`functions/${file}.mjs`)!;
       expect(bundle.toString('utf8')).not.toContain('sourceMappingURL');
       // The CommonJS entry made 1,256,000 bytes; the ES module entry 830,000; without the YAML parser
-      // and the SDK's credential chain about 580,000; weighted traffic's ELBv2 calls about 626,000 (npm
-      // run bench: what fills them). A guard against regressions (a YAML parser or the credential chain
-      // coming back), not the goal (450,000, README "headline").
-      expect(bundle.length, `${fn}: functions/${file}.mjs`).toBeLessThan(650_000);
+      // and the SDK's credential chain about 580,000; weighted traffic's ELBv2 calls about 626,000;
+      // without the clients' unused modeled errors, their package.json and the event stream codec
+      // (scripts/esbuild-plugins.cjs) and the config's validation about 408,000 (npm run bench: what
+      // fills them). A guard against regressions, not a timed figure (README "Light functions").
+      expect(bundle.length, `${fn}: functions/${file}.mjs`).toBeLessThan(420_000);
+      const text = bundle.toString('utf8');
+      // A modeled error our code tests with instanceof stays; one it never names (SSM's) is left out.
+      expect(text, fn).toContain('ConditionalCheckFailedException');
+      expect(text, fn).not.toContain('InvalidAutomationSignalException');
+      // Validation ran at package time: its messages are not in the bundle.
+      expect(text, fn).not.toContain('did you mean');
     }
     const fns = Object.fromEntries(ofType('AWS::Lambda::Function'));
     for (const [, f] of Object.entries(fns)) {
@@ -819,18 +828,19 @@ describe('the Slack buttons’ function (lib/chatops)', () => {
       list.map((st) => ({ ...st, Action: [...(Array.isArray(st.Action) ? st.Action : [st.Action])].sort() }));
     expect(normal(statements())).toEqual(expect.arrayContaining(normal(policy('pipeline'))));
     const own = policy('slack-buttons');
-    const param = sub(
-      `arn:\${AWS::Partition}:ssm:\${AWS::Region}:\${AWS::AccountId}:parameter/ecs-autopilot/slack-signing-secret`,
-    );
+    const param = (name: string) =>
+      sub(`arn:\${AWS::Partition}:ssm:\${AWS::Region}:\${AWS::AccountId}:parameter/ecs-autopilot/${name}`);
+    // The signing secret, and the bot token (packaged with slackBotTokenParameter), by exact ARN.
+    const both = [param('slack-signing-secret'), param('slack-bot-token')];
     expect(own.find((s) => s.Sid === 'SlackSecrets')).toMatchObject({
       Action: ['ssm:GetParameter'],
-      Resource: [param],
+      Resource: both,
     });
     expect(
       own.find((s) => s.Sid === 'DecryptSlackSecrets')?.Condition?.StringEquals?.[
         'kms:EncryptionContext:PARAMETER_ARN'
       ],
-    ).toEqual(param);
+    ).toEqual(both);
     expect(own.find((s) => s.Sid === 'SlackRequestKeys')?.Condition).toEqual({
       'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['slack-request#*'] },
     });
@@ -839,6 +849,88 @@ describe('the Slack buttons’ function (lib/chatops)', () => {
       for (const a of list(st.Action)) expect(a).not.toContain('*');
       expect(list(st.Resource)).not.toContain('*');
     }
+  });
+});
+
+describe('the Slack buttons’ function: exactly what it is granted', () => {
+  const param = (name: string) =>
+    sub(`arn:\${AWS::Partition}:ssm:\${AWS::Region}:\${AWS::AccountId}:parameter/ecs-autopilot/${name}`);
+
+  it('its function URL: AuthType NONE, on this function, no CORS (Slack calls it server to server)', () => {
+    // NONE is required: Slack's interactivity requests are plain HTTPS POSTs that Slack signs with
+    // its own scheme (X-Slack-Signature, HMAC-SHA256 with the app's signing secret), and Slack
+    // cannot sign AWS SigV4, which AuthType AWS_IAM demands of every caller. The function checks
+    // Slack's signature before it reads anything else (lib/chatops/verify.ts), so NONE opens the
+    // URL to requests, not to actions.
+    const urls = ofType('AWS::Lambda::Url');
+    expect(urls).toHaveLength(1);
+    const [, url] = urls[0]!;
+    expect(url.Properties).toEqual({
+      AuthType: 'NONE',
+      TargetFunctionArn: { 'Fn::GetAtt': ['SlackInteractLambdaFunction', 'Arn'] },
+    });
+    // The only public permissions: this function, and only through its URL.
+    const publicOnes = ofType('AWS::Lambda::Permission')
+      .map(([, p]) => p.Properties)
+      .filter((p) => p.Principal === '*');
+    const fn = { 'Fn::GetAtt': ['SlackInteractLambdaFunction', 'Arn'] };
+    expect(publicOnes).toEqual([
+      { FunctionName: fn, Action: 'lambda:InvokeFunctionUrl', Principal: '*', FunctionUrlAuthType: 'NONE' },
+      { FunctionName: fn, Action: 'lambda:InvokeFunction', Principal: '*', InvokedViaFunctionUrl: true },
+    ]);
+  });
+
+  it('knows both parameters by name, and is granted them by exact ARN: the signing secret and the bot token', () => {
+    const fn = resources.SlackInteractLambdaFunction.Properties;
+    expect(fn.Environment.Variables).toMatchObject({
+      AUTOPILOT_SLACK_SIGNING_SECRET_PARAMETER: '/ecs-autopilot/slack-signing-secret',
+      AUTOPILOT_SLACK_BOT_TOKEN_PARAMETER: '/ecs-autopilot/slack-bot-token',
+    });
+    const own: Statement[] = resources.SlackInteractRole.Properties.Policies.find(
+      (p: Json) => p.PolicyName === 'slack-buttons',
+    ).PolicyDocument.Statement;
+    const parameters = [param('slack-signing-secret'), param('slack-bot-token')];
+    // Nothing beyond: the two parameters, their decryption through SSM, the replay keys, its logs.
+    expect(own).toEqual([
+      { Sid: 'SlackSecrets', Effect: 'Allow', Action: ['ssm:GetParameter'], Resource: parameters },
+      {
+        Sid: 'DecryptSlackSecrets',
+        Effect: 'Allow',
+        Action: ['kms:Decrypt'],
+        Resource: [sub(`arn:\${AWS::Partition}:kms:\${AWS::Region}:\${AWS::AccountId}:key/*`)],
+        Condition: {
+          StringEquals: {
+            'kms:ViaService': sub(`ssm.\${AWS::Region}.amazonaws.com`),
+            'kms:EncryptionContext:PARAMETER_ARN': parameters,
+          },
+        },
+      },
+      {
+        Sid: 'SlackRequestKeys',
+        Effect: 'Allow',
+        Action: ['dynamodb:GetItem', 'dynamodb:PutItem'],
+        Resource: [{ 'Fn::GetAtt': ['AutopilotTable', 'Arn'] }],
+        Condition: { 'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': ['slack-request#*'] } },
+      },
+      {
+        Sid: 'OwnLogGroup',
+        Effect: 'Allow',
+        Action: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+        Resource: [
+          sub(
+            `arn:\${AWS::Partition}:logs:\${AWS::Region}:\${AWS::AccountId}:log-group:/aws/lambda/ecs-autopilot-${STAGE}-slackInteract:*`,
+          ),
+        ],
+      },
+    ]);
+    // The pipeline's role is not given the Slack app's secrets: only this function reads them.
+    const pipelineRole = JSON.stringify(statements());
+    expect(pipelineRole).not.toContain('slack-signing-secret');
+    expect(pipelineRole).not.toContain('slack-bot-token');
+    // The role has those two policies, no managed policy and no other.
+    const role = resources.SlackInteractRole.Properties;
+    expect(role.Policies.map((p: Json) => p.PolicyName)).toEqual(['pipeline', 'slack-buttons']);
+    expect(role.ManagedPolicyArns).toBeUndefined();
   });
 });
 

@@ -84,6 +84,7 @@ export type Refusal =
   | 'unknown_button'
   | 'unknown_target'
   | 'not_approver'
+  | 'group_unavailable'
   | 'stale_button'
   | 'replayed'
   | 'not_applied'
@@ -162,7 +163,7 @@ export async function interact(
   }
   const allowed = await isApprover(user, target, deps);
   if (!allowed.ok) {
-    return refuse('not_approver', allowed.why, { target: value.target, action });
+    return refuse(allowed.reason, allowed.why, { target: value.target, action });
   }
 
   const before = await deps.store.get(cluster, service);
@@ -219,20 +220,28 @@ export async function interact(
   const channel = payload.channel?.id ?? payload.container?.channel_id;
   const threadTs = payload.container?.message_ts ?? payload.message?.ts;
   const told = `<@${user}> ${VERB[action]}: ${done}`;
-  try {
-    if (deps.postInThread && channel && threadTs) await deps.postInThread(channel, threadTs, told);
-    else if (responseUrl) {
-      // Slack's "Publishing responses in thread" (https://api.slack.com/interactivity/handling):
-      // response_type in_channel, the parent's thread_ts, and replace_original false.
-      await deps.respond(responseUrl, {
+  // With the bot token the outcome goes in the thread by chat.postMessage; should Slack refuse it
+  // (a revoked token, a channel the bot is not in), through `response_url`, so it is not lost.
+  let posted = false;
+  if (deps.postInThread && channel && threadTs) {
+    try {
+      await deps.postInThread(channel, threadTs, told);
+      posted = true;
+    } catch (e) {
+      log.warn('slack.respond_failed', { via: 'chat.postMessage', error: e as Error });
+    }
+  }
+  if (!posted && responseUrl) {
+    // Slack's "Publishing responses in thread" (https://api.slack.com/interactivity/handling):
+    // response_type in_channel, the parent's thread_ts, and replace_original false.
+    await deps
+      .respond(responseUrl, {
         response_type: 'in_channel',
         replace_original: false,
         ...(threadTs && { thread_ts: threadTs }),
         text: told,
-      });
-    }
-  } catch (e) {
-    log.warn('slack.respond_failed', { error: e as Error });
+      })
+      .catch((e) => log.warn('slack.respond_failed', { via: 'response_url', error: e as Error }));
   }
   return ACK();
 }
@@ -282,31 +291,80 @@ export function isSlackUrl(url: string): boolean {
 
 /**
  * Whether `user` may act on `target`: listed by ID, or a member of a listed user group (asked of
- * Slack only when the user is not listed directly, and only with a bot token).
+ * Slack only when the user is not listed directly, and only with a bot token). A group Slack
+ * cannot answer for (no such group, a bad token, a rate limit, no answer) refuses the click unless
+ * another listed group has the user: an approver list that cannot be read never allows.
  */
 async function isApprover(
   user: string,
   target: TargetConfig,
   deps: InteractDeps,
-): Promise<{ ok: true } | { ok: false; why: string }> {
+): Promise<{ ok: true } | { ok: false; reason: 'not_approver' | 'group_unavailable'; why: string }> {
   const key = `${target.cluster}/${target.service}`;
   const approvers = target.approvers ?? [];
   if (approvers.length === 0) {
-    return { ok: false, why: `nobody may act on ${key} from Slack: its config lists no approvers` };
+    return {
+      ok: false,
+      reason: 'not_approver',
+      why: `nobody may act on ${key} from Slack: its config lists no approvers`,
+    };
   }
   if (user && approvers.includes(user)) return { ok: true };
   const groups = approvers.filter((a) => a.startsWith('S'));
   if (user && groups.length > 0 && deps.groupMembers) {
+    // Membership of a group Slack listed is a yes; a group it could not list is no answer, so
+    // the click is refused unless another group has the user.
+    let unanswered: { group: string; error: unknown } | undefined;
     for (const group of groups) {
-      const members = await deps.groupMembers(group);
-      if (members.includes(user)) return { ok: true };
+      try {
+        if ((await deps.groupMembers(group)).includes(user)) return { ok: true };
+      } catch (e) {
+        log.warn('slack.group_unavailable', { group, target: key, error: e as Error });
+        unanswered ??= { group, error: e };
+      }
+    }
+    if (unanswered) {
+      return {
+        ok: false,
+        reason: 'group_unavailable',
+        why: `whether <@${user}> may act on ${key} cannot be told: Slack did not list the members of the user group <!subteam^${unanswered.group}> (${groupTrouble(unanswered.error)}); nothing was done`,
+      };
     }
   }
   const hint =
     groups.length > 0 && !deps.groupMembers
       ? ' (its user-group approvers cannot be checked: no bot token is configured)'
       : '';
-  return { ok: false, why: `<@${user}> is not an approver of ${key}${hint}; nothing was done` };
+  return {
+    ok: false,
+    reason: 'not_approver',
+    why: `<@${user}> is not an approver of ${key}${hint}; nothing was done`,
+  };
+}
+
+/**
+ * What went wrong asking Slack for a group, in a person's words.
+ *
+ *   SlackApiError('usergroups.users.list', 'no_such_subteam') -> 'Slack answered no_such_subteam: no such user group; check `approvers`'
+ *   SlackApiError(…, 'invalid_auth')                         -> 'Slack answered invalid_auth: the bot token is not valid'
+ *   SlackApiError(…, 'ratelimited', 30)                      -> 'Slack is rate-limiting the app; try again in 30 s'
+ *   a timeout, a refused connection                            -> 'Slack could not be reached'
+ */
+export function groupTrouble(e: unknown): string {
+  const err = e as { name?: string; error?: string; retryAfterSeconds?: number };
+  if (err?.name !== 'SlackApiError') return 'Slack could not be reached';
+  if (err.error === 'ratelimited') {
+    return `Slack is rate-limiting the app; try again${err.retryAfterSeconds !== undefined ? ` in ${err.retryAfterSeconds} s` : ' later'}`;
+  }
+  const meaning: Record<string, string> = {
+    no_such_subteam: 'no such user group; check `approvers`',
+    invalid_auth: 'the bot token is not valid',
+    not_authed: 'no bot token was sent',
+    missing_scope: 'the bot token lacks the scope usergroups:read',
+    token_revoked: 'the bot token was revoked',
+    plan_upgrade_required: 'this workspace has no user groups',
+  };
+  return `Slack answered ${err.error}${meaning[err.error ?? ''] ? `: ${meaning[err.error!]}` : ''}`;
 }
 
 /**

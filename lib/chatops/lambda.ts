@@ -15,7 +15,7 @@ import { GetParameterCommand, type SSMClient } from '@aws-sdk/client-ssm';
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
 import { partsFromEnvironment } from '../environment-pipeline.ts';
-import { PermanentError } from '../errors.ts';
+import { PermanentError, TransientError } from '../errors.ts';
 import { log, redact, setLogContext } from '../log.ts';
 import { packagedConfig } from '../packaged-config.ts';
 import { Pipeline } from '../pipeline.ts';
@@ -53,7 +53,30 @@ export function secretReader(ssm: SSMClient): (name: string) => Promise<string> 
   };
 }
 
-/** Slack's Web API, with the bot token: the two methods the buttons use. */
+/**
+ * Slack's Web API answered with an error: `ok: false` and its word (`no_such_subteam`,
+ * `invalid_auth`, `missing_scope`…), or HTTP 429 `ratelimited` with `Retry-After` seconds
+ * (https://api.slack.com/apis/rate-limits). The message names the method and the word only: never
+ * the token.
+ */
+export class SlackApiError extends TransientError {
+  override name = 'SlackApiError';
+  constructor(
+    readonly method: string,
+    readonly error: string,
+    readonly retryAfterSeconds?: number,
+  ) {
+    super(
+      `Slack ${method}: ${error}${retryAfterSeconds !== undefined ? ` (retry after ${retryAfterSeconds} s)` : ''}`,
+    );
+  }
+}
+
+/**
+ * Slack's Web API, with the bot token: the two methods the buttons use. Nothing is cached: a
+ * group's members are asked at each click (a person's click, far below usergroups.users.list's
+ * Tier 2 limit of 20+ a minute), so a member removed from the group cannot click a minute later.
+ */
 export function slackApi(token: () => Promise<string>, base = 'https://slack.com/api/') {
   const call = async (method: string, init: RequestInit) => {
     const res = await fetch(`${base}${method}`, {
@@ -61,15 +84,31 @@ export function slackApi(token: () => Promise<string>, base = 'https://slack.com
       headers: { authorization: `Bearer ${await token()}`, ...(init.headers as Record<string, string>) },
       signal: AbortSignal.timeout(2000),
     });
-    const body = (await res.json()) as { ok?: boolean; error?: string; users?: string[] };
-    if (!body.ok) throw new Error(`Slack ${method}: ${body.error ?? res.status}`);
+    const name = method.replace(/\?.*$/, '');
+    if (res.status === 429) {
+      const after = Number(res.headers.get('retry-after'));
+      throw new SlackApiError(name, 'ratelimited', Number.isFinite(after) ? after : undefined);
+    }
+    let body: { ok?: boolean; error?: string; users?: unknown };
+    try {
+      body = (await res.json()) as typeof body;
+    } catch {
+      throw new SlackApiError(name, `HTTP ${res.status}, not JSON`);
+    }
+    if (!body.ok) throw new SlackApiError(name, body.error ?? `HTTP ${res.status}`);
     return body;
   };
   return {
-    /** https://api.slack.com/methods/usergroups.users.list (scope usergroups:read) */
-    groupMembers: async (group: string) =>
-      (await call(`usergroups.users.list?usergroup=${encodeURIComponent(group)}`, { method: 'GET' })).users ??
-      [],
+    /** https://api.slack.com/methods/usergroups.users.list (scope usergroups:read): `{ ok, users }` */
+    groupMembers: async (group: string): Promise<string[]> => {
+      const { users } = await call(`usergroups.users.list?usergroup=${encodeURIComponent(group)}`, {
+        method: 'GET',
+      });
+      if (!Array.isArray(users) || !users.every((u) => typeof u === 'string')) {
+        throw new SlackApiError('usergroups.users.list', 'an answer without a list of users');
+      }
+      return users;
+    },
     /** https://api.slack.com/methods/chat.postMessage (scope chat:write), in the thread of `threadTs` */
     postInThread: async (channel: string, threadTs: string, text: string) => {
       await call('chat.postMessage', {

@@ -17,6 +17,7 @@ import { parseDuration } from '../../lib/duration.ts';
 import { CLI_COMMANDS, type CliCommand } from '../cli-step.ts';
 import { type ImageBehaviour, parseImageBehaviour } from '../core/images.ts';
 import type { AwsEvent } from '../core/service.ts';
+import type { SlackAppSpec } from '../slack-click.ts';
 
 export interface Scenario {
   name: string;
@@ -47,6 +48,12 @@ export interface Scenario {
   alarms: AlarmSpec[];
   /** The pipeline's configuration, carried through for whoever wires the pipeline in. */
   autopilot?: { config: unknown; path?: string };
+  /**
+   * The Slack app, locally (local/slack-click.ts): its user groups, what usergroups.users.list
+   * answers (a group not listed answers `no_such_subteam`), and its bot token (`valid`, the
+   * default; `invalid`: Slack answers `invalid_auth`). Absent: an app without a bot token.
+   */
+  slack?: SlackAppSpec;
   timeline: TimelineStep[];
   /** Where the scenario came from, for messages that name a file, a line and a field. */
   source: ScenarioSource;
@@ -525,6 +532,7 @@ const TOP = [
   'services',
   'alarms',
   'autopilot',
+  'slack',
   'timeline',
 ] as const;
 
@@ -684,6 +692,7 @@ function readScenario(raw: unknown, r: Reader): Scenario {
   const autopilot = r.attempt(() =>
     top.autopilot === undefined ? undefined : readAutopilot(top.autopilot, r),
   );
+  const slack = r.attempt(() => (top.slack === undefined ? undefined : readSlackApp(top.slack, r)));
   const timeline: TimelineStep[] = [];
   (r.attempt(() => r.list(top.timeline, 'timeline')) ?? []).forEach((t, i) => {
     const step = r.attempt(() => readStep(t, `timeline[${i}]`, r, { ...refs, services: known }));
@@ -715,6 +724,7 @@ function readScenario(raw: unknown, r: Reader): Scenario {
     services,
     alarms,
     autopilot,
+    ...(slack && { slack }),
     timeline,
     source: r.source,
   };
@@ -1191,6 +1201,30 @@ function readAlarm(v: unknown, at: string, r: Reader): AlarmSpec {
   return spec;
 }
 
+const SLACK_USER = /^[UW][A-Z0-9]{2,}$/;
+
+function readSlackApp(v: unknown, r: Reader): SlackAppSpec {
+  const o = r.object(v, 'slack', ['groups', 'botToken']);
+  const groups: Record<string, string[]> = {};
+  if (o.groups !== undefined) {
+    const g = r.object(o.groups, 'slack.groups', Object.keys(o.groups ?? {}));
+    for (const [id, members] of Object.entries(g)) {
+      const at = `slack.groups.${id}`;
+      if (!/^S[A-Z0-9]{2,}$/.test(id)) r.fail(at, 'must be a Slack user-group ID such as S0DEPLOY');
+      groups[id] = r
+        .list(members, at)
+        .map((u, i) => r.string(u, `${at}[${i}]`, SLACK_USER, 'a Slack user ID such as U123'));
+    }
+  }
+  return {
+    groups,
+    botToken:
+      o.botToken === undefined
+        ? 'valid'
+        : r.oneOf(o.botToken, 'slack.botToken', ['valid', 'invalid'] as const),
+  };
+}
+
 function readAutopilot(v: unknown, r: Reader): Scenario['autopilot'] {
   if (typeof v === 'string') {
     const { path: file, value } = r.file(v, 'autopilot');
@@ -1295,7 +1329,7 @@ function readStep(
           'approve',
           'reject',
         ] as const),
-        user: r.string(c.user, `${p}.user`, /^[UW][A-Z0-9]{2,}$/, 'a Slack user ID such as U123'),
+        user: r.string(c.user, `${p}.user`, SLACK_USER, 'a Slack user ID such as U123'),
         signature:
           c.signature === undefined
             ? 'valid'

@@ -130,6 +130,12 @@ export class LocalEcr implements LocalService {
     return { repository, tag, digest: image.digest, uri: `${this.registryHost}/${repository}:${tag}` };
   }
 
+  /** A repository's images, digest and push time, in push order (in-process; no API call counted). */
+  images(repository: string): { digest: string; pushedAt: number }[] {
+    const repo = this.repositories.get(repository);
+    return repo ? [...repo.images.values()].map((i) => ({ digest: i.digest, pushedAt: i.pushedAt })) : [];
+  }
+
   /** What an image URI (by tag or by digest) runs as; undefined when the registry has no such image. */
   resolve(uri: string): ResolvedImage | undefined {
     const ref = parseReference(uri);

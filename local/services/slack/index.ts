@@ -13,6 +13,23 @@
  *
  * The limits are written out here from Slack's documentation, not taken from lib/slack, so a
  * mistake in the renderer's limits shows as a refused message.
+ *
+ * It also serves the two Web API methods the Slack buttons use with the app's bot token (the
+ * token in `botToken`, made at start like Slack's `xoxb-…`):
+ *
+ *   GET  /api/usergroups.users.list?usergroup=S…   https://api.slack.com/methods/usergroups.users.list
+ *        -> 200 { ok: true, users: [...] } for a group in `groups`; 200 { ok: false, error:
+ *        'no_such_subteam' } for another; `not_authed` without a token, `invalid_auth` with a
+ *        wrong one; `missing_argument` without `usergroup`
+ *   POST /api/chat.postMessage { channel, thread_ts, text }  https://api.slack.com/methods/chat.postMessage
+ *        -> 200 { ok: true, channel, ts, message } (kept in `posts`)
+ *
+ * The token goes in `Authorization: Bearer …` (or a `token` parameter), as Slack takes it. Errors
+ * of the Web API are HTTP 200 with `ok: false`; a rate limit is HTTP 429 with `Retry-After`
+ * (https://api.slack.com/apis/rate-limits). Tests script the next answers in `apiAnswers`.
+ *
+ *   slack.groups.set('S0DEPLOY', ['U123', 'U456']);
+ *   slack.apiAnswers.push({ status: 429, retryAfter: 30 }, { error: 'invalid_auth' });
  */
 import { randomBytes } from 'node:crypto';
 import http from 'node:http';
@@ -40,6 +57,18 @@ export interface Received {
   abandoned?: boolean;
 }
 
+/** A scripted answer of the Web API: a rate limit, or an `ok: false` error word. */
+export type ApiAnswer = { status: 429; retryAfter: number } | { error: string };
+
+/** A Web API call the local Slack took: the method, its arguments, and what it answered. */
+export interface ApiCall {
+  at: number;
+  method: string;
+  args: Record<string, string>;
+  status: number;
+  answer: Record<string, unknown>;
+}
+
 export interface LocalSlackOptions {
   now?: () => number;
   /** Where messages are printed; nothing is printed without it. */
@@ -60,6 +89,14 @@ const WORDS: Record<number, string> = {
 export class LocalSlack {
   readonly answers: Answer[] = [];
   readonly received: Received[] = [];
+  /** User groups by ID (S…), with their members' user IDs: what usergroups.users.list answers. */
+  readonly groups = new Map<string, string[]>();
+  /** The app's bot token; a Web API call must carry it. */
+  readonly botToken = `xoxb-local-${randomBytes(12).toString('hex')}`;
+  readonly apiAnswers: ApiAnswer[] = [];
+  readonly apiCalls: ApiCall[] = [];
+  /** Messages posted with chat.postMessage (thread replies). */
+  readonly posts: { at: number; channel: string; thread_ts?: string; text: string }[] = [];
   private server?: http.Server;
   private port = 0;
   private readonly channels = new Map<string, string>();
@@ -98,6 +135,12 @@ export class LocalSlack {
     return `http://127.0.0.1:${this.port}${path}`;
   }
 
+  /** The Web API's base URL (https://slack.com/api/ for the real one). */
+  apiBase(): string {
+    if (!this.port) throw new Error('start the local Slack before calling its Web API');
+    return `http://127.0.0.1:${this.port}/api/`;
+  }
+
   /** The messages Slack took (answered 200), optionally of one channel. */
   messages(channel?: string): any[] {
     return this.received
@@ -128,6 +171,10 @@ export class LocalSlack {
   private async handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
     const raw = await readBody(req);
     const at = this.options.now?.() ?? Date.now();
+    if (req.url?.startsWith('/api/')) {
+      this.api(req, raw, at, res);
+      return;
+    }
     const channel = this.channels.get(req.url ?? '');
     if (req.method !== 'POST' || channel === undefined) {
       answer(res, 404, 'no_service');
@@ -167,6 +214,75 @@ export class LocalSlack {
     const headers: Record<string, string> = { 'content-type': 'text/plain' };
     if (scripted?.retryAfter !== undefined) headers['retry-after'] = String(scripted.retryAfter);
     if (!gone) answer(res, status, body, headers);
+  }
+
+  private api(req: http.IncomingMessage, raw: string, at: number, res: http.ServerResponse): void {
+    const url = new URL(req.url ?? '/', 'http://local');
+    const method = url.pathname.slice('/api/'.length);
+    const args: Record<string, string> = Object.fromEntries(url.searchParams);
+    let readable = true;
+    if (raw) {
+      const json = (req.headers['content-type'] ?? '').includes('json');
+      try {
+        Object.assign(args, json ? JSON.parse(raw) : Object.fromEntries(new URLSearchParams(raw)));
+      } catch {
+        readable = false;
+      }
+    }
+    const token = /^Bearer (.+)$/.exec(req.headers.authorization ?? '')?.[1] ?? args.token;
+    // Arguments are kept for the tests, the token never.
+    delete args.token;
+    const { status, answer, headers } = readable
+      ? this.apiAnswerFor(method, args, token, at)
+      : { status: 200, answer: { ok: false, error: 'invalid_json' }, headers: {} };
+    this.apiCalls.push({ at, method, args, status, answer });
+    res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', ...headers });
+    res.end(JSON.stringify(answer));
+  }
+
+  private apiAnswerFor(
+    method: string,
+    args: Record<string, string>,
+    token: string | undefined,
+    at: number,
+  ): { status: number; answer: Record<string, unknown>; headers: Record<string, string> } {
+    const ok = (answer: Record<string, unknown>) => ({ status: 200, answer, headers: {} });
+    const error = (word: string) => ok({ ok: false, error: word });
+    const scripted = this.apiAnswers.shift();
+    if (scripted && 'status' in scripted) {
+      return {
+        status: 429,
+        answer: { ok: false, error: 'ratelimited' },
+        headers: { 'retry-after': String(scripted.retryAfter) },
+      };
+    }
+    if (scripted) return error(scripted.error);
+    if (!token) return error('not_authed');
+    if (token !== this.botToken) return error('invalid_auth');
+    switch (method) {
+      case 'usergroups.users.list': {
+        if (!args.usergroup) return error('missing_argument');
+        const users = this.groups.get(args.usergroup);
+        return users ? ok({ ok: true, users: [...users] }) : error('no_such_subteam');
+      }
+      case 'chat.postMessage': {
+        if (!args.channel) return error('channel_not_found');
+        if (!args.text) return error('no_text');
+        const ts = `${Math.floor(at / 1000)}.${String(this.posts.length + 1).padStart(6, '0')}`;
+        this.posts.push({
+          at,
+          channel: args.channel,
+          text: args.text,
+          ...(args.thread_ts && { thread_ts: args.thread_ts }),
+        });
+        this.options.print?.(
+          `${formatMessage({ text: args.text }, `slack thread ${args.thread_ts ?? ts}`)}\n`,
+        );
+        return ok({ ok: true, channel: args.channel, ts, message: { text: args.text, ts } });
+      }
+      default:
+        return error('unknown_method');
+    }
   }
 
   private wait(ms: number): Promise<void> {
