@@ -177,7 +177,8 @@ export class LocalElbv2 implements LocalService {
     const held = [...g.targets];
     // A group no listener forwards to sends no health checks: its targets are unused, Target.NotInUse
     // ("The target group is not used by any load balancer", API_TargetHealth).
-    const inUse = this.elb().loadBalancersOf(g.arn).length > 0;
+    // (An ECS blue/green alternate group stands behind its production load balancer: in use.)
+    const inUse = this.elb().loadBalancersOf(g.arn).length > 0 || g.loadBalancerDimension !== '';
     const describe = (t: Target) => ({
       Target: { Id: targetId(t), Port: t.port },
       HealthCheckPort: String(t.port),
