@@ -11,6 +11,7 @@ import {
   weightedCanaryTasks,
   weightShare,
 } from '../lib/rollout/traffic.ts';
+import { askOnce } from '../lib/rollout/weighted.ts';
 import { canaryGroupName } from '../lib/traffic-config.ts';
 
 const g = (TargetGroupArn: string, Weight: number) => ({ TargetGroupArn, Weight });
@@ -233,5 +234,30 @@ describe('trafficRefusal (a weighted push the routes cannot carry)', () => {
   it('one route to the group, or a target on tasks: no refusal', () => {
     expect(trafficRefusal(target, view([fwd(g('web', 1))]) as any)).toBeUndefined();
     expect(trafficRefusal({ ...target, traffic: undefined }, undefined)).toBeUndefined();
+  });
+});
+
+describe('askOnce (asking the same again does not restart a step deadline)', () => {
+  const step = (over: object = {}) => ({
+    percent: 10,
+    bakeMs: 0,
+    unhealthySince: 1000,
+    unhealthyMs: 0,
+    ...over,
+  });
+  it.each([
+    ['asked nothing yet: restarts', step(), 'canary 1', 5000],
+    ['the same ask again: nothing', step({ asked: 'canary 1' }), 'canary 1', 1000],
+    ['a new ask (the service grew): restarts', step({ asked: 'canary 1' }), 'canary 2', 5000],
+    [
+      'the same ask after the step was healthy: restarts',
+      step({ asked: 'canary 1', healthyAt: 3000 }),
+      'canary 1',
+      5000,
+    ],
+  ])('%s', (_, s, what, since) => {
+    askOnce(s as any, what, 5000);
+    expect(s.unhealthySince).toBe(since);
+    expect((s as any).asked).toBe(what);
   });
 });
