@@ -11,6 +11,7 @@
  */
 import { ScanCommand } from '@aws-sdk/client-dynamodb';
 import { DEFAULT_CANARY_STEPS, DEFAULT_FULL_SHIFT_BAKE_MS } from '../lib/steps.ts';
+import { type CallsByTrigger, countCallsByTrigger } from './calls-by-trigger.ts';
 import { DESIRED, LOAD } from './damage.ts';
 import { type BenchWorld, benchWorld, callsSince, MIN, registerRevision } from './world.ts';
 
@@ -30,6 +31,8 @@ export interface GoodRelease {
   /** push → the primary's ECS deployment of the new revision COMPLETED */
   primaryCompletedMs?: number;
   calls: Record<string, number>;
+  /** The same calls by the trigger that made them (bench/calls-by-trigger.ts). */
+  byTrigger?: CallsByTrigger['byTrigger'];
   invocations: Record<string, number>;
   errors: number;
   realMs: number;
@@ -59,6 +62,8 @@ export async function goodRelease(
   idle: boolean,
   /** More target fields (a gate alarm: `{ gateAlarms: ['web-5xx'] }`, with the world's 5xx alarm). */
   more: Record<string, unknown> = {},
+  /** The config's `sweep` (default: the config's default). */
+  sweep?: string,
 ): Promise<{ release: GoodRelease; idle?: IdleHour }> {
   const real0 = performance.now();
   const b = await benchWorld({
@@ -67,18 +72,24 @@ export async function goodRelease(
     load: LOAD,
     ...(more.gateAlarms !== undefined && { alarms: true }),
     pipeline: { ...(strategy === 'rolling' ? { strategy: 'rolling' } : {}), ...more },
+    ...(sweep !== undefined && { sweep }),
   });
   try {
     const { world } = b;
     const p = b.pipeline!;
     const calls0 = { ...world.apiCalls };
+    const counted = countCallsByTrigger(world);
     const inv0 = { ...b.invocations };
     const t0 = world.now();
     world.ecr.push('web', 'v2');
     let done: number | undefined;
-    while (done === undefined && world.now() - t0 < 60 * MIN) {
-      await world.runFor(1000);
-      done = p.notices.find((n) => n.notice.kind === 'succeeded')?.at;
+    try {
+      while (done === undefined && world.now() - t0 < 60 * MIN) {
+        await world.runFor(1000);
+        done = p.notices.find((n) => n.notice.kind === 'succeeded')?.at;
+      }
+    } finally {
+      counted.stop();
     }
     if (done === undefined) throw new Error(`the good ${strategy} release did not succeed within an hour`);
     const calls = callsSince(world, calls0);
@@ -97,6 +108,7 @@ export async function goodRelease(
       steps,
       primaryCompletedMs: completed === undefined ? undefined : completed - t0,
       calls,
+      byTrigger: counted.byTrigger,
       invocations,
       errors: b.functionErrors.length + b.problems.length,
       realMs: 0,

@@ -32,6 +32,7 @@ import {
   dropBeforeCalls,
   foldGates,
   foldTaskFacts,
+  mergeTasks,
   taskEventMatters,
   taskViewOf,
   type Verdict,
@@ -58,7 +59,8 @@ import {
 } from './missed-pushes.ts';
 import { type Notice, noticeSetting } from './notice.ts';
 import type { AlarmView, TaskView, TrafficView } from './observation.ts';
-import { ObserveMemory, observe, UnknownServiceError } from './observe.ts';
+import { type Observed, ObserveMemory, observe, UnknownServiceError } from './observe.ts';
+import { freshLookNeeded, type LastLook, observePlan, serviceEventWorthALook } from './observe-rules.ts';
 import { restoreDue, withOwnerSettings } from './owner-settings.ts';
 import type { ImageRef, ServiceRecord } from './record.ts';
 import { containerRefusal, RefusedError, serviceRefusal, trafficRefusal } from './refusal.ts';
@@ -311,6 +313,11 @@ export class Pipeline {
       const record = await this.options.store.get(target.cluster, target.service);
       // ... or only the record's read; deployment events also teach what is known good.
       if (task && dropped(target, taskEventMatters(task, record))) return undefined;
+      const look = task ? undefined : serviceEventWorthALook(t.detail, record);
+      if (look && !look.worth) {
+        log.info('event.dropped', { service: record.key, event: t.detail, reason: look.reason });
+        return undefined;
+      }
       // A stop is folded into the record: the reconcile lists running tasks only (its stops are told).
       const stop = task && task.desiredStatus === 'STOPPED' ? [taskViewOf(task)] : [];
       return this.reconcile(target, { kind: 'reconcile', reason: t.detail }, record, { tasks: stop });
@@ -740,6 +747,13 @@ export class Pipeline {
     let learned: { revisionForDigest?: string } = {};
     let record = known ?? (await store.get(target.cluster, target.service));
     const sweep = heard.sweep === true;
+    // The last look at AWS and what followed it: a round that only wrote its decision down decides
+    // again on the same look (lib/observe-rules.ts freshLookNeeded).
+    let looked: Observed | undefined;
+    let last: LastLook | undefined;
+    const reread = () => {
+      if (last) last.reread = true;
+    };
     for (let round = 0; round < MAX_ROUNDS; round++) {
       // What the trigger told, folded in (idempotent: a record that has it already is unchanged).
       const told = foldGates(foldTaskFacts(record, heard.tasks ?? []), heard.gates ?? [], false);
@@ -756,24 +770,29 @@ export class Pipeline {
         } catch (e) {
           if (!(e instanceof ConflictError)) throw e;
           record = await store.get(target.cluster, target.service);
+          reread();
           continue;
         }
       }
-      let observed: Awaited<ReturnType<typeof observe>>;
-      try {
-        observed = await observe(
-          clients,
-          target,
-          told,
-          { ...learned, pushing, sweep, readGates: heard.readGates === true },
-          this.observed,
-        );
-      } catch (e) {
-        if (e instanceof UnknownServiceError && record.rollout) {
-          return this.retire(record, target, primaryDeleted(record.key));
+      const asked = { ...learned, pushing, sweep, readGates: heard.readGates === true };
+      const plan = observePlan(told, asked);
+      let observed: Observed;
+      if (looked && !freshLookNeeded(last, plan)) {
+        // The same look, with the stops the record now holds merged in again (idempotent).
+        const tasks = mergeTasks(looked.observation.tasks, told.taskFacts ?? []);
+        observed = { ...looked, observation: { ...looked.observation, tasks } };
+      } else {
+        try {
+          observed = await observe(clients, target, told, asked, this.observed);
+        } catch (e) {
+          if (e instanceof UnknownServiceError && record.rollout) {
+            return this.retire(record, target, primaryDeleted(record.key));
+          }
+          throw e;
         }
-        throw e;
       }
+      looked = observed;
+      last = { plan, acted: false, reread: false };
       if (pushing) await this.refusePush(target, observed.primary, observed.observation.traffic);
       // A reading of the gates is folded as an event is: a newer state an event told stands.
       const seen = observed.gatesFromAws ? foldGates(told, observed.observation.alarms, true) : told;
@@ -814,6 +833,7 @@ export class Pipeline {
           if (!(e instanceof ConflictError)) throw e;
           log.info('record.conflict', { service: record.key, round });
           record = await store.get(target.cluster, target.service);
+          reread();
           continue;
         }
       }
@@ -829,12 +849,15 @@ export class Pipeline {
         const settled = await this.settle(target, record, observed.primary, me);
         if (settled === 'again') {
           record = await store.get(target.cluster, target.service);
+          reread();
           trigger = { kind: 'reconcile', reason: 'asked again' };
           continue;
         }
         return settled;
       }
       learned = {};
+      // Acting changes what AWS shows (a fenced round reads the record again): the next round looks.
+      last.acted = acting;
       let fenced = false;
       for (const action of decision.actions) {
         // Fenced: not on a decision another commit (a rollback, a command) has superseded.
@@ -848,6 +871,7 @@ export class Pipeline {
           });
           record = stored;
           fenced = true;
+          reread();
           break;
         }
         this.options.onAction?.(action, target);

@@ -15,7 +15,7 @@
  * committed `wake` always has its message on the way. A send that fails is logged and the write
  * goes on: the sweep (functions/tick.ts) reconciles every record whose wake-up is overdue.
  */
-import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { GetQueueUrlCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { type Config, targetFor } from './config.ts';
 import type { Env } from './env.ts';
 import { log } from './log.ts';
@@ -44,6 +44,35 @@ export class SqsWaker implements Waker {
     );
   }
 }
+
+/**
+ * A waker that finds its queue by name at its first wake-up: the CLI's, whose commands (resume,
+ * promote, deploy, …) write records as the Lambdas do and must schedule their next moment too, or a
+ * resumed bake would end at the next sweep instead of to the second. The stack names the queue
+ * after the records table (serverless.yml: `<service>-<stage>-wake`, the table being
+ * `<service>-<stage>`). A lookup that fails is tried again at the next wake-up.
+ */
+export class NamedQueueWaker implements Waker {
+  private url: Promise<string> | undefined;
+
+  constructor(
+    private readonly sqs: SQSClient,
+    readonly queueName: string,
+  ) {}
+
+  async schedule(service: string, at: number, now: number): Promise<void> {
+    this.url ??= this.sqs
+      .send(new GetQueueUrlCommand({ QueueName: this.queueName }))
+      .then(({ QueueUrl }) => QueueUrl ?? Promise.reject(new Error(`no URL for queue ${this.queueName}`)));
+    this.url.catch(() => {
+      this.url = undefined;
+    });
+    await new SqsWaker(this.sqs, await this.url).schedule(service, at, now);
+  }
+}
+
+/** The wake queue's name for a records table (serverless.yml names both after the stack). */
+export const wakeQueueName = (table: string) => `${table}-wake`;
 
 /** The Lambda side's waker: the queue the stack made (serverless.yml), or none when it is not set. */
 export function wakerFromEnvironment(env: Env): Waker | undefined {

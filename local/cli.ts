@@ -92,7 +92,7 @@ Examples:
     },
   },
   deploy: {
-    usage: 'deploy CLUSTER/SERVICE --image REPOSITORY:TAG [--json] [--local] [--config FILE]',
+    usage: 'deploy CLUSTER/SERVICE --image REPOSITORY:TAG [--dry-run] [--json] [--local] [--config FILE]',
     summary: 'roll an image out by hand, the same way as a push to ECR',
     load: async () => {
       const { runCommand } = await import('../lib/commands/cli.ts');
@@ -148,7 +148,8 @@ Examples:
     },
   },
   rollback: {
-    usage: 'rollback CLUSTER/SERVICE [--to REVISION] [--reason TEXT] [--json] [--local] [--config FILE]',
+    usage:
+      'rollback CLUSTER/SERVICE [--to REVISION] [--reason TEXT] [--force] [--json] [--local] [--config FILE]',
     summary: 'back to REVISION, or to the good revision before the current one',
     load: async () => {
       const { runCommand } = await import('../lib/commands/cli.ts');

@@ -22,7 +22,7 @@ import { type Attempt, createSlack } from '../lib/slack/deliver.ts';
 import { render } from '../lib/slack/message.ts';
 import { DEFAULT_WEBHOOK_PARAMETER } from '../lib/slack/webhook.ts';
 import { DynamoRecordStore, TABLE_DEFINITION } from '../lib/store.ts';
-import { SqsWaker } from '../lib/waker.ts';
+import { SqsWaker, wakeQueueName } from '../lib/waker.ts';
 import { registerCliSteps } from './cli-step.ts';
 import { LocalLambda } from './lambda.ts';
 import { LocalSlack } from './services/slack/index.ts';
@@ -273,7 +273,6 @@ const iso = (ms: number) => new Date(ms).toISOString();
 
 /** serverless.yml's WakeQueue and its event source's batch size. */
 /** Named after the table, as serverless.yml names it after the stage. */
-const wakeQueueName = (table: string) => `${table}-wake`;
 const WAKE_BATCH_SIZE = 10;
 
 async function wakeQueue(world: World, table: string, maxAttempts: number): Promise<SqsWaker> {

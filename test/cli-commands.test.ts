@@ -176,6 +176,24 @@ describe('status, history', () => {
   });
 });
 
+describe("a command's next moment", () => {
+  it('is woken to the second: a bake resumed by hand ends on time, not at the next sweep', async () => {
+    // An hour's sweep: only the command's own wake-up can end the resumed bake within minutes.
+    t = await pipelineWorld({ sweep: '1h' });
+    t.world.ecr.push('web', 'v2');
+    await t.world.runFor(30_000);
+    expect((await record(t)).rollout).toMatchObject({ stepIndex: 0 });
+    expect((await cli(t, 'pause', 'prod/web')).code).toBe(0);
+    await t.world.runFor(MIN);
+    expect((await cli(t, 'resume', 'prod/web')).code).toBe(0);
+    const resumed = await record(t);
+    // The resume's write carries the bake's end as its wake-up, and the queue delivers it then.
+    expect(resumed.wake?.at).toBeGreaterThan(t.world.now());
+    await t.world.runFor(4 * MIN);
+    expect((await record(t)).rollout?.stepIndex).toBeGreaterThanOrEqual(1);
+  });
+});
+
 describe('a rollout in progress, by hand', () => {
   it('pause holds it on its step, resume lets it go on, promote and promote --full move it; wait exits 0', async () => {
     t = await pipelineWorld();

@@ -3,7 +3,7 @@
  * Lambdas' log lines kept out of the story, a port in use told in one line, and `local push`
  * putting an image in the local ECR so that the pipeline rolls it out.
  */
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -62,6 +62,8 @@ describe('autopilot local: a port in use', () => {
     const port = (server.address() as net.AddressInfo).port;
     let err = '';
     const log = path.join(mkdtempSync(path.join(tmpdir(), 'local-')), 'local.log');
+    // The log of the world already running there (same folder, same default file name).
+    writeFileSync(log, '{"msg":"the running world\'s line"}\n');
     try {
       const code = await main(['local', '--empty', '--port', String(port), '--log', log], {
         out: () => {},
@@ -74,6 +76,8 @@ describe('autopilot local: a port in use', () => {
     expect(err).toBe(
       `autopilot local: port ${port} is in use (another autopilot local, or LocalStack?): pick another with --port N, and point the commands at it with AWS_ENDPOINT_URL=http://127.0.0.1:N\n`,
     );
+    // The failed start did not wipe the running world's log.
+    expect(readFileSync(log, 'utf8')).toBe('{"msg":"the running world\'s line"}\n');
   }, 60_000);
 });
 

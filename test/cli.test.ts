@@ -180,6 +180,8 @@ describe('autopilot CLI', () => {
       expect(output()).toContain("No --scenario: serving the demo's world");
       expect(output()).toContain(`The Lambdas' log lines go to ${log}`);
       expect(output()).toContain('export AWS_REGION=us-east-1');
+      // The commands' config is the one this world's pipeline runs, not the folder's autopilot.yml.
+      expect(output()).toContain(`export AUTOPILOT_CONFIG_FILE=${path.resolve('scenarios/demo.yml')}`);
       // The story only: the Lambdas' JSON lines are in the file.
       await new Promise((r) => setTimeout(r, 1500));
       expect(output()).not.toMatch(/^\{"level"/m);

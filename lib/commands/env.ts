@@ -19,6 +19,7 @@
  */
 import path from 'node:path';
 import { ECRClient } from '@aws-sdk/client-ecr';
+import { SQSClient } from '@aws-sdk/client-sqs';
 import { GetParameterCommand, PutParameterCommand } from '@aws-sdk/client-ssm';
 import { parse as parseYaml } from 'yaml';
 import { type ClientOptions, createClients } from '../aws.ts';
@@ -27,6 +28,7 @@ import { loadConfig, parseConfig, readConfigFile } from '../config-file.ts';
 import { createSlack } from '../slack/deliver.ts';
 import { DEFAULT_WEBHOOK_PARAMETER } from '../slack/webhook.ts';
 import { DynamoRecordStore } from '../store.ts';
+import { NamedQueueWaker, WakingStore, wakeQueueName } from '../waker.ts';
 import type { CommandClients, Deps, Io } from './common.ts';
 
 export const LOCAL_ENDPOINT = 'http://127.0.0.1:4566';
@@ -82,7 +84,13 @@ export async function connect(flags: ConnectFlags, env: NodeJS.ProcessEnv, io: I
   const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
   return {
     clients: c.clients,
-    store: new DynamoRecordStore(c.clients.dynamodb, c.table),
+    // A command's record write schedules its next wake-up, as the Lambdas' writes do (lib/waker.ts).
+    store: new WakingStore(
+      new DynamoRecordStore(c.clients.dynamodb, c.table),
+      () => config,
+      new NamedQueueWaker(new SQSClient(c.options), wakeQueueName(c.table)),
+      () => now(),
+    ),
     config,
     configFile,
     now: () => now(),

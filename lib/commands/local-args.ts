@@ -51,8 +51,12 @@ export function readLocalArgs(args: string[], demo: string): LocalArgs {
 export function localArgs(args: string[], demo: string): string[] {
   const read = readLocalArgs(args, demo);
   if (args.includes('--help') || args.includes('-h')) return read.args;
-  writeFileSync(read.log, '');
+  // Emptied at the first line, not now: a second `autopilot local` that fails (its port in use)
+  // must not wipe the log of the one that is running.
+  let fresh = true;
   setLogSink((line) => {
+    if (fresh) writeFileSync(read.log, '');
+    fresh = false;
     appendFileSync(read.log, `${line}\n`);
     if (read.verbose) process.stderr.write(`${line}\n`);
   });

@@ -6,6 +6,7 @@
  * `--start now` starts the virtual clock at the wall clock's time (default: the scenario's start, or
  * 2026-01-01), so a client's `put-metric-data --timestamp $(date -u +%FT%TZ)` is not hours off.
  */
+import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { UsageError } from '../core/errors.ts';
 
@@ -55,6 +56,12 @@ export async function local(args: string[], hooks: { onWorld?: OnWorld } = {}): 
     `  export AWS_REGION=${env.AWS_REGION} AWS_DEFAULT_REGION=${env.AWS_REGION} AWS_ACCESS_KEY_ID=${env.AWS_ACCESS_KEY_ID} AWS_SECRET_ACCESS_KEY=${env.AWS_SECRET_ACCESS_KEY}`,
   );
   out('  aws ecs list-clusters');
+  if (scenario) {
+    // The commands read autopilot.yml unless told: this world's pipeline runs the scenario's config.
+    out(
+      `  export AUTOPILOT_CONFIG_FILE=${path.resolve(scenario.source.file)}   # the pipeline config this world runs`,
+    );
+  }
   out('');
   out('Ctrl-C stops it.');
 

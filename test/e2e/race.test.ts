@@ -16,9 +16,11 @@ afterEach(async () => {
   t = undefined;
 });
 
-const stoppedCanaryTask = (event: any) =>
+/** The first word of the crash: the canary's task stopping, its essential container exited (ECS's STOPPING event). */
+const crashedCanaryTask = (event: any) =>
   event?.['detail-type'] === 'ECS Task State Change' &&
-  event.detail?.lastStatus === 'STOPPED' &&
+  event.detail?.lastStatus === 'STOPPING' &&
+  event.detail?.stopCode === 'EssentialContainerExited' &&
   event.detail?.group === 'service:web-canary';
 
 it('a canary crash and a gate alarm at the same moment: concurrent invocations, one rollback, told once', async () => {
@@ -36,10 +38,11 @@ it('a canary crash and a gate alarm at the same moment: concurrent invocations, 
   t.lambda.onEnd.push((s) => spans.push(s));
 
   world.ecr.push('web', 'v2');
-  // Small steps until the canary's task has stopped; then the gate alarm fires at that very moment.
-  const stopped = () => world.eventLog.some((e) => stoppedCanaryTask(e.event));
-  for (let i = 0; i < 20 * 60 * 20 && !stopped(); i++) await world.runFor(50, 50);
-  expect(stopped()).toBe(true);
+  // Small steps until the canary's task is stopping (its container exited); then the gate alarm fires at
+  // that very moment, so its invocation and the crash's (which rolls back) run at once.
+  const crashed = () => world.eventLog.some((e) => crashedCanaryTask(e.event));
+  for (let i = 0; i < 20 * 60 * 20 && !crashed(); i++) await world.runFor(50, 50);
+  expect(crashed()).toBe(true);
   const alarmAt = world.now();
   await world.cloudwatch.operations.SetAlarmState!({
     AlarmName: 'web-5xx',
@@ -49,7 +52,7 @@ it('a canary crash and a gate alarm at the same moment: concurrent invocations, 
   await world.runFor(10 * 60_000);
 
   // The two invocations overlapped in virtual time: each was still running when the other started.
-  const crash = spans.find((s) => s.name === 'ecs-autopilot-ecsEvent' && stoppedCanaryTask(s.event));
+  const crash = spans.find((s) => s.name === 'ecs-autopilot-ecsEvent' && crashedCanaryTask(s.event));
   const alarm = spans.find(
     (s) => s.name === 'ecs-autopilot-alarm' && s.from >= alarmAt && s.from < alarmAt + 5_000,
   );

@@ -10,8 +10,11 @@
  *   (a rollback's deadline);
  * - `# ends-on: <family:revision>`, `# ends-at: N tasks`: the primary at the end;
  * - `# slack: <kind> /<pattern>/`: a Slack message of that kind whose text matches;
- * - `# cli: <n> /<pattern>/`: the nth `cli:` step (from 1) printed something matching.
- * Always: no invariant violated, no rollout left open, every service on one steady deployment.
+ * - `# cli: <n> /<pattern>/`: the nth `cli:` step (from 1) printed something matching;
+ * - `# alarm: <name> <STATE> at <duration>`: the alarm was in that state at that time after the
+ *   start (its last state change on the bus at or before it), so a case about an alarm tests it.
+ * Always: no set-up warning (an alarm on a metric nothing publishes would never fire), no invariant
+ * violated, no rollout left open, every service on one steady deployment.
  */
 import { readFileSync } from 'node:fs';
 import { expect } from 'vitest';
@@ -42,6 +45,9 @@ interface Report {
   }[];
   notifications?: { kind: string; text: string }[];
   timeline: { action: string; result?: { output?: string } }[];
+  warnings?: string[];
+  startedAt: string;
+  events: { at: string; event: { 'detail-type': string; detail: any } }[];
 }
 
 /** Plays the scenario file as `autopilot sim` does and checks everything its comments state. */
@@ -79,6 +85,17 @@ export async function checkVerdictScenario(file: string): Promise<void> {
     expect(r.rollout, `${r.key} has a rollout left open`).toBeUndefined();
   }
   const report = run.report as unknown as Report;
+  expect(report.warnings ?? [], 'set-up warnings').toEqual([]);
+  for (const [, name, state, at] of text.matchAll(/^# alarm: (\S+) (\w+) at (\S+)$/gm)) {
+    const when = Date.parse(report.startedAt) + parseDuration(at!);
+    const changes = report.events.filter(
+      (e) =>
+        e.event['detail-type'] === 'CloudWatch Alarm State Change' &&
+        e.event.detail.alarmName === name &&
+        Date.parse(e.at) <= when,
+    );
+    expect(changes.at(-1)?.event.detail.state.value, `${name} at ${at}`).toBe(state);
+  }
   const primary = report.services.find((s) => !s.name.endsWith('-canary'));
   const endsAt = /^# ends-at: (\d+) tasks$/m.exec(text)?.[1];
   if (endsAt) expect(primary?.desiredCount, "the primary's count at the end").toBe(Number(endsAt));

@@ -1,16 +1,20 @@
-/** The local SSM Parameter Store through the real SDK: versions, lists, paths, deletion. */
+/** The local SSM Parameter Store through the real SDK: versions, labels, lists, paths, deletion. */
 import {
   DeleteParameterCommand,
+  DeleteParametersCommand,
   DescribeParametersCommand,
   GetParameterCommand,
+  GetParameterHistoryCommand,
   GetParametersByPathCommand,
   GetParametersCommand,
+  LabelParameterVersionCommand,
   ParameterNotFound,
+  ParameterVersionLabelLimitExceeded,
   ParameterVersionNotFound,
   PutParameterCommand,
 } from '@aws-sdk/client-ssm';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { parseSelector, underPath } from '../../local/services/ssm/index.ts';
+import { parseSelector, underPath, validLabel } from '../../local/services/ssm/index.ts';
 import { sharedWorld } from '../helpers/world.ts';
 
 const t = sharedWorld();
@@ -31,6 +35,18 @@ describe('pure rules', () => {
     ['/app/url:prod', { name: '/app/url', label: 'prod' }],
   ])('parseSelector(%s)', (ref, want) => {
     expect(parseSelector(ref)).toEqual(want);
+  });
+
+  it.each([
+    ['prod', true],
+    ['v1.2-rc_3', true],
+    ['1prod', false],
+    ['AWSx', false],
+    ['ssm-ok', false],
+    ['a b', false],
+    ['x'.repeat(101), false],
+  ])('validLabel(%s) = %s', (label, want) => {
+    expect(validLabel(label)).toBe(want);
   });
 
   it.each([
@@ -110,6 +126,50 @@ describe('SSM', () => {
       ParameterNotFound,
     );
     await expect(t.ssm.send(new DeleteParameterCommand({ Name: '/other' }))).rejects.toBeInstanceOf(
+      ParameterNotFound,
+    );
+  });
+
+  it('labels a version, reads it by name:label, moves the label, and keeps the history with labels', async () => {
+    await t.ssm.send(new PutParameterCommand({ Name: '/lab', Value: 'a' }));
+    await t.ssm.send(new PutParameterCommand({ Name: '/lab', Value: 'b', Overwrite: true }));
+    const labelled = await t.ssm.send(
+      new LabelParameterVersionCommand({
+        Name: '/lab',
+        ParameterVersion: 1,
+        Labels: ['prod', '1bad', 'awsx'],
+      }),
+    );
+    expect(labelled).toMatchObject({ ParameterVersion: 1, InvalidLabels: ['1bad', 'awsx'] });
+    const prod = await t.ssm.send(new GetParameterCommand({ Name: '/lab:prod' }));
+    expect(prod.Parameter).toMatchObject({ Value: 'a', Version: 1, Selector: ':prod' });
+    expect(prod.Parameter).not.toHaveProperty('Labels');
+    // Without ParameterVersion the latest version: the label moves off version 1.
+    await t.ssm.send(new LabelParameterVersionCommand({ Name: '/lab', Labels: ['prod'] }));
+    const moved = await t.ssm.send(new GetParameterCommand({ Name: '/lab:prod' }));
+    expect(moved.Parameter).toMatchObject({ Value: 'b', Version: 2 });
+    const history = await t.ssm.send(new GetParameterHistoryCommand({ Name: '/lab' }));
+    expect(history.Parameters?.map((p) => [p.Version, p.Value, p.Labels])).toEqual([
+      [1, 'a', []],
+      [2, 'b', ['prod']],
+    ]);
+    await expect(t.ssm.send(new GetParameterCommand({ Name: '/lab:staging' }))).rejects.toBeInstanceOf(
+      ParameterVersionNotFound,
+    );
+    const ten = Array.from({ length: 10 }, (_, i) => `l${i}`);
+    await expect(
+      t.ssm.send(new LabelParameterVersionCommand({ Name: '/lab', ParameterVersion: 2, Labels: ten })),
+    ).rejects.toBeInstanceOf(ParameterVersionLabelLimitExceeded);
+    await expect(t.ssm.send(new GetParameterHistoryCommand({ Name: '/nope' }))).rejects.toBeInstanceOf(
+      ParameterNotFound,
+    );
+  });
+
+  it('DeleteParameters deletes the known names and lists the unknown ones', async () => {
+    await t.ssm.send(new PutParameterCommand({ Name: '/del/a', Value: 'a' }));
+    const out = await t.ssm.send(new DeleteParametersCommand({ Names: ['/del/a', '/del/none'] }));
+    expect(out).toMatchObject({ DeletedParameters: ['/del/a'], InvalidParameters: ['/del/none'] });
+    await expect(t.ssm.send(new GetParameterCommand({ Name: '/del/a' }))).rejects.toBeInstanceOf(
       ParameterNotFound,
     );
   });

@@ -7,7 +7,12 @@
  * names; the unknown ones come back in `InvalidParameters`), GetParametersByPath (a hierarchy:
  * without `Recursive` only the level right below the path; MaxResults 1–10), DeleteParameter,
  * DescribeParameters (metadata only, never values; MaxResults 1–50; `ParameterFilters` Name/Type
- * with Equals or BeginsWith).
+ * with Equals or BeginsWith), DeleteParameters (1–10 names; `DeletedParameters` and
+ * `InvalidParameters`), GetParameterHistory (every version with its labels, MaxResults 1–50),
+ * LabelParameterVersion (https://docs.aws.amazon.com/systems-manager/latest/APIReference/API_LabelParameterVersion.html:
+ * at most 10 labels a version; a label is on one version of a parameter and moves when put on
+ * another; at most 100 characters of letters, numbers, `.`, `-`, `_`, not beginning with a number,
+ * `aws` or `ssm`; the others come back in `InvalidLabels`), and `name:label` selectors.
  */
 import type { WorldContext } from '../../core/context.ts';
 import { AwsError } from '../../core/errors.ts';
@@ -21,6 +26,27 @@ interface Version {
   Value: string;
   Version: number;
   LastModifiedDate: Date;
+  Labels: string[];
+}
+
+/** A version holds at most this many labels (LabelParameterVersion). */
+const LABELS_PER_VERSION = 10;
+
+/**
+ * Whether a label meets LabelParameterVersion's rules.
+ *
+ *   prod       → true     1prod   → false (begins with a number)
+ *   v1.2-rc_3  → true     AWSx    → false (begins with aws, any case)
+ *   ssm-ok     → false    a b     → false (a space)
+ */
+export function validLabel(label: string): boolean {
+  return (
+    label.length >= 1 &&
+    label.length <= 100 &&
+    /^[A-Za-z0-9._-]+$/.test(label) &&
+    !/^[0-9]/.test(label) &&
+    !/^(aws|ssm)/i.test(label)
+  );
 }
 
 const validation = (message: string) => new AwsError('ValidationException', message);
@@ -28,7 +54,7 @@ const notFound = (name: string) => new AwsError('ParameterNotFound', `Parameter 
 
 /**
  * `"/app/url:3"` → { name: '/app/url', version: 3 }; `"/app/url"` → { name: '/app/url' }.
- * A selector that is not a number is a label, which the local SSM does not keep.
+ * A selector that is not a number is a label (LabelParameterVersion).
  */
 export function parseSelector(ref: string): { name: string; version?: number; label?: string } {
   const colon = ref.lastIndexOf(':');
@@ -73,8 +99,9 @@ export class LocalSsm implements LocalService {
       v.Type === 'SecureString' && !decrypt
         ? Buffer.from(`kms:${v.Name}:${v.Version}`).toString('base64')
         : v.Value;
+    const { Labels: _labels, ...parameter } = v;
     return {
-      ...v,
+      ...parameter,
       Value: value,
       ...(selector ? { Selector: selector } : {}),
       ARN: this.arn(v.Name),
@@ -86,19 +113,16 @@ export class LocalSsm implements LocalService {
     const { name, version, label } = parseSelector(ref);
     const versions = this.parameters.get(name);
     if (!versions) throw notFound(name);
-    if (label !== undefined)
-      throw new AwsError(
-        'ParameterVersionLabelLimitExceeded',
-        `Labels are not kept by the local SSM: ${label}`,
-      );
-    if (version === undefined) return { version: versions.at(-1)! };
-    const found = versions.find((v) => v.Version === version);
+    if (version === undefined && label === undefined) return { version: versions.at(-1)! };
+    const found = versions.find((v) =>
+      label === undefined ? v.Version === version : v.Labels.includes(label),
+    );
     if (!found)
       throw new AwsError(
         'ParameterVersionNotFound',
-        `Systems Manager could not find version ${version} of ${name}.`,
+        `Systems Manager could not find version ${label ?? version} of ${name}.`,
       );
-    return { version: found, selector: `:${version}` };
+    return { version: found, selector: `:${label ?? version}` };
   }
 
   private page<T>(items: T[], input: { MaxResults?: number; NextToken?: string }, max: number, dflt: number) {
@@ -137,6 +161,7 @@ export class LocalSsm implements LocalService {
         Value: input.Value,
         Version: version,
         LastModifiedDate: new Date(this.world.now()),
+        Labels: [],
       });
       this.parameters.set(input.Name, versions);
       return { Version: version, Tier: 'Standard' };
@@ -188,6 +213,60 @@ export class LocalSsm implements LocalService {
     DeleteParameter: (input: { Name: string }) => {
       if (!this.parameters.delete(input.Name)) throw notFound(input.Name);
       return {};
+    },
+
+    DeleteParameters: (input: { Names: string[] }) => {
+      if (!Array.isArray(input.Names) || input.Names.length < 1 || input.Names.length > 10)
+        throw validation('1 validation error detected: Member must have length between 1 and 10 (names)');
+      const DeletedParameters = input.Names.filter((n) => this.parameters.delete(n));
+      const InvalidParameters = input.Names.filter((n) => !DeletedParameters.includes(n));
+      return { DeletedParameters, InvalidParameters };
+    },
+
+    GetParameterHistory: (input: {
+      Name: string;
+      WithDecryption?: boolean;
+      MaxResults?: number;
+      NextToken?: string;
+    }) => {
+      const versions = this.parameters.get(input.Name);
+      if (!versions) throw notFound(input.Name);
+      const { page, next } = this.page(versions, input, 50, 50);
+      return {
+        Parameters: page.map((v) => {
+          const { ARN: _arn, DataType, ...shown } = this.shape(v, input.WithDecryption === true);
+          return { ...shown, Labels: [...v.Labels], Tier: 'Standard', Policies: [], DataType };
+        }),
+        ...(next ? { NextToken: next } : {}),
+      };
+    },
+
+    LabelParameterVersion: (input: { Name: string; ParameterVersion?: number; Labels: string[] }) => {
+      if (!Array.isArray(input.Labels) || input.Labels.length < 1 || input.Labels.length > 10)
+        throw validation('1 validation error detected: Member must have length between 1 and 10 (labels)');
+      const versions = this.parameters.get(input.Name);
+      if (!versions) throw notFound(input.Name);
+      const target =
+        input.ParameterVersion === undefined
+          ? versions.at(-1)!
+          : versions.find((v) => v.Version === input.ParameterVersion);
+      if (!target)
+        throw new AwsError(
+          'ParameterVersionNotFound',
+          `Systems Manager could not find version ${input.ParameterVersion} of ${input.Name}.`,
+        );
+      const InvalidLabels = input.Labels.filter((l) => !validLabel(l));
+      const valid = [...new Set(input.Labels.filter(validLabel))];
+      const added = valid.filter((l) => !target.Labels.includes(l));
+      if (target.Labels.length + added.length > LABELS_PER_VERSION)
+        throw new AwsError(
+          'ParameterVersionLabelLimitExceeded',
+          `A parameter version can have maximum ${LABELS_PER_VERSION} labels.`,
+        );
+      // A label names one version of a parameter: putting it here takes it off any other.
+      for (const v of versions) if (v !== target) v.Labels = v.Labels.filter((l) => !added.includes(l));
+      target.Labels.push(...added);
+      return { InvalidLabels, ParameterVersion: target.Version };
     },
 
     DescribeParameters: (input: {

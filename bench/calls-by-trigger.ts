@@ -1,0 +1,72 @@
+/**
+ * Which event or wake-up made each AWS call of a run: every call the pipeline makes in a local world
+ * is counted under the trigger of the Lambda invocation that made it (an ECR push, an ECS service
+ * event by name, a task event by status and stop code, a wake-up, the sweep). Used by the headline
+ * section (bench/headline.ts) to break `apiCallsPer…Rollout` down, and on its own:
+ *
+ *   npx tsx bench/calls.ts canary 30m     (strategy canary|rolling, the config's sweep)
+ */
+import { Pipeline } from '../lib/pipeline.ts';
+import type { World } from '../local/world.ts';
+
+const TRIGGER = Symbol('bench trigger');
+
+/** `wake: …`, `ECS Service Action SERVICE_STEADY_STATE`, `task web-canary STOPPED/STOPPED ServiceSchedulerInitiated`, … */
+export function triggerOf(event: unknown): string {
+  const e = event as Record<string, any>;
+  if (Array.isArray(e?.Records)) return 'wake-up';
+  const type = String(e?.['detail-type'] ?? 'unknown');
+  const d = e?.detail ?? {};
+  if (type === 'ECS Task State Change')
+    return `task ${String(d.group ?? '').replace('service:', '')} ${d.lastStatus}/${d.desiredStatus}${d.stopCode ? ` ${d.stopCode}` : ''}`;
+  if (type === 'Scheduled Event') return 'sweep';
+  return d.eventName ? `${type} ${d.eventName}` : type;
+}
+
+export interface CallsByTrigger {
+  /** Per trigger: its invocations and calls by `service:Operation`. */
+  byTrigger: Record<string, { invocations: number; calls: Record<string, number> }>;
+  stop(): void;
+}
+
+/** Counts from now until `stop()`: only calls made inside a pipeline invocation are counted. */
+export function countCallsByTrigger(world: World): CallsByTrigger {
+  const byTrigger: CallsByTrigger['byTrigger'] = {};
+  const handle = Pipeline.prototype.handleEvent;
+  Pipeline.prototype.handleEvent = async function (this: Pipeline, event, remainingMs) {
+    const label = triggerOf(event);
+    byTrigger[label] ??= { invocations: 0, calls: {} };
+    byTrigger[label].invocations++;
+    const stack = world.tasks.stack<string>(TRIGGER);
+    stack.push(label);
+    try {
+      return await handle.call(this, event, remainingMs);
+    } finally {
+      stack.splice(stack.lastIndexOf(label), 1);
+    }
+  };
+  const intercept = (service: string, operation: string) => {
+    const label = world.tasks.stack<string>(TRIGGER).at(-1);
+    if (!label) return;
+    const calls = byTrigger[label]!.calls;
+    calls[`${service}:${operation}`] = (calls[`${service}:${operation}`] ?? 0) + 1;
+  };
+  world.interceptors.push(intercept);
+  return {
+    byTrigger,
+    stop() {
+      Pipeline.prototype.handleEvent = handle;
+      const i = world.interceptors.indexOf(intercept);
+      if (i >= 0) world.interceptors.splice(i, 1);
+    },
+  };
+}
+
+/** `{ trigger: total }`, largest first: the short form for a results `how`. */
+export function triggerTotals(byTrigger: CallsByTrigger['byTrigger']): Record<string, number> {
+  const totals = Object.entries(byTrigger)
+    .map(([k, v]) => [k, Object.values(v.calls).reduce((s, n) => s + n, 0)] as const)
+    .filter(([, n]) => n > 0)
+    .sort(([a, x], [b, y]) => y - x || a.localeCompare(b));
+  return Object.fromEntries(totals);
+}

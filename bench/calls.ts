@@ -1,0 +1,25 @@
+/**
+ * A good release's AWS calls by the trigger that made them (bench/calls-by-trigger.ts):
+ *
+ *   npx tsx bench/calls.ts canary 30m     (strategy canary|rolling, then the config's sweep)
+ */
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
+
+import { goodRelease } from './deploy.ts';
+
+const strategy = process.argv[2] === 'rolling' ? 'rolling' : 'canary';
+const sweep = process.argv[3];
+const { release } = await goodRelease(
+  strategy,
+  false,
+  strategy === 'canary' ? { gateAlarms: ['web-5xx'] } : {},
+  sweep,
+);
+const total = Object.values(release.calls).reduce((s, n) => s + n, 0);
+console.log(`${strategy}, sweep ${sweep ?? 'default'}: ${total} calls, ${release.durationMs} ms`);
+for (const [k, v] of Object.entries(release.byTrigger ?? {}).sort()) {
+  const n = Object.values(v.calls).reduce((s, x) => s + x, 0);
+  if (n > 0)
+    console.log(`${String(n).padStart(4)}  ${k} (${v.invocations} invocations) ${JSON.stringify(v.calls)}`);
+}
+process.exit(0);

@@ -1,0 +1,108 @@
+/**
+ * When a reconcile needs a fresh look at AWS, pure: each rule is a question "does this decision need
+ * what no event and no earlier look of this invocation told?". The worked examples are in
+ * test/observe-rules.test.ts, one row each.
+ *
+ * A look (lib/observe.ts) costs a DescribeServices, a ListTasks and a DescribeTasks per service it
+ * watches, a DescribeTargetHealth while a step waits for its bake to start, and more. The reconcile
+ * loop (lib/pipeline.ts) decides until its decision asks for nothing; before these rules it looked
+ * again at every round, also after a round that only wrote its own decision down.
+ */
+import { isEcsStrategy } from './ecs-strategy.ts';
+import type { ServiceRecord } from './record.ts';
+
+/**
+ * What a look reads depends on these parts of the record and of what the invocation learned (see
+ * lib/observe.ts): whether a rollout runs and of which revision, whether its step is promoted (the
+ * canary's tasks are watched, and the primary's too once promoted), whether it rolls back or trades
+ * capacity (stopped tasks are listed then), ECS's deployment it follows, and whether a push, the sweep or an alarm event
+ * without time asks for the gates. Two records with the same plan are looked at the same way. A step
+ * that starts baking keeps its plan: the look that saw it healthy read more (target health), not less.
+ *
+ *   no rollout, nothing learned                  -> "idle  "
+ *   rollout web:2 (canary), step 1 at 10 %       -> "web:2 canary canary    "
+ *   the same, its step now baking                -> the same plan
+ *   the same at step 2 (50 %)                    -> the same plan (the canary is watched either way)
+ *   the same at step 3 (100 %)                   -> "web:2 canary promoted    " (the primary too)
+ *   the same, rolling back                       -> "web:2 canary canary rolling back   "
+ *   the same, at a push                          -> "web:2 canary canary    push"
+ */
+export function observePlan(
+  record: Pick<ServiceRecord, 'rollout'>,
+  learned: { revisionForDigest?: string; pushing?: boolean; sweep?: boolean; readGates?: boolean },
+): string {
+  const r = record.rollout;
+  const why = [learned.pushing && 'push', learned.sweep && 'sweep', learned.readGates && 'gates']
+    .filter(Boolean)
+    .join(',');
+  if (!r) return `idle ${learned.revisionForDigest ?? ''} ${why}`;
+  const step = r.steps[r.stepIndex];
+  return [
+    r.taskDefinition ?? learned.revisionForDigest ?? '-',
+    r.strategy,
+    // The primary's tasks are watched too once promoted (at 100 %, or under ECS's own strategies).
+    isEcsStrategy(r.strategy) || (step?.percent ?? 100) >= 100 ? 'promoted' : 'canary',
+    r.rollingBack ? 'rolling back' : '',
+    r.room === undefined ? '' : 'room',
+    r.ecsDeployment?.arn ?? '',
+    why,
+  ].join(' ');
+}
+
+/** What the last round of a reconcile left: what it looked at, and what happened since. */
+export interface LastLook {
+  /** The plan the look was taken for (observePlan). */
+  plan: string;
+  /** The round performed an action: AWS changed since the look, by our own hand. */
+  acted: boolean;
+  /** The record was read again (a lost race, or someone asked for one more look). */
+  reread: boolean;
+}
+
+/**
+ * Whether the next round of a reconcile needs a fresh look, or decides again on the look it has.
+ * A round that only wrote its own decision down (a step became healthy, a bake's start, the healthy
+ * mark) changed nothing in AWS: deciding again on the same look is what the loop does to reach its
+ * fixed point, and costs no call. Anything else looks again.
+ *
+ *   no look yet                                              -> look
+ *   the last round acted (a scale-up, a rollback, a register) -> look
+ *   the record was read again (a lost race, asked again)     -> look
+ *   the last round only committed, same plan                 -> decide on the same look
+ *   the last round only committed, the plan changed          -> look (e.g. the step is now baking)
+ */
+export function freshLookNeeded(last: LastLook | undefined, plan: string): boolean {
+  if (!last) return true;
+  return last.acted || last.reread || last.plan !== plan;
+}
+
+/**
+ * With the record read: whether an ECS service event (ECS Service Action, ECS Deployment State
+ * Change) is worth a look. ECS says "steady state" once the service runs its desired count, its
+ * tasks healthy; a step already baking was healthy before, and what could end its bake comes by
+ * other events (a task's stop, an alarm's state) or the bake's end. Every other service event is
+ * looked at: a deployment's progress, a failure, a person's deploy, what is known good.
+ *
+ *   SERVICE_STEADY_STATE, the step baking                          -> dropped
+ *   SERVICE_STEADY_STATE, the step waiting for its tasks           -> looked at (it may start the bake)
+ *   SERVICE_STEADY_STATE, no rollout                               -> looked at (what is known good)
+ *   SERVICE_STEADY_STATE, rolling back                             -> looked at (the rollback's end)
+ *   SERVICE_STEADY_STATE, the step baking, strategy ecs-canary     -> looked at (ECS runs the steps)
+ *   SERVICE_DEPLOYMENT_COMPLETED, the step baking                  -> looked at
+ */
+export function serviceEventWorthALook(
+  eventName: string,
+  record: Pick<ServiceRecord, 'rollout'>,
+): { worth: true } | { worth: false; reason: string } {
+  const r = record.rollout;
+  const step = r?.steps[r.stepIndex];
+  if (
+    eventName === 'SERVICE_STEADY_STATE' &&
+    r &&
+    !r.rollingBack &&
+    !isEcsStrategy(r.strategy) &&
+    step?.healthyAt !== undefined
+  )
+    return { worth: false, reason: 'steady state while the step bakes: it was healthy already' };
+  return { worth: true };
+}

@@ -1,0 +1,57 @@
+/**
+ * The README's IAM policy for read-only operators holds every action the read-only commands call,
+ * and nothing more: each command runs for real against the local AWS, and the world counts the
+ * calls it served. The clock's scratch SSM parameter is the local AWS's alone (never read from real AWS).
+ */
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterEach, expect, it } from 'vitest';
+import { stringify } from 'yaml';
+import { type CommandName, runCommand } from '../lib/commands/cli.ts';
+import { type PipelineWorld, pipelineWorld } from './helpers/pipeline-world.ts';
+import { WEB_TARGET } from './helpers/web-target.ts';
+
+let t: PipelineWorld | undefined;
+afterEach(async () => {
+  await t?.stop();
+  t = undefined;
+});
+
+/** The actions of the README's read-only policy (the JSON block under "What an operator needs in IAM"). */
+function readmeReadOnlyActions(): Set<string> {
+  const readme = readFileSync('README.md', 'utf8');
+  const section = readme.slice(readme.indexOf('### What an operator needs in IAM'));
+  const block = section.match(/```json\n([\s\S]*?)```/)![1]!;
+  const policy = JSON.parse(block) as { Statement: { Action: string[] }[] };
+  return new Set(policy.Statement.flatMap((s) => s.Action));
+}
+
+it("the read-only commands call exactly the README's read-only policy's actions", async () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'cli-iam-'));
+  const configFile = path.join(dir, 'autopilot.yml');
+  writeFileSync(configFile, stringify({ targets: [{ ...WEB_TARGET, gateAlarms: ['web-5xx*'] }] }));
+  t = await pipelineWorld();
+  const w = t;
+  const called = new Set<string>();
+  const run = async (name: CommandName, ...args: string[]) => {
+    const before = { ...w.world.apiCalls };
+    const code = await runCommand(name, [...args, '--config', configFile], {
+      env: w.world.clientEnv(),
+      io: { out: () => {}, err: () => {}, tty: false },
+    });
+    // wait gives up at once (exit 3): the rollout is still going.
+    expect({ name, code }).toEqual({ name, code: name === 'wait' ? 3 : 0 });
+    for (const [action, n] of Object.entries(w.world.apiCalls))
+      if (n !== (before[action] ?? 0) && !action.startsWith('ssm:')) called.add(action);
+  };
+  w.world.ecr.push('web', 'v2');
+  await w.world.runFor(30_000);
+  await run('status');
+  await run('status', 'prod/web');
+  await run('history', 'prod/web');
+  await run('wait', 'prod/web', '--timeout', '0s');
+  await run('deploy', 'prod/web', '--image', 'web:v2', '--dry-run');
+  await run('logs', 'prod/web', '--since', '1h');
+  expect([...called].sort()).toEqual([...readmeReadOnlyActions()].sort());
+}, 240_000);
