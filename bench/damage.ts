@@ -112,6 +112,33 @@ export function spread(xs: number[]): Spread | undefined {
   };
 }
 
+/**
+ * When a run's measuring ends: the image's damage is over (the rollback was called and no
+ * new-revision task runs or serves: `recovered`), and, with the pipeline deploying, the pipeline has
+ * seen it too: its rollout is closed and none of its invocations is still running. ECS's own breaker
+ * can roll back before the pipeline acts (rolling strategy, CAREFUL_ECS): the last new task then
+ * stops before the events that tell the pipeline arrive (EventBridge delivery and the handler's time,
+ * a few hundred ms), and a run stopped at `recovered` read the rollout "in progress" and left those
+ * invocations hanging (their real-time middy timeout then logged handler.error into later runs).
+ * A run still open at the horizon is ended by the horizon (its figures censored), not by this rule.
+ *
+ *   recovered  pipeline  rolloutClosed  inFlight  → over
+ *   false      –         –              –          false  (the bad revision still runs)
+ *   true       false     –              0          true   (ECS alone: nothing else to wait for)
+ *   true       true      false          0          false  (ECS rolled back; the pipeline's event not handled yet)
+ *   true       true      true           1          false  (closed, but an invocation is mid-way)
+ *   true       true      true           0          true
+ */
+export function runOver(s: {
+  recovered: boolean;
+  pipeline: boolean;
+  rolloutClosed: boolean;
+  inFlight: number;
+}): boolean {
+  if (!s.recovered || s.inFlight > 0) return false;
+  return !s.pipeline || s.rolloutClosed;
+}
+
 /** Runs one contender under `seeds` seeds and summarises them. */
 export async function runDamageSeeds(c: DamageCase, who: Contender, seeds: number): Promise<DamageSummary> {
   const runs: DamageResult[] = [];
@@ -201,6 +228,8 @@ async function measure(
     const both = [ecsRollback(), pipelineRollback()].filter((x): x is number => x !== undefined);
     return both.length > 0 ? Math.min(...both) : undefined;
   };
+  const rolloutClosed = () =>
+    !!b.pipeline?.notices.some((n) => n.notice.kind === 'rolled_back' || n.notice.kind === 'succeeded');
 
   let inService = 0;
   let running = 0;
@@ -225,10 +254,16 @@ async function measure(
     inService += serving;
     running += up;
     // Recovered: the rollback was called and no new-revision task runs or serves any more.
-    if (live === 0 && rollbackCall() !== undefined) {
-      recovered = elapsed;
-      break;
-    }
+    const back = live === 0 && rollbackCall() !== undefined;
+    // A new-revision task back after recovering (a roll forward) undoes it: the damage goes on.
+    recovered = back ? (recovered ?? elapsed) : undefined;
+    const over = runOver({
+      recovered: back,
+      pipeline: !ecsAlone,
+      rolloutClosed: rolloutClosed(),
+      inFlight: world.tasks.size,
+    });
+    if (over) break;
   }
 
   const rev = newRevision();

@@ -239,11 +239,27 @@ export async function benchWorld(o: BenchWorldOptions = {}): Promise<BenchWorld>
     retries,
     handlerMs,
     async stop() {
+      // Invocations still running wait on the virtual clock: stopped mid-way they would hang, and
+      // middy's timeout (real time, the Lambda timeout less their time) would fail them a minute
+      // later, logging handler.error into whatever runs then. Let them end first.
+      await drainInvocations(world);
       setLogSink(previousSink);
       await pipeline?.close();
       await world.stop();
     },
   };
+}
+
+/** At most this much virtual time for the invocations in flight to end before a world stops. */
+export const DRAIN_MS = 2 * MIN;
+
+/**
+ * Runs the world until no invocation is in flight (or DRAIN_MS passed); returns how many still are.
+ * Events the drain delivers start invocations too: it ends when one step leaves none running.
+ */
+export async function drainInvocations(world: World, maxMs = DRAIN_MS): Promise<number> {
+  for (let ms = 0; world.tasks.size > 0 && ms < maxMs; ms += 100) await world.runFor(100, 10);
+  return world.tasks.size;
 }
 
 /** Registers, in-process (uncounted), a revision of `family` running `web:<tag>` (what a person would deploy by hand). */

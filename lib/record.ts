@@ -48,6 +48,8 @@ export interface StepState {
   mostHealthy?: number;
   /** Weighted traffic: when every route moved to the step's share (the share served counts from here). */
   shiftedAt?: number;
+  /** Weighted traffic: what the step last asked for (lib/rollout/weighted.ts askOnce): asking again does not restart its deadline. */
+  asked?: string;
 }
 
 export interface Rollout {

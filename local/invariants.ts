@@ -383,7 +383,11 @@ export class InvariantChecker {
     };
     this.bounded(key, 'primary', primary.desiredCount, primaryBounds);
     if (canary && canary.status === 'ACTIVE') {
-      const largest = Math.max(1, ...steps.map((s) => stepTargets(high, s.percent, surge).canary));
+      // By listener weights the canary grows to the primary's whole count at promotion (maxSurge does not apply).
+      const largest =
+        target.traffic === 'weighted'
+          ? Math.max(1, high)
+          : Math.max(1, ...steps.map((s) => stepTargets(high, s.percent, surge).canary));
       const bounds = hook?.(target, 'canary', primary.desiredCount) ?? { min: 0, max: largest };
       this.bounded(key, 'canary', canary.desiredCount, bounds);
     }

@@ -5,7 +5,7 @@
  * No figure is asserted: the benchmarks measure, the tests check the set-up.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { CASES, ECS_ALARM, ECS_COUNT_1 } from '../bench/damage.ts';
+import { CASES, ECS_ALARM, ECS_COUNT_1, runDamage, runOver } from '../bench/damage.ts';
 import { type BenchWorld, benchWorld } from '../bench/world.ts';
 
 describe('damage cases', () => {
@@ -82,4 +82,45 @@ describe('benchWorld configures ECS as a careful user would', () => {
     },
     60_000,
   );
+});
+
+describe('runOver: when a damage run stops measuring (the worked examples of bench/damage.ts)', () => {
+  it.each([
+    [false, true, false, 0, false],
+    [true, false, false, 0, true],
+    [true, true, false, 0, false],
+    [true, true, true, 1, false],
+    [true, true, true, 0, true],
+  ])(
+    'recovered %s, pipeline %s, rollout closed %s, %i in flight → %s',
+    (recovered, pipeline, rolloutClosed, inFlight, over) => {
+      expect(runOver({ recovered, pipeline, rolloutClosed, inFlight })).toBe(over);
+    },
+  );
+});
+
+describe('a damage run where ECS rolls back first', () => {
+  // Seed 1 of this case: ECS's breaker rolls back at 58.9 s and the last new task stops at 59 s, 0.4 s
+  // before the pipeline handles the events that tell it; measured at 59 s, the rollout read "in progress".
+  it('reads the outcome after the pipeline closed its rollout, and still stamps recovery when the damage ended', async () => {
+    const c = CASES.find((x) => x.key === 'crash-stops-evaluating')!;
+    const rolling = c.contenders.find((x) => x.key === 'rolling')!;
+    const r = await runDamage(c, rolling, `damage-${c.key}-1`);
+    expect(r.outcome).toBe('rolled_back (ECS breaker rolled back first)');
+    expect(r.censored).toBe(false);
+    // Recovery is when the last new task stopped (about a second after ECS's rollback), not when measuring ended.
+    expect(r.recoveredMs! - r.rollbackCallMs!).toBeLessThanOrEqual(2000);
+  }, 240_000);
+
+  it('stopping a bench world lets the invocations in flight end first', async () => {
+    const b = await benchWorld({ seed: 'bench-drain', desiredCount: 2, pipeline: { strategy: 'rolling' } });
+    try {
+      b.world.ecr.push('web', 'v2');
+      for (let i = 0; i < 100 && b.world.tasks.size === 0; i++) await b.world.runFor(10, 10);
+      expect(b.world.tasks.size).toBeGreaterThan(0);
+    } finally {
+      await b.stop();
+    }
+    expect(b.world.tasks.size).toBe(0);
+  }, 240_000);
 });

@@ -11,6 +11,7 @@ import {
   weightedCanaryTasks,
   weightShare,
 } from '../lib/rollout/traffic.ts';
+import { askOnce } from '../lib/rollout/weighted.ts';
 import { canaryGroupName } from '../lib/traffic-config.ts';
 
 const g = (TargetGroupArn: string, Weight: number) => ({ TargetGroupArn, Weight });
@@ -115,12 +116,22 @@ describe('routeAt (a route rewritten to the step, or left alone)', () => {
       [g('web', 100), g('canary', 0)],
     ],
     ['[web 0, canary 100], primary', route(fwd(g('web', 0), g('canary', 100))), 'primary', [g('web', 1)]],
+    [
+      '[web 90, canary 10], off',
+      route(fwd(g('web', 90), g('canary', 10))),
+      'off',
+      [g('web', 100), g('canary', 0)],
+    ],
   ] as const)('%s', (_, r, want, groups) => {
     expect(groupsOf(routeAt(r as any, 'web', 'canary', want as any))).toEqual(groups);
   });
   it('already there: no call', () => {
     expect(routeAt(route(fwd(g('web', 90), g('canary', 10))), 'web', 'canary', { canary: 10 })).toEqual({});
     expect(routeAt(route(fwd(g('web', 1))), 'web', 'canary', 'primary')).toEqual({});
+  });
+  it('off (a rollback): a route that sends the canary nothing is not called', () => {
+    expect(routeAt(route(fwd(g('web', 1))), 'web', 'canary', 'off')).toEqual({});
+    expect(routeAt(route(fwd(g('web', 100), g('canary', 0))), 'web', 'canary', 'off')).toEqual({});
   });
   it('keeps an authenticate action before the forward, saying to keep its client secret', () => {
     const oidc = { Type: 'authenticate-oidc', Order: 1, AuthenticateOidcConfig: { ClientId: 'c' } };
@@ -223,5 +234,30 @@ describe('trafficRefusal (a weighted push the routes cannot carry)', () => {
   it('one route to the group, or a target on tasks: no refusal', () => {
     expect(trafficRefusal(target, view([fwd(g('web', 1))]) as any)).toBeUndefined();
     expect(trafficRefusal({ ...target, traffic: undefined }, undefined)).toBeUndefined();
+  });
+});
+
+describe('askOnce (asking the same again does not restart a step deadline)', () => {
+  const step = (over: object = {}) => ({
+    percent: 10,
+    bakeMs: 0,
+    unhealthySince: 1000,
+    unhealthyMs: 0,
+    ...over,
+  });
+  it.each([
+    ['asked nothing yet: restarts', step(), 'canary 1', 5000],
+    ['the same ask again: nothing', step({ asked: 'canary 1' }), 'canary 1', 1000],
+    ['a new ask (the service grew): restarts', step({ asked: 'canary 1' }), 'canary 2', 5000],
+    [
+      'the same ask after the step was healthy: restarts',
+      step({ asked: 'canary 1', healthyAt: 3000 }),
+      'canary 1',
+      5000,
+    ],
+  ])('%s', (_, s, what, since) => {
+    askOnce(s as any, what, 5000);
+    expect(s.unhealthySince).toBe(since);
+    expect((s as any).asked).toBe(what);
   });
 });

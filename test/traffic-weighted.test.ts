@@ -5,39 +5,16 @@
  * weight-0 ModifyRule / ModifyListener before any UpdateService of the canary), the routes of two
  * listeners move together, and a 1-task and a 300-task service.
  */
-import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { RUNNING } from '../local/lambda.ts';
-import { parseScenario } from '../local/scenario/parse.ts';
-import { runScenario } from '../local/scenario/run.ts';
-import { withPipeline } from '../local/sim-pipeline.ts';
-import type { World } from '../local/world.ts';
+import { playTraffic } from './helpers/traffic-play.ts';
 
 const DIR = fileURLToPath(new URL('../scenarios/traffic/', import.meta.url));
 
-interface Call {
-  op: string;
-  /** The invocation that made it (undefined: not a Lambda's: the scenario's own set-up). */
-  inv: unknown;
-}
-
 async function play(name: string) {
-  const file = `${DIR}${name}.yml`;
-  const scenario = parseScenario(readFileSync(file, 'utf8'), { file });
-  const calls: Call[] = [];
-  const { report } = await runScenario(scenario, {
-    onWorld: async (world: World, s) => {
-      const ext = await withPipeline(world, s);
-      world.interceptors.push((service, operation) =>
-        calls.push({ op: `${service}:${operation}`, inv: world.tasks.stack(RUNNING).at(-1) }),
-      );
-      return ext;
-    },
-  });
-  const r = report as any;
-  expect(r.violations, name).toEqual([]);
-  return { report: r, calls };
+  const { report, calls } = await playTraffic(`${DIR}${name}.yml`);
+  expect(report.violations, name).toEqual([]);
+  return { report, calls };
 }
 
 const steps = (r: any, image: string) =>

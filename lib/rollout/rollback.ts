@@ -80,9 +80,10 @@ function stepOwnRollback(
   let done = true;
   if (target.traffic === 'weighted' && obs.traffic?.canaryGroup) {
     // Traffic leaves the bad revision first, in this invocation: every route back to the primary
-    // (canary weight 0, one call per route) before any canary task is asked to stop.
+    // (canary weight 0, one call per route) before any canary task is asked to stop. A route that
+    // sends the canary nothing is not called: a failing call there must not hold the rollback up.
     rollout.canaryWeight = 0;
-    if (moveRoutes(d, obs.traffic, { canary: 0 })) done = false;
+    if (moveRoutes(d, obs.traffic, 'off')) done = false;
   }
   if (obs.canary.exists && obs.canary.desiredCount > 0) {
     d.actions.push({ type: 'setCanary', taskDefinition: obs.canary.taskDefinition ?? to, desiredCount: 0 });

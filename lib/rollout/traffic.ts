@@ -123,8 +123,12 @@ export interface Route {
   actions: RouteAction[];
 }
 
-/** Where the routes should send requests: the canary's weight in percent, or the primary alone. */
-export type RouteWant = { canary: number } | 'primary';
+/**
+ * Where the routes should send requests: the canary's weight in percent, the primary alone, or
+ * `off` (a rollback): nothing to the canary, and a route that sends it nothing already is left as it
+ * is (no call that could fail while traffic is already off the bad revision).
+ */
+export type RouteWant = { canary: number } | 'primary' | 'off';
 
 /** The target groups a forward action names, with their weights (a bare TargetGroupArn weighs 1). */
 export function forwardGroups(action: RouteAction): WeightedGroup[] {
@@ -142,6 +146,9 @@ export function forwardGroups(action: RouteAction): WeightedGroup[] {
  *   forward [web 90, canary 10], canary 0       -> forward [web 100, canary 0]   (rollback)
  *   forward [web 0, canary 100], primary        -> forward web alone              (promoted)
  *   forward [web 1], primary                    -> undefined
+ *   forward [web 90, canary 10], off            -> forward [web 100, canary 0]   (rollback)
+ *   forward [web 1], off                        -> undefined (sends the canary nothing: no call)
+ *   forward [web 100, canary 0], off            -> undefined
  *   authenticate-oidc, forward [web 1], 10      -> authenticate-oidc, forward [web 90, canary 10]
  *   forward [web 1, blue 1], canary 10          -> refused: also forwards to blue
  */
@@ -155,6 +162,10 @@ export function routeAt(
   if (i < 0) return { refused: `${route.arn} has no forward action` };
   const forward = route.actions[i]!;
   const groups = forwardGroups(forward);
+  if (want === 'off') {
+    if (!groups.some((g) => g.TargetGroupArn === canaryArn && (g.Weight ?? 1) > 0)) return {};
+    want = { canary: 0 };
+  }
   const weighed = reweigh(groups, primaryArn, canaryArn, want === 'primary' ? 0 : want.canary);
   if ('refused' in weighed) return { refused: `${route.arn}: ${weighed.refused}` };
   const wanted = want === 'primary' ? [{ TargetGroupArn: primaryArn, Weight: 1 }] : weighed.groups;

@@ -17,11 +17,28 @@
  * in the invocation that decides it.
  */
 import type { Observation, TrafficView } from '../observation.ts';
-import type { Rollout } from '../record.ts';
+import type { Rollout, StepState } from '../record.ts';
 import type { Decision } from './decision.ts';
 import { canaryReady, healthyTasks, promoted } from './step.ts';
 import { askedForTasks, becameHealthy } from './step-state.ts';
 import { type Route, type RouteWant, routeAt, weightedCanaryTasks } from './traffic.ts';
+
+/**
+ * The step asks for `what` (the canary group, a canary of n tasks, the primary on the revision): its
+ * deadline restarts only when that is new. The record is written before the calls are made, so a
+ * call that keeps failing asks again every round; restarting each time would hold the step (and
+ * the rollout) forever instead of letting `stepDeadline` roll it back.
+ *
+ *   asked undefined, "canary 1"   -> restarts, asked "canary 1"
+ *   asked "canary 1", "canary 1"  -> nothing (the same ask, again)
+ *   asked "canary 1", "canary 2"  -> restarts (the service grew: a new ask)
+ *   asked "canary 1", "canary 1", the step was healthy -> restarts (asked again after health)
+ */
+export function askOnce(step: StepState, what: string, now: number): void {
+  if (step.asked === what && step.healthyAt === undefined) return;
+  step.asked = what;
+  askedForTasks(step, now);
+}
 
 /** Why the routes cannot be weighted as observed, or undefined. */
 export function trafficProblem(traffic: TrafficView | undefined): string | undefined {
@@ -52,7 +69,7 @@ export function moveRoutes(d: Decision, traffic: TrafficView, want: RouteWant): 
   d.actions.push({
     type: 'setRoutes',
     routes: moved,
-    to: want === 'primary' ? 'primary only' : `canary ${want.canary}%`,
+    to: want === 'primary' ? 'primary only' : want === 'off' ? 'canary 0%' : `canary ${want.canary}%`,
   });
   return true;
 }
@@ -77,7 +94,7 @@ export function stepWeighted(
       primaryGroup: traffic.primaryGroup,
       name: traffic.canaryGroupName,
     });
-    askedForTasks(step, now);
+    askOnce(step, 'canary group', now);
     return false;
   }
   const weight = rollout.canaryWeight ?? 0;
@@ -107,7 +124,7 @@ export function stepWeighted(
         desiredCount: wanted,
         targetGroup: traffic.canaryGroup,
       });
-      askedForTasks(step, now);
+      askOnce(step, `canary ${revision} ${wanted}`, now);
       return false;
     }
     const ready = canaryReady({
@@ -130,7 +147,7 @@ export function stepWeighted(
     // Promotion: all the traffic is on the canary; the primary rolls to the revision with none.
     if (d.actions.some((a) => a.type === 'setRoutes')) return false;
     d.actions.push({ type: 'setPrimary', taskDefinition: revision });
-    askedForTasks(step, now);
+    askOnce(step, `primary ${revision}`, now);
     return false;
   }
 

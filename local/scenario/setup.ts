@@ -80,11 +80,20 @@ export async function setUp(world: World, scenario: Scenario): Promise<SetUp> {
   const ordered = [...scenario.targetGroups.entries()].sort(
     ([, a], [, b]) => Number(alternateOf.has(a.name)) - Number(alternateOf.has(b.name)),
   );
+  // A group behind a Network Load Balancer speaks its listener's protocol (a TLS listener's group: TCP).
+  const protocolOf = new Map(
+    scenario.loadBalancers
+      .filter((lb) => lb.type === 'network')
+      .flatMap((lb) =>
+        lb.listeners.map((l) => [l.forward, l.protocol === 'TLS' ? 'TCP' : (l.protocol ?? 'TCP')]),
+      ),
+  );
   for (const [i, tg] of ordered) {
     const production = alternateOf.get(tg.name);
     const arn = await step(`targetGroups[${i}]`, 'creating the target group', () =>
       world.ecs.createTargetGroup({
         name: tg.name,
+        ...(protocolOf.has(tg.name) && { protocol: protocolOf.get(tg.name) }),
         deregistrationDelaySeconds: tg.deregistrationDelaySeconds,
         healthCheck: tg.healthCheck,
         // With `loadBalancers:` the scenario says what each group is behind; without, each has its own

@@ -2,8 +2,12 @@
  * The local ELBv2's load balancers, listeners, rules and weighted forward actions over the Query
  * protocol, through the real SDK client: what a deployer that shifts traffic by weight calls, the
  * errors and limits AWS documents, and the local load balancer splitting requests by weight (the
- * requests each target group really served, from its ledger).
+ * requests each target group really served, from its ledger). What AWS refuses is refused here too:
+ * weights past 999, more than 5 groups, a group of another protocol, load balancer or VPC, and (ECS)
+ * a service in a group no load balancer forwards to.
  */
+
+import { UpdateServiceCommand } from '@aws-sdk/client-ecs';
 import {
   CreateTargetGroupCommand,
   DeregisterTargetsCommand,
@@ -28,7 +32,13 @@ import {
 } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runUntil, startWorld, type TestWorld } from '../helpers/world.ts';
-import { createCluster, createService, pushImage, registerFargate } from './ecs-fixtures.ts';
+import {
+  createCluster,
+  createService,
+  describe as describeService,
+  pushImage,
+  registerFargate,
+} from './ecs-fixtures.ts';
 
 let t: TestWorld;
 let elbv2: TestWorld['elbv2'];
@@ -169,11 +179,35 @@ describe('a canary target group like the primary, and weighted forward actions',
     await elbv2.send(
       new RegisterTargetsCommand({ TargetGroupArn: canary, Targets: [{ Id: id, Port: 8080 }] }),
     );
-    const held = (await elbv2.send(new DescribeTargetHealthCommand({ TargetGroupArn: canary })))
-      .TargetHealthDescriptions!;
-    expect(held.map((d) => [d.Target!.Id, d.Target!.Port, d.TargetHealth!.State])).toEqual([
-      [id, 8080, 'initial'],
-    ]);
+    const health = async () =>
+      (
+        await elbv2.send(new DescribeTargetHealthCommand({ TargetGroupArn: canary }))
+      ).TargetHealthDescriptions!.map((d) => [
+        d.Target!.Id,
+        d.Target!.Port,
+        d.TargetHealth!.State,
+        d.TargetHealth!.Reason,
+      ]);
+    // No listener forwards to the canary's group yet: its targets are unused (API_TargetHealth).
+    expect(await health()).toEqual([[id, 8080, 'unused', 'Target.NotInUse']]);
+    // Joined to the /api/* rule at weight 0 (as the pipeline does first), it is health-checked.
+    await elbv2.send(
+      new ModifyRuleCommand({
+        RuleArn: apiRuleArn,
+        Actions: [
+          {
+            Type: 'forward',
+            ForwardConfig: {
+              TargetGroups: [
+                { TargetGroupArn: web, Weight: 1 },
+                { TargetGroupArn: canary, Weight: 0 },
+              ],
+            },
+          },
+        ],
+      }),
+    );
+    expect(await health()).toEqual([[id, 8080, 'initial', 'Elb.InitialHealthChecking']]);
     await expect(
       elbv2.send(new RegisterTargetsCommand({ TargetGroupArn: canary, Targets: [{ Id: '10.250.0.1' }] })),
     ).rejects.toBeInstanceOf(InvalidTargetException);
@@ -292,6 +326,44 @@ describe('a canary target group like the primary, and weighted forward actions',
         }),
       ),
     ).rejects.toBeInstanceOf(TargetGroupAssociationLimitException);
+  });
+
+  it('refuses a group in a VPC that does not exist, and ECS a group no load balancer forwards to', async () => {
+    await expect(
+      elbv2.send(
+        new CreateTargetGroupCommand({
+          Name: 'web-elsewhere',
+          Protocol: 'HTTP',
+          Port: 80,
+          VpcId: 'vpc-0123456789abcdef0',
+        }),
+      ),
+    ).rejects.toMatchObject({
+      name: 'ValidationError',
+      message: "The VPC ID 'vpc-0123456789abcdef0' is not found",
+    });
+    const lonely = (
+      await elbv2.send(
+        new CreateTargetGroupCommand({
+          Name: 'lonely',
+          Protocol: 'HTTP',
+          Port: 8080,
+          VpcId: 'vpc-0a1b2c3d4e5f60718',
+        }),
+      )
+    ).TargetGroups![0]!.TargetGroupArn!;
+    const td = (await describeService(t.ecs, 'web')).taskDefinition!;
+    const lb = [{ targetGroupArn: lonely, containerName: 'app', containerPort: 8080 }];
+    const refused = {
+      name: 'InvalidParameterException',
+      message: `The target group with targetGroupArn ${lonely} does not have an associated load balancer.`,
+    };
+    await expect(
+      createService(t.ecs, { serviceName: 'lonely', taskDefinition: td, loadBalancers: lb }),
+    ).rejects.toMatchObject(refused);
+    await expect(
+      t.ecs.send(new UpdateServiceCommand({ cluster: 'prod', service: 'web', loadBalancers: lb })),
+    ).rejects.toMatchObject(refused);
   });
 
   it('deregisters a target: it drains for the delay, then leaves the group', async () => {

@@ -200,6 +200,13 @@ export function buildOperations(ecs: EcsContext): Record<string, (input: any) =>
         throw invalid(
           'Unable to assume role and validate the specified targetGroupArn. Please verify that the ECS service role being passed has the proper permissions.',
         );
+      // ECS registers tasks only in a group a load balancer forwards to; AWS answers (CreateService,
+      // UpdateService) "The target group with targetGroupArn … does not have an associated load
+      // balancer." (as reported in https://github.com/umotif-public/terraform-aws-ecs-fargate/issues/43).
+      if (lb.targetGroupArn && ecs.elb.loadBalancersOf(lb.targetGroupArn).length === 0)
+        throw invalid(
+          `The target group with targetGroupArn ${lb.targetGroupArn} does not have an associated load balancer.`,
+        );
       const container = (td.body.containerDefinitions as any[]).find((c) => c.name === lb.containerName);
       const port = container?.portMappings?.some((p: any) => p.containerPort === lb.containerPort);
       if (!container || !port)

@@ -153,6 +153,8 @@ export interface TargetRegistration {
   allRules(): Rule[];
   listener(arn: string): Listener | undefined;
   setActions(rule: Rule, actions: Action[]): void;
+  /** The load balancers whose listeners forward to a group (none: ECS refuses it for a service). */
+  loadBalancersOf(targetGroupArn: string): { arn: string }[];
 }
 
 /** The local ECS as its parts see it: its state, its three engines and the few helpers they share. */

@@ -195,6 +195,12 @@ export class LoadBalancing implements TargetRegistration {
   ): Listener {
     const lb = this.loadBalancers.get(loadBalancerArn);
     if (!lb) throw new Error(`no load balancer ${loadBalancerArn}`);
+    // As ELBv2 refuses it (IncompatibleProtocols): an ALB forwards to HTTP/HTTPS groups, an NLB to the others.
+    const group = this.groups.get(o.targetGroupArn);
+    if (group && (lb.type === 'application') !== group.protocol.startsWith('HTTP'))
+      throw new Error(
+        `an ${lb.type} load balancer's listener cannot forward to target group ${group.name} (protocol ${group.protocol})`,
+      );
     const id = this.ecs.world.ids.hex32().slice(0, 16);
     const [, kind, name, lbId] = lb.dimension.match(/^(app|net)\/([^/]+)\/(.+)$/)!;
     const arn = this.ecs.world.arn('elasticloadbalancing', `listener/${kind}/${name}/${lbId}/${id}`);

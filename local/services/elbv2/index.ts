@@ -19,7 +19,11 @@
  *   to create multiple target groups with the same settings, each call succeeds"), with other
  *   settings DuplicateTargetGroupName (API_CreateTargetGroup);
  * - an ALB listener (HTTP, HTTPS) forwards only to HTTP/HTTPS groups, an NLB listener (TCP, UDP,
- *   TLS, TCP_UDP) only to those: IncompatibleProtocols.
+ *   TLS, TCP_UDP) only to those: IncompatibleProtocols;
+ * - CreateTargetGroup in a VPC that does not exist (the local AWS has one): ValidationError "The
+ *   VPC ID '…' is not found";
+ * - the targets of a group no load balancer forwards to are `unused`, Target.NotInUse
+ *   (API_TargetHealth); ECS refuses such a group for a service (ecs/api.ts).
  *
  * Shapes (ELBv2 API Reference, API version 2015-12-01):
  * - DescribeTargetHealth (TargetGroupArn, Targets?) → TargetHealthDescriptions[]:
@@ -171,10 +175,21 @@ export class LocalElbv2 implements LocalService {
   }) {
     const g = this.group(input.TargetGroupArn);
     const held = [...g.targets];
+    // A group no listener forwards to sends no health checks: its targets are unused, Target.NotInUse
+    // ("The target group is not used by any load balancer", API_TargetHealth).
+    // (An ECS blue/green alternate group stands behind its production load balancer: in use.)
+    const inUse = this.elb().loadBalancersOf(g.arn).length > 0 || g.loadBalancerDimension !== '';
     const describe = (t: Target) => ({
       Target: { Id: targetId(t), Port: t.port },
       HealthCheckPort: String(t.port),
-      TargetHealth: { State: t.state, ...reason(t) },
+      TargetHealth:
+        inUse || t.state === 'draining'
+          ? { State: t.state, ...reason(t) }
+          : {
+              State: 'unused',
+              Reason: 'Target.NotInUse',
+              Description: 'Target group is not configured to receive traffic from the load balancer',
+            },
     });
     if (!input.Targets?.length) return { TargetHealthDescriptions: held.map(describe) };
     return {
@@ -317,6 +332,11 @@ export class LocalElbv2 implements LocalService {
         'ValidationError',
         'A protocol, port and VPC ID must be specified for target groups of type instance or ip',
       );
+    // The local AWS has one VPC: a group elsewhere could never take its tasks, or join its load
+    // balancers' listeners (AWS: "ValidationError: The VPC ID 'vpc-…' is not found", as reported in
+    // https://github.com/ansible/ansible/issues/31919).
+    if (input.VpcId !== VPC_ID)
+      throw new AwsError('ValidationError', `The VPC ID '${input.VpcId}' is not found`);
     const int = (v: unknown, field: string, lo: number, hi: number): number | undefined => {
       if (v === undefined) return undefined;
       const n = Number(v);
