@@ -314,6 +314,23 @@ describe.skipIf(SKIP)('the HTML report of the demo', () => {
         }
       }
       expect(overlaps).toEqual([]);
+      // Each marker's label beside its own marker: right of it starting within 12 px, or left of it
+      // ending within 12 px (at 800 px "load on web: 60 requests/s" ended 20 px short of its marker).
+      const beside = await svg.evaluate((svg: any) => {
+        const frame = svg.getBoundingClientRect();
+        const scale = frame.width / svg.viewBox.baseVal.width;
+        return [...svg.querySelectorAll('text[data-marker-x]')].map((t: any) => {
+          const r = t.getBoundingClientRect();
+          const mx = frame.x + Number(t.dataset.markerX) * scale;
+          const side = t.getAttribute('text-anchor') === 'end' ? 'left' : 'right';
+          return { text: t.textContent, side, gap: Math.round(side === 'right' ? r.x - mx : mx - r.right) };
+        });
+      });
+      expect(beside.map((b) => b.text)).toEqual(
+        expect.arrayContaining(['load on web: 60 requests/s', '8 → 6 tasks', 'scaled', 'push web:v2']),
+      );
+      const far = beside.filter((b) => b.gap < 0 || b.gap > 12);
+      expect(far).toEqual([]);
       await page.screenshot({ path: path.join(OUT, `html-report-${width}.png`), fullPage: true });
       await page.setViewportSize({ width: 1300, height: 900 });
     },

@@ -37,6 +37,8 @@ const RIGHT = 28;
 interface Frame {
   left: number;
   plot: number;
+  /** The margin right of the plot, inside the drawing: marker labels may run into it. */
+  right: number;
 }
 const CHART_HEIGHT = 250;
 const ALARM_ROW = 20;
@@ -75,7 +77,7 @@ export function serviceChart(
   const WIDTH = size.width;
   const LEFT = size.left;
   const PLOT = WIDTH - LEFT - RIGHT;
-  const g: Frame = { left: LEFT, plot: PLOT };
+  const g: Frame = { left: LEFT, plot: PLOT, right: RIGHT };
   const { start, end } = data;
   const span = Math.max(1, end - start);
   const x = (t: number) => LEFT + ((Math.min(Math.max(t, start), end) - start) / span) * PLOT;
@@ -163,7 +165,7 @@ export function serviceChart(
   }
   for (const l of scenarioLabels) {
     parts.push(
-      `<text x="${f(l.x)}" y="${y + 11 + l.row * 13}" class="small">${esc(clip(l.m.label, 40))}</text>`,
+      `<text x="${f(l.tx)}" y="${y + 11 + l.row * 13}" text-anchor="${l.anchor}" class="small" data-marker-x="${f(l.mx)}">${esc(clip(l.m.label, 40))}</text>`,
     );
   }
   y += 10 + 13 * Math.max(2, ...scenarioLabels.map((l) => l.row + 1));
@@ -387,23 +389,29 @@ function barLabel(g: Frame, label: string, x0: number, x1: number, y: number, co
 }
 
 /**
- * Marker labels in rows: right of their marker, or left of it when there is no room on the right
- * (never over their own marker). The first row is level with the markers, so a label there may not
- * run over another marker.
+ * Marker labels in rows, each beside its own marker: right of it, running into the frame's right
+ * margin if need be, or, when there is no room there, left of it, its end (text-anchor end) at the
+ * marker, so the text touches it whatever the font's real width (the estimate, textWidth, is wider
+ * than most text: a label started at `mx - gap - width` ended up to 20 px short of its marker).
+ * Never over its own marker. The first row is level with the markers, so a label there may not run
+ * over another marker.
+ *
+ *   frame 720 wide, marker at 600, label 60 wide, gap 8  -> right: x 608, anchor start
+ *   marker at 680, label 60 wide                         -> left:  x 612 (box), tx 672, anchor end
  */
 function besideMarkers<T extends { mx: number; width: number }>(
   g: Frame,
   items: T[],
   gap: number,
   rows: number,
-): (T & { x: number; row: number })[] {
-  const placed = items.map((i) => ({
-    ...i,
-    x:
-      i.mx + gap + i.width <= g.left + g.plot
-        ? i.mx + gap
-        : Math.max(g.left, Math.min(i.mx - gap - i.width, g.left + g.plot - i.width)),
-  }));
+): (T & { x: number; row: number; tx: number; anchor: 'start' | 'end' })[] {
+  const edge = g.left + g.plot + g.right - 2;
+  const placed = items.map((i) => {
+    if (i.mx + gap + i.width <= edge)
+      return { ...i, x: i.mx + gap, tx: i.mx + gap, anchor: 'start' as const };
+    const x = Math.max(g.left, i.mx - gap - i.width);
+    return { ...i, x, tx: x + i.width, anchor: 'end' as const };
+  });
   const dots = items.map((i) => i.mx);
   const own = (d: number, x0: number, x1: number) =>
     Math.abs(d - (x0 - gap)) < 1 || Math.abs(d - (x1 + gap)) < 1;
@@ -531,7 +539,7 @@ function markerLane(
     3,
   )) {
     out.push(
-      `<text x="${f(l.x)}" y="${y + 13 + l.row * 13}" class="small" fill="${l.m.tone ? darker(TONE[l.m.tone]) : '#3a4252'}">${esc(clip(l.m.label, 44))}</text>`,
+      `<text x="${f(l.tx)}" y="${y + 13 + l.row * 13}" text-anchor="${l.anchor}" class="small" data-marker-x="${f(l.mx)}" fill="${l.m.tone ? darker(TONE[l.m.tone]) : '#3a4252'}">${esc(clip(l.m.label, 44))}</text>`,
     );
   }
   return out.join('');
