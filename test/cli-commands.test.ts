@@ -14,6 +14,7 @@ import { type CommandName, runCommand } from '../lib/commands/cli.ts';
 import type { ServiceRecord } from '../lib/record.ts';
 import { main } from '../local/cli.ts';
 import { describeService, type PipelineWorld, pipelineWorld, recordOf } from './helpers/pipeline-world.ts';
+import { type Ran, runCli } from './helpers/run-cli.ts';
 import { WEB_TARGET } from './helpers/web-target.ts';
 
 const MIN = 60_000;
@@ -36,22 +37,8 @@ afterEach(async () => {
   t = undefined;
 });
 
-interface Ran {
-  code: number;
-  out: string;
-  err: string;
-}
-
 /** `autopilot NAME ...args --config FILE`, in-process, against the world. */
-async function cli(w: PipelineWorld, name: CommandName, ...args: string[]): Promise<Ran> {
-  let out = '';
-  let err = '';
-  const code = await runCommand(name, [...args, '--config', configFile], {
-    env: w.world.clientEnv(),
-    io: { out: (s) => (out += s), err: (s) => (err += s), tty: false },
-  });
-  return { code, out, err };
-}
+const cli = (w: PipelineWorld, name: CommandName, ...args: string[]) => runCli(w, configFile, name, ...args);
 
 const json = (r: Ran) => JSON.parse(r.out);
 

@@ -10,8 +10,9 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
-import { type CommandName, runCommand } from '../lib/commands/cli.ts';
+import type { CommandName } from '../lib/commands/cli.ts';
 import { type PipelineWorld, pipelineWorld } from './helpers/pipeline-world.ts';
+import { runCli } from './helpers/run-cli.ts';
 import { WEB_TARGET } from './helpers/web-target.ts';
 
 const MIN = 60_000;
@@ -127,17 +128,6 @@ describe('the README field tables', () => {
   });
 });
 
-/** `autopilot NAME ...args` as text, in-process, against the world. */
-async function runText(w: PipelineWorld, configFile: string, name: CommandName, ...args: string[]) {
-  let out = '';
-  let err = '';
-  const code = await runCommand(name, [...args, '--config', configFile], {
-    env: w.world.clientEnv(),
-    io: { out: (s) => (out += s), err: (s) => (err += s), tty: false },
-  });
-  return { code, out, err };
-}
-
 let t: PipelineWorld | undefined;
 afterEach(async () => {
   await t?.stop();
@@ -154,12 +144,8 @@ describe('status --json and history --json against the local world', () => {
     t = await pipelineWorld({ target });
     const w = t;
     const cli = async (name: CommandName, ...args: string[]) => {
-      let out = '';
-      const code = await runCommand(name, [...args, '--config', configFile], {
-        env: w.world.clientEnv(),
-        io: { out: (s) => (out += s), err: () => {}, tty: false },
-      });
-      return { code, doc: JSON.parse(out) };
+      const ran = await runCli(w, configFile, name, ...args);
+      return { code: ran.code, doc: JSON.parse(ran.out) };
     };
     const status = documentedFields(readme, '`status --json`');
     const history = documentedFields(readme, '`history --json`');
@@ -214,21 +200,21 @@ describe('status --json and history --json against the local world', () => {
     expect((seen['rolling back by hand'] as { rollout: unknown }).rollout).toMatchObject({
       manual: { from: 'web:2', to: 'web:1' },
     });
-    const text = await runText(w, configFile, 'status', 'prod/web');
+    const text = await runCli(w, configFile, 'status', 'prod/web');
     expect(text.out).toMatch(/prod\/web +web:\S+ .*rolling back by hand from web:2 to web:1/);
     expect(text.out).toMatch(
       /^prod\/web: rolling back by hand from web:2 to web:1; web:1 runs \d+ of 4 tasks$/m,
     );
     expect(text.out).not.toContain('asks for');
     // A second rollback while this one runs says which of the two reasons it is.
-    const again = await runText(w, configFile, 'rollback', 'prod/web', '--to', 'web:1', '--force');
+    const again = await runCli(w, configFile, 'rollback', 'prod/web', '--to', 'web:1', '--force');
     expect(again.code).toBe(1);
     expect(again.err).toContain(
       'prod/web: nothing rolled back: a rollback is under way (rolling back by hand from web:2 to web:1); wait for it, then roll back again',
     );
     await t.world.runFor(5 * MIN);
     await check('after a rollback by hand');
-    const same = await runText(w, configFile, 'rollback', 'prod/web', '--to', 'web:1', '--force');
+    const same = await runCli(w, configFile, 'rollback', 'prod/web', '--to', 'web:1', '--force');
     expect(same.code).toBe(1);
     expect(same.err).toContain('prod/web: nothing rolled back: the service already runs web:1\n');
 
@@ -241,13 +227,11 @@ describe('status --json and history --json against the local world', () => {
     expect(shapeProblems(usage.doc, failure)).toEqual([]);
     const badConfig = path.join(dir, 'bad.yml');
     writeFileSync(badConfig, stringify({ targets: [{ ...target, steps: [{ percent: 10, bake: 5 }] }] }));
-    let out = '';
-    const config = await runCommand('status', ['--json', '--config', badConfig], {
-      env: w.world.clientEnv(),
-      io: { out: (s) => (out += s), err: () => {}, tty: false },
-    });
-    expect(config).toBe(1);
-    expect(JSON.parse(out).error.kind).toBe('config');
-    expect(shapeProblems(JSON.parse(out), failure)).toEqual([]);
+    const config = await runCli(w, badConfig, 'status', '--json');
+    expect(config.code).toBe(1);
+    const doc = JSON.parse(config.out);
+    expect(doc.error.kind).toBe('config');
+    expect(doc.error.problems.length).toBeGreaterThan(0);
+    expect(shapeProblems(doc, failure)).toEqual([]);
   }, 240_000);
 });

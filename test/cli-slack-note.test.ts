@@ -8,8 +8,9 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
-import { runCommand, slackNotes } from '../lib/commands/cli.ts';
+import { slackNotes } from '../lib/commands/cli.ts';
 import { type PipelineWorld, pipelineWorld, recordOf } from './helpers/pipeline-world.ts';
+import { runCli } from './helpers/run-cli.ts';
 import { WEB_TARGET } from './helpers/web-target.ts';
 
 const trouble = (id: string, kind: string, reason: string, failed = false) => ({ id, kind, reason, failed });
@@ -80,11 +81,7 @@ describe('a command whose Slack message did not go', () => {
 
     // The command tries the older "started" first; Slack fails it again, so "paused" is not tried.
     slack.answers.push({ status: 500 });
-    let err = '';
-    const code = await runCommand('pause', ['prod/web', '--config', configFile], {
-      env: t.world.clientEnv(),
-      io: { out: () => {}, err: (s) => (err += s), tty: false },
-    });
+    const { code, err } = await runCli(t, configFile, 'pause', 'prod/web');
     expect(code).toBe(0);
     expect((await recordOf(t))?.outbox?.map((e) => e.notice.kind)).toEqual([...older, 'paused']);
     const behind = older.length === 1 ? '1 older message' : `${older.length} older messages`;
