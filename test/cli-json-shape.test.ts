@@ -217,6 +217,16 @@ describe('status --json and history --json against the local world', () => {
     const same = await runCli(w, configFile, 'rollback', 'prod/web', '--to', 'web:1', '--force');
     expect(same.code).toBe(1);
     expect(same.err).toContain('prod/web: nothing rolled back: the service already runs web:1\n');
+    // Under --json a command that ran but did not apply prints the failure document too.
+    const sameJson = await cli('rollback', 'prod/web', '--to', 'web:1', '--force', '--json');
+    expect(sameJson.code).toBe(1);
+    expect(sameJson.doc).toEqual({
+      ok: false,
+      command: 'rollback',
+      exitCode: 1,
+      error: { kind: 'refused', message: 'prod/web: nothing rolled back: the service already runs web:1' },
+    });
+    expect(shapeProblems(sameJson.doc, failure)).toEqual([]);
 
     // Failures: refused, usage (with `usage`), config (with `problems`).
     const refused = await cli('pause', 'prod/web', '--json');

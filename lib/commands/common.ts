@@ -96,16 +96,26 @@ export function printJson(io: Io, value: unknown): void {
 
 /**
  * Tells what a command did to one service and returns its exit code (0 done, 1 not): with `json`,
- * `{ service, ...json }` on stdout; otherwise one line, `prod/web: text`, on stdout when done and on
- * stderr when not. deploy and the control commands (promote, pause, …) answer this same way.
+ * `{ service, ...json }` on stdout when done, and the failure document every command prints when it
+ * did not apply (`{ ok: false, command, exitCode: 1, error: { kind: 'refused', message } }`, as
+ * README.md documents it); otherwise one line, `prod/web: text`, on stdout when done and on stderr
+ * when not. deploy and the control commands (promote, pause, …) answer this same way.
  */
 export function tellOutcome(
   deps: Pick<Deps, 'io'>,
   target: TargetConfig,
   outcome: { ok: boolean; text: string },
   json: Record<string, unknown> | undefined,
+  command: string,
 ): number {
-  if (json) printJson(deps.io, { service: keyOf(target), ...json });
+  if (json && !outcome.ok)
+    printJson(deps.io, {
+      ok: false,
+      command,
+      exitCode: 1,
+      error: { kind: 'refused', message: `${keyOf(target)}: ${outcome.text}` },
+    });
+  else if (json) printJson(deps.io, { service: keyOf(target), ...json });
   else if (outcome.ok) deps.io.out(`${keyOf(target)}: ${outcome.text}\n`);
   else deps.io.err(`${keyOf(target)}: ${outcome.text}\n`);
   return outcome.ok ? 0 : 1;

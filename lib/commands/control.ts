@@ -288,6 +288,7 @@ async function control(
           last: after.history.at(-1) ? summaryJson(after.history.at(-1)!) : null,
         }
       : undefined,
+    command.name,
   );
 }
 

@@ -63,6 +63,7 @@ export async function deploy(options: DeployOptions, deps: Deps): Promise<number
     target,
     result,
     options.json ? { image: imageLabel(image), digest: image.digest, uri: image.uri, ...result } : undefined,
+    'deploy',
   );
 }
 
