@@ -68,6 +68,7 @@ import { closeRollout, primaryDeleted, retireCanary, targetRemoved } from './ret
 import { budget, deliver, queue, type Slack } from './slack/deliver.ts';
 import { ConflictError, CorruptRecordError, type RecordStore, type RepositoryMark } from './store.ts';
 import { type ParsedTrigger, parseTrigger } from './triggers.ts';
+import { wakeReadsGates } from './wake.ts';
 import { type Waker, WakingStore } from './waker.ts';
 
 export interface PipelineOptions {
@@ -225,7 +226,9 @@ export class Pipeline {
         // throws, and the message comes back after the queue's visibility timeout.
         await this.forEach([target], async (tg) => {
           const reason = `wake: ${record.wake?.why}`;
-          return this.rewake(await this.reconcile(tg, { kind: 'reconcile', reason }, record, {}));
+          // At a bake's end the gates are read, not trusted from events (lib/wake.ts wakeReadsGates).
+          const heard = { readGates: wakeReadsGates(record.wake?.why) };
+          return this.rewake(await this.reconcile(tg, { kind: 'reconcile', reason }, record, heard));
         });
       } catch (e) {
         log.error('wake.failed', { service: key, error: e as Error });

@@ -117,6 +117,21 @@ export function nextWake(record: ServiceRecord, target: TargetConfig, now: numbe
 }
 
 /**
+ * Whether a wake-up reads the gate alarms from CloudWatch instead of trusting what alarm events
+ * told: at a bake's end the step is about to move on (more traffic, or promotion) on the gates'
+ * word, and an ALARM whose event was lost would otherwise be heard only at the next sweep, after
+ * the failing revision took the traffic. One DescribeAlarms a step buys that.
+ *   "bake of step 1 ends"              -> true
+ *   "health recheck of step 2"         -> false (no step moves on a recheck without a bake)
+ *   "approval of step 2 times out"     -> false (a timeout rolls back or holds: no traffic moves)
+ *   "Slack retry", "freeze ends"       -> false
+ *   undefined (no wake-up recorded)    -> false
+ */
+export function wakeReadsGates(why: string | undefined): boolean {
+  return why !== undefined && /^bake of step \d+ ends$/.test(why);
+}
+
+/**
  * Whether the record has work outstanding: the sweep reads it (it is in the sparse index).
  *   a rollout in flight, a push waiting for a rollback or a freeze, a Slack message not yet taken, a scaling
  *   alarm in ALARM, a failing target, a lease held, a wake-up scheduled   -> true

@@ -4,7 +4,15 @@ import type { TargetConfig } from '../lib/config.ts';
 import type { OutboxEntry } from '../lib/outbox-entry.ts';
 import { newRecord, type Rollout, type ServiceRecord, type StepState } from '../lib/record.ts';
 import type { ScalingPolicy } from '../lib/scaling.ts';
-import { delaySeconds, healthRecheck, nextWake, outstanding, parseWakeBody, wakeBody } from '../lib/wake.ts';
+import {
+  delaySeconds,
+  healthRecheck,
+  nextWake,
+  outstanding,
+  parseWakeBody,
+  wakeBody,
+  wakeReadsGates,
+} from '../lib/wake.ts';
 
 const S = 1000;
 const MIN = 60 * S;
@@ -136,6 +144,27 @@ describe('healthRecheck', () => {
     ['since 10:00, now 10:09', T + 9 * MIN, T + 16 * MIN],
   ])('%s', (_, now, want) => {
     expect(healthRecheck(T, now)).toBe(want);
+  });
+});
+
+describe('wakeReadsGates', () => {
+  it.each([
+    ['bake of step 1 ends', true],
+    ['bake of step 12 ends', true],
+    ['health recheck of step 2', false],
+    ['approval of step 2 times out', false],
+    ['Slack retry', false],
+    ['freeze ends', false],
+    [undefined, false],
+  ] as const)('%s -> %s', (why, reads) => {
+    expect(wakeReadsGates(why)).toBe(reads);
+  });
+
+  it('reads the gates at the bake ends nextWake schedules, and only there', () => {
+    const baking = withRollout({ stepIndex: 1, steps: [step(), step({ startedAt: T, healthyAt: T })] });
+    expect(wakeReadsGates(nextWake(baking, target, T + MIN)?.why)).toBe(true);
+    const waiting = withRollout({ steps: [step({ startedAt: T, unhealthySince: T }), step()] });
+    expect(wakeReadsGates(nextWake(waiting, target, T + 10 * S)?.why)).toBe(false);
   });
 });
 
