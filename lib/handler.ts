@@ -17,6 +17,7 @@ import { partsFromEnvironment } from './environment-pipeline.ts';
 import { isPermanent, PermanentError } from './errors.ts';
 import { HOOK_RECHECK_S, type HookAnswer } from './hook.ts';
 import { log, setLogContext } from './log.ts';
+import { keptUnlessFailed } from './once.ts';
 import { packagedConfig } from './packaged-config.ts';
 import { type HandleResult, Pipeline, type PipelineOptions } from './pipeline.ts';
 
@@ -38,15 +39,8 @@ export function environmentPipeline(
   extra: Pick<PipelineOptions, 'repositoryImages' | 'pushTimes'> = {},
   readConfig: () => Config | Promise<Config> = packagedConfig,
 ): PipelineFactory {
-  let built: Promise<Pipeline> | undefined;
-  return () => {
-    built ??= fromEnvironment(optional, extra, readConfig);
-    // A failed start (no config) must not be kept: the next invocation tries again.
-    built.catch(() => {
-      built = undefined;
-    });
-    return built;
-  };
+  // A failed start (no config) is not kept: the next invocation tries again.
+  return keptUnlessFailed(() => fromEnvironment(optional, extra, readConfig));
 }
 export const pipelineFromEnvironment: PipelineFactory = environmentPipeline();
 

@@ -19,6 +19,7 @@ import { GetQueueUrlCommand, SendMessageCommand, SQSClient } from '@aws-sdk/clie
 import { type Config, targetFor } from './config.ts';
 import type { Env } from './env.ts';
 import { log } from './log.ts';
+import { keptUnlessFailed } from './once.ts';
 import type { ServiceRecord } from './record.ts';
 import type { Outstanding, RecordStore, RepositoryMark } from './store.ts';
 import { delaySeconds, nextWake, wakeBody } from './wake.ts';
@@ -53,7 +54,11 @@ export class SqsWaker implements Waker {
  * `<service>-<stage>`). A lookup that fails is tried again at the next wake-up.
  */
 export class NamedQueueWaker implements Waker {
-  private url: Promise<string> | undefined;
+  private readonly url = keptUnlessFailed(() =>
+    this.sqs
+      .send(new GetQueueUrlCommand({ QueueName: this.queueName }))
+      .then(({ QueueUrl }) => QueueUrl ?? Promise.reject(new Error(`no URL for queue ${this.queueName}`))),
+  );
 
   constructor(
     private readonly sqs: SQSClient,
@@ -61,13 +66,7 @@ export class NamedQueueWaker implements Waker {
   ) {}
 
   async schedule(service: string, at: number, now: number): Promise<void> {
-    this.url ??= this.sqs
-      .send(new GetQueueUrlCommand({ QueueName: this.queueName }))
-      .then(({ QueueUrl }) => QueueUrl ?? Promise.reject(new Error(`no URL for queue ${this.queueName}`)));
-    this.url.catch(() => {
-      this.url = undefined;
-    });
-    await new SqsWaker(this.sqs, await this.url).schedule(service, at, now);
+    await new SqsWaker(this.sqs, await this.url()).schedule(service, at, now);
   }
 }
 

@@ -17,6 +17,7 @@ import type { Context } from 'aws-lambda';
 import { partsFromEnvironment } from '../environment-pipeline.ts';
 import { PermanentError, TransientError } from '../errors.ts';
 import { log, redact, setLogContext } from '../log.ts';
+import { keptUnlessFailed } from '../once.ts';
 import { packagedConfig } from '../packaged-config.ts';
 import { Pipeline } from '../pipeline.ts';
 import { type InteractDeps, type InteractionResponse, interact } from './interact.ts';
@@ -131,31 +132,24 @@ export async function respond(url: string, message: Record<string, unknown>): Pr
   if (!res.ok) throw new Error(`response_url answered ${res.status}`);
 }
 
-let cached: Promise<InteractDeps> | undefined;
-/** Built once per Lambda container from the environment (lib/env.ts). */
-export function depsFromEnvironment(): Promise<InteractDeps> {
-  cached ??= (async () => {
-    const { env, config, clients, store, slack, waker } = partsFromEnvironment(packagedConfig());
-    const pipeline = new Pipeline({ clients, store, config, slack, ...(waker && { waker }) });
-    const secret = secretReader(clients.ssm);
-    const api = env.botTokenParameter ? slackApi(() => secret(env.botTokenParameter!)) : undefined;
-    return {
-      config,
-      store,
-      command: (cluster, service, command) => pipeline.command(cluster, service, command),
-      dynamodb: clients.dynamodb,
-      table: env.table,
-      signingSecret: () => secret(env.signingSecretParameter),
-      now: Date.now,
-      respond,
-      ...(api && { groupMembers: api.groupMembers, postInThread: api.postInThread }),
-    };
-  })();
-  cached.catch(() => {
-    cached = undefined;
-  });
-  return cached;
-}
+/** Built once per Lambda container from the environment (lib/env.ts); a failed build is tried again. */
+export const depsFromEnvironment: () => Promise<InteractDeps> = keptUnlessFailed(async () => {
+  const { env, config, clients, store, slack, waker } = partsFromEnvironment(packagedConfig());
+  const pipeline = new Pipeline({ clients, store, config, slack, ...(waker && { waker }) });
+  const secret = secretReader(clients.ssm);
+  const api = env.botTokenParameter ? slackApi(() => secret(env.botTokenParameter!)) : undefined;
+  return {
+    config,
+    store,
+    command: (cluster, service, command) => pipeline.command(cluster, service, command),
+    dynamodb: clients.dynamodb,
+    table: env.table,
+    signingSecret: () => secret(env.signingSecretParameter),
+    now: Date.now,
+    respond,
+    ...(api && { groupMembers: api.groupMembers, postInThread: api.postInThread }),
+  };
+});
 
 /** The raw body, as Slack signed it: function URLs base64-encode a body they do not treat as text. */
 export function rawBody(event: FunctionUrlEvent): string {
