@@ -3,6 +3,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { ECSClient, ListClustersCommand, ListServicesCommand } from '@aws-sdk/client-ecs';
+import { PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { afterEach, describe, expect, it } from 'vitest';
 
 const BIN = path.resolve('bin/autopilot.js');
@@ -206,6 +207,26 @@ describe('autopilot CLI', () => {
       // --config still wins.
       const named = await run(['status', '--verbose', '--config', path.resolve('scenarios/demo.yml')]);
       expect(named.stderr.split('\n')[0]).toBe(`config: ${demo} (--config)`);
+      // A failure names the config the command read (the world's), not the folder's autopilot.yml.
+      const staging = path.join(elsewhere, 'staging.yml');
+      writeFileSync(staging, readFileSync(demo, 'utf8').replaceAll('cluster: prod', 'cluster: staging'));
+      await new SSMClient({
+        endpoint,
+        region: 'us-east-1',
+        credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+      }).send(
+        new PutParameterCommand({
+          Name: '/ecs-autopilot/local/config-file',
+          Value: staging,
+          Type: 'String',
+          Overwrite: true,
+        }),
+      );
+      const missing = await run(['deploy', 'staging/web', '--image', 'web:v1']);
+      expect(missing.code).toBe(1);
+      expect(missing.stderr).toContain(
+        `ClusterNotFoundException: Cluster not found. ${staging} names services that`,
+      );
       // The story only: the Lambdas' JSON lines are in the file.
       await new Promise((r) => setTimeout(r, 1500));
       expect(output()).not.toMatch(/^\{"level"/m);

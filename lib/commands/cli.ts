@@ -370,8 +370,12 @@ export async function runCommand(
     if (values.verbose) io.err(`${line}\n`);
     else if (line.startsWith('{"level":"error"') && !trouble) io.err(`${line}\n`);
   });
+  // The config a failure names: the one the command read once it is known (under --local, the
+  // world's), until then the one it was told of.
+  let configFile: string = values.config ?? env.AUTOPILOT_CONFIG_FILE ?? DEFAULT_CONFIG;
   try {
     const deps = await connect({ local: values.local, config: values.config }, env, io);
+    configFile = deps.configFile;
     if (values.verbose) io.err(`config: ${deps.configFile} (${deps.configSource ?? 'the default'})\n`);
     const outbox = await outboxOf(deps, service);
     try {
@@ -387,7 +391,7 @@ export async function runCommand(
       throw e;
     }
     const endpoint = values.local ? (env.AWS_ENDPOINT_URL ?? LOCAL_ENDPOINT) : env.AWS_ENDPOINT_URL;
-    const explained = explain(e, endpoint, env, values.config ?? env.AUTOPILOT_CONFIG_FILE ?? DEFAULT_CONFIG);
+    const explained = explain(e, endpoint, env, configFile);
     if (explained === undefined) {
       if (!json) throw e;
       io.err(`${(e as Error)?.stack ?? e}\n`);
