@@ -5,8 +5,11 @@
  */
 import { DescribeTasksCommand, ListTasksCommand } from '@aws-sdk/client-ecs';
 import {
+  AddTagsCommand,
+  DescribeTagsCommand,
   DescribeTargetGroupsCommand,
   DescribeTargetHealthCommand,
+  RemoveTagsCommand,
   TargetGroupNotFoundException,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -108,5 +111,38 @@ describe('DescribeTargetGroups', () => {
     await expect(elbv2.send(new DescribeTargetGroupsCommand({ Names: ['nope'] }))).rejects.toBeInstanceOf(
       TargetGroupNotFoundException,
     );
+  });
+});
+
+describe('AddTags, RemoveTags, DescribeTags', () => {
+  it('keeps a target group tags, answers them in the order asked, and refuses what AWS refuses', async () => {
+    await elbv2.send(
+      new AddTagsCommand({
+        ResourceArns: [tg],
+        Tags: [
+          { Key: 'team', Value: 'web' },
+          { Key: 'env', Value: 'prod' },
+        ],
+      }),
+    );
+    await elbv2.send(new AddTagsCommand({ ResourceArns: [tg], Tags: [{ Key: 'team', Value: 'edge' }] }));
+    await elbv2.send(new RemoveTagsCommand({ ResourceArns: [tg], TagKeys: ['env'] }));
+    const out = await elbv2.send(new DescribeTagsCommand({ ResourceArns: [tg] }));
+    expect(out.TagDescriptions).toEqual([{ ResourceArn: tg, Tags: [{ Key: 'team', Value: 'edge' }] }]);
+
+    const lb = tg.replace(/:targetgroup\/.*/, ':loadbalancer/app/nope/0123456789abcdef');
+    await expect(elbv2.send(new DescribeTagsCommand({ ResourceArns: [tg, lb] }))).rejects.toMatchObject({
+      name: 'LoadBalancerNotFoundException',
+    });
+    await expect(
+      elbv2.send(new AddTagsCommand({ ResourceArns: [tg], Tags: [{ Key: 'a' }, { Key: 'a' }] })),
+    ).rejects.toMatchObject({ name: 'DuplicateTagKeysException' });
+    const many = Array.from({ length: 50 }, (_, i) => ({ Key: `k${i}`, Value: 'v' }));
+    await expect(elbv2.send(new AddTagsCommand({ ResourceArns: [tg], Tags: many }))).rejects.toMatchObject({
+      name: 'TooManyTagsException',
+    });
+    // Refused whole: nothing of the 50 was added.
+    const after = await elbv2.send(new DescribeTagsCommand({ ResourceArns: [tg] }));
+    expect(after.TagDescriptions![0]!.Tags).toHaveLength(1);
   });
 });
