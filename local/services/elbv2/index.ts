@@ -476,8 +476,8 @@ export class LocalElbv2 implements LocalService {
     else if (a.includes(':listener-rule/')) this.rule(a);
     else if (a.includes(':listener/')) this.listener(a);
     else throw new AwsError('ValidationError', `'${a}' is not a valid load balancer resource ARN`);
-    let held = this.tags.get(a);
-    if (!held) this.tags.set(a, (held = new Map()));
+    const held = this.tags.get(a) ?? new Map<string, string>();
+    this.tags.set(a, held);
     return held;
   }
 
