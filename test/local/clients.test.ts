@@ -5,12 +5,16 @@
  */
 import { GetAuthorizationTokenCommand } from '@aws-sdk/client-ecr';
 import {
+  ClientException,
+  CreateCapacityProviderCommand,
   CreateClusterCommand,
+  DescribeCapacityProvidersCommand,
   DescribeClustersCommand,
   DescribeContainerInstancesCommand,
   InvalidParameterException,
   ListContainerInstancesCommand,
   PutClusterCapacityProvidersCommand,
+  UpdateClusterSettingsCommand,
 } from '@aws-sdk/client-ecs';
 import { describe, expect, it } from 'vitest';
 import { UsageError } from '../../local/core/errors.ts';
@@ -70,6 +74,92 @@ describe('ECS clusters and container instances', () => {
       )
       .catch((e) => e);
     expect(err).toBeInstanceOf(InvalidParameterException);
+  });
+
+  it('describes the capacity providers: FARGATE and FARGATE_SPOT built in, and those created', async () => {
+    const builtIn = await t.ecs.send(new DescribeCapacityProvidersCommand({}));
+    expect(builtIn.capacityProviders?.map((p) => [p.name, p.status, p.type])).toEqual([
+      ['FARGATE', 'ACTIVE', 'FARGATE'],
+      ['FARGATE_SPOT', 'ACTIVE', 'FARGATE_SPOT'],
+    ]);
+    const asg = 'arn:aws:autoscaling:us-east-1:123456789012:autoScalingGroup:1:autoScalingGroupName/ec2-asg';
+    const created = await t.ecs.send(
+      new CreateCapacityProviderCommand({
+        name: 'ec2-asg',
+        autoScalingGroupProvider: { autoScalingGroupArn: asg },
+        tags: [{ key: 'team', value: 'web' }],
+      }),
+    );
+    expect(created.capacityProvider).toMatchObject({
+      name: 'ec2-asg',
+      type: 'EC2_AUTOSCALING',
+      capacityProviderArn: t.world.arn('ecs', 'capacity-provider/ec2-asg'),
+      autoScalingGroupProvider: { autoScalingGroupArn: asg, managedTerminationProtection: 'DISABLED' },
+    });
+    const again = t.ecs.send(
+      new CreateCapacityProviderCommand({
+        name: 'ec2-asg',
+        autoScalingGroupProvider: { autoScalingGroupArn: asg },
+      }),
+    );
+    await expect(again).rejects.toBeInstanceOf(ClientException);
+    await expect(
+      t.ecs.send(
+        new CreateCapacityProviderCommand({
+          name: 'fargate-x',
+          autoScalingGroupProvider: { autoScalingGroupArn: asg },
+        }),
+      ),
+    ).rejects.toBeInstanceOf(InvalidParameterException);
+
+    const named = await t.ecs.send(
+      new DescribeCapacityProvidersCommand({ capacityProviders: ['ec2-asg', 'nope'], include: ['TAGS'] }),
+    );
+    expect(named.capacityProviders?.map((p) => [p.name, p.tags])).toEqual([
+      ['ec2-asg', [{ key: 'team', value: 'web' }]],
+    ]);
+    expect(named.failures).toEqual([
+      { arn: t.world.arn('ecs', 'capacity-provider/nope'), reason: 'MISSING' },
+    ]);
+    const page = await t.ecs.send(new DescribeCapacityProvidersCommand({ maxResults: 2 }));
+    expect(page.capacityProviders?.map((p) => p.name)).toEqual(['ec2-asg', 'FARGATE']);
+    const rest = await t.ecs.send(
+      new DescribeCapacityProvidersCommand({ maxResults: 2, nextToken: page.nextToken }),
+    );
+    expect(rest.capacityProviders?.map((p) => p.name)).toEqual(['FARGATE_SPOT']);
+
+    // A cluster takes a provider that exists, and only that.
+    await t.ecs.send(
+      new CreateClusterCommand({ clusterName: 'mixed', capacityProviders: ['ec2-asg', 'FARGATE'] }),
+    );
+    await expect(
+      t.ecs.send(
+        new PutClusterCapacityProvidersCommand({
+          cluster: 'mixed',
+          capacityProviders: ['nope'],
+          defaultCapacityProviderStrategy: [],
+        }),
+      ),
+    ).rejects.toBeInstanceOf(InvalidParameterException);
+  });
+
+  it('updates a cluster setting (containerInsights) and refuses any other', async () => {
+    await t.ecs.send(new CreateClusterCommand({ clusterName: 'insights' }));
+    const out = await t.ecs.send(
+      new UpdateClusterSettingsCommand({
+        cluster: 'insights',
+        settings: [{ name: 'containerInsights', value: 'enhanced' }],
+      }),
+    );
+    expect(out.cluster?.settings).toEqual([{ name: 'containerInsights', value: 'enhanced' }]);
+    await expect(
+      t.ecs.send(
+        new UpdateClusterSettingsCommand({
+          cluster: 'insights',
+          settings: [{ name: 'other' as never, value: 'x' }],
+        }),
+      ),
+    ).rejects.toBeInstanceOf(InvalidParameterException);
   });
 
   it('shows the built-in attributes of a container instance beside its own', async () => {

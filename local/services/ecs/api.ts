@@ -443,6 +443,7 @@ export function buildOperations(ecs: EcsContext): Record<string, (input: any) =>
     if (!/^[A-Za-z0-9_-]{1,255}$/.test(name))
       throw invalid('Cluster name can have up to 255 letters, numbers, hyphens and underscores.');
     const tags = checkTags(input?.tags);
+    checkProviders(input?.capacityProviders ?? []);
     let c = ecs.clusters.get(name);
     if (c?.status !== 'ACTIVE') {
       c = {
@@ -471,6 +472,7 @@ export function buildOperations(ecs: EcsContext): Record<string, (input: any) =>
     const c = ecs.cluster(input?.cluster);
     const providers: string[] = input?.capacityProviders ?? [];
     const strategy: Cluster['defaultCapacityProviderStrategy'] = input?.defaultCapacityProviderStrategy ?? [];
+    checkProviders(providers);
     for (const s of strategy)
       if (!providers.includes(s.capacityProvider))
         throw invalid(
@@ -479,6 +481,127 @@ export function buildOperations(ecs: EcsContext): Record<string, (input: any) =>
     c.capacityProviders = [...providers];
     c.defaultCapacityProviderStrategy = strategy.map((s) => ({ ...s }));
     return { cluster: clusterShape(c, true) };
+  }
+
+  // -------------------------------------------------------------- capacity providers
+  //
+  // API_CreateCapacityProvider, API_DescribeCapacityProviders (ECS API Reference): FARGATE and
+  // FARGATE_SPOT exist in every account; an account's own are EC2 Auto Scaling group providers,
+  // "Up to 255 characters … letters …, numbers, underscores (_), and hyphens (-). The name can't be
+  // prefixed with "aws", "ecs", or "fargate""; DescribeCapacityProviders names up to 100, pages
+  // 1–10 at a time (default 10), includes tags only with `include: ["TAGS"]`, and reports a name it
+  // does not know as a failure (reason MISSING). Kept and answered, not used to place tasks (the
+  // local ECS runs a strategy's first provider's tasks as Fargate or on the cluster's instances).
+
+  const BUILT_IN_PROVIDERS = ['FARGATE', 'FARGATE_SPOT'] as const;
+  const providers = new Map<
+    string,
+    { name: string; arn: string; body: Record<string, unknown>; tags: Tag[] }
+  >();
+  const providerNameOf = (ref: string) => ref.replace(/^arn:[^:]+:ecs:[^:]*:[^:]*:capacity-provider\//, '');
+  const providerExists = (name: string) =>
+    (BUILT_IN_PROVIDERS as readonly string[]).includes(name) || providers.has(name);
+
+  /** A cluster may name only providers that exist (message not documented: ours). */
+  function checkProviders(names: string[]) {
+    for (const n of names)
+      if (!providerExists(providerNameOf(n)))
+        throw invalid(
+          `The specified capacity provider '${n}' does not exist. Specify a valid capacity provider and try again.`,
+        );
+  }
+
+  function CreateCapacityProvider(input: any) {
+    const name = input?.name;
+    if (typeof name !== 'string' || !/^[A-Za-z0-9_-]{1,255}$/.test(name))
+      throw invalid(
+        'The capacity provider name can have up to 255 letters, numbers, underscores and hyphens.',
+      );
+    if (/^(aws|ecs|fargate)/i.test(name))
+      throw invalid('The capacity provider name cannot be prefixed with "aws", "ecs", or "fargate".');
+    const asg = input?.autoScalingGroupProvider;
+    if (typeof asg?.autoScalingGroupArn !== 'string' || !asg.autoScalingGroupArn)
+      throw invalid('autoScalingGroupProvider.autoScalingGroupArn is required.');
+    if (providers.has(name))
+      throw client(
+        'The specified capacity provider already exists. To change the configuration of an existing capacity provider, update the capacity provider.',
+      );
+    const tags = checkTags(input?.tags);
+    const arn = world.arn('ecs', `capacity-provider/${name}`);
+    const body = {
+      capacityProviderArn: arn,
+      name,
+      status: 'ACTIVE',
+      autoScalingGroupProvider: {
+        managedTerminationProtection: 'DISABLED',
+        managedDraining: 'ENABLED',
+        ...asg,
+      },
+      type: 'EC2_AUTOSCALING',
+    };
+    providers.set(name, { name, arn, body, tags });
+    return { capacityProvider: { ...body, tags } };
+  }
+
+  function DescribeCapacityProviders(input: any) {
+    const includeTags = (input?.include ?? []).includes('TAGS');
+    const refs: string[] | undefined = input?.capacityProviders;
+    if (refs && refs.length > 100) throw invalid('capacityProviders can have at most 100 items.');
+    const max = input?.maxResults ?? 10;
+    if (!Number.isInteger(max) || max < 1 || max > 10) throw invalid('maxResults must be between 1 and 10.');
+    const shape = (name: string) => {
+      const own = providers.get(name);
+      if (own) return { ...own.body, tags: includeTags ? own.tags : [] };
+      return {
+        capacityProviderArn: world.arn('ecs', `capacity-provider/${name}`),
+        name,
+        status: 'ACTIVE',
+        tags: [],
+        type: name,
+      };
+    };
+    const all = [...providers.keys(), ...BUILT_IN_PROVIDERS];
+    const failures: { arn: string; reason: string }[] = [];
+    const named = refs
+      ? refs.filter((ref) => {
+          if (providerExists(providerNameOf(ref))) return true;
+          failures.push({
+            arn: ref.startsWith('arn:') ? ref : world.arn('ecs', `capacity-provider/${ref}`),
+            reason: 'MISSING',
+          });
+          return false;
+        })
+      : all;
+    const { page, nextToken } = paginate(named.map(providerNameOf), max, input?.nextToken);
+    return { capacityProviders: page.map(shape), failures, nextToken };
+  }
+
+  /**
+   * UpdateClusterSettings, and UpdateCluster's `settings` (API_UpdateClusterSettings: the one
+   * setting is containerInsights, "enhanced", "enabled" or "disabled"); a setting named again
+   * replaces its value. UpdateCluster's configuration and serviceConnectDefaults are kept as given.
+   */
+  function updateSettings(c: Cluster, settings: unknown) {
+    for (const x of (settings ?? []) as { name?: string; value?: string }[]) {
+      if (x?.name !== 'containerInsights')
+        throw invalid(`Invalid setting name '${x?.name}'. The only valid name is containerInsights.`);
+      if (!['enhanced', 'enabled', 'disabled'].includes(String(x.value)))
+        throw invalid(`Invalid value '${x.value}' for containerInsights: enhanced, enabled or disabled.`);
+      c.settings = [...c.settings.filter((y) => y.name !== x.name), { name: x.name, value: String(x.value) }];
+    }
+  }
+
+  function UpdateClusterSettings(input: any) {
+    const c = ecs.cluster(input?.cluster);
+    if (!Array.isArray(input?.settings)) throw invalid('settings is required.');
+    updateSettings(c, input.settings);
+    return { cluster: clusterShape(c, true, true) };
+  }
+
+  function UpdateCluster(input: any) {
+    const c = ecs.cluster(input?.cluster);
+    updateSettings(c, input?.settings);
+    return { cluster: clusterShape(c, true, true) };
   }
 
   function DescribeClusters(input: any) {
@@ -979,6 +1102,10 @@ export function buildOperations(ecs: EcsContext): Record<string, (input: any) =>
     StopServiceDeployment,
     CreateCluster,
     PutClusterCapacityProviders,
+    CreateCapacityProvider,
+    DescribeCapacityProviders,
+    UpdateClusterSettings,
+    UpdateCluster,
     DescribeClusters,
     ListClusters,
     DeleteCluster,
