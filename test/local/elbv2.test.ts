@@ -15,6 +15,7 @@ import {
 import { beforeAll, describe, expect, it } from 'vitest';
 import { runUntil, sharedWorld, type TestWorld } from '../helpers/world.ts';
 import { createCluster, createService, pushImage, registerFargate } from './ecs-fixtures.ts';
+import { signedPost } from './signed-request.ts';
 
 const t = sharedWorld();
 let elbv2: TestWorld['elbv2'];
@@ -141,6 +142,22 @@ describe('AddTags, RemoveTags, DescribeTags', () => {
     await expect(elbv2.send(new AddTagsCommand({ ResourceArns: [tg], Tags: many }))).rejects.toMatchObject({
       name: 'TooManyTagsException',
     });
+    // An empty output still answers its Result element, which botocore (the AWS CLI) reads.
+    const raw = await signedPost(
+      t.endpoint,
+      'elasticloadbalancing',
+      t.world.region,
+      { 'content-type': 'application/x-www-form-urlencoded; charset=utf-8' },
+      new URLSearchParams({
+        Action: 'RemoveTags',
+        Version: '2015-12-01',
+        'ResourceArns.member.1': tg,
+        'TagKeys.member.1': 'none',
+      }).toString(),
+    );
+    expect(await raw.text()).toMatch(
+      /<RemoveTagsResponse[^>]*><RemoveTagsResult><\/RemoveTagsResult><ResponseMetadata>/,
+    );
     // Refused whole: nothing of the 50 was added.
     const after = await elbv2.send(new DescribeTagsCommand({ ResourceArns: [tg] }));
     expect(after.TagDescriptions![0]!.Tags).toHaveLength(1);

@@ -60,6 +60,15 @@ export const MAX_WEIGHT = 999;
 const MAX_STICKINESS_SECONDS = 604_800;
 /** ELB quotas: "Target groups per Region: 3,000". */
 const MAX_TARGET_GROUPS = 3000;
+/**
+ * The answer of an action whose output shape is empty (RegisterTargets, DeregisterTargets, AddTags,
+ * RemoveTags): AWS still sends `<AddTagsResult/>`, and botocore (the AWS CLI) fails without it
+ * ("'AddTagsResult'"). core/query.ts writes the wrapper for a result with a member and drops
+ * members that are undefined, so this renders as the empty wrapper; CloudWatch's actions without an
+ * output shape (PutMetricData, …) answer `{}` and get none, as AWS sends none.
+ */
+const EMPTY_RESULT = { empty: undefined };
+
 /** ELB quotas: tags per resource. */
 export const MAX_TAGS = 50;
 /** API_DescribeTags: resources per call. */
@@ -446,7 +455,7 @@ export class LocalElbv2 implements LocalService {
         want.Port === undefined ? g.port : Number(want.Port),
       );
     }
-    return {};
+    return EMPTY_RESULT;
   }
 
   deregisterTargets(input: { TargetGroupArn?: string; Targets?: { Id?: string; Port?: number | string }[] }) {
@@ -463,7 +472,7 @@ export class LocalElbv2 implements LocalService {
         );
       for (const t of held) this.elb().deregisterTarget(t);
     }
-    return {};
+    return EMPTY_RESULT;
   }
 
   // ------------------------------------------------------------ tags
@@ -512,13 +521,13 @@ export class LocalElbv2 implements LocalService {
           "You've reached the limit on the number of tags for this resource.",
         );
     for (const held of targets) for (const t of add) held.set(String(t.Key), String(t.Value ?? ''));
-    return {};
+    return EMPTY_RESULT;
   }
 
   removeTags(input: { ResourceArns?: string[]; TagKeys?: string[] }) {
     const targets = this.resourceArns(input, MAX_DESCRIBE_TAG_RESOURCES).map((arn) => this.tagsOf(arn));
     for (const held of targets) for (const k of input.TagKeys ?? []) held.delete(k);
-    return {};
+    return EMPTY_RESULT;
   }
 
   describeTags(input: { ResourceArns?: string[] }) {
