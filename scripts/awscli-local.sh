@@ -53,6 +53,7 @@ run ok ecs update-cluster-settings --cluster prod --settings name=containerInsig
 run ok ecs list-task-definition-families
 run ok ecs describe-task-definition --task-definition web --include TAGS --query '{family:taskDefinition.family,tags:tags}'
 run ok ecs list-tags-for-resource --resource-arn arn:aws:ecs:us-east-1:123456789012:cluster/prod
+run ok ecs list-attributes --cluster prod --target-type container-instance
 run ok ecs describe-capacity-providers --query 'capacityProviders[].[name,status]'
 run ok ecs create-capacity-provider --name ec2-asg \
   --auto-scaling-group-provider autoScalingGroupArn=arn:aws:autoscaling:us-east-1:123456789012:autoScalingGroup:1:autoScalingGroupName/ec2-asg \

@@ -8,11 +8,14 @@ import {
   ClientException,
   CreateCapacityProviderCommand,
   CreateClusterCommand,
+  DeleteAttributesCommand,
   DescribeCapacityProvidersCommand,
   DescribeClustersCommand,
   DescribeContainerInstancesCommand,
   InvalidParameterException,
+  ListAttributesCommand,
   ListContainerInstancesCommand,
+  PutAttributesCommand,
   PutClusterCapacityProvidersCommand,
   UpdateClusterSettingsCommand,
 } from '@aws-sdk/client-ecs';
@@ -189,6 +192,67 @@ describe('ECS clusters and container instances', () => {
       team: 'web',
     });
     expect('com.amazonaws.ecs.capability.ecr-auth' in attributes).toBe(true);
+  });
+});
+
+describe('ECS attributes: PutAttributes, ListAttributes, DeleteAttributes', () => {
+  it('sets custom attributes on a container instance, lists them beside the built-in ones, and keeps to 10', async () => {
+    await t.ecs.send(new CreateClusterCommand({ clusterName: 'attrs' }));
+    const arn = t.world.ecs.registerContainerInstance('attrs', {
+      instanceType: 'm7g.large',
+      cpu: 2048,
+      memory: 8192,
+      availabilityZone: 'us-east-1c',
+    });
+    const id = arn.split('/').at(-1)!;
+    await t.ecs.send(
+      new PutAttributesCommand({
+        cluster: 'attrs',
+        attributes: [{ name: 'stack', value: 'prod', targetType: 'container-instance', targetId: id }],
+      }),
+    );
+    const stack = await t.ecs.send(
+      new ListAttributesCommand({
+        cluster: 'attrs',
+        targetType: 'container-instance',
+        attributeName: 'stack',
+      }),
+    );
+    expect(stack.attributes).toEqual([
+      { name: 'stack', value: 'prod', targetType: 'container-instance', targetId: arn },
+    ]);
+    const zone = await t.ecs.send(
+      new ListAttributesCommand({
+        cluster: 'attrs',
+        targetType: 'container-instance',
+        attributeName: 'ecs.availability-zone',
+        attributeValue: 'us-east-1c',
+      }),
+    );
+    expect(zone.attributes?.map((a) => a.targetId)).toEqual([arn]);
+
+    const ten = Array.from({ length: 10 }, (_, i) => ({ name: `a${i}`, value: 'x', targetId: arn }));
+    await expect(
+      t.ecs.send(new PutAttributesCommand({ cluster: 'attrs', attributes: ten })),
+    ).rejects.toMatchObject({
+      name: 'AttributeLimitExceededException',
+    });
+    await t.ecs.send(
+      new DeleteAttributesCommand({ cluster: 'attrs', attributes: [{ name: 'stack', targetId: arn }] }),
+    );
+    const gone = await t.ecs.send(
+      new ListAttributesCommand({
+        cluster: 'attrs',
+        targetType: 'container-instance',
+        attributeName: 'stack',
+      }),
+    );
+    expect(gone.attributes).toEqual([]);
+    await expect(
+      t.ecs.send(
+        new PutAttributesCommand({ cluster: 'attrs', attributes: [{ name: 'x', targetId: 'nope' }] }),
+      ),
+    ).rejects.toMatchObject({ name: 'TargetNotFoundException' });
   });
 });
 

@@ -22,7 +22,13 @@ import type {
 import { strategyProblem } from './native.ts';
 import { validatePlacement } from './placement.ts';
 import { serviceDeploymentOperations } from './service-deployments.ts';
-import { clusterShape, containerInstanceShape, serviceShape, taskShape } from './shapes.ts';
+import {
+  builtInAttributes,
+  clusterShape,
+  containerInstanceShape,
+  serviceShape,
+  taskShape,
+} from './shapes.ts';
 import { parseSize } from './tasks.ts';
 
 const invalid = (m: string) => new AwsError('InvalidParameterException', m);
@@ -1043,6 +1049,98 @@ export function buildOperations(ecs: EcsContext): Record<string, (input: any) =>
     return { containerInstances, failures };
   }
 
+  // -------------------------------------------------------------- attributes
+  //
+  // API_PutAttributes, API_DeleteAttributes, API_ListAttributes (ECS API Reference): attributes
+  // of container instances (the one target type here), named by short ID or ARN; a name of up to
+  // 128 letters, numbers, hyphens, underscores, slashes, back slashes or periods; a value of up to
+  // 128 characters; at most 10 custom attributes a resource (AttributeLimitExceededException);
+  // PutAttributes takes at most 10 at a time. ListAttributes lists the built-in ones beside them
+  // (what placement constraints read), filtered by attributeName, then attributeValue (which needs
+  // attributeName).
+
+  /** ECS service quotas: custom attributes per resource. */
+  const MAX_CUSTOM_ATTRIBUTES = 10;
+
+  function attributeTarget(cluster: Cluster, a: any) {
+    const type = a?.targetType ?? 'container-instance';
+    if (type !== 'container-instance') throw invalid(`Invalid targetType '${type}'.`);
+    const id = String(a?.targetId ?? '');
+    const inst = [...cluster.instances.values()].find((i) => i.arn === id || i.id === id);
+    if (!inst) throw new AwsError('TargetNotFoundException', `Could not find ${id}.`);
+    return inst;
+  }
+
+  function checkAttributes(input: any, withValues: boolean): any[] {
+    const attrs = input?.attributes;
+    if (!Array.isArray(attrs) || attrs.length === 0) throw invalid('attributes cannot be empty.');
+    if (attrs.length > 10) throw invalid('You can specify up to 10 attributes in a single call.');
+    for (const a of attrs) {
+      if (!/^[A-Za-z0-9_./\\-]{1,128}$/.test(String(a?.name ?? '')))
+        throw invalid(
+          `The attribute name '${a?.name}' is not valid: up to 128 letters, numbers, hyphens, underscores, slashes, back slashes or periods.`,
+        );
+      if (
+        withValues &&
+        a.value !== undefined &&
+        (String(a.value).length > 128 || String(a.value) !== String(a.value).trim())
+      )
+        throw invalid(`The attribute value '${a.value}' is not valid.`);
+    }
+    return attrs;
+  }
+
+  function PutAttributes(input: any) {
+    const cluster = ecs.cluster(input?.cluster);
+    const attrs = checkAttributes(input, true);
+    const targets = attrs.map((a) => attributeTarget(cluster, a));
+    // Checked for every target before any is changed.
+    for (const inst of new Set(targets)) {
+      const names = new Set(Object.keys(inst.attributes));
+      attrs.forEach((a, i) => targets[i] === inst && names.add(a.name));
+      if (names.size > MAX_CUSTOM_ATTRIBUTES)
+        throw new AwsError(
+          'AttributeLimitExceededException',
+          `You can apply up to ${MAX_CUSTOM_ATTRIBUTES} custom attributes for each resource.`,
+        );
+    }
+    attrs.forEach((a, i) => {
+      targets[i]!.attributes[a.name] = a.value === undefined ? '' : String(a.value);
+    });
+    return { attributes: attrs };
+  }
+
+  function DeleteAttributes(input: any) {
+    const cluster = ecs.cluster(input?.cluster);
+    const attrs = checkAttributes(input, false);
+    const targets = attrs.map((a) => attributeTarget(cluster, a));
+    attrs.forEach((a, i) => {
+      delete targets[i]!.attributes[a.name];
+    });
+    return { attributes: attrs };
+  }
+
+  function ListAttributes(input: any) {
+    const cluster = ecs.cluster(input?.cluster);
+    if (input?.targetType !== 'container-instance')
+      throw invalid(`Invalid targetType '${input?.targetType}'. Valid value: container-instance.`);
+    if (input.attributeValue !== undefined && input.attributeName === undefined)
+      throw invalid('attributeValue requires attributeName.');
+    const all = [...cluster.instances.values()].flatMap((i) =>
+      [
+        ...builtInAttributes(i).filter((a) => !(a.name in i.attributes)),
+        ...Object.entries(i.attributes).map(([name, value]) => ({ name, value })),
+      ].map((a) => ({ ...a, targetType: 'container-instance', targetId: i.arn })),
+    );
+    const matching = all.filter(
+      (a) =>
+        (input.attributeName === undefined || a.name === input.attributeName) &&
+        (input.attributeValue === undefined || a.value === input.attributeValue),
+    );
+    const { page, nextToken } = paginate(matching, maxResultsOf(input.maxResults, 100), input.nextToken);
+    return { attributes: page, nextToken };
+  }
+
   // -------------------------------------------------------------- tags
 
   function taggable(arn: unknown): { tags: Tag[]; set(tags: Tag[]): void } {
@@ -1126,6 +1224,9 @@ export function buildOperations(ecs: EcsContext): Record<string, (input: any) =>
     RegisterContainerInstance,
     ListContainerInstances,
     DescribeContainerInstances,
+    PutAttributes,
+    DeleteAttributes,
+    ListAttributes,
     TagResource,
     UntagResource,
     ListTagsForResource,
