@@ -1097,7 +1097,9 @@ export function buildOperations(ecs: EcsContext): Record<string, (input: any) =>
     // Checked for every target before any is changed.
     for (const inst of new Set(targets)) {
       const names = new Set(Object.keys(inst.attributes));
-      attrs.forEach((a, i) => targets[i] === inst && names.add(a.name));
+      attrs.forEach((a, i) => {
+        if (targets[i] === inst) names.add(a.name);
+      });
       if (names.size > MAX_CUSTOM_ATTRIBUTES)
         throw new AwsError(
           'AttributeLimitExceededException',
