@@ -9,8 +9,9 @@
  * And what each costs: AWS API calls by operation and Lambda invocations from push to success, then
  * one idle virtual hour (no rollout in flight): calls, DynamoDB reads and their capacity units.
  */
-import { ScanCommand } from '@aws-sdk/client-dynamodb';
+import { QueryCommand, ScanCommand } from '@aws-sdk/client-dynamodb';
 import { DEFAULT_CANARY_STEPS, DEFAULT_FULL_SHIFT_BAKE_MS } from '../lib/steps.ts';
+import { OUTSTANDING_INDEX } from '../lib/store.ts';
 import { type CallsByTrigger, countCallsByTrigger } from './calls-by-trigger.ts';
 import { DESIRED, LOAD } from './damage.ts';
 import { type BenchWorld, benchWorld, callsSince, MIN, registerRevision } from './world.ts';
@@ -43,10 +44,12 @@ export interface IdleHour {
   calls: Record<string, number>;
   invocations: Record<string, number>;
   dynamodbReads: number;
-  /** Read capacity units of the reads in the hour (the tick's Scan: eventually consistent, whole table). */
+  /** Read capacity units of the reads in the hour (the sweep's Query of the sparse index, GetItems). */
   readCapacityUnits: number;
-  /** What one Scan of the table costs (the tick's read), RCU. */
+  /** What one Scan of the whole table would cost (the read of the one-minute tick before the sweep), RCU. */
   scanCapacityUnits: number;
+  /** What one sweep's Query of the `outstanding` index costs, RCU. */
+  queryCapacityUnits: number;
   recordBytes: number;
   /** Slack messages waiting in the records when the rollouts had ended, and an hour later. */
   outboxAtStart: number;
@@ -56,6 +59,8 @@ export interface IdleHour {
 }
 
 const DYNAMO_READS = ['dynamodb:GetItem', 'dynamodb:Scan', 'dynamodb:Query', 'dynamodb:BatchGetItem'];
+/** What an idle sweep calls (the Scan: a world whose pipeline still ticks). */
+const SWEEP_READS = ['dynamodb:Query', 'dynamodb:Scan', 'ecr:DescribeImages'];
 
 export async function goodRelease(
   strategy: 'canary' | 'rolling',
@@ -133,7 +138,8 @@ function stepTimings(b: BenchWorld, doneAt: number): StepTiming[] {
 /**
  * One virtual hour with no rollout in flight, once the last rollout's stragglers have passed (the
  * canary scaling in, its STOPPED events, Slack's outbox draining): after the first whole minute
- * with nothing but the tick's Scan, or after `maxWaitMs`.
+ * with nothing but the sweep's own reads (its Query of the `outstanding` index, ECR's DescribeImages
+ * when `missedPushCheck` is due), or after `maxWaitMs`.
  */
 export async function idleHour(b: BenchWorld, maxWaitMs = 30 * MIN): Promise<IdleHour> {
   const { world } = b;
@@ -144,7 +150,7 @@ export async function idleHour(b: BenchWorld, maxWaitMs = 30 * MIN): Promise<Idl
     const before = { ...world.apiCalls };
     await world.runFor(MIN);
     const calls = callsSince(world, before);
-    if (Object.keys(calls).every((k) => k === 'dynamodb:Scan')) {
+    if (Object.keys(calls).every((k) => SWEEP_READS.includes(k))) {
       quietAfterMs = world.now() - wait0 - MIN;
       break;
     }
@@ -155,19 +161,36 @@ export async function idleHour(b: BenchWorld, maxWaitMs = 30 * MIN): Promise<Idl
   const calls = callsSince(world, calls0);
   const invocations = diff(b.invocations, inv0);
   const dynamodbReads = DYNAMO_READS.reduce((s, k) => s + (calls[k] ?? 0), 0);
-  // What one tick's read costs, asked of the table itself (this Scan is after the count).
-  const out = await b.pipeline!.pipeline.options.clients.dynamodb.send(
+  // What the reads cost, asked of the table itself (after the count): the sweep's Query, and a
+  // Scan of the whole table (the one-minute tick's read before the sweep, which the scale section reads).
+  const dynamodb = b.pipeline!.pipeline.options.clients.dynamodb;
+  const out = await dynamodb.send(
     new ScanCommand({ TableName: 'ecs-autopilot', ReturnConsumedCapacity: 'TOTAL' }),
   );
   const perScan = out.ConsumedCapacity?.CapacityUnits ?? 0;
+  const query = await dynamodb.send(
+    new QueryCommand({
+      TableName: 'ecs-autopilot',
+      IndexName: OUTSTANDING_INDEX,
+      KeyConditionExpression: '#o = :o',
+      ExpressionAttributeNames: { '#o': OUTSTANDING_INDEX },
+      ExpressionAttributeValues: { ':o': { S: 'work' } },
+      ReturnConsumedCapacity: 'TOTAL',
+    }),
+  );
+  const perQuery = query.ConsumedCapacity?.CapacityUnits ?? 0;
   const recordBytes = (out.Items ?? []).reduce((s, i) => s + (i.data?.S?.length ?? 0), 0);
   return {
     services: b.services.length,
     calls,
     invocations,
     dynamodbReads,
-    readCapacityUnits: (calls['dynamodb:Scan'] ?? 0) * perScan + (calls['dynamodb:GetItem'] ?? 0) * 1,
+    readCapacityUnits:
+      (calls['dynamodb:Scan'] ?? 0) * perScan +
+      (calls['dynamodb:Query'] ?? 0) * perQuery +
+      (calls['dynamodb:GetItem'] ?? 0) * 1,
     scanCapacityUnits: perScan,
+    queryCapacityUnits: perQuery,
     recordBytes,
     outboxAtStart,
     quietAfterMs,

@@ -259,9 +259,9 @@ async function goodReleases() {
   print(`2. TIME TO DEPLOY A GOOD RELEASE — ${DESIRED} tasks, ${LOAD} req/s, ALB check 30s×5; virtual time`);
   const rows = [['strategy', 'push → succeeded', 'baseline', 'ratio', 'overhead']];
   const limits =
-    'virtual time, latency model on, one seed; step ends wait for the next reconcile (the 1-minute tick when no event comes)';
+    'virtual time, latency model on, one seed, the default sweep 1m; a bake ends on its wake-up (SQS delay), to the second';
   const simplifies =
-    "task start-up and ALB health-check timings are fixed model timings, every task alike; a handler's start and calls do not move the virtual clock";
+    "task start-up and ALB health-check timings are fixed model timings, every task alike; a handler's start and calls do not move the virtual clock; the wake queue hands a message to its function the moment its delay ends (no poller latency)";
   for (const [name, r] of [
     ['canary 10% 5m, 50% 5m, 100% 2m', canary.release],
     ['rolling (bake 5m)', rolling.release],
@@ -350,7 +350,7 @@ async function goodReleases() {
     value: idleCalls,
     baseline: 0,
     baselineName: 'ECS alone (no pipeline)',
-    limits: `by operation: ${JSON.stringify(idle.calls)}; the tick Scans the whole table every minute`,
+    limits: `by operation: ${JSON.stringify(idle.calls)}; the sweep (every minute, the default) Queries the sparse \`outstanding\` index, and ECR when missedPushCheck is due`,
   });
   figure({
     item: 3,
@@ -359,7 +359,7 @@ async function goodReleases() {
     clock: 'virtual',
     value: idle.dynamodbReads,
     baselineName: null,
-    limits: `${idle.readCapacityUnits} RCU/h (a Scan costs at least 0.5 RCU); Lambda: ${JSON.stringify(idle.invocations)}`,
+    limits: `${idle.readCapacityUnits} RCU/h (one Query of the \`outstanding\` index: ${idle.queryCapacityUnits} RCU); Lambda: ${JSON.stringify(idle.invocations)}`,
   });
   cRows.push(['AWS calls per idle hour (1 service)', formatNumber(idleCalls), 'ECS alone 0', '–']);
   cRows.push([

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Plays the AWS CLI against `autopilot local` (issue 15, "other clients"): ECS, ECR, CloudWatch (the
 # Query protocol: CLI v2.9 sends form-encoded requests and reads XML), EventBridge, SSM, CloudWatch
-# Logs and ELBv2, printing each command, its exit code and its output. Not part of `npm test`: it
+# Logs (reading the Lambdas' logs, and writing and reading a stream of one's own) and ELBv2 (tags
+# too), printing each command, its exit code and its output. Also played with AWS CLI v1.45
+# (botocore 1.43): `AWS_CLI=aws scripts/awscli-local.sh`. Not part of `npm test`: it
 # needs a CLI nobody here wrote. Debian 12's `apt-get install awscli` is 2.9.19, which ignores
 # AWS_ENDPOINT_URL, so every command carries --endpoint-url.
 #
@@ -45,6 +47,19 @@ SOON=$(date -u -d '+2 min' +%Y-%m-%dT%H:%M:%SZ)
 run ok ecs list-clusters
 run ok ecs describe-services --cluster prod --services web --query 'services[0].deploymentConfiguration'
 run ok ecs list-tasks --cluster prod --service-name web
+run ok ecs list-services --cluster prod
+run ok ecs describe-clusters --clusters prod --include SETTINGS TAGS --query 'clusters[0].{name:clusterName,providers:capacityProviders,settings:settings}'
+run ok ecs update-cluster-settings --cluster prod --settings name=containerInsights,value=enhanced --query cluster.settings
+run ok ecs list-task-definition-families
+run ok ecs describe-task-definition --task-definition web --include TAGS --query '{family:taskDefinition.family,tags:tags}'
+run ok ecs list-tags-for-resource --resource-arn arn:aws:ecs:us-east-1:123456789012:cluster/prod
+run ok ecs list-attributes --cluster prod --target-type container-instance
+run ok ecs describe-capacity-providers --query 'capacityProviders[].[name,status]'
+run ok ecs create-capacity-provider --name ec2-asg \
+  --auto-scaling-group-provider autoScalingGroupArn=arn:aws:autoscaling:us-east-1:123456789012:autoScalingGroup:1:autoScalingGroupName/ec2-asg \
+  --query capacityProvider.type
+run ok ecs describe-capacity-providers --capacity-providers ec2-asg nope --query '{found:capacityProviders[].name,failures:failures}'
+run fails ecs put-cluster-capacity-providers --cluster prod --capacity-providers nope --default-capacity-provider-strategy '[]'
 run ok ecs register-task-definition --family api --requires-compatibilities FARGATE --network-mode awsvpc \
   --cpu '0.25 vCPU' --memory '0.5 GB' --container-definitions \
   '[{"name":"api","image":"123456789012.dkr.ecr.us-east-1.amazonaws.com/web:v1","portMappings":[{"containerPort":8080,"hostPort":0}]}]' \
@@ -88,10 +103,27 @@ run ok ssm get-parameter --name /app/a:old --query Parameter.Value
 run ok ssm get-parameter-history --name /app/a --query 'Parameters[].[Version,Value,Labels[0]]'
 run ok ssm get-parameters-by-path --path /app --recursive --query 'Parameters[].Name'
 run ok ssm delete-parameters --names /app/a /nope
-# CloudWatch Logs (the Lambdas' log groups)
+# CloudWatch Logs (the Lambdas' log groups, and a client's own)
 run ok logs describe-log-groups --query 'logGroups[].logGroupName'
-run ok logs filter-log-events --log-group-name /aws/lambda/ecs-autopilot-tick --limit 2 --query 'events[].message'
+run ok logs filter-log-events --log-group-name /aws/lambda/ecs-autopilot-ecrPush --limit 2 --query 'events[].message'
+run ok logs create-log-group --log-group-name /cli/app
+run ok logs create-log-stream --log-group-name /cli/app --log-stream-name one
+run fails logs create-log-stream --log-group-name /cli/app --log-stream-name one
+MS=$(( $(date +%s) * 1000 ))
+run ok logs put-log-events --log-group-name /cli/app --log-stream-name one --sequence-token ignored \
+  --log-events "timestamp=$((MS - 2000)),message=first" "timestamp=$((MS - 1000)),message=second"
+run fails logs put-log-events --log-group-name /cli/app --log-stream-name one \
+  --log-events "timestamp=$MS,message=b" "timestamp=$((MS - 1)),message=a"
+run ok logs get-log-events --log-group-name /cli/app --log-stream-name one --start-from-head --query 'events[].message'
+run ok logs describe-log-streams --log-group-name /cli/app --order-by LastEventTime --descending \
+  --query 'logStreams[].[logStreamName,lastEventTimestamp]'
+run ok logs filter-log-events --log-group-name /cli/app --filter-pattern second --query 'events[].message'
 # ELBv2
 run ok elbv2 describe-load-balancers --query 'LoadBalancers[].LoadBalancerName'
 run ok elbv2 describe-target-groups --names web --query 'TargetGroups[0].TargetGroupName'
+TG=$("$AWS_CLI" --endpoint-url "http://127.0.0.1:$PORT" elbv2 describe-target-groups --names web \
+  --query 'TargetGroups[0].TargetGroupArn' --output text)
+run ok elbv2 add-tags --resource-arns "$TG" --tags Key=team,Value=web
+run ok elbv2 describe-tags --resource-arns "$TG" --query 'TagDescriptions[0].Tags'
+run ok elbv2 remove-tags --resource-arns "$TG" --tag-keys team
 exit $failed

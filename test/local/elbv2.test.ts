@@ -5,13 +5,17 @@
  */
 import { DescribeTasksCommand, ListTasksCommand } from '@aws-sdk/client-ecs';
 import {
+  AddTagsCommand,
+  DescribeTagsCommand,
   DescribeTargetGroupsCommand,
   DescribeTargetHealthCommand,
+  RemoveTagsCommand,
   TargetGroupNotFoundException,
 } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { runUntil, sharedWorld, type TestWorld } from '../helpers/world.ts';
 import { createCluster, createService, pushImage, registerFargate } from './ecs-fixtures.ts';
+import { signedPost } from './signed-request.ts';
 
 const t = sharedWorld();
 let elbv2: TestWorld['elbv2'];
@@ -108,5 +112,54 @@ describe('DescribeTargetGroups', () => {
     await expect(elbv2.send(new DescribeTargetGroupsCommand({ Names: ['nope'] }))).rejects.toBeInstanceOf(
       TargetGroupNotFoundException,
     );
+  });
+});
+
+describe('AddTags, RemoveTags, DescribeTags', () => {
+  it('keeps a target group tags, answers them in the order asked, and refuses what AWS refuses', async () => {
+    await elbv2.send(
+      new AddTagsCommand({
+        ResourceArns: [tg],
+        Tags: [
+          { Key: 'team', Value: 'web' },
+          { Key: 'env', Value: 'prod' },
+        ],
+      }),
+    );
+    await elbv2.send(new AddTagsCommand({ ResourceArns: [tg], Tags: [{ Key: 'team', Value: 'edge' }] }));
+    await elbv2.send(new RemoveTagsCommand({ ResourceArns: [tg], TagKeys: ['env'] }));
+    const out = await elbv2.send(new DescribeTagsCommand({ ResourceArns: [tg] }));
+    expect(out.TagDescriptions).toEqual([{ ResourceArn: tg, Tags: [{ Key: 'team', Value: 'edge' }] }]);
+
+    const lb = tg.replace(/:targetgroup\/.*/, ':loadbalancer/app/nope/0123456789abcdef');
+    await expect(elbv2.send(new DescribeTagsCommand({ ResourceArns: [tg, lb] }))).rejects.toMatchObject({
+      name: 'LoadBalancerNotFoundException',
+    });
+    await expect(
+      elbv2.send(new AddTagsCommand({ ResourceArns: [tg], Tags: [{ Key: 'a' }, { Key: 'a' }] })),
+    ).rejects.toMatchObject({ name: 'DuplicateTagKeysException' });
+    const many = Array.from({ length: 50 }, (_, i) => ({ Key: `k${i}`, Value: 'v' }));
+    await expect(elbv2.send(new AddTagsCommand({ ResourceArns: [tg], Tags: many }))).rejects.toMatchObject({
+      name: 'TooManyTagsException',
+    });
+    // An empty output still answers its Result element, which botocore (the AWS CLI) reads.
+    const raw = await signedPost(
+      t.endpoint,
+      'elasticloadbalancing',
+      t.world.region,
+      { 'content-type': 'application/x-www-form-urlencoded; charset=utf-8' },
+      new URLSearchParams({
+        Action: 'RemoveTags',
+        Version: '2015-12-01',
+        'ResourceArns.member.1': tg,
+        'TagKeys.member.1': 'none',
+      }).toString(),
+    );
+    expect(await raw.text()).toMatch(
+      /<RemoveTagsResponse[^>]*><RemoveTagsResult><\/RemoveTagsResult><ResponseMetadata>/,
+    );
+    // Refused whole: nothing of the 50 was added.
+    const after = await elbv2.send(new DescribeTagsCommand({ ResourceArns: [tg] }));
+    expect(after.TagDescriptions![0]!.Tags).toHaveLength(1);
   });
 });

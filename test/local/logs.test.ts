@@ -5,14 +5,19 @@
 import {
   CloudWatchLogsClient,
   CreateLogGroupCommand,
+  CreateLogStreamCommand,
   DescribeLogGroupsCommand,
+  DescribeLogStreamsCommand,
   FilterLogEventsCommand,
+  GetLogEventsCommand,
+  PutLogEventsCommand,
 } from '@aws-sdk/client-cloudwatch-logs';
 import { ListClustersCommand } from '@aws-sdk/client-ecs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { log } from '../../lib/log.ts';
 import type { Latency } from '../../local/core/latency.ts';
 import { LocalLambda, logStreamName } from '../../local/lambda.ts';
+import { getEventsWindow, putBatchVerdict } from '../../local/services/logs/index.ts';
 import { compilePattern } from '../../local/services/logs/pattern.ts';
 import { startWorld, type TestWorld } from '../helpers/world.ts';
 
@@ -213,5 +218,252 @@ describe('the local Lambda runtime writes its logs', () => {
     expect(out.events?.map((e) => e.message)).toEqual([
       expect.stringMatching(/^2026-01-01T09:01:00\.000Z [0-9a-f-]{36} Task timed out after 60\.00 seconds$/),
     ]);
+  });
+});
+
+describe('PutLogEvents batch rules (putBatchVerdict, the examples of its comment)', () => {
+  const HOUR = 3_600_000;
+  const DAY = 24 * HOUR;
+  const now = 1000 * DAY;
+  const at = (...ts: number[]) => ts.map((timestamp) => ({ timestamp, bytes: 30 }));
+  it.each([
+    [
+      'too old, valid, too new',
+      at(now - 15 * DAY, now - HOUR, now, now + 3 * HOUR),
+      { ok: true, accept: [1, 3], tooOldEnd: 1, tooNewStart: 3 },
+    ],
+    [
+      'out of order',
+      at(now - HOUR, now - 2 * HOUR),
+      { ok: false, message: expect.stringMatching(/chronological order/) },
+    ],
+    [
+      'valid events over 24 h',
+      at(now - 13 * DAY, now),
+      { ok: false, message: expect.stringMatching(/span more than 24 hours/) },
+    ],
+    ['only too old', at(now - 15 * DAY), { ok: true, accept: [1, 1], tooOldEnd: 1 }],
+    [
+      '10,001 events',
+      at(...Array(10_001).fill(now)),
+      { ok: false, message: expect.stringMatching(/less than or equal to 10000/) },
+    ],
+    ['no event', at(), { ok: false, message: expect.stringMatching(/greater than or equal to 1/) }],
+    [
+      '1,048,577 bytes',
+      [{ timestamp: now, bytes: 1_048_577 }],
+      { ok: false, message: 'Upload too large: 1048577 bytes exceeds limit of 1048576' },
+    ],
+    [
+      'exactly 2 h ahead and 14 days back',
+      at(now - 14 * DAY + 1, now + 2 * HOUR),
+      { ok: false, message: expect.stringMatching(/24 hours/) },
+    ],
+    ['exactly 2 h ahead', at(now, now + 2 * HOUR), { ok: true, accept: [0, 2] }],
+  ])('%s', (_name, events, want) => {
+    expect(putBatchVerdict(events, now)).toEqual(want);
+  });
+});
+
+describe('GetLogEvents paging (getEventsWindow, the examples of its comment)', () => {
+  it.each([
+    [5, 2, undefined, false, [3, 5]],
+    [5, 2, undefined, true, [0, 2]],
+    [5, 2, { direction: 'f', at: 2 }, false, [2, 4]],
+    [5, 2, { direction: 'f', at: 5 }, false, [5, 5]],
+    [5, 2, { direction: 'b', at: 3 }, false, [1, 3]],
+    [5, 2, { direction: 'b', at: 0 }, false, [0, 0]],
+  ] as const)('total %i, limit %i, token %o, startFromHead %s → %o', (total, limit, position, head, want) => {
+    expect(getEventsWindow(total, limit, position, head)).toEqual(want);
+  });
+});
+
+describe('a client writing its own logs: CreateLogStream, PutLogEvents, GetLogEvents, DescribeLogStreams', () => {
+  it('stores what it puts, reads it back a page at a time both ways, and describes its streams', async () => {
+    const { t, client } = await logsWorld();
+    const now = t.world.now();
+    await client.send(new CreateLogGroupCommand({ logGroupName: '/app' }));
+    await client.send(new CreateLogStreamCommand({ logGroupName: '/app', logStreamName: 'b' }));
+    await client.send(new CreateLogStreamCommand({ logGroupName: '/app', logStreamName: 'a' }));
+    const put = await client.send(
+      new PutLogEventsCommand({
+        logGroupName: '/app',
+        logStreamName: 'a',
+        // Ignored since 2023: a made-up token is accepted.
+        sequenceToken: 'not-a-token',
+        logEvents: [1, 2, 3, 4, 5].map((i) => ({ timestamp: now - 10_000 + i * 1000, message: `line ${i}` })),
+      }),
+    );
+    expect(put.rejectedLogEventsInfo).toBeUndefined();
+    await client
+      .send(
+        new PutLogEventsCommand({
+          logGroupName: '/app',
+          logStreamName: 'b',
+          logEvents: [
+            { timestamp: now - 15 * 86_400_000, message: 'too old' },
+            { timestamp: now, message: 'kept' },
+            { timestamp: now + 3 * 3_600_000, message: 'too new' },
+          ],
+        }),
+      )
+      .then((out) =>
+        expect(out.rejectedLogEventsInfo).toEqual({ tooOldLogEventEndIndex: 1, tooNewLogEventStartIndex: 2 }),
+      );
+
+    // The latest page first (startFromHead false), then backwards, then forwards to the end.
+    const last = await client.send(
+      new GetLogEventsCommand({ logGroupName: '/app', logStreamName: 'a', limit: 2 }),
+    );
+    expect(last.events?.map((e) => e.message)).toEqual(['line 4', 'line 5']);
+    expect(last.events?.[0]).toMatchObject({ timestamp: now - 6000, ingestionTime: now });
+    const before = await client.send(
+      new GetLogEventsCommand({
+        logGroupName: '/app',
+        logStreamName: 'a',
+        limit: 2,
+        nextToken: last.nextBackwardToken,
+      }),
+    );
+    expect(before.events?.map((e) => e.message)).toEqual(['line 2', 'line 3']);
+    const head = await client.send(
+      new GetLogEventsCommand({ logGroupName: '/app', logStreamName: 'a', limit: 3, startFromHead: true }),
+    );
+    expect(head.events?.map((e) => e.message)).toEqual(['line 1', 'line 2', 'line 3']);
+    const rest = await client.send(
+      new GetLogEventsCommand({
+        logGroupName: '/app',
+        logStreamName: 'a',
+        limit: 3,
+        nextToken: head.nextForwardToken,
+      }),
+    );
+    expect(rest.events?.map((e) => e.message)).toEqual(['line 4', 'line 5']);
+    const end = await client.send(
+      new GetLogEventsCommand({ logGroupName: '/app', logStreamName: 'a', nextToken: rest.nextForwardToken }),
+    );
+    expect(end.events).toEqual([]);
+    expect(end.nextForwardToken).toBe(rest.nextForwardToken);
+    // startTime inclusive, endTime exclusive.
+    const window = await client.send(
+      new GetLogEventsCommand({
+        logGroupName: '/app',
+        logStreamName: 'a',
+        startTime: now - 8000,
+        endTime: now - 6000,
+      }),
+    );
+    expect(window.events?.map((e) => e.message)).toEqual(['line 2', 'line 3']);
+
+    const byName = await client.send(new DescribeLogStreamsCommand({ logGroupName: '/app' }));
+    expect(byName.logStreams?.map((s) => s.logStreamName)).toEqual(['a', 'b']);
+    expect(byName.logStreams?.[0]).toMatchObject({
+      firstEventTimestamp: now - 9000,
+      lastEventTimestamp: now - 5000,
+      lastIngestionTime: now,
+      storedBytes: 0,
+      arn: t.world.arn('logs', 'log-group:/app:log-stream:a'),
+    });
+    const latest = await client.send(
+      new DescribeLogStreamsCommand({
+        logGroupName: '/app',
+        orderBy: 'LastEventTime',
+        descending: true,
+        limit: 1,
+      }),
+    );
+    expect(latest.logStreams?.map((s) => s.logStreamName)).toEqual(['b']);
+    const next = await client.send(
+      new DescribeLogStreamsCommand({
+        logGroupName: '/app',
+        orderBy: 'LastEventTime',
+        descending: true,
+        limit: 1,
+        nextToken: latest.nextToken,
+      }),
+    );
+    expect(next.logStreams?.map((s) => s.logStreamName)).toEqual(['a']);
+    expect(next.nextToken).toBeUndefined();
+    // FilterLogEvents reads what a client put, beside what Lambda wrote.
+    const filtered = await client.send(
+      new FilterLogEventsCommand({ logGroupName: '/app', filterPattern: 'kept' }),
+    );
+    expect(filtered.events?.map((e) => [e.logStreamName, e.message])).toEqual([['b', 'kept']]);
+  });
+
+  it('answers AWS errors: missing group or stream, a stream twice, a bad name, a batch out of order, a bad order', async () => {
+    const { client } = await logsWorld();
+    await client.send(new CreateLogGroupCommand({ logGroupName: '/app' }));
+    await client.send(new CreateLogStreamCommand({ logGroupName: '/app', logStreamName: 's' }));
+    const fails = (p: Promise<unknown>, name: string, message: RegExp) =>
+      expect(p).rejects.toMatchObject({ name, message: expect.stringMatching(message) });
+    await fails(
+      client.send(new CreateLogStreamCommand({ logGroupName: '/nope', logStreamName: 's' })),
+      'ResourceNotFoundException',
+      /log group does not exist/,
+    );
+    await fails(
+      client.send(new CreateLogStreamCommand({ logGroupName: '/app', logStreamName: 's' })),
+      'ResourceAlreadyExistsException',
+      /log stream already exists/,
+    );
+    await fails(
+      client.send(new CreateLogStreamCommand({ logGroupName: '/app', logStreamName: 'a:b' })),
+      'InvalidParameterException',
+      /regular expression pattern/,
+    );
+    const t0 = Date.UTC(2026, 0, 1, 9);
+    await fails(
+      client.send(
+        new PutLogEventsCommand({
+          logGroupName: '/app',
+          logStreamName: 'nope',
+          logEvents: [{ timestamp: t0, message: 'x' }],
+        }),
+      ),
+      'ResourceNotFoundException',
+      /log stream does not exist/,
+    );
+    await fails(
+      client.send(
+        new PutLogEventsCommand({
+          logGroupName: '/app',
+          logStreamName: 's',
+          logEvents: [
+            { timestamp: t0, message: 'b' },
+            { timestamp: t0 - 1, message: 'a' },
+          ],
+        }),
+      ),
+      'InvalidParameterException',
+      /chronological order/,
+    );
+    await fails(
+      client.send(
+        new PutLogEventsCommand({
+          logGroupName: '/app',
+          logStreamName: 's',
+          logEvents: [{ timestamp: t0, message: 'x'.repeat(1_048_576) }],
+        }),
+      ),
+      'InvalidParameterException',
+      /Upload too large: 1048602 bytes/,
+    );
+    await fails(
+      client.send(new GetLogEventsCommand({ logGroupName: '/app', logStreamName: 'nope' })),
+      'ResourceNotFoundException',
+      /log stream does not exist/,
+    );
+    await fails(
+      client.send(
+        new DescribeLogStreamsCommand({
+          logGroupName: '/app',
+          orderBy: 'LastEventTime',
+          logStreamNamePrefix: 's',
+        }),
+      ),
+      'InvalidParameterException',
+      /Cannot order by LastEventTime/,
+    );
   });
 });

@@ -22,7 +22,13 @@ import type {
 import { strategyProblem } from './native.ts';
 import { validatePlacement } from './placement.ts';
 import { serviceDeploymentOperations } from './service-deployments.ts';
-import { clusterShape, containerInstanceShape, serviceShape, taskShape } from './shapes.ts';
+import {
+  builtInAttributes,
+  clusterShape,
+  containerInstanceShape,
+  serviceShape,
+  taskShape,
+} from './shapes.ts';
 import { parseSize } from './tasks.ts';
 
 const invalid = (m: string) => new AwsError('InvalidParameterException', m);
@@ -443,6 +449,7 @@ export function buildOperations(ecs: EcsContext): Record<string, (input: any) =>
     if (!/^[A-Za-z0-9_-]{1,255}$/.test(name))
       throw invalid('Cluster name can have up to 255 letters, numbers, hyphens and underscores.');
     const tags = checkTags(input?.tags);
+    checkProviders(input?.capacityProviders ?? []);
     let c = ecs.clusters.get(name);
     if (c?.status !== 'ACTIVE') {
       c = {
@@ -471,6 +478,7 @@ export function buildOperations(ecs: EcsContext): Record<string, (input: any) =>
     const c = ecs.cluster(input?.cluster);
     const providers: string[] = input?.capacityProviders ?? [];
     const strategy: Cluster['defaultCapacityProviderStrategy'] = input?.defaultCapacityProviderStrategy ?? [];
+    checkProviders(providers);
     for (const s of strategy)
       if (!providers.includes(s.capacityProvider))
         throw invalid(
@@ -479,6 +487,127 @@ export function buildOperations(ecs: EcsContext): Record<string, (input: any) =>
     c.capacityProviders = [...providers];
     c.defaultCapacityProviderStrategy = strategy.map((s) => ({ ...s }));
     return { cluster: clusterShape(c, true) };
+  }
+
+  // -------------------------------------------------------------- capacity providers
+  //
+  // API_CreateCapacityProvider, API_DescribeCapacityProviders (ECS API Reference): FARGATE and
+  // FARGATE_SPOT exist in every account; an account's own are EC2 Auto Scaling group providers,
+  // "Up to 255 characters … letters …, numbers, underscores (_), and hyphens (-). The name can't be
+  // prefixed with "aws", "ecs", or "fargate""; DescribeCapacityProviders names up to 100, pages
+  // 1–10 at a time (default 10), includes tags only with `include: ["TAGS"]`, and reports a name it
+  // does not know as a failure (reason MISSING). Kept and answered, not used to place tasks (the
+  // local ECS runs a strategy's first provider's tasks as Fargate or on the cluster's instances).
+
+  const BUILT_IN_PROVIDERS = ['FARGATE', 'FARGATE_SPOT'] as const;
+  const providers = new Map<
+    string,
+    { name: string; arn: string; body: Record<string, unknown>; tags: Tag[] }
+  >();
+  const providerNameOf = (ref: string) => ref.replace(/^arn:[^:]+:ecs:[^:]*:[^:]*:capacity-provider\//, '');
+  const providerExists = (name: string) =>
+    (BUILT_IN_PROVIDERS as readonly string[]).includes(name) || providers.has(name);
+
+  /** A cluster may name only providers that exist (message not documented: ours). */
+  function checkProviders(names: string[]) {
+    for (const n of names)
+      if (!providerExists(providerNameOf(n)))
+        throw invalid(
+          `The specified capacity provider '${n}' does not exist. Specify a valid capacity provider and try again.`,
+        );
+  }
+
+  function CreateCapacityProvider(input: any) {
+    const name = input?.name;
+    if (typeof name !== 'string' || !/^[A-Za-z0-9_-]{1,255}$/.test(name))
+      throw invalid(
+        'The capacity provider name can have up to 255 letters, numbers, underscores and hyphens.',
+      );
+    if (/^(aws|ecs|fargate)/i.test(name))
+      throw invalid('The capacity provider name cannot be prefixed with "aws", "ecs", or "fargate".');
+    const asg = input?.autoScalingGroupProvider;
+    if (typeof asg?.autoScalingGroupArn !== 'string' || !asg.autoScalingGroupArn)
+      throw invalid('autoScalingGroupProvider.autoScalingGroupArn is required.');
+    if (providers.has(name))
+      throw client(
+        'The specified capacity provider already exists. To change the configuration of an existing capacity provider, update the capacity provider.',
+      );
+    const tags = checkTags(input?.tags);
+    const arn = world.arn('ecs', `capacity-provider/${name}`);
+    const body = {
+      capacityProviderArn: arn,
+      name,
+      status: 'ACTIVE',
+      autoScalingGroupProvider: {
+        managedTerminationProtection: 'DISABLED',
+        managedDraining: 'ENABLED',
+        ...asg,
+      },
+      type: 'EC2_AUTOSCALING',
+    };
+    providers.set(name, { name, arn, body, tags });
+    return { capacityProvider: { ...body, tags } };
+  }
+
+  function DescribeCapacityProviders(input: any) {
+    const includeTags = (input?.include ?? []).includes('TAGS');
+    const refs: string[] | undefined = input?.capacityProviders;
+    if (refs && refs.length > 100) throw invalid('capacityProviders can have at most 100 items.');
+    const max = input?.maxResults ?? 10;
+    if (!Number.isInteger(max) || max < 1 || max > 10) throw invalid('maxResults must be between 1 and 10.');
+    const shape = (name: string) => {
+      const own = providers.get(name);
+      if (own) return { ...own.body, tags: includeTags ? own.tags : [] };
+      return {
+        capacityProviderArn: world.arn('ecs', `capacity-provider/${name}`),
+        name,
+        status: 'ACTIVE',
+        tags: [],
+        type: name,
+      };
+    };
+    const all = [...providers.keys(), ...BUILT_IN_PROVIDERS];
+    const failures: { arn: string; reason: string }[] = [];
+    const named = refs
+      ? refs.filter((ref) => {
+          if (providerExists(providerNameOf(ref))) return true;
+          failures.push({
+            arn: ref.startsWith('arn:') ? ref : world.arn('ecs', `capacity-provider/${ref}`),
+            reason: 'MISSING',
+          });
+          return false;
+        })
+      : all;
+    const { page, nextToken } = paginate(named.map(providerNameOf), max, input?.nextToken);
+    return { capacityProviders: page.map(shape), failures, nextToken };
+  }
+
+  /**
+   * UpdateClusterSettings, and UpdateCluster's `settings` (API_UpdateClusterSettings: the one
+   * setting is containerInsights, "enhanced", "enabled" or "disabled"); a setting named again
+   * replaces its value. UpdateCluster's configuration and serviceConnectDefaults are kept as given.
+   */
+  function updateSettings(c: Cluster, settings: unknown) {
+    for (const x of (settings ?? []) as { name?: string; value?: string }[]) {
+      if (x?.name !== 'containerInsights')
+        throw invalid(`Invalid setting name '${x?.name}'. The only valid name is containerInsights.`);
+      if (!['enhanced', 'enabled', 'disabled'].includes(String(x.value)))
+        throw invalid(`Invalid value '${x.value}' for containerInsights: enhanced, enabled or disabled.`);
+      c.settings = [...c.settings.filter((y) => y.name !== x.name), { name: x.name, value: String(x.value) }];
+    }
+  }
+
+  function UpdateClusterSettings(input: any) {
+    const c = ecs.cluster(input?.cluster);
+    if (!Array.isArray(input?.settings)) throw invalid('settings is required.');
+    updateSettings(c, input.settings);
+    return { cluster: clusterShape(c, true, true) };
+  }
+
+  function UpdateCluster(input: any) {
+    const c = ecs.cluster(input?.cluster);
+    updateSettings(c, input?.settings);
+    return { cluster: clusterShape(c, true, true) };
   }
 
   function DescribeClusters(input: any) {
@@ -920,6 +1049,100 @@ export function buildOperations(ecs: EcsContext): Record<string, (input: any) =>
     return { containerInstances, failures };
   }
 
+  // -------------------------------------------------------------- attributes
+  //
+  // API_PutAttributes, API_DeleteAttributes, API_ListAttributes (ECS API Reference): attributes
+  // of container instances (the one target type here), named by short ID or ARN; a name of up to
+  // 128 letters, numbers, hyphens, underscores, slashes, back slashes or periods; a value of up to
+  // 128 characters; at most 10 custom attributes a resource (AttributeLimitExceededException);
+  // PutAttributes takes at most 10 at a time. ListAttributes lists the built-in ones beside them
+  // (what placement constraints read), filtered by attributeName, then attributeValue (which needs
+  // attributeName).
+
+  /** ECS service quotas: custom attributes per resource. */
+  const MAX_CUSTOM_ATTRIBUTES = 10;
+
+  function attributeTarget(cluster: Cluster, a: any) {
+    const type = a?.targetType ?? 'container-instance';
+    if (type !== 'container-instance') throw invalid(`Invalid targetType '${type}'.`);
+    const id = String(a?.targetId ?? '');
+    const inst = [...cluster.instances.values()].find((i) => i.arn === id || i.id === id);
+    if (!inst) throw new AwsError('TargetNotFoundException', `Could not find ${id}.`);
+    return inst;
+  }
+
+  function checkAttributes(input: any, withValues: boolean): any[] {
+    const attrs = input?.attributes;
+    if (!Array.isArray(attrs) || attrs.length === 0) throw invalid('attributes cannot be empty.');
+    if (attrs.length > 10) throw invalid('You can specify up to 10 attributes in a single call.');
+    for (const a of attrs) {
+      if (!/^[A-Za-z0-9_./\\-]{1,128}$/.test(String(a?.name ?? '')))
+        throw invalid(
+          `The attribute name '${a?.name}' is not valid: up to 128 letters, numbers, hyphens, underscores, slashes, back slashes or periods.`,
+        );
+      if (
+        withValues &&
+        a.value !== undefined &&
+        (String(a.value).length > 128 || String(a.value) !== String(a.value).trim())
+      )
+        throw invalid(`The attribute value '${a.value}' is not valid.`);
+    }
+    return attrs;
+  }
+
+  function PutAttributes(input: any) {
+    const cluster = ecs.cluster(input?.cluster);
+    const attrs = checkAttributes(input, true);
+    const targets = attrs.map((a) => attributeTarget(cluster, a));
+    // Checked for every target before any is changed.
+    for (const inst of new Set(targets)) {
+      const names = new Set(Object.keys(inst.attributes));
+      attrs.forEach((a, i) => {
+        if (targets[i] === inst) names.add(a.name);
+      });
+      if (names.size > MAX_CUSTOM_ATTRIBUTES)
+        throw new AwsError(
+          'AttributeLimitExceededException',
+          `You can apply up to ${MAX_CUSTOM_ATTRIBUTES} custom attributes for each resource.`,
+        );
+    }
+    attrs.forEach((a, i) => {
+      targets[i]!.attributes[a.name] = a.value === undefined ? '' : String(a.value);
+    });
+    return { attributes: attrs };
+  }
+
+  function DeleteAttributes(input: any) {
+    const cluster = ecs.cluster(input?.cluster);
+    const attrs = checkAttributes(input, false);
+    const targets = attrs.map((a) => attributeTarget(cluster, a));
+    attrs.forEach((a, i) => {
+      delete targets[i]!.attributes[a.name];
+    });
+    return { attributes: attrs };
+  }
+
+  function ListAttributes(input: any) {
+    const cluster = ecs.cluster(input?.cluster);
+    if (input?.targetType !== 'container-instance')
+      throw invalid(`Invalid targetType '${input?.targetType}'. Valid value: container-instance.`);
+    if (input.attributeValue !== undefined && input.attributeName === undefined)
+      throw invalid('attributeValue requires attributeName.');
+    const all = [...cluster.instances.values()].flatMap((i) =>
+      [
+        ...builtInAttributes(i).filter((a) => !(a.name in i.attributes)),
+        ...Object.entries(i.attributes).map(([name, value]) => ({ name, value })),
+      ].map((a) => ({ ...a, targetType: 'container-instance', targetId: i.arn })),
+    );
+    const matching = all.filter(
+      (a) =>
+        (input.attributeName === undefined || a.name === input.attributeName) &&
+        (input.attributeValue === undefined || a.value === input.attributeValue),
+    );
+    const { page, nextToken } = paginate(matching, maxResultsOf(input.maxResults, 100), input.nextToken);
+    return { attributes: page, nextToken };
+  }
+
   // -------------------------------------------------------------- tags
 
   function taggable(arn: unknown): { tags: Tag[]; set(tags: Tag[]): void } {
@@ -979,6 +1202,10 @@ export function buildOperations(ecs: EcsContext): Record<string, (input: any) =>
     StopServiceDeployment,
     CreateCluster,
     PutClusterCapacityProviders,
+    CreateCapacityProvider,
+    DescribeCapacityProviders,
+    UpdateClusterSettings,
+    UpdateCluster,
     DescribeClusters,
     ListClusters,
     DeleteCluster,
@@ -999,6 +1226,9 @@ export function buildOperations(ecs: EcsContext): Record<string, (input: any) =>
     RegisterContainerInstance,
     ListContainerInstances,
     DescribeContainerInstances,
+    PutAttributes,
+    DeleteAttributes,
+    ListAttributes,
     TagResource,
     UntagResource,
     ListTagsForResource,

@@ -38,6 +38,12 @@
  * - DescribeTargetGroups (TargetGroupArns? | Names? | LoadBalancerArn?) → TargetGroups[] (API_TargetGroup).
  * - Errors: TargetGroupNotFound, HTTP 400, "The specified target group does not exist"
  *   (API_DescribeTargetHealth, Errors); a Query error answers `<ErrorResponse><Error><Type>Sender`.
+ * - Tags (API_AddTags, API_RemoveTags, API_DescribeTags): load balancers, target groups, listeners
+ *   and rules take tags; DescribeTags names up to 20 resources ("You can specify up to 20 resources
+ *   in a single call") and answers TagDescriptions [{ ResourceArn, Tags }] in the order asked; a
+ *   resource holds at most 50 tags (ELB quotas "Tags per load balancer/target group: 50"):
+ *   TooManyTags; a key twice in one AddTags: DuplicateTagKeys; an ARN that names nothing:
+ *   LoadBalancerNotFound, TargetGroupNotFound, ListenerNotFound or RuleNotFound by its kind.
  */
 import type { WorldContext } from '../../core/context.ts';
 import { AwsError } from '../../core/errors.ts';
@@ -54,6 +60,19 @@ export const MAX_WEIGHT = 999;
 const MAX_STICKINESS_SECONDS = 604_800;
 /** ELB quotas: "Target groups per Region: 3,000". */
 const MAX_TARGET_GROUPS = 3000;
+/**
+ * The answer of an action whose output shape is empty (RegisterTargets, DeregisterTargets, AddTags,
+ * RemoveTags): AWS still sends `<AddTagsResult/>`, and botocore (the AWS CLI) fails without it
+ * ("'AddTagsResult'"). core/query.ts writes the wrapper for a result with a member and drops
+ * members that are undefined, so this renders as the empty wrapper; CloudWatch's actions without an
+ * output shape (PutMetricData, …) answer `{}` and get none, as AWS sends none.
+ */
+const EMPTY_RESULT = { empty: undefined };
+
+/** ELB quotas: tags per resource. */
+export const MAX_TAGS = 50;
+/** API_DescribeTags: resources per call. */
+const MAX_DESCRIBE_TAG_RESOURCES = 20;
 /** The local AWS has one VPC. */
 const VPC_ID = 'vpc-0a1b2c3d4e5f60718';
 
@@ -151,7 +170,13 @@ export class LocalElbv2 implements LocalService {
     DescribeRules: (i) => this.describeRules(i),
     ModifyListener: (i) => this.modifyListener(i),
     ModifyRule: (i) => this.modifyRule(i),
+    AddTags: (i) => this.addTags(i),
+    RemoveTags: (i) => this.removeTags(i),
+    DescribeTags: (i) => this.describeTags(i),
   };
+
+  /** Tags by resource ARN, in the order they were added. */
+  private tags = new Map<string, Map<string, string>>();
 
   constructor(
     private readonly world: WorldContext,
@@ -430,7 +455,7 @@ export class LocalElbv2 implements LocalService {
         want.Port === undefined ? g.port : Number(want.Port),
       );
     }
-    return {};
+    return EMPTY_RESULT;
   }
 
   deregisterTargets(input: { TargetGroupArn?: string; Targets?: { Id?: string; Port?: number | string }[] }) {
@@ -447,7 +472,71 @@ export class LocalElbv2 implements LocalService {
         );
       for (const t of held) this.elb().deregisterTarget(t);
     }
-    return {};
+    return EMPTY_RESULT;
+  }
+
+  // ------------------------------------------------------------ tags
+
+  /** The tags of a resource that exists (its kind read from the ARN), else that kind's NotFound. */
+  private tagsOf(arn: unknown): Map<string, string> {
+    const a = String(arn ?? '');
+    if (a.includes(':loadbalancer/')) this.loadBalancer(a);
+    else if (a.includes(':targetgroup/')) this.group(a);
+    else if (a.includes(':listener-rule/')) this.rule(a);
+    else if (a.includes(':listener/')) this.listener(a);
+    else throw new AwsError('ValidationError', `'${a}' is not a valid load balancer resource ARN`);
+    const held = this.tags.get(a) ?? new Map<string, string>();
+    this.tags.set(a, held);
+    return held;
+  }
+
+  private resourceArns(input: { ResourceArns?: string[] }, max: number): string[] {
+    const arns = input.ResourceArns ?? [];
+    if (arns.length < 1 || arns.length > max)
+      throw new AwsError(
+        'ValidationError',
+        `1 validation error detected: Value at 'resourceArns' failed to satisfy constraint: Member must have length ${arns.length < 1 ? 'greater than or equal to 1' : `less than or equal to ${max}`}`,
+      );
+    return arns;
+  }
+
+  addTags(input: { ResourceArns?: string[]; Tags?: { Key?: string; Value?: string }[] }) {
+    const arns = this.resourceArns(input, MAX_DESCRIBE_TAG_RESOURCES);
+    const add = input.Tags ?? [];
+    const keys = add.map((t) => String(t.Key ?? ''));
+    for (const k of keys)
+      if (k.length < 1 || k.length > 128)
+        throw new AwsError(
+          'ValidationError',
+          `1 validation error detected: Value '${k}' at 'tags.member.key' failed to satisfy constraint: Member must have length between 1 and 128`,
+        );
+    if (new Set(keys).size !== keys.length)
+      throw new AwsError('DuplicateTagKeys', 'A tag key was specified more than once.');
+    // Every resource is checked before any is changed: one missing ARN changes nothing.
+    const targets = arns.map((arn) => this.tagsOf(arn));
+    for (const held of targets)
+      if (new Set([...held.keys(), ...keys]).size > MAX_TAGS)
+        throw new AwsError(
+          'TooManyTags',
+          "You've reached the limit on the number of tags for this resource.",
+        );
+    for (const held of targets) for (const t of add) held.set(String(t.Key), String(t.Value ?? ''));
+    return EMPTY_RESULT;
+  }
+
+  removeTags(input: { ResourceArns?: string[]; TagKeys?: string[] }) {
+    const targets = this.resourceArns(input, MAX_DESCRIBE_TAG_RESOURCES).map((arn) => this.tagsOf(arn));
+    for (const held of targets) for (const k of input.TagKeys ?? []) held.delete(k);
+    return EMPTY_RESULT;
+  }
+
+  describeTags(input: { ResourceArns?: string[] }) {
+    return {
+      TagDescriptions: this.resourceArns(input, MAX_DESCRIBE_TAG_RESOURCES).map((arn) => ({
+        ResourceArn: arn,
+        Tags: [...this.tagsOf(arn)].map(([Key, Value]) => ({ Key, Value })),
+      })),
+    };
   }
 
   // ------------------------------------------------------------ load balancers, listeners, rules
