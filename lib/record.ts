@@ -159,6 +159,12 @@ export interface RolloutSummary {
   strategy: StrategyKind;
   taskDefinition?: string;
   fromTaskDefinition?: string;
+  /**
+   * Where its rollback took the service, when not back to `fromTaskDefinition`: a person's
+   * `rollback --to` during the rollout. `fromTaskDefinition` stays where it started, so a revision
+   * forced in by hand does not read as "a rollout started from it" (known good).
+   */
+  backTo?: string;
   outcome: Outcome;
   reason: string;
   startedAt: number;

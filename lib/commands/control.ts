@@ -168,7 +168,7 @@ export async function rollback(
         if (summary?.outcome === 'aborted') {
           return {
             ok: true,
-            text: `${imageLabel(summary.image)} rolled back by hand; back to ${shortRevision(summary.fromTaskDefinition ?? '')}`,
+            text: `${imageLabel(summary.image)} rolled back by hand; back to ${shortRevision(summary.backTo ?? summary.fromTaskDefinition ?? '')}`,
           };
         }
         return ended(after, inFlight.id);
