@@ -62,8 +62,27 @@ describe('autopilot CLI', () => {
       error: {
         kind: 'config',
         message: `${file}:5:1: autopilot: names prod/api, which the scenario's services: do not have (it has prod/web)`,
+        problems: [
+          {
+            path: 'autopilot',
+            line: 5,
+            message: "names prod/api, which the scenario's services: do not have (it has prod/web)",
+          },
+        ],
       },
     });
+    // Every mistake of the file, each with its path and line, as `validate --json` lists them.
+    const many = path.join(dir, 'many.yml');
+    writeFileSync(
+      many,
+      'clusters: [{ name: prod }]\nservices:\n  - { cluster: prod, name: web, image: web:v1, colour: blue }\ntimeline:\n  - { at: 60, push: web:v2 }\n',
+    );
+    const two = await autopilot(['sim', many, '--json']);
+    expect(two.code).toBe(1);
+    expect(JSON.parse(two.stdout).error.problems).toEqual([
+      { path: 'services[0].colour', line: 3, message: expect.stringMatching(/^unknown field/) },
+      { path: 'timeline[0].at', line: 5, message: expect.stringMatching(/^a bare number has no unit/) },
+    ]);
     const usage = await autopilot(['sim', file, '--json', '--nope']);
     expect(usage.code).toBe(2);
     expect(JSON.parse(usage.stdout).error).toMatchObject({
