@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { fromTo } from '../lib/commands/common.ts';
-import { neverKnownGood } from '../lib/commands/control.ts';
+import { foreignFamily, neverKnownGood } from '../lib/commands/control.ts';
 import { type TargetConfig, validateConfig } from '../lib/config.ts';
 import { asFailure, type Decision, decide, REGISTER_LEASE_MS, type Trigger } from '../lib/decide.ts';
 import { MISSING_SERVICE, type Observation, type ServiceView, type TaskView } from '../lib/observation.ts';
@@ -496,6 +496,43 @@ describe('decide: rollback by hand', () => {
     const plain = decide(rolling(1), obs({ canary: service(NEW, 10) }), target(), command(), T0);
     expect(plain.record.history.at(-1)!.backTo).toBeUndefined();
     expect(fromTo(plain.record.history.at(-1)!)).toEqual({ from: 'web:1', to: 'web:2', now: 'web:1' });
+  });
+});
+
+describe('rollback --to stays in the service family', () => {
+  const API = 'arn:aws:ecs:us-east-1:123456789012:task-definition/api:1';
+  const WEB4 = 'arn:aws:ecs:us-east-1:123456789012:task-definition/web:4';
+  const moved = () => {
+    const r = newRecord('prod', 'web');
+    r.history = [
+      {
+        id: 'a',
+        image: image('v2', 2),
+        strategy: 'canary',
+        taskDefinition: NEW,
+        fromTaskDefinition: OLD,
+        outcome: 'succeeded',
+        reason: '',
+        startedAt: T0,
+        endedAt: T0,
+        steps: [],
+        failures: [],
+      },
+    ];
+    return r;
+  };
+  it.each([
+    { runs: WEB4, to: NEW, refused: false },
+    { runs: WEB4, to: API, refused: true },
+    { runs: API, to: NEW, refused: false }, // put on api:1 by mistake: back to its own family
+    { runs: undefined, to: API, refused: true },
+  ])('runs $runs, --to $to: refused $refused', ({ runs, to, refused }) => {
+    const why = foreignFamily(moved(), runs, to);
+    if (refused) expect(why).toMatch(/^api:1 is a revision of api, not of web/);
+    else expect(why).toBeUndefined();
+  });
+  it('a service the record never saw, with nothing running, is not doubted', () => {
+    expect(foreignFamily(newRecord('prod', 'web'), undefined, API)).toBeUndefined();
   });
 });
 
