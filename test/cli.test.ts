@@ -34,6 +34,21 @@ describe('autopilot CLI', () => {
     expect(report.apiCalls).toEqual({});
   });
 
+  it('sim --json into a reader that stops early (| head) ends quietly, not with an EPIPE stack', async () => {
+    const child = spawn(process.execPath, [BIN, 'sim', 'scenarios/demo.yml', '--json'], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stderr = '';
+    child.stderr!.on('data', (d) => {
+      stderr += d;
+    });
+    // Like `head -c 100`: read one chunk, then close the pipe while the report is still being written.
+    child.stdout!.once('data', () => child.stdout!.destroy());
+    const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+    expect(stderr).not.toContain('EPIPE');
+    expect(code).toBe(0);
+  });
+
   it('sim tells the story in plain text when stdout is not a terminal', async () => {
     const { code, stdout } = await autopilot(['sim', 'scenarios/demo.yml']);
     expect(code).toBe(0);
