@@ -111,6 +111,11 @@ export interface Rollout {
     toTaskDefinition: string;
     /** Set once the rollback ran past its deadline and a person was told. */
     overdueAt?: number;
+    /**
+     * The cluster had no room for the new revision's tasks: the owner's deploymentConfiguration is
+     * put back at once (lib/owner-settings.ts), as all-at-once's room does not exist there either.
+     */
+    capacity?: true;
   };
 }
 

@@ -30,7 +30,12 @@ export function startRollback(
   if (outcome === 'rolled_back' && blameImage) {
     d.record = withBadDigest(d.record, rollout.image.digest, reason, now);
   }
-  rollout.rollingBack = { reason, at: now, toTaskDefinition: to };
+  rollout.rollingBack = {
+    reason,
+    at: now,
+    toTaskDefinition: to,
+    ...(blameImage ? {} : { capacity: true as const }),
+  };
   d.record.rollout = rollout;
   d.notices.push({
     kind: 'rolled_back',
