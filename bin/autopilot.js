@@ -6,6 +6,15 @@ import { register } from 'tsx/esm/api';
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 register();
 
+// A reader that stops early (`autopilot sim x.yml --json | head`) closes the pipe: stop quietly, as
+// other commands do, instead of an unhandled EPIPE and its stack trace.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on('error', (e) => {
+    if (e.code !== 'EPIPE') throw e;
+    process.exit(process.exitCode ?? 0);
+  });
+}
+
 const { main } = await import('../local/cli.ts');
 const code = await main(process.argv.slice(2));
 process.exitCode = code;

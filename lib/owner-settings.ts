@@ -38,11 +38,17 @@ export function withOwnerSettings(
 
 /**
  * Whether to put the owner's settings back now: saved, no rollout in progress, and the primary on
- * one deployment (a rollback in flight keeps all-at-once's room until it has finished).
- *   saved, no rollout, 1 deployment  -> true
- *   saved, rollout open              -> false
- *   saved, no rollout, 2 deployments -> false
+ * one deployment (a rollback in flight keeps all-at-once's room until it has finished), or a
+ * rollback because the cluster had no room for the new tasks: all-at-once's 200 % / 100 % would hold
+ * that rollback too (ECS can neither start the restored tasks nor stop the old ones), so the owner's
+ * settings go back with it.
+ *   saved, no rollout, 1 deployment                  -> true
+ *   saved, rollout open                              -> false
+ *   saved, no rollout, 2 deployments                 -> false
+ *   saved, rolling back for want of room, 3 deployments -> true
  */
 export function restoreDue(record: ServiceRecord, primaryDeployments: number): boolean {
-  return !!record.ownerSettings && !record.rollout && primaryDeployments <= 1;
+  if (!record.ownerSettings) return false;
+  if (record.rollout?.rollingBack?.capacity) return true;
+  return !record.rollout && primaryDeployments <= 1;
 }

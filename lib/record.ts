@@ -111,6 +111,11 @@ export interface Rollout {
     toTaskDefinition: string;
     /** Set once the rollback ran past its deadline and a person was told. */
     overdueAt?: number;
+    /**
+     * The cluster had no room for the new revision's tasks: the owner's deploymentConfiguration is
+     * put back at once (lib/owner-settings.ts), as all-at-once's room does not exist there either.
+     */
+    capacity?: true;
   };
 }
 
@@ -159,6 +164,12 @@ export interface RolloutSummary {
   strategy: StrategyKind;
   taskDefinition?: string;
   fromTaskDefinition?: string;
+  /**
+   * Where its rollback took the service, when not back to `fromTaskDefinition`: a person's
+   * `rollback --to` during the rollout. `fromTaskDefinition` stays where it started, so a revision
+   * forced in by hand does not read as "a rollout started from it" (known good).
+   */
+  backTo?: string;
   outcome: Outcome;
   reason: string;
   startedAt: number;

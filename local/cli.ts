@@ -10,6 +10,7 @@
  * Exit codes: 0 done, 1 failed (a bad scenario, an error), 2 bad usage.
  */
 import { UsageError } from './core/errors.ts';
+import type { ScenarioError } from './scenario/parse.ts';
 
 export type CommandRun = (args: string[]) => Promise<number>;
 
@@ -200,6 +201,20 @@ const processIo: Io = {
   err: (text) => process.stderr.write(text),
 };
 
+/**
+ * A bad scenario's mistakes as the failure document's `problems` (README, "A failure under
+ * `--json`": path, line when the file has one, message), as `validate` gives a bad autopilot.yml's.
+ *
+ *   x.yml:7:73: services[0].colour: unknown field …  -> { path: 'services[0].colour', line: 7, message: 'unknown field …' }
+ */
+export function scenarioProblems(err: ScenarioError): { path: string; line?: number; message: string }[] {
+  return (err.mistakes ?? [err]).map((m) => ({
+    path: m.field,
+    ...(m.position ? { line: m.position.line } : {}),
+    message: m.problem,
+  }));
+}
+
 /** Runs `autopilot ...argv`; resolves to the exit code. */
 export async function main(argv: string[], io: Io = processIo): Promise<number> {
   const [name, ...args] = argv;
@@ -229,7 +244,7 @@ export async function main(argv: string[], io: Io = processIo): Promise<number> 
       const exitCode = usage ? 2 : 1;
       const error = usage
         ? { kind: 'usage', message: err.message, usage: `autopilot ${command.usage}` }
-        : { kind: 'config', message: err.message };
+        : { kind: 'config', message: err.message, problems: scenarioProblems(err as ScenarioError) };
       io.out(`${JSON.stringify({ ok: false, command: name, exitCode, error }, null, 2)}\n`);
       return exitCode;
     }

@@ -12,7 +12,10 @@
  * - min-healthy: a managed service never has fewer healthy tasks (RUNNING, and healthy as the ECS
  *   scheduler counts them; during a rollout, its canary's too) than minimumHealthyPercent of its
  *   desired count allows, once it first reached that, except while a rollback runs (the
- *   pipeline's or the circuit breaker's).
+ *   pipeline's or the circuit breaker's). A task lost to its own failure (it crashed, failed to
+ *   start or failed its health checks) counts as serving for OWN_FAILURE_GRACE_MS after it failed:
+ *   that loss is the image's, and the pipeline's answer to it is the rollback (a rolling update
+ *   whose new tasks all crash once the old ones are gone leaves none healthy before anyone can act).
  * - one-rollout: at most one rollout per service in progress: a rollout starts only once the
  *   previous one ended (succeeded, rolled back, or superseded in the same decision).
  * - rollout-deadline: every rollout leaves the record (ends) within its deadlines: registration and
@@ -132,6 +135,8 @@ export class InvariantChecker {
   private readonly reachedCount = new Map<string, number>();
   /** The primary's desired count at the last sample. */
   private readonly lastDesired = new Map<string, number>();
+  /** Per service, its tasks lost to their own failure: ARN -> when they began to stop. */
+  private readonly ownFailures = new Map<string, Map<string, number>>();
   private readonly overdue = new Set<string>();
   private cancelSampling?: () => void;
   private readonly unwrap: (() => void)[] = [];
@@ -322,6 +327,14 @@ export class InvariantChecker {
     // primary gives up tasks the canary covers, and promotion brings them back as the canary shrinks.
     const serving = record?.rollout && canary ? [...canary.tasks].filter(isHealthy).length : 0;
     const healthy = [...primary.tasks].filter(isHealthy).length + serving;
+    const failures = this.ownFailures.get(key) ?? new Map<string, number>();
+    this.ownFailures.set(key, failures);
+    for (const t of [...primary.tasks, ...(record?.rollout && canary ? canary.tasks : [])]) {
+      if (t.failure !== undefined && t.desiredStatus === 'STOPPED' && !failures.has(t.arn))
+        failures.set(t.arn, t.stoppingAt ?? this.world.now());
+    }
+    const lost = lostToOwnFailure([...failures.values()], this.world.now());
+    for (const [arn, at] of failures) if (this.world.now() - at > OWN_FAILURE_GRACE_MS) failures.delete(arn);
     const full = Math.ceil((primary.desiredCount * minimumHealthyPercent) / 100);
     this.reachedCount.set(key, healthy >= full ? primary.desiredCount : floorCount);
     if (!this.healthyOnce.has(key)) {
@@ -333,7 +346,7 @@ export class InvariantChecker {
       record?.rollout?.rollingBack !== undefined ||
       primary.deployments.some((d) => d.rollbackTo !== undefined && d.rolloutState === 'IN_PROGRESS');
     const id = `min-healthy:${key}`;
-    if (healthy >= minimum || rollingBack) {
+    if (healthy + lost >= minimum || rollingBack) {
       this.active.delete(id);
       return;
     }
@@ -717,6 +730,26 @@ function noticeKey(n: Notice): { key: string; once: boolean } | undefined {
     default:
       return undefined;
   }
+}
+
+/**
+ * How long a task lost to its own failure counts as serving for min-healthy: long enough for the
+ * pipeline to hear of it and roll back (its event, or a sweep a minute later when the event was
+ * lost), short of what a stuck rollout would hide (rollout-deadline watches that).
+ */
+export const OWN_FAILURE_GRACE_MS = 2 * 60_000;
+
+/**
+ * The tasks lost to their own failure that still count as serving at `now`: those that failed
+ * within OWN_FAILURE_GRACE_MS (at its end included).
+ *
+ *   failed at [0, 30 s], now 1 m        -> 2
+ *   failed at [0, 30 s], now 2 m        -> 2   (the grace's last instant)
+ *   failed at [0, 30 s], now 2 m 1 s    -> 1
+ *   failed at [], now 5 m               -> 0
+ */
+export function lostToOwnFailure(failedAt: number[], now: number): number {
+  return failedAt.filter((at) => now - at <= OWN_FAILURE_GRACE_MS).length;
 }
 
 function isHealthy(t: Task): boolean {

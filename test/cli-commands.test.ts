@@ -387,6 +387,23 @@ describe('rollback', () => {
     expect(none.code).toBe(1);
     expect(none.err).toContain('--to web:99: there is no task definition web:99');
   });
+
+  it('refuses a revision of another family: --to api:1 would put the api containers on prod/web', async () => {
+    t = await pipelineWorld();
+    await t.world.ecs.operations.RegisterTaskDefinition!({
+      family: 'api',
+      containerDefinitions: [
+        { name: 'api', image: t.world.ecr.push('api', 'v1').uri, memory: 512, essential: true },
+      ],
+    });
+    const refused = await cli(t, 'rollback', 'prod/web', '--to', 'api:1', '--force');
+    expect(refused.code).toBe(1);
+    expect(refused.err).toContain(
+      'prod/web: --to api:1: api:1 is a revision of api, not of web (the family the service runs)',
+    );
+    await t.world.runFor(2 * MIN);
+    expect((await primary(t)).taskDefinition).toMatch(/web:1$/);
+  });
 });
 
 describe('the CLI tells the truth', () => {

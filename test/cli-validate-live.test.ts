@@ -70,5 +70,10 @@ describe('validate --live', () => {
     const doc = JSON.parse(ran.out);
     expect(doc).toMatchObject({ ok: false, command: 'validate', exitCode: 1, valid: false });
     expect(doc.problems).toEqual([{ target: 'prod/web', problem: expect.stringMatching(/gate alarm nope/) }]);
+    // The failure document's problems in the documented shape (path, message), as for a bad config.
+    expect(doc.error).toMatchObject({ kind: 'live', message: '1 problem(s) in AWS' });
+    expect(doc.error.problems).toEqual([
+      { path: 'targets[0]', message: expect.stringMatching(/^prod\/web: gate alarm nope/) },
+    ]);
   });
 });

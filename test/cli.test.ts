@@ -35,6 +35,21 @@ describe('autopilot CLI', () => {
     expect(report.apiCalls).toEqual({});
   });
 
+  it('sim --json into a reader that stops early (| head) ends quietly, not with an EPIPE stack', async () => {
+    const child = spawn(process.execPath, [BIN, 'sim', 'scenarios/demo.yml', '--json'], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stderr = '';
+    child.stderr!.on('data', (d) => {
+      stderr += d;
+    });
+    // Like `head -c 100`: read one chunk, then close the pipe while the report is still being written.
+    child.stdout!.once('data', () => child.stdout!.destroy());
+    const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+    expect(stderr).not.toContain('EPIPE');
+    expect(code).toBe(0);
+  });
+
   it('sim tells the story in plain text when stdout is not a terminal', async () => {
     const { code, stdout } = await autopilot(['sim', 'scenarios/demo.yml']);
     expect(code).toBe(0);
@@ -63,8 +78,27 @@ describe('autopilot CLI', () => {
       error: {
         kind: 'config',
         message: `${file}:5:1: autopilot: names prod/api, which the scenario's services: do not have (it has prod/web)`,
+        problems: [
+          {
+            path: 'autopilot',
+            line: 5,
+            message: "names prod/api, which the scenario's services: do not have (it has prod/web)",
+          },
+        ],
       },
     });
+    // Every mistake of the file, each with its path and line, as `validate --json` lists them.
+    const many = path.join(dir, 'many.yml');
+    writeFileSync(
+      many,
+      'clusters: [{ name: prod }]\nservices:\n  - { cluster: prod, name: web, image: web:v1, colour: blue }\ntimeline:\n  - { at: 60, push: web:v2 }\n',
+    );
+    const two = await autopilot(['sim', many, '--json']);
+    expect(two.code).toBe(1);
+    expect(JSON.parse(two.stdout).error.problems).toEqual([
+      { path: 'services[0].colour', line: 3, message: expect.stringMatching(/^unknown field/) },
+      { path: 'timeline[0].at', line: 5, message: expect.stringMatching(/^a bare number has no unit/) },
+    ]);
     const usage = await autopilot(['sim', file, '--json', '--nope']);
     expect(usage.code).toBe(2);
     expect(JSON.parse(usage.stdout).error).toMatchObject({

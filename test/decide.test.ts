@@ -1,4 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { fromTo } from '../lib/commands/common.ts';
+import { foreignFamily, neverKnownGood } from '../lib/commands/control.ts';
 import { type TargetConfig, validateConfig } from '../lib/config.ts';
 import { asFailure, type Decision, decide, REGISTER_LEASE_MS, type Trigger } from '../lib/decide.ts';
 import { MISSING_SERVICE, type Observation, type ServiceView, type TaskView } from '../lib/observation.ts';
@@ -472,6 +474,65 @@ describe('decide: rollback by hand', () => {
     const d = decide(rolling(1), obs({ canary: service(NEW, 10) }), target(), command(), T0);
     expect(d.record.history.at(-1)).toMatchObject({ outcome: 'aborted', reason: 'rolled back by hand' });
     expect(d.actions).toContainEqual({ type: 'setCanary', taskDefinition: NEW, desiredCount: 0 });
+  });
+
+  it('during a rollout, --to goes to the named revision; the history keeps where the rollout started', () => {
+    // Before: the rollout's start was overwritten by the --to revision, so history read
+    // "web:3 -> web:2" for a rollout that went web:1 -> web:2, and a revision forced in by hand
+    // became "a revision a rollout started from" (known good) for the next `rollback --to`.
+    const r = rolling(1);
+    // web:3 was rolled out once and rolled back: never known good (`rollback --to` needs --force).
+    r.history = [
+      { ...release('a', image('v3', 3), V3, OLD), outcome: 'rolled_back', reason: '1 new task failed' },
+    ];
+    expect(neverKnownGood(r, V3)).toMatch(/rolled back/);
+    const d = decide(r, obs({ canary: service(NEW, 10) }), target(), command(V3), T0);
+    const entry = d.record.history.at(-1)!;
+    expect(entry).toMatchObject({ outcome: 'aborted', fromTaskDefinition: OLD, backTo: V3 });
+    expect(d.record.rollout?.rollingBack?.toTaskDefinition).toBe(V3);
+    expect(fromTo(entry)).toEqual({ from: 'web:1', to: 'web:2', now: 'web:3' });
+    // Forcing it in by hand does not make it known good.
+    expect(neverKnownGood(d.record, V3)).toMatch(/rolled back/);
+    const plain = decide(rolling(1), obs({ canary: service(NEW, 10) }), target(), command(), T0);
+    expect(plain.record.history.at(-1)!.backTo).toBeUndefined();
+    expect(fromTo(plain.record.history.at(-1)!)).toEqual({ from: 'web:1', to: 'web:2', now: 'web:1' });
+  });
+});
+
+describe('rollback --to stays in the service family', () => {
+  const API = 'arn:aws:ecs:us-east-1:123456789012:task-definition/api:1';
+  const WEB4 = 'arn:aws:ecs:us-east-1:123456789012:task-definition/web:4';
+  const moved = () => {
+    const r = newRecord('prod', 'web');
+    r.history = [
+      {
+        id: 'a',
+        image: image('v2', 2),
+        strategy: 'canary',
+        taskDefinition: NEW,
+        fromTaskDefinition: OLD,
+        outcome: 'succeeded',
+        reason: '',
+        startedAt: T0,
+        endedAt: T0,
+        steps: [],
+        failures: [],
+      },
+    ];
+    return r;
+  };
+  it.each([
+    { runs: WEB4, to: NEW, refused: false },
+    { runs: WEB4, to: API, refused: true },
+    { runs: API, to: NEW, refused: false }, // put on api:1 by mistake: back to its own family
+    { runs: undefined, to: API, refused: true },
+  ])('runs $runs, --to $to: refused $refused', ({ runs, to, refused }) => {
+    const why = foreignFamily(moved(), runs, to);
+    if (refused) expect(why).toMatch(/^api:1 is a revision of api, not of web/);
+    else expect(why).toBeUndefined();
+  });
+  it('a service the record never saw, with nothing running, is not doubted', () => {
+    expect(foreignFamily(newRecord('prod', 'web'), undefined, API)).toBeUndefined();
   });
 });
 

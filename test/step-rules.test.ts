@@ -12,7 +12,7 @@ import {
   needsApproval,
   resumedWait,
 } from '../lib/rollout/approval.ts';
-import { roomSeen, tradeProgress } from '../lib/rollout/capacity.ts';
+import { roomSeen, tradeProgress, unplacedOf } from '../lib/rollout/capacity.ts';
 import type { DecisionTarget } from '../lib/rollout/decision.ts';
 import { rollbackOverdue, rollbackRestored } from '../lib/rollout/rollback.ts';
 import {
@@ -332,6 +332,30 @@ describe('capacity: the floor, the room, the promotion on a full cluster', () =>
       expect(roomSeen(known, placed, unplaced, since)).toBe(want);
     },
   );
+
+  it("unplacedOf counts the new revision's deployment: an all-at-once primary still runs its old tasks", () => {
+    const OLD = REV.replace('web:2', 'web:1');
+    const dep = (taskDefinition: string, desired: number, running: number, pending: number) => ({
+      id: taskDefinition,
+      status: 'ACTIVE',
+      taskDefinition,
+      desiredCount: desired,
+      runningCount: running,
+      pendingCount: pending,
+      failedTasks: 0,
+    });
+    const svc = (deployments: ReturnType<typeof dep>[], desired: number, running: number) => ({
+      exists: true,
+      desiredCount: desired,
+      runningCount: running,
+      pendingCount: 0,
+      deployments,
+    });
+    expect(unplacedOf(svc([dep(REV, 4, 0, 0), dep(OLD, 4, 4, 0)], 4, 4), REV)).toBe(4);
+    expect(unplacedOf(svc([dep(REV, 4, 3, 1), dep(OLD, 4, 1, 0)], 4, 5), REV)).toBe(0);
+    expect(unplacedOf(svc([dep(REV, 3, 0, 0)], 3, 1), REV)).toBe(2);
+    expect(unplacedOf(svc([], 3, 1), REV)).toBe(2);
+  });
 
   it.each([
     [3, 4, 4, true],

@@ -289,6 +289,16 @@ describe('owner’s settings (lib/owner-settings.ts)', () => {
     expect(restoreDue({ ...saved, rollout: undefined }, 2)).toBe(false);
     expect(restoreDue({ ...saved, rollout: undefined }, 1)).toBe(true);
     expect(restoreDue(record(), 1)).toBe(false);
+    // A rollback for want of room: all-at-once's 200 / 100 would hold it too (nothing can start,
+    // nothing may stop), so the owner's settings go back with it.
+    const blocked = { ...rollout, rollingBack: { reason: 'no room', at: T0, toTaskDefinition: 'web:41' } };
+    expect(restoreDue({ ...saved, rollout: blocked }, 3)).toBe(false);
+    expect(
+      restoreDue(
+        { ...saved, rollout: { ...blocked, rollingBack: { ...blocked.rollingBack, capacity: true } } },
+        3,
+      ),
+    ).toBe(true);
   });
 });
 

@@ -188,6 +188,8 @@ export interface RolloutView {
   paused: boolean;
   /** Why it is rolling back. */
   reason?: string;
+  /** Where it rolls back to, when not to `from`: a person's `rollback --to` during the rollout. */
+  backTo?: string;
   /** A rollback by hand: from the revision the service ran to the one it goes back to. */
   manual?: { from: string; to: string };
   /** A rollback past its deadline (rollbackDeadline): a person was told; it is still being driven. */
@@ -236,6 +238,9 @@ export function rolloutView(r: Rollout, now: number): RolloutView {
     failures: r.failures.length,
     paused: r.paused === true,
     ...(r.rollingBack ? { reason: r.rollingBack.reason } : {}),
+    ...(r.rollingBack && !isManualRollback(r) && r.rollingBack.toTaskDefinition !== r.fromTaskDefinition
+      ? { backTo: shortRevision(r.rollingBack.toTaskDefinition) }
+      : {}),
     // Its record reads backwards (taskDefinition: the revision left; fromTaskDefinition: the one
     // chosen), as its history entry does (fromTo).
     ...(isManualRollback(r) && r.taskDefinition
@@ -267,7 +272,7 @@ export function describeRollout(v: RolloutView): string {
       const why = v.reason?.match(/^rolled back by hand from \S+ to \S+?(?:: (.*))?$/)?.[1];
       return `rolling back by hand from ${v.manual.from} to ${v.manual.to}${overdue}${why ? `: ${why}` : ''}`;
     }
-    return `rolling back to ${v.from}${overdue}: ${v.reason ?? ''}`;
+    return `rolling back to ${v.backTo ?? v.from}${overdue}: ${v.reason ?? ''}`;
   }
   if (v.steps === 0) return v.phase;
   const where = `step ${v.step}/${v.steps} (${v.percent}%)`;
@@ -318,6 +323,8 @@ export function isManualRollback(h: { id: string }): boolean {
  *
  *   rollout web:1 -> web:2 succeeded     { from: 'web:1', to: 'web:2', now: 'web:2' }
  *   rollout web:1 -> web:2 rolled back   { from: 'web:1', to: 'web:2', now: 'web:1' }
+ *   rollout web:2 -> web:4, rollback --to web:1 during it (backTo web:1)
+ *                                        { from: 'web:2', to: 'web:4', now: 'web:1' }
  *   rollback by hand web:2 -> web:1      { from: 'web:2', to: 'web:1', now: 'web:1' }
  */
 export function fromTo(h: RolloutSummary): { from?: string; to?: string; now?: string } {
@@ -330,7 +337,11 @@ export function fromTo(h: RolloutSummary): { from?: string; to?: string; now?: s
     };
   }
   const now =
-    h.outcome === 'succeeded' ? h.taskDefinition : h.outcome === 'ignored' ? undefined : h.fromTaskDefinition;
+    h.outcome === 'succeeded'
+      ? h.taskDefinition
+      : h.outcome === 'ignored'
+        ? undefined
+        : (h.backTo ?? h.fromTaskDefinition);
   return { from: short(h.fromTaskDefinition), to: short(h.taskDefinition), now: short(now) };
 }
 

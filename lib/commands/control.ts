@@ -141,6 +141,8 @@ export async function rollback(
   const to = options.to ? await revisionArn(options.to, target, deps) : undefined;
   if (to) {
     const record = await deps.store.get(target.cluster, target.service);
+    const foreign = foreignFamily(record, await runningRevision(target, deps), to);
+    if (foreign) throw new CommandFailed(`${keyOf(target)}: --to ${options.to}: ${foreign}`);
     const doubt = neverKnownGood(record, to);
     if (doubt && !options.force) {
       throw new CommandFailed(
@@ -168,7 +170,7 @@ export async function rollback(
         if (summary?.outcome === 'aborted') {
           return {
             ok: true,
-            text: `${imageLabel(summary.image)} rolled back by hand; back to ${shortRevision(summary.fromTaskDefinition ?? '')}`,
+            text: `${imageLabel(summary.image)} rolled back by hand; back to ${shortRevision(summary.backTo ?? summary.fromTaskDefinition ?? '')}`,
           };
         }
         return ended(after, inFlight.id);
@@ -329,6 +331,41 @@ export function neverKnownGood(record: ServiceRecord, revision: string): string 
     }
   }
   return doubt;
+}
+
+/**
+ * Why `revision` is not of the service's own lineage, or undefined when it is: its family is the
+ * one the service runs, or one the record saw it run (its last good revision, a rollout's start or
+ * new revision). A revision of another family would put another service's containers on this one
+ * (`--to api:1` for `--to web:1`), and the next push would register revisions of that family.
+ *
+ *   runs web:4, --to web:2                                   -> undefined
+ *   runs web:4, --to api:1                                   -> 'api:1 is a revision of api, not of web (…)'
+ *   runs api:1 (by mistake), history web:1 -> web:2, --to web:2 -> undefined
+ */
+export function foreignFamily(
+  record: ServiceRecord,
+  running: string | undefined,
+  revision: string,
+): string | undefined {
+  const known = new Set<string>();
+  for (const arn of [
+    running,
+    record.lastGood?.taskDefinition,
+    ...record.history.flatMap((h) => [h.taskDefinition, h.fromTaskDefinition]),
+  ])
+    if (arn) known.add(familyOf(arn));
+  const family = familyOf(revision);
+  if (known.size === 0 || known.has(family)) return undefined;
+  return `${shortRevision(revision)} is a revision of ${family}, not of ${[...known].join(' or ')} (the family the service runs); roll back within the service's own family`;
+}
+
+/** The task definition the service's primary runs, or undefined when ECS does not know the service. */
+async function runningRevision(target: TargetConfig, deps: Deps): Promise<string | undefined> {
+  const out = await deps.clients.ecs.send(
+    new DescribeServicesCommand({ cluster: target.cluster, services: [target.service] }),
+  );
+  return out.services?.[0]?.taskDefinition;
 }
 
 /** `web:3`, `3` (the service's family) or an ARN -> the task definition's ARN, checked to exist. */

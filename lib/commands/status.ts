@@ -338,7 +338,7 @@ export function formatStatus(services: ServiceStatus[]): string {
       );
     else if (s.rollout?.phase === 'rolling_back' && s.served)
       notes.push(
-        `${s.service}: rolling back to ${s.rollout.from}; ${s.rollout.revision ?? 'the new revision'} still serves ${s.served.share}% (${s.served.newTasks} of ${s.served.tasks} running tasks)`,
+        `${s.service}: rolling back to ${s.rollout.backTo ?? s.rollout.from}; ${s.rollout.revision ?? 'the new revision'} still serves ${s.served.share}% (${s.served.newTasks} of ${s.served.tasks} running tasks)`,
       );
     else if (s.rollout && s.served)
       notes.push(

@@ -50,7 +50,16 @@ export async function validate(options: ValidateOptions, io: Io): Promise<number
         ok: false,
         command: 'validate',
         exitCode: 1,
-        error: { kind: 'live', message: `${live.length} problem(s) in AWS`, problems: live },
+        // error.problems in the documented shape (path, message), as for a bad config; the path is
+        // the target's, e.g. { path: 'targets[0]', message: 'prod/web: gate alarm nope does not exist …' }.
+        error: {
+          kind: 'live',
+          message: `${live.length} problem(s) in AWS`,
+          problems: live.map((p) => ({
+            path: `targets[${targets.findIndex((t) => keyOf(t) === p.target)}]`,
+            message: `${p.target}: ${p.problem}`,
+          })),
+        },
         file: options.file,
         valid: false,
         problems: live,

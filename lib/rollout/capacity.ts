@@ -19,6 +19,22 @@ export function unplacedTasks(s: ServiceView): number {
 }
 
 /**
+ * Tasks of `revision` that ECS could not place. A service on one deployment: its own counts. One
+ * rolling to `revision` beside older deployments (an all-at-once primary): the new deployment's,
+ * as the service's counts include the old tasks still running beside it.
+ *
+ *   deployments [web:2 desired 4 running 0 pending 0, web:1 running 4], service 4/4 -> 4
+ *   deployments [web:2 desired 4 running 3 pending 1, web:1 running 1]              -> 0
+ *   one deployment, service desired 3 running 1 pending 0                           -> 2
+ *   no deployment of web:2, service desired 3 running 1 pending 0                   -> 2
+ */
+export function unplacedOf(s: ServiceView, revision: string): number {
+  const d = s.deployments.find((x) => x.taskDefinition === revision);
+  if (!d || s.deployments.length < 2) return unplacedTasks(s);
+  return Math.max(0, d.desiredCount - d.runningCount - d.pendingCount);
+}
+
+/**
  * The room the cluster has for the service, as far as the rollout knows: unknown until a task of
  * the rollout could not be placed; then the tasks placed in both services at that moment. It only
  * grows (tasks placed are a lower bound of the room; a count taken while a task drains is low).

@@ -19,7 +19,7 @@ import {
   stepTargets,
 } from '../rollout-math.ts';
 import { throughGate } from './approval.ts';
-import { learnRoom, tradeProgress } from './capacity.ts';
+import { learnRoom, tradeProgress, unplacedOf } from './capacity.ts';
 import { type Decision, shortName } from './decision.ts';
 import { progressEcs } from './ecs-native.ts';
 import { describeFailures, foldFailures } from './failures.ts';
@@ -437,8 +437,9 @@ function rollbackReason(
   if (step.startedAt !== undefined) sawHealthy(step, growingHealthy(obs, step.percent, revision), now);
   if (pastDeadline(step, now, target.stepDeadlineMs, rollout.paused === true)) {
     const svc = step.percent < 100 ? obs.canary : obs.primary;
-    // Tasks ECS cannot place are neither running nor pending (the service event says "unable to place").
-    const unplaced = svc.desiredCount - svc.runningCount - svc.pendingCount;
+    // Tasks ECS cannot place are neither running nor pending (the service event says "unable to place");
+    // counted on the new revision's deployment: an all-at-once primary still runs its old tasks.
+    const unplaced = unplacedOf(svc, revision);
     const capacity =
       unplaced > 0
         ? `: ${unplaced} of ${svc.desiredCount} ${step.percent < 100 ? 'canary' : 'primary'} tasks could not be placed (not enough capacity in the cluster?)`

@@ -24,11 +24,18 @@ export function startRollback(
   /** False when the image is not to blame (the cluster had no room for it): it may be pushed again. */
   blameImage = true,
 ) {
-  d.record = withHistory(d.record, summarize(rollout, outcome, reason, now));
+  const summary = summarize(rollout, outcome, reason, now);
+  if (to !== rollout.fromTaskDefinition) summary.backTo = to;
+  d.record = withHistory(d.record, summary);
   if (outcome === 'rolled_back' && blameImage) {
     d.record = withBadDigest(d.record, rollout.image.digest, reason, now);
   }
-  rollout.rollingBack = { reason, at: now, toTaskDefinition: to };
+  rollout.rollingBack = {
+    reason,
+    at: now,
+    toTaskDefinition: to,
+    ...(blameImage ? {} : { capacity: true as const }),
+  };
   d.record.rollout = rollout;
   d.notices.push({
     kind: 'rolled_back',
@@ -199,8 +206,9 @@ export function manualRollback(
   const r = d.record;
   const suffix = why ? `: ${why}` : '';
   if (r.rollout && !r.rollout.rollingBack) {
-    if (to) r.rollout.fromTaskDefinition = to;
-    startRollback(d, r.rollout, `rolled back by hand${suffix}`, now, 'aborted');
+    // The rollout still started where it started: only the way back goes to the person's revision.
+    const back = to ?? r.rollout.fromTaskDefinition;
+    startRollback(d, r.rollout, `rolled back by hand${suffix}`, now, 'aborted', undefined, back);
     return;
   }
   if (r.rollout) return; // a rollback is already under way
