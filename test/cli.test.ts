@@ -241,6 +241,10 @@ describe('autopilot CLI', () => {
       // --config still wins.
       const named = await run(['status', '--verbose', '--config', path.resolve('scenarios/demo.yml')]);
       expect(named.stderr.split('\n')[0]).toBe(`config: ${demo} (--config)`);
+      // validate too: with --local it checks the world's config, not a missing ./autopilot.yml.
+      const validated = await run(['validate']);
+      expect(validated.code, validated.stderr).toBe(0);
+      expect(validated.stdout).toContain(`${demo}: valid`);
       // A failure names the config the command read (the world's), not the folder's autopilot.yml.
       const staging = path.join(elsewhere, 'staging.yml');
       writeFileSync(staging, readFileSync(demo, 'utf8').replaceAll('cluster: prod', 'cluster: staging'));

@@ -24,7 +24,7 @@ import { ConfigError } from '../config.ts';
 import { parseDuration } from '../duration.ts';
 import { setLogSink } from '../log.ts';
 import { CommandFailed, type Deps, type Io, parseImageRef, printJson, UsageError } from './common.ts';
-import { connect, connection, DEFAULT_CONFIG, LOCAL_ENDPOINT } from './env.ts';
+import { configFileOf, connect, connection, DEFAULT_CONFIG, LOCAL_ENDPOINT } from './env.ts';
 import { FUNCTIONS, LEVELS } from './logs.ts';
 
 export type CommandName =
@@ -349,8 +349,15 @@ export async function runCommand(
     if (name === 'validate') {
       const parsed = parse(args, { live: { type: 'boolean' } }, [0, 1]);
       values = parsed.values;
-      const file = parsed.positionals[0] ?? values.config ?? env.AUTOPILOT_CONFIG_FILE ?? DEFAULT_CONFIG;
-      const live = values.live ? connection({ local: values.local }, env).clients : undefined;
+      const c = values.live || values.local ? connection({ local: values.local }, env) : undefined;
+      // The same config as every other command: under --local, the one the world's pipeline runs.
+      const file =
+        parsed.positionals[0] ??
+        (c ? (await configFileOf({ config: values.config, local: values.local }, env, c)).file : undefined) ??
+        values.config ??
+        env.AUTOPILOT_CONFIG_FILE ??
+        DEFAULT_CONFIG;
+      const live = values.live ? c?.clients : undefined;
       return await (await import('./validate.ts')).validate({ file, json: values.json, live }, io);
     }
     const spec = SPECS[name];

@@ -1,5 +1,5 @@
 /**
- * `autopilot validate [FILE]`: checks the config (default autopilot.yml, or --config) without
+ * `autopilot validate [FILE]`: checks the config (default autopilot.yml, --config, or under --local the world's) without
  * touching AWS, and shows what each target will do; every problem is listed with its path and
  * line, and the exit code is 1.
  *
