@@ -75,6 +75,22 @@ function child(w: PipelineWorld, args: string[]): Promise<Ran> {
   return advanceWhile(w, running);
 }
 
+describe('failures', () => {
+  it('a host that does not resolve is unreachable, named, not an AWS error', async () => {
+    let out = '';
+    const io = { out: (s: string) => (out += s), err: () => {} };
+    const env = {
+      ...process.env,
+      AWS_ENDPOINT_URL: 'http://no-such-host.invalid:4566',
+      AUTOPILOT_CONFIG_FILE: configFile,
+    };
+    expect(await runCommand('status', ['--json'], { io, env })).toBe(1);
+    const doc = JSON.parse(out);
+    expect(doc.error.kind).toBe('unreachable');
+    expect(doc.error.message).toMatch(/^cannot reach AWS: .*no-such-host\.invalid/);
+  });
+});
+
 describe('validate', () => {
   it('shows what each target will do, or every problem with its line (exit 1)', async () => {
     let out = '';

@@ -153,7 +153,7 @@ export const HELP: Record<
   },
   logs: {
     usage:
-      'logs [CLUSTER/SERVICE] [--since 1h] [--level info|warn|error] [--function NAME] [--follow] [--interval 2s]',
+      'logs [CLUSTER/SERVICE] [--since 1h] [--level debug|info|warn|error] [--function NAME] [--follow] [--interval 2s]',
     summary:
       "The Lambdas' log lines from CloudWatch Logs (/aws/lambda/<AUTOPILOT_TABLE>-<function>), oldest first, across the stack's functions: those naming the service, at the level or above, since the time given (the AWS's clock). --follow keeps printing new lines until interrupted.",
     options: [
@@ -542,6 +542,13 @@ function explain(
     return {
       kind: 'unreachable',
       message: `nothing answers at ${endpoint ?? 'the endpoint'}: start the local AWS with \`${start}\` (the demo's world), or set AWS_ENDPOINT_URL to where it listens`,
+    };
+  }
+  // No network, no DNS, or a proxy that is needed and not set: getaddrinfo names the host.
+  if (codes.some((c) => c === 'ENOTFOUND' || c === 'EAI_AGAIN') || /getaddrinfo/.test(String(err?.message))) {
+    return {
+      kind: 'unreachable',
+      message: `cannot reach AWS: ${err.message} (check the network and DNS, HTTPS_PROXY if you need one, and AWS_ENDPOINT_URL if set)`,
     };
   }
   if (name === 'ResourceNotFoundException') {
