@@ -16,7 +16,11 @@ let dir: string;
 beforeAll(async () => {
   t = await pipelineWorld({
     // validate --live asks only whether the gate alarm exists; its threshold and missing-data rule do not matter.
-    alarms: (dimensions) => [fiveXxAlarm(dimensions, { Threshold: 10 })],
+    // slow-5xx needs 10 breaching minutes: longer than WEB_TARGET's bakes (2m + 2m + 1m).
+    alarms: (dimensions) => [
+      fiveXxAlarm(dimensions, { Threshold: 10 }),
+      fiveXxAlarm(dimensions, { AlarmName: 'slow-5xx', EvaluationPeriods: 10, DatapointsToAlarm: 10 }),
+    ],
   });
   dir = mkdtempSync(path.join(tmpdir(), 'validate-live-'));
 });
@@ -57,6 +61,29 @@ describe('validate --live', () => {
     expect(ran.err).not.toMatch(/web-\*/);
     expect(ran.err).toMatch(/^prod\/api: service api does not exist in cluster prod/m);
     expect(ran.err).toMatch(/2 problems in AWS/);
+  });
+
+  it('refuses a gate that cannot fire before the rollout ends, and passes it once the bakes are long enough', async () => {
+    const ran = await validate([{ ...WEB_TARGET, gateAlarms: ['slow-5xx'] }], '--live');
+    expect(ran.code).toBe(1);
+    expect(ran.err).toContain(
+      "prod/web: gate alarm slow-5xx needs at least 10m of breaching data to go to ALARM, but the rollout's bakes total 5m",
+    );
+    const longer = await validate(
+      [
+        {
+          ...WEB_TARGET,
+          gateAlarms: ['slow-5xx'],
+          steps: [
+            { percent: 10, bake: '5m' },
+            { percent: 100, bake: '5m' },
+          ],
+        },
+      ],
+      '--live',
+    );
+    expect(longer.err).toBe('');
+    expect(longer.code).toBe(0);
   });
 
   it('without --live asks nothing of AWS: the same config is valid', async () => {

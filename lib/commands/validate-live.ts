@@ -2,16 +2,19 @@
  * `autopilot validate --live`: what the config cannot say alone, asked of AWS before any push
  * (issue 13.8): each target's service exists and is ACTIVE, the pipeline can roll it out (its
  * deployment controller, scheduling and containers: lib/refusal.ts, the same checks as at a push),
- * and every gate alarm matches an alarm in CloudWatch (a gate that cannot fire is a failed gate).
+ * and every gate alarm matches an alarm in CloudWatch (a gate that cannot fire is a failed gate)
+ * and can fire within the rollout's bakes (lib/gate-speed.ts),
  * and a `traffic: weighted` target's routes can be weighted (lib/listener-routes.ts).
  * Reads only: DescribeServices, DescribeTaskDefinition, DescribeAlarms; ELBv2 Describe* for weighted targets.
  *
  *   prod/web: gate alarm web-5xxx does not exist in CloudWatch: …
  *   prod/api: service api does not exist in cluster prod (or is INACTIVE)
  */
+import { DescribeAlarmsCommand } from '@aws-sdk/client-cloudwatch';
 import { DescribeServicesCommand, DescribeTaskDefinitionCommand } from '@aws-sdk/client-ecs';
 import type { Clients } from '../aws.ts';
 import type { TargetConfig } from '../config.ts';
+import { fastestFireMs, gateTooSlow } from '../gate-speed.ts';
 import { readTraffic } from '../listener-routes.ts';
 import { gateAlarms } from '../observe.ts';
 import { containerRefusal, serviceRefusal, trafficRefusal } from '../refusal.ts';
@@ -20,6 +23,26 @@ import { gatesMissing, missingGates } from '../rollout/step.ts';
 export interface LiveProblem {
   target: string;
   problem: string;
+}
+
+/** The gate alarms (metric alarms; a composite's speed is its children's) that cannot fire within the target's bakes. */
+async function slowGates(
+  clients: Pick<Clients, 'cloudwatch'>,
+  names: string[],
+  t: TargetConfig,
+): Promise<string[]> {
+  const slow: string[] = [];
+  for (let i = 0; i < names.length; i += 100) {
+    const { MetricAlarms } = await clients.cloudwatch.send(
+      new DescribeAlarmsCommand({ AlarmNames: names.slice(i, i + 100), AlarmTypes: ['MetricAlarm'] }),
+    );
+    for (const a of MetricAlarms ?? []) {
+      const fireMs = fastestFireMs(a);
+      const why = fireMs === undefined ? undefined : gateTooSlow(a.AlarmName ?? '?', fireMs, t.steps);
+      if (why) slow.push(why);
+    }
+  }
+  return slow;
 }
 
 export async function liveProblems(
@@ -55,8 +78,11 @@ export async function liveProblems(
         if (container) problems.push({ target: key, problem: container });
       }
     }
-    const missing = missingGates(t.gateAlarms, await gateAlarms(clients as Clients, t.gateAlarms));
+    const gates = await gateAlarms(clients as Clients, t.gateAlarms);
+    const missing = missingGates(t.gateAlarms, gates);
     if (missing.length) problems.push({ target: key, problem: gatesMissing(missing) });
+    const names = gates.map((a) => a.name);
+    for (const problem of await slowGates(clients, names, t)) problems.push({ target: key, problem });
   }
   return problems;
 }
