@@ -95,7 +95,17 @@ export async function observe(
    * What this invocation knows: a revision it registered, whether it brings a push (or deploy), and
    * whether it is the sweep (which reads everything from AWS: events may have been lost).
    */
-  learned: { revisionForDigest?: string; pushing?: boolean; sweep?: boolean; readGates?: boolean },
+  learned: {
+    revisionForDigest?: string;
+    pushing?: boolean;
+    sweep?: boolean;
+    readGates?: boolean;
+    /**
+     * The record's gates hold a reading this invocation took (lib/pipeline.ts reconcile): the sweep
+     * and a bake's end need not read them again. A push still reads (no rollout may hold them yet).
+     */
+    gatesInHand?: boolean;
+  },
   /** Without one, nothing is remembered past this call. */
   memory: ObserveMemory = new ObserveMemory(() => 0),
 ): Promise<Observed> {
@@ -186,7 +196,7 @@ export async function observe(
   // What alarm events told stands for a DescribeAlarms between the push's reading and the sweep's.
   const told = gatesKnown(record, target, {
     pushing: learned.pushing === true,
-    sweep: learned.sweep === true || learned.readGates === true,
+    sweep: (learned.sweep === true || learned.readGates === true) && learned.gatesInHand !== true,
   });
   const alarms = !gatesRead ? [] : told ? (record.gates ?? []) : await gateAlarms(clients, target.gateAlarms);
   memory.hints.set(record.key, {

@@ -757,9 +757,16 @@ export class Pipeline {
     const reread = () => {
       if (last) last.reread = true;
     };
+    // The gates as this reconcile read them from CloudWatch (a push, the sweep, a bake's end): folded
+    // into every later round as into the first. Safe to trust for the rest of the reconcile: it is
+    // seconds old, and an alarm that changes meanwhile sends its event, whose reconcile finds this one
+    // holding the lease and asks it to look again with the new state folded in (lib/lease.ts).
+    // Without it, each look after acting read the gates again: one DescribeAlarms per round.
+    let reading: AlarmView[] | undefined;
     for (let round = 0; round < MAX_ROUNDS; round++) {
       // What the trigger told, folded in (idempotent: a record that has it already is unchanged).
-      const told = foldGates(foldTaskFacts(record, heard.tasks ?? []), heard.gates ?? [], false);
+      const heardOf = foldGates(foldTaskFacts(record, heard.tasks ?? []), heard.gates ?? [], false);
+      const told = reading ? foldGates(heardOf, reading, true) : heardOf;
       const pushing =
         trigger.kind === 'push' || (trigger.kind === 'command' && trigger.command.name === 'deploy');
       // Another invocation is acting on this service: it looks again before letting go (a push or a
@@ -786,7 +793,13 @@ export class Pipeline {
         observed = { ...looked, observation: { ...looked.observation, tasks } };
       } else {
         try {
-          observed = await observe(clients, target, told, asked, this.observed);
+          observed = await observe(
+            clients,
+            target,
+            told,
+            { ...asked, gatesInHand: reading !== undefined },
+            this.observed,
+          );
         } catch (e) {
           if (e instanceof UnknownServiceError && record.rollout) {
             return this.retire(record, target, primaryDeleted(record.key));
@@ -795,6 +808,7 @@ export class Pipeline {
         }
       }
       looked = observed;
+      if (observed.gatesFromAws) reading = observed.observation.alarms;
       last = { plan, acted: false, reread: false };
       if (pushing) await this.refusePush(target, observed.primary, observed.observation.traffic);
       // A reading of the gates is folded as an event is: a newer state an event told stands.
