@@ -77,32 +77,73 @@ export function freshLookNeeded(last: LastLook | undefined, plan: string): boole
 }
 
 /**
+ * Whether a round's decision, one that changes the record and asks for no action, may wait for the
+ * next round's write instead of being written on its own. The next round decides again on the same
+ * look when the plan stays (freshLookNeeded): no AWS call happens between the two decisions, so
+ * writing the first alone buys nothing: a crash before the joint write loses both, and the next
+ * trigger decides them again from what AWS shows, as after a crash before a single write. A round
+ * whose next one looks again writes first: nothing is looked at with a decision unwritten. The pair
+ * is one PutItem (and one wake-up message, not two whose moments differ by the milliseconds between
+ * the rounds) where it was two: a step moving on, then the canary sized for it.
+ *
+ *   plan unchanged (the next step is at 50 %, the canary watched either way)  -> hold
+ *   plan changed (the next step is at 100 %: the primary's tasks are watched)  -> write now
+ *   plan changed (rolling back: stopped tasks are listed)                      -> write now
+ */
+export function holdCommit(plan: string, nextPlan: string): boolean {
+  return !freshLookNeeded({ plan, acted: false, reread: false }, nextPlan);
+}
+
+/**
  * With the record read: whether an ECS service event (ECS Service Action, ECS Deployment State
  * Change) is worth a look. ECS says "steady state" once the service runs its desired count, its
  * tasks healthy; a step already baking was healthy before, and what could end its bake comes by
- * other events (a task's stop, an alarm's state) or the bake's end. Every other service event is
- * looked at: a deployment's progress, a failure, a person's deploy, what is known good.
+ * other events (a task's stop, an alarm's state) or the bake's end. While the pipeline steps a
+ * rollout itself (not ECS's strategies, not rolling back, not trading capacity), a deployment
+ * starting (IN_PROGRESS) is the pipeline's own UpdateService or CreateService: what follows it comes
+ * as its COMPLETED or FAILED, task events, health rechecks and the bake's end. A person's deploy that
+ * starts then is seen at the next look, and every look that moves a step on is fresh (a bake's end,
+ * a recheck), so the rollout still pauses before it moves. The canary's deployment COMPLETED while
+ * its step bakes says its tasks are healthy, which the bake already holds. Every other service event
+ * is looked at: a deployment's failure, the primary's completion (promotion, a person's deploy),
+ * what is known good.
  *
  *   SERVICE_STEADY_STATE, the step baking                          -> dropped
  *   SERVICE_STEADY_STATE, the step waiting for its tasks           -> looked at (it may start the bake)
  *   SERVICE_STEADY_STATE, no rollout                               -> looked at (what is known good)
  *   SERVICE_STEADY_STATE, rolling back                             -> looked at (the rollback's end)
  *   SERVICE_STEADY_STATE, the step baking, strategy ecs-canary     -> looked at (ECS runs the steps)
- *   SERVICE_DEPLOYMENT_COMPLETED, the step baking                  -> looked at
+ *   SERVICE_DEPLOYMENT_COMPLETED of the primary, the step baking   -> looked at
+ *   SERVICE_DEPLOYMENT_COMPLETED of the canary, the step baking    -> dropped
+ *   SERVICE_DEPLOYMENT_COMPLETED of the canary, waiting for tasks  -> looked at (it may start the bake)
+ *   SERVICE_DEPLOYMENT_IN_PROGRESS, a step of the pipeline's own   -> dropped
+ *   SERVICE_DEPLOYMENT_IN_PROGRESS, no rollout                     -> looked at
+ *   SERVICE_DEPLOYMENT_IN_PROGRESS, rolling back                   -> looked at
+ *   SERVICE_DEPLOYMENT_IN_PROGRESS, strategy ecs-canary            -> looked at (its deployment is followed)
+ *   SERVICE_DEPLOYMENT_IN_PROGRESS, trading capacity (room)        -> looked at
+ *   SERVICE_DEPLOYMENT_FAILED, the step baking                     -> looked at
  */
 export function serviceEventWorthALook(
   eventName: string,
   record: Pick<ServiceRecord, 'rollout'>,
+  /** Whose event: the target's own service, or its canary sibling. */
+  of: 'primary' | 'canary' = 'primary',
 ): { worth: true } | { worth: false; reason: string } {
   const r = record.rollout;
   const step = r?.steps[r.stepIndex];
-  if (
-    eventName === 'SERVICE_STEADY_STATE' &&
-    r &&
-    !r.rollingBack &&
-    !isEcsStrategy(r.strategy) &&
-    step?.healthyAt !== undefined
-  )
+  const ours = r !== undefined && !r.rollingBack && !isEcsStrategy(r.strategy);
+  const baking = ours && step?.healthyAt !== undefined;
+  if (eventName === 'SERVICE_STEADY_STATE' && baking)
     return { worth: false, reason: 'steady state while the step bakes: it was healthy already' };
+  if (eventName === 'SERVICE_DEPLOYMENT_COMPLETED' && of === 'canary' && baking)
+    return {
+      worth: false,
+      reason: "the canary's deployment completed while its step bakes: it was healthy already",
+    };
+  if (eventName === 'SERVICE_DEPLOYMENT_IN_PROGRESS' && ours && r.room === undefined)
+    return {
+      worth: false,
+      reason: 'a deployment started while the pipeline steps the rollout: its own, and what follows is told',
+    };
   return { worth: true };
 }

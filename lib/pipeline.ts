@@ -60,7 +60,13 @@ import {
 import { type Notice, noticeSetting } from './notice.ts';
 import type { AlarmView, TaskView, TrafficView } from './observation.ts';
 import { type Observed, ObserveMemory, observe, UnknownServiceError } from './observe.ts';
-import { freshLookNeeded, type LastLook, observePlan, serviceEventWorthALook } from './observe-rules.ts';
+import {
+  freshLookNeeded,
+  holdCommit,
+  type LastLook,
+  observePlan,
+  serviceEventWorthALook,
+} from './observe-rules.ts';
 import { restoreDue, withOwnerSettings } from './owner-settings.ts';
 import type { ImageRef, ServiceRecord } from './record.ts';
 import { containerRefusal, RefusedError, serviceRefusal, trafficRefusal } from './refusal.ts';
@@ -316,7 +322,8 @@ export class Pipeline {
       const record = await this.options.store.get(target.cluster, target.service);
       // ... or only the record's read; deployment events also teach what is known good.
       if (task && dropped(target, taskEventMatters(task, record))) return undefined;
-      const look = task ? undefined : serviceEventWorthALook(t.detail, record);
+      const of = t.service.endsWith(CANARY_SUFFIX) ? 'canary' : 'primary';
+      const look = task ? undefined : serviceEventWorthALook(t.detail, record, of);
       if (look && !look.worth) {
         log.info('event.dropped', { service: record.key, event: t.detail, reason: look.reason });
         return undefined;
@@ -763,6 +770,20 @@ export class Pipeline {
     // holding the lease and asks it to look again with the new state folded in (lib/lease.ts).
     // Without it, each look after acting read the gates again: one DescribeAlarms per round.
     let reading: AlarmView[] | undefined;
+    // A decision held back: `record` is as decided but not yet written, `untold` its notices. A round
+    // whose decision only changes the record, when the next round decides again on the same look, is
+    // not written on its own: the next round's write carries it (lib/observe-rules.ts holdCommit).
+    let held = false;
+    let untold: Notice[] = [];
+    const tell = (notices: Notice[], key: string) => {
+      this.tellNotices(key, [...untold, ...notices], target);
+      held = false;
+      untold = [];
+    };
+    const dropHeld = () => {
+      held = false;
+      untold = [];
+    };
     for (let round = 0; round < MAX_ROUNDS; round++) {
       // What the trigger told, folded in (idempotent: a record that has it already is unchanged).
       const heardOf = foldGates(foldTaskFacts(record, heard.tasks ?? []), heard.gates ?? [], false);
@@ -776,10 +797,13 @@ export class Pipeline {
         if (askedAgain(record) && JSON.stringify(told) === JSON.stringify(record)) return record;
         try {
           log.info('reconcile.serialised', { service: record.key, holder: record.lease?.owner });
-          return await store.put(askAgain(told));
+          const written = await store.put(askAgain(told));
+          tell([], written.key);
+          return written;
         } catch (e) {
           if (!(e instanceof ConflictError)) throw e;
           record = await store.get(target.cluster, target.service);
+          dropHeld();
           reread();
           continue;
         }
@@ -787,7 +811,8 @@ export class Pipeline {
       const asked = { ...learned, pushing, sweep, readGates: heard.readGates === true };
       const plan = observePlan(told, asked);
       let observed: Observed;
-      if (looked && !freshLookNeeded(last, plan)) {
+      const fresh = !looked || freshLookNeeded(last, plan);
+      if (!fresh && looked) {
         // The same look, with the stops the record now holds merged in again (idempotent).
         const tasks = mergeTasks(looked.observation.tasks, told.taskFacts ?? []);
         observed = { ...looked, observation: { ...looked.observation, tasks } };
@@ -810,7 +835,8 @@ export class Pipeline {
       looked = observed;
       if (observed.gatesFromAws) reading = observed.observation.alarms;
       last = { plan, acted: false, reread: false };
-      if (pushing) await this.refusePush(target, observed.primary, observed.observation.traffic);
+      // Once per look: a round deciding again on the same look has the same service to judge.
+      if (pushing && fresh) await this.refusePush(target, observed.primary, observed.observation.traffic);
       // A reading of the gates is folded as an event is: a newer state an event told stands.
       const seen = observed.gatesFromAws ? foldGates(told, observed.observation.alarms, true) : told;
       const observation = seen.gates ? { ...observed.observation, alarms: seen.gates } : observed.observation;
@@ -843,6 +869,19 @@ export class Pipeline {
         next = withLease(next, me, this.now());
       }
       const changed = JSON.stringify(next) !== JSON.stringify(record);
+      if (
+        !acting &&
+        changed &&
+        round < MAX_ROUNDS - 1 &&
+        holdCommit(plan, observePlan(next, { pushing, sweep, readGates: heard.readGates === true }))
+      ) {
+        // Decided again on the same look next round, and written with that round's decision.
+        record = next;
+        held = true;
+        untold = [...untold, ...decision.notices];
+        learned = {};
+        continue;
+      }
       if (changed) {
         try {
           record = await store.put(next);
@@ -850,27 +889,25 @@ export class Pipeline {
           if (!(e instanceof ConflictError)) throw e;
           log.info('record.conflict', { service: record.key, round });
           record = await store.get(target.cluster, target.service);
+          dropHeld();
           reread();
           continue;
         }
-      }
-      for (const notice of decision.notices) {
-        const topic = notice.kind === 'scaled' ? 'scaling' : 'rollout';
-        // `blocked` needs a person (Slack tells it as an error): scaling stood aside, a rollback is
-        // overdue, a person's deploy paused a rollout, a gate is not watching.
-        if (notice.kind === 'blocked') log.error('pipeline.blocked', noticeFields(record.key, notice));
-        else log.info(`${topic}.${notice.kind}`, noticeFields(record.key, notice));
-        this.options.onNotice?.(notice, target);
+        tell(decision.notices, record.key);
       }
       if (!acting && !changed) {
-        const settled = await this.settle(target, record, observed.primary, me);
-        if (settled === 'again') {
+        // A decision that changes nothing is told as it is made (nothing to commit first).
+        this.tellNotices(record.key, decision.notices, target);
+        const settled = await this.settle(target, record, observed.primary, me, held);
+        if (settled.committed) tell([], record.key);
+        else dropHeld();
+        if (settled.record === 'again') {
           record = await store.get(target.cluster, target.service);
           reread();
           trigger = { kind: 'reconcile', reason: 'asked again' };
           continue;
         }
-        return settled;
+        return settled.record;
       }
       learned = {};
       // Acting changes what AWS shows (a fenced round reads the record again): the next round looks.
@@ -900,9 +937,11 @@ export class Pipeline {
     }
     log.warn('reconcile.unfinished', { service: record.key, rounds: MAX_ROUNDS });
     // The rest is left to the next event or tick: the lease is let go, not left to expire.
-    if (record.lease?.owner === me) {
+    if (record.lease?.owner === me || held) {
       try {
-        return await store.put(withoutLease(record));
+        const written = await store.put(record.lease?.owner === me ? withoutLease(record) : record);
+        tell([], written.key);
+        return written;
       } catch (e) {
         if (!(e instanceof ConflictError)) throw e;
       }
@@ -920,18 +959,34 @@ export class Pipeline {
     record: ServiceRecord,
     primary: { deployments?: unknown[] },
     me: string,
-  ): Promise<ServiceRecord | 'again'> {
+    /** `record` holds a decision not yet written: it is written here, with the lease let go. */
+    held: boolean,
+  ): Promise<{ record: ServiceRecord | 'again'; committed: boolean }> {
     const { store, clients } = this.options;
     const restore = restoreDue(record, primary.deployments?.length ?? 0);
-    if (record.lease?.owner !== me && !restore) return record;
-    if (askedAgain(record)) {
-      // Someone asked for one more look: the ask is cleared (the lease kept), then the loop looks.
+    let committed = false;
+    const write = async (next: ServiceRecord): Promise<ServiceRecord | 'again'> => {
       try {
-        await store.put(withLease(record, me, this.now()));
+        const written = await store.put(next);
+        committed = true;
+        return written;
       } catch (e) {
         if (!(e instanceof ConflictError)) throw e;
+        return 'again';
       }
-      return 'again';
+    };
+    if (record.lease?.owner !== me && !restore)
+      return { record: held ? await write(record) : record, committed };
+    if (held && restore) {
+      // The decision is written before the owner's settings go back: nothing is done before its commit.
+      const written = await write(record);
+      if (written === 'again') return { record: written, committed };
+      record = written;
+    }
+    if (askedAgain(record)) {
+      // Someone asked for one more look: the ask is cleared (the lease kept), then the loop looks.
+      await write(withLease(record, me, this.now()));
+      return { record: 'again', committed };
     }
     if (restore && record.ownerSettings) {
       log.info('owner.settings.restored', {
@@ -947,12 +1002,18 @@ export class Pipeline {
       );
     }
     const { ownerSettings: _saved, ...rest } = record;
-    const next = withoutLease(restore ? rest : record);
-    try {
-      return await store.put(next);
-    } catch (e) {
-      if (!(e instanceof ConflictError)) throw e;
-      return 'again';
+    return { record: await write(withoutLease(restore ? rest : record)), committed };
+  }
+
+  /** Notices of a decision just committed: logged, and told (the report, Slack's outbox is in the record). */
+  private tellNotices(key: string, notices: Notice[], target: TargetConfig): void {
+    for (const notice of notices) {
+      const topic = notice.kind === 'scaled' ? 'scaling' : 'rollout';
+      // `blocked` needs a person (Slack tells it as an error): scaling stood aside, a rollback is
+      // overdue, a person's deploy paused a rollout, a gate is not watching.
+      if (notice.kind === 'blocked') log.error('pipeline.blocked', noticeFields(key, notice));
+      else log.info(`${topic}.${notice.kind}`, noticeFields(key, notice));
+      this.options.onNotice?.(notice, target);
     }
   }
 

@@ -1,6 +1,6 @@
 /** The worked examples of lib/observe-rules.ts, one row each. */
 import { describe, expect, it } from 'vitest';
-import { freshLookNeeded, observePlan, serviceEventWorthALook } from '../lib/observe-rules.ts';
+import { freshLookNeeded, holdCommit, observePlan, serviceEventWorthALook } from '../lib/observe-rules.ts';
 import type { Rollout } from '../lib/record.ts';
 
 const TD = 'arn:aws:ecs:us-east-1:123456789012:task-definition/';
@@ -97,8 +97,68 @@ describe('serviceEventWorthALook', () => {
       { ...baking, strategy: 'ecs-canary' as const },
       true,
     ],
-    ['SERVICE_DEPLOYMENT_COMPLETED, the step baking', 'SERVICE_DEPLOYMENT_COMPLETED', baking, true],
-  ])('%s -> %s', (_, event, r, want) => {
-    expect(serviceEventWorthALook(event, r ? { rollout: r } : {}).worth).toBe(want);
+    [
+      'SERVICE_DEPLOYMENT_COMPLETED of the primary, the step baking',
+      'SERVICE_DEPLOYMENT_COMPLETED',
+      baking,
+      true,
+    ],
+    [
+      'SERVICE_DEPLOYMENT_COMPLETED of the canary, the step baking',
+      'SERVICE_DEPLOYMENT_COMPLETED',
+      baking,
+      false,
+      'canary',
+    ],
+    [
+      'SERVICE_DEPLOYMENT_COMPLETED of the canary, waiting for tasks',
+      'SERVICE_DEPLOYMENT_COMPLETED',
+      rollout(),
+      true,
+      'canary',
+    ],
+    [
+      "SERVICE_DEPLOYMENT_IN_PROGRESS, a step of the pipeline's own",
+      'SERVICE_DEPLOYMENT_IN_PROGRESS',
+      rollout(),
+      false,
+    ],
+    ['SERVICE_DEPLOYMENT_IN_PROGRESS, no rollout', 'SERVICE_DEPLOYMENT_IN_PROGRESS', undefined, true],
+    [
+      'SERVICE_DEPLOYMENT_IN_PROGRESS, rolling back',
+      'SERVICE_DEPLOYMENT_IN_PROGRESS',
+      { ...baking, rollingBack: ROLLING_BACK },
+      true,
+    ],
+    [
+      'SERVICE_DEPLOYMENT_IN_PROGRESS, strategy ecs-canary',
+      'SERVICE_DEPLOYMENT_IN_PROGRESS',
+      rollout({ strategy: 'ecs-canary' }),
+      true,
+    ],
+    [
+      'SERVICE_DEPLOYMENT_IN_PROGRESS, trading capacity (room)',
+      'SERVICE_DEPLOYMENT_IN_PROGRESS',
+      rollout({ room: 4 }),
+      true,
+    ],
+    ['SERVICE_DEPLOYMENT_FAILED, the step baking', 'SERVICE_DEPLOYMENT_FAILED', baking, true],
+  ] as [string, string, Rollout | undefined, boolean, ('primary' | 'canary')?][])(
+    '%s -> %s',
+    (_, event, r, want, of) => {
+      expect(serviceEventWorthALook(event, r ? { rollout: r } : {}, of).worth).toBe(want);
+    },
+  );
+});
+
+describe('holdCommit', () => {
+  const at = (stepIndex: number, extra: Partial<Rollout> = {}) =>
+    observePlan({ rollout: rollout({ stepIndex, ...extra }) }, {});
+  it.each([
+    ['plan unchanged (the next step is at 50 %)', at(0), at(1), true],
+    ['plan changed (the next step is at 100 %)', at(1), at(2), false],
+    ['plan changed (rolling back)', at(1), at(1, { rollingBack: ROLLING_BACK }), false],
+  ])('%s -> %s', (_, plan, next, want) => {
+    expect(holdCommit(plan, next)).toBe(want);
   });
 });
