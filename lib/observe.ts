@@ -25,12 +25,14 @@ import {
   DescribeServiceDeploymentsCommand,
   DescribeServicesCommand,
   DescribeTaskDefinitionCommand,
+  type DescribeTaskDefinitionCommandOutput,
   DescribeTasksCommand,
   ListTaskDefinitionsCommand,
   ListTasksCommand,
   type LoadBalancer,
   type Service,
   type Task,
+  type TaskDefinition,
 } from '@aws-sdk/client-ecs';
 import { DescribeTargetHealthCommand } from '@aws-sdk/client-elastic-load-balancing-v2';
 import type { Clients } from './aws.ts';
@@ -83,6 +85,8 @@ export interface Observed {
   observation: Observation;
   /** The primary as ECS described it: the canary is created from it. */
   primary: Service;
+  /** The canary as the same DescribeServices showed it (absent: none, or not ACTIVE). */
+  canary?: Service;
   /** Whether `observation.alarms` is a reading of every gate alarm from CloudWatch (not what events told). */
   gatesFromAws?: boolean;
 }
@@ -225,6 +229,7 @@ export async function observe(
       ...(serviceDeployment && { serviceDeployment }),
     },
     primary: primaryRaw,
+    ...(canaryRaw && { canary: canaryRaw }),
     gatesFromAws: gatesRead && !told && target.gateAlarms.length > 0,
   };
 }
@@ -427,9 +432,7 @@ async function revisionHasHealthCheck(
   const cached = memory.healthChecks.get(taskDefinition);
   if (cached !== undefined) return cached;
   const out = await clients.ecs.send(new DescribeTaskDefinitionCommand({ taskDefinition }));
-  const has = (out.taskDefinition?.containerDefinitions ?? []).some(
-    (c) => c.essential !== false && !!c.healthCheck,
-  );
+  const has = withHealthCheck(out.taskDefinition);
   memory.healthChecks.set(taskDefinition, has);
   return has;
 }
@@ -552,11 +555,42 @@ async function scalableTarget(
   return found;
 }
 
+/**
+ * Task definitions as DescribeTaskDefinition returned them (with their tags), by ARN, for one
+ * reconcile: a push describes the service's revision to check its containers, to look for the
+ * digest tag and to clone it, three calls for one answer. A revision's containers never change
+ * ("task definitions are immutable", RegisterTaskDefinition), and its digest tag is written with it
+ * (the tags of RegisterTaskDefinition), so within one reconcile the first answer stands for all.
+ */
+export type TaskDefinitions = Map<string, DescribeTaskDefinitionCommandOutput>;
+
+/** DescribeTaskDefinition with its tags, once per ARN for the holder of `known`. */
+export async function describeTaskDefinition(
+  clients: Clients,
+  taskDefinition: string,
+  known: TaskDefinitions = new Map(),
+): Promise<DescribeTaskDefinitionCommandOutput> {
+  const had = known.get(taskDefinition);
+  if (had) return had;
+  const out = await clients.ecs.send(
+    new DescribeTaskDefinitionCommand({ taskDefinition, include: ['TAGS'] }),
+  );
+  known.set(taskDefinition, out);
+  if (out.taskDefinition?.taskDefinitionArn) known.set(out.taskDefinition.taskDefinitionArn, out);
+  return out;
+}
+
+/** Whether an essential container of the revision has a container health check (ECS then reports HEALTHY). */
+export function withHealthCheck(td: TaskDefinition | undefined): boolean {
+  return (td?.containerDefinitions ?? []).some((c) => c.essential !== false && !!c.healthCheck);
+}
+
 /** The newest revisions of the family, looked at for the digest tag: a retried push registers nothing twice. */
 export async function findRevisionByDigest(
   clients: Clients,
   from: string,
   digest: string,
+  known?: TaskDefinitions,
 ): Promise<string | undefined> {
   const list = await clients.ecs.send(
     new ListTaskDefinitionsCommand({
@@ -568,9 +602,7 @@ export async function findRevisionByDigest(
   );
   for (const arn of list.taskDefinitionArns ?? []) {
     if (familyOf(arn) !== familyOf(from)) continue;
-    const out = await clients.ecs.send(
-      new DescribeTaskDefinitionCommand({ taskDefinition: arn, include: ['TAGS'] }),
-    );
+    const out = await describeTaskDefinition(clients, arn, known);
     if (out.tags?.some((t) => t.key === DIGEST_TAG && t.value === digest)) return arn;
   }
   return undefined;

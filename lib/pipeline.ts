@@ -13,8 +13,8 @@
  * or failing Slack never holds back an action. The tick sends whatever is still waiting.
  */
 import { randomUUID } from 'node:crypto';
-import { DescribeTaskDefinitionCommand, UpdateServiceCommand } from '@aws-sdk/client-ecs';
-import { act, type LifecycleHookSettings } from './act.ts';
+import { UpdateServiceCommand } from '@aws-sdk/client-ecs';
+import { act, type Known, type LifecycleHookSettings } from './act.ts';
 import type { Clients } from './aws.ts';
 import { CANARY_SUFFIX } from './canary-service.ts';
 import {
@@ -59,7 +59,14 @@ import {
 } from './missed-pushes.ts';
 import { type Notice, noticeSetting } from './notice.ts';
 import type { AlarmView, TaskView, TrafficView } from './observation.ts';
-import { type Observed, ObserveMemory, observe, UnknownServiceError } from './observe.ts';
+import {
+  describeTaskDefinition,
+  type Observed,
+  ObserveMemory,
+  observe,
+  type TaskDefinitions,
+  UnknownServiceError,
+} from './observe.ts';
 import {
   freshLookNeeded,
   holdCommit,
@@ -775,6 +782,9 @@ export class Pipeline {
     // not written on its own: the next round's write carries it (lib/observe-rules.ts holdCommit).
     let held = false;
     let untold: Notice[] = [];
+    // The task definitions this reconcile described (lib/observe.ts TaskDefinitions): a push's check
+    // of the containers, its look for the digest tag and its clone ask once.
+    const taskDefinitions: TaskDefinitions = new Map();
     const tell = (notices: Notice[], key: string) => {
       this.tellNotices(key, [...untold, ...notices], target);
       held = false;
@@ -836,7 +846,8 @@ export class Pipeline {
       if (observed.gatesFromAws) reading = observed.observation.alarms;
       last = { plan, acted: false, reread: false };
       // Once per look: a round deciding again on the same look has the same service to judge.
-      if (pushing && fresh) await this.refusePush(target, observed.primary, observed.observation.traffic);
+      if (pushing && fresh)
+        await this.refusePush(target, observed.primary, observed.observation.traffic, taskDefinitions);
       // A reading of the gates is folded as an event is: a newer state an event told stands.
       const seen = observed.gatesFromAws ? foldGates(told, observed.observation.alarms, true) : told;
       const observation = seen.gates ? { ...observed.observation, alarms: seen.gates } : observed.observation;
@@ -913,6 +924,8 @@ export class Pipeline {
       // Acting changes what AWS shows (a fenced round reads the record again): the next round looks.
       last.acted = acting;
       let fenced = false;
+      // The canary as this round's look showed it, for the first action on it (lib/act.ts Known).
+      let canary: Known['canary'] = fresh ? (observed.canary ?? 'none') : undefined;
       for (const action of decision.actions) {
         // Fenced: not on a decision another commit (a rollback, a command) has superseded.
         const stored = await store.get(target.cluster, target.service);
@@ -930,8 +943,15 @@ export class Pipeline {
         }
         this.options.onAction?.(action, target);
         log.info('action', { service: record.key, ...action });
-        const got = await act(clients, target, observed.primary, action, this.options.lifecycleHook);
+        const got = await act(clients, target, observed.primary, action, this.options.lifecycleHook, {
+          taskDefinitions,
+          ...(action.type === 'setCanary' && { canary }),
+        });
+        if (action.type === 'setCanary') canary = undefined;
         if (got.revisionForDigest) learned = { revisionForDigest: got.revisionForDigest };
+        // Revisions never change: the registered one's health check is known from its registration.
+        if (got.revisionForDigest && got.hasHealthCheck !== undefined)
+          this.observed.healthChecks.set(got.revisionForDigest, got.hasHealthCheck);
       }
       trigger = { kind: 'reconcile', reason: fenced ? 'fenced' : 'after acting' };
     }
@@ -1025,7 +1045,8 @@ export class Pipeline {
   private async refusePush(
     target: TargetConfig,
     primary: Awaited<ReturnType<typeof observe>>['primary'],
-    traffic?: TrafficView,
+    traffic: TrafficView | undefined,
+    known: TaskDefinitions,
   ) {
     const service = serviceRefusal(target, primary) ?? trafficRefusal(target, traffic);
     if (service) throw new RefusedError(service);
@@ -1035,9 +1056,7 @@ export class Pipeline {
       );
     }
     if (!primary.taskDefinition) return;
-    const out = await this.options.clients.ecs.send(
-      new DescribeTaskDefinitionCommand({ taskDefinition: primary.taskDefinition }),
-    );
+    const out = await describeTaskDefinition(this.options.clients, primary.taskDefinition, known);
     const containers = out.taskDefinition?.containerDefinitions ?? [];
     const revision = `${out.taskDefinition?.family}:${out.taskDefinition?.revision}`;
     const refused = containerRefusal(target, containers, revision);
