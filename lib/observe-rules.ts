@@ -95,6 +95,27 @@ export function holdCommit(plan: string, nextPlan: string): boolean {
 }
 
 /**
+ * After a lost race on the record (our write conflicted): whether the look this round took still
+ * stands for deciding again on the record as now stored, or a fresh look is needed. Only a lease
+ * holder acts on AWS, and a lease takes a write to take and another to let go; so when the record
+ * we read held no lease and exactly one write came since, one that holds none, that write was a
+ * decision without an action (a twin event's reconcile deciding the same bake's start): AWS is as
+ * our look saw it, and deciding again on it costs no call. Otherwise someone may have acted: look.
+ * (The same holds for the push check, Slack's outbox and the back-off: writes that act on no service.)
+ *
+ *   read v7 no lease, stored v8 no lease                      -> stands
+ *   read v7 no lease, stored v8 leased (another is acting)    -> look
+ *   read v7 no lease, stored v9 no lease (a lease may have come and gone) -> look
+ *   read v7 leased by another, stored v8 no lease (it let go after acting) -> look
+ */
+export function lookStands(
+  read: Pick<ServiceRecord, 'version' | 'lease'>,
+  stored: Pick<ServiceRecord, 'version' | 'lease'>,
+): boolean {
+  return !read.lease && !stored.lease && stored.version === read.version + 1;
+}
+
+/**
  * With the record read: whether an ECS service event (ECS Service Action, ECS Deployment State
  * Change) is worth a look. ECS says "steady state" once the service runs its desired count, its
  * tasks healthy; a step already baking was healthy before, and what could end its bake comes by

@@ -71,6 +71,7 @@ import {
   freshLookNeeded,
   holdCommit,
   type LastLook,
+  lookStands,
   observePlan,
   serviceEventWorthALook,
 } from './observe-rules.ts';
@@ -812,7 +813,7 @@ export class Pipeline {
           return written;
         } catch (e) {
           if (!(e instanceof ConflictError)) throw e;
-          record = await store.get(target.cluster, target.service);
+          record = e.stored ?? (await store.get(target.cluster, target.service));
           dropHeld();
           reread();
           continue;
@@ -899,9 +900,12 @@ export class Pipeline {
         } catch (e) {
           if (!(e instanceof ConflictError)) throw e;
           log.info('record.conflict', { service: record.key, round });
-          record = await store.get(target.cluster, target.service);
+          // The store read the record back to tell the conflict from our own write: that read serves.
+          const read = record;
+          record = e.stored ?? (await store.get(target.cluster, target.service));
           dropHeld();
-          reread();
+          // A single write without a lease beat ours: AWS is as the look saw it (lookStands).
+          if (!lookStands(read, record)) reread();
           continue;
         }
         tell(decision.notices, record.key);
@@ -913,9 +917,11 @@ export class Pipeline {
         if (settled.committed) tell([], record.key);
         else dropHeld();
         if (settled.record === 'again') {
-          record = await store.get(target.cluster, target.service);
-          reread();
-          trigger = { kind: 'reconcile', reason: 'asked again' };
+          const read = record;
+          record = settled.lostTo ?? (await store.get(target.cluster, target.service));
+          // Asked for one more look: look. Lost a race to a single write without a lease: the look stands.
+          if (!settled.lostTo || !lookStands(read, record)) reread();
+          trigger = { kind: 'reconcile', reason: settled.lostTo ? 'lost a race' : 'asked again' };
           continue;
         }
         return settled.record;
@@ -981,10 +987,12 @@ export class Pipeline {
     me: string,
     /** `record` holds a decision not yet written: it is written here, with the lease let go. */
     held: boolean,
-  ): Promise<{ record: ServiceRecord | 'again'; committed: boolean }> {
+  ): Promise<{ record: ServiceRecord | 'again'; committed: boolean; lostTo?: ServiceRecord }> {
     const { store, clients } = this.options;
     const restore = restoreDue(record, primary.deployments?.length ?? 0);
     let committed = false;
+    /** The record as stored when a write lost its race (read back by the store). */
+    let lostTo: ServiceRecord | undefined;
     const write = async (next: ServiceRecord): Promise<ServiceRecord | 'again'> => {
       try {
         const written = await store.put(next);
@@ -992,15 +1000,20 @@ export class Pipeline {
         return written;
       } catch (e) {
         if (!(e instanceof ConflictError)) throw e;
+        lostTo = e.stored;
         return 'again';
       }
     };
-    if (record.lease?.owner !== me && !restore)
-      return { record: held ? await write(record) : record, committed };
+    const again = () => ({ record: 'again' as const, committed, ...(lostTo && { lostTo }) });
+    if (record.lease?.owner !== me && !restore) {
+      if (!held) return { record, committed };
+      const written = await write(record);
+      return written === 'again' ? again() : { record: written, committed };
+    }
     if (held && restore) {
       // The decision is written before the owner's settings go back: nothing is done before its commit.
       const written = await write(record);
-      if (written === 'again') return { record: written, committed };
+      if (written === 'again') return again();
       record = written;
     }
     if (askedAgain(record)) {
@@ -1022,7 +1035,8 @@ export class Pipeline {
       );
     }
     const { ownerSettings: _saved, ...rest } = record;
-    return { record: await write(withoutLease(restore ? rest : record)), committed };
+    const written = await write(withoutLease(restore ? rest : record));
+    return written === 'again' ? again() : { record: written, committed };
   }
 
   /** Notices of a decision just committed: logged, and told (the report, Slack's outbox is in the record). */

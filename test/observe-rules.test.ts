@@ -1,6 +1,12 @@
 /** The worked examples of lib/observe-rules.ts, one row each. */
 import { describe, expect, it } from 'vitest';
-import { freshLookNeeded, holdCommit, observePlan, serviceEventWorthALook } from '../lib/observe-rules.ts';
+import {
+  freshLookNeeded,
+  holdCommit,
+  lookStands,
+  observePlan,
+  serviceEventWorthALook,
+} from '../lib/observe-rules.ts';
 import type { Rollout } from '../lib/record.ts';
 
 const TD = 'arn:aws:ecs:us-east-1:123456789012:task-definition/';
@@ -160,5 +166,17 @@ describe('holdCommit', () => {
     ['plan changed (rolling back)', at(1), at(1, { rollingBack: ROLLING_BACK }), false],
   ])('%s -> %s', (_, plan, next, want) => {
     expect(holdCommit(plan, next)).toBe(want);
+  });
+});
+
+describe('lookStands', () => {
+  const lease = { owner: 'other', until: Number.MAX_SAFE_INTEGER };
+  it.each([
+    ['read v7 no lease, stored v8 no lease', { version: 7 }, { version: 8 }, true],
+    ['read v7 no lease, stored v8 leased (another is acting)', { version: 7 }, { version: 8, lease }, false],
+    ['read v7 no lease, stored v9 no lease', { version: 7 }, { version: 9 }, false],
+    ['read v7 leased by another, stored v8 no lease', { version: 7, lease }, { version: 8 }, false],
+  ])('%s -> %s', (_, read, stored, want) => {
+    expect(lookStands(read, stored)).toBe(want);
   });
 });
