@@ -77,21 +77,37 @@ export function freshLookNeeded(last: LastLook | undefined, plan: string): boole
 }
 
 /**
- * Whether a round's decision, one that changes the record and asks for no action, may wait for the
- * next round's write instead of being written on its own. The next round decides again on the same
- * look when the plan stays (freshLookNeeded): no AWS call happens between the two decisions, so
- * writing the first alone buys nothing: a crash before the joint write loses both, and the next
- * trigger decides them again from what AWS shows, as after a crash before a single write. A round
- * whose next one looks again writes first: nothing is looked at with a decision unwritten. The pair
- * is one PutItem (and one wake-up message, not two whose moments differ by the milliseconds between
- * the rounds) where it was two: a step moving on, then the canary sized for it.
+ * Whether the reconcile looks again after acting, or lets go at once. After it asks ECS for the
+ * step's tasks (the canary grown for a step below 100 %, the primary put on the revision at 100 %
+ * or by the rolling strategies) the step waits for them: ECS places them, pulls the image, starts
+ * them and waits for their health checks, seconds to minutes, and each outcome is told: a failing
+ * task by its STOPPED event (which still rolls back in the invocation it wakes), the tasks in
+ * service by ECS's deployment or steady-state event, and the health recheck should that be lost.
+ * A look a moment after the UpdateService finds none of that yet. Anything else looks again: a
+ * registration (the step is sized next), a canary shrinking or stopping (the bake may start now),
+ * trading capacity (its trades follow one another), a rollback, ECS's strategies, weighted traffic.
  *
- *   plan unchanged (the next step is at 50 %, the canary watched either way)  -> hold
- *   plan changed (the next step is at 100 %: the primary's tasks are watched)  -> write now
- *   plan changed (rolling back: stopped tasks are listed)                      -> write now
+ *   step 1 (10 %) waiting, setCanary web:2 × 2                 -> let go
+ *   step 3 (100 %) waiting, setPrimary web:2                   -> let go
+ *   step 3 (100 %) waiting, setCanary web:2 × 0                -> look (the bake may start)
+ *   step 1 waiting, setCount 18 and setCanary web:2 × 2        -> look
+ *   registerRevision                                           -> look (step 1 is sized next)
+ *   step 1 waiting, trading capacity (room)                    -> look
+ *   rolling back, setCanary × 0                                -> look
+ *   step 1 baking (not waiting), setCanary web:2 × 2           -> look
  */
-export function holdCommit(plan: string, nextPlan: string): boolean {
-  return !freshLookNeeded({ plan, acted: false, reread: false }, nextPlan);
+export function lookAfterActing(
+  actions: { type: string; taskDefinition?: string; desiredCount?: number }[],
+  record: Pick<ServiceRecord, 'rollout'>,
+): boolean {
+  const r = record.rollout;
+  const step = r?.steps[r.stepIndex];
+  if (!r || !step || r.rollingBack || isEcsStrategy(r.strategy) || r.room !== undefined) return true;
+  if (!r.taskDefinition || step.healthyAt !== undefined || step.unhealthySince === undefined) return true;
+  const grows = (a: (typeof actions)[number]) =>
+    a.taskDefinition === r.taskDefinition &&
+    (step.percent < 100 ? a.type === 'setCanary' && (a.desiredCount ?? 0) > 0 : a.type === 'setPrimary');
+  return actions.length === 0 || !actions.every(grows);
 }
 
 /**

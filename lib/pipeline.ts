@@ -69,8 +69,8 @@ import {
 } from './observe.ts';
 import {
   freshLookNeeded,
-  holdCommit,
   type LastLook,
+  lookAfterActing,
   lookStands,
   observePlan,
   serviceEventWorthALook,
@@ -779,8 +779,9 @@ export class Pipeline {
     // Without it, each look after acting read the gates again: one DescribeAlarms per round.
     let reading: AlarmView[] | undefined;
     // A decision held back: `record` is as decided but not yet written, `untold` its notices. A round
-    // whose decision only changes the record, when the next round decides again on the same look, is
-    // not written on its own: the next round's write carries it (lib/observe-rules.ts holdCommit).
+    // whose decision only changes the record is not written on its own: the next round's write
+    // carries it, the one before an action or the last. A step moving on and its canary sized for it
+    // were two writes, and two wake-up messages whose moments differed by the milliseconds between.
     let held = false;
     let untold: Notice[] = [];
     // The task definitions this reconcile described (lib/observe.ts TaskDefinitions): a push's check
@@ -838,7 +839,10 @@ export class Pipeline {
           );
         } catch (e) {
           if (e instanceof UnknownServiceError && record.rollout) {
-            return this.retire(record, target, primaryDeleted(record.key));
+            const retired = await this.retire(record, target, primaryDeleted(record.key));
+            // A decision held back went with the retiring write (its notices are in its outbox).
+            if (held) tell([], retired.key);
+            return retired;
           }
           throw e;
         }
@@ -881,13 +885,9 @@ export class Pipeline {
         next = withLease(next, me, this.now());
       }
       const changed = JSON.stringify(next) !== JSON.stringify(record);
-      if (
-        !acting &&
-        changed &&
-        round < MAX_ROUNDS - 1 &&
-        holdCommit(plan, observePlan(next, { pushing, sweep, readGates: heard.readGates === true }))
-      ) {
-        // Decided again on the same look next round, and written with that round's decision.
+      if (!acting && changed && round < MAX_ROUNDS - 1) {
+        // Written with the next round's decision: nothing is done on AWS before that write (a
+        // look only reads), so a crash before it loses nothing the next trigger does not decide again.
         record = next;
         held = true;
         untold = [...untold, ...decision.notices];
@@ -930,8 +930,9 @@ export class Pipeline {
       // Acting changes what AWS shows (a fenced round reads the record again): the next round looks.
       last.acted = acting;
       let fenced = false;
-      // The canary as this round's look showed it, for the first action on it (lib/act.ts Known).
-      let canary: Known['canary'] = fresh ? (observed.canary ?? 'none') : undefined;
+      // The canary as the look this round decided on showed it, for the first action on it
+      // (lib/act.ts Known): a look is taken again after every action, so none came since it.
+      let canary: Known['canary'] = observed.canary ?? 'none';
       for (const action of decision.actions) {
         // Fenced: not on a decision another commit (a rollback, a command) has superseded.
         const stored = await store.get(target.cluster, target.service);
@@ -960,6 +961,12 @@ export class Pipeline {
           this.observed.healthChecks.set(got.revisionForDigest, got.hasHealthCheck);
       }
       trigger = { kind: 'reconcile', reason: fenced ? 'fenced' : 'after acting' };
+      if (!fenced && !lookAfterActing(decision.actions, record)) {
+        // The step asked ECS for its tasks: what follows is told (lib/observe-rules.ts lookAfterActing).
+        const settled = await this.settle(target, record, observed.primary, me, false);
+        if (settled.record !== 'again') return settled.record;
+        record = settled.lostTo ?? (await store.get(target.cluster, target.service));
+      }
     }
     log.warn('reconcile.unfinished', { service: record.key, rounds: MAX_ROUNDS });
     // The rest is left to the next event or tick: the lease is let go, not left to expire.

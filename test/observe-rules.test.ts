@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   freshLookNeeded,
-  holdCommit,
+  lookAfterActing,
   lookStands,
   observePlan,
   serviceEventWorthALook,
@@ -157,15 +157,43 @@ describe('serviceEventWorthALook', () => {
   );
 });
 
-describe('holdCommit', () => {
-  const at = (stepIndex: number, extra: Partial<Rollout> = {}) =>
-    observePlan({ rollout: rollout({ stepIndex, ...extra }) }, {});
+describe('lookAfterActing', () => {
+  const waiting = (stepIndex: number, extra: Partial<Rollout> = {}) =>
+    rollout({
+      stepIndex,
+      steps: [step(10), step(50), step(100)].map((s, i) =>
+        i === stepIndex ? { ...s, unhealthySince: 0 } : s,
+      ),
+      ...extra,
+    });
+  const web2 = `${TD}web:2`;
+  const canary = (desiredCount: number) => ({ type: 'setCanary', taskDefinition: web2, desiredCount });
   it.each([
-    ['plan unchanged (the next step is at 50 %)', at(0), at(1), true],
-    ['plan changed (the next step is at 100 %)', at(1), at(2), false],
-    ['plan changed (rolling back)', at(1), at(1, { rollingBack: ROLLING_BACK }), false],
-  ])('%s -> %s', (_, plan, next, want) => {
-    expect(holdCommit(plan, next)).toBe(want);
+    ['step 1 (10 %) waiting, setCanary web:2 × 2', [canary(2)], waiting(0), false],
+    [
+      'step 3 (100 %) waiting, setPrimary web:2',
+      [{ type: 'setPrimary', taskDefinition: web2 }],
+      waiting(2),
+      false,
+    ],
+    ['step 3 (100 %) waiting, setCanary web:2 × 0', [canary(0)], waiting(2), true],
+    [
+      'step 1 waiting, setCount 18 and setCanary web:2 × 2',
+      [{ type: 'setCount', desiredCount: 18 }, canary(2)],
+      waiting(0),
+      true,
+    ],
+    ['registerRevision', [{ type: 'registerRevision' }], rollout({ taskDefinition: undefined }), true],
+    ['step 1 waiting, trading capacity (room)', [canary(2)], waiting(0, { room: 4 }), true],
+    ['rolling back, setCanary × 0', [canary(0)], waiting(0, { rollingBack: ROLLING_BACK }), true],
+    [
+      'step 1 baking (not waiting), setCanary web:2 × 2',
+      [canary(2)],
+      rollout({ steps: [step(10, 5), step(50), step(100)] }),
+      true,
+    ],
+  ])('%s -> look: %s', (_, actions, r, want) => {
+    expect(lookAfterActing(actions, { rollout: r })).toBe(want);
   });
 });
 
