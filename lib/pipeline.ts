@@ -892,6 +892,8 @@ export class Pipeline {
         held = true;
         untold = [...untold, ...decision.notices];
         learned = {};
+        // As after any write: the push or command is applied (once), the rounds after reconcile.
+        trigger = { kind: 'reconcile', reason: 'after deciding' };
         continue;
       }
       if (changed) {
