@@ -84,12 +84,16 @@ export function freshLookNeeded(last: LastLook | undefined, plan: string): boole
  * task by its STOPPED event (which still rolls back in the invocation it wakes), the tasks in
  * service by ECS's deployment or steady-state event, and the health recheck should that be lost.
  * A look a moment after the UpdateService finds none of that yet. Anything else looks again: a
- * registration (the step is sized next), a canary shrinking or stopping (the bake may start now),
- * trading capacity (its trades follow one another), a rollback, ECS's strategies, weighted traffic.
+ * registration (the step is sized next), a canary shrinking, trading capacity (its trades follow
+ * one another), a rollback, ECS's strategies, weighted traffic. The canary let go once the primary
+ * is promoted lets go too: the last step's bake started with it, and its end is the next moment
+ * (the canary's tasks stopping are scale-in stops, dropped before any call, and its steady state
+ * while the step bakes too).
  *
  *   step 1 (10 %) waiting, setCanary web:2 × 2                 -> let go
  *   step 3 (100 %) waiting, setPrimary web:2                   -> let go
- *   step 3 (100 %) waiting, setCanary web:2 × 0                -> look (the bake may start)
+ *   step 3 (100 %) waiting, setCanary web:2 × 0                -> look
+ *   step 3 (100 %) baking, setCanary web:2 × 0 (promoted)      -> let go (its bake's end wakes it)
  *   step 1 waiting, setCount 18 and setCanary web:2 × 2        -> look
  *   registerRevision                                           -> look (step 1 is sized next)
  *   step 1 waiting, trading capacity (room)                    -> look
@@ -103,7 +107,15 @@ export function lookAfterActing(
   const r = record.rollout;
   const step = r?.steps[r.stepIndex];
   if (!r || !step || r.rollingBack || isEcsStrategy(r.strategy) || r.room !== undefined) return true;
-  if (!r.taskDefinition || step.healthyAt !== undefined || step.unhealthySince === undefined) return true;
+  if (!r.taskDefinition) return true;
+  const canaryLetGo =
+    step.percent >= 100 &&
+    step.healthyAt !== undefined &&
+    actions.length === 1 &&
+    actions[0]!.type === 'setCanary' &&
+    actions[0]!.desiredCount === 0;
+  if (canaryLetGo) return false;
+  if (step.healthyAt !== undefined || step.unhealthySince === undefined) return true;
   const grows = (a: (typeof actions)[number]) =>
     a.taskDefinition === r.taskDefinition &&
     (step.percent < 100 ? a.type === 'setCanary' && (a.desiredCount ?? 0) > 0 : a.type === 'setPrimary');

@@ -178,6 +178,12 @@ describe('lookAfterActing', () => {
     ],
     ['step 3 (100 %) waiting, setCanary web:2 × 0', [canary(0)], waiting(2), true],
     [
+      'step 3 (100 %) baking, setCanary web:2 × 0 (promoted)',
+      [canary(0)],
+      rollout({ stepIndex: 2, steps: [step(10, 1), step(50, 2), step(100, 3)] }),
+      false,
+    ],
+    [
       'step 1 waiting, setCount 18 and setCanary web:2 × 2',
       [{ type: 'setCount', desiredCount: 18 }, canary(2)],
       waiting(0),
