@@ -9,7 +9,7 @@
  * again at every round, also after a round that only wrote its own decision down.
  */
 import { isEcsStrategy } from './ecs-strategy.ts';
-import type { ServiceRecord } from './record.ts';
+import type { Rollout, ServiceRecord } from './record.ts';
 
 /**
  * What a look reads depends on these parts of the record and of what the invocation learned (see
@@ -24,6 +24,7 @@ import type { ServiceRecord } from './record.ts';
  *   the same, its step now baking                -> the same plan
  *   the same at step 2 (50 %)                    -> the same plan (the canary is watched either way)
  *   the same at step 3 (100 %)                   -> "web:2 canary promoted    " (the primary too)
+ *   step 2 (50 %) baking, its bake's end (gates) -> "web:2 canary promoted    gates" (watchesPrimary)
  *   the same, rolling back                       -> "web:2 canary canary rolling back   "
  *   the same, at a push                          -> "web:2 canary canary    push"
  */
@@ -36,17 +37,42 @@ export function observePlan(
     .filter(Boolean)
     .join(',');
   if (!r) return `idle ${learned.revisionForDigest ?? ''} ${why}`;
-  const step = r.steps[r.stepIndex];
   return [
     r.taskDefinition ?? learned.revisionForDigest ?? '-',
     r.strategy,
     // The primary's tasks are watched too once promoted (at 100 %, or under ECS's own strategies).
-    isEcsStrategy(r.strategy) || (step?.percent ?? 100) >= 100 ? 'promoted' : 'canary',
+    watchesPrimary(r, learned.readGates === true) ? 'promoted' : 'canary',
     r.rollingBack ? 'rolling back' : '',
     r.room === undefined ? '' : 'room',
     r.ecsDeployment?.arn ?? '',
     why,
   ].join(' ');
+}
+
+/**
+ * Whether a look watches the primary's tasks of the new revision besides the canary's: once the
+ * step is at 100 % (promotion), under ECS's own strategies, and when the step before promotion is
+ * baking and the gates are read (the wake-up at its bake's end, a person's command): the step then
+ * moves on to 100 % and is sized on the same look, not on a second one a moment later. During the
+ * canary steps the primary runs the old revision, whose tasks a look leaves out (it keeps only the
+ * new revision's), so watching it early changes no decision.
+ *
+ *   step 1 of 10/50/100 at 10 %                            -> no
+ *   step 3 at 100 %                                         -> yes
+ *   step 2 at 50 % baking, the gates read (its bake ends)   -> yes (step 3 is at 100 %)
+ *   step 1 at 10 % baking, the gates read                   -> no (step 2 is at 50 %)
+ *   step 2 at 50 % waiting for its tasks, the gates read    -> no
+ *   strategy ecs-canary                                     -> yes
+ */
+export function watchesPrimary(
+  rollout: Pick<Rollout, 'strategy' | 'steps' | 'stepIndex'>,
+  readGates: boolean,
+): boolean {
+  if (isEcsStrategy(rollout.strategy)) return true;
+  const step = rollout.steps[rollout.stepIndex];
+  if ((step?.percent ?? 100) >= 100) return true;
+  const next = rollout.steps[rollout.stepIndex + 1];
+  return readGates && step?.healthyAt !== undefined && next !== undefined && next.percent >= 100;
 }
 
 /** What the last round of a reconcile left: what it looked at, and what happened since. */

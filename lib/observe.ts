@@ -51,6 +51,7 @@ import type {
   TaskView,
 } from './observation.ts';
 import { MISSING_SERVICE } from './observation.ts';
+import { watchesPrimary } from './observe-rules.ts';
 import type { ServiceRecord } from './record.ts';
 import { DIGEST_TAG, familyOf } from './revision.ts';
 import { healthyTasks } from './rollout/step.ts';
@@ -155,7 +156,7 @@ export async function observe(
   // Under ECS's own strategies the new tasks are the primary's (its green revision) from the start.
   const native = rollout !== undefined && isEcsStrategy(rollout.strategy);
   if (rollout && watched && !rollout.rollingBack) {
-    const promoted = native || (rollout.steps[rollout.stepIndex]?.percent ?? 100) >= 100;
+    const promoted = watchesPrimary(rollout, learned.readGates === true);
     const services = [canary.exists ? canaryName : undefined, promoted ? target.service : undefined].filter(
       (s): s is string => !!s,
     );

@@ -6,6 +6,7 @@ import {
   lookStands,
   observePlan,
   serviceEventWorthALook,
+  watchesPrimary,
 } from '../lib/observe-rules.ts';
 import type { Rollout } from '../lib/record.ts';
 
@@ -212,5 +213,23 @@ describe('lookStands', () => {
     ['read v7 leased by another, stored v8 no lease', { version: 7, lease }, { version: 8 }, false],
   ])('%s -> %s', (_, read, stored, want) => {
     expect(lookStands(read, stored)).toBe(want);
+  });
+});
+
+describe('watchesPrimary', () => {
+  const baking = (stepIndex: number) =>
+    rollout({
+      stepIndex,
+      steps: [step(10), step(50), step(100)].map((s, i) => (i === stepIndex ? { ...s, healthyAt: 5 } : s)),
+    });
+  it.each([
+    ['step 1 of 10/50/100 at 10 %', rollout(), false, false],
+    ['step 3 at 100 %', rollout({ stepIndex: 2 }), false, true],
+    ['step 2 at 50 % baking, the gates read (its bake ends)', baking(1), true, true],
+    ['step 1 at 10 % baking, the gates read', baking(0), true, false],
+    ['step 2 at 50 % waiting for its tasks, the gates read', rollout({ stepIndex: 1 }), true, false],
+    ['strategy ecs-canary', rollout({ strategy: 'ecs-canary' }), false, true],
+  ])('%s -> %s', (_, r, readGates, want) => {
+    expect(watchesPrimary(r, readGates)).toBe(want);
   });
 });
