@@ -96,10 +96,17 @@ export interface LastLook {
  *   the record was read again (a lost race, asked again)     -> look
  *   the last round only committed, same plan                 -> decide on the same look
  *   the last round only committed, the plan changed          -> look (e.g. the step is now baking)
+ *   the last round only committed, the rollout ended (idle)  -> decide on the same look
+ *
+ * A look taken for a rollout holds all an idle decision reads (the primary and the canary as
+ * DescribeServices showed them, the scaling alarms), and more: the rollout that just succeeded or
+ * finished rolling back is let go on it, not on one more DescribeServices.
  */
 export function freshLookNeeded(last: LastLook | undefined, plan: string): boolean {
   if (!last) return true;
-  return last.acted || last.reread || last.plan !== plan;
+  if (last.acted || last.reread) return true;
+  const idle = (p: string) => p.startsWith('idle ');
+  return last.plan !== plan && !(idle(plan) && !idle(last.plan));
 }
 
 /**

@@ -81,6 +81,13 @@ describe('freshLookNeeded', () => {
     ['the record was read again', { plan, acted: false, reread: true }, plan, true],
     ['the last round only committed, same plan', { plan, acted: false, reread: false }, plan, false],
     ['the last round only committed, the plan changed', { plan, acted: false, reread: false }, 'q', true],
+    [
+      'the last round only committed, the rollout ended (idle)',
+      { plan, acted: false, reread: false },
+      observePlan({}, {}),
+      false,
+    ],
+    ['idle, then a rollout (a push)', { plan: observePlan({}, {}), acted: false, reread: false }, plan, true],
   ])('%s -> %s', (_, last, now, want) => {
     expect(freshLookNeeded(last, now)).toBe(want);
   });
