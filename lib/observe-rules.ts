@@ -168,12 +168,19 @@ export function lookAfterActing(
  *   read v7 no lease, stored v8 leased (another is acting)    -> look
  *   read v7 no lease, stored v9 no lease (a lease may have come and gone) -> look
  *   read v7 leased by another, stored v8 no lease (it let go after acting) -> look
+ *   read v7 no lease, stored v8 no lease, the rollout closed or replaced  -> look (a retired
+ *     rollout's canary is scaled in and deleted before its one write, lib/retire.ts)
  */
 export function lookStands(
-  read: Pick<ServiceRecord, 'version' | 'lease'>,
-  stored: Pick<ServiceRecord, 'version' | 'lease'>,
+  read: Pick<ServiceRecord, 'version' | 'lease' | 'rollout'>,
+  stored: Pick<ServiceRecord, 'version' | 'lease' | 'rollout'>,
 ): boolean {
-  return !read.lease && !stored.lease && stored.version === read.version + 1;
+  return (
+    !read.lease &&
+    !stored.lease &&
+    stored.version === read.version + 1 &&
+    stored.rollout?.id === read.rollout?.id
+  );
 }
 
 /**

@@ -218,6 +218,18 @@ describe('lookStands', () => {
     ['read v7 no lease, stored v8 leased (another is acting)', { version: 7 }, { version: 8, lease }, false],
     ['read v7 no lease, stored v9 no lease', { version: 7 }, { version: 9 }, false],
     ['read v7 leased by another, stored v8 no lease', { version: 7, lease }, { version: 8 }, false],
+    [
+      'read v7 no lease, stored v8 no lease, the rollout closed',
+      { version: 7, rollout: rollout() },
+      { version: 8 },
+      false,
+    ],
+    [
+      'read v7 no lease, stored v8 no lease, the same rollout',
+      { version: 7, rollout: rollout() },
+      { version: 8, rollout: rollout() },
+      true,
+    ],
   ])('%s -> %s', (_, read, stored, want) => {
     expect(lookStands(read, stored)).toBe(want);
   });
