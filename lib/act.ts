@@ -7,7 +7,6 @@ import {
   CreateServiceCommand,
   type DeploymentLifecycleHook,
   DescribeServicesCommand,
-  DescribeTaskDefinitionCommand,
   RegisterTaskDefinitionCommand,
   type Service,
   StopServiceDeploymentCommand,
@@ -23,7 +22,12 @@ import { type EcsStrategyFields, HOOK_STAGES } from './ecs-strategy.ts';
 import { PermanentError } from './errors.ts';
 import { createCanaryGroup, setRoutes } from './listener-routes.ts';
 import { log } from './log.ts';
-import { findRevisionByDigest } from './observe.ts';
+import {
+  describeTaskDefinition,
+  findRevisionByDigest,
+  type TaskDefinitions,
+  withHealthCheck,
+} from './observe.ts';
 import { RefusedError } from './refusal.ts';
 import { cloneForImage } from './revision.ts';
 
@@ -36,25 +40,42 @@ export interface LifecycleHookSettings {
   roleArn: string;
 }
 
-/** Performs one action. Returns what was learned (a registered revision). */
+/**
+ * What the reconcile already knows that an action would otherwise ask ECS for again: the task
+ * definitions it described (lib/observe.ts TaskDefinitions), and the canary as this round's look
+ * showed it (only the lease holder acts on the canary, so between the look and the action, both
+ * in one round, nothing else changes it; a round deciding on an older look leaves it out).
+ */
+export interface Known {
+  taskDefinitions?: TaskDefinitions;
+  canary?: Service | 'none';
+}
+
+/**
+ * Performs one action. Returns what was learned: a registered revision, and whether it has a
+ * container health check (read from RegisterTaskDefinition's answer, not asked again).
+ */
 export async function act(
   clients: Clients,
   target: TargetConfig,
   primary: Service,
   action: Action,
   hook?: LifecycleHookSettings,
-): Promise<{ revisionForDigest?: string }> {
+  known: Known = {},
+): Promise<{ revisionForDigest?: string; hasHealthCheck?: boolean }> {
   switch (action.type) {
     case 'registerRevision': {
-      const existing = await findRevisionByDigest(clients, action.from, action.image.digest);
+      const tds = known.taskDefinitions ?? new Map();
+      const existing = await findRevisionByDigest(clients, action.from, action.image.digest, tds);
       if (existing) return { revisionForDigest: existing };
-      const current = await clients.ecs.send(
-        new DescribeTaskDefinitionCommand({ taskDefinition: action.from, include: ['TAGS'] }),
-      );
+      const current = await describeTaskDefinition(clients, action.from, tds);
       if (!current.taskDefinition) throw new Error(`task definition ${action.from} was not found`);
       const input = cloneForImage(current.taskDefinition, current.tags, action.container, action.image);
       const out = await clients.ecs.send(new RegisterTaskDefinitionCommand(input));
-      return { revisionForDigest: out.taskDefinition?.taskDefinitionArn };
+      return {
+        revisionForDigest: out.taskDefinition?.taskDefinitionArn,
+        ...(out.taskDefinition && { hasHealthCheck: withHealthCheck(out.taskDefinition) }),
+      };
     }
     case 'setCanary':
       await setCanary(
@@ -64,6 +85,7 @@ export async function act(
         action.taskDefinition,
         action.desiredCount,
         action.targetGroup,
+        known.canary,
       );
       return {};
     case 'createCanaryGroup':
@@ -166,12 +188,18 @@ async function setCanary(
   taskDefinition: string,
   desiredCount: number,
   targetGroup?: string,
+  seen?: Service | 'none',
 ) {
   const serviceName = canaryServiceName(target.service);
-  const described = await clients.ecs.send(
-    new DescribeServicesCommand({ cluster: target.cluster, services: [serviceName] }),
-  );
-  const existing = described.services?.find((s) => s.status === 'ACTIVE');
+  const existing =
+    seen === 'none'
+      ? undefined
+      : (seen ??
+        (
+          await clients.ecs.send(
+            new DescribeServicesCommand({ cluster: target.cluster, services: [serviceName] }),
+          )
+        ).services?.find((s) => s.status === 'ACTIVE'));
   if (existing) {
     // A true sibling: brought in line with the primary as it is now (lib/canary-sibling.ts).
     const aligned =

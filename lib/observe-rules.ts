@@ -9,7 +9,7 @@
  * again at every round, also after a round that only wrote its own decision down.
  */
 import { isEcsStrategy } from './ecs-strategy.ts';
-import type { ServiceRecord } from './record.ts';
+import type { Rollout, ServiceRecord } from './record.ts';
 
 /**
  * What a look reads depends on these parts of the record and of what the invocation learned (see
@@ -24,6 +24,7 @@ import type { ServiceRecord } from './record.ts';
  *   the same, its step now baking                -> the same plan
  *   the same at step 2 (50 %)                    -> the same plan (the canary is watched either way)
  *   the same at step 3 (100 %)                   -> "web:2 canary promoted    " (the primary too)
+ *   step 2 (50 %) baking, its bake's end (gates) -> "web:2 canary promoted    gates" (watchesPrimary)
  *   the same, rolling back                       -> "web:2 canary canary rolling back   "
  *   the same, at a push                          -> "web:2 canary canary    push"
  */
@@ -36,17 +37,42 @@ export function observePlan(
     .filter(Boolean)
     .join(',');
   if (!r) return `idle ${learned.revisionForDigest ?? ''} ${why}`;
-  const step = r.steps[r.stepIndex];
   return [
     r.taskDefinition ?? learned.revisionForDigest ?? '-',
     r.strategy,
     // The primary's tasks are watched too once promoted (at 100 %, or under ECS's own strategies).
-    isEcsStrategy(r.strategy) || (step?.percent ?? 100) >= 100 ? 'promoted' : 'canary',
+    watchesPrimary(r, learned.readGates === true) ? 'promoted' : 'canary',
     r.rollingBack ? 'rolling back' : '',
     r.room === undefined ? '' : 'room',
     r.ecsDeployment?.arn ?? '',
     why,
   ].join(' ');
+}
+
+/**
+ * Whether a look watches the primary's tasks of the new revision besides the canary's: once the
+ * step is at 100 % (promotion), under ECS's own strategies, and when the step before promotion is
+ * baking and the gates are read (the wake-up at its bake's end, a person's command): the step then
+ * moves on to 100 % and is sized on the same look, not on a second one a moment later. During the
+ * canary steps the primary runs the old revision, whose tasks a look leaves out (it keeps only the
+ * new revision's), so watching it early changes no decision.
+ *
+ *   step 1 of 10/50/100 at 10 %                            -> no
+ *   step 3 at 100 %                                         -> yes
+ *   step 2 at 50 % baking, the gates read (its bake ends)   -> yes (step 3 is at 100 %)
+ *   step 1 at 10 % baking, the gates read                   -> no (step 2 is at 50 %)
+ *   step 2 at 50 % waiting for its tasks, the gates read    -> no
+ *   strategy ecs-canary                                     -> yes
+ */
+export function watchesPrimary(
+  rollout: Pick<Rollout, 'strategy' | 'steps' | 'stepIndex'>,
+  readGates: boolean,
+): boolean {
+  if (isEcsStrategy(rollout.strategy)) return true;
+  const step = rollout.steps[rollout.stepIndex];
+  if ((step?.percent ?? 100) >= 100) return true;
+  const next = rollout.steps[rollout.stepIndex + 1];
+  return readGates && step?.healthyAt !== undefined && next !== undefined && next.percent >= 100;
 }
 
 /** What the last round of a reconcile left: what it looked at, and what happened since. */
@@ -70,39 +96,143 @@ export interface LastLook {
  *   the record was read again (a lost race, asked again)     -> look
  *   the last round only committed, same plan                 -> decide on the same look
  *   the last round only committed, the plan changed          -> look (e.g. the step is now baking)
+ *   the last round only committed, the rollout ended (idle)  -> decide on the same look
+ *
+ * A look taken for a rollout holds all an idle decision reads (the primary and the canary as
+ * DescribeServices showed them, the scaling alarms), and more: the rollout that just succeeded or
+ * finished rolling back is let go on it, not on one more DescribeServices.
  */
 export function freshLookNeeded(last: LastLook | undefined, plan: string): boolean {
   if (!last) return true;
-  return last.acted || last.reread || last.plan !== plan;
+  if (last.acted || last.reread) return true;
+  const idle = (p: string) => p.startsWith('idle ');
+  return last.plan !== plan && !(idle(plan) && !idle(last.plan));
+}
+
+/**
+ * Whether the reconcile looks again after acting, or lets go at once. After it asks ECS for the
+ * step's tasks (the canary grown for a step below 100 %, the primary put on the revision at 100 %
+ * or by the rolling strategies) the step waits for them: ECS places them, pulls the image, starts
+ * them and waits for their health checks, seconds to minutes, and each outcome is told: a failing
+ * task by its STOPPED event (which still rolls back in the invocation it wakes), the tasks in
+ * service by ECS's deployment or steady-state event, and the health recheck should that be lost.
+ * A look a moment after the UpdateService finds none of that yet. Anything else looks again: a
+ * registration (the step is sized next), a canary shrinking, trading capacity (its trades follow
+ * one another), a rollback, ECS's strategies, weighted traffic. The canary let go once the primary
+ * is promoted lets go too: the last step's bake started with it, and its end is the next moment
+ * (the canary's tasks stopping are scale-in stops, dropped before any call, and its steady state
+ * while the step bakes too).
+ *
+ *   step 1 (10 %) waiting, setCanary web:2 × 2                 -> let go
+ *   step 3 (100 %) waiting, setPrimary web:2                   -> let go
+ *   step 3 (100 %) waiting, setCanary web:2 × 0                -> look
+ *   step 3 (100 %) baking, setCanary web:2 × 0 (promoted)      -> let go (its bake's end wakes it)
+ *   step 1 waiting, setCount 18 and setCanary web:2 × 2        -> look
+ *   registerRevision                                           -> look (step 1 is sized next)
+ *   step 1 waiting, trading capacity (room)                    -> look
+ *   rolling back, setCanary × 0                                -> look
+ *   step 1 baking (not waiting), setCanary web:2 × 2           -> look
+ */
+export function lookAfterActing(
+  actions: { type: string; taskDefinition?: string; desiredCount?: number }[],
+  record: Pick<ServiceRecord, 'rollout'>,
+): boolean {
+  const r = record.rollout;
+  const step = r?.steps[r.stepIndex];
+  if (!r || !step || r.rollingBack || isEcsStrategy(r.strategy) || r.room !== undefined) return true;
+  if (!r.taskDefinition) return true;
+  const canaryLetGo =
+    step.percent >= 100 &&
+    step.healthyAt !== undefined &&
+    actions.length === 1 &&
+    actions[0]!.type === 'setCanary' &&
+    actions[0]!.desiredCount === 0;
+  if (canaryLetGo) return false;
+  if (step.healthyAt !== undefined || step.unhealthySince === undefined) return true;
+  const grows = (a: (typeof actions)[number]) =>
+    a.taskDefinition === r.taskDefinition &&
+    (step.percent < 100 ? a.type === 'setCanary' && (a.desiredCount ?? 0) > 0 : a.type === 'setPrimary');
+  return actions.length === 0 || !actions.every(grows);
+}
+
+/**
+ * After a lost race on the record (our write conflicted): whether the look this round took still
+ * stands for deciding again on the record as now stored, or a fresh look is needed. Only a lease
+ * holder acts on AWS, and a lease takes a write to take and another to let go; so when the record
+ * we read held no lease and exactly one write came since, one that holds none, that write was a
+ * decision without an action (a twin event's reconcile deciding the same bake's start): AWS is as
+ * our look saw it, and deciding again on it costs no call. Otherwise someone may have acted: look.
+ * (The same holds for the push check, Slack's outbox and the back-off: writes that act on no service.)
+ *
+ *   read v7 no lease, stored v8 no lease                      -> stands
+ *   read v7 no lease, stored v8 leased (another is acting)    -> look
+ *   read v7 no lease, stored v9 no lease (a lease may have come and gone) -> look
+ *   read v7 leased by another, stored v8 no lease (it let go after acting) -> look
+ *   read v7 no lease, stored v8 no lease, the rollout closed or replaced  -> look (a retired
+ *     rollout's canary is scaled in and deleted before its one write, lib/retire.ts)
+ */
+export function lookStands(
+  read: Pick<ServiceRecord, 'version' | 'lease' | 'rollout'>,
+  stored: Pick<ServiceRecord, 'version' | 'lease' | 'rollout'>,
+): boolean {
+  return (
+    !read.lease &&
+    !stored.lease &&
+    stored.version === read.version + 1 &&
+    stored.rollout?.id === read.rollout?.id
+  );
 }
 
 /**
  * With the record read: whether an ECS service event (ECS Service Action, ECS Deployment State
  * Change) is worth a look. ECS says "steady state" once the service runs its desired count, its
  * tasks healthy; a step already baking was healthy before, and what could end its bake comes by
- * other events (a task's stop, an alarm's state) or the bake's end. Every other service event is
- * looked at: a deployment's progress, a failure, a person's deploy, what is known good.
+ * other events (a task's stop, an alarm's state) or the bake's end. While the pipeline steps a
+ * rollout itself (not ECS's strategies, not rolling back, not trading capacity), a deployment
+ * starting (IN_PROGRESS) is the pipeline's own UpdateService or CreateService: what follows it comes
+ * as its COMPLETED or FAILED, task events, health rechecks and the bake's end. A person's deploy that
+ * starts then is seen at the next look, and every look that moves a step on is fresh (a bake's end,
+ * a recheck), so the rollout still pauses before it moves. The canary's deployment COMPLETED while
+ * its step bakes says its tasks are healthy, which the bake already holds. Every other service event
+ * is looked at: a deployment's failure, the primary's completion (promotion, a person's deploy),
+ * what is known good.
  *
  *   SERVICE_STEADY_STATE, the step baking                          -> dropped
  *   SERVICE_STEADY_STATE, the step waiting for its tasks           -> looked at (it may start the bake)
  *   SERVICE_STEADY_STATE, no rollout                               -> looked at (what is known good)
  *   SERVICE_STEADY_STATE, rolling back                             -> looked at (the rollback's end)
  *   SERVICE_STEADY_STATE, the step baking, strategy ecs-canary     -> looked at (ECS runs the steps)
- *   SERVICE_DEPLOYMENT_COMPLETED, the step baking                  -> looked at
+ *   SERVICE_DEPLOYMENT_COMPLETED of the primary, the step baking   -> looked at
+ *   SERVICE_DEPLOYMENT_COMPLETED of the canary, the step baking    -> dropped
+ *   SERVICE_DEPLOYMENT_COMPLETED of the canary, waiting for tasks  -> looked at (it may start the bake)
+ *   SERVICE_DEPLOYMENT_IN_PROGRESS, a step of the pipeline's own   -> dropped
+ *   SERVICE_DEPLOYMENT_IN_PROGRESS, no rollout                     -> looked at
+ *   SERVICE_DEPLOYMENT_IN_PROGRESS, rolling back                   -> looked at
+ *   SERVICE_DEPLOYMENT_IN_PROGRESS, strategy ecs-canary            -> looked at (its deployment is followed)
+ *   SERVICE_DEPLOYMENT_IN_PROGRESS, trading capacity (room)        -> looked at
+ *   SERVICE_DEPLOYMENT_FAILED, the step baking                     -> looked at
  */
 export function serviceEventWorthALook(
   eventName: string,
   record: Pick<ServiceRecord, 'rollout'>,
+  /** Whose event: the target's own service, or its canary sibling. */
+  of: 'primary' | 'canary' = 'primary',
 ): { worth: true } | { worth: false; reason: string } {
   const r = record.rollout;
   const step = r?.steps[r.stepIndex];
-  if (
-    eventName === 'SERVICE_STEADY_STATE' &&
-    r &&
-    !r.rollingBack &&
-    !isEcsStrategy(r.strategy) &&
-    step?.healthyAt !== undefined
-  )
+  const ours = r !== undefined && !r.rollingBack && !isEcsStrategy(r.strategy);
+  const baking = ours && step?.healthyAt !== undefined;
+  if (eventName === 'SERVICE_STEADY_STATE' && baking)
     return { worth: false, reason: 'steady state while the step bakes: it was healthy already' };
+  if (eventName === 'SERVICE_DEPLOYMENT_COMPLETED' && of === 'canary' && baking)
+    return {
+      worth: false,
+      reason: "the canary's deployment completed while its step bakes: it was healthy already",
+    };
+  if (eventName === 'SERVICE_DEPLOYMENT_IN_PROGRESS' && ours && r.room === undefined)
+    return {
+      worth: false,
+      reason: 'a deployment started while the pipeline steps the rollout: its own, and what follows is told',
+    };
   return { worth: true };
 }

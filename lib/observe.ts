@@ -25,12 +25,14 @@ import {
   DescribeServiceDeploymentsCommand,
   DescribeServicesCommand,
   DescribeTaskDefinitionCommand,
+  type DescribeTaskDefinitionCommandOutput,
   DescribeTasksCommand,
   ListTaskDefinitionsCommand,
   ListTasksCommand,
   type LoadBalancer,
   type Service,
   type Task,
+  type TaskDefinition,
 } from '@aws-sdk/client-ecs';
 import { DescribeTargetHealthCommand } from '@aws-sdk/client-elastic-load-balancing-v2';
 import type { Clients } from './aws.ts';
@@ -49,6 +51,7 @@ import type {
   TaskView,
 } from './observation.ts';
 import { MISSING_SERVICE } from './observation.ts';
+import { watchesPrimary } from './observe-rules.ts';
 import type { ServiceRecord } from './record.ts';
 import { DIGEST_TAG, familyOf } from './revision.ts';
 import { healthyTasks } from './rollout/step.ts';
@@ -83,6 +86,8 @@ export interface Observed {
   observation: Observation;
   /** The primary as ECS described it: the canary is created from it. */
   primary: Service;
+  /** The canary as the same DescribeServices showed it (absent: none, or not ACTIVE). */
+  canary?: Service;
   /** Whether `observation.alarms` is a reading of every gate alarm from CloudWatch (not what events told). */
   gatesFromAws?: boolean;
 }
@@ -95,7 +100,17 @@ export async function observe(
    * What this invocation knows: a revision it registered, whether it brings a push (or deploy), and
    * whether it is the sweep (which reads everything from AWS: events may have been lost).
    */
-  learned: { revisionForDigest?: string; pushing?: boolean; sweep?: boolean; readGates?: boolean },
+  learned: {
+    revisionForDigest?: string;
+    pushing?: boolean;
+    sweep?: boolean;
+    readGates?: boolean;
+    /**
+     * The record's gates hold a reading this invocation took (lib/pipeline.ts reconcile): the sweep
+     * and a bake's end need not read them again. A push still reads (no rollout may hold them yet).
+     */
+    gatesInHand?: boolean;
+  },
   /** Without one, nothing is remembered past this call. */
   memory: ObserveMemory = new ObserveMemory(() => 0),
 ): Promise<Observed> {
@@ -141,7 +156,7 @@ export async function observe(
   // Under ECS's own strategies the new tasks are the primary's (its green revision) from the start.
   const native = rollout !== undefined && isEcsStrategy(rollout.strategy);
   if (rollout && watched && !rollout.rollingBack) {
-    const promoted = native || (rollout.steps[rollout.stepIndex]?.percent ?? 100) >= 100;
+    const promoted = watchesPrimary(rollout, learned.readGates === true);
     const services = [canary.exists ? canaryName : undefined, promoted ? target.service : undefined].filter(
       (s): s is string => !!s,
     );
@@ -186,7 +201,7 @@ export async function observe(
   // What alarm events told stands for a DescribeAlarms between the push's reading and the sweep's.
   const told = gatesKnown(record, target, {
     pushing: learned.pushing === true,
-    sweep: learned.sweep === true || learned.readGates === true,
+    sweep: (learned.sweep === true || learned.readGates === true) && learned.gatesInHand !== true,
   });
   const alarms = !gatesRead ? [] : told ? (record.gates ?? []) : await gateAlarms(clients, target.gateAlarms);
   memory.hints.set(record.key, {
@@ -215,6 +230,7 @@ export async function observe(
       ...(serviceDeployment && { serviceDeployment }),
     },
     primary: primaryRaw,
+    ...(canaryRaw && { canary: canaryRaw }),
     gatesFromAws: gatesRead && !told && target.gateAlarms.length > 0,
   };
 }
@@ -417,9 +433,7 @@ async function revisionHasHealthCheck(
   const cached = memory.healthChecks.get(taskDefinition);
   if (cached !== undefined) return cached;
   const out = await clients.ecs.send(new DescribeTaskDefinitionCommand({ taskDefinition }));
-  const has = (out.taskDefinition?.containerDefinitions ?? []).some(
-    (c) => c.essential !== false && !!c.healthCheck,
-  );
+  const has = withHealthCheck(out.taskDefinition);
   memory.healthChecks.set(taskDefinition, has);
   return has;
 }
@@ -542,11 +556,42 @@ async function scalableTarget(
   return found;
 }
 
+/**
+ * Task definitions as DescribeTaskDefinition returned them (with their tags), by ARN, for one
+ * reconcile: a push describes the service's revision to check its containers, to look for the
+ * digest tag and to clone it, three calls for one answer. A revision's containers never change
+ * ("task definitions are immutable", RegisterTaskDefinition), and its digest tag is written with it
+ * (the tags of RegisterTaskDefinition), so within one reconcile the first answer stands for all.
+ */
+export type TaskDefinitions = Map<string, DescribeTaskDefinitionCommandOutput>;
+
+/** DescribeTaskDefinition with its tags, once per ARN for the holder of `known`. */
+export async function describeTaskDefinition(
+  clients: Clients,
+  taskDefinition: string,
+  known: TaskDefinitions = new Map(),
+): Promise<DescribeTaskDefinitionCommandOutput> {
+  const had = known.get(taskDefinition);
+  if (had) return had;
+  const out = await clients.ecs.send(
+    new DescribeTaskDefinitionCommand({ taskDefinition, include: ['TAGS'] }),
+  );
+  known.set(taskDefinition, out);
+  if (out.taskDefinition?.taskDefinitionArn) known.set(out.taskDefinition.taskDefinitionArn, out);
+  return out;
+}
+
+/** Whether an essential container of the revision has a container health check (ECS then reports HEALTHY). */
+export function withHealthCheck(td: TaskDefinition | undefined): boolean {
+  return (td?.containerDefinitions ?? []).some((c) => c.essential !== false && !!c.healthCheck);
+}
+
 /** The newest revisions of the family, looked at for the digest tag: a retried push registers nothing twice. */
 export async function findRevisionByDigest(
   clients: Clients,
   from: string,
   digest: string,
+  known?: TaskDefinitions,
 ): Promise<string | undefined> {
   const list = await clients.ecs.send(
     new ListTaskDefinitionsCommand({
@@ -558,9 +603,7 @@ export async function findRevisionByDigest(
   );
   for (const arn of list.taskDefinitionArns ?? []) {
     if (familyOf(arn) !== familyOf(from)) continue;
-    const out = await clients.ecs.send(
-      new DescribeTaskDefinitionCommand({ taskDefinition: arn, include: ['TAGS'] }),
-    );
+    const out = await describeTaskDefinition(clients, arn, known);
     if (out.tags?.some((t) => t.key === DIGEST_TAG && t.value === digest)) return arn;
   }
   return undefined;

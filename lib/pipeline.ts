@@ -13,8 +13,8 @@
  * or failing Slack never holds back an action. The tick sends whatever is still waiting.
  */
 import { randomUUID } from 'node:crypto';
-import { DescribeTaskDefinitionCommand, UpdateServiceCommand } from '@aws-sdk/client-ecs';
-import { act, type LifecycleHookSettings } from './act.ts';
+import { UpdateServiceCommand } from '@aws-sdk/client-ecs';
+import { act, type Known, type LifecycleHookSettings } from './act.ts';
 import type { Clients } from './aws.ts';
 import { CANARY_SUFFIX } from './canary-service.ts';
 import {
@@ -59,8 +59,22 @@ import {
 } from './missed-pushes.ts';
 import { type Notice, noticeSetting } from './notice.ts';
 import type { AlarmView, TaskView, TrafficView } from './observation.ts';
-import { type Observed, ObserveMemory, observe, UnknownServiceError } from './observe.ts';
-import { freshLookNeeded, type LastLook, observePlan, serviceEventWorthALook } from './observe-rules.ts';
+import {
+  describeTaskDefinition,
+  type Observed,
+  ObserveMemory,
+  observe,
+  type TaskDefinitions,
+  UnknownServiceError,
+} from './observe.ts';
+import {
+  freshLookNeeded,
+  type LastLook,
+  lookAfterActing,
+  lookStands,
+  observePlan,
+  serviceEventWorthALook,
+} from './observe-rules.ts';
 import { restoreDue, withOwnerSettings } from './owner-settings.ts';
 import type { ImageRef, ServiceRecord } from './record.ts';
 import { containerRefusal, RefusedError, serviceRefusal, trafficRefusal } from './refusal.ts';
@@ -316,7 +330,8 @@ export class Pipeline {
       const record = await this.options.store.get(target.cluster, target.service);
       // ... or only the record's read; deployment events also teach what is known good.
       if (task && dropped(target, taskEventMatters(task, record))) return undefined;
-      const look = task ? undefined : serviceEventWorthALook(t.detail, record);
+      const of = t.service.endsWith(CANARY_SUFFIX) ? 'canary' : 'primary';
+      const look = task ? undefined : serviceEventWorthALook(t.detail, record, of);
       if (look && !look.worth) {
         log.info('event.dropped', { service: record.key, event: t.detail, reason: look.reason });
         return undefined;
@@ -757,9 +772,34 @@ export class Pipeline {
     const reread = () => {
       if (last) last.reread = true;
     };
+    // The gates as this reconcile read them from CloudWatch (a push, the sweep, a bake's end): folded
+    // into every later round as into the first. Safe to trust for the rest of the reconcile: it is
+    // seconds old, and an alarm that changes meanwhile sends its event, whose reconcile finds this one
+    // holding the lease and asks it to look again with the new state folded in (lib/lease.ts).
+    // Without it, each look after acting read the gates again: one DescribeAlarms per round.
+    let reading: AlarmView[] | undefined;
+    // A decision held back: `record` is as decided but not yet written, `untold` its notices. A round
+    // whose decision only changes the record is not written on its own: the next round's write
+    // carries it, the one before an action or the last. A step moving on and its canary sized for it
+    // were two writes, and two wake-up messages whose moments differed by the milliseconds between.
+    let held = false;
+    let untold: Notice[] = [];
+    // The task definitions this reconcile described (lib/observe.ts TaskDefinitions): a push's check
+    // of the containers, its look for the digest tag and its clone ask once.
+    const taskDefinitions: TaskDefinitions = new Map();
+    const tell = (notices: Notice[], key: string) => {
+      this.tellNotices(key, [...untold, ...notices], target);
+      held = false;
+      untold = [];
+    };
+    const dropHeld = () => {
+      held = false;
+      untold = [];
+    };
     for (let round = 0; round < MAX_ROUNDS; round++) {
       // What the trigger told, folded in (idempotent: a record that has it already is unchanged).
-      const told = foldGates(foldTaskFacts(record, heard.tasks ?? []), heard.gates ?? [], false);
+      const heardOf = foldGates(foldTaskFacts(record, heard.tasks ?? []), heard.gates ?? [], false);
+      const told = reading ? foldGates(heardOf, reading, true) : heardOf;
       const pushing =
         trigger.kind === 'push' || (trigger.kind === 'command' && trigger.command.name === 'deploy');
       // Another invocation is acting on this service: it looks again before letting go (a push or a
@@ -769,10 +809,13 @@ export class Pipeline {
         if (askedAgain(record) && JSON.stringify(told) === JSON.stringify(record)) return record;
         try {
           log.info('reconcile.serialised', { service: record.key, holder: record.lease?.owner });
-          return await store.put(askAgain(told));
+          const written = await store.put(askAgain(told));
+          tell([], written.key);
+          return written;
         } catch (e) {
           if (!(e instanceof ConflictError)) throw e;
-          record = await store.get(target.cluster, target.service);
+          record = e.stored ?? (await store.get(target.cluster, target.service));
+          dropHeld();
           reread();
           continue;
         }
@@ -780,23 +823,36 @@ export class Pipeline {
       const asked = { ...learned, pushing, sweep, readGates: heard.readGates === true };
       const plan = observePlan(told, asked);
       let observed: Observed;
-      if (looked && !freshLookNeeded(last, plan)) {
+      const fresh = !looked || freshLookNeeded(last, plan);
+      if (!fresh && looked) {
         // The same look, with the stops the record now holds merged in again (idempotent).
         const tasks = mergeTasks(looked.observation.tasks, told.taskFacts ?? []);
         observed = { ...looked, observation: { ...looked.observation, tasks } };
       } else {
         try {
-          observed = await observe(clients, target, told, asked, this.observed);
+          observed = await observe(
+            clients,
+            target,
+            told,
+            { ...asked, gatesInHand: reading !== undefined },
+            this.observed,
+          );
         } catch (e) {
           if (e instanceof UnknownServiceError && record.rollout) {
-            return this.retire(record, target, primaryDeleted(record.key));
+            const retired = await this.retire(record, target, primaryDeleted(record.key));
+            // A decision held back went with the retiring write (its notices are in its outbox).
+            if (held) tell([], retired.key);
+            return retired;
           }
           throw e;
         }
       }
       looked = observed;
+      if (observed.gatesFromAws) reading = observed.observation.alarms;
       last = { plan, acted: false, reread: false };
-      if (pushing) await this.refusePush(target, observed.primary, observed.observation.traffic);
+      // Once per look: a round deciding again on the same look has the same service to judge.
+      if (pushing && fresh)
+        await this.refusePush(target, observed.primary, observed.observation.traffic, taskDefinitions);
       // A reading of the gates is folded as an event is: a newer state an event told stands.
       const seen = observed.gatesFromAws ? foldGates(told, observed.observation.alarms, true) : told;
       const observation = seen.gates ? { ...observed.observation, alarms: seen.gates } : observed.observation;
@@ -829,39 +885,56 @@ export class Pipeline {
         next = withLease(next, me, this.now());
       }
       const changed = JSON.stringify(next) !== JSON.stringify(record);
+      if (!acting && changed && round < MAX_ROUNDS - 1) {
+        // Written with the next round's decision: nothing is done on AWS before that write (a
+        // look only reads), so a crash before it loses nothing the next trigger does not decide again.
+        record = next;
+        held = true;
+        untold = [...untold, ...decision.notices];
+        learned = {};
+        // As after any write: the push or command is applied (once), the rounds after reconcile.
+        trigger = { kind: 'reconcile', reason: 'after deciding' };
+        continue;
+      }
       if (changed) {
         try {
           record = await store.put(next);
         } catch (e) {
           if (!(e instanceof ConflictError)) throw e;
           log.info('record.conflict', { service: record.key, round });
-          record = await store.get(target.cluster, target.service);
-          reread();
+          // The store read the record back to tell the conflict from our own write: that read serves.
+          const read = record;
+          record = e.stored ?? (await store.get(target.cluster, target.service));
+          dropHeld();
+          // A single write without a lease beat ours: AWS is as the look saw it (lookStands).
+          if (!lookStands(read, record)) reread();
           continue;
         }
-      }
-      for (const notice of decision.notices) {
-        const topic = notice.kind === 'scaled' ? 'scaling' : 'rollout';
-        // `blocked` needs a person (Slack tells it as an error): scaling stood aside, a rollback is
-        // overdue, a person's deploy paused a rollout, a gate is not watching.
-        if (notice.kind === 'blocked') log.error('pipeline.blocked', noticeFields(record.key, notice));
-        else log.info(`${topic}.${notice.kind}`, noticeFields(record.key, notice));
-        this.options.onNotice?.(notice, target);
+        tell(decision.notices, record.key);
       }
       if (!acting && !changed) {
-        const settled = await this.settle(target, record, observed.primary, me);
-        if (settled === 'again') {
-          record = await store.get(target.cluster, target.service);
-          reread();
-          trigger = { kind: 'reconcile', reason: 'asked again' };
+        // A decision that changes nothing is told as it is made (nothing to commit first).
+        this.tellNotices(record.key, decision.notices, target);
+        const settled = await this.settle(target, record, observed.primary, me, held);
+        if (settled.committed) tell([], record.key);
+        else dropHeld();
+        if (settled.record === 'again') {
+          const read = record;
+          record = settled.lostTo ?? (await store.get(target.cluster, target.service));
+          // Asked for one more look: look. Lost a race to a single write without a lease: the look stands.
+          if (!settled.lostTo || !lookStands(read, record)) reread();
+          trigger = { kind: 'reconcile', reason: settled.lostTo ? 'lost a race' : 'asked again' };
           continue;
         }
-        return settled;
+        return settled.record;
       }
       learned = {};
       // Acting changes what AWS shows (a fenced round reads the record again): the next round looks.
       last.acted = acting;
       let fenced = false;
+      // The canary as the look this round decided on showed it, for the first action on it
+      // (lib/act.ts Known): a look is taken again after every action, so none came since it.
+      let canary: Known['canary'] = observed.canary ?? 'none';
       for (const action of decision.actions) {
         // Fenced: not on a decision another commit (a rollback, a command) has superseded.
         const stored = await store.get(target.cluster, target.service);
@@ -879,16 +952,31 @@ export class Pipeline {
         }
         this.options.onAction?.(action, target);
         log.info('action', { service: record.key, ...action });
-        const got = await act(clients, target, observed.primary, action, this.options.lifecycleHook);
+        const got = await act(clients, target, observed.primary, action, this.options.lifecycleHook, {
+          taskDefinitions,
+          ...(action.type === 'setCanary' && { canary }),
+        });
+        if (action.type === 'setCanary') canary = undefined;
         if (got.revisionForDigest) learned = { revisionForDigest: got.revisionForDigest };
+        // Revisions never change: the registered one's health check is known from its registration.
+        if (got.revisionForDigest && got.hasHealthCheck !== undefined)
+          this.observed.healthChecks.set(got.revisionForDigest, got.hasHealthCheck);
       }
       trigger = { kind: 'reconcile', reason: fenced ? 'fenced' : 'after acting' };
+      if (!fenced && !lookAfterActing(decision.actions, record)) {
+        // The step asked ECS for its tasks: what follows is told (lib/observe-rules.ts lookAfterActing).
+        const settled = await this.settle(target, record, observed.primary, me, false);
+        if (settled.record !== 'again') return settled.record;
+        record = settled.lostTo ?? (await store.get(target.cluster, target.service));
+      }
     }
     log.warn('reconcile.unfinished', { service: record.key, rounds: MAX_ROUNDS });
     // The rest is left to the next event or tick: the lease is let go, not left to expire.
-    if (record.lease?.owner === me) {
+    if (record.lease?.owner === me || held) {
       try {
-        return await store.put(withoutLease(record));
+        const written = await store.put(record.lease?.owner === me ? withoutLease(record) : record);
+        tell([], written.key);
+        return written;
       } catch (e) {
         if (!(e instanceof ConflictError)) throw e;
       }
@@ -906,18 +994,41 @@ export class Pipeline {
     record: ServiceRecord,
     primary: { deployments?: unknown[] },
     me: string,
-  ): Promise<ServiceRecord | 'again'> {
+    /** `record` holds a decision not yet written: it is written here, with the lease let go. */
+    held: boolean,
+  ): Promise<{ record: ServiceRecord | 'again'; committed: boolean; lostTo?: ServiceRecord }> {
     const { store, clients } = this.options;
     const restore = restoreDue(record, primary.deployments?.length ?? 0);
-    if (record.lease?.owner !== me && !restore) return record;
-    if (askedAgain(record)) {
-      // Someone asked for one more look: the ask is cleared (the lease kept), then the loop looks.
+    let committed = false;
+    /** The record as stored when a write lost its race (read back by the store). */
+    let lostTo: ServiceRecord | undefined;
+    const write = async (next: ServiceRecord): Promise<ServiceRecord | 'again'> => {
       try {
-        await store.put(withLease(record, me, this.now()));
+        const written = await store.put(next);
+        committed = true;
+        return written;
       } catch (e) {
         if (!(e instanceof ConflictError)) throw e;
+        lostTo = e.stored;
+        return 'again';
       }
-      return 'again';
+    };
+    const again = () => ({ record: 'again' as const, committed, ...(lostTo && { lostTo }) });
+    if (record.lease?.owner !== me && !restore) {
+      if (!held) return { record, committed };
+      const written = await write(record);
+      return written === 'again' ? again() : { record: written, committed };
+    }
+    if (held && restore) {
+      // The decision is written before the owner's settings go back: nothing is done before its commit.
+      const written = await write(record);
+      if (written === 'again') return again();
+      record = written;
+    }
+    if (askedAgain(record)) {
+      // Someone asked for one more look: the ask is cleared (the lease kept), then the loop looks.
+      await write(withLease(record, me, this.now()));
+      return { record: 'again', committed };
     }
     if (restore && record.ownerSettings) {
       log.info('owner.settings.restored', {
@@ -933,12 +1044,19 @@ export class Pipeline {
       );
     }
     const { ownerSettings: _saved, ...rest } = record;
-    const next = withoutLease(restore ? rest : record);
-    try {
-      return await store.put(next);
-    } catch (e) {
-      if (!(e instanceof ConflictError)) throw e;
-      return 'again';
+    const written = await write(withoutLease(restore ? rest : record));
+    return written === 'again' ? again() : { record: written, committed };
+  }
+
+  /** Notices of a decision just committed: logged, and told (the report, Slack's outbox is in the record). */
+  private tellNotices(key: string, notices: Notice[], target: TargetConfig): void {
+    for (const notice of notices) {
+      const topic = notice.kind === 'scaled' ? 'scaling' : 'rollout';
+      // `blocked` needs a person (Slack tells it as an error): scaling stood aside, a rollback is
+      // overdue, a person's deploy paused a rollout, a gate is not watching.
+      if (notice.kind === 'blocked') log.error('pipeline.blocked', noticeFields(key, notice));
+      else log.info(`${topic}.${notice.kind}`, noticeFields(key, notice));
+      this.options.onNotice?.(notice, target);
     }
   }
 
@@ -950,7 +1068,8 @@ export class Pipeline {
   private async refusePush(
     target: TargetConfig,
     primary: Awaited<ReturnType<typeof observe>>['primary'],
-    traffic?: TrafficView,
+    traffic: TrafficView | undefined,
+    known: TaskDefinitions,
   ) {
     const service = serviceRefusal(target, primary) ?? trafficRefusal(target, traffic);
     if (service) throw new RefusedError(service);
@@ -960,9 +1079,7 @@ export class Pipeline {
       );
     }
     if (!primary.taskDefinition) return;
-    const out = await this.options.clients.ecs.send(
-      new DescribeTaskDefinitionCommand({ taskDefinition: primary.taskDefinition }),
-    );
+    const out = await describeTaskDefinition(this.options.clients, primary.taskDefinition, known);
     const containers = out.taskDefinition?.containerDefinitions ?? [];
     const revision = `${out.taskDefinition?.family}:${out.taskDefinition?.revision}`;
     const refused = containerRefusal(target, containers, revision);

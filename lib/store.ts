@@ -21,7 +21,11 @@ import { fitRecord } from './record-size.ts';
 import { outstanding } from './wake.ts';
 
 export class ConflictError extends TransientError {
-  constructor(key: string) {
+  constructor(
+    key: string,
+    /** The record as stored, read back (consistently) to tell the conflict from our own landed write. */
+    readonly stored?: ServiceRecord,
+  ) {
     super(`the record of ${key} changed since it was read`);
     this.name = 'ConflictError';
   }
@@ -128,7 +132,7 @@ export class DynamoRecordStore implements RecordStore {
       if (stored === 'unreadable')
         throw e instanceof ConditionalCheckFailedException ? new UnknownWriteError(record.key) : e;
       if (JSON.stringify(stored) === JSON.stringify(next)) return next;
-      if (e instanceof ConditionalCheckFailedException) throw new ConflictError(record.key);
+      if (e instanceof ConditionalCheckFailedException) throw new ConflictError(record.key, stored);
       throw e;
     }
     return next;

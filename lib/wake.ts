@@ -4,13 +4,13 @@
  * Events say what happened (a task stopped, an alarm fired); nothing says "five minutes have passed".
  * Each moment the rules wait for is here, read from the record and the target's policy:
  *   a step's bake ends                healthyAt + bake
- *   a step waits for its tasks        unhealthySince + 1m, 2m, 4m, … (a health recheck, below)
+ *   a step waits for its tasks        unhealthySince + 4m, 8m, 16m, … (a health recheck, below)
  *   a step's deadline passes          unhealthySince + (stepDeadline - unhealthyMs) + 1 ms
  *   a registration is not done        registerLeaseUntil, and startedAt + stepDeadline + 1 ms
  *   a rollback is overdue             rollingBack.at + rollbackDeadline + 1 ms (told once)
  *   an approval gate times out        approval.timesOutAt (lib/rollout/approval.ts; not once held)
  *   a frozen push's window ends       frozenPush.until (lib/freeze.ts frozenUntil)
- *   a Slack message is due again      the outbox entry's nextAt (its back-off, or Retry-After)
+ *   a Slack message is due again      the outbox entry's nextAt (its back-off, or Retry-After), unless being sent
  *   a scaling alarm still in ALARM    its rule applies again after each cooldown
  *   a failing target is tried again   failing.nextAt (lib/lease.ts back-off)
  * The earliest still to come is the record's wake-up (lib/waker.ts sends it to the wake queue and
@@ -19,10 +19,13 @@
  * call itself again at once; the sweep still visits every record with work outstanding.
  *
  * The health recheck: behind a load balancer a task's RUNNING event starts nothing (its being in
- * service does, and no event says that: lib/event-facts.ts drops it), and ECS's own deployment and
- * steady-state events may be lost. So a step waiting for healthy tasks looks again, at doubling
- * intervals from when it began waiting: soon for the usual minute or two a target group takes,
- * rarely for a slow start, a handful of looks before its deadline.
+ * service does: lib/event-facts.ts drops it). What says the step's tasks are in service is ECS's
+ * own event: the deployment COMPLETED ("sent once a service reaches a steady state after a
+ * deployment") or SERVICE_STEADY_STATE ("healthy and at the desired number of tasks"); both may be
+ * lost. So a step waiting for healthy tasks looks again, at doubling intervals from when it began
+ * waiting: from 4 minutes, rarely for a slow start, a handful of looks before its deadline. While
+ * a step trades capacity on a full cluster the rechecks start at 1 minute: there what frees a slot
+ * is a scale-in's stop, an event dropped before any call, and no ECS event follows each trade.
  *
  * Deadlines are strict (`>`, lib/rollout/step.ts pastDeadline, rollbackOverdue), so their wake-up
  * is one millisecond past them; the queue rounds delays up to whole seconds anyway.
@@ -37,18 +40,32 @@ export interface Wake {
   why: string;
 }
 
-/** The first health recheck of a step waiting for its tasks; each later one twice as far. */
+/** The first health recheck of a step trading capacity; each later one twice as far. */
 export const HEALTH_RECHECK_MS = 60_000;
 
 /**
- * The next health recheck of a step waiting since `since`: since + 1m, 2m, 4m, 8m, … after `now`.
- *   since 10:00, now 10:00     -> 10:01
- *   since 10:00, now 10:01     -> 10:02
- *   since 10:00, now 10:02:30  -> 10:04
- *   since 10:00, now 10:09     -> 10:16
+ * The first health recheck of any other step waiting for its tasks. The recheck stands in for
+ * ECS's event should it be lost, and that event comes once the tasks are in service: ELB's default
+ * health check calls a target healthy 150 s after it first answers (5 checks 30 s apart), after the
+ * task has started. The 1- and 2-minute rechecks this series began with never found a step's tasks
+ * in service behind a default target group (the bench's good releases: six of them a canary
+ * rollout, 7 AWS calls each); the event started the bake, and the 4-minute one is where a lost
+ * event was caught then as now. Behind a tuned health check (10 s × 2) a lost event costs up to
+ * 4 minutes instead of 1.
  */
-export function healthRecheck(since: number, now: number): number {
-  let wait = HEALTH_RECHECK_MS;
+export const LOST_EVENT_RECHECK_MS = 4 * 60_000;
+
+/**
+ * The next health recheck of a step waiting since `since`: since + first, 2 × first, 4 × first, …
+ * after `now` (first: LOST_EVENT_RECHECK_MS, or HEALTH_RECHECK_MS while trading capacity).
+ *   since 10:00, now 10:00                -> 10:04
+ *   since 10:00, now 10:04                -> 10:08
+ *   since 10:00, now 10:09                -> 10:16
+ *   since 10:00, now 10:00, trading       -> 10:01
+ *   since 10:00, now 10:02:30, trading    -> 10:04
+ */
+export function healthRecheck(since: number, now: number, trading = false): number {
+  let wait = trading ? HEALTH_RECHECK_MS : LOST_EVENT_RECHECK_MS;
   while (since + wait <= now) wait *= 2;
   return since + wait;
 }
@@ -56,7 +73,7 @@ export function healthRecheck(since: number, now: number): number {
 /**
  * The record's next wake-up after `now`, or none: the earliest of the moments above.
  *   step 1 healthy since 10:00, bake 5m, now 10:01              -> 10:05 "bake of step 1 ends"
- *   step 1 asked 10:00, not healthy, now 10:00:10              -> 10:01 "health recheck of step 1"
+ *   step 1 asked 10:00, not healthy, now 10:00:10              -> 10:04 "health recheck of step 1"
  *   step 1 asked 10:00, not healthy, deadline 15m, now 10:14   -> 10:15:00.001 "deadline of step 1"
  *   paused at step 2                                           -> none (a pause stops every clock)
  *   rolling back since 10:00, rollbackDeadline 15m             -> 10:15:00.001 "rollback deadline"
@@ -64,6 +81,7 @@ export function healthRecheck(since: number, now: number): number {
  *   the same gate, held at 11:00 (onApprovalTimeout: hold)     -> none (it waits for a person)
  *   push frozen until Mon 07:00                                -> Mon 07:00 "freeze ends"
  *   idle, outbox entry due again 10:02                         -> 10:02 "Slack retry"
+ *   idle, outbox entry being sent (leased until 10:02)         -> none (its sender settles it)
  *   scaling alarm applied 10:00, out cooldown 5m               -> 10:05 "scale-out cooldown ends"
  *   idle, nothing outstanding                                  -> none
  */
@@ -87,7 +105,10 @@ export function nextWake(record: ServiceRecord, target: TargetConfig, now: numbe
       else if (step?.unhealthySince !== undefined) {
         const deadline = step.unhealthySince + target.stepDeadlineMs - (step.unhealthyMs ?? 0) + 1;
         add(deadline, `deadline of step ${n}`);
-        add(healthRecheck(step.unhealthySince, now), `health recheck of step ${n}`);
+        add(
+          healthRecheck(step.unhealthySince, now, rollout.room !== undefined),
+          `health recheck of step ${n}`,
+        );
       }
     }
     const gate = rollout.approval;
@@ -95,8 +116,12 @@ export function nextWake(record: ServiceRecord, target: TargetConfig, now: numbe
       add(gate.timesOutAt, `approval of step ${gate.step + 1} times out`);
   }
   add(record.frozenPush?.until, 'freeze ends');
-  for (const entry of record.outbox ?? [])
-    add(Math.max(entry.nextAt, entry.lease?.until ?? 0), 'Slack retry');
+  // An entry being sent (leased) wakes nothing: the invocation holding it settles it in the same
+  // breath (removed, or given its next time, which wakes). Only one that dies mid-send leaves it,
+  // and the sweep (the outbox keeps the record outstanding) sends it then. Waking at every lease's
+  // end cost each message two SendMessage and a stale wake-up whenever the record's next moment
+  // was later than the lease (a step waiting for its tasks, a bake).
+  for (const entry of record.outbox ?? []) if (!entry.lease) add(entry.nextAt, 'Slack retry');
   const scaling = record.scaling;
   const policy = target.scaling;
   if (scaling && policy) {

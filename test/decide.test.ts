@@ -222,7 +222,7 @@ describe('decide: stepping', () => {
 });
 
 describe('decide: promotion and success', () => {
-  it('the last step rolls the primary, then the canary goes to 0, then the final bake, then succeeded', () => {
+  it('the last step rolls the primary, then the canary goes to 0 as the final bake starts, then succeeded', () => {
     const r = rolling(2);
     const start = decide(r, obs({ canary: service(NEW, 10), tasks: tasks(NEW, 10) }), target(), tick, T0);
     expect(start.actions).toEqual([{ type: 'setPrimary', taskDefinition: NEW, allAtOnce: false }]);
@@ -230,11 +230,14 @@ describe('decide: promotion and success', () => {
     const rolled = obs({ primary: service(NEW, 10), canary: service(NEW, 10), tasks: tasks(NEW, 20) });
     const canaryDown = decide(start.record, rolled, target(), tick, T0 + 3 * MIN);
     expect(canaryDown.actions).toEqual([{ type: 'setCanary', taskDefinition: NEW, desiredCount: 0 }]);
+    // The primary is promoted: its bake need not wait for the canary's tasks to drain.
+    expect(canaryDown.record.rollout?.steps[2]?.healthyAt).toBe(T0 + 3 * MIN);
 
     const clean = obs({ primary: service(NEW, 10), canary: service(NEW, 0), tasks: tasks(NEW, 10) });
     const baking = decide(canaryDown.record, clean, target(), tick, T0 + 4 * MIN);
-    expect(baking.record.rollout?.steps[2]?.healthyAt).toBe(T0 + 4 * MIN);
-    const done = decide(baking.record, clean, target(), tick, T0 + 6 * MIN);
+    expect(baking.record.rollout?.steps[2]?.healthyAt).toBe(T0 + 3 * MIN);
+    expect(kinds(decide(baking.record, clean, target(), tick, T0 + 4 * MIN + 59_000))).toEqual([]);
+    const done = decide(baking.record, clean, target(), tick, T0 + 5 * MIN);
     expect(kinds(done)).toEqual(['succeeded']);
     expect(done.record.rollout).toBeUndefined();
     expect(done.record.lastGood).toMatchObject({ taskDefinition: NEW, image: { tag: 'v2' } });

@@ -1,6 +1,13 @@
 /** The worked examples of lib/observe-rules.ts, one row each. */
 import { describe, expect, it } from 'vitest';
-import { freshLookNeeded, observePlan, serviceEventWorthALook } from '../lib/observe-rules.ts';
+import {
+  freshLookNeeded,
+  lookAfterActing,
+  lookStands,
+  observePlan,
+  serviceEventWorthALook,
+  watchesPrimary,
+} from '../lib/observe-rules.ts';
 import type { Rollout } from '../lib/record.ts';
 
 const TD = 'arn:aws:ecs:us-east-1:123456789012:task-definition/';
@@ -74,6 +81,13 @@ describe('freshLookNeeded', () => {
     ['the record was read again', { plan, acted: false, reread: true }, plan, true],
     ['the last round only committed, same plan', { plan, acted: false, reread: false }, plan, false],
     ['the last round only committed, the plan changed', { plan, acted: false, reread: false }, 'q', true],
+    [
+      'the last round only committed, the rollout ended (idle)',
+      { plan, acted: false, reread: false },
+      observePlan({}, {}),
+      false,
+    ],
+    ['idle, then a rollout (a push)', { plan: observePlan({}, {}), acted: false, reread: false }, plan, true],
   ])('%s -> %s', (_, last, now, want) => {
     expect(freshLookNeeded(last, now)).toBe(want);
   });
@@ -97,8 +111,144 @@ describe('serviceEventWorthALook', () => {
       { ...baking, strategy: 'ecs-canary' as const },
       true,
     ],
-    ['SERVICE_DEPLOYMENT_COMPLETED, the step baking', 'SERVICE_DEPLOYMENT_COMPLETED', baking, true],
-  ])('%s -> %s', (_, event, r, want) => {
-    expect(serviceEventWorthALook(event, r ? { rollout: r } : {}).worth).toBe(want);
+    [
+      'SERVICE_DEPLOYMENT_COMPLETED of the primary, the step baking',
+      'SERVICE_DEPLOYMENT_COMPLETED',
+      baking,
+      true,
+    ],
+    [
+      'SERVICE_DEPLOYMENT_COMPLETED of the canary, the step baking',
+      'SERVICE_DEPLOYMENT_COMPLETED',
+      baking,
+      false,
+      'canary',
+    ],
+    [
+      'SERVICE_DEPLOYMENT_COMPLETED of the canary, waiting for tasks',
+      'SERVICE_DEPLOYMENT_COMPLETED',
+      rollout(),
+      true,
+      'canary',
+    ],
+    [
+      "SERVICE_DEPLOYMENT_IN_PROGRESS, a step of the pipeline's own",
+      'SERVICE_DEPLOYMENT_IN_PROGRESS',
+      rollout(),
+      false,
+    ],
+    ['SERVICE_DEPLOYMENT_IN_PROGRESS, no rollout', 'SERVICE_DEPLOYMENT_IN_PROGRESS', undefined, true],
+    [
+      'SERVICE_DEPLOYMENT_IN_PROGRESS, rolling back',
+      'SERVICE_DEPLOYMENT_IN_PROGRESS',
+      { ...baking, rollingBack: ROLLING_BACK },
+      true,
+    ],
+    [
+      'SERVICE_DEPLOYMENT_IN_PROGRESS, strategy ecs-canary',
+      'SERVICE_DEPLOYMENT_IN_PROGRESS',
+      rollout({ strategy: 'ecs-canary' }),
+      true,
+    ],
+    [
+      'SERVICE_DEPLOYMENT_IN_PROGRESS, trading capacity (room)',
+      'SERVICE_DEPLOYMENT_IN_PROGRESS',
+      rollout({ room: 4 }),
+      true,
+    ],
+    ['SERVICE_DEPLOYMENT_FAILED, the step baking', 'SERVICE_DEPLOYMENT_FAILED', baking, true],
+  ] as [string, string, Rollout | undefined, boolean, ('primary' | 'canary')?][])(
+    '%s -> %s',
+    (_, event, r, want, of) => {
+      expect(serviceEventWorthALook(event, r ? { rollout: r } : {}, of).worth).toBe(want);
+    },
+  );
+});
+
+describe('lookAfterActing', () => {
+  const waiting = (stepIndex: number, extra: Partial<Rollout> = {}) =>
+    rollout({
+      stepIndex,
+      steps: [step(10), step(50), step(100)].map((s, i) =>
+        i === stepIndex ? { ...s, unhealthySince: 0 } : s,
+      ),
+      ...extra,
+    });
+  const web2 = `${TD}web:2`;
+  const canary = (desiredCount: number) => ({ type: 'setCanary', taskDefinition: web2, desiredCount });
+  it.each([
+    ['step 1 (10 %) waiting, setCanary web:2 × 2', [canary(2)], waiting(0), false],
+    [
+      'step 3 (100 %) waiting, setPrimary web:2',
+      [{ type: 'setPrimary', taskDefinition: web2 }],
+      waiting(2),
+      false,
+    ],
+    ['step 3 (100 %) waiting, setCanary web:2 × 0', [canary(0)], waiting(2), true],
+    [
+      'step 3 (100 %) baking, setCanary web:2 × 0 (promoted)',
+      [canary(0)],
+      rollout({ stepIndex: 2, steps: [step(10, 1), step(50, 2), step(100, 3)] }),
+      false,
+    ],
+    [
+      'step 1 waiting, setCount 18 and setCanary web:2 × 2',
+      [{ type: 'setCount', desiredCount: 18 }, canary(2)],
+      waiting(0),
+      true,
+    ],
+    ['registerRevision', [{ type: 'registerRevision' }], rollout({ taskDefinition: undefined }), true],
+    ['step 1 waiting, trading capacity (room)', [canary(2)], waiting(0, { room: 4 }), true],
+    ['rolling back, setCanary × 0', [canary(0)], waiting(0, { rollingBack: ROLLING_BACK }), true],
+    [
+      'step 1 baking (not waiting), setCanary web:2 × 2',
+      [canary(2)],
+      rollout({ steps: [step(10, 5), step(50), step(100)] }),
+      true,
+    ],
+  ])('%s -> look: %s', (_, actions, r, want) => {
+    expect(lookAfterActing(actions, { rollout: r })).toBe(want);
+  });
+});
+
+describe('lookStands', () => {
+  const lease = { owner: 'other', until: Number.MAX_SAFE_INTEGER };
+  it.each([
+    ['read v7 no lease, stored v8 no lease', { version: 7 }, { version: 8 }, true],
+    ['read v7 no lease, stored v8 leased (another is acting)', { version: 7 }, { version: 8, lease }, false],
+    ['read v7 no lease, stored v9 no lease', { version: 7 }, { version: 9 }, false],
+    ['read v7 leased by another, stored v8 no lease', { version: 7, lease }, { version: 8 }, false],
+    [
+      'read v7 no lease, stored v8 no lease, the rollout closed',
+      { version: 7, rollout: rollout() },
+      { version: 8 },
+      false,
+    ],
+    [
+      'read v7 no lease, stored v8 no lease, the same rollout',
+      { version: 7, rollout: rollout() },
+      { version: 8, rollout: rollout() },
+      true,
+    ],
+  ])('%s -> %s', (_, read, stored, want) => {
+    expect(lookStands(read, stored)).toBe(want);
+  });
+});
+
+describe('watchesPrimary', () => {
+  const baking = (stepIndex: number) =>
+    rollout({
+      stepIndex,
+      steps: [step(10), step(50), step(100)].map((s, i) => (i === stepIndex ? { ...s, healthyAt: 5 } : s)),
+    });
+  it.each([
+    ['step 1 of 10/50/100 at 10 %', rollout(), false, false],
+    ['step 3 at 100 %', rollout({ stepIndex: 2 }), false, true],
+    ['step 2 at 50 % baking, the gates read (its bake ends)', baking(1), true, true],
+    ['step 1 at 10 % baking, the gates read', baking(0), true, false],
+    ['step 2 at 50 % waiting for its tasks, the gates read', rollout({ stepIndex: 1 }), true, false],
+    ['strategy ecs-canary', rollout({ strategy: 'ecs-canary' }), false, true],
+  ])('%s -> %s', (_, r, readGates, want) => {
+    expect(watchesPrimary(r, readGates)).toBe(want);
   });
 });

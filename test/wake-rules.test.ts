@@ -61,7 +61,7 @@ describe('nextWake', () => {
       'step 1 asked 10:00, not healthy, now 10:00:10',
       withRollout({ steps: [step({ startedAt: T, unhealthySince: T }), step()] }),
       T + 10 * S,
-      { at: T + MIN, why: 'health recheck of step 1' },
+      { at: T + 4 * MIN, why: 'health recheck of step 1' },
     ],
     [
       'step 1 asked 10:00, not healthy, deadline 15m, now 10:14',
@@ -125,6 +125,15 @@ describe('nextWake', () => {
       { at: T + 2 * MIN, why: 'Slack retry' },
     ],
     [
+      'idle, outbox entry being sent (leased until 10:02)',
+      {
+        ...newRecord('prod', 'web'),
+        outbox: [{ ...entry(T), lease: { token: 't', until: T + 2 * MIN } } as OutboxEntry],
+      },
+      T,
+      undefined,
+    ],
+    [
       'scaling alarm applied 10:00, out cooldown 5m',
       { ...newRecord('prod', 'web'), scaling: { firing: { busy: { since: T, appliedAt: T } } } },
       T + MIN,
@@ -138,12 +147,13 @@ describe('nextWake', () => {
 
 describe('healthRecheck', () => {
   it.each([
-    ['since 10:00, now 10:00', T, T + MIN],
-    ['since 10:00, now 10:01', T + MIN, T + 2 * MIN],
-    ['since 10:00, now 10:02:30', T + 150 * S, T + 4 * MIN],
-    ['since 10:00, now 10:09', T + 9 * MIN, T + 16 * MIN],
-  ])('%s', (_, now, want) => {
-    expect(healthRecheck(T, now)).toBe(want);
+    ['since 10:00, now 10:00', T, false, T + 4 * MIN],
+    ['since 10:00, now 10:04', T + 4 * MIN, false, T + 8 * MIN],
+    ['since 10:00, now 10:09', T + 9 * MIN, false, T + 16 * MIN],
+    ['since 10:00, now 10:00, trading', T, true, T + MIN],
+    ['since 10:00, now 10:02:30, trading', T + 150 * S, true, T + 4 * MIN],
+  ])('%s', (_, now, trading, want) => {
+    expect(healthRecheck(T, now, trading)).toBe(want);
   });
 });
 

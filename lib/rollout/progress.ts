@@ -249,14 +249,17 @@ export function progress(d: Decision, obs: Observation, target: TargetConfig, ro
     );
     if (!promoted(primary, revision, primaryHealthy) || primary.runningCount < primary.desiredCount) return;
     if (obs.canary.exists && obs.canary.desiredCount > 0) {
-      if (!d.actions.some((a) => a.type === 'setCanary')) {
+      const existing = d.actions.find((a) => a.type === 'setCanary');
+      if (!existing) {
         d.actions.push({
           type: 'setCanary',
           taskDefinition: obs.canary.taskDefinition ?? revision,
           desiredCount: 0,
         });
       }
-      return;
+      // The primary is promoted and the canary asked to 0 in this decision: the bake starts with it
+      // (below), not one look later. Its draining tasks run the same revision and serve nothing new.
+      if (existing && existing.desiredCount !== 0) return;
     }
     // The canary's draining tasks run the same revision: the primary's bake need not wait for them.
     if (step.healthyAt === undefined) becameHealthy(step, now);
