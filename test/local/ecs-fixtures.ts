@@ -93,6 +93,23 @@ export async function createService(
   return out.service!;
 }
 
+/** `loadBalancers` of a service whose container `app` (registerFargate's) serves the group on 8080. */
+export const behind = (targetGroupArn: string) => [
+  { targetGroupArn, containerName: 'app', containerPort: 8080 },
+];
+
+/** The service `web` in `prod`: 2 healthy tasks of web:v1 behind the target group. Returns the revision. */
+export async function createWebBehind(tw: TestWorld, targetGroupArn: string): Promise<string> {
+  const v1 = await registerFargate(tw.ecs, 'web', pushImage(tw.world, 'web', 'v1'));
+  await createService(tw.ecs, {
+    serviceName: 'web',
+    taskDefinition: v1,
+    desiredCount: 2,
+    loadBalancers: behind(targetGroupArn),
+  });
+  return v1;
+}
+
 export async function describe(ecs: ECSClient, service: string, cluster = 'prod'): Promise<Service> {
   const out = await ecs.send(new DescribeServicesCommand({ cluster, services: [service] }));
   return out.services![0]!;

@@ -33,11 +33,11 @@ import {
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runUntil, startWorld, type TestWorld } from '../helpers/world.ts';
 import {
+  behind,
   createCluster,
   createService,
+  createWebBehind,
   describe as describeService,
-  pushImage,
-  registerFargate,
 } from './ecs-fixtures.ts';
 
 let t: TestWorld;
@@ -67,13 +67,7 @@ beforeAll(async () => {
   const second = elb.createListener(lbArn, { port: 8443, protocol: 'HTTPS', targetGroupArn: other });
   apiListenerArn = second.arn;
   apiRuleArn = elb.createRule(second.arn, { priority: 10, pathPattern: '/api/*', targetGroupArn: web }).arn;
-  const v1 = await registerFargate(t.ecs, 'web', pushImage(t.world, 'web', 'v1'));
-  await createService(t.ecs, {
-    serviceName: 'web',
-    taskDefinition: v1,
-    desiredCount: 2,
-    loadBalancers: [{ targetGroupArn: web, containerName: 'app', containerPort: 8080 }],
-  });
+  await createWebBehind(t, web);
   await runUntil(
     t.world,
     () => elb.targetHealth(web).filter((x) => x.state === 'healthy').length === 2,
@@ -353,7 +347,7 @@ describe('a canary target group like the primary, and weighted forward actions',
       )
     ).TargetGroups![0]!.TargetGroupArn!;
     const td = (await describeService(t.ecs, 'web')).taskDefinition!;
-    const lb = [{ targetGroupArn: lonely, containerName: 'app', containerPort: 8080 }];
+    const lb = behind(lonely);
     const refused = {
       name: 'InvalidParameterException',
       message: `The target group with targetGroupArn ${lonely} does not have an associated load balancer.`,
