@@ -45,6 +45,20 @@ const t = (ms?: number) => ms ?? Number.NaN;
 /** A step as the validated config holds it: step(10, 5 * MIN) is 10 % baked 5 minutes. */
 const step = (percent: number, bakeMs = 0) => ({ percent, bakeMs });
 
+/** The pipeline's rollout of web:2 over web:1 with ECS's canary strategy, at its first step. */
+const ecsCanaryRollout = (steps: Rollout['steps']): Rollout => ({
+  id: 'r',
+  image: { repository: 'web', tag: 'v2', digest: 'sha256:2', uri: 'x' },
+  strategy: 'ecs-canary',
+  steps,
+  stepIndex: 0,
+  fromTaskDefinition: 'web:1',
+  taskDefinition: 'web:2',
+  startedAt: 0,
+  failures: [],
+  ignoredAlarms: [],
+});
+
 /** The pipeline stopped ECS's deployment (one StopServiceDeployment): web runs web:1, no rollout left. */
 function expectStoppedBackOnWeb1(report: Report, record: ServiceRecord) {
   expect(report.apiCalls['ecs:StopServiceDeployment']).toBe(1);
@@ -231,16 +245,7 @@ describe('autopilot.yml: strategy ecs-*', () => {
 describe('hookAnswer: the examples of its comment', () => {
   const REV = 'arn:aws:ecs:us-east-1:123456789012:service-revision/prod/web/2';
   const rollout = (extra: Partial<Rollout> = {}, healthy = true): Rollout => ({
-    id: 'r',
-    image: { repository: 'web', tag: 'v2', digest: 'sha256:2', uri: 'x' },
-    strategy: 'ecs-canary',
-    steps: [{ percent: 10, bakeMs: 0, ...(healthy && { healthyAt: 1 }) }, step(100)],
-    stepIndex: 0,
-    fromTaskDefinition: 'web:1',
-    taskDefinition: 'web:2',
-    startedAt: 0,
-    failures: [],
-    ignoredAlarms: [],
+    ...ecsCanaryRollout([{ ...step(10), ...(healthy && { healthyAt: 1 }) }, step(100)]),
     ecsDeployment: { arn: 'sd', revisionArn: REV, status: 'IN_PROGRESS' },
     ...extra,
   });
@@ -362,18 +367,7 @@ describe('commands under ECS strategies', () => {
     ).targets[0]!;
     const record: ServiceRecord = {
       ...newRecord('prod', 'web'),
-      rollout: {
-        id: 'r',
-        image: { repository: 'web', tag: 'v2', digest: 'sha256:2', uri: 'x' },
-        strategy: 'ecs-canary',
-        steps: target.steps.map((s) => ({ ...s })),
-        stepIndex: 0,
-        fromTaskDefinition: 'web:1',
-        taskDefinition: 'web:2',
-        startedAt: 0,
-        failures: [],
-        ignoredAlarms: [],
-      },
+      rollout: ecsCanaryRollout(target.steps.map((s) => ({ ...s }))),
     };
     const obs = {
       primary: { ...MISSING_SERVICE, exists: true, taskDefinition: 'web:2' },

@@ -49,6 +49,13 @@ let apiListenerArn: string;
 let apiRuleArn: string;
 let canary: string;
 
+/** The local AWS's one VPC (its default target groups live there). */
+const VPC = 'vpc-0a1b2c3d4e5f60718';
+/** CreateTargetGroup through the SDK; the new group's ARN. */
+const createGroup = async (Name: string, Protocol: 'HTTP' | 'TCP', Port: number, VpcId = VPC) =>
+  (await elbv2.send(new CreateTargetGroupCommand({ Name, Protocol, Port, VpcId }))).TargetGroups![0]!
+    .TargetGroupArn!;
+
 beforeAll(async () => {
   t = await startWorld();
   elbv2 = t.elbv2;
@@ -122,7 +129,7 @@ describe('a canary target group like the primary, and weighted forward actions',
       Name: 'web-canary',
       Protocol: 'HTTP' as const,
       Port: 80,
-      VpcId: 'vpc-0a1b2c3d4e5f60718',
+      VpcId: VPC,
       TargetType: 'ip' as const,
       HealthCheckIntervalSeconds: 5,
       HealthyThresholdCount: 2,
@@ -295,16 +302,7 @@ describe('a canary target group like the primary, and weighted forward actions',
       elbv2.send(new ModifyRuleCommand({ RuleArn: defaultRule.RuleArn, Actions: forward([tuple(web, 1)]) })),
     ).rejects.toBeInstanceOf(OperationNotPermittedException);
     // A TCP group cannot take an ALB listener's requests.
-    const tcp = (
-      await elbv2.send(
-        new CreateTargetGroupCommand({
-          Name: 'web-tcp',
-          Protocol: 'TCP',
-          Port: 80,
-          VpcId: 'vpc-0a1b2c3d4e5f60718',
-        }),
-      )
-    ).TargetGroups![0]!.TargetGroupArn!;
+    const tcp = await createGroup('web-tcp', 'TCP', 80);
     await expect(
       elbv2.send(
         new ModifyRuleCommand({ RuleArn: apiRuleArn, Actions: forward([tuple(web, 1), tuple(tcp, 1)]) }),
@@ -323,29 +321,11 @@ describe('a canary target group like the primary, and weighted forward actions',
   });
 
   it('refuses a group in a VPC that does not exist, and ECS a group no load balancer forwards to', async () => {
-    await expect(
-      elbv2.send(
-        new CreateTargetGroupCommand({
-          Name: 'web-elsewhere',
-          Protocol: 'HTTP',
-          Port: 80,
-          VpcId: 'vpc-0123456789abcdef0',
-        }),
-      ),
-    ).rejects.toMatchObject({
+    await expect(createGroup('web-elsewhere', 'HTTP', 80, 'vpc-0123456789abcdef0')).rejects.toMatchObject({
       name: 'ValidationError',
       message: "The VPC ID 'vpc-0123456789abcdef0' is not found",
     });
-    const lonely = (
-      await elbv2.send(
-        new CreateTargetGroupCommand({
-          Name: 'lonely',
-          Protocol: 'HTTP',
-          Port: 8080,
-          VpcId: 'vpc-0a1b2c3d4e5f60718',
-        }),
-      )
-    ).TargetGroups![0]!.TargetGroupArn!;
+    const lonely = await createGroup('lonely', 'HTTP', 8080);
     const td = (await describeService(t.ecs, 'web')).taskDefinition!;
     const lb = behind(lonely);
     const refused = {
