@@ -577,14 +577,13 @@ function readScenario(raw: unknown, r: Reader): Scenario {
       : undefined;
   // Names are unique within a list: a second item of the same name is a mistake at its own path.
   const each = <T extends { name: string }>(
-    list: unknown,
-    at: string,
+    at: 'clusters' | 'targetGroups' | 'loadBalancers' | 'alarms',
     what: string,
     read: (v: unknown, path: string) => T,
     names: Set<string>,
   ) => {
     const out: T[] = [];
-    (r.attempt(() => r.list(list, at)) ?? []).forEach((v, i) => {
+    (r.attempt(() => r.list(top[at], at)) ?? []).forEach((v, i) => {
       const item = r.attempt(() => read(v, `${at}[${i}]`));
       if (item === undefined) {
         const n = rawName(v);
@@ -604,16 +603,9 @@ function readScenario(raw: unknown, r: Reader): Scenario {
     return out;
   };
   const refs = { clusters: new Set<string>(), targetGroups: new Set<string>(), alarms: new Set<string>() };
-  const clusters = each(
-    top.clusters,
-    'clusters',
-    'cluster',
-    (c, path) => readCluster(c, path, r),
-    refs.clusters,
-  );
+  const clusters = each('clusters', 'cluster', (c, path) => readCluster(c, path, r), refs.clusters);
   const images = r.attempt(() => readImages(top.images, r)) ?? {};
   const targetGroups = each(
-    top.targetGroups,
     'targetGroups',
     'target group',
     (t, path) => readTargetGroup(t, path, r),
@@ -621,13 +613,12 @@ function readScenario(raw: unknown, r: Reader): Scenario {
   );
   const loadBalancerNames = new Set<string>();
   const loadBalancers = each(
-    top.loadBalancers,
     'loadBalancers',
     'load balancer',
     (v, path) => readLoadBalancer(v, path, r, refs.targetGroups),
     loadBalancerNames,
   );
-  const alarms = each(top.alarms, 'alarms', 'alarm', (a, path) => readAlarm(a, path, r), refs.alarms);
+  const alarms = each('alarms', 'alarm', (a, path) => readAlarm(a, path, r), refs.alarms);
   const services: ServiceSpec[] = [];
   // Services with a mistake stay known to the timeline by cluster and name (never run).
   const known: ServiceSpec[] = [];
