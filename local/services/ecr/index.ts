@@ -61,6 +61,16 @@ interface Repository {
   tagIndex: Map<string, string>; // tag → digest
 }
 
+/** `imageIds` of BatchGetImage and BatchDeleteImage: 1 to 100 of them (ECR API Reference, both actions). */
+function batchImageIds(ids: ImageId[] | undefined): ImageId[] {
+  if (!ids || ids.length < 1 || ids.length > 100) {
+    throw invalidParameter(
+      "Invalid parameter at 'imageIds' failed to satisfy constraint: 'Member must have length between 1 and 100'",
+    );
+  }
+  return ids;
+}
+
 interface ImageId {
   imageDigest?: string;
   imageTag?: string;
@@ -294,25 +304,14 @@ export class LocalEcr implements LocalService {
     },
     BatchGetImage: (input: { repositoryName: string; imageIds?: ImageId[] }) => {
       const repo = this.repository(input.repositoryName);
-      const ids = input.imageIds ?? [];
-      if (ids.length < 1 || ids.length > 100) {
-        throw invalidParameter(
-          "Invalid parameter at 'imageIds' failed to satisfy constraint: 'Member must have length between 1 and 100'",
-        );
-      }
+      const ids = batchImageIds(input.imageIds);
       const images: unknown[] = [];
       const failures: unknown[] = [];
       for (const id of ids) {
         const found = this.find(repo, id);
         if ('failureCode' in found) failures.push({ imageId: id, ...found });
         else {
-          images.push({
-            registryId: this.world.account,
-            repositoryName: repo.name,
-            imageId: { imageDigest: found.image.digest, ...(id.imageTag ? { imageTag: id.imageTag } : {}) },
-            imageManifest: found.image.manifest,
-            imageManifestMediaType: found.image.manifestMediaType,
-          });
+          images.push(this.imageView(repo, found.image, id.imageTag));
         }
       }
       return { images, failures };
@@ -356,24 +355,11 @@ export class LocalEcr implements LocalService {
         );
       }
       const image = this.store(repo, manifest, mediaType, input.imageTag);
-      return {
-        image: {
-          registryId: this.world.account,
-          repositoryName: repo.name,
-          imageId: { imageDigest: image.digest, ...(input.imageTag ? { imageTag: input.imageTag } : {}) },
-          imageManifest: image.manifest,
-          imageManifestMediaType: image.manifestMediaType,
-        },
-      };
+      return { image: this.imageView(repo, image, input.imageTag) };
     },
     BatchDeleteImage: (input: { repositoryName: string; imageIds?: ImageId[] }) => {
       const repo = this.repository(input.repositoryName);
-      const ids = input.imageIds ?? [];
-      if (ids.length < 1 || ids.length > 100) {
-        throw invalidParameter(
-          "Invalid parameter at 'imageIds' failed to satisfy constraint: 'Member must have length between 1 and 100'",
-        );
-      }
+      const ids = batchImageIds(input.imageIds);
       const deleted: ImageId[] = [];
       const failures: unknown[] = [];
       for (const id of ids) {
@@ -436,6 +422,17 @@ export class LocalEcr implements LocalService {
       );
     }
     return repo;
+  }
+
+  /** The `Image` of BatchGetImage and PutImage: its id as asked for (the tag only when one was named). */
+  private imageView(repo: Repository, image: Image, tag: string | undefined) {
+    return {
+      registryId: this.world.account,
+      repositoryName: repo.name,
+      imageId: { imageDigest: image.digest, ...(tag ? { imageTag: tag } : {}) },
+      imageManifest: image.manifest,
+      imageManifestMediaType: image.manifestMediaType,
+    };
   }
 
   private repositoryView(r: Repository) {
