@@ -123,22 +123,17 @@ export function parseExpression(src: string): Node {
     }
     return a;
   };
-  const multiplicative = (): Node => {
-    let a = unary();
-    for (let c = peek(); c === '*' || c === '/'; c = peek()) {
+  // `a - b - c` is (a - b) - c, and * / bind tighter than + -: the same loop at two levels.
+  const leftToRight = (ops: string, operand: () => Node) => (): Node => {
+    let a = operand();
+    for (let c = peek(); c !== undefined && ops.includes(c); c = peek()) {
       i++;
-      a = { k: 'bin', op: c, a, b: unary() };
+      a = { k: 'bin', op: c, a, b: operand() };
     }
     return a;
   };
-  const additive = (): Node => {
-    let a = multiplicative();
-    for (let c = peek(); c === '+' || c === '-'; c = peek()) {
-      i++;
-      a = { k: 'bin', op: c, a, b: multiplicative() };
-    }
-    return a;
-  };
+  const multiplicative = leftToRight('*/', unary);
+  const additive = leftToRight('+-', multiplicative);
   const root = additive();
   if (peek() !== undefined) fail(`unexpected '${src[i]}' at position ${i}`);
   return root;
