@@ -304,16 +304,10 @@ export class LocalEcr implements LocalService {
     },
     BatchGetImage: (input: { repositoryName: string; imageIds?: ImageId[] }) => {
       const repo = this.repository(input.repositoryName);
-      const ids = batchImageIds(input.imageIds);
       const images: unknown[] = [];
-      const failures: unknown[] = [];
-      for (const id of ids) {
-        const found = this.find(repo, id);
-        if ('failureCode' in found) failures.push({ imageId: id, ...found });
-        else {
-          images.push(this.imageView(repo, found.image, id.imageTag));
-        }
-      }
+      const failures = this.forEachFound(repo, input.imageIds, (id, image) => {
+        images.push(this.imageView(repo, image, id.imageTag));
+      });
       return { images, failures };
     },
     PutImage: (input: {
@@ -359,34 +353,27 @@ export class LocalEcr implements LocalService {
     },
     BatchDeleteImage: (input: { repositoryName: string; imageIds?: ImageId[] }) => {
       const repo = this.repository(input.repositoryName);
-      const ids = batchImageIds(input.imageIds);
       const deleted: ImageId[] = [];
-      const failures: unknown[] = [];
-      for (const id of ids) {
-        const found = this.find(repo, id);
-        if ('failureCode' in found) {
-          failures.push({ imageId: id, ...found });
-          continue;
-        }
-        const digest = found.image.digest;
+      const failures = this.forEachFound(repo, input.imageIds, (id, image) => {
+        const digest = image.digest;
         if (id.imageTag && !id.imageDigest) {
           // Removing a tag; the image goes with its last tag.
           repo.tagIndex.delete(id.imageTag);
           deleted.push({ imageDigest: digest, imageTag: id.imageTag });
-          this.emitAction('DELETE', repo.name, found.image, id.imageTag);
+          this.emitAction('DELETE', repo.name, image, id.imageTag);
           if (this.tagsOf(repo, digest).length === 0) repo.images.delete(digest);
         } else {
           for (const tag of this.tagsOf(repo, digest)) {
             repo.tagIndex.delete(tag);
             deleted.push({ imageDigest: digest, imageTag: tag });
-            this.emitAction('DELETE', repo.name, found.image, tag);
+            this.emitAction('DELETE', repo.name, image, tag);
           }
           if (repo.images.delete(digest) && !deleted.some((d) => d.imageDigest === digest)) {
             deleted.push({ imageDigest: digest });
-            this.emitAction('DELETE', repo.name, found.image, '');
+            this.emitAction('DELETE', repo.name, image, '');
           }
         }
-      }
+      });
       return { imageIds: deleted, failures };
     },
   };
@@ -527,6 +514,24 @@ export class LocalEcr implements LocalService {
       const tagged = this.tagsOf(repo, i.digest).length > 0;
       return status === 'ANY' || (status === 'TAGGED') === tagged;
     });
+  }
+
+  /**
+   * The images a batch action names (1 to 100 ids), each found one handed to `use` in order; the
+   * ids not found are the action's `failures`, with ECR's code and reason.
+   */
+  private forEachFound(
+    repo: Repository,
+    ids: ImageId[] | undefined,
+    use: (id: ImageId, image: Image) => void,
+  ): unknown[] {
+    const failures: unknown[] = [];
+    for (const id of batchImageIds(ids)) {
+      const found = this.find(repo, id);
+      if ('failureCode' in found) failures.push({ imageId: id, ...found });
+      else use(id, found.image);
+    }
+    return failures;
   }
 
   private find(
