@@ -30,6 +30,13 @@ async function untilCanaryUp(w: PipelineWorld) {
   }
   throw new Error('the canary never came up');
 }
+/** A world whose push of a healthy web:v2 is rolling out, its canary serving the first step. */
+async function canaryOfV2Up(): Promise<PipelineWorld> {
+  const t = await world({ images: { 'web:v2': 'healthy' } });
+  t.world.ecr.push('web', 'v2');
+  await untilCanaryUp(t);
+  return t;
+}
 /** The world's own target (test/helpers/web-target.ts). */
 const TARGET = WEB_TARGET;
 
@@ -62,9 +69,7 @@ describe('a config mistake is a person’s problem, not the image’s', () => {
 
 describe('nothing stuck', () => {
   it('a deleted primary: the canary is scaled to 0 and deleted, the rollout closed with the reason, and told', async () => {
-    const t = await world({ images: { 'web:v2': 'healthy' } });
-    t.world.ecr.push('web', 'v2');
-    await untilCanaryUp(t);
+    const t = await canaryOfV2Up();
     await t.world.ecs.operations.DeleteService!({ cluster: 'prod', service: 'web', force: true });
     await t.world.runFor(3 * MIN);
     const r = (await recordOf(t))!;
@@ -81,9 +86,7 @@ describe('nothing stuck', () => {
   }, 180_000);
 
   it('a target taken out of autopilot.yml mid-rollout: the same, at the next tick', async () => {
-    const t = await world({ images: { 'web:v2': 'healthy' } });
-    t.world.ecr.push('web', 'v2');
-    await untilCanaryUp(t);
+    const t = await canaryOfV2Up();
     Object.assign(t.pipeline.options, {
       config: validateConfig({ targets: [{ ...TARGET, service: 'api', repository: 'api' }] }),
     });
@@ -175,9 +178,7 @@ describe('the canary is a true sibling', () => {
 
 describe('one reconcile acts at a time', () => {
   it('while another invocation holds the service, a burst of reconciles acts on nothing and asks it to look again', async () => {
-    const t = await world({ images: { 'web:v2': 'healthy' } });
-    t.world.ecr.push('web', 'v2');
-    await untilCanaryUp(t);
+    const t = await canaryOfV2Up();
     const held = (await recordOf(t))!;
     // Another invocation is in the middle of its observe-decide-act loop.
     await t.store.put({ ...held, lease: { owner: 'another-invocation', until: t.world.now() + 90_000 } });
@@ -239,9 +240,7 @@ describe('nothing lost: the Slack outbox never drops what matters', () => {
 
 describe('actions are fenced', () => {
   it('an action decided from a version another commit has superseded is not performed', async () => {
-    const t = await world({ images: { 'web:v2': 'healthy' } });
-    t.world.ecr.push('web', 'v2');
-    await untilCanaryUp(t);
+    const t = await canaryOfV2Up();
     const store = t.store;
     const hold = async (paused: boolean) => {
       const r = await store.get('prod', 'web');
