@@ -101,13 +101,24 @@ group('deployment arithmetic', () => {
   });
 });
 
+/** Old and new tasks running, and how many were healthy, at each virtual second of a rollout. */
+type History = { old: number; fresh: number; healthy: number }[];
+
 interface RollCase {
   name: string;
   desired: number;
   min: number;
   max: number;
-  check(h: { old: number; fresh: number; healthy: number }[]): void;
+  check(h: History): void;
 }
+
+/** The deployment never ran more than `mostTasks` tasks, nor served with fewer than `fewestHealthy`. */
+const bounds =
+  ({ mostTasks, fewestHealthy }: { mostTasks: number; fewestHealthy: number }) =>
+  (h: History) => {
+    expect(Math.max(...h.map((x) => x.old + x.fresh))).toBe(mostTasks);
+    expect(Math.min(...h.map((x) => x.healthy))).toBe(fewestHealthy);
+  };
 
 const rollCases: RollCase[] = [
   {
@@ -140,20 +151,14 @@ const rollCases: RollCase[] = [
     desired: 3,
     min: 50,
     max: 125,
-    check(h) {
-      expect(Math.max(...h.map((x) => x.old + x.fresh))).toBe(3);
-      expect(Math.min(...h.map((x) => x.healthy))).toBe(2);
-    },
+    check: bounds({ mostTasks: 3, fewestHealthy: 2 }),
   },
   {
     name: 'the defaults 100%/200% start all new tasks first',
     desired: 4,
     min: 100,
     max: 200,
-    check(h) {
-      expect(Math.max(...h.map((x) => x.old + x.fresh))).toBe(8);
-      expect(Math.min(...h.map((x) => x.healthy))).toBe(4);
-    },
+    check: bounds({ mostTasks: 8, fewestHealthy: 4 }),
   },
 ];
 
@@ -171,9 +176,7 @@ group('rolling updates', () => {
     const minHealthy = minimumHealthyTasks(c.desired, c.min);
     const maxTasks = maximumTasks(c.desired, c.max);
     // The state when UpdateService returns: the scheduler has not acted yet.
-    const history: { old: number; fresh: number; healthy: number }[] = [
-      { old: c.desired, fresh: 0, healthy: c.desired },
-    ];
+    const history: History = [{ old: c.desired, fresh: 0, healthy: c.desired }];
     const svc = tw.world.ecs.service('prod', 'web')!;
     await runUntil(tw.world, completed(tw), 900_000, async () => {
       const live = [...svc.tasks].filter((x) => x.desiredStatus === 'RUNNING');
