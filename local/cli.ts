@@ -9,6 +9,7 @@
  *
  * Exit codes: 0 done, 1 failed (a bad scenario, an error), 2 bad usage.
  */
+import type { CommandName } from '../lib/commands/cli.ts';
 import { UsageError } from './core/errors.ts';
 import type { ScenarioError } from './scenario/parse.ts';
 
@@ -25,6 +26,12 @@ export interface Command {
   help?: string;
   load(): Promise<CommandRun>;
 }
+
+/** A command of the pipeline's CLI (lib/commands/cli.ts), loaded when it is called like the others. */
+const pipelineCommand = (name: CommandName) => async (): Promise<CommandRun> => {
+  const { runCommand } = await import('../lib/commands/cli.ts');
+  return (args) => runCommand(name, args);
+};
 
 export const COMMANDS: Record<string, Command> = {
   sim: {
@@ -79,108 +86,69 @@ Examples:
   status: {
     usage: 'status [CLUSTER/SERVICE] [--json] [--local] [--config FILE]',
     summary: 'every managed service: revision, image, rollout and step, task counts, gate alarms in ALARM',
-    load: async () => {
-      const { runCommand } = await import('../lib/commands/cli.ts');
-      return (args) => runCommand('status', args);
-    },
+    load: pipelineCommand('status'),
   },
   history: {
     usage: 'history CLUSTER/SERVICE [--limit N] [--json] [--local] [--config FILE]',
     summary: "the service's rollouts, newest first, with their outcome and reason",
-    load: async () => {
-      const { runCommand } = await import('../lib/commands/cli.ts');
-      return (args) => runCommand('history', args);
-    },
+    load: pipelineCommand('history'),
   },
   deploy: {
     usage: 'deploy CLUSTER/SERVICE --image REPOSITORY:TAG [--dry-run] [--json] [--local] [--config FILE]',
     summary: 'roll an image out by hand, the same way as a push to ECR',
-    load: async () => {
-      const { runCommand } = await import('../lib/commands/cli.ts');
-      return (args) => runCommand('deploy', args);
-    },
+    load: pipelineCommand('deploy'),
   },
   promote: {
     usage: 'promote CLUSTER/SERVICE [--full] [--json] [--local] [--config FILE]',
     summary: 'skip to the next step now (--full: straight to 100%)',
-    load: async () => {
-      const { runCommand } = await import('../lib/commands/cli.ts');
-      return (args) => runCommand('promote', args);
-    },
+    load: pipelineCommand('promote'),
   },
   pause: {
     usage: 'pause CLUSTER/SERVICE [--json] [--local] [--config FILE]',
     summary: 'hold the rollout on its step (a failure still rolls it back)',
-    load: async () => {
-      const { runCommand } = await import('../lib/commands/cli.ts');
-      return (args) => runCommand('pause', args);
-    },
+    load: pipelineCommand('pause'),
   },
   resume: {
     usage: 'resume CLUSTER/SERVICE [--json] [--local] [--config FILE]',
     summary: 'go on with a paused rollout',
-    load: async () => {
-      const { runCommand } = await import('../lib/commands/cli.ts');
-      return (args) => runCommand('resume', args);
-    },
+    load: pipelineCommand('resume'),
   },
   abort: {
     usage: 'abort CLUSTER/SERVICE [--reason TEXT] [--json] [--local] [--config FILE]',
     summary: 'stop the rollout and go back to the last good revision',
-    load: async () => {
-      const { runCommand } = await import('../lib/commands/cli.ts');
-      return (args) => runCommand('abort', args);
-    },
+    load: pipelineCommand('abort'),
   },
   approve: {
     usage: 'approve CLUSTER/SERVICE [--as NAME] [--json] [--local] [--config FILE]',
     summary: 'through the approval gate the rollout waits at; else deploy the push waiting for a freeze now',
-    load: async () => {
-      const { runCommand } = await import('../lib/commands/cli.ts');
-      return (args) => runCommand('approve', args);
-    },
+    load: pipelineCommand('approve'),
   },
   reject: {
     usage: 'reject CLUSTER/SERVICE [--as NAME] [--reason TEXT] [--json] [--local] [--config FILE]',
     summary: 'roll back the rollout waiting at its gate; else drop the push waiting for a freeze',
-    load: async () => {
-      const { runCommand } = await import('../lib/commands/cli.ts');
-      return (args) => runCommand('reject', args);
-    },
+    load: pipelineCommand('reject'),
   },
   rollback: {
     usage:
       'rollback CLUSTER/SERVICE [--to REVISION] [--reason TEXT] [--force] [--json] [--local] [--config FILE]',
     summary: 'back to REVISION, or to the good revision before the current one',
-    load: async () => {
-      const { runCommand } = await import('../lib/commands/cli.ts');
-      return (args) => runCommand('rollback', args);
-    },
+    load: pipelineCommand('rollback'),
   },
   wait: {
     usage: 'wait CLUSTER/SERVICE [--image REPOSITORY:TAG] [--timeout 1h] [--json] [--local] [--config FILE]',
     summary: 'follow the rollout to its end: exit 0 if it succeeded, 1 with the reason if not',
-    load: async () => {
-      const { runCommand } = await import('../lib/commands/cli.ts');
-      return (args) => runCommand('wait', args);
-    },
+    load: pipelineCommand('wait'),
   },
   logs: {
     usage:
       'logs [CLUSTER/SERVICE] [--since 1h] [--level LEVEL] [--function NAME] [--follow] [--json] [--local] [--config FILE]',
     summary: "the Lambdas' log lines from CloudWatch Logs, filtered by service, time and level",
-    load: async () => {
-      const { runCommand } = await import('../lib/commands/cli.ts');
-      return (args) => runCommand('logs', args);
-    },
+    load: pipelineCommand('logs'),
   },
   validate: {
     usage: 'validate [FILE] [--json]',
     summary: 'check autopilot.yml (or FILE) and show what each target will do',
-    load: async () => {
-      const { runCommand } = await import('../lib/commands/cli.ts');
-      return (args) => runCommand('validate', args);
-    },
+    load: pipelineCommand('validate'),
   },
 };
 

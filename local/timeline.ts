@@ -350,149 +350,99 @@ const imageOf = (r: { image: { repository: string; tag: string; digest: string }
     ? `${r.image.repository}:${r.image.tag}`
     : `${r.image.repository}@${r.image.digest.slice(7, 19)}`;
 
-/** The markers a pipeline notice makes. */
-function noticeMarkers({
-  at,
-  notice: n,
-  service,
-}: {
-  at: number;
-  notice: Notice;
-  service: string;
-}): Marker[] {
+/** The markers a pipeline notice makes: one, its detail told of its service. */
+function noticeMarkers({ at, notice, service }: { at: number; notice: Notice; service: string }): Marker[] {
+  const { kind, label, detail, ...tone } = noticeMarker(notice);
+  return [{ at, kind, service, label, detail: `${service}: ${detail}`, ...tone }];
+}
+
+/** A notice's marker, its detail without the service it concerns. */
+function noticeMarker(n: Notice): Omit<Marker, 'at' | 'service'> {
   switch (n.kind) {
     case 'started':
-      return [
-        {
-          at,
-          kind: 'started',
-          service,
-          label: `${imageOf(n.rollout)} rollout`,
-          detail: `${service}: rollout of ${imageOf(n.rollout)} started from ${shortRevision(n.fromTaskDefinition)} (${n.rollout.strategy}, ${n.rollout.steps.map((s) => `${s.percent}%`).join(' → ')})`,
-        },
-      ];
+      return {
+        kind: 'started',
+        label: `${imageOf(n.rollout)} rollout`,
+        detail: `rollout of ${imageOf(n.rollout)} started from ${shortRevision(n.fromTaskDefinition)} (${n.rollout.strategy}, ${n.rollout.steps.map((s) => `${s.percent}%`).join(' → ')})`,
+      };
     case 'step':
-      return [
-        {
-          at,
-          kind: 'step',
-          service,
-          label: `${n.percent}%`,
-          detail:
-            n.percent < 100
-              ? `${service}: ${imageOf(n.rollout)} step ${n.stepIndex + 1}/${n.rollout.steps.length}: ${n.canaryTasks} canary task${n.canaryTasks === 1 ? '' : 's'}, ${n.share}% of traffic`
-              : `${service}: ${imageOf(n.rollout)} step ${n.stepIndex + 1}/${n.rollout.steps.length}: promoted, the primary rolls to ${shortRevision(n.rollout.taskDefinition ?? '')}`,
-        },
-      ];
+      return {
+        kind: 'step',
+        label: `${n.percent}%`,
+        detail:
+          n.percent < 100
+            ? `${imageOf(n.rollout)} step ${n.stepIndex + 1}/${n.rollout.steps.length}: ${n.canaryTasks} canary task${n.canaryTasks === 1 ? '' : 's'}, ${n.share}% of traffic`
+            : `${imageOf(n.rollout)} step ${n.stepIndex + 1}/${n.rollout.steps.length}: promoted, the primary rolls to ${shortRevision(n.rollout.taskDefinition ?? '')}`,
+      };
     case 'succeeded':
-      return [
-        {
-          at,
-          kind: 'succeeded',
-          service,
-          label: `${imageOf(n.rollout)} succeeded`,
-          detail: `${service}: ${imageOf(n.rollout)} succeeded in ${formatDuration(Math.round(n.durationMs / 1000) * 1000)}: every step healthy and baked`,
-          tone: 'good',
-        },
-      ];
+      return {
+        kind: 'succeeded',
+        label: `${imageOf(n.rollout)} succeeded`,
+        detail: `${imageOf(n.rollout)} succeeded in ${formatDuration(Math.round(n.durationMs / 1000) * 1000)}: every step healthy and baked`,
+        tone: 'good',
+      };
     case 'rolled_back':
-      return [
-        {
-          at,
-          kind: 'rolled_back',
-          service,
-          label: `${imageOf(n.rollout)} rolled back`,
-          detail: `${service}: ${imageOf(n.rollout)} rolled back to ${shortRevision(n.toTaskDefinition)}: ${n.reason}`,
-          tone: 'bad',
-        },
-      ];
+      return {
+        kind: 'rolled_back',
+        label: `${imageOf(n.rollout)} rolled back`,
+        detail: `${imageOf(n.rollout)} rolled back to ${shortRevision(n.toTaskDefinition)}: ${n.reason}`,
+        tone: 'bad',
+      };
     case 'superseded':
-      return [
-        {
-          at,
-          kind: 'superseded',
-          service,
-          label: `${imageOf(n.rollout)} superseded`,
-          detail: `${service}: ${imageOf(n.rollout)} superseded by ${n.by.repository}:${n.by.tag}`,
-          tone: 'warn',
-        },
-      ];
+      return {
+        kind: 'superseded',
+        label: `${imageOf(n.rollout)} superseded`,
+        detail: `${imageOf(n.rollout)} superseded by ${n.by.repository}:${n.by.tag}`,
+        tone: 'warn',
+      };
     case 'ignored':
-      return [
-        {
-          at,
-          kind: 'ignored',
-          service,
-          label: `${n.image.repository}:${n.image.tag} ignored`,
-          detail: `${service}: push of ${n.image.repository}:${n.image.tag} ignored: ${n.reason}`,
-          tone: 'warn',
-        },
-      ];
+      return {
+        kind: 'ignored',
+        label: `${n.image.repository}:${n.image.tag} ignored`,
+        detail: `push of ${n.image.repository}:${n.image.tag} ignored: ${n.reason}`,
+        tone: 'warn',
+      };
     case 'scaled':
-      return [
-        {
-          at,
-          kind: 'scaling',
-          service,
-          label: `${n.from} → ${n.to} tasks`,
-          detail: `${service}: ${n.reason}`,
-        },
-      ];
+      return {
+        kind: 'scaling',
+        label: `${n.from} → ${n.to} tasks`,
+        detail: n.reason,
+      };
     case 'blocked':
-      return [
-        {
-          at,
-          kind: 'scaling',
-          service,
-          label: 'scaling off',
-          detail: `${service}: ${n.reason}`,
-          tone: 'warn',
-        },
-      ];
+      return {
+        kind: 'scaling',
+        label: 'scaling off',
+        detail: n.reason,
+        tone: 'warn',
+      };
     case 'paused':
     case 'resumed':
-      return [
-        {
-          at,
-          kind: n.kind,
-          service,
-          label: n.kind,
-          detail: `${service}: ${imageOf(n.rollout)} ${n.kind} at step ${n.rollout.stepIndex + 1}/${n.rollout.steps.length}`,
-          tone: n.kind === 'paused' ? 'warn' : undefined,
-        },
-      ];
+      return {
+        kind: n.kind,
+        label: n.kind,
+        detail: `${imageOf(n.rollout)} ${n.kind} at step ${n.rollout.stepIndex + 1}/${n.rollout.steps.length}`,
+        tone: n.kind === 'paused' ? 'warn' : undefined,
+      };
     case 'approval':
-      return [
-        {
-          at,
-          kind: 'paused',
-          service,
-          label: 'awaiting approval',
-          detail: `${service}: ${imageOf(n.rollout)} waits for approval before step ${n.stepIndex + 1} (${n.percent}%), until ${new Date(n.timesOutAt).toISOString()}`,
-          tone: 'warn',
-        },
-      ];
+      return {
+        kind: 'paused',
+        label: 'awaiting approval',
+        detail: `${imageOf(n.rollout)} waits for approval before step ${n.stepIndex + 1} (${n.percent}%), until ${new Date(n.timesOutAt).toISOString()}`,
+        tone: 'warn',
+      };
     case 'approved':
-      return [
-        {
-          at,
-          kind: 'resumed',
-          service,
-          label: 'approved',
-          detail: `${service}: ${n.by} approved ${n.stepIndex === undefined ? `${n.image.repository}:${n.image.tag} during the freeze` : `step ${n.stepIndex + 1} (${n.percent}%) of ${n.image.repository}:${n.image.tag}`}`,
-        },
-      ];
+      return {
+        kind: 'resumed',
+        label: 'approved',
+        detail: `${n.by} approved ${n.stepIndex === undefined ? `${n.image.repository}:${n.image.tag} during the freeze` : `step ${n.stepIndex + 1} (${n.percent}%) of ${n.image.repository}:${n.image.tag}`}`,
+      };
     case 'frozen':
-      return [
-        {
-          at,
-          kind: 'paused',
-          service,
-          label: 'frozen',
-          detail: `${service}: ${n.image.repository}:${n.image.tag} waits for the freeze to end at ${new Date(n.until).toISOString()}`,
-          tone: 'warn',
-        },
-      ];
+      return {
+        kind: 'paused',
+        label: 'frozen',
+        detail: `${n.image.repository}:${n.image.tag} waits for the freeze to end at ${new Date(n.until).toISOString()}`,
+        tone: 'warn',
+      };
   }
 }
 

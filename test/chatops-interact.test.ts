@@ -141,17 +141,26 @@ function noSecretsLogged(t: PipelineWorld) {
   expect(t.logs.filter((l) => l.includes(SECRET) || l.includes(TOKEN))).toEqual([]);
 }
 
-describe('Slack buttons on a rollout in flight', () => {
-  let s: Setup;
+/**
+ * One world for the describe block, `runMs` after a push of web:v2 (with these image behaviours),
+ * filled in before its tests; after them, no secret was logged. Read its members inside tests.
+ */
+function pushedV2(runMs: number, images: Record<string, unknown> = {}): Setup {
+  const s = {} as Setup;
   beforeAll(async () => {
-    s = await setUp();
+    Object.assign(s, await setUp(images));
     s.t.world.ecr.push('web', 'v2');
-    await s.t.world.runFor(1 * MIN);
+    await s.t.world.runFor(runMs);
   }, 120_000);
   afterAll(async () => {
     noSecretsLogged(s.t);
     await s.t.stop();
   });
+  return s;
+}
+
+describe('Slack buttons on a rollout in flight', () => {
+  const s = pushedV2(1 * MIN);
 
   it('the started and step messages carry Promote, Pause and Abort for this rollout', async () => {
     const r = await s.record();
@@ -266,16 +275,7 @@ describe('Slack buttons on a rollout in flight', () => {
 });
 
 describe('Retry this digest, on a rollback', () => {
-  let s: Setup;
-  beforeAll(async () => {
-    s = await setUp({ 'web:v2': { crash: { after: '20s', exitCode: 1 } } });
-    s.t.world.ecr.push('web', 'v2');
-    await s.t.world.runFor(15 * MIN);
-  }, 120_000);
-  afterAll(async () => {
-    noSecretsLogged(s.t);
-    await s.t.stop();
-  });
+  const s = pushedV2(15 * MIN, { 'web:v2': { crash: { after: '20s', exitCode: 1 } } });
 
   it('the rolled_back message carries it, and a click rolls the same digest out again', async () => {
     const before = await s.record();

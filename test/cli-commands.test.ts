@@ -8,12 +8,12 @@ import { execFile, spawn } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { type CommandName, runCommand } from '../lib/commands/cli.ts';
 import type { ServiceRecord } from '../lib/record.ts';
 import { main } from '../local/cli.ts';
-import { describeService, type PipelineWorld, pipelineWorld, recordOf } from './helpers/pipeline-world.ts';
+import { describeService, type PipelineWorld, recordOf, usePipelineWorld } from './helpers/pipeline-world.ts';
 import { type Ran, runCli } from './helpers/run-cli.ts';
 import { WEB_TARGET } from './helpers/web-target.ts';
 
@@ -31,11 +31,7 @@ beforeAll(() => {
   writeFileSync(configFile, CONFIG);
 });
 
-let t: PipelineWorld | undefined;
-afterEach(async () => {
-  await t?.stop();
-  t = undefined;
-});
+const world = usePipelineWorld();
 
 /** `autopilot NAME ...args --config FILE`, in-process, against the world. */
 const cli = (w: PipelineWorld, name: CommandName, ...args: string[]) => runCli(w, configFile, name, ...args);
@@ -131,7 +127,7 @@ describe('validate', () => {
 
 describe('status, history', () => {
   it('show every managed service, readable and as JSON, before any rollout', async () => {
-    t = await pipelineWorld();
+    const t = await world();
     const status = await cli(t, 'status');
     expect(status.code).toBe(0);
     expect(status.out).toMatch(/^SERVICE +REVISION +IMAGE +TASKS +CANARY +ROLLOUT +ALARMS IN ALARM\n/);
@@ -159,7 +155,7 @@ describe('status, history', () => {
   });
 
   it('name a service that is not a target, and refuse bad arguments with the usage (exit 2)', async () => {
-    t = await pipelineWorld();
+    const t = await world();
     const unknown = await cli(t, 'status', 'prod/api');
     expect(unknown.code).toBe(1);
     expect(unknown.err).toContain(`prod/api is not a target in ${configFile} (its targets: prod/web)`);
@@ -182,7 +178,7 @@ describe('status, history', () => {
 describe("a command's next moment", () => {
   it('is woken to the second: a bake resumed by hand ends on time, not at the next sweep', async () => {
     // An hour's sweep: only the command's own wake-up can end the resumed bake within minutes.
-    t = await pipelineWorld({ sweep: '1h' });
+    const t = await world({ sweep: '1h' });
     t.world.ecr.push('web', 'v2');
     await t.world.runFor(30_000);
     expect((await record(t)).rollout).toMatchObject({ stepIndex: 0 });
@@ -199,7 +195,7 @@ describe("a command's next moment", () => {
 
 describe('a rollout in progress, by hand', () => {
   it('pause holds it on its step, resume lets it go on, promote and promote --full move it; wait exits 0', async () => {
-    t = await pipelineWorld();
+    const t = await world();
     const pushed = t.world.ecr.push('web', 'v2');
     await t.world.runFor(30_000);
     const started = json(await cli(t, 'status', 'prod/web', '--json'));
@@ -259,7 +255,7 @@ describe('a rollout in progress, by hand', () => {
   });
 
   it('wait exits 1 with the reason when the rollout is rolled back', async () => {
-    t = await pipelineWorld({ images: { 'web:v3': { crash: { after: '20s', exitCode: 1 } } } });
+    const t = await world({ images: { 'web:v3': { crash: { after: '20s', exitCode: 1 } } } });
     t.world.ecr.push('web', 'v3');
     await t.world.runFor(5000);
     const waited = await advanceWhile(t, cli(t, 'wait', 'prod/web', '--interval', '1ms'));
@@ -281,7 +277,7 @@ describe('a rollout in progress, by hand', () => {
   });
 
   it('deploy by hand of a digest that was rolled back retries it for real: new tasks, a new verdict', async () => {
-    t = await pipelineWorld({ images: { 'web:v3': { crash: { after: '20s', exitCode: 1 } } } });
+    const t = await world({ images: { 'web:v3': { crash: { after: '20s', exitCode: 1 } } } });
     t.world.ecr.push('web', 'v3');
     await t.world.runFor(5 * MIN);
     const first = (await record(t)).history.at(-1)!;
@@ -306,7 +302,7 @@ describe('a rollout in progress, by hand', () => {
   });
 
   it('deploy rolls out a tag the policy ignores on push; abort stops it and goes back; wait says aborted', async () => {
-    t = await pipelineWorld();
+    const t = await world();
     const hotfix = t.world.ecr.push('web', 'hotfix-1');
     await t.world.runFor(MIN);
     expect((await record(t)).history.map((h) => h.outcome)).toEqual(['ignored']);
@@ -354,7 +350,7 @@ describe('a rollout in progress, by hand', () => {
   });
 
   it('wait --image follows the rollout of that image once it starts', async () => {
-    t = await pipelineWorld();
+    const t = await world();
     t.world.ecr.push('web', 'v2');
     const waited = await advanceWhile(
       t,
@@ -367,7 +363,7 @@ describe('a rollout in progress, by hand', () => {
   });
 
   it('wait gives up after --timeout with exit 3, naming where the rollout is', async () => {
-    t = await pipelineWorld();
+    const t = await world();
     t.world.ecr.push('web', 'v2');
     await t.world.runFor(30_000);
     // --timeout counts the world's time: a minute of it passes only as the world's clock moves.
@@ -379,7 +375,7 @@ describe('a rollout in progress, by hand', () => {
 
 describe('rollback', () => {
   it('when idle goes back to the good revision before the current one, or to --to', async () => {
-    t = await pipelineWorld();
+    const t = await world();
     t.world.ecr.push('web', 'v2');
     await t.world.runFor(20 * MIN);
     expect((await primary(t)).taskDefinition).toMatch(/web:2$/);
@@ -405,7 +401,7 @@ describe('rollback', () => {
   });
 
   it('refuses a revision of another family: --to api:1 would put the api containers on prod/web', async () => {
-    t = await pipelineWorld();
+    const t = await world();
     await t.world.ecs.operations.RegisterTaskDefinition!({
       family: 'api',
       containerDefinitions: [
@@ -447,7 +443,7 @@ describe('the CLI tells the truth', () => {
   });
 
   it('--json: every failure is one JSON document on stdout with the exit code', async () => {
-    t = await pipelineWorld();
+    const t = await world();
     const unknown = await cli(t, 'status', 'prod/api', '--json');
     expect(unknown.code).toBe(1);
     expect(json(unknown)).toEqual({
@@ -496,7 +492,7 @@ describe('the CLI tells the truth', () => {
   });
 
   it('deploy --dry-run shows the revision as a diff and the steps, and changes nothing', async () => {
-    t = await pipelineWorld();
+    const t = await world();
     const v2 = t.world.ecr.push('web', 'hotfix-2');
     const dry = await cli(t, 'deploy', 'prod/web', '--image', 'web:hotfix-2', '--dry-run');
     expect(dry.code).toBe(0);
@@ -527,7 +523,7 @@ describe('the CLI tells the truth', () => {
 
   it('resume of a rollout that is not paused is an error; pause, resume and abort reach Slack', async () => {
     const slack: string[] = [];
-    t = await pipelineWorld({ slack: { print: (text) => slack.push(text) } });
+    const t = await world({ slack: { print: (text) => slack.push(text) } });
     t.world.ecr.push('web', 'v2');
     await t.world.runFor(30_000);
     // A dry run of the image already rolling out says so in a sentence.
@@ -555,7 +551,7 @@ describe('the CLI tells the truth', () => {
   });
 
   it('rollback --to a revision never known good needs --force; history and status say from what, to what, why', async () => {
-    t = await pipelineWorld();
+    const t = await world();
     t.world.ecr.push('web', 'v2');
     await t.world.runFor(30_000);
     expect((await cli(t, 'abort', 'prod/web')).code).toBe(0);
@@ -597,7 +593,7 @@ describe('the CLI tells the truth', () => {
 
 describe('bin/autopilot.js against the local AWS', () => {
   it('status --json and wait run as commands, wait exiting 1 with the reason of a rollback', async () => {
-    t = await pipelineWorld({ images: { 'web:v3': { crash: { after: '20s', exitCode: 1 } } } });
+    const t = await world({ images: { 'web:v3': { crash: { after: '20s', exitCode: 1 } } } });
     const status = await child(t, ['status', '--local', '--json']);
     expect(status.code).toBe(0);
     expect(JSON.parse(status.out)[0]).toMatchObject({ service: 'prod/web', revision: 'web:1' });
@@ -634,7 +630,7 @@ describe("logs: the Lambdas' log lines from CloudWatch Logs", () => {
     ]);
 
   it("reads the service's lines across the functions, by time, level and function, as text and JSON", async () => {
-    t = await pipelineWorld();
+    const t = await world();
     t.world.ecr.push('web', 'v2');
     await t.world.runFor(3 * MIN);
     put(t, 'alarm', 0, { level: 'error', msg: 'pipeline.error', service: 'prod/web', reason: 'boom' });
@@ -678,7 +674,7 @@ describe("logs: the Lambdas' log lines from CloudWatch Logs", () => {
   });
 
   it('says where it looked when the stack has no log groups, and refuses a bad option', async () => {
-    t = await pipelineWorld();
+    const t = await world();
     let out = '';
     let err = '';
     const code = await runCommand('logs', ['--config', configFile], {
@@ -699,7 +695,7 @@ describe("logs: the Lambdas' log lines from CloudWatch Logs", () => {
   });
 
   it('--follow prints new lines as they come, as bin/autopilot.js (JSON Lines with --json)', async () => {
-    t = await pipelineWorld();
+    const t = await world();
     put(t, 'tick', 0, { level: 'info', msg: 'first', service: 'prod/web' });
     const w = t;
     const proc = spawn(

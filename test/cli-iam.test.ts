@@ -6,17 +6,13 @@
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { afterEach, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { type CommandName, runCommand } from '../lib/commands/cli.ts';
-import { type PipelineWorld, pipelineWorld } from './helpers/pipeline-world.ts';
+import { usePipelineWorld } from './helpers/pipeline-world.ts';
 import { WEB_TARGET } from './helpers/web-target.ts';
 
-let t: PipelineWorld | undefined;
-afterEach(async () => {
-  await t?.stop();
-  t = undefined;
-});
+const world = usePipelineWorld();
 
 /** The actions of the README's read-only policy (the JSON block under "What an operator needs in IAM"). */
 function readmeReadOnlyActions(): Set<string> {
@@ -31,7 +27,7 @@ it("the read-only commands call exactly the README's read-only policy's actions"
   const dir = mkdtempSync(path.join(tmpdir(), 'cli-iam-'));
   const configFile = path.join(dir, 'autopilot.yml');
   writeFileSync(configFile, stringify({ targets: [{ ...WEB_TARGET, gateAlarms: ['web-5xx*'] }] }));
-  t = await pipelineWorld();
+  const t = await world();
   const w = t;
   const called = new Set<string>();
   const run = async (name: CommandName, ...args: string[]) => {

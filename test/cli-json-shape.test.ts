@@ -8,10 +8,10 @@
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import type { CommandName } from '../lib/commands/cli.ts';
-import { type PipelineWorld, pipelineWorld } from './helpers/pipeline-world.ts';
+import { usePipelineWorld } from './helpers/pipeline-world.ts';
 import { runCli } from './helpers/run-cli.ts';
 import { WEB_TARGET } from './helpers/web-target.ts';
 
@@ -128,11 +128,7 @@ describe('the README field tables', () => {
   });
 });
 
-let t: PipelineWorld | undefined;
-afterEach(async () => {
-  await t?.stop();
-  t = undefined;
-});
+const world = usePipelineWorld();
 
 describe('status --json and history --json against the local world', () => {
   it('print only documented fields, and every always-present one, in every state of a rollout', async () => {
@@ -141,7 +137,7 @@ describe('status --json and history --json against the local world', () => {
     // An approval gate before the 100% step, so a rollout waits for a person.
     const target = { ...WEB_TARGET, approval: 'before-promotion' };
     writeFileSync(configFile, stringify({ targets: [target] }));
-    t = await pipelineWorld({ target });
+    const t = await world({ target });
     const w = t;
     const cli = async (name: CommandName, ...args: string[]) => {
       const ran = await runCli(w, configFile, name, ...args);

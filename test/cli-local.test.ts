@@ -7,12 +7,12 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { readLocalArgs } from '../lib/commands/local-args.ts';
 import { push } from '../lib/commands/push.ts';
 import { main } from '../local/cli.ts';
 import { readOptions } from '../local/scenario/local.ts';
-import { type PipelineWorld, pipelineWorld } from './helpers/pipeline-world.ts';
+import { usePipelineWorld } from './helpers/pipeline-world.ts';
 
 const DEMO = '/repo/scenarios/demo.yml';
 
@@ -81,15 +81,11 @@ describe('autopilot local: a port in use', () => {
   }, 60_000);
 });
 
-let t: PipelineWorld | undefined;
-afterEach(async () => {
-  await t?.stop();
-  t = undefined;
-});
+const world = usePipelineWorld();
 
 describe('autopilot local push', () => {
   it('puts the image in the local ECR, and ECR tells the pipeline as a docker push would', async () => {
-    t = await pipelineWorld();
+    const t = await world();
     let out = '';
     const code = await push(['web:v2'], t.world.clientEnv(), { out: (s) => (out += s), err: () => {} });
     expect(code).toBe(0);

@@ -6,10 +6,10 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { slackNotes } from '../lib/commands/cli.ts';
-import { type PipelineWorld, pipelineWorld, recordOf } from './helpers/pipeline-world.ts';
+import { recordOf, usePipelineWorld } from './helpers/pipeline-world.ts';
 import { runCli } from './helpers/run-cli.ts';
 import { WEB_TARGET } from './helpers/web-target.ts';
 
@@ -55,18 +55,14 @@ describe('slackNotes', () => {
   });
 });
 
-let t: PipelineWorld | undefined;
-afterEach(async () => {
-  await t?.stop();
-  t = undefined;
-});
+const world = usePipelineWorld();
 
 describe('a command whose Slack message did not go', () => {
   it("names its own message and the older one that held it back, not the oldest's kind", async () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'cli-slack-note-'));
     const configFile = path.join(dir, 'autopilot.yml');
     writeFileSync(configFile, stringify({ targets: [WEB_TARGET] }));
-    t = await pipelineWorld({ slack: {} });
+    const t = await world({ slack: {} });
     const slack = t.slack!;
     // Slack fails the rollout's "started" (and its retries): it waits in the outbox.
     slack.answers.push(...Array.from({ length: 10 }, () => ({ status: 500 })));

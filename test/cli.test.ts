@@ -7,6 +7,12 @@ import { PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { afterEach, describe, expect, it } from 'vitest';
 
 const BIN = path.resolve('bin/autopilot.js');
+/** Writes a scenario file of its own in a fresh temporary folder; its path. */
+const scenarioFile = (name: string, text: string) => {
+  const file = path.join(mkdtempSync(path.join(tmpdir(), 'cli-')), name);
+  writeFileSync(file, text);
+  return file;
+};
 
 /** Runs `node bin/autopilot.js ...args` to its end. */
 function autopilot(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
@@ -62,10 +68,8 @@ describe('autopilot CLI', () => {
   });
 
   it('sim --json tells a bad scenario or bad usage as one JSON document on stdout', async () => {
-    const dir = mkdtempSync(path.join(tmpdir(), 'cli-'));
-    const file = path.join(dir, 'other.yml');
-    writeFileSync(
-      file,
+    const file = scenarioFile(
+      'other.yml',
       'clusters: [{ name: prod }]\nimages: { web:v1: healthy }\nservices:\n  - { cluster: prod, name: web, image: web:v1, desiredCount: 2 }\nautopilot:\n  targets: [{ cluster: prod, service: api, repository: web }]\n',
     );
     const bad = await autopilot(['sim', file, '--json']);
@@ -88,9 +92,8 @@ describe('autopilot CLI', () => {
       },
     });
     // Every mistake of the file, each with its path and line, as `validate --json` lists them.
-    const many = path.join(dir, 'many.yml');
-    writeFileSync(
-      many,
+    const many = scenarioFile(
+      'many.yml',
       'clusters: [{ name: prod }]\nservices:\n  - { cluster: prod, name: web, image: web:v1, colour: blue }\ntimeline:\n  - { at: 60, push: web:v2 }\n',
     );
     const two = await autopilot(['sim', many, '--json']);
@@ -108,10 +111,8 @@ describe('autopilot CLI', () => {
   });
 
   it('sim exits 1 with the file, line and field of a bad scenario', async () => {
-    const dir = mkdtempSync(path.join(tmpdir(), 'cli-'));
-    const file = path.join(dir, 'bad.yml');
-    writeFileSync(
-      file,
+    const file = scenarioFile(
+      'bad.yml',
       'clusters: [{ name: prod }]\nservices:\n  - { cluster: prod, name: web, image: web:v1, desiredCount: four }\n',
     );
     const { code, stdout, stderr } = await autopilot(['sim', file]);
@@ -123,10 +124,8 @@ describe('autopilot CLI', () => {
   });
 
   it('sim refuses a scenario whose autopilot: names a service the scenario does not have, before it plays', async () => {
-    const dir = mkdtempSync(path.join(tmpdir(), 'cli-'));
-    const file = path.join(dir, 'lacking.yml');
-    writeFileSync(
-      file,
+    const file = scenarioFile(
+      'lacking.yml',
       [
         'clusters: [{ name: prod }]',
         'services:',

@@ -102,7 +102,11 @@ function obs(extra: Partial<Observation> = {}): Observation {
 }
 
 const push = (img: ImageRef): Trigger => ({ kind: 'push', image: img });
-const said = (name: 'pause' | 'resume'): Trigger => ({ kind: 'command', command: { name } });
+/** A person's command as the pipeline hands it to decide: said({ name: 'approve', by: 'U1' }). */
+const said = (command: Extract<Trigger, { kind: 'command' }>['command']): Trigger => ({
+  kind: 'command',
+  command,
+});
 const tick: Trigger = { kind: 'reconcile', reason: 'tick' };
 
 /** A record whose rollout of v2 is registered and at step `stepIndex`. */
@@ -342,13 +346,7 @@ describe('decide: rollback', () => {
   });
 
   it('an abort by hand rolls back and is recorded as aborted, not as a bad digest', () => {
-    const d = decide(
-      rolling(1),
-      obs({ canary: service(NEW, 10) }),
-      target(),
-      { kind: 'command', command: { name: 'abort' } },
-      T0,
-    );
+    const d = decide(rolling(1), obs({ canary: service(NEW, 10) }), target(), said({ name: 'abort' }), T0);
     expect(d.record.history.at(-1)).toMatchObject({ outcome: 'aborted', reason: 'aborted by hand' });
     expect(d.record.badDigests).toEqual({});
   });
@@ -615,37 +613,36 @@ describe('decide: scaling owns the total', () => {
 });
 
 describe('decide: a failing task counts as soon as ECS decides to stop it', () => {
-  it('a crashed task still STOPPING (desiredStatus STOPPED) is a failure', () => {
-    const stopping = tasks(NEW, 1, {
-      lastStatus: 'DEACTIVATING',
-      desiredStatus: 'STOPPED',
-      stopCode: 'EssentialContainerExited',
-      stoppedReason: 'Essential container in task exited',
-      containers: [{ name: 'web', exitCode: 1 }],
-    });
-    const d = decide(
+  /** One new task that ECS is stopping (DEACTIVATING, desired STOPPED) for this reason, one step in. */
+  const decideWhileStopping = (stopCode: string, stoppedReason: string, more: Partial<TaskView> = {}) =>
+    decide(
       rolling(0),
-      obs({ canary: service(NEW, 1, 0), tasks: stopping }),
+      obs({
+        canary: service(NEW, 1, 0),
+        tasks: tasks(NEW, 1, {
+          lastStatus: 'DEACTIVATING',
+          desiredStatus: 'STOPPED',
+          stopCode,
+          stoppedReason,
+          ...more,
+        }),
+      }),
       target({ failedTasks: 1 }),
       tick,
       T0 + MIN,
     );
+
+  it('a crashed task still STOPPING (desiredStatus STOPPED) is a failure', () => {
+    const d = decideWhileStopping('EssentialContainerExited', 'Essential container in task exited', {
+      containers: [{ name: 'web', exitCode: 1 }],
+    });
     expect(kinds(d)).toEqual(['rolled_back']);
   });
 
   it('a task being scaled in is not', () => {
-    const scaledIn = tasks(NEW, 1, {
-      lastStatus: 'DEACTIVATING',
-      desiredStatus: 'STOPPED',
-      stopCode: 'ServiceSchedulerInitiated',
-      stoppedReason: 'Scaling activity initiated by (deployment ecs-svc/1)',
-    });
-    const d = decide(
-      rolling(0),
-      obs({ canary: service(NEW, 1, 0), tasks: scaledIn }),
-      target({ failedTasks: 1 }),
-      tick,
-      T0 + MIN,
+    const d = decideWhileStopping(
+      'ServiceSchedulerInitiated',
+      'Scaling activity initiated by (deployment ecs-svc/1)',
     );
     expect(d.record.rollout?.failures).toEqual([]);
   });
@@ -708,10 +705,10 @@ describe('decide: a step deadline counts unhealthy time since the step last aske
   it('a pause stops the deadline clock, and resume carries it on where it stopped', () => {
     const o = obs({ canary: service(NEW, 1, 0) });
     const asked = decide(rolling(0), o, target(), tick, T0);
-    const paused = decide(asked.record, o, target(), said('pause'), T0 + 10 * MIN);
+    const paused = decide(asked.record, o, target(), said({ name: 'pause' }), T0 + 10 * MIN);
     const held = decide(paused.record, o, target(), tick, T0 + 60 * MIN);
     expect(held.record.rollout?.rollingBack).toBeUndefined();
-    const resumed = decide(held.record, o, target(), said('resume'), T0 + 60 * MIN);
+    const resumed = decide(held.record, o, target(), said({ name: 'resume' }), T0 + 60 * MIN);
     // 10 minutes before the pause, so 5 more are allowed after it.
     expect(
       decide(resumed.record, o, target(), tick, T0 + 65 * MIN).record.rollout?.rollingBack,
@@ -966,7 +963,7 @@ describe("decide: a person's deploy during a canary (issue 13.13)", () => {
     expect(again.notices).toEqual([]);
     expect(again.actions).toEqual([]);
     expect(again.record.rollout?.rollingBack).toBeUndefined();
-    const resumed = decide(d.record, o, target(), said('resume'), T0 + 31 * MIN);
+    const resumed = decide(d.record, o, target(), said({ name: 'resume' }), T0 + 31 * MIN);
     expect(resumed.record.rollout).toMatchObject({ paused: false, fromTaskDefinition: MINE });
     expect(resumed.actions).not.toContainEqual(expect.objectContaining({ type: 'setPrimary' }));
   });
@@ -1302,22 +1299,10 @@ describe('decide: freeze windows', () => {
 
   it('approve deploys the waiting push now, recording who; reject drops it and marks its digest', () => {
     const waiting = decide(newRecord('prod', 'web'), obs(), frozen(), push(image('v2', 2)), T0).record;
-    const approved = decide(
-      waiting,
-      obs(),
-      frozen(),
-      { kind: 'command', command: { name: 'approve', by: 'U1' } },
-      T0 + MIN,
-    );
+    const approved = decide(waiting, obs(), frozen(), said({ name: 'approve', by: 'U1' }), T0 + MIN);
     expect(kinds(approved)).toEqual(['approved', 'started']);
     expect(approved.record.rollout?.approvals).toEqual([{ gate: 'freeze', by: 'U1', at: T0 + MIN }]);
-    const rejected = decide(
-      waiting,
-      obs(),
-      frozen(),
-      { kind: 'command', command: { name: 'reject', by: 'U1' } },
-      T0 + MIN,
-    );
+    const rejected = decide(waiting, obs(), frozen(), said({ name: 'reject', by: 'U1' }), T0 + MIN);
     expect(rejected.record.frozenPush).toBeUndefined();
     expect(rejected.record.badDigests[image('v2', 2).digest]?.reason).toBe(
       'rejected by U1 while it waited for the freeze',
@@ -1335,13 +1320,7 @@ describe('decide: approval gates', () => {
     r.rollout!.taskDefinition = NEW;
     r.rollout!.stepIndex = 1;
     r.rollout!.steps[1]!.startedAt = T0;
-    const d = decide(
-      r,
-      obs(),
-      gated(),
-      { kind: 'command', command: { name: 'promote', full: true } },
-      T0 + MIN,
-    );
+    const d = decide(r, obs(), gated(), said({ name: 'promote', full: true }), T0 + MIN);
     expect(d.record.rollout?.stepIndex).toBe(1);
     expect(d.record.rollout?.steps[1]?.bakeMs).toBe(0);
   });

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { formatDuration, parseDuration } from '../lib/duration.ts';
+import { thrown } from './helpers/thrown.ts';
 
 describe('parseDuration', () => {
   it.each([
@@ -40,30 +41,27 @@ describe('parseDuration', () => {
 describe('a bare number in the config', () => {
   it('is refused with the path of each field, not read as seconds', async () => {
     const { validateConfig, ConfigError } = await import('../lib/config.ts');
-    let error: unknown;
-    try {
-      validateConfig(
-        {
-          targets: [
-            {
-              cluster: 'prod',
-              service: 'web',
-              repository: 'web',
-              steps: [
-                { percent: 10, bake: 5 },
-                { percent: 100, bake: '1m' },
-              ],
-              stepDeadline: 15,
-            },
-          ],
-        },
-        'autopilot.yml',
-      );
-    } catch (e) {
-      error = e;
-    }
-    expect(error).toBeInstanceOf(ConfigError);
-    const problems = (error as InstanceType<typeof ConfigError>).problems;
+    const { problems } = thrown(
+      () =>
+        validateConfig(
+          {
+            targets: [
+              {
+                cluster: 'prod',
+                service: 'web',
+                repository: 'web',
+                steps: [
+                  { percent: 10, bake: 5 },
+                  { percent: 100, bake: '1m' },
+                ],
+                stepDeadline: 15,
+              },
+            ],
+          },
+          'autopilot.yml',
+        ),
+      ConfigError,
+    );
     expect(problems).toContainEqual({
       path: 'targets[0].stepDeadline',
       message: 'a bare number has no unit: write "15s" or "15m", not 15',

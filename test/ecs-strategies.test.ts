@@ -42,6 +42,29 @@ async function play(file: string) {
   return { run, report: run.report as unknown as Report, record, rollout: record.history.at(-1)! };
 }
 const t = (ms?: number) => ms ?? Number.NaN;
+/** A step as the validated config holds it: step(10, 5 * MIN) is 10 % baked 5 minutes. */
+const step = (percent: number, bakeMs = 0) => ({ percent, bakeMs });
+
+/** The pipeline's rollout of web:2 over web:1 with ECS's canary strategy, at its first step. */
+const ecsCanaryRollout = (steps: Rollout['steps']): Rollout => ({
+  id: 'r',
+  image: { repository: 'web', tag: 'v2', digest: 'sha256:2', uri: 'x' },
+  strategy: 'ecs-canary',
+  steps,
+  stepIndex: 0,
+  fromTaskDefinition: 'web:1',
+  taskDefinition: 'web:2',
+  startedAt: 0,
+  failures: [],
+  ignoredAlarms: [],
+});
+
+/** The pipeline stopped ECS's deployment (one StopServiceDeployment): web runs web:1, no rollout left. */
+function expectStoppedBackOnWeb1(report: Report, record: ServiceRecord) {
+  expect(report.apiCalls['ecs:StopServiceDeployment']).toBe(1);
+  expect(report.services.map((s) => `${s.name} ${s.taskDefinition}`)).toEqual(['web web:1']);
+  expect(record.rollout).toBeUndefined();
+}
 
 describe('scenarios: ECS deploys, the pipeline gates', () => {
   it('ecs-canary, crashing image: ECS deployment stopped (ROLLBACK) by the pipeline at the first failure, not ECS', async () => {
@@ -90,9 +113,7 @@ describe('scenarios: ECS deploys, the pipeline gates', () => {
     expect(rollout.outcome).toBe('rolled_back');
     expect(rollout.reason).toMatch(/^gate alarm web-green-5xx is in ALARM/);
     expect(rollout.steps[1]!.reachedAt).toBeUndefined();
-    expect(report.apiCalls['ecs:StopServiceDeployment']).toBe(1);
-    expect(report.services.map((s) => `${s.name} ${s.taskDefinition}`)).toEqual(['web web:1']);
-    expect(record.rollout).toBeUndefined();
+    expectStoppedBackOnWeb1(report, record);
   }, 240_000);
 
   it('ecs-blue-green, image failing its health checks: never shifted, stopped, back on web:1', async () => {
@@ -100,9 +121,7 @@ describe('scenarios: ECS deploys, the pipeline gates', () => {
     expect(run.violations).toEqual([]);
     expect(rollout!.outcome).toBe('rolled_back');
     expect(rollout!.reason).toMatch(/ELB health checks/);
-    expect(report.apiCalls['ecs:StopServiceDeployment']).toBe(1);
-    expect(report.services.map((s) => `${s.name} ${s.taskDefinition}`)).toEqual(['web web:1']);
-    expect(record.rollout).toBeUndefined();
+    expectStoppedBackOnWeb1(report, record);
   }, 240_000);
 });
 
@@ -110,10 +129,7 @@ describe('ecsStrategyFields: the examples of its comment', () => {
   it.each([
     [
       'ecs-canary',
-      [
-        { percent: 10, bakeMs: 5 * MIN },
-        { percent: 100, bakeMs: 2 * MIN },
-      ],
+      [step(10, 5 * MIN), step(100, 2 * MIN)],
       {
         strategy: 'CANARY',
         canaryConfiguration: { canaryPercent: 10, canaryBakeTimeInMinutes: 5 },
@@ -122,22 +138,14 @@ describe('ecsStrategyFields: the examples of its comment', () => {
     ],
     [
       'ecs-linear',
-      [
-        { percent: 20, bakeMs: 3 * MIN },
-        { percent: 40, bakeMs: 3 * MIN },
-        { percent: 100, bakeMs: 3 * MIN },
-      ],
+      [step(20, 3 * MIN), step(40, 3 * MIN), step(100, 3 * MIN)],
       {
         strategy: 'LINEAR',
         linearConfiguration: { stepPercent: 20, stepBakeTimeInMinutes: 3 },
         bakeTimeInMinutes: 3,
       },
     ],
-    [
-      'ecs-blue-green',
-      [{ percent: 100, bakeMs: 10 * MIN }],
-      { strategy: 'BLUE_GREEN', bakeTimeInMinutes: 10 },
-    ],
+    ['ecs-blue-green', [step(100, 10 * MIN)], { strategy: 'BLUE_GREEN', bakeTimeInMinutes: 10 }],
   ] as const)('%s', (kind, steps, expected) => {
     expect(ecsStrategyFields(kind, steps)).toEqual(expected);
   });
@@ -159,24 +167,14 @@ describe('trafficShifts and the local ECS shiftsOf agree', () => {
 });
 
 describe('stepAtWeight', () => {
-  const two = [
-    { percent: 10, bakeMs: 0 },
-    { percent: 100, bakeMs: 0 },
-  ];
-  const five = [20, 40, 60, 80, 100].map((percent) => ({ percent, bakeMs: 0 }));
+  const two = [step(10), step(100)];
+  const five = [20, 40, 60, 80, 100].map((percent) => step(percent));
   it.each([
     [two, 0, -1],
     [two, 10, 0],
     [two, 100, 1],
     [five, 60, 2],
-    [
-      [
-        { percent: 33.3, bakeMs: 0 },
-        { percent: 66.6, bakeMs: 0 },
-      ],
-      66.60000000000001,
-      1,
-    ],
+    [[step(33.3), step(66.6)], 66.60000000000001, 1],
   ])('%#', (steps, weight, expected) => {
     expect(stepAtWeight(steps, weight)).toBe(expected);
   });
@@ -193,43 +191,19 @@ describe('checkEcsSteps and tenths', () => {
     return out;
   };
   it('the examples of its comment', () => {
-    expect(
-      problems('ecs-canary', [
-        { percent: 10, bakeMs: 5 * MIN },
-        { percent: 100, bakeMs: 2 * MIN },
-      ]),
-    ).toEqual([]);
-    expect(
-      problems('ecs-canary', [
-        { percent: 10, bakeMs: 90_000 },
-        { percent: 100, bakeMs: 0 },
-      ]),
-    ).toEqual([
+    expect(problems('ecs-canary', [step(10, 5 * MIN), step(100, 2 * MIN)])).toEqual([]);
+    expect(problems('ecs-canary', [step(10, 90_000), step(100)])).toEqual([
       expect.stringMatching(/^steps\[0\]\.bake: must be whole minutes.*canaryBakeTimeInMinutes.*90s/),
     ]);
-    expect(
-      problems('ecs-canary', [
-        { percent: 10, bakeMs: 0 },
-        { percent: 50, bakeMs: 0 },
-        { percent: 100, bakeMs: 0 },
-      ]),
-    ).toEqual([expect.stringMatching(/^steps: ecs-canary takes exactly two steps/)]);
-    expect(
-      problems(
-        'ecs-linear',
-        [
-          { percent: 2, bakeMs: 0 },
-          { percent: 100, bakeMs: 0 },
-        ],
-        'linear',
-      ),
-    ).toEqual([expect.stringMatching(/^linear\.stepPercent: must be a multiple of 0\.1 from 3 to 100/)]);
-    expect(
-      problems('ecs-blue-green', [
-        { percent: 50, bakeMs: 0 },
-        { percent: 100, bakeMs: 0 },
-      ]),
-    ).toEqual([expect.stringMatching(/^steps: ecs-blue-green takes one step of 100%/)]);
+    expect(problems('ecs-canary', [step(10), step(50), step(100)])).toEqual([
+      expect.stringMatching(/^steps: ecs-canary takes exactly two steps/),
+    ]);
+    expect(problems('ecs-linear', [step(2), step(100)], 'linear')).toEqual([
+      expect.stringMatching(/^linear\.stepPercent: must be a multiple of 0\.1 from 3 to 100/),
+    ]);
+    expect(problems('ecs-blue-green', [step(50), step(100)])).toEqual([
+      expect.stringMatching(/^steps: ecs-blue-green takes one step of 100%/),
+    ]);
   });
   it.each([
     [10, 0.1, 99.9, true],
@@ -248,14 +222,11 @@ describe('autopilot.yml: strategy ecs-*', () => {
       'autopilot.yml',
     );
   it('defaults: ecs-canary [10% 5m, 100% 2m], ecs-linear 10% 1m, ecs-blue-green [100% 5m]', () => {
-    expect(load('strategy: ecs-canary')().targets[0]!.steps).toEqual([
-      { percent: 10, bakeMs: 5 * MIN },
-      { percent: 100, bakeMs: 2 * MIN },
-    ]);
+    expect(load('strategy: ecs-canary')().targets[0]!.steps).toEqual([step(10, 5 * MIN), step(100, 2 * MIN)]);
     expect(load('strategy: ecs-linear')().targets[0]!.steps.map((s) => s.percent)).toEqual([
       10, 20, 30, 40, 50, 60, 70, 80, 90, 100,
     ]);
-    expect(load('strategy: ecs-blue-green')().targets[0]!.steps).toEqual([{ percent: 100, bakeMs: 5 * MIN }]);
+    expect(load('strategy: ecs-blue-green')().targets[0]!.steps).toEqual([step(100, 5 * MIN)]);
   });
   it('refuses what ECS cannot take, with its path', () => {
     expect(load('strategy: ecs-canary, steps: [{ percent: 10, bake: 30s }, { percent: 100 }]')).toThrow(
@@ -274,19 +245,7 @@ describe('autopilot.yml: strategy ecs-*', () => {
 describe('hookAnswer: the examples of its comment', () => {
   const REV = 'arn:aws:ecs:us-east-1:123456789012:service-revision/prod/web/2';
   const rollout = (extra: Partial<Rollout> = {}, healthy = true): Rollout => ({
-    id: 'r',
-    image: { repository: 'web', tag: 'v2', digest: 'sha256:2', uri: 'x' },
-    strategy: 'ecs-canary',
-    steps: [
-      { percent: 10, bakeMs: 0, ...(healthy && { healthyAt: 1 }) },
-      { percent: 100, bakeMs: 0 },
-    ],
-    stepIndex: 0,
-    fromTaskDefinition: 'web:1',
-    taskDefinition: 'web:2',
-    startedAt: 0,
-    failures: [],
-    ignoredAlarms: [],
+    ...ecsCanaryRollout([{ ...step(10), ...(healthy && { healthyAt: 1 }) }, step(100)]),
     ecsDeployment: { arn: 'sd', revisionArn: REV, status: 'IN_PROGRESS' },
     ...extra,
   });
@@ -408,18 +367,7 @@ describe('commands under ECS strategies', () => {
     ).targets[0]!;
     const record: ServiceRecord = {
       ...newRecord('prod', 'web'),
-      rollout: {
-        id: 'r',
-        image: { repository: 'web', tag: 'v2', digest: 'sha256:2', uri: 'x' },
-        strategy: 'ecs-canary',
-        steps: target.steps.map((s) => ({ ...s })),
-        stepIndex: 0,
-        fromTaskDefinition: 'web:1',
-        taskDefinition: 'web:2',
-        startedAt: 0,
-        failures: [],
-        ignoredAlarms: [],
-      },
+      rollout: ecsCanaryRollout(target.steps.map((s) => ({ ...s }))),
     };
     const obs = {
       primary: { ...MISSING_SERVICE, exists: true, taskDefinition: 'web:2' },

@@ -17,8 +17,8 @@ import type { AlarmView, TaskView } from '../lib/observation.ts';
 import type { Rollout, ServiceRecord } from '../lib/record.ts';
 import { parseTrigger, type TaskEventFacts } from '../lib/triggers.ts';
 import running from './fixtures/events/ecs-task-state-running.json' with { type: 'json' };
+import { canaryRollout, TD } from './helpers/rollout.ts';
 
-const TD = 'arn:aws:ecs:us-east-1:123456789012:task-definition/';
 const ARN = (id: string) => `arn:aws:ecs:us-east-1:123456789012:task/prod/${id.padStart(32, '0')}`;
 const SCALE_IN = 'Scaling activity initiated by (deployment ecs-svc/1)';
 
@@ -41,19 +41,8 @@ const stopped = (extra: Partial<TaskEventFacts> = {}) =>
     ...extra,
   });
 
-const rollout = (extra: Partial<Rollout> = {}): Rollout => ({
-  id: 'r1',
-  image: { repository: 'web', tag: 'v4', digest: 'sha256:4', uri: 'web@sha256:4' },
-  strategy: 'canary',
-  steps: [{ percent: 10, bakeMs: 300_000, startedAt: 0 }],
-  stepIndex: 0,
-  fromTaskDefinition: `${TD}web:3`,
-  taskDefinition: `${TD}web:4`,
-  startedAt: 0,
-  failures: [],
-  ignoredAlarms: [],
-  ...extra,
-});
+const rollout = (extra: Partial<Rollout> = {}): Rollout =>
+  canaryRollout(4, { steps: [{ percent: 10, bakeMs: 300_000, startedAt: 0 }], ...extra });
 const record = (extra: Partial<ServiceRecord> = {}): ServiceRecord => ({
   key: 'prod/web',
   cluster: 'prod',

@@ -13,11 +13,12 @@ import { observe } from '../lib/observe.ts';
 import type { ServiceRecord } from '../lib/record.ts';
 import { localClientConfig, runUntil, sharedWorld } from './helpers/world.ts';
 import {
+  behind,
   createCluster,
   createService,
+  createWebBehind,
   describe as describeService,
   pushImage,
-  registerFargate,
 } from './local/ecs-fixtures.ts';
 
 const t = sharedWorld();
@@ -34,13 +35,7 @@ beforeAll(async () => {
       healthCheck: { intervalSeconds: 10, healthyThreshold: 3, unhealthyThreshold: 2 },
     });
   // web: Fargate (awsvpc), registered by IP.
-  revisions.web = await registerFargate(t.ecs, 'web', pushImage(t.world, 'web', 'v1'));
-  await createService(t.ecs, {
-    serviceName: 'web',
-    taskDefinition: revisions.web,
-    desiredCount: 2,
-    loadBalancers: [{ targetGroupArn: groups.web, containerName: 'app', containerPort: 8080 }],
-  });
+  revisions.web = await createWebBehind(t, groups.web!);
   // api: EC2 bridge with dynamic host ports, registered by instance id and host port.
   for (let i = 0; i < 2; i++)
     t.world.ecs.registerContainerInstance('prod', {
@@ -70,7 +65,7 @@ beforeAll(async () => {
     taskDefinition: revisions.api,
     desiredCount: 2,
     networkConfiguration: undefined,
-    loadBalancers: [{ targetGroupArn: groups.api, containerName: 'app', containerPort: 8080 }],
+    loadBalancers: behind(groups.api!),
   });
   await runUntil(
     t.world,

@@ -9,27 +9,16 @@ import {
   watchesPrimary,
 } from '../lib/observe-rules.ts';
 import type { Rollout } from '../lib/record.ts';
+import { canaryRollout, TD } from './helpers/rollout.ts';
 
-const TD = 'arn:aws:ecs:us-east-1:123456789012:task-definition/';
 const step = (percent: number, healthyAt?: number) => ({
   percent,
   bakeMs: 300_000,
   startedAt: 0,
   ...(healthyAt !== undefined && { healthyAt }),
 });
-const rollout = (extra: Partial<Rollout> = {}): Rollout => ({
-  id: 'r1',
-  image: { repository: 'web', tag: 'v2', digest: 'sha256:2', uri: 'web@sha256:2' },
-  strategy: 'canary',
-  steps: [step(10), step(50), step(100)],
-  stepIndex: 0,
-  fromTaskDefinition: `${TD}web:1`,
-  taskDefinition: `${TD}web:2`,
-  startedAt: 0,
-  failures: [],
-  ignoredAlarms: [],
-  ...extra,
-});
+const rollout = (extra: Partial<Rollout> = {}): Rollout =>
+  canaryRollout(2, { steps: [step(10), step(50), step(100)], ...extra });
 const ROLLING_BACK = { reason: 'x', at: 0, toTaskDefinition: `${TD}web:1` };
 
 describe('observePlan', () => {

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { HEALTHY } from '../local/core/images.ts';
 import { loadScenario, parseScenario, ScenarioError } from '../local/scenario/parse.ts';
+import { thrown } from './helpers/thrown.ts';
 
 const parse = (text: string, dir?: string) => parseScenario(text, { file: 'x.yml', dir });
 
@@ -409,14 +410,7 @@ timeline:
       /x\.yml:18:\d+: timeline\[0\]\.at: comes after the end of the run \(until: "10m"\)/,
     ],
   ])('names the file, line and field for %s', (_case, text, message) => {
-    let error: unknown;
-    try {
-      parse(text);
-    } catch (e) {
-      error = e;
-    }
-    expect(error).toBeInstanceOf(ScenarioError);
-    expect((error as Error).message).toMatch(message);
+    expect(thrown(() => parse(text), ScenarioError).message).toMatch(message);
   });
 
   it('checks event files: valid JSON holding an event', () => {

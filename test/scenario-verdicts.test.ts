@@ -1,30 +1,12 @@
-/**
- * The verdict scenarios (scenarios/verdicts/*.yml), each played with the pipeline as `autopilot
- * sim` plays it, with the invariants checked all along (local/invariants.ts). Each file states its
- * verdict in a comment line, `# verdict: <repository:tag> <outcome> [/<reason pattern>/]`:
- * healthy images end `succeeded` with no bad digest, failing ones `rolled_back` with the true
- * reason, its digest marked bad unless `# not-bad: <repository:tag>` says the image was not to blame
- * (a cluster without room); the service ends on a steady revision (`# ends-on: <family:revision>`
- * names it, `# ends-at: N tasks` the primary's count) and no rollout is left open.
- */
-import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { setLogSink } from '../lib/log.ts';
 import { loadFaultScenario, runWithFaults } from '../local/faults.ts';
-import { checkVerdictScenario, verdictsOf } from './helpers/verdicts.ts';
+import { describeVerdictScenarios } from './helpers/verdicts.ts';
 
 const DIR = fileURLToPath(new URL('../scenarios/verdicts/', import.meta.url));
-const FILES = readdirSync(DIR).filter((f) => f.endsWith('.yml'));
 
-describe('verdict scenarios', () => {
-  it('each file states at least one verdict', () => {
-    expect(FILES.length).toBeGreaterThan(0);
-    for (const f of FILES) expect(verdictsOf(readFileSync(DIR + f, 'utf8')), f).not.toEqual([]);
-  });
-
-  it.each(FILES)('%s ends as its verdict says', (file) => checkVerdictScenario(DIR + file), 600_000);
-});
+describeVerdictScenarios('verdict scenarios', DIR);
 
 /**
  * Bake on real traffic (issue 13.5): behind a target group a RUNNING task takes no requests until

@@ -11,6 +11,7 @@ import { ConfigError } from '../lib/config.ts';
 import { parseConfig } from '../lib/config-file.ts';
 import { createHandler } from '../lib/handler.ts';
 import { log, maskWebhooks, setLogSink } from '../lib/log.ts';
+import { thrown } from './helpers/thrown.ts';
 
 const BIN = path.resolve('bin/autopilot.js');
 const TOKEN = 'q8Zk3uV7wX1yR5tP0mN2bC4d';
@@ -71,14 +72,7 @@ describe('config errors never echo a webhook', () => {
   it.each(FORMS.flatMap((f) => [[f, 'webhook'] as const, [f, 'repository'] as const]))(
     '%s as %s',
     (form, where) => {
-      let error: unknown;
-      try {
-        parseConfig(config(form, where), 'autopilot.yml');
-      } catch (e) {
-        error = e;
-      }
-      expect(error).toBeInstanceOf(ConfigError);
-      const e = error as ConfigError;
+      const e = thrown(() => parseConfig(config(form, where), 'autopilot.yml'), ConfigError);
       expect(e.message).toMatch(where === 'webhook' ? /notifications\.webhook/ : /repository/);
       expect(e.message).not.toContain(TOKEN);
       expect(e.message).not.toContain('hooks.slack.com');

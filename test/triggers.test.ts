@@ -66,44 +66,35 @@ describe('parseTrigger: the real AWS samples, unchanged', () => {
 });
 
 describe('parseTrigger: the other alarm shapes', () => {
-  it('an SNS notification wrapped in the SNS Lambda event', () => {
-    const message = {
-      AlarmName: 'web-5xx',
-      NewStateValue: 'ALARM',
-      OldStateValue: 'OK',
-      NewStateReason: 'Threshold Crossed: 1 datapoint [12.0] was greater than the threshold (10.0).',
-      StateChangeTime: '2026-01-01T00:05:00.000+0000',
-    };
-    const event = {
-      Records: [{ EventSource: 'aws:sns', Sns: { Type: 'Notification', Message: JSON.stringify(message) } }],
-    };
-    expect(parseTrigger(event)).toMatchObject({
-      kind: 'alarm',
+  const notification = {
+    AlarmName: 'web-5xx',
+    NewStateValue: 'ALARM',
+    OldStateValue: 'OK',
+    NewStateReason: 'Threshold Crossed: 1 datapoint [12.0] was greater than the threshold (10.0).',
+    StateChangeTime: '2026-01-01T00:05:00.000+0000',
+  };
+  const snsEvent = {
+    Records: [
+      { EventSource: 'aws:sns', Sns: { Type: 'Notification', Message: JSON.stringify(notification) } },
+    ],
+  };
+  const lambdaAction = {
+    source: 'aws.cloudwatch',
+    alarmArn: 'arn:aws:cloudwatch:us-east-1:123456789012:alarm:web-5xx',
+    accountId: '123456789012',
+    time: '2026-01-01T00:05:00.000+0000',
+    region: 'us-east-1',
+    alarmData: {
       alarmName: 'web-5xx',
-      state: 'ALARM',
-      shape: 'sns',
-    });
-  });
-
-  it("an alarm's Lambda action payload", () => {
-    const event = {
-      source: 'aws.cloudwatch',
-      alarmArn: 'arn:aws:cloudwatch:us-east-1:123456789012:alarm:web-5xx',
-      accountId: '123456789012',
-      time: '2026-01-01T00:05:00.000+0000',
-      region: 'us-east-1',
-      alarmData: {
-        alarmName: 'web-5xx',
-        state: { value: 'ALARM', reason: 'r' },
-        previousState: { value: 'OK' },
-      },
-    };
-    expect(parseTrigger(event)).toMatchObject({
-      kind: 'alarm',
-      alarmName: 'web-5xx',
-      state: 'ALARM',
-      shape: 'lambda-action',
-    });
+      state: { value: 'ALARM', reason: 'r' },
+      previousState: { value: 'OK' },
+    },
+  };
+  it.each([
+    ['an SNS notification wrapped in the SNS Lambda event', snsEvent, 'sns'],
+    ["an alarm's Lambda action payload", lambdaAction, 'lambda-action'],
+  ])('%s', (_, event, shape) => {
+    expect(parseTrigger(event)).toMatchObject({ kind: 'alarm', alarmName: 'web-5xx', state: 'ALARM', shape });
   });
 });
 

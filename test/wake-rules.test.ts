@@ -29,12 +29,19 @@ const target = {
   scaling: { outCooldownMs: 5 * MIN, inCooldownMs: 10 * MIN } as ScalingPolicy,
 } as TargetConfig;
 
+const V2 = { repository: 'web', tag: 'v2', digest: 'sha256:2', uri: 'web@sha256:2' };
 const step = (extra: Partial<StepState> = {}): StepState => ({ percent: 10, bakeMs: 5 * MIN, ...extra });
+
+/** Idle, with the push of web:v2 held by a freeze since 10:00 until `until`. */
+const pushFrozenUntil = (until: number): ServiceRecord => ({
+  ...newRecord('prod', 'web'),
+  frozenPush: { id: 'f1', image: V2, forced: false, since: T, until },
+});
 
 function withRollout(extra: Partial<Rollout>): ServiceRecord {
   const rollout = {
     id: '1',
-    image: { repository: 'web', tag: 'v2', digest: 'sha256:2', uri: 'web@sha256:2' },
+    image: V2,
     strategy: 'canary',
     steps: [step(), step({ percent: 50 })],
     stepIndex: 0,
@@ -105,16 +112,7 @@ describe('nextWake', () => {
     ],
     [
       'push frozen until Mon 07:00',
-      {
-        ...newRecord('prod', 'web'),
-        frozenPush: {
-          id: 'f1',
-          image: { repository: 'web', tag: 'v2', digest: 'sha256:2', uri: 'web@sha256:2' },
-          forced: false,
-          since: T,
-          until: at('2026-01-05T07:00:00Z'),
-        },
-      },
+      pushFrozenUntil(at('2026-01-05T07:00:00Z')),
       T,
       { at: at('2026-01-05T07:00:00Z'), why: 'freeze ends' },
     ],
@@ -182,20 +180,7 @@ describe('outstanding', () => {
   it.each<[string, ServiceRecord, boolean]>([
     ['a rollout in flight', withRollout({}), true],
     ['a Slack message not yet taken', { ...newRecord('prod', 'web'), outbox: [entry(T)] }, true],
-    [
-      'a push waiting for a freeze',
-      {
-        ...newRecord('prod', 'web'),
-        frozenPush: {
-          id: 'f1',
-          image: { repository: 'web', tag: 'v2', digest: 'sha256:2', uri: 'web@sha256:2' },
-          forced: false,
-          since: T,
-          until: T + H,
-        },
-      },
-      true,
-    ],
+    ['a push waiting for a freeze', pushFrozenUntil(T + H), true],
     ['a wake-up scheduled', { ...newRecord('prod', 'web'), wake: { at: T, why: 'x' } }, true],
     ['idle (history, last good, bad digests only)', newRecord('prod', 'web'), false],
   ])('%s', (_, record, want) => {

@@ -111,47 +111,55 @@ function button(action: ButtonAction, label: string, value: string, extra: Parti
   return { type: 'button' as const, action_id: `${PREFIX}${action}`, text: text(label), value, ...extra };
 }
 
+/** Block Kit's confirmation dialog: Slack asks `question` before it sends the click. */
+function confirmDialog(title: string, question: string, confirm: string, deny: string) {
+  return {
+    title: text(title),
+    text: { type: 'mrkdwn' as const, text: question },
+    confirm: text(confirm),
+    deny: text(deny),
+  };
+}
+
+const actions = (elements: ButtonElement[]): ActionsBlock => ({
+  type: 'actions',
+  block_id: ACTIONS_BLOCK_ID,
+  elements,
+});
+
 /** Promote, Pause or Resume, Abort: the controls of a rollout in flight. */
 export function controls(v: ButtonValue, paused: boolean): ActionsBlock {
   const value = buttonValue(v);
-  return {
-    type: 'actions',
-    block_id: ACTIONS_BLOCK_ID,
-    elements: [
-      button('promote', ':fast_forward: Promote', value, { style: 'primary' }),
-      paused
-        ? button('resume', ':arrow_forward: Resume', value)
-        : button('pause', ':double_vertical_bar: Pause', value),
-      button('abort', ':x: Abort', value, {
-        style: 'danger',
-        // Slack asks before sending: an abort rolls production back.
-        confirm: {
-          title: text('Abort this rollout?'),
-          text: { type: 'mrkdwn', text: `${v.target} goes back to the revision it started from.` },
-          confirm: text('Abort'),
-          deny: text('Keep rolling out'),
-        },
-      }),
-    ],
-  };
+  return actions([
+    button('promote', ':fast_forward: Promote', value, { style: 'primary' }),
+    paused
+      ? button('resume', ':arrow_forward: Resume', value)
+      : button('pause', ':double_vertical_bar: Pause', value),
+    button('abort', ':x: Abort', value, {
+      style: 'danger',
+      // Slack asks before sending: an abort rolls production back.
+      confirm: confirmDialog(
+        'Abort this rollout?',
+        `${v.target} goes back to the revision it started from.`,
+        'Abort',
+        'Keep rolling out',
+      ),
+    }),
+  ]);
 }
 
 /** "Retry this digest" on a rollback: a deploy by hand of the same digest (the person vouches for it). */
 export function retry(v: ButtonValue): ActionsBlock {
-  return {
-    type: 'actions',
-    block_id: ACTIONS_BLOCK_ID,
-    elements: [
-      button('retry', ':repeat: Retry this digest', buttonValue(v), {
-        confirm: {
-          title: text('Retry this digest?'),
-          text: { type: 'mrkdwn', text: `${v.target} rolls the same image out again, from the first step.` },
-          confirm: text('Retry'),
-          deny: text('Cancel'),
-        },
-      }),
-    ],
-  };
+  return actions([
+    button('retry', ':repeat: Retry this digest', buttonValue(v), {
+      confirm: confirmDialog(
+        'Retry this digest?',
+        `${v.target} rolls the same image out again, from the first step.`,
+        'Retry',
+        'Cancel',
+      ),
+    }),
+  ]);
 }
 
 /**
@@ -161,37 +169,35 @@ export function retry(v: ButtonValue): ActionsBlock {
  */
 export function decision(v: ButtonValue, frozen: boolean): ActionsBlock {
   const value = buttonValue(v);
-  return {
-    type: 'actions',
-    block_id: ACTIONS_BLOCK_ID,
-    elements: [
-      button('approve', frozen ? ':white_check_mark: Deploy now' : ':white_check_mark: Approve', value, {
-        style: 'primary',
-        ...(frozen && {
-          confirm: {
-            title: text('Deploy during the freeze?'),
-            text: { type: 'mrkdwn', text: `${v.target} rolls the image out now, through its freeze window.` },
-            confirm: text('Deploy now'),
-            deny: text('Wait'),
-          },
-        }),
+  return actions([
+    button('approve', frozen ? ':white_check_mark: Deploy now' : ':white_check_mark: Approve', value, {
+      style: 'primary',
+      ...(frozen && {
+        confirm: confirmDialog(
+          'Deploy during the freeze?',
+          `${v.target} rolls the image out now, through its freeze window.`,
+          'Deploy now',
+          'Wait',
+        ),
       }),
-      button('reject', ':no_entry: Reject', value, {
-        style: 'danger',
-        confirm: {
-          title: text(frozen ? 'Drop this push?' : 'Reject this rollout?'),
-          text: {
-            type: 'mrkdwn',
-            text: frozen
-              ? `${v.target} will not deploy this image when the freeze ends.`
-              : `${v.target} goes back to the revision it started from.`,
-          },
-          confirm: text('Reject'),
-          deny: text('Cancel'),
-        },
-      }),
-    ],
-  };
+    }),
+    button('reject', ':no_entry: Reject', value, {
+      style: 'danger',
+      confirm: frozen
+        ? confirmDialog(
+            'Drop this push?',
+            `${v.target} will not deploy this image when the freeze ends.`,
+            'Reject',
+            'Cancel',
+          )
+        : confirmDialog(
+            'Reject this rollout?',
+            `${v.target} goes back to the revision it started from.`,
+            'Reject',
+            'Cancel',
+          ),
+    }),
+  ]);
 }
 
 /**

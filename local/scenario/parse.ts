@@ -575,85 +575,50 @@ function readScenario(raw: unknown, r: Reader): Scenario {
     typeof v === 'object' && v !== null && typeof (v as Json)[key] === 'string'
       ? ((v as Json)[key] as string)
       : undefined;
-  const each = <T>(
-    list: unknown,
-    at: string,
-    read: (v: unknown, i: number) => T,
+  // Names are unique within a list: a second item of the same name is a mistake at its own path.
+  const each = <T extends { name: string }>(
+    at: 'clusters' | 'targetGroups' | 'loadBalancers' | 'alarms',
+    what: string,
+    read: (v: unknown, path: string) => T,
     names: Set<string>,
-    name: (t: T) => string,
   ) => {
     const out: T[] = [];
-    (r.attempt(() => r.list(list, at)) ?? []).forEach((v, i) => {
-      const item = r.attempt(() => read(v, i));
+    (r.attempt(() => r.list(top[at], at)) ?? []).forEach((v, i) => {
+      const item = r.attempt(() => read(v, `${at}[${i}]`));
       if (item === undefined) {
         const n = rawName(v);
         if (n) names.add(n);
       } else {
         out.push(item);
-        names.add(name(item));
+        names.add(item.name);
       }
     });
+    r.attempt(() =>
+      r.unique(
+        out.map((t) => t.name),
+        (i) => `${at}[${i}].name`,
+        what,
+      ),
+    );
     return out;
   };
   const refs = { clusters: new Set<string>(), targetGroups: new Set<string>(), alarms: new Set<string>() };
-  const clusters = each(
-    top.clusters,
-    'clusters',
-    (c, i) => readCluster(c, `clusters[${i}]`, r),
-    refs.clusters,
-    (c) => c.name,
-  );
-  r.attempt(() =>
-    r.unique(
-      clusters.map((c) => c.name),
-      (i) => `clusters[${i}].name`,
-      'cluster',
-    ),
-  );
+  const clusters = each('clusters', 'cluster', (c, path) => readCluster(c, path, r), refs.clusters);
   const images = r.attempt(() => readImages(top.images, r)) ?? {};
   const targetGroups = each(
-    top.targetGroups,
     'targetGroups',
-    (t, i) => readTargetGroup(t, `targetGroups[${i}]`, r),
+    'target group',
+    (t, path) => readTargetGroup(t, path, r),
     refs.targetGroups,
-    (t) => t.name,
-  );
-  r.attempt(() =>
-    r.unique(
-      targetGroups.map((t) => t.name),
-      (i) => `targetGroups[${i}].name`,
-      'target group',
-    ),
   );
   const loadBalancerNames = new Set<string>();
   const loadBalancers = each(
-    top.loadBalancers,
     'loadBalancers',
-    (v, i) => readLoadBalancer(v, `loadBalancers[${i}]`, r, refs.targetGroups),
+    'load balancer',
+    (v, path) => readLoadBalancer(v, path, r, refs.targetGroups),
     loadBalancerNames,
-    (lb) => lb.name,
   );
-  r.attempt(() =>
-    r.unique(
-      loadBalancers.map((lb) => lb.name),
-      (i) => `loadBalancers[${i}].name`,
-      'load balancer',
-    ),
-  );
-  const alarms = each(
-    top.alarms,
-    'alarms',
-    (a, i) => readAlarm(a, `alarms[${i}]`, r),
-    refs.alarms,
-    (a) => a.name,
-  );
-  r.attempt(() =>
-    r.unique(
-      alarms.map((a) => a.name),
-      (i) => `alarms[${i}].name`,
-      'alarm',
-    ),
-  );
+  const alarms = each('alarms', 'alarm', (a, path) => readAlarm(a, path, r), refs.alarms);
   const services: ServiceSpec[] = [];
   // Services with a mistake stay known to the timeline by cluster and name (never run).
   const known: ServiceSpec[] = [];

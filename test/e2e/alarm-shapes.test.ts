@@ -3,15 +3,11 @@
  * (rollout.test.ts), an SNS notification, and an alarm's Lambda action. With the EventBridge rule
  * removed, the rollback still comes at the moment the alarm fires, not at the next tick.
  */
-import { afterEach, describe, expect, it } from 'vitest';
-import { fiveXxAlarm, type PipelineWorld, pipelineWorld } from '../helpers/pipeline-world.ts';
+import { describe, expect, it } from 'vitest';
+import { fiveXxAlarm, usePipelineWorld } from '../helpers/pipeline-world.ts';
 
 const MIN = 60_000;
-let t: PipelineWorld | undefined;
-afterEach(async () => {
-  await t?.stop();
-  t = undefined;
-});
+const world = usePipelineWorld();
 
 describe('gate alarm delivered without EventBridge', () => {
   it.each([
@@ -19,7 +15,7 @@ describe('gate alarm delivered without EventBridge', () => {
     ['an SNS notification', () => 'arn:aws:sns:us-east-1:123456789012:web-alarms'],
   ])('as %s rolls back the moment the alarm fires', async (_shape, actionArn) => {
     const action = actionArn('arn:aws:lambda:us-east-1:123456789012:function:ecs-autopilot-alarm');
-    t = await pipelineWorld({
+    const t = await world({
       images: { 'web:v2': { errors: 0.5 } },
       load: 100,
       target: { gateAlarms: ['web-5xx'] },

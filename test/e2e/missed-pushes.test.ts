@@ -2,17 +2,13 @@
  * ECR push events are best effort: when one is lost, the tick finds the image in the repository
  * and rolls it out anyway.
  */
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { knows, missedImages } from '../../lib/missed-pushes.ts';
 import { newRecord } from '../../lib/record.ts';
-import { type PipelineWorld, pipelineWorld } from '../helpers/pipeline-world.ts';
+import { usePipelineWorld } from '../helpers/pipeline-world.ts';
 
 const MIN = 60_000;
-let t: PipelineWorld | undefined;
-afterEach(async () => {
-  await t?.stop();
-  t = undefined;
-});
+const world = usePipelineWorld();
 
 describe('missedImages', () => {
   const at = (m: number) => new Date(Date.UTC(2026, 0, 1, 10, m));
@@ -42,7 +38,7 @@ describe('missedImages', () => {
 
 describe('a lost push event', () => {
   it('is caught up by the tick and the image rolls out', async () => {
-    t = await pipelineWorld({ target: { missedPushCheck: '2m' } });
+    const t = await world({ target: { missedPushCheck: '2m' } });
     // Let the tick take its first look (it only sets the mark).
     await t.world.runFor(3 * MIN);
     t.world.events.faults = {
@@ -60,7 +56,7 @@ describe('a lost push event', () => {
   });
 
   it('with the check off, nothing happens', async () => {
-    t = await pipelineWorld({ target: { missedPushCheck: false } });
+    const t = await world({ target: { missedPushCheck: false } });
     t.world.events.faults = {
       onDeliver: (d: any) => (d.event['detail-type'] === 'ECR Image Action' ? 'drop' : 'deliver'),
     };
@@ -77,7 +73,7 @@ describe('a push handler running out of time', () => {
   };
 
   it('leaves the targets it could not start to the tick, which rolls them out', async () => {
-    t = await pipelineWorld({ target: { missedPushCheck: '2m' } });
+    const t = await world({ target: { missedPushCheck: '2m' } });
     await t.world.runFor(3 * MIN);
     t.world.events.faults = dropPushes as any;
     t.world.ecr.push('web', 'v2');
@@ -93,7 +89,7 @@ describe('a push handler running out of time', () => {
   });
 
   it('fails the invocation, so Lambda retries, when no missed-push check would find them', async () => {
-    t = await pipelineWorld({ target: { missedPushCheck: false } });
+    const t = await world({ target: { missedPushCheck: false } });
     t.world.events.faults = dropPushes as any;
     t.world.ecr.push('web', 'v2');
     const event = t.world.eventLog.at(-1)!.event;

@@ -5,16 +5,12 @@
  * Whoever commits first rolls back; the other's conditional write loses or its action is fenced
  * (lib/lease.ts): one rollback, told once, nothing lost.
  */
-import { afterEach, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { InvariantChecker } from '../../local/invariants.ts';
 import type { InvocationSpan } from '../../local/lambda.ts';
-import { fiveXxAlarm, type PipelineWorld, pipelineWorld } from '../helpers/pipeline-world.ts';
+import { fiveXxAlarm, usePipelineWorld } from '../helpers/pipeline-world.ts';
 
-let t: PipelineWorld | undefined;
-afterEach(async () => {
-  await t?.stop();
-  t = undefined;
-});
+const pipeline = usePipelineWorld();
 
 /** The first word of the crash: the canary's task stopping, its essential container exited (ECS's STOPPING event). */
 const crashedCanaryTask = (event: any) =>
@@ -24,7 +20,7 @@ const crashedCanaryTask = (event: any) =>
   event.detail?.group === 'service:web-canary';
 
 it('a canary crash and a gate alarm at the same moment: concurrent invocations, one rollback, told once', async () => {
-  t = await pipelineWorld({
+  const t = await pipeline({
     latency: true,
     images: { 'web:v2': { crash: { after: '40s', exitCode: 1 } } },
     load: 20,

@@ -2,22 +2,18 @@
  * The product, end to end: a push to the local ECR, the real handlers woken by the real rules,
  * the real SDK clients against the local ECS and CloudWatch, records in dynalite.
  */
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { ServiceRecord } from '../../lib/record.ts';
 import {
   describeService,
   fiveXxAlarm,
   type PipelineWorld,
-  pipelineWorld,
   recordOf,
+  usePipelineWorld,
 } from '../helpers/pipeline-world.ts';
 
 const MIN = 60_000;
-let t: PipelineWorld | undefined;
-afterEach(async () => {
-  await t?.stop();
-  t = undefined;
-});
+const world = usePipelineWorld();
 
 async function record(w: PipelineWorld): Promise<ServiceRecord> {
   return (await recordOf(w))!;
@@ -43,7 +39,7 @@ async function taskDefinitionOf(w: PipelineWorld, arn: string) {
 
 describe('push to ECR, stepwise rollout', () => {
   it('a healthy push goes through every step to succeeded, primary on the new revision, canary at 0, sidecar unchanged', async () => {
-    t = await pipelineWorld({
+    const t = await world({
       sidecars: [{ name: 'envoy', image: 'public.ecr.aws/envoy/envoy:v1.29' }],
       load: 50,
     });
@@ -100,7 +96,7 @@ describe('rollback', () => {
   ])(
     '%s is rolled back with the reason in the record, the primary never below its desired count',
     async (_name, behaviour, extra, reason) => {
-      t = await pipelineWorld({ images: { 'web:v2': behaviour }, ...extra });
+      const t = await world({ images: { 'web:v2': behaviour }, ...extra });
       const before = (await describeService(t, 'web')).taskDefinition;
       t.world.ecr.push('web', 'v2');
       const lowest = await runWatchingPrimary(t, 8 * MIN);
@@ -119,7 +115,7 @@ describe('rollback', () => {
   );
 
   it('an image whose 5xx rate trips a gate alarm is rolled back naming the alarm', async () => {
-    t = await pipelineWorld({
+    const t = await world({
       images: { 'web:v2': { errors: 0.5 } },
       load: 100,
       target: { gateAlarms: ['web-5xx'] },
@@ -135,7 +131,7 @@ describe('rollback', () => {
 
 describe('pushes the policy or the history rules out', () => {
   it('a tag outside the policy is ignored and costs no ECS write', async () => {
-    t = await pipelineWorld();
+    const t = await world();
     t.world.ecr.push('web', 'latest');
     t.world.ecr.push('web', 'feature-x');
     await t.world.runFor(2 * MIN);
@@ -147,7 +143,7 @@ describe('pushes the policy or the history rules out', () => {
   });
 
   it('a duplicated push event registers one revision and starts one rollout', async () => {
-    t = await pipelineWorld();
+    const t = await world();
     t.world.ecr.push('web', 'v2');
     const pushEvent = t.world.eventLog.at(-1)!.event;
     t.world.events.put(pushEvent);
@@ -160,7 +156,7 @@ describe('pushes the policy or the history rules out', () => {
   });
 
   it('two pushes a minute apart end with the newer image deployed', async () => {
-    t = await pipelineWorld();
+    const t = await world();
     t.world.ecr.push('web', 'v2');
     await t.world.runFor(MIN);
     const v3 = t.world.ecr.push('web', 'v3');

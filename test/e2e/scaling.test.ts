@@ -3,15 +3,11 @@
  * CPU alarms on the local CloudWatch go to ALARM, the pipeline sets the count, and a rollout in
  * progress keeps working with it.
  */
-import { afterEach, describe, expect, it } from 'vitest';
-import { type PipelineWorld, pipelineWorld } from '../helpers/pipeline-world.ts';
+import { describe, expect, it } from 'vitest';
+import { type PipelineWorld, usePipelineWorld } from '../helpers/pipeline-world.ts';
 
 const MIN = 60_000;
-let t: PipelineWorld | undefined;
-afterEach(async () => {
-  await t?.stop();
-  t = undefined;
-});
+const pipeline = usePipelineWorld();
 
 const cpuAlarm = (name: string, comparison: string, threshold: number, periods: number) => ({
   AlarmName: name,
@@ -44,7 +40,7 @@ async function world(options: {
   images?: Record<string, unknown>;
   target?: Record<string, unknown>;
 }) {
-  return pipelineWorld({
+  return pipeline({
     load: options.load,
     images: options.images,
     target: { scaling, ...options.target },
@@ -69,7 +65,7 @@ describe('alarm-driven scaling', () => {
   // CPU per task is 2% idle plus 0.5% per request/second it serves (local/images.ts): 200 rps over
   // 4 tasks is 27%, between the two alarms; 1200 rps saturates even 8 tasks' 77% (over the high alarm).
   it('rising traffic trips the CPU alarm and the service scales out in steps to max and no further', async () => {
-    t = await world({ load: 200 });
+    const t = await world({ load: 200 });
     expect(await desired(t)).toBe(4);
     t.world.ecs.setLoad(t.targetGroupArn, 1200);
     await t.world.runFor(20 * MIN);
@@ -84,7 +80,7 @@ describe('alarm-driven scaling', () => {
   });
 
   it('falling traffic scales it in to min, one cooldown apart', async () => {
-    t = await world({ load: 200 });
+    const t = await world({ load: 200 });
     t.world.ecs.setLoad(t.targetGroupArn, 1200);
     await t.world.runFor(8 * MIN);
     expect(await desired(t)).toBe(8);
@@ -103,7 +99,7 @@ describe('alarm-driven scaling', () => {
   });
 
   it('repeated alarm events inside a cooldown change nothing', async () => {
-    t = await world({ load: 1200 });
+    const t = await world({ load: 1200 });
     await t.world.runFor(6 * MIN);
     const first = scaled(t);
     expect(first.length).toBeGreaterThanOrEqual(1);
@@ -123,7 +119,7 @@ describe('alarm-driven scaling', () => {
   });
 
   it('a scale-out during a canary step grows primary and canary in proportion, and the rollout completes', async () => {
-    t = await world({
+    const t = await world({
       load: 40,
       target: {
         steps: [
@@ -151,7 +147,7 @@ describe('alarm-driven scaling', () => {
   });
 
   it('a rollback during a scale-out ends at the scaled total, not the count from before the rollout', async () => {
-    t = await world({
+    const t = await world({
       load: 40,
       images: { 'web:v2': { crash: { after: '4m', exitCode: 2 } } },
       target: { steps: [{ percent: 10, bake: '8m' }, { percent: 100 }], stepDeadline: '10m' },
@@ -168,7 +164,7 @@ describe('alarm-driven scaling', () => {
   });
 
   it('stands aside when Application Auto Scaling already owns the count, and says so once', async () => {
-    t = await world({ load: 40 });
+    const t = await world({ load: 40 });
     await t.world.applicationAutoScaling.operations.RegisterScalableTarget({
       ServiceNamespace: 'ecs',
       ResourceId: 'service/prod/web',

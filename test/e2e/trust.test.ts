@@ -4,18 +4,19 @@
  * unsupported (a config that does not name the container), owners' settings kept, the canary a
  * true sibling of the primary as it is now, one reconcile acting at a time.
  */
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { validateConfig } from '../../lib/config.ts';
 import type { ServiceRecord } from '../../lib/record.ts';
-import { describeService, type PipelineWorld, pipelineWorld, recordOf } from '../helpers/pipeline-world.ts';
+import {
+  describeService,
+  type PipelineWorld,
+  recordOf,
+  usePipelineWorld,
+} from '../helpers/pipeline-world.ts';
 import { WEB_TARGET } from '../helpers/web-target.ts';
 
 const MIN = 60_000;
-let t: PipelineWorld | undefined;
-afterEach(async () => {
-  await t?.stop();
-  t = undefined;
-});
+const world = usePipelineWorld();
 
 async function revisions(w: PipelineWorld): Promise<string[]> {
   const out = (await w.world.ecs.operations.ListTaskDefinitions!({ familyPrefix: 'web' })) as any;
@@ -29,12 +30,19 @@ async function untilCanaryUp(w: PipelineWorld) {
   }
   throw new Error('the canary never came up');
 }
+/** A world whose push of a healthy web:v2 is rolling out, its canary serving the first step. */
+async function canaryOfV2Up(): Promise<PipelineWorld> {
+  const t = await world({ images: { 'web:v2': 'healthy' } });
+  t.world.ecr.push('web', 'v2');
+  await untilCanaryUp(t);
+  return t;
+}
 /** The world's own target (test/helpers/web-target.ts). */
 const TARGET = WEB_TARGET;
 
 describe('a config mistake is a person’s problem, not the image’s', () => {
   it('several containers and none named: said at once naming them; nothing registered, nothing marked bad', async () => {
-    t = await pipelineWorld({
+    const t = await world({
       sidecars: [{ name: 'envoy', image: 'public.ecr.aws/envoy/envoy:v1.29' }],
       slack: {},
     });
@@ -61,9 +69,7 @@ describe('a config mistake is a person’s problem, not the image’s', () => {
 
 describe('nothing stuck', () => {
   it('a deleted primary: the canary is scaled to 0 and deleted, the rollout closed with the reason, and told', async () => {
-    t = await pipelineWorld({ images: { 'web:v2': 'healthy' } });
-    t.world.ecr.push('web', 'v2');
-    await untilCanaryUp(t);
+    const t = await canaryOfV2Up();
     await t.world.ecs.operations.DeleteService!({ cluster: 'prod', service: 'web', force: true });
     await t.world.runFor(3 * MIN);
     const r = (await recordOf(t))!;
@@ -80,9 +86,7 @@ describe('nothing stuck', () => {
   }, 180_000);
 
   it('a target taken out of autopilot.yml mid-rollout: the same, at the next tick', async () => {
-    t = await pipelineWorld({ images: { 'web:v2': 'healthy' } });
-    t.world.ecr.push('web', 'v2');
-    await untilCanaryUp(t);
+    const t = await canaryOfV2Up();
     Object.assign(t.pipeline.options, {
       config: validateConfig({ targets: [{ ...TARGET, service: 'api', repository: 'api' }] }),
     });
@@ -100,7 +104,7 @@ describe('nothing stuck', () => {
   }, 180_000);
 
   it('one failing target never blocks the others: the other rolls out, the failing one is backed off', async () => {
-    t = await pipelineWorld({ images: { 'web:v2': 'healthy' } });
+    const t = await world({ images: { 'web:v2': 'healthy' } });
     // The first target's cluster does not exist: ECS answers ClusterNotFoundException, not a permanent error.
     Object.assign(t.pipeline.options, {
       config: validateConfig({ targets: [{ ...TARGET, cluster: 'gone' }, TARGET] }),
@@ -121,7 +125,7 @@ describe('nothing stuck', () => {
 
 describe('owners’ settings are kept', () => {
   it('all-at-once puts the primary’s deploymentConfiguration back once the rollout ends', async () => {
-    t = await pipelineWorld({
+    const t = await world({
       images: { 'web:v2': 'healthy' },
       target: { strategy: 'all-at-once', steps: undefined },
     });
@@ -148,7 +152,7 @@ describe('owners’ settings are kept', () => {
 
 describe('the canary is a true sibling', () => {
   it('brought in line with the primary at the next rollout: a changed network and target group follow', async () => {
-    t = await pipelineWorld({ images: { 'web:v2': 'healthy', 'web:v3': 'healthy' } });
+    const t = await world({ images: { 'web:v2': 'healthy', 'web:v3': 'healthy' } });
     t.world.ecr.push('web', 'v2');
     await t.world.runFor(15 * MIN);
     expect((await recordOf(t))!.history.at(-1)).toMatchObject({ outcome: 'succeeded' });
@@ -174,9 +178,7 @@ describe('the canary is a true sibling', () => {
 
 describe('one reconcile acts at a time', () => {
   it('while another invocation holds the service, a burst of reconciles acts on nothing and asks it to look again', async () => {
-    t = await pipelineWorld({ images: { 'web:v2': 'healthy' } });
-    t.world.ecr.push('web', 'v2');
-    await untilCanaryUp(t);
+    const t = await canaryOfV2Up();
     const held = (await recordOf(t))!;
     // Another invocation is in the middle of its observe-decide-act loop.
     await t.store.put({ ...held, lease: { owner: 'another-invocation', until: t.world.now() + 90_000 } });
@@ -199,7 +201,7 @@ describe('one reconcile acts at a time', () => {
 
 describe('nothing lost: the Slack outbox never drops what matters', () => {
   it('a Slack outage with a long queue: the least important are shed, the rollback is sent, and says how many were shed', async () => {
-    t = await pipelineWorld({ images: { 'web:v2': { crash: { after: '20s', exitCode: 1 } } }, slack: {} });
+    const t = await world({ images: { 'web:v2': { crash: { after: '20s', exitCode: 1 } } }, slack: {} });
     await t.slack!.refuse();
     // A long outage has queued many step messages already (an earlier rollout's, say).
     const before = await t.store.get('prod', 'web');
@@ -238,9 +240,7 @@ describe('nothing lost: the Slack outbox never drops what matters', () => {
 
 describe('actions are fenced', () => {
   it('an action decided from a version another commit has superseded is not performed', async () => {
-    t = await pipelineWorld({ images: { 'web:v2': 'healthy' } });
-    t.world.ecr.push('web', 'v2');
-    await untilCanaryUp(t);
+    const t = await canaryOfV2Up();
     const store = t.store;
     const hold = async (paused: boolean) => {
       const r = await store.get('prod', 'web');

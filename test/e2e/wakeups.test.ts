@@ -3,19 +3,15 @@
  * to the second, with the sweep 30 minutes away; and a lost event is still repaired by the sweep
  * within its period.
  */
-import { afterEach, describe, expect, it } from 'vitest';
-import { type PipelineWorld, pipelineWorld } from '../helpers/pipeline-world.ts';
+import { describe, expect, it } from 'vitest';
+import { usePipelineWorld } from '../helpers/pipeline-world.ts';
 
 const MIN = 60_000;
-let t: PipelineWorld | undefined;
-afterEach(async () => {
-  await t?.stop();
-  t = undefined;
-});
+const world = usePipelineWorld();
 
 describe('exact wake-ups', () => {
   it('each step moves on at its bake end, to the second, with no tick in between', async () => {
-    t = await pipelineWorld({ sweep: '30m' });
+    const t = await world({ sweep: '30m' });
     const start = t.world.now();
     t.world.ecr.push('web', 'v2');
     const bakeEnds: number[] = [];
@@ -48,7 +44,7 @@ describe('exact wake-ups', () => {
 
   it('a lost event is repaired by the sweep within its period', async () => {
     // The crash is told only by task events, all lost; the step's deadline is an hour away.
-    t = await pipelineWorld({
+    const t = await world({
       sweep: '5m',
       images: { 'web:v2': { crash: { after: '20s', exitCode: 1 } } },
       target: { stepDeadline: '1h' },

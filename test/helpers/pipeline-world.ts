@@ -19,6 +19,7 @@ import {
 } from '../../local/web-service.ts';
 import { World } from '../../local/world.ts';
 import { WEB_TARGET } from './web-target.ts';
+import { worldPerTest } from './world.ts';
 
 /** The gate alarm of the e2e tests (local/web-service.ts). */
 export { fiveXxAlarm };
@@ -49,6 +50,11 @@ export interface PipelineWorld extends LocalPipeline {
   logs: string[];
   targetGroupArn: string;
   stop(): Promise<void>;
+}
+
+/** A pipeline world of its own for each test (worldPerTest): `const world = usePipelineWorld();`. */
+export function usePipelineWorld(): (options?: PipelineWorldOptions) => Promise<PipelineWorld> {
+  return worldPerTest(pipelineWorld, (t) => t.stop());
 }
 
 export async function pipelineWorld(options: PipelineWorldOptions = {}): Promise<PipelineWorld> {

@@ -16,8 +16,8 @@
  * Always: no set-up warning (an alarm on a metric nothing publishes would never fire), no invariant
  * violated, no rollout left open, every service on one steady deployment.
  */
-import { readFileSync } from 'node:fs';
-import { expect } from 'vitest';
+import { readdirSync, readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
 import { parseDuration } from '../../lib/duration.ts';
 import { setLogSink } from '../../lib/log.ts';
 import { loadFaultScenario, runWithFaults } from '../../local/faults.ts';
@@ -26,6 +26,22 @@ interface Verdict {
   image: string;
   outcome: string;
   reason?: RegExp;
+}
+
+/**
+ * The tests of a folder of verdict scenarios (`dir` ends with a slash): each file states a verdict,
+ * and each ends as it says.
+ */
+export function describeVerdictScenarios(title: string, dir: string): void {
+  const files = readdirSync(dir).filter((f) => f.endsWith('.yml'));
+  describe(title, () => {
+    it('each file states at least one verdict', () => {
+      expect(files.length).toBeGreaterThan(0);
+      for (const f of files) expect(verdictsOf(readFileSync(dir + f, 'utf8')), f).not.toEqual([]);
+    });
+
+    it.each(files)('%s ends as its verdict says', (file) => checkVerdictScenario(dir + file), 600_000);
+  });
 }
 
 export function verdictsOf(text: string): Verdict[] {

@@ -11,7 +11,7 @@ import { ECSClient } from '@aws-sdk/client-ecs';
 import { ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { SSMClient } from '@aws-sdk/client-ssm';
-import { afterAll, beforeAll } from 'vitest';
+import { afterAll, afterEach, beforeAll } from 'vitest';
 import { DynamoRecordStore, TABLE_DEFINITION } from '../../lib/store.ts';
 import { World, type WorldOptions } from '../../local/world.ts';
 
@@ -69,6 +69,30 @@ export function sharedWorld(start: () => Promise<TestWorld> = () => startWorld()
   });
   afterAll(() => shared.world?.stop());
   return shared;
+}
+
+/**
+ * A world of its own for each test that asks for one, stopped after the test (or when the same test
+ * asks again), so a failing test leaves no server running. `start` makes one, `stop` ends it:
+ *
+ *   const world = worldPerTest(startEcsWorld, (tw) => tw.world.stop());   // at the top of the file
+ *   it('…', async () => { const tw = await world({ resetOnHealthyTask: false }); … });
+ */
+export function worldPerTest<Options, W>(
+  start: (options?: Options) => Promise<W>,
+  stop: (w: W) => Promise<void>,
+): (options?: Options) => Promise<W> {
+  let current: W | undefined;
+  const end = async () => {
+    if (current !== undefined) await stop(current);
+    current = undefined;
+  };
+  afterEach(end);
+  return async (options) => {
+    await end();
+    current = await start(options);
+    return current;
+  };
 }
 
 /** The records table as serverless.yml declares it (TABLE_DEFINITION), made in dynalite, and a store on it. */

@@ -6,6 +6,7 @@ import {
   matchesClusterQuery,
   type QueryTarget,
 } from '../../local/services/ecs/cluster-query.ts';
+import { thrown } from '../helpers/thrown.ts';
 
 /** Sample container instances (the attributes ECS would report, plus the other query subjects). */
 const INSTANCES: Record<string, QueryTarget> = {
@@ -235,14 +236,7 @@ describe('cluster query language: errors name the problem and the position', () 
     ['attribute:x =~ t2(', 15, /unbalanced brackets in argument 't2\('/],
     ["attribute:x == 'open", 15, /unterminated quoted string/],
   ])('%j fails at position %i', (expression, position, problem) => {
-    let error: unknown;
-    try {
-      compileClusterQuery(expression);
-    } catch (e) {
-      error = e;
-    }
-    expect(error).toBeInstanceOf(ClusterQueryError);
-    const err = error as ClusterQueryError;
+    const err = thrown(() => compileClusterQuery(expression), ClusterQueryError);
     expect(err.position).toBe(position);
     expect(err.message).toMatch(problem);
     expect(err.message).toContain(`at position ${position}`);

@@ -25,6 +25,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { AwsError } from '../../local/core/errors.ts';
 import { HEALTHY, parseImageBehaviour } from '../../local/core/images.ts';
 import { fixture } from '../helpers/fixtures.ts';
+import { thrown } from '../helpers/thrown.ts';
 import { startWorld, type TestWorld } from '../helpers/world.ts';
 
 const HOST = '123456789012.dkr.ecr.us-east-1.amazonaws.com';
@@ -237,14 +238,9 @@ describe('push', () => {
       new CreateRepositoryCommand({ repositoryName: 'web', imageTagMutability: 'IMMUTABLE' }),
     );
     const v1 = tw.world.ecr.push('web', 'v1');
-    let error: unknown;
-    try {
-      tw.world.ecr.push('web', 'v1');
-    } catch (e) {
-      error = e;
-    }
-    expect(error).toBeInstanceOf(AwsError);
-    expect((error as AwsError).code).toBe('ImageTagAlreadyExistsException');
+    expect(thrown(() => tw.world.ecr.push('web', 'v1'), AwsError).code).toBe(
+      'ImageTagAlreadyExistsException',
+    );
     const viaApi = await tw.ecr
       .send(
         new PutImageCommand({

@@ -31,17 +31,27 @@ const completed =
 const update = (tw: TestWorld, input: Record<string, unknown>) =>
   tw.ecs.send(new UpdateServiceCommand({ cluster: 'prod', service: 'web', ...input }));
 
-/** Creates the service `web` on `td1`, waits for its deployment to complete, then updates it to `td2`. */
+/**
+ * Registers `from` and `to` as two revisions of `web` (with the same task definition extras), creates
+ * the service on the first, waits for its deployment to complete, then updates it to the second.
+ */
 async function updateOnceSteady(
   tw: TestWorld,
-  td1: string,
-  td2: string,
+  images: { from: string; to: string; extra?: Parameters<typeof registerFargate>[3] },
   service: Omit<Parameters<typeof createService>[1], 'serviceName' | 'taskDefinition'>,
-): Promise<void> {
+): Promise<{ td1: string; td2: string }> {
+  const td1 = await registerFargate(tw.ecs, 'web', images.from, images.extra);
+  const td2 = await registerFargate(tw.ecs, 'web', images.to, images.extra);
   await createService(tw.ecs, { serviceName: 'web', taskDefinition: td1, ...service });
   await runUntil(tw.world, completed(tw), 300_000);
   await update(tw, { taskDefinition: td2 });
+  return { td1, td2 };
 }
+
+/** The deployment circuit breaker, on, rolling back or not. */
+const breaker = (rollback: boolean, more: { resetOnHealthyTask?: boolean } = {}) => ({
+  deploymentCircuitBreaker: { enable: true, rollback, ...more },
+});
 
 /** Whether the primary deployment of `web` has reached `state`. */
 const primaryIs = (tw: TestWorld, state: string) => async () =>
@@ -91,13 +101,24 @@ group('deployment arithmetic', () => {
   });
 });
 
+/** Old and new tasks running, and how many were healthy, at each virtual second of a rollout. */
+type History = { old: number; fresh: number; healthy: number }[];
+
 interface RollCase {
   name: string;
   desired: number;
   min: number;
   max: number;
-  check(h: { old: number; fresh: number; healthy: number }[]): void;
+  check(h: History): void;
 }
+
+/** The deployment never ran more than `mostTasks` tasks, nor served with fewer than `fewestHealthy`. */
+const bounds =
+  ({ mostTasks, fewestHealthy }: { mostTasks: number; fewestHealthy: number }) =>
+  (h: History) => {
+    expect(Math.max(...h.map((x) => x.old + x.fresh))).toBe(mostTasks);
+    expect(Math.min(...h.map((x) => x.healthy))).toBe(fewestHealthy);
+  };
 
 const rollCases: RollCase[] = [
   {
@@ -130,38 +151,32 @@ const rollCases: RollCase[] = [
     desired: 3,
     min: 50,
     max: 125,
-    check(h) {
-      expect(Math.max(...h.map((x) => x.old + x.fresh))).toBe(3);
-      expect(Math.min(...h.map((x) => x.healthy))).toBe(2);
-    },
+    check: bounds({ mostTasks: 3, fewestHealthy: 2 }),
   },
   {
     name: 'the defaults 100%/200% start all new tasks first',
     desired: 4,
     min: 100,
     max: 200,
-    check(h) {
-      expect(Math.max(...h.map((x) => x.old + x.fresh))).toBe(8);
-      expect(Math.min(...h.map((x) => x.healthy))).toBe(4);
-    },
+    check: bounds({ mostTasks: 8, fewestHealthy: 4 }),
   },
 ];
 
 group('rolling updates', () => {
   it.each(rollCases)('$name', async (c) => {
     const tw = await world();
-    const td1 = await registerFargate(tw.ecs, 'web', 'nginx:1');
-    const td2 = await registerFargate(tw.ecs, 'web', 'nginx:2');
-    await updateOnceSteady(tw, td1, td2, {
-      desiredCount: c.desired,
-      deploymentConfiguration: { minimumHealthyPercent: c.min, maximumPercent: c.max },
-    });
+    const { td1, td2 } = await updateOnceSteady(
+      tw,
+      { from: 'nginx:1', to: 'nginx:2' },
+      {
+        desiredCount: c.desired,
+        deploymentConfiguration: { minimumHealthyPercent: c.min, maximumPercent: c.max },
+      },
+    );
     const minHealthy = minimumHealthyTasks(c.desired, c.min);
     const maxTasks = maximumTasks(c.desired, c.max);
     // The state when UpdateService returns: the scheduler has not acted yet.
-    const history: { old: number; fresh: number; healthy: number }[] = [
-      { old: c.desired, fresh: 0, healthy: c.desired },
-    ];
+    const history: History = [{ old: c.desired, fresh: 0, healthy: c.desired }];
     const svc = tw.world.ecs.service('prod', 'web')!;
     await runUntil(tw.world, completed(tw), 900_000, async () => {
       const live = [...svc.tasks].filter((x) => x.desiredStatus === 'RUNNING');
@@ -344,7 +359,7 @@ group('deployment circuit breaker', () => {
       serviceName: 'web',
       taskDefinition: td1,
       desiredCount: 2,
-      deploymentConfiguration: { deploymentCircuitBreaker: { enable: true, rollback: true } },
+      deploymentConfiguration: breaker(true),
     });
     await runUntil(tw.world, completed(tw), 300_000);
     const firstId = (await describe(tw.ecs, 'web')).deployments![0]!.id!;
@@ -435,12 +450,11 @@ group('deployment circuit breaker', () => {
     const good = pushImage(tw.world, 'web', 'v1');
     const sick = pushImage(tw.world, 'web', 'v2', 'unhealthy');
     const hc = { command: ['CMD', 'true'], interval: 5, retries: 2, timeout: 2 };
-    const td1 = await registerFargate(tw.ecs, 'web', good, { healthCheck: hc });
-    const td2 = await registerFargate(tw.ecs, 'web', sick, { healthCheck: hc });
-    await updateOnceSteady(tw, td1, td2, {
-      desiredCount: 2,
-      deploymentConfiguration: { deploymentCircuitBreaker: { enable: true, rollback: true } },
-    });
+    const { td1, td2 } = await updateOnceSteady(
+      tw,
+      { from: good, to: sick, extra: { healthCheck: hc } },
+      { desiredCount: 2, deploymentConfiguration: breaker(true) },
+    );
     await runUntil(
       tw.world,
       async () => (await completed(tw)()) && (await describe(tw.ecs, 'web')).taskDefinition === td1,
@@ -458,16 +472,14 @@ group('deployment circuit breaker', () => {
 
   it('without rollback the deployment is FAILED and launches no new tasks; the old ones keep serving', async () => {
     const tw = await world();
-    const td1 = await registerFargate(tw.ecs, 'web', pushImage(tw.world, 'web', 'v1'));
-    const td2 = await registerFargate(
-      tw.ecs,
-      'web',
-      pushImage(tw.world, 'web', 'v2', { crash: { after: '5s' } }),
+    const { td2 } = await updateOnceSteady(
+      tw,
+      {
+        from: pushImage(tw.world, 'web', 'v1'),
+        to: pushImage(tw.world, 'web', 'v2', { crash: { after: '5s' } }),
+      },
+      { desiredCount: 6, deploymentConfiguration: breaker(false) },
     );
-    await updateOnceSteady(tw, td1, td2, {
-      desiredCount: 6,
-      deploymentConfiguration: { deploymentCircuitBreaker: { enable: true, rollback: false } },
-    });
     await runUntil(tw.world, primaryIs(tw, 'FAILED'), 900_000);
     const at = await describe(tw.ecs, 'web');
     const primary = at.deployments![0]!;
@@ -499,16 +511,11 @@ group('deployment circuit breaker', () => {
 
   it.each([1, 6, 25])('trips after exactly the threshold of failed tasks for desired %i', async (desired) => {
     const tw = await world();
-    const td1 = await registerFargate(tw.ecs, 'web', 'nginx:1');
-    const td2 = await registerFargate(
-      tw.ecs,
-      'web',
-      '123456789012.dkr.ecr.us-east-1.amazonaws.com/web:missing',
+    await updateOnceSteady(
+      tw,
+      { from: 'nginx:1', to: '123456789012.dkr.ecr.us-east-1.amazonaws.com/web:missing' },
+      { desiredCount: desired, deploymentConfiguration: breaker(false) },
     );
-    await updateOnceSteady(tw, td1, td2, {
-      desiredCount: desired,
-      deploymentConfiguration: { deploymentCircuitBreaker: { enable: true, rollback: false } },
-    });
     const seen: number[] = [];
     await runUntil(tw.world, primaryIs(tw, 'FAILED'), 3_600_000, async () => {
       seen.push((await describe(tw.ecs, 'web')).deployments![0]!.failedTasks!);
@@ -521,20 +528,14 @@ group('deployment circuit breaker', () => {
   it('stops evaluating once a task of the deployment is healthy (resetOnHealthyTask), unless told not to', async () => {
     for (const resetOnHealthyTask of [true, false]) {
       const tw = await world();
-      const td1 = await registerFargate(tw.ecs, 'web', pushImage(tw.world, 'web', 'v1'));
       // Crashes 41 s after RUNNING: counted healthy at 40 s (no health check), then fails before the
       // scheduler can use it, so the deployment can never complete.
-      const td2 = await registerFargate(
-        tw.ecs,
-        'web',
-        pushImage(tw.world, 'web', 'v2', { crash: { after: '41s' } }),
+      const crashesLate = pushImage(tw.world, 'web', 'v2', { crash: { after: '41s' } });
+      await updateOnceSteady(
+        tw,
+        { from: pushImage(tw.world, 'web', 'v1'), to: crashesLate },
+        { desiredCount: 2, deploymentConfiguration: breaker(true, { resetOnHealthyTask }) },
       );
-      await updateOnceSteady(tw, td1, td2, {
-        desiredCount: 2,
-        deploymentConfiguration: {
-          deploymentCircuitBreaker: { enable: true, rollback: true, resetOnHealthyTask },
-        },
-      });
       await tw.world.runFor(1_200_000);
       const failed = busEvents(tw.world, 'ECS Deployment State Change').filter(
         (e) => e.detail.eventName === 'SERVICE_DEPLOYMENT_FAILED',

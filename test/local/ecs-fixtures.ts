@@ -9,10 +9,9 @@ import {
   type RegisterTaskDefinitionCommandInput,
   type Service,
 } from '@aws-sdk/client-ecs';
-import { afterEach } from 'vitest';
 import { parseImageBehaviour } from '../../local/core/images.ts';
 import type { World, WorldOptions } from '../../local/world.ts';
-import { startWorld, type TestWorld } from '../helpers/world.ts';
+import { startWorld, type TestWorld, worldPerTest } from '../helpers/world.ts';
 
 export const NETWORK = { awsvpcConfiguration: { subnets: ['subnet-a', 'subnet-b', 'subnet-c'] } };
 
@@ -38,25 +37,9 @@ export async function startEcsWorld(options: WorldOptions = {}): Promise<TestWor
   return tw;
 }
 
-/**
- * A world of its own for each test that asks for one, stopped after the test (or when the same test
- * asks again), so a failing test leaves no server running:
- *
- *   const world = useWorld();                     // at the top of the file
- *   it('…', async () => { const tw = await world({ resetOnHealthyTask: false }); … });
- */
+/** A world with the cluster `prod` of its own for each test (worldPerTest): `const world = useWorld();`. */
 export function useWorld(): (options?: WorldOptions) => Promise<TestWorld> {
-  let current: TestWorld | undefined;
-  const stop = async () => {
-    await current?.world.stop();
-    current = undefined;
-  };
-  afterEach(stop);
-  return async (options = {}) => {
-    await stop();
-    current = await startEcsWorld(options);
-    return current;
-  };
+  return worldPerTest(startEcsWorld, (tw) => tw.world.stop());
 }
 
 /** A Fargate task definition with one essential container `app` on port 8080. */
@@ -91,6 +74,23 @@ export async function createService(
     new CreateServiceCommand({ cluster: 'prod', desiredCount: 2, networkConfiguration: NETWORK, ...input }),
   );
   return out.service!;
+}
+
+/** `loadBalancers` of a service whose container `app` (registerFargate's) serves the group on 8080. */
+export const behind = (targetGroupArn: string) => [
+  { targetGroupArn, containerName: 'app', containerPort: 8080 },
+];
+
+/** The service `web` in `prod`: 2 healthy tasks of web:v1 behind the target group. Returns the revision. */
+export async function createWebBehind(tw: TestWorld, targetGroupArn: string): Promise<string> {
+  const v1 = await registerFargate(tw.ecs, 'web', pushImage(tw.world, 'web', 'v1'));
+  await createService(tw.ecs, {
+    serviceName: 'web',
+    taskDefinition: v1,
+    desiredCount: 2,
+    loadBalancers: behind(targetGroupArn),
+  });
+  return v1;
 }
 
 export async function describe(ecs: ECSClient, service: string, cluster = 'prod'): Promise<Service> {

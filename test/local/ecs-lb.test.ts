@@ -5,6 +5,7 @@ import { afterAll, beforeAll, expect, describe as group, it } from 'vitest';
 import type { Datum } from '../../local/services/cloudwatch/index.ts';
 import { busEvents, runUntil, runUntilEvent, type TestWorld } from '../helpers/world.ts';
 import {
+  behind,
   createService,
   describe,
   pushImage,
@@ -12,8 +13,6 @@ import {
   startEcsWorld,
   useWorld,
 } from './ecs-fixtures.ts';
-
-const lb = (targetGroupArn: string) => [{ targetGroupArn, containerName: 'app', containerPort: 8080 }];
 
 /** Captures what the local ECS records in CloudWatch. */
 function captureMetrics(tw: TestWorld): { namespace: string; datum: Datum }[] {
@@ -46,13 +45,13 @@ group('a target group shared by a primary and a canary service', () => {
       serviceName: 'web',
       taskDefinition: v1,
       desiredCount: 3,
-      loadBalancers: lb(tg),
+      loadBalancers: behind(tg),
     });
     await createService(t.ecs, {
       serviceName: 'web-canary',
       taskDefinition: v2,
       desiredCount: 1,
-      loadBalancers: lb(tg),
+      loadBalancers: behind(tg),
     });
     await runUntil(
       t.world,
@@ -190,7 +189,7 @@ group('ELB health checks', () => {
         serviceName: 'web',
         taskDefinition: td,
         desiredCount: 1,
-        loadBalancers: lb(tg),
+        loadBalancers: behind(tg),
         healthCheckGracePeriodSeconds: grace,
       });
       tw.world.ecs.setLoad(tg, 10);

@@ -32,22 +32,21 @@ const register = (input: Record<string, unknown>) =>
   );
 
 group('task definitions', () => {
-  it('refuses a task definition with no essential container', async () => {
-    const err = await register({
-      containerDefinitions: [{ name: 'app', image: 'nginx', essential: false }],
-    }).catch((e) => e);
+  it.each([
+    [
+      'no essential container',
+      { name: 'app', image: 'nginx', essential: false },
+      'at least one essential container',
+    ],
+    [
+      'awsvpc port mappings whose host and container ports differ',
+      { name: 'app', image: 'nginx', portMappings: [{ containerPort: 8080, hostPort: 80 }] },
+      'host ports and container ports in port mappings must match',
+    ],
+  ])('refuses a task definition with %s', async (_, container, message) => {
+    const err = await register({ containerDefinitions: [container] }).catch((e) => e);
     expect(err).toBeInstanceOf(ClientException);
-    expect(err.message).toContain('at least one essential container');
-  });
-
-  it('refuses awsvpc port mappings whose host and container ports differ', async () => {
-    const err = await register({
-      containerDefinitions: [
-        { name: 'app', image: 'nginx', portMappings: [{ containerPort: 8080, hostPort: 80 }] },
-      ],
-    }).catch((e) => e);
-    expect(err).toBeInstanceOf(ClientException);
-    expect(err.message).toContain('host ports and container ports in port mappings must match');
+    expect(err.message).toContain(message);
   });
 
   it('rewrites hostPort 0 to the container port in awsvpc', async () => {

@@ -33,11 +33,11 @@ import {
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runUntil, startWorld, type TestWorld } from '../helpers/world.ts';
 import {
+  behind,
   createCluster,
   createService,
+  createWebBehind,
   describe as describeService,
-  pushImage,
-  registerFargate,
 } from './ecs-fixtures.ts';
 
 let t: TestWorld;
@@ -48,6 +48,13 @@ let listenerArn: string;
 let apiListenerArn: string;
 let apiRuleArn: string;
 let canary: string;
+
+/** The local AWS's one VPC (its default target groups live there). */
+const VPC = 'vpc-0a1b2c3d4e5f60718';
+/** CreateTargetGroup through the SDK; the new group's ARN. */
+const createGroup = async (Name: string, Protocol: 'HTTP' | 'TCP', Port: number, VpcId = VPC) =>
+  (await elbv2.send(new CreateTargetGroupCommand({ Name, Protocol, Port, VpcId }))).TargetGroups![0]!
+    .TargetGroupArn!;
 
 beforeAll(async () => {
   t = await startWorld();
@@ -67,13 +74,7 @@ beforeAll(async () => {
   const second = elb.createListener(lbArn, { port: 8443, protocol: 'HTTPS', targetGroupArn: other });
   apiListenerArn = second.arn;
   apiRuleArn = elb.createRule(second.arn, { priority: 10, pathPattern: '/api/*', targetGroupArn: web }).arn;
-  const v1 = await registerFargate(t.ecs, 'web', pushImage(t.world, 'web', 'v1'));
-  await createService(t.ecs, {
-    serviceName: 'web',
-    taskDefinition: v1,
-    desiredCount: 2,
-    loadBalancers: [{ targetGroupArn: web, containerName: 'app', containerPort: 8080 }],
-  });
+  await createWebBehind(t, web);
   await runUntil(
     t.world,
     () => elb.targetHealth(web).filter((x) => x.state === 'healthy').length === 2,
@@ -128,7 +129,7 @@ describe('a canary target group like the primary, and weighted forward actions',
       Name: 'web-canary',
       Protocol: 'HTTP' as const,
       Port: 80,
-      VpcId: 'vpc-0a1b2c3d4e5f60718',
+      VpcId: VPC,
       TargetType: 'ip' as const,
       HealthCheckIntervalSeconds: 5,
       HealthyThresholdCount: 2,
@@ -301,16 +302,7 @@ describe('a canary target group like the primary, and weighted forward actions',
       elbv2.send(new ModifyRuleCommand({ RuleArn: defaultRule.RuleArn, Actions: forward([tuple(web, 1)]) })),
     ).rejects.toBeInstanceOf(OperationNotPermittedException);
     // A TCP group cannot take an ALB listener's requests.
-    const tcp = (
-      await elbv2.send(
-        new CreateTargetGroupCommand({
-          Name: 'web-tcp',
-          Protocol: 'TCP',
-          Port: 80,
-          VpcId: 'vpc-0a1b2c3d4e5f60718',
-        }),
-      )
-    ).TargetGroups![0]!.TargetGroupArn!;
+    const tcp = await createGroup('web-tcp', 'TCP', 80);
     await expect(
       elbv2.send(
         new ModifyRuleCommand({ RuleArn: apiRuleArn, Actions: forward([tuple(web, 1), tuple(tcp, 1)]) }),
@@ -329,31 +321,13 @@ describe('a canary target group like the primary, and weighted forward actions',
   });
 
   it('refuses a group in a VPC that does not exist, and ECS a group no load balancer forwards to', async () => {
-    await expect(
-      elbv2.send(
-        new CreateTargetGroupCommand({
-          Name: 'web-elsewhere',
-          Protocol: 'HTTP',
-          Port: 80,
-          VpcId: 'vpc-0123456789abcdef0',
-        }),
-      ),
-    ).rejects.toMatchObject({
+    await expect(createGroup('web-elsewhere', 'HTTP', 80, 'vpc-0123456789abcdef0')).rejects.toMatchObject({
       name: 'ValidationError',
       message: "The VPC ID 'vpc-0123456789abcdef0' is not found",
     });
-    const lonely = (
-      await elbv2.send(
-        new CreateTargetGroupCommand({
-          Name: 'lonely',
-          Protocol: 'HTTP',
-          Port: 8080,
-          VpcId: 'vpc-0a1b2c3d4e5f60718',
-        }),
-      )
-    ).TargetGroups![0]!.TargetGroupArn!;
+    const lonely = await createGroup('lonely', 'HTTP', 8080);
     const td = (await describeService(t.ecs, 'web')).taskDefinition!;
-    const lb = [{ targetGroupArn: lonely, containerName: 'app', containerPort: 8080 }];
+    const lb = behind(lonely);
     const refused = {
       name: 'InvalidParameterException',
       message: `The target group with targetGroupArn ${lonely} does not have an associated load balancer.`,

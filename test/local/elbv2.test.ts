@@ -14,7 +14,7 @@ import {
 } from '@aws-sdk/client-elastic-load-balancing-v2';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { runUntil, sharedWorld, type TestWorld } from '../helpers/world.ts';
-import { createCluster, createService, pushImage, registerFargate } from './ecs-fixtures.ts';
+import { createCluster, createWebBehind } from './ecs-fixtures.ts';
 import { signedPost } from './signed-request.ts';
 
 const t = sharedWorld();
@@ -27,13 +27,7 @@ beforeAll(async () => {
     name: 'web-tg',
     healthCheck: { intervalSeconds: 10, healthyThreshold: 3, unhealthyThreshold: 2 },
   });
-  const v1 = await registerFargate(t.ecs, 'web', pushImage(t.world, 'web', 'v1'));
-  await createService(t.ecs, {
-    serviceName: 'web',
-    taskDefinition: v1,
-    desiredCount: 2,
-    loadBalancers: [{ targetGroupArn: tg, containerName: 'app', containerPort: 8080 }],
-  });
+  await createWebBehind(t, tg);
 }, 60_000);
 
 const health = async (Targets?: { Id: string; Port?: number }[]) =>

@@ -9,6 +9,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
 import fc from 'fast-check';
+import { expect } from 'vitest';
 import { setLogSink } from '../../lib/log.ts';
 import { HEALTHY } from '../../local/core/images.ts';
 import {
@@ -334,6 +335,21 @@ export async function checkFaults(names: ScenarioName[], options: FaultCheckOpti
     result.failure = `fault property did not complete: ${details.interrupted ? 'interrupted' : `${details.numSkips} skips`}`;
   }
   return result;
+}
+
+/**
+ * The property as one test: `runs` schedules over these scenarios from `seed`, the summary line
+ * printed, a failure shown with the scenario file that replays it.
+ */
+export async function expectFaultsHandled(
+  label: string,
+  names: ScenarioName[],
+  { seed, runs }: { seed: number; runs: number },
+): Promise<void> {
+  const result = await checkFaults(names, { seed, numRuns: runs, timeLimitMs: 240_000 });
+  console.log(summary(label, seed, result));
+  if (result.failure) expect.fail(result.failure);
+  expect(result.runs).toBeGreaterThanOrEqual(runs);
 }
 
 /** One line for the test output: how many schedules ran, how long, and what fired. */

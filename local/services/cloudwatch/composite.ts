@@ -41,22 +41,17 @@ export function parseAlarmRule(text: string): Rule {
     if (want !== undefined && t !== want) throw new Error(`expected "${want}", found "${t}"`);
     return t;
   };
-  const or = (): Rule => {
-    let left = and();
-    while (peek() === 'OR') {
+  // `a OR b OR c` is (a OR b) OR c, and AND binds tighter than OR: the same loop at two levels.
+  const chain = (word: 'OR' | 'AND', operand: () => Rule) => (): Rule => {
+    let left = operand();
+    while (peek() === word) {
       take();
-      left = { kind: 'or', left, right: and() };
+      left = { kind: word === 'OR' ? 'or' : 'and', left, right: operand() };
     }
     return left;
   };
-  const and = (): Rule => {
-    let left = not();
-    while (peek() === 'AND') {
-      take();
-      left = { kind: 'and', left, right: not() };
-    }
-    return left;
-  };
+  const or: () => Rule = chain('OR', () => and());
+  const and: () => Rule = chain('AND', () => not());
   const not = (): Rule => {
     if (peek() === 'NOT') {
       take();

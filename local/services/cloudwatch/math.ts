@@ -59,6 +59,19 @@ export function parseExpression(src: string): Node {
     if (peek() !== c) fail(`expected '${c}' at position ${i}`);
     i++;
   };
+  /** Comma-separated expressions up to `close` (an array's items, a call's arguments), maybe none. */
+  const listUntil = (close: string): Node[] => {
+    const items: Node[] = [];
+    if (peek() !== close) {
+      items.push(additive());
+      while (peek() === ',') {
+        i++;
+        items.push(additive());
+      }
+    }
+    expect(close);
+    return items;
+  };
   const primary = (): Node => {
     const c = peek();
     if (c === undefined) return fail('unexpected end of expression');
@@ -70,16 +83,7 @@ export function parseExpression(src: string): Node {
     }
     if (c === '[') {
       i++;
-      const items: Node[] = [];
-      if (peek() !== ']') {
-        items.push(additive());
-        while (peek() === ',') {
-          i++;
-          items.push(additive());
-        }
-      }
-      expect(']');
-      return { k: 'arr', items };
+      return { k: 'arr', items: listUntil(']') };
     }
     if (c === '"' || c === "'" || c === '“') {
       const close = c === '“' ? '”' : c;
@@ -99,16 +103,7 @@ export function parseExpression(src: string): Node {
     i += word[0].length;
     if (peek() === '(') {
       i++;
-      const args: Node[] = [];
-      if (peek() !== ')') {
-        args.push(additive());
-        while (peek() === ',') {
-          i++;
-          args.push(additive());
-        }
-      }
-      expect(')');
-      return { k: 'call', fn: word[0], args };
+      return { k: 'call', fn: word[0], args: listUntil(')') };
     }
     if (word[0] === 'REPEAT' || word[0] === 'LINEAR') return { k: 'str', v: word[0] };
     return { k: 'id', v: word[0] };
@@ -128,22 +123,17 @@ export function parseExpression(src: string): Node {
     }
     return a;
   };
-  const multiplicative = (): Node => {
-    let a = unary();
-    for (let c = peek(); c === '*' || c === '/'; c = peek()) {
+  // `a - b - c` is (a - b) - c, and * / bind tighter than + -: the same loop at two levels.
+  const leftToRight = (ops: string, operand: () => Node) => (): Node => {
+    let a = operand();
+    for (let c = peek(); c !== undefined && ops.includes(c); c = peek()) {
       i++;
-      a = { k: 'bin', op: c, a, b: unary() };
+      a = { k: 'bin', op: c, a, b: operand() };
     }
     return a;
   };
-  const additive = (): Node => {
-    let a = multiplicative();
-    for (let c = peek(); c === '+' || c === '-'; c = peek()) {
-      i++;
-      a = { k: 'bin', op: c, a, b: multiplicative() };
-    }
-    return a;
-  };
+  const multiplicative = leftToRight('*/', unary);
+  const additive = leftToRight('+-', multiplicative);
   const root = additive();
   if (peek() !== undefined) fail(`unexpected '${src[i]}' at position ${i}`);
   return root;

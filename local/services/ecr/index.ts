@@ -61,6 +61,16 @@ interface Repository {
   tagIndex: Map<string, string>; // tag → digest
 }
 
+/** `imageIds` of BatchGetImage and BatchDeleteImage: 1 to 100 of them (ECR API Reference, both actions). */
+function batchImageIds(ids: ImageId[] | undefined): ImageId[] {
+  if (!ids || ids.length < 1 || ids.length > 100) {
+    throw invalidParameter(
+      "Invalid parameter at 'imageIds' failed to satisfy constraint: 'Member must have length between 1 and 100'",
+    );
+  }
+  return ids;
+}
+
 interface ImageId {
   imageDigest?: string;
   imageTag?: string;
@@ -294,27 +304,10 @@ export class LocalEcr implements LocalService {
     },
     BatchGetImage: (input: { repositoryName: string; imageIds?: ImageId[] }) => {
       const repo = this.repository(input.repositoryName);
-      const ids = input.imageIds ?? [];
-      if (ids.length < 1 || ids.length > 100) {
-        throw invalidParameter(
-          "Invalid parameter at 'imageIds' failed to satisfy constraint: 'Member must have length between 1 and 100'",
-        );
-      }
       const images: unknown[] = [];
-      const failures: unknown[] = [];
-      for (const id of ids) {
-        const found = this.find(repo, id);
-        if ('failureCode' in found) failures.push({ imageId: id, ...found });
-        else {
-          images.push({
-            registryId: this.world.account,
-            repositoryName: repo.name,
-            imageId: { imageDigest: found.image.digest, ...(id.imageTag ? { imageTag: id.imageTag } : {}) },
-            imageManifest: found.image.manifest,
-            imageManifestMediaType: found.image.manifestMediaType,
-          });
-        }
-      }
+      const failures = this.forEachFound(repo, input.imageIds, (id, image) => {
+        images.push(this.imageView(repo, image, id.imageTag));
+      });
       return { images, failures };
     },
     PutImage: (input: {
@@ -356,51 +349,31 @@ export class LocalEcr implements LocalService {
         );
       }
       const image = this.store(repo, manifest, mediaType, input.imageTag);
-      return {
-        image: {
-          registryId: this.world.account,
-          repositoryName: repo.name,
-          imageId: { imageDigest: image.digest, ...(input.imageTag ? { imageTag: input.imageTag } : {}) },
-          imageManifest: image.manifest,
-          imageManifestMediaType: image.manifestMediaType,
-        },
-      };
+      return { image: this.imageView(repo, image, input.imageTag) };
     },
     BatchDeleteImage: (input: { repositoryName: string; imageIds?: ImageId[] }) => {
       const repo = this.repository(input.repositoryName);
-      const ids = input.imageIds ?? [];
-      if (ids.length < 1 || ids.length > 100) {
-        throw invalidParameter(
-          "Invalid parameter at 'imageIds' failed to satisfy constraint: 'Member must have length between 1 and 100'",
-        );
-      }
       const deleted: ImageId[] = [];
-      const failures: unknown[] = [];
-      for (const id of ids) {
-        const found = this.find(repo, id);
-        if ('failureCode' in found) {
-          failures.push({ imageId: id, ...found });
-          continue;
-        }
-        const digest = found.image.digest;
+      const failures = this.forEachFound(repo, input.imageIds, (id, image) => {
+        const digest = image.digest;
         if (id.imageTag && !id.imageDigest) {
           // Removing a tag; the image goes with its last tag.
           repo.tagIndex.delete(id.imageTag);
           deleted.push({ imageDigest: digest, imageTag: id.imageTag });
-          this.emitAction('DELETE', repo.name, found.image, id.imageTag);
+          this.emitAction('DELETE', repo.name, image, id.imageTag);
           if (this.tagsOf(repo, digest).length === 0) repo.images.delete(digest);
         } else {
           for (const tag of this.tagsOf(repo, digest)) {
             repo.tagIndex.delete(tag);
             deleted.push({ imageDigest: digest, imageTag: tag });
-            this.emitAction('DELETE', repo.name, found.image, tag);
+            this.emitAction('DELETE', repo.name, image, tag);
           }
           if (repo.images.delete(digest) && !deleted.some((d) => d.imageDigest === digest)) {
             deleted.push({ imageDigest: digest });
-            this.emitAction('DELETE', repo.name, found.image, '');
+            this.emitAction('DELETE', repo.name, image, '');
           }
         }
-      }
+      });
       return { imageIds: deleted, failures };
     },
   };
@@ -436,6 +409,17 @@ export class LocalEcr implements LocalService {
       );
     }
     return repo;
+  }
+
+  /** The `Image` of BatchGetImage and PutImage: its id as asked for (the tag only when one was named). */
+  private imageView(repo: Repository, image: Image, tag: string | undefined) {
+    return {
+      registryId: this.world.account,
+      repositoryName: repo.name,
+      imageId: { imageDigest: image.digest, ...(tag ? { imageTag: tag } : {}) },
+      imageManifest: image.manifest,
+      imageManifestMediaType: image.manifestMediaType,
+    };
   }
 
   private repositoryView(r: Repository) {
@@ -530,6 +514,24 @@ export class LocalEcr implements LocalService {
       const tagged = this.tagsOf(repo, i.digest).length > 0;
       return status === 'ANY' || (status === 'TAGGED') === tagged;
     });
+  }
+
+  /**
+   * The images a batch action names (1 to 100 ids), each found one handed to `use` in order; the
+   * ids not found are the action's `failures`, with ECR's code and reason.
+   */
+  private forEachFound(
+    repo: Repository,
+    ids: ImageId[] | undefined,
+    use: (id: ImageId, image: Image) => void,
+  ): unknown[] {
+    const failures: unknown[] = [];
+    for (const id of batchImageIds(ids)) {
+      const found = this.find(repo, id);
+      if ('failureCode' in found) failures.push({ imageId: id, ...found });
+      else use(id, found.image);
+    }
+    return failures;
   }
 
   private find(

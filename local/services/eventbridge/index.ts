@@ -703,14 +703,9 @@ export class LocalEventBridge implements LocalService {
     const maxAgeMs = (config.MaximumEventAgeInSeconds ?? LAMBDA_DEFAULT_MAX_AGE_S) * 1000;
     d.functionErrors++;
     const retryAt = now + (LAMBDA_RETRY_DELAYS_MS[d.functionErrors - 1] ?? 120_000);
-    if (d.functionErrors <= maxRetries && retryAt - d.enqueuedAt <= maxAgeMs) {
-      this.record(d, 'failed', { error: message, retryAt });
-      d.attempt++;
-      d.dueAt = retryAt;
-      this.schedule(d);
-      return;
-    }
-    const condition = d.functionErrors <= maxRetries ? 'EventAgeExceeded' : 'RetriesExhausted';
+    const withinRetries = d.functionErrors <= maxRetries;
+    if (this.retried(d, message, retryAt, withinRetries, maxAgeMs)) return;
+    const condition = withinRetries ? 'EventAgeExceeded' : 'RetriesExhausted';
     this.deadLetter(d, e instanceof Error ? e.name : 'Error', message, condition);
     this.record(d, 'failed', { error: message, deadLettered: true });
   }
@@ -723,16 +718,24 @@ export class LocalEventBridge implements LocalService {
     const maxAgeMs = (policy.MaximumEventAgeInSeconds ?? EB_DEFAULT_MAX_AGE_S) * 1000;
     d.deliveryErrors++;
     const retryAt = now + Math.min(1000 * 2 ** (d.deliveryErrors - 1), 300_000);
-    if (d.deliveryErrors <= maxRetries && retryAt - d.enqueuedAt <= maxAgeMs) {
-      this.record(d, 'failed', { error: message, retryAt });
-      d.attempt++;
-      d.dueAt = retryAt;
-      this.schedule(d);
-      return;
-    }
-    const condition = d.deliveryErrors > maxRetries ? 'MaximumRetryAttempts' : 'MaximumEventAgeInSeconds';
+    const withinRetries = d.deliveryErrors <= maxRetries;
+    if (this.retried(d, message, retryAt, withinRetries, maxAgeMs)) return;
+    const condition = withinRetries ? 'MaximumEventAgeInSeconds' : 'MaximumRetryAttempts';
     this.deadLetter(d, 'DeliveryFailure', message, condition);
     this.record(d, 'failed', { error: message, deadLettered: true });
+  }
+
+  /**
+   * A retry when one is left and the event is young enough at `retryAt`: the failure recorded and
+   * the next attempt due then. False when not (the caller dead-letters it).
+   */
+  private retried(d: Delivery, message: string, retryAt: number, withinRetries: boolean, maxAgeMs: number) {
+    if (!withinRetries || retryAt - d.enqueuedAt > maxAgeMs) return false;
+    this.record(d, 'failed', { error: message, retryAt });
+    d.attempt++;
+    d.dueAt = retryAt;
+    this.schedule(d);
+    return true;
   }
 
   private deadLetter(d: Delivery, errorCode: string, errorMessage: string, condition: string): void {

@@ -125,6 +125,28 @@ function checkMatchers(values: unknown[]): void {
   }
 }
 
+const isString = (v: unknown) => typeof v === 'string';
+
+interface OneValue {
+  ok: (arg: unknown) => boolean;
+  message: string;
+  compile?: (arg: string) => unknown;
+}
+
+/** The match types that take one value of one type, EventBridge's message when it is not, and what else reads it. */
+const ONE_VALUE = new Map<string, OneValue>([
+  ['equals-ignore-case', { ok: isString, message: 'equals-ignore-case match pattern must be a string' }],
+  [
+    'wildcard',
+    { ok: isString, message: 'wildcard match pattern must be a string', compile: compileWildcard },
+  ],
+  [
+    'exists',
+    { ok: (v) => typeof v === 'boolean', message: 'exists match pattern must be either true or false.' },
+  ],
+  ['cidr', { ok: isString, message: 'cidr match pattern must be a string', compile: parseCidr }],
+]);
+
 function checkMatchExpression(expr: Record<string, unknown>): void {
   const keys = Object.keys(expr);
   if (keys.length === 0) fail('Match expression name not found');
@@ -133,6 +155,13 @@ function checkMatchExpression(expr: Record<string, unknown>): void {
   const single = () => {
     if (keys.length > 1) fail('Only one key allowed in match expression');
   };
+  const oneValue = ONE_VALUE.get(type);
+  if (oneValue) {
+    single();
+    if (!oneValue.ok(arg)) fail(oneValue.message);
+    oneValue.compile?.(arg as string);
+    return;
+  }
   switch (type) {
     case 'prefix':
     case 'suffix':
@@ -146,24 +175,6 @@ function checkMatchExpression(expr: Record<string, unknown>): void {
         return;
       }
       if (typeof arg !== 'string') fail(`${type} match pattern must be a string`);
-      return;
-    case 'equals-ignore-case':
-      single();
-      if (typeof arg !== 'string') fail('equals-ignore-case match pattern must be a string');
-      return;
-    case 'wildcard':
-      single();
-      if (typeof arg !== 'string') fail('wildcard match pattern must be a string');
-      compileWildcard(arg as string);
-      return;
-    case 'exists':
-      single();
-      if (typeof arg !== 'boolean') fail('exists match pattern must be either true or false.');
-      return;
-    case 'cidr':
-      single();
-      if (typeof arg !== 'string') fail('cidr match pattern must be a string');
-      parseCidr(arg as string);
       return;
     case 'numeric':
       if (!Array.isArray(arg)) fail('Value of numeric must be an array.');
