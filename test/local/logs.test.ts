@@ -10,6 +10,7 @@ import {
   DescribeLogStreamsCommand,
   FilterLogEventsCommand,
   GetLogEventsCommand,
+  type GetLogEventsCommandInput,
   PutLogEventsCommand,
 } from '@aws-sdk/client-cloudwatch-logs';
 import { ListClustersCommand } from '@aws-sdk/client-ecs';
@@ -312,47 +313,22 @@ describe('a client writing its own logs: CreateLogStream, PutLogEvents, GetLogEv
       );
 
     // The latest page first (startFromHead false), then backwards, then forwards to the end.
-    const last = await client.send(
-      new GetLogEventsCommand({ logGroupName: '/app', logStreamName: 'a', limit: 2 }),
-    );
+    const read = (more: Omit<GetLogEventsCommandInput, 'logGroupName' | 'logStreamName'>) =>
+      client.send(new GetLogEventsCommand({ logGroupName: '/app', logStreamName: 'a', ...more }));
+    const last = await read({ limit: 2 });
     expect(last.events?.map((e) => e.message)).toEqual(['line 4', 'line 5']);
     expect(last.events?.[0]).toMatchObject({ timestamp: now - 6000, ingestionTime: now });
-    const before = await client.send(
-      new GetLogEventsCommand({
-        logGroupName: '/app',
-        logStreamName: 'a',
-        limit: 2,
-        nextToken: last.nextBackwardToken,
-      }),
-    );
+    const before = await read({ limit: 2, nextToken: last.nextBackwardToken });
     expect(before.events?.map((e) => e.message)).toEqual(['line 2', 'line 3']);
-    const head = await client.send(
-      new GetLogEventsCommand({ logGroupName: '/app', logStreamName: 'a', limit: 3, startFromHead: true }),
-    );
+    const head = await read({ limit: 3, startFromHead: true });
     expect(head.events?.map((e) => e.message)).toEqual(['line 1', 'line 2', 'line 3']);
-    const rest = await client.send(
-      new GetLogEventsCommand({
-        logGroupName: '/app',
-        logStreamName: 'a',
-        limit: 3,
-        nextToken: head.nextForwardToken,
-      }),
-    );
+    const rest = await read({ limit: 3, nextToken: head.nextForwardToken });
     expect(rest.events?.map((e) => e.message)).toEqual(['line 4', 'line 5']);
-    const end = await client.send(
-      new GetLogEventsCommand({ logGroupName: '/app', logStreamName: 'a', nextToken: rest.nextForwardToken }),
-    );
+    const end = await read({ nextToken: rest.nextForwardToken });
     expect(end.events).toEqual([]);
     expect(end.nextForwardToken).toBe(rest.nextForwardToken);
     // startTime inclusive, endTime exclusive.
-    const window = await client.send(
-      new GetLogEventsCommand({
-        logGroupName: '/app',
-        logStreamName: 'a',
-        startTime: now - 8000,
-        endTime: now - 6000,
-      }),
-    );
+    const window = await read({ startTime: now - 8000, endTime: now - 6000 });
     expect(window.events?.map((e) => e.message)).toEqual(['line 2', 'line 3']);
 
     const byName = await client.send(new DescribeLogStreamsCommand({ logGroupName: '/app' }));
