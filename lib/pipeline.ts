@@ -12,6 +12,7 @@
  * are sent once every target of the trigger has been acted on (lib/slack/deliver.ts), so a slow
  * or failing Slack never holds back an action. The tick sends whatever is still waiting.
  */
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { randomUUID } from 'node:crypto';
 import { DescribeTaskDefinitionCommand, UpdateServiceCommand } from '@aws-sdk/client-ecs';
 import { act, type LifecycleHookSettings } from './act.ts';
@@ -37,6 +38,7 @@ import {
   taskViewOf,
   type Verdict,
 } from './event-facts.ts';
+import { handOnMessages, handOnTargets } from './hand-on.ts';
 import { HOOK_RECHECK_S, type HookAnswer, hookAnswer, parseHookInput } from './hook.ts';
 import {
   askAgain,
@@ -108,7 +110,7 @@ export interface HandleResult {
   status: HandleStatus;
   reason?: string;
   services?: string[];
-  /** Services not started for lack of time: the tick picks them up. */
+  /** Services not started for lack of time: a push hands them on (lib/hand-on.ts), else the tick picks them up. */
   deferred?: string[];
   /** Wake-up messages to be delivered again (Lambda's SQS ReportBatchItemFailures response). */
   batchItemFailures?: { itemIdentifier: string }[];
@@ -140,8 +142,12 @@ export class Pipeline {
   readonly now: () => number;
   /** When this container last looked for missed pushes, per service (the record keeps it across containers). */
   private readonly pushChecks = new Map<string, number>();
-  /** The current invocation's time left; Lambda runs one invocation at a time per container. */
-  private remainingMs: () => number = () => Number.POSITIVE_INFINITY;
+  /**
+   * Each invocation's time left, kept per invocation (set by handleEvent): Lambda runs one at a time
+   * per container, but nothing here may depend on it (the local Lambda runs concurrent invocations
+   * on one pipeline), or one invocation would defer on another's clock.
+   */
+  private readonly invocation = new AsyncLocalStorage<() => number>();
   /** What observing learned that stays true a while (health checks, scalable targets): this pipeline's alone. */
   private readonly observed: ObserveMemory;
   constructor(readonly options: PipelineOptions) {
@@ -162,13 +168,22 @@ export class Pipeline {
 
   /**
    * `remainingMs` is the invocation's time left (Lambda's getRemainingTimeInMillis): targets not
-   * started before it runs low are left to the tick, so a big fan-out never dies at the timeout.
+   * started before it runs low are handed on by a push (lib/hand-on.ts) and left to the tick by the
+   * other triggers, so a big fan-out never dies at the timeout.
    */
   async handleEvent(
     event: unknown,
     remainingMs: () => number = () => Number.POSITIVE_INFINITY,
   ): Promise<HandleResult> {
-    this.remainingMs = remainingMs;
+    return this.invocation.run(remainingMs, () => this.dispatch(event));
+  }
+
+  /** The running invocation's time left (none outside handleEvent: a command, the lifecycle hook). */
+  private remainingMs(): number {
+    return this.invocation.getStore()?.() ?? Number.POSITIVE_INFINITY;
+  }
+
+  private async dispatch(event: unknown): Promise<HandleResult> {
     const trigger = parseTrigger(event);
     switch (trigger.kind) {
       case 'invalid':
@@ -186,7 +201,64 @@ export class Pipeline {
       case 'tick':
         return this.onTick();
       case 'wake':
-        return this.onWake(trigger);
+        return this.onQueue(trigger);
+    }
+  }
+
+  /**
+   * The wake queue's batch: its wake-ups first (one service each), then the pushes handed on
+   * (lib/hand-on.ts), which take what time is left and hand on their own rest.
+   */
+  private async onQueue(t: Extract<ParsedTrigger, { kind: 'wake' }>): Promise<HandleResult> {
+    const woken = await this.onWake(t);
+    if (!t.handOns) return woken;
+    const failed = [...(woken.batchItemFailures ?? [])];
+    const services = [...(woken.services ?? [])];
+    for (const m of t.handOns) {
+      const { image } = m.handOn;
+      const targets = handOnTargets(this.config, m.handOn);
+      log.info('push.handed.on', {
+        tag: image.tag,
+        digest: image.digest,
+        services: m.handOn.services.length,
+      });
+      try {
+        const result = await this.forEach(targets, (target) =>
+          this.reconcile(target, { kind: 'push', image }),
+        );
+        services.push(...(result.services ?? []));
+        await this.handOn(image, result.deferred ?? []);
+      } catch (e) {
+        // A transient error, or a rest not handed on: the message comes back after the queue's
+        // visibility timeout, and the services it reached take it again as a duplicate push.
+        log.error('push.handOn.failed', { digest: image.digest, error: e as Error });
+        failed.push({ itemIdentifier: m.id });
+      }
+    }
+    return { status: 'done', services, ...(failed.length > 0 && { batchItemFailures: failed }) };
+  }
+
+  /**
+   * Sends a push on for the services this invocation did not reach (lib/hand-on.ts). A send that
+   * fails throws: the invocation fails and the push comes again (Lambda's retry, or the message).
+   */
+  private async handOn(image: ImageRef, deferred: string[]): Promise<void> {
+    const waker = this.options.waker;
+    if (deferred.length === 0) return;
+    if (!waker)
+      throw new TransientError(
+        `out of time before ${deferred.length} targets and no wake queue to hand them on to`,
+      );
+    for (const message of handOnMessages(image, deferred)) {
+      try {
+        await waker.handOn(message);
+      } catch (e) {
+        throw new TransientError(
+          `out of time before ${deferred.length} targets, and handing them on failed: ${(e as Error).message}`,
+          { cause: e },
+        );
+      }
+      log.info('push.handOn', { tag: image.tag, digest: image.digest, services: message.services });
     }
   }
 
@@ -274,7 +346,12 @@ export class Pipeline {
       ...(t.pushedAt !== undefined ? { pushedAt: t.pushedAt } : {}),
     };
     const result = await this.forEach(targets, (target) => this.reconcile(target, { kind: 'push', image }));
-    // Deferred targets are found by the tick's missed-push check; without it, Lambda's retry must bring them.
+    // The targets not reached go on to another invocation at once (lib/hand-on.ts).
+    if (result.deferred && this.options.waker) {
+      await this.handOn(image, result.deferred);
+      return result.status === 'done' ? { ...result, reason: `${result.deferred.length} handed on` } : result;
+    }
+    // Without a wake queue, the tick's missed-push check finds them; without it, Lambda's retry must bring them.
     const unchecked = targets.filter(
       (t) => result.deferred?.includes(`${t.cluster}/${t.service}`) && t.missedPushCheckMs <= 0,
     );

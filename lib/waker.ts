@@ -18,6 +18,7 @@
 import { GetQueueUrlCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { type Config, targetFor } from './config.ts';
 import type { Env } from './env.ts';
+import { type HandOn, handOnBody } from './hand-on.ts';
 import { log } from './log.ts';
 import type { ServiceRecord } from './record.ts';
 import type { Outstanding, RecordStore, RepositoryMark } from './store.ts';
@@ -26,6 +27,8 @@ import { delaySeconds, nextWake, wakeBody } from './wake.ts';
 export interface Waker {
   /** Sends the record's wake-up for `at` (sent at `now`: the delay is what is left, at most 15 min). */
   schedule(service: string, at: number, now: number): Promise<void>;
+  /** Sends a push on, for the services its invocation did not reach, to be handled at once (lib/hand-on.ts). */
+  handOn(handOn: HandOn): Promise<void>;
 }
 
 export class SqsWaker implements Waker {
@@ -42,6 +45,10 @@ export class SqsWaker implements Waker {
         DelaySeconds: delaySeconds(at, now),
       }),
     );
+  }
+
+  async handOn(handOn: HandOn): Promise<void> {
+    await this.sqs.send(new SendMessageCommand({ QueueUrl: this.queueUrl, MessageBody: handOnBody(handOn) }));
   }
 }
 
@@ -61,13 +68,21 @@ export class NamedQueueWaker implements Waker {
   ) {}
 
   async schedule(service: string, at: number, now: number): Promise<void> {
+    await (await this.queue()).schedule(service, at, now);
+  }
+
+  async handOn(handOn: HandOn): Promise<void> {
+    await (await this.queue()).handOn(handOn);
+  }
+
+  private async queue(): Promise<SqsWaker> {
     this.url ??= this.sqs
       .send(new GetQueueUrlCommand({ QueueName: this.queueName }))
       .then(({ QueueUrl }) => QueueUrl ?? Promise.reject(new Error(`no URL for queue ${this.queueName}`)));
     this.url.catch(() => {
       this.url = undefined;
     });
-    await new SqsWaker(this.sqs, await this.url).schedule(service, at, now);
+    return new SqsWaker(this.sqs, await this.url);
   }
 }
 
