@@ -1,8 +1,10 @@
 /**
  * A push that runs low on time hands itself on: the services it did not start go, with the image,
  * as one or more messages to the wake queue (lib/waker.ts), whose function rolls them out as pushes
- * within seconds, and hands on its own rest the same way. Nothing waits for the sweep's missed-push
- * check, and nothing is lost: a send that fails fails the invocation, and Lambda retries the push.
+ * within seconds, and hands on its own rest the same way; a service whose reconcile failed with an
+ * error retrying may fix is handed on too, a little later. Nothing waits for the sweep's missed-push
+ * check, and nothing is lost: a send that fails fails the invocation, and Lambda retries the push
+ * (or the queue delivers the message again).
  *
  * Why the wake queue: it exists already (no new resource), SendMessage is one call for a whole
  * fleet's remainder, SQS keeps the message until an invocation has handled it (a failure comes back
@@ -18,6 +20,14 @@ import type { ImageRef } from './image.ts';
 export interface HandOn {
   image: ImageRef;
   services: string[];
+  /** How many times these services were handed on after failing (absent: never). */
+  tries?: number;
+}
+
+/** A hand-on to send, and how long the queue holds it first (SendMessage DelaySeconds). */
+export interface HandOnSend {
+  handOn: HandOn;
+  delaySeconds: number;
 }
 
 /**
@@ -28,19 +38,45 @@ export interface HandOn {
 export const HAND_ON_MAX_SERVICES = 100;
 
 /**
- * The messages a push sends on for the services it did not start, in the order it would have
- * reached them.
- *   deferred []                        -> []  (every service was reached: nothing to send)
- *   deferred [prod/a, prod/b]          -> [{ image, [prod/a, prod/b] }]
- *   deferred 250 services, max 100     -> 3 messages: services 1-100, 101-200, 201-250
+ * Waits before a failed service is tried again, by the try it will be: a failing target's back-off
+ * (lib/lease.ts BACKOFF_MS, 1m to 15m; SQS delays up to 15 minutes). After the last, the push is left
+ * to the sweep's missed-push check: an error that outlasts half an hour needs a person (the target's
+ * failures are told), not a message every quarter of an hour for ever.
+ */
+export const HAND_ON_RETRY_S = [60, 120, 300, 600, 900] as const;
+
+/**
+ * What a push sends on once its invocation has done what it could, in the order it would have
+ * reached the services, at most `max` services a message:
+ *   the services it did not start (out of time)      at once, their tries unchanged;
+ *   the services that failed with an error retrying   after HAND_ON_RETRY_S of their next try;
+ *   may fix (throttled past the SDK's retries, a race lost again and again), while tries remain.
+ *
+ *   deferred [], failed [], tries 0              -> []  (every service was reached)
+ *   deferred [a, b], failed [], tries 0          -> [{ [a, b], tries 0, delay 0 }]
+ *   deferred [a], failed [c], tries 0            -> [{ [a], tries 0, delay 0 }, { [c], tries 1, delay 60 }]
+ *   deferred [], failed [c], tries 2             -> [{ [c], tries 3, delay 300 }]
+ *   deferred [a], failed [c], tries 5 (the last) -> [{ [a], tries 5, delay 0 }]  (c: the sweep's)
+ *   deferred 250 services, max 100               -> 3 messages at once: 1-100, 101-200, 201-250
  */
 export function handOnMessages(
   image: ImageRef,
   deferred: string[],
+  failed: string[] = [],
+  tries = 0,
   max: number = HAND_ON_MAX_SERVICES,
-): HandOn[] {
-  const out: HandOn[] = [];
-  for (let i = 0; i < deferred.length; i += max) out.push({ image, services: deferred.slice(i, i + max) });
+): HandOnSend[] {
+  const out: HandOnSend[] = [];
+  const add = (services: string[], n: number, delaySeconds: number) => {
+    for (let i = 0; i < services.length; i += max)
+      out.push({
+        handOn: { image, services: services.slice(i, i + max), ...(n > 0 && { tries: n }) },
+        delaySeconds,
+      });
+  };
+  add(deferred, tries, 0);
+  const wait = HAND_ON_RETRY_S[tries];
+  if (wait !== undefined) add(failed, tries + 1, wait);
   return out;
 }
 
@@ -101,6 +137,9 @@ export function parseHandOnBody(body: unknown): HandOn | string | undefined {
   const services = h.services;
   if (!Array.isArray(services) || services.length === 0) return 'a hand-on without services';
   if (!services.every(isKey)) return 'a hand-on with a service that is not cluster/service';
+  const tries = h.tries;
+  if (tries !== undefined && (!Number.isInteger(tries) || (tries as number) < 0))
+    return 'a hand-on whose tries is not a whole number';
   return {
     image: {
       repository: image.repository,
@@ -110,5 +149,6 @@ export function parseHandOnBody(body: unknown): HandOn | string | undefined {
       ...(image.pushedAt !== undefined && { pushedAt: image.pushedAt as number }),
     },
     services: services as string[],
+    ...(tries !== undefined && tries !== 0 && { tries: tries as number }),
   };
 }

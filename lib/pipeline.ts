@@ -112,6 +112,8 @@ export interface HandleResult {
   services?: string[];
   /** Services not started for lack of time: a push hands them on (lib/hand-on.ts), else the tick picks them up. */
   deferred?: string[];
+  /** Services whose reconcile failed with an error retrying may fix (a push hands them on, later). */
+  retry?: string[];
   /** Wake-up messages to be delivered again (Lambda's SQS ReportBatchItemFailures response). */
   batchItemFailures?: { itemIdentifier: string }[];
 }
@@ -215,22 +217,20 @@ export class Pipeline {
     const failed = [...(woken.batchItemFailures ?? [])];
     const services = [...(woken.services ?? [])];
     for (const m of t.handOns) {
-      const { image } = m.handOn;
+      const { image, tries = 0 } = m.handOn;
       const targets = handOnTargets(this.config, m.handOn);
-      log.info('push.handed.on', {
-        tag: image.tag,
-        digest: image.digest,
-        services: m.handOn.services.length,
-      });
+      log.info('push.handed.on', { tag: image.tag, digest: image.digest, services: targets.length, tries });
       try {
-        const result = await this.forEach(targets, (target) =>
-          this.reconcile(target, { kind: 'push', image }),
+        const result = await this.forEach(
+          targets,
+          (target) => this.reconcile(target, { kind: 'push', image }),
+          false,
         );
         services.push(...(result.services ?? []));
-        await this.handOn(image, result.deferred ?? []);
+        await this.handOn(image, result, tries);
       } catch (e) {
-        // A transient error, or a rest not handed on: the message comes back after the queue's
-        // visibility timeout, and the services it reached take it again as a duplicate push.
+        // Its rest not handed on: the message comes back after the queue's visibility timeout, and
+        // the services it reached take it again as a duplicate push.
         log.error('push.handOn.failed', { digest: image.digest, error: e as Error });
         failed.push({ itemIdentifier: m.id });
       }
@@ -239,26 +239,39 @@ export class Pipeline {
   }
 
   /**
-   * Sends a push on for the services this invocation did not reach (lib/hand-on.ts). A send that
-   * fails throws: the invocation fails and the push comes again (Lambda's retry, or the message).
+   * Sends a push on (lib/hand-on.ts handOnMessages): the services this invocation did not reach at
+   * once, those that failed with an error retrying may fix after a back-off. A send that fails
+   * throws: the invocation fails and the push comes again (Lambda's retry, or the message).
    */
-  private async handOn(image: ImageRef, deferred: string[]): Promise<void> {
+  private async handOn(image: ImageRef, result: HandleResult, tries: number): Promise<void> {
+    const messages = handOnMessages(image, result.deferred ?? [], result.retry ?? [], tries);
+    const dropped = (result.retry ?? []).filter((k) => !messages.some((m) => m.handOn.services.includes(k)));
+    if (dropped.length > 0)
+      log.error('push.handOn.exhausted', {
+        digest: image.digest,
+        services: dropped,
+        reason: `failed ${tries + 1} times: left to the sweep's missed-push check`,
+      });
     const waker = this.options.waker;
-    if (deferred.length === 0) return;
-    if (!waker)
-      throw new TransientError(
-        `out of time before ${deferred.length} targets and no wake queue to hand them on to`,
-      );
-    for (const message of handOnMessages(image, deferred)) {
+    if (messages.length === 0) return;
+    if (!waker) throw new TransientError(`${messages.length} hand-ons and no wake queue to send them to`);
+    for (const { handOn, delaySeconds } of messages) {
       try {
-        await waker.handOn(message);
+        await waker.handOn(handOn, delaySeconds);
       } catch (e) {
         throw new TransientError(
-          `out of time before ${deferred.length} targets, and handing them on failed: ${(e as Error).message}`,
-          { cause: e },
+          `handing on ${handOn.services.length} targets failed: ${(e as Error).message}`,
+          {
+            cause: e,
+          },
         );
       }
-      log.info('push.handOn', { tag: image.tag, digest: image.digest, services: message.services });
+      log.info('push.handOn', {
+        tag: image.tag,
+        services: handOn.services,
+        delaySeconds,
+        tries: handOn.tries,
+      });
     }
   }
 
@@ -345,11 +358,19 @@ export class Pipeline {
       uri: `${t.registry}/${t.repository}@${t.digest}`,
       ...(t.pushedAt !== undefined ? { pushedAt: t.pushedAt } : {}),
     };
-    const result = await this.forEach(targets, (target) => this.reconcile(target, { kind: 'push', image }));
-    // The targets not reached go on to another invocation at once (lib/hand-on.ts).
-    if (result.deferred && this.options.waker) {
-      await this.handOn(image, result.deferred);
-      return result.status === 'done' ? { ...result, reason: `${result.deferred.length} handed on` } : result;
+    // With a wake queue, the targets not reached, and those that failed with an error retrying may
+    // fix, go on to other invocations (lib/hand-on.ts): Lambda's retry of the whole push is for a
+    // hand-on that could not be sent.
+    const handsOn = this.options.waker !== undefined;
+    const result = await this.forEach(
+      targets,
+      (target) => this.reconcile(target, { kind: 'push', image }),
+      !handsOn,
+    );
+    if (handsOn) {
+      await this.handOn(image, result, 0);
+      const handed = (result.deferred?.length ?? 0) + (result.retry?.length ?? 0);
+      return result.status === 'done' && handed > 0 ? { ...result, reason: `${handed} handed on` } : result;
     }
     // Without a wake queue, the tick's missed-push check finds them; without it, Lambda's retry must bring them.
     const unchecked = targets.filter(
@@ -580,6 +601,12 @@ export class Pipeline {
       }
       let checked = true;
       for (const target of targets) {
+        // Out of time: the rest stay due (their marks do not move), for the next sweep.
+        if (this.remainingMs() < DEFER_MARGIN_MS) {
+          checked = false;
+          log.warn('push.check.deferred', { repository, reason: 'the invocation is running out of time' });
+          break;
+        }
         // One target's trouble (throttled, say) never stops the others' check; its mark does not
         // move, so its missed pushes are found at the next check.
         try {
@@ -676,6 +703,7 @@ export class Pipeline {
     let failed: string | undefined;
     let transient: Error | undefined;
     let deferred: string[] | undefined;
+    const retry: string[] = [];
     const touched: ServiceRecord[] = [];
     try {
       for (const [i, target] of targets.entries()) {
@@ -701,6 +729,7 @@ export class Pipeline {
           }
           // Throttled, unavailable, a race lost again and again: this target only, backed off.
           transient ??= e as Error;
+          retry.push(service);
           const record = await this.noteFailure(target, e as Error);
           if (record) touched.push(record);
         }
@@ -710,7 +739,8 @@ export class Pipeline {
     }
     if (transient && rethrow) throw transient;
     const services = targets.map((t) => `${t.cluster}/${t.service}`);
-    if (failed) return { status: 'error', reason: failed, services, ...(deferred && { deferred }) };
+    const again = retry.length > 0 ? { retry } : {};
+    if (failed) return { status: 'error', reason: failed, services, ...(deferred && { deferred }), ...again };
     return deferred
       ? { status: 'done', reason: `${deferred.length} left to the tick`, services, deferred }
       : { status: 'done', services };

@@ -27,8 +27,8 @@ import { delaySeconds, nextWake, wakeBody } from './wake.ts';
 export interface Waker {
   /** Sends the record's wake-up for `at` (sent at `now`: the delay is what is left, at most 15 min). */
   schedule(service: string, at: number, now: number): Promise<void>;
-  /** Sends a push on, for the services its invocation did not reach, to be handled at once (lib/hand-on.ts). */
-  handOn(handOn: HandOn): Promise<void>;
+  /** Sends a push on for the services its invocation did not reach, after `delaySeconds` (lib/hand-on.ts). */
+  handOn(handOn: HandOn, delaySeconds: number): Promise<void>;
 }
 
 export class SqsWaker implements Waker {
@@ -47,8 +47,14 @@ export class SqsWaker implements Waker {
     );
   }
 
-  async handOn(handOn: HandOn): Promise<void> {
-    await this.sqs.send(new SendMessageCommand({ QueueUrl: this.queueUrl, MessageBody: handOnBody(handOn) }));
+  async handOn(handOn: HandOn, delaySeconds: number): Promise<void> {
+    await this.sqs.send(
+      new SendMessageCommand({
+        QueueUrl: this.queueUrl,
+        MessageBody: handOnBody(handOn),
+        DelaySeconds: delaySeconds,
+      }),
+    );
   }
 }
 
@@ -71,8 +77,8 @@ export class NamedQueueWaker implements Waker {
     await (await this.queue()).schedule(service, at, now);
   }
 
-  async handOn(handOn: HandOn): Promise<void> {
-    await (await this.queue()).handOn(handOn);
+  async handOn(handOn: HandOn, delaySeconds: number): Promise<void> {
+    await (await this.queue()).handOn(handOn, delaySeconds);
   }
 
   private async queue(): Promise<SqsWaker> {
