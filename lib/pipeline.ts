@@ -851,8 +851,40 @@ export class Pipeline {
     known?: ServiceRecord,
     heard: Heard = {},
   ): Promise<ServiceRecord> {
-    const { store, clients } = this.options;
     const me = randomUUID();
+    try {
+      return await this.reconcileAs(me, target, first, known, heard);
+    } catch (e) {
+      await this.letGo(target, me);
+      throw e;
+    }
+  }
+
+  /**
+   * A reconcile that failed (throttled past the SDK's retries, say) lets its lease go, best effort:
+   * the next wake-up or event acts at once. Left to expire, it held the service LEASE_MS, and a
+   * wake-up that came meanwhile (a registration lease's end) only asked the dead holder to look
+   * again, leaving the service to the sweep (measured: one of 200 services registered 5 minutes
+   * late under ECS throttles).
+   */
+  private async letGo(target: TargetConfig, me: string): Promise<void> {
+    const { store } = this.options;
+    try {
+      const record = await store.get(target.cluster, target.service);
+      if (record.lease?.owner === me) await store.put(withoutLease(record));
+    } catch {
+      // It expires (LEASE_MS).
+    }
+  }
+
+  private async reconcileAs(
+    me: string,
+    target: TargetConfig,
+    first: Trigger,
+    known: ServiceRecord | undefined,
+    heard: Heard,
+  ): Promise<ServiceRecord> {
+    const { store, clients } = this.options;
     let trigger = first;
     let learned: { revisionForDigest?: string } = {};
     let record = known ?? (await store.get(target.cluster, target.service));
