@@ -82,6 +82,9 @@ describe('a push to more services than one invocation reaches', () => {
 
     const handOns = logs.filter((l) => l.includes('"push.handOn"'));
     expect(handOns.length).toBeGreaterThan(1);
+    // Each was received twice, and handled both times.
+    const received = logs.filter((l) => l.includes('"push.handed.on"'));
+    expect(received.length).toBeGreaterThanOrEqual(2 * handOns.length);
     const records = await p.records();
     expect(records.map((r) => r.key).sort()).toHaveLength(FLEET);
     for (const r of records) {
