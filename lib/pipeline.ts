@@ -15,7 +15,7 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { randomUUID } from 'node:crypto';
 import { DescribeTaskDefinitionCommand, UpdateServiceCommand } from '@aws-sdk/client-ecs';
-import { act, type LifecycleHookSettings } from './act.ts';
+import { act, type Learned, type LifecycleHookSettings, learnedRevision } from './act.ts';
 import type { Clients } from './aws.ts';
 import { CANARY_SUFFIX } from './canary-service.ts';
 import {
@@ -673,15 +673,20 @@ export class Pipeline {
     return [...byKey.values()];
   }
 
-  /** Commits the time of this check and the push time up to which images are known. */
+  /**
+   * Commits the time of this check and the push time up to which images are known. Never before the
+   * deploy: a first check within a minute of it would otherwise move the mark back over images pushed
+   * before the pipeline watched, and the next check (its `since` inclusive) would take them for missed.
+   */
   private async markChecked(target: TargetConfig, since: number): Promise<ServiceRecord> {
     const { store } = this.options;
+    const floor = this.options.deployedAt ?? 0;
     for (let attempt = 0; ; attempt++) {
       const record = await store.get(target.cluster, target.service);
       try {
         return await store.put({
           ...record,
-          pushCheck: { at: this.now(), since: Math.max(since, record.pushCheck?.since ?? 0) },
+          pushCheck: { at: this.now(), since: Math.max(since, record.pushCheck?.since ?? floor) },
         });
       } catch (e) {
         if (!(e instanceof ConflictError) || attempt >= 3) throw e;
@@ -886,7 +891,7 @@ export class Pipeline {
   ): Promise<ServiceRecord> {
     const { store, clients } = this.options;
     let trigger = first;
-    let learned: { revisionForDigest?: string } = {};
+    let learned: Learned = {};
     let record = known ?? (await store.get(target.cluster, target.service));
     const sweep = heard.sweep === true;
     // The last look at AWS and what followed it: a round that only wrote its decision down decides
@@ -916,7 +921,12 @@ export class Pipeline {
           continue;
         }
       }
-      const asked = { ...learned, pushing, sweep, readGates: heard.readGates === true };
+      const asked = {
+        ...learnedRevision(learned, told),
+        pushing,
+        sweep,
+        readGates: heard.readGates === true,
+      };
       const plan = observePlan(told, asked);
       let observed: Observed;
       if (looked && !freshLookNeeded(last, plan)) {
@@ -1019,7 +1029,8 @@ export class Pipeline {
         this.options.onAction?.(action, target);
         log.info('action', { service: record.key, ...action });
         const got = await act(clients, target, observed.primary, action, this.options.lifecycleHook);
-        if (got.revisionForDigest) learned = { revisionForDigest: got.revisionForDigest };
+        if (got.revisionForDigest && action.type === 'registerRevision')
+          learned = { revisionForDigest: got.revisionForDigest, digest: action.image.digest };
       }
       trigger = { kind: 'reconcile', reason: fenced ? 'fenced' : 'after acting' };
     }
