@@ -407,7 +407,7 @@ async function scale() {
     baselineName: `lower bound the throttles allow: D1 (${formatMs(bound.singleMs)}) + ${formatMs(Math.max(...Object.values(bound.drainMs)))} of registrations`,
     limits:
       `the pipeline's own reads bind first: ${formatNumber(bound.clusterReadsServed)} ListTasks/DescribeTasks at 20/s ≥ ${formatMs(bound.clusterReadMs)}; ` +
-      'handlers run one at a time and SDK back-off is spent on the virtual clock',
+      "invocations run concurrently; the SDK's back-off is spent in each invocation's own virtual time, and counted against its timeout",
   });
   figure({
     item: 4,
@@ -417,7 +417,7 @@ async function scale() {
     value: errors,
     baseline: 0,
     baselineName: 'none expected',
-    limits: `throttled attempts retried by the SDK: ${JSON.stringify(throttled.retries.throttled)}; the local world does not enforce the 60 s Lambda timeout`,
+    limits: `throttled attempts retried by the SDK: ${JSON.stringify(throttled.retries.throttled)}; the local Lambda stops an invocation at its 60 s timeout (SDK back-off counted), as Lambda does`,
   });
   figure({
     item: 4,
@@ -428,7 +428,7 @@ async function scale() {
     baseline: 60_000,
     baselineName: 'Lambda timeout (serverless.yml)',
     limits:
-      "one invocation registers every target's revision in turn, at 1 per second beyond the burst of 20",
+      "the push registers the targets' revisions in turn (1 per second beyond the burst of 20) until 15 s are left, then hands the rest on to the wake queue (lib/hand-on.ts)",
   });
   const over = Object.values(throttled.overTimeout).reduce((s, v) => s + v, 0);
   figure({
@@ -439,7 +439,7 @@ async function scale() {
     value: over,
     baseline: 0,
     baselineName: 'none expected',
-    limits: `by function: ${JSON.stringify(throttled.overTimeout)}; longest (ms): ${JSON.stringify(throttled.longestInvocationMs)}. Nothing times out locally; in AWS each would be killed and retried`,
+    limits: `by function: ${JSON.stringify(throttled.overTimeout)}; longest (ms): ${JSON.stringify(throttled.longestInvocationMs)}. The local Lambda stops an invocation at its timeout, its SDK back-off counted, as Lambda does`,
   });
   const idle = throttled.idle!;
   figure({

@@ -2,12 +2,14 @@
  * The SDK's standard retry strategy with its back-off spent on the virtual clock.
  *
  * Against the throttled local ECS, a throttled call is retried by the SDK after a back-off; in AWS
- * the token buckets refill during that back-off. The local world's clock stands still while a
- * handler runs, so with real sleeps every retry inside one invocation meets the same empty bucket
- * (and the benchmark sleeps for real). This strategy keeps the SDK's rules (attempts, retry quota,
+ * the token buckets refill during that back-off. The local world's clock does not move for real
+ * sleeps, so with them every retry inside one invocation meets the same empty bucket (and the
+ * benchmark sleeps for real). This strategy keeps the SDK's rules (attempts, retry quota,
  * costs, exponential back-off with full jitter, the 20 s cap: @smithy/core util-retry
- * StandardRetryStrategy with its 2026 constants) but advances the virtual clock by the back-off
- * instead of sleeping, with a seeded jitter so a run replays exactly.
+ * StandardRetryStrategy with its 2026 constants) but spends the back-off on the virtual clock
+ * instead of sleeping for real: the invocation sleeps in its own virtual time (core/concurrency.ts
+ * sleep) and its local Lambda counts the back-off against its timeout, as Lambda counts wall-clock
+ * time; the jitter is seeded so a run replays exactly.
  */
 import type { Clients } from '../lib/aws.ts';
 import type { World } from '../local/world.ts';
@@ -91,8 +93,11 @@ class VirtualRetryStrategy {
     const delay = Math.floor(this.random() * Math.min(base * 2 ** previous.count, MAXIMUM_RETRY_DELAY));
     this.stats.retries[type] = (this.stats.retries[type] ?? 0) + 1;
     this.stats.backoffMs += delay;
-    // The back-off passes in the world: buckets refill, tasks move on, events queue for delivery.
-    this.world.clock.advanceTo(this.world.now() + delay);
+    // The back-off is the invocation's own time (its Lambda counts it against the timeout): its
+    // retry waits for the clock while buckets refill and the other invocations go on. Outside every
+    // invocation, the world's clock moves.
+    if (this.world.tasks.current()) this.world.tasks.sleep(delay);
+    else this.world.clock.advanceTo(this.world.now() + delay);
     return token(previous.count + 1, cost);
   }
 

@@ -28,6 +28,7 @@ import {
   type TaskDefinitions,
   withHealthCheck,
 } from './observe.ts';
+import type { ServiceRecord } from './record.ts';
 import { RefusedError } from './refusal.ts';
 import { cloneForImage } from './revision.ts';
 
@@ -49,6 +50,30 @@ export interface LifecycleHookSettings {
 export interface Known {
   taskDefinitions?: TaskDefinitions;
   canary?: Service | 'none';
+}
+
+/** What a registration taught: the revision registered for an image's digest. */
+export interface Learned {
+  revisionForDigest?: string;
+  digest?: string;
+}
+
+/**
+ * The revision a registration taught, for the rollout the record holds now: only if it is the
+ * rollout of the image it was registered for. Between the registration and the next look another
+ * invocation may have superseded the rollout (a newer push): taken for the newer image, the older
+ * image's revision rolled out under the newer one's name (a fault schedule found it: v3 "succeeded"
+ * with v2's revision).
+ *   registered web:3 for A, rolling out A   -> web:3
+ *   registered web:3 for A, rolling out B   -> none (B superseded A meanwhile)
+ *   registered web:3 for A, no rollout      -> none
+ *   nothing registered                      -> none
+ */
+export function learnedRevision(learned: Learned, record: ServiceRecord): { revisionForDigest?: string } {
+  if (learned.revisionForDigest === undefined || learned.digest === undefined) return {};
+  return record.rollout?.image.digest === learned.digest
+    ? { revisionForDigest: learned.revisionForDigest }
+    : {};
 }
 
 /**

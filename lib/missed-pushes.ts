@@ -42,10 +42,14 @@ export function dueForCheck(
 }
 
 /**
- * The images of `repository` pushed after `since` that `record` never saw, oldest first, one entry
- * per tag (the policy decides which tag, if any, deploys).
+ * The images of `repository` pushed at or after `since` that `record` never saw, oldest first, one
+ * entry per tag (the policy decides which tag, if any, deploys). `since` is inclusive: an image
+ * pushed in the very millisecond of the deploy (or of the last look) is news unless the record knows
+ * it, and a known one is skipped whatever its time.
  *
  *   since 10:00; images v3 (09:55), v4 (10:02, seen), v5 (10:04)  ->  [v5]
+ *   since 10:00; images v2 (10:00:00.000, never seen)             ->  [v2]
+ *   since 10:00; images v2 (10:00:00.000, seen)                   ->  []
  */
 export function missedImages(
   images: ImageDetail[],
@@ -57,7 +61,7 @@ export function missedImages(
       (i) =>
         i.imageDigest &&
         i.imagePushedAt &&
-        i.imagePushedAt.getTime() > since &&
+        i.imagePushedAt.getTime() >= since &&
         !knows(record, i.imageDigest),
     )
     .sort((a, b) => a.imagePushedAt!.getTime() - b.imagePushedAt!.getTime())

@@ -12,9 +12,10 @@
  * are sent once every target of the trigger has been acted on (lib/slack/deliver.ts), so a slow
  * or failing Slack never holds back an action. The tick sends whatever is still waiting.
  */
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { randomUUID } from 'node:crypto';
 import { UpdateServiceCommand } from '@aws-sdk/client-ecs';
-import { act, type Known, type LifecycleHookSettings } from './act.ts';
+import { act, type Known, type Learned, type LifecycleHookSettings, learnedRevision } from './act.ts';
 import type { Clients } from './aws.ts';
 import { CANARY_SUFFIX } from './canary-service.ts';
 import {
@@ -37,6 +38,7 @@ import {
   taskViewOf,
   type Verdict,
 } from './event-facts.ts';
+import { handOnMessages, handOnTargets } from './hand-on.ts';
 import { HOOK_RECHECK_S, type HookAnswer, hookAnswer, parseHookInput } from './hook.ts';
 import {
   askAgain,
@@ -122,8 +124,10 @@ export interface HandleResult {
   status: HandleStatus;
   reason?: string;
   services?: string[];
-  /** Services not started for lack of time: the tick picks them up. */
+  /** Services not started for lack of time: a push hands them on (lib/hand-on.ts), else the tick picks them up. */
   deferred?: string[];
+  /** Services whose reconcile failed with an error retrying may fix (a push hands them on, later). */
+  retry?: string[];
   /** Wake-up messages to be delivered again (Lambda's SQS ReportBatchItemFailures response). */
   batchItemFailures?: { itemIdentifier: string }[];
 }
@@ -154,8 +158,12 @@ export class Pipeline {
   readonly now: () => number;
   /** When this container last looked for missed pushes, per service (the record keeps it across containers). */
   private readonly pushChecks = new Map<string, number>();
-  /** The current invocation's time left; Lambda runs one invocation at a time per container. */
-  private remainingMs: () => number = () => Number.POSITIVE_INFINITY;
+  /**
+   * Each invocation's time left, kept per invocation (set by handleEvent): Lambda runs one at a time
+   * per container, but nothing here may depend on it (the local Lambda runs concurrent invocations
+   * on one pipeline), or one invocation would defer on another's clock.
+   */
+  private readonly invocation = new AsyncLocalStorage<() => number>();
   /** What observing learned that stays true a while (health checks, scalable targets): this pipeline's alone. */
   private readonly observed: ObserveMemory;
   constructor(readonly options: PipelineOptions) {
@@ -176,13 +184,22 @@ export class Pipeline {
 
   /**
    * `remainingMs` is the invocation's time left (Lambda's getRemainingTimeInMillis): targets not
-   * started before it runs low are left to the tick, so a big fan-out never dies at the timeout.
+   * started before it runs low are handed on by a push (lib/hand-on.ts) and left to the tick by the
+   * other triggers, so a big fan-out never dies at the timeout.
    */
   async handleEvent(
     event: unknown,
     remainingMs: () => number = () => Number.POSITIVE_INFINITY,
   ): Promise<HandleResult> {
-    this.remainingMs = remainingMs;
+    return this.invocation.run(remainingMs, () => this.dispatch(event));
+  }
+
+  /** The running invocation's time left (none outside handleEvent: a command, the lifecycle hook). */
+  private remainingMs(): number {
+    return this.invocation.getStore()?.() ?? Number.POSITIVE_INFINITY;
+  }
+
+  private async dispatch(event: unknown): Promise<HandleResult> {
     const trigger = parseTrigger(event);
     switch (trigger.kind) {
       case 'invalid':
@@ -200,7 +217,75 @@ export class Pipeline {
       case 'tick':
         return this.onTick();
       case 'wake':
-        return this.onWake(trigger);
+        return this.onQueue(trigger);
+    }
+  }
+
+  /**
+   * The wake queue's batch: its wake-ups first (one service each), then the pushes handed on
+   * (lib/hand-on.ts), which take what time is left and hand on their own rest.
+   */
+  private async onQueue(t: Extract<ParsedTrigger, { kind: 'wake' }>): Promise<HandleResult> {
+    const woken = await this.onWake(t);
+    if (!t.handOns) return woken;
+    const failed = [...(woken.batchItemFailures ?? [])];
+    const services = [...(woken.services ?? [])];
+    for (const m of t.handOns) {
+      const { image, tries = 0 } = m.handOn;
+      const targets = handOnTargets(this.config, m.handOn);
+      log.info('push.handed.on', { tag: image.tag, digest: image.digest, services: targets.length, tries });
+      try {
+        const result = await this.forEach(
+          targets,
+          (target) => this.reconcile(target, { kind: 'push', image }),
+          false,
+        );
+        services.push(...(result.services ?? []));
+        await this.handOn(image, result, tries);
+      } catch (e) {
+        // Its rest not handed on: the message comes back after the queue's visibility timeout, and
+        // the services it reached take it again as a duplicate push.
+        log.error('push.handOn.failed', { digest: image.digest, error: e as Error });
+        failed.push({ itemIdentifier: m.id });
+      }
+    }
+    return { status: 'done', services, ...(failed.length > 0 && { batchItemFailures: failed }) };
+  }
+
+  /**
+   * Sends a push on (lib/hand-on.ts handOnMessages): the services this invocation did not reach at
+   * once, those that failed with an error retrying may fix after a back-off. A send that fails
+   * throws: the invocation fails and the push comes again (Lambda's retry, or the message).
+   */
+  private async handOn(image: ImageRef, result: HandleResult, tries: number): Promise<void> {
+    const messages = handOnMessages(image, result.deferred ?? [], result.retry ?? [], tries);
+    const dropped = (result.retry ?? []).filter((k) => !messages.some((m) => m.handOn.services.includes(k)));
+    if (dropped.length > 0)
+      log.error('push.handOn.exhausted', {
+        digest: image.digest,
+        services: dropped,
+        reason: `failed ${tries + 1} times: left to the sweep's missed-push check`,
+      });
+    const waker = this.options.waker;
+    if (messages.length === 0) return;
+    if (!waker) throw new TransientError(`${messages.length} hand-ons and no wake queue to send them to`);
+    for (const { handOn, delaySeconds } of messages) {
+      try {
+        await waker.handOn(handOn, delaySeconds);
+      } catch (e) {
+        throw new TransientError(
+          `handing on ${handOn.services.length} targets failed: ${(e as Error).message}`,
+          {
+            cause: e,
+          },
+        );
+      }
+      log.info('push.handOn', {
+        tag: image.tag,
+        services: handOn.services,
+        delaySeconds,
+        tries: handOn.tries,
+      });
     }
   }
 
@@ -237,13 +322,21 @@ export class Pipeline {
         }
         services.push(key);
         // A permanent error is told (lib/pipeline.ts queueError) and acknowledged; a transient one
-        // throws, and the message comes back after the queue's visibility timeout.
-        await this.forEach([target], async (tg) => {
+        // throws, and the message comes back after the queue's visibility timeout. So does one
+        // left for lack of time: acknowledged, it would wait for the sweep.
+        const done = await this.forEach([target], async (tg) => {
           const reason = `wake: ${record.wake?.why}`;
           // At a bake's end the gates are read, not trusted from events (lib/wake.ts wakeReadsGates).
           const heard = { readGates: wakeReadsGates(record.wake?.why) };
           return this.rewake(await this.reconcile(tg, { kind: 'reconcile', reason }, record, heard));
         });
+        if (done.deferred?.length) {
+          log.warn('wake.deferred', {
+            service: key,
+            reason: 'the invocation ran out of time: SQS delivers it again',
+          });
+          failed.push({ itemIdentifier: m.id });
+        }
       } catch (e) {
         log.error('wake.failed', { service: key, error: e as Error });
         failed.push({ itemIdentifier: m.id });
@@ -287,8 +380,21 @@ export class Pipeline {
       uri: `${t.registry}/${t.repository}@${t.digest}`,
       ...(t.pushedAt !== undefined ? { pushedAt: t.pushedAt } : {}),
     };
-    const result = await this.forEach(targets, (target) => this.reconcile(target, { kind: 'push', image }));
-    // Deferred targets are found by the tick's missed-push check; without it, Lambda's retry must bring them.
+    // With a wake queue, the targets not reached, and those that failed with an error retrying may
+    // fix, go on to other invocations (lib/hand-on.ts): Lambda's retry of the whole push is for a
+    // hand-on that could not be sent.
+    const handsOn = this.options.waker !== undefined;
+    const result = await this.forEach(
+      targets,
+      (target) => this.reconcile(target, { kind: 'push', image }),
+      !handsOn,
+    );
+    if (handsOn) {
+      await this.handOn(image, result, 0);
+      const handed = (result.deferred?.length ?? 0) + (result.retry?.length ?? 0);
+      return result.status === 'done' && handed > 0 ? { ...result, reason: `${handed} handed on` } : result;
+    }
+    // Without a wake queue, the tick's missed-push check finds them; without it, Lambda's retry must bring them.
     const unchecked = targets.filter(
       (t) => result.deferred?.includes(`${t.cluster}/${t.service}`) && t.missedPushCheckMs <= 0,
     );
@@ -518,6 +624,12 @@ export class Pipeline {
       }
       let checked = true;
       for (const target of targets) {
+        // Out of time: the rest stay due (their marks do not move), for the next sweep.
+        if (this.remainingMs() < DEFER_MARGIN_MS) {
+          checked = false;
+          log.warn('push.check.deferred', { repository, reason: 'the invocation is running out of time' });
+          break;
+        }
         // One target's trouble (throttled, say) never stops the others' check; its mark does not
         // move, so its missed pushes are found at the next check.
         try {
@@ -584,15 +696,20 @@ export class Pipeline {
     return [...byKey.values()];
   }
 
-  /** Commits the time of this check and the push time up to which images are known. */
+  /**
+   * Commits the time of this check and the push time up to which images are known. Never before the
+   * deploy: a first check within a minute of it would otherwise move the mark back over images pushed
+   * before the pipeline watched, and the next check (its `since` inclusive) would take them for missed.
+   */
   private async markChecked(target: TargetConfig, since: number): Promise<ServiceRecord> {
     const { store } = this.options;
+    const floor = this.options.deployedAt ?? 0;
     for (let attempt = 0; ; attempt++) {
       const record = await store.get(target.cluster, target.service);
       try {
         return await store.put({
           ...record,
-          pushCheck: { at: this.now(), since: Math.max(since, record.pushCheck?.since ?? 0) },
+          pushCheck: { at: this.now(), since: Math.max(since, record.pushCheck?.since ?? floor) },
         });
       } catch (e) {
         if (!(e instanceof ConflictError) || attempt >= 3) throw e;
@@ -614,6 +731,7 @@ export class Pipeline {
     let failed: string | undefined;
     let transient: Error | undefined;
     let deferred: string[] | undefined;
+    const retry: string[] = [];
     const touched: ServiceRecord[] = [];
     try {
       for (const [i, target] of targets.entries()) {
@@ -639,6 +757,7 @@ export class Pipeline {
           }
           // Throttled, unavailable, a race lost again and again: this target only, backed off.
           transient ??= e as Error;
+          retry.push(service);
           const record = await this.noteFailure(target, e as Error);
           if (record) touched.push(record);
         }
@@ -648,7 +767,8 @@ export class Pipeline {
     }
     if (transient && rethrow) throw transient;
     const services = targets.map((t) => `${t.cluster}/${t.service}`);
-    if (failed) return { status: 'error', reason: failed, services, ...(deferred && { deferred }) };
+    const again = retry.length > 0 ? { retry } : {};
+    if (failed) return { status: 'error', reason: failed, services, ...(deferred && { deferred }), ...again };
     return deferred
       ? { status: 'done', reason: `${deferred.length} left to the tick`, services, deferred }
       : { status: 'done', services };
@@ -759,10 +879,42 @@ export class Pipeline {
     known?: ServiceRecord,
     heard: Heard = {},
   ): Promise<ServiceRecord> {
-    const { store, clients } = this.options;
     const me = randomUUID();
+    try {
+      return await this.reconcileAs(me, target, first, known, heard);
+    } catch (e) {
+      await this.letGo(target, me);
+      throw e;
+    }
+  }
+
+  /**
+   * A reconcile that failed (throttled past the SDK's retries, say) lets its lease go, best effort:
+   * the next wake-up or event acts at once. Left to expire, it held the service LEASE_MS, and a
+   * wake-up that came meanwhile (a registration lease's end) only asked the dead holder to look
+   * again, leaving the service to the sweep (measured: one of 200 services registered 5 minutes
+   * late under ECS throttles).
+   */
+  private async letGo(target: TargetConfig, me: string): Promise<void> {
+    const { store } = this.options;
+    try {
+      const record = await store.get(target.cluster, target.service);
+      if (record.lease?.owner === me) await store.put(withoutLease(record));
+    } catch {
+      // It expires (LEASE_MS).
+    }
+  }
+
+  private async reconcileAs(
+    me: string,
+    target: TargetConfig,
+    first: Trigger,
+    known: ServiceRecord | undefined,
+    heard: Heard,
+  ): Promise<ServiceRecord> {
+    const { store, clients } = this.options;
     let trigger = first;
-    let learned: { revisionForDigest?: string } = {};
+    let learned: Learned = {};
     let record = known ?? (await store.get(target.cluster, target.service));
     const sweep = heard.sweep === true;
     // The last look at AWS and what followed it: a round that only wrote its decision down decides
@@ -820,7 +972,12 @@ export class Pipeline {
           continue;
         }
       }
-      const asked = { ...learned, pushing, sweep, readGates: heard.readGates === true };
+      const asked = {
+        ...learnedRevision(learned, told),
+        pushing,
+        sweep,
+        readGates: heard.readGates === true,
+      };
       const plan = observePlan(told, asked);
       let observed: Observed;
       const fresh = !looked || freshLookNeeded(last, plan);
@@ -957,7 +1114,9 @@ export class Pipeline {
           ...(action.type === 'setCanary' && { canary }),
         });
         if (action.type === 'setCanary') canary = undefined;
-        if (got.revisionForDigest) learned = { revisionForDigest: got.revisionForDigest };
+        // The revision is taken only for the rollout of its own image (lib/act.ts learnedRevision).
+        if (got.revisionForDigest && action.type === 'registerRevision')
+          learned = { revisionForDigest: got.revisionForDigest, digest: action.image.digest };
         // Revisions never change: the registered one's health check is known from its registration.
         if (got.revisionForDigest && got.hasHealthCheck !== undefined)
           this.observed.healthChecks.set(got.revisionForDigest, got.hasHealthCheck);

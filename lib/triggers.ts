@@ -8,8 +8,10 @@
  *   CloudWatch Alarm State Change, as an EventBridge event, as an SNS notification wrapped in an
  *   SNS Lambda event, or as an alarm's Lambda action payload -> alarm
  *   Scheduled Event                                     -> tick
- *   SQS event (Records with eventSource aws:sqs), the wake queue's messages -> wake
+ *   SQS event (Records with eventSource aws:sqs), the wake queue's messages -> wake (wake-ups, and
+ *   pushes handed on by an invocation that ran out of time, lib/hand-on.ts)
  */
+import { type HandOn, parseHandOnBody } from './hand-on.ts';
 import { parseWakeBody, type WakeMessage } from './wake.ts';
 
 export type ParsedTrigger =
@@ -47,6 +49,8 @@ export type ParsedTrigger =
       kind: 'wake';
       /** Each message: its id (for a batch item failure), and what it carries, or why it is unreadable. */
       messages: { id: string; wake: WakeMessage | { invalid: string } }[];
+      /** Pushes handed on (lib/hand-on.ts), each with its message's id; absent when there are none. */
+      handOns?: { id: string; handOn: HandOn }[];
     }
   | { kind: 'invalid'; reason: string }
   | { kind: 'ignored'; reason: string };
@@ -214,17 +218,25 @@ function parseServiceEvent(event: Obj, detail: Obj, source: 'deployment' | 'serv
 }
 
 /**
- * Lambda's SQS event: up to the mapping's batch size of wake-up messages (lib/wake.ts). An unreadable
- * one is kept as such: acknowledged and logged, never retried into the dead-letter queue in a loop.
+ * Lambda's SQS event: up to the mapping's batch size of wake-up messages (lib/wake.ts) and pushes
+ * handed on (lib/hand-on.ts). An unreadable one is kept as such: acknowledged and logged, never
+ * retried into the dead-letter queue in a loop.
  */
 function parseWakes(records: unknown[]): ParsedTrigger {
-  const messages = records.map((r, i) => {
+  const messages: { id: string; wake: WakeMessage | { invalid: string } }[] = [];
+  const handOns: { id: string; handOn: HandOn }[] = [];
+  for (const [i, r] of records.entries()) {
     const record = isObj(r) ? r : {};
     const id = str(record.messageId) ?? `#${i}`;
-    const wake = parseWakeBody(record.body);
-    return { id, wake: typeof wake === 'string' ? { invalid: wake } : wake };
-  });
-  return { kind: 'wake', messages };
+    const handOn = parseHandOnBody(record.body);
+    if (typeof handOn === 'object') {
+      handOns.push({ id, handOn });
+      continue;
+    }
+    const wake = handOn ?? parseWakeBody(record.body);
+    messages.push({ id, wake: typeof wake === 'string' ? { invalid: wake } : wake });
+  }
+  return { kind: 'wake', messages, ...(handOns.length > 0 && { handOns }) };
 }
 
 function parseSns(records: unknown[]): ParsedTrigger {

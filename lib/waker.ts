@@ -18,6 +18,7 @@
 import { GetQueueUrlCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { type Config, targetFor } from './config.ts';
 import type { Env } from './env.ts';
+import { type HandOn, handOnBody } from './hand-on.ts';
 import { log } from './log.ts';
 import { keptUnlessFailed } from './once.ts';
 import type { ServiceRecord } from './record.ts';
@@ -27,6 +28,8 @@ import { delaySeconds, nextWake, wakeBody } from './wake.ts';
 export interface Waker {
   /** Sends the record's wake-up for `at` (sent at `now`: the delay is what is left, at most 15 min). */
   schedule(service: string, at: number, now: number): Promise<void>;
+  /** Sends a push on for the services its invocation did not reach, after `delaySeconds` (lib/hand-on.ts). */
+  handOn(handOn: HandOn, delaySeconds: number): Promise<void>;
 }
 
 export class SqsWaker implements Waker {
@@ -41,6 +44,16 @@ export class SqsWaker implements Waker {
         QueueUrl: this.queueUrl,
         MessageBody: wakeBody(service, at),
         DelaySeconds: delaySeconds(at, now),
+      }),
+    );
+  }
+
+  async handOn(handOn: HandOn, delaySeconds: number): Promise<void> {
+    await this.sqs.send(
+      new SendMessageCommand({
+        QueueUrl: this.queueUrl,
+        MessageBody: handOnBody(handOn),
+        DelaySeconds: delaySeconds,
       }),
     );
   }
@@ -66,7 +79,15 @@ export class NamedQueueWaker implements Waker {
   ) {}
 
   async schedule(service: string, at: number, now: number): Promise<void> {
-    await new SqsWaker(this.sqs, await this.url()).schedule(service, at, now);
+    await (await this.queue()).schedule(service, at, now);
+  }
+
+  async handOn(handOn: HandOn, delaySeconds: number): Promise<void> {
+    await (await this.queue()).handOn(handOn, delaySeconds);
+  }
+
+  private async queue(): Promise<SqsWaker> {
+    return new SqsWaker(this.sqs, await this.url());
   }
 }
 

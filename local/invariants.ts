@@ -790,7 +790,7 @@ export function unheardPushes(
         .images(t.repository)
         .filter(
           (i) =>
-            i.pushedAt > since &&
+            i.pushedAt >= since &&
             !heard.has(i.digest) &&
             !(record && (knows(record, i.digest) || (record.pushCheck?.at ?? -1) >= i.pushedAt)),
         )

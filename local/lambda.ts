@@ -2,7 +2,9 @@
  * The local Lambda runtime: runs a handler as Lambda runs an asynchronous invocation, on the world's
  * virtual clock. Each invocation starts cold (its function had no warm environment: never invoked,
  * or idle longer than KEEP_WARM_MS) or warm, and spends virtual time on every AWS call it makes
- * (core/latency.ts); `context.getRemainingTimeInMillis()` is its timeout less that time, and an
+ * (core/latency.ts) and on every sleep between attempts of a call (the SDK's retry back-off, when a
+ * world spends it on the virtual clock: core/concurrency.ts sleep); `context.getRemainingTimeInMillis()`
+ * is its timeout less that time, and an
  * invocation that runs past its timeout is killed as Lambda kills it: its next AWS call fails, and
  * the invocation fails with "Task timed out after N.NN seconds" whatever the handler does, so
  * EventBridge and Lambda retry it as any function error (1 then 2 minutes later).
@@ -82,6 +84,7 @@ export class LocalLambda {
   /** Each function's idle execution environments: when each last ended (virtual ms), for warm starts. */
   private readonly idle = new Map<string, number[]>();
   private readonly intercept = (service: string, operation: string) => this.onCall(service, operation);
+  private readonly sleep = (ms: number) => this.onSleep(ms);
   /** Each function's current execution environment's log stream. */
   private readonly streams = new Map<string, string>();
   private readonly removeTap: () => void;
@@ -92,6 +95,7 @@ export class LocalLambda {
 
   constructor(private readonly world: World) {
     world.interceptors.push(this.intercept);
+    world.tasks.sleeps.push(this.sleep);
     this.removeTap = addLogTap((line) => {
       const inv = this.world.tasks.stack<Invocation>(RUNNING).at(-1);
       if (inv) this.writeLog(inv, line);
@@ -107,6 +111,20 @@ export class LocalLambda {
     this.removeTap();
     const i = this.world.interceptors.indexOf(this.intercept);
     if (i >= 0) this.world.interceptors.splice(i, 1);
+    const j = this.world.tasks.sleeps.indexOf(this.sleep);
+    if (j >= 0) this.world.tasks.sleeps.splice(j, 1);
+  }
+
+  /**
+   * A sleep of the running invocation (the SDK's back-off between attempts) is its time as much as a
+   * call is: Lambda's timeout counts wall-clock time, so past it the function is stopped, and its
+   * next call fails.
+   */
+  private onSleep(ms: number): void {
+    const inv = this.world.tasks.stack<Invocation>(RUNNING).at(-1);
+    if (!inv) return;
+    inv.spentMs += ms;
+    if (inv.spentMs > inv.timeoutMs) inv.timedOut = true;
   }
 
   /** Every AWS call of the running invocation costs time; past its timeout, calls fail. */

@@ -161,8 +161,9 @@ export async function attachPipeline(
     ...(waker && { waker }),
     repositoryImages,
     pushTimes,
-    // Deployed now: what set-up pushed is the past, what the timeline pushes is news.
-    deployedAt: world.now(),
+    // Deployed just after set-up: what set-up pushed, in this very millisecond, is the past (the
+    // missed-push check's `since` is inclusive, lib/missed-pushes.ts); what the timeline pushes is news.
+    deployedAt: world.now() + 1,
     now: () => world.now(),
     onNotice: (notice, target) => notices.push({ at: world.now(), notice: structuredClone(notice), target }),
     onAction: (action, target) => actions.push({ at: world.now(), action, target }),

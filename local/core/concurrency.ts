@@ -138,6 +138,20 @@ export class Concurrency {
     if (this.active) this.active.at += ms;
   }
 
+  /** Told of every sleep of the running task (the local Lambda counts it against the invocation). */
+  readonly sleeps: ((ms: number) => void)[] = [];
+
+  /**
+   * The running task sleeps `ms` between two calls (the SDK's back-off before a retry): its time
+   * moves on as if it had spent it, so its next call waits for the clock while the other tasks and
+   * the world's timers (token buckets refilling) go on. Outside every task there is no time to move.
+   */
+  sleep(ms: number): void {
+    if (!this.active) return;
+    this.spend(ms);
+    for (const listener of this.sleeps) listener(ms);
+  }
+
   /**
    * Waits until the calling task's turn: the clock at its `at`, and no other task running. Code
    * outside every task (a test's own calls, the invariant checker, a Slack click) never waits.

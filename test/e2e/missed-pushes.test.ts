@@ -5,6 +5,7 @@
 import { describe, expect, it } from 'vitest';
 import { knows, missedImages } from '../../lib/missed-pushes.ts';
 import { newRecord } from '../../lib/record.ts';
+import { AwsError } from '../../local/core/errors.ts';
 import { usePipelineWorld } from '../helpers/pipeline-world.ts';
 
 const MIN = 60_000;
@@ -33,6 +34,22 @@ describe('missedImages', () => {
     ];
     expect(missedImages(images, record, at(0).getTime()).map((m) => m.tag)).toEqual(['v5']);
     expect(knows(record, d(4))).toBe(true);
+  });
+
+  // The boundary: an image pushed in the very millisecond of `since` (the deploy, or the last look).
+  it.each([
+    { name: 'pushed at since, never seen', seen: false, want: ['v2'] },
+    { name: 'pushed at since, seen', seen: true, want: [] },
+  ])('$name', ({ seen, want }) => {
+    const record = newRecord('prod', 'web');
+    if (seen)
+      record.lastGood = {
+        taskDefinition: 'web:2',
+        since: 0,
+        image: { repository: 'web', tag: 'v2', digest: d(2), uri: '' },
+      };
+    const images = [{ imageDigest: d(2), imageTags: ['v2'], imagePushedAt: at(0) }];
+    expect(missedImages(images, record, at(0).getTime()).map((m) => m.tag)).toEqual(want);
   });
 });
 
@@ -72,30 +89,34 @@ describe('a push handler running out of time', () => {
     onDeliver: (d: any) => (d.event['detail-type'] === 'ECR Image Action' ? 'drop' : 'deliver'),
   };
 
-  it('leaves the targets it could not start to the tick, which rolls them out', async () => {
-    const t = await world({ target: { missedPushCheck: '2m' } });
-    await t.world.runFor(3 * MIN);
+  it('hands the targets it could not start on to the wake queue, which rolls them out (no sweep needed)', async () => {
+    const t = await world({ target: { missedPushCheck: false } });
     t.world.events.faults = dropPushes as any;
     t.world.ecr.push('web', 'v2');
     const event = t.world.eventLog.at(-1)!.event;
     const result = await t.pipeline.handleEvent(event, () => 5_000);
-    expect(result).toMatchObject({ status: 'done', deferred: ['prod/web'], reason: '1 left to the tick' });
-    expect(t.logs.some((l) => l.includes('"invocation.deferred"'))).toBe(true);
-    await t.world.runFor(25 * MIN);
+    expect(result).toMatchObject({ status: 'done', deferred: ['prod/web'], reason: '1 handed on' });
+    expect(t.logs.some((l) => l.includes('"push.handOn"'))).toBe(true);
+    await t.world.runFor(20 * MIN);
     expect((await t.records())[0]?.history.at(-1)).toMatchObject({
       outcome: 'succeeded',
       image: { tag: 'v2' },
     });
   });
 
-  it('fails the invocation, so Lambda retries, when no missed-push check would find them', async () => {
+  it('fails the invocation, so Lambda retries the push, when the hand-on cannot be sent', async () => {
     const t = await world({ target: { missedPushCheck: false } });
     t.world.events.faults = dropPushes as any;
     t.world.ecr.push('web', 'v2');
     const event = t.world.eventLog.at(-1)!.event;
-    await expect(t.pipeline.handleEvent(event, () => 5_000)).rejects.toThrow(
-      /out of time before 1 targets without missedPushCheck/,
-    );
+    // SQS refuses every message for now (wake-ups too).
+    const refuse = (service: string, operation: string) => {
+      if (service === 'sqs' && operation === 'SendMessage')
+        throw new AwsError('AWS.SimpleQueueService.NonExistentQueue', 'The specified queue does not exist.');
+    };
+    t.world.interceptors.push(refuse);
+    await expect(t.pipeline.handleEvent(event, () => 5_000)).rejects.toThrow(/handing on 1 targets failed/);
+    t.world.interceptors.splice(t.world.interceptors.indexOf(refuse), 1);
     const retried = await t.pipeline.handleEvent(event);
     expect(retried.status).toBe('done');
     expect((await t.records())[0]?.rollout?.image.tag).toBe('v2');

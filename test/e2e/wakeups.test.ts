@@ -4,6 +4,8 @@
  * within its period.
  */
 import { describe, expect, it } from 'vitest';
+import { Pipeline } from '../../lib/pipeline.ts';
+import { wakeBody } from '../../lib/wake.ts';
 import { usePipelineWorld } from '../helpers/pipeline-world.ts';
 
 const MIN = 60_000;
@@ -40,6 +42,24 @@ describe('exact wake-ups', () => {
       expect(starts[i]! - bakeEnds[i - 1]!).toBeLessThanOrEqual(2000);
     }
     expect(record.history.at(-1)!.endedAt - bakeEnds[2]!).toBeLessThanOrEqual(2000);
+  });
+
+  it('a wake-up left for lack of time comes back from SQS, not acknowledged to wait for the sweep', async () => {
+    const t = await world({ sweep: '30m' });
+    t.world.ecr.push('web', 'v2');
+    await t.world.runFor(2 * MIN);
+    const before = (await t.records())[0]!;
+    const at = before.wake!.at;
+    // The record's own moment, due, reached by an invocation with 5 s left (a reconcile needs 15).
+    const late = new Pipeline({ ...t.pipeline.options, now: () => at });
+    const message = { messageId: 'm1', eventSource: 'aws:sqs', body: wakeBody(before.key, at) };
+    const result = await late.handleEvent({ Records: [message] }, () => 5_000);
+    expect(result.batchItemFailures).toEqual([{ itemIdentifier: 'm1' }]);
+    expect((await t.records())[0]!.version).toBe(before.version);
+    // With its time, the same message is handled and acknowledged.
+    const handled = await late.handleEvent({ Records: [message] });
+    expect(handled.batchItemFailures).toBeUndefined();
+    expect(handled.services).toEqual([before.key]);
   });
 
   it('a lost event is repaired by the sweep within its period', async () => {

@@ -78,6 +78,39 @@ describe('the local Lambda runtime', () => {
     lambda.dispose();
   });
 
+  it("counts a sleep between attempts (the SDK's back-off) against the timeout, as Lambda counts wall-clock time", async () => {
+    t = await startWorld({ latency: FIXED });
+    const tw = t;
+    const lambda = new LocalLambda(tw.world);
+    const seen: number[] = [];
+    const fn = lambda.function(
+      'slept',
+      async (_event, context) => {
+        tw.world.tasks.sleep(15_000);
+        seen.push(context.getRemainingTimeInMillis());
+        await tw.ecs.send(new ListClustersCommand({}));
+        seen.push(context.getRemainingTimeInMillis());
+        // 250 + 15 000 + 10 000 + 6 000 ms: stopped during the sleep, its next call fails.
+        tw.world.tasks.sleep(6_000);
+        await tw.ecs.send(new ListClustersCommand({}));
+        return 'done';
+      },
+      { timeoutMs: 30_000 },
+    );
+    // An invocation as EventBridge delivers it: a task with its own virtual time.
+    const outcome = tw.world.tasks
+      .run(tw.world.now(), () => fn({}))
+      .then(
+        () => 'ok',
+        (e: Error) => e.message,
+      );
+    await tw.world.runFor(60_000);
+    expect(await outcome).toBe(timedOutMessage(30_000));
+    expect(seen).toEqual([14_750, 4_750]);
+    expect(lambda.counts.timeouts).toBe(1);
+    lambda.dispose();
+  });
+
   it('starts cold after ten idle minutes, warm before', async () => {
     t = await startWorld({ latency: FIXED });
     const lambda = new LocalLambda(t.world);
