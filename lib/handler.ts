@@ -16,7 +16,7 @@ import type { Config } from './config.ts';
 import { partsFromEnvironment } from './environment-pipeline.ts';
 import { isPermanent, PermanentError } from './errors.ts';
 import { HOOK_RECHECK_S, type HookAnswer } from './hook.ts';
-import { log, setLogContext } from './log.ts';
+import { inLogContext, log } from './log.ts';
 import { keptUnlessFailed } from './once.ts';
 import { packagedConfig } from './packaged-config.ts';
 import { type HandleResult, Pipeline, type PipelineOptions } from './pipeline.ts';
@@ -64,12 +64,6 @@ async function fromEnvironment(
   });
 }
 
-const logContext = (fn: string): MiddlewareObj<unknown, HandleResult, Error, Context> => ({
-  before: (request) => {
-    setLogContext({ function: fn, requestId: request.context?.awsRequestId });
-  },
-});
-
 /** The one way to fail: see the top of this file. */
 export const classifyErrors = (): MiddlewareObj<unknown, HandleResult, Error, Context> => ({
   onError: (request) => {
@@ -86,8 +80,7 @@ export const classifyErrors = (): MiddlewareObj<unknown, HandleResult, Error, Co
 });
 
 export function createHandler(fn: string, getPipeline: PipelineFactory = pipelineFromEnvironment) {
-  return middy<unknown, HandleResult, Error, Context>()
-    .use(logContext(fn))
+  const handler = middy<unknown, HandleResult, Error, Context>()
     .use(classifyErrors())
     .handler(async (event, context) => {
       const pipeline = await getPipeline().catch((e: Error) => {
@@ -98,6 +91,7 @@ export function createHandler(fn: string, getPipeline: PipelineFactory = pipelin
       log.info('handled', { status: result.status, reason: result.reason, services: result.services });
       return result;
     });
+  return inLogContext(fn, (event: unknown, context: Context) => handler(event, context));
 }
 
 /**
@@ -106,16 +100,15 @@ export function createHandler(fn: string, getPipeline: PipelineFactory = pipelin
  * the image, so it answers IN_PROGRESS and ECS asks again (the error line is what a person sees).
  */
 export function createHookHandler(getPipeline: PipelineFactory = pipelineFromEnvironment) {
-  return middy<unknown, HookAnswer, Error, Context>()
-    .use(logContext('lifecycleHook') as unknown as MiddlewareObj<unknown, HookAnswer, Error, Context>)
-    .handler(async (event) => {
-      let pipeline: Pipeline;
-      try {
-        pipeline = await getPipeline();
-      } catch (e) {
-        log.error('config.invalid', { error: { name: (e as Error).name, message: (e as Error).message } });
-        return { hookStatus: 'IN_PROGRESS', callBackDelay: HOOK_RECHECK_S * 2 };
-      }
-      return pipeline.lifecycleHook(event);
-    });
+  const handler = middy<unknown, HookAnswer, Error, Context>().handler(async (event) => {
+    let pipeline: Pipeline;
+    try {
+      pipeline = await getPipeline();
+    } catch (e) {
+      log.error('config.invalid', { error: { name: (e as Error).name, message: (e as Error).message } });
+      return { hookStatus: 'IN_PROGRESS', callBackDelay: HOOK_RECHECK_S * 2 };
+    }
+    return pipeline.lifecycleHook(event);
+  });
+  return inLogContext('lifecycleHook', (event: unknown, context: Context) => handler(event, context));
 }

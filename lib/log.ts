@@ -5,6 +5,7 @@
  *
  *   log.info('rollout.started', { service: 'prod/web', digest });
  */
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { type LogLevel as Level, logLevel } from './env.ts';
 
 const ORDER: Record<Level, number> = { debug: 10, info: 20, warn: 30, error: 40 };
@@ -14,6 +15,8 @@ let sink: (line: string) => void = (line) => process.stdout.write(`${line}\n`);
 /** Readers of every line besides the sink: the local Lambda runtime keeps them in CloudWatch Logs. */
 const taps = new Set<(line: string) => void>();
 let context: Record<string, unknown> = {};
+/** An invocation's own fields: the local Lambda runs several invocations at once in one process. */
+const invocation = new AsyncLocalStorage<Record<string, unknown>>();
 
 /** Registers a secret so it is masked in every later log line. */
 export function redact(secret: string | undefined): void {
@@ -68,9 +71,22 @@ export function addLogTap(tap: (line: string) => void): () => void {
   return () => taps.delete(tap);
 }
 
-/** Fields added to every line, e.g. the Lambda request id. */
+/** Fields added to every line outside an invocation (the CLI's, the local world's). */
 export function setLogContext(fields: Record<string, unknown>): void {
   context = fields;
+}
+
+/**
+ * A Lambda handler whose every line names its function and request id, its own even when
+ * invocations overlap in one process (locally; Lambda runs one at a time per container, but the
+ * lines must not depend on it).
+ */
+export function inLogContext<E, C extends { awsRequestId?: string } | undefined, R>(
+  fn: string,
+  handler: (event: E, context: C) => Promise<R>,
+): (event: E, context: C) => Promise<R> {
+  return (event, ctx) =>
+    invocation.run({ function: fn, requestId: ctx?.awsRequestId }, () => handler(event, ctx));
 }
 
 function threshold(): number {
@@ -79,7 +95,7 @@ function threshold(): number {
 
 function write(level: Level, msg: string, fields?: Record<string, unknown>): void {
   if (ORDER[level] < threshold()) return;
-  const line = JSON.stringify({ level, msg, ...context, ...fields }, (_k, v) => {
+  const line = JSON.stringify({ level, msg, ...(invocation.getStore() ?? context), ...fields }, (_k, v) => {
     if (v instanceof Error) return { name: v.name, message: v.message };
     if (typeof v === 'bigint') return String(v);
     return v;

@@ -16,7 +16,7 @@ import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
 import { partsFromEnvironment } from '../environment-pipeline.ts';
 import { PermanentError, TransientError } from '../errors.ts';
-import { log, redact, setLogContext } from '../log.ts';
+import { inLogContext, log, redact } from '../log.ts';
 import { keptUnlessFailed } from '../once.ts';
 import { packagedConfig } from '../packaged-config.ts';
 import { Pipeline } from '../pipeline.ts';
@@ -158,23 +158,22 @@ export function rawBody(event: FunctionUrlEvent): string {
 }
 
 export function createInteractHandler(getDeps: () => Promise<InteractDeps> = depsFromEnvironment) {
-  return middy<FunctionUrlEvent, InteractionResponse, Error, Context>()
-    .before((request) => {
-      setLogContext({ function: 'slackInteract', requestId: request.context?.awsRequestId });
-    })
-    .handler(async (event) => {
-      const method = event.requestContext?.http?.method ?? 'POST';
-      if (method !== 'POST') {
-        return { statusCode: 405, headers: { allow: 'POST' }, body: '' };
-      }
-      const headers: Record<string, string | undefined> = {};
-      for (const [k, v] of Object.entries(event.headers ?? {})) headers[k.toLowerCase()] = v;
-      try {
-        return await interact({ headers, body: rawBody(event) }, await getDeps());
-      } catch (e) {
-        // An answer Slack can show; the details (never the secret: redacted) are in the log line.
-        log.error('slack.error', { error: e as Error });
-        return { statusCode: 500, headers: {}, body: '' };
-      }
-    });
+  const handler = middy<FunctionUrlEvent, InteractionResponse, Error, Context>().handler(async (event) => {
+    const method = event.requestContext?.http?.method ?? 'POST';
+    if (method !== 'POST') {
+      return { statusCode: 405, headers: { allow: 'POST' }, body: '' };
+    }
+    const headers: Record<string, string | undefined> = {};
+    for (const [k, v] of Object.entries(event.headers ?? {})) headers[k.toLowerCase()] = v;
+    try {
+      return await interact({ headers, body: rawBody(event) }, await getDeps());
+    } catch (e) {
+      // An answer Slack can show; the details (never the secret: redacted) are in the log line.
+      log.error('slack.error', { error: e as Error });
+      return { statusCode: 500, headers: {}, body: '' };
+    }
+  });
+  return inLogContext('slackInteract', (event: FunctionUrlEvent, context: Context) =>
+    handler(event, context),
+  );
 }
