@@ -12,10 +12,15 @@ import type { TargetConfig } from './config.ts';
 import { log } from './log.ts';
 import type { ImageRef, ServiceRecord } from './record.ts';
 
-/** Whether the record already knows this digest: rolling out, deployed, rolled back, or in its history. */
+/**
+ * Whether the record already knows this digest: rolling out, waiting for a freeze to end, deployed,
+ * rolled back, or in its history. (A push waiting for a freeze, found again by the sweep, was
+ * decided twice: `ignored` in history at the find and again when the freeze ended.)
+ */
 export function knows(record: ServiceRecord, digest: string): boolean {
   return (
     record.rollout?.image.digest === digest ||
+    record.frozenPush?.image.digest === digest ||
     record.lastGood?.image?.digest === digest ||
     record.badDigests[digest] !== undefined ||
     record.history.some((h) => h.image.digest === digest)

@@ -34,6 +34,16 @@ describe('missedImages', () => {
     ];
     expect(missedImages(images, record, at(0).getTime()).map((m) => m.tag)).toEqual(['v5']);
     expect(knows(record, d(4))).toBe(true);
+    // A push waiting for a freeze to end is known: the sweep must not decide it a second time.
+    expect(knows(record, d(6))).toBe(false);
+    record.frozenPush = {
+      id: 'f',
+      image: { repository: 'web', tag: 'v6', digest: d(6), uri: '' },
+      forced: false,
+      since: 0,
+      until: 1,
+    };
+    expect(knows(record, d(6))).toBe(true);
   });
 
   // The boundary: an image pushed in the very millisecond of `since` (the deploy, or the last look).
