@@ -78,6 +78,8 @@ export interface AlarmView {
   reason: string;
   /** When the alarm entered the state (epoch ms): orders a reading and an event of the same alarm. */
   at?: number;
+  /** The least breaching data before it can go to ALARM (lib/gate-speed.ts): a metric alarm's, as read. */
+  fireMs?: number;
 }
 
 /**

@@ -41,6 +41,7 @@ import type { TargetConfig } from './config.ts';
 import { isEcsStrategy } from './ecs-strategy.ts';
 import { PermanentError } from './errors.ts';
 import { gatesKnown, mergeTasks, type ServiceHint } from './event-facts.ts';
+import { fastestFireMs } from './gate-speed.ts';
 import { readTraffic } from './listener-routes.ts';
 import type {
   AlarmView,
@@ -439,6 +440,12 @@ async function revisionHasHealthCheck(
 }
 
 /** Gate alarms by name, or by prefix when the pattern ends in `*`. */
+/** A metric alarm's fastest firing (a composite's is its children's: not told). */
+const fireOf = (a: MetricAlarm | CompositeAlarm): { fireMs?: number } => {
+  const fireMs = 'EvaluationPeriods' in a ? fastestFireMs(a) : undefined;
+  return fireMs === undefined ? {} : { fireMs };
+};
+
 export async function gateAlarms(clients: Clients, patterns: string[]): Promise<AlarmView[]> {
   if (patterns.length === 0) return [];
   const names = patterns.filter((p) => !p.endsWith('*'));
@@ -452,6 +459,7 @@ export async function gateAlarms(clients: Clients, patterns: string[]): Promise<
         state: (a.StateValue ?? 'INSUFFICIENT_DATA') as AlarmView['state'],
         reason: a.StateReason ?? '',
         ...(a.StateUpdatedTimestamp ? { at: a.StateUpdatedTimestamp.getTime() } : {}),
+        ...fireOf(a),
       });
     }
   };

@@ -95,6 +95,8 @@ export interface Rollout {
   gatesWithData?: string[];
   /** Gate alarms told once as not watching (INSUFFICIENT_DATA through the first step). */
   quietGates?: string[];
+  /** Gate alarms told once as too slow to fire within the rollout's bakes (lib/gate-speed.ts). */
+  slowGates?: string[];
   /** The approval gate the rollout waits at (lib/rollout/approval.ts): the step it would take next. */
   approval?: ApprovalWait;
   /** Who let the rollout through an approval gate or a freeze, and when. */

@@ -845,6 +845,29 @@ describe('decide: gates that cannot fire (issue 13.8)', () => {
     expect(again.notices.filter((n) => n.kind === 'blocked')).toEqual([]);
   });
 
+  it('a gate alarm too slow to fire within the bakes is told once, at the first look; the rollout goes on', () => {
+    const gate = (fireMs: number) => ({
+      alarms: [{ name: 'web-5xx', state: 'OK' as const, reason: 'fine', fireMs }],
+    });
+    const slow = obs({ canary: service(NEW, 1), tasks: tasks(NEW, 1), ...gate(10 * 60 * MIN) });
+    const first = decide(rolling(0), slow, target(), tick, T0 + MIN);
+    expect(first.notices.filter((n) => n.kind === 'blocked')).toMatchObject([
+      {
+        reason: expect.stringMatching(
+          /^prod\/web: gate alarm web-5xx needs at least 10h of breaching data to go to ALARM, but the rollout's bakes total \S+: a failing image can succeed before the gate fires .*, for the rollout of web:v2$/,
+        ),
+      },
+    ]);
+    expect(first.record.rollout).toBeDefined();
+    expect(
+      decide(first.record, slow, target(), tick, T0 + 2 * MIN).notices.filter((n) => n.kind === 'blocked'),
+    ).toEqual([]);
+    const quick = obs({ canary: service(NEW, 1), tasks: tasks(NEW, 1), ...gate(MIN) });
+    expect(
+      decide(rolling(0), quick, target(), tick, T0 + MIN).notices.filter((n) => n.kind === 'blocked'),
+    ).toEqual([]);
+  });
+
   it('an alarm that had data during the first step is watching, whatever its state when the step ends', () => {
     const o = obs({ canary: service(NEW, 1), tasks: tasks(NEW, 1) });
     const healthy = decide(rolling(0), o, target(), tick, T0 + MIN);

@@ -6,6 +6,7 @@
 import type { TargetConfig } from '../config.ts';
 import { formatDuration } from '../duration.ts';
 import { isEcsStrategy } from '../ecs-strategy.ts';
+import { gateTooSlow } from '../gate-speed.ts';
 import type { AlarmView, Observation, ServiceView } from '../observation.ts';
 import { type Rollout, summarize, withHistory } from '../record.ts';
 import {
@@ -96,6 +97,7 @@ export function progress(d: Decision, obs: Observation, target: TargetConfig, ro
     // ECS shifts the traffic; the pipeline starts its deployment, follows it and holds its gates.
     if (heldByPerson(d, obs, rollout, now)) return;
     tellQuietGates(d, obs, rollout, now);
+    tellSlowGates(d, obs, rollout);
     progressEcs(d, obs, target, rollout, revision, now);
     return;
   }
@@ -106,6 +108,7 @@ export function progress(d: Decision, obs: Observation, target: TargetConfig, ro
   }
   if (heldByPerson(d, obs, rollout, now)) return;
   tellQuietGates(d, obs, rollout, now);
+  tellSlowGates(d, obs, rollout);
 
   const total = serviceTotal(d, obs, target, rollout);
   if (target.traffic === 'weighted') {
@@ -366,6 +369,26 @@ function tellQuietGates(d: Decision, obs: Observation, rollout: Rollout, now: nu
       reason: `${d.record.key}: gate alarm ${a.name} has had no data through the first step of ${rollout.image.repository}:${rollout.image.tag}: it is not watching (check its metric and dimensions)`,
     });
   }
+}
+
+/**
+ * Gate alarms that need more breaching data to go to ALARM than the rollout's bakes add up to: a
+ * failing image can succeed before they fire. Told once each, at the rollout's first look (as
+ * `validate --live` refuses them before any push); the rollout goes on: the owner chose the gate.
+ */
+function tellSlowGates(d: Decision, obs: Observation, rollout: Rollout) {
+  const told = rollout.slowGates ?? [];
+  for (const a of obs.alarms) {
+    if (a.fireMs === undefined || told.includes(a.name)) continue;
+    const why = gateTooSlow(a.name, a.fireMs, rollout.steps);
+    if (!why) continue;
+    told.push(a.name);
+    d.notices.push({
+      kind: 'blocked',
+      reason: `${d.record.key}: ${why}, for the rollout of ${rollout.image.repository}:${rollout.image.tag}`,
+    });
+  }
+  if (told.length > 0) rollout.slowGates = told;
 }
 
 /** Marks step `index` as begun and tells its share. */

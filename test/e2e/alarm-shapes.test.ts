@@ -41,3 +41,20 @@ describe('gate alarm delivered without EventBridge', () => {
     expect(last.endedAt).toBe(fired.at);
   });
 });
+
+describe('a gate too slow for the rollout', () => {
+  it('is read from CloudWatch at the push and told once, while the rollout goes on', async () => {
+    // 10 of 10 one-minute periods: 10 minutes of breaching data, against 5 minutes of bakes.
+    const t = await world({
+      target: { gateAlarms: ['web-5xx'] },
+      alarms: (dimensions) => [fiveXxAlarm(dimensions, { EvaluationPeriods: 10, DatapointsToAlarm: 10 })],
+    });
+    t.world.ecr.push('web', 'v2');
+    await t.world.runFor(3 * MIN);
+    const told = t.logs.filter((l) => l.includes('needs at least 10m of breaching data'));
+    expect(told.length).toBeGreaterThan(0);
+    expect(new Set(told.map((l) => JSON.parse(l).msg))).toEqual(new Set(['pipeline.blocked']));
+    const record = (await t.records()).find((r) => r.key === 'prod/web')!;
+    expect(record.rollout?.slowGates).toEqual(['web-5xx']);
+  });
+});
