@@ -10,6 +10,7 @@
 import { AwsError } from '../../core/errors.ts';
 import { FARGATE_PLATFORM_VERSION } from './constants.ts';
 import { clusterNameOf, type EcsContext, launchTypeOf } from './context.ts';
+import { describeEach } from './describe.ts';
 import type {
   Cluster,
   ContainerInstance,
@@ -844,19 +845,21 @@ export function buildOperations(ecs: EcsContext): Record<string, (input: any) =>
 
   function DescribeServices(input: any) {
     const cluster = ecs.cluster(input?.cluster);
-    const refs = input?.services;
-    if (!Array.isArray(refs) || refs.length === 0) throw invalid('Services cannot be empty.');
-    if (refs.length > 10)
-      throw invalid('You may specify up to 10 services to describe in a single operation.');
-    const includeTags = (input.include ?? []).includes('TAGS');
-    const services: any[] = [];
-    const failures: any[] = [];
-    for (const ref of refs) {
-      const svc = serviceByRef(cluster, ref);
-      if (svc) services.push(serviceShape(svc, includeTags));
-      else failures.push({ arn: serviceArnOf(cluster, String(ref)), reason: 'MISSING' });
-    }
-    return { services, failures };
+    const includeTags = (input?.include ?? []).includes('TAGS');
+    const { described, failures } = describeEach(
+      input?.services,
+      {
+        max: 10,
+        empty: 'Services cannot be empty.',
+        over: 'You may specify up to 10 services to describe in a single operation.',
+      },
+      (ref) => {
+        const svc = serviceByRef(cluster, ref);
+        return svc && serviceShape(svc, includeTags);
+      },
+      (ref) => serviceArnOf(cluster, ref),
+    );
+    return { services: described, failures };
   }
 
   function ListServices(input: any) {
@@ -906,19 +909,21 @@ export function buildOperations(ecs: EcsContext): Record<string, (input: any) =>
 
   function DescribeTasks(input: any) {
     const cluster = ecs.cluster(input?.cluster);
-    const refs = input?.tasks;
-    if (!Array.isArray(refs) || refs.length === 0) throw invalid('Tasks cannot be empty.');
-    if (refs.length > 100)
-      throw invalid('You may specify up to 100 tasks to describe in a single operation.');
-    const includeTags = (input.include ?? []).includes('TAGS');
-    const tasks: any[] = [];
-    const failures: any[] = [];
-    for (const ref of refs) {
-      const t = taskByRef(cluster, ref);
-      if (t) tasks.push(taskShape(t, includeTags));
-      else failures.push({ arn: taskArnOf(cluster, String(ref)), reason: 'MISSING' });
-    }
-    return { tasks, failures };
+    const includeTags = (input?.include ?? []).includes('TAGS');
+    const { described, failures } = describeEach(
+      input?.tasks,
+      {
+        max: 100,
+        empty: 'Tasks cannot be empty.',
+        over: 'You may specify up to 100 tasks to describe in a single operation.',
+      },
+      (ref) => {
+        const t = taskByRef(cluster, ref);
+        return t && taskShape(t, includeTags);
+      },
+      (ref) => taskArnOf(cluster, ref),
+    );
+    return { tasks: described, failures };
   }
 
   function StopTask(input: any) {
@@ -1029,24 +1034,23 @@ export function buildOperations(ecs: EcsContext): Record<string, (input: any) =>
 
   function DescribeContainerInstances(input: any) {
     const cluster = ecs.cluster(input?.cluster);
-    const refs = input?.containerInstances;
-    if (!Array.isArray(refs) || refs.length === 0) throw invalid('Container instances cannot be empty.');
-    if (refs.length > 100)
-      throw invalid('You may specify up to 100 container instances in a single operation.');
-    const containerInstances: any[] = [];
-    const failures: any[] = [];
-    for (const ref of refs) {
-      const inst = [...cluster.instances.values()].find((i) => i.arn === ref || i.id === ref);
-      if (inst) containerInstances.push(containerInstanceShape(inst));
-      else
-        failures.push({
-          arn: String(ref).includes(':container-instance/')
-            ? ref
-            : world.arn('ecs', `container-instance/${cluster.name}/${ref}`),
-          reason: 'MISSING',
-        });
-    }
-    return { containerInstances, failures };
+    const { described, failures } = describeEach(
+      input?.containerInstances,
+      {
+        max: 100,
+        empty: 'Container instances cannot be empty.',
+        over: 'You may specify up to 100 container instances in a single operation.',
+      },
+      (ref) => {
+        const inst = [...cluster.instances.values()].find((i) => i.arn === ref || i.id === ref);
+        return inst && containerInstanceShape(inst);
+      },
+      (ref) =>
+        ref.includes(':container-instance/')
+          ? ref
+          : world.arn('ecs', `container-instance/${cluster.name}/${ref}`),
+    );
+    return { containerInstances: described, failures };
   }
 
   // -------------------------------------------------------------- attributes
