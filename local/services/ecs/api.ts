@@ -10,7 +10,7 @@
 import { AwsError } from '../../core/errors.ts';
 import { FARGATE_PLATFORM_VERSION } from './constants.ts';
 import { clusterNameOf, type EcsContext, launchTypeOf } from './context.ts';
-import { describeEach } from './describe.ts';
+import { DESCRIBE_LIMITS, describeEach } from './describe.ts';
 import type {
   Cluster,
   ContainerInstance,
@@ -848,11 +848,7 @@ export function buildOperations(ecs: EcsContext): Record<string, (input: any) =>
     const includeTags = (input?.include ?? []).includes('TAGS');
     const { described, failures } = describeEach(
       input?.services,
-      {
-        max: 10,
-        empty: 'Services cannot be empty.',
-        over: 'You may specify up to 10 services to describe in a single operation.',
-      },
+      DESCRIBE_LIMITS.services,
       (ref) => {
         const svc = serviceByRef(cluster, ref);
         return svc && serviceShape(svc, includeTags);
@@ -912,11 +908,7 @@ export function buildOperations(ecs: EcsContext): Record<string, (input: any) =>
     const includeTags = (input?.include ?? []).includes('TAGS');
     const { described, failures } = describeEach(
       input?.tasks,
-      {
-        max: 100,
-        empty: 'Tasks cannot be empty.',
-        over: 'You may specify up to 100 tasks to describe in a single operation.',
-      },
+      DESCRIBE_LIMITS.tasks,
       (ref) => {
         const t = taskByRef(cluster, ref);
         return t && taskShape(t, includeTags);
@@ -1036,11 +1028,7 @@ export function buildOperations(ecs: EcsContext): Record<string, (input: any) =>
     const cluster = ecs.cluster(input?.cluster);
     const { described, failures } = describeEach(
       input?.containerInstances,
-      {
-        max: 100,
-        empty: 'Container instances cannot be empty.',
-        over: 'You may specify up to 100 container instances in a single operation.',
-      },
+      DESCRIBE_LIMITS.containerInstances,
       (ref) => {
         const inst = [...cluster.instances.values()].find((i) => i.arn === ref || i.id === ref);
         return inst && containerInstanceShape(inst);

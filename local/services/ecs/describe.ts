@@ -15,6 +15,30 @@ export interface DescribeLimits {
   over: string;
 }
 
+/** Each call's limit and words, as ECS answers them. */
+export const DESCRIBE_LIMITS = {
+  services: {
+    max: 10,
+    empty: 'Services cannot be empty.',
+    over: 'You may specify up to 10 services to describe in a single operation.',
+  },
+  tasks: {
+    max: 100,
+    empty: 'Tasks cannot be empty.',
+    over: 'You may specify up to 100 tasks to describe in a single operation.',
+  },
+  containerInstances: {
+    max: 100,
+    empty: 'Container instances cannot be empty.',
+    over: 'You may specify up to 100 container instances in a single operation.',
+  },
+  serviceDeploymentArns: {
+    max: 20,
+    empty: 'serviceDeploymentArns cannot be empty.',
+    over: 'You may specify up to 20 service deployment ARNs in a single operation.',
+  },
+} satisfies Record<string, DescribeLimits>;
+
 export function describeEach<T>(
   refs: unknown,
   limits: DescribeLimits,

@@ -12,7 +12,7 @@
 import { AwsError } from '../../core/errors.ts';
 import { circuitBreakerThreshold } from './constants.ts';
 import type { EcsContext } from './context.ts';
-import { describeEach } from './describe.ts';
+import { DESCRIBE_LIMITS, describeEach } from './describe.ts';
 import type { Deployment, Service } from './model.ts';
 
 const invalid = (m: string) => new AwsError('InvalidParameterException', m);
@@ -205,11 +205,7 @@ export function serviceDeploymentOperations(
   function DescribeServiceDeployments(input: any) {
     const { described, failures } = describeEach(
       input?.serviceDeploymentArns,
-      {
-        max: 20,
-        empty: 'serviceDeploymentArns cannot be empty.',
-        over: 'You may specify up to 20 service deployment ARNs in a single operation.',
-      },
+      DESCRIBE_LIMITS.serviceDeploymentArns,
       (arn) => {
         const d = ecs.deploymentIndex.get(arn);
         return d && !d.rollbackTo ? shape(ecs, d) : undefined;
