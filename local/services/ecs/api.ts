@@ -843,19 +843,33 @@ export function buildOperations(ecs: EcsContext): Record<string, (input: any) =>
     return { service: serviceShape(svc, false) };
   }
 
-  function DescribeServices(input: any) {
+  /**
+   * DescribeServices and DescribeTasks: short names or ARNs in one cluster, tags only with
+   * `include: ['TAGS']`; the list's limits and MISSING failures are describe.ts's.
+   */
+  function describeInCluster<T>(
+    input: any,
+    field: 'services' | 'tasks',
+    byRef: (cluster: Cluster, ref: string) => T | undefined,
+    shape: (found: T, includeTags: boolean) => unknown,
+    arnOf: (cluster: Cluster, ref: string) => string,
+  ) {
     const cluster = ecs.cluster(input?.cluster);
     const includeTags = (input?.include ?? []).includes('TAGS');
     const { described, failures } = describeEach(
-      input?.services,
-      DESCRIBE_LIMITS.services,
+      input?.[field],
+      DESCRIBE_LIMITS[field],
       (ref) => {
-        const svc = serviceByRef(cluster, ref);
-        return svc && serviceShape(svc, includeTags);
+        const found = byRef(cluster, ref);
+        return found && shape(found, includeTags);
       },
-      (ref) => serviceArnOf(cluster, ref),
+      (ref) => arnOf(cluster, ref),
     );
-    return { services: described, failures };
+    return { [field]: described, failures };
+  }
+
+  function DescribeServices(input: any) {
+    return describeInCluster(input, 'services', serviceByRef, serviceShape, serviceArnOf);
   }
 
   function ListServices(input: any) {
@@ -904,18 +918,7 @@ export function buildOperations(ecs: EcsContext): Record<string, (input: any) =>
   }
 
   function DescribeTasks(input: any) {
-    const cluster = ecs.cluster(input?.cluster);
-    const includeTags = (input?.include ?? []).includes('TAGS');
-    const { described, failures } = describeEach(
-      input?.tasks,
-      DESCRIBE_LIMITS.tasks,
-      (ref) => {
-        const t = taskByRef(cluster, ref);
-        return t && taskShape(t, includeTags);
-      },
-      (ref) => taskArnOf(cluster, ref),
-    );
-    return { tasks: described, failures };
+    return describeInCluster(input, 'tasks', taskByRef, taskShape, taskArnOf);
   }
 
   function StopTask(input: any) {
