@@ -5,7 +5,7 @@
  */
 import { ListClustersCommand } from '@aws-sdk/client-ecs';
 import { PutEventsCommand, PutRuleCommand, PutTargetsCommand } from '@aws-sdk/client-eventbridge';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   AWS_CALL,
   at,
@@ -14,7 +14,7 @@ import {
   SeededLatency,
 } from '../../local/core/latency.ts';
 import { LocalLambda, timedOutMessage } from '../../local/lambda.ts';
-import { startWorld, type TestWorld } from '../helpers/world.ts';
+import { startWorld, worldPerTest } from '../helpers/world.ts';
 
 const FIXED: Latency = {
   delivery: () => 150,
@@ -22,11 +22,11 @@ const FIXED: Latency = {
   call: () => 10_000,
 };
 
-let t: TestWorld | undefined;
-afterEach(async () => {
-  await t?.world.stop();
-  t = undefined;
-});
+/** A world with the FIXED latencies, stopped after the test. */
+const fixedWorld = worldPerTest(
+  () => startWorld({ latency: FIXED }),
+  (tw) => tw.world.stop(),
+);
 
 describe('the latency model', () => {
   it.each([
@@ -50,8 +50,7 @@ describe('the latency model', () => {
 
 describe('the local Lambda runtime', () => {
   it('gives each invocation its remaining time and kills it at its timeout', async () => {
-    t = await startWorld({ latency: FIXED });
-    const tw = t;
+    const tw = await fixedWorld();
     const lambda = new LocalLambda(tw.world);
     const seen: number[] = [];
     const fn = lambda.function(
@@ -79,8 +78,7 @@ describe('the local Lambda runtime', () => {
   });
 
   it("counts a sleep between attempts (the SDK's back-off) against the timeout, as Lambda counts wall-clock time", async () => {
-    t = await startWorld({ latency: FIXED });
-    const tw = t;
+    const tw = await fixedWorld();
     const lambda = new LocalLambda(tw.world);
     const seen: number[] = [];
     const fn = lambda.function(
@@ -112,16 +110,16 @@ describe('the local Lambda runtime', () => {
   });
 
   it('starts cold after ten idle minutes, warm before', async () => {
-    t = await startWorld({ latency: FIXED });
-    const lambda = new LocalLambda(t.world);
+    const tw = await fixedWorld();
+    const lambda = new LocalLambda(tw.world);
     const remaining: number[] = [];
     const fn = lambda.function('g', async (_e, c) => remaining.push(c.getRemainingTimeInMillis()), {
       timeoutMs: 60_000,
     });
     await fn({});
-    await t.world.runFor(5 * 60_000);
+    await tw.world.runFor(5 * 60_000);
     await fn({});
-    await t.world.runFor(11 * 60_000);
+    await tw.world.runFor(11 * 60_000);
     await fn({});
     expect(remaining).toEqual([59_750, 59_998, 59_750]);
     expect(lambda.counts.coldStarts).toBe(2);
@@ -129,8 +127,7 @@ describe('the local Lambda runtime', () => {
   });
 
   it('delivers an event to its target after the delivery latency, not at once', async () => {
-    t = await startWorld({ latency: FIXED });
-    const tw = t;
+    const tw = await fixedWorld();
     const arn = tw.world.arn('lambda', 'function:target');
     const invokedAt: number[] = [];
     tw.world.functions.set(arn, async () => invokedAt.push(tw.world.now()));

@@ -14,22 +14,21 @@ import {
   PutLogEventsCommand,
 } from '@aws-sdk/client-cloudwatch-logs';
 import { ListClustersCommand } from '@aws-sdk/client-ecs';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { log } from '../../lib/log.ts';
 import type { Latency } from '../../local/core/latency.ts';
 import { LocalLambda, logStreamName } from '../../local/lambda.ts';
 import { getEventsWindow, putBatchVerdict } from '../../local/services/logs/index.ts';
 import { compilePattern } from '../../local/services/logs/pattern.ts';
-import { startWorld, type TestWorld } from '../helpers/world.ts';
+import { startWorld, worldPerTest } from '../helpers/world.ts';
 
-let t: TestWorld | undefined;
-afterEach(async () => {
-  await t?.world.stop();
-  t = undefined;
-});
+const world = worldPerTest(
+  (latency?: Latency) => startWorld({ start: Date.UTC(2026, 0, 1, 9), ...(latency ? { latency } : {}) }),
+  (tw) => tw.world.stop(),
+);
 
 async function logsWorld(latency?: Latency) {
-  t = await startWorld({ start: Date.UTC(2026, 0, 1, 9), ...(latency ? { latency } : {}) });
+  const t = await world(latency);
   const client = new CloudWatchLogsClient({
     endpoint: t.endpoint,
     region: t.world.region,
