@@ -28,6 +28,21 @@ const fixedWorld = worldPerTest(
   (tw) => tw.world.stop(),
 );
 
+/**
+ * The same with a local Lambda runtime on it, disposed after the test even when the test fails
+ * (its log tap is process-wide: one left behind would write a later test's lines).
+ */
+const lambdaWorld = worldPerTest(
+  async () => {
+    const tw = await startWorld({ latency: FIXED });
+    return { tw, lambda: new LocalLambda(tw.world) };
+  },
+  async ({ tw, lambda }) => {
+    lambda.dispose();
+    await tw.world.stop();
+  },
+);
+
 describe('the latency model', () => {
   it.each([
     [EVENTBRIDGE_TO_LAMBDA, 0.5, 148],
@@ -50,8 +65,7 @@ describe('the latency model', () => {
 
 describe('the local Lambda runtime', () => {
   it('gives each invocation its remaining time and kills it at its timeout', async () => {
-    const tw = await fixedWorld();
-    const lambda = new LocalLambda(tw.world);
+    const { tw, lambda } = await lambdaWorld();
     const seen: number[] = [];
     const fn = lambda.function(
       'f',
@@ -74,12 +88,10 @@ describe('the local Lambda runtime', () => {
     expect(seen.slice(0, 4)).toEqual([29_750, 19_750, 9_750, 0]);
     expect(lambda.counts).toEqual({ invocations: 1, coldStarts: 1, timeouts: 1 });
     expect(timedOutMessage(30_000)).toBe('Task timed out after 30.00 seconds');
-    lambda.dispose();
   });
 
   it("counts a sleep between attempts (the SDK's back-off) against the timeout, as Lambda counts wall-clock time", async () => {
-    const tw = await fixedWorld();
-    const lambda = new LocalLambda(tw.world);
+    const { tw, lambda } = await lambdaWorld();
     const seen: number[] = [];
     const fn = lambda.function(
       'slept',
@@ -106,12 +118,10 @@ describe('the local Lambda runtime', () => {
     expect(await outcome).toBe(timedOutMessage(30_000));
     expect(seen).toEqual([14_750, 4_750]);
     expect(lambda.counts.timeouts).toBe(1);
-    lambda.dispose();
   });
 
   it('starts cold after ten idle minutes, warm before', async () => {
-    const tw = await fixedWorld();
-    const lambda = new LocalLambda(tw.world);
+    const { tw, lambda } = await lambdaWorld();
     const remaining: number[] = [];
     const fn = lambda.function('g', async (_e, c) => remaining.push(c.getRemainingTimeInMillis()), {
       timeoutMs: 60_000,
@@ -123,7 +133,6 @@ describe('the local Lambda runtime', () => {
     await fn({});
     expect(remaining).toEqual([59_750, 59_998, 59_750]);
     expect(lambda.counts.coldStarts).toBe(2);
-    lambda.dispose();
   });
 
   it('delivers an event to its target after the delivery latency, not at once', async () => {
