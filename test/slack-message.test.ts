@@ -224,25 +224,31 @@ describe('Slack’s limits', () => {
     expect(JSON.stringify(message.blocks)).toContain('*500 new tasks failed*');
   });
 
-  it('the payload check itself refuses what Slack refuses', () => {
-    const ok = render(ALL[3]!, ctx);
-    expect(
-      checkPayload({ ...ok, blocks: [...ok.blocks, ...Array(50).fill({ type: 'divider' })] })?.why,
-    ).toMatch(/more than 50/);
-    expect(
-      checkPayload({
-        text: 'x',
-        blocks: [{ type: 'header', text: { type: 'plain_text', text: 'h'.repeat(151) } }],
-      })?.why,
-    ).toMatch(/more than 150/);
-    expect(
-      checkPayload({
-        text: 'x',
-        blocks: [{ type: 'section', text: { type: 'mrkdwn', text: 's'.repeat(3001) } }],
-      })?.why,
-    ).toMatch(/more than 3000/);
-    expect(checkPayload({ text: 'x'.repeat(4001) })?.why).toMatch(/more than 4000/);
-    expect(checkPayload({ blocks: [] })?.error).toBe('no_text');
+  const OK = render(ALL[3]!, ctx);
+  it.each([
+    [
+      'more than 50 blocks',
+      { ...OK, blocks: [...OK.blocks, ...Array(50).fill({ type: 'divider' })] },
+      { why: expect.stringMatching(/more than 50/) },
+    ],
+    [
+      'a header over 150 characters',
+      { text: 'x', blocks: [{ type: 'header', text: { type: 'plain_text', text: 'h'.repeat(151) } }] },
+      { why: expect.stringMatching(/more than 150/) },
+    ],
+    [
+      'a section over 3000 characters',
+      { text: 'x', blocks: [{ type: 'section', text: { type: 'mrkdwn', text: 's'.repeat(3001) } }] },
+      { why: expect.stringMatching(/more than 3000/) },
+    ],
+    [
+      'a text over 4000 characters',
+      { text: 'x'.repeat(4001) },
+      { why: expect.stringMatching(/more than 4000/) },
+    ],
+    ['no text', { blocks: [] }, { error: 'no_text' }],
+  ])('the payload check itself refuses what Slack refuses: %s', (_, payload, refusal) => {
+    expect(checkPayload(payload)).toMatchObject(refusal);
   });
 
   it('a message of more than 50 blocks keeps 49 and says how many it left out', () => {

@@ -21,26 +21,21 @@ import {
   RepositoryNotEmptyException,
   RepositoryNotFoundException,
 } from '@aws-sdk/client-ecr';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { AwsError } from '../../local/core/errors.ts';
 import { HEALTHY, parseImageBehaviour } from '../../local/core/images.ts';
 import { fixture } from '../helpers/fixtures.ts';
 import { thrown } from '../helpers/thrown.ts';
-import { startWorld, type TestWorld } from '../helpers/world.ts';
+import { startWorld, worldPerTest } from '../helpers/world.ts';
 
 const HOST = '123456789012.dkr.ecr.us-east-1.amazonaws.com';
 // Amazon ECR User Guide, "Amazon ECR events and EventBridge": event for a completed image push.
 const SAMPLE = fixture<any>('ecr-image-push.json');
 
-let t: TestWorld | undefined;
-afterEach(async () => {
-  await t?.world.stop();
-  t = undefined;
-});
-async function fresh(): Promise<TestWorld> {
-  t = await startWorld({ start: Date.UTC(2026, 0, 1) });
-  return t;
-}
+const fresh = worldPerTest(
+  () => startWorld({ start: Date.UTC(2026, 0, 1) }),
+  (tw) => tw.world.stop(),
+);
 
 /** Keys and value types, recursively: `{ a: 'string', b: { c: 'number' }, d: ['string'] }`. */
 function shape(v: unknown): unknown {

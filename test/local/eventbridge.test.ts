@@ -22,23 +22,17 @@ import {
   ResourceNotFoundException,
   TestEventPatternCommand,
 } from '@aws-sdk/client-eventbridge';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Delivery, FaultDecision } from '../../local/services/eventbridge/index.ts';
-import { startWorld, type TestWorld } from '../helpers/world.ts';
+import { startWorld, type TestWorld, worldPerTest } from '../helpers/world.ts';
 
 const FN = 'arn:aws:lambda:us-east-1:123456789012:function:collector';
 const START = Date.UTC(2026, 0, 1);
 
-let t: TestWorld | undefined;
-afterEach(async () => {
-  await t?.world.stop();
-  t = undefined;
-});
-
-async function fresh(): Promise<TestWorld> {
-  t = await startWorld({ start: START });
-  return t;
-}
+const fresh = worldPerTest(
+  () => startWorld({ start: START }),
+  (tw) => tw.world.stop(),
+);
 
 /** A local function that records what it gets; `fail(n)` makes its first n invocations throw. */
 function collector(tw: TestWorld, arn = FN) {

@@ -5,7 +5,7 @@
  */
 import { ListClustersCommand } from '@aws-sdk/client-ecs';
 import { PutEventsCommand, PutRuleCommand, PutTargetsCommand } from '@aws-sdk/client-eventbridge';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   AWS_CALL,
   at,
@@ -14,7 +14,7 @@ import {
   SeededLatency,
 } from '../../local/core/latency.ts';
 import { LocalLambda, timedOutMessage } from '../../local/lambda.ts';
-import { startWorld, type TestWorld } from '../helpers/world.ts';
+import { startWorld, worldPerTest } from '../helpers/world.ts';
 
 const FIXED: Latency = {
   delivery: () => 150,
@@ -22,11 +22,26 @@ const FIXED: Latency = {
   call: () => 10_000,
 };
 
-let t: TestWorld | undefined;
-afterEach(async () => {
-  await t?.world.stop();
-  t = undefined;
-});
+/** A world with the FIXED latencies, stopped after the test. */
+const fixedWorld = worldPerTest(
+  () => startWorld({ latency: FIXED }),
+  (tw) => tw.world.stop(),
+);
+
+/**
+ * The same with a local Lambda runtime on it, disposed after the test even when the test fails
+ * (its log tap is process-wide: one left behind would write a later test's lines).
+ */
+const lambdaWorld = worldPerTest(
+  async () => {
+    const tw = await startWorld({ latency: FIXED });
+    return { tw, lambda: new LocalLambda(tw.world) };
+  },
+  async ({ tw, lambda }) => {
+    lambda.dispose();
+    await tw.world.stop();
+  },
+);
 
 describe('the latency model', () => {
   it.each([
@@ -50,9 +65,7 @@ describe('the latency model', () => {
 
 describe('the local Lambda runtime', () => {
   it('gives each invocation its remaining time and kills it at its timeout', async () => {
-    t = await startWorld({ latency: FIXED });
-    const tw = t;
-    const lambda = new LocalLambda(tw.world);
+    const { tw, lambda } = await lambdaWorld();
     const seen: number[] = [];
     const fn = lambda.function(
       'f',
@@ -75,13 +88,10 @@ describe('the local Lambda runtime', () => {
     expect(seen.slice(0, 4)).toEqual([29_750, 19_750, 9_750, 0]);
     expect(lambda.counts).toEqual({ invocations: 1, coldStarts: 1, timeouts: 1 });
     expect(timedOutMessage(30_000)).toBe('Task timed out after 30.00 seconds');
-    lambda.dispose();
   });
 
   it("counts a sleep between attempts (the SDK's back-off) against the timeout, as Lambda counts wall-clock time", async () => {
-    t = await startWorld({ latency: FIXED });
-    const tw = t;
-    const lambda = new LocalLambda(tw.world);
+    const { tw, lambda } = await lambdaWorld();
     const seen: number[] = [];
     const fn = lambda.function(
       'slept',
@@ -108,29 +118,25 @@ describe('the local Lambda runtime', () => {
     expect(await outcome).toBe(timedOutMessage(30_000));
     expect(seen).toEqual([14_750, 4_750]);
     expect(lambda.counts.timeouts).toBe(1);
-    lambda.dispose();
   });
 
   it('starts cold after ten idle minutes, warm before', async () => {
-    t = await startWorld({ latency: FIXED });
-    const lambda = new LocalLambda(t.world);
+    const { tw, lambda } = await lambdaWorld();
     const remaining: number[] = [];
     const fn = lambda.function('g', async (_e, c) => remaining.push(c.getRemainingTimeInMillis()), {
       timeoutMs: 60_000,
     });
     await fn({});
-    await t.world.runFor(5 * 60_000);
+    await tw.world.runFor(5 * 60_000);
     await fn({});
-    await t.world.runFor(11 * 60_000);
+    await tw.world.runFor(11 * 60_000);
     await fn({});
     expect(remaining).toEqual([59_750, 59_998, 59_750]);
     expect(lambda.counts.coldStarts).toBe(2);
-    lambda.dispose();
   });
 
   it('delivers an event to its target after the delivery latency, not at once', async () => {
-    t = await startWorld({ latency: FIXED });
-    const tw = t;
+    const tw = await fixedWorld();
     const arn = tw.world.arn('lambda', 'function:target');
     const invokedAt: number[] = [];
     tw.world.functions.set(arn, async () => invokedAt.push(tw.world.now()));

@@ -14,22 +14,21 @@ import {
   PutLogEventsCommand,
 } from '@aws-sdk/client-cloudwatch-logs';
 import { ListClustersCommand } from '@aws-sdk/client-ecs';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { log } from '../../lib/log.ts';
 import type { Latency } from '../../local/core/latency.ts';
 import { LocalLambda, logStreamName } from '../../local/lambda.ts';
 import { getEventsWindow, putBatchVerdict } from '../../local/services/logs/index.ts';
 import { compilePattern } from '../../local/services/logs/pattern.ts';
-import { startWorld, type TestWorld } from '../helpers/world.ts';
+import { startWorld, worldPerTest } from '../helpers/world.ts';
 
-let t: TestWorld | undefined;
-afterEach(async () => {
-  await t?.world.stop();
-  t = undefined;
-});
+const world = worldPerTest(
+  (latency?: Latency) => startWorld({ start: Date.UTC(2026, 0, 1, 9), ...(latency ? { latency } : {}) }),
+  (tw) => tw.world.stop(),
+);
 
 async function logsWorld(latency?: Latency) {
-  t = await startWorld({ start: Date.UTC(2026, 0, 1, 9), ...(latency ? { latency } : {}) });
+  const t = await world(latency);
   const client = new CloudWatchLogsClient({
     endpoint: t.endpoint,
     region: t.world.region,
@@ -37,6 +36,17 @@ async function logsWorld(latency?: Latency) {
     maxAttempts: 1,
   });
   return { t, client };
+}
+
+/** Each call, in turn, fails with the named AWS error (and a message that matches, where one is given). */
+async function expectAwsErrors(
+  cases: [what: string, call: () => Promise<unknown>, name: string, message?: RegExp][],
+): Promise<void> {
+  for (const [what, call, name, message] of cases)
+    await expect(call(), what).rejects.toMatchObject({
+      name,
+      ...(message && { message: expect.stringMatching(message) }),
+    });
 }
 
 describe('filter patterns (local/services/logs/pattern.ts)', () => {
@@ -127,25 +137,37 @@ describe('FilterLogEvents', () => {
   it('answers AWS errors: a missing group, both names, a bad limit, a pattern it cannot read', async () => {
     const { client } = await logsWorld();
     await client.send(new CreateLogGroupCommand({ logGroupName: '/g' }));
-    await expect(client.send(new FilterLogEventsCommand({ logGroupName: '/nope' }))).rejects.toMatchObject({
-      name: 'ResourceNotFoundException',
-      message: 'The specified log group does not exist.',
-    });
-    await expect(
-      client.send(new FilterLogEventsCommand({ logGroupName: '/g', logGroupIdentifier: '/g' })),
-    ).rejects.toMatchObject({ name: 'InvalidParameterException' });
-    await expect(
-      client.send(new FilterLogEventsCommand({ logGroupName: '/g', limit: 0 })),
-    ).rejects.toMatchObject({
-      name: 'InvalidParameterException',
-      message: expect.stringContaining("Value '0' at 'limit'"),
-    });
-    await expect(
-      client.send(new FilterLogEventsCommand({ logGroupName: '/g', filterPattern: '{ $.a IS NULL }' })),
-    ).rejects.toMatchObject({ name: 'InvalidParameterException', message: /Invalid filter pattern/ });
-    await expect(client.send(new CreateLogGroupCommand({ logGroupName: '/g' }))).rejects.toMatchObject({
-      name: 'ResourceAlreadyExistsException',
-    });
+    await expectAwsErrors([
+      [
+        'a missing group',
+        () => client.send(new FilterLogEventsCommand({ logGroupName: '/nope' })),
+        'ResourceNotFoundException',
+        /^The specified log group does not exist\.$/,
+      ],
+      [
+        'both a name and an identifier',
+        () => client.send(new FilterLogEventsCommand({ logGroupName: '/g', logGroupIdentifier: '/g' })),
+        'InvalidParameterException',
+      ],
+      [
+        'limit 0',
+        () => client.send(new FilterLogEventsCommand({ logGroupName: '/g', limit: 0 })),
+        'InvalidParameterException',
+        /Value '0' at 'limit'/,
+      ],
+      [
+        'a pattern it cannot read',
+        () =>
+          client.send(new FilterLogEventsCommand({ logGroupName: '/g', filterPattern: '{ $.a IS NULL }' })),
+        'InvalidParameterException',
+        /Invalid filter pattern/,
+      ],
+      [
+        'a group twice',
+        () => client.send(new CreateLogGroupCommand({ logGroupName: '/g' })),
+        'ResourceAlreadyExistsException',
+      ],
+    ]);
     const groups = await client.send(new DescribeLogGroupsCommand({ logGroupNamePrefix: '/g' }));
     expect(groups.logGroups?.map((g) => g.logGroupName)).toEqual(['/g']);
   });
@@ -371,75 +393,65 @@ describe('a client writing its own logs: CreateLogStream, PutLogEvents, GetLogEv
     const { client } = await logsWorld();
     await client.send(new CreateLogGroupCommand({ logGroupName: '/app' }));
     await client.send(new CreateLogStreamCommand({ logGroupName: '/app', logStreamName: 's' }));
-    const fails = (p: Promise<unknown>, name: string, message: RegExp) =>
-      expect(p).rejects.toMatchObject({ name, message: expect.stringMatching(message) });
-    await fails(
-      client.send(new CreateLogStreamCommand({ logGroupName: '/nope', logStreamName: 's' })),
-      'ResourceNotFoundException',
-      /log group does not exist/,
-    );
-    await fails(
-      client.send(new CreateLogStreamCommand({ logGroupName: '/app', logStreamName: 's' })),
-      'ResourceAlreadyExistsException',
-      /log stream already exists/,
-    );
-    await fails(
-      client.send(new CreateLogStreamCommand({ logGroupName: '/app', logStreamName: 'a:b' })),
-      'InvalidParameterException',
-      /regular expression pattern/,
-    );
     const t0 = Date.UTC(2026, 0, 1, 9);
-    await fails(
-      client.send(
-        new PutLogEventsCommand({
-          logGroupName: '/app',
-          logStreamName: 'nope',
-          logEvents: [{ timestamp: t0, message: 'x' }],
-        }),
-      ),
-      'ResourceNotFoundException',
-      /log stream does not exist/,
-    );
-    await fails(
-      client.send(
-        new PutLogEventsCommand({
-          logGroupName: '/app',
-          logStreamName: 's',
-          logEvents: [
-            { timestamp: t0, message: 'b' },
-            { timestamp: t0 - 1, message: 'a' },
-          ],
-        }),
-      ),
-      'InvalidParameterException',
-      /chronological order/,
-    );
-    await fails(
-      client.send(
-        new PutLogEventsCommand({
-          logGroupName: '/app',
-          logStreamName: 's',
-          logEvents: [{ timestamp: t0, message: 'x'.repeat(1_048_576) }],
-        }),
-      ),
-      'InvalidParameterException',
-      /Upload too large: 1048602 bytes/,
-    );
-    await fails(
-      client.send(new GetLogEventsCommand({ logGroupName: '/app', logStreamName: 'nope' })),
-      'ResourceNotFoundException',
-      /log stream does not exist/,
-    );
-    await fails(
-      client.send(
-        new DescribeLogStreamsCommand({
-          logGroupName: '/app',
-          orderBy: 'LastEventTime',
-          logStreamNamePrefix: 's',
-        }),
-      ),
-      'InvalidParameterException',
-      /Cannot order by LastEventTime/,
-    );
+    const put = (logStreamName: string, ...logEvents: { timestamp: number; message: string }[]) =>
+      client.send(new PutLogEventsCommand({ logGroupName: '/app', logStreamName, logEvents }));
+    await expectAwsErrors([
+      [
+        'a stream in a missing group',
+        () => client.send(new CreateLogStreamCommand({ logGroupName: '/nope', logStreamName: 's' })),
+        'ResourceNotFoundException',
+        /log group does not exist/,
+      ],
+      [
+        'a stream twice',
+        () => client.send(new CreateLogStreamCommand({ logGroupName: '/app', logStreamName: 's' })),
+        'ResourceAlreadyExistsException',
+        /log stream already exists/,
+      ],
+      [
+        'a stream name with a colon',
+        () => client.send(new CreateLogStreamCommand({ logGroupName: '/app', logStreamName: 'a:b' })),
+        'InvalidParameterException',
+        /regular expression pattern/,
+      ],
+      [
+        'a put to a missing stream',
+        () => put('nope', { timestamp: t0, message: 'x' }),
+        'ResourceNotFoundException',
+        /log stream does not exist/,
+      ],
+      [
+        'a batch out of order',
+        () => put('s', { timestamp: t0, message: 'b' }, { timestamp: t0 - 1, message: 'a' }),
+        'InvalidParameterException',
+        /chronological order/,
+      ],
+      [
+        'a batch over 1 MiB',
+        () => put('s', { timestamp: t0, message: 'x'.repeat(1_048_576) }),
+        'InvalidParameterException',
+        /Upload too large: 1048602 bytes/,
+      ],
+      [
+        'a read of a missing stream',
+        () => client.send(new GetLogEventsCommand({ logGroupName: '/app', logStreamName: 'nope' })),
+        'ResourceNotFoundException',
+        /log stream does not exist/,
+      ],
+      [
+        'ordering by LastEventTime with a prefix',
+        () =>
+          client.send(
+            new DescribeLogStreamsCommand({
+              logGroupName: '/app',
+              orderBy: 'LastEventTime',
+              logStreamNamePrefix: 's',
+            }),
+          ),
+        'InvalidParameterException',
+        /Cannot order by LastEventTime/,
+      ],
+    ]);
   });
 });

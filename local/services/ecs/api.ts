@@ -10,6 +10,7 @@
 import { AwsError } from '../../core/errors.ts';
 import { FARGATE_PLATFORM_VERSION } from './constants.ts';
 import { clusterNameOf, type EcsContext, launchTypeOf } from './context.ts';
+import { DESCRIBE_LIMITS, describeEach } from './describe.ts';
 import type {
   Cluster,
   ContainerInstance,
@@ -842,21 +843,33 @@ export function buildOperations(ecs: EcsContext): Record<string, (input: any) =>
     return { service: serviceShape(svc, false) };
   }
 
-  function DescribeServices(input: any) {
+  /**
+   * DescribeServices and DescribeTasks: short names or ARNs in one cluster, tags only with
+   * `include: ['TAGS']`; the list's limits and MISSING failures are describe.ts's.
+   */
+  function describeInCluster<T>(
+    input: any,
+    field: 'services' | 'tasks',
+    byRef: (cluster: Cluster, ref: string) => T | undefined,
+    shape: (found: T, includeTags: boolean) => unknown,
+    arnOf: (cluster: Cluster, ref: string) => string,
+  ) {
     const cluster = ecs.cluster(input?.cluster);
-    const refs = input?.services;
-    if (!Array.isArray(refs) || refs.length === 0) throw invalid('Services cannot be empty.');
-    if (refs.length > 10)
-      throw invalid('You may specify up to 10 services to describe in a single operation.');
-    const includeTags = (input.include ?? []).includes('TAGS');
-    const services: any[] = [];
-    const failures: any[] = [];
-    for (const ref of refs) {
-      const svc = serviceByRef(cluster, ref);
-      if (svc) services.push(serviceShape(svc, includeTags));
-      else failures.push({ arn: serviceArnOf(cluster, String(ref)), reason: 'MISSING' });
-    }
-    return { services, failures };
+    const includeTags = (input?.include ?? []).includes('TAGS');
+    const { described, failures } = describeEach(
+      input?.[field],
+      DESCRIBE_LIMITS[field],
+      (ref) => {
+        const found = byRef(cluster, ref);
+        return found && shape(found, includeTags);
+      },
+      (ref) => arnOf(cluster, ref),
+    );
+    return { [field]: described, failures };
+  }
+
+  function DescribeServices(input: any) {
+    return describeInCluster(input, 'services', serviceByRef, serviceShape, serviceArnOf);
   }
 
   function ListServices(input: any) {
@@ -905,20 +918,7 @@ export function buildOperations(ecs: EcsContext): Record<string, (input: any) =>
   }
 
   function DescribeTasks(input: any) {
-    const cluster = ecs.cluster(input?.cluster);
-    const refs = input?.tasks;
-    if (!Array.isArray(refs) || refs.length === 0) throw invalid('Tasks cannot be empty.');
-    if (refs.length > 100)
-      throw invalid('You may specify up to 100 tasks to describe in a single operation.');
-    const includeTags = (input.include ?? []).includes('TAGS');
-    const tasks: any[] = [];
-    const failures: any[] = [];
-    for (const ref of refs) {
-      const t = taskByRef(cluster, ref);
-      if (t) tasks.push(taskShape(t, includeTags));
-      else failures.push({ arn: taskArnOf(cluster, String(ref)), reason: 'MISSING' });
-    }
-    return { tasks, failures };
+    return describeInCluster(input, 'tasks', taskByRef, taskShape, taskArnOf);
   }
 
   function StopTask(input: any) {
@@ -1029,24 +1029,19 @@ export function buildOperations(ecs: EcsContext): Record<string, (input: any) =>
 
   function DescribeContainerInstances(input: any) {
     const cluster = ecs.cluster(input?.cluster);
-    const refs = input?.containerInstances;
-    if (!Array.isArray(refs) || refs.length === 0) throw invalid('Container instances cannot be empty.');
-    if (refs.length > 100)
-      throw invalid('You may specify up to 100 container instances in a single operation.');
-    const containerInstances: any[] = [];
-    const failures: any[] = [];
-    for (const ref of refs) {
-      const inst = [...cluster.instances.values()].find((i) => i.arn === ref || i.id === ref);
-      if (inst) containerInstances.push(containerInstanceShape(inst));
-      else
-        failures.push({
-          arn: String(ref).includes(':container-instance/')
-            ? ref
-            : world.arn('ecs', `container-instance/${cluster.name}/${ref}`),
-          reason: 'MISSING',
-        });
-    }
-    return { containerInstances, failures };
+    const { described, failures } = describeEach(
+      input?.containerInstances,
+      DESCRIBE_LIMITS.containerInstances,
+      (ref) => {
+        const inst = [...cluster.instances.values()].find((i) => i.arn === ref || i.id === ref);
+        return inst && containerInstanceShape(inst);
+      },
+      (ref) =>
+        ref.includes(':container-instance/')
+          ? ref
+          : world.arn('ecs', `container-instance/${cluster.name}/${ref}`),
+    );
+    return { containerInstances: described, failures };
   }
 
   // -------------------------------------------------------------- attributes

@@ -12,6 +12,7 @@
 import { AwsError } from '../../core/errors.ts';
 import { circuitBreakerThreshold } from './constants.ts';
 import type { EcsContext } from './context.ts';
+import { DESCRIBE_LIMITS, describeEach } from './describe.ts';
 import type { Deployment, Service } from './model.ts';
 
 const invalid = (m: string) => new AwsError('InvalidParameterException', m);
@@ -202,18 +203,16 @@ export function serviceDeploymentOperations(
   }
 
   function DescribeServiceDeployments(input: any) {
-    const arns = input?.serviceDeploymentArns;
-    if (!Array.isArray(arns) || arns.length === 0) throw invalid('serviceDeploymentArns cannot be empty.');
-    if (arns.length > 20)
-      throw invalid('You may specify up to 20 service deployment ARNs in a single operation.');
-    const serviceDeployments: any[] = [];
-    const failures: any[] = [];
-    for (const arn of arns) {
-      const d = ecs.deploymentIndex.get(String(arn));
-      if (d && !d.rollbackTo) serviceDeployments.push(shape(ecs, d));
-      else failures.push({ arn, reason: 'MISSING' });
-    }
-    return { serviceDeployments, failures };
+    const { described, failures } = describeEach(
+      input?.serviceDeploymentArns,
+      DESCRIBE_LIMITS.serviceDeploymentArns,
+      (arn) => {
+        const d = ecs.deploymentIndex.get(arn);
+        return d && !d.rollbackTo ? shape(ecs, d) : undefined;
+      },
+      (arn) => arn,
+    );
+    return { serviceDeployments: described, failures };
   }
 
   /**

@@ -170,6 +170,28 @@ function outOfRange(field: string, value: unknown, min: number, max: number): Aw
   );
 }
 
+/**
+ * The request's `limit`, checked: each of these APIs defaults to its maximum when none is named
+ * (DescribeLogGroups and DescribeLogStreams 50, GetLogEvents and FilterLogEvents 10,000).
+ *   limitOf(undefined, 50) → 50;  limitOf(7, 50) → 7;  limitOf(0, 50) and limitOf(51, 50) → the validation error
+ */
+function limitOf(limit: number | undefined, max: number): number {
+  const n = limit ?? max;
+  if (!Number.isInteger(n) || n < 1 || n > max) throw outOfRange('limit', n, 1, max);
+  return n;
+}
+
+/** The page of a sorted list that a Describe* token points at, and the next page's token while any remain. */
+function pageOf<T>(
+  all: T[],
+  limit: number,
+  nextToken: string | undefined,
+): { page: T[]; nextToken?: string } {
+  const from = offset(nextToken);
+  const page = all.slice(from, from + limit);
+  return from + limit < all.length ? { page, nextToken: token(from + limit) } : { page };
+}
+
 /** `… Member must have length greater than or equal to 1` */
 function outOfLength(field: string, value: string, min: number, max: number): AwsError {
   const bound = value.length < min ? `greater than or equal to ${min}` : `less than or equal to ${max}`;
@@ -274,13 +296,11 @@ export class LocalLogs implements LocalService {
     },
 
     DescribeLogGroups: (input: { logGroupNamePrefix?: string; limit?: number; nextToken?: string }) => {
-      const limit = input.limit ?? 50;
-      if (!Number.isInteger(limit) || limit < 1 || limit > 50) throw outOfRange('limit', limit, 1, 50);
+      const limit = limitOf(input.limit, 50);
       const all = [...this.groups.values()]
         .filter((g) => g.name.startsWith(input.logGroupNamePrefix ?? ''))
         .sort((a, b) => a.name.localeCompare(b.name));
-      const from = offset(input.nextToken);
-      const page = all.slice(from, from + limit);
+      const { page, nextToken } = pageOf(all, limit, input.nextToken);
       return {
         logGroups: page.map((g) => ({
           logGroupName: g.name,
@@ -291,7 +311,7 @@ export class LocalLogs implements LocalService {
           storedBytes: g.storedBytes,
           logGroupClass: 'STANDARD',
         })),
-        ...(from + limit < all.length ? { nextToken: token(from + limit) } : {}),
+        ...(nextToken !== undefined && { nextToken }),
       };
     },
 
@@ -326,8 +346,7 @@ export class LocalLogs implements LocalService {
         );
       if (orderBy === 'LastEventTime' && input.logStreamNamePrefix !== undefined)
         throw invalidParameter('Cannot order by LastEventTime with a logStreamNamePrefix.');
-      const limit = input.limit ?? 50;
-      if (!Number.isInteger(limit) || limit < 1 || limit > 50) throw outOfRange('limit', limit, 1, 50);
+      const limit = limitOf(input.limit, 50);
       const all = [...g.streams.values()]
         .filter((s) => s.name.startsWith(input.logStreamNamePrefix ?? ''))
         .sort((a, b) =>
@@ -336,8 +355,7 @@ export class LocalLogs implements LocalService {
             : a.name.localeCompare(b.name),
         );
       if (input.descending) all.reverse();
-      const from = offset(input.nextToken);
-      const page = all.slice(from, from + limit);
+      const { page, nextToken } = pageOf(all, limit, input.nextToken);
       return {
         logStreams: page.map((s) => ({
           logStreamName: s.name,
@@ -350,7 +368,7 @@ export class LocalLogs implements LocalService {
           arn: this.streamArn(g, s),
           storedBytes: 0,
         })),
-        ...(from + limit < all.length ? { nextToken: token(from + limit) } : {}),
+        ...(nextToken !== undefined && { nextToken }),
       };
     },
 
@@ -402,9 +420,7 @@ export class LocalLogs implements LocalService {
     }) => {
       const g = this.named(input);
       const s = this.stream(g, input.logStreamName);
-      const limit = input.limit ?? 10_000;
-      if (!Number.isInteger(limit) || limit < 1 || limit > 10_000)
-        throw outOfRange('limit', limit, 1, 10_000);
+      const limit = limitOf(input.limit, 10_000);
       const position = getPosition(input.nextToken);
       const window = g.events
         .filter(
@@ -458,9 +474,7 @@ export class LocalLogs implements LocalService {
       const g = this.named(input);
       if (input.logStreamNames && input.logStreamNamePrefix !== undefined)
         throw invalidParameter('Cannot specify both LogStreamNames and LogStreamNamePrefix');
-      const limit = input.limit ?? 10_000;
-      if (!Number.isInteger(limit) || limit < 1 || limit > 10_000)
-        throw outOfRange('limit', limit, 1, 10_000);
+      const limit = limitOf(input.limit, 10_000);
       let matches: (message: string) => boolean;
       try {
         matches = compilePattern(input.filterPattern);
