@@ -439,13 +439,13 @@ async function revisionHasHealthCheck(
   return has;
 }
 
-/** Gate alarms by name, or by prefix when the pattern ends in `*`. */
 /** A metric alarm's fastest firing (a composite's is its children's: not told). */
 const fireOf = (a: MetricAlarm | CompositeAlarm): { fireMs?: number } => {
   const fireMs = 'EvaluationPeriods' in a ? fastestFireMs(a) : undefined;
   return fireMs === undefined ? {} : { fireMs };
 };
 
+/** Gate alarms by name, or by prefix when the pattern ends in `*`. */
 export async function gateAlarms(clients: Clients, patterns: string[]): Promise<AlarmView[]> {
   if (patterns.length === 0) return [];
   const names = patterns.filter((p) => !p.endsWith('*'));

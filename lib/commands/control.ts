@@ -138,10 +138,12 @@ export async function rollback(
   deps: Deps,
 ): Promise<number> {
   const target = targetOf(options.service, deps);
-  const to = options.to ? await revisionArn(options.to, target, deps) : undefined;
+  // One look at the service serves both `--to 3` (its family) and the family check.
+  const running = options.to ? await runningRevision(target, deps) : undefined;
+  const to = options.to ? await revisionArn(options.to, target, deps, running) : undefined;
   if (to) {
     const record = await deps.store.get(target.cluster, target.service);
-    const foreign = foreignFamily(record, await runningRevision(target, deps), to);
+    const foreign = foreignFamily(record, running, to);
     if (foreign) throw new CommandFailed(`${keyOf(target)}: --to ${options.to}: ${foreign}`);
     const doubt = neverKnownGood(record, to);
     if (doubt && !options.force) {
@@ -369,13 +371,15 @@ async function runningRevision(target: TargetConfig, deps: Deps): Promise<string
 }
 
 /** `web:3`, `3` (the service's family) or an ARN -> the task definition's ARN, checked to exist. */
-async function revisionArn(ref: string, target: TargetConfig, deps: Deps): Promise<string> {
+async function revisionArn(
+  ref: string,
+  target: TargetConfig,
+  deps: Deps,
+  /** What the service's primary runs (runningRevision). */
+  current: string | undefined,
+): Promise<string> {
   let name = ref;
   if (/^\d+$/.test(ref)) {
-    const out = await deps.clients.ecs.send(
-      new DescribeServicesCommand({ cluster: target.cluster, services: [target.service] }),
-    );
-    const current = out.services?.[0]?.taskDefinition;
     if (!current) throw new CommandFailed(`${keyOf(target)}: the ECS service was not found (${deps.where})`);
     name = `${familyOf(current)}:${ref}`;
   }

@@ -10,11 +10,10 @@
  *   prod/web: gate alarm web-5xxx does not exist in CloudWatch: …
  *   prod/api: service api does not exist in cluster prod (or is INACTIVE)
  */
-import { DescribeAlarmsCommand } from '@aws-sdk/client-cloudwatch';
 import { DescribeServicesCommand, DescribeTaskDefinitionCommand } from '@aws-sdk/client-ecs';
 import type { Clients } from '../aws.ts';
 import type { TargetConfig } from '../config.ts';
-import { fastestFireMs, gateTooSlow } from '../gate-speed.ts';
+import { gateTooSlow } from '../gate-speed.ts';
 import { readTraffic } from '../listener-routes.ts';
 import { gateAlarms } from '../observe.ts';
 import { containerRefusal, serviceRefusal, trafficRefusal } from '../refusal.ts';
@@ -23,26 +22,6 @@ import { gatesMissing, missingGates } from '../rollout/step.ts';
 export interface LiveProblem {
   target: string;
   problem: string;
-}
-
-/** The gate alarms (metric alarms; a composite's speed is its children's) that cannot fire within the target's bakes. */
-async function slowGates(
-  clients: Pick<Clients, 'cloudwatch'>,
-  names: string[],
-  t: TargetConfig,
-): Promise<string[]> {
-  const slow: string[] = [];
-  for (let i = 0; i < names.length; i += 100) {
-    const { MetricAlarms } = await clients.cloudwatch.send(
-      new DescribeAlarmsCommand({ AlarmNames: names.slice(i, i + 100), AlarmTypes: ['MetricAlarm'] }),
-    );
-    for (const a of MetricAlarms ?? []) {
-      const fireMs = fastestFireMs(a);
-      const why = fireMs === undefined ? undefined : gateTooSlow(a.AlarmName ?? '?', fireMs, t.steps);
-      if (why) slow.push(why);
-    }
-  }
-  return slow;
 }
 
 export async function liveProblems(
@@ -81,8 +60,11 @@ export async function liveProblems(
     const gates = await gateAlarms(clients as Clients, t.gateAlarms);
     const missing = missingGates(t.gateAlarms, gates);
     if (missing.length) problems.push({ target: key, problem: gatesMissing(missing) });
-    const names = gates.map((a) => a.name);
-    for (const problem of await slowGates(clients, names, t)) problems.push({ target: key, problem });
+    // The same reading tells each metric alarm's fastest firing (lib/observe.ts gateAlarms).
+    for (const a of gates) {
+      const slow = a.fireMs === undefined ? undefined : gateTooSlow(a.name, a.fireMs, t.steps);
+      if (slow) problems.push({ target: key, problem: slow });
+    }
   }
   return problems;
 }
