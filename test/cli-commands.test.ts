@@ -38,6 +38,13 @@ const cli = (w: PipelineWorld, name: CommandName, ...args: string[]) => runCli(w
 
 const json = (r: Ran) => JSON.parse(r.out);
 
+/** A command that failed or was refused: exit 1, saying `message` on stderr. */
+async function expectFailed(running: Promise<Ran>, message: string) {
+  const ran = await running;
+  expect(ran.code).toBe(1);
+  expect(ran.err).toContain(message);
+}
+
 /** Moves the world's clock 5 virtual seconds at a time until `running` settles (at most `maxMs`). */
 async function advanceWhile<T>(w: PipelineWorld, running: Promise<T>, maxMs = 30 * MIN): Promise<T> {
   let settled = false;
@@ -156,9 +163,10 @@ describe('status, history', () => {
 
   it('name a service that is not a target, and refuse bad arguments with the usage (exit 2)', async () => {
     const t = await world();
-    const unknown = await cli(t, 'status', 'prod/api');
-    expect(unknown.code).toBe(1);
-    expect(unknown.err).toContain(`prod/api is not a target in ${configFile} (its targets: prod/web)`);
+    await expectFailed(
+      cli(t, 'status', 'prod/api'),
+      `prod/api is not a target in ${configFile} (its targets: prod/web)`,
+    );
 
     let err = '';
     const io = { out: () => {}, err: (s: string) => (err += s) };
@@ -249,9 +257,7 @@ describe('a rollout in progress, by hand', () => {
     expect(table).toMatch(/web:v2 +web:1 -> web:2 +succeeded +\S+ +every step healthy and baked/);
     expect((await primary(t)).taskDefinition).toMatch(/:task-definition\/web:2$/);
 
-    const nothing = await cli(t, 'pause', 'prod/web');
-    expect(nothing.code).toBe(1);
-    expect(nothing.err).toContain('prod/web: nothing to pause: no rollout is in progress');
+    await expectFailed(cli(t, 'pause', 'prod/web'), 'prod/web: nothing to pause: no rollout is in progress');
   });
 
   it('wait exits 1 with the reason when the rollout is rolled back', async () => {
@@ -332,18 +338,21 @@ describe('a rollout in progress, by hand', () => {
     const last = (await record(t)).history.at(-1)!;
     expect(last).toMatchObject({ outcome: 'aborted', reason: 'aborted by hand: wrong build' });
 
-    const waited = await advanceWhile(t, cli(t, 'wait', 'prod/web', '--interval', '1ms'));
-    expect(waited.code).toBe(1);
-    expect(waited.err).toContain('prod/web: web:hotfix-1 aborted: aborted by hand: wrong build');
+    await expectFailed(
+      advanceWhile(t, cli(t, 'wait', 'prod/web', '--interval', '1ms')),
+      'prod/web: web:hotfix-1 aborted: aborted by hand: wrong build',
+    );
     expect((await record(t)).rollout).toBeUndefined();
     expect((await primary(t)).taskDefinition).toMatch(/web:1$/);
 
-    const missing = await cli(t, 'deploy', 'prod/web', '--image', 'web:v9');
-    expect(missing.code).toBe(1);
-    expect(missing.err).toContain('web:v9 is not in the ECR repository web');
-    const other = await cli(t, 'deploy', 'prod/web', '--image', 'api:v1');
-    expect(other.code).toBe(1);
-    expect(other.err).toContain('prod/web is fed by the ECR repository web, not api');
+    await expectFailed(
+      cli(t, 'deploy', 'prod/web', '--image', 'web:v9'),
+      'web:v9 is not in the ECR repository web',
+    );
+    await expectFailed(
+      cli(t, 'deploy', 'prod/web', '--image', 'api:v1'),
+      'prod/web is fed by the ECR repository web, not api',
+    );
     await expect(cli(t, 'deploy', 'prod/web', '--image', 'web')).rejects.toThrow(
       /--image must be REPOSITORY:TAG/,
     );
@@ -392,12 +401,14 @@ describe('rollback', () => {
     await t.world.runFor(5 * MIN);
     expect((await primary(t)).taskDefinition).toMatch(/web:2$/);
 
-    const same = await cli(t, 'rollback', 'prod/web', '--to', 'web:2');
-    expect(same.code).toBe(1);
-    expect(same.err).toContain('nothing rolled back: the service already runs web:2');
-    const none = await cli(t, 'rollback', 'prod/web', '--to', 'web:99');
-    expect(none.code).toBe(1);
-    expect(none.err).toContain('--to web:99: there is no task definition web:99');
+    await expectFailed(
+      cli(t, 'rollback', 'prod/web', '--to', 'web:2'),
+      'nothing rolled back: the service already runs web:2',
+    );
+    await expectFailed(
+      cli(t, 'rollback', 'prod/web', '--to', 'web:99'),
+      '--to web:99: there is no task definition web:99',
+    );
   });
 
   it('refuses a revision of another family: --to api:1 would put the api containers on prod/web', async () => {
@@ -408,9 +419,8 @@ describe('rollback', () => {
         { name: 'api', image: t.world.ecr.push('api', 'v1').uri, memory: 512, essential: true },
       ],
     });
-    const refused = await cli(t, 'rollback', 'prod/web', '--to', 'api:1', '--force');
-    expect(refused.code).toBe(1);
-    expect(refused.err).toContain(
+    await expectFailed(
+      cli(t, 'rollback', 'prod/web', '--to', 'api:1', '--force'),
       'prod/web: --to api:1: api:1 is a revision of api, not of web (the family the service runs)',
     );
     await t.world.runFor(2 * MIN);
@@ -558,9 +568,8 @@ describe('the CLI tells the truth', () => {
     await t.world.runFor(5 * MIN);
     expect((await primary(t)).taskDefinition).toMatch(/web:1$/);
 
-    const refused = await cli(t, 'rollback', 'prod/web', '--to', 'web:2');
-    expect(refused.code).toBe(1);
-    expect(refused.err).toContain(
+    await expectFailed(
+      cli(t, 'rollback', 'prod/web', '--to', 'web:2'),
       'web:2 was never known good (its rollout of web:v2 aborted: aborted by hand); add --force',
     );
     expect((await record(t)).rollout).toBeUndefined();
@@ -600,9 +609,10 @@ describe('bin/autopilot.js against the local AWS', () => {
 
     t.world.ecr.push('web', 'v3');
     await t.world.runFor(5000);
-    const waited = await child(t, ['wait', 'prod/web', '--local', '--interval', '50ms']);
-    expect(waited.code).toBe(1);
-    expect(waited.err).toContain('prod/web: web:v3 rolled back: 1 new task failed');
+    await expectFailed(
+      child(t, ['wait', 'prod/web', '--local', '--interval', '50ms']),
+      'prod/web: web:v3 rolled back: 1 new task failed',
+    );
   });
 
   it('--local says what to start when nothing answers', async () => {
