@@ -4,7 +4,7 @@
  * limit, with the first failures in full and the rest counted by reason.
  */
 import { GetItemCommand } from '@aws-sdk/client-dynamodb';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   newRecord,
   type Rollout,
@@ -24,8 +24,7 @@ import {
   recordBytes,
   shortTaskId,
 } from '../lib/record-size.ts';
-import type { DynamoRecordStore } from '../lib/store.ts';
-import { recordStore, sharedWorld } from './helpers/world.ts';
+import { sharedStoreWorld } from './helpers/world.ts';
 
 const ITEM_LIMIT = 400 * 1024;
 const hex = (n: number) => n.toString(16).padStart(32, '0');
@@ -133,11 +132,7 @@ describe('fitRecord', () => {
 });
 
 describe('a 5,000-task failure through the local DynamoDB', () => {
-  const t = sharedWorld();
-  let store: DynamoRecordStore;
-  beforeAll(async () => {
-    store = await recordStore(t.dynamodb);
-  });
+  const t = sharedStoreWorld();
 
   it('is written, read back, grows and closes into history, every item far under 400 KB', async () => {
     const itemBytes = async () => {
@@ -146,13 +141,13 @@ describe('a 5,000-task failure through the local DynamoDB', () => {
       );
       return Buffer.byteLength(out.Item!.data!.S!, 'utf8');
     };
-    const start = await store.get('prod', 'web');
-    let record = await store.put({ ...start, rollout: rollout(failures(5000)) });
-    expect(await store.get('prod', 'web')).toEqual(record);
+    const start = await t.store.get('prod', 'web');
+    let record = await t.store.put({ ...start, rollout: rollout(failures(5000)) });
+    expect(await t.store.get('prod', 'web')).toEqual(record);
     expect(await itemBytes()).toBeLessThan(RECORD_BUDGET_BYTES);
     // The next observation re-adds what it saw (5,000) plus 1,000 new: only the new are counted.
     const seen = [...record.rollout!.failures, ...failures(6000).slice(FAILURES_KEPT)];
-    record = await store.put({ ...record, rollout: { ...record.rollout!, failures: seen } });
+    record = await t.store.put({ ...record, rollout: { ...record.rollout!, failures: seen } });
     expect(failureCount(record.rollout!)).toBe(6000);
     expect(record.rollout!.failuresBeyond?.byReason).toEqual({ 'Essential container in task exited': 5980 });
     // Rolled back: the rollout closes into history, which stays small.
@@ -160,7 +155,7 @@ describe('a 5,000-task failure through the local DynamoDB', () => {
       { ...record, rollout: undefined },
       summarize(record.rollout!, 'rolled_back', '6000 new tasks failed', 9),
     );
-    record = await store.put(closed);
+    record = await t.store.put(closed);
     expect(await itemBytes()).toBeLessThan(20_000);
     expect(failureCount(record.history.at(-1)!)).toBe(6000);
   }, 60_000);

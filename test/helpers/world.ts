@@ -101,6 +101,19 @@ export async function recordStore(dynamodb: DynamoDBClient, table = 'records'): 
   return new DynamoRecordStore(dynamodb, table);
 }
 
+/**
+ * sharedWorld with the pipeline's record table made on its dynalite: one world and one store for every
+ * test of the file (or describe block). Read `t.store` inside tests and hooks, as with sharedWorld.
+ *
+ *   const t = sharedStoreWorld();                             // t.store.get('prod', 'web')
+ */
+export function sharedStoreWorld(): TestWorld & { store: DynamoRecordStore } {
+  return sharedWorld(async () => {
+    const tw = await startWorld();
+    return { ...tw, store: await recordStore(tw.dynamodb) };
+  }) as TestWorld & { store: DynamoRecordStore };
+}
+
 /** Events of one detail-type put on the bus since `since` (virtual ms). */
 export function busEvents(world: World, detailType: string, since = 0): any[] {
   return world.eventLog
