@@ -355,10 +355,16 @@ describe('the template against the CloudFormation resource specification', () =>
   });
 });
 
+/** The rule `name` matches exactly `pattern` and wakes the Lambda function `fn`. */
+function expectRule(name: string, fn: string, pattern: object) {
+  const r = rule(name);
+  expect(r.EventPattern).toEqual(pattern);
+  expect(r.Targets[0].Arn).toEqual({ 'Fn::GetAtt': [fn, 'Arn'] });
+}
+
 describe('event rules: only what autopilot.yml manages', () => {
   it('ECR: successful pushes to the configured repositories', () => {
-    const r = rule('ecr-push');
-    expect(r.EventPattern).toEqual({
+    expectRule('ecr-push', 'EcrPushLambdaFunction', {
       source: ['aws.ecr'],
       'detail-type': ['ECR Image Action'],
       detail: {
@@ -367,12 +373,10 @@ describe('event rules: only what autopilot.yml manages', () => {
         'repository-name': ['shop/web', 'shop/worker'],
       },
     });
-    expect(r.Targets[0].Arn).toEqual({ 'Fn::GetAtt': ['EcrPushLambdaFunction', 'Arn'] });
   });
 
   it('ECS tasks: managed clusters, managed services and their canaries, RUNNING, STOPPED and failing stops only', () => {
-    const r = rule('ecs-task');
-    expect(r.EventPattern).toEqual({
+    expectRule('ecs-task', 'EcsEventLambdaFunction', {
       source: ['aws.ecs'],
       'detail-type': ['ECS Task State Change'],
       detail: {
@@ -385,7 +389,6 @@ describe('event rules: only what autopilot.yml manages', () => {
         ],
       },
     });
-    expect(r.Targets[0].Arn).toEqual({ 'Fn::GetAtt': ['EcsEventLambdaFunction', 'Arn'] });
   });
 
   it('ECS deployments and service warnings: the managed services by ARN', () => {
@@ -403,15 +406,13 @@ describe('event rules: only what autopilot.yml manages', () => {
   });
 
   it('alarms: gate alarm names exactly, prefixes by prefix matching', () => {
-    const r = rule('gate-alarm');
-    expect(r.EventPattern).toEqual({
+    expectRule('gate-alarm', 'AlarmLambdaFunction', {
       source: ['aws.cloudwatch'],
       'detail-type': ['CloudWatch Alarm State Change'],
       detail: {
         alarmName: ['web-5xx', 'worker-queue-deep', 'worker-idle', 'batch-errors', { prefix: 'web-p99-' }],
       },
     });
-    expect(r.Targets[0].Arn).toEqual({ 'Fn::GetAtt': ['AlarmLambdaFunction', 'Arn'] });
   });
 
   it('the sweep: every minute by default (lib/config.ts DEFAULT_SWEEP_MS says why)', () => {
