@@ -14,7 +14,7 @@ import {
   SeededLatency,
 } from '../../local/core/latency.ts';
 import { LocalLambda, timedOutMessage } from '../../local/lambda.ts';
-import { startWorld, worldPerTest } from '../helpers/world.ts';
+import { startWorld, type TestWorld, worldPerTest } from '../helpers/world.ts';
 
 const FIXED: Latency = {
   delivery: () => 150,
@@ -43,6 +43,21 @@ const lambdaWorld = worldPerTest(
   },
 );
 
+/**
+ * A function with a 30 s timeout on a lambdaWorld, running `body`; each `note()` in it records in `seen`
+ * the time the invocation has left (context.getRemainingTimeInMillis()).
+ */
+async function timedFunction(name: string, body: (tw: TestWorld, note: () => void) => Promise<unknown>) {
+  const { tw, lambda } = await lambdaWorld();
+  const seen: number[] = [];
+  const fn = lambda.function(
+    name,
+    (_event, context) => body(tw, () => seen.push(context.getRemainingTimeInMillis())),
+    { timeoutMs: 30_000 },
+  );
+  return { tw, lambda, seen, fn };
+}
+
 describe('the latency model', () => {
   it.each([
     [EVENTBRIDGE_TO_LAMBDA, 0.5, 148],
@@ -65,24 +80,18 @@ describe('the latency model', () => {
 
 describe('the local Lambda runtime', () => {
   it('gives each invocation its remaining time and kills it at its timeout', async () => {
-    const { tw, lambda } = await lambdaWorld();
-    const seen: number[] = [];
-    const fn = lambda.function(
-      'f',
-      async (_event, context) => {
-        seen.push(context.getRemainingTimeInMillis());
-        for (let i = 0; i < 4; i++) {
-          try {
-            await tw.ecs.send(new ListClustersCommand({}));
-          } catch {
-            // A handler that swallows the error still dies at its timeout.
-          }
-          seen.push(context.getRemainingTimeInMillis());
+    const { lambda, seen, fn } = await timedFunction('f', async (tw, note) => {
+      note();
+      for (let i = 0; i < 4; i++) {
+        try {
+          await tw.ecs.send(new ListClustersCommand({}));
+        } catch {
+          // A handler that swallows the error still dies at its timeout.
         }
-        return 'done';
-      },
-      { timeoutMs: 30_000 },
-    );
+        note();
+      }
+      return 'done';
+    });
     await expect(fn({})).rejects.toThrow(timedOutMessage(30_000));
     // Cold start 250 ms, then 10 s a call: 29 750, 19 750, 9 750, then the call that crosses 30 s.
     expect(seen.slice(0, 4)).toEqual([29_750, 19_750, 9_750, 0]);
@@ -91,22 +100,16 @@ describe('the local Lambda runtime', () => {
   });
 
   it("counts a sleep between attempts (the SDK's back-off) against the timeout, as Lambda counts wall-clock time", async () => {
-    const { tw, lambda } = await lambdaWorld();
-    const seen: number[] = [];
-    const fn = lambda.function(
-      'slept',
-      async (_event, context) => {
-        tw.world.tasks.sleep(15_000);
-        seen.push(context.getRemainingTimeInMillis());
-        await tw.ecs.send(new ListClustersCommand({}));
-        seen.push(context.getRemainingTimeInMillis());
-        // 250 + 15 000 + 10 000 + 6 000 ms: stopped during the sleep, its next call fails.
-        tw.world.tasks.sleep(6_000);
-        await tw.ecs.send(new ListClustersCommand({}));
-        return 'done';
-      },
-      { timeoutMs: 30_000 },
-    );
+    const { tw, lambda, seen, fn } = await timedFunction('slept', async (tw, note) => {
+      tw.world.tasks.sleep(15_000);
+      note();
+      await tw.ecs.send(new ListClustersCommand({}));
+      note();
+      // 250 + 15 000 + 10 000 + 6 000 ms: stopped during the sleep, its next call fails.
+      tw.world.tasks.sleep(6_000);
+      await tw.ecs.send(new ListClustersCommand({}));
+      return 'done';
+    });
     // An invocation as EventBridge delivers it: a task with its own virtual time.
     const outcome = tw.world.tasks
       .run(tw.world.now(), () => fn({}))
