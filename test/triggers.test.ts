@@ -38,30 +38,37 @@ describe('parseTrigger: the real AWS samples, unchanged', () => {
     });
   });
 
-  it('ECS deployment state change', () => {
-    expect(parseTrigger(sample('ecs-deployment-state-change-failed.json'))).toMatchObject({
-      kind: 'service',
-      source: 'deployment',
-      cluster: 'default',
-      service: 'servicetest',
-      detail: 'SERVICE_DEPLOYMENT_FAILED',
-    });
-  });
-
   it('ECS deployment state change with the old service ARN format (no cluster in it)', () => {
     const e = sample('ecs-deployment-state-change-failed.json');
     e.resources = ['arn:aws:ecs:us-west-2:111122223333:service/web'];
     expect(parseTrigger(e)).toMatchObject({ cluster: undefined, service: 'web' });
   });
 
-  it('CloudWatch alarm state change as an EventBridge event', () => {
-    expect(parseTrigger(sample('cloudwatch-alarm-state-change-alarm.json'))).toMatchObject({
-      kind: 'alarm',
-      alarmName: 'ServerCpuTooHigh',
-      state: 'ALARM',
-      previousState: 'OK',
-      shape: 'eventbridge',
-    });
+  it.each([
+    [
+      'ECS deployment state change',
+      'ecs-deployment-state-change-failed.json',
+      {
+        kind: 'service',
+        source: 'deployment',
+        cluster: 'default',
+        service: 'servicetest',
+        detail: 'SERVICE_DEPLOYMENT_FAILED',
+      },
+    ],
+    [
+      'CloudWatch alarm state change as an EventBridge event',
+      'cloudwatch-alarm-state-change-alarm.json',
+      {
+        kind: 'alarm',
+        alarmName: 'ServerCpuTooHigh',
+        state: 'ALARM',
+        previousState: 'OK',
+        shape: 'eventbridge',
+      },
+    ],
+  ])('%s', (_, file, expected) => {
+    expect(parseTrigger(sample(file))).toMatchObject(expected);
   });
 });
 
