@@ -50,3 +50,13 @@ export async function playApprovals(file: string) {
 
 /** What Slack is told of a gate nobody decided in time that holds (`onApprovalTimeout: hold`) until approved. */
 export const HELD_THEN_APPROVED = ['started', 'step', 'approval', 'blocked', 'approved', 'step', 'succeeded'];
+
+/**
+ * The rollouts' images and outcomes, in order, are `expected`'s `[image, outcome]` pairs; a rollout's
+ * image is the full ECR URI, so a pair names only the part it must contain (`web:v2`).
+ */
+export function expectOutcomes(rollouts: { image: string; outcome: string }[], expected: [string, string][]) {
+  expect(rollouts.map((r) => [r.image, r.outcome])).toEqual(
+    expected.map(([image, outcome]) => [expect.stringContaining(image), outcome]),
+  );
+}
