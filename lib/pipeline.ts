@@ -1,16 +1,18 @@
 /**
  * The pipeline: every trigger goes the same way.
  *
- *   event -> parseTrigger -> the targets it concerns (no AWS call for a service we don't manage)
- *         -> for each: read record -> observe -> decide -> commit (conditional) -> act -> again
+ *   event -> parseTrigger (lib/triggers.ts) -> the targets it concerns (no AWS call for a service
+ *         we don't manage; an event that cannot change a decision is dropped, lib/event-facts.ts)
+ *         -> for each target (`eachTarget`): reconcile (lib/reconcile.ts): read the record, look,
+ *            decide (lib/decide.ts), commit (conditional write), act (lib/act.ts), again
  *
- * The record is committed before acting: if the invocation dies between two calls, the next one
- * (a retry, the next event, or the one-minute tick) observes what was done and decides again.
- * A lost race on the record re-reads and re-decides.
+ * Here: one handler per trigger (onPush, onServiceEvent, onAlarm, onQueue for wake-ups and pushes
+ * handed on, onTick for the sweep, lifecycleHook), and what every target gets whatever woke it: a
+ * failure caught, backed off and told, and Slack's outbox sent once all are acted on.
  *
  * Slack: a decision's notices go into the record's outbox in the same write as the decision, and
  * are sent once every target of the trigger has been acted on (lib/slack/deliver.ts), so a slow
- * or failing Slack never holds back an action. The tick sends whatever is still waiting.
+ * or failing Slack never holds back an action. The sweep sends whatever is still waiting.
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
 import type { LifecycleHookSettings } from './act.ts';
@@ -184,7 +186,7 @@ export class Pipeline {
       const targets = handOnTargets(this.config, m.handOn);
       log.info('push.handed.on', { tag: image.tag, digest: image.digest, services: targets.length, tries });
       try {
-        const result = await this.forEach(
+        const result = await this.eachTarget(
           targets,
           (target) => this.reconcile(target, { kind: 'push', image }),
           false,
@@ -273,7 +275,7 @@ export class Pipeline {
         // A permanent error is told (lib/pipeline.ts queueError) and acknowledged; a transient one
         // throws, and the message comes back after the queue's visibility timeout. So does one
         // left for lack of time: acknowledged, it would wait for the sweep.
-        const done = await this.forEach([target], async (tg) => {
+        const done = await this.eachTarget([target], async (tg) => {
           const reason = `wake: ${record.wake?.why}`;
           // At a bake's end the gates are read, not trusted from events (lib/wake.ts wakeReadsGates).
           const heard = { readGates: wakeReadsGates(record.wake?.why) };
@@ -333,7 +335,7 @@ export class Pipeline {
     // fix, go on to other invocations (lib/hand-on.ts): Lambda's retry of the whole push is for a
     // hand-on that could not be sent.
     const handsOn = this.options.waker !== undefined;
-    const result = await this.forEach(
+    const result = await this.eachTarget(
       targets,
       (target) => this.reconcile(target, { kind: 'push', image }),
       !handsOn,
@@ -375,7 +377,7 @@ export class Pipeline {
       });
       return true;
     };
-    return this.forEach(targets, async (target) => {
+    return this.eachTarget(targets, async (target) => {
       // A task event that cannot change a decision costs no call (lib/event-facts.ts) ...
       if (
         task &&
@@ -406,7 +408,7 @@ export class Pipeline {
     if (targets.length === 0) {
       return { status: 'unmanaged', reason: `alarm ${t.alarmName} gates and scales no target` };
     }
-    return this.forEach(targets, async (target) => {
+    return this.eachTarget(targets, async (target) => {
       // A gate alarm matters only while a rollout runs; a scaling alarm always.
       const record = await this.options.store.get(target.cluster, target.service);
       if (!scales(target) && !record.rollout) return undefined;
@@ -447,7 +449,7 @@ export class Pipeline {
       return { hookStatus: 'SUCCEEDED' };
     }
     let record: ServiceRecord | undefined;
-    await this.forEach(
+    await this.eachTarget(
       [target],
       async (t) => {
         record = await this.reconcile(t, { kind: 'reconcile', reason: 'lifecycle hook' });
@@ -495,7 +497,7 @@ export class Pipeline {
     const targets = busy
       .map((r) => targetFor(this.config, r.cluster, r.service))
       .filter((t): t is TargetConfig => t !== undefined);
-    const result = await this.forEach(
+    const result = await this.eachTarget(
       targets,
       // The sweep observes everything from AWS (a lost event is repaired here), from the record the
       // index returned (a record changed since makes its write conflict, and then it reads again).
@@ -672,7 +674,7 @@ export class Pipeline {
    * record with a back-off (told to a person when it persists); an event's invocation is retried by
    * Lambda afterwards (`rethrow`), the tick's is not (it comes again in a minute).
    */
-  private async forEach(
+  private async eachTarget(
     targets: TargetConfig[],
     fn: (target: TargetConfig) => Promise<ServiceRecord | undefined>,
     rethrow = true,
