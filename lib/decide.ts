@@ -15,11 +15,16 @@
  *   or a step past its deadline -> rollback: canary to 0, primary back to the last good revision.
  *
  * Where each rule lives (lib/rollout/):
+ *   decision.ts  the shapes: Trigger (what woke us), Command, Action, Decision; plain data
  *   push.ts      whether a push starts a rollout (newest wins, bad digests, tags, lineage, freezes)
  *   approval.ts  approval gates: wait for a person before a step, roll back or hold when nobody decides
  *   commands.ts  a person's deploy, pause, resume, promote, abort, rollback
  *   progress.ts  stepping: register, size the canary, bake, promote, decide a rollback
  *   step.ts      the pure step checks (ready, baked, past its deadline, promoted, gates)
+ *   step-state.ts a step's small state changes (asked for tasks, healthy, succeeded)
+ *   traffic.ts   weighted traffic, pure: canary size and listener weights per step
+ *   weighted.ts  stepping by listener weights (`traffic: weighted`)
+ *   ecs-native.ts a rollout under ECS's own strategies (ecs-canary, ecs-linear, ecs-blue-green)
  *   failures.ts  which stopped tasks count against a rollout
  *   rollback.ts  driving a rollback to its end, and rollbacks by hand
  *   capacity.ts  the cluster's room learned from "unable to place a task", and trading progress

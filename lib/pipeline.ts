@@ -1,21 +1,21 @@
 /**
  * The pipeline: every trigger goes the same way.
  *
- *   event -> parseTrigger -> the targets it concerns (no AWS call for a service we don't manage)
- *         -> for each: read record -> observe -> decide -> commit (conditional) -> act -> again
+ *   event -> parseTrigger (lib/triggers.ts) -> the targets it concerns (no AWS call for a service
+ *         we don't manage; an event that cannot change a decision is dropped, lib/event-facts.ts)
+ *         -> for each target (`eachTarget`): reconcile (lib/reconcile.ts): read the record, look,
+ *            decide (lib/decide.ts), commit (conditional write), act (lib/act.ts), again
  *
- * The record is committed before acting: if the invocation dies between two calls, the next one
- * (a retry, the next event, or the one-minute tick) observes what was done and decides again.
- * A lost race on the record re-reads and re-decides.
+ * Here: one handler per trigger (onPush, onServiceEvent, onAlarm, onQueue for wake-ups and pushes
+ * handed on, onTick for the sweep, lifecycleHook), and what every target gets whatever woke it: a
+ * failure caught, backed off and told, and Slack's outbox sent once all are acted on.
  *
  * Slack: a decision's notices go into the record's outbox in the same write as the decision, and
  * are sent once every target of the trigger has been acted on (lib/slack/deliver.ts), so a slow
- * or failing Slack never holds back an action. The tick sends whatever is still waiting.
+ * or failing Slack never holds back an action. The sweep sends whatever is still waiting.
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
-import { randomUUID } from 'node:crypto';
-import { UpdateServiceCommand } from '@aws-sdk/client-ecs';
-import { act, type Known, type Learned, type LifecycleHookSettings, learnedRevision } from './act.ts';
+import type { LifecycleHookSettings } from './act.ts';
 import type { Clients } from './aws.ts';
 import { CANARY_SUFFIX } from './canary-service.ts';
 import {
@@ -26,31 +26,12 @@ import {
   targetsForRepository,
   webhooksFor,
 } from './config.ts';
-import { type Action, decide, type Trigger } from './decide.ts';
-import { isEcsStrategy } from './ecs-strategy.ts';
+import type { Action, Trigger } from './decide.ts';
 import { isPermanent, TransientError } from './errors.ts';
-import {
-  dropBeforeCalls,
-  foldGates,
-  foldTaskFacts,
-  mergeTasks,
-  taskEventMatters,
-  taskViewOf,
-  type Verdict,
-} from './event-facts.ts';
+import { dropBeforeCalls, taskEventMatters, taskViewOf, type Verdict } from './event-facts.ts';
 import { handOnMessages, handOnTargets } from './hand-on.ts';
 import { HOOK_RECHECK_S, type HookAnswer, hookAnswer, parseHookInput } from './hook.ts';
-import {
-  askAgain,
-  askedAgain,
-  backedOff,
-  heldByAnother,
-  nextFailing,
-  stillCurrent,
-  tellFailing,
-  withLease,
-  withoutLease,
-} from './lease.ts';
+import { backedOff, nextFailing, tellFailing, withoutLease } from './lease.ts';
 import { log } from './log.ts';
 import {
   dueForCheck,
@@ -60,27 +41,12 @@ import {
   type repositoryImages,
 } from './missed-pushes.ts';
 import { type Notice, noticeSetting } from './notice.ts';
-import type { AlarmView, TaskView, TrafficView } from './observation.ts';
-import {
-  describeTaskDefinition,
-  type Observed,
-  ObserveMemory,
-  observe,
-  type TaskDefinitions,
-  UnknownServiceError,
-} from './observe.ts';
-import {
-  freshLookNeeded,
-  type LastLook,
-  lookAfterActing,
-  lookStands,
-  observePlan,
-  serviceEventWorthALook,
-} from './observe-rules.ts';
-import { restoreDue, withOwnerSettings } from './owner-settings.ts';
+import type { AlarmView } from './observation.ts';
+import { ObserveMemory, UnknownServiceError } from './observe.ts';
+import { serviceEventWorthALook } from './observe-rules.ts';
+import { type Heard, Reconcile, type ReconcileParts } from './reconcile.ts';
 import type { ImageRef, ServiceRecord } from './record.ts';
-import { containerRefusal, RefusedError, serviceRefusal, trafficRefusal } from './refusal.ts';
-import { closeRollout, primaryDeleted, retireCanary, targetRemoved } from './retire.ts';
+import { closeRollout, retireCanary, targetRemoved } from './retire.ts';
 import { budget, deliver, queue, type Slack } from './slack/deliver.ts';
 import { ConflictError, CorruptRecordError, type RecordStore, type RepositoryMark } from './store.ts';
 import { type ParsedTrigger, parseTrigger } from './triggers.ts';
@@ -131,21 +97,6 @@ export interface HandleResult {
   /** Wake-up messages to be delivered again (Lambda's SQS ReportBatchItemFailures response). */
   batchItemFailures?: { itemIdentifier: string }[];
 }
-
-/**
- * What the trigger itself told, folded into the record before deciding (lib/event-facts.ts): a
- * task's stop, a gate alarm's state; and whether this is the sweep, which reads everything from AWS.
- */
-export interface Heard {
-  tasks?: TaskView[];
-  gates?: AlarmView[];
-  /** An alarm event that says no time: it cannot be ordered, so the gates are read from CloudWatch. */
-  readGates?: boolean;
-  sweep?: boolean;
-}
-
-/** Rounds of observe-decide-act per trigger before leaving the rest to the next event or tick. */
-const MAX_ROUNDS = 12;
 
 const PUSH_CHECK_MARGIN_MS = 60_000;
 /** A target is started only with this much of the invocation left: one reconcile fits in it. */
@@ -235,7 +186,7 @@ export class Pipeline {
       const targets = handOnTargets(this.config, m.handOn);
       log.info('push.handed.on', { tag: image.tag, digest: image.digest, services: targets.length, tries });
       try {
-        const result = await this.forEach(
+        const result = await this.eachTarget(
           targets,
           (target) => this.reconcile(target, { kind: 'push', image }),
           false,
@@ -324,7 +275,7 @@ export class Pipeline {
         // A permanent error is told (lib/pipeline.ts queueError) and acknowledged; a transient one
         // throws, and the message comes back after the queue's visibility timeout. So does one
         // left for lack of time: acknowledged, it would wait for the sweep.
-        const done = await this.forEach([target], async (tg) => {
+        const done = await this.eachTarget([target], async (tg) => {
           const reason = `wake: ${record.wake?.why}`;
           // At a bake's end the gates are read, not trusted from events (lib/wake.ts wakeReadsGates).
           const heard = { readGates: wakeReadsGates(record.wake?.why) };
@@ -384,7 +335,7 @@ export class Pipeline {
     // fix, go on to other invocations (lib/hand-on.ts): Lambda's retry of the whole push is for a
     // hand-on that could not be sent.
     const handsOn = this.options.waker !== undefined;
-    const result = await this.forEach(
+    const result = await this.eachTarget(
       targets,
       (target) => this.reconcile(target, { kind: 'push', image }),
       !handsOn,
@@ -426,7 +377,7 @@ export class Pipeline {
       });
       return true;
     };
-    return this.forEach(targets, async (target) => {
+    return this.eachTarget(targets, async (target) => {
       // A task event that cannot change a decision costs no call (lib/event-facts.ts) ...
       if (
         task &&
@@ -457,7 +408,7 @@ export class Pipeline {
     if (targets.length === 0) {
       return { status: 'unmanaged', reason: `alarm ${t.alarmName} gates and scales no target` };
     }
-    return this.forEach(targets, async (target) => {
+    return this.eachTarget(targets, async (target) => {
       // A gate alarm matters only while a rollout runs; a scaling alarm always.
       const record = await this.options.store.get(target.cluster, target.service);
       if (!scales(target) && !record.rollout) return undefined;
@@ -498,7 +449,7 @@ export class Pipeline {
       return { hookStatus: 'SUCCEEDED' };
     }
     let record: ServiceRecord | undefined;
-    await this.forEach(
+    await this.eachTarget(
       [target],
       async (t) => {
         record = await this.reconcile(t, { kind: 'reconcile', reason: 'lifecycle hook' });
@@ -546,7 +497,7 @@ export class Pipeline {
     const targets = busy
       .map((r) => targetFor(this.config, r.cluster, r.service))
       .filter((t): t is TargetConfig => t !== undefined);
-    const result = await this.forEach(
+    const result = await this.eachTarget(
       targets,
       // The sweep observes everything from AWS (a lost event is repaired here), from the record the
       // index returned (a record changed since makes its write conflict, and then it reads again).
@@ -723,7 +674,7 @@ export class Pipeline {
    * record with a back-off (told to a person when it persists); an event's invocation is retried by
    * Lambda afterwards (`rethrow`), the tick's is not (it comes again in a minute).
    */
-  private async forEach(
+  private async eachTarget(
     targets: TargetConfig[],
     fn: (target: TargetConfig) => Promise<ServiceRecord | undefined>,
     rethrow = true,
@@ -870,8 +821,9 @@ export class Pipeline {
   }
 
   /**
-   * Observe, decide, commit, act; again until the decision asks for nothing. Returns the last record.
-   * One reconcile of a service acts at a time, and never on a superseded decision (lib/lease.ts).
+   * Observe, decide, commit, act; again until the decision asks for nothing (lib/reconcile.ts).
+   * Returns the last record. One reconcile of a service acts at a time, and never on a superseded
+   * decision (lib/lease.ts).
    */
   async reconcile(
     target: TargetConfig,
@@ -879,332 +831,20 @@ export class Pipeline {
     known?: ServiceRecord,
     heard: Heard = {},
   ): Promise<ServiceRecord> {
-    const me = randomUUID();
-    try {
-      return await this.reconcileAs(me, target, first, known, heard);
-    } catch (e) {
-      await this.letGo(target, me);
-      throw e;
-    }
-  }
-
-  /**
-   * A reconcile that failed (throttled past the SDK's retries, say) lets its lease go, best effort:
-   * the next wake-up or event acts at once. Left to expire, it held the service LEASE_MS, and a
-   * wake-up that came meanwhile (a registration lease's end) only asked the dead holder to look
-   * again, leaving the service to the sweep (measured: one of 200 services registered 5 minutes
-   * late under ECS throttles).
-   */
-  private async letGo(target: TargetConfig, me: string): Promise<void> {
-    const { store } = this.options;
-    try {
-      const record = await store.get(target.cluster, target.service);
-      if (record.lease?.owner === me) await store.put(withoutLease(record));
-    } catch {
-      // It expires (LEASE_MS).
-    }
-  }
-
-  private async reconcileAs(
-    me: string,
-    target: TargetConfig,
-    first: Trigger,
-    known: ServiceRecord | undefined,
-    heard: Heard,
-  ): Promise<ServiceRecord> {
-    const { store, clients } = this.options;
-    let trigger = first;
-    let learned: Learned = {};
-    let record = known ?? (await store.get(target.cluster, target.service));
-    const sweep = heard.sweep === true;
-    // The last look at AWS and what followed it: a round that only wrote its decision down decides
-    // again on the same look (lib/observe-rules.ts freshLookNeeded).
-    let looked: Observed | undefined;
-    let last: LastLook | undefined;
-    const reread = () => {
-      if (last) last.reread = true;
+    const o = this.options;
+    const parts: ReconcileParts = {
+      clients: o.clients,
+      store: o.store,
+      now: this.now,
+      memory: this.observed,
+      ...(o.lifecycleHook && { lifecycleHook: o.lifecycleHook }),
+      ...(o.pushTimes && { pushTimes: o.pushTimes }),
+      ...(o.onAction && { onAction: o.onAction }),
+      queueNotices: (record, notices, t) => this.queueNotices(record, notices, t),
+      tellNotices: (key, notices, t) => this.tellNotices(key, notices, t),
+      retire: (record, t, reason) => this.retire(record, t, reason),
     };
-    // The gates as this reconcile read them from CloudWatch (a push, the sweep, a bake's end): folded
-    // into every later round as into the first. Safe to trust for the rest of the reconcile: it is
-    // seconds old, and an alarm that changes meanwhile sends its event, whose reconcile finds this one
-    // holding the lease and asks it to look again with the new state folded in (lib/lease.ts).
-    // Without it, each look after acting read the gates again: one DescribeAlarms per round.
-    let reading: AlarmView[] | undefined;
-    // A decision held back: `record` is as decided but not yet written, `untold` its notices. A round
-    // whose decision only changes the record is not written on its own: the next round's write
-    // carries it, the one before an action or the last. A step moving on and its canary sized for it
-    // were two writes, and two wake-up messages whose moments differed by the milliseconds between.
-    let held = false;
-    let untold: Notice[] = [];
-    // The task definitions this reconcile described (lib/observe.ts TaskDefinitions): a push's check
-    // of the containers, its look for the digest tag and its clone ask once.
-    const taskDefinitions: TaskDefinitions = new Map();
-    const tell = (notices: Notice[], key: string) => {
-      this.tellNotices(key, [...untold, ...notices], target);
-      held = false;
-      untold = [];
-    };
-    const dropHeld = () => {
-      held = false;
-      untold = [];
-    };
-    for (let round = 0; round < MAX_ROUNDS; round++) {
-      // What the trigger told, folded in (idempotent: a record that has it already is unchanged).
-      const heardOf = foldGates(foldTaskFacts(record, heard.tasks ?? []), heard.gates ?? [], false);
-      const told = reading ? foldGates(heardOf, reading, true) : heardOf;
-      const pushing =
-        trigger.kind === 'push' || (trigger.kind === 'command' && trigger.command.name === 'deploy');
-      // Another invocation is acting on this service: it looks again before letting go (a push or a
-      // command carries what no observation shows, so those go on, and fence the other out).
-      if (trigger.kind === 'reconcile' && heldByAnother(record, me, this.now())) {
-        // The holder looks again, with what this trigger told folded in.
-        if (askedAgain(record) && JSON.stringify(told) === JSON.stringify(record)) return record;
-        try {
-          log.info('reconcile.serialised', { service: record.key, holder: record.lease?.owner });
-          const written = await store.put(askAgain(told));
-          tell([], written.key);
-          return written;
-        } catch (e) {
-          if (!(e instanceof ConflictError)) throw e;
-          record = e.stored ?? (await store.get(target.cluster, target.service));
-          dropHeld();
-          reread();
-          continue;
-        }
-      }
-      const asked = {
-        ...learnedRevision(learned, told),
-        pushing,
-        sweep,
-        readGates: heard.readGates === true,
-      };
-      const plan = observePlan(told, asked);
-      let observed: Observed;
-      const fresh = !looked || freshLookNeeded(last, plan);
-      if (!fresh && looked) {
-        // The same look, with the stops the record now holds merged in again (idempotent).
-        const tasks = mergeTasks(looked.observation.tasks, told.taskFacts ?? []);
-        observed = { ...looked, observation: { ...looked.observation, tasks } };
-      } else {
-        try {
-          observed = await observe(
-            clients,
-            target,
-            told,
-            { ...asked, gatesInHand: reading !== undefined },
-            this.observed,
-          );
-        } catch (e) {
-          if (e instanceof UnknownServiceError && record.rollout) {
-            const retired = await this.retire(record, target, primaryDeleted(record.key));
-            // A decision held back went with the retiring write (its notices are in its outbox).
-            if (held) tell([], retired.key);
-            return retired;
-          }
-          throw e;
-        }
-      }
-      looked = observed;
-      if (observed.gatesFromAws) reading = observed.observation.alarms;
-      last = { plan, acted: false, reread: false };
-      // Once per look: a round deciding again on the same look has the same service to judge.
-      if (pushing && fresh)
-        await this.refusePush(target, observed.primary, observed.observation.traffic, taskDefinitions);
-      // A reading of the gates is folded as an event is: a newer state an event told stands.
-      const seen = observed.gatesFromAws ? foldGates(told, observed.observation.alarms, true) : told;
-      const observation = seen.gates ? { ...observed.observation, alarms: seen.gates } : observed.observation;
-      const decision = decide(seen, observation, target, trigger, this.now());
-      if (decision.needsPushTimes && trigger.kind === 'push' && !trigger.pushTimes) {
-        // Two pushes in the same second: ECR's imagePushedAt orders them, then decide again.
-        // ECR is asked only where a push can arrive (lib/aws.ts): elsewhere the tie stays a tie.
-        const times =
-          clients.ecr && this.options.pushTimes
-            ? await this.options.pushTimes({ ...clients, ecr: clients.ecr }, decision.needsPushTimes)
-            : {};
-        trigger = { ...trigger, pushTimes: times };
-        continue;
-      }
-      if (decision.skipped) log.info('decision.skipped', { service: record.key, reason: decision.skipped });
-      // The outbox commits with the decision: a notice is queued exactly when its decision is; the
-      // stops the decision counted are let go.
-      let next = this.queueNotices(foldTaskFacts(decision.record, []), decision.notices, target);
-      const acting = decision.actions.length > 0;
-      if (acting) {
-        // The owner's deploymentConfiguration is saved by the commit of the decision that changes it.
-        if (next.rollout && decision.actions.some((a) => a.type === 'setPrimary' && a.allAtOnce)) {
-          next = withOwnerSettings(
-            next,
-            observed.primary.deploymentConfiguration,
-            next.rollout.id,
-            this.now(),
-          );
-        }
-        next = withLease(next, me, this.now());
-      }
-      const changed = JSON.stringify(next) !== JSON.stringify(record);
-      if (!acting && changed && round < MAX_ROUNDS - 1) {
-        // Written with the next round's decision: nothing is done on AWS before that write (a
-        // look only reads), so a crash before it loses nothing the next trigger does not decide again.
-        record = next;
-        held = true;
-        untold = [...untold, ...decision.notices];
-        learned = {};
-        // As after any write: the push or command is applied (once), the rounds after reconcile.
-        trigger = { kind: 'reconcile', reason: 'after deciding' };
-        continue;
-      }
-      if (changed) {
-        try {
-          record = await store.put(next);
-        } catch (e) {
-          if (!(e instanceof ConflictError)) throw e;
-          log.info('record.conflict', { service: record.key, round });
-          // The store read the record back to tell the conflict from our own write: that read serves.
-          const read = record;
-          record = e.stored ?? (await store.get(target.cluster, target.service));
-          dropHeld();
-          // A single write without a lease beat ours: AWS is as the look saw it (lookStands).
-          if (!lookStands(read, record)) reread();
-          continue;
-        }
-        tell(decision.notices, record.key);
-      }
-      if (!acting && !changed) {
-        // A decision that changes nothing is told as it is made (nothing to commit first).
-        this.tellNotices(record.key, decision.notices, target);
-        const settled = await this.settle(target, record, observed.primary, me, held);
-        if (settled.committed) tell([], record.key);
-        else dropHeld();
-        if (settled.record === 'again') {
-          const read = record;
-          record = settled.lostTo ?? (await store.get(target.cluster, target.service));
-          // Asked for one more look: look. Lost a race to a single write without a lease: the look stands.
-          if (!settled.lostTo || !lookStands(read, record)) reread();
-          trigger = { kind: 'reconcile', reason: settled.lostTo ? 'lost a race' : 'asked again' };
-          continue;
-        }
-        return settled.record;
-      }
-      learned = {};
-      // Acting changes what AWS shows (a fenced round reads the record again): the next round looks.
-      last.acted = acting;
-      let fenced = false;
-      // The canary as the look this round decided on showed it, for the first action on it
-      // (lib/act.ts Known): a look is taken again after every action, so none came since it.
-      let canary: Known['canary'] = observed.canary ?? 'none';
-      for (const action of decision.actions) {
-        // Fenced: not on a decision another commit (a rollback, a command) has superseded.
-        const stored = await store.get(target.cluster, target.service);
-        if (!stillCurrent(record, stored, me)) {
-          log.info('action.fenced', {
-            service: record.key,
-            ...action,
-            decidedAt: record.version,
-            stored: stored.version,
-          });
-          record = stored;
-          fenced = true;
-          reread();
-          break;
-        }
-        this.options.onAction?.(action, target);
-        log.info('action', { service: record.key, ...action });
-        const got = await act(clients, target, observed.primary, action, this.options.lifecycleHook, {
-          taskDefinitions,
-          ...(action.type === 'setCanary' && { canary }),
-        });
-        if (action.type === 'setCanary') canary = undefined;
-        // The revision is taken only for the rollout of its own image (lib/act.ts learnedRevision).
-        if (got.revisionForDigest && action.type === 'registerRevision')
-          learned = { revisionForDigest: got.revisionForDigest, digest: action.image.digest };
-        // Revisions never change: the registered one's health check is known from its registration.
-        if (got.revisionForDigest && got.hasHealthCheck !== undefined)
-          this.observed.healthChecks.set(got.revisionForDigest, got.hasHealthCheck);
-      }
-      trigger = { kind: 'reconcile', reason: fenced ? 'fenced' : 'after acting' };
-      if (!fenced && !lookAfterActing(decision.actions, record)) {
-        // The step asked ECS for its tasks: what follows is told (lib/observe-rules.ts lookAfterActing).
-        const settled = await this.settle(target, record, observed.primary, me, false);
-        if (settled.record !== 'again') return settled.record;
-        record = settled.lostTo ?? (await store.get(target.cluster, target.service));
-      }
-    }
-    log.warn('reconcile.unfinished', { service: record.key, rounds: MAX_ROUNDS });
-    // The rest is left to the next event or tick: the lease is let go, not left to expire.
-    if (record.lease?.owner === me || held) {
-      try {
-        const written = await store.put(record.lease?.owner === me ? withoutLease(record) : record);
-        tell([], written.key);
-        return written;
-      } catch (e) {
-        if (!(e instanceof ConflictError)) throw e;
-      }
-    }
-    return record;
-  }
-
-  /**
-   * The end of a reconcile that has nothing left to do: the owner's settings put back once the
-   * rollout is over (lib/owner-settings.ts), and the lease let go, unless someone asked for one
-   * more round meanwhile ('again').
-   */
-  private async settle(
-    target: TargetConfig,
-    record: ServiceRecord,
-    primary: { deployments?: unknown[] },
-    me: string,
-    /** `record` holds a decision not yet written: it is written here, with the lease let go. */
-    held: boolean,
-  ): Promise<{ record: ServiceRecord | 'again'; committed: boolean; lostTo?: ServiceRecord }> {
-    const { store, clients } = this.options;
-    const restore = restoreDue(record, primary.deployments?.length ?? 0);
-    let committed = false;
-    /** The record as stored when a write lost its race (read back by the store). */
-    let lostTo: ServiceRecord | undefined;
-    const write = async (next: ServiceRecord): Promise<ServiceRecord | 'again'> => {
-      try {
-        const written = await store.put(next);
-        committed = true;
-        return written;
-      } catch (e) {
-        if (!(e instanceof ConflictError)) throw e;
-        lostTo = e.stored;
-        return 'again';
-      }
-    };
-    const again = () => ({ record: 'again' as const, committed, ...(lostTo && { lostTo }) });
-    if (record.lease?.owner !== me && !restore) {
-      if (!held) return { record, committed };
-      const written = await write(record);
-      return written === 'again' ? again() : { record: written, committed };
-    }
-    if (held && restore) {
-      // The decision is written before the owner's settings go back: nothing is done before its commit.
-      const written = await write(record);
-      if (written === 'again') return again();
-      record = written;
-    }
-    if (askedAgain(record)) {
-      // Someone asked for one more look: the ask is cleared (the lease kept), then the loop looks.
-      await write(withLease(record, me, this.now()));
-      return { record: 'again', committed };
-    }
-    if (restore && record.ownerSettings) {
-      log.info('owner.settings.restored', {
-        service: record.key,
-        deploymentConfiguration: record.ownerSettings.deploymentConfiguration,
-      });
-      await clients.ecs.send(
-        new UpdateServiceCommand({
-          cluster: target.cluster,
-          service: target.service,
-          deploymentConfiguration: record.ownerSettings.deploymentConfiguration,
-        }),
-      );
-    }
-    const { ownerSettings: _saved, ...rest } = record;
-    const written = await write(withoutLease(restore ? rest : record));
-    return written === 'again' ? again() : { record: written, committed };
+    return new Reconcile(parts, target, first, known, heard).run();
   }
 
   /** Notices of a decision just committed: logged, and told (the report, Slack's outbox is in the record). */
@@ -1217,32 +857,6 @@ export class Pipeline {
       else log.info(`${topic}.${notice.kind}`, noticeFields(key, notice));
       this.options.onNotice?.(notice, target);
     }
-  }
-
-  /**
-   * A push the pipeline cannot carry out, refused before anything is registered or marked bad
-   * (lib/refusal.ts): the service's controller or scheduling, a canary that cannot be a sibling, or
-   * a task definition whose container to change is not named.
-   */
-  private async refusePush(
-    target: TargetConfig,
-    primary: Awaited<ReturnType<typeof observe>>['primary'],
-    traffic: TrafficView | undefined,
-    known: TaskDefinitions,
-  ) {
-    const service = serviceRefusal(target, primary) ?? trafficRefusal(target, traffic);
-    if (service) throw new RefusedError(service);
-    if (isEcsStrategy(target.strategy) && !this.options.lifecycleHook) {
-      throw new RefusedError(
-        `${target.cluster}/${target.service}: strategy ${target.strategy} needs the pipeline's lifecycle hook, and this deployment has none (AUTOPILOT_LIFECYCLE_HOOK_ARN and AUTOPILOT_LIFECYCLE_HOOK_ROLE_ARN, which serverless.yml sets). Nothing was registered and the image is not marked bad`,
-      );
-    }
-    if (!primary.taskDefinition) return;
-    const out = await describeTaskDefinition(this.options.clients, primary.taskDefinition, known);
-    const containers = out.taskDefinition?.containerDefinitions ?? [];
-    const revision = `${out.taskDefinition?.family}:${out.taskDefinition?.revision}`;
-    const refused = containerRefusal(target, containers, revision);
-    if (refused) throw new RefusedError(refused);
   }
 
   /** Retires the rollout of a service that is gone (lib/retire.ts): the canary first, then the record. */

@@ -1,0 +1,526 @@
+/**
+ * One reconcile of one service: **look** at AWS, **decide** (lib/decide.ts, pure), **commit** the
+ * decision to the record (a conditional write), **act** on AWS, and round again until the decision
+ * asks for nothing (at most MAX_ROUNDS rounds). A round, in `rounds()`:
+ *
+ *   told     the record with what the trigger told folded in (task stops, gate states)
+ *   held?    another invocation holds the service: ask it to look again, and stop here
+ *   look     observe the service (lib/observe.ts), or reuse this reconcile's last look when
+ *            nothing since can have changed what it saw (lib/observe-rules.ts freshLookNeeded)
+ *   decide   decide(record, observation, target, trigger, now)
+ *   commit   write the decision with its Slack notices (the outbox) and, when it acts, the lease;
+ *            a decision that only changes the record is held back and written with the next one
+ *   act      each action, fenced: not when another commit superseded the decision (lib/lease.ts)
+ *   settle   nothing left to do: the owner's settings back, the lease let go
+ *
+ * The record is committed before acting: if the invocation dies between two calls, the next one (a
+ * retry, the next event, a wake-up or the sweep) observes what was done and decides again. A lost
+ * race on the record reads it again and decides again.
+ */
+import { randomUUID } from 'node:crypto';
+import { UpdateServiceCommand } from '@aws-sdk/client-ecs';
+import { act, type Known, type Learned, type LifecycleHookSettings, learnedRevision } from './act.ts';
+import type { Clients } from './aws.ts';
+import type { TargetConfig } from './config.ts';
+import { type Action, type Decision, decide, type Trigger } from './decide.ts';
+import { isEcsStrategy } from './ecs-strategy.ts';
+import { foldGates, foldTaskFacts, mergeTasks } from './event-facts.ts';
+import { askAgain, askedAgain, heldByAnother, stillCurrent, withLease, withoutLease } from './lease.ts';
+import { log } from './log.ts';
+import type { pushTimes } from './missed-pushes.ts';
+import type { Notice } from './notice.ts';
+import type { AlarmView, TaskView, TrafficView } from './observation.ts';
+import {
+  describeTaskDefinition,
+  type Observed,
+  type ObserveMemory,
+  observe,
+  type TaskDefinitions,
+  UnknownServiceError,
+} from './observe.ts';
+import { freshLookNeeded, type LastLook, lookAfterActing, lookStands, observePlan } from './observe-rules.ts';
+import { restoreDue, withOwnerSettings } from './owner-settings.ts';
+import type { ServiceRecord } from './record.ts';
+import { containerRefusal, RefusedError, serviceRefusal, trafficRefusal } from './refusal.ts';
+import { primaryDeleted } from './retire.ts';
+import { ConflictError, type RecordStore } from './store.ts';
+
+/**
+ * What the trigger itself told, folded into the record before deciding (lib/event-facts.ts): a
+ * task's stop, a gate alarm's state; and whether this is the sweep, which reads everything from AWS.
+ */
+export interface Heard {
+  tasks?: TaskView[];
+  gates?: AlarmView[];
+  /** An alarm event that says no time: it cannot be ordered, so the gates are read from CloudWatch. */
+  readGates?: boolean;
+  sweep?: boolean;
+}
+
+/** Rounds of observe-decide-act per trigger before leaving the rest to the next event or tick. */
+export const MAX_ROUNDS = 12;
+
+/** What a reconcile works with: the pipeline's clients and store, and its ways to tell and retire. */
+export interface ReconcileParts {
+  clients: Clients;
+  store: RecordStore;
+  now: () => number;
+  /** What observing learned that stays true a while (lib/observe.ts): the pipeline's, shared. */
+  memory: ObserveMemory;
+  lifecycleHook?: LifecycleHookSettings;
+  /** How same-second pushes are ordered (lib/missed-pushes.ts): only where a push can arrive. */
+  pushTimes?: typeof pushTimes;
+  /** Told of every action just before it is performed (the report, invariants). */
+  onAction?: (action: Action, target: TargetConfig) => void;
+  /** The record with `notices` in its Slack outbox, routed as the config says. */
+  queueNotices(record: ServiceRecord, notices: Notice[], target: TargetConfig): ServiceRecord;
+  /** Notices of a decision just committed: logged and told. */
+  tellNotices(key: string, notices: Notice[], target: TargetConfig): void;
+  /** Closes the rollout of a service that is gone (lib/retire.ts). */
+  retire(record: ServiceRecord, target: TargetConfig, reason: string): Promise<ServiceRecord>;
+}
+
+type Settled = { record: ServiceRecord | 'again'; committed: boolean; lostTo?: ServiceRecord };
+
+export class Reconcile {
+  /** This reconcile's name in the record's lease (lib/lease.ts). */
+  private readonly me = randomUUID();
+  private trigger: Trigger;
+  private record!: ServiceRecord;
+  /** What acting taught that no look shows yet (the revision just registered, lib/act.ts). */
+  private learned: Learned = {};
+  // The last look at AWS and what followed it: a round that only wrote its decision down decides
+  // again on the same look (lib/observe-rules.ts freshLookNeeded).
+  private looked: Observed | undefined;
+  private last: LastLook | undefined;
+  // The gates as this reconcile read them from CloudWatch (a push, the sweep, a bake's end): folded
+  // into every later round as into the first. Safe to trust for the rest of the reconcile: it is
+  // seconds old, and an alarm that changes meanwhile sends its event, whose reconcile finds this one
+  // holding the lease and asks it to look again with the new state folded in (lib/lease.ts).
+  // Without it, each look after acting read the gates again: one DescribeAlarms per round.
+  private reading: AlarmView[] | undefined;
+  // A decision held back: `record` is as decided but not yet written, `untold` its notices. A round
+  // whose decision only changes the record is not written on its own: the next round's write
+  // carries it, the one before an action or the last. A step moving on and its canary sized for it
+  // were two writes, and two wake-up messages whose moments differed by the milliseconds between.
+  private held = false;
+  private untold: Notice[] = [];
+  // The task definitions this reconcile described (lib/observe.ts TaskDefinitions): a push's check
+  // of the containers, its look for the digest tag and its clone ask once.
+  private readonly taskDefinitions: TaskDefinitions = new Map();
+
+  constructor(
+    private readonly parts: ReconcileParts,
+    private readonly target: TargetConfig,
+    first: Trigger,
+    private readonly known: ServiceRecord | undefined,
+    private readonly heard: Heard,
+  ) {
+    this.trigger = first;
+  }
+
+  /** Returns the last record. A reconcile that fails lets its lease go (`letGo`). */
+  async run(): Promise<ServiceRecord> {
+    try {
+      return await this.rounds();
+    } catch (e) {
+      await this.letGo();
+      throw e;
+    }
+  }
+
+  private async rounds(): Promise<ServiceRecord> {
+    const { store } = this.parts;
+    const target = this.target;
+    this.record = this.known ?? (await store.get(target.cluster, target.service));
+    for (let round = 0; round < MAX_ROUNDS; round++) {
+      const told = this.told();
+      // Another invocation is acting on this service: it looks again before letting go (a push or a
+      // command carries what no observation shows, so those go on, and fence the other out).
+      if (this.trigger.kind === 'reconcile' && heldByAnother(this.record, this.me, this.parts.now())) {
+        const asked = await this.askTheHolder(told);
+        if (asked) return asked;
+        continue;
+      }
+      const looked = await this.look(told);
+      if ('retired' in looked) return looked.retired;
+      const { observed, fresh } = looked;
+      // Once per look: a round deciding again on the same look has the same service to judge.
+      if (this.pushing() && fresh) await this.refusePush(observed.primary, observed.observation.traffic);
+      // A reading of the gates is folded as an event is: a newer state an event told stands.
+      const seen = observed.gatesFromAws ? foldGates(told, observed.observation.alarms, true) : told;
+      const observation = seen.gates ? { ...observed.observation, alarms: seen.gates } : observed.observation;
+      const decision = decide(seen, observation, target, this.trigger, this.parts.now());
+      if (await this.orderedPushes(decision)) continue;
+      if (decision.skipped)
+        log.info('decision.skipped', { service: this.record.key, reason: decision.skipped });
+      const next = this.decided(decision, observed);
+      const acting = decision.actions.length > 0;
+      const changed = JSON.stringify(next) !== JSON.stringify(this.record);
+      if (!acting && changed && round < MAX_ROUNDS - 1) {
+        this.holdBack(next, decision.notices);
+        continue;
+      }
+      if (changed && !(await this.commit(next, decision.notices, round))) continue;
+      if (!acting && !changed) {
+        // A decision that changes nothing is told as it is made (nothing to commit first).
+        this.parts.tellNotices(this.record.key, decision.notices, target);
+        const settled = await this.settleOrAgain(observed);
+        if (settled) return settled;
+        continue;
+      }
+      const done = await this.perform(decision.actions, observed);
+      if (done) return done;
+    }
+    return this.unfinished();
+  }
+
+  private pushing(): boolean {
+    const t = this.trigger;
+    return t.kind === 'push' || (t.kind === 'command' && t.command.name === 'deploy');
+  }
+
+  /** The record with what the trigger told folded in (idempotent: a record that has it already is unchanged). */
+  private told(): ServiceRecord {
+    const heard = this.heard;
+    const heardOf = foldGates(foldTaskFacts(this.record, heard.tasks ?? []), heard.gates ?? [], false);
+    return this.reading ? foldGates(heardOf, this.reading, true) : heardOf;
+  }
+
+  /**
+   * The service is held by another reconcile: it is asked to look again, with what this trigger told
+   * folded in. Returns the record written, or undefined when a lost race means deciding again.
+   */
+  private async askTheHolder(told: ServiceRecord): Promise<ServiceRecord | undefined> {
+    const { store } = this.parts;
+    if (askedAgain(this.record) && JSON.stringify(told) === JSON.stringify(this.record)) return this.record;
+    try {
+      log.info('reconcile.serialised', { service: this.record.key, holder: this.record.lease?.owner });
+      const written = await store.put(askAgain(told));
+      this.tell([], written.key);
+      return written;
+    } catch (e) {
+      if (!(e instanceof ConflictError)) throw e;
+      this.record = e.stored ?? (await store.get(this.target.cluster, this.target.service));
+      this.dropHeld();
+      this.reread();
+      return undefined;
+    }
+  }
+
+  /**
+   * Observes the service, or decides again on the last look when nothing since can have changed it.
+   * A service deleted under a rollout retires it (lib/retire.ts).
+   */
+  private async look(
+    told: ServiceRecord,
+  ): Promise<{ observed: Observed; fresh: boolean } | { retired: ServiceRecord }> {
+    const asked = {
+      ...learnedRevision(this.learned, told),
+      pushing: this.pushing(),
+      sweep: this.heard.sweep === true,
+      readGates: this.heard.readGates === true,
+    };
+    const plan = observePlan(told, asked);
+    let observed: Observed;
+    const fresh = !this.looked || freshLookNeeded(this.last, plan);
+    if (!fresh && this.looked) {
+      // The same look, with the stops the record now holds merged in again (idempotent).
+      const tasks = mergeTasks(this.looked.observation.tasks, told.taskFacts ?? []);
+      observed = { ...this.looked, observation: { ...this.looked.observation, tasks } };
+    } else {
+      try {
+        observed = await observe(
+          this.parts.clients,
+          this.target,
+          told,
+          { ...asked, gatesInHand: this.reading !== undefined },
+          this.parts.memory,
+        );
+      } catch (e) {
+        if (e instanceof UnknownServiceError && this.record.rollout) {
+          const retired = await this.parts.retire(this.record, this.target, primaryDeleted(this.record.key));
+          // A decision held back went with the retiring write (its notices are in its outbox).
+          if (this.held) this.tell([], retired.key);
+          return { retired };
+        }
+        throw e;
+      }
+    }
+    this.looked = observed;
+    if (observed.gatesFromAws) this.reading = observed.observation.alarms;
+    this.last = { plan, acted: false, reread: false };
+    return { observed, fresh };
+  }
+
+  /**
+   * Two pushes in the same second: ECR's imagePushedAt orders them, then the round decides again
+   * (true). ECR is asked only where a push can arrive (lib/aws.ts): elsewhere the tie stays a tie.
+   */
+  private async orderedPushes(decision: Decision): Promise<boolean> {
+    const trigger = this.trigger;
+    if (!decision.needsPushTimes || trigger.kind !== 'push' || trigger.pushTimes) return false;
+    const { clients, pushTimes } = this.parts;
+    const times =
+      clients.ecr && pushTimes
+        ? await pushTimes({ ...clients, ecr: clients.ecr }, decision.needsPushTimes)
+        : {};
+    this.trigger = { ...trigger, pushTimes: times };
+    return true;
+  }
+
+  /**
+   * The record as decided: the outbox commits with the decision (a notice is queued exactly when its
+   * decision is), the stops the decision counted are let go, and a decision that acts takes the lease.
+   */
+  private decided(decision: Decision, observed: Observed): ServiceRecord {
+    const now = this.parts.now();
+    let next = this.parts.queueNotices(foldTaskFacts(decision.record, []), decision.notices, this.target);
+    if (decision.actions.length === 0) return next;
+    // The owner's deploymentConfiguration is saved by the commit of the decision that changes it.
+    if (next.rollout && decision.actions.some((a) => a.type === 'setPrimary' && a.allAtOnce)) {
+      next = withOwnerSettings(next, observed.primary.deploymentConfiguration, next.rollout.id, now);
+    }
+    return withLease(next, this.me, now);
+  }
+
+  /**
+   * A decision that only changes the record is written with the next round's decision: nothing is
+   * done on AWS before that write (a look only reads), so a crash before it loses nothing the next
+   * trigger does not decide again.
+   */
+  private holdBack(next: ServiceRecord, notices: Notice[]): void {
+    this.record = next;
+    this.held = true;
+    this.untold = [...this.untold, ...notices];
+    this.learned = {};
+    // As after any write: the push or command is applied (once), the rounds after reconcile.
+    this.trigger = { kind: 'reconcile', reason: 'after deciding' };
+  }
+
+  /** Writes the decision (true); a lost race reads the record again, to decide again (false). */
+  private async commit(next: ServiceRecord, notices: Notice[], round: number): Promise<boolean> {
+    const { store } = this.parts;
+    try {
+      this.record = await store.put(next);
+    } catch (e) {
+      if (!(e instanceof ConflictError)) throw e;
+      log.info('record.conflict', { service: this.record.key, round });
+      // The store read the record back to tell the conflict from our own write: that read serves.
+      const read = this.record;
+      this.record = e.stored ?? (await store.get(this.target.cluster, this.target.service));
+      this.dropHeld();
+      // A single write without a lease beat ours: AWS is as the look saw it (lookStands).
+      if (!lookStands(read, this.record)) this.reread();
+      return false;
+    }
+    this.tell(notices, this.record.key);
+    return true;
+  }
+
+  /** Nothing to do: settles (returns the record), or goes round again when asked to or a race was lost. */
+  private async settleOrAgain(observed: Observed): Promise<ServiceRecord | undefined> {
+    const settled = await this.settle(this.record, observed.primary, this.held);
+    if (settled.committed) this.tell([], this.record.key);
+    else this.dropHeld();
+    if (settled.record !== 'again') return settled.record;
+    const read = this.record;
+    this.record = settled.lostTo ?? (await this.parts.store.get(this.target.cluster, this.target.service));
+    // Asked for one more look: look. Lost a race to a single write without a lease: the look stands.
+    if (!settled.lostTo || !lookStands(read, this.record)) this.reread();
+    this.trigger = { kind: 'reconcile', reason: settled.lostTo ? 'lost a race' : 'asked again' };
+    return undefined;
+  }
+
+  /**
+   * Performs the committed decision's actions, each fenced, then rounds again (undefined) unless the
+   * step only asked ECS for its tasks, whose coming is told by events (the record, settled).
+   */
+  private async perform(actions: Action[], observed: Observed): Promise<ServiceRecord | undefined> {
+    const { store, clients } = this.parts;
+    const target = this.target;
+    this.learned = {};
+    // Acting changes what AWS shows (a fenced round reads the record again): the next round looks.
+    this.last!.acted = actions.length > 0;
+    let fenced = false;
+    // The canary as the look this round decided on showed it, for the first action on it
+    // (lib/act.ts Known): a look is taken again after every action, so none came since it.
+    let canary: Known['canary'] = observed.canary ?? 'none';
+    for (const action of actions) {
+      // Fenced: not on a decision another commit (a rollback, a command) has superseded.
+      const stored = await store.get(target.cluster, target.service);
+      if (!stillCurrent(this.record, stored, this.me)) {
+        log.info('action.fenced', {
+          service: this.record.key,
+          ...action,
+          decidedAt: this.record.version,
+          stored: stored.version,
+        });
+        this.record = stored;
+        fenced = true;
+        this.reread();
+        break;
+      }
+      this.parts.onAction?.(action, target);
+      log.info('action', { service: this.record.key, ...action });
+      const got = await act(clients, target, observed.primary, action, this.parts.lifecycleHook, {
+        taskDefinitions: this.taskDefinitions,
+        ...(action.type === 'setCanary' && { canary }),
+      });
+      if (action.type === 'setCanary') canary = undefined;
+      // The revision is taken only for the rollout of its own image (lib/act.ts learnedRevision).
+      if (got.revisionForDigest && action.type === 'registerRevision')
+        this.learned = { revisionForDigest: got.revisionForDigest, digest: action.image.digest };
+      // Revisions never change: the registered one's health check is known from its registration.
+      if (got.revisionForDigest && got.hasHealthCheck !== undefined)
+        this.parts.memory.healthChecks.set(got.revisionForDigest, got.hasHealthCheck);
+    }
+    this.trigger = { kind: 'reconcile', reason: fenced ? 'fenced' : 'after acting' };
+    if (fenced || lookAfterActing(actions, this.record)) return undefined;
+    // The step asked ECS for its tasks: what follows is told (lib/observe-rules.ts lookAfterActing).
+    const settled = await this.settle(this.record, observed.primary, false);
+    if (settled.record !== 'again') return settled.record;
+    this.record = settled.lostTo ?? (await store.get(target.cluster, target.service));
+    return undefined;
+  }
+
+  /** MAX_ROUNDS spent: the rest is left to the next event or tick, the lease let go, not left to expire. */
+  private async unfinished(): Promise<ServiceRecord> {
+    const record = this.record;
+    log.warn('reconcile.unfinished', { service: record.key, rounds: MAX_ROUNDS });
+    if (record.lease?.owner === this.me || this.held) {
+      try {
+        const written = await this.parts.store.put(
+          record.lease?.owner === this.me ? withoutLease(record) : record,
+        );
+        this.tell([], written.key);
+        return written;
+      } catch (e) {
+        if (!(e instanceof ConflictError)) throw e;
+      }
+    }
+    return record;
+  }
+
+  /**
+   * The end of a reconcile that has nothing left to do: the owner's settings put back once the
+   * rollout is over (lib/owner-settings.ts), and the lease let go, unless someone asked for one
+   * more round meanwhile ('again').
+   */
+  private async settle(
+    record: ServiceRecord,
+    primary: { deployments?: unknown[] },
+    /** `record` holds a decision not yet written: it is written here, with the lease let go. */
+    held: boolean,
+  ): Promise<Settled> {
+    const { store, clients } = this.parts;
+    const restore = restoreDue(record, primary.deployments?.length ?? 0);
+    let committed = false;
+    /** The record as stored when a write lost its race (read back by the store). */
+    let lostTo: ServiceRecord | undefined;
+    const write = async (next: ServiceRecord): Promise<ServiceRecord | 'again'> => {
+      try {
+        const written = await store.put(next);
+        committed = true;
+        return written;
+      } catch (e) {
+        if (!(e instanceof ConflictError)) throw e;
+        lostTo = e.stored;
+        return 'again';
+      }
+    };
+    const again = () => ({ record: 'again' as const, committed, ...(lostTo && { lostTo }) });
+    if (record.lease?.owner !== this.me && !restore) {
+      if (!held) return { record, committed };
+      const written = await write(record);
+      return written === 'again' ? again() : { record: written, committed };
+    }
+    if (held && restore) {
+      // The decision is written before the owner's settings go back: nothing is done before its commit.
+      const written = await write(record);
+      if (written === 'again') return again();
+      record = written;
+    }
+    if (askedAgain(record)) {
+      // Someone asked for one more look: the ask is cleared (the lease kept), then the loop looks.
+      await write(withLease(record, this.me, this.parts.now()));
+      return { record: 'again', committed };
+    }
+    if (restore && record.ownerSettings) {
+      log.info('owner.settings.restored', {
+        service: record.key,
+        deploymentConfiguration: record.ownerSettings.deploymentConfiguration,
+      });
+      await clients.ecs.send(
+        new UpdateServiceCommand({
+          cluster: this.target.cluster,
+          service: this.target.service,
+          deploymentConfiguration: record.ownerSettings.deploymentConfiguration,
+        }),
+      );
+    }
+    const { ownerSettings: _saved, ...rest } = record;
+    const written = await write(withoutLease(restore ? rest : record));
+    return written === 'again' ? again() : { record: written, committed };
+  }
+
+  /**
+   * A push the pipeline cannot carry out, refused before anything is registered or marked bad
+   * (lib/refusal.ts): the service's controller or scheduling, a canary that cannot be a sibling, or
+   * a task definition whose container to change is not named.
+   */
+  private async refusePush(primary: Observed['primary'], traffic: TrafficView | undefined): Promise<void> {
+    const target = this.target;
+    const service = serviceRefusal(target, primary) ?? trafficRefusal(target, traffic);
+    if (service) throw new RefusedError(service);
+    if (isEcsStrategy(target.strategy) && !this.parts.lifecycleHook) {
+      throw new RefusedError(
+        `${target.cluster}/${target.service}: strategy ${target.strategy} needs the pipeline's lifecycle hook, and this deployment has none (AUTOPILOT_LIFECYCLE_HOOK_ARN and AUTOPILOT_LIFECYCLE_HOOK_ROLE_ARN, which serverless.yml sets). Nothing was registered and the image is not marked bad`,
+      );
+    }
+    if (!primary.taskDefinition) return;
+    const out = await describeTaskDefinition(
+      this.parts.clients,
+      primary.taskDefinition,
+      this.taskDefinitions,
+    );
+    const containers = out.taskDefinition?.containerDefinitions ?? [];
+    const revision = `${out.taskDefinition?.family}:${out.taskDefinition?.revision}`;
+    const refused = containerRefusal(target, containers, revision);
+    if (refused) throw new RefusedError(refused);
+  }
+
+  /**
+   * A reconcile that failed (throttled past the SDK's retries, say) lets its lease go, best effort:
+   * the next wake-up or event acts at once. Left to expire, it held the service LEASE_MS, and a
+   * wake-up that came meanwhile (a registration lease's end) only asked the dead holder to look
+   * again, leaving the service to the sweep (measured: one of 200 services registered 5 minutes
+   * late under ECS throttles).
+   */
+  private async letGo(): Promise<void> {
+    const { store } = this.parts;
+    try {
+      const record = await store.get(this.target.cluster, this.target.service);
+      if (record.lease?.owner === this.me) await store.put(withoutLease(record));
+    } catch {
+      // It expires (LEASE_MS).
+    }
+  }
+
+  /** Notices of a committed write, with those of decisions it carried that were held back. */
+  private tell(notices: Notice[], key: string): void {
+    this.parts.tellNotices(key, [...this.untold, ...notices], this.target);
+    this.held = false;
+    this.untold = [];
+  }
+
+  private dropHeld(): void {
+    this.held = false;
+    this.untold = [];
+  }
+
+  /** The last look is stale: a record changed by another writer means AWS may have changed too. */
+  private reread(): void {
+    if (this.last) this.last.reread = true;
+  }
+}
