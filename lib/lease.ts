@@ -118,6 +118,6 @@ export function tellFailing(f: Failing, now: number): boolean {
 }
 
 /** Whether the tick should leave the target alone for now. */
-export function backedOff(record: ServiceRecord, now: number): boolean {
+export function backedOff(record: Pick<ServiceRecord, 'failing'>, now: number): boolean {
   return !!record.failing && record.failing.nextAt > now;
 }

@@ -31,7 +31,7 @@ import { isPermanent, TransientError } from './errors.ts';
 import { dropBeforeCalls, taskEventMatters, taskViewOf, type Verdict } from './event-facts.ts';
 import { handOnMessages, handOnTargets } from './hand-on.ts';
 import { HOOK_RECHECK_S, type HookAnswer, hookAnswer, parseHookInput } from './hook.ts';
-import { backedOff, nextFailing, tellFailing, withoutLease } from './lease.ts';
+import { nextFailing, tellFailing, withoutLease } from './lease.ts';
 import { log } from './log.ts';
 import {
   dueForCheck,
@@ -49,6 +49,7 @@ import type { ImageRef, ServiceRecord } from './record.ts';
 import { closeRollout, retireCanary, targetRemoved } from './retire.ts';
 import { budget, deliver, queue, type Slack } from './slack/deliver.ts';
 import { ConflictError, CorruptRecordError, type RecordStore, type RepositoryMark } from './store.ts';
+import { sweepReconciles } from './sweep.ts';
 import { type ParsedTrigger, parseTrigger } from './triggers.ts';
 import { wakeReadsGates } from './wake.ts';
 import { type Waker, WakingStore } from './waker.ts';
@@ -481,18 +482,8 @@ export class Pipeline {
     let records = await this.catchUpOnPushes(found.records, found.marks);
     records = await this.retireRemovedTargets(records);
     const now = this.now();
-    // A rollout in flight, a push queued behind one, a scaling alarm still in ALARM (its rule
-    // applies again after each cooldown), a frozen push whose window has ended, a wake-up overdue
-    // (its message lost); a target that keeps failing waits out its back-off.
-    const busy = records.filter(
-      (r) =>
-        (r.rollout ||
-          r.queuedPush ||
-          Object.keys(r.scaling?.firing ?? {}).length > 0 ||
-          (r.frozenPush !== undefined && r.frozenPush.until <= now) ||
-          (r.wake !== undefined && r.wake.at <= now)) &&
-        !backedOff(r, now),
-    );
+    // A record a lost event or wake-up may have left (lib/sweep.ts); one failing waits out its back-off.
+    const busy = records.filter((r) => sweepReconciles(r, now));
     const byKey = new Map(busy.map((r) => [r.key, r]));
     const targets = busy
       .map((r) => targetFor(this.config, r.cluster, r.service))
