@@ -25,8 +25,9 @@ import { parse as parseYaml } from 'yaml';
 import { type ClientOptions, createClients } from '../aws.ts';
 import { type Config, validateConfig } from '../config.ts';
 import { loadConfig, parseConfig, readConfigFile } from '../config-file.ts';
+import { isPermanent } from '../errors.ts';
 import { createSlack } from '../slack/deliver.ts';
-import { DEFAULT_WEBHOOK_PARAMETER, WebhookError, WebhookUrls } from '../slack/webhook.ts';
+import { DEFAULT_WEBHOOK_PARAMETER, WebhookUnreadable, WebhookUrls } from '../slack/webhook.ts';
 import { DynamoRecordStore } from '../store.ts';
 import { NamedQueueWaker, WakingStore, wakeQueueName } from '../waker.ts';
 import type { CommandClients, Deps, Io } from './common.ts';
@@ -158,7 +159,7 @@ export async function configFileOf(
 class OperatorWebhookUrls extends WebhookUrls {
   override url(parameter: string): Promise<string> {
     return super.url(parameter).catch((e: unknown) => {
-      throw e instanceof WebhookError && e.permanent ? new WebhookError(e.message, false) : e;
+      throw isPermanent(e) ? new WebhookUnreadable((e as Error).message) : e;
     });
   }
 }
