@@ -27,12 +27,15 @@ export interface Io {
   tty?: boolean;
 }
 
-export interface CommandClients extends Clients {
-  ecr: ECRClient;
-}
+/**
+ * A name only local/cli-step.ts and local/pipeline.ts still use (another helper owns local/):
+ * delete it once they write `Deps['clients']`.
+ */
+export type CommandClients = Deps['clients'];
 
 export interface Deps {
-  clients: CommandClients;
+  /** The Lambdas' clients, and ECR: `deploy` resolves a tag to its digest itself. */
+  clients: Clients & { ecr: ECRClient };
   store: RecordStore;
   config: Config;
   /** The config file's name, for messages. */

@@ -22,7 +22,7 @@ import { ECRClient } from '@aws-sdk/client-ecr';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { GetParameterCommand, PutParameterCommand } from '@aws-sdk/client-ssm';
 import { parse as parseYaml } from 'yaml';
-import { type ClientOptions, createClients } from '../aws.ts';
+import { type ClientOptions, type Clients, createClients } from '../aws.ts';
 import { type Config, validateConfig } from '../config.ts';
 import { loadConfig, parseConfig, readConfigFile } from '../config-file.ts';
 import { isPermanent } from '../errors.ts';
@@ -30,7 +30,7 @@ import { createSlack } from '../slack/deliver.ts';
 import { DEFAULT_WEBHOOK_PARAMETER, WebhookUnreadable, WebhookUrls } from '../slack/webhook.ts';
 import { DynamoRecordStore } from '../store.ts';
 import { NamedQueueWaker, WakingStore, wakeQueueName } from '../waker.ts';
-import type { CommandClients, Deps, Io } from './common.ts';
+import type { Deps, Io } from './common.ts';
 
 export const LOCAL_ENDPOINT = 'http://127.0.0.1:4566';
 export const DEFAULT_TABLE = 'ecs-autopilot';
@@ -46,7 +46,7 @@ export interface ConnectFlags {
 }
 
 export interface Connection {
-  clients: CommandClients;
+  clients: Deps['clients'];
   options: ClientOptions;
   endpoint?: string;
   region?: string;
@@ -185,7 +185,7 @@ export async function loadCommandConfig(file: string): Promise<Config> {
 }
 
 /** The endpoint's clock: read now, then run forward with the wall clock until read again. Falls back to the wall clock. */
-export async function endpointClock(clients: Pick<CommandClients, 'ssm'>): Promise<() => number> {
+export async function endpointClock(clients: Pick<Clients, 'ssm'>): Promise<() => number> {
   try {
     const asked = Date.now();
     await clients.ssm.send(
