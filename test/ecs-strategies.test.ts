@@ -8,12 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../lib/config-file.ts';
 import { decide } from '../lib/decide.ts';
-import {
-  checkEcsSteps,
-  ecsStrategyFields,
-  stepAtWeight,
-  tenths,
-} from '../lib/ecs-strategy.ts';
+import { checkEcsSteps, ecsStrategyFields, stepAtWeight, tenths } from '../lib/ecs-strategy.ts';
 import { hookAnswer, parseHookInput } from '../lib/hook.ts';
 import { MISSING_SERVICE } from '../lib/observation.ts';
 import { newRecord, type Rollout, type ServiceRecord } from '../lib/record.ts';

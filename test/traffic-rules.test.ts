@@ -3,12 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { servedNow } from '../lib/commands/status.ts';
 import { parseConfig } from '../lib/config-file.ts';
 import { trafficRefusal } from '../lib/refusal.ts';
-import {
-  reweigh,
-  routeAt,
-  stepWeights,
-  weightedCanaryTasks,
-} from '../lib/rollout/traffic.ts';
+import { reweigh, routeAt, stepWeights, weightedCanaryTasks } from '../lib/rollout/traffic.ts';
 import { askOnce } from '../lib/rollout/weighted.ts';
 import { canaryGroupName } from '../lib/traffic-config.ts';
 

@@ -11,6 +11,7 @@
  * error), 2 bad usage, 3 `wait` gave up before the rollout ended.
  */
 import type { ECRClient } from '@aws-sdk/client-ecr';
+import type { LifecycleHookSettings } from '../act.ts';
 import type { ClientOptions, Clients } from '../aws.ts';
 import { type Config, type TargetConfig, targetFor } from '../config.ts';
 import { formatDuration } from '../duration.ts';
@@ -55,6 +56,12 @@ export interface Deps {
   where: string;
   /** The records table; the stack's functions are named after it (`<table>-tick`). */
   table?: string;
+  /**
+   * The stack's ECS lifecycle hook, for a command on an ecs-* target: read as the Lambdas read it
+   * (AUTOPILOT_LIFECYCLE_HOOK_ARN and _ROLE_ARN, lib/env.ts); absent in a shell that has not
+   * exported them.
+   */
+  lifecycleHook?: LifecycleHookSettings;
   /** How the clients were made, for a client only one command needs (`logs`: CloudWatch Logs). */
   clientOptions?: ClientOptions;
 }
