@@ -35,10 +35,10 @@ class PipelineStartError extends PermanentError {
  * built into its bundle and the environment (lib/environment-pipeline.ts), with the optional
  * clients the function hands in (functions/tick.ts: ECR), then kept for the warm invocations that
  * follow (its ObserveMemory and missed-push checks are worth keeping). A failed start (no config)
- * is not kept: the next invocation tries again. The pipeline lives as long as the factory: each
- * call makes a new one, and each handler (functions/*.ts makes one when its module loads, so one
- * per execution environment) has its own. `readConfig` is for a test that runs a handler outside
- * a bundle.
+ * is not kept: the next invocation tries again. The pipeline lives as long as its factory, and
+ * each call of pipelineFactory is a new factory: each handler has its own (functions/*.ts makes
+ * one when its module loads, so one per execution environment), and nothing is shared at module
+ * level. `readConfig` is for a test that runs a handler outside a bundle.
  */
 export function pipelineFactory(
   optional: OptionalClients = {},
