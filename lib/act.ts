@@ -28,9 +28,10 @@ import {
   type TaskDefinitions,
   withHealthCheck,
 } from './observe.ts';
+import { allAtOnceConfiguration } from './owner-settings.ts';
 import type { ServiceRecord } from './record.ts';
 import { RefusedError } from './refusal.ts';
-import { cloneForImage } from './revision.ts';
+import { cloneForImage, RevisionError } from './revision.ts';
 
 /**
  * The pipeline's lifecycle hook (functions/lifecycle-hook.ts) and the role ECS assumes to invoke it
@@ -94,7 +95,10 @@ export async function act(
       const existing = await findRevisionByDigest(clients, action.from, action.image.digest, tds);
       if (existing) return { revisionForDigest: existing };
       const current = await describeTaskDefinition(clients, action.from, tds);
-      if (!current.taskDefinition) throw new Error(`task definition ${action.from} was not found`);
+      // The revision the service runs, as observed this round, is gone (deregistered and deleted
+      // under it): asking again finds it no more, and only a person (pointing the service at a
+      // revision that exists) can fix it, so it is told, not retried into the dead-letter queue.
+      if (!current.taskDefinition) throw new RevisionError(`task definition ${action.from} was not found`);
       const input = cloneForImage(current.taskDefinition, current.tags, action.container, action.image);
       const out = await clients.ecs.send(new RegisterTaskDefinitionCommand(input));
       return {
@@ -122,16 +126,9 @@ export async function act(
     case 'setPrimary':
       await updatePrimary(clients, target, {
         taskDefinition: action.taskDefinition,
-        ...(action.allAtOnce
-          ? {
-              // All at once: every new task starts before an old one stops.
-              deploymentConfiguration: {
-                ...primary.deploymentConfiguration,
-                maximumPercent: 200,
-                minimumHealthyPercent: 100,
-              },
-            }
-          : {}),
+        ...(action.allAtOnce && {
+          deploymentConfiguration: allAtOnceConfiguration(primary.deploymentConfiguration),
+        }),
       });
       return {};
     case 'setCount':

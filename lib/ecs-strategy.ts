@@ -84,37 +84,6 @@ export function ecsStrategyFields(kind: EcsStrategyKind, steps: readonly StepLik
 }
 
 /**
- * The shares ECS shifts production traffic to, in order (what the local ECS plays, too).
- *
- *   CANARY {canaryPercent 10}   -> [10, 100]
- *   CANARY {canaryPercent 100}  -> [100]
- *   LINEAR {stepPercent 30}     -> [30, 60, 90, 100]
- *   LINEAR {stepPercent 33.3}   -> [33.3, 66.6, 99.9, 100]
- *   BLUE_GREEN                  -> [100]
- */
-export function trafficShifts(
-  strategy: string,
-  fields: { canaryPercent?: number; stepPercent?: number } = {},
-): number[] {
-  if (strategy === 'CANARY') {
-    const p = fields.canaryPercent ?? 5;
-    return p >= 100 ? [100] : [p, 100];
-  }
-  if (strategy === 'LINEAR') {
-    const step = fields.stepPercent ?? 10;
-    const out: number[] = [];
-    for (let k = 1; ; k++) {
-      const p = Math.round(k * step * 10) / 10;
-      if (p >= 100) break;
-      out.push(p);
-    }
-    out.push(100);
-    return out;
-  }
-  return [100];
-}
-
-/**
  * The index of the step a production weight on the new revision has reached, or -1 before the first.
  *
  *   steps 10, 100;  weight 0   -> -1

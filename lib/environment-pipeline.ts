@@ -1,28 +1,36 @@
 /**
- * What a Lambda container builds its pipeline from: its config (parsed at package time,
+ * What a Lambda execution environment builds its pipeline from: its config (parsed at package time,
  * lib/packaged-config.ts) and, read from its environment (lib/env.ts), the AWS clients, the records
- * table and Slack. The trigger functions (lib/handler.ts)
- * and the Slack interaction function (lib/chatops/lambda.ts) both take them from here, so the two
- * cannot differ in how; each makes its own `new Pipeline(parts)`.
+ * table, Slack, the wake-up queue, the ECS lifecycle hook and the package's time. The trigger
+ * functions and the hook (lib/handler.ts) and the Slack interaction function (lib/chatops/lambda.ts)
+ * all make their `new Pipeline(options)` from this one reading, so they cannot differ: a pipeline
+ * without the hook refuses every ecs-* push, a Slack "Retry this digest" among them.
  */
-import { type Clients, createClients, type OptionalClients } from './aws.ts';
+import type { OptionalClients } from './aws.ts';
+import { createClients } from './aws.ts';
 import { buttonsOn, type Config } from './config.ts';
 import { type Env, readEnv } from './env.ts';
-import { createSlack, type Slack } from './slack/deliver.ts';
+import type { PipelineOptions } from './pipeline.ts';
+import { createSlack } from './slack/deliver.ts';
 import { DynamoRecordStore } from './store.ts';
-import { type Waker, wakerFromEnvironment } from './waker.ts';
+import { wakerFromEnvironment } from './waker.ts';
 
-export interface PipelineParts {
+/** The pipeline's options as this environment sets them, and the reading they came from. */
+export interface EnvironmentPipelineOptions {
   env: Env;
-  config: Config;
-  clients: Clients;
-  store: DynamoRecordStore;
-  slack: Slack;
-  /** Absent when the stack has no wake queue (AUTOPILOT_WAKE_QUEUE_URL unset). */
-  waker?: Waker;
+  options: PipelineOptions & { store: DynamoRecordStore };
 }
 
-export function partsFromEnvironment(config: Config, optional: OptionalClients = {}): PipelineParts {
+/**
+ * Every option the environment gives, none dropped: the clock is Date.now unless `now` is given
+ * (a test on the virtual clock), and what only some functions bundle (the ECR client and its
+ * lookups, functions/tick.ts) is the caller's to add.
+ */
+export function pipelineOptionsFromEnvironment(
+  config: Config,
+  optional: OptionalClients = {},
+  now?: () => number,
+): EnvironmentPipelineOptions {
   const env = readEnv();
   const clients = createClients({}, optional);
   const store = new DynamoRecordStore(clients.dynamodb, env.table);
@@ -33,5 +41,18 @@ export function partsFromEnvironment(config: Config, optional: OptionalClients =
     buttons: buttonsOn(config),
   });
   const waker = wakerFromEnvironment(env);
-  return { env, config, clients, store, slack, ...(waker && { waker }) };
+  const { lifecycleHook, packagedAt } = env;
+  return {
+    env,
+    options: {
+      clients,
+      store,
+      config,
+      slack,
+      ...(now && { now }),
+      ...(waker && { waker }),
+      ...(lifecycleHook && { lifecycleHook }),
+      ...(packagedAt !== undefined && { deployedAt: packagedAt }),
+    },
+  };
 }

@@ -19,11 +19,13 @@ export abstract class PipelineError extends Error {
 
 /** Retrying cannot fix it: acknowledged and told to a person. */
 export class PermanentError extends PipelineError {
+  override name = 'PermanentError';
   readonly permanent = true;
 }
 
 /** Retrying may fix it: rethrown for Lambda's retry. */
 export class TransientError extends PipelineError {
+  override name = 'TransientError';
   readonly permanent = false;
 }
 

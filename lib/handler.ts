@@ -1,8 +1,10 @@
 /**
  * The Lambda side: one middy handler per trigger, all the same shape. The handler reads the event,
- * hands it to the pipeline and returns what happened. Middlewares carry the cross-cutting parts:
- * the log context (request id, function), and the one way to fail (lib/errors.ts): every error
- * that reaches `onError` is logged as one JSON line with its stack, then
+ * hands it to the pipeline and returns what happened. A wrapper gives every log line the
+ * invocation's context (function, request id: `inLogContext`, lib/log.ts; a wrapper, not a
+ * middleware, because the context must hold across the whole invocation's awaits, which only
+ * AsyncLocalStorage.run around it does), and a middleware is the one way to fail (lib/errors.ts):
+ * every error that reaches `onError` is logged as one JSON line with its stack (lib/log.ts), then
  *   permanent (a config that does not load, a service that does not exist): acknowledged, with
  *     `status: 'error'` and the reason, so Lambda does not retry it into a crash loop; the error
  *     line is what a person is alerted on (per-service errors also go to Slack, lib/pipeline.ts);
@@ -13,7 +15,7 @@ import middy, { type MiddlewareObj } from '@middy/core';
 import type { Context } from 'aws-lambda';
 import type { OptionalClients } from './aws.ts';
 import type { Config } from './config.ts';
-import { partsFromEnvironment } from './environment-pipeline.ts';
+import { pipelineOptionsFromEnvironment } from './environment-pipeline.ts';
 import { isPermanent, PermanentError } from './errors.ts';
 import { HOOK_RECHECK_S, type HookAnswer } from './hook.ts';
 import { inLogContext, log } from './log.ts';
@@ -29,57 +31,43 @@ class PipelineStartError extends PermanentError {
 }
 
 /**
- * Built once per Lambda container from the config built into its bundle and the environment
- * (lib/env.ts), with the optional clients the function hands in (functions/tick.ts: ECR). `config`
- * is for a test that runs a handler outside a bundle. The pipeline lives as long as the factory
- * (one per handler, so one per container): two handlers in one process never share one.
+ * The pipeline of one Lambda execution environment, built at its first invocation from the config
+ * built into its bundle and the environment (lib/environment-pipeline.ts), with the optional
+ * clients the function hands in (functions/tick.ts: ECR), then kept for the warm invocations that
+ * follow (its ObserveMemory and missed-push checks are worth keeping). A failed start (no config)
+ * is not kept: the next invocation tries again. The pipeline lives as long as its factory, and
+ * each call of pipelineFactory is a new factory: each handler has its own (functions/*.ts makes
+ * one when its module loads, so one per execution environment), and nothing is shared at module
+ * level. `readConfig` is for a test that runs a handler outside a bundle.
  */
-export function environmentPipeline(
+export function pipelineFactory(
   optional: OptionalClients = {},
   extra: Pick<PipelineOptions, 'repositoryImages' | 'pushTimes'> = {},
   readConfig: () => Config | Promise<Config> = packagedConfig,
 ): PipelineFactory {
-  // A failed start (no config) is not kept: the next invocation tries again.
-  return keptUnlessFailed(() => fromEnvironment(optional, extra, readConfig));
-}
-export const pipelineFromEnvironment: PipelineFactory = environmentPipeline();
-
-async function fromEnvironment(
-  optional: OptionalClients,
-  extra: Pick<PipelineOptions, 'repositoryImages' | 'pushTimes'>,
-  readConfig: () => Config | Promise<Config>,
-): Promise<Pipeline> {
-  // The environment is read once, by partsFromEnvironment; the hook's ARNs come from that reading.
-  const { env, clients, store, config, slack, waker } = partsFromEnvironment(await readConfig(), optional);
-  const { lifecycleHook } = env;
-  return new Pipeline({
-    clients,
-    store,
-    config,
-    slack,
-    ...extra,
-    ...(lifecycleHook && { lifecycleHook }),
-    ...(waker && { waker }),
-    ...(env.packagedAt !== undefined && { deployedAt: env.packagedAt }),
-  });
+  return keptUnlessFailed(
+    async () =>
+      new Pipeline({ ...pipelineOptionsFromEnvironment(await readConfig(), optional).options, ...extra }),
+  );
 }
 
 /** The one way to fail: see the top of this file. */
-export const classifyErrors = (): MiddlewareObj<unknown, HandleResult, Error, Context> => ({
+const classifyErrors = (): MiddlewareObj<unknown, HandleResult, Error, Context> => ({
   onError: (request) => {
     const error = request.error;
     if (!error) return;
     const permanent = isPermanent(error);
     const cause = error.cause instanceof Error ? error.cause : error;
     log.error(error instanceof PipelineStartError ? 'config.invalid' : 'handler.error', {
-      error: { name: cause.name, message: cause.message, stack: cause.stack },
+      error: cause,
       permanent,
     });
     if (permanent) request.response = { status: 'error', reason: cause.message };
   },
 });
 
-export function createHandler(fn: string, getPipeline: PipelineFactory = pipelineFromEnvironment) {
+/** `getPipeline`'s default is evaluated at each call: a handler made without one has a pipeline of its own. */
+export function createHandler(fn: string, getPipeline: PipelineFactory = pipelineFactory()) {
   const handler = middy<unknown, HandleResult, Error, Context>()
     .use(classifyErrors())
     .handler(async (event, context) => {
@@ -99,13 +87,14 @@ export function createHandler(fn: string, getPipeline: PipelineFactory = pipelin
  * its hook fails, and a pipeline that cannot start (a config that does not load) is no verdict on
  * the image, so it answers IN_PROGRESS and ECS asks again (the error line is what a person sees).
  */
-export function createHookHandler(getPipeline: PipelineFactory = pipelineFromEnvironment) {
+export function createHookHandler(getPipeline: PipelineFactory = pipelineFactory()) {
   const handler = middy<unknown, HookAnswer, Error, Context>().handler(async (event) => {
     let pipeline: Pipeline;
     try {
       pipeline = await getPipeline();
     } catch (e) {
-      log.error('config.invalid', { error: { name: (e as Error).name, message: (e as Error).message } });
+      // The same line as `onError`'s for a pipeline that does not start, stack and all (lib/log.ts).
+      log.error('config.invalid', { error: e, permanent: true });
       return { hookStatus: 'IN_PROGRESS', callBackDelay: HOOK_RECHECK_S * 2 };
     }
     return pipeline.lifecycleHook(event);

@@ -37,6 +37,7 @@ import {
 } from '@aws-sdk/client-elastic-load-balancing-v2';
 import type { Clients } from './aws.ts';
 import type { TargetConfig } from './config.ts';
+import { PermanentError, TransientError } from './errors.ts';
 import type { TrafficView } from './observation.ts';
 import { forwardGroups, type Route, type RouteAction } from './rollout/traffic.ts';
 import { canaryGroupOf } from './traffic-config.ts';
@@ -150,7 +151,9 @@ export async function createCanaryGroup(
 ): Promise<string> {
   const out = await clients.elbv2.send(new DescribeTargetGroupsCommand({ TargetGroupArns: [primaryGroup] }));
   const g: TargetGroup | undefined = out.TargetGroups?.[0];
-  if (!g) throw new Error(`target group ${primaryGroup} was not found`);
+  // The service's own target group, as observed this round, is gone: the service's load balancing
+  // is broken until a person mends it, and asking again will not bring it back.
+  if (!g) throw new PermanentError(`target group ${primaryGroup} was not found`);
   const created = await clients.elbv2.send(
     new CreateTargetGroupCommand({
       Name: name,
@@ -172,7 +175,10 @@ export async function createCanaryGroup(
     }),
   );
   const arn = created.TargetGroups?.[0]?.TargetGroupArn;
-  if (!arn) throw new Error(`CreateTargetGroup ${name} returned no target group`);
+  // An answer without the group it made: asking again can fix it ("If you attempt to create
+  // multiple target groups with the same settings, each call succeeds",
+  // https://docs.aws.amazon.com/elasticloadbalancing/latest/APIReference/API_CreateTargetGroup.html).
+  if (!arn) throw new TransientError(`CreateTargetGroup ${name} returned no target group`);
   const attributes = await clients.elbv2.send(
     new DescribeTargetGroupAttributesCommand({ TargetGroupArn: primaryGroup }),
   );

@@ -7,6 +7,7 @@
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { type LogLevel as Level, logLevel } from './env.ts';
+import { PipelineError } from './errors.ts';
 
 const ORDER: Record<Level, number> = { debug: 10, info: 20, warn: 30, error: 40 };
 
@@ -14,7 +15,6 @@ const secrets = new Set<string>();
 let sink: (line: string) => void = (line) => process.stdout.write(`${line}\n`);
 /** Readers of every line besides the sink: the local Lambda runtime keeps them in CloudWatch Logs. */
 const taps = new Set<(line: string) => void>();
-let context: Record<string, unknown> = {};
 /** An invocation's own fields: the local Lambda runs several invocations at once in one process. */
 const invocation = new AsyncLocalStorage<Record<string, unknown>>();
 
@@ -71,11 +71,6 @@ export function addLogTap(tap: (line: string) => void): () => void {
   return () => taps.delete(tap);
 }
 
-/** Fields added to every line outside an invocation (the CLI's, the local world's). */
-export function setLogContext(fields: Record<string, unknown>): void {
-  context = fields;
-}
-
 /**
  * A Lambda handler whose every line names its function and request id, its own even when
  * invocations overlap in one process (locally; Lambda runs one at a time per container, but the
@@ -89,14 +84,31 @@ export function inLogContext<E, C extends { awsRequestId?: string } | undefined,
     invocation.run({ function: fn, requestId: ctx?.awsRequestId }, () => handler(event, ctx));
 }
 
+/**
+ * An error as a log line carries it, wherever it is logged (a handler's `onError`, a service's
+ * failure in the pipeline, a Slack click): its name, message and stack, and for the pipeline's
+ * typed errors (lib/errors.ts) whether retrying can fix it.
+ *
+ *   new UnknownServiceError('gone') -> { name: 'UnknownServiceError', message: 'gone', stack: 'UnknownServiceError: gone\n    at …', permanent: true }
+ *   new Error('boom')               -> { name: 'Error', message: 'boom', stack: 'Error: boom\n    at …' }
+ */
+export function errorFields(e: Error): Record<string, unknown> {
+  return {
+    name: e.name,
+    message: e.message,
+    stack: e.stack,
+    ...(e instanceof PipelineError && { permanent: e.permanent }),
+  };
+}
+
 function threshold(): number {
   return ORDER[logLevel()];
 }
 
 function write(level: Level, msg: string, fields?: Record<string, unknown>): void {
   if (ORDER[level] < threshold()) return;
-  const line = JSON.stringify({ level, msg, ...(invocation.getStore() ?? context), ...fields }, (_k, v) => {
-    if (v instanceof Error) return { name: v.name, message: v.message };
+  const line = JSON.stringify({ level, msg, ...invocation.getStore(), ...fields }, (_k, v) => {
+    if (v instanceof Error) return errorFields(v);
     if (typeof v === 'bigint') return String(v);
     return v;
   });

@@ -8,13 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { parseConfig } from '../lib/config-file.ts';
 import { decide } from '../lib/decide.ts';
-import {
-  checkEcsSteps,
-  ecsStrategyFields,
-  stepAtWeight,
-  tenths,
-  trafficShifts,
-} from '../lib/ecs-strategy.ts';
+import { checkEcsSteps, ecsStrategyFields, stepAtWeight, tenths } from '../lib/ecs-strategy.ts';
 import { hookAnswer, parseHookInput } from '../lib/hook.ts';
 import { MISSING_SERVICE } from '../lib/observation.ts';
 import { newRecord, type Rollout, type ServiceRecord } from '../lib/record.ts';
@@ -151,7 +145,7 @@ describe('ecsStrategyFields: the examples of its comment', () => {
   });
 });
 
-describe('trafficShifts and the local ECS shiftsOf agree', () => {
+describe("the local ECS's shifts: the shares ECS shifts production traffic to, in order", () => {
   it.each([
     ['CANARY', { canaryPercent: 10 }, [10, 100]],
     ['CANARY', { canaryPercent: 100 }, [100]],
@@ -159,7 +153,6 @@ describe('trafficShifts and the local ECS shiftsOf agree', () => {
     ['LINEAR', { stepPercent: 33.3 }, [33.3, 66.6, 99.9, 100]],
     ['BLUE_GREEN', {}, [100]],
   ])('%s %o -> %o', (strategy, fields, expected) => {
-    expect(trafficShifts(strategy, fields)).toEqual(expected);
     expect(shiftsOf({ strategy, canaryConfiguration: fields, linearConfiguration: fields })).toEqual(
       expected,
     );

@@ -1,6 +1,7 @@
 /** One way to configure: lib/env.ts reads every variable, with the defaults serverless.yml sets for `dev`. */
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { connection, tableOf } from '../lib/commands/env.ts';
 import { DEFAULT_REGION, DEFAULT_TABLE, DEFAULT_WEBHOOK_PARAMETER, logLevel, readEnv } from '../lib/env.ts';
 
 const yml = readFileSync(new URL('../serverless.yml', import.meta.url), 'utf8');
@@ -24,6 +25,32 @@ describe('the defaults are what serverless.yml deploys for the dev stage', () =>
     );
     expect(one(/region: \$\{param:region, '([^']+)'\}/)).toBe(DEFAULT_REGION);
     expect(readEnv({})).toMatchObject({ slackParameter: DEFAULT_WEBHOOK_PARAMETER, region: DEFAULT_REGION });
+  });
+});
+
+describe('the CLI reads the same variables through readEnv (lib/commands/env.ts)', () => {
+  it.each([
+    [{}, undefined, 'ecs-autopilot-dev'],
+    [{}, 'http://127.0.0.1:4566', 'ecs-autopilot'],
+    [{ AUTOPILOT_TABLE: 'ecs-autopilot-prod' }, undefined, 'ecs-autopilot-prod'],
+    [{ AUTOPILOT_TABLE: 'ecs-autopilot-prod' }, 'http://127.0.0.1:4566', 'ecs-autopilot-prod'],
+  ])('tableOf(%j, %s) -> %s', (env, endpoint, table) => {
+    expect(tableOf(env, endpoint)).toBe(table);
+  });
+
+  it("against real AWS its table is the deployed stack's default, and it has the Lambdas' Slack parameter and hook", () => {
+    const hook = { hookTargetArn: 'arn:aws:lambda:us-east-1:1:function:h', roleArn: 'arn:aws:iam::1:role/r' };
+    const c = connection(
+      {},
+      {
+        AWS_REGION: 'eu-west-1',
+        AUTOPILOT_SLACK_PARAMETER: '/team/hook',
+        AUTOPILOT_LIFECYCLE_HOOK_ARN: hook.hookTargetArn,
+        AUTOPILOT_LIFECYCLE_HOOK_ROLE_ARN: hook.roleArn,
+      },
+    );
+    expect(c.table).toBe(DEFAULT_TABLE);
+    expect(c.settings).toMatchObject({ slackParameter: '/team/hook', lifecycleHook: hook });
   });
 });
 

@@ -1,14 +1,15 @@
 /** One way to fail: typed errors say whether retrying helps; the handler's onError acts on it. */
 import type { Context } from 'aws-lambda';
 import { afterEach, describe, expect, it } from 'vitest';
+import { createInteractHandler } from '../lib/chatops/lambda.ts';
 import { ConfigError } from '../lib/config.ts';
 import { isPermanent, PermanentError, TransientError } from '../lib/errors.ts';
-import { createHandler } from '../lib/handler.ts';
-import { setLogSink } from '../lib/log.ts';
+import { createHandler, createHookHandler } from '../lib/handler.ts';
+import { errorFields, log, setLogSink } from '../lib/log.ts';
 import { UnknownServiceError } from '../lib/observe.ts';
 import type { Pipeline } from '../lib/pipeline.ts';
 import { RevisionError } from '../lib/revision.ts';
-import { WebhookError } from '../lib/slack/webhook.ts';
+import { WebhookUnreadable, WebhookUnusable } from '../lib/slack/webhook.ts';
 import { ConflictError, CorruptRecordError } from '../lib/store.ts';
 
 describe('isPermanent: the examples of its comment, and every typed error of lib', () => {
@@ -27,10 +28,35 @@ describe('isPermanent: the examples of its comment, and every typed error of lib
     ['CorruptRecordError', new CorruptRecordError('prod/web', 'x'), true],
     ['ConflictError', new ConflictError('prod/web'), false],
     ['ConfigError', new ConfigError([], 'autopilot.yml'), true],
-    ['WebhookError, permanent', new WebhookError('x', true), true],
-    ['WebhookError, transient', new WebhookError('x', false), false],
+    ['WebhookUnusable', new WebhookUnusable('x'), true],
+    ['WebhookUnreadable', new WebhookUnreadable('x'), false],
   ])('%s -> %s', (_name, error, permanent) => {
     expect(isPermanent(error)).toBe(permanent);
+  });
+});
+
+describe('an error in a log line (lib/log.ts errorFields): the examples of its comment, and the base classes', () => {
+  it.each([
+    ['UnknownServiceError', new UnknownServiceError('gone'), 'UnknownServiceError', true],
+    ['a plain Error', new Error('boom'), 'Error', undefined],
+    ['PermanentError', new PermanentError('boom'), 'PermanentError', true],
+    ['TransientError', new TransientError('boom'), 'TransientError', false],
+  ])('%s: its name, message, stack and whether retrying can fix it', (_case, error, name, permanent) => {
+    expect(errorFields(error)).toEqual({
+      name,
+      message: error.message,
+      stack: expect.stringMatching(new RegExp(`^${name}: ${error.message}\\n\\s+at `)),
+      ...(permanent !== undefined && { permanent }),
+    });
+    // Any field of any line: what the pipeline logs of a service's failure (pipeline.error) included.
+    const lines: string[] = [];
+    const previous = setLogSink((line) => lines.push(line));
+    try {
+      log.error('pipeline.error', { service: 'c/web', error });
+    } finally {
+      setLogSink(previous);
+    }
+    expect(JSON.parse(lines[0]!).error).toEqual(JSON.parse(JSON.stringify(errorFields(error))));
   });
 });
 
@@ -77,6 +103,18 @@ describe('the onError middleware', () => {
     const result = await handler({}, context);
     expect(result).toEqual({ status: 'error', reason: 'ENOENT: no such file, autopilot.yml' });
     expect(lines[0]).toMatchObject({ msg: 'config.invalid', permanent: true });
+  });
+
+  it('the hook and the Slack click, which answer instead of failing, log the same line: stack and all', async () => {
+    const hook = createHookHandler(() => Promise.reject(new PermanentError('no config in this bundle')));
+    expect(await hook({}, context)).toMatchObject({ hookStatus: 'IN_PROGRESS' });
+    const click = createInteractHandler(() => Promise.reject(new PermanentError('no config in this bundle')));
+    expect(await click({ body: '' }, context)).toMatchObject({ statusCode: 500 });
+    expect(lines.map((l) => [l.msg, l.function, l.permanent, l.error.name, l.error.permanent])).toEqual([
+      ['config.invalid', 'lifecycleHook', true, 'PermanentError', true],
+      ['slack.error', 'slackInteract', true, 'PermanentError', true],
+    ]);
+    for (const l of lines) expect(l.error.stack).toMatch(/^PermanentError: no config in this bundle\n\s+at /);
     setLogSink(previous);
   });
 });

@@ -1,18 +1,16 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, describe, expect, it } from 'vitest';
-import { inLogContext, log, setLogContext, setLogSink } from '../lib/log.ts';
+import { inLogContext, log, setLogSink } from '../lib/log.ts';
 
 let restore: ((line: string) => void) | undefined;
 afterEach(() => {
   if (restore) setLogSink(restore);
-  setLogContext({});
 });
 
 describe('log context', () => {
-  it('overlapping invocations each stamp their own function and request id; outside them, the set context', async () => {
+  it('overlapping invocations each stamp their own function and request id; outside them, none', async () => {
     const lines: Record<string, unknown>[] = [];
     restore = setLogSink((l) => lines.push(JSON.parse(l)));
-    setLogContext({ function: 'cli' });
     const handler = inLogContext(
       'ecsEvent',
       async (event: { n: number; wait: number }, _ctx: { awsRequestId: string }) => {
@@ -32,7 +30,7 @@ describe('log context', () => {
       ['started', 2, 'ecsEvent', 'r2'],
       ['done', 2, 'ecsEvent', 'r2'],
       ['done', 1, 'ecsEvent', 'r1'],
-      ['after', undefined, 'cli', undefined],
+      ['after', undefined, undefined, undefined],
     ]);
   });
 });

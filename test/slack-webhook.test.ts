@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createClients } from '../lib/aws.ts';
 import { log, setLogSink } from '../lib/log.ts';
-import { WebhookError, WebhookUrls } from '../lib/slack/webhook.ts';
+import { WebhookUnreadable, WebhookUnusable, WebhookUrls, webhookReadError } from '../lib/slack/webhook.ts';
 import { World } from '../local/world.ts';
 import { localClientConfig } from './helpers/world.ts';
 
@@ -30,11 +30,11 @@ beforeAll(async () => {
 });
 afterAll(() => world.stop());
 
-async function error(p: Promise<unknown>): Promise<WebhookError> {
+async function error(p: Promise<unknown>): Promise<WebhookUnusable | WebhookUnreadable> {
   try {
     await p;
   } catch (e) {
-    return e as WebhookError;
+    return e as WebhookUnusable | WebhookUnreadable;
   }
   throw new Error('expected an error');
 }
@@ -74,7 +74,7 @@ describe('WebhookUrls', () => {
   it('a missing parameter fails for good, and is read again next time (not kept)', async () => {
     const urls = new WebhookUrls(ssm);
     const e = await error(urls.url('/ecs-autopilot/nothing-here'));
-    expect(e).toBeInstanceOf(WebhookError);
+    expect(e).toBeInstanceOf(WebhookUnusable);
     expect(e.permanent).toBe(true);
     expect(e.message).toMatch(/^SSM parameter \/ecs-autopilot\/nothing-here does not exist/);
     world.ssm.operations.PutParameter({
@@ -99,7 +99,28 @@ describe('WebhookUrls', () => {
       maxAttempts: 1,
     }).ssm;
     const e = await error(new WebhookUrls(unreachable).url('/ecs-autopilot/slack-webhook-url'));
+    expect(e).toBeInstanceOf(WebhookUnreadable);
     expect(e.permanent).toBe(false);
     expect(e.message).toMatch(/^SSM parameter \/ecs-autopilot\/slack-webhook-url could not be read/);
+  });
+});
+
+describe('webhookReadError: the examples of its comment', () => {
+  it.each([
+    ['ParameterNotFound', WebhookUnusable, 'SSM parameter /p does not exist: create it'],
+    ['ParameterVersionNotFound', WebhookUnusable, 'SSM parameter /p does not exist in that version'],
+    ['AccessDeniedException', WebhookUnusable, 'SSM parameter /p cannot be read: the functions need'],
+    ['InvalidKeyId', WebhookUnusable, 'SSM parameter /p cannot be decrypted: '],
+    ['ValidationException', WebhookUnusable, 'SSM parameter /p is not a valid parameter name'],
+    ['ThrottlingException', WebhookUnreadable, 'SSM parameter /p could not be read (ThrottlingException)'],
+    ['TimeoutError', WebhookUnreadable, 'SSM parameter /p could not be read (TimeoutError)'],
+    // A name that happens to be an Object.prototype member is no known SSM error.
+    ['constructor', WebhookUnreadable, 'SSM parameter /p could not be read (constructor)'],
+  ])('%s -> %o', (name, type, text) => {
+    const e = webhookReadError('/p', name);
+    expect(e).toBeInstanceOf(type);
+    expect(e.permanent).toBe(type === WebhookUnusable);
+    expect(e.name).toBe(type.name);
+    expect(e.message.startsWith(text)).toBe(true);
   });
 });

@@ -3,14 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { servedNow } from '../lib/commands/status.ts';
 import { parseConfig } from '../lib/config-file.ts';
 import { trafficRefusal } from '../lib/refusal.ts';
-import {
-  reweigh,
-  routeAt,
-  routedShare,
-  stepWeights,
-  weightedCanaryTasks,
-  weightShare,
-} from '../lib/rollout/traffic.ts';
+import { reweigh, routeAt, stepWeights, weightedCanaryTasks } from '../lib/rollout/traffic.ts';
 import { askOnce } from '../lib/rollout/weighted.ts';
 import { canaryGroupName } from '../lib/traffic-config.ts';
 
@@ -63,17 +56,6 @@ describe('reweigh', () => {
     expect(reweigh([g('canary', 1)], 'web', 'canary', 10)).toEqual({
       refused: expect.stringMatching(/does not forward to the primary/),
     });
-  });
-});
-
-describe('weightShare', () => {
-  it.each([
-    [[g('web', 90), g('canary', 10)], 10],
-    [[g('web', 2), g('canary', 1)], 33.3],
-    [[g('web', 1)], 0],
-    [[g('web', 0), g('canary', 0)], 0],
-  ])('%j -> %d', (groups, want) => {
-    expect(weightShare(groups, 'canary')).toBe(want);
   });
 });
 
@@ -148,21 +130,6 @@ describe('routeAt (a route rewritten to the step, or left alone)', () => {
     expect(routeAt(route(fwd(g('web', 1), g('blue', 1))), 'web', 'canary', { canary: 10 })).toEqual({
       refused: expect.stringMatching(/also forwards to blue/),
     });
-  });
-});
-
-describe('routedShare (the smallest share any route gives the canary)', () => {
-  const r = (...groups: { TargetGroupArn: string; Weight: number }[]) => ({
-    arn: 'x',
-    kind: 'rule' as const,
-    actions: [{ Type: 'forward', ForwardConfig: { TargetGroups: groups } }],
-  });
-  it.each([
-    [[r(g('web', 90), g('canary', 10)), r(g('web', 90), g('canary', 10))], 10],
-    [[r(g('web', 90), g('canary', 10)), r(g('web', 1))], 0],
-    [[], 0],
-  ])('%j -> %d', (routes, want) => {
-    expect(routedShare(routes, 'canary')).toBe(want);
   });
 });
 

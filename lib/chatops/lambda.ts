@@ -14,8 +14,9 @@
 import { GetParameterCommand, type SSMClient } from '@aws-sdk/client-ssm';
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
-import { partsFromEnvironment } from '../environment-pipeline.ts';
-import { PermanentError, TransientError } from '../errors.ts';
+import type { Config } from '../config.ts';
+import { pipelineOptionsFromEnvironment } from '../environment-pipeline.ts';
+import { isPermanent, PermanentError, TransientError } from '../errors.ts';
 import { inLogContext, log, redact } from '../log.ts';
 import { keptUnlessFailed } from '../once.ts';
 import { packagedConfig } from '../packaged-config.ts';
@@ -132,32 +133,45 @@ export async function respond(url: string, message: Record<string, unknown>): Pr
   if (!res.ok) throw new Error(`response_url answered ${res.status}`);
 }
 
-/** Built once per Lambda container from the environment (lib/env.ts); a failed build is tried again. */
-export const depsFromEnvironment: () => Promise<InteractDeps> = keptUnlessFailed(async () => {
-  const { env, config, clients, store, slack, waker } = partsFromEnvironment(packagedConfig());
-  const pipeline = new Pipeline({ clients, store, config, slack, ...(waker && { waker }) });
-  const secret = secretReader(clients.ssm);
+/**
+ * What a click needs, from the config and the environment: the same pipeline options as the
+ * trigger functions' (lib/environment-pipeline.ts), lifecycle hook included, so a "Retry this
+ * digest" or a "Deploy now" on an ecs-* target starts ECS's deployment as a push would. `now` is
+ * Date.now in Lambda (a test passes the virtual clock).
+ */
+export function interactDeps(config: Config, now: () => number = Date.now): InteractDeps {
+  const { env, options } = pipelineOptionsFromEnvironment(config, {}, now);
+  const pipeline = new Pipeline(options);
+  const secret = secretReader(options.clients.ssm);
   const api = env.botTokenParameter ? slackApi(() => secret(env.botTokenParameter!)) : undefined;
   return {
     config,
-    store,
+    store: options.store,
     command: (cluster, service, command) => pipeline.command(cluster, service, command),
-    dynamodb: clients.dynamodb,
+    dynamodb: options.clients.dynamodb,
     table: env.table,
     signingSecret: () => secret(env.signingSecretParameter),
-    now: Date.now,
+    now,
     respond,
     ...(api && { groupMembers: api.groupMembers, postInThread: api.postInThread }),
   };
-});
+}
 
 /** The raw body, as Slack signed it: function URLs base64-encode a body they do not treat as text. */
-export function rawBody(event: FunctionUrlEvent): string {
+function rawBody(event: FunctionUrlEvent): string {
   const body = event.body ?? '';
   return event.isBase64Encoded ? Buffer.from(body, 'base64').toString('utf8') : body;
 }
 
-export function createInteractHandler(getDeps: () => Promise<InteractDeps> = depsFromEnvironment) {
+/**
+ * `getDeps`' default is evaluated at each call, so each handler has its own: functions/slack-interact.ts
+ * makes one when its module loads, so its dependencies (the pipeline, the cached secrets) are built
+ * at the first click of an execution environment and kept for its warm ones; a failed build (no
+ * config) is not kept, and the next click tries again.
+ */
+export function createInteractHandler(
+  getDeps: () => Promise<InteractDeps> = keptUnlessFailed(async () => interactDeps(packagedConfig())),
+) {
   const handler = middy<FunctionUrlEvent, InteractionResponse, Error, Context>().handler(async (event) => {
     const method = event.requestContext?.http?.method ?? 'POST';
     if (method !== 'POST') {
@@ -168,8 +182,9 @@ export function createInteractHandler(getDeps: () => Promise<InteractDeps> = dep
     try {
       return await interact({ headers, body: rawBody(event) }, await getDeps());
     } catch (e) {
-      // An answer Slack can show; the details (never the secret: redacted) are in the log line.
-      log.error('slack.error', { error: e as Error });
+      // An answer Slack can show (a click is never retried: the person clicks again); the details
+      // (never the secret: redacted) are in the log line, stack and all, as onError's (lib/handler.ts).
+      log.error('slack.error', { error: e, permanent: isPermanent(e) });
       return { statusCode: 500, headers: {}, body: '' };
     }
   });

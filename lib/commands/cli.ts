@@ -24,7 +24,7 @@ import { ConfigError } from '../config.ts';
 import { parseDuration } from '../duration.ts';
 import { setLogSink } from '../log.ts';
 import { CommandFailed, type Deps, type Io, parseImageRef, printJson, UsageError } from './common.ts';
-import { configFileOf, connect, connection, DEFAULT_CONFIG, LOCAL_ENDPOINT } from './env.ts';
+import { configFileOf, connect, connection, DEFAULT_CONFIG, LOCAL_ENDPOINT, tableOf } from './env.ts';
 import { FUNCTIONS, LEVELS } from './logs.ts';
 
 export type CommandName =
@@ -534,7 +534,7 @@ function explain(
   if (err instanceof ConfigError) return { kind: 'config', message: err.message };
   if (err instanceof CommandFailed) return { kind: 'refused', message: err.message };
   const name = err?.name ?? '';
-  if (['UnknownServiceError', 'RevisionError', 'CorruptRecordError'].includes(name))
+  if (['UnknownServiceError', 'RevisionError', 'CorruptRecordError', 'RefusedError'].includes(name))
     return { kind: 'refused', message: err.message };
   const codes = [err?.code, ...(err?.errors ?? []).map((x) => (x as { code?: string }).code)];
   const start = `npx autopilot local --port ${portOf(endpoint)}`;
@@ -552,7 +552,7 @@ function explain(
     };
   }
   if (name === 'ResourceNotFoundException') {
-    const table = env.AUTOPILOT_TABLE || 'ecs-autopilot';
+    const table = tableOf(env, endpoint);
     return {
       kind: 'aws',
       message: endpoint

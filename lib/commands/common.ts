@@ -11,6 +11,7 @@
  * error), 2 bad usage, 3 `wait` gave up before the rollout ended.
  */
 import type { ECRClient } from '@aws-sdk/client-ecr';
+import type { LifecycleHookSettings } from '../act.ts';
 import type { ClientOptions, Clients } from '../aws.ts';
 import { type Config, type TargetConfig, targetFor } from '../config.ts';
 import { formatDuration } from '../duration.ts';
@@ -27,12 +28,15 @@ export interface Io {
   tty?: boolean;
 }
 
-export interface CommandClients extends Clients {
-  ecr: ECRClient;
-}
+/**
+ * A name only local/cli-step.ts and local/pipeline.ts still use (another helper owns local/):
+ * delete it once they write `Deps['clients']`.
+ */
+export type CommandClients = Deps['clients'];
 
 export interface Deps {
-  clients: CommandClients;
+  /** The Lambdas' clients, and ECR: `deploy` resolves a tag to its digest itself. */
+  clients: Clients & { ecr: ECRClient };
   store: RecordStore;
   config: Config;
   /** The config file's name, for messages. */
@@ -52,6 +56,12 @@ export interface Deps {
   where: string;
   /** The records table; the stack's functions are named after it (`<table>-tick`). */
   table?: string;
+  /**
+   * The stack's ECS lifecycle hook, for a command on an ecs-* target: read as the Lambdas read it
+   * (AUTOPILOT_LIFECYCLE_HOOK_ARN and _ROLE_ARN, lib/env.ts); absent in a shell that has not
+   * exported them.
+   */
+  lifecycleHook?: LifecycleHookSettings;
   /** How the clients were made, for a client only one command needs (`logs`: CloudWatch Logs). */
   clientOptions?: ClientOptions;
 }

@@ -40,7 +40,15 @@ export interface DeployOptions {
   dryRun?: boolean;
 }
 
-/** The pipeline a command runs through: the Lambdas' own, with the command's clock and Slack. */
+/**
+ * The pipeline a command runs through: the Lambdas' own, with the command's clock and Slack, and the
+ * stack's lifecycle hook when the shell has it (AUTOPILOT_LIFECYCLE_HOOK_ARN and _ROLE_ARN, the
+ * values the stack's functions have: `aws lambda get-function-configuration --function-name
+ * ecs-autopilot-<stage>-tick`). Without it a deploy by hand of an ecs-* target is refused, with a
+ * message naming the two variables, before anything is registered. No wake queue here: the store
+ * (lib/commands/env.ts) schedules the record's wake-up itself; and no missed-push lookups: the
+ * sweep does those.
+ */
 export function pipelineFor(deps: Deps): Pipeline {
   return new Pipeline({
     clients: deps.clients,
@@ -48,6 +56,7 @@ export function pipelineFor(deps: Deps): Pipeline {
     config: deps.config,
     now: deps.now,
     ...(deps.slack ? { slack: deps.slack } : {}),
+    ...(deps.lifecycleHook && { lifecycleHook: deps.lifecycleHook }),
   });
 }
 

@@ -22,17 +22,20 @@ import { ECRClient } from '@aws-sdk/client-ecr';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { GetParameterCommand, PutParameterCommand } from '@aws-sdk/client-ssm';
 import { parse as parseYaml } from 'yaml';
-import { type ClientOptions, createClients } from '../aws.ts';
+import { type ClientOptions, type Clients, createClients } from '../aws.ts';
 import { type Config, validateConfig } from '../config.ts';
 import { loadConfig, parseConfig, readConfigFile } from '../config-file.ts';
+import { DEFAULT_REGION, type Env, readEnv } from '../env.ts';
+import { isPermanent } from '../errors.ts';
 import { createSlack } from '../slack/deliver.ts';
-import { DEFAULT_WEBHOOK_PARAMETER, WebhookError, WebhookUrls } from '../slack/webhook.ts';
+import { WebhookUnreadable, WebhookUrls } from '../slack/webhook.ts';
 import { DynamoRecordStore } from '../store.ts';
 import { NamedQueueWaker, WakingStore, wakeQueueName } from '../waker.ts';
-import type { CommandClients, Deps, Io } from './common.ts';
+import type { Deps, Io } from './common.ts';
 
 export const LOCAL_ENDPOINT = 'http://127.0.0.1:4566';
-export const DEFAULT_TABLE = 'ecs-autopilot';
+/** The local world's records table (local/pipeline.ts attachPipeline's default), not a deployed stage's. */
+export const LOCAL_WORLD_TABLE = 'ecs-autopilot';
 export const DEFAULT_CONFIG = 'autopilot.yml';
 /** Where `autopilot local` writes the path of the config its pipeline runs (its scenario). */
 export const LOCAL_CONFIG_PARAMETER = '/ecs-autopilot/local/config-file';
@@ -45,17 +48,36 @@ export interface ConnectFlags {
 }
 
 export interface Connection {
-  clients: CommandClients;
+  clients: Deps['clients'];
   options: ClientOptions;
   endpoint?: string;
   region?: string;
   table: string;
+  /** The pipeline's own variables, as the Lambdas read them (lib/env.ts). */
+  settings: Env;
 }
 
-/** The clients for real AWS or the local AWS, from the flags and the environment. */
+/**
+ * The records table a command reads: AUTOPILOT_TABLE, else the deployed stack's default (lib/env.ts,
+ * serverless.yml's dev stage); against an endpoint (the local AWS), the local world's.
+ *
+ *   {}, real AWS                                 -> 'ecs-autopilot-dev'
+ *   {}, the local AWS                            -> 'ecs-autopilot'
+ *   { AUTOPILOT_TABLE: 'ecs-autopilot-prod' }, either -> 'ecs-autopilot-prod'
+ */
+export function tableOf(env: NodeJS.ProcessEnv, endpoint: string | undefined): string {
+  return endpoint && !env.AUTOPILOT_TABLE ? LOCAL_WORLD_TABLE : readEnv(env).table;
+}
+
+/**
+ * The clients for real AWS or the local AWS, from the flags and the environment. The pipeline's
+ * variables are read as the Lambdas read them (readEnv); the SDK's own (region, credentials, endpoint)
+ * are read here only because a command's environment is handed in (a test's), not process.env, and
+ * the region is left to the SDK's chain (a profile's) against real AWS.
+ */
 export function connection(flags: ConnectFlags, env: NodeJS.ProcessEnv): Connection {
   const endpoint = flags.local ? (env.AWS_ENDPOINT_URL ?? LOCAL_ENDPOINT) : env.AWS_ENDPOINT_URL;
-  const region = env.AWS_REGION ?? env.AWS_DEFAULT_REGION ?? (endpoint ? 'us-east-1' : undefined);
+  const region = env.AWS_REGION ?? env.AWS_DEFAULT_REGION ?? (endpoint ? DEFAULT_REGION : undefined);
   const credentials =
     env.AWS_ACCESS_KEY_ID && env.AWS_SECRET_ACCESS_KEY
       ? {
@@ -73,7 +95,7 @@ export function connection(flags: ConnectFlags, env: NodeJS.ProcessEnv): Connect
     maxAttempts: 3,
   };
   const clients = { ...createClients(options), ecr: new ECRClient(options) };
-  return { clients, options, endpoint, region, table: env.AUTOPILOT_TABLE || DEFAULT_TABLE };
+  return { clients, options, endpoint, region, table: tableOf(env, endpoint), settings: readEnv(env) };
 }
 
 /** Everything a command needs, connected. */
@@ -104,12 +126,13 @@ export async function connect(flags: ConnectFlags, env: NodeJS.ProcessEnv, io: I
     sleep,
     where: c.endpoint ? `the local AWS at ${c.endpoint}` : `region ${region}`,
     table: c.table,
+    ...(c.settings.lifecycleHook && { lifecycleHook: c.settings.lifecycleHook }),
     clientOptions: c.options,
     slack: {
       ...createSlack({
         ssm: c.clients.ssm,
         region,
-        defaultWebhook: env.AUTOPILOT_SLACK_PARAMETER || DEFAULT_WEBHOOK_PARAMETER,
+        defaultWebhook: c.settings.slackParameter,
         // Slack's pacing is kept on the endpoint's clock: the local AWS's virtual one does not wait.
         ...(c.endpoint ? { sleep: async () => {} } : {}),
       }),
@@ -158,7 +181,7 @@ export async function configFileOf(
 class OperatorWebhookUrls extends WebhookUrls {
   override url(parameter: string): Promise<string> {
     return super.url(parameter).catch((e: unknown) => {
-      throw e instanceof WebhookError && e.permanent ? new WebhookError(e.message, false) : e;
+      throw isPermanent(e) ? new WebhookUnreadable((e as Error).message) : e;
     });
   }
 }
@@ -184,7 +207,7 @@ export async function loadCommandConfig(file: string): Promise<Config> {
 }
 
 /** The endpoint's clock: read now, then run forward with the wall clock until read again. Falls back to the wall clock. */
-export async function endpointClock(clients: Pick<CommandClients, 'ssm'>): Promise<() => number> {
+export async function endpointClock(clients: Pick<Clients, 'ssm'>): Promise<() => number> {
   try {
     const asked = Date.now();
     await clients.ssm.send(

@@ -15,6 +15,7 @@
  */
 import type { FilteredLogEvent } from '@aws-sdk/client-cloudwatch-logs';
 import { CommandFailed, clockTime, type Deps, keyOf, printJson, targetOf } from './common.ts';
+import { LOCAL_WORLD_TABLE } from './env.ts';
 
 /** The stack's functions (serverless.yml), in the order a reader meets them. */
 export const FUNCTIONS = ['ecrPush', 'ecsEvent', 'alarm', 'tick', 'slackInteract'] as const;
@@ -97,7 +98,8 @@ export async function logs(options: LogsOptions, deps: Deps): Promise<number> {
   const service = target ? keyOf(target) : undefined;
   const { CloudWatchLogsClient, FilterLogEventsCommand } = await import('@aws-sdk/client-cloudwatch-logs');
   const client = new CloudWatchLogsClient(deps.clientOptions ?? {});
-  const table = deps.table ?? 'ecs-autopilot';
+  // Deps without a table are the local world's own (local/cli-step.ts).
+  const table = deps.table ?? LOCAL_WORLD_TABLE;
   const functions = options.function ? [options.function] : [...FUNCTIONS];
   const filterPattern = logsPattern(service, options.level);
   const since = deps.now() - (options.sinceMs ?? LOGS_SINCE_MS);

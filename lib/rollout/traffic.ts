@@ -80,24 +80,6 @@ export function reweigh(
   };
 }
 
-/**
- * The share of a rule's requests the canary's group is sent, in percent (one decimal): its weight
- * over the sum. No weight at all: nothing is sent anywhere.
- *
- *   [web 90, canary 10]   -> 10
- *   [web 2, canary 1]     -> 33.3
- *   [web 1]               -> 0
- *   [web 0, canary 0]     -> 0
- */
-export function weightShare(groups: WeightedGroup[], canaryArn: string): number {
-  const total = groups.reduce((s, g) => s + (g.Weight ?? 1), 0);
-  if (total <= 0) return 0;
-  const canary = groups
-    .filter((g) => g.TargetGroupArn === canaryArn)
-    .reduce((s, g) => s + (g.Weight ?? 1), 0);
-  return Math.round((canary / total) * 1000) / 10;
-}
-
 /** One action of a rule, as DescribeRules / DescribeListeners return it (only forward is read). */
 export interface RouteAction {
   Type?: string;
@@ -191,21 +173,4 @@ function keepSecret(a: RouteAction): RouteAction {
   const oidc = a.AuthenticateOidcConfig as Record<string, unknown> | undefined;
   if (a.Type !== 'authenticate-oidc' || !oidc || oidc.ClientSecret !== undefined) return a;
   return { ...a, AuthenticateOidcConfig: { ...oidc, UseExistingClientSecret: true } };
-}
-
-/**
- * The canary's share by weight over the routes, in percent: the smallest any route gives it (a
- * route not yet moved holds the share back). No route: 0.
- *
- *   [web 90, canary 10], [web 90, canary 10]   -> 10
- *   [web 90, canary 10], [web 1]               -> 0
- */
-export function routedShare(routes: Route[], canaryArn: string): number {
-  if (routes.length === 0) return 0;
-  return Math.min(
-    ...routes.map((r) => {
-      const forward = r.actions.find((a) => a.Type === 'forward');
-      return forward ? weightShare(forwardGroups(forward), canaryArn) : 0;
-    }),
-  );
 }

@@ -22,6 +22,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { SSMClient } from '@aws-sdk/client-ssm';
+import { isPermanent } from '../errors.ts';
 import { log } from '../log.ts';
 import type { Notice } from '../notice.ts';
 import type { OutboxEntry } from '../outbox-entry.ts';
@@ -30,7 +31,7 @@ import { ConflictError, type RecordStore } from '../store.ts';
 import { render, type SlackMessage } from './message.ts';
 import { type AttemptOutcome, afterAttempt, dueEntries, enqueue, leased, Pacer, shedLine } from './outbox.ts';
 import { postMessage, SEND_TIMEOUT_MS, type SendResult } from './send.ts';
-import { WebhookError, WebhookUrls } from './webhook.ts';
+import { WebhookUrls } from './webhook.ts';
 
 /** What the pipeline needs to tell Slack: one per Lambda container (the URL cache and the pacing live here). */
 export interface Slack {
@@ -213,7 +214,7 @@ async function send(slack: Slack, webhook: string, message: SlackMessage): Promi
   try {
     url = await slack.webhooks.url(webhook);
   } catch (e) {
-    const permanent = e instanceof WebhookError && e.permanent;
+    const permanent = isPermanent(e);
     return { outcome: permanent ? 'failed' : 'retry', error: (e as Error).message };
   }
   const result = await postMessage(url, message, slack.timeoutMs);

@@ -5,24 +5,28 @@
  * redact() the moment it is read, so no log line can show it, and no error made here repeats it.
  */
 import { GetParameterCommand, type SSMClient } from '@aws-sdk/client-ssm';
-import { PipelineError } from '../errors.ts';
+import { PermanentError, TransientError } from '../errors.ts';
 import { redact } from '../log.ts';
 
 export { DEFAULT_WEBHOOK_PARAMETER } from '../env.ts';
 
-/** A parameter that cannot be read; `permanent` when reading again will not help before a person acts. */
-export class WebhookError extends PipelineError {
-  override name = 'WebhookError';
-  constructor(
-    message: string,
-    readonly permanent: boolean,
-  ) {
-    super(message);
-  }
+/** A webhook parameter reading again will not help before a person acts: missing, not granted, no URL. */
+export class WebhookUnusable extends PermanentError {
+  override name = 'WebhookUnusable';
 }
 
-/** SSM errors a retry does not cure (a missing parameter, a role without the grant, a bad name). */
-const PERMANENT_SSM_ERRORS: Record<string, string> = {
+/** A webhook parameter that could not be read this time (SSM unreachable, throttled): read again later. */
+export class WebhookUnreadable extends TransientError {
+  override name = 'WebhookUnreadable';
+}
+
+/**
+ * What a person has to do about each SSM error a retry does not cure (a missing parameter, a role
+ * without the grant, a bad name): the text of its WebhookUnusable. Any other error is
+ * WebhookUnreadable. AccessDeniedException and ValidationException are not among the SSM client's
+ * modelled exceptions (they are common to every AWS API), so the error is known by its name.
+ */
+const UNUSABLE_BECAUSE: Record<string, string> = {
   ParameterNotFound:
     'does not exist: create it as a SecureString holding the webhook URL, or set notifications: false',
   ParameterVersionNotFound: 'does not exist in that version',
@@ -32,12 +36,30 @@ const PERMANENT_SSM_ERRORS: Record<string, string> = {
   ValidationException: 'is not a valid parameter name',
 };
 
+/**
+ * The error a failed GetParameter of a webhook parameter becomes, by the SSM error's name.
+ *
+ *   ('/p', 'ParameterNotFound')          -> WebhookUnusable   'SSM parameter /p does not exist: create it …'
+ *   ('/p', 'ParameterVersionNotFound')   -> WebhookUnusable   'SSM parameter /p does not exist in that version'
+ *   ('/p', 'AccessDeniedException')      -> WebhookUnusable   'SSM parameter /p cannot be read: the functions need …'
+ *   ('/p', 'InvalidKeyId')               -> WebhookUnusable   'SSM parameter /p cannot be decrypted: …'
+ *   ('/p', 'ValidationException')        -> WebhookUnusable   'SSM parameter /p is not a valid parameter name'
+ *   ('/p', 'ThrottlingException')        -> WebhookUnreadable 'SSM parameter /p could not be read (ThrottlingException)'
+ *   ('/p', 'TimeoutError')               -> WebhookUnreadable 'SSM parameter /p could not be read (TimeoutError)'
+ */
+export function webhookReadError(parameter: string, name: string): WebhookUnusable | WebhookUnreadable {
+  const because = Object.hasOwn(UNUSABLE_BECAUSE, name) ? UNUSABLE_BECAUSE[name] : undefined;
+  return because
+    ? new WebhookUnusable(`SSM parameter ${parameter} ${because}`)
+    : new WebhookUnreadable(`SSM parameter ${parameter} could not be read (${name})`);
+}
+
 export class WebhookUrls {
   private readonly cache = new Map<string, Promise<string>>();
 
   constructor(private readonly ssm: SSMClient) {}
 
-  /** The URL in `parameter`; throws WebhookError. */
+  /** The URL in `parameter`; throws WebhookUnusable or WebhookUnreadable. */
   url(parameter: string): Promise<string> {
     const cached = this.cache.get(parameter);
     if (cached) return cached;
@@ -61,16 +83,11 @@ export class WebhookUrls {
       const out = await this.ssm.send(new GetParameterCommand({ Name: parameter, WithDecryption: true }));
       value = out.Parameter?.Value;
     } catch (e) {
-      const name = (e as Error).name;
-      const permanent = PERMANENT_SSM_ERRORS[name];
-      throw new WebhookError(
-        `SSM parameter ${parameter} ${permanent ?? `could not be read (${name})`}`,
-        Boolean(permanent),
-      );
+      throw webhookReadError(parameter, (e as Error).name);
     }
     redactUrl(value);
     if (!value || !/^https?:\/\/[^/]/i.test(value) || !URL.canParse(value)) {
-      throw new WebhookError(`SSM parameter ${parameter} does not hold an https URL`, true);
+      throw new WebhookUnusable(`SSM parameter ${parameter} does not hold an https URL`);
     }
     return value;
   }

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../lib/config-file.ts';
-import { createHandler, environmentPipeline } from '../../lib/handler.ts';
+import { createHandler, pipelineFactory } from '../../lib/handler.ts';
 import { fixture } from '../helpers/fixtures.ts';
 import { type PipelineWorld, pipelineWorld } from '../helpers/pipeline-world.ts';
 
@@ -80,7 +80,7 @@ describe('handlers', () => {
       // file read at each start stands for a config that does not load.
       const fromEnv = createHandler(
         'tick',
-        environmentPipeline({}, {}, () => loadConfig(file)),
+        pipelineFactory({}, {}, () => loadConfig(file)),
       );
       t.logs.length = 0;
       const result = await fromEnv(
