@@ -5,13 +5,10 @@
  * the same records, pipeline and Slack outbox as the local Lambdas, on the world's clock. The
  * report's timeline gives its exit code and what it printed.
  */
-import type { CommandClients, Deps } from '../lib/commands/common.ts';
+import type { Deps } from '../lib/commands/common.ts';
 import { CommandFailed } from '../lib/commands/common.ts';
 import { abort, approve, pause, promote, reject, resume } from '../lib/commands/control.ts';
 import { status } from '../lib/commands/status.ts';
-import type { Config } from '../lib/config.ts';
-import type { Slack } from '../lib/slack/deliver.ts';
-import type { RecordStore } from '../lib/store.ts';
 import type { World } from './world.ts';
 
 /** Where attachPipeline registers the runner among the world's functions (scenario steps call it). */
@@ -40,7 +37,7 @@ const COMMANDS: Record<CliCommand, (options: Omit<CliStep, 'command'>, deps: Dep
 
 export function registerCliSteps(
   world: World,
-  parts: { clients: CommandClients; store: RecordStore; config: Config; slack?: Slack },
+  parts: Pick<Deps, 'clients' | 'store' | 'config' | 'slack' | 'lifecycleHook'>,
 ): void {
   world.functions.set(LOCAL_CLI, async (event) => {
     const step = event as CliStep;
@@ -53,6 +50,8 @@ export function registerCliSteps(
       now: () => world.now(),
       refreshClock: async () => {},
       ...(parts.slack && { slack: parts.slack }),
+      // The same hook the pipeline's functions have: a command's pipeline is theirs (lib/commands/deploy.ts).
+      ...(parts.lifecycleHook && { lifecycleHook: parts.lifecycleHook }),
       io: { out: (t) => printed.push(t), err: (t) => printed.push(t) },
       sleep: async () => {},
       where: 'the local AWS',

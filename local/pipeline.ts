@@ -9,7 +9,7 @@ import { CreateTableCommand } from '@aws-sdk/client-dynamodb';
 import { ECRClient } from '@aws-sdk/client-ecr';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { type Clients, createClients } from '../lib/aws.ts';
-import type { CommandClients } from '../lib/commands/common.ts';
+import type { Deps } from '../lib/commands/common.ts';
 import { buttonsOn, type Config, type TargetConfig, webhookParameters } from '../lib/config.ts';
 import type { Action } from '../lib/decide.ts';
 import { createHandler, createHookHandler } from '../lib/handler.ts';
@@ -170,9 +170,10 @@ export async function attachPipeline(
     ...(slackSender && { slack: slackSender }),
   });
   registerCliSteps(world, {
-    clients: clients as CommandClients,
+    clients: clients as Deps['clients'],
     store,
     config,
+    lifecycleHook,
     ...(slackSender && { slack: slackSender }),
   });
   if (slack) {

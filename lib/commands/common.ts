@@ -28,12 +28,6 @@ export interface Io {
   tty?: boolean;
 }
 
-/**
- * A name only local/cli-step.ts and local/pipeline.ts still use (another helper owns local/):
- * delete it once they write `Deps['clients']`.
- */
-export type CommandClients = Deps['clients'];
-
 export interface Deps {
   /** The Lambdas' clients, and ECR: `deploy` resolves a tag to its digest itself. */
   clients: Clients & { ecr: ECRClient };
