@@ -16,9 +16,9 @@
  * INSUFFICIENT_DATA (its metric has no data), EC2 capacity with little room, and EventBridge
  * faults (the push event late, an event doubled, a task event overtaken by later ones).
  *
- * Each case is a scenario file (scenarios/README.md) with a `faults:` section (local/faults.ts),
+ * Each case is a scenario file (scenarios/README.md) with a `faults:` section (local/scenario/faults.ts),
  * played in-process through the scenario runner with the pipeline attached as `autopilot sim`
- * attaches it, and the world's invariants (local/invariants.ts) checked all along.
+ * attaches it, and the world's invariants (local/scenario/invariants.ts) checked all along.
  *
  * The judge (judge() below):
  * - healthy image: its rollout ends `succeeded`, no digest is marked bad, the primary runs the new
@@ -35,7 +35,8 @@ import { validateConfig } from '../lib/config.ts';
 import { setLogSink } from '../lib/log.ts';
 import type { ServiceRecord } from '../lib/record.ts';
 import { Random } from '../local/core/random.ts';
-import * as faultLayer from '../local/faults.ts';
+import { attachPipeline } from '../local/pipeline.ts';
+import * as faultLayer from '../local/scenario/faults.ts';
 import {
   applyFaults,
   type EventFault,
@@ -44,11 +45,10 @@ import {
   parseFaultScenario,
   scenarioWithFaults,
   slackDeliveries,
-} from '../local/faults.ts';
-import { InvariantChecker, type Violation } from '../local/invariants.ts';
-import { attachPipeline } from '../local/pipeline.ts';
-import { rolloutsReport } from '../local/rollout-report.ts';
+} from '../local/scenario/faults.ts';
 import { runScenario, type ScenarioReport } from '../local/scenario/index.ts';
+import { InvariantChecker, type Violation } from '../local/scenario/invariants.ts';
+import { rolloutsReport } from '../local/scenario/rollout-report.ts';
 
 const MINUTE = 60_000;
 
@@ -419,7 +419,7 @@ export interface VerdictRun {
 /**
  * Plays a case: the scenario runner with the pipeline attached (as `autopilot sim` does), the
  * case's event faults, the invariant checker, and the pause/resume commands at their times.
- * (local/faults.ts runWithFaults does the same without the commands.)
+ * (local/scenario/faults.ts runWithFaults does the same without the commands.)
  */
 export async function runCase(c: VerdictCase, text: string, file: string): Promise<VerdictRun> {
   const loaded = parseFaultScenario(text, { file, dir: path.dirname(path.resolve(file)) });
@@ -430,7 +430,7 @@ export async function runCase(c: VerdictCase, text: string, file: string): Promi
   try {
     const { report } = await runScenario(loaded.scenario, {
       onWorld: async (world, scenario) => {
-        // The landed set-up leaves an alarm's `LoadBalancer: <target group>` as written; local/faults.ts
+        // The landed set-up leaves an alarm's `LoadBalancer: <target group>` as written; local/scenario/faults.ts
         // has the stopgap that resolves it to the load balancer's dimension (where set-up does not yet).
         const resolve = (faultLayer as { resolveLoadBalancerDimensions?: (w: typeof world) => Promise<void> })
           .resolveLoadBalancerDimensions;
@@ -464,7 +464,7 @@ export async function runCase(c: VerdictCase, text: string, file: string): Promi
           sections: async () => {
             violations = await checker.finish();
             records = checker.records();
-            // As `autopilot sim` reports them (local/sim-pipeline.ts).
+            // As `autopilot sim` reports them (local/scenario/sim-pipeline.ts).
             const rollouts = rolloutsReport(await pipeline.records());
             return { rollouts, violations, faults: layer.fired, records };
           },
@@ -586,7 +586,7 @@ export function judge(c: VerdictCase, run: VerdictRun): Verdict {
 }
 
 /**
- * Two reports of the landed local/invariants.ts that a scale-out by hand sets off. It counts min-healthy against the desired count of the moment, so a scale-out
+ * Two reports of the landed local/scenario/invariants.ts that a scale-out by hand sets off. It counts min-healthy against the desired count of the moment, so a scale-out
  * by hand "violates" it the instant the count grows, before ECS could have started a task (ECS's
  * minimumHealthyPercent bounds what a deployment may stop, not how fast a scale-out fills). Such a
  * report is excused when it measures against the scaled-out count and the healthy tasks never fell

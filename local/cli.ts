@@ -48,7 +48,7 @@ Example:
     load: async () => {
       const [{ sim }, { loadWithFaults }] = await Promise.all([
         import('./scenario/sim.ts'),
-        import('./sim-pipeline.ts'),
+        import('./scenario/sim-pipeline.ts'),
       ]);
       return (args) => sim(args, { load: loadWithFaults });
     },
@@ -74,7 +74,7 @@ Examples:
     load: async () => {
       const [{ local }, { withPipeline }, { localArgs }] = await Promise.all([
         import('./scenario/local.ts'),
-        import('./sim-pipeline.ts'),
+        import('./scenario/sim-pipeline.ts'),
         import('../lib/commands/local-args.ts'),
       ]);
       return async (args) => {

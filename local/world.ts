@@ -7,7 +7,11 @@
  *                    (core/context.ts) the services ask of their world
  *   local/services/  one folder per AWS service (and Slack), each written against core and its context
  *   local/world.ts   this file: composes the services and implements every context for them
- *   above it         the pipeline, scenarios, faults, invariants, timeline and reports
+ *   local/*.ts       on the world: the pipeline's functions attached to it (pipeline.ts, lambda.ts),
+ *                    a person's CLI steps and Slack clicks, the web service that serves its load
+ *   local/scenario/  on those: `autopilot sim` (parse, set up, play, faults, invariants, timeline,
+ *                    the story and the HTML report)
+ *   local/cli.ts     the top: `autopilot local` and `autopilot sim`
  *
  *   const world = new World({ start: Date.UTC(2026, 0, 1) });
  *   const endpoint = await world.start();      // http://127.0.0.1:PORT, for AWS_ENDPOINT_URL

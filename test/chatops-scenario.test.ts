@@ -6,7 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseScenario } from '../local/scenario/parse.ts';
 import { runScenario } from '../local/scenario/run.ts';
-import { withPipeline } from '../local/sim-pipeline.ts';
+import { withPipeline } from '../local/scenario/sim-pipeline.ts';
 import { expectOutcomes } from './helpers/approvals.ts';
 
 const SCENARIO = `

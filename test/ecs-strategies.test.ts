@@ -12,7 +12,7 @@ import { checkEcsSteps, ecsStrategyFields, stepAtWeight, tenths } from '../lib/e
 import { hookAnswer, parseHookInput } from '../lib/hook.ts';
 import { MISSING_SERVICE } from '../lib/observation.ts';
 import { newRecord, type Rollout, type ServiceRecord } from '../lib/record.ts';
-import { loadFaultScenario, runWithFaults } from '../local/faults.ts';
+import { loadFaultScenario, runWithFaults } from '../local/scenario/faults.ts';
 import { ruleWeights, shiftsOf, strategyProblem } from '../local/services/ecs/native.ts';
 
 const DIR = fileURLToPath(new URL('../scenarios/ecs-strategies/', import.meta.url));

@@ -8,14 +8,14 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { lostToOwnFailure, OWN_FAILURE_GRACE_MS } from '../local/invariants.ts';
+import { lostToOwnFailure, OWN_FAILURE_GRACE_MS } from '../local/scenario/invariants.ts';
 import { checkVerdictScenario, verdictsOf } from './helpers/verdicts.ts';
 
 const DIR = fileURLToPath(new URL('../scenarios/held-out/stranger/', import.meta.url));
 
 /**
  * A rolling or all-at-once image that crashes once ECS has stopped the old tasks: for the second
- * before the rollback no task is healthy. local/invariants.ts reported that as a min-healthy
+ * before the rollback no task is healthy. local/scenario/invariants.ts reported that as a min-healthy
  * violation of the pipeline's, so neither case could be judged.
  */
 const FOUND_DEFECTS = [

@@ -1,6 +1,6 @@
 /** The tasks a step ran on, as written under the chart (the examples of `stepCounts`). */
 import { describe, expect, it } from 'vitest';
-import { stepCounts } from '../local/html/chart.ts';
+import { stepCounts } from '../local/scenario/html/chart.ts';
 
 describe('stepCounts', () => {
   it.each([

@@ -6,7 +6,7 @@
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { setLogSink } from '../lib/log.ts';
-import { loadFaultScenario, runWithFaults } from '../local/faults.ts';
+import { loadFaultScenario, runWithFaults } from '../local/scenario/faults.ts';
 
 const DIR = fileURLToPath(new URL('../scenarios/refusals/', import.meta.url));
 

@@ -1,8 +1,8 @@
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import type { ScalingReport } from '../local/rollout-report.ts';
 import { loadScenario, runScenario } from '../local/scenario/index.ts';
-import { withPipeline } from '../local/sim-pipeline.ts';
+import type { ScalingReport } from '../local/scenario/rollout-report.ts';
+import { withPipeline } from '../local/scenario/sim-pipeline.ts';
 
 describe('scenarios/scaling.yml', () => {
   it('reports each change of the total with its alarm, out to max and in to min', async () => {

@@ -1,7 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { setLogSink } from '../lib/log.ts';
-import { loadFaultScenario, runWithFaults } from '../local/faults.ts';
+import { loadFaultScenario, runWithFaults } from '../local/scenario/faults.ts';
 import { describeVerdictScenarios } from './helpers/verdicts.ts';
 
 const DIR = fileURLToPath(new URL('../scenarios/verdicts/', import.meta.url));

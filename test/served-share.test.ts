@@ -1,12 +1,12 @@
 /**
- * The share a step really served (local/rollout-report.ts servedShare): its worked examples, and
+ * The share a step really served (local/scenario/rollout-report.ts servedShare): its worked examples, and
  * the sim report's per-step share measured from the local load balancer's request counts, which is
  * not the share the step asked for when the canary is task-sized (the demo's "10 %" of 4 tasks).
  */
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { type ServedBetween, servedShare } from '../local/rollout-report.ts';
+import { type ServedBetween, servedShare } from '../local/scenario/rollout-report.ts';
 
 const rows =
   (...r: [string, string, number][]): ServedBetween =>

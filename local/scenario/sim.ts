@@ -2,7 +2,7 @@
  * `autopilot sim FILE.yml [--json] [--verbose] [--html OUT.html]`: plays a scenario at full speed
  * on the virtual clock and prints its report: a short story by default, the whole report as JSON
  * with --json. With --html the run is also drawn, on one time axis, in a self-contained page
- * (local/html/report.ts), and where it was written is said on stderr. While it runs, the virtual
+ * (local/scenario/html/report.ts), and where it was written is said on stderr. While it runs, the virtual
  * time and the pipeline's latest notice are shown on stderr when stderr is a terminal. Log lines
  * of whatever runs inside the world go to stderr with --verbose (errors always), so stdout holds
  * only the report.
@@ -13,12 +13,12 @@ import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { setLogSink } from '../../lib/log.ts';
 import { UsageError } from '../core/errors.ts';
-import { renderHtml } from '../html/report.ts';
-import { attachTimeline, type Timeline } from '../timeline.ts';
+import { renderHtml } from './html/report.ts';
 import { loadScenario, type Scenario } from './parse.ts';
 import { formatOffset } from './play.ts';
 import { type OnWorld, type Progress, runScenario } from './run.ts';
 import { formatReport } from './story.ts';
+import { attachTimeline, type Timeline } from './timeline.ts';
 
 export interface SimHooks {
   /** Plugs into the world (the pipeline). */

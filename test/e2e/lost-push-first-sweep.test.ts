@@ -6,7 +6,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { runScenario } from '../../local/scenario/run.ts';
-import { loadWithFaults } from '../../local/sim-pipeline.ts';
+import { loadWithFaults } from '../../local/scenario/sim-pipeline.ts';
 
 type Rollout = { service: string; image: string; outcome: string; startedAt: string };
 

@@ -6,8 +6,8 @@
  * (lib/lease.ts): one rollback, told once, nothing lost.
  */
 import { expect, it } from 'vitest';
-import { InvariantChecker } from '../../local/invariants.ts';
 import type { InvocationSpan } from '../../local/lambda.ts';
+import { InvariantChecker } from '../../local/scenario/invariants.ts';
 import { fiveXxAlarm, usePipelineWorld } from '../helpers/pipeline-world.ts';
 
 const pipeline = usePipelineWorld();

@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parseScenario } from '../../local/scenario/parse.ts';
 import { runScenario } from '../../local/scenario/run.ts';
-import { pipelineWith } from '../../local/sim-pipeline.ts';
+import { pipelineWith } from '../../local/scenario/sim-pipeline.ts';
 
 type Rollout = { service: string; outcome: string; reason?: string; startedAt: string; endedAt?: string };
 type Notification = { at: string; kind: string; service: string };

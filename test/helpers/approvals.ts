@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { expect } from 'vitest';
 import { parseScenario } from '../../local/scenario/parse.ts';
 import { runScenario } from '../../local/scenario/run.ts';
-import { withPipeline } from '../../local/sim-pipeline.ts';
+import { withPipeline } from '../../local/scenario/sim-pipeline.ts';
 import type { ClickResult } from '../../local/slack-click.ts';
 
 /** A timeline step's summary and result; a Slack click's result is a ClickResult. */

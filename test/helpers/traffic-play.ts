@@ -12,7 +12,7 @@ import { DynamoRecordStore } from '../../lib/store.ts';
 import { RUNNING } from '../../local/lambda.ts';
 import { parseScenario } from '../../local/scenario/parse.ts';
 import { runScenario } from '../../local/scenario/run.ts';
-import { withPipeline } from '../../local/sim-pipeline.ts';
+import { withPipeline } from '../../local/scenario/sim-pipeline.ts';
 import type { World } from '../../local/world.ts';
 import { localClientConfig } from './world.ts';
 

@@ -20,7 +20,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parseDuration } from '../../lib/duration.ts';
 import { setLogSink } from '../../lib/log.ts';
-import { loadFaultScenario, runWithFaults } from '../../local/faults.ts';
+import { loadFaultScenario, runWithFaults } from '../../local/scenario/faults.ts';
 
 interface Verdict {
   image: string;

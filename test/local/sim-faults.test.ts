@@ -1,13 +1,13 @@
 /**
  * `autopilot sim` replays a case the property suite printed: the file's `faults:` section is applied
- * to the run (local/sim-pipeline.ts), and the report carries the invariants' `violations` (an empty
+ * to the run (local/scenario/sim-pipeline.ts), and the report carries the invariants' `violations` (an empty
  * list when all held), the faults that fired, and set-up's `warnings`.
  */
 import { readdirSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runScenario } from '../../local/scenario/run.ts';
-import { loadWithFaults } from '../../local/sim-pipeline.ts';
+import { loadWithFaults } from '../../local/scenario/sim-pipeline.ts';
 
 const CASES = path.join(import.meta.dirname, '..', 'property', 'cases');
 

@@ -27,7 +27,7 @@ import {
   runWithFaults,
   type SlackFault,
   scenarioWithFaults,
-} from '../../local/faults.ts';
+} from '../../local/scenario/faults.ts';
 import type { Scenario } from '../../local/scenario/parse.ts';
 import { type FaultScenario, faultScenario, PLAIN, type ScenarioName, type Shape } from './scenarios.ts';
 

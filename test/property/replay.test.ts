@@ -9,7 +9,7 @@ import { readdirSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { setLogSink } from '../../lib/log.ts';
-import { faultPlanToYaml, loadFaultScenario, runWithFaults } from '../../local/faults.ts';
+import { faultPlanToYaml, loadFaultScenario, runWithFaults } from '../../local/scenario/faults.ts';
 import { outcomeProblems, pushesOf, tasksOf } from './harness.ts';
 
 const CASES = path.join(import.meta.dirname, 'cases');

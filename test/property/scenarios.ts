@@ -7,7 +7,7 @@
  * health check" by task-definition ARN for the life of the process (right in Lambda, where an ARN
  * is never reused), and the worlds of one test file all register web:1, web:2, web:3.
  */
-import type { FaultPlan } from '../../local/faults.ts';
+import type { FaultPlan } from '../../local/scenario/faults.ts';
 import { WEB_TARGET } from '../helpers/web-target.ts';
 
 export type ScenarioName =

@@ -3,12 +3,12 @@
  * truth), so it shows what the pipeline itself recorded, including rollouts still in progress.
  */
 
-import { canaryServiceName } from '../lib/canary-service.ts';
-import type { TargetConfig } from '../lib/config.ts';
-import type { Notice } from '../lib/notice.ts';
-import type { Rollout, RolloutSummary, ServiceRecord } from '../lib/record.ts';
-import { shortRevision } from '../lib/revision.ts';
-import type { ServedKey } from './services/elbv2/served.ts';
+import { canaryServiceName } from '../../lib/canary-service.ts';
+import type { TargetConfig } from '../../lib/config.ts';
+import type { Notice } from '../../lib/notice.ts';
+import type { Rollout, RolloutSummary, ServiceRecord } from '../../lib/record.ts';
+import { shortRevision } from '../../lib/revision.ts';
+import type { ServedKey } from '../services/elbv2/served.ts';
 
 /** What the local load balancer served in [from, to), per target group, revision and service. */
 export type ServedBetween = (from: number, to: number) => { key: ServedKey; requests: number }[];

@@ -6,7 +6,7 @@
  * the scenario's own steps, and the notifications and scaling changes when the run has them;
  * then the rollouts in a few words, and every event in order.
  */
-import { formatDuration } from '../../lib/duration.ts';
+import { formatDuration } from '../../../lib/duration.ts';
 import type { Marker, RolloutSpan, TimelineData } from '../timeline.ts';
 import { type Band, cssId, darker, NARROW, serviceChart } from './chart.ts';
 import { clip, esc, OUTCOME_COLOUR, offset, revisionColours, TONE, wallClock } from './format.ts';

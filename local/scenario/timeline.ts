@@ -8,19 +8,19 @@
  *
  *   const timeline = attachTimeline(world, scenario);   // before the pipeline is attached
  *   ...the run...
- *   const data = timeline.finish(report);               // plain JSON, for local/html/report.ts
+ *   const data = timeline.finish(report);               // plain JSON, for local/scenario/html/report.ts
  *
  * Whoever attaches the pipeline finds the timeline with `timelineOf(world)` and feeds it its
- * notices (local/sim-pipeline.ts); without a timeline nothing is sampled.
+ * notices (local/scenario/sim-pipeline.ts); without a timeline nothing is sampled.
  */
-import { CANARY_SUFFIX } from '../lib/canary-service.ts';
-import { formatDuration } from '../lib/duration.ts';
-import type { Notice } from '../lib/notice.ts';
-import { shortRevision } from '../lib/revision.ts';
+import { CANARY_SUFFIX } from '../../lib/canary-service.ts';
+import { formatDuration } from '../../lib/duration.ts';
+import type { Notice } from '../../lib/notice.ts';
+import { shortRevision } from '../../lib/revision.ts';
+import type { World } from '../world.ts';
+import type { Scenario } from './parse.ts';
+import type { ScenarioReport } from './report.ts';
 import type { RolloutReport } from './rollout-report.ts';
-import type { Scenario } from './scenario/parse.ts';
-import type { ScenarioReport } from './scenario/report.ts';
-import type { World } from './world.ts';
 
 export const SAMPLE_MS = 5_000;
 

@@ -1,15 +1,16 @@
 /**
  * Puts the pipeline into a scenario: when the scenario has an `autopilot:` config, the real
  * handlers are attached to its world (local/pipeline.ts) and the report gains `rollouts`, `scaling`,
- * `notifications` and `violations` (the invariants of local/invariants.ts, checked all along; an
+ * `notifications` and `violations` (the invariants of local/scenario/invariants.ts, checked all along; an
  * empty list when all held). A `faults:` section in the file (the shape the property suite prints,
- * local/faults.ts FAULTS_FORMAT) is applied too, and what fired is reported as `faults`, so a
+ * local/scenario/faults.ts FAULTS_FORMAT) is applied too, and what fired is reported as `faults`, so a
  * printed failing case replays with `autopilot sim`. When the run samples a timeline
- * (local/timeline.ts, for `--html`), the pipeline's notices go into it.
+ * (local/scenario/timeline.ts, for `--html`), the pipeline's notices go into it.
  *
  *   sim(args, { load: loadWithFaults })       // what `autopilot sim` does
  */
-import { ConfigError, validateConfig } from '../lib/config.ts';
+import { ConfigError, validateConfig } from '../../lib/config.ts';
+import { attachPipeline } from '../pipeline.ts';
 import {
   applyFaults,
   type FaultLayer,
@@ -18,10 +19,9 @@ import {
   slackDeliveries,
 } from './faults.ts';
 import { InvariantChecker, unheardPushes } from './invariants.ts';
-import { attachPipeline } from './pipeline.ts';
+import { type Scenario, scenarioError } from './parse.ts';
 import { rolloutsReport, scalingReport } from './rollout-report.ts';
-import { type Scenario, scenarioError } from './scenario/parse.ts';
-import type { OnWorld, ScenarioExtension } from './scenario/run.ts';
+import type { OnWorld, ScenarioExtension } from './run.ts';
 import { timelineOf } from './timeline.ts';
 
 /** The local Slack's send timeout when a plan has Slack faults (real ms: a `timeout` answers later). */

@@ -38,24 +38,24 @@
  * virtual clock never sees, so `applyFaults` makes it zero (the attempts and the retry quota stay).
  */
 import { Document, isMap, isSeq, parseDocument, visit } from 'yaml';
-import { validateConfig } from '../lib/config.ts';
-import { formatDuration, parseDuration } from '../lib/duration.ts';
-import type { ServiceRecord } from '../lib/record.ts';
-import { LOCAL_CLI } from './cli-step.ts';
-import { AwsError } from './core/errors.ts';
-import { Random } from './core/random.ts';
+import { validateConfig } from '../../lib/config.ts';
+import { formatDuration, parseDuration } from '../../lib/duration.ts';
+import type { ServiceRecord } from '../../lib/record.ts';
+import { LOCAL_CLI } from '../cli-step.ts';
+import { AwsError } from '../core/errors.ts';
+import { Random } from '../core/random.ts';
+import { attachPipeline, type LocalPipeline } from '../pipeline.ts';
+import type { Delivery, FaultDecision } from '../services/eventbridge/index.ts';
+import type { Answer } from '../services/slack/index.ts';
+import type { World } from '../world.ts';
+import { runScenario, type ScenarioReport } from './index.ts';
 import {
   InvariantChecker,
   type InvariantHooks,
   type NotificationDelivery,
   type Violation,
 } from './invariants.ts';
-import { attachPipeline, type LocalPipeline } from './pipeline.ts';
-import { runScenario, type ScenarioReport } from './scenario/index.ts';
-import { parseScenario, readScenarioFile, type Scenario } from './scenario/parse.ts';
-import type { Delivery, FaultDecision } from './services/eventbridge/index.ts';
-import type { Answer } from './services/slack/index.ts';
-import type { World } from './world.ts';
+import { parseScenario, readScenarioFile, type Scenario } from './parse.ts';
 
 // ---- the plan ---------------------------------------------------------------------------------
 

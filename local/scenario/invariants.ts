@@ -36,18 +36,18 @@
  * - secret-leak: hook (`secrets`, `outputs`): no secret (the webhook URL) in any output.
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { canaryServiceName } from '../lib/canary-service.ts';
-import type { TargetConfig } from '../lib/config.ts';
-import { knows } from '../lib/missed-pushes.ts';
-import type { Notice } from '../lib/notice.ts';
-import type { ServiceRecord } from '../lib/record.ts';
-import { DIGEST_TAG } from '../lib/revision.ts';
-import { promotionSwitch, rolloutRoom, servingFloor, stepTargets } from '../lib/rollout-math.ts';
-import { DynamoRecordStore } from '../lib/store.ts';
-import { evaluateTag } from '../lib/tag-policy.ts';
-import type { LocalPipeline } from './pipeline.ts';
-import type { Service, Task } from './services/ecs/model.ts';
-import type { World } from './world.ts';
+import { canaryServiceName } from '../../lib/canary-service.ts';
+import type { TargetConfig } from '../../lib/config.ts';
+import { knows } from '../../lib/missed-pushes.ts';
+import type { Notice } from '../../lib/notice.ts';
+import type { ServiceRecord } from '../../lib/record.ts';
+import { DIGEST_TAG } from '../../lib/revision.ts';
+import { promotionSwitch, rolloutRoom, servingFloor, stepTargets } from '../../lib/rollout-math.ts';
+import { DynamoRecordStore } from '../../lib/store.ts';
+import { evaluateTag } from '../../lib/tag-policy.ts';
+import type { LocalPipeline } from '../pipeline.ts';
+import type { Service, Task } from '../services/ecs/model.ts';
+import type { World } from '../world.ts';
 
 export type InvariantName =
   | 'min-healthy'
