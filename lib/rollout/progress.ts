@@ -9,16 +9,16 @@ import { isEcsStrategy } from '../ecs-strategy.ts';
 import { gateTooSlow } from '../gate-speed.ts';
 import type { AlarmView, Observation, ServiceView } from '../observation.ts';
 import { type Rollout, summarize, withHistory } from '../record.ts';
-import { canaryShare, rolloutTotal, servingFloor, stepTargets } from '../rollout-math.ts';
+import { canaryShare, rolloutTotal, stepTargets } from '../rollout-math.ts';
 import { throughGate } from './approval.ts';
-import { learnRoom, unplacedOf } from './capacity.ts';
+import { unplacedOf } from './capacity.ts';
 import { type Decision, shortName } from './decision.ts';
 import { progressEcs } from './ecs-native.ts';
 import { describeFailures, foldFailures } from './failures.ts';
 import { startRollback } from './rollback.ts';
 import { baked, gatesMissing, healthyTasks, missingGates, pastDeadline, primaryHealthy } from './step.ts';
 import { askedForTasks, sawHealthy, succeed } from './step-state.ts';
-import { type StepSizes, stepCanary, stepPromotion } from './task-steps.ts';
+import { stepByTasks } from './task-steps.ts';
 import { weightedCanaryTasks } from './traffic.ts';
 import { stepWeighted, trafficProblem } from './weighted.ts';
 
@@ -54,23 +54,10 @@ export function progress(d: Decision, obs: Observation, target: TargetConfig, ro
   tellSlowGates(d, obs, rollout);
 
   const total = serviceTotal(d, obs, target, rollout);
-  let settled: boolean;
-  if (target.traffic === 'weighted') {
-    settled = stepByWeight(d, obs, rollout, revision, total, now);
-  } else {
-    learnRoom(rollout, obs);
-    // On a full cluster the serving tasks may dip to what minimumHealthyPercent allows, never lower.
-    const size: StepSizes = {
-      total,
-      surge: target.maxSurgePercent,
-      room: rollout.room,
-      floor: servingFloor(total, obs.primary.minimumHealthyPercent),
-    };
-    settled =
-      step.percent < 100
-        ? stepCanary(d, obs, rollout, revision, size, now)
-        : stepPromotion(d, obs, rollout, revision, size, now);
-  }
+  const settled =
+    target.traffic === 'weighted'
+      ? stepByWeight(d, obs, rollout, revision, total, now)
+      : stepByTasks(d, obs, target, rollout, revision, total, now);
   if (settled) bakeOrNext(d, obs, target, rollout, revision, now);
 }
 

@@ -74,7 +74,7 @@ export interface StepCounts {
  *
  *   goal 1 / 10, asks 1, primary 10, canary 1 running, 0 pending, 1 healthy -> ready
  *   goal 2 / 5,  asks 2, primary 5,  canary 2 running, 0 pending, 2 healthy -> ready
- *   goal 2 / 5,  asks 2, primary 6,  canary 2 running, 0 pending, 2 healthy -> not ready (the primary still holds a task it gives up)
+ *   goal 2 / 5,  asks 2, primary 6,  canary 2 running, 0 pending, 2 healthy -> not ready (ECS still shows the primary at 6)
  *   goal 7 / 6,  asks 6, primary 6,  canary 7 running, 0 pending, 7 healthy -> not ready (a round on the way to the step)
  *   goal 3 / 10, asks 3, primary 10, canary 3 running, 0 pending, 2 healthy -> not ready (a task is not healthy yet)
  */

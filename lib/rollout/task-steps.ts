@@ -3,20 +3,56 @@
  * below 100 %, and the promotion at 100 %. Each says whether its step is where it should be, so
  * progress.ts may go on to the bake; the counts are lib/rollout-math.ts, the checks step.ts.
  */
+import type { TargetConfig } from '../config.ts';
 import type { Observation } from '../observation.ts';
 import type { Rollout } from '../record.ts';
-import { promotionCanary, promotionSwitch, rolloutRoom, stepRound, stepTargets } from '../rollout-math.ts';
-import { tradeProgress } from './capacity.ts';
+import {
+  promotionCanary,
+  promotionSwitch,
+  rolloutRoom,
+  servingFloor,
+  stepRound,
+  stepTargets,
+} from '../rollout-math.ts';
+import { learnRoom, tradeProgress } from './capacity.ts';
 import type { Decision } from './decision.ts';
 import { healthyTasks, primaryHealthy, promoted, steadyOn, stepReady } from './step.ts';
 import { askedForTasks, becameHealthy } from './step-state.ts';
+
+/**
+ * The step by task counts, sized from the service's `total` (progress.ts serviceTotal) within the
+ * cluster's room as last learned from ECS (learnRoom): a canary step below 100 %, the promotion at
+ * 100 %. Returns whether the step may bake.
+ */
+export function stepByTasks(
+  d: Decision,
+  obs: Observation,
+  target: TargetConfig,
+  rollout: Rollout,
+  revision: string,
+  total: number,
+  now: number,
+): boolean {
+  learnRoom(rollout, obs);
+  const size: StepSizes = {
+    total,
+    surge: target.maxSurgePercent,
+    room: rollout.room,
+    // On a full cluster the serving tasks may dip to what minimumHealthyPercent allows, never lower.
+    floor: servingFloor(total, obs.primary.minimumHealthyPercent),
+  };
+  const step = rollout.steps[rollout.stepIndex]!;
+  return step.percent < 100
+    ? stepCanary(d, obs, rollout, revision, size, now)
+    : stepPromotion(d, obs, rollout, revision, size, now);
+}
 
 /**
  * What the steps are sized from: the service's `total` (progress.ts serviceTotal), the owner's
  * `surge` (maxSurgePercent), the cluster's `room` when it is full (capacity.ts learnRoom), and the
  * `floor` the serving tasks may dip to on a full cluster (servingFloor).
  */
-export interface StepSizes {
+interface StepSizes {
   total: number;
   surge: number;
   room?: number;
@@ -26,12 +62,12 @@ export interface StepSizes {
 /**
  * A canary step below 100 %: the primary stays on the revision the rollout started from and the
  * canary runs the new one, each at this round's count (stepRound), so the tasks serving never drop
- * below the total and never exceed the room. The counts are asked for first and the step judged on
+ * below the total (on a full cluster, the floor) and never exceed the room. The counts are asked for first and the step judged on
  * a later look, once ECS shows them: only a step at its share with every canary task healthy
  * (stepReady) starts its bake, since a bake on fewer tasks would pass a release on less traffic than
  * the step promises. Returns whether the step is asked for as it should be (it may bake).
  */
-export function stepCanary(
+function stepCanary(
   d: Decision,
   obs: Observation,
   rollout: Rollout,
@@ -85,7 +121,7 @@ export function stepCanary(
  * whole and healthy) and the canary is asked to 0: from then on the primary alone carries the
  * release. Returns whether the step may bake.
  */
-export function stepPromotion(
+function stepPromotion(
   d: Decision,
   obs: Observation,
   rollout: Rollout,
