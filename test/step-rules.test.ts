@@ -22,8 +22,10 @@ import {
   healthyTasks,
   missingGates,
   pastDeadline,
+  primaryHealthy,
   promoted,
   steadyOn,
+  stepReady,
 } from '../lib/rollout/step.ts';
 import * as math from '../lib/rollout-math.ts';
 
@@ -66,6 +68,28 @@ describe('canaryReady', () => {
   ])('wanted %i, running %i, pending %i, healthy %i -> %s', (wanted, running, pending, healthy, ready) => {
     expect(canaryReady({ wanted, running, pending, healthy })).toBe(ready);
   });
+});
+
+describe('stepReady', () => {
+  it.each([
+    [1, 10, 1, 10, 1, 0, 1, true],
+    [2, 5, 2, 5, 2, 0, 2, true],
+    [2, 5, 2, 6, 2, 0, 2, false],
+    [7, 6, 6, 6, 7, 0, 7, false],
+    [3, 10, 3, 10, 3, 0, 2, false],
+  ])(
+    'goal %i / %i, asks %i, primary %i, canary %i running, %i pending, %i healthy -> %s',
+    (goalCanary, goalPrimary, asked, primary, running, pending, healthy, ready) => {
+      expect(
+        stepReady({
+          goal: { canary: goalCanary, primary: goalPrimary },
+          asked,
+          primary,
+          canary: { running, pending, healthy },
+        }),
+      ).toBe(ready);
+    },
+  );
 });
 
 describe('baked', () => {
@@ -186,13 +210,63 @@ describe('steadyOn', () => {
   });
 });
 
+describe('primaryHealthy', () => {
+  it.each([
+    ['healthy 10, no canary', 10, { exists: false, runningCount: 0 }, 10],
+    ['healthy 10, canary running 0', 10, { exists: true, runningCount: 0 }, 10],
+    ['healthy 12, canary running 2', 12, { exists: true, runningCount: 2 }, 10],
+    ['healthy 1, canary running 3', 1, { exists: true, runningCount: 3 }, 0],
+  ])('%s -> %i', (_, healthy, canary, want) => {
+    expect(primaryHealthy(healthy, canary)).toBe(want);
+  });
+});
+
 describe('promoted', () => {
   it.each([
-    ['steady on rev, desired 10, healthy 10', service([{ td: REV, state: 'COMPLETED' }]), 10, true],
-    ['steady on rev, desired 10, healthy 9', service([{ td: REV, state: 'COMPLETED' }]), 9, false],
-    ['still rolling, desired 10, healthy 10', service([{ td: REV, state: 'IN_PROGRESS' }]), 10, false],
-  ])('%s -> %s', (_, svc, healthy, want) => {
-    expect(promoted(svc, REV, healthy)).toBe(want);
+    [
+      'steady on rev, total 10, desired 10, running 10, healthy 10',
+      service([{ td: REV, state: 'COMPLETED' }]),
+      10,
+      10,
+      true,
+    ],
+    [
+      'steady on rev, total 10, desired 10, running 10, healthy 9',
+      service([{ td: REV, state: 'COMPLETED' }]),
+      10,
+      9,
+      false,
+    ],
+    [
+      'still rolling, total 10, desired 10, running 10, healthy 10',
+      service([{ td: REV, state: 'IN_PROGRESS' }]),
+      10,
+      10,
+      false,
+    ],
+    [
+      'steady on rev, total 10, desired 10, running 9, healthy 10 (a task fewer running than wanted)',
+      service([{ td: REV, state: 'COMPLETED' }], 10, 9),
+      10,
+      10,
+      false,
+    ],
+    [
+      'steady on rev, total 10, desired 6, running 6, healthy 6 (switched at a smaller count)',
+      service([{ td: REV, state: 'COMPLETED' }], 6, 6),
+      10,
+      6,
+      false,
+    ],
+    [
+      "steady on rev, no total, desired 6, running 6, healthy 6 (the primary's own count)",
+      service([{ td: REV, state: 'COMPLETED' }], 6, 6),
+      undefined,
+      6,
+      true,
+    ],
+  ])('%s -> %s', (_, svc, total, healthy, want) => {
+    expect(promoted(svc, REV, healthy, total)).toBe(want);
   });
 });
 

@@ -1,7 +1,7 @@
 /**
  * Stepping a rollout: register the revision, size the canary for the step, start the bake once the
  * step is ready, move on once it has baked, promote at 100%, and roll back when a rule says so.
- * The checks themselves are pure functions in step.ts.
+ * The sizing by task counts is in task-steps.ts; the checks themselves are pure functions in step.ts.
  */
 import type { TargetConfig } from '../config.ts';
 import { formatDuration } from '../duration.ts';
@@ -9,72 +9,116 @@ import { isEcsStrategy } from '../ecs-strategy.ts';
 import { gateTooSlow } from '../gate-speed.ts';
 import type { AlarmView, Observation, ServiceView } from '../observation.ts';
 import { type Rollout, summarize, withHistory } from '../record.ts';
-import {
-  canaryShare,
-  promotionCanary,
-  promotionSwitch,
-  rolloutRoom,
-  rolloutTotal,
-  servingFloor,
-  stepRound,
-  stepTargets,
-} from '../rollout-math.ts';
+import { canaryShare, rolloutTotal, stepTargets } from '../rollout-math.ts';
 import { throughGate } from './approval.ts';
-import { learnRoom, tradeProgress, unplacedOf } from './capacity.ts';
+import { unplacedOf } from './capacity.ts';
 import { type Decision, shortName } from './decision.ts';
 import { progressEcs } from './ecs-native.ts';
 import { describeFailures, foldFailures } from './failures.ts';
 import { startRollback } from './rollback.ts';
-import {
-  baked,
-  canaryReady,
-  gatesMissing,
-  healthyTasks,
-  missingGates,
-  pastDeadline,
-  promoted,
-  steadyOn,
-} from './step.ts';
-import { askedForTasks, becameHealthy, sawHealthy, succeed } from './step-state.ts';
+import { baked, gatesMissing, healthyTasks, missingGates, pastDeadline, primaryHealthy } from './step.ts';
+import { askedForTasks, sawHealthy, succeed } from './step-state.ts';
+import { stepByTasks } from './task-steps.ts';
 import { weightedCanaryTasks } from './traffic.ts';
 import { stepWeighted, trafficProblem } from './weighted.ts';
 
 /** How long a registration may take before another invocation may try (it looks for the digest tag first). */
 export const REGISTER_LEASE_MS = 60_000;
 
+/**
+ * One look at a rollout the pipeline steps itself: its revision registered, then nothing moves if
+ * the rollout ends here (stopsHere); ECS's strategies are followed (ecs-native.ts); a step starts
+ * through its gate and holds for a person's deploy; then the step is sized by listener weights
+ * (weighted.ts) or by task counts (task-steps.ts: a canary step, or the promotion at 100 %), and a
+ * step where it should be bakes and moves on (bakeOrNext).
+ */
 export function progress(d: Decision, obs: Observation, target: TargetConfig, rollout: Rollout, now: number) {
-  if (!rollout.taskDefinition && obs.revisionForDigest) rollout.taskDefinition = obs.revisionForDigest;
-  if (!rollout.taskDefinition) {
-    if (now - rollout.startedAt > target.stepDeadlineMs) {
-      startRollback(
-        d,
-        rollout,
-        `the revision was not registered within ${formatDuration(target.stepDeadlineMs)}`,
-        now,
-      );
-      return;
-    }
-    if (!(rollout.registerLeaseUntil !== undefined && rollout.registerLeaseUntil > now)) {
-      rollout.registerLeaseUntil = now + REGISTER_LEASE_MS;
-      d.actions.push({
-        type: 'registerRevision',
-        from: rollout.fromTaskDefinition,
-        container: target.container,
-        image: rollout.image,
-      });
-    }
+  const revision = registered(d, obs, target, rollout, now);
+  if (!revision || stopsHere(d, obs, target, rollout, revision, now)) return;
+  if (isEcsStrategy(rollout.strategy)) {
+    // ECS shifts the traffic; the pipeline starts its deployment, follows it and holds its gates.
+    if (heldByPerson(d, obs, rollout, now)) return;
+    tellQuietGates(d, obs, rollout, now);
+    tellSlowGates(d, obs, rollout);
+    progressEcs(d, obs, target, rollout, revision, now);
     return;
   }
-  const revision = rollout.taskDefinition;
-  const failedNow = foldFailures(rollout, obs.tasks, revision, now);
   const step = rollout.steps[rollout.stepIndex]!;
+  if (step.startedAt === undefined) {
+    // A gate on the first step: nothing of the new revision runs until a person approves.
+    if (!throughGate(d, rollout, rollout.stepIndex, target, now)) return;
+    startStep(d, rollout, rollout.stepIndex, obs, target, now);
+  }
+  if (heldByPerson(d, obs, rollout, now)) return;
+  tellQuietGates(d, obs, rollout, now);
+  tellSlowGates(d, obs, rollout);
+
+  const total = serviceTotal(d, obs, target, rollout);
+  const settled =
+    target.traffic === 'weighted'
+      ? stepByWeight(d, obs, rollout, revision, total, now)
+      : stepByTasks(d, obs, target, rollout, revision, total, now);
+  if (settled) bakeOrNext(d, obs, target, rollout, revision, now);
+}
+
+/**
+ * The rollout's revision: the one already registered for the image's digest, else registered now by
+ * one invocation at a time (a lease; it looks for the digest tag first). Undefined until there is
+ * one; a revision not registered within the step deadline rolls the rollout back, as a step would.
+ */
+function registered(
+  d: Decision,
+  obs: Observation,
+  target: TargetConfig,
+  rollout: Rollout,
+  now: number,
+): string | undefined {
+  if (!rollout.taskDefinition && obs.revisionForDigest) rollout.taskDefinition = obs.revisionForDigest;
+  if (rollout.taskDefinition) return rollout.taskDefinition;
+  if (now - rollout.startedAt > target.stepDeadlineMs) {
+    startRollback(
+      d,
+      rollout,
+      `the revision was not registered within ${formatDuration(target.stepDeadlineMs)}`,
+      now,
+    );
+    return undefined;
+  }
+  if (!(rollout.registerLeaseUntil !== undefined && rollout.registerLeaseUntil > now)) {
+    rollout.registerLeaseUntil = now + REGISTER_LEASE_MS;
+    d.actions.push({
+      type: 'registerRevision',
+      from: rollout.fromTaskDefinition,
+      container: target.container,
+      image: rollout.image,
+    });
+  }
+  return undefined;
+}
+
+/**
+ * Whether the rollout ends at this look, before any step moves: judged first, whatever the strategy
+ * and the step, so no action of a step goes out beside a rollback. A gate that cannot fire refuses it
+ * before anything of the new revision runs; a rule (failed tasks, a gate alarm, ECS's verdict, the
+ * step's deadline: rollbackReason) rolls it back. A failure inside the bake, short of a rollback,
+ * means the step was not healthy for the whole bake: it bakes again.
+ */
+function stopsHere(
+  d: Decision,
+  obs: Observation,
+  target: TargetConfig,
+  rollout: Rollout,
+  revision: string,
+  now: number,
+): boolean {
+  const failedNow = foldFailures(rollout, obs.tasks, revision, now);
   if (!asked(rollout)) {
     // Nothing of the new revision has run yet: a gate that cannot fire stops the rollout before it
     // starts, and an alarm already in ALARM is the old revision's (ignored until it has been OK).
     const missing = obs.gatesRead === false ? [] : missingGates(target.gateAlarms, obs.alarms);
     if (missing.length > 0) {
       refuse(d, rollout, missing, now);
-      return;
+      return true;
     }
     const alarming = obs.alarms.filter((a) => a.state === 'ALARM').map((a) => a.name);
     rollout.ignoredAlarms = [...new Set([...rollout.ignoredAlarms, ...alarming])];
@@ -86,189 +130,35 @@ export function progress(d: Decision, obs: Observation, target: TargetConfig, ro
   const reason = rollbackReason(obs, target, rollout, revision, now);
   if (reason) {
     startRollback(d, rollout, reason.text, now, 'rolled_back', reason.alarm, reason.to, !reason.capacity);
-    return;
+    return true;
   }
+  const step = rollout.steps[rollout.stepIndex]!;
   if (failedNow > 0 && step.healthyAt !== undefined) {
     // A failure inside the bake: the step was not healthy for the whole bake, so it bakes again.
     step.healthyAt = undefined;
     step.unhealthySince = now;
   }
-  if (isEcsStrategy(rollout.strategy)) {
-    // ECS shifts the traffic; the pipeline starts its deployment, follows it and holds its gates.
-    if (heldByPerson(d, obs, rollout, now)) return;
-    tellQuietGates(d, obs, rollout, now);
-    tellSlowGates(d, obs, rollout);
-    progressEcs(d, obs, target, rollout, revision, now);
-    return;
-  }
-  if (step.startedAt === undefined) {
-    // A gate on the first step: nothing of the new revision runs until a person approves.
-    if (!throughGate(d, rollout, rollout.stepIndex, target, now)) return;
-    startStep(d, rollout, rollout.stepIndex, obs, target, now);
-  }
-  if (heldByPerson(d, obs, rollout, now)) return;
-  tellQuietGates(d, obs, rollout, now);
-  tellSlowGates(d, obs, rollout);
+  return false;
+}
 
-  const total = serviceTotal(d, obs, target, rollout);
-  if (target.traffic === 'weighted') {
-    // Listener weights set the share (weighted.ts); a route that cannot be weighted ends the rollout.
-    const problem = trafficProblem(obs.traffic);
-    if (problem) {
-      startRollback(d, rollout, problem, now, 'rolled_back', undefined, rollout.fromTaskDefinition, false);
-      return;
-    }
-    if (!stepWeighted(d, obs, rollout, revision, total, now)) return;
-    bakeOrNext(d, obs, target, rollout, revision, now);
-    return;
+/**
+ * Listener weights set the share (weighted.ts), so a route that cannot be weighted (trafficProblem)
+ * ends the rollout: the step could not give the canary its share. Returns whether the step may bake.
+ */
+function stepByWeight(
+  d: Decision,
+  obs: Observation,
+  rollout: Rollout,
+  revision: string,
+  total: number,
+  now: number,
+): boolean {
+  const problem = trafficProblem(obs.traffic);
+  if (problem) {
+    startRollback(d, rollout, problem, now, 'rolled_back', undefined, rollout.fromTaskDefinition, false);
+    return false;
   }
-  const surge = target.maxSurgePercent;
-  learnRoom(rollout, obs);
-  const room = rollout.room;
-  // On a full cluster the serving tasks may dip to what minimumHealthyPercent allows, never lower.
-  const floor = servingFloor(total, obs.primary.minimumHealthyPercent);
-  if (step.percent < 100) {
-    const goal = stepTargets(total, step.percent, surge, room);
-    const canary = obs.canary;
-    const onRevision = canary.exists && canary.taskDefinition === revision;
-    const healthy = onRevision ? healthyTasks(obs.tasks, revision, obs.hasHealthCheck) : 0;
-    const round = stepRound(total, step.percent, surge, healthy, room, floor);
-    if (room !== undefined && step.healthyAt === undefined) {
-      // Trading capacity: while healthy canary tasks keep growing, the step is making progress.
-      const trade = tradeProgress(rollout.tradedHealthy, healthy);
-      rollout.tradedHealthy = trade.seen;
-      if (trade.grew) askedForTasks(step, now);
-    }
-    // During canary steps the primary runs the revision the rollout started from.
-    if (obs.primary.taskDefinition !== rollout.fromTaskDefinition) {
-      d.actions.push({ type: 'setPrimary', taskDefinition: rollout.fromTaskDefinition });
-    }
-    if (obs.primary.desiredCount !== round.primary) {
-      // Past the surge the primary gives up the tasks the healthy canary covers.
-      d.actions.push({ type: 'setCount', desiredCount: round.primary });
-      rollout.total = total;
-      rollout.primaryCount = round.primary;
-    }
-    if (!onRevision || canary.desiredCount !== round.canary) {
-      d.actions.push({ type: 'setCanary', taskDefinition: revision, desiredCount: round.canary });
-      askedForTasks(step, now);
-      return;
-    }
-    const ready =
-      round.canary === goal.canary &&
-      obs.primary.desiredCount === goal.primary &&
-      canaryReady({
-        wanted: goal.canary,
-        running: canary.runningCount,
-        pending: canary.pendingCount,
-        healthy,
-      });
-    if (step.healthyAt === undefined && ready) becameHealthy(step, now);
-  } else {
-    const primary = obs.primary;
-    const most = rolloutRoom(total, surge, room);
-    if (room !== undefined && primary.taskDefinition !== revision) {
-      // A full cluster: before the switch the primary and the canary make the room the primary's
-      // rolling update asks for, so its new tasks are placed (ECS's circuit breaker counts the ones
-      // it cannot place against the deployment); the primary grows to the total once it is done.
-      const plan = promotionSwitch(
-        most,
-        floor,
-        primary.maximumPercent ?? 200,
-        primary.desiredCount,
-        obs.canary.exists ? obs.canary.desiredCount : 0,
-      );
-      let moved = false;
-      if (primary.desiredCount > plan.primary) {
-        d.actions.push({ type: 'setCount', desiredCount: plan.primary });
-        rollout.total = total;
-        rollout.primaryCount = plan.primary;
-        moved = true;
-      }
-      if (obs.canary.exists && obs.canary.desiredCount > plan.canary) {
-        d.actions.push({
-          type: 'setCanary',
-          taskDefinition: obs.canary.taskDefinition ?? revision,
-          desiredCount: plan.canary,
-        });
-        moved = true;
-      }
-      // The canary's stopping tasks hold their slots until they stop (deregistration delay).
-      const holding = obs.tasks.filter((t) => t.lastStatus !== 'STOPPED').length;
-      if (moved || holding > plan.canary || primary.runningCount + primary.pendingCount > plan.primary)
-        return;
-      d.actions.push({ type: 'setPrimary', taskDefinition: revision, allAtOnce: false });
-      askedForTasks(step, now);
-      return;
-    }
-    // On a full cluster the switch at a smaller count completes first: growing the count after it
-    // starts no deployment for ECS's circuit breaker to judge.
-    const switching = room !== undefined && !steadyOn(primary, revision);
-    if (primary.desiredCount !== total && !switching) {
-      // Promotion gives the primary its whole count back.
-      d.actions.push({ type: 'setCount', desiredCount: total });
-      rollout.total = total;
-      rollout.primaryCount = total;
-    }
-    if (primary.taskDefinition !== revision) {
-      d.actions.push({
-        type: 'setPrimary',
-        taskDefinition: revision,
-        allAtOnce: rollout.strategy === 'all-at-once',
-      });
-      askedForTasks(step, now);
-      return;
-    }
-    // Seen on the revision: from now on, the primary leaving it is ECS's rollback (ecsVerdict).
-    rollout.promotedAt ??= now;
-    if (obs.canary.exists && obs.canary.desiredCount > 0) {
-      const primaryTasks = primary.deployments.reduce(
-        (n, dep) => n + Math.max(dep.desiredCount, dep.runningCount + dep.pendingCount),
-        0,
-      );
-      // Tasks listed are the revision's in both services: the canary's running ones are not the primary's.
-      const healthy = healthyTasks(obs.tasks, revision, obs.hasHealthCheck);
-      const primaryHealthy = Math.max(0, healthy - obs.canary.runningCount);
-      // On a full cluster the serving tasks may dip to the service's floor (its old tasks serve too).
-      const keep =
-        room === undefined
-          ? promotionCanary(most, total, obs.canary.desiredCount, primaryTasks, primaryHealthy)
-          : promotionCanary(most, floor, obs.canary.desiredCount, primaryTasks, primaryHealthy);
-      if (keep < obs.canary.desiredCount) {
-        d.actions.push({
-          type: 'setCanary',
-          taskDefinition: obs.canary.taskDefinition ?? revision,
-          desiredCount: keep,
-        });
-      }
-    }
-    // A primary still short of the total (it switched at a smaller count) is not promoted yet.
-    if (primary.desiredCount < total) return;
-    // The listed tasks are the revision's in both services: the canary's running ones are not the primary's.
-    const primaryHealthy = Math.max(
-      0,
-      healthyTasks(obs.tasks, revision, obs.hasHealthCheck) -
-        (obs.canary.exists ? obs.canary.runningCount : 0),
-    );
-    if (!promoted(primary, revision, primaryHealthy) || primary.runningCount < primary.desiredCount) return;
-    if (obs.canary.exists && obs.canary.desiredCount > 0) {
-      const existing = d.actions.find((a) => a.type === 'setCanary');
-      if (!existing) {
-        d.actions.push({
-          type: 'setCanary',
-          taskDefinition: obs.canary.taskDefinition ?? revision,
-          desiredCount: 0,
-        });
-      }
-      // The primary is promoted and the canary asked to 0 in this decision: the bake starts with it
-      // (below), not one look later. Its draining tasks run the same revision and serve nothing new.
-      if (existing && existing.desiredCount !== 0) return;
-    }
-    // The canary's draining tasks run the same revision: the primary's bake need not wait for them.
-    if (step.healthyAt === undefined) becameHealthy(step, now);
-  }
-
-  bakeOrNext(d, obs, target, rollout, revision, now);
+  return stepWeighted(d, obs, rollout, revision, total, now);
 }
 
 /** A step that has baked moves on to the next (through its gate), or the last one succeeds. */
@@ -438,8 +328,7 @@ export function startStep(
  */
 function growingHealthy(obs: Observation, percent: number, revision: string): number {
   const healthy = healthyTasks(obs.tasks, revision, obs.hasHealthCheck);
-  if (percent < 100) return healthy;
-  return Math.max(0, healthy - (obs.canary.exists ? obs.canary.runningCount : 0));
+  return percent < 100 ? healthy : primaryHealthy(healthy, obs.canary);
 }
 
 /** Why the rollout must roll back now, if it must: failures, a gate alarm, ECS's verdict, the deadline. */

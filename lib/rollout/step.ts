@@ -1,7 +1,8 @@
 /**
- * The step checks, pure: is a step's canary ready, has the step baked, is it past its deadline,
- * is the new revision promoted. Each has worked examples that test/step-rules.test.ts checks one by
- * one (as argo-rollouts' utils/replicaset/canary.go and its table test do).
+ * The step checks, pure: is a step's canary ready, has the step reached its share, has it baked, is
+ * it past its deadline, is the new revision promoted. Each has worked examples that
+ * test/step-rules.test.ts checks one by one (as argo-rollouts' utils/replicaset/canary.go and its
+ * table test do).
  */
 import type { ServiceView, TaskView } from '../observation.ts';
 
@@ -50,6 +51,39 @@ export interface CanaryCounts {
  */
 export function canaryReady(c: CanaryCounts): boolean {
   return c.running === c.wanted && c.pending === 0 && c.healthy >= c.wanted;
+}
+
+/**
+ * What a canary step below 100 % is judged from: where the step is headed (`goal`, stepTargets),
+ * the canary this round asks for (`asked`, stepRound), the primary's desired count as ECS reports it
+ * (`primary`), and the canary service's counts.
+ */
+export interface StepCounts {
+  goal: { canary: number; primary: number };
+  asked: number;
+  primary: number;
+  canary: Omit<CanaryCounts, 'wanted'>;
+}
+
+/**
+ * A canary step below 100 % is ready (its bake may start) when it has reached its share and its
+ * canary is ready (canaryReady): this round asks for the step's whole canary, not a round on the way
+ * to it (trading capacity grows the canary as the primary gives tasks up), and ECS reports the
+ * primary at the step's count, so the bake sees the step's share of the traffic, not more of the
+ * old revision's.
+ *
+ *   goal 1 / 10, asks 1, primary 10, canary 1 running, 0 pending, 1 healthy -> ready
+ *   goal 2 / 5,  asks 2, primary 5,  canary 2 running, 0 pending, 2 healthy -> ready
+ *   goal 2 / 5,  asks 2, primary 6,  canary 2 running, 0 pending, 2 healthy -> not ready (ECS still shows the primary at 6)
+ *   goal 7 / 6,  asks 6, primary 6,  canary 7 running, 0 pending, 7 healthy -> not ready (a round on the way to the step)
+ *   goal 3 / 10, asks 3, primary 10, canary 3 running, 0 pending, 2 healthy -> not ready (a task is not healthy yet)
+ */
+export function stepReady(s: StepCounts): boolean {
+  return (
+    s.asked === s.goal.canary &&
+    s.primary === s.goal.primary &&
+    canaryReady({ wanted: s.goal.canary, ...s.canary })
+  );
 }
 
 /** The part of a step the clock rules read. */
@@ -169,13 +203,42 @@ export function steadyOn(service: ServiceView, revision: string): boolean {
 }
 
 /**
- * The new revision is promoted when the primary is steady on it and as many of its tasks are
- * healthy as the primary wants.
+ * Healthy tasks of the revision that are the primary's: the tasks listed are the revision's in both
+ * services once the primary runs it, and the canary's running ones are not the primary's.
  *
- *   steady on rev, desired 10, healthy 10 -> promoted
- *   steady on rev, desired 10, healthy 9  -> not yet
- *   still rolling,  desired 10, healthy 10 -> not yet
+ *   healthy 10, no canary                -> 10
+ *   healthy 10, canary running 0         -> 10
+ *   healthy 12, canary running 2         -> 10
+ *   healthy 1,  canary running 3         -> 0 (the canary's tasks are not all listed healthy yet)
  */
-export function promoted(primary: ServiceView, revision: string, healthy: number): boolean {
-  return steadyOn(primary, revision) && healthy >= primary.desiredCount;
+export function primaryHealthy(healthy: number, canary: { exists: boolean; runningCount: number }): number {
+  return Math.max(0, healthy - (canary.exists ? canary.runningCount : 0));
+}
+
+/**
+ * The new revision is promoted when the primary is steady on it, at the service's whole count
+ * (`total`; a primary that switched at a smaller count on a full cluster grows to it first), with as
+ * many tasks running as it wants (ECS's count: a COMPLETED deployment may since have lost one) and
+ * as many of them healthy (`healthy`, primaryHealthy). `total` is the primary's own count where the
+ * caller has already set it to the total.
+ *
+ *   steady on rev, total 10, desired 10, running 10, healthy 10 -> promoted
+ *   steady on rev, total 10, desired 10, running 10, healthy 9  -> not yet
+ *   still rolling, total 10, desired 10, running 10, healthy 10 -> not yet
+ *   steady on rev, total 10, desired 10, running 9,  healthy 10 -> not yet (a task fewer running than wanted)
+ *   steady on rev, total 10, desired 6,  running 6,  healthy 6  -> not yet (switched at a smaller count)
+ *   steady on rev, no total, desired 6,  running 6,  healthy 6  -> promoted (the primary's own count)
+ */
+export function promoted(
+  primary: ServiceView,
+  revision: string,
+  healthy: number,
+  total = primary.desiredCount,
+): boolean {
+  return (
+    primary.desiredCount >= total &&
+    steadyOn(primary, revision) &&
+    healthy >= primary.desiredCount &&
+    primary.runningCount >= primary.desiredCount
+  );
 }
