@@ -54,6 +54,12 @@ export interface TaskView {
    * groups, a task not running, or a step whose bake has started.
    */
   inService?: boolean;
+  /**
+   * Not in service only because a target group is still running its first health checks on it
+   * (ELB's `initial` state: registered, not yet healthyThreshold checks passed, none failed); false
+   * when a group calls it unhealthy or does not list it. Read with `inService`, only when false.
+   */
+  checksPending?: boolean;
 }
 
 /** ECS's view of one service deployment (DescribeServiceDeployments), for the ecs-* strategies. */

@@ -192,7 +192,10 @@ export async function observe(
       const inService = await tasksInService(clients, target.cluster, lbs, raw);
       tasks = tasks.map((t) => {
         const fact = inService.get(t.taskArn);
-        return fact === undefined ? t : { ...t, inService: fact };
+        if (fact === undefined) return t;
+        return fact.inService
+          ? { ...t, inService: true }
+          : { ...t, inService: false, checksPending: fact.pending };
       });
     }
   }
@@ -345,8 +348,8 @@ async function tasksInService(
   cluster: string,
   loadBalancers: LoadBalancer[],
   tasks: Task[],
-): Promise<Map<string, boolean>> {
-  const found = new Map<string, boolean>();
+): Promise<Map<string, { inService: boolean; pending: boolean }>> {
+  const found = new Map<string, { inService: boolean; pending: boolean }>();
   // Under ECS's blue/green strategies a new task registers in whichever of the pair is not serving
   // production (the alternate target group, advancedConfiguration): either counts.
   const pairOf = (lb: LoadBalancer) =>
@@ -373,22 +376,32 @@ async function tasksInService(
   }
 
   const healthy = new Set<string>(); // `<group> <id>:<port>`
+  // `initial`: "The load balancer is sending health checks to the target" before it has passed
+  // healthyThreshold of them (ELBv2 API Reference, TargetHealth State / Reason Elb.InitialHealthChecking).
+  const initial = new Set<string>();
   for (const group of groups) {
     const out = await clients.elbv2.send(new DescribeTargetHealthCommand({ TargetGroupArn: group }));
-    for (const d of out.TargetHealthDescriptions ?? [])
-      if (d.TargetHealth?.State === 'healthy') healthy.add(`${group} ${d.Target?.Id}:${d.Target?.Port}`);
+    for (const d of out.TargetHealthDescriptions ?? []) {
+      const key = `${group} ${d.Target?.Id}:${d.Target?.Port}`;
+      if (d.TargetHealth?.State === 'healthy') healthy.add(key);
+      else if (d.TargetHealth?.State === 'initial') initial.add(key);
+    }
   }
   for (const t of running) {
     const ip = ipOf(t);
     const id = ip ?? (t.containerInstanceArn ? ec2.get(t.containerInstanceArn) : undefined);
-    found.set(
-      t.taskArn ?? '',
-      loadBalancers.every((lb) => {
-        if (!lb.targetGroupArn) return true;
-        const port = ip ? lb.containerPort : hostPort(t, lb);
-        return id !== undefined && pairOf(lb).some((g) => healthy.has(`${g} ${id}:${port}`));
-      }),
-    );
+    const state = (lb: LoadBalancer): 'healthy' | 'initial' | 'other' => {
+      if (!lb.targetGroupArn) return 'healthy';
+      const port = ip ? lb.containerPort : hostPort(t, lb);
+      if (id === undefined) return 'other';
+      if (pairOf(lb).some((g) => healthy.has(`${g} ${id}:${port}`))) return 'healthy';
+      return pairOf(lb).some((g) => initial.has(`${g} ${id}:${port}`)) ? 'initial' : 'other';
+    };
+    const states = loadBalancers.map(state);
+    found.set(t.taskArn ?? '', {
+      inService: states.every((s) => s === 'healthy'),
+      pending: states.every((s) => s !== 'other'),
+    });
   }
   return found;
 }

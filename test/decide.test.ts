@@ -806,8 +806,15 @@ describe('decide: gates that cannot fire (issue 13.8)', () => {
     const d = decide(started.record, obs(), target({ gateAlarms: ['web-5xx', 'web-p99'] }), tick, T0 + 1000);
     expect(d.record.rollout).toBeUndefined();
     expect(d.actions).toEqual([]);
+    // Told as an error too (Slack gets it by default; an `ignored` notice is not sent by default).
     expect(d.notices).toMatchObject([
       { kind: 'ignored', reason: expect.stringMatching(/^gate alarm web-p99 does not exist/) },
+      {
+        kind: 'blocked',
+        reason: expect.stringMatching(
+          /^prod\/web: web:v2 was not rolled out: gate alarm web-p99 does not exist/,
+        ),
+      },
     ]);
     expect(d.record.badDigests).toEqual({});
   });
@@ -821,6 +828,12 @@ describe('decide: gates that cannot fire (issue 13.8)', () => {
       {
         kind: 'ignored',
         reason: expect.stringMatching(/^gate alarm web-p99-\* does not exist in CloudWatch/),
+      },
+      {
+        kind: 'blocked',
+        reason: expect.stringMatching(
+          /^prod\/web: web:v2 was not rolled out: gate alarm web-p99-\* does not exist in CloudWatch/,
+        ),
       },
     ]);
     expect(d.record.history.at(-1)).toMatchObject({ outcome: 'ignored' });

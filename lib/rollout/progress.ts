@@ -26,6 +26,7 @@ import { progressEcs } from './ecs-native.ts';
 import { describeFailures, foldFailures } from './failures.ts';
 import { startRollback } from './rollback.ts';
 import {
+  awaitingService,
   baked,
   canaryReady,
   gatesMissing,
@@ -85,7 +86,18 @@ export function progress(d: Decision, obs: Observation, target: TargetConfig, ro
 
   const reason = rollbackReason(obs, target, rollout, revision, now);
   if (reason) {
-    startRollback(d, rollout, reason.text, now, 'rolled_back', reason.alarm, reason.to, !reason.capacity);
+    const blame = !reason.capacity && !reason.notBlamed;
+    startRollback(
+      d,
+      rollout,
+      reason.text,
+      now,
+      'rolled_back',
+      reason.alarm,
+      reason.to,
+      blame,
+      reason.capacity === true,
+    );
     return;
   }
   if (failedNow > 0 && step.healthyAt !== undefined) {
@@ -322,6 +334,11 @@ function refuse(d: Decision, rollout: Rollout, missing: string[], now: number) {
   d.record = withHistory(d.record, summarize(rollout, 'ignored', reason, now));
   d.record.rollout = undefined;
   d.notices.push({ kind: 'ignored', image: rollout.image, reason });
+  // A person must act: told as an error too (Slack by default; `ignored` is not sent by default).
+  d.notices.push({
+    kind: 'blocked',
+    reason: `${d.record.key}: ${rollout.image.repository}:${rollout.image.tag} was not rolled out: ${reason}`,
+  });
 }
 
 /**
@@ -449,7 +466,7 @@ function rollbackReason(
   rollout: Rollout,
   revision: string,
   now: number,
-): { text: string; alarm?: AlarmView; to?: string; capacity?: boolean } | undefined {
+): { text: string; alarm?: AlarmView; to?: string; capacity?: boolean; notBlamed?: boolean } | undefined {
   if (rollout.failures.length >= target.failedTasks) {
     return { text: describeFailures(rollout.failures) };
   }
@@ -470,11 +487,20 @@ function rollbackReason(
       unplaced > 0
         ? `: ${unplaced} of ${svc.desiredCount} ${step.percent < 100 ? 'canary' : 'primary'} tasks could not be placed (not enough capacity in the cluster?)`
         : '';
+    // Tasks that run and wait only for the load balancer's first health checks: the deadline was
+    // shorter than the target group's health check, which says nothing against the image.
+    const waiting = unplaced > 0 ? 0 : awaitingService(obs.tasks, revision, obs.hasHealthCheck);
+    const slowCheck =
+      waiting > 0
+        ? `: ${waiting} new task${waiting === 1 ? '' : 's'} running, still in the target group's first health checks (is stepDeadline shorter than its interval × healthy threshold?)`
+        : '';
     return {
-      text: `step ${rollout.stepIndex + 1} (${step.percent}%) was not healthy within its deadline of ${formatDuration(target.stepDeadlineMs)}${capacity}`,
+      text: `step ${rollout.stepIndex + 1} (${step.percent}%) was not healthy within its deadline of ${formatDuration(target.stepDeadlineMs)}${capacity}${slowCheck}`,
       // Tasks that could not be placed, and none of the image's failed: the cluster is to blame, not
       // the image, whose digest is not marked bad (a push of it later tries again).
       capacity: unplaced > 0 && rollout.failures.length === 0,
+      // Nor is it to blame when its tasks run and only the load balancer's checks were still going.
+      notBlamed: waiting > 0 && rollout.failures.length === 0,
     };
   }
   return undefined;
