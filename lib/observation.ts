@@ -86,6 +86,8 @@ export interface AlarmView {
   at?: number;
   /** The least breaching data before it can go to ALARM (lib/gate-speed.ts): a metric alarm's, as read. */
   fireMs?: number;
+  /** Its metric's TargetGroup dimensions, as read (lib/gate-reach.ts); absent when it has none. */
+  targetGroups?: string[];
 }
 
 /**

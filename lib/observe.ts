@@ -41,6 +41,7 @@ import type { TargetConfig } from './config.ts';
 import { isEcsStrategy } from './ecs-strategy.ts';
 import { PermanentError } from './errors.ts';
 import { gatesKnown, mergeTasks, type ServiceHint } from './event-facts.ts';
+import { targetGroupsOf } from './gate-reach.ts';
 import { fastestFireMs } from './gate-speed.ts';
 import { readTraffic } from './listener-routes.ts';
 import type {
@@ -452,10 +453,15 @@ async function revisionHasHealthCheck(
   return has;
 }
 
-/** A metric alarm's fastest firing (a composite's is its children's: not told). */
-const fireOf = (a: MetricAlarm | CompositeAlarm): { fireMs?: number } => {
-  const fireMs = 'EvaluationPeriods' in a ? fastestFireMs(a) : undefined;
-  return fireMs === undefined ? {} : { fireMs };
+/** A metric alarm's fastest firing (a composite's is its children's: not told), and its target groups. */
+const fireOf = (a: MetricAlarm | CompositeAlarm): { fireMs?: number; targetGroups?: string[] } => {
+  if (!('EvaluationPeriods' in a)) return {};
+  const fireMs = fastestFireMs(a);
+  const targetGroups = targetGroupsOf(a);
+  return {
+    ...(fireMs === undefined ? {} : { fireMs }),
+    ...(targetGroups.length > 0 ? { targetGroups } : {}),
+  };
 };
 
 /** Gate alarms by name, or by prefix when the pattern ends in `*`. */

@@ -20,6 +20,12 @@ const FOUND_DEFECTS = [
   's30-stepdeadline-shorter-than-alb-check.yml',
   // ...while an image the load balancer calls unhealthy is still blamed at the same deadline.
   's39-elb-unhealthy-long-grace-short-deadline.yml',
+  // Weighted traffic with a gate on the primary's target group alone: blind to the canary, caught
+  // only after promotion, with no word; now told at the first look (and by validate --live).
+  's23-weighted-3-tasks-5xx-gate-on-primary-tg.yml',
+  // The gate that sees the canary (the load balancer's whole 5xx count, which the local ALB did not
+  // publish): rolled back in the 10% step.
+  's44-weighted-3-tasks-5xx-gate-on-load-balancer.yml',
 ];
 
 describe('held-out stranger2 scenarios', () => {

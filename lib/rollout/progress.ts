@@ -6,6 +6,7 @@
 import type { TargetConfig } from '../config.ts';
 import { formatDuration } from '../duration.ts';
 import { isEcsStrategy } from '../ecs-strategy.ts';
+import { gateBlindToCanary } from '../gate-reach.ts';
 import { gateTooSlow } from '../gate-speed.ts';
 import type { AlarmView, Observation, ServiceView } from '../observation.ts';
 import { type Rollout, summarize, withHistory } from '../record.ts';
@@ -130,6 +131,7 @@ export function progress(d: Decision, obs: Observation, target: TargetConfig, ro
       startRollback(d, rollout, problem, now, 'rolled_back', undefined, rollout.fromTaskDefinition, false);
       return;
     }
+    tellBlindGates(d, obs, rollout);
     if (!stepWeighted(d, obs, rollout, revision, total, now)) return;
     bakeOrNext(d, obs, target, rollout, revision, now);
     return;
@@ -406,6 +408,32 @@ function tellSlowGates(d: Decision, obs: Observation, rollout: Rollout) {
     });
   }
   if (told.length > 0) rollout.slowGates = told;
+}
+
+/**
+ * Under `traffic: weighted`, gate alarms scoped to the primary's target group alone: they cannot see
+ * the canary's requests (lib/gate-reach.ts). Told once each, at the rollout's first look (as
+ * `validate --live` refuses them); the rollout goes on: the owner chose the gate.
+ */
+function tellBlindGates(d: Decision, obs: Observation, rollout: Rollout) {
+  if (!obs.traffic) return;
+  const told = rollout.blindGates ?? [];
+  for (const a of obs.alarms) {
+    if (!a.targetGroups || told.includes(a.name)) continue;
+    const why = gateBlindToCanary(
+      a.name,
+      a.targetGroups,
+      obs.traffic.primaryGroup,
+      obs.traffic.canaryGroupName,
+    );
+    if (!why) continue;
+    told.push(a.name);
+    d.notices.push({
+      kind: 'blocked',
+      reason: `${d.record.key}: ${why}, for the rollout of ${rollout.image.repository}:${rollout.image.tag}`,
+    });
+  }
+  if (told.length > 0) rollout.blindGates = told;
 }
 
 /** Marks step `index` as begun and tells its share. */
