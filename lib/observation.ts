@@ -88,6 +88,11 @@ export interface AlarmView {
   fireMs?: number;
   /** Its metric's TargetGroup dimensions, as read (lib/gate-reach.ts); absent when it has none. */
   targetGroups?: string[];
+  /**
+   * An ALARM told late, after a newer state (its event overtaken): the alarm was in ALARM from `at`,
+   * though its state now is another (lib/event-facts.ts foldGates). The latest such one is kept.
+   */
+  missedAlarm?: { at: number; reason: string };
 }
 
 /**

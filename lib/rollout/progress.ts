@@ -500,6 +500,24 @@ function rollbackReason(
   }
   const alarm = obs.alarms.find((a) => a.state === 'ALARM' && !rollout.ignoredAlarms.includes(a.name));
   if (alarm) return { text: `gate alarm ${alarm.name} is in ALARM: ${alarm.reason}`, alarm };
+  // An ALARM whose event came after a newer state's (a flap's OK overtook it): the gate was in
+  // ALARM while the new revision ran (from the first step's ask: before it, an ALARM is the old
+  // revision's, as at the push), and a flap told in order would have rolled it back.
+  const since = rollout.steps[0]?.startedAt;
+  const missed = obs.alarms.find(
+    (a) =>
+      since !== undefined &&
+      a.missedAlarm !== undefined &&
+      a.missedAlarm.at >= since &&
+      !rollout.ignoredAlarms.includes(a.name),
+  );
+  if (missed?.missedAlarm) {
+    const at = new Date(missed.missedAlarm.at).toISOString();
+    return {
+      text: `gate alarm ${missed.name} was in ALARM at ${at} (told late, after a newer state): ${missed.missedAlarm.reason}`,
+      alarm: { ...missed, state: 'ALARM', reason: missed.missedAlarm.reason },
+    };
+  }
   const verdict = isEcsStrategy(rollout.strategy)
     ? undefined
     : ecsVerdict(obs.primary, revision, rollout.fromTaskDefinition, rollout.promotedAt !== undefined);
