@@ -233,6 +233,13 @@ export function newerAlarm(a: GateFact, b: GateFact): GateFact {
   return (b.at ?? -1) > (a.at ?? -1) ? b : a;
 }
 
+/** An ALARM fact older than the state kept, which is not ALARM: an ALARM the record never held. */
+function lateAlarm(late: GateFact | undefined, kept: GateFact): { at: number; reason: string } | undefined {
+  if (late?.state !== 'ALARM' || kept.state === 'ALARM' || late.at === undefined) return undefined;
+  if (kept.at !== undefined && late.at >= kept.at) return undefined;
+  return { at: late.at, reason: late.reason };
+}
+
 /**
  * The record's gate alarm facts with one more folded in (by name, newerAlarm). A reading of every
  * gate (`read`: DescribeAlarms at a push or a sweep) says which alarms exist: alarms it does not
@@ -243,6 +250,13 @@ export function newerAlarm(a: GateFact, b: GateFact): GateFact {
  *   no gates (never read), told web-5xx ALARM                    -> no gates (a reading comes first)
  *   gates [a OK, b OK], read [a OK]                              -> [a OK] (b was deleted)
  *   gates [a ALARM 10:05], read [a OK 10:00] (a read that lagged) -> [a ALARM 10:05]
+ *   gates [web-5xx OK 10:05:30], told web-5xx ALARM 10:05 (late)  -> [web-5xx OK 10:05:30, missed ALARM 10:05]
+ *   gates [web-5xx OK 10:05:30, missed ALARM 10:05], read [web-5xx OK 10:05:30] -> the missed ALARM kept
+ *   gates [web-5xx ALARM 10:05], told web-5xx OK 10:05:30         -> [web-5xx OK 10:05:30] (the ALARM was known)
+ *
+ * A late ALARM is not lost: the gate was in ALARM while the state the record holds was not yet
+ * told, so a flap whose ALARM event is overtaken by its OK's judges as one told in order would
+ * (lib/rollout/progress.ts rollbackReason: a missed ALARM since the rollout began rolls it back).
  */
 export function foldGates(record: ServiceRecord, facts: GateFact[], read: boolean): ServiceRecord {
   if (!read && record.gates === undefined) return record;
@@ -250,7 +264,16 @@ export function foldGates(record: ServiceRecord, facts: GateFact[], read: boolea
   const after = new Map<string, GateFact>(read ? [] : before);
   for (const f of facts) {
     const had = before.get(f.name);
-    after.set(f.name, had ? newerAlarm(had, f) : f);
+    if (!had) {
+      after.set(f.name, f);
+      continue;
+    }
+    const kept = newerAlarm(had, f);
+    const late = kept === had ? f : undefined;
+    const missed = [had.missedAlarm, f.missedAlarm, lateAlarm(late, kept)]
+      .filter((m): m is { at: number; reason: string } => m !== undefined)
+      .sort((a, b) => b.at - a.at)[0];
+    after.set(f.name, missed && kept.missedAlarm !== missed ? { ...kept, missedAlarm: missed } : kept);
   }
   return { ...record, gates: [...after.values()].sort((a, b) => a.name.localeCompare(b.name)) };
 }

@@ -54,6 +54,12 @@ export interface TaskView {
    * groups, a task not running, or a step whose bake has started.
    */
   inService?: boolean;
+  /**
+   * Not in service only because a target group is still running its first health checks on it
+   * (ELB's `initial` state: registered, not yet healthyThreshold checks passed, none failed); false
+   * when a group calls it unhealthy or does not list it. Read with `inService`, only when false.
+   */
+  checksPending?: boolean;
 }
 
 /** ECS's view of one service deployment (DescribeServiceDeployments), for the ecs-* strategies. */
@@ -80,6 +86,13 @@ export interface AlarmView {
   at?: number;
   /** The least breaching data before it can go to ALARM (lib/gate-speed.ts): a metric alarm's, as read. */
   fireMs?: number;
+  /** Its metric's TargetGroup dimensions, as read (lib/gate-reach.ts); absent when it has none. */
+  targetGroups?: string[];
+  /**
+   * An ALARM told late, after a newer state (its event overtaken): the alarm was in ALARM from `at`,
+   * though its state now is another (lib/event-facts.ts foldGates). The latest such one is kept.
+   */
+  missedAlarm?: { at: number; reason: string };
 }
 
 /**

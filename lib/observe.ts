@@ -41,6 +41,7 @@ import type { TargetConfig } from './config.ts';
 import { isEcsStrategy } from './ecs-strategy.ts';
 import { PermanentError } from './errors.ts';
 import { gatesKnown, mergeTasks, type ServiceHint } from './event-facts.ts';
+import { targetGroupsOf } from './gate-reach.ts';
 import { fastestFireMs } from './gate-speed.ts';
 import { readTraffic } from './listener-routes.ts';
 import type {
@@ -192,7 +193,10 @@ export async function observe(
       const inService = await tasksInService(clients, target.cluster, lbs, raw);
       tasks = tasks.map((t) => {
         const fact = inService.get(t.taskArn);
-        return fact === undefined ? t : { ...t, inService: fact };
+        if (fact === undefined) return t;
+        return fact.inService
+          ? { ...t, inService: true }
+          : { ...t, inService: false, checksPending: fact.pending };
       });
     }
   }
@@ -345,8 +349,8 @@ async function tasksInService(
   cluster: string,
   loadBalancers: LoadBalancer[],
   tasks: Task[],
-): Promise<Map<string, boolean>> {
-  const found = new Map<string, boolean>();
+): Promise<Map<string, { inService: boolean; pending: boolean }>> {
+  const found = new Map<string, { inService: boolean; pending: boolean }>();
   // Under ECS's blue/green strategies a new task registers in whichever of the pair is not serving
   // production (the alternate target group, advancedConfiguration): either counts.
   const pairOf = (lb: LoadBalancer) =>
@@ -373,22 +377,32 @@ async function tasksInService(
   }
 
   const healthy = new Set<string>(); // `<group> <id>:<port>`
+  // `initial`: "The load balancer is sending health checks to the target" before it has passed
+  // healthyThreshold of them (ELBv2 API Reference, TargetHealth State / Reason Elb.InitialHealthChecking).
+  const initial = new Set<string>();
   for (const group of groups) {
     const out = await clients.elbv2.send(new DescribeTargetHealthCommand({ TargetGroupArn: group }));
-    for (const d of out.TargetHealthDescriptions ?? [])
-      if (d.TargetHealth?.State === 'healthy') healthy.add(`${group} ${d.Target?.Id}:${d.Target?.Port}`);
+    for (const d of out.TargetHealthDescriptions ?? []) {
+      const key = `${group} ${d.Target?.Id}:${d.Target?.Port}`;
+      if (d.TargetHealth?.State === 'healthy') healthy.add(key);
+      else if (d.TargetHealth?.State === 'initial') initial.add(key);
+    }
   }
   for (const t of running) {
     const ip = ipOf(t);
     const id = ip ?? (t.containerInstanceArn ? ec2.get(t.containerInstanceArn) : undefined);
-    found.set(
-      t.taskArn ?? '',
-      loadBalancers.every((lb) => {
-        if (!lb.targetGroupArn) return true;
-        const port = ip ? lb.containerPort : hostPort(t, lb);
-        return id !== undefined && pairOf(lb).some((g) => healthy.has(`${g} ${id}:${port}`));
-      }),
-    );
+    const state = (lb: LoadBalancer): 'healthy' | 'initial' | 'other' => {
+      if (!lb.targetGroupArn) return 'healthy';
+      const port = ip ? lb.containerPort : hostPort(t, lb);
+      if (id === undefined) return 'other';
+      if (pairOf(lb).some((g) => healthy.has(`${g} ${id}:${port}`))) return 'healthy';
+      return pairOf(lb).some((g) => initial.has(`${g} ${id}:${port}`)) ? 'initial' : 'other';
+    };
+    const states = loadBalancers.map(state);
+    found.set(t.taskArn ?? '', {
+      inService: states.every((s) => s === 'healthy'),
+      pending: states.every((s) => s !== 'other'),
+    });
   }
   return found;
 }
@@ -439,10 +453,15 @@ async function revisionHasHealthCheck(
   return has;
 }
 
-/** A metric alarm's fastest firing (a composite's is its children's: not told). */
-const fireOf = (a: MetricAlarm | CompositeAlarm): { fireMs?: number } => {
-  const fireMs = 'EvaluationPeriods' in a ? fastestFireMs(a) : undefined;
-  return fireMs === undefined ? {} : { fireMs };
+/** A metric alarm's fastest firing (a composite's is its children's: not told), and its target groups. */
+const fireOf = (a: MetricAlarm | CompositeAlarm): { fireMs?: number; targetGroups?: string[] } => {
+  if (!('EvaluationPeriods' in a)) return {};
+  const fireMs = fastestFireMs(a);
+  const targetGroups = targetGroupsOf(a);
+  return {
+    ...(fireMs === undefined ? {} : { fireMs }),
+    ...(targetGroups.length > 0 ? { targetGroups } : {}),
+  };
 };
 
 /** Gate alarms by name, or by prefix when the pattern ends in `*`. */

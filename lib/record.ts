@@ -97,6 +97,8 @@ export interface Rollout {
   quietGates?: string[];
   /** Gate alarms told once as too slow to fire within the rollout's bakes (lib/gate-speed.ts). */
   slowGates?: string[];
+  /** Gate alarms told once as blind to a weighted canary's target group (lib/gate-reach.ts). */
+  blindGates?: string[];
   /** The approval gate the rollout waits at (lib/rollout/approval.ts): the step it would take next. */
   approval?: ApprovalWait;
   /** Who let the rollout through an approval gate or a freeze, and when. */

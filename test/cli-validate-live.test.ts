@@ -86,6 +86,27 @@ describe('validate --live', () => {
     expect(longer.code).toBe(0);
   });
 
+  it('refuses, under traffic: weighted, a gate scoped to the primary target group alone (it cannot see the canary)', async () => {
+    // web-5xx is ALB's 5xx count by LoadBalancer and TargetGroup web: the weighted canary serves
+    // from prod-web-canary, which it does not count (held-out stranger2 s23).
+    const weighted = {
+      ...WEB_TARGET,
+      traffic: 'weighted',
+      loadBalancers: ['web-alb'],
+      gateAlarms: ['web-5xx'],
+    };
+    const ran = await validate([weighted], '--live');
+    expect(ran.code).toBe(1);
+    expect(ran.err).toMatch(/1 problem/);
+    expect(ran.err).toMatch(
+      /^prod\/web: gate alarm web-5xx watches target group web only: under traffic: weighted the canary serves from prod-web-canary/m,
+    );
+    // The same gate under traffic: tasks (the canary shares the primary's group) sees the canary.
+    const tasks = await validate([{ ...WEB_TARGET, gateAlarms: ['web-5xx'] }], '--live');
+    expect(tasks.err).toBe('');
+    expect(tasks.code).toBe(0);
+  });
+
   it('without --live asks nothing of AWS: the same config is valid', async () => {
     const ran = await validate([{ ...WEB_TARGET, gateAlarms: ['web-5xxx'] }]);
     expect(ran.code).toBe(0);

@@ -284,6 +284,31 @@ describe('decide: rollback', () => {
     );
   });
 
+  it('rolls back on an ALARM told late, after its OK, that began once the first step had asked for tasks', () => {
+    // A flap 10:05-10:05:30 whose ALARM event came after the OK's (lib/event-facts.ts foldGates).
+    const flapped = (at: number) =>
+      obs({
+        canary: service(NEW, 1),
+        alarms: [
+          {
+            name: 'web-5xx',
+            state: 'OK',
+            reason: 'back',
+            at: at + 30_000,
+            missedAlarm: { at, reason: 'flap' },
+          },
+        ],
+      });
+    const d = decide(rolling(0), flapped(T0 + 5 * MIN), target(), tick, T0 + 6 * MIN);
+    expect(d.notices[0]).toMatchObject({ kind: 'rolled_back', alarm: { name: 'web-5xx', state: 'ALARM' } });
+    expect(d.record.history.at(-1)?.reason).toBe(
+      `gate alarm web-5xx was in ALARM at ${new Date(T0 + 5 * MIN).toISOString()} (told late, after a newer state): flap`,
+    );
+    // One that began before the first step asked is the old revision's, as an ALARM at the push is.
+    const before = decide(rolling(0, T0 + 5 * MIN), flapped(T0), target(), tick, T0 + 6 * MIN);
+    expect(before.record.rollout?.rollingBack).toBeUndefined();
+  });
+
   it('ignores a gate alarm already in ALARM when the rollout started, until it has been OK', () => {
     const alarming = obs({ alarms: [{ name: 'web-5xx', state: 'ALARM', reason: 'old version' }] });
     const started = decide(newRecord('prod', 'web'), alarming, target(), push(image('v2', 2)), T0);
@@ -806,8 +831,15 @@ describe('decide: gates that cannot fire (issue 13.8)', () => {
     const d = decide(started.record, obs(), target({ gateAlarms: ['web-5xx', 'web-p99'] }), tick, T0 + 1000);
     expect(d.record.rollout).toBeUndefined();
     expect(d.actions).toEqual([]);
+    // Told as an error too (Slack gets it by default; an `ignored` notice is not sent by default).
     expect(d.notices).toMatchObject([
       { kind: 'ignored', reason: expect.stringMatching(/^gate alarm web-p99 does not exist/) },
+      {
+        kind: 'blocked',
+        reason: expect.stringMatching(
+          /^prod\/web: web:v2 was not rolled out: gate alarm web-p99 does not exist/,
+        ),
+      },
     ]);
     expect(d.record.badDigests).toEqual({});
   });
@@ -821,6 +853,12 @@ describe('decide: gates that cannot fire (issue 13.8)', () => {
       {
         kind: 'ignored',
         reason: expect.stringMatching(/^gate alarm web-p99-\* does not exist in CloudWatch/),
+      },
+      {
+        kind: 'blocked',
+        reason: expect.stringMatching(
+          /^prod\/web: web:v2 was not rolled out: gate alarm web-p99-\* does not exist in CloudWatch/,
+        ),
       },
     ]);
     expect(d.record.history.at(-1)).toMatchObject({ outcome: 'ignored' });

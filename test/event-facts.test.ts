@@ -320,6 +320,36 @@ describe('newerAlarm and foldGates', () => {
     expect(states(foldGates(record(gates ? { gates } : {}), facts, read))).toEqual(want);
   });
 
+  const missed = (r: ServiceRecord) =>
+    r.gates?.map((g) => `${g.name} ${g.state}${g.missedAlarm ? ` missed ${g.missedAlarm.at - T}` : ''}`);
+  const S = 1000;
+  it.each([
+    [
+      'a late ALARM after a newer OK',
+      [alarm('web-5xx', 'OK', T + 330 * S)],
+      [alarm('web-5xx', 'ALARM', T + 300 * S)],
+      false,
+      [`web-5xx OK missed ${300 * S}`],
+    ],
+    [
+      'a reading keeps the missed ALARM',
+      [{ ...alarm('web-5xx', 'OK', T + 330 * S), missedAlarm: { at: T + 300 * S, reason: '' } }],
+      [alarm('web-5xx', 'OK', T + 330 * S)],
+      true,
+      [`web-5xx OK missed ${300 * S}`],
+    ],
+    [
+      'an ALARM the record held, then its OK',
+      [alarm('web-5xx', 'ALARM', T + 300 * S)],
+      [alarm('web-5xx', 'OK', T + 330 * S)],
+      false,
+      ['web-5xx OK'],
+    ],
+    ['a late OK', [alarm('web-5xx', 'OK', T + 330 * S)], [alarm('web-5xx', 'OK', T)], false, ['web-5xx OK']],
+  ])('%s', (_, gates, facts, read, want) => {
+    expect(missed(foldGates(record({ gates }), facts, read))).toEqual(want);
+  });
+
   it.each([
     ['rollout, read, an event', record({ rollout: rollout(), gates: [] }), ['web-5xx'], false, false, true],
     ['never read', record({ rollout: rollout() }), ['web-5xx'], false, false, false],

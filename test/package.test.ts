@@ -701,7 +701,9 @@ describe('the bundles', () => {
       // without the clients' unused modeled errors, their package.json and the event stream codec
       // (scripts/esbuild-plugins.cjs) and the config's validation about 408,000 (npm run bench: what
       // fills them). A guard against regressions, not a timed figure (README "Light functions").
-      expect(bundle.length, `${fn}: functions/${file}.mjs`).toBeLessThan(420_000);
+      // 418,247 → 421,033 (ecrPush) for the gate checks of held-out stranger2: a gate blind to a
+      // weighted canary, an ALARM told late, a deadline met in ELB's first health checks.
+      expect(bundle.length, `${fn}: functions/${file}.mjs`).toBeLessThan(425_000);
       const text = bundle.toString('utf8');
       // A modeled error our code tests with instanceof stays; one it never names (SSM's) is left out.
       expect(text, fn).toContain('ConditionalCheckFailedException');

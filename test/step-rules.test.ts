@@ -16,6 +16,7 @@ import { roomSeen, tradeProgress, unplacedOf } from '../lib/rollout/capacity.ts'
 import type { DecisionTarget } from '../lib/rollout/decision.ts';
 import { rollbackOverdue, rollbackRestored } from '../lib/rollout/rollback.ts';
 import {
+  awaitingService,
   baked,
   canaryReady,
   gainedHealthyTask,
@@ -55,6 +56,37 @@ describe('healthyTasks', () => {
     ['RUNNING/RUNNING HEALTHY, in service', task({ inService: true }), true, 1],
   ])('%s -> %i', (_, t, check, n) => {
     expect(healthyTasks([t], REV, check)).toBe(n);
+  });
+});
+
+describe('awaitingService', () => {
+  const waiting = { inService: false, checksPending: true } as const;
+  it.each([
+    [
+      'RUNNING/RUNNING, no check, not in service, checks pending',
+      task({ healthStatus: 'UNKNOWN', ...waiting }),
+      false,
+      1,
+    ],
+    ['RUNNING/RUNNING HEALTHY, check, not in service, pending', task(waiting), true, 1],
+    [
+      'RUNNING/RUNNING UNKNOWN, check, not in service, pending',
+      task({ healthStatus: 'UNKNOWN', ...waiting }),
+      true,
+      0,
+    ],
+    [
+      'RUNNING/RUNNING, no check, not in service, not pending',
+      task({ healthStatus: 'UNKNOWN', inService: false, checksPending: false }),
+      false,
+      0,
+    ],
+    ['RUNNING/RUNNING, no check, in service', task({ healthStatus: 'UNKNOWN', inService: true }), false, 0],
+    ['RUNNING/RUNNING, no check, in service not read', task({ healthStatus: 'UNKNOWN' }), false, 0],
+    ['RUNNING/STOPPED, not in service, pending', task({ desiredStatus: 'STOPPED', ...waiting }), false, 0],
+    ['another revision, not in service, pending', task({ taskDefinition: OLD, ...waiting }), false, 0],
+  ])('%s -> %i', (_, t, check, n) => {
+    expect(awaitingService([t], REV, check)).toBe(n);
   });
 });
 

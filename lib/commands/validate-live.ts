@@ -4,7 +4,8 @@
  * deployment controller, scheduling and containers: lib/refusal.ts, the same checks as at a push),
  * and every gate alarm matches an alarm in CloudWatch (a gate that cannot fire is a failed gate)
  * and can fire within the rollout's bakes (lib/gate-speed.ts),
- * and a `traffic: weighted` target's routes can be weighted (lib/listener-routes.ts).
+ * and a `traffic: weighted` target's routes can be weighted (lib/listener-routes.ts), with gates
+ * that see its canary's target group (lib/gate-reach.ts).
  * Reads only: DescribeServices, DescribeTaskDefinition, DescribeAlarms; ELBv2 Describe* for weighted targets.
  *
  *   prod/web: gate alarm web-5xxx does not exist in CloudWatch: …
@@ -13,8 +14,10 @@
 import { DescribeServicesCommand, DescribeTaskDefinitionCommand } from '@aws-sdk/client-ecs';
 import type { Clients } from '../aws.ts';
 import type { TargetConfig } from '../config.ts';
+import { gateBlindToCanary } from '../gate-reach.ts';
 import { gateTooSlow } from '../gate-speed.ts';
 import { readTraffic } from '../listener-routes.ts';
+import type { TrafficView } from '../observation.ts';
 import { gateAlarms } from '../observe.ts';
 import { containerRefusal, serviceRefusal, trafficRefusal } from '../refusal.ts';
 import { gatesMissing, missingGates } from '../rollout/step.ts';
@@ -31,6 +34,7 @@ export async function liveProblems(
   const problems: LiveProblem[] = [];
   for (const t of targets) {
     const key = `${t.cluster}/${t.service}`;
+    let weighted: TrafficView | undefined;
     const found = await clients.ecs.send(
       new DescribeServicesCommand({ cluster: t.cluster, services: [t.service] }),
     );
@@ -42,11 +46,9 @@ export async function liveProblems(
       });
     } else {
       // traffic: weighted: the service sits behind a named load balancer whose routes can be weighted.
-      const refused =
-        serviceRefusal(t, service) ??
-        (t.traffic === 'weighted'
-          ? trafficRefusal(t, await readTraffic(clients as Clients, t, service))
-          : undefined);
+      const refusal = serviceRefusal(t, service);
+      if (!refusal && t.traffic === 'weighted') weighted = await readTraffic(clients as Clients, t, service);
+      const refused = refusal ?? (weighted ? trafficRefusal(t, weighted) : undefined);
       if (refused) problems.push({ target: key, problem: refused });
       else if (service.taskDefinition) {
         const td = await clients.ecs.send(
@@ -64,6 +66,11 @@ export async function liveProblems(
     for (const a of gates) {
       const slow = a.fireMs === undefined ? undefined : gateTooSlow(a.name, a.fireMs, t.steps);
       if (slow) problems.push({ target: key, problem: slow });
+      const blind =
+        weighted && a.targetGroups
+          ? gateBlindToCanary(a.name, a.targetGroups, weighted.primaryGroup, weighted.canaryGroupName)
+          : undefined;
+      if (blind) problems.push({ target: key, problem: blind });
     }
   }
   return problems;

@@ -6,6 +6,7 @@
 import type { TargetConfig } from '../config.ts';
 import { formatDuration } from '../duration.ts';
 import { isEcsStrategy } from '../ecs-strategy.ts';
+import { gateBlindToCanary } from '../gate-reach.ts';
 import { gateTooSlow } from '../gate-speed.ts';
 import type { AlarmView, Observation, ServiceView } from '../observation.ts';
 import { type Rollout, summarize, withHistory } from '../record.ts';
@@ -16,7 +17,15 @@ import { type Decision, shortName } from './decision.ts';
 import { progressEcs } from './ecs-native.ts';
 import { describeFailures, foldFailures } from './failures.ts';
 import { startRollback } from './rollback.ts';
-import { baked, gatesMissing, healthyTasks, missingGates, pastDeadline, primaryHealthy } from './step.ts';
+import {
+  awaitingService,
+  baked,
+  gatesMissing,
+  healthyTasks,
+  missingGates,
+  pastDeadline,
+  primaryHealthy,
+} from './step.ts';
 import { askedForTasks, sawHealthy, succeed } from './step-state.ts';
 import { stepByTasks } from './task-steps.ts';
 import { weightedCanaryTasks } from './traffic.ts';
@@ -129,7 +138,18 @@ function stopsHere(
 
   const reason = rollbackReason(obs, target, rollout, revision, now);
   if (reason) {
-    startRollback(d, rollout, reason.text, now, 'rolled_back', reason.alarm, reason.to, !reason.capacity);
+    const blame = !reason.capacity && !reason.notBlamed;
+    startRollback(
+      d,
+      rollout,
+      reason.text,
+      now,
+      'rolled_back',
+      reason.alarm,
+      reason.to,
+      blame,
+      reason.capacity === true,
+    );
     return true;
   }
   const step = rollout.steps[rollout.stepIndex]!;
@@ -158,6 +178,7 @@ function stepByWeight(
     startRollback(d, rollout, problem, now, 'rolled_back', undefined, rollout.fromTaskDefinition, false);
     return false;
   }
+  tellBlindGates(d, obs, rollout);
   return stepWeighted(d, obs, rollout, revision, total, now);
 }
 
@@ -212,6 +233,11 @@ function refuse(d: Decision, rollout: Rollout, missing: string[], now: number) {
   d.record = withHistory(d.record, summarize(rollout, 'ignored', reason, now));
   d.record.rollout = undefined;
   d.notices.push({ kind: 'ignored', image: rollout.image, reason });
+  // A person must act: told as an error too (Slack by default; `ignored` is not sent by default).
+  d.notices.push({
+    kind: 'blocked',
+    reason: `${d.record.key}: ${rollout.image.repository}:${rollout.image.tag} was not rolled out: ${reason}`,
+  });
 }
 
 /**
@@ -281,6 +307,32 @@ function tellSlowGates(d: Decision, obs: Observation, rollout: Rollout) {
   if (told.length > 0) rollout.slowGates = told;
 }
 
+/**
+ * Under `traffic: weighted`, gate alarms scoped to the primary's target group alone: they cannot see
+ * the canary's requests (lib/gate-reach.ts). Told once each, at the rollout's first look (as
+ * `validate --live` refuses them); the rollout goes on: the owner chose the gate.
+ */
+function tellBlindGates(d: Decision, obs: Observation, rollout: Rollout) {
+  if (!obs.traffic) return;
+  const told = rollout.blindGates ?? [];
+  for (const a of obs.alarms) {
+    if (!a.targetGroups || told.includes(a.name)) continue;
+    const why = gateBlindToCanary(
+      a.name,
+      a.targetGroups,
+      obs.traffic.primaryGroup,
+      obs.traffic.canaryGroupName,
+    );
+    if (!why) continue;
+    told.push(a.name);
+    d.notices.push({
+      kind: 'blocked',
+      reason: `${d.record.key}: ${why}, for the rollout of ${rollout.image.repository}:${rollout.image.tag}`,
+    });
+  }
+  if (told.length > 0) rollout.blindGates = told;
+}
+
 /** Marks step `index` as begun and tells its share. */
 export function startStep(
   d: Decision,
@@ -338,12 +390,30 @@ function rollbackReason(
   rollout: Rollout,
   revision: string,
   now: number,
-): { text: string; alarm?: AlarmView; to?: string; capacity?: boolean } | undefined {
+): { text: string; alarm?: AlarmView; to?: string; capacity?: boolean; notBlamed?: boolean } | undefined {
   if (rollout.failures.length >= target.failedTasks) {
     return { text: describeFailures(rollout.failures) };
   }
   const alarm = obs.alarms.find((a) => a.state === 'ALARM' && !rollout.ignoredAlarms.includes(a.name));
   if (alarm) return { text: `gate alarm ${alarm.name} is in ALARM: ${alarm.reason}`, alarm };
+  // An ALARM whose event came after a newer state's (a flap's OK overtook it): the gate was in
+  // ALARM while the new revision ran (from the first step's ask: before it, an ALARM is the old
+  // revision's, as at the push), and a flap told in order would have rolled it back.
+  const since = rollout.steps[0]?.startedAt;
+  const missed = obs.alarms.find(
+    (a) =>
+      since !== undefined &&
+      a.missedAlarm !== undefined &&
+      a.missedAlarm.at >= since &&
+      !rollout.ignoredAlarms.includes(a.name),
+  );
+  if (missed?.missedAlarm) {
+    const at = new Date(missed.missedAlarm.at).toISOString();
+    return {
+      text: `gate alarm ${missed.name} was in ALARM at ${at} (told late, after a newer state): ${missed.missedAlarm.reason}`,
+      alarm: { ...missed, state: 'ALARM', reason: missed.missedAlarm.reason },
+    };
+  }
   const verdict = isEcsStrategy(rollout.strategy)
     ? undefined
     : ecsVerdict(obs.primary, revision, rollout.fromTaskDefinition, rollout.promotedAt !== undefined);
@@ -359,11 +429,20 @@ function rollbackReason(
       unplaced > 0
         ? `: ${unplaced} of ${svc.desiredCount} ${step.percent < 100 ? 'canary' : 'primary'} tasks could not be placed (not enough capacity in the cluster?)`
         : '';
+    // Tasks that run and wait only for the load balancer's first health checks: the deadline was
+    // shorter than the target group's health check, which says nothing against the image.
+    const waiting = unplaced > 0 ? 0 : awaitingService(obs.tasks, revision, obs.hasHealthCheck);
+    const slowCheck =
+      waiting > 0
+        ? `: ${waiting} new task${waiting === 1 ? '' : 's'} running, still in the target group's first health checks (is stepDeadline shorter than its interval × healthy threshold?)`
+        : '';
     return {
-      text: `step ${rollout.stepIndex + 1} (${step.percent}%) was not healthy within its deadline of ${formatDuration(target.stepDeadlineMs)}${capacity}`,
+      text: `step ${rollout.stepIndex + 1} (${step.percent}%) was not healthy within its deadline of ${formatDuration(target.stepDeadlineMs)}${capacity}${slowCheck}`,
       // Tasks that could not be placed, and none of the image's failed: the cluster is to blame, not
       // the image, whose digest is not marked bad (a push of it later tries again).
       capacity: unplaced > 0 && rollout.failures.length === 0,
+      // Nor is it to blame when its tasks run and only the load balancer's checks were still going.
+      notBlamed: waiting > 0 && rollout.failures.length === 0,
     };
   }
   return undefined;

@@ -118,7 +118,9 @@ export function acceptPush(
   // A gate that cannot fire is a failed gate: nothing starts (and nothing is registered).
   const missing = obs.gatesRead ? missingGates(target.gateAlarms, obs.alarms) : [];
   if (missing.length > 0) {
-    ignore(d, image, gatesMissing(missing), now);
+    // A person must act (create the alarm or fix gateAlarms): told as an error too, which Slack gets
+    // by default (an `ignored` notice, a tag the policy skips, is not sent by default).
+    ignore(d, image, gatesMissing(missing), now, true);
     return;
   }
   if (!thawed && waitsForFreeze(d, target, image, forced, now)) return;
@@ -221,7 +223,7 @@ export function thawFrozenPush(d: Decision, obs: Observation, target: TargetConf
 }
 
 /** Records an image that will not be rolled out, and why. */
-export function ignore(d: Decision, image: ImageRef, reason: string, now: number) {
+export function ignore(d: Decision, image: ImageRef, reason: string, now: number, needsPerson = false) {
   // Events come at least once (a doubled push, a retried invocation, the missed-push sweep): the
   // same push ignored for the same reason is told and kept once.
   const last = d.record.history.at(-1);
@@ -241,6 +243,11 @@ export function ignore(d: Decision, image: ImageRef, reason: string, now: number
     failures: [],
   });
   d.notices.push({ kind: 'ignored', image, reason });
+  if (needsPerson)
+    d.notices.push({
+      kind: 'blocked',
+      reason: `${d.record.key}: ${image.repository}:${image.tag} was not rolled out: ${reason}`,
+    });
 }
 
 /**

@@ -23,6 +23,8 @@ export function startRollback(
   to = rollout.fromTaskDefinition,
   /** False when the image is not to blame (the cluster had no room for it): it may be pushed again. */
   blameImage = true,
+  /** The cluster had no room: the owner's deployment settings go back with the rollback (owner-settings.ts). */
+  capacity = !blameImage,
 ) {
   const summary = summarize(rollout, outcome, reason, now);
   if (to !== rollout.fromTaskDefinition) summary.backTo = to;
@@ -34,7 +36,7 @@ export function startRollback(
     reason,
     at: now,
     toTaskDefinition: to,
-    ...(blameImage ? {} : { capacity: true as const }),
+    ...(capacity ? { capacity: true as const } : {}),
   };
   d.record.rollout = rollout;
   d.notices.push({

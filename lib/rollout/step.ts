@@ -31,6 +31,33 @@ export function healthyTasks(tasks: TaskView[], revision: string, hasHealthCheck
   ).length;
 }
 
+/**
+ * Tasks of `revision` that ECS runs and calls healthy but that wait only for their load balancer's
+ * first health checks (ELB's `initial`): a step past its deadline with such tasks, and none failed,
+ * was too short for the target group's health check (150 s with ELB's defaults), which is no
+ * evidence against the image, so its digest is not marked bad.
+ *
+ *   RUNNING/RUNNING, no check, not in service, checks pending     -> counts
+ *   RUNNING/RUNNING HEALTHY, check, not in service, pending       -> counts
+ *   RUNNING/RUNNING UNKNOWN, check, not in service, pending       -> does not count (ECS's check not passed)
+ *   RUNNING/RUNNING, no check, not in service, not pending        -> does not count (ELB calls it unhealthy)
+ *   RUNNING/RUNNING, no check, in service                         -> does not count (it serves)
+ *   RUNNING/RUNNING, no check, in service not read                -> does not count
+ *   RUNNING/STOPPED, not in service, pending                      -> does not count (being stopped)
+ *   another revision, not in service, pending                     -> does not count
+ */
+export function awaitingService(tasks: TaskView[], revision: string, hasHealthCheck: boolean): number {
+  return tasks.filter(
+    (t) =>
+      t.taskDefinition === revision &&
+      t.lastStatus === 'RUNNING' &&
+      t.desiredStatus === 'RUNNING' &&
+      (hasHealthCheck ? t.healthStatus === 'HEALTHY' : t.healthStatus !== 'UNHEALTHY') &&
+      t.inService === false &&
+      t.checksPending === true,
+  ).length;
+}
+
 /** What a canary step's readiness is judged from: the canary service's counts and its healthy tasks. */
 export interface CanaryCounts {
   wanted: number;

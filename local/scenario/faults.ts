@@ -37,7 +37,7 @@
  * Everything runs in virtual time. The SDK's own retry back-off waits in real time, which the
  * virtual clock never sees, so `applyFaults` makes it zero (the attempts and the retry quota stay).
  */
-import { Document, isMap, isSeq, parseDocument, visit } from 'yaml';
+import { Document, isMap, isSeq, LineCounter, parseDocument, visit } from 'yaml';
 import { validateConfig } from '../../lib/config.ts';
 import { formatDuration, parseDuration } from '../../lib/duration.ts';
 import type { ServiceRecord } from '../../lib/record.ts';
@@ -55,7 +55,7 @@ import {
   type NotificationDelivery,
   type Violation,
 } from './invariants.ts';
-import { parseScenario, readScenarioFile, type Scenario } from './parse.ts';
+import { parseScenario, readScenarioFile, type Scenario, ScenarioError } from './parse.ts';
 
 // ---- the plan ---------------------------------------------------------------------------------
 
@@ -308,7 +308,8 @@ export function parseFaultScenario(
   text: string,
   where: { file: string; dir?: string },
 ): { scenario: Scenario; faults: FaultPlan; text: string } {
-  const doc = parseDocument(text);
+  const lines = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: lines });
   let faults: FaultPlan = {};
   let rest = text;
   if (isMap(doc.contents)) {
@@ -317,7 +318,19 @@ export function parseFaultScenario(
       try {
         faults = parseFaultPlan((pair.value as { toJSON?: () => unknown } | null)?.toJSON?.() ?? null);
       } catch (e) {
-        throw new FaultPlanError(`${where.file}: ${(e as Error).message}`);
+        // A scenario mistake like any other: file, line and field, and under `sim --json` the
+        // failure document (kind config), not a stack trace.
+        const message = (e as Error).message;
+        const cut = message.indexOf(': ');
+        const field = cut > 0 ? message.slice(0, cut) : 'faults';
+        const path = field.split(/\.|\[(\d+)\]/).filter((s) => s !== undefined && s !== '');
+        const at = doc.getIn(
+          path.map((s) => (/^\d+$/.test(s) ? Number(s) : s)),
+          true,
+        ) as { range?: number[] } | undefined;
+        const offset = at?.range?.[0] ?? (pair.key as { range?: number[] }).range?.[0] ?? 0;
+        const { line, col } = lines.linePos(offset);
+        throw new ScenarioError(where.file, field, cut > 0 ? message.slice(cut + 2) : message, { line, col });
       }
       const start = (pair.key as { range?: [number, number, number] }).range?.[0] ?? 0;
       const end =

@@ -5,8 +5,9 @@
  *
  *   AWS/ApplicationELB HTTPCode_Target_5XX_Count [TargetGroup]
  *     → 'AWS/ApplicationELB publishes HTTPCode_Target_5XX_Count with dimensions LoadBalancer and
- *        TargetGroup together, not TargetGroup: this alarm never gets a datapoint'
+ *        TargetGroup together, or LoadBalancer, not TargetGroup: this alarm never gets a datapoint'
  *   AWS/ApplicationELB HTTPCode_Target_5XX_Count [LoadBalancer, TargetGroup]   → undefined
+ *   AWS/ApplicationELB HTTPCode_Target_5XX_Count [LoadBalancer]                → undefined
  *   AWS/ApplicationELB HTTPCode_ELB_5XX_Count [LoadBalancer]
  *     → 'the local AWS/ApplicationELB publishes no HTTPCode_ELB_5XX_Count (it publishes RequestCount, …)'
  *   Custom/App Errors [Service]                                                  → undefined

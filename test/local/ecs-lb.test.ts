@@ -117,15 +117,24 @@ group('a target group shared by a primary and a canary service', () => {
           m.datum.timestamp >= loadFrom &&
           (!svc || m.datum.dimensions.ServiceName === svc),
       );
-    const requests = minute('RequestCount', 'AWS/ApplicationELB');
+    // Per load balancer and target group, and per load balancer alone (its one group here).
+    const byGroup = (ms: typeof metrics) => ms.filter((m) => m.datum.dimensions.TargetGroup !== undefined);
+    const byBalancer = (ms: typeof metrics) => ms.filter((m) => m.datum.dimensions.TargetGroup === undefined);
+    const requests = byGroup(minute('RequestCount', 'AWS/ApplicationELB'));
     expect(requests.map((m) => m.datum.value)).toEqual([6000, 6000, 6000]);
+    expect(byBalancer(minute('RequestCount', 'AWS/ApplicationELB')).map((m) => m.datum.value)).toEqual([
+      6000, 6000, 6000,
+    ]);
     const perTarget = minute('RequestCountPerTarget', 'AWS/ApplicationELB');
     expect(perTarget.map((m) => m.datum.value)).toEqual([1500, 1500, 1500]);
     expect(perTarget[0]!.datum.dimensions).toEqual({
       TargetGroup: expect.stringMatching(/^targetgroup\/web-tg\/[0-9a-f]{16}$/),
     });
-    const errors = minute('HTTPCode_Target_5XX_Count', 'AWS/ApplicationELB');
+    const errors = byGroup(minute('HTTPCode_Target_5XX_Count', 'AWS/ApplicationELB'));
     expect(errors.map((m) => m.datum.value)).toEqual([750, 750, 750]);
+    const lbErrors = byBalancer(minute('HTTPCode_Target_5XX_Count', 'AWS/ApplicationELB'));
+    expect(lbErrors.map((m) => m.datum.value)).toEqual([750, 750, 750]);
+    expect(lbErrors[0]!.datum.dimensions).toEqual({ LoadBalancer: errors[0]!.datum.dimensions.LoadBalancer });
     expect(Object.keys(errors[0]!.datum.dimensions).sort()).toEqual(['LoadBalancer', 'TargetGroup']);
     expect(errors[0]!.datum.dimensions.LoadBalancer).toMatch(/^app\/web-tg-alb\/[0-9a-f]{16}$/);
     // Default image behaviour: cpu idle 2 % + 0.5 % per request/s; memory 20 % + 0.1 % per request/s; 25 rps per task.

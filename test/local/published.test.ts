@@ -8,9 +8,11 @@ describe('unpublishedMetricWarning', () => {
       'AWS/ApplicationELB',
       'HTTPCode_Target_5XX_Count',
       ['TargetGroup'],
-      /with dimensions LoadBalancer and TargetGroup together, not TargetGroup/,
+      /with dimensions LoadBalancer and TargetGroup together, or LoadBalancer, not TargetGroup/,
     ],
     ['AWS/ApplicationELB', 'HTTPCode_Target_5XX_Count', ['TargetGroup', 'LoadBalancer'], undefined],
+    // ALB's whole traffic, every target group behind it (a weighted canary's too): published.
+    ['AWS/ApplicationELB', 'HTTPCode_Target_5XX_Count', ['LoadBalancer'], undefined],
     ['AWS/ApplicationELB', 'HTTPCode_ELB_5XX_Count', ['LoadBalancer'], /publishes no HTTPCode_ELB_5XX_Count/],
     ['AWS/ECS', 'CPUUtilization', ['ClusterName', 'ServiceName'], undefined],
     ['AWS/Lambda', 'Errors', ['FunctionName'], /nothing in the local world publishes metrics in AWS\/Lambda/],

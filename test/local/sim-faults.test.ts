@@ -6,6 +6,9 @@
 import { readdirSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { scenarioProblems } from '../../local/cli.ts';
+import { parseFaultScenario } from '../../local/scenario/faults.ts';
+import { ScenarioError } from '../../local/scenario/parse.ts';
 import { runScenario } from '../../local/scenario/run.ts';
 import { loadWithFaults } from '../../local/scenario/sim-pipeline.ts';
 
@@ -44,7 +47,32 @@ describe('set-up warnings', () => {
     const { report } = await runScenario(scenario, { onWorld });
     expect(report.warnings).toHaveLength(1);
     expect(report.warnings![0]).toContain(
-      'AWS/ApplicationELB publishes HTTPCode_Target_5XX_Count with dimensions LoadBalancer and TargetGroup together, not TargetGroup',
+      'AWS/ApplicationELB publishes HTTPCode_Target_5XX_Count with dimensions LoadBalancer and TargetGroup together, or LoadBalancer, not TargetGroup',
     );
   }, 60_000);
+});
+
+describe('a mistake in faults:', () => {
+  it('is a scenario mistake naming the file, line and field (so `sim --json` answers the failure document)', () => {
+    const text = [
+      'clusters: [{ name: prod }]',
+      'services: [{ cluster: prod, name: web, image: web:v1 }]',
+      'faults:',
+      '  aws:',
+      '    - { call: 40, times: 400, error: unavailable }',
+    ].join('\n');
+    let thrown: unknown;
+    try {
+      parseFaultScenario(text, { file: 'x.yml' });
+    } catch (e) {
+      thrown = e;
+    }
+    expect(thrown).toBeInstanceOf(ScenarioError);
+    expect((thrown as ScenarioError).message).toBe(
+      'x.yml:5:26: faults.aws[0].times: must be an integer from 1 to 100, got 400',
+    );
+    expect(scenarioProblems(thrown as ScenarioError)).toEqual([
+      { path: 'faults.aws[0].times', line: 5, message: 'must be an integer from 1 to 100, got 400' },
+    ]);
+  });
 });

@@ -37,14 +37,15 @@ const rank = (r: Rule) => (r.priority === 'default' ? Number.POSITIVE_INFINITY :
  * The metrics the local load balancers and ECS publish, with the dimension sets of each (what
  * `publishMinute` sends). An alarm whose metric and dimensions match none of these never gets a
  * datapoint here. ALB publishes HTTPCode_Target_5XX_Count and RequestCount per LoadBalancer and
- * TargetGroup together, never per TargetGroup alone (ELB User Guide, "CloudWatch metrics for your
- * Application Load Balancer", Metric dimensions); RequestCountPerTarget per TargetGroup.
+ * TargetGroup together and per LoadBalancer alone (every group behind it), never per TargetGroup
+ * alone (ELB User Guide, "CloudWatch metrics for your Application Load Balancer", Metric
+ * dimensions); RequestCountPerTarget per TargetGroup.
  */
 export const PUBLISHED_METRICS: Record<string, Record<string, string[][]>> = {
   'AWS/ApplicationELB': {
-    RequestCount: [['LoadBalancer', 'TargetGroup']],
+    RequestCount: [['LoadBalancer', 'TargetGroup'], ['LoadBalancer']],
     RequestCountPerTarget: [['TargetGroup']],
-    HTTPCode_Target_5XX_Count: [['LoadBalancer', 'TargetGroup']],
+    HTTPCode_Target_5XX_Count: [['LoadBalancer', 'TargetGroup'], ['LoadBalancer']],
   },
   'AWS/ECS': {
     CPUUtilization: [['ClusterName', 'ServiceName']],
@@ -463,6 +464,8 @@ export class LoadBalancing implements TargetRegistration {
   publishMinute(): void {
     const world = this.ecs.world;
     const minuteStart = this.now() - 60_000;
+    // Per load balancer: the sum of its groups' minute (a weighted canary's group included).
+    const perBalancer = new Map<string, { requests: number; errors: number }>();
     for (const g of this.groups.values()) {
       this.flush(g);
       const carry = this.carry.get(g.arn) ?? { requests: 0, errors: 0 };
@@ -474,6 +477,12 @@ export class LoadBalancing implements TargetRegistration {
       g.minuteRequests = 0;
       g.minuteErrors = 0;
       if (requests <= 0) continue;
+      if (g.loadBalancerDimension) {
+        const lb = perBalancer.get(g.loadBalancerDimension) ?? { requests: 0, errors: 0 };
+        lb.requests += requests;
+        lb.errors += errors;
+        perBalancer.set(g.loadBalancerDimension, lb);
+      }
       let healthy = 0;
       for (const t of g.targets) if (t.state === 'healthy') healthy++;
       const data: Datum[] = [
@@ -497,6 +506,26 @@ export class LoadBalancing implements TargetRegistration {
           metricName: 'HTTPCode_Target_5XX_Count',
           dimensions: { TargetGroup: g.dimension, LoadBalancer: g.loadBalancerDimension },
           value: errors,
+          timestamp: minuteStart,
+          unit: 'Count',
+        });
+      world.metrics.record('AWS/ApplicationELB', data);
+    }
+    for (const [LoadBalancer, lb] of perBalancer) {
+      const data: Datum[] = [
+        {
+          metricName: 'RequestCount',
+          dimensions: { LoadBalancer },
+          value: lb.requests,
+          timestamp: minuteStart,
+          unit: 'Count',
+        },
+      ];
+      if (lb.errors > 0)
+        data.push({
+          metricName: 'HTTPCode_Target_5XX_Count',
+          dimensions: { LoadBalancer },
+          value: lb.errors,
           timestamp: minuteStart,
           unit: 'Count',
         });
