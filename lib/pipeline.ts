@@ -44,6 +44,7 @@ import {
   askAgain,
   askedAgain,
   backedOff,
+  fenceNeedsRead,
   heldByAnother,
   nextFailing,
   stillCurrent,
@@ -1093,8 +1094,9 @@ export class Pipeline {
       // (lib/act.ts Known): a look is taken again after every action, so none came since it.
       let canary: Known['canary'] = observed.canary ?? 'none';
       for (const action of decision.actions) {
-        // Fenced: not on a decision another commit (a rollback, a command) has superseded.
-        const stored = await store.get(target.cluster, target.service);
+        // Fenced: not on a decision another commit (a rollback, a command) has superseded. A
+        // registration changes no service: it is not (fenceNeedsRead).
+        const stored = fenceNeedsRead(action) ? await store.get(target.cluster, target.service) : record;
         if (!stillCurrent(record, stored, me)) {
           log.info('action.fenced', {
             service: record.key,

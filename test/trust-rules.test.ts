@@ -12,6 +12,7 @@ import {
   askedAgain,
   backedOff,
   backoffMs,
+  fenceNeedsRead,
   heldByAnother,
   LEASE_MS,
   nextFailing,
@@ -119,6 +120,17 @@ describe('lease and fence (lib/lease.ts)', () => {
         'a',
       ),
     ).toBe(current);
+  });
+
+  it.each([
+    ['registerRevision', 'registerRevision', false],
+    ['setCanary', 'setCanary', true],
+    ['setPrimary', 'setPrimary', true],
+    ['setCount', 'setCount', true],
+    ['setRoutes', 'setRoutes', true],
+    ['stopEcsDeployment', 'stopEcsDeployment', true],
+  ])('fenceNeedsRead: %s -> %s', (_name, type, read) => {
+    expect(fenceNeedsRead({ type })).toBe(read);
   });
 });
 
