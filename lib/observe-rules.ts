@@ -83,16 +83,27 @@ export interface LastLook {
   acted: boolean;
   /** The record was read again (a lost race, or someone asked for one more look). */
   reread: boolean;
+  /**
+   * All the round did was register the rollout's revision anew (RegisterTaskDefinition, not one
+   * found by its digest tag): no service changed, and no task can run a revision a moment old.
+   */
+  registeredAnew?: boolean;
 }
 
 /**
  * Whether the next round of a reconcile needs a fresh look, or decides again on the look it has.
  * A round that only wrote its own decision down (a step became healthy, a bake's start, the healthy
  * mark) changed nothing in AWS: deciding again on the same look is what the loop does to reach its
- * fixed point, and costs no call. Anything else looks again.
+ * fixed point, and costs no call. Nor did a round that only registered the rollout's revision anew:
+ * the services are as the look saw them, and the revision's tasks are none (the look's plan now
+ * names the revision, and a push's first look read more than the next would: the gates, the
+ * containers). Anything else looks again.
  *
  *   no look yet                                              -> look
- *   the last round acted (a scale-up, a rollback, a register) -> look
+ *   the last round acted (a scale-up, a rollback)            -> look
+ *   the last round registered a revision it found (digest tag) -> look (tasks may run it)
+ *   the last round only registered the revision anew         -> decide on the same look
+ *   the same, but the record was read again since            -> look
  *   the record was read again (a lost race, asked again)     -> look
  *   the last round only committed, same plan                 -> decide on the same look
  *   the last round only committed, the plan changed          -> look (e.g. the step is now baking)
@@ -104,7 +115,8 @@ export interface LastLook {
  */
 export function freshLookNeeded(last: LastLook | undefined, plan: string): boolean {
   if (!last) return true;
-  if (last.acted || last.reread) return true;
+  if (last.reread) return true;
+  if (last.acted) return last.registeredAnew !== true;
   const idle = (p: string) => p.startsWith('idle ');
   return last.plan !== plan && !(idle(plan) && !idle(last.plan));
 }

@@ -983,9 +983,15 @@ export class Pipeline {
       let observed: Observed;
       const fresh = !looked || freshLookNeeded(last, plan);
       if (!fresh && looked) {
-        // The same look, with the stops the record now holds merged in again (idempotent).
+        // The same look, with the stops the record now holds merged in again (idempotent), and the
+        // revision a registration since taught (its tasks: none yet; its health check: from its answer).
         const tasks = mergeTasks(looked.observation.tasks, told.taskFacts ?? []);
-        observed = { ...looked, observation: { ...looked.observation, tasks } };
+        const registered = asked.revisionForDigest;
+        const revision = registered && {
+          revisionForDigest: registered,
+          hasHealthCheck: this.observed.healthChecks.get(registered) ?? looked.observation.hasHealthCheck,
+        };
+        observed = { ...looked, observation: { ...looked.observation, tasks, ...revision } };
       } else {
         try {
           observed = await observe(
@@ -1091,8 +1097,9 @@ export class Pipeline {
       last.acted = acting;
       let fenced = false;
       // The canary as the look this round decided on showed it, for the first action on it
-      // (lib/act.ts Known): a look is taken again after every action, so none came since it.
+      // (lib/act.ts Known): a look is taken again after every action on a service, so none came since it.
       let canary: Known['canary'] = observed.canary ?? 'none';
+      let registeredAnew = false;
       for (const action of decision.actions) {
         // Fenced: not on a decision another commit (a rollback, a command) has superseded. A
         // registration changes no service: it is not (fenceNeedsRead).
@@ -1119,10 +1126,13 @@ export class Pipeline {
         // The revision is taken only for the rollout of its own image (lib/act.ts learnedRevision).
         if (got.revisionForDigest && action.type === 'registerRevision')
           learned = { revisionForDigest: got.revisionForDigest, digest: action.image.digest };
+        registeredAnew = decision.actions.length === 1 && got.registeredAnew === true;
         // Revisions never change: the registered one's health check is known from its registration.
         if (got.revisionForDigest && got.hasHealthCheck !== undefined)
           this.observed.healthChecks.set(got.revisionForDigest, got.hasHealthCheck);
       }
+      // A registration alone changed no service: the next round decides on this look (freshLookNeeded).
+      last.registeredAnew = !fenced && registeredAnew;
       trigger = { kind: 'reconcile', reason: fenced ? 'fenced' : 'after acting' };
       if (!fenced && !lookAfterActing(decision.actions, record)) {
         // The step asked ECS for its tasks: what follows is told (lib/observe-rules.ts lookAfterActing).

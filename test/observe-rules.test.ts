@@ -67,6 +67,24 @@ describe('freshLookNeeded', () => {
   it.each([
     ['no look yet', undefined, plan, true],
     ['the last round acted', { plan, acted: true, reread: false }, plan, true],
+    [
+      'the last round registered a revision it found (digest tag)',
+      { plan, acted: true, reread: false, registeredAnew: false },
+      'q',
+      true,
+    ],
+    [
+      'the last round only registered the revision anew',
+      { plan, acted: true, reread: false, registeredAnew: true },
+      'q',
+      false,
+    ],
+    [
+      'the same, but the record was read again since',
+      { plan, acted: true, reread: true, registeredAnew: true },
+      'q',
+      true,
+    ],
     ['the record was read again', { plan, acted: false, reread: true }, plan, true],
     ['the last round only committed, same plan', { plan, acted: false, reread: false }, plan, false],
     ['the last round only committed, the plan changed', { plan, acted: false, reread: false }, 'q', true],
