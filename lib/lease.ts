@@ -86,6 +86,22 @@ export function fenceNeedsRead(action: { type: string }): boolean {
   return action.type !== 'registerRevision';
 }
 
+/**
+ * Whether a decision's actions are performed before the decision is committed, its write held for
+ * the next round's (lib/pipeline.ts): only a registration on its own. It changes no service, so it
+ * is safe before any commit as a look is; a crash after it loses what a crash during the look
+ * would (the push comes again: Lambda's retry, or the sweep's missed-push check), and leaves a
+ * revision that the digest tag finds the next time (lib/act.ts). Taken before the commit, a push's
+ * start, its registration and its first step are one write (and one wake-up) instead of two.
+ *   [registerRevision]                  -> before the commit
+ *   [registerRevision, setCanary]       -> after (the canary is a service)
+ *   [setCanary], [setPrimary], …        -> after
+ *   []                                  -> no (nothing to perform)
+ */
+export function actsBeforeCommit(actions: readonly { type: string }[]): boolean {
+  return actions.length === 1 && actions[0]!.type === 'registerRevision';
+}
+
 // ---- back-off -----------------------------------------------------------------------------------
 
 /** Waits after 1, 2, 3, 4, 5+ failures in a row: the tick leaves the target alone until then. */

@@ -4,8 +4,9 @@
  *   event -> parseTrigger -> the targets it concerns (no AWS call for a service we don't manage)
  *         -> for each: read record -> observe -> decide -> commit (conditional) -> act -> again
  *
- * The record is committed before acting: if the invocation dies between two calls, the next one
- * (a retry, the next event, or the one-minute tick) observes what was done and decides again.
+ * The record is committed before acting on a service: if the invocation dies between two calls, the
+ * next one (a retry, the next event, or the sweep) observes what was done and decides again. (A
+ * registration changes no service: it goes before its commit, lib/lease.ts actsBeforeCommit.)
  * A lost race on the record re-reads and re-decides.
  *
  * Slack: a decision's notices go into the record's outbox in the same write as the decision, and
@@ -41,6 +42,7 @@ import {
 import { handOnMessages, handOnTargets } from './hand-on.ts';
 import { HOOK_RECHECK_S, type HookAnswer, hookAnswer, parseHookInput } from './hook.ts';
 import {
+  actsBeforeCommit,
   askAgain,
   askedAgain,
   backedOff,
@@ -937,6 +939,9 @@ export class Pipeline {
     // were two writes, and two wake-up messages whose moments differed by the milliseconds between.
     let held = false;
     let untold: Notice[] = [];
+    // The push or command whose decision is held: dropped with it (its write lost a race), it is
+    // decided again on the record as stored, as when a first round's write loses.
+    let heldFrom: Trigger | undefined;
     // The task definitions this reconcile described (lib/observe.ts TaskDefinitions): a push's check
     // of the containers, its look for the digest tag and its clone ask once.
     const taskDefinitions: TaskDefinitions = new Map();
@@ -944,10 +949,22 @@ export class Pipeline {
       this.tellNotices(key, [...untold, ...notices], target);
       held = false;
       untold = [];
+      heldFrom = undefined;
     };
-    const dropHeld = () => {
+    /** Returns whether the trigger went back to the push or command whose decision was dropped. */
+    const dropHeld = (): boolean => {
       held = false;
       untold = [];
+      if (!heldFrom) return false;
+      trigger = heldFrom;
+      heldFrom = undefined;
+      return true;
+    };
+    const hold = (next: ServiceRecord, notices: Notice[]) => {
+      record = next;
+      held = true;
+      untold = [...untold, ...notices];
+      if (trigger.kind !== 'reconcile') heldFrom ??= trigger;
     };
     for (let round = 0; round < MAX_ROUNDS; round++) {
       // What the trigger told, folded in (idempotent: a record that has it already is unchanged).
@@ -1052,12 +1069,37 @@ export class Pipeline {
       if (!acting && changed && round < MAX_ROUNDS - 1) {
         // Written with the next round's decision: nothing is done on AWS before that write (a
         // look only reads), so a crash before it loses nothing the next trigger does not decide again.
-        record = next;
-        held = true;
-        untold = [...untold, ...decision.notices];
+        hold(next, decision.notices);
         learned = {};
         // As after any write: the push or command is applied (once), the rounds after reconcile.
         trigger = { kind: 'reconcile', reason: 'after deciding' };
+        continue;
+      }
+      if (
+        acting &&
+        actsBeforeCommit(decision.actions) &&
+        !heldByAnother(record, me, this.now()) &&
+        round < MAX_ROUNDS - 1
+      ) {
+        // A registration alone changes no service: performed now, its decision written with the
+        // next round's (the step it sizes), under the lease that one takes (lib/lease.ts actsBeforeCommit).
+        const { lease: _none, ...unleased } = next;
+        hold(record.lease ? { ...unleased, lease: record.lease } : unleased, decision.notices);
+        const action = decision.actions[0]!;
+        this.options.onAction?.(action, target);
+        log.info('action', { service: record.key, ...action, before: 'its commit' });
+        const got = await act(clients, target, observed.primary, action, this.options.lifecycleHook, {
+          taskDefinitions,
+        });
+        learned =
+          got.revisionForDigest && action.type === 'registerRevision'
+            ? { revisionForDigest: got.revisionForDigest, digest: action.image.digest }
+            : {};
+        if (got.revisionForDigest && got.hasHealthCheck !== undefined)
+          this.observed.healthChecks.set(got.revisionForDigest, got.hasHealthCheck);
+        last.acted = true;
+        last.registeredAnew = got.registeredAnew === true;
+        trigger = { kind: 'reconcile', reason: 'after registering' };
         continue;
       }
       if (changed) {
@@ -1080,14 +1122,13 @@ export class Pipeline {
         // A decision that changes nothing is told as it is made (nothing to commit first).
         this.tellNotices(record.key, decision.notices, target);
         const settled = await this.settle(target, record, observed.primary, me, held);
-        if (settled.committed) tell([], record.key);
-        else dropHeld();
+        const back = settled.committed ? (tell([], record.key), false) : dropHeld();
         if (settled.record === 'again') {
           const read = record;
           record = settled.lostTo ?? (await store.get(target.cluster, target.service));
           // Asked for one more look: look. Lost a race to a single write without a lease: the look stands.
           if (!settled.lostTo || !lookStands(read, record)) reread();
-          trigger = { kind: 'reconcile', reason: settled.lostTo ? 'lost a race' : 'asked again' };
+          if (!back) trigger = { kind: 'reconcile', reason: settled.lostTo ? 'lost a race' : 'asked again' };
           continue;
         }
         return settled.record;

@@ -89,6 +89,20 @@ describe('enqueue', () => {
     ]);
   });
 
+  it('numbers on after the entries a held decision queued for the same version (one write, two decisions)', () => {
+    const held = enqueue(
+      outbox('/a'),
+      9,
+      [
+        { webhook: '/a', notice: error('x') },
+        { webhook: '/b', notice: error('y') },
+      ],
+      0,
+    );
+    const { outbox: queued } = enqueue(held.outbox, 9, [{ webhook: '/a', notice: error('z') }], 0);
+    expect(queued.map((e) => e.id)).toEqual(['7.0', '10.0', '10.1', '10.2']);
+  });
+
   it(`past ${OUTBOX_LIMIT} entries, sheds the least important first and says how many in the next message`, () => {
     const steps = Array.from({ length: OUTBOX_LIMIT - 2 }, (_, i) => ({ webhook: '/a', notice: step(i) }));
     const full = enqueue(

@@ -12,6 +12,7 @@ import {
   askedAgain,
   backedOff,
   backoffMs,
+  actsBeforeCommit,
   fenceNeedsRead,
   heldByAnother,
   LEASE_MS,
@@ -131,6 +132,16 @@ describe('lease and fence (lib/lease.ts)', () => {
     ['stopEcsDeployment', 'stopEcsDeployment', true],
   ])('fenceNeedsRead: %s -> %s', (_name, type, read) => {
     expect(fenceNeedsRead({ type })).toBe(read);
+  });
+
+  it.each([
+    ['[registerRevision]', ['registerRevision'], true],
+    ['[registerRevision, setCanary]', ['registerRevision', 'setCanary'], false],
+    ['[setCanary]', ['setCanary'], false],
+    ['[setPrimary]', ['setPrimary'], false],
+    ['[]', [], false],
+  ])('actsBeforeCommit: %s -> %s', (_name, types, before) => {
+    expect(actsBeforeCommit((types as string[]).map((type) => ({ type })))).toBe(before);
   });
 });
 
