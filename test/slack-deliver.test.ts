@@ -233,6 +233,27 @@ describe('no message twice', () => {
 });
 
 describe('what an invocation spends', () => {
+  it('each outcome is recorded by the write that leases the next message: three messages, four writes', async () => {
+    await seed('web', ['m1', 'm2', 'm3']);
+    const puts = world.apiCalls['dynamodb:PutItem'] ?? 0;
+    await run();
+    expect(taken()).toEqual(['m1', 'm2', 'm3']);
+    expect(await outbox()).toEqual([]);
+    expect((world.apiCalls['dynamodb:PutItem'] ?? 0) - puts).toBe(4);
+  });
+
+  it('an invocation that died with the next message leased by its last settle: that one goes once, after the lease', async () => {
+    const record = await seed('web', ['m1', 'm2']);
+    // m1 was sent and settled; the same write leased m2, and the invocation died before posting it.
+    await store.put({ ...record, outbox: [leased(record.outbox![1]!, 'dead', now)] });
+    await run();
+    expect(slack.received).toEqual([]);
+    now += LEASE_MS;
+    await run();
+    await run();
+    expect(taken()).toEqual(['m2']);
+  });
+
   it('a webhook that is down costs one attempt per invocation, however many services wait on it', async () => {
     await seed('web', ['w1']);
     await seed('api', ['a1']);

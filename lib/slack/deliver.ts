@@ -10,6 +10,7 @@
  *   2. post.
  *   3. settle: the entry is removed (sent, or failed for good) or given its next time, by a
  *      conditional write again, re-read and re-applied on a conflict while the lease is still ours.
+ *      The same write leases the next entry due (its step 1): two messages cost three writes.
  * A retried invocation finds the entry gone. One window is left: the invocation dies after Slack
  * took the message and before step 3 (a Lambda timeout mid-post, a crash in those milliseconds);
  * once the lease runs out the entry is sent again. There a duplicate is possible and a loss is not:
@@ -124,7 +125,12 @@ export function budget(): Budget {
   return { sends: MAX_SENDS, skip: new Set() };
 }
 
-/** Sends what is due from the record's outbox; returns the record as last written or read. */
+/**
+ * Sends what is due from the record's outbox; returns the record as last written or read. Each
+ * send's outcome is recorded by the write that leases the next entry due (one conditional write,
+ * not a settle and a lease): the two were consecutive writes with nothing sent between, so the
+ * lease stays taken before its post and the outcome recorded right after the post that had it.
+ */
 export async function deliver(
   store: RecordStore,
   start: ServiceRecord,
@@ -135,36 +141,48 @@ export async function deliver(
   let record = start;
   const skip = spend.skip;
   let conflicts = 0;
-  while (spend.sends > 0 && conflicts < MAX_CONFLICTS) {
-    const entry = dueEntries(record.outbox, now()).find((e) => !skip.has(e.webhook));
-    if (!entry) break;
-    const slot = slack.pacer.slot(entry.webhook, now());
-    if (slot - now() > MAX_WAIT_MS) {
+  /** The next entry due that this invocation may send now (a webhook paced far ahead is left). */
+  const pick = (r: ServiceRecord): OutboxEntry | undefined => {
+    for (;;) {
+      const entry = dueEntries(r.outbox, now()).find((e) => !skip.has(e.webhook));
+      if (!entry || slack.pacer.slot(entry.webhook, now()) - now() <= MAX_WAIT_MS) return entry;
       skip.add(entry.webhook);
-      continue;
     }
+  };
+  /** An entry leased by the last settling write, to be sent next. */
+  let next: { taken: OutboxEntry; was: OutboxEntry } | undefined;
+  while (spend.sends > 0 && conflicts < MAX_CONFLICTS) {
+    let taken: OutboxEntry;
+    let was: OutboxEntry;
+    if (next) {
+      ({ taken, was } = next);
+      next = undefined;
+    } else {
+      const entry = pick(record);
+      if (!entry) break;
+      taken = leased(entry, randomUUID(), now());
+      was = entry;
+      try {
+        record = await store.put({
+          ...record,
+          outbox: record.outbox!.map((e) => (e.id === taken.id ? taken : e)),
+        });
+      } catch (e) {
+        if (!(e instanceof ConflictError)) throw e;
+        conflicts += 1;
+        record = await store.get(record.cluster, record.service);
+        continue;
+      }
+    }
+    const slot = slack.pacer.slot(taken.webhook, now());
     if (slot > now()) await slack.sleep(slot - now());
-
-    const token = randomUUID();
-    const taken = leased(entry, token, now());
-    try {
-      record = await store.put({
-        ...record,
-        outbox: record.outbox!.map((e) => (e.id === taken.id ? taken : e)),
-      });
-    } catch (e) {
-      if (!(e instanceof ConflictError)) throw e;
-      conflicts += 1;
-      record = await store.get(record.cluster, record.service);
-      continue;
-    }
-    if (entry.lease) {
+    if (was.lease) {
       // An earlier send of this entry never recorded its outcome: Slack may have it already.
-      log.warn('notification.lease_expired', { service: record.key, kind: entry.notice.kind, id: entry.id });
+      log.warn('notification.lease_expired', { service: record.key, kind: was.notice.kind, id: was.id });
     }
     spend.sends -= 1;
     const sentAt = Math.max(slot, now());
-    slack.pacer.took(entry.webhook, sentAt);
+    slack.pacer.took(taken.webhook, sentAt);
 
     const message = withShed(
       render(withRevision(taken.notice, record), {
@@ -181,8 +199,11 @@ export async function deliver(
       slack.pacer.hold(taken.webhook, now() + result.retryAfterMs);
     if (result.outcome !== 'sent') skip.add(taken.webhook);
 
-    const settled = await settle(store, record, taken, result, now());
+    const settled = await settle(store, record, taken, result, now(), (r) =>
+      spend.sends > 0 ? pick(r) : undefined,
+    );
     record = settled.record;
+    next = settled.next;
     if (settled.outcome) {
       report(record.key, taken, message.text, result, settled.outcome);
       slack.onAttempt?.({
@@ -222,14 +243,22 @@ async function send(slack: Slack, webhook: string, message: SlackMessage): Promi
   return result;
 }
 
-/** Records an attempt's outcome on its entry, if the lease is still ours. */
+/**
+ * Records an attempt's outcome on its entry, if the lease is still ours, and in the same write
+ * leases the entry `pick` names next (none: the outcome alone).
+ */
 async function settle(
   store: RecordStore,
   start: ServiceRecord,
   taken: OutboxEntry,
   result: SendResult,
   now: number,
-): Promise<{ record: ServiceRecord; outcome?: AttemptOutcome }> {
+  pick: (record: ServiceRecord) => OutboxEntry | undefined = () => undefined,
+): Promise<{
+  record: ServiceRecord;
+  outcome?: AttemptOutcome;
+  next?: { taken: OutboxEntry; was: OutboxEntry };
+}> {
   let record = start;
   for (let i = 0; i < MAX_CONFLICTS; i++) {
     const current = record.outbox?.find((e) => e.id === taken.id);
@@ -239,8 +268,14 @@ async function settle(
     const outbox = record.outbox!.flatMap((e) =>
       e.id !== taken.id ? [e] : outcome.kind === 'retry' ? [outcome.entry] : [],
     );
+    const was = pick({ ...record, outbox });
+    const next = was && leased(was, randomUUID(), now);
     try {
-      return { record: await store.put({ ...record, outbox }), outcome };
+      const written = await store.put({
+        ...record,
+        outbox: next ? outbox.map((e) => (e.id === next.id ? next : e)) : outbox,
+      });
+      return { record: written, outcome, ...(next && was && { next: { taken: next, was } }) };
     } catch (e) {
       if (!(e instanceof ConflictError)) throw e;
       record = await store.get(record.cluster, record.service);
