@@ -75,6 +75,22 @@ export function watchesPrimary(
   return readGates && step?.healthyAt !== undefined && next !== undefined && next.percent >= 100;
 }
 
+/**
+ * How a look lists the new revision's tasks: by service (ListTasks with serviceName, one listing a
+ * service), or once the canary and the primary are both watched, by the revision's family (one
+ * ListTasks for both; each task is then kept only if its group names one of the two services, so a
+ * task run on its own from the same revision, a migration say, is never taken for the canary's).
+ * The family listing holds the primary's old tasks too, which its own listing holds as well once it
+ * is watched (it rolls to the revision); a service of its own is cheaper listed by its name.
+ *   the canary only (a step below 100 %)        -> by service
+ *   the primary only (rolling, no canary)        -> by service
+ *   the canary and the primary (promoted)        -> by family
+ *   none                                         -> by service (nothing is listed)
+ */
+export function listTasksByFamily(services: readonly string[]): boolean {
+  return services.length > 1;
+}
+
 /** What the last round of a reconcile left: what it looked at, and what happened since. */
 export interface LastLook {
   /** The plan the look was taken for (observePlan). */

@@ -2,6 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   freshLookNeeded,
+  listTasksByFamily,
   lookAfterActing,
   lookStands,
   observePlan,
@@ -257,5 +258,16 @@ describe('watchesPrimary', () => {
     ['strategy ecs-canary', rollout({ strategy: 'ecs-canary' }), false, true],
   ])('%s -> %s', (_, r, readGates, want) => {
     expect(watchesPrimary(r, readGates)).toBe(want);
+  });
+});
+
+describe('listTasksByFamily', () => {
+  it.each([
+    ['the canary only (a step below 100 %)', ['web-canary'], false],
+    ['the primary only (rolling, no canary)', ['web'], false],
+    ['the canary and the primary (promoted)', ['web-canary', 'web'], true],
+    ['none', [], false],
+  ])('%s -> %s', (_, services, byFamily) => {
+    expect(listTasksByFamily(services)).toBe(byFamily);
   });
 });
