@@ -84,7 +84,8 @@ import { restoreDue, withOwnerSettings } from './owner-settings.ts';
 import type { ImageRef, ServiceRecord } from './record.ts';
 import { containerRefusal, RefusedError, serviceRefusal, trafficRefusal } from './refusal.ts';
 import { closeRollout, primaryDeleted, retireCanary, targetRemoved } from './retire.ts';
-import { budget, deliver, queue, type Slack } from './slack/deliver.ts';
+import { budget, deliver, MAX_WAIT_MS, queue, type Slack } from './slack/deliver.ts';
+import { firstToLease, leased } from './slack/outbox.ts';
 import { ConflictError, CorruptRecordError, type RecordStore, type RepositoryMark } from './store.ts';
 import { type ParsedTrigger, parseTrigger } from './triggers.ts';
 import { wakeReadsGates } from './wake.ts';
@@ -120,6 +121,12 @@ export interface PipelineOptions {
    * look only records where it looked.
    */
   deployedAt?: number;
+}
+
+/** One invocation of handleEvent: its time left, and the Slack leases its reconciles took for it. */
+interface Invocation {
+  remainingMs: () => number;
+  ownLeases: Set<string>;
 }
 
 export type HandleStatus = 'done' | 'unmanaged' | 'invalid' | 'ignored' | 'error';
@@ -166,7 +173,7 @@ export class Pipeline {
    * per container, but nothing here may depend on it (the local Lambda runs concurrent invocations
    * on one pipeline), or one invocation would defer on another's clock.
    */
-  private readonly invocation = new AsyncLocalStorage<() => number>();
+  private readonly invocation = new AsyncLocalStorage<Invocation>();
   /** What observing learned that stays true a while (health checks, scalable targets): this pipeline's alone. */
   private readonly observed: ObserveMemory;
   constructor(readonly options: PipelineOptions) {
@@ -194,12 +201,32 @@ export class Pipeline {
     event: unknown,
     remainingMs: () => number = () => Number.POSITIVE_INFINITY,
   ): Promise<HandleResult> {
-    return this.invocation.run(remainingMs, () => this.dispatch(event));
+    return this.invocation.run({ remainingMs, ownLeases: new Set() }, () => this.dispatch(event));
   }
 
   /** The running invocation's time left (none outside handleEvent: a command, the lifecycle hook). */
   private remainingMs(): number {
-    return this.invocation.getStore()?.() ?? Number.POSITIVE_INFINITY;
+    return this.invocation.getStore()?.remainingMs() ?? Number.POSITIVE_INFINITY;
+  }
+
+  /**
+   * The record a reconcile's last write stores, with the first Slack message due leased for this
+   * invocation's delivery (lib/slack/outbox.ts firstToLease): that write takes the lease a
+   * delivery would take in one of its own. Only inside an invocation (its `ownLeases`), and with
+   * Slack. The token counts as this invocation's once the write has landed (`owned`).
+   */
+  private forDelivery(record: ServiceRecord): { record: ServiceRecord; owned?: () => void } {
+    const slack = this.options.slack;
+    const own = this.invocation.getStore()?.ownLeases;
+    if (!slack || !own) return { record };
+    const now = this.now();
+    const entry = firstToLease(record.outbox, now, (w) => slack.pacer.slot(w, now), MAX_WAIT_MS);
+    if (!entry) return { record };
+    const taken = leased(entry, randomUUID(), now);
+    return {
+      record: { ...record, outbox: record.outbox!.map((e) => (e.id === taken.id ? taken : e)) },
+      owned: () => own.add(taken.lease!.token),
+    };
   }
 
   private async dispatch(event: unknown): Promise<HandleResult> {
@@ -838,7 +865,7 @@ export class Pipeline {
     for (const record of records) {
       if (!record.outbox?.length) continue;
       try {
-        await deliver(store, record, slack, this.now, spend);
+        await deliver(store, record, slack, this.now, spend, this.invocation.getStore()?.ownLeases);
       } catch (e) {
         log.warn('notification.error', { service: record.key, error: e as Error });
       }
@@ -1122,7 +1149,9 @@ export class Pipeline {
         // A decision that changes nothing is told as it is made (nothing to commit first).
         this.tellNotices(record.key, decision.notices, target);
         const settled = await this.settle(target, record, observed.primary, me, held);
-        const back = settled.committed ? (tell([], record.key), false) : dropHeld();
+        let back = false;
+        if (settled.committed) tell([], record.key);
+        else back = dropHeld();
         if (settled.record === 'again') {
           const read = record;
           record = settled.lostTo ?? (await store.get(target.cluster, target.service));
@@ -1214,10 +1243,13 @@ export class Pipeline {
     let committed = false;
     /** The record as stored when a write lost its race (read back by the store). */
     let lostTo: ServiceRecord | undefined;
-    const write = async (next: ServiceRecord): Promise<ServiceRecord | 'again'> => {
+    /** `last`: the write that ends the reconcile, which also leases Slack's next message (forDelivery). */
+    const write = async (next: ServiceRecord, last = false): Promise<ServiceRecord | 'again'> => {
+      const out = last ? this.forDelivery(next) : { record: next };
       try {
-        const written = await store.put(next);
+        const written = await store.put(out.record);
         committed = true;
+        out.owned?.();
         return written;
       } catch (e) {
         if (!(e instanceof ConflictError)) throw e;
@@ -1228,7 +1260,7 @@ export class Pipeline {
     const again = () => ({ record: 'again' as const, committed, ...(lostTo && { lostTo }) });
     if (record.lease?.owner !== me && !restore) {
       if (!held) return { record, committed };
-      const written = await write(record);
+      const written = await write(record, true);
       return written === 'again' ? again() : { record: written, committed };
     }
     if (held && restore) {
@@ -1256,7 +1288,7 @@ export class Pipeline {
       );
     }
     const { ownerSettings: _saved, ...rest } = record;
-    const written = await write(withoutLease(restore ? rest : record));
+    const written = await write(withoutLease(restore ? rest : record), true);
     return written === 'again' ? again() : { record: written, committed };
   }
 

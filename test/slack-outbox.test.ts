@@ -11,6 +11,7 @@ import {
   bound,
   dueEntries,
   enqueue,
+  firstToLease,
   GIVE_UP_MS,
   LEASE_MS,
   leased,
@@ -296,5 +297,39 @@ describe('Pacer: one message a second per webhook', () => {
     expect(pacer.slot('/b', 0)).toBe(30_000);
     pacer.took('/b', 0);
     expect(pacer.slot('/b', 0)).toBe(30_000);
+  });
+});
+
+describe('firstToLease', () => {
+  const entry = (id: string, extra: Partial<OutboxEntry> = {}): OutboxEntry => ({
+    id,
+    at: 0,
+    webhook: '/a',
+    notice: error(id),
+    nextAt: 0,
+    attempts: 0,
+    ...extra,
+  });
+  const now = 20 * S;
+  const free = () => now;
+  it.each([
+    ['[m1 due, m2 due] to /a', [entry('m1'), entry('m2')], free, 'm1'],
+    ['[m1 due] to /a, paced 5 s ahead (max 3 s)', [entry('m1')], () => now + 5 * S, undefined],
+    [
+      '[m1 leased by another, live]',
+      [entry('m1', { lease: { token: 'x', until: now + M } }), entry('m2')],
+      free,
+      undefined,
+    ],
+    ['[m1 due in 10 s]', [entry('m1', { nextAt: now + 10 * S })], free, undefined],
+    [
+      '[m1 with a lease that ran out]',
+      [entry('m1', { lease: { token: 'x', until: now - 1 } })],
+      free,
+      undefined,
+    ],
+    ['empty', [], free, undefined],
+  ])('%s -> %s', (_, outbox, slotOf, want) => {
+    expect(firstToLease(outbox as OutboxEntry[], now, slotOf as (w: string) => number, 3 * S)?.id).toBe(want);
   });
 });

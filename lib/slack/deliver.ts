@@ -86,7 +86,7 @@ export function createSlack(options: SlackOptions): Slack {
 /** Messages an invocation sends at most: the rest wait for the next invocation or the tick. */
 const MAX_SENDS = 10;
 /** Pacing longer than this is not waited for in this invocation. */
-const MAX_WAIT_MS = 3000;
+export const MAX_WAIT_MS = 3000;
 /** Lost races on the record per call before leaving the rest to a later invocation. */
 const MAX_CONFLICTS = 5;
 
@@ -137,10 +137,19 @@ export async function deliver(
   slack: Slack,
   now: () => number,
   spend: Budget = budget(),
+  /**
+   * Lease tokens this invocation put on entries by the write that ended its reconcile
+   * (lib/pipeline.ts): such an entry is sent with no lease write of its own, or given back.
+   */
+  own: ReadonlySet<string> = new Set(),
 ): Promise<ServiceRecord> {
   let record = start;
   const skip = spend.skip;
   let conflicts = 0;
+  const givenBack = new Set<string>();
+  /** An entry leased for this invocation (own) and not given back yet. */
+  const ours = (r: ServiceRecord) =>
+    r.outbox?.find((e) => e.lease && own.has(e.lease.token) && !givenBack.has(e.id));
   /** The next entry due that this invocation may send now (a webhook paced far ahead is left). */
   const pick = (r: ServiceRecord): OutboxEntry | undefined => {
     for (;;) {
@@ -154,6 +163,18 @@ export async function deliver(
   while (spend.sends > 0 && conflicts < MAX_CONFLICTS) {
     let taken: OutboxEntry;
     let was: OutboxEntry;
+    const mine = next ? undefined : ours(record);
+    if (mine) {
+      const paced = slack.pacer.slot(mine.webhook, now()) - now() > MAX_WAIT_MS;
+      if (skip.has(mine.webhook) || paced) {
+        // Not this invocation's to send after all: given back, due as it was.
+        if (paced) skip.add(mine.webhook);
+        givenBack.add(mine.id);
+        record = await giveBack(store, record, mine);
+        continue;
+      }
+      next = { taken: mine, was: { ...mine, attempts: mine.attempts - 1, lease: undefined } };
+    }
     if (next) {
       ({ taken, was } = next);
       next = undefined;
@@ -216,6 +237,34 @@ export async function deliver(
       });
     }
   }
+  // Leased for this invocation and not sent (its budget spent): given back, due as they were.
+  for (let mine = ours(record); mine; mine = ours(record)) {
+    givenBack.add(mine.id);
+    record = await giveBack(store, record, mine);
+  }
+  return record;
+}
+
+/**
+ * An entry leased for this invocation and not sent, given back (its lease and its attempt undone),
+ * re-read and re-applied on a conflict while the lease is still ours. A write that keeps failing
+ * leaves it leased: sent once the lease runs out.
+ */
+async function giveBack(store: RecordStore, start: ServiceRecord, mine: OutboxEntry): Promise<ServiceRecord> {
+  let record = start;
+  for (let i = 0; i < MAX_CONFLICTS; i++) {
+    const current = record.outbox?.find((e) => e.id === mine.id);
+    if (!current || current.lease?.token !== mine.lease?.token) return record;
+    const { lease: _lease, ...rest } = current;
+    const back = { ...rest, attempts: current.attempts - 1 };
+    try {
+      return await store.put({ ...record, outbox: record.outbox!.map((e) => (e.id === mine.id ? back : e)) });
+    } catch (e) {
+      if (!(e instanceof ConflictError)) throw e;
+      record = await store.get(record.cluster, record.service);
+    }
+  }
+  log.warn('notification.unsettled', { service: record.key, kind: mine.notice.kind, id: mine.id });
   return record;
 }
 

@@ -142,6 +142,27 @@ export function dueEntries(outbox: OutboxEntry[] | undefined, now: number): Outb
   return [...first.values()].filter((e) => e.nextAt <= now && (!e.lease || e.lease.until <= now));
 }
 
+/**
+ * The entry the write that ends a reconcile leases for its invocation's delivery (lib/pipeline.ts):
+ * the first one `dueEntries` gives that is not leased at all (one whose lease ran out goes the usual
+ * way, which warns that Slack may have it) and whose webhook is paced no further than `maxWaitMs`
+ * ahead (`slotOf`: the pacer's next slot for it).
+ *   [m1 due, m2 due] to /a                      -> m1
+ *   [m1 due] to /a, paced 5 s ahead (max 3 s)   -> none
+ *   [m1 leased by another, live]                -> none (and m2 behind it waits)
+ *   [m1 due in 10 s]                            -> none
+ *   [m1 with a lease that ran out]              -> none
+ *   empty                                       -> none
+ */
+export function firstToLease(
+  outbox: OutboxEntry[] | undefined,
+  now: number,
+  slotOf: (webhook: string) => number,
+  maxWaitMs: number,
+): OutboxEntry | undefined {
+  return dueEntries(outbox, now).find((e) => !e.lease && slotOf(e.webhook) - now <= maxWaitMs);
+}
+
 /** The entry taken for a send: leased to `token`, one more attempt. */
 export function leased(entry: OutboxEntry, token: string, now: number): OutboxEntry {
   return { ...entry, attempts: entry.attempts + 1, lease: { token, until: now + LEASE_MS } };
