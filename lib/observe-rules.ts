@@ -223,10 +223,17 @@ export function lookStands(
  * a recheck), so the rollout still pauses before it moves. The canary's deployment COMPLETED while
  * its step bakes says its tasks are healthy, which the bake already holds. Every other service event
  * is looked at: a deployment's failure, the primary's completion (promotion, a person's deploy),
- * what is known good.
+ * what is known good. The canary's steady state while step 1 waits comes with its deployment's
+ * COMPLETED (step 1 puts the canary on the revision: a deployment; ECS sends both as it ends), and
+ * says no more: of the two only the COMPLETED is looked at, or the two invocations, run at once,
+ * both looked (8 calls, one write lost). A COMPLETED that is lost is found by the step's health
+ * recheck, as any lost event; the steady states of later steps (a scale-up: no deployment, no
+ * COMPLETED) are looked at.
  *
  *   SERVICE_STEADY_STATE, the step baking                          -> dropped
  *   SERVICE_STEADY_STATE, the step waiting for its tasks           -> looked at (it may start the bake)
+ *   SERVICE_STEADY_STATE of the canary, step 1 waiting             -> dropped (its COMPLETED is looked at)
+ *   SERVICE_STEADY_STATE of the canary, step 2 waiting             -> looked at (a scale-up)
  *   SERVICE_STEADY_STATE, no rollout                               -> looked at (what is known good)
  *   SERVICE_STEADY_STATE, rolling back                             -> looked at (the rollback's end)
  *   SERVICE_STEADY_STATE, the step baking, strategy ecs-canary     -> looked at (ECS runs the steps)
@@ -252,6 +259,18 @@ export function serviceEventWorthALook(
   const baking = ours && step?.healthyAt !== undefined;
   if (eventName === 'SERVICE_STEADY_STATE' && baking)
     return { worth: false, reason: 'steady state while the step bakes: it was healthy already' };
+  if (
+    eventName === 'SERVICE_STEADY_STATE' &&
+    of === 'canary' &&
+    ours &&
+    r.stepIndex === 0 &&
+    r.room === undefined &&
+    step?.unhealthySince !== undefined
+  )
+    return {
+      worth: false,
+      reason: "the canary's steady state at step 1: its deployment's COMPLETED, sent with it, is looked at",
+    };
   if (eventName === 'SERVICE_DEPLOYMENT_COMPLETED' && of === 'canary' && baking)
     return {
       worth: false,

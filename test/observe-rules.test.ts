@@ -106,6 +106,20 @@ describe('serviceEventWorthALook', () => {
   it.each([
     ['SERVICE_STEADY_STATE, the step baking', 'SERVICE_STEADY_STATE', baking, false],
     ['SERVICE_STEADY_STATE, the step waiting for its tasks', 'SERVICE_STEADY_STATE', rollout(), true],
+    [
+      'SERVICE_STEADY_STATE of the canary, step 1 waiting',
+      'SERVICE_STEADY_STATE',
+      rollout({ steps: [{ ...step(10), unhealthySince: 0 }, step(50), step(100)] }),
+      false,
+      'canary',
+    ],
+    [
+      'SERVICE_STEADY_STATE of the canary, step 2 waiting',
+      'SERVICE_STEADY_STATE',
+      rollout({ stepIndex: 1, steps: [step(10, 1), { ...step(50), unhealthySince: 2 }, step(100)] }),
+      true,
+      'canary',
+    ],
     ['SERVICE_STEADY_STATE, no rollout', 'SERVICE_STEADY_STATE', undefined, true],
     [
       'SERVICE_STEADY_STATE, rolling back',
