@@ -1201,8 +1201,9 @@ export class Pipeline {
         if (got.revisionForDigest && got.hasHealthCheck !== undefined)
           this.observed.healthChecks.set(got.revisionForDigest, got.hasHealthCheck);
       }
-      // A registration alone changed no service: the next round decides on this look (freshLookNeeded).
-      last.registeredAnew = !fenced && registeredAnew;
+      // A registration alone changed no service: the next round decides on this look (freshLookNeeded),
+      // unless this round took the service over from another holder, which may have acted since.
+      last.registeredAnew = !fenced && registeredAnew && !heldByAnother(told, me, this.now());
       trigger = { kind: 'reconcile', reason: fenced ? 'fenced' : 'after acting' };
       if (!fenced && !lookAfterActing(decision.actions, record)) {
         // The step asked ECS for its tasks: what follows is told (lib/observe-rules.ts lookAfterActing).
