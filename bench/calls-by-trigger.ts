@@ -6,6 +6,7 @@
  *
  *   npx tsx bench/calls.ts canary 30m     (strategy canary|rolling, the config's sweep)
  */
+import { addLogTap } from '../lib/log.ts';
 import { Pipeline } from '../lib/pipeline.ts';
 import type { World } from '../local/world.ts';
 
@@ -49,17 +50,31 @@ export function countCallsByTrigger(world: World): CallsByTrigger {
     const label = world.tasks.stack<string>(TRIGGER).at(-1);
     if (!label) return;
     const calls = byTrigger[label]!.calls;
+    // BENCH_CALLS_TRACE=1: one line per call, virtual time first, to see which invocation wastes what.
+    if (process.env.BENCH_CALLS_TRACE)
+      console.log(new Date(world.clock.now()).toISOString().slice(11, 19), label, `${service}:${operation}`);
     calls[`${service}:${operation}`] = (calls[`${service}:${operation}`] ?? 0) + 1;
   };
   world.interceptors.push(intercept);
+  const untap = process.env.BENCH_CALLS_TRACE === 'log' ? traceLog(world) : undefined;
   return {
     byTrigger,
     stop() {
+      untap?.();
       Pipeline.prototype.handleEvent = handle;
       const i = world.interceptors.indexOf(intercept);
       if (i >= 0) world.interceptors.splice(i, 1);
     },
   };
+}
+
+/** BENCH_CALLS_TRACE=log: the pipeline's own log lines too, between the calls they explain. */
+function traceLog(world: World): () => void {
+  return addLogTap((line) => {
+    const { level: _l, msg, function: _f, requestId: _r, ...fields } = JSON.parse(line);
+    const at = new Date(world.clock.now()).toISOString().slice(11, 19);
+    console.log(`${at}   · ${msg} ${JSON.stringify(fields)}`);
+  });
 }
 
 /** `{ trigger: total }`, largest first: the short form for a results `how`. */

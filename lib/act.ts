@@ -78,8 +78,9 @@ export function learnedRevision(learned: Learned, record: ServiceRecord): { revi
 }
 
 /**
- * Performs one action. Returns what was learned: a registered revision, and whether it has a
- * container health check (read from RegisterTaskDefinition's answer, not asked again).
+ * Performs one action. Returns what was learned: a registered revision, whether it has a container
+ * health check (read from RegisterTaskDefinition's answer, not asked again), and whether it was
+ * registered just now (no task can run it yet) rather than found by its digest tag.
  */
 export async function act(
   clients: Clients,
@@ -88,7 +89,7 @@ export async function act(
   action: Action,
   hook?: LifecycleHookSettings,
   known: Known = {},
-): Promise<{ revisionForDigest?: string; hasHealthCheck?: boolean }> {
+): Promise<{ revisionForDigest?: string; hasHealthCheck?: boolean; registeredAnew?: boolean }> {
   switch (action.type) {
     case 'registerRevision': {
       const tds = known.taskDefinitions ?? new Map();
@@ -103,6 +104,7 @@ export async function act(
       const out = await clients.ecs.send(new RegisterTaskDefinitionCommand(input));
       return {
         revisionForDigest: out.taskDefinition?.taskDefinitionArn,
+        registeredAnew: out.taskDefinition?.taskDefinitionArn !== undefined,
         ...(out.taskDefinition && { hasHealthCheck: withHealthCheck(out.taskDefinition) }),
       };
     }

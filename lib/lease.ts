@@ -9,9 +9,9 @@
  * (`again`, a conditional write) and returns, and the holder looks again before it lets go. A
  * holder that died frees the lease when it expires (LEASE_MS, above Lambda's 60 s timeout).
  *
- * Fenced: right before acting, the holder reads the record again; an action decided from a
- * version that is no longer the stored one, or under a lease that is no longer its own, is not
- * performed (the loop observes and decides again).
+ * Fenced: right before acting on a service, the holder reads the record again (fenceNeedsRead);
+ * an action decided from a version that is no longer the stored one, or under a lease that is no
+ * longer its own, is not performed (the loop observes and decides again).
  *
  * Backed off: a target whose reconciles keep failing (throttled, refused, deleted) is recorded as
  * failing with a back-off the tick respects, so it costs little and never holds back the others,
@@ -69,6 +69,37 @@ export function stillCurrent(decided: ServiceRecord, stored: ServiceRecord, me: 
   const decision = (r: ServiceRecord) =>
     JSON.stringify({ ...r, version: 0, writeId: undefined, lease: { ...r.lease, again: undefined } });
   return decision(stored) === decision(decided);
+}
+
+/**
+ * Whether an action is fenced (the record read again right before it), by what it changes. A
+ * registration changes nothing any service runs: a revision registered on a superseded decision is
+ * a task definition nobody uses, and it is taken only for the rollout of its own image (lib/act.ts
+ * learnedRevision); the next round's decision is committed by a conditional write, which a commit
+ * since it makes conflict. Every action on a service is fenced: a person's rollback or pause, or a
+ * newer push, committed since our write must not be overtaken by the step it superseded (a read
+ * a moment after our own write is what catches one that landed in between).
+ *   registerRevision                                   -> no read
+ *   setCanary, setPrimary, setCount, setRoutes, …      -> read
+ */
+export function fenceNeedsRead(action: { type: string }): boolean {
+  return action.type !== 'registerRevision';
+}
+
+/**
+ * Whether a decision's actions are performed before the decision is committed, its write held for
+ * the next round's (lib/pipeline.ts): only a registration on its own. It changes no service, so it
+ * is safe before any commit as a look is; a crash after it loses what a crash during the look
+ * would (the push comes again: Lambda's retry, or the sweep's missed-push check), and leaves a
+ * revision that the digest tag finds the next time (lib/act.ts). Taken before the commit, a push's
+ * start, its registration and its first step are one write (and one wake-up) instead of two.
+ *   [registerRevision]                  -> before the commit
+ *   [registerRevision, setCanary]       -> after (the canary is a service)
+ *   [setCanary], [setPrimary], …        -> after
+ *   []                                  -> no (nothing to perform)
+ */
+export function actsBeforeCommit(actions: readonly { type: string }[]): boolean {
+  return actions.length === 1 && actions[0]!.type === 'registerRevision';
 }
 
 // ---- back-off -----------------------------------------------------------------------------------

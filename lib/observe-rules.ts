@@ -75,6 +75,22 @@ export function watchesPrimary(
   return readGates && step?.healthyAt !== undefined && next !== undefined && next.percent >= 100;
 }
 
+/**
+ * How a look lists the new revision's tasks: by service (ListTasks with serviceName, one listing a
+ * service), or once the canary and the primary are both watched, by the revision's family (one
+ * ListTasks for both; each task is then kept only if its group names one of the two services, so a
+ * task run on its own from the same revision, a migration say, is never taken for the canary's).
+ * The family listing holds the primary's old tasks too, which its own listing holds as well once it
+ * is watched (it rolls to the revision); a service of its own is cheaper listed by its name.
+ *   the canary only (a step below 100 %)        -> by service
+ *   the primary only (rolling, no canary)        -> by service
+ *   the canary and the primary (promoted)        -> by family
+ *   none                                         -> by service (nothing is listed)
+ */
+export function listTasksByFamily(services: readonly string[]): boolean {
+  return services.length > 1;
+}
+
 /** What the last round of a reconcile left: what it looked at, and what happened since. */
 export interface LastLook {
   /** The plan the look was taken for (observePlan). */
@@ -83,16 +99,27 @@ export interface LastLook {
   acted: boolean;
   /** The record was read again (a lost race, or someone asked for one more look). */
   reread: boolean;
+  /**
+   * All the round did was register the rollout's revision anew (RegisterTaskDefinition, not one
+   * found by its digest tag): no service changed, and no task can run a revision a moment old.
+   */
+  registeredAnew?: boolean;
 }
 
 /**
  * Whether the next round of a reconcile needs a fresh look, or decides again on the look it has.
  * A round that only wrote its own decision down (a step became healthy, a bake's start, the healthy
  * mark) changed nothing in AWS: deciding again on the same look is what the loop does to reach its
- * fixed point, and costs no call. Anything else looks again.
+ * fixed point, and costs no call. Nor did a round that only registered the rollout's revision anew:
+ * the services are as the look saw them, and the revision's tasks are none (the look's plan now
+ * names the revision, and a push's first look read more than the next would: the gates, the
+ * containers). Anything else looks again.
  *
  *   no look yet                                              -> look
- *   the last round acted (a scale-up, a rollback, a register) -> look
+ *   the last round acted (a scale-up, a rollback)            -> look
+ *   the last round registered a revision it found (digest tag) -> look (tasks may run it)
+ *   the last round only registered the revision anew         -> decide on the same look
+ *   the same, but the record was read again since            -> look
  *   the record was read again (a lost race, asked again)     -> look
  *   the last round only committed, same plan                 -> decide on the same look
  *   the last round only committed, the plan changed          -> look (e.g. the step is now baking)
@@ -104,7 +131,8 @@ export interface LastLook {
  */
 export function freshLookNeeded(last: LastLook | undefined, plan: string): boolean {
   if (!last) return true;
-  if (last.acted || last.reread) return true;
+  if (last.reread) return true;
+  if (last.acted) return last.registeredAnew !== true;
   const idle = (p: string) => p.startsWith('idle ');
   return last.plan !== plan && !(idle(plan) && !idle(last.plan));
 }
@@ -195,10 +223,17 @@ export function lookStands(
  * a recheck), so the rollout still pauses before it moves. The canary's deployment COMPLETED while
  * its step bakes says its tasks are healthy, which the bake already holds. Every other service event
  * is looked at: a deployment's failure, the primary's completion (promotion, a person's deploy),
- * what is known good.
+ * what is known good. The canary's steady state while step 1 waits comes with its deployment's
+ * COMPLETED (step 1 puts the canary on the revision: a deployment; ECS sends both as it ends), and
+ * says no more: of the two only the COMPLETED is looked at, or the two invocations, run at once,
+ * both looked (8 calls, one write lost). A COMPLETED that is lost is found by the step's health
+ * recheck, as any lost event; the steady states of later steps (a scale-up: no deployment, no
+ * COMPLETED) are looked at.
  *
  *   SERVICE_STEADY_STATE, the step baking                          -> dropped
  *   SERVICE_STEADY_STATE, the step waiting for its tasks           -> looked at (it may start the bake)
+ *   SERVICE_STEADY_STATE of the canary, step 1 waiting             -> dropped (its COMPLETED is looked at)
+ *   SERVICE_STEADY_STATE of the canary, step 2 waiting             -> looked at (a scale-up)
  *   SERVICE_STEADY_STATE, no rollout                               -> looked at (what is known good)
  *   SERVICE_STEADY_STATE, rolling back                             -> looked at (the rollback's end)
  *   SERVICE_STEADY_STATE, the step baking, strategy ecs-canary     -> looked at (ECS runs the steps)
@@ -224,6 +259,18 @@ export function serviceEventWorthALook(
   const baking = ours && step?.healthyAt !== undefined;
   if (eventName === 'SERVICE_STEADY_STATE' && baking)
     return { worth: false, reason: 'steady state while the step bakes: it was healthy already' };
+  if (
+    eventName === 'SERVICE_STEADY_STATE' &&
+    of === 'canary' &&
+    ours &&
+    r.stepIndex === 0 &&
+    r.room === undefined &&
+    step?.unhealthySince !== undefined
+  )
+    return {
+      worth: false,
+      reason: "the canary's steady state at step 1: its deployment's COMPLETED, sent with it, is looked at",
+    };
   if (eventName === 'SERVICE_DEPLOYMENT_COMPLETED' && of === 'canary' && baking)
     return {
       worth: false,

@@ -53,7 +53,7 @@ import type {
   TaskView,
 } from './observation.ts';
 import { MISSING_SERVICE } from './observation.ts';
-import { watchesPrimary } from './observe-rules.ts';
+import { listTasksByFamily, watchesPrimary } from './observe-rules.ts';
 import type { ServiceRecord } from './record.ts';
 import { DIGEST_TAG, familyOf } from './revision.ts';
 import { healthyTasks } from './rollout/step.ts';
@@ -166,7 +166,7 @@ export async function observe(
     // by the sweep, which repairs a lost event, and while trading capacity, where a task still
     // stopping holds its slot.
     const stopped = learned.sweep === true || rollout.room !== undefined;
-    const raw = (await tasksOf(clients, target.cluster, services, stopped)).filter(
+    const raw = (await tasksOf(clients, target.cluster, services, stopped, familyOf(watched))).filter(
       (t) => t.taskDefinitionArn === watched,
     );
     hasHealthCheck = await revisionHasHealthCheck(clients, memory, watched);
@@ -304,21 +304,28 @@ function toServiceView(s: Service): ServiceView {
 
 /**
  * Running tasks of the services, and with `stopped` the recently stopped ones too (ECS keeps them
- * visible for a while): ListTasks lists one desiredStatus a call, RUNNING when none is named.
+ * visible for a while): ListTasks lists one desiredStatus a call, RUNNING when none is named. Two
+ * services are listed at once by the task definition family (lib/observe-rules.ts
+ * listTasksByFamily), and only their tasks kept: a service's task has the group `service:NAME`
+ * (ECS API Reference, Task.group: "The name of the task group that's associated with the task";
+ * ListTasks `family`: "Specifying a family limits the results to tasks that belong to that family").
  */
 async function tasksOf(
   clients: Clients,
   cluster: string,
   services: string[],
   stopped: boolean,
+  family: string,
 ): Promise<Task[]> {
+  const byFamily = listTasksByFamily(services);
+  const listings = byFamily ? [{ family }] : services.map((serviceName) => ({ serviceName }));
   const arns: string[] = [];
-  for (const serviceName of services) {
+  for (const listing of listings) {
     for (const desiredStatus of stopped ? (['RUNNING', 'STOPPED'] as const) : (['RUNNING'] as const)) {
       let nextToken: string | undefined;
       do {
         const out = await clients.ecs.send(
-          new ListTasksCommand({ cluster, serviceName, desiredStatus, maxResults: 100, nextToken }),
+          new ListTasksCommand({ cluster, ...listing, desiredStatus, maxResults: 100, nextToken }),
         );
         arns.push(...(out.taskArns ?? []));
         nextToken = out.nextToken;
@@ -330,7 +337,9 @@ async function tasksOf(
     const out = await clients.ecs.send(new DescribeTasksCommand({ cluster, tasks: arns.slice(i, i + 100) }));
     tasks.push(...(out.tasks ?? []));
   }
-  return tasks;
+  if (!byFamily) return tasks;
+  const groups = new Set(services.map((s) => `service:${s}`));
+  return tasks.filter((t) => t.group !== undefined && groups.has(t.group));
 }
 
 /**

@@ -15,6 +15,7 @@
  * or failing Slack never holds back an action. The sweep sends whatever is still waiting.
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
+import { randomUUID } from 'node:crypto';
 import type { LifecycleHookSettings } from './act.ts';
 import type { Clients } from './aws.ts';
 import { CANARY_SUFFIX } from './canary-service.ts';
@@ -47,7 +48,8 @@ import { serviceEventWorthALook } from './observe-rules.ts';
 import { type Heard, Reconcile, type ReconcileParts } from './reconcile.ts';
 import type { ImageRef, ServiceRecord } from './record.ts';
 import { closeRollout, retireCanary, targetRemoved } from './retire.ts';
-import { budget, deliver, queue, type Slack } from './slack/deliver.ts';
+import { budget, deliver, MAX_WAIT_MS, queue, type Slack } from './slack/deliver.ts';
+import { firstToLease, leased } from './slack/outbox.ts';
 import { ConflictError, CorruptRecordError, type RecordStore, type RepositoryMark } from './store.ts';
 import { sweepReconciles } from './sweep.ts';
 import { type ParsedTrigger, parseTrigger } from './triggers.ts';
@@ -86,6 +88,12 @@ export interface PipelineOptions {
   deployedAt?: number;
 }
 
+/** One invocation of handleEvent: its time left, and the Slack leases its reconciles took for it. */
+interface Invocation {
+  remainingMs: () => number;
+  ownLeases: Set<string>;
+}
+
 export type HandleStatus = 'done' | 'unmanaged' | 'invalid' | 'ignored' | 'error';
 export interface HandleResult {
   status: HandleStatus;
@@ -115,7 +123,7 @@ export class Pipeline {
    * per container, but nothing here may depend on it (the local Lambda runs concurrent invocations
    * on one pipeline), or one invocation would defer on another's clock.
    */
-  private readonly invocation = new AsyncLocalStorage<() => number>();
+  private readonly invocation = new AsyncLocalStorage<Invocation>();
   /** What observing learned that stays true a while (health checks, scalable targets): this pipeline's alone. */
   private readonly observed: ObserveMemory;
   constructor(readonly options: PipelineOptions) {
@@ -143,12 +151,32 @@ export class Pipeline {
     event: unknown,
     remainingMs: () => number = () => Number.POSITIVE_INFINITY,
   ): Promise<HandleResult> {
-    return this.invocation.run(remainingMs, () => this.dispatch(event));
+    return this.invocation.run({ remainingMs, ownLeases: new Set() }, () => this.dispatch(event));
   }
 
   /** The running invocation's time left (none outside handleEvent: a command, the lifecycle hook). */
   private remainingMs(): number {
-    return this.invocation.getStore()?.() ?? Number.POSITIVE_INFINITY;
+    return this.invocation.getStore()?.remainingMs() ?? Number.POSITIVE_INFINITY;
+  }
+
+  /**
+   * The record a reconcile's last write stores, with the first Slack message due leased for this
+   * invocation's delivery (lib/slack/outbox.ts firstToLease): that write takes the lease a
+   * delivery would take in one of its own. Only inside an invocation (its `ownLeases`), and with
+   * Slack. The token counts as this invocation's once the write has landed (`owned`).
+   */
+  private forDelivery(record: ServiceRecord): { record: ServiceRecord; owned?: () => void } {
+    const slack = this.options.slack;
+    const own = this.invocation.getStore()?.ownLeases;
+    if (!slack || !own) return { record };
+    const now = this.now();
+    const entry = firstToLease(record.outbox, now, (w) => slack.pacer.slot(w, now), MAX_WAIT_MS);
+    if (!entry) return { record };
+    const taken = leased(entry, randomUUID(), now);
+    return {
+      record: { ...record, outbox: record.outbox!.map((e) => (e.id === taken.id ? taken : e)) },
+      owned: () => own.add(taken.lease!.token),
+    };
   }
 
   private async dispatch(event: unknown): Promise<HandleResult> {
@@ -777,7 +805,7 @@ export class Pipeline {
     for (const record of records) {
       if (!record.outbox?.length) continue;
       try {
-        await deliver(store, record, slack, this.now, spend);
+        await deliver(store, record, slack, this.now, spend, this.invocation.getStore()?.ownLeases);
       } catch (e) {
         log.warn('notification.error', { service: record.key, error: e as Error });
       }
@@ -832,6 +860,7 @@ export class Pipeline {
       ...(o.pushTimes && { pushTimes: o.pushTimes }),
       ...(o.onAction && { onAction: o.onAction }),
       queueNotices: (record, notices, t) => this.queueNotices(record, notices, t),
+      forDelivery: (record) => this.forDelivery(record),
       tellNotices: (key, notices, t) => this.tellNotices(key, notices, t),
       retire: (record, t, reason) => this.retire(record, t, reason),
     };

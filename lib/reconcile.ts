@@ -13,9 +13,10 @@
  *   act      each action, fenced: not when another commit superseded the decision (lib/lease.ts)
  *   settle   nothing left to do: the owner's settings back, the lease let go
  *
- * The record is committed before acting: if the invocation dies between two calls, the next one (a
- * retry, the next event, a wake-up or the sweep) observes what was done and decides again. A lost
- * race on the record reads it again and decides again.
+ * The record is committed before acting on a service: if the invocation dies between two calls, the
+ * next one (a retry, the next event, a wake-up or the sweep) observes what was done and decides
+ * again. (A registration changes no service: it goes before its commit, lib/lease.ts
+ * actsBeforeCommit.) A lost race on the record reads it again and decides again.
  */
 import { randomUUID } from 'node:crypto';
 import { UpdateServiceCommand } from '@aws-sdk/client-ecs';
@@ -25,7 +26,16 @@ import type { TargetConfig } from './config.ts';
 import { type Action, type Decision, decide, type Trigger } from './decide.ts';
 import { isEcsStrategy } from './ecs-strategy.ts';
 import { foldGates, foldTaskFacts, mergeTasks } from './event-facts.ts';
-import { askAgain, askedAgain, heldByAnother, stillCurrent, withLease, withoutLease } from './lease.ts';
+import {
+  actsBeforeCommit,
+  askAgain,
+  askedAgain,
+  fenceNeedsRead,
+  heldByAnother,
+  stillCurrent,
+  withLease,
+  withoutLease,
+} from './lease.ts';
 import { log } from './log.ts';
 import type { pushTimes } from './missed-pushes.ts';
 import type { Notice } from './notice.ts';
@@ -74,6 +84,11 @@ export interface ReconcileParts {
   onAction?: (action: Action, target: TargetConfig) => void;
   /** The record with `notices` in its Slack outbox, routed as the config says. */
   queueNotices(record: ServiceRecord, notices: Notice[], target: TargetConfig): ServiceRecord;
+  /**
+   * The record a reconcile's last write stores, with Slack's first message due leased for this
+   * invocation's delivery; `owned` once the write has landed (lib/pipeline.ts).
+   */
+  forDelivery(record: ServiceRecord): { record: ServiceRecord; owned?: () => void };
   /** Notices of a decision just committed: logged and told. */
   tellNotices(key: string, notices: Notice[], target: TargetConfig): void;
   /** Closes the rollout of a service that is gone (lib/retire.ts). */
@@ -105,6 +120,9 @@ export class Reconcile {
   // were two writes, and two wake-up messages whose moments differed by the milliseconds between.
   private held = false;
   private untold: Notice[] = [];
+  // The push or command whose decision is held: dropped with it (its write lost a race), it is
+  // decided again on the record as stored, as when a first round's write loses.
+  private heldFrom: Trigger | undefined;
   // The task definitions this reconcile described (lib/observe.ts TaskDefinitions): a push's check
   // of the containers, its look for the digest tag and its clone ask once.
   private readonly taskDefinitions: TaskDefinitions = new Map();
@@ -161,6 +179,15 @@ export class Reconcile {
         this.holdBack(next, decision.notices);
         continue;
       }
+      if (
+        acting &&
+        actsBeforeCommit(decision.actions) &&
+        !heldByAnother(this.record, this.me, this.parts.now()) &&
+        round < MAX_ROUNDS - 1
+      ) {
+        await this.registerBeforeCommit(next, decision, observed);
+        continue;
+      }
       if (changed && !(await this.commit(next, decision.notices, round))) continue;
       if (!acting && !changed) {
         // A decision that changes nothing is told as it is made (nothing to commit first).
@@ -169,7 +196,7 @@ export class Reconcile {
         if (settled) return settled;
         continue;
       }
-      const done = await this.perform(decision.actions, observed);
+      const done = await this.perform(decision.actions, observed, told);
       if (done) return done;
     }
     return this.unfinished();
@@ -225,9 +252,16 @@ export class Reconcile {
     let observed: Observed;
     const fresh = !this.looked || freshLookNeeded(this.last, plan);
     if (!fresh && this.looked) {
-      // The same look, with the stops the record now holds merged in again (idempotent).
+      // The same look, with the stops the record now holds merged in again (idempotent), and the
+      // revision a registration since taught (its tasks: none yet; its health check: from its answer).
       const tasks = mergeTasks(this.looked.observation.tasks, told.taskFacts ?? []);
-      observed = { ...this.looked, observation: { ...this.looked.observation, tasks } };
+      const registered = asked.revisionForDigest;
+      const revision = registered && {
+        revisionForDigest: registered,
+        hasHealthCheck:
+          this.parts.memory.healthChecks.get(registered) ?? this.looked.observation.hasHealthCheck,
+      };
+      observed = { ...this.looked, observation: { ...this.looked.observation, tasks, ...revision } };
     } else {
       try {
         observed = await observe(
@@ -290,12 +324,53 @@ export class Reconcile {
    * trigger does not decide again.
    */
   private holdBack(next: ServiceRecord, notices: Notice[]): void {
-    this.record = next;
-    this.held = true;
-    this.untold = [...this.untold, ...notices];
+    this.hold(next, notices);
     this.learned = {};
     // As after any write: the push or command is applied (once), the rounds after reconcile.
     this.trigger = { kind: 'reconcile', reason: 'after deciding' };
+  }
+
+  /** `next` becomes the record, written with a later round's decision; the push or command it came of is kept. */
+  private hold(next: ServiceRecord, notices: Notice[]): void {
+    this.record = next;
+    this.held = true;
+    this.untold = [...this.untold, ...notices];
+    if (this.trigger.kind !== 'reconcile') this.heldFrom ??= this.trigger;
+  }
+
+  /**
+   * A registration alone changes no service: performed now, its decision written with the next
+   * round's (the step it sizes), under the lease that one takes (lib/lease.ts actsBeforeCommit).
+   */
+  private async registerBeforeCommit(
+    next: ServiceRecord,
+    decision: Decision,
+    observed: Observed,
+  ): Promise<void> {
+    const { lease: _none, ...unleased } = next;
+    this.hold(this.record.lease ? { ...unleased, lease: this.record.lease } : unleased, decision.notices);
+    const action = decision.actions[0]!;
+    this.parts.onAction?.(action, this.target);
+    log.info('action', { service: this.record.key, ...action, before: 'its commit' });
+    const got = await act(
+      this.parts.clients,
+      this.target,
+      observed.primary,
+      action,
+      this.parts.lifecycleHook,
+      {
+        taskDefinitions: this.taskDefinitions,
+      },
+    );
+    this.learned =
+      got.revisionForDigest && action.type === 'registerRevision'
+        ? { revisionForDigest: got.revisionForDigest, digest: action.image.digest }
+        : {};
+    if (got.revisionForDigest && got.hasHealthCheck !== undefined)
+      this.parts.memory.healthChecks.set(got.revisionForDigest, got.hasHealthCheck);
+    this.last!.acted = true;
+    this.last!.registeredAnew = got.registeredAnew === true;
+    this.trigger = { kind: 'reconcile', reason: 'after registering' };
   }
 
   /** Writes the decision (true); a lost race reads the record again, to decide again (false). */
@@ -321,14 +396,15 @@ export class Reconcile {
   /** Nothing to do: settles (returns the record), or goes round again when asked to or a race was lost. */
   private async settleOrAgain(observed: Observed): Promise<ServiceRecord | undefined> {
     const settled = await this.settle(this.record, observed.primary, this.held);
+    let back = false;
     if (settled.committed) this.tell([], this.record.key);
-    else this.dropHeld();
+    else back = this.dropHeld();
     if (settled.record !== 'again') return settled.record;
     const read = this.record;
     this.record = settled.lostTo ?? (await this.parts.store.get(this.target.cluster, this.target.service));
     // Asked for one more look: look. Lost a race to a single write without a lease: the look stands.
     if (!settled.lostTo || !lookStands(read, this.record)) this.reread();
-    this.trigger = { kind: 'reconcile', reason: settled.lostTo ? 'lost a race' : 'asked again' };
+    if (!back) this.trigger = { kind: 'reconcile', reason: settled.lostTo ? 'lost a race' : 'asked again' };
     return undefined;
   }
 
@@ -336,7 +412,12 @@ export class Reconcile {
    * Performs the committed decision's actions, each fenced, then rounds again (undefined) unless the
    * step only asked ECS for its tasks, whose coming is told by events (the record, settled).
    */
-  private async perform(actions: Action[], observed: Observed): Promise<ServiceRecord | undefined> {
+  private async perform(
+    actions: Action[],
+    observed: Observed,
+    /** The record as this round told it, before deciding: who held the service then. */
+    told: ServiceRecord,
+  ): Promise<ServiceRecord | undefined> {
     const { store, clients } = this.parts;
     const target = this.target;
     this.learned = {};
@@ -344,11 +425,13 @@ export class Reconcile {
     this.last!.acted = actions.length > 0;
     let fenced = false;
     // The canary as the look this round decided on showed it, for the first action on it
-    // (lib/act.ts Known): a look is taken again after every action, so none came since it.
+    // (lib/act.ts Known): a look is taken again after every action on a service, so none came since it.
     let canary: Known['canary'] = observed.canary ?? 'none';
+    let registeredAnew = false;
     for (const action of actions) {
-      // Fenced: not on a decision another commit (a rollback, a command) has superseded.
-      const stored = await store.get(target.cluster, target.service);
+      // Fenced: not on a decision another commit (a rollback, a command) has superseded. A
+      // registration changes no service: it is not (fenceNeedsRead).
+      const stored = fenceNeedsRead(action) ? await store.get(target.cluster, target.service) : this.record;
       if (!stillCurrent(this.record, stored, this.me)) {
         log.info('action.fenced', {
           service: this.record.key,
@@ -371,10 +454,14 @@ export class Reconcile {
       // The revision is taken only for the rollout of its own image (lib/act.ts learnedRevision).
       if (got.revisionForDigest && action.type === 'registerRevision')
         this.learned = { revisionForDigest: got.revisionForDigest, digest: action.image.digest };
+      registeredAnew = actions.length === 1 && got.registeredAnew === true;
       // Revisions never change: the registered one's health check is known from its registration.
       if (got.revisionForDigest && got.hasHealthCheck !== undefined)
         this.parts.memory.healthChecks.set(got.revisionForDigest, got.hasHealthCheck);
     }
+    // A registration alone changed no service: the next round decides on this look (freshLookNeeded),
+    // unless this round took the service over from another holder, which may have acted since.
+    this.last!.registeredAnew = !fenced && registeredAnew && !heldByAnother(told, this.me, this.parts.now());
     this.trigger = { kind: 'reconcile', reason: fenced ? 'fenced' : 'after acting' };
     if (fenced || lookAfterActing(actions, this.record)) return undefined;
     // The step asked ECS for its tasks: what follows is told (lib/observe-rules.ts lookAfterActing).
@@ -418,10 +505,13 @@ export class Reconcile {
     let committed = false;
     /** The record as stored when a write lost its race (read back by the store). */
     let lostTo: ServiceRecord | undefined;
-    const write = async (next: ServiceRecord): Promise<ServiceRecord | 'again'> => {
+    /** `last`: the write that ends the reconcile, which also leases Slack's next message (forDelivery). */
+    const write = async (next: ServiceRecord, last = false): Promise<ServiceRecord | 'again'> => {
+      const out = last ? this.parts.forDelivery(next) : { record: next };
       try {
-        const written = await store.put(next);
+        const written = await store.put(out.record);
         committed = true;
+        out.owned?.();
         return written;
       } catch (e) {
         if (!(e instanceof ConflictError)) throw e;
@@ -432,7 +522,7 @@ export class Reconcile {
     const again = () => ({ record: 'again' as const, committed, ...(lostTo && { lostTo }) });
     if (record.lease?.owner !== this.me && !restore) {
       if (!held) return { record, committed };
-      const written = await write(record);
+      const written = await write(record, true);
       return written === 'again' ? again() : { record: written, committed };
     }
     if (held && restore) {
@@ -460,7 +550,7 @@ export class Reconcile {
       );
     }
     const { ownerSettings: _saved, ...rest } = record;
-    const written = await write(withoutLease(restore ? rest : record));
+    const written = await write(withoutLease(restore ? rest : record), true);
     return written === 'again' ? again() : { record: written, committed };
   }
 
@@ -512,11 +602,17 @@ export class Reconcile {
     this.parts.tellNotices(key, [...this.untold, ...notices], this.target);
     this.held = false;
     this.untold = [];
+    this.heldFrom = undefined;
   }
 
-  private dropHeld(): void {
+  /** A held decision lost its race: dropped. Returns whether the trigger went back to its push or command. */
+  private dropHeld(): boolean {
     this.held = false;
     this.untold = [];
+    if (!this.heldFrom) return false;
+    this.trigger = this.heldFrom;
+    this.heldFrom = undefined;
+    return true;
   }
 
   /** The last look is stale: a record changed by another writer means AWS may have changed too. */

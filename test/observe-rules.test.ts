@@ -2,6 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   freshLookNeeded,
+  listTasksByFamily,
   lookAfterActing,
   lookStands,
   observePlan,
@@ -67,6 +68,24 @@ describe('freshLookNeeded', () => {
   it.each([
     ['no look yet', undefined, plan, true],
     ['the last round acted', { plan, acted: true, reread: false }, plan, true],
+    [
+      'the last round registered a revision it found (digest tag)',
+      { plan, acted: true, reread: false, registeredAnew: false },
+      'q',
+      true,
+    ],
+    [
+      'the last round only registered the revision anew',
+      { plan, acted: true, reread: false, registeredAnew: true },
+      'q',
+      false,
+    ],
+    [
+      'the same, but the record was read again since',
+      { plan, acted: true, reread: true, registeredAnew: true },
+      'q',
+      true,
+    ],
     ['the record was read again', { plan, acted: false, reread: true }, plan, true],
     ['the last round only committed, same plan', { plan, acted: false, reread: false }, plan, false],
     ['the last round only committed, the plan changed', { plan, acted: false, reread: false }, 'q', true],
@@ -87,6 +106,20 @@ describe('serviceEventWorthALook', () => {
   it.each([
     ['SERVICE_STEADY_STATE, the step baking', 'SERVICE_STEADY_STATE', baking, false],
     ['SERVICE_STEADY_STATE, the step waiting for its tasks', 'SERVICE_STEADY_STATE', rollout(), true],
+    [
+      'SERVICE_STEADY_STATE of the canary, step 1 waiting',
+      'SERVICE_STEADY_STATE',
+      rollout({ steps: [{ ...step(10), unhealthySince: 0 }, step(50), step(100)] }),
+      false,
+      'canary',
+    ],
+    [
+      'SERVICE_STEADY_STATE of the canary, step 2 waiting',
+      'SERVICE_STEADY_STATE',
+      rollout({ stepIndex: 1, steps: [step(10, 1), { ...step(50), unhealthySince: 2 }, step(100)] }),
+      true,
+      'canary',
+    ],
     ['SERVICE_STEADY_STATE, no rollout', 'SERVICE_STEADY_STATE', undefined, true],
     [
       'SERVICE_STEADY_STATE, rolling back',
@@ -239,5 +272,16 @@ describe('watchesPrimary', () => {
     ['strategy ecs-canary', rollout({ strategy: 'ecs-canary' }), false, true],
   ])('%s -> %s', (_, r, readGates, want) => {
     expect(watchesPrimary(r, readGates)).toBe(want);
+  });
+});
+
+describe('listTasksByFamily', () => {
+  it.each([
+    ['the canary only (a step below 100 %)', ['web-canary'], false],
+    ['the primary only (rolling, no canary)', ['web'], false],
+    ['the canary and the primary (promoted)', ['web-canary', 'web'], true],
+    ['none', [], false],
+  ])('%s -> %s', (_, services, byFamily) => {
+    expect(listTasksByFamily(services)).toBe(byFamily);
   });
 });

@@ -4,7 +4,7 @@
  * Real SDK clients against the local AWS, which pages as AWS does (checked first).
  */
 import { PutMetricAlarmCommand } from '@aws-sdk/client-cloudwatch';
-import { ListTasksCommand } from '@aws-sdk/client-ecs';
+import { ListTasksCommand, RunTaskCommand } from '@aws-sdk/client-ecs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createClients } from '../lib/aws.ts';
 import type { TargetConfig } from '../lib/config.ts';
@@ -15,6 +15,7 @@ import {
   createCluster,
   createService,
   describe as describeService,
+  NETWORK,
   pushImage,
   registerFargate,
 } from './local/ecs-fixtures.ts';
@@ -109,5 +110,34 @@ describe('observe pages every listing', () => {
       new ObserveMemory(() => t.world.now()),
     );
     expect(byName.observation.alarms.map((a) => a.name).sort()).toEqual(names);
+  });
+});
+
+// Last: it adds a canary and a task of its own to the shared world.
+describe('the canary and the primary watched at once', () => {
+  it('one family listing for both, keeping only their tasks (not a task run on its own from the revision)', async () => {
+    const clients = createClients({
+      endpoint: t.endpoint,
+      region: t.world.region,
+      credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+      maxAttempts: 1,
+    });
+    await createService(t.ecs, { serviceName: 'web-canary', taskDefinition: revision, desiredCount: 2 });
+    const own = await t.ecs.send(
+      new RunTaskCommand({ cluster: 'prod', taskDefinition: revision, networkConfiguration: NETWORK }),
+    );
+    const migration = own.tasks![0]!.taskArn!;
+    await runUntil(
+      t.world,
+      async () => (await describeService(t.ecs, 'web-canary')).runningCount === 2,
+      600_000,
+    );
+    const lists = t.world.apiCalls['ecs:ListTasks'] ?? 0;
+    const seen = await observe(clients, target([]), promoted(), {});
+    const arns = seen.observation.tasks.map((x) => x.taskArn);
+    expect(arns).toHaveLength(TASKS + 2);
+    expect(arns).not.toContain(migration);
+    // 233 tasks of the family, 100 a page: 3 ListTasks, not 3 for the primary and 1 for the canary.
+    expect((t.world.apiCalls['ecs:ListTasks'] ?? 0) - lists).toBe(3);
   });
 });

@@ -233,6 +233,59 @@ describe('no message twice', () => {
 });
 
 describe('what an invocation spends', () => {
+  it('each outcome is recorded by the write that leases the next message: three messages, four writes', async () => {
+    await seed('web', ['m1', 'm2', 'm3']);
+    const puts = world.apiCalls['dynamodb:PutItem'] ?? 0;
+    await run();
+    expect(taken()).toEqual(['m1', 'm2', 'm3']);
+    expect(await outbox()).toEqual([]);
+    expect((world.apiCalls['dynamodb:PutItem'] ?? 0) - puts).toBe(4);
+  });
+
+  it('a message its reconcile’s last write leased for this invocation is sent with no lease write of its own', async () => {
+    const record = await seed('web', ['m1', 'm2']);
+    const mine = await store.put({
+      ...record,
+      outbox: [leased(record.outbox![0]!, 'mine', now), record.outbox![1]!],
+    });
+    const puts = world.apiCalls['dynamodb:PutItem'] ?? 0;
+    await deliver(store, mine, defaultContainer, () => now, budget(), new Set(['mine']));
+    expect(taken()).toEqual(['m1', 'm2']);
+    expect(await outbox()).toEqual([]);
+    // m1's outcome with m2's lease, then m2's outcome.
+    expect((world.apiCalls['dynamodb:PutItem'] ?? 0) - puts).toBe(2);
+    expect(logged('notification.sent').map((l) => l.attempts)).toEqual([1, 1]);
+    expect(logged('notification.lease_expired')).toEqual([]);
+  });
+
+  it('one leased for this invocation that its budget cannot send is given back, due as it was', async () => {
+    const record = await seed('web', ['m1']);
+    const mine = await store.put({ ...record, outbox: [leased(record.outbox![0]!, 'mine', now)] });
+    await deliver(store, mine, defaultContainer, () => now, { sends: 0, skip: new Set() }, new Set(['mine']));
+    expect(slack.received).toEqual([]);
+    expect(await outbox()).toEqual([expect.objectContaining({ id: record.outbox![0]!.id, attempts: 0 })]);
+    expect((await outbox())[0]!.lease).toBeUndefined();
+    // Another's lease is not taken for ours: a delivery that does not own it leaves it alone.
+    const other = await store.put({
+      ...(await store.get('prod', 'web')),
+      outbox: [leased(record.outbox![0]!, 'theirs', now)],
+    });
+    await deliver(store, other, defaultContainer, () => now, budget(), new Set(['mine']));
+    expect(slack.received).toEqual([]);
+  });
+
+  it('an invocation that died with the next message leased by its last settle: that one goes once, after the lease', async () => {
+    const record = await seed('web', ['m1', 'm2']);
+    // m1 was sent and settled; the same write leased m2, and the invocation died before posting it.
+    await store.put({ ...record, outbox: [leased(record.outbox![1]!, 'dead', now)] });
+    await run();
+    expect(slack.received).toEqual([]);
+    now += LEASE_MS;
+    await run();
+    await run();
+    expect(taken()).toEqual(['m2']);
+  });
+
   it('a webhook that is down costs one attempt per invocation, however many services wait on it', async () => {
     await seed('web', ['w1']);
     await seed('api', ['a1']);

@@ -11,6 +11,7 @@ import {
   bound,
   dueEntries,
   enqueue,
+  firstToLease,
   GIVE_UP_MS,
   LEASE_MS,
   leased,
@@ -87,6 +88,20 @@ describe('enqueue', () => {
       ['10.0', '/a', 5 * S, 0],
       ['10.1', '/b', 5 * S, 0],
     ]);
+  });
+
+  it('numbers on after the entries a held decision queued for the same version (one write, two decisions)', () => {
+    const held = enqueue(
+      outbox('/a'),
+      9,
+      [
+        { webhook: '/a', notice: error('x') },
+        { webhook: '/b', notice: error('y') },
+      ],
+      0,
+    );
+    const { outbox: queued } = enqueue(held.outbox, 9, [{ webhook: '/a', notice: error('z') }], 0);
+    expect(queued.map((e) => e.id)).toEqual(['7.0', '10.0', '10.1', '10.2']);
   });
 
   it(`past ${OUTBOX_LIMIT} entries, sheds the least important first and says how many in the next message`, () => {
@@ -282,5 +297,39 @@ describe('Pacer: one message a second per webhook', () => {
     expect(pacer.slot('/b', 0)).toBe(30_000);
     pacer.took('/b', 0);
     expect(pacer.slot('/b', 0)).toBe(30_000);
+  });
+});
+
+describe('firstToLease', () => {
+  const entry = (id: string, extra: Partial<OutboxEntry> = {}): OutboxEntry => ({
+    id,
+    at: 0,
+    webhook: '/a',
+    notice: error(id),
+    nextAt: 0,
+    attempts: 0,
+    ...extra,
+  });
+  const now = 20 * S;
+  const free = () => now;
+  it.each([
+    ['[m1 due, m2 due] to /a', [entry('m1'), entry('m2')], free, 'm1'],
+    ['[m1 due] to /a, paced 5 s ahead (max 3 s)', [entry('m1')], () => now + 5 * S, undefined],
+    [
+      '[m1 leased by another, live]',
+      [entry('m1', { lease: { token: 'x', until: now + M } }), entry('m2')],
+      free,
+      undefined,
+    ],
+    ['[m1 due in 10 s]', [entry('m1', { nextAt: now + 10 * S })], free, undefined],
+    [
+      '[m1 with a lease that ran out]',
+      [entry('m1', { lease: { token: 'x', until: now - 1 } })],
+      free,
+      undefined,
+    ],
+    ['empty', [], free, undefined],
+  ])('%s -> %s', (_, outbox, slotOf, want) => {
+    expect(firstToLease(outbox as OutboxEntry[], now, slotOf as (w: string) => number, 3 * S)?.id).toBe(want);
   });
 });

@@ -12,6 +12,8 @@ import {
   askedAgain,
   backedOff,
   backoffMs,
+  actsBeforeCommit,
+  fenceNeedsRead,
   heldByAnother,
   LEASE_MS,
   nextFailing,
@@ -119,6 +121,27 @@ describe('lease and fence (lib/lease.ts)', () => {
         'a',
       ),
     ).toBe(current);
+  });
+
+  it.each([
+    ['registerRevision', 'registerRevision', false],
+    ['setCanary', 'setCanary', true],
+    ['setPrimary', 'setPrimary', true],
+    ['setCount', 'setCount', true],
+    ['setRoutes', 'setRoutes', true],
+    ['stopEcsDeployment', 'stopEcsDeployment', true],
+  ])('fenceNeedsRead: %s -> %s', (_name, type, read) => {
+    expect(fenceNeedsRead({ type })).toBe(read);
+  });
+
+  it.each([
+    ['[registerRevision]', ['registerRevision'], true],
+    ['[registerRevision, setCanary]', ['registerRevision', 'setCanary'], false],
+    ['[setCanary]', ['setCanary'], false],
+    ['[setPrimary]', ['setPrimary'], false],
+    ['[]', [], false],
+  ])('actsBeforeCommit: %s -> %s', (_name, types, before) => {
+    expect(actsBeforeCommit((types as string[]).map((type) => ({ type })))).toBe(before);
   });
 });
 

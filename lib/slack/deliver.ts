@@ -10,6 +10,7 @@
  *   2. post.
  *   3. settle: the entry is removed (sent, or failed for good) or given its next time, by a
  *      conditional write again, re-read and re-applied on a conflict while the lease is still ours.
+ *      The same write leases the next entry due (its step 1): two messages cost three writes.
  * A retried invocation finds the entry gone. One window is left: the invocation dies after Slack
  * took the message and before step 3 (a Lambda timeout mid-post, a crash in those milliseconds);
  * once the lease runs out the entry is sent again. There a duplicate is possible and a loss is not:
@@ -86,7 +87,7 @@ export function createSlack(options: SlackOptions): Slack {
 /** Messages an invocation sends at most: the rest wait for the next invocation or the tick. */
 const MAX_SENDS = 10;
 /** Pacing longer than this is not waited for in this invocation. */
-const MAX_WAIT_MS = 3000;
+export const MAX_WAIT_MS = 3000;
 /** Lost races on the record per call before leaving the rest to a later invocation. */
 const MAX_CONFLICTS = 5;
 
@@ -125,47 +126,85 @@ export function budget(): Budget {
   return { sends: MAX_SENDS, skip: new Set() };
 }
 
-/** Sends what is due from the record's outbox; returns the record as last written or read. */
+/**
+ * Sends what is due from the record's outbox; returns the record as last written or read. Each
+ * send's outcome is recorded by the write that leases the next entry due (one conditional write,
+ * not a settle and a lease): the two were consecutive writes with nothing sent between, so the
+ * lease stays taken before its post and the outcome recorded right after the post that had it.
+ */
 export async function deliver(
   store: RecordStore,
   start: ServiceRecord,
   slack: Slack,
   now: () => number,
   spend: Budget = budget(),
+  /**
+   * Lease tokens this invocation put on entries by the write that ended its reconcile
+   * (lib/pipeline.ts): such an entry is sent with no lease write of its own, or given back.
+   */
+  own: ReadonlySet<string> = new Set(),
 ): Promise<ServiceRecord> {
   let record = start;
   const skip = spend.skip;
   let conflicts = 0;
-  while (spend.sends > 0 && conflicts < MAX_CONFLICTS) {
-    const entry = dueEntries(record.outbox, now()).find((e) => !skip.has(e.webhook));
-    if (!entry) break;
-    const slot = slack.pacer.slot(entry.webhook, now());
-    if (slot - now() > MAX_WAIT_MS) {
+  const givenBack = new Set<string>();
+  /** An entry leased for this invocation (own) and not given back yet. */
+  const ours = (r: ServiceRecord) =>
+    r.outbox?.find((e) => e.lease && own.has(e.lease.token) && !givenBack.has(e.id));
+  /** The next entry due that this invocation may send now (a webhook paced far ahead is left). */
+  const pick = (r: ServiceRecord): OutboxEntry | undefined => {
+    for (;;) {
+      const entry = dueEntries(r.outbox, now()).find((e) => !skip.has(e.webhook));
+      if (!entry || slack.pacer.slot(entry.webhook, now()) - now() <= MAX_WAIT_MS) return entry;
       skip.add(entry.webhook);
-      continue;
     }
+  };
+  /** An entry leased by the last settling write, to be sent next. */
+  let next: { taken: OutboxEntry; was: OutboxEntry } | undefined;
+  while (spend.sends > 0 && conflicts < MAX_CONFLICTS) {
+    let taken: OutboxEntry;
+    let was: OutboxEntry;
+    const mine = next ? undefined : ours(record);
+    if (mine) {
+      const paced = slack.pacer.slot(mine.webhook, now()) - now() > MAX_WAIT_MS;
+      if (skip.has(mine.webhook) || paced) {
+        // Not this invocation's to send after all: given back, due as it was.
+        if (paced) skip.add(mine.webhook);
+        givenBack.add(mine.id);
+        record = await giveBack(store, record, mine);
+        continue;
+      }
+      next = { taken: mine, was: { ...mine, attempts: mine.attempts - 1, lease: undefined } };
+    }
+    if (next) {
+      ({ taken, was } = next);
+      next = undefined;
+    } else {
+      const entry = pick(record);
+      if (!entry) break;
+      taken = leased(entry, randomUUID(), now());
+      was = entry;
+      try {
+        record = await store.put({
+          ...record,
+          outbox: record.outbox!.map((e) => (e.id === taken.id ? taken : e)),
+        });
+      } catch (e) {
+        if (!(e instanceof ConflictError)) throw e;
+        conflicts += 1;
+        record = await store.get(record.cluster, record.service);
+        continue;
+      }
+    }
+    const slot = slack.pacer.slot(taken.webhook, now());
     if (slot > now()) await slack.sleep(slot - now());
-
-    const token = randomUUID();
-    const taken = leased(entry, token, now());
-    try {
-      record = await store.put({
-        ...record,
-        outbox: record.outbox!.map((e) => (e.id === taken.id ? taken : e)),
-      });
-    } catch (e) {
-      if (!(e instanceof ConflictError)) throw e;
-      conflicts += 1;
-      record = await store.get(record.cluster, record.service);
-      continue;
-    }
-    if (entry.lease) {
+    if (was.lease) {
       // An earlier send of this entry never recorded its outcome: Slack may have it already.
-      log.warn('notification.lease_expired', { service: record.key, kind: entry.notice.kind, id: entry.id });
+      log.warn('notification.lease_expired', { service: record.key, kind: was.notice.kind, id: was.id });
     }
     spend.sends -= 1;
     const sentAt = Math.max(slot, now());
-    slack.pacer.took(entry.webhook, sentAt);
+    slack.pacer.took(taken.webhook, sentAt);
 
     const message = withShed(
       render(withRevision(taken.notice, record), {
@@ -182,8 +221,11 @@ export async function deliver(
       slack.pacer.hold(taken.webhook, now() + result.retryAfterMs);
     if (result.outcome !== 'sent') skip.add(taken.webhook);
 
-    const settled = await settle(store, record, taken, result, now());
+    const settled = await settle(store, record, taken, result, now(), (r) =>
+      spend.sends > 0 ? pick(r) : undefined,
+    );
     record = settled.record;
+    next = settled.next;
     if (settled.outcome) {
       report(record.key, taken, message.text, result, settled.outcome);
       slack.onAttempt?.({
@@ -196,6 +238,34 @@ export async function deliver(
       });
     }
   }
+  // Leased for this invocation and not sent (its budget spent): given back, due as they were.
+  for (let mine = ours(record); mine; mine = ours(record)) {
+    givenBack.add(mine.id);
+    record = await giveBack(store, record, mine);
+  }
+  return record;
+}
+
+/**
+ * An entry leased for this invocation and not sent, given back (its lease and its attempt undone),
+ * re-read and re-applied on a conflict while the lease is still ours. A write that keeps failing
+ * leaves it leased: sent once the lease runs out.
+ */
+async function giveBack(store: RecordStore, start: ServiceRecord, mine: OutboxEntry): Promise<ServiceRecord> {
+  let record = start;
+  for (let i = 0; i < MAX_CONFLICTS; i++) {
+    const current = record.outbox?.find((e) => e.id === mine.id);
+    if (!current || current.lease?.token !== mine.lease?.token) return record;
+    const { lease: _lease, ...rest } = current;
+    const back = { ...rest, attempts: current.attempts - 1 };
+    try {
+      return await store.put({ ...record, outbox: record.outbox!.map((e) => (e.id === mine.id ? back : e)) });
+    } catch (e) {
+      if (!(e instanceof ConflictError)) throw e;
+      record = await store.get(record.cluster, record.service);
+    }
+  }
+  log.warn('notification.unsettled', { service: record.key, kind: mine.notice.kind, id: mine.id });
   return record;
 }
 
@@ -223,14 +293,22 @@ async function send(slack: Slack, webhook: string, message: SlackMessage): Promi
   return result;
 }
 
-/** Records an attempt's outcome on its entry, if the lease is still ours. */
+/**
+ * Records an attempt's outcome on its entry, if the lease is still ours, and in the same write
+ * leases the entry `pick` names next (none: the outcome alone).
+ */
 async function settle(
   store: RecordStore,
   start: ServiceRecord,
   taken: OutboxEntry,
   result: SendResult,
   now: number,
-): Promise<{ record: ServiceRecord; outcome?: AttemptOutcome }> {
+  pick: (record: ServiceRecord) => OutboxEntry | undefined = () => undefined,
+): Promise<{
+  record: ServiceRecord;
+  outcome?: AttemptOutcome;
+  next?: { taken: OutboxEntry; was: OutboxEntry };
+}> {
   let record = start;
   for (let i = 0; i < MAX_CONFLICTS; i++) {
     const current = record.outbox?.find((e) => e.id === taken.id);
@@ -240,8 +318,14 @@ async function settle(
     const outbox = record.outbox!.flatMap((e) =>
       e.id !== taken.id ? [e] : outcome.kind === 'retry' ? [outcome.entry] : [],
     );
+    const was = pick({ ...record, outbox });
+    const next = was && leased(was, randomUUID(), now);
     try {
-      return { record: await store.put({ ...record, outbox }), outcome };
+      const written = await store.put({
+        ...record,
+        outbox: next ? outbox.map((e) => (e.id === next.id ? next : e)) : outbox,
+      });
+      return { record: written, outcome, ...(next && was && { next: { taken: next, was } }) };
     } catch (e) {
       if (!(e instanceof ConflictError)) throw e;
       record = await store.get(record.cluster, record.service);

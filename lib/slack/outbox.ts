@@ -104,7 +104,12 @@ export const SPACING_MS = 1000;
 
 /**
  * Appends a decision's messages (ids from the version the write will create), each notice bounded
- * (lib/notice.ts), shedding the least important past the outbox's bounds (see `bound`).
+ * (lib/notice.ts), shedding the least important past the outbox's bounds (see `bound`). Two
+ * decisions may go out in one write (the pipeline holds a decision back for the next round's
+ * write), so the numbers go on after those the outbox already has for that version: two entries
+ * with one id would be settled as one, and the second never sent.
+ *   outbox 7.0, version 9, two messages        -> 10.0, 10.1
+ *   outbox 10.0 10.1 (held), version 9, one    -> 10.2
  */
 export function enqueue(
   outbox: OutboxEntry[] | undefined,
@@ -112,9 +117,13 @@ export function enqueue(
   messages: { webhook: string; notice: Notice }[],
   now: number,
 ): { outbox: OutboxEntry[]; dropped: OutboxEntry[] } {
+  const prefix = `${version + 1}.`;
+  const first = (outbox ?? [])
+    .filter((e) => e.id.startsWith(prefix))
+    .reduce((n, e) => Math.max(n, Number(e.id.slice(prefix.length)) + 1), 0);
   const added = messages.map(
     (m, i): OutboxEntry => ({
-      id: `${version + 1}.${i}`,
+      id: `${version + 1}.${first + i}`,
       at: now,
       webhook: m.webhook,
       notice: bounded(m.notice),
@@ -131,6 +140,27 @@ export function dueEntries(outbox: OutboxEntry[] | undefined, now: number): Outb
   const first = new Map<string, OutboxEntry>();
   for (const e of outbox ?? []) if (!first.has(e.webhook)) first.set(e.webhook, e);
   return [...first.values()].filter((e) => e.nextAt <= now && (!e.lease || e.lease.until <= now));
+}
+
+/**
+ * The entry the write that ends a reconcile leases for its invocation's delivery (lib/pipeline.ts):
+ * the first one `dueEntries` gives that is not leased at all (one whose lease ran out goes the usual
+ * way, which warns that Slack may have it) and whose webhook is paced no further than `maxWaitMs`
+ * ahead (`slotOf`: the pacer's next slot for it).
+ *   [m1 due, m2 due] to /a                      -> m1
+ *   [m1 due] to /a, paced 5 s ahead (max 3 s)   -> none
+ *   [m1 leased by another, live]                -> none (and m2 behind it waits)
+ *   [m1 due in 10 s]                            -> none
+ *   [m1 with a lease that ran out]              -> none
+ *   empty                                       -> none
+ */
+export function firstToLease(
+  outbox: OutboxEntry[] | undefined,
+  now: number,
+  slotOf: (webhook: string) => number,
+  maxWaitMs: number,
+): OutboxEntry | undefined {
+  return dueEntries(outbox, now).find((e) => !e.lease && slotOf(e.webhook) - now <= maxWaitMs);
 }
 
 /** The entry taken for a send: leased to `token`, one more attempt. */

@@ -238,6 +238,37 @@ describe('nothing lost: the Slack outbox never drops what matters', () => {
   }, 300_000);
 });
 
+describe('a decision held for the next round’s write', () => {
+  it('a person’s pause whose write loses a race is decided again on the record as stored, not dropped', async () => {
+    const t = await canaryOfV2Up();
+    const store = t.store;
+    // The pause changes only the record: it is held, then written when the loop has nothing more to
+    // do. Right before that write lands, another invocation writes the record (Slack settling).
+    let raced = false;
+    const racing = {
+      get: (cluster: string, service: string) => store.get(cluster, service),
+      list: () => store.list(),
+      outstanding: () => store.outstanding(),
+      putMark: store.putMark.bind(store),
+      put: async (r: ServiceRecord) => {
+        if (!raced && r.rollout?.paused) {
+          raced = true;
+          const stored = await store.get(r.cluster, r.service);
+          await store.put({ ...stored, lastError: { message: 'another invocation wrote', at: 0 } });
+        }
+        return store.put(r);
+      },
+    };
+    const { Pipeline } = await import('../../lib/pipeline.ts');
+    const pipeline = new Pipeline({ ...t.pipeline.options, store: racing });
+    await pipeline.command('prod', 'web', { name: 'pause' });
+    expect(raced).toBe(true);
+    const r = (await store.get('prod', 'web'))!;
+    expect(r.rollout?.paused).toBe(true);
+    expect(r.lastError?.message).toBe('another invocation wrote');
+  }, 240_000);
+});
+
 describe('actions are fenced', () => {
   it('an action decided from a version another commit has superseded is not performed', async () => {
     const t = await canaryOfV2Up();
