@@ -91,6 +91,16 @@ describe('autopilot CLI', () => {
         ],
       },
     });
+    // A mistake of the pipeline's config written inline names the scenario file once, not twice.
+    const inline = scenarioFile(
+      'inline.yml',
+      'clusters: [{ name: prod }]\nimages: { web:v1: healthy }\nservices:\n  - { cluster: prod, name: web, image: web:v1, desiredCount: 2 }\nautopilot:\n  targets: [{ cluster: prod, service: web, repository: web, strategy: all-at-once, rolling: { bake: 3m } }]\n',
+    );
+    const once = await autopilot(['sim', inline, '--json']);
+    expect(once.code).toBe(1);
+    expect(JSON.parse(once.stdout).error.message).toBe(
+      `${inline}:5:1: autopilot: targets[0].rolling: applies only to strategy: rolling`,
+    );
     // Every mistake of the file, each with its path and line, as `validate --json` lists them.
     const many = scenarioFile(
       'many.yml',

@@ -160,6 +160,13 @@ describe('decide: starting a rollout', () => {
     expect(d.actions).toEqual([]);
   });
 
+  it('an ignored push is recorded under the target own strategy (rolling), not canary', () => {
+    const rolling = target({ strategy: 'rolling', steps: undefined });
+    const d = decide(newRecord('prod', 'web'), obs(), rolling, push(image('latest', 3)), T0);
+    expect(kinds(d)).toEqual(['ignored']);
+    expect(d.record.history.at(-1)).toMatchObject({ outcome: 'ignored', strategy: 'rolling' });
+  });
+
   it('a push ignored once is not recorded or told again when its event comes twice', () => {
     const first = decide(newRecord('prod', 'web'), obs(), target(), push(image('latest', 3)), T0);
     expect(kinds(first)).toEqual(['ignored']);

@@ -130,7 +130,7 @@ export function applyCommand(
       if (!frozen) return;
       d.record.frozenPush = undefined;
       const reason = `${why} while it waited for the freeze`;
-      ignore(d, frozen.image, reason, now);
+      ignore(d, frozen.image, reason, now, target.strategy);
       d.record = withBadDigest(d.record, frozen.image.digest, reason, now);
       return;
     }

@@ -2,7 +2,7 @@
  * Push acceptance: whether a pushed image starts a rollout (newest push wins, bad digests stay out,
  * the tag policy applies), and what the service is known to run well (lineage).
  */
-import type { TargetConfig } from '../config.ts';
+import type { StrategyKind, TargetConfig } from '../config.ts';
 import { frozenUntil, overridesFreeze } from '../freeze.ts';
 import type { Observation, ServiceView } from '../observation.ts';
 import { type ImageRef, type Rollout, type ServiceRecord, summarize, withHistory } from '../record.ts';
@@ -82,6 +82,7 @@ export function acceptPush(
       image,
       `digest ${image.digest} was rolled back (${bad.reason}); deploy it by hand to retry`,
       now,
+      target.strategy,
     );
     return;
   }
@@ -105,13 +106,14 @@ export function acceptPush(
         image,
         `${image.repository}:${image.tag} was pushed before ${newer.repository}:${newer.tag} (${new Date(pushTimes?.[newer.digest] ?? newer.pushedAt!).toISOString()}), which ${current ? 'is rolling out' : 'is deployed'}`,
         now,
+        target.strategy,
       );
       return;
     }
     const currentTag = current?.image.tag ?? r.lastGood?.image?.tag;
     const verdict = evaluateTag(target.tags, image.tag, currentTag);
     if (!verdict.ok) {
-      ignore(d, image, verdict.reason, now);
+      ignore(d, image, verdict.reason, now, target.strategy);
       return;
     }
   }
@@ -120,7 +122,7 @@ export function acceptPush(
   if (missing.length > 0) {
     // A person must act (create the alarm or fix gateAlarms): told as an error too, which Slack gets
     // by default (an `ignored` notice, a tag the policy skips, is not sent by default).
-    ignore(d, image, gatesMissing(missing), now, true);
+    ignore(d, image, gatesMissing(missing), now, target.strategy, true);
     return;
   }
   if (!thawed && waitsForFreeze(d, target, image, forced, now)) return;
@@ -135,7 +137,7 @@ export function acceptPush(
   // revision of a rollout it supersedes.
   const from = r.lastGood?.taskDefinition ?? current?.fromTaskDefinition ?? startingRevision(obs.primary);
   if (!from) {
-    ignore(d, image, `service ${r.key} has no task definition to start from`, now);
+    ignore(d, image, `service ${r.key} has no task definition to start from`, now, target.strategy);
     return;
   }
   // The revision the service ran before its first rollout is the first one known good.
@@ -186,6 +188,7 @@ function waitsForFreeze(
       image,
       `${image.repository}:${image.tag} was pushed before ${waiting.image.repository}:${waiting.image.tag}, which waits for the freeze`,
       now,
+      target.strategy,
     );
     return true;
   }
@@ -195,6 +198,7 @@ function waitsForFreeze(
       waiting.image,
       `replaced during the freeze by ${image.repository}:${image.tag}, pushed later`,
       now,
+      target.strategy,
     );
   }
   const id = `${new Date(now).toISOString()}-${image.digest.slice(7, 19)}`;
@@ -223,7 +227,15 @@ export function thawFrozenPush(d: Decision, obs: Observation, target: TargetConf
 }
 
 /** Records an image that will not be rolled out, and why. */
-export function ignore(d: Decision, image: ImageRef, reason: string, now: number, needsPerson = false) {
+export function ignore(
+  d: Decision,
+  image: ImageRef,
+  reason: string,
+  now: number,
+  /** The target's strategy, as the history entry of a rollout would say (not the one in flight). */
+  strategy: StrategyKind,
+  needsPerson = false,
+) {
   // Events come at least once (a doubled push, a retried invocation, the missed-push sweep): the
   // same push ignored for the same reason is told and kept once.
   const last = d.record.history.at(-1);
@@ -234,7 +246,7 @@ export function ignore(d: Decision, image: ImageRef, reason: string, now: number
   d.record = withHistory(d.record, {
     id: `${new Date(now).toISOString()}-${image.digest.slice(7, 19)}`,
     image,
-    strategy: d.record.rollout?.strategy ?? 'canary',
+    strategy,
     outcome: 'ignored',
     reason,
     startedAt: now,

@@ -37,7 +37,11 @@ export function pipelineWith(plan: FaultPlan = {}): OnWorld {
       config = validateConfig(scenario.autopilot.config, scenario.autopilot.path ?? scenario.source.file);
     } catch (e) {
       if (!(e instanceof ConfigError)) throw e;
-      throw scenarioError(scenario.source, 'autopilot', e.message);
+      // Inline in the scenario, the scenario's own place already names the file: said once.
+      const said = scenario.autopilot.path
+        ? e.message
+        : e.problems.map((p) => `${p.path ? `${p.path}: ` : ''}${p.message}`).join('\n');
+      throw scenarioError(scenario.source, 'autopilot', said);
     }
     // A target the world lacks would only log pipeline.error at every event: refused before the timeline plays.
     const lacking = config.targets.filter(
