@@ -8,11 +8,11 @@ import { describe, expect, it } from 'vitest';
 import { alignCanary, clientOnly, isRefusal, siblingSettings } from '../lib/canary-sibling.ts';
 import { validateConfig } from '../lib/config.ts';
 import {
+  actsBeforeCommit,
   askAgain,
   askedAgain,
   backedOff,
   backoffMs,
-  actsBeforeCommit,
   fenceNeedsRead,
   heldByAnother,
   LEASE_MS,
