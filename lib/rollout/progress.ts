@@ -43,7 +43,9 @@ export const REGISTER_LEASE_MS = 60_000;
  */
 export function progress(d: Decision, obs: Observation, target: TargetConfig, rollout: Rollout, now: number) {
   const revision = registered(d, obs, target, rollout, now);
-  if (!revision || stopsHere(d, obs, target, rollout, revision, now)) return;
+  if (!revision) return;
+  const look: Look = { d, obs, target, rollout, revision, now };
+  if (stopsHere(look)) return;
   if (isEcsStrategy(rollout.strategy)) {
     // ECS shifts the traffic; the pipeline starts its deployment, follows it and holds its gates.
     if (heldByPerson(d, obs, rollout, now)) return;
@@ -65,9 +67,19 @@ export function progress(d: Decision, obs: Observation, target: TargetConfig, ro
   const total = serviceTotal(d, obs, target, rollout);
   const settled =
     target.traffic === 'weighted'
-      ? stepByWeight(d, obs, rollout, revision, total, now)
+      ? stepByWeight(look, total)
       : stepByTasks(d, obs, target, rollout, revision, total, now);
-  if (settled) bakeOrNext(d, obs, target, rollout, revision, now);
+  if (settled) bakeOrNext(look);
+}
+
+/** One look at a rollout whose revision is registered: the decision it adds to and what it saw. */
+interface Look {
+  d: Decision;
+  obs: Observation;
+  target: TargetConfig;
+  rollout: Rollout;
+  revision: string;
+  now: number;
 }
 
 /**
@@ -112,14 +124,7 @@ function registered(
  * step's deadline: rollbackReason) rolls it back. A failure inside the bake, short of a rollback,
  * means the step was not healthy for the whole bake: it bakes again.
  */
-function stopsHere(
-  d: Decision,
-  obs: Observation,
-  target: TargetConfig,
-  rollout: Rollout,
-  revision: string,
-  now: number,
-): boolean {
+function stopsHere({ d, obs, target, rollout, revision, now }: Look): boolean {
   const failedNow = foldFailures(rollout, obs.tasks, revision, now);
   if (!asked(rollout)) {
     // Nothing of the new revision has run yet: a gate that cannot fire stops the rollout before it
@@ -165,14 +170,7 @@ function stopsHere(
  * Listener weights set the share (weighted.ts), so a route that cannot be weighted (trafficProblem)
  * ends the rollout: the step could not give the canary its share. Returns whether the step may bake.
  */
-function stepByWeight(
-  d: Decision,
-  obs: Observation,
-  rollout: Rollout,
-  revision: string,
-  total: number,
-  now: number,
-): boolean {
+function stepByWeight({ d, obs, rollout, revision, now }: Look, total: number): boolean {
   const problem = trafficProblem(obs.traffic);
   if (problem) {
     startRollback(d, rollout, problem, now, 'rolled_back', undefined, rollout.fromTaskDefinition, false);
@@ -183,14 +181,7 @@ function stepByWeight(
 }
 
 /** A step that has baked moves on to the next (through its gate), or the last one succeeds. */
-function bakeOrNext(
-  d: Decision,
-  obs: Observation,
-  target: TargetConfig,
-  rollout: Rollout,
-  revision: string,
-  now: number,
-) {
+function bakeOrNext({ d, obs, target, rollout, revision, now }: Look) {
   const step = rollout.steps[rollout.stepIndex]!;
   if (baked(step, now, rollout.paused === true)) {
     if (rollout.stepIndex < rollout.steps.length - 1) {
@@ -293,18 +284,34 @@ function tellQuietGates(d: Decision, obs: Observation, rollout: Rollout, now: nu
  * `validate --live` refuses them before any push); the rollout goes on: the owner chose the gate.
  */
 function tellSlowGates(d: Decision, obs: Observation, rollout: Rollout) {
-  const told = rollout.slowGates ?? [];
-  for (const a of obs.alarms) {
-    if (a.fireMs === undefined || told.includes(a.name)) continue;
-    const why = gateTooSlow(a.name, a.fireMs, rollout.steps);
-    if (!why) continue;
-    told.push(a.name);
+  tellGatesOnce(d, obs.alarms, rollout, 'slowGates', (a) =>
+    a.fireMs === undefined ? undefined : gateTooSlow(a.name, a.fireMs, rollout.steps),
+  );
+}
+
+/**
+ * Tells, as `blocked`, each gate alarm `why` has something to say of, once per rollout: the names
+ * told are kept in `rollout[told]`, so a later look says nothing again.
+ */
+function tellGatesOnce(
+  d: Decision,
+  alarms: AlarmView[],
+  rollout: Rollout,
+  told: 'slowGates' | 'blindGates',
+  why: (a: AlarmView) => string | undefined,
+) {
+  const names = rollout[told] ?? [];
+  for (const a of alarms) {
+    if (names.includes(a.name)) continue;
+    const said = why(a);
+    if (!said) continue;
+    names.push(a.name);
     d.notices.push({
       kind: 'blocked',
-      reason: `${d.record.key}: ${why}, for the rollout of ${rollout.image.repository}:${rollout.image.tag}`,
+      reason: `${d.record.key}: ${said}, for the rollout of ${rollout.image.repository}:${rollout.image.tag}`,
     });
   }
-  if (told.length > 0) rollout.slowGates = told;
+  if (names.length > 0) rollout[told] = names;
 }
 
 /**
@@ -313,24 +320,13 @@ function tellSlowGates(d: Decision, obs: Observation, rollout: Rollout) {
  * `validate --live` refuses them); the rollout goes on: the owner chose the gate.
  */
 function tellBlindGates(d: Decision, obs: Observation, rollout: Rollout) {
-  if (!obs.traffic) return;
-  const told = rollout.blindGates ?? [];
-  for (const a of obs.alarms) {
-    if (!a.targetGroups || told.includes(a.name)) continue;
-    const why = gateBlindToCanary(
-      a.name,
-      a.targetGroups,
-      obs.traffic.primaryGroup,
-      obs.traffic.canaryGroupName,
-    );
-    if (!why) continue;
-    told.push(a.name);
-    d.notices.push({
-      kind: 'blocked',
-      reason: `${d.record.key}: ${why}, for the rollout of ${rollout.image.repository}:${rollout.image.tag}`,
-    });
-  }
-  if (told.length > 0) rollout.blindGates = told;
+  const traffic = obs.traffic;
+  if (!traffic) return;
+  tellGatesOnce(d, obs.alarms, rollout, 'blindGates', (a) =>
+    a.targetGroups
+      ? gateBlindToCanary(a.name, a.targetGroups, traffic.primaryGroup, traffic.canaryGroupName)
+      : undefined,
+  );
 }
 
 /** Marks step `index` as begun and tells its share. */

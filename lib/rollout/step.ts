@@ -21,14 +21,17 @@ import type { ServiceView, TaskView } from '../observation.ts';
  *   RUNNING/RUNNING HEALTHY, in service       -> counts
  */
 export function healthyTasks(tasks: TaskView[], revision: string, hasHealthCheck: boolean): number {
-  return tasks.filter(
-    (t) =>
-      t.taskDefinition === revision &&
-      t.lastStatus === 'RUNNING' &&
-      t.desiredStatus === 'RUNNING' &&
-      (hasHealthCheck ? t.healthStatus === 'HEALTHY' : t.healthStatus !== 'UNHEALTHY') &&
-      t.inService !== false,
-  ).length;
+  return tasks.filter((t) => upAndChecked(t, revision, hasHealthCheck) && t.inService !== false).length;
+}
+
+/** A task of `revision` that runs, is meant to, and has passed ECS's container health check (if any). */
+function upAndChecked(t: TaskView, revision: string, hasHealthCheck: boolean): boolean {
+  return (
+    t.taskDefinition === revision &&
+    t.lastStatus === 'RUNNING' &&
+    t.desiredStatus === 'RUNNING' &&
+    (hasHealthCheck ? t.healthStatus === 'HEALTHY' : t.healthStatus !== 'UNHEALTHY')
+  );
 }
 
 /**
@@ -48,13 +51,7 @@ export function healthyTasks(tasks: TaskView[], revision: string, hasHealthCheck
  */
 export function awaitingService(tasks: TaskView[], revision: string, hasHealthCheck: boolean): number {
   return tasks.filter(
-    (t) =>
-      t.taskDefinition === revision &&
-      t.lastStatus === 'RUNNING' &&
-      t.desiredStatus === 'RUNNING' &&
-      (hasHealthCheck ? t.healthStatus === 'HEALTHY' : t.healthStatus !== 'UNHEALTHY') &&
-      t.inService === false &&
-      t.checksPending === true,
+    (t) => upAndChecked(t, revision, hasHealthCheck) && t.inService === false && t.checksPending === true,
   ).length;
 }
 

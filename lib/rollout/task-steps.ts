@@ -42,9 +42,8 @@ export function stepByTasks(
     floor: servingFloor(total, obs.primary.minimumHealthyPercent),
   };
   const step = rollout.steps[rollout.stepIndex]!;
-  return step.percent < 100
-    ? stepCanary(d, obs, rollout, revision, size, now)
-    : stepPromotion(d, obs, rollout, revision, size, now);
+  const stepping: TaskRound = { d, obs, rollout, revision, size, now };
+  return step.percent < 100 ? stepCanary(stepping) : stepPromotion(stepping);
 }
 
 /**
@@ -59,6 +58,16 @@ interface StepSizes {
   floor: number;
 }
 
+/** One round of a step by task counts: the decision it adds to, what it saw, and how it is sized. */
+interface TaskRound {
+  d: Decision;
+  obs: Observation;
+  rollout: Rollout;
+  revision: string;
+  size: StepSizes;
+  now: number;
+}
+
 /**
  * A canary step below 100 %: the primary stays on the revision the rollout started from and the
  * canary runs the new one, each at this round's count (stepRound), so the tasks serving never drop
@@ -67,14 +76,8 @@ interface StepSizes {
  * (stepReady) starts its bake, since a bake on fewer tasks would pass a release on less traffic than
  * the step promises. Returns whether the step is asked for as it should be (it may bake).
  */
-function stepCanary(
-  d: Decision,
-  obs: Observation,
-  rollout: Rollout,
-  revision: string,
-  size: StepSizes,
-  now: number,
-): boolean {
+function stepCanary(stepping: TaskRound): boolean {
+  const { d, obs, rollout, revision, size, now } = stepping;
   const { total, surge, room, floor } = size;
   const step = rollout.steps[rollout.stepIndex]!;
   const goal = stepTargets(total, step.percent, surge, room);
@@ -121,18 +124,12 @@ function stepCanary(
  * whole and healthy) and the canary is asked to 0: from then on the primary alone carries the
  * release. Returns whether the step may bake.
  */
-function stepPromotion(
-  d: Decision,
-  obs: Observation,
-  rollout: Rollout,
-  revision: string,
-  size: StepSizes,
-  now: number,
-): boolean {
+function stepPromotion(stepping: TaskRound): boolean {
+  const { d, obs, rollout, revision, size, now } = stepping;
   const { total, room } = size;
   const primary = obs.primary;
   if (room !== undefined && primary.taskDefinition !== revision) {
-    switchOnFullCluster(d, obs, rollout, revision, size, now);
+    switchOnFullCluster(stepping);
     return false;
   }
   // On a full cluster the switch at a smaller count completes first: growing the count after it
@@ -166,14 +163,8 @@ function stepPromotion(
  * breaker counts the ones it cannot place against the deployment); the switch is asked for once the
  * slots are free, and the primary grows to the total once it is done.
  */
-function switchOnFullCluster(
-  d: Decision,
-  obs: Observation,
-  rollout: Rollout,
-  revision: string,
-  size: StepSizes,
-  now: number,
-) {
+function switchOnFullCluster(stepping: TaskRound) {
+  const { d, obs, rollout, revision, size, now } = stepping;
   const { total, surge, room, floor } = size;
   const primary = obs.primary;
   const plan = promotionSwitch(
