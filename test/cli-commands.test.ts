@@ -45,6 +45,11 @@ async function expectFailed(running: Promise<Ran>, message: string) {
   expect(ran.err).toContain(message);
 }
 
+/** Commands run one after another, each refused with its message. */
+async function expectEachFailed(w: PipelineWorld, runs: [[CommandName, ...string[]], string][]) {
+  for (const [[name, ...args], message] of runs) await expectFailed(cli(w, name, ...args), message);
+}
+
 /** Moves the world's clock 5 virtual seconds at a time until `running` settles (at most `maxMs`). */
 async function advanceWhile<T>(w: PipelineWorld, running: Promise<T>, maxMs = 30 * MIN): Promise<T> {
   let settled = false;
@@ -345,14 +350,10 @@ describe('a rollout in progress, by hand', () => {
     expect((await record(t)).rollout).toBeUndefined();
     expect((await primary(t)).taskDefinition).toMatch(/web:1$/);
 
-    await expectFailed(
-      cli(t, 'deploy', 'prod/web', '--image', 'web:v9'),
-      'web:v9 is not in the ECR repository web',
-    );
-    await expectFailed(
-      cli(t, 'deploy', 'prod/web', '--image', 'api:v1'),
-      'prod/web is fed by the ECR repository web, not api',
-    );
+    await expectEachFailed(t, [
+      [['deploy', 'prod/web', '--image', 'web:v9'], 'web:v9 is not in the ECR repository web'],
+      [['deploy', 'prod/web', '--image', 'api:v1'], 'prod/web is fed by the ECR repository web, not api'],
+    ]);
     await expect(cli(t, 'deploy', 'prod/web', '--image', 'web')).rejects.toThrow(
       /--image must be REPOSITORY:TAG/,
     );
@@ -401,14 +402,10 @@ describe('rollback', () => {
     await t.world.runFor(5 * MIN);
     expect((await primary(t)).taskDefinition).toMatch(/web:2$/);
 
-    await expectFailed(
-      cli(t, 'rollback', 'prod/web', '--to', 'web:2'),
-      'nothing rolled back: the service already runs web:2',
-    );
-    await expectFailed(
-      cli(t, 'rollback', 'prod/web', '--to', 'web:99'),
-      '--to web:99: there is no task definition web:99',
-    );
+    await expectEachFailed(t, [
+      [['rollback', 'prod/web', '--to', 'web:2'], 'nothing rolled back: the service already runs web:2'],
+      [['rollback', 'prod/web', '--to', 'web:99'], '--to web:99: there is no task definition web:99'],
+    ]);
   });
 
   it('refuses a revision of another family: --to api:1 would put the api containers on prod/web', async () => {

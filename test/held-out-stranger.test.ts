@@ -1,15 +1,7 @@
-/**
- * The stranger's held-out scenarios (scenarios/held-out/stranger/*.yml) that found a defect: written
- * from the README alone by a platform engineer trying the verdicts before letting the pipeline near
- * production. Each file states its verdict in comments, read by test/helpers/verdicts.ts. The
- * other files of the folder held up (their figures are in the session's report); they replay with
- * `npx autopilot sim FILE` and are left out here to keep the suite light.
- */
-import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { lostToOwnFailure, OWN_FAILURE_GRACE_MS } from '../local/scenario/invariants.ts';
-import { checkVerdictScenario, verdictsOf } from './helpers/verdicts.ts';
+import { describeVerdictScenarios } from './helpers/verdicts.ts';
 
 const DIR = fileURLToPath(new URL('../scenarios/held-out/stranger/', import.meta.url));
 
@@ -26,13 +18,7 @@ const FOUND_DEFECTS = [
   'ec2-full-all-at-once-healthy.yml',
 ];
 
-describe('held-out stranger scenarios', () => {
-  it('each file states at least one verdict', () => {
-    for (const f of FOUND_DEFECTS) expect(verdictsOf(readFileSync(DIR + f, 'utf8')), f).not.toEqual([]);
-  });
-
-  it.each(FOUND_DEFECTS)('%s ends as its verdict says', (file) => checkVerdictScenario(DIR + file), 600_000);
-});
+describeVerdictScenarios('held-out stranger scenarios', DIR, FOUND_DEFECTS);
 
 describe('min-healthy: tasks lost to their own failure count as serving for a grace', () => {
   const S = 1000;

@@ -1,13 +1,5 @@
-/**
- * The second stranger's held-out scenarios (scenarios/held-out/stranger2/*.yml) that found a
- * defect: written from the README alone, each stating its verdict in comments (read by
- * test/helpers/verdicts.ts). The other files of the folder held up or are slow (500 tasks); they
- * replay with `npx autopilot sim FILE` and are left out here to keep the suite light.
- */
-import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { describe, expect, it } from 'vitest';
-import { checkVerdictScenario, verdictsOf } from './helpers/verdicts.ts';
+import { describeVerdictScenarios } from './helpers/verdicts.ts';
 
 const DIR = fileURLToPath(new URL('../scenarios/held-out/stranger2/', import.meta.url));
 
@@ -33,10 +25,4 @@ const FOUND_DEFECTS = [
   's45-flap-alarm-events-in-order.yml',
 ];
 
-describe('held-out stranger2 scenarios', () => {
-  it('each file states at least one verdict', () => {
-    for (const f of FOUND_DEFECTS) expect(verdictsOf(readFileSync(DIR + f, 'utf8')), f).not.toEqual([]);
-  });
-
-  it.each(FOUND_DEFECTS)('%s ends as its verdict says', (file) => checkVerdictScenario(DIR + file), 600_000);
-});
+describeVerdictScenarios('held-out stranger2 scenarios', DIR, FOUND_DEFECTS);

@@ -124,13 +124,13 @@ describe('lease and fence (lib/lease.ts)', () => {
   });
 
   it.each([
-    ['registerRevision', 'registerRevision', false],
-    ['setCanary', 'setCanary', true],
-    ['setPrimary', 'setPrimary', true],
-    ['setCount', 'setCount', true],
-    ['setRoutes', 'setRoutes', true],
-    ['stopEcsDeployment', 'stopEcsDeployment', true],
-  ])('fenceNeedsRead: %s -> %s', (_name, type, read) => {
+    ['registerRevision', false],
+    ['setCanary', true],
+    ['setPrimary', true],
+    ['setCount', true],
+    ['setRoutes', true],
+    ['stopEcsDeployment', true],
+  ])('fenceNeedsRead: %s -> %s', (type, read) => {
     expect(fenceNeedsRead({ type })).toBe(read);
   });
 

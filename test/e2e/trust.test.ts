@@ -7,6 +7,7 @@
 import { describe, expect, it } from 'vitest';
 import { validateConfig } from '../../lib/config.ts';
 import type { ServiceRecord } from '../../lib/record.ts';
+import type { RecordStore } from '../../lib/store.ts';
 import {
   describeService,
   type PipelineWorld,
@@ -245,20 +246,14 @@ describe('a decision held for the next round’s write', () => {
     // The pause changes only the record: it is held, then written when the loop has nothing more to
     // do. Right before that write lands, another invocation writes the record (Slack settling).
     let raced = false;
-    const racing = {
-      get: (cluster: string, service: string) => store.get(cluster, service),
-      list: () => store.list(),
-      outstanding: () => store.outstanding(),
-      putMark: store.putMark.bind(store),
-      put: async (r: ServiceRecord) => {
-        if (!raced && r.rollout?.paused) {
-          raced = true;
-          const stored = await store.get(r.cluster, r.service);
-          await store.put({ ...stored, lastError: { message: 'another invocation wrote', at: 0 } });
-        }
-        return store.put(r);
-      },
-    };
+    const racing = withPut(store, async (r: ServiceRecord) => {
+      if (!raced && r.rollout?.paused) {
+        raced = true;
+        const stored = await store.get(r.cluster, r.service);
+        await store.put({ ...stored, lastError: { message: 'another invocation wrote', at: 0 } });
+      }
+      return store.put(r);
+    });
     const { Pipeline } = await import('../../lib/pipeline.ts');
     const pipeline = new Pipeline({ ...t.pipeline.options, store: racing });
     await pipeline.command('prod', 'web', { name: 'pause' });
@@ -287,20 +282,14 @@ describe('actions are fenced', () => {
     // Between this reconcile's commit (step 2) and its action, another invocation commits a decision
     // taken from step 1: a person's pause there.
     let raced = false;
-    const racing = {
-      get: (cluster: string, service: string) => store.get(cluster, service),
-      list: () => store.list(),
-      outstanding: () => store.outstanding(),
-      putMark: store.putMark.bind(store),
-      put: async (r: ServiceRecord) => {
-        const written = await store.put(r);
-        if (!raced && written.lease) {
-          raced = true;
-          await store.put({ ...written, lease: undefined, rollout: { ...atStep1, paused: true } });
-        }
-        return written;
-      },
-    };
+    const racing = withPut(store, async (r: ServiceRecord) => {
+      const written = await store.put(r);
+      if (!raced && written.lease) {
+        raced = true;
+        await store.put({ ...written, lease: undefined, rollout: { ...atStep1, paused: true } });
+      }
+      return written;
+    });
     const { Pipeline } = await import('../../lib/pipeline.ts');
     const pipeline = new Pipeline({ ...t.pipeline.options, store: racing });
     const before = t.actions.length;
@@ -312,3 +301,14 @@ describe('actions are fenced', () => {
     expect((await store.get('prod', 'web')).rollout?.paused).toBe(true);
   }, 240_000);
 });
+
+/** The store with its `put` replaced: another invocation's write slipped into a chosen moment. */
+function withPut(store: RecordStore, put: (r: ServiceRecord) => Promise<ServiceRecord>) {
+  return {
+    get: (cluster: string, service: string) => store.get(cluster, service),
+    list: () => store.list(),
+    outstanding: () => store.outstanding(),
+    putMark: store.putMark.bind(store),
+    put,
+  };
+}
