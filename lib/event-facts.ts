@@ -11,8 +11,9 @@
  * folds the same way, and corrects what a lost event left wrong.
  */
 import type { TargetConfig } from './config.ts';
+import { isEcsStrategy } from './ecs-strategy.ts';
 import type { AlarmView, TaskView } from './observation.ts';
-import type { ServiceRecord } from './record.ts';
+import type { Rollout, ServiceRecord } from './record.ts';
 import { shortTaskId } from './record-size.ts';
 import type { TaskEventFacts } from './triggers.ts';
 
@@ -31,6 +32,38 @@ export interface ServiceHint {
   revision?: string;
   /** Whether the service's tasks take traffic through load balancer target groups. */
   loadBalanced?: boolean;
+  /**
+   * A rollout at a canary step below 100 % that trades no capacity (primaryOwnedByPerson): the
+   * scheduler's scale-in of the primary then is a person's (or the owner's autoscaling), not the pipeline's.
+   */
+  canaryStep?: boolean;
+}
+
+/**
+ * Whether the primary's count is its owner's alone at this step: a rollout at a canary step below
+ * 100 % (the primary untouched, the canary sized from its count), not rolling back, not trading
+ * tasks on a full cluster (then the pipeline scales the primary in itself), not under ECS's own
+ * strategies. A scale-in of the primary then comes from a person or the owner's autoscaling, and the
+ * canary must follow it, or it serves more than its share beside a smaller primary.
+ *
+ *   canary, step 2 (50 %)                    -> true
+ *   canary, step 3 (100 %, promoting)        -> false (the pipeline moves the primary)
+ *   canary, step 1, rolling back             -> false
+ *   canary, step 1, room learned (full)      -> false (the pipeline trades primary tasks)
+ *   rolling (its one step is 100 %)          -> false
+ *   ecs-canary, step 1 (10 %)                -> false (ECS moves both)
+ */
+export function primaryOwnedByPerson(
+  r: Pick<Rollout, 'steps' | 'stepIndex' | 'rollingBack' | 'room' | 'strategy'>,
+): boolean {
+  const step = r.steps[r.stepIndex];
+  return (
+    step !== undefined &&
+    step.percent < 100 &&
+    !r.rollingBack &&
+    r.room === undefined &&
+    !isEcsStrategy(r.strategy)
+  );
 }
 
 /** `…:task-definition/web:12` -> { family: 'web', number: 12 }; a name without revision -> number NaN. */
@@ -75,6 +108,7 @@ export function scaleInStop(
  * container's hint of the service.
  *
  *   a scale-in stop (scaleInStop)                                     -> dropped: the pipeline asked for it
+ *   a scale-in stop of the primary, hint canaryStep                   -> matters (a person's: the canary follows)
  *   RUNNING of web:3, hint loadBalanced                               -> dropped: its being in service starts a bake, not its RUNNING
  *   RUNNING of web:3, hint revision web:4                             -> dropped: an old revision
  *   RUNNING of web:4, hint revision web:4                             -> matters
@@ -84,8 +118,12 @@ export function scaleInStop(
  *   STOPPED of web:3, UserInitiated, hint revision web:4              -> matters (stops are read)
  *   RUNNING of web:3, no hint                                         -> matters
  */
-export function dropBeforeCalls(t: TaskEventFacts, hint: ServiceHint | undefined): Verdict {
-  if (scaleInStop(t))
+export function dropBeforeCalls(
+  t: TaskEventFacts,
+  hint: ServiceHint | undefined,
+  of: 'primary' | 'canary' = 'primary',
+): Verdict {
+  if (scaleInStop(t) && !(of === 'primary' && hint?.canaryStep))
     return drop('a stop the scheduler made to scale in or replace (the pipeline asked for it)');
   if (!running(t) || !hint) return MATTERS;
   if (hint.loadBalanced)
@@ -103,6 +141,8 @@ export function dropBeforeCalls(t: TaskEventFacts, hint: ServiceHint | undefined
  * With the record read: whether the task event can change this service's decision.
  *
  *   no rollout in flight                                              -> dropped
+ *   a scale-in stop of the primary, the rollout at a canary step       -> matters (primaryOwnedByPerson)
+ *   a scale-in stop of the primary, the rollout promoting              -> dropped (the pipeline's)
  *   a task of web:3, the rollout's revision web:4                      -> dropped: another revision
  *   a task, the rollout's revision not registered yet                  -> matters
  *   RUNNING of web:4, rolling back                                     -> dropped
@@ -112,9 +152,18 @@ export function dropBeforeCalls(t: TaskEventFacts, hint: ServiceHint | undefined
  *   STOPPED of web:4, version 7, the record told version 7 already     -> dropped: told already
  *   STOPPED of web:4, already counted among the rollout's failures     -> dropped: counted already
  */
-export function taskEventMatters(t: TaskEventFacts, record: ServiceRecord): Verdict {
+export function taskEventMatters(
+  t: TaskEventFacts,
+  record: ServiceRecord,
+  of: 'primary' | 'canary' = 'primary',
+): Verdict {
   const rollout = record.rollout;
   if (!rollout) return drop('no rollout in flight');
+  if (scaleInStop(t)) {
+    return of === 'primary' && primaryOwnedByPerson(rollout)
+      ? MATTERS
+      : drop('a stop the scheduler made to scale in or replace (the pipeline asked for it)');
+  }
   if (rollout.taskDefinition && t.taskDefinitionArn !== rollout.taskDefinition)
     return drop("a task of another revision than the rollout's");
   if (running(t)) {

@@ -40,7 +40,7 @@ import { canaryServiceName } from './canary-service.ts';
 import type { TargetConfig } from './config.ts';
 import { isEcsStrategy } from './ecs-strategy.ts';
 import { PermanentError } from './errors.ts';
-import { gatesKnown, mergeTasks, type ServiceHint } from './event-facts.ts';
+import { gatesKnown, mergeTasks, primaryOwnedByPerson, type ServiceHint } from './event-facts.ts';
 import { targetGroupsOf } from './gate-reach.ts';
 import { fastestFireMs } from './gate-speed.ts';
 import { readTraffic } from './listener-routes.ts';
@@ -212,6 +212,7 @@ export async function observe(
   memory.hints.set(record.key, {
     revision: rollout?.taskDefinition ?? revisionForDigest ?? primary.taskDefinition,
     loadBalanced: (primaryRaw.loadBalancers ?? []).some((lb) => !!lb.targetGroupArn),
+    canaryStep: rollout !== undefined && primaryOwnedByPerson(rollout),
   });
   const scaling = target.scaling ? await scalingObservation(clients, memory, target) : {};
   // ECS's deployment of the revision: the one recorded, or the primary's current one once it runs the revision.

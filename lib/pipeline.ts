@@ -406,17 +406,14 @@ export class Pipeline {
       });
       return true;
     };
+    const of = t.service.endsWith(CANARY_SUFFIX) ? 'canary' : 'primary';
     return this.eachTarget(targets, async (target) => {
       // A task event that cannot change a decision costs no call (lib/event-facts.ts) ...
-      if (
-        task &&
-        dropped(target, dropBeforeCalls(task, this.observed.hints.get(`${target.cluster}/${target.service}`)))
-      )
-        return undefined;
+      const hint = this.observed.hints.get(`${target.cluster}/${target.service}`);
+      if (task && dropped(target, dropBeforeCalls(task, hint, of))) return undefined;
       const record = await this.options.store.get(target.cluster, target.service);
       // ... or only the record's read; deployment events also teach what is known good.
-      if (task && dropped(target, taskEventMatters(task, record))) return undefined;
-      const of = t.service.endsWith(CANARY_SUFFIX) ? 'canary' : 'primary';
+      if (task && dropped(target, taskEventMatters(task, record, of))) return undefined;
       const look = task ? undefined : serviceEventWorthALook(t.detail, record, of);
       if (look && !look.worth) {
         log.info('event.dropped', { service: record.key, event: t.detail, reason: look.reason });

@@ -25,7 +25,7 @@ import type { Clients } from './aws.ts';
 import type { TargetConfig } from './config.ts';
 import { type Action, type Decision, decide, type Trigger } from './decide.ts';
 import { isEcsStrategy } from './ecs-strategy.ts';
-import { foldGates, foldTaskFacts, mergeTasks } from './event-facts.ts';
+import { foldGates, foldTaskFacts, mergeTasks, primaryOwnedByPerson } from './event-facts.ts';
 import {
   actsBeforeCommit,
   askAgain,
@@ -390,7 +390,19 @@ export class Reconcile {
       return false;
     }
     this.tell(notices, this.record.key);
+    this.noteStep();
     return true;
+  }
+
+  /**
+   * The hint the next task event is judged by before any call (lib/event-facts.ts dropBeforeCalls),
+   * as the decision just committed leaves the rollout: a promotion's own scale-in stops of the
+   * primary must not pass for a person's because the last look saw a canary step.
+   */
+  private noteStep(): void {
+    const hint = this.parts.memory.hints.get(this.record.key);
+    if (hint)
+      hint.canaryStep = this.record.rollout !== undefined && primaryOwnedByPerson(this.record.rollout);
   }
 
   /** Nothing to do: settles (returns the record), or goes round again when asked to or a race was lost. */

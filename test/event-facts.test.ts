@@ -8,6 +8,7 @@ import {
   mergeTasks,
   newerAlarm,
   newerTask,
+  primaryOwnedByPerson,
   scaleInStop,
   TASK_FACTS_KEPT,
   taskEventMatters,
@@ -396,5 +397,46 @@ describe('the task event as AWS sends it', () => {
       version: 6,
       containers: [{ name: 'FargateApp', exitCode: 137, reason: 'OutOfMemoryError' }],
     });
+  });
+});
+
+describe('primaryOwnedByPerson', () => {
+  const step = (percent: number) => ({ percent, bakeMs: 300_000 });
+  const steps = [step(10), step(50), step(100)];
+  it.each<[string, Partial<Rollout>, boolean]>([
+    ['canary, step 2 (50 %)', { steps, stepIndex: 1 }, true],
+    ['canary, step 3 (100 %, promoting)', { steps, stepIndex: 2 }, false],
+    [
+      'canary, step 1, rolling back',
+      { steps, rollingBack: { reason: 'x', at: 0, toTaskDefinition: `${TD}web:3` } },
+      false,
+    ],
+    ['canary, step 1, room learned (full)', { steps, room: 6 }, false],
+    ['rolling (its one step is 100 %)', { strategy: 'rolling', steps: [step(100)] }, false],
+    ['ecs-canary, step 1 (10 %)', { strategy: 'ecs-canary', steps }, false],
+  ])('%s -> %s', (_, extra, owned) => {
+    expect(primaryOwnedByPerson(rollout(extra))).toBe(owned);
+  });
+
+  const scaleIn = stopped({
+    taskDefinitionArn: `${TD}web:3`,
+    stopCode: 'ServiceSchedulerInitiated',
+    stoppedReason: SCALE_IN,
+  });
+  it.each<[string, 'primary' | 'canary', { canaryStep?: boolean } | undefined, boolean]>([
+    ['of the primary, hint canaryStep', 'primary', { canaryStep: true }, true],
+    ['of the primary, hint promoting', 'primary', { canaryStep: false }, false],
+    ['of the primary, no hint', 'primary', undefined, false],
+    ['of the canary, hint canaryStep', 'canary', { canaryStep: true }, false],
+  ])('a scale-in stop %s -> matters %s before any call', (_, of, hint, matters) => {
+    expect(dropBeforeCalls(scaleIn, hint, of).matters).toBe(matters);
+  });
+
+  it.each<[string, 'primary' | 'canary', Partial<Rollout>, boolean]>([
+    ['of the primary, the rollout at a canary step', 'primary', { steps, stepIndex: 1 }, true],
+    ['of the primary, the rollout promoting', 'primary', { steps, stepIndex: 2 }, false],
+    ['of the canary, the rollout at a canary step', 'canary', { steps, stepIndex: 1 }, false],
+  ])('a scale-in stop %s -> matters %s with the record', (_, of, extra, matters) => {
+    expect(taskEventMatters(scaleIn, record({ rollout: rollout(extra) }), of).matters).toBe(matters);
   });
 });

@@ -16,6 +16,11 @@ const FOUND_DEFECTS = [
   // All-at-once on a full cluster: no room for any new task. The rollback named no capacity, marked
   // the digest bad, and never finished.
   'ec2-full-all-at-once-healthy.yml',
+  // A person scales the service in mid-step: the scheduler's scale-in stops were dropped unread, so
+  // the canary, sized for 12, served 80 % beside the 3-task primary until the next look (with
+  // `sweep: 30m`, the bake's end).
+  'canary-scale-in-by-hand.yml',
+  'canary-scale-in-by-hand-sweep-30m.yml',
 ];
 
 describeVerdictScenarios('held-out stranger scenarios', DIR, FOUND_DEFECTS);

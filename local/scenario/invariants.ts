@@ -135,6 +135,8 @@ export class InvariantChecker {
   private readonly reachedCount = new Map<string, number>();
   /** The primary's desired count at the last sample. */
   private readonly lastDesired = new Map<string, number>();
+  /** A count another hand gave the primary: the total before it, and when (the canary follows it). */
+  private readonly countChanged = new Map<string, { from: number; at: number }>();
   /** Per service, its tasks lost to their own failure: ARN -> when they began to stop. */
   private readonly ownFailures = new Map<string, Map<string, number>>();
   private readonly overdue = new Set<string>();
@@ -397,10 +399,17 @@ export class InvariantChecker {
     this.bounded(key, 'primary', primary.desiredCount, primaryBounds);
     if (canary && canary.status === 'ACTIVE') {
       // By listener weights the canary grows to the primary's whole count at promotion (maxSurge does not apply).
+      // A count another hand gave the primary reaches the pipeline by the scheduler's stops (their
+      // events): until then the canary may still be sized for the total before it.
+      const changed = this.countChanged.get(key);
+      const sizedFor =
+        changed && this.world.now() - changed.at <= COUNT_CHANGE_GRACE_MS
+          ? Math.max(high, changed.from)
+          : high;
       const largest =
         target.traffic === 'weighted'
-          ? Math.max(1, high)
-          : Math.max(1, ...steps.map((s) => stepTargets(high, s.percent, surge).canary));
+          ? Math.max(1, sizedFor)
+          : Math.max(1, ...steps.map((s) => stepTargets(sizedFor, s.percent, surge).canary));
       const bounds = hook?.(target, 'canary', primary.desiredCount) ?? { min: 0, max: largest };
       this.bounded(key, 'canary', canary.desiredCount, bounds);
     }
@@ -419,6 +428,8 @@ export class InvariantChecker {
     );
     const last = asked.at(-1)?.action;
     if (last?.type === 'setCount' && last.desiredCount === primary.desiredCount) return;
+    const from = this.startingDesired.get(key) ?? seen;
+    this.countChanged.set(key, { from, at: this.world.now() });
     this.startingDesired.set(key, primary.desiredCount);
   }
 
@@ -738,6 +749,14 @@ function noticeKey(n: Notice): { key: string; once: boolean } | undefined {
  * lost), short of what a stuck rollout would hide (rollout-deadline watches that).
  */
 export const OWN_FAILURE_GRACE_MS = 2 * 60_000;
+
+/**
+ * How long after a count changed by another hand (a person's UpdateService, the owner's autoscaling)
+ * the canary may still be sized for the total before it: the scheduler's stops and their events
+ * (seconds), and one reconcile. The pipeline hears of such a count by those events (lib/event-facts.ts
+ * primaryOwnedByPerson); a canary still oversized past this is flagged.
+ */
+export const COUNT_CHANGE_GRACE_MS = 60_000;
 
 /**
  * The tasks lost to their own failure that still count as serving at `now`: those that failed
