@@ -52,10 +52,12 @@ export interface ServiceHint {
  *   canary, step 1, room learned (full)      -> false (the pipeline trades primary tasks)
  *   rolling (its one step is 100 %)          -> false
  *   ecs-canary, step 1 (10 %)                -> false (ECS moves both)
+ *   no rollout                               -> false
  */
 export function primaryOwnedByPerson(
-  r: Pick<Rollout, 'steps' | 'stepIndex' | 'rollingBack' | 'room' | 'strategy'>,
+  r: Pick<Rollout, 'steps' | 'stepIndex' | 'rollingBack' | 'room' | 'strategy'> | undefined,
 ): boolean {
+  if (!r) return false;
   const step = r.steps[r.stepIndex];
   return (
     step !== undefined &&

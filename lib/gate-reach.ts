@@ -7,6 +7,7 @@
  * 40% 5xx image on 3 tasks, rolled back 3 minutes into the 100% step).
  */
 import type { MetricAlarm } from '@aws-sdk/client-cloudwatch';
+import type { TrafficView } from './observation.ts';
 
 /**
  * The TargetGroup dimension values of a metric alarm, its metric-math queries' included
@@ -44,4 +45,14 @@ export function gateBlindToCanary(
   if (groups.some((g) => g.startsWith(`targetgroup/${canaryGroupName}/`))) return undefined;
   const name = primary.split('/')[1] ?? primary;
   return `gate alarm ${alarm} watches target group ${name} only: under traffic: weighted the canary serves from ${canaryGroupName}, so the gate sees the new revision's requests only after promotion, with all the traffic (watch the load balancer without a TargetGroup dimension, or add a gate on ${canaryGroupName})`;
+}
+
+/** gateBlindToCanary for a gate as read, under weighted traffic (`traffic`; none: not weighted, never blind). */
+export function blindGate(
+  a: { name: string; targetGroups?: string[] },
+  traffic: Pick<TrafficView, 'primaryGroup' | 'canaryGroupName'> | undefined,
+): string | undefined {
+  return traffic && a.targetGroups
+    ? gateBlindToCanary(a.name, a.targetGroups, traffic.primaryGroup, traffic.canaryGroupName)
+    : undefined;
 }

@@ -49,3 +49,11 @@ export function gateTooSlow(
   if (fireMs <= bakes) return undefined;
   return `gate alarm ${alarm} needs at least ${formatDuration(fireMs)} of breaching data to go to ALARM, but the rollout's bakes total ${formatDuration(bakes)}: a failing image can succeed before the gate fires (lengthen the bakes, or lower the alarm's DatapointsToAlarm or Period)`;
 }
+
+/** gateTooSlow for a gate as read (its fastest firing, when CloudWatch said it): at a push and in `validate --live`. */
+export function slowGate(
+  a: { name: string; fireMs?: number },
+  steps: Pick<Step, 'bakeMs'>[],
+): string | undefined {
+  return a.fireMs === undefined ? undefined : gateTooSlow(a.name, a.fireMs, steps);
+}

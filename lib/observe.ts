@@ -212,7 +212,7 @@ export async function observe(
   memory.hints.set(record.key, {
     revision: rollout?.taskDefinition ?? revisionForDigest ?? primary.taskDefinition,
     loadBalanced: (primaryRaw.loadBalancers ?? []).some((lb) => !!lb.targetGroupArn),
-    canaryStep: rollout !== undefined && primaryOwnedByPerson(rollout),
+    canaryStep: primaryOwnedByPerson(rollout),
   });
   const scaling = target.scaling ? await scalingObservation(clients, memory, target) : {};
   // ECS's deployment of the revision: the one recorded, or the primary's current one once it runs the revision.

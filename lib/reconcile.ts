@@ -349,25 +349,8 @@ export class Reconcile {
   ): Promise<void> {
     const { lease: _none, ...unleased } = next;
     this.hold(this.record.lease ? { ...unleased, lease: this.record.lease } : unleased, decision.notices);
-    const action = decision.actions[0]!;
-    this.parts.onAction?.(action, this.target);
-    log.info('action', { service: this.record.key, ...action, before: 'its commit' });
-    const got = await act(
-      this.parts.clients,
-      this.target,
-      observed.primary,
-      action,
-      this.parts.lifecycleHook,
-      {
-        taskDefinitions: this.taskDefinitions,
-      },
-    );
-    this.learned =
-      got.revisionForDigest && action.type === 'registerRevision'
-        ? { revisionForDigest: got.revisionForDigest, digest: action.image.digest }
-        : {};
-    if (got.revisionForDigest && got.hasHealthCheck !== undefined)
-      this.parts.memory.healthChecks.set(got.revisionForDigest, got.hasHealthCheck);
+    this.learned = {};
+    const got = await this.actOn(decision.actions[0]!, observed, {}, { before: 'its commit' });
     this.last!.acted = true;
     this.last!.registeredAnew = got.registeredAnew === true;
     this.trigger = { kind: 'reconcile', reason: 'after registering' };
@@ -430,7 +413,7 @@ export class Reconcile {
     /** The record as this round told it, before deciding: who held the service then. */
     told: ServiceRecord,
   ): Promise<ServiceRecord | undefined> {
-    const { store, clients } = this.parts;
+    const { store } = this.parts;
     const target = this.target;
     this.learned = {};
     // Acting changes what AWS shows (a fenced round reads the record again): the next round looks.
@@ -456,20 +439,9 @@ export class Reconcile {
         this.reread();
         break;
       }
-      this.parts.onAction?.(action, target);
-      log.info('action', { service: this.record.key, ...action });
-      const got = await act(clients, target, observed.primary, action, this.parts.lifecycleHook, {
-        taskDefinitions: this.taskDefinitions,
-        ...(action.type === 'setCanary' && { canary }),
-      });
+      const got = await this.actOn(action, observed, action.type === 'setCanary' ? { canary } : {});
       if (action.type === 'setCanary') canary = undefined;
-      // The revision is taken only for the rollout of its own image (lib/act.ts learnedRevision).
-      if (got.revisionForDigest && action.type === 'registerRevision')
-        this.learned = { revisionForDigest: got.revisionForDigest, digest: action.image.digest };
       registeredAnew = actions.length === 1 && got.registeredAnew === true;
-      // Revisions never change: the registered one's health check is known from its registration.
-      if (got.revisionForDigest && got.hasHealthCheck !== undefined)
-        this.parts.memory.healthChecks.set(got.revisionForDigest, got.hasHealthCheck);
     }
     // A registration alone changed no service: the next round decides on this look (freshLookNeeded),
     // unless this round took the service over from another holder, which may have acted since.
@@ -481,6 +453,38 @@ export class Reconcile {
     if (settled.record !== 'again') return settled.record;
     this.record = settled.lostTo ?? (await store.get(target.cluster, target.service));
     return undefined;
+  }
+
+  /**
+   * One action on AWS (lib/act.ts), told first (the report, the log), and what it taught kept: the
+   * revision a registration found or made, and its health check.
+   */
+  private async actOn(
+    action: Action,
+    observed: Observed,
+    known: Pick<Known, 'canary'>,
+    logged: Record<string, string> = {},
+  ): Promise<Awaited<ReturnType<typeof act>>> {
+    this.parts.onAction?.(action, this.target);
+    log.info('action', { service: this.record.key, ...action, ...logged });
+    const got = await act(
+      this.parts.clients,
+      this.target,
+      observed.primary,
+      action,
+      this.parts.lifecycleHook,
+      {
+        taskDefinitions: this.taskDefinitions,
+        ...known,
+      },
+    );
+    // The revision is taken only for the rollout of its own image (lib/act.ts learnedRevision).
+    if (got.revisionForDigest && action.type === 'registerRevision')
+      this.learned = { revisionForDigest: got.revisionForDigest, digest: action.image.digest };
+    // Revisions never change: the registered one's health check is known from its registration.
+    if (got.revisionForDigest && got.hasHealthCheck !== undefined)
+      this.parts.memory.healthChecks.set(got.revisionForDigest, got.hasHealthCheck);
+    return got;
   }
 
   /** MAX_ROUNDS spent: the rest is left to the next event or tick, the lease let go, not left to expire. */

@@ -418,6 +418,10 @@ describe('primaryOwnedByPerson', () => {
     expect(primaryOwnedByPerson(rollout(extra))).toBe(owned);
   });
 
+  it('no rollout -> false', () => {
+    expect(primaryOwnedByPerson(undefined)).toBe(false);
+  });
+
   const scaleIn = stopped({
     taskDefinitionArn: `${TD}web:3`,
     stopCode: 'ServiceSchedulerInitiated',

@@ -1,6 +1,6 @@
 /** lib/gate-reach.ts: whether a gate alarm sees a weighted canary's target group; its worked examples. */
 import { describe, expect, it } from 'vitest';
-import { gateBlindToCanary, targetGroupsOf } from '../lib/gate-reach.ts';
+import { blindGate, gateBlindToCanary, targetGroupsOf } from '../lib/gate-reach.ts';
 
 const PRIMARY = 'arn:aws:elasticloadbalancing:us-east-1:123456789012:targetgroup/web/1a';
 
@@ -49,5 +49,17 @@ describe('gateBlindToCanary', () => {
     const got = gateBlindToCanary('web-5xx', groups, PRIMARY, 'prod-web-canary');
     if (want === undefined) expect(got).toBeUndefined();
     else expect(got).toMatch(want);
+  });
+});
+
+describe('blindGate', () => {
+  const traffic = { primaryGroup: PRIMARY, canaryGroupName: 'prod-web-canary' };
+  it.each([
+    ['scoped to the primary, weighted', ['targetgroup/web/1a'], traffic, true],
+    ['scoped to the primary, not weighted', ['targetgroup/web/1a'], undefined, false],
+    ['no target groups read, weighted', undefined, traffic, false],
+  ])('%s -> blind %s', (_, targetGroups, t, blind) => {
+    const got = blindGate({ name: 'web-5xx', ...(targetGroups && { targetGroups }) }, t);
+    expect(got !== undefined).toBe(blind);
   });
 });

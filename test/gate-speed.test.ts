@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { fastestFireMs, gateTooSlow } from '../lib/gate-speed.ts';
+import { fastestFireMs, gateTooSlow, slowGate } from '../lib/gate-speed.ts';
 
 const MIN = 60_000;
+const bakes = (...m: number[]) => m.map((x) => ({ bakeMs: x * MIN }));
 
 // The worked examples of lib/gate-speed.ts.
 describe('fastestFireMs', () => {
@@ -29,7 +30,6 @@ describe('fastestFireMs', () => {
 });
 
 describe('gateTooSlow', () => {
-  const bakes = (...m: number[]) => m.map((x) => ({ bakeMs: x * MIN }));
   it.each([
     { fires: 3, steps: bakes(2, 2, 1), slow: false },
     { fires: 5, steps: bakes(2, 2, 1), slow: false },
@@ -40,5 +40,16 @@ describe('gateTooSlow', () => {
     expect(why !== undefined).toBe(slow);
     if (slow)
       expect(why).toMatch(/^gate alarm web-5xx needs at least 10m of breaching data .* bakes total 3m/);
+  });
+});
+
+describe('slowGate', () => {
+  it.each([
+    { fireMs: 10 * MIN, slow: true },
+    { fireMs: 3 * MIN, slow: false },
+    { fireMs: undefined, slow: false },
+  ])('fires in $fireMs ms, bakes 3m -> slow $slow', ({ fireMs, slow }) => {
+    const why = slowGate({ name: 'web-5xx', ...(fireMs !== undefined && { fireMs }) }, bakes(2, 1));
+    expect(why !== undefined).toBe(slow);
   });
 });

@@ -14,8 +14,8 @@
 import { DescribeServicesCommand, DescribeTaskDefinitionCommand } from '@aws-sdk/client-ecs';
 import type { Clients } from '../aws.ts';
 import type { TargetConfig } from '../config.ts';
-import { gateBlindToCanary } from '../gate-reach.ts';
-import { gateTooSlow } from '../gate-speed.ts';
+import { blindGate } from '../gate-reach.ts';
+import { slowGate } from '../gate-speed.ts';
 import { readTraffic } from '../listener-routes.ts';
 import type { TrafficView } from '../observation.ts';
 import { gateAlarms } from '../observe.ts';
@@ -64,12 +64,9 @@ export async function liveProblems(
     if (missing.length) problems.push({ target: key, problem: gatesMissing(missing) });
     // The same reading tells each metric alarm's fastest firing (lib/observe.ts gateAlarms).
     for (const a of gates) {
-      const slow = a.fireMs === undefined ? undefined : gateTooSlow(a.name, a.fireMs, t.steps);
+      const slow = slowGate(a, t.steps);
       if (slow) problems.push({ target: key, problem: slow });
-      const blind =
-        weighted && a.targetGroups
-          ? gateBlindToCanary(a.name, a.targetGroups, weighted.primaryGroup, weighted.canaryGroupName)
-          : undefined;
+      const blind = blindGate(a, weighted);
       if (blind) problems.push({ target: key, problem: blind });
     }
   }

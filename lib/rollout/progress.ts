@@ -6,8 +6,8 @@
 import type { TargetConfig } from '../config.ts';
 import { formatDuration } from '../duration.ts';
 import { isEcsStrategy } from '../ecs-strategy.ts';
-import { gateBlindToCanary } from '../gate-reach.ts';
-import { gateTooSlow } from '../gate-speed.ts';
+import { blindGate } from '../gate-reach.ts';
+import { slowGate } from '../gate-speed.ts';
 import type { AlarmView, Observation, ServiceView } from '../observation.ts';
 import { type Rollout, summarize, withHistory } from '../record.ts';
 import { canaryShare, rolloutTotal, stepTargets } from '../rollout-math.ts';
@@ -284,9 +284,7 @@ function tellQuietGates(d: Decision, obs: Observation, rollout: Rollout, now: nu
  * `validate --live` refuses them before any push); the rollout goes on: the owner chose the gate.
  */
 function tellSlowGates(d: Decision, obs: Observation, rollout: Rollout) {
-  tellGatesOnce(d, obs.alarms, rollout, 'slowGates', (a) =>
-    a.fireMs === undefined ? undefined : gateTooSlow(a.name, a.fireMs, rollout.steps),
-  );
+  tellGatesOnce(d, obs.alarms, rollout, 'slowGates', (a) => slowGate(a, rollout.steps));
 }
 
 /**
@@ -320,13 +318,7 @@ function tellGatesOnce(
  * `validate --live` refuses them); the rollout goes on: the owner chose the gate.
  */
 function tellBlindGates(d: Decision, obs: Observation, rollout: Rollout) {
-  const traffic = obs.traffic;
-  if (!traffic) return;
-  tellGatesOnce(d, obs.alarms, rollout, 'blindGates', (a) =>
-    a.targetGroups
-      ? gateBlindToCanary(a.name, a.targetGroups, traffic.primaryGroup, traffic.canaryGroupName)
-      : undefined,
-  );
+  tellGatesOnce(d, obs.alarms, rollout, 'blindGates', (a) => blindGate(a, obs.traffic));
 }
 
 /** Marks step `index` as begun and tells its share. */
