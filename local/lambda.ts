@@ -36,6 +36,8 @@ import { AwsError } from './core/errors.ts';
 import { KEEP_WARM_MS } from './core/latency.ts';
 import type { World } from './world.ts';
 
+type Handler = (event: any, context: any) => Promise<unknown>;
+
 export interface LambdaFunctionOptions {
   /** The function's timeout (serverless.yml `timeout`), ms. */
   timeoutMs: number;
@@ -81,8 +83,11 @@ export interface InvocationSpan {
 }
 
 export class LocalLambda {
-  /** Each function's idle execution environments: when each last ended (virtual ms), for warm starts. */
-  private readonly idle = new Map<string, number[]>();
+  /**
+   * Each function's idle execution environments: when each last ended (virtual ms), for warm starts,
+   * and its handler (what a module keeps at its top level lives as long as its environment).
+   */
+  private readonly idle = new Map<string, { ended: number; handler: Handler }[]>();
   private readonly intercept = (service: string, operation: string) => this.onCall(service, operation);
   private readonly sleep = (ms: number) => this.onSleep(ms);
   /** Each function's current execution environment's log stream. */
@@ -105,6 +110,11 @@ export class LocalLambda {
   /** One line into the invocation's log stream, at the invocation's time. */
   private writeLog(inv: Invocation, message: string): void {
     this.world.logs.put(inv.logGroup, inv.logStream, [{ timestamp: inv.startedAt + inv.spentMs, message }]);
+  }
+
+  /** A deploy: the next invocation of every function starts cold, in a new environment. */
+  retireEnvironments(): void {
+    this.idle.clear();
   }
 
   dispose(): void {
@@ -149,17 +159,26 @@ export class LocalLambda {
   }
 
   /** A function as EventBridge targets it: the handler, run with a Lambda context. */
-  function(
+  function(name: string, handler: Handler, options: LambdaFunctionOptions): (event: any) => Promise<unknown> {
+    return this.functionPerEnvironment(name, () => handler, options);
+  }
+
+  /**
+   * A function whose handler is made anew in each execution environment, as Lambda runs a module's
+   * top level once per environment (https://docs.aws.amazon.com/lambda/latest/dg/lambda-runtime-environment.html):
+   * what one environment keeps (a cache, a hint) another, started cold beside it, does not have.
+   */
+  functionPerEnvironment(
     name: string,
-    handler: (event: any, context: any) => Promise<unknown>,
+    makeHandler: () => Handler,
     options: LambdaFunctionOptions,
   ): (event: any) => Promise<unknown> {
     return async (event: any) => {
       const now = this.world.now();
       // An idle environment still warm serves it; else Lambda starts a new one (cold).
-      const idle = (this.idle.get(name) ?? []).filter((ended) => now - ended <= KEEP_WARM_MS);
+      const idle = (this.idle.get(name) ?? []).filter((env) => now - env.ended <= KEEP_WARM_MS);
       const cold = idle.length === 0;
-      idle.pop();
+      const handler = idle.pop()?.handler ?? makeHandler();
       this.idle.set(name, idle);
       this.counts.invocations++;
       if (cold) this.counts.coldStarts++;
@@ -205,7 +224,7 @@ export class LocalLambda {
         outcome = { ok: false, error };
       } finally {
         running.splice(running.lastIndexOf(inv), 1);
-        this.idle.get(name)!.push(now + inv.spentMs);
+        this.idle.get(name)!.push({ ended: now + inv.spentMs, handler });
       }
       const span: InvocationSpan = {
         name,

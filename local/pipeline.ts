@@ -15,7 +15,7 @@ import type { Action } from '../lib/decide.ts';
 import { createHandler, createHookHandler } from '../lib/handler.ts';
 import { pushTimes, repositoryImages } from '../lib/missed-pushes.ts';
 import type { Notice } from '../lib/notice.ts';
-import { Pipeline } from '../lib/pipeline.ts';
+import { Pipeline, type PipelineOptions } from '../lib/pipeline.ts';
 import type { ServiceRecord } from '../lib/record.ts';
 import { eventRules } from '../lib/rules.ts';
 import { type Attempt, createSlack } from '../lib/slack/deliver.ts';
@@ -49,6 +49,11 @@ export interface LocalPipeline {
   notificationsReport(): Promise<NotificationReport[]>;
   /** The Lambda runtime the handlers run in: cold starts and timeouts counted. */
   lambda: LocalLambda;
+  /**
+   * A deploy of a changed autopilot.yml: every function's warm environments are retired (Lambda
+   * starts new ones for the new code), so each builds its pipeline with `config`.
+   */
+  redeploy(config: Config): void;
   /** Stops the local Slack. */
   close(): Promise<void>;
 }
@@ -153,7 +158,10 @@ export async function attachPipeline(
     : undefined;
   // The wake-up queue (serverless.yml WakeQueue), its messages delivered to the `wake` function below.
   const waker = options.noWakeups ? undefined : await wakeQueue(world, table, options.maxAttempts ?? 5);
-  const pipeline = new Pipeline({
+  // What each function's module builds at its top level (lib/handler.ts pipelineFactory): one per
+  // execution environment (below), and one more for what runs outside Lambda here (the CLI's steps,
+  // Slack's clicks, tests that call it).
+  const pipelineOptions: PipelineOptions = {
     lifecycleHook,
     clients,
     store,
@@ -168,7 +176,8 @@ export async function attachPipeline(
     onNotice: (notice, target) => notices.push({ at: world.now(), notice: structuredClone(notice), target }),
     onAction: (action, target) => actions.push({ at: world.now(), action, target }),
     ...(slackSender && { slack: slackSender }),
-  });
+  };
+  const pipeline = new Pipeline(pipelineOptions);
   registerCliSteps(world, {
     clients: clients as Deps['clients'],
     store,
@@ -190,14 +199,19 @@ export async function attachPipeline(
   // Each handler runs as Lambda runs it: cold and warm starts, its timeout (local/lambda.ts).
   const lambda = new LocalLambda(world);
   for (const fn of ['ecrPush', 'ecsEvent', 'alarm', 'tick', 'wake'] as const) {
-    const handler = createHandler(fn, async () => pipeline);
+    // Each execution environment builds its own pipeline, as a module's top level runs once per
+    // environment: what one learned (a service's hint, a revision's health check) another has not.
+    const environment = () => {
+      const own = new Pipeline(pipelineOptions);
+      return createHandler(fn, async () => own) as (event: any, context: any) => Promise<unknown>;
+    };
     // Named after the table, as Serverless names both after the stage (`autopilot logs` relies on it).
     const name = `${table}-${fn}`;
     const arn = world.arn('lambda', `function:${name}`);
     functionArns[fn] = arn;
     world.functions.set(
       arn,
-      lambda.function(name, handler as (event: any, context: any) => Promise<unknown>, {
+      lambda.functionPerEnvironment(name, environment, {
         timeoutMs: options.timeoutMs ?? FUNCTION_TIMEOUT_MS,
         memoryMb: FUNCTION_MEMORY_MB,
       }),
@@ -206,9 +220,12 @@ export async function attachPipeline(
   if (waker) world.sqs.mapTo(wakeQueueName(table), functionArns.wake!, { batchSize: WAKE_BATCH_SIZE });
   world.functions.set(
     lifecycleHook.hookTargetArn,
-    lambda.function(
+    lambda.functionPerEnvironment(
       hookName,
-      createHookHandler(async () => pipeline) as (event: any, context: any) => Promise<unknown>,
+      () => {
+        const own = new Pipeline(pipelineOptions);
+        return createHookHandler(async () => own) as (event: any, context: any) => Promise<unknown>;
+      },
       { timeoutMs: options.timeoutMs ?? FUNCTION_TIMEOUT_MS, memoryMb: FUNCTION_MEMORY_MB },
     ),
   );
@@ -264,6 +281,11 @@ export async function attachPipeline(
     slack,
     notificationsReport,
     lambda,
+    redeploy: (next) => {
+      pipelineOptions.config = next;
+      Object.assign(pipeline.options, { config: next });
+      lambda.retireEnvironments();
+    },
     close: async () => {
       lambda.dispose();
       await slack?.stop();

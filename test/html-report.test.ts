@@ -168,16 +168,16 @@ describe.skipIf(SKIP)('the HTML report of the demo', () => {
     const reason = '1 new task failed: Essential container in task exited (web exit code 1)';
     expect(await marker.getAttribute('data-reason')).toBe(reason);
     expect(await marker.locator('title').textContent()).toBe(
-      `+0:21:49  web:v3 rolled back to web:2: ${reason}`,
+      `+0:21:50  web:v3 rolled back to web:2: ${reason}`,
     );
     expect(await marker.locator('text').allTextContents()).toEqual(['✕ web:v3 rolled back to web:2', reason]);
-    // The line stands at +0:21:49 (the crash event takes its delivery latency, then its invocation its calls) of the 38-minute axis,
+    // The line stands at +0:21:50 (the crash event takes its delivery latency, then its invocation its calls) of the 38-minute axis,
     // right of web:v3's 10% step.
     const line = (await marker.locator('line').boundingBox())!;
     const chart = (await page.locator('svg.chart.wide').boundingBox())!;
     const left = chart.x + (chart.width * 170) / 1200;
     const plot = (chart.width * 1002) / 1200;
-    expect(Math.abs(line.x + line.width / 2 - (left + (plot * (21 * 60 + 49)) / (38 * 60)))).toBeLessThan(3);
+    expect(Math.abs(line.x + line.width / 2 - (left + (plot * (21 * 60 + 50)) / (38 * 60)))).toBeLessThan(3);
     const v3step = (await page.locator('svg.wide line.step-marker').nth(3).boundingBox())!;
     expect(line.x).toBeGreaterThan(v3step.x);
     // And in words: the rollout's card, and the event list.
@@ -232,7 +232,7 @@ describe.skipIf(SKIP)('the HTML report of the demo', () => {
         '1 × web:2 · 4 × web:1',
         '4 × web:2 · 4 × web:1',
         '4 × web:2',
-        // web:v3's canary step, counted at its rollback (+0:21:49, told by the task's STOPPING event
+        // web:v3's canary step, counted at its rollback (+0:21:50, told by the task's STOPPING event
         // with its exit code): the crashed task is still stopping then (STOPPED at +0:22:13).
         '1 × web:3 · 4 × web:2',
       ]);

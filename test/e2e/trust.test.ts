@@ -48,7 +48,7 @@ describe('a config mistake is a person’s problem, not the image’s', () => {
       slack: {},
     });
     const { container: _named, ...unnamed } = TARGET;
-    Object.assign(t.pipeline.options, { config: validateConfig({ targets: [unnamed] }) });
+    t.redeploy(validateConfig({ targets: [unnamed] }));
     const before = await revisions(t);
     t.world.ecr.push('web', 'v2');
     await t.world.runFor(2 * MIN);
@@ -88,9 +88,7 @@ describe('nothing stuck', () => {
 
   it('a target taken out of autopilot.yml mid-rollout: the same, at the next tick', async () => {
     const t = await canaryOfV2Up();
-    Object.assign(t.pipeline.options, {
-      config: validateConfig({ targets: [{ ...TARGET, service: 'api', repository: 'api' }] }),
-    });
+    t.redeploy(validateConfig({ targets: [{ ...TARGET, service: 'api', repository: 'api' }] }));
     await t.world.runFor(3 * MIN);
     const r = (await recordOf(t))!;
     expect(r.rollout).toBeUndefined();
@@ -107,9 +105,7 @@ describe('nothing stuck', () => {
   it('one failing target never blocks the others: the other rolls out, the failing one is backed off', async () => {
     const t = await world({ images: { 'web:v2': 'healthy' } });
     // The first target's cluster does not exist: ECS answers ClusterNotFoundException, not a permanent error.
-    Object.assign(t.pipeline.options, {
-      config: validateConfig({ targets: [{ ...TARGET, cluster: 'gone' }, TARGET] }),
-    });
+    t.redeploy(validateConfig({ targets: [{ ...TARGET, cluster: 'gone' }, TARGET] }));
     t.world.ecr.push('web', 'v2');
     await t.world.runFor(15 * MIN);
     expect((await recordOf(t))!.history.at(-1)).toMatchObject({ outcome: 'succeeded', image: { tag: 'v2' } });
