@@ -175,11 +175,13 @@ export class LocalLambda {
   ): (event: any) => Promise<unknown> {
     return async (event: any) => {
       const now = this.world.now();
-      // An idle environment still warm serves it; else Lambda starts a new one (cold).
-      const idle = (this.idle.get(name) ?? []).filter((env) => now - env.ended <= KEEP_WARM_MS);
-      const cold = idle.length === 0;
-      const handler = idle.pop()?.handler ?? makeHandler();
-      this.idle.set(name, idle);
+      // An idle environment still warm serves it; else Lambda starts a new one (cold). One whose
+      // invocation ends later on the virtual clock is still busy now (its calls ran ahead in real time).
+      const environments = (this.idle.get(name) ?? []).filter((env) => now - env.ended <= KEEP_WARM_MS);
+      const free = environments.findLastIndex((env) => env.ended <= now);
+      const cold = free < 0;
+      const handler = cold ? makeHandler() : environments.splice(free, 1)[0]!.handler;
+      this.idle.set(name, environments);
       this.counts.invocations++;
       if (cold) this.counts.coldStarts++;
       const startMs = this.world.latency.start(cold);

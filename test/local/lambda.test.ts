@@ -138,6 +138,45 @@ describe('the local Lambda runtime', () => {
     expect(lambda.counts.coldStarts).toBe(2);
   });
 
+  it("builds a handler per execution environment: a warm start keeps its environment's, a concurrent or cold one has its own", async () => {
+    const { tw, lambda } = await lambdaWorld();
+    let built = 0;
+    /** Which environment (the order it was built in) served each invocation. */
+    const served: number[] = [];
+    const fn = lambda.functionPerEnvironment(
+      'h',
+      () => {
+        const environment = ++built;
+        return async () => {
+          served.push(environment);
+          // One AWS call: 10 s in flight, so an invocation delivered meanwhile finds none idle.
+          await tw.ecs.send(new ListClustersCommand({}));
+        };
+      },
+      { timeoutMs: 60_000 },
+    );
+    const now = tw.world.now();
+    void tw.world.tasks.run(now, () => fn({}));
+    void tw.world.tasks.run(now + 1_000, () => fn({}));
+    await tw.world.runFor(30_000);
+    expect(served).toEqual([1, 2]);
+    await fn({});
+    await tw.world.runFor(11 * 60_000);
+    await fn({});
+    expect(served).toEqual([1, 2, 2, 3]);
+    expect(lambda.counts.coldStarts).toBe(3);
+    // Delivered before the last one's call has come back on the virtual clock: that one is still busy.
+    await fn({});
+    await tw.world.runFor(30_000);
+    await fn({});
+    expect(served).toEqual([1, 2, 2, 3, 4, 4]);
+    // A deploy retires the warm environments: the next invocation builds anew.
+    await tw.world.runFor(30_000);
+    lambda.retireEnvironments();
+    await fn({});
+    expect(served).toEqual([1, 2, 2, 3, 4, 4, 5]);
+  });
+
   it('delivers an event to its target after the delivery latency, not at once', async () => {
     const tw = await fixedWorld();
     const arn = tw.world.arn('lambda', 'function:target');
