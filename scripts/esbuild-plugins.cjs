@@ -16,6 +16,13 @@
  *   sdkNoEventStreams the SDK's protocols load the event stream codec (15 KB) with a dynamic import,
  *                     only for an operation with an event stream member; none of the functions' calls
  *                     has one. In its place a module that says so, should one ever be called.
+ *   sdkNoEndpointDiscovery  DynamoDBClient resolves endpoint discovery's config, building an EndpointCache
+ *                     (@aws-sdk/endpoint-cache, an LRU cache from mnemonist and obliterator: 8 KB of a
+ *                     bundle), but none of DynamoDB's commands adds the middleware that reads it: the
+ *                     SDK's model marks no operation of ours (nor any other) as needing discovery,
+ *                     so `AWS_ENABLE_ENDPOINT_DISCOVERY` changes no call. In its place a cache that
+ *                     holds nothing and says so if ever asked. A command that imports the middleware
+ *                     (an SDK update that brings discovery back) stops the build.
  *
  * A client whose files no longer look as these expect stops the build (an SDK update), rather than
  * bundling something other than what was measured.
@@ -156,6 +163,44 @@ function sdkNoEventStreams() {
   };
 }
 
-module.exports = [sdkModeledErrors(), sdkPackageVersion(), sdkNoEventStreams()];
+const NO_ENDPOINT_CACHE = `const no = () => {
+  throw new Error('@aws-sdk/endpoint-cache is not bundled in the functions (scripts/esbuild-plugins.cjs): no DynamoDB command of the SDK uses endpoint discovery');
+};
+export class EndpointCache {
+  getEndpoint() { no(); }
+  get() { no(); }
+  set() { no(); }
+  delete() { no(); }
+  has() { no(); }
+  clear() { no(); }
+}`;
+
+/** The files of a client that may import the discovery middleware: its config resolution only. */
+const DISCOVERY_CONFIG =
+  /[\\/]client-dynamodb[\\/]dist-es[\\/](DynamoDBClient|runtimeConfig(\.browser|\.native)?)\.js$/;
+
+function sdkNoEndpointDiscovery() {
+  return {
+    name: 'sdk-no-endpoint-discovery',
+    setup(build) {
+      build.onResolve({ filter: /^@aws-sdk\/middleware-endpoint-discovery$/ }, (args) => {
+        if (DISCOVERY_CONFIG.test(args.importer)) return undefined;
+        throw new Error(
+          `${args.importer} imports @aws-sdk/middleware-endpoint-discovery: a command uses endpoint discovery, but @aws-sdk/endpoint-cache is left out of the bundles (scripts/esbuild-plugins.cjs)`,
+        );
+      });
+      build.onResolve({ filter: /^@aws-sdk\/endpoint-cache$/ }, () => ({
+        path: 'no-endpoint-cache',
+        namespace: 'sdk-no-endpoint-discovery',
+      }));
+      build.onLoad({ filter: /.*/, namespace: 'sdk-no-endpoint-discovery' }, () => ({
+        contents: NO_ENDPOINT_CACHE,
+        loader: 'js',
+      }));
+    },
+  };
+}
+
+module.exports = [sdkModeledErrors(), sdkPackageVersion(), sdkNoEventStreams(), sdkNoEndpointDiscovery()];
 module.exports.importedSdkNames = importedSdkNames;
 module.exports.pruneRegistrations = pruneRegistrations;
