@@ -10,7 +10,8 @@
  *                     on their own trait (`$retryable`) stay registered; any other error arrives as the
  *                     client's ServiceException with the same `name`, `message`, `$fault`, `$metadata`
  *                     and fields: the SDK's own fallback for an error its model does not name
- *                     (@aws-sdk/core ProtocolLib.getErrorSchemaOrThrowBaseException).
+ *                     (@aws-sdk/core ProtocolLib.getErrorSchemaOrThrowBaseException). The same pass
+ *                     writes the schemas' string constants in place (`inlineStrings`): cheaper to load.
  *   sdkPackageVersion a client reads only `version` of its package.json (the user agent); esbuild would
  *                     bundle the whole file (2 KB a client).
  *   sdkNoEventStreams the SDK's protocols load the event stream codec (15 KB) with a dynamic import,
@@ -94,7 +95,7 @@ function pruneRegistrations(text, file, keep) {
       `${file}: expected one ServiceException registration (_s_registry.registerError), found ${base}: the SDK's layout changed, see scripts/esbuild-plugins.cjs`,
     );
   }
-  return literalKeys(out, file);
+  return inlineStrings(literalKeys(out, file), file);
 }
 
 /**
@@ -110,6 +111,35 @@ function literalKeys(text, file) {
     if (value === undefined) throw new Error(`${file}: computed key ${key} is not one of the file's strings`);
     return `${value}:`;
   });
+}
+
+const STRING_CONST = /^const (_\w+) = ("[^"\\\n]*");\n/gm;
+
+/**
+ * Every use of the file's string constants (`const _sN = "serviceName";`, some 1,300 in ECS's) replaced
+ * by the string itself, and the constants gone: the same values, but the schemas become arrays of
+ * constants, which V8 builds from a template rather than element by element, and the module has a
+ * thousand fewer variables: about 1 ms of a function's cold import (14 → 13 ms to compile), 1.7 KB
+ * smaller. Only names outside string literals are replaced (`_\w+` not after `.`), and only in a file
+ * with no function parameters, which could shadow them (the schemas' functions are `() => X`).
+ */
+function inlineStrings(text, file) {
+  const strings = new Map();
+  for (const m of text.matchAll(STRING_CONST)) strings.set(m[1], m[2]);
+  if (strings.size === 0)
+    throw new Error(`${file}: no string constants (const _x = "…"): the SDK's layout changed`);
+  if (/\([^()]+\)\s*=>|\bfunction\b/.test(text)) {
+    throw new Error(
+      `${file}: a function with parameters could shadow the string constants: the SDK's layout changed`,
+    );
+  }
+  return text
+    .replace(STRING_CONST, '')
+    .split(/("(?:[^"\\\n]|\\.)*")/)
+    .map((part, i) =>
+      i % 2 === 1 ? part : part.replace(/(?<![\w$.])_\w+(?![\w$])/g, (name) => strings.get(name) ?? name),
+    )
+    .join('');
 }
 
 function sdkModeledErrors(root = ROOT) {
@@ -235,3 +265,4 @@ module.exports = [
 ];
 module.exports.importedSdkNames = importedSdkNames;
 module.exports.pruneRegistrations = pruneRegistrations;
+module.exports.inlineStrings = inlineStrings;
