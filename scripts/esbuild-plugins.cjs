@@ -19,12 +19,11 @@
  *                     has one. In its place a module that says so, should one ever be called.
  *   sdkNoEndpointDiscovery  DynamoDBClient resolves endpoint discovery's config, building an EndpointCache
  *                     (@aws-sdk/endpoint-cache, an LRU cache from mnemonist and obliterator: 8 KB of a
- *                     bundle), but none of DynamoDB's commands adds the middleware that reads it: the
- *                     SDK's model marks no operation of ours (nor any other) as needing discovery,
- *                     so `AWS_ENABLE_ENDPOINT_DISCOVERY` changes no call. In its place a cache that
+ *                     bundle), but none of DynamoDB's commands (client-dynamodb 3.1164.0, dist-es/
+ *                     commands) adds the middleware that reads it (getEndpointDiscoveryPlugin), so
+ *                     `AWS_ENABLE_ENDPOINT_DISCOVERY` changes no call. In its place a cache that
  *                     holds nothing and says so if ever asked. A command that imports the middleware
  *                     (an SDK update that brings discovery back) stops the build.
- *
  *   semverNoSideEffects  semver is CommonJS, whose imports esbuild keeps for their side effects even
  *                     when nothing imported is used; semver has none (its modules define functions
  *                     and tables). The functions test tags with lib/version.ts; only the config's
