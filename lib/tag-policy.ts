@@ -14,18 +14,31 @@
  * version wins (Flux and Keel do the same): a push at or below the deployed version is skipped, which
  * makes two pushes arriving out of order safe.
  */
-// semver's functions one by one: the package's index is CommonJS, so importing it bundles all of it.
-import type { SemVer } from 'semver';
-import compare from 'semver/functions/compare.js';
-import parse from 'semver/functions/parse.js';
-import satisfies from 'semver/functions/satisfies.js';
+// semver where the config is parsed (package time, the CLI), its ranges alone: the functions test
+// tags with lib/version.ts, and their bundles leave semver out (scripts/esbuild-plugins.cjs marks
+// it free of side effects, so the import of what only parsing uses goes with it).
+import Range from 'semver/classes/range.js';
 import validRange from 'semver/ranges/valid.js';
+import {
+  type ComparatorSets,
+  compareVersions,
+  parseVersion,
+  satisfiesComparators,
+  type Version,
+} from './version.ts';
 
 export type TagPolicy =
   | { kind: 'any'; prerelease: boolean; allowLatest: boolean }
   | { kind: 'glob'; glob: string; prerelease: boolean; allowLatest: boolean }
   | { kind: 'regex'; regex: string; prerelease: boolean; allowLatest: boolean }
-  | { kind: 'semver'; semver: string; prerelease: boolean; allowDowngrade: boolean };
+  | {
+      kind: 'semver';
+      semver: string;
+      /** `semver` as semver desugars it with `prerelease` (lib/version.ts): what the functions test. */
+      comparators: ComparatorSets;
+      prerelease: boolean;
+      allowDowngrade: boolean;
+    };
 
 /** Without a `tags` block: any tag but `latest`, no pre-releases. */
 export const DEFAULT_TAG_POLICY: TagPolicy = { kind: 'any', prerelease: false, allowLatest: false };
@@ -51,11 +64,11 @@ export function evaluateTag(policy: TagPolicy, tag: string, current?: string): T
     const version = versionOf(tag);
     if (!version) return no(`tag "${tag}" is not a semver version (MAJOR.MINOR.PATCH, v prefix allowed)`);
     if (version.prerelease.length > 0 && !policy.prerelease) return no(prereleaseReason(tag));
-    if (!satisfies(version, policy.semver, { includePrerelease: policy.prerelease })) {
+    if (!satisfiesComparators(version, policy.comparators, policy.prerelease)) {
       return no(`tag "${tag}" is outside the semver range "${policy.semver}"`);
     }
     const deployed = current === undefined ? null : versionOf(current);
-    if (deployed && !policy.allowDowngrade && compare(version, deployed) <= 0) {
+    if (deployed && !policy.allowDowngrade && compareVersions(version, deployed) <= 0) {
       return no(`tag "${tag}" is not above the deployed ${current} (allowDowngrade is false)`);
     }
     return { ok: true };
@@ -132,8 +145,15 @@ export function parseTagPolicy(raw: unknown): {
 
   if (problems.length > 0 || pattern === undefined) return { problems };
   let policy: TagPolicy;
-  if (kind === 'semver') policy = { kind, semver: pattern, prerelease, allowDowngrade };
-  else if (kind === 'glob') policy = { kind, glob: pattern, prerelease, allowLatest };
+  if (kind === 'semver') {
+    policy = {
+      kind,
+      semver: pattern,
+      comparators: comparatorSets(pattern, prerelease),
+      prerelease,
+      allowDowngrade,
+    };
+  } else if (kind === 'glob') policy = { kind, glob: pattern, prerelease, allowLatest };
   else if (kind === 'regex') policy = { kind, regex: pattern, prerelease, allowLatest };
   else policy = { kind, prerelease, allowLatest };
   // A flag that can never act is a mistake, not a preference.
@@ -178,6 +198,20 @@ function readPattern(
   return value;
 }
 
+/**
+ * A semver range as the comparator sets semver tests (lib/version.ts), desugared with the policy's
+ * `prerelease` as semver's `includePrerelease`:
+ *
+ *   ">=1.2.0 <2", false   -> [[">=1.2.0", "<2.0.0-0"]]
+ *   "^1.2", false         -> [[">=1.2.0", "<2.0.0-0"]]
+ *   "1.x || >=3", false   -> [[">=1.0.0", "<2.0.0-0"], [">=3.0.0"]]
+ *   "^1.2", true          -> [[">=1.2.0-0", "<2.0.0-0"]]
+ *   "*", false            -> [[""]]
+ */
+export function comparatorSets(range: string, includePrerelease: boolean): ComparatorSets {
+  return new Range(range, { includePrerelease }).set.map((set) => set.map((c) => c.value));
+}
+
 function no(reason: string): TagVerdict {
   return { ok: false, reason };
 }
@@ -187,8 +221,8 @@ function prereleaseReason(tag: string): string {
 }
 
 /** "1.2.3" and "v1.2.3" read as versions; "latest", "1.2", "release-7" do not. */
-function versionOf(tag: string): SemVer | null {
-  return /^v?\d/.test(tag) ? parse(tag) : null;
+function versionOf(tag: string): Version | null {
+  return /^v?\d/.test(tag) ? parseVersion(tag) : null;
 }
 
 function matchesPattern(policy: Exclude<TagPolicy, { kind: 'semver' }>, tag: string): boolean {

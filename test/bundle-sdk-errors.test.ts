@@ -2,15 +2,19 @@
  * scripts/esbuild-plugins.cjs leaves out of the bundles the SDK's modeled errors our code never
  * imports. An error of theirs must still arrive as AWS sent it: the client's ServiceException with
  * the error's name, message and fault; one our code imports keeps its class (`instanceof`).
+ * DynamoDB's endpoint cache is left out too: its client is built and called all the same. The
+ * schemas' string constants are written in place: every schema the functions' clients export is
+ * the same value as the SDK's own.
  * Built with the functions' own esbuild options, called against a real HTTP server on loopback.
  */
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
+import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { build } from 'esbuild';
+import { build, type Plugin } from 'esbuild';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BENCH_CONFIG, esbuildOptions } from '../bench/code.ts';
 import { parseConfig } from '../lib/config-file.ts';
@@ -61,11 +65,79 @@ describe('the bundles’ SDK errors', () => {
     const bundle = readFileSync(outfile, 'utf8');
     // The plugin ran: SSM's modeled ParameterNotFound class is not in the bundle.
     expect(bundle).not.toContain('com.amazonaws.ssm#ParameterNotFound');
+    expect(bundle).not.toContain('mnemonist/lru-cache');
     const { call } = await import(pathToFileURL(outfile).href);
     expect(await call(endpoint)).toEqual({
       ssm: { name: 'ParameterNotFound', message: 'not here', fault: 'client', status: 400, base: true },
       ddb: { name: 'ConditionalCheckFailedException', modeled: true },
     });
+    rmSync(dir, { recursive: true, force: true });
+  });
+});
+
+/** What each client in package.json exports from its schemas, as a value: thunks called, cycles once. */
+function sameValue(a: unknown, b: unknown, path: string, seen = new Set<unknown>()): string | undefined {
+  const x = typeof a === 'function' ? (a as () => unknown)() : a;
+  const y = typeof b === 'function' ? (b as () => unknown)() : b;
+  if (typeof x !== typeof y) return `${path}: ${typeof x} vs ${typeof y}`;
+  if (x === null || typeof x !== 'object')
+    return Object.is(x, y) ? undefined : `${path}: ${String(x)} vs ${String(y)}`;
+  if (seen.has(x)) return undefined;
+  seen.add(x);
+  const keys = Object.keys(x as object);
+  if (keys.join() !== Object.keys(y as object).join()) return `${path}: keys differ`;
+  for (const k of keys) {
+    const d = sameValue(
+      (x as Record<string, unknown>)[k],
+      (y as Record<string, unknown>)[k],
+      `${path}.${k}`,
+      seen,
+    );
+    if (d) return d;
+  }
+  return undefined;
+}
+
+describe('the bundles’ SDK schemas', () => {
+  it('with their string constants written in place, are the same values as the SDK’s', async () => {
+    const { inlineStrings } = createRequire(import.meta.url)('../scripts/esbuild-plugins.cjs');
+    const clients = Object.keys(
+      JSON.parse(readFileSync(join(import.meta.dirname, '..', 'package.json'), 'utf8')).dependencies,
+    ).filter((d) => d.startsWith('@aws-sdk/client-'));
+    expect(clients.length).toBeGreaterThanOrEqual(7);
+    const dir = mkdtempSync(join(tmpdir(), 'bundle-schemas-'));
+    const schemas = (inline: boolean): Plugin => ({
+      name: 'schemas',
+      setup(b) {
+        b.onLoad({ filter: /[\\/]schemas[\\/]schemas_0\.js$/ }, (args) => {
+          const text = readFileSync(args.path, 'utf8');
+          return { contents: inline ? inlineStrings(text, args.path) : text, loader: 'js' };
+        });
+      },
+    });
+    for (const client of clients) {
+      const load = async (inline: boolean) => {
+        const outfile = join(dir, `${client.slice('@aws-sdk/client-'.length)}-${inline}.mjs`);
+        await build({
+          bundle: true,
+          platform: 'node',
+          format: 'esm',
+          mainFields: ['module', 'main'],
+          stdin: {
+            contents: `export * from '${client}/dist-es/schemas/schemas_0.js';`,
+            resolveDir: join(import.meta.dirname, '..'),
+          },
+          outfile,
+          plugins: [schemas(inline)],
+          logLevel: 'error',
+        });
+        return (await import(pathToFileURL(outfile).href)) as Record<string, unknown>;
+      };
+      const [theirs, ours] = [await load(false), await load(true)];
+      expect(Object.keys(ours).length, client).toBeGreaterThan(50);
+      expect(Object.keys(ours), client).toEqual(Object.keys(theirs));
+      expect(sameValue(theirs, ours, client), client).toBeUndefined();
+    }
     rmSync(dir, { recursive: true, force: true });
   });
 });

@@ -80,7 +80,13 @@ describe('defaults', () => {
     });
     const [first, second] = config.targets;
     expect(first).toMatchObject({ container: 'app', gateAlarms: ['shared-5xx'], failedTasks: 3 });
-    expect(first!.tags).toEqual({ kind: 'semver', semver: '>=1', prerelease: false, allowDowngrade: false });
+    expect(first!.tags).toEqual({
+      kind: 'semver',
+      semver: '>=1',
+      comparators: [['>=1.0.0']],
+      prerelease: false,
+      allowDowngrade: false,
+    });
     expect(second).toMatchObject({ container: 'app', gateAlarms: ['api-*'], failedTasks: 3 });
     expect(second!.tags).toEqual({ kind: 'glob', glob: 'v*', prerelease: false, allowLatest: false });
   });

@@ -207,6 +207,7 @@ describe('parseTagPolicy', () => {
     expect(policy({ semver: '>=1.2.0', prerelease: true })).toEqual({
       kind: 'semver',
       semver: '>=1.2.0',
+      comparators: [['>=1.2.0']],
       prerelease: true,
       allowDowngrade: false,
     });
