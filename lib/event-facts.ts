@@ -172,6 +172,7 @@ export function dropBeforeCalls(
  *   a task of web:3, the rollout's revision web:4                      -> dropped: another revision
  *   a task, the rollout's revision not registered yet                  -> matters
  *   RUNNING of web:4, rolling back                                     -> dropped
+ *   RUNNING of web:4, the rollout behind a load balancer (loadBalanced) -> dropped: in service starts a bake, not RUNNING
  *   RUNNING of web:4, the step baking (healthyAt set)                  -> dropped
  *   RUNNING of web:4, the step waiting for its tasks                   -> matters
  *   STOPPED of web:4 (a failure), the step baking                      -> matters (a failure restarts the bake or rolls back)
@@ -194,6 +195,8 @@ export function taskEventMatters(
     return drop("a task of another revision than the rollout's");
   if (running(t)) {
     if (rollout.rollingBack) return drop('a task of the rolled back revision coming up');
+    if (rollout.loadBalanced)
+      return drop('behind a load balancer a task coming up starts nothing: its being in service does');
     if (rollout.steps[rollout.stepIndex]?.healthyAt !== undefined)
       return drop('the step is baking: a task coming up changes nothing');
     return MATTERS;

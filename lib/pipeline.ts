@@ -248,7 +248,10 @@ export class Pipeline {
         const matter = left.filter((i) => !dropped(i, taskEventMatters(i.task, record, i.of)));
         if (matter.length === 0) return undefined;
         // The stops are folded into the record: the reconcile lists running tasks only.
-        const stops = mergeTasks([], matter.filter((i) => stopping(i.task)).map((i) => taskViewOf(i.task)));
+        const stops = mergeTasks(
+          [],
+          matter.filter((i) => stopping(i.task)).map((i) => taskViewOf(i.task)),
+        );
         const reason = batchReason(matter.map((i) => i.detail));
         return this.reconcile(target, { kind: 'reconcile', reason }, record, { tasks: stops });
       },

@@ -61,7 +61,12 @@ export function groupTaskEvents(
     const group = groups.get(key) ?? { target, items: [], ids: [] };
     groups.set(key, group);
     group.ids.push(id);
-    const item: TaskBatchItem = { id, task: event.task, of: canary ? 'canary' : 'primary', detail: event.detail };
+    const item: TaskBatchItem = {
+      id,
+      task: event.task,
+      of: canary ? 'canary' : 'primary',
+      detail: event.detail,
+    };
     const had = group.items.findIndex((i) => i.task.taskArn === event.task.taskArn);
     if (had < 0) group.items.push(item);
     else if (event.task.version > group.items[had]!.task.version) group.items[had] = item;

@@ -22,7 +22,10 @@ import running from './fixtures/events/ecs-task-state-running.json' with { type:
 import { canaryRollout, TD } from './helpers/rollout.ts';
 
 /** Targets by strategy, their steps as lib/steps.ts plans them. */
-const CANARY_TARGET = { strategy: 'canary' as const, steps: [10, 50, 100].map((percent) => ({ percent, bakeMs: 0 })) };
+const CANARY_TARGET = {
+  strategy: 'canary' as const,
+  steps: [10, 50, 100].map((percent) => ({ percent, bakeMs: 0 })),
+};
 const ROLLING_TARGET = { strategy: 'rolling' as const, steps: [{ percent: 100, bakeMs: 0 }] };
 
 const ARN = (id: string) => `arn:aws:ecs:us-east-1:123456789012:task/prod/${id.padStart(32, '0')}`;
@@ -165,6 +168,18 @@ describe('taskEventMatters', () => {
     ],
     ['RUNNING, baking', fact(), record({ rollout: baking }), false],
     ['RUNNING, waiting', fact(), record({ rollout: rollout() }), true],
+    [
+      'RUNNING, waiting, behind a load balancer',
+      fact(),
+      record({ rollout: rollout({ loadBalanced: true }) }),
+      false,
+    ],
+    [
+      'STOPPED failure, waiting, behind a load balancer',
+      stopped(),
+      record({ rollout: rollout({ loadBalanced: true }) }),
+      true,
+    ],
     ['STOPPED failure, baking', stopped(), record({ rollout: baking }), true],
     [
       'STOPPED v7, told v7',
