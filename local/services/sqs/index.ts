@@ -293,6 +293,9 @@ export class LocalSqs implements LocalService {
       const visibilityMs = Number(q.attributes.VisibilityTimeout ?? DEFAULT_VISIBILITY_S) * 1000;
       for (let i = 0; i < due.length; i += q.mapping.batchSize) {
         const batch = due.slice(i, i + q.mapping.batchSize);
+        // What is left after full batches waits for its own window, as a poller's next batch would.
+        if (batch.length < q.mapping.batchSize && batch[0]!.visibleAt + q.mapping.batchingWindowMs > now)
+          break;
         handed += batch.length;
         for (const m of batch) {
           m.receiveCount++;
