@@ -38,6 +38,7 @@ import {
   dueForCheck,
   missedImages,
   newestPush,
+  PUSH_EVENT_GRACE_MS,
   type pushTimes,
   type repositoryImages,
 } from './missed-pushes.ts';
@@ -645,8 +646,11 @@ export class Pipeline {
         continue;
       }
       const targets = due.filter((t) => t.repository === repository);
+      // An image pushed in the last moments is its own event's (PUSH_EVENT_GRACE_MS): not taken in
+      // by this look, so the mark stays before it and the next look takes it if its event was lost.
+      const until = this.now() - PUSH_EVENT_GRACE_MS;
       // Nothing pushed since the last look found its newest image: no record needs reading.
-      const newest = newestPush(listed.images);
+      const newest = newestPush(listed.images, until);
       const mark = marks.get(repository);
       if (mark && newest <= mark.newest) {
         for (const t of targets) this.pushChecks.set(`${t.cluster}/${t.service}`, this.now());
@@ -669,7 +673,7 @@ export class Pipeline {
           // The first look starts from the deploy: images pushed before the pipeline watched are not
           // news, one pushed since whose event was lost is (the sweep may first run a period later).
           const since = record.pushCheck?.since ?? this.options.deployedAt;
-          const missed = since === undefined ? [] : missedImages(listed.images, record, since);
+          const missed = since === undefined ? [] : missedImages(listed.images, record, since, until);
           for (const m of missed) {
             const registry = `${listed.registry}.dkr.ecr.${region}.amazonaws.com`;
             const image: ImageRef = {
