@@ -6,7 +6,6 @@
  * environment reads the record for them: at a canary step they may be a person's).
  */
 import { expect, it } from 'vitest';
-import { RUNNING } from '../../local/lambda.ts';
 import { usePipelineWorld } from '../helpers/pipeline-world.ts';
 
 const pipeline = usePipelineWorld();
