@@ -6,6 +6,8 @@
  * environment reads the record for them: at a canary step they may be a person's).
  */
 import { expect, it } from 'vitest';
+import { taskQueueName } from '../../lib/task-queue.ts';
+import { AwsError } from '../../local/core/errors.ts';
 import { usePipelineWorld } from '../helpers/pipeline-world.ts';
 
 const pipeline = usePipelineWorld();
@@ -77,3 +79,59 @@ it('a burst of 20 task events reaches one invocation (or a few), each one record
   for (const b of stops.batches)
     expect(b.calls.filter((c) => c === 'dynamodb:GetItem').length).toBeLessThanOrEqual(1);
 }, 60_000);
+
+it('retries only the messages of a service whose reconcile failed with an error retrying may fix', async () => {
+  const t = await pipeline();
+  const { world } = t;
+  world.ecr.push('web', 'v2');
+  await world.runFor(60_000);
+  const revision = (await t.records()).find((r) => r.key === 'prod/web')!.rollout!.taskDefinition!;
+  // A canary task of the rollout's revision that failed, as ECS tells it (from a real event's envelope).
+  const logged = world.eventLog.find((e) => e.event['detail-type'] === 'ECS Task State Change')!.event as any;
+  const event = (group: string, extra: object = {}) =>
+    JSON.stringify({
+      ...logged,
+      detail: {
+        ...logged.detail,
+        group,
+        taskArn: `${logged.detail.taskArn}0`,
+        taskDefinitionArn: revision,
+        lastStatus: 'STOPPED',
+        desiredStatus: 'STOPPED',
+        stopCode: 'EssentialContainerExited',
+        stoppedReason: 'Essential container in task exited',
+        version: 99,
+        ...extra,
+      },
+    });
+  const arn = world.arn('sqs', taskQueueName('ecs-autopilot'));
+  const record = (messageId: string, body: string) => ({
+    messageId,
+    body,
+    eventSource: 'aws:sqs',
+    eventSourceARN: arn,
+  });
+  const batch = {
+    Records: [
+      record('failed', event('service:web-canary')),
+      record('unreadable', '{"source":'),
+      record('unmanaged', event('service:other')),
+    ],
+  };
+  // ECS refuses the look for now: an error retrying may fix (not the pipeline's own permanent kind).
+  const refuse = (service: string, operation: string) => {
+    if (service === 'ecs' && operation === 'DescribeServices')
+      throw new AwsError('AccessDeniedException', 'not for now');
+  };
+  world.interceptors.push(refuse);
+  const refused = await t.pipeline.handleEvent(batch);
+  expect(refused.batchItemFailures).toEqual([{ itemIdentifier: 'failed' }]);
+  world.interceptors.splice(world.interceptors.indexOf(refuse), 1);
+  // Delivered again, the failure rolls the rollout back in that invocation.
+  const again = await t.pipeline.handleEvent({ Records: [batch.Records[0]] });
+  expect(again.batchItemFailures).toBeUndefined();
+  const after = (await t.records()).find((r) => r.key === 'prod/web')!;
+  expect(after.rollout?.rollingBack ?? after.history.at(-1)).toMatchObject({
+    reason: expect.stringMatching(/^1 new task failed: Essential container in task exited/),
+  });
+});
