@@ -12,10 +12,25 @@ import type { World } from '../local/world.ts';
 
 const TRIGGER = Symbol('bench trigger');
 
-/** `wake: …`, `ECS Service Action SERVICE_STEADY_STATE`, `task web-canary STOPPED/STOPPED ServiceSchedulerInitiated`, … */
+/**
+ * `wake-up`, `ECS Service Action SERVICE_STEADY_STATE`, `task web-canary STOPPED/STOPPED
+ * ServiceSchedulerInitiated`, …; a batch from the task event queue by its events' kinds:
+ * `task batch: web RUNNING/RUNNING`, `task batch: web RUNNING/RUNNING + web-canary STOPPED/STOPPED …`.
+ */
 export function triggerOf(event: unknown): string {
   const e = event as Record<string, any>;
-  if (Array.isArray(e?.Records)) return 'wake-up';
+  if (Array.isArray(e?.Records)) {
+    const tasks = e.Records.map((r: { body?: string }) => {
+      try {
+        return JSON.parse(r.body ?? '');
+      } catch {
+        return undefined;
+      }
+    }).filter((b: any) => b?.['detail-type'] === 'ECS Task State Change');
+    if (tasks.length === 0) return 'wake-up';
+    const kinds = [...new Set(tasks.map((b: unknown) => triggerOf(b).replace(/^task /, '')))].sort();
+    return `task batch: ${kinds.join(' + ')}`;
+  }
   const type = String(e?.['detail-type'] ?? 'unknown');
   const d = e?.detail ?? {};
   if (type === 'ECS Task State Change')

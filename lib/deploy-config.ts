@@ -19,6 +19,7 @@ import { type Config, type TargetConfig, webhookParameters } from './config.ts';
 import { isEcsStrategy } from './ecs-strategy.ts';
 import { eventRules, type FunctionKey } from './rules.ts';
 import { OUTSTANDING_INDEX } from './store.ts';
+import { TASK_QUEUE_BATCH_SIZE, TASK_QUEUE_BATCHING_WINDOW_S } from './task-queue.ts';
 import { canaryGroupOf } from './traffic-config.ts';
 
 export type { FunctionKey } from './rules.ts';
@@ -64,6 +65,39 @@ export interface EventBridgeEvent {
   };
 }
 
+/**
+ * One `sqs` event (osls `functions.<name>.events`): the function reads the queue in batches through
+ * a Lambda event source mapping, reporting the messages to retry (ReportBatchItemFailures).
+ */
+export interface SqsEvent {
+  sqs: {
+    arn: Cfn;
+    batchSize: number;
+    maximumBatchingWindow: number;
+    functionResponseType: 'ReportBatchItemFailures';
+  };
+}
+
+/**
+ * A rule osls cannot make (its `eventBridge` event targets only the function itself): an
+ * AWS::Events::Rule resource whose target is a queue.
+ */
+export interface QueueRuleResource {
+  Type: 'AWS::Events::Rule';
+  Properties: {
+    Name: string;
+    Description: string;
+    EventPattern: Record<string, unknown>;
+    State: 'ENABLED';
+    Targets: {
+      Id: string;
+      Arn: Cfn;
+      RetryPolicy: { MaximumRetryAttempts: number; MaximumEventAgeInSeconds: number };
+      DeadLetterConfig: { Arn: Cfn };
+    }[];
+  };
+}
+
 export interface IamStatement {
   Sid: string;
   Effect: 'Allow';
@@ -73,7 +107,11 @@ export interface IamStatement {
 }
 
 export interface DeployConfig {
-  events: Record<FunctionKey, EventBridgeEvent[]>;
+  events: Record<FunctionKey, (EventBridgeEvent | SqsEvent)[]>;
+  /** The `ecs-task` rule, to the task event queue (serverless.yml TaskEventRule). */
+  taskEventRule: QueueRuleResource;
+  /** Its ARN: the only source the task event queue accepts messages from (TaskEventQueuePolicy). */
+  taskEventRuleArn: Cfn;
   iamStatements: IamStatement[];
   /** Every rule's ARN: the only sources allowed to send to the dead-letter queue. */
   deadLetterSourceArns: Cfn[];
@@ -90,6 +128,8 @@ export const DEAD_LETTER_QUEUE = 'DeadLetterQueue';
 export const TABLE = 'AutopilotTable';
 /** The wake-up queue (lib/waker.ts): each record's next moment, as a delayed message. */
 export const WAKE_QUEUE = 'WakeQueue';
+/** The task event queue (lib/task-queue.ts): ECS's task events, read by `ecsEvent` in batches. */
+export const TASK_EVENT_QUEUE = 'TaskEventQueue';
 /** The role ECS assumes to invoke the lifecycle hook (serverless.yml EcsLifecycleHookRole). */
 export const LIFECYCLE_HOOK_ROLE = 'EcsLifecycleHookRole';
 
@@ -155,15 +195,53 @@ export function deployConfig(config: Config, settings: DeploySettings): DeployCo
   };
 
   const events: DeployConfig['events'] = { ecrPush: [], ecsEvent: [], alarm: [], tick: [] };
+  let taskEventRule: QueueRuleResource | undefined;
   for (const spec of eventRules(config, arn)) {
-    events[spec.function].push(
-      rule(
-        spec.name,
-        spec.description,
-        spec.schedule ? { schedule: spec.schedule } : { pattern: spec.pattern! },
-      ),
+    const made = rule(
+      spec.name,
+      spec.description,
+      spec.schedule ? { schedule: spec.schedule } : { pattern: spec.pattern! },
     );
+    if (spec.via !== 'task-queue') {
+      events[spec.function].push(made);
+      continue;
+    }
+    // The rule sends each event to the queue as its message body (EventBridge User Guide, "Amazon
+    // SQS" targets, the whole event unless an input is set), with the same retries and dead letters.
+    const queue: Cfn = { 'Fn::GetAtt': [TASK_EVENT_QUEUE, 'Arn'] };
+    const { name, description, retryPolicy } = made.eventBridge;
+    const pattern = spec.pattern;
+    if (!pattern) throw new DeployConfigError(`rule ${spec.name} to the task event queue has no pattern`);
+    taskEventRule = {
+      Type: 'AWS::Events::Rule',
+      Properties: {
+        Name: name,
+        Description: description,
+        EventPattern: pattern,
+        State: 'ENABLED',
+        Targets: [
+          {
+            Id: TASK_EVENT_QUEUE,
+            Arn: queue,
+            RetryPolicy: {
+              MaximumRetryAttempts: retryPolicy.maximumRetryAttempts,
+              MaximumEventAgeInSeconds: retryPolicy.maximumEventAge,
+            },
+            DeadLetterConfig: { Arn: dlq },
+          },
+        ],
+      },
+    };
+    events[spec.function].push({
+      sqs: {
+        arn: queue,
+        batchSize: TASK_QUEUE_BATCH_SIZE,
+        maximumBatchingWindow: TASK_QUEUE_BATCHING_WINDOW_S,
+        functionResponseType: 'ReportBatchItemFailures',
+      },
+    });
   }
+  if (!taskEventRule) throw new DeployConfigError('no rule goes through the task event queue');
 
   // autopilot.yml's names are checked by config.ts; the settings are checked here, as they go into ARNs.
   if (!/^[A-Za-z0-9_.\-/]{1,2048}$/.test(settings.slackWebhookParameter)) {
@@ -367,6 +445,8 @@ export function deployConfig(config: Config, settings: DeploySettings): DeployCo
 
   return {
     events,
+    taskEventRule,
+    taskEventRuleArn: arn('events', `rule/${taskEventRule.Properties.Name}`),
     iamStatements,
     deadLetterSourceArns: ruleNames.map((name) => arn('events', `rule/${name}`)),
     lifecycleHookArn: arn('lambda', `function:${settings.service}-${settings.stage}-lifecycleHook`),

@@ -106,11 +106,30 @@ export function scaleInStop(
 }
 
 /**
- * Before any call: the events that cannot change a decision, from the event alone and this
- * container's hint of the service.
+ * Whether a rollout of this target can ever stand at a canary step below 100 % (the primary its
+ * owner's: primaryOwnedByPerson): a strategy the pipeline steps itself with such a step.
  *
- *   a scale-in stop (scaleInStop)                                     -> dropped: the pipeline asked for it
+ *   canary [10, 50, 100]       -> true
+ *   linear [25, 50, 75, 100]   -> true
+ *   rolling [100]              -> false
+ *   all-at-once [100]          -> false
+ *   ecs-canary [10, 100]       -> false (ECS moves both services)
+ */
+export function canHaveCanarySteps(target: Pick<TargetConfig, 'strategy' | 'steps'>): boolean {
+  return !isEcsStrategy(target.strategy) && target.steps.some((s) => s.percent < 100);
+}
+
+/**
+ * Before any call: the events that cannot change a decision, from the event alone, this
+ * container's hint of the service and the target's config. With no hint (a cold execution
+ * environment), a scale-in stop of the primary is read when the target can stand at a canary step
+ * (a person's scale-in there re-sizes the canary); in a batch of events that costs one record read.
+ *
+ *   a scale-in stop (scaleInStop), hint without canaryStep            -> dropped: the pipeline asked for it
  *   a scale-in stop of the primary, hint canaryStep                   -> matters (a person's: the canary follows)
+ *   a scale-in stop of the primary, no hint, a canary target          -> matters (the record says whose)
+ *   a scale-in stop of the primary, no hint, a rolling target         -> dropped: the config says whose
+ *   a scale-in stop of the canary, no hint, a canary target           -> dropped
  *   RUNNING of web:3, hint loadBalanced                               -> dropped: its being in service starts a bake, not its RUNNING
  *   RUNNING of web:3, hint revision web:4                             -> dropped: an old revision
  *   RUNNING of web:4, hint revision web:4                             -> matters
@@ -123,10 +142,15 @@ export function scaleInStop(
 export function dropBeforeCalls(
   t: TaskEventFacts,
   hint: ServiceHint | undefined,
-  of: 'primary' | 'canary' = 'primary',
+  of: 'primary' | 'canary',
+  target: Pick<TargetConfig, 'strategy' | 'steps'>,
 ): Verdict {
-  if (scaleInStop(t) && !(of === 'primary' && hint?.canaryStep))
-    return drop('a stop the scheduler made to scale in or replace (the pipeline asked for it)');
+  if (scaleInStop(t)) {
+    const personsMaybe = of === 'primary' && (hint ? hint.canaryStep === true : canHaveCanarySteps(target));
+    if (!personsMaybe)
+      return drop('a stop the scheduler made to scale in or replace (the pipeline asked for it)');
+    return MATTERS;
+  }
   if (!running(t) || !hint) return MATTERS;
   if (hint.loadBalanced)
     return drop('behind a load balancer a task coming up starts nothing: its being in service does');
@@ -148,6 +172,7 @@ export function dropBeforeCalls(
  *   a task of web:3, the rollout's revision web:4                      -> dropped: another revision
  *   a task, the rollout's revision not registered yet                  -> matters
  *   RUNNING of web:4, rolling back                                     -> dropped
+ *   RUNNING of web:4, the rollout behind a load balancer (loadBalanced) -> dropped: in service starts a bake, not RUNNING
  *   RUNNING of web:4, the step baking (healthyAt set)                  -> dropped
  *   RUNNING of web:4, the step waiting for its tasks                   -> matters
  *   STOPPED of web:4 (a failure), the step baking                      -> matters (a failure restarts the bake or rolls back)
@@ -170,6 +195,8 @@ export function taskEventMatters(
     return drop("a task of another revision than the rollout's");
   if (running(t)) {
     if (rollout.rollingBack) return drop('a task of the rolled back revision coming up');
+    if (rollout.loadBalanced)
+      return drop('behind a load balancer a task coming up starts nothing: its being in service does');
     if (rollout.steps[rollout.stepIndex]?.healthyAt !== undefined)
       return drop('the step is baking: a task coming up changes nothing');
     return MATTERS;

@@ -47,19 +47,32 @@ export function dueForCheck(
 }
 
 /**
- * The images of `repository` pushed at or after `since` that `record` never saw, oldest first, one
- * entry per tag (the policy decides which tag, if any, deploys). `since` is inclusive: an image
+ * How long an image is left to its own push event: EventBridge delivers it in well under a second
+ * (p99 387 ms, local/core/latency.ts) and its invocation registers the revision within a second or
+ * two; a sweep that took the image as missed meanwhile would register a second revision for the
+ * same digest beside it (a registration goes before its commit, lib/lease.ts actsBeforeCommit).
+ * Shorter than the margin the look's mark keeps behind it (lib/pipeline.ts PUSH_CHECK_MARGIN_MS,
+ * a minute), so the next look still takes the image if its event was lost.
+ */
+export const PUSH_EVENT_GRACE_MS = 30_000;
+
+/**
+ * The images of `repository` pushed at or after `since`, and no later than `until` (the look's time
+ * less PUSH_EVENT_GRACE_MS: a younger image is its event's), that `record` never saw, oldest first,
+ * one entry per tag (the policy decides which tag, if any, deploys). `since` is inclusive: an image
  * pushed in the very millisecond of the deploy (or of the last look) is news unless the record knows
  * it, and a known one is skipped whatever its time.
  *
  *   since 10:00; images v3 (09:55), v4 (10:02, seen), v5 (10:04)  ->  [v5]
  *   since 10:00; images v2 (10:00:00.000, never seen)             ->  [v2]
  *   since 10:00; images v2 (10:00:00.000, seen)                   ->  []
+ *   since 10:00, until 10:03; images v5 (10:04, never seen)       ->  [] (its event is on its way)
  */
 export function missedImages(
   images: ImageDetail[],
   record: ServiceRecord,
   since: number,
+  until = Number.POSITIVE_INFINITY,
 ): { tag: string; digest: string; pushedAt: number }[] {
   return images
     .filter(
@@ -67,6 +80,7 @@ export function missedImages(
         i.imageDigest &&
         i.imagePushedAt &&
         i.imagePushedAt.getTime() >= since &&
+        i.imagePushedAt.getTime() <= until &&
         !knows(record, i.imageDigest),
     )
     .sort((a, b) => a.imagePushedAt!.getTime() - b.imagePushedAt!.getTime())
@@ -80,13 +94,17 @@ export function missedImages(
 }
 
 /**
- * When the newest image of a listing was pushed: a look that finds nothing newer than the last
- * look's newest has nothing any record could have missed.
- *   [v1 pushed 10:00, v2 pushed 10:05] -> 10:05
- *   []                                 -> 0
+ * When the newest image of a listing was pushed (no later than `until`: what the look took in): a
+ * look that finds nothing newer than the last look's newest has nothing any record could have missed.
+ *   [v1 pushed 10:00, v2 pushed 10:05]              -> 10:05
+ *   []                                              -> 0
+ *   [v1 pushed 10:00, v2 pushed 10:05], until 10:03 -> 10:00 (the next look takes v2 in)
  */
-export function newestPush(images: ImageDetail[]): number {
-  return images.reduce((n, i) => Math.max(n, i.imagePushedAt?.getTime() ?? 0), 0);
+export function newestPush(images: ImageDetail[], until = Number.POSITIVE_INFINITY): number {
+  return images.reduce((n, i) => {
+    const at = i.imagePushedAt?.getTime() ?? 0;
+    return at <= until ? Math.max(n, at) : n;
+  }, 0);
 }
 
 /** Every tagged image of a repository (paginated), and the registry it lives in. */

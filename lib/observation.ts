@@ -33,6 +33,8 @@ export interface ServiceView {
    * event): the cluster has no room for another of its tasks (capacity facts, lib/rollout/capacity.ts).
    */
   placementFailedAt?: number;
+  /** Its tasks take traffic through load balancer target groups (the service's loadBalancers). */
+  loadBalanced?: true;
 }
 
 export interface TaskView {

@@ -275,8 +275,10 @@ const UNABLE_TO_PLACE = /was unable to place a task/;
 
 function toServiceView(s: Service): ServiceView {
   const placementFailure = (s.events ?? []).find((e) => UNABLE_TO_PLACE.test(e.message ?? ''));
+  const loadBalanced = (s.loadBalancers ?? []).some((lb) => !!lb.targetGroupArn);
   return {
     exists: true,
+    ...(loadBalanced && { loadBalanced }),
     status: s.status,
     taskDefinition: s.taskDefinition,
     desiredCount: s.desiredCount ?? 0,

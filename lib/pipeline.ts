@@ -29,7 +29,7 @@ import {
 } from './config.ts';
 import type { Action, Trigger } from './decide.ts';
 import { isPermanent, TransientError } from './errors.ts';
-import { dropBeforeCalls, taskEventMatters, taskViewOf, type Verdict } from './event-facts.ts';
+import { dropBeforeCalls, mergeTasks, taskEventMatters, taskViewOf, type Verdict } from './event-facts.ts';
 import { handOnMessages, handOnTargets } from './hand-on.ts';
 import { HOOK_RECHECK_S, type HookAnswer, hookAnswer, parseHookInput } from './hook.ts';
 import { nextFailing, tellFailing, withoutLease } from './lease.ts';
@@ -38,6 +38,7 @@ import {
   dueForCheck,
   missedImages,
   newestPush,
+  PUSH_EVENT_GRACE_MS,
   type pushTimes,
   type repositoryImages,
 } from './missed-pushes.ts';
@@ -52,7 +53,8 @@ import { budget, deliver, MAX_WAIT_MS, queue, type Slack } from './slack/deliver
 import { firstToLease, leased } from './slack/outbox.ts';
 import { ConflictError, CorruptRecordError, type RecordStore, type RepositoryMark } from './store.ts';
 import { sweepReconciles } from './sweep.ts';
-import { type ParsedTrigger, parseTrigger } from './triggers.ts';
+import { batchReason, groupTaskEvents, type TaskBatchItem } from './task-batch.ts';
+import { type ParsedTrigger, parseTrigger, type TaskEventFacts, type TaskTrigger } from './triggers.ts';
 import { wakeReadsGates } from './wake.ts';
 import { type Waker, WakingStore } from './waker.ts';
 
@@ -198,7 +200,69 @@ export class Pipeline {
         return this.onTick();
       case 'wake':
         return this.onQueue(trigger);
+      case 'tasks':
+        return this.onTaskEvents(trigger);
     }
+  }
+
+  /**
+   * A batch from the task event queue (lib/task-queue.ts): grouped by target (lib/task-batch.ts),
+   * each event judged before any call (dropBeforeCalls), then per target one record read, each
+   * remaining event judged with it (taskEventMatters), and one reconcile told every stop that
+   * matters at once. A target whose reconcile failed with an error retrying may fix has its
+   * messages come back (batchItemFailures); so does one left for lack of time. An unreadable
+   * message is logged and acknowledged: retrying cannot mend it.
+   */
+  private async onTaskEvents(t: Extract<ParsedTrigger, { kind: 'tasks' }>): Promise<HandleResult> {
+    const events: { id: string; event: TaskTrigger }[] = [];
+    for (const m of t.messages) {
+      if ('invalid' in m.event) log.warn('event.invalid', { messageId: m.id, reason: m.event.invalid });
+      else if ('ignored' in m.event) log.info('event.ignored', { messageId: m.id, reason: m.event.ignored });
+      else events.push({ id: m.id, event: m.event });
+    }
+    const { groups, unmanaged } = groupTaskEvents(this.config.targets, events);
+    for (const u of unmanaged)
+      log.info('event.unmanaged', { messageId: u.id, reason: `service ${u.service} is not managed` });
+    if (groups.length === 0) return { status: 'done', services: [] };
+    const byKey = new Map(groups.map((g) => [`${g.target.cluster}/${g.target.service}`, g]));
+    const result = await this.eachTarget(
+      groups.map((g) => g.target),
+      async (target) => {
+        const key = `${target.cluster}/${target.service}`;
+        const items = byKey.get(key)!.items;
+        const dropped = (item: TaskBatchItem, verdict: Verdict) => {
+          if (verdict.matters) return false;
+          log.info('event.dropped', {
+            service: key,
+            task: item.task.taskArn,
+            version: item.task.version,
+            reason: verdict.reason,
+          });
+          return true;
+        };
+        // The events that cannot change a decision cost no call (lib/event-facts.ts) ...
+        const hint = this.observed.hints.get(key);
+        const left = items.filter((i) => !dropped(i, dropBeforeCalls(i.task, hint, i.of, target)));
+        if (left.length === 0) return undefined;
+        // ... or one record read for all of them.
+        const record = await this.options.store.get(target.cluster, target.service);
+        const matter = left.filter((i) => !dropped(i, taskEventMatters(i.task, record, i.of)));
+        if (matter.length === 0) return undefined;
+        // The stops are folded into the record: the reconcile lists running tasks only.
+        const stops = mergeTasks(
+          [],
+          matter.filter((i) => stopping(i.task)).map((i) => taskViewOf(i.task)),
+        );
+        const reason = batchReason(matter.map((i) => i.detail));
+        return this.reconcile(target, { kind: 'reconcile', reason }, record, { tasks: stops });
+      },
+      false,
+    );
+    const again = new Set([...(result.retry ?? []), ...(result.deferred ?? [])]);
+    const failed = [...again].flatMap((k) => byKey.get(k)?.ids ?? []).map((id) => ({ itemIdentifier: id }));
+    if (again.size > 0)
+      log.warn('tasks.again', { services: [...again], reason: 'SQS delivers their events again' });
+    return { ...result, ...(failed.length > 0 && { batchItemFailures: failed }) };
   }
 
   /**
@@ -410,7 +474,7 @@ export class Pipeline {
     return this.eachTarget(targets, async (target) => {
       // A task event that cannot change a decision costs no call (lib/event-facts.ts) ...
       const hint = this.observed.hints.get(`${target.cluster}/${target.service}`);
-      if (task && dropped(target, dropBeforeCalls(task, hint, of))) return undefined;
+      if (task && dropped(target, dropBeforeCalls(task, hint, of, target))) return undefined;
       const record = await this.options.store.get(target.cluster, target.service);
       // ... or only the record's read; deployment events also teach what is known good.
       if (task && dropped(target, taskEventMatters(task, record, of))) return undefined;
@@ -420,7 +484,7 @@ export class Pipeline {
         return undefined;
       }
       // A stop is folded into the record: the reconcile lists running tasks only (its stops are told).
-      const stop = task && task.desiredStatus === 'STOPPED' ? [taskViewOf(task)] : [];
+      const stop = task && stopping(task) ? [taskViewOf(task)] : [];
       return this.reconcile(target, { kind: 'reconcile', reason: t.detail }, record, { tasks: stop });
     });
   }
@@ -582,8 +646,11 @@ export class Pipeline {
         continue;
       }
       const targets = due.filter((t) => t.repository === repository);
+      // An image pushed in the last moments is its own event's (PUSH_EVENT_GRACE_MS): not taken in
+      // by this look, so the mark stays before it and the next look takes it if its event was lost.
+      const until = this.now() - PUSH_EVENT_GRACE_MS;
       // Nothing pushed since the last look found its newest image: no record needs reading.
-      const newest = newestPush(listed.images);
+      const newest = newestPush(listed.images, until);
       const mark = marks.get(repository);
       if (mark && newest <= mark.newest) {
         for (const t of targets) this.pushChecks.set(`${t.cluster}/${t.service}`, this.now());
@@ -606,7 +673,7 @@ export class Pipeline {
           // The first look starts from the deploy: images pushed before the pipeline watched are not
           // news, one pushed since whose event was lost is (the sweep may first run a period later).
           const since = record.pushCheck?.since ?? this.options.deployedAt;
-          const missed = since === undefined ? [] : missedImages(listed.images, record, since);
+          const missed = since === undefined ? [] : missedImages(listed.images, record, since, until);
           for (const m of missed) {
             const registry = `${listed.registry}.dkr.ecr.${region}.amazonaws.com`;
             const image: ImageRef = {
@@ -910,6 +977,9 @@ export class Pipeline {
     return record;
   }
 }
+
+/** A task ECS stops or has stopped: its event is folded into the record (lib/event-facts.ts foldTaskFacts). */
+const stopping = (t: TaskEventFacts) => t.desiredStatus === 'STOPPED';
 
 /**
  * ECR's imagePushedAt of each image, by digest (DescribeImages; an image no longer there is left

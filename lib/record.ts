@@ -77,6 +77,12 @@ export interface Rollout {
   total?: number;
   /** The primary's count the rollout last asked for (past the surge the primary shrinks). */
   primaryCount?: number;
+  /**
+   * The primary took traffic through target groups when the rollout started: a task coming up then
+   * starts nothing (its being in service does), so its event is dropped after the record's read
+   * (lib/event-facts.ts taskEventMatters) in an environment that has no hint of the service.
+   */
+  loadBalanced?: true;
   /** The tasks the cluster has room for (both services), once a task of the rollout could not be placed (lib/rollout/capacity.ts). */
   room?: number;
   /** The most healthy canary tasks seen at the current step while trading capacity (its progress). */

@@ -16,6 +16,11 @@ export interface RuleSpec {
   description: string;
   pattern?: Record<string, unknown>;
   schedule?: string;
+  /**
+   * Delivered through the task event queue (lib/task-queue.ts), which `function` reads in batches,
+   * instead of invoking the function once per event.
+   */
+  via?: 'task-queue';
 }
 
 /** Task states that matter to a rollout: a task came up, or stopped. */
@@ -61,6 +66,8 @@ export function eventRules<A>(config: Config, arn: (service: string, resource: s
     {
       name: 'ecs-task',
       function: 'ecsEvent',
+      // A burst of task events in one invocation: one record read and one look per service.
+      via: 'task-queue',
       description: 'A task of a managed service (or its canary) came up or stopped',
       pattern: {
         source: ['aws.ecs'],

@@ -10,8 +10,11 @@
  *   Scheduled Event                                     -> tick
  *   SQS event (Records with eventSource aws:sqs), the wake queue's messages -> wake (wake-ups, and
  *   pushes handed on by an invocation that ran out of time, lib/hand-on.ts)
+ *   SQS event from the task event queue (lib/task-queue.ts): each body an ECS Task State Change as
+ *   EventBridge sent it -> tasks (each message read on its own: one unreadable is that one's error)
  */
 import { type HandOn, parseHandOnBody } from './hand-on.ts';
+import { TASK_QUEUE_SUFFIX } from './task-queue.ts';
 import { parseWakeBody, type WakeMessage } from './wake.ts';
 
 export type ParsedTrigger =
@@ -52,8 +55,16 @@ export type ParsedTrigger =
       /** Pushes handed on (lib/hand-on.ts), each with its message's id; absent when there are none. */
       handOns?: { id: string; handOn: HandOn }[];
     }
+  | {
+      kind: 'tasks';
+      /** Each message: its id (for a batch item failure), and its task event, or why it is not one. */
+      messages: { id: string; event: TaskTrigger | { invalid: string } | { ignored: string } }[];
+    }
   | { kind: 'invalid'; reason: string }
   | { kind: 'ignored'; reason: string };
+
+/** A task event of a service: what the task event queue's messages carry. */
+export type TaskTrigger = Extract<ParsedTrigger, { kind: 'service' }> & { task: TaskEventFacts };
 
 /**
  * What an ECS Task State Change tells of one task (ecs_task_events.html): its revision, last and
@@ -93,10 +104,13 @@ export function parseTrigger(event: unknown): ParsedTrigger {
   if (size > MAX_EVENT_BYTES)
     return { kind: 'invalid', reason: `event is ${size} bytes, over EventBridge's 256 KB limit` };
 
-  if (Array.isArray(event.Records))
-    return isObj(event.Records[0]) && event.Records[0].eventSource === 'aws:sqs'
-      ? parseWakes(event.Records)
-      : parseSns(event.Records);
+  if (Array.isArray(event.Records)) {
+    const first = isObj(event.Records[0]) ? event.Records[0] : {};
+    if (first.eventSource !== 'aws:sqs') return parseSns(event.Records);
+    return str(first.eventSourceARN)?.endsWith(TASK_QUEUE_SUFFIX)
+      ? parseTaskBatch(event.Records)
+      : parseWakes(event.Records);
+  }
   if (event.source === 'aws.cloudwatch' && isObj(event.alarmData)) return parseAlarmAction(event);
 
   const detailType = str(event['detail-type']);
@@ -237,6 +251,44 @@ function parseWakes(records: unknown[]): ParsedTrigger {
     messages.push({ id, wake: typeof wake === 'string' ? { invalid: wake } : wake });
   }
   return { kind: 'wake', messages, ...(handOns.length > 0 && { handOns }) };
+}
+
+/**
+ * The task event queue's batch: each body is the EventBridge event the ecs-task rule matched, as
+ * EventBridge sends it to an SQS target (the whole event as JSON). Each message is read on its own:
+ * one that is not a task event of a service is that message's error (logged and acknowledged, as
+ * retrying cannot mend it), never the batch's.
+ *
+ *   body '{"source":"aws.ecs","detail-type":"ECS Task State Change",…}'  -> its task event
+ *   body 'not json'                  -> invalid: "message m1: body is not JSON (…)"
+ *   body '{"source":"aws.ecr",…}'    -> invalid: "message m1: not an ECS Task State Change (…)"
+ *   a task of no service (group family:…) -> ignored
+ */
+function parseTaskBatch(records: unknown[]): ParsedTrigger {
+  const messages = records.map((r, i) => {
+    const record = isObj(r) ? r : {};
+    const id = str(record.messageId) ?? `#${i}`;
+    return { id, event: parseTaskBody(id, record.body) };
+  });
+  return { kind: 'tasks', messages };
+}
+
+function parseTaskBody(id: string, body: unknown): TaskTrigger | { invalid: string } | { ignored: string } {
+  if (typeof body !== 'string') return { invalid: `message ${id}: no body` };
+  let event: unknown;
+  try {
+    event = JSON.parse(body);
+  } catch (e) {
+    return { invalid: `message ${id}: body is not JSON (${(e as Error).message})` };
+  }
+  const parsed = isObj(event) && !Array.isArray(event.Records) ? parseTrigger(event) : undefined;
+  if (parsed?.kind === 'service' && parsed.task) return parsed as TaskTrigger;
+  if (parsed?.kind === 'ignored') return { ignored: `message ${id}: ${parsed.reason}` };
+  const what = isObj(event)
+    ? `source "${String(event.source)}", detail-type "${String(event['detail-type'])}"`
+    : `a JSON ${Array.isArray(event) ? 'array' : typeof event}`;
+  const why = parsed?.kind === 'invalid' ? `: ${parsed.reason}` : '';
+  return { invalid: `message ${id}: not an ECS Task State Change (${what})${why}` };
 }
 
 function parseSns(records: unknown[]): ParsedTrigger {

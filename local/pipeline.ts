@@ -22,6 +22,12 @@ import { type Attempt, createSlack } from '../lib/slack/deliver.ts';
 import { render } from '../lib/slack/message.ts';
 import { DEFAULT_WEBHOOK_PARAMETER } from '../lib/slack/webhook.ts';
 import { DynamoRecordStore, TABLE_DEFINITION } from '../lib/store.ts';
+import {
+  TASK_QUEUE_BATCH_SIZE,
+  TASK_QUEUE_BATCHING_WINDOW_S,
+  TASK_QUEUE_VISIBILITY_S,
+  taskQueueName,
+} from '../lib/task-queue.ts';
 import { SqsWaker, wakeQueueName } from '../lib/waker.ts';
 import { registerCliSteps } from './cli-step.ts';
 import { LocalLambda } from './lambda.ts';
@@ -229,6 +235,20 @@ export async function attachPipeline(
       { timeoutMs: options.timeoutMs ?? FUNCTION_TIMEOUT_MS, memoryMb: FUNCTION_MEMORY_MB },
     ),
   );
+  // The task event queue (serverless.yml TaskEventQueue): the ecs-task rule sends to it, and the
+  // ecsEvent function reads it in batches gathered for up to a second (lib/task-queue.ts).
+  const taskQueue = taskQueueName(table);
+  world.sqs.operations.CreateQueue!({
+    QueueName: taskQueue,
+    Attributes: {
+      VisibilityTimeout: String(TASK_QUEUE_VISIBILITY_S),
+      RedrivePolicy: JSON.stringify({ maxReceiveCount: 5 }),
+    },
+  });
+  world.sqs.mapTo(taskQueue, functionArns.ecsEvent!, {
+    batchSize: TASK_QUEUE_BATCH_SIZE,
+    batchingWindowS: TASK_QUEUE_BATCHING_WINDOW_S,
+  });
   if (!options.noRules) {
     const arn = (service: string, resource: string) =>
       `arn:aws:${service}:${world.region}:${world.account}:${resource}`;
@@ -242,7 +262,11 @@ export async function attachPipeline(
       });
       await world.events.operations.PutTargets!({
         Rule: `ecs-autopilot-${rule.name}`,
-        Targets: [{ Id: rule.function, Arn: functionArns[rule.function] }],
+        Targets: [
+          rule.via === 'task-queue'
+            ? { Id: 'taskEventQueue', Arn: world.arn('sqs', taskQueue) }
+            : { Id: rule.function, Arn: functionArns[rule.function] },
+        ],
       });
     }
   }

@@ -102,6 +102,12 @@ export class World {
   readonly tasks: Concurrency;
   /** Behaviours from the scenario, keyed `repository:tag`; the local ECR binds them at push. */
   readonly images = new Map<string, ImageBehaviour>();
+  /** The local SQS as EventBridge's SQS targets send to it (core/context.ts QueuesContext). */
+  readonly queues = {
+    send: (queueArn: string, body: string) => {
+      this.sqs.operations.SendMessage!({ QueueUrl: queueArn, MessageBody: body });
+    },
+  };
   /** Lambda stand-ins that EventBridge targets deliver to, keyed by function ARN. */
   readonly functions = new Map<string, LocalFunction>();
   /** Every event put on the bus, whole, with its virtual time. */

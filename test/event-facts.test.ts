@@ -1,6 +1,7 @@
 /** The worked examples of lib/event-facts.ts, one row each. */
 import { describe, expect, it } from 'vitest';
 import {
+  canHaveCanarySteps,
   dropBeforeCalls,
   foldGates,
   foldTaskFacts,
@@ -19,6 +20,13 @@ import type { Rollout, ServiceRecord } from '../lib/record.ts';
 import { parseTrigger, type TaskEventFacts } from '../lib/triggers.ts';
 import running from './fixtures/events/ecs-task-state-running.json' with { type: 'json' };
 import { canaryRollout, TD } from './helpers/rollout.ts';
+
+/** Targets by strategy, their steps as lib/steps.ts plans them. */
+const CANARY_TARGET = {
+  strategy: 'canary' as const,
+  steps: [10, 50, 100].map((percent) => ({ percent, bakeMs: 0 })),
+};
+const ROLLING_TARGET = { strategy: 'rolling' as const, steps: [{ percent: 100, bakeMs: 0 }] };
 
 const ARN = (id: string) => `arn:aws:ecs:us-east-1:123456789012:task/prod/${id.padStart(32, '0')}`;
 const SCALE_IN = 'Scaling activity initiated by (deployment ecs-svc/1)';
@@ -98,9 +106,9 @@ describe('dropBeforeCalls', () => {
   const being = fact({ desiredStatus: 'STOPPED', stopCode: 'EssentialContainerExited' });
   it.each([
     [
-      'a scale-in stop',
+      'a scale-in stop, hint without canaryStep',
       stopped({ stopCode: 'ServiceSchedulerInitiated', stoppedReason: SCALE_IN }),
-      undefined,
+      { canaryStep: false },
       false,
     ],
     [
@@ -137,7 +145,7 @@ describe('dropBeforeCalls', () => {
     ],
     ['RUNNING web:3, no hint', fact({ taskDefinitionArn: `${TD}web:3` }), undefined, true],
   ])('%s -> matters %s', (_, t, hint, matters) => {
-    expect(dropBeforeCalls(t, hint).matters).toBe(matters);
+    expect(dropBeforeCalls(t, hint, 'primary', CANARY_TARGET).matters).toBe(matters);
   });
 });
 
@@ -160,6 +168,18 @@ describe('taskEventMatters', () => {
     ],
     ['RUNNING, baking', fact(), record({ rollout: baking }), false],
     ['RUNNING, waiting', fact(), record({ rollout: rollout() }), true],
+    [
+      'RUNNING, waiting, behind a load balancer',
+      fact(),
+      record({ rollout: rollout({ loadBalanced: true }) }),
+      false,
+    ],
+    [
+      'STOPPED failure, waiting, behind a load balancer',
+      stopped(),
+      record({ rollout: rollout({ loadBalanced: true }) }),
+      true,
+    ],
     ['STOPPED failure, baking', stopped(), record({ rollout: baking }), true],
     [
       'STOPPED v7, told v7',
@@ -427,13 +447,31 @@ describe('primaryOwnedByPerson', () => {
     stopCode: 'ServiceSchedulerInitiated',
     stoppedReason: SCALE_IN,
   });
-  it.each<[string, 'primary' | 'canary', { canaryStep?: boolean } | undefined, boolean]>([
-    ['of the primary, hint canaryStep', 'primary', { canaryStep: true }, true],
-    ['of the primary, hint promoting', 'primary', { canaryStep: false }, false],
-    ['of the primary, no hint', 'primary', undefined, false],
-    ['of the canary, hint canaryStep', 'canary', { canaryStep: true }, false],
-  ])('a scale-in stop %s -> matters %s before any call', (_, of, hint, matters) => {
-    expect(dropBeforeCalls(scaleIn, hint, of).matters).toBe(matters);
+  type Target = typeof CANARY_TARGET | typeof ROLLING_TARGET;
+  it.each<[string, 'primary' | 'canary', { canaryStep?: boolean } | undefined, Target, boolean]>([
+    ['of the primary, hint canaryStep', 'primary', { canaryStep: true }, CANARY_TARGET, true],
+    ['of the primary, hint promoting', 'primary', { canaryStep: false }, CANARY_TARGET, false],
+    // A cold environment: the record says whose the stop is (one read for a whole batch).
+    ['of the primary, no hint, a canary target', 'primary', undefined, CANARY_TARGET, true],
+    ['of the primary, no hint, a rolling target', 'primary', undefined, ROLLING_TARGET, false],
+    ['of the canary, no hint, a canary target', 'canary', undefined, CANARY_TARGET, false],
+    ['of the canary, hint canaryStep', 'canary', { canaryStep: true }, CANARY_TARGET, false],
+  ])('a scale-in stop %s -> matters %s before any call', (_, of, hint, target, matters) => {
+    expect(dropBeforeCalls(scaleIn, hint, of, target).matters).toBe(matters);
+  });
+
+  it.each<[string, { strategy: string; steps: number[] }, boolean]>([
+    ['canary [10, 50, 100]', { strategy: 'canary', steps: [10, 50, 100] }, true],
+    ['linear [25, 50, 75, 100]', { strategy: 'linear', steps: [25, 50, 75, 100] }, true],
+    ['rolling [100]', { strategy: 'rolling', steps: [100] }, false],
+    ['all-at-once [100]', { strategy: 'all-at-once', steps: [100] }, false],
+    ['ecs-canary [10, 100]', { strategy: 'ecs-canary', steps: [10, 100] }, false],
+  ])('canHaveCanarySteps: %s -> %s', (_, t, want) => {
+    const target = {
+      strategy: t.strategy as (typeof CANARY_TARGET)['strategy'],
+      steps: t.steps.map((percent) => ({ percent, bakeMs: 0 })),
+    };
+    expect(canHaveCanarySteps(target)).toBe(want);
   });
 
   it.each<[string, 'primary' | 'canary', Partial<Rollout>, boolean]>([

@@ -16,6 +16,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseConfig } from '../lib/config-file.ts';
 import { DeployConfigError, deployConfig } from '../lib/deploy-config.ts';
 import { TABLE_DEFINITION } from '../lib/store.ts';
+import {
+  TASK_QUEUE_BATCH_SIZE,
+  TASK_QUEUE_BATCHING_WINDOW_S,
+  TASK_QUEUE_VISIBILITY_S,
+} from '../lib/task-queue.ts';
 
 const run = promisify(execFile);
 const ROOT = resolve(import.meta.dirname, '..');
@@ -243,19 +248,33 @@ describe('serverless package', () => {
         AUTOPILOT_WAKE_QUEUE_URL: { Ref: 'WakeQueue' },
       });
     }
-    // The wake function reads its queue in batches, reporting the messages to retry.
-    const mapping = Object.fromEntries(ofType('AWS::Lambda::EventSourceMapping'));
-    expect(Object.values(mapping).map((m: any) => m.Properties)).toMatchObject([
-      {
-        EventSourceArn: { 'Fn::GetAtt': ['WakeQueue', 'Arn'] },
-        BatchSize: 10,
-        FunctionResponseTypes: ['ReportBatchItemFailures'],
-      },
-    ]);
-    expect(resources.WakeQueue.Properties.RedrivePolicy).toEqual({
-      deadLetterTargetArn: { 'Fn::GetAtt': ['DeadLetterQueue', 'Arn'] },
-      maxReceiveCount: 5,
+    // The wake function reads its queue in batches, reporting the messages to retry; so does ecsEvent
+    // the task event queue, gathering up to 100 for a second (lib/task-queue.ts).
+    const mapping = ofType('AWS::Lambda::EventSourceMapping').map(([, m]) => m.Properties);
+    const bySource = (queue: string) => mapping.find((m: any) => m.EventSourceArn['Fn::GetAtt'][0] === queue);
+    expect(mapping).toHaveLength(2);
+    expect(bySource('WakeQueue')).toMatchObject({
+      FunctionName: { 'Fn::GetAtt': ['WakeLambdaFunction', 'Arn'] },
+      BatchSize: 10,
+      FunctionResponseTypes: ['ReportBatchItemFailures'],
     });
+    expect(bySource('TaskEventQueue')).toMatchObject({
+      FunctionName: { 'Fn::GetAtt': ['EcsEventLambdaFunction', 'Arn'] },
+      BatchSize: TASK_QUEUE_BATCH_SIZE,
+      MaximumBatchingWindowInSeconds: TASK_QUEUE_BATCHING_WINDOW_S,
+      FunctionResponseTypes: ['ReportBatchItemFailures'],
+    });
+    for (const queue of ['WakeQueue', 'TaskEventQueue']) {
+      expect(resources[queue].Properties.RedrivePolicy).toEqual({
+        deadLetterTargetArn: { 'Fn::GetAtt': ['DeadLetterQueue', 'Arn'] },
+        maxReceiveCount: 5,
+      });
+      // At least six times the functions' timeout, as Lambda advises for an SQS event source.
+      expect(resources[queue].Properties.VisibilityTimeout).toBeGreaterThanOrEqual(
+        6 * template.Resources.EcsEventLambdaFunction.Properties.Timeout,
+      );
+    }
+    expect(resources.TaskEventQueue.Properties.VisibilityTimeout).toBe(TASK_QUEUE_VISIBILITY_S);
   });
 });
 
@@ -355,11 +374,12 @@ describe('the template against the CloudFormation resource specification', () =>
   });
 });
 
-/** The rule `name` matches exactly `pattern` and wakes the Lambda function `fn`. */
-function expectRule(name: string, fn: string, pattern: object) {
+/** The rule `name` matches exactly `pattern` and wakes the Lambda function (or sends to the queue) `to`. */
+function expectRule(name: string, to: string, pattern: object) {
   const r = rule(name);
   expect(r.EventPattern).toEqual(pattern);
-  expect(r.Targets[0].Arn).toEqual({ 'Fn::GetAtt': [fn, 'Arn'] });
+  expect(r.Targets).toHaveLength(1);
+  expect(r.Targets[0].Arn).toEqual({ 'Fn::GetAtt': [to, 'Arn'] });
 }
 
 describe('event rules: only what autopilot.yml manages', () => {
@@ -376,7 +396,8 @@ describe('event rules: only what autopilot.yml manages', () => {
   });
 
   it('ECS tasks: managed clusters, managed services and their canaries, RUNNING, STOPPED and failing stops only', () => {
-    expectRule('ecs-task', 'EcsEventLambdaFunction', {
+    // Through the task event queue, which ecsEvent reads in batches.
+    expectRule('ecs-task', 'TaskEventQueue', {
       source: ['aws.ecs'],
       'detail-type': ['ECS Task State Change'],
       detail: {
@@ -438,10 +459,31 @@ describe('event rules: only what autopilot.yml manages', () => {
     expect(resources.DeadLetterQueue.Properties.FifoQueue).toBeUndefined();
   });
 
-  it('the queue accepts messages from events.amazonaws.com only for this stack’s rules', () => {
+  it('the task event queue accepts messages from events.amazonaws.com only from the ecs-task rule', () => {
+    const p = resources.TaskEventQueuePolicy.Properties;
+    expect(p.Queues).toEqual([{ Ref: 'TaskEventQueue' }]);
+    expect(p.PolicyDocument.Statement).toEqual([
+      {
+        Sid: 'EcsTaskRule',
+        Effect: 'Allow',
+        Principal: { Service: 'events.amazonaws.com' },
+        Action: 'sqs:SendMessage',
+        Resource: { 'Fn::GetAtt': ['TaskEventQueue', 'Arn'] },
+        Condition: {
+          ArnEquals: {
+            'aws:SourceArn': sub(
+              `arn:\${AWS::Partition}:events:\${AWS::Region}:\${AWS::AccountId}:rule/${rule('ecs-task').Name}`,
+            ),
+          },
+        },
+      },
+    ]);
+  });
+
+  it('the dead-letter queue accepts messages from events.amazonaws.com only for this stack’s rules', () => {
     const policies = ofType('AWS::SQS::QueuePolicy');
-    expect(policies).toHaveLength(1);
-    const p = policies[0]![1].Properties;
+    expect(policies.map(([id]) => id).sort()).toEqual(['DeadLetterQueuePolicy', 'TaskEventQueuePolicy']);
+    const p = resources.DeadLetterQueuePolicy.Properties;
     expect(p.Queues).toEqual([{ Ref: 'DeadLetterQueue' }]);
     expect(p.PolicyDocument.Statement).toHaveLength(1);
     const s = p.PolicyDocument.Statement[0];
@@ -454,7 +496,10 @@ describe('event rules: only what autopilot.yml manages', () => {
     const ruleArns = ofType('AWS::Events::Rule').map(([, r]) =>
       sub(`arn:\${AWS::Partition}:events:\${AWS::Region}:\${AWS::AccountId}:rule/${r.Properties.Name}`),
     );
-    expect(s.Condition).toEqual({ ArnEquals: { 'aws:SourceArn': ruleArns } });
+    // Every rule, the ecs-task rule (a resource of its own) too: its events dead-letter here.
+    const order = (arns: { 'Fn::Sub': string }[]) => arns.map((a) => a['Fn::Sub']).sort();
+    expect(Object.keys(s.Condition)).toEqual(['ArnEquals']);
+    expect(order(s.Condition.ArnEquals['aws:SourceArn'])).toEqual(order(ruleArns));
   });
 
   it('Lambda retries an asynchronous invocation twice, then sends it to the same queue', () => {
@@ -680,9 +725,13 @@ describe('IAM: least privilege', () => {
     for (const s of sending.filter((s) => s.Sid !== 'ScheduleWakeUps')) {
       expect(s.Resource).toEqual({ 'Fn::GetAtt': ['DeadLetterQueue', 'Arn'] });
     }
-    // The wake function's event source: receive and delete on the wake queue only (osls adds it).
+    // The event sources: receive and delete on the wake and task event queues only (osls adds it).
     const receiving = statements().filter((s) => list(s.Action).includes('sqs:ReceiveMessage'));
-    expect(receiving.map((s) => s.Resource)).toEqual([[{ 'Fn::GetAtt': ['WakeQueue', 'Arn'] }]]);
+    expect(
+      receiving
+        .flatMap((s) => list(s.Resource))
+        .sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b))),
+    ).toEqual([{ 'Fn::GetAtt': ['TaskEventQueue', 'Arn'] }, { 'Fn::GetAtt': ['WakeQueue', 'Arn'] }]);
   });
 });
 

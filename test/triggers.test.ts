@@ -163,3 +163,65 @@ describe('parseTrigger: bad input gets a specific reason', () => {
     expect(parseTrigger(e).kind).toBe('ignored');
   });
 });
+
+describe('parseTrigger: a batch from the task event queue', () => {
+  const QUEUE = 'arn:aws:sqs:us-east-1:123456789012:ecs-autopilot-prod-task-events';
+  const record = (messageId: string, body: string, eventSourceARN = QUEUE) => ({
+    messageId,
+    receiptHandle: 'x',
+    body,
+    attributes: {},
+    messageAttributes: {},
+    md5OfBody: '',
+    eventSource: 'aws:sqs',
+    eventSourceARN,
+    awsRegion: 'us-east-1',
+  });
+  const task = (group: string) => {
+    const e = sample('ecs-task-state-running.json');
+    e.detail.group = group;
+    return JSON.stringify(e);
+  };
+
+  it('reads each message on its own: a task event, an unreadable body, another event, a task of no service', () => {
+    const t = parseTrigger({
+      Records: [
+        record('m1', task('service:web')),
+        record('m2', 'not json'),
+        record('m3', JSON.stringify(sample('ecr-image-push.json'))),
+        record('m4', task('family:sample-fargate')),
+        record(
+          'm5',
+          JSON.stringify({ ...JSON.parse(task('service:web')), detail: { group: 'service:web' } }),
+        ),
+      ],
+    });
+    expect(t).toEqual({
+      kind: 'tasks',
+      messages: [
+        {
+          id: 'm1',
+          event: expect.objectContaining({ kind: 'service', service: 'web', task: expect.any(Object) }),
+        },
+        { id: 'm2', event: { invalid: expect.stringMatching(/^message m2: body is not JSON/) } },
+        {
+          id: 'm3',
+          event: {
+            invalid:
+              'message m3: not an ECS Task State Change (source "aws.ecr", detail-type "ECR Image Action")',
+          },
+        },
+        { id: 'm4', event: { ignored: expect.stringMatching(/^message m4: task .* belongs to no service/) } },
+        {
+          id: 'm5',
+          event: { invalid: expect.stringMatching(/^message m5: .*: task event without clusterArn/) },
+        },
+      ],
+    });
+  });
+
+  it('tells the wake queue from the task event queue by the queue it came from', () => {
+    const woken = parseTrigger({ Records: [record('w1', '{}', QUEUE.replace('task-events', 'wake'))] });
+    expect(woken.kind).toBe('wake');
+  });
+});

@@ -157,6 +157,7 @@ export function acceptPush(
     failures: [],
     // As ECS does for deployment alarms: an alarm already in ALARM at the start is ignored until it clears.
     ignoredAlarms: obs.alarms.filter((a) => a.state === 'ALARM').map((a) => a.name),
+    ...(obs.primary.loadBalanced && { loadBalanced: true }),
   };
   d.record.rollout = rollout;
   d.notices.push({ kind: 'started', rollout, fromTaskDefinition: from });

@@ -29,6 +29,14 @@ export interface WorldContext {
 /** A local function that an EventBridge rule or an alarm action can target, by ARN. */
 export type LocalFunction = (event: any) => Promise<unknown>;
 
+/**
+ * SQS queues as another service sends to them (an EventBridge rule's SQS target): by queue ARN.
+ * Throws the queue's AwsError (QueueDoesNotExist, …) as SendMessage would.
+ */
+export interface QueuesContext {
+  readonly queues: { send(queueArn: string, body: string): void };
+}
+
 /** How long things take (core/latency.ts): instant unless the world was made with a latency model. */
 export interface LatencyContext {
   readonly latency: Latency;

@@ -3,7 +3,7 @@
  * and rolls it out anyway.
  */
 import { describe, expect, it } from 'vitest';
-import { knows, missedImages } from '../../lib/missed-pushes.ts';
+import { knows, missedImages, newestPush } from '../../lib/missed-pushes.ts';
 import { newRecord } from '../../lib/record.ts';
 import { AwsError } from '../../local/core/errors.ts';
 import { usePipelineWorld } from '../helpers/pipeline-world.ts';
@@ -60,6 +60,36 @@ describe('missedImages', () => {
       };
     const images = [{ imageDigest: d(2), imageTags: ['v2'], imagePushedAt: at(0) }];
     expect(missedImages(images, record, at(0).getTime()).map((m) => m.tag)).toEqual(want);
+  });
+
+  // An image younger than the look less PUSH_EVENT_GRACE_MS is its own event's: the sweep taking it
+  // at once would register a second revision beside the one its event's invocation registers.
+  it.each([
+    { name: 'until 10:03, v5 pushed 10:04: its event is on its way', until: 3, want: [] },
+    { name: 'until 10:04, v5 pushed 10:04: taken', until: 4, want: ['v5'] },
+  ])('$name', ({ until, want }) => {
+    const images = [{ imageDigest: d(5), imageTags: ['v5'], imagePushedAt: at(4) }];
+    const record = newRecord('prod', 'web');
+    expect(missedImages(images, record, at(0).getTime(), at(until).getTime()).map((m) => m.tag)).toEqual(
+      want,
+    );
+  });
+
+  it.each([
+    { name: 'v1 10:00, v2 10:05', until: undefined, want: 5 },
+    { name: 'nothing', until: undefined, want: undefined },
+    { name: 'v1 10:00, v2 10:05, until 10:03', until: 3, want: 0 },
+  ])('newestPush: $name', ({ name, until, want }) => {
+    const images =
+      name === 'nothing'
+        ? []
+        : [
+            { imageDigest: d(1), imageTags: ['v1'], imagePushedAt: at(0) },
+            { imageDigest: d(2), imageTags: ['v2'], imagePushedAt: at(5) },
+          ];
+    expect(newestPush(images, until === undefined ? undefined : at(until).getTime())).toBe(
+      want === undefined ? 0 : at(want).getTime(),
+    );
   });
 });
 

@@ -541,6 +541,48 @@ describe('delivery', () => {
     });
   });
 
+  it('sends to an SQS target the event JSON as the message body, the fault layer still deciding', async () => {
+    const tw = await fresh();
+    const batches: any[][] = [];
+    const fn = tw.world.arn('lambda', 'function:reader');
+    tw.world.functions.set(fn, async (event: any) => {
+      batches.push(event.Records.map((r: any) => JSON.parse(r.body)));
+      return {};
+    });
+    tw.world.sqs.operations.CreateQueue!({ QueueName: 'events' });
+    tw.world.sqs.mapTo('events', fn, { batchSize: 100, batchingWindowS: 1 });
+    const queue = tw.world.arn('sqs', 'events');
+    await tw.events.send(new PutRuleCommand({ Name: 'q', EventPattern: '{"source":["app"]}' }));
+    await tw.events.send(new PutTargetsCommand({ Rule: 'q', Targets: [{ Id: 'queue', Arn: queue }] }));
+    tw.world.events.faults = {
+      onDeliver: (d) =>
+        d.event['detail-type'] === 'dup' && d.duplicateOf === undefined ? 'duplicate' : 'deliver',
+    };
+    for (const k of ['one', 'dup']) tw.world.emit('app', k, { k });
+    await tw.world.runFor(2_000, 100);
+    // One batch: both events, the duplicate twice, each whole as EventBridge sent it.
+    expect(batches.map((b) => b.map((e) => e['detail-type']).sort())).toEqual([['dup', 'dup', 'one']]);
+    expect(batches[0]![0]).toMatchObject({ source: 'app', account: tw.world.account, detail: { k: 'one' } });
+    expect(tw.world.events.deliveries.map((d) => [d.detailType, d.outcome])).toEqual([
+      ['one', 'delivered'],
+      ['dup', 'delivered'],
+      ['dup', 'delivered'],
+    ]);
+  });
+
+  it('dead-letters at once an event for a queue that does not exist', async () => {
+    const tw = await fresh();
+    await tw.events.send(new PutRuleCommand({ Name: 'q', EventPattern: '{"source":["app"]}' }));
+    await tw.events.send(
+      new PutTargetsCommand({ Rule: 'q', Targets: [{ Id: 'queue', Arn: tw.world.arn('sqs', 'gone') }] }),
+    );
+    tw.world.emit('app', 'x', {});
+    await tw.world.runFor(60_000);
+    expect(tw.world.events.deadLetters).toMatchObject([
+      { errorCode: 'ResourceNotFoundException', exhaustedRetryCondition: 'NotRetryable' },
+    ]);
+  });
+
   it('lets a fault layer drop, duplicate, delay and fail deliveries', async () => {
     const tw = await fresh();
     const c = collector(tw);

@@ -100,6 +100,47 @@ describe('local SQS over the JSON protocol', () => {
     expect(t.world.sqs.deadLetters.map((d) => [d.body, d.receiveCount])).toEqual([['flaky', 2]]);
   });
 
+  it('gathers a batch for its batching window from the first message, or until the batch is full', async () => {
+    const gathered: { at: number; bodies: string[] }[] = [];
+    const fn = t.world.arn('lambda', 'function:gather');
+    t.world.functions.set(fn, async (event: any) => {
+      gathered.push({ at: t.world.now(), bodies: event.Records.map((r: any) => r.body) });
+      return {};
+    });
+    const { QueueUrl } = await sqs.send(new CreateQueueCommand({ QueueName: 'gather' }));
+    t.world.sqs.mapTo('gather', fn, { batchSize: 4, batchingWindowS: 1 });
+    const send = (body: string) => sqs.send(new SendMessageCommand({ QueueUrl, MessageBody: body }));
+    const start = t.world.now();
+    // 0, 300 and 700 ms: one invocation when the window ends, 1 s after the first.
+    await send('a');
+    await t.world.runFor(300, 100);
+    await send('b');
+    await t.world.runFor(400, 100);
+    await send('c');
+    await t.world.runFor(200, 100);
+    expect(gathered).toEqual([]);
+    await t.world.runFor(200, 100);
+    expect(gathered.map((g) => [g.at - start, g.bodies])).toEqual([[1000, ['a', 'b', 'c']]]);
+    // A full batch goes at once, the rest waits for its own window.
+    gathered.length = 0;
+    const full = t.world.now();
+    for (const body of ['d', 'e', 'f', 'g', 'h']) await send(body);
+    await t.world.settle();
+    expect(gathered.map((g) => [g.at - full, g.bodies])).toEqual([[0, ['d', 'e', 'f', 'g']]]);
+    await t.world.runFor(1000, 100);
+    expect(gathered.map((g) => [g.at - full, g.bodies])).toEqual([
+      [0, ['d', 'e', 'f', 'g']],
+      [1000, ['h']],
+    ]);
+  });
+
+  it('refuses a batch over 10 without a batching window, as CreateEventSourceMapping does', () => {
+    const fn = t.world.arn('lambda', 'function:gather');
+    expect(() => t.world.sqs.mapTo('wake', fn, { batchSize: 100 })).toThrow(/batch window/);
+    expect(() => t.world.sqs.mapTo('wake', fn, { batchSize: 100, batchingWindowS: 301 })).toThrow(/300/);
+    expect(() => t.world.sqs.mapTo('wake', fn, { batchSize: 10_001, batchingWindowS: 1 })).toThrow(/10000/);
+  });
+
   it.each([
     ['{"deadLetterTargetArn":"arn:aws:sqs:us-east-1:1:d","maxReceiveCount":5}', 5],
     [undefined, undefined],

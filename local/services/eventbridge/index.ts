@@ -24,10 +24,17 @@
  *   (error code/message, exhausted retry condition, rule ARN, retry attempts, target ARN). With no
  *   DeadLetterConfig AWS drops the event; here it is still recorded (with no `deadLetterArn`).
  *
- * The fault layer plugs in through `faults.onDeliver(delivery)`, asked before every attempt.
+ * - A target that is an SQS queue gets the event as a message: "EventBridge sends the event to the
+ *   queue as the message body", the whole event as JSON unless the target sets an input (EventBridge
+ *   User Guide, "Amazon SQS" as a target; the queue's policy must let events.amazonaws.com
+ *   SendMessage). A queue that does not exist is a target that no longer exists (straight to the
+ *   dead letters); Lambda's retries are then the queue's event source mapping's, not EventBridge's.
+ *
+ * The fault layer plugs in through `faults.onDeliver(delivery)`, asked before every attempt, to a
+ * function or a queue alike.
  */
 
-import type { FunctionsContext, LatencyContext, WorldContext } from '../../core/context.ts';
+import type { FunctionsContext, LatencyContext, QueuesContext, WorldContext } from '../../core/context.ts';
 import { AwsError } from '../../core/errors.ts';
 import type { AwsEvent, LocalService } from '../../core/service.ts';
 import { type InputTransformer, inputProblem, targetPayload } from './input.ts';
@@ -171,7 +178,7 @@ const validation = (message: string) => new AwsError('ValidationException', mess
 const notFound = (message: string) => new AwsError('ResourceNotFoundException', message);
 
 /** What the local EventBridge asks of its world: the shared context, Lambda stand-ins, and the event log. */
-export interface EventBridgeContext extends WorldContext, FunctionsContext, LatencyContext {
+export interface EventBridgeContext extends WorldContext, FunctionsContext, LatencyContext, QueuesContext {
   /** Records an event the bus accepted, with its virtual time. */
   logEvent(event: AwsEvent): void;
 }
@@ -677,6 +684,10 @@ export class LocalEventBridge implements LocalService {
       this.schedule({ ...d, seq: this.seq++, duplicateOf: d.seq, dueAt: now });
     }
 
+    if (d.target.Arn.startsWith('arn:aws:sqs:')) {
+      this.sendToQueue(d);
+      return;
+    }
     const fn = this.world.functions.get(d.target.Arn) ?? this.world.functions.get(unqualified(d.target.Arn));
     if (!fn) {
       const message = `Function not found: ${d.target.Arn}`;
@@ -690,6 +701,22 @@ export class LocalEventBridge implements LocalService {
       this.record(d, 'delivered');
     } catch (e) {
       this.functionFailed(d, e);
+    }
+  }
+
+  /** An SQS target: the payload (the event, or the target's input) as the message body. */
+  private sendToQueue(d: Delivery): void {
+    const payload = targetPayload(d.target, d.event, { name: d.rule, arn: d.ruleArn }, d.enqueuedAt);
+    try {
+      this.world.queues.send(d.target.Arn, typeof payload === 'string' ? payload : JSON.stringify(payload));
+      this.record(d, 'delivered');
+    } catch (e) {
+      const error = e instanceof AwsError ? e : undefined;
+      const message = e instanceof Error ? e.message : String(e);
+      if (error?.code === 'QueueDoesNotExist') {
+        this.deadLetter(d, 'ResourceNotFoundException', message, 'NotRetryable');
+        this.record(d, 'failed', { error: message, deadLettered: true });
+      } else this.deliveryFailed(d, message);
     }
   }
 

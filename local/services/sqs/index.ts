@@ -17,6 +17,11 @@
  * eventSource `aws:sqs`, eventSourceARN, awsRegion); a batch that fails becomes visible again after
  * the queue's visibility timeout; with ReportBatchItemFailures only the `batchItemFailures` do; a
  * message received more than the redrive policy's maxReceiveCount goes to the dead-letter queue.
+ * Batching (Lambda Developer Guide, "Using Lambda with Amazon SQS" and "Lambda parameters for Amazon
+ * SQS event source mappings"; API CreateEventSourceMapping): with MaximumBatchingWindowInSeconds
+ * (0-300, default 0) Lambda gathers messages and invokes the function when the batch is full
+ * (BatchSize, up to 10,000 for a standard queue; past 10 a window of at least 1 s is required), when
+ * the window has passed since the first message it could take, or when the payload reaches 6 MB.
  */
 import { createHash } from 'node:crypto';
 import type { FunctionsContext, LatencyContext, WorldContext } from '../../core/context.ts';
@@ -26,6 +31,11 @@ import type { LocalService } from '../../core/service.ts';
 export type SqsContext = WorldContext & FunctionsContext & LatencyContext & { endpoint?: string };
 
 const MAX_DELAY_SECONDS = 900;
+/** CreateEventSourceMapping's limits for a standard queue: BatchSize 1-10,000, the window 0-300 s. */
+const MAX_BATCH_SIZE = 10_000;
+const MAX_BATCHING_WINDOW_S = 300;
+/** Lambda's synchronous invocation payload limit, which ends a batch too. */
+const MAX_PAYLOAD_BYTES = 6 * 1024 * 1024;
 const MAX_BODY_BYTES = 1_048_576;
 /** CreateQueue's defaults: VisibilityTimeout 30 s, DelaySeconds 0. */
 const DEFAULT_VISIBILITY_S = 30;
@@ -47,7 +57,15 @@ interface Queue {
   arn: string;
   attributes: Record<string, string>;
   messages: Message[];
-  mapping?: { functionArn: string; batchSize: number; reportBatchItemFailures: boolean };
+  mapping?: {
+    functionArn: string;
+    batchSize: number;
+    reportBatchItemFailures: boolean;
+    /** MaximumBatchingWindowInSeconds, in ms. */
+    batchingWindowMs: number;
+  };
+  /** The end of the batching window a timer is set for. */
+  windowEndsAt?: number;
 }
 
 /** A message that was received more than maxReceiveCount times (or had no function to go to). */
@@ -97,17 +115,33 @@ export class LocalSqs implements LocalService {
     return q;
   }
 
-  /** Lambda's event source mapping: the queue's messages go to the function as they come due. */
+  /**
+   * Lambda's event source mapping: the queue's messages go to the function as they come due, in
+   * batches gathered for up to `batchingWindowS` (MaximumBatchingWindowInSeconds).
+   */
   mapTo(
     queueName: string,
     functionArn: string,
-    options: { batchSize?: number; reportBatchItemFailures?: boolean } = {},
+    options: { batchSize?: number; reportBatchItemFailures?: boolean; batchingWindowS?: number } = {},
   ): void {
     const q = this.queue(queueName);
+    const batchSize = options.batchSize ?? 10;
+    const window = options.batchingWindowS ?? 0;
+    if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > MAX_BATCH_SIZE)
+      throw invalidParameter(`BatchSize must be between 1 and ${MAX_BATCH_SIZE}.`);
+    if (!Number.isInteger(window) || window < 0 || window > MAX_BATCHING_WINDOW_S)
+      throw invalidParameter(
+        `MaximumBatchingWindowInSeconds must be between 0 and ${MAX_BATCHING_WINDOW_S}.`,
+      );
+    if (batchSize > 10 && window < 1)
+      throw invalidParameter(
+        'Maximum batch window in seconds must be greater than 0 if maximum batch size is greater than 10',
+      );
     q.mapping = {
       functionArn,
-      batchSize: options.batchSize ?? 10,
+      batchSize,
       reportBatchItemFailures: options.reportBatchItemFailures ?? true,
+      batchingWindowMs: window * 1000,
     };
   }
 
@@ -201,14 +235,38 @@ export class LocalSqs implements LocalService {
     },
   };
 
-  /** When the next message of a mapped queue comes due, if any waits. */
+  /** When the next batch of a mapped queue is due, if any message waits. */
   nextDue(): number | undefined {
     let next: number | undefined;
     for (const q of this.queues.values()) {
-      if (!q.mapping) continue;
-      for (const m of q.messages) if (next === undefined || m.visibleAt < next) next = m.visibleAt;
+      const due = this.batchDue(q);
+      if (due !== undefined && (next === undefined || due < next)) next = due;
     }
     return next;
+  }
+
+  /**
+   * When the mapping invokes with what the queue holds: the window's end after the first message
+   * it could take (the earliest visible), or now once a full batch (or 6 MB) is visible.
+   *   window 0, a message visible at 10:00:00                   -> 10:00:00
+   *   window 1 s, messages visible at 10:00:00.2 and 10:00:00.9 -> 10:00:01.2
+   *   window 1 s, 100 visible of batch size 100 at 10:00:00.5   -> 10:00:00.5 (full)
+   */
+  private batchDue(q: Queue): number | undefined {
+    if (!q.mapping || q.messages.length === 0) return undefined;
+    const now = this.world.now();
+    let first = Number.POSITIVE_INFINITY;
+    let visible = 0;
+    let bytes = 0;
+    for (const m of q.messages) {
+      first = Math.min(first, m.visibleAt);
+      if (m.visibleAt <= now) {
+        visible++;
+        bytes += Buffer.byteLength(m.body, 'utf8');
+      }
+    }
+    if (visible >= q.mapping.batchSize || bytes >= MAX_PAYLOAD_BYTES) return now;
+    return first + q.mapping.batchingWindowMs;
   }
 
   /**
@@ -220,12 +278,24 @@ export class LocalSqs implements LocalService {
     for (const q of this.queues.values()) {
       if (!q.mapping) continue;
       const now = this.world.now();
+      const at = this.batchDue(q);
+      if (at === undefined || at > now) {
+        // Gathering: a no-op timer, so the clock stops when the window ends.
+        if (at !== undefined && q.windowEndsAt !== at) {
+          q.windowEndsAt = at;
+          this.world.clock.at(at, () => {});
+        }
+        continue;
+      }
       const due = q.messages
         .filter((m) => m.visibleAt <= now)
         .sort((a, b) => a.visibleAt - b.visibleAt || a.sentAt - b.sentAt);
       const visibilityMs = Number(q.attributes.VisibilityTimeout ?? DEFAULT_VISIBILITY_S) * 1000;
       for (let i = 0; i < due.length; i += q.mapping.batchSize) {
         const batch = due.slice(i, i + q.mapping.batchSize);
+        // What is left after full batches waits for its own window, as a poller's next batch would.
+        if (batch.length < q.mapping.batchSize && batch[0]!.visibleAt + q.mapping.batchingWindowMs > now)
+          break;
         handed += batch.length;
         for (const m of batch) {
           m.receiveCount++;
