@@ -37,6 +37,8 @@ describe('sweepReconciles', () => {
       '10:01',
       false,
     ],
+    ['a lease never let go (its holder died)', { lease: { owner: 'a', until: at('10:00') } }, '10:01', true],
+    ['a lease still held', { lease: { owner: 'a', until: at('10:00') } }, '09:59', false],
     ['nothing outstanding (an outbox waiting, say)', { outbox: [] }, '10:01', false],
   ])('%s -> %s', (_what, record, now, expected) => {
     expect(sweepReconciles(record as ServiceRecord, at(now))).toBe(expected);

@@ -23,7 +23,8 @@
  *   the time a rollout waits at an approval gate is a person's, not counted.
  * - one-revision-per-digest: one task-definition revision per (family, image digest).
  * - no-canary-after-rollout: no canary task running, and the canary's desired count 0, once no
- *   rollout is in progress (after a grace for tasks that are stopping).
+ *   rollout is in progress (after a grace for tasks that are stopping; while the record holds the
+ *   lease of a holder that died, until the first sweep after it expires, plus that grace).
  * - scaling-bounds: desired counts within bounds. The primary within the target's scaling min..max
  *   (or the desired count it had, or a person gave it, without scaling), less what a step past
  *   maxSurge takes from it; the canary at most the tasks of its largest step within maxSurge.
@@ -37,7 +38,7 @@
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { canaryServiceName } from '../../lib/canary-service.ts';
-import type { TargetConfig } from '../../lib/config.ts';
+import { DEFAULT_SWEEP_MS, type TargetConfig } from '../../lib/config.ts';
 import { knows } from '../../lib/missed-pushes.ts';
 import type { Notice } from '../../lib/notice.ts';
 import type { ServiceRecord } from '../../lib/record.ts';
@@ -127,6 +128,8 @@ export class InvariantChecker {
   /** Services whose first deployment (before the pipeline's time) has become healthy. */
   private readonly healthyOnce = new Set<string>();
   private readonly idleCanarySince = new Map<string, number>();
+  /** When the sweep repairs what a dead holder left (its lease's end plus one sweep), per service. */
+  private readonly idleCanaryRepair = new Map<string, number>();
   private readonly startingImages = new Map<string, Set<string>>();
   private readonly startingDesired = new Map<string, number>();
   /** The primary's revision at the last sample. */
@@ -460,12 +463,21 @@ export class InvariantChecker {
     const desired = canary && canary.status === 'ACTIVE' ? canary.desiredCount : 0;
     if (record?.rollout || (running === 0 && desired === 0)) {
       this.idleCanarySince.delete(key);
+      this.idleCanaryRepair.delete(key);
       this.active.delete(id);
       return;
     }
     const since = this.idleCanarySince.get(key) ?? now;
     this.idleCanarySince.set(key, since);
-    if (now - since < (this.hooks.canaryGraceMs ?? 90_000)) return;
+    const grace = this.hooks.canaryGraceMs ?? 90_000;
+    if (now - since < grace) return;
+    // A holder that died between closing the rollout and scaling the canary in left its lease: the
+    // first sweep after it expires decides again (lib/sweep.ts), so the canary may stand that long.
+    // (Remembered past the repair: the tasks it stops take the same grace to go.)
+    const config = this.pipeline.pipeline.config;
+    if (record?.lease)
+      this.idleCanaryRepair.set(key, record.lease.until + (config.sweepMs ?? DEFAULT_SWEEP_MS));
+    if (now < (this.idleCanaryRepair.get(key) ?? 0) + grace) return;
     const last = record?.history.at(-1);
     this.report(
       'no-canary-after-rollout',
