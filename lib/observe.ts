@@ -169,7 +169,9 @@ export async function observe(
     const raw = (await tasksOf(clients, target.cluster, services, stopped, familyOf(watched))).filter(
       (t) => t.taskDefinitionArn === watched,
     );
-    hasHealthCheck = await revisionHasHealthCheck(clients, memory, watched);
+    hasHealthCheck =
+      (rollout.taskDefinition === watched ? rollout.healthCheck : undefined) ??
+      (await revisionHasHealthCheck(clients, memory, watched));
     tasks = mergeTasks(raw.map(toTaskView), record.taskFacts ?? []);
     // The bake counts from when ELB sends the new tasks traffic: read that until the step's bake
     // starts, and only once ECS calls every running new task healthy (before, the step is not ready anyway).

@@ -310,6 +310,12 @@ export class Reconcile {
   private decided(decision: Decision, observed: Observed): ServiceRecord {
     const now = this.parts.now();
     let next = this.parts.queueNotices(foldTaskFacts(decision.record, []), decision.notices, this.target);
+    // What this environment learned of the revision's health check goes with the rollout, for the
+    // environments that have not (lib/observe.ts): kept by the write that records the revision.
+    const revision = next.rollout?.taskDefinition;
+    const healthCheck = revision && this.parts.memory.healthChecks.get(revision);
+    if (next.rollout && next.rollout.healthCheck === undefined && typeof healthCheck === 'boolean')
+      next = { ...next, rollout: { ...next.rollout, healthCheck } };
     if (decision.actions.length === 0) return next;
     // The owner's deploymentConfiguration is saved by the commit of the decision that changes it.
     if (next.rollout && decision.actions.some((a) => a.type === 'setPrimary' && a.allAtOnce)) {

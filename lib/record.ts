@@ -62,6 +62,11 @@ export interface Rollout {
   fromTaskDefinition: string;
   /** The registered revision, once known. */
   taskDefinition?: string;
+  /**
+   * Whether `taskDefinition` has a container health check, once known (a revision never changes):
+   * an environment that has not seen it reads it here rather than with DescribeTaskDefinition.
+   */
+  healthCheck?: boolean;
   /** A registration in flight: no other invocation registers until this passes. */
   registerLeaseUntil?: number;
   startedAt: number;

@@ -113,6 +113,34 @@ describe('observe pages every listing', () => {
   });
 });
 
+describe('what a cold environment takes from the record', () => {
+  it("the revision's health check as the rollout keeps it, without DescribeTaskDefinition; read once when not kept", async () => {
+    const clients = createClients({
+      endpoint: t.endpoint,
+      region: t.world.region,
+      credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+      maxAttempts: 1,
+    });
+    const described = () => t.world.apiCalls['ecs:DescribeTaskDefinition'] ?? 0;
+    const cold = () => new ObserveMemory(() => t.world.now());
+    const before = described();
+    // The revision has no container health check: a record saying it has one shows whose word counts.
+    const record = promoted();
+    const kept = await observe(
+      clients,
+      target([]),
+      { ...record, rollout: { ...record.rollout!, healthCheck: true } },
+      {},
+      cold(),
+    );
+    expect(kept.observation.hasHealthCheck).toBe(true);
+    expect(described() - before).toBe(0);
+    const read = await observe(clients, target([]), promoted(), {}, cold());
+    expect(read.observation.hasHealthCheck).toBe(false);
+    expect(described() - before).toBe(1);
+  });
+});
+
 // Last: it adds a canary and a task of its own to the shared world.
 describe('the canary and the primary watched at once', () => {
   it('one family listing for both, keeping only their tasks (not a task run on its own from the revision)', async () => {

@@ -5,7 +5,9 @@
  * the promotion's 20 scale-in stops of the primary likewise, each batch one record read (a cold
  * environment reads the record for them: at a canary step they may be a person's).
  */
+import { DescribeTaskDefinitionCommand } from '@aws-sdk/client-ecs';
 import { expect, it } from 'vitest';
+import { withHealthCheck } from '../../lib/observe.ts';
 import { taskQueueName } from '../../lib/task-queue.ts';
 import { AwsError } from '../../local/core/errors.ts';
 import { usePipelineWorld } from '../helpers/pipeline-world.ts';
@@ -85,7 +87,13 @@ it('retries only the messages of a service whose reconcile failed with an error 
   const { world } = t;
   world.ecr.push('web', 'v2');
   await world.runFor(60_000);
-  const revision = (await t.records()).find((r) => r.key === 'prod/web')!.rollout!.taskDefinition!;
+  const rollout = (await t.records()).find((r) => r.key === 'prod/web')!.rollout!;
+  const revision = rollout.taskDefinition!;
+  // The push's write keeps whether the revision has a health check, for environments that have not read it.
+  const td = await t.pipeline.options.clients.ecs.send(
+    new DescribeTaskDefinitionCommand({ taskDefinition: revision }),
+  );
+  expect(rollout.healthCheck).toBe(withHealthCheck(td.taskDefinition));
   // A canary task of the rollout's revision that failed, as ECS tells it (from a real event's envelope).
   const logged = world.eventLog.find((e) => e.event['detail-type'] === 'ECS Task State Change')!.event as any;
   const event = (group: string, extra: object = {}) =>
