@@ -48,6 +48,16 @@ beforeAll(async () => {
   }
 }, 300_000);
 
+/** The pipeline's clients against the shared world, one attempt a call. */
+function localClients() {
+  return createClients({
+    endpoint: t.endpoint,
+    region: t.world.region,
+    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+    maxAttempts: 1,
+  });
+}
+
 function target(gateAlarms: string[]): TargetConfig {
   return { cluster: 'prod', service: 'web', gateAlarms } as unknown as TargetConfig;
 }
@@ -89,12 +99,7 @@ describe('observe pages every listing', () => {
   });
 
   it(`sees all ${TASKS} tasks and all ${ALARMS} gate alarms, by prefix and by name`, async () => {
-    const clients = createClients({
-      endpoint: t.endpoint,
-      region: t.world.region,
-      credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-      maxAttempts: 1,
-    });
+    const clients = localClients();
     const byPrefix = await observe(clients, target(['gate-*']), promoted(), {});
     const running = byPrefix.observation.tasks.filter((x) => x.lastStatus === 'RUNNING');
     expect(running).toHaveLength(TASKS);
@@ -115,12 +120,7 @@ describe('observe pages every listing', () => {
 
 describe('what a cold environment takes from the record', () => {
   it("the revision's health check as the rollout keeps it, without DescribeTaskDefinition; read once when not kept", async () => {
-    const clients = createClients({
-      endpoint: t.endpoint,
-      region: t.world.region,
-      credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-      maxAttempts: 1,
-    });
+    const clients = localClients();
     const described = () => t.world.apiCalls['ecs:DescribeTaskDefinition'] ?? 0;
     const cold = () => new ObserveMemory(() => t.world.now());
     const before = described();
@@ -144,12 +144,7 @@ describe('what a cold environment takes from the record', () => {
 // Last: it adds a canary and a task of its own to the shared world.
 describe('the canary and the primary watched at once', () => {
   it('one family listing for both, keeping only their tasks (not a task run on its own from the revision)', async () => {
-    const clients = createClients({
-      endpoint: t.endpoint,
-      region: t.world.region,
-      credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-      maxAttempts: 1,
-    });
+    const clients = localClients();
     await createService(t.ecs, { serviceName: 'web-canary', taskDefinition: revision, desiredCount: 2 });
     const own = await t.ecs.send(
       new RunTaskCommand({ cluster: 'prod', taskDefinition: revision, networkConfiguration: NETWORK }),
