@@ -1,5 +1,5 @@
 /**
- * The strangers' held-out scenarios (scenarios/held-out/stranger/ and stranger2/) that found a
+ * The strangers' held-out scenarios (scenarios/held-out/stranger/, stranger2/, stranger3/) that found a
  * defect: written from the README alone by platform engineers trying the verdicts before letting the
  * pipeline near production. Each file states its verdict in comments, read by
  * test/helpers/verdicts.ts. The other files of the folders held up or are slow (500 tasks); they
@@ -12,6 +12,7 @@ import { describeVerdictScenarios } from './helpers/verdicts.ts';
 
 const DIR = fileURLToPath(new URL('../scenarios/held-out/stranger/', import.meta.url));
 const DIR_2 = fileURLToPath(new URL('../scenarios/held-out/stranger2/', import.meta.url));
+const DIR_3 = fileURLToPath(new URL('../scenarios/held-out/stranger3/', import.meta.url));
 
 /**
  * A rolling or all-at-once image that crashes once ECS has stopped the old tasks: for the second
@@ -56,6 +57,20 @@ const FOUND_DEFECTS_2 = [
 ];
 
 describeVerdictScenarios('held-out stranger2 scenarios', DIR_2, FOUND_DEFECTS_2);
+
+const FOUND_DEFECTS_3 = [
+  // A person deploys a hotfix to the primary mid-step; the pipeline pauses and says it will not undo
+  // it, and `abort` then took the primary back to the rollout's starting revision, hotfix and all.
+  's11-deploy-by-hand-then-abort.yml',
+  // The third stranger's other kinds, one each, kept light: a 300-task canary crash loop whose 33
+  // stops come in one batch, a person's scale-in as the canary crashes, doubled stops never counted
+  // twice against failedTasks.
+  's01-300-tasks-canary-crashloop.yml',
+  's25-scale-in-by-hand-as-canary-crashes.yml',
+  's20-doubled-stops-failedtasks-40.yml',
+];
+
+describeVerdictScenarios('held-out stranger3 scenarios', DIR_3, FOUND_DEFECTS_3);
 
 describe('min-healthy: tasks lost to their own failure count as serving for a grace', () => {
   const S = 1000;

@@ -125,7 +125,7 @@ export async function abort(options: ControlOptions & { reason?: string }, deps:
       if (summary?.outcome === 'aborted') {
         return {
           ok: true,
-          text: `${imageLabel(summary.image)} aborted; rolling back to ${shortRevision(summary.fromTaskDefinition ?? '')}`,
+          text: `${imageLabel(summary.image)} aborted; rolling back to ${shortRevision(summary.backTo ?? summary.fromTaskDefinition ?? '')}`,
         };
       }
       return ended(after, id);

@@ -67,12 +67,16 @@ export function applyCommand(
     }
     case 'abort':
       if (!rollout || rollout.rollingBack) return;
+      // A revision a person deployed to the primary during the rollout stays: the pipeline said it
+      // would not undo it (progress.ts), so an abort ends the rollout there, the canary scaled in.
       startRollback(
         d,
         rollout,
         `aborted by hand${command.reason ? `: ${command.reason}` : ''}`,
         now,
         'aborted',
+        undefined,
+        rollout.heldFor ?? rollout.fromTaskDefinition,
       );
       return;
     case 'rollback':
