@@ -95,15 +95,8 @@ const str = (v: unknown): string | undefined => (typeof v === 'string' && v.leng
 export function parseTrigger(event: unknown): ParsedTrigger {
   if (!isObj(event))
     return { kind: 'invalid', reason: `event is ${event === null ? 'null' : typeof event}, not an object` };
-  let size = 0;
-  try {
-    size = Buffer.byteLength(JSON.stringify(event));
-  } catch {
-    return { kind: 'invalid', reason: 'event cannot be serialised' };
-  }
-  if (size > MAX_EVENT_BYTES)
-    return { kind: 'invalid', reason: `event is ${size} bytes, over EventBridge's 256 KB limit` };
-
+  // A batch of SQS messages (up to 10,000 of them in 6 MB, Lambda's payload limit) or of SNS
+  // notifications is no EventBridge event: its messages are sized one by one (parseTaskBody).
   if (Array.isArray(event.Records)) {
     const first = isObj(event.Records[0]) ? event.Records[0] : {};
     if (first.eventSource !== 'aws:sqs') return parseSns(event.Records);
@@ -111,6 +104,19 @@ export function parseTrigger(event: unknown): ParsedTrigger {
       ? parseTaskBatch(event.Records)
       : parseWakes(event.Records);
   }
+  let size = 0;
+  try {
+    size = Buffer.byteLength(JSON.stringify(event));
+  } catch {
+    return { kind: 'invalid', reason: 'event cannot be serialised' };
+  }
+  return parseEvent(event, size);
+}
+
+/** An EventBridge event (or a CloudWatch alarm action) of `size` bytes, serialised. */
+function parseEvent(event: Obj, size: number): ParsedTrigger {
+  if (size > MAX_EVENT_BYTES)
+    return { kind: 'invalid', reason: `event is ${size} bytes, over EventBridge's 256 KB limit` };
   if (event.source === 'aws.cloudwatch' && isObj(event.alarmData)) return parseAlarmAction(event);
 
   const detailType = str(event['detail-type']);
@@ -281,7 +287,9 @@ function parseTaskBody(id: string, body: unknown): TaskTrigger | { invalid: stri
   } catch (e) {
     return { invalid: `message ${id}: body is not JSON (${(e as Error).message})` };
   }
-  const parsed = isObj(event) && !Array.isArray(event.Records) ? parseTrigger(event) : undefined;
+  // The body is the event EventBridge sent, serialised: its length is the event's size.
+  const parsed =
+    isObj(event) && !Array.isArray(event.Records) ? parseEvent(event, Buffer.byteLength(body)) : undefined;
   if (parsed?.kind === 'service' && parsed.task) return parsed as TaskTrigger;
   if (parsed?.kind === 'ignored') return { ignored: `message ${id}: ${parsed.reason}` };
   const what = isObj(event)

@@ -220,6 +220,32 @@ describe('parseTrigger: a batch from the task event queue', () => {
     });
   });
 
+  it('a full batch (100 task events, over 256 KB together) is read message by message, each within the limit', () => {
+    // The fixture's task with a sidecar beside its container: some 3.2 KB, as real events run.
+    const withSidecar = sample('ecs-task-state-running.json');
+    withSidecar.detail.group = 'service:web';
+    withSidecar.detail.containers.push({ ...withSidecar.detail.containers[0], name: 'envoy' });
+    const body = JSON.stringify(withSidecar);
+    const records = Array.from({ length: 100 }, (_, i) => record(`m${i}`, body));
+    expect(Buffer.byteLength(JSON.stringify({ Records: records }))).toBeGreaterThan(256 * 1024);
+    const t = parseTrigger({ Records: records });
+    expect(t.kind).toBe('tasks');
+    const messages = (t as Extract<typeof t, { kind: 'tasks' }>).messages;
+    expect(messages).toHaveLength(100);
+    for (const m of messages) expect(m.event).toMatchObject({ kind: 'service', service: 'web' });
+  });
+
+  it('a message over 256 KB is invalid on its own; the rest of the batch is read', () => {
+    const big = sample('ecs-task-state-running.json');
+    big.detail.stoppedReason = 'x'.repeat(300 * 1024);
+    const t = parseTrigger({
+      Records: [record('ok', task('service:web')), record('big', JSON.stringify(big))],
+    });
+    const messages = (t as Extract<typeof t, { kind: 'tasks' }>).messages;
+    expect(messages[0]!.event).toMatchObject({ kind: 'service' });
+    expect(messages[1]!.event).toEqual({ invalid: expect.stringMatching(/^message big: .*256 KB limit/) });
+  });
+
   it('tells the wake queue from the task event queue by the queue it came from', () => {
     const woken = parseTrigger({ Records: [record('w1', '{}', QUEUE.replace('task-events', 'wake'))] });
     expect(woken.kind).toBe('wake');
