@@ -352,10 +352,14 @@ const SIMPLIFIES_ALL =
   'and the image fails at exactly its given time; Fargate start-up and ALB registration are fixed model timings';
 const SIMPLIFIES_BREAKER =
   'the docs give two readings of resetOnHealthyTask and do not say which AWS runs: both are measured';
-const CRASH = { crash: { after: '30s', exitCode: 1 } };
-/** With the fast check, tasks turn healthy before they crash: only the lock-step timing lets a default breaker trip. */
+/**
+ * The image crashes 20 s after start: before the default ALB check (30 s) first passes, so under the
+ * default check no task is ever healthy; under the fast check (10 s) every task turns healthy first,
+ * and only the lock-step timing lets a default breaker trip.
+ */
+const CRASH = { crash: { after: '20s', exitCode: 1 } };
 const FAST_TOGETHER =
-  '; with the 10 s×2 check every task turns healthy (resetting the breaker) and then all crash in the same second, ' +
+  '; with the 10 s check every task turns healthy at its first check (resetting the breaker) and then all crash in the same second, ' +
   'so under resets-count even the default threshold trips; with real spread in start and crash times, healthy ' +
   'resets between failures would keep a threshold above 1 from tripping for longer';
 
@@ -365,7 +369,7 @@ function crashCases(): DamageCase[] {
     for (const reading of ['stops-evaluating', 'resets-count'] as const) {
       out.push({
         key: `crash${fast ? '-fast-alb' : ''}-${reading}`,
-        label: `crashes 30s after start${fast ? ', ALB check 10s×2' : ''}; breaker ${reading}`,
+        label: `crashes 20s after start${fast ? ', ALB check every 10s' : ''}; breaker ${reading}`,
         image: CRASH,
         targetGroupHealth: fast ? ALB_FAST_HEALTH : undefined,
         resetOnHealthyTask: reading,

@@ -58,7 +58,7 @@ export interface TaskView {
   inService?: boolean;
   /**
    * Not in service only because a target group is still running its first health checks on it
-   * (ELB's `initial` state: registered, not yet healthyThreshold checks passed, none failed); false
+   * (ELB's `initial` state: registered, its first check not passed yet, none failed); false
    * when a group calls it unhealthy or does not list it. Read with `inService`, only when false.
    */
   checksPending?: boolean;

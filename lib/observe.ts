@@ -350,8 +350,9 @@ async function tasksOf(
 /**
  * Whether each running task is healthy in every target group of the service (the canary shares the
  * primary's). ELB routes requests only to healthy targets (ELB User Guide, "Health checks for
- * Application Load Balancer target groups"), so a RUNNING task may serve nothing for
- * healthyThreshold x interval (150 s with the defaults). A task registers by its ENI's private IPv4
+ * Application Load Balancer target groups"), so a RUNNING task serves nothing until it passes its
+ * first check ("After your target is registered, it must pass one health check to be considered
+ * healthy", same page): up to an interval, 30 s with the defaults. A task registers by its ENI's private IPv4
  * address with awsvpc (target type ip), or by its container instance's EC2 instance id and host
  * port otherwise (target type instance); "If the target type is ip, specify an IP address"
  * (ELBv2 API Reference, TargetDescription). A target the group does not list yet is not in service.
@@ -391,8 +392,8 @@ async function tasksInService(
   }
 
   const healthy = new Set<string>(); // `<group> <id>:<port>`
-  // `initial`: "The load balancer is sending health checks to the target" before it has passed
-  // healthyThreshold of them (ELBv2 API Reference, TargetHealth State / Reason Elb.InitialHealthChecking).
+  // `initial`: the load balancer is registering the target or running its initial health checks,
+  // before the first one passed (ELBv2 API Reference, TargetHealth State / Reason Elb.InitialHealthChecking).
   const initial = new Set<string>();
   for (const group of groups) {
     const out = await clients.elbv2.send(new DescribeTargetHealthCommand({ TargetGroupArn: group }));

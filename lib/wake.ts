@@ -45,13 +45,14 @@ export const HEALTH_RECHECK_MS = 60_000;
 
 /**
  * The first health recheck of any other step waiting for its tasks. The recheck stands in for
- * ECS's event should it be lost, and that event comes once the tasks are in service: ELB's default
- * health check calls a target healthy 150 s after it first answers (5 checks 30 s apart), after the
- * task has started. The 1- and 2-minute rechecks this series began with never found a step's tasks
- * in service behind a default target group (the bench's good releases: six of them a canary
- * rollout, 7 AWS calls each); the event started the bake, and the 4-minute one is where a lost
- * event was caught then as now. Behind a tuned health check (10 s × 2) a lost event costs up to
- * 4 minutes instead of 1.
+ * ECS's event should it be lost, and that event comes once the tasks are in service: a new task
+ * starts (about 30 s on Fargate), registers, and is healthy at its first passing check, up to one
+ * interval later (30 s with ELB's defaults; "it must pass one health check to be considered
+ * healthy", ELB User Guide). So the event normally comes about a minute into the step, and a
+ * recheck that fires first costs a DescribeServices, ListTasks, DescribeTasks and one
+ * DescribeTargetHealth per group for nothing. 4 minutes leaves room for slow checks (intervals up
+ * to 300 s) and slow starts, and bounds what a lost event costs: the bake starts at most 4 minutes
+ * late (8, 16, … for a step still waiting then).
  */
 export const LOST_EVENT_RECHECK_MS = 4 * 60_000;
 

@@ -100,8 +100,9 @@ describe('runOver: when a damage run stops measuring (the worked examples of ben
 });
 
 describe('a damage run where ECS rolls back first', () => {
-  // Seed 1 of this case: ECS's breaker rolls back at 58.9 s and the last new task stops at 59 s, 0.4 s
-  // before the pipeline handles the events that tell it; measured at 59 s, the rollout read "in progress".
+  // Seed 1 of this case: ECS's breaker rolls back at 48.7 s (its reaction takes no time in the model)
+  // and the last new task stops at 49 s, before the pipeline handles the events that tell it; measured
+  // then, the rollout read "in progress".
   it('reads the outcome after the pipeline closed its rollout, and still stamps recovery when the damage ended', async () => {
     const c = CASES.find((x) => x.key === 'crash-stops-evaluating')!;
     const rolling = c.contenders.find((x) => x.key === 'rolling')!;

@@ -422,7 +422,7 @@ function rollbackReason(
     const waiting = unplaced > 0 ? 0 : awaitingService(obs.tasks, revision, obs.hasHealthCheck);
     const slowCheck =
       waiting > 0
-        ? `: ${waiting} new task${waiting === 1 ? '' : 's'} running, still in the target group's first health checks (is stepDeadline shorter than its interval × healthy threshold?)`
+        ? `: ${waiting} new task${waiting === 1 ? '' : 's'} running, still in the target group's first health checks (is stepDeadline shorter than the time a new task takes to start and pass its first check?)`
         : '';
     return {
       text: `step ${rollout.stepIndex + 1} (${step.percent}%) was not healthy within its deadline of ${formatDuration(target.stepDeadlineMs)}${capacity}${slowCheck}`,

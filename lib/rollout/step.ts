@@ -37,7 +37,7 @@ function upAndChecked(t: TaskView, revision: string, hasHealthCheck: boolean): b
 /**
  * Tasks of `revision` that ECS runs and calls healthy but that wait only for their load balancer's
  * first health checks (ELB's `initial`): a step past its deadline with such tasks, and none failed,
- * was too short for the target group's health check (150 s with ELB's defaults), which is no
+ * was too short for the target group's first health check (30 s with ELB's defaults), which is no
  * evidence against the image, so its digest is not marked bad.
  *
  *   RUNNING/RUNNING, no check, not in service, checks pending     -> counts

@@ -331,7 +331,15 @@ export class InvariantChecker {
     // During a rollout the canary's healthy tasks serve the service's traffic too: past maxSurge the
     // primary gives up tasks the canary covers, and promotion brings them back as the canary shrinks.
     const serving = record?.rollout && canary ? [...canary.tasks].filter(isHealthy).length : 0;
-    const healthy = [...primary.tasks].filter(isHealthy).length + serving;
+    const primaryHealthy = [...primary.tasks].filter(isHealthy).length;
+    const healthy = primaryHealthy + serving;
+    // Reaching a new count takes the service's own desired tasks: a rolling update (ECS's, of the
+    // primary or of the canary service) briefly runs a healthy old task beside its healthy
+    // replacement, and that surplus, about to stop, must not count as the service having reached
+    // a scale-out it is still starting tasks for.
+    const settled =
+      Math.min(primaryHealthy, primary.desiredCount) +
+      (record?.rollout && canary ? Math.min(serving, canary.desiredCount) : 0);
     const failures = this.ownFailures.get(key) ?? new Map<string, number>();
     this.ownFailures.set(key, failures);
     for (const t of [...primary.tasks, ...(record?.rollout && canary ? canary.tasks : [])]) {
@@ -341,7 +349,7 @@ export class InvariantChecker {
     const lost = lostToOwnFailure([...failures.values()], this.world.now());
     for (const [arn, at] of failures) if (this.world.now() - at > OWN_FAILURE_GRACE_MS) failures.delete(arn);
     const full = Math.ceil((primary.desiredCount * minimumHealthyPercent) / 100);
-    this.reachedCount.set(key, healthy >= full ? primary.desiredCount : floorCount);
+    this.reachedCount.set(key, settled >= full ? primary.desiredCount : floorCount);
     if (!this.healthyOnce.has(key)) {
       // The service's first deployment (before the pipeline's time) is not the pipeline's doing.
       if (healthy >= minimum && primary.desiredCount > 0) this.healthyOnce.add(key);

@@ -98,8 +98,28 @@ describe('alarm-driven scaling', () => {
     for (let i = 1; i < inAt.length; i++) expect(inAt[i]! - inAt[i - 1]!).toBeGreaterThanOrEqual(3 * MIN);
   });
 
-  it('repeated alarm events inside a cooldown change nothing', async () => {
+  it('a scaling alarm already in ALARM when the pipeline starts scales out at the first sweep', async () => {
+    // 1200 rps from the start: the new service's tasks take traffic at their first ALB check, and
+    // web-cpu-high goes to ALARM (2m05s) before the pipeline is attached. No state change comes
+    // after that while the load holds; the first sweep's look at the service reads the alarm.
     const t = await world({ load: 1200 });
+    const fired = t.world.eventLog.filter(
+      (e) =>
+        e.event['detail-type'] === 'CloudWatch Alarm State Change' &&
+        e.event.detail.alarmName === 'web-cpu-high',
+    );
+    expect(fired.at(-1)?.event.detail.state.value).toBe('ALARM');
+    await t.world.runFor(2 * MIN);
+    const first = scaled(t);
+    expect(first.map((s) => [s.from, s.to, s.alarm.name])).toEqual([[4, 6, 'web-cpu-high']]);
+    // Then as any alarm that stays in ALARM: again after each cooldown, up to max.
+    await t.world.runFor(6 * MIN);
+    expect(await desired(t)).toBe(8);
+  });
+
+  it('repeated alarm events inside a cooldown change nothing', async () => {
+    const t = await world({ load: 200 });
+    t.world.ecs.setLoad(t.targetGroupArn, 1200);
     await t.world.runFor(6 * MIN);
     const first = scaled(t);
     expect(first.length).toBeGreaterThanOrEqual(1);

@@ -1,7 +1,9 @@
 /**
  * Application Load Balancer target groups, as far as ECS services see them: tasks register when
- * they start (ACTIVATING), pass the target group's health check after `healthyThreshold`
- * consecutive successes (fail after `unhealthyThreshold` failures), and drain for the deregistration
+ * they start (ACTIVATING), are healthy once they pass their first health check ("After your target
+ * is registered, it must pass one health check to be considered healthy", ELB User Guide, "Health
+ * checks for Application Load Balancer target groups"; `healthyThreshold` is what brings an
+ * unhealthy target back), fail after `unhealthyThreshold` failures, and drain for the deregistration
  * delay when they stop. Traffic set with `setLoad` is spread evenly over the healthy targets of a
  * target group, whichever service they belong to; with no healthy target the ALB "fails open" to
  * the unhealthy ones (ELB docs, "Target group health"). Accounting is deterministic: fractional
@@ -331,14 +333,17 @@ export class LoadBalancing implements TargetRegistration {
     task.targets.push(target);
     const svc = task.service;
     if (svc) this.ecs.scheduler.addEvent(svc, TEXT.registeredTargets(svc.name, 1, g.arn));
-    // The ALB health check: healthyThreshold consecutive successes, or unhealthyThreshold failures.
+    // The ALB health check: one success makes a new target healthy (ELB User Guide, "Health checks
+    // for Application Load Balancer target groups"), unhealthyThreshold failures unhealthy. When the
+    // first check comes after registration is not documented: the model takes the harshest reading,
+    // one whole interval (30 s with the defaults).
     const hc = g.healthCheck;
     const b = container.behaviour;
     // An image that turns bad later ({ unhealthy: { after } }) passes its checks until then.
     const badInMs = b?.unhealthy
       ? Math.max(0, (task.startedAt ?? this.now()) + (b.unhealthyAfterSeconds ?? 0) * 1000 - this.now())
       : Number.POSITIVE_INFINITY;
-    const healthyAt = hc.healthyThreshold * hc.intervalSeconds * 1000;
+    const healthyAt = hc.intervalSeconds * 1000;
     if (healthyAt < badInMs)
       target.timers.push(this.ecs.world.clock.after(healthyAt, () => this.setState(target, 'healthy')));
     if (badInMs !== Number.POSITIVE_INFINITY)
