@@ -20,6 +20,18 @@ export function canaryServiceName(service: string): string {
 }
 
 /**
+ * The primary a service name belongs to, and which of its two services it is: the inverse of
+ * canaryServiceName.
+ *   'web'        -> { primary: 'web', of: 'primary' }
+ *   'web-canary' -> { primary: 'web', of: 'canary' }
+ */
+export function serviceOf(name: string): { primary: string; of: 'primary' | 'canary' } {
+  return name.endsWith(CANARY_SUFFIX)
+    ? { primary: name.slice(0, -CANARY_SUFFIX.length), of: 'canary' }
+    : { primary: name, of: 'primary' };
+}
+
+/**
  * The canary is a sibling of the primary: same cluster, network, load balancer target groups,
  * capacity, placement, Cloud Map registries, Service Connect (as a client), volumes and tags, so it
  * takes its share of the primary's traffic (`sibling`: lib/canary-sibling.ts). Its own circuit

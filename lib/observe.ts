@@ -213,7 +213,7 @@ export async function observe(
   const alarms = !gatesRead ? [] : told ? (record.gates ?? []) : await gateAlarms(clients, target.gateAlarms);
   memory.hints.set(record.key, {
     revision: rollout?.taskDefinition ?? revisionForDigest ?? primary.taskDefinition,
-    loadBalanced: (primaryRaw.loadBalancers ?? []).some((lb) => !!lb.targetGroupArn),
+    loadBalanced: primary.loadBalanced === true,
     canaryStep: primaryOwnedByPerson(rollout),
   });
   const scaling = target.scaling ? await scalingObservation(clients, memory, target) : {};

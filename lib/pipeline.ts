@@ -15,10 +15,9 @@
  * or failing Slack never holds back an action. The sweep sends whatever is still waiting.
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
-import { randomUUID } from 'node:crypto';
 import type { LifecycleHookSettings } from './act.ts';
 import type { Clients } from './aws.ts';
-import { CANARY_SUFFIX } from './canary-service.ts';
+import { serviceOf } from './canary-service.ts';
 import {
   type Config,
   matchesGateAlarm,
@@ -49,8 +48,7 @@ import { serviceEventWorthALook } from './observe-rules.ts';
 import { type Heard, Reconcile, type ReconcileParts } from './reconcile.ts';
 import type { ImageRef, ServiceRecord } from './record.ts';
 import { closeRollout, retireCanary, targetRemoved } from './retire.ts';
-import { budget, deliver, MAX_WAIT_MS, queue, type Slack } from './slack/deliver.ts';
-import { firstToLease, leased } from './slack/outbox.ts';
+import { budget, deliver, leaseForDelivery, queue, type Slack } from './slack/deliver.ts';
 import { ConflictError, CorruptRecordError, type RecordStore, type RepositoryMark } from './store.ts';
 import { sweepReconciles } from './sweep.ts';
 import { batchReason, groupTaskEvents, type TaskBatchItem } from './task-batch.ts';
@@ -171,14 +169,8 @@ export class Pipeline {
     const slack = this.options.slack;
     const own = this.invocation.getStore()?.ownLeases;
     if (!slack || !own) return { record };
-    const now = this.now();
-    const entry = firstToLease(record.outbox, now, (w) => slack.pacer.slot(w, now), MAX_WAIT_MS);
-    if (!entry) return { record };
-    const taken = leased(entry, randomUUID(), now);
-    return {
-      record: { ...record, outbox: record.outbox!.map((e) => (e.id === taken.id ? taken : e)) },
-      owned: () => own.add(taken.lease!.token),
-    };
+    const { record: leasing, taken } = leaseForDelivery(record, slack, this.now());
+    return taken ? { record: leasing, owned: () => own.add(taken.lease!.token) } : { record };
   }
 
   private async dispatch(event: unknown): Promise<HandleResult> {
@@ -451,9 +443,7 @@ export class Pipeline {
   }
 
   private async onServiceEvent(t: Extract<ParsedTrigger, { kind: 'service' }>): Promise<HandleResult> {
-    const primaryName = t.service.endsWith(CANARY_SUFFIX)
-      ? t.service.slice(0, -CANARY_SUFFIX.length)
-      : t.service;
+    const { primary: primaryName, of } = serviceOf(t.service);
     const targets = this.config.targets.filter(
       (target) => target.service === primaryName && (t.cluster === undefined || target.cluster === t.cluster),
     );
@@ -470,7 +460,6 @@ export class Pipeline {
       });
       return true;
     };
-    const of = t.service.endsWith(CANARY_SUFFIX) ? 'canary' : 'primary';
     return this.eachTarget(targets, async (target) => {
       // A task event that cannot change a decision costs no call (lib/event-facts.ts) ...
       const hint = this.observed.hints.get(`${target.cluster}/${target.service}`);

@@ -4,7 +4,7 @@
  * once, its newest fact. Pure; the worked examples are in test/task-batch.test.ts, one row each.
  * Each group then costs at most one record read and one reconcile (lib/pipeline.ts onTaskEvents).
  */
-import { CANARY_SUFFIX } from './canary-service.ts';
+import { serviceOf } from './canary-service.ts';
 import type { TargetConfig } from './config.ts';
 import type { TaskEventFacts, TaskTrigger } from './triggers.ts';
 
@@ -48,8 +48,7 @@ export function groupTaskEvents(
   const groups = new Map<string, TaskBatchGroup>();
   const unmanaged: { id: string; service: string }[] = [];
   for (const { id, event } of messages) {
-    const canary = event.service.endsWith(CANARY_SUFFIX);
-    const primary = canary ? event.service.slice(0, -CANARY_SUFFIX.length) : event.service;
+    const { primary, of } = serviceOf(event.service);
     const target = targets.find(
       (t) => t.service === primary && (event.cluster === undefined || t.cluster === event.cluster),
     );
@@ -64,7 +63,7 @@ export function groupTaskEvents(
     const item: TaskBatchItem = {
       id,
       task: event.task,
-      of: canary ? 'canary' : 'primary',
+      of,
       detail: event.detail,
     };
     const had = group.items.findIndex((i) => i.task.taskArn === event.task.taskArn);

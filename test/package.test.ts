@@ -19,7 +19,9 @@ import { TABLE_DEFINITION } from '../lib/store.ts';
 import {
   TASK_QUEUE_BATCH_SIZE,
   TASK_QUEUE_BATCHING_WINDOW_S,
+  TASK_QUEUE_SUFFIX,
   TASK_QUEUE_VISIBILITY_S,
+  taskQueueName,
 } from '../lib/task-queue.ts';
 
 const run = promisify(execFile);
@@ -275,6 +277,10 @@ describe('serverless package', () => {
       );
     }
     expect(resources.TaskEventQueue.Properties.VisibilityTimeout).toBe(TASK_QUEUE_VISIBILITY_S);
+    // A batch is told a task-event batch by its queue's name (lib/triggers.ts): a queue renamed in
+    // serverless.yml alone would have its task events read as wake-ups, invalid, and acknowledged.
+    expect(resources.TaskEventQueue.Properties.QueueName).toBe(taskQueueName(`ecs-autopilot-${STAGE}`));
+    expect(resources.WakeQueue.Properties.QueueName).not.toMatch(new RegExp(`${TASK_QUEUE_SUFFIX}$`));
   });
 });
 

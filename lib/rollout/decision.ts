@@ -74,3 +74,16 @@ export interface Decision {
 
 /** A short name for a task definition ARN in reasons: `web:3`. */
 export const shortName = (arn: string) => arn.slice(arn.lastIndexOf('/') + 1);
+
+/**
+ * An image not rolled out for a reason a person must act on (a gate alarm that does not exist):
+ * `ignored`, and `blocked` too, which Slack gets by default (`ignored`, a tag the policy skips, is
+ * not sent by default).
+ */
+export function tellNotRolledOut(d: Decision, image: ImageRef, reason: string): void {
+  d.notices.push({ kind: 'ignored', image, reason });
+  d.notices.push({
+    kind: 'blocked',
+    reason: `${d.record.key}: ${image.repository}:${image.tag} was not rolled out: ${reason}`,
+  });
+}

@@ -13,7 +13,7 @@ import { type Rollout, summarize, withHistory } from '../record.ts';
 import { canaryShare, rolloutTotal, stepTargets } from '../rollout-math.ts';
 import { throughGate } from './approval.ts';
 import { unplacedOf } from './capacity.ts';
-import { type Decision, shortName } from './decision.ts';
+import { type Decision, shortName, tellNotRolledOut } from './decision.ts';
 import { progressEcs } from './ecs-native.ts';
 import { describeFailures, foldFailures } from './failures.ts';
 import { startRollback } from './rollback.ts';
@@ -223,12 +223,7 @@ function refuse(d: Decision, rollout: Rollout, missing: string[], now: number) {
   const reason = gatesMissing(missing);
   d.record = withHistory(d.record, summarize(rollout, 'ignored', reason, now));
   d.record.rollout = undefined;
-  d.notices.push({ kind: 'ignored', image: rollout.image, reason });
-  // A person must act: told as an error too (Slack by default; `ignored` is not sent by default).
-  d.notices.push({
-    kind: 'blocked',
-    reason: `${d.record.key}: ${rollout.image.repository}:${rollout.image.tag} was not rolled out: ${reason}`,
-  });
+  tellNotRolledOut(d, rollout.image, reason);
 }
 
 /**

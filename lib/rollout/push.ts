@@ -7,7 +7,7 @@ import { frozenUntil, overridesFreeze } from '../freeze.ts';
 import type { Observation, ServiceView } from '../observation.ts';
 import { type ImageRef, type Rollout, type ServiceRecord, summarize, withHistory } from '../record.ts';
 import { evaluateTag } from '../tag-policy.ts';
-import type { Decision } from './decision.ts';
+import { type Decision, tellNotRolledOut } from './decision.ts';
 import { gatesMissing, missingGates } from './step.ts';
 
 /** A revision at steady state, when no rollout is running, is known good (a manual deploy too). */
@@ -255,12 +255,8 @@ export function ignore(
     steps: [],
     failures: [],
   });
-  d.notices.push({ kind: 'ignored', image, reason });
-  if (needsPerson)
-    d.notices.push({
-      kind: 'blocked',
-      reason: `${d.record.key}: ${image.repository}:${image.tag} was not rolled out: ${reason}`,
-    });
+  if (needsPerson) tellNotRolledOut(d, image, reason);
+  else d.notices.push({ kind: 'ignored', image, reason });
 }
 
 /**

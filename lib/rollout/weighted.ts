@@ -19,7 +19,7 @@
 import type { Observation, TrafficView } from '../observation.ts';
 import type { Rollout, StepState } from '../record.ts';
 import type { Decision } from './decision.ts';
-import { canaryReady, healthyTasks, promoted } from './step.ts';
+import { canaryReady, healthyTasks, primaryHealthy, promoted } from './step.ts';
 import { askedForTasks, becameHealthy } from './step-state.ts';
 import { type Route, type RouteWant, routeAt, weightedCanaryTasks } from './traffic.ts';
 
@@ -160,9 +160,7 @@ export function stepWeighted(
     return false;
   }
   // The listed tasks are the revision's in both services: the canary's running ones are not the primary's.
-  const primaryHealthy = Math.max(0, healthy - (canary.exists ? canary.runningCount : 0));
-  if (!promoted(primary, revision, primaryHealthy) || primary.runningCount < primary.desiredCount)
-    return step.healthyAt !== undefined;
+  if (!promoted(primary, revision, primaryHealthy(healthy, canary))) return step.healthyAt !== undefined;
   rollout.canaryDetached = true;
   moveRoutes(d, traffic, 'primary');
   if (canary.exists && canary.desiredCount > 0) {

@@ -30,7 +30,16 @@ import type { OutboxEntry } from '../outbox-entry.ts';
 import type { ServiceRecord } from '../record.ts';
 import { ConflictError, type RecordStore } from '../store.ts';
 import { render, type SlackMessage } from './message.ts';
-import { type AttemptOutcome, afterAttempt, dueEntries, enqueue, leased, Pacer, shedLine } from './outbox.ts';
+import {
+  type AttemptOutcome,
+  afterAttempt,
+  dueEntries,
+  enqueue,
+  firstToLease,
+  leased,
+  Pacer,
+  shedLine,
+} from './outbox.ts';
 import { postMessage, SEND_TIMEOUT_MS, type SendResult } from './send.ts';
 import { WebhookUrls } from './webhook.ts';
 
@@ -87,7 +96,27 @@ export function createSlack(options: SlackOptions): Slack {
 /** Messages an invocation sends at most: the rest wait for the next invocation or the tick. */
 const MAX_SENDS = 10;
 /** Pacing longer than this is not waited for in this invocation. */
-export const MAX_WAIT_MS = 3000;
+const MAX_WAIT_MS = 3000;
+
+/** Whether this invocation may send to `webhook` now: its pacer's next slot is within MAX_WAIT_MS. */
+const withinWait = (slack: Slack, webhook: string, now: number) =>
+  slack.pacer.slot(webhook, now) - now <= MAX_WAIT_MS;
+
+/**
+ * The record a reconcile's last write stores, with the first Slack message due leased for this
+ * invocation's delivery (lib/slack/outbox.ts firstToLease), and the entry it leased: that write
+ * takes the lease a delivery would take in one of its own.
+ */
+export function leaseForDelivery(
+  record: ServiceRecord,
+  slack: Slack,
+  now: number,
+): { record: ServiceRecord; taken?: OutboxEntry } {
+  const entry = firstToLease(record.outbox, now, (w) => slack.pacer.slot(w, now), MAX_WAIT_MS);
+  if (!entry) return { record };
+  const taken = leased(entry, randomUUID(), now);
+  return { record: { ...record, outbox: record.outbox!.map((e) => (e.id === taken.id ? taken : e)) }, taken };
+}
 /** Lost races on the record per call before leaving the rest to a later invocation. */
 const MAX_CONFLICTS = 5;
 
@@ -155,7 +184,7 @@ export async function deliver(
   const pick = (r: ServiceRecord): OutboxEntry | undefined => {
     for (;;) {
       const entry = dueEntries(r.outbox, now()).find((e) => !skip.has(e.webhook));
-      if (!entry || slack.pacer.slot(entry.webhook, now()) - now() <= MAX_WAIT_MS) return entry;
+      if (!entry || withinWait(slack, entry.webhook, now())) return entry;
       skip.add(entry.webhook);
     }
   };
@@ -166,7 +195,7 @@ export async function deliver(
     let was: OutboxEntry;
     const mine = next ? undefined : ours(record);
     if (mine) {
-      const paced = slack.pacer.slot(mine.webhook, now()) - now() > MAX_WAIT_MS;
+      const paced = !withinWait(slack, mine.webhook, now());
       if (skip.has(mine.webhook) || paced) {
         // Not this invocation's to send after all: given back, due as it was.
         if (paced) skip.add(mine.webhook);

@@ -13,7 +13,7 @@
  * Whoever attaches the pipeline finds the timeline with `timelineOf(world)` and feeds it its
  * notices (local/scenario/sim-pipeline.ts); without a timeline nothing is sampled.
  */
-import { CANARY_SUFFIX } from '../../lib/canary-service.ts';
+import { serviceOf } from '../../lib/canary-service.ts';
 import { formatDuration } from '../../lib/duration.ts';
 import type { Notice } from '../../lib/notice.ts';
 import { shortRevision } from '../../lib/revision.ts';
@@ -191,8 +191,8 @@ export class Timeline {
         let series = this.series.get(key);
         if (!series) {
           if (svc.status === 'INACTIVE') continue;
-          const canary = svc.name.endsWith(CANARY_SUFFIX);
-          const primaryName = canary ? svc.name.slice(0, -CANARY_SUFFIX.length) : svc.name;
+          const { primary: primaryName, of } = serviceOf(svc.name);
+          const canary = of === 'canary';
           series = {
             key,
             cluster: cluster.name,
