@@ -168,16 +168,16 @@ describe.skipIf(SKIP)('the HTML report of the demo', () => {
     const reason = '1 new task failed: Essential container in task exited (web exit code 1)';
     expect(await marker.getAttribute('data-reason')).toBe(reason);
     expect(await marker.locator('title').textContent()).toBe(
-      `+0:21:50  web:v3 rolled back to web:2: ${reason}`,
+      `+0:21:51  web:v3 rolled back to web:2: ${reason}`,
     );
     expect(await marker.locator('text').allTextContents()).toEqual(['✕ web:v3 rolled back to web:2', reason]);
-    // The line stands at +0:21:50 (the crash event takes its delivery latency, then its invocation its calls) of the 38-minute axis,
+    // The line stands at +0:21:51 (the crash event takes its delivery latency, then its invocation its calls) of the 38-minute axis,
     // right of web:v3's 10% step.
     const line = (await marker.locator('line').boundingBox())!;
     const chart = (await page.locator('svg.chart.wide').boundingBox())!;
     const left = chart.x + (chart.width * 170) / 1200;
     const plot = (chart.width * 1002) / 1200;
-    expect(Math.abs(line.x + line.width / 2 - (left + (plot * (21 * 60 + 50)) / (38 * 60)))).toBeLessThan(3);
+    expect(Math.abs(line.x + line.width / 2 - (left + (plot * (21 * 60 + 51)) / (38 * 60)))).toBeLessThan(3);
     const v3step = (await page.locator('svg.wide line.step-marker').nth(3).boundingBox())!;
     expect(line.x).toBeGreaterThan(v3step.x);
     // And in words: the rollout's card, and the event list.
@@ -202,8 +202,8 @@ describe.skipIf(SKIP)('the HTML report of the demo', () => {
   it('reads out the counts under the pointer, and leaves a screenshot', async () => {
     const hover = page.locator('svg.wide rect.hover');
     const box = (await hover.boundingBox())!;
-    // +0:13 of 38 minutes: web:v2 being promoted, web:1 still running.
-    await page.mouse.move(box.x + (box.width * 13) / 38, box.y + box.height / 2);
+    // +0:11:30 of 38 minutes: web:v2 being promoted (its 100 % step began at +0:10:58), web:1 still running.
+    await page.mouse.move(box.x + (box.width * 11.5) / 38, box.y + box.height / 2);
     const readout = page.locator('.readout');
     await expect.poll(() => readout.isVisible()).toBe(true);
     const text = await readout.textContent();
