@@ -536,6 +536,26 @@ async function scalingObservation(
   return { scalingAlarms, externalScaler: await scalableTarget(clients, memory, target) };
 }
 
+/**
+ * Which of the scaling rules' alarms `names` are in ALARM now: one DescribeAlarms per 100 names,
+ * asking for ALARM only (`StateValue`), so an answer is short however many alarms there are. The
+ * sweep's repair of a scaling alarm whose ALARM event was lost (lib/pipeline.ts onTick).
+ */
+export async function scalingAlarmsInAlarm(clients: Clients, names: string[]): Promise<Set<string>> {
+  const firing = new Set<string>();
+  for (const AlarmNames of chunks([...new Set(names)], 100)) {
+    for await (const out of alarmPages(clients, {
+      AlarmNames,
+      AlarmTypes: ['MetricAlarm'],
+      StateValue: 'ALARM',
+    })) {
+      for (const a of out.MetricAlarms ?? [])
+        if (a.AlarmName && a.StateValue === 'ALARM') firing.add(a.AlarmName);
+    }
+  }
+  return firing;
+}
+
 /** Every page of one DescribeAlarms query, following NextToken. */
 async function* alarmPages(
   clients: Clients,
@@ -543,6 +563,7 @@ async function* alarmPages(
     AlarmNames?: string[];
     AlarmNamePrefix?: string;
     AlarmTypes: ('MetricAlarm' | 'CompositeAlarm')[];
+    StateValue?: 'ALARM';
   },
 ) {
   let NextToken: string | undefined;

@@ -43,7 +43,7 @@ import {
 } from './missed-pushes.ts';
 import { type Notice, noticeSetting } from './notice.ts';
 import type { AlarmView } from './observation.ts';
-import { ObserveMemory, UnknownServiceError } from './observe.ts';
+import { ObserveMemory, scalingAlarmsInAlarm, UnknownServiceError } from './observe.ts';
 import { serviceEventWorthALook } from './observe-rules.ts';
 import { type Heard, Reconcile, type ReconcileParts } from './reconcile.ts';
 import type { ImageRef, ServiceRecord } from './record.ts';
@@ -569,6 +569,7 @@ export class Pipeline {
     const targets = busy
       .map((r) => targetFor(this.config, r.cluster, r.service))
       .filter((t): t is TargetConfig => t !== undefined);
+    targets.push(...(await this.unheardScaling(new Set(byKey.keys()))));
     const result = await this.eachTarget(
       targets,
       // The sweep observes everything from AWS (a lost event is repaired here), from the record the
@@ -585,6 +586,30 @@ export class Pipeline {
     const reconciled = new Set(targets.map((t) => `${t.cluster}/${t.service}`));
     await this.deliver(records.filter((r) => !reconciled.has(r.key)));
     return result;
+  }
+
+  /**
+   * The services the sweep does not reconcile already whose scaling alarm is in ALARM: an ALARM
+   * whose event was lost is told by nothing else while the alarm stays there (a record that heard it
+   * keeps it in `scaling.firing`, and is reconciled anyway). One DescribeAlarms per 100 scaling
+   * alarms per sweep, only when a target scales; a failed read waits for the next sweep.
+   */
+  private async unheardScaling(reconciled: Set<string>): Promise<TargetConfig[]> {
+    const scaling = this.config.targets.filter(
+      (t) => t.scaling && !reconciled.has(`${t.cluster}/${t.service}`),
+    );
+    if (scaling.length === 0) return [];
+    let firing: Set<string>;
+    try {
+      firing = await scalingAlarmsInAlarm(
+        this.options.clients,
+        scaling.flatMap((t) => t.scaling!.rules.map((r) => r.alarm)),
+      );
+    } catch (e) {
+      log.warn('scaling.check.failed', { error: e as Error });
+      return [];
+    }
+    return scaling.filter((t) => t.scaling!.rules.some((r) => firing.has(r.alarm)));
   }
 
   /**

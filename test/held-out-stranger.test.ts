@@ -1,5 +1,5 @@
 /**
- * The strangers' held-out scenarios (scenarios/held-out/stranger/, stranger2/, stranger3/) that found a
+ * The strangers' held-out scenarios (scenarios/held-out/stranger/, stranger2/ … stranger4/) that found a
  * defect: written from the README alone by platform engineers trying the verdicts before letting the
  * pipeline near production. Each file states its verdict in comments, read by
  * test/helpers/verdicts.ts. The other files of the folders held up or are slow (500 tasks); they
@@ -13,6 +13,7 @@ import { describeVerdictScenarios } from './helpers/verdicts.ts';
 const DIR = fileURLToPath(new URL('../scenarios/held-out/stranger/', import.meta.url));
 const DIR_2 = fileURLToPath(new URL('../scenarios/held-out/stranger2/', import.meta.url));
 const DIR_3 = fileURLToPath(new URL('../scenarios/held-out/stranger3/', import.meta.url));
+const DIR_4 = fileURLToPath(new URL('../scenarios/held-out/stranger4/', import.meta.url));
 
 /**
  * A rolling or all-at-once image that crashes once ECS has stopped the old tasks: for the second
@@ -88,3 +89,17 @@ describe('min-healthy: tasks lost to their own failure count as serving for a gr
     expect(OWN_FAILURE_GRACE_MS).toBe(2 * M);
   });
 });
+
+/**
+ * The fourth stranger (ELB health checks as documented, scaling alarms at the deploy, bursts): a
+ * healthy image slower to start than its stepDeadline was blamed (marked bad) where one a few
+ * seconds faster was not; a scaling alarm whose ALARM event was lost was never acted on.
+ */
+const FOUND_DEFECTS_4 = [
+  'h09-slow-startup-150s-deadline-2m.yml',
+  'h08-interval-30s-deadline-20s-before-running.yml',
+];
+// s02 (a scaling ALARM whose event was lost, never acted on) states no rollout verdict: its case is
+// test/e2e/scaling.test.ts's "a scaling ALARM whose event was lost is found by the next sweep".
+
+describeVerdictScenarios('held-out stranger4 scenarios', DIR_4, FOUND_DEFECTS_4);

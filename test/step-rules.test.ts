@@ -27,6 +27,7 @@ import {
   promoted,
   steadyOn,
   stepReady,
+  stillStarting,
 } from '../lib/rollout/step.ts';
 import * as math from '../lib/rollout-math.ts';
 
@@ -87,6 +88,22 @@ describe('awaitingService', () => {
     ['another revision, not in service, pending', task({ taskDefinition: OLD, ...waiting }), false, 0],
   ])('%s -> %i', (_, t, check, n) => {
     expect(awaitingService([t], REV, check)).toBe(n);
+  });
+});
+
+describe('stillStarting', () => {
+  it.each([
+    ['PENDING/RUNNING', task({ lastStatus: 'PENDING', healthStatus: 'UNKNOWN' }), false, 1],
+    ['PROVISIONING/RUNNING', task({ lastStatus: 'PROVISIONING', healthStatus: 'UNKNOWN' }), false, 1],
+    ['ACTIVATING/RUNNING', task({ lastStatus: 'ACTIVATING', healthStatus: 'UNKNOWN' }), true, 1],
+    ['RUNNING/RUNNING UNKNOWN, check', task({ healthStatus: 'UNKNOWN' }), true, 1],
+    ['RUNNING/RUNNING UNKNOWN, no check', task({ healthStatus: 'UNKNOWN' }), false, 0],
+    ['RUNNING/RUNNING HEALTHY, check', task({}), true, 0],
+    ['RUNNING/RUNNING UNHEALTHY, check', task({ healthStatus: 'UNHEALTHY' }), true, 0],
+    ['PENDING/STOPPED', task({ lastStatus: 'PENDING', desiredStatus: 'STOPPED' }), false, 0],
+    ['another revision, PENDING/RUNNING', task({ lastStatus: 'PENDING', taskDefinition: OLD }), false, 0],
+  ])('%s -> %i', (_, t, check, n) => {
+    expect(stillStarting([t], REV, check)).toBe(n);
   });
 });
 

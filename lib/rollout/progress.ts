@@ -25,6 +25,7 @@ import {
   missingGates,
   pastDeadline,
   primaryHealthy,
+  stillStarting,
 } from './step.ts';
 import { askedForTasks, sawHealthy, succeed } from './step-state.ts';
 import { stepByTasks } from './task-steps.ts';
@@ -415,17 +416,26 @@ function rollbackReason(
     // Tasks that run and wait only for the load balancer's first health checks: the deadline was
     // shorter than the target group's health check, which says nothing against the image.
     const waiting = unplaced > 0 ? 0 : awaitingService(obs.tasks, revision, obs.hasHealthCheck);
+    // Tasks still starting (or in their container check's start), none failed: the deadline was
+    // shorter than the image takes to start, which says nothing against it either.
+    const starting = unplaced > 0 ? 0 : stillStarting(obs.tasks, revision, obs.hasHealthCheck);
+    const tasks = (n: number) => `${n} new task${n === 1 ? '' : 's'}`;
+    const slow = [
+      ...(starting > 0 ? [`${tasks(starting)} still starting`] : []),
+      ...(waiting > 0 ? [`${tasks(waiting)} running, still in the target group's first health checks`] : []),
+    ];
     const slowCheck =
-      waiting > 0
-        ? `: ${waiting} new task${waiting === 1 ? '' : 's'} running, still in the target group's first health checks (is stepDeadline shorter than the time a new task takes to start and pass its first check?)`
+      slow.length > 0
+        ? `: ${slow.join('; ')} (is stepDeadline shorter than the time a new task takes to start and pass its first check?)`
         : '';
     return {
       text: `step ${rollout.stepIndex + 1} (${step.percent}%) was not healthy within its deadline of ${formatDuration(target.stepDeadlineMs)}${capacity}${slowCheck}`,
       // Tasks that could not be placed, and none of the image's failed: the cluster is to blame, not
       // the image, whose digest is not marked bad (a push of it later tries again).
       capacity: unplaced > 0 && rollout.failures.length === 0,
-      // Nor is it to blame when its tasks run and only the load balancer's checks were still going.
-      notBlamed: waiting > 0 && rollout.failures.length === 0,
+      // Nor is it to blame when its tasks were still starting, or ran and only the load balancer's
+      // checks were still going.
+      notBlamed: slow.length > 0 && rollout.failures.length === 0,
     };
   }
   return undefined;

@@ -23,8 +23,13 @@ export function startRollback(
   to = rollout.fromTaskDefinition,
   /** False when the image is not to blame (the cluster had no room for it): it may be pushed again. */
   blameImage = true,
-  /** The cluster had no room: the owner's deployment settings go back with the rollback (owner-settings.ts). */
-  capacity = !blameImage,
+  /**
+   * The cluster had no room: the owner's deployment settings go back with the rollback
+   * (owner-settings.ts). Only that: an image not to blame for another reason (nobody approved it,
+   * its route could not be weighed, its tasks were still starting) keeps all-at-once's room until
+   * the rollback has finished, as any rollback does.
+   */
+  capacity = false,
 ) {
   const summary = summarize(rollout, outcome, reason, now);
   if (to !== rollout.fromTaskDefinition) summary.backTo = to;

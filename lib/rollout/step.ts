@@ -55,6 +55,34 @@ export function awaitingService(tasks: TaskView[], revision: string, hasHealthCh
   ).length;
 }
 
+/** The states a task passes through before RUNNING (ECS Developer Guide, "Task lifecycle"). */
+const STARTING = new Set(['PROVISIONING', 'PENDING', 'ACTIVATING']);
+
+/**
+ * Tasks of `revision` still starting: meant to run, not RUNNING yet, or RUNNING with ECS's container
+ * health check not passed yet (UNKNOWN: in its start period or first checks, not failed). A step past
+ * its deadline with such tasks, and none failed, was shorter than the image takes to start, which is
+ * no evidence against it either (a slow pull, a slow start): its digest is not marked bad.
+ *
+ *   PENDING/RUNNING                          -> counts
+ *   PROVISIONING/RUNNING, ACTIVATING/RUNNING -> counts
+ *   RUNNING/RUNNING UNKNOWN, check           -> counts (its check not passed yet)
+ *   RUNNING/RUNNING UNKNOWN, no check        -> does not count (it runs: awaitingService's case)
+ *   RUNNING/RUNNING HEALTHY, check           -> does not count
+ *   RUNNING/RUNNING UNHEALTHY, check         -> does not count (its check fails)
+ *   PENDING/STOPPED                          -> does not count (being stopped)
+ *   another revision, PENDING/RUNNING        -> does not count
+ */
+export function stillStarting(tasks: TaskView[], revision: string, hasHealthCheck: boolean): number {
+  return tasks.filter(
+    (t) =>
+      t.taskDefinition === revision &&
+      t.desiredStatus === 'RUNNING' &&
+      (STARTING.has(t.lastStatus) ||
+        (t.lastStatus === 'RUNNING' && hasHealthCheck && (t.healthStatus ?? 'UNKNOWN') === 'UNKNOWN')),
+  ).length;
+}
+
 /** What a canary step's readiness is judged from: the canary service's counts and its healthy tasks. */
 export interface CanaryCounts {
   wanted: number;

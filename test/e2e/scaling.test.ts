@@ -117,6 +117,26 @@ describe('alarm-driven scaling', () => {
     expect(await desired(t)).toBe(8);
   });
 
+  it('a scaling ALARM whose event was lost is found by the next sweep', async () => {
+    const t = await world({ load: 200 });
+    // Every alarm event lost from here on: the rule that delivers them is disabled.
+    await t.world.events.operations.DisableRule!({ Name: 'ecs-autopilot-gate-alarm' });
+    t.world.ecs.setLoad(t.targetGroupArn, 1200);
+    await t.world.runFor(6 * MIN);
+    const alarmed = t.world.eventLog.find(
+      (e) =>
+        e.event['detail-type'] === 'CloudWatch Alarm State Change' &&
+        e.event.detail.alarmName === 'web-cpu-high' &&
+        e.event.detail.state.value === 'ALARM',
+    );
+    expect(alarmed).toBeDefined();
+    const first = t.notices.find((n) => n.notice.kind === 'scaled');
+    expect(first).toBeDefined();
+    // Within a sweep (1m) of the ALARM it was never told of, then again after each cooldown (2m).
+    expect(first!.at - alarmed!.at).toBeLessThanOrEqual(MIN);
+    expect(await desired(t)).toBe(8);
+  });
+
   it('repeated alarm events inside a cooldown change nothing', async () => {
     const t = await world({ load: 200 });
     t.world.ecs.setLoad(t.targetGroupArn, 1200);
