@@ -187,6 +187,16 @@ timeline:
       `${BASE}timelime: []\n`,
       /^x\.yml:16:1: timelime: unknown field; did you mean "timeline"\?$/,
     ],
+    [
+      'a misspelt field far from any: the list names every field, faults too',
+      `${BASE}zzz: 1\n`,
+      /^x\.yml:16:\d+: zzz: unknown field; expected one of .*timeline, faults$/,
+    ],
+    [
+      'faults outside the fault layer',
+      `${BASE}faults: {}\n`,
+      /^x\.yml:16:1: faults: read by the fault layer/,
+    ],
     ['a bad start', `${BASE}start: yesterday\n`, /x\.yml:16:8: start: must be an ISO time/],
     ['a bad until', `${BASE}until: soon\n`, /x\.yml:16:8: until: must be a duration such as "30s"/],
     ['a bad throttling', `${BASE}throttling: yes\n`, /throttling: must be true or false, got "yes"/],

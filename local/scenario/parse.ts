@@ -534,11 +534,16 @@ const TOP = [
   'autopilot',
   'slack',
   'timeline',
+  // Read by the fault layer (local/scenario/faults.ts parseFaultScenario, which `sim` loads files
+  // with), which blanks it before this parser: listed so a misspelt field's message names it.
+  'faults',
 ] as const;
 
 function readScenario(raw: unknown, r: Reader): Scenario {
   if (raw === null || raw === undefined) r.fail('', 'the scenario is empty');
   const top = r.object(raw, '', TOP);
+  if (top.faults !== undefined)
+    r.fail('faults', 'read by the fault layer: load the file with `autopilot sim` (or loadFaultScenario)');
   const name =
     r.attempt(() =>
       top.name === undefined
