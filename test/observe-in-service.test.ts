@@ -2,8 +2,8 @@
  * Observe reads whether the new revision's tasks are in service behind their target groups (issue
  * 13.5): by IP and container port for awsvpc tasks, by EC2 instance id and host port for bridge
  * tasks; one DescribeTargetHealth per target group, and none once the step's bake has started.
- * Real SDK clients against the local AWS, whose target groups turn targets healthy after
- * healthyThreshold x interval.
+ * Real SDK clients against the local AWS, whose target groups turn a new target healthy at its first
+ * passing check, one interval after it registers.
  */
 import { RegisterTaskDefinitionCommand } from '@aws-sdk/client-ecs';
 import { beforeAll, describe, expect, it } from 'vitest';
