@@ -26,6 +26,8 @@ import { allAtOnceConfiguration, restoreDue, withOwnerSettings } from '../lib/ow
 import { newRecord, type Rollout, type ServiceRecord } from '../lib/record.ts';
 import { containerRefusal, serviceRefusal } from '../lib/refusal.ts';
 import { closeRollout } from '../lib/retire.ts';
+import type { Decision } from '../lib/rollout/decision.ts';
+import { startRollback } from '../lib/rollout/rollback.ts';
 
 const MIN = 60_000;
 const T0 = Date.parse('2026-01-01T10:00:00Z');
@@ -322,6 +324,31 @@ describe('owner’s settings (lib/owner-settings.ts)', () => {
         3,
       ),
     ).toBe(true);
+  });
+});
+
+describe('startRollback: whose settings go back with it (lib/rollout/rollback.ts)', () => {
+  const start = (blameImage: boolean, capacity?: boolean) => {
+    const d = {
+      record: record({ rollout: structuredClone(rollout) }),
+      notices: [],
+      actions: [],
+    } as unknown as Decision;
+    startRollback(d, d.record.rollout!, 'why', T0, 'rolled_back', undefined, undefined, blameImage, capacity);
+    return d.record;
+  };
+  it.each([
+    // A failing image: marked bad; all-at-once's room is kept until the rollback has finished.
+    [true, undefined, true, undefined],
+    // Not the image's fault for another reason (nobody approved it, its route could not be weighed,
+    // its tasks were still starting): not marked bad, the room kept likewise.
+    [false, undefined, false, undefined],
+    // The cluster had no room: the owner's settings go back with the rollback.
+    [false, true, false, true],
+  ])('blameImage %s, capacity %s -> marked bad %s, capacity %s', (blame, capacity, bad, restored) => {
+    const r = start(blame, capacity);
+    expect(rollout.image.digest in r.badDigests).toBe(bad);
+    expect(r.rollout?.rollingBack?.capacity).toBe(restored);
   });
 });
 
