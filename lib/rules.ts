@@ -25,6 +25,19 @@ export interface RuleSpec {
 
 /** Task states that matter to a rollout: a task came up, or stopped. */
 export const TASK_STATES = ['RUNNING', 'STOPPED'];
+/**
+ * A task's states up to its stopping (ECS Developer Guide, "Task lifecycle"): the first event that
+ * says ECS will stop a failing task comes in whichever of them the task was (RUNNING, or already
+ * DEACTIVATING or STOPPING); DEPROVISIONING and STOPPED come later, through the queue.
+ */
+export const BEFORE_DEPROVISIONING = [
+  'PROVISIONING',
+  'PENDING',
+  'ACTIVATING',
+  'RUNNING',
+  'DEACTIVATING',
+  'STOPPING',
+];
 /** Stop codes of tasks that failed (lib/rollout/failures.ts asFailure counts the same). */
 export const FAILURE_STOP_CODES = ['EssentialContainerExited', 'TaskFailedToStart'];
 
@@ -79,6 +92,27 @@ export function eventRules<A>(config: Config, arn: (service: string, resource: s
           // (desiredStatus STOPPED, with the stop code or reason), some 20-50 s before it is STOPPED.
           $or: [
             { lastStatus: TASK_STATES },
+            { desiredStatus: ['STOPPED'], stopCode: FAILURE_STOP_CODES },
+            { desiredStatus: ['STOPPED'], stoppedReason: [{ prefix: 'Task failed' }] },
+          ],
+        },
+      },
+    },
+    {
+      name: 'ecs-task-failing',
+      function: 'ecsEvent',
+      // The first word of a failing task, straight to the function: through the queue it would wait
+      // out the batching window (a second) before the rollback; the queue still brings it, and what
+      // follows, with the rest (a doubled event is deduplicated by its `version`).
+      description: 'A task of a managed service (or its canary) is failing: ECS decided to stop it',
+      pattern: {
+        source: ['aws.ecs'],
+        'detail-type': ['ECS Task State Change'],
+        detail: {
+          clusterArn: clusterArns,
+          group: services.map((s) => `service:${s}`),
+          lastStatus: BEFORE_DEPROVISIONING,
+          $or: [
             { desiredStatus: ['STOPPED'], stopCode: FAILURE_STOP_CODES },
             { desiredStatus: ['STOPPED'], stoppedReason: [{ prefix: 'Task failed' }] },
           ],

@@ -418,6 +418,22 @@ describe('event rules: only what autopilot.yml manages', () => {
     });
   });
 
+  it('a failing task, the moment ECS decides to stop it: straight to ecsEvent, not through the queue', () => {
+    expectRule('ecs-task-failing', 'EcsEventLambdaFunction', {
+      source: ['aws.ecs'],
+      'detail-type': ['ECS Task State Change'],
+      detail: {
+        clusterArn: [ecsArn('cluster/prod'), ecsArn('cluster/batch')],
+        group: ['service:web', 'service:web-canary', 'service:worker', 'service:worker-canary'],
+        lastStatus: ['PROVISIONING', 'PENDING', 'ACTIVATING', 'RUNNING', 'DEACTIVATING', 'STOPPING'],
+        $or: [
+          { desiredStatus: ['STOPPED'], stopCode: ['EssentialContainerExited', 'TaskFailedToStart'] },
+          { desiredStatus: ['STOPPED'], stoppedReason: [{ prefix: 'Task failed' }] },
+        ],
+      },
+    });
+  });
+
   it('ECS deployments and service warnings: the managed services by ARN', () => {
     expect(rule('ecs-deployment').EventPattern).toEqual({
       source: ['aws.ecs'],
@@ -451,7 +467,7 @@ describe('event rules: only what autopilot.yml manages', () => {
 
   it('every target retries within limits and then dead-letters to the one standard SQS queue', () => {
     const rules = ofType('AWS::Events::Rule');
-    expect(rules).toHaveLength(7);
+    expect(rules).toHaveLength(8);
     for (const [, r] of rules) {
       for (const target of r.Properties.Targets) {
         expect(target.DeadLetterConfig).toEqual({ Arn: { 'Fn::GetAtt': ['DeadLetterQueue', 'Arn'] } });

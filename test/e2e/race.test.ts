@@ -1,13 +1,12 @@
 /**
- * Two invocations racing on one service, as Lambda runs them: a canary task's STOPPED event (in a
- * batch from the task event queue) and a gate alarm's ALARM event for the same service, delivered
+ * Two invocations racing on one service, as Lambda runs them: a canary task's STOPPING event (sent
+ * straight to ecsEvent by the ecs-task-failing rule) and a gate alarm's ALARM event for the same service, delivered
  * within a few hundred ms with the latency
  * model on, run as concurrent invocations that interleave at their AWS calls (local/core/concurrency.ts).
  * Whoever commits first rolls back; the other's conditional write loses or its action is fenced
  * (lib/lease.ts): one rollback, told once, nothing lost.
  */
 import { expect, it } from 'vitest';
-import { taskQueueName } from '../../lib/task-queue.ts';
 import type { InvocationSpan } from '../../local/lambda.ts';
 import { InvariantChecker } from '../../local/scenario/invariants.ts';
 import { fiveXxAlarm, usePipelineWorld } from '../helpers/pipeline-world.ts';
@@ -20,10 +19,6 @@ const crashedCanaryTask = (event: any) =>
   event.detail?.lastStatus === 'STOPPING' &&
   event.detail?.stopCode === 'EssentialContainerExited' &&
   event.detail?.group === 'service:web-canary';
-/** A batch from the task event queue (lib/task-queue.ts) that carries the crash. */
-const crashBatch = (event: any) =>
-  Array.isArray(event?.Records) && event.Records.some((r: any) => crashedCanaryTask(JSON.parse(r.body)));
-const TASK_QUEUE = taskQueueName('ecs-autopilot');
 
 it('a canary crash and a gate alarm at the same moment: concurrent invocations, one rollback, told once', async () => {
   const t = await pipeline({
@@ -45,10 +40,8 @@ it('a canary crash and a gate alarm at the same moment: concurrent invocations, 
   const crashed = () => world.eventLog.some((e) => crashedCanaryTask(e.event));
   for (let i = 0; i < 20 * 60 * 20 && !crashed(); i++) await world.runFor(50, 50);
   expect(crashed()).toBe(true);
-  // Its event reaches the function in a batch gathered for up to a second: the alarm fires as that
-  // batch goes, so the two invocations run at once.
-  while (world.sqs.depth(TASK_QUEUE) === 0) await world.runFor(10, 10);
-  await world.runUntil(world.sqs.nextDue()! - 1, 50);
+  // Its event goes straight to the function (the ecs-task-failing rule, not the task event queue's
+  // batching window): the alarm fires as it goes, so the two invocations run at once.
   const alarmAt = world.now();
   await world.cloudwatch.operations.SetAlarmState!({
     AlarmName: 'web-5xx',
@@ -58,7 +51,7 @@ it('a canary crash and a gate alarm at the same moment: concurrent invocations, 
   await world.runFor(10 * 60_000);
 
   // The two invocations overlapped in virtual time: each was still running when the other started.
-  const crash = spans.find((s) => s.name === 'ecs-autopilot-ecsEvent' && crashBatch(s.event));
+  const crash = spans.find((s) => s.name === 'ecs-autopilot-ecsEvent' && crashedCanaryTask(s.event));
   const alarm = spans.find(
     (s) => s.name === 'ecs-autopilot-alarm' && s.from >= alarmAt && s.from < alarmAt + 5_000,
   );
