@@ -61,6 +61,17 @@ export function eventRules<A>(config: Config, arn: (service: string, resource: s
   const alarmNames = alarms.filter((a) => !a.endsWith('*'));
   const alarmPrefixes = alarms.filter((a) => a.endsWith('*')).map((a) => ({ prefix: a.slice(0, -1) }));
 
+  // The task events of the managed services and their canaries, and those of a failing task.
+  const taskEvents = {
+    source: ['aws.ecs'],
+    'detail-type': ['ECS Task State Change'],
+    detail: { clusterArn: clusterArns, group: services.map((s) => `service:${s}`) },
+  };
+  const failing = [
+    { desiredStatus: ['STOPPED'], stopCode: FAILURE_STOP_CODES },
+    { desiredStatus: ['STOPPED'], stoppedReason: [{ prefix: 'Task failed' }] },
+  ];
+
   const rules: RuleSpec[] = [
     {
       name: 'ecr-push',
@@ -83,19 +94,10 @@ export function eventRules<A>(config: Config, arn: (service: string, resource: s
       via: 'task-queue',
       description: 'A task of a managed service (or its canary) came up or stopped',
       pattern: {
-        source: ['aws.ecs'],
-        'detail-type': ['ECS Task State Change'],
-        detail: {
-          clusterArn: clusterArns,
-          group: services.map((s) => `service:${s}`),
-          // A task that came up or stopped; and a failing task as soon as ECS decides to stop it
-          // (desiredStatus STOPPED, with the stop code or reason), some 20-50 s before it is STOPPED.
-          $or: [
-            { lastStatus: TASK_STATES },
-            { desiredStatus: ['STOPPED'], stopCode: FAILURE_STOP_CODES },
-            { desiredStatus: ['STOPPED'], stoppedReason: [{ prefix: 'Task failed' }] },
-          ],
-        },
+        ...taskEvents,
+        // A task that came up or stopped; and a failing task as soon as ECS decides to stop it
+        // (desiredStatus STOPPED, with the stop code or reason), some 20-50 s before it is STOPPED.
+        detail: { ...taskEvents.detail, $or: [{ lastStatus: TASK_STATES }, ...failing] },
       },
     },
     {
@@ -106,17 +108,8 @@ export function eventRules<A>(config: Config, arn: (service: string, resource: s
       // follows, with the rest (a doubled event is deduplicated by its `version`).
       description: 'A task of a managed service (or its canary) is failing: ECS decided to stop it',
       pattern: {
-        source: ['aws.ecs'],
-        'detail-type': ['ECS Task State Change'],
-        detail: {
-          clusterArn: clusterArns,
-          group: services.map((s) => `service:${s}`),
-          lastStatus: BEFORE_DEPROVISIONING,
-          $or: [
-            { desiredStatus: ['STOPPED'], stopCode: FAILURE_STOP_CODES },
-            { desiredStatus: ['STOPPED'], stoppedReason: [{ prefix: 'Task failed' }] },
-          ],
-        },
+        ...taskEvents,
+        detail: { ...taskEvents.detail, lastStatus: BEFORE_DEPROVISIONING, $or: failing },
       },
     },
     {
