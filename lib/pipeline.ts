@@ -553,18 +553,17 @@ export class Pipeline {
    * wake-ups left: it reads only the records with work outstanding (one Query of the sparse index,
    * lib/store.ts), reconciles every rollout in flight, every scaling alarm still in ALARM and every
    * record whose wake-up is overdue, and sends what Slack has not taken yet. It also looks for
-   * pushes whose event was lost, and at its first look at a service it scales, reads the scaling
-   * alarms: one already in ALARM when the pipeline was deployed sends no state change until it
-   * changes again, and the service would wait out the overload unscaled.
+   * pushes whose event was lost, and for scaling alarms in ALARM that no record heard of: one whose
+   * event was lost, or one already in ALARM when the pipeline was deployed, sends no state change
+   * until it changes again, and the service would wait out the overload unscaled.
    */
   private async onTick(): Promise<HandleResult> {
     const found = await this.options.store.outstanding();
-    const firstLooks = new Set<string>();
-    let records = await this.catchUpOnPushes(found.records, found.marks, firstLooks);
+    let records = await this.catchUpOnPushes(found.records, found.marks);
     records = await this.retireRemovedTargets(records);
     const now = this.now();
     // A record a lost event or wake-up may have left (lib/sweep.ts); one failing waits out its back-off.
-    const busy = records.filter((r) => sweepReconciles(r, now) || firstLooks.has(r.key));
+    const busy = records.filter((r) => sweepReconciles(r, now));
     const byKey = new Map(busy.map((r) => [r.key, r]));
     const targets = busy
       .map((r) => targetFor(this.config, r.cluster, r.service))
@@ -590,7 +589,8 @@ export class Pipeline {
 
   /**
    * The services the sweep does not reconcile already whose scaling alarm is in ALARM: an ALARM
-   * whose event was lost is told by nothing else while the alarm stays there (a record that heard it
+   * whose event was lost, or that was there before the pipeline was deployed, is told by nothing
+   * else while the alarm stays there (a record that heard it
    * keeps it in `scaling.firing`, and is reconciled anyway). One DescribeAlarms per 100 scaling
    * alarms per sweep, only when a target scales; a failed read waits for the next sweep.
    */
@@ -637,13 +637,11 @@ export class Pipeline {
 
   /**
    * Pushes whose event was lost (lib/missed-pushes.ts): each due target's repository is listed, and
-   * images the record never saw are handed over as pushes. Returns the records as they now stand;
-   * the services it scales that it looked at for the first time go into `firstLooks`.
+   * images the record never saw are handed over as pushes. Returns the records as they now stand.
    */
   private async catchUpOnPushes(
     records: ServiceRecord[],
     marks: Map<string, RepositoryMark>,
-    firstLooks: Set<string>,
   ): Promise<ServiceRecord[]> {
     const { store, clients } = this.options;
     const byKey = new Map(records.map((r) => [r.key, r]));
@@ -722,8 +720,6 @@ export class Pipeline {
           const pushedSince = listed.images.some(
             (i) => (i.imagePushedAt?.getTime() ?? 0) > (since ?? Number.NEGATIVE_INFINITY),
           );
-          // The first look at a service it scales: the sweep reads its scaling alarms too (onTick).
-          if (record.pushCheck === undefined && target.scaling) firstLooks.add(record.key);
           if (record.pushCheck === undefined || pushedSince)
             record = await this.markChecked(target, knownUpTo);
           byKey.set(record.key, record);
