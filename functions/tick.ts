@@ -1,4 +1,4 @@
-/** The safety sweep (every `sweep`, default 1 minute, lib/config.ts DEFAULT_SWEEP_MS): finishes what lost events and lost wake-ups left. */
+/** The safety sweep (every `sweep`, default 30 minutes, 5 when a target scales: lib/config.ts sweepMsOf): finishes what lost events and lost wake-ups left. */
 import { ECRClient } from '@aws-sdk/client-ecr';
 import { createHandler, pipelineFactory } from '../lib/handler.ts';
 import { pushTimes, repositoryImages } from '../lib/missed-pushes.ts';

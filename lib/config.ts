@@ -31,7 +31,7 @@
  *     steps: false             # no step messages
  *     routes: { rolled_back: [/ecs-autopilot/slack-web, /ecs-autopilot/slack-oncall] }   # instead of webhook
  *   # notifications: false     # nothing is sent (a target may say the same for itself)
- *   sweep: 30m                 # the safety sweep's period (whole minutes, 1m to 1d); default 1m
+ *   sweep: 10m                 # the safety sweep's period (whole minutes, 1m to 1d); default 30m, 5m when a target scales
  *
  * A target's field replaces the same field of `defaults` whole (lists and blocks are not merged).
  * A target that sets `strategy` takes none of the defaults' steps, linear or rolling with it: a
@@ -116,14 +116,34 @@ export interface Config {
 }
 
 /**
- * The sweep's default period: one minute, as the old tick. Its first look at a repository now starts
- * from the deploy (lib/pipeline.ts `deployedAt`), so a lost push is no longer the reason (seed
- * 20260801 is green at 30m). What still is: a CLI command (resume, promote, deploy) writes its
- * record without a wake-up (the CLI has no wake queue), so what it asked for waits for an event or
- * the sweep: with 30m, the held-out hand-update-resume.yml's resume took effect 21 minutes late.
- * `sweep: 30m` buys 2 invocations an hour at that cost, and the README says so.
+ * The sweep's default period: half an hour, a slow safety net. Nothing a rollout needs waits for it:
+ * bakes end on their wake-ups, a failing task rolls back in the invocation its event reaches, a
+ * step waiting for its tasks looks again 4m, 8m, … in (lib/wake.ts), a rollback whose invocation
+ * died before acting is taken up when its lease ends, and a CLI command schedules its own wake-up.
+ * What waits for it is what a lost event or a dead sender left: a push whose ECR event was lost,
+ * a Slack message whose sender died mid-send, a canary a dead invocation left standing after a
+ * good rollout. The old one-minute period cost an invocation and a Query a minute for those, 60
+ * of each an hour on an idle fleet (issue 16's idle figures: 2).
  */
-export const DEFAULT_SWEEP_MS = 60_000;
+export const DEFAULT_SWEEP_MS = 30 * 60_000;
+
+/**
+ * The default when a target has `scaling:`: a scaling alarm's ALARM whose event was lost is heard
+ * only by the sweep (it asks CloudWatch which are in ALARM), and a scale-out half an hour late is
+ * no scale-out. Five minutes is 12 invocations an hour, for fleets that scale.
+ */
+export const SCALING_SWEEP_MS = 5 * 60_000;
+
+/**
+ * The sweep's period for a config: its `sweep`, else the default for what its targets use.
+ *   sweep: 10m, a target scales           -> 600000 (what it says)
+ *   no sweep, no target scales            -> 1800000 (30m)
+ *   no sweep, a target has scaling:       -> 300000 (5m)
+ */
+export function sweepMsOf(config: Pick<Config, 'sweepMs' | 'targets'>): number {
+  if (config.sweepMs !== undefined) return config.sweepMs;
+  return config.targets.some((t) => t.scaling) ? SCALING_SWEEP_MS : DEFAULT_SWEEP_MS;
+}
 
 /**
  * A sweep period as written, or why not: whole minutes (an EventBridge rate), from 1 minute to a day.

@@ -5,7 +5,7 @@
  * with CloudFormation ARNs) and the local world (literal ARNs).
  */
 import { canaryServiceName } from './canary-service.ts';
-import { type Config, DEFAULT_SWEEP_MS } from './config.ts';
+import { type Config, sweepMsOf } from './config.ts';
 
 export type FunctionKey = 'ecrPush' | 'ecsEvent' | 'alarm' | 'tick';
 
@@ -159,7 +159,7 @@ export function eventRules<A>(config: Config, arn: (service: string, resource: s
       },
     });
   }
-  const minutes = (config.sweepMs ?? DEFAULT_SWEEP_MS) / 60_000;
+  const minutes = sweepMsOf(config) / 60_000;
   rules.push({
     name: 'tick',
     function: 'tick',

@@ -4,10 +4,12 @@
  * Events say what happened (a task stopped, an alarm fired); nothing says "five minutes have passed".
  * Each moment the rules wait for is here, read from the record and the target's policy:
  *   a step's bake ends                healthyAt + bake
+ *   ECS's shift after a baked step    bake's end + 15 s, 30 s, 1m, … (ECS's own strategies, below)
  *   a step waits for its tasks        unhealthySince + 4m, 8m, 16m, … (a health recheck, below)
  *   a step's deadline passes          unhealthySince + (stepDeadline - unhealthyMs) + 1 ms
  *   a registration is not done        registerLeaseUntil, and startedAt + stepDeadline + 1 ms
  *   a rollback is overdue             rollingBack.at + rollbackDeadline + 1 ms (told once)
+ *   a rollback's actions in flight    lease.until (its holder died before acting: taken up then)
  *   an approval gate times out        approval.timesOutAt (lib/rollout/approval.ts; not once held)
  *   a frozen push's window ends       frozenPush.until (lib/freeze.ts frozenUntil)
  *   a Slack message is due again      the outbox entry's nextAt (its back-off, or Retry-After), unless being sent
@@ -31,6 +33,7 @@
  * is one millisecond past them; the queue rounds delays up to whole seconds anyway.
  */
 import type { TargetConfig } from './config.ts';
+import { isEcsStrategy } from './ecs-strategy.ts';
 import type { ServiceRecord } from './record.ts';
 
 export interface Wake {
@@ -71,13 +74,34 @@ export function healthRecheck(since: number, now: number, trading = false): numb
   return since + wait;
 }
 
+/** The first look for ECS's shift after a bake's end; each later one twice as far. */
+export const ECS_SHIFT_LOOK_MS = 15_000;
+
+/**
+ * Under ECS's own strategies ECS moves the weight when its bake ends, and no event says so: the
+ * look at the bake's very end may come first (ECS's clock and ours start the bake from the same
+ * shift, and ours from when we saw it, so at best the same moment). So the step looks again,
+ * 15 s, 30 s, 1m, … after, until it sees the shift: a linear rollout's steps are then reported
+ * within seconds of ECS's, where the sweep alone would report them up to its period late.
+ *   bake ends 10:05, now 10:05        -> 10:05:15
+ *   bake ends 10:05, now 10:05:15     -> 10:05:30
+ *   bake ends 10:05, now 10:05:40     -> 10:06
+ */
+export function ecsShiftLook(bakeEnd: number, now: number): number {
+  let wait = ECS_SHIFT_LOOK_MS;
+  while (bakeEnd + wait <= now) wait *= 2;
+  return bakeEnd + wait;
+}
+
 /**
  * The record's next wake-up after `now`, or none: the earliest of the moments above.
  *   step 1 healthy since 10:00, bake 5m, now 10:01              -> 10:05 "bake of step 1 ends"
+ *   the same under ecs-linear, now 10:05 (no shift seen yet)     -> 10:05:15 "ECS's shift after step 1"
  *   step 1 asked 10:00, not healthy, now 10:00:10              -> 10:04 "health recheck of step 1"
  *   step 1 asked 10:00, not healthy, deadline 15m, now 10:14   -> 10:15:00.001 "deadline of step 1"
  *   paused at step 2                                           -> none (a pause stops every clock)
  *   rolling back since 10:00, rollbackDeadline 15m             -> 10:15:00.001 "rollback deadline"
+ *   the same, its deciding commit's lease until 10:01:30       -> 10:01:30 "lease of the rollback ends"
  *   at the gate of step 2 since 10:00, times out 11:00         -> 11:00 "approval of step 2 times out"
  *   the same gate, held at 11:00 (onApprovalTimeout: hold)     -> none (it waits for a person)
  *   push frozen until Mon 07:00                                -> Mon 07:00 "freeze ends"
@@ -93,6 +117,11 @@ export function nextWake(record: ServiceRecord, target: TargetConfig, now: numbe
   };
   const rollout = record.rollout;
   if (rollout?.rollingBack) {
+    // The commit that decides a rollback holds the lease while it acts. Should that invocation die
+    // first (killed, timed out), the failing revision keeps its traffic until someone decides again:
+    // not the rollback's deadline, nor the sweep (30m), but the lease's end. When the holder lets go
+    // as it should, this wake-up is stale (one GetItem), a rollback's only extra cost.
+    if (record.lease) add(record.lease.until, 'lease of the rollback ends');
     if (rollout.rollingBack.overdueAt === undefined)
       add(rollout.rollingBack.at + target.rollbackDeadlineMs + 1, 'rollback deadline');
   } else if (rollout && !rollout.paused) {
@@ -102,8 +131,12 @@ export function nextWake(record: ServiceRecord, target: TargetConfig, now: numbe
     } else {
       const step = rollout.steps[rollout.stepIndex];
       const n = rollout.stepIndex + 1;
-      if (step?.healthyAt !== undefined) add(step.healthyAt + step.bakeMs, `bake of step ${n} ends`);
-      else if (step?.unhealthySince !== undefined) {
+      if (step?.healthyAt !== undefined) {
+        const end = step.healthyAt + step.bakeMs;
+        add(end, `bake of step ${n} ends`);
+        if (isEcsStrategy(rollout.strategy) && n < rollout.steps.length)
+          add(ecsShiftLook(end, now), `ECS's shift after step ${n}`);
+      } else if (step?.unhealthySince !== undefined) {
         const deadline = step.unhealthySince + target.stepDeadlineMs - (step.unhealthyMs ?? 0) + 1;
         add(deadline, `deadline of step ${n}`);
         add(

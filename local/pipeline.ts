@@ -5,7 +5,7 @@
  * server (local/services/slack/index.ts) whose URLs the local SSM holds, as the real ones are held in AWS.
  */
 
-import { CreateTableCommand } from '@aws-sdk/client-dynamodb';
+import { CreateTableCommand, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { ECRClient } from '@aws-sdk/client-ecr';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { type Clients, createClients } from '../lib/aws.ts';
@@ -28,7 +28,7 @@ import {
   TASK_QUEUE_VISIBILITY_S,
   taskQueueName,
 } from '../lib/task-queue.ts';
-import { SqsWaker, wakeQueueName } from '../lib/waker.ts';
+import { SqsWaker, WakingStore, wakeQueueName } from '../lib/waker.ts';
 import { registerCliSteps } from './cli-step.ts';
 import { LocalLambda } from './lambda.ts';
 import { LocalSlack } from './services/slack/index.ts';
@@ -119,8 +119,17 @@ export async function attachPipeline(
   );
   takeTurns(world, clients);
   const table = options.table ?? 'ecs-autopilot';
-  await clients.dynamodb.send(new CreateTableCommand({ TableName: table, ...TABLE_DEFINITION }));
+  // The runner's own set-up and reads (the table, `records()`, the report's notifications) go to
+  // dynalite past the counting endpoint: `world.apiCalls` is what the pipeline cost (issue 16's
+  // held-out checks read it from `autopilot sim --json`), not what the runner looked at.
+  const uncounted = new DynamoDBClient({
+    endpoint: world.uncountedDynamoEndpoint(),
+    region: world.region,
+    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+  });
+  await uncounted.send(new CreateTableCommand({ TableName: table, ...TABLE_DEFINITION }));
   const store = new DynamoRecordStore(clients.dynamodb, table);
+  const runnerStore = new DynamoRecordStore(uncounted, table);
   const notices: LocalPipeline['notices'] = [];
   const delivered: LocalPipeline['delivered'] = [];
   const actions: LocalPipeline['actions'] = [];
@@ -186,7 +195,16 @@ export async function attachPipeline(
   const pipeline = new Pipeline(pipelineOptions);
   registerCliSteps(world, {
     clients: clients as Deps['clients'],
-    store,
+    // As the CLI's own connect() (lib/commands/env.ts): a command's write schedules its record's
+    // next wake-up, or a resumed step would wait for the sweep (half an hour by default).
+    store: waker
+      ? new WakingStore(
+          store,
+          () => pipeline.config,
+          waker,
+          () => world.now(),
+        )
+      : store,
     config,
     lifecycleHook,
     ...(slackSender && { slack: slackSender }),
@@ -195,6 +213,7 @@ export async function attachPipeline(
     registerSlackClicks(world, {
       pipeline,
       store,
+      runnerStore,
       slack,
       clients,
       table,
@@ -272,7 +291,7 @@ export async function attachPipeline(
   }
   const notificationsReport = async () => {
     const out = [...reported.values()];
-    for (const r of await store.list()) {
+    for (const r of await runnerStore.list()) {
       for (const e of r.outbox ?? []) {
         if (reported.has(`${r.key}#${e.id}`)) continue;
         const { text } = render(e.notice, {
@@ -301,7 +320,7 @@ export async function attachPipeline(
     delivered,
     actions,
     functionArns,
-    records: () => store.list(),
+    records: () => runnerStore.list(),
     slack,
     notificationsReport,
     lambda,
@@ -312,6 +331,7 @@ export async function attachPipeline(
     },
     close: async () => {
       lambda.dispose();
+      uncounted.destroy();
       await slack?.stop();
     },
   };

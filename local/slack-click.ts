@@ -208,6 +208,8 @@ export function registerSlackClicks(
   parts: {
     pipeline: Pipeline;
     store: RecordStore;
+    /** The same table, read past the call count: what the clicker looks up is not the pipeline's call. */
+    runnerStore: RecordStore;
     slack: LocalSlack;
     clients: Clients;
     table: string;
@@ -266,7 +268,7 @@ export function registerSlackClicks(
       },
       version: async (target) => {
         const [cluster, service] = target.split('/') as [string, string];
-        return (await parts.store.get(cluster, service)).version;
+        return (await parts.runnerStore.get(cluster, service)).version;
       },
     },
   });

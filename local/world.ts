@@ -224,6 +224,16 @@ export class World {
     this.dynamo = undefined;
   }
 
+  /**
+   * dynalite's own address, past the endpoint that counts calls: for the scenario runner's own reads
+   * and set-up (the table, the records a report shows), which are not the pipeline's calls and so
+   * must not be in `apiCalls` (a report's `apiCalls` is what the pipeline cost).
+   */
+  uncountedDynamoEndpoint(): string {
+    if (this.dynamoPort === undefined) throw new Error('the local world is not started');
+    return `http://127.0.0.1:${this.dynamoPort}`;
+  }
+
   /** Environment for an SDK client (or a handler) that should talk to this world. */
   clientEnv(): Record<string, string> {
     if (!this.endpoint) throw new Error('the local world is not started');

@@ -51,3 +51,22 @@ it("the read-only commands call exactly the README's read-only policy's actions"
   await run('logs', 'prod/web', '--since', '1h');
   expect([...called].sort()).toEqual([...readmeReadOnlyActions()].sort());
 }, 240_000);
+
+it('wait --timeout 0s gives up after one look, though the local clock stands still between commands', async () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'cli-wait-'));
+  const configFile = path.join(dir, 'autopilot.yml');
+  writeFileSync(configFile, stringify({ targets: [WEB_TARGET] }));
+  const w = await world();
+  w.world.ecr.push('web', 'v2');
+  await w.world.runFor(30_000);
+  const before = w.world.apiCalls['ssm:PutParameter'] ?? 0;
+  const code = await runCommand('wait', ['prod/web', '--timeout', '0s', '--config', configFile], {
+    env: w.world.clientEnv(),
+    io: { out: () => {}, err: () => {}, tty: false },
+  });
+  expect(code).toBe(3);
+  // One read of the clock to connect, one at the look: each a PutParameter of the scratch parameter.
+  // A clock read afresh used to land before the one extrapolated from the last, the wait came out
+  // negative, and the command went on reading the clock (thousands of reads, up to minutes).
+  expect((w.world.apiCalls['ssm:PutParameter'] ?? 0) - before).toBe(2);
+}, 60_000);

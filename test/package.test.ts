@@ -458,9 +458,9 @@ describe('event rules: only what autopilot.yml manages', () => {
     });
   });
 
-  it('the sweep: every minute by default (lib/config.ts DEFAULT_SWEEP_MS says why)', () => {
+  it('the sweep: every 5 minutes by default when a target scales (lib/config.ts sweepMsOf says why)', () => {
     const r = rule('tick');
-    expect(r.ScheduleExpression).toBe('rate(1 minute)');
+    expect(r.ScheduleExpression).toBe('rate(5 minutes)');
     expect(r.EventPattern).toBeUndefined();
     expect(r.Targets[0].Arn).toEqual({ 'Fn::GetAtt': ['TickLambdaFunction', 'Arn'] });
   });

@@ -24,6 +24,7 @@ import {
   recordBytes,
   shortTaskId,
 } from '../lib/record-size.ts';
+import { describeFailures, foldFailures } from '../lib/rollout/failures.ts';
 import { sharedStoreWorld } from './helpers/world.ts';
 
 const ITEM_LIMIT = 400 * 1024;
@@ -159,4 +160,34 @@ describe('a 5,000-task failure through the local DynamoDB', () => {
     expect(await itemBytes()).toBeLessThan(20_000);
     expect(failureCount(record.history.at(-1)!)).toBe(6000);
   }, 60_000);
+});
+
+describe('failures past the first FAILURES_KEPT still count against failedTasks', () => {
+  const view = (n: number) => ({
+    taskArn: failure(n).taskArn,
+    taskDefinition: failure(n).taskDefinition,
+    lastStatus: 'STOPPED',
+    desiredStatus: 'STOPPED',
+    stopCode: 'EssentialContainerExited',
+    stoppedReason: 'Essential container in task exited',
+    stoppedAt: 1_000 + n,
+    containers: [{ name: 'web', exitCode: 1 }],
+  });
+  it('a look listing every stopped task adds only the new ones, and the count reads the folded ones', () => {
+    // 25 failures written: 20 in full, 5 as ids and a count (what a record read back holds).
+    const written = fitRecord({ ...newRecord('prod', 'web'), rollout: rollout(failures(25)) }).rollout!;
+    expect(written.failures).toHaveLength(FAILURES_KEPT);
+    expect(failureCount(written)).toBe(25);
+    // A look lists all 25 again (ECS shows stopped tasks for about an hour) and 3 new ones.
+    const added = foldFailures(
+      written,
+      Array.from({ length: 28 }, (_, i) => view(i)),
+      failure(0).taskDefinition,
+      5_000,
+    );
+    expect(added).toBe(3);
+    expect(failureCount(written)).toBe(28);
+    // Before, the rollback's threshold read the list alone: 23 of 28, under a failedTasks of 25.
+    expect(describeFailures(written.failures, failureCount(written))).toMatch(/^28 new tasks failed: /);
+  });
 });

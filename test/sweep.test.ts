@@ -1,4 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { type Config, sweepMsOf } from '../lib/config.ts';
+import { parseConfig } from '../lib/config-file.ts';
 import type { ServiceRecord } from '../lib/record.ts';
 import { sweepReconciles } from '../lib/sweep.ts';
 
@@ -42,5 +44,23 @@ describe('sweepReconciles', () => {
     ['nothing outstanding (an outbox waiting, say)', { outbox: [] }, '10:01', false],
   ])('%s -> %s', (_what, record, now, expected) => {
     expect(sweepReconciles(record as ServiceRecord, at(now))).toBe(expected);
+  });
+});
+
+// The rows of lib/config.ts sweepMsOf's worked examples.
+describe('sweepMsOf: the sweep period a config gets', () => {
+  const plain = parseConfig('targets:\n  - { cluster: prod, service: web, repository: web }\n');
+  const scaling = parseConfig(`targets:
+  - cluster: prod
+    service: web
+    repository: web
+    scaling: { min: 2, max: 10, rules: [{ alarm: web-cpu-high, adjust: "+2" }] }
+`);
+  it.each<[string, Pick<Config, 'sweepMs' | 'targets'>, number]>([
+    ['sweep: 10m, a target scales', { ...scaling, sweepMs: 10 * 60_000 }, 10 * 60_000],
+    ['no sweep, no target scales', plain, 30 * 60_000],
+    ['no sweep, a target has scaling:', scaling, 5 * 60_000],
+  ])('%s', (_name, config, ms) => {
+    expect(sweepMsOf(config)).toBe(ms);
   });
 });

@@ -6,6 +6,7 @@ import { newRecord, type Rollout, type ServiceRecord, type StepState } from '../
 import type { ScalingPolicy } from '../lib/scaling.ts';
 import {
   delaySeconds,
+  ecsShiftLook,
   healthRecheck,
   nextWake,
   outstanding,
@@ -65,6 +66,12 @@ describe('nextWake', () => {
       { at: T + 5 * MIN, why: 'bake of step 1 ends' },
     ],
     [
+      'the same under ecs-linear, now 10:05 (no shift seen yet)',
+      withRollout({ strategy: 'ecs-linear', steps: [step({ startedAt: T, healthyAt: T }), step()] }),
+      T + 5 * MIN,
+      { at: T + 5 * MIN + 15 * S, why: "ECS's shift after step 1" },
+    ],
+    [
       'step 1 asked 10:00, not healthy, now 10:00:10',
       withRollout({ steps: [step({ startedAt: T, unhealthySince: T }), step()] }),
       T + 10 * S,
@@ -91,6 +98,15 @@ describe('nextWake', () => {
       withRollout({ rollingBack: { reason: 'crash', at: T } as Rollout['rollingBack'] }),
       T + MIN,
       { at: T + 15 * MIN + 1, why: 'rollback deadline' },
+    ],
+    [
+      "the same, its deciding commit's lease until 10:01:30",
+      {
+        ...withRollout({ rollingBack: { reason: 'crash', at: T } as Rollout['rollingBack'] }),
+        lease: { owner: 'a', until: T + 90 * S },
+      },
+      T,
+      { at: T + 90 * S, why: 'lease of the rollback ends' },
     ],
     [
       'at the gate of step 2 since 10:00, times out 11:00',
@@ -140,6 +156,17 @@ describe('nextWake', () => {
     ['idle, nothing outstanding', newRecord('prod', 'web'), T, undefined],
   ])('%s', (_, record, now, want) => {
     expect(nextWake(record, target, now)).toEqual(want);
+  });
+});
+
+// The rows of lib/wake.ts ecsShiftLook's worked examples.
+describe('ecsShiftLook', () => {
+  it.each<[string, number, number]>([
+    ['bake ends 10:05, now 10:05', T + 5 * MIN, T + 5 * MIN + 15 * S],
+    ['bake ends 10:05, now 10:05:15', T + 5 * MIN + 15 * S, T + 5 * MIN + 30 * S],
+    ['bake ends 10:05, now 10:05:40', T + 5 * MIN + 40 * S, T + 6 * MIN],
+  ])('%s', (_name, now, want) => {
+    expect(ecsShiftLook(T + 5 * MIN, now)).toBe(want);
   });
 });
 

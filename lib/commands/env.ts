@@ -104,6 +104,14 @@ export async function connect(flags: ConnectFlags, env: NodeJS.ProcessEnv, io: I
   const { file: configFile, source: configSource } = await configFileOf(flags, env, c);
   const config = await loadCommandConfig(configFile);
   let now = c.endpoint ? await endpointClock(c.clients) : Date.now;
+  // Never backwards: each read of the endpoint's clock is off by the read's own latency, so a
+  // fresh read can land before what the last one extrapolated; a wait measured across them would
+  // come out negative (`wait --timeout 0s` looped, reading the clock, until chance made it positive).
+  let latest = 0;
+  const clock = () => {
+    latest = Math.max(latest, now());
+    return latest;
+  };
   const region = c.region ?? (await c.clients.ecs.config.region());
   const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
   return {
@@ -113,12 +121,12 @@ export async function connect(flags: ConnectFlags, env: NodeJS.ProcessEnv, io: I
       new DynamoRecordStore(c.clients.dynamodb, c.table),
       () => config,
       new NamedQueueWaker(new SQSClient(c.options), wakeQueueName(c.table)),
-      () => now(),
+      clock,
     ),
     config,
     configFile,
     configSource,
-    now: () => now(),
+    now: clock,
     refreshClock: async () => {
       if (c.endpoint) now = await endpointClock(c.clients);
     },

@@ -4,25 +4,32 @@
  */
 import type { TaskView } from '../observation.ts';
 import type { Rollout, TaskFailure } from '../record.ts';
+import { shortTaskId } from '../record-size.ts';
 
-/** "2 new tasks failed: Essential container in task exited (web exit code 1)" */
-export function describeFailures(failures: TaskFailure[]): string {
+/**
+ * "2 new tasks failed: Essential container in task exited (web exit code 1)"; `count` is how many
+ * failed in all, when the record keeps only the first in full (lib/record-size.ts failureCount).
+ */
+export function describeFailures(failures: TaskFailure[], count = failures.length): string {
   const first = failures[0];
   if (!first) return 'no failures';
   const exit =
     first.exitCode !== undefined ? ` (${first.container ?? 'container'} exit code ${first.exitCode})` : '';
-  const n = failures.length;
+  const n = Math.max(count, failures.length);
   return `${n} new task${n === 1 ? '' : 's'} failed: ${first.stoppedReason}${exit}`;
 }
 
 /** Adds the revision's newly failed tasks to the rollout's failures (each task once); returns how many. */
 export function foldFailures(rollout: Rollout, tasks: TaskView[], revision: string, now: number): number {
   let added = 0;
+  // Failures past the first FAILURES_KEPT are counts and ids (lib/record-size.ts): a task counted
+  // there is seen again by every look that lists stopped tasks, and must not count twice.
+  const beyond = new Set((rollout.failuresBeyond?.seen ?? '').split(' ').filter(Boolean));
   for (const t of tasks) {
     // A failing task counts as soon as ECS decides to stop it, not only once it is STOPPED.
     if (t.taskDefinition !== revision || (t.lastStatus !== 'STOPPED' && t.desiredStatus !== 'STOPPED'))
       continue;
-    if (rollout.failures.some((f) => f.taskArn === t.taskArn)) continue;
+    if (rollout.failures.some((f) => f.taskArn === t.taskArn) || beyond.has(shortTaskId(t.taskArn))) continue;
     // ECS keeps stopped tasks visible for about an hour, and a digest deployed again by hand reuses
     // its revision: a task stopped before this rollout began failed an earlier one.
     if (t.stoppedAt !== undefined && t.stoppedAt < rollout.startedAt) continue;

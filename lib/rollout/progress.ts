@@ -10,6 +10,7 @@ import { blindGate } from '../gate-reach.ts';
 import { slowGate } from '../gate-speed.ts';
 import type { AlarmView, Observation, ServiceView } from '../observation.ts';
 import { type Rollout, summarize, withHistory } from '../record.ts';
+import { failureCount } from '../record-size.ts';
 import { canaryShare, rolloutTotal, stepTargets } from '../rollout-math.ts';
 import { throughGate } from './approval.ts';
 import { unplacedOf } from './capacity.ts';
@@ -375,8 +376,11 @@ function rollbackReason(
   revision: string,
   now: number,
 ): { text: string; alarm?: AlarmView; to?: string; capacity?: boolean; notBlamed?: boolean } | undefined {
-  if (rollout.failures.length >= target.failedTasks) {
-    return { text: describeFailures(rollout.failures) };
+  // Every failure the rollout counted: the record keeps the first FAILURES_KEPT (20) in full and
+  // counts the rest (lib/record-size.ts), so a `failedTasks` above 20 reads the count, not the list.
+  const failed = failureCount(rollout);
+  if (failed >= target.failedTasks) {
+    return { text: describeFailures(rollout.failures, failed) };
   }
   const alarm = obs.alarms.find((a) => a.state === 'ALARM' && !rollout.ignoredAlarms.includes(a.name));
   if (alarm) return { text: `gate alarm ${alarm.name} is in ALARM: ${alarm.reason}`, alarm };
@@ -432,10 +436,10 @@ function rollbackReason(
       text: `step ${rollout.stepIndex + 1} (${step.percent}%) was not healthy within its deadline of ${formatDuration(target.stepDeadlineMs)}${capacity}${slowCheck}`,
       // Tasks that could not be placed, and none of the image's failed: the cluster is to blame, not
       // the image, whose digest is not marked bad (a push of it later tries again).
-      capacity: unplaced > 0 && rollout.failures.length === 0,
+      capacity: unplaced > 0 && failureCount(rollout) === 0,
       // Nor is it to blame when its tasks were still starting, or ran and only the load balancer's
       // checks were still going.
-      notBlamed: slow.length > 0 && rollout.failures.length === 0,
+      notBlamed: slow.length > 0 && failureCount(rollout) === 0,
     };
   }
   return undefined;

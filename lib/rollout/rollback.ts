@@ -7,6 +7,7 @@ import { formatDuration } from '../duration.ts';
 import { isEcsStrategy } from '../ecs-strategy.ts';
 import type { AlarmView, Observation, ServiceView } from '../observation.ts';
 import { type Rollout, type ServiceRecord, summarize, withBadDigest, withHistory } from '../record.ts';
+import { failureCount } from '../record-size.ts';
 import { type Decision, shortName } from './decision.ts';
 import { steadyOn } from './step.ts';
 import { moveRoutes } from './weighted.ts';
@@ -50,6 +51,7 @@ export function startRollback(
     reason,
     alarm,
     failures: rollout.failures,
+    failureCount: failureCount(rollout),
     toTaskDefinition: to,
   });
 }

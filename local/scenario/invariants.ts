@@ -38,7 +38,7 @@
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { canaryServiceName } from '../../lib/canary-service.ts';
-import { DEFAULT_SWEEP_MS, type TargetConfig } from '../../lib/config.ts';
+import { sweepMsOf, type TargetConfig } from '../../lib/config.ts';
 import { knows } from '../../lib/missed-pushes.ts';
 import type { Notice } from '../../lib/notice.ts';
 import type { ServiceRecord } from '../../lib/record.ts';
@@ -483,8 +483,7 @@ export class InvariantChecker {
     // first sweep after it expires decides again (lib/sweep.ts), so the canary may stand that long.
     // (Remembered past the repair: the tasks it stops take the same grace to go.)
     const config = this.pipeline.pipeline.config;
-    if (record?.lease)
-      this.idleCanaryRepair.set(key, record.lease.until + (config.sweepMs ?? DEFAULT_SWEEP_MS));
+    if (record?.lease) this.idleCanaryRepair.set(key, record.lease.until + sweepMsOf(config));
     if (now < (this.idleCanaryRepair.get(key) ?? 0) + grace) return;
     const last = record?.history.at(-1);
     this.report(
