@@ -259,7 +259,7 @@ async function goodReleases() {
   print(`2. TIME TO DEPLOY A GOOD RELEASE — ${DESIRED} tasks, ${LOAD} req/s, ALB check 30s×5; virtual time`);
   const rows = [['strategy', 'push → succeeded', 'baseline', 'ratio', 'overhead']];
   const limits =
-    'virtual time, latency model on, one seed, the default sweep 1m; a bake ends on its wake-up (SQS delay), to the second';
+    'virtual time, latency model on, one seed, the default sweep 30m; a bake ends on its wake-up (SQS delay), to the second';
   const simplifies =
     "task start-up and ALB health-check timings are fixed model timings, every task alike; a handler's start and calls do not move the virtual clock; the wake queue hands a message to its function the moment its delay ends (no poller latency)";
   for (const [name, r] of [
