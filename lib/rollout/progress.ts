@@ -404,7 +404,7 @@ function rollbackReason(
   }
   const verdict = isEcsStrategy(rollout.strategy)
     ? undefined
-    : ecsVerdict(obs.primary, revision, rollout.fromTaskDefinition, rollout.promotedAt !== undefined);
+    : ecsVerdict(obs.primary, revision, rollout, failureCount(rollout));
   if (verdict) return verdict;
   const step = rollout.steps[rollout.stepIndex]!;
   if (step.startedAt !== undefined) sawHealthy(step, growingHealthy(obs, step.percent, revision), now);
@@ -456,18 +456,31 @@ function rollbackReason(
 function ecsVerdict(
   primary: ServiceView,
   revision: string,
-  from: string,
-  promoting: boolean,
-): { text: string; to?: string } | undefined {
+  rollout: Pick<Rollout, 'fromTaskDefinition' | 'promotedAt' | 'startedAt'>,
+  imageFailures: number,
+): { text: string; to?: string; capacity?: boolean } | undefined {
+  const from = rollout.fromTaskDefinition;
+  const promoting = rollout.promotedAt !== undefined;
   const failed = primary.deployments.find(
     (dep) => dep.taskDefinition === revision && dep.rolloutState === 'FAILED',
   );
   const rolledBackTo = promoting && primary.taskDefinition !== revision ? primary.taskDefinition : undefined;
   // ECS rolls back to the last completed deployment: the revision the rollout started from.
   if (failed) {
+    const reason = failed.rolloutStateReason ?? 'no reason given';
+    // ECS's breaker counts the tasks it could not place on a full cluster among those that "failed
+    // to start": with no task of the image failed and ECS unable to place one since the rollout
+    // began, the cluster is to blame, not the image (its digest is not marked bad). The breaker
+    // counts those: "Your container instances didn't meet all the task placement criteria"
+    // (https://repost.aws/knowledge-center/ecs-troubleshoot-deployment-failures).
+    const capacity =
+      imageFailures === 0 &&
+      /failed to start/i.test(reason) &&
+      (primary.placementFailedAt ?? -1) >= rollout.startedAt;
     return {
-      text: `ECS failed the deployment of the revision: ${failed.rolloutStateReason ?? 'no reason given'}`,
+      text: `ECS failed the deployment of the revision: ${reason}${capacity ? ' (ECS could not place its tasks: not enough capacity in the cluster?)' : ''}`,
       to: rolledBackTo,
+      ...(capacity && { capacity: true }),
     };
   }
   const rollback = primary.deployments.find((dep) => /rolling back/i.test(dep.rolloutStateReason ?? ''));
