@@ -331,6 +331,8 @@ function lateAlarm(late: GateFact | undefined, kept: GateFact): { at: number; re
  *   gates [web-5xx OK 10:05:30], told web-5xx ALARM 10:05 (late)  -> [web-5xx OK 10:05:30, missed ALARM 10:05]
  *   gates [web-5xx OK 10:05:30, missed ALARM 10:05], read [web-5xx OK 10:05:30] -> the missed ALARM kept
  *   gates [web-5xx ALARM 10:05], told web-5xx OK 10:05:30         -> [web-5xx OK 10:05:30] (the ALARM was known)
+ *   gates [web-5xx OK 10:00], told OK 10:05:30 that left ALARM 10:05 (its event lost) -> [OK 10:05:30, missed ALARM 10:05]
+ *   gates [web-5xx ALARM 10:05], told OK 10:05:30 that left ALARM 10:05 -> [web-5xx OK 10:05:30] (known)
  *
  * A late ALARM is not lost: the gate was in ALARM while the state the record holds was not yet
  * told, so a flap whose ALARM event is overtaken by its OK's judges as one told in order would
@@ -340,15 +342,18 @@ export function foldGates(record: ServiceRecord, facts: GateFact[], read: boolea
   if (!read && record.gates === undefined) return record;
   const before = new Map((record.gates ?? []).map((g) => [g.name, g]));
   const after = new Map<string, GateFact>(read ? [] : before);
-  for (const f of facts) {
-    const had = before.get(f.name);
+  for (const told of facts) {
+    const had = before.get(told.name);
     if (!had) {
-      after.set(f.name, f);
+      after.set(told.name, told);
       continue;
     }
+    // The ALARM an OK says it left (its previous state) is missed only if the record never held it.
+    const { missedAlarm: leftAlarm, ...f } = told;
+    const left = leftAlarm && !(had.state === 'ALARM' && had.at === leftAlarm.at) ? leftAlarm : undefined;
     const kept = newerAlarm(had, f);
     const late = kept === had ? f : undefined;
-    const missed = [had.missedAlarm, f.missedAlarm, lateAlarm(late, kept)]
+    const missed = [had.missedAlarm, left, lateAlarm(late, kept)]
       .filter((m): m is { at: number; reason: string } => m !== undefined)
       .sort((a, b) => b.at - a.at)[0];
     after.set(f.name, missed && kept.missedAlarm !== missed ? { ...kept, missedAlarm: missed } : kept);

@@ -492,11 +492,15 @@ export class Pipeline {
       const record = await this.options.store.get(target.cluster, target.service);
       if (!scales(target) && !record.rollout) return undefined;
       // The state the event told is folded into the record's gates: no DescribeAlarms for it.
+      // An OK (or INSUFFICIENT_DATA) that says it left ALARM tells that ALARM too, should its own
+      // event be lost: foldGates keeps it as missed unless the record held it (a flap's ALARM).
+      const leftAlarm = t.state !== 'ALARM' && t.previousState === 'ALARM' && t.previousAt !== undefined;
       const gate: AlarmView = {
         name: t.alarmName,
         state: t.state as AlarmView['state'],
         reason: t.reason,
         ...(t.at !== undefined ? { at: t.at } : {}),
+        ...(leftAlarm ? { missedAlarm: { at: t.previousAt!, reason: t.previousReason ?? '' } } : {}),
       };
       const gates = matchesGateAlarm(target, t.alarmName) && t.at !== undefined ? [gate] : [];
       return this.reconcile(

@@ -42,6 +42,12 @@ export type ParsedTrigger =
       alarmName: string;
       state: string;
       previousState?: string;
+      /**
+       * When the alarm entered its previous state, and why (EventBridge and the Lambda action carry
+       * them; SNS does not): an OK told after an ALARM whose own event was lost still says it.
+       */
+      previousAt?: number;
+      previousReason?: string;
       reason: string;
       /** When the alarm entered this state (epoch ms), where the event says: orders two events of one alarm. */
       at?: number;
@@ -333,11 +339,13 @@ type AlarmShape = Extract<ParsedTrigger, { kind: 'alarm' }>['shape'];
  */
 function alarmFromData(data: Obj, shape: AlarmShape, missing: string): ParsedTrigger {
   const state = isObj(data.state) ? data.state : {};
-  const previousState = isObj(data.previousState) ? str(data.previousState.value) : undefined;
+  const previous = isObj(data.previousState) ? data.previousState : {};
   const fields = {
     alarmName: str(data.alarmName),
     state: str(state.value),
-    previousState,
+    previousState: str(previous.value),
+    previousAt: alarmTime(previous.timestamp),
+    previousReason: str(previous.reason),
     reason: str(state.reason),
     at: alarmTime(state.timestamp),
   };
@@ -346,7 +354,15 @@ function alarmFromData(data: Obj, shape: AlarmShape, missing: string): ParsedTri
 
 /** An alarm trigger, or `missing` as the reason it is invalid when the name or the new state is absent. */
 function alarmTrigger(
-  f: { alarmName?: string; state?: string; previousState?: string; reason?: string; at?: number },
+  f: {
+    alarmName?: string;
+    state?: string;
+    previousState?: string;
+    previousAt?: number;
+    previousReason?: string;
+    reason?: string;
+    at?: number;
+  },
   shape: AlarmShape,
   missing: string,
 ): ParsedTrigger {
@@ -357,6 +373,8 @@ function alarmTrigger(
     alarmName,
     state,
     previousState,
+    ...optional('previousAt', f.previousAt),
+    ...optional('previousReason', f.previousReason),
     reason: reason ?? '',
     ...optional('at', f.at),
     shape,

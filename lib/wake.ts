@@ -4,7 +4,8 @@
  * Events say what happened (a task stopped, an alarm fired); nothing says "five minutes have passed".
  * Each moment the rules wait for is here, read from the record and the target's policy:
  *   a step's bake ends                healthyAt + bake
- *   ECS's shift after a baked step    bake's end + 15 s, 30 s, 1m, … (ECS's own strategies, below)
+ *   ECS's shift after a baked step    bake's end + 15 s, 30 s, 1m, … (ECS's own strategies, below;
+ *                                     after the last step, ECS's end of its deployment)
  *   a step waits for its tasks        unhealthySince + 4m, 8m, 16m, … (a health recheck, below)
  *   a step's deadline passes          unhealthySince + (stepDeadline - unhealthyMs) + 1 ms
  *   a registration is not done        registerLeaseUntil, and startedAt + stepDeadline + 1 ms
@@ -97,6 +98,7 @@ export function ecsShiftLook(bakeEnd: number, now: number): number {
  * The record's next wake-up after `now`, or none: the earliest of the moments above.
  *   step 1 healthy since 10:00, bake 5m, now 10:01              -> 10:05 "bake of step 1 ends"
  *   the same under ecs-linear, now 10:05 (no shift seen yet)     -> 10:05:15 "ECS's shift after step 1"
+ *   ecs-linear at its last step, baked at 10:05, now 10:05       -> 10:05:15 "ECS's end after step 2"
  *   step 1 asked 10:00, not healthy, now 10:00:10              -> 10:04 "health recheck of step 1"
  *   step 1 asked 10:00, not healthy, deadline 15m, now 10:14   -> 10:15:00.001 "deadline of step 1"
  *   paused at step 2                                           -> none (a pause stops every clock)
@@ -134,8 +136,14 @@ export function nextWake(record: ServiceRecord, target: TargetConfig, now: numbe
       if (step?.healthyAt !== undefined) {
         const end = step.healthyAt + step.bakeMs;
         add(end, `bake of step ${n} ends`);
-        if (isEcsStrategy(rollout.strategy) && n < rollout.steps.length)
-          add(ecsShiftLook(end, now), `ECS's shift after step ${n}`);
+        // After the last step ECS ends its deployment when its own bake ends: looked for the same way
+        // (a lost SERVICE_DEPLOYMENT_COMPLETED would otherwise leave the rollout open until the sweep,
+        // and a push meanwhile would supersede a release ECS had finished).
+        if (isEcsStrategy(rollout.strategy))
+          add(
+            ecsShiftLook(end, now),
+            n < rollout.steps.length ? `ECS's shift after step ${n}` : `ECS's end after step ${n}`,
+          );
       } else if (step?.unhealthySince !== undefined) {
         const deadline = step.unhealthySince + target.stepDeadlineMs - (step.unhealthyMs ?? 0) + 1;
         add(deadline, `deadline of step ${n}`);

@@ -367,6 +367,20 @@ describe('newerAlarm and foldGates', () => {
       ['web-5xx OK'],
     ],
     ['a late OK', [alarm('web-5xx', 'OK', T + 330 * S)], [alarm('web-5xx', 'OK', T)], false, ['web-5xx OK']],
+    [
+      'an OK that left an ALARM whose own event was lost',
+      [alarm('web-5xx', 'OK', T)],
+      [{ ...alarm('web-5xx', 'OK', T + 330 * S), missedAlarm: { at: T + 300 * S, reason: '' } }],
+      false,
+      [`web-5xx OK missed ${300 * S}`],
+    ],
+    [
+      'an OK that left the ALARM the record held',
+      [alarm('web-5xx', 'ALARM', T + 300 * S)],
+      [{ ...alarm('web-5xx', 'OK', T + 330 * S), missedAlarm: { at: T + 300 * S, reason: '' } }],
+      false,
+      ['web-5xx OK'],
+    ],
   ])('%s', (_, gates, facts, read, want) => {
     expect(missed(foldGates(record({ gates }), facts, read))).toEqual(want);
   });

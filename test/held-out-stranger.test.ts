@@ -103,3 +103,20 @@ const FOUND_DEFECTS_4 = [
 // test/e2e/scaling.test.ts's "a scaling ALARM whose event was lost is found by the next sweep".
 
 describeVerdictScenarios('held-out stranger4 scenarios', DIR_4, FOUND_DEFECTS_4);
+
+/**
+ * The fifth stranger (the sweep's default moved to 30m): ECS's own linear strategy with its
+ * deployment events lost stayed open until the sweep, and a push then superseded a release ECS had
+ * finished and rolled back two releases (22, 22c); a gate flap whose ALARM event was lost, and an
+ * ALARM told late after its OK during the promotion, were never acted on (13, 15): the OK says which
+ * state it left, and when.
+ */
+const DIR_5 = fileURLToPath(new URL('../scenarios/held-out/stranger5/', import.meta.url));
+const FOUND_DEFECTS_5 = [
+  '13-gate-flap-alarm-event-lost.yml',
+  '15-gate-alarm-late-during-promotion.yml',
+  '22-ecs-linear-healthy-deployment-events-lost.yml',
+  '22c-ecs-linear-events-lost-then-bad-push.yml',
+];
+
+describeVerdictScenarios('held-out stranger5 scenarios', DIR_5, FOUND_DEFECTS_5);

@@ -72,6 +72,15 @@ describe('parseTrigger: the real AWS samples, unchanged', () => {
   });
 });
 
+it("an alarm's previous state, since when and why: an OK that left an ALARM whose own event was lost says so", () => {
+  // AWS's sample (test/fixtures/events): previousState { value, reason, timestamp }.
+  expect(parseTrigger(sample('cloudwatch-alarm-state-change-alarm.json'))).toMatchObject({
+    previousState: 'OK',
+    previousAt: Date.parse('2019-10-01T13:56:40.987Z'),
+    previousReason: expect.stringMatching(/^Threshold Crossed: 1 out of the last 1 datapoints/),
+  });
+});
+
 describe('parseTrigger: the other alarm shapes', () => {
   const notification = {
     AlarmName: 'web-5xx',

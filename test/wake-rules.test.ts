@@ -72,6 +72,19 @@ describe('nextWake', () => {
       { at: T + 5 * MIN + 15 * S, why: "ECS's shift after step 1" },
     ],
     [
+      'ecs-linear at its last step, baked at 10:05, now 10:05',
+      withRollout({
+        strategy: 'ecs-linear',
+        stepIndex: 1,
+        steps: [
+          step({ startedAt: T - 5 * MIN, healthyAt: T - 5 * MIN }),
+          step({ startedAt: T, healthyAt: T }),
+        ],
+      }),
+      T + 5 * MIN,
+      { at: T + 5 * MIN + 15 * S, why: "ECS's end after step 2" },
+    ],
+    [
       'step 1 asked 10:00, not healthy, now 10:00:10',
       withRollout({ steps: [step({ startedAt: T, unhealthySince: T }), step()] }),
       T + 10 * S,
