@@ -38,6 +38,12 @@ export interface ClientOptions {
   credentials?: { accessKeyId: string; secretAccessKey: string };
   /** SDK attempts per call, with its standard back-off on throttling. Default 5. */
   maxAttempts?: number;
+  /**
+   * Sockets per client (the SDK's default is 50). In Lambda each execution environment has its own
+   * clients; a process that stands in for hundreds of them at once (the local world) shares one,
+   * and a burst past 50 calls in flight would queue behind each other's turns.
+   */
+  maxSockets?: number;
 }
 
 export function createClients(options: ClientOptions = {}, optional: OptionalClients = {}): Clients {
@@ -46,6 +52,7 @@ export function createClients(options: ClientOptions = {}, optional: OptionalCli
     ...(options.region ? { region: options.region } : {}),
     ...(options.credentials ? { credentials: options.credentials } : {}),
     maxAttempts: options.maxAttempts ?? 5,
+    ...(options.maxSockets ? { requestHandler: { httpAgent: { maxSockets: options.maxSockets } } } : {}),
   };
   return {
     ecs: new ECSClient(config),

@@ -67,8 +67,22 @@ const classifyErrors = (): MiddlewareObj<unknown, HandleResult, Error, Context> 
 });
 
 /** `getPipeline`'s default is evaluated at each call: a handler made without one has a pipeline of its own. */
-export function createHandler(fn: string, getPipeline: PipelineFactory = pipelineFactory()) {
-  const handler = middy<unknown, HandleResult, Error, Context>()
+/**
+ * middy's options for a host other than Lambda: the local world's Lambda runs the handler on the
+ * virtual clock and enforces its timeout there (local/lambda.ts), while middy's early timeout is a
+ * real-time timer set from the remaining time the context reports, which a sim with hundreds of
+ * invocations in flight outlives (`timeoutEarlyInMillis: 0` turns it off). In Lambda: middy's defaults.
+ */
+export interface HandlerHost {
+  timeoutEarlyInMillis?: number;
+}
+
+export function createHandler(
+  fn: string,
+  getPipeline: PipelineFactory = pipelineFactory(),
+  host: HandlerHost = {},
+) {
+  const handler = middy<unknown, HandleResult, Error, Context>(host)
     .use(classifyErrors())
     .handler(async (event, context) => {
       const pipeline = await getPipeline().catch((e: Error) => {
@@ -87,8 +101,8 @@ export function createHandler(fn: string, getPipeline: PipelineFactory = pipelin
  * its hook fails, and a pipeline that cannot start (a config that does not load) is no verdict on
  * the image, so it answers IN_PROGRESS and ECS asks again (the error line is what a person sees).
  */
-export function createHookHandler(getPipeline: PipelineFactory = pipelineFactory()) {
-  const handler = middy<unknown, HookAnswer, Error, Context>().handler(async (event) => {
+export function createHookHandler(getPipeline: PipelineFactory = pipelineFactory(), host: HandlerHost = {}) {
+  const handler = middy<unknown, HookAnswer, Error, Context>(host).handler(async (event) => {
     let pipeline: Pipeline;
     try {
       pipeline = await getPipeline();

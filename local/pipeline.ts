@@ -99,6 +99,8 @@ const printToTerminal = (text: string) => {
 
 /** The functions' timeout and memory, as serverless.yml sets them (`timeout: 60`, `memorySize: 256`). */
 const FUNCTION_TIMEOUT_MS = 60_000;
+/** The local Lambda enforces the timeout on the virtual clock; middy's real-time early timeout is off (lib/handler.ts). */
+const VIRTUAL_HOST = { timeoutEarlyInMillis: 0 };
 const FUNCTION_MEMORY_MB = 256;
 
 export async function attachPipeline(
@@ -113,6 +115,9 @@ export async function attachPipeline(
       region: world.region,
       credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
       maxAttempts: options.maxAttempts ?? 5,
+      // One process stands in for every execution environment: a burst of 500 failing tasks is 500
+      // concurrent invocations, each of which would have its own sockets on AWS.
+      maxSockets: 5_000,
     },
     // One pipeline serves every function here, the tick's missed-push check included.
     { ecr: ECRClient },
@@ -228,7 +233,10 @@ export async function attachPipeline(
     // environment: what one learned (a service's hint, a revision's health check) another has not.
     const environment = () => {
       const own = new Pipeline(pipelineOptions);
-      return createHandler(fn, async () => own) as (event: any, context: any) => Promise<unknown>;
+      return createHandler(fn, async () => own, VIRTUAL_HOST) as (
+        event: any,
+        context: any,
+      ) => Promise<unknown>;
     };
     // Named after the table, as Serverless names both after the stage (`autopilot logs` relies on it).
     const name = `${table}-${fn}`;
@@ -249,7 +257,10 @@ export async function attachPipeline(
       hookName,
       () => {
         const own = new Pipeline(pipelineOptions);
-        return createHookHandler(async () => own) as (event: any, context: any) => Promise<unknown>;
+        return createHookHandler(async () => own, VIRTUAL_HOST) as (
+          event: any,
+          context: any,
+        ) => Promise<unknown>;
       },
       { timeoutMs: options.timeoutMs ?? FUNCTION_TIMEOUT_MS, memoryMb: FUNCTION_MEMORY_MB },
     ),

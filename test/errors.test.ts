@@ -96,6 +96,24 @@ describe('the onError middleware', () => {
     }
   });
 
+  it("off Lambda's clock (the local world), middy's real-time early timeout is off: a slow turn is not a TimeoutError", async () => {
+    // The context reports 20 ms left (a virtual remaining time); the work takes 60 ms of real time.
+    const short = { awsRequestId: 'req-10', getRemainingTimeInMillis: () => 20 } as unknown as Context;
+    const slow = (host?: { timeoutEarlyInMillis: number }) =>
+      createHandler(
+        'ecsEvent',
+        async () =>
+          ({
+            handleEvent: () => new Promise((done) => setTimeout(() => done({ status: 'done' }), 60)),
+          }) as unknown as Pipeline,
+        host,
+      );
+    // As in Lambda: middy answers 5 ms before the time it was told is up.
+    await expect(slow()({}, short)).rejects.toMatchObject({ name: 'TimeoutError' });
+    // The local world's host (local/pipeline.ts): its own Lambda enforces the timeout, virtually.
+    expect(await slow({ timeoutEarlyInMillis: 0 })({}, short)).toEqual({ status: 'done' });
+  });
+
   it('a pipeline that does not start (its config) is permanent: config.invalid, acknowledged', async () => {
     const handler = createHandler('tick', () =>
       Promise.reject(new Error('ENOENT: no such file, autopilot.yml')),
