@@ -53,7 +53,7 @@ import { ConflictError, CorruptRecordError, type RecordStore, type RepositoryMar
 import { sweepReconciles } from './sweep.ts';
 import { batchReason, groupTaskEvents, type TaskBatchItem } from './task-batch.ts';
 import { type ParsedTrigger, parseTrigger, type TaskEventFacts, type TaskTrigger } from './triggers.ts';
-import { wakeReadsGates } from './wake.ts';
+import { wakeLooksInFull, wakeReadsGates } from './wake.ts';
 import { type Waker, WakingStore } from './waker.ts';
 
 export interface PipelineOptions {
@@ -362,8 +362,12 @@ export class Pipeline {
         // left for lack of time: acknowledged, it would wait for the sweep.
         const done = await this.eachTarget([target], async (tg) => {
           const reason = `wake: ${record.wake?.why}`;
-          // At a bake's end the gates are read, not trusted from events (lib/wake.ts wakeReadsGates).
-          const heard = { readGates: wakeReadsGates(record.wake?.why) };
+          // At a bake's end the gates are read, not trusted from events (lib/wake.ts wakeReadsGates);
+          // a step still waiting at its recheck or deadline is looked at in full (wakeLooksInFull).
+          const heard = {
+            readGates: wakeReadsGates(record.wake?.why),
+            sweep: wakeLooksInFull(record.wake?.why),
+          };
           return this.rewake(await this.reconcile(tg, { kind: 'reconcile', reason }, record, heard));
         });
         if (done.deferred?.length) {

@@ -199,6 +199,21 @@ export function wakeReadsGates(why: string | undefined): boolean {
 }
 
 /**
+ * Whether a wake-up looks in full, as the sweep does (stopped tasks and every gate read from AWS, not
+ * only what events told): a step still waiting for its tasks at a health recheck or its deadline
+ * has missed an event it expected (its tasks in service, or a failure's), and with the task
+ * events lost a look at running tasks only would count no failure until the deadline. A recheck
+ * normally finds the record moved on (stale: one GetItem), so the full look is paid when it helps.
+ *   "health recheck of step 2"          -> true
+ *   "deadline of step 1"                -> true
+ *   "bake of step 1 ends"               -> false (its gates are read: wakeReadsGates)
+ *   "Slack retry", undefined            -> false
+ */
+export function wakeLooksInFull(why: string | undefined): boolean {
+  return why !== undefined && /^(health recheck|deadline) of step \d+$/.test(why);
+}
+
+/**
  * Whether the record has work outstanding: the sweep reads it (it is in the sparse index).
  *   a rollout in flight, a push waiting for a rollback or a freeze, a Slack message not yet taken, a scaling
  *   alarm in ALARM, a failing target, a lease held, a wake-up scheduled   -> true

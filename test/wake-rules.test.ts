@@ -12,6 +12,7 @@ import {
   outstanding,
   parseWakeBody,
   wakeBody,
+  wakeLooksInFull,
   wakeReadsGates,
 } from '../lib/wake.ts';
 
@@ -180,6 +181,19 @@ describe('ecsShiftLook', () => {
     ['bake ends 10:05, now 10:05:40', T + 5 * MIN + 40 * S, T + 6 * MIN],
   ])('%s', (_name, now, want) => {
     expect(ecsShiftLook(T + 5 * MIN, now)).toBe(want);
+  });
+});
+
+// The rows of lib/wake.ts wakeLooksInFull's worked examples.
+describe('wakeLooksInFull', () => {
+  it.each<[string | undefined, boolean]>([
+    ['health recheck of step 2', true],
+    ['deadline of step 1', true],
+    ['bake of step 1 ends', false],
+    ['Slack retry', false],
+    [undefined, false],
+  ])('%s -> %s', (why, want) => {
+    expect(wakeLooksInFull(why)).toBe(want);
   });
 });
 
