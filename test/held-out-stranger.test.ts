@@ -14,6 +14,7 @@ const DIR = fileURLToPath(new URL('../scenarios/held-out/stranger/', import.meta
 const DIR_2 = fileURLToPath(new URL('../scenarios/held-out/stranger2/', import.meta.url));
 const DIR_3 = fileURLToPath(new URL('../scenarios/held-out/stranger3/', import.meta.url));
 const DIR_4 = fileURLToPath(new URL('../scenarios/held-out/stranger4/', import.meta.url));
+const DIR_5 = fileURLToPath(new URL('../scenarios/held-out/stranger5/', import.meta.url));
 
 /**
  * A rolling or all-at-once image that crashes once ECS has stopped the old tasks: for the second
@@ -111,7 +112,6 @@ describeVerdictScenarios('held-out stranger4 scenarios', DIR_4, FOUND_DEFECTS_4)
  * ALARM told late after its OK during the promotion, were never acted on (13, 15): the OK says which
  * state it left, and when.
  */
-const DIR_5 = fileURLToPath(new URL('../scenarios/held-out/stranger5/', import.meta.url));
 const FOUND_DEFECTS_5 = [
   // A rolling crash with every task event lost counted no failure at its health recheck (it listed
   // running tasks only): rolled back at 8m52s on an ECS service event, else at the deadline.
