@@ -165,7 +165,13 @@ export async function observe(
     // Stopped tasks are what events tell (folded into the record, lib/event-facts.ts): listed only
     // by the sweep, which repairs a lost event, and while trading capacity, where a task still
     // stopping holds its slot.
-    const stopped = learned.sweep === true || rollout.room !== undefined;
+    // And when ECS failed the revision's deployment while it could not place tasks: whether the
+    // image failed too is told by its stopped tasks, whose events may come late, and the verdict
+    // must not take a failing image for a full cluster (lib/rollout/progress.ts ecsVerdict).
+    const failedOnPlacement =
+      (primary.placementFailedAt ?? -1) >= rollout.startedAt &&
+      primary.deployments.some((d) => d.taskDefinition === watched && d.rolloutState === 'FAILED');
+    const stopped = learned.sweep === true || rollout.room !== undefined || failedOnPlacement;
     const raw = (await tasksOf(clients, target.cluster, services, stopped, familyOf(watched))).filter(
       (t) => t.taskDefinitionArn === watched,
     );
