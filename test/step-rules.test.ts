@@ -522,6 +522,42 @@ describe('rollbackRestored and rollbackOverdue', () => {
       ]),
       false,
     ],
+    [
+      'to PRIMARY FAILED beside to ACTIVE COMPLETED, 8 of 6 running',
+      service(
+        [
+          { td: OLD, state: 'FAILED' },
+          { td: OLD, state: 'COMPLETED' },
+        ],
+        6,
+        8,
+      ),
+      true,
+    ],
+    [
+      'to PRIMARY FAILED beside to ACTIVE COMPLETED, 5 of 6 running',
+      service(
+        [
+          { td: OLD, state: 'FAILED' },
+          { td: OLD, state: 'COMPLETED' },
+        ],
+        6,
+        5,
+      ),
+      false,
+    ],
+    [
+      'to PRIMARY IN_PROGRESS beside to ACTIVE COMPLETED, 6 of 6 running',
+      service(
+        [
+          { td: OLD, state: 'IN_PROGRESS' },
+          { td: OLD, state: 'COMPLETED' },
+        ],
+        6,
+        6,
+      ),
+      false,
+    ],
   ])('%s -> %s', (_, svc, want) => {
     expect(rollbackRestored(svc, OLD)).toBe(want);
   });
