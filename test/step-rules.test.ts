@@ -503,6 +503,16 @@ describe('capacity: the floor, the room, the promotion on a full cluster', () =>
 });
 
 describe('rollbackRestored and rollbackOverdue', () => {
+  /** ECS's rollback deployment of the good revision (`state`) beside the completed one it came back to. */
+  const besideCompleted = (state: string, running: number) =>
+    service(
+      [
+        { td: OLD, state },
+        { td: OLD, state: 'COMPLETED' },
+      ],
+      6,
+      running,
+    );
   it.each([
     [
       'one deployment of to, COMPLETED, 4 of 4 running',
@@ -522,40 +532,11 @@ describe('rollbackRestored and rollbackOverdue', () => {
       ]),
       false,
     ],
-    [
-      'to PRIMARY FAILED beside to ACTIVE COMPLETED, 8 of 6 running',
-      service(
-        [
-          { td: OLD, state: 'FAILED' },
-          { td: OLD, state: 'COMPLETED' },
-        ],
-        6,
-        8,
-      ),
-      true,
-    ],
-    [
-      'to PRIMARY FAILED beside to ACTIVE COMPLETED, 5 of 6 running',
-      service(
-        [
-          { td: OLD, state: 'FAILED' },
-          { td: OLD, state: 'COMPLETED' },
-        ],
-        6,
-        5,
-      ),
-      false,
-    ],
+    ['to PRIMARY FAILED beside to ACTIVE COMPLETED, 8 of 6 running', besideCompleted('FAILED', 8), true],
+    ['to PRIMARY FAILED beside to ACTIVE COMPLETED, 5 of 6 running', besideCompleted('FAILED', 5), false],
     [
       'to PRIMARY IN_PROGRESS beside to ACTIVE COMPLETED, 6 of 6 running',
-      service(
-        [
-          { td: OLD, state: 'IN_PROGRESS' },
-          { td: OLD, state: 'COMPLETED' },
-        ],
-        6,
-        6,
-      ),
+      besideCompleted('IN_PROGRESS', 6),
       false,
     ],
   ])('%s -> %s', (_, svc, want) => {
