@@ -86,6 +86,12 @@ export interface AlarmView {
   reason: string;
   /** When the alarm entered the state (epoch ms): orders a reading and an event of the same alarm. */
   at?: number;
+  /**
+   * When the alarm last changed state (a reading's StateTransitionedTimestamp, a state change
+   * event's own time): an ALARM that began after the rollout's first step is not the incident the
+   * push found, whether or not the OK between was told (lib/rollout/progress.ts).
+   */
+  began?: number;
   /** The least breaching data before it can go to ALARM (lib/gate-speed.ts): a metric alarm's, as read. */
   fireMs?: number;
   /** Its metric's TargetGroup dimensions, as read (lib/gate-reach.ts); absent when it has none. */

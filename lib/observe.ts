@@ -499,6 +499,7 @@ export async function gateAlarms(clients: Clients, patterns: string[]): Promise<
         state: (a.StateValue ?? 'INSUFFICIENT_DATA') as AlarmView['state'],
         reason: a.StateReason ?? '',
         ...(a.StateUpdatedTimestamp ? { at: a.StateUpdatedTimestamp.getTime() } : {}),
+        ...(a.StateTransitionedTimestamp ? { began: a.StateTransitionedTimestamp.getTime() } : {}),
         ...fireOf(a),
       });
     }

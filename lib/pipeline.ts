@@ -504,6 +504,10 @@ export class Pipeline {
         state: t.state as AlarmView['state'],
         reason: t.reason,
         ...(t.at !== undefined ? { at: t.at } : {}),
+        // A state change event is sent when the state changes: its time is when the state began.
+        ...(t.at !== undefined && t.previousState !== undefined && t.previousState !== t.state
+          ? { began: t.at }
+          : {}),
         ...(leftAlarm ? { missedAlarm: { at: t.previousAt!, reason: t.previousReason ?? '' } } : {}),
       };
       const gates = matchesGateAlarm(target, t.alarmName) && t.at !== undefined ? [gate] : [];

@@ -15,6 +15,7 @@ const DIR_2 = fileURLToPath(new URL('../scenarios/held-out/stranger2/', import.m
 const DIR_3 = fileURLToPath(new URL('../scenarios/held-out/stranger3/', import.meta.url));
 const DIR_4 = fileURLToPath(new URL('../scenarios/held-out/stranger4/', import.meta.url));
 const DIR_5 = fileURLToPath(new URL('../scenarios/held-out/stranger5/', import.meta.url));
+const DIR_6 = fileURLToPath(new URL('../scenarios/held-out/stranger6/', import.meta.url));
 
 /**
  * A rolling or all-at-once image that crashes once ECS has stopped the old tasks: for the second
@@ -123,3 +124,18 @@ const FOUND_DEFECTS_5 = [
 ];
 
 describeVerdictScenarios('held-out stranger5 scenarios', DIR_5, FOUND_DEFECTS_5);
+
+/**
+ * The sixth stranger (tight capacity, gate alarms, rechecks): an alarm in ALARM at the push whose
+ * OK event was lost was taken for the old incident when it fired again, and the rollout promoted
+ * under it (12b, 12c).
+ */
+// 09 closes its rollout now (lib/rollout/rollback.ts rollbackRestored, test/step-rules.test.ts), but
+// the local ECS keeps the deployment that places nothing beside the completed one, which the
+// scenario check of one steady deployment refuses.
+const FOUND_DEFECTS_6 = [
+  '12b-gate-incident-ok-event-lost.yml',
+  '12c-gate-incident-ok-lost-alarm-holds.yml',
+];
+
+describeVerdictScenarios('held-out stranger6 scenarios', DIR_6, FOUND_DEFECTS_6);

@@ -537,6 +537,11 @@ describe('rollbackRestored and rollbackOverdue', () => {
     [
       'to PRIMARY IN_PROGRESS beside to ACTIVE COMPLETED, 6 of 6 running',
       besideCompleted('IN_PROGRESS', 6),
+      true,
+    ],
+    [
+      'to PRIMARY IN_PROGRESS beside to ACTIVE COMPLETED, 5 of 6 running',
+      besideCompleted('IN_PROGRESS', 5),
       false,
     ],
   ])('%s -> %s', (_, svc, want) => {

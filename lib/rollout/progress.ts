@@ -139,8 +139,13 @@ function stopsHere({ d, obs, target, rollout, revision, now }: Look): boolean {
     const alarming = obs.alarms.filter((a) => a.state === 'ALARM').map((a) => a.name);
     rollout.ignoredAlarms = [...new Set([...rollout.ignoredAlarms, ...alarming])];
   }
+  // An alarm ignored at the push (the old revision's incident) is watched again once it has been OK,
+  // or once it is in an ALARM that began after the first step asked for tasks: the OK between may
+  // have gone untold (its event lost), and this ALARM is no longer the incident the push found.
+  const asking = rollout.steps[0]?.startedAt;
   for (const a of obs.alarms) {
-    if (a.state === 'OK') rollout.ignoredAlarms = rollout.ignoredAlarms.filter((n) => n !== a.name);
+    const fresh = a.state === 'ALARM' && asking !== undefined && a.began !== undefined && a.began > asking;
+    if (a.state === 'OK' || fresh) rollout.ignoredAlarms = rollout.ignoredAlarms.filter((n) => n !== a.name);
   }
 
   const reason = rollbackReason(obs, target, rollout, revision, now);

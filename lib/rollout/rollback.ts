@@ -181,17 +181,18 @@ function tellIfOverdue(d: Decision, rollout: Rollout, target: TargetConfig, now:
 /**
  * The primary is back: one deployment, on the good revision, and its tasks run (COMPLETED, or at
  * its desired count where ECS reports no rolloutState). Or every deployment runs the good revision,
- * none still rolling out, one COMPLETED, and the count runs: ECS's own rollback deployment can fail
- * on a full cluster (its breaker counts the tasks it cannot place) beside the completed deployment
- * of the same revision it came back to, and ECS starts nothing more for a FAILED one, so waiting
- * for one deployment would wait forever (verdict seed 20261209 #53).
+ * one COMPLETED, and the count runs: every task serves the good revision. On a full cluster ECS's
+ * own rollback deployment can fail (its breaker counts the tasks it cannot place) beside the
+ * completed deployment of the same revision it came back to, and ECS starts nothing more for a
+ * FAILED one (verdict seed 20261209 #53); our rollback's UpdateService can start one that places
+ * nothing and stays IN_PROGRESS (stranger6 09): waiting for one deployment would wait for ever.
  *
  *   one deployment of to, COMPLETED, 4 of 4 running                  -> restored
  *   one deployment of to, IN_PROGRESS, 2 of 4 running                -> not yet
  *   two deployments (to PRIMARY, bad ACTIVE)                         -> not yet
  *   to PRIMARY FAILED beside to ACTIVE COMPLETED, 8 of 6 running      -> restored
  *   to PRIMARY FAILED beside to ACTIVE COMPLETED, 5 of 6 running      -> not yet
- *   to PRIMARY IN_PROGRESS beside to ACTIVE COMPLETED, 6 of 6 running -> not yet
+ *   to PRIMARY IN_PROGRESS beside to ACTIVE COMPLETED, 6 of 6 running -> restored
  */
 export function rollbackRestored(primary: ServiceView, to: string): boolean {
   if (primary.runningCount < primary.desiredCount) return false;
@@ -199,7 +200,7 @@ export function rollbackRestored(primary: ServiceView, to: string): boolean {
   const deployments = primary.deployments;
   return (
     deployments.length > 1 &&
-    deployments.every((d) => d.taskDefinition === to && d.rolloutState !== 'IN_PROGRESS') &&
+    deployments.every((d) => d.taskDefinition === to) &&
     deployments.some((d) => d.rolloutState === 'COMPLETED')
   );
 }
