@@ -133,9 +133,6 @@ describeVerdictScenarios('held-out stranger5 scenarios', DIR_5, FOUND_DEFECTS_5)
 // 09 closes its rollout now (lib/rollout/rollback.ts rollbackRestored, test/step-rules.test.ts), but
 // the local ECS keeps the deployment that places nothing beside the completed one, which the
 // scenario check of one steady deployment refuses.
-const FOUND_DEFECTS_6 = [
-  '12b-gate-incident-ok-event-lost.yml',
-  '12c-gate-incident-ok-lost-alarm-holds.yml',
-];
+const FOUND_DEFECTS_6 = ['12b-gate-incident-ok-event-lost.yml', '12c-gate-incident-ok-lost-alarm-holds.yml'];
 
 describeVerdictScenarios('held-out stranger6 scenarios', DIR_6, FOUND_DEFECTS_6);
