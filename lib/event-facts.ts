@@ -14,7 +14,7 @@ import type { TargetConfig } from './config.ts';
 import { isEcsStrategy } from './ecs-strategy.ts';
 import type { AlarmView, TaskView } from './observation.ts';
 import type { Rollout, ServiceRecord } from './record.ts';
-import { shortTaskId } from './record-size.ts';
+import { countedAmongFailures } from './record-size.ts';
 import type { TaskEventFacts } from './triggers.ts';
 
 /** Whether an event is worth an AWS call: `matters`, or dropped with the reason. */
@@ -203,12 +203,7 @@ export function taskEventMatters(
   }
   const told = record.taskFacts?.find((f) => f.taskArn === t.taskArn);
   if (told && (told.version ?? 0) >= t.version) return drop('told already (a duplicate or an older event)');
-  const id = shortTaskId(t.taskArn);
-  if (
-    rollout.failures.some((f) => f.taskArn === t.taskArn) ||
-    (rollout.failuresBeyond?.seen ?? '').split(' ').includes(id)
-  )
-    return drop("counted already among the rollout's failures");
+  if (countedAmongFailures(rollout)(t.taskArn)) return drop("counted already among the rollout's failures");
   return MATTERS;
 }
 
@@ -278,16 +273,14 @@ export function mergeTasks(first: TaskView[], more: TaskView[]): TaskView[] {
 export function foldTaskFacts(record: ServiceRecord, told: TaskView[]): ServiceRecord {
   const rollout = record.rollout;
   const revision = rollout?.taskDefinition;
-  const counted = new Set(rollout?.failures.map((f) => f.taskArn));
-  const seen = new Set((rollout?.failuresBeyond?.seen ?? '').split(' ').filter(Boolean));
+  const counted = rollout ? countedAmongFailures(rollout) : () => false;
   const kept = rollout
     ? mergeTasks(record.taskFacts ?? [], told)
         .filter(
           (t) =>
             (t.desiredStatus === 'STOPPED' || t.lastStatus === 'STOPPED') &&
             (revision === undefined || t.taskDefinition === revision) &&
-            !counted.has(t.taskArn) &&
-            !seen.has(shortTaskId(t.taskArn)),
+            !counted(t.taskArn),
         )
         .sort((a, b) => (b.version ?? 0) - (a.version ?? 0))
         .slice(0, TASK_FACTS_KEPT)

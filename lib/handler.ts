@@ -66,7 +66,6 @@ const classifyErrors = (): MiddlewareObj<unknown, HandleResult, Error, Context> 
   },
 });
 
-/** `getPipeline`'s default is evaluated at each call: a handler made without one has a pipeline of its own. */
 /**
  * middy's options for a host other than Lambda: the local world's Lambda runs the handler on the
  * virtual clock and enforces its timeout there (local/lambda.ts), while middy's early timeout is a
@@ -77,6 +76,7 @@ export interface HandlerHost {
   timeoutEarlyInMillis?: number;
 }
 
+/** `getPipeline`'s default is evaluated at each call: a handler made without one has a pipeline of its own. */
 export function createHandler(
   fn: string,
   getPipeline: PipelineFactory = pipelineFactory(),

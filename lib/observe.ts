@@ -56,6 +56,7 @@ import { MISSING_SERVICE } from './observation.ts';
 import { listTasksByFamily, watchesPrimary } from './observe-rules.ts';
 import type { ServiceRecord } from './record.ts';
 import { DIGEST_TAG, familyOf } from './revision.ts';
+import { failedOnPlacement } from './rollout/capacity.ts';
 import { healthyTasks } from './rollout/step.ts';
 import type { AlarmReading } from './scaling.ts';
 
@@ -168,10 +169,10 @@ export async function observe(
     // And when ECS failed the revision's deployment while it could not place tasks: whether the
     // image failed too is told by its stopped tasks, whose events may come late, and the verdict
     // must not take a failing image for a full cluster (lib/rollout/progress.ts ecsVerdict).
-    const failedOnPlacement =
-      (primary.placementFailedAt ?? -1) >= rollout.startedAt &&
-      primary.deployments.some((d) => d.taskDefinition === watched && d.rolloutState === 'FAILED');
-    const stopped = learned.sweep === true || rollout.room !== undefined || failedOnPlacement;
+    const stopped =
+      learned.sweep === true ||
+      rollout.room !== undefined ||
+      failedOnPlacement(primary, watched, rollout.startedAt);
     const raw = (await tasksOf(clients, target.cluster, services, stopped, familyOf(watched))).filter(
       (t) => t.taskDefinitionArn === watched,
     );

@@ -123,6 +123,20 @@ export function fitRecord(record: ServiceRecord): ServiceRecord {
   return out;
 }
 
+/**
+ * Whether a task is counted among a rollout's failures already: kept in full, or beyond them by its
+ * short id. The sets are built once; the predicate is asked per task.
+ *   failures [a], beyond seen "b c"   -> a, b, c counted; d not
+ */
+export function countedAmongFailures(rollout: {
+  failures: TaskFailure[];
+  failuresBeyond?: FailuresBeyond;
+}): (taskArn: string) => boolean {
+  const kept = new Set(rollout.failures.map((f) => f.taskArn));
+  const beyond = new Set((rollout.failuresBeyond?.seen ?? '').split(' ').filter(Boolean));
+  return (taskArn) => kept.has(taskArn) || beyond.has(shortTaskId(taskArn));
+}
+
 /** How many of a rollout's (or summary's) tasks failed in all: those kept in full and those counted. */
 export function failureCount(r: { failures: TaskFailure[]; failuresBeyond?: FailuresBeyond }): number {
   return r.failures.length + (r.failuresBeyond?.count ?? 0);

@@ -14,6 +14,7 @@ import {
   withHistory,
 } from '../lib/record.ts';
 import {
+  countedAmongFailures,
   FAILURES_KEPT,
   failureCount,
   fitRecord,
@@ -160,6 +161,19 @@ describe('a 5,000-task failure through the local DynamoDB', () => {
     expect(await itemBytes()).toBeLessThan(20_000);
     expect(failureCount(record.history.at(-1)!)).toBe(6000);
   }, 60_000);
+});
+
+// The row of lib/record-size.ts countedAmongFailures's worked example.
+it('countedAmongFailures: failures [a], beyond seen "b c" -> a, b, c counted; d not', () => {
+  const counted = countedAmongFailures({
+    failures: [failure(1)],
+    failuresBeyond: {
+      count: 2,
+      byReason: {},
+      seen: `${shortTaskId(failure(2).taskArn)} ${shortTaskId(failure(3).taskArn)}`,
+    },
+  });
+  expect([1, 2, 3, 4].map((n) => counted(failure(n).taskArn))).toEqual([true, true, true, false]);
 });
 
 describe('failures past the first FAILURES_KEPT still count against failedTasks', () => {

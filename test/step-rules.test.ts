@@ -12,7 +12,7 @@ import {
   needsApproval,
   resumedWait,
 } from '../lib/rollout/approval.ts';
-import { roomSeen, tradeProgress, unplacedOf } from '../lib/rollout/capacity.ts';
+import { failedOnPlacement, roomSeen, tradeProgress, unplacedOf } from '../lib/rollout/capacity.ts';
 import type { DecisionTarget } from '../lib/rollout/decision.ts';
 import { rollbackOverdue, rollbackRestored } from '../lib/rollout/rollback.ts';
 import {
@@ -239,6 +239,26 @@ function service(
     })),
   };
 }
+
+// The rows of lib/rollout/capacity.ts failedOnPlacement's worked examples.
+describe('failedOnPlacement', () => {
+  const T = Date.parse('2026-01-01T10:00:00Z');
+  const at = (state: string, unableAt: number) => ({
+    ...service([{ td: REV, state }]),
+    placementFailedAt: unableAt,
+  });
+  it.each([
+    ['web:2 FAILED, unable to place at 10:01, since 10:00', at('FAILED', T + 60_000), true],
+    [
+      "web:2 FAILED, unable to place at 09:59, since 10:00 (an earlier rollout's)",
+      at('FAILED', T - 60_000),
+      false,
+    ],
+    ['web:2 IN_PROGRESS, unable to place at 10:01', at('IN_PROGRESS', T + 60_000), false],
+  ])('%s -> %s', (_, svc, want) => {
+    expect(failedOnPlacement(svc, REV, T)).toBe(want);
+  });
+});
 
 describe('steadyOn', () => {
   it.each([

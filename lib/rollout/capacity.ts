@@ -19,6 +19,24 @@ export function unplacedTasks(s: ServiceView): number {
 }
 
 /**
+ * Whether ECS failed the deployment of `revision` after it could not place a task since `since` (the
+ * rollout's start): its breaker counts the tasks it cannot place among those that "failed to start"
+ * ("Your container instances didn't meet all the task placement criteria",
+ * https://repost.aws/knowledge-center/ecs-troubleshoot-deployment-failures), so the failure may be
+ * the cluster's. The look then lists stopped tasks (lib/observe.ts), and the verdict blames the
+ * image only if one of them failed (progress.ts ecsVerdict).
+ *   web:2 FAILED, unable to place at 10:01, since 10:00   -> true
+ *   web:2 FAILED, unable to place at 09:59, since 10:00   -> false (an earlier rollout's)
+ *   web:2 IN_PROGRESS, unable to place at 10:01           -> false
+ */
+export function failedOnPlacement(s: ServiceView, revision: string, since: number): boolean {
+  return (
+    (s.placementFailedAt ?? -1) >= since &&
+    s.deployments.some((d) => d.taskDefinition === revision && d.rolloutState === 'FAILED')
+  );
+}
+
+/**
  * Tasks of `revision` that ECS could not place. A service on one deployment: its own counts. One
  * rolling to `revision` beside older deployments (an all-at-once primary): the new deployment's,
  * as the service's counts include the old tasks still running beside it.

@@ -4,7 +4,7 @@
  */
 import type { TaskView } from '../observation.ts';
 import type { Rollout, TaskFailure } from '../record.ts';
-import { shortTaskId } from '../record-size.ts';
+import { countedAmongFailures } from '../record-size.ts';
 
 /**
  * "2 new tasks failed: Essential container in task exited (web exit code 1)"; `count` is how many
@@ -23,13 +23,14 @@ export function describeFailures(failures: TaskFailure[], count = failures.lengt
 export function foldFailures(rollout: Rollout, tasks: TaskView[], revision: string, now: number): number {
   let added = 0;
   // Failures past the first FAILURES_KEPT are counts and ids (lib/record-size.ts): a task counted
-  // there is seen again by every look that lists stopped tasks, and must not count twice.
-  const beyond = new Set((rollout.failuresBeyond?.seen ?? '').split(' ').filter(Boolean));
+  // there is seen again by every look that lists stopped tasks, and must not count twice (nor one
+  // listed twice here: the list grows as the loop goes).
+  const counted = countedAmongFailures(rollout);
   for (const t of tasks) {
     // A failing task counts as soon as ECS decides to stop it, not only once it is STOPPED.
     if (t.taskDefinition !== revision || (t.lastStatus !== 'STOPPED' && t.desiredStatus !== 'STOPPED'))
       continue;
-    if (rollout.failures.some((f) => f.taskArn === t.taskArn) || beyond.has(shortTaskId(t.taskArn))) continue;
+    if (counted(t.taskArn) || rollout.failures.some((f) => f.taskArn === t.taskArn)) continue;
     // ECS keeps stopped tasks visible for about an hour, and a digest deployed again by hand reuses
     // its revision: a task stopped before this rollout began failed an earlier one.
     if (t.stoppedAt !== undefined && t.stoppedAt < rollout.startedAt) continue;

@@ -13,7 +13,7 @@ import { type Rollout, summarize, withHistory } from '../record.ts';
 import { failureCount } from '../record-size.ts';
 import { canaryShare, rolloutTotal, stepTargets } from '../rollout-math.ts';
 import { throughGate } from './approval.ts';
-import { unplacedOf } from './capacity.ts';
+import { failedOnPlacement, unplacedOf } from './capacity.ts';
 import { type Decision, shortName, tellNotRolledOut } from './decision.ts';
 import { progressEcs } from './ecs-native.ts';
 import { describeFailures, foldFailures } from './failures.ts';
@@ -409,7 +409,7 @@ function rollbackReason(
   }
   const verdict = isEcsStrategy(rollout.strategy)
     ? undefined
-    : ecsVerdict(obs.primary, revision, rollout, failureCount(rollout));
+    : ecsVerdict(obs.primary, revision, rollout, failed);
   if (verdict) return verdict;
   const step = rollout.steps[rollout.stepIndex]!;
   if (step.startedAt !== undefined) sawHealthy(step, growingHealthy(obs, step.percent, revision), now);
@@ -441,10 +441,10 @@ function rollbackReason(
       text: `step ${rollout.stepIndex + 1} (${step.percent}%) was not healthy within its deadline of ${formatDuration(target.stepDeadlineMs)}${capacity}${slowCheck}`,
       // Tasks that could not be placed, and none of the image's failed: the cluster is to blame, not
       // the image, whose digest is not marked bad (a push of it later tries again).
-      capacity: unplaced > 0 && failureCount(rollout) === 0,
+      capacity: unplaced > 0 && failed === 0,
       // Nor is it to blame when its tasks were still starting, or ran and only the load balancer's
       // checks were still going.
-      notBlamed: slow.length > 0 && failureCount(rollout) === 0,
+      notBlamed: slow.length > 0 && failed === 0,
     };
   }
   return undefined;
@@ -473,15 +473,12 @@ function ecsVerdict(
   // ECS rolls back to the last completed deployment: the revision the rollout started from.
   if (failed) {
     const reason = failed.rolloutStateReason ?? 'no reason given';
-    // ECS's breaker counts the tasks it could not place on a full cluster among those that "failed
-    // to start": with no task of the image failed and ECS unable to place one since the rollout
-    // began, the cluster is to blame, not the image (its digest is not marked bad). The breaker
-    // counts those: "Your container instances didn't meet all the task placement criteria"
-    // (https://repost.aws/knowledge-center/ecs-troubleshoot-deployment-failures).
+    // Tasks that "failed to start" include those ECS could not place (capacity.ts failedOnPlacement):
+    // with none of the image's failed, the cluster is to blame, not the image (not marked bad).
     const capacity =
       imageFailures === 0 &&
       /failed to start/i.test(reason) &&
-      (primary.placementFailedAt ?? -1) >= rollout.startedAt;
+      failedOnPlacement(primary, revision, rollout.startedAt);
     return {
       text: `ECS failed the deployment of the revision: ${reason}${capacity ? ' (ECS could not place its tasks: not enough capacity in the cluster?)' : ''}`,
       to: rolledBackTo,

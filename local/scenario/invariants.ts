@@ -36,7 +36,6 @@
  *   policy accepts; sidecars keep theirs.
  * - secret-leak: hook (`secrets`, `outputs`): no secret (the webhook URL) in any output.
  */
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { canaryServiceName } from '../../lib/canary-service.ts';
 import { sweepMsOf, type TargetConfig } from '../../lib/config.ts';
 import { knows } from '../../lib/missed-pushes.ts';
@@ -44,7 +43,6 @@ import type { Notice } from '../../lib/notice.ts';
 import type { ServiceRecord } from '../../lib/record.ts';
 import { DIGEST_TAG } from '../../lib/revision.ts';
 import { promotionSwitch, rolloutRoom, servingFloor, stepTargets } from '../../lib/rollout-math.ts';
-import { DynamoRecordStore } from '../../lib/store.ts';
 import { evaluateTag } from '../../lib/tag-policy.ts';
 import type { LocalPipeline } from '../pipeline.ts';
 import type { Service, Task } from '../services/ecs/model.ts';
@@ -117,8 +115,6 @@ export class InvariantChecker {
   /** Conditions currently violated, so one lasting problem is reported once. */
   private readonly active = new Set<string>();
   private readonly recordsByKey = new Map<string, ServiceRecord>();
-  private readonly direct: DynamoRecordStore;
-  private readonly client: DynamoDBClient;
   private noticesSeen = 0;
   /** Rollouts by id from their `started` notice, until the record no longer holds them. */
   private readonly rollouts = new Map<string, OpenRollout>();
@@ -151,18 +147,7 @@ export class InvariantChecker {
     readonly world: World,
     readonly pipeline: LocalPipeline,
     readonly hooks: InvariantHooks = {},
-  ) {
-    // Read past the HTTP endpoint (its interceptors and call counts): straight to dynalite. A kept
-    // connection dynalite closed meanwhile answers ECONNRESET (seen once in a 400-task run): the
-    // SDK's retry takes another, as any client's would.
-    this.client = new DynamoDBClient({
-      endpoint: world.uncountedDynamoEndpoint(),
-      region: world.region,
-      credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-      maxAttempts: 3,
-    });
-    this.direct = new DynamoRecordStore(this.client, pipeline.store.table);
-  }
+  ) {}
 
   private get targets(): TargetConfig[] {
     return this.pipeline.pipeline.config.targets;
@@ -202,7 +187,6 @@ export class InvariantChecker {
     this.cancelSampling?.();
     this.cancelSampling = undefined;
     for (const u of this.unwrap.splice(0)) u();
-    this.client.destroy();
   }
 
   /** Violations so far. */
@@ -287,7 +271,10 @@ export class InvariantChecker {
 
   private async refresh(): Promise<void> {
     try {
-      const all = await this.direct.list();
+      // The runner's reads (local/pipeline.ts records()): past the HTTP endpoint, its interceptors
+      // and call counts, straight to dynalite, with the SDK's retries (a kept connection dynalite
+      // closed meanwhile answers ECONNRESET: seen once in a 400-task run).
+      const all = await this.pipeline.records();
       this.recordsByKey.clear();
       for (const r of all) this.recordsByKey.set(r.key, r);
       this.readError = undefined;
