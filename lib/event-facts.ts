@@ -347,7 +347,7 @@ export function foldGates(record: ServiceRecord, facts: GateFact[], read: boolea
     const kept = newerAlarm(had, f);
     const late = kept === had ? f : undefined;
     const missed = [had.missedAlarm, left, lateAlarm(late, kept)]
-      .filter((m): m is { at: number; reason: string } => m !== undefined)
+      .filter((m): m is NonNullable<GateFact['missedAlarm']> => m !== undefined)
       .sort((a, b) => b.at - a.at)[0];
     after.set(f.name, missed && kept.missedAlarm !== missed ? { ...kept, missedAlarm: missed } : kept);
   }

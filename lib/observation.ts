@@ -100,7 +100,15 @@ export interface AlarmView {
    * An ALARM told late, after a newer state (its event overtaken): the alarm was in ALARM from `at`,
    * though its state now is another (lib/event-facts.ts foldGates). The latest such one is kept.
    */
-  missedAlarm?: { at: number; reason: string };
+  missedAlarm?: {
+    at: number;
+    reason: string;
+    /**
+     * `left`: known only from the OK (or INSUFFICIENT_DATA) that followed it, whose previous state it
+     * was: its own event never came. Absent: its event came, after a newer state's.
+     */
+    by?: 'left';
+  };
 }
 
 /**

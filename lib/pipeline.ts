@@ -508,7 +508,9 @@ export class Pipeline {
         ...(t.at !== undefined && t.previousState !== undefined && t.previousState !== t.state
           ? { began: t.at }
           : {}),
-        ...(leftAlarm ? { missedAlarm: { at: t.previousAt!, reason: t.previousReason ?? '' } } : {}),
+        ...(leftAlarm
+          ? { missedAlarm: { at: t.previousAt!, reason: t.previousReason ?? '', by: 'left' as const } }
+          : {}),
       };
       const gates = matchesGateAlarm(target, t.alarmName) && t.at !== undefined ? [gate] : [];
       return this.reconcile(

@@ -121,6 +121,8 @@ export function stepTargets(
  *   total 7,  room 7, floor 4, to 34% (2 / 5), canary healthy 0          -> canary 1,  primary 6
  *   total 7,  room 7, floor 4, to 34% (2 / 5), canary healthy 1          -> canary 2,  primary 5
  *   total 4,  room 4, floor 4, to 25% (1 / 3), canary healthy 0          -> canary 1,  primary 4 (stuck)
+ *   total 10, room 7, floor 10, to 50% (4 / 3), canary healthy 4         -> canary 4,  primary 3
+ *     (scaled past what the cluster holds: its 7 keep serving, not canary 1 beside 6 primary asked)
  */
 export function stepRound(
   total: number,
@@ -132,7 +134,10 @@ export function stepRound(
 ): { canary: number; primary: number } {
   const most = rolloutRoom(total, maxSurgePercent, room);
   const goal = stepTargets(total, percent, maxSurgePercent, room);
-  const serving = Math.min(total, Math.max(floor, most - 1));
+  // Serving more than the room is impossible: a service scaled past what the cluster holds keeps
+  // what runs (a floor above the room would shrink the healthy canary to start primary tasks that
+  // cannot be placed either).
+  const serving = Math.min(total, most, Math.max(floor, most - 1));
   const primary = Math.min(total, Math.max(goal.primary, serving - Math.min(canaryHealthy, goal.canary)));
   return { canary: Math.max(Math.min(1, goal.canary), Math.min(goal.canary, most - primary)), primary };
 }

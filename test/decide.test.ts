@@ -316,6 +316,26 @@ describe('decide: rollback', () => {
     expect(before.record.rollout?.rollingBack).toBeUndefined();
   });
 
+  it('says so when an ALARM is known only from the OK that left it, its own event never came (stranger6 10)', () => {
+    const at = T0 + 5 * MIN;
+    const o = obs({
+      canary: service(NEW, 1),
+      alarms: [
+        {
+          name: 'web-5xx',
+          state: 'OK',
+          reason: 'back',
+          at: at + 30_000,
+          missedAlarm: { at, reason: 'flap', by: 'left' },
+        },
+      ],
+    });
+    const d = decide(rolling(0), o, target(), tick, T0 + 6 * MIN);
+    expect(d.record.history.at(-1)?.reason).toBe(
+      `gate alarm web-5xx was in ALARM at ${new Date(at).toISOString()} (its ALARM event never came: the state after it said so): flap`,
+    );
+  });
+
   it('ignores a gate alarm already in ALARM when the rollout started, until it has been OK', () => {
     const alarming = obs({ alarms: [{ name: 'web-5xx', state: 'ALARM', reason: 'old version' }] });
     const started = decide(newRecord('prod', 'web'), alarming, target(), push(image('v2', 2)), T0);
@@ -350,6 +370,26 @@ describe('decide: rollback', () => {
     );
     // The image is not to blame: its digest is not marked bad.
     expect(d.record.badDigests).toEqual({});
+  });
+
+  it("names capacity, and does not mark the digest bad, when a canary step timed out with the primary's tasks unplaced (stranger6 19)", () => {
+    // Scaled out past what the cluster holds: the canary runs its tasks, the primary could place 7 of 12.
+    const unplacedSince = (at: number) =>
+      obs({
+        primary: service(OLD, 12, 7, { placementFailedAt: at }),
+        canary: service(NEW, 1, 1),
+      });
+    const d = decide(rolling(0), unplacedSince(T0 + MIN), target(), tick, T0 + 15 * MIN + 1);
+    expect(d.record.history.at(-1)?.reason).toBe(
+      'step 1 (10%) was not healthy within its deadline of 15m: 5 of 12 primary tasks could not be placed (not enough capacity in the cluster?)',
+    );
+    expect(d.record.badDigests).toEqual({});
+    // ECS's "unable to place" from before the rollout is not this rollout's: the image is blamed.
+    const before = decide(rolling(0), unplacedSince(T0 - MIN), target(), tick, T0 + 15 * MIN + 1);
+    expect(before.record.history.at(-1)?.reason).toBe(
+      'step 1 (10%) was not healthy within its deadline of 15m',
+    );
+    expect(Object.keys(before.record.badDigests)).toHaveLength(1);
   });
 
   it('during promotion returns the primary to the revision the rollout started from', () => {

@@ -133,6 +133,18 @@ describeVerdictScenarios('held-out stranger5 scenarios', DIR_5, FOUND_DEFECTS_5)
 // 09 closes its rollout now (lib/rollout/rollback.ts rollbackRestored, test/step-rules.test.ts), but
 // the local ECS keeps the deployment that places nothing beside the completed one, which the
 // scenario check of one steady deployment refuses.
-const FOUND_DEFECTS_6 = ['12b-gate-incident-ok-event-lost.yml', '12c-gate-incident-ok-lost-alarm-holds.yml'];
+// 19 and 19b: a service scaled out mid-rollout past what its cluster holds (19), or to exactly that
+// (19b). The canary was shrunk from 4 healthy tasks to 1 to start primary tasks that could not be
+// placed either (lib/rollout-math.ts stepRound), the step timed out naming no capacity and the
+// healthy digest was marked bad (19); the promotion deadlocked holding the canary at a floor the room
+// could not beat, and ended in a rollback (19b). Now the trade keeps what the cluster holds, the
+// canary gives its room back one task at a time, and the primary is promoted as far as the room
+// allows (lib/rollout/step.ts promotedAsRoomAllows).
+const FOUND_DEFECTS_6 = [
+  '12b-gate-incident-ok-event-lost.yml',
+  '12c-gate-incident-ok-lost-alarm-holds.yml',
+  '19-scaling-alarm-lost-tight-ec2.yml',
+  '19b-scaling-max-fits-cluster-tight-ec2.yml',
+];
 
 describeVerdictScenarios('held-out stranger6 scenarios', DIR_6, FOUND_DEFECTS_6);

@@ -25,6 +25,7 @@ import {
   pastDeadline,
   primaryHealthy,
   promoted,
+  promotedAsRoomAllows,
   steadyOn,
   stepReady,
   stillStarting,
@@ -339,6 +340,30 @@ describe('promoted', () => {
   });
 });
 
+describe('promotedAsRoomAllows: scaled past what the cluster holds (stranger6 19)', () => {
+  const START = 1_000_000;
+  const full = (running: number, extra: Partial<ServiceView> = {}, state = 'COMPLETED'): ServiceView => ({
+    ...service([{ td: REV, state }], 12, running),
+    placementFailedAt: START + 60_000,
+    ...extra,
+  });
+  it.each([
+    [
+      'steady on rev, desired 12, room 7, running 7, healthy 7, unable to place since start',
+      full(7),
+      7,
+      true,
+    ],
+    ['the same, running 3 (the canary still holds 4 slots)', full(3), 3, false],
+    ['the same, healthy 6', full(7), 6, false],
+    ['the same, pending 1', full(7, { pendingCount: 1 }), 7, false],
+    ['the same, unable to place only before the start', full(7, { placementFailedAt: START - 1 }), 7, false],
+    ['still rolling', full(7, {}, 'IN_PROGRESS'), 7, false],
+  ])('%s -> %s', (_, svc, healthy, want) => {
+    expect(promotedAsRoomAllows(svc, REV, healthy, START, 7)).toBe(want);
+  });
+});
+
 describe('surgeTasks', () => {
   it.each([
     [10, 100, 10],
@@ -385,6 +410,8 @@ describe('stepRound: never fewer serving than the total (or the floor on a full 
     [7, 34, 1, 7, 4, 2, 5],
     // No trade possible (floor = total = room): a canary task is asked for, and cannot be placed.
     [4, 25, 0, 4, 4, 1, 4],
+    // Scaled past the cluster's room (floor 10, room 7): the 7 it holds keep serving.
+    [10, 50, 4, 7, 10, 4, 3],
   ])(
     'total %i, to %i%%, canary healthy %i, room %s, floor %s -> canary %i, primary %i',
     (total, percent, healthy, room, floor, canary, primary) => {

@@ -13,7 +13,7 @@ import { type Rollout, summarize, withHistory } from '../record.ts';
 import { failureCount } from '../record-size.ts';
 import { canaryShare, rolloutTotal, stepTargets } from '../rollout-math.ts';
 import { throughGate } from './approval.ts';
-import { failedOnPlacement, unplacedOf } from './capacity.ts';
+import { failedOnPlacement, unplacedOf, unplacedTasks } from './capacity.ts';
 import { type Decision, shortName, tellNotRolledOut } from './decision.ts';
 import { progressEcs } from './ecs-native.ts';
 import { describeFailures, foldFailures } from './failures.ts';
@@ -403,7 +403,7 @@ function rollbackReason(
   if (missed?.missedAlarm) {
     const at = new Date(missed.missedAlarm.at).toISOString();
     return {
-      text: `gate alarm ${missed.name} was in ALARM at ${at} (told late, after a newer state): ${missed.missedAlarm.reason}`,
+      text: `gate alarm ${missed.name} was in ALARM at ${at} (${missed.missedAlarm.by === 'left' ? 'its ALARM event never came: the state after it said so' : 'told late, after a newer state'}): ${missed.missedAlarm.reason}`,
       alarm: { ...missed, state: 'ALARM', reason: missed.missedAlarm.reason },
     };
   }
@@ -417,10 +417,19 @@ function rollbackReason(
     const svc = step.percent < 100 ? obs.canary : obs.primary;
     // Tasks ECS cannot place are neither running nor pending (the service event says "unable to place");
     // counted on the new revision's deployment: an all-at-once primary still runs its old tasks.
-    const unplaced = unplacedOf(svc, revision);
+    // During a canary step the primary's too, once ECS could not place them since the rollout began:
+    // a service scaled out past what the cluster holds leaves the step short of its share (the
+    // canary shares the room), which says nothing against the image.
+    const short = [
+      { name: step.percent < 100 ? 'canary' : 'primary', svc, unplaced: unplacedOf(svc, revision) },
+      ...(step.percent < 100 && (obs.primary.placementFailedAt ?? -1) >= rollout.startedAt
+        ? [{ name: 'primary', svc: obs.primary, unplaced: unplacedTasks(obs.primary) }]
+        : []),
+    ].filter((s) => s.unplaced > 0);
+    const unplaced = short.reduce((n, s) => n + s.unplaced, 0);
     const capacity =
       unplaced > 0
-        ? `: ${unplaced} of ${svc.desiredCount} ${step.percent < 100 ? 'canary' : 'primary'} tasks could not be placed (not enough capacity in the cluster?)`
+        ? `: ${short.map((s) => `${s.unplaced} of ${s.svc.desiredCount} ${s.name} tasks`).join(' and ')} could not be placed (not enough capacity in the cluster?)`
         : '';
     // Tasks that run and wait only for the load balancer's first health checks: the deadline was
     // shorter than the target group's health check, which says nothing against the image.

@@ -281,6 +281,39 @@ export function primaryHealthy(healthy: number, canary: { exists: boolean; runni
  *   steady on rev, total 10, desired 6,  running 6,  healthy 6  -> not yet (switched at a smaller count)
  *   steady on rev, no total, desired 6,  running 6,  healthy 6  -> promoted (the primary's own count)
  */
+/**
+ * On a cluster that holds fewer tasks than the service wants (scaled past its `room`, the tasks the
+ * rollout saw placed: lib/rollout/capacity.ts), the new revision is promoted as far as the cluster
+ * allows: the primary steady on it, running the whole room, every task healthy, and missing only
+ * tasks ECS said it could not place since the rollout began (`since`). They were missing before the
+ * rollout too (the old revision could not place them either); waiting for them would hold a healthy
+ * release until its deadline and roll it back for the cluster's size. A task that crashes is still
+ * counted (its STOPPED event), during the bake too.
+ *
+ *   steady on rev, desired 12, room 7, running 7, pending 0, healthy 7, unable to place since start -> promoted
+ *   the same, running 3 (the canary still holds 4 slots)  -> not yet (it gives them back first)
+ *   the same, healthy 6                                   -> not yet (a task not healthy yet)
+ *   the same, pending 1                                   -> not yet (a task still starting)
+ *   the same, unable to place only before the start       -> not yet
+ *   still rolling (two deployments)                       -> not yet
+ */
+export function promotedAsRoomAllows(
+  primary: ServiceView,
+  revision: string,
+  healthy: number,
+  since: number,
+  room: number,
+): boolean {
+  return (
+    steadyOn(primary, revision) &&
+    (primary.placementFailedAt ?? -1) >= since &&
+    primary.pendingCount === 0 &&
+    primary.runningCount >= Math.min(primary.desiredCount, room) &&
+    primary.runningCount < primary.desiredCount &&
+    healthy >= primary.runningCount
+  );
+}
+
 export function promoted(
   primary: ServiceView,
   revision: string,

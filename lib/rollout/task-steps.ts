@@ -16,7 +16,7 @@ import {
 } from '../rollout-math.ts';
 import { learnRoom, tradeProgress } from './capacity.ts';
 import type { Decision } from './decision.ts';
-import { healthyTasks, primaryHealthy, promoted, steadyOn, stepReady } from './step.ts';
+import { healthyTasks, primaryHealthy, promoted, promotedAsRoomAllows, steadyOn, stepReady } from './step.ts';
 import { askedForTasks, becameHealthy } from './step-state.ts';
 
 /**
@@ -209,9 +209,13 @@ function shrinkCanary(d: Decision, obs: Observation, revision: string, size: Ste
     (n, dep) => n + Math.max(dep.desiredCount, dep.runningCount + dep.pendingCount),
     0,
   );
+  const most = rolloutRoom(total, surge, room);
   const keep = promotionCanary(
-    rolloutRoom(total, surge, room),
-    room === undefined ? total : floor,
+    most,
+    // On a full cluster a canary task must stop before the primary can place one more: the tasks
+    // serving may dip one under the room (as stepRound's trade does). Holding them at a floor the
+    // room cannot beat would deadlock, and end in a rollback that stops every canary task at once.
+    room === undefined ? total : Math.min(floor, most - 1),
     canary.desiredCount,
     primaryTasks,
     healthy,
@@ -240,7 +244,11 @@ function finishPromotion(
   healthy: number,
   now: number,
 ): boolean {
-  if (!promoted(obs.primary, revision, healthy, total)) return false;
+  const asRoomAllows =
+    rollout.room !== undefined &&
+    obs.primary.desiredCount >= total &&
+    promotedAsRoomAllows(obs.primary, revision, healthy, rollout.startedAt, rollout.room);
+  if (!promoted(obs.primary, revision, healthy, total) && !asRoomAllows) return false;
   if (obs.canary.exists && obs.canary.desiredCount > 0) {
     const existing = d.actions.find((a) => a.type === 'setCanary');
     if (!existing) {

@@ -314,7 +314,15 @@ export class InvariantChecker {
     // tasks: until the service first reaches the new count's minimum, the floor is the old count's.
     const reached = this.reachedCount.get(key) ?? primary.desiredCount;
     const floorCount = Math.min(primary.desiredCount, reached);
-    const minimum = Math.ceil((floorCount * minimumHealthyPercent) / 100);
+    // Promotion on a full cluster (the rollout learned its room): a canary task stops before the
+    // primary can place one more, so the tasks serving may dip one under the room
+    // (lib/rollout/task-steps.ts shrinkCanary).
+    const room = record?.rollout?.room;
+    const promoting = (record?.rollout?.steps[record.rollout.stepIndex]?.percent ?? 0) >= 100;
+    const minimum = Math.min(
+      Math.ceil((floorCount * minimumHealthyPercent) / 100),
+      room !== undefined && promoting ? room - 1 : Number.POSITIVE_INFINITY,
+    );
     // During a rollout the canary's healthy tasks serve the service's traffic too: past maxSurge the
     // primary gives up tasks the canary covers, and promotion brings them back as the canary shrinks.
     const serving = record?.rollout && canary ? [...canary.tasks].filter(isHealthy).length : 0;
@@ -380,16 +388,24 @@ export class InvariantChecker {
     const room = record?.rollout?.room;
     const stepMin = Math.min(low, ...steps.map((s) => stepTargets(low, s.percent, surge, room).primary));
     const { minimumHealthyPercent, maximumPercent } = primary.deploymentConfiguration;
+    // promotionSwitch goes as low as one task when the canary's serving tasks fill the room (a
+    // service scaled out past what the cluster holds cannot keep its floor while it switches): the
+    // bound is its own, at the service's scaled total, which may be any count up to `high`.
     const switchMin =
       room === undefined
         ? stepMin
-        : promotionSwitch(
-            rolloutRoom(low, surge, room),
-            servingFloor(low, minimumHealthyPercent),
-            maximumPercent,
-            stepMin,
-            0,
-          ).primary;
+        : Math.min(
+            ...[low, high].map(
+              (total) =>
+                promotionSwitch(
+                  rolloutRoom(total, surge, room),
+                  servingFloor(total, minimumHealthyPercent),
+                  maximumPercent,
+                  Math.min(total, stepTargets(total, steps.at(-1)?.percent ?? 0, surge, room).primary),
+                  stepTargets(total, steps.at(-1)?.percent ?? 0, surge, room).canary,
+                ).primary,
+            ),
+          );
     const primaryBounds = hook?.(target, 'primary', primary.desiredCount) ?? {
       min: Math.min(stepMin, switchMin),
       max: high,
