@@ -373,6 +373,13 @@ export function scenarioText(c: VerdictCase): string {
       at: c.pushAtMs + c.scaleOut.afterPushMs,
       text: `{ update: { service: prod/web, desiredCount: ${c.scaleOut.to} } }`,
     });
+  // A person's pause and resume, as the commands a terminal runs (local/cli-step.ts): in the file,
+  // so a replay with --file pauses too.
+  if (c.pause) {
+    const at = c.pushAtMs + c.pause.afterPushMs;
+    const said = (command: string) => `{ cli: { command: ${command}, service: prod/web, as: verdicts } }`;
+    steps.push({ at, text: said('pause') }, { at: at + c.pause.forMs, text: said('resume') });
+  }
   steps.sort((a, b) => a.at - b.at);
   for (const s of steps) {
     lines.push(
@@ -418,14 +425,12 @@ export interface VerdictRun {
 
 /**
  * Plays a case: the scenario runner with the pipeline attached (as `autopilot sim` does), the
- * case's event faults, the invariant checker, and the pause/resume commands at their times.
- * (local/scenario/faults.ts runWithFaults does the same without the commands.)
+ * case's event faults and the invariant checker; a pause and resume are `cli:` steps of its file.
  */
-export async function runCase(c: VerdictCase, text: string, file: string): Promise<VerdictRun> {
+export async function runCase(_c: VerdictCase, text: string, file: string): Promise<VerdictRun> {
   const loaded = parseFaultScenario(text, { file, dir: path.dirname(path.resolve(file)) });
   let violations: Violation[] = [];
   let records: ServiceRecord[] = [];
-  const commands: string[] = [];
   const previousSink = setLogSink(() => {});
   try {
     const { report } = await runScenario(loaded.scenario, {
@@ -442,23 +447,6 @@ export async function runCase(c: VerdictCase, text: string, file: string): Promi
           notifications: () => slackDeliveries(pipeline),
         });
         checker.start();
-        if (c.pause) {
-          const at = scenario.start + c.pushAtMs + c.pause.afterPushMs;
-          const command = (name: 'pause' | 'resume') => async () => {
-            try {
-              const after = await pipeline.pipeline.command('prod', 'web', { name });
-              commands.push(
-                `${name} at +${fmt(world.now() - scenario.start)}: ${after?.rollout ? (after.rollout.paused ? 'paused' : 'running') : 'no rollout'}`,
-              );
-            } catch (e) {
-              commands.push(
-                `${name} at +${fmt(world.now() - scenario.start)} failed: ${(e as Error).message}`,
-              );
-            }
-          };
-          world.clock.at(at, () => void command('pause')());
-          world.clock.at(at + c.pause.forMs, () => void command('resume')());
-        }
         return {
           busy: () => checker.busy(),
           sections: async () => {
@@ -476,6 +464,13 @@ export async function runCase(c: VerdictCase, text: string, file: string): Promi
         };
       },
     });
+    // What the pause and resume said (their exit codes and output), for the failure report.
+    const commands = report.timeline
+      .filter((s) => s.action === 'cli')
+      .map((s) => {
+        const { exitCode, output } = s.result as { exitCode?: number; output?: string };
+        return `${s.summary} at ${s.at}: exit ${exitCode}${output ? `, ${output.split('\n')[0]}` : ''}`;
+      });
     return { report, violations, records, commands };
   } finally {
     setLogSink(previousSink);
@@ -582,6 +577,8 @@ export function judge(c: VerdictCase, run: VerdictRun): Verdict {
     if (excusedByScaleOut(c, v)) continue;
     problems.push(`invariant ${v.invariant} at ${v.at}: ${v.detail}`);
   }
+  // What the pause and resume said, to read a failure by.
+  if (problems.length > 0) problems.push(...run.commands);
   return { ok: problems.length === 0, problems, outcome, reason, tookMs };
 }
 

@@ -141,8 +141,19 @@ describe('verdicts: a healthy image never rolls back, a failing one always does,
     const file = path.join('test-output/verdicts', `${c.id}.yml`);
     mkdirSync(path.dirname(file), { recursive: true });
     writeFileSync(file, text);
-    const verdict = judge(c, await runCase(c, text, file));
+    const run = await runCase(c, text, file);
+    const verdict = judge(c, run);
     expect(verdict.problems, `replay: npm run verdicts -- --file ${file}`).toEqual([]);
+    // A paused case was paused and resumed, by the commands a terminal runs, at their times.
+    if (c.pause) {
+      const at = (ms: number) => new Date(Date.parse(run.report.startedAt) + ms).toISOString();
+      const paused = c.pushAtMs + c.pause.afterPushMs;
+      expect(run.commands).toHaveLength(2);
+      expect(run.commands[0]).toContain(`cli: pause prod/web --as verdicts at ${at(paused)}: exit 0`);
+      expect(run.commands[1]).toContain(
+        `cli: resume prod/web --as verdicts at ${at(paused + c.pause.forMs)}: exit 0`,
+      );
+    }
   });
 });
 
