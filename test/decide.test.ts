@@ -291,21 +291,25 @@ describe('decide: rollback', () => {
     );
   });
 
+  /**
+   * A flap at `at`, OK again 30 s later, as the record holds it: its ALARM told late after the OK's
+   * event, or (`by: 'left'`) known only from the OK's previous state (lib/event-facts.ts foldGates).
+   */
+  const flapped = (at: number, by?: 'left') =>
+    obs({
+      canary: service(NEW, 1),
+      alarms: [
+        {
+          name: 'web-5xx',
+          state: 'OK',
+          reason: 'back',
+          at: at + 30_000,
+          missedAlarm: { at, reason: 'flap', ...(by && { by }) },
+        },
+      ],
+    });
+
   it('rolls back on an ALARM told late, after its OK, that began once the first step had asked for tasks', () => {
-    // A flap 10:05-10:05:30 whose ALARM event came after the OK's (lib/event-facts.ts foldGates).
-    const flapped = (at: number) =>
-      obs({
-        canary: service(NEW, 1),
-        alarms: [
-          {
-            name: 'web-5xx',
-            state: 'OK',
-            reason: 'back',
-            at: at + 30_000,
-            missedAlarm: { at, reason: 'flap' },
-          },
-        ],
-      });
     const d = decide(rolling(0), flapped(T0 + 5 * MIN), target(), tick, T0 + 6 * MIN);
     expect(d.notices[0]).toMatchObject({ kind: 'rolled_back', alarm: { name: 'web-5xx', state: 'ALARM' } });
     expect(d.record.history.at(-1)?.reason).toBe(
@@ -318,19 +322,7 @@ describe('decide: rollback', () => {
 
   it('says so when an ALARM is known only from the OK that left it, its own event never came (stranger6 10)', () => {
     const at = T0 + 5 * MIN;
-    const o = obs({
-      canary: service(NEW, 1),
-      alarms: [
-        {
-          name: 'web-5xx',
-          state: 'OK',
-          reason: 'back',
-          at: at + 30_000,
-          missedAlarm: { at, reason: 'flap', by: 'left' },
-        },
-      ],
-    });
-    const d = decide(rolling(0), o, target(), tick, T0 + 6 * MIN);
+    const d = decide(rolling(0), flapped(at, 'left'), target(), tick, T0 + 6 * MIN);
     expect(d.record.history.at(-1)?.reason).toBe(
       `gate alarm web-5xx was in ALARM at ${new Date(at).toISOString()} (its ALARM event never came: the state after it said so): flap`,
     );
