@@ -106,10 +106,15 @@ export function stepTargets(
  * healthy canary tasks already cover, and the canary takes only the room the primary left.
  *
  * On a cluster with no free slot (`room` at most `total`), nothing can be placed until the primary
- * gives a task up first: then the serving tasks may dip to one under the room, never below the
- * service's minimumHealthyPercent of the total (`floor`, servingFloor). Below that no trade is
- * possible: the canary is still asked for a task, which cannot be placed (the step's deadline then
- * ends the rollout on capacity).
+ * gives a task up first: then the serving tasks dip to one under the room, for as long as a canary
+ * task takes to start and pass its checks, never below the service's minimumHealthyPercent of the
+ * total (`floor`, servingFloor) while no canary task serves: the step is then stuck (its canary task
+ * cannot be placed), its deadline ends it on capacity, and that rollback stops nothing. Once canary
+ * tasks serve (a scale-out past the room mid-step), holding the floor would end the same way, with
+ * a rollback that stops every one of them at once, a deeper dip than one task: the trade then goes
+ * on one task at a time (the promotion trades the same way, lib/rollout/task-steps.ts shrinkCanary).
+ * A service scaled past what the cluster holds keeps what runs: never more serving than the room
+ * (its canary is not shrunk to ask for primary tasks that could not be placed either).
  *
  *   total 10, surge 100%, to 90% (18 / 2), canary healthy 10, primary 10 -> canary 18, primary 2
  *   total 10, surge 100%, to 90% (18 / 2), canary healthy 1,  primary 10 -> canary 11, primary 9
@@ -118,11 +123,13 @@ export function stepTargets(
  *   total 10, surge 100%, back to 10% after 90%, canary healthy 18       -> canary 1,  primary 10
  *   total 10, room 13, to 50% (7 / 6), canary healthy 3                  -> canary 6,  primary 7
  *   total 10, room 13, to 50% (7 / 6), canary healthy 6                  -> canary 7,  primary 6
- *   total 7,  room 7, floor 4, to 34% (2 / 5), canary healthy 0          -> canary 1,  primary 6
- *   total 7,  room 7, floor 4, to 34% (2 / 5), canary healthy 1          -> canary 2,  primary 5
- *   total 4,  room 4, floor 4, to 25% (1 / 3), canary healthy 0          -> canary 1,  primary 4 (stuck)
- *   total 10, room 7, floor 10, to 50% (4 / 3), canary healthy 4         -> canary 4,  primary 3
+ *   total 7,  room 7,  floor 4,  to 34% (2 / 5), canary healthy 0        -> canary 1,  primary 6
+ *   total 7,  room 7,  floor 4,  to 34% (2 / 5), canary healthy 1        -> canary 2,  primary 5
+ *   total 4,  room 4,  floor 4,  to 25% (1 / 3), canary healthy 0        -> canary 1,  primary 4 (stuck)
+ *   total 10, room 7,  floor 10, to 50% (4 / 3), canary healthy 4        -> canary 4,  primary 3
  *     (scaled past what the cluster holds: its 7 keep serving, not canary 1 beside 6 primary asked)
+ *   total 15, room 11, floor 15, to 50% (6 / 5), canary healthy 1        -> canary 2,  primary 9
+ *     (scaled past the room mid-step: the trade goes on, one task at a time)
  */
 export function stepRound(
   total: number,
@@ -134,10 +141,10 @@ export function stepRound(
 ): { canary: number; primary: number } {
   const most = rolloutRoom(total, maxSurgePercent, room);
   const goal = stepTargets(total, percent, maxSurgePercent, room);
-  // Serving more than the room is impossible: a service scaled past what the cluster holds keeps
-  // what runs (a floor above the room would shrink the healthy canary to start primary tasks that
-  // cannot be placed either).
-  const serving = Math.min(total, most, Math.max(floor, most - 1));
+  // With a free slot the whole total serves; without one, one under the room (the trade's dip),
+  // and before any canary task serves, not under the floor.
+  const dip = canaryHealthy > 0 ? most - 1 : Math.min(most, Math.max(floor, most - 1));
+  const serving = Math.min(total, dip);
   const primary = Math.min(total, Math.max(goal.primary, serving - Math.min(canaryHealthy, goal.canary)));
   return { canary: Math.max(Math.min(1, goal.canary), Math.min(goal.canary, most - primary)), primary };
 }

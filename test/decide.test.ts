@@ -320,11 +320,11 @@ describe('decide: rollback', () => {
     expect(before.record.rollout?.rollingBack).toBeUndefined();
   });
 
-  it('says so when an ALARM is known only from the OK that left it, its own event never came (stranger6 10)', () => {
+  it('says so when an ALARM is known only from the OK that left it, its own event not come yet (stranger6 10)', () => {
     const at = T0 + 5 * MIN;
     const d = decide(rolling(0), flapped(at, 'left'), target(), tick, T0 + 6 * MIN);
     expect(d.record.history.at(-1)?.reason).toBe(
-      `gate alarm web-5xx was in ALARM at ${new Date(at).toISOString()} (its ALARM event never came: the state after it said so): flap`,
+      `gate alarm web-5xx was in ALARM at ${new Date(at).toISOString()} (told by the state after it: its own event had not come): flap`,
     );
   });
 

@@ -148,3 +148,31 @@ const FOUND_DEFECTS_6 = [
 ];
 
 describeVerdictScenarios('held-out stranger6 scenarios', DIR_6, FOUND_DEFECTS_6);
+
+const DIR_7 = fileURLToPath(new URL('../scenarios/held-out/stranger7/', import.meta.url));
+
+/**
+ * The seventh stranger (tight clusters and scale-outs mid-rollout): a promotion whose canary step
+ * had fitted never learned the room (its primary's old tasks filled the service's own count) and
+ * held the canary's slot until the deadline (01b); a scale-out past the room mid-step stalled the
+ * trade at the floor and marked the healthy digest bad at the deadline, naming no capacity (04, 05,
+ * 06, 18); a rolling update that ran every task the cluster holds was never promoted (08: ECS's
+ * deployment stays IN_PROGRESS while it cannot place the rest); rollbacks onto a count the cluster
+ * never held never finished (07, 11, 12, 13); a trade's count was judged against the record read
+ * a sample before it (17, the sim's own checker).
+ */
+const FOUND_DEFECTS_7 = [
+  '01b-promotion-full-after-fitting-canary-no-scaling.yml',
+  '04-ten-tasks-room-11-alarm-plus5-in-step1.yml',
+  '05-ten-tasks-room-15-hand-scale-to-15-in-step2.yml',
+  '06-forty-linear-room-44-hand-scale-to-50.yml',
+  '07-forty-canary-room-39-short-before-release.yml',
+  '08-rolling-ten-room-10-min50-max100-hand-scale-12.yml',
+  '11-canary-pull-error-tight-hand-scale-past-room.yml',
+  '12-linear-unhealthy-tight-hand-scale.yml',
+  '13-canary-unhealthy-late-scaleout-in-promotion.yml',
+  '17-hand-scale-in-while-trading-at-50.yml',
+  '18-canary-short-deadline-primary-unplaced.yml',
+];
+
+describeVerdictScenarios('held-out stranger7 scenarios', DIR_7, FOUND_DEFECTS_7);

@@ -358,7 +358,20 @@ describe('promotedAsRoomAllows: scaled past what the cluster holds (stranger6 19
     ['the same, healthy 6', full(7), 6, false],
     ['the same, pending 1', full(7, { pendingCount: 1 }), 7, false],
     ['the same, unable to place only before the start', full(7, { placementFailedAt: START - 1 }), 7, false],
-    ['still rolling', full(7, {}, 'IN_PROGRESS'), 7, false],
+    // ECS's rolling update stays IN_PROGRESS while it cannot place its tasks (stranger7 08).
+    ['the revision IN_PROGRESS, no other deployment', full(7, {}, 'IN_PROGRESS'), 7, true],
+    [
+      'an old deployment still runs tasks',
+      {
+        ...full(7),
+        deployments: [
+          ...full(7, {}, 'IN_PROGRESS').deployments,
+          ...service([{ td: OLD }], 12, 7).deployments,
+        ],
+      },
+      7,
+      false,
+    ],
   ])('%s -> %s', (_, svc, healthy, want) => {
     expect(promotedAsRoomAllows(svc, REV, healthy, START, 7)).toBe(want);
   });
@@ -395,7 +408,7 @@ describe('stepTargets: the canary grows within the surge, past it the primary sh
   );
 });
 
-describe('stepRound: never fewer serving than the total (or the floor on a full cluster), never more asked than the room', () => {
+describe('stepRound: never fewer serving than the total (one under the room on a full cluster), never more asked than the room', () => {
   it.each([
     [10, 90, 10, undefined, undefined, 18, 2],
     [10, 90, 1, undefined, undefined, 11, 9],
@@ -408,10 +421,13 @@ describe('stepRound: never fewer serving than the total (or the floor on a full 
     // No free slot: the serving tasks dip by one (never below the floor) to place a canary task.
     [7, 34, 0, 7, 4, 1, 6],
     [7, 34, 1, 7, 4, 2, 5],
-    // No trade possible (floor = total = room): a canary task is asked for, and cannot be placed.
+    // No trade possible before a canary task serves (floor = total = room): a canary task is asked
+    // for, and cannot be placed (verdicts/no-room.yml).
     [4, 25, 0, 4, 4, 1, 4],
-    // Scaled past the cluster's room (floor 10, room 7): the 7 it holds keep serving.
+    // Scaled past the cluster's room (floor 10, room 7): the 7 it holds keep serving (stranger6 19).
     [10, 50, 4, 7, 10, 4, 3],
+    // Scaled past the room mid-step, canary tasks serving (stranger7 04): one task at a time.
+    [15, 50, 1, 11, 15, 2, 9],
   ])(
     'total %i, to %i%%, canary healthy %i, room %s, floor %s -> canary %i, primary %i',
     (total, percent, healthy, room, floor, canary, primary) => {

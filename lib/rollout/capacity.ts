@@ -73,13 +73,19 @@ export function roomSeen(
   return Math.max(known ?? 0, placed);
 }
 
-/** Learns the room from this observation (either service short of room), into `rollout.room`. */
+/**
+ * Learns the room from this observation (either service short of room), into `rollout.room`. A
+ * primary rolling to the revision counts its new deployment's unplaced tasks (unplacedOf): its old
+ * tasks still running fill the service's own count (a promotion on a cluster the canary step fitted).
+ */
 export function learnRoom(rollout: Rollout, obs: Observation): void {
   const placed = (s: ServiceView) => (s.exists ? s.runningCount + s.pendingCount : 0);
+  const unplacedIn = (s: ServiceView) =>
+    rollout.taskDefinition ? unplacedOf(s, rollout.taskDefinition) : unplacedTasks(s);
   const short = [obs.canary, obs.primary].filter(
-    (s) => s.exists && (s.placementFailedAt ?? -1) >= rollout.startedAt && unplacedTasks(s) > 0,
+    (s) => s.exists && (s.placementFailedAt ?? -1) >= rollout.startedAt && unplacedIn(s) > 0,
   );
-  const unplaced = short.reduce((n, s) => n + unplacedTasks(s), 0);
+  const unplaced = short.reduce((n, s) => n + unplacedIn(s), 0);
   rollout.room = roomSeen(rollout.room, placed(obs.canary) + placed(obs.primary), unplaced, short.length > 0);
 }
 

@@ -403,7 +403,7 @@ function rollbackReason(
   if (missed?.missedAlarm) {
     const at = new Date(missed.missedAlarm.at).toISOString();
     return {
-      text: `gate alarm ${missed.name} was in ALARM at ${at} (${missed.missedAlarm.by === 'left' ? 'its ALARM event never came: the state after it said so' : 'told late, after a newer state'}): ${missed.missedAlarm.reason}`,
+      text: `gate alarm ${missed.name} was in ALARM at ${at} (${missed.missedAlarm.by === 'left' ? 'told by the state after it: its own event had not come' : 'told late, after a newer state'}): ${missed.missedAlarm.reason}`,
       alarm: { ...missed, state: 'ALARM', reason: missed.missedAlarm.reason },
     };
   }
@@ -427,16 +427,21 @@ function rollbackReason(
         : []),
     ].filter((s) => s.unplaced > 0);
     const unplaced = short.reduce((n, s) => n + s.unplaced, 0);
+    // A trade on a full cluster (the room known: ECS could not place a task since the rollout began)
+    // that ran out of time: its counts were lowered to fit, so ECS may show nothing unplaced now.
+    const traded = unplaced === 0 && rollout.room !== undefined;
     const capacity =
       unplaced > 0
         ? `: ${short.map((s) => `${s.unplaced} of ${s.svc.desiredCount} ${s.name} tasks`).join(' and ')} could not be placed (not enough capacity in the cluster?)`
-        : '';
+        : traded
+          ? `: the cluster held ${rollout.room} of the service's tasks (ECS could not place more since the rollout began: not enough capacity in the cluster?)`
+          : '';
     // Tasks that run and wait only for the load balancer's first health checks: the deadline was
     // shorter than the target group's health check, which says nothing against the image.
-    const waiting = unplaced > 0 ? 0 : awaitingService(obs.tasks, revision, obs.hasHealthCheck);
+    const waiting = unplaced > 0 || traded ? 0 : awaitingService(obs.tasks, revision, obs.hasHealthCheck);
     // Tasks still starting (or in their container check's start), none failed: the deadline was
     // shorter than the image takes to start, which says nothing against it either.
-    const starting = unplaced > 0 ? 0 : stillStarting(obs.tasks, revision, obs.hasHealthCheck);
+    const starting = unplaced > 0 || traded ? 0 : stillStarting(obs.tasks, revision, obs.hasHealthCheck);
     const tasks = (n: number) => `${n} new task${n === 1 ? '' : 's'}`;
     const slow = [
       ...(starting > 0 ? [`${tasks(starting)} still starting`] : []),
@@ -450,7 +455,7 @@ function rollbackReason(
       text: `step ${rollout.stepIndex + 1} (${step.percent}%) was not healthy within its deadline of ${formatDuration(target.stepDeadlineMs)}${capacity}${slowCheck}`,
       // Tasks that could not be placed, and none of the image's failed: the cluster is to blame, not
       // the image, whose digest is not marked bad (a push of it later tries again).
-      capacity: unplaced > 0 && failed === 0,
+      capacity: (unplaced > 0 || traded) && failed === 0,
       // Nor is it to blame when its tasks were still starting, or ran and only the load balancer's
       // checks were still going.
       notBlamed: slow.length > 0 && failed === 0,

@@ -115,7 +115,7 @@ function stepOwnRollback(
   } else if (obs.primary.taskDefinition !== to) {
     d.actions.push({ type: 'setPrimary', taskDefinition: to });
     done = false;
-  } else if (!rollbackRestored(obs.primary, to)) {
+  } else if (!rollbackRestored(obs.primary, to, rollout.startedAt)) {
     done = false;
   }
   // A primary that gave tasks to the canary gets them back (when scaling owns the count, it does).
@@ -158,7 +158,7 @@ function stepEcsRollback(d: Decision, obs: Observation, rollout: Rollout, to: st
   } else if (obs.primary.taskDefinition !== to) {
     d.actions.push({ type: 'setPrimary', taskDefinition: to });
   } else {
-    done = rollbackRestored(obs.primary, to);
+    done = rollbackRestored(obs.primary, to, rollout.startedAt);
   }
   return {
     done,
@@ -193,9 +193,26 @@ function tellIfOverdue(d: Decision, rollout: Rollout, target: TargetConfig, now:
  *   to PRIMARY FAILED beside to ACTIVE COMPLETED, 8 of 6 running      -> restored
  *   to PRIMARY FAILED beside to ACTIVE COMPLETED, 5 of 6 running      -> not yet
  *   to PRIMARY IN_PROGRESS beside to ACTIVE COMPLETED, 6 of 6 running -> restored
+ *
+ * Or, on a cluster that holds fewer tasks than the count (ECS said it could not place a task since
+ * the rollout began, `since`): every deployment runs the good revision, none of its tasks still
+ * starting, and the rest are tasks ECS cannot place. The count may be one the cluster never held
+ * (a scale-out past it, by a person or by scaling): waiting for it would wait for ever.
+ *
+ *   one deployment of to, IN_PROGRESS, 7 of 12 running, 0 pending, unable to place since start -> restored
+ *   the same, 1 pending                                                  -> not yet (a task starting)
+ *   the same, unable to place only before the rollout                    -> not yet
+ *   to PRIMARY IN_PROGRESS beside bad ACTIVE, 7 of 12, unable to place   -> not yet (a bad task may run)
  */
-export function rollbackRestored(primary: ServiceView, to: string): boolean {
-  if (primary.runningCount < primary.desiredCount) return false;
+export function rollbackRestored(primary: ServiceView, to: string, since?: number): boolean {
+  const short = primary.runningCount < primary.desiredCount;
+  const byRoom =
+    since !== undefined &&
+    (primary.placementFailedAt ?? -1) >= since &&
+    primary.pendingCount === 0 &&
+    primary.runningCount > 0;
+  if (short && byRoom) return primary.deployments.every((d) => d.taskDefinition === to);
+  if (short) return false;
   if (steadyOn(primary, to)) return true;
   const deployments = primary.deployments;
   return (

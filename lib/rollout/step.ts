@@ -295,7 +295,9 @@ export function primaryHealthy(healthy: number, canary: { exists: boolean; runni
  *   the same, healthy 6                                   -> not yet (a task not healthy yet)
  *   the same, pending 1                                   -> not yet (a task still starting)
  *   the same, unable to place only before the start       -> not yet
- *   still rolling (two deployments)                       -> not yet
+ *   the revision's deployment IN_PROGRESS, the old one's tasks gone -> promoted (ECS's rolling
+ *     update stays IN_PROGRESS while it cannot place its tasks)
+ *   still rolling (an old deployment runs a task)         -> not yet
  */
 export function promotedAsRoomAllows(
   primary: ServiceView,
@@ -304,8 +306,12 @@ export function promotedAsRoomAllows(
   since: number,
   room: number,
 ): boolean {
+  // ECS's deployment of the revision stays IN_PROGRESS while it cannot place its tasks: what says
+  // the switch is done is that no other deployment runs a task.
+  const others = primary.deployments.filter((d) => d.taskDefinition !== revision);
   return (
-    steadyOn(primary, revision) &&
+    primary.taskDefinition === revision &&
+    others.every((d) => d.runningCount + d.pendingCount === 0) &&
     (primary.placementFailedAt ?? -1) >= since &&
     primary.pendingCount === 0 &&
     primary.runningCount >= Math.min(primary.desiredCount, room) &&

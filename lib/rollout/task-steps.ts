@@ -210,6 +210,11 @@ function shrinkCanary(d: Decision, obs: Observation, revision: string, size: Ste
     0,
   );
   const most = rolloutRoom(total, surge, room);
+  // On a full cluster the primary's old tasks still running serve too: the canary's slot is what
+  // ECS needs to place the first new one (it stops an old task only once a new one is healthy).
+  const old = obs.primary.deployments
+    .filter((dep) => dep.taskDefinition !== revision)
+    .reduce((n, dep) => n + dep.runningCount, 0);
   const keep = promotionCanary(
     most,
     // On a full cluster a canary task must stop before the primary can place one more: the tasks
@@ -218,7 +223,7 @@ function shrinkCanary(d: Decision, obs: Observation, revision: string, size: Ste
     room === undefined ? total : Math.min(floor, most - 1),
     canary.desiredCount,
     primaryTasks,
-    healthy,
+    room === undefined ? healthy : healthy + old,
   );
   if (keep < canary.desiredCount) {
     d.actions.push({

@@ -20,7 +20,8 @@
  *   previous one ended (succeeded, rolled back, or superseded in the same decision).
  * - rollout-deadline: every rollout leaves the record (ends) within its deadlines: registration and
  *   each step within stepDeadline, each bake, plus a grace for retries, ticks and convergence;
- *   the time a rollout waits at an approval gate is a person's, not counted.
+ *   the time a rollout waits at an approval gate is a person's, not counted; a step trading
+ *   capacity on a full cluster counts its deadline from its last healthy task gained.
  * - one-revision-per-digest: one task-definition revision per (family, image digest).
  * - no-canary-after-rollout: no canary task running, and the canary's desired count 0, once no
  *   rollout is in progress (after a grace for tasks that are stopping; while the record holds the
@@ -115,6 +116,8 @@ export class InvariantChecker {
   /** Conditions currently violated, so one lasting problem is reported once. */
   private readonly active = new Set<string>();
   private readonly recordsByKey = new Map<string, ServiceRecord>();
+  /** Counts seen out of bounds at the last sample, reported if the next one still sees them so. */
+  private readonly outOfBounds = new Set<string>();
   private noticesSeen = 0;
   /** Rollouts by id from their `started` notice, until the record no longer holds them. */
   private readonly rollouts = new Map<string, OpenRollout>();
@@ -314,14 +317,13 @@ export class InvariantChecker {
     // tasks: until the service first reaches the new count's minimum, the floor is the old count's.
     const reached = this.reachedCount.get(key) ?? primary.desiredCount;
     const floorCount = Math.min(primary.desiredCount, reached);
-    // Promotion on a full cluster (the rollout learned its room): a canary task stops before the
-    // primary can place one more, so the tasks serving may dip one under the room
-    // (lib/rollout/task-steps.ts shrinkCanary).
+    // A rollout on a full cluster (it learned its room) trades one task at a time: a task stops
+    // before another can be placed, so the tasks serving may dip one under the room, whatever
+    // minimumHealthyPercent says (lib/rollout-math.ts stepRound, lib/rollout/task-steps.ts shrinkCanary).
     const room = record?.rollout?.room;
-    const promoting = (record?.rollout?.steps[record.rollout.stepIndex]?.percent ?? 0) >= 100;
     const minimum = Math.min(
       Math.ceil((floorCount * minimumHealthyPercent) / 100),
-      room !== undefined && promoting ? room - 1 : Number.POSITIVE_INFINITY,
+      room !== undefined ? room - 1 : Number.POSITIVE_INFINITY,
     );
     // During a rollout the canary's healthy tasks serve the service's traffic too: past maxSurge the
     // primary gives up tasks the canary covers, and promotion brings them back as the canary shrinks.
@@ -451,6 +453,15 @@ export class InvariantChecker {
     const id = `bounds:${key}:${role}`;
     if (desired >= b.min && desired <= b.max) {
       this.active.delete(id);
+      this.outOfBounds.delete(id);
+      return;
+    }
+    // The records are sampled a moment apart from ECS: the pipeline writes its decision (the room
+    // it learned) and acts on ECS within one sample, so a count is judged out of bounds once the
+    // record read after it still does not allow it (stranger7 17: the count of a trade, seen one
+    // sample before the record that learned the room).
+    if (!this.outOfBounds.has(id)) {
+      this.outOfBounds.add(id);
       return;
     }
     this.report(
@@ -510,6 +521,13 @@ export class InvariantChecker {
         open.deadline = Math.max(open.deadline, now + (open.deadline - open.startedAt));
         continue;
       }
+      // Trading capacity on a full cluster: each healthy task gained starts the step's deadline
+      // again (README, rule 4), so what is left of the budget counts from the step's last progress.
+      const r = record?.rollout;
+      const step = r?.steps[r.stepIndex];
+      const target = this.targets.find((t) => `${t.cluster}/${t.service}` === key);
+      if (r?.room !== undefined && step?.unhealthySince !== undefined && target)
+        open.deadline = Math.max(open.deadline, step.unhealthySince + this.budget(target, r.stepIndex));
       if (now > open.deadline && !this.overdue.has(open.id)) {
         this.overdue.add(open.id);
         const r = record?.rollout;
@@ -723,8 +741,9 @@ export class InvariantChecker {
     }
   }
 
-  private budget(target: TargetConfig): number {
-    const steps = target.steps.reduce((sum, s) => sum + target.stepDeadlineMs + s.bakeMs, 0);
+  /** A rollout's budget: registration, then each step from `from` on (its deadline and bake), and a grace. */
+  private budget(target: TargetConfig, from = 0): number {
+    const steps = target.steps.slice(from).reduce((sum, s) => sum + target.stepDeadlineMs + s.bakeMs, 0);
     return target.stepDeadlineMs + steps + (this.hooks.graceMs ?? 10 * 60_000);
   }
 
