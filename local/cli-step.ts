@@ -37,7 +37,7 @@ const COMMANDS: Record<CliCommand, (options: Omit<CliStep, 'command'>, deps: Dep
 
 export function registerCliSteps(
   world: World,
-  parts: Pick<Deps, 'clients' | 'store' | 'config' | 'slack' | 'lifecycleHook'>,
+  parts: Pick<Deps, 'clients' | 'store' | 'config' | 'slack' | 'lifecycleHook' | 'onAction'>,
 ): void {
   world.functions.set(LOCAL_CLI, async (event) => {
     const step = event as CliStep;
@@ -52,6 +52,8 @@ export function registerCliSteps(
       ...(parts.slack && { slack: parts.slack }),
       // The same hook the pipeline's functions have: a command's pipeline is theirs (lib/commands/deploy.ts).
       ...(parts.lifecycleHook && { lifecycleHook: parts.lifecycleHook }),
+      // Its actions are the runner's too: the invariant checker tells the pipeline's counts from a person's by them.
+      ...(parts.onAction && { onAction: parts.onAction }),
       io: { out: (t) => printed.push(t), err: (t) => printed.push(t) },
       sleep: async () => {},
       where: 'the local AWS',

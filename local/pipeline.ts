@@ -213,6 +213,7 @@ export async function attachPipeline(
     config,
     lifecycleHook,
     ...(slackSender && { slack: slackSender }),
+    onAction: pipelineOptions.onAction,
   });
   if (slack) {
     registerSlackClicks(world, {

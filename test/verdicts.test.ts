@@ -67,6 +67,17 @@ const SAMPLE: VerdictCase[] = [
     stepDeadlineMin: 10,
     pause: { afterPushMs: 2 * MINUTE, forMs: 12 * MINUTE },
   }),
+  // The resume moves the rollout on to a step past maxSurge: the command itself resizes both
+  // services, which the invariant checker must know for the pipeline's (seed 20261215 #40).
+  verdictCase('healthy-resumed-past-surge', {
+    tasks: 4,
+    strategy: 'canary-steps',
+    strategyOptions:
+      'steps: [{ percent: 20, bake: 3m }, { percent: 60, bake: 2m }, { percent: 100, bake: 2m }]',
+    image: 'healthy',
+    stepDeadlineMin: 15,
+    pause: { afterPushMs: 96_000, forMs: 10 * MINUTE },
+  }),
   verdictCase('healthy-alarm-at-push', {
     tasks: 5,
     strategy: 'linear',

@@ -18,6 +18,7 @@ import { formatDuration } from '../duration.ts';
 import type { Rollout, RolloutSummary, ServiceRecord } from '../record.ts';
 import { shortRevision } from '../revision.ts';
 import { approvalLeftMs } from '../rollout/approval.ts';
+import type { Action } from '../rollout/decision.ts';
 import type { Slack } from '../slack/deliver.ts';
 import type { RecordStore } from '../store.ts';
 
@@ -58,6 +59,8 @@ export interface Deps {
   lifecycleHook?: LifecycleHookSettings;
   /** How the clients were made, for a client only one command needs (`logs`: CloudWatch Logs). */
   clientOptions?: ClientOptions;
+  /** Told of every action the command's pipeline performs (the local AWS's invariant checker). */
+  onAction?: (action: Action, target: TargetConfig) => void;
 }
 
 /** Bad arguments: the dispatcher prints the message and the command's usage, and exits 2. */

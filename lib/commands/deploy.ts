@@ -57,6 +57,7 @@ export function pipelineFor(deps: Deps): Pipeline {
     now: deps.now,
     ...(deps.slack ? { slack: deps.slack } : {}),
     ...(deps.lifecycleHook && { lifecycleHook: deps.lifecycleHook }),
+    ...(deps.onAction && { onAction: deps.onAction }),
   });
 }
 
