@@ -100,6 +100,12 @@ export interface Rollout {
   canaryDetached?: true;
   /** When the pipeline first saw the primary on the revision (the 100% step). */
   promotedAt?: number;
+  /**
+   * ECS failed the primary's deployment of the revision on placement alone and rolled it back: the
+   * promotion is tried once more within the room it taught (lib/rollout/capacity.ts retryWithinRoom).
+   * `deployment` is the failed one's id, which ECS's verdict then leaves out.
+   */
+  placementRetry?: { at: number; deployment: string };
   /** A revision a person deployed to the primary during the rollout: the rollout waits (paused). */
   heldFor?: string;
   /** Gate alarms seen with data (OK or ALARM) during the rollout. */

@@ -1,7 +1,8 @@
 /** The worked examples of lib/rollout/step.ts, one row each. */
 import { describe, expect, it } from 'vitest';
-import type { ServiceView, TaskView } from '../lib/observation.ts';
-import type { Approval } from '../lib/record.ts';
+import type { Observation, ServiceView, TaskView } from '../lib/observation.ts';
+import { MISSING_SERVICE } from '../lib/observation.ts';
+import type { Approval, Rollout } from '../lib/record.ts';
 import {
   approvalDeadline,
   approvalLeftMs,
@@ -12,7 +13,13 @@ import {
   needsApproval,
   resumedWait,
 } from '../lib/rollout/approval.ts';
-import { failedOnPlacement, roomSeen, tradeProgress, unplacedOf } from '../lib/rollout/capacity.ts';
+import {
+  failedOnPlacement,
+  retryWithinRoom,
+  roomSeen,
+  tradeProgress,
+  unplacedOf,
+} from '../lib/rollout/capacity.ts';
 import type { DecisionTarget } from '../lib/rollout/decision.ts';
 import { rollbackOverdue, rollbackRestored } from '../lib/rollout/rollback.ts';
 import {
@@ -240,6 +247,45 @@ function service(
     })),
   };
 }
+
+// The rows of lib/rollout/capacity.ts retryWithinRoom's worked examples.
+describe('retryWithinRoom: a promotion ECS failed on placement alone goes once more within the room', () => {
+  const T = Date.parse('2026-01-01T10:00:00Z');
+  /** ECS's breaker failed web:2 (4 desired, 1 placed) and rolled the primary back to web:1 (`on`). */
+  const failedThenBack = (on: string, unplaced = 3) => ({
+    ...service([{ td: OLD, state: 'IN_PROGRESS' }], 4, 4),
+    taskDefinition: on,
+    placementFailedAt: T + MIN,
+    deployments: [
+      ...service([{ td: OLD, state: 'IN_PROGRESS' }], 4, 4).deployments,
+      { ...service([{ td: REV, state: 'FAILED' }], 4, 4 - unplaced).deployments[0]!, id: 'ecs-svc/failed' },
+    ],
+  });
+  const rollout = (retried = false) =>
+    ({
+      startedAt: T,
+      taskDefinition: REV,
+      promotedAt: T + MIN,
+      ...(retried && { placementRetry: { at: T, deployment: 'ecs-svc/other' } }),
+    }) as Rollout;
+  const obs = (primary: ServiceView) =>
+    ({ primary, canary: MISSING_SERVICE, tasks: [], hasHealthCheck: false, alarms: [] }) as Observation;
+  it.each([
+    ['web:2 FAILED on placement, primary back on web:1, no retry yet', failedThenBack(OLD), false, true],
+    ['the same, a retry already made', failedThenBack(OLD), true, false],
+    ['the primary still on web:2 (no ECS rollback)', failedThenBack(REV), false, false],
+    ['nothing unplaced now (no room learned)', failedThenBack(OLD, 0), false, false],
+  ])('%s -> %s', (_, primary, retried, want) => {
+    const r = rollout(retried);
+    expect(retryWithinRoom(r, obs(primary), REV, T + 2 * MIN)).toBe(want);
+    if (!want) return;
+    // The room is learned, the failed deployment is remembered (ECS's verdict leaves it out), and
+    // the promotion is asked for anew.
+    expect(r.room).toBe(primary.runningCount + primary.pendingCount);
+    expect(r.placementRetry).toEqual({ at: T + 2 * MIN, deployment: 'ecs-svc/failed' });
+    expect(r.promotedAt).toBeUndefined();
+  });
+});
 
 // The rows of lib/rollout/capacity.ts failedOnPlacement's worked examples.
 describe('failedOnPlacement', () => {

@@ -103,3 +103,29 @@ export function tradeProgress(seen: number | undefined, healthy: number): { seen
   const before = seen ?? 0;
   return { seen: Math.max(before, healthy), grew: healthy > before };
 }
+
+/**
+ * ECS failed the primary's deployment of `revision` after it could not place its tasks, none of the
+ * image's failed, and rolled the primary back (it runs another revision again): the failure says
+ * the cluster was full, not that the image is bad, and it taught the room (learnRoom). Once per
+ * rollout, the promotion is asked for again: the step waits anew, and, the room known, the switch
+ * first makes the room it needs (lib/rollout/task-steps.ts switchOnFullCluster). A second failure
+ * on placement ends the rollout on capacity. Returns whether it retries (the rollout changed).
+ *
+ *   web:2 FAILED on placement, primary back on web:1, room learned 8, no retry yet -> retry
+ *   the same, a retry already made                                             -> no
+ *   web:2 FAILED on placement, the primary still on web:2 (no ECS rollback)     -> no
+ *   the same, no room learned (nothing unplaced now)                           -> no
+ */
+export function retryWithinRoom(rollout: Rollout, obs: Observation, revision: string, now: number): boolean {
+  if (rollout.placementRetry !== undefined || obs.primary.taskDefinition === revision) return false;
+  const failed = obs.primary.deployments.find(
+    (d) => d.taskDefinition === revision && d.rolloutState === 'FAILED',
+  );
+  if (!failed) return false;
+  learnRoom(rollout, obs);
+  if (rollout.room === undefined) return false;
+  rollout.placementRetry = { at: now, deployment: failed.id };
+  rollout.promotedAt = undefined;
+  return true;
+}

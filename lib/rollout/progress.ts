@@ -13,7 +13,7 @@ import { type Rollout, summarize, withHistory } from '../record.ts';
 import { failureCount } from '../record-size.ts';
 import { canaryShare, rolloutTotal, stepTargets } from '../rollout-math.ts';
 import { throughGate } from './approval.ts';
-import { failedOnPlacement, unplacedOf, unplacedTasks } from './capacity.ts';
+import { failedOnPlacement, retryWithinRoom, unplacedOf, unplacedTasks } from './capacity.ts';
 import { type Decision, shortName, tellNotRolledOut } from './decision.ts';
 import { progressEcs } from './ecs-native.ts';
 import { describeFailures, foldFailures } from './failures.ts';
@@ -410,6 +410,11 @@ function rollbackReason(
   const verdict = isEcsStrategy(rollout.strategy)
     ? undefined
     : ecsVerdict(obs.primary, revision, rollout, failed);
+  // A full cluster, not the image: the promotion goes again within the room the failure taught.
+  if (verdict?.capacity && retryWithinRoom(rollout, obs, revision, now)) {
+    askedForTasks(rollout.steps[rollout.stepIndex]!, now);
+    return undefined;
+  }
   if (verdict) return verdict;
   const step = rollout.steps[rollout.stepIndex]!;
   if (step.startedAt !== undefined) sawHealthy(step, growingHealthy(obs, step.percent, revision), now);
@@ -475,13 +480,17 @@ function rollbackReason(
 function ecsVerdict(
   primary: ServiceView,
   revision: string,
-  rollout: Pick<Rollout, 'fromTaskDefinition' | 'promotedAt' | 'startedAt'>,
+  rollout: Pick<Rollout, 'fromTaskDefinition' | 'promotedAt' | 'startedAt' | 'placementRetry'>,
   imageFailures: number,
 ): { text: string; to?: string; capacity?: boolean } | undefined {
   const from = rollout.fromTaskDefinition;
   const promoting = rollout.promotedAt !== undefined;
+  // The deployment ECS failed on placement before the retry is told already (retryWithinRoom).
   const failed = primary.deployments.find(
-    (dep) => dep.taskDefinition === revision && dep.rolloutState === 'FAILED',
+    (dep) =>
+      dep.taskDefinition === revision &&
+      dep.rolloutState === 'FAILED' &&
+      dep.id !== rollout.placementRetry?.deployment,
   );
   const rolledBackTo = promoting && primary.taskDefinition !== revision ? primary.taskDefinition : undefined;
   // ECS rolls back to the last completed deployment: the revision the rollout started from.
