@@ -21,7 +21,7 @@ import {
   unplacedOf,
 } from '../lib/rollout/capacity.ts';
 import type { DecisionTarget } from '../lib/rollout/decision.ts';
-import { rollbackOverdue, rollbackRestored } from '../lib/rollout/rollback.ts';
+import { rollbackOverdue, rollbackRestored, stuckOnRoom } from '../lib/rollout/rollback.ts';
 import {
   awaitingService,
   baked,
@@ -609,6 +609,25 @@ describe('capacity: the floor, the room, the promotion on a full cluster', () =>
       expect(math.rolloutTotal(total, asked, primary)).toBe(want);
     },
   );
+});
+
+describe('stuckOnRoom: what a person is told of a rollback waiting on a full cluster', () => {
+  const T = Date.parse('2026-01-01T10:00:00Z');
+  const at = (running: number, unableAt: number) => ({
+    ...service([{ td: OLD, state: 'IN_PROGRESS' }], 7, running),
+    placementFailedAt: unableAt,
+  });
+  it.each([
+    [
+      'unable to place since the rollout began, 5 of 7 running',
+      at(5, T + MIN),
+      /could not place 2 of its tasks: the cluster is full/,
+    ],
+    ['the same, 7 of 7 running', at(7, T + MIN), /^$/],
+    ['no placement failure since', at(5, T - MIN), /^$/],
+  ])('%s', (_, svc, want) => {
+    expect(stuckOnRoom(svc, T)).toMatch(want);
+  });
 });
 
 describe('rollbackRestored and rollbackOverdue', () => {

@@ -127,8 +127,23 @@ function stepOwnRollback(
   return {
     done,
     seen: () =>
-      `primary ${obs.primary.runningCount}/${obs.primary.desiredCount} running, ${obs.primary.deployments.length} deployment(s); canary ${obs.canary.runningCount} running`,
+      `primary ${obs.primary.runningCount}/${obs.primary.desiredCount} running, ${obs.primary.deployments.length} deployment(s); canary ${obs.canary.runningCount} running${stuckOnRoom(obs.primary, rollout.startedAt)}`,
   };
+}
+
+/**
+ * What a person is told of a rollback that waits on a full cluster: ECS said it could not place a
+ * task since the rollout began. With minimumHealthyPercent 100 and a count past what the cluster
+ * holds, ECS's rolling update can neither place a task nor stop one (stranger7 01, 15): the way out
+ * is a person's (room, a lower count, a lower minimumHealthyPercent).
+ *   unable to place since the rollout began, 5 of 7 running -> "; ECS could not place 2 of its tasks: …"
+ *   the same, 7 of 7 running                               -> ""
+ *   no placement failure since                             -> ""
+ */
+export function stuckOnRoom(primary: ServiceView, since: number): string {
+  const short = Math.max(0, primary.desiredCount - primary.runningCount - primary.pendingCount);
+  if ((primary.placementFailedAt ?? -1) < since || short === 0) return '';
+  return `; ECS could not place ${short} of its tasks: the cluster is full (add room, or lower the desired count or minimumHealthyPercent)`;
 }
 
 /**
