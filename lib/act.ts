@@ -131,6 +131,12 @@ export async function act(
         ...(action.allAtOnce && {
           deploymentConfiguration: allAtOnceConfiguration(primary.deploymentConfiguration),
         }),
+        ...(action.maximumPercent !== undefined && {
+          deploymentConfiguration: {
+            ...primary.deploymentConfiguration,
+            maximumPercent: action.maximumPercent,
+          },
+        }),
       });
       return {};
     case 'setCount':

@@ -318,7 +318,10 @@ export class Reconcile {
       next = { ...next, rollout: { ...next.rollout, healthCheck } };
     if (decision.actions.length === 0) return next;
     // The owner's deploymentConfiguration is saved by the commit of the decision that changes it.
-    if (next.rollout && decision.actions.some((a) => a.type === 'setPrimary' && a.allAtOnce)) {
+    if (
+      next.rollout &&
+      decision.actions.some((a) => a.type === 'setPrimary' && (a.allAtOnce || a.maximumPercent !== undefined))
+    ) {
       next = withOwnerSettings(next, observed.primary.deploymentConfiguration, next.rollout.id, now);
     }
     return withLease(next, this.me, now);

@@ -233,3 +233,25 @@ export function promotionSwitch(
   const free = room - at - promotionNeeds(at, maximumPercent, at);
   return { primary: at, canary: Math.max(0, Math.min(canary, free)) };
 }
+
+/**
+ * The maximumPercent that lets ECS's rolling update of `total` tasks start no more new tasks at once
+ * than a full cluster's `room` holds beside the old ones (ECS rounds maximumPercent × desired down:
+ * developerguide, deployment-type-ecs.html). With no slot beside them, 100: ECS then stops old tasks
+ * first, as far as the service's `minimumHealthyPercent` lets it; at 100 it may stop none, and
+ * nothing fits (undefined).
+ *   total 4, room 5                -> 125 (one new task at a time)
+ *   total 3, room 5                -> 166 (3 × 1.66 rounds down to 4: one at a time, never past the room)
+ *   total 3, room 3, minimum 50    -> 100 (ECS stops one old task, then starts its replacement)
+ *   total 6, room 6, minimum 100   -> undefined
+ *   total 0, room 3                -> undefined
+ */
+export function fittingMaximumPercent(
+  total: number,
+  room: number,
+  minimumHealthyPercent = 100,
+): number | undefined {
+  if (total <= 0) return undefined;
+  if (room > total) return Math.floor((room * 100) / total);
+  return minimumHealthyPercent < 100 && room >= total ? 100 : undefined;
+}

@@ -192,6 +192,19 @@ describe('decide: starting a rollout', () => {
     expect(d.record.rollout?.image.tag).toBe('v3');
     expect(d.record.rollout?.fromTaskDefinition).toBe(OLD);
   });
+
+  it("a newer push keeps the service's total where the superseded rollout had given primary tasks to its canary", () => {
+    // 10 tasks at 90 %: canary 18 beside a primary of 2 (past maxSurge).
+    const r = rolling(1);
+    r.rollout!.total = 10;
+    r.rollout!.primaryCount = 2;
+    const o = obs({ primary: service(OLD, 2), canary: service(NEW, 18) });
+    const d = decide(r, o, target(), push(image('v3', 3)), T0 + MIN);
+    expect(d.record.rollout).toMatchObject({ image: { tag: 'v3' }, total: 10, primaryCount: 2 });
+    // Without a count of its own the new rollout would take the primary's 2 for the service's total.
+    const fresh = decide(rolling(1), o, target(), push(image('v3', 3)), T0 + MIN);
+    expect(fresh.record.rollout?.total).toBeUndefined();
+  });
 });
 
 describe('decide: stepping', () => {

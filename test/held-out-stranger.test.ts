@@ -176,3 +176,28 @@ const FOUND_DEFECTS_7 = [
 ];
 
 describeVerdictScenarios('held-out stranger7 scenarios', DIR_7, FOUND_DEFECTS_7);
+
+const DIR_8 = fileURLToPath(new URL('../scenarios/held-out/stranger8/', import.meta.url));
+
+/**
+ * The eighth stranger (promotions on full clusters, ECS's breaker failing them on placement): the
+ * retry within the room switched a rolling service at one task (13, 14), kept that count for a
+ * newer push (12), and a deployment ECS rolled back before its failure could be read marked a
+ * healthy digest bad (09). Now a service without a canary switches by ECS's own update within the
+ * room (maximumPercent fitted to it, the owner's put back after), a push keeps the superseded
+ * rollout's total, and a rollback ECS made on placement alone names capacity. 01, 03: failing
+ * images through the retry are still rolled back and marked bad. 09 now ends as its verdict says
+ * (capacity, not marked bad) but is left out: ECS's own rollback deployment fails on placement too,
+ * and the service keeps it FAILED beside the completed one, which the check of one steady
+ * deployment refuses (as stranger6 09).
+ */
+const FOUND_DEFECTS_8 = [
+  '01-rolling-crash-90s-room-n1.yml',
+  '03-canary-steps-crash-2m-in-promotion.yml',
+  '08-rolling-healthy-3-room-exact-min50.yml',
+  '12-all-at-once-newer-push-during-retry.yml',
+  '13-rolling-hand-scale-in-during-retry.yml',
+  '14-rolling-gate-alarm-during-retry.yml',
+];
+
+describeVerdictScenarios('held-out stranger8 scenarios', DIR_8, FOUND_DEFECTS_8);

@@ -454,6 +454,21 @@ describe('stepTargets: the canary grows within the surge, past it the primary sh
   );
 });
 
+describe('fittingMaximumPercent: ECS asked for no more new tasks at once than the room holds', () => {
+  it.each([
+    [4, 5, 100, 125],
+    [3, 5, 100, 166],
+    [3, 3, 50, 100],
+    [6, 6, 100, undefined],
+    [0, 3, 100, undefined],
+  ])('total %i, room %i, minimum %i -> %s', (total, room, minimum, want) => {
+    expect(math.fittingMaximumPercent(total, room, minimum)).toBe(want);
+    // ECS rounds maximumPercent × desired down: never past the room.
+    if (want !== undefined)
+      expect(Math.floor((total * want) / 100)).toBeLessThanOrEqual(Math.max(room, total));
+  });
+});
+
 describe('stepRound: never fewer serving than the total (one under the room on a full cluster), never more asked than the room', () => {
   it.each([
     [10, 90, 10, undefined, undefined, 18, 2],

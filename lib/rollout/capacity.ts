@@ -110,21 +110,37 @@ export function tradeProgress(seen: number | undefined, healthy: number): { seen
  * the cluster was full, not that the image is bad, and it taught the room (learnRoom). Once per
  * rollout, the promotion is asked for again: the step waits anew, and, the room known, the switch
  * first makes the room it needs (lib/rollout/task-steps.ts switchOnFullCluster). A second failure
- * on placement ends the rollout on capacity. Returns whether it retries (the rollout changed).
+ * on placement ends the rollout on capacity. Only where the switch keeps serving what the service
+ * may dip to (`keeps`, the serving tasks of promotionSwitch's plan: the primary's and the canary's):
+ * without a canary to serve beside it (rolling, all-at-once) a full cluster's switch would leave one
+ * task serving, so the rollout ends on capacity instead (not marked bad). Returns whether it retries
+ * (the rollout changed).
  *
  *   web:2 FAILED on placement, primary back on web:1, room learned 8, no retry yet -> retry
  *   the same, a retry already made                                             -> no
  *   web:2 FAILED on placement, the primary still on web:2 (no ECS rollback)     -> no
  *   the same, no room learned (nothing unplaced now)                           -> no
+ *   the same as the first, the switch would serve 1 task of 4                  -> no
  */
-export function retryWithinRoom(rollout: Rollout, obs: Observation, revision: string, now: number): boolean {
+export function retryWithinRoom(
+  rollout: Rollout,
+  obs: Observation,
+  revision: string,
+  now: number,
+  keeps: (room: number) => boolean = () => true,
+): boolean {
   if (rollout.placementRetry !== undefined || obs.primary.taskDefinition === revision) return false;
   const failed = obs.primary.deployments.find(
     (d) => d.taskDefinition === revision && d.rolloutState === 'FAILED',
   );
   if (!failed) return false;
+  const before = rollout.room;
   learnRoom(rollout, obs);
   if (rollout.room === undefined) return false;
+  if (!keeps(rollout.room)) {
+    rollout.room = before;
+    return false;
+  }
   rollout.placementRetry = { at: now, deployment: failed.id };
   rollout.promotedAt = undefined;
   return true;

@@ -50,8 +50,12 @@ export type Action =
   | { type: 'createCanaryGroup'; primaryGroup: string; name: string }
   /** Weighted traffic: ModifyRule / ModifyListener, one call per route, to these actions (`to`: for the log). */
   | { type: 'setRoutes'; routes: Route[]; to: string }
-  /** Update the primary service to this revision (a rolling update). */
-  | { type: 'setPrimary'; taskDefinition: string; allAtOnce?: boolean }
+  /**
+   * Update the primary service to this revision (a rolling update). `maximumPercent`: the switch on
+   * a full cluster asks ECS for no more new tasks at once than the room holds (the owner's setting
+   * is saved and put back, lib/owner-settings.ts).
+   */
+  | { type: 'setPrimary'; taskDefinition: string; allAtOnce?: boolean; maximumPercent?: number }
   /** Set the primary's desired count: the total that scaling owns. */
   | { type: 'setCount'; desiredCount: number }
   /** ECS's own strategy (ecs-*): UpdateService to this revision with the strategy, its bakes and our hook. */

@@ -11,7 +11,15 @@ import { slowGate } from '../gate-speed.ts';
 import type { AlarmView, Observation, ServiceView } from '../observation.ts';
 import { type Rollout, summarize, withHistory } from '../record.ts';
 import { failureCount } from '../record-size.ts';
-import { canaryShare, rolloutTotal, stepTargets } from '../rollout-math.ts';
+import {
+  canaryShare,
+  fittingMaximumPercent,
+  promotionSwitch,
+  rolloutRoom,
+  rolloutTotal,
+  servingFloor,
+  stepTargets,
+} from '../rollout-math.ts';
 import { throughGate } from './approval.ts';
 import { failedOnPlacement, retryWithinRoom, unplacedOf, unplacedTasks } from './capacity.ts';
 import { type Decision, shortName, tellNotRolledOut } from './decision.ts';
@@ -411,7 +419,8 @@ function rollbackReason(
     ? undefined
     : ecsVerdict(obs.primary, revision, rollout, failed);
   // A full cluster, not the image: the promotion goes again within the room the failure taught.
-  if (verdict?.capacity && retryWithinRoom(rollout, obs, revision, now)) {
+  const keeps = (room: number) => switchServes(obs, target, rollout, room);
+  if (verdict?.capacity && retryWithinRoom(rollout, obs, revision, now, keeps)) {
     askedForTasks(rollout.steps[rollout.stepIndex]!, now);
     return undefined;
   }
@@ -470,6 +479,32 @@ function rollbackReason(
 }
 
 /**
+ * Whether a promotion's switch on a cluster of `room` keeps serving what the service may dip to:
+ * the serving tasks of promotionSwitch's plan (the primary's old tasks and the canary's) at least
+ * the service's floor, or one under the room where that is less (the trade's dip).
+ *   total 4, room 8, minimum 100, canary 1 -> switch at 4: serves 4 of 4 -> yes
+ *   total 4, room 5, minimum 100, canary 1 -> switch at 1 beside 1 canary: serves 2 -> no
+ *   total 4, room 5, no canary             -> ECS's update within the room (maximumPercent 125) -> yes
+ *   total 4, room 4, minimum 100, no canary -> no slot, and none may stop first -> no
+ */
+function switchServes(obs: Observation, target: TargetConfig, rollout: Rollout, room: number): boolean {
+  const total = rolloutTotal(rollout.total, rollout.primaryCount, obs.primary.desiredCount);
+  // Alone (no canary), ECS's own update switches within the room, one slot at least (task-steps.ts).
+  const alone = !obs.canary.exists || obs.canary.runningCount + obs.canary.desiredCount === 0;
+  if (alone) return fittingMaximumPercent(total, room, obs.primary.minimumHealthyPercent) !== undefined;
+  const floor = servingFloor(total, obs.primary.minimumHealthyPercent);
+  const most = rolloutRoom(total, target.maxSurgePercent, room);
+  const plan = promotionSwitch(
+    most,
+    floor,
+    obs.primary.maximumPercent ?? 200,
+    Math.min(obs.primary.desiredCount, total),
+    obs.canary.exists ? obs.canary.desiredCount : 0,
+  );
+  return plan.primary + plan.canary >= Math.min(floor, most - 1);
+}
+
+/**
  * ECS's own verdict on the primary's deployment of the revision: its circuit breaker or its
  * deployment alarms failed it (rolloutState FAILED, with ECS's reason), or ECS already rolled the
  * primary back to another revision after the pipeline promoted (the failed deployment may be gone
@@ -511,7 +546,14 @@ function ecsVerdict(
   const rollback = primary.deployments.find((dep) => /rolling back/i.test(dep.rolloutStateReason ?? ''));
   if (rolledBackTo && (rollback || rolledBackTo === from)) {
     const why = rollback?.rolloutStateReason ?? `the primary is back on ${shortName(rolledBackTo)}`;
-    return { text: `ECS rolled the deployment of the revision back: ${why}`, to: rolledBackTo };
+    // The failed deployment may be gone already: ECS said it could not place a task since the
+    // rollout began, and none of the image's failed (stranger8 09: not one web:2 task was placed).
+    const capacity = imageFailures === 0 && (primary.placementFailedAt ?? -1) >= rollout.startedAt;
+    return {
+      text: `ECS rolled the deployment of the revision back: ${why}${capacity ? ' (ECS could not place its tasks: not enough capacity in the cluster?)' : ''}`,
+      to: rolledBackTo,
+      ...(capacity && { capacity: true }),
+    };
   }
   return undefined;
 }

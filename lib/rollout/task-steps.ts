@@ -7,6 +7,7 @@ import type { TargetConfig } from '../config.ts';
 import type { Observation } from '../observation.ts';
 import type { Rollout } from '../record.ts';
 import {
+  fittingMaximumPercent,
   promotionCanary,
   promotionSwitch,
   rolloutRoom,
@@ -129,6 +130,20 @@ function stepPromotion(stepping: TaskRound): boolean {
   const { total, room } = size;
   const primary = obs.primary;
   if (room !== undefined && primary.taskDefinition !== revision) {
+    // No canary to serve beside a smaller primary (rolling, all-at-once): ECS's own rolling update
+    // switches within the room, asked for no more new tasks at once than it holds.
+    const alone = !obs.canary.exists || obs.canary.runningCount + obs.canary.desiredCount === 0;
+    const fit = alone
+      ? fittingMaximumPercent(Math.max(total, primary.desiredCount), room, primary.minimumHealthyPercent)
+      : undefined;
+    if (fit !== undefined) {
+      if (primary.desiredCount !== total) d.actions.push({ type: 'setCount', desiredCount: total });
+      d.actions.push({ type: 'setPrimary', taskDefinition: revision, maximumPercent: fit });
+      rollout.total = total;
+      rollout.primaryCount = total;
+      askedForTasks(rollout.steps[rollout.stepIndex]!, now);
+      return false;
+    }
     switchOnFullCluster(stepping);
     return false;
   }

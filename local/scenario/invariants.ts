@@ -316,7 +316,12 @@ export class InvariantChecker {
     // A count that grows (a scale-out, a promotion giving the primary its tasks back) starts new
     // tasks: until the service first reaches the new count's minimum, the floor is the old count's.
     const reached = this.reachedCount.get(key) ?? primary.desiredCount;
-    const floorCount = Math.min(primary.desiredCount, reached);
+    // The count the service wants: a rollout that lowered the primary's (past maxSurge, or to switch
+    // on a full cluster) holds the service's total, which the canary's tasks serve beside it; judged
+    // against the lowered count, a switch that left one task serving would pass (stranger8 13).
+    const total = record?.rollout?.total;
+    const wanted = total !== undefined && total > primary.desiredCount ? total : primary.desiredCount;
+    const floorCount = Math.min(wanted, reached);
     // A rollout on a full cluster (it learned its room) trades one task at a time: a task stops
     // before another can be placed, so the tasks serving may dip one under the room, whatever
     // minimumHealthyPercent says (lib/rollout-math.ts stepRound, lib/rollout/task-steps.ts shrinkCanary).
