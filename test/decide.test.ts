@@ -397,6 +397,23 @@ describe('decide: rollback', () => {
     expect(Object.keys(before.record.badDigests)).toHaveLength(1);
   });
 
+  it('a switch on a full cluster waits while ECS still rolls the primary back (verdict seed 20261219 #45)', () => {
+    // Promotion (step 3) on a cluster of 6: ECS's breaker failed the switch and is rolling the
+    // primary back to web:1 (1 of 3 running); the canary's 2 tasks still serve.
+    const r = rolling(2);
+    r.rollout!.room = 6;
+    const backing = obs({ primary: service(OLD, 3, 1), canary: service(NEW, 2) });
+    expect(backing.primary.deployments[0]?.rolloutState).toBe('IN_PROGRESS');
+    expect(decide(r, backing, target(), tick, T0 + MIN).actions).toEqual([]);
+    // Once ECS's rollback is done, the switch goes on (the canary gives the room it needs).
+    const back = obs({ primary: service(OLD, 3), canary: service(NEW, 2) });
+    const again = rolling(2);
+    again.rollout!.room = 6;
+    expect(decide(again, back, target(), tick, T0 + MIN).actions).toEqual([
+      { type: 'setCanary', taskDefinition: NEW, desiredCount: 0 },
+    ]);
+  });
+
   it('during promotion returns the primary to the revision the rollout started from', () => {
     const o = obs({ primary: service(NEW, 10, 4), canary: service(NEW, 10), tasks: crashed(2) });
     const d = decide(rolling(2), o, target(), tick, T0 + MIN);
