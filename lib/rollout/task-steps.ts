@@ -130,10 +130,6 @@ function stepPromotion(stepping: TaskRound): boolean {
   const { total, room } = size;
   const primary = obs.primary;
   if (room !== undefined && primary.taskDefinition !== revision) {
-    // ECS still rolling the primary back (its breaker failed the switch: capacity.ts retryWithinRoom):
-    // its tasks are not all serving yet, and a switch sized on its count would take the canary's
-    // serving tasks away first (verdict seed 20261219 #45).
-    if (primary.deployments.some((dep) => dep.rolloutState === 'IN_PROGRESS')) return false;
     // No canary to serve beside a smaller primary (rolling, all-at-once): ECS's own rolling update
     // switches within the room, asked for no more new tasks at once than it holds.
     const alone = !obs.canary.exists || obs.canary.runningCount + obs.canary.desiredCount === 0;
@@ -148,6 +144,10 @@ function stepPromotion(stepping: TaskRound): boolean {
       askedForTasks(rollout.steps[rollout.stepIndex]!, now);
       return false;
     }
+    // ECS still rolling the primary back (its breaker failed the switch: capacity.ts retryWithinRoom):
+    // its tasks are not all serving yet, and a switch sized on its count would take the canary's
+    // serving tasks away first (verdict seed 20261219 #45).
+    if (primary.deployments.some((dep) => dep.rolloutState === 'IN_PROGRESS')) return false;
     switchOnFullCluster(stepping);
     return false;
   }
