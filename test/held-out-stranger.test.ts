@@ -10,12 +10,11 @@ import { describe, expect, it } from 'vitest';
 import { lostToOwnFailure, OWN_FAILURE_GRACE_MS } from '../local/scenario/invariants.ts';
 import { describeVerdictScenarios } from './helpers/verdicts.ts';
 
-const DIR = fileURLToPath(new URL('../scenarios/held-out/stranger/', import.meta.url));
-const DIR_2 = fileURLToPath(new URL('../scenarios/held-out/stranger2/', import.meta.url));
-const DIR_3 = fileURLToPath(new URL('../scenarios/held-out/stranger3/', import.meta.url));
-const DIR_4 = fileURLToPath(new URL('../scenarios/held-out/stranger4/', import.meta.url));
-const DIR_5 = fileURLToPath(new URL('../scenarios/held-out/stranger5/', import.meta.url));
-const DIR_6 = fileURLToPath(new URL('../scenarios/held-out/stranger6/', import.meta.url));
+/** A stranger's folder of scenarios, and the files of it the suite replays. */
+function heldOut(stranger: string, files: string[]): void {
+  const dir = fileURLToPath(new URL(`../scenarios/held-out/${stranger}/`, import.meta.url));
+  describeVerdictScenarios(`held-out ${stranger} scenarios`, dir, files);
+}
 
 /**
  * A rolling or all-at-once image that crashes once ECS has stopped the old tasks: for the second
@@ -35,7 +34,7 @@ const FOUND_DEFECTS = [
   'canary-scale-in-by-hand-sweep-30m.yml',
 ];
 
-describeVerdictScenarios('held-out stranger scenarios', DIR, FOUND_DEFECTS);
+heldOut('stranger', FOUND_DEFECTS);
 
 const FOUND_DEFECTS_2 = [
   // A gateAlarms prefix that matches no alarm refused the push as `ignored`, which the default
@@ -59,7 +58,7 @@ const FOUND_DEFECTS_2 = [
   's45-flap-alarm-events-in-order.yml',
 ];
 
-describeVerdictScenarios('held-out stranger2 scenarios', DIR_2, FOUND_DEFECTS_2);
+heldOut('stranger2', FOUND_DEFECTS_2);
 
 const FOUND_DEFECTS_3 = [
   // A person deploys a hotfix to the primary mid-step; the pipeline pauses and says it will not undo
@@ -73,7 +72,7 @@ const FOUND_DEFECTS_3 = [
   's20-doubled-stops-failedtasks-40.yml',
 ];
 
-describeVerdictScenarios('held-out stranger3 scenarios', DIR_3, FOUND_DEFECTS_3);
+heldOut('stranger3', FOUND_DEFECTS_3);
 
 describe('min-healthy: tasks lost to their own failure count as serving for a grace', () => {
   const S = 1000;
@@ -104,7 +103,7 @@ const FOUND_DEFECTS_4 = [
 // s02 (a scaling ALARM whose event was lost, never acted on) states no rollout verdict: its case is
 // test/e2e/scaling.test.ts's "a scaling ALARM whose event was lost is found by the next sweep".
 
-describeVerdictScenarios('held-out stranger4 scenarios', DIR_4, FOUND_DEFECTS_4);
+heldOut('stranger4', FOUND_DEFECTS_4);
 
 /**
  * The fifth stranger (the sweep's default moved to 30m): ECS's own linear strategy with its
@@ -123,7 +122,7 @@ const FOUND_DEFECTS_5 = [
   '22c-ecs-linear-events-lost-then-bad-push.yml',
 ];
 
-describeVerdictScenarios('held-out stranger5 scenarios', DIR_5, FOUND_DEFECTS_5);
+heldOut('stranger5', FOUND_DEFECTS_5);
 
 /**
  * The sixth stranger (tight capacity, gate alarms, rechecks): an alarm in ALARM at the push whose
@@ -147,9 +146,7 @@ const FOUND_DEFECTS_6 = [
   '19b-scaling-max-fits-cluster-tight-ec2.yml',
 ];
 
-describeVerdictScenarios('held-out stranger6 scenarios', DIR_6, FOUND_DEFECTS_6);
-
-const DIR_7 = fileURLToPath(new URL('../scenarios/held-out/stranger7/', import.meta.url));
+heldOut('stranger6', FOUND_DEFECTS_6);
 
 /**
  * The seventh stranger (tight clusters and scale-outs mid-rollout): a promotion whose canary step
@@ -175,9 +172,7 @@ const FOUND_DEFECTS_7 = [
   '18-canary-short-deadline-primary-unplaced.yml',
 ];
 
-describeVerdictScenarios('held-out stranger7 scenarios', DIR_7, FOUND_DEFECTS_7);
-
-const DIR_8 = fileURLToPath(new URL('../scenarios/held-out/stranger8/', import.meta.url));
+heldOut('stranger7', FOUND_DEFECTS_7);
 
 /**
  * The eighth stranger (promotions on full clusters, ECS's breaker failing them on placement): the
@@ -200,4 +195,4 @@ const FOUND_DEFECTS_8 = [
   '14-rolling-gate-alarm-during-retry.yml',
 ];
 
-describeVerdictScenarios('held-out stranger8 scenarios', DIR_8, FOUND_DEFECTS_8);
+heldOut('stranger8', FOUND_DEFECTS_8);
