@@ -13,6 +13,18 @@
 import type { Observation, ServiceView } from '../observation.ts';
 import type { Rollout } from '../record.ts';
 
+/**
+ * Whether ECS said it could not place a task of the service ("unable to place", its newest such
+ * service event) at or after `since` (a rollout's start): the rollout, not an earlier one, met a
+ * full cluster.
+ *   unable to place at 10:01, since 10:00 -> true
+ *   unable to place at 09:59, since 10:00 -> false
+ *   never                                 -> false
+ */
+export function placementFailedSince(s: Pick<ServiceView, 'placementFailedAt'>, since: number): boolean {
+  return (s.placementFailedAt ?? -1) >= since;
+}
+
 /** Tasks a service wants that ECS could not place (neither running nor pending). */
 export function unplacedTasks(s: ServiceView): number {
   return Math.max(0, s.desiredCount - s.runningCount - s.pendingCount);
@@ -31,7 +43,7 @@ export function unplacedTasks(s: ServiceView): number {
  */
 export function failedOnPlacement(s: ServiceView, revision: string, since: number): boolean {
   return (
-    (s.placementFailedAt ?? -1) >= since &&
+    placementFailedSince(s, since) &&
     s.deployments.some((d) => d.taskDefinition === revision && d.rolloutState === 'FAILED')
   );
 }
@@ -79,14 +91,19 @@ export function roomSeen(
  * tasks still running fill the service's own count (a promotion on a cluster the canary step fitted).
  */
 export function learnRoom(rollout: Rollout, obs: Observation): void {
+  rollout.room = roomFrom(rollout, obs);
+}
+
+/** The room as this observation shows it (learnRoom), without writing it down. */
+function roomFrom(rollout: Rollout, obs: Observation): number | undefined {
   const placed = (s: ServiceView) => (s.exists ? s.runningCount + s.pendingCount : 0);
   const unplacedIn = (s: ServiceView) =>
     rollout.taskDefinition ? unplacedOf(s, rollout.taskDefinition) : unplacedTasks(s);
   const short = [obs.canary, obs.primary].filter(
-    (s) => s.exists && (s.placementFailedAt ?? -1) >= rollout.startedAt && unplacedIn(s) > 0,
+    (s) => s.exists && placementFailedSince(s, rollout.startedAt) && unplacedIn(s) > 0,
   );
   const unplaced = short.reduce((n, s) => n + unplacedIn(s), 0);
-  rollout.room = roomSeen(rollout.room, placed(obs.canary) + placed(obs.primary), unplaced, short.length > 0);
+  return roomSeen(rollout.room, placed(obs.canary) + placed(obs.primary), unplaced, short.length > 0);
 }
 
 /**
@@ -134,13 +151,9 @@ export function retryWithinRoom(
     (d) => d.taskDefinition === revision && d.rolloutState === 'FAILED',
   );
   if (!failed) return false;
-  const before = rollout.room;
-  learnRoom(rollout, obs);
-  if (rollout.room === undefined) return false;
-  if (!keeps(rollout.room)) {
-    rollout.room = before;
-    return false;
-  }
+  const room = roomFrom(rollout, obs);
+  if (room === undefined || !keeps(room)) return false;
+  rollout.room = room;
   rollout.placementRetry = { at: now, deployment: failed.id };
   rollout.promotedAt = undefined;
   return true;

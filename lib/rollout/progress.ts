@@ -11,17 +11,15 @@ import { slowGate } from '../gate-speed.ts';
 import type { AlarmView, Observation, ServiceView } from '../observation.ts';
 import { type Rollout, summarize, withHistory } from '../record.ts';
 import { failureCount } from '../record-size.ts';
-import {
-  canaryShare,
-  fittingMaximumPercent,
-  promotionSwitch,
-  rolloutRoom,
-  rolloutTotal,
-  servingFloor,
-  stepTargets,
-} from '../rollout-math.ts';
+import { canaryShare, rolloutRoom, rolloutTotal, servingFloor, stepTargets } from '../rollout-math.ts';
 import { throughGate } from './approval.ts';
-import { failedOnPlacement, retryWithinRoom, unplacedOf, unplacedTasks } from './capacity.ts';
+import {
+  failedOnPlacement,
+  placementFailedSince,
+  retryWithinRoom,
+  unplacedOf,
+  unplacedTasks,
+} from './capacity.ts';
 import { type Decision, shortName, tellNotRolledOut } from './decision.ts';
 import { progressEcs } from './ecs-native.ts';
 import { describeFailures, foldFailures } from './failures.ts';
@@ -37,7 +35,7 @@ import {
   stillStarting,
 } from './step.ts';
 import { askedForTasks, sawHealthy, succeed } from './step-state.ts';
-import { stepByTasks } from './task-steps.ts';
+import { fitWithinRoom, stepByTasks, switchPlan } from './task-steps.ts';
 import { weightedCanaryTasks } from './traffic.ts';
 import { stepWeighted, trafficProblem } from './weighted.ts';
 
@@ -436,7 +434,7 @@ function rollbackReason(
     // canary shares the room), which says nothing against the image.
     const short = [
       { name: step.percent < 100 ? 'canary' : 'primary', svc, unplaced: unplacedOf(svc, revision) },
-      ...(step.percent < 100 && (obs.primary.placementFailedAt ?? -1) >= rollout.startedAt
+      ...(step.percent < 100 && placementFailedSince(obs.primary, rollout.startedAt)
         ? [{ name: 'primary', svc: obs.primary, unplaced: unplacedTasks(obs.primary) }]
         : []),
     ].filter((s) => s.unplaced > 0);
@@ -489,19 +487,11 @@ function rollbackReason(
  */
 function switchServes(obs: Observation, target: TargetConfig, rollout: Rollout, room: number): boolean {
   const total = rolloutTotal(rollout.total, rollout.primaryCount, obs.primary.desiredCount);
-  // Alone (no canary), ECS's own update switches within the room, one slot at least (task-steps.ts).
-  const alone = !obs.canary.exists || obs.canary.runningCount + obs.canary.desiredCount === 0;
-  if (alone) return fittingMaximumPercent(total, room, obs.primary.minimumHealthyPercent) !== undefined;
+  if (fitWithinRoom(obs, total, room) !== undefined) return true;
   const floor = servingFloor(total, obs.primary.minimumHealthyPercent);
-  const most = rolloutRoom(total, target.maxSurgePercent, room);
-  const plan = promotionSwitch(
-    most,
-    floor,
-    obs.primary.maximumPercent ?? 200,
-    Math.min(obs.primary.desiredCount, total),
-    obs.canary.exists ? obs.canary.desiredCount : 0,
-  );
-  return plan.primary + plan.canary >= Math.min(floor, most - 1);
+  const surge = target.maxSurgePercent;
+  const plan = switchPlan(obs, { total, surge, room, floor });
+  return plan.primary + plan.canary >= Math.min(floor, rolloutRoom(total, surge, room) - 1);
 }
 
 /**
@@ -548,7 +538,7 @@ function ecsVerdict(
     const why = rollback?.rolloutStateReason ?? `the primary is back on ${shortName(rolledBackTo)}`;
     // The failed deployment may be gone already: ECS said it could not place a task since the
     // rollout began, and none of the image's failed (stranger8 09: not one web:2 task was placed).
-    const capacity = imageFailures === 0 && (primary.placementFailedAt ?? -1) >= rollout.startedAt;
+    const capacity = imageFailures === 0 && placementFailedSince(primary, rollout.startedAt);
     return {
       text: `ECS rolled the deployment of the revision back: ${why}${capacity ? ' (ECS could not place its tasks: not enough capacity in the cluster?)' : ''}`,
       to: rolledBackTo,

@@ -8,6 +8,7 @@ import { isEcsStrategy } from '../ecs-strategy.ts';
 import type { AlarmView, Observation, ServiceView } from '../observation.ts';
 import { type Rollout, type ServiceRecord, summarize, withBadDigest, withHistory } from '../record.ts';
 import { failureCount } from '../record-size.ts';
+import { placementFailedSince, unplacedTasks } from './capacity.ts';
 import { type Decision, shortName } from './decision.ts';
 import { steadyOn } from './step.ts';
 import { moveRoutes } from './weighted.ts';
@@ -141,8 +142,8 @@ function stepOwnRollback(
  *   no placement failure since                             -> ""
  */
 export function stuckOnRoom(primary: ServiceView, since: number): string {
-  const short = Math.max(0, primary.desiredCount - primary.runningCount - primary.pendingCount);
-  if ((primary.placementFailedAt ?? -1) < since || short === 0) return '';
+  const short = unplacedTasks(primary);
+  if (!placementFailedSince(primary, since) || short === 0) return '';
   return `; ECS could not place ${short} of its tasks: the cluster is full (add room, or lower the desired count or minimumHealthyPercent)`;
 }
 
@@ -223,7 +224,7 @@ export function rollbackRestored(primary: ServiceView, to: string, since?: numbe
   const short = primary.runningCount < primary.desiredCount;
   const byRoom =
     since !== undefined &&
-    (primary.placementFailedAt ?? -1) >= since &&
+    placementFailedSince(primary, since) &&
     primary.pendingCount === 0 &&
     primary.runningCount > 0;
   if (short && byRoom) return primary.deployments.every((d) => d.taskDefinition === to);

@@ -5,6 +5,7 @@
  * table test do).
  */
 import type { ServiceView, TaskView } from '../observation.ts';
+import { placementFailedSince } from './capacity.ts';
 
 /**
  * Tasks of `revision` that are running and passing their checks: HEALTHY when the revision defines
@@ -281,6 +282,20 @@ export function primaryHealthy(healthy: number, canary: { exists: boolean; runni
  *   steady on rev, total 10, desired 6,  running 6,  healthy 6  -> not yet (switched at a smaller count)
  *   steady on rev, no total, desired 6,  running 6,  healthy 6  -> promoted (the primary's own count)
  */
+export function promoted(
+  primary: ServiceView,
+  revision: string,
+  healthy: number,
+  total = primary.desiredCount,
+): boolean {
+  return (
+    primary.desiredCount >= total &&
+    steadyOn(primary, revision) &&
+    healthy >= primary.desiredCount &&
+    primary.runningCount >= primary.desiredCount
+  );
+}
+
 /**
  * On a cluster that holds fewer tasks than the service wants (scaled past its `room`, the tasks the
  * rollout saw placed: lib/rollout/capacity.ts), the new revision is promoted as far as the cluster
@@ -312,24 +327,10 @@ export function promotedAsRoomAllows(
   return (
     primary.taskDefinition === revision &&
     others.every((d) => d.runningCount + d.pendingCount === 0) &&
-    (primary.placementFailedAt ?? -1) >= since &&
+    placementFailedSince(primary, since) &&
     primary.pendingCount === 0 &&
     primary.runningCount >= Math.min(primary.desiredCount, room) &&
     primary.runningCount < primary.desiredCount &&
     healthy >= primary.runningCount
-  );
-}
-
-export function promoted(
-  primary: ServiceView,
-  revision: string,
-  healthy: number,
-  total = primary.desiredCount,
-): boolean {
-  return (
-    primary.desiredCount >= total &&
-    steadyOn(primary, revision) &&
-    healthy >= primary.desiredCount &&
-    primary.runningCount >= primary.desiredCount
   );
 }

@@ -130,12 +130,7 @@ function stepPromotion(stepping: TaskRound): boolean {
   const { total, room } = size;
   const primary = obs.primary;
   if (room !== undefined && primary.taskDefinition !== revision) {
-    // No canary to serve beside a smaller primary (rolling, all-at-once): ECS's own rolling update
-    // switches within the room, asked for no more new tasks at once than it holds.
-    const alone = !obs.canary.exists || obs.canary.runningCount + obs.canary.desiredCount === 0;
-    const fit = alone
-      ? fittingMaximumPercent(Math.max(total, primary.desiredCount), room, primary.minimumHealthyPercent)
-      : undefined;
+    const fit = fitWithinRoom(obs, total, room);
     if (fit !== undefined) {
       if (primary.desiredCount !== total) d.actions.push({ type: 'setCount', desiredCount: total });
       d.actions.push({ type: 'setPrimary', taskDefinition: revision, maximumPercent: fit });
@@ -177,6 +172,39 @@ function stepPromotion(stepping: TaskRound): boolean {
 }
 
 /**
+ * A full cluster, no canary serving beside the primary (rolling, all-at-once; or its canary gone):
+ * ECS's own rolling update switches within the room, asked for no more new tasks at once than it
+ * holds (fittingMaximumPercent); undefined where the room holds none and none may stop first.
+ * Also what decides whether a promotion ECS failed on placement is tried again (progress.ts).
+ */
+export function fitWithinRoom(obs: Observation, total: number, room: number): number | undefined {
+  const alone = !obs.canary.exists || obs.canary.runningCount + obs.canary.desiredCount === 0;
+  if (!alone) return undefined;
+  return fittingMaximumPercent(
+    Math.max(total, obs.primary.desiredCount),
+    room,
+    obs.primary.minimumHealthyPercent,
+  );
+}
+
+/**
+ * A full cluster with a canary serving: the counts the primary switches at and the canary keeps
+ * (promotionSwitch), sized on the service's total and the room.
+ */
+export function switchPlan(
+  obs: Observation,
+  size: { total: number; surge: number; room: number; floor: number },
+): { primary: number; canary: number } {
+  return promotionSwitch(
+    rolloutRoom(size.total, size.surge, size.room),
+    size.floor,
+    obs.primary.maximumPercent ?? 200,
+    obs.primary.desiredCount,
+    obs.canary.exists ? obs.canary.desiredCount : 0,
+  );
+}
+
+/**
  * A full cluster, before the primary switches: the primary and the canary first make the room the
  * primary's rolling update asks for (promotionSwitch), so its new tasks can be placed (ECS's circuit
  * breaker counts the ones it cannot place against the deployment); the switch is asked for once the
@@ -184,15 +212,9 @@ function stepPromotion(stepping: TaskRound): boolean {
  */
 function switchOnFullCluster(stepping: TaskRound) {
   const { d, obs, rollout, revision, size, now } = stepping;
-  const { total, surge, room, floor } = size;
+  const { total } = size;
   const primary = obs.primary;
-  const plan = promotionSwitch(
-    rolloutRoom(total, surge, room),
-    floor,
-    primary.maximumPercent ?? 200,
-    primary.desiredCount,
-    obs.canary.exists ? obs.canary.desiredCount : 0,
-  );
+  const plan = switchPlan(obs, { ...size, room: size.room! });
   let moved = false;
   if (primary.desiredCount > plan.primary) {
     d.actions.push({ type: 'setCount', desiredCount: plan.primary });
