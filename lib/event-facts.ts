@@ -176,6 +176,7 @@ export function dropBeforeCalls(
  *   RUNNING of web:4, the step baking (healthyAt set)                  -> dropped
  *   RUNNING of web:4, the step waiting for its tasks                   -> matters
  *   STOPPED of web:4 (a failure), the step baking                      -> matters (a failure restarts the bake or rolls back)
+ *   STOPPED of web:4, rolling back from web:4                          -> matters (the last stop may end the rollback)
  *   STOPPED of web:4, version 7, the record told version 7 already     -> dropped: told already
  *   STOPPED of web:4, already counted among the rollout's failures     -> dropped: counted already
  */
@@ -205,6 +206,33 @@ export function taskEventMatters(
   if (told && (told.version ?? 0) >= t.version) return drop('told already (a duplicate or an older event)');
   if (countedAmongFailures(rollout)(t.taskArn)) return drop("counted already among the rollout's failures");
   return MATTERS;
+}
+
+/**
+ * Whether a stop needs no word to the reconcile that holds the service: its rollout rolls back
+ * already, the task ran the revision it rolls back, and the holder has been asked to look again
+ * (lib/lease.ts `again`). That look shows what the stop told: a rollback's look reads the services'
+ * counts, which the stop changed. A crash-looping image stops its tasks in tens at once, each
+ * stop its own invocation: each wrote the same request again with its own fact folded in, and the
+ * writes conflicted with one another (a 500-task canary: 331 writes;
+ * scenarios/calls/crashing-canary-large.yml). The stop is not dropped before: the last one may end
+ * the rollback, and a reconcile that finds no holder looks.
+ *
+ *   rolling back from web:4, asked again, a stop of web:4      -> moot
+ *   rolling back from web:4, not asked yet, a stop of web:4    -> not moot (one write asks)
+ *   rolling back from web:4, asked again, a stop of web:3      -> not moot (the restored revision's)
+ *   at a step of web:4 (not rolling back), asked again         -> not moot (a failure rolls back)
+ *   rolling back, the revision not registered yet              -> not moot
+ *   no rollout                                                 -> not moot
+ */
+export function stopMoot(record: Pick<ServiceRecord, 'rollout' | 'lease'>, taskDefinition: string): boolean {
+  const rollout = record.rollout;
+  return (
+    record.lease?.again === true &&
+    rollout?.rollingBack !== undefined &&
+    rollout.taskDefinition !== undefined &&
+    taskDefinition === rollout.taskDefinition
+  );
 }
 
 /** The task as the pipeline decides on it (lib/observation.ts), from what its event told. */

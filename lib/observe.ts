@@ -113,6 +113,11 @@ export async function observe(
      * and a bake's end need not read them again. A push still reads (no rollout may hold them yet).
      */
     gatesInHand?: boolean;
+    /**
+     * The stops the trigger told roll the rollout back on their own (lib/rollout/failures.ts
+     * rollbackInHand): no task is listed, the record's (its told stops) stand for them.
+     */
+    rollbackInHand?: boolean;
   },
   /** Without one, nothing is remembered past this call. */
   memory: ObserveMemory = new ObserveMemory(() => 0),
@@ -158,7 +163,10 @@ export async function observe(
   // a rollback needs no tasks (it waits on the services' counts).
   // Under ECS's own strategies the new tasks are the primary's (its green revision) from the start.
   const native = rollout !== undefined && isEcsStrategy(rollout.strategy);
-  if (rollout && watched && !rollout.rollingBack) {
+  if (rollout && learned.rollbackInHand) {
+    tasks = record.taskFacts ?? [];
+    hasHealthCheck = rollout.healthCheck ?? false;
+  } else if (rollout && watched && !rollout.rollingBack) {
     const promoted = watchesPrimary(rollout, learned.readGates === true);
     const services = [canary.exists ? canaryName : undefined, promoted ? target.service : undefined].filter(
       (s): s is string => !!s,

@@ -25,7 +25,7 @@ import type { Clients } from './aws.ts';
 import type { TargetConfig } from './config.ts';
 import { type Action, type Decision, decide, type Trigger } from './decide.ts';
 import { isEcsStrategy } from './ecs-strategy.ts';
-import { foldGates, foldTaskFacts, mergeTasks, primaryOwnedByPerson } from './event-facts.ts';
+import { foldGates, foldTaskFacts, mergeTasks, primaryOwnedByPerson, stopMoot } from './event-facts.ts';
 import {
   actsBeforeCommit,
   askAgain,
@@ -53,6 +53,7 @@ import { restoreDue, withOwnerSettings } from './owner-settings.ts';
 import type { ServiceRecord } from './record.ts';
 import { containerRefusal, RefusedError, serviceRefusal, trafficRefusal } from './refusal.ts';
 import { primaryDeleted } from './retire.ts';
+import { rollbackInHand } from './rollout/failures.ts';
 import { ConflictError, type RecordStore } from './store.ts';
 
 /**
@@ -120,6 +121,9 @@ export class Reconcile {
   // were two writes, and two wake-up messages whose moments differed by the milliseconds between.
   private held = false;
   private untold: Notice[] = [];
+  // A look that listed no tasks (the told stops roll back on their own: lib/rollout/failures.ts
+  // rollbackInHand) decided something else: every later look of this reconcile lists them.
+  private inFull = false;
   // The push or command whose decision is held: dropped with it (its write lost a race), it is
   // decided again on the record as stored, as when a first round's write loses.
   private heldFrom: Trigger | undefined;
@@ -169,6 +173,12 @@ export class Reconcile {
       const seen = observed.gatesFromAws ? foldGates(told, observed.observation.alarms, true) : told;
       const observation = seen.gates ? { ...observed.observation, alarms: seen.gates } : observed.observation;
       const decision = decide(seen, observation, target, this.trigger, this.parts.now());
+      // A look that listed no tasks is for the rollback the told stops decide: anything else is
+      // decided again on a look in full.
+      if (looked.partial && !decision.record.rollout?.rollingBack) {
+        this.inFull = true;
+        continue;
+      }
       if (await this.orderedPushes(decision)) continue;
       if (decision.skipped)
         log.info('decision.skipped', { service: this.record.key, reason: decision.skipped });
@@ -214,6 +224,13 @@ export class Reconcile {
     return this.reading ? foldGates(heardOf, this.reading, true) : heardOf;
   }
 
+  /** All the trigger told is stops the holder's next look shows anyway (stopMoot). */
+  private heardOnlyMootStops(): boolean {
+    const { tasks = [], gates = [], sweep, readGates } = this.heard;
+    if (tasks.length === 0 || gates.length > 0 || sweep || readGates) return false;
+    return tasks.every((t) => stopMoot(this.record, t.taskDefinition));
+  }
+
   /**
    * The service is held by another reconcile: it is asked to look again, with what this trigger told
    * folded in. Returns the record written, or undefined when a lost race means deciding again.
@@ -221,6 +238,14 @@ export class Reconcile {
   private async askTheHolder(told: ServiceRecord): Promise<ServiceRecord | undefined> {
     const { store } = this.parts;
     if (askedAgain(this.record) && JSON.stringify(told) === JSON.stringify(this.record)) return this.record;
+    if (this.heardOnlyMootStops()) {
+      log.info('event.dropped', {
+        service: this.record.key,
+        reason:
+          'the rollback holding the service looks again already: a stop of the revision it rolls back tells it nothing more',
+      });
+      return this.record;
+    }
     try {
       log.info('reconcile.serialised', { service: this.record.key, holder: this.record.lease?.owner });
       const written = await store.put(askAgain(told));
@@ -241,14 +266,16 @@ export class Reconcile {
    */
   private async look(
     told: ServiceRecord,
-  ): Promise<{ observed: Observed; fresh: boolean } | { retired: ServiceRecord }> {
+  ): Promise<{ observed: Observed; fresh: boolean; partial: boolean } | { retired: ServiceRecord }> {
     const asked = {
       ...learnedRevision(this.learned, told),
       pushing: this.pushing(),
       sweep: this.heard.sweep === true,
       readGates: this.heard.readGates === true,
+      rollbackInHand:
+        !this.inFull && rollbackInHand(told.rollout, this.heard.tasks ?? [], this.target.failedTasks),
     };
-    const plan = observePlan(told, asked);
+    const plan = `${observePlan(told, asked)}${asked.rollbackInHand ? ' failure' : ''}`;
     let observed: Observed;
     const fresh = !this.looked || freshLookNeeded(this.last, plan);
     if (!fresh && this.looked) {
@@ -284,7 +311,7 @@ export class Reconcile {
     this.looked = observed;
     if (observed.gatesFromAws) this.reading = observed.observation.alarms;
     this.last = { plan, acted: false, reread: false };
-    return { observed, fresh };
+    return { observed, fresh, partial: asked.rollbackInHand };
   }
 
   /**

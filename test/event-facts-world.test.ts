@@ -27,6 +27,45 @@ describe('facts from events, in the local world', () => {
     expect(report.violations).toEqual([]);
   }, 240_000);
 
+  it('a crash-looping canary of 500 tasks: the stops after the rollback cost a read each, no write', async () => {
+    const file = 'scenarios/calls/crashing-canary-large.yml';
+    // As `autopilot sim` plays it: the latency model delivers the stops over a second or so, into
+    // concurrent invocations (without it they come one after another, and never race).
+    const { report } = await runScenario(parseScenario(readFileSync(file, 'utf8'), { file }), {
+      onWorld: pipelineWith({}),
+      latency: true,
+    });
+    expect((report.rollouts as Rollout[])[0]!.outcome).toBe('rolled_back');
+    const stops = report.events.filter(
+      (e) => e.event['detail-type'] === 'ECS Task State Change' && e.event.detail.desiredStatus === 'STOPPED',
+    );
+    expect(stops.length).toBeGreaterThan(100);
+    // Each stop of the rolled-back revision asked the rollback's holder again: 331 writes before.
+    expect(report.apiCalls['dynamodb:PutItem']).toBeLessThan(25);
+    expect(report.violations).toEqual([]);
+  }, 240_000);
+
+  it('a crash-looping rolling update of 300 tasks: rolled back on a DescribeServices, no task listed', async () => {
+    const file = 'scenarios/calls/crashing-rolling-large.yml';
+    const { report } = await runScenario(parseScenario(readFileSync(file, 'utf8'), { file }), {
+      onWorld: pipelineWith({}),
+      latency: true,
+    });
+    const rollout = (report.rollouts as Rollout[])[0]!;
+    expect(rollout.outcome).toBe('rolled_back');
+    expect(rollout.reason).toMatch(/exit code 1/);
+    const failing = report.events.filter(
+      (e) => e.event['detail-type'] === 'ECS Task State Change' && e.event.detail.desiredStatus === 'STOPPED',
+    );
+    expect(failing.length).toBeGreaterThan(300);
+    // Before, hundreds of invocations each listed the service's 600 tasks: 411 ListTasks.
+    expect(report.apiCalls['ecs:ListTasks'] ?? 0).toBeLessThan(20);
+    expect(report.apiCalls['ecs:DescribeTasks'] ?? 0).toBeLessThan(20);
+    const total = Object.values(report.apiCalls).reduce((s, n) => s + n, 0);
+    expect(total).toBeLessThan(failing.length * 2);
+    expect(report.violations).toEqual([]);
+  }, 240_000);
+
   it('with every task event lost, the sweep finds the failure from AWS and rolls back', async () => {
     const drops = Array.from({ length: 400 }, (_, i) => ({
       match: 'ECS Task State Change',

@@ -11,6 +11,7 @@ import {
   newerTask,
   primaryOwnedByPerson,
   scaleInStop,
+  stopMoot,
   TASK_FACTS_KEPT,
   taskEventMatters,
   taskViewOf,
@@ -149,6 +150,38 @@ describe('dropBeforeCalls', () => {
   });
 });
 
+describe('stopMoot', () => {
+  const back = { reason: 'x', at: 0, toTaskDefinition: `${TD}web:3` };
+  const asked = { owner: 'holder', until: 90_000, again: true };
+  const of = (extra: Partial<Rollout>, lease?: typeof asked) =>
+    record({ rollout: rollout(extra), ...(lease && { lease }) });
+  it.each([
+    [
+      'rolling back from web:4, asked again, a stop of web:4',
+      of({ rollingBack: back }, asked),
+      'web:4',
+      true,
+    ],
+    ['rolling back from web:4, not asked yet, a stop of web:4', of({ rollingBack: back }), 'web:4', false],
+    [
+      'rolling back from web:4, asked again, a stop of web:3',
+      of({ rollingBack: back }, asked),
+      'web:3',
+      false,
+    ],
+    ['at a step of web:4 (not rolling back), asked again', of({}, asked), 'web:4', false],
+    [
+      'rolling back, the revision not registered yet',
+      of({ rollingBack: back, taskDefinition: undefined }, asked),
+      'web:4',
+      false,
+    ],
+    ['no rollout', record({ lease: asked }), 'web:4', false],
+  ])('%s -> %s', (_, r, revision, moot) => {
+    expect(stopMoot(r, `${TD}${revision}`)).toBe(moot);
+  });
+});
+
 describe('taskEventMatters', () => {
   const baking = rollout({ steps: [{ percent: 10, bakeMs: 300_000, startedAt: 0, healthyAt: 1 }] });
   it.each([
@@ -181,6 +214,12 @@ describe('taskEventMatters', () => {
       true,
     ],
     ['STOPPED failure, baking', stopped(), record({ rollout: baking }), true],
+    [
+      'STOPPED, rolling back from web:4 (the last stop may end the rollback)',
+      stopped(),
+      record({ rollout: rollout({ rollingBack: { reason: 'x', at: 0, toTaskDefinition: `${TD}web:3` } }) }),
+      true,
+    ],
     [
       'STOPPED v7, told v7',
       stopped({ version: 7 }),

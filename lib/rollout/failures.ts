@@ -4,7 +4,7 @@
  */
 import type { TaskView } from '../observation.ts';
 import type { Rollout, TaskFailure } from '../record.ts';
-import { countedAmongFailures } from '../record-size.ts';
+import { countedAmongFailures, failureCount } from '../record-size.ts';
 
 /**
  * "2 new tasks failed: Essential container in task exited (web exit code 1)"; `count` is how many
@@ -41,6 +41,34 @@ export function foldFailures(rollout: Rollout, tasks: TaskView[], revision: stri
     }
   }
   return added;
+}
+
+/**
+ * Whether the stops an event told roll the rollout back on their own: with the failures counted
+ * already, they reach `failedTasks`. The look that decides it then lists no tasks (lib/observe.ts
+ * `rollbackInHand`): a rollback waits on the services' counts, and every failure it names is in hand.
+ * Sooner too: the rollback is decided after a DescribeServices, not after listing every task (on a
+ * 500-task service, ten ListTasks and ten DescribeTasks; and a crash-looping image sends hundreds of
+ * stops at once, each its own invocation, each listing them all: scenarios/calls/crashing-rolling-large.yml).
+ *
+ *   failedTasks 1, a stop of web:4 (exit 1), the rollout of web:4      -> true
+ *   failedTasks 1, a scale-in stop of web:4                             -> false (not a failure)
+ *   failedTasks 1, a stop of web:3 (exit 1)                             -> false (another revision)
+ *   failedTasks 3, 1 counted, 2 new failures told                       -> true
+ *   failedTasks 3, 1 new failure told                                   -> false (a listing may hold more)
+ *   failedTasks 1, a failure stopped before the rollout began           -> false
+ *   failedTasks 1, rolling back already                                 -> false
+ *   failedTasks 1, the revision not registered yet                      -> false
+ */
+export function rollbackInHand(
+  rollout: Rollout | undefined,
+  stops: TaskView[],
+  failedTasks: number,
+): boolean {
+  if (!rollout?.taskDefinition || rollout.rollingBack || stops.length === 0) return false;
+  const counted = { ...rollout, failures: [...rollout.failures] };
+  foldFailures(counted, stops, rollout.taskDefinition, 0);
+  return failureCount(counted) >= failedTasks;
 }
 
 /**
