@@ -288,10 +288,15 @@ export function mergeTasks(first: TaskView[], more: TaskView[]): TaskView[] {
 /**
  * The record with the stop facts events told folded in, and the ones that no longer matter let go:
  * facts of another revision than the rollout's, of tasks the rollout counted among its failures,
- * all of them once no rollout runs; at most TASK_FACTS_KEPT (the newest versions), since the sweep
- * lists stopped tasks anyway. Running facts are not kept: a listing is always fresher for them.
+ * all of them once no rollout runs or it rolls back; at most TASK_FACTS_KEPT (the newest versions),
+ * since the sweep lists stopped tasks anyway. Running facts are not kept: a listing is always
+ * fresher for them. A rollback counts no failure (its verdict is given) and waits on the services'
+ * counts: a stop it kept would only be a write, and a failing image's stops, each its own
+ * invocation with no holder to ask, made hundreds of writes that conflicted with one another (a
+ * 200-task rolling update failing its ELB checks: scenarios/calls/unhealthy-rolling-large.yml).
  *
  *   no rollout, facts [a]                                  -> no facts
+ *   rolling back from web:4, told [a web:4 v5 STOPPED]     -> no facts
  *   rollout web:4, facts [], told [a web:4 v5 STOPPED]     -> [a v5]
  *   rollout web:4, facts [a v5], told [a web:4 v3]         -> [a v5]
  *   rollout web:4, facts [a v5], a among the failures      -> no facts
@@ -302,17 +307,18 @@ export function foldTaskFacts(record: ServiceRecord, told: TaskView[]): ServiceR
   const rollout = record.rollout;
   const revision = rollout?.taskDefinition;
   const counted = rollout ? countedAmongFailures(rollout) : () => false;
-  const kept = rollout
-    ? mergeTasks(record.taskFacts ?? [], told)
-        .filter(
-          (t) =>
-            (t.desiredStatus === 'STOPPED' || t.lastStatus === 'STOPPED') &&
-            (revision === undefined || t.taskDefinition === revision) &&
-            !counted(t.taskArn),
-        )
-        .sort((a, b) => (b.version ?? 0) - (a.version ?? 0))
-        .slice(0, TASK_FACTS_KEPT)
-    : [];
+  const kept =
+    rollout && !rollout.rollingBack
+      ? mergeTasks(record.taskFacts ?? [], told)
+          .filter(
+            (t) =>
+              (t.desiredStatus === 'STOPPED' || t.lastStatus === 'STOPPED') &&
+              (revision === undefined || t.taskDefinition === revision) &&
+              !counted(t.taskArn),
+          )
+          .sort((a, b) => (b.version ?? 0) - (a.version ?? 0))
+          .slice(0, TASK_FACTS_KEPT)
+      : [];
   const { taskFacts: _old, ...rest } = record;
   return kept.length > 0 ? { ...rest, taskFacts: kept } : rest;
 }

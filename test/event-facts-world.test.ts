@@ -66,6 +66,20 @@ describe('facts from events, in the local world', () => {
     expect(report.violations).toEqual([]);
   }, 240_000);
 
+  it('a rolling update of 200 tasks failing its ELB checks: a rollback keeps no stop, so no stop writes', async () => {
+    const file = 'scenarios/calls/unhealthy-rolling-large.yml';
+    const { report } = await runScenario(parseScenario(readFileSync(file, 'utf8'), { file }), {
+      onWorld: pipelineWith({}),
+      latency: true,
+    });
+    const rollout = (report.rollouts as Rollout[])[0]!;
+    expect(rollout.outcome).toBe('rolled_back');
+    expect(rollout.reason).toMatch(/ELB health checks/);
+    // Before, each stop's invocation wrote its fact into the record, conflicting round after round: 1,171 writes.
+    expect(report.apiCalls['dynamodb:PutItem']).toBeLessThan(100);
+    expect(report.violations).toEqual([]);
+  }, 240_000);
+
   it('with every task event lost, the sweep finds the failure from AWS and rolls back', async () => {
     const drops = Array.from({ length: 400 }, (_, i) => ({
       match: 'ECS Task State Change',

@@ -285,6 +285,15 @@ describe('foldTaskFacts', () => {
   it.each([
     ['no rollout', record({ taskFacts: [view('a', 5)] }), [], undefined],
     ['a stop told', record({ rollout: rollout() }), [view('a', 5)], [['a', 5]]],
+    [
+      'a stop told, rolling back from web:4',
+      record({
+        rollout: rollout({ rollingBack: { reason: 'x', at: 0, toTaskDefinition: `${TD}web:3` } }),
+        taskFacts: [view('b', 2)],
+      }),
+      [view('a', 5)],
+      undefined,
+    ],
     ['an older event', record({ rollout: rollout(), taskFacts: [view('a', 5)] }), [view('a', 3)], [['a', 5]]],
     [
       'counted among the failures',
