@@ -478,7 +478,13 @@ export class Pipeline {
       }
       // A stop is folded into the record: the reconcile lists running tasks only (its stops are told).
       const stop = task && stopping(task) ? [taskViewOf(task)] : [];
-      return this.reconcile(target, { kind: 'reconcile', reason: t.detail }, record, { tasks: stop });
+      // A stop sent straight here (lib/rules.ts ecs-task-failing) also comes through the task event
+      // queue (ecs-task's pattern holds every failing task): its batch counts it should this lose a race.
+      const again = stop.length > 0 ? { queueBringsAgain: true } : {};
+      return this.reconcile(target, { kind: 'reconcile', reason: t.detail }, record, {
+        tasks: stop,
+        ...again,
+      });
     });
   }
 

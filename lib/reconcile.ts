@@ -25,7 +25,14 @@ import type { Clients } from './aws.ts';
 import type { TargetConfig } from './config.ts';
 import { type Action, type Decision, decide, type Trigger } from './decide.ts';
 import { isEcsStrategy } from './ecs-strategy.ts';
-import { foldGates, foldTaskFacts, mergeTasks, primaryOwnedByPerson, stopMoot } from './event-facts.ts';
+import {
+  foldGates,
+  foldTaskFacts,
+  mergeTasks,
+  primaryOwnedByPerson,
+  stopMoot,
+  TASK_FACTS_KEPT,
+} from './event-facts.ts';
 import {
   actsBeforeCommit,
   askAgain,
@@ -51,9 +58,10 @@ import {
 import { freshLookNeeded, type LastLook, lookAfterActing, lookStands, observePlan } from './observe-rules.ts';
 import { restoreDue, withOwnerSettings } from './owner-settings.ts';
 import type { ServiceRecord } from './record.ts';
+import { failureCount } from './record-size.ts';
 import { containerRefusal, RefusedError, serviceRefusal, trafficRefusal } from './refusal.ts';
 import { primaryDeleted } from './retire.ts';
-import { rollbackInHand } from './rollout/failures.ts';
+import { countedInHand, rollbackInHand } from './rollout/failures.ts';
 import { ConflictError, type RecordStore } from './store.ts';
 
 /**
@@ -66,6 +74,11 @@ export interface Heard {
   /** An alarm event that says no time: it cannot be ordered, so the gates are read from CloudWatch. */
   readGates?: boolean;
   sweep?: boolean;
+  /**
+   * The stops came straight from their failing task's event; the task event queue brings them
+   * again in a batch (lib/pipeline.ts onServiceEvent), which counts what a lost race left uncounted.
+   */
+  queueBringsAgain?: boolean;
 }
 
 /** Rounds of observe-decide-act per trigger before leaving the rest to the next event or tick. */
@@ -124,6 +137,8 @@ export class Reconcile {
   // A look that listed no tasks (the told stops roll back on their own: lib/rollout/failures.ts
   // rollbackInHand) decided something else: every later look of this reconcile lists them.
   private inFull = false;
+  // Races lost writing counted failures (writeCounted).
+  private countRacesLost = 0;
   // The push or command whose decision is held: dropped with it (its write lost a race), it is
   // decided again on the record as stored, as when a first round's write loses.
   private heldFrom: Trigger | undefined;
@@ -162,6 +177,13 @@ export class Reconcile {
       if (this.trigger.kind === 'reconcile' && heldByAnother(this.record, this.me, this.parts.now())) {
         const asked = await this.askTheHolder(told);
         if (asked) return asked;
+        continue;
+      }
+      // Failures that only count (lib/rollout/failures.ts countedInHand): written, not looked into.
+      const counted = this.countedOnly(told);
+      if (counted) {
+        const written = await this.writeCounted(counted);
+        if (written) return written;
         continue;
       }
       const looked = await this.look(told);
@@ -224,6 +246,52 @@ export class Reconcile {
     return this.reading ? foldGates(heardOf, this.reading, true) : heardOf;
   }
 
+  /**
+   * The record with the told failures counted, when counting them is all they decide (countedInHand):
+   * a trigger of stops only, no decision held back, and room left for the facts the record keeps
+   * (past it a decision counts them, or they would be let go uncounted).
+   */
+  private countedOnly(told: ServiceRecord): ServiceRecord | undefined {
+    const { tasks = [], gates = [], sweep, readGates } = this.heard;
+    const facts = told.taskFacts ?? [];
+    if (this.trigger.kind !== 'reconcile' || this.held || gates.length > 0 || sweep || readGates)
+      return undefined;
+    if (facts.length >= TASK_FACTS_KEPT) return undefined;
+    const rollout = countedInHand(told.rollout, tasks, facts, this.target.failedTasks, this.parts.now());
+    return rollout && foldTaskFacts({ ...told, rollout }, []);
+  }
+
+  /** Writes the counted failures; undefined when the write lost a race (the next round decides again). */
+  private async writeCounted(next: ServiceRecord): Promise<ServiceRecord | undefined> {
+    if (JSON.stringify(next) === JSON.stringify(this.record)) return this.record;
+    try {
+      const written = await this.parts.store.put(next);
+      log.info('failures.counted', {
+        service: written.key,
+        failures: written.rollout ? failureCount(written.rollout) : 0,
+        failedTasks: this.target.failedTasks,
+      });
+      this.tell([], written.key);
+      return written;
+    } catch (e) {
+      if (!(e instanceof ConflictError)) throw e;
+      this.record = e.stored ?? (await this.parts.store.get(this.target.cluster, this.target.service));
+      this.reread();
+      // Hundreds of stops at once each write their count: retried, the writes conflict round after
+      // round (a 150-task crash loop, failedTasks 40: 735 writes). A stop the queue brings again is
+      // tried twice, then left to the queue's batch, which counts a burst in one write.
+      if (this.heard.queueBringsAgain && ++this.countRacesLost >= 2) {
+        log.info('event.dropped', {
+          service: this.record.key,
+          reason:
+            'lost two races to count it: the task event queue brings it again, with the rest of its burst',
+        });
+        return this.record;
+      }
+      return undefined;
+    }
+  }
+
   /** All the trigger told is stops the holder's next look shows anyway (stopMoot). */
   private heardOnlyMootStops(): boolean {
     const { tasks = [], gates = [], sweep, readGates } = this.heard;
@@ -273,7 +341,9 @@ export class Reconcile {
       sweep: this.heard.sweep === true,
       readGates: this.heard.readGates === true,
       rollbackInHand:
-        !this.inFull && rollbackInHand(told.rollout, this.heard.tasks ?? [], this.target.failedTasks),
+        !this.inFull &&
+        (this.heard.tasks?.length ?? 0) > 0 &&
+        rollbackInHand(told.rollout, told.taskFacts ?? [], this.target.failedTasks),
     };
     const plan = `${observePlan(told, asked)}${asked.rollbackInHand ? ' failure' : ''}`;
     let observed: Observed;

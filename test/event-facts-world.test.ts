@@ -80,6 +80,28 @@ describe('facts from events, in the local world', () => {
     expect(report.violations).toEqual([]);
   }, 240_000);
 
+  it.each([
+    // 44 canary tasks of a 400-task service crash together mid-bake: 987 calls before, 190 ListTasks.
+    ['scenarios/held-out/stranger9/05-400-canary-crash-3m-failedtasks-40.yml', 400],
+    // 150 new tasks of a rolling update crash-loop together: 1,238 calls before, 237 ListTasks.
+    ['scenarios/held-out/stranger9/14-150-rolling-crashloop-failedtasks-40.yml', 1000],
+  ])(
+    'failedTasks 40, stops in hundreds: each failure is counted, not looked into (%s)',
+    async (file, most) => {
+      const { report } = await runScenario(parseScenario(readFileSync(file, 'utf8'), { file }), {
+        onWorld: pipelineWith({}),
+        latency: true,
+      });
+      const rollout = (report.rollouts as Rollout[])[0]!;
+      expect(rollout.outcome).toBe('rolled_back');
+      expect(Number(/^(\d+) new tasks failed/.exec(rollout.reason ?? '')?.[1])).toBeGreaterThanOrEqual(40);
+      expect(report.apiCalls['ecs:ListTasks'] ?? 0).toBeLessThan(20);
+      expect(Object.values(report.apiCalls).reduce((s, n) => s + n, 0)).toBeLessThan(most);
+      expect(report.violations).toEqual([]);
+    },
+    240_000,
+  );
+
   it('with every task event lost, the sweep finds the failure from AWS and rolls back', async () => {
     const drops = Array.from({ length: 400 }, (_, i) => ({
       match: 'ECS Task State Change',

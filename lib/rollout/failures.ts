@@ -72,6 +72,54 @@ export function rollbackInHand(
 }
 
 /**
+ * The told stops counted as a decision counts them, when that is all they can decide: each one a
+ * failure of the rollout's revision (or one counted already), and together, with the failures
+ * counted and those the record holds told but not yet counted, not enough to roll back. A baking
+ * step bakes again, as a look's decision does (lib/rollout/progress.ts stopsHere). Returns the
+ * rollout with them counted (a copy), or undefined when a look must decide. No look is needed:
+ * the stop is what a look would learn, and the step's other clocks have their own wake-ups. With
+ * `failedTasks` above 1, a crash-looping image's stops, hundreds within a second, each its own
+ * invocation, each listed and described every task of the service and wrote its count, the writes
+ * conflicting (a 150-task rolling update, failedTasks 40: 1,238 calls;
+ * scenarios/held-out/stranger9/14-150-rolling-crashloop-failedtasks-40.yml).
+ *
+ *   failedTasks 3, a failure of web:4 told, none before        -> counted: 1 failure
+ *   failedTasks 3, the step baking, a failure told             -> counted, and the step bakes again
+ *   failedTasks 3, a failure told, 2 held                      -> undefined (it rolls back: rollbackInHand)
+ *   failedTasks 3, a failure told twice (counted already)      -> the rollout as it was
+ *   failedTasks 3, a scale-in stop of web:4 told               -> undefined (a look decides)
+ *   failedTasks 3, a failure of web:3 told                     -> undefined
+ *   failedTasks 3, rolling back                                -> undefined
+ *   failedTasks 3, nothing told                                -> undefined
+ */
+export function countedInHand(
+  rollout: Rollout | undefined,
+  told: TaskView[],
+  held: TaskView[],
+  failedTasks: number,
+  now: number,
+): Rollout | undefined {
+  const revision = rollout?.taskDefinition;
+  if (!rollout || !revision || rollout.rollingBack || told.length === 0) return undefined;
+  const counted = countedAmongFailures(rollout);
+  const failure = (t: TaskView) =>
+    t.taskDefinition === revision &&
+    (counted(t.taskArn) ||
+      ((t.lastStatus === 'STOPPED' || t.desiredStatus === 'STOPPED') &&
+        !(t.stoppedAt !== undefined && t.stoppedAt < rollout.startedAt) &&
+        asFailure(t, now) !== undefined));
+  if (!told.every(failure) || rollbackInHand(rollout, held, failedTasks)) return undefined;
+  const next = structuredClone(rollout);
+  const added = foldFailures(next, held, revision, now);
+  const step = next.steps[next.stepIndex];
+  if (added > 0 && step?.healthyAt !== undefined) {
+    step.healthyAt = undefined;
+    step.unhealthySince = now;
+  }
+  return next;
+}
+
+/**
  * Whether a stopped task counts against the rollout. Counted: an essential container exited, the
  * task failed to start (image pull, resources), failed container or load balancer health checks.
  * Not counted: stops the scheduler makes to scale or replace, stops by a person, Spot interruptions.
