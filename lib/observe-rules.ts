@@ -223,16 +223,19 @@ export function lookStands(
  * a recheck), so the rollout still pauses before it moves. The canary's deployment COMPLETED while
  * its step bakes says its tasks are healthy, which the bake already holds. Every other service event
  * is looked at: a deployment's failure, the primary's completion (promotion, a person's deploy),
- * what is known good. The canary's steady state while step 1 waits comes with its deployment's
- * COMPLETED (step 1 puts the canary on the revision: a deployment; ECS sends both as it ends), and
- * says no more: of the two only the COMPLETED is looked at, or the two invocations, run at once,
- * both looked (8 calls, one write lost). A COMPLETED that is lost is found by the step's health
- * recheck, as any lost event; the steady states of later steps (a scale-up: no deployment, no
- * COMPLETED) are looked at.
+ * what is known good. The canary's steady state while step 1 waits for the canary it created comes
+ * with its deployment's COMPLETED (step 1 puts the canary on the revision: a deployment; ECS sends
+ * both as it ends), and says no more: of the two only the COMPLETED is looked at, or the two
+ * invocations, run at once, both looked (8 calls, one write lost). A COMPLETED that is lost is found
+ * by the step's health recheck, as any lost event. The steady states of a step waiting since it
+ * last asked for tasks (a scale-up: later steps, or step 1's canary resized for a person's
+ * scale-out, or a failed task replaced mid-bake: no deployment, no COMPLETED) are looked at; step 1
+ * waited for a 4-minute recheck there (scenarios/held-out/stranger9/17-*.yml).
  *
  *   SERVICE_STEADY_STATE, the step baking                          -> dropped
  *   SERVICE_STEADY_STATE, the step waiting for its tasks           -> looked at (it may start the bake)
- *   SERVICE_STEADY_STATE of the canary, step 1 waiting             -> dropped (its COMPLETED is looked at)
+ *   SERVICE_STEADY_STATE of the canary, step 1 waiting since it began -> dropped (its COMPLETED is looked at)
+ *   SERVICE_STEADY_STATE of the canary, step 1 waiting since a resize -> looked at (no deployment)
  *   SERVICE_STEADY_STATE of the canary, step 2 waiting             -> looked at (a scale-up)
  *   SERVICE_STEADY_STATE, no rollout                               -> looked at (what is known good)
  *   SERVICE_STEADY_STATE, rolling back                             -> looked at (the rollback's end)
@@ -265,7 +268,8 @@ export function serviceEventWorthALook(
     ours &&
     r.stepIndex === 0 &&
     r.room === undefined &&
-    step?.unhealthySince !== undefined
+    step?.unhealthySince !== undefined &&
+    step.unhealthySince === step.startedAt
   )
     return {
       worth: false,

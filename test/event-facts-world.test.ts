@@ -93,6 +93,21 @@ describe('facts from events, in the local world', () => {
     240_000,
   );
 
+  it("a canary resized at step 1 for a person's scale-out starts its bake on its steady state", async () => {
+    // 300 tasks scaled to 400 by hand mid-bake: the bake's end resizes the canary (33 -> 44). No
+    // deployment, so no COMPLETED: the canary's steady state (7:58) is the word, and was dropped
+    // as step 1's, whose COMPLETED comes with it; the bake waited for the 4-minute recheck (11:00).
+    const { report, rollout } = await played(
+      'scenarios/held-out/stranger9/17-300-to-400-preset-canary-healthy-hand-scaleout.yml',
+    );
+    expect(rollout.outcome).toBe('succeeded');
+    const steps = (report.rollouts as { steps: { reachedAt: string }[] }[])[0]!.steps;
+    const promoted = Date.parse(steps[1]!.reachedAt) - Date.parse(report.startedAt as string);
+    // The steady state at 7:58 and a 5-minute bake: 12:58 (16:00 before).
+    expect(promoted).toBeLessThan(14 * 60_000);
+    expect(report.violations).toEqual([]);
+  }, 240_000);
+
   it('with every task event lost, the sweep finds the failure from AWS and rolls back', async () => {
     const drops = Array.from({ length: 400 }, (_, i) => ({
       match: 'ECS Task State Change',

@@ -107,10 +107,17 @@ describe('serviceEventWorthALook', () => {
     ['SERVICE_STEADY_STATE, the step baking', 'SERVICE_STEADY_STATE', baking, false],
     ['SERVICE_STEADY_STATE, the step waiting for its tasks', 'SERVICE_STEADY_STATE', rollout(), true],
     [
-      'SERVICE_STEADY_STATE of the canary, step 1 waiting',
+      'SERVICE_STEADY_STATE of the canary, step 1 waiting since it began',
       'SERVICE_STEADY_STATE',
       rollout({ steps: [{ ...step(10), unhealthySince: 0 }, step(50), step(100)] }),
       false,
+      'canary',
+    ],
+    [
+      'SERVICE_STEADY_STATE of the canary, step 1 waiting since a resize',
+      'SERVICE_STEADY_STATE',
+      rollout({ steps: [{ ...step(10), unhealthySince: 360_000 }, step(50), step(100)] }),
+      true,
       'canary',
     ],
     [
