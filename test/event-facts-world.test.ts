@@ -93,34 +93,36 @@ describe('facts from events, in the local world', () => {
     240_000,
   );
 
-  it("a canary resized at step 1 for a person's scale-out starts its bake on its steady state", async () => {
+  it.each([
     // 300 tasks scaled to 400 by hand mid-bake: the bake's end resizes the canary (33 -> 44). No
     // deployment, so no COMPLETED: the canary's steady state (7:58) is the word, and was dropped
     // as step 1's, whose COMPLETED comes with it; the bake waited for the 4-minute recheck (11:00).
-    const { report, rollout } = await played(
-      'scenarios/held-out/stranger9/17-300-to-400-preset-canary-healthy-hand-scaleout.yml',
-    );
-    expect(rollout.outcome).toBe('succeeded');
-    const steps = (report.rollouts as { steps: { reachedAt: string }[] }[])[0]!.steps;
-    const promoted = Date.parse(steps[1]!.reachedAt) - Date.parse(report.startedAt as string);
     // The steady state at 7:58 and a 5-minute bake: 12:58 (16:00 before).
-    expect(promoted).toBeLessThan(14 * 60_000);
-    expect(report.violations).toEqual([]);
-  }, 240_000);
-
-  it("a person's scale-in behind a 300 s deregistration delay re-sizes the canary as ECS starts draining", async () => {
+    [
+      "a canary resized at step 1 for a person's scale-out starts its bake on its steady state",
+      'scenarios/held-out/stranger9/17-300-to-400-preset-canary-healthy-hand-scaleout.yml',
+      14,
+    ],
     // 300 tasks scaled in to 100 at 3m: ECS's DEACTIVATING events come at once, the STOPPED ones
     // 300 s later. Heard only at STOPPED, the canary of 33 served 25 % beside 100 for four minutes
     // (the sim's scaling-bounds check) and the promotion came at 13:25.
-    const { report, rollout } = await played(
+    [
+      "a person's scale-in behind a 300 s deregistration delay re-sizes the canary as ECS starts draining",
       'scenarios/held-out/stranger10/08-300-preset-canary-lb-hand-scalein-step1.yml',
-    );
-    expect(rollout.outcome).toBe('succeeded');
-    const steps = (report.rollouts as { steps: { reachedAt: string }[] }[])[0]!.steps;
-    const promoted = Date.parse(steps[1]!.reachedAt) - Date.parse(report.startedAt as string);
-    expect(promoted).toBeLessThan(9 * 60_000);
-    expect(report.violations).toEqual([]);
-  }, 240_000);
+      9,
+    ],
+  ])(
+    '%s',
+    async (_, file, minutes) => {
+      const { report, rollout } = await played(file);
+      expect(rollout.outcome).toBe('succeeded');
+      const steps = (report.rollouts as { steps: { reachedAt: string }[] }[])[0]!.steps;
+      const promoted = Date.parse(steps[1]!.reachedAt) - Date.parse(report.startedAt as string);
+      expect(promoted).toBeLessThan(minutes * 60_000);
+      expect(report.violations).toEqual([]);
+    },
+    240_000,
+  );
 
   it('with every task event lost, the sweep finds the failure from AWS and rolls back', async () => {
     const drops = Array.from({ length: 400 }, (_, i) => ({
