@@ -480,10 +480,9 @@ export class Pipeline {
       const stop = task && stopping(task) ? [taskViewOf(task)] : [];
       // A stop sent straight here (lib/rules.ts ecs-task-failing) also comes through the task event
       // queue (ecs-task's pattern holds every failing task): its batch counts it should this lose a race.
-      const again = stop.length > 0 ? { queueBringsAgain: true } : {};
       return this.reconcile(target, { kind: 'reconcile', reason: t.detail }, record, {
         tasks: stop,
-        ...again,
+        queueBringsAgain: stop.length > 0,
       });
     });
   }

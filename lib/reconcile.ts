@@ -252,12 +252,11 @@ export class Reconcile {
    * (past it a decision counts them, or they would be let go uncounted).
    */
   private countedOnly(told: ServiceRecord): ServiceRecord | undefined {
-    const { tasks = [], gates = [], sweep, readGates } = this.heard;
+    const stops = this.heardOnlyStops();
     const facts = told.taskFacts ?? [];
-    if (this.trigger.kind !== 'reconcile' || this.held || gates.length > 0 || sweep || readGates)
+    if (!stops || this.trigger.kind !== 'reconcile' || this.held || facts.length >= TASK_FACTS_KEPT)
       return undefined;
-    if (facts.length >= TASK_FACTS_KEPT) return undefined;
-    const rollout = countedInHand(told.rollout, tasks, facts, this.target.failedTasks, this.parts.now());
+    const rollout = countedInHand(told.rollout, stops, facts, this.target.failedTasks, this.parts.now());
     return rollout && foldTaskFacts({ ...told, rollout }, []);
   }
 
@@ -292,11 +291,15 @@ export class Reconcile {
     }
   }
 
+  /** The stops the trigger told, when they are all it told (no gate, not the sweep); else undefined. */
+  private heardOnlyStops(): TaskView[] | undefined {
+    const { tasks = [], gates = [], sweep, readGates } = this.heard;
+    return tasks.length === 0 || gates.length > 0 || sweep || readGates ? undefined : tasks;
+  }
+
   /** All the trigger told is stops the holder's next look shows anyway (stopMoot). */
   private heardOnlyMootStops(): boolean {
-    const { tasks = [], gates = [], sweep, readGates } = this.heard;
-    if (tasks.length === 0 || gates.length > 0 || sweep || readGates) return false;
-    return tasks.every((t) => stopMoot(this.record, t.taskDefinition));
+    return this.heardOnlyStops()?.every((t) => stopMoot(this.record, t.taskDefinition)) === true;
   }
 
   /**

@@ -5,6 +5,7 @@
 import type { TaskView } from '../observation.ts';
 import type { Rollout, TaskFailure } from '../record.ts';
 import { countedAmongFailures, failureCount } from '../record-size.ts';
+import { bakeAgain } from './step-state.ts';
 
 /**
  * "2 new tasks failed: Essential container in task exited (web exit code 1)"; `count` is how many
@@ -27,20 +28,25 @@ export function foldFailures(rollout: Rollout, tasks: TaskView[], revision: stri
   // listed twice here: the list grows as the loop goes).
   const counted = countedAmongFailures(rollout);
   for (const t of tasks) {
-    // A failing task counts as soon as ECS decides to stop it, not only once it is STOPPED.
-    if (t.taskDefinition !== revision || (t.lastStatus !== 'STOPPED' && t.desiredStatus !== 'STOPPED'))
-      continue;
     if (counted(t.taskArn) || rollout.failures.some((f) => f.taskArn === t.taskArn)) continue;
-    // ECS keeps stopped tasks visible for about an hour, and a digest deployed again by hand reuses
-    // its revision: a task stopped before this rollout began failed an earlier one.
-    if (t.stoppedAt !== undefined && t.stoppedAt < rollout.startedAt) continue;
-    const failure = asFailure(t, now);
+    const failure = failureOfRollout(t, revision, rollout.startedAt, now);
     if (failure) {
       rollout.failures.push(failure);
       added++;
     }
   }
   return added;
+}
+
+/** The task as a failure of the rollout of `revision` begun at `startedAt`, if it is one. */
+function failureOfRollout(t: TaskView, revision: string, startedAt: number, now: number) {
+  // A failing task counts as soon as ECS decides to stop it, not only once it is STOPPED.
+  if (t.taskDefinition !== revision || (t.lastStatus !== 'STOPPED' && t.desiredStatus !== 'STOPPED'))
+    return undefined;
+  // ECS keeps stopped tasks visible for about an hour, and a digest deployed again by hand reuses
+  // its revision: a task stopped before this rollout began failed an earlier one.
+  if (t.stoppedAt !== undefined && t.stoppedAt < startedAt) return undefined;
+  return asFailure(t, now);
 }
 
 /**
@@ -104,18 +110,11 @@ export function countedInHand(
   const counted = countedAmongFailures(rollout);
   const failure = (t: TaskView) =>
     t.taskDefinition === revision &&
-    (counted(t.taskArn) ||
-      ((t.lastStatus === 'STOPPED' || t.desiredStatus === 'STOPPED') &&
-        !(t.stoppedAt !== undefined && t.stoppedAt < rollout.startedAt) &&
-        asFailure(t, now) !== undefined));
+    (counted(t.taskArn) || failureOfRollout(t, revision, rollout.startedAt, now) !== undefined);
   if (!told.every(failure) || rollbackInHand(rollout, held, failedTasks)) return undefined;
   const next = structuredClone(rollout);
-  const added = foldFailures(next, held, revision, now);
   const step = next.steps[next.stepIndex];
-  if (added > 0 && step?.healthyAt !== undefined) {
-    step.healthyAt = undefined;
-    step.unhealthySince = now;
-  }
+  if (foldFailures(next, held, revision, now) > 0 && step) bakeAgain(step, now);
   return next;
 }
 

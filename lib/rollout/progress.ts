@@ -34,7 +34,7 @@ import {
   primaryHealthy,
   stillStarting,
 } from './step.ts';
-import { askedForTasks, sawHealthy, succeed } from './step-state.ts';
+import { askedForTasks, bakeAgain, sawHealthy, succeed } from './step-state.ts';
 import { fitWithinRoom, stepByTasks, switchPlan } from './task-steps.ts';
 import { weightedCanaryTasks } from './traffic.ts';
 import { stepWeighted, trafficProblem } from './weighted.ts';
@@ -170,12 +170,7 @@ function stopsHere({ d, obs, target, rollout, revision, now }: Look): boolean {
     );
     return true;
   }
-  const step = rollout.steps[rollout.stepIndex]!;
-  if (failedNow > 0 && step.healthyAt !== undefined) {
-    // A failure inside the bake: the step was not healthy for the whole bake, so it bakes again.
-    step.healthyAt = undefined;
-    step.unhealthySince = now;
-  }
+  if (failedNow > 0) bakeAgain(rollout.steps[rollout.stepIndex]!, now);
   return false;
 }
 

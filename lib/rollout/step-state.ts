@@ -15,6 +15,17 @@ export function askedForTasks(step: StepState, now: number) {
 }
 
 /**
+ * A failure inside the bake, short of a rollback: the step was not healthy for the whole bake, so
+ * it bakes again once it is healthy (a step not baking is unchanged). Returns whether it was baking.
+ */
+export function bakeAgain(step: StepState, now: number): boolean {
+  if (step.healthyAt === undefined) return false;
+  step.healthyAt = undefined;
+  step.unhealthySince = now;
+  return true;
+}
+
+/**
  * The step's growing service has `healthy` tasks of the revision: one more than ever restarts an
  * unhealthy step's deadline (lib/rollout/step.ts gainedHealthyTask).
  */
