@@ -9,9 +9,10 @@
  * (`again`, a conditional write) and returns, and the holder looks again before it lets go. A
  * holder that died frees the lease when it expires (LEASE_MS, above Lambda's 60 s timeout).
  *
- * Fenced: right before acting on a service, the holder reads the record again (fenceNeedsRead);
- * an action decided from a version that is no longer the stored one, or under a lease that is no
- * longer its own, is not performed (the loop observes and decides again).
+ * Fenced: right before acting on a service, the holder knows the record as stored: by the conditional
+ * write that committed the decision when the action follows it at once, or by reading it again
+ * (fenceNeedsRead); an action decided from a version that is no longer the stored one, or under a
+ * lease that is no longer its own, is not performed (the loop observes and decides again).
  *
  * Backed off: a target whose reconciles keep failing (throttled, refused, deleted) is recorded as
  * failing with a back-off the tick respects, so it costs little and never holds back the others,
@@ -72,18 +73,28 @@ export function stillCurrent(decided: ServiceRecord, stored: ServiceRecord, me: 
 }
 
 /**
- * Whether an action is fenced (the record read again right before it), by what it changes. A
- * registration changes nothing any service runs: a revision registered on a superseded decision is
+ * Whether an action needs the record read again right before it (its fence), by what it changes
+ * and by what came between the decision's commit and it.
+ *
+ * A registration changes nothing any service runs: a revision registered on a superseded decision is
  * a task definition nobody uses, and it is taken only for the rollout of its own image (lib/act.ts
  * learnedRevision); the next round's decision is committed by a conditional write, which a commit
- * since it makes conflict. Every action on a service is fenced: a person's rollback or pause, or a
- * newer push, committed since our write must not be overtaken by the step it superseded (a read
- * a moment after our own write is what catches one that landed in between).
- *   registerRevision                                   -> no read
- *   setCanary, setPrimary, setCount, setRoutes, …      -> read
+ * since it makes conflict.
+ *
+ * Every action on a service is fenced: a person's rollback or pause, or a newer push, committed
+ * since our write must not be overtaken by the step it superseded. The first action right after this
+ * round's own commit is fenced by that commit: its condition proved the decision current, and a read
+ * a moment later would only narrow a window of a few milliseconds to another of the same size (a
+ * write landing between the read and the call). A read pays where time passes: after an earlier
+ * action (a registration, a scale-in before a switch), or when the round committed nothing.
+ *   registerRevision, any                                   -> no read
+ *   setCanary, first after this round's commit              -> no read (the commit fenced it)
+ *   setPrimary, after the rollback's setCanary              -> read
+ *   setCanary, after a registration of the same round       -> read
+ *   setCount, the round committed nothing (no change)       -> read
  */
-export function fenceNeedsRead(action: { type: string }): boolean {
-  return action.type !== 'registerRevision';
+export function fenceNeedsRead(action: { type: string }, rightAfterOwnCommit: boolean): boolean {
+  return action.type !== 'registerRevision' && !rightAfterOwnCommit;
 }
 
 /**

@@ -9,6 +9,7 @@
  * again at every round, also after a round that only wrote its own decision down.
  */
 import { isEcsStrategy } from './ecs-strategy.ts';
+import type { ServiceView } from './observation.ts';
 import type { Rollout, ServiceRecord } from './record.ts';
 
 /**
@@ -89,6 +90,50 @@ export function watchesPrimary(
  */
 export function listTasksByFamily(services: readonly string[]): boolean {
   return services.length > 1;
+}
+
+/**
+ * How many of the new revision's tasks a look during a step's bake takes from ECS's counts
+ * (DescribeServices, which the look reads anyway) instead of listing them (a ListTasks and a
+ * DescribeTasks a hundred tasks each); undefined: list them. The bake began on a look that listed
+ * every task of the step and found each running, healthy and in service (target health is read
+ * only until then). Since, what can change a verdict is told apart from the listing: a task that
+ * stops or fails by its event (folded into the record and merged over the counted tasks, so it
+ * still rolls back in the invocation it wakes), the gates by their own reading. What a listing
+ * would add is whether the step still runs as it began, and ECS's counts say that: each watched
+ * service (the canary; the primary too once promoted, or at the bake's end before promotion) has
+ * one deployment, running all it asks for with none pending, and not in progress. A service that
+ * moved (a task replaced and its successor still starting, a person's scale-out, a new
+ * deployment) is listed. The sweep lists everything (events may have been lost), and so do a push,
+ * trading capacity and a placement failure (their stopped tasks are listed too).
+ *
+ *   step 1 baking, canary [web:2 2/2 COMPLETED]                       -> 2
+ *   step 1 not baking yet                                             -> list (target health is read)
+ *   step 1 baking, canary [web:2 1/2] (a task replaced)               -> list
+ *   step 1 baking, canary [web:2 2/2, 1 pending]                      -> list
+ *   step 1 baking, canary [web:2 2/2 IN_PROGRESS]                     -> list
+ *   step 2 baking, its end: primary [web:1 20/20], canary [web:2 20/20] -> 20 (the primary runs none yet)
+ *   step 3 baking, primary [web:2 20/20, web:1 ACTIVE 4/4]            -> list (two deployments)
+ *   step 3 baking, primary [web:2 20/20 COMPLETED], canary [web:2 0/0] -> 20
+ *   the sweep, a push, trading capacity, or a placement failure       -> list
+ */
+export function countedBakingTasks(
+  rollout: Pick<Rollout, 'steps' | 'stepIndex'>,
+  services: readonly Pick<ServiceView, 'deployments'>[],
+  revision: string,
+  /** The look reads stopped tasks (the sweep, trading capacity, a placement failure) or brings a push. */
+  listsAll: boolean,
+): number | undefined {
+  if (listsAll || rollout.steps[rollout.stepIndex]?.healthyAt === undefined) return undefined;
+  let running = 0;
+  for (const s of services) {
+    if (s.deployments.length !== 1) return undefined;
+    const d = s.deployments[0]!;
+    if (d.runningCount !== d.desiredCount || d.pendingCount !== 0) return undefined;
+    if (d.rolloutState === 'IN_PROGRESS' || d.rolloutState === 'FAILED') return undefined;
+    if (d.taskDefinition === revision) running += d.runningCount;
+  }
+  return running;
 }
 
 /** What the last round of a reconcile left: what it looked at, and what happened since. */

@@ -53,7 +53,7 @@ import type {
   TaskView,
 } from './observation.ts';
 import { MISSING_SERVICE } from './observation.ts';
-import { listTasksByFamily, watchesPrimary } from './observe-rules.ts';
+import { countedBakingTasks, listTasksByFamily, watchesPrimary } from './observe-rules.ts';
 import type { ServiceRecord } from './record.ts';
 import { DIGEST_TAG, familyOf } from './revision.ts';
 import { failedOnPlacement } from './rollout/capacity.ts';
@@ -181,13 +181,23 @@ export async function observe(
       learned.sweep === true ||
       rollout.room !== undefined ||
       failedOnPlacement(primary, watched, rollout.startedAt);
-    const raw = (await tasksOf(clients, target.cluster, services, stopped, familyOf(watched))).filter(
-      (t) => t.taskDefinitionArn === watched,
-    );
     hasHealthCheck =
       (rollout.taskDefinition === watched ? rollout.healthCheck : undefined) ??
       (await revisionHasHealthCheck(clients, memory, watched));
-    tasks = mergeTasks(raw.map(toTaskView), record.taskFacts ?? []);
+    // While the step bakes, ECS's counts stand for the listing when the step runs as it began
+    // (lib/observe-rules.ts countedBakingTasks); what changed since is told by events.
+    const views = [canary.exists ? canary : undefined, promoted ? primary : undefined].filter(
+      (v): v is ServiceView => !!v,
+    );
+    const counted = countedBakingTasks(rollout, views, watched, stopped || learned.pushing === true);
+    const raw =
+      counted !== undefined
+        ? []
+        : (await tasksOf(clients, target.cluster, services, stopped, familyOf(watched))).filter(
+            (t) => t.taskDefinitionArn === watched,
+          );
+    const listed = counted !== undefined ? countedTasks(watched, counted) : raw.map(toTaskView);
+    tasks = mergeTasks(listed, record.taskFacts ?? []);
     // The bake counts from when ELB sends the new tasks traffic: read that until the step's bake
     // starts, and only once ECS calls every running new task healthy (before, the step is not ready anyway).
     const step = rollout.steps[rollout.stepIndex];
@@ -256,6 +266,24 @@ export async function observe(
     ...(canaryRaw && { canary: canaryRaw }),
     gatesFromAws: gatesRead && !told && target.gateAlarms.length > 0,
   };
+}
+
+/**
+ * The step's running tasks as ECS's counts tell them during its bake (countedBakingTasks): running,
+ * meant to, and passing their checks, as the look that started the bake found each. They stand
+ * only for a count (the decision counts healthy tasks); a stop an event told of is a real task,
+ * merged beside them. Named for what they are, so a log or a report never passes one for a task.
+ *   web:2, 2 -> [counted web:2 #1, counted web:2 #2], each RUNNING/RUNNING HEALTHY
+ */
+export function countedTasks(revision: string, n: number): TaskView[] {
+  return Array.from({ length: n }, (_, i) => ({
+    taskArn: `counted ${revision} #${i + 1}`,
+    taskDefinition: revision,
+    lastStatus: 'RUNNING',
+    desiredStatus: 'RUNNING',
+    healthStatus: 'HEALTHY',
+    containers: [],
+  }));
 }
 
 /**

@@ -273,7 +273,7 @@ export class Pipeline {
       try {
         const result = await this.eachTarget(
           targets,
-          (target) => this.reconcile(target, { kind: 'push', image }),
+          (target) => this.reconcile(target, { kind: 'push', image, handedOn: true }),
           false,
         );
         services.push(...(result.services ?? []));

@@ -215,6 +215,7 @@ export class Reconcile {
         acting &&
         actsBeforeCommit(decision.actions) &&
         !heldByAnother(this.record, this.me, this.parts.now()) &&
+        !this.handedOn() &&
         round < MAX_ROUNDS - 1
       ) {
         await this.registerBeforeCommit(next, decision, observed);
@@ -228,10 +229,21 @@ export class Reconcile {
         if (settled) return settled;
         continue;
       }
-      const done = await this.perform(decision.actions, observed, told);
+      const done = await this.perform(decision.actions, observed, told, changed);
       if (done) return done;
     }
     return this.unfinished();
+  }
+
+  /**
+   * A push handed on through the wake queue: SQS may deliver it twice at once, and two registrations
+   * before either commit would make two revisions of one digest. Its registration is committed first
+   * instead (the rollout's registration lease, lib/rollout/progress.ts), which the second's
+   * conflicting write then reads.
+   */
+  private handedOn(): boolean {
+    const t = this.heldFrom ?? this.trigger;
+    return t.kind === 'push' && t.handedOn === true;
   }
 
   private pushing(): boolean {
@@ -521,6 +533,8 @@ export class Reconcile {
     observed: Observed,
     /** The record as this round told it, before deciding: who held the service then. */
     told: ServiceRecord,
+    /** This round wrote the decision just now: its conditional write fences the first action. */
+    committed: boolean,
   ): Promise<ServiceRecord | undefined> {
     const { store } = this.parts;
     const target = this.target;
@@ -532,10 +546,13 @@ export class Reconcile {
     // (lib/act.ts Known): a look is taken again after every action on a service, so none came since it.
     let canary: Known['canary'] = observed.canary ?? 'none';
     let registeredAnew = false;
-    for (const action of actions) {
+    for (const [i, action] of actions.entries()) {
       // Fenced: not on a decision another commit (a rollback, a command) has superseded. A
-      // registration changes no service: it is not (fenceNeedsRead).
-      const stored = fenceNeedsRead(action) ? await store.get(target.cluster, target.service) : this.record;
+      // registration changes no service, and the first action is fenced by the commit just made:
+      // neither reads (fenceNeedsRead).
+      const stored = fenceNeedsRead(action, committed && i === 0)
+        ? await store.get(target.cluster, target.service)
+        : this.record;
       if (!stillCurrent(this.record, stored, this.me)) {
         log.info('action.fenced', {
           service: this.record.key,

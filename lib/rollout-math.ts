@@ -220,6 +220,13 @@ export function rolloutTotal(total: number | undefined, asked: number | undefine
  *   room 13, floor 10, maximumPercent 200, primary 6, canary 7 -> primary 3, canary 7 (3 + 7 + 3 new = 13)
  *   room 12, floor 10, maximumPercent 100, primary 5, canary 7 -> primary 5, canary 7 (ECS stops old tasks first)
  *   room 4,  floor 4, maximumPercent 200, primary 2, canary 2  -> primary 1, canary 2 (no switch keeps the floor: one task)
+ *
+ * Shrinking the primary keeps the floor only while the canary has the tasks to cover it. When it
+ * has not (a canary half the service on a cluster with two slots to spare: shrinking the primary
+ * to one task beside it would serve half the floor), the switch asks ECS for fewer new tasks at once
+ * instead (slowerSwitch: a lower maximumPercent, the owner's put back when the rollout ends):
+ *   room 152, floor 150, maximumPercent 200, primary 76, canary 76
+ *     -> primary 76, canary 74, maximumPercent 103 (2 new at once: 76 + 74 serve 150)
  */
 export function promotionSwitch(
   room: number,
@@ -227,11 +234,45 @@ export function promotionSwitch(
   maximumPercent: number,
   primary: number,
   canary: number,
-): { primary: number; canary: number } {
+): { primary: number; canary: number; maximumPercent?: number } {
   let at = Math.max(1, primary);
   while (at > 1 && at + promotionNeeds(at, maximumPercent, at) + Math.max(0, floor - at) > room) at--;
   const free = room - at - promotionNeeds(at, maximumPercent, at);
-  return { primary: at, canary: Math.max(0, Math.min(canary, free)) };
+  const plan = { primary: at, canary: Math.max(0, Math.min(canary, free)) };
+  if (plan.primary + plan.canary >= floor) return plan;
+  return slowerSwitch(room, floor, maximumPercent, primary, canary) ?? plan;
+}
+
+/**
+ * A promotion's switch that keeps `floor` serving by asking ECS for fewer new tasks at once: the
+ * primary switches at the largest count it can (at most its count now), with the most new tasks at
+ * once that leave the canary (which serves the revision) enough room to cover the floor beside the
+ * primary's old tasks (ECS keeps those serving until new ones are healthy: its minimumHealthyPercent).
+ * The new tasks at once are what a whole maximumPercent gives (ECS rounds maximumPercent × desired
+ * down), above 100 and at most the owner's; undefined when no count keeps the floor.
+ *   room 152, floor 150, max 200, primary 76, canary 76 -> primary 76, canary 74, 103 % (2 at once)
+ *   room 13,  floor 10,  max 200, primary 6,  canary 7  -> primary 6,  canary 4,  150 % (3 at once)
+ *   room 4,   floor 4,   max 200, primary 2,  canary 2  -> undefined (no slot to spare)
+ *   room 251, floor 250, max 200, primary 250, canary 0 -> undefined (1 % of 250 is 2 tasks: no fit)
+ */
+export function slowerSwitch(
+  room: number,
+  floor: number,
+  maximumPercent: number,
+  primary: number,
+  canary: number,
+): { primary: number; canary: number; maximumPercent: number } | undefined {
+  // Fewer primary tasks serve less: below floor - canary none can keep the floor.
+  for (let at = Math.max(1, primary); at >= 1 && at + canary >= floor; at--) {
+    for (let n = Math.min(promotionNeeds(at, maximumPercent, at), room - at); n >= 1; n--) {
+      const percent = Math.ceil(((at + n) * 100) / at);
+      if (percent <= 100 || percent > maximumPercent) continue;
+      if (Math.floor((at * percent) / 100) - at !== n) continue;
+      const kept = Math.min(canary, room - at - n);
+      if (kept >= 0 && at + kept >= floor) return { primary: at, canary: kept, maximumPercent: percent };
+    }
+  }
+  return undefined;
 }
 
 /**

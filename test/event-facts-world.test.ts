@@ -6,9 +6,11 @@
  */
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { addLogTap } from '../lib/log.ts';
 import { parseScenario } from '../local/scenario/parse.ts';
 import { runScenario } from '../local/scenario/run.ts';
 import { pipelineWith } from '../local/scenario/sim-pipeline.ts';
+import type { World } from '../local/world.ts';
 
 type Rollout = { outcome: string; reason?: string; endedAt?: string };
 
@@ -18,9 +20,12 @@ const CRASH = readFileSync('scenarios/calls/crashing-canary.yml', 'utf8');
  * A scenario file as `autopilot sim` plays it: the latency model delivers a burst of stops over a
  * second or so, into concurrent invocations (without it they come one after another, and never race).
  */
-async function played(file: string) {
+async function played(file: string, watch?: (world: World) => void) {
   const { report } = await runScenario(parseScenario(readFileSync(file, 'utf8'), { file }), {
-    onWorld: pipelineWith({}),
+    onWorld: (world, scenario) => {
+      watch?.(world);
+      return pipelineWith({})(world, scenario);
+    },
     latency: true,
   });
   const stops = report.events.filter(
@@ -73,6 +78,33 @@ describe('facts from events, in the local world', () => {
     // Before, each stop's invocation wrote its fact into the record, conflicting round after round: 1,171 writes.
     expect(report.apiCalls['dynamodb:PutItem']).toBeLessThan(100);
     expect(report.violations).toEqual([]);
+  }, 240_000);
+
+  it('a healthy canary of 500 tasks: each bake ends on ECS’s counts, listing no task', async () => {
+    const listings: string[] = [];
+    const untap = addLogTap((line) => {
+      const l = JSON.parse(line);
+      if (l.msg === 'wake.scheduled' && /bake of step \d ends/.test(l.why)) listings.push(l.at);
+    });
+    let lists: Record<string, number> = {};
+    try {
+      const { report, rollout } = await played('scenarios/calls/healthy-canary-large.yml', (world) => {
+        // ListTasks by the minute it was called at: the bakes' ends are known from their wake-ups.
+        world.interceptors.push((service, operation) => {
+          if (service !== 'ecs' || operation !== 'ListTasks') return;
+          const at = new Date(world.clock.now()).toISOString().slice(0, 19);
+          lists = { ...lists, [at]: (lists[at] ?? 0) + 1 };
+        });
+      });
+      expect(rollout.outcome).toBe('succeeded');
+      expect(listings).toHaveLength(3);
+      // Listed before: 32 ListTasks, of which 16 at the three bakes' ends.
+      for (const end of listings) expect(lists[end.slice(0, 19)] ?? 0, end).toBe(0);
+      expect(report.apiCalls['ecs:ListTasks']).toBeLessThanOrEqual(16);
+      expect(report.violations).toEqual([]);
+    } finally {
+      untap();
+    }
   }, 240_000);
 
   it.each([

@@ -1,6 +1,7 @@
 /** The worked examples of lib/observe-rules.ts, one row each. */
 import { describe, expect, it } from 'vitest';
 import {
+  countedBakingTasks,
   freshLookNeeded,
   listTasksByFamily,
   lookAfterActing,
@@ -290,5 +291,82 @@ describe('listTasksByFamily', () => {
     ['none', [], false],
   ])('%s -> %s', (_, services, byFamily) => {
     expect(listTasksByFamily(services)).toBe(byFamily);
+  });
+});
+
+describe('countedBakingTasks', () => {
+  const WEB1 = `${TD}web:1`;
+  const WEB2 = `${TD}web:2`;
+  const dep = (taskDefinition: string, running: number, desired: number, extra = {}) => ({
+    id: `ecs-svc/${taskDefinition}`,
+    status: 'PRIMARY',
+    taskDefinition,
+    desiredCount: desired,
+    runningCount: running,
+    pendingCount: 0,
+    failedTasks: 0,
+    rolloutState: 'COMPLETED',
+    ...extra,
+  });
+  const svc = (...deployments: ReturnType<typeof dep>[]) => ({ deployments });
+  const at = (stepIndex: number, baking: boolean) =>
+    rollout({
+      stepIndex,
+      steps: [0, 1, 2].map((i) => step([10, 50, 100][i]!, i === stepIndex && baking ? 1 : undefined)),
+    });
+  it.each([
+    ['step 1 baking, canary [web:2 2/2 COMPLETED]', at(0, true), [svc(dep(WEB2, 2, 2))], false, 2],
+    ['step 1 not baking yet', at(0, false), [svc(dep(WEB2, 2, 2))], false, undefined],
+    [
+      'step 1 baking, canary [web:2 1/2] (a task replaced)',
+      at(0, true),
+      [svc(dep(WEB2, 1, 2))],
+      false,
+      undefined,
+    ],
+    [
+      'step 1 baking, canary [web:2 2/2, 1 pending]',
+      at(0, true),
+      [svc(dep(WEB2, 2, 2, { pendingCount: 1 }))],
+      false,
+      undefined,
+    ],
+    [
+      'step 1 baking, canary [web:2 2/2 IN_PROGRESS]',
+      at(0, true),
+      [svc(dep(WEB2, 2, 2, { rolloutState: 'IN_PROGRESS' }))],
+      false,
+      undefined,
+    ],
+    [
+      'step 2 baking, its end: primary [web:1 20/20], canary [web:2 20/20]',
+      at(1, true),
+      [svc(dep(WEB2, 20, 20)), svc(dep(WEB1, 20, 20))],
+      false,
+      20,
+    ],
+    [
+      'step 3 baking, primary [web:2 20/20, web:1 ACTIVE 4/4]',
+      at(2, true),
+      [svc(dep(WEB2, 20, 20), dep(WEB1, 4, 4, { status: 'ACTIVE' }))],
+      false,
+      undefined,
+    ],
+    [
+      'step 3 baking, primary [web:2 20/20 COMPLETED], canary [web:2 0/0]',
+      at(2, true),
+      [svc(dep(WEB2, 0, 0)), svc(dep(WEB2, 20, 20))],
+      false,
+      20,
+    ],
+    [
+      'the sweep, a push, trading capacity, or a placement failure',
+      at(0, true),
+      [svc(dep(WEB2, 2, 2))],
+      true,
+      undefined,
+    ],
+  ])('%s -> %s', (_, r, services, listsAll, counted) => {
+    expect(countedBakingTasks(r, services, WEB2, listsAll)).toBe(counted);
   });
 });

@@ -552,18 +552,32 @@ describe('capacity: the floor, the room, the promotion on a full cluster', () =>
   });
 
   it.each([
-    [8, 6, 200, 3, 5, 2, 4],
-    [14, 4, 200, 4, 10, 4, 6],
-    [13, 10, 200, 6, 7, 3, 7],
-    [12, 10, 100, 5, 7, 5, 7],
-    [4, 4, 200, 2, 2, 1, 2],
+    [8, 6, 200, 3, 5, 2, 4, undefined],
+    [14, 4, 200, 4, 10, 4, 6, undefined],
+    [13, 10, 200, 6, 7, 3, 7, undefined],
+    [12, 10, 100, 5, 7, 5, 7, undefined],
+    [4, 4, 200, 2, 2, 1, 2, undefined],
+    [152, 150, 200, 76, 76, 76, 74, 103],
   ])(
-    'promotionSwitch(room %i, floor %i, max %i%%, primary %i, canary %i) -> primary %i, canary %i',
-    (room, floor, max, primary, canary, wantPrimary, wantCanary) => {
+    'promotionSwitch(room %i, floor %i, max %i%%, primary %i, canary %i) -> primary %i, canary %i, max %s',
+    (room, floor, max, primary, canary, wantPrimary, wantCanary, wantMax) => {
       expect(math.promotionSwitch(room, floor, max, primary, canary)).toEqual({
         primary: wantPrimary,
         canary: wantCanary,
+        ...(wantMax !== undefined && { maximumPercent: wantMax }),
       });
+    },
+  );
+
+  it.each([
+    [152, 150, 200, 76, 76, { primary: 76, canary: 74, maximumPercent: 103 }],
+    [13, 10, 200, 6, 7, { primary: 6, canary: 4, maximumPercent: 150 }],
+    [4, 4, 200, 2, 2, undefined],
+    [251, 250, 200, 250, 0, undefined],
+  ])(
+    'slowerSwitch(room %i, floor %i, max %i%%, primary %i, canary %i) -> %o',
+    (room, floor, max, primary, canary, want) => {
+      expect(math.slowerSwitch(room, floor, max, primary, canary)).toEqual(want);
     },
   );
 

@@ -126,14 +126,17 @@ describe('lease and fence (lib/lease.ts)', () => {
   });
 
   it.each([
-    ['registerRevision', false],
-    ['setCanary', true],
-    ['setPrimary', true],
-    ['setCount', true],
-    ['setRoutes', true],
-    ['stopEcsDeployment', true],
-  ])('fenceNeedsRead: %s -> %s', (type, read) => {
-    expect(fenceNeedsRead({ type })).toBe(read);
+    ['registerRevision', false, false],
+    ['registerRevision', true, false],
+    ['setCanary', true, false],
+    ['setCanary', false, true],
+    ['setPrimary', false, true],
+    ['setCount', false, true],
+    ['setRoutes', false, true],
+    ['stopEcsDeployment', false, true],
+    ['stopEcsDeployment', true, false],
+  ])('fenceNeedsRead: %s, right after our commit %s -> %s', (type, rightAfter, read) => {
+    expect(fenceNeedsRead({ type }, rightAfter as boolean)).toBe(read);
   });
 
   it.each([

@@ -11,6 +11,7 @@ import {
   nextWake,
   outstanding,
   parseWakeBody,
+  tradesCapacity,
   wakeBody,
   wakeLooksInFull,
   wakeReadsGates,
@@ -206,6 +207,17 @@ describe('healthRecheck', () => {
     ['since 10:00, now 10:02:30, trading', T + 150 * S, true, T + 4 * MIN],
   ])('%s', (_, now, trading, want) => {
     expect(healthRecheck(T, now, trading)).toBe(want);
+  });
+});
+
+describe('tradesCapacity', () => {
+  const steps = (...percents: number[]) => percents.map((percent) => ({ percent, bakeMs: 0 }));
+  it.each([
+    ['canary 10/50/100, room 12', { room: 12, steps: steps(10, 50, 100) }, true],
+    ['canary 10/50/100, room unknown', { steps: steps(10, 50, 100) }, false],
+    ['rolling (one step at 100 %), room 12', { room: 12, steps: steps(100) }, false],
+  ])('%s -> %s', (_, rollout, want) => {
+    expect(tradesCapacity(rollout)).toBe(want);
   });
 });
 

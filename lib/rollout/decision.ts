@@ -14,6 +14,11 @@ export type Trigger =
       image: ImageRef;
       /** ECR's imagePushedAt (milliseconds) by digest, looked up when push event times tie. */
       pushTimes?: Record<string, number>;
+      /**
+       * Handed on through the wake queue (lib/hand-on.ts), whose messages SQS may deliver twice at
+       * once: its registration waits for the commit of the rollout's start (lib/lease.ts actsBeforeCommit).
+       */
+      handedOn?: true;
     }
   | { kind: 'reconcile'; reason: string }
   | { kind: 'command'; command: Command };

@@ -194,7 +194,7 @@ export function fitWithinRoom(obs: Observation, total: number, room: number): nu
 export function switchPlan(
   obs: Observation,
   size: { total: number; surge: number; room: number; floor: number },
-): { primary: number; canary: number } {
+): { primary: number; canary: number; maximumPercent?: number } {
   return promotionSwitch(
     rolloutRoom(size.total, size.surge, size.room),
     size.floor,
@@ -233,7 +233,13 @@ function switchOnFullCluster(stepping: TaskRound) {
   // The canary's stopping tasks hold their slots until they stop (deregistration delay).
   const holding = obs.tasks.filter((t) => t.lastStatus !== 'STOPPED').length;
   if (moved || holding > plan.canary || primary.runningCount + primary.pendingCount > plan.primary) return;
-  d.actions.push({ type: 'setPrimary', taskDefinition: revision, allAtOnce: false });
+  // Fewer new tasks at once where shrinking the primary would not keep the floor (slowerSwitch).
+  d.actions.push({
+    type: 'setPrimary',
+    taskDefinition: revision,
+    allAtOnce: false,
+    ...(plan.maximumPercent !== undefined && { maximumPercent: plan.maximumPercent }),
+  });
   askedForTasks(rollout.steps[rollout.stepIndex]!, now);
 }
 

@@ -261,7 +261,9 @@ describe('a decision held for the next round’s write', () => {
 });
 
 describe('actions are fenced', () => {
-  it('an action decided from a version another commit has superseded is not performed', async () => {
+  // The first action after a round's commit is fenced by that conditional write (lib/lease.ts
+  // fenceNeedsRead); a command that lands in the moment between them is read at the round's end.
+  it('a pause landing between a step’s commit and its action stands: the step goes no further', async () => {
     const t = await canaryOfV2Up();
     const store = t.store;
     const hold = async (paused: boolean) => {
@@ -291,9 +293,19 @@ describe('actions are fenced', () => {
     const before = t.actions.length;
     await pipeline.reconcile(pipeline.config.targets[0]!, { kind: 'reconcile', reason: 'bake ended' });
     expect(raced).toBe(true);
-    expect(t.logs.some((l) => l.includes('"action.fenced"') && l.includes('setCanary'))).toBe(true);
-    expect(t.actions.length).toBe(before);
+    // The step's one action was current when committed: it is taken, with no read in between.
+    // The round's next write loses to the pause, which is read: the canary goes back to the paused
+    // step's size, and nothing more is done under the pause.
+    expect(t.logs.some((l) => l.includes('"action.fenced"'))).toBe(false);
+    const sizes = t.actions
+      .slice(before)
+      .map((a) => (a.action.type === 'setCanary' ? a.action.desiredCount : -1));
+    expect(sizes).toEqual([expect.any(Number), canaryBefore]);
+    expect(sizes[0]).toBeGreaterThan(canaryBefore);
     expect((await describeService(t, 'web-canary')).desiredCount).toBe(canaryBefore);
+    expect((await store.get('prod', 'web')).rollout?.paused).toBe(true);
+    await pipeline.reconcile(pipeline.config.targets[0]!, { kind: 'reconcile', reason: 'again' });
+    expect(t.actions.length).toBe(before + 2);
     expect((await store.get('prod', 'web')).rollout?.paused).toBe(true);
   }, 240_000);
 });
