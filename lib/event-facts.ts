@@ -247,6 +247,7 @@ export function taskViewOf(t: TaskEventFacts): TaskView {
     ...(t.stoppedReason ? { stoppedReason: t.stoppedReason } : {}),
     ...(t.stopCode ? { stopCode: t.stopCode } : {}),
     ...(t.stoppedAt !== undefined ? { stoppedAt: t.stoppedAt } : {}),
+    ...(t.startedAt !== undefined ? { startedAt: t.startedAt } : {}),
     containers: t.containers,
   };
 }

@@ -49,6 +49,11 @@ export interface TaskView {
   version?: number;
   /** When ECS stopped it (epoch ms); a task stopped before a rollout began is not that rollout's. */
   stoppedAt?: number;
+  /**
+   * When it reached RUNNING (epoch ms): without a health check or a load balancer, ECS counts it
+   * towards minimumHealthyPercent 40 s later (lib/rollout/step.ts servingTasks).
+   */
+  startedAt?: number;
   containers: { name: string; exitCode?: number; reason?: string }[];
   /**
    * Behind load balancers: whether the task is healthy in every target group of its service (ELB

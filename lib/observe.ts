@@ -490,6 +490,7 @@ function toTaskView(t: Task): TaskView {
     stopCode: t.stopCode,
     ...(t.version !== undefined ? { version: t.version } : {}),
     ...(t.stoppedAt ? { stoppedAt: t.stoppedAt.getTime() } : {}),
+    ...(t.startedAt ? { startedAt: t.startedAt.getTime() } : {}),
     containers: (t.containers ?? []).map((c) => ({
       name: c.name ?? '',
       exitCode: c.exitCode ?? undefined,

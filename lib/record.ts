@@ -46,6 +46,11 @@ export interface StepState {
   unhealthyMs?: number;
   /** The most healthy tasks of the revision the step's growing service has had (lib/rollout/step.ts gainedHealthyTask). */
   mostHealthy?: number;
+  /**
+   * Trading capacity on a full cluster: when the next task of the revision ECS does not count yet
+   * (no health check, no load balancer: 40 s after RUNNING) will count (lib/rollout/step.ts servingFrom).
+   */
+  servesAt?: number;
   /** Weighted traffic: when every route moved to the step's share (the share served counts from here). */
   shiftedAt?: number;
   /** Weighted traffic: what the step last asked for (lib/rollout/weighted.ts askOnce): asking again does not restart its deadline. */

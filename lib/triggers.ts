@@ -89,6 +89,8 @@ export interface TaskEventFacts {
   healthStatus?: string;
   /** Epoch ms. */
   stoppedAt?: number;
+  /** Epoch ms: when it reached RUNNING. */
+  startedAt?: number;
   containers: { name: string; exitCode?: number; reason?: string }[];
 }
 
@@ -211,6 +213,7 @@ function parseTask(detail: Obj): ParsedTrigger {
       ...optional('stoppedReason', str(detail.stoppedReason)),
       ...optional('healthStatus', str(detail.healthStatus)),
       ...optional('stoppedAt', epoch(detail.stoppedAt)),
+      ...optional('startedAt', epoch(detail.startedAt)),
       containers: (Array.isArray(detail.containers) ? detail.containers : []).filter(isObj).map((c) => ({
         name: str(c.name) ?? '',
         ...optional('exitCode', typeof c.exitCode === 'number' ? c.exitCode : undefined),

@@ -7,6 +7,7 @@
  *   ECS's shift after a baked step    bake's end + 15 s, 30 s, 1m, … (ECS's own strategies, below;
  *                                     after the last step, ECS's end of its deployment)
  *   a step waits for its tasks        unhealthySince + 4m, 8m, 16m, … (a health recheck, below)
+ *   a trade waits for a task to count servesAt (ECS counts a task with no check 40 s after RUNNING)
  *   a step's deadline passes          unhealthySince + (stepDeadline - unhealthyMs) + 1 ms
  *   a registration is not done        registerLeaseUntil, and startedAt + stepDeadline + 1 ms
  *   a rollback is overdue             rollingBack.at + rollbackDeadline + 1 ms (told once)
@@ -115,6 +116,7 @@ export function ecsShiftLook(bakeEnd: number, now: number): number {
  *   the same under ecs-linear, now 10:05 (no shift seen yet)     -> 10:05:15 "ECS's shift after step 1"
  *   ecs-linear at its last step, baked at 10:05, now 10:05       -> 10:05:15 "ECS's end after step 2"
  *   step 1 asked 10:00, not healthy, now 10:00:10              -> 10:04 "health recheck of step 1"
+ *   step 1 trading, a task counts at 10:00:40, now 10:00:10    -> 10:00:40 "tasks of step 1 count"
  *   step 1 asked 10:00, not healthy, deadline 15m, now 10:14   -> 10:15:00.001 "deadline of step 1"
  *   paused at step 2                                           -> none (a pause stops every clock)
  *   rolling back since 10:00, rollbackDeadline 15m             -> 10:15:00.001 "rollback deadline"
@@ -163,6 +165,8 @@ export function nextWake(record: ServiceRecord, target: TargetConfig, now: numbe
         const deadline = step.unhealthySince + target.stepDeadlineMs - (step.unhealthyMs ?? 0) + 1;
         add(deadline, `deadline of step ${n}`);
         add(healthRecheck(step.unhealthySince, now, tradesCapacity(rollout)), `health recheck of step ${n}`);
+        // A trade waits for a task ECS counts only 40 s after RUNNING, and no event says when.
+        add(step.servesAt, `tasks of step ${n} count`);
       }
     }
     const gate = rollout.approval;

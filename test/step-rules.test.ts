@@ -33,6 +33,8 @@ import {
   primaryHealthy,
   promoted,
   promotedAsRoomAllows,
+  servingFrom,
+  servingTasks,
   steadyOn,
   stepReady,
   stillStarting,
@@ -65,6 +67,93 @@ describe('healthyTasks', () => {
     ['RUNNING/RUNNING HEALTHY, in service', task({ inService: true }), true, 1],
   ])('%s -> %i', (_, t, check, n) => {
     expect(healthyTasks([t], REV, check)).toBe(n);
+  });
+});
+
+describe('servingTasks', () => {
+  const NOW = Date.parse('2026-01-01T10:00:41Z');
+  const bare = { hasHealthCheck: false, loadBalanced: false };
+  const since = (iso: string) => Date.parse(`2026-01-01T${iso}Z`);
+  it.each([
+    [
+      'no check, no load balancer, RUNNING for 41 s',
+      task({ healthStatus: 'UNKNOWN', startedAt: since('10:00:00') }),
+      bare,
+      1,
+    ],
+    [
+      'no check, no load balancer, RUNNING for 10 s',
+      task({ healthStatus: 'UNKNOWN', startedAt: since('10:00:31') }),
+      bare,
+      0,
+    ],
+    ['no check, no load balancer, RUNNING, start not told', task({ healthStatus: 'UNKNOWN' }), bare, 1],
+    [
+      'container check HEALTHY, RUNNING for 10 s',
+      task({ startedAt: since('10:00:31') }),
+      { hasHealthCheck: true, loadBalanced: false },
+      1,
+    ],
+    [
+      'behind a load balancer, in service, RUNNING for 10 s',
+      task({ healthStatus: 'UNKNOWN', inService: true, startedAt: since('10:00:31') }),
+      { hasHealthCheck: false, loadBalanced: true },
+      1,
+    ],
+    [
+      'no check, no load balancer, RUNNING/STOPPED',
+      task({ healthStatus: 'UNKNOWN', desiredStatus: 'STOPPED', startedAt: since('10:00:00') }),
+      bare,
+      0,
+    ],
+  ])('%s -> %i', (_, t, checks, n) => {
+    expect(servingTasks([t], REV, checks, NOW)).toBe(n);
+  });
+});
+
+describe('servingFrom', () => {
+  const bare = { hasHealthCheck: false, loadBalanced: false };
+  const at = (iso: string) => Date.parse(`2026-01-01T${iso}Z`);
+  const up = (iso: string) => task({ healthStatus: 'UNKNOWN', startedAt: at(iso) });
+  it.each([
+    [
+      'no check, no load balancer, RUNNING since 10:00:00, now 10:00:10',
+      [up('10:00:00')],
+      bare,
+      '10:00:10',
+      '10:00:40',
+    ],
+    [
+      'two such, since 10:00:00 and 10:00:05, now 10:00:10',
+      [up('10:00:05'), up('10:00:00')],
+      bare,
+      '10:00:10',
+      '10:00:40',
+    ],
+    [
+      'no check, no load balancer, RUNNING since 10:00:00, now 10:00:41',
+      [up('10:00:00')],
+      bare,
+      '10:00:41',
+      undefined,
+    ],
+    [
+      'container check, RUNNING since 10:00:00, now 10:00:10',
+      [task({ healthStatus: 'HEALTHY', startedAt: at('10:00:00') })],
+      { hasHealthCheck: true, loadBalanced: false },
+      '10:00:10',
+      undefined,
+    ],
+    [
+      'behind a load balancer',
+      [up('10:00:00')],
+      { hasHealthCheck: false, loadBalanced: true },
+      '10:00:10',
+      undefined,
+    ],
+  ])('%s -> %s', (_, tasks, checks, now, expected) => {
+    const from = servingFrom(tasks, REV, checks, at(now));
+    expect(from === undefined ? undefined : new Date(from).toISOString().slice(11, 19)).toBe(expected);
   });
 });
 

@@ -93,6 +93,12 @@ describe('nextWake', () => {
       { at: T + 4 * MIN, why: 'health recheck of step 1' },
     ],
     [
+      'step 1 trading, a task counts for ECS at 10:00:40, now 10:00:10',
+      withRollout({ steps: [step({ startedAt: T, unhealthySince: T, servesAt: T + 40 * S }), step()] }),
+      T + 10 * S,
+      { at: T + 40 * S, why: 'tasks of step 1 count' },
+    ],
+    [
       'step 1 asked 10:00, not healthy, deadline 15m, now 10:14',
       withRollout({ steps: [step({ startedAt: T, unhealthySince: T }), step()] }),
       T + 14 * MIN,

@@ -25,6 +25,77 @@ export function healthyTasks(tasks: TaskView[], revision: string, hasHealthCheck
   return tasks.filter((t) => upAndChecked(t, revision, hasHealthCheck) && t.inService !== false).length;
 }
 
+/**
+ * How long after RUNNING ECS counts a task that has no container health check and no load balancer
+ * towards minimumHealthyPercent: "If a task has no essential containers with a health check
+ * defined, the service scheduler will wait for 40 seconds after a task reaches a RUNNING state
+ * before the task is counted towards the minimum healthy percent total" (API reference,
+ * DeploymentConfiguration.minimumHealthyPercent).
+ */
+export const UNCHECKED_COUNTS_AFTER_MS = 40_000;
+
+/** What decides when ECS counts a task as serving: its revision's check, the service's load balancer. */
+export interface ServingChecks {
+  hasHealthCheck: boolean;
+  loadBalanced: boolean;
+}
+
+/**
+ * Tasks of `revision` that serve as ECS counts them towards the service's floor: healthy
+ * (healthyTasks) and, with neither a container health check nor a load balancer to say so, running
+ * for UNCHECKED_COUNTS_AFTER_MS. Trading capacity on a full cluster (a canary task for a primary
+ * one) stops a task only once the one replacing it counts: a task counted at RUNNING let the trade
+ * stop its partner 40 s early, one under the floor (stranger11 15: 2 of 3 serving).
+ *
+ *   no check, no load balancer, RUNNING for 41 s        -> counts
+ *   no check, no load balancer, RUNNING for 10 s        -> not yet (ECS counts it at 40 s)
+ *   no check, no load balancer, RUNNING, start not told -> counts (ECS's counts stood for it: steady)
+ *   container check HEALTHY, RUNNING for 10 s           -> counts (the check said so)
+ *   behind a load balancer, in service, RUNNING for 10 s -> counts (its target group said so)
+ *   no check, no load balancer, RUNNING/STOPPED         -> does not count (being stopped)
+ */
+export function servingTasks(
+  tasks: TaskView[],
+  revision: string,
+  checks: ServingChecks,
+  now: number,
+): number {
+  return tasks.filter(
+    (t) =>
+      upAndChecked(t, revision, checks.hasHealthCheck) && t.inService !== false && countedYet(t, checks, now),
+  ).length;
+}
+
+/**
+ * When the next running task of `revision` that ECS does not count yet (servingTasks) will count:
+ * the look to wait for when a trade waits on it; undefined when none waits.
+ *
+ *   no check, no load balancer, RUNNING since 10:00:00, now 10:00:10 -> 10:00:40
+ *   two such, since 10:00:00 and 10:00:05, now 10:00:10              -> 10:00:40
+ *   no check, no load balancer, RUNNING since 10:00:00, now 10:00:41 -> none (counts)
+ *   container check, RUNNING since 10:00:00, now 10:00:10            -> none (its check decides)
+ *   behind a load balancer                                           -> none (its target group decides)
+ */
+export function servingFrom(
+  tasks: TaskView[],
+  revision: string,
+  checks: ServingChecks,
+  now: number,
+): number | undefined {
+  let first: number | undefined;
+  for (const t of tasks) {
+    if (!upAndChecked(t, revision, checks.hasHealthCheck) || countedYet(t, checks, now)) continue;
+    const at = t.startedAt! + UNCHECKED_COUNTS_AFTER_MS;
+    if (first === undefined || at < first) first = at;
+  }
+  return first;
+}
+
+function countedYet(t: TaskView, checks: ServingChecks, now: number): boolean {
+  if (checks.hasHealthCheck || checks.loadBalanced || t.startedAt === undefined) return true;
+  return now - t.startedAt >= UNCHECKED_COUNTS_AFTER_MS;
+}
+
 /** A task of `revision` that runs, is meant to, and has passed ECS's container health check (if any). */
 function upAndChecked(t: TaskView, revision: string, hasHealthCheck: boolean): boolean {
   return (

@@ -17,7 +17,16 @@ import {
 } from '../rollout-math.ts';
 import { learnRoom, tradeProgress } from './capacity.ts';
 import type { Decision } from './decision.ts';
-import { healthyTasks, primaryHealthy, promoted, promotedAsRoomAllows, steadyOn, stepReady } from './step.ts';
+import {
+  healthyTasks,
+  primaryHealthy,
+  promoted,
+  promotedAsRoomAllows,
+  servingFrom,
+  servingTasks,
+  steadyOn,
+  stepReady,
+} from './step.ts';
 import { askedForTasks, becameHealthy } from './step-state.ts';
 
 /**
@@ -85,10 +94,12 @@ function stepCanary(stepping: TaskRound): boolean {
   const canary = obs.canary;
   const onRevision = canary.exists && canary.taskDefinition === revision;
   const healthy = onRevision ? healthyTasks(obs.tasks, revision, obs.hasHealthCheck) : 0;
-  const round = stepRound(total, step.percent, surge, healthy, room, floor);
+  // The primary gives up only the tasks the canary serves as ECS counts them (its floor's count).
+  const serving = onRevision ? servingNow(stepping) : 0;
+  const round = stepRound(total, step.percent, surge, serving, room, floor);
   if (room !== undefined && step.healthyAt === undefined) {
-    // Trading capacity: while healthy canary tasks keep growing, the step is making progress.
-    const trade = tradeProgress(rollout.tradedHealthy, healthy);
+    // Trading capacity: while serving canary tasks keep growing, the step is making progress.
+    const trade = tradeProgress(rollout.tradedHealthy, serving);
     rollout.tradedHealthy = trade.seen;
     if (trade.grew) askedForTasks(step, now);
   }
@@ -166,9 +177,27 @@ function stepPromotion(stepping: TaskRound): boolean {
   }
   // Seen on the revision: from now on, the primary leaving it is ECS's rollback (ecsVerdict).
   rollout.promotedAt ??= now;
-  const healthy = primaryHealthy(healthyTasks(obs.tasks, revision, obs.hasHealthCheck), obs.canary);
+  // The canary gives back only what the primary's tasks serve as ECS counts them (its floor's count).
+  const healthy = primaryHealthy(servingNow(stepping), obs.canary);
   shrinkCanary(d, obs, revision, size, healthy);
   return finishPromotion(d, obs, rollout, revision, total, healthy, now);
+}
+
+/**
+ * The revision's tasks serving as ECS counts them towards the floor (step.ts servingTasks). While
+ * trading capacity on a full cluster (a canary task for a primary one), the step also keeps when the
+ * next one will count (`servesAt`, servingFrom), for a look then (lib/wake.ts): no event tells it.
+ * ECS's own rolling update on a full cluster (no canary) trades by itself and ends with its event.
+ */
+function servingNow(stepping: TaskRound): number {
+  const { obs, rollout, revision, size, now } = stepping;
+  const checks = { hasHealthCheck: obs.hasHealthCheck, loadBalanced: obs.primary.loadBalanced === true };
+  const step = rollout.steps[rollout.stepIndex]!;
+  const trading = size.room !== undefined && obs.canary.exists && obs.canary.desiredCount > 0;
+  const from = trading ? servingFrom(obs.tasks, revision, checks, now) : undefined;
+  if (from === undefined) delete step.servesAt;
+  else step.servesAt = from;
+  return servingTasks(obs.tasks, revision, checks, now);
 }
 
 /**
