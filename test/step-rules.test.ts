@@ -26,6 +26,7 @@ import {
   awaitingService,
   baked,
   canaryReady,
+  floorLeansOnCanary,
   gainedHealthyTask,
   healthyTasks,
   missingGates,
@@ -108,6 +109,17 @@ describe('servingTasks', () => {
     ],
   ])('%s -> %i', (_, t, checks, n) => {
     expect(servingTasks([t], REV, checks, NOW)).toBe(n);
+  });
+});
+
+describe('floorLeansOnCanary', () => {
+  it.each([
+    ['canary 2, primary 1 of 3, room 4', 2, 1, 3, 4, true],
+    ['canary 18, primary 2 of 10, no room', 18, 2, 10, undefined, true],
+    ['canary 1, primary 10 of 10, no room', 1, 10, 10, undefined, false],
+    ['no canary, primary 150 of 150, room 152', 0, 150, 150, 152, false],
+  ])('%s -> %s', (_, canary, primary, total, room, want) => {
+    expect(floorLeansOnCanary(canary, primary, total, room)).toBe(want);
   });
 });
 
@@ -676,6 +688,8 @@ describe('capacity: the floor, the room, the promotion on a full cluster', () =>
     [undefined, 13, 3, false, undefined],
     [13, 12, 1, true, 13],
     [13, 15, 1, true, 15],
+    [5, 7, 0, true, 7],
+    [undefined, 7, 0, true, undefined],
   ])(
     'roomSeen(known %s, placed %i, unplaced %i, failure since start %s) = %s',
     (known, placed, unplaced, since, want) => {

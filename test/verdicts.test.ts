@@ -118,6 +118,20 @@ const SAMPLE: VerdictCase[] = [
     stepDeadlineMin: 10,
     tightCapacity: true,
   }),
+  // Room for 8, 6 tasks and a canary of 1: the promotion, asked for 6 new tasks at once, fails on
+  // placement (ECS's breaker), and so does ECS's rollback of it. The room learned as ECS stopped old
+  // tasks first (minimumHealthyPercent 50) was 5; the retry must size the switch on the 7 the cluster
+  // then ran, not wait for a primary ECS no longer moves (generated seed 20261220 #29: rolled back).
+  verdictCase('s20261220-29', {
+    tasks: 6,
+    strategy: 'Canary10Percent5Minutes',
+    image: 'healthy',
+    stepDeadlineMin: 10,
+    gated: true,
+    insufficientData: true,
+    tightCapacity: true,
+    eventFault: 'push-late',
+  }),
   // A failing image on a full cluster: rolled back in time, the canary's room given back first.
   verdictCase('crash-tight-ec2', {
     tasks: 4,

@@ -67,13 +67,19 @@ export function unplacedOf(s: ServiceView, revision: string): number {
 /**
  * The room the cluster has for the service, as far as the rollout knows: unknown until a task of
  * the rollout could not be placed; then the tasks placed in both services at that moment. It only
- * grows (tasks placed are a lower bound of the room; a count taken while a task drains is low).
+ * grows (tasks placed are a lower bound of the room; a count taken while a task drains is low), and
+ * once known, with every look: the cluster held the tasks placed, whether or not one is missing. A
+ * room learned while ECS had stopped old tasks to start new ones (minimumHealthyPercent under 100)
+ * was low, and a switch sized on it waited for a primary ECS no longer moved (its deployment
+ * FAILED on placement: verdict seed 20261220 #29, 5 learned where 8 fit, 7 ran).
  *
  *   known 16,        placed 14, unplaced 0, failure since start   -> 16
  *   unknown,         placed 13, unplaced 3, failure since start   -> 13
  *   unknown,         placed 13, unplaced 3, failure before start  -> unknown
  *   known 13,        placed 12, unplaced 1, failure since start   -> 13
  *   known 13,        placed 15, unplaced 1, failure since start   -> 15
+ *   known 5,         placed 7,  unplaced 0, failure since start   -> 7 (the cluster held 7)
+ *   unknown,         placed 7,  unplaced 0, failure since start   -> unknown (nothing was short)
  */
 export function roomSeen(
   known: number | undefined,
@@ -81,8 +87,9 @@ export function roomSeen(
   unplaced: number,
   failedSinceStart: boolean,
 ): number | undefined {
+  if (known !== undefined) return Math.max(known, placed);
   if (unplaced <= 0 || !failedSinceStart) return known;
-  return Math.max(known ?? 0, placed);
+  return placed;
 }
 
 /**

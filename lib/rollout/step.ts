@@ -91,6 +91,27 @@ export function servingFrom(
   return first;
 }
 
+/**
+ * Whether the service's floor leans on the canary's serving tasks: a canary serves beside a primary
+ * that gave tasks up (on a full cluster, `room` known, or past maxSurge, the primary under the
+ * service's `total`). Then a canary task stops, or the primary gives one up, only for a task ECS
+ * counts (servingTasks). Elsewhere the primary keeps the floor itself (ECS's rolling update honours
+ * minimumHealthyPercent) or there is no canary (ECS trades alone and ends with its event).
+ *
+ *   canary 2, primary 1 of 3, room 4         -> leans
+ *   canary 18, primary 2 of 10, no room      -> leans (past maxSurge)
+ *   canary 1, primary 10 of 10, no room      -> does not
+ *   no canary, primary 150 of 150, room 152  -> does not (rolling)
+ */
+export function floorLeansOnCanary(
+  canaryTasks: number,
+  primaryDesired: number,
+  total: number,
+  room: number | undefined,
+): boolean {
+  return canaryTasks > 0 && (room !== undefined || primaryDesired < total);
+}
+
 function countedYet(t: TaskView, checks: ServingChecks, now: number): boolean {
   if (checks.hasHealthCheck || checks.loadBalanced || t.startedAt === undefined) return true;
   return now - t.startedAt >= UNCHECKED_COUNTS_AFTER_MS;

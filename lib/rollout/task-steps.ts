@@ -18,6 +18,7 @@ import {
 import { learnRoom, tradeProgress } from './capacity.ts';
 import type { Decision } from './decision.ts';
 import {
+  floorLeansOnCanary,
   healthyTasks,
   primaryHealthy,
   promoted,
@@ -184,17 +185,21 @@ function stepPromotion(stepping: TaskRound): boolean {
 }
 
 /**
- * The revision's tasks serving as ECS counts them towards the floor (step.ts servingTasks). While
- * trading capacity on a full cluster (a canary task for a primary one), the step also keeps when the
- * next one will count (`servesAt`, servingFrom), for a look then (lib/wake.ts): no event tells it.
- * ECS's own rolling update on a full cluster (no canary) trades by itself and ends with its event.
+ * The revision's tasks that count for the service's floor: as ECS counts them where the floor leans
+ * on the canary (floorLeansOnCanary), the step then keeping when the next one will count
+ * (`servesAt`, servingFrom) for a look then (lib/wake.ts), as no event tells it; elsewhere once
+ * healthy (healthyTasks).
  */
 function servingNow(stepping: TaskRound): number {
   const { obs, rollout, revision, size, now } = stepping;
-  const checks = { hasHealthCheck: obs.hasHealthCheck, loadBalanced: obs.primary.loadBalanced === true };
   const step = rollout.steps[rollout.stepIndex]!;
-  const trading = size.room !== undefined && obs.canary.exists && obs.canary.desiredCount > 0;
-  const from = trading ? servingFrom(obs.tasks, revision, checks, now) : undefined;
+  const canaryTasks = obs.canary.exists ? obs.canary.desiredCount + obs.canary.runningCount : 0;
+  if (!floorLeansOnCanary(canaryTasks, obs.primary.desiredCount, size.total, size.room)) {
+    delete step.servesAt;
+    return healthyTasks(obs.tasks, revision, obs.hasHealthCheck);
+  }
+  const checks = { hasHealthCheck: obs.hasHealthCheck, loadBalanced: obs.primary.loadBalanced === true };
+  const from = servingFrom(obs.tasks, revision, checks, now);
   if (from === undefined) delete step.servesAt;
   else step.servesAt = from;
   return servingTasks(obs.tasks, revision, checks, now);
