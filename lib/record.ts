@@ -95,6 +95,11 @@ export interface Rollout {
   loadBalanced?: true;
   /** The tasks the cluster has room for (both services), once a task of the rollout could not be placed (lib/rollout/capacity.ts). */
   room?: number;
+  /**
+   * The service's tasks (both services) running when the rollout began: the cluster held them, so
+   * the room, once learned, is at least this (lib/rollout/capacity.ts roomFrom).
+   */
+  heldAtStart?: number;
   /** The most healthy canary tasks seen at the current step while trading capacity (its progress). */
   tradedHealthy?: number;
   /**

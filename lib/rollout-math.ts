@@ -176,6 +176,28 @@ export function promotionCanary(
 }
 
 /**
+ * The primary's tasks sure to keep serving while ECS rolls it to the new revision: its new healthy
+ * ones, and of its old ones as many as ECS keeps, since its rolling update may stop old tasks down
+ * to the primary's own minimumHealthyPercent of its desired count before any new one is up
+ * (developerguide, deployment-type-ecs.html). A canary that gave its tasks back for old ones ECS
+ * then stopped left 3 of 10 serving where the floor was 5 (stranger12 04).
+ *
+ *   new healthy 0,  old 5,  desired 5,  50%  -> 3 (ECS may stop 2 old first)
+ *   new healthy 1,  old 4,  desired 4,  100% -> 4 (the old one ECS stops for the new is not counted twice)
+ *   new healthy 0,  old 76, desired 76, 100% -> 76
+ *   new healthy 10, old 0,  desired 10, 50%  -> 10
+ *   new healthy 4,  old 5,  desired 5,  50%  -> 4 (never fewer than the new ones)
+ */
+export function primaryKeeps(
+  healthy: number,
+  old: number,
+  desired: number,
+  minimumHealthyPercent = 100,
+): number {
+  return Math.max(healthy, Math.min(healthy + old, servingFloor(desired, minimumHealthyPercent)));
+}
+
+/**
  * The tasks the primary's rolling update asks for at once when it switches revision: ECS starts new
  * tasks up to maximumPercent of the desired count beside the old ones still running (developerguide,
  * deployment-type-ecs.html), at most the desired count. On a full cluster the canary gives this room

@@ -683,6 +683,19 @@ describe('capacity: the floor, the room, the promotion on a full cluster', () =>
   );
 
   it.each([
+    [0, 5, 5, 50, 3],
+    [1, 4, 4, 100, 4],
+    [0, 76, 76, 100, 76],
+    [10, 0, 10, 50, 10],
+    [4, 5, 5, 50, 4],
+  ])(
+    'primaryKeeps(new healthy %i, old %i, desired %i, minimum %i) = %i',
+    (healthy, old, desired, percent, want) => {
+      expect(math.primaryKeeps(healthy, old, desired, percent)).toBe(want);
+    },
+  );
+
+  it.each([
     [16, 14, 0, true, 16],
     [undefined, 13, 3, true, 13],
     [undefined, 13, 3, false, undefined],

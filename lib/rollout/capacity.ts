@@ -101,7 +101,12 @@ export function learnRoom(rollout: Rollout, obs: Observation): void {
   rollout.room = roomFrom(rollout, obs);
 }
 
-/** The room as this observation shows it (learnRoom), without writing it down. */
+/**
+ * The room as this observation shows it (learnRoom), without writing it down. The tasks the service
+ * ran when the rollout began count as placed: the cluster held them. A promotion ECS failed on
+ * placement is seen once ECS has rolled it back, by when its old tasks were stopped to make way
+ * and its new ones stopped by the rollback (stranger12 11: 4 placed, of the 8 the service ran).
+ */
 function roomFrom(rollout: Rollout, obs: Observation): number | undefined {
   const placed = (s: ServiceView) => (s.exists ? s.runningCount + s.pendingCount : 0);
   const unplacedIn = (s: ServiceView) =>
@@ -110,7 +115,8 @@ function roomFrom(rollout: Rollout, obs: Observation): number | undefined {
     (s) => s.exists && placementFailedSince(s, rollout.startedAt) && unplacedIn(s) > 0,
   );
   const unplaced = short.reduce((n, s) => n + unplacedIn(s), 0);
-  return roomSeen(rollout.room, placed(obs.canary) + placed(obs.primary), unplaced, short.length > 0);
+  const held = Math.max(placed(obs.canary) + placed(obs.primary), rollout.heldAtStart ?? 0);
+  return roomSeen(rollout.room, held, unplaced, short.length > 0);
 }
 
 /**

@@ -158,6 +158,7 @@ export function acceptPush(
     // As ECS does for deployment alarms: an alarm already in ALARM at the start is ignored until it clears.
     ignoredAlarms: obs.alarms.filter((a) => a.state === 'ALARM').map((a) => a.name),
     ...(obs.primary.loadBalanced && { loadBalanced: true }),
+    heldAtStart: obs.primary.runningCount + (obs.canary.exists ? obs.canary.runningCount : 0),
     // The service's total as the superseded rollout held it: past maxSurge (or on a full cluster)
     // it had given primary tasks to its canary, and the primary's count is not the service's.
     ...(current?.total !== undefined &&

@@ -8,6 +8,7 @@ import type { Observation } from '../observation.ts';
 import type { Rollout } from '../record.ts';
 import {
   fittingMaximumPercent,
+  primaryKeeps,
   promotionCanary,
   promotionSwitch,
   rolloutRoom,
@@ -223,15 +224,18 @@ export function fitWithinRoom(obs: Observation, total: number, room: number): nu
 
 /**
  * A full cluster with a canary serving: the counts the primary switches at and the canary keeps
- * (promotionSwitch), sized on the service's total and the room.
+ * (promotionSwitch), sized on the service's total and the room. The floor is at most one under the
+ * room (the trade's dip): a service scaled out past what the cluster holds has a floor no switch
+ * keeps, and the plan fell back to a primary of one task (stranger12 08: 5 of 8 serving, 10 wanted).
  */
 export function switchPlan(
   obs: Observation,
   size: { total: number; surge: number; room: number; floor: number },
 ): { primary: number; canary: number; maximumPercent?: number } {
+  const most = rolloutRoom(size.total, size.surge, size.room);
   return promotionSwitch(
-    rolloutRoom(size.total, size.surge, size.room),
-    size.floor,
+    most,
+    Math.min(size.floor, most - 1),
     obs.primary.maximumPercent ?? 200,
     obs.primary.desiredCount,
     obs.canary.exists ? obs.canary.desiredCount : 0,
@@ -291,11 +295,13 @@ function shrinkCanary(d: Decision, obs: Observation, revision: string, size: Ste
     0,
   );
   const most = rolloutRoom(total, surge, room);
-  // On a full cluster the primary's old tasks still running serve too: the canary's slot is what
-  // ECS needs to place the first new one (it stops an old task only once a new one is healthy).
+  // On a full cluster the primary's old tasks still running serve too, as far as ECS keeps them:
+  // its rolling update may stop them down to the primary's own minimumHealthyPercent first
+  // (primaryKeeps).
   const old = obs.primary.deployments
     .filter((dep) => dep.taskDefinition !== revision)
     .reduce((n, dep) => n + dep.runningCount, 0);
+  const kept = primaryKeeps(healthy, old, obs.primary.desiredCount, obs.primary.minimumHealthyPercent);
   const keep = promotionCanary(
     most,
     // On a full cluster a canary task must stop before the primary can place one more: the tasks
@@ -304,7 +310,7 @@ function shrinkCanary(d: Decision, obs: Observation, revision: string, size: Ste
     room === undefined ? total : Math.min(floor, most - 1),
     canary.desiredCount,
     primaryTasks,
-    room === undefined ? healthy : healthy + old,
+    room === undefined ? healthy : kept,
   );
   if (keep < canary.desiredCount) {
     d.actions.push({

@@ -11,8 +11,10 @@
  * The invariants (names as in `Violation.invariant`):
  * - min-healthy: a managed service never has fewer healthy tasks (RUNNING, and healthy as the ECS
  *   scheduler counts them; during a rollout, its canary's too) than minimumHealthyPercent of its
- *   desired count allows, once it first reached that, except while a rollback runs (the
- *   pipeline's or the circuit breaker's). A task lost to its own failure (it crashed, failed to
+ *   desired count allows (during a rollout, of the service's total, which a canary serves beside a
+ *   primary that gave tasks up), once it first reached that, except while a rollback runs (the
+ *   pipeline's or the circuit breaker's; then, until the primary is back at its count, of the tasks
+ *   it served when the rollback ended). A task lost to its own failure (it crashed, failed to
  *   start or failed its health checks) counts as serving for OWN_FAILURE_GRACE_MS after it failed:
  *   that loss is the image's, and the pipeline's answer to it is the rollback (a rolling update
  *   whose new tasks all crash once the old ones are gone leaves none healthy before anyone can act).
@@ -43,7 +45,13 @@ import { knows } from '../../lib/missed-pushes.ts';
 import type { Notice } from '../../lib/notice.ts';
 import type { ServiceRecord } from '../../lib/record.ts';
 import { DIGEST_TAG } from '../../lib/revision.ts';
-import { promotionSwitch, rolloutRoom, servingFloor, stepTargets } from '../../lib/rollout-math.ts';
+import {
+  promotionSwitch,
+  rolloutRoom,
+  rolloutTotal,
+  servingFloor,
+  stepTargets,
+} from '../../lib/rollout-math.ts';
 import { evaluateTag } from '../../lib/tag-policy.ts';
 import type { LocalPipeline } from '../pipeline.ts';
 import type { Service, Task } from '../services/ecs/model.ts';
@@ -315,12 +323,17 @@ export class InvariantChecker {
     const { minimumHealthyPercent } = primary.deploymentConfiguration;
     // A count that grows (a scale-out, a promotion giving the primary its tasks back) starts new
     // tasks: until the service first reaches the new count's minimum, the floor is the old count's.
-    const reached = this.reachedCount.get(key) ?? primary.desiredCount;
     // The count the service wants: a rollout that lowered the primary's (past maxSurge, or to switch
     // on a full cluster) holds the service's total, which the canary's tasks serve beside it; judged
-    // against the lowered count, a switch that left one task serving would pass (stranger8 13).
-    const total = record?.rollout?.total;
-    const wanted = total !== undefined && total > primary.desiredCount ? total : primary.desiredCount;
+    // against the lowered count, a switch that left one task serving would pass (stranger8 13), and
+    // so would a promotion serving 3 of 10 with a floor of 5 (stranger12 04).
+    // A count the rollout did not ask for is a person's: the total then (lib/rollout-math.ts rolloutTotal).
+    const rollout = record?.rollout;
+    const wanted = Math.max(
+      primary.desiredCount,
+      rolloutTotal(rollout?.total, rollout?.primaryCount, primary.desiredCount),
+    );
+    const reached = this.reachedCount.get(key) ?? wanted;
     const floorCount = Math.min(wanted, reached);
     // A rollout on a full cluster (it learned its room) trades one task at a time: a task stops
     // before another can be placed, so the tasks serving may dip one under the room, whatever
@@ -350,8 +363,8 @@ export class InvariantChecker {
     }
     const lost = lostToOwnFailure([...failures.values()], this.world.now());
     for (const [arn, at] of failures) if (this.world.now() - at > OWN_FAILURE_GRACE_MS) failures.delete(arn);
-    const full = Math.ceil((primary.desiredCount * minimumHealthyPercent) / 100);
-    this.reachedCount.set(key, settled >= full ? primary.desiredCount : floorCount);
+    const full = Math.ceil((wanted * minimumHealthyPercent) / 100);
+    this.reachedCount.set(key, settled >= full ? wanted : floorCount);
     if (!this.healthyOnce.has(key)) {
       // The service's first deployment (before the pipeline's time) is not the pipeline's doing.
       if (healthy >= minimum && primary.desiredCount > 0) this.healthyOnce.add(key);
@@ -361,7 +374,14 @@ export class InvariantChecker {
       record?.rollout?.rollingBack !== undefined ||
       primary.deployments.some((d) => d.rollbackTo !== undefined && d.rolloutState === 'IN_PROGRESS');
     const id = `min-healthy:${key}`;
-    if (healthy + lost >= minimum || rollingBack) {
+    if (rollingBack) {
+      // A rollback stops the failing revision's tasks at once and gives the primary its count back:
+      // the floor is the primary's again, from the tasks it serves now, until it reaches its count.
+      this.reachedCount.set(key, Math.min(floorCount, Math.min(primaryHealthy, primary.desiredCount)));
+      this.active.delete(id);
+      return;
+    }
+    if (healthy + lost >= minimum) {
       this.active.delete(id);
       return;
     }
