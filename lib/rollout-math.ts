@@ -249,6 +249,13 @@ export function rolloutTotal(total: number | undefined, asked: number | undefine
  * instead (slowerSwitch: a lower maximumPercent, the owner's put back when the rollout ends):
  *   room 152, floor 150, maximumPercent 200, primary 76, canary 76
  *     -> primary 76, canary 74, maximumPercent 103 (2 new at once: 76 + 74 serve 150)
+ *
+ * An owner's maximumPercent that allows a surge at the service's count may start none at the smaller
+ * count the primary switches at (125 % of 3 rounds down to 3): ECS would then neither start a task
+ * nor, at a high minimumHealthyPercent, stop one, and the promotion would wait for its deadline
+ * (stranger13 01: 4 tasks in room for 4, 75/125). The switch then asks for one new task at once:
+ *   room 4,  floor 3, maximumPercent 125, primary 3, canary 1
+ *     -> primary 3, canary 0, maximumPercent 134 (3 × 1.34 rounds down to 4: one new at once)
  */
 export function promotionSwitch(
   room: number,
@@ -257,10 +264,18 @@ export function promotionSwitch(
   primary: number,
   canary: number,
 ): { primary: number; canary: number; maximumPercent?: number } {
+  const allowed = (n: number) =>
+    maximumPercent > 100 && Math.floor((n * maximumPercent) / 100) <= n
+      ? Math.ceil(((n + 1) * 100) / n)
+      : maximumPercent;
   let at = Math.max(1, primary);
-  while (at > 1 && at + promotionNeeds(at, maximumPercent, at) + Math.max(0, floor - at) > room) at--;
-  const free = room - at - promotionNeeds(at, maximumPercent, at);
-  const plan = { primary: at, canary: Math.max(0, Math.min(canary, free)) };
+  while (at > 1 && at + promotionNeeds(at, allowed(at), at) + Math.max(0, floor - at) > room) at--;
+  const free = room - at - promotionNeeds(at, allowed(at), at);
+  const plan = {
+    primary: at,
+    canary: Math.max(0, Math.min(canary, free)),
+    ...(allowed(at) !== maximumPercent && { maximumPercent: allowed(at) }),
+  };
   if (plan.primary + plan.canary >= floor) return plan;
   return slowerSwitch(room, floor, maximumPercent, primary, canary) ?? plan;
 }
@@ -303,11 +318,14 @@ export function slowerSwitch(
  * developerguide, deployment-type-ecs.html). With no slot beside them, 100: ECS then stops old tasks
  * first, as far as the service's `minimumHealthyPercent` lets it; at 100 it may stop none, and
  * nothing fits (undefined).
- *   total 4, room 5                -> 125 (one new task at a time)
- *   total 3, room 5                -> 166 (3 × 1.66 rounds down to 4: one at a time, never past the room)
- *   total 3, room 3, minimum 50    -> 100 (ECS stops one old task, then starts its replacement)
- *   total 6, room 6, minimum 100   -> undefined
- *   total 0, room 3                -> undefined
+ * The smallest such percent that fills the room, lowered while ECS's rounding would pass it.
+ *   total 4,   room 5              -> 125 (one new task at a time)
+ *   total 3,   room 5              -> 167 (3 × 1.67 rounds down to 5: two at a time, never past the room)
+ *   total 6,   room 7              -> 117 (6 × 1.17 rounds down to 7; 116 rounded down to 6: none at once)
+ *   total 150, room 152            -> 101 (102 % of 150 rounds down to 153, past the room)
+ *   total 3,   room 3, minimum 50  -> 100 (ECS stops one old task, then starts its replacement)
+ *   total 6,   room 6, minimum 100 -> undefined
+ *   total 0,   room 3              -> undefined
  */
 export function fittingMaximumPercent(
   total: number,
@@ -315,6 +333,10 @@ export function fittingMaximumPercent(
   minimumHealthyPercent = 100,
 ): number | undefined {
   if (total <= 0) return undefined;
-  if (room > total) return Math.floor((room * 100) / total);
+  if (room > total) {
+    let percent = Math.ceil((room * 100) / total);
+    while (percent > 100 && Math.floor((total * percent) / 100) > room) percent--;
+    if (Math.floor((total * percent) / 100) > total) return percent;
+  }
   return minimumHealthyPercent < 100 && room >= total ? 100 : undefined;
 }

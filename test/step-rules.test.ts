@@ -558,7 +558,9 @@ describe('stepTargets: the canary grows within the surge, past it the primary sh
 describe('fittingMaximumPercent: ECS asked for no more new tasks at once than the room holds', () => {
   it.each([
     [4, 5, 100, 125],
-    [3, 5, 100, 166],
+    [3, 5, 100, 167],
+    [6, 7, 100, 117],
+    [150, 152, 100, 101],
     [3, 3, 50, 100],
     [6, 6, 100, undefined],
     [0, 3, 100, undefined],
@@ -659,6 +661,7 @@ describe('capacity: the floor, the room, the promotion on a full cluster', () =>
     [12, 10, 100, 5, 7, 5, 7, undefined],
     [4, 4, 200, 2, 2, 1, 2, undefined],
     [152, 150, 200, 76, 76, 76, 74, 103],
+    [4, 3, 125, 3, 1, 3, 0, 134],
   ])(
     'promotionSwitch(room %i, floor %i, max %i%%, primary %i, canary %i) -> primary %i, canary %i, max %s',
     (room, floor, max, primary, canary, wantPrimary, wantCanary, wantMax) => {
