@@ -266,15 +266,16 @@ export function promotionSwitch(
 ): { primary: number; canary: number; maximumPercent?: number } {
   const allowed = (n: number) =>
     maximumPercent > 100 && Math.floor((n * maximumPercent) / 100) <= n
-      ? Math.ceil(((n + 1) * 100) / n)
+      ? (percentStarting(n, 1) ?? maximumPercent)
       : maximumPercent;
   let at = Math.max(1, primary);
   while (at > 1 && at + promotionNeeds(at, allowed(at), at) + Math.max(0, floor - at) > room) at--;
-  const free = room - at - promotionNeeds(at, allowed(at), at);
+  const percent = allowed(at);
+  const free = room - at - promotionNeeds(at, percent, at);
   const plan = {
     primary: at,
     canary: Math.max(0, Math.min(canary, free)),
-    ...(allowed(at) !== maximumPercent && { maximumPercent: allowed(at) }),
+    ...(percent !== maximumPercent && { maximumPercent: percent }),
   };
   if (plan.primary + plan.canary >= floor) return plan;
   return slowerSwitch(room, floor, maximumPercent, primary, canary) ?? plan;
@@ -302,9 +303,8 @@ export function slowerSwitch(
   // Fewer primary tasks serve less: below floor - canary none can keep the floor.
   for (let at = Math.max(1, primary); at >= 1 && at + canary >= floor; at--) {
     for (let n = Math.min(promotionNeeds(at, maximumPercent, at), room - at); n >= 1; n--) {
-      const percent = Math.ceil(((at + n) * 100) / at);
-      if (percent <= 100 || percent > maximumPercent) continue;
-      if (Math.floor((at * percent) / 100) - at !== n) continue;
+      const percent = percentStarting(at, n);
+      if (percent === undefined || percent > maximumPercent) continue;
       const kept = Math.min(canary, room - at - n);
       if (kept >= 0 && at + kept >= floor) return { primary: at, canary: kept, maximumPercent: percent };
     }
@@ -318,7 +318,7 @@ export function slowerSwitch(
  * developerguide, deployment-type-ecs.html). With no slot beside them, 100: ECS then stops old tasks
  * first, as far as the service's `minimumHealthyPercent` lets it; at 100 it may stop none, and
  * nothing fits (undefined).
- * The smallest such percent that fills the room, lowered while ECS's rounding would pass it.
+ * The smallest percent that starts the most new tasks the room holds (percentStarting).
  *   total 4,   room 5              -> 125 (one new task at a time)
  *   total 3,   room 5              -> 167 (3 × 1.67 rounds down to 5: two at a time, never past the room)
  *   total 6,   room 7              -> 117 (6 × 1.17 rounds down to 7; 116 rounded down to 6: none at once)
@@ -333,10 +333,23 @@ export function fittingMaximumPercent(
   minimumHealthyPercent = 100,
 ): number | undefined {
   if (total <= 0) return undefined;
-  if (room > total) {
-    let percent = Math.ceil((room * 100) / total);
-    while (percent > 100 && Math.floor((total * percent) / 100) > room) percent--;
-    if (Math.floor((total * percent) / 100) > total) return percent;
+  for (let n = room - total; n >= 1; n--) {
+    const percent = percentStarting(total, n);
+    if (percent !== undefined) return percent;
   }
   return minimumHealthyPercent < 100 && room >= total ? 100 : undefined;
+}
+
+/**
+ * The smallest maximumPercent at which ECS's rolling update of `count` tasks starts exactly `n` new
+ * ones at once (ECS rounds maximumPercent × desired down: developerguide, deployment-type-ecs.html);
+ * undefined where no whole percent does (its rounding skips that count).
+ *   count 3, n 1   -> 134 (3 × 1.34 rounds down to 4)
+ *   count 6, n 1   -> 117 (116 rounds 6.96 down to 6: none)
+ *   count 150, n 2 -> undefined (101 % gives 151, 102 % gives 153)
+ *   count 4, n 4   -> 200
+ */
+export function percentStarting(count: number, n: number): number | undefined {
+  const percent = Math.ceil(((count + n) * 100) / count);
+  return Math.floor((count * percent) / 100) - count === n ? percent : undefined;
 }

@@ -555,6 +555,17 @@ describe('stepTargets: the canary grows within the surge, past it the primary sh
   );
 });
 
+describe('percentStarting: the maximumPercent that starts exactly n new tasks at once', () => {
+  it.each([
+    [3, 1, 134],
+    [6, 1, 117],
+    [150, 2, undefined],
+    [4, 4, 200],
+  ])('count %i, n %i -> %s', (count, n, want) => {
+    expect(math.percentStarting(count, n)).toBe(want);
+  });
+});
+
 describe('fittingMaximumPercent: ECS asked for no more new tasks at once than the room holds', () => {
   it.each([
     [4, 5, 100, 125],

@@ -340,7 +340,7 @@ export class InvariantChecker {
     // minimumHealthyPercent says (lib/rollout-math.ts stepRound, lib/rollout/task-steps.ts shrinkCanary).
     const room = record?.rollout?.room;
     const minimum = Math.min(
-      Math.ceil((floorCount * minimumHealthyPercent) / 100),
+      servingFloor(floorCount, minimumHealthyPercent),
       room !== undefined ? room - 1 : Number.POSITIVE_INFINITY,
     );
     // During a rollout the canary's healthy tasks serve the service's traffic too: past maxSurge the
@@ -363,7 +363,7 @@ export class InvariantChecker {
     }
     const lost = lostToOwnFailure([...failures.values()], this.world.now());
     for (const [arn, at] of failures) if (this.world.now() - at > OWN_FAILURE_GRACE_MS) failures.delete(arn);
-    const full = Math.ceil((wanted * minimumHealthyPercent) / 100);
+    const full = servingFloor(wanted, minimumHealthyPercent);
     this.reachedCount.set(key, settled >= full ? wanted : floorCount);
     if (!this.healthyOnce.has(key)) {
       // The service's first deployment (before the pipeline's time) is not the pipeline's doing.
