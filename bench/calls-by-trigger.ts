@@ -42,6 +42,13 @@ export function triggerOf(event: unknown): string {
 export interface CallsByTrigger {
   /** Per trigger: its invocations and calls by `service:Operation`. */
   byTrigger: Record<string, { invocations: number; calls: Record<string, number> }>;
+  /**
+   * From now on only the invocations already running are counted (to their end): a rollout's last
+   * invocation still records its Slack message after the notice that ends the measurement.
+   */
+  closeNew(): void;
+  /** Every call counted, by `service:Operation`. */
+  total(): Record<string, number>;
   stop(): void;
 }
 
@@ -49,7 +56,9 @@ export interface CallsByTrigger {
 export function countCallsByTrigger(world: World): CallsByTrigger {
   const byTrigger: CallsByTrigger['byTrigger'] = {};
   const handle = Pipeline.prototype.handleEvent;
+  let open = true;
   Pipeline.prototype.handleEvent = async function (this: Pipeline, event, remainingMs) {
+    if (!open) return handle.call(this, event, remainingMs);
     const label = triggerOf(event);
     byTrigger[label] ??= { invocations: 0, calls: {} };
     byTrigger[label].invocations++;
@@ -74,6 +83,15 @@ export function countCallsByTrigger(world: World): CallsByTrigger {
   const untap = process.env.BENCH_CALLS_TRACE === 'log' ? traceLog(world) : undefined;
   return {
     byTrigger,
+    closeNew() {
+      open = false;
+    },
+    total() {
+      const all: Record<string, number> = {};
+      for (const { calls } of Object.values(byTrigger))
+        for (const [k, n] of Object.entries(calls)) all[k] = (all[k] ?? 0) + n;
+      return Object.fromEntries(Object.entries(all).sort(([a], [b]) => a.localeCompare(b)));
+    },
     stop() {
       untap?.();
       Pipeline.prototype.handleEvent = handle;

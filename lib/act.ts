@@ -31,7 +31,7 @@ import {
 import { allAtOnceConfiguration } from './owner-settings.ts';
 import type { ServiceRecord } from './record.ts';
 import { RefusedError } from './refusal.ts';
-import { cloneForImage, RevisionError } from './revision.ts';
+import { cloneForImage, familyOf, RevisionError } from './revision.ts';
 
 /**
  * The pipeline's lifecycle hook (functions/lifecycle-hook.ts) and the role ECS assumes to invoke it
@@ -102,6 +102,9 @@ export async function act(
       if (!current.taskDefinition) throw new RevisionError(`task definition ${action.from} was not found`);
       const input = cloneForImage(current.taskDefinition, current.tags, action.container, action.image);
       const out = await clients.ecs.send(new RegisterTaskDefinitionCommand(input));
+      // The family's newest revision is now this one: a later look in the same reconcile (a lost
+      // race decides again) finds it by its digest tag instead of registering another.
+      if (out.taskDefinition) tds.set(familyOf(action.from), out);
       return {
         revisionForDigest: out.taskDefinition?.taskDefinitionArn,
         registeredAnew: out.taskDefinition?.taskDefinitionArn !== undefined,

@@ -125,6 +125,17 @@ export function countedBakingTasks(
   listsAll: boolean,
 ): number | undefined {
   if (listsAll || rollout.steps[rollout.stepIndex]?.healthyAt === undefined) return undefined;
+  return runningAsAsked(services, revision);
+}
+
+/**
+ * The revision's running tasks when every watched service runs as ECS last settled it: one
+ * deployment, all it asks for running and none pending, not in progress or failed; else undefined.
+ */
+function runningAsAsked(
+  services: readonly Pick<ServiceView, 'deployments'>[],
+  revision: string,
+): number | undefined {
   let running = 0;
   for (const s of services) {
     if (s.deployments.length !== 1) return undefined;
@@ -134,6 +145,53 @@ export function countedBakingTasks(
     if (d.taskDefinition === revision) running += d.runningCount;
   }
   return running;
+}
+
+/** ECS's word that a service reached a steady state: which service, and the event's time. */
+export interface SteadyWord {
+  of: 'primary' | 'canary';
+  /** The event's `time` (EventBridge gives whole seconds). */
+  at: number;
+}
+
+/**
+ * How many of the new revision's tasks ECS's own word starts a step's bake with, when the look is
+ * brought by that word: the deployment COMPLETED ("sent once a service reaches a steady state after
+ * a deployment") or SERVICE_STEADY_STATE ("the service is healthy and at the desired number of
+ * tasks", Amazon ECS Developer Guide, service event messages and deployment events) of the service
+ * the step waits on (the canary below 100 %, the primary at 100 % or rolling). ECS calls a service
+ * steady only once each task passed its container health check and, behind a load balancer, its
+ * target groups' checks: what the listing and DescribeTargetHealth would read (a ListTasks, a
+ * DescribeTasks and a DescribeTargetHealth per group). The DescribeServices the look reads anyway
+ * must still show the services as ECS settled them (runningAsAsked), and the word must be newer than
+ * the step's last ask (a late event of an earlier state is no word on the tasks just asked for; an
+ * event in the same second as the ask is taken for an earlier one). Otherwise, and for the sweep, a
+ * push, trading capacity, a placement failure, a rollback and ECS's own strategies: list them.
+ *
+ *   step 1 (10 %) asked 10:00:00.5, canary COMPLETED 10:01:00, canary [web:2 2/2]   -> 2
+ *   the same, the word of the primary                                              -> list (not the step's service)
+ *   the same, canary [web:2 1/2]                                                    -> list (a task replaced since)
+ *   step 2 (50 %) asked 10:05:00.5, canary steady 10:05:00 (an earlier state)       -> list
+ *   step 3 (100 %), primary COMPLETED after the ask, primary [web:2 20/20], canary [web:2 20/20] -> 40
+ *   step 1 already baking                                                          -> list (countedBakingTasks decides)
+ *   no word (a wake-up, a task event)                                              -> list
+ *   the sweep, a push, trading capacity, or a placement failure                    -> list
+ *   canary [web:1 2/2] (not the revision)                                          -> list
+ */
+export function countedSteadyTasks(
+  rollout: Pick<Rollout, 'steps' | 'stepIndex' | 'strategy'>,
+  services: readonly Pick<ServiceView, 'deployments'>[],
+  revision: string,
+  word: SteadyWord | undefined,
+  listsAll: boolean,
+): number | undefined {
+  const step = rollout.steps[rollout.stepIndex];
+  if (listsAll || !word || !step || isEcsStrategy(rollout.strategy)) return undefined;
+  if (step.healthyAt !== undefined || step.unhealthySince === undefined) return undefined;
+  if (word.of !== (step.percent < 100 ? 'canary' : 'primary') || word.at <= step.unhealthySince)
+    return undefined;
+  const running = runningAsAsked(services, revision);
+  return running !== undefined && running > 0 ? running : undefined;
 }
 
 /** What the last round of a reconcile left: what it looked at, and what happened since. */

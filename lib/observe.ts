@@ -53,7 +53,13 @@ import type {
   TaskView,
 } from './observation.ts';
 import { MISSING_SERVICE } from './observation.ts';
-import { countedBakingTasks, listTasksByFamily, watchesPrimary } from './observe-rules.ts';
+import {
+  countedBakingTasks,
+  countedSteadyTasks,
+  listTasksByFamily,
+  type SteadyWord,
+  watchesPrimary,
+} from './observe-rules.ts';
 import type { ServiceRecord } from './record.ts';
 import { DIGEST_TAG, familyOf } from './revision.ts';
 import { failedOnPlacement } from './rollout/capacity.ts';
@@ -118,6 +124,11 @@ export async function observe(
      * rollbackInHand): no task is listed, the record's (its told stops) stand for them.
      */
     rollbackInHand?: boolean;
+    /**
+     * ECS's word, the trigger of this look, that a service is steady (lib/observe-rules.ts
+     * countedSteadyTasks): a step waiting for its tasks then starts its bake on ECS's counts.
+     */
+    steady?: SteadyWord;
   },
   /** Without one, nothing is remembered past this call. */
   memory: ObserveMemory = new ObserveMemory(() => 0),
@@ -189,7 +200,10 @@ export async function observe(
     const views = [canary.exists ? canary : undefined, promoted ? primary : undefined].filter(
       (v): v is ServiceView => !!v,
     );
-    const counted = countedBakingTasks(rollout, views, watched, stopped || learned.pushing === true);
+    const listsAll = stopped || learned.pushing === true;
+    const counted =
+      countedBakingTasks(rollout, views, watched, listsAll) ??
+      countedSteadyTasks(rollout, views, watched, learned.steady, listsAll);
     const raw =
       counted !== undefined
         ? []
@@ -202,8 +216,10 @@ export async function observe(
     // starts, and only once ECS calls every running new task healthy (before, the step is not ready anyway).
     const step = rollout.steps[rollout.stepIndex];
     const running = tasks.filter((t) => t.lastStatus === 'RUNNING' && t.desiredStatus === 'RUNNING');
+    // Tasks counted on ECS's steady word are in service by that word (countedSteadyTasks).
     if (
       step?.healthyAt === undefined &&
+      counted === undefined &&
       running.length > 0 &&
       healthyTasks(running, watched, hasHealthCheck) === running.length
     ) {
@@ -670,15 +686,21 @@ async function scalableTarget(
  * digest tag and to clone it, three calls for one answer. A revision's containers never change
  * ("task definitions are immutable", RegisterTaskDefinition), and its digest tag is written with it
  * (the tags of RegisterTaskDefinition), so within one reconcile the first answer stands for all.
+ * Keyed by ARN, and by family for the family's newest revision (describeRunning), which the
+ * reconcile's own registration replaces (lib/act.ts): a lost race that decides again must find the
+ * revision it registered, not register another.
  */
-export type TaskDefinitions = Map<string, DescribeTaskDefinitionCommandOutput>;
+export type TaskDefinitions = Map<string, TaskDefinitionAnswer>;
+
+/** What DescribeTaskDefinition (with TAGS) and RegisterTaskDefinition both answer. */
+export type TaskDefinitionAnswer = Pick<DescribeTaskDefinitionCommandOutput, 'taskDefinition' | 'tags'>;
 
 /** DescribeTaskDefinition with its tags, once per ARN for the holder of `known`. */
 export async function describeTaskDefinition(
   clients: Clients,
   taskDefinition: string,
   known: TaskDefinitions = new Map(),
-): Promise<DescribeTaskDefinitionCommandOutput> {
+): Promise<TaskDefinitionAnswer> {
   const had = known.get(taskDefinition);
   if (had) return had;
   const out = await clients.ecs.send(
@@ -694,13 +716,61 @@ export function withHealthCheck(td: TaskDefinition | undefined): boolean {
   return (td?.containerDefinitions ?? []).some((c) => c.essential !== false && !!c.healthCheck);
 }
 
-/** The newest revisions of the family, looked at for the digest tag: a retried push registers nothing twice. */
+/**
+ * The family's newest ACTIVE revision (DescribeTaskDefinition by family: "the latest ACTIVE
+ * revision", API reference), or undefined when it has none (all deregistered: ECS answers
+ * ClientException, and a service may still run an INACTIVE revision).
+ */
+async function describeNewest(
+  clients: Clients,
+  family: string,
+  known: TaskDefinitions,
+): Promise<TaskDefinitionAnswer | undefined> {
+  try {
+    return await describeTaskDefinition(clients, family, known);
+  } catch (e) {
+    if ((e as Error).name === 'ClientException') return undefined;
+    throw e;
+  }
+}
+
+/**
+ * The revision a service runs, with its tags, read as the family's newest when it is that one (a
+ * service usually runs its family's newest revision): the same answer then tells a push's digest
+ * check (findRevisionByDigest) that nothing was registered after it, with no ListTaskDefinitions.
+ * Otherwise the revision itself is described too.
+ *   runs web:7, the family's newest is web:7   -> web:7, one call
+ *   runs web:6, the newest is web:7 (a rollback, a person's registration) -> web:6, two calls
+ */
+export async function describeRunning(
+  clients: Clients,
+  taskDefinition: string,
+  known: TaskDefinitions = new Map(),
+): Promise<TaskDefinitionAnswer> {
+  const newest = await describeNewest(clients, familyOf(taskDefinition), known);
+  if (newest?.taskDefinition?.taskDefinitionArn === taskDefinition) return newest;
+  return describeTaskDefinition(clients, taskDefinition, known);
+}
+
+/**
+ * The revision registered already for `digest`, looked for by its digest tag: a retried push
+ * registers nothing twice. The family's newest revision first: a push retried after registering
+ * finds its own there, and when the newest is `from` itself (the service's revision) nothing was
+ * registered after it, so there is nothing to find. Otherwise the newest five are looked at.
+ *   newest web:8 tagged with the digest          -> web:8
+ *   newest web:7 = from, not tagged              -> none (one DescribeTaskDefinition, often in hand)
+ *   newest web:9 (a person's), web:8 tagged      -> web:8 (listed)
+ */
 export async function findRevisionByDigest(
   clients: Clients,
   from: string,
   digest: string,
-  known?: TaskDefinitions,
+  known: TaskDefinitions = new Map(),
 ): Promise<string | undefined> {
+  const newest = await describeNewest(clients, familyOf(from), known);
+  const newestArn = newest?.taskDefinition?.taskDefinitionArn;
+  if (newest?.tags?.some((t) => t.key === DIGEST_TAG && t.value === digest)) return newestArn;
+  if (newestArn === from) return undefined;
   const list = await clients.ecs.send(
     new ListTaskDefinitionsCommand({
       familyPrefix: familyOf(from),

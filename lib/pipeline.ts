@@ -480,9 +480,12 @@ export class Pipeline {
       const stop = task && stopping(task) ? [taskViewOf(task)] : [];
       // A stop sent straight here (lib/rules.ts ecs-task-failing) also comes through the task event
       // queue (ecs-task's pattern holds every failing task): its batch counts it should this lose a race.
+      // ECS's word that a service is steady may start a waiting step's bake on its counts.
+      const steady = !task && t.at !== undefined && STEADY_WORDS.has(t.detail);
       return this.reconcile(target, { kind: 'reconcile', reason: t.detail }, record, {
         tasks: stop,
         queueBringsAgain: stop.length > 0,
+        ...(steady && { steady: { of, at: t.at! } }),
       });
     });
   }
@@ -1016,6 +1019,9 @@ export class Pipeline {
 
 /** A task ECS stops or has stopped: its event is folded into the record (lib/event-facts.ts foldTaskFacts). */
 const stopping = (t: TaskEventFacts) => t.desiredStatus === 'STOPPED';
+
+/** ECS's service events that say the service is steady: its tasks healthy, at the desired count. */
+const STEADY_WORDS = new Set(['SERVICE_DEPLOYMENT_COMPLETED', 'SERVICE_STEADY_STATE']);
 
 /**
  * ECR's imagePushedAt of each image, by digest (DescribeImages; an image no longer there is left

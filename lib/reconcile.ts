@@ -48,14 +48,21 @@ import type { pushTimes } from './missed-pushes.ts';
 import type { Notice } from './notice.ts';
 import type { AlarmView, TaskView, TrafficView } from './observation.ts';
 import {
-  describeTaskDefinition,
+  describeRunning,
   type Observed,
   type ObserveMemory,
   observe,
   type TaskDefinitions,
   UnknownServiceError,
 } from './observe.ts';
-import { freshLookNeeded, type LastLook, lookAfterActing, lookStands, observePlan } from './observe-rules.ts';
+import {
+  freshLookNeeded,
+  type LastLook,
+  lookAfterActing,
+  lookStands,
+  observePlan,
+  type SteadyWord,
+} from './observe-rules.ts';
 import { restoreDue, withOwnerSettings } from './owner-settings.ts';
 import type { ServiceRecord } from './record.ts';
 import { failureCount } from './record-size.ts';
@@ -79,6 +86,12 @@ export interface Heard {
    * again in a batch (lib/pipeline.ts onServiceEvent), which counts what a lost race left uncounted.
    */
   queueBringsAgain?: boolean;
+  /**
+   * ECS's word that a service reached a steady state, the trigger itself (a deployment COMPLETED, a
+   * SERVICE_STEADY_STATE): a step waiting for its tasks may start its bake on ECS's counts
+   * (lib/observe-rules.ts countedSteadyTasks). Taken only by the looks before this reconcile acts.
+   */
+  steady?: SteadyWord;
 }
 
 /** Rounds of observe-decide-act per trigger before leaving the rest to the next event or tick. */
@@ -137,6 +150,8 @@ export class Reconcile {
   // A look that listed no tasks (the told stops roll back on their own: lib/rollout/failures.ts
   // rollbackInHand) decided something else: every later look of this reconcile lists them.
   private inFull = false;
+  // This reconcile acted on AWS: ECS's steady word that triggered it says nothing of what followed.
+  private actedYet = false;
   // Races lost writing counted failures (writeCounted).
   private countRacesLost = 0;
   // The push or command whose decision is held: dropped with it (its write lost a race), it is
@@ -355,6 +370,7 @@ export class Reconcile {
       pushing: this.pushing(),
       sweep: this.heard.sweep === true,
       readGates: this.heard.readGates === true,
+      ...(this.heard.steady && !this.actedYet && { steady: this.heard.steady }),
       rollbackInHand:
         !this.inFull &&
         (this.heard.tasks?.length ?? 0) > 0 &&
@@ -473,6 +489,7 @@ export class Reconcile {
     this.learned = {};
     const got = await this.actOn(decision.actions[0]!, observed, {}, { before: 'its commit' });
     this.last!.acted = true;
+    this.actedYet = true;
     this.last!.registeredAnew = got.registeredAnew === true;
     this.trigger = { kind: 'reconcile', reason: 'after registering' };
   }
@@ -541,6 +558,7 @@ export class Reconcile {
     this.learned = {};
     // Acting changes what AWS shows (a fenced round reads the record again): the next round looks.
     this.last!.acted = actions.length > 0;
+    if (actions.length > 0) this.actedYet = true;
     let fenced = false;
     // The canary as the look this round decided on showed it, for the first action on it
     // (lib/act.ts Known): a look is taken again after every action on a service, so none came since it.
@@ -711,11 +729,7 @@ export class Reconcile {
       );
     }
     if (!primary.taskDefinition) return;
-    const out = await describeTaskDefinition(
-      this.parts.clients,
-      primary.taskDefinition,
-      this.taskDefinitions,
-    );
+    const out = await describeRunning(this.parts.clients, primary.taskDefinition, this.taskDefinitions);
     const containers = out.taskDefinition?.containerDefinitions ?? [];
     const revision = `${out.taskDefinition?.family}:${out.taskDefinition?.revision}`;
     const refused = containerRefusal(target, containers, revision);

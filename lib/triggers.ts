@@ -36,6 +36,8 @@ export type ParsedTrigger =
       service: string;
       detail: string;
       task?: TaskEventFacts;
+      /** A deployment or service-action event's `time` (ms since the epoch; EventBridge gives whole seconds). */
+      at?: number;
     }
   | {
       kind: 'alarm';
@@ -243,7 +245,15 @@ function parseServiceEvent(event: Obj, detail: Obj, source: 'deployment' | 'serv
   const service = parts.at(-1)!;
   const cluster =
     parts.length > 1 ? parts[0] : str(detail.clusterArn) && nameFromArn(String(detail.clusterArn));
-  return { kind: 'service', source, cluster, service, detail: str(detail.eventName) ?? source };
+  const at = epoch(event.time);
+  return {
+    kind: 'service',
+    source,
+    cluster,
+    service,
+    detail: str(detail.eventName) ?? source,
+    ...optional('at', at),
+  };
 }
 
 /**

@@ -9,7 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { addLogTap } from '../lib/log.ts';
 import { parseScenario } from '../local/scenario/parse.ts';
 import { runScenario } from '../local/scenario/run.ts';
-import { pipelineWith } from '../local/scenario/sim-pipeline.ts';
+import { loadWithFaults, pipelineWith } from '../local/scenario/sim-pipeline.ts';
 import type { World } from '../local/world.ts';
 
 type Rollout = { outcome: string; reason?: string; endedAt?: string };
@@ -98,13 +98,35 @@ describe('facts from events, in the local world', () => {
       });
       expect(rollout.outcome).toBe('succeeded');
       expect(listings).toHaveLength(3);
-      // Listed before: 32 ListTasks, of which 16 at the three bakes' ends.
+      // Listed before: 32 ListTasks, of which 16 at the three bakes' ends; then 16, at the bakes'
+      // starts; now none: each bake starts on ECS's steady word (lib/observe-rules.ts countedSteadyTasks).
       for (const end of listings) expect(lists[end.slice(0, 19)] ?? 0, end).toBe(0);
-      expect(report.apiCalls['ecs:ListTasks']).toBeLessThanOrEqual(16);
+      expect(report.apiCalls['ecs:ListTasks'] ?? 0).toBe(0);
+      expect(report.apiCalls['elasticloadbalancing:DescribeTargetHealth'] ?? 0).toBe(0);
       expect(report.violations).toEqual([]);
     } finally {
       untap();
     }
+  }, 240_000);
+
+  it('a steady word that comes late, older than the step’s ask, starts no bake early', async () => {
+    // The canary's steady state of step 1, delayed into step 2's wait: its tasks run, not yet in
+    // service (scenarios/calls/steady-word-late.yml). Taken as a word on step 2, the bake began 13 s early.
+    const steps = async (file: string) => {
+      const { scenario, onWorld } = loadWithFaults(file);
+      const { report } = await runScenario(scenario, { onWorld, latency: false });
+      const rollout = (report.rollouts as (Rollout & { steps: { reachedAt: string }[] })[])[0]!;
+      expect(rollout.outcome).toBe('succeeded');
+      expect(report.violations).toEqual([]);
+      return { report, at: rollout.steps.map((s) => Date.parse(s.reachedAt)) };
+    };
+    const late = await steps('scenarios/calls/steady-word-late.yml');
+    expect((late.report as { faults?: { fault: string }[] }).faults?.map((f) => f.fault)).toEqual([
+      'event.delay',
+    ]);
+    const onTime = await steps('scenarios/calls/healthy-canary.yml');
+    // Step 3 comes a full bake after step 2's tasks are in service, as without the delay.
+    expect(late.at[2]! - late.at[1]!).toBe(onTime.at[2]! - onTime.at[1]!);
   }, 240_000);
 
   it.each([

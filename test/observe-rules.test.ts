@@ -2,6 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   countedBakingTasks,
+  countedSteadyTasks,
   freshLookNeeded,
   listTasksByFamily,
   lookAfterActing,
@@ -368,5 +369,108 @@ describe('countedBakingTasks', () => {
     ],
   ])('%s -> %s', (_, r, services, listsAll, counted) => {
     expect(countedBakingTasks(r, services, WEB2, listsAll)).toBe(counted);
+  });
+});
+
+describe('countedSteadyTasks', () => {
+  const WEB1 = `${TD}web:1`;
+  const WEB2 = `${TD}web:2`;
+  const T = Date.UTC(2026, 0, 1, 10);
+  const dep = (taskDefinition: string, running: number, desired: number) => ({
+    id: `ecs-svc/${taskDefinition}`,
+    status: 'PRIMARY',
+    taskDefinition,
+    desiredCount: desired,
+    runningCount: running,
+    pendingCount: 0,
+    failedTasks: 0,
+    rolloutState: 'COMPLETED',
+  });
+  const svc = (...deployments: ReturnType<typeof dep>[]) => ({ deployments });
+  /** At step `i`, asked at `askedAt`, baking or not. */
+  const at = (i: number, askedAt: number, baking = false) =>
+    rollout({
+      stepIndex: i,
+      steps: [0, 1, 2].map((n) => ({
+        ...step([10, 50, 100][n]!, n === i && baking ? askedAt + 1 : undefined),
+        ...(n === i && { startedAt: askedAt, unhealthySince: askedAt }),
+      })),
+    });
+  const word = (of: 'primary' | 'canary', atMs: number) => ({ of, at: atMs });
+  it.each([
+    [
+      'step 1 (10 %) asked 10:00:00.5, canary COMPLETED 10:01:00, canary [web:2 2/2]',
+      at(0, T + 500),
+      [svc(dep(WEB2, 2, 2))],
+      word('canary', T + 60_000),
+      false,
+      2,
+    ],
+    [
+      'the same, the word of the primary',
+      at(0, T + 500),
+      [svc(dep(WEB2, 2, 2))],
+      word('primary', T + 60_000),
+      false,
+      undefined,
+    ],
+    [
+      'the same, canary [web:2 1/2]',
+      at(0, T + 500),
+      [svc(dep(WEB2, 1, 2))],
+      word('canary', T + 60_000),
+      false,
+      undefined,
+    ],
+    [
+      'step 2 (50 %) asked 10:05:00.5, canary steady 10:05:00 (an earlier state)',
+      at(1, T + 300_500),
+      [svc(dep(WEB2, 20, 20))],
+      word('canary', T + 300_000),
+      false,
+      undefined,
+    ],
+    [
+      'step 3 (100 %), primary COMPLETED after the ask, primary [web:2 20/20], canary [web:2 20/20]',
+      at(2, T),
+      [svc(dep(WEB2, 20, 20)), svc(dep(WEB2, 20, 20))],
+      word('primary', T + 90_000),
+      false,
+      40,
+    ],
+    [
+      'step 1 already baking',
+      at(0, T, true),
+      [svc(dep(WEB2, 2, 2))],
+      word('canary', T + 60_000),
+      false,
+      undefined,
+    ],
+    ['no word (a wake-up, a task event)', at(0, T), [svc(dep(WEB2, 2, 2))], undefined, false, undefined],
+    [
+      'the sweep, a push, trading capacity, or a placement failure',
+      at(0, T),
+      [svc(dep(WEB2, 2, 2))],
+      word('canary', T + 60_000),
+      true,
+      undefined,
+    ],
+    [
+      'canary [web:1 2/2] (not the revision)',
+      at(0, T),
+      [svc(dep(WEB1, 2, 2))],
+      word('canary', T + 60_000),
+      false,
+      undefined,
+    ],
+  ])('%s -> %s', (_, r, services, w, listsAll, counted) => {
+    expect(countedSteadyTasks(r, services, WEB2, w, listsAll)).toBe(counted);
+  });
+
+  it('under ECS’s own strategies ECS runs the steps: list them', () => {
+    const r = { ...at(0, T), strategy: 'ecs-canary' as Rollout['strategy'] };
+    expect(countedSteadyTasks(r, [svc(dep(WEB2, 2, 2))], WEB2, word('canary', T + 60_000), false)).toBe(
+      undefined,
+    );
   });
 });

@@ -233,13 +233,56 @@ describe('no message twice', () => {
 });
 
 describe('what an invocation spends', () => {
-  it('each outcome is recorded by the write that leases the next message: three messages, four writes', async () => {
-    await seed('web', ['m1', 'm2', 'm3']);
+  it('the messages behind a leased one go before its write, which records every outcome: three messages, two writes', async () => {
+    const seeded = await seed('web', ['m1', 'm2', 'm3']);
     const puts = world.apiCalls['dynamodb:PutItem'] ?? 0;
     await run();
     expect(taken()).toEqual(['m1', 'm2', 'm3']);
     expect(await outbox()).toEqual([]);
-    expect((world.apiCalls['dynamodb:PutItem'] ?? 0) - puts).toBe(4);
+    // m1's lease, then the three outcomes.
+    expect((world.apiCalls['dynamodb:PutItem'] ?? 0) - puts).toBe(2);
+    expect(logged('notification.sent').map((l) => [l.id, l.attempts])).toEqual(
+      seeded.outbox!.map((e) => [e.id, 1]),
+    );
+  });
+
+  it('one sent behind a leased message that Slack refuses for now keeps its place: it and those behind it wait', async () => {
+    await seed('web', ['m1', 'm2', 'm3']);
+    slack.answers.push({ status: 200 }, { status: 429, retryAfter: 30 });
+    await run();
+    expect(taken()).toEqual(['m1']);
+    expect(slack.received.map((r) => r.status)).toEqual([200, 429]);
+    const left = await outbox();
+    expect(left.map((e) => [e.attempts, e.lease])).toEqual([
+      [1, undefined],
+      [0, undefined],
+    ]);
+    expect(left[0]!.nextAt).toBe(now + 30 * S);
+    now += 30 * S;
+    await run();
+    expect(taken()).toEqual(['m1', 'm2', 'm3']);
+    expect(await outbox()).toEqual([]);
+  });
+
+  it('an invocation that died after posting a message and the ones behind it: all go again once the lease runs out, none lost', async () => {
+    const record = await seed('web', ['m1', 'm2']);
+    const dying = container();
+    // Its one write after posting fails for good, as a Lambda that times out there never makes it.
+    const put = store.put.bind(store);
+    let writes = 0;
+    store.put = async (r) => {
+      if (++writes === 2) throw new Error('the invocation died');
+      return put(r);
+    };
+    await expect(deliver(store, record, dying, () => now)).rejects.toThrow('the invocation died');
+    store.put = put;
+    expect(taken()).toEqual(['m1', 'm2']);
+    await run();
+    expect(taken()).toEqual(['m1', 'm2']);
+    now += LEASE_MS;
+    await run();
+    expect(taken()).toEqual(['m1', 'm2', 'm1', 'm2']);
+    expect(await outbox()).toEqual([]);
   });
 
   it('a message its reconcile’s last write leased for this invocation is sent with no lease write of its own', async () => {
@@ -252,8 +295,8 @@ describe('what an invocation spends', () => {
     await deliver(store, mine, defaultContainer, () => now, budget(), new Set(['mine']));
     expect(taken()).toEqual(['m1', 'm2']);
     expect(await outbox()).toEqual([]);
-    // m1's outcome with m2's lease, then m2's outcome.
-    expect((world.apiCalls['dynamodb:PutItem'] ?? 0) - puts).toBe(2);
+    // m2 goes behind m1, whose lease this invocation holds: one write records both outcomes.
+    expect((world.apiCalls['dynamodb:PutItem'] ?? 0) - puts).toBe(1);
     expect(logged('notification.sent').map((l) => l.attempts)).toEqual([1, 1]);
     expect(logged('notification.lease_expired')).toEqual([]);
   });

@@ -12,6 +12,7 @@ import {
   dueEntries,
   enqueue,
   firstToLease,
+  followerOf,
   GIVE_UP_MS,
   LEASE_MS,
   leased,
@@ -331,5 +332,32 @@ describe('firstToLease', () => {
     ['empty', [], free, undefined],
   ])('%s -> %s', (_, outbox, slotOf, want) => {
     expect(firstToLease(outbox as OutboxEntry[], now, slotOf as (w: string) => number, 3 * S)?.id).toBe(want);
+  });
+});
+
+describe('followerOf', () => {
+  const entry = (id: string, extra: Partial<OutboxEntry> = {}): OutboxEntry => ({
+    id,
+    at: 0,
+    webhook: '/a',
+    notice: error(id),
+    nextAt: 0,
+    attempts: 0,
+    ...extra,
+  });
+  const now = 20 * S;
+  const m1 = entry('m1', { lease: { token: 'mine', until: now + M } });
+  it.each([
+    ['[m1, m2 due] to /a, behind m1', [m1, entry('m2')], 'm2'],
+    ['[m1 to /a, o1 to /b, m2 to /a], behind m1', [m1, entry('o1', { webhook: '/b' }), entry('m2')], 'm2'],
+    ['[m1, m2 due in 10 s], behind m1', [m1, entry('m2', { nextAt: now + 10 * S })], undefined],
+    [
+      '[m1, m2 leased (a lease that ran out)], behind m1',
+      [m1, entry('m2', { lease: { token: 'x', until: now - 1 } })],
+      undefined,
+    ],
+    ['[m1], behind m1', [m1], undefined],
+  ])('%s -> %s', (_, outbox, want) => {
+    expect(followerOf(outbox as OutboxEntry[], m1, now)?.id).toBe(want);
   });
 });

@@ -10,7 +10,9 @@
  *   2. post.
  *   3. settle: the entry is removed (sent, or failed for good) or given its next time, by a
  *      conditional write again, re-read and re-applied on a conflict while the lease is still ours.
- *      The same write leases the next entry due (its step 1): two messages cost three writes.
+ *      The same write leases the next entry due (its step 1). Messages queued behind a leased one
+ *      for the same webhook are due to no other invocation, so the holder posts them too before
+ *      that write, which records every outcome: two messages cost two writes, as one does.
  * A retried invocation finds the entry gone. One window is left: the invocation dies after Slack
  * took the message and before step 3 (a Lambda timeout mid-post, a crash in those milliseconds);
  * once the lease runs out the entry is sent again. There a duplicate is possible and a loss is not:
@@ -36,6 +38,7 @@ import {
   dueEntries,
   enqueue,
   firstToLease,
+  followerOf,
   leased,
   Pacer,
   shedLine,
@@ -160,6 +163,9 @@ export function budget(): Budget {
  * send's outcome is recorded by the write that leases the next entry due (one conditional write,
  * not a settle and a lease): the two were consecutive writes with nothing sent between, so the
  * lease stays taken before its post and the outcome recorded right after the post that had it.
+ * The messages behind a leased one for the same webhook go before that write (followerOf), with
+ * their outcomes in it: a push's "started" and first step were three writes after the reconcile's
+ * last, and are one.
  */
 export async function deliver(
   store: RecordStore,
@@ -225,45 +231,40 @@ export async function deliver(
         continue;
       }
     }
-    const slot = slack.pacer.slot(taken.webhook, now());
-    if (slot > now()) await slack.sleep(slot - now());
     if (was.lease) {
       // An earlier send of this entry never recorded its outcome: Slack may have it already.
       log.warn('notification.lease_expired', { service: record.key, kind: was.notice.kind, id: was.id });
     }
-    spend.sends -= 1;
-    const sentAt = Math.max(slot, now());
-    slack.pacer.took(taken.webhook, sentAt);
+    const posted = [await post(slack, record, taken, now, spend)];
+    // Behind a message this invocation holds the lease of, the next one to the same webhook is due
+    // to no other invocation (dueEntries gives a webhook's oldest entry, and that one is leased):
+    // it is sent now too, with no lease write of its own, and one write records every outcome.
+    // Should the invocation die before that write, all of them go again once the lease runs out
+    // (the one duplicate possible, as for one message).
+    for (;;) {
+      const last = posted.at(-1)!;
+      if (last.result.outcome !== 'sent' || spend.sends <= 0) break;
+      const behind = followerOf(record.outbox, last.taken, now());
+      if (!behind || !withinWait(slack, behind.webhook, now())) break;
+      posted.push(await post(slack, record, { ...behind, attempts: behind.attempts + 1 }, now, spend));
+    }
 
-    const message = withShed(
-      render(withRevision(taken.notice, record), {
-        cluster: record.cluster,
-        service: record.service,
-        region: slack.region,
-        at: taken.at,
-        buttons: slack.buttons?.(record.key) === true,
-      }),
-      taken.shed,
-    );
-    const result = await send(slack, taken.webhook, message);
-    if (result.outcome === 'retry' && result.retryAfterMs)
-      slack.pacer.hold(taken.webhook, now() + result.retryAfterMs);
-    if (result.outcome !== 'sent') skip.add(taken.webhook);
-
-    const settled = await settle(store, record, taken, result, now(), (r) =>
+    const settled = await settle(store, record, posted, taken.lease!.token, now(), (r) =>
       spend.sends > 0 ? pick(r) : undefined,
     );
     record = settled.record;
     next = settled.next;
-    if (settled.outcome) {
-      report(record.key, taken, message.text, result, settled.outcome);
+    for (const [i, p] of posted.entries()) {
+      const outcome = settled.outcomes?.[i];
+      if (!outcome) continue;
+      report(record.key, p.taken, p.text, p.result, outcome);
       slack.onAttempt?.({
         service: record.key,
-        entry: taken,
-        text: message.text,
-        at: sentAt,
-        result,
-        outcome: settled.outcome.kind,
+        entry: p.taken,
+        text: p.text,
+        at: p.sentAt,
+        result: p.result,
+        outcome: outcome.kind,
       });
     }
   }
@@ -322,31 +323,83 @@ async function send(slack: Slack, webhook: string, message: SlackMessage): Promi
   return result;
 }
 
+/** A message posted by this invocation, its outcome not yet recorded. */
+interface Posted {
+  /** The entry as sent: its attempt counted. */
+  taken: OutboxEntry;
+  result: SendResult;
+  text: string;
+  sentAt: number;
+}
+
+/** Posts one entry, paced for its webhook: what it spends of the budget, and what Slack said. */
+async function post(
+  slack: Slack,
+  record: ServiceRecord,
+  taken: OutboxEntry,
+  now: () => number,
+  spend: Budget,
+): Promise<Posted> {
+  const slot = slack.pacer.slot(taken.webhook, now());
+  if (slot > now()) await slack.sleep(slot - now());
+  spend.sends -= 1;
+  const sentAt = Math.max(slot, now());
+  slack.pacer.took(taken.webhook, sentAt);
+  const message = withShed(
+    render(withRevision(taken.notice, record), {
+      cluster: record.cluster,
+      service: record.service,
+      region: slack.region,
+      at: taken.at,
+      buttons: slack.buttons?.(record.key) === true,
+    }),
+    taken.shed,
+  );
+  const result = await send(slack, taken.webhook, message);
+  if (result.outcome === 'retry' && result.retryAfterMs)
+    slack.pacer.hold(taken.webhook, now() + result.retryAfterMs);
+  if (result.outcome !== 'sent') spend.skip.add(taken.webhook);
+  return { taken, result, text: message.text, sentAt };
+}
+
 /**
- * Records an attempt's outcome on its entry, if the lease is still ours, and in the same write
- * leases the entry `pick` names next (none: the outcome alone).
+ * Records the outcomes of what this invocation posted in one write: the first entry under its lease
+ * (`token`), if still ours, and those sent behind it (followerOf), which hold no lease. The same
+ * write leases the entry `pick` names next (none: the outcomes alone). Re-read and re-applied on a
+ * conflict while the lease is still ours. `outcomes` follows `posted`, one per entry recorded.
  */
 async function settle(
   store: RecordStore,
   start: ServiceRecord,
-  taken: OutboxEntry,
-  result: SendResult,
+  posted: Posted[],
+  token: string,
   now: number,
   pick: (record: ServiceRecord) => OutboxEntry | undefined = () => undefined,
 ): Promise<{
   record: ServiceRecord;
-  outcome?: AttemptOutcome;
+  outcomes?: (AttemptOutcome | undefined)[];
   next?: { taken: OutboxEntry; was: OutboxEntry };
 }> {
   let record = start;
   for (let i = 0; i < MAX_CONFLICTS; i++) {
-    const current = record.outbox?.find((e) => e.id === taken.id);
+    const lead = record.outbox?.find((e) => e.id === posted[0]!.taken.id);
     // Our lease ran out and another invocation took the entry over: its outcome is its own to record.
-    if (!current || current.lease?.token !== taken.lease!.token) return { record };
-    const outcome = afterAttempt(current, result, now);
-    const outbox = record.outbox!.flatMap((e) =>
-      e.id !== taken.id ? [e] : outcome.kind === 'retry' ? [outcome.entry] : [],
-    );
+    if (!lead || lead.lease?.token !== token) return { record };
+    let outbox = record.outbox!;
+    const outcomes = posted.map((p, n) => {
+      const current = outbox.find((e) => e.id === p.taken.id);
+      if (!current || (n === 0 ? current.lease?.token !== token : current.lease !== undefined))
+        return undefined;
+      const outcome = afterAttempt(
+        n === 0 ? current : { ...current, attempts: p.taken.attempts },
+        p.result,
+        now,
+      );
+      outbox = outbox.flatMap((e) =>
+        e.id !== p.taken.id ? [e] : outcome.kind === 'retry' ? [outcome.entry] : [],
+      );
+      return outcome;
+    });
     const was = pick({ ...record, outbox });
     const next = was && leased(was, randomUUID(), now);
     try {
@@ -354,14 +407,15 @@ async function settle(
         ...record,
         outbox: next ? outbox.map((e) => (e.id === next.id ? next : e)) : outbox,
       });
-      return { record: written, outcome, ...(next && was && { next: { taken: next, was } }) };
+      return { record: written, outcomes, ...(next && was && { next: { taken: next, was } }) };
     } catch (e) {
       if (!(e instanceof ConflictError)) throw e;
       record = await store.get(record.cluster, record.service);
     }
   }
-  // The lease runs out and a later invocation sends the entry again.
-  log.warn('notification.unsettled', { service: record.key, kind: taken.notice.kind, id: taken.id });
+  // The lease runs out and a later invocation sends the entries again.
+  for (const p of posted)
+    log.warn('notification.unsettled', { service: record.key, kind: p.taken.notice.kind, id: p.taken.id });
   return { record };
 }
 

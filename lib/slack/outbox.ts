@@ -163,6 +163,28 @@ export function firstToLease(
   return dueEntries(outbox, now).find((e) => !e.lease && slotOf(e.webhook) - now <= maxWaitMs);
 }
 
+/**
+ * The entry queued right behind `entry` for the same webhook, when it is due and held by no lease:
+ * no other invocation can take it while `entry` is leased (dueEntries gives a webhook's oldest entry
+ * first), so the holder of `entry`'s lease may send it next with no lease write of its own.
+ *   [m1, m2 due] to /a, behind m1                 -> m2
+ *   [m1 to /a, o1 to /b, m2 to /a], behind m1     -> m2 (another webhook's entry is not its follower)
+ *   [m1, m2 due in 10 s], behind m1               -> none
+ *   [m1, m2 leased (a lease that ran out)], m1    -> none
+ *   [m1], behind m1                               -> none
+ */
+export function followerOf(
+  outbox: OutboxEntry[] | undefined,
+  entry: Pick<OutboxEntry, 'id' | 'webhook'>,
+  now: number,
+): OutboxEntry | undefined {
+  const list = outbox ?? [];
+  const at = list.findIndex((e) => e.id === entry.id);
+  if (at < 0) return undefined;
+  const behind = list.slice(at + 1).find((e) => e.webhook === entry.webhook);
+  return behind && behind.nextAt <= now && !behind.lease ? behind : undefined;
+}
+
 /** The entry taken for a send: leased to `token`, one more attempt. */
 export function leased(entry: OutboxEntry, token: string, now: number): OutboxEntry {
   return { ...entry, attempts: entry.attempts + 1, lease: { token, until: now + LEASE_MS } };
