@@ -250,6 +250,14 @@ export function rolloutTotal(total: number | undefined, asked: number | undefine
  *   room 152, floor 150, maximumPercent 200, primary 76, canary 76
  *     -> primary 76, canary 74, maximumPercent 103 (2 new at once: 76 + 74 serve 150)
  *
+ * The primary's old tasks serve through the switch only as far as ECS keeps them: its rolling update
+ * may stop them down to the primary's own minimumHealthyPercent of its count before any new task is
+ * up (primaryKeeps), so the canary covers the floor beside those. A primary of 14 shrunk past the
+ * surge beside a canary of 20 (29 wanted, room 34, 50 %) switched at 14 with the canary cut to 6:
+ * ECS stopped 7 old tasks at once and 13 served, under the floor of 15 (verdict s20270102-19):
+ *   room 34, floor 15, maximumPercent 200, primary 14, canary 20, minimum 50
+ *     -> primary 13, canary 8 (7 old kept + 8 = 15; 13 + 8 + 13 new = 34)
+ *
  * An owner's maximumPercent that allows a surge at the service's count may start none at the smaller
  * count the primary switches at (125 % of 3 rounds down to 3): ECS would then neither start a task
  * nor, at a high minimumHealthyPercent, stop one, and the promotion would wait for its deadline
@@ -263,13 +271,16 @@ export function promotionSwitch(
   maximumPercent: number,
   primary: number,
   canary: number,
+  /** The primary's own minimumHealthyPercent: how many of its old tasks ECS keeps through the switch. */
+  minimumHealthyPercent = 100,
 ): { primary: number; canary: number; maximumPercent?: number } {
   const allowed = (n: number) =>
     maximumPercent > 100 && Math.floor((n * maximumPercent) / 100) <= n
       ? (percentStarting(n, 1) ?? maximumPercent)
       : maximumPercent;
+  const keeps = (n: number) => servingFloor(n, minimumHealthyPercent);
   let at = Math.max(1, primary);
-  while (at > 1 && at + promotionNeeds(at, allowed(at), at) + Math.max(0, floor - at) > room) at--;
+  while (at > 1 && at + promotionNeeds(at, allowed(at), at) + Math.max(0, floor - keeps(at)) > room) at--;
   const percent = allowed(at);
   const free = room - at - promotionNeeds(at, percent, at);
   const plan = {
@@ -277,8 +288,8 @@ export function promotionSwitch(
     canary: Math.max(0, Math.min(canary, free)),
     ...(percent !== maximumPercent && { maximumPercent: percent }),
   };
-  if (plan.primary + plan.canary >= floor) return plan;
-  return slowerSwitch(room, floor, maximumPercent, primary, canary) ?? plan;
+  if (keeps(plan.primary) + plan.canary >= floor) return plan;
+  return slowerSwitch(room, floor, maximumPercent, primary, canary, minimumHealthyPercent) ?? plan;
 }
 
 /**
@@ -292,6 +303,9 @@ export function promotionSwitch(
  *   room 13,  floor 10,  max 200, primary 6,  canary 7  -> primary 6,  canary 4,  150 % (3 at once)
  *   room 4,   floor 4,   max 200, primary 2,  canary 2  -> undefined (no slot to spare)
  *   room 251, floor 250, max 200, primary 250, canary 0 -> undefined (1 % of 250 is 2 tasks: no fit)
+ *   room 20,  floor 15,  max 200, primary 14, canary 10, minimum 50 -> primary 9, canary 10, 112 %
+ *     (ECS may stop the old tasks down to 5 of 9 first: 5 + 10 serve 15; at minimum 100:
+ *     primary 14, canary 1, 136 %)
  */
 export function slowerSwitch(
   room: number,
@@ -299,14 +313,18 @@ export function slowerSwitch(
   maximumPercent: number,
   primary: number,
   canary: number,
+  /** The primary's own minimumHealthyPercent: its old tasks serve as far as ECS keeps them (primaryKeeps). */
+  minimumHealthyPercent = 100,
 ): { primary: number; canary: number; maximumPercent: number } | undefined {
+  const keeps = (n: number) => servingFloor(n, minimumHealthyPercent);
   // Fewer primary tasks serve less: below floor - canary none can keep the floor.
-  for (let at = Math.max(1, primary); at >= 1 && at + canary >= floor; at--) {
+  for (let at = Math.max(1, primary); at >= 1 && keeps(at) + canary >= floor; at--) {
     for (let n = Math.min(promotionNeeds(at, maximumPercent, at), room - at); n >= 1; n--) {
       const percent = percentStarting(at, n);
       if (percent === undefined || percent > maximumPercent) continue;
       const kept = Math.min(canary, room - at - n);
-      if (kept >= 0 && at + kept >= floor) return { primary: at, canary: kept, maximumPercent: percent };
+      if (kept >= 0 && keeps(at) + kept >= floor)
+        return { primary: at, canary: kept, maximumPercent: percent };
     }
   }
   return undefined;

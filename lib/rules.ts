@@ -6,6 +6,7 @@
  */
 import { canaryServiceName } from './canary-service.ts';
 import { type Config, sweepMsOf } from './config.ts';
+import { isEcsStrategy } from './ecs-strategy.ts';
 
 export type FunctionKey = 'ecrPush' | 'ecsEvent' | 'alarm' | 'tick';
 
@@ -43,6 +44,29 @@ export const FAILURE_STOP_CODES = ['EssentialContainerExited', 'TaskFailedToStar
 
 const unique = <T>(xs: T[]) => [...new Set(xs)];
 
+/** ECS's event for a deployment that starts. */
+export const DEPLOYMENT_STARTING = 'SERVICE_DEPLOYMENT_IN_PROGRESS';
+
+/**
+ * Which deployments starting the ecs-deployment rule brings. A deployment of a service the pipeline
+ * steps itself starts by its own UpdateService or CreateService (a step, a promotion, a rollback) or
+ * by a person's deploy, and none of them is decided on when it starts: what follows comes as the
+ * deployment's COMPLETED or FAILED, task events, the health recheck and the bake's end, and a
+ * person's deploy during a rollout is seen at the next look, as before (lib/observe-rules.ts
+ * serviceEventWorthALook dropped it after a record read: one GetItem a step, for nothing). So only
+ * the services under ECS's own strategies (ecs-canary, ecs-linear, ecs-blue-green), whose
+ * deployment the pipeline follows from its start, get it.
+ *   no target under ECS's strategies     -> every deployment event but IN_PROGRESS
+ *   every target under ECS's strategies  -> every deployment event
+ *   some of each                         -> IN_PROGRESS of those targets' services only
+ */
+function deploymentsStarting<A>(native: A[], allNative: boolean): Record<string, unknown> {
+  const notStarting = { detail: { eventName: [{ 'anything-but': [DEPLOYMENT_STARTING] }] } };
+  if (native.length === 0) return notStarting;
+  if (allNative) return {};
+  return { $or: [{ resources: native }, notStarting] };
+}
+
 /** `arn(service, resource)` builds an ARN: a literal locally, an `Fn::Sub` for CloudFormation. */
 export function eventRules<A>(config: Config, arn: (service: string, resource: string) => A): RuleSpec[] {
   const targets = config.targets;
@@ -55,6 +79,9 @@ export function eventRules<A>(config: Config, arn: (service: string, resource: s
     arn('ecs', `service/${s}`),
   );
   const clusterArns = unique(targets.map((t) => t.cluster)).map((c) => arn('ecs', `cluster/${c}`));
+  const nativeArns = unique(
+    targets.filter((t) => isEcsStrategy(t.strategy)).map((t) => `${t.cluster}/${t.service}`),
+  ).map((s) => arn('ecs', `service/${s}`));
   const alarms = unique(
     targets.flatMap((t) => [...t.gateAlarms, ...(t.scaling?.rules.map((r) => r.alarm) ?? [])]),
   );
@@ -131,6 +158,10 @@ export function eventRules<A>(config: Config, arn: (service: string, resource: s
         source: ['aws.ecs'],
         'detail-type': ['ECS Deployment State Change'],
         resources: serviceArns,
+        ...deploymentsStarting(
+          nativeArns,
+          targets.every((t) => isEcsStrategy(t.strategy)),
+        ),
       },
     },
     {

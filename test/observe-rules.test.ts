@@ -295,21 +295,23 @@ describe('listTasksByFamily', () => {
   });
 });
 
+/** The services' deployments as DescribeServices shows them, for the counted-tasks rules. */
+const WEB1 = `${TD}web:1`;
+const WEB2 = `${TD}web:2`;
+const dep = (taskDefinition: string, running: number, desired: number, extra = {}) => ({
+  id: `ecs-svc/${taskDefinition}`,
+  status: 'PRIMARY',
+  taskDefinition,
+  desiredCount: desired,
+  runningCount: running,
+  pendingCount: 0,
+  failedTasks: 0,
+  rolloutState: 'COMPLETED',
+  ...extra,
+});
+const svc = (...deployments: ReturnType<typeof dep>[]) => ({ deployments });
+
 describe('countedBakingTasks', () => {
-  const WEB1 = `${TD}web:1`;
-  const WEB2 = `${TD}web:2`;
-  const dep = (taskDefinition: string, running: number, desired: number, extra = {}) => ({
-    id: `ecs-svc/${taskDefinition}`,
-    status: 'PRIMARY',
-    taskDefinition,
-    desiredCount: desired,
-    runningCount: running,
-    pendingCount: 0,
-    failedTasks: 0,
-    rolloutState: 'COMPLETED',
-    ...extra,
-  });
-  const svc = (...deployments: ReturnType<typeof dep>[]) => ({ deployments });
   const at = (stepIndex: number, baking: boolean) =>
     rollout({
       stepIndex,
@@ -373,20 +375,7 @@ describe('countedBakingTasks', () => {
 });
 
 describe('countedSteadyTasks', () => {
-  const WEB1 = `${TD}web:1`;
-  const WEB2 = `${TD}web:2`;
   const T = Date.UTC(2026, 0, 1, 10);
-  const dep = (taskDefinition: string, running: number, desired: number) => ({
-    id: `ecs-svc/${taskDefinition}`,
-    status: 'PRIMARY',
-    taskDefinition,
-    desiredCount: desired,
-    runningCount: running,
-    pendingCount: 0,
-    failedTasks: 0,
-    rolloutState: 'COMPLETED',
-  });
-  const svc = (...deployments: ReturnType<typeof dep>[]) => ({ deployments });
   /** At step `i`, asked at `askedAt`, baking or not. */
   const at = (i: number, askedAt: number, baking = false) =>
     rollout({

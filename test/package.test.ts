@@ -436,10 +436,16 @@ describe('event rules: only what autopilot.yml manages', () => {
   });
 
   it('ECS deployments and service warnings: the managed services by ARN', () => {
+    // A deployment starting only for the service under ECS's own strategy (batch/web, ecs-canary):
+    // the pipeline steps the others itself, and decides nothing when their deployment starts.
     expect(rule('ecs-deployment').EventPattern).toEqual({
       source: ['aws.ecs'],
       'detail-type': ['ECS Deployment State Change'],
       resources: SERVICE_ARNS,
+      $or: [
+        { resources: [ecsArn('service/batch/web')] },
+        { detail: { eventName: [{ 'anything-but': ['SERVICE_DEPLOYMENT_IN_PROGRESS'] }] } },
+      ],
     });
     expect(rule('ecs-service-action').EventPattern).toEqual({
       source: ['aws.ecs'],

@@ -301,16 +301,18 @@ describe('Pacer: one message a second per webhook', () => {
   });
 });
 
+/** An outbox entry to /a, due at 0, for the lease rules. */
+const entry = (id: string, extra: Partial<OutboxEntry> = {}): OutboxEntry => ({
+  id,
+  at: 0,
+  webhook: '/a',
+  notice: error(id),
+  nextAt: 0,
+  attempts: 0,
+  ...extra,
+});
+
 describe('firstToLease', () => {
-  const entry = (id: string, extra: Partial<OutboxEntry> = {}): OutboxEntry => ({
-    id,
-    at: 0,
-    webhook: '/a',
-    notice: error(id),
-    nextAt: 0,
-    attempts: 0,
-    ...extra,
-  });
   const now = 20 * S;
   const free = () => now;
   it.each([
@@ -336,15 +338,6 @@ describe('firstToLease', () => {
 });
 
 describe('followerOf', () => {
-  const entry = (id: string, extra: Partial<OutboxEntry> = {}): OutboxEntry => ({
-    id,
-    at: 0,
-    webhook: '/a',
-    notice: error(id),
-    nextAt: 0,
-    attempts: 0,
-    ...extra,
-  });
   const now = 20 * S;
   const m1 = entry('m1', { lease: { token: 'mine', until: now + M } });
   it.each([

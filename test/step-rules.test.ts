@@ -685,6 +685,28 @@ describe('capacity: the floor, the room, the promotion on a full cluster', () =>
   );
 
   it.each([
+    // ECS may stop the primary's old tasks down to its own minimum first: the canary covers the
+    // floor beside what it keeps (verdict s20270102-19: switched at 14 beside 6, 13 of 15 served).
+    [34, 15, 200, 14, 20, 50, { primary: 13, canary: 8 }],
+    [34, 15, 200, 14, 20, 100, { primary: 14, canary: 6 }],
+  ])(
+    'promotionSwitch(room %i, floor %i, max %i%%, primary %i, canary %i, minimum %i%%) -> %o',
+    (room, floor, max, primary, canary, minimum, want) => {
+      expect(math.promotionSwitch(room, floor, max, primary, canary, minimum)).toEqual(want);
+    },
+  );
+
+  it.each([
+    [20, 15, 200, 14, 10, 50, { primary: 9, canary: 10, maximumPercent: 112 }],
+    [20, 15, 200, 14, 10, 100, { primary: 14, canary: 1, maximumPercent: 136 }],
+  ])(
+    'slowerSwitch(room %i, floor %i, max %i%%, primary %i, canary %i, minimum %i%%) -> %o',
+    (room, floor, max, primary, canary, minimum, want) => {
+      expect(math.slowerSwitch(room, floor, max, primary, canary, minimum)).toEqual(want);
+    },
+  );
+
+  it.each([
     [152, 150, 200, 76, 76, { primary: 76, canary: 74, maximumPercent: 103 }],
     [13, 10, 200, 6, 7, { primary: 6, canary: 4, maximumPercent: 150 }],
     [4, 4, 200, 2, 2, undefined],

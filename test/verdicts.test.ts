@@ -132,6 +132,20 @@ const SAMPLE: VerdictCase[] = [
     tightCapacity: true,
     eventFault: 'push-late',
   }),
+  // 29 tasks in room for 40 at 50/200: the primary, shrunk to 14 past the surge beside a canary of
+  // 20, switched at 14 with the canary cut to 6, and ECS stopped 7 old tasks at once: 13 served,
+  // under the floor of 15 (generated seed 20270102 #19). The canary now covers the floor beside the
+  // old tasks ECS keeps (lib/rollout-math.ts promotionSwitch, its minimumHealthyPercent).
+  verdictCase('s20270102-19', {
+    tasks: 29,
+    strategy: 'canary-steps',
+    strategyOptions:
+      'steps: [{ percent: 25, bake: 1m }, { percent: 60, bake: 5m }, { percent: 100, bake: 1m }]',
+    image: 'healthy',
+    stepDeadlineMin: 15,
+    gated: true,
+    tightCapacity: true,
+  }),
   // A failing image on a full cluster: rolled back in time, the canary's room given back first.
   verdictCase('crash-tight-ec2', {
     tasks: 4,

@@ -486,7 +486,8 @@ function switchServes(obs: Observation, target: TargetConfig, rollout: Rollout, 
   const floor = servingFloor(total, obs.primary.minimumHealthyPercent);
   const surge = target.maxSurgePercent;
   const plan = switchPlan(obs, { total, surge, room, floor });
-  return plan.primary + plan.canary >= Math.min(floor, rolloutRoom(total, surge, room) - 1);
+  const kept = servingFloor(plan.primary, obs.primary.minimumHealthyPercent);
+  return kept + plan.canary >= Math.min(floor, rolloutRoom(total, surge, room) - 1);
 }
 
 /**

@@ -239,6 +239,7 @@ export function switchPlan(
     obs.primary.maximumPercent ?? 200,
     obs.primary.desiredCount,
     obs.canary.exists ? obs.canary.desiredCount : 0,
+    obs.primary.minimumHealthyPercent,
   );
 }
 

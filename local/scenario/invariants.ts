@@ -430,6 +430,7 @@ export class InvariantChecker {
                   maximumPercent,
                   Math.min(total, stepTargets(total, steps.at(-1)?.percent ?? 0, surge, room).primary),
                   stepTargets(total, steps.at(-1)?.percent ?? 0, surge, room).canary,
+                  minimumHealthyPercent,
                 ).primary,
             ),
           );
