@@ -93,7 +93,13 @@ export async function act(
   switch (action.type) {
     case 'registerRevision': {
       const tds = known.taskDefinitions ?? new Map();
-      const existing = await findRevisionByDigest(clients, action.from, action.image.digest, tds);
+      const existing = await findRevisionByDigest(
+        clients,
+        action.from,
+        action.image.digest,
+        tds,
+        action.seenBefore === true,
+      );
       if (existing) return { revisionForDigest: existing };
       const current = await describeTaskDefinition(clients, action.from, tds);
       // The revision the service runs, as observed this round, is gone (deregistered and deleted

@@ -754,23 +754,27 @@ export async function describeRunning(
 
 /**
  * The revision registered already for `digest`, looked for by its digest tag: a retried push
- * registers nothing twice. The family's newest revision first: a push retried after registering
- * finds its own there, and when the newest is `from` itself (the service's revision) nothing was
- * registered after it, so there is nothing to find. Otherwise the newest five are looked at.
- *   newest web:8 tagged with the digest          -> web:8
- *   newest web:7 = from, not tagged              -> none (one DescribeTaskDefinition, often in hand)
- *   newest web:9 (a person's), web:8 tagged      -> web:8 (listed)
+ * registers nothing twice, and a digest rolled out before runs its own revision again (one revision
+ * per digest). The family's newest revision first: a push retried after registering finds its own
+ * there, and when the newest is `from` itself (the service's revision) nothing was registered after
+ * it; for a digest the service never rolled out (`seenBefore` false: its record's history and bad
+ * digests do not name it) there is then nothing to find. Otherwise the newest five are looked at.
+ *   newest web:8 tagged with the digest                 -> web:8
+ *   newest web:7 = from, not tagged, a new digest        -> none (one DescribeTaskDefinition, often in hand)
+ *   newest web:7 = from, not tagged, seen before (web:5) -> web:5 (listed: a tag moved back, a re-push)
+ *   newest web:9 (a person's), web:8 tagged              -> web:8 (listed)
  */
 export async function findRevisionByDigest(
   clients: Clients,
   from: string,
   digest: string,
   known: TaskDefinitions = new Map(),
+  seenBefore = true,
 ): Promise<string | undefined> {
   const newest = await describeNewest(clients, familyOf(from), known);
   const newestArn = newest?.taskDefinition?.taskDefinitionArn;
   if (newest?.tags?.some((t) => t.key === DIGEST_TAG && t.value === digest)) return newestArn;
-  if (newestArn === from) return undefined;
+  if (newestArn === from && !seenBefore) return undefined;
   const list = await clients.ecs.send(
     new ListTaskDefinitionsCommand({
       familyPrefix: familyOf(from),

@@ -196,3 +196,9 @@ const FOUND_DEFECTS_8 = [
 ];
 
 heldOut('stranger8', FOUND_DEFECTS_8);
+
+/**
+ * stranger14 (helper-71, the fourth round of calls): 17, a digest announced again after a rollback and a
+ * newer release registered a second revision for it: a push read only the family's newest revision.
+ */
+heldOut('stranger14', ['17-three-same-digest-again-after-rollback.yml']);

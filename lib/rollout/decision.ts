@@ -44,8 +44,12 @@ export type Command =
 export type DecisionTarget = { rollout: string; step: number } | { push: string };
 
 export type Action =
-  /** Register a clone of `from` with `container`'s image replaced by `image.uri`, tagged with the digest. */
-  | { type: 'registerRevision'; from: string; container?: string; image: ImageRef }
+  /**
+   * Register a clone of `from` with `container`'s image replaced by `image.uri`, tagged with the
+   * digest; `seenBefore`: the service rolled this digest out before (its history, its bad digests),
+   * so a revision older than `from` may carry it (lib/observe.ts findRevisionByDigest).
+   */
+  | { type: 'registerRevision'; from: string; container?: string; image: ImageRef; seenBefore?: boolean }
   /**
    * Create or update the canary service: this revision, this many tasks; with `targetGroup` (weighted
    * traffic) in that target group instead of the primary's.

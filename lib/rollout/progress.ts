@@ -115,11 +115,15 @@ function registered(
   }
   if (!(rollout.registerLeaseUntil !== undefined && rollout.registerLeaseUntil > now)) {
     rollout.registerLeaseUntil = now + REGISTER_LEASE_MS;
+    const digest = rollout.image.digest;
+    const seenBefore =
+      d.record.history.some((h) => h.image.digest === digest) || d.record.badDigests[digest] !== undefined;
     d.actions.push({
       type: 'registerRevision',
       from: rollout.fromTaskDefinition,
       container: target.container,
       image: rollout.image,
+      ...(seenBefore && { seenBefore }),
     });
   }
   return undefined;
