@@ -752,6 +752,11 @@ export async function describeRunning(
   return describeTaskDefinition(clients, taskDefinition, known);
 }
 
+/** Whether a revision carries the digest tag of `digest` (written by its registration). */
+function taggedWith(answer: TaskDefinitionAnswer | undefined, digest: string): boolean {
+  return answer?.tags?.some((t) => t.key === DIGEST_TAG && t.value === digest) === true;
+}
+
 /**
  * The revision registered already for `digest`, looked for by its digest tag: a retried push
  * registers nothing twice, and a digest rolled out before runs its own revision again (one revision
@@ -773,7 +778,7 @@ export async function findRevisionByDigest(
 ): Promise<string | undefined> {
   const newest = await describeNewest(clients, familyOf(from), known);
   const newestArn = newest?.taskDefinition?.taskDefinitionArn;
-  if (newest?.tags?.some((t) => t.key === DIGEST_TAG && t.value === digest)) return newestArn;
+  if (taggedWith(newest, digest)) return newestArn;
   if (newestArn === from && !seenBefore) return undefined;
   const list = await clients.ecs.send(
     new ListTaskDefinitionsCommand({
@@ -786,7 +791,7 @@ export async function findRevisionByDigest(
   for (const arn of list.taskDefinitionArns ?? []) {
     if (familyOf(arn) !== familyOf(from)) continue;
     const out = await describeTaskDefinition(clients, arn, known);
-    if (out.tags?.some((t) => t.key === DIGEST_TAG && t.value === digest)) return arn;
+    if (taggedWith(out, digest)) return arn;
   }
   return undefined;
 }

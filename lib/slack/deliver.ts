@@ -249,7 +249,7 @@ export async function deliver(
       posted.push(await post(slack, record, { ...behind, attempts: behind.attempts + 1 }, now, spend));
     }
 
-    const settled = await settle(store, record, posted, taken.lease!.token, now(), (r) =>
+    const settled = await settle(store, record, posted, now(), (r) =>
       spend.sends > 0 ? pick(r) : undefined,
     );
     record = settled.record;
@@ -363,8 +363,8 @@ async function post(
 }
 
 /**
- * Records the outcomes of what this invocation posted in one write: the first entry under its lease
- * (`token`), if still ours, and those sent behind it (followerOf), which hold no lease. The same
+ * Records the outcomes of what this invocation posted in one write: the first entry under its lease,
+ * if still ours, and those sent behind it (followerOf), which hold no lease. The same
  * write leases the entry `pick` names next (none: the outcomes alone). Re-read and re-applied on a
  * conflict while the lease is still ours. `outcomes` follows `posted`, one per entry recorded.
  */
@@ -372,7 +372,6 @@ async function settle(
   store: RecordStore,
   start: ServiceRecord,
   posted: Posted[],
-  token: string,
   now: number,
   pick: (record: ServiceRecord) => OutboxEntry | undefined = () => undefined,
 ): Promise<{
@@ -381,6 +380,7 @@ async function settle(
   next?: { taken: OutboxEntry; was: OutboxEntry };
 }> {
   let record = start;
+  const token = posted[0]!.taken.lease!.token;
   for (let i = 0; i < MAX_CONFLICTS; i++) {
     const lead = record.outbox?.find((e) => e.id === posted[0]!.taken.id);
     // Our lease ran out and another invocation took the entry over: its outcome is its own to record.
@@ -390,11 +390,7 @@ async function settle(
       const current = outbox.find((e) => e.id === p.taken.id);
       if (!current || (n === 0 ? current.lease?.token !== token : current.lease !== undefined))
         return undefined;
-      const outcome = afterAttempt(
-        n === 0 ? current : { ...current, attempts: p.taken.attempts },
-        p.result,
-        now,
-      );
+      const outcome = afterAttempt({ ...current, attempts: p.taken.attempts }, p.result, now);
       outbox = outbox.flatMap((e) =>
         e.id !== p.taken.id ? [e] : outcome.kind === 'retry' ? [outcome.entry] : [],
       );
