@@ -127,6 +127,12 @@ export interface VerdictCase {
   insufficientData: boolean;
   /** EC2 instances with room for about a quarter more tasks than the service runs. */
   tightCapacity: boolean;
+  /**
+   * The owner's deploymentConfiguration, when not the default (100 / 200; 50 / 200 on a tight
+   * cluster): the settings owners choose for small clusters and small services, some of which ECS's
+   * rounding leaves unable to start or stop a task at small counts (50 / 100 at one task).
+   */
+  deployment?: { minimumHealthyPercent: number; maximumPercent: number };
   eventFault?: EventFaultKind;
   /** The part of the case that is in the scenario file's timeline. */
   pushAtMs: number;
@@ -140,6 +146,7 @@ export function caseKinds(c: VerdictCase): string[] {
   if (c.alarmAtPush) kinds.push('alarm-at-push');
   if (c.insufficientData) kinds.push('insufficient-data');
   if (c.tightCapacity) kinds.push('tight-capacity');
+  if (c.deployment) kinds.push(`${c.deployment.minimumHealthyPercent}/${c.deployment.maximumPercent}`);
   if (c.eventFault) kinds.push(c.eventFault);
   return kinds;
 }
@@ -196,6 +203,7 @@ function drawCase(d: Draw, seed: number, index: number): VerdictCase {
   const insufficientData = d.chance(0.2);
   // EC2 capacity for counts an instance list can hold without growing the world past use.
   const tightCapacity = tasks <= 200 && d.chance(0.2);
+  const deployment = drawDeployment(seed, index);
   const eventFault = d.chance(0.3)
     ? d.pick<EventFaultKind>([
         'push-late',
@@ -220,9 +228,31 @@ function drawCase(d: Draw, seed: number, index: number): VerdictCase {
     alarmAtPush,
     insufficientData,
     tightCapacity,
+    ...(deployment && { deployment }),
     eventFault,
     pushAtMs,
   };
+}
+
+/** Owners' settings beside ECS's defaults (minimumHealthyPercent / maximumPercent). */
+const DEPLOYMENTS: [number, number][] = [
+  [50, 100],
+  [0, 100],
+  [66, 100],
+  [75, 125],
+  [100, 150],
+  [50, 150],
+];
+
+/**
+ * A case's deploymentConfiguration, a third of the time one of DEPLOYMENTS. Drawn from its own
+ * PRNG (seed and index), so the cases of a seed drawn before it was added stay as they were.
+ */
+function drawDeployment(seed: number, index: number): VerdictCase['deployment'] {
+  const d = new Draw(mulberry32((seed * 7919 + index * 104_729 + 17) >>> 0));
+  if (!d.chance(1 / 3)) return undefined;
+  const [minimumHealthyPercent, maximumPercent] = d.pick(DEPLOYMENTS);
+  return { minimumHealthyPercent, maximumPercent };
 }
 
 /** A case written by hand (the test's fixed sample): the defaults, then `fields`. */
@@ -332,8 +362,8 @@ export function scenarioText(c: VerdictCase): string {
     // health check" per task-definition ARN for the life of the process, and every case registers web:2.
     '    healthCheck: { command: [CMD-SHELL, "curl -f http://localhost/health || exit 1"], interval: 10s, timeout: 5s, retries: 3, startPeriod: 10s }',
     '    deploymentConfiguration:',
-    `      minimumHealthyPercent: ${c.tightCapacity ? 50 : 100}`,
-    '      maximumPercent: 200',
+    `      minimumHealthyPercent: ${c.deployment?.minimumHealthyPercent ?? (c.tightCapacity ? 50 : 100)}`,
+    `      maximumPercent: ${c.deployment?.maximumPercent ?? 200}`,
     '      circuitBreaker: { enable: true, rollback: true }',
   ];
   if (gates.length) {
@@ -534,6 +564,11 @@ export function judge(c: VerdictCase, run: VerdictRun): Verdict {
   if (rollouts.length !== 1) problems.push(`${rollouts.length} rollouts of the pushed digest (want 1)`);
   if (record?.rollout)
     problems.push(`a rollout is left open (${record.rollout.image.tag}, step ${record.rollout.stepIndex})`);
+  // A switch the pipeline widened (a full cluster, or settings ECS could not move) is put back.
+  if (record?.ownerSettings)
+    problems.push(
+      `the owner's deploymentConfiguration is not put back (${JSON.stringify(record.ownerSettings.deploymentConfiguration)})`,
+    );
   const steady = (what: string) => {
     if (!primary) return problems.push('no primary service in the report');
     const deployments = primary.deployments ?? [];

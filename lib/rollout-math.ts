@@ -240,7 +240,7 @@ export function rolloutTotal(total: number | undefined, asked: number | undefine
  *   room 8,  floor 6, maximumPercent 200, primary 3, canary 5  -> primary 2, canary 4 (2 + 4 + 2 new = 8)
  *   room 14, floor 4, maximumPercent 200, primary 4, canary 10 -> primary 4, canary 6 (4 + 6 + 4 new = 14)
  *   room 13, floor 10, maximumPercent 200, primary 6, canary 7 -> primary 3, canary 7 (3 + 7 + 3 new = 13)
- *   room 12, floor 10, maximumPercent 100, primary 5, canary 7 -> primary 5, canary 7 (ECS stops old tasks first)
+ *   room 12, floor 10, maximumPercent 100, primary 5, canary 7, minimum 50 -> primary 5, canary 7 (ECS stops old tasks first)
  *   room 4,  floor 4, maximumPercent 200, primary 2, canary 2  -> primary 1, canary 2 (no switch keeps the floor: one task)
  *
  * Shrinking the primary keeps the floor only while the canary has the tasks to cover it. When it
@@ -264,6 +264,12 @@ export function rolloutTotal(total: number | undefined, asked: number | undefine
  * (stranger13 01: 4 tasks in room for 4, 75/125). The switch then asks for one new task at once:
  *   room 4,  floor 3, maximumPercent 125, primary 3, canary 1
  *     -> primary 3, canary 0, maximumPercent 134 (3 × 1.34 rounds down to 4: one new at once)
+ * An owner's 100 % stops old tasks first, as far as the minimum lets it: 66 % of a primary of 2
+ * keeps both (ECS rounds the minimum up), so at 100 % nothing moved and a healthy image was rolled
+ * back on capacity at the deadline (stranger14 18: 3 tasks in room for 3, 66/100). It too asks for
+ * one new task at once:
+ *   room 3,  floor 2, maximumPercent 100, primary 2, canary 1, minimum 66
+ *     -> primary 2, canary 0, maximumPercent 150
  */
 export function promotionSwitch(
   room: number,
@@ -274,11 +280,9 @@ export function promotionSwitch(
   /** The primary's own minimumHealthyPercent: how many of its old tasks ECS keeps through the switch. */
   minimumHealthyPercent = 100,
 ): { primary: number; canary: number; maximumPercent?: number } {
-  const allowed = (n: number) =>
-    maximumPercent > 100 && Math.floor((n * maximumPercent) / 100) <= n
-      ? (percentStarting(n, 1) ?? maximumPercent)
-      : maximumPercent;
   const keeps = (n: number) => servingFloor(n, minimumHealthyPercent);
+  const allowed = (n: number) =>
+    unstuckMaximumPercent(n, minimumHealthyPercent, maximumPercent) ?? maximumPercent;
   let at = Math.max(1, primary);
   while (at > 1 && at + promotionNeeds(at, allowed(at), at) + Math.max(0, floor - keeps(at)) > room) at--;
   const percent = allowed(at);
@@ -342,6 +346,7 @@ export function slowerSwitch(
  *   total 6,   room 7              -> 117 (6 × 1.17 rounds down to 7; 116 rounded down to 6: none at once)
  *   total 150, room 152            -> 101 (102 % of 150 rounds down to 153, past the room)
  *   total 3,   room 3, minimum 50  -> 100 (ECS stops one old task, then starts its replacement)
+ *   total 2,   room 2, minimum 66  -> undefined (66 % of 2 rounds up to 2: ECS stops none first)
  *   total 6,   room 6, minimum 100 -> undefined
  *   total 0,   room 3              -> undefined
  */
@@ -355,7 +360,41 @@ export function fittingMaximumPercent(
     const percent = percentStarting(total, n);
     if (percent !== undefined) return percent;
   }
-  return minimumHealthyPercent < 100 && room >= total ? 100 : undefined;
+  // ECS rounds the minimum up: 66 % of 2 keeps both, and stops none first.
+  return servingFloor(total, minimumHealthyPercent) < total && room >= total ? 100 : undefined;
+}
+
+/**
+ * The maximumPercent a switch of the primary's `count` tasks to a new revision asks ECS for when the
+ * owner's deploymentConfiguration lets ECS's rolling update neither start a new task (maximumPercent
+ * × count rounds down to the count) nor stop an old one (minimumHealthyPercent × count rounds up to
+ * it): ECS would wait for ever, and the pipeline until its step deadline, rolling a healthy image
+ * back (developerguide, service_definition_parameters.html: "rounded down", "rounded up"). The
+ * switch then asks for one new task at once (the fewest a whole percent starts); the owner's
+ * setting is saved and put back when the rollout ends (owner-settings.ts). Undefined when ECS can
+ * move on its own.
+ *   count 1, minimum 50,  maximum 100 -> 200 (1 task at 50 / 100: the usual small service's)
+ *   count 1, minimum 0,   maximum 100 -> undefined (ECS stops the old task first)
+ *   count 2, minimum 66,  maximum 100 -> 150
+ *   count 3, minimum 66,  maximum 100 -> undefined (ECS may stop one of 3 first)
+ *   count 3, minimum 75,  maximum 125 -> 134 (125 % of 3 rounds down to 3)
+ *   count 4, minimum 100, maximum 125 -> undefined (5: one new at once already)
+ *   count 250, minimum 100, maximum 100 -> 101 (2 new at once: no whole percent starts one)
+ */
+export function unstuckMaximumPercent(
+  count: number,
+  minimumHealthyPercent = 100,
+  maximumPercent = 200,
+): number | undefined {
+  if (count <= 0) return undefined;
+  const starts = Math.floor((count * maximumPercent) / 100) > count;
+  const stops = servingFloor(count, minimumHealthyPercent) < count;
+  if (starts || stops) return undefined;
+  for (let n = 1; n <= count; n++) {
+    const percent = percentStarting(count, n);
+    if (percent !== undefined) return percent;
+  }
+  return undefined;
 }
 
 /**

@@ -201,4 +201,11 @@ heldOut('stranger8', FOUND_DEFECTS_8);
  * stranger14 (helper-71, the fourth round of calls): 17, a digest announced again after a rollback and a
  * newer release registered a second revision for it: a push read only the family's newest revision.
  */
-heldOut('stranger14', ['17-three-same-digest-again-after-rollback.yml']);
+heldOut('stranger14', [
+  '17-three-same-digest-again-after-rollback.yml',
+  // 3 tasks in room for 3 at 66/100: ECS could neither start (100 %) nor stop (66 % of 2 keeps both)
+  // a task of the switched primary; a healthy image was rolled back on capacity at its deadline, a
+  // failing one unmarked.
+  '18-three-room3-lb-min66-max100-healthy-primary-switch.yml',
+  '15-three-room3-lb-unhealthy-after5m-in-final-bake.yml',
+]);

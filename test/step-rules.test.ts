@@ -566,6 +566,27 @@ describe('percentStarting: the maximumPercent that starts exactly n new tasks at
   });
 });
 
+describe('unstuckMaximumPercent: a switch ECS could neither start nor stop a task of asks for one new at once', () => {
+  it.each([
+    [1, 50, 100, 200],
+    [1, 0, 100, undefined],
+    [2, 66, 100, 150],
+    [3, 66, 100, undefined],
+    [3, 75, 125, 134],
+    [4, 100, 125, undefined],
+    [250, 100, 100, 101],
+    [0, 100, 100, undefined],
+  ])('count %i, minimum %i, maximum %i -> %s', (count, minimum, maximum, want) => {
+    expect(math.unstuckMaximumPercent(count, minimum, maximum)).toBe(want);
+    // What it asks for starts a new task, and a handful at most.
+    if (want !== undefined) {
+      const starts = Math.floor((count * want) / 100) - count;
+      expect(starts).toBeGreaterThanOrEqual(1);
+      expect(starts).toBeLessThanOrEqual(2);
+    }
+  });
+});
+
 describe('fittingMaximumPercent: ECS asked for no more new tasks at once than the room holds', () => {
   it.each([
     [4, 5, 100, 125],
@@ -573,6 +594,8 @@ describe('fittingMaximumPercent: ECS asked for no more new tasks at once than th
     [6, 7, 100, 117],
     [150, 152, 100, 101],
     [3, 3, 50, 100],
+    [2, 2, 66, undefined],
+    [3, 3, 66, 100],
     [6, 6, 100, undefined],
     [0, 3, 100, undefined],
   ])('total %i, room %i, minimum %i -> %s', (total, room, minimum, want) => {
@@ -669,7 +692,6 @@ describe('capacity: the floor, the room, the promotion on a full cluster', () =>
     [8, 6, 200, 3, 5, 2, 4, undefined],
     [14, 4, 200, 4, 10, 4, 6, undefined],
     [13, 10, 200, 6, 7, 3, 7, undefined],
-    [12, 10, 100, 5, 7, 5, 7, undefined],
     [4, 4, 200, 2, 2, 1, 2, undefined],
     [152, 150, 200, 76, 76, 76, 74, 103],
     [4, 3, 125, 3, 1, 3, 0, 134],
@@ -689,6 +711,11 @@ describe('capacity: the floor, the room, the promotion on a full cluster', () =>
     // floor beside what it keeps (verdict s20270102-19: switched at 14 beside 6, 13 of 15 served).
     [34, 15, 200, 14, 20, 50, { primary: 13, canary: 8 }],
     [34, 15, 200, 14, 20, 100, { primary: 14, canary: 6 }],
+    // At 100 % ECS stops old tasks first, as far as the minimum lets it.
+    [12, 10, 100, 5, 7, 50, { primary: 5, canary: 7 }],
+    // 66 % of 2 keeps both, 100 % starts none: one new at once (stranger14 18 waited to its deadline).
+    [3, 2, 100, 2, 1, 66, { primary: 2, canary: 0, maximumPercent: 150 }],
+    [12, 10, 100, 5, 7, 100, { primary: 5, canary: 6, maximumPercent: 120 }],
   ])(
     'promotionSwitch(room %i, floor %i, max %i%%, primary %i, canary %i, minimum %i%%) -> %o',
     (room, floor, max, primary, canary, minimum, want) => {

@@ -15,6 +15,7 @@ import {
   servingFloor,
   stepRound,
   stepTargets,
+  unstuckMaximumPercent,
 } from '../rollout-math.ts';
 import { learnRoom, tradeProgress } from './capacity.ts';
 import type { Decision } from './decision.ts';
@@ -169,10 +170,16 @@ function stepPromotion(stepping: TaskRound): boolean {
     rollout.primaryCount = total;
   }
   if (primary.taskDefinition !== revision) {
+    const allAtOnce = rollout.strategy === 'all-at-once';
+    // An owner's 50 / 100 at one task: ECS would neither start nor stop one (unstuckMaximumPercent).
+    const unstuck = allAtOnce
+      ? undefined
+      : unstuckMaximumPercent(total, primary.minimumHealthyPercent, primary.maximumPercent ?? 200);
     d.actions.push({
       type: 'setPrimary',
       taskDefinition: revision,
-      allAtOnce: rollout.strategy === 'all-at-once',
+      allAtOnce,
+      ...(unstuck !== undefined && { maximumPercent: unstuck }),
     });
     askedForTasks(rollout.steps[rollout.stepIndex]!, now);
     return false;

@@ -18,6 +18,7 @@
  */
 import type { Observation, TrafficView } from '../observation.ts';
 import type { Rollout, StepState } from '../record.ts';
+import { unstuckMaximumPercent } from '../rollout-math.ts';
 import type { Decision } from './decision.ts';
 import { canaryReady, healthyTasks, primaryHealthy, promoted } from './step.ts';
 import { askedForTasks, becameHealthy } from './step-state.ts';
@@ -146,7 +147,17 @@ export function stepWeighted(
     }
     // Promotion: all the traffic is on the canary; the primary rolls to the revision with none.
     if (d.actions.some((a) => a.type === 'setRoutes')) return false;
-    d.actions.push({ type: 'setPrimary', taskDefinition: revision });
+    // An owner's 50 / 100 at one task: ECS would neither start nor stop one (unstuckMaximumPercent).
+    const unstuck = unstuckMaximumPercent(
+      primary.desiredCount,
+      primary.minimumHealthyPercent,
+      primary.maximumPercent ?? 200,
+    );
+    d.actions.push({
+      type: 'setPrimary',
+      taskDefinition: revision,
+      ...(unstuck !== undefined && { maximumPercent: unstuck }),
+    });
     askOnce(step, `primary ${revision}`, now);
     return false;
   }

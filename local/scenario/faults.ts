@@ -659,8 +659,17 @@ export function applyFaults(world: World, plan: FaultPlan, pipeline: LocalPipeli
       }
     }
     localSlack.answers.splice(0, localSlack.answers.length, ...answers.map((a) => a ?? 'ok'));
+    const planned = new Map(
+      plan.slack.flatMap((f) => range(f.request, f.times ?? 1).map((n) => [n, f.fail])),
+    );
+    const previousOnAnswer = localSlack.onAnswer;
+    localSlack.onAnswer = (request) => {
+      const fail = planned.get(request);
+      if (fail) fire('slack', `webhook request ${request} answered ${fail}`);
+    };
     undo.push(() => {
       localSlack.answers.splice(0, localSlack.answers.length, ...previousAnswers);
+      localSlack.onAnswer = previousOnAnswer;
     });
   }
 
@@ -675,6 +684,11 @@ export function applyFaults(world: World, plan: FaultPlan, pipeline: LocalPipeli
       for (const u of undo.reverse()) u();
     },
   };
+}
+
+/** from, from + 1, … (count of them). */
+function range(from: number, count: number): number[] {
+  return Array.from({ length: count }, (_, i) => from + i);
 }
 
 function killedError(inv: Invocation): AwsError {

@@ -145,6 +145,33 @@ describe('owners’ settings are kept', () => {
     expect(dc).toMatchObject({ minimumHealthyPercent: 50, maximumPercent: 100 });
     expect(r.ownerSettings).toBeUndefined();
   }, 240_000);
+
+  it('one task at 50 / 100 (ECS alone would neither start nor stop one): one new at once, then the owner’s back', async () => {
+    // ECS rounds 50 % of 1 up to 1 and 100 % of 1 down to 1: its rolling update waits for ever, and
+    // a healthy image was rolled back at its step deadline (lib/rollout-math.ts unstuckMaximumPercent).
+    const t = await world({ images: { 'web:v2': 'healthy' }, desiredCount: 1 });
+    await t.world.ecs.operations.UpdateService!({
+      cluster: 'prod',
+      service: 'web',
+      deploymentConfiguration: { minimumHealthyPercent: 50, maximumPercent: 100 },
+    });
+    t.world.ecr.push('web', 'v2');
+    const seen = new Set<number>();
+    for (let i = 0; i < 120; i++) {
+      await t.world.runFor(10_000);
+      seen.add((await describeService(t, 'web')).deploymentConfiguration.maximumPercent);
+      if ((await recordOf(t))!.history.length > 0 && seen.size > 1) break;
+    }
+    const r = (await recordOf(t))!;
+    expect(r.history.at(-1)).toMatchObject({ outcome: 'succeeded' });
+    expect(r.badDigests).toEqual({});
+    expect([...seen].sort()).toEqual([100, 200]);
+    await t.world.runFor(2 * MIN);
+    const web = await describeService(t, 'web');
+    expect(web.taskDefinition).toMatch(/web:2$/);
+    expect(web.deploymentConfiguration).toMatchObject({ minimumHealthyPercent: 50, maximumPercent: 100 });
+    expect((await recordOf(t))!.ownerSettings).toBeUndefined();
+  }, 240_000);
 });
 
 describe('the canary is a true sibling', () => {

@@ -28,6 +28,28 @@ describe('sim replays printed property cases', () => {
   );
 });
 
+describe('the faults that fired', () => {
+  it('name each Slack request answered badly, when it was', async () => {
+    // A 500 on the first webhook request, a 429 on the second (the report left these out before).
+    const file = path.join(
+      CASES,
+      '..',
+      '..',
+      '..',
+      'scenarios',
+      'held-out',
+      'stranger14',
+      '09-three-lb-slack-500-then-429.yml',
+    );
+    const { scenario, onWorld } = loadWithFaults(file);
+    const { report } = await runScenario(scenario, { onWorld });
+    expect(report.faults).toEqual([
+      { at: '2026-01-01T00:01:00.000Z', fault: 'slack', detail: 'webhook request 1 answered http-500' },
+      { at: '2026-01-01T00:01:10.000Z', fault: 'slack', detail: 'webhook request 2 answered http-429' },
+    ]);
+  }, 60_000);
+});
+
 describe('set-up warnings', () => {
   it('warns of a gate alarm on a metric no load balancer publishes (TargetGroup alone)', async () => {
     const { scenario, onWorld } = loadWithFaults(path.join(CASES, readdirSync(CASES)[0]!));

@@ -89,6 +89,9 @@ const WORDS: Record<number, string> = {
 export class LocalSlack {
   readonly answers: Answer[] = [];
   readonly received: Received[] = [];
+  /** Called as each webhook request takes its answer (1-based request count): what a fault plan reports as fired. */
+  onAnswer?: (request: number, answer: Answer) => void;
+  private webhookRequests = 0;
   /** User groups by ID (S…), with their members' user IDs: what usergroups.users.list answers. */
   readonly groups = new Map<string, string[]>();
   /** The app's bot token; a Web API call must carry it. */
@@ -185,6 +188,7 @@ export class LocalSlack {
       if (!res.writableFinished) gone = true;
     });
     let next: Answer = this.answers.shift() ?? 'ok';
+    this.onAnswer?.(++this.webhookRequests, next);
     while (typeof next === 'object' && 'slow' in next) {
       await this.wait(next.slow);
       next = next.then ?? 'ok';
