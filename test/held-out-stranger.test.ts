@@ -209,3 +209,20 @@ heldOut('stranger14', [
   '18-three-room3-lb-min66-max100-healthy-primary-switch.yml',
   '15-three-room3-lb-unhealthy-after5m-in-final-bake.yml',
 ]);
+
+/**
+ * stranger15 (helper-72, tight clusters under owners' deploymentConfigurations): 01-04, settings
+ * ECS's rounding leaves unable to start or stop a task at the count the primary switches at, with
+ * slots free: healthy images rolled back "for capacity", a failing one unmarked, deployments left
+ * IN_PROGRESS (lib/rollout-math.ts unstuckMaximumPercent); 05, a rolling update on a cluster with no
+ * slot at 100/200, whose rollback's own deployment can place no task: now told; 08, the canary's
+ * twin of it, which never touches the primary.
+ */
+heldOut('stranger15', [
+  '01-three-room5-nolb-min75-max125-canary-healthy-switch.yml',
+  '02-one-room3-nolb-min75-max110-canary-unhealthy-final-bake.yml',
+  '03-five-room7-nolb-min100-max110-rolling-healthy.yml',
+  '04-two-room4-nolb-min100-max110-rolling-unhealthy.yml',
+  '05-ten-room10-lb-min100-max200-rolling-healthy-stuck-deployment.yml',
+  '08-seven-room7-lb-min100-max110-canary3-no-room.yml',
+]);

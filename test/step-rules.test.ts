@@ -21,7 +21,12 @@ import {
   unplacedOf,
 } from '../lib/rollout/capacity.ts';
 import type { DecisionTarget } from '../lib/rollout/decision.ts';
-import { rollbackOverdue, rollbackRestored, stuckOnRoom } from '../lib/rollout/rollback.ts';
+import {
+  rollbackOverdue,
+  rollbackRestored,
+  stuckOnRoom,
+  stuckRollbackDeployment,
+} from '../lib/rollout/rollback.ts';
 import {
   awaitingService,
   baked,
@@ -889,6 +894,42 @@ describe('rollbackRestored and rollbackOverdue', () => {
     [15 * MIN + 1, true],
   ])('started 0, deadline 15m, now %i -> %s', (now, want) => {
     expect(rollbackOverdue(0, now, 15 * MIN)).toBe(want);
+  });
+});
+
+describe('stuckRollbackDeployment: a done rollback whose own deployment of the good revision can place no task', () => {
+  /** web:1's rollback deployment (0 of 10 running) beside the completed one whose 10 tasks serve. */
+  const stuck = (state: string, placementFailedAt?: number, minimumHealthyPercent = 100): ServiceView => {
+    const svc = service(
+      [
+        { td: OLD, state },
+        { td: OLD, state: 'COMPLETED' },
+      ],
+      10,
+      10,
+    );
+    svc.deployments[0]!.runningCount = 0;
+    return { ...svc, minimumHealthyPercent, ...(placementFailedAt !== undefined && { placementFailedAt }) };
+  };
+  it.each<[string, ServiceView, RegExp | undefined]>([
+    [
+      'web:1 IN_PROGRESS 0 of 10 beside web:1 COMPLETED 10, unable to place since the start',
+      stuck('IN_PROGRESS', MIN),
+      /^rolled back to web:1, whose 10 task\(s\) serve; ECS's new deployment of web:1 cannot place its tasks \(the cluster is full, and minimumHealthyPercent 100 lets ECS stop none of the old ones first\).*Add room, or lower minimumHealthyPercent, and it completes$/,
+    ],
+    [
+      'the same at 50 %: the cluster alone',
+      stuck('IN_PROGRESS', MIN, 50),
+      /cannot place its tasks \(the cluster is full\): .* Add room and it completes$/,
+    ],
+    ['the same, FAILED (ECS gave it up)', stuck('FAILED', MIN), undefined],
+    ['one deployment of web:1, COMPLETED', service([{ td: OLD, state: 'COMPLETED' }], 10, 10), undefined],
+    ['web:1 IN_PROGRESS 0 of 10, no placement failure since', stuck('IN_PROGRESS', undefined), undefined],
+    ['a placement failure before the rollout', stuck('IN_PROGRESS', -MIN), undefined],
+  ])('%s -> %s', (_, svc, want) => {
+    const told = stuckRollbackDeployment(svc, OLD, 0);
+    if (want) expect(told).toMatch(want);
+    else expect(told).toBeUndefined();
   });
 });
 

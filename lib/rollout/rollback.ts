@@ -8,6 +8,7 @@ import { isEcsStrategy } from '../ecs-strategy.ts';
 import type { AlarmView, Observation, ServiceView } from '../observation.ts';
 import { type Rollout, type ServiceRecord, summarize, withBadDigest, withHistory } from '../record.ts';
 import { failureCount } from '../record-size.ts';
+import { servingFloor } from '../rollout-math.ts';
 import { placementFailedSince, unplacedTasks } from './capacity.ts';
 import { type Decision, shortName } from './decision.ts';
 import { steadyOn } from './step.ts';
@@ -77,7 +78,40 @@ export function driveRollback(
       : stepOwnRollback(d, obs, target, rollout, to);
   // A finished rollback closes its rollout; one not finished past its deadline is told.
   if (!step.done) return tellIfOverdue(d, rollout, target, now, step.seen());
+  const stuck = stuckRollbackDeployment(obs.primary, to, rollout.startedAt);
+  if (stuck) d.notices.push({ kind: 'blocked', reason: `${d.record.key}: ${stuck}` });
   if (d.record.rollout?.id === rollout.id) d.record.rollout = undefined;
+}
+
+/**
+ * What a person must hear of a rollback that is done while ECS's own deployment of the good
+ * revision is not: on a full cluster at a minimumHealthyPercent that lets ECS stop none of the old
+ * tasks, the rollback's UpdateService starts a deployment of that revision that can place no task
+ * (ECS starts a deployment's own tasks, whatever the revision the others run). The old tasks serve,
+ * so the rollback is done (rollbackRestored); but the deployment stays IN_PROGRESS, ECS keeps
+ * trying to place its tasks, and replaces every old task once there is room (stranger15 05: 10
+ * tasks in room for 10 at 100/200). Undefined when nothing waits.
+ *   web:1 IN_PROGRESS 0 of 10 beside web:1 COMPLETED 10, unable to place since the start
+ *     -> "rolled back to web:1, whose 10 tasks serve; ECS's new deployment of web:1 …"
+ *   the same, FAILED (ECS gave it up)                        -> undefined
+ *   one deployment of web:1, COMPLETED                         -> undefined
+ *   web:1 IN_PROGRESS 0 of 10, no placement failure since      -> undefined (still starting)
+ */
+export function stuckRollbackDeployment(primary: ServiceView, to: string, since: number): string | undefined {
+  const waiting = primary.deployments.find(
+    (dep) => dep.status === 'PRIMARY' && dep.taskDefinition === to && dep.rolloutState === 'IN_PROGRESS',
+  );
+  const serving = primary.deployments.find(
+    (dep) => dep.status !== 'PRIMARY' && dep.taskDefinition === to && dep.rolloutState === 'COMPLETED',
+  );
+  if (!waiting || !serving || !placementFailedSince(primary, since)) return undefined;
+  if (waiting.runningCount + waiting.pendingCount >= waiting.desiredCount) return undefined;
+  const minimum = primary.minimumHealthyPercent ?? 100;
+  const keepsAll = servingFloor(waiting.desiredCount, minimum) >= waiting.desiredCount;
+  const why = keepsAll
+    ? `the cluster is full, and minimumHealthyPercent ${minimum} lets ECS stop none of the old ones first`
+    : 'the cluster is full';
+  return `rolled back to ${shortName(to)}, whose ${serving.runningCount} task(s) serve; ECS's new deployment of ${shortName(to)} cannot place its tasks (${why}): it stays IN_PROGRESS and replaces them once there is room. Add room${keepsAll ? ', or lower minimumHealthyPercent,' : ''} and it completes`;
 }
 
 /** What one look at a rollback did: whether it is finished, and what is seen of it (for a person). */

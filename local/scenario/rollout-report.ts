@@ -66,6 +66,11 @@ export interface RolloutReport {
     requests?: number;
   }[];
   failures: { taskArn: string; reason: string; exitCode?: number; container?: string }[];
+  /**
+   * Whether the service's record holds the digest as bad now (a later push of it is refused): a
+   * rollback the image was not to blame for (a cluster with no room) leaves it unmarked.
+   */
+  digestMarkedBad: boolean;
 }
 
 const iso = (ms: number | undefined) => (ms === undefined ? undefined : new Date(ms).toISOString());
@@ -76,9 +81,13 @@ export function rolloutsReport(
 ): RolloutReport[] {
   const out: RolloutReport[] = [];
   for (const r of records) {
-    for (const h of r.history) out.push(withServed(fromSummary(r.key, h), h, h.endedAt, traffic));
+    const bad = (digest: string) => r.badDigests[digest] !== undefined;
+    for (const h of r.history)
+      out.push(withServed(fromSummary(r.key, h, bad(h.image.digest)), h, h.endedAt, traffic));
     if (r.rollout && !r.rollout.rollingBack)
-      out.push(withServed(inProgress(r.key, r.rollout), r.rollout, undefined, traffic));
+      out.push(
+        withServed(inProgress(r.key, r.rollout, bad(r.rollout.image.digest)), r.rollout, undefined, traffic),
+      );
   }
   return out.sort((a, b) => a.startedAt.localeCompare(b.startedAt) || a.service.localeCompare(b.service));
 }
@@ -107,8 +116,8 @@ function withServed(
   return report;
 }
 
-function fromSummary(service: string, h: RolloutSummary): RolloutReport {
-  return report(service, h, {
+function fromSummary(service: string, h: RolloutSummary, digestMarkedBad: boolean): RolloutReport {
+  return report(service, h, digestMarkedBad, {
     outcome: h.outcome,
     reason: h.reason,
     endedAt: iso(h.endedAt),
@@ -121,8 +130,8 @@ function fromSummary(service: string, h: RolloutSummary): RolloutReport {
   });
 }
 
-function inProgress(service: string, r: Rollout): RolloutReport {
-  return report(service, r, {
+function inProgress(service: string, r: Rollout, digestMarkedBad: boolean): RolloutReport {
+  return report(service, r, digestMarkedBad, {
     outcome: 'in_progress',
     reason: `at step ${r.stepIndex + 1} of ${r.steps.length}${r.paused ? ' (paused)' : ''}`,
     steps: r.steps.map((s) => ({
@@ -137,6 +146,7 @@ function inProgress(service: string, r: Rollout): RolloutReport {
 function report(
   service: string,
   r: RolloutSummary | Rollout,
+  digestMarkedBad: boolean,
   how: Pick<RolloutReport, 'outcome' | 'reason' | 'endedAt' | 'rollbackAt' | 'steps'>,
 ): RolloutReport {
   return {
@@ -156,6 +166,7 @@ function report(
       exitCode: f.exitCode,
       container: f.container,
     })),
+    digestMarkedBad,
   };
 }
 

@@ -11,6 +11,9 @@
  * - `# ends-on: <family:revision>`, `# ends-at: N tasks`: the primary at the end (its desired count);
  * - `# ends-running: N tasks`: the tasks it runs then, fewer than its count on a cluster that cannot
  *   hold it (its one deployment may then stay IN_PROGRESS: ECS keeps trying to place the rest);
+ * - `# ends-deployments: <rolloutState> …`: the primary's deployments at the end, in ECS's order,
+ *   where one steady deployment cannot be (a rollback on a full cluster whose own deployment of the
+ *   good revision can place no task beside the old one: a person is told);
  * - `# slack: <kind> /<pattern>/`: a Slack message of that kind whose text matches;
  * - `# cli: <n> /<pattern>/`: the nth `cli:` step (from 1) printed something matching;
  * - `# alarm: <name> <STATE> at <duration>`: the alarm was in that state at that time after the
@@ -23,6 +26,7 @@ import { describe, expect, it } from 'vitest';
 import { parseDuration } from '../../lib/duration.ts';
 import { setLogSink } from '../../lib/log.ts';
 import { loadFaultScenario, runWithFaults } from '../../local/scenario/faults.ts';
+import { rolloutsReport } from '../../local/scenario/rollout-report.ts';
 
 interface Verdict {
   image: string;
@@ -94,6 +98,10 @@ export async function checkVerdictScenario(file: string): Promise<void> {
     const digest = ended[0]!.image.digest;
     const bad = run.records.some((r) => r.badDigests[digest] !== undefined);
     expect(bad, `${v.image} marked bad`).toBe(v.outcome === 'rolled_back' && !notBad.includes(v.image));
+    // `autopilot sim --json` says so too (its rollouts section), for a person rehearsing a policy.
+    const reported = rolloutsReport(run.records).filter((r) => r.digest === digest);
+    expect(reported.length, `${v.image} in the report's rollouts`).toBeGreaterThan(0);
+    for (const r of reported) expect(r.digestMarkedBad, `${v.image}: the report's digestMarkedBad`).toBe(bad);
   }
   for (const [, image, limit] of text.matchAll(/^# within: (\S+) (\S+)$/gm)) {
     const ended = history.find((h) => `${h.image.repository}:${h.image.tag}` === image);
@@ -126,7 +134,12 @@ export async function checkVerdictScenario(file: string): Promise<void> {
   const endsRunning = /^# ends-running: (\d+) tasks$/m.exec(text)?.[1];
   if (endsRunning)
     expect(primary?.runningCount, "the primary's tasks running at the end").toBe(Number(endsRunning));
+  const endsDeployments = /^# ends-deployments: (.+)$/m.exec(text)?.[1]?.split(' ');
   for (const s of report.services) {
+    if (s === primary && endsDeployments) {
+      expect(s.deployments.map((d) => d.rolloutState)).toEqual(endsDeployments);
+      continue;
+    }
     const short = s === primary && endsRunning !== undefined && Number(endsRunning) < s.desiredCount;
     expect(
       s.deployments.map((d) => (short ? 'one' : d.rolloutState)),
