@@ -310,6 +310,12 @@ export function promotionSwitch(
  *   room 20,  floor 15,  max 200, primary 14, canary 10, minimum 50 -> primary 9, canary 10, 112 %
  *     (ECS may stop the old tasks down to 5 of 9 first: 5 + 10 serve 15; at minimum 100:
  *     primary 14, canary 1, 136 %)
+ * Where no new task at once leaves the floor, none at once may (maximumPercent 100): ECS then stops
+ * old tasks first, down to the primary's minimum, and starts each replacement in the slot it freed.
+ * 7 tasks in room for 7 at 75/200, a primary of 5 beside a canary of 2, switched at 1 beside 2 and
+ * served 3 where the floor is 6 (stranger15's grid, n7-r7-m75-x200):
+ *   room 7,   floor 6,   max 200, primary 5,  canary 2, minimum 75 -> primary 5, canary 2, 100 %
+ *     (ECS keeps 4 of 5: 4 + 2 serve 6)
  */
 export function slowerSwitch(
   room: number,
@@ -330,6 +336,12 @@ export function slowerSwitch(
       if (kept >= 0 && keeps(at) + kept >= floor)
         return { primary: at, canary: kept, maximumPercent: percent };
     }
+  }
+  // None at once: only where ECS may stop an old task first (its minimum keeps fewer than all).
+  for (let at = Math.max(1, primary); at >= 1 && keeps(at) + canary >= floor; at--) {
+    const kept = Math.min(canary, room - at);
+    if (keeps(at) < at && kept >= 0 && keeps(at) + kept >= floor)
+      return { primary: at, canary: kept, maximumPercent: 100 };
   }
   return undefined;
 }

@@ -216,7 +216,8 @@ heldOut('stranger14', [
  * slots free: healthy images rolled back "for capacity", a failing one unmarked, deployments left
  * IN_PROGRESS (lib/rollout-math.ts unstuckMaximumPercent); 05, a rolling update on a cluster with no
  * slot at 100/200, whose rollback's own deployment can place no task: now told; 08, the canary's
- * twin of it, which never touches the primary.
+ * twin of it, which never touches the primary; 09, a switch that broke the floor where none at
+ * once (ECS stopping old tasks first) keeps it (slowerSwitch).
  */
 heldOut('stranger15', [
   '01-three-room5-nolb-min75-max125-canary-healthy-switch.yml',
@@ -225,4 +226,6 @@ heldOut('stranger15', [
   '04-two-room4-nolb-min100-max110-rolling-unhealthy.yml',
   '05-ten-room10-lb-min100-max200-rolling-healthy-stuck-deployment.yml',
   '08-seven-room7-lb-min100-max110-canary3-no-room.yml',
+  // 7 in room for 7 at 75/200: the switch shrank the primary to 1 beside the canary's 2 (3 of 6).
+  '09-seven-room7-lb-min75-max200-canary-healthy-floor.yml',
 ]);

@@ -731,6 +731,10 @@ describe('capacity: the floor, the room, the promotion on a full cluster', () =>
   it.each([
     [20, 15, 200, 14, 10, 50, { primary: 9, canary: 10, maximumPercent: 112 }],
     [20, 15, 200, 14, 10, 100, { primary: 14, canary: 1, maximumPercent: 136 }],
+    // No new task at once keeps the floor; ECS stopping one old first does (4 of 5 kept + 2).
+    [7, 6, 200, 5, 2, 75, { primary: 5, canary: 2, maximumPercent: 100 }],
+    // ...not at a minimum that keeps every task: ECS would stop none.
+    [7, 6, 200, 5, 2, 100, { primary: 5, canary: 1, maximumPercent: 120 }],
   ])(
     'slowerSwitch(room %i, floor %i, max %i%%, primary %i, canary %i, minimum %i%%) -> %o',
     (room, floor, max, primary, canary, minimum, want) => {
