@@ -57,6 +57,17 @@ export function servingFloor(total: number, minimumHealthyPercent = 100): number
 }
 
 /**
+ * Whether ECS's rolling update of `count` tasks may stop an old one before a new one is up: its
+ * minimum (rounded up) keeps fewer than all of them.
+ *   count 3, 66%  -> true  (keeps 2)
+ *   count 2, 66%  -> false (keeps 2)
+ *   count 1, 50%  -> false
+ */
+export function stopsFirst(count: number, minimumHealthyPercent = 100): boolean {
+  return servingFloor(count, minimumHealthyPercent) < count;
+}
+
+/**
  * The tasks a rollout may run at once: `total + surge`, or fewer when the cluster has less room for
  * the service (`room`, learned from ECS's "unable to place a task": lib/rollout/capacity.ts).
  *
@@ -340,7 +351,7 @@ export function slowerSwitch(
   // None at once: only where ECS may stop an old task first (its minimum keeps fewer than all).
   for (let at = Math.max(1, primary); at >= 1 && keeps(at) + canary >= floor; at--) {
     const kept = Math.min(canary, room - at);
-    if (keeps(at) < at && kept >= 0 && keeps(at) + kept >= floor)
+    if (stopsFirst(at, minimumHealthyPercent) && kept >= 0 && keeps(at) + kept >= floor)
       return { primary: at, canary: kept, maximumPercent: 100 };
   }
   return undefined;
@@ -373,7 +384,7 @@ export function fittingMaximumPercent(
     if (percent !== undefined) return percent;
   }
   // ECS rounds the minimum up: 66 % of 2 keeps both, and stops none first.
-  return servingFloor(total, minimumHealthyPercent) < total && room >= total ? 100 : undefined;
+  return stopsFirst(total, minimumHealthyPercent) && room >= total ? 100 : undefined;
 }
 
 /**
@@ -400,8 +411,7 @@ export function unstuckMaximumPercent(
 ): number | undefined {
   if (count <= 0) return undefined;
   const starts = Math.floor((count * maximumPercent) / 100) > count;
-  const stops = servingFloor(count, minimumHealthyPercent) < count;
-  if (starts || stops) return undefined;
+  if (starts || stopsFirst(count, minimumHealthyPercent)) return undefined;
   for (let n = 1; n <= count; n++) {
     const percent = percentStarting(count, n);
     if (percent !== undefined) return percent;

@@ -571,6 +571,16 @@ describe('percentStarting: the maximumPercent that starts exactly n new tasks at
   });
 });
 
+describe('stopsFirst: ECS may stop an old task before a new one is up', () => {
+  it.each([
+    [3, 66, true],
+    [2, 66, false],
+    [1, 50, false],
+  ])('count %i, minimum %i -> %s', (count, minimum, want) => {
+    expect(math.stopsFirst(count, minimum)).toBe(want);
+  });
+});
+
 describe('unstuckMaximumPercent: a switch ECS could neither start nor stop a task of asks for one new at once', () => {
   it.each([
     [1, 50, 100, 200],

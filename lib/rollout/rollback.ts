@@ -8,7 +8,7 @@ import { isEcsStrategy } from '../ecs-strategy.ts';
 import type { AlarmView, Observation, ServiceView } from '../observation.ts';
 import { type Rollout, type ServiceRecord, summarize, withBadDigest, withHistory } from '../record.ts';
 import { failureCount } from '../record-size.ts';
-import { servingFloor } from '../rollout-math.ts';
+import { stopsFirst } from '../rollout-math.ts';
 import { placementFailedSince, unplacedTasks } from './capacity.ts';
 import { type Decision, shortName } from './decision.ts';
 import { steadyOn } from './step.ts';
@@ -107,7 +107,7 @@ export function stuckRollbackDeployment(primary: ServiceView, to: string, since:
   if (!waiting || !serving || !placementFailedSince(primary, since)) return undefined;
   if (waiting.runningCount + waiting.pendingCount >= waiting.desiredCount) return undefined;
   const minimum = primary.minimumHealthyPercent ?? 100;
-  const keepsAll = servingFloor(waiting.desiredCount, minimum) >= waiting.desiredCount;
+  const keepsAll = !stopsFirst(waiting.desiredCount, minimum);
   const why = keepsAll
     ? `the cluster is full, and minimumHealthyPercent ${minimum} lets ECS stop none of the old ones first`
     : 'the cluster is full';
