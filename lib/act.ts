@@ -96,7 +96,8 @@ export async function act(
       const existing = await findRevisionByDigest(
         clients,
         action.from,
-        action.image.digest,
+        action.image,
+        action.container,
         tds,
         action.seenBefore === true,
       );

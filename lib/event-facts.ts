@@ -106,6 +106,28 @@ export function scaleInStop(
 }
 
 /**
+ * The first word of a count set from outside where the target owns its count (`scaling:`): a
+ * scale-in stop of the primary, or a primary task coming up. ECS sends no event for a count a
+ * person (or an IaC deploy) sets: SERVICE_DESIRED_COUNT_UPDATED "is not sent when the desired count
+ * is manually updated by a user" (ECS Developer Guide, ecs_service_events.html). At rest these
+ * events were dropped unread, and a count of 0 set by hand stayed for good (stranger17 02). They
+ * cost one record read and one look a batch; the pipeline's own scaling gives the same events, and
+ * its look finds the count it set.
+ *   scale-in stop of the primary, a target with scaling      -> yes
+ *   RUNNING of the primary, a target with scaling            -> yes
+ *   the same, of the canary                                  -> no (the pipeline sizes the canary)
+ *   the same, a target without scaling                       -> no (the count is its owner's)
+ *   STOPPED for a failure (EssentialContainerExited)         -> no (ECS replaces it at the same count)
+ */
+export function countWord(
+  t: Pick<TaskEventFacts, 'lastStatus' | 'desiredStatus' | 'stopCode' | 'stoppedReason'>,
+  of: 'primary' | 'canary',
+  target: Pick<TargetConfig, 'scaling'>,
+): boolean {
+  return target.scaling !== undefined && of === 'primary' && (scaleInStop(t) || running(t));
+}
+
+/**
  * Whether a rollout of this target can ever stand at a canary step below 100 % (the primary its
  * owner's: primaryOwnedByPerson): a strategy the pipeline steps itself with such a step.
  *
@@ -143,8 +165,10 @@ export function dropBeforeCalls(
   t: TaskEventFacts,
   hint: ServiceHint | undefined,
   of: 'primary' | 'canary',
-  target: Pick<TargetConfig, 'strategy' | 'steps'>,
+  target: Pick<TargetConfig, 'strategy' | 'steps' | 'scaling'>,
 ): Verdict {
+  // Whether a rollout runs is the record's to say: at rest this may be a count set by hand.
+  if (countWord(t, of, target)) return MATTERS;
   if (scaleInStop(t)) {
     const personsMaybe = of === 'primary' && (hint ? hint.canaryStep === true : canHaveCanarySteps(target));
     if (!personsMaybe)
@@ -167,6 +191,7 @@ export function dropBeforeCalls(
  * With the record read: whether the task event can change this service's decision.
  *
  *   no rollout in flight                                              -> dropped
+ *   no rollout, a scale-in stop of the primary, a target with scaling -> matters (countWord)
  *   a scale-in stop of the primary, the rollout at a canary step       -> matters (primaryOwnedByPerson)
  *   a scale-in stop of the primary, the rollout promoting              -> dropped (the pipeline's)
  *   a task of web:3, the rollout's revision web:4                      -> dropped: another revision
@@ -184,8 +209,10 @@ export function taskEventMatters(
   t: TaskEventFacts,
   record: ServiceRecord,
   of: 'primary' | 'canary' = 'primary',
+  target: Pick<TargetConfig, 'scaling'> = {},
 ): Verdict {
   const rollout = record.rollout;
+  if (!rollout && countWord(t, of, target)) return MATTERS;
   if (!rollout) return drop('no rollout in flight');
   if (scaleInStop(t)) {
     return of === 'primary' && primaryOwnedByPerson(rollout)

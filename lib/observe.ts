@@ -43,6 +43,7 @@ import { PermanentError } from './errors.ts';
 import { gatesKnown, mergeTasks, primaryOwnedByPerson, type ServiceHint } from './event-facts.ts';
 import { targetGroupsOf } from './gate-reach.ts';
 import { fastestFireMs } from './gate-speed.ts';
+import type { ImageRef } from './image.ts';
 import { readTraffic } from './listener-routes.ts';
 import type {
   AlarmView,
@@ -61,7 +62,14 @@ import {
   watchesPrimary,
 } from './observe-rules.ts';
 import type { ServiceRecord } from './record.ts';
-import { DIGEST_TAG, familyOf } from './revision.ts';
+import {
+  CLONED_FROM_TAG,
+  DIGEST_TAG,
+  familyOf,
+  runsImage,
+  sameApartFromImage,
+  shortRevision,
+} from './revision.ts';
 import { failedOnPlacement } from './rollout/capacity.ts';
 import { healthyTasks } from './rollout/step.ts';
 import type { AlarmReading } from './scaling.ts';
@@ -157,7 +165,12 @@ export async function observe(
   const revision = rollout?.taskDefinition ?? learned.revisionForDigest;
   let revisionForDigest = learned.revisionForDigest;
   if (rollout && !revision) {
-    revisionForDigest = await findRevisionByDigest(clients, rollout.fromTaskDefinition, rollout.image.digest);
+    revisionForDigest = await findRevisionByDigest(
+      clients,
+      rollout.fromTaskDefinition,
+      rollout.image,
+      target.container,
+    );
   }
 
   // Weighted traffic: the routes and target groups, during a rollout and at a push (lib/listener-routes.ts).
@@ -757,41 +770,74 @@ function taggedWith(answer: TaskDefinitionAnswer | undefined, digest: string): b
   return answer?.tags?.some((t) => t.key === DIGEST_TAG && t.value === digest) === true;
 }
 
+/** A revision's number (web:7 -> 7), NaN for a family name alone. */
+function revisionNumber(arnOrName: string): number {
+  return Number(/:(\d+)$/.exec(shortRevision(arnOrName))?.[1] ?? Number.NaN);
+}
+
 /**
- * The revision registered already for `digest`, looked for by its digest tag: a retried push
- * registers nothing twice, and a digest rolled out before runs its own revision again (one revision
- * per digest). The family's newest revision first: a push retried after registering finds its own
- * there, and when the newest is `from` itself (the service's revision) nothing was registered after
- * it; for a digest the service never rolled out (`seenBefore` false: its record's history and bad
- * digests do not name it) there is then nothing to find. Otherwise the newest five are looked at.
- *   newest web:8 tagged with the digest                 -> web:8
+ * The revision registered already for `image` that this service may run, looked for by its digest
+ * tag: a retried push registers nothing twice, and a digest rolled out before runs its own revision
+ * again (one revision per digest and source). A revision carrying the digest tag is taken only when
+ * it is what this push would register: a clone of `from` (the service's revision) with the target
+ * container (`container`, or the only one) running the image. Two services of one family may run
+ * different revisions (prod/web on web:1, staging/web on web:2 with a sidecar): a clone of web:1 is
+ * no clone of web:2, though both carry the digest. A tagged revision is a clone of `from` when
+ *   - it is `from` itself (the service runs it already);
+ *   - its cloned-from tag names `from` (lib/revision.ts cloneForImage): no call more;
+ *   - else (cloned from another revision: an older one of this service's, the digest's own revision
+ *     from before a newer release, or another service's; or registered before the cloned-from tag,
+ *     with none) when its definition is `from`'s, the target container's image apart
+ *     (sameApartFromImage: `from` described once, and registerRevision needs it next anyway).
+ * The family's newest revision first: a push retried after registering finds its own there. A clone
+ * of `from` is registered after it, so when the newest is `from` itself none exists; only a digest
+ * the service rolled out before (`seenBefore`: its record's history and bad digests name it) may
+ * have its own older revision that is what a clone of `from` would be, and only then are older ones
+ * listed. Otherwise the newest five are looked at, for a new digest down to `from` (older ones
+ * cannot be its clones).
+ *   newest web:8 tagged, cloned from from=web:7          -> web:8 (one DescribeTaskDefinition)
  *   newest web:7 = from, not tagged, a new digest        -> none (one DescribeTaskDefinition, often in hand)
- *   newest web:7 = from, not tagged, seen before (web:5) -> web:5 (listed: a tag moved back, a re-push)
- *   newest web:9 (a person's), web:8 tagged              -> web:8 (listed)
+ *   newest web:7 = from, not tagged, seen before (web:5) -> web:5 when it equals web:7 apart from the
+ *                                                          image (listed: a tag moved back, a re-push);
+ *                                                          none when web:6 changed more (a person's)
+ *   newest web:9 (a person's), web:8 tagged, from web:7  -> web:8 (listed)
+ *   newest web:3 tagged, cloned from web:1, from=web:2   -> none: another service's clone (listed: web:2
+ *     (staging's revision with a sidecar)                   is from, not tagged; web:1 is older than from)
  */
 export async function findRevisionByDigest(
   clients: Clients,
   from: string,
-  digest: string,
+  image: Pick<ImageRef, 'digest' | 'uri'>,
+  container: string | undefined,
   known: TaskDefinitions = new Map(),
   seenBefore = true,
 ): Promise<string | undefined> {
-  const newest = await describeNewest(clients, familyOf(from), known);
+  const family = familyOf(from);
+  const cloneOfFrom = async (answer: TaskDefinitionAnswer | undefined): Promise<boolean> => {
+    const td = answer?.taskDefinition;
+    if (!td || !taggedWith(answer, image.digest) || !runsImage(td, container, image)) return false;
+    if (td.taskDefinitionArn === from) return true;
+    const source = answer?.tags?.find((t) => t.key === CLONED_FROM_TAG)?.value;
+    if (source === shortRevision(from)) return true;
+    const base = (await describeTaskDefinition(clients, from, known)).taskDefinition;
+    return base !== undefined && sameApartFromImage(td, base, container);
+  };
+  const newest = await describeNewest(clients, family, known);
   const newestArn = newest?.taskDefinition?.taskDefinitionArn;
-  if (taggedWith(newest, digest)) return newestArn;
+  if (await cloneOfFrom(newest)) return newestArn;
   if (newestArn === from && !seenBefore) return undefined;
   const list = await clients.ecs.send(
     new ListTaskDefinitionsCommand({
-      familyPrefix: familyOf(from),
+      familyPrefix: family,
       sort: 'DESC',
       maxResults: 5,
       status: 'ACTIVE',
     }),
   );
   for (const arn of list.taskDefinitionArns ?? []) {
-    if (familyOf(arn) !== familyOf(from)) continue;
-    const out = await describeTaskDefinition(clients, arn, known);
-    if (taggedWith(out, digest)) return arn;
+    if (familyOf(arn) !== family || arn === newestArn) continue;
+    if (!seenBefore && revisionNumber(arn) < revisionNumber(from)) break;
+    if (await cloneOfFrom(await describeTaskDefinition(clients, arn, known))) return arn;
   }
   return undefined;
 }

@@ -238,7 +238,7 @@ export class Pipeline {
         if (left.length === 0) return undefined;
         // ... or one record read for all of them.
         const record = await this.options.store.get(target.cluster, target.service);
-        const matter = left.filter((i) => !dropped(i, taskEventMatters(i.task, record, i.of)));
+        const matter = left.filter((i) => !dropped(i, taskEventMatters(i.task, record, i.of, target)));
         if (matter.length === 0) return undefined;
         // The stops are folded into the record: the reconcile lists running tasks only.
         const stops = mergeTasks(
@@ -470,7 +470,7 @@ export class Pipeline {
       if (task && dropped(target, dropBeforeCalls(task, hint, of, target))) return undefined;
       const record = await this.options.store.get(target.cluster, target.service);
       // ... or only the record's read; deployment events also teach what is known good.
-      if (task && dropped(target, taskEventMatters(task, record, of))) return undefined;
+      if (task && dropped(target, taskEventMatters(task, record, of, target))) return undefined;
       const look = task ? undefined : serviceEventWorthALook(t.detail, record, of);
       if (look && !look.worth) {
         log.info('event.dropped', { service: record.key, event: t.detail, reason: look.reason });

@@ -1,7 +1,10 @@
 /**
  * A new task-definition revision for a pushed image: a clone of the service's current revision
  * with only the target container's image replaced (by digest), read-only fields stripped, tags
- * copied, and the digest recorded in a tag so a retried or duplicated push registers nothing twice.
+ * copied, and the digest recorded in a tag so a retried or duplicated push registers nothing twice;
+ * the revision it was cloned from is recorded too, so that a service finds only a clone of its own
+ * revision (two services of one family may run different revisions: lib/observe.ts
+ * findRevisionByDigest).
  */
 import type {
   ContainerDefinition,
@@ -14,6 +17,9 @@ import type { ImageRef } from './image.ts';
 
 export const DIGEST_TAG = 'ecs-autopilot:image-digest';
 export const IMAGE_TAG = 'ecs-autopilot:image';
+/** family:revision of the revision a clone was made from. */
+export const CLONED_FROM_TAG = 'ecs-autopilot:cloned-from';
+const PIPELINE_TAGS: readonly string[] = [DIGEST_TAG, IMAGE_TAG, CLONED_FROM_TAG];
 
 /**
  * Returned by DescribeTaskDefinition but not accepted by RegisterTaskDefinition (the set difference
@@ -71,19 +77,71 @@ export function cloneForImage(
   container.image = image.uri;
   // `aws:` tags are reserved and cannot be set; the pipeline's own tags are rewritten.
   const kept = (currentTags ?? []).filter(
-    (t) => t.key && !t.key.startsWith('aws:') && t.key !== DIGEST_TAG && t.key !== IMAGE_TAG,
+    (t) => t.key && !t.key.startsWith('aws:') && !PIPELINE_TAGS.includes(t.key),
   );
   const tags: Tag[] = [
     ...kept,
     { key: DIGEST_TAG, value: image.digest },
     { key: IMAGE_TAG, value: `${image.repository}:${image.tag}`.slice(0, 256) },
+    {
+      key: CLONED_FROM_TAG,
+      value: shortRevision(current.taskDefinitionArn ?? `${current.family}:${current.revision}`),
+    },
   ];
   if (tags.length > 50) {
     throw new RevisionError(
-      `task definition ${current.family} has ${kept.length} tags; with the pipeline's 2 that passes the limit of 50`,
+      `task definition ${current.family} has ${kept.length} tags; with the pipeline's ${PIPELINE_TAGS.length} that passes the limit of 50`,
     );
   }
   return { ...(copy as unknown as RegisterTaskDefinitionCommandInput), tags };
+}
+
+/**
+ * Whether `revision`'s container the target feeds (the named one, or the only one) runs `image`: by
+ * digest (`…@sha256:…`) or by the very URI.
+ */
+export function runsImage(
+  revision: TaskDefinition,
+  containerName: string | undefined,
+  image: Pick<ImageRef, 'digest' | 'uri'>,
+): boolean {
+  const containers = revision.containerDefinitions ?? [];
+  const container = containerName ? containers.find((c) => c.name === containerName) : containers[0];
+  if (!container || (!containerName && containers.length !== 1)) return false;
+  return container.image === image.uri || container.image?.endsWith(`@${image.digest}`) === true;
+}
+
+/**
+ * Whether `revision` is what cloning `from` gives, its target container's image apart: the same
+ * definition (read-only fields apart, as both were described), so running it is running a clone of
+ * `from`. Tags are not part of it.
+ */
+export function sameApartFromImage(
+  revision: TaskDefinition,
+  from: TaskDefinition,
+  containerName: string | undefined,
+): boolean {
+  const shape = (td: TaskDefinition): string | undefined => {
+    const copy = structuredClone(td) as Record<string, unknown>;
+    for (const f of READ_ONLY_FIELDS) delete copy[f];
+    delete copy.tags;
+    const containers = (copy.containerDefinitions as ContainerDefinition[] | undefined) ?? [];
+    const container = containerName ? containers.find((c) => c.name === containerName) : containers[0];
+    if (!container || (!containerName && containers.length !== 1)) return undefined;
+    delete container.image;
+    return canonical(copy);
+  };
+  const a = shape(revision);
+  return a !== undefined && a === shape(from);
+}
+
+/** JSON with object keys in order, so two descriptions compare whatever order their fields came in. */
+function canonical(value: unknown): string {
+  return JSON.stringify(value, (_k, v: unknown) =>
+    v && typeof v === 'object' && !Array.isArray(v) && !(v instanceof Date)
+      ? Object.fromEntries(Object.entries(v as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : 1)))
+      : v,
+  );
 }
 
 /** family:revision from an ARN (or the input when it already is one). */

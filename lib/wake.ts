@@ -5,12 +5,14 @@
  * Each moment the rules wait for is here, read from the record and the target's policy:
  *   a step's bake ends                healthyAt + bake
  *   ECS's shift after a baked step    bake's end + 15 s, 30 s, 1m, … (ECS's own strategies, below;
- *                                     after the last step, ECS's end of its deployment)
+ *                                     after the last step, ECS's end of its deployment; 30 s after
+ *                                     a gap in those looks, such as a resume)
  *   a step waits for its tasks        unhealthySince + 4m, 8m, 16m, … (a health recheck, below)
  *   a trade waits for a task to count servesAt (ECS counts a task with no check 40 s after RUNNING)
  *   a step's deadline passes          unhealthySince + (stepDeadline - unhealthyMs) + 1 ms
  *   a registration is not done        registerLeaseUntil, and startedAt + stepDeadline + 1 ms
  *   a rollback is overdue             rollingBack.at + rollbackDeadline + 1 ms (told once)
+ *   ECS's own rollback ends           rollingBack.at + 15 s, 30 s, 1m, … (ECS's strategies, below)
  *   a rollback's actions in flight    lease.until (its holder died before acting: taken up then)
  *   an approval gate times out        approval.timesOutAt (lib/rollout/approval.ts; not once held)
  *   a frozen push's window ends       frozenPush.until (lib/freeze.ts frozenUntil)
@@ -95,19 +97,44 @@ export function tradesCapacity(rollout: Pick<Rollout, 'room' | 'steps'>): boolea
 export const ECS_SHIFT_LOOK_MS = 15_000;
 
 /**
+ * The look for ECS's shift after a gap in the looks: two of the hook's 15 s callbacks (lib/hook.ts
+ * HOOK_RECHECK_S), since ECS shifts at the first callback after a resume and one callback later
+ * would race ECS's own moving of the weights.
+ */
+export const ECS_SHIFT_GAP_MS = 30_000;
+
+/**
  * Under ECS's own strategies ECS moves the weight when its bake ends, and no event says so: the
  * look at the bake's very end may come first (ECS's clock and ours start the bake from the same
  * shift, and ours from when we saw it, so at best the same moment). So the step looks again,
  * 15 s, 30 s, 1m, … after, until it sees the shift: a linear rollout's steps are then reported
  * within seconds of ECS's, where the sweep alone would report them up to its period late.
- *   bake ends 10:05, now 10:05        -> 10:05:15
- *   bake ends 10:05, now 10:05:15     -> 10:05:30
- *   bake ends 10:05, now 10:05:40     -> 10:06
+ * `due`: the look of this chain the record had scheduled (its wake-up, or the bake's end), if any.
+ * A chain with no look due, or one more than ECS_SHIFT_GAP_MS overdue, was broken: a pause (the
+ * hook held ECS's shift, which it lets through at its next callback after the resume), a lost
+ * wake-up. Doubling on from the bake's end, its next look could be as far again as the gap
+ * (stranger16 03: resumed 19 minutes past the bake, looked 13 minutes after ECS's shift), so it
+ * looks ECS_SHIFT_GAP_MS after now, then doubles on. A look still to come stands (an event
+ * between does not move it).
+ *   bake ends 10:05, now 10:05, due 10:05                     -> 10:05:15
+ *   bake ends 10:05, now 10:05:15, due 10:05:15               -> 10:05:30
+ *   bake ends 10:05, now 10:05:40, due 10:06 (an event)       -> 10:06
+ *   bake ends 10:05, now 10:25, none due (resumed)            -> 10:25:30
+ *   bake ends 10:05, now 10:25, due 10:09 (lost)              -> 10:25:30
+ *   bake ends 10:05, now 10:25:10, due 10:25:30 (an event)    -> 10:25:30
+ *   bake ends 10:05, now 10:25:30, due 10:25:30               -> 10:37 (doubling on)
+ *   bake ends 10:05, now 10:05:10, none due (a Slack retry)   -> 10:05:15
+ *   bake ends 10:05, now 10:01, none due (still baking)       -> 10:05:15
  */
-export function ecsShiftLook(bakeEnd: number, now: number): number {
+export function ecsShiftLook(bakeEnd: number, now: number, due?: number): number {
   let wait = ECS_SHIFT_LOOK_MS;
   while (bakeEnd + wait <= now) wait *= 2;
-  return bakeEnd + wait;
+  const doubling = bakeEnd + wait;
+  // Still baking: the bake's end comes first, and its look starts the chain.
+  if (now < bakeEnd) return doubling;
+  if (due !== undefined && due > now) return Math.min(doubling, due);
+  if (due !== undefined && due >= now - ECS_SHIFT_GAP_MS) return doubling;
+  return Math.min(doubling, now + ECS_SHIFT_GAP_MS);
 }
 
 /**
@@ -115,12 +142,16 @@ export function ecsShiftLook(bakeEnd: number, now: number): number {
  *   step 1 healthy since 10:00, bake 5m, now 10:01              -> 10:05 "bake of step 1 ends"
  *   the same under ecs-linear, now 10:05 (no shift seen yet)     -> 10:05:15 "ECS's shift after step 1"
  *   ecs-linear at its last step, baked at 10:05, now 10:05       -> 10:05:15 "ECS's end after step 2"
+ *   ecs-linear step 1 baked at 10:05, resumed at 10:25 (no wake-up) -> 10:25:30 "ECS's shift after step 1"
+ *   the same, its look at 10:25:30                               -> 10:37 "ECS's shift after step 1"
  *   step 1 asked 10:00, not healthy, now 10:00:10              -> 10:04 "health recheck of step 1"
  *   step 1 trading, a task counts at 10:00:40, now 10:00:10    -> 10:00:40 "tasks of step 1 count"
  *   step 1 asked 10:00, not healthy, deadline 15m, now 10:14   -> 10:15:00.001 "deadline of step 1"
  *   paused at step 2                                           -> none (a pause stops every clock)
  *   rolling back since 10:00, rollbackDeadline 15m             -> 10:15:00.001 "rollback deadline"
  *   the same, its deciding commit's lease until 10:01:30       -> 10:01:30 "lease of the rollback ends"
+ *   ecs-canary rolling back since 10:00, now 10:00              -> 10:00:15 "ECS's end of its rollback"
+ *   the same, its look at 10:00:15 done, now 10:00:15           -> 10:00:30 (doubling on)
  *   at the gate of step 2 since 10:00, times out 11:00         -> 11:00 "approval of step 2 times out"
  *   the same gate, held at 11:00 (onApprovalTimeout: hold)     -> none (it waits for a person)
  *   push frozen until Mon 07:00                                -> Mon 07:00 "freeze ends"
@@ -143,6 +174,18 @@ export function nextWake(record: ServiceRecord, target: TargetConfig, now: numbe
     if (record.lease) add(record.lease.until, 'lease of the rollback ends');
     if (rollout.rollingBack.overdueAt === undefined)
       add(rollout.rollingBack.at + target.rollbackDeadlineMs + 1, 'rollback deadline');
+    // Under ECS's own strategies ECS takes the traffic and the tasks back on its own clock, and no
+    // event the pipeline hears says when it is done (its SERVICE_DEPLOYMENT_FAILED comes as the
+    // rollback starts; the primary's steady state goes to no rule): looked for as its shifts are,
+    // 15 s, 30 s, 1m, … after. Else the rollout stayed open to the rollback deadline, 15 minutes
+    // after ECS had finished, and a push meanwhile waited for it (stranger17 08).
+    if (isEcsStrategy(rollout.strategy) && rollout.ecsDeployment) {
+      const why = "ECS's end of its rollback";
+      add(
+        ecsShiftLook(rollout.rollingBack.at, now, record.wake?.why === why ? record.wake.at : undefined),
+        why,
+      );
+    }
   } else if (rollout && !rollout.paused) {
     if (!rollout.taskDefinition) {
       add(rollout.registerLeaseUntil, 'registration lease ends');
@@ -156,11 +199,12 @@ export function nextWake(record: ServiceRecord, target: TargetConfig, now: numbe
         // After the last step ECS ends its deployment when its own bake ends: looked for the same way
         // (a lost SERVICE_DEPLOYMENT_COMPLETED would otherwise leave the rollout open until the sweep,
         // and a push meanwhile would supersede a release ECS had finished).
-        if (isEcsStrategy(rollout.strategy))
-          add(
-            ecsShiftLook(end, now),
-            n < rollout.steps.length ? `ECS's shift after step ${n}` : `ECS's end after step ${n}`,
-          );
+        if (isEcsStrategy(rollout.strategy)) {
+          const why = n < rollout.steps.length ? `ECS's shift after step ${n}` : `ECS's end after step ${n}`;
+          // Whether the looks kept up with ECS: the record's own wake-up is this chain's (none after a pause).
+          const ours = record.wake?.why === why || record.wake?.why === `bake of step ${n} ends`;
+          add(ecsShiftLook(end, now, ours ? record.wake?.at : undefined), why);
+        }
       } else if (step?.unhealthySince !== undefined) {
         const deadline = step.unhealthySince + target.stepDeadlineMs - (step.unhealthyMs ?? 0) + 1;
         add(deadline, `deadline of step ${n}`);

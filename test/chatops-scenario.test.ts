@@ -74,3 +74,63 @@ describe('a scenario clicks the Slack buttons', () => {
     expectOutcomes(rollouts, [['web:v2', 'aborted']]);
   }, 300_000);
 });
+
+// stranger17 07: a rollout rejected at its gate ends `aborted` (digest marked bad) and its
+// rolled_back message carries "Retry this digest"; the click was refused ("not a rollback on
+// record"). Retry is the deploy by hand that retries a rejected digest (README, approval gates).
+const REJECT_THEN_RETRY = `
+name: reject then retry
+seed: reject-retry
+clusters:
+  - name: prod
+images:
+  web:v1: healthy
+  web:v2: healthy
+targetGroups:
+  - { name: web, deregistrationDelay: 5s }
+services:
+  - { cluster: prod, name: web, image: web:v1, desiredCount: 2, targetGroup: web, load: 20 }
+autopilot:
+  targets:
+    - { cluster: prod, service: web, repository: web, strategy: rolling, rolling: { bake: 1m }, approval: before-promotion, approvers: [U123], buttons: true }
+timeline:
+  - { at: 1m, push: web:v2 }
+  - { at: 3m, slack: { click: reject, user: U123 } }
+  - { at: 6m, slack: { click: retry, user: U123 } }
+  - { at: 7m, slack: { click: approve, user: U123 } }
+until: 20m
+`;
+
+describe('Retry this digest after a Reject at the approval gate', () => {
+  it('the Retry on the rejected rollout’s message rolls the digest out again, through its gate', async () => {
+    const scenario = parseScenario(REJECT_THEN_RETRY, { file: 'reject-retry.yml' });
+    const { report } = await runScenario(scenario, { onWorld: withPipeline });
+    const r = report as any;
+    expect(r.violations).toEqual([]);
+    const clicks = report.timeline
+      .filter((s) => s.action === 'slack')
+      .map((s) => [s.summary, s.result?.status, s.result?.answer]);
+    expect(clicks).toEqual([
+      [
+        'slack: U123 clicks reject',
+        200,
+        expect.stringMatching(/^<@U123> rejected: prod\/web: web:v2 rejected/),
+      ],
+      [
+        'slack: U123 clicks retry',
+        200,
+        expect.stringMatching(/^<@U123> retried the digest: prod\/web: rolling out web:v2 again/),
+      ],
+      [
+        'slack: U123 clicks approve',
+        200,
+        expect.stringMatching(/^<@U123> approved: prod\/web: web:v2 approved/),
+      ],
+    ]);
+    expectOutcomes(r.rollouts, [
+      ['web:v2', 'aborted'],
+      ['web:v2', 'succeeded'],
+    ]);
+    expect(r.services.find((s: any) => s.name === 'web').taskDefinition).toBe('web:2');
+  }, 300_000);
+});

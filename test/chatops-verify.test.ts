@@ -2,11 +2,19 @@ import { readFileSync } from 'node:fs';
 /** Slack request verification, the buttons' values and the approvers' config: the pure parts, table-tested. */
 import { describe, expect, it } from 'vitest';
 import { chatopsStatements } from '../lib/chatops/deploy.ts';
-import { isSlackUrl, parsePayload, updatedMessage } from '../lib/chatops/interact.ts';
+import {
+  isSlackUrl,
+  judgePromote,
+  parsePayload,
+  promoteRefusal,
+  staleness,
+  updatedMessage,
+} from '../lib/chatops/interact.ts';
 import { fresh, replayKey, sign, verify } from '../lib/chatops/verify.ts';
 import { type ConfigError, validateConfig } from '../lib/config.ts';
 import { DEFAULT_SIGNING_SECRET_PARAMETER, readEnv } from '../lib/env.ts';
 import type { Notice } from '../lib/notice.ts';
+import { newRecord, type Rollout, type ServiceRecord, summarize } from '../lib/record.ts';
 import { actionOf, buttonsFor, buttonValue, parseButtonValue } from '../lib/slack/buttons.ts';
 import { render } from '../lib/slack/message.ts';
 
@@ -188,6 +196,135 @@ describe('buttons', () => {
       expect(render(notice, ctx).blocks.some((b) => b.type === 'actions')).toBe(false);
     },
   );
+});
+
+describe('buttons and their handler agree', () => {
+  const image = {
+    repository: 'web',
+    tag: 'v2',
+    digest: `sha256:${'7f5b'.repeat(16)}`,
+    uri: 'x/web@sha256:7f5b',
+  };
+  const rollout = (more: Partial<Rollout> = {}): Rollout => ({
+    id: '2026-01-01T09:00:00.000Z-7f5b3c2a9e10',
+    image,
+    strategy: 'canary',
+    steps: [
+      { percent: 10, bakeMs: 300_000, startedAt: 0, healthyAt: 0 },
+      { percent: 100, bakeMs: 120_000 },
+    ],
+    stepIndex: 0,
+    fromTaskDefinition: 'arn:aws:ecs:us-east-1:123456789012:task-definition/web:1',
+    taskDefinition: 'arn:aws:ecs:us-east-1:123456789012:task-definition/web:2',
+    startedAt: 0,
+    failures: [],
+    ignoredAlarms: [],
+    ...more,
+  });
+  const ended = (outcome: Parameters<typeof summarize>[1], reason: string): ServiceRecord => ({
+    ...newRecord('prod', 'web'),
+    history: [summarize(rollout(), outcome, reason, 60_000)],
+  });
+  const value = { target: 'prod/web', rollout: rollout().id };
+
+  // Every rolled_back message carries Retry (buttonsFor); a click on it is taken for every outcome
+  // such a message tells (stranger17 07: a Reject at the gate is `aborted`, and was refused).
+  it.each([
+    ['rolled_back', 'a failed task'],
+    ['aborted', 'rejected by U123: from Slack at the approval of step 2 (100%)'],
+    ['aborted', 'aborted by hand: wrong build'],
+  ] as const)('Retry on a rollout that ended %s (%s) applies', (outcome, reason) => {
+    expect(staleness('retry', value, ended(outcome, reason))).toBeUndefined();
+  });
+
+  it.each([
+    ['succeeded', 'all steps passed'],
+    ['superseded', 'superseded by web:v3'],
+  ] as const)('Retry on a rollout that %s has no rollback to retry: refused', (outcome, reason) => {
+    expect(staleness('retry', value, ended(outcome, reason))).toMatch(
+      /not a rollback on record; nothing was done/,
+    );
+  });
+
+  it('a rolled_back message of a rejected rollout carries Retry', () => {
+    const r = rollout();
+    const n: Notice = {
+      kind: 'rolled_back',
+      rollout: r,
+      reason: 'rejected by U123',
+      failures: [],
+      toTaskDefinition: r.fromTaskDefinition,
+    };
+    const block = buttonsFor(n, 'prod/web');
+    expect(block?.elements.map((e) => actionOf(e.action_id))).toEqual(['retry']);
+  });
+
+  it("ECS's own strategies: no Promote on their messages (ECS times the shifts), Pause and Abort", () => {
+    for (const strategy of ['ecs-canary', 'ecs-linear', 'ecs-blue-green'] as const) {
+      const r = rollout({ strategy });
+      const started: Notice = { kind: 'started', rollout: r, fromTaskDefinition: r.fromTaskDefinition };
+      const step: Notice = { kind: 'step', rollout: r, stepIndex: 0, percent: 10, canaryTasks: 1, share: 10 };
+      for (const n of [started, step]) {
+        expect(buttonsFor(n, 'prod/web')?.elements.map((e) => actionOf(e.action_id))).toEqual([
+          'pause',
+          'abort',
+        ]);
+      }
+    }
+  });
+
+  // stranger17 08: `promote` of an ecs-canary rollout said "is on its last step; its bake is
+  // skipped" (exit 0) though the decision skipped it.
+  it('promoteRefusal and judgePromote: the examples of their comments', () => {
+    const ecs = rollout({ strategy: 'ecs-canary' });
+    expect(promoteRefusal(ecs)).toBe(
+      'ECS times the shifts and bakes of strategy ecs-canary: promote does not apply (pause, resume and abort do)',
+    );
+    expect(promoteRefusal(rollout({ stepIndex: 1 }), 0)).toBe(
+      'promote asked at step 1; the rollout is at step 2 now',
+    );
+    expect(promoteRefusal(rollout())).toBeUndefined();
+
+    const refused = judgePromote(ecs, ecs, 30_000);
+    expect(refused.ok).toBe(false);
+    expect(refused.text).toMatch(
+      /^web:v2 was not promoted: ECS times the shifts and bakes of strategy ecs-canary: promote does not apply \(pause, resume and abort do\); it is at step 1\/2 \(10%\), baking/,
+    );
+    expect(refused.text).not.toMatch(/last step|skipped/);
+    // ECS shifted in the same look: still not the promote's doing.
+    expect(judgePromote(ecs, rollout({ strategy: 'ecs-canary', stepIndex: 1 }), 30_000).ok).toBe(false);
+
+    expect(judgePromote(rollout(), rollout({ stepIndex: 1 }), 30_000)).toEqual({
+      ok: true,
+      text: expect.stringMatching(/^web:v2 promoted to step 2\/2 \(100%\)/),
+    });
+    const last = rollout({
+      stepIndex: 1,
+      steps: [
+        { percent: 10, bakeMs: 0 },
+        { percent: 100, bakeMs: 0, startedAt: 0, healthyAt: 0 },
+      ],
+    });
+    expect(judgePromote(last, last, 30_000)).toEqual({
+      ok: true,
+      text: expect.stringMatching(/^web:v2 is on its last step; its bake is skipped: step 2\/2/),
+    });
+    const gated = rollout({
+      steps: [
+        { percent: 10, bakeMs: 0, startedAt: 0, healthyAt: 0 },
+        { percent: 100, bakeMs: 60_000, approve: true },
+      ],
+    });
+    expect(judgePromote(gated, gated, 30_000)).toEqual({
+      ok: true,
+      text: expect.stringMatching(
+        /^web:v2 stays at step 1\/2: step 2 \(100%\) waits for approval \(promote does not skip it\); its bake is skipped/,
+      ),
+    });
+    // A button drawn at step 1 while the rollout was at step 2 (a race past staleness): refused.
+    const at2 = rollout({ stepIndex: 1 });
+    expect(judgePromote(at2, at2, 30_000, 0).ok).toBe(false);
+  });
 });
 
 describe('the interaction payload', () => {

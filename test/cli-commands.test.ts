@@ -13,6 +13,9 @@ import { stringify } from 'yaml';
 import { type CommandName, runCommand } from '../lib/commands/cli.ts';
 import type { ServiceRecord } from '../lib/record.ts';
 import { main } from '../local/cli.ts';
+import { parseScenario } from '../local/scenario/parse.ts';
+import { runScenario } from '../local/scenario/run.ts';
+import { withPipeline } from '../local/scenario/sim-pipeline.ts';
 import { describeService, type PipelineWorld, recordOf, usePipelineWorld } from './helpers/pipeline-world.ts';
 import { type Ran, runCli } from './helpers/run-cli.ts';
 import { WEB_TARGET } from './helpers/web-target.ts';
@@ -805,4 +808,41 @@ describe('the example scenarios', () => {
       'prod/shop-worker shop:v2 succeeded: every step healthy and baked',
     ]);
   });
+});
+
+// stranger17 08: `promote` of an ecs-canary rollout exited 0 with "app:v2 is on its last step; its
+// bake is skipped: step 1/2 (10%), baking, …" though the decision skipped it (ECS times its shifts).
+describe("promote under ECS's own strategies", () => {
+  const SCENARIO = `
+name: ecs-canary promote refused
+seed: ecs-promote
+clusters: [{ name: prod }]
+images: { app:v1: healthy, app:v2: healthy }
+targetGroups:
+  - { name: api, deregistrationDelay: 10s }
+  - { name: api-green, deregistrationDelay: 10s }
+services:
+  - { cluster: prod, name: api, image: app:v1, desiredCount: 4, targetGroup: api, alternateTargetGroup: api-green, load: 40 }
+autopilot:
+  targets:
+    - { cluster: prod, service: api, repository: app, strategy: ecs-canary, steps: [{ percent: 10, bake: 5m }, { percent: 100, bake: 2m }] }
+timeline:
+  - { at: 1m, push: app:v2 }
+  - { at: 2m30s, cli: { command: promote, service: prod/api } }
+until: 20m
+`;
+
+  it('is refused with exit 1 and the reason; the rollout goes on at ECS’s pace', async () => {
+    const scenario = parseScenario(SCENARIO, { file: 'ecs-promote.yml' });
+    const { report } = await runScenario(scenario, { onWorld: withPipeline });
+    const r = report as any;
+    expect(r.violations).toEqual([]);
+    const [plain] = report.timeline.filter((s) => s.action === 'cli').map((s) => s.result as any);
+    expect(plain.exitCode).toBe(1);
+    expect(plain.output).toMatch(
+      /^prod\/api: nothing to promote: ECS times the shifts and bakes of strategy ecs-canary: promote does not apply \(pause, resume and abort do\); the rollout of app:v2 is at step 1\/2 \(10%\)/,
+    );
+    expect(plain.output).not.toMatch(/last step|skipped/);
+    expect(r.rollouts.map((x: any) => [x.image, x.outcome])).toEqual([['app:v2', 'succeeded']]);
+  }, 300_000);
 });

@@ -10,9 +10,10 @@ import { parseConfig } from '../lib/config-file.ts';
 import { decide } from '../lib/decide.ts';
 import { checkEcsSteps, ecsStrategyFields, stepAtWeight, tenths } from '../lib/ecs-strategy.ts';
 import { hookAnswer, parseHookInput } from '../lib/hook.ts';
+import { setLogSink } from '../lib/log.ts';
 import { MISSING_SERVICE } from '../lib/observation.ts';
 import { newRecord, type Rollout, type ServiceRecord } from '../lib/record.ts';
-import { loadFaultScenario, runWithFaults } from '../local/scenario/faults.ts';
+import { loadFaultScenario, parseFaultScenario, runWithFaults } from '../local/scenario/faults.ts';
 import { ruleWeights, shiftsOf, strategyProblem } from '../local/services/ecs/native.ts';
 
 const DIR = fileURLToPath(new URL('../scenarios/ecs-strategies/', import.meta.url));
@@ -382,4 +383,113 @@ describe('commands under ECS strategies', () => {
     );
     expect(d.record.rollout!.stepIndex).toBe(0);
   });
+});
+
+async function quietly<T>(run: () => Promise<T>): Promise<T> {
+  const previous = setLogSink(() => {});
+  try {
+    return await run();
+  } finally {
+    setLogSink(previous);
+  }
+}
+
+/**
+ * A service of 4 tasks on an EC2 cluster with room for 5 (cpu 1280 / 256) under ecs-canary: ECS
+ * starts the whole new revision beside the old, places 1 of its 4 tasks and says it cannot place
+ * the rest. `image` is web:v2's behaviour, `extra` more of the target's fields, `breaker` ECS's
+ * circuit breaker (with rollback) on the service.
+ */
+function fullClusterCanary(image: string, { breaker = false, extra = '' } = {}) {
+  const config = breaker
+    ? ',\n      deploymentConfiguration: { minimumHealthyPercent: 100, maximumPercent: 200, circuitBreaker: { enable: true, rollback: true } }'
+    : '';
+  return `name: ecs-canary on a full cluster
+seed: ecs-room5
+clusters:
+  - name: prod
+    instances: [{ type: t3.small, cpu: 1280, memory: 4096, count: 1 }]
+images: { web:v1: healthy, web:v2: ${image} }
+targetGroups:
+  - { name: web, deregistrationDelay: 10s }
+  - { name: web-green, deregistrationDelay: 10s }
+services:
+  - { cluster: prod, name: web, image: web:v1, desiredCount: 4, targetGroup: web, alternateTargetGroup: web-green, load: 40${config} }
+autopilot:
+  targets:
+    - { cluster: prod, service: web, repository: web, strategy: ecs-canary, stepDeadline: 8m${extra}, steps: [{ percent: 10, bake: 3m }, { percent: 100, bake: 2m }] }
+timeline:
+  - { at: 1m, push: web:v2 }
+`;
+}
+
+/** Plays a scenario given as text, its log left out (a failure is in the assertions). */
+async function playText(text: string) {
+  const run = await quietly(() => runWithFaults(parseFaultScenario(text, { file: 'inline.yml' })));
+  const record = run.records[0]!;
+  return { run, report: run.report as unknown as Report, record, rollout: record.history.at(-1)! };
+}
+
+describe('ECS strategies on a full cluster: the cluster is named, a healthy image is not marked bad', () => {
+  it('ecs-canary, healthy image, 3 of 4 new tasks unplaced: rolled back at its deadline for capacity, digest not bad', async () => {
+    const { run, report, record, rollout } = await playText(fullClusterCanary('healthy'));
+    expect(run.violations).toEqual([]);
+    expect(rollout.outcome).toBe('rolled_back');
+    // The new tasks are the primary's own ECS deployment: there is no canary service to look in.
+    expect(rollout.reason).toMatch(
+      /^step 1 \(10%\) was not healthy within its deadline of 8m: 3 of 4 primary tasks could not be placed \(not enough capacity in the cluster\?\)$/,
+    );
+    expect(record.badDigests).toEqual({});
+    // The one task that fit was progress when it came up (~25 s in), not when the 4m health recheck
+    // saw it: the deadline is 8m from then (it was 12m, the recheck's 4m past the deadline).
+    expect(t(rollout.endedAt) - t(rollout.startedAt)).toBeLessThan(9 * MIN);
+    expect(report.services.map((s) => `${s.name} ${s.taskDefinition}`)).toEqual(['web web:1']);
+    expect(record.rollout).toBeUndefined();
+  }, 240_000);
+
+  it("ecs-canary, healthy image, ECS's circuit breaker fails the unplaced tasks: rolled back naming capacity, digest not bad", async () => {
+    const { run, report, record, rollout } = await playText(fullClusterCanary('healthy', { breaker: true }));
+    expect(run.violations).toEqual([]);
+    expect(rollout.outcome).toBe('rolled_back');
+    expect(rollout.reason).toMatch(
+      /^ECS stopped its deployment of the revision \(ROLLBACK_\w+\): ECS deployment circuit breaker: tasks failed to start\. \(ECS could not place its tasks: not enough capacity in the cluster\?\)$/,
+    );
+    expect(record.badDigests).toEqual({});
+    expect(report.services.map((s) => `${s.name} ${s.taskDefinition}`)).toEqual(['web web:1']);
+    expect(record.rollout).toBeUndefined();
+  }, 240_000);
+
+  it('ecs-canary, an image whose one placed task starts and crashes, failedTasks 3, breaker on: blamed and marked bad', async () => {
+    const { run, record, rollout } = await playText(
+      fullClusterCanary('{ crash: { after: 0s, exitCode: 1 } }', {
+        breaker: true,
+        extra: ', failedTasks: 3',
+      }),
+    );
+    expect(run.violations).toEqual([]);
+    expect(rollout.outcome).toBe('rolled_back');
+    // ECS's breaker ends it (one failure is under failedTasks), but a task of the image did fail.
+    expect(rollout.reason).toMatch(/ECS deployment circuit breaker: tasks failed to start\.$/);
+    expect(rollout.failures.length).toBeGreaterThan(0);
+    expect(Object.keys(record.badDigests)).toHaveLength(1);
+  }, 240_000);
+});
+
+describe('ECS strategies: a step after a pause is reported when ECS shifts', () => {
+  it('ecs-linear paused in step 1 past its bake, resumed 20 minutes later: step 2 reported within 45 s of the resume', async () => {
+    const file = fileURLToPath(
+      new URL('../scenarios/held-out/stranger16/03-7-ecs-linear-pause-resume-step-late.yml', import.meta.url),
+    );
+    const run = await quietly(() => runWithFaults(loadFaultScenario(file)));
+    const rollout = run.records[0]!.history.at(-1)!;
+    expect(run.violations).toEqual([]);
+    expect(rollout.outcome).toBe('succeeded');
+    const start = Date.parse((run.report as unknown as { startedAt: string }).startedAt);
+    const reached = rollout.steps.map((s) => t(s.reachedAt) - start);
+    // Resumed at 23m; ECS shifts to 68 % at the hook's next callback (~14 s later). The look for it
+    // doubled on from the bake's end (3m58) to 35m58, so step 2 was reported at 25m13, with step 3.
+    expect(reached[1]).toBeGreaterThanOrEqual(23 * MIN);
+    expect(reached[1]).toBeLessThanOrEqual(23 * MIN + 45_000);
+    expect(reached[2]).toBeGreaterThan(reached[1]! + MIN);
+  }, 240_000);
 });

@@ -1,7 +1,9 @@
 /** The worked examples of lib/event-facts.ts, one row each. */
 import { describe, expect, it } from 'vitest';
+import type { TargetConfig } from '../lib/config.ts';
 import {
   canHaveCanarySteps,
+  countWord,
   dropBeforeCalls,
   foldGates,
   foldTaskFacts,
@@ -100,6 +102,32 @@ describe('scaleInStop', () => {
     ],
   ])('%s -> %s', (_, t, want) => {
     expect(scaleInStop(t)).toBe(want);
+  });
+});
+
+describe('countWord', () => {
+  const SCALED = {
+    scaling: { min: 2, max: 8, inCooldownMs: 0, outCooldownMs: 0, rules: [] },
+  } as unknown as Pick<TargetConfig, 'scaling'>;
+  const scaleIn = stopped({ stopCode: 'ServiceSchedulerInitiated', stoppedReason: SCALE_IN });
+  it.each([
+    ['scale-in stop of the primary, a target with scaling', scaleIn, 'primary', SCALED, true],
+    ['RUNNING of the primary, a target with scaling', fact(), 'primary', SCALED, true],
+    ['the same, of the canary', fact(), 'canary', SCALED, false],
+    ['the same, a target without scaling', fact(), 'primary', {}, false],
+    ['STOPPED for a failure (EssentialContainerExited)', stopped(), 'primary', SCALED, false],
+  ] as const)('%s -> %s', (_, t, of, target, want) => {
+    expect(countWord(t, of, target)).toBe(want);
+  });
+
+  it('at rest, a scaled target reads the record for them and reconciles; others drop them unread', () => {
+    expect(
+      dropBeforeCalls(scaleIn, { canaryStep: false }, 'primary', { ...ROLLING_TARGET, ...SCALED }).matters,
+    ).toBe(true);
+    expect(dropBeforeCalls(scaleIn, { canaryStep: false }, 'primary', ROLLING_TARGET).matters).toBe(false);
+    expect(taskEventMatters(scaleIn, record(), 'primary', SCALED).matters).toBe(true);
+    expect(taskEventMatters(fact(), record(), 'primary', SCALED).matters).toBe(true);
+    expect(taskEventMatters(scaleIn, record(), 'primary').matters).toBe(false);
   });
 });
 

@@ -229,3 +229,39 @@ heldOut('stranger15', [
   // 7 in room for 7 at 75/200: the switch shrank the primary to 1 beside the canary's 2 (3 of 6).
   '09-seven-room7-lb-min75-max200-canary-healthy-floor.yml',
 ]);
+
+/**
+ * stranger17 (helper-74, people acting while a rollout runs): 01, two services sharing a task-definition
+ * family, each on a revision of its own: staging rolled out prod's clone (its sidecar and task size
+ * gone), found by its digest tag (lib/observe.ts findRevisionByDigest now takes only a clone of the
+ * service's own revision); 03-05, a person's deploy once the
+ * promotion had begun, then `resume`: the primary on the person's revision (now `from`) read as ECS's
+ * own rollback, and a healthy image was rolled back and marked bad (lib/rollout/commands.ts resume
+ * promotes again); 06, a newer push after a person's deploy started from the last good revision, so
+ * the person's deploy held it before its first step, the superseded canary serving and the crashing
+ * image never run nor rolled back (lib/rollout/push.ts starts it from the person's revision).
+ */
+heldOut('stranger17', [
+  '01-six-and-two-shared-family-staging-gets-prod-revision.yml',
+  '03-eight-all-at-once-hand-deploy-resume-healthy-marked-bad.yml',
+  '04-six-canary-hand-deploy-final-bake-resume-marked-bad.yml',
+  '05-three-rolling-hand-deploy-resume-marked-bad.yml',
+  '06-six-canary-push-after-hand-deploy-stuck-old-canary-serves.yml',
+  // `promote` of an ecs-canary rollout said it skipped a bake it did not: refused now, exit 1.
+  '08-four-ecs-canary-promote-told-done.yml',
+]);
+
+/**
+ * stranger16 (helper-73, listener weights and ECS's own strategies): 01-02, a healthy image on a
+ * full cluster under ecs-canary rolled back at its deadline (or by ECS's breaker counting unplaced
+ * tasks as failed to start) and marked bad, capacity unnamed (lib/rollout/progress.ts
+ * rollbackReason, lib/rollout/ecs-native.ts); 05, a person's deploy during an ECS canary, which the
+ * local ECS reported as the blue revision (DescribeServices), so the pipeline never saw it. 03's
+ * late step after a resume is checked by test/ecs-strategies.test.ts.
+ */
+heldOut('stranger16', [
+  '01-4-room5-ecs-canary-healthy-capacity.yml',
+  '02-4-room5-ecs-canary-breaker-capacity.yml',
+  '03-7-ecs-linear-pause-resume-step-late.yml',
+  '05-7-ecs-canary-hand-deploy-mid-bake.yml',
+]);

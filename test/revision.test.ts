@@ -1,11 +1,14 @@
 import type { TaskDefinition } from '@aws-sdk/client-ecs';
 import { describe, expect, it } from 'vitest';
 import {
+  CLONED_FROM_TAG,
   cloneForImage,
   DIGEST_TAG,
   familyOf,
   READ_ONLY_FIELDS,
   RevisionError,
+  runsImage,
+  sameApartFromImage,
   shortRevision,
 } from '../lib/revision.ts';
 
@@ -43,6 +46,7 @@ describe('cloneForImage', () => {
       { key: 'team', value: 'web' },
       { key: 'aws:cloudformation:stack-name', value: 's' },
       { key: DIGEST_TAG, value: 'old' },
+      { key: CLONED_FROM_TAG, value: 'web:6' },
     ],
     'web',
     image,
@@ -67,11 +71,12 @@ describe('cloneForImage', () => {
     expect(input.containerDefinitions?.[0]?.environment).toEqual([{ name: 'A', value: '1' }]);
   });
 
-  it('copies tags except reserved aws: ones, and records the digest and the tag', () => {
+  it('copies tags except reserved aws: ones, and records the digest, the tag and the revision cloned', () => {
     expect(input.tags).toEqual([
       { key: 'team', value: 'web' },
       { key: DIGEST_TAG, value: image.digest },
       { key: 'ecs-autopilot:image', value: 'web:v2' },
+      { key: 'ecs-autopilot:cloned-from', value: 'web:7' },
     ]);
   });
 
@@ -90,9 +95,46 @@ describe('cloneForImage', () => {
     );
   });
 
-  it('refuses to pass the 50-tag limit', () => {
-    const tags = Array.from({ length: 49 }, (_, i) => ({ key: `k${i}`, value: 'v' }));
-    expect(() => cloneForImage(current, tags, 'web', image)).toThrow(/limit of 50/);
+  it("refuses to pass the 50-tag limit, counting the pipeline's 3 tags", () => {
+    const tags = (n: number) => Array.from({ length: n }, (_, i) => ({ key: `k${i}`, value: 'v' }));
+    expect(cloneForImage(current, tags(47), 'web', image).tags).toHaveLength(50);
+    expect(() => cloneForImage(current, tags(48), 'web', image)).toThrow(
+      /has 48 tags; with the pipeline's 3 that passes the limit of 50/,
+    );
+  });
+});
+
+describe('what a clone of a revision is (lib/observe.ts findRevisionByDigest)', () => {
+  const registered = (input: ReturnType<typeof cloneForImage>, revision: number): TaskDefinition => ({
+    ...(input as TaskDefinition),
+    taskDefinitionArn: `arn:aws:ecs:us-east-1:123456789012:task-definition/web:${revision}`,
+    revision,
+    status: 'ACTIVE',
+  });
+  const clone = registered(cloneForImage(current, [], 'web', image), 8);
+
+  it('a clone runs the image in its target container, by digest or by the very URI', () => {
+    expect(runsImage(clone, 'web', image)).toBe(true);
+    expect(runsImage(clone, 'web', { ...image, uri: 'elsewhere/web:v2' })).toBe(true);
+    expect(runsImage(clone, 'envoy', image)).toBe(false);
+    expect(runsImage(clone, undefined, image)).toBe(false);
+    expect(runsImage(current, 'web', image)).toBe(false);
+  });
+
+  it('is its source apart from the image; not another revision with a sidecar more or a bigger task', () => {
+    expect(sameApartFromImage(clone, current, 'web')).toBe(true);
+    const smaller = { ...current, cpu: '512' };
+    expect(sameApartFromImage(clone, smaller, 'web')).toBe(false);
+    const alone = { ...current, containerDefinitions: [current.containerDefinitions![0]!] };
+    expect(sameApartFromImage(clone, alone, 'web')).toBe(false);
+    expect(
+      sameApartFromImage(registered(cloneForImage(alone, [], undefined, image), 9), alone, undefined),
+    ).toBe(true);
+  });
+
+  it('compares definitions whatever order their fields came in', () => {
+    const reordered = Object.fromEntries(Object.entries(current).reverse()) as TaskDefinition;
+    expect(sameApartFromImage(clone, reordered, 'web')).toBe(true);
   });
 });
 

@@ -1098,3 +1098,57 @@ describe('decisionSubject: a button decides only what it was drawn for (lib/roll
     if (subject.kind === 'none') expect(subject.why).toContain(what);
   });
 });
+
+// The rows of lib/rollout/capacity.ts healthySince's worked examples (imported here, not above, so
+// these blocks stay appended).
+const capacityRules = await import('../lib/rollout/capacity.ts');
+
+describe('healthySince', () => {
+  const at = (hhmm: string) => Date.parse(`2026-01-01T${hhmm}:00Z`);
+  it.each<[string, (number | undefined)[], number | undefined, number, number]>([
+    [
+      'up at 10:01 and 10:03, since 10:00, now 10:05',
+      [at('10:01'), at('10:03')],
+      at('10:00'),
+      at('10:05'),
+      at('10:03'),
+    ],
+    ['up at 09:58, since 10:00, now 10:05', [at('09:58')], at('10:00'), at('10:05'), at('10:00')],
+    [
+      'up at 10:01 and one unknown, now 10:05',
+      [at('10:01'), undefined],
+      at('10:00'),
+      at('10:05'),
+      at('10:05'),
+    ],
+    ['none, now 10:05', [], at('10:00'), at('10:05'), at('10:05')],
+  ])('%s', (_, upAt, since, now, want) => {
+    expect(capacityRules.healthySince(upAt, since, now)).toBe(want);
+  });
+});
+
+// The rows of lib/rollout/capacity.ts stoppedOnPlacement's worked examples.
+describe('stoppedOnPlacement', () => {
+  const T = Date.parse('2026-01-01T10:00:00Z');
+  const breaker = 'ECS deployment circuit breaker: tasks failed to start.';
+  it.each<[string, string, number, number, boolean]>([
+    [
+      'circuit breaker: tasks failed to start, unable to place 10:01, since 10:00, 0 failed',
+      breaker,
+      T + 60_000,
+      0,
+      true,
+    ],
+    ['the same, 1 task of the image failed', breaker, T + 60_000, 1, false],
+    ['the same, unable to place at 09:59 (an earlier rollout’s)', breaker, T - 60_000, 0, false],
+    [
+      'alarm web-5xx in ALARM, unable to place 10:01, 0 failed',
+      'alarm web-5xx in ALARM',
+      T + 60_000,
+      0,
+      false,
+    ],
+  ])('%s', (_, reason, placementFailedAt, failures, want) => {
+    expect(capacityRules.stoppedOnPlacement(reason, { placementFailedAt }, T, failures)).toBe(want);
+  });
+});

@@ -87,6 +87,21 @@ describe('nextWake', () => {
       { at: T + 5 * MIN + 15 * S, why: "ECS's end after step 2" },
     ],
     [
+      'ecs-linear step 1 baked at 10:05, resumed at 10:25 (no wake-up)',
+      withRollout({ strategy: 'ecs-linear', steps: [step({ startedAt: T, healthyAt: T }), step()] }),
+      T + 25 * MIN,
+      { at: T + 25 * MIN + 30 * S, why: "ECS's shift after step 1" },
+    ],
+    [
+      'the same, its look at 10:25:30',
+      {
+        ...withRollout({ strategy: 'ecs-linear', steps: [step({ startedAt: T, healthyAt: T }), step()] }),
+        wake: { at: T + 25 * MIN + 30 * S, why: "ECS's shift after step 1" },
+      },
+      T + 25 * MIN + 30 * S,
+      { at: T + 37 * MIN, why: "ECS's shift after step 1" },
+    ],
+    [
       'step 1 asked 10:00, not healthy, now 10:00:10',
       withRollout({ steps: [step({ startedAt: T, unhealthySince: T }), step()] }),
       T + 10 * S,
@@ -119,6 +134,29 @@ describe('nextWake', () => {
       withRollout({ rollingBack: { reason: 'crash', at: T } as Rollout['rollingBack'] }),
       T + MIN,
       { at: T + 15 * MIN + 1, why: 'rollback deadline' },
+    ],
+    [
+      'ecs-canary rolling back since 10:00 (ECS takes the traffic back), now 10:00',
+      withRollout({
+        strategy: 'ecs-canary',
+        ecsDeployment: { arn: 'arn:sd', status: 'ROLLBACK_IN_PROGRESS' },
+        rollingBack: { reason: 'aborted', at: T } as Rollout['rollingBack'],
+      } as Partial<Rollout>),
+      T,
+      { at: T + 15 * S, why: "ECS's end of its rollback" },
+    ],
+    [
+      'the same, its look at 10:00:15 done, now 10:00:15',
+      {
+        ...withRollout({
+          strategy: 'ecs-canary',
+          ecsDeployment: { arn: 'arn:sd', status: 'ROLLBACK_IN_PROGRESS' },
+          rollingBack: { reason: 'aborted', at: T } as Rollout['rollingBack'],
+        } as Partial<Rollout>),
+        wake: { at: T + 15 * S, why: "ECS's end of its rollback" },
+      } as ServiceRecord,
+      T + 15 * S,
+      { at: T + 30 * S, why: "ECS's end of its rollback" },
     ],
     [
       "the same, its deciding commit's lease until 10:01:30",
@@ -182,12 +220,38 @@ describe('nextWake', () => {
 
 // The rows of lib/wake.ts ecsShiftLook's worked examples.
 describe('ecsShiftLook', () => {
-  it.each<[string, number, number]>([
-    ['bake ends 10:05, now 10:05', T + 5 * MIN, T + 5 * MIN + 15 * S],
-    ['bake ends 10:05, now 10:05:15', T + 5 * MIN + 15 * S, T + 5 * MIN + 30 * S],
-    ['bake ends 10:05, now 10:05:40', T + 5 * MIN + 40 * S, T + 6 * MIN],
-  ])('%s', (_name, now, want) => {
-    expect(ecsShiftLook(T + 5 * MIN, now)).toBe(want);
+  it.each<[string, number, number | undefined, number]>([
+    ['bake ends 10:05, now 10:05, due 10:05', T + 5 * MIN, T + 5 * MIN, T + 5 * MIN + 15 * S],
+    [
+      'bake ends 10:05, now 10:05:15, due 10:05:15',
+      T + 5 * MIN + 15 * S,
+      T + 5 * MIN + 15 * S,
+      T + 5 * MIN + 30 * S,
+    ],
+    ['bake ends 10:05, now 10:05:40, due 10:06 (an event)', T + 5 * MIN + 40 * S, T + 6 * MIN, T + 6 * MIN],
+    ['bake ends 10:05, now 10:25, none due (resumed)', T + 25 * MIN, undefined, T + 25 * MIN + 30 * S],
+    ['bake ends 10:05, now 10:25, due 10:09 (lost)', T + 25 * MIN, T + 9 * MIN, T + 25 * MIN + 30 * S],
+    [
+      'bake ends 10:05, now 10:25:10, due 10:25:30 (an event)',
+      T + 25 * MIN + 10 * S,
+      T + 25 * MIN + 30 * S,
+      T + 25 * MIN + 30 * S,
+    ],
+    [
+      'bake ends 10:05, now 10:25:30, due 10:25:30 (doubling on)',
+      T + 25 * MIN + 30 * S,
+      T + 25 * MIN + 30 * S,
+      T + 37 * MIN,
+    ],
+    [
+      'bake ends 10:05, now 10:05:10, none due (a Slack retry)',
+      T + 5 * MIN + 10 * S,
+      undefined,
+      T + 5 * MIN + 15 * S,
+    ],
+    ['bake ends 10:05, now 10:01, none due (still baking)', T + MIN, undefined, T + 5 * MIN + 15 * S],
+  ])('%s', (_name, now, due, want) => {
+    expect(ecsShiftLook(T + 5 * MIN, now, due)).toBe(want);
   });
 });
 

@@ -29,9 +29,11 @@ import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { describeRollout, imageLabel, outcomeText, rolloutView, summaryOf } from '../commands/common.ts';
 import { type Config, type TargetConfig, targetFor } from '../config.ts';
 import type { Command } from '../decide.ts';
+import { isEcsStrategy } from '../ecs-strategy.ts';
 import { log, redact } from '../log.ts';
-import type { ServiceRecord } from '../record.ts';
+import type { Rollout, ServiceRecord } from '../record.ts';
 import { shortRevision } from '../revision.ts';
+import { needsApproval } from '../rollout/approval.ts';
 import {
   ACTIONS_BLOCK_ID,
   actionOf,
@@ -39,6 +41,7 @@ import {
   type ButtonValue,
   controls,
   parseButtonValue,
+  RETRIED_OUTCOMES,
 } from '../slack/buttons.ts';
 import type { RecordStore } from '../store.ts';
 import { claimRequest } from './replay.ts';
@@ -210,6 +213,7 @@ export async function interact(
           ? controls(
               { ...value, step: outcome.after.rollout!.stepIndex },
               outcome.after.rollout!.paused === true,
+              outcome.after.rollout!.strategy,
             )
           : undefined,
     });
@@ -374,8 +378,8 @@ export function groupTrouble(e: unknown): string {
  *     (they move it on: a late click must not skip a step nobody looked at)
  *   pause, abort: the rollout the button was drawn for must be in flight (stopping it is safe at
  *     any step)
- *   retry: the rollout must be a rollback in the history, and nothing may be rolling out now
- *     (a retry would supersede it)
+ *   retry: the rollout must have ended by going back (rolled back, aborted or rejected: buttons.ts
+ *     RETRIED_OUTCOMES), and nothing may be rolling out now (a retry would supersede it)
  *   approve, reject: the rollout must wait at the approval gate the button was drawn for (with two
  *     gates, the first gate's message does not decide the second), or the button names the push
  *     that waits for a freeze
@@ -390,7 +394,9 @@ export function staleness(
   const current = record.rollout;
   if (action === 'retry') {
     const summary = summaryOf(record, value.rollout);
-    if (summary?.outcome !== 'rolled_back' || !summary.image.digest) {
+    // Every rollout that ended by going back (a failure, an abort, a Reject) has its rolled_back
+    // message and its Retry (buttons.ts buttonsFor): the click is the deploy by hand that retries it.
+    if (!summary || !RETRIED_OUTCOMES.includes(summary.outcome) || !summary.image.digest) {
       return `this button is for a rollout of ${value.target} that is not a rollback on record; nothing was done`;
     }
     if (current) {
@@ -478,16 +484,7 @@ function judge(
   const live = after.rollout?.id === id && !after.rollout.rollingBack ? after.rollout : undefined;
   switch (action) {
     case 'promote':
-      if (live) {
-        const view = rolloutView(live, now);
-        return {
-          ok: true,
-          text:
-            live.stepIndex > before.rollout!.stepIndex
-              ? `${view.image} promoted to ${describeRollout(view)}`
-              : `${view.image} is on its last step; its bake is skipped: ${describeRollout(view)}`,
-        };
-      }
+      if (live) return judgePromote(before.rollout!, live, now, value.step);
       break;
     case 'pause':
       if (live?.paused) {
@@ -545,6 +542,69 @@ function judge(
     };
   }
   return { ok: false, text: 'the command did not apply: the rollout changed meanwhile' };
+}
+
+/**
+ * Why a promote of `rollout` does nothing, or undefined when it applies: the words of the decision's
+ * `skipped` (lib/rollout/commands.ts), for the CLI (lib/commands/control.ts, refused with exit 1
+ * before anything is written) and a Promote click. `from`: the step a button was drawn at.
+ *
+ *   ecs-canary at step 1/2        -> 'ECS times the shifts and bakes of strategy ecs-canary: promote does not apply (pause, resume and abort do)'
+ *   canary at step 2/3, from 0    -> 'promote asked at step 1; the rollout is at step 2 now'
+ *   canary at step 1/3            -> undefined
+ */
+export function promoteRefusal(rollout: Rollout, from?: number): string | undefined {
+  if (from !== undefined && from !== rollout.stepIndex) {
+    return `promote asked at step ${from + 1}; the rollout is at step ${rollout.stepIndex + 1} now`;
+  }
+  if (isEcsStrategy(rollout.strategy)) {
+    return `ECS times the shifts and bakes of strategy ${rollout.strategy}: promote does not apply (pause, resume and abort do)`;
+  }
+  return undefined;
+}
+
+/**
+ * What a promote did to the rollout in flight, read from the record it committed (`before` and
+ * `after` the same rollout, not rolling back), for the CLI and a Promote click alike. A promote
+ * under ECS's own strategies is refused whatever the step (ECS may have shifted in the same look:
+ * that is not the promote's doing); one that did not move the step skipped the bake of the last
+ * step, or of a step whose next waits for approval (promote skips bakes, not approvals).
+ *
+ *   canary 1/3 -> 2/3                 -> ok: 'web:v2 promoted to step 2/3 (50%), …'
+ *   ecs-canary 1/2, nothing moved     -> refused: 'web:v2 was not promoted: ECS times … (pause, resume and abort do); it is at step 1/2 (10%), baking, …'
+ *   canary 3/3                        -> ok: 'web:v2 is on its last step; its bake is skipped: step 3/3 (100%), …'
+ *   canary 1/3, step 2 needs approval -> ok: 'web:v2 stays at step 1/3: step 2 (50%) waits for approval (promote does not skip it); its bake is skipped: …'
+ */
+export function judgePromote(
+  before: Rollout,
+  after: Rollout,
+  now: number,
+  from?: number,
+): { ok: boolean; text: string } {
+  const view = rolloutView(after, now);
+  const ecs = isEcsStrategy(after.strategy) ? promoteRefusal(after) : undefined;
+  if (ecs)
+    return { ok: false, text: `${view.image} was not promoted: ${ecs}; it is at ${describeRollout(view)}` };
+  if (after.stepIndex > before.stepIndex) {
+    return { ok: true, text: `${view.image} promoted to ${describeRollout(view)}` };
+  }
+  const refused = promoteRefusal(after, from);
+  if (refused)
+    return {
+      ok: false,
+      text: `${view.image} was not promoted: ${refused}; it is at ${describeRollout(view)}`,
+    };
+  const next = after.stepIndex + 1;
+  if (next < after.steps.length && needsApproval(after.steps, after.approvals, next)) {
+    return {
+      ok: true,
+      text: `${view.image} stays at step ${view.step}/${view.steps}: step ${next + 1} (${after.steps[next]!.percent}%) waits for approval (promote does not skip it); its bake is skipped: ${describeRollout(view)}`,
+    };
+  }
+  return {
+    ok: true,
+    text: `${view.image} is on its last step; its bake is skipped: ${describeRollout(view)}`,
+  };
 }
 
 /**

@@ -17,17 +17,20 @@
  *                                           A REVISION never known good needs --force.
  *
  * A command that means nothing in the rollout's state is refused (exit 1) before anything is
- * written: pause or resume without a rollout, resume of a rollout that is not paused. Pausing a
- * paused rollout is not an error: it stays paused.
+ * written: pause or resume without a rollout, resume of a rollout that is not paused, promote of a
+ * rollout under ECS's own strategies (ECS times its shifts and bakes). Pausing a paused rollout is
+ * not an error: it stays paused.
  *
  * Whether the command took effect is read from the record it committed, not assumed: an event may
  * have moved the rollout on between the look and the write.
  */
+
 import { userInfo } from 'node:os';
 import { DescribeServicesCommand, DescribeTaskDefinitionCommand } from '@aws-sdk/client-ecs';
-import { judgeDecision } from '../chatops/interact.ts';
+import { judgeDecision, judgePromote, promoteRefusal } from '../chatops/interact.ts';
 import type { TargetConfig } from '../config.ts';
 import type { Command } from '../decide.ts';
+import { isEcsStrategy } from '../ecs-strategy.ts';
 import type { ServiceRecord } from '../record.ts';
 import { familyOf, shortRevision } from '../revision.ts';
 import {
@@ -58,17 +61,21 @@ interface Outcome {
 }
 
 export async function promote(options: ControlOptions & { full?: boolean }, deps: Deps): Promise<number> {
+  // A promote the pipeline would skip (ECS times the shifts and bakes of its own strategies) is
+  // refused before anything is written, with the decision's reason, as `resume` of a running rollout.
+  const target = targetOf(options.service, deps);
+  const now = await deps.store.get(target.cluster, target.service);
+  const refused = now.rollout && !now.rollout.rollingBack ? promoteRefusal(now.rollout) : undefined;
+  if (refused) {
+    const view = rolloutView(now.rollout!, deps.now());
+    throw new CommandFailed(
+      `${keyOf(target)}: nothing to promote: ${refused}; the rollout of ${view.image} is at ${describeRollout(view)}`,
+    );
+  }
   return control(options, deps, { name: 'promote', full: options.full === true }, (before, after) => {
     const id = before.rollout!.id;
     if (after.rollout?.id === id && !after.rollout.rollingBack) {
-      const view = rolloutView(after.rollout, deps.now());
-      const moved = after.rollout.stepIndex > before.rollout!.stepIndex;
-      return {
-        ok: true,
-        text: moved
-          ? `${view.image} promoted to ${describeRollout(view)}`
-          : `${view.image} is on its last step; its bake is skipped: ${describeRollout(view)}`,
-      };
+      return judgePromote(before.rollout!, after.rollout, deps.now());
     }
     return ended(after, id);
   });
@@ -88,7 +95,7 @@ export async function pause(options: ControlOptions, deps: Deps): Promise<number
       const view = rolloutView(after.rollout, deps.now());
       return {
         ok: true,
-        text: `${view.image} paused at step ${view.step}/${view.steps} (${view.percent}%); it stays there until resume or promote (a failure still rolls it back)`,
+        text: `${view.image} paused at step ${view.step}/${view.steps} (${view.percent}%); it stays there until resume${isEcsStrategy(after.rollout.strategy) ? '' : ' or promote'} (a failure still rolls it back)`,
       };
     }
     return ended(after, id);

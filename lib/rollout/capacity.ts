@@ -49,6 +49,28 @@ export function failedOnPlacement(s: ServiceView, revision: string, since: numbe
 }
 
 /**
+ * Whether ECS's own stop of its deployment (ecs-canary, ecs-linear, ecs-blue-green: the deployment
+ * ROLLBACK_* or STOPPED, with ECS's `reason`) was the cluster's doing, not the image's: its circuit
+ * breaker counts the tasks it cannot place among those that "failed to start" (failedOnPlacement),
+ * and ECS said it could not place a task since the rollout began (`since`), while no task of the
+ * image failed. The look lists stopped tasks then (lib/observe.ts, failedOnPlacement), so a task
+ * that started and crashed is counted in `imageFailures` and the image is blamed. Its alarms, a
+ * hook's FAILED or a person's stop say nothing of placement.
+ *   "circuit breaker: tasks failed to start", unable to place 10:01, since 10:00, 0 failed -> true
+ *   the same, 1 task of the image failed                                          -> false
+ *   the same, unable to place at 09:59 (an earlier rollout's)                     -> false
+ *   "alarm web-5xx in ALARM", unable to place 10:01, 0 failed                     -> false
+ */
+export function stoppedOnPlacement(
+  reason: string,
+  primary: Pick<ServiceView, 'placementFailedAt'>,
+  since: number,
+  imageFailures: number,
+): boolean {
+  return imageFailures === 0 && /failed to start/i.test(reason) && placementFailedSince(primary, since);
+}
+
+/**
  * Tasks of `revision` that ECS could not place. A service on one deployment: its own counts. One
  * rolling to `revision` beside older deployments (an all-at-once primary): the new deployment's,
  * as the service's counts include the old tasks still running beside it.
@@ -132,6 +154,28 @@ function roomFrom(rollout: Rollout, obs: Observation): number | undefined {
 export function tradeProgress(seen: number | undefined, healthy: number): { seen: number; grew: boolean } {
   const before = seen ?? 0;
   return { seen: Math.max(before, healthy), grew: healthy > before };
+}
+
+/**
+ * When the step's healthy tasks were all up, from their RUNNING times (`upAt`, one a task): under
+ * ECS's own strategies, the moment a task more than ever counts as progress from (step-state.ts
+ * sawHealthy restarts the deadline there). ECS places such a task when room frees, and on a full
+ * cluster its deployment never completes, so no event says the task is in service: the health
+ * recheck (4m, 8m, … in) finds it. Dated by that look, the deadline moved on by as much
+ * (stranger16 01: a task up at 1m25, seen at the 5m recheck, an 8m deadline rolled back at 13m).
+ * The latest RUNNING time is the earliest they were all up (a health check takes seconds where the
+ * recheck took minutes); never before the step's clock (`since`); `now` when a task was counted
+ * without one (from ECS's counts) or none is healthy. Not for the pipeline's own trades: each is
+ * looked at within its minute, and their one-minute rechecks count from the clock's restart (dated
+ * back, they doubled, and stranger13 02's trades took an hour longer).
+ *   up at 10:01 and 10:03, since 10:00, now 10:05   -> 10:03
+ *   up at 09:58, since 10:00, now 10:05             -> 10:00
+ *   up at 10:01 and one unknown, now 10:05          -> 10:05
+ *   none, now 10:05                                 -> 10:05
+ */
+export function healthySince(upAt: (number | undefined)[], since: number | undefined, now: number): number {
+  if (upAt.length === 0 || upAt.some((at) => at === undefined)) return now;
+  return Math.min(now, Math.max(since ?? Number.NEGATIVE_INFINITY, ...(upAt as number[])));
 }
 
 /**

@@ -11,6 +11,7 @@ import type { Command, Decision, DecisionTarget } from './decision.ts';
 import { startStep } from './progress.ts';
 import { acceptPush, ignore } from './push.ts';
 import { manualRollback, startRollback } from './rollback.ts';
+import { askedForTasks } from './step-state.ts';
 
 export function applyCommand(
   d: Decision,
@@ -169,6 +170,18 @@ function resume(rollout: Rollout, obs: Observation, now: number) {
   }
   if (rollout.heldFor !== undefined && obs.primary.taskDefinition === rollout.heldFor) {
     rollout.fromTaskDefinition = rollout.heldFor;
+    if (step && (step.percent === 100 || rollout.promotedAt !== undefined)) {
+      // The person's deploy replaced what the promotion had put on the primary: it is promoted
+      // again, from the start, and bakes again. Kept, `promotedAt` would read the primary on `from`
+      // as ECS's own rollback (progress.ts ecsVerdict), and a healthy image was rolled back and
+      // marked bad (stranger17 03-05). Under listener weights the routes go back through the canary.
+      rollout.promotedAt = undefined;
+      if (rollout.canaryDetached) {
+        rollout.canaryDetached = undefined;
+        rollout.canaryWeight = undefined;
+      }
+      askedForTasks(step, now);
+    }
   }
   if (rollout.approval && rollout.paused && rollout.pausedAt !== undefined) {
     // A pause stopped the approval's timeout too: what was left is left again (gateVerdict).

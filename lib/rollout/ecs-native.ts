@@ -13,6 +13,8 @@ import type { TargetConfig } from '../config.ts';
 import { type EcsStrategyKind, ecsStrategyFields, stepAtWeight } from '../ecs-strategy.ts';
 import type { Observation, ServiceDeploymentView } from '../observation.ts';
 import type { Rollout } from '../record.ts';
+import { failureCount } from '../record-size.ts';
+import { stoppedOnPlacement } from './capacity.ts';
 import type { Decision } from './decision.ts';
 import { startRollback } from './rollback.ts';
 import { healthyTasks } from './step.ts';
@@ -59,7 +61,20 @@ export function progressEcs(
   if (UNDONE.has(sd.status) || STOPPED.has(sd.status)) {
     // ECS ended it on its own: a hook's FAILED (another hook's), its alarms, its circuit breaker, a person.
     const why = sd.rollbackReason ?? sd.statusReason ?? sd.status;
-    startRollback(d, rollout, `ECS stopped its deployment of the revision (${sd.status}): ${why}`, now);
+    // Its breaker counts tasks it could not place as failed to start: on a full cluster, with none
+    // of the image's failed, the cluster is to blame and the digest is not marked bad (stranger16 02).
+    const capacity = stoppedOnPlacement(why, obs.primary, rollout.startedAt, failureCount(rollout));
+    startRollback(
+      d,
+      rollout,
+      `ECS stopped its deployment of the revision (${sd.status}): ${why}${capacity ? ' (ECS could not place its tasks: not enough capacity in the cluster?)' : ''}`,
+      now,
+      'rolled_back',
+      undefined,
+      undefined,
+      !capacity,
+      capacity,
+    );
     return;
   }
 

@@ -15,6 +15,7 @@ import { canaryShare, rolloutRoom, rolloutTotal, servingFloor, stepTargets } fro
 import { throughGate } from './approval.ts';
 import {
   failedOnPlacement,
+  healthySince,
   placementFailedSince,
   retryWithinRoom,
   unplacedOf,
@@ -423,17 +424,35 @@ function rollbackReason(
   }
   if (verdict) return verdict;
   const step = rollout.steps[rollout.stepIndex]!;
-  if (step.startedAt !== undefined) sawHealthy(step, growingHealthy(obs, step.percent, revision), now);
+  if (step.startedAt !== undefined) {
+    // Under ECS's own strategies a task more than ever is progress from when it came up: ECS places
+    // it, and what sees it may be a health recheck minutes later (capacity.ts healthySince). A trade
+    // of the pipeline's is seen within its minute, and its rechecks count from the clock's restart.
+    const upAt = isEcsStrategy(rollout.strategy)
+      ? healthySince(
+          obs.tasks
+            .filter((t) => healthyTasks([t], revision, obs.hasHealthCheck) > 0)
+            .map((t) => t.startedAt),
+          step.unhealthySince,
+          now,
+        )
+      : now;
+    sawHealthy(step, growingHealthy(obs, step.percent, revision), upAt);
+  }
   if (pastDeadline(step, now, target.stepDeadlineMs, rollout.paused === true)) {
-    const svc = step.percent < 100 ? obs.canary : obs.primary;
+    // Under ECS's own strategies there is no canary service: at every step the new revision's tasks
+    // are the primary's own ECS deployment, which ECS starts in full beside the old one
+    // (stranger16 01: 3 of 4 unplaced at 10 % went untold, and a healthy digest was marked bad).
+    const canaryStep = step.percent < 100 && !isEcsStrategy(rollout.strategy);
+    const svc = canaryStep ? obs.canary : obs.primary;
     // Tasks ECS cannot place are neither running nor pending (the service event says "unable to place");
     // counted on the new revision's deployment: an all-at-once primary still runs its old tasks.
     // During a canary step the primary's too, once ECS could not place them since the rollout began:
     // a service scaled out past what the cluster holds leaves the step short of its share (the
     // canary shares the room), which says nothing against the image.
     const short = [
-      { name: step.percent < 100 ? 'canary' : 'primary', svc, unplaced: unplacedOf(svc, revision) },
-      ...(step.percent < 100 && placementFailedSince(obs.primary, rollout.startedAt)
+      { name: canaryStep ? 'canary' : 'primary', svc, unplaced: unplacedOf(svc, revision) },
+      ...(canaryStep && placementFailedSince(obs.primary, rollout.startedAt)
         ? [{ name: 'primary', svc: obs.primary, unplaced: unplacedTasks(obs.primary) }]
         : []),
     ].filter((s) => s.unplaced > 0);

@@ -134,8 +134,16 @@ export function acceptPush(
     d.notices.push({ kind: 'superseded', rollout: current, by: image });
   }
   // A rollout starts from, and rolls back to, a revision that was steady: never from the unproven
-  // revision of a rollout it supersedes.
-  const from = r.lastGood?.taskDefinition ?? current?.fromTaskDefinition ?? startingRevision(obs.primary);
+  // revision of a rollout it supersedes. A person's deploy that held the superseded rollout is the
+  // exception: the pipeline does not undo it (progress.ts heldByPerson), so the newer push starts
+  // from it. From the last good revision instead, the person's deploy held the new rollout too,
+  // before its first step, with the superseded canary left serving (stranger17 06).
+  const personal =
+    current?.heldFor !== undefined && obs.primary.taskDefinition === current.heldFor
+      ? current.heldFor
+      : undefined;
+  const from =
+    personal ?? r.lastGood?.taskDefinition ?? current?.fromTaskDefinition ?? startingRevision(obs.primary);
   if (!from) {
     ignore(d, image, `service ${r.key} has no task definition to start from`, now, target.strategy);
     return;

@@ -1,7 +1,7 @@
 /**
  * The buttons on the Slack messages (Block Kit `actions` block, https://api.slack.com/reference/block-kit/blocks#actions):
  *
- *   started, step    Promote · Pause (Resume once paused) · Abort
+ *   started, step    Promote · Pause (Resume once paused) · Abort (no Promote under ECS's own strategies)
  *   approval         Approve · Reject (a gate waits; Reject rolls back)
  *   frozen           Approve (deploy now, through the freeze) · Reject (drop the push)
  *   rolled_back      Retry this digest
@@ -14,7 +14,10 @@
  * gate's message must not approve the second). A frozen push's buttons name the push instead.
  * The `action_id` names the action; lib/chatops/interact.ts reads both.
  */
+
+import { isEcsStrategy } from '../ecs-strategy.ts';
 import type { Notice } from '../notice.ts';
+import type { StrategyKind } from '../steps.ts';
 
 /** What a person can do from a message, as the `action_id` suffix. */
 export const BUTTON_ACTIONS = ['promote', 'pause', 'resume', 'abort', 'retry', 'approve', 'reject'] as const;
@@ -127,11 +130,17 @@ const actions = (elements: ButtonElement[]): ActionsBlock => ({
   elements,
 });
 
-/** Promote, Pause or Resume, Abort: the controls of a rollout in flight. */
-export function controls(v: ButtonValue, paused: boolean): ActionsBlock {
+/**
+ * Promote, Pause or Resume, Abort: the controls of a rollout in flight. `strategy`: the rollout's;
+ * under ECS's own strategies (ecs-canary, ecs-linear, ecs-blue-green) ECS times the shifts and bakes
+ * and promote is refused (lib/rollout/commands.ts), so no Promote is drawn that could never work.
+ */
+export function controls(v: ButtonValue, paused: boolean, strategy?: StrategyKind): ActionsBlock {
   const value = buttonValue(v);
   return actions([
-    button('promote', ':fast_forward: Promote', value, { style: 'primary' }),
+    ...(strategy !== undefined && isEcsStrategy(strategy)
+      ? []
+      : [button('promote', ':fast_forward: Promote', value, { style: 'primary' })]),
     paused
       ? button('resume', ':arrow_forward: Resume', value)
       : button('pause', ':double_vertical_bar: Pause', value),
@@ -147,6 +156,16 @@ export function controls(v: ButtonValue, paused: boolean): ActionsBlock {
     }),
   ]);
 }
+
+/**
+ * The outcomes of a rollout whose `rolled_back` message carries "Retry this digest", and for which
+ * lib/chatops/interact.ts takes the click: every way a rollout ends by going back (lib/rollout/
+ * rollback.ts startRollback, lib/retire.ts closeRollout): `rolled_back` (a failure, a rollback by
+ * hand) and `aborted` (an abort, a person's Reject at an approval gate, a rollback by hand of a
+ * rollout in flight). A Retry is a deploy by hand of the digest, which is what the README says
+ * retries a rejected digest: its bad mark does not hold a deploy by hand back (lib/rollout/push.ts).
+ */
+export const RETRIED_OUTCOMES: readonly string[] = ['rolled_back', 'aborted'];
 
 /** "Retry this digest" on a rollback: a deploy by hand of the same digest (the person vouches for it). */
 export function retry(v: ButtonValue): ActionsBlock {
@@ -205,7 +224,8 @@ export function decision(v: ButtonValue, frozen: boolean): ActionsBlock {
  *
  *   started                                -> Promote · Pause · Abort, at the rollout's step
  *   step (below 100% or at it)             -> Promote · Pause · Abort, at the notice's step
- *   rolled_back                            -> Retry this digest (not for a rollback by hand: no digest)
+ *   started, step of ecs-canary/-linear/-blue-green -> Pause · Abort (ECS times its shifts: no Promote)
+ *   rolled_back (failed, aborted, rejected) -> Retry this digest (not for a rollback by hand: no digest)
  *   approval                               -> Approve · Reject, of the gate that holds back the notice's step
  *   frozen                                 -> Deploy now · Reject, of that push
  *   succeeded, superseded, paused, …       -> none (nothing left to act on from that message)
@@ -213,9 +233,13 @@ export function decision(v: ButtonValue, frozen: boolean): ActionsBlock {
 export function buttonsFor(n: Notice, target: string): ActionsBlock | undefined {
   switch (n.kind) {
     case 'started':
-      return controls({ target, rollout: n.rollout.id, step: n.rollout.stepIndex }, false);
+      return controls(
+        { target, rollout: n.rollout.id, step: n.rollout.stepIndex },
+        false,
+        n.rollout.strategy,
+      );
     case 'step':
-      return controls({ target, rollout: n.rollout.id, step: n.stepIndex }, false);
+      return controls({ target, rollout: n.rollout.id, step: n.stepIndex }, false, n.rollout.strategy);
     case 'rolled_back':
       return n.rollout.image.digest ? retry({ target, rollout: n.rollout.id }) : undefined;
     case 'approval':

@@ -137,6 +137,31 @@ describe('alarm-driven scaling', () => {
     expect(await desired(t)).toBe(8);
   });
 
+  it('at rest, a count set from outside is put back within a minute: into [min, max], then to the total', async () => {
+    // ECS sends no event for a count a person sets: the scale-in stops and the new tasks' RUNNING
+    // are its first word (lib/event-facts.ts countWord). stranger17 02: 0 tasks for 30 minutes.
+    const t = await world({ load: 200 });
+    await t.world.runFor(2 * MIN);
+    expect(await desired(t)).toBe(4);
+    expect((await t.records())[0]!.rollout).toBeUndefined();
+    const setBy = (n: number) =>
+      t.world.ecs.operations.UpdateService!({ cluster: 'prod', service: 'web', desiredCount: n });
+    // No total known yet (no alarm has moved the count): the count seen, kept within max 8.
+    await setBy(20);
+    await t.world.runFor(MIN);
+    expect(await desired(t)).toBe(8);
+    expect((await t.records())[0]!.scaling?.total).toBe(8);
+    // From then on the total stands: 0 and 5 go back to 8.
+    await setBy(0);
+    await t.world.runFor(MIN);
+    expect(await desired(t)).toBe(8);
+    await setBy(5);
+    await t.world.runFor(MIN);
+    expect(await desired(t)).toBe(8);
+    const putBack = t.actions.filter((a) => a.action.type === 'setCount');
+    expect(putBack.map((a) => (a.action as { desiredCount: number }).desiredCount)).toEqual([8, 8, 8]);
+  });
+
   it('repeated alarm events inside a cooldown change nothing', async () => {
     const t = await world({ load: 200 });
     t.world.ecs.setLoad(t.targetGroupArn, 1200);

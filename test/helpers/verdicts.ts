@@ -2,7 +2,8 @@
  * A verdict scenario's checks, shared by test/scenario-verdicts.test.ts (scenarios/verdicts/) and
  * test/held-out-verdicts.test.ts (scenarios/held-out/verdicts/). Each file states its verdict in
  * comment lines:
- * - `# verdict: <repository:tag> <outcome> [/<reason pattern>/]`: the image's one history entry;
+ * - `# verdict: <repository:tag> <outcome> [/<reason pattern>/]`: the image's one history entry in
+ *   each service it reached;
  *   healthy images end `succeeded` with no bad digest, failing ones `rolled_back` with the true
  *   reason, the digest marked bad unless `# not-bad: <repository:tag>` says the image was not to
  *   blame (a cluster without room);
@@ -89,13 +90,19 @@ export async function checkVerdictScenario(file: string): Promise<void> {
   expect(run.violations).toEqual([]);
   const history = run.records.flatMap((r) => r.history);
   for (const v of verdicts) {
-    const ended = history.filter((h) => `${h.image.repository}:${h.image.tag}` === v.image);
-    expect(
-      ended.map((h) => h.outcome),
-      `${v.image}: ${ended.map((h) => h.reason).join('; ')}`,
-    ).toEqual([v.outcome]);
-    if (v.reason) expect(ended[0]!.reason).toMatch(v.reason);
-    const digest = ended[0]!.image.digest;
+    // One entry in each service the image reached (a push to a repository of several targets).
+    const ends = run.records
+      .map((r) => r.history.filter((h) => `${h.image.repository}:${h.image.tag}` === v.image))
+      .filter((e) => e.length > 0);
+    expect(ends.length, `${v.image} ended somewhere`).toBeGreaterThan(0);
+    for (const ended of ends) {
+      expect(
+        ended.map((h) => h.outcome),
+        `${v.image}: ${ended.map((h) => h.reason).join('; ')}`,
+      ).toEqual([v.outcome]);
+      if (v.reason) expect(ended[0]!.reason).toMatch(v.reason);
+    }
+    const digest = ends[0]![0]!.image.digest;
     const bad = run.records.some((r) => r.badDigests[digest] !== undefined);
     expect(bad, `${v.image} marked bad`).toBe(v.outcome === 'rolled_back' && !notBad.includes(v.image));
     // `autopilot sim --json` says so too (its rollouts section), for a person rehearsing a policy.

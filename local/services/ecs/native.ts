@@ -30,8 +30,9 @@
  * production and test traffic return to blue at once, blue is the PRIMARY again, green's tasks stop;
  * the service deployment is ROLLBACK_IN_PROGRESS until they have, then ROLLBACK_SUCCESSFUL.
  * Simplified: ECS's RECONCILE_SERVICE stage (only with more than one ACTIVE revision) is skipped; a
- * new deployment during one of these rolls the earlier one back first; hookDetails a hook returns are
- * not fed back.
+ * new deployment during one of these rolls the earlier one back first (its traffic back to blue), then
+ * starts from blue, and the service names the new deployment's revision (scheduler.createDeployment);
+ * hookDetails a hook returns are not fed back.
  */
 import type { Rule } from '../elbv2/routing.ts';
 import { forwardGroups, forwardOf } from '../elbv2/routing.ts';

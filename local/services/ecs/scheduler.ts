@@ -110,6 +110,16 @@ export class Scheduler implements ServiceScheduling {
         old.updatedAt = now;
       }
     }
+    // The service's task definition is the new PRIMARY deployment's, also when the rollback of an
+    // in-flight blue/green, canary or linear deployment above put the blue revision back (native.ts
+    // rollback): "The task definition to use for tasks in the service. This value is specified when the
+    // service is created with CreateService, and it can be modified with UpdateService" (API Service,
+    // taskDefinition; https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_Service.html), an
+    // UpdateService taskDefinition "triggers a new service deployment" (API UpdateService), and PRIMARY is
+    // "the most recent deployment of a service" (API Deployment, status). ECS takes a new deployment while
+    // another is in progress (lifecycleStage RECONCILE_SERVICE "only happens when you start a new service
+    // deployment with more than 1 service revision in an ACTIVE state", API ServiceDeployment).
+    svc.taskDefinitionArn = taskDefinitionArn;
     svc.deployments.unshift(d);
     svc.history.push(d);
     this.ecs.deploymentIndex.set(d.arn, d);
