@@ -192,6 +192,7 @@ export function dropBeforeCalls(
  *
  *   no rollout in flight                                              -> dropped
  *   no rollout, a scale-in stop of the primary, a target with scaling -> matters (countWord)
+ *   a scale-in stop of the primary, promoting, a target with scaling   -> matters (a person's count?)
  *   a scale-in stop of the primary, the rollout at a canary step       -> matters (primaryOwnedByPerson)
  *   a scale-in stop of the primary, the rollout promoting              -> dropped (the pipeline's)
  *   a task of web:3, the rollout's revision web:4                      -> dropped: another revision
@@ -212,7 +213,12 @@ export function taskEventMatters(
   target: Pick<TargetConfig, 'scaling'> = {},
 ): Verdict {
   const rollout = record.rollout;
-  if (!rollout && countWord(t, of, target)) return MATTERS;
+  // A count set from outside where the target owns it: at rest any word of it, and during a rollout
+  // the pipeline steps itself a scale-in stop, which its promotion's look puts right (ECS's own
+  // rolling update stops old tasks the same way: a look that finds the total). Taken for the
+  // pipeline's own, a person's 3 of 8 stayed until the sweep (stranger18 04, 05).
+  if (countWord(t, of, target) && (!rollout || (scaleInStop(t) && !isEcsStrategy(rollout.strategy))))
+    return MATTERS;
   if (!rollout) return drop('no rollout in flight');
   if (scaleInStop(t)) {
     return of === 'primary' && primaryOwnedByPerson(rollout)

@@ -118,6 +118,11 @@ export interface Rollout {
   placementRetry?: { at: number; deployment: string };
   /** A revision a person deployed to the primary during the rollout: the rollout waits (paused). */
   heldFor?: string;
+  /**
+   * Under ECS's strategies: when `resume` after a person's deploy started ECS's deployment over
+   * (lib/rollout/commands.ts), its steps reached and told again from the first.
+   */
+  restartedAt?: number;
   /** Gate alarms seen with data (OK or ALARM) during the rollout. */
   gatesWithData?: string[];
   /** Gate alarms told once as not watching (INSUFFICIENT_DATA through the first step). */

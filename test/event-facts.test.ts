@@ -129,6 +129,14 @@ describe('countWord', () => {
     expect(taskEventMatters(fact(), record(), 'primary', SCALED).matters).toBe(true);
     expect(taskEventMatters(scaleIn, record(), 'primary').matters).toBe(false);
   });
+
+  it("during a rollout the pipeline steps itself, a scaled target's primary scale-in stop is read; under ECS's strategies not", () => {
+    const promoting = rollout({ steps: [{ percent: 100, bakeMs: 300_000, startedAt: 0, healthyAt: 0 }] });
+    expect(taskEventMatters(scaleIn, record({ rollout: promoting }), 'primary', SCALED).matters).toBe(true);
+    expect(taskEventMatters(scaleIn, record({ rollout: promoting }), 'primary').matters).toBe(false);
+    const ecs = { ...promoting, strategy: 'ecs-linear' as const };
+    expect(taskEventMatters(scaleIn, record({ rollout: ecs }), 'primary', SCALED).matters).toBe(false);
+  });
 });
 
 describe('dropBeforeCalls', () => {

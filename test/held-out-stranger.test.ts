@@ -265,3 +265,15 @@ heldOut('stranger16', [
   '03-7-ecs-linear-pause-resume-step-late.yml',
   '05-7-ecs-canary-hand-deploy-mid-bake.yml',
 ]);
+
+/**
+ * stranger18 (helper-78, today's fixes played again): 01-02, `resume` after a person's deploy under
+ * ECS's strategies kept the ECS deployment the person's UpdateService had replaced, whose ROLLBACK_*
+ * read as ECS's verdict: a healthy image rolled back and marked bad (lib/rollout/commands.ts resume
+ * starts ECS's deployment over). 04-05's count put back within seconds and 06's sidecar-first
+ * revisions are checked by test/e2e/scaling.test.ts and test/local/invariant-revisions.test.ts.
+ */
+heldOut('stranger18', [
+  '01-7-ecs-linear-hand-deploy-resume-healthy-marked-bad.yml',
+  '02-4-ecs-blue-green-hand-deploy-in-bake-resume-marked-bad.yml',
+]);

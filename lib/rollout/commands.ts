@@ -170,7 +170,19 @@ function resume(rollout: Rollout, obs: Observation, now: number) {
   }
   if (rollout.heldFor !== undefined && obs.primary.taskDefinition === rollout.heldFor) {
     rollout.fromTaskDefinition = rollout.heldFor;
-    if (step && (step.percent === 100 || rollout.promotedAt !== undefined)) {
+    if (isEcsStrategy(rollout.strategy)) {
+      // The person's UpdateService replaced ECS's deployment (ECS rolled it back, ROLLBACK_*): kept,
+      // it read as ECS's own verdict and a healthy image was rolled back and marked bad (stranger18
+      // 01, 02). ECS runs its strategy again from the start in a new deployment, and so do the steps.
+      rollout.ecsDeployment = undefined;
+      rollout.restartedAt = now;
+      rollout.stepIndex = 0;
+      rollout.steps = rollout.steps.map((s) => ({
+        percent: s.percent,
+        bakeMs: s.bakeMs,
+        ...(s.approve && { approve: s.approve }),
+      }));
+    } else if (step && (step.percent === 100 || rollout.promotedAt !== undefined)) {
       // The person's deploy replaced what the promotion had put on the primary: it is promoted
       // again, from the start, and bakes again. Kept, `promotedAt` would read the primary on `from`
       // as ECS's own rollback (progress.ts ecsVerdict), and a healthy image was rolled back and

@@ -48,6 +48,12 @@ export function becameHealthy(step: StepState, now: number) {
 
 export function succeed(d: Decision, rollout: Rollout, revision: string, now: number) {
   d.record.lastGood = { taskDefinition: revision, image: rollout.image, since: now };
+  // A digest marked bad (rolled back, rejected) that a deploy by hand then took through every step is
+  // good: kept bad, a push of it later was ignored as bad while it served (stranger18 06).
+  if (d.record.badDigests[rollout.image.digest]) {
+    const { [rollout.image.digest]: _cleared, ...rest } = d.record.badDigests;
+    d.record.badDigests = rest;
+  }
   d.record = withHistory(d.record, summarize(rollout, 'succeeded', 'every step healthy and baked', now));
   d.record.rollout = undefined;
   d.notices.push({ kind: 'succeeded', rollout, durationMs: now - rollout.startedAt });

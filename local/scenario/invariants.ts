@@ -40,13 +40,12 @@
  * - secret-leak: hook (`secrets`, `outputs`): no secret (the webhook URL) in any output.
  */
 
-import type { TaskDefinition } from '@aws-sdk/client-ecs';
 import { canaryServiceName } from '../../lib/canary-service.ts';
 import { sweepMsOf, type TargetConfig } from '../../lib/config.ts';
 import { knows } from '../../lib/missed-pushes.ts';
 import type { Notice } from '../../lib/notice.ts';
 import type { ServiceRecord } from '../../lib/record.ts';
-import { DIGEST_TAG, sameApartFromImage } from '../../lib/revision.ts';
+import { DIGEST_TAG, READ_ONLY_FIELDS } from '../../lib/revision.ts';
 import {
   promotionSwitch,
   rolloutRoom,
@@ -134,6 +133,8 @@ export class InvariantChecker {
   /** Per service, the rollouts the notices say are in progress. */
   private readonly inProgress = new Map<string, Set<string>>();
   private readonly told = new Map<string, number>();
+  /** When each notice was last told (a restarted ECS deployment tells its steps again). */
+  private readonly toldAt = new Map<string, number>();
   /** Services whose first deployment (before the pipeline's time) has become healthy. */
   private readonly healthyOnce = new Set<string>();
   private readonly idleCanarySince = new Map<string, number>();
@@ -655,17 +656,10 @@ export class InvariantChecker {
       byDigest.set(k, [...(byDigest.get(k) ?? []), td]);
     }
     for (const [k, all] of byDigest) {
-      const twice = all.filter((td, i) =>
-        all.some(
-          (other, j) =>
-            j !== i &&
-            sameApartFromImage(
-              td.body as TaskDefinition,
-              other.body as TaskDefinition,
-              td.body.containerDefinitions?.[0]?.name,
-            ),
-        ),
-      );
+      // Both run the digest in the target's container; any other difference (a sidecar's image, a
+      // task size) makes them two clones of two sources.
+      const shape = (td: TaskDefinitionModel) => definitionShape(td.body);
+      const twice = all.filter((td, i) => all.some((other, j) => j !== i && shape(td) === shape(other)));
       if (twice.length < 2) continue;
       const revisions = twice.map((td) => `${td.family}:${td.revision}`);
       const [family, digest] = k.split('|');
@@ -691,8 +685,17 @@ export class InvariantChecker {
     for (; this.noticesSeen < notices.length; this.noticesSeen++) {
       const { notice, target } = notices[this.noticesSeen]!;
       const key = `${target.cluster}/${target.service}`;
+      // A resume after a person's deploy under ECS's strategies starts ECS's deployment over, and
+      // its steps are reached, and told, again (lib/rollout/commands.ts resume).
       const told = noticeKey(notice);
       if (told) {
+        // A resume after a person's deploy under ECS's strategies starts ECS's deployment over
+        // (lib/rollout/commands.ts resume, `restartedAt`): its steps are reached, and told, again.
+        const restarted = this.recordsByKey.get(key)?.rollout?.restartedAt;
+        const before = this.toldAt.get(`${key}|${told.key}`);
+        if (notice.kind === 'step' && restarted !== undefined && before !== undefined && before <= restarted)
+          this.told.delete(`${key}|${told.key}`);
+        this.toldAt.set(`${key}|${told.key}`, this.world.now());
         const n = (this.told.get(`${key}|${told.key}`) ?? 0) + 1;
         this.told.set(`${key}|${told.key}`, n);
         if (n > 1 && told.once)
@@ -906,4 +909,16 @@ export function unheardPushes(
         )
         .map((i) => ({ service, digest: i.digest, at: i.pushedAt }));
     });
+}
+
+/** A task definition as RegisterTaskDefinition took it: read-only fields and tags left out, keys in order. */
+function definitionShape(body: Record<string, unknown>): string {
+  const copy: Record<string, unknown> = { ...body };
+  for (const f of READ_ONLY_FIELDS) delete copy[f];
+  delete copy.tags;
+  return JSON.stringify(copy, (_k, v: unknown) =>
+    v && typeof v === 'object' && !Array.isArray(v)
+      ? Object.fromEntries(Object.entries(v as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : 1)))
+      : v,
+  );
 }

@@ -39,10 +39,12 @@ async function world(options: {
   load: number;
   images?: Record<string, unknown>;
   target?: Record<string, unknown>;
+  sweep?: string;
 }) {
   return pipeline({
     load: options.load,
     images: options.images,
+    ...(options.sweep && { sweep: options.sweep }),
     target: { scaling, ...options.target },
     alarms: () => [
       cpuAlarm('web-cpu-high', 'GreaterThanThreshold', 60, 1),
@@ -209,6 +211,32 @@ describe('alarm-driven scaling', () => {
     expect(record.history.at(-1)).toMatchObject({ outcome: 'succeeded', image: { tag: 'v2' } });
     expect(await desired(t)).toBe(record.scaling?.total);
     expect(await desired(t, 'web-canary')).toBe(0);
+  });
+
+  it("a person's scale-in during a rolling rollout's watch is put back within a minute, not at the sweep", async () => {
+    // stranger18 04: its scale-in stops were taken for ECS's own rolling update and dropped; the
+    // count stayed at 3 of 8 until the sweep's look (4 minutes).
+    const t = await world({
+      load: 200,
+      target: { strategy: 'rolling', steps: undefined, rolling: { bake: '8m' } },
+      sweep: '30m',
+    });
+    await t.world.runFor(MIN);
+    await t.world.ecs.operations.UpdateService!({ cluster: 'prod', service: 'web', desiredCount: 6 });
+    await t.world.runFor(MIN);
+    expect(await desired(t)).toBe(6);
+    t.world.ecr.push('web', 'v2');
+    await t.world.runFor(3 * MIN);
+    const rolling = (await t.records())[0]!.rollout;
+    expect(rolling?.steps[0]?.healthyAt).toBeDefined();
+    await t.world.ecs.operations.UpdateService!({ cluster: 'prod', service: 'web', desiredCount: 3 });
+    await t.world.runFor(MIN);
+    expect(await desired(t)).toBe(6);
+    await t.world.runFor(15 * MIN);
+    expect((await t.records())[0]!.history.at(-1)).toMatchObject({
+      outcome: 'succeeded',
+      image: { tag: 'v2' },
+    });
   });
 
   it('a rollback during a scale-out ends at the scaled total, not the count from before the rollout', async () => {

@@ -26,6 +26,17 @@ it('two identical revisions for one digest are reported; two that differ beyond 
   checker.start();
   await register(world, []);
   await register(world, [{ name: 'SIDECAR', value: 'envoy' }]);
+  // The digest in a second container, the first one's image changed by a person between
+  // (stranger18 06: compared by the first container's name, they passed for one registration).
+  for (const first of ['nginx:1', 'nginx:2'])
+    await world.ecs.operations.RegisterTaskDefinition({
+      family: 'web',
+      containerDefinitions: [
+        { name: 'proxy', image: first, memory: 256 },
+        { name: 'worker', image: `web@${DIGEST}`, memory: 512 },
+      ],
+      tags: [{ key: DIGEST_TAG, value: DIGEST }],
+    });
   await world.runFor(2_000);
   expect((await checker.finish()).filter((v) => v.invariant === 'one-revision-per-digest')).toEqual([]);
 
