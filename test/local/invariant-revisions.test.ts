@@ -29,7 +29,7 @@ it('two identical revisions for one digest are reported; two that differ beyond 
   // The digest in a second container, the first one's image changed by a person between
   // (stranger18 06: compared by the first container's name, they passed for one registration).
   for (const first of ['nginx:1', 'nginx:2'])
-    await world.ecs.operations.RegisterTaskDefinition({
+    await world.ecs.operations.RegisterTaskDefinition!({
       family: 'web',
       containerDefinitions: [
         { name: 'proxy', image: first, memory: 256 },
