@@ -15,6 +15,7 @@ import { isEcsStrategy } from './ecs-strategy.ts';
 import type { AlarmView, TaskView } from './observation.ts';
 import type { Rollout, ServiceRecord } from './record.ts';
 import { countedAmongFailures } from './record-size.ts';
+import { familyOf, revisionNumber } from './revision.ts';
 import type { TaskEventFacts } from './triggers.ts';
 
 /** Whether an event is worth an AWS call: `matters`, or dropped with the reason. */
@@ -66,15 +67,6 @@ export function primaryOwnedByPerson(
     r.room === undefined &&
     !isEcsStrategy(r.strategy)
   );
-}
-
-/** `…:task-definition/web:12` -> { family: 'web', number: 12 }; a name without revision -> number NaN. */
-function revisionOf(arn: string): { family: string; number: number } {
-  const name = arn.slice(arn.lastIndexOf('/') + 1);
-  const colon = name.lastIndexOf(':');
-  return colon < 0
-    ? { family: name, number: Number.NaN }
-    : { family: name.slice(0, colon), number: Number(name.slice(colon + 1)) };
 }
 
 /** A task coming up: RUNNING and meant to stay so. */
@@ -179,9 +171,9 @@ export function dropBeforeCalls(
   if (hint.loadBalanced)
     return drop('behind a load balancer a task coming up starts nothing: its being in service does');
   if (hint.revision) {
-    const event = revisionOf(t.taskDefinitionArn);
-    const known = revisionOf(hint.revision);
-    if (event.family === known.family && event.number < known.number)
+    const event = t.taskDefinitionArn;
+    const known = hint.revision;
+    if (familyOf(event) === familyOf(known) && revisionNumber(event) < revisionNumber(known))
       return drop('a RUNNING of an old revision');
   }
   return MATTERS;

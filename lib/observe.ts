@@ -66,6 +66,7 @@ import {
   CLONED_FROM_TAG,
   DIGEST_TAG,
   familyOf,
+  revisionNumber,
   runsImage,
   sameApartFromImage,
   shortRevision,
@@ -768,11 +769,6 @@ export async function describeRunning(
 /** Whether a revision carries the digest tag of `digest` (written by its registration). */
 function taggedWith(answer: TaskDefinitionAnswer | undefined, digest: string): boolean {
   return answer?.tags?.some((t) => t.key === DIGEST_TAG && t.value === digest) === true;
-}
-
-/** A revision's number (web:7 -> 7), NaN for a family name alone. */
-function revisionNumber(arnOrName: string): number {
-  return Number(/:(\d+)$/.exec(shortRevision(arnOrName))?.[1] ?? Number.NaN);
 }
 
 /**

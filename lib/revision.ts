@@ -121,27 +121,36 @@ export function sameApartFromImage(
   from: TaskDefinition,
   containerName: string | undefined,
 ): boolean {
-  const shape = (td: TaskDefinition): string | undefined => {
-    const copy = structuredClone(td) as Record<string, unknown>;
-    for (const f of READ_ONLY_FIELDS) delete copy[f];
-    delete copy.tags;
-    const containers = (copy.containerDefinitions as ContainerDefinition[] | undefined) ?? [];
-    const container = containerName ? containers.find((c) => c.name === containerName) : containers[0];
-    if (!container || (!containerName && containers.length !== 1)) return undefined;
-    delete container.image;
-    return canonical(copy);
-  };
-  const a = shape(revision);
-  return a !== undefined && a === shape(from);
+  const a = definitionShape(revision, containerName);
+  return a !== undefined && a === definitionShape(from, containerName);
 }
 
-/** JSON with object keys in order, so two descriptions compare whatever order their fields came in. */
-function canonical(value: unknown): string {
-  return JSON.stringify(value, (_k, v: unknown) =>
+/**
+ * A task definition as RegisterTaskDefinition takes it, to compare two: read-only fields and tags
+ * left out, object keys in order (two descriptions compare whatever order their fields came in);
+ * with `imageOf`, that container's image left out too (undefined when there is no such container,
+ * or no name and more than one).
+ */
+export function definitionShape(td: object, imageOf?: string | null): string | undefined {
+  const copy = structuredClone(td) as Record<string, unknown>;
+  for (const f of READ_ONLY_FIELDS) delete copy[f];
+  delete copy.tags;
+  if (imageOf !== null) {
+    const containers = (copy.containerDefinitions as ContainerDefinition[] | undefined) ?? [];
+    const container = imageOf ? containers.find((c) => c.name === imageOf) : containers[0];
+    if (!container || (!imageOf && containers.length !== 1)) return undefined;
+    delete container.image;
+  }
+  return JSON.stringify(copy, (_k, v: unknown) =>
     v && typeof v === 'object' && !Array.isArray(v) && !(v instanceof Date)
       ? Object.fromEntries(Object.entries(v as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : 1)))
       : v,
   );
+}
+
+/** The revision number of an ARN or family:revision (web:12 -> 12), NaN for a family name alone. */
+export function revisionNumber(arnOrName: string): number {
+  return Number(/:(\d+)$/.exec(shortRevision(arnOrName))?.[1] ?? Number.NaN);
 }
 
 /** family:revision from an ARN (or the input when it already is one). */

@@ -45,7 +45,7 @@ import { sweepMsOf, type TargetConfig } from '../../lib/config.ts';
 import { knows } from '../../lib/missed-pushes.ts';
 import type { Notice } from '../../lib/notice.ts';
 import type { ServiceRecord } from '../../lib/record.ts';
-import { DIGEST_TAG, READ_ONLY_FIELDS } from '../../lib/revision.ts';
+import { DIGEST_TAG, definitionShape } from '../../lib/revision.ts';
 import {
   promotionSwitch,
   rolloutRoom,
@@ -658,7 +658,7 @@ export class InvariantChecker {
     for (const [k, all] of byDigest) {
       // Both run the digest in the target's container; any other difference (a sidecar's image, a
       // task size) makes them two clones of two sources.
-      const shape = (td: TaskDefinitionModel) => definitionShape(td.body);
+      const shape = (td: TaskDefinitionModel) => definitionShape(td.body, null);
       const twice = all.filter((td, i) => all.some((other, j) => j !== i && shape(td) === shape(other)));
       if (twice.length < 2) continue;
       const revisions = twice.map((td) => `${td.family}:${td.revision}`);
@@ -909,16 +909,4 @@ export function unheardPushes(
         )
         .map((i) => ({ service, digest: i.digest, at: i.pushedAt }));
     });
-}
-
-/** A task definition as RegisterTaskDefinition took it: read-only fields and tags left out, keys in order. */
-function definitionShape(body: Record<string, unknown>): string {
-  const copy: Record<string, unknown> = { ...body };
-  for (const f of READ_ONLY_FIELDS) delete copy[f];
-  delete copy.tags;
-  return JSON.stringify(copy, (_k, v: unknown) =>
-    v && typeof v === 'object' && !Array.isArray(v)
-      ? Object.fromEntries(Object.entries(v as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : 1)))
-      : v,
-  );
 }
