@@ -13,8 +13,9 @@
  * with both `LoadBalancer` and `TargetGroup` dimensions (as ALB publishes it); and, on top, a
  * scale-out by hand mid-step, a pause and a resume mid-step (`autopilot pause` / `resume`, the
  * same pipeline command), a gate alarm already in ALARM at push time, a gate alarm that stays in
- * INSUFFICIENT_DATA (its metric has no data), EC2 capacity with little room, and EventBridge
- * faults (the push event late, an event doubled, a task event overtaken by later ones).
+ * INSUFFICIENT_DATA (its metric has no data), EC2 capacity with little room, listener weights
+ * (`traffic: weighted`, a quarter of the canary and linear cases), and EventBridge faults (the push
+ * event late, an event doubled, a task event overtaken by later ones).
  *
  * Each case is a scenario file (scenarios/README.md) with a `faults:` section (local/scenario/faults.ts),
  * played in-process through the scenario runner with the pipeline attached as `autopilot sim`
@@ -134,6 +135,11 @@ export interface VerdictCase {
    */
   deployment?: { minimumHealthyPercent: number; maximumPercent: number };
   eventFault?: EventFaultKind;
+  /**
+   * `weighted`: the canary's share by listener weights (traffic: weighted) behind the load balancer
+   * `front`, the 5xx gate on the load balancer as a whole (README "Weighted traffic").
+   */
+  traffic?: 'weighted';
   /** The part of the case that is in the scenario file's timeline. */
   pushAtMs: number;
 }
@@ -148,6 +154,7 @@ export function caseKinds(c: VerdictCase): string[] {
   if (c.tightCapacity) kinds.push('tight-capacity');
   if (c.deployment) kinds.push(`${c.deployment.minimumHealthyPercent}/${c.deployment.maximumPercent}`);
   if (c.eventFault) kinds.push(c.eventFault);
+  if (c.traffic) kinds.push(c.traffic);
   return kinds;
 }
 
@@ -204,6 +211,7 @@ function drawCase(d: Draw, seed: number, index: number): VerdictCase {
   // EC2 capacity for counts an instance list can hold without growing the world past use.
   const tightCapacity = tasks <= 200 && d.chance(0.2);
   const deployment = drawDeployment(seed, index);
+  const traffic = drawTraffic(seed, index, strategy);
   const eventFault = d.chance(0.3)
     ? d.pick<EventFaultKind>([
         'push-late',
@@ -230,8 +238,28 @@ function drawCase(d: Draw, seed: number, index: number): VerdictCase {
     tightCapacity,
     ...(deployment && { deployment }),
     eventFault,
+    ...(traffic && { traffic }),
     pushAtMs,
   };
+}
+
+/** The strategies `traffic: weighted` applies to (README: canary and linear targets). */
+const WEIGHTED_STRATEGIES: readonly StrategyName[] = [
+  'Canary10Percent5Minutes',
+  'Canary10Percent15Minutes',
+  'Linear10PercentEvery1Minute',
+  'Linear10PercentEvery3Minutes',
+  'canary-steps',
+  'linear',
+];
+
+/**
+ * A case's traffic, a quarter of the canary and linear cases weighted. From its own PRNG (seed and
+ * index), as drawDeployment, so the cases of a seed drawn before it was added stay as they were.
+ */
+function drawTraffic(seed: number, index: number, strategy: StrategyName): VerdictCase['traffic'] {
+  const d = new Draw(mulberry32((seed * 6007 + index * 90_001 + 29) >>> 0));
+  return WEIGHTED_STRATEGIES.includes(strategy) && d.chance(0.25) ? 'weighted' : undefined;
 }
 
 /** Owners' settings beside ECS's defaults (minimumHealthyPercent / maximumPercent). */
@@ -347,6 +375,9 @@ export function scenarioText(c: VerdictCase): string {
     `  web:v2: ${imageYaml(c)}`,
     'targetGroups:',
     '  - { name: web, deregistrationDelay: 30s, healthCheck: { interval: 10s, healthyThreshold: 2, unhealthyThreshold: 2 } }',
+    ...(c.traffic === 'weighted'
+      ? ['loadBalancers:', '  - { name: front, listeners: [{ port: 80, forward: web }] }']
+      : []),
     'services:',
     '  - cluster: prod',
     '    name: web',
@@ -370,8 +401,9 @@ export function scenarioText(c: VerdictCase): string {
     lines.push('alarms:');
     if (gates.includes('web-5xx'))
       lines.push(
-        // As ALB publishes HTTPCode_Target_5XX_Count: per target group AND load balancer.
-        '  - { name: web-5xx, namespace: AWS/ApplicationELB, metric: HTTPCode_Target_5XX_Count, dimensions: { TargetGroup: web, LoadBalancer: web }, statistic: Sum, period: 1m, evaluationPeriods: 1, threshold: 20, comparison: GreaterThanThreshold, treatMissingData: notBreaching }',
+        // As ALB publishes HTTPCode_Target_5XX_Count: per target group AND load balancer; with
+        // weighted traffic by the load balancer alone, which counts the canary's group too.
+        `  - { name: web-5xx, namespace: AWS/ApplicationELB, metric: HTTPCode_Target_5XX_Count, dimensions: ${c.traffic === 'weighted' ? '{ LoadBalancer: front }' : '{ TargetGroup: web, LoadBalancer: web }'}, statistic: Sum, period: 1m, evaluationPeriods: 1, threshold: 20, comparison: GreaterThanThreshold, treatMissingData: notBreaching }`,
       );
     if (gates.includes('web-latency'))
       lines.push(
@@ -390,6 +422,7 @@ export function scenarioText(c: VerdictCase): string {
     `      strategy: ${strategyLine}`,
   );
   if (c.strategyOptions) lines.push(`      ${c.strategyOptions}`);
+  if (c.traffic === 'weighted') lines.push('      traffic: weighted', '      loadBalancers: [front]');
   if (gates.length) lines.push(`      gateAlarms: [${gates.join(', ')}]`);
   lines.push('      failedTasks: 1', `      stepDeadline: ${c.stepDeadlineMin}m`, 'timeline:');
   const steps: { at: number; text: string }[] = [{ at: c.pushAtMs, text: 'push: web:v2' }];

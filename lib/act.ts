@@ -141,10 +141,13 @@ export async function act(
         ...(action.allAtOnce && {
           deploymentConfiguration: allAtOnceConfiguration(primary.deploymentConfiguration),
         }),
-        ...(action.maximumPercent !== undefined && {
+        ...((action.maximumPercent !== undefined || action.minimumHealthyPercent !== undefined) && {
           deploymentConfiguration: {
             ...primary.deploymentConfiguration,
-            maximumPercent: action.maximumPercent,
+            ...(action.maximumPercent !== undefined && { maximumPercent: action.maximumPercent }),
+            ...(action.minimumHealthyPercent !== undefined && {
+              minimumHealthyPercent: action.minimumHealthyPercent,
+            }),
           },
         }),
       });

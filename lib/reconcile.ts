@@ -448,7 +448,11 @@ export class Reconcile {
     // The owner's deploymentConfiguration is saved by the commit of the decision that changes it.
     if (
       next.rollout &&
-      decision.actions.some((a) => a.type === 'setPrimary' && (a.allAtOnce || a.maximumPercent !== undefined))
+      decision.actions.some(
+        (a) =>
+          a.type === 'setPrimary' &&
+          (a.allAtOnce || a.maximumPercent !== undefined || a.minimumHealthyPercent !== undefined),
+      )
     ) {
       next = withOwnerSettings(next, observed.primary.deploymentConfiguration, next.rollout.id, now);
     }

@@ -108,6 +108,12 @@ export interface Rollout {
    */
   canaryWeight?: number;
   canaryDetached?: true;
+  /**
+   * Weighted traffic: the cluster had no room for the canary to grow to the count at promotion, so
+   * the primary switches in the whole room, as ECS's rolling update does (lib/rollout/weighted.ts
+   * switchInWholeRoom).
+   */
+  wholeRoomSwitch?: true;
   /** When the pipeline first saw the primary on the revision (the 100% step). */
   promotedAt?: number;
   /**

@@ -57,6 +57,54 @@ export function servingFloor(total: number, minimumHealthyPercent = 100): number
 }
 
 /**
+ * The primary's count during a weighted canary step (lib/rollout/weighted.ts) on a cluster with no
+ * room for the step's canary beside the whole primary: the primary gives up the tasks the canary
+ * lacks, no fewer kept than the owner's minimumHealthyPercent of the count (servingFloor), as ECS's
+ * own rolling update would dip; until the weights move it carries every request on those, after
+ * they move only its share. The room is what the rollout learned once ECS could not place a canary
+ * task (capacity.ts learnRoom); unknown, or room for both: the whole count. Where the floor keeps
+ * more than the room leaves, the canary stays short and the step's deadline names the room.
+ *   total 157, canary 79, room unknown             -> 157
+ *   total 157, canary 79, room 236                 -> 157 (room for both)
+ *   total 157, canary 79, room 200, minimum 50     -> 121
+ *   total 10,  canary 5,  room 12,  minimum 100    -> 10 (the owner keeps every task)
+ *   total 10,  canary 5,  room 12,  minimum 50     -> 7
+ *   total 10,  canary 8,  room 12,  minimum 50     -> 5 (the floor: the canary gets 7 of its 8)
+ */
+export function weightedPrimaryKeeps(
+  total: number,
+  canary: number,
+  room: number | undefined,
+  minimumHealthyPercent = 100,
+): number {
+  if (room === undefined || room >= total + canary) return total;
+  return Math.min(total, Math.max(servingFloor(total, minimumHealthyPercent), room - canary));
+}
+
+/**
+ * The minimumHealthyPercent a weighted promotion's primary switches at when the cluster has no room
+ * for its new tasks beside the canary and the owner's minimum lets ECS stop none of the old ones
+ * first (lib/rollout/weighted.ts): the canary then carries all the traffic and the primary none, so
+ * ECS may stop about a quarter of the primary's old tasks (at least one) before starting new ones,
+ * with maximumPercent 100 so that it never asks for a task the room cannot hold. The rest stay up
+ * until their replacements are healthy: should the image fail mid-switch, the rollback's routes
+ * come back to a primary that still has three quarters of its tasks. ECS rounds the minimum up
+ * (servingFloor), so the percent is rounded down to keep no more than the three quarters.
+ *   count 1   -> 0  (the one old task stops first: nothing else can make room)
+ *   count 2   -> 50 (keeps 1)
+ *   count 3   -> 66 (keeps 2)
+ *   count 4   -> 75 (keeps 3)
+ *   count 10  -> 70 (keeps 7: a quarter of 10 rounds up to 3)
+ *   count 150 -> 74 (keeps 111)
+ *   count 400 -> 75 (keeps 300)
+ */
+export function roomlessSwitchMinimumPercent(count: number): number {
+  if (count <= 1) return 0;
+  const keep = count - Math.ceil(count / 4);
+  return Math.floor((100 * keep) / count);
+}
+
+/**
  * Whether ECS's rolling update of `count` tasks may stop an old one before a new one is up: its
  * minimum (rounded up) keeps fewer than all of them.
  *   count 3, 66%  -> true  (keeps 2)

@@ -263,7 +263,55 @@ heldOut('stranger16', [
   '01-4-room5-ecs-canary-healthy-capacity.yml',
   '02-4-room5-ecs-canary-breaker-capacity.yml',
   '03-7-ecs-linear-pause-resume-step-late.yml',
+  '04-3-room6-weighted-healthy-promotion.yml',
   '05-7-ecs-canary-hand-deploy-mid-bake.yml',
+]);
+
+/**
+ * stranger19 (helper-79, the verdict bar played from the README, 38 scenarios): 06, weighted
+ * traffic in room for one more task than the count: the promotion's canary could not grow, and the
+ * healthy image was rolled back at the step's deadline and marked bad, no capacity named (now the
+ * primary switches in the whole room, lib/rollout/weighted.ts switchInWholeRoom; and a deadline
+ * there names the canary's unplaced tasks, progress.ts rollbackReason); 26, a `blocked` page for a
+ * rollback whose deployment of the good revision ECS was completing by itself, stopping old tasks
+ * first (lib/rollout/rollback.ts stuckRollbackDeployment); 34, a pause in ECS's final bake answered
+ * "it stays there until resume", which ECS's bake does not (the answer now says what it holds).
+ */
+heldOut('stranger19', [
+  '06-7-room8-weighted-healthy.yml',
+  '26-3-room6-weighted-crash-in-promotion-draining-canary.yml',
+  '34-2-fargate-ecs-blue-green-paused-in-ecs-bake.yml',
+]);
+
+/**
+ * Weighted traffic on a tight cluster (stranger16 04, then its neighbours). A weighted promotion
+ * grows the canary to the count beside the whole primary: in room for exactly twice the count the
+ * primary's switch could place no task and, at minimumHealthyPercent 100, stop none (01, 02 and
+ * stranger16 04: a healthy image rolled back at its deadline); in less room the canary could not
+ * grow (07, 08, 10: rolled back and the healthy digest marked bad, no capacity named). Now the
+ * primary, serving nothing, switches a quarter at a time (lib/rollout/weighted.ts roomlessSwitch),
+ * or the canary gives its traffic and room back and the primary rolls in the whole room
+ * (switchInWholeRoom). 03-06 and 09, failing images at every point of those switches, roll back;
+ * 11, no room for one canary task, ends on capacity, the digest not marked bad. 12-14, a canary
+ * step without room beside the whole primary (verdict seed 20270120 #71: rolled back on capacity):
+ * the primary gives up the tasks the canary lacks, down to the owner's minimum
+ * (lib/rollout-math.ts weightedPrimaryKeeps); at 100 % it may give up none, and the room is named.
+ */
+heldOut('weighted-room', [
+  '01-1-room2-healthy.yml',
+  '02-8-room16-healthy.yml',
+  '03-3-room6-crash-at-promotion.yml',
+  '04-3-room6-unhealthy-at-promotion.yml',
+  '05-12-room24-crash-mid-switch.yml',
+  '06-3-room6-crash-mid-switch.yml',
+  '07-3-room5-healthy.yml',
+  '08-3-room4-healthy.yml',
+  '09-3-room5-crash-mid-switch.yml',
+  '10-12-room15-healthy.yml',
+  '11-3-room3-healthy-no-room.yml',
+  '12-10-room13-min50-half-healthy.yml',
+  '13-10-room13-min50-half-crash.yml',
+  '14-10-room13-min100-half-healthy-no-room.yml',
 ]);
 
 /**

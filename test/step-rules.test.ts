@@ -581,6 +581,37 @@ describe('stopsFirst: ECS may stop an old task before a new one is up', () => {
   });
 });
 
+describe('weightedPrimaryKeeps: a weighted canary step on a full cluster trades down to the floor', () => {
+  it.each<[number, number, number | undefined, number, number]>([
+    [157, 79, undefined, 50, 157],
+    [157, 79, 236, 50, 157],
+    [157, 79, 200, 50, 121],
+    [10, 5, 12, 100, 10],
+    [10, 5, 12, 50, 7],
+    [10, 8, 12, 50, 5],
+  ])('total %i, canary %i, room %s, minimum %i -> %i', (total, canary, room, minimum, want) => {
+    expect(math.weightedPrimaryKeeps(total, canary, room, minimum)).toBe(want);
+  });
+});
+
+describe('roomlessSwitchMinimumPercent: a weighted primary with no traffic switches a quarter at a time', () => {
+  it.each([
+    [1, 0, 0],
+    [2, 50, 1],
+    [3, 66, 2],
+    [4, 75, 3],
+    [10, 70, 7],
+    [150, 74, 111],
+    [400, 75, 300],
+  ])('count %i -> %i (ECS keeps %i)', (count, want, keeps) => {
+    expect(math.roomlessSwitchMinimumPercent(count)).toBe(want);
+    expect(math.servingFloor(count, want)).toBe(keeps);
+    // ECS may stop at least one old task first, and keeps at least three quarters (rounded down).
+    expect(math.stopsFirst(count, want)).toBe(true);
+    expect(keeps).toBeGreaterThanOrEqual(Math.floor((count * 3) / 4) - 1);
+  });
+});
+
 describe('unstuckMaximumPercent: a switch ECS could neither start nor stop a task of asks for one new at once', () => {
   it.each([
     [1, 50, 100, 200],
@@ -931,11 +962,9 @@ describe('stuckRollbackDeployment: a done rollback whose own deployment of the g
       stuck('IN_PROGRESS', MIN),
       /^rolled back to web:1, whose 10 task\(s\) serve; ECS's new deployment of web:1 cannot place its tasks \(the cluster is full, and minimumHealthyPercent 100 lets ECS stop none of the old ones first\).*Add room, or lower minimumHealthyPercent, and it completes$/,
     ],
-    [
-      'the same at 50 %: the cluster alone',
-      stuck('IN_PROGRESS', MIN, 50),
-      /cannot place its tasks \(the cluster is full\): .* Add room and it completes$/,
-    ],
+    // ECS may stop old tasks first: it makes its own room, batch after batch (stranger19 26).
+    ['the same at 50 %: ECS stops old tasks first', stuck('IN_PROGRESS', MIN, 50), undefined],
+    ['the same at 90 % of 10 (one old task first)', stuck('IN_PROGRESS', MIN, 90), undefined],
     ['the same, FAILED (ECS gave it up)', stuck('FAILED', MIN), undefined],
     ['one deployment of web:1, COMPLETED', service([{ td: OLD, state: 'COMPLETED' }], 10, 10), undefined],
     ['web:1 IN_PROGRESS 0 of 10, no placement failure since', stuck('IN_PROGRESS', undefined), undefined],

@@ -2,9 +2,12 @@
 import { describe, expect, it } from 'vitest';
 import { servedNow } from '../lib/commands/status.ts';
 import { parseConfig } from '../lib/config-file.ts';
+import type { Observation, ServiceView } from '../lib/observation.ts';
+import { MISSING_SERVICE } from '../lib/observation.ts';
+import type { Rollout } from '../lib/record.ts';
 import { trafficRefusal } from '../lib/refusal.ts';
 import { reweigh, routeAt, stepWeights, weightedCanaryTasks } from '../lib/rollout/traffic.ts';
-import { askOnce } from '../lib/rollout/weighted.ts';
+import { askOnce, canaryShortOfRoom, roomlessSwitch } from '../lib/rollout/weighted.ts';
 import { canaryGroupName } from '../lib/traffic-config.ts';
 
 const g = (TargetGroupArn: string, Weight: number) => ({ TargetGroupArn, Weight });
@@ -226,5 +229,116 @@ describe('askOnce (asking the same again does not restart a step deadline)', () 
     askOnce(s as any, what, 5000);
     expect(s.unhealthySince).toBe(since);
     expect((s as any).asked).toBe(what);
+  });
+});
+
+// The rows of lib/rollout/weighted.ts roomlessSwitch and canaryShortOfRoom: a weighted promotion on
+// a cluster with no room for twice the count.
+describe('weighted promotion on a full cluster', () => {
+  const T = Date.parse('2026-01-01T10:00:00Z');
+  const REV = 'arn:aws:ecs:us-east-1:123456789012:task-definition/web:2';
+  const OLD = 'arn:aws:ecs:us-east-1:123456789012:task-definition/web:1';
+  const primary = (o: {
+    placed: number;
+    pending?: number;
+    min?: number;
+    failedAt?: number;
+  }): ServiceView => ({
+    exists: true,
+    taskDefinition: REV,
+    desiredCount: 3,
+    runningCount: 3 + o.placed,
+    pendingCount: o.pending ?? 0,
+    minimumHealthyPercent: o.min ?? 100,
+    maximumPercent: 200,
+    ...(o.failedAt !== undefined && { placementFailedAt: o.failedAt }),
+    deployments: [
+      {
+        id: 'ecs-svc/2',
+        status: 'PRIMARY',
+        taskDefinition: REV,
+        desiredCount: 3,
+        runningCount: o.placed - (o.pending ?? 0),
+        pendingCount: o.pending ?? 0,
+        failedTasks: 0,
+        rolloutState: 'IN_PROGRESS',
+      },
+      {
+        id: 'ecs-svc/1',
+        status: 'ACTIVE',
+        taskDefinition: OLD,
+        desiredCount: 3,
+        runningCount: 3,
+        pendingCount: 0,
+        failedTasks: 0,
+      },
+    ],
+  });
+  const obs = (p: ServiceView, canary: Partial<ServiceView> = {}) =>
+    ({
+      primary: p,
+      canary: { ...MISSING_SERVICE, exists: true, desiredCount: 3, runningCount: 3, ...canary },
+      tasks: [],
+      hasHealthCheck: false,
+      alarms: [],
+    }) as Observation;
+  const rollout = (canaryWeight: number) => ({ startedAt: T, canaryWeight }) as Rollout;
+
+  it.each([
+    [
+      'all traffic on the canary, 0 of 3 placed, unable to place, min 100',
+      primary({ placed: 0, failedAt: T + 60_000 }),
+      100,
+      66,
+    ],
+    [
+      'the same, min 50 (ECS may stop 1 of 3 first)',
+      primary({ placed: 0, failedAt: T + 60_000, min: 50 }),
+      100,
+      undefined,
+    ],
+    [
+      'the same, the canary at 10 % (a canary step)',
+      primary({ placed: 0, failedAt: T + 60_000 }),
+      10,
+      undefined,
+    ],
+    [
+      '0 of 3 placed, no "unable to place" since the rollout began',
+      primary({ placed: 0, failedAt: T - 1 }),
+      100,
+      undefined,
+    ],
+    [
+      '1 running, 2 pending (all placed)',
+      primary({ placed: 3, pending: 2, failedAt: T + 60_000 }),
+      100,
+      undefined,
+    ],
+  ])('roomlessSwitch: %s -> %s', (_, p, weight, want) => {
+    expect(roomlessSwitch(obs(p), rollout(weight), REV)).toBe(want);
+  });
+
+  it('roomlessSwitch: never once the canary has left the routes', () => {
+    const r = { ...rollout(100), canaryDetached: true as const };
+    expect(roomlessSwitch(obs(primary({ placed: 0, failedAt: T + 60_000 })), r, REV)).toBeUndefined();
+  });
+
+  const step = { percent: 100, bakeMs: 0, startedAt: T + 4 * 60_000 };
+  it.each([
+    [
+      'canary 3 wanted, 2 placed, unable to place after the step asked',
+      { runningCount: 2, placementFailedAt: T + 4 * 60_000 },
+      true,
+    ],
+    [
+      'the same, unable to place before the step asked',
+      { runningCount: 2, placementFailedAt: T + 60_000 },
+      false,
+    ],
+    ['canary 3 wanted, 3 running', { runningCount: 3, placementFailedAt: T + 4 * 60_000 }, false],
+  ])('canaryShortOfRoom: %s -> %s', (_, canary, want) => {
+    const o = obs(primary({ placed: 0 }), canary);
+    expect(canaryShortOfRoom(o, step)).toBe(want);
   });
 });

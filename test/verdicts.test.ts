@@ -153,6 +153,25 @@ const SAMPLE: VerdictCase[] = [
     image: 'crash',
     tightCapacity: true,
   }),
+  // Listener weights on a full cluster: no room for the promotion's canary to grow to the count
+  // beside the primary (12 tasks in room for 16), so the primary rolls in the whole room
+  // (lib/rollout/weighted.ts switchInWholeRoom; before, rolled back and marked bad).
+  verdictCase('healthy-weighted-tight-ec2', {
+    tasks: 12,
+    strategy: 'Canary10Percent5Minutes',
+    image: 'healthy',
+    tightCapacity: true,
+    traffic: 'weighted',
+  }),
+  // Listener weights, 5xx behind a gate on the load balancer as a whole (it counts the canary's group).
+  verdictCase('errors-weighted-gate-on-load-balancer', {
+    tasks: 5,
+    strategy: 'canary-steps',
+    strategyOptions: 'steps: [{ percent: 20, bake: 3m }, { percent: 100, bake: 2m }]',
+    image: 'errors',
+    gated: true,
+    traffic: 'weighted',
+  }),
   verdictCase('crash-push-late', {
     tasks: 5,
     strategy: 'canary-steps',

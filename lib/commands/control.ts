@@ -95,11 +95,25 @@ export async function pause(options: ControlOptions, deps: Deps): Promise<number
       const view = rolloutView(after.rollout, deps.now());
       return {
         ok: true,
-        text: `${view.image} paused at step ${view.step}/${view.steps} (${view.percent}%); it stays there until resume${isEcsStrategy(after.rollout.strategy) ? '' : ' or promote'} (a failure still rolls it back)`,
+        text: `${view.image} paused at step ${view.step}/${view.steps} (${view.percent}%); ${pauseHolds(isEcsStrategy(after.rollout.strategy))} (a failure still rolls it back)`,
       };
     }
     return ended(after, id);
   });
+}
+
+/**
+ * What a pause holds. Under ECS's own strategies the pipeline holds ECS at its lifecycle hook's
+ * stages (lib/hook.ts: after the new tasks start, before and after each traffic shift); ECS's bakes
+ * between them, and its final bake, which no hook stage covers, run on as ECS times them
+ * (stranger19 34: paused in ECS's final bake, the deployment ended SUCCESSFUL while paused).
+ *   pipeline's own steps -> "it stays there until resume or promote"
+ *   ecs-*                -> "ECS waits at its next lifecycle hook until resume; …"
+ */
+export function pauseHolds(ecsStrategy: boolean): string {
+  return ecsStrategy
+    ? "ECS waits at its next lifecycle hook until resume; a bake of ECS's under way, and its final bake, which no hook covers, run to their end"
+    : 'it stays there until resume or promote';
 }
 
 export async function resume(options: ControlOptions, deps: Deps): Promise<number> {

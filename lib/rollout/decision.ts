@@ -62,9 +62,17 @@ export type Action =
   /**
    * Update the primary service to this revision (a rolling update). `maximumPercent`: the switch on
    * a full cluster asks ECS for no more new tasks at once than the room holds (the owner's setting
-   * is saved and put back, lib/owner-settings.ts).
+   * is saved and put back, lib/owner-settings.ts). `minimumHealthyPercent`: a weighted promotion's
+   * primary, serving no traffic, on a cluster with no room for its new tasks may stop some old ones
+   * first (lib/rollout-math.ts roomlessSwitchMinimumPercent; saved and put back the same way).
    */
-  | { type: 'setPrimary'; taskDefinition: string; allAtOnce?: boolean; maximumPercent?: number }
+  | {
+      type: 'setPrimary';
+      taskDefinition: string;
+      allAtOnce?: boolean;
+      maximumPercent?: number;
+      minimumHealthyPercent?: number;
+    }
   /** Set the primary's desired count: the total that scaling owns. */
   | { type: 'setCount'; desiredCount: number }
   /** ECS's own strategy (ecs-*): UpdateService to this revision with the strategy, its bakes and our hook. */

@@ -443,7 +443,13 @@ function rollbackReason(
     // Under ECS's own strategies there is no canary service: at every step the new revision's tasks
     // are the primary's own ECS deployment, which ECS starts in full beside the old one
     // (stranger16 01: 3 of 4 unplaced at 10 % went untold, and a healthy digest was marked bad).
-    const canaryStep = step.percent < 100 && !isEcsStrategy(rollout.strategy);
+    // A weighted promotion grows the canary to the count before the primary switches.
+    const canaryStep =
+      !isEcsStrategy(rollout.strategy) &&
+      (step.percent < 100 ||
+        (target.traffic === 'weighted' &&
+          obs.primary.taskDefinition !== revision &&
+          !rollout.wholeRoomSwitch));
     const svc = canaryStep ? obs.canary : obs.primary;
     // Tasks ECS cannot place are neither running nor pending (the service event says "unable to place");
     // counted on the new revision's deployment: an all-at-once primary still runs its old tasks.

@@ -90,9 +90,12 @@ export function driveRollback(
  * (ECS starts a deployment's own tasks, whatever the revision the others run). The old tasks serve,
  * so the rollback is done (rollbackRestored); but the deployment stays IN_PROGRESS, ECS keeps
  * trying to place its tasks, and replaces every old task once there is room (stranger15 05: 10
- * tasks in room for 10 at 100/200). Undefined when nothing waits.
+ * tasks in room for 10 at 100/200). Undefined when nothing waits, or when ECS may stop old tasks
+ * first: it then makes its own room and completes (stranger19 26: a weighted switch at 66 % of 3,
+ * paged while ECS placed the tasks one after another).
  *   web:1 IN_PROGRESS 0 of 10 beside web:1 COMPLETED 10, unable to place since the start
  *     -> "rolled back to web:1, whose 10 tasks serve; ECS's new deployment of web:1 …"
+ *   the same, minimumHealthyPercent 66 of 3 (ECS may stop one first) -> undefined
  *   the same, FAILED (ECS gave it up)                        -> undefined
  *   one deployment of web:1, COMPLETED                         -> undefined
  *   web:1 IN_PROGRESS 0 of 10, no placement failure since      -> undefined (still starting)
@@ -107,11 +110,9 @@ export function stuckRollbackDeployment(primary: ServiceView, to: string, since:
   if (!waiting || !serving || !placementFailedSince(primary, since)) return undefined;
   if (waiting.runningCount + waiting.pendingCount >= waiting.desiredCount) return undefined;
   const minimum = primary.minimumHealthyPercent ?? 100;
-  const keepsAll = !stopsFirst(waiting.desiredCount, minimum);
-  const why = keepsAll
-    ? `the cluster is full, and minimumHealthyPercent ${minimum} lets ECS stop none of the old ones first`
-    : 'the cluster is full';
-  return `rolled back to ${shortName(to)}, whose ${serving.runningCount} task(s) serve; ECS's new deployment of ${shortName(to)} cannot place its tasks (${why}): it stays IN_PROGRESS and replaces them once there is room. Add room${keepsAll ? ', or lower minimumHealthyPercent,' : ''} and it completes`;
+  // ECS may stop old tasks first: it makes its own room, one batch after another, and completes.
+  if (stopsFirst(waiting.desiredCount, minimum)) return undefined;
+  return `rolled back to ${shortName(to)}, whose ${serving.runningCount} task(s) serve; ECS's new deployment of ${shortName(to)} cannot place its tasks (the cluster is full, and minimumHealthyPercent ${minimum} lets ECS stop none of the old ones first): it stays IN_PROGRESS and replaces them once there is room. Add room, or lower minimumHealthyPercent, and it completes`;
 }
 
 /** What one look at a rollback did: whether it is finished, and what is seen of it (for a person). */

@@ -15,10 +15,24 @@
  *   primary alone (the canary's group leaves the rules) -> the canary goes to 0 -> bake.
  * Rollback (rollback.ts): every route back to the primary (canary weight 0) before any task stops,
  * in the invocation that decides it.
+ * On a cluster without room for all that (ECS says it cannot place a task):
+ *   a canary step: the primary gives up the tasks the canary lacks, down to the owner's minimum
+ *     (rollout-math.ts weightedPrimaryKeeps);
+ *   the promotion's canary cannot grow to the count: it gives its traffic and its room back, and the
+ *     primary rolls in the whole room (switchInWholeRoom);
+ *   the primary's switch has no room beside the grown canary: it stops some old tasks first, serving
+ *     nothing (roomlessSwitch).
  */
 import type { Observation, TrafficView } from '../observation.ts';
 import type { Rollout, StepState } from '../record.ts';
-import { unstuckMaximumPercent } from '../rollout-math.ts';
+import {
+  fittingMaximumPercent,
+  roomlessSwitchMinimumPercent,
+  stopsFirst,
+  unstuckMaximumPercent,
+  weightedPrimaryKeeps,
+} from '../rollout-math.ts';
+import { learnRoom, placementFailedSince, unplacedOf, unplacedTasks } from './capacity.ts';
 import type { Decision } from './decision.ts';
 import { canaryReady, healthyTasks, primaryHealthy, promoted } from './step.ts';
 import { askedForTasks, becameHealthy } from './step-state.ts';
@@ -107,16 +121,24 @@ export function stepWeighted(
   const healthy = healthyTasks(obs.tasks, revision, obs.hasHealthCheck);
 
   if (step.percent < 100 || primary.taskDefinition !== revision) {
-    // The canary carries the step's share; during canary steps the primary runs the old revision, whole.
+    // No room for the canary to grow to the count: the primary switches in the whole room instead.
+    if (step.percent === 100 && !rollout.wholeRoomSwitch && canaryShortOfRoom(obs, step)) {
+      rollout.wholeRoomSwitch = true;
+      learnRoom(rollout, obs);
+    }
+    if (step.percent === 100 && rollout.wholeRoomSwitch)
+      return switchInWholeRoom(d, obs, rollout, revision, now);
+    // The canary carries the step's share; during canary steps the primary runs the old revision,
+    // whole, or on a cluster without room for both as few as the owner's minimum allows.
     const wanted = weightedCanaryTasks(total, step.percent);
     if (step.percent < 100) {
+      if (rollout.room !== undefined || canaryShortOfRoom(obs, step)) learnRoom(rollout, obs);
+      const keep = weightedPrimaryKeeps(total, wanted, rollout.room, primary.minimumHealthyPercent);
       if (primary.taskDefinition !== rollout.fromTaskDefinition)
         d.actions.push({ type: 'setPrimary', taskDefinition: rollout.fromTaskDefinition });
-      if (primary.desiredCount !== total) {
-        d.actions.push({ type: 'setCount', desiredCount: total });
-        rollout.total = total;
-        rollout.primaryCount = total;
-      }
+      rollout.total = total;
+      rollout.primaryCount = keep;
+      if (primary.desiredCount !== keep) d.actions.push({ type: 'setCount', desiredCount: keep });
     }
     if (canary.taskDefinition !== revision || canary.desiredCount !== wanted || !canary.exists) {
       d.actions.push({
@@ -171,7 +193,10 @@ export function stepWeighted(
     return false;
   }
   // The listed tasks are the revision's in both services: the canary's running ones are not the primary's.
-  if (!promoted(primary, revision, primaryHealthy(healthy, canary))) return step.healthyAt !== undefined;
+  if (!promoted(primary, revision, primaryHealthy(healthy, canary))) {
+    makeRoomForSwitch(d, obs, rollout, revision, now);
+    return step.healthyAt !== undefined;
+  }
   rollout.canaryDetached = true;
   moveRoutes(d, traffic, 'primary');
   if (canary.exists && canary.desiredCount > 0) {
@@ -184,4 +209,103 @@ export function stepWeighted(
   }
   if (step.healthyAt === undefined) becameHealthy(step, now);
   return true;
+}
+
+/**
+ * The minimumHealthyPercent the primary's switch asks for when the cluster has no room for its new
+ * tasks, or undefined: the canary, grown to the primary's count, fills the room ECS's rolling update
+ * would start them in, and the owner's minimumHealthyPercent lets ECS stop none of the old ones first
+ * (100 / 200 in room for exactly twice the count: stranger16 04, rolled back at its deadline, where
+ * ECS alone would have rolled). The canary carries all the traffic and the primary none, so the
+ * primary may stop about a quarter of its old tasks first (rollout-math.ts
+ * roomlessSwitchMinimumPercent), asking for no more tasks than it has (maximumPercent 100); the
+ * owner's settings are saved and put back when the rollout ends (lib/owner-settings.ts), and the
+ * step's deadline counts from this ask.
+ *   all traffic on the canary, web:2's deployment 0 of 3 placed, unable to place, min 100 -> 66
+ *   the same, min 50 (ECS may stop 1 of 3 first)                                        -> undefined
+ *   the same, the canary at 10 % (a canary step)                                        -> undefined
+ *   web:2's deployment 0 of 3 placed, no "unable to place" since the rollout began      -> undefined
+ *   web:2's deployment 1 running, 2 pending (all placed)                                -> undefined
+ */
+export function roomlessSwitch(obs: Observation, rollout: Rollout, revision: string): number | undefined {
+  const primary = obs.primary;
+  if (rollout.canaryWeight !== 100 || rollout.canaryDetached) return undefined;
+  if (!placementFailedSince(primary, rollout.startedAt) || unplacedOf(primary, revision) === 0)
+    return undefined;
+  if (stopsFirst(primary.desiredCount, primary.minimumHealthyPercent)) return undefined;
+  return roomlessSwitchMinimumPercent(primary.desiredCount);
+}
+
+function makeRoomForSwitch(d: Decision, obs: Observation, rollout: Rollout, revision: string, now: number) {
+  const minimumHealthyPercent = roomlessSwitch(obs, rollout, revision);
+  if (minimumHealthyPercent === undefined) return;
+  d.actions.push({
+    type: 'setPrimary',
+    taskDefinition: revision,
+    minimumHealthyPercent,
+    maximumPercent: 100,
+  });
+  askOnce(rollout.steps[rollout.stepIndex]!, `primary ${revision} without room`, now);
+}
+
+/**
+ * Whether the promotion's canary cannot grow to the count: ECS could not place one of its tasks
+ * since the step asked (the primary keeps its whole count beside it while the canary carries the
+ * traffic, which needs room for twice the count). The primary then switches in the whole room
+ * instead (switchInWholeRoom). ECS alone would have rolled the service in that room; without this a
+ * healthy image was rolled back at the step's deadline and marked bad (weighted-room 07: 3 tasks in
+ * room for 5).
+ *   step 2 (100 %) asked at 10:04, canary 3 wanted, 2 placed, unable to place at 10:04 -> true
+ *   the same, unable to place at 10:01 (before the step asked)                       -> false
+ *   canary 3 wanted, 3 running                                                        -> false
+ */
+export function canaryShortOfRoom(obs: Observation, step: StepState): boolean {
+  return (
+    step.startedAt !== undefined &&
+    obs.canary.exists &&
+    placementFailedSince(obs.canary, step.startedAt) &&
+    unplacedTasks(obs.canary) > 0
+  );
+}
+
+/**
+ * The promotion when the canary could not grow to the count (canaryShortOfRoom): its canary steps
+ * have baked, so the canary gives its traffic back (every route to the primary alone, in this
+ * invocation) and then its tasks, and the primary rolls to the revision as ECS's rolling update does,
+ * its new tasks taking traffic as they come, no more of them at once than the room learned holds
+ * (fittingMaximumPercent; none fits: the owner's settings, and the deadline names the room). The
+ * bake starts once the primary is promoted, as in any weighted promotion. Returns false: the step is
+ * still getting there.
+ *   canary 2 of 3 placed, weight 10, room 5 -> routes to the primary, canary 0
+ *   canary gone, primary on web:1, room 5   -> primary to web:2 at 167 % (2 new at once)
+ */
+function switchInWholeRoom(d: Decision, obs: Observation, rollout: Rollout, revision: string, now: number) {
+  const { primary, canary, traffic } = obs;
+  rollout.canaryWeight = 0;
+  rollout.canaryDetached = true;
+  if (traffic) moveRoutes(d, traffic, 'primary');
+  if (canary.exists && canary.desiredCount > 0) {
+    d.actions.push({
+      type: 'setCanary',
+      taskDefinition: canary.taskDefinition ?? revision,
+      desiredCount: 0,
+      ...(traffic?.canaryGroup && { targetGroup: traffic.canaryGroup }),
+    });
+  }
+  // The canary's room comes back first: ECS's rolling update starts the new tasks in it.
+  if (canary.runningCount + canary.pendingCount > 0) return false;
+  const fit =
+    rollout.room !== undefined
+      ? fittingMaximumPercent(primary.desiredCount, rollout.room, primary.minimumHealthyPercent)
+      : undefined;
+  const maximumPercent =
+    fit ??
+    unstuckMaximumPercent(primary.desiredCount, primary.minimumHealthyPercent, primary.maximumPercent ?? 200);
+  d.actions.push({
+    type: 'setPrimary',
+    taskDefinition: revision,
+    ...(maximumPercent !== undefined && { maximumPercent }),
+  });
+  askOnce(rollout.steps[rollout.stepIndex]!, `primary ${revision} in the whole room`, now);
+  return false;
 }

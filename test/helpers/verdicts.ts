@@ -16,6 +16,7 @@
  *   where one steady deployment cannot be (a rollback on a full cluster whose own deployment of the
  *   good revision can place no task beside the old one: a person is told);
  * - `# slack: <kind> /<pattern>/`: a Slack message of that kind whose text matches;
+ * - `# no-slack: <kind>`: no Slack message of that kind (a page nothing needed, such as `blocked`);
  * - `# cli: <n> /<pattern>/`: the nth `cli:` step (from 1) printed something matching;
  * - `# alarm: <name> <STATE> at <duration>`: the alarm was in that state at that time after the
  *   start (its last state change on the bus at or before it), so a case about an alarm tests it.
@@ -159,6 +160,10 @@ export async function checkVerdictScenario(file: string): Promise<void> {
       texts.some((t) => new RegExp(pattern!).test(t)),
       `a ${kind} message matching /${pattern}/ in ${JSON.stringify(texts)}`,
     ).toBe(true);
+  }
+  for (const [, kind] of text.matchAll(/^# no-slack: (\S+)$/gm)) {
+    const texts = (report.notifications ?? []).filter((n) => n.kind === kind).map((n) => n.text);
+    expect(texts, `no ${kind} message`).toEqual([]);
   }
   const cli = report.timeline.filter((t) => t.action === 'cli');
   for (const [, n, pattern] of text.matchAll(/^# cli: (\d+) \/(.+)\/$/gm)) {
