@@ -244,14 +244,9 @@ function drawCase(d: Draw, seed: number, index: number): VerdictCase {
 }
 
 /** The strategies `traffic: weighted` applies to (README: canary and linear targets). */
-const WEIGHTED_STRATEGIES: readonly StrategyName[] = [
-  'Canary10Percent5Minutes',
-  'Canary10Percent15Minutes',
-  'Linear10PercentEvery1Minute',
-  'Linear10PercentEvery3Minutes',
-  'canary-steps',
-  'linear',
-];
+const WEIGHTED_STRATEGIES: readonly StrategyName[] = STRATEGIES.filter(
+  (s) => s !== 'rolling' && s !== 'all-at-once',
+);
 
 /**
  * A case's traffic, a quarter of the canary and linear cases weighted. From its own PRNG (seed and

@@ -7,7 +7,7 @@ import { MISSING_SERVICE } from '../lib/observation.ts';
 import type { Rollout } from '../lib/record.ts';
 import { trafficRefusal } from '../lib/refusal.ts';
 import { reweigh, routeAt, stepWeights, weightedCanaryTasks } from '../lib/rollout/traffic.ts';
-import { askOnce, canaryShortOfRoom, roomlessSwitch } from '../lib/rollout/weighted.ts';
+import { askOnce, canaryShortOfRoom, roomlessSwitch, switchWithinRoom } from '../lib/rollout/weighted.ts';
 import { canaryGroupName } from '../lib/traffic-config.ts';
 
 const g = (TargetGroupArn: string, Weight: number) => ({ TargetGroupArn, Weight });
@@ -322,6 +322,20 @@ describe('weighted promotion on a full cluster', () => {
   it('roomlessSwitch: never once the canary has left the routes', () => {
     const r = { ...rollout(100), canaryDetached: true as const };
     expect(roomlessSwitch(obs(primary({ placed: 0, failedAt: T + 60_000 })), r, REV)).toBeUndefined();
+  });
+
+  it.each<[string, number, number, number, { maximumPercent: number; minimumHealthyPercent?: number }]>([
+    ['4 tasks, canary 4, room 8, minimum 50', 8, 50, 4, { maximumPercent: 100 }],
+    ['4 tasks, canary 4, room 8, minimum 100', 8, 100, 4, { maximumPercent: 100, minimumHealthyPercent: 75 }],
+    ['4 tasks, canary 4, room 10, minimum 100', 10, 100, 4, { maximumPercent: 150 }],
+  ])('switchWithinRoom: %s', (_, room, min, count, want) => {
+    const p: ServiceView = {
+      ...MISSING_SERVICE,
+      exists: true,
+      desiredCount: count,
+      minimumHealthyPercent: min,
+    };
+    expect(switchWithinRoom(obs(p, { runningCount: 4 }), room)).toEqual(want);
   });
 
   const step = { percent: 100, bakeMs: 0, startedAt: T + 4 * 60_000 };

@@ -163,6 +163,20 @@ const SAMPLE: VerdictCase[] = [
     tightCapacity: true,
     traffic: 'weighted',
   }),
+  // Listener weights, 4 tasks in room for 8 at 50 / 200 with ECS's breaker: the promotion's canary
+  // fills the room, the primary's switch asks for 4 new tasks, ECS's breaker counts the 2 it cannot
+  // place as failed to start and rolls it back, placing its own rollback in the freed slots. The
+  // placed tasks are the room, and the switch goes again within it (lib/rollout/capacity.ts
+  // retryWithinRoom, lib/rollout/weighted.ts switchWithinRoom; generated seed 20270121 #57: rolled back).
+  verdictCase('s20270121-57', {
+    tasks: 4,
+    strategy: 'linear',
+    strategyOptions: 'linear: { stepPercent: 25, bake: 1m }',
+    image: 'healthy',
+    stepDeadlineMin: 10,
+    tightCapacity: true,
+    traffic: 'weighted',
+  }),
   // Listener weights, 5xx behind a gate on the load balancer as a whole (it counts the canary's group).
   verdictCase('errors-weighted-gate-on-load-balancer', {
     tasks: 5,

@@ -130,15 +130,19 @@ export function learnRoom(rollout: Rollout, obs: Observation): void {
  * and its new ones stopped by the rollback (stranger12 11: 4 placed, of the 8 the service ran).
  */
 function roomFrom(rollout: Rollout, obs: Observation): number | undefined {
-  const placed = (s: ServiceView) => (s.exists ? s.runningCount + s.pendingCount : 0);
   const unplacedIn = (s: ServiceView) =>
     rollout.taskDefinition ? unplacedOf(s, rollout.taskDefinition) : unplacedTasks(s);
   const short = [obs.canary, obs.primary].filter(
     (s) => s.exists && placementFailedSince(s, rollout.startedAt) && unplacedIn(s) > 0,
   );
   const unplaced = short.reduce((n, s) => n + unplacedIn(s), 0);
-  const held = Math.max(placed(obs.canary) + placed(obs.primary), rollout.heldAtStart ?? 0);
-  return roomSeen(rollout.room, held, unplaced, short.length > 0);
+  return roomSeen(rollout.room, heldNow(rollout, obs), unplaced, short.length > 0);
+}
+
+/** The tasks both services have placed (running or pending), or more that the service ran at the start. */
+function heldNow(rollout: Rollout, obs: Observation): number {
+  const placed = (s: ServiceView) => (s.exists ? s.runningCount + s.pendingCount : 0);
+  return Math.max(placed(obs.canary) + placed(obs.primary), rollout.heldAtStart ?? 0, rollout.room ?? 0);
 }
 
 /**
@@ -193,7 +197,7 @@ export function healthySince(upAt: (number | undefined)[], since: number | undef
  *   web:2 FAILED on placement, primary back on web:1, room learned 8, no retry yet -> retry
  *   the same, a retry already made                                             -> no
  *   web:2 FAILED on placement, the primary still on web:2 (no ECS rollback)     -> no
- *   the same, no room learned (nothing unplaced now)                           -> no
+ *   the first, nothing unplaced now (ECS's rollback placed its tasks)          -> retry, room the tasks placed
  *   the same as the first, the switch would serve 1 task of 4                  -> no
  */
 export function retryWithinRoom(
@@ -208,8 +212,10 @@ export function retryWithinRoom(
     (d) => d.taskDefinition === revision && d.rolloutState === 'FAILED',
   );
   if (!failed) return false;
-  const room = roomFrom(rollout, obs);
-  if (room === undefined || !keeps(room)) return false;
+  // ECS may have placed every task of its own rollback by now (the slots the failed tasks left):
+  // nothing is short, yet the deployment failed on placement, so the tasks placed are the room.
+  const room = roomFrom(rollout, obs) ?? heldNow(rollout, obs);
+  if (!keeps(room)) return false;
   rollout.room = room;
   rollout.placementRetry = { at: now, deployment: failed.id };
   rollout.promotedAt = undefined;

@@ -417,7 +417,9 @@ function rollbackReason(
     ? undefined
     : ecsVerdict(obs.primary, revision, rollout, failed);
   // A full cluster, not the image: the promotion goes again within the room the failure taught.
-  const keeps = (room: number) => switchServes(obs, target, rollout, room);
+  // With weighted traffic the canary carries every request while the primary switches, or the
+  // primary rolls in the whole room at the owner's minimum (lib/rollout/weighted.ts): it serves.
+  const keeps = (room: number) => target.traffic === 'weighted' || switchServes(obs, target, rollout, room);
   if (verdict?.capacity && retryWithinRoom(rollout, obs, revision, now, keeps)) {
     askedForTasks(rollout.steps[rollout.stepIndex]!, now);
     return undefined;

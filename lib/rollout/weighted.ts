@@ -170,6 +170,9 @@ export function stepWeighted(
     // Promotion: all the traffic is on the canary; the primary rolls to the revision with none.
     if (d.actions.some((a) => a.type === 'setRoutes')) return false;
     // An owner's 50 / 100 at one task: ECS would neither start nor stop one (unstuckMaximumPercent).
+    // The room known (ECS failed a switch on placement: progress.ts retryWithinRoom), the switch
+    // asks for no more new tasks than the room holds beside the canary (switchWithinRoom).
+    const within = rollout.room !== undefined ? switchWithinRoom(obs, rollout.room) : undefined;
     const unstuck = unstuckMaximumPercent(
       primary.desiredCount,
       primary.minimumHealthyPercent,
@@ -178,9 +181,9 @@ export function stepWeighted(
     d.actions.push({
       type: 'setPrimary',
       taskDefinition: revision,
-      ...(unstuck !== undefined && { maximumPercent: unstuck }),
+      ...(within ?? (unstuck !== undefined && { maximumPercent: unstuck })),
     });
-    askOnce(step, `primary ${revision}`, now);
+    askOnce(step, `primary ${revision}${within ? ' within the room' : ''}`, now);
     return false;
   }
 
@@ -234,6 +237,28 @@ export function roomlessSwitch(obs: Observation, rollout: Rollout, revision: str
     return undefined;
   if (stopsFirst(primary.desiredCount, primary.minimumHealthyPercent)) return undefined;
   return roomlessSwitchMinimumPercent(primary.desiredCount);
+}
+
+/**
+ * The primary's switch at a weighted promotion once the room is known (ECS's circuit breaker failed
+ * a switch that asked for more new tasks than the room held beside the grown canary, counting those
+ * it could not place as failed to start: verdict seed 20270121 #57, 4 tasks in room for 8 at
+ * 50 / 200): no more new tasks at once than the room holds beside the canary's
+ * (fittingMaximumPercent); none free, the old tasks stop first, at the owner's minimum where it
+ * stops some, or a quarter at a time (roomlessSwitchMinimumPercent), the primary serving nothing.
+ *   4 tasks, canary 4, room 8, minimum 50   -> maximum 100 (ECS stops 2 old first)
+ *   4 tasks, canary 4, room 8, minimum 100  -> minimum 75, maximum 100
+ *   4 tasks, canary 4, room 10, minimum 100 -> maximum 150 (2 new at once)
+ */
+export function switchWithinRoom(
+  obs: Observation,
+  room: number,
+): { maximumPercent: number; minimumHealthyPercent?: number } {
+  const count = obs.primary.desiredCount;
+  const beside = room - (obs.canary.runningCount + obs.canary.pendingCount);
+  const fit = fittingMaximumPercent(count, beside, obs.primary.minimumHealthyPercent);
+  if (fit !== undefined) return { maximumPercent: fit };
+  return { maximumPercent: 100, minimumHealthyPercent: roomlessSwitchMinimumPercent(count) };
 }
 
 function makeRoomForSwitch(d: Decision, obs: Observation, rollout: Rollout, revision: string, now: number) {
