@@ -33,6 +33,12 @@ export interface ServiceView {
    * event): the cluster has no room for another of its tasks (capacity facts, lib/rollout/capacity.ts).
    */
   placementFailedAt?: number;
+  /**
+   * When ECS last said it started tasks for the service ("has started N tasks", its newest such
+   * service event): a task started during a step's bake, with the count unchanged, replaced one that
+   * stopped (lib/observe-rules.ts startedDuringBake).
+   */
+  tasksStartedAt?: number;
   /** Its tasks take traffic through load balancer target groups (the service's loadBalancers). */
   loadBalanced?: true;
 }

@@ -10,7 +10,7 @@
  */
 import { isEcsStrategy } from './ecs-strategy.ts';
 import type { ServiceView } from './observation.ts';
-import type { Rollout, ServiceRecord } from './record.ts';
+import type { Rollout, ServiceRecord, StepState } from './record.ts';
 
 /**
  * What a look reads depends on these parts of the record and of what the invocation learned (see
@@ -126,6 +126,25 @@ export function countedBakingTasks(
 ): number | undefined {
   if (listsAll || rollout.steps[rollout.stepIndex]?.healthyAt === undefined) return undefined;
   return runningAsAsked(services, revision);
+}
+
+/**
+ * Whether ECS started a task of a watched service (the canary; the primary once watched) after the
+ * step's bake began: the step's own tasks all started before it. With the count unchanged that is a
+ * replacement: a task of the step stopped, crashed say, and ECS's counts, settled again, hide it
+ * (runningAsAsked). Its stop event tells it, unless the event was lost, and the verdict at the
+ * bake's end would then promote a crash-looping image (stranger20 11, 22: every task event lost,
+ * `succeeded`). The look then lists the stopped tasks too. A scale-out is listed the same way.
+ *   baking from 10:02, a task started at 10:05                -> true
+ *   baking from 10:02, the last start at 10:01 (the step's own) -> false
+ *   not baking                                                -> false
+ */
+export function startedDuringBake(
+  services: readonly Pick<ServiceView, 'tasksStartedAt'>[],
+  step: Pick<StepState, 'healthyAt'> | undefined,
+): boolean {
+  const from = step?.healthyAt;
+  return from !== undefined && services.some((s) => (s.tasksStartedAt ?? Number.NEGATIVE_INFINITY) > from);
 }
 
 /**

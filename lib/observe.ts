@@ -59,6 +59,7 @@ import {
   countedSteadyTasks,
   listTasksByFamily,
   type SteadyWord,
+  startedDuringBake,
   watchesPrimary,
 } from './observe-rules.ts';
 import type { ServiceRecord } from './record.ts';
@@ -202,18 +203,21 @@ export async function observe(
     // And when ECS failed the revision's deployment while it could not place tasks: whether the
     // image failed too is told by its stopped tasks, whose events may come late, and the verdict
     // must not take a failing image for a full cluster (lib/rollout/progress.ts ecsVerdict).
+    // And when ECS started a task of a watched service during the step's bake: the count unchanged,
+    // it replaced one that stopped, whose event may never come (lib/observe-rules.ts startedDuringBake).
+    const views = [canary.exists ? canary : undefined, promoted ? primary : undefined].filter(
+      (v): v is ServiceView => !!v,
+    );
     const stopped =
       learned.sweep === true ||
       rollout.room !== undefined ||
-      failedOnPlacement(primary, watched, rollout.startedAt);
+      failedOnPlacement(primary, watched, rollout.startedAt) ||
+      startedDuringBake(views, rollout.steps[rollout.stepIndex]);
     hasHealthCheck =
       (rollout.taskDefinition === watched ? rollout.healthCheck : undefined) ??
       (await revisionHasHealthCheck(clients, memory, watched));
     // While the step bakes, ECS's counts stand for the listing when the step runs as it began
     // (lib/observe-rules.ts countedBakingTasks); what changed since is told by events.
-    const views = [canary.exists ? canary : undefined, promoted ? primary : undefined].filter(
-      (v): v is ServiceView => !!v,
-    );
     const listsAll = stopped || learned.pushing === true;
     const counted =
       countedBakingTasks(rollout, views, watched, listsAll) ??
@@ -348,8 +352,13 @@ async function serviceDeploymentView(
  */
 const UNABLE_TO_PLACE = /was unable to place a task/;
 
+/** "(service web) has started 2 tasks: (task …) (task …)." (developerguide, service-event-messages.html) */
+const HAS_STARTED = /has started \d+ tasks?/;
+
 function toServiceView(s: Service): ServiceView {
+  // ECS lists a service's events newest first.
   const placementFailure = (s.events ?? []).find((e) => UNABLE_TO_PLACE.test(e.message ?? ''));
+  const started = (s.events ?? []).find((e) => HAS_STARTED.test(e.message ?? ''));
   const loadBalanced = (s.loadBalancers ?? []).some((lb) => !!lb.targetGroupArn);
   return {
     exists: true,
@@ -377,6 +386,7 @@ function toServiceView(s: Service): ServiceView {
     minimumHealthyPercent: s.deploymentConfiguration?.minimumHealthyPercent,
     maximumPercent: s.deploymentConfiguration?.maximumPercent,
     placementFailedAt: placementFailure?.createdAt?.getTime(),
+    tasksStartedAt: started?.createdAt?.getTime(),
   };
 }
 

@@ -157,9 +157,32 @@ export function ecsShiftLook(bakeEnd: number, now: number, due?: number): number
  *   push frozen until Mon 07:00                                -> Mon 07:00 "freeze ends"
  *   idle, outbox entry due again 10:02                         -> 10:02 "Slack retry"
  *   idle, outbox entry being sent (leased until 10:02)         -> none (its sender settles it)
+ *   idle, outbox entry due since 10:00, now 10:00:20            -> 10:00:40 "Slack retry" (slackAgainAt)
+ *   idle, one entry leased, one behind it to its webhook, due   -> none (the holder sends it next)
+ *   an entry due, the record leased by the invocation acting    -> none (it delivers once it has acted)
  *   scaling alarm applied 10:00, out cooldown 5m               -> 10:05 "scale-out cooldown ends"
  *   idle, nothing outstanding                                  -> none
  */
+/** The first look again at a Slack message due and not sent; the longest it backs off to. */
+const SLACK_DUE_AGAIN_MS = 5_000;
+const SLACK_DUE_AGAIN_MAX_MS = 30_000;
+
+/**
+ * When to try a Slack message again: at its own next time (its back-off, Retry-After), or, when it
+ * is due already and was left (an invocation sends at most a few, and waits for a paced webhook only
+ * briefly: lib/slack/deliver.ts), 5 s on, backing off to 30 s as it waits. Without it a backlog (a
+ * fleet's 96 messages after one push, or the queue a Slack outage left) waited for the sweep, four
+ * messages a period, for hours (stranger20 09, 10, 18).
+ *   due 10:02, now 10:01      -> 10:02
+ *   due 10:02, now 10:02      -> 10:02:05
+ *   due 10:00, now 10:00:20   -> 10:00:40 (waiting 20 s: again in 20 s)
+ *   due 10:00, now 10:05      -> 10:05:30 (30 s at most)
+ */
+export function slackAgainAt(nextAt: number, now: number): number {
+  if (nextAt > now) return nextAt;
+  return now + Math.min(SLACK_DUE_AGAIN_MAX_MS, Math.max(SLACK_DUE_AGAIN_MS, now - nextAt));
+}
+
 export function nextWake(record: ServiceRecord, target: TargetConfig, now: number): Wake | undefined {
   const candidates: Wake[] = [];
   const add = (at: number | undefined, why: string) => {
@@ -223,7 +246,15 @@ export function nextWake(record: ServiceRecord, target: TargetConfig, now: numbe
   // and the sweep (the outbox keeps the record outstanding) sends it then. Waking at every lease's
   // end cost each message two SendMessage and a stale wake-up whenever the record's next moment
   // was later than the lease (a step waiting for its tasks, a bake).
-  for (const entry of record.outbox ?? []) if (!entry.lease) add(entry.nextAt, 'Slack retry');
+  // Nor do the entries behind it for the same webhook: its holder sends them next (followerOf), nor
+  // any while an invocation holds the record (it queued them, and delivers once it has acted). One
+  // due and left (the invocation's budget spent, its webhook paced): again soon (slackAgainAt).
+  const sending = new Set((record.outbox ?? []).filter((e) => e.lease).map((e) => e.webhook));
+  const held = record.lease !== undefined && record.lease.until > now;
+  for (const entry of record.outbox ?? []) {
+    if (entry.lease || sending.has(entry.webhook)) continue;
+    add(held ? entry.nextAt : slackAgainAt(entry.nextAt, now), 'Slack retry');
+  }
   const scaling = record.scaling;
   const policy = target.scaling;
   if (scaling && policy) {

@@ -41,6 +41,38 @@ describe('autopilot CLI', () => {
     expect(report.apiCalls).toEqual({});
   });
 
+  it('sim plays on while Slack messages wait out an outage: every one is sent, none reported lost', async () => {
+    // stranger20 08: Slack answers 500, then 429, then times out for its first 23 requests; the run
+    // ended at 32m with all 7 messages pending, and its invariant check called them lost.
+    const { code, stdout } = await autopilot([
+      'sim',
+      'scenarios/held-out/stranger20/08-fargate-slack-outage-across-good-then-bad-release.yml',
+      '--json',
+    ]);
+    const report = JSON.parse(stdout);
+    expect(report.violations).toEqual([]);
+    expect(report.notifications.length).toBeGreaterThan(0);
+    expect(report.notifications.map((n: { outcome: string }) => n.outcome)).toEqual(
+      report.notifications.map(() => 'sent'),
+    );
+    expect(code).toBe(0);
+  }, 60_000);
+
+  it('sim ends when two pushes land at the same instant and both want the Slack webhook', async () => {
+    // stranger20 17: an invocation waited on another's SSM read of the webhook URL, which needed its
+    // turn at the local AWS: the run hung for good (lib/slack/webhook.ts keeps URLs read, not reads).
+    const { code, stdout } = await autopilot([
+      'sim',
+      'scenarios/held-out/stranger20/17-fargate-bad-config-two-pushes-same-instant-sim-hangs.yml',
+      '--json',
+    ]);
+    const report = JSON.parse(stdout);
+    expect(report.rollouts.find((r: { service: string }) => r.service === 'prod/web')?.outcome).toBe(
+      'succeeded',
+    );
+    expect(code).toBe(0);
+  }, 60_000);
+
   it('sim --json into a reader that stops early (| head) ends quietly, not with an EPIPE stack', async () => {
     const child = spawn(process.execPath, [BIN, 'sim', 'scenarios/demo.yml', '--json'], {
       stdio: ['ignore', 'pipe', 'pipe'],

@@ -284,6 +284,24 @@ heldOut('stranger19', [
 ]);
 
 /**
+ * stranger20 (helper-80, outages, shared clusters, lost events, Slack backlogs; 28 scenarios): 11,
+ * 22, 27, a crash-looping image `succeeded` when every task event was lost: ECS's settled counts hid
+ * the replacements (now a task ECS started during the bake lists the stopped ones,
+ * lib/observe-rules.ts startedDuringBake); 09, 10, 18, Slack messages due and left by a busy
+ * invocation (a fleet's push, the queue after an outage) waited for the sweep, four a period, for
+ * hours (lib/wake.ts slackAgainAt). 08 and 17 (sim ending with messages unsent, and hanging on two
+ * pushes at one instant) are checked by test/cli.test.ts.
+ */
+heldOut('stranger20', [
+  '09-fargate-slack-backlog-after-outage-waits-for-sweep.yml',
+  '10-fleet-24-fargate-one-push-healthy.yml',
+  '11-fargate-canary-crash-100s-all-task-events-lost.yml',
+  '18-fleet-20-fargate-one-push-crash.yml',
+  '22-fargate-rolling-crash-in-bake-all-task-events-lost.yml',
+  '27-fargate-ecs-canary-crash-all-task-events-lost.yml',
+]);
+
+/**
  * Weighted traffic on a tight cluster (stranger16 04, then its neighbours). A weighted promotion
  * grows the canary to the count beside the whole primary: in room for exactly twice the count the
  * primary's switch could place no task and, at minimumHealthyPercent 100, stop none (01, 02 and

@@ -9,6 +9,7 @@ import {
   lookStands,
   observePlan,
   serviceEventWorthALook,
+  startedDuringBake,
   watchesPrimary,
 } from '../lib/observe-rules.ts';
 import type { Rollout } from '../lib/record.ts';
@@ -310,6 +311,21 @@ const dep = (taskDefinition: string, running: number, desired: number, extra = {
   ...extra,
 });
 const svc = (...deployments: ReturnType<typeof dep>[]) => ({ deployments });
+
+// The rows of lib/observe-rules.ts startedDuringBake.
+describe('startedDuringBake: a task ECS started in the bake lists the stopped ones (stranger20 11)', () => {
+  const at = (hhmm: string) => Date.parse(`2026-01-01T${hhmm}:00Z`);
+  it.each<[string, number | undefined, number | undefined, boolean]>([
+    ['baking from 10:02, a task started at 10:05', at('10:02'), at('10:05'), true],
+    ["baking from 10:02, the last start at 10:01 (the step's own)", at('10:02'), at('10:01'), false],
+    ['not baking', undefined, at('10:05'), false],
+    ['baking, no start ever told', at('10:02'), undefined, false],
+  ])('%s -> %s', (_, healthyAt, tasksStartedAt, want) => {
+    expect(startedDuringBake([{ tasksStartedAt }], healthyAt === undefined ? undefined : { healthyAt })).toBe(
+      want,
+    );
+  });
+});
 
 describe('countedBakingTasks', () => {
   const at = (stepIndex: number, baking: boolean) =>

@@ -11,6 +11,7 @@ import {
   nextWake,
   outstanding,
   parseWakeBody,
+  slackAgainAt,
   tradesCapacity,
   wakeBody,
   wakeLooksInFull,
@@ -58,6 +59,17 @@ function withRollout(extra: Partial<Rollout>): ServiceRecord {
 
 const entry = (nextAt: number): OutboxEntry =>
   ({ id: '1.0', at: T, webhook: '/w', notice: { kind: 'started' }, nextAt }) as unknown as OutboxEntry;
+
+describe('slackAgainAt: a Slack message due and left is tried again soon, backing off', () => {
+  it.each([
+    ['due 10:02, now 10:01', T + 2 * MIN, T + MIN, T + 2 * MIN],
+    ['due 10:02, now 10:02', T + 2 * MIN, T + 2 * MIN, T + 2 * MIN + 5_000],
+    ['due 10:00, now 10:00:20', T, T + 20_000, T + 40_000],
+    ['due 10:00, now 10:05', T, T + 5 * MIN, T + 5 * MIN + 30_000],
+  ])('%s', (_, nextAt, now, want) => {
+    expect(slackAgainAt(nextAt, now)).toBe(want);
+  });
+});
 
 describe('nextWake', () => {
   it.each<[string, ServiceRecord, number, { at: number; why: string } | undefined]>([
@@ -203,6 +215,30 @@ describe('nextWake', () => {
         ...newRecord('prod', 'web'),
         outbox: [{ ...entry(T), lease: { token: 't', until: T + 2 * MIN } } as OutboxEntry],
       },
+      T,
+      undefined,
+    ],
+    [
+      'idle, outbox entry due since 10:00, now 10:00:20',
+      { ...newRecord('prod', 'web'), outbox: [entry(T)] },
+      T + 20_000,
+      { at: T + 40_000, why: 'Slack retry' },
+    ],
+    [
+      'idle, one entry leased, one behind it to its webhook, due',
+      {
+        ...newRecord('prod', 'web'),
+        outbox: [
+          { ...entry(T), lease: { token: 't', until: T + 2 * MIN } } as OutboxEntry,
+          { ...entry(T), id: '1.1' },
+        ],
+      },
+      T,
+      undefined,
+    ],
+    [
+      'an entry due, the record leased by the invocation acting',
+      { ...newRecord('prod', 'web'), lease: { owner: 'me', until: T + MIN }, outbox: [entry(T)] },
       T,
       undefined,
     ],

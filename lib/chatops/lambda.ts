@@ -37,21 +37,18 @@ class SecretUnavailable extends PermanentError {
 
 /** A SecureString, decrypted, once per container; the value is redacted from every log line. */
 export function secretReader(ssm: SSMClient): (name: string) => Promise<string> {
-  const cache = new Map<string, Promise<string>>();
-  return (name) => {
-    let got = cache.get(name);
-    if (!got) {
-      got = ssm.send(new GetParameterCommand({ Name: name, WithDecryption: true })).then((out) => {
-        const value = out.Parameter?.Value;
-        if (!value) throw new SecretUnavailable(`the SSM parameter ${name} has no value`);
-        redact(value);
-        return value;
-      });
-      // A failed read (throttled, not yet created) is tried again by the next request.
-      got.catch(() => cache.delete(name));
-      cache.set(name, got);
-    }
-    return got;
+  // Values read, not reads in flight (as lib/slack/webhook.ts WebhookUrls, for the same reason); a
+  // failed read (throttled, not yet created) is tried again by the next request.
+  const cache = new Map<string, string>();
+  return async (name) => {
+    const cached = cache.get(name);
+    if (cached !== undefined) return cached;
+    const out = await ssm.send(new GetParameterCommand({ Name: name, WithDecryption: true }));
+    const value = out.Parameter?.Value;
+    if (!value) throw new SecretUnavailable(`the SSM parameter ${name} has no value`);
+    redact(value);
+    cache.set(name, value);
+    return value;
   };
 }
 

@@ -55,21 +55,23 @@ export function webhookReadError(parameter: string, name: string): WebhookUnusab
 }
 
 export class WebhookUrls {
-  private readonly cache = new Map<string, Promise<string>>();
+  /**
+   * URLs read, not reads in flight: a Lambda container runs one invocation at a time, so sharing a
+   * read saves nothing in AWS, and where one process stands for many containers (the local world,
+   * whose invocations take turns at their AWS calls) an invocation waiting on another's read, which
+   * needed its turn, held the run for good (stranger20 17: two pushes at the same instant).
+   */
+  private readonly cache = new Map<string, string>();
 
   constructor(private readonly ssm: SSMClient) {}
 
-  /** The URL in `parameter`; throws WebhookUnusable or WebhookUnreadable. */
-  url(parameter: string): Promise<string> {
+  /** The URL in `parameter`; throws WebhookUnusable or WebhookUnreadable. A failed read is not kept. */
+  async url(parameter: string): Promise<string> {
     const cached = this.cache.get(parameter);
-    if (cached) return cached;
-    const reading = this.read(parameter);
-    this.cache.set(parameter, reading);
-    // A failed read is not kept: the next message reads again.
-    reading.catch(() => {
-      if (this.cache.get(parameter) === reading) this.cache.delete(parameter);
-    });
-    return reading;
+    if (cached !== undefined) return cached;
+    const url = await this.read(parameter);
+    this.cache.set(parameter, url);
+    return url;
   }
 
   /** Forgets a URL Slack refused for good (a webhook rotated or removed): the next message reads it again. */

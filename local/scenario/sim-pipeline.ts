@@ -80,11 +80,14 @@ export function pipelineWith(plan: FaultPlan = {}): OnWorld {
       // A push waiting for a freeze is work under way: it goes when the window ends.
       // So is a push the pipeline has not heard of yet: its event was lost and no sweep has looked
       // since (it looks within one `sweep`), or the run would end before the repair it promises.
+      // And a Slack message not sent yet (a Slack outage's back-off), as the invariant checker counts
+      // it: the run ended with 7 pending and called them lost (stranger20 08).
       busy: async () => {
         const records = await attached.records();
         return (
-          records.some((r) => r.rollout !== undefined || r.frozenPush !== undefined) ||
-          unheardPushes(world, config.targets, records, attachedAt).length > 0
+          records.some(
+            (r) => r.rollout !== undefined || r.frozenPush !== undefined || (r.outbox?.length ?? 0) > 0,
+          ) || unheardPushes(world, config.targets, records, attachedAt).length > 0
         );
       },
       sections: async () => ({

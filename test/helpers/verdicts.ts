@@ -17,6 +17,8 @@
  *   good revision can place no task beside the old one: a person is told);
  * - `# slack: <kind> /<pattern>/`: a Slack message of that kind whose text matches;
  * - `# no-slack: <kind>`: no Slack message of that kind (a page nothing needed, such as `blocked`);
+ * - `# slack-sent-by: <duration>`: every Slack message sent by this time after the start (a backlog
+ *   drained, not left for the sweep);
  * - `# cli: <n> /<pattern>/`: the nth `cli:` step (from 1) printed something matching;
  * - `# alarm: <name> <STATE> at <duration>`: the alarm was in that state at that time after the
  *   start (its last state change on the bus at or before it), so a case about an alarm tests it.
@@ -69,7 +71,7 @@ interface Report {
     runningCount: number;
     deployments: { rolloutState?: string }[];
   }[];
-  notifications?: { kind: string; text: string }[];
+  notifications?: { kind: string; text: string; outcome?: string; attempts?: { at: string }[] }[];
   timeline: { action: string; result?: { output?: string } }[];
   warnings?: string[];
   startedAt: string;
@@ -160,6 +162,17 @@ export async function checkVerdictScenario(file: string): Promise<void> {
       texts.some((t) => new RegExp(pattern!).test(t)),
       `a ${kind} message matching /${pattern}/ in ${JSON.stringify(texts)}`,
     ).toBe(true);
+  }
+  for (const [, limit] of text.matchAll(/^# slack-sent-by: (\S+)$/gm)) {
+    const by = Date.parse(report.startedAt) + parseDuration(limit!);
+    const late = (report.notifications ?? []).filter(
+      (n) => n.outcome !== 'sent' || Date.parse(n.attempts?.at(-1)?.at ?? '') > by,
+    );
+    expect(report.notifications?.length ?? 0, 'Slack messages').toBeGreaterThan(0);
+    expect(
+      late.map((n) => `${n.kind} ${n.outcome} ${n.attempts?.at(-1)?.at}`),
+      `every Slack message sent by ${limit}`,
+    ).toEqual([]);
   }
   for (const [, kind] of text.matchAll(/^# no-slack: (\S+)$/gm)) {
     const texts = (report.notifications ?? []).filter((n) => n.kind === kind).map((n) => n.text);
