@@ -137,6 +137,41 @@ export function ecsShiftLook(bakeEnd: number, now: number, due?: number): number
   return Math.min(doubling, now + ECS_SHIFT_GAP_MS);
 }
 
+/** The first look again at a Slack message due and not sent; the longest it backs off to. */
+const SLACK_DUE_AGAIN_MS = 5_000;
+const SLACK_DUE_AGAIN_MAX_MS = 30_000;
+
+/**
+ * When to try a Slack message again: at its own next time (its back-off, Retry-After), or, when it
+ * is due already and was left (an invocation sends at most a few, and waits for a paced webhook only
+ * briefly: lib/slack/deliver.ts), 5 s on, backing off to 30 s as it waits, each service at its own
+ * moment within that wait (`spread`, from the service's key and the second: services left together
+ * do not all come back together to a webhook that takes one message a second, and one unlucky
+ * service is not always last: stranger21 26, 40 services after a Slack outage drained 8 a minute,
+ * one of them only at the sweep). Without it a backlog (a fleet's 96 messages after one push, or
+ * the queue a Slack outage left) waited for the sweep, four messages a period, for hours
+ * (stranger20 09, 10, 18).
+ *   due 10:02, now 10:01               -> 10:02
+ *   due 10:02, now 10:02, spread 0     -> 10:02:05
+ *   due 10:00, now 10:00:20, spread 0  -> 10:00:25 (waiting 20 s: again within 5 to 20 s)
+ *   due 10:00, now 10:00:20, spread 14 -> 10:00:39
+ *   due 10:00, now 10:05, spread 25    -> 10:05:30 (30 s at most)
+ *   due 10:00, now 10:05, spread 29    -> 10:05:08 (29 wraps past the 26 moments)
+ */
+export function slackAgainAt(nextAt: number, now: number, spread = 0): number {
+  if (nextAt > now) return nextAt;
+  const wait = Math.min(SLACK_DUE_AGAIN_MAX_MS, Math.max(SLACK_DUE_AGAIN_MS, now - nextAt));
+  const seconds = Math.max(1, Math.floor((wait - SLACK_DUE_AGAIN_MS) / 1000) + 1);
+  return now + SLACK_DUE_AGAIN_MS + (Math.abs(Math.trunc(spread)) % seconds) * 1000;
+}
+
+/** A service's spread for slackAgainAt: a hash (FNV-1a, 32 bits) of its key and the second. */
+export function slackSpread(key: string, now: number): number {
+  let h = 0x811c9dc5;
+  for (const c of `${key}@${Math.floor(now / 1000)}`) h = Math.imul(h ^ c.charCodeAt(0), 0x01000193) >>> 0;
+  return h;
+}
+
 /**
  * The record's next wake-up after `now`, or none: the earliest of the moments above.
  *   step 1 healthy since 10:00, bake 5m, now 10:01              -> 10:05 "bake of step 1 ends"
@@ -157,32 +192,12 @@ export function ecsShiftLook(bakeEnd: number, now: number, due?: number): number
  *   push frozen until Mon 07:00                                -> Mon 07:00 "freeze ends"
  *   idle, outbox entry due again 10:02                         -> 10:02 "Slack retry"
  *   idle, outbox entry being sent (leased until 10:02)         -> none (its sender settles it)
- *   idle, outbox entry due since 10:00, now 10:00:20            -> 10:00:40 "Slack retry" (slackAgainAt)
+ *   idle, outbox entry due since 10:00, now 10:00:20            -> 5 to 20 s on, "Slack retry" (slackAgainAt)
  *   idle, one entry leased, one behind it to its webhook, due   -> none (the holder sends it next)
  *   an entry due, the record leased by the invocation acting    -> none (it delivers once it has acted)
  *   scaling alarm applied 10:00, out cooldown 5m               -> 10:05 "scale-out cooldown ends"
  *   idle, nothing outstanding                                  -> none
  */
-/** The first look again at a Slack message due and not sent; the longest it backs off to. */
-const SLACK_DUE_AGAIN_MS = 5_000;
-const SLACK_DUE_AGAIN_MAX_MS = 30_000;
-
-/**
- * When to try a Slack message again: at its own next time (its back-off, Retry-After), or, when it
- * is due already and was left (an invocation sends at most a few, and waits for a paced webhook only
- * briefly: lib/slack/deliver.ts), 5 s on, backing off to 30 s as it waits. Without it a backlog (a
- * fleet's 96 messages after one push, or the queue a Slack outage left) waited for the sweep, four
- * messages a period, for hours (stranger20 09, 10, 18).
- *   due 10:02, now 10:01      -> 10:02
- *   due 10:02, now 10:02      -> 10:02:05
- *   due 10:00, now 10:00:20   -> 10:00:40 (waiting 20 s: again in 20 s)
- *   due 10:00, now 10:05      -> 10:05:30 (30 s at most)
- */
-export function slackAgainAt(nextAt: number, now: number): number {
-  if (nextAt > now) return nextAt;
-  return now + Math.min(SLACK_DUE_AGAIN_MAX_MS, Math.max(SLACK_DUE_AGAIN_MS, now - nextAt));
-}
-
 export function nextWake(record: ServiceRecord, target: TargetConfig, now: number): Wake | undefined {
   const candidates: Wake[] = [];
   const add = (at: number | undefined, why: string) => {
@@ -253,7 +268,7 @@ export function nextWake(record: ServiceRecord, target: TargetConfig, now: numbe
   const held = record.lease !== undefined && record.lease.until > now;
   for (const entry of record.outbox ?? []) {
     if (entry.lease || sending.has(entry.webhook)) continue;
-    add(held ? entry.nextAt : slackAgainAt(entry.nextAt, now), 'Slack retry');
+    add(held ? entry.nextAt : slackAgainAt(entry.nextAt, now, slackSpread(record.key, now)), 'Slack retry');
   }
   const scaling = record.scaling;
   const policy = target.scaling;

@@ -302,6 +302,22 @@ heldOut('stranger20', [
 ]);
 
 /**
+ * stranger21 (helper-81, today's fixes played again with other shapes; 32 scenarios): 26, a Slack
+ * backlog after an outage (40 services) drained 8 messages a minute, one service only at the sweep:
+ * every service came back at the same moments (lib/wake.ts slackAgainAt now spreads them); 21 and
+ * 32, a rollback of an ECS deployment in its CLEAN_UP stage asked StopServiceDeployment every round
+ * (57 calls) while the crashing revision served until ECS finished (lib/rollout/rollback.ts
+ * stepEcsRollback); 11, a `resume` whose own look finished the rollout answered exit 1 "had
+ * already ended" (lib/commands/control.ts).
+ */
+heldOut('stranger21', [
+  '11-5-room7-weighted-paused-in-promotion-resumed.yml',
+  '21-6-fargate-ecs-linear-crash-in-final-bake-task-events-lost.yml',
+  '26-fleet-40-fargate-slack-429-20-requests-healthy.yml',
+  '32-3-fargate-ecs-blue-green-crash-in-clean-up.yml',
+]);
+
+/**
  * Weighted traffic on a tight cluster (stranger16 04, then its neighbours). A weighted promotion
  * grows the canary to the count beside the whole primary: in room for exactly twice the count the
  * primary's switch could place no task and, at minimumHealthyPercent 100, stop none (01, 02 and

@@ -12,6 +12,7 @@ import {
   outstanding,
   parseWakeBody,
   slackAgainAt,
+  slackSpread,
   tradesCapacity,
   wakeBody,
   wakeLooksInFull,
@@ -62,12 +63,25 @@ const entry = (nextAt: number): OutboxEntry =>
 
 describe('slackAgainAt: a Slack message due and left is tried again soon, backing off', () => {
   it.each([
-    ['due 10:02, now 10:01', T + 2 * MIN, T + MIN, T + 2 * MIN],
-    ['due 10:02, now 10:02', T + 2 * MIN, T + 2 * MIN, T + 2 * MIN + 5_000],
-    ['due 10:00, now 10:00:20', T, T + 20_000, T + 40_000],
-    ['due 10:00, now 10:05', T, T + 5 * MIN, T + 5 * MIN + 30_000],
-  ])('%s', (_, nextAt, now, want) => {
-    expect(slackAgainAt(nextAt, now)).toBe(want);
+    ['due 10:02, now 10:01', T + 2 * MIN, T + MIN, 0, T + 2 * MIN],
+    ['due 10:02, now 10:02, spread 0', T + 2 * MIN, T + 2 * MIN, 0, T + 2 * MIN + 5_000],
+    ['due 10:00, now 10:00:20, spread 0', T, T + 20_000, 0, T + 25_000],
+    ['due 10:00, now 10:00:20, spread 14', T, T + 20_000, 14, T + 39_000],
+    ['due 10:00, now 10:05, spread 25', T, T + 5 * MIN, 25, T + 5 * MIN + 30_000],
+    ['due 10:00, now 10:05, spread 29', T, T + 5 * MIN, 29, T + 5 * MIN + 8_000],
+  ])('%s', (_, nextAt, now, spread, want) => {
+    expect(slackAgainAt(nextAt, now, spread)).toBe(want);
+  });
+
+  it('spreads services left together: 40 keys at one second come back at many moments', () => {
+    const at = Array.from({ length: 40 }, (_, i) =>
+      slackAgainAt(T, T + 30_000, slackSpread(`prod/s${i}`, T + 30_000)),
+    );
+    expect(new Set(at).size).toBeGreaterThanOrEqual(15);
+    for (const a of at) {
+      expect(a).toBeGreaterThanOrEqual(T + 35_000);
+      expect(a).toBeLessThanOrEqual(T + 60_000);
+    }
   });
 });
 
@@ -222,7 +236,7 @@ describe('nextWake', () => {
       'idle, outbox entry due since 10:00, now 10:00:20',
       { ...newRecord('prod', 'web'), outbox: [entry(T)] },
       T + 20_000,
-      { at: T + 40_000, why: 'Slack retry' },
+      { at: slackAgainAt(T, T + 20_000, slackSpread('prod/web', T + 20_000)), why: 'Slack retry' },
     ],
     [
       'idle, one entry leased, one behind it to its webhook, due',

@@ -131,6 +131,15 @@ export async function resume(options: ControlOptions, deps: Deps): Promise<numbe
       const view = rolloutView(after.rollout, deps.now());
       return { ok: true, text: `${view.image} resumed: ${describeRollout(view)}` };
     }
+    // The resume's own look finished the rollout (ECS had rolled the primary while it was paused:
+    // stranger21 11): it applied, and the release is done.
+    const summary = summaryOf(after, id);
+    if (before.rollout?.paused && summary?.outcome === 'succeeded') {
+      return {
+        ok: true,
+        text: `${imageLabel(summary.image)} resumed, and its rollout ended: ${outcomeText(summary.outcome)}: ${summary.reason}`,
+      };
+    }
     return ended(after, id);
   });
 }

@@ -191,6 +191,7 @@ export function stuckOnRoom(primary: ServiceView, since: number): string {
  * https://docs.aws.amazon.com/AmazonECS/latest/developerguide/stop-service-deployment.html
  *
  *   IN_PROGRESS or PENDING                      -> StopServiceDeployment, not done
+ *   IN_PROGRESS in its CLEAN_UP stage           -> UpdateService to `to` (nothing left to roll back to)
  *   ROLLBACK_REQUESTED, ROLLBACK_IN_PROGRESS    -> wait
  *   ROLLBACK_SUCCESSFUL, primary steady on to   -> done
  *   SUCCESSFUL or ROLLBACK_FAILED, primary not on to -> UpdateService to `to`
@@ -202,7 +203,12 @@ function stepEcsRollback(d: Decision, obs: Observation, rollout: Rollout, to: st
     if (sd.lifecycleStage) rollout.ecsDeployment.stage = sd.lifecycleStage;
   }
   let done = false;
-  if (sd && (sd.status === 'IN_PROGRESS' || sd.status === 'PENDING')) {
+  // In its CLEAN_UP stage ECS is stopping the old revision's tasks, all traffic on the new: there is
+  // nothing left for its rollback to return to, and a stop there changed nothing while the pipeline
+  // asked again every round (stranger21 32: 57 StopServiceDeployment calls, the crashing revision
+  // serving until ECS finished). It is undone as a finished one is: a deployment of the good revision.
+  const cleaningUp = sd?.lifecycleStage === 'CLEAN_UP';
+  if (sd && (sd.status === 'IN_PROGRESS' || sd.status === 'PENDING') && !cleaningUp) {
     d.actions.push({ type: 'stopEcsDeployment', serviceDeploymentArn: sd.arn });
   } else if (sd?.status === 'ROLLBACK_REQUESTED' || sd?.status === 'ROLLBACK_IN_PROGRESS') {
     // ECS is taking the traffic and the tasks back.

@@ -19,6 +19,7 @@
  * - `# no-slack: <kind>`: no Slack message of that kind (a page nothing needed, such as `blocked`);
  * - `# slack-sent-by: <duration>`: every Slack message sent by this time after the start (a backlog
  *   drained, not left for the sweep);
+ * - `# api-calls-at-most: <service:Operation> <n>`: the pipeline made no more such calls (a storm);
  * - `# cli: <n> /<pattern>/`: the nth `cli:` step (from 1) printed something matching;
  * - `# alarm: <name> <STATE> at <duration>`: the alarm was in that state at that time after the
  *   start (its last state change on the bus at or before it), so a case about an alarm tests it.
@@ -76,6 +77,7 @@ interface Report {
   warnings?: string[];
   startedAt: string;
   events: { at: string; event: { 'detail-type': string; detail: any } }[];
+  apiCalls?: Record<string, number>;
 }
 
 /** Plays the scenario file as `autopilot sim` does and checks everything its comments state. */
@@ -173,6 +175,10 @@ export async function checkVerdictScenario(file: string): Promise<void> {
       late.map((n) => `${n.kind} ${n.outcome} ${n.attempts?.at(-1)?.at}`),
       `every Slack message sent by ${limit}`,
     ).toEqual([]);
+  }
+  for (const [, operation, most] of text.matchAll(/^# api-calls-at-most: (\S+) (\d+)$/gm)) {
+    const calls = report.apiCalls?.[operation!] ?? 0;
+    expect(calls, `${operation} calls`).toBeLessThanOrEqual(Number(most));
   }
   for (const [, kind] of text.matchAll(/^# no-slack: (\S+)$/gm)) {
     const texts = (report.notifications ?? []).filter((n) => n.kind === kind).map((n) => n.text);
