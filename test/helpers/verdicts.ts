@@ -27,6 +27,7 @@
  * violated, no rollout left open, every service on one steady deployment.
  */
 import { readdirSync, readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { parseDuration } from '../../lib/duration.ts';
 import { setLogSink } from '../../lib/log.ts';
@@ -188,4 +189,10 @@ export async function checkVerdictScenario(file: string): Promise<void> {
   for (const [, n, pattern] of text.matchAll(/^# cli: (\d+) \/(.+)\/$/gm)) {
     expect(cli[Number(n) - 1]?.result?.output ?? '').toMatch(new RegExp(pattern!));
   }
+}
+
+/** A stranger's folder of scenarios (scenarios/held-out/<folder>/), and the files of it the suite replays. */
+export function heldOut(folder: string, files: string[]): void {
+  const dir = fileURLToPath(new URL(`../../scenarios/held-out/${folder}/`, import.meta.url));
+  describeVerdictScenarios(`held-out ${folder} scenarios`, dir, files);
 }
