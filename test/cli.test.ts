@@ -28,6 +28,12 @@ function autopilot(args: string[]): Promise<{ code: number; stdout: string; stde
   });
 }
 
+/** `autopilot sim scenarios/held-out/<file> --json`: its exit code and its parsed report. */
+async function simJson(file: string) {
+  const { code, stdout } = await autopilot(['sim', `scenarios/held-out/${file}`, '--json']);
+  return { code, report: JSON.parse(stdout) };
+}
+
 describe('autopilot CLI', () => {
   it('sim --json prints the report as JSON and exits 0', async () => {
     const { code, stdout, stderr } = await autopilot(['sim', 'scenarios/ecs-circuit-breaker.yml', '--json']);
@@ -44,12 +50,9 @@ describe('autopilot CLI', () => {
   it('sim plays on while Slack messages wait out an outage: every one is sent, none reported lost', async () => {
     // stranger20 08: Slack answers 500, then 429, then times out for its first 23 requests; the run
     // ended at 32m with all 7 messages pending, and its invariant check called them lost.
-    const { code, stdout } = await autopilot([
-      'sim',
-      'scenarios/held-out/stranger20/08-fargate-slack-outage-across-good-then-bad-release.yml',
-      '--json',
-    ]);
-    const report = JSON.parse(stdout);
+    const { code, report } = await simJson(
+      'stranger20/08-fargate-slack-outage-across-good-then-bad-release.yml',
+    );
     expect(report.violations).toEqual([]);
     expect(report.notifications.length).toBeGreaterThan(0);
     expect(report.notifications.map((n: { outcome: string }) => n.outcome)).toEqual(
@@ -61,12 +64,9 @@ describe('autopilot CLI', () => {
   it('sim ends when two pushes land at the same instant and both want the Slack webhook', async () => {
     // stranger20 17: an invocation waited on another's SSM read of the webhook URL, which needed its
     // turn at the local AWS: the run hung for good (lib/slack/webhook.ts keeps URLs read, not reads).
-    const { code, stdout } = await autopilot([
-      'sim',
-      'scenarios/held-out/stranger20/17-fargate-bad-config-two-pushes-same-instant-sim-hangs.yml',
-      '--json',
-    ]);
-    const report = JSON.parse(stdout);
+    const { code, report } = await simJson(
+      'stranger20/17-fargate-bad-config-two-pushes-same-instant-sim-hangs.yml',
+    );
     expect(report.rollouts.find((r: { service: string }) => r.service === 'prod/web')?.outcome).toBe(
       'succeeded',
     );

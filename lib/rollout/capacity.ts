@@ -142,7 +142,7 @@ function roomFrom(rollout: Rollout, obs: Observation): number | undefined {
 /** The tasks both services have placed (running or pending), or more that the service ran at the start. */
 function heldNow(rollout: Rollout, obs: Observation): number {
   const placed = (s: ServiceView) => (s.exists ? s.runningCount + s.pendingCount : 0);
-  return Math.max(placed(obs.canary) + placed(obs.primary), rollout.heldAtStart ?? 0, rollout.room ?? 0);
+  return Math.max(placed(obs.canary) + placed(obs.primary), rollout.heldAtStart ?? 0);
 }
 
 /**

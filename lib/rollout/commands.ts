@@ -11,7 +11,7 @@ import type { Command, Decision, DecisionTarget } from './decision.ts';
 import { startStep } from './progress.ts';
 import { acceptPush, ignore } from './push.ts';
 import { manualRollback, startRollback } from './rollback.ts';
-import { askedForTasks } from './step-state.ts';
+import { askedForTasks, freshSteps } from './step-state.ts';
 
 export function applyCommand(
   d: Decision,
@@ -177,11 +177,7 @@ function resume(rollout: Rollout, obs: Observation, now: number) {
       rollout.ecsDeployment = undefined;
       rollout.restartedAt = now;
       rollout.stepIndex = 0;
-      rollout.steps = rollout.steps.map((s) => ({
-        percent: s.percent,
-        bakeMs: s.bakeMs,
-        ...(s.approve && { approve: s.approve }),
-      }));
+      rollout.steps = freshSteps(rollout.steps);
     } else if (step && (step.percent === 100 || rollout.promotedAt !== undefined)) {
       // The person's deploy replaced what the promotion had put on the primary: it is promoted
       // again, from the start, and bakes again. Kept, `promotedAt` would read the primary on `from`

@@ -9,6 +9,7 @@ import { type ImageRef, type Rollout, type ServiceRecord, summarize, withHistory
 import { evaluateTag } from '../tag-policy.ts';
 import { type Decision, tellNotRolledOut } from './decision.ts';
 import { gatesMissing, missingGates } from './step.ts';
+import { freshSteps } from './step-state.ts';
 
 /** A revision at steady state, when no rollout is running, is known good (a manual deploy too). */
 export function learnLastGood(record: ServiceRecord, primary: ServiceView, now: number): void {
@@ -154,11 +155,7 @@ export function acceptPush(
     id: `${new Date(now).toISOString()}-${image.digest.slice(7, 19)}`,
     image,
     strategy: target.strategy,
-    steps: target.steps.map((s) => ({
-      percent: s.percent,
-      bakeMs: s.bakeMs,
-      ...(s.approve && { approve: s.approve }),
-    })),
+    steps: freshSteps(target.steps),
     stepIndex: 0,
     fromTaskDefinition: from,
     startedAt: now,

@@ -6,6 +6,19 @@ import { type Rollout, type StepState, summarize, withHistory } from '../record.
 import type { Decision } from './decision.ts';
 import { gainedHealthyTask } from './step.ts';
 
+/**
+ * Steps as a rollout starts them: the share, the bake and the approval gate, nothing reached yet
+ * (a push, and a resume that starts ECS's deployment over).
+ *   [{ percent: 10, bakeMs: 60000, approve: true, healthyAt: … }] -> [{ percent: 10, bakeMs: 60000, approve: true }]
+ */
+export function freshSteps(steps: readonly Pick<StepState, 'percent' | 'bakeMs' | 'approve'>[]): StepState[] {
+  return steps.map((s) => ({
+    percent: s.percent,
+    bakeMs: s.bakeMs,
+    ...(s.approve && { approve: s.approve }),
+  }));
+}
+
 /** The step asked for tasks: it is unhealthy from now, and its deadline counts from now. */
 export function askedForTasks(step: StepState, now: number) {
   step.healthyAt = undefined;

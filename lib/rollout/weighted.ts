@@ -122,12 +122,13 @@ export function stepWeighted(
 
   if (step.percent < 100 || primary.taskDefinition !== revision) {
     // No room for the canary to grow to the count: the primary switches in the whole room instead.
-    if (step.percent === 100 && !rollout.wholeRoomSwitch && canaryShortOfRoom(obs, step)) {
-      rollout.wholeRoomSwitch = true;
-      learnRoom(rollout, obs);
+    if (step.percent === 100) {
+      if (!rollout.wholeRoomSwitch && canaryShortOfRoom(obs, step)) {
+        rollout.wholeRoomSwitch = true;
+        learnRoom(rollout, obs);
+      }
+      if (rollout.wholeRoomSwitch) return switchInWholeRoom(d, obs, rollout, revision, now);
     }
-    if (step.percent === 100 && rollout.wholeRoomSwitch)
-      return switchInWholeRoom(d, obs, rollout, revision, now);
     // The canary carries the step's share; during canary steps the primary runs the old revision,
     // whole, or on a cluster without room for both as few as the owner's minimum allows.
     const wanted = weightedCanaryTasks(total, step.percent);
